@@ -1,0 +1,268 @@
+//! Roles, permissions and scopes: the one table in code that says who may do what to which customers.
+//!
+//! A role grants a set of [`Permission`]s and a [`ScopeKind`] that limits which customers they apply to.
+//! `docs/security.md` is generated from the same table (see [`permission_table_markdown`]).
+
+use serde::{Deserialize, Serialize};
+
+/// Staff roles named by the bank's policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CustomerService,
+    RelationshipManager,
+    WealthManager,
+    RiskOfficer,
+    Operations,
+    Reviewer,
+    Supervisor,
+    Auditor,
+    Admin,
+}
+
+/// One action a role may be granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Read customer records (masked).
+    CustomerRead,
+    /// Create customers (as maker).
+    CustomerCreate,
+    /// Edit customers, contacts and relationships (as maker).
+    CustomerUpdate,
+    /// Submit a record for review.
+    CustomerSubmit,
+    /// Verify or return a submitted record (as checker).
+    CustomerVerify,
+    /// See unmasked ID numbers, phones, e-mails and addresses (each reveal audited).
+    CustomerReveal,
+    /// Bulk import customers.
+    CustomerImport,
+    /// Export customer lists.
+    CustomerExport,
+    /// Query the audit log and verify its chain.
+    AuditRead,
+    /// Manage staff accounts.
+    StaffManage,
+    /// Define custom fields and read the loaded policy.
+    ConfigManage,
+}
+
+/// Which customers a role's permissions reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeKind {
+    /// Only customers whose relationship manager is the staff member.
+    Own,
+    /// Customers of the staff member's branch.
+    Branch,
+    /// Every customer.
+    All,
+    /// No customer at all (administration only).
+    None,
+}
+
+use Permission as P;
+
+const CS: &[Permission] = &[
+    P::CustomerRead,
+    P::CustomerCreate,
+    P::CustomerUpdate,
+    P::CustomerSubmit,
+];
+const RM: &[Permission] = &[
+    P::CustomerRead,
+    P::CustomerCreate,
+    P::CustomerUpdate,
+    P::CustomerSubmit,
+    P::CustomerReveal,
+];
+const WM: &[Permission] = &[P::CustomerRead, P::CustomerUpdate, P::CustomerSubmit];
+const RISK: &[Permission] = &[P::CustomerRead, P::CustomerReveal];
+const OPS: &[Permission] = &[
+    P::CustomerRead,
+    P::CustomerCreate,
+    P::CustomerUpdate,
+    P::CustomerSubmit,
+    P::CustomerImport,
+    P::CustomerExport,
+];
+const REVIEWER: &[Permission] = &[P::CustomerRead, P::CustomerVerify, P::CustomerReveal];
+const SUPERVISOR: &[Permission] = &[
+    P::CustomerRead,
+    P::CustomerCreate,
+    P::CustomerUpdate,
+    P::CustomerSubmit,
+    P::CustomerVerify,
+    P::CustomerReveal,
+    P::CustomerExport,
+];
+const AUDITOR: &[Permission] = &[P::CustomerRead, P::AuditRead];
+const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage];
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::CustomerService,
+        Role::RelationshipManager,
+        Role::WealthManager,
+        Role::RiskOfficer,
+        Role::Operations,
+        Role::Reviewer,
+        Role::Supervisor,
+        Role::Auditor,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CustomerService => "customer_service",
+            Role::RelationshipManager => "relationship_manager",
+            Role::WealthManager => "wealth_manager",
+            Role::RiskOfficer => "risk_officer",
+            Role::Operations => "operations",
+            Role::Reviewer => "reviewer",
+            Role::Supervisor => "supervisor",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The permissions this role grants.
+    pub fn permissions(self) -> &'static [Permission] {
+        match self {
+            Role::CustomerService => CS,
+            Role::RelationshipManager => RM,
+            Role::WealthManager => WM,
+            Role::RiskOfficer => RISK,
+            Role::Operations => OPS,
+            Role::Reviewer => REVIEWER,
+            Role::Supervisor => SUPERVISOR,
+            Role::Auditor => AUDITOR,
+            Role::Admin => ADMIN,
+        }
+    }
+
+    /// Which customers the permissions reach. Wealth managers and RMs work their own portfolio;
+    /// operations and supervisors their branch; customer service, risk, review and audit the whole bank.
+    pub fn scope(self) -> ScopeKind {
+        match self {
+            Role::RelationshipManager | Role::WealthManager => ScopeKind::Own,
+            Role::Operations | Role::Supervisor => ScopeKind::Branch,
+            Role::CustomerService | Role::RiskOfficer | Role::Reviewer | Role::Auditor => {
+                ScopeKind::All
+            }
+            Role::Admin => ScopeKind::None,
+        }
+    }
+
+    pub fn has(self, p: Permission) -> bool {
+        self.permissions().contains(&p)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Permission {
+    pub const ALL: [Permission; 11] = [
+        P::CustomerRead,
+        P::CustomerCreate,
+        P::CustomerUpdate,
+        P::CustomerSubmit,
+        P::CustomerVerify,
+        P::CustomerReveal,
+        P::CustomerImport,
+        P::CustomerExport,
+        P::AuditRead,
+        P::StaffManage,
+        P::ConfigManage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            P::CustomerRead => "customer.read",
+            P::CustomerCreate => "customer.create",
+            P::CustomerUpdate => "customer.update",
+            P::CustomerSubmit => "customer.submit",
+            P::CustomerVerify => "customer.verify",
+            P::CustomerReveal => "customer.reveal",
+            P::CustomerImport => "customer.import",
+            P::CustomerExport => "customer.export",
+            P::AuditRead => "audit.read",
+            P::StaffManage => "staff.manage",
+            P::ConfigManage => "config.manage",
+        }
+    }
+}
+
+/// The role/permission matrix as a Markdown table, so that `docs/security.md` can never drift from the code
+/// (a test compares the two).
+pub fn permission_table_markdown() -> String {
+    let mut out = String::from("| role | scope |");
+    for p in Permission::ALL {
+        out.push_str(&format!(" {} |", p.as_str()));
+    }
+    out.push_str("\n|---|---|");
+    for _ in Permission::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for r in Role::ALL {
+        let scope = match r.scope() {
+            ScopeKind::Own => "own",
+            ScopeKind::Branch => "branch",
+            ScopeKind::All => "all",
+            ScopeKind::None => "none",
+        };
+        out.push_str(&format!("| {} | {} |", r.as_str(), scope));
+        for p in Permission::ALL {
+            out.push_str(if r.has(p) { " yes |" } else { " |" });
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auditor_reads_everything_and_writes_nothing() {
+        let a = Role::Auditor;
+        assert_eq!(a.scope(), ScopeKind::All);
+        for p in [
+            P::CustomerCreate,
+            P::CustomerUpdate,
+            P::CustomerSubmit,
+            P::CustomerVerify,
+            P::CustomerImport,
+            P::StaffManage,
+        ] {
+            assert!(!a.has(p), "auditor must not have {}", p.as_str());
+        }
+        assert!(a.has(P::AuditRead));
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn relationship_managers_see_only_their_own_portfolio() {
+        assert_eq!(Role::RelationshipManager.scope(), ScopeKind::Own);
+        assert_eq!(Role::Supervisor.scope(), ScopeKind::Branch);
+        assert_eq!(Role::Admin.scope(), ScopeKind::None);
+    }
+}

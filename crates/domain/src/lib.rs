@@ -1,0 +1,15 @@
+//! Banyan's domain: the types and rules of a bank CRM, pure (no I/O, no async, no database).
+//!
+//! Everything a request carries becomes one of these types at the edge ("parse, don't validate"):
+//! inside the application a value of the type is valid by construction.
+
+pub mod access;
+pub mod customer;
+pub mod error;
+pub mod fields;
+pub mod ident;
+pub mod mask;
+pub mod money;
+pub mod policy;
+
+pub use error::{FieldError, FieldErrors};

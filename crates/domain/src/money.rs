@@ -1,0 +1,90 @@
+//! Money in minor units (never floats) with an ISO 4217 currency.
+
+use serde::{Deserialize, Serialize};
+
+/// An amount in minor units (fen for CNY, cents for USD) and its currency code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Money {
+    /// Amount in minor units; never negative for balances held here.
+    pub minor: i64,
+    /// Three upper-case letters, e.g. `CNY`.
+    #[schema(value_type = String, example = "CNY")]
+    pub currency: Currency,
+}
+
+/// ISO 4217 alphabetic code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const CNY: Currency = Currency(*b"CNY");
+
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        let b = s.trim().as_bytes();
+        if b.len() == 3 && b.iter().all(|c| c.is_ascii_uppercase()) {
+            Ok(Currency([b[0], b[1], b[2]]))
+        } else {
+            Err("must be a three-letter ISO 4217 code in capitals, e.g. CNY")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // The bytes are ASCII upper-case letters by construction.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Currency::parse(&s)
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> String {
+        c.as_str().to_owned()
+    }
+}
+
+impl Money {
+    /// Validates that the amount is not negative.
+    pub fn non_negative(self) -> Result<Self, &'static str> {
+        if self.minor < 0 {
+            Err("must not be negative")
+        } else {
+            Ok(self)
+        }
+    }
+
+    /// Whole major units (for thresholds expressed in yuan), rounding toward zero.
+    pub fn major(&self) -> i64 {
+        self.minor / 100
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_parses_three_capitals_only() {
+        assert_eq!(
+            Currency::parse("CNY").map(|c| c.as_str().to_owned()),
+            Ok("CNY".into())
+        );
+        assert!(Currency::parse("cny").is_err());
+        assert!(Currency::parse("CN").is_err());
+    }
+
+    #[test]
+    fn money_rejects_negative() {
+        let m = Money {
+            minor: -1,
+            currency: Currency::CNY,
+        };
+        assert!(m.non_negative().is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! The bank's policy figures as data (`policy/default.toml`), validated at load.
+//!
+//! Code holds rules, not numbers: every cadence and threshold used by the rules lives here, with the
+//! policy version so that each decision can say which figures it used.
+
+use crate::customer::CustomerKind;
+use serde::{Deserialize, Serialize};
+
+/// The whole policy document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Version label shown with every decision, e.g. `2026.1`.
+    pub version: String,
+    pub review: ReviewPolicy,
+    pub access: AccessPolicy,
+}
+
+/// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewPolicy {
+    pub individual_months: u8,
+    pub corporate_months: u8,
+    pub institution_months: u8,
+}
+
+/// Sign-in rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPolicy {
+    /// Lifetime of an API token.
+    pub token_ttl_minutes: u32,
+    /// Failed logins in a row before the account is locked for `lockout_minutes`.
+    pub max_failed_logins: u32,
+    pub lockout_minutes: u32,
+}
+
+/// A policy that failed validation, with the offending key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy key `{key}`: {message}")]
+pub struct PolicyError {
+    pub key: String,
+    pub message: String,
+}
+
+/// The policy shipped with Banyan (the file is embedded so a binary always has a valid default).
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../../policy/default.toml");
+
+impl Policy {
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        let p: Policy = toml::from_str(text).map_err(|e| PolicyError {
+            key: e
+                .span()
+                .map(|s| format!("bytes {}..{}", s.start, s.end))
+                .unwrap_or_default(),
+            message: e.message().to_owned(),
+        })?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    pub fn default_policy() -> Policy {
+        // The embedded default is checked by a unit test, so this cannot fail in a released binary.
+        Self::from_toml(DEFAULT_POLICY_TOML)
+            .unwrap_or_else(|e| panic!("embedded default policy is invalid: {e}"))
+    }
+
+    fn validate(&self) -> Result<(), PolicyError> {
+        let bad = |key: &str, message: &str| PolicyError {
+            key: key.into(),
+            message: message.into(),
+        };
+        if self.version.trim().is_empty() {
+            return Err(bad("version", "must not be empty"));
+        }
+        for (k, v) in [
+            ("review.individual_months", self.review.individual_months),
+            ("review.corporate_months", self.review.corporate_months),
+            ("review.institution_months", self.review.institution_months),
+        ] {
+            if !(1..=48).contains(&v) {
+                return Err(bad(
+                    k,
+                    "must be between 1 and 48 months (AML guidance: every customer at least every 4 years)",
+                ));
+            }
+        }
+        if !(5..=7 * 24 * 60).contains(&self.access.token_ttl_minutes) {
+            return Err(bad(
+                "access.token_ttl_minutes",
+                "must be between 5 minutes and 7 days",
+            ));
+        }
+        if !(1..=100).contains(&self.access.max_failed_logins) {
+            return Err(bad("access.max_failed_logins", "must be between 1 and 100"));
+        }
+        if !(1..=24 * 60).contains(&self.access.lockout_minutes) {
+            return Err(bad(
+                "access.lockout_minutes",
+                "must be between 1 minute and 1 day",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Months between verification and the next periodic review for this kind of customer.
+    pub fn review_months(&self, kind: CustomerKind) -> u8 {
+        match kind {
+            CustomerKind::Individual => self.review.individual_months,
+            CustomerKind::Corporate => self.review.corporate_months,
+            CustomerKind::Institution => self.review.institution_months,
+        }
+    }
+
+    /// The civil date on which a customer verified on `verified_on` falls due for review.
+    pub fn review_due(
+        &self,
+        kind: CustomerKind,
+        verified_on: jiff::civil::Date,
+    ) -> jiff::civil::Date {
+        let months = i32::from(self.review_months(kind));
+        // Adding months clamps to the month's last day (31 Aug + 6 months = 28/29 Feb).
+        verified_on
+            .checked_add(jiff::Span::new().months(months))
+            .unwrap_or(jiff::civil::Date::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_shipped_policy_is_valid_and_follows_seed_000() {
+        let p = Policy::from_toml(DEFAULT_POLICY_TOML).unwrap();
+        assert_eq!(p.review_months(CustomerKind::Individual), 6);
+        assert_eq!(p.review_months(CustomerKind::Corporate), 3);
+    }
+
+    #[test]
+    fn review_due_clamps_to_month_end() {
+        let p = Policy::default_policy();
+        let d = p.review_due(CustomerKind::Individual, jiff::civil::date(2026, 8, 31));
+        assert_eq!(d, jiff::civil::date(2027, 2, 28));
+    }
+
+    #[test]
+    fn a_bad_figure_names_its_key() {
+        let t = DEFAULT_POLICY_TOML.replace("individual_months = 6", "individual_months = 0");
+        let e = Policy::from_toml(&t).unwrap_err();
+        assert_eq!(e.key, "review.individual_months");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let t = format!("{DEFAULT_POLICY_TOML}\n[extra]\nx = 1\n");
+        assert!(Policy::from_toml(&t).is_err());
+    }
+}

@@ -1,0 +1,236 @@
+//! Staff accounts and API tokens.
+
+use crate::error::{Result, StoreError};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct StaffRow {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub branch_code: Option<String>,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub failed_logins: i32,
+    pub locked_until_us: Option<i64>,
+    pub created_at_us: i64,
+}
+
+const STAFF_COLS: [&str; 10] = [
+    "id",
+    "username",
+    "display_name",
+    "role",
+    "branch_code",
+    "password_hash",
+    "disabled",
+    "failed_logins",
+    "locked_until_us",
+    "created_at_us",
+];
+
+pub async fn insert_staff<C: ConnectionTrait>(c: &C, s: &StaffRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("staff")
+        .columns(STAFF_COLS)
+        .values_panic([
+            s.id.into(),
+            s.username.clone().into(),
+            s.display_name.clone().into(),
+            s.role.clone().into(),
+            s.branch_code.clone().into(),
+            s.password_hash.clone().into(),
+            s.disabled.into(),
+            s.failed_logins.into(),
+            s.locked_until_us.into(),
+            s.created_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn find_staff_by_username<C: ConnectionTrait>(
+    c: &C,
+    username: &str,
+) -> Result<Option<StaffRow>> {
+    let q = Query::select()
+        .columns(STAFF_COLS)
+        .from("staff")
+        .and_where(Expr::col("username").eq(username))
+        .to_owned();
+    Ok(
+        StaffRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+pub async fn find_staff<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<StaffRow>> {
+    let q = Query::select()
+        .columns(STAFF_COLS)
+        .from("staff")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(
+        StaffRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+pub async fn list_staff<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
+    let q = Query::select()
+        .columns(STAFF_COLS)
+        .from("staff")
+        .order_by("username", Order::Asc)
+        .to_owned();
+    Ok(
+        StaffRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Records a failed login: counts it, and locks the account until `lock_until_us` once `max` is reached.
+pub async fn record_login_failure<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    max: i32,
+    lock_until_us: i64,
+) -> Result<()> {
+    let q = Query::update()
+        .table("staff")
+        .value("failed_logins", Expr::col("failed_logins").add(1))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    let q = Query::update()
+        .table("staff")
+        .value("locked_until_us", lock_until_us)
+        .value("failed_logins", 0)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("failed_logins").gte(max))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn record_login_success<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<()> {
+    let q = Query::update()
+        .table("staff")
+        .value("failed_logins", 0)
+        .value("locked_until_us", Option::<i64>::None)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn set_staff_disabled<C: ConnectionTrait>(
+    c: &C,
+    username: &str,
+    disabled: bool,
+) -> Result<StaffRow> {
+    let q = Query::update()
+        .table("staff")
+        .value("disabled", disabled)
+        .and_where(Expr::col("username").eq(username))
+        .to_owned();
+    if c.execute(&q).await?.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    find_staff_by_username(c, username)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn set_password_hash<C: ConnectionTrait>(c: &C, id: Uuid, hash: &str) -> Result<()> {
+    let q = Query::update()
+        .table("staff")
+        .value("password_hash", hash)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct TokenRow {
+    pub id: Uuid,
+    pub token_hash: Vec<u8>,
+    pub staff_id: Uuid,
+    pub created_at_us: i64,
+    pub expires_at_us: i64,
+    pub revoked_at_us: Option<i64>,
+}
+
+pub async fn insert_token<C: ConnectionTrait>(c: &C, t: &TokenRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("api_tokens")
+        .columns([
+            "id",
+            "token_hash",
+            "staff_id",
+            "created_at_us",
+            "expires_at_us",
+            "revoked_at_us",
+        ])
+        .values_panic([
+            t.id.into(),
+            t.token_hash.clone().into(),
+            t.staff_id.into(),
+            t.created_at_us.into(),
+            t.expires_at_us.into(),
+            t.revoked_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn find_token<C: ConnectionTrait>(c: &C, hash: &[u8]) -> Result<Option<TokenRow>> {
+    let q = Query::select()
+        .columns([
+            "id",
+            "token_hash",
+            "staff_id",
+            "created_at_us",
+            "expires_at_us",
+            "revoked_at_us",
+        ])
+        .from("api_tokens")
+        .and_where(Expr::col("token_hash").eq(hash.to_vec()))
+        .to_owned();
+    Ok(
+        TokenRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+pub async fn revoke_token<C: ConnectionTrait>(c: &C, hash: &[u8], at_us: i64) -> Result<()> {
+    let q = Query::update()
+        .table("api_tokens")
+        .value("revoked_at_us", at_us)
+        .and_where(Expr::col("token_hash").eq(hash.to_vec()))
+        .and_where(Expr::col("revoked_at_us").is_null())
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Revokes every live token of a staff member (on disable).
+pub async fn revoke_tokens_of<C: ConnectionTrait>(c: &C, staff_id: Uuid, at_us: i64) -> Result<()> {
+    let q = Query::update()
+        .table("api_tokens")
+        .value("revoked_at_us", at_us)
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("revoked_at_us").is_null())
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}

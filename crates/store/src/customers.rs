@@ -1,0 +1,786 @@
+//! Customers, contact points, consents, relationships and versions.
+
+use crate::error::{Result, StoreError};
+use sea_orm::sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement,
+};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+/// A stored customer, as read.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct CustomerRow {
+    pub id: Uuid,
+    pub customer_no: String,
+    pub kind: String,
+    pub status: String,
+    pub branch_code: String,
+    pub rm_id: Option<Uuid>,
+    pub display_name: String,
+    pub name_latin_lower: Option<String>,
+    pub birth_date: Option<String>,
+    pub id_type: String,
+    pub id_enc: Vec<u8>,
+    pub id_bidx: Vec<u8>,
+    pub profile: String,
+    pub preferred_channel: Option<String>,
+    pub custom: String,
+    pub version: i64,
+    pub created_by: Uuid,
+    pub created_at_us: i64,
+    pub updated_by: Uuid,
+    pub updated_at_us: i64,
+    pub submitted_by: Option<Uuid>,
+    pub submitted_at_us: Option<i64>,
+    pub verified_by: Option<Uuid>,
+    pub verified_at_us: Option<i64>,
+    pub review_due: Option<String>,
+    pub return_note: Option<String>,
+}
+
+const CUSTOMER_COLS: [&str; 26] = [
+    "id",
+    "customer_no",
+    "kind",
+    "status",
+    "branch_code",
+    "rm_id",
+    "display_name",
+    "name_latin_lower",
+    "birth_date",
+    "id_type",
+    "id_enc",
+    "id_bidx",
+    "profile",
+    "preferred_channel",
+    "custom",
+    "version",
+    "created_by",
+    "created_at_us",
+    "updated_by",
+    "updated_at_us",
+    "submitted_by",
+    "submitted_at_us",
+    "verified_by",
+    "verified_at_us",
+    "review_due",
+    "return_note",
+];
+
+impl CustomerRow {
+    fn values(&self) -> Vec<sea_orm::sea_query::SimpleExpr> {
+        vec![
+            self.id.into(),
+            self.customer_no.clone().into(),
+            self.kind.clone().into(),
+            self.status.clone().into(),
+            self.branch_code.clone().into(),
+            self.rm_id.into(),
+            self.display_name.clone().into(),
+            self.name_latin_lower.clone().into(),
+            self.birth_date.clone().into(),
+            self.id_type.clone().into(),
+            self.id_enc.clone().into(),
+            self.id_bidx.clone().into(),
+            self.profile.clone().into(),
+            self.preferred_channel.clone().into(),
+            self.custom.clone().into(),
+            self.version.into(),
+            self.created_by.into(),
+            self.created_at_us.into(),
+            self.updated_by.into(),
+            self.updated_at_us.into(),
+            self.submitted_by.into(),
+            self.submitted_at_us.into(),
+            self.verified_by.into(),
+            self.verified_at_us.into(),
+            self.review_due.clone().into(),
+            self.return_note.clone().into(),
+        ]
+    }
+}
+
+/// A contact point as stored.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ContactRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub kind: String,
+    pub label: Option<String>,
+    pub value_enc: Vec<u8>,
+    pub bidx: Vec<u8>,
+    pub created_at_us: i64,
+}
+
+/// A consent as stored.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ConsentRow {
+    pub customer_id: Uuid,
+    pub channel: String,
+    pub granted: bool,
+    pub source: String,
+    pub at_us: i64,
+    pub recorded_by: Uuid,
+}
+
+/// A relationship as stored (from -> to).
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct RelationshipRow {
+    pub id: Uuid,
+    pub from_id: Uuid,
+    pub to_id: Uuid,
+    pub kind: String,
+    pub note: Option<String>,
+    pub created_by: Uuid,
+    pub created_at_us: i64,
+}
+
+/// A version record.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct VersionRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub version: i64,
+    pub actor_id: Uuid,
+    pub at_us: i64,
+    pub action: String,
+    pub changes: String,
+}
+
+/// Which customers a query may see; built by the app layer from the actor's role, never by a handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeFilter {
+    All,
+    Branch(String),
+    Rm(Uuid),
+    Nothing,
+}
+
+impl ScopeFilter {
+    fn cond(&self) -> Cond {
+        match self {
+            ScopeFilter::All => Cond::all(),
+            ScopeFilter::Branch(b) => Cond::all().add(Expr::col("branch_code").eq(b.clone())),
+            ScopeFilter::Rm(id) => Cond::all().add(Expr::col("rm_id").eq(*id)),
+            ScopeFilter::Nothing => Cond::all().add(Expr::val(1).eq(0)),
+        }
+    }
+}
+
+/// How the search term of a listing matches (decided by the app from the shape of the term).
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// Prefix of the display name (and, for ASCII terms, of the lower-cased Latin name).
+    NamePrefix(String),
+    CustomerNo(String),
+    /// Blind index of an identifier.
+    IdBidx(Vec<u8>),
+    /// Blind index of a mobile number.
+    MobileBidx(Vec<u8>),
+}
+
+/// A customer listing: always scoped, optionally searched and filtered, cursor-paginated by id.
+#[derive(Debug, Clone)]
+pub struct CustomerFilter {
+    pub scope: ScopeFilter,
+    pub lookups: Vec<Lookup>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub branch_code: Option<String>,
+    pub rm_id: Option<Uuid>,
+    /// Verified customers whose review date is before this civil date (`YYYY-MM-DD`).
+    pub review_before: Option<String>,
+    /// Only ids greater than this (cursor).
+    pub after: Option<Uuid>,
+    pub limit: u64,
+}
+
+fn select_customers() -> SelectStatement {
+    let mut q = Query::select();
+    q.columns(CUSTOMER_COLS).from("customers");
+    q
+}
+
+/// Upper bound of a prefix range: every string starting with `p` sorts below it in byte order.
+fn prefix_end(p: &str) -> String {
+    format!("{p}\u{10FFFF}")
+}
+
+pub async fn insert_customer<C: ConnectionTrait>(c: &C, row: &CustomerRow) -> Result<()> {
+    insert_customers(c, std::slice::from_ref(row)).await
+}
+
+/// Inserts many customers in one statement (bulk import path).
+pub async fn insert_customers<C: ConnectionTrait>(c: &C, rows: &[CustomerRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("customers").columns(CUSTOMER_COLS);
+    for r in rows {
+        q.values_panic(r.values());
+    }
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn find_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CustomerRow>> {
+    let mut q = select_customers();
+    q.and_where(Expr::col("id").eq(id));
+    Ok(
+        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+pub async fn get_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<CustomerRow> {
+    find_customer(c, id).await?.ok_or(StoreError::NotFound)
+}
+
+pub async fn list_customers<C: ConnectionTrait>(
+    c: &C,
+    f: &CustomerFilter,
+) -> Result<Vec<CustomerRow>> {
+    let mut q = select_customers();
+    let mut cond = f.scope.cond();
+    if !f.lookups.is_empty() {
+        let mut any = Cond::any();
+        for l in &f.lookups {
+            any = match l {
+                Lookup::NamePrefix(p) => {
+                    let lower = p.to_lowercase();
+                    let mut by_name = Cond::any().add(
+                        Cond::all()
+                            .add(Expr::col("display_name").gte(p.clone()))
+                            .add(Expr::col("display_name").lt(prefix_end(p))),
+                    );
+                    if p.is_ascii() {
+                        by_name = by_name.add(
+                            Cond::all()
+                                .add(Expr::col("name_latin_lower").gte(lower.clone()))
+                                .add(Expr::col("name_latin_lower").lt(prefix_end(&lower))),
+                        );
+                    }
+                    any.add(by_name)
+                }
+                Lookup::CustomerNo(n) => any.add(Expr::col("customer_no").eq(n.clone())),
+                Lookup::IdBidx(b) => any.add(Expr::col("id_bidx").eq(b.clone())),
+                Lookup::MobileBidx(b) => any.add(
+                    Expr::col("id").in_subquery(
+                        Query::select()
+                            .column("customer_id")
+                            .from("customer_contacts")
+                            .and_where(Expr::col("kind").eq("mobile"))
+                            .and_where(Expr::col("bidx").eq(b.clone()))
+                            .to_owned(),
+                    ),
+                ),
+            };
+        }
+        cond = cond.add(any);
+    }
+    if let Some(k) = &f.kind {
+        cond = cond.add(Expr::col("kind").eq(k.clone()));
+    }
+    if let Some(s) = &f.status {
+        cond = cond.add(Expr::col("status").eq(s.clone()));
+    }
+    if let Some(b) = &f.branch_code {
+        cond = cond.add(Expr::col("branch_code").eq(b.clone()));
+    }
+    if let Some(r) = f.rm_id {
+        cond = cond.add(Expr::col("rm_id").eq(r));
+    }
+    if let Some(d) = &f.review_before {
+        cond = cond
+            .add(Expr::col("status").eq("verified"))
+            .add(Expr::col("review_due").lt(d.clone()));
+    }
+    if let Some(a) = f.after {
+        cond = cond.add(Expr::col("id").gt(a));
+    }
+    q.cond_where(cond).order_by("id", Order::Asc).limit(f.limit);
+    Ok(
+        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Customers waiting for a checker, oldest submission first.
+pub async fn list_submitted<C: ConnectionTrait>(
+    c: &C,
+    scope: &ScopeFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<CustomerRow>> {
+    let mut q = select_customers();
+    let mut cond = scope.cond().add(Expr::col("status").eq("submitted"));
+    if let Some(a) = after {
+        cond = cond.add(Expr::col("id").gt(a));
+    }
+    q.cond_where(cond).order_by("id", Order::Asc).limit(limit);
+    Ok(
+        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// The customer holding this identifier blind index, if any: `(id, customer_no)`.
+pub async fn find_by_id_bidx<C: ConnectionTrait>(
+    c: &C,
+    bidx: &[u8],
+) -> Result<Option<(Uuid, String)>> {
+    let q = Query::select()
+        .columns(["id", "customer_no"])
+        .from("customers")
+        .and_where(Expr::col("id_bidx").eq(bidx.to_vec()))
+        .to_owned();
+    pair(c, &q).await
+}
+
+/// The customer holding this mobile number (by blind index), if any.
+pub async fn find_by_mobile_bidx<C: ConnectionTrait>(
+    c: &C,
+    bidx: &[u8],
+) -> Result<Option<(Uuid, String)>> {
+    let q = Query::select()
+        .column(("customers", "id"))
+        .column(("customers", "customer_no"))
+        .from("customer_contacts")
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("customer_contacts", "customer_id")),
+        )
+        .and_where(Expr::col(("customer_contacts", "kind")).eq("mobile"))
+        .and_where(Expr::col(("customer_contacts", "bidx")).eq(bidx.to_vec()))
+        .to_owned();
+    pair(c, &q).await
+}
+
+async fn pair<C: ConnectionTrait>(c: &C, q: &SelectStatement) -> Result<Option<(Uuid, String)>> {
+    match c.query_one(q).await? {
+        None => Ok(None),
+        Some(r) => Ok(Some((r.try_get_by_index(0)?, r.try_get_by_index(1)?))),
+    }
+}
+
+/// Customer numbers of customers with the same display name and birth date (possible duplicates).
+pub async fn find_same_name_and_birth<C: ConnectionTrait>(
+    c: &C,
+    name: &str,
+    birth_date: &str,
+) -> Result<Vec<String>> {
+    let q = Query::select()
+        .column("customer_no")
+        .from("customers")
+        .and_where(Expr::col("display_name").eq(name))
+        .and_where(Expr::col("birth_date").eq(birth_date))
+        .limit(10)
+        .to_owned();
+    let rows = c.query_all(&q).await?;
+    rows.iter().map(|r| Ok(r.try_get_by_index(0)?)).collect()
+}
+
+/// Writes the whole row back if its version is still `expected_version`; the stored version
+/// becomes `row.version`. Returns false when someone else saved first.
+pub async fn update_customer<C: ConnectionTrait>(
+    c: &C,
+    row: &CustomerRow,
+    expected_version: i64,
+) -> Result<bool> {
+    let mut q = Query::update();
+    q.table("customers");
+    for (col, v) in CUSTOMER_COLS.iter().zip(row.values()).skip(1) {
+        if matches!(*col, "customer_no" | "created_by" | "created_at_us") {
+            continue;
+        }
+        q.value(*col, v);
+    }
+    q.and_where(Expr::col("id").eq(row.id))
+        .and_where(Expr::col("version").eq(expected_version));
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+pub async fn insert_contacts<C: ConnectionTrait>(c: &C, rows: &[ContactRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("customer_contacts").columns([
+        "id",
+        "customer_id",
+        "kind",
+        "label",
+        "value_enc",
+        "bidx",
+        "created_at_us",
+    ]);
+    for r in rows {
+        q.values_panic([
+            r.id.into(),
+            r.customer_id.into(),
+            r.kind.clone().into(),
+            r.label.clone().into(),
+            r.value_enc.clone().into(),
+            r.bidx.clone().into(),
+            r.created_at_us.into(),
+        ]);
+    }
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Contacts of the given customers, in creation order.
+pub async fn list_contacts<C: ConnectionTrait>(
+    c: &C,
+    customer_ids: &[Uuid],
+) -> Result<Vec<ContactRow>> {
+    if customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns([
+            "id",
+            "customer_id",
+            "kind",
+            "label",
+            "value_enc",
+            "bidx",
+            "created_at_us",
+        ])
+        .from("customer_contacts")
+        .and_where(Expr::col("customer_id").is_in(customer_ids.iter().copied()))
+        .order_by("created_at_us", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    Ok(
+        ContactRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+pub async fn update_contact<C: ConnectionTrait>(c: &C, row: &ContactRow) -> Result<()> {
+    let q = Query::update()
+        .table("customer_contacts")
+        .value("label", row.label.clone())
+        .value("value_enc", row.value_enc.clone())
+        .value("bidx", row.bidx.clone())
+        .and_where(Expr::col("id").eq(row.id))
+        .and_where(Expr::col("customer_id").eq(row.customer_id))
+        .to_owned();
+    if c.execute(&q).await?.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn delete_contact<C: ConnectionTrait>(c: &C, customer_id: Uuid, id: Uuid) -> Result<()> {
+    let q = Query::delete()
+        .from_table("customer_contacts")
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .to_owned();
+    if c.execute(&q).await?.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Re-encrypts contact values in place (key rotation): `(id, value_enc)` pairs.
+pub async fn set_contact_ciphertexts<C: ConnectionTrait>(
+    c: &C,
+    rows: &[(Uuid, Vec<u8>)],
+) -> Result<()> {
+    for (id, enc) in rows {
+        let q = Query::update()
+            .table("customer_contacts")
+            .value("value_enc", enc.clone())
+            .and_where(Expr::col("id").eq(*id))
+            .to_owned();
+        c.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// Re-encrypts identifiers in place (key rotation): `(id, id_enc)` pairs.
+pub async fn set_identifier_ciphertexts<C: ConnectionTrait>(
+    c: &C,
+    rows: &[(Uuid, Vec<u8>)],
+) -> Result<()> {
+    for (id, enc) in rows {
+        let q = Query::update()
+            .table("customers")
+            .value("id_enc", enc.clone())
+            .and_where(Expr::col("id").eq(*id))
+            .to_owned();
+        c.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// A page of `(id, ciphertext)` of identifiers, for key rotation.
+pub async fn page_identifier_ciphertexts<C: ConnectionTrait>(
+    c: &C,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<(Uuid, Vec<u8>)>> {
+    page_pairs(c, "customers", "id_enc", after, limit).await
+}
+
+/// A page of `(id, ciphertext)` of contact values, for key rotation.
+pub async fn page_contact_ciphertexts<C: ConnectionTrait>(
+    c: &C,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<(Uuid, Vec<u8>)>> {
+    page_pairs(c, "customer_contacts", "value_enc", after, limit).await
+}
+
+async fn page_pairs<C: ConnectionTrait>(
+    c: &C,
+    table: &'static str,
+    col: &'static str,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<(Uuid, Vec<u8>)>> {
+    let mut q = Query::select();
+    q.columns(["id", col])
+        .from(table)
+        .order_by("id", Order::Asc)
+        .limit(limit);
+    if let Some(a) = after {
+        q.and_where(Expr::col("id").gt(a));
+    }
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+/// Sets (inserts or replaces) consents.
+pub async fn upsert_consents<C: ConnectionTrait>(c: &C, rows: &[ConsentRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("customer_consents").columns([
+        "customer_id",
+        "channel",
+        "granted",
+        "source",
+        "at_us",
+        "recorded_by",
+    ]);
+    for r in rows {
+        q.values_panic([
+            r.customer_id.into(),
+            r.channel.clone().into(),
+            r.granted.into(),
+            r.source.clone().into(),
+            r.at_us.into(),
+            r.recorded_by.into(),
+        ]);
+    }
+    q.on_conflict(
+        OnConflict::columns(["customer_id", "channel"])
+            .update_columns(["granted", "source", "at_us", "recorded_by"])
+            .to_owned(),
+    );
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn list_consents<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+) -> Result<Vec<ConsentRow>> {
+    let q = Query::select()
+        .columns([
+            "customer_id",
+            "channel",
+            "granted",
+            "source",
+            "at_us",
+            "recorded_by",
+        ])
+        .from("customer_consents")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .order_by("channel", Order::Asc)
+        .to_owned();
+    Ok(
+        ConsentRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+pub async fn insert_relationship<C: ConnectionTrait>(c: &C, r: &RelationshipRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("customer_relationships")
+        .columns([
+            "id",
+            "from_id",
+            "to_id",
+            "kind",
+            "note",
+            "created_by",
+            "created_at_us",
+        ])
+        .values_panic([
+            r.id.into(),
+            r.from_id.into(),
+            r.to_id.into(),
+            r.kind.clone().into(),
+            r.note.clone().into(),
+            r.created_by.into(),
+            r.created_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Relationships where the customer stands on either side.
+pub async fn list_relationships<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+) -> Result<Vec<RelationshipRow>> {
+    let q = Query::select()
+        .columns([
+            "id",
+            "from_id",
+            "to_id",
+            "kind",
+            "note",
+            "created_by",
+            "created_at_us",
+        ])
+        .from("customer_relationships")
+        .cond_where(
+            Cond::any()
+                .add(Expr::col("from_id").eq(customer_id))
+                .add(Expr::col("to_id").eq(customer_id)),
+        )
+        .order_by("created_at_us", Order::Asc)
+        .to_owned();
+    Ok(
+        RelationshipRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+pub async fn delete_relationship<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    id: Uuid,
+) -> Result<RelationshipRow> {
+    let rows = list_relationships(c, customer_id).await?;
+    let row = rows
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(StoreError::NotFound)?;
+    let q = Query::delete()
+        .from_table("customer_relationships")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(row)
+}
+
+pub async fn insert_version<C: ConnectionTrait>(c: &C, v: &VersionRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("customer_versions")
+        .columns([
+            "id",
+            "customer_id",
+            "version",
+            "actor_id",
+            "at_us",
+            "action",
+            "changes",
+        ])
+        .values_panic([
+            v.id.into(),
+            v.customer_id.into(),
+            v.version.into(),
+            v.actor_id.into(),
+            v.at_us.into(),
+            v.action.clone().into(),
+            v.changes.clone().into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Inserts many version rows in one statement (bulk import path).
+pub async fn insert_versions<C: ConnectionTrait>(c: &C, rows: &[VersionRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("customer_versions").columns([
+        "id",
+        "customer_id",
+        "version",
+        "actor_id",
+        "at_us",
+        "action",
+        "changes",
+    ]);
+    for v in rows {
+        q.values_panic([
+            v.id.into(),
+            v.customer_id.into(),
+            v.version.into(),
+            v.actor_id.into(),
+            v.at_us.into(),
+            v.action.clone().into(),
+            v.changes.clone().into(),
+        ]);
+    }
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn list_versions<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+) -> Result<Vec<VersionRow>> {
+    let q = Query::select()
+        .columns([
+            "id",
+            "customer_id",
+            "version",
+            "actor_id",
+            "at_us",
+            "action",
+            "changes",
+        ])
+        .from("customer_versions")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .order_by("version", Order::Desc)
+        .to_owned();
+    Ok(
+        VersionRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Number of customers (for metrics and the demo).
+pub async fn count_customers<C: ConnectionTrait>(c: &C) -> Result<i64> {
+    let q = Query::select()
+        .expr_as(Func::count(Expr::col("id")), Alias::new("n"))
+        .from("customers")
+        .to_owned();
+    let r = c.query_one(&q).await?;
+    Ok(r.map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}

@@ -1,0 +1,91 @@
+//! Store errors, typed at the boundary: not found, conflict on a named constraint, or other.
+
+use sea_orm::{DbErr, SqlErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique or foreign-key constraint refused the write; `constraint` names it (index or column).
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(DbErr),
+}
+
+/// Known unique constraints, matched against the backend's message (PostgreSQL names the index,
+/// SQLite the columns), so callers can turn them into field errors.
+const CONSTRAINTS: &[(&str, &[&str])] = &[
+    (
+        "customers_id_bidx",
+        &["ux_customers_id_bidx", "customers.id_bidx"],
+    ),
+    (
+        "customers_customer_no",
+        &["ux_customers_customer_no", "customers.customer_no"],
+    ),
+    (
+        "contacts_mobile",
+        &["ux_contacts_mobile", "customer_contacts.bidx"],
+    ),
+    ("staff_username", &["ux_staff_username", "staff.username"]),
+    (
+        "relationships",
+        &["ux_relationships", "customer_relationships.from_id"],
+    ),
+    (
+        "field_definitions",
+        &["ux_field_definitions", "field_definitions.kind"],
+    ),
+    (
+        "idempotency",
+        &["idempotency_keys_pkey", "idempotency_keys.staff_id"],
+    ),
+    (
+        "customer_versions",
+        &["ux_customer_versions", "customer_versions.customer_id"],
+    ),
+    ("audit_seq", &["ux_audit_seq", "audit_log.seq"]),
+];
+
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => {
+                let constraint = CONSTRAINTS
+                    .iter()
+                    .find(|(_, pats)| pats.iter().any(|p| msg.contains(p)))
+                    .map(|(name, _)| (*name).to_owned())
+                    .unwrap_or_else(|| "unique".to_owned());
+                StoreError::Conflict { constraint }
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => StoreError::Conflict {
+                constraint: "foreign_key".to_owned(),
+            },
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+impl StoreError {
+    pub fn is_conflict_on(&self, name: &str) -> bool {
+        matches!(self, StoreError::Conflict { constraint } if constraint == name)
+    }
+
+    /// Whether retrying the whole transaction may succeed (SQLite busy, PostgreSQL serialization).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Db(e) => {
+                let s = e.to_string();
+                s.contains("database is locked")
+                    || s.contains("could not serialize")
+                    || s.contains("deadlock")
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;

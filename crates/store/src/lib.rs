@@ -1,0 +1,17 @@
+//! Banyan's storage: one migration set and one query path for SQLite and PostgreSQL.
+//!
+//! Statements are built with sea-query (through SeaORM's connection), so the same code runs on both
+//! backends; where a backend needs its own SQL (collations, partial indexes) it stays in this crate.
+//! Rows are plain structs (`*Row`); they never serialise themselves to JSON.
+
+pub mod access;
+pub mod audit;
+pub mod customers;
+pub mod db;
+pub mod error;
+pub mod migrate;
+pub mod misc;
+
+pub use db::{Db, DbKind, now_us};
+pub use error::StoreError;
+pub use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};

@@ -1,0 +1,465 @@
+//! The one migration set for both backends. Each step runs in its own transaction and is recorded in
+//! `schema_migrations`; a released step is never edited, only followed by a new one.
+
+use crate::db::{Db, DbKind, now_us};
+use crate::error::Result;
+use sea_orm::sea_query::{
+    ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Func,
+    Index, IndexCreateStatement, Query, Table, TableCreateStatement,
+};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
+
+/// One migration step.
+struct Step {
+    version: i64,
+    name: &'static str,
+    run: fn(&mut Vec<Stmt>, DbKind),
+}
+
+/// A statement of a step: built by sea-query, or raw SQL that is the same on both backends.
+enum Stmt {
+    Table(Box<TableCreateStatement>),
+    Index(IndexCreateStatement),
+    Raw(String),
+}
+
+const STEPS: &[Step] = &[Step {
+    version: 1,
+    name: "customer registry foundation",
+    run: v1,
+}];
+
+fn id(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name)
+        .uuid()
+        .not_null()
+        .primary_key()
+        .to_owned()
+}
+fn uuid(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).uuid().not_null().to_owned()
+}
+fn uuid_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).uuid().null().to_owned()
+}
+fn text(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().not_null().to_owned()
+}
+fn text_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).text().null().to_owned()
+}
+fn bigint(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().to_owned()
+}
+fn bigint_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().null().to_owned()
+}
+fn int(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).integer().not_null().to_owned()
+}
+fn boolean(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).boolean().not_null().to_owned()
+}
+fn blob(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).var_binary(4096).not_null().to_owned()
+}
+fn idx(name: &'static str, table: &'static str, cols: &[&'static str]) -> Stmt {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(*c);
+    }
+    Stmt::Index(i.to_owned())
+}
+fn uidx(name: &'static str, table: &'static str, cols: &[&'static str]) -> Stmt {
+    let mut i = Index::create();
+    i.name(name).table(table).unique();
+    for c in cols {
+        i.col(*c);
+    }
+    Stmt::Index(i.to_owned())
+}
+fn fk(table: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
+    let mut f = ForeignKey::create();
+    f.name(format!("fk_{table}_{col}"))
+        .from(table, col)
+        .to(to, "id")
+        .on_delete(ForeignKeyAction::Restrict);
+    f
+}
+
+fn v1(s: &mut Vec<Stmt>, kind: DbKind) {
+    // Staff accounts. Passwords are argon2id PHC strings; failures count toward a temporary lock.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("staff")
+            .col(id("id"))
+            .col(text("username"))
+            .col(text("display_name"))
+            .col(text("role"))
+            .col(text_null("branch_code"))
+            .col(text("password_hash"))
+            .col(boolean("disabled"))
+            .col(int("failed_logins"))
+            .col(bigint_null("locked_until_us"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_staff_username", "staff", &["username"]));
+
+    // Bearer tokens: only the SHA-256 of the token is stored, so a database leak yields no session.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("api_tokens")
+            .col(id("id"))
+            .col(blob("token_hash"))
+            .col(uuid("staff_id"))
+            .col(bigint("created_at_us"))
+            .col(bigint("expires_at_us"))
+            .col(bigint_null("revoked_at_us"))
+            .foreign_key(&mut fk("api_tokens", "staff_id", "staff"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_api_tokens_hash", "api_tokens", &["token_hash"]));
+
+    // Data-encryption keys, each wrapped (AES-256-GCM) under the master key. `purpose` is `field`
+    // (encrypts values; rotates) or `blind_index` (HMAC key for exact lookups; stable).
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("data_keys")
+            .col(ColumnDef::new("id").integer().not_null().primary_key())
+            .col(text("purpose"))
+            .col(blob("wrapped"))
+            .col(boolean("active"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+
+    // Named counters for human-readable numbers (customer numbers per kind and branch).
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("counters")
+            .col(ColumnDef::new("name").text().not_null().primary_key())
+            .col(bigint("value"))
+            .to_owned(),
+    )));
+
+    // The party master. Names stay in clear (they are searched); identifiers are encrypted with an
+    // HMAC blind index for exact lookup and duplicate checks. `profile` and `custom` are JSON text.
+    let mut name_col = text("display_name");
+    if kind == DbKind::Postgres {
+        // Byte-order collation so that prefix ranges (name >= 'ab' AND name < 'ab\u{10FFFF}') use the index.
+        name_col.extra("COLLATE \"C\"");
+    }
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("customers")
+            .col(id("id"))
+            .col(text("customer_no"))
+            .col(text("kind"))
+            .col(text("status"))
+            .col(text("branch_code"))
+            .col(uuid_null("rm_id"))
+            .col(name_col)
+            .col(text_null("name_latin_lower"))
+            .col(text_null("birth_date"))
+            .col(text("id_type"))
+            .col(blob("id_enc"))
+            .col(blob("id_bidx"))
+            .col(text("profile"))
+            .col(text_null("preferred_channel"))
+            .col(text("custom"))
+            .col(bigint("version"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .col(uuid("updated_by"))
+            .col(bigint("updated_at_us"))
+            .col(uuid_null("submitted_by"))
+            .col(bigint_null("submitted_at_us"))
+            .col(uuid_null("verified_by"))
+            .col(bigint_null("verified_at_us"))
+            .col(text_null("review_due"))
+            .col(text_null("return_note"))
+            .foreign_key(&mut fk("customers", "rm_id", "staff"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_customers_customer_no",
+        "customers",
+        &["customer_no"],
+    ));
+    s.push(uidx("ux_customers_id_bidx", "customers", &["id_bidx"]));
+    s.push(idx(
+        "ix_customers_name",
+        "customers",
+        &["display_name", "birth_date"],
+    ));
+    s.push(idx(
+        "ix_customers_latin",
+        "customers",
+        &["name_latin_lower"],
+    ));
+    s.push(idx("ix_customers_rm", "customers", &["rm_id", "id"]));
+    s.push(idx(
+        "ix_customers_branch",
+        "customers",
+        &["branch_code", "id"],
+    ));
+    s.push(idx(
+        "ix_customers_status",
+        "customers",
+        &["status", "submitted_at_us"],
+    ));
+    s.push(idx("ix_customers_review_due", "customers", &["review_due"]));
+
+    // Contact points, encrypted; `bidx` is the blind index of the canonical value.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("customer_contacts")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("kind"))
+            .col(text_null("label"))
+            .col(blob("value_enc"))
+            .col(blob("bidx"))
+            .col(bigint("created_at_us"))
+            .foreign_key(&mut fk("customer_contacts", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_contacts_customer",
+        "customer_contacts",
+        &["customer_id"],
+    ));
+    // One customer per mobile number, enforced by the database even under concurrent creates.
+    s.push(Stmt::Raw(
+        "CREATE UNIQUE INDEX ux_contacts_mobile ON customer_contacts (bidx) WHERE kind = 'mobile'"
+            .into(),
+    ));
+    s.push(idx("ix_contacts_bidx", "customer_contacts", &["bidx"]));
+
+    // Marketing consent per channel, with when and where it was given.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("customer_consents")
+            .col(uuid("customer_id"))
+            .col(text("channel"))
+            .col(boolean("granted"))
+            .col(text("source"))
+            .col(bigint("at_us"))
+            .col(uuid("recorded_by"))
+            .primary_key(Index::create().col("customer_id").col("channel"))
+            .foreign_key(&mut fk("customer_consents", "customer_id", "customers"))
+            .to_owned(),
+    )));
+
+    // Typed links between customers; stored once, shown from both sides with the inverse kind.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("customer_relationships")
+            .col(id("id"))
+            .col(uuid("from_id"))
+            .col(uuid("to_id"))
+            .col(text("kind"))
+            .col(text_null("note"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .foreign_key(&mut fk("customer_relationships", "from_id", "customers"))
+            .foreign_key(&mut fk("customer_relationships", "to_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_relationships",
+        "customer_relationships",
+        &["from_id", "to_id", "kind"],
+    ));
+    s.push(idx(
+        "ix_relationships_to",
+        "customer_relationships",
+        &["to_id"],
+    ));
+
+    // Every change keeps a version: who, when, and each field old -> new (sensitive values masked).
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("customer_versions")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(bigint("version"))
+            .col(uuid("actor_id"))
+            .col(bigint("at_us"))
+            .col(text("action"))
+            .col(text("changes"))
+            .foreign_key(&mut fk("customer_versions", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_customer_versions",
+        "customer_versions",
+        &["customer_id", "version"],
+    ));
+
+    // Custom attributes a bank defines per customer kind.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("field_definitions")
+            .col(id("id"))
+            .col(text("kind"))
+            .col(text("key"))
+            .col(text("definition"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_field_definitions",
+        "field_definitions",
+        &["kind", "key"],
+    ));
+
+    // Idempotency keys of creating POSTs: a retry returns the first answer.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("idempotency_keys")
+            .col(uuid("staff_id"))
+            .col(text("key"))
+            .col(text("request_hash"))
+            .col(int("status"))
+            .col(text("response"))
+            .col(bigint("created_at_us"))
+            .primary_key(
+                Index::create()
+                    .name("idempotency_keys_pkey")
+                    .col("staff_id")
+                    .col("key"),
+            )
+            .to_owned(),
+    )));
+
+    // The audit log: append-only, hash-chained. Writers insert unsealed rows inside their own
+    // transaction; a sealer assigns `seq` and the chain hash in the background, so no writer waits
+    // on one global lock.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("audit_log")
+            .col(id("id"))
+            .col(bigint_null("seq"))
+            .col(bigint("at_us"))
+            .col(uuid_null("actor_id"))
+            .col(text("actor"))
+            .col(text("action"))
+            .col(text("entity"))
+            .col(text_null("entity_id"))
+            .col(uuid_null("customer_id"))
+            .col(text("detail"))
+            .col(text_null("prev_hash"))
+            .col(text_null("hash"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_audit_seq", "audit_log", &["seq"]));
+    s.push(idx(
+        "ix_audit_customer",
+        "audit_log",
+        &["customer_id", "at_us"],
+    ));
+    s.push(idx("ix_audit_actor", "audit_log", &["actor_id", "at_us"]));
+    s.push(idx("ix_audit_at", "audit_log", &["at_us"]));
+
+    // Leases for background work, so several server nodes can run side by side.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("leases")
+            .col(ColumnDef::new("name").text().not_null().primary_key())
+            .col(text("holder"))
+            .col(bigint("expires_at_us"))
+            .to_owned(),
+    )));
+}
+
+async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {
+    match st {
+        Stmt::Table(t) => {
+            tx.execute(t.as_ref()).await?;
+        }
+        Stmt::Index(i) => {
+            tx.execute(i).await?;
+        }
+        Stmt::Raw(sql) => {
+            tx.execute_raw(Statement::from_string(
+                tx.get_database_backend(),
+                sql.clone(),
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies every step not applied yet; returns the versions applied now.
+pub async fn run(db: &Db) -> Result<Vec<i64>> {
+    db.conn
+        .execute(
+            Table::create()
+                .table("schema_migrations")
+                .if_not_exists()
+                .col(
+                    ColumnDef::new("version")
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(text("name"))
+                .col(bigint("applied_at_us")),
+        )
+        .await?;
+    let mut applied = Vec::new();
+    for step in STEPS {
+        let tx = db.conn.begin().await?;
+        let done = tx
+            .query_one(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from("schema_migrations")
+                    .and_where(Expr::col("version").eq(step.version)),
+            )
+            .await?;
+        if done.is_some() {
+            tx.rollback().await?;
+            continue;
+        }
+        let mut stmts = Vec::new();
+        (step.run)(&mut stmts, db.kind);
+        for st in &stmts {
+            exec(&tx, st).await?;
+        }
+        tx.execute(
+            Query::insert()
+                .into_table("schema_migrations")
+                .columns(["version", "name", "applied_at_us"])
+                .values_panic([step.version.into(), step.name.into(), now_us().into()]),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            version = step.version,
+            name = step.name,
+            "migration applied"
+        );
+        applied.push(step.version);
+    }
+    Ok(applied)
+}
+
+/// The highest applied version (0 when none).
+pub async fn current_version(db: &Db) -> Result<i64> {
+    let row = db
+        .conn
+        .query_one(
+            Query::select()
+                .expr(Func::max(Expr::col("version")))
+                .from("schema_migrations"),
+        )
+        .await?;
+    Ok(row
+        .and_then(|r| r.try_get_by_index::<Option<i64>>(0).ok().flatten())
+        .unwrap_or(0))
+}

@@ -1,0 +1,214 @@
+//! Small shared tables: counters, leases, idempotency keys, data keys and field definitions.
+
+use crate::error::Result;
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+/// Increments the named counter by `n` and returns the new value (the last number handed out).
+/// One statement (insert-or-update ... returning), so concurrent callers never get the same number.
+pub async fn next_counter<C: ConnectionTrait>(c: &C, name: &str, n: i64) -> Result<i64> {
+    let q = Query::insert()
+        .into_table("counters")
+        .columns(["name", "value"])
+        .values_panic([name.into(), n.into()])
+        .on_conflict(
+            OnConflict::column("name")
+                .value("value", Expr::col(("counters", "value")).add(n))
+                .to_owned(),
+        )
+        .returning_col("value")
+        .to_owned();
+    let row = c.query_one(&q).await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(n))
+}
+
+/// Takes or renews the lease `name` for `holder` until `until_us`; true if held now.
+pub async fn take_lease<C: ConnectionTrait>(
+    c: &C,
+    name: &str,
+    holder: &str,
+    now_us: i64,
+    until_us: i64,
+) -> Result<bool> {
+    let q = Query::insert()
+        .into_table("leases")
+        .columns(["name", "holder", "expires_at_us"])
+        .values_panic([name.into(), holder.into(), until_us.into()])
+        .on_conflict(OnConflict::column("name").do_nothing().to_owned())
+        .to_owned();
+    c.execute(&q).await?;
+    let q = Query::update()
+        .table("leases")
+        .value("holder", holder)
+        .value("expires_at_us", until_us)
+        .and_where(Expr::col("name").eq(name))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col("holder").eq(holder))
+                .add(Expr::col("expires_at_us").lt(now_us)),
+        )
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+pub async fn release_lease<C: ConnectionTrait>(c: &C, name: &str, holder: &str) -> Result<()> {
+    let q = Query::delete()
+        .from_table("leases")
+        .and_where(Expr::col("name").eq(name))
+        .and_where(Expr::col("holder").eq(holder))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct IdempotencyRow {
+    pub staff_id: Uuid,
+    pub key: String,
+    pub request_hash: String,
+    pub status: i32,
+    pub response: String,
+    pub created_at_us: i64,
+}
+
+pub async fn find_idempotency<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    key: &str,
+) -> Result<Option<IdempotencyRow>> {
+    let q = Query::select()
+        .columns([
+            "staff_id",
+            "key",
+            "request_hash",
+            "status",
+            "response",
+            "created_at_us",
+        ])
+        .from("idempotency_keys")
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("key").eq(key))
+        .to_owned();
+    Ok(
+        IdempotencyRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+pub async fn insert_idempotency<C: ConnectionTrait>(c: &C, r: &IdempotencyRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("idempotency_keys")
+        .columns([
+            "staff_id",
+            "key",
+            "request_hash",
+            "status",
+            "response",
+            "created_at_us",
+        ])
+        .values_panic([
+            r.staff_id.into(),
+            r.key.clone().into(),
+            r.request_hash.clone().into(),
+            r.status.into(),
+            r.response.clone().into(),
+            r.created_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct DataKeyRow {
+    pub id: i32,
+    pub purpose: String,
+    pub wrapped: Vec<u8>,
+    pub active: bool,
+    pub created_at_us: i64,
+}
+
+pub async fn list_data_keys<C: ConnectionTrait>(c: &C) -> Result<Vec<DataKeyRow>> {
+    let q = Query::select()
+        .columns(["id", "purpose", "wrapped", "active", "created_at_us"])
+        .from("data_keys")
+        .order_by("id", Order::Asc)
+        .to_owned();
+    Ok(
+        DataKeyRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Adds a key; when `active`, every other key of the same purpose stops being active.
+pub async fn insert_data_key<C: ConnectionTrait>(c: &C, k: &DataKeyRow) -> Result<()> {
+    if k.active {
+        let q = Query::update()
+            .table("data_keys")
+            .value("active", false)
+            .and_where(Expr::col("purpose").eq(k.purpose.clone()))
+            .to_owned();
+        c.execute(&q).await?;
+    }
+    let q = Query::insert()
+        .into_table("data_keys")
+        .columns(["id", "purpose", "wrapped", "active", "created_at_us"])
+        .values_panic([
+            k.id.into(),
+            k.purpose.clone().into(),
+            k.wrapped.clone().into(),
+            k.active.into(),
+            k.created_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct FieldDefinitionRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub key: String,
+    pub definition: String,
+    pub created_at_us: i64,
+}
+
+pub async fn insert_field_definition<C: ConnectionTrait>(
+    c: &C,
+    r: &FieldDefinitionRow,
+) -> Result<()> {
+    let q = Query::insert()
+        .into_table("field_definitions")
+        .columns(["id", "kind", "key", "definition", "created_at_us"])
+        .values_panic([
+            r.id.into(),
+            r.kind.clone().into(),
+            r.key.clone().into(),
+            r.definition.clone().into(),
+            r.created_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn list_field_definitions<C: ConnectionTrait>(c: &C) -> Result<Vec<FieldDefinitionRow>> {
+    let q = Query::select()
+        .columns(["id", "kind", "key", "definition", "created_at_us"])
+        .from("field_definitions")
+        .order_by("kind", Order::Asc)
+        .order_by("key", Order::Asc)
+        .to_owned();
+    Ok(
+        FieldDefinitionRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
