@@ -19,7 +19,7 @@ struct Step {
 /// A statement of a step: built by sea-query, or raw SQL that is the same on both backends.
 enum Stmt {
     Table(Box<TableCreateStatement>),
-    Index(IndexCreateStatement),
+    Index(Box<IndexCreateStatement>),
     Raw(String),
 }
 
@@ -69,7 +69,7 @@ fn idx(name: &'static str, table: &'static str, cols: &[&'static str]) -> Stmt {
     for c in cols {
         i.col(*c);
     }
-    Stmt::Index(i.to_owned())
+    Stmt::Index(Box::new(i.to_owned()))
 }
 fn uidx(name: &'static str, table: &'static str, cols: &[&'static str]) -> Stmt {
     let mut i = Index::create();
@@ -77,7 +77,7 @@ fn uidx(name: &'static str, table: &'static str, cols: &[&'static str]) -> Stmt 
     for c in cols {
         i.col(*c);
     }
-    Stmt::Index(i.to_owned())
+    Stmt::Index(Box::new(i.to_owned()))
 }
 fn fk(table: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
     let mut f = ForeignKey::create();
@@ -381,7 +381,7 @@ async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {
             tx.execute(t.as_ref()).await?;
         }
         Stmt::Index(i) => {
-            tx.execute(i).await?;
+            tx.execute(i.as_ref()).await?;
         }
         Stmt::Raw(sql) => {
             tx.execute_raw(Statement::from_string(

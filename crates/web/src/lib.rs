@@ -1,1 +1,69 @@
-//! placeholder
+//! Banyan over HTTP: the JSON API under `/api/v1` (OpenAPI at `/api/v1/openapi.json`), health and metrics.
+//!
+//! Handlers translate HTTP to use-case calls and back; no permission check or SQL lives here.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use banyan_app::App;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Shared state of every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub app: Arc<App>,
+    /// Largest JSON body accepted (bytes).
+    pub body_limit: usize,
+    /// Largest import file accepted (bytes).
+    pub import_limit: usize,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+/// Installs the Prometheus recorder once per process and returns its handle.
+pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    static H: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> = std::sync::OnceLock::new();
+    H.get_or_init(|| metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()).clone()
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let security = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+    ];
+    let mut r = api::router().with_state(state);
+    for (name, value) in security {
+        r = r.layer(SetResponseHeaderLayer::if_not_present(HeaderName::from(name), HeaderValue::from_static(value)));
+    }
+    r.layer(axum::middleware::from_fn(api::health::track))
+}
+
+/// Serves `router` on an already-bound listener until `shutdown` resolves (tests bind port 0).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+/// Runs the audit sealer every `every` until the app is dropped (one background task per server).
+pub fn spawn_sealer(app: Arc<App>, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = banyan_app::audit::seal_pending(&app).await {
+                tracing::warn!(error = %e, "audit sealing failed; will retry");
+            }
+        }
+    })
+}

@@ -1,0 +1,395 @@
+//! Staff, sign-in and the acting identity every use case checks.
+
+use crate::audit::{self, Entry};
+use crate::crypto::{random_bytes, sha256};
+use crate::error::{AppError, Result};
+use crate::App;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use argon2::Argon2;
+use banyan_domain::access::{Permission, Role, ScopeKind};
+use banyan_store::access::{self as store, StaffRow, TokenRow};
+use banyan_store::customers::ScopeFilter;
+use banyan_store::now_us;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The authenticated staff member on whose behalf a use case runs.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Uuid,
+    pub username: String,
+    pub role: Role,
+    pub branch_code: Option<String>,
+}
+
+impl Actor {
+    /// Fails with 403 unless the role grants `p`.
+    pub fn require(&self, p: Permission) -> Result<()> {
+        if self.role.has(p) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
+                "permission_denied",
+                format!("role {} lacks permission {}", self.role, p.as_str()),
+            ))
+        }
+    }
+
+    /// The customers this actor may see, as a store filter. Every customer query takes one.
+    pub fn scope(&self) -> ScopeFilter {
+        match self.role.scope() {
+            ScopeKind::All => ScopeFilter::All,
+            ScopeKind::Own => ScopeFilter::Rm(self.id),
+            ScopeKind::Branch => match &self.branch_code {
+                Some(b) => ScopeFilter::Branch(b.clone()),
+                None => ScopeFilter::Nothing,
+            },
+            ScopeKind::None => ScopeFilter::Nothing,
+        }
+    }
+
+    /// Whether a customer of this branch and RM is within scope.
+    pub fn can_see(&self, branch_code: &str, rm_id: Option<Uuid>) -> bool {
+        match self.scope() {
+            ScopeFilter::All => true,
+            ScopeFilter::Branch(b) => b == branch_code,
+            ScopeFilter::Rm(id) => rm_id == Some(id),
+            ScopeFilter::Nothing => false,
+        }
+    }
+
+    /// The actor used by the CLI and jobs: full scope, audited under `system`.
+    pub fn system(username: &str) -> Actor {
+        Actor { id: Uuid::nil(), username: username.to_owned(), role: Role::Admin, branch_code: None }
+    }
+}
+
+/// A staff member as shown to administrators.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffView {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub branch_code: Option<String>,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+impl From<StaffRow> for StaffView {
+    fn from(r: StaffRow) -> Self {
+        StaffView {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            role: Role::parse(&r.role).unwrap_or(Role::CustomerService),
+            branch_code: r.branch_code,
+            disabled: r.disabled,
+            created_at: crate::fmt_us(r.created_at_us),
+        }
+    }
+}
+
+/// A new token.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LoginResult {
+    pub token: String,
+    pub expires_at: String,
+    pub staff: StaffView,
+}
+
+/// Failed logins for usernames that do not exist, kept in memory so they are throttled too.
+#[derive(Debug, Default)]
+pub struct UnknownUserThrottle {
+    inner: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+/// Validated sessions cached briefly so that a request costs no token lookup. Revocation on this node
+/// evicts immediately; other nodes see it within [`TOKEN_CACHE_US`].
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    inner: Mutex<HashMap<Vec<u8>, (Actor, i64)>>,
+}
+
+const TOKEN_CACHE_US: i64 = 30_000_000;
+
+fn hash_password(password: &str) -> Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+}
+
+fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .ok()
+        .is_some_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Checks a password rule: 10 to 128 characters.
+pub fn check_password(p: &str) -> Result<()> {
+    let n = p.chars().count();
+    if !(10..=128).contains(&n) {
+        return Err(AppError::field("password", "length", "must be 10 to 128 characters"));
+    }
+    Ok(())
+}
+
+/// A hash of a random password, verified against when the username is unknown, so that unknown and
+/// known usernames take the same time.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("banyan-dummy-password-for-timing").unwrap_or_default())
+}
+
+fn actor_of(r: &StaffRow) -> Result<Actor> {
+    Ok(Actor {
+        id: r.id,
+        username: r.username.clone(),
+        role: Role::parse(&r.role).ok_or_else(|| AppError::Internal(format!("unknown role {}", r.role)))?,
+        branch_code: r.branch_code.clone(),
+    })
+}
+
+/// Signs in with username and password; returns a bearer token. Repeated failures lock the account.
+pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginResult> {
+    let now = now_us();
+    let policy = &app.policy.access;
+    let staff = store::find_staff_by_username(&app.db.conn, username).await?;
+    if let Some(s) = &staff {
+        if let Some(until) = s.locked_until_us.filter(|u| *u > now) {
+            return Err(AppError::Throttled { retry_after_s: (until - now) / 1_000_000 + 1 });
+        }
+    } else {
+        let map = app.unknown_users.inner.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+        if let Some((n, until)) = map.get(username)
+            && *n >= policy.max_failed_logins
+            && *until > now
+        {
+            return Err(AppError::Throttled { retry_after_s: (until - now) / 1_000_000 + 1 });
+        }
+    }
+    let hash = staff.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
+    let pw = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let lock_us = i64::from(policy.lockout_minutes) * 60_000_000;
+    match staff {
+        Some(s) if ok && !s.disabled => {
+            let token_bytes: [u8; 32] = random_bytes()?;
+            let token = hex::encode(token_bytes);
+            let expires = now + i64::from(policy.token_ttl_minutes) * 60_000_000;
+            let tx = app.db.begin_write().await?;
+            store::record_login_success(&tx, s.id).await?;
+            store::insert_token(
+                &tx,
+                &TokenRow {
+                    id: Uuid::now_v7(),
+                    token_hash: sha256(token.as_bytes()),
+                    staff_id: s.id,
+                    created_at_us: now,
+                    expires_at_us: expires,
+                    revoked_at_us: None,
+                },
+            )
+            .await?;
+            audit::record_as(&tx, Some(s.id), &s.username, Entry {
+                action: "auth.login",
+                entity: "staff",
+                entity_id: Some(s.id.to_string()),
+                customer_id: None,
+                detail: serde_json::json!({}),
+            })
+            .await?;
+            tx.commit().await?;
+            Ok(LoginResult { token, expires_at: crate::fmt_us(expires), staff: s.into() })
+        }
+        Some(s) => {
+            let tx = app.db.begin_write().await?;
+            store::record_login_failure(&tx, s.id, policy.max_failed_logins as i32, now + lock_us).await?;
+            audit::record_as(&tx, Some(s.id), &s.username, Entry {
+                action: "auth.login_failed",
+                entity: "staff",
+                entity_id: Some(s.id.to_string()),
+                customer_id: None,
+                detail: serde_json::json!({"reason": if s.disabled { "disabled" } else { "bad_password" }}),
+            })
+            .await?;
+            tx.commit().await?;
+            Err(AppError::BadCredentials)
+        }
+        None => {
+            {
+                let mut map =
+                    app.unknown_users.inner.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+                let e = map.entry(username.to_owned()).or_insert((0, 0));
+                if e.1 <= now {
+                    e.0 = 0;
+                }
+                e.0 += 1;
+                e.1 = now + lock_us;
+            }
+            let tx = app.db.begin_write().await?;
+            // The attempted username is recorded (it is not customer data and helps spot attacks).
+            audit::record_as(&tx, None, username, Entry {
+                action: "auth.login_failed",
+                entity: "staff",
+                entity_id: None,
+                customer_id: None,
+                detail: serde_json::json!({"reason": "unknown_user"}),
+            })
+            .await?;
+            tx.commit().await?;
+            Err(AppError::BadCredentials)
+        }
+    }
+}
+
+/// Resolves a bearer token to its actor.
+pub async fn authenticate(app: &App, token: &str) -> Result<Actor> {
+    let h = sha256(token.as_bytes());
+    let now = now_us();
+    if let Ok(cache) = app.tokens.inner.lock()
+        && let Some((actor, valid_until)) = cache.get(&h)
+        && *valid_until > now
+    {
+        return Ok(actor.clone());
+    }
+    let t = store::find_token(&app.db.conn, &h).await?.ok_or(AppError::Unauthenticated)?;
+    if t.revoked_at_us.is_some() || t.expires_at_us <= now {
+        return Err(AppError::Unauthenticated);
+    }
+    let s = store::find_staff(&app.db.conn, t.staff_id).await?.ok_or(AppError::Unauthenticated)?;
+    if s.disabled {
+        return Err(AppError::Unauthenticated);
+    }
+    let actor = actor_of(&s)?;
+    if let Ok(mut cache) = app.tokens.inner.lock() {
+        if cache.len() > 100_000 {
+            cache.clear();
+        }
+        cache.insert(h, (actor.clone(), (now + TOKEN_CACHE_US).min(t.expires_at_us)));
+    }
+    Ok(actor)
+}
+
+/// Revokes the token.
+pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
+    let h = sha256(token.as_bytes());
+    if let Ok(mut cache) = app.tokens.inner.lock() {
+        cache.remove(&h);
+    }
+    let tx = app.db.begin_write().await?;
+    store::revoke_token(&tx, &h, now_us()).await?;
+    audit::record(&tx, actor, vec![Entry {
+        action: "auth.logout",
+        entity: "staff",
+        entity_id: Some(actor.id.to_string()),
+        customer_id: None,
+        detail: serde_json::json!({}),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A new staff account.
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub branch_code: Option<String>,
+    pub password: String,
+}
+
+/// Creates a staff account (administrators, or the CLI as `system`).
+pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffView> {
+    actor.require(Permission::StaffManage)?;
+    let uname = n.username.trim().to_owned();
+    if uname.is_empty()
+        || uname.len() > 64
+        || !uname.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+    {
+        return Err(AppError::field("username", "format", "must be 1-64 letters, digits, '.', '_' or '-'"));
+    }
+    check_password(&n.password)?;
+    if let Some(b) = &n.branch_code {
+        banyan_domain::customer::BranchCode::parse(b).map_err(|m| AppError::field("branch_code", "format", m))?;
+    }
+    if matches!(n.role.scope(), ScopeKind::Branch) && n.branch_code.is_none() {
+        return Err(AppError::field("branch_code", "required", "a branch-scoped role needs a branch"));
+    }
+    let pw = n.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let row = StaffRow {
+        id: Uuid::now_v7(),
+        display_name: n.display_name.unwrap_or_else(|| uname.clone()),
+        username: uname,
+        role: n.role.as_str().to_owned(),
+        branch_code: n.branch_code,
+        password_hash: hash,
+        disabled: false,
+        failed_logins: 0,
+        locked_until_us: None,
+        created_at_us: now_us(),
+    };
+    let tx = app.db.begin_write().await?;
+    store::insert_staff(&tx, &row).await.map_err(|e| {
+        if e.is_conflict_on("staff_username") {
+            AppError::conflict("duplicate_username", "this username is taken", serde_json::json!({}))
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(&tx, actor, vec![Entry {
+        action: "staff.create",
+        entity: "staff",
+        entity_id: Some(row.id.to_string()),
+        customer_id: None,
+        detail: serde_json::json!({"username": row.username, "role": row.role, "branch_code": row.branch_code}),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+pub async fn list_staff(app: &App, actor: &Actor) -> Result<Vec<StaffView>> {
+    actor.require(Permission::StaffManage)?;
+    Ok(store::list_staff(&app.db.conn).await?.into_iter().map(StaffView::from).collect())
+}
+
+/// Disables an account and revokes its tokens.
+pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<StaffView> {
+    actor.require(Permission::StaffManage)?;
+    let tx = app.db.begin_write().await?;
+    let row = store::set_staff_disabled(&tx, username, true).await.map_err(|e| match e {
+        banyan_store::StoreError::NotFound => AppError::NotFound,
+        e => e.into(),
+    })?;
+    store::revoke_tokens_of(&tx, row.id, now_us()).await?;
+    audit::record(&tx, actor, vec![Entry {
+        action: "staff.disable",
+        entity: "staff",
+        entity_id: Some(row.id.to_string()),
+        customer_id: None,
+        detail: serde_json::json!({"username": row.username}),
+    }])
+    .await?;
+    tx.commit().await?;
+    if let Ok(mut cache) = app.tokens.inner.lock() {
+        cache.retain(|_, (a, _)| a.id != row.id);
+    }
+    Ok(row.into())
+}
+
+/// Finds a staff member by id (for RM assignment checks).
+pub async fn find_staff(app: &App, id: Uuid) -> Result<Option<StaffRow>> {
+    Ok(store::find_staff(&app.db.conn, id).await?)
+}

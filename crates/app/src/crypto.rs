@@ -1,0 +1,324 @@
+//! Field encryption (AES-256-GCM) and blind indexes (HMAC-SHA-256) under keys wrapped by the master key.
+//!
+//! Each ciphertext starts with the id of the data key that made it, so keys can rotate: new values use the
+//! active key, old ones stay readable until `banyan keys rotate` re-encrypts them. The blind-index key never
+//! rotates (lookups would break); it is wrapped by the master key like the data keys.
+
+use crate::error::{AppError, Result};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use banyan_store::misc::{self, DataKeyRow};
+use banyan_store::{Db, now_us};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::HashMap;
+
+/// What a ciphertext or blind index is about; bound into the ciphertext as associated data so a value
+/// cannot be moved to another column, and into the blind index so equal values of different kinds differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Identifier,
+    Mobile,
+    Email,
+    Address,
+}
+
+impl Purpose {
+    fn tag(self) -> &'static [u8] {
+        match self {
+            Purpose::Identifier => b"id",
+            Purpose::Mobile => b"mobile",
+            Purpose::Email => b"email",
+            Purpose::Address => b"address",
+        }
+    }
+}
+
+/// The 32-byte master key (from `BANYAN_MASTER_KEY` / `_FILE`). Debug never prints it.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+impl MasterKey {
+    /// Parses 64 hex characters (or standard base64 of 32 bytes).
+    pub fn parse(s: &str) -> std::result::Result<Self, String> {
+        use base64::Engine;
+        let t = s.trim();
+        let bytes = if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            hex::decode(t).map_err(|e| e.to_string())?
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(t)
+                .map_err(|_| "master key must be 64 hex characters or base64 of 32 bytes".to_owned())?
+        };
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "master key must be exactly 32 bytes (256 bits)".to_owned())?;
+        Ok(MasterKey(arr))
+    }
+
+    pub fn generate() -> Result<Self> {
+        Ok(MasterKey(random_array()?))
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(&self.0.into())
+    }
+}
+
+fn random_array<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(b)
+}
+
+/// Random bytes for tokens and nonces.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    random_array()
+}
+
+/// The unwrapped keys in memory.
+pub struct KeyRing {
+    field: HashMap<i32, Aes256Gcm>,
+    active: i32,
+    bidx: Hmac<Sha256>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyRing(active key {}, {} keys)", self.active, self.field.len())
+    }
+}
+
+const NONCE: usize = 12;
+
+fn wrap(master: &MasterKey, key: &[u8; 32], id: i32) -> Result<Vec<u8>> {
+    let nonce: [u8; NONCE] = random_array()?;
+    let aad = format!("banyan-data-key-{id}");
+    let ct = master
+        .cipher()
+        .encrypt(&Nonce::from(nonce), Payload { msg: key, aad: aad.as_bytes() })
+        .map_err(|_| AppError::Internal("key wrap failed".into()))?;
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&ct);
+    Ok(out)
+}
+
+fn unwrap_key(master: &MasterKey, row: &DataKeyRow) -> Result<[u8; 32]> {
+    if row.wrapped.len() < NONCE {
+        return Err(AppError::Internal(format!("data key {} is truncated", row.id)));
+    }
+    let (nonce, ct) = row.wrapped.split_at(NONCE);
+    let nonce: [u8; NONCE] = nonce.try_into().map_err(|_| AppError::Internal("bad nonce".into()))?;
+    let aad = format!("banyan-data-key-{}", row.id);
+    let pt = master
+        .cipher()
+        .decrypt(&Nonce::from(nonce), Payload { msg: ct, aad: aad.as_bytes() })
+        .map_err(|_| {
+            AppError::Internal(
+                "the master key does not open this database's data keys: check BANYAN_MASTER_KEY / BANYAN_MASTER_KEY_FILE"
+                    .into(),
+            )
+        })?;
+    pt.try_into().map_err(|_| AppError::Internal("data key has the wrong length".into()))
+}
+
+impl KeyRing {
+    /// Loads the keys, creating the first field key and the blind-index key in a new database.
+    pub async fn load_or_init(db: &Db, master: &MasterKey) -> Result<KeyRing> {
+        let mut rows = misc::list_data_keys(&db.conn).await?;
+        if rows.is_empty() {
+            let tx = db.begin_write().await?;
+            if misc::list_data_keys(&tx).await?.is_empty() {
+                for (id, purpose) in [(1, "blind_index"), (2, "field")] {
+                    let key: [u8; 32] = random_array()?;
+                    misc::insert_data_key(
+                        &tx,
+                        &DataKeyRow {
+                            id,
+                            purpose: purpose.into(),
+                            wrapped: wrap(master, &key, id)?,
+                            active: true,
+                            created_at_us: now_us(),
+                        },
+                    )
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            rows = misc::list_data_keys(&db.conn).await?;
+        }
+        Self::from_rows(master, &rows)
+    }
+
+    fn from_rows(master: &MasterKey, rows: &[DataKeyRow]) -> Result<KeyRing> {
+        let mut field = HashMap::new();
+        let mut active = None;
+        let mut bidx = None;
+        for r in rows {
+            let key = unwrap_key(master, r)?;
+            match r.purpose.as_str() {
+                "blind_index" => {
+                    bidx = Some(
+                        <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&key)
+                            .map_err(|_| AppError::Internal("bad blind-index key".into()))?,
+                    )
+                }
+                _ => {
+                    field.insert(r.id, Aes256Gcm::new(&key.into()));
+                    if r.active {
+                        active = Some(r.id);
+                    }
+                }
+            }
+        }
+        match (active, bidx) {
+            (Some(active), Some(bidx)) => Ok(KeyRing { field, active, bidx }),
+            _ => Err(AppError::Internal("data keys are incomplete".into())),
+        }
+    }
+
+    pub fn active_key_id(&self) -> i32 {
+        self.active
+    }
+
+    /// `key id (4 bytes, big endian) || nonce (12) || ciphertext+tag`.
+    pub fn encrypt(&self, purpose: Purpose, plaintext: &str) -> Result<Vec<u8>> {
+        let cipher = self
+            .field
+            .get(&self.active)
+            .ok_or_else(|| AppError::Internal("active key missing".into()))?;
+        let nonce: [u8; NONCE] = random_array()?;
+        let ct = cipher
+            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext.as_bytes(), aad: purpose.tag() })
+            .map_err(|_| AppError::Internal("encryption failed".into()))?;
+        let mut out = Vec::with_capacity(4 + NONCE + ct.len());
+        out.extend_from_slice(&self.active.to_be_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    pub fn decrypt(&self, purpose: Purpose, data: &[u8]) -> Result<String> {
+        if data.len() < 4 + NONCE + 16 {
+            return Err(AppError::Internal("ciphertext is truncated".into()));
+        }
+        let (kid, rest) = data.split_at(4);
+        let kid = i32::from_be_bytes([kid[0], kid[1], kid[2], kid[3]]);
+        let (nonce, ct) = rest.split_at(NONCE);
+        let nonce: [u8; NONCE] = nonce.try_into().map_err(|_| AppError::Internal("bad nonce".into()))?;
+        let cipher = self
+            .field
+            .get(&kid)
+            .ok_or_else(|| AppError::Internal(format!("data key {kid} is unknown")))?;
+        let pt = cipher
+            .decrypt(&Nonce::from(nonce), Payload { msg: ct, aad: purpose.tag() })
+            .map_err(|_| AppError::Internal("a stored value failed its integrity check".into()))?;
+        String::from_utf8(pt).map_err(|_| AppError::Internal("decrypted value is not UTF-8".into()))
+    }
+
+    /// The key id a ciphertext was made with.
+    pub fn key_id_of(data: &[u8]) -> Option<i32> {
+        data.get(..4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// HMAC-SHA-256 of the canonical value, truncated to 16 bytes: exact lookup without decrypting.
+    pub fn blind_index(&self, purpose: Purpose, canonical: &str) -> Vec<u8> {
+        let mut mac = self.bidx.clone();
+        mac.update(purpose.tag());
+        mac.update(&[0]);
+        mac.update(canonical.as_bytes());
+        mac.finalize().into_bytes()[..16].to_vec()
+    }
+
+    /// Adds a new active field key; returns the new ring and its id. Old keys stay for decryption.
+    pub async fn rotate(db: &Db, master: &MasterKey) -> Result<(KeyRing, i32)> {
+        let tx = db.begin_write().await?;
+        let rows = misc::list_data_keys(&tx).await?;
+        let id = rows.iter().map(|r| r.id).max().unwrap_or(0) + 1;
+        let key: [u8; 32] = random_array()?;
+        misc::insert_data_key(
+            &tx,
+            &DataKeyRow { id, purpose: "field".into(), wrapped: wrap(master, &key, id)?, active: true, created_at_us: now_us() },
+        )
+        .await?;
+        tx.commit().await?;
+        let rows = misc::list_data_keys(&db.conn).await?;
+        Ok((Self::from_rows(master, &rows)?, id))
+    }
+}
+
+/// SHA-256 as lower-case hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(Sha256::digest(data))
+}
+
+/// SHA-256 bytes.
+pub fn sha256(data: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    Sha256::digest(data).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ring() -> KeyRing {
+        let m = MasterKey::generate().unwrap();
+        let rows = vec![
+            DataKeyRow { id: 1, purpose: "blind_index".into(), wrapped: wrap(&m, &[7; 32], 1).unwrap(), active: true, created_at_us: 0 },
+            DataKeyRow { id: 2, purpose: "field".into(), wrapped: wrap(&m, &[9; 32], 2).unwrap(), active: true, created_at_us: 0 },
+        ];
+        KeyRing::from_rows(&m, &rows).unwrap()
+    }
+
+    #[test]
+    fn encryption_round_trips_and_records_the_key_id() {
+        let r = ring();
+        let c = r.encrypt(Purpose::Mobile, "13812345678").unwrap();
+        assert_eq!(KeyRing::key_id_of(&c), Some(2));
+        assert!(!c.windows(11).any(|w| w == b"13812345678"));
+        assert_eq!(r.decrypt(Purpose::Mobile, &c).unwrap(), "13812345678");
+    }
+
+    #[test]
+    fn a_ciphertext_moved_to_another_column_does_not_decrypt() {
+        let r = ring();
+        let c = r.encrypt(Purpose::Mobile, "13812345678").unwrap();
+        assert!(r.decrypt(Purpose::Email, &c).is_err());
+    }
+
+    #[test]
+    fn blind_indexes_are_stable_and_separate_kinds() {
+        let r = ring();
+        assert_eq!(r.blind_index(Purpose::Mobile, "1"), r.blind_index(Purpose::Mobile, "1"));
+        assert_ne!(r.blind_index(Purpose::Mobile, "1"), r.blind_index(Purpose::Email, "1"));
+    }
+
+    #[test]
+    fn a_wrong_master_key_is_reported_clearly() {
+        let m = MasterKey::generate().unwrap();
+        let other = MasterKey::generate().unwrap();
+        let row = DataKeyRow { id: 1, purpose: "field".into(), wrapped: wrap(&m, &[1; 32], 1).unwrap(), active: true, created_at_us: 0 };
+        let e = unwrap_key(&other, &row).unwrap_err().to_string();
+        assert!(e.contains("BANYAN_MASTER_KEY"), "{e}");
+    }
+
+    #[test]
+    fn master_key_debug_is_redacted() {
+        let m = MasterKey::parse(&"ab".repeat(32)).unwrap();
+        assert_eq!(format!("{m:?}"), "MasterKey(<redacted>)");
+        assert!(MasterKey::parse("short").is_err());
+    }
+}

@@ -1,0 +1,74 @@
+//! The app layer's one error type; the web layer maps each variant to a status and a stable code.
+
+use banyan_domain::FieldErrors;
+use banyan_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No or an invalid/expired token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Wrong username or password (one message for both, so usernames cannot be probed).
+    #[error("username or password is wrong")]
+    BadCredentials,
+    /// Too many failed logins; retry after the given number of seconds.
+    #[error("too many failed logins; try again in {retry_after_s} seconds")]
+    Throttled { retry_after_s: i64 },
+    /// The actor's role lacks the permission, or a rule such as four eyes forbids the action.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// Does not exist, or is outside the actor's scope (the two are indistinguishable on purpose).
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {0}")]
+    Validation(FieldErrors),
+    /// The record changed since the client read it.
+    #[error("the record was changed by someone else (now at version {current_version})")]
+    VersionConflict {
+        current_version: i64,
+        /// The change(s) made since the client's version, for the client to show.
+        since: serde_json::Value,
+    },
+    /// An update without the version it was read at.
+    #[error("the version read is required (If-Match header or `version` field)")]
+    VersionRequired,
+    /// A uniqueness or state rule; `code` is stable (`duplicate_id_number`, `invalid_state`, ...).
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: String,
+        detail: serde_json::Value,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Forbidden { code, message: message.into() }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>, detail: serde_json::Value) -> Self {
+        AppError::Conflict { code, message: message.into(), detail }
+    }
+    pub fn field(field: &str, rule: &str, message: impl Into<String>) -> Self {
+        let mut e = FieldErrors::new();
+        e.push(field, rule, message);
+        AppError::Validation(e)
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(e: FieldErrors) -> Self {
+        AppError::Validation(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::Store(StoreError::from(e))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;

@@ -1,0 +1,113 @@
+//! Turning JSON into typed input with errors that name the field (`individual.birth_date`) and the rule.
+
+use crate::error::AppError;
+use banyan_domain::FieldErrors;
+use serde::de::DeserializeOwned;
+
+/// Deserialises `v`, reporting the path of the first bad field.
+pub fn from_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, AppError> {
+    from_value_at(v, "")
+}
+
+/// Like [`from_value`], with paths prefixed by `prefix`.
+pub fn from_value_at<T: DeserializeOwned>(v: serde_json::Value, prefix: &str) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        AppError::Validation(field_error(prefix, &path, &inner))
+    })
+}
+
+/// Deserialises JSON text (a request body).
+pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.inner();
+        if inner.is_syntax() || inner.is_eof() {
+            let mut f = FieldErrors::new();
+            f.push("", "json_syntax", format!("the body is not valid JSON: {inner}"));
+            return AppError::Validation(f);
+        }
+        AppError::Validation(field_error("", &path, &inner.to_string()))
+    })
+}
+
+/// Classifies serde's message into a rule code.
+fn field_error(prefix: &str, path: &str, message: &str) -> FieldErrors {
+    let path = if path == "." { "" } else { path };
+    let mut field = match (prefix.is_empty(), path.is_empty()) {
+        (true, _) => path.to_owned(),
+        (false, true) => prefix.to_owned(),
+        (false, false) => format!("{prefix}.{path}"),
+    };
+    let rule = if message.starts_with("unknown field") {
+        if let Some(name) = message.split('`').nth(1) {
+            field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+        }
+        "unknown_field"
+    } else if message.starts_with("missing field") {
+        if let Some(name) = message.split('`').nth(1) {
+            field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+        }
+        "required"
+    } else if message.starts_with("unknown variant") {
+        "one_of"
+    } else if message.starts_with("invalid type") {
+        "type"
+    } else {
+        "format"
+    };
+    // Strip everything after " at line" (position info is noise for a field error).
+    let msg = message.split(" at line").next().unwrap_or(message).to_owned();
+    let mut f = FieldErrors::new();
+    f.push(field, rule, msg);
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use banyan_domain::customer::CustomerInput;
+
+    fn err(v: serde_json::Value) -> (String, String) {
+        match from_value::<CustomerInput>(v) {
+            Err(AppError::Validation(f)) => (f.0[0].field.clone(), f.0[0].rule.clone()),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_fields_name_their_path() {
+        let (f, r) = err(serde_json::json!({"kind": "individual", "branch_code": "BR1", "nick": 1}));
+        assert_eq!((f.as_str(), r.as_str()), ("nick", "unknown_field"));
+    }
+
+    #[test]
+    fn wrong_types_name_their_path() {
+        let (f, r) = err(serde_json::json!({"kind": "individual", "branch_code": 5}));
+        assert_eq!((f.as_str(), r.as_str()), ("branch_code", "type"));
+    }
+
+    #[test]
+    fn bad_enum_values_name_their_path() {
+        let (f, r) = err(serde_json::json!({"kind": "alien", "branch_code": "BR1"}));
+        assert_eq!((f.as_str(), r.as_str()), ("kind", "one_of"));
+    }
+
+    #[test]
+    fn bad_dates_name_their_path() {
+        let (f, _) = err(serde_json::json!({"kind": "individual", "branch_code": "BR1",
+            "individual": {"name_zh": "张三", "id_type": "resident_id", "id_number": "x", "birth_date": "1990-13-45"}}));
+        assert_eq!(f, "individual.birth_date");
+    }
+
+    #[test]
+    fn syntax_errors_are_reported_as_such() {
+        match from_slice::<CustomerInput>(b"{not json") {
+            Err(AppError::Validation(f)) => assert_eq!(f.0[0].rule, "json_syntax"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

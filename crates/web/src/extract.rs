@@ -1,0 +1,139 @@
+//! Request extractors: the authenticated actor, JSON bodies with field-naming errors, If-Match versions.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use banyan_app::access::Actor;
+use serde::de::DeserializeOwned;
+
+/// The signed-in staff member (from `Authorization: Bearer <token>`).
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub actor: Actor,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_owned())
+            .ok_or_else(|| ApiError::from(banyan_app::AppError::Unauthenticated))?;
+        let actor = banyan_app::access::authenticate(&state.app, &token).await?;
+        Ok(Auth { actor, token })
+    }
+}
+
+/// A JSON body: must be `application/json`, within the size limit, and well-formed; errors name the field.
+#[derive(Debug)]
+pub struct Json<T> {
+    pub value: T,
+    /// The raw body (for idempotency hashing).
+    pub bytes: Bytes,
+}
+
+fn is_json(parts: &axum::http::HeaderMap) -> bool {
+    parts
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || m == "application/merge-patch+json")
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as Content-Type: application/json",
+            ));
+        }
+        let bytes = read_body(req, state.body_limit).await?;
+        let value = banyan_app::json::from_slice(&bytes)?;
+        Ok(Json { value, bytes })
+    }
+}
+
+/// Reads a body up to `limit` bytes; larger bodies answer 413.
+pub async fn read_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body must be at most {limit} bytes"))
+    })
+}
+
+/// The version from `If-Match` (`"3"`, `W/"3"` or `3`), if sent.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i64>);
+
+impl FromRequestParts<AppState> for IfMatch {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.headers.get(header::IF_MATCH) {
+            None => Ok(IfMatch(None)),
+            Some(v) => {
+                let s = v.to_str().unwrap_or("").trim().trim_start_matches("W/").trim_matches('"');
+                s.parse::<i64>().map(|n| IfMatch(Some(n))).map_err(|_| {
+                    ApiError::field(StatusCode::BAD_REQUEST, "If-Match", "format", "must be the version number from the ETag, e.g. \"3\"")
+                })
+            }
+        }
+    }
+}
+
+/// The `Idempotency-Key` header, if sent.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequestParts<AppState> for IdempotencyKey {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => {
+                let s = v.to_str().unwrap_or("").trim();
+                if s.is_empty() || s.len() > 200 {
+                    return Err(ApiError::field(StatusCode::BAD_REQUEST, "Idempotency-Key", "format", "must be 1-200 visible characters"));
+                }
+                Ok(IdempotencyKey(Some(s.to_owned())))
+            }
+        }
+    }
+}
+
+/// Query strings parsed with errors that name the parameter.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for Query<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded_compat(q).map(Query)
+    }
+}
+
+fn serde_urlencoded_compat<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(q));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        let field = if path == "." || path.is_empty() {
+            msg.split('`').nth(1).unwrap_or("query").to_owned()
+        } else {
+            path
+        };
+        ApiError::field(StatusCode::BAD_REQUEST, &field, "query", &msg)
+    })
+}
+
+fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(q.as_bytes())
+}
