@@ -1,11 +1,11 @@
 //! Staff, sign-in and the acting identity every use case checks.
 
+use crate::App;
 use crate::audit::{self, Entry};
 use crate::crypto::{random_bytes, sha256};
 use crate::error::{AppError, Result};
-use crate::App;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use banyan_domain::access::{Permission, Role, ScopeKind};
 use banyan_store::access::{self as store, StaffRow, TokenRow};
 use banyan_store::customers::ScopeFilter;
@@ -23,9 +23,17 @@ pub struct Actor {
     pub username: String,
     pub role: Role,
     pub branch_code: Option<String>,
+    /// Widens the role's scope (CLI imports and exports run bank-wide).
+    pub scope_override: Option<ScopeKind>,
 }
 
 impl Actor {
+    /// The same actor with bank-wide scope (CLI only; never reachable from HTTP).
+    pub fn with_all_scope(mut self) -> Self {
+        self.scope_override = Some(ScopeKind::All);
+        self
+    }
+
     /// Fails with 403 unless the role grants `p`.
     pub fn require(&self, p: Permission) -> Result<()> {
         if self.role.has(p) {
@@ -40,7 +48,7 @@ impl Actor {
 
     /// The customers this actor may see, as a store filter. Every customer query takes one.
     pub fn scope(&self) -> ScopeFilter {
-        match self.role.scope() {
+        match self.scope_override.unwrap_or(self.role.scope()) {
             ScopeKind::All => ScopeFilter::All,
             ScopeKind::Own => ScopeFilter::Rm(self.id),
             ScopeKind::Branch => match &self.branch_code {
@@ -63,7 +71,13 @@ impl Actor {
 
     /// The actor used by the CLI and jobs: full scope, audited under `system`.
     pub fn system(username: &str) -> Actor {
-        Actor { id: Uuid::nil(), username: username.to_owned(), role: Role::Admin, branch_code: None }
+        Actor {
+            id: Uuid::nil(),
+            username: username.to_owned(),
+            role: Role::Admin,
+            branch_code: None,
+            scope_override: None,
+        }
     }
 }
 
@@ -124,16 +138,22 @@ fn hash_password(password: &str) -> Result<String> {
 }
 
 fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .ok()
-        .is_some_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).ok().is_some_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Checks a password rule: 10 to 128 characters.
 pub fn check_password(p: &str) -> Result<()> {
     let n = p.chars().count();
     if !(10..=128).contains(&n) {
-        return Err(AppError::field("password", "length", "must be 10 to 128 characters"));
+        return Err(AppError::field(
+            "password",
+            "length",
+            "must be 10 to 128 characters",
+        ));
     }
     Ok(())
 }
@@ -149,8 +169,10 @@ fn actor_of(r: &StaffRow) -> Result<Actor> {
     Ok(Actor {
         id: r.id,
         username: r.username.clone(),
-        role: Role::parse(&r.role).ok_or_else(|| AppError::Internal(format!("unknown role {}", r.role)))?,
+        role: Role::parse(&r.role)
+            .ok_or_else(|| AppError::Internal(format!("unknown role {}", r.role)))?,
         branch_code: r.branch_code.clone(),
+        scope_override: None,
     })
 }
 
@@ -161,18 +183,29 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
     let staff = store::find_staff_by_username(&app.db.conn, username).await?;
     if let Some(s) = &staff {
         if let Some(until) = s.locked_until_us.filter(|u| *u > now) {
-            return Err(AppError::Throttled { retry_after_s: (until - now) / 1_000_000 + 1 });
+            return Err(AppError::Throttled {
+                retry_after_s: (until - now) / 1_000_000 + 1,
+            });
         }
     } else {
-        let map = app.unknown_users.inner.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+        let map = app
+            .unknown_users
+            .inner
+            .lock()
+            .map_err(|_| AppError::Internal("lock poisoned".into()))?;
         if let Some((n, until)) = map.get(username)
             && *n >= policy.max_failed_logins
             && *until > now
         {
-            return Err(AppError::Throttled { retry_after_s: (until - now) / 1_000_000 + 1 });
+            return Err(AppError::Throttled {
+                retry_after_s: (until - now) / 1_000_000 + 1,
+            });
         }
     }
-    let hash = staff.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
+    let hash = staff
+        .as_ref()
+        .map(|s| s.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
     let pw = password.to_owned();
     let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
         .await
@@ -197,20 +230,30 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
                 },
             )
             .await?;
-            audit::record_as(&tx, Some(s.id), &s.username, Entry {
-                action: "auth.login",
-                entity: "staff",
-                entity_id: Some(s.id.to_string()),
-                customer_id: None,
-                detail: serde_json::json!({}),
-            })
+            audit::record_as(
+                &tx,
+                Some(s.id),
+                &s.username,
+                Entry {
+                    action: "auth.login",
+                    entity: "staff",
+                    entity_id: Some(s.id.to_string()),
+                    customer_id: None,
+                    detail: serde_json::json!({}),
+                },
+            )
             .await?;
             tx.commit().await?;
-            Ok(LoginResult { token, expires_at: crate::fmt_us(expires), staff: s.into() })
+            Ok(LoginResult {
+                token,
+                expires_at: crate::fmt_us(expires),
+                staff: s.into(),
+            })
         }
         Some(s) => {
             let tx = app.db.begin_write().await?;
-            store::record_login_failure(&tx, s.id, policy.max_failed_logins as i32, now + lock_us).await?;
+            store::record_login_failure(&tx, s.id, policy.max_failed_logins as i32, now + lock_us)
+                .await?;
             audit::record_as(&tx, Some(s.id), &s.username, Entry {
                 action: "auth.login_failed",
                 entity: "staff",
@@ -224,8 +267,11 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
         }
         None => {
             {
-                let mut map =
-                    app.unknown_users.inner.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+                let mut map = app
+                    .unknown_users
+                    .inner
+                    .lock()
+                    .map_err(|_| AppError::Internal("lock poisoned".into()))?;
                 let e = map.entry(username.to_owned()).or_insert((0, 0));
                 if e.1 <= now {
                     e.0 = 0;
@@ -235,13 +281,18 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
             }
             let tx = app.db.begin_write().await?;
             // The attempted username is recorded (it is not customer data and helps spot attacks).
-            audit::record_as(&tx, None, username, Entry {
-                action: "auth.login_failed",
-                entity: "staff",
-                entity_id: None,
-                customer_id: None,
-                detail: serde_json::json!({"reason": "unknown_user"}),
-            })
+            audit::record_as(
+                &tx,
+                None,
+                username,
+                Entry {
+                    action: "auth.login_failed",
+                    entity: "staff",
+                    entity_id: None,
+                    customer_id: None,
+                    detail: serde_json::json!({"reason": "unknown_user"}),
+                },
+            )
             .await?;
             tx.commit().await?;
             Err(AppError::BadCredentials)
@@ -259,11 +310,15 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Actor> {
     {
         return Ok(actor.clone());
     }
-    let t = store::find_token(&app.db.conn, &h).await?.ok_or(AppError::Unauthenticated)?;
+    let t = store::find_token(&app.db.conn, &h)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     if t.revoked_at_us.is_some() || t.expires_at_us <= now {
         return Err(AppError::Unauthenticated);
     }
-    let s = store::find_staff(&app.db.conn, t.staff_id).await?.ok_or(AppError::Unauthenticated)?;
+    let s = store::find_staff(&app.db.conn, t.staff_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     if s.disabled {
         return Err(AppError::Unauthenticated);
     }
@@ -272,7 +327,10 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Actor> {
         if cache.len() > 100_000 {
             cache.clear();
         }
-        cache.insert(h, (actor.clone(), (now + TOKEN_CACHE_US).min(t.expires_at_us)));
+        cache.insert(
+            h,
+            (actor.clone(), (now + TOKEN_CACHE_US).min(t.expires_at_us)),
+        );
     }
     Ok(actor)
 }
@@ -285,13 +343,17 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
     }
     let tx = app.db.begin_write().await?;
     store::revoke_token(&tx, &h, now_us()).await?;
-    audit::record(&tx, actor, vec![Entry {
-        action: "auth.logout",
-        entity: "staff",
-        entity_id: Some(actor.id.to_string()),
-        customer_id: None,
-        detail: serde_json::json!({}),
-    }])
+    audit::record(
+        &tx,
+        actor,
+        vec![Entry {
+            action: "auth.logout",
+            entity: "staff",
+            entity_id: Some(actor.id.to_string()),
+            customer_id: None,
+            detail: serde_json::json!({}),
+        }],
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -313,16 +375,27 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
     let uname = n.username.trim().to_owned();
     if uname.is_empty()
         || uname.len() > 64
-        || !uname.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+        || !uname
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
     {
-        return Err(AppError::field("username", "format", "must be 1-64 letters, digits, '.', '_' or '-'"));
+        return Err(AppError::field(
+            "username",
+            "format",
+            "must be 1-64 letters, digits, '.', '_' or '-'",
+        ));
     }
     check_password(&n.password)?;
     if let Some(b) = &n.branch_code {
-        banyan_domain::customer::BranchCode::parse(b).map_err(|m| AppError::field("branch_code", "format", m))?;
+        banyan_domain::customer::BranchCode::parse(b)
+            .map_err(|m| AppError::field("branch_code", "format", m))?;
     }
     if matches!(n.role.scope(), ScopeKind::Branch) && n.branch_code.is_none() {
-        return Err(AppError::field("branch_code", "required", "a branch-scoped role needs a branch"));
+        return Err(AppError::field(
+            "branch_code",
+            "required",
+            "a branch-scoped role needs a branch",
+        ));
     }
     let pw = n.password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
@@ -343,7 +416,11 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
     let tx = app.db.begin_write().await?;
     store::insert_staff(&tx, &row).await.map_err(|e| {
         if e.is_conflict_on("staff_username") {
-            AppError::conflict("duplicate_username", "this username is taken", serde_json::json!({}))
+            AppError::conflict(
+                "duplicate_username",
+                "this username is taken",
+                serde_json::json!({}),
+            )
         } else {
             e.into()
         }
@@ -362,31 +439,49 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
 
 pub async fn list_staff(app: &App, actor: &Actor) -> Result<Vec<StaffView>> {
     actor.require(Permission::StaffManage)?;
-    Ok(store::list_staff(&app.db.conn).await?.into_iter().map(StaffView::from).collect())
+    Ok(store::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(StaffView::from)
+        .collect())
 }
 
 /// Disables an account and revokes its tokens.
 pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<StaffView> {
     actor.require(Permission::StaffManage)?;
     let tx = app.db.begin_write().await?;
-    let row = store::set_staff_disabled(&tx, username, true).await.map_err(|e| match e {
-        banyan_store::StoreError::NotFound => AppError::NotFound,
-        e => e.into(),
-    })?;
+    let row = store::set_staff_disabled(&tx, username, true)
+        .await
+        .map_err(|e| match e {
+            banyan_store::StoreError::NotFound => AppError::NotFound,
+            e => e.into(),
+        })?;
     store::revoke_tokens_of(&tx, row.id, now_us()).await?;
-    audit::record(&tx, actor, vec![Entry {
-        action: "staff.disable",
-        entity: "staff",
-        entity_id: Some(row.id.to_string()),
-        customer_id: None,
-        detail: serde_json::json!({"username": row.username}),
-    }])
+    audit::record(
+        &tx,
+        actor,
+        vec![Entry {
+            action: "staff.disable",
+            entity: "staff",
+            entity_id: Some(row.id.to_string()),
+            customer_id: None,
+            detail: serde_json::json!({"username": row.username}),
+        }],
+    )
     .await?;
     tx.commit().await?;
     if let Ok(mut cache) = app.tokens.inner.lock() {
         cache.retain(|_, (a, _)| a.id != row.id);
     }
     Ok(row.into())
+}
+
+/// The actor for a staff username (CLI and jobs acting as a named staff member).
+pub async fn actor_for(app: &App, username: &str) -> Result<Actor> {
+    let s = store::find_staff_by_username(&app.db.conn, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor_of(&s)
 }
 
 /// Finds a staff member by id (for RM assignment checks).

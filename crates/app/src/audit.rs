@@ -5,12 +5,12 @@
 //! nodes may run) chains committed records in the order it first sees them: `hash = SHA-256(prev_hash ||
 //! canonical record)`. `verify` recomputes the chain and names the first record that does not match.
 
+use crate::App;
 use crate::access::Actor;
 use crate::crypto::sha256_hex;
 use crate::error::{AppError, Result};
-use crate::App;
 use banyan_store::audit::{self as store, AuditFilter, AuditRow};
-use banyan_store::{misc, now_us, ConnectionTrait};
+use banyan_store::{ConnectionTrait, misc, now_us};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -28,7 +28,13 @@ pub struct Entry {
 
 impl Entry {
     pub fn customer(action: &'static str, id: Uuid, detail: serde_json::Value) -> Self {
-        Entry { action, entity: "customer", entity_id: Some(id.to_string()), customer_id: Some(id), detail }
+        Entry {
+            action,
+            entity: "customer",
+            entity_id: Some(id.to_string()),
+            customer_id: Some(id),
+            detail,
+        }
     }
 }
 
@@ -52,13 +58,21 @@ fn row(actor_id: Option<Uuid>, actor: &str, e: Entry, at_us: i64) -> AuditRow {
 /// Appends records for `actor` in the caller's transaction.
 pub async fn record<C: ConnectionTrait>(c: &C, actor: &Actor, entries: Vec<Entry>) -> Result<()> {
     let at = now_us();
-    let rows: Vec<AuditRow> = entries.into_iter().map(|e| row(Some(actor.id), &actor.username, e, at)).collect();
+    let rows: Vec<AuditRow> = entries
+        .into_iter()
+        .map(|e| row(Some(actor.id), &actor.username, e, at))
+        .collect();
     store::insert_audit(c, &rows).await?;
     Ok(())
 }
 
 /// Appends a record without an authenticated actor (failed logins, CLI and system actions).
-pub async fn record_as<C: ConnectionTrait>(c: &C, actor_id: Option<Uuid>, actor: &str, e: Entry) -> Result<()> {
+pub async fn record_as<C: ConnectionTrait>(
+    c: &C,
+    actor_id: Option<Uuid>,
+    actor: &str,
+    e: Entry,
+) -> Result<()> {
     store::insert_audit(c, &[row(actor_id, actor, e, now_us())]).await?;
     Ok(())
 }
@@ -106,12 +120,16 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
             tx.commit().await?;
             break;
         }
-        let (mut seq, mut prev) = store::last_sealed(&tx).await?.unwrap_or((0, GENESIS.to_owned()));
+        let (mut seq, mut prev) = store::last_sealed(&tx)
+            .await?
+            .unwrap_or((0, GENESIS.to_owned()));
         for r in &batch {
             seq += 1;
             let h = chain_hash(r, seq, &prev);
             if !store::seal(&tx, r.id, seq, &prev, &h).await? {
-                return Err(AppError::Internal("audit record sealed concurrently".into()));
+                return Err(AppError::Internal(
+                    "audit record sealed concurrently".into(),
+                ));
             }
             prev = h;
         }
@@ -156,7 +174,11 @@ pub async fn verify(app: &App) -> Result<VerifyReport> {
         }
         for r in &page {
             let seq = r.seq.unwrap_or(-1);
-            let broken = |reason: &str| BrokenRecord { seq, id: r.id, reason: reason.to_owned() };
+            let broken = |reason: &str| BrokenRecord {
+                seq,
+                id: r.id,
+                reason: reason.to_owned(),
+            };
             let fail = if seq != expected_seq {
                 Some(broken("gap"))
             } else if r.prev_hash.as_deref() != Some(prev.as_str()) {
@@ -167,14 +189,24 @@ pub async fn verify(app: &App) -> Result<VerifyReport> {
                 None
             };
             if let Some(b) = fail {
-                return Ok(VerifyReport { ok: false, checked, first_broken: Some(b), unsealed });
+                return Ok(VerifyReport {
+                    ok: false,
+                    checked,
+                    first_broken: Some(b),
+                    unsealed,
+                });
             }
             prev = r.hash.clone().unwrap_or_default();
             expected_seq += 1;
             checked += 1;
         }
     }
-    Ok(VerifyReport { ok: true, checked, first_broken: None, unsealed })
+    Ok(VerifyReport {
+        ok: true,
+        checked,
+        first_broken: None,
+        unsealed,
+    })
 }
 
 /// An audit record as shown to auditors.
@@ -213,7 +245,9 @@ pub struct AuditQuery {
 }
 
 fn ts(us: i64) -> String {
-    jiff::Timestamp::from_microsecond(us).map(|t| t.to_string()).unwrap_or_default()
+    jiff::Timestamp::from_microsecond(us)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 /// Auditors query by customer, staff member and time range (newest first).
@@ -225,7 +259,9 @@ pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage
             let (at, id) = c
                 .split_once('_')
                 .and_then(|(a, i)| Some((a.parse::<i64>().ok()?, i.parse::<Uuid>().ok()?)))
-                .ok_or_else(|| AppError::field("cursor", "format", "is not a cursor this API returned"))?;
+                .ok_or_else(|| {
+                    AppError::field("cursor", "format", "is not a cursor this API returned")
+                })?;
             Some((at, id))
         }
     };

@@ -54,7 +54,9 @@ impl MasterKey {
         } else {
             base64::engine::general_purpose::STANDARD
                 .decode(t)
-                .map_err(|_| "master key must be 64 hex characters or base64 of 32 bytes".to_owned())?
+                .map_err(|_| {
+                    "master key must be 64 hex characters or base64 of 32 bytes".to_owned()
+                })?
         };
         let arr: [u8; 32] = bytes
             .try_into()
@@ -95,7 +97,12 @@ pub struct KeyRing {
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "KeyRing(active key {}, {} keys)", self.active, self.field.len())
+        write!(
+            f,
+            "KeyRing(active key {}, {} keys)",
+            self.active,
+            self.field.len()
+        )
     }
 }
 
@@ -106,7 +113,13 @@ fn wrap(master: &MasterKey, key: &[u8; 32], id: i32) -> Result<Vec<u8>> {
     let aad = format!("banyan-data-key-{id}");
     let ct = master
         .cipher()
-        .encrypt(&Nonce::from(nonce), Payload { msg: key, aad: aad.as_bytes() })
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: key,
+                aad: aad.as_bytes(),
+            },
+        )
         .map_err(|_| AppError::Internal("key wrap failed".into()))?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&ct);
@@ -115,10 +128,15 @@ fn wrap(master: &MasterKey, key: &[u8; 32], id: i32) -> Result<Vec<u8>> {
 
 fn unwrap_key(master: &MasterKey, row: &DataKeyRow) -> Result<[u8; 32]> {
     if row.wrapped.len() < NONCE {
-        return Err(AppError::Internal(format!("data key {} is truncated", row.id)));
+        return Err(AppError::Internal(format!(
+            "data key {} is truncated",
+            row.id
+        )));
     }
     let (nonce, ct) = row.wrapped.split_at(NONCE);
-    let nonce: [u8; NONCE] = nonce.try_into().map_err(|_| AppError::Internal("bad nonce".into()))?;
+    let nonce: [u8; NONCE] = nonce
+        .try_into()
+        .map_err(|_| AppError::Internal("bad nonce".into()))?;
     let aad = format!("banyan-data-key-{}", row.id);
     let pt = master
         .cipher()
@@ -129,7 +147,8 @@ fn unwrap_key(master: &MasterKey, row: &DataKeyRow) -> Result<[u8; 32]> {
                     .into(),
             )
         })?;
-    pt.try_into().map_err(|_| AppError::Internal("data key has the wrong length".into()))
+    pt.try_into()
+        .map_err(|_| AppError::Internal("data key has the wrong length".into()))
 }
 
 impl KeyRing {
@@ -182,7 +201,11 @@ impl KeyRing {
             }
         }
         match (active, bidx) {
-            (Some(active), Some(bidx)) => Ok(KeyRing { field, active, bidx }),
+            (Some(active), Some(bidx)) => Ok(KeyRing {
+                field,
+                active,
+                bidx,
+            }),
             _ => Err(AppError::Internal("data keys are incomplete".into())),
         }
     }
@@ -199,7 +222,13 @@ impl KeyRing {
             .ok_or_else(|| AppError::Internal("active key missing".into()))?;
         let nonce: [u8; NONCE] = random_array()?;
         let ct = cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext.as_bytes(), aad: purpose.tag() })
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: purpose.tag(),
+                },
+            )
             .map_err(|_| AppError::Internal("encryption failed".into()))?;
         let mut out = Vec::with_capacity(4 + NONCE + ct.len());
         out.extend_from_slice(&self.active.to_be_bytes());
@@ -215,20 +244,29 @@ impl KeyRing {
         let (kid, rest) = data.split_at(4);
         let kid = i32::from_be_bytes([kid[0], kid[1], kid[2], kid[3]]);
         let (nonce, ct) = rest.split_at(NONCE);
-        let nonce: [u8; NONCE] = nonce.try_into().map_err(|_| AppError::Internal("bad nonce".into()))?;
+        let nonce: [u8; NONCE] = nonce
+            .try_into()
+            .map_err(|_| AppError::Internal("bad nonce".into()))?;
         let cipher = self
             .field
             .get(&kid)
             .ok_or_else(|| AppError::Internal(format!("data key {kid} is unknown")))?;
         let pt = cipher
-            .decrypt(&Nonce::from(nonce), Payload { msg: ct, aad: purpose.tag() })
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: ct,
+                    aad: purpose.tag(),
+                },
+            )
             .map_err(|_| AppError::Internal("a stored value failed its integrity check".into()))?;
         String::from_utf8(pt).map_err(|_| AppError::Internal("decrypted value is not UTF-8".into()))
     }
 
     /// The key id a ciphertext was made with.
     pub fn key_id_of(data: &[u8]) -> Option<i32> {
-        data.get(..4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        data.get(..4)
+            .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     /// HMAC-SHA-256 of the canonical value, truncated to 16 bytes: exact lookup without decrypting.
@@ -248,7 +286,13 @@ impl KeyRing {
         let key: [u8; 32] = random_array()?;
         misc::insert_data_key(
             &tx,
-            &DataKeyRow { id, purpose: "field".into(), wrapped: wrap(master, &key, id)?, active: true, created_at_us: now_us() },
+            &DataKeyRow {
+                id,
+                purpose: "field".into(),
+                wrapped: wrap(master, &key, id)?,
+                active: true,
+                created_at_us: now_us(),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -277,8 +321,20 @@ mod tests {
     fn ring() -> KeyRing {
         let m = MasterKey::generate().unwrap();
         let rows = vec![
-            DataKeyRow { id: 1, purpose: "blind_index".into(), wrapped: wrap(&m, &[7; 32], 1).unwrap(), active: true, created_at_us: 0 },
-            DataKeyRow { id: 2, purpose: "field".into(), wrapped: wrap(&m, &[9; 32], 2).unwrap(), active: true, created_at_us: 0 },
+            DataKeyRow {
+                id: 1,
+                purpose: "blind_index".into(),
+                wrapped: wrap(&m, &[7; 32], 1).unwrap(),
+                active: true,
+                created_at_us: 0,
+            },
+            DataKeyRow {
+                id: 2,
+                purpose: "field".into(),
+                wrapped: wrap(&m, &[9; 32], 2).unwrap(),
+                active: true,
+                created_at_us: 0,
+            },
         ];
         KeyRing::from_rows(&m, &rows).unwrap()
     }
@@ -302,15 +358,27 @@ mod tests {
     #[test]
     fn blind_indexes_are_stable_and_separate_kinds() {
         let r = ring();
-        assert_eq!(r.blind_index(Purpose::Mobile, "1"), r.blind_index(Purpose::Mobile, "1"));
-        assert_ne!(r.blind_index(Purpose::Mobile, "1"), r.blind_index(Purpose::Email, "1"));
+        assert_eq!(
+            r.blind_index(Purpose::Mobile, "1"),
+            r.blind_index(Purpose::Mobile, "1")
+        );
+        assert_ne!(
+            r.blind_index(Purpose::Mobile, "1"),
+            r.blind_index(Purpose::Email, "1")
+        );
     }
 
     #[test]
     fn a_wrong_master_key_is_reported_clearly() {
         let m = MasterKey::generate().unwrap();
         let other = MasterKey::generate().unwrap();
-        let row = DataKeyRow { id: 1, purpose: "field".into(), wrapped: wrap(&m, &[1; 32], 1).unwrap(), active: true, created_at_us: 0 };
+        let row = DataKeyRow {
+            id: 1,
+            purpose: "field".into(),
+            wrapped: wrap(&m, &[1; 32], 1).unwrap(),
+            active: true,
+            created_at_us: 0,
+        };
         let e = unwrap_key(&other, &row).unwrap_err().to_string();
         assert!(e.contains("BANYAN_MASTER_KEY"), "{e}");
     }

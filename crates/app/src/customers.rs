@@ -3,25 +3,26 @@
 //!
 //! Every function checks the actor's permission and scope first; out-of-scope customers are "not found".
 
+use crate::App;
 use crate::access::Actor;
 use crate::audit::{self, Entry};
 use crate::crypto::{KeyRing, Purpose};
 use crate::error::{AppError, Result};
 use crate::view::*;
-use crate::App;
+use banyan_domain::FieldErrors;
 use banyan_domain::access::{Permission, Role};
 use banyan_domain::customer::{
-    self as dom, ContactInput, ContactKind, ContactValue, CustomerInput, CustomerKind, CustomerStatus,
-    Identifier, NewCustomer, Profile, RelationshipKind, Transition,
+    self as dom, ContactInput, ContactKind, ContactValue, CustomerInput, CustomerKind,
+    CustomerStatus, Identifier, NewCustomer, Profile, RelationshipKind, Transition,
 };
-use banyan_domain::fields::{validate_custom, FieldDefinition};
+use banyan_domain::fields::{FieldDefinition, validate_custom};
 use banyan_domain::ident::{CreditCode, IdDocument, IdDocumentType, PhoneNumber};
-use banyan_domain::FieldErrors;
 use banyan_store::customers::{
-    self as store, ConsentRow, ContactRow, CustomerFilter, CustomerRow, Lookup, RelationshipRow, VersionRow,
+    self as store, ConsentRow, ContactRow, CustomerFilter, CustomerRow, Lookup, RelationshipRow,
+    VersionRow,
 };
-use banyan_store::{misc, now_us, ConnectionTrait, DatabaseTransaction, StoreError};
-use serde_json::{json, Map, Value};
+use banyan_store::{ConnectionTrait, DatabaseTransaction, StoreError, misc, now_us};
+use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -69,7 +70,9 @@ async fn check_rm(
     errs: &mut FieldErrors,
 ) -> Result<Option<Uuid>> {
     let rm = match requested {
-        None if matches!(actor.role, Role::RelationshipManager | Role::WealthManager) => return Ok(Some(actor.id)),
+        None if matches!(actor.role, Role::RelationshipManager | Role::WealthManager) => {
+            return Ok(Some(actor.id));
+        }
         None => return Ok(None),
         Some(id) => id,
     };
@@ -77,14 +80,22 @@ async fn check_rm(
         Some(ok) => *ok,
         None => {
             let ok = crate::access::find_staff(app, rm).await?.is_some_and(|s| {
-                !s.disabled && matches!(Role::parse(&s.role), Some(Role::RelationshipManager | Role::WealthManager))
+                !s.disabled
+                    && matches!(
+                        Role::parse(&s.role),
+                        Some(Role::RelationshipManager | Role::WealthManager)
+                    )
             });
             cache.insert(rm, ok);
             ok
         }
     };
     if !ok {
-        errs.push("rm_id", "staff", "must be an active relationship or wealth manager");
+        errs.push(
+            "rm_id",
+            "staff",
+            "must be an active relationship or wealth manager",
+        );
     }
     Ok(Some(rm))
 }
@@ -92,17 +103,26 @@ async fn check_rm(
 fn scope_error(errs: &mut FieldErrors, actor: &Actor, branch: &str, rm: Option<Uuid>) {
     if !actor.can_see(branch, rm) {
         match actor.role.scope() {
-            banyan_domain::access::ScopeKind::Own => {
-                errs.push("rm_id", "scope", "you may only create and assign customers in your own portfolio")
-            }
+            banyan_domain::access::ScopeKind::Own => errs.push(
+                "rm_id",
+                "scope",
+                "you may only create and assign customers in your own portfolio",
+            ),
             _ => errs.push("branch_code", "scope", "is outside your branch"),
         }
     }
 }
 
 /// Builds the stored rows of a parsed customer.
-fn build_rows(keys: &KeyRing, actor: &Actor, new: &NewCustomer, id: Uuid, now: i64) -> Result<Prepared> {
-    let profile = serde_json::to_string(&new.profile).map_err(|e| AppError::Internal(e.to_string()))?;
+fn build_rows(
+    keys: &KeyRing,
+    actor: &Actor,
+    new: &NewCustomer,
+    id: Uuid,
+    now: i64,
+) -> Result<Prepared> {
+    let profile =
+        serde_json::to_string(&new.profile).map_err(|e| AppError::Internal(e.to_string()))?;
     let id_number = new.identifier.number();
     let row = CustomerRow {
         id,
@@ -162,7 +182,13 @@ fn build_rows(keys: &KeyRing, actor: &Actor, new: &NewCustomer, id: Uuid, now: i
             recorded_by: actor.id,
         })
         .collect();
-    Ok(Prepared { row, contacts, consents, mobiles, new: new.clone() })
+    Ok(Prepared {
+        row,
+        contacts,
+        consents,
+        mobiles,
+        new: new.clone(),
+    })
 }
 
 /// The serde name of a unit enum value.
@@ -201,7 +227,13 @@ async fn prepare(
                     errs.0.extend(e.0);
                 }
                 if errs.is_empty() {
-                    out.push(Ok(build_rows(&app.keys(), actor, &new, Uuid::now_v7(), now)?));
+                    out.push(Ok(build_rows(
+                        &app.keys(),
+                        actor,
+                        &new,
+                        Uuid::now_v7(),
+                        now,
+                    )?));
                 } else {
                     out.push(Err(errs));
                 }
@@ -230,30 +262,65 @@ async fn insert_prepared(
     let mut rejected: HashMap<usize, Value> = HashMap::new();
     // Duplicates against the database.
     let id_bidx: Vec<Vec<u8>> = items.iter().map(|(_, p)| p.row.id_bidx.clone()).collect();
-    let taken_ids: HashMap<Vec<u8>, String> = store::find_id_bidx_in(tx, &id_bidx).await?.into_iter().collect();
+    let taken_ids: HashMap<Vec<u8>, String> = store::find_id_bidx_in(tx, &id_bidx)
+        .await?
+        .into_iter()
+        .collect();
     let mobiles: Vec<Vec<u8>> = items.iter().flat_map(|(_, p)| p.mobiles.clone()).collect();
-    let taken_mobiles: HashMap<Vec<u8>, String> =
-        store::find_mobile_bidx_in(tx, &mobiles).await?.into_iter().collect();
+    let taken_mobiles: HashMap<Vec<u8>, String> = store::find_mobile_bidx_in(tx, &mobiles)
+        .await?
+        .into_iter()
+        .collect();
     // Duplicates within the batch: the first one wins.
     let mut seen_ids: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut seen_mobiles: HashMap<Vec<u8>, usize> = HashMap::new();
     for (i, p) in items.iter() {
-        let field = if p.row.kind == "individual" { "individual.id_number" } else { "organization.credit_code" };
+        let field = if p.row.kind == "individual" {
+            "individual.id_number"
+        } else {
+            "organization.credit_code"
+        };
         if let Some(no) = taken_ids.get(&p.row.id_bidx) {
-            rejected.insert(*i, duplicate("duplicate_id_number", "identifier", field, no));
+            rejected.insert(
+                *i,
+                duplicate("duplicate_id_number", "identifier", field, no),
+            );
             continue;
         }
         if let Some(first) = seen_ids.get(&p.row.id_bidx) {
-            rejected.insert(*i, duplicate("duplicate_id_number", "identifier", field, &format!("row {first} of this batch")));
+            rejected.insert(
+                *i,
+                duplicate(
+                    "duplicate_id_number",
+                    "identifier",
+                    field,
+                    &format!("row {first} of this batch"),
+                ),
+            );
             continue;
         }
-        if let Some((m, no)) = p.mobiles.iter().find_map(|m| taken_mobiles.get(m).map(|no| (m, no))) {
+        if let Some((m, no)) = p
+            .mobiles
+            .iter()
+            .find_map(|m| taken_mobiles.get(m).map(|no| (m, no)))
+        {
             let _ = m;
-            rejected.insert(*i, duplicate("duplicate_mobile", "mobile number", "contacts", no));
+            rejected.insert(
+                *i,
+                duplicate("duplicate_mobile", "mobile number", "contacts", no),
+            );
             continue;
         }
         if let Some(first) = p.mobiles.iter().find_map(|m| seen_mobiles.get(m)) {
-            rejected.insert(*i, duplicate("duplicate_mobile", "mobile number", "contacts", &format!("row {first} of this batch")));
+            rejected.insert(
+                *i,
+                duplicate(
+                    "duplicate_mobile",
+                    "mobile number",
+                    "contacts",
+                    &format!("row {first} of this batch"),
+                ),
+            );
             continue;
         }
         seen_ids.insert(p.row.id_bidx.clone(), *i);
@@ -266,24 +333,34 @@ async fn insert_prepared(
     for (pos, (i, p)) in items.iter().enumerate() {
         if !rejected.contains_key(i) {
             let prefix = parse_kind(&p.row.kind)?.number_prefix();
-            groups.entry(format!("{prefix}-{}", p.row.branch_code)).or_default().push(pos);
+            groups
+                .entry(format!("{prefix}-{}", p.row.branch_code))
+                .or_default()
+                .push(pos);
         }
     }
     let mut group_names: Vec<&String> = groups.keys().collect();
     group_names.sort(); // a fixed order, so concurrent batches lock counters in the same order
     for g in group_names {
         let members = &groups[g];
-        let last = misc::next_counter(tx, &format!("customer_no:{g}"), members.len() as i64).await?;
+        let last =
+            misc::next_counter(tx, &format!("customer_no:{g}"), members.len() as i64).await?;
         let first = last - members.len() as i64 + 1;
         for (k, pos) in members.iter().enumerate() {
             items[*pos].1.row.customer_no = format!("{g}-{:08}", first + k as i64);
         }
     }
-    let ok: Vec<&Prepared> = items.iter().filter(|(i, _)| !rejected.contains_key(i)).map(|(_, p)| p).collect();
+    let ok: Vec<&Prepared> = items
+        .iter()
+        .filter(|(i, _)| !rejected.contains_key(i))
+        .map(|(_, p)| p)
+        .collect();
     let now = now_us();
     for chunk in ok.chunks(200) {
         let rows: Vec<CustomerRow> = chunk.iter().map(|p| p.row.clone()).collect();
-        store::insert_customers(tx, &rows).await.map_err(map_unique)?;
+        store::insert_customers(tx, &rows)
+            .await
+            .map_err(map_unique)?;
         let contacts: Vec<ContactRow> = chunk.iter().flat_map(|p| p.contacts.clone()).collect();
         for cc in contacts.chunks(500) {
             store::insert_contacts(tx, cc).await.map_err(map_unique)?;
@@ -299,13 +376,20 @@ async fn insert_prepared(
                 actor_id: actor.id,
                 at_us: now,
                 action: "create".into(),
-                changes: serde_json::to_string(&creation_changes(p)).unwrap_or_else(|_| "[]".into()),
+                changes: serde_json::to_string(&creation_changes(p))
+                    .unwrap_or_else(|_| "[]".into()),
             })
             .collect();
         store::insert_versions(tx, &versions).await?;
         let entries = chunk
             .iter()
-            .map(|p| Entry::customer("customer.create", p.row.id, json!({"customer_no": p.row.customer_no, "kind": p.row.kind})))
+            .map(|p| {
+                Entry::customer(
+                    "customer.create",
+                    p.row.id,
+                    json!({"customer_no": p.row.customer_no, "kind": p.row.kind}),
+                )
+            })
             .collect();
         audit::record(tx, actor, entries).await?;
     }
@@ -315,9 +399,17 @@ async fn insert_prepared(
 /// A unique violation that slipped past the checks (a concurrent insert) becomes a 409.
 fn map_unique(e: StoreError) -> AppError {
     if e.is_conflict_on("customers_id_bidx") {
-        AppError::conflict("duplicate_id_number", "a customer with this identifier was just created", json!({}))
+        AppError::conflict(
+            "duplicate_id_number",
+            "a customer with this identifier was just created",
+            json!({}),
+        )
     } else if e.is_conflict_on("contacts_mobile") {
-        AppError::conflict("duplicate_mobile", "a customer with this mobile number was just created", json!({}))
+        AppError::conflict(
+            "duplicate_mobile",
+            "a customer with this mobile number was just created",
+            json!({}),
+        )
     } else {
         e.into()
     }
@@ -326,12 +418,27 @@ fn map_unique(e: StoreError) -> AppError {
 /// The fields of a new customer, as the changes of version 1 (sensitive values masked).
 fn creation_changes(p: &Prepared) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    let snap = snapshot(&p.new.profile, &p.new.identifier, p.row.branch_code.as_str(), p.row.rm_id, &p.row.preferred_channel, &Value::Object(p.new.custom.clone()));
+    let snap = snapshot(
+        &p.new.profile,
+        &p.new.identifier,
+        p.row.branch_code.as_str(),
+        p.row.rm_id,
+        &p.row.preferred_channel,
+        &Value::Object(p.new.custom.clone()),
+    );
     for (k, v) in snap {
-        out.push(FieldChange { field: k, old: Value::Null, new: v });
+        out.push(FieldChange {
+            field: k,
+            old: Value::Null,
+            new: v,
+        });
     }
     for c in &p.new.contacts {
-        out.push(FieldChange { field: format!("contacts.{}", c.value.kind().as_str()), old: Value::Null, new: Value::String(c.value.masked()) });
+        out.push(FieldChange {
+            field: format!("contacts.{}", c.value.kind().as_str()),
+            old: Value::Null,
+            new: Value::String(c.value.masked()),
+        });
     }
     out
 }
@@ -355,11 +462,22 @@ fn snapshot(
             m.insert(format!("{prefix}.{k}"), v);
         }
     }
-    let id_field = if matches!(identifier, Identifier::Organization(_)) { "organization.credit_code" } else { "individual.id_number" };
+    let id_field = if matches!(identifier, Identifier::Organization(_)) {
+        "organization.credit_code"
+    } else {
+        "individual.id_number"
+    };
     m.insert(id_field.to_owned(), Value::String(identifier.masked()));
     m.insert("branch_code".into(), Value::String(branch.to_owned()));
-    m.insert("rm_id".into(), rm.map(|u| Value::String(u.to_string())).unwrap_or(Value::Null));
-    m.insert("preferred_channel".into(), preferred.clone().map(Value::String).unwrap_or(Value::Null));
+    m.insert(
+        "rm_id".into(),
+        rm.map(|u| Value::String(u.to_string()))
+            .unwrap_or(Value::Null),
+    );
+    m.insert(
+        "preferred_channel".into(),
+        preferred.clone().map(Value::String).unwrap_or(Value::Null),
+    );
     if let Value::Object(c) = custom {
         for (k, v) in c {
             m.insert(format!("custom.{k}"), v.clone());
@@ -368,13 +486,20 @@ fn snapshot(
     m
 }
 
-fn diff(old: &std::collections::BTreeMap<String, Value>, new: &std::collections::BTreeMap<String, Value>) -> Vec<FieldChange> {
+fn diff(
+    old: &std::collections::BTreeMap<String, Value>,
+    new: &std::collections::BTreeMap<String, Value>,
+) -> Vec<FieldChange> {
     let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     keys.into_iter()
         .filter_map(|k| {
             let o = old.get(k).cloned().unwrap_or(Value::Null);
             let n = new.get(k).cloned().unwrap_or(Value::Null);
-            (o != n).then(|| FieldChange { field: k.clone(), old: o, new: n })
+            (o != n).then(|| FieldChange {
+                field: k.clone(),
+                old: o,
+                new: n,
+            })
         })
         .collect()
 }
@@ -387,7 +512,12 @@ pub enum Created {
 }
 
 /// Creates one customer. `idempotency` is `(key, hash of the request body)`.
-pub async fn create(app: &App, actor: &Actor, input: CustomerInput, idempotency: Option<(String, String)>) -> Result<Created> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    input: CustomerInput,
+    idempotency: Option<(String, String)>,
+) -> Result<Created> {
     actor.require(Permission::CustomerCreate)?;
     if let Some((key, hash)) = &idempotency
         && let Some(r) = misc::find_idempotency(&app.db.conn, actor.id, key).await?
@@ -405,8 +535,16 @@ pub async fn create(app: &App, actor: &Actor, input: CustomerInput, idempotency:
     let mut items = vec![(0, p)];
     let rejected = insert_prepared(&tx, actor, &mut items).await?;
     if let Some(v) = rejected.get(&0) {
-        let code = if v["code"] == "duplicate_mobile" { "duplicate_mobile" } else { "duplicate_id_number" };
-        return Err(AppError::conflict(code, v["message"].as_str().unwrap_or_default().to_owned(), v.clone()));
+        let code = if v["code"] == "duplicate_mobile" {
+            "duplicate_mobile"
+        } else {
+            "duplicate_id_number"
+        };
+        return Err(AppError::conflict(
+            code,
+            v["message"].as_str().unwrap_or_default().to_owned(),
+            v.clone(),
+        ));
     }
     let (_, p) = items.remove(0);
     let mut warnings = Vec::new();
@@ -430,13 +568,26 @@ pub async fn create(app: &App, actor: &Actor, input: CustomerInput, idempotency:
         let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
         misc::insert_idempotency(
             &tx,
-            &misc::IdempotencyRow { staff_id: actor.id, key: key.clone(), request_hash: hash.clone(), status: 201, response: body, created_at_us: now_us() },
+            &misc::IdempotencyRow {
+                staff_id: actor.id,
+                key: key.clone(),
+                request_hash: hash.clone(),
+                status: 201,
+                response: body,
+                created_at_us: now_us(),
+            },
         )
         .await
-        .map_err(|e| if e.is_conflict_on("idempotency") {
-            AppError::conflict("idempotency_in_progress", "a request with this Idempotency-Key is being processed; retry", json!({}))
-        } else {
-            e.into()
+        .map_err(|e| {
+            if e.is_conflict_on("idempotency") {
+                AppError::conflict(
+                    "idempotency_in_progress",
+                    "a request with this Idempotency-Key is being processed; retry",
+                    json!({}),
+                )
+            } else {
+                e.into()
+            }
         })?;
     }
     tx.commit().await?;
@@ -452,14 +603,25 @@ fn replay(r: misc::IdempotencyRow, hash: &str) -> Result<Created> {
         ));
     }
     let body = serde_json::from_str(&r.response).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Created::Replayed { status: r.status as u16, body })
+    Ok(Created::Replayed {
+        status: r.status as u16,
+        body,
+    })
 }
 
 /// Creates many customers in one transaction; invalid or duplicate items are reported, valid ones kept.
-pub async fn create_batch(app: &App, actor: &Actor, inputs: Vec<CustomerInput>) -> Result<BatchResult> {
+pub async fn create_batch(
+    app: &App,
+    actor: &Actor,
+    inputs: Vec<CustomerInput>,
+) -> Result<BatchResult> {
     actor.require(Permission::CustomerCreate)?;
     if inputs.len() > MAX_BATCH {
-        return Err(AppError::field("customers", "max_items", format!("at most {MAX_BATCH} customers per batch")));
+        return Err(AppError::field(
+            "customers",
+            "max_items",
+            format!("at most {MAX_BATCH} customers per batch"),
+        ));
     }
     let defs = field_definitions(app).await?;
     let n = inputs.len();
@@ -492,25 +654,51 @@ pub async fn create_batch(app: &App, actor: &Actor, inputs: Vec<CustomerInput>) 
     let by_index: HashMap<usize, &Prepared> = items.iter().map(|(i, p)| (*i, p)).collect();
     for i in 0..n {
         match (errors.remove(&i), by_index.get(&i)) {
-            (Some(e), _) => out.push(BatchItem { index: i, id: None, customer_no: None, error: Some(e) }),
-            (None, Some(p)) => out.push(BatchItem { index: i, id: Some(p.row.id), customer_no: Some(p.row.customer_no.clone()), error: None }),
-            (None, None) => out.push(BatchItem { index: i, id: None, customer_no: None, error: Some(json!({"code": "internal"})) }),
+            (Some(e), _) => out.push(BatchItem {
+                index: i,
+                id: None,
+                customer_no: None,
+                error: Some(e),
+            }),
+            (None, Some(p)) => out.push(BatchItem {
+                index: i,
+                id: Some(p.row.id),
+                customer_no: Some(p.row.customer_no.clone()),
+                error: None,
+            }),
+            (None, None) => out.push(BatchItem {
+                index: i,
+                id: None,
+                customer_no: None,
+                error: Some(json!({"code": "internal"})),
+            }),
         }
     }
     let rejected = out.iter().filter(|i| i.error.is_some()).count();
-    Ok(BatchResult { created: n - rejected, rejected, items: out })
+    Ok(BatchResult {
+        created: n - rejected,
+        rejected,
+        items: out,
+    })
 }
 
 /// The custom field definitions in force.
 pub async fn field_definitions(app: &App) -> Result<Vec<FieldDefinition>> {
     let rows = misc::list_field_definitions(&app.db.conn).await?;
     rows.iter()
-        .map(|r| serde_json::from_str(&r.definition).map_err(|e| AppError::Internal(format!("field definition {}: {e}", r.key))))
+        .map(|r| {
+            serde_json::from_str(&r.definition)
+                .map_err(|e| AppError::Internal(format!("field definition {}: {e}", r.key)))
+        })
         .collect()
 }
 
 /// Defines a custom field.
-pub async fn define_field(app: &App, actor: &Actor, def: FieldDefinition) -> Result<FieldDefinition> {
+pub async fn define_field(
+    app: &App,
+    actor: &Actor,
+    def: FieldDefinition,
+) -> Result<FieldDefinition> {
     actor.require(Permission::ConfigManage)?;
     def.check()?;
     let tx = app.db.begin_write().await?;
@@ -520,15 +708,22 @@ pub async fn define_field(app: &App, actor: &Actor, def: FieldDefinition) -> Res
             id: Uuid::now_v7(),
             kind: def.kind.as_str().to_owned(),
             key: def.key.clone(),
-            definition: serde_json::to_string(&def).map_err(|e| AppError::Internal(e.to_string()))?,
+            definition: serde_json::to_string(&def)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
             created_at_us: now_us(),
         },
     )
     .await
-    .map_err(|e| if e.is_conflict_on("field_definitions") {
-        AppError::conflict("duplicate_field", "this kind already has a field with this key", json!({}))
-    } else {
-        e.into()
+    .map_err(|e| {
+        if e.is_conflict_on("field_definitions") {
+            AppError::conflict(
+                "duplicate_field",
+                "this kind already has a field with this key",
+                json!({}),
+            )
+        } else {
+            e.into()
+        }
     })?;
     audit::record(&tx, actor, vec![Entry {
         action: "field.define",
@@ -543,7 +738,12 @@ pub async fn define_field(app: &App, actor: &Actor, def: FieldDefinition) -> Res
 }
 
 /// Builds the full view of a stored customer (values masked unless `reveal`).
-async fn build_view<C: ConnectionTrait>(app: &App, c: &C, row: CustomerRow, reveal: bool) -> Result<CustomerView> {
+async fn build_view<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    row: CustomerRow,
+    reveal: bool,
+) -> Result<CustomerView> {
     let keys = app.keys();
     let contacts = store::list_contacts(c, &[row.id]).await?;
     let consents = store::list_consents(c, row.id).await?;
@@ -551,20 +751,40 @@ async fn build_view<C: ConnectionTrait>(app: &App, c: &C, row: CustomerRow, reve
     let status = parse_status(&row.status)?;
     let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
     let identifier = Identifier::from_stored(&row.id_type, &number);
-    let shown = if reveal { number.clone() } else { identifier.as_ref().map(|i| i.masked()).unwrap_or_else(|| "****".into()) };
+    let shown = if reveal {
+        number.clone()
+    } else {
+        identifier
+            .as_ref()
+            .map(|i| i.masked())
+            .unwrap_or_else(|| "****".into())
+    };
     let mut contact_views = Vec::with_capacity(contacts.len());
     for ct in contacts {
-        let k = ContactKind::parse(&ct.kind).ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+        let k = ContactKind::parse(&ct.kind)
+            .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
         let plain = keys.decrypt(purpose_of(k), &ct.value_enc)?;
         let value = if reveal {
             plain
         } else {
-            ContactValue::parse(k, &plain).map(|v| v.masked()).unwrap_or_else(|_| "****".into())
+            ContactValue::parse(k, &plain)
+                .map(|v| v.masked())
+                .unwrap_or_else(|_| "****".into())
         };
-        contact_views.push(ContactView { id: ct.id, kind: k, label: ct.label, value, revealed: reveal });
+        contact_views.push(ContactView {
+            id: ct.id,
+            kind: k,
+            label: ct.label,
+            value,
+            revealed: reveal,
+        });
     }
     let today = app.today().to_string();
-    let review_overdue = status == CustomerStatus::Verified && row.review_due.as_deref().is_some_and(|d| d < today.as_str());
+    let review_overdue = status == CustomerStatus::Verified
+        && row
+            .review_due
+            .as_deref()
+            .is_some_and(|d| d < today.as_str());
     Ok(CustomerView {
         id: row.id,
         customer_no: row.customer_no,
@@ -574,8 +794,13 @@ async fn build_view<C: ConnectionTrait>(app: &App, c: &C, row: CustomerRow, reve
         branch_code: row.branch_code,
         rm_id: row.rm_id,
         display_name: row.display_name,
-        profile: serde_json::from_str(&row.profile).map_err(|e| AppError::Internal(e.to_string()))?,
-        identifier: IdentifierView { id_type: row.id_type, number: shown, revealed: reveal },
+        profile: serde_json::from_str(&row.profile)
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        identifier: IdentifierView {
+            id_type: row.id_type,
+            number: shown,
+            revealed: reveal,
+        },
         contacts: contact_views,
         consents: consents
             .into_iter()
@@ -617,8 +842,21 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<Cus
     if reveal {
         let tx = app.db.begin_write().await?;
         let mut fields = vec!["identifier".to_owned()];
-        fields.extend(view.contacts.iter().map(|c| format!("contacts.{}", c.kind.as_str())));
-        audit::record(&tx, actor, vec![Entry::customer("customer.reveal", id, json!({"fields": fields}))]).await?;
+        fields.extend(
+            view.contacts
+                .iter()
+                .map(|c| format!("contacts.{}", c.kind.as_str())),
+        );
+        audit::record(
+            &tx,
+            actor,
+            vec![Entry::customer(
+                "customer.reveal",
+                id,
+                json!({"fields": fields}),
+            )],
+        )
+        .await?;
         tx.commit().await?;
     }
     Ok(view)
@@ -652,16 +890,22 @@ fn lookups(keys: &KeyRing, q: &str) -> Vec<Lookup> {
     let mut exact = false;
     for t2 in IdDocumentType::ALL {
         if let Ok(d) = IdDocument::parse(t2, t) {
-            out.push(Lookup::IdBidx(keys.blind_index(Purpose::Identifier, d.number())));
+            out.push(Lookup::IdBidx(
+                keys.blind_index(Purpose::Identifier, d.number()),
+            ));
             exact |= t2 != IdDocumentType::Passport;
         }
     }
     if let Ok(c) = CreditCode::parse(t) {
-        out.push(Lookup::IdBidx(keys.blind_index(Purpose::Identifier, c.as_str())));
+        out.push(Lookup::IdBidx(
+            keys.blind_index(Purpose::Identifier, c.as_str()),
+        ));
         exact = true;
     }
     if let Ok(p) = PhoneNumber::parse(t) {
-        out.push(Lookup::MobileBidx(keys.blind_index(Purpose::Mobile, p.as_str())));
+        out.push(Lookup::MobileBidx(
+            keys.blind_index(Purpose::Mobile, p.as_str()),
+        ));
         exact = true;
     }
     if !exact && !t.is_empty() {
@@ -675,13 +919,19 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
     actor.require(Permission::CustomerRead)?;
     let limit = q.limit.unwrap_or(20).clamp(1, 200);
     let after = match &q.cursor {
-        Some(c) => Some(c.parse::<Uuid>().map_err(|_| AppError::field("cursor", "format", "is not a cursor this API returned"))?),
+        Some(c) => Some(c.parse::<Uuid>().map_err(|_| {
+            AppError::field("cursor", "format", "is not a cursor this API returned")
+        })?),
         None => None,
     };
     let keys = app.keys();
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if search.is_some_and(|s| s.chars().count() > 100) {
-        return Err(AppError::field("q", "max_length", "must be at most 100 characters"));
+        return Err(AppError::field(
+            "q",
+            "max_length",
+            "must be at most 100 characters",
+        ));
     }
     let filter = CustomerFilter {
         scope: actor.scope(),
@@ -698,7 +948,12 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
     summaries(app, &app.db.conn, rows, limit).await
 }
 
-async fn summaries<C: ConnectionTrait>(app: &App, c: &C, mut rows: Vec<CustomerRow>, limit: u64) -> Result<Page<CustomerSummary>> {
+async fn summaries<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    mut rows: Vec<CustomerRow>,
+    limit: u64,
+) -> Result<Page<CustomerSummary>> {
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let keys = app.keys();
@@ -707,14 +962,18 @@ async fn summaries<C: ConnectionTrait>(app: &App, c: &C, mut rows: Vec<CustomerR
     for ct in store::list_contacts(c, &ids).await? {
         if ct.kind == "mobile" && !mobiles.contains_key(&ct.customer_id) {
             let plain = keys.decrypt(Purpose::Mobile, &ct.value_enc)?;
-            let masked = PhoneNumber::parse(&plain).map(|p| p.masked()).unwrap_or_else(|_| "****".into());
+            let masked = PhoneNumber::parse(&plain)
+                .map(|p| p.masked())
+                .unwrap_or_else(|_| "****".into());
             mobiles.insert(ct.customer_id, masked);
         }
     }
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let number = keys.decrypt(Purpose::Identifier, &r.id_enc)?;
-        let identifier = Identifier::from_stored(&r.id_type, &number).map(|i| i.masked()).unwrap_or_else(|| "****".into());
+        let identifier = Identifier::from_stored(&r.id_type, &number)
+            .map(|i| i.masked())
+            .unwrap_or_else(|| "****".into());
         items.push(CustomerSummary {
             id: r.id,
             customer_no: r.customer_no,
@@ -730,16 +989,27 @@ async fn summaries<C: ConnectionTrait>(app: &App, c: &C, mut rows: Vec<CustomerR
             version: r.version,
         });
     }
-    let next_cursor = if more { items.last().map(|i| i.id.to_string()) } else { None };
+    let next_cursor = if more {
+        items.last().map(|i| i.id.to_string())
+    } else {
+        None
+    };
     Ok(Page { items, next_cursor })
 }
 
 /// Submitted customers waiting for a checker.
-pub async fn review_queue(app: &App, actor: &Actor, cursor: Option<String>, limit: Option<u64>) -> Result<Page<CustomerSummary>> {
+pub async fn review_queue(
+    app: &App,
+    actor: &Actor,
+    cursor: Option<String>,
+    limit: Option<u64>,
+) -> Result<Page<CustomerSummary>> {
     actor.require(Permission::CustomerVerify)?;
     let limit = limit.unwrap_or(50).clamp(1, 200);
     let after = match cursor {
-        Some(c) => Some(c.parse::<Uuid>().map_err(|_| AppError::field("cursor", "format", "is not a cursor this API returned"))?),
+        Some(c) => Some(c.parse::<Uuid>().map_err(|_| {
+            AppError::field("cursor", "format", "is not a cursor this API returned")
+        })?),
         None => None,
     };
     let rows = store::list_submitted(&app.db.conn, &actor.scope(), after, limit + 1).await?;
@@ -747,12 +1017,19 @@ pub async fn review_queue(app: &App, actor: &Actor, cursor: Option<String>, limi
 }
 
 /// Checks the version the client read; a mismatch answers with what changed since.
-async fn check_version<C: ConnectionTrait>(c: &C, row: &CustomerRow, expected: Option<i64>) -> Result<()> {
+async fn check_version<C: ConnectionTrait>(
+    c: &C,
+    row: &CustomerRow,
+    expected: Option<i64>,
+) -> Result<()> {
     let expected = expected.ok_or(AppError::VersionRequired)?;
     if expected != row.version {
         let since = store::list_versions_after(c, row.id, expected).await?;
         let since: Vec<Value> = since.into_iter().map(|v| version_json(&v)).collect();
-        return Err(AppError::VersionConflict { current_version: row.version, since: Value::Array(since) });
+        return Err(AppError::VersionConflict {
+            current_version: row.version,
+            since: Value::Array(since),
+        });
     }
     Ok(())
 }
@@ -784,7 +1061,10 @@ async fn commit_change(
     }
     row.updated_at_us = now;
     if !store::update_customer(tx, &row, expected).await? {
-        return Err(AppError::VersionConflict { current_version: expected + 1, since: Value::Array(vec![]) });
+        return Err(AppError::VersionConflict {
+            current_version: expected + 1,
+            since: Value::Array(vec![]),
+        });
     }
     store::insert_version(
         tx,
@@ -795,16 +1075,35 @@ async fn commit_change(
             actor_id: actor.id,
             at_us: now,
             action: action.trim_start_matches("customer.").to_owned(),
-            changes: serde_json::to_string(&changes).map_err(|e| AppError::Internal(e.to_string()))?,
+            changes: serde_json::to_string(&changes)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
         },
     )
     .await?;
     let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
-    audit::record(tx, actor, vec![Entry::customer(action, row.id, json!({"version": row.version, "fields": fields}))]).await?;
+    audit::record(
+        tx,
+        actor,
+        vec![Entry::customer(
+            action,
+            row.id,
+            json!({"version": row.version, "fields": fields}),
+        )],
+    )
+    .await?;
     Ok(row)
 }
 
-const PATCHABLE: [&str; 8] = ["version", "branch_code", "rm_id", "individual", "organization", "preferred_channel", "consents", "custom"];
+const PATCHABLE: [&str; 8] = [
+    "version",
+    "branch_code",
+    "rm_id",
+    "individual",
+    "organization",
+    "preferred_channel",
+    "consents",
+    "custom",
+];
 /// Fields whose change needs the record verified again.
 const IDENTITY_FIELDS: [&str; 7] = [
     "individual.name_zh",
@@ -837,15 +1136,29 @@ fn merge(target: &mut Value, patch: &Value) {
 }
 
 /// Applies a merge patch to a customer. `version` comes from If-Match or the body.
-pub async fn update(app: &App, actor: &Actor, id: Uuid, patch: Value, if_match: Option<i64>) -> Result<CustomerView> {
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    patch: Value,
+    if_match: Option<i64>,
+) -> Result<CustomerView> {
     actor.require(Permission::CustomerUpdate)?;
     let Value::Object(mut patch) = patch else {
-        return Err(AppError::field("", "type", "the body must be a JSON object"));
+        return Err(AppError::field(
+            "",
+            "type",
+            "the body must be a JSON object",
+        ));
     };
     let mut errs = FieldErrors::new();
     for k in patch.keys() {
         if k == "contacts" {
-            errs.push("contacts", "not_allowed", "change contact points under /customers/{id}/contacts");
+            errs.push(
+                "contacts",
+                "not_allowed",
+                "change contact points under /customers/{id}/contacts",
+            );
         } else if k == "kind" {
             errs.push("kind", "immutable", "the kind of a customer cannot change");
         } else if !PATCHABLE.contains(&k.as_str()) {
@@ -855,7 +1168,10 @@ pub async fn update(app: &App, actor: &Actor, id: Uuid, patch: Value, if_match: 
     errs.into_result()?;
     let body_version = match patch.remove("version") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| AppError::field("version", "type", "must be an integer"))?),
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| AppError::field("version", "type", "must be an integer"))?,
+        ),
     };
     let expected = if_match.or(body_version);
     let tx = app.db.begin_write().await?;
@@ -864,15 +1180,24 @@ pub async fn update(app: &App, actor: &Actor, id: Uuid, patch: Value, if_match: 
     let expected = row.version;
     let status = parse_status(&row.status)?;
     if !status.is_editable() {
-        return Err(AppError::conflict("invalid_state", "the record is waiting for review and cannot be edited", json!({"status": row.status})));
+        return Err(AppError::conflict(
+            "invalid_state",
+            "the record is waiting for review and cannot be edited",
+            json!({"status": row.status}),
+        ));
     }
     let kind = parse_kind(&row.kind)?;
     let keys = app.keys();
     let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
-    let old_identifier = Identifier::from_stored(&row.id_type, &number).ok_or_else(|| AppError::Internal("stored identifier unreadable".into()))?;
+    let old_identifier = Identifier::from_stored(&row.id_type, &number)
+        .ok_or_else(|| AppError::Internal("stored identifier unreadable".into()))?;
     let old_profile: Profile = match kind {
-        CustomerKind::Individual => Profile::Individual(serde_json::from_str(&row.profile).map_err(|e| AppError::Internal(e.to_string()))?),
-        _ => Profile::Organization(serde_json::from_str(&row.profile).map_err(|e| AppError::Internal(e.to_string()))?),
+        CustomerKind::Individual => Profile::Individual(
+            serde_json::from_str(&row.profile).map_err(|e| AppError::Internal(e.to_string()))?,
+        ),
+        _ => Profile::Organization(
+            serde_json::from_str(&row.profile).map_err(|e| AppError::Internal(e.to_string()))?,
+        ),
     };
     let old_custom: Value = serde_json::from_str(&row.custom).unwrap_or(Value::Object(Map::new()));
     // The current record in the shape of a create request, so the patched result goes through the same rules.
@@ -883,7 +1208,8 @@ pub async fn update(app: &App, actor: &Actor, id: Uuid, patch: Value, if_match: 
         "preferred_channel": row.preferred_channel,
         "custom": old_custom,
     });
-    let mut part = serde_json::to_value(&old_profile).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut part =
+        serde_json::to_value(&old_profile).map_err(|e| AppError::Internal(e.to_string()))?;
     match &old_identifier {
         Identifier::Organization(c) => {
             part["credit_code"] = Value::String(c.as_str().to_owned());
@@ -914,19 +1240,49 @@ pub async fn update(app: &App, actor: &Actor, id: Uuid, patch: Value, if_match: 
     dom::check_consents(&consents, &mut errs);
     errs.into_result()?;
 
-    let old_snap = snapshot(&old_profile, &old_identifier, &row.branch_code, row.rm_id, &row.preferred_channel, &old_custom);
+    let old_snap = snapshot(
+        &old_profile,
+        &old_identifier,
+        &row.branch_code,
+        row.rm_id,
+        &row.preferred_channel,
+        &old_custom,
+    );
     let new_pref = new.preferred_channel.map(|c| enum_str(&c));
     let new_custom = Value::Object(new.custom.clone());
-    let new_snap = snapshot(&new.profile, &new.identifier, new.branch_code.as_str(), new.rm_id, &new_pref, &new_custom);
+    let new_snap = snapshot(
+        &new.profile,
+        &new.identifier,
+        new.branch_code.as_str(),
+        new.rm_id,
+        &new_pref,
+        &new_custom,
+    );
     let mut changes = diff(&old_snap, &new_snap);
-    if new.identifier.number() != old_identifier.number() || new.identifier.type_code() != old_identifier.type_code() {
-        if !changes.iter().any(|c| c.field.ends_with("id_number") || c.field.ends_with("credit_code")) {
-            let f = if kind == CustomerKind::Individual { "individual.id_number" } else { "organization.credit_code" };
-            changes.push(FieldChange { field: f.into(), old: Value::String(old_identifier.masked()), new: Value::String(new.identifier.masked()) });
+    if new.identifier.number() != old_identifier.number()
+        || new.identifier.type_code() != old_identifier.type_code()
+    {
+        if !changes
+            .iter()
+            .any(|c| c.field.ends_with("id_number") || c.field.ends_with("credit_code"))
+        {
+            let f = if kind == CustomerKind::Individual {
+                "individual.id_number"
+            } else {
+                "organization.credit_code"
+            };
+            changes.push(FieldChange {
+                field: f.into(),
+                old: Value::String(old_identifier.masked()),
+                new: Value::String(new.identifier.masked()),
+            });
         }
     }
-    let existing_consents: HashMap<String, ConsentRow> =
-        store::list_consents(&tx, id).await?.into_iter().map(|c| (c.channel.clone(), c)).collect();
+    let existing_consents: HashMap<String, ConsentRow> = store::list_consents(&tx, id)
+        .await?
+        .into_iter()
+        .map(|c| (c.channel.clone(), c))
+        .collect();
     let now = now_us();
     let mut consent_rows = Vec::new();
     for c in &consents {
@@ -935,10 +1291,19 @@ pub async fn update(app: &App, actor: &Actor, id: Uuid, patch: Value, if_match: 
         if old.is_none_or(|o| o.granted != c.granted || o.source != c.source.trim()) {
             changes.push(FieldChange {
                 field: format!("consents.{ch}"),
-                old: old.map(|o| json!({"granted": o.granted, "source": o.source})).unwrap_or(Value::Null),
+                old: old
+                    .map(|o| json!({"granted": o.granted, "source": o.source}))
+                    .unwrap_or(Value::Null),
                 new: json!({"granted": c.granted, "source": c.source.trim()}),
             });
-            consent_rows.push(ConsentRow { customer_id: id, channel: ch, granted: c.granted, source: c.source.trim().to_owned(), at_us: now, recorded_by: actor.id });
+            consent_rows.push(ConsentRow {
+                customer_id: id,
+                channel: ch,
+                granted: c.granted,
+                source: c.source.trim().to_owned(),
+                at_us: now,
+                recorded_by: actor.id,
+            });
         }
     }
     if changes.is_empty() {
@@ -946,12 +1311,18 @@ pub async fn update(app: &App, actor: &Actor, id: Uuid, patch: Value, if_match: 
         return get(app, actor, id, false).await;
     }
     let mut row2 = row.clone();
-    if new.identifier.number() != old_identifier.number() || new.identifier.type_code() != old_identifier.type_code() {
+    if new.identifier.number() != old_identifier.number()
+        || new.identifier.type_code() != old_identifier.type_code()
+    {
         let bidx = keys.blind_index(Purpose::Identifier, new.identifier.number());
         if let Some((other, no)) = store::find_by_id_bidx(&tx, &bidx).await?
             && other != id
         {
-            return Err(AppError::conflict("duplicate_id_number", format!("a customer with this identifier already exists: {no}"), json!({"customer_no": no})));
+            return Err(AppError::conflict(
+                "duplicate_id_number",
+                format!("a customer with this identifier already exists: {no}"),
+                json!({"customer_no": no}),
+            ));
         }
         row2.id_type = new.identifier.type_code().to_owned();
         row2.id_enc = keys.encrypt(Purpose::Identifier, new.identifier.number())?;
@@ -962,26 +1333,52 @@ pub async fn update(app: &App, actor: &Actor, id: Uuid, patch: Value, if_match: 
     row2.display_name = new.display_name().to_owned();
     row2.name_latin_lower = dom::latin_name(&new.profile).map(str::to_lowercase);
     row2.birth_date = new.birth_date().map(|d| d.to_string());
-    row2.profile = serde_json::to_string(&new.profile).map_err(|e| AppError::Internal(e.to_string()))?;
+    row2.profile =
+        serde_json::to_string(&new.profile).map_err(|e| AppError::Internal(e.to_string()))?;
     row2.preferred_channel = new_pref;
     row2.custom = new_custom.to_string();
-    if status == CustomerStatus::Verified && changes.iter().any(|c| IDENTITY_FIELDS.contains(&c.field.as_str())) {
+    if status == CustomerStatus::Verified
+        && changes
+            .iter()
+            .any(|c| IDENTITY_FIELDS.contains(&c.field.as_str()))
+    {
         // Identity facts changed: the record must be verified again before it is active.
         row2.status = CustomerStatus::Draft.as_str().to_owned();
-        changes.push(FieldChange { field: "status".into(), old: json!("verified"), new: json!("draft") });
+        changes.push(FieldChange {
+            field: "status".into(),
+            old: json!("verified"),
+            new: json!("draft"),
+        });
     }
     store::upsert_consents(&tx, &consent_rows).await?;
-    commit_change(&tx, actor, row2, expected, "customer.update", changes, true).await.map_err(|e| match e {
-        AppError::Store(s) => map_unique(s),
-        e => e,
-    })?;
-    let view = build_view(app, &tx, load_in_scope(&tx, actor, id).await.or_else(|_| Err(AppError::NotFound))?, false).await;
+    commit_change(&tx, actor, row2, expected, "customer.update", changes, true)
+        .await
+        .map_err(|e| match e {
+            AppError::Store(s) => map_unique(s),
+            e => e,
+        })?;
+    let view = build_view(
+        app,
+        &tx,
+        load_in_scope(&tx, actor, id)
+            .await
+            .or_else(|_| Err(AppError::NotFound))?,
+        false,
+    )
+    .await;
     tx.commit().await?;
     view
 }
 
 /// The four-eyes workflow: submit (maker), verify or return (checker).
-pub async fn transition(app: &App, actor: &Actor, id: Uuid, t: Transition, note: Option<(Vec<String>, Vec<String>)>, if_match: Option<i64>) -> Result<CustomerView> {
+pub async fn transition(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    t: Transition,
+    note: Option<(Vec<String>, Vec<String>)>,
+    if_match: Option<i64>,
+) -> Result<CustomerView> {
     actor.require(match t {
         Transition::Submit => Permission::CustomerSubmit,
         Transition::Verify | Transition::Return => Permission::CustomerVerify,
@@ -993,15 +1390,34 @@ pub async fn transition(app: &App, actor: &Actor, id: Uuid, t: Transition, note:
     }
     let status = parse_status(&row.status)?;
     let next = status.apply(t).ok_or_else(|| {
-        AppError::conflict("invalid_state", format!("cannot {} a record that is {}", transition_name(t), status.as_str()), json!({"status": status.as_str()}))
+        AppError::conflict(
+            "invalid_state",
+            format!(
+                "cannot {} a record that is {}",
+                transition_name(t),
+                status.as_str()
+            ),
+            json!({"status": status.as_str()}),
+        )
     })?;
-    if matches!(t, Transition::Verify | Transition::Return) && (actor.id == row.created_by || actor.id == row.updated_by || Some(actor.id) == row.submitted_by) {
-        return Err(AppError::forbidden("four_eyes", "whoever created, last edited or submitted a record cannot verify or return it"));
+    if matches!(t, Transition::Verify | Transition::Return)
+        && (actor.id == row.created_by
+            || actor.id == row.updated_by
+            || Some(actor.id) == row.submitted_by)
+    {
+        return Err(AppError::forbidden(
+            "four_eyes",
+            "whoever created, last edited or submitted a record cannot verify or return it",
+        ));
     }
     let now = now_us();
     let mut r = row.clone();
     r.status = next.as_str().to_owned();
-    let mut changes = vec![FieldChange { field: "status".into(), old: json!(status.as_str()), new: json!(next.as_str()) }];
+    let mut changes = vec![FieldChange {
+        field: "status".into(),
+        old: json!(status.as_str()),
+        new: json!(next.as_str()),
+    }];
     let action = match t {
         Transition::Submit => {
             r.submitted_by = Some(actor.id);
@@ -1015,20 +1431,46 @@ pub async fn transition(app: &App, actor: &Actor, id: Uuid, t: Transition, note:
             let due = app.policy.review_due(kind, today).to_string();
             r.verified_by = Some(actor.id);
             r.verified_at_us = Some(now);
-            changes.push(FieldChange { field: "review_due".into(), old: json!(row.review_due), new: json!(due) });
+            changes.push(FieldChange {
+                field: "review_due".into(),
+                old: json!(row.review_due),
+                new: json!(due),
+            });
             r.review_due = Some(due);
             "customer.verify"
         }
         Transition::Return => {
             let (reasons, missing) = note.unwrap_or_default();
-            let reasons: Vec<String> = reasons.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+            let reasons: Vec<String> = reasons
+                .into_iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
             if reasons.is_empty() {
-                return Err(AppError::field("reasons", "required", "give at least one reason for returning the record"));
+                return Err(AppError::field(
+                    "reasons",
+                    "required",
+                    "give at least one reason for returning the record",
+                ));
             }
-            let missing: Vec<String> = missing.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-            let n = ReturnNote { reasons, missing_items: missing, returned_by: actor.id, returned_at: crate::fmt_us(now) };
-            changes.push(FieldChange { field: "return_note".into(), old: Value::Null, new: serde_json::to_value(&n).unwrap_or(Value::Null) });
-            r.return_note = Some(serde_json::to_string(&n).map_err(|e| AppError::Internal(e.to_string()))?);
+            let missing: Vec<String> = missing
+                .into_iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let n = ReturnNote {
+                reasons,
+                missing_items: missing,
+                returned_by: actor.id,
+                returned_at: crate::fmt_us(now),
+            };
+            changes.push(FieldChange {
+                field: "return_note".into(),
+                old: Value::Null,
+                new: serde_json::to_value(&n).unwrap_or(Value::Null),
+            });
+            r.return_note =
+                Some(serde_json::to_string(&n).map_err(|e| AppError::Internal(e.to_string()))?);
             "customer.return"
         }
     };
@@ -1069,23 +1511,45 @@ pub async fn contacts(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<ContactV
     Ok(get(app, actor, id, false).await?.contacts)
 }
 
-async fn check_mobile_free<C: ConnectionTrait>(c: &C, keys: &KeyRing, v: &ContactValue, own: Uuid) -> Result<()> {
+async fn check_mobile_free<C: ConnectionTrait>(
+    c: &C,
+    keys: &KeyRing,
+    v: &ContactValue,
+    own: Uuid,
+) -> Result<()> {
     if let ContactValue::Mobile(p) = v {
         let b = keys.blind_index(Purpose::Mobile, p.as_str());
         if let Some((other, no)) = store::find_by_mobile_bidx(c, &b).await? {
-            let msg = if other == own { "this customer already has this mobile number".to_owned() } else { format!("a customer with this mobile number already exists: {no}") };
-            return Err(AppError::conflict("duplicate_mobile", msg, json!({"customer_no": no})));
+            let msg = if other == own {
+                "this customer already has this mobile number".to_owned()
+            } else {
+                format!("a customer with this mobile number already exists: {no}")
+            };
+            return Err(AppError::conflict(
+                "duplicate_mobile",
+                msg,
+                json!({"customer_no": no}),
+            ));
         }
     }
     Ok(())
 }
 
-async fn editable_row(tx: &DatabaseTransaction, actor: &Actor, id: Uuid, if_match: Option<i64>) -> Result<CustomerRow> {
+async fn editable_row(
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    id: Uuid,
+    if_match: Option<i64>,
+) -> Result<CustomerRow> {
     actor.require(Permission::CustomerUpdate)?;
     let row = load_in_scope(tx, actor, id).await?;
     check_version(tx, &row, if_match).await?;
     if !parse_status(&row.status)?.is_editable() {
-        return Err(AppError::conflict("invalid_state", "the record is waiting for review and cannot be edited", json!({"status": row.status})));
+        return Err(AppError::conflict(
+            "invalid_state",
+            "the record is waiting for review and cannot be edited",
+            json!({"status": row.status}),
+        ));
     }
     Ok(row)
 }
@@ -1095,7 +1559,13 @@ fn parse_contact(c: &ContactInput) -> Result<ContactValue> {
 }
 
 /// Adds a contact point.
-pub async fn add_contact(app: &App, actor: &Actor, id: Uuid, c: ContactInput, if_match: Option<i64>) -> Result<CustomerView> {
+pub async fn add_contact(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    c: ContactInput,
+    if_match: Option<i64>,
+) -> Result<CustomerView> {
     let v = parse_contact(&c)?;
     let keys = app.keys();
     let tx = app.db.begin_write().await?;
@@ -1103,18 +1573,25 @@ pub async fn add_contact(app: &App, actor: &Actor, id: Uuid, c: ContactInput, if
     check_mobile_free(&tx, &keys, &v, id).await?;
     let p = purpose_of(v.kind());
     let cid = Uuid::now_v7();
-    store::insert_contacts(&tx, &[ContactRow {
-        id: cid,
-        customer_id: id,
-        kind: v.kind().as_str().to_owned(),
-        label: c.label.clone().filter(|l| !l.trim().is_empty()),
-        value_enc: keys.encrypt(p, v.canonical())?,
-        bidx: keys.blind_index(p, v.canonical()),
-        created_at_us: now_us(),
-    }])
+    store::insert_contacts(
+        &tx,
+        &[ContactRow {
+            id: cid,
+            customer_id: id,
+            kind: v.kind().as_str().to_owned(),
+            label: c.label.clone().filter(|l| !l.trim().is_empty()),
+            value_enc: keys.encrypt(p, v.canonical())?,
+            bidx: keys.blind_index(p, v.canonical()),
+            created_at_us: now_us(),
+        }],
+    )
     .await
     .map_err(map_unique)?;
-    let ch = vec![FieldChange { field: format!("contacts.{}.{cid}", v.kind().as_str()), old: Value::Null, new: Value::String(v.masked()) }];
+    let ch = vec![FieldChange {
+        field: format!("contacts.{}.{cid}", v.kind().as_str()),
+        old: Value::Null,
+        new: Value::String(v.masked()),
+    }];
     let expected = row.version;
     commit_change(&tx, actor, row, expected, "customer.contact_add", ch, true).await?;
     let view = build_view(app, &tx, store::get_customer(&tx, id).await?, false).await?;
@@ -1123,37 +1600,71 @@ pub async fn add_contact(app: &App, actor: &Actor, id: Uuid, c: ContactInput, if
 }
 
 /// Changes a contact point's value and/or label.
-pub async fn update_contact(app: &App, actor: &Actor, id: Uuid, contact_id: Uuid, value: Option<String>, label: Option<String>, if_match: Option<i64>) -> Result<CustomerView> {
+pub async fn update_contact(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    contact_id: Uuid,
+    value: Option<String>,
+    label: Option<String>,
+    if_match: Option<i64>,
+) -> Result<CustomerView> {
     let keys = app.keys();
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, actor, id, if_match).await?;
-    let existing = store::list_contacts(&tx, &[id]).await?.into_iter().find(|c| c.id == contact_id).ok_or(AppError::NotFound)?;
-    let kind = ContactKind::parse(&existing.kind).ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+    let existing = store::list_contacts(&tx, &[id])
+        .await?
+        .into_iter()
+        .find(|c| c.id == contact_id)
+        .ok_or(AppError::NotFound)?;
+    let kind = ContactKind::parse(&existing.kind)
+        .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
     let p = purpose_of(kind);
     let old_plain = keys.decrypt(p, &existing.value_enc)?;
-    let old_v = ContactValue::parse(kind, &old_plain).map_err(|_| AppError::Internal("stored contact unreadable".into()))?;
+    let old_v = ContactValue::parse(kind, &old_plain)
+        .map_err(|_| AppError::Internal("stored contact unreadable".into()))?;
     let mut updated = existing.clone();
     let mut changes = Vec::new();
     if let Some(val) = value {
-        let v = ContactValue::parse(kind, &val).map_err(|(rule, msg)| AppError::field("value", rule, msg))?;
+        let v = ContactValue::parse(kind, &val)
+            .map_err(|(rule, msg)| AppError::field("value", rule, msg))?;
         if v.canonical() != old_v.canonical() {
             check_mobile_free(&tx, &keys, &v, id).await?;
             updated.value_enc = keys.encrypt(p, v.canonical())?;
             updated.bidx = keys.blind_index(p, v.canonical());
-            changes.push(FieldChange { field: format!("contacts.{}.{contact_id}", kind.as_str()), old: Value::String(old_v.masked()), new: Value::String(v.masked()) });
+            changes.push(FieldChange {
+                field: format!("contacts.{}.{contact_id}", kind.as_str()),
+                old: Value::String(old_v.masked()),
+                new: Value::String(v.masked()),
+            });
         }
     }
     if let Some(l) = label {
         let l = Some(l.trim().to_owned()).filter(|l| !l.is_empty());
         if l != existing.label {
-            changes.push(FieldChange { field: format!("contacts.{}.{contact_id}.label", kind.as_str()), old: json!(existing.label), new: json!(l) });
+            changes.push(FieldChange {
+                field: format!("contacts.{}.{contact_id}.label", kind.as_str()),
+                old: json!(existing.label),
+                new: json!(l),
+            });
             updated.label = l;
         }
     }
     if !changes.is_empty() {
-        store::update_contact(&tx, &updated).await.map_err(map_unique)?;
+        store::update_contact(&tx, &updated)
+            .await
+            .map_err(map_unique)?;
         let expected = row.version;
-        commit_change(&tx, actor, row, expected, "customer.contact_update", changes, true).await?;
+        commit_change(
+            &tx,
+            actor,
+            row,
+            expected,
+            "customer.contact_update",
+            changes,
+            true,
+        )
+        .await?;
     }
     let view = build_view(app, &tx, store::get_customer(&tx, id).await?, false).await?;
     tx.commit().await?;
@@ -1161,18 +1672,44 @@ pub async fn update_contact(app: &App, actor: &Actor, id: Uuid, contact_id: Uuid
 }
 
 /// Removes a contact point.
-pub async fn delete_contact(app: &App, actor: &Actor, id: Uuid, contact_id: Uuid, if_match: Option<i64>) -> Result<CustomerView> {
+pub async fn delete_contact(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    contact_id: Uuid,
+    if_match: Option<i64>,
+) -> Result<CustomerView> {
     let keys = app.keys();
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, actor, id, if_match).await?;
-    let existing = store::list_contacts(&tx, &[id]).await?.into_iter().find(|c| c.id == contact_id).ok_or(AppError::NotFound)?;
-    let kind = ContactKind::parse(&existing.kind).ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+    let existing = store::list_contacts(&tx, &[id])
+        .await?
+        .into_iter()
+        .find(|c| c.id == contact_id)
+        .ok_or(AppError::NotFound)?;
+    let kind = ContactKind::parse(&existing.kind)
+        .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
     let old = keys.decrypt(purpose_of(kind), &existing.value_enc)?;
-    let masked = ContactValue::parse(kind, &old).map(|v| v.masked()).unwrap_or_default();
+    let masked = ContactValue::parse(kind, &old)
+        .map(|v| v.masked())
+        .unwrap_or_default();
     store::delete_contact(&tx, id, contact_id).await?;
-    let ch = vec![FieldChange { field: format!("contacts.{}.{contact_id}", kind.as_str()), old: Value::String(masked), new: Value::Null }];
+    let ch = vec![FieldChange {
+        field: format!("contacts.{}.{contact_id}", kind.as_str()),
+        old: Value::String(masked),
+        new: Value::Null,
+    }];
     let expected = row.version;
-    commit_change(&tx, actor, row, expected, "customer.contact_delete", ch, true).await?;
+    commit_change(
+        &tx,
+        actor,
+        row,
+        expected,
+        "customer.contact_delete",
+        ch,
+        true,
+    )
+    .await?;
     let view = build_view(app, &tx, store::get_customer(&tx, id).await?, false).await?;
     tx.commit().await?;
     Ok(view)
@@ -1184,17 +1721,28 @@ pub async fn relationships(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<Rel
     actor.require(Permission::CustomerRead)?;
     load_in_scope(&app.db.conn, actor, id).await?;
     let rows = store::list_relationships(&app.db.conn, id).await?;
-    let others: Vec<Uuid> = rows.iter().map(|r| if r.from_id == id { r.to_id } else { r.from_id }).collect();
-    let briefs: HashMap<Uuid, (String, String, String, Option<Uuid>)> = store::list_brief(&app.db.conn, &others)
-        .await?
-        .into_iter()
-        .map(|(i, no, name, b, rm)| (i, (no, name, b, rm)))
+    let others: Vec<Uuid> = rows
+        .iter()
+        .map(|r| if r.from_id == id { r.to_id } else { r.from_id })
         .collect();
+    let briefs: HashMap<Uuid, (String, String, String, Option<Uuid>)> =
+        store::list_brief(&app.db.conn, &others)
+            .await?
+            .into_iter()
+            .map(|(i, no, name, b, rm)| (i, (no, name, b, rm)))
+            .collect();
     let mut out = Vec::new();
     for r in rows {
-        let k = RelationshipKind::parse(&r.kind).ok_or_else(|| AppError::Internal("unknown relationship kind".into()))?;
-        let (kind, other) = if r.from_id == id { (k, r.to_id) } else { (k.inverse(), r.from_id) };
-        let visible = briefs.get(&other).filter(|(_, _, b, rm)| actor.can_see(b, *rm));
+        let k = RelationshipKind::parse(&r.kind)
+            .ok_or_else(|| AppError::Internal("unknown relationship kind".into()))?;
+        let (kind, other) = if r.from_id == id {
+            (k, r.to_id)
+        } else {
+            (k.inverse(), r.from_id)
+        };
+        let visible = briefs
+            .get(&other)
+            .filter(|(_, _, b, rm)| actor.can_see(b, *rm));
         out.push(RelationshipView {
             id: r.id,
             kind,
@@ -1209,39 +1757,106 @@ pub async fn relationships(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<Rel
 }
 
 /// Links two customers. Both must be within the actor's scope.
-pub async fn add_relationship(app: &App, actor: &Actor, id: Uuid, other: Uuid, kind: RelationshipKind, note: Option<String>) -> Result<RelationshipView> {
+pub async fn add_relationship(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    other: Uuid,
+    kind: RelationshipKind,
+    note: Option<String>,
+) -> Result<RelationshipView> {
     actor.require(Permission::CustomerUpdate)?;
     if other == id {
-        return Err(AppError::field("to_id", "not_self", "a customer cannot be related to itself"));
+        return Err(AppError::field(
+            "to_id",
+            "not_self",
+            "a customer cannot be related to itself",
+        ));
     }
     let tx = app.db.begin_write().await?;
     let from = load_in_scope(&tx, actor, id).await?;
-    let to = load_in_scope(&tx, actor, other).await.map_err(|_| AppError::field("to_id", "exists", "no such customer in your scope"))?;
+    let to = load_in_scope(&tx, actor, other)
+        .await
+        .map_err(|_| AppError::field("to_id", "exists", "no such customer in your scope"))?;
     if !kind.allows(parse_kind(&from.kind)?, parse_kind(&to.kind)?) {
-        return Err(AppError::field("kind", "kinds", format!("{} does not link a {} to a {}", kind.as_str(), from.kind, to.kind)));
+        return Err(AppError::field(
+            "kind",
+            "kinds",
+            format!(
+                "{} does not link a {} to a {}",
+                kind.as_str(),
+                from.kind,
+                to.kind
+            ),
+        ));
     }
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(AppError::field("note", "max_length", "must be at most 200 characters"));
+        return Err(AppError::field(
+            "note",
+            "max_length",
+            "must be at most 200 characters",
+        ));
     }
     // The inverse link stored the other way round is the same relationship.
     let existing = store::list_relationships(&tx, id).await?;
-    if existing.iter().any(|r| (r.from_id == id && r.to_id == other && r.kind == kind.as_str()) || (r.from_id == other && r.to_id == id && r.kind == kind.inverse().as_str())) {
-        return Err(AppError::conflict("duplicate_relationship", "these customers are already linked this way", json!({})));
+    if existing.iter().any(|r| {
+        (r.from_id == id && r.to_id == other && r.kind == kind.as_str())
+            || (r.from_id == other && r.to_id == id && r.kind == kind.inverse().as_str())
+    }) {
+        return Err(AppError::conflict(
+            "duplicate_relationship",
+            "these customers are already linked this way",
+            json!({}),
+        ));
     }
-    let row = RelationshipRow { id: Uuid::now_v7(), from_id: id, to_id: other, kind: kind.as_str().to_owned(), note: note.clone(), created_by: actor.id, created_at_us: now_us() };
-    store::insert_relationship(&tx, &row).await.map_err(|e| if e.is_conflict_on("relationships") {
-        AppError::conflict("duplicate_relationship", "these customers are already linked this way", json!({}))
-    } else {
-        e.into()
+    let row = RelationshipRow {
+        id: Uuid::now_v7(),
+        from_id: id,
+        to_id: other,
+        kind: kind.as_str().to_owned(),
+        note: note.clone(),
+        created_by: actor.id,
+        created_at_us: now_us(),
+    };
+    store::insert_relationship(&tx, &row).await.map_err(|e| {
+        if e.is_conflict_on("relationships") {
+            AppError::conflict(
+                "duplicate_relationship",
+                "these customers are already linked this way",
+                json!({}),
+            )
+        } else {
+            e.into()
+        }
     })?;
-    audit::record(&tx, actor, vec![
-        Entry::customer("customer.relationship_add", id, json!({"relationship_id": row.id, "kind": kind.as_str(), "other_id": other})),
-        Entry::customer("customer.relationship_add", other, json!({"relationship_id": row.id, "kind": kind.inverse().as_str(), "other_id": id})),
-    ])
+    audit::record(
+        &tx,
+        actor,
+        vec![
+            Entry::customer(
+                "customer.relationship_add",
+                id,
+                json!({"relationship_id": row.id, "kind": kind.as_str(), "other_id": other}),
+            ),
+            Entry::customer(
+                "customer.relationship_add",
+                other,
+                json!({"relationship_id": row.id, "kind": kind.inverse().as_str(), "other_id": id}),
+            ),
+        ],
+    )
     .await?;
     tx.commit().await?;
-    Ok(RelationshipView { id: row.id, kind, other_id: other, other_customer_no: Some(to.customer_no), other_name: Some(to.display_name), note, created_at: crate::fmt_us(row.created_at_us) })
+    Ok(RelationshipView {
+        id: row.id,
+        kind,
+        other_id: other,
+        other_customer_no: Some(to.customer_no),
+        other_name: Some(to.display_name),
+        note,
+        created_at: crate::fmt_us(row.created_at_us),
+    })
 }
 
 /// Removes a link.
@@ -1249,15 +1864,29 @@ pub async fn delete_relationship(app: &App, actor: &Actor, id: Uuid, rel_id: Uui
     actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
     load_in_scope(&tx, actor, id).await?;
-    let r = store::delete_relationship(&tx, id, rel_id).await.map_err(|e| match e {
-        StoreError::NotFound => AppError::NotFound,
-        e => e.into(),
-    })?;
+    let r = store::delete_relationship(&tx, id, rel_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound,
+            e => e.into(),
+        })?;
     let other = if r.from_id == id { r.to_id } else { r.from_id };
-    audit::record(&tx, actor, vec![
-        Entry::customer("customer.relationship_delete", id, json!({"relationship_id": rel_id, "kind": r.kind})),
-        Entry::customer("customer.relationship_delete", other, json!({"relationship_id": rel_id, "kind": r.kind})),
-    ])
+    audit::record(
+        &tx,
+        actor,
+        vec![
+            Entry::customer(
+                "customer.relationship_delete",
+                id,
+                json!({"relationship_id": rel_id, "kind": r.kind}),
+            ),
+            Entry::customer(
+                "customer.relationship_delete",
+                other,
+                json!({"relationship_id": rel_id, "kind": r.kind}),
+            ),
+        ],
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -1276,7 +1905,9 @@ pub async fn reencrypt_all(app: &App) -> Result<u64> {
             } else {
                 store::page_contact_ciphertexts(&app.db.conn, after, 1000).await?
             };
-            let Some(last) = page.last().map(|p| p.0) else { break };
+            let Some(last) = page.last().map(|p| p.0) else {
+                break;
+            };
             after = Some(last);
             let mut rewrite = Vec::new();
             if table == "customers" {
@@ -1287,13 +1918,18 @@ pub async fn reencrypt_all(app: &App) -> Result<u64> {
                     }
                 }
             } else {
-                let ids: HashSet<Uuid> = page.iter().filter(|(_, e)| KeyRing::key_id_of(e) != Some(active)).map(|(i, _)| *i).collect();
+                let ids: HashSet<Uuid> = page
+                    .iter()
+                    .filter(|(_, e)| KeyRing::key_id_of(e) != Some(active))
+                    .map(|(i, _)| *i)
+                    .collect();
                 if ids.is_empty() {
                     continue;
                 }
                 // Purposes differ per contact kind: read the kinds of this page.
                 for c in contacts_by_ids(&app.db.conn, &ids).await? {
-                    let k = ContactKind::parse(&c.kind).ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+                    let k = ContactKind::parse(&c.kind)
+                        .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
                     let plain = keys.decrypt(purpose_of(k), &c.value_enc)?;
                     rewrite.push((c.id, keys.encrypt(purpose_of(k), &plain)?));
                 }
@@ -1314,6 +1950,9 @@ pub async fn reencrypt_all(app: &App) -> Result<u64> {
     Ok(n)
 }
 
-async fn contacts_by_ids<C: ConnectionTrait>(c: &C, ids: &HashSet<Uuid>) -> Result<Vec<ContactRow>> {
+async fn contacts_by_ids<C: ConnectionTrait>(
+    c: &C,
+    ids: &HashSet<Uuid>,
+) -> Result<Vec<ContactRow>> {
     Ok(store::page_contact_rows(c, ids.iter().copied().collect()).await?)
 }

@@ -47,10 +47,21 @@ pub enum AppError {
 
 impl AppError {
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Forbidden { code, message: message.into() }
+        AppError::Forbidden {
+            code,
+            message: message.into(),
+        }
     }
-    pub fn conflict(code: &'static str, message: impl Into<String>, detail: serde_json::Value) -> Self {
-        AppError::Conflict { code, message: message.into(), detail }
+    pub fn conflict(
+        code: &'static str,
+        message: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> Self {
+        AppError::Conflict {
+            code,
+            message: message.into(),
+            detail,
+        }
     }
     pub fn field(field: &str, rule: &str, message: impl Into<String>) -> Self {
         let mut e = FieldErrors::new();

@@ -3,14 +3,14 @@
 //! Import reads every row, reports each rejected row with its reason, and commits accepted rows in
 //! batches, each batch one transaction: a crash loses at most the batch in flight, never half of one.
 
+use crate::App;
 use crate::access::Actor;
 use crate::customers::{self, ListQuery};
 use crate::error::{AppError, Result};
-use crate::App;
 use banyan_domain::access::Permission;
 use banyan_domain::customer::CustomerInput;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// One row of a source file: its line number and cell texts (or why it could not be read).
 #[derive(Debug, Clone)]
@@ -33,7 +33,12 @@ pub fn read_csv(bytes: &[u8]) -> Result<Source> {
         .byte_headers()
         .map_err(|e| AppError::field("file", "csv", format!("the header row cannot be read: {e}")))?
         .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_lowercase())
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_lowercase()
+        })
         .collect::<Vec<_>>();
     let mut rows = Vec::new();
     for (i, rec) in r.byte_records().enumerate() {
@@ -45,7 +50,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Source> {
                 .enumerate()
                 .map(|(c, b)| {
                     String::from_utf8(b.to_vec()).map_err(|_| {
-                        format!("column {} is not valid UTF-8", headers.get(c).map(String::as_str).unwrap_or("?"))
+                        format!(
+                            "column {} is not valid UTF-8",
+                            headers.get(c).map(String::as_str).unwrap_or("?")
+                        )
                     })
                 })
                 .collect(),
@@ -58,20 +66,29 @@ pub fn read_csv(bytes: &[u8]) -> Result<Source> {
 /// Reads the first sheet of an XLSX workbook (header row first).
 pub fn read_xlsx(bytes: &[u8]) -> Result<Source> {
     use calamine::{Reader, Xlsx};
-    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
-        .map_err(|e| AppError::field("file", "xlsx", format!("not a readable XLSX workbook: {e}")))?;
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| {
+        AppError::field("file", "xlsx", format!("not a readable XLSX workbook: {e}"))
+    })?;
     let sheet = wb
         .sheet_names()
         .first()
         .cloned()
         .ok_or_else(|| AppError::field("file", "xlsx", "the workbook has no sheet"))?;
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| AppError::field("file", "xlsx", format!("the first sheet cannot be read: {e}")))?;
+    let range = wb.worksheet_range(&sheet).map_err(|e| {
+        AppError::field(
+            "file",
+            "xlsx",
+            format!("the first sheet cannot be read: {e}"),
+        )
+    })?;
     let mut it = range.rows();
     let headers: Vec<String> = it
         .next()
-        .map(|r| r.iter().map(|c| c.to_string().trim().to_lowercase()).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string().trim().to_lowercase())
+                .collect()
+        })
         .unwrap_or_default();
     let rows = it
         .enumerate()
@@ -122,16 +139,24 @@ const COLUMNS: &[(&str, &[&str])] = &[
 ];
 
 fn canonical_column(h: &str) -> Option<&'static str> {
-    COLUMNS.iter().find(|(n, aliases)| *n == h || aliases.contains(&h)).map(|(n, _)| *n)
+    COLUMNS
+        .iter()
+        .find(|(n, aliases)| *n == h || aliases.contains(&h))
+        .map(|(n, _)| *n)
 }
 
 /// Turns one row into a create request (JSON first, so every error names its field).
-pub fn row_to_input(map: &std::collections::HashMap<&'static str, String>) -> Result<CustomerInput> {
+pub fn row_to_input(
+    map: &std::collections::HashMap<&'static str, String>,
+) -> Result<CustomerInput> {
     let get = |k: &str| map.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
     let kind = get("kind").unwrap_or("individual").to_lowercase();
     let mut v = Map::new();
     v.insert("kind".into(), json!(kind));
-    v.insert("branch_code".into(), json!(get("branch_code").unwrap_or_default()));
+    v.insert(
+        "branch_code".into(),
+        json!(get("branch_code").unwrap_or_default()),
+    );
     if let Some(r) = get("rm_id") {
         v.insert("rm_id".into(), json!(r));
     }
@@ -147,7 +172,17 @@ pub fn row_to_input(map: &std::collections::HashMap<&'static str, String>) -> Re
     v.insert("contacts".into(), Value::Array(contacts));
     if kind == "individual" {
         let mut p = Map::new();
-        for k in ["name_zh", "name_latin", "birth_date", "nationality", "id_expiry", "occupation", "employer", "income_band", "family_status"] {
+        for k in [
+            "name_zh",
+            "name_latin",
+            "birth_date",
+            "nationality",
+            "id_expiry",
+            "occupation",
+            "employer",
+            "income_band",
+            "family_status",
+        ] {
             if let Some(val) = get(k) {
                 p.insert(k.into(), json!(val));
             }
@@ -160,22 +195,38 @@ pub fn row_to_input(map: &std::collections::HashMap<&'static str, String>) -> Re
             };
             p.insert("gender".into(), json!(g));
         }
-        p.insert("id_type".into(), json!(get("id_type").unwrap_or("resident_id")));
-        p.insert("id_number".into(), json!(get("id_number").unwrap_or_default()));
+        p.insert(
+            "id_type".into(),
+            json!(get("id_type").unwrap_or("resident_id")),
+        );
+        p.insert(
+            "id_number".into(),
+            json!(get("id_number").unwrap_or_default()),
+        );
         v.insert("individual".into(), Value::Object(p));
     } else {
         let mut o = Map::new();
-        for k in ["registered_name", "legal_form", "industry", "legal_representative"] {
+        for k in [
+            "registered_name",
+            "legal_form",
+            "industry",
+            "legal_representative",
+        ] {
             if let Some(val) = get(k) {
                 o.insert(k.into(), json!(val));
             }
         }
         o.entry("registered_name").or_insert(json!(""));
         if let Some(e) = get("employees") {
-            let n: u32 = e.parse().map_err(|_| AppError::field("employees", "integer", "must be a whole number"))?;
+            let n: u32 = e
+                .parse()
+                .map_err(|_| AppError::field("employees", "integer", "must be a whole number"))?;
             o.insert("employees".into(), json!(n));
         }
-        o.insert("credit_code".into(), json!(get("credit_code").unwrap_or_default()));
+        o.insert(
+            "credit_code".into(),
+            json!(get("credit_code").unwrap_or_default()),
+        );
         v.insert("organization".into(), Value::Object(o));
     }
     crate::json::from_value(Value::Object(v))
@@ -209,12 +260,29 @@ fn reason_of(e: &AppError) -> String {
 }
 
 /// Imports rows in batches of `batch` (one transaction each). `progress(done, total)` is called after each batch.
-pub async fn import(app: &App, actor: &Actor, src: Source, batch: usize, mut progress: impl FnMut(usize, usize)) -> Result<ImportReport> {
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    src: Source,
+    batch: usize,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<ImportReport> {
     actor.require(Permission::CustomerImport)?;
     let cols: Vec<Option<&'static str>> = src.headers.iter().map(|h| canonical_column(h)).collect();
-    let ignored_columns: Vec<String> = src.headers.iter().zip(&cols).filter(|(_, c)| c.is_none()).map(|(h, _)| h.clone()).collect();
+    let ignored_columns: Vec<String> = src
+        .headers
+        .iter()
+        .zip(&cols)
+        .filter(|(_, c)| c.is_none())
+        .map(|(h, _)| h.clone())
+        .collect();
     let total = src.rows.len();
-    let mut report = ImportReport { rows: total, created: 0, rejected: Vec::new(), ignored_columns };
+    let mut report = ImportReport {
+        rows: total,
+        created: 0,
+        rejected: Vec::new(),
+        ignored_columns,
+    };
     let mut done = 0;
     for chunk in src.rows.chunks(batch.clamp(1, customers::MAX_BATCH)) {
         let mut inputs = Vec::new();
@@ -222,7 +290,11 @@ pub async fn import(app: &App, actor: &Actor, src: Source, batch: usize, mut pro
         for row in chunk {
             let cells = match &row.cells {
                 Err(e) => {
-                    report.rejected.push(Rejected { line: row.line, reason: e.clone(), cells: Vec::new() });
+                    report.rejected.push(Rejected {
+                        line: row.line,
+                        reason: e.clone(),
+                        cells: Vec::new(),
+                    });
                     continue;
                 }
                 Ok(c) => c,
@@ -238,7 +310,11 @@ pub async fn import(app: &App, actor: &Actor, src: Source, batch: usize, mut pro
                     inputs.push(input);
                     lines.push((row.line, cells.clone()));
                 }
-                Err(e) => report.rejected.push(Rejected { line: row.line, reason: reason_of(&e), cells: cells.clone() }),
+                Err(e) => report.rejected.push(Rejected {
+                    line: row.line,
+                    reason: reason_of(&e),
+                    cells: cells.clone(),
+                }),
             }
         }
         if !inputs.is_empty() {
@@ -250,12 +326,23 @@ pub async fn import(app: &App, actor: &Actor, src: Source, batch: usize, mut pro
                     let reason = match err.get("errors") {
                         Some(Value::Array(es)) => es
                             .iter()
-                            .map(|e| format!("{}: {} ({})", e["field"].as_str().unwrap_or(""), e["message"].as_str().unwrap_or(""), e["rule"].as_str().unwrap_or("")))
+                            .map(|e| {
+                                format!(
+                                    "{}: {} ({})",
+                                    e["field"].as_str().unwrap_or(""),
+                                    e["message"].as_str().unwrap_or(""),
+                                    e["rule"].as_str().unwrap_or("")
+                                )
+                            })
                             .collect::<Vec<_>>()
                             .join("; "),
                         _ => err["message"].as_str().unwrap_or("rejected").to_owned(),
                     };
-                    report.rejected.push(Rejected { line, reason, cells });
+                    report.rejected.push(Rejected {
+                        line,
+                        reason,
+                        cells,
+                    });
                 }
             }
         }
@@ -272,15 +359,18 @@ pub fn rejected_csv(headers: &[String], rejected: &[Rejected]) -> Result<Vec<u8>
     let mut h: Vec<String> = vec!["line".into()];
     h.extend(headers.iter().cloned());
     h.push("reason".into());
-    w.write_record(&h).map_err(|e| AppError::Internal(e.to_string()))?;
+    w.write_record(&h)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     for r in rejected {
         let mut rec = vec![r.line.to_string()];
         rec.extend(r.cells.iter().cloned());
         rec.resize(headers.len() + 1, String::new());
         rec.push(r.reason.clone());
-        w.write_record(&rec).map_err(|e| AppError::Internal(e.to_string()))?;
+        w.write_record(&rec)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
-    w.into_inner().map_err(|e| AppError::Internal(e.to_string()))
+    w.into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Export formats.
@@ -304,7 +394,12 @@ const EXPORT_HEADERS: [&str; 10] = [
 ];
 
 /// Exports every customer matching the query in the actor's scope (values masked), and audits the export.
-pub async fn export(app: &App, actor: &Actor, mut q: ListQuery, format: Format) -> Result<(Vec<u8>, usize)> {
+pub async fn export(
+    app: &App,
+    actor: &Actor,
+    mut q: ListQuery,
+    format: Format,
+) -> Result<(Vec<u8>, usize)> {
     actor.require(Permission::CustomerExport)?;
     let mut rows: Vec<[String; 10]> = Vec::new();
     q.limit = Some(200);
@@ -332,11 +427,14 @@ pub async fn export(app: &App, actor: &Actor, mut q: ListQuery, format: Format) 
     let bytes = match format {
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(EXPORT_HEADERS).map_err(|e| AppError::Internal(e.to_string()))?;
+            w.write_record(EXPORT_HEADERS)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             for r in &rows {
-                w.write_record(r).map_err(|e| AppError::Internal(e.to_string()))?;
+                w.write_record(r)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
             }
-            w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?
+            w.into_inner()
+                .map_err(|e| AppError::Internal(e.to_string()))?
         }
         Format::Xlsx => {
             let mut wb = rust_xlsxwriter::Workbook::new();

@@ -10,7 +10,10 @@ pub fn from_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, AppErr
 }
 
 /// Like [`from_value`], with paths prefixed by `prefix`.
-pub fn from_value_at<T: DeserializeOwned>(v: serde_json::Value, prefix: &str) -> Result<T, AppError> {
+pub fn from_value_at<T: DeserializeOwned>(
+    v: serde_json::Value,
+    prefix: &str,
+) -> Result<T, AppError> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -26,7 +29,11 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() {
             let mut f = FieldErrors::new();
-            f.push("", "json_syntax", format!("the body is not valid JSON: {inner}"));
+            f.push(
+                "",
+                "json_syntax",
+                format!("the body is not valid JSON: {inner}"),
+            );
             return AppError::Validation(f);
         }
         AppError::Validation(field_error("", &path, &inner.to_string()))
@@ -43,12 +50,20 @@ fn field_error(prefix: &str, path: &str, message: &str) -> FieldErrors {
     };
     let rule = if message.starts_with("unknown field") {
         if let Some(name) = message.split('`').nth(1) {
-            field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+            field = if field.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{field}.{name}")
+            };
         }
         "unknown_field"
     } else if message.starts_with("missing field") {
         if let Some(name) = message.split('`').nth(1) {
-            field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+            field = if field.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{field}.{name}")
+            };
         }
         "required"
     } else if message.starts_with("unknown variant") {
@@ -59,7 +74,11 @@ fn field_error(prefix: &str, path: &str, message: &str) -> FieldErrors {
         "format"
     };
     // Strip everything after " at line" (position info is noise for a field error).
-    let msg = message.split(" at line").next().unwrap_or(message).to_owned();
+    let msg = message
+        .split(" at line")
+        .next()
+        .unwrap_or(message)
+        .to_owned();
     let mut f = FieldErrors::new();
     f.push(field, rule, msg);
     f
@@ -80,7 +99,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_name_their_path() {
-        let (f, r) = err(serde_json::json!({"kind": "individual", "branch_code": "BR1", "nick": 1}));
+        let (f, r) =
+            err(serde_json::json!({"kind": "individual", "branch_code": "BR1", "nick": 1}));
         assert_eq!((f.as_str(), r.as_str()), ("nick", "unknown_field"));
     }
 
@@ -98,8 +118,10 @@ mod tests {
 
     #[test]
     fn bad_dates_name_their_path() {
-        let (f, _) = err(serde_json::json!({"kind": "individual", "branch_code": "BR1",
-            "individual": {"name_zh": "张三", "id_type": "resident_id", "id_number": "x", "birth_date": "1990-13-45"}}));
+        let (f, _) = err(
+            serde_json::json!({"kind": "individual", "branch_code": "BR1",
+            "individual": {"name_zh": "张三", "id_type": "resident_id", "id_number": "x", "birth_date": "1990-13-45"}}),
+        );
         assert_eq!(f, "individual.birth_date");
     }
 

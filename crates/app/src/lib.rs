@@ -11,10 +11,10 @@ pub mod io;
 pub mod json;
 pub mod view;
 
+pub use banyan_store::Db;
 pub use error::{AppError, Result};
 
 use banyan_domain::policy::Policy;
-use banyan_store::Db;
 use crypto::{KeyRing, MasterKey};
 use std::sync::{Arc, RwLock};
 
@@ -34,7 +34,12 @@ pub struct App {
 
 impl App {
     /// Migrates the database, loads (or creates) the data keys and returns the application.
-    pub async fn open(db: Db, master: MasterKey, policy: Policy, tz: jiff::tz::TimeZone) -> Result<Arc<App>> {
+    pub async fn open(
+        db: Db,
+        master: MasterKey,
+        policy: Policy,
+        tz: jiff::tz::TimeZone,
+    ) -> Result<Arc<App>> {
         banyan_store::migrate::run(&db).await?;
         let keys = KeyRing::load_or_init(&db, &master).await?;
         Ok(Arc::new(App {
@@ -66,13 +71,17 @@ impl App {
         }
         let n = customers::reencrypt_all(self).await?;
         let tx = self.db.begin_write().await?;
-        audit::record(&tx, actor, vec![audit::Entry {
-            action: "keys.rotate",
-            entity: "data_key",
-            entity_id: Some(id.to_string()),
-            customer_id: None,
-            detail: serde_json::json!({"rewritten": n}),
-        }])
+        audit::record(
+            &tx,
+            actor,
+            vec![audit::Entry {
+                action: "keys.rotate",
+                entity: "data_key",
+                entity_id: Some(id.to_string()),
+                customer_id: None,
+                detail: serde_json::json!({"rewritten": n}),
+            }],
+        )
         .await?;
         tx.commit().await?;
         Ok((id, n))
@@ -89,7 +98,14 @@ impl App {
     }
 }
 
+/// Opens the database (`sqlite://...` or `postgres://...`).
+pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
+    Ok(Db::connect(url, max_connections).await?)
+}
+
 /// Formats stored microseconds as an RFC 3339 UTC instant.
 pub fn fmt_us(us: i64) -> String {
-    jiff::Timestamp::from_microsecond(us).map(|t| t.to_string()).unwrap_or_default()
+    jiff::Timestamp::from_microsecond(us)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }

@@ -1,6 +1,8 @@
 //! What the use cases return about customers: masked by default, revealed only on request and permission.
 
-use banyan_domain::customer::{Channel, ContactKind, CustomerKind, CustomerStatus, RelationshipKind};
+use banyan_domain::customer::{
+    Channel, ContactKind, CustomerKind, CustomerStatus, RelationshipKind,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;

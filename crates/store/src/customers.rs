@@ -786,7 +786,10 @@ pub async fn count_customers<C: ConnectionTrait>(c: &C) -> Result<i64> {
 }
 
 /// Which of these identifier blind indexes are taken: `(bidx, customer_no)`.
-pub async fn find_id_bidx_in<C: ConnectionTrait>(c: &C, bidx: &[Vec<u8>]) -> Result<Vec<(Vec<u8>, String)>> {
+pub async fn find_id_bidx_in<C: ConnectionTrait>(
+    c: &C,
+    bidx: &[Vec<u8>],
+) -> Result<Vec<(Vec<u8>, String)>> {
     if bidx.is_empty() {
         return Ok(Vec::new());
     }
@@ -796,11 +799,16 @@ pub async fn find_id_bidx_in<C: ConnectionTrait>(c: &C, bidx: &[Vec<u8>]) -> Res
         .and_where(Expr::col("id_bidx").is_in(bidx.iter().cloned()))
         .to_owned();
     let rows = c.query_all(&q).await?;
-    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
 }
 
 /// Which of these mobile blind indexes are taken: `(bidx, customer_no)`.
-pub async fn find_mobile_bidx_in<C: ConnectionTrait>(c: &C, bidx: &[Vec<u8>]) -> Result<Vec<(Vec<u8>, String)>> {
+pub async fn find_mobile_bidx_in<C: ConnectionTrait>(
+    c: &C,
+    bidx: &[Vec<u8>],
+) -> Result<Vec<(Vec<u8>, String)>> {
     if bidx.is_empty() {
         return Ok(Vec::new());
     }
@@ -808,12 +816,17 @@ pub async fn find_mobile_bidx_in<C: ConnectionTrait>(c: &C, bidx: &[Vec<u8>]) ->
         .column(("customer_contacts", "bidx"))
         .column(("customers", "customer_no"))
         .from("customer_contacts")
-        .inner_join("customers", Expr::col(("customers", "id")).equals(("customer_contacts", "customer_id")))
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("customer_contacts", "customer_id")),
+        )
         .and_where(Expr::col(("customer_contacts", "kind")).eq("mobile"))
         .and_where(Expr::col(("customer_contacts", "bidx")).is_in(bidx.iter().cloned()))
         .to_owned();
     let rows = c.query_all(&q).await?;
-    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
 }
 
 /// `(id, customer_no, display_name, branch_code, rm_id)` of the given customers.
@@ -844,26 +857,57 @@ pub async fn list_brief<C: ConnectionTrait>(
 }
 
 /// Versions after `version`, oldest first (what changed since a client read).
-pub async fn list_versions_after<C: ConnectionTrait>(c: &C, customer_id: Uuid, version: i64) -> Result<Vec<VersionRow>> {
+pub async fn list_versions_after<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    version: i64,
+) -> Result<Vec<VersionRow>> {
     let q = Query::select()
-        .columns(["id", "customer_id", "version", "actor_id", "at_us", "action", "changes"])
+        .columns([
+            "id",
+            "customer_id",
+            "version",
+            "actor_id",
+            "at_us",
+            "action",
+            "changes",
+        ])
         .from("customer_versions")
         .and_where(Expr::col("customer_id").eq(customer_id))
         .and_where(Expr::col("version").gt(version))
         .order_by("version", Order::Asc)
         .to_owned();
-    Ok(VersionRow::find_by_statement(c.get_database_backend().build(&q)).all(c).await?)
+    Ok(
+        VersionRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
 }
 
 /// Contact rows by their ids (key rotation).
-pub async fn page_contact_rows<C: ConnectionTrait>(c: &C, ids: Vec<Uuid>) -> Result<Vec<ContactRow>> {
+pub async fn page_contact_rows<C: ConnectionTrait>(
+    c: &C,
+    ids: Vec<Uuid>,
+) -> Result<Vec<ContactRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let q = Query::select()
-        .columns(["id", "customer_id", "kind", "label", "value_enc", "bidx", "created_at_us"])
+        .columns([
+            "id",
+            "customer_id",
+            "kind",
+            "label",
+            "value_enc",
+            "bidx",
+            "created_at_us",
+        ])
         .from("customer_contacts")
         .and_where(Expr::col("id").is_in(ids))
         .to_owned();
-    Ok(ContactRow::find_by_statement(c.get_database_backend().build(&q)).all(c).await?)
+    Ok(
+        ContactRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
 }

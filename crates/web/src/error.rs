@@ -42,11 +42,22 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), detail: detail.into(), errors: Vec::new(), extra: Default::default(), retry_after: None }
+        ApiError {
+            status,
+            code: code.into(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            extra: Default::default(),
+            retry_after: None,
+        }
     }
     pub fn field(status: StatusCode, field: &str, rule: &str, message: &str) -> Self {
         let mut e = ApiError::new(status, "validation", format!("{field}: {message}"));
-        e.errors.push(FieldError { field: field.into(), rule: rule.into(), message: message.into() });
+        e.errors.push(FieldError {
+            field: field.into(),
+            rule: rule.into(),
+            message: message.into(),
+        });
         e
     }
 }
@@ -55,8 +66,14 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         use StatusCode as S;
         match e {
-            AppError::Unauthenticated => ApiError::new(S::UNAUTHORIZED, "unauthenticated", "sign in first: send Authorization: Bearer <token>"),
-            AppError::BadCredentials => ApiError::new(S::UNAUTHORIZED, "bad_credentials", e.to_string()),
+            AppError::Unauthenticated => ApiError::new(
+                S::UNAUTHORIZED,
+                "unauthenticated",
+                "sign in first: send Authorization: Bearer <token>",
+            ),
+            AppError::BadCredentials => {
+                ApiError::new(S::UNAUTHORIZED, "bad_credentials", e.to_string())
+            }
             AppError::Throttled { retry_after_s } => {
                 let mut a = ApiError::new(S::TOO_MANY_REQUESTS, "throttled", e.to_string());
                 a.retry_after = Some(retry_after_s);
@@ -66,18 +83,36 @@ impl From<AppError> for ApiError {
             AppError::NotFound => ApiError::new(S::NOT_FOUND, "not_found", "no such resource"),
             AppError::Validation(f) => {
                 let syntax = f.0.iter().any(|e| e.rule == "json_syntax");
-                let mut a = ApiError::new(if syntax { S::BAD_REQUEST } else { S::UNPROCESSABLE_ENTITY }, "validation", f.to_string());
+                let mut a = ApiError::new(
+                    if syntax {
+                        S::BAD_REQUEST
+                    } else {
+                        S::UNPROCESSABLE_ENTITY
+                    },
+                    "validation",
+                    f.to_string(),
+                );
                 a.errors = f.0;
                 a
             }
-            AppError::VersionConflict { current_version, ref since } => {
+            AppError::VersionConflict {
+                current_version,
+                ref since,
+            } => {
                 let mut a = ApiError::new(S::CONFLICT, "version_conflict", e.to_string());
-                a.extra.insert("current_version".into(), current_version.into());
+                a.extra
+                    .insert("current_version".into(), current_version.into());
                 a.extra.insert("changes_since".into(), since.clone());
                 a
             }
-            AppError::VersionRequired => ApiError::new(S::PRECONDITION_REQUIRED, "version_required", e.to_string()),
-            AppError::Conflict { code, message, detail } => {
+            AppError::VersionRequired => {
+                ApiError::new(S::PRECONDITION_REQUIRED, "version_required", e.to_string())
+            }
+            AppError::Conflict {
+                code,
+                message,
+                detail,
+            } => {
                 let mut a = ApiError::new(S::CONFLICT, code, message);
                 if let serde_json::Value::Object(m) = detail {
                     for (k, v) in m {
@@ -90,11 +125,19 @@ impl From<AppError> for ApiError {
             }
             AppError::Store(s) => {
                 tracing::error!(error = %s, "store error");
-                ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged")
+                ApiError::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "an internal error occurred; it has been logged",
+                )
             }
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
-                ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; it has been logged")
+                ApiError::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "an internal error occurred; it has been logged",
+                )
             }
         }
     }
@@ -114,7 +157,10 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::to_vec(&p).unwrap_or_default();
         let mut r = (self.status, body).into_response();
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(s) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&s.to_string())
         {

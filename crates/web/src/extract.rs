@@ -1,7 +1,7 @@
 //! Request extractors: the authenticated actor, JSON bodies with field-naming errors, If-Match versions.
 
-use crate::error::ApiError;
 use crate::AppState;
+use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
@@ -17,12 +17,18 @@ pub struct Auth {
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(|t| t.trim().to_owned())
             .ok_or_else(|| ApiError::from(banyan_app::AppError::Unauthenticated))?;
         let actor = banyan_app::access::authenticate(&state.app, &token).await?;
@@ -42,7 +48,13 @@ fn is_json(parts: &axum::http::HeaderMap) -> bool {
     parts
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .is_some_and(|m| m == "application/json" || m == "application/merge-patch+json")
 }
 
@@ -64,9 +76,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
 
 /// Reads a body up to `limit` bytes; larger bodies answer 413.
 pub async fn read_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body must be at most {limit} bytes"))
-    })
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body must be at most {limit} bytes"),
+            )
+        })
 }
 
 /// The version from `If-Match` (`"3"`, `W/"3"` or `3`), if sent.
@@ -79,9 +97,19 @@ impl FromRequestParts<AppState> for IfMatch {
         match parts.headers.get(header::IF_MATCH) {
             None => Ok(IfMatch(None)),
             Some(v) => {
-                let s = v.to_str().unwrap_or("").trim().trim_start_matches("W/").trim_matches('"');
+                let s = v
+                    .to_str()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_start_matches("W/")
+                    .trim_matches('"');
                 s.parse::<i64>().map(|n| IfMatch(Some(n))).map_err(|_| {
-                    ApiError::field(StatusCode::BAD_REQUEST, "If-Match", "format", "must be the version number from the ETag, e.g. \"3\"")
+                    ApiError::field(
+                        StatusCode::BAD_REQUEST,
+                        "If-Match",
+                        "format",
+                        "must be the version number from the ETag, e.g. \"3\"",
+                    )
                 })
             }
         }
@@ -100,7 +128,12 @@ impl FromRequestParts<AppState> for IdempotencyKey {
             Some(v) => {
                 let s = v.to_str().unwrap_or("").trim();
                 if s.is_empty() || s.len() > 200 {
-                    return Err(ApiError::field(StatusCode::BAD_REQUEST, "Idempotency-Key", "format", "must be 1-200 visible characters"));
+                    return Err(ApiError::field(
+                        StatusCode::BAD_REQUEST,
+                        "Idempotency-Key",
+                        "format",
+                        "must be 1-200 visible characters",
+                    ));
                 }
                 Ok(IdempotencyKey(Some(s.to_owned())))
             }

@@ -26,8 +26,14 @@ pub struct AppState {
 
 /// Installs the Prometheus recorder once per process and returns its handle.
 pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
-    static H: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> = std::sync::OnceLock::new();
-    H.get_or_init(|| metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()).clone()
+    static H: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    H.get_or_init(|| {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .ok()
+    })
+    .clone()
 }
 
 /// The whole HTTP application.
@@ -37,11 +43,17 @@ pub fn router(state: AppState) -> Router {
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::CACHE_CONTROL, "no-store"),
-        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
     ];
     let mut r = api::router().with_state(state);
     for (name, value) in security {
-        r = r.layer(SetResponseHeaderLayer::if_not_present(HeaderName::from(name), HeaderValue::from_static(value)));
+        r = r.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from(name),
+            HeaderValue::from_static(value),
+        ));
     }
     r.layer(axum::middleware::from_fn(api::health::track))
 }
@@ -52,7 +64,9 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Runs the audit sealer every `every` until the app is dropped (one background task per server).

@@ -25,45 +25,83 @@ pub struct StaffRequest {
 
 /// Staff accounts.
 #[utoipa::path(get, path = "/api/v1/staff", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<StaffView>)))]
-pub async fn list_staff(State(s): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Vec<StaffView>>> {
+pub async fn list_staff(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<StaffView>>> {
     Ok(axum::Json(access::list_staff(&s.app, &auth.actor).await?))
 }
 
 /// Creates a staff account.
 #[utoipa::path(post, path = "/api/v1/staff", tag = "admin", security(("bearer" = [])), request_body = StaffRequest,
     responses((status = 201, body = StaffView), (status = 409, body = crate::error::Problem)))]
-pub async fn add_staff(State(s): State<AppState>, auth: Auth, body: Json<StaffRequest>) -> ApiResult<Response> {
+pub async fn add_staff(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<StaffRequest>,
+) -> ApiResult<Response> {
     let b = body.value;
-    let v = access::add_staff(&s.app, &auth.actor, NewStaff { username: b.username, display_name: b.display_name, role: b.role, branch_code: b.branch_code, password: b.password }).await?;
+    let v = access::add_staff(
+        &s.app,
+        &auth.actor,
+        NewStaff {
+            username: b.username,
+            display_name: b.display_name,
+            role: b.role,
+            branch_code: b.branch_code,
+            password: b.password,
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
 }
 
 /// Disables an account and revokes its tokens.
 #[utoipa::path(post, path = "/api/v1/staff/{username}/disable", tag = "admin", security(("bearer" = [])), params(("username" = String, Path)),
     responses((status = 200, body = StaffView)))]
-pub async fn disable_staff(State(s): State<AppState>, auth: Auth, Path(username): Path<String>) -> ApiResult<axum::Json<StaffView>> {
-    Ok(axum::Json(access::disable_staff(&s.app, &auth.actor, &username).await?))
+pub async fn disable_staff(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<StaffView>> {
+    Ok(axum::Json(
+        access::disable_staff(&s.app, &auth.actor, &username).await?,
+    ))
 }
 
 /// Custom field definitions.
 #[utoipa::path(get, path = "/api/v1/field-definitions", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<FieldDefinition>)))]
-pub async fn list_fields(State(s): State<AppState>, _auth: Auth) -> ApiResult<axum::Json<Vec<FieldDefinition>>> {
-    Ok(axum::Json(banyan_app::customers::field_definitions(&s.app).await?))
+pub async fn list_fields(
+    State(s): State<AppState>,
+    _auth: Auth,
+) -> ApiResult<axum::Json<Vec<FieldDefinition>>> {
+    Ok(axum::Json(
+        banyan_app::customers::field_definitions(&s.app).await?,
+    ))
 }
 
 /// Defines a custom field for a kind of customer.
 #[utoipa::path(post, path = "/api/v1/field-definitions", tag = "admin", security(("bearer" = [])), request_body = FieldDefinition,
     responses((status = 201, body = FieldDefinition), (status = 409, body = crate::error::Problem)))]
-pub async fn define_field(State(s): State<AppState>, auth: Auth, body: Json<FieldDefinition>) -> ApiResult<Response> {
+pub async fn define_field(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<FieldDefinition>,
+) -> ApiResult<Response> {
     let d = banyan_app::customers::define_field(&s.app, &auth.actor, body.value).await?;
     Ok((StatusCode::CREATED, axum::Json(d)).into_response())
 }
 
 /// The policy in force (figures and version).
 #[utoipa::path(get, path = "/api/v1/policy", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "the policy")))]
-pub async fn policy(State(s): State<AppState>, auth: Auth) -> ApiResult<axum::Json<serde_json::Value>> {
+pub async fn policy(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<serde_json::Value>> {
     if !auth.actor.role.has(Permission::ConfigManage) {
         auth.actor.require(Permission::CustomerRead)?;
     }
-    Ok(axum::Json(serde_json::to_value(s.app.policy.as_ref()).unwrap_or_default()))
+    Ok(axum::Json(
+        serde_json::to_value(s.app.policy.as_ref()).unwrap_or_default(),
+    ))
 }

@@ -27,8 +27,14 @@ pub struct AuditParams {
 
 fn instant(field: &str, v: Option<String>) -> ApiResult<Option<jiff::Timestamp>> {
     v.map(|s| {
-        s.parse::<jiff::Timestamp>()
-            .map_err(|_| ApiError::field(StatusCode::BAD_REQUEST, field, "format", "must be an RFC 3339 instant, e.g. 2026-11-23T08:00:00Z"))
+        s.parse::<jiff::Timestamp>().map_err(|_| {
+            ApiError::field(
+                StatusCode::BAD_REQUEST,
+                field,
+                "format",
+                "must be an RFC 3339 instant, e.g. 2026-11-23T08:00:00Z",
+            )
+        })
     })
     .transpose()
 }
@@ -36,7 +42,11 @@ fn instant(field: &str, v: Option<String>) -> ApiResult<Option<jiff::Timestamp>>
 /// Audit records by customer, staff member and time range, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditParams),
     responses((status = 200, body = AuditPage), (status = 403, body = crate::error::Problem)))]
-pub async fn search(State(s): State<AppState>, auth: Auth, Query(p): Query<AuditParams>) -> ApiResult<axum::Json<AuditPage>> {
+pub async fn search(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<AuditParams>,
+) -> ApiResult<axum::Json<AuditPage>> {
     let q = AuditQuery {
         customer_id: p.customer_id,
         staff_id: p.staff_id,

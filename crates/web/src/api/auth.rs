@@ -19,7 +19,10 @@ pub struct LoginRequest {
 /// Exchanges a username and password for a bearer token. Repeated failures lock the account for a while.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResult), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
-pub async fn login(State(s): State<AppState>, body: Json<LoginRequest>) -> ApiResult<axum::Json<LoginResult>> {
+pub async fn login(
+    State(s): State<AppState>,
+    body: Json<LoginRequest>,
+) -> ApiResult<axum::Json<LoginResult>> {
     let r = access::login(&s.app, &body.value.username, &body.value.password).await?;
     Ok(axum::Json(r))
 }
@@ -49,6 +52,11 @@ pub async fn me(auth: Auth) -> axum::Json<Me> {
         username: a.username,
         role: a.role,
         branch_code: a.branch_code,
-        permissions: a.role.permissions().iter().map(|p| p.as_str().to_owned()).collect(),
+        permissions: a
+            .role
+            .permissions()
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect(),
     })
 }

@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use banyan_app::customers::{self as uc, Created, ListQuery};
 use banyan_app::io;
 use banyan_app::view::*;
-use banyan_domain::customer::{ContactInput, CustomerInput, CustomerKind, CustomerStatus, RelationshipKind, Transition};
+use banyan_domain::customer::{
+    ContactInput, CustomerInput, CustomerKind, CustomerStatus, RelationshipKind, Transition,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -27,14 +29,20 @@ fn with_etag(view: CustomerView, status: StatusCode) -> Response {
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), request_body = CustomerInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     responses((status = 201, body = CustomerView), (status = 409, body = Problem, description = "duplicate ID number, credit code or mobile"), (status = 422, body = Problem)))]
-pub async fn create(State(s): State<AppState>, auth: Auth, key: IdempotencyKey, body: Json<CustomerInput>) -> ApiResult<Response> {
+pub async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    key: IdempotencyKey,
+    body: Json<CustomerInput>,
+) -> ApiResult<Response> {
     let idem = key.0.map(|k| (k, hex_sha256(&body.bytes)));
     match uc::create(&s.app, &auth.actor, body.value, idem).await? {
         Created::New(v) => Ok(with_etag(*v, StatusCode::CREATED)),
         Created::Replayed { status, body } => {
             let code = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
             let mut r = (code, axum::Json(body)).into_response();
-            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
             Ok(r)
         }
     }
@@ -54,8 +62,14 @@ pub struct BatchRequest {
 /// Creates many customers in one transaction; each item is reported as created or rejected with its reasons.
 #[utoipa::path(post, path = "/api/v1/customers/batch", tag = "customers", security(("bearer" = [])), request_body = BatchRequest,
     responses((status = 200, body = BatchResult), (status = 422, body = Problem)))]
-pub async fn create_batch(State(s): State<AppState>, auth: Auth, body: Json<BatchRequest>) -> ApiResult<axum::Json<BatchResult>> {
-    Ok(axum::Json(uc::create_batch(&s.app, &auth.actor, body.value.customers).await?))
+pub async fn create_batch(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<BatchRequest>,
+) -> ApiResult<axum::Json<BatchResult>> {
+    Ok(axum::Json(
+        uc::create_batch(&s.app, &auth.actor, body.value.customers).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -80,7 +94,14 @@ fn list_query(p: ListParams) -> ApiResult<ListQuery> {
     let review_overdue = match p.review.as_deref() {
         None => false,
         Some("overdue") => true,
-        Some(_) => return Err(ApiError::field(StatusCode::BAD_REQUEST, "review", "one_of", "must be `overdue`")),
+        Some(_) => {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "review",
+                "one_of",
+                "must be `overdue`",
+            ));
+        }
     };
     Ok(ListQuery {
         q: p.q,
@@ -97,29 +118,60 @@ fn list_query(p: ListParams) -> ApiResult<ListQuery> {
 /// Lists customers in your scope (masked), searched and filtered, cursor-paginated.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), params(ListParams),
     responses((status = 200, body = Page<CustomerSummary>)))]
-pub async fn list(State(s): State<AppState>, auth: Auth, Query(p): Query<ListParams>) -> ApiResult<axum::Json<Page<CustomerSummary>>> {
+pub async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<ListParams>,
+) -> ApiResult<axum::Json<Page<CustomerSummary>>> {
     if p.format.is_some() {
-        return Err(ApiError::field(StatusCode::BAD_REQUEST, "format", "not_allowed", "only for /customers/export"));
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "format",
+            "not_allowed",
+            "only for /customers/export",
+        ));
     }
-    Ok(axum::Json(uc::list(&s.app, &auth.actor, list_query(p)?).await?))
+    Ok(axum::Json(
+        uc::list(&s.app, &auth.actor, list_query(p)?).await?,
+    ))
 }
 
 /// Exports the current search as CSV or XLSX (masked values; audited).
 #[utoipa::path(get, path = "/api/v1/customers/export", tag = "customers", security(("bearer" = [])), params(ListParams),
     responses((status = 200, description = "the file")))]
-pub async fn export(State(s): State<AppState>, auth: Auth, Query(mut p): Query<ListParams>) -> ApiResult<Response> {
+pub async fn export(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(mut p): Query<ListParams>,
+) -> ApiResult<Response> {
     let format = match p.format.take().as_deref() {
         None | Some("csv") => io::Format::Csv,
         Some("xlsx") => io::Format::Xlsx,
-        Some(_) => return Err(ApiError::field(StatusCode::BAD_REQUEST, "format", "one_of", "must be csv or xlsx")),
+        Some(_) => {
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "format",
+                "one_of",
+                "must be csv or xlsx",
+            ));
+        }
     };
     let (bytes, _) = io::export(&s.app, &auth.actor, list_query(p)?, format).await?;
     let (ct, name) = match format {
         io::Format::Csv => ("text/csv; charset=utf-8", "customers.csv"),
-        io::Format::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "customers.xlsx"),
+        io::Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "customers.xlsx",
+        ),
     };
     Ok((
-        [(header::CONTENT_TYPE, ct.to_owned()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))],
+        [
+            (header::CONTENT_TYPE, ct.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
         bytes,
     )
         .into_response())
@@ -130,16 +182,30 @@ pub async fn export(State(s): State<AppState>, auth: Auth, Query(mut p): Query<L
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, description = "per-row report"), (status = 415, body = Problem)))]
 pub async fn import(State(s): State<AppState>, auth: Auth, req: Request) -> ApiResult<Response> {
-    let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let xlsx = ct.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     if !xlsx && !ct.starts_with("text/csv") {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send text/csv or an XLSX workbook"));
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send text/csv or an XLSX workbook",
+        ));
     }
     let bytes = read_body(req, s.import_limit).await?;
-    let src = if xlsx { io::read_xlsx(&bytes)? } else { io::read_csv(&bytes)? };
+    let src = if xlsx {
+        io::read_xlsx(&bytes)?
+    } else {
+        io::read_csv(&bytes)?
+    };
     let headers = src.headers.clone();
     let report = io::import(&s.app, &auth.actor, src, 500, |_, _| {}).await?;
-    let rejected_csv = String::from_utf8(io::rejected_csv(&headers, &report.rejected)?).unwrap_or_default();
+    let rejected_csv =
+        String::from_utf8(io::rejected_csv(&headers, &report.rejected)?).unwrap_or_default();
     Ok(axum::Json(serde_json::json!({
         "rows": report.rows,
         "created": report.created,
@@ -161,8 +227,16 @@ pub struct GetParams {
 /// Reads one customer (404 when outside your scope). The ETag is the version.
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path), GetParams),
     responses((status = 200, body = CustomerView), (status = 404, body = Problem)))]
-pub async fn get(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Query(p): Query<GetParams>) -> ApiResult<Response> {
-    Ok(with_etag(uc::get(&s.app, &auth.actor, id, p.reveal).await?, StatusCode::OK))
+pub async fn get(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Query(p): Query<GetParams>,
+) -> ApiResult<Response> {
+    Ok(with_etag(
+        uc::get(&s.app, &auth.actor, id, p.reveal).await?,
+        StatusCode::OK,
+    ))
 }
 
 /// Changes a customer (JSON merge patch of the create shape). Send the version read in `If-Match` or `version`;
@@ -170,22 +244,47 @@ pub async fn get(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>, Qu
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body(content = Object, content_type = "application/merge-patch+json"),
     responses((status = 200, body = CustomerView), (status = 409, body = Problem), (status = 428, body = Problem)))]
-pub async fn update(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>, m: IfMatch, body: Json<serde_json::Value>) -> ApiResult<Response> {
-    Ok(with_etag(uc::update(&s.app, &auth.actor, id, body.value, m.0).await?, StatusCode::OK))
+pub async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    m: IfMatch,
+    body: Json<serde_json::Value>,
+) -> ApiResult<Response> {
+    Ok(with_etag(
+        uc::update(&s.app, &auth.actor, id, body.value, m.0).await?,
+        StatusCode::OK,
+    ))
 }
 
 /// Submits a draft or returned record for review.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/submit", tag = "review", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerView), (status = 409, body = Problem)))]
-pub async fn submit(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>, m: IfMatch) -> ApiResult<Response> {
-    Ok(with_etag(uc::transition(&s.app, &auth.actor, id, Transition::Submit, None, m.0).await?, StatusCode::OK))
+pub async fn submit(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    m: IfMatch,
+) -> ApiResult<Response> {
+    Ok(with_etag(
+        uc::transition(&s.app, &auth.actor, id, Transition::Submit, None, m.0).await?,
+        StatusCode::OK,
+    ))
 }
 
 /// Verifies a submitted record (checker only: not its creator, last editor or submitter).
 #[utoipa::path(post, path = "/api/v1/customers/{id}/verify", tag = "review", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerView), (status = 403, body = Problem), (status = 409, body = Problem)))]
-pub async fn verify(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>, m: IfMatch) -> ApiResult<Response> {
-    Ok(with_etag(uc::transition(&s.app, &auth.actor, id, Transition::Verify, None, m.0).await?, StatusCode::OK))
+pub async fn verify(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    m: IfMatch,
+) -> ApiResult<Response> {
+    Ok(with_etag(
+        uc::transition(&s.app, &auth.actor, id, Transition::Verify, None, m.0).await?,
+        StatusCode::OK,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -201,9 +300,18 @@ pub struct ReturnRequest {
 /// Returns a submitted record to its maker with reasons and missing items.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/return", tag = "review", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = ReturnRequest, responses((status = 200, body = CustomerView), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn return_(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>, m: IfMatch, body: Json<ReturnRequest>) -> ApiResult<Response> {
+pub async fn return_(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    m: IfMatch,
+    body: Json<ReturnRequest>,
+) -> ApiResult<Response> {
     let n = (body.value.reasons, body.value.missing_items);
-    Ok(with_etag(uc::transition(&s.app, &auth.actor, id, Transition::Return, Some(n), m.0).await?, StatusCode::OK))
+    Ok(with_etag(
+        uc::transition(&s.app, &auth.actor, id, Transition::Return, Some(n), m.0).await?,
+        StatusCode::OK,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -216,29 +324,52 @@ pub struct PageParams {
 /// Records waiting for a checker, in your scope.
 #[utoipa::path(get, path = "/api/v1/review-queue", tag = "review", security(("bearer" = [])), params(PageParams),
     responses((status = 200, body = Page<CustomerSummary>)))]
-pub async fn review_queue(State(s): State<AppState>, auth: Auth, Query(p): Query<PageParams>) -> ApiResult<axum::Json<Page<CustomerSummary>>> {
-    Ok(axum::Json(uc::review_queue(&s.app, &auth.actor, p.cursor, p.limit).await?))
+pub async fn review_queue(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<PageParams>,
+) -> ApiResult<axum::Json<Page<CustomerSummary>>> {
+    Ok(axum::Json(
+        uc::review_queue(&s.app, &auth.actor, p.cursor, p.limit).await?,
+    ))
 }
 
 /// Version history with field-level changes, newest first.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/versions", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<VersionView>)))]
-pub async fn versions(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<axum::Json<Vec<VersionView>>> {
+pub async fn versions(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<VersionView>>> {
     Ok(axum::Json(uc::versions(&s.app, &auth.actor, id).await?))
 }
 
 /// Contact points (masked).
 #[utoipa::path(get, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<ContactView>)))]
-pub async fn contacts(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<axum::Json<Vec<ContactView>>> {
+pub async fn contacts(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<ContactView>>> {
     Ok(axum::Json(uc::contacts(&s.app, &auth.actor, id).await?))
 }
 
 /// Adds a contact point (needs the customer's version in If-Match).
 #[utoipa::path(post, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = ContactInput, responses((status = 201, body = CustomerView), (status = 409, body = Problem)))]
-pub async fn add_contact(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>, m: IfMatch, body: Json<ContactInput>) -> ApiResult<Response> {
-    Ok(with_etag(uc::add_contact(&s.app, &auth.actor, id, body.value, m.0).await?, StatusCode::CREATED))
+pub async fn add_contact(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    m: IfMatch,
+    body: Json<ContactInput>,
+) -> ApiResult<Response> {
+    Ok(with_etag(
+        uc::add_contact(&s.app, &auth.actor, id, body.value, m.0).await?,
+        StatusCode::CREATED,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -252,23 +383,46 @@ pub struct ContactPatch {
 #[utoipa::path(patch, path = "/api/v1/customers/{id}/contacts/{contact_id}", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), request_body = ContactPatch,
     responses((status = 200, body = CustomerView), (status = 409, body = Problem)))]
-pub async fn update_contact(State(s): State<AppState>, auth: Auth, Path((id, cid)): Path<(Uuid, Uuid)>, m: IfMatch, body: Json<ContactPatch>) -> ApiResult<Response> {
+pub async fn update_contact(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, cid)): Path<(Uuid, Uuid)>,
+    m: IfMatch,
+    body: Json<ContactPatch>,
+) -> ApiResult<Response> {
     let b = body.value;
-    Ok(with_etag(uc::update_contact(&s.app, &auth.actor, id, cid, b.value, b.label, m.0).await?, StatusCode::OK))
+    Ok(with_etag(
+        uc::update_contact(&s.app, &auth.actor, id, cid, b.value, b.label, m.0).await?,
+        StatusCode::OK,
+    ))
 }
 
 /// Removes a contact point (needs the customer's version in If-Match).
 #[utoipa::path(delete, path = "/api/v1/customers/{id}/contacts/{contact_id}", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), responses((status = 200, body = CustomerView)))]
-pub async fn delete_contact(State(s): State<AppState>, auth: Auth, Path((id, cid)): Path<(Uuid, Uuid)>, m: IfMatch) -> ApiResult<Response> {
-    Ok(with_etag(uc::delete_contact(&s.app, &auth.actor, id, cid, m.0).await?, StatusCode::OK))
+pub async fn delete_contact(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, cid)): Path<(Uuid, Uuid)>,
+    m: IfMatch,
+) -> ApiResult<Response> {
+    Ok(with_etag(
+        uc::delete_contact(&s.app, &auth.actor, id, cid, m.0).await?,
+        StatusCode::OK,
+    ))
 }
 
 /// Relationships, each seen from this customer.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/relationships", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<RelationshipView>)))]
-pub async fn relationships(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>) -> ApiResult<axum::Json<Vec<RelationshipView>>> {
-    Ok(axum::Json(uc::relationships(&s.app, &auth.actor, id).await?))
+pub async fn relationships(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<RelationshipView>>> {
+    Ok(axum::Json(
+        uc::relationships(&s.app, &auth.actor, id).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -283,7 +437,12 @@ pub struct RelationshipRequest {
 /// Links this customer to another (visible from both sides).
 #[utoipa::path(post, path = "/api/v1/customers/{id}/relationships", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = RelationshipRequest, responses((status = 201, body = RelationshipView), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_relationship(State(s): State<AppState>, auth: Auth, Path(id): Path<Uuid>, body: Json<RelationshipRequest>) -> ApiResult<Response> {
+pub async fn add_relationship(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<RelationshipRequest>,
+) -> ApiResult<Response> {
     let b = body.value;
     let v = uc::add_relationship(&s.app, &auth.actor, id, b.to_id, b.kind, b.note).await?;
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
@@ -292,7 +451,11 @@ pub async fn add_relationship(State(s): State<AppState>, auth: Auth, Path(id): P
 /// Removes a link.
 #[utoipa::path(delete, path = "/api/v1/customers/{id}/relationships/{rel_id}", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("rel_id" = Uuid, Path)), responses((status = 204)))]
-pub async fn delete_relationship(State(s): State<AppState>, auth: Auth, Path((id, rid)): Path<(Uuid, Uuid)>) -> ApiResult<StatusCode> {
+pub async fn delete_relationship(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, rid)): Path<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
     uc::delete_relationship(&s.app, &auth.actor, id, rid).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -26,8 +26,19 @@ pub async fn readyz(State(s): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "metrics")))]
 pub async fn metrics(State(s): State<AppState>) -> Response {
     match &s.metrics {
-        Some(h) => ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "metrics recorder not installed").into_response(),
+        Some(h) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4",
+            )],
+            h.render(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder not installed",
+        )
+            .into_response(),
     }
 }
 
@@ -37,12 +48,17 @@ pub async fn not_found() -> ApiError {
 
 /// Counts requests and their latency by route template (never by concrete path: ids are not labels).
 pub async fn track(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
     let method = req.method().as_str().to_owned();
     let start = std::time::Instant::now();
     let resp = next.run(req).await;
     let status = resp.status().as_u16().to_string();
     metrics::counter!("banyan_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!("banyan_http_request_seconds", "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("banyan_http_request_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
     resp
 }

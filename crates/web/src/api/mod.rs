@@ -19,16 +19,25 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/me", get(auth::me))
-        .route("/api/v1/customers", post(customers::create).get(customers::list))
+        .route(
+            "/api/v1/customers",
+            post(customers::create).get(customers::list),
+        )
         .route("/api/v1/customers/batch", post(customers::create_batch))
         .route("/api/v1/customers/export", get(customers::export))
         .route("/api/v1/customers/import", post(customers::import))
-        .route("/api/v1/customers/{id}", get(customers::get).patch(customers::update))
+        .route(
+            "/api/v1/customers/{id}",
+            get(customers::get).patch(customers::update),
+        )
         .route("/api/v1/customers/{id}/submit", post(customers::submit))
         .route("/api/v1/customers/{id}/verify", post(customers::verify))
         .route("/api/v1/customers/{id}/return", post(customers::return_))
         .route("/api/v1/customers/{id}/versions", get(customers::versions))
-        .route("/api/v1/customers/{id}/contacts", get(customers::contacts).post(customers::add_contact))
+        .route(
+            "/api/v1/customers/{id}/contacts",
+            get(customers::contacts).post(customers::add_contact),
+        )
         .route(
             "/api/v1/customers/{id}/contacts/{contact_id}",
             patch(customers::update_contact).delete(customers::delete_contact),
@@ -37,13 +46,25 @@ pub fn router() -> Router<AppState> {
             "/api/v1/customers/{id}/relationships",
             get(customers::relationships).post(customers::add_relationship),
         )
-        .route("/api/v1/customers/{id}/relationships/{rel_id}", delete(customers::delete_relationship))
+        .route(
+            "/api/v1/customers/{id}/relationships/{rel_id}",
+            delete(customers::delete_relationship),
+        )
         .route("/api/v1/review-queue", get(customers::review_queue))
         .route("/api/v1/audit", get(audit::search))
         .route("/api/v1/audit/verify", get(audit::verify))
-        .route("/api/v1/staff", get(admin::list_staff).post(admin::add_staff))
-        .route("/api/v1/staff/{username}/disable", post(admin::disable_staff))
-        .route("/api/v1/field-definitions", get(admin::list_fields).post(admin::define_field))
+        .route(
+            "/api/v1/staff",
+            get(admin::list_staff).post(admin::add_staff),
+        )
+        .route(
+            "/api/v1/staff/{username}/disable",
+            post(admin::disable_staff),
+        )
+        .route(
+            "/api/v1/field-definitions",
+            get(admin::list_fields).post(admin::define_field),
+        )
         .route("/api/v1/policy", get(admin::policy))
         .fallback(health::not_found)
 }

@@ -1,0 +1,337 @@
+//! Configuration: defaults -> `banyan.toml` -> `BANYAN_*` environment (`_FILE` variants for secrets) -> flags.
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The effective configuration. Every field can be set in `banyan.toml`, as `BANYAN_<FIELD>` (upper case),
+/// or by a flag where one exists.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory for the SQLite database and the demo master key.
+    pub data_dir: PathBuf,
+    /// `postgres://...` for PostgreSQL; empty means SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Address the server listens on.
+    pub listen: String,
+    /// 256-bit master key as 64 hex characters (prefer `master_key_file`).
+    pub master_key: Option<String>,
+    /// File holding the master key.
+    pub master_key_file: Option<PathBuf>,
+    /// Policy file; the shipped `policy/default.toml` when absent.
+    pub policy_file: Option<PathBuf>,
+    /// The bank's time zone for business dates.
+    pub time_zone: String,
+    /// `json` (default, for log collectors) or `text`.
+    pub log_format: String,
+    /// `error`, `warn`, `info`, `debug`.
+    pub log_level: String,
+    /// Database connections in the pool.
+    pub db_max_connections: u32,
+    /// Largest JSON request body (bytes).
+    pub body_limit_bytes: usize,
+    /// Largest import upload (bytes).
+    pub import_limit_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./banyan-data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            master_key: None,
+            master_key_file: None,
+            policy_file: None,
+            time_zone: "Asia/Shanghai".into(),
+            log_format: "json".into(),
+            log_level: "info".into(),
+            db_max_connections: 16,
+            body_limit_bytes: 2 * 1024 * 1024,
+            import_limit_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted_toml())
+    }
+}
+
+/// Environment variables Banyan reads besides the config fields (tests, tooling).
+const OTHER_ENV: &[&str] = &[
+    "BANYAN_SKIP_POSTGRES",
+    "BANYAN_CONFIG",
+    "BANYAN_KEEP_TEST_DB",
+];
+
+const FIELDS: &[&str] = &[
+    "data_dir",
+    "database_url",
+    "listen",
+    "master_key",
+    "master_key_file",
+    "policy_file",
+    "time_zone",
+    "log_format",
+    "log_level",
+    "db_max_connections",
+    "body_limit_bytes",
+    "import_limit_bytes",
+];
+/// Secrets that may also come from `<NAME>_FILE`.
+const SECRETS: &[&str] = &["master_key", "database_url"];
+
+/// Flags that override everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub policy_file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Builds the effective configuration; returns it with warnings about unknown variables.
+    pub fn load(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        flags: &Overrides,
+    ) -> Result<(Config, Vec<String>)> {
+        let mut warnings = Vec::new();
+        let mut table = toml::Table::new();
+        let path = file.map(Path::to_path_buf).or_else(|| {
+            let p = PathBuf::from("banyan.toml");
+            p.exists().then_some(p)
+        });
+        if let Some(p) = &path {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            table = text
+                .parse::<toml::Table>()
+                .with_context(|| format!("{} is not valid TOML", p.display()))?;
+        }
+        for (k, v) in env {
+            let Some(name) = k.strip_prefix("BANYAN_") else {
+                continue;
+            };
+            let lower = name.to_ascii_lowercase();
+            if FIELDS.contains(&lower.as_str()) {
+                table.insert(lower.clone(), env_value(&lower, v));
+            } else if let Some(base) = lower.strip_suffix("_file").filter(|b| SECRETS.contains(b)) {
+                let secret =
+                    std::fs::read_to_string(v).with_context(|| format!("reading {k}={v}"))?;
+                table.insert(
+                    base.to_owned(),
+                    toml::Value::String(secret.trim().to_owned()),
+                );
+            } else if !OTHER_ENV.contains(&k.as_str()) {
+                warnings.push(format!(
+                    "unknown environment variable {k} is ignored (known: {})",
+                    known_env()
+                ));
+            }
+        }
+        let mut cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow::anyhow!("configuration: {}", e.message()))?;
+        if let Some(v) = &flags.data_dir {
+            cfg.data_dir = v.clone();
+        }
+        if let Some(v) = &flags.database_url {
+            cfg.database_url = Some(v.clone());
+        }
+        if let Some(v) = &flags.listen {
+            cfg.listen = v.clone();
+        }
+        if let Some(v) = &flags.policy_file {
+            cfg.policy_file = Some(v.clone());
+        }
+        cfg.validate()?;
+        Ok((cfg, warnings))
+    }
+
+    fn validate(&self) -> Result<()> {
+        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
+            bail!(
+                "time_zone: `{}` is not a known IANA time zone (e.g. Asia/Shanghai)",
+                self.time_zone
+            );
+        }
+        if !matches!(self.log_format.as_str(), "json" | "text") {
+            bail!("log_format: must be json or text");
+        }
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!(
+                "listen: `{}` is not an address like 127.0.0.1:8080",
+                self.listen
+            );
+        }
+        if let Some(u) = &self.database_url
+            && !u.starts_with("postgres://")
+            && !u.starts_with("postgresql://")
+            && !u.starts_with("sqlite:")
+        {
+            bail!("database_url: must start with postgres:// or sqlite:");
+        }
+        if !(1..=512).contains(&self.db_max_connections) {
+            bail!("db_max_connections: must be between 1 and 512");
+        }
+        Ok(())
+    }
+
+    /// The master key text from `master_key` or `master_key_file`, if configured.
+    pub fn resolve_master_key(&self) -> Result<Option<String>> {
+        if let Some(k) = &self.master_key {
+            return Ok(Some(k.trim().to_owned()));
+        }
+        match &self.master_key_file {
+            Some(f) => Ok(Some(
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("reading master_key_file {}", f.display()))?
+                    .trim()
+                    .to_owned(),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) if !u.is_empty() => u.clone(),
+            _ => format!("sqlite://{}", self.data_dir.join("banyan.db").display()),
+        }
+    }
+
+    /// The configuration as TOML with secrets replaced by `<redacted>`.
+    pub fn redacted_toml(&self) -> String {
+        let mut c = self.clone();
+        if c.master_key.is_some() {
+            c.master_key = Some("<redacted>".into());
+        }
+        if let Some(u) = &c.database_url {
+            c.database_url = Some(redact_url(u));
+        }
+        toml::to_string(&c).unwrap_or_default()
+    }
+}
+
+fn known_env() -> String {
+    FIELDS
+        .iter()
+        .map(|f| format!("BANYAN_{}", f.to_ascii_uppercase()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn env_value(field: &str, v: &str) -> toml::Value {
+    match field {
+        "db_max_connections" | "body_limit_bytes" | "import_limit_bytes" => v
+            .parse::<i64>()
+            .map(toml::Value::Integer)
+            .unwrap_or_else(|_| toml::Value::String(v.to_owned())),
+        _ => toml::Value::String(v.to_owned()),
+    }
+}
+
+/// Hides the password of a connection URL.
+pub fn redact_url(u: &str) -> String {
+    match (u.find("://"), u.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &u[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:<redacted>{}", &u[..s + 3], user, &u[at..])
+        }
+        _ => u.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_overrides_file_and_flags_override_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("banyan.toml");
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:9000\"\ntime_zone = \"Asia/Hong_Kong\"\n",
+        )
+        .unwrap();
+        let (c, w) = Config::load(
+            Some(&f),
+            &env(&[("BANYAN_LISTEN", "127.0.0.1:9100")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(w.is_empty());
+        assert_eq!(c.listen, "127.0.0.1:9100");
+        assert_eq!(c.time_zone, "Asia/Hong_Kong");
+        let flags = Overrides {
+            listen: Some("127.0.0.1:9200".into()),
+            ..Default::default()
+        };
+        let (c, _) = Config::load(
+            Some(&f),
+            &env(&[("BANYAN_LISTEN", "127.0.0.1:9100")]),
+            &flags,
+        )
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9200");
+    }
+
+    #[test]
+    fn unknown_variables_are_warned_about() {
+        let (_, w) =
+            Config::load(None, &env(&[("BANYAN_LISTN", "x")]), &Overrides::default()).unwrap();
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("BANYAN_LISTN"));
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_are_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = dir.path().join("key");
+        std::fs::write(&k, format!("{}\n", "ab".repeat(32))).unwrap();
+        let (c, _) = Config::load(
+            None,
+            &env(&[
+                ("BANYAN_MASTER_KEY_FILE", k.to_str().unwrap()),
+                ("BANYAN_DATABASE_URL", "postgres://bank:s3cret@db/banyan"),
+            ]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            c.resolve_master_key().unwrap().as_deref(),
+            Some("ab".repeat(32).as_str())
+        );
+        let shown = c.redacted_toml();
+        assert!(!shown.contains("abab"), "{shown}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("postgres://bank:<redacted>@db/banyan"));
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e = Config::load(
+            None,
+            &env(&[("BANYAN_TIME_ZONE", "Mars/Base")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("time_zone"));
+    }
+}

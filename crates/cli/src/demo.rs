@@ -1,0 +1,271 @@
+//! Demo data: staff for every role and realistic customers (Chinese names, valid resident IDs and credit
+//! codes), spread over branches and relationship managers, some of them verified by a reviewer.
+
+use anyhow::{Result, anyhow};
+use banyan_app::App;
+use banyan_app::access::{Actor, NewStaff};
+use banyan_domain::access::Role;
+use banyan_domain::customer::{CustomerInput, Transition};
+use banyan_domain::ident::{CreditCode, ResidentId};
+use rand::Rng;
+use serde_json::json;
+
+/// The demo password of every demo account (printed; never use demo mode for real data).
+pub const DEMO_PASSWORD: &str = "banyan-demo-2026";
+
+const STAFF: &[(&str, Role, Option<&str>)] = &[
+    ("admin", Role::Admin, None),
+    ("rm1", Role::RelationshipManager, Some("BR0001")),
+    ("rm2", Role::RelationshipManager, Some("BR0001")),
+    ("rm3", Role::RelationshipManager, Some("BR0002")),
+    ("wm1", Role::WealthManager, Some("BR0001")),
+    ("cs1", Role::CustomerService, Some("BR0001")),
+    ("risk1", Role::RiskOfficer, None),
+    ("ops1", Role::Operations, Some("BR0001")),
+    ("reviewer1", Role::Reviewer, None),
+    ("reviewer2", Role::Reviewer, None),
+    ("supervisor1", Role::Supervisor, Some("BR0001")),
+    ("supervisor2", Role::Supervisor, Some("BR0002")),
+    ("auditor1", Role::Auditor, None),
+];
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "高", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英", "建华", "文", "华", "建国", "晓燕", "子涵", "浩然",
+    "欣怡",
+];
+const AREAS: &[(&str, &str)] = &[
+    ("110105", "北京市朝阳区"),
+    ("310104", "上海市徐汇区"),
+    ("440305", "深圳市南山区"),
+    ("330106", "杭州市西湖区"),
+    ("510107", "成都市武侯区"),
+];
+const STREETS: &[&str] = &[
+    "建国路",
+    "人民路",
+    "中山路",
+    "解放路",
+    "和平街",
+    "科技园路",
+    "滨江大道",
+];
+const OCCUPATIONS: &[&str] = &[
+    "教师",
+    "工程师",
+    "医生",
+    "会计",
+    "个体经营",
+    "公务员",
+    "退休",
+    "销售经理",
+];
+const COMPANIES: &[&str] = &[
+    "华信", "宏远", "鼎盛", "恒通", "瑞丰", "金桥", "德润", "天成",
+];
+const TRADES: &[(&str, &str)] = &[
+    ("科技", "I"),
+    ("贸易", "F"),
+    ("制造", "C"),
+    ("建筑", "E"),
+    ("物流", "G"),
+];
+
+fn resident_id(rng: &mut impl Rng, area: &str, male: bool) -> String {
+    let year = rng.random_range(1950..=2004);
+    let month = rng.random_range(1..=12);
+    let day = rng.random_range(1..=28);
+    let mut seq = rng.random_range(0..1000);
+    if (seq % 2 == 1) != male {
+        seq = (seq + 1) % 1000;
+    }
+    let body = format!("{area}{year:04}{month:02}{day:02}{seq:03}");
+    let check = ResidentId::check_char(&body).unwrap_or('0');
+    format!("{body}{check}")
+}
+
+fn credit_code(rng: &mut impl Rng, area: &str) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let org: String = (0..9)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    let body = format!("91{area}{org}");
+    let check = CreditCode::check_char(&body).unwrap_or('0');
+    format!("{body}{check}")
+}
+
+fn individual(rng: &mut impl Rng, branch: &str, n: usize) -> CustomerInput {
+    let male = rng.random_bool(0.5);
+    let name = format!(
+        "{}{}",
+        SURNAMES[rng.random_range(0..SURNAMES.len())],
+        GIVEN[rng.random_range(0..GIVEN.len())]
+    );
+    let (code, city) = AREAS[rng.random_range(0..AREAS.len())];
+    let mobile = format!(
+        "13{}{:08}",
+        rng.random_range(0..10),
+        10_000_000 + n * 7919 % 89_999_999
+    );
+    let v = json!({
+        "kind": "individual",
+        "branch_code": branch,
+        "individual": {
+            "name_zh": name,
+            "nationality": "CN",
+            "id_type": "resident_id",
+            "id_number": resident_id(rng, code, male),
+            "occupation": OCCUPATIONS[rng.random_range(0..OCCUPATIONS.len())],
+            "income_band": (["lt50k", "from50k_to100k", "from100k_to300k", "from300k_to1m", "gte1m"][rng.random_range(0..5)]),
+            "family_status": (["single", "married", "married", "divorced"][rng.random_range(0..4)]),
+        },
+        "contacts": [
+            {"kind": "mobile", "value": mobile},
+            {"kind": "email", "value": format!("customer{n}@example.cn")},
+            {"kind": "address", "value": format!("{city}{}{}号", STREETS[rng.random_range(0..STREETS.len())], rng.random_range(1..300))}
+        ],
+        "preferred_channel": (["sms", "phone", "wechat", "app"][rng.random_range(0..4)]),
+        "consents": [{"channel": "sms", "granted": rng.random_bool(0.7), "source": "branch_form"}],
+    });
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("demo individual is malformed: {e}"))
+}
+
+fn corporate(rng: &mut impl Rng, branch: &str, n: usize) -> CustomerInput {
+    let (code, city) = AREAS[rng.random_range(0..AREAS.len())];
+    let (trade, section) = TRADES[rng.random_range(0..TRADES.len())];
+    let name = format!(
+        "{}{}{}有限公司",
+        &city[..9],
+        COMPANIES[rng.random_range(0..COMPANIES.len())],
+        trade
+    );
+    let employees = rng.random_range(5..2000);
+    let v = json!({
+        "kind": "corporate",
+        "branch_code": branch,
+        "organization": {
+            "registered_name": format!("{name}{n}"),
+            "credit_code": credit_code(rng, code),
+            "legal_form": "limited_liability",
+            "industry": section,
+            "employees": employees,
+            "annual_revenue": {"minor": rng.random_range(1_000_000i64..5_000_000_000) * 100, "currency": "CNY"},
+            "total_assets": {"minor": rng.random_range(1_000_000i64..9_000_000_000) * 100, "currency": "CNY"},
+            "legal_representative": format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]),
+        },
+        "contacts": [{"kind": "address", "value": format!("{city}{}{}号", STREETS[rng.random_range(0..STREETS.len())], rng.random_range(1..300)), "label": "registered"}],
+        "preferred_channel": "visit",
+    });
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("demo corporate is malformed: {e}"))
+}
+
+/// Creates the demo staff (if missing) and `customers` customers; prints the sign-in details.
+pub async fn seed(app: &App, customers: usize) -> Result<()> {
+    let system = Actor::system("demo");
+    let existing = banyan_app::access::list_staff(app, &system)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let fresh = existing.is_empty();
+    if fresh {
+        for (u, role, branch) in STAFF {
+            banyan_app::access::add_staff(
+                app,
+                &system,
+                NewStaff {
+                    username: (*u).to_owned(),
+                    display_name: None,
+                    role: *role,
+                    branch_code: branch.map(str::to_owned),
+                    password: DEMO_PASSWORD.to_owned(),
+                },
+            )
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        }
+    }
+    if fresh && customers > 0 {
+        let mut rng = rand::rng();
+        let makers = [
+            ("rm1", "BR0001"),
+            ("rm2", "BR0001"),
+            ("rm3", "BR0002"),
+            ("wm1", "BR0001"),
+        ];
+        let reviewer = banyan_app::access::actor_for(app, "reviewer1")
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let mut made = 0;
+        let mut round = 0;
+        while made < customers {
+            let (maker, branch) = makers[round % makers.len()];
+            let actor = banyan_app::access::actor_for(app, maker)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let take = (customers - made).min(50);
+            let inputs: Vec<CustomerInput> = (0..take)
+                .map(|i| {
+                    let n = made + i;
+                    if n % 5 == 4 {
+                        corporate(&mut rng, branch, n)
+                    } else {
+                        individual(&mut rng, branch, n)
+                    }
+                })
+                .collect();
+            let res = banyan_app::customers::create_batch(app, &actor, inputs)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            for item in res.items.iter() {
+                let Some(id) = item.id else { continue };
+                // Two in three go to review; half of those are verified, so every state is on show.
+                if item.index % 3 != 2 {
+                    banyan_app::customers::transition(
+                        app,
+                        &actor,
+                        id,
+                        Transition::Submit,
+                        None,
+                        None,
+                    )
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                    if item.index % 2 == 0 {
+                        banyan_app::customers::transition(
+                            app,
+                            &reviewer,
+                            id,
+                            Transition::Verify,
+                            None,
+                            None,
+                        )
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
+                    }
+                }
+            }
+            made += res.created.max(1);
+            round += 1;
+        }
+    }
+    banyan_app::audit::seal_pending(app)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    println!();
+    println!("Demo staff (password for every account: {DEMO_PASSWORD}):");
+    for (u, role, branch) in STAFF {
+        println!(
+            "  {:<12} {:<22} {}",
+            u,
+            role.as_str(),
+            branch.unwrap_or("all branches")
+        );
+    }
+    if !fresh {
+        println!("(demo data already present: nothing added)");
+    }
+    Ok(())
+}
