@@ -52,6 +52,14 @@ async fn load_in_scope<C: ConnectionTrait>(c: &C, actor: &Actor, id: Uuid) -> Re
     }
 }
 
+/// Like [`load_in_scope`], locking the row for the rest of the write transaction.
+async fn lock_in_scope<C: ConnectionTrait>(c: &C, actor: &Actor, id: Uuid) -> Result<CustomerRow> {
+    match store::lock_customer(c, id).await? {
+        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => Ok(r),
+        _ => Err(AppError::NotFound),
+    }
+}
+
 /// A customer ready to insert, with its contacts, consents and the facts for duplicate checks.
 struct Prepared {
     row: CustomerRow,
@@ -882,7 +890,7 @@ fn lookups(keys: &KeyRing, q: &str) -> Vec<Lookup> {
     let t = q.trim();
     let mut out = Vec::new();
     let upper = t.to_ascii_uppercase();
-    let looks_like_no = upper.len() >= 3 && matches!(&upper[..2], "P-" | "C-" | "G-");
+    let looks_like_no = upper.len() >= 3 && ["P-", "C-", "G-"].iter().any(|p| upper.starts_with(p));
     if looks_like_no {
         out.push(Lookup::CustomerNo(upper.clone()));
         return out;
@@ -1175,7 +1183,7 @@ pub async fn update(
     };
     let expected = if_match.or(body_version);
     let tx = app.db.begin_write().await?;
-    let row = load_in_scope(&tx, actor, id).await?;
+    let row = lock_in_scope(&tx, actor, id).await?;
     check_version(&tx, &row, expected).await?;
     let expected = row.version;
     let status = parse_status(&row.status)?;
@@ -1384,7 +1392,7 @@ pub async fn transition(
         Transition::Verify | Transition::Return => Permission::CustomerVerify,
     })?;
     let tx = app.db.begin_write().await?;
-    let row = load_in_scope(&tx, actor, id).await?;
+    let row = lock_in_scope(&tx, actor, id).await?;
     if if_match.is_some() {
         check_version(&tx, &row, if_match).await?;
     }
@@ -1542,7 +1550,7 @@ async fn editable_row(
     if_match: Option<i64>,
 ) -> Result<CustomerRow> {
     actor.require(Permission::CustomerUpdate)?;
-    let row = load_in_scope(tx, actor, id).await?;
+    let row = lock_in_scope(tx, actor, id).await?;
     check_version(tx, &row, if_match).await?;
     if !parse_status(&row.status)?.is_editable() {
         return Err(AppError::conflict(

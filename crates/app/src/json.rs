@@ -48,23 +48,23 @@ fn field_error(prefix: &str, path: &str, message: &str) -> FieldErrors {
         (false, true) => prefix.to_owned(),
         (false, false) => format!("{prefix}.{path}"),
     };
-    let rule = if message.starts_with("unknown field") {
-        if let Some(name) = message.split('`').nth(1) {
-            field = if field.is_empty() {
+    // serde names the field in the message; the path may or may not end with it already.
+    let name_field = |field: &mut String| {
+        if let Some(name) = message.split('`').nth(1)
+            && field.rsplit('.').next() != Some(name)
+        {
+            *field = if field.is_empty() {
                 name.to_owned()
             } else {
                 format!("{field}.{name}")
             };
         }
+    };
+    let rule = if message.starts_with("unknown field") {
+        name_field(&mut field);
         "unknown_field"
     } else if message.starts_with("missing field") {
-        if let Some(name) = message.split('`').nth(1) {
-            field = if field.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{field}.{name}")
-            };
-        }
+        name_field(&mut field);
         "required"
     } else if message.starts_with("unknown variant") {
         "one_of"

@@ -417,6 +417,10 @@ pub struct IndividualProfile {
     /// `resident_id`, `passport`, `hk_id` or `tw_id`.
     #[schema(value_type = String, example = "resident_id")]
     pub id_type: IdDocumentType,
+    /// The document number, validated by its type's check algorithm. Input only: it is taken out and
+    /// encrypted on its own, never stored in the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Date)]
     pub id_expiry: Option<Date>,
@@ -453,6 +457,9 @@ pub struct ContactPerson {
 #[serde(deny_unknown_fields)]
 pub struct OrganizationProfile {
     pub registered_name: String,
+    /// Unified social credit code (GB 32100-2015). Input only, like `id_number`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_form: Option<LegalForm>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -526,25 +533,10 @@ impl Identifier {
 // Input: what a client sends to create a customer, and its parsing.
 // ---------------------------------------------------------------------------------------------
 
-/// Individual part of a create request.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IndividualInput {
-    #[serde(flatten)]
-    pub profile: IndividualProfile,
-    /// The document number; validated by its type's check algorithm.
-    pub id_number: String,
-}
-
-/// Organisation part of a create request.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizationInput {
-    #[serde(flatten)]
-    pub profile: OrganizationProfile,
-    /// Unified social credit code (GB 32100-2015).
-    pub credit_code: String,
-}
+/// Individual part of a create request: the profile with its `id_number`.
+pub type IndividualInput = IndividualProfile;
+/// Organisation part of a create request: the profile with its `credit_code`.
+pub type OrganizationInput = OrganizationProfile;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -695,10 +687,10 @@ fn trim_opt(v: &mut Option<String>) {
 /// Validates an individual profile against its ID number; returns the identifier.
 pub fn check_individual(
     p: &mut IndividualProfile,
-    id_number: &str,
     errs: &mut FieldErrors,
     today: Date,
 ) -> Option<Identifier> {
+    let id_number = p.id_number.take().unwrap_or_default();
     trim_opt(&mut p.name_zh);
     trim_opt(&mut p.name_latin);
     trim_opt(&mut p.occupation);
@@ -737,7 +729,7 @@ pub fn check_individual(
     }
     let doc = errs.take(
         "individual.id_number",
-        IdDocument::parse(p.id_type, id_number),
+        IdDocument::parse(p.id_type, &id_number),
     )?;
     if let IdDocument::ResidentId(rid) = &doc {
         // The resident ID encodes birth date and gender: a record that contradicts it is wrong.
@@ -766,9 +758,9 @@ pub fn check_individual(
 /// Validates an organisation profile and its credit code.
 pub fn check_organization(
     p: &mut OrganizationProfile,
-    credit_code: &str,
     errs: &mut FieldErrors,
 ) -> Option<Identifier> {
+    let credit_code = p.credit_code.take().unwrap_or_default();
     p.registered_name = p.registered_name.trim().to_owned();
     if p.registered_name.is_empty() {
         errs.push(
@@ -838,7 +830,7 @@ pub fn check_organization(
             );
         }
     }
-    errs.take("organization.credit_code", CreditCode::parse(credit_code))
+    errs.take("organization.credit_code", CreditCode::parse(&credit_code))
         .map(Identifier::Organization)
 }
 
@@ -892,8 +884,8 @@ impl CustomerInput {
                         (None, None)
                     }
                     Some(mut i) => {
-                        let id = check_individual(&mut i.profile, &i.id_number, &mut errs, today);
-                        (Some(Profile::Individual(i.profile)), id)
+                        let id = check_individual(&mut i, &mut errs, today);
+                        (Some(Profile::Individual(i)), id)
                     }
                 }
             }
@@ -915,8 +907,8 @@ impl CustomerInput {
                         (None, None)
                     }
                     Some(mut o) => {
-                        let id = check_organization(&mut o.profile, &o.credit_code, &mut errs);
-                        (Some(Profile::Organization(o.profile)), id)
+                        let id = check_organization(&mut o, &mut errs);
+                        (Some(Profile::Organization(o)), id)
                     }
                 }
             }
@@ -1063,7 +1055,7 @@ mod tests {
         assert!(c.clone().parse(today()).is_ok());
         let mut bad = c;
         if let Some(o) = bad.organization.as_mut() {
-            o.credit_code = "91110000600037341M".into();
+            o.credit_code = Some("91110000600037341M".into());
         }
         let e = bad.parse(today()).unwrap_err();
         assert_eq!(e.0[0].field, "organization.credit_code");

@@ -911,3 +911,16 @@ pub async fn page_contact_rows<C: ConnectionTrait>(
             .await?,
     )
 }
+
+/// Reads a customer and locks its row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's
+/// write transactions are already exclusive), so concurrent writers of one customer queue instead of
+/// both reading the same version.
+pub async fn lock_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CustomerRow>> {
+    let mut q = select_customers();
+    q.and_where(Expr::col("id").eq(id)).lock_exclusive();
+    Ok(
+        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}

@@ -56,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         ));
     }
     r.layer(axum::middleware::from_fn(api::health::track))
+        // A panic answers an opaque problem+json 500 (logged) instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            api::health::panic_response,
+        ))
 }
 
 /// Serves `router` on an already-bound listener until `shutdown` resolves (tests bind port 0).

@@ -62,3 +62,19 @@ pub async fn track(req: Request, next: Next) -> Response {
         .record(start.elapsed().as_secs_f64());
     resp
 }
+
+/// The answer to a handler panic.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let msg = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("panic");
+    tracing::error!(panic = msg, "handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "an internal error occurred; it has been logged",
+    )
+    .into_response()
+}

@@ -1,1 +1,94 @@
-fn main() {}
+//! HTTP-level integration tests. Every test runs twice: on SQLite and on PostgreSQL (a throwaway cluster
+//! started from the installed binaries, with a fresh database per test). PostgreSQL is skipped only when
+//! BANYAN_SKIP_POSTGRES=1; if its binaries are missing, the PostgreSQL half fails saying what to install.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_debug_implementations
+)]
+
+mod access;
+mod audit;
+mod customers;
+mod harness;
+mod input;
+mod review;
+
+use harness::{Backend, Cluster, TestApp};
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub type TestFn = fn(TestApp) -> Pin<Box<dyn Future<Output = TestApp> + Send>>;
+
+/// Registers async tests: each takes the app and gives it back for cleanup.
+#[macro_export]
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        pub fn all() -> Vec<(&'static str, $crate::TestFn)> {
+            vec![$((stringify!($name), |a| Box::pin(async move { $name(&a).await; a }))),*]
+        }
+    };
+}
+
+fn run(backend: Backend, cluster: Option<Arc<Cluster>>, f: TestFn) -> Result<(), Failed> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failed::from(e.to_string()))?;
+    rt.block_on(async move {
+        let app = TestApp::spawn(backend, cluster.as_deref()).await;
+        let app = tokio::spawn(f(app)).await.map_err(|e| {
+            let msg = e.into_panic();
+            let s = msg
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| msg.downcast_ref::<&str>().map(|s| (*s).to_owned()));
+            Failed::from(s.unwrap_or_else(|| "test panicked".into()))
+        })?;
+        app.finish().await;
+        Ok(())
+    })
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut tests: Vec<(&'static str, TestFn)> = Vec::new();
+    tests.extend(access::all());
+    tests.extend(customers::all());
+    tests.extend(review::all());
+    tests.extend(audit::all());
+    tests.extend(input::all());
+
+    let skip_pg = std::env::var("BANYAN_SKIP_POSTGRES").ok().as_deref() == Some("1");
+    let wants_pg = !skip_pg
+        && args.filter.as_deref().is_none_or(|f| {
+            tests
+                .iter()
+                .any(|(n, _)| format!("postgres::{n}").contains(f))
+        });
+    let cluster: Option<Result<Arc<Cluster>, String>> =
+        wants_pg.then(|| Cluster::start().map(Arc::new));
+
+    let mut trials = Vec::new();
+    for (name, f) in &tests {
+        let f = *f;
+        trials.push(Trial::test(format!("sqlite::{name}"), move || {
+            run(Backend::Sqlite, None, f)
+        }));
+        if !skip_pg {
+            let c = cluster.clone();
+            trials.push(Trial::test(format!("postgres::{name}"), move || match c {
+                Some(Ok(c)) => run(Backend::Postgres, Some(c), f),
+                Some(Err(e)) => Err(Failed::from(e)),
+                None => Ok(()),
+            }));
+        }
+    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(cluster); // stops the cluster and removes its directory
+    conclusion.exit();
+}

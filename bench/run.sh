@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# CRM-W1 benchmark of Banyan (see docs/benchmarks.md and /work/shared/bench/WORKLOAD.md).
+#
+#   bench/run.sh                      # everything, N = 100,000
+#   N=20000 bench/run.sh              # smaller data
+#   SQLITE_N=20000 LOAD_CAP_S=120 bench/run.sh
+#
+# One run: (a) data from gen_customers.py (Faker pinned, in bench/.venv), (b) a throwaway PostgreSQL 15
+# on 127.0.0.1, (c) raw PostgreSQL: timed COPY of the CSV, then pgbench W2/W3/W4, (d) Banyan on PostgreSQL,
+# (e) Banyan on SQLite, each once with the shared Python driver and once with bench/loadgen, each on a fresh
+# database. Every phase appends one JSON line to bench/out/results.jsonl (label "<run id>/<system>"); logs,
+# pgbench reports and pg_stat_statements dumps go to bench/out/<run id>/. A summary table is printed last.
+#
+# Settings (environment):
+#   N=100000            customers (CSV rows) for raw PostgreSQL and Banyan on PostgreSQL
+#   SQLITE_N=$N         customers for Banyan on SQLite
+#   LOAD_CAP_S=         W1 cap in seconds (stop taking new batches after it), empty = none
+#   SQLITE_LOAD_CAP_S=$LOAD_CAP_S
+#   DURATION=20 WARMUP=3 CLIENTS=8
+#   PARTS="rawpg banyan-pg banyan-sqlite"   which systems
+#   TOOLS="driver loadgen"                  which clients for Banyan
+#   DB_MAX_CONNECTIONS=16                   Banyan's pool (BANYAN_DB_MAX_CONNECTIONS)
+#   KEEP_WORK=1                             keep the scratch directory (databases) for inspection
+#   SHARED_BENCH=/work/shared/bench         driver.py and gen_customers.py
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+SHARED=${SHARED_BENCH:-/work/shared/bench}
+N=${N:-100000}
+SQLITE_N=${SQLITE_N:-$N}
+LOAD_CAP_S=${LOAD_CAP_S:-}
+SQLITE_LOAD_CAP_S=${SQLITE_LOAD_CAP_S:-$LOAD_CAP_S}
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-3}
+CLIENTS=${CLIENTS:-8}
+PARTS=${PARTS:-"rawpg banyan-pg banyan-sqlite"}
+TOOLS=${TOOLS:-"driver loadgen"}
+DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-16}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PASSWORD=password123456
+
+OUT=$HERE/out
+RESULTS=$OUT/results.jsonl
+RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
+LOGS=$OUT/$RUN_ID
+mkdir -p "$OUT/data" "$LOGS"
+WORK=$(mktemp -d /tmp/banyan-bench.XXXXXX)
+chmod 755 "$WORK" # the postgres user works below it
+PY=$HERE/.venv/bin/python
+BANYAN=$CARGO_TARGET_DIR/release/banyan
+LOADGEN=$HERE/loadgen/target/release/banyan-loadgen
+# Each phase's JSON line is also kept in this run's log directory.
+
+log() { printf '\n[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---------------------------------------------------------------- cleanup: stop everything we started
+BANYAN_PID=""
+PG_STARTED=""
+stop_banyan() {
+    if [[ -n "$BANYAN_PID" ]]; then
+        kill -INT "$BANYAN_PID" 2>/dev/null || true
+        for _ in $(seq 1 100); do
+            kill -0 "$BANYAN_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$BANYAN_PID" 2>/dev/null || true
+        wait "$BANYAN_PID" 2>/dev/null || true
+        BANYAN_PID=""
+    fi
+}
+stop_pg() {
+    if [[ -n "$PG_STARTED" ]]; then
+        sudo -u postgres "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+        PG_STARTED=""
+    fi
+}
+cleanup() {
+    local rc=$?
+    stop_banyan
+    stop_pg
+    if [[ -z "${KEEP_WORK:-}" ]]; then rm -rf "$WORK"; else log "kept $WORK"; fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- (a) tools and data
+log "run $RUN_ID: N=$N SQLITE_N=$SQLITE_N cap=${LOAD_CAP_S:-none}/${SQLITE_LOAD_CAP_S:-none} parts=[$PARTS] tools=[$TOOLS]"
+if ! command -v sudo >/dev/null; then
+    log "installing sudo (PostgreSQL refuses to run as root)"
+    apt-get update -qq && apt-get install -y -qq sudo >/dev/null
+fi
+if [[ ! -x "$PY" ]]; then
+    log "creating bench/.venv (Faker 40.54.0 pins the data; aiohttp for the adapter)"
+    python3 -m venv "$HERE/.venv"
+fi
+if ! "$PY" -c 'import faker, aiohttp; assert faker.VERSION == "40.54.0"' 2>/dev/null; then
+    "$PY" -m pip install -q 'Faker==40.54.0' 'aiohttp==3.14.5'
+fi
+
+csv_for() { echo "$OUT/data/customers-$1.csv"; }
+make_csv() {
+    local n=$1 f
+    f=$(csv_for "$n")
+    if [[ ! -s "$f" ]]; then
+        log "generating $n customers"
+        "$PY" "$SHARED/gen_customers.py" --n "$n" --seed 20240601 --out "$f.tmp"
+        mv "$f.tmp" "$f"
+    fi
+    if [[ "$n" == 100000 ]]; then
+        local h
+        h=$(sha256sum "$f" | cut -d' ' -f1)
+        if [[ "$h" != d28c56fb4e227f48077bfe6555c374ccbcf15ef37e9475c0b83e07e69809e148 ]]; then
+            echo "$f: sha256 $h differs from WORKLOAD.md's" >&2
+            exit 1
+        fi
+    fi
+}
+make_csv "$N"
+if [[ "$SQLITE_N" != "$N" && " $PARTS " == *" banyan-sqlite "* ]]; then make_csv "$SQLITE_N"; fi
+
+if [[ " $PARTS " == *" banyan-"* ]]; then
+    log "building banyan (release) and the load generator"
+    (cd "$ROOT" && cargo build --release -q -p banyan)
+    cargo build --release -q --manifest-path "$HERE/loadgen/Cargo.toml" --target-dir "$HERE/loadgen/target"
+fi
+
+free_port() { "$PY" "$HERE/tools.py" free-port; }
+
+# ---------------------------------------------------------------- (b) a throwaway PostgreSQL
+PG_PORT=""
+psql_pg() { sudo -u postgres "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
+start_pg() {
+    PG_PORT=$(free_port)
+    mkdir -p "$WORK/pg/run"
+    chown -R postgres: "$WORK/pg"
+    log "initdb + PostgreSQL 15 on 127.0.0.1:$PG_PORT ($WORK/pg)"
+    sudo -u postgres "$PGBIN/initdb" -D "$WORK/pg/data" -E UTF8 --locale=C.UTF-8 -U postgres \
+        --auth-local=trust --auth-host=trust >"$LOGS/initdb.log" 2>&1
+    # Durable defaults (fsync, synchronous_commit, full_page_writes on); memory sized for 24 GiB;
+    # pg_stat_statements and auto_explain (slow plans only) for diagnosis.
+    cat >>"$WORK/pg/data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$WORK/pg/run'
+max_connections = 100
+shared_buffers = 1GB
+effective_cache_size = 8GB
+work_mem = 16MB
+maintenance_work_mem = 256MB
+max_wal_size = 4GB
+checkpoint_timeout = 15min
+shared_preload_libraries = 'pg_stat_statements,auto_explain'
+pg_stat_statements.max = 1000
+auto_explain.log_min_duration = '100ms'
+log_min_duration_statement = -1
+log_checkpoints = on
+EOF
+    sudo -u postgres "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgres.log" -w -t 60 start >/dev/null
+    PG_STARTED=1
+    psql_pg -d postgres -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+    psql_pg -d postgres -c "CREATE ROLE bench LOGIN PASSWORD 'bench'"
+    psql_pg -d postgres -At -c "SELECT version()" >"$LOGS/pg_version.txt"
+}
+fresh_db() { # name
+    psql_pg -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 OWNER bench"
+    psql_pg -d "$1" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+}
+pgss_dump() { # db file: the 25 statements with the most total time, then reset
+    psql_pg -d "$1" -c "SELECT calls, round(total_exec_time::numeric, 0) AS total_ms,
+            round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 220) AS query
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT 25" >"$2" 2>&1 || true
+    psql_pg -d "$1" -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+}
+if [[ " $PARTS " == *" rawpg "* || " $PARTS " == *" banyan-pg "* ]]; then
+    start_pg
+fi
+
+# ---------------------------------------------------------------- (c) raw PostgreSQL: COPY + pgbench
+run_rawpg() {
+    local label="$RUN_ID/rawpg-pgbench" csv db=rawpg
+    csv=$(csv_for "$N")
+    fresh_db "$db"
+    psql_pg -d "$db" -f "$HERE/pg/schema.sql"
+    log "raw PostgreSQL: COPY $N rows (indexes in place, durable commit)"
+    local t0 t1
+    t0=$(date +%s.%N)
+    psql_pg -d "$db" -c "COPY customers FROM STDIN (FORMAT csv, HEADER true)" <"$csv"
+    t1=$(date +%s.%N)
+    local wall rate
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    rate=$(awk -v n="$N" -v w="$wall" 'BEGIN { printf "%.1f", n / w }')
+    psql_pg -d "$db" -c "VACUUM ANALYZE customers"
+    "$PY" "$HERE/tools.py" json adapter=rawpg tool=psql-copy phase=load "n=$N" clients=1 "label=$label" \
+        "wall_s=$wall" "loaded=$N" "customers_per_s=$rate" errors=0 \
+        --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
+    mkdir -p "$WORK/pgbench"
+    chown postgres: "$WORK/pgbench"
+    local ph
+    for ph in read search update; do
+        log "raw PostgreSQL: pgbench $ph (${WARMUP}s warm-up + ${DURATION}s, $CLIENTS clients)"
+        local pgb=(sudo -u postgres "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" -U postgres -M prepared
+            -c "$CLIENTS" -j 2 -D "n=$N" -f "$HERE/pg/$ph.sql" "$db")
+        (cd "$WORK/pgbench" && "${pgb[@]}" -T "$WARMUP" >/dev/null 2>&1)
+        (cd "$WORK/pgbench" && "${pgb[@]}" -T "$DURATION" -l --log-prefix="$WORK/pgbench/$ph") \
+            >"$LOGS/pgbench-$ph.txt" 2>&1
+        "$PY" "$HERE/tools.py" pgbench --phase "$ph" --stdout "$LOGS/pgbench-$ph.txt" \
+            --logs "$WORK/pgbench/$ph.*" --label "$label" --n "$N" --duration "$DURATION" \
+            --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
+        rm -f "$WORK/pgbench/$ph".*
+    done
+    psql_pg -d "$db" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT c.* FROM (SELECT left(full_name, 2) AS t FROM customers
+        WHERE cust_no = '00000042') s, LATERAL (SELECT * FROM customers c WHERE c.full_name >= s.t
+        AND c.full_name < s.t || chr(1114111) ORDER BY c.full_name LIMIT 20) c" >"$LOGS/rawpg-search-plan.txt" 2>&1
+    pgss_dump "$db" "$LOGS/pgss-rawpg.txt"
+    psql_pg -d postgres -c "DROP DATABASE $db"
+}
+
+# ---------------------------------------------------------------- (d, e) Banyan
+MASTER_KEY=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')
+banyan_env() {
+    env BANYAN_MASTER_KEY="$MASTER_KEY" BANYAN_LOG_FORMAT=text BANYAN_LOG_LEVEL=warn \
+        BANYAN_DB_MAX_CONNECTIONS="$DB_MAX_CONNECTIONS" "$@"
+}
+start_banyan() { # backend tool -> sets BASE_URL; a fresh database (PostgreSQL) or data directory (SQLite)
+    local backend=$1 tool=$2 dir="$WORK/banyan-$1-$2" port db_args=()
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if [[ "$backend" == pg ]]; then
+        local db="banyan_$tool"
+        fresh_db "$db"
+        db_args=(--database-url "postgres://bench:bench@127.0.0.1:$PG_PORT/$db")
+    fi
+    printf '%s\n' "$PASSWORD" | banyan_env "$BANYAN" --data-dir "$dir" "${db_args[@]}" \
+        user add --username bench --role customer_service --password-stdin >"$LOGS/banyan-$backend-$tool-user.log" 2>&1
+    port=$(free_port)
+    banyan_env "$BANYAN" --data-dir "$dir" "${db_args[@]}" serve --listen "127.0.0.1:$port" \
+        >"$LOGS/banyan-$backend-$tool.log" 2>&1 &
+    BANYAN_PID=$!
+    BASE_URL="http://127.0.0.1:$port"
+    for _ in $(seq 1 300); do
+        if "$PY" "$HERE/tools.py" get "$BASE_URL/readyz" >/dev/null 2>&1; then return 0; fi
+        kill -0 "$BANYAN_PID" 2>/dev/null || { cat "$LOGS/banyan-$backend-$tool.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "banyan did not become ready" >&2
+    exit 1
+}
+run_banyan() { # backend tool
+    local backend=$1 tool=$2 n cap csv state label
+    if [[ "$backend" == pg ]]; then n=$N cap=$LOAD_CAP_S; else n=$SQLITE_N cap=$SQLITE_LOAD_CAP_S; fi
+    csv=$(csv_for "$n")
+    state="$WORK/state-$backend-$tool.json"
+    label="$RUN_ID/banyan-$backend-$tool"
+    start_banyan "$backend" "$tool"
+    local cap_args=() ph
+    if [[ -n "$cap" ]]; then cap_args=(--max-seconds "$cap"); fi
+    for ph in load read search update; do
+        log "banyan on $backend via $tool: $ph"
+        local extra=()
+        if [[ "$ph" == load ]]; then extra=("${cap_args[@]}"); fi
+        if [[ "$tool" == driver ]]; then
+            PYTHONPATH="$HERE" "$PY" "$SHARED/driver.py" --adapter banyan \
+                --adapter-args "{\"base_url\": \"$BASE_URL\", \"username\": \"bench\", \"password\": \"$PASSWORD\"}" \
+                --phase "$ph" --csv "$csv" --state "$state" --clients "$CLIENTS" \
+                --duration "$DURATION" --warmup "$WARMUP" --seed 1 --run-tag 1 \
+                --label "$label" --results "$RESULTS" "${extra[@]}" | tee -a "$LOGS/results.jsonl"
+        else
+            "$LOADGEN" --base-url "$BASE_URL" --username bench --password "$PASSWORD" \
+                --phase "$ph" --csv "$csv" --state "$state" --clients "$CLIENTS" \
+                --duration "$DURATION" --warmup "$WARMUP" --seed 1 --run-tag 2 \
+                --label "$label" --results "$RESULTS" "${extra[@]}" | tee -a "$LOGS/results.jsonl"
+        fi
+        if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-$ph.txt"; fi
+    done
+    "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true
+    stop_banyan
+    if [[ "$backend" == pg ]]; then
+        psql_pg -d "banyan_$tool" -At -c "SELECT 'customers', count(*) FROM customers UNION ALL
+            SELECT 'audit_log', count(*) FROM audit_log UNION ALL SELECT 'audit_unsealed', count(*) FROM audit_log WHERE seq IS NULL" \
+            >"$LOGS/banyan-pg-$tool-counts.txt" 2>&1 || true
+        psql_pg -d postgres -c "DROP DATABASE banyan_$tool"
+    else
+        du -sh "$WORK/banyan-$backend-$tool" >"$LOGS/banyan-sqlite-$tool-size.txt" 2>&1 || true
+        rm -rf "$WORK/banyan-$backend-$tool"
+    fi
+}
+
+for part in $PARTS; do
+    case "$part" in
+        rawpg) run_rawpg ;;
+        banyan-pg) for t in $TOOLS; do run_banyan pg "$t"; done ;;
+        banyan-sqlite) for t in $TOOLS; do run_banyan sqlite "$t"; done ;;
+        *) echo "unknown part $part" >&2; exit 2 ;;
+    esac
+done
+stop_pg
+
+# ---------------------------------------------------------------- (f) summary
+{
+    echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; $(uname -sr); $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    cat "$LOGS/pg_version.txt" 2>/dev/null || true
+    "$PY" "$HERE/tools.py" summary --results "$RESULTS" --run "$RUN_ID"
+} | tee "$LOGS/summary.md"
+log "results: $RESULTS (label prefix $RUN_ID/), logs: $LOGS"

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh (standard library only).
+
+  tools.py pgbench --phase read --stdout pgbench.txt --logs 'DIR/w2*' --label L --n N --results R
+      one JSON line from a pgbench run: tps from its report, p50/p99 from its per-transaction logs
+  tools.py json KEY=VALUE ... [--results R]
+      one JSON line from KEY=VALUE pairs (numbers stay numbers)
+  tools.py summary --results R --run RUN_ID
+      the summary table of one run (Markdown), with ratios against raw PostgreSQL
+  tools.py free-port
+  tools.py get URL          print the body of a 2xx answer, else fail
+"""
+import argparse, glob, json, os, platform, re, socket, statistics, sys, time
+
+
+def pct(sorted_vals, p):  # the same rule as driver.py
+    if not sorted_vals:
+        return float("nan")
+    k = min(len(sorted_vals) - 1, max(0, int(round(p / 100.0 * len(sorted_vals) + 0.5)) - 1))
+    return sorted_vals[k]
+
+
+def emit(obj, results):
+    line = json.dumps(obj, ensure_ascii=False)
+    print(line)
+    if results:
+        with open(results, "a") as f:
+            f.write(line + "\n")
+
+
+def base(label, phase, n):
+    return {"adapter": "rawpg", "tool": "pgbench", "phase": phase, "n": n, "clients": 8,
+            "host": platform.node(), "cpus": os.cpu_count(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "label": label}
+
+
+def cmd_pgbench(a):
+    text = open(a.stdout, encoding="utf-8", errors="replace").read()
+    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", text)
+    failed = re.search(r"number of failed transactions: (\d+)", text)
+    lat = []
+    for path in glob.glob(a.logs):
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3:
+                    lat.append(int(parts[2]) / 1e6)  # per-transaction latency in microseconds
+    lat.sort()
+    out = base(a.label, a.phase, a.n)
+    out.update({"requests": len(lat), "errors": int(failed.group(1)) if failed else 0,
+                "seconds": a.duration, "rps": round(float(m.group(1)), 1) if m else None,
+                "p50_ms": round(pct(lat, 50) * 1e3, 2), "p99_ms": round(pct(lat, 99) * 1e3, 2),
+                "mean_ms": round(statistics.fmean(lat) * 1e3, 2) if lat else None})
+    emit(out, a.results)
+
+
+def cmd_json(a):
+    out = {}
+    for kv in a.pairs:
+        k, _, v = kv.partition("=")
+        try:
+            out[k] = int(v)
+        except ValueError:
+            try:
+                out[k] = float(v)
+            except ValueError:
+                out[k] = v
+    if "host" not in out:
+        out.update({"host": platform.node(), "cpus": os.cpu_count(),
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    emit(out, a.results)
+
+
+def fmt(x, nd=0):
+    if x is None:
+        return "–"
+    if isinstance(x, float) and x != x:
+        return "–"
+    return f"{x:,.{nd}f}"
+
+
+def cmd_summary(a):
+    rows = []
+    with open(a.results, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                r = json.loads(line)
+                if r.get("label", "").startswith(a.run + "/"):
+                    rows.append(r)
+    systems = []  # (key, title) in first-seen order
+    by = {}
+    for r in rows:
+        key = r["label"].split("/", 1)[1]
+        if key not in by:
+            systems.append(key)
+            by[key] = {}
+        by[key][r["phase"]] = r
+    ref = next((by[k] for k in systems if k.startswith("rawpg")), {})
+
+    def cell(k, ph):
+        r = by[k].get(ph)
+        if not r:
+            return "–"
+        if ph == "load":
+            s = fmt(r.get("customers_per_s"))
+            if r.get("capped_at_s"):
+                s += f" (cap {r['capped_at_s']:g} s, {r['loaded']:,} loaded)"
+            elif r.get("batch_p99_ms") is not None and r.get("tool") != "pgbench":
+                s += f" (batch p99 {fmt(r.get('batch_p99_ms'), 0)} ms)"
+            if r.get("errors"):
+                s += f" [{r['errors']} err]"
+            return s
+        s = f"{fmt(r.get('rps'))} ({fmt(r.get('p50_ms'), 2)} / {fmt(r.get('p99_ms'), 2)})"
+        if ph == "search" and r.get("mean_hits") is not None:
+            s += f" {r['mean_hits']:.1f} hits"
+        if r.get("errors"):
+            s += f" [{r['errors']} err]"
+        return s
+
+    def ratio(k, ph):
+        r, b = by[k].get(ph), ref.get(ph)
+        if not r or not b:
+            return "–"
+        f = "customers_per_s" if ph == "load" else "rps"
+        if not r.get(f) or not b.get(f):
+            return "–"
+        return f"{r[f] / b[f]:.2f}"
+
+    n = next((r.get("n") for r in rows), None)
+    print(f"\nRun {a.run} (N = {n}); cells: rate (p50 / p99 ms); W1 = customers/s\n")
+    print("| system | W1 load | W2 read | W3 search | W4 update |")
+    print("|---|---|---|---|---|")
+    for k in systems:
+        print(f"| {k} | " + " | ".join(cell(k, ph) for ph in ("load", "read", "search", "update")) + " |")
+    if ref:
+        print("\nRatio of the rate to raw PostgreSQL (pgbench) in the same run:\n")
+        print("| system | W1 | W2 | W3 | W4 |")
+        print("|---|---|---|---|---|")
+        for k in systems:
+            if k.startswith("rawpg"):
+                continue
+            print(f"| {k} | " + " | ".join(ratio(k, ph) for ph in ("load", "read", "search", "update")) + " |")
+
+
+def cmd_get(a):
+    import urllib.request
+    with urllib.request.urlopen(a.url, timeout=5) as r:
+        sys.stdout.write(r.read().decode("utf-8", "replace"))
+
+
+def cmd_free_port(_a):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+    s.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pgbench")
+    p.add_argument("--phase", required=True)
+    p.add_argument("--stdout", required=True)
+    p.add_argument("--logs", required=True)
+    p.add_argument("--label", required=True)
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--duration", type=float, default=20.0)
+    p.add_argument("--results")
+    p.set_defaults(f=cmd_pgbench)
+    p = sub.add_parser("json")
+    p.add_argument("pairs", nargs="+")
+    p.add_argument("--results")
+    p.set_defaults(f=cmd_json)
+    p = sub.add_parser("summary")
+    p.add_argument("--results", required=True)
+    p.add_argument("--run", required=True)
+    p.set_defaults(f=cmd_summary)
+    p = sub.add_parser("get")
+    p.add_argument("url")
+    p.set_defaults(f=cmd_get)
+    p = sub.add_parser("free-port")
+    p.set_defaults(f=cmd_free_port)
+    a = ap.parse_args()
+    a.f(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,308 @@
+//! Sign-in, tokens, throttling, roles and scope.
+
+use crate::harness::*;
+use banyan_domain::access::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::tests![
+    login_gives_a_token_that_logout_revokes,
+    a_wrong_password_is_refused_and_repeated_failures_lock_the_account,
+    unknown_usernames_are_throttled_too,
+    requests_without_a_valid_token_are_401,
+    a_relationship_manager_reading_another_managers_customer_gets_404,
+    a_supervisor_sees_the_branch_and_not_other_branches,
+    an_auditor_reads_everything_and_writes_nothing,
+    a_disabled_account_loses_its_tokens,
+    staff_are_managed_by_administrators_only,
+];
+
+async fn login_gives_a_token_that_logout_revokes(app: &TestApp) {
+    app.staff("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let r = app
+        .req(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "rm1", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["expires_at"].as_str().unwrap().ends_with('Z'));
+    let token = r.body["token"].as_str().unwrap();
+    let me = app.get("/api/v1/me", token).await;
+    assert_eq!(me.body["role"], "relationship_manager");
+    let out = app
+        .req(Method::POST, "/api/v1/auth/logout", Some(token), None)
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    app.get("/api/v1/me", token)
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+async fn a_wrong_password_is_refused_and_repeated_failures_lock_the_account(app: &TestApp) {
+    app.staff("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    for _ in 0..5 {
+        let r = app
+            .req(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": "rm1", "password": "wrong-password!"})),
+            )
+            .await;
+        r.assert_problem(401, "bad_credentials");
+    }
+    // Locked now: even the right password is refused, with a Retry-After.
+    let r = app
+        .req(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "rm1", "password": PASSWORD})),
+        )
+        .await;
+    r.assert_problem(429, "throttled");
+    assert!(r.headers.get("retry-after").is_some());
+    app.seal().await;
+    let auditor = app.login_as("aud", Role::Auditor, None).await;
+    let a = app
+        .get("/api/v1/audit?action=auth.login_failed", &auditor)
+        .await;
+    assert_eq!(a.body["items"].as_array().unwrap().len(), 5, "{}", a.text);
+}
+
+async fn unknown_usernames_are_throttled_too(app: &TestApp) {
+    for _ in 0..5 {
+        app.req(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "ghost", "password": "whatever-123"})),
+        )
+        .await
+        .assert_problem(401, "bad_credentials");
+    }
+    app.req(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": "ghost", "password": "whatever-123"})),
+    )
+    .await
+    .assert_problem(429, "throttled");
+}
+
+async fn requests_without_a_valid_token_are_401(app: &TestApp) {
+    app.req(Method::GET, "/api/v1/customers", None, None)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.req(Method::GET, "/api/v1/customers", Some("not-a-token"), None)
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+async fn a_relationship_manager_reading_another_managers_customer_gets_404(app: &TestApp) {
+    let rm1 = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let c = app
+        .create(
+            &rm1,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let id = c["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/customers/{id}"), &rm1)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Out of scope looks exactly like absent.
+    let other = app.get(&format!("/api/v1/customers/{id}"), &rm2).await;
+    other.assert_problem(404, "not_found");
+    let absent = app
+        .get(&format!("/api/v1/customers/{}", uuid::Uuid::now_v7()), &rm2)
+        .await;
+    assert_eq!(other.text, absent.text);
+    // Nor does it appear in rm2's listing, or in search by its exact mobile number.
+    let list = app.get("/api/v1/customers?q=13812345678", &rm2).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 0);
+    let r = app
+        .patch(
+            &format!("/api/v1/customers/{id}"),
+            &rm2,
+            1,
+            json!({"individual": {"occupation": "x"}}),
+        )
+        .await;
+    r.assert_problem(404, "not_found");
+}
+
+async fn a_supervisor_sees_the_branch_and_not_other_branches(app: &TestApp) {
+    let rm1 = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm3 = app
+        .login_as("rm3", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let a = app
+        .create(
+            &rm1,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let mut b = individual("李四", &resident_id("19810202", 245), "13912345678");
+    b["branch_code"] = json!("BR0002");
+    let b = app.create(&rm3, b).await;
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/customers/{}", a["id"].as_str().unwrap()),
+            &sup
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    app.get(
+        &format!("/api/v1/customers/{}", b["id"].as_str().unwrap()),
+        &sup,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let list = app.get("/api/v1/customers", &sup).await;
+    let nos: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["customer_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(nos, vec![a["customer_no"].as_str().unwrap()]);
+    // A supervisor cannot create in another branch.
+    let mut c = individual("王五", &resident_id("19820303", 367), "13712345678");
+    c["branch_code"] = json!("BR0002");
+    let r = app.post("/api/v1/customers", &sup, c).await;
+    r.assert_problem(422, "validation");
+    assert!(
+        r.field_errors()
+            .contains(&("branch_code".into(), "scope".into()))
+    );
+}
+
+async fn an_auditor_reads_everything_and_writes_nothing(app: &TestApp) {
+    let rm1 = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let aud = app.login_as("aud", Role::Auditor, None).await;
+    let c = app
+        .create(
+            &rm1,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let id = c["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/customers/{id}"), &aud)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.post(
+        "/api/v1/customers",
+        &aud,
+        individual("李四", &resident_id("19810202", 245), "13912345678"),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    app.patch(
+        &format!("/api/v1/customers/{id}"),
+        &aud,
+        1,
+        json!({"individual": {"occupation": "x"}}),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    app.req(
+        Method::POST,
+        &format!("/api/v1/customers/{id}/submit"),
+        Some(&aud),
+        None,
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    app.get(&format!("/api/v1/customers/{id}?reveal=true"), &aud)
+        .await
+        .assert_problem(403, "permission_denied");
+    assert_eq!(app.count("customers").await, 1);
+}
+
+async fn a_disabled_account_loses_its_tokens(app: &TestApp) {
+    let admin = app.login_as("admin", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    assert_eq!(app.get("/api/v1/me", &rm).await.status, StatusCode::OK);
+    let r = app
+        .req(
+            Method::POST,
+            "/api/v1/staff/rm1/disable",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["disabled"], true);
+    app.get("/api/v1/me", &rm)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.req(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": "rm1", "password": PASSWORD})),
+    )
+    .await
+    .assert_problem(401, "bad_credentials");
+}
+
+async fn staff_are_managed_by_administrators_only(app: &TestApp) {
+    let admin = app.login_as("admin", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let body = json!({"username": "ops9", "role": "operations", "branch_code": "BR0009", "password": "long-enough-pw"});
+    app.post("/api/v1/staff", &rm, body.clone())
+        .await
+        .assert_problem(403, "permission_denied");
+    let r = app.post("/api/v1/staff", &admin, body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    app.post("/api/v1/staff", &admin, body)
+        .await
+        .assert_problem(409, "duplicate_username");
+    let short = app
+        .post(
+            "/api/v1/staff",
+            &admin,
+            json!({"username": "x1", "role": "auditor", "password": "short"}),
+        )
+        .await;
+    short.assert_problem(422, "validation");
+    assert_eq!(
+        short.field_errors(),
+        vec![("password".to_owned(), "length".to_owned())]
+    );
+    let list = app.get("/api/v1/staff", &admin).await;
+    assert_eq!(list.body.as_array().unwrap().len(), 3);
+    // The admin has no customer access (least privilege).
+    app.get("/api/v1/customers", &admin)
+        .await
+        .assert_problem(403, "permission_denied");
+}

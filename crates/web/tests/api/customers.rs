@@ -1,0 +1,889 @@
+//! The customer registry: create, read, search, update, contacts, relationships, custom fields, bulk.
+
+use crate::harness::*;
+use banyan_domain::access::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::tests![
+    creating_an_individual_answers_a_masked_draft_with_its_number_and_version,
+    a_corporate_needs_a_valid_credit_code,
+    a_duplicate_id_number_is_409_naming_the_existing_customer,
+    a_duplicate_mobile_number_is_409,
+    same_name_and_birth_date_is_a_warning_not_an_error,
+    a_retried_create_with_the_same_idempotency_key_returns_the_first_result,
+    an_idempotency_key_reused_with_another_body_is_refused,
+    listings_are_masked_and_reveals_are_audited,
+    search_finds_by_name_prefix_latin_name_mobile_id_number_and_customer_number,
+    listings_are_paginated_with_a_cursor,
+    two_updates_at_the_same_version_give_one_success_and_one_409,
+    an_update_without_a_version_is_428,
+    every_update_keeps_a_version_with_field_changes,
+    contact_points_are_added_changed_and_removed_with_versions,
+    relationships_are_visible_from_both_sides,
+    custom_fields_are_validated_against_their_definitions,
+    a_batch_reports_each_item_and_keeps_the_valid_ones,
+    import_reports_every_bad_row_and_export_is_masked,
+    rotating_keys_keeps_every_value_readable,
+];
+
+fn path(c: &serde_json::Value) -> String {
+    format!("/api/v1/customers/{}", c["id"].as_str().unwrap())
+}
+
+async fn creating_an_individual_answers_a_masked_draft_with_its_number_and_version(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = resident_id("19900307", 123);
+    let r = app
+        .post(
+            "/api/v1/customers",
+            &rm,
+            individual("张三", &id, "13812345678"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.headers.get("etag").unwrap(), "\"1\"");
+    let c = &r.body;
+    assert_eq!(c["customer_no"], "P-BR0001-00000001");
+    assert_eq!(c["status"], "draft");
+    assert_eq!(c["active"], false);
+    assert_eq!(c["version"], 1);
+    // Birth date and gender come from the resident ID.
+    assert_eq!(c["profile"]["birth_date"], "1990-03-07");
+    assert_eq!(c["profile"]["gender"], "male");
+    assert_eq!(
+        c["identifier"]["number"],
+        format!("{}********{}", &id[..6], &id[14..])
+    );
+    let mobile = c["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "mobile")
+        .unwrap();
+    assert_eq!(mobile["value"], "138****5678");
+    assert!(
+        !r.text.contains(&id) && !r.text.contains("13812345678"),
+        "plaintext leaked: {}",
+        r.text
+    );
+    // The customer's RM is the creator.
+    let me = app.get("/api/v1/me", &rm).await;
+    assert_eq!(c["rm_id"], me.body["id"]);
+    // The second customer of the branch gets the next number.
+    let c2 = app
+        .create(
+            &rm,
+            individual("李四", &resident_id("19910408", 245), "13912345678"),
+        )
+        .await;
+    assert_eq!(c2["customer_no"], "P-BR0001-00000002");
+}
+
+async fn a_corporate_needs_a_valid_credit_code(app: &TestApp) {
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let code = credit_code("600037341");
+    let body = json!({
+        "kind": "corporate", "branch_code": "BR0001",
+        "organization": {"registered_name": "北京测试科技有限公司", "credit_code": code, "legal_form": "limited_liability",
+                          "industry": "I", "employees": 120, "annual_revenue": {"minor": 5000000000i64, "currency": "CNY"},
+                          "total_assets": {"minor": 9000000000i64, "currency": "CNY"}, "legal_representative": "王五",
+                          "beneficial_owners": [{"name": "王五", "share_bp": 6000}]},
+        "contacts": [{"kind": "address", "value": "北京市海淀区中关村大街1号", "label": "registered"}]
+    });
+    let c = app.create(&ops, body.clone()).await;
+    assert_eq!(c["customer_no"], "C-BR0001-00000001");
+    assert_eq!(c["identifier"]["type"], "credit_code");
+    assert_eq!(c["profile"]["annual_revenue"]["minor"], 5000000000i64);
+    let mut bad = body;
+    let mut wrong = code.clone();
+    wrong.pop();
+    wrong.push(if code.ends_with('0') { '1' } else { '0' });
+    bad["organization"]["credit_code"] = json!(wrong);
+    let r = app.post("/api/v1/customers", &ops, bad).await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors(),
+        vec![(
+            "organization.credit_code".to_owned(),
+            "check_digit".to_owned()
+        )]
+    );
+}
+
+async fn a_duplicate_id_number_is_409_naming_the_existing_customer(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = resident_id("19800101", 123);
+    let first = app
+        .create(&rm, individual("张三", &id, "13812345678"))
+        .await;
+    // Same number typed with a lower-case x or spaces is the same number.
+    let r = app
+        .post(
+            "/api/v1/customers",
+            &rm,
+            individual("张三丰", &id, "13912345678"),
+        )
+        .await;
+    r.assert_problem(409, "duplicate_id_number");
+    assert_eq!(r.body["customer_no"], first["customer_no"]);
+    assert_eq!(app.count("customers").await, 1);
+}
+
+async fn a_duplicate_mobile_number_is_409(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let first = app
+        .create(
+            &rm,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let r = app
+        .post(
+            "/api/v1/customers",
+            &rm,
+            individual("李四", &resident_id("19810101", 245), "+86 138-1234-5678"),
+        )
+        .await;
+    r.assert_problem(409, "duplicate_mobile");
+    assert_eq!(r.body["customer_no"], first["customer_no"]);
+}
+
+async fn same_name_and_birth_date_is_a_warning_not_an_error(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let first = app
+        .create(
+            &rm,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let mut second = individual("张三", &resident_id("19800101", 345), "13912345678");
+    second["individual"]["id_number"] = json!(resident_id("19800101", 345));
+    let c = app.create(&rm, second).await;
+    assert_eq!(c["warnings"][0]["code"], "possible_duplicate");
+    assert_eq!(c["warnings"][0]["customer_nos"][0], first["customer_no"]);
+}
+
+async fn a_retried_create_with_the_same_idempotency_key_returns_the_first_result(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let body = individual("张三", &resident_id("19800101", 123), "13812345678");
+    let a = app
+        .req_h(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&rm),
+            Some(body.clone()),
+            &[("idempotency-key", "req-1")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let b = app
+        .req_h(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&rm),
+            Some(body),
+            &[("idempotency-key", "req-1")],
+        )
+        .await;
+    assert_eq!(b.status, StatusCode::CREATED, "{}", b.text);
+    assert_eq!(b.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(a.body["id"], b.body["id"]);
+    assert_eq!(a.body["customer_no"], b.body["customer_no"]);
+    assert_eq!(app.count("customers").await, 1);
+}
+
+async fn an_idempotency_key_reused_with_another_body_is_refused(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let a = app
+        .req_h(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&rm),
+            Some(individual(
+                "张三",
+                &resident_id("19800101", 123),
+                "13812345678",
+            )),
+            &[("idempotency-key", "k")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let b = app
+        .req_h(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&rm),
+            Some(individual(
+                "李四",
+                &resident_id("19810101", 245),
+                "13912345678",
+            )),
+            &[("idempotency-key", "k")],
+        )
+        .await;
+    b.assert_problem(409, "idempotency_key_reused");
+    assert_eq!(app.count("customers").await, 1);
+}
+
+async fn listings_are_masked_and_reveals_are_audited(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let wm = app
+        .login_as("wm1", Role::WealthManager, Some("BR0001"))
+        .await;
+    let id = resident_id("19800101", 123);
+    let c = app
+        .create(&rm, individual("张三", &id, "13812345678"))
+        .await;
+    let list = app.get("/api/v1/customers", &rm).await;
+    let item = &list.body["items"][0];
+    assert_eq!(
+        item["identifier"],
+        format!("{}********{}", &id[..6], &id[14..])
+    );
+    assert_eq!(item["mobile"], "138****5678");
+    assert!(!list.text.contains(&id));
+    let full = app.get(&format!("{}?reveal=true", path(&c)), &rm).await;
+    assert_eq!(full.status, StatusCode::OK, "{}", full.text);
+    assert_eq!(full.body["identifier"]["number"], id);
+    assert_eq!(full.body["identifier"]["revealed"], true);
+    assert!(full.text.contains("13812345678"));
+    // Wealth managers have no reveal permission.
+    let mut b = individual("李四", &resident_id("19810101", 245), "13912345678");
+    b["rm_id"] = json!(null);
+    app.get(&format!("{}?reveal=true", path(&c)), &wm)
+        .await
+        .assert_problem(403, "permission_denied");
+    app.seal().await;
+    let aud = app.login_as("aud", Role::Auditor, None).await;
+    let a = app
+        .get(
+            &format!(
+                "/api/v1/audit?customer_id={}&action=customer.reveal",
+                c["id"].as_str().unwrap()
+            ),
+            &aud,
+        )
+        .await;
+    let items = a.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", a.text);
+    assert_eq!(items[0]["actor"], "rm1");
+    // The audit record names the fields, never their values.
+    assert!(!a.text.contains(&id) && !a.text.contains("13812345678"));
+}
+
+async fn search_finds_by_name_prefix_latin_name_mobile_id_number_and_customer_number(
+    app: &TestApp,
+) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = resident_id("19800101", 123);
+    let mut a = individual("欧阳修", &id, "13812345678");
+    a["individual"]["name_latin"] = json!("OUYANG Xiu");
+    let a = app.create(&rm, a).await;
+    app.create(
+        &rm,
+        individual("欧文", &resident_id("19810101", 245), "13912345678"),
+    )
+    .await;
+    app.create(
+        &rm,
+        individual("张三", &resident_id("19820101", 367), "13712345678"),
+    )
+    .await;
+    let hits = |r: &Resp| {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["display_name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut by_prefix = hits(&app.get("/api/v1/customers?q=%E6%AC%A7", &rm).await); // 欧
+    by_prefix.sort();
+    assert_eq!(by_prefix, vec!["欧文".to_owned(), "欧阳修".to_owned()]);
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=%E6%AC%A7%E9%98%B3", &rm).await),
+        vec!["欧阳修"]
+    ); // 欧阳
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=ouyang", &rm).await),
+        vec!["欧阳修"]
+    );
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=13812345678", &rm).await),
+        vec!["欧阳修"]
+    );
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=%2B8613812345678", &rm).await),
+        vec!["欧阳修"]
+    );
+    assert_eq!(
+        hits(&app.get(&format!("/api/v1/customers?q={id}"), &rm).await),
+        vec!["欧阳修"]
+    );
+    assert_eq!(
+        hits(
+            &app.get(
+                &format!("/api/v1/customers?q={}", a["customer_no"].as_str().unwrap()),
+                &rm
+            )
+            .await
+        ),
+        vec!["欧阳修"]
+    );
+    // A name is not matched in the middle, and an ID number only exactly.
+    assert!(hits(&app.get("/api/v1/customers?q=%E9%98%B3", &rm).await).is_empty()); // 阳
+    assert!(
+        hits(
+            &app.get(&format!("/api/v1/customers?q={}", &id[..10]), &rm)
+                .await
+        )
+        .is_empty()
+    );
+    // Filters combine with the search.
+    assert!(
+        hits(
+            &app.get("/api/v1/customers?q=%E6%AC%A7&kind=corporate", &rm)
+                .await
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        hits(
+            &app.get("/api/v1/customers?status=draft&kind=individual", &rm)
+                .await
+        )
+        .len(),
+        3
+    );
+}
+
+async fn listings_are_paginated_with_a_cursor(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    for i in 0..5u32 {
+        app.create(
+            &rm,
+            individual(
+                &format!("客户{i}"),
+                &resident_id("19800101", 101 + 2 * i),
+                &format!("1381234567{i}"),
+            ),
+        )
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("/api/v1/customers?limit=2&cursor={c}"),
+            None => "/api/v1/customers?limit=2".to_owned(),
+        };
+        let r = app.get(&url, &rm).await;
+        for i in r.body["items"].as_array().unwrap() {
+            seen.push(i["customer_no"].as_str().unwrap().to_owned());
+        }
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    let mut sorted = seen.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 5);
+    app.get("/api/v1/customers?cursor=bogus", &rm)
+        .await
+        .assert_problem(422, "validation");
+}
+
+async fn two_updates_at_the_same_version_give_one_success_and_one_409(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let c = app
+        .create(
+            &rm,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let p = path(&c);
+    let (a, b) = tokio::join!(
+        app.patch(&p, &rm, 1, json!({"individual": {"occupation": "医生"}})),
+        app.patch(&p, &rm, 1, json!({"individual": {"occupation": "律师"}})),
+    );
+    let mut statuses = vec![a.status.as_u16(), b.status.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 409], "{} / {}", a.text, b.text);
+    let loser = if a.status == StatusCode::CONFLICT {
+        &a
+    } else {
+        &b
+    };
+    loser.assert_problem(409, "version_conflict");
+    assert_eq!(loser.body["current_version"], 2);
+    // The 409 shows the change that won, so the user can see it instead of overwriting it.
+    let winner_occupation = if a.status == StatusCode::OK {
+        "医生"
+    } else {
+        "律师"
+    };
+    let changes = &loser.body["changes_since"][0]["changes"];
+    assert!(
+        changes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|ch| ch["field"] == "individual.occupation" && ch["new"] == winner_occupation),
+        "{}",
+        loser.text
+    );
+    let now = app.get(&p, &rm).await;
+    assert_eq!(now.body["profile"]["occupation"], winner_occupation);
+    assert_eq!(now.body["version"], 2);
+}
+
+async fn an_update_without_a_version_is_428(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let c = app
+        .create(
+            &rm,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let r = app
+        .req(
+            Method::PATCH,
+            &path(&c),
+            Some(&rm),
+            Some(json!({"individual": {"occupation": "医生"}})),
+        )
+        .await;
+    r.assert_problem(428, "version_required");
+    // The version may also come in the body.
+    let r = app
+        .req(
+            Method::PATCH,
+            &path(&c),
+            Some(&rm),
+            Some(json!({"version": 1, "individual": {"occupation": "医生"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+async fn every_update_keeps_a_version_with_field_changes(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id1 = resident_id("19800101", 123);
+    let c = app
+        .create(&rm, individual("张三", &id1, "13812345678"))
+        .await;
+    let p = path(&c);
+    let r = app.patch(&p, &rm, 1, json!({"individual": {"occupation": "医生", "employer": "协和医院"}, "preferred_channel": "wechat"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["version"], 2);
+    let id2 = resident_id("19800101", 135);
+    let r = app
+        .patch(&p, &rm, 2, json!({"individual": {"id_number": id2}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // An update that changes nothing makes no version.
+    let r = app
+        .patch(&p, &rm, 3, json!({"individual": {"occupation": "医生"}}))
+        .await;
+    assert_eq!(r.body["version"], 3);
+    let v = app.get(&format!("{p}/versions"), &rm).await;
+    let versions = v.body.as_array().unwrap();
+    assert_eq!(versions.len(), 3);
+    assert_eq!(versions[0]["version"], 3);
+    let fields = |i: usize| {
+        versions[i]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["field"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fields(1),
+        vec![
+            "individual.employer",
+            "individual.occupation",
+            "preferred_channel"
+        ]
+    );
+    let occ = versions[1]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "individual.occupation")
+        .unwrap();
+    assert_eq!(
+        (occ["old"].as_str(), occ["new"].as_str()),
+        (Some("教师"), Some("医生"))
+    );
+    // A changed ID number is recorded masked, never in clear.
+    let idc = versions[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "individual.id_number")
+        .unwrap();
+    assert!(idc["old"].as_str().unwrap().contains("****"));
+    assert!(!v.text.contains(&id1) && !v.text.contains(&id2));
+    assert_eq!(versions[2]["action"], "create");
+}
+
+async fn contact_points_are_added_changed_and_removed_with_versions(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let other = app
+        .create(
+            &rm,
+            individual("李四", &resident_id("19810101", 245), "13912345678"),
+        )
+        .await;
+    let c = app
+        .create(
+            &rm,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let p = path(&c);
+    let v = "\"1\"";
+    let r = app
+        .req_h(
+            Method::POST,
+            &format!("{p}/contacts"),
+            Some(&rm),
+            Some(json!({"kind": "mobile", "value": "13700001111", "label": "work"})),
+            &[("if-match", v)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["version"], 2);
+    let added = r.body["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["label"] == "work")
+        .unwrap()
+        .clone();
+    assert_eq!(added["value"], "137****1111");
+    // Someone else's mobile cannot be added.
+    let r = app
+        .req_h(
+            Method::POST,
+            &format!("{p}/contacts"),
+            Some(&rm),
+            Some(json!({"kind": "mobile", "value": "13912345678"})),
+            &[("if-match", "\"2\"")],
+        )
+        .await;
+    r.assert_problem(409, "duplicate_mobile");
+    assert_eq!(r.body["customer_no"], other["customer_no"]);
+    // A bad value names the field.
+    let r = app
+        .req_h(
+            Method::POST,
+            &format!("{p}/contacts"),
+            Some(&rm),
+            Some(json!({"kind": "email", "value": "not-an-email"})),
+            &[("if-match", "\"2\"")],
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0].0, "value");
+    let cp = format!("{p}/contacts/{}", added["id"].as_str().unwrap());
+    let r = app
+        .patch(&cp, &rm, 2, json!({"value": "13700002222"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["version"], 3);
+    // Stale version on a contact change is a 409 too.
+    app.patch(&cp, &rm, 2, json!({"value": "13700003333"}))
+        .await
+        .assert_problem(409, "version_conflict");
+    let r = app
+        .req_h(
+            Method::DELETE,
+            &cp,
+            Some(&rm),
+            None,
+            &[("if-match", "\"3\"")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["contacts"].as_array().unwrap().len(), 3);
+    let versions = app.get(&format!("{p}/versions"), &rm).await;
+    let actions: Vec<&str> = versions
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["contact_delete", "contact_update", "contact_add", "create"]
+    );
+}
+
+async fn relationships_are_visible_from_both_sides(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let parent = app
+        .create(
+            &rm,
+            individual("张父", &resident_id("19600101", 123), "13812345678"),
+        )
+        .await;
+    let child = app
+        .create(
+            &rm,
+            individual("张子", &resident_id("20100101", 245), "13912345678"),
+        )
+        .await;
+    let r = app
+        .post(
+            &format!("{}/relationships", path(&parent)),
+            &rm,
+            json!({"to_id": child["id"], "kind": "guardian", "note": "父亲"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let from_child = app
+        .get(&format!("{}/relationships", path(&child)), &rm)
+        .await;
+    let rel = &from_child.body[0];
+    assert_eq!(rel["kind"], "ward");
+    assert_eq!(rel["other_id"], parent["id"]);
+    assert_eq!(rel["other_name"], "张父");
+    // The same link again, from either side, is a 409.
+    app.post(
+        &format!("{}/relationships", path(&child)),
+        &rm,
+        json!({"to_id": parent["id"], "kind": "ward"}),
+    )
+    .await
+    .assert_problem(409, "duplicate_relationship");
+    // A person cannot be the officer of a person.
+    let r = app
+        .post(
+            &format!("{}/relationships", path(&child)),
+            &rm,
+            json!({"to_id": parent["id"], "kind": "officer"}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0].0, "kind");
+    let rid = rel["id"].as_str().unwrap();
+    let d = app
+        .req(
+            Method::DELETE,
+            &format!("{}/relationships/{rid}", path(&child)),
+            Some(&rm),
+            None,
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(&format!("{}/relationships", path(&parent)), &rm)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+async fn custom_fields_are_validated_against_their_definitions(app: &TestApp) {
+    let admin = app.login_as("admin", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let def = json!({"kind": "individual", "key": "vip_card", "label": "VIP 卡", "field_type": "choice", "required": false, "options": ["gold", "black"]});
+    app.post("/api/v1/field-definitions", &rm, def.clone())
+        .await
+        .assert_problem(403, "permission_denied");
+    let r = app
+        .post("/api/v1/field-definitions", &admin, def.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    app.post("/api/v1/field-definitions", &admin, def)
+        .await
+        .assert_problem(409, "duplicate_field");
+    let mut body = individual("张三", &resident_id("19800101", 123), "13812345678");
+    body["custom"] = json!({"vip_card": "silver", "pet": "cat"});
+    let r = app.post("/api/v1/customers", &rm, body.clone()).await;
+    r.assert_problem(422, "validation");
+    let errs = r.field_errors();
+    assert!(
+        errs.contains(&("custom.vip_card".into(), "choice".into())),
+        "{errs:?}"
+    );
+    assert!(
+        errs.contains(&("custom.pet".into(), "unknown_field".into())),
+        "{errs:?}"
+    );
+    body["custom"] = json!({"vip_card": "gold"});
+    let c = app.create(&rm, body).await;
+    assert_eq!(c["custom"]["vip_card"], "gold");
+}
+
+async fn a_batch_reports_each_item_and_keeps_the_valid_ones(app: &TestApp) {
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let good1 = individual("甲", &resident_id("19800101", 123), "13800000001");
+    let mut bad = individual("乙", &resident_id("19800101", 245), "13800000002");
+    bad["individual"]["id_number"] = json!("110105198001012451");
+    let dup = individual("丙", &resident_id("19800101", 123), "13800000003");
+    let good2 = individual("丁", &resident_id("19800101", 367), "13800000004");
+    let r = app
+        .post(
+            "/api/v1/customers/batch",
+            &ops,
+            json!({"customers": [good1, bad, dup, good2]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["created"], 2);
+    assert_eq!(r.body["rejected"], 2);
+    let items = r.body["items"].as_array().unwrap();
+    assert!(items[0]["customer_no"].is_string());
+    assert_eq!(
+        items[1]["error"]["errors"][0]["field"],
+        "individual.id_number"
+    );
+    assert_eq!(items[2]["error"]["code"], "duplicate_id_number");
+    assert!(items[3]["customer_no"].is_string());
+    assert_eq!(app.count("customers").await, 2);
+    assert_eq!(app.count("customer_versions").await, 2);
+}
+
+async fn import_reports_every_bad_row_and_export_is_masked(app: &TestApp) {
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let mut csv = String::from(
+        "cust_no,full_name,gender,birth_date,mobile,email,id_number,address,branch_code\n",
+    );
+    csv += &format!(
+        "1,张三,M,,13800000001,a@example.cn,{},北京市朝阳区建国路1号,BR0001\n",
+        resident_id("19800101", 123)
+    );
+    csv += "2,李四,F,,13800000002,b@example.cn,110105198001012451,北京市朝阳区建国路2号,BR0001\n";
+    csv += &format!(
+        "3,王五,M,,12345,c@example.cn,{},北京市朝阳区建国路3号,BR0001\n",
+        resident_id("19800101", 345)
+    );
+    let mut bytes = csv.into_bytes();
+    bytes.extend_from_slice(b"4,\xff\xfe,M,,13800000004,d@example.cn,x,addr,BR0001\n");
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/customers/import",
+            Some(&ops),
+            "text/csv",
+            bytes,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["rows"], 4);
+    assert_eq!(r.body["created"], 1);
+    let rejected = r.body["rejected"].as_array().unwrap();
+    let lines: Vec<i64> = rejected
+        .iter()
+        .map(|x| x["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![3, 4, 5]);
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("individual.id_number")
+    );
+    assert!(
+        rejected[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("contacts[0].value")
+    );
+    assert!(rejected[2]["reason"].as_str().unwrap().contains("UTF-8"));
+    assert!(r.body["rejected_csv"].as_str().unwrap().lines().count() == 4);
+    assert_eq!(r.body["ignored_columns"], json!(["cust_no"]));
+    app.raw(
+        Method::POST,
+        "/api/v1/customers/import",
+        Some(&ops),
+        "application/pdf",
+        b"%PDF".to_vec(),
+    )
+    .await
+    .assert_problem(415, "unsupported_media_type");
+    let e = app
+        .req(
+            Method::GET,
+            "/api/v1/customers/export?format=csv",
+            Some(&ops),
+            None,
+        )
+        .await;
+    assert_eq!(e.status, StatusCode::OK);
+    assert!(e.text.starts_with("customer_no,"));
+    assert!(e.text.contains("138****0001"));
+    assert!(!e.text.contains("13800000001"));
+    let x = app
+        .client
+        .get(format!("{}/api/v1/customers/export?format=xlsx", app.base))
+        .bearer_auth(&ops)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(x.status(), StatusCode::OK);
+    let bytes = x.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+}
+
+async fn rotating_keys_keeps_every_value_readable(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = resident_id("19800101", 123);
+    let c = app
+        .create(&rm, individual("张三", &id, "13812345678"))
+        .await;
+    let (key, n) = app
+        .app
+        .rotate_keys(&banyan_app::access::Actor::system("test"))
+        .await
+        .unwrap();
+    assert_eq!(key, 3);
+    assert_eq!(n, 4); // the identifier and three contact points
+    let full = app.get(&format!("{}?reveal=true", path(&c)), &rm).await;
+    assert_eq!(full.body["identifier"]["number"], id);
+    // Lookups by blind index still work after rotation.
+    let found = app.get("/api/v1/customers?q=13812345678", &rm).await;
+    assert_eq!(found.body["items"].as_array().unwrap().len(), 1);
+}

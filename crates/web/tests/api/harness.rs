@@ -1,0 +1,415 @@
+//! Test harness: a real server per test on a fresh database (SQLite file or a new database in one
+//! throwaway PostgreSQL cluster per test binary), plus one helper per endpoint.
+
+use banyan_app::App;
+use banyan_app::access::{Actor, NewStaff};
+use banyan_app::crypto::MasterKey;
+use banyan_domain::access::Role;
+use banyan_domain::policy::Policy;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The throwaway PostgreSQL cluster shared by this test binary (dropped at the end: stops and removes it).
+pub struct Cluster {
+    db: pgtemp::PgTempDB,
+}
+
+/// Finds `initdb` and `postgres`: PATH, `pg_config --bindir`, then `/usr/lib/postgresql/*/bin`.
+fn postgres_bin_dir() -> Option<PathBuf> {
+    let has = |d: &std::path::Path| d.join("initdb").exists() && d.join("postgres").exists();
+    if let Some(path) = std::env::var_os("PATH") {
+        for d in std::env::split_paths(&path) {
+            if has(&d) {
+                return Some(d);
+            }
+        }
+    }
+    if let Ok(out) = std::process::Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+    {
+        let d = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if has(&d) {
+            return Some(d);
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .filter(|d| has(d))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.pop()
+}
+
+impl Cluster {
+    /// Starts the cluster, or explains what to install.
+    pub fn start() -> Result<Cluster, String> {
+        let bin = postgres_bin_dir().ok_or_else(|| {
+            "PostgreSQL server binaries (initdb, postgres) were not found on PATH, via pg_config, or in \
+             /usr/lib/postgresql/*/bin: install them (Debian: apt-get install postgresql; as root also \
+             apt-get install sudo) or set BANYAN_SKIP_POSTGRES=1 to run the SQLite half only"
+                .to_owned()
+        })?;
+        let db =
+            std::panic::catch_unwind(|| pgtemp::PgTempDB::builder().with_bin_path(&bin).start())
+                .map_err(|e| {
+                    format!(
+                        "starting PostgreSQL from {} failed: {:?}",
+                        bin.display(),
+                        e.downcast_ref::<String>()
+                    )
+                })?;
+        Ok(Cluster { db })
+    }
+
+    /// A URL for database `name` over the cluster's unix socket.
+    fn url(&self, name: &str) -> String {
+        format!(
+            "postgres://{}:{}@localhost:{}/{}?host={}",
+            self.db.db_user(),
+            self.db.db_pass(),
+            self.db.db_port(),
+            name,
+            self.db.data_dir().display()
+        )
+    }
+
+    fn admin_url(&self) -> String {
+        self.url(self.db.db_name())
+    }
+}
+
+/// A running server with its in-process application.
+pub struct TestApp {
+    pub base: String,
+    pub app: Arc<App>,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    _dir: tempfile::TempDir,
+    cleanup: Option<(String, String)>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// A response: status, headers and the body as JSON (Null when not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "{}", self.text);
+    }
+    /// The field errors as (field, rule) pairs.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or("").to_owned(),
+                            e["rule"].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+impl TestApp {
+    pub async fn spawn(backend: Backend, cluster: Option<&Cluster>) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("banyan.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let c = cluster.expect("PostgreSQL cluster");
+                let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+                let admin = banyan_app::connect(&c.admin_url(), 1)
+                    .await
+                    .expect("admin connection");
+                use sea_orm::ConnectionTrait;
+                admin
+                    .conn
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create database");
+                admin.conn.close_by_ref().await.ok();
+                (c.url(&name), Some((c.admin_url(), name)))
+            }
+        };
+        let db = banyan_app::connect(&url, 8).await.expect("connect");
+        let key = MasterKey::generate().expect("key");
+        let tz = jiff::tz::TimeZone::get("Asia/Shanghai").expect("tz");
+        let app = App::open(db, key, Policy::default_policy(), tz)
+            .await
+            .expect("open app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = banyan_web::AppState {
+            app: app.clone(),
+            body_limit: 256 * 1024,
+            import_limit: 4 * 1024 * 1024,
+            metrics: banyan_web::metrics_handle(),
+        };
+        let router = banyan_web::router(state);
+        let server = tokio::spawn(async move {
+            banyan_web::serve(listener, router, std::future::pending())
+                .await
+                .expect("serve");
+        });
+        TestApp {
+            base,
+            app,
+            client: reqwest::Client::new(),
+            backend,
+            _dir: dir,
+            cleanup,
+            server,
+        }
+    }
+
+    /// Stops the server and drops a PostgreSQL test database (kept when BANYAN_KEEP_TEST_DB=1).
+    pub async fn finish(self) {
+        self.server.abort();
+        let _ = self.app.db.conn.close_by_ref().await;
+        if let Some((admin_url, name)) = self.cleanup
+            && std::env::var("BANYAN_KEEP_TEST_DB").ok().as_deref() != Some("1")
+        {
+            use sea_orm::ConnectionTrait;
+            if let Ok(admin) = banyan_app::connect(&admin_url, 1).await {
+                let _ = admin
+                    .conn
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+                let _ = admin.conn.close_by_ref().await;
+            }
+        }
+    }
+
+    /// Creates a staff member (as the system) and returns their id.
+    pub async fn staff(&self, username: &str, role: Role, branch: Option<&str>) -> uuid::Uuid {
+        banyan_app::access::add_staff(
+            &self.app,
+            &Actor::system("test"),
+            NewStaff {
+                username: username.into(),
+                display_name: None,
+                role,
+                branch_code: branch.map(Into::into),
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("add staff")
+        .id
+    }
+
+    /// Creates a staff member and signs in: returns the token.
+    pub async fn login_as(&self, username: &str, role: Role, branch: Option<&str>) -> String {
+        self.staff(username, role, branch).await;
+        self.login(username, PASSWORD).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let r = self
+            .req(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn req(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        self.req_h(method, path, token, body, &[]).await
+    }
+
+    pub async fn req_h(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        into_resp(rb.send().await.expect("request")).await
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        into_resp(rb.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.req(Method::GET, path, Some(token), None).await
+    }
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.req(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Creates a customer and asserts 201.
+    pub async fn create(&self, token: &str, body: Value) -> Value {
+        let r = self.post("/api/v1/customers", token, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body
+    }
+
+    /// PATCH with If-Match.
+    pub async fn patch(&self, path: &str, token: &str, version: i64, body: Value) -> Resp {
+        let v = format!("\"{version}\"");
+        self.req_h(
+            Method::PATCH,
+            path,
+            Some(token),
+            Some(body),
+            &[("if-match", &v)],
+        )
+        .await
+    }
+
+    /// Seals pending audit records (what the server's background sealer does).
+    pub async fn seal(&self) {
+        banyan_app::audit::seal_pending(&self.app)
+            .await
+            .expect("seal");
+    }
+
+    /// Runs a raw SQL statement against the test database (to simulate tampering and the passage of time).
+    pub async fn sql(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        self.app.db.conn.execute_unprepared(sql).await.expect("sql");
+    }
+
+    /// Counts rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let r = self
+            .app
+            .db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.app.db.conn.get_database_backend(),
+                format!("SELECT COUNT(*) FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        r.try_get_by_index::<i64>(0).expect("int")
+    }
+}
+
+async fn into_resp(r: reqwest::Response) -> Resp {
+    let status = r.status();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: valid identifiers made with the domain's own check algorithms.
+// ---------------------------------------------------------------------------------------------
+
+/// A valid resident ID for birth date `yyyymmdd` and sequence `seq` (odd = male).
+pub fn resident_id(yyyymmdd: &str, seq: u32) -> String {
+    let body = format!("110105{yyyymmdd}{seq:03}");
+    let c = banyan_domain::ident::ResidentId::check_char(&body).expect("check");
+    format!("{body}{c}")
+}
+
+/// A valid unified social credit code with a 9-character organisation code.
+pub fn credit_code(org: &str) -> String {
+    let body = format!("91110000{org}");
+    let c = banyan_domain::ident::CreditCode::check_char(&body).expect("check");
+    format!("{body}{c}")
+}
+
+/// A create body for an individual.
+pub fn individual(name: &str, id: &str, mobile: &str) -> Value {
+    serde_json::json!({
+        "kind": "individual",
+        "branch_code": "BR0001",
+        "individual": {"name_zh": name, "id_type": "resident_id", "id_number": id, "occupation": "教师"},
+        "contacts": [{"kind": "mobile", "value": mobile}, {"kind": "email", "value": "zhang@example.cn"}, {"kind": "address", "value": "北京市朝阳区建国路88号"}],
+        "consents": [{"channel": "sms", "granted": true, "source": "branch_form"}]
+    })
+}

@@ -1,0 +1,224 @@
+//! Four eyes: submit, verify, return; periodic review.
+
+use crate::harness::*;
+use banyan_domain::access::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::tests![
+    a_maker_verifying_their_own_record_gets_403_and_a_reviewer_verifies_it,
+    a_returned_record_carries_reasons_and_missing_items_and_can_be_resubmitted,
+    a_submitted_record_cannot_be_edited_or_submitted_twice,
+    the_review_queue_lists_what_waits_for_a_checker,
+    changing_identity_facts_of_a_verified_customer_needs_a_new_verification,
+    overdue_periodic_reviews_are_listed,
+];
+
+async fn make(app: &TestApp, token: &str) -> (String, serde_json::Value) {
+    let c = app
+        .create(
+            token,
+            individual("张三", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    (
+        format!("/api/v1/customers/{}", c["id"].as_str().unwrap()),
+        c,
+    )
+}
+
+async fn a_maker_verifying_their_own_record_gets_403_and_a_reviewer_verifies_it(app: &TestApp) {
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let (p, _) = make(app, &sup).await;
+    let s = app
+        .req(Method::POST, &format!("{p}/submit"), Some(&sup), None)
+        .await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+    assert_eq!(s.body["status"], "submitted");
+    // The supervisor may verify in general, but not their own record.
+    app.req(Method::POST, &format!("{p}/verify"), Some(&sup), None)
+        .await
+        .assert_problem(403, "four_eyes");
+    let v = app
+        .req(Method::POST, &format!("{p}/verify"), Some(&rev), None)
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text);
+    assert_eq!(v.body["status"], "verified");
+    assert_eq!(v.body["active"], true);
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .date();
+    let due = today.checked_add(jiff::Span::new().months(6)).unwrap();
+    assert_eq!(v.body["review_due"], due.to_string());
+    // Verifying twice is a state error.
+    app.req(Method::POST, &format!("{p}/verify"), Some(&rev), None)
+        .await
+        .assert_problem(409, "invalid_state");
+    app.seal().await;
+    let aud = app.login_as("aud", Role::Auditor, None).await;
+    let a = app
+        .get(
+            &format!(
+                "/api/v1/audit?customer_id={}",
+                v.body["id"].as_str().unwrap()
+            ),
+            &aud,
+        )
+        .await;
+    let actions: Vec<&str> = a.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["customer.verify", "customer.submit", "customer.create"]
+    );
+    assert_eq!(a.body["items"][0]["actor"], "rev1");
+}
+
+async fn a_returned_record_carries_reasons_and_missing_items_and_can_be_resubmitted(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let (p, _) = make(app, &rm).await;
+    app.req(Method::POST, &format!("{p}/submit"), Some(&rm), None)
+        .await;
+    let r = app
+        .post(&format!("{p}/return"), &rev, json!({"reasons": []}))
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0].0, "reasons");
+    let r = app
+        .post(
+            &format!("{p}/return"),
+            &rev,
+            json!({"reasons": ["地址与证件不符"], "missing_items": ["居住证明"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "returned");
+    assert_eq!(r.body["return_note"]["reasons"][0], "地址与证件不符");
+    assert_eq!(r.body["return_note"]["missing_items"][0], "居住证明");
+    // The maker sees their returned records, fixes and resubmits.
+    let mine = app.get("/api/v1/customers?status=returned", &rm).await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    let v = r.body["version"].as_i64().unwrap();
+    let e = app
+        .patch(&p, &rm, v, json!({"individual": {"occupation": "医生"}}))
+        .await;
+    assert_eq!(e.status, StatusCode::OK, "{}", e.text);
+    let s = app
+        .req(Method::POST, &format!("{p}/submit"), Some(&rm), None)
+        .await;
+    assert_eq!(s.body["status"], "submitted");
+    assert!(s.body["return_note"].is_null());
+}
+
+async fn a_submitted_record_cannot_be_edited_or_submitted_twice(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let (p, _) = make(app, &rm).await;
+    let s = app
+        .req(Method::POST, &format!("{p}/submit"), Some(&rm), None)
+        .await;
+    let v = s.body["version"].as_i64().unwrap();
+    app.patch(&p, &rm, v, json!({"individual": {"occupation": "医生"}}))
+        .await
+        .assert_problem(409, "invalid_state");
+    app.req(Method::POST, &format!("{p}/submit"), Some(&rm), None)
+        .await
+        .assert_problem(409, "invalid_state");
+    // A relationship manager cannot verify at all.
+    app.req(Method::POST, &format!("{p}/verify"), Some(&rm), None)
+        .await
+        .assert_problem(403, "permission_denied");
+}
+
+async fn the_review_queue_lists_what_waits_for_a_checker(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let (p, c) = make(app, &rm).await;
+    app.create(
+        &rm,
+        individual("李四", &resident_id("19810101", 245), "13912345678"),
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/review-queue", &rev).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    app.req(Method::POST, &format!("{p}/submit"), Some(&rm), None)
+        .await;
+    let q = app.get("/api/v1/review-queue", &rev).await;
+    let items = q.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["customer_no"], c["customer_no"]);
+    app.get("/api/v1/review-queue", &rm)
+        .await
+        .assert_problem(403, "permission_denied");
+}
+
+async fn changing_identity_facts_of_a_verified_customer_needs_a_new_verification(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let (p, _) = make(app, &rm).await;
+    app.req(Method::POST, &format!("{p}/submit"), Some(&rm), None)
+        .await;
+    let v = app
+        .req(Method::POST, &format!("{p}/verify"), Some(&rev), None)
+        .await;
+    let ver = v.body["version"].as_i64().unwrap();
+    // A non-identity change keeps the customer active.
+    let r = app
+        .patch(&p, &rm, ver, json!({"individual": {"occupation": "医生"}}))
+        .await;
+    assert_eq!(r.body["status"], "verified", "{}", r.text);
+    let r = app
+        .patch(&p, &rm, ver + 1, json!({"individual": {"name_zh": "张叁"}}))
+        .await;
+    assert_eq!(r.body["status"], "draft", "{}", r.text);
+    assert_eq!(r.body["active"], false);
+}
+
+async fn overdue_periodic_reviews_are_listed(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let (p, c) = make(app, &rm).await;
+    app.req(Method::POST, &format!("{p}/submit"), Some(&rm), None)
+        .await;
+    app.req(Method::POST, &format!("{p}/verify"), Some(&rev), None)
+        .await;
+    assert_eq!(
+        app.get("/api/v1/customers?review=overdue", &rm).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // Seven months pass (simulated by moving the due date back).
+    app.sql(&format!(
+        "UPDATE customers SET review_due = '2020-01-01' WHERE customer_no = '{}'",
+        c["customer_no"].as_str().unwrap()
+    ))
+    .await;
+    let r = app.get("/api/v1/customers?review=overdue", &rm).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
+    assert_eq!(app.get(&p, &rm).await.body["review_overdue"], true);
+    app.get("/api/v1/customers?review=soon", &rm)
+        .await
+        .assert_problem(400, "validation");
+}
