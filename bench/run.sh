@@ -20,6 +20,7 @@
 #   PARTS="rawpg banyan-pg banyan-sqlite"   which systems
 #   TOOLS="driver loadgen"                  which clients for Banyan
 #   DB_MAX_CONNECTIONS=16                   Banyan's pool (BANYAN_DB_MAX_CONNECTIONS)
+#   SKIP_BUILD=1                            use the binaries already built
 #   KEEP_WORK=1                             keep the scratch directory (databases) for inspection
 #   SHARED_BENCH=/work/shared/bench         driver.py and gen_customers.py
 set -euo pipefail
@@ -122,16 +123,22 @@ make_csv "$N"
 if [[ "$SQLITE_N" != "$N" && " $PARTS " == *" banyan-sqlite "* ]]; then make_csv "$SQLITE_N"; fi
 
 if [[ " $PARTS " == *" banyan-"* ]]; then
-    log "building banyan (release) and the load generator"
-    (cd "$ROOT" && cargo build --release -q -p banyan)
-    cargo build --release -q --manifest-path "$HERE/loadgen/Cargo.toml" --target-dir "$HERE/loadgen/target"
+    if [[ -z "${SKIP_BUILD:-}" ]]; then
+        log "building banyan (release) and the load generator"
+        (cd "$ROOT" && cargo build --release -q -p banyan)
+        cargo build --release -q --manifest-path "$HERE/loadgen/Cargo.toml" --target-dir "$HERE/loadgen/target"
+    fi
+    { echo "banyan binary: $BANYAN ($(date -u -r "$BANYAN" +%Y-%m-%dT%H:%M:%SZ))"
+      git -C "$ROOT" log -1 --format='commit %H %s' 2>/dev/null || true
+      git -C "$ROOT" status --short -- crates Cargo.toml Cargo.lock 2>/dev/null | sed 's/^/dirty: /' || true
+    } >"$LOGS/banyan-version.txt"
 fi
 
 free_port() { "$PY" "$HERE/tools.py" free-port; }
 
 # ---------------------------------------------------------------- (b) a throwaway PostgreSQL
 PG_PORT=""
-psql_pg() { sudo -u postgres "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
+psql_pg() { sudo -u postgres env PGOPTIONS='-c client_min_messages=warning' "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
 start_pg() {
     PG_PORT=$(free_port)
     mkdir -p "$WORK/pg/run"

@@ -1267,24 +1267,24 @@ pub async fn update(
         &new_custom,
     );
     let mut changes = diff(&old_snap, &new_snap);
-    if new.identifier.number() != old_identifier.number()
-        || new.identifier.type_code() != old_identifier.type_code()
-    {
-        if !changes
+    // Two numbers can share a mask, so compare the numbers themselves.
+    let id_changed = new.identifier.number() != old_identifier.number()
+        || new.identifier.type_code() != old_identifier.type_code();
+    if id_changed
+        && !changes
             .iter()
             .any(|c| c.field.ends_with("id_number") || c.field.ends_with("credit_code"))
-        {
-            let f = if kind == CustomerKind::Individual {
-                "individual.id_number"
-            } else {
-                "organization.credit_code"
-            };
-            changes.push(FieldChange {
-                field: f.into(),
-                old: Value::String(old_identifier.masked()),
-                new: Value::String(new.identifier.masked()),
-            });
-        }
+    {
+        let f = if kind == CustomerKind::Individual {
+            "individual.id_number"
+        } else {
+            "organization.credit_code"
+        };
+        changes.push(FieldChange {
+            field: f.into(),
+            old: Value::String(old_identifier.masked()),
+            new: Value::String(new.identifier.masked()),
+        });
     }
     let existing_consents: HashMap<String, ConsentRow> = store::list_consents(&tx, id)
         .await?
@@ -1319,9 +1319,7 @@ pub async fn update(
         return get(app, actor, id, false).await;
     }
     let mut row2 = row.clone();
-    if new.identifier.number() != old_identifier.number()
-        || new.identifier.type_code() != old_identifier.type_code()
-    {
+    if id_changed {
         let bidx = keys.blind_index(Purpose::Identifier, new.identifier.number());
         if let Some((other, no)) = store::find_by_id_bidx(&tx, &bidx).await?
             && other != id
@@ -1365,15 +1363,7 @@ pub async fn update(
             AppError::Store(s) => map_unique(s),
             e => e,
         })?;
-    let view = build_view(
-        app,
-        &tx,
-        load_in_scope(&tx, actor, id)
-            .await
-            .or_else(|_| Err(AppError::NotFound))?,
-        false,
-    )
-    .await;
+    let view = build_view(app, &tx, load_in_scope(&tx, actor, id).await?, false).await;
     tx.commit().await?;
     view
 }

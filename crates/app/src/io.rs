@@ -94,7 +94,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Source> {
         .enumerate()
         .map(|(i, r)| SourceRow {
             line: i + 2,
-            cells: Ok(r.iter().map(|c| cell_text(c)).collect()),
+            cells: Ok(r.iter().map(cell_text).collect()),
         })
         .collect();
     Ok(Source { headers, rows })

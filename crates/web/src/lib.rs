@@ -8,7 +8,7 @@ pub mod extract;
 pub mod openapi;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use banyan_app::App;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -51,7 +51,7 @@ pub fn router(state: AppState) -> Router {
     let mut r = api::router().with_state(state);
     for (name, value) in security {
         r = r.layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from(name),
+            name,
             HeaderValue::from_static(value),
         ));
     }
