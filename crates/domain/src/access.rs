@@ -266,3 +266,15 @@ mod tests {
         assert_eq!(Role::Admin.scope(), ScopeKind::None);
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    /// `docs/security.md` shows the same permission table as the code (regenerate it from
+    /// `permission_table_markdown()` when roles change).
+    #[test]
+    fn the_security_document_shows_the_permission_table_of_the_code() {
+        let doc = include_str!("../../../docs/security.md");
+        let table = super::permission_table_markdown();
+        assert!(doc.contains(&table), "docs/security.md is out of date; the table must read:\n{table}");
+    }
+}
