@@ -59,14 +59,21 @@ log() { printf '\n[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # ---------------------------------------------------------------- cleanup: stop everything we started
 BANYAN_PID=""
 PG_STARTED=""
+alive() { # pid: running and not a zombie
+    local st
+    { read -r _ _ st _ <"/proc/$1/stat"; } 2>/dev/null || return 1
+    [[ "$st" != Z ]]
+}
 stop_banyan() {
     if [[ -n "$BANYAN_PID" ]]; then
-        kill -INT "$BANYAN_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do
-            kill -0 "$BANYAN_PID" 2>/dev/null || break
-            sleep 0.1
+        local sig
+        for sig in INT TERM KILL; do # graceful (Ctrl-C) first
+            kill -"$sig" "$BANYAN_PID" 2>/dev/null || break
+            for _ in $(seq 1 50); do
+                alive "$BANYAN_PID" || break 2
+                sleep 0.1
+            done
         done
-        kill -KILL "$BANYAN_PID" 2>/dev/null || true
         wait "$BANYAN_PID" 2>/dev/null || true
         BANYAN_PID=""
     fi
@@ -244,13 +251,16 @@ start_banyan() { # backend tool -> sets BASE_URL; a fresh database (PostgreSQL) 
     printf '%s\n' "$PASSWORD" | banyan_env "$BANYAN" --data-dir "$dir" "${db_args[@]}" \
         user add --username bench --role customer_service --password-stdin >"$LOGS/banyan-$backend-$tool-user.log" 2>&1
     port=$(free_port)
-    banyan_env "$BANYAN" --data-dir "$dir" "${db_args[@]}" serve --listen "127.0.0.1:$port" \
-        >"$LOGS/banyan-$backend-$tool.log" 2>&1 &
+    # exec: $! must be the server itself, not a subshell around it.
+    (exec env BANYAN_MASTER_KEY="$MASTER_KEY" BANYAN_LOG_FORMAT=text BANYAN_LOG_LEVEL=warn \
+        BANYAN_DB_MAX_CONNECTIONS="$DB_MAX_CONNECTIONS" \
+        "$BANYAN" --data-dir "$dir" "${db_args[@]}" serve --listen "127.0.0.1:$port" \
+        >"$LOGS/banyan-$backend-$tool.log" 2>&1) &
     BANYAN_PID=$!
     BASE_URL="http://127.0.0.1:$port"
     for _ in $(seq 1 300); do
         if "$PY" "$HERE/tools.py" get "$BASE_URL/readyz" >/dev/null 2>&1; then return 0; fi
-        kill -0 "$BANYAN_PID" 2>/dev/null || { cat "$LOGS/banyan-$backend-$tool.log" >&2; exit 1; }
+        alive "$BANYAN_PID" || { cat "$LOGS/banyan-$backend-$tool.log" >&2; exit 1; }
         sleep 0.1
     done
     echo "banyan did not become ready" >&2

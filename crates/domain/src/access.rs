@@ -275,6 +275,9 @@ mod docs_tests {
     fn the_security_document_shows_the_permission_table_of_the_code() {
         let doc = include_str!("../../../docs/security.md");
         let table = super::permission_table_markdown();
-        assert!(doc.contains(&table), "docs/security.md is out of date; the table must read:\n{table}");
+        assert!(
+            doc.contains(&table),
+            "docs/security.md is out of date; the table must read:\n{table}"
+        );
     }
 }

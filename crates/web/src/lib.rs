@@ -48,7 +48,7 @@ pub fn router(state: AppState) -> Router {
             "default-src 'none'; frame-ancestors 'none'",
         ),
     ];
-    let mut r = api::router().with_state(state);
+    let mut r = api::router(state.clone()).with_state(state);
     for (name, value) in security {
         r = r.layer(SetResponseHeaderLayer::if_not_present(
             name,

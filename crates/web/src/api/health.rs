@@ -78,3 +78,81 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
     )
     .into_response()
 }
+
+/// Makes a creating POST idempotent: with an `Idempotency-Key`, the first successful answer is stored and a
+/// retry (same staff member, same method, path and body) gets it back instead of acting twice.
+pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(key) = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return next.run(req).await;
+    };
+    let token = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let Some(actor) = (match token {
+        Some(t) => banyan_app::access::authenticate(&s.app, &t).await.ok(),
+        None => None,
+    }) else {
+        return next.run(req).await; // the handler answers 401
+    };
+    let (parts, body) = req.into_parts();
+    let limit = s.import_limit.max(s.body_limit);
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body must be at most {limit} bytes"),
+        )
+        .into_response();
+    };
+    let mut material = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
+    material.extend_from_slice(&bytes);
+    let hash = banyan_app::crypto::sha256_hex(&material);
+    match banyan_app::idempotency::lookup(&s.app, &actor, &key, &hash).await {
+        Err(e) => return ApiError::from(e).into_response(),
+        Ok(Some(stored)) => {
+            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+            let mut r = (status, stored.body).into_response();
+            r.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            r.headers_mut().insert(
+                "idempotent-replayed",
+                axum::http::HeaderValue::from_static("true"),
+            );
+            return r;
+        }
+        Ok(None) => {}
+    }
+    let resp = next
+        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await;
+    if !resp.status().is_success() {
+        return resp;
+    }
+    let (rparts, rbody) = resp.into_parts();
+    let Ok(out) = axum::body::to_bytes(rbody, usize::MAX).await else {
+        return ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; it has been logged",
+        )
+        .into_response();
+    };
+    let text = String::from_utf8_lossy(&out).into_owned();
+    if let Err(e) =
+        banyan_app::idempotency::remember(&s.app, &actor, &key, &hash, rparts.status.as_u16(), text)
+            .await
+    {
+        tracing::warn!(error = %e, "could not store an idempotent answer");
+    }
+    Response::from_parts(rparts, axum::body::Body::from(out))
+}

@@ -10,7 +10,10 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{delete, get, patch, post};
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
+    // Creating POSTs other than customer create (which stores its answer in its own transaction).
+    let idem = axum::middleware::from_fn_with_state(state, health::idempotent);
+    let creating = |h: axum::routing::MethodRouter<AppState>| h.route_layer(idem.clone());
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -23,9 +26,15 @@ pub fn router() -> Router<AppState> {
             "/api/v1/customers",
             post(customers::create).get(customers::list),
         )
-        .route("/api/v1/customers/batch", post(customers::create_batch))
+        .route(
+            "/api/v1/customers/batch",
+            creating(post(customers::create_batch)),
+        )
+        .route(
+            "/api/v1/customers/import",
+            creating(post(customers::import)),
+        )
         .route("/api/v1/customers/export", get(customers::export))
-        .route("/api/v1/customers/import", post(customers::import))
         .route(
             "/api/v1/customers/{id}",
             get(customers::get).patch(customers::update),
@@ -36,7 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/customers/{id}/versions", get(customers::versions))
         .route(
             "/api/v1/customers/{id}/contacts",
-            get(customers::contacts).post(customers::add_contact),
+            get(customers::contacts).merge(creating(post(customers::add_contact))),
         )
         .route(
             "/api/v1/customers/{id}/contacts/{contact_id}",
@@ -44,7 +53,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/customers/{id}/relationships",
-            get(customers::relationships).post(customers::add_relationship),
+            get(customers::relationships).merge(creating(post(customers::add_relationship))),
         )
         .route(
             "/api/v1/customers/{id}/relationships/{rel_id}",
@@ -55,7 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/audit/verify", get(audit::verify))
         .route(
             "/api/v1/staff",
-            get(admin::list_staff).post(admin::add_staff),
+            get(admin::list_staff).merge(creating(post(admin::add_staff))),
         )
         .route(
             "/api/v1/staff/{username}/disable",
@@ -63,7 +72,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/field-definitions",
-            get(admin::list_fields).post(admin::define_field),
+            get(admin::list_fields).merge(creating(post(admin::define_field))),
         )
         .route("/api/v1/policy", get(admin::policy))
         .fallback(health::not_found)

@@ -23,6 +23,7 @@ crate::tests![
     relationships_are_visible_from_both_sides,
     custom_fields_are_validated_against_their_definitions,
     a_batch_reports_each_item_and_keeps_the_valid_ones,
+    a_retried_batch_with_the_same_idempotency_key_creates_nothing_twice,
     import_reports_every_bad_row_and_export_is_masked,
     rotating_keys_keeps_every_value_readable,
 ];
@@ -886,4 +887,46 @@ async fn rotating_keys_keeps_every_value_readable(app: &TestApp) {
     // Lookups by blind index still work after rotation.
     let found = app.get("/api/v1/customers?q=13812345678", &rm).await;
     assert_eq!(found.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn a_retried_batch_with_the_same_idempotency_key_creates_nothing_twice(app: &TestApp) {
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let body =
+        json!({"customers": [individual("甲", &resident_id("19800101", 123), "13800000001")]});
+    let h = [("idempotency-key", "batch-7")];
+    let a = app
+        .req_h(
+            Method::POST,
+            "/api/v1/customers/batch",
+            Some(&ops),
+            Some(body.clone()),
+            &h,
+        )
+        .await;
+    assert_eq!(a.body["created"], 1, "{}", a.text);
+    let b = app
+        .req_h(
+            Method::POST,
+            "/api/v1/customers/batch",
+            Some(&ops),
+            Some(body),
+            &h,
+        )
+        .await;
+    assert_eq!(b.status, StatusCode::OK, "{}", b.text);
+    assert_eq!(b.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(a.body, b.body);
+    assert_eq!(app.count("customers").await, 1);
+    // The same key on another request is refused.
+    let other =
+        json!({"customers": [individual("乙", &resident_id("19800101", 245), "13800000002")]});
+    app.req_h(
+        Method::POST,
+        "/api/v1/customers/batch",
+        Some(&ops),
+        Some(other),
+        &h,
+    )
+    .await
+    .assert_problem(409, "idempotency_key_reused");
 }

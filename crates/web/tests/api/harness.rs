@@ -8,7 +8,6 @@ use banyan_domain::access::Role;
 use banyan_domain::policy::Policy;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,79 +16,7 @@ pub enum Backend {
     Postgres,
 }
 
-/// The throwaway PostgreSQL cluster shared by this test binary (dropped at the end: stops and removes it).
-pub struct Cluster {
-    db: pgtemp::PgTempDB,
-}
-
-/// Finds `initdb` and `postgres`: PATH, `pg_config --bindir`, then `/usr/lib/postgresql/*/bin`.
-fn postgres_bin_dir() -> Option<PathBuf> {
-    let has = |d: &std::path::Path| d.join("initdb").exists() && d.join("postgres").exists();
-    if let Some(path) = std::env::var_os("PATH") {
-        for d in std::env::split_paths(&path) {
-            if has(&d) {
-                return Some(d);
-            }
-        }
-    }
-    if let Ok(out) = std::process::Command::new("pg_config")
-        .arg("--bindir")
-        .output()
-    {
-        let d = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if has(&d) {
-            return Some(d);
-        }
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.path().join("bin"))
-                .filter(|d| has(d))
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found.pop()
-}
-
-impl Cluster {
-    /// Starts the cluster, or explains what to install.
-    pub fn start() -> Result<Cluster, String> {
-        let bin = postgres_bin_dir().ok_or_else(|| {
-            "PostgreSQL server binaries (initdb, postgres) were not found on PATH, via pg_config, or in \
-             /usr/lib/postgresql/*/bin: install them (Debian: apt-get install postgresql; as root also \
-             apt-get install sudo) or set BANYAN_SKIP_POSTGRES=1 to run the SQLite half only"
-                .to_owned()
-        })?;
-        let db =
-            std::panic::catch_unwind(|| pgtemp::PgTempDB::builder().with_bin_path(&bin).start())
-                .map_err(|e| {
-                    format!(
-                        "starting PostgreSQL from {} failed: {:?}",
-                        bin.display(),
-                        e.downcast_ref::<String>()
-                    )
-                })?;
-        Ok(Cluster { db })
-    }
-
-    /// A URL for database `name` over the cluster's unix socket.
-    fn url(&self, name: &str) -> String {
-        format!(
-            "postgres://{}:{}@localhost:{}/{}?host={}",
-            self.db.db_user(),
-            self.db.db_pass(),
-            self.db.db_port(),
-            name,
-            self.db.data_dir().display()
-        )
-    }
-
-    fn admin_url(&self) -> String {
-        self.url(self.db.db_name())
-    }
-}
+pub use banyan_testkit::Cluster;
 
 /// A running server with its in-process application.
 pub struct TestApp {
@@ -160,7 +87,7 @@ impl TestApp {
             ),
             Backend::Postgres => {
                 let c = cluster.expect("PostgreSQL cluster");
-                let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+                let name = Cluster::new_db_name();
                 let admin = banyan_app::connect(&c.admin_url(), 1)
                     .await
                     .expect("admin connection");

@@ -63,7 +63,7 @@ fn main() {
     tests.extend(audit::all());
     tests.extend(input::all());
 
-    let skip_pg = std::env::var("BANYAN_SKIP_POSTGRES").ok().as_deref() == Some("1");
+    let skip_pg = banyan_testkit::skip_postgres();
     let wants_pg = !skip_pg
         && args.filter.as_deref().is_none_or(|f| {
             tests

@@ -1,0 +1,385 @@
+//! The `banyan` binary end to end, on SQLite and on PostgreSQL (one throwaway cluster for the binary,
+//! a fresh database per test).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use banyan_testkit::Cluster;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// One test's environment: a data directory and, on PostgreSQL, a fresh database.
+struct Env {
+    dir: tempfile::TempDir,
+    db_url: Option<String>,
+    admin: Option<(String, String)>,
+}
+
+impl Env {
+    fn new(cluster: Option<&Cluster>) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let (db_url, admin) = match cluster {
+            None => (None, None),
+            Some(c) => {
+                let name = Cluster::new_db_name();
+                sql(&c.admin_url(), &format!("CREATE DATABASE {name}"));
+                (Some(c.url(&name)), Some((c.admin_url(), name)))
+            }
+        };
+        Env { dir, db_url, admin }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_banyan"));
+        c.current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("BANYAN_DATA_DIR", self.dir.path().join("data"))
+            .env("BANYAN_MASTER_KEY", KEY)
+            .env("BANYAN_LOG_LEVEL", "warn")
+            .args(args);
+        if let Some(u) = &self.db_url {
+            c.env("BANYAN_DATABASE_URL", u);
+        }
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// The URL of this test's database.
+    fn url(&self) -> String {
+        self.db_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.dir.path().join("data/banyan.db").display()
+            )
+        })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.admin {
+            sql(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+}
+
+fn sql(url: &str, statement: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = banyan_app::connect(url, 1).await.unwrap();
+        db.conn.execute_unprepared(statement).await.unwrap();
+        db.conn.close_by_ref().await.ok();
+    });
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[track_caller]
+fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "command failed: {}", text(o));
+    text(o)
+}
+
+fn resident_id(yyyymmdd: &str, seq: u32) -> String {
+    let body = format!("110105{yyyymmdd}{seq:03}");
+    format!(
+        "{body}{}",
+        banyan_domain::ident::ResidentId::check_char(&body).unwrap()
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn config_show_prints_the_effective_configuration_with_secrets_redacted(e: &Env) {
+    let out = ok(&e.run(&["config", "show"]));
+    assert!(out.contains("listen = \"127.0.0.1:8080\""), "{out}");
+    assert!(!out.contains(KEY), "{out}");
+    assert!(out.contains("master_key = \"<redacted>\""), "{out}");
+    if e.db_url.is_some() {
+        assert!(out.contains(":<redacted>@"), "{out}");
+    }
+    let warned = e
+        .cmd(&["config", "show"])
+        .env("BANYAN_LISTN", "x")
+        .output()
+        .unwrap();
+    assert!(text(&warned).contains("unknown environment variable BANYAN_LISTN"));
+}
+
+fn users_are_added_with_a_password_from_stdin_listed_and_disabled(e: &Env) {
+    let out = e.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "ops1",
+            "--role",
+            "operations",
+            "--branch",
+            "BR0001",
+            "--password-stdin",
+        ],
+        "a-long-password\n",
+    );
+    assert!(ok(&out).contains("added ops1"));
+    let bad = e.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--role",
+            "wizard",
+            "--password-stdin",
+        ],
+        "a-long-password\n",
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("--role: unknown role `wizard`"),
+        "{}",
+        text(&bad)
+    );
+    let short = e.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "y",
+            "--role",
+            "auditor",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(text(&short).contains("password"), "{}", text(&short));
+    let list = ok(&e.run(&["user", "list"]));
+    assert!(
+        list.contains("ops1") && list.contains("operations") && list.contains("active"),
+        "{list}"
+    );
+    ok(&e.run(&["user", "disable", "ops1"]));
+    assert!(ok(&e.run(&["user", "list"])).contains("disabled"));
+}
+
+fn import_reports_rejected_rows_export_is_masked_and_audit_verifies(e: &Env) {
+    let csv = format!(
+        "full_name,gender,mobile,email,id_number,address,branch_code\n\
+         张三,M,13800000001,a@example.cn,{},北京市朝阳区建国路1号,BR0001\n\
+         李四,F,13800000002,b@example.cn,110105198001012451,北京市朝阳区建国路2号,BR0001\n\
+         王五,M,13800000003,c@example.cn,{},北京市朝阳区建国路3号,BR0002\n",
+        resident_id("19800101", 123),
+        resident_id("19800101", 345)
+    );
+    std::fs::write(e.path("in.csv"), csv).unwrap();
+    let out = ok(&e.run(&["import", "customers", "in.csv"]));
+    assert!(out.contains("3 rows: 2 created, 1 rejected"), "{out}");
+    assert!(out.contains("line 3"), "{out}");
+    let rejected = std::fs::read_to_string(e.path("in.rejected.csv")).unwrap();
+    assert!(rejected.contains("individual.id_number"), "{rejected}");
+    ok(&e.run(&["export", "customers", "--format", "csv", "--out", "out.csv"]));
+    let exported = std::fs::read_to_string(e.path("out.csv")).unwrap();
+    assert_eq!(exported.lines().count(), 3, "{exported}");
+    assert!(
+        exported.contains("138****0001") && !exported.contains("13800000001"),
+        "{exported}"
+    );
+    ok(&e.run(&[
+        "export",
+        "customers",
+        "--format",
+        "xlsx",
+        "--out",
+        "out.xlsx",
+    ]));
+    assert_eq!(&std::fs::read(e.path("out.xlsx")).unwrap()[..2], b"PK");
+    assert!(ok(&e.run(&["audit", "verify"])).contains("audit chain OK"));
+    // Tampering with a sealed record is found and named.
+    sql(&e.url(), "UPDATE audit_log SET detail = '{}' WHERE seq = 1");
+    let v = e.run(&["audit", "verify"]);
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+    assert!(text(&v).contains("BROKEN at seq 1"), "{}", text(&v));
+}
+
+fn keys_rotate_reencrypts_every_value(e: &Env) {
+    std::fs::write(
+        e.path("in.csv"),
+        format!(
+            "full_name,mobile,id_number,branch_code\n张三,13800000001,{},BR0001\n",
+            resident_id("19800101", 123)
+        ),
+    )
+    .unwrap();
+    ok(&e.run(&["import", "customers", "in.csv"]));
+    let out = ok(&e.run(&["keys", "rotate"]));
+    assert!(
+        out.contains("data key 3 is now active; 2 values re-encrypted"),
+        "{out}"
+    );
+    // Still readable: the export decrypts to mask.
+    ok(&e.run(&["export", "customers", "--out", "out.csv"]));
+    assert!(
+        std::fs::read_to_string(e.path("out.csv"))
+            .unwrap()
+            .contains("138****0001")
+    );
+    // A wrong master key is refused with a clear message.
+    let wrong = e
+        .cmd(&["migrate"])
+        .env("BANYAN_MASTER_KEY", "ff".repeat(32))
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(
+        text(&wrong).contains("BANYAN_MASTER_KEY"),
+        "{}",
+        text(&wrong)
+    );
+}
+
+fn demo_creates_staff_for_every_role_and_customers(e: &Env) {
+    let out = e
+        .cmd(&["demo", "--customers", "30"])
+        .env_remove("BANYAN_MASTER_KEY")
+        .output()
+        .unwrap();
+    let out = ok(&out);
+    assert!(out.contains("DEMO MODE"), "{out}");
+    assert!(
+        out.contains("banyan-demo-2026") && out.contains("reviewer1"),
+        "{out}"
+    );
+    let list = e
+        .cmd(&["user", "list"])
+        .env_remove("BANYAN_MASTER_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok(&list).lines().filter(|l| l.contains("active")).count(),
+        13
+    );
+    let again = ok(&e
+        .cmd(&["demo", "--customers", "30"])
+        .env_remove("BANYAN_MASTER_KEY")
+        .output()
+        .unwrap());
+    assert!(again.contains("already present"), "{again}");
+}
+
+fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
+    let out = e
+        .cmd(&["serve"])
+        .env_remove("BANYAN_MASTER_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("BANYAN_MASTER_KEY_FILE"),
+        "{}",
+        text(&out)
+    );
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 1"));
+}
+
+type Test = fn(&Env);
+
+fn main() {
+    let args = Arguments::from_args();
+    let tests: Vec<(&str, Test)> = vec![
+        (
+            "config_show_prints_the_effective_configuration_with_secrets_redacted",
+            config_show_prints_the_effective_configuration_with_secrets_redacted,
+        ),
+        (
+            "users_are_added_with_a_password_from_stdin_listed_and_disabled",
+            users_are_added_with_a_password_from_stdin_listed_and_disabled,
+        ),
+        (
+            "import_reports_rejected_rows_export_is_masked_and_audit_verifies",
+            import_reports_rejected_rows_export_is_masked_and_audit_verifies,
+        ),
+        (
+            "keys_rotate_reencrypts_every_value",
+            keys_rotate_reencrypts_every_value,
+        ),
+        (
+            "demo_creates_staff_for_every_role_and_customers",
+            demo_creates_staff_for_every_role_and_customers,
+        ),
+        (
+            "serving_without_a_master_key_is_refused_clearly",
+            serving_without_a_master_key_is_refused_clearly,
+        ),
+    ];
+    let skip_pg = banyan_testkit::skip_postgres();
+    let wants_pg = !skip_pg
+        && !args
+            .filter
+            .as_deref()
+            .is_some_and(|f| f.starts_with("sqlite::"));
+    let cluster: Option<Result<Arc<Cluster>, String>> =
+        wants_pg.then(|| Cluster::start().map(Arc::new));
+    let mut trials = Vec::new();
+    for (name, f) in tests {
+        trials.push(Trial::test(format!("sqlite::{name}"), move || {
+            f(&Env::new(None));
+            Ok(())
+        }));
+        if !skip_pg {
+            let c = cluster.clone();
+            trials.push(Trial::test(format!("postgres::{name}"), move || match &c {
+                Some(Ok(c)) => {
+                    f(&Env::new(Some(c)));
+                    Ok(())
+                }
+                Some(Err(e)) => Err(Failed::from(e.clone())),
+                None => Ok(()),
+            }));
+        }
+    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(cluster);
+    conclusion.exit();
+}

@@ -1,0 +1,104 @@
+//! Test support shared by the integration suites: one throwaway PostgreSQL cluster per test binary,
+//! started from the installed server binaries, with a fresh database per test.
+
+use std::path::PathBuf;
+
+/// Whether the PostgreSQL half of the suites is deliberately skipped (`BANYAN_SKIP_POSTGRES=1`).
+pub fn skip_postgres() -> bool {
+    std::env::var("BANYAN_SKIP_POSTGRES").ok().as_deref() == Some("1")
+}
+
+/// Finds `initdb` and `postgres`: PATH, `pg_config --bindir`, then `/usr/lib/postgresql/*/bin` (newest).
+pub fn postgres_bin_dir() -> Option<PathBuf> {
+    let has = |d: &std::path::Path| d.join("initdb").exists() && d.join("postgres").exists();
+    if let Some(path) = std::env::var_os("PATH") {
+        for d in std::env::split_paths(&path) {
+            if has(&d) {
+                return Some(d);
+            }
+        }
+    }
+    if let Ok(out) = std::process::Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+    {
+        let d = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if has(&d) {
+            return Some(d);
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .filter(|d| has(d))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.pop()
+}
+
+/// A running throwaway cluster; dropping it stops the server and removes its directory.
+pub struct Cluster {
+    db: pgtemp::PgTempDB,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Cluster(port {})", self.db.db_port())
+    }
+}
+
+impl Cluster {
+    /// Starts the cluster (as root, through `sudo -u postgres`), or explains what to install.
+    pub fn start() -> Result<Cluster, String> {
+        let bin = postgres_bin_dir().ok_or_else(|| {
+            "PostgreSQL server binaries (initdb, postgres) were not found on PATH, via pg_config, or in \
+             /usr/lib/postgresql/*/bin: install them (Debian: apt-get install postgresql; as root also \
+             apt-get install sudo) or set BANYAN_SKIP_POSTGRES=1 to run the SQLite half only"
+                .to_owned()
+        })?;
+        let db = std::panic::catch_unwind(|| pgtemp::PgTempDB::builder().with_bin_path(&bin).start()).map_err(|e| {
+            let why = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            format!("starting PostgreSQL from {} failed (as root it needs sudo and the postgres user): {why}", bin.display())
+        })?;
+        Ok(Cluster { db })
+    }
+
+    /// A URL for database `name`, over the cluster's unix socket in its temporary directory.
+    pub fn url(&self, name: &str) -> String {
+        format!(
+            "postgres://{}:{}@localhost:{}/{}?host={}",
+            self.db.db_user(),
+            self.db.db_pass(),
+            self.db.db_port(),
+            name,
+            self.db.data_dir().display()
+        )
+    }
+
+    /// The URL of the cluster's maintenance database (to create and drop test databases).
+    pub fn admin_url(&self) -> String {
+        self.url(self.db.db_name())
+    }
+
+    /// A fresh, unique database name.
+    pub fn new_db_name() -> String {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        format!(
+            "t_{}_{}_{}",
+            std::process::id(),
+            nanos,
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        )
+    }
+}
