@@ -176,84 +176,36 @@ fn actor_of(r: &StaffRow) -> Result<Actor> {
     })
 }
 
-/// Signs in with username and password; returns a bearer token. Repeated failures lock the account.
-pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginResult> {
+/// Checks a username and password, with throttling; records and audits failures. On success the
+/// failure count is reset and the staff row returned (the caller issues a token or a session).
+async fn check_password_login(app: &App, username: &str, password: &str) -> Result<StaffRow> {
     let now = now_us();
     let policy = &app.policy.access;
     let staff = store::find_staff_by_username(&app.db.conn, username).await?;
     if let Some(s) = &staff {
         if let Some(until) = s.locked_until_us.filter(|u| *u > now) {
-            return Err(AppError::Throttled {
-                retry_after_s: (until - now) / 1_000_000 + 1,
-            });
+            return Err(AppError::Throttled { retry_after_s: (until - now) / 1_000_000 + 1 });
         }
     } else {
-        let map = app
-            .unknown_users
-            .inner
-            .lock()
-            .map_err(|_| AppError::Internal("lock poisoned".into()))?;
+        let map = app.unknown_users.inner.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
         if let Some((n, until)) = map.get(username)
             && *n >= policy.max_failed_logins
             && *until > now
         {
-            return Err(AppError::Throttled {
-                retry_after_s: (until - now) / 1_000_000 + 1,
-            });
+            return Err(AppError::Throttled { retry_after_s: (until - now) / 1_000_000 + 1 });
         }
     }
-    let hash = staff
-        .as_ref()
-        .map(|s| s.password_hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_owned());
+    let hash = staff.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
     let pw = password.to_owned();
     let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let lock_us = i64::from(policy.lockout_minutes) * 60_000_000;
     match staff {
-        Some(s) if ok && !s.disabled => {
-            let token_bytes: [u8; 32] = random_bytes()?;
-            let token = hex::encode(token_bytes);
-            let expires = now + i64::from(policy.token_ttl_minutes) * 60_000_000;
-            let tx = app.db.begin_write().await?;
-            store::record_login_success(&tx, s.id).await?;
-            store::insert_token(
-                &tx,
-                &TokenRow {
-                    id: Uuid::now_v7(),
-                    token_hash: sha256(token.as_bytes()),
-                    staff_id: s.id,
-                    created_at_us: now,
-                    expires_at_us: expires,
-                    revoked_at_us: None,
-                },
-            )
-            .await?;
-            audit::record_as(
-                &tx,
-                Some(s.id),
-                &s.username,
-                Entry {
-                    action: "auth.login",
-                    entity: "staff",
-                    entity_id: Some(s.id.to_string()),
-                    customer_id: None,
-                    detail: serde_json::json!({}),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(LoginResult {
-                token,
-                expires_at: crate::fmt_us(expires),
-                staff: s.into(),
-            })
-        }
+        Some(s) if ok && !s.disabled => Ok(s),
         Some(s) => {
             let tx = app.db.begin_write().await?;
-            store::record_login_failure(&tx, s.id, policy.max_failed_logins as i32, now + lock_us)
-                .await?;
+            store::record_login_failure(&tx, s.id, policy.max_failed_logins as i32, now + lock_us).await?;
             audit::record_as(&tx, Some(s.id), &s.username, Entry {
                 action: "auth.login_failed",
                 entity: "staff",
@@ -267,11 +219,8 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
         }
         None => {
             {
-                let mut map = app
-                    .unknown_users
-                    .inner
-                    .lock()
-                    .map_err(|_| AppError::Internal("lock poisoned".into()))?;
+                let mut map =
+                    app.unknown_users.inner.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
                 let e = map.entry(username.to_owned()).or_insert((0, 0));
                 if e.1 <= now {
                     e.0 = 0;
@@ -281,23 +230,131 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
             }
             let tx = app.db.begin_write().await?;
             // The attempted username is recorded (it is not customer data and helps spot attacks).
-            audit::record_as(
-                &tx,
-                None,
-                username,
-                Entry {
-                    action: "auth.login_failed",
-                    entity: "staff",
-                    entity_id: None,
-                    customer_id: None,
-                    detail: serde_json::json!({"reason": "unknown_user"}),
-                },
-            )
+            audit::record_as(&tx, None, username, Entry {
+                action: "auth.login_failed",
+                entity: "staff",
+                entity_id: None,
+                customer_id: None,
+                detail: serde_json::json!({"reason": "unknown_user"}),
+            })
             .await?;
             tx.commit().await?;
             Err(AppError::BadCredentials)
         }
     }
+}
+
+fn login_entry(s: &StaffRow, channel: &str) -> Entry {
+    Entry {
+        action: "auth.login",
+        entity: "staff",
+        entity_id: Some(s.id.to_string()),
+        customer_id: None,
+        detail: serde_json::json!({"channel": channel}),
+    }
+}
+
+/// Signs in with username and password; returns a bearer token. Repeated failures lock the account.
+pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginResult> {
+    let s = check_password_login(app, username, password).await?;
+    let now = now_us();
+    let token_bytes: [u8; 32] = random_bytes()?;
+    let token = hex::encode(token_bytes);
+    let expires = now + i64::from(app.policy.access.token_ttl_minutes) * 60_000_000;
+    let tx = app.db.begin_write().await?;
+    store::record_login_success(&tx, s.id).await?;
+    store::insert_token(
+        &tx,
+        &TokenRow {
+            id: Uuid::now_v7(),
+            token_hash: sha256(token.as_bytes()),
+            staff_id: s.id,
+            created_at_us: now,
+            expires_at_us: expires,
+            revoked_at_us: None,
+        },
+    )
+    .await?;
+    audit::record_as(&tx, Some(s.id), &s.username, login_entry(&s, "api")).await?;
+    tx.commit().await?;
+    Ok(LoginResult { token, expires_at: crate::fmt_us(expires), staff: s.into() })
+}
+
+/// A workbench session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: Uuid,
+    pub actor: Actor,
+    /// The synchronizer token every form of this session must send back.
+    pub csrf: String,
+    /// `zh-CN`, `zh-TW` or `en`.
+    pub lang: String,
+}
+
+/// Signs in to the workbench: a new session (a fresh id at every login) whose cookie value is returned once.
+pub async fn web_login(app: &App, username: &str, password: &str, lang: &str) -> Result<(String, Session)> {
+    let s = check_password_login(app, username, password).await?;
+    let now = now_us();
+    let token = hex::encode(random_bytes::<32>()?);
+    let csrf = hex::encode(random_bytes::<24>()?);
+    let row = store::SessionRow {
+        id: Uuid::now_v7(),
+        token_hash: sha256(token.as_bytes()),
+        staff_id: s.id,
+        csrf: csrf.clone(),
+        lang: lang.to_owned(),
+        created_at_us: now,
+        last_seen_us: now,
+        expires_at_us: now + i64::from(app.policy.access.session_absolute_minutes) * 60_000_000,
+        revoked_at_us: None,
+    };
+    let tx = app.db.begin_write().await?;
+    store::record_login_success(&tx, s.id).await?;
+    store::insert_session(&tx, &row).await?;
+    audit::record_as(&tx, Some(s.id), &s.username, login_entry(&s, "web")).await?;
+    tx.commit().await?;
+    Ok((token, Session { id: row.id, actor: actor_of(&s)?, csrf, lang: lang.to_owned() }))
+}
+
+/// Resolves a session cookie: refused when revoked, past its absolute lifetime, or idle too long.
+pub async fn web_session(app: &App, token: &str) -> Result<Session> {
+    let now = now_us();
+    let row = store::find_session(&app.db.conn, &sha256(token.as_bytes())).await?.ok_or(AppError::Unauthenticated)?;
+    let idle = i64::from(app.policy.access.session_idle_minutes) * 60_000_000;
+    if row.revoked_at_us.is_some() || row.expires_at_us <= now || row.last_seen_us + idle <= now {
+        return Err(AppError::Unauthenticated);
+    }
+    let s = store::find_staff(&app.db.conn, row.staff_id).await?.ok_or(AppError::Unauthenticated)?;
+    if s.disabled {
+        return Err(AppError::Unauthenticated);
+    }
+    // Record activity at most once a minute: the idle clock needs no finer grain.
+    if now - row.last_seen_us > 60_000_000 {
+        store::touch_session(&app.db.conn, row.id, now).await?;
+    }
+    Ok(Session { id: row.id, actor: actor_of(&s)?, csrf: row.csrf, lang: row.lang })
+}
+
+/// Ends a workbench session.
+pub async fn web_logout(app: &App, session: &Session) -> Result<()> {
+    let tx = app.db.begin_write().await?;
+    store::revoke_session(&tx, session.id, now_us()).await?;
+    audit::record(&tx, &session.actor, vec![Entry {
+        action: "auth.logout",
+        entity: "staff",
+        entity_id: Some(session.actor.id.to_string()),
+        customer_id: None,
+        detail: serde_json::json!({"channel": "web"}),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the language of a session.
+pub async fn set_session_lang(app: &App, session: &Session, lang: &str) -> Result<()> {
+    store::set_session_lang(&app.db.conn, session.id, lang).await?;
+    Ok(())
 }
 
 /// Resolves a bearer token to its actor.

@@ -320,7 +320,7 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         "{}",
         text(&out)
     );
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 1"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 2"));
 }
 
 type Test = fn(&Env);

@@ -34,6 +34,10 @@ pub struct AccessPolicy {
     /// Failed logins in a row before the account is locked for `lockout_minutes`.
     pub max_failed_logins: u32,
     pub lockout_minutes: u32,
+    /// A workbench session ends after this long without a request.
+    pub session_idle_minutes: u32,
+    /// A workbench session ends this long after sign-in, however active.
+    pub session_absolute_minutes: u32,
 }
 
 /// A policy that failed validation, with the offending key.
@@ -100,6 +104,14 @@ impl Policy {
                 "access.lockout_minutes",
                 "must be between 1 minute and 1 day",
             ));
+        }
+        if !(1..=24 * 60).contains(&self.access.session_idle_minutes) {
+            return Err(bad("access.session_idle_minutes", "must be between 1 minute and 1 day"));
+        }
+        if self.access.session_absolute_minutes < self.access.session_idle_minutes
+            || self.access.session_absolute_minutes > 7 * 24 * 60
+        {
+            return Err(bad("access.session_absolute_minutes", "must be at least the idle timeout and at most 7 days"));
         }
         Ok(())
     }

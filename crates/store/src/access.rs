@@ -234,3 +234,66 @@ pub async fn revoke_tokens_of<C: ConnectionTrait>(c: &C, staff_id: Uuid, at_us: 
     c.execute(&q).await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct SessionRow {
+    pub id: Uuid,
+    pub token_hash: Vec<u8>,
+    pub staff_id: Uuid,
+    pub csrf: String,
+    pub lang: String,
+    pub created_at_us: i64,
+    pub last_seen_us: i64,
+    pub expires_at_us: i64,
+    pub revoked_at_us: Option<i64>,
+}
+
+const SESSION_COLS: [&str; 9] =
+    ["id", "token_hash", "staff_id", "csrf", "lang", "created_at_us", "last_seen_us", "expires_at_us", "revoked_at_us"];
+
+pub async fn insert_session<C: ConnectionTrait>(c: &C, s: &SessionRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("web_sessions")
+        .columns(SESSION_COLS)
+        .values_panic([
+            s.id.into(),
+            s.token_hash.clone().into(),
+            s.staff_id.into(),
+            s.csrf.clone().into(),
+            s.lang.clone().into(),
+            s.created_at_us.into(),
+            s.last_seen_us.into(),
+            s.expires_at_us.into(),
+            s.revoked_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn find_session<C: ConnectionTrait>(c: &C, hash: &[u8]) -> Result<Option<SessionRow>> {
+    let q = Query::select()
+        .columns(SESSION_COLS)
+        .from("web_sessions")
+        .and_where(Expr::col("token_hash").eq(hash.to_vec()))
+        .to_owned();
+    Ok(SessionRow::find_by_statement(c.get_database_backend().build(&q)).one(c).await?)
+}
+
+pub async fn touch_session<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {
+    let q = Query::update().table("web_sessions").value("last_seen_us", at_us).and_where(Expr::col("id").eq(id)).to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn set_session_lang<C: ConnectionTrait>(c: &C, id: Uuid, lang: &str) -> Result<()> {
+    let q = Query::update().table("web_sessions").value("lang", lang).and_where(Expr::col("id").eq(id)).to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn revoke_session<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {
+    let q = Query::update().table("web_sessions").value("revoked_at_us", at_us).and_where(Expr::col("id").eq(id)).to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}

@@ -23,11 +23,10 @@ enum Stmt {
     Raw(String),
 }
 
-const STEPS: &[Step] = &[Step {
-    version: 1,
-    name: "customer registry foundation",
-    run: v1,
-}];
+const STEPS: &[Step] = &[
+    Step { version: 1, name: "customer registry foundation", run: v1 },
+    Step { version: 2, name: "workbench sessions", run: v2 },
+];
 
 fn id(name: &'static str) -> ColumnDef {
     ColumnDef::new(name)
@@ -373,6 +372,26 @@ fn v1(s: &mut Vec<Stmt>, kind: DbKind) {
             .col(bigint("expires_at_us"))
             .to_owned(),
     )));
+}
+
+fn v2(s: &mut Vec<Stmt>, _kind: DbKind) {
+    // Browser sessions of the workbench: the cookie's SHA-256, its CSRF token, idle and absolute expiry.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("web_sessions")
+            .col(id("id"))
+            .col(blob("token_hash"))
+            .col(uuid("staff_id"))
+            .col(text("csrf"))
+            .col(text("lang"))
+            .col(bigint("created_at_us"))
+            .col(bigint("last_seen_us"))
+            .col(bigint("expires_at_us"))
+            .col(bigint_null("revoked_at_us"))
+            .foreign_key(&mut fk("web_sessions", "staff_id", "staff"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_web_sessions_hash", "web_sessions", &["token_hash"]));
 }
 
 async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {
