@@ -184,18 +184,29 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
     let staff = store::find_staff_by_username(&app.db.conn, username).await?;
     if let Some(s) = &staff {
         if let Some(until) = s.locked_until_us.filter(|u| *u > now) {
-            return Err(AppError::Throttled { retry_after_s: (until - now) / 1_000_000 + 1 });
+            return Err(AppError::Throttled {
+                retry_after_s: (until - now) / 1_000_000 + 1,
+            });
         }
     } else {
-        let map = app.unknown_users.inner.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+        let map = app
+            .unknown_users
+            .inner
+            .lock()
+            .map_err(|_| AppError::Internal("lock poisoned".into()))?;
         if let Some((n, until)) = map.get(username)
             && *n >= policy.max_failed_logins
             && *until > now
         {
-            return Err(AppError::Throttled { retry_after_s: (until - now) / 1_000_000 + 1 });
+            return Err(AppError::Throttled {
+                retry_after_s: (until - now) / 1_000_000 + 1,
+            });
         }
     }
-    let hash = staff.as_ref().map(|s| s.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
+    let hash = staff
+        .as_ref()
+        .map(|s| s.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_owned());
     let pw = password.to_owned();
     let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
         .await
@@ -205,7 +216,8 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
         Some(s) if ok && !s.disabled => Ok(s),
         Some(s) => {
             let tx = app.db.begin_write().await?;
-            store::record_login_failure(&tx, s.id, policy.max_failed_logins as i32, now + lock_us).await?;
+            store::record_login_failure(&tx, s.id, policy.max_failed_logins as i32, now + lock_us)
+                .await?;
             audit::record_as(&tx, Some(s.id), &s.username, Entry {
                 action: "auth.login_failed",
                 entity: "staff",
@@ -219,8 +231,11 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
         }
         None => {
             {
-                let mut map =
-                    app.unknown_users.inner.lock().map_err(|_| AppError::Internal("lock poisoned".into()))?;
+                let mut map = app
+                    .unknown_users
+                    .inner
+                    .lock()
+                    .map_err(|_| AppError::Internal("lock poisoned".into()))?;
                 let e = map.entry(username.to_owned()).or_insert((0, 0));
                 if e.1 <= now {
                     e.0 = 0;
@@ -230,13 +245,18 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
             }
             let tx = app.db.begin_write().await?;
             // The attempted username is recorded (it is not customer data and helps spot attacks).
-            audit::record_as(&tx, None, username, Entry {
-                action: "auth.login_failed",
-                entity: "staff",
-                entity_id: None,
-                customer_id: None,
-                detail: serde_json::json!({"reason": "unknown_user"}),
-            })
+            audit::record_as(
+                &tx,
+                None,
+                username,
+                Entry {
+                    action: "auth.login_failed",
+                    entity: "staff",
+                    entity_id: None,
+                    customer_id: None,
+                    detail: serde_json::json!({"reason": "unknown_user"}),
+                },
+            )
             .await?;
             tx.commit().await?;
             Err(AppError::BadCredentials)
@@ -277,7 +297,11 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
     .await?;
     audit::record_as(&tx, Some(s.id), &s.username, login_entry(&s, "api")).await?;
     tx.commit().await?;
-    Ok(LoginResult { token, expires_at: crate::fmt_us(expires), staff: s.into() })
+    Ok(LoginResult {
+        token,
+        expires_at: crate::fmt_us(expires),
+        staff: s.into(),
+    })
 }
 
 /// A workbench session.
@@ -292,7 +316,12 @@ pub struct Session {
 }
 
 /// Signs in to the workbench: a new session (a fresh id at every login) whose cookie value is returned once.
-pub async fn web_login(app: &App, username: &str, password: &str, lang: &str) -> Result<(String, Session)> {
+pub async fn web_login(
+    app: &App,
+    username: &str,
+    password: &str,
+    lang: &str,
+) -> Result<(String, Session)> {
     let s = check_password_login(app, username, password).await?;
     let now = now_us();
     let token = hex::encode(random_bytes::<32>()?);
@@ -313,18 +342,30 @@ pub async fn web_login(app: &App, username: &str, password: &str, lang: &str) ->
     store::insert_session(&tx, &row).await?;
     audit::record_as(&tx, Some(s.id), &s.username, login_entry(&s, "web")).await?;
     tx.commit().await?;
-    Ok((token, Session { id: row.id, actor: actor_of(&s)?, csrf, lang: lang.to_owned() }))
+    Ok((
+        token,
+        Session {
+            id: row.id,
+            actor: actor_of(&s)?,
+            csrf,
+            lang: lang.to_owned(),
+        },
+    ))
 }
 
 /// Resolves a session cookie: refused when revoked, past its absolute lifetime, or idle too long.
 pub async fn web_session(app: &App, token: &str) -> Result<Session> {
     let now = now_us();
-    let row = store::find_session(&app.db.conn, &sha256(token.as_bytes())).await?.ok_or(AppError::Unauthenticated)?;
+    let row = store::find_session(&app.db.conn, &sha256(token.as_bytes()))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     let idle = i64::from(app.policy.access.session_idle_minutes) * 60_000_000;
     if row.revoked_at_us.is_some() || row.expires_at_us <= now || row.last_seen_us + idle <= now {
         return Err(AppError::Unauthenticated);
     }
-    let s = store::find_staff(&app.db.conn, row.staff_id).await?.ok_or(AppError::Unauthenticated)?;
+    let s = store::find_staff(&app.db.conn, row.staff_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     if s.disabled {
         return Err(AppError::Unauthenticated);
     }
@@ -332,20 +373,29 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
     if now - row.last_seen_us > 60_000_000 {
         store::touch_session(&app.db.conn, row.id, now).await?;
     }
-    Ok(Session { id: row.id, actor: actor_of(&s)?, csrf: row.csrf, lang: row.lang })
+    Ok(Session {
+        id: row.id,
+        actor: actor_of(&s)?,
+        csrf: row.csrf,
+        lang: row.lang,
+    })
 }
 
 /// Ends a workbench session.
 pub async fn web_logout(app: &App, session: &Session) -> Result<()> {
     let tx = app.db.begin_write().await?;
     store::revoke_session(&tx, session.id, now_us()).await?;
-    audit::record(&tx, &session.actor, vec![Entry {
-        action: "auth.logout",
-        entity: "staff",
-        entity_id: Some(session.actor.id.to_string()),
-        customer_id: None,
-        detail: serde_json::json!({"channel": "web"}),
-    }])
+    audit::record(
+        &tx,
+        &session.actor,
+        vec![Entry {
+            action: "auth.logout",
+            entity: "staff",
+            entity_id: Some(session.actor.id.to_string()),
+            customer_id: None,
+            detail: serde_json::json!({"channel": "web"}),
+        }],
+    )
     .await?;
     tx.commit().await?;
     Ok(())

@@ -106,12 +106,18 @@ impl Policy {
             ));
         }
         if !(1..=24 * 60).contains(&self.access.session_idle_minutes) {
-            return Err(bad("access.session_idle_minutes", "must be between 1 minute and 1 day"));
+            return Err(bad(
+                "access.session_idle_minutes",
+                "must be between 1 minute and 1 day",
+            ));
         }
         if self.access.session_absolute_minutes < self.access.session_idle_minutes
             || self.access.session_absolute_minutes > 7 * 24 * 60
         {
-            return Err(bad("access.session_absolute_minutes", "must be at least the idle timeout and at most 7 days"));
+            return Err(bad(
+                "access.session_absolute_minutes",
+                "must be at least the idle timeout and at most 7 days",
+            ));
         }
         Ok(())
     }

@@ -248,8 +248,17 @@ pub struct SessionRow {
     pub revoked_at_us: Option<i64>,
 }
 
-const SESSION_COLS: [&str; 9] =
-    ["id", "token_hash", "staff_id", "csrf", "lang", "created_at_us", "last_seen_us", "expires_at_us", "revoked_at_us"];
+const SESSION_COLS: [&str; 9] = [
+    "id",
+    "token_hash",
+    "staff_id",
+    "csrf",
+    "lang",
+    "created_at_us",
+    "last_seen_us",
+    "expires_at_us",
+    "revoked_at_us",
+];
 
 pub async fn insert_session<C: ConnectionTrait>(c: &C, s: &SessionRow) -> Result<()> {
     let q = Query::insert()
@@ -277,23 +286,39 @@ pub async fn find_session<C: ConnectionTrait>(c: &C, hash: &[u8]) -> Result<Opti
         .from("web_sessions")
         .and_where(Expr::col("token_hash").eq(hash.to_vec()))
         .to_owned();
-    Ok(SessionRow::find_by_statement(c.get_database_backend().build(&q)).one(c).await?)
+    Ok(
+        SessionRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
 }
 
 pub async fn touch_session<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {
-    let q = Query::update().table("web_sessions").value("last_seen_us", at_us).and_where(Expr::col("id").eq(id)).to_owned();
+    let q = Query::update()
+        .table("web_sessions")
+        .value("last_seen_us", at_us)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
     c.execute(&q).await?;
     Ok(())
 }
 
 pub async fn set_session_lang<C: ConnectionTrait>(c: &C, id: Uuid, lang: &str) -> Result<()> {
-    let q = Query::update().table("web_sessions").value("lang", lang).and_where(Expr::col("id").eq(id)).to_owned();
+    let q = Query::update()
+        .table("web_sessions")
+        .value("lang", lang)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
     c.execute(&q).await?;
     Ok(())
 }
 
 pub async fn revoke_session<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {
-    let q = Query::update().table("web_sessions").value("revoked_at_us", at_us).and_where(Expr::col("id").eq(id)).to_owned();
+    let q = Query::update()
+        .table("web_sessions")
+        .value("revoked_at_us", at_us)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
     c.execute(&q).await?;
     Ok(())
 }

@@ -24,8 +24,16 @@ enum Stmt {
 }
 
 const STEPS: &[Step] = &[
-    Step { version: 1, name: "customer registry foundation", run: v1 },
-    Step { version: 2, name: "workbench sessions", run: v2 },
+    Step {
+        version: 1,
+        name: "customer registry foundation",
+        run: v1,
+    },
+    Step {
+        version: 2,
+        name: "workbench sessions",
+        run: v2,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {
@@ -391,7 +399,11 @@ fn v2(s: &mut Vec<Stmt>, _kind: DbKind) {
             .foreign_key(&mut fk("web_sessions", "staff_id", "staff"))
             .to_owned(),
     )));
-    s.push(uidx("ux_web_sessions_hash", "web_sessions", &["token_hash"]));
+    s.push(uidx(
+        "ux_web_sessions_hash",
+        "web_sessions",
+        &["token_hash"],
+    ));
 }
 
 async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {

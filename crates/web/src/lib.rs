@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod ui;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -48,7 +49,9 @@ pub fn router(state: AppState) -> Router {
             "default-src 'none'; frame-ancestors 'none'",
         ),
     ];
-    let mut r = api::router(state.clone()).with_state(state);
+    let mut r = api::router(state.clone())
+        .merge(ui::router())
+        .with_state(state);
     for (name, value) in security {
         r = r.layer(SetResponseHeaderLayer::if_not_present(
             name,

@@ -1,0 +1,132 @@
+//! Browser tests of the workbench: a real `banyan serve` on SQLite, driven by headless Chromium through
+//! playwright-core (`e2e/run.mjs`). Needs Debian's `chromium` and `npm ci --prefix e2e`; fails saying so
+//! when they are missing, unless BANYAN_SKIP_BROWSER=1 is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const PASSWORD: &str = "e2e-password-2026";
+
+fn banyan(data: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_banyan"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BANYAN_DATA_DIR", data)
+        .env("BANYAN_MASTER_KEY", KEY)
+        .env("BANYAN_LOG_LEVEL", "warn");
+    c
+}
+
+fn add_user(data: &std::path::Path, name: &str, role: &str, branch: Option<&str>) {
+    let mut args = vec![
+        "user",
+        "add",
+        "--username",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ];
+    if let Some(b) = branch {
+        args.extend(["--branch", b]);
+    }
+    let mut child = banyan(data)
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "user add {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Stops the server when the test ends, however it ends.
+struct Server(std::process::Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_workbench_works_in_a_real_browser() {
+    if std::env::var("BANYAN_SKIP_BROWSER").ok().as_deref() == Some("1") {
+        eprintln!("browser tests skipped: BANYAN_SKIP_BROWSER=1");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let e2e = root.join("e2e");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "headless Chromium not found at {chromium}: install Debian's chromium (apt-get install chromium) or set BANYAN_SKIP_BROWSER=1"
+    );
+    assert!(
+        e2e.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci --prefix e2e` (or set BANYAN_SKIP_BROWSER=1)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    add_user(&data, "rm1", "relationship_manager", Some("BR0001"));
+    add_user(&data, "rm2", "relationship_manager", Some("BR0001"));
+    add_user(&data, "sup1", "supervisor", Some("BR0001"));
+    add_user(&data, "rev1", "reviewer", None);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let _server = Server(
+        banyan(&data)
+            .args(["serve", "--listen", &listen])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://{listen}");
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&listen).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "banyan serve did not start on {listen}");
+    let shots = root.join("target/e2e");
+    let out = Command::new("node")
+        .arg(e2e.join("run.mjs"))
+        .current_dir(&e2e)
+        .env("BASE_URL", &base)
+        .env("PASSWORD", PASSWORD)
+        .env("SHOT_DIR", &shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node is needed for the browser tests (Debian: apt-get install nodejs npm)");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{report}");
+    assert!(out.status.success(), "browser tests failed:\n{report}");
+    assert!(shots.join("customer.png").exists());
+}

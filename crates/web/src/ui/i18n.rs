@@ -1,0 +1,251 @@
+//! The workbench's words in zh-CN (default), zh-TW and en, and the localisation of validation rules.
+
+/// A supported language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    ZhCn,
+    ZhTw,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::ZhCn, Lang::ZhTw, Lang::En];
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::ZhTw => "zh-TW",
+            Lang::En => "en",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Lang> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(s))
+    }
+    /// The language's own name, for the switcher.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "简体中文",
+            Lang::ZhTw => "繁體中文",
+            Lang::En => "English",
+        }
+    }
+}
+
+/// Looks up words for one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+macro_rules! catalog {
+    ($($key:literal => [$cn:literal, $tw:literal, $en:literal]),* $(,)?) => {
+        fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+            match key {
+                $($key => Some(match lang { Lang::ZhCn => $cn, Lang::ZhTw => $tw, Lang::En => $en }),)*
+                _ => None,
+            }
+        }
+        #[cfg(test)]
+        pub(crate) const KEYS: &[&str] = &[$($key),*];
+    };
+}
+
+catalog! {
+    "app.name" => ["榕树客户管理", "榕樹客戶管理", "Banyan CRM"],
+    "nav.home" => ["我的工作", "我的工作", "My work"],
+    "nav.customers" => ["客户", "客戶", "Customers"],
+    "nav.new" => ["新建客户", "新建客戶", "New customer"],
+    "nav.review" => ["审核队列", "審核佇列", "Review queue"],
+    "nav.logout" => ["退出", "登出", "Sign out"],
+    "nav.language" => ["语言", "語言", "Language"],
+    "login.title" => ["登录", "登入", "Sign in"],
+    "login.username" => ["用户名", "使用者名稱", "Username"],
+    "login.password" => ["密码", "密碼", "Password"],
+    "login.submit" => ["登录", "登入", "Sign in"],
+    "login.bad" => ["用户名或密码错误。", "使用者名稱或密碼錯誤。", "Username or password is wrong."],
+    "login.throttled" => ["登录失败次数过多，请稍后再试。", "登入失敗次數過多，請稍後再試。", "Too many failed sign-ins; try again later."],
+    "home.title" => ["我的工作", "我的工作", "My work"],
+    "home.overdue" => ["待定期复核的客户", "待定期複核的客戶", "Customers due for periodic review"],
+    "home.returned" => ["被退回的记录", "被退回的記錄", "Records returned to you"],
+    "home.drafts" => ["草稿", "草稿", "Drafts"],
+    "home.queue" => ["等待审核", "等待審核", "Waiting for review"],
+    "home.audit" => ["审计查询", "審計查詢", "Audit search"],
+    "home.none" => ["没有记录。", "沒有記錄。", "Nothing here."],
+    "search.title" => ["客户查询", "客戶查詢", "Customer search"],
+    "search.q" => ["姓名、客户号、证件号或手机号", "姓名、客戶號、證件號或手機號", "Name, customer number, ID number or mobile"],
+    "search.submit" => ["查询", "查詢", "Search"],
+    "search.any" => ["全部", "全部", "Any"],
+    "search.overdue" => ["仅逾期复核", "僅逾期複核", "Review overdue only"],
+    "search.next" => ["下一页", "下一頁", "Next page"],
+    "search.export" => ["导出 CSV", "匯出 CSV", "Export CSV"],
+    "field.customer_no" => ["客户号", "客戶號", "Customer no."],
+    "field.name" => ["姓名/名称", "姓名/名稱", "Name"],
+    "field.kind" => ["类型", "類型", "Kind"],
+    "field.status" => ["状态", "狀態", "Status"],
+    "field.branch" => ["网点", "網點", "Branch"],
+    "field.identifier" => ["证件", "證件", "Identifier"],
+    "field.mobile" => ["手机", "手機", "Mobile"],
+    "field.email" => ["电子邮件", "電子郵件", "E-mail"],
+    "field.address" => ["地址", "地址", "Address"],
+    "field.review_due" => ["复核到期", "複核到期", "Review due"],
+    "field.name_zh" => ["中文姓名", "中文姓名", "Chinese name"],
+    "field.name_latin" => ["拼音/英文姓名", "拼音/英文姓名", "Latin name"],
+    "field.id_type" => ["证件类型", "證件類型", "Document type"],
+    "field.id_number" => ["证件号码", "證件號碼", "Document number"],
+    "field.birth_date" => ["出生日期", "出生日期", "Birth date"],
+    "field.gender" => ["性别", "性別", "Gender"],
+    "field.occupation" => ["职业", "職業", "Occupation"],
+    "field.registered_name" => ["注册名称", "註冊名稱", "Registered name"],
+    "field.credit_code" => ["统一社会信用代码", "統一社會信用代碼", "Unified social credit code"],
+    "field.industry" => ["行业门类", "行業門類", "Industry section"],
+    "field.employees" => ["员工人数", "員工人數", "Employees"],
+    "field.version" => ["版本", "版本", "Version"],
+    "field.contacts" => ["联系方式", "聯絡方式", "Contact points"],
+    "field.relationships" => ["关系", "關係", "Relationships"],
+    "field.history" => ["变更历史", "變更歷史", "Change history"],
+    "field.audit" => ["审计记录", "審計記錄", "Audit trail"],
+    "field.reasons" => ["退回原因（每行一条）", "退回原因（每行一條）", "Reasons (one per line)"],
+    "field.missing" => ["缺少的材料（每行一项）", "缺少的材料（每行一項）", "Missing items (one per line)"],
+    "kind.individual" => ["个人", "個人", "Individual"],
+    "kind.corporate" => ["企业", "企業", "Corporate"],
+    "kind.institution" => ["机构", "機構", "Institution"],
+    "status.draft" => ["草稿", "草稿", "Draft"],
+    "status.submitted" => ["待审核", "待審核", "Submitted"],
+    "status.verified" => ["已核实", "已核實", "Verified"],
+    "status.returned" => ["已退回", "已退回", "Returned"],
+    "doc.resident_id" => ["居民身份证", "居民身分證", "Resident ID"],
+    "doc.passport" => ["护照", "護照", "Passport"],
+    "doc.hk_id" => ["香港身份证", "香港身分證", "Hong Kong ID"],
+    "doc.tw_id" => ["台湾身份证", "台灣身分證", "Taiwan ID"],
+    "gender.male" => ["男", "男", "Male"],
+    "gender.female" => ["女", "女", "Female"],
+    "action.save" => ["保存", "儲存", "Save"],
+    "action.submit" => ["提交审核", "提交審核", "Submit for review"],
+    "action.verify" => ["核实通过", "核實通過", "Verify"],
+    "action.return" => ["退回", "退回", "Return"],
+    "action.reveal" => ["显示完整信息", "顯示完整資訊", "Reveal full values"],
+    "action.open" => ["打开", "開啟", "Open"],
+    "form.errors" => ["请更正以下错误。", "請更正以下錯誤。", "Please correct the errors below."],
+    "form.created" => ["已创建。", "已建立。", "Created."],
+    "form.conflict" => ["其他人已先保存了此记录：", "其他人已先儲存了此記錄：", "Someone else saved this record first:"],
+    "form.four_eyes" => ["创建、最后修改或提交记录的人不能审核该记录。", "建立、最後修改或提交記錄的人不能審核該記錄。", "Whoever created, last edited or submitted a record cannot verify it."],
+    "form.revealed" => ["已显示完整信息（已记录审计）。", "已顯示完整資訊（已記錄審計）。", "Full values shown (the reveal is audited)."],
+    "form.return_note" => ["退回说明", "退回說明", "Returned with"],
+    "error.title" => ["出错了", "出錯了", "Something went wrong"],
+    "error.not_found" => ["没有找到该记录，或您无权查看。", "沒有找到該記錄，或您無權查看。", "Not found, or not yours to see."],
+    "error.forbidden" => ["您没有执行此操作的权限。", "您沒有執行此操作的權限。", "You are not allowed to do this."],
+    "error.csrf" => ["表单已过期或来源不明，请刷新页面后重试。", "表單已過期或來源不明，請重新整理頁面後重試。", "The form has expired or did not come from this site; reload the page and try again."],
+    "error.internal" => ["系统错误，已记录。", "系統錯誤，已記錄。", "An internal error occurred; it has been logged."],
+    "rule.required" => ["必填", "必填", "is required"],
+    "rule.check_digit" => ["校验位错误", "校驗位錯誤", "check digit is wrong"],
+    "rule.format" => ["格式不正确", "格式不正確", "has the wrong format"],
+    "rule.birth_date" => ["出生日期无效", "出生日期無效", "birth date is not a real date"],
+    "rule.matches_id" => ["与证件信息不一致", "與證件資訊不一致", "does not match the identity document"],
+    "rule.max_length" => ["太长", "太長", "is too long"],
+    "rule.not_future" => ["不能是将来的日期", "不能是將來的日期", "must not be in the future"],
+    "rule.scope" => ["超出您的管辖范围", "超出您的管轄範圍", "is outside your scope"],
+    "rule.duplicate" => ["已存在相同证件号或手机号的客户", "已存在相同證件號或手機號的客戶", "a customer with this number already exists"],
+    "rule.empty" => ["不能为空", "不能為空", "must not be empty"],
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+
+    /// The words for `key`; the key itself when missing (a test keeps the catalog complete).
+    pub fn get<'a>(&self, key: &'a str) -> &'a str {
+        lookup(self.lang, key).unwrap_or(key)
+    }
+
+    /// The localised message of a validation rule, falling back to the English message of the API.
+    pub fn rule<'a>(&self, rule: &str, fallback: &'a str) -> std::borrow::Cow<'a, str> {
+        match lookup(self.lang, &format!("rule.{rule}")) {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Borrowed(fallback),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// A stored UTC instant (`2026-11-23T02:29:08Z`) shown in the bank's time zone, in the locale's style.
+    pub fn datetime(&self, tz: &jiff::tz::TimeZone, s: &str) -> String {
+        match s.parse::<jiff::Timestamp>() {
+            Ok(t) => {
+                let z = t.to_zoned(tz.clone());
+                match self.lang {
+                    Lang::En => z.strftime("%d %b %Y %H:%M").to_string(),
+                    _ => z.strftime("%Y年%m月%d日 %H:%M").to_string(),
+                }
+            }
+            Err(_) => s.to_owned(),
+        }
+    }
+
+    /// A civil date (`2027-05-23`) in the locale's style.
+    pub fn date(&self, s: &str) -> String {
+        match s.parse::<jiff::civil::Date>() {
+            Ok(d) => match self.lang {
+                Lang::En => d.strftime("%d %b %Y").to_string(),
+                _ => d.strftime("%Y年%m月%d日").to_string(),
+            },
+            Err(_) => s.to_owned(),
+        }
+    }
+
+    /// Money in minor units with its currency, grouped per locale (`¥1,234.56` / `1,234.56 CNY`).
+    pub fn money(&self, minor: i64, currency: &str) -> String {
+        let neg = minor < 0;
+        let abs = minor.unsigned_abs();
+        let (major, cents) = (abs / 100, abs % 100);
+        let digits = major.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        let sign = if neg { "-" } else { "" };
+        match (self.lang, currency) {
+            (Lang::En, _) => format!("{sign}{grouped}.{cents:02} {currency}"),
+            (_, "CNY") => format!("{sign}¥{grouped}.{cents:02}"),
+            _ => format!("{sign}{grouped}.{cents:02} {currency}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_three_different_non_empty_entries_where_scripts_differ() {
+        for k in KEYS {
+            for l in Lang::ALL {
+                assert!(!Tr::new(l).get(k).is_empty(), "{k} empty in {}", l.code());
+            }
+        }
+        assert_eq!(Tr::new(Lang::ZhTw).get("nav.review"), "審核佇列");
+    }
+
+    #[test]
+    fn money_and_dates_follow_the_locale() {
+        assert_eq!(Tr::new(Lang::ZhCn).money(123456789, "CNY"), "¥1,234,567.89");
+        assert_eq!(
+            Tr::new(Lang::En).money(123456789, "CNY"),
+            "1,234,567.89 CNY"
+        );
+        assert_eq!(Tr::new(Lang::En).date("2027-05-23"), "23 May 2027");
+        assert_eq!(Tr::new(Lang::ZhCn).date("2027-05-23"), "2027年05月23日");
+    }
+
+    #[test]
+    fn rules_are_localised() {
+        assert_eq!(Tr::new(Lang::ZhCn).rule("check_digit", "x"), "校验位错误");
+        assert_eq!(Tr::new(Lang::En).rule("unheard_of", "fallback"), "fallback");
+    }
+}

@@ -1,0 +1,1151 @@
+//! The workbench: server-rendered pages (askama, auto-escaped, one typed context per page) over the same
+//! use cases as the API. Sessions are cookies (HttpOnly, SameSite=Strict, Secure behind TLS); every form
+//! carries the session's CSRF token; no permission check or SQL lives here.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "a page error carries the session to render the error page; it is built once per failed request"
+)]
+
+pub mod i18n;
+
+use crate::AppState;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use banyan_app::AppError;
+use banyan_app::access::Session;
+use banyan_app::customers::{self as uc, ListQuery};
+use banyan_app::view::{CustomerSummary, CustomerView};
+use banyan_domain::access::Permission;
+use banyan_domain::customer::{CustomerKind, CustomerStatus, Transition};
+use i18n::{Lang, Tr};
+use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const SESSION_COOKIE: &str = "banyan_session";
+const LANG_COOKIE: &str = "banyan_lang";
+const LOGIN_CSRF_COOKIE: &str = "banyan_login_csrf";
+const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang", get(set_lang))
+        .route("/customers", get(search))
+        .route("/customers/new", get(new_form).post(create))
+        .route("/customers/{id}", get(show))
+        .route("/customers/{id}/{action}", post(act))
+        .route("/review", get(review))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+}
+
+async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../static/app.js"),
+    )
+        .into_response()
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn secure(headers: &HeaderMap) -> &'static str {
+    let tls = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        == Some("https");
+    if tls { "; Secure" } else { "" }
+}
+
+fn lang_of(headers: &HeaderMap, session: Option<&Session>) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .or_else(|| session.and_then(|s| Lang::parse(&s.lang)))
+        .unwrap_or(Lang::ZhCn)
+}
+
+/// What every page shows around its content.
+#[derive(Debug)]
+pub struct Chrome {
+    pub t: Tr,
+    pub user: Option<String>,
+    pub role: String,
+    pub csrf: String,
+    pub can_create: bool,
+    pub can_review: bool,
+    pub langs: Vec<(&'static str, &'static str)>,
+    /// The current path, URL-encoded, for the language links.
+    pub back: String,
+}
+
+fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
+    Chrome {
+        t,
+        user: session.map(|s| s.actor.username.clone()),
+        role: session
+            .map(|s| s.actor.role.as_str().to_owned())
+            .unwrap_or_default(),
+        csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
+        can_create: session.is_some_and(|s| s.actor.role.has(Permission::CustomerCreate)),
+        can_review: session.is_some_and(|s| s.actor.role.has(Permission::CustomerVerify)),
+        langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
+        back: form_urlencoded::byte_serialize(path.as_bytes()).collect(),
+    }
+}
+
+fn page(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut r = (StatusCode::OK, axum::response::Html(html)).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(PAGE_CSP),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    title: String,
+    message: String,
+}
+
+/// A page's failure: sign-in needed (redirect), or an error page in the user's language.
+#[derive(Debug)]
+pub enum PageError {
+    SignIn,
+    App(AppError, Tr, Option<Session>),
+    Csrf(Tr, Option<Session>),
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, key, t, s) = match self {
+            PageError::SignIn => return Redirect::to("/login").into_response(),
+            PageError::Csrf(t, s) => (StatusCode::FORBIDDEN, "error.csrf", t, s),
+            PageError::App(AppError::Unauthenticated, _, _) => {
+                return Redirect::to("/login").into_response();
+            }
+            PageError::App(AppError::NotFound, t, s) => {
+                (StatusCode::NOT_FOUND, "error.not_found", t, s)
+            }
+            PageError::App(
+                AppError::Forbidden {
+                    code: "four_eyes", ..
+                },
+                t,
+                s,
+            ) => (StatusCode::FORBIDDEN, "form.four_eyes", t, s),
+            PageError::App(AppError::Forbidden { .. }, t, s) => {
+                (StatusCode::FORBIDDEN, "error.forbidden", t, s)
+            }
+            PageError::App(e @ (AppError::Store(_) | AppError::Internal(_)), t, s) => {
+                tracing::error!(error = %e, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", t, s)
+            }
+            PageError::App(e, t, s) => {
+                let msg = e.to_string();
+                let mut r = page(ErrorPage {
+                    title: t.get("error.title").to_owned(),
+                    c: chrome(t, s.as_ref(), "/"),
+                    message: msg,
+                });
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                return r;
+            }
+        };
+        let mut r = page(ErrorPage {
+            title: t.get("error.title").to_owned(),
+            message: t.get(key).to_owned(),
+            c: chrome(t, s.as_ref(), "/"),
+        });
+        *r.status_mut() = status;
+        r
+    }
+}
+
+/// The signed-in session of a page request.
+async fn session(s: &AppState, headers: &HeaderMap) -> Result<(Session, Tr), PageError> {
+    let token = cookie(headers, SESSION_COOKIE).ok_or(PageError::SignIn)?;
+    let sess = banyan_app::access::web_session(&s.app, token)
+        .await
+        .map_err(|_| PageError::SignIn)?;
+    let t = Tr::new(lang_of(headers, Some(&sess)));
+    Ok((sess, t))
+}
+
+/// Every state-changing form carries the session's token; anything else is refused.
+fn check_csrf(sess: &Session, t: Tr, sent: Option<&str>) -> Result<(), PageError> {
+    match sent {
+        Some(v) if constant_eq(v.as_bytes(), sess.csrf.as_bytes()) => Ok(()),
+        _ => Err(PageError::Csrf(t, Some(sess.clone()))),
+    }
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign in and out, language
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    title: String,
+    csrf: String,
+    username: String,
+    error: Option<String>,
+}
+
+async fn login_form(headers: HeaderMap) -> Response {
+    let t = Tr::new(lang_of(&headers, None));
+    let csrf = match banyan_app::crypto::random_bytes::<24>() {
+        Ok(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>(),
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness").into_response(),
+    };
+    let mut r = page(LoginPage {
+        title: t.get("login.title").to_owned(),
+        c: chrome(t, None, "/login"),
+        csrf: csrf.clone(),
+        username: String::new(),
+        error: None,
+    });
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/login{}",
+        secure(&headers)
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let t = Tr::new(lang_of(&headers, None));
+    // Before a session exists the form is protected by a double-submit cookie.
+    let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if cookie_token.is_empty() || !constant_eq(cookie_token.as_bytes(), f.csrf.as_bytes()) {
+        return PageError::Csrf(t, None).into_response();
+    }
+    match banyan_app::access::web_login(&s.app, &f.username, &f.password, t.code()).await {
+        Ok((token, _)) => {
+            let mut r = Redirect::to("/").into_response();
+            // A new session id at every sign-in (no fixation).
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/{}",
+                secure(&headers)
+            )) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            let key = match e {
+                AppError::Throttled { .. } => "login.throttled",
+                _ => "login.bad",
+            };
+            let mut r = page(LoginPage {
+                title: t.get("login.title").to_owned(),
+                error: Some(t.get(key).to_owned()),
+                c: chrome(t, None, "/login"),
+                csrf: f.csrf.clone(),
+                username: f.username.clone(),
+            });
+            *r.status_mut() = if matches!(e, AppError::Throttled { .. }) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            r
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    check_csrf(&sess, t, f.csrf.as_deref())?;
+    banyan_app::access::web_logout(&s.app, &sess)
+        .await
+        .map_err(|e| PageError::App(e, t, None))?;
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("banyan_session=; Max-Age=0; HttpOnly; SameSite=Strict; Path=/"),
+    );
+    Ok(r)
+}
+
+#[derive(Debug, Deserialize)]
+struct LangQuery {
+    l: String,
+    back: Option<String>,
+}
+
+async fn set_lang(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let lang = Lang::parse(&q.l).unwrap_or(Lang::ZhCn);
+    if let Ok((sess, _)) = session(&s, &headers).await {
+        let _ = banyan_app::access::set_session_lang(&s.app, &sess, lang.code()).await;
+    }
+    // Only local paths: the language switch must not become an open redirect.
+    let back = q
+        .back
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let mut r = Redirect::to(&back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; SameSite=Strict; Path=/; Max-Age=31536000{}",
+        lang.code(),
+        secure(&headers)
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+// ---------------------------------------------------------------------------------------------
+
+/// A row of a customer table.
+#[derive(Debug)]
+struct Row {
+    id: Uuid,
+    customer_no: String,
+    display_name: String,
+    kind_key: &'static str,
+    status: &'static str,
+    status_key: &'static str,
+    branch_code: String,
+    identifier: String,
+    mobile: String,
+    review_due: String,
+}
+
+fn kind_key(k: CustomerKind) -> &'static str {
+    match k {
+        CustomerKind::Individual => "kind.individual",
+        CustomerKind::Corporate => "kind.corporate",
+        CustomerKind::Institution => "kind.institution",
+    }
+}
+
+fn status_key(s: CustomerStatus) -> &'static str {
+    match s {
+        CustomerStatus::Draft => "status.draft",
+        CustomerStatus::Submitted => "status.submitted",
+        CustomerStatus::Verified => "status.verified",
+        CustomerStatus::Returned => "status.returned",
+    }
+}
+
+fn rows(t: Tr, items: Vec<CustomerSummary>) -> Vec<Row> {
+    items
+        .into_iter()
+        .map(|i| Row {
+            id: i.id,
+            customer_no: i.customer_no,
+            display_name: i.display_name,
+            kind_key: kind_key(i.kind),
+            status: i.status.as_str(),
+            status_key: status_key(i.status),
+            branch_code: i.branch_code,
+            identifier: i.identifier,
+            mobile: i.mobile.unwrap_or_default(),
+            review_due: i.review_due.map(|d| t.date(&d)).unwrap_or_default(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    title: String,
+    sections: Vec<(&'static str, Vec<Row>)>,
+    can_audit: bool,
+}
+
+async fn home(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let a = &sess.actor;
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let mut sections = Vec::new();
+    if a.role.has(Permission::CustomerRead) {
+        let overdue = uc::list(
+            &s.app,
+            a,
+            ListQuery {
+                review_overdue: true,
+                limit: Some(20),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+        sections.push(("home.overdue", rows(t, overdue.items)));
+    }
+    if a.role.has(Permission::CustomerSubmit) {
+        for (key, status) in [
+            ("home.returned", CustomerStatus::Returned),
+            ("home.drafts", CustomerStatus::Draft),
+        ] {
+            let l = uc::list(
+                &s.app,
+                a,
+                ListQuery {
+                    status: Some(status),
+                    limit: Some(20),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?;
+            sections.push((key, rows(t, l.items)));
+        }
+    }
+    if a.role.has(Permission::CustomerVerify) {
+        let q = uc::review_queue(&s.app, a, None, Some(20))
+            .await
+            .map_err(err)?;
+        sections.push(("home.queue", rows(t, q.items)));
+    }
+    Ok(page(HomePage {
+        title: t.get("home.title").to_owned(),
+        can_audit: a.role.has(Permission::AuditRead),
+        c: chrome(t, Some(&sess), "/"),
+        sections,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "customers.html")]
+struct SearchPage {
+    c: Chrome,
+    title: String,
+    q: String,
+    overdue: bool,
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    items: Vec<Row>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    status: String,
+    review: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn search(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let query = ListQuery {
+        q: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
+        kind: CustomerKind::parse(&p.kind),
+        status: CustomerStatus::parse(&p.status),
+        review_overdue: p.review.as_deref() == Some("overdue"),
+        cursor: p.cursor.clone(),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let (items, next, error) = match uc::list(&s.app, &sess.actor, query).await {
+        Ok(page) => {
+            let next = page.next_cursor.map(|c| {
+                let mut u = form_urlencoded::Serializer::new(String::new());
+                u.append_pair("q", &p.q)
+                    .append_pair("kind", &p.kind)
+                    .append_pair("status", &p.status)
+                    .append_pair("cursor", &c);
+                if p.review.is_some() {
+                    u.append_pair("review", "overdue");
+                }
+                format!("/customers?{}", u.finish())
+            });
+            (rows(t, page.items), next, None)
+        }
+        Err(AppError::Validation(f)) => (Vec::new(), None, Some(f.to_string())),
+        Err(e) => return Err(PageError::App(e, t, Some(sess))),
+    };
+    Ok(page(SearchPage {
+        title: t.get("search.title").to_owned(),
+        c: chrome(t, Some(&sess), "/customers"),
+        overdue: p.review.is_some(),
+        kinds: CustomerKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), kind_key(*k), k.as_str() == p.kind))
+            .collect(),
+        statuses: CustomerStatus::ALL
+            .iter()
+            .map(|k| (k.as_str(), status_key(*k), k.as_str() == p.status))
+            .collect(),
+        q: p.q,
+        items,
+        next,
+        error,
+    }))
+}
+
+async fn review(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let q = uc::review_queue(&s.app, &sess.actor, None, Some(100))
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    Ok(page(HomePage {
+        title: t.get("nav.review").to_owned(),
+        c: chrome(t, Some(&sess), "/review"),
+        sections: vec![("home.queue", rows(t, q.items))],
+        can_audit: false,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// One customer
+// ---------------------------------------------------------------------------------------------
+
+/// A version row as shown.
+#[derive(Debug)]
+struct HistoryRow {
+    version: i64,
+    at: String,
+    action: String,
+    changes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+struct CustomerPage {
+    c: Chrome,
+    title: String,
+    v: CustomerView,
+    kind_key: &'static str,
+    status: &'static str,
+    status_key: &'static str,
+    id_type_key: String,
+    review_due: String,
+    profile: Vec<(String, String)>,
+    relationships: Vec<banyan_app::view::RelationshipView>,
+    history: Vec<HistoryRow>,
+    can_reveal: bool,
+    can_submit: bool,
+    can_verify: bool,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ShowQuery {
+    reveal: Option<String>,
+    msg: Option<String>,
+}
+
+async fn customer_page(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    reveal: bool,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let a = &sess.actor;
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let v = uc::get(&s.app, a, id, reveal).await.map_err(err)?;
+    let relationships = uc::relationships(&s.app, a, id).await.map_err(err)?;
+    let history = uc::versions(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|h| HistoryRow {
+            version: h.version,
+            at: t.datetime(&s.app.tz, &h.at),
+            action: h.action,
+            changes: h
+                .changes
+                .iter()
+                .map(|c| format!("{}: {} → {}", c.field, show_json(&c.old), show_json(&c.new)))
+                .collect(),
+        })
+        .collect();
+    let mut profile = Vec::new();
+    if let serde_json::Value::Object(m) = &v.profile {
+        for (k, val) in m {
+            let label_key = format!("field.{k}");
+            let label = match t.get(&label_key) {
+                l if l == label_key => k.clone(),
+                l => l.to_owned(),
+            };
+            let shown = match (k.as_str(), val) {
+                ("birth_date" | "id_expiry", serde_json::Value::String(d)) => t.date(d),
+                ("annual_revenue" | "total_assets", serde_json::Value::Object(o)) => t.money(
+                    o.get("minor").and_then(|m| m.as_i64()).unwrap_or(0),
+                    o.get("currency").and_then(|c| c.as_str()).unwrap_or("CNY"),
+                ),
+                ("gender", serde_json::Value::String(g)) => {
+                    t.get(&format!("gender.{g}")).to_owned()
+                }
+                _ => show_json(val),
+            };
+            profile.push((label, shown));
+        }
+    }
+    let mine = v.created_by == a.id || v.updated_by == a.id;
+    let page_v = CustomerPage {
+        title: v.display_name.clone(),
+        kind_key: kind_key(v.kind),
+        status: v.status.as_str(),
+        status_key: status_key(v.status),
+        id_type_key: format!("doc.{}", v.identifier.id_type),
+        review_due: v
+            .review_due
+            .as_deref()
+            .map(|d| t.date(d))
+            .unwrap_or_default(),
+        can_reveal: a.role.has(Permission::CustomerReveal),
+        can_submit: a.role.has(Permission::CustomerSubmit)
+            && matches!(v.status, CustomerStatus::Draft | CustomerStatus::Returned),
+        can_verify: a.role.has(Permission::CustomerVerify)
+            && v.status == CustomerStatus::Submitted
+            && !mine,
+        message: if reveal {
+            Some(t.get("form.revealed").to_owned())
+        } else {
+            message
+        },
+        error,
+        profile,
+        relationships,
+        history,
+        c: chrome(t, Some(&sess), &format!("/customers/{id}")),
+        v,
+    };
+    Ok(page(page_v))
+}
+
+fn show_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn show(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let msg = q.msg.as_deref().and_then(|m| match m {
+        "created" => Some(t.get("form.created").to_owned()),
+        _ => None,
+    });
+    customer_page(&s, sess, t, id, q.reveal.is_some(), msg, None).await
+}
+
+/// Submit, verify and return, from the customer page.
+async fn act(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(Uuid, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
+    let lines = |k: &str| {
+        f.get(k)
+            .map(|v| v.lines().map(str::to_owned).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let (tr, note) = match action.as_str() {
+        "submit" => (Transition::Submit, None),
+        "verify" => (Transition::Verify, None),
+        "return" => (
+            Transition::Return,
+            Some((lines("reasons"), lines("missing"))),
+        ),
+        _ => return Err(PageError::App(AppError::NotFound, t, Some(sess))),
+    };
+    match uc::transition(&s.app, &sess.actor, id, tr, note, None).await {
+        Ok(_) => Ok(Redirect::to(&format!("/customers/{id}")).into_response()),
+        Err(AppError::Forbidden {
+            code: "four_eyes", ..
+        }) => {
+            let msg = t.get("form.four_eyes").to_owned();
+            let mut r = customer_page(&s, sess, t, id, false, None, Some(msg)).await?;
+            *r.status_mut() = StatusCode::FORBIDDEN;
+            Ok(r)
+        }
+        Err(AppError::Validation(e)) => {
+            let msg =
+                e.0.iter()
+                    .map(|e| t.rule(&e.rule, &e.message).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            customer_page(&s, sess, t, id, false, None, Some(msg)).await
+        }
+        Err(e @ AppError::Conflict { .. }) => {
+            let msg = e.to_string();
+            customer_page(&s, sess, t, id, false, None, Some(msg)).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create
+// ---------------------------------------------------------------------------------------------
+
+/// One input of the create form.
+#[derive(Debug)]
+struct FieldView {
+    name: &'static str,
+    label_key: &'static str,
+    /// CSS classes: which kinds show the field.
+    kinds: &'static str,
+    value: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CreateForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    branch_code: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+#[derive(Template)]
+#[template(path = "customer_form.html")]
+struct FormPage {
+    c: Chrome,
+    title: String,
+    form: CreateForm,
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    doc_types: Vec<(&'static str, &'static str)>,
+    fields: Vec<FieldView>,
+    errors: Vec<String>,
+    general_error: Option<String>,
+}
+
+const FORM_FIELDS: &[(&str, &str, &str, &str)] = &[
+    // (input name, label key, kinds, path in the API's field errors)
+    (
+        "name_zh",
+        "field.name_zh",
+        "individual",
+        "individual.name_zh",
+    ),
+    (
+        "name_latin",
+        "field.name_latin",
+        "individual",
+        "individual.name_latin",
+    ),
+    (
+        "id_type",
+        "field.id_type",
+        "individual",
+        "individual.id_type",
+    ),
+    (
+        "id_number",
+        "field.id_number",
+        "individual",
+        "individual.id_number",
+    ),
+    (
+        "birth_date",
+        "field.birth_date",
+        "individual",
+        "individual.birth_date",
+    ),
+    (
+        "occupation",
+        "field.occupation",
+        "individual",
+        "individual.occupation",
+    ),
+    (
+        "registered_name",
+        "field.registered_name",
+        "organization",
+        "organization.registered_name",
+    ),
+    (
+        "credit_code",
+        "field.credit_code",
+        "organization",
+        "organization.credit_code",
+    ),
+    (
+        "industry",
+        "field.industry",
+        "organization",
+        "organization.industry",
+    ),
+    (
+        "employees",
+        "field.employees",
+        "organization",
+        "organization.employees",
+    ),
+    (
+        "mobile",
+        "field.mobile",
+        "individual organization",
+        "contacts.mobile",
+    ),
+    (
+        "email",
+        "field.email",
+        "individual organization",
+        "contacts.email",
+    ),
+    (
+        "address",
+        "field.address",
+        "individual organization",
+        "contacts.address",
+    ),
+];
+
+fn form_page(
+    t: Tr,
+    sess: &Session,
+    form: CreateForm,
+    errors: &HashMap<&'static str, String>,
+    general_error: Option<String>,
+) -> Response {
+    let fields = FORM_FIELDS
+        .iter()
+        .map(|(name, label, kinds, _)| FieldView {
+            name,
+            label_key: label,
+            kinds,
+            value: form.rest.get(*name).cloned().unwrap_or_else(|| {
+                if *name == "id_type" {
+                    "resident_id".into()
+                } else {
+                    String::new()
+                }
+            }),
+            error: errors.get(name).cloned(),
+        })
+        .collect();
+    let has_errors = !errors.is_empty() || general_error.is_some();
+    let mut r = page(FormPage {
+        title: t.get("nav.new").to_owned(),
+        c: chrome(t, Some(sess), "/customers/new"),
+        kinds: CustomerKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), kind_key(*k), k.as_str() == form.kind))
+            .collect(),
+        doc_types: vec![
+            ("resident_id", "doc.resident_id"),
+            ("passport", "doc.passport"),
+            ("hk_id", "doc.hk_id"),
+            ("tw_id", "doc.tw_id"),
+        ],
+        form,
+        fields,
+        errors: errors.values().cloned().collect(),
+        general_error,
+    });
+    if has_errors {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+async fn new_form(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let form = CreateForm {
+        kind: "individual".into(),
+        branch_code: sess.actor.branch_code.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok(form_page(t, &sess, form, &HashMap::new(), None))
+}
+
+/// The create request the form describes (the same JSON the API takes, so the same rules apply).
+fn form_to_input(f: &CreateForm) -> serde_json::Value {
+    let get = |k: &str| {
+        f.rest
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut contacts = Vec::new();
+    for k in ["mobile", "email", "address"] {
+        if let Some(v) = get(k) {
+            contacts.push(serde_json::json!({"kind": k, "value": v}));
+        }
+    }
+    let mut body = serde_json::json!({"kind": f.kind, "branch_code": f.branch_code.trim(), "contacts": contacts});
+    if f.kind == "individual" {
+        let mut p = serde_json::Map::new();
+        for k in ["name_zh", "name_latin", "birth_date", "occupation"] {
+            if let Some(v) = get(k) {
+                p.insert(k.into(), v.into());
+            }
+        }
+        p.insert(
+            "id_type".into(),
+            get("id_type")
+                .unwrap_or_else(|| "resident_id".into())
+                .into(),
+        );
+        p.insert(
+            "id_number".into(),
+            get("id_number").unwrap_or_default().into(),
+        );
+        body["individual"] = serde_json::Value::Object(p);
+    } else {
+        let mut o = serde_json::Map::new();
+        o.insert(
+            "registered_name".into(),
+            get("registered_name").unwrap_or_default().into(),
+        );
+        o.insert(
+            "credit_code".into(),
+            get("credit_code").unwrap_or_default().into(),
+        );
+        if let Some(v) = get("industry") {
+            o.insert("industry".into(), v.into());
+        }
+        if let Some(v) = get("employees") {
+            o.insert(
+                "employees".into(),
+                v.parse::<u64>()
+                    .map(serde_json::Value::from)
+                    .unwrap_or(serde_json::Value::String(v)),
+            );
+        }
+        body["organization"] = serde_json::Value::Object(o);
+    }
+    body
+}
+
+/// Maps an API field path (`contacts[0].value`, `individual.id_number`) to the form input it came from.
+fn input_for(path: &str, f: &CreateForm) -> &'static str {
+    if let Some(rest) = path.strip_prefix("contacts[") {
+        let idx: usize = rest
+            .split(']')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let present: Vec<&str> = ["mobile", "email", "address"]
+            .into_iter()
+            .filter(|k| f.rest.get(*k).is_some_and(|v| !v.trim().is_empty()))
+            .collect();
+        return match present.get(idx) {
+            Some(&"mobile") => "mobile",
+            Some(&"email") => "email",
+            _ => "address",
+        };
+    }
+    FORM_FIELDS
+        .iter()
+        .find(|(_, _, _, p)| *p == path)
+        .map(|(n, ..)| *n)
+        .unwrap_or(match path {
+            "branch_code" | "rm_id" => "branch_code",
+            _ => "",
+        })
+}
+
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    check_csrf(&sess, t, Some(&f.csrf))?;
+    let input = match banyan_app::json::from_value(form_to_input(&f)) {
+        Ok(i) => i,
+        Err(AppError::Validation(errs)) => return Ok(with_field_errors(t, &sess, f, errs)),
+        Err(e) => return Err(PageError::App(e, t, Some(sess))),
+    };
+    match uc::create(&s.app, &sess.actor, input, None).await {
+        Ok(uc::Created::New(v)) => {
+            Ok(Redirect::to(&format!("/customers/{}?msg=created", v.id)).into_response())
+        }
+        Ok(uc::Created::Replayed { .. }) => Ok(Redirect::to("/customers").into_response()),
+        Err(AppError::Validation(errs)) => Ok(with_field_errors(t, &sess, f, errs)),
+        Err(AppError::Conflict { message, .. }) => Ok(form_page(
+            t,
+            &sess,
+            f,
+            &HashMap::new(),
+            Some(format!("{} ({message})", t.get("rule.duplicate"))),
+        )),
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+fn with_field_errors(
+    t: Tr,
+    sess: &Session,
+    f: CreateForm,
+    errs: banyan_domain::FieldErrors,
+) -> Response {
+    let mut map: HashMap<&'static str, String> = HashMap::new();
+    let mut general = Vec::new();
+    for e in errs.0 {
+        let msg = t.rule(&e.rule, &e.message).into_owned();
+        match input_for(&e.field, &f) {
+            "" => general.push(format!("{}: {msg}", e.field)),
+            name => {
+                map.entry(name).or_insert(msg);
+            }
+        }
+    }
+    let general = (!general.is_empty()).then(|| general.join("; "));
+    form_page(t, sess, f, &map, general)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn row(name: &str) -> Row {
+        Row {
+            id: Uuid::nil(),
+            customer_no: "P-BR0001-00000001".into(),
+            display_name: name.to_owned(),
+            kind_key: "kind.individual",
+            status: "draft",
+            status_key: "status.draft",
+            branch_code: "BR0001".into(),
+            identifier: "110105********002X".into(),
+            mobile: String::new(),
+            review_due: String::new(),
+        }
+    }
+
+    fn search_page(names: &[&str], q: &str) -> String {
+        SearchPage {
+            title: "t".into(),
+            c: chrome(Tr::new(Lang::En), None, "/customers"),
+            q: q.into(),
+            overdue: false,
+            kinds: vec![],
+            statuses: vec![],
+            items: names.iter().map(|n| row(n)).collect(),
+            next: None,
+            error: None,
+        }
+        .render()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_customer_named_script_renders_as_text() {
+        let html = search_page(
+            &["<script>alert(1)</script>"],
+            "\"><img src=x onerror=alert(1)>",
+        );
+        assert!(!html.contains("<script>alert(1)</script>"), "{html}");
+        assert!(
+            html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+                || html.contains("&lt;script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<img src=x"), "{html}");
+    }
+
+    #[test]
+    fn pages_are_in_the_chosen_language() {
+        assert!(search_page(&[], "").contains("Customer search"));
+        let cn = SearchPage {
+            title: "t".into(),
+            c: chrome(Tr::new(Lang::ZhCn), None, "/customers"),
+            q: String::new(),
+            overdue: false,
+            kinds: vec![],
+            statuses: vec![],
+            items: vec![],
+            next: None,
+            error: None,
+        }
+        .render()
+        .unwrap();
+        assert!(cn.contains("客户查询") && cn.contains("lang=\"zh-CN\""));
+    }
+}

@@ -1,0 +1,14 @@
+// Progressive enhancement only: every page works without this file.
+// Shows only the fields of the chosen customer kind on the create form.
+(function () {
+  var kind = document.getElementById('kind');
+  if (!kind || !document.querySelector('.field')) return;
+  function sync() {
+    var k = kind.value;
+    document.querySelectorAll('.field').forEach(function (f) {
+      f.hidden = !f.classList.contains(k === 'individual' ? 'individual' : 'organization');
+    });
+  }
+  kind.addEventListener('change', sync);
+  sync();
+})();

@@ -1,0 +1,163 @@
+// Browser tests of the workbench: headless Debian chromium driven by playwright-core, against a running
+// banyan server (BASE_URL) whose staff rm1, rm2 (relationship managers, BR0001), sup1 (supervisor, BR0001)
+// and rev1 (reviewer) share PASSWORD. Screenshots of the main pages go to SHOT_DIR.
+// Prints one line per test and a closing "N passed, N failed"; exits 1 on any failure.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const BASE = process.env.BASE_URL;
+const PASSWORD = process.env.PASSWORD;
+const SHOTS = process.env.SHOT_DIR || 'target/e2e';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+mkdirSync(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync'],
+});
+
+async function signIn(username) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel(/用户名|Username/).fill(username);
+  await page.getByLabel(/密码|Password/).fill(PASSWORD);
+  await page.locator('form button[type=submit]').click();
+  await page.waitForURL(`${BASE}/`);
+  return page;
+}
+
+function residentId(body17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const s = [...body17].reduce((a, c, i) => a + Number(c) * w[i], 0);
+  return body17 + '10X98765432'[s % 11];
+}
+const GOOD_ID = residentId('11010519850612123');
+const BAD_ID = GOOD_ID.slice(0, 17) + (GOOD_ID.endsWith('0') ? '1' : '0');
+const MOBILE = '13987654321';
+const NAME = '欧阳测试';
+
+const results = [];
+async function test(name, fn) {
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`test ${name} ... ok`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(`test ${name} ... FAILED\n${e.stack || e}`);
+  }
+}
+
+let customerUrl;
+let rm1;
+
+await test('a relationship manager signs in and sees the workbench in Chinese', async () => {
+  rm1 = await signIn('rm1');
+  await page_has(rm1, '我的工作');
+  await rm1.screenshot({ path: `${SHOTS}/home.png`, fullPage: true });
+});
+
+async function page_has(page, text) {
+  const body = await page.textContent('body');
+  assert.ok(body.includes(text), `page lacks "${text}"`);
+}
+
+await test('a wrong ID check digit shows the error next to the field, then the fixed record is created and submitted', async () => {
+  await rm1.goto(`${BASE}/customers/new`);
+  await rm1.locator('#name_zh').fill(NAME);
+  await rm1.locator('#id_number').fill(BAD_ID);
+  await rm1.locator('#mobile').fill(MOBILE);
+  await rm1.locator('form.card button[type=submit]').click();
+  const err = rm1.locator('#id_number-error');
+  await err.waitFor();
+  assert.equal((await err.textContent()).trim(), '校验位错误');
+  assert.equal(await rm1.locator('#id_number').getAttribute('aria-invalid'), 'true');
+  await rm1.screenshot({ path: `${SHOTS}/new-customer-error.png`, fullPage: true });
+  await rm1.locator('#id_number').fill(GOOD_ID);
+  await rm1.locator('form.card button[type=submit]').click();
+  await rm1.waitForURL(/\/customers\/[0-9a-f-]{36}\?msg=created/);
+  customerUrl = rm1.url().split('?')[0];
+  assert.equal((await rm1.locator('#identifier').textContent()).includes(GOOD_ID), false, 'identifier must be masked');
+  await rm1.locator('#submit').click();
+  await rm1.waitForURL(customerUrl);
+  assert.equal((await rm1.locator('#status').textContent()).trim(), '待审核');
+  await rm1.screenshot({ path: `${SHOTS}/customer.png`, fullPage: true });
+});
+
+await test('search finds the customer by name and by mobile number', async () => {
+  for (const q of [NAME.slice(0, 2), MOBILE]) {
+    await rm1.goto(`${BASE}/customers?q=${encodeURIComponent(q)}`);
+    await page_has(rm1, NAME);
+  }
+  await rm1.screenshot({ path: `${SHOTS}/search.png`, fullPage: true });
+});
+
+await test('the maker cannot verify their own record', async () => {
+  const sup = await signIn('sup1');
+  await sup.goto(`${BASE}/customers/new`);
+  await sup.locator('#name_zh').fill('主管自建');
+  await sup.locator('#id_number').fill(residentId('11010519700101456'));
+  await sup.locator('form.card button[type=submit]').click();
+  await sup.waitForURL(/msg=created/);
+  const own = sup.url().split('?')[0];
+  await sup.locator('#submit').click();
+  await sup.waitForURL(own);
+  assert.equal(await sup.locator('#verify').count(), 0, 'no verify button for the maker');
+  // Even a hand-made form post is refused.
+  const csrf = await sup.locator('input[name=_csrf]').first().getAttribute('value');
+  const status = await sup.evaluate(async ([url, token]) => {
+    const r = await fetch(`${url}/verify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${token}` });
+    return r.status;
+  }, [own, csrf]);
+  assert.equal(status, 403);
+  await sup.context().close();
+});
+
+await test('a reviewer in another browser verifies the record from the queue', async () => {
+  const rev = await signIn('rev1');
+  await rev.goto(`${BASE}/review`);
+  await rev.screenshot({ path: `${SHOTS}/review-queue.png`, fullPage: true });
+  await rev.getByRole('link', { name: /P-BR0001-/ }).first().click();
+  await rev.goto(customerUrl);
+  await rev.locator('#verify').click();
+  await rev.waitForURL(customerUrl);
+  assert.equal((await rev.locator('#status').textContent()).trim(), '已核实');
+  await rev.context().close();
+});
+
+await test('another relationship manager cannot open the customer', async () => {
+  const rm2 = await signIn('rm2');
+  const resp = await rm2.goto(customerUrl);
+  assert.equal(resp.status(), 404);
+  await page_has(rm2, '没有找到该记录，或您无权查看。');
+  await rm2.context().close();
+});
+
+await test('a form without its CSRF token is refused', async () => {
+  const status = await rm1.evaluate(async (url) => {
+    const r = await fetch(`${url}/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    return r.status;
+  }, customerUrl);
+  assert.equal(status, 403);
+});
+
+await test('the language switch changes the labels', async () => {
+  await rm1.goto(`${BASE}/customers`);
+  await rm1.locator('a[data-lang=en]').click();
+  await rm1.waitForURL(`${BASE}/customers`);
+  await page_has(rm1, 'Customer search');
+  await page_has(rm1, 'Sign out');
+  await rm1.screenshot({ path: `${SHOTS}/search-en.png`, fullPage: true });
+  await rm1.locator('a[data-lang=zh-TW]').click();
+  await page_has(rm1, '客戶查詢');
+});
+
+await browser.close();
+const passed = results.filter(([, ok]) => ok).length;
+const failed = results.length - passed;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
