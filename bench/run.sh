@@ -9,7 +9,9 @@
 # on 127.0.0.1, (c) raw PostgreSQL: timed COPY of the CSV, then pgbench W2/W3/W4, (d) Banyan on PostgreSQL,
 # (e) Banyan on SQLite, each once with the shared Python driver and once with bench/loadgen, each on a fresh
 # database. Every phase appends one JSON line to bench/out/results.jsonl (label "<run id>/<system>"); logs,
-# pgbench reports and pg_stat_statements dumps go to bench/out/<run id>/. A summary table is printed last.
+# pgbench reports, pg_stat_statements dumps and per-phase CPU use (cpu.jsonl: cores used by the server,
+# PostgreSQL and everything else, i.e. the client and other load) go to bench/out/<run id>/. A summary
+# table is printed last.
 #
 # Settings (environment):
 #   N=100000            customers (CSV rows) for raw PostgreSQL and Banyan on PostgreSQL
@@ -20,6 +22,7 @@
 #   PARTS="rawpg banyan-pg banyan-sqlite"   which systems
 #   TOOLS="driver loadgen"                  which clients for Banyan
 #   DB_MAX_CONNECTIONS=16                   Banyan's pool (BANYAN_DB_MAX_CONNECTIONS)
+#   PROFILE=1                               perf profile of the server in W2-W4 (bench/out/<run>/perf-*.txt)
 #   SKIP_BUILD=1                            use the binaries already built
 #   KEEP_WORK=1                             keep the scratch directory (databases) for inspection
 #   SHARED_BENCH=/work/shared/bench         driver.py and gen_customers.py
@@ -219,8 +222,12 @@ run_rawpg() {
         local pgb=(sudo -u postgres "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" -U postgres -M prepared
             -c "$CLIENTS" -j 2 -D "n=$N" -f "$HERE/pg/$ph.sql" "$db")
         (cd "$WORK/pgbench" && "${pgb[@]}" -T "$WARMUP" >/dev/null 2>&1)
+        local cpu0
+        cpu0=$("$PY" "$HERE/tools.py" cpu --pg-data "$WORK/pg/data")
         (cd "$WORK/pgbench" && "${pgb[@]}" -T "$DURATION" -l --log-prefix="$WORK/pgbench/$ph") \
             >"$LOGS/pgbench-$ph.txt" 2>&1
+        "$PY" "$HERE/tools.py" cpu --pg-data "$WORK/pg/data" --since "$cpu0" \
+            --label "$label" --phase "$ph" --results "$LOGS/cpu.jsonl" >/dev/null
         "$PY" "$HERE/tools.py" pgbench --phase "$ph" --stdout "$LOGS/pgbench-$ph.txt" \
             --logs "$WORK/pgbench/$ph.*" --label "$label" --n "$N" --duration "$DURATION" \
             --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
@@ -277,8 +284,14 @@ run_banyan() { # backend tool
     if [[ -n "$cap" ]]; then cap_args=(--max-seconds "$cap"); fi
     for ph in load read search update; do
         log "banyan on $backend via $tool: $ph"
-        local extra=()
+        local extra=() cpu0 perf_pid=""
         if [[ "$ph" == load ]]; then extra=("${cap_args[@]}"); fi
+        cpu0=$("$PY" "$HERE/tools.py" cpu --server-pid "$BANYAN_PID" --pg-data "$WORK/pg/data")
+        if [[ -n "${PROFILE:-}" && "$ph" != load ]] && command -v perf >/dev/null; then
+            perf record -q -F 499 -p "$BANYAN_PID" -o "$WORK/perf-$backend-$tool-$ph.data" \
+                -- sleep "$(( ${WARMUP%.*} + ${DURATION%.*} - 1 ))" >/dev/null 2>&1 &
+            perf_pid=$!
+        fi
         if [[ "$tool" == driver ]]; then
             PYTHONPATH="$HERE" "$PY" "$SHARED/driver.py" --adapter banyan \
                 --adapter-args "{\"base_url\": \"$BASE_URL\", \"username\": \"bench\", \"password\": \"$PASSWORD\"}" \
@@ -290,6 +303,16 @@ run_banyan() { # backend tool
                 --phase "$ph" --csv "$csv" --state "$state" --clients "$CLIENTS" \
                 --duration "$DURATION" --warmup "$WARMUP" --seed 1 --run-tag 2 \
                 --label "$label" --results "$RESULTS" "${extra[@]}" | tee -a "$LOGS/results.jsonl"
+        fi
+        "$PY" "$HERE/tools.py" cpu --server-pid "$BANYAN_PID" --pg-data "$WORK/pg/data" --since "$cpu0" \
+            --label "$label" --phase "$ph" --results "$LOGS/cpu.jsonl" >/dev/null
+        if [[ -n "$perf_pid" ]]; then
+            wait "$perf_pid" || true
+            perf report -i "$WORK/perf-$backend-$tool-$ph.data" --no-children --sort dso,symbol \
+                --percent-limit 0.4 --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' \
+                | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' | cut -c1-220 \
+                | head -60 >"$LOGS/perf-banyan-$backend-$tool-$ph.txt" || true
+            rm -f "$WORK/perf-$backend-$tool-$ph.data"
         fi
         if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-$ph.txt"; fi
     done
@@ -320,6 +343,6 @@ stop_pg
 {
     echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; $(uname -sr); $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     cat "$LOGS/pg_version.txt" 2>/dev/null || true
-    "$PY" "$HERE/tools.py" summary --results "$RESULTS" --run "$RUN_ID"
+    "$PY" "$HERE/tools.py" summary --results "$RESULTS" --run "$RUN_ID" --cpu "$LOGS/cpu.jsonl"
 } | tee "$LOGS/summary.md"
 log "results: $RESULTS (label prefix $RUN_ID/), logs: $LOGS"

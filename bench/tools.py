@@ -8,6 +8,8 @@
   tools.py summary --results R --run RUN_ID
       the summary table of one run (Markdown), with ratios against raw PostgreSQL
   tools.py free-port
+  tools.py cpu --server-pid P --pg-data D [--since SNAPSHOT --label L --phase PH --results R]
+      CPU snapshot, or the cores used since a snapshot by the server, PostgreSQL and the rest
   tools.py get URL          print the body of a 2xx answer, else fail
 """
 import argparse, glob, json, os, platform, re, socket, statistics, sys, time
@@ -141,12 +143,92 @@ def cmd_summary(a):
             if k.startswith("rawpg"):
                 continue
             print(f"| {k} | " + " | ".join(ratio(k, ph) for ph in ("load", "read", "search", "update")) + " |")
+    cpu_table(a.cpu, a.run)
 
 
 def cmd_get(a):
     import urllib.request
     with urllib.request.urlopen(a.url, timeout=5) as r:
         sys.stdout.write(r.read().decode("utf-8", "replace"))
+
+
+def _ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        return int(parts[11]) + int(parts[12])  # utime + stime (fields 14, 15)
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _children(ppid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == ppid:
+                        out.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def _snapshot(server_pid, postmaster_pid):
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    busy = sum(cpu) - cpu[3] - (cpu[4] if len(cpu) > 4 else 0)  # minus idle and iowait
+    pg = 0
+    if postmaster_pid:
+        pg = _ticks(postmaster_pid) + sum(_ticks(p) for p in _children(postmaster_pid))
+    return {"t": time.time(), "busy": busy, "server": _ticks(server_pid) if server_pid else 0, "pg": pg}
+
+
+def cmd_cpu(a):
+    """Prints a snapshot (JSON); with --since, the CPU cores used since that snapshot."""
+    hz = os.sysconf("SC_CLK_TCK")
+    pm = 0
+    if a.pg_data:
+        try:
+            pm = int(open(os.path.join(a.pg_data, "postmaster.pid")).readline())
+        except (OSError, ValueError):
+            pm = 0
+    now = _snapshot(a.server_pid, pm)
+    if not a.since:
+        print(json.dumps(now))
+        return
+    old = json.loads(a.since)
+    dt = now["t"] - old["t"]
+    out = {"label": a.label, "phase": a.phase, "wall_s": round(dt, 1),
+           # cores = CPU seconds per wall second (the machine has os.cpu_count() of them)
+           "cores_all": round((now["busy"] - old["busy"]) / hz / dt, 2),
+           "cores_server": round((now["server"] - old["server"]) / hz / dt, 2),
+           "cores_postgres": round((now["pg"] - old["pg"]) / hz / dt, 2)}
+    out["cores_other"] = round(out["cores_all"] - out["cores_server"] - out["cores_postgres"], 2)
+    emit(out, a.results)
+
+
+def cpu_table(path, run):
+    if not path or not os.path.exists(path):
+        return
+    rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
+    rows = [r for r in rows if r.get("label", "").startswith(run + "/")]
+    if not rows:
+        return
+    print("\nCPU cores used during each phase (of %d): server / PostgreSQL / everything else "
+          "(the client, and any other load on the machine)\n" % os.cpu_count())
+    print("| system | W1 load | W2 read | W3 search | W4 update |")
+    print("|---|---|---|---|---|")
+    by = {}
+    for r in rows:
+        by.setdefault(r["label"].split("/", 1)[1], {})[r["phase"]] = r
+    for k, phs in by.items():
+        cells = []
+        for ph in ("load", "read", "search", "update"):
+            r = phs.get(ph)
+            cells.append("–" if not r else
+                         f"{r['cores_server']:.2f} / {r['cores_postgres']:.2f} / {r['cores_other']:.2f}")
+        print(f"| {k} | " + " | ".join(cells) + " |")
 
 
 def cmd_free_port(_a):
@@ -175,7 +257,16 @@ def main():
     p = sub.add_parser("summary")
     p.add_argument("--results", required=True)
     p.add_argument("--run", required=True)
+    p.add_argument("--cpu", default="", help="cpu.jsonl of the run")
     p.set_defaults(f=cmd_summary)
+    p = sub.add_parser("cpu")
+    p.add_argument("--server-pid", type=int, default=0)
+    p.add_argument("--pg-data", default="")
+    p.add_argument("--since", default="")
+    p.add_argument("--label", default="")
+    p.add_argument("--phase", default="")
+    p.add_argument("--results")
+    p.set_defaults(f=cmd_cpu)
     p = sub.add_parser("get")
     p.add_argument("url")
     p.set_defaults(f=cmd_get)

@@ -137,6 +137,22 @@ await test('another relationship manager cannot open the customer', async () => 
   await rm2.context().close();
 });
 
+await test('if someone else saved first, the edit page says so and shows their change instead of overwriting it', async () => {
+  const sup = await signIn('sup1');
+  await rm1.goto(`${customerUrl}/edit`);
+  await sup.goto(`${customerUrl}/edit`);
+  await sup.locator('#occupation').fill('医生');
+  await sup.locator('form.card button[type=submit]').click();
+  await sup.waitForURL(/msg=saved/);
+  await rm1.locator('#occupation').fill('律师');
+  await rm1.locator('form.card button[type=submit]').click();
+  await rm1.locator('#conflict').waitFor();
+  assert.ok((await rm1.locator('#conflict').textContent()).includes('医生'));
+  assert.equal(await rm1.locator('#occupation').inputValue(), '医生');
+  await rm1.screenshot({ path: `${SHOTS}/edit-conflict.png`, fullPage: true });
+  await sup.context().close();
+});
+
 await test('a form without its CSRF token is refused', async () => {
   const status = await rm1.evaluate(async (url) => {
     const r = await fetch(`${url}/submit`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });

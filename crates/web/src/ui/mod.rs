@@ -41,6 +41,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/customers", get(search))
         .route("/customers/new", get(new_form).post(create))
         .route("/customers/{id}", get(show))
+        .route("/customers/{id}/edit", get(edit_form).post(edit_post))
         .route("/customers/{id}/{action}", post(act))
         .route("/review", get(review))
         .route("/static/app.css", get(css))
@@ -596,6 +597,7 @@ struct CustomerPage {
     relationships: Vec<banyan_app::view::RelationshipView>,
     history: Vec<HistoryRow>,
     can_reveal: bool,
+    can_edit: bool,
     can_submit: bool,
     can_verify: bool,
     message: Option<String>,
@@ -671,6 +673,7 @@ async fn customer_page(
             .map(|d| t.date(d))
             .unwrap_or_default(),
         can_reveal: a.role.has(Permission::CustomerReveal),
+        can_edit: a.role.has(Permission::CustomerUpdate) && v.status != CustomerStatus::Submitted,
         can_submit: a.role.has(Permission::CustomerSubmit)
             && matches!(v.status, CustomerStatus::Draft | CustomerStatus::Returned),
         can_verify: a.role.has(Permission::CustomerVerify)
@@ -708,6 +711,7 @@ async fn show(
     let (sess, t) = session(&s, &headers).await?;
     let msg = q.msg.as_deref().and_then(|m| match m {
         "created" => Some(t.get("form.created").to_owned()),
+        "saved" => Some(t.get("form.saved").to_owned()),
         _ => None,
     });
     customer_page(&s, sess, t, id, q.reveal.is_some(), msg, None).await
@@ -1077,6 +1081,241 @@ fn with_field_errors(
     }
     let general = (!general.is_empty()).then(|| general.join("; "));
     form_page(t, sess, f, &map, general)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edit
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "customer_edit.html")]
+struct EditPage {
+    c: Chrome,
+    title: String,
+    id: Uuid,
+    name: String,
+    customer_no: String,
+    version: i64,
+    fields: Vec<FieldView>,
+    conflict: Vec<String>,
+    general_error: Option<String>,
+}
+
+/// Editable profile fields per kind: (input name, label key, path in the API's field errors).
+fn edit_fields(kind: CustomerKind) -> &'static [(&'static str, &'static str, &'static str)] {
+    match kind {
+        CustomerKind::Individual => &[
+            ("name_zh", "field.name_zh", "individual.name_zh"),
+            ("name_latin", "field.name_latin", "individual.name_latin"),
+            ("occupation", "field.occupation", "individual.occupation"),
+            ("employer", "field.employer", "individual.employer"),
+            ("nationality", "field.nationality", "individual.nationality"),
+        ],
+        _ => &[
+            (
+                "registered_name",
+                "field.registered_name",
+                "organization.registered_name",
+            ),
+            (
+                "legal_representative",
+                "field.legal_representative",
+                "organization.legal_representative",
+            ),
+            ("industry", "field.industry", "organization.industry"),
+            ("employees", "field.employees", "organization.employees"),
+        ],
+    }
+}
+
+fn profile_text(v: &CustomerView, key: &str) -> String {
+    match v.profile.get(key) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn edit_page(
+    t: Tr,
+    sess: &Session,
+    v: &CustomerView,
+    values: Option<&HashMap<String, String>>,
+    errors: HashMap<&'static str, String>,
+    conflict: Vec<String>,
+    general_error: Option<String>,
+) -> Response {
+    let fields = edit_fields(v.kind)
+        .iter()
+        .map(|(name, label, _)| FieldView {
+            name,
+            label_key: label,
+            kinds: "",
+            value: values
+                .and_then(|m| m.get(*name).cloned())
+                .unwrap_or_else(|| profile_text(v, name)),
+            error: errors.get(name).cloned(),
+        })
+        .collect();
+    let status = if !conflict.is_empty() {
+        StatusCode::CONFLICT
+    } else if !errors.is_empty() || general_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut r = page(EditPage {
+        title: t.get("action.edit").to_owned(),
+        c: chrome(t, Some(sess), &format!("/customers/{}/edit", v.id)),
+        id: v.id,
+        name: v.display_name.clone(),
+        customer_no: v.customer_no.clone(),
+        version: v.version,
+        fields,
+        conflict,
+        general_error,
+    });
+    *r.status_mut() = status;
+    r
+}
+
+async fn edit_post(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
+    edit(&s, sess, t, id, f).await
+}
+
+async fn edit_form(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let v = uc::get(&s.app, &sess.actor, id, false)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    Ok(edit_page(
+        t,
+        &sess,
+        &v,
+        None,
+        HashMap::new(),
+        Vec::new(),
+        None,
+    ))
+}
+
+/// Saves an edit as a merge patch at the version the form was read at. If someone else saved first, the
+/// form comes back with the latest values and a list of their changes, and nothing is overwritten.
+async fn edit(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    f: HashMap<String, String>,
+) -> Result<Response, PageError> {
+    let version: Option<i64> = f.get("version").and_then(|v| v.parse().ok());
+    let current = uc::get(&s.app, &sess.actor, id, false)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let section = if current.kind == CustomerKind::Individual {
+        "individual"
+    } else {
+        "organization"
+    };
+    let mut part = serde_json::Map::new();
+    for (name, _, _) in edit_fields(current.kind) {
+        let Some(new) = f.get(*name).map(|v| v.trim().to_owned()) else {
+            continue;
+        };
+        if new == profile_text(&current, name) {
+            continue;
+        }
+        let value = if new.is_empty() {
+            serde_json::Value::Null
+        } else if *name == "employees" {
+            new.parse::<u64>()
+                .map(serde_json::Value::from)
+                .unwrap_or(serde_json::Value::String(new))
+        } else {
+            serde_json::Value::String(new)
+        };
+        part.insert((*name).to_owned(), value);
+    }
+    let patch = serde_json::json!({ section: part });
+    match uc::update(&s.app, &sess.actor, id, patch, version).await {
+        Ok(_) => Ok(Redirect::to(&format!("/customers/{id}?msg=saved")).into_response()),
+        Err(AppError::VersionConflict { since, .. }) => {
+            let changes: Vec<String> = since
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|v| v["changes"].as_array().cloned().unwrap_or_default())
+                .map(|c| {
+                    format!(
+                        "{}: {} → {}",
+                        c["field"].as_str().unwrap_or(""),
+                        show_json(&c["old"]),
+                        show_json(&c["new"])
+                    )
+                })
+                .collect();
+            // The form shows the latest record, not the stale input: nothing is overwritten.
+            Ok(edit_page(
+                t,
+                &sess,
+                &current,
+                None,
+                HashMap::new(),
+                changes,
+                None,
+            ))
+        }
+        Err(AppError::Validation(errs)) => {
+            let mut map = HashMap::new();
+            let mut general = Vec::new();
+            for e in errs.0 {
+                let msg = t.rule(&e.rule, &e.message).into_owned();
+                match edit_fields(current.kind)
+                    .iter()
+                    .find(|(_, _, p)| *p == e.field)
+                {
+                    Some((name, _, _)) => {
+                        map.entry(*name).or_insert(msg);
+                    }
+                    None => general.push(format!("{}: {msg}", e.field)),
+                }
+            }
+            let general = (!general.is_empty()).then(|| general.join("; "));
+            Ok(edit_page(
+                t,
+                &sess,
+                &current,
+                Some(&f),
+                map,
+                Vec::new(),
+                general,
+            ))
+        }
+        Err(e @ AppError::Conflict { .. }) => {
+            let msg = e.to_string();
+            Ok(edit_page(
+                t,
+                &sess,
+                &current,
+                Some(&f),
+                HashMap::new(),
+                Vec::new(),
+                Some(msg),
+            ))
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
 }
 
 #[cfg(test)]
