@@ -224,9 +224,9 @@ run_rawpg() {
         (cd "$WORK/pgbench" && "${pgb[@]}" -T "$WARMUP" >/dev/null 2>&1)
         local cpu0
         cpu0=$("$PY" "$HERE/tools.py" cpu --pg-data "$WORK/pg/data")
-        (cd "$WORK/pgbench" && "${pgb[@]}" -T "$DURATION" -l --log-prefix="$WORK/pgbench/$ph") \
+        (cd "$WORK/pgbench" && "${pgb[@]}" -T "$DURATION" -l --log-prefix="$WORK/pgbench/$ph"; times >"$WORK/times") \
             >"$LOGS/pgbench-$ph.txt" 2>&1
-        "$PY" "$HERE/tools.py" cpu --pg-data "$WORK/pg/data" --since "$cpu0" \
+        "$PY" "$HERE/tools.py" cpu --pg-data "$WORK/pg/data" --since "$cpu0" --client-times "$WORK/times" \
             --label "$label" --phase "$ph" --results "$LOGS/cpu.jsonl" >/dev/null
         "$PY" "$HERE/tools.py" pgbench --phase "$ph" --stdout "$LOGS/pgbench-$ph.txt" \
             --logs "$WORK/pgbench/$ph.*" --label "$label" --n "$N" --duration "$DURATION" \
@@ -292,20 +292,20 @@ run_banyan() { # backend tool
                 -- sleep "$(( ${WARMUP%.*} + ${DURATION%.*} - 1 ))" >/dev/null 2>&1 &
             perf_pid=$!
         fi
+        local client=()
         if [[ "$tool" == driver ]]; then
-            PYTHONPATH="$HERE" "$PY" "$SHARED/driver.py" --adapter banyan \
-                --adapter-args "{\"base_url\": \"$BASE_URL\", \"username\": \"bench\", \"password\": \"$PASSWORD\"}" \
-                --phase "$ph" --csv "$csv" --state "$state" --clients "$CLIENTS" \
-                --duration "$DURATION" --warmup "$WARMUP" --seed 1 --run-tag 1 \
-                --label "$label" --results "$RESULTS" "${extra[@]}" | tee -a "$LOGS/results.jsonl"
+            client=(env PYTHONPATH="$HERE" "$PY" "$SHARED/driver.py" --adapter banyan
+                --adapter-args "{\"base_url\": \"$BASE_URL\", \"username\": \"bench\", \"password\": \"$PASSWORD\"}"
+                --run-tag 1)
         else
-            "$LOADGEN" --base-url "$BASE_URL" --username bench --password "$PASSWORD" \
-                --phase "$ph" --csv "$csv" --state "$state" --clients "$CLIENTS" \
-                --duration "$DURATION" --warmup "$WARMUP" --seed 1 --run-tag 2 \
-                --label "$label" --results "$RESULTS" "${extra[@]}" | tee -a "$LOGS/results.jsonl"
+            client=("$LOADGEN" --base-url "$BASE_URL" --username bench --password "$PASSWORD" --run-tag 2)
         fi
+        # `times` in the subshell: the CPU the client used (its children's user and system time).
+        ("${client[@]}" --phase "$ph" --csv "$csv" --state "$state" --clients "$CLIENTS" \
+            --duration "$DURATION" --warmup "$WARMUP" --seed 1 \
+            --label "$label" --results "$RESULTS" "${extra[@]}"; times >"$WORK/times") | tee -a "$LOGS/results.jsonl"
         "$PY" "$HERE/tools.py" cpu --server-pid "$BANYAN_PID" --pg-data "$WORK/pg/data" --since "$cpu0" \
-            --label "$label" --phase "$ph" --results "$LOGS/cpu.jsonl" >/dev/null
+            --client-times "$WORK/times" --label "$label" --phase "$ph" --results "$LOGS/cpu.jsonl" >/dev/null
         if [[ -n "$perf_pid" ]]; then
             wait "$perf_pid" || true
             perf report -i "$WORK/perf-$backend-$tool-$ph.data" --no-children --sort dso,symbol \
@@ -322,10 +322,10 @@ run_banyan() { # backend tool
         psql_pg -d "banyan_$tool" -At -c "SELECT 'customers', count(*) FROM customers UNION ALL
             SELECT 'audit_log', count(*) FROM audit_log UNION ALL SELECT 'audit_unsealed', count(*) FROM audit_log WHERE seq IS NULL" \
             >"$LOGS/banyan-pg-$tool-counts.txt" 2>&1 || true
-        psql_pg -d postgres -c "DROP DATABASE banyan_$tool"
+        if [[ -z "${KEEP_WORK:-}" ]]; then psql_pg -d postgres -c "DROP DATABASE banyan_$tool"; fi
     else
         du -sh "$WORK/banyan-$backend-$tool" >"$LOGS/banyan-sqlite-$tool-size.txt" 2>&1 || true
-        rm -rf "$WORK/banyan-$backend-$tool"
+        if [[ -z "${KEEP_WORK:-}" ]]; then rm -rf "$WORK/banyan-$backend-$tool"; fi
     fi
 }
 

@@ -152,11 +152,13 @@ def cmd_get(a):
         sys.stdout.write(r.read().decode("utf-8", "replace"))
 
 
-def _ticks(pid):
+def _ticks(pid, reaped=False):
+    """utime + stime of a process (fields 14, 15); with reaped, plus its waited-for children's (16, 17)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             parts = f.read().rsplit(")", 1)[1].split()
-        return int(parts[11]) + int(parts[12])  # utime + stime (fields 14, 15)
+        t = int(parts[11]) + int(parts[12])
+        return t + int(parts[13]) + int(parts[14]) if reaped else t
     except (OSError, IndexError, ValueError):
         return 0
 
@@ -180,7 +182,8 @@ def _snapshot(server_pid, postmaster_pid):
     busy = sum(cpu) - cpu[3] - (cpu[4] if len(cpu) > 4 else 0)  # minus idle and iowait
     pg = 0
     if postmaster_pid:
-        pg = _ticks(postmaster_pid) + sum(_ticks(p) for p in _children(postmaster_pid))
+        # live backends, plus the postmaster with the backends it has reaped (closed connections)
+        pg = _ticks(postmaster_pid, reaped=True) + sum(_ticks(p) for p in _children(postmaster_pid))
     return {"t": time.time(), "busy": busy, "server": _ticks(server_pid) if server_pid else 0, "pg": pg}
 
 
@@ -204,7 +207,18 @@ def cmd_cpu(a):
            "cores_all": round((now["busy"] - old["busy"]) / hz / dt, 2),
            "cores_server": round((now["server"] - old["server"]) / hz / dt, 2),
            "cores_postgres": round((now["pg"] - old["pg"]) / hz / dt, 2)}
-    out["cores_other"] = round(out["cores_all"] - out["cores_server"] - out["cores_postgres"], 2)
+    client = 0.0
+    if a.client_times and os.path.exists(a.client_times):
+        # bash `times`: line 2 is the children's "user system", e.g. "0m1.250s 0m0.310s"
+        lines = open(a.client_times).read().split("\n")
+        if len(lines) > 1:
+            for tok in lines[1].split():
+                m = re.fullmatch(r"(\d+)m([\d.]+)s", tok)
+                if m:
+                    client += int(m.group(1)) * 60 + float(m.group(2))
+    out["cores_client"] = round(client / dt, 2)
+    out["cores_other"] = round(out["cores_all"] - out["cores_server"] - out["cores_postgres"]
+                               - out["cores_client"], 2)
     emit(out, a.results)
 
 
@@ -215,8 +229,8 @@ def cpu_table(path, run):
     rows = [r for r in rows if r.get("label", "").startswith(run + "/")]
     if not rows:
         return
-    print("\nCPU cores used during each phase (of %d): server / PostgreSQL / everything else "
-          "(the client, and any other load on the machine)\n" % os.cpu_count())
+    print("\nCPU cores used during each phase (of %d): server / PostgreSQL / client / other "
+          "(other = load on the machine that is not part of the benchmark: noise)\n" % os.cpu_count())
     print("| system | W1 load | W2 read | W3 search | W4 update |")
     print("|---|---|---|---|---|")
     by = {}
@@ -227,7 +241,8 @@ def cpu_table(path, run):
         for ph in ("load", "read", "search", "update"):
             r = phs.get(ph)
             cells.append("–" if not r else
-                         f"{r['cores_server']:.2f} / {r['cores_postgres']:.2f} / {r['cores_other']:.2f}")
+                         f"{r['cores_server']:.2f} / {r['cores_postgres']:.2f} / "
+                         f"{r.get('cores_client', 0):.2f} / {r['cores_other']:.2f}")
         print(f"| {k} | " + " | ".join(cells) + " |")
 
 
@@ -263,6 +278,7 @@ def main():
     p.add_argument("--server-pid", type=int, default=0)
     p.add_argument("--pg-data", default="")
     p.add_argument("--since", default="")
+    p.add_argument("--client-times", default="", help="output of bash `times` after the client ran")
     p.add_argument("--label", default="")
     p.add_argument("--phase", default="")
     p.add_argument("--results")

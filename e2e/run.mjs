@@ -161,6 +161,46 @@ await test('a form without its CSRF token is refused', async () => {
   assert.equal(status, 403);
 });
 
+await test('operations import a file, see each rejected row, download them, and export the search', async () => {
+  const ops = await signIn('ops1');
+  await ops.goto(`${BASE}/import`);
+  const good = residentId('11010519900101123');
+  const valid = residentId('11010519900101124');
+  const bad = valid.slice(0, 17) + (valid.endsWith('0') ? '1' : '0');
+  const csv = `full_name,mobile,id_number,branch_code\n导入甲,13600000001,${good},BR0001\n导入乙,13600000002,${bad},BR0001\n`;
+  await ops.locator('#file').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await ops.locator('form.card button[type=submit]').click();
+  await ops.locator('#report').waitFor();
+  const summary = await ops.locator('#summary').textContent();
+  assert.ok(summary.includes('2') && summary.includes('1'), summary);
+  await page_has(ops, 'individual.id_number');
+  await ops.screenshot({ path: `${SHOTS}/import.png`, fullPage: true });
+  const [download] = await Promise.all([ops.waitForEvent('download'), ops.locator('#download-rejected').click()]);
+  const { readFileSync } = await import('node:fs');
+  const rejected = readFileSync(await download.path(), 'utf8');
+  assert.ok(rejected.includes('导入乙') && rejected.includes('reason'), rejected);
+  await ops.goto(`${BASE}/customers?q=${encodeURIComponent('导入')}`);
+  const [exp] = await Promise.all([ops.waitForEvent('download'), ops.locator('#export').click()]);
+  const exported = readFileSync(await exp.path(), 'utf8');
+  assert.ok(exported.includes('导入甲') && exported.includes('136****0001') && !exported.includes('13600000001'), exported);
+  await ops.context().close();
+});
+
+await test('administrators see staff accounts and the policy; auditors see the audit trail', async () => {
+  const admin = await signIn('admin1');
+  await admin.goto(`${BASE}/admin/staff`);
+  await page_has(admin, 'rm1');
+  await admin.screenshot({ path: `${SHOTS}/admin-staff.png`, fullPage: true });
+  await admin.goto(`${BASE}/admin/policy`);
+  assert.ok((await admin.locator('#policy').textContent()).includes('individual_months = 6'));
+  await admin.context().close();
+  const aud = await signIn('aud1');
+  await aud.goto(customerUrl);
+  await page_has(aud, 'customer.verify');
+  await aud.screenshot({ path: `${SHOTS}/audit-trail.png`, fullPage: true });
+  await aud.context().close();
+});
+
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('a[data-lang=en]').click();

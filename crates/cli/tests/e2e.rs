@@ -87,6 +87,9 @@ fn the_workbench_works_in_a_real_browser() {
     add_user(&data, "rm2", "relationship_manager", Some("BR0001"));
     add_user(&data, "sup1", "supervisor", Some("BR0001"));
     add_user(&data, "rev1", "reviewer", None);
+    add_user(&data, "ops1", "operations", Some("BR0001"));
+    add_user(&data, "admin1", "admin", None);
+    add_user(&data, "aud1", "auditor", None);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -44,6 +44,12 @@ pub fn router() -> axum::Router<AppState> {
         .route("/customers/{id}/edit", get(edit_form).post(edit_post))
         .route("/customers/{id}/{action}", post(act))
         .route("/review", get(review))
+        .route("/import", get(import_form).post(import))
+        .route("/import/rejected", post(import_rejected))
+        .route("/customers/export", get(export))
+        .route("/audit", get(audit_page))
+        .route("/admin/staff", get(staff_page).post(add_staff))
+        .route("/admin/policy", get(policy_page))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }
@@ -98,6 +104,9 @@ pub struct Chrome {
     pub csrf: String,
     pub can_create: bool,
     pub can_review: bool,
+    pub can_import: bool,
+    pub can_audit: bool,
+    pub can_admin: bool,
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
@@ -113,6 +122,9 @@ fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
         can_create: session.is_some_and(|s| s.actor.role.has(Permission::CustomerCreate)),
         can_review: session.is_some_and(|s| s.actor.role.has(Permission::CustomerVerify)),
+        can_import: session.is_some_and(|s| s.actor.role.has(Permission::CustomerImport)),
+        can_audit: session.is_some_and(|s| s.actor.role.has(Permission::AuditRead)),
+        can_admin: session.is_some_and(|s| s.actor.role.has(Permission::StaffManage)),
         langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         back: form_urlencoded::byte_serialize(path.as_bytes()).collect(),
     }
@@ -490,6 +502,8 @@ struct SearchPage {
     items: Vec<Row>,
     next: Option<String>,
     error: Option<String>,
+    can_export: bool,
+    export_query: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -549,6 +563,17 @@ async fn search(
             .iter()
             .map(|k| (k.as_str(), status_key(*k), k.as_str() == p.status))
             .collect(),
+        can_export: sess.actor.role.has(Permission::CustomerExport),
+        export_query: {
+            let mut u = form_urlencoded::Serializer::new(String::new());
+            u.append_pair("q", &p.q)
+                .append_pair("kind", &p.kind)
+                .append_pair("status", &p.status);
+            if p.review.is_some() {
+                u.append_pair("review", "overdue");
+            }
+            u.finish()
+        },
         q: p.q,
         items,
         next,
@@ -596,6 +621,7 @@ struct CustomerPage {
     profile: Vec<(String, String)>,
     relationships: Vec<banyan_app::view::RelationshipView>,
     history: Vec<HistoryRow>,
+    audit: Vec<(String, String, String, String)>,
     can_reveal: bool,
     can_edit: bool,
     can_submit: bool,
@@ -660,6 +686,20 @@ async fn customer_page(
             profile.push((label, shown));
         }
     }
+    let audit = if a.role.has(Permission::AuditRead) {
+        let q = banyan_app::audit::AuditQuery {
+            customer_id: Some(id),
+            limit: Some(100),
+            ..Default::default()
+        };
+        audit_rows(
+            t,
+            &s.app.tz,
+            banyan_app::audit::search(&s.app, a, q).await.map_err(err)?,
+        )
+    } else {
+        Vec::new()
+    };
     let mine = v.created_by == a.id || v.updated_by == a.id;
     let page_v = CustomerPage {
         title: v.display_name.clone(),
@@ -688,6 +728,7 @@ async fn customer_page(
         profile,
         relationships,
         history,
+        audit,
         c: chrome(t, Some(&sess), &format!("/customers/{id}")),
         v,
     };
@@ -1318,6 +1359,373 @@ async fn edit(
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Import, export, audit, administration
+// ---------------------------------------------------------------------------------------------
+
+fn audit_rows(
+    t: Tr,
+    tz: &jiff::tz::TimeZone,
+    page: banyan_app::audit::AuditPage,
+) -> Vec<(String, String, String, String)> {
+    page.items
+        .into_iter()
+        .map(|a| {
+            (
+                t.datetime(tz, &a.at),
+                a.actor,
+                a.action,
+                a.detail.to_string(),
+            )
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    c: Chrome,
+    title: String,
+    report: Option<banyan_app::io::ImportReport>,
+    rejected_csv: String,
+}
+
+async fn import_form(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    if !sess.actor.role.has(Permission::CustomerImport) {
+        return Err(PageError::App(
+            AppError::forbidden("permission_denied", ""),
+            t,
+            Some(sess),
+        ));
+    }
+    Ok(page(ImportPage {
+        title: t.get("import.title").to_owned(),
+        c: chrome(t, Some(&sess), "/import"),
+        report: None,
+        rejected_csv: String::new(),
+    }))
+}
+
+/// Reads the multipart form: the CSRF token, then the file (name and bytes).
+async fn read_upload(
+    mut mp: axum::extract::Multipart,
+) -> Option<(Option<String>, String, Vec<u8>)> {
+    let mut csrf = None;
+    let mut file = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.ok(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                file = Some((name, field.bytes().await.ok()?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = file?;
+    Some((csrf, name, bytes))
+}
+
+async fn import(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    mp: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let Some((csrf, name, bytes)) = read_upload(mp).await else {
+        return Err(PageError::App(
+            AppError::field("file", "required", "choose a CSV or XLSX file"),
+            t,
+            Some(sess),
+        ));
+    };
+    check_csrf(&sess, t, csrf.as_deref())?;
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let src = if name.to_ascii_lowercase().ends_with(".xlsx") {
+        banyan_app::io::read_xlsx(&bytes)
+    } else {
+        banyan_app::io::read_csv(&bytes)
+    }
+    .map_err(err)?;
+    let headers_row = src.headers.clone();
+    let report = banyan_app::io::import(&s.app, &sess.actor, src, 500, |_, _| {})
+        .await
+        .map_err(err)?;
+    let rejected_csv = String::from_utf8(
+        banyan_app::io::rejected_csv(&headers_row, &report.rejected).map_err(err)?,
+    )
+    .unwrap_or_default();
+    Ok(page(ImportPage {
+        title: t.get("import.title").to_owned(),
+        c: chrome(t, Some(&sess), "/import"),
+        report: Some(report),
+        rejected_csv,
+    }))
+}
+
+/// Hands the rejected rows of an import back as a CSV download.
+async fn import_rejected(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
+    let csv = f.get("csv").cloned().unwrap_or_default();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"rejected.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct ExportQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    status: String,
+    review: Option<String>,
+    #[serde(default)]
+    format: String,
+}
+
+async fn export(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<ExportQuery>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let query = ListQuery {
+        q: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
+        kind: CustomerKind::parse(&p.kind),
+        status: CustomerStatus::parse(&p.status),
+        review_overdue: p.review.as_deref() == Some("overdue"),
+        ..Default::default()
+    };
+    let format = if p.format == "xlsx" {
+        banyan_app::io::Format::Xlsx
+    } else {
+        banyan_app::io::Format::Csv
+    };
+    let (bytes, _) = banyan_app::io::export(&s.app, &sess.actor, query, format)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let (ct, name) = match format {
+        banyan_app::io::Format::Csv => ("text/csv; charset=utf-8", "customers.csv"),
+        banyan_app::io::Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "customers.xlsx",
+        ),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPageT {
+    c: Chrome,
+    title: String,
+    customer_id: String,
+    from: String,
+    to: String,
+    audit: Vec<(String, String, String, String)>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct AuditForm {
+    #[serde(default)]
+    customer_id: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+async fn audit_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<AuditForm>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    let parse_ts = |v: &str| {
+        if v.trim().is_empty() {
+            Ok(None)
+        } else {
+            v.trim()
+                .parse::<jiff::Timestamp>()
+                .map(Some)
+                .map_err(|_| format!("{v}: {}", t.rule("format", "format")))
+        }
+    };
+    let mut error = None;
+    let customer_id = if p.customer_id.trim().is_empty() {
+        None
+    } else {
+        p.customer_id.trim().parse::<Uuid>().ok()
+    };
+    let (from, to) = match (parse_ts(&p.from), parse_ts(&p.to)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            error = Some(e);
+            (None, None)
+        }
+    };
+    let q = banyan_app::audit::AuditQuery {
+        customer_id,
+        from,
+        to,
+        limit: Some(200),
+        ..Default::default()
+    };
+    let rows = banyan_app::audit::search(&s.app, &sess.actor, q)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    Ok(page(AuditPageT {
+        title: t.get("home.audit").to_owned(),
+        audit: audit_rows(t, &s.app.tz, rows),
+        c: chrome(t, Some(&sess), "/audit"),
+        customer_id: p.customer_id,
+        from: p.from,
+        to: p.to,
+        error,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct StaffPage {
+    c: Chrome,
+    title: String,
+    staff: Vec<banyan_app::access::StaffView>,
+    roles: Vec<&'static str>,
+    error: Option<String>,
+}
+
+async fn staff_view(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let staff = banyan_app::access::list_staff(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let failed = error.is_some();
+    let mut r = page(StaffPage {
+        title: t.get("admin.staff").to_owned(),
+        c: chrome(t, Some(&sess), "/admin/staff"),
+        staff,
+        roles: banyan_domain::access::Role::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect(),
+        error,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn staff_page(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    staff_view(&s, sess, t, None).await
+}
+
+async fn add_staff(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
+    let get = |k: &str| {
+        f.get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let Some(role) = get("role").and_then(|r| banyan_domain::access::Role::parse(&r)) else {
+        return staff_view(
+            &s,
+            sess,
+            t,
+            Some(t.rule("required", "role is required").into_owned()),
+        )
+        .await;
+    };
+    let n = banyan_app::access::NewStaff {
+        username: get("username").unwrap_or_default(),
+        display_name: None,
+        role,
+        branch_code: get("branch_code"),
+        password: f.get("password").cloned().unwrap_or_default(),
+    };
+    match banyan_app::access::add_staff(&s.app, &sess.actor, n).await {
+        Ok(_) => Ok(Redirect::to("/admin/staff").into_response()),
+        Err(AppError::Validation(e)) => {
+            let msg =
+                e.0.iter()
+                    .map(|e| format!("{}: {}", e.field, t.rule(&e.rule, &e.message)))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+            staff_view(&s, sess, t, Some(msg)).await
+        }
+        Err(e @ AppError::Conflict { .. }) => {
+            let msg = e.to_string();
+            staff_view(&s, sess, t, Some(msg)).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+struct PolicyPage {
+    c: Chrome,
+    title: String,
+    policy: String,
+}
+
+async fn policy_page(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    if !sess.actor.role.has(Permission::ConfigManage)
+        && !sess.actor.role.has(Permission::CustomerRead)
+    {
+        return Err(PageError::App(
+            AppError::forbidden("permission_denied", ""),
+            t,
+            Some(sess),
+        ));
+    }
+    let policy = toml::to_string_pretty(s.app.policy.as_ref()).unwrap_or_default();
+    Ok(page(PolicyPage {
+        title: t.get("admin.policy").to_owned(),
+        c: chrome(t, Some(&sess), "/admin/policy"),
+        policy,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -1349,6 +1757,8 @@ mod tests {
             items: names.iter().map(|n| row(n)).collect(),
             next: None,
             error: None,
+            can_export: false,
+            export_query: String::new(),
         }
         .render()
         .unwrap()
@@ -1382,6 +1792,8 @@ mod tests {
             items: vec![],
             next: None,
             error: None,
+            can_export: false,
+            export_query: String::new(),
         }
         .render()
         .unwrap();
