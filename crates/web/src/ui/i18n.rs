@@ -149,6 +149,7 @@ catalog! {
     "admin.policy" => ["政策参数", "政策參數", "Policy figures"],
     "admin.role" => ["角色", "角色", "Role"],
     "admin.add" => ["新增员工", "新增員工", "Add a staff member"],
+    "admin.disable" => ["停用", "停用", "Disable"],
     "admin.active" => ["启用", "啟用", "Active"],
     "admin.disabled" => ["停用", "停用", "Disabled"],
     "audit.from" => ["起始时间", "起始時間", "From"],

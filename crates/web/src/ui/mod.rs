@@ -49,6 +49,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/customers/export", get(export))
         .route("/audit", get(audit_page))
         .route("/admin/staff", get(staff_page).post(add_staff))
+        .route("/admin/staff/{username}/disable", post(disable_staff))
         .route("/admin/policy", get(policy_page))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
@@ -496,6 +497,7 @@ struct SearchPage {
     c: Chrome,
     title: String,
     q: String,
+    branch_code: String,
     overdue: bool,
     kinds: Vec<(&'static str, &'static str, bool)>,
     statuses: Vec<(&'static str, &'static str, bool)>,
@@ -514,6 +516,8 @@ struct SearchQuery {
     kind: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    branch_code: String,
     review: Option<String>,
     cursor: Option<String>,
 }
@@ -528,6 +532,7 @@ async fn search(
         q: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
         kind: CustomerKind::parse(&p.kind),
         status: CustomerStatus::parse(&p.status),
+        branch_code: Some(p.branch_code.trim().to_uppercase()).filter(|b| !b.is_empty()),
         review_overdue: p.review.as_deref() == Some("overdue"),
         cursor: p.cursor.clone(),
         limit: Some(50),
@@ -540,6 +545,7 @@ async fn search(
                 u.append_pair("q", &p.q)
                     .append_pair("kind", &p.kind)
                     .append_pair("status", &p.status)
+                    .append_pair("branch_code", &p.branch_code)
                     .append_pair("cursor", &c);
                 if p.review.is_some() {
                     u.append_pair("review", "overdue");
@@ -575,6 +581,7 @@ async fn search(
             u.finish()
         },
         q: p.q,
+        branch_code: p.branch_code,
         items,
         next,
         error,
@@ -1699,6 +1706,20 @@ async fn add_staff(
     }
 }
 
+async fn disable_staff(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (sess, t) = session(&s, &headers).await?;
+    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
+    banyan_app::access::disable_staff(&s.app, &sess.actor, &username)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    Ok(Redirect::to("/admin/staff").into_response())
+}
+
 #[derive(Template)]
 #[template(path = "policy.html")]
 struct PolicyPage {
@@ -1751,6 +1772,7 @@ mod tests {
             title: "t".into(),
             c: chrome(Tr::new(Lang::En), None, "/customers"),
             q: q.into(),
+            branch_code: String::new(),
             overdue: false,
             kinds: vec![],
             statuses: vec![],
@@ -1786,6 +1808,7 @@ mod tests {
             title: "t".into(),
             c: chrome(Tr::new(Lang::ZhCn), None, "/customers"),
             q: String::new(),
+            branch_code: String::new(),
             overdue: false,
             kinds: vec![],
             statuses: vec![],
