@@ -22,7 +22,8 @@
 #   PARTS="rawpg banyan-pg banyan-sqlite"   which systems
 #   TOOLS="driver loadgen"                  which clients for Banyan
 #   DB_MAX_CONNECTIONS=16                   Banyan's pool (BANYAN_DB_MAX_CONNECTIONS)
-#   PROFILE=1                               perf profile of the server in W2-W4 (bench/out/<run>/perf-*.txt)
+#   PROFILE=1 | dwarf                       perf profile of the server in W2-W4 (bench/out/<run>/perf-*.txt):
+#                                           1 = flat (self time), dwarf = with callers (inclusive time)
 #   SKIP_BUILD=1                            use the binaries already built
 #   KEEP_WORK=1                             keep the scratch directory (databases) for inspection
 #   SHARED_BENCH=/work/shared/bench         driver.py and gen_customers.py
@@ -288,7 +289,9 @@ run_banyan() { # backend tool
         if [[ "$ph" == load ]]; then extra=("${cap_args[@]}"); fi
         cpu0=$("$PY" "$HERE/tools.py" cpu --server-pid "$BANYAN_PID" --pg-data "$WORK/pg/data")
         if [[ -n "${PROFILE:-}" && "$ph" != load ]] && command -v perf >/dev/null; then
-            perf record -q -F 499 -p "$BANYAN_PID" -o "$WORK/perf-$backend-$tool-$ph.data" \
+            local perf_opts=(-F 499)
+            if [[ "$PROFILE" == dwarf ]]; then perf_opts=(-F 199 --call-graph dwarf,16384); fi
+            perf record -q "${perf_opts[@]}" -p "$BANYAN_PID" -o "$WORK/perf-$backend-$tool-$ph.data" \
                 -- sleep "$(( ${WARMUP%.*} + ${DURATION%.*} - 1 ))" >/dev/null 2>&1 &
             perf_pid=$!
         fi
@@ -308,10 +311,11 @@ run_banyan() { # backend tool
             --client-times "$WORK/times" --label "$label" --phase "$ph" --results "$LOGS/cpu.jsonl" >/dev/null
         if [[ -n "$perf_pid" ]]; then
             wait "$perf_pid" || true
-            perf report -i "$WORK/perf-$backend-$tool-$ph.data" --no-children --sort dso,symbol \
-                --percent-limit 0.4 --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' \
+            local report_opts=(--no-children --sort dso,symbol --percent-limit 0.4)
+            if [[ "$PROFILE" == dwarf ]]; then report_opts=(--children --sort symbol -g none --percent-limit 1); fi
+            perf report -i "$WORK/perf-$backend-$tool-$ph.data" "${report_opts[@]}" --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' \
                 | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' | cut -c1-220 \
-                | head -60 >"$LOGS/perf-banyan-$backend-$tool-$ph.txt" || true
+                | head -150 >"$LOGS/perf-banyan-$backend-$tool-$ph.txt" || true
             rm -f "$WORK/perf-$backend-$tool-$ph.data"
         fi
         if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-$ph.txt"; fi

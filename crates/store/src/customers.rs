@@ -693,29 +693,7 @@ pub async fn delete_relationship<C: ConnectionTrait>(
 }
 
 pub async fn insert_version<C: ConnectionTrait>(c: &C, v: &VersionRow) -> Result<()> {
-    let q = Query::insert()
-        .into_table("customer_versions")
-        .columns([
-            "id",
-            "customer_id",
-            "version",
-            "actor_id",
-            "at_us",
-            "action",
-            "changes",
-        ])
-        .values_panic([
-            v.id.into(),
-            v.customer_id.into(),
-            v.version.into(),
-            v.actor_id.into(),
-            v.at_us.into(),
-            v.action.clone().into(),
-            v.changes.clone().into(),
-        ])
-        .to_owned();
-    c.execute(&q).await?;
-    Ok(())
+    insert_versions(c, std::slice::from_ref(v)).await
 }
 
 /// Inserts many version rows in one statement (bulk import path).

@@ -157,6 +157,11 @@ pub async fn export(
         }
     };
     let (bytes, _) = io::export(&s.app, &auth.actor, list_query(p)?, format).await?;
+    Ok(download(format, bytes))
+}
+
+/// An export file as an attachment (shared by the API and the workbench).
+pub fn download(format: io::Format, bytes: Vec<u8>) -> Response {
     let (ct, name) = match format {
         io::Format::Csv => ("text/csv; charset=utf-8", "customers.csv"),
         io::Format::Xlsx => (
@@ -164,7 +169,7 @@ pub async fn export(
             "customers.xlsx",
         ),
     };
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, ct.to_owned()),
             (
@@ -174,7 +179,7 @@ pub async fn export(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Imports a CSV (`text/csv`) or XLSX file; answers with the per-row report.

@@ -520,6 +520,40 @@ struct SearchQuery {
     branch_code: String,
     review: Option<String>,
     cursor: Option<String>,
+    /// Export only: `csv` or `xlsx`.
+    #[serde(default)]
+    format: String,
+}
+
+impl SearchQuery {
+    /// The use-case query this search form describes.
+    fn list_query(&self) -> ListQuery {
+        ListQuery {
+            q: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
+            kind: CustomerKind::parse(&self.kind),
+            status: CustomerStatus::parse(&self.status),
+            branch_code: Some(self.branch_code.trim().to_uppercase()).filter(|b| !b.is_empty()),
+            review_overdue: self.review.as_deref() == Some("overdue"),
+            cursor: self.cursor.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// The filters as a query string (for the next-page and export links), with an optional cursor.
+    fn link(&self, cursor: Option<&str>) -> String {
+        let mut u = form_urlencoded::Serializer::new(String::new());
+        u.append_pair("q", &self.q)
+            .append_pair("kind", &self.kind)
+            .append_pair("status", &self.status)
+            .append_pair("branch_code", &self.branch_code);
+        if self.review.is_some() {
+            u.append_pair("review", "overdue");
+        }
+        if let Some(c) = cursor {
+            u.append_pair("cursor", c);
+        }
+        u.finish()
+    }
 }
 
 async fn search(
@@ -529,29 +563,14 @@ async fn search(
 ) -> Result<Response, PageError> {
     let (sess, t) = session(&s, &headers).await?;
     let query = ListQuery {
-        q: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
-        kind: CustomerKind::parse(&p.kind),
-        status: CustomerStatus::parse(&p.status),
-        branch_code: Some(p.branch_code.trim().to_uppercase()).filter(|b| !b.is_empty()),
-        review_overdue: p.review.as_deref() == Some("overdue"),
-        cursor: p.cursor.clone(),
         limit: Some(50),
-        ..Default::default()
+        ..p.list_query()
     };
     let (items, next, error) = match uc::list(&s.app, &sess.actor, query).await {
         Ok(page) => {
-            let next = page.next_cursor.map(|c| {
-                let mut u = form_urlencoded::Serializer::new(String::new());
-                u.append_pair("q", &p.q)
-                    .append_pair("kind", &p.kind)
-                    .append_pair("status", &p.status)
-                    .append_pair("branch_code", &p.branch_code)
-                    .append_pair("cursor", &c);
-                if p.review.is_some() {
-                    u.append_pair("review", "overdue");
-                }
-                format!("/customers?{}", u.finish())
-            });
+            let next = page
+                .next_cursor
+                .map(|c| format!("/customers?{}", p.link(Some(&c))));
             (rows(t, page.items), next, None)
         }
         Err(AppError::Validation(f)) => (Vec::new(), None, Some(f.to_string())),
@@ -570,16 +589,7 @@ async fn search(
             .map(|k| (k.as_str(), status_key(*k), k.as_str() == p.status))
             .collect(),
         can_export: sess.actor.role.has(Permission::CustomerExport),
-        export_query: {
-            let mut u = form_urlencoded::Serializer::new(String::new());
-            u.append_pair("q", &p.q)
-                .append_pair("kind", &p.kind)
-                .append_pair("status", &p.status);
-            if p.review.is_some() {
-                u.append_pair("review", "overdue");
-            }
-            u.finish()
-        },
+        export_query: p.link(None),
         q: p.q,
         branch_code: p.branch_code,
         items,
@@ -1493,31 +1503,15 @@ async fn import_rejected(
         .into_response())
 }
 
-#[derive(Debug, Deserialize, Default)]
-struct ExportQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    status: String,
-    review: Option<String>,
-    #[serde(default)]
-    format: String,
-}
-
 async fn export(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(p): Query<ExportQuery>,
+    Query(p): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
     let (sess, t) = session(&s, &headers).await?;
     let query = ListQuery {
-        q: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
-        kind: CustomerKind::parse(&p.kind),
-        status: CustomerStatus::parse(&p.status),
-        review_overdue: p.review.as_deref() == Some("overdue"),
-        ..Default::default()
+        cursor: None,
+        ..p.list_query()
     };
     let format = if p.format == "xlsx" {
         banyan_app::io::Format::Xlsx
@@ -1527,24 +1521,7 @@ async fn export(
     let (bytes, _) = banyan_app::io::export(&s.app, &sess.actor, query, format)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let (ct, name) = match format {
-        banyan_app::io::Format::Csv => ("text/csv; charset=utf-8", "customers.csv"),
-        banyan_app::io::Format::Xlsx => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "customers.xlsx",
-        ),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::api::customers::download(format, bytes))
 }
 
 #[derive(Template)]
