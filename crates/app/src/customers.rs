@@ -260,8 +260,44 @@ fn duplicate(code: &'static str, what: &str, field: &str, customer_no: &str) -> 
     })
 }
 
-/// Inserts prepared customers in the transaction; returns per-item rejections for duplicates.
-/// Numbers are handed out per kind and branch in one counter step per group.
+/// Hands out customer numbers (`P-BR0001-00000042`: kind, branch, sequence) for prepared customers, in one
+/// statement and in a transaction of its own, so that the counter rows are locked only for that moment and
+/// concurrent creates in the same branch do not queue behind each other's inserts. A number given to a
+/// customer that is then refused (a duplicate) is not reused: numbers may have gaps, never repeats.
+async fn allocate_numbers(app: &App, items: &mut [(usize, Prepared)]) -> Result<()> {
+    let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (pos, (_, p)) in items.iter().enumerate() {
+        let prefix = parse_kind(&p.row.kind)?.number_prefix();
+        groups
+            .entry(format!("{prefix}-{}", p.row.branch_code))
+            .or_default()
+            .push(pos);
+    }
+    // A fixed (sorted) order, so concurrent allocations lock counter rows in the same order.
+    let increments: Vec<(String, i64)> = groups
+        .iter()
+        .map(|(g, m)| (format!("customer_no:{g}"), m.len() as i64))
+        .collect();
+    let tx = app.db.begin_write().await?;
+    let last: HashMap<String, i64> = misc::next_counters(&tx, &increments)
+        .await?
+        .into_iter()
+        .collect();
+    tx.commit().await?;
+    for (g, members) in &groups {
+        let end = *last
+            .get(&format!("customer_no:{g}"))
+            .ok_or_else(|| AppError::Internal(format!("counter {g} not returned")))?;
+        let first = end - members.len() as i64 + 1;
+        for (k, pos) in members.iter().enumerate() {
+            items[*pos].1.row.customer_no = format!("{g}-{:08}", first + k as i64);
+        }
+    }
+    Ok(())
+}
+
+/// Inserts prepared (and numbered) customers in the transaction; returns per-item rejections for duplicates.
 async fn insert_prepared(
     tx: &DatabaseTransaction,
     actor: &Actor,
@@ -334,28 +370,6 @@ async fn insert_prepared(
         seen_ids.insert(p.row.id_bidx.clone(), *i);
         for m in &p.mobiles {
             seen_mobiles.insert(m.clone(), *i);
-        }
-    }
-    // Customer numbers: `P-BR0001-00000042`.
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for (pos, (i, p)) in items.iter().enumerate() {
-        if !rejected.contains_key(i) {
-            let prefix = parse_kind(&p.row.kind)?.number_prefix();
-            groups
-                .entry(format!("{prefix}-{}", p.row.branch_code))
-                .or_default()
-                .push(pos);
-        }
-    }
-    let mut group_names: Vec<&String> = groups.keys().collect();
-    group_names.sort(); // a fixed order, so concurrent batches lock counters in the same order
-    for g in group_names {
-        let members = &groups[g];
-        let last =
-            misc::next_counter(tx, &format!("customer_no:{g}"), members.len() as i64).await?;
-        let first = last - members.len() as i64 + 1;
-        for (k, pos) in members.iter().enumerate() {
-            items[*pos].1.row.customer_no = format!("{g}-{:08}", first + k as i64);
         }
     }
     let ok: Vec<&Prepared> = items
@@ -539,8 +553,9 @@ pub async fn create(
         Some(Err(e)) => return Err(AppError::Validation(e)),
         None => return Err(AppError::Internal("nothing prepared".into())),
     };
-    let tx = app.db.begin_write().await?;
     let mut items = vec![(0, p)];
+    allocate_numbers(app, &mut items).await?;
+    let tx = app.db.begin_write().await?;
     let rejected = insert_prepared(&tx, actor, &mut items).await?;
     if let Some(v) = rejected.get(&0) {
         let code = if v["code"] == "duplicate_mobile" {
@@ -644,6 +659,7 @@ pub async fn create_batch(
             }
         }
     }
+    allocate_numbers(app, &mut items).await?;
     let mut attempt = 0;
     let rejected = loop {
         let tx = app.db.begin_write().await?;
@@ -652,7 +668,8 @@ pub async fn create_batch(
                 tx.commit().await?;
                 break r;
             }
-            // A concurrent batch took a number first: retry the whole batch once more.
+            // A concurrent create took the same identifier or mobile between our check and our insert:
+            // run the checks again, which now report it per item.
             Err(AppError::Conflict { .. }) if attempt < 2 => attempt += 1,
             Err(e) => return Err(e),
         }
@@ -752,8 +769,19 @@ async fn build_view<C: ConnectionTrait>(
     row: CustomerRow,
     reveal: bool,
 ) -> Result<CustomerView> {
-    let keys = app.keys();
     let contacts = store::list_contacts(c, &[row.id]).await?;
+    view_of(app, c, row, contacts, reveal).await
+}
+
+/// The view of a customer whose contacts are already read.
+async fn view_of<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    row: CustomerRow,
+    contacts: Vec<ContactRow>,
+    reveal: bool,
+) -> Result<CustomerView> {
+    let keys = app.keys();
     let consents = store::list_consents(c, row.id).await?;
     let kind = parse_kind(&row.kind)?;
     let status = parse_status(&row.status)?;
@@ -845,8 +873,12 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<Cus
     if reveal {
         actor.require(Permission::CustomerReveal)?;
     }
-    let row = load_in_scope(&app.db.conn, actor, id).await?;
-    let view = build_view(app, &app.db.conn, row, reveal).await?;
+    // One round trip for the customer and its contacts: this is the hot read.
+    let (row, contacts) = match store::find_customer_with_contacts(&app.db.conn, id).await? {
+        Some((r, c)) if actor.can_see(&r.branch_code, r.rm_id) => (r, c),
+        _ => return Err(AppError::NotFound),
+    };
+    let view = view_of(app, &app.db.conn, row, contacts, reveal).await?;
     if reveal {
         let tx = app.db.begin_write().await?;
         let mut fields = vec!["identifier".to_owned()];
@@ -926,12 +958,7 @@ fn lookups(keys: &KeyRing, q: &str) -> Vec<Lookup> {
 pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<CustomerSummary>> {
     actor.require(Permission::CustomerRead)?;
     let limit = q.limit.unwrap_or(20).clamp(1, 200);
-    let after = match &q.cursor {
-        Some(c) => Some(c.parse::<Uuid>().map_err(|_| {
-            AppError::field("cursor", "format", "is not a cursor this API returned")
-        })?),
-        None => None,
-    };
+    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
     let keys = app.keys();
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if search.is_some_and(|s| s.chars().count() > 100) {
@@ -950,10 +977,52 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
         rm_id: q.rm_id,
         review_before: q.review_overdue.then(|| app.today().to_string()),
         after,
+        by_name: false,
         limit: limit + 1,
     };
+    let filter = CustomerFilter {
+        by_name: filter
+            .lookups
+            .iter()
+            .any(|l| matches!(l, Lookup::NamePrefix(_))),
+        ..filter
+    };
     let rows = store::list_customers(&app.db.conn, &filter).await?;
-    summaries(app, &app.db.conn, rows, limit).await
+    let mut page = summaries(app, &app.db.conn, rows, limit).await?;
+    if filter.by_name && page.next_cursor.is_some() {
+        page.next_cursor = page
+            .items
+            .last()
+            .map(|i| name_cursor(&i.display_name, i.id));
+    }
+    Ok(page)
+}
+
+/// A cursor in name order: `n.<base64url(name)>.<id>`; in id order it is the id itself.
+fn name_cursor(name: &str, id: Uuid) -> String {
+    use base64::Engine;
+    format!(
+        "n.{}.{id}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)
+    )
+}
+
+fn parse_cursor(c: &str) -> Result<store::Cursor> {
+    use base64::Engine;
+    let bad = || AppError::field("cursor", "format", "is not a cursor this API returned");
+    match c.strip_prefix("n.") {
+        None => c.parse::<Uuid>().map(store::Cursor::Id).map_err(|_| bad()),
+        Some(rest) => {
+            let (n, id) = rest.split_once('.').ok_or_else(bad)?;
+            let name = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(n)
+                .map_err(|_| bad())?;
+            Ok(store::Cursor::Name(
+                String::from_utf8(name).map_err(|_| bad())?,
+                id.parse().map_err(|_| bad())?,
+            ))
+        }
+    }
 }
 
 async fn summaries<C: ConnectionTrait>(

@@ -190,9 +190,19 @@ pub struct CustomerFilter {
     pub rm_id: Option<Uuid>,
     /// Verified customers whose review date is before this civil date (`YYYY-MM-DD`).
     pub review_before: Option<String>,
-    /// Only ids greater than this (cursor).
-    pub after: Option<Uuid>,
+    /// Where the previous page ended.
+    pub after: Option<Cursor>,
+    /// Order by name (for name searches, so the name index serves both the filter and the order) instead of
+    /// by id (creation order).
+    pub by_name: bool,
     pub limit: u64,
+}
+
+/// The last row of the previous page, in the listing's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    Id(Uuid),
+    Name(String, Uuid),
 }
 
 fn select_customers() -> SelectStatement {
@@ -297,10 +307,26 @@ pub async fn list_customers<C: ConnectionTrait>(
             .add(Expr::col("status").eq("verified"))
             .add(Expr::col("review_due").lt(d.clone()));
     }
-    if let Some(a) = f.after {
-        cond = cond.add(Expr::col("id").gt(a));
+    match &f.after {
+        None => {}
+        Some(Cursor::Id(a)) => cond = cond.add(Expr::col("id").gt(*a)),
+        Some(Cursor::Name(n, a)) => {
+            cond = cond.add(
+                Cond::any()
+                    .add(Expr::col("display_name").gt(n.clone()))
+                    .add(
+                        Cond::all()
+                            .add(Expr::col("display_name").eq(n.clone()))
+                            .add(Expr::col("id").gt(*a)),
+                    ),
+            )
+        }
     }
-    q.cond_where(cond).order_by("id", Order::Asc).limit(f.limit);
+    q.cond_where(cond);
+    if f.by_name {
+        q.order_by("display_name", Order::Asc);
+    }
+    q.order_by("id", Order::Asc).limit(f.limit);
     Ok(
         CustomerRow::find_by_statement(c.get_database_backend().build(&q))
             .all(c)
@@ -901,4 +927,54 @@ pub async fn lock_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option
             .one(c)
             .await?,
     )
+}
+
+/// A customer and its contact points in one round trip (the point read).
+pub async fn find_customer_with_contacts<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+) -> Result<Option<(CustomerRow, Vec<ContactRow>)>> {
+    let mut q = Query::select();
+    for col in CUSTOMER_COLS {
+        q.column(("customers", col));
+    }
+    for (col, alias) in [
+        ("id", "k_id"),
+        ("kind", "k_kind"),
+        ("label", "k_label"),
+        ("value_enc", "k_value_enc"),
+        ("bidx", "k_bidx"),
+        ("created_at_us", "k_created_at_us"),
+    ] {
+        q.expr_as(Expr::col(("customer_contacts", col)), Alias::new(alias));
+    }
+    q.from("customers")
+        .left_join(
+            "customer_contacts",
+            Expr::col(("customer_contacts", "customer_id")).equals(("customers", "id")),
+        )
+        .and_where(Expr::col(("customers", "id")).eq(id))
+        .order_by(("customer_contacts", "created_at_us"), Order::Asc)
+        .order_by(("customer_contacts", "id"), Order::Asc);
+    let rows = c.query_all(&q).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let customer = CustomerRow::from_query_result(first, "")?;
+    let mut contacts = Vec::new();
+    for r in &rows {
+        let Some(kid) = r.try_get::<Option<Uuid>>("", "k_id")? else {
+            continue;
+        };
+        contacts.push(ContactRow {
+            id: kid,
+            customer_id: id,
+            kind: r.try_get("", "k_kind")?,
+            label: r.try_get("", "k_label")?,
+            value_enc: r.try_get("", "k_value_enc")?,
+            bidx: r.try_get("", "k_bidx")?,
+            created_at_us: r.try_get("", "k_created_at_us")?,
+        });
+    }
+    Ok(Some((customer, contacts)))
 }

@@ -5,25 +5,30 @@ use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-/// Increments the named counter by `n` and returns the new value (the last number handed out).
-/// One statement (insert-or-update ... returning), so concurrent callers never get the same number.
-pub async fn next_counter<C: ConnectionTrait>(c: &C, name: &str, n: i64) -> Result<i64> {
-    let q = Query::insert()
-        .into_table("counters")
-        .columns(["name", "value"])
-        .values_panic([name.into(), n.into()])
-        .on_conflict(
-            OnConflict::column("name")
-                .value("value", Expr::col(("counters", "value")).add(n))
-                .to_owned(),
-        )
-        .returning_col("value")
-        .to_owned();
-    let row = c.query_one(&q).await?;
-    Ok(row
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(n))
+/// Increments each named counter by its amount in one statement (insert-or-update ... returning) and
+/// returns `(name, new value)`: the last number handed out. Concurrent callers never get the same number.
+pub async fn next_counters<C: ConnectionTrait>(
+    c: &C,
+    increments: &[(String, i64)],
+) -> Result<Vec<(String, i64)>> {
+    if increments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Query::insert();
+    q.into_table("counters").columns(["name", "value"]);
+    for (name, n) in increments {
+        q.values_panic([name.clone().into(), (*n).into()]);
+    }
+    q.on_conflict(
+        OnConflict::column("name")
+            .value("value", Expr::cust("counters.value + excluded.value"))
+            .to_owned(),
+    )
+    .returning(Query::returning().columns(["name", "value"]));
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
 }
 
 /// Takes or renews the lease `name` for `holder` until `until_us`; true if held now.

@@ -410,6 +410,25 @@ async fn listings_are_paginated_with_a_cursor(app: &TestApp) {
     let mut sorted = seen.clone();
     sorted.dedup();
     assert_eq!(sorted.len(), 5);
+    // A name search pages in name order.
+    let mut names = Vec::new();
+    let mut url = "/api/v1/customers?q=%E5%AE%A2%E6%88%B7&limit=2".to_owned(); // 客户
+    loop {
+        let r = app.get(&url, &rm).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        names.extend(
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["display_name"].as_str().unwrap().to_owned()),
+        );
+        match r.body["next_cursor"].as_str() {
+            Some(c) => url = format!("/api/v1/customers?q=%E5%AE%A2%E6%88%B7&limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(names, vec!["客户0", "客户1", "客户2", "客户3", "客户4"]);
     app.get("/api/v1/customers?cursor=bogus", &rm)
         .await
         .assert_problem(422, "validation");
