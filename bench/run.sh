@@ -322,6 +322,13 @@ run_banyan() { # backend tool
     done
     "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true
     stop_banyan
+    if [[ "$backend" == pg ]]; then # plans of two statements that matter (see docs/benchmarks.md)
+        psql_pg -d "banyan_$tool" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT id, seq, at_us FROM audit_log
+                WHERE seq IS NULL ORDER BY at_us ASC, id ASC LIMIT 2000" \
+            -c "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM customers WHERE display_name >= '王秀'
+                AND display_name < '王秀'||chr(1114111) ORDER BY id LIMIT 21" \
+            >"$LOGS/banyan-pg-$tool-plans.txt" 2>&1 || true
+    fi
     if [[ "$backend" == pg ]]; then
         psql_pg -d "banyan_$tool" -At -c "SELECT 'customers', count(*) FROM customers UNION ALL
             SELECT 'audit_log', count(*) FROM audit_log UNION ALL SELECT 'audit_unsealed', count(*) FROM audit_log WHERE seq IS NULL" \

@@ -94,7 +94,9 @@ fn parse_args() -> Args {
             .get("max-seconds")
             .map(|v| v.parse().unwrap_or_else(|_| usage())),
         seed: num(&m, "seed", 1u64),
-        run_tag: m.get("run-tag").map(|v| v.parse().unwrap_or_else(|_| usage())),
+        run_tag: m
+            .get("run-tag")
+            .map(|v| v.parse().unwrap_or_else(|_| usage())),
         threads: num(&m, "threads", 1usize).max(1),
         results: m.get("results").cloned(),
         label: m.get("label").cloned().unwrap_or_default(),
@@ -282,8 +284,8 @@ impl Api {
     }
 
     async fn search(&self, term: &str) -> Res<usize> {
-        let mut url = reqwest::Url::parse(&format!("{}/customers", self.base))
-            .map_err(|e| e.to_string())?;
+        let mut url =
+            reqwest::Url::parse(&format!("{}/customers", self.base)).map_err(|e| e.to_string())?;
         url.query_pairs_mut()
             .append_pair("q", term)
             .append_pair("limit", "20");
