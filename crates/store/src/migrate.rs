@@ -372,7 +372,9 @@ fn v1(s: &mut Vec<Stmt>, kind: DbKind) {
     s.push(idx("ix_audit_at", "audit_log", &["at_us"]));
     // The sealer's queue: only unsealed rows, in the order they are chained (a partial index stays tiny, so
     // finding work costs nothing however long the log grows).
-    s.push(Stmt::Raw("CREATE INDEX ix_audit_unsealed ON audit_log (at_us, id) WHERE seq IS NULL".into()));
+    s.push(Stmt::Raw(
+        "CREATE INDEX ix_audit_unsealed ON audit_log (at_us, id) WHERE seq IS NULL".into(),
+    ));
 
     // Leases for background work, so several server nodes can run side by side.
     s.push(Stmt::Table(Box::new(
