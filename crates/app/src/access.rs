@@ -216,9 +216,9 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
         Some(s) if ok && !s.disabled => Ok(s),
         Some(s) => {
             let tx = app.db.begin_write().await?;
-            store::record_login_failure(&tx, s.id, policy.max_failed_logins as i32, now + lock_us)
+            store::record_login_failure(&*tx, s.id, policy.max_failed_logins as i32, now + lock_us)
                 .await?;
-            audit::record_as(&tx, Some(s.id), &s.username, Entry {
+            audit::record_as(&*tx, Some(s.id), &s.username, Entry {
                 action: "auth.login_failed",
                 entity: "staff",
                 entity_id: Some(s.id.to_string()),
@@ -246,7 +246,7 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
             let tx = app.db.begin_write().await?;
             // The attempted username is recorded (it is not customer data and helps spot attacks).
             audit::record_as(
-                &tx,
+                &*tx,
                 None,
                 username,
                 Entry {
@@ -282,9 +282,9 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
     let token = hex::encode(token_bytes);
     let expires = now + i64::from(app.policy.access.token_ttl_minutes) * 60_000_000;
     let tx = app.db.begin_write().await?;
-    store::record_login_success(&tx, s.id).await?;
+    store::record_login_success(&*tx, s.id).await?;
     store::insert_token(
-        &tx,
+        &*tx,
         &TokenRow {
             id: Uuid::now_v7(),
             token_hash: sha256(token.as_bytes()),
@@ -295,7 +295,7 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
         },
     )
     .await?;
-    audit::record_as(&tx, Some(s.id), &s.username, login_entry(&s, "api")).await?;
+    audit::record_as(&*tx, Some(s.id), &s.username, login_entry(&s, "api")).await?;
     tx.commit().await?;
     Ok(LoginResult {
         token,
@@ -338,9 +338,9 @@ pub async fn web_login(
         revoked_at_us: None,
     };
     let tx = app.db.begin_write().await?;
-    store::record_login_success(&tx, s.id).await?;
-    store::insert_session(&tx, &row).await?;
-    audit::record_as(&tx, Some(s.id), &s.username, login_entry(&s, "web")).await?;
+    store::record_login_success(&*tx, s.id).await?;
+    store::insert_session(&*tx, &row).await?;
+    audit::record_as(&*tx, Some(s.id), &s.username, login_entry(&s, "web")).await?;
     tx.commit().await?;
     Ok((
         token,
@@ -384,9 +384,9 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
 /// Ends a workbench session.
 pub async fn web_logout(app: &App, session: &Session) -> Result<()> {
     let tx = app.db.begin_write().await?;
-    store::revoke_session(&tx, session.id, now_us()).await?;
+    store::revoke_session(&*tx, session.id, now_us()).await?;
     audit::record(
-        &tx,
+        &*tx,
         &session.actor,
         vec![Entry {
             action: "auth.logout",
@@ -449,9 +449,9 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
         cache.remove(&h);
     }
     let tx = app.db.begin_write().await?;
-    store::revoke_token(&tx, &h, now_us()).await?;
+    store::revoke_token(&*tx, &h, now_us()).await?;
     audit::record(
-        &tx,
+        &*tx,
         actor,
         vec![Entry {
             action: "auth.logout",
@@ -521,7 +521,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         created_at_us: now_us(),
     };
     let tx = app.db.begin_write().await?;
-    store::insert_staff(&tx, &row).await.map_err(|e| {
+    store::insert_staff(&*tx, &row).await.map_err(|e| {
         if e.is_conflict_on("staff_username") {
             AppError::conflict(
                 "duplicate_username",
@@ -532,7 +532,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
             e.into()
         }
     })?;
-    audit::record(&tx, actor, vec![Entry {
+    audit::record(&*tx, actor, vec![Entry {
         action: "staff.create",
         entity: "staff",
         entity_id: Some(row.id.to_string()),
@@ -557,15 +557,15 @@ pub async fn list_staff(app: &App, actor: &Actor) -> Result<Vec<StaffView>> {
 pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<StaffView> {
     actor.require(Permission::StaffManage)?;
     let tx = app.db.begin_write().await?;
-    let row = store::set_staff_disabled(&tx, username, true)
+    let row = store::set_staff_disabled(&*tx, username, true)
         .await
         .map_err(|e| match e {
             banyan_store::StoreError::NotFound => AppError::NotFound,
             e => e.into(),
         })?;
-    store::revoke_tokens_of(&tx, row.id, now_us()).await?;
+    store::revoke_tokens_of(&*tx, row.id, now_us()).await?;
     audit::record(
-        &tx,
+        &*tx,
         actor,
         vec![Entry {
             action: "staff.disable",

@@ -119,18 +119,18 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
     let mut total = 0;
     loop {
         let tx = db.begin_write().await?;
-        let batch = store::list_unsealed(&tx, 2000).await?;
+        let batch = store::list_unsealed(&*tx, 2000).await?;
         if batch.is_empty() {
             tx.commit().await?;
             break;
         }
-        let (mut seq, mut prev) = store::last_sealed(&tx)
+        let (mut seq, mut prev) = store::last_sealed(&*tx)
             .await?
             .unwrap_or((0, GENESIS.to_owned()));
         for r in &batch {
             seq += 1;
             let h = chain_hash(r, seq, &prev);
-            if !store::seal(&tx, r.id, seq, &prev, &h).await? {
+            if !store::seal(&*tx, r.id, seq, &prev, &h).await? {
                 return Err(AppError::Internal(
                     "audit record sealed concurrently".into(),
                 ));

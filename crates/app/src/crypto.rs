@@ -157,11 +157,11 @@ impl KeyRing {
         let mut rows = misc::list_data_keys(&db.conn).await?;
         if rows.is_empty() {
             let tx = db.begin_write().await?;
-            if misc::list_data_keys(&tx).await?.is_empty() {
+            if misc::list_data_keys(&*tx).await?.is_empty() {
                 for (id, purpose) in [(1, "blind_index"), (2, "field")] {
                     let key: [u8; 32] = random_array()?;
                     misc::insert_data_key(
-                        &tx,
+                        &*tx,
                         &DataKeyRow {
                             id,
                             purpose: purpose.into(),
@@ -281,11 +281,11 @@ impl KeyRing {
     /// Adds a new active field key; returns the new ring and its id. Old keys stay for decryption.
     pub async fn rotate(db: &Db, master: &MasterKey) -> Result<(KeyRing, i32)> {
         let tx = db.begin_write().await?;
-        let rows = misc::list_data_keys(&tx).await?;
+        let rows = misc::list_data_keys(&*tx).await?;
         let id = rows.iter().map(|r| r.id).max().unwrap_or(0) + 1;
         let key: [u8; 32] = random_array()?;
         misc::insert_data_key(
-            &tx,
+            &*tx,
             &DataKeyRow {
                 id,
                 purpose: "field".into(),

@@ -280,7 +280,7 @@ async fn allocate_numbers(app: &App, items: &mut [(usize, Prepared)]) -> Result<
         .map(|(g, m)| (format!("customer_no:{g}"), m.len() as i64))
         .collect();
     let tx = app.db.begin_write().await?;
-    let last: HashMap<String, i64> = misc::next_counters(&tx, &increments)
+    let last: HashMap<String, i64> = misc::next_counters(&*tx, &increments)
         .await?
         .into_iter()
         .collect();
@@ -572,7 +572,7 @@ pub async fn create(
     let (_, p) = items.remove(0);
     let mut warnings = Vec::new();
     if let Some(b) = &p.row.birth_date {
-        let same: Vec<String> = store::find_same_name_and_birth(&tx, &p.row.display_name, b)
+        let same: Vec<String> = store::find_same_name_and_birth(&*tx, &p.row.display_name, b)
             .await?
             .into_iter()
             .filter(|n| n != &p.row.customer_no)
@@ -585,12 +585,12 @@ pub async fn create(
             });
         }
     }
-    let mut view = build_view(app, &tx, p.row.clone(), false).await?;
+    let mut view = build_view(app, &*tx, p.row.clone(), false).await?;
     view.warnings = warnings;
     if let Some((key, hash)) = idempotency {
         let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
         misc::insert_idempotency(
-            &tx,
+            &*tx,
             &misc::IdempotencyRow {
                 staff_id: actor.id,
                 key: key.clone(),
@@ -728,7 +728,7 @@ pub async fn define_field(
     def.check()?;
     let tx = app.db.begin_write().await?;
     misc::insert_field_definition(
-        &tx,
+        &*tx,
         &misc::FieldDefinitionRow {
             id: Uuid::now_v7(),
             kind: def.kind.as_str().to_owned(),
@@ -750,7 +750,7 @@ pub async fn define_field(
             e.into()
         }
     })?;
-    audit::record(&tx, actor, vec![Entry {
+    audit::record(&*tx, actor, vec![Entry {
         action: "field.define",
         entity: "field_definition",
         entity_id: Some(format!("{}.{}", def.kind.as_str(), def.key)),
@@ -888,7 +888,7 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<Cus
                 .map(|c| format!("contacts.{}", c.kind.as_str())),
         );
         audit::record(
-            &tx,
+            &*tx,
             actor,
             vec![Entry::customer(
                 "customer.reveal",
@@ -1252,8 +1252,8 @@ pub async fn update(
     };
     let expected = if_match.or(body_version);
     let tx = app.db.begin_write().await?;
-    let row = lock_in_scope(&tx, actor, id).await?;
-    check_version(&tx, &row, expected).await?;
+    let row = lock_in_scope(&*tx, actor, id).await?;
+    check_version(&*tx, &row, expected).await?;
     let expected = row.version;
     let status = parse_status(&row.status)?;
     if !status.is_editable() {
@@ -1355,7 +1355,7 @@ pub async fn update(
             new: Value::String(new.identifier.masked()),
         });
     }
-    let existing_consents: HashMap<String, ConsentRow> = store::list_consents(&tx, id)
+    let existing_consents: HashMap<String, ConsentRow> = store::list_consents(&*tx, id)
         .await?
         .into_iter()
         .map(|c| (c.channel.clone(), c))
@@ -1390,7 +1390,7 @@ pub async fn update(
     let mut row2 = row.clone();
     if id_changed {
         let bidx = keys.blind_index(Purpose::Identifier, new.identifier.number());
-        if let Some((other, no)) = store::find_by_id_bidx(&tx, &bidx).await?
+        if let Some((other, no)) = store::find_by_id_bidx(&*tx, &bidx).await?
             && other != id
         {
             return Err(AppError::conflict(
@@ -1425,14 +1425,14 @@ pub async fn update(
             new: json!("draft"),
         });
     }
-    store::upsert_consents(&tx, &consent_rows).await?;
+    store::upsert_consents(&*tx, &consent_rows).await?;
     commit_change(&tx, actor, row2, expected, "customer.update", changes, true)
         .await
         .map_err(|e| match e {
             AppError::Store(s) => map_unique(s),
             e => e,
         })?;
-    let view = build_view(app, &tx, load_in_scope(&tx, actor, id).await?, false).await;
+    let view = build_view(app, &*tx, load_in_scope(&*tx, actor, id).await?, false).await;
     tx.commit().await?;
     view
 }
@@ -1451,9 +1451,9 @@ pub async fn transition(
         Transition::Verify | Transition::Return => Permission::CustomerVerify,
     })?;
     let tx = app.db.begin_write().await?;
-    let row = lock_in_scope(&tx, actor, id).await?;
+    let row = lock_in_scope(&*tx, actor, id).await?;
     if if_match.is_some() {
-        check_version(&tx, &row, if_match).await?;
+        check_version(&*tx, &row, if_match).await?;
     }
     let status = parse_status(&row.status)?;
     let next = status.apply(t).ok_or_else(|| {
@@ -1543,7 +1543,7 @@ pub async fn transition(
     };
     let expected = row.version;
     commit_change(&tx, actor, r, expected, action, changes, false).await?;
-    let view = build_view(app, &tx, store::get_customer(&tx, id).await?, false).await?;
+    let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -1637,11 +1637,11 @@ pub async fn add_contact(
     let keys = app.keys();
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, actor, id, if_match).await?;
-    check_mobile_free(&tx, &keys, &v, id).await?;
+    check_mobile_free(&*tx, &keys, &v, id).await?;
     let p = purpose_of(v.kind());
     let cid = Uuid::now_v7();
     store::insert_contacts(
-        &tx,
+        &*tx,
         &[ContactRow {
             id: cid,
             customer_id: id,
@@ -1661,7 +1661,7 @@ pub async fn add_contact(
     }];
     let expected = row.version;
     commit_change(&tx, actor, row, expected, "customer.contact_add", ch, true).await?;
-    let view = build_view(app, &tx, store::get_customer(&tx, id).await?, false).await?;
+    let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -1679,7 +1679,7 @@ pub async fn update_contact(
     let keys = app.keys();
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, actor, id, if_match).await?;
-    let existing = store::list_contacts(&tx, &[id])
+    let existing = store::list_contacts(&*tx, &[id])
         .await?
         .into_iter()
         .find(|c| c.id == contact_id)
@@ -1696,7 +1696,7 @@ pub async fn update_contact(
         let v = ContactValue::parse(kind, &val)
             .map_err(|(rule, msg)| AppError::field("value", rule, msg))?;
         if v.canonical() != old_v.canonical() {
-            check_mobile_free(&tx, &keys, &v, id).await?;
+            check_mobile_free(&*tx, &keys, &v, id).await?;
             updated.value_enc = keys.encrypt(p, v.canonical())?;
             updated.bidx = keys.blind_index(p, v.canonical());
             changes.push(FieldChange {
@@ -1718,7 +1718,7 @@ pub async fn update_contact(
         }
     }
     if !changes.is_empty() {
-        store::update_contact(&tx, &updated)
+        store::update_contact(&*tx, &updated)
             .await
             .map_err(map_unique)?;
         let expected = row.version;
@@ -1733,7 +1733,7 @@ pub async fn update_contact(
         )
         .await?;
     }
-    let view = build_view(app, &tx, store::get_customer(&tx, id).await?, false).await?;
+    let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -1749,7 +1749,7 @@ pub async fn delete_contact(
     let keys = app.keys();
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, actor, id, if_match).await?;
-    let existing = store::list_contacts(&tx, &[id])
+    let existing = store::list_contacts(&*tx, &[id])
         .await?
         .into_iter()
         .find(|c| c.id == contact_id)
@@ -1760,7 +1760,7 @@ pub async fn delete_contact(
     let masked = ContactValue::parse(kind, &old)
         .map(|v| v.masked())
         .unwrap_or_default();
-    store::delete_contact(&tx, id, contact_id).await?;
+    store::delete_contact(&*tx, id, contact_id).await?;
     let ch = vec![FieldChange {
         field: format!("contacts.{}.{contact_id}", kind.as_str()),
         old: Value::String(masked),
@@ -1777,7 +1777,7 @@ pub async fn delete_contact(
         true,
     )
     .await?;
-    let view = build_view(app, &tx, store::get_customer(&tx, id).await?, false).await?;
+    let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -1841,8 +1841,8 @@ pub async fn add_relationship(
         ));
     }
     let tx = app.db.begin_write().await?;
-    let from = load_in_scope(&tx, actor, id).await?;
-    let to = load_in_scope(&tx, actor, other)
+    let from = load_in_scope(&*tx, actor, id).await?;
+    let to = load_in_scope(&*tx, actor, other)
         .await
         .map_err(|_| AppError::field("to_id", "exists", "no such customer in your scope"))?;
     if !kind.allows(parse_kind(&from.kind)?, parse_kind(&to.kind)?) {
@@ -1866,7 +1866,7 @@ pub async fn add_relationship(
         ));
     }
     // The inverse link stored the other way round is the same relationship.
-    let existing = store::list_relationships(&tx, id).await?;
+    let existing = store::list_relationships(&*tx, id).await?;
     if existing.iter().any(|r| {
         (r.from_id == id && r.to_id == other && r.kind == kind.as_str())
             || (r.from_id == other && r.to_id == id && r.kind == kind.inverse().as_str())
@@ -1886,7 +1886,7 @@ pub async fn add_relationship(
         created_by: actor.id,
         created_at_us: now_us(),
     };
-    store::insert_relationship(&tx, &row).await.map_err(|e| {
+    store::insert_relationship(&*tx, &row).await.map_err(|e| {
         if e.is_conflict_on("relationships") {
             AppError::conflict(
                 "duplicate_relationship",
@@ -1898,7 +1898,7 @@ pub async fn add_relationship(
         }
     })?;
     audit::record(
-        &tx,
+        &*tx,
         actor,
         vec![
             Entry::customer(
@@ -1930,8 +1930,8 @@ pub async fn add_relationship(
 pub async fn delete_relationship(app: &App, actor: &Actor, id: Uuid, rel_id: Uuid) -> Result<()> {
     actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
-    load_in_scope(&tx, actor, id).await?;
-    let r = store::delete_relationship(&tx, id, rel_id)
+    load_in_scope(&*tx, actor, id).await?;
+    let r = store::delete_relationship(&*tx, id, rel_id)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => AppError::NotFound,
@@ -1939,7 +1939,7 @@ pub async fn delete_relationship(app: &App, actor: &Actor, id: Uuid, rel_id: Uui
         })?;
     let other = if r.from_id == id { r.to_id } else { r.from_id };
     audit::record(
-        &tx,
+        &*tx,
         actor,
         vec![
             Entry::customer(
@@ -2006,9 +2006,9 @@ pub async fn reencrypt_all(app: &App) -> Result<u64> {
             }
             let tx = app.db.begin_write().await?;
             if table == "customers" {
-                store::set_identifier_ciphertexts(&tx, &rewrite).await?;
+                store::set_identifier_ciphertexts(&*tx, &rewrite).await?;
             } else {
-                store::set_contact_ciphertexts(&tx, &rewrite).await?;
+                store::set_contact_ciphertexts(&*tx, &rewrite).await?;
             }
             tx.commit().await?;
             n += rewrite.len() as u64;

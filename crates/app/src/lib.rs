@@ -72,7 +72,7 @@ impl App {
         let n = customers::reencrypt_all(self).await?;
         let tx = self.db.begin_write().await?;
         audit::record(
-            &tx,
+            &*tx,
             actor,
             vec![audit::Entry {
                 action: "keys.rotate",

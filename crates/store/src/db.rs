@@ -5,6 +5,7 @@ use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which backend a database is.
@@ -19,6 +20,32 @@ pub enum DbKind {
 pub struct Db {
     pub conn: DatabaseConnection,
     pub kind: DbKind,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order, instead of in SQLite's
+    /// busy handler (which sleeps with back-off and gave p99 write latencies of ~0.4 s under 8 writers).
+    write_queue: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction; on SQLite it also holds this process's place in the writer queue until it ends.
+#[derive(Debug)]
+pub struct WriteTx {
+    tx: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> std::result::Result<(), sea_orm::DbErr> {
+        self.tx.commit().await
+    }
+    pub async fn rollback(self) -> std::result::Result<(), sea_orm::DbErr> {
+        self.tx.rollback().await
+    }
 }
 
 /// Microseconds since the Unix epoch: how instants are stored (portable, sortable, exact).
@@ -53,7 +80,12 @@ impl Db {
             });
         }
         let conn = Database::connect(opts).await?;
-        Ok(Db { conn, kind })
+        let write_queue = (kind == DbKind::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Db {
+            conn,
+            kind,
+            write_queue,
+        })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -62,14 +94,21 @@ impl Db {
 
     /// Starts a write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so that
     /// two writers queue on the busy timeout instead of failing when a read upgrades to a write.
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction> {
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        let turn = match &self.write_queue {
+            Some(q) => Some(q.clone().lock_owned().await),
+            None => None,
+        };
         let opts = TransactionOptions {
             isolation_level: None,
             access_mode: None,
             sqlite_transaction_mode: (self.kind == DbKind::Sqlite)
                 .then_some(SqliteTransactionMode::Immediate),
         };
-        Ok(self.conn.begin_with_options(opts).await?)
+        Ok(WriteTx {
+            tx: self.conn.begin_with_options(opts).await?,
+            _turn: turn,
+        })
     }
 
     /// Starts a read transaction (a consistent snapshot for multi-query reads).

@@ -12,6 +12,6 @@ pub mod error;
 pub mod migrate;
 pub mod misc;
 
-pub use db::{Db, DbKind, now_us};
+pub use db::{Db, DbKind, WriteTx, now_us};
 pub use error::StoreError;
 pub use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
