@@ -25,6 +25,8 @@
 #   PROFILE=1 | dwarf                       perf profile of the server in W2-W4 (bench/out/<run>/perf-*.txt):
 #                                           1 = flat (self time), dwarf = with callers (inclusive time)
 #   SKIP_BUILD=1                            use the binaries already built
+#   SEAL_WAIT=1                             after W1, wait (untimed) until the audit sealer has sealed every
+#                                           record, and report how long that took (seal.jsonl, summary)
 #   KEEP_WORK=1                             keep the scratch directory (databases) for inspection
 #   SHARED_BENCH=/work/shared/bench         driver.py and gen_customers.py
 set -euo pipefail
@@ -139,8 +141,8 @@ if [[ " $PARTS " == *" banyan-"* ]]; then
         (cd "$ROOT" && cargo build --release -q -p banyan)
         cargo build --release -q --manifest-path "$HERE/loadgen/Cargo.toml" --target-dir "$HERE/loadgen/target"
     fi
-    { echo "banyan binary: $BANYAN ($(date -u -r "$BANYAN" +%Y-%m-%dT%H:%M:%SZ))"
-      git -C "$ROOT" log -1 --format='commit %H %s' 2>/dev/null || true
+    { echo "banyan binary: $BANYAN (built $(date -u -r "$BANYAN" +%Y-%m-%dT%H:%M:%SZ)${SKIP_BUILD:+; SKIP_BUILD: not rebuilt by this run})"
+      git -C "$ROOT" log -1 --format='work tree HEAD at run start: %H %s (%cI)' 2>/dev/null || true
       git -C "$ROOT" status --short -- crates Cargo.toml Cargo.lock 2>/dev/null | sed 's/^/dirty: /' || true
     } >"$LOGS/banyan-version.txt"
 fi
@@ -274,6 +276,26 @@ start_banyan() { # backend tool -> sets BASE_URL; a fresh database (PostgreSQL) 
     echo "banyan did not become ready" >&2
     exit 1
 }
+unsealed() { # backend tool -> number of audit records not sealed yet
+    if [[ "$1" == pg ]]; then
+        psql_pg -d "banyan_$2" -At -c "SELECT count(*) FROM audit_log WHERE seq IS NULL"
+    else
+        "$PY" -c 'import sqlite3, sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=30)
+print(c.execute("SELECT count(*) FROM audit_log WHERE seq IS NULL").fetchone()[0])' "$WORK/banyan-$1-$2/banyan.db"
+    fi
+}
+wait_sealed() { # backend tool label: SEAL_WAIT=1 waits (untimed) until the audit sealer caught up with W1
+    local t0 left n
+    t0=$(date +%s.%N)
+    left=$(unsealed "$1" "$2")
+    log "banyan on $1 via $2: waiting for the audit sealer ($left records unsealed after W1)"
+    n=0
+    while [[ "$(unsealed "$1" "$2")" != 0 && $n -lt 1200 ]]; do sleep 0.5; n=$((n + 1)); done
+    "$PY" "$HERE/tools.py" json phase=seal "label=$3" "unsealed_after_load=$left" \
+        "seal_lag_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" \
+        "still_unsealed=$(unsealed "$1" "$2")" --results "$LOGS/seal.jsonl"
+}
 run_banyan() { # backend tool
     local backend=$1 tool=$2 n cap csv state label
     if [[ "$backend" == pg ]]; then n=$N cap=$LOAD_CAP_S; else n=$SQLITE_N cap=$SQLITE_LOAD_CAP_S; fi
@@ -319,6 +341,7 @@ run_banyan() { # backend tool
             rm -f "$WORK/perf-$backend-$tool-$ph.data"
         fi
         if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-$ph.txt"; fi
+        if [[ "$ph" == load && -n "${SEAL_WAIT:-}" ]]; then wait_sealed "$backend" "$tool" "$label"; fi
     done
     "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true
     stop_banyan
@@ -326,7 +349,7 @@ run_banyan() { # backend tool
         psql_pg -d "banyan_$tool" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT id, seq, at_us FROM audit_log
                 WHERE seq IS NULL ORDER BY at_us ASC, id ASC LIMIT 2000" \
             -c "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM customers WHERE display_name >= '王秀'
-                AND display_name < '王秀'||chr(1114111) ORDER BY id LIMIT 21" \
+                AND display_name < '王秀'||chr(1114111) ORDER BY display_name, id LIMIT 21" \
             >"$LOGS/banyan-pg-$tool-plans.txt" 2>&1 || true
     fi
     if [[ "$backend" == pg ]]; then

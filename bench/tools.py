@@ -144,6 +144,16 @@ def cmd_summary(a):
                 continue
             print(f"| {k} | " + " | ".join(ratio(k, ph) for ph in ("load", "read", "search", "update")) + " |")
     cpu_table(a.cpu, a.run)
+    seal = os.path.join(os.path.dirname(a.cpu), "seal.jsonl") if a.cpu else ""
+    if seal and os.path.exists(seal):
+        print("\nAudit sealer after W1 (SEAL_WAIT=1; untimed wait before W2):\n")
+        print("| system | unsealed records when W1 ended | seconds until all were sealed |")
+        print("|---|---|---|")
+        for line in open(seal, encoding="utf-8"):
+            if line.strip():
+                r = json.loads(line)
+                lag = r["seal_lag_s"] if not r.get("still_unsealed") else f"> {r['seal_lag_s']} ({r['still_unsealed']} left)"
+                print(f"| {r['label'].split('/', 1)[1]} | {r['unsealed_after_load']:,} | {lag} |")
 
 
 def cmd_get(a):
