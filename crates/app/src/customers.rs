@@ -1666,6 +1666,26 @@ pub async fn add_contact(
     Ok(view)
 }
 
+/// One stored contact point of a customer, decrypted: `(row, kind, value)`.
+async fn stored_contact<C: ConnectionTrait>(
+    c: &C,
+    keys: &KeyRing,
+    id: Uuid,
+    contact_id: Uuid,
+) -> Result<(ContactRow, ContactKind, ContactValue)> {
+    let existing = store::list_contacts(c, &[id])
+        .await?
+        .into_iter()
+        .find(|c| c.id == contact_id)
+        .ok_or(AppError::NotFound)?;
+    let kind = ContactKind::parse(&existing.kind)
+        .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+    let plain = keys.decrypt(purpose_of(kind), &existing.value_enc)?;
+    let value = ContactValue::parse(kind, &plain)
+        .map_err(|_| AppError::Internal("stored contact unreadable".into()))?;
+    Ok((existing, kind, value))
+}
+
 /// Changes a contact point's value and/or label.
 pub async fn update_contact(
     app: &App,
@@ -1679,17 +1699,8 @@ pub async fn update_contact(
     let keys = app.keys();
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, actor, id, if_match).await?;
-    let existing = store::list_contacts(&*tx, &[id])
-        .await?
-        .into_iter()
-        .find(|c| c.id == contact_id)
-        .ok_or(AppError::NotFound)?;
-    let kind = ContactKind::parse(&existing.kind)
-        .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+    let (existing, kind, old_v) = stored_contact(&*tx, &keys, id, contact_id).await?;
     let p = purpose_of(kind);
-    let old_plain = keys.decrypt(p, &existing.value_enc)?;
-    let old_v = ContactValue::parse(kind, &old_plain)
-        .map_err(|_| AppError::Internal("stored contact unreadable".into()))?;
     let mut updated = existing.clone();
     let mut changes = Vec::new();
     if let Some(val) = value {
@@ -1749,17 +1760,8 @@ pub async fn delete_contact(
     let keys = app.keys();
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, actor, id, if_match).await?;
-    let existing = store::list_contacts(&*tx, &[id])
-        .await?
-        .into_iter()
-        .find(|c| c.id == contact_id)
-        .ok_or(AppError::NotFound)?;
-    let kind = ContactKind::parse(&existing.kind)
-        .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
-    let old = keys.decrypt(purpose_of(kind), &existing.value_enc)?;
-    let masked = ContactValue::parse(kind, &old)
-        .map(|v| v.masked())
-        .unwrap_or_default();
+    let (_, kind, old) = stored_contact(&*tx, &keys, id, contact_id).await?;
+    let masked = old.masked();
     store::delete_contact(&*tx, id, contact_id).await?;
     let ch = vec![FieldChange {
         field: format!("contacts.{}.{contact_id}", kind.as_str()),
