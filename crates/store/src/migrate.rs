@@ -196,10 +196,11 @@ fn v1(s: &mut Vec<Stmt>, kind: DbKind) {
         &["customer_no"],
     ));
     s.push(uidx("ux_customers_id_bidx", "customers", &["id_bidx"]));
+    // Name searches filter by a prefix range and page in (name, id) order: one index serves both.
     s.push(idx(
         "ix_customers_name",
         "customers",
-        &["display_name", "birth_date"],
+        &["display_name", "id"],
     ));
     s.push(idx(
         "ix_customers_latin",
