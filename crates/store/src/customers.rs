@@ -752,24 +752,38 @@ pub async fn insert_versions<C: ConnectionTrait>(c: &C, rows: &[VersionRow]) -> 
     Ok(())
 }
 
+/// The version history, newest first.
 pub async fn list_versions<C: ConnectionTrait>(
     c: &C,
     customer_id: Uuid,
 ) -> Result<Vec<VersionRow>> {
-    let q = Query::select()
-        .columns([
-            "id",
-            "customer_id",
-            "version",
-            "actor_id",
-            "at_us",
-            "action",
-            "changes",
-        ])
-        .from("customer_versions")
-        .and_where(Expr::col("customer_id").eq(customer_id))
-        .order_by("version", Order::Desc)
-        .to_owned();
+    select_versions(c, customer_id, None).await
+}
+
+/// Versions of a customer: all (newest first), or those after `after` (oldest first).
+async fn select_versions<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    after: Option<i64>,
+) -> Result<Vec<VersionRow>> {
+    let mut q = Query::select();
+    q.columns([
+        "id",
+        "customer_id",
+        "version",
+        "actor_id",
+        "at_us",
+        "action",
+        "changes",
+    ])
+    .from("customer_versions")
+    .and_where(Expr::col("customer_id").eq(customer_id));
+    match after {
+        None => q.order_by("version", Order::Desc),
+        Some(v) => q
+            .and_where(Expr::col("version").gt(v))
+            .order_by("version", Order::Asc),
+    };
     Ok(
         VersionRow::find_by_statement(c.get_database_backend().build(&q))
             .all(c)
@@ -866,26 +880,7 @@ pub async fn list_versions_after<C: ConnectionTrait>(
     customer_id: Uuid,
     version: i64,
 ) -> Result<Vec<VersionRow>> {
-    let q = Query::select()
-        .columns([
-            "id",
-            "customer_id",
-            "version",
-            "actor_id",
-            "at_us",
-            "action",
-            "changes",
-        ])
-        .from("customer_versions")
-        .and_where(Expr::col("customer_id").eq(customer_id))
-        .and_where(Expr::col("version").gt(version))
-        .order_by("version", Order::Asc)
-        .to_owned();
-    Ok(
-        VersionRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    select_versions(c, customer_id, Some(version)).await
 }
 
 /// Contact rows by their ids (key rotation).
