@@ -49,6 +49,16 @@ async function test(name, fn) {
   } catch (e) {
     results.push([name, false]);
     console.log(`test ${name} ... FAILED\n${e.stack || e}`);
+    // What every open page showed when the test failed, for the CI artifact.
+    const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    let n = 0;
+    for (const ctx of browser.contexts()) {
+      for (const p of ctx.pages()) {
+        n += 1;
+        await p.screenshot({ path: `${SHOTS}/FAILED-${slug}-${n}.png`, fullPage: true }).catch(() => {});
+        console.log(`  page ${n}: ${p.url()}`);
+      }
+    }
   }
 }
 
@@ -199,6 +209,124 @@ await test('administrators see staff accounts and the policy; auditors see the a
   await page_has(aud, 'customer.verify');
   await aud.screenshot({ path: `${SHOTS}/audit-trail.png`, fullPage: true });
   await aud.context().close();
+});
+
+let secondNo;
+
+await test('custom fields the bank defined appear on the create form, are validated there, and show on the 360 page', async () => {
+  // The administrator defines the fields through the API (the workbench shows them; defining is an API task).
+  const token = await rm1.evaluate(async ([base, pw]) => {
+    const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin1', password: pw }) });
+    return (await r.json()).token;
+  }, [BASE, PASSWORD]);
+  for (const def of [
+    { kind: 'individual', key: 'segment_note', label: '客群备注', field_type: 'text', required: true, max_length: 20 },
+    { kind: 'individual', key: 'income_band', label: '收入档次', field_type: 'choice', options: ['A', 'B', 'C'] },
+  ]) {
+    const status = await rm1.evaluate(async ([base, tok, body]) => {
+      const r = await fetch(`${base}/api/v1/field-definitions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` }, body: JSON.stringify(body) });
+      return r.status;
+    }, [BASE, token, def]);
+    assert.equal(status, 201);
+  }
+  await rm1.goto(`${BASE}/customers/new`);
+  await rm1.locator('#name_zh').fill('司马配偶');
+  await rm1.locator('#id_number').fill(residentId('11010519860101789'));
+  await rm1.locator('[id="custom.income_band"]').selectOption('B');
+  await rm1.locator('form.card button[type=submit]').click();
+  const err = rm1.locator('[id="custom.segment_note-error"]');
+  await err.waitFor();
+  assert.equal((await err.textContent()).trim(), '必填');
+  assert.equal(await rm1.locator('[id="custom.income_band"]').inputValue(), 'B', 'the choice is kept');
+  await rm1.locator('[id="custom.segment_note"]').fill('家庭客户');
+  await rm1.locator('form.card button[type=submit]').click();
+  await rm1.waitForURL(/msg=created/);
+  await page_has(rm1, '客群备注');
+  await page_has(rm1, '家庭客户');
+  secondNo = (await rm1.locator('h1 small').textContent()).trim();
+});
+
+await test('on the 360 page a manager adds a contact point, records a consent and links a related customer', async () => {
+  await rm1.goto(customerUrl);
+  const before = await rm1.locator('#contacts li').count();
+  await rm1.locator('#ct-kind').selectOption('email');
+  await rm1.locator('#ct-value').fill('ouyang@example.cn');
+  await rm1.locator('#add-contact button[type=submit]').click();
+  await rm1.waitForURL(/msg=saved/);
+  assert.equal(await rm1.locator('#contacts li').count(), before + 1);
+  assert.ok(!(await rm1.locator('#contacts').textContent()).includes('ouyang@example.cn'), 'contact points are masked');
+  // A bad value is refused with the rule, in Chinese, and nothing is added.
+  await rm1.locator('#ct-kind').selectOption('mobile');
+  await rm1.locator('#ct-value').fill('12345');
+  await rm1.locator('#add-contact button[type=submit]').click();
+  await rm1.locator('p.error').waitFor();
+  assert.equal(await rm1.locator('#contacts li').count(), before + 1);
+  await rm1.locator('#cs-channel').selectOption('sms');
+  await rm1.locator('#cs-granted').selectOption('true');
+  await rm1.locator('#cs-source').fill('branch_form');
+  await rm1.locator('#record-consent button[type=submit]').click();
+  await rm1.waitForURL(/msg=saved/);
+  const consents = await rm1.locator('#consents').textContent();
+  assert.ok(consents.includes('短信') && consents.includes('branch_form'), consents);
+  await rm1.locator('#rel-kind').selectOption('spouse');
+  await rm1.locator('#rel-other').fill('P-BR0001-99999999');
+  await rm1.locator('#add-relationship button[type=submit]').click();
+  await page_has(rm1, '找不到该客户号');
+  await rm1.locator('#rel-kind').selectOption('spouse');
+  await rm1.locator('#rel-other').fill(secondNo);
+  await rm1.locator('#add-relationship button[type=submit]').click();
+  await rm1.waitForURL(/msg=saved/);
+  assert.ok((await rm1.locator('#relationships').textContent()).includes(secondNo));
+  await rm1.screenshot({ path: `${SHOTS}/customer-360.png`, fullPage: true });
+  // The other side shows the link back.
+  await rm1.locator('#relationships a').first().click();
+  assert.ok((await rm1.locator('#relationships').textContent()).includes('配偶'));
+});
+
+await test('search sorts by a column and filters by relationship manager; home shows recent changes', async () => {
+  const sup = await signIn('sup1');
+  await page_has(sup, '最近变更的客户');
+  await sup.goto(`${BASE}/customers`);
+  const rm1Id = await sup.locator('#rm option', { hasText: 'rm1' }).getAttribute('value');
+  await sup.locator('#rm').selectOption(rm1Id);
+  await sup.locator('form.search button[type=submit]').click();
+  await sup.waitForURL(/rm=/);
+  const names = async () => sup.locator('tbody tr td:nth-child(2)').allTextContents();
+  const mine = await names();
+  assert.ok(mine.includes(NAME) && !mine.includes('主管自建'), mine.join(','));
+  await sup.getByRole('link', { name: /^姓名/ }).click();
+  assert.equal(await sup.locator('th[aria-sort=ascending]').count(), 1);
+  const asc = await names();
+  assert.deepEqual(asc, [...asc].sort());
+  await sup.getByRole('link', { name: /^姓名/ }).click();
+  assert.equal(await sup.locator('th[aria-sort=descending]').count(), 1);
+  assert.deepEqual(await names(), [...asc].reverse());
+  await sup.context().close();
+});
+
+await test('keyboard only: sign in with Tab and Enter; pages fit a tablet screen', async () => {
+  const context = await browser.newContext({ viewport: { width: 768, height: 1024 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login`);
+  let focused = '';
+  for (let i = 0; i < 15 && focused !== 'username'; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+  }
+  assert.equal(focused, 'username', 'Tab reaches the username field');
+  await page.keyboard.type('rm1');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${BASE}/`);
+  for (const path of ['/', '/customers', new URL(customerUrl).pathname, `${new URL(customerUrl).pathname}/edit`, '/customers/new']) {
+    await page.goto(`${BASE}${path}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 768 px`);
+  }
+  await page.goto(`${BASE}/customers`);
+  await page.screenshot({ path: `${SHOTS}/search-tablet.png`, fullPage: true });
+  await context.close();
 });
 
 await test('the language switch changes the labels', async () => {

@@ -553,6 +553,28 @@ pub async fn list_staff(app: &App, actor: &Actor) -> Result<Vec<StaffView>> {
         .collect())
 }
 
+/// The relationship and wealth managers whose customers this actor can see: for the workbench's
+/// relationship-manager filter and for showing who looks after a customer. Staff tables are small (one row
+/// per employee), so the scope is applied in memory.
+pub async fn relationship_managers(app: &App, actor: &Actor) -> Result<Vec<StaffView>> {
+    actor.require(Permission::CustomerRead)?;
+    let scope = actor.scope();
+    Ok(store::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(StaffView::from)
+        .filter(|s| {
+            !s.disabled && matches!(s.role, Role::RelationshipManager | Role::WealthManager)
+        })
+        .filter(|s| match &scope {
+            ScopeFilter::All => true,
+            ScopeFilter::Branch(b) => s.branch_code.as_deref() == Some(b.as_str()),
+            ScopeFilter::Rm(id) => s.id == *id,
+            ScopeFilter::Nothing => false,
+        })
+        .collect())
+}
+
 /// Disables an account and revokes its tokens.
 pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<StaffView> {
     actor.require(Permission::StaffManage)?;

@@ -913,8 +913,32 @@ pub struct ListQuery {
     pub rm_id: Option<Uuid>,
     /// Only verified customers past their periodic review date.
     pub review_overdue: bool,
+    /// The order; name searches default to name order, everything else to creation order.
+    pub sort: Option<Sort>,
     pub cursor: Option<String>,
     pub limit: Option<u64>,
+}
+
+pub use banyan_store::customers::{Sort, SortKey};
+
+/// The sort names the API and the workbench accept: a key, `-` in front for descending.
+pub const SORTS: [&str; 5] = ["created", "name", "customer_no", "review_due", "updated"];
+
+/// Reads `name`, `-review_due`, ...; `None` for anything else.
+pub fn parse_sort(s: &str) -> Option<Sort> {
+    let (desc, k) = match s.strip_prefix('-') {
+        Some(k) => (true, k),
+        None => (false, s),
+    };
+    let key = match k {
+        "created" => SortKey::Id,
+        "name" => SortKey::Name,
+        "customer_no" => SortKey::CustomerNo,
+        "review_due" => SortKey::ReviewDue,
+        "updated" => SortKey::Updated,
+        _ => return None,
+    };
+    Some(Sort { key, desc })
 }
 
 /// What a search term can match, by its shape.
@@ -977,51 +1001,73 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
         rm_id: q.rm_id,
         review_before: q.review_overdue.then(|| app.today().to_string()),
         after,
-        by_name: false,
+        sort: Sort::default(),
         limit: limit + 1,
     };
+    let by_name = filter
+        .lookups
+        .iter()
+        .any(|l| matches!(l, Lookup::NamePrefix(_)));
     let filter = CustomerFilter {
-        by_name: filter
-            .lookups
-            .iter()
-            .any(|l| matches!(l, Lookup::NamePrefix(_))),
+        sort: q.sort.unwrap_or(Sort {
+            key: if by_name { SortKey::Name } else { SortKey::Id },
+            desc: false,
+        }),
         ..filter
     };
     let rows = store::list_customers(&app.db.conn, &filter).await?;
+    let last_updated = rows.get(limit as usize - 1).map(|r| r.updated_at_us);
     let mut page = summaries(app, &app.db.conn, rows, limit).await?;
-    if filter.by_name && page.next_cursor.is_some() {
+    if page.next_cursor.is_some() {
         page.next_cursor = page
             .items
             .last()
-            .map(|i| name_cursor(&i.display_name, i.id));
+            .map(|i| cursor_after(filter.sort.key, i, last_updated.unwrap_or_default()));
     }
     Ok(page)
 }
 
-/// A cursor in name order: `n.<base64url(name)>.<id>`; in id order it is the id itself.
-fn name_cursor(name: &str, id: Uuid) -> String {
+/// The cursor after a row in a listing's order: the id itself in creation order,
+/// `k.<base64url(text key)>.<id>` or `i.<integer key>.<id>` in keyed orders.
+fn cursor_after(key: SortKey, i: &CustomerSummary, updated_at_us: i64) -> String {
     use base64::Engine;
-    format!(
-        "n.{}.{id}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)
-    )
+    let text = |t: &str| {
+        format!(
+            "k.{}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t),
+            i.id
+        )
+    };
+    match key {
+        SortKey::Id => i.id.to_string(),
+        SortKey::Name => text(&i.display_name),
+        SortKey::CustomerNo => text(&i.customer_no),
+        SortKey::ReviewDue => text(i.review_due.as_deref().unwrap_or(store::NO_REVIEW_DATE)),
+        SortKey::Updated => format!("i.{updated_at_us}.{}", i.id),
+    }
 }
 
 fn parse_cursor(c: &str) -> Result<store::Cursor> {
     use base64::Engine;
     let bad = || AppError::field("cursor", "format", "is not a cursor this API returned");
-    match c.strip_prefix("n.") {
-        None => c.parse::<Uuid>().map(store::Cursor::Id).map_err(|_| bad()),
-        Some(rest) => {
-            let (n, id) = rest.split_once('.').ok_or_else(bad)?;
-            let name = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(n)
+    let Some((tag, rest)) = c.split_once('.') else {
+        return c.parse::<Uuid>().map(store::Cursor::Id).map_err(|_| bad());
+    };
+    let (v, id) = rest.split_once('.').ok_or_else(bad)?;
+    let id: Uuid = id.parse().map_err(|_| bad())?;
+    match tag {
+        // `n.` is the name cursor of earlier releases; it has the same shape.
+        "k" | "n" => {
+            let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(v)
                 .map_err(|_| bad())?;
-            Ok(store::Cursor::Name(
-                String::from_utf8(name).map_err(|_| bad())?,
-                id.parse().map_err(|_| bad())?,
+            Ok(store::Cursor::Text(
+                String::from_utf8(text).map_err(|_| bad())?,
+                id,
             ))
         }
+        "i" => Ok(store::Cursor::Int(v.parse().map_err(|_| bad())?, id)),
+        _ => Err(bad()),
     }
 }
 
@@ -1298,6 +1344,7 @@ pub async fn update(
         }
     }
     let consents_patch = patch.remove("consents");
+    let custom_touched = patch.contains_key("custom");
     merge(&mut current, &Value::Object(patch));
     let input: CustomerInput = crate::json::from_value(current)?;
     let requested_rm = input.rm_id;
@@ -1307,7 +1354,12 @@ pub async fn update(
         new.rm_id = check_rm(app, actor, requested_rm, &mut HashMap::new(), &mut errs).await?;
     }
     scope_error(&mut errs, actor, new.branch_code.as_str(), new.rm_id);
-    if let Err(e) = validate_custom(&new.custom, &field_definitions(app).await?, kind) {
+    // Custom values are checked when they are edited. A field the bank defined (or made required) after
+    // the customer was stored must not block unrelated work such as recording a consent; it is enforced
+    // the next time anyone edits the customer's custom fields.
+    if custom_touched
+        && let Err(e) = validate_custom(&new.custom, &field_definitions(app).await?, kind)
+    {
         errs.0.extend(e.0);
     }
     let consents: Vec<dom::ConsentInput> = match consents_patch {

@@ -192,17 +192,56 @@ pub struct CustomerFilter {
     pub review_before: Option<String>,
     /// Where the previous page ended.
     pub after: Option<Cursor>,
-    /// Order by name (for name searches, so the name index serves both the filter and the order) instead of
-    /// by id (creation order).
-    pub by_name: bool,
+    /// The listing's order; ties (and the default) go by id, so every order is total and pages never
+    /// repeat or skip a row.
+    pub sort: Sort,
     pub limit: u64,
 }
 
-/// The last row of the previous page, in the listing's order.
+/// What a listing is ordered by. Name order is what name searches use, so the `(display_name, id)` index
+/// serves both the prefix filter and the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Creation order (ids are time-ordered UUIDv7).
+    #[default]
+    Id,
+    Name,
+    CustomerNo,
+    /// Periodic review date; customers without one sort last.
+    ReviewDue,
+    /// Time of the last change.
+    Updated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort {
+    pub key: SortKey,
+    pub desc: bool,
+}
+
+/// The last row of the previous page, in the listing's order: its id and, for keyed orders, its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cursor {
     Id(Uuid),
-    Name(String, Uuid),
+    Text(String, Uuid),
+    Int(i64, Uuid),
+}
+
+/// A review date that sorts after every real one, standing in for "none".
+pub const NO_REVIEW_DATE: &str = "9999-12-31";
+
+/// The expression a sort key orders by.
+fn sort_expr(k: SortKey) -> Option<Expr> {
+    Some(match k {
+        SortKey::Id => return None,
+        SortKey::Name => Expr::col("display_name"),
+        SortKey::CustomerNo => Expr::col("customer_no"),
+        SortKey::ReviewDue => Expr::expr(Func::coalesce([
+            Expr::col("review_due"),
+            Expr::val(NO_REVIEW_DATE),
+        ])),
+        SortKey::Updated => Expr::col("updated_at_us"),
+    })
 }
 
 fn select_customers() -> SelectStatement {
@@ -307,26 +346,33 @@ pub async fn list_customers<C: ConnectionTrait>(
             .add(Expr::col("status").eq("verified"))
             .add(Expr::col("review_due").lt(d.clone()));
     }
+    let key = sort_expr(f.sort.key);
+    let desc = f.sort.desc;
+    let beyond = |e: Expr, v: sea_orm::sea_query::Value| if desc { e.lt(v) } else { e.gt(v) };
+    let after_key = |v: sea_orm::sea_query::Value, a: Uuid| match &key {
+        // A cursor from another order (the user changed the sort): restart from the top.
+        None => Cond::all(),
+        Some(k) => Cond::any().add(beyond(k.clone(), v.clone())).add(
+            Cond::all()
+                .add(k.clone().eq(v))
+                .add(beyond(Expr::col("id"), a.into())),
+        ),
+    };
     match &f.after {
         None => {}
-        Some(Cursor::Id(a)) => cond = cond.add(Expr::col("id").gt(*a)),
-        Some(Cursor::Name(n, a)) => {
-            cond = cond.add(
-                Cond::any()
-                    .add(Expr::col("display_name").gt(n.clone()))
-                    .add(
-                        Cond::all()
-                            .add(Expr::col("display_name").eq(n.clone()))
-                            .add(Expr::col("id").gt(*a)),
-                    ),
-            )
+        Some(Cursor::Id(a)) if key.is_none() => {
+            cond = cond.add(beyond(Expr::col("id"), (*a).into()))
         }
+        Some(Cursor::Id(_)) => {}
+        Some(Cursor::Text(v, a)) => cond = cond.add(after_key(v.clone().into(), *a)),
+        Some(Cursor::Int(v, a)) => cond = cond.add(after_key((*v).into(), *a)),
     }
     q.cond_where(cond);
-    if f.by_name {
-        q.order_by("display_name", Order::Asc);
+    let order = if desc { Order::Desc } else { Order::Asc };
+    if let Some(k) = key {
+        q.order_by_expr(k, order.clone());
     }
-    q.order_by("id", Order::Asc).limit(f.limit);
+    q.order_by("id", order).limit(f.limit);
     Ok(
         CustomerRow::find_by_statement(c.get_database_backend().build(&q))
             .all(c)

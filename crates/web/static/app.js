@@ -6,7 +6,9 @@
   function sync() {
     var k = kind.value;
     document.querySelectorAll('.field').forEach(function (f) {
-      f.hidden = !f.classList.contains(k === 'individual' ? 'individual' : 'organization');
+      // Built-in fields are marked individual / organization; custom fields carry their own kind.
+      f.hidden = !(f.classList.contains(k) ||
+        f.classList.contains(k === 'individual' ? 'individual' : 'organization'));
     });
   }
   kind.addEventListener('change', sync);

@@ -83,6 +83,9 @@ pub struct ListParams {
     pub rm_id: Option<Uuid>,
     /// `overdue`: verified customers past their periodic review date.
     pub review: Option<String>,
+    /// `created` (default; name searches default to `name`), `name`, `customer_no`, `review_due` or
+    /// `updated`; a leading `-` sorts descending.
+    pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 200 (default 20).
     pub limit: Option<u64>,
@@ -103,7 +106,22 @@ fn list_query(p: ListParams) -> ApiResult<ListQuery> {
             ));
         }
     };
+    let sort = match p.sort.as_deref() {
+        None | Some("") => None,
+        Some(v) => Some(uc::parse_sort(v).ok_or_else(|| {
+            ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "sort",
+                "one_of",
+                &format!(
+                    "must be one of {} (a leading `-` sorts descending)",
+                    uc::SORTS.join(", ")
+                ),
+            )
+        })?),
+    };
     Ok(ListQuery {
+        sort,
         q: p.q,
         kind: p.kind,
         status: p.status,

@@ -71,6 +71,7 @@ catalog! {
     "home.drafts" => ["草稿", "草稿", "Drafts"],
     "home.queue" => ["等待审核", "等待審核", "Waiting for review"],
     "home.audit" => ["审计查询", "審計查詢", "Audit search"],
+    "home.recent" => ["最近变更的客户", "最近變更的客戶", "Recently changed customers"],
     "home.none" => ["没有记录。", "沒有記錄。", "Nothing here."],
     "search.title" => ["客户查询", "客戶查詢", "Customer search"],
     "search.q" => ["姓名、客户号、证件号或手机号", "姓名、客戶號、證件號或手機號", "Name, customer number, ID number or mobile"],
@@ -84,6 +85,7 @@ catalog! {
     "field.kind" => ["类型", "類型", "Kind"],
     "field.status" => ["状态", "狀態", "Status"],
     "field.branch" => ["网点", "網點", "Branch"],
+    "field.rm" => ["客户经理", "客戶經理", "Relationship manager"],
     "field.identifier" => ["证件", "證件", "Identifier"],
     "field.mobile" => ["手机", "手機", "Mobile"],
     "field.email" => ["电子邮件", "電子郵件", "E-mail"],
@@ -156,6 +158,41 @@ catalog! {
     "audit.to" => ["截止时间", "截止時間", "To"],
     "audit.actor" => ["操作人", "操作人", "Staff member"],
     "audit.detail" => ["详情", "詳情", "Detail"],
+    "rel.household_member" => ["家庭成员", "家庭成員", "Household member"],
+    "rel.spouse" => ["配偶", "配偶", "Spouse"],
+    "rel.guardian" => ["监护人", "監護人", "Guardian"],
+    "rel.ward" => ["被监护人", "受監護人", "Ward"],
+    "rel.officer" => ["任职于", "任職於", "Officer of"],
+    "rel.has_officer" => ["高管", "高階主管", "Has officer"],
+    "rel.beneficial_owner" => ["受益所有人（持有）", "最終受益人（持有）", "Beneficial owner of"],
+    "rel.owned_by" => ["受益所有人", "最終受益人", "Beneficially owned by"],
+    "rel.legal_representative" => ["担任法定代表人", "擔任法定代表人", "Legal representative of"],
+    "rel.represented_by" => ["法定代表人", "法定代表人", "Represented by"],
+    "rel.parent_company" => ["母公司（控股）", "母公司（控股）", "Parent company of"],
+    "rel.subsidiary" => ["子公司", "子公司", "Subsidiary of"],
+    "channel.sms" => ["短信", "簡訊", "SMS"],
+    "channel.email" => ["电子邮件", "電子郵件", "E-mail"],
+    "channel.phone" => ["电话", "電話", "Phone"],
+    "channel.app" => ["手机银行", "行動銀行", "Mobile app"],
+    "channel.wechat" => ["微信", "微信", "WeChat"],
+    "field.consents" => ["联系授权", "聯絡授權", "Contact consents"],
+    "field.channel" => ["渠道", "渠道", "Channel"],
+    "field.granted" => ["是否同意", "是否同意", "Granted"],
+    "field.source" => ["来源", "來源", "Source"],
+    "field.value" => ["内容", "內容", "Value"],
+    "field.label" => ["备注", "備註", "Label"],
+    "field.other_customer" => ["关联客户号", "關聯客戶號", "Related customer no."],
+    "field.note" => ["说明", "說明", "Note"],
+    "field.custom" => ["自定义字段", "自訂欄位", "Custom fields"],
+    "field.preferred_channel" => ["首选渠道", "首選渠道", "Preferred channel"],
+    "field.assignment" => ["归属", "歸屬", "Assignment"],
+    "yes" => ["是", "是", "Yes"],
+    "no" => ["否", "否", "No"],
+    "action.add" => ["添加", "新增", "Add"],
+    "action.remove" => ["删除", "刪除", "Remove"],
+    "action.record_consent" => ["记录授权", "記錄授權", "Record consent"],
+    "form.not_found_no" => ["找不到该客户号（或不在您的权限范围内）。", "找不到該客戶號（或不在您的權限範圍內）。", "No customer with that number in your scope."],
+    "form.stale" => ["记录已被他人修改，请查看最新内容后重试。", "記錄已被他人修改，請查看最新內容後重試。", "Someone else changed this record; check the latest values and try again."],
     "action.open" => ["打开", "開啟", "Open"],
     "form.errors" => ["请更正以下错误。", "請更正以下錯誤。", "Please correct the errors below."],
     "form.created" => ["已创建。", "已建立。", "Created."],
@@ -188,6 +225,14 @@ impl Tr {
     /// The words for `key`; the key itself when missing (a test keeps the catalog complete).
     pub fn get<'a>(&self, key: &'a str) -> &'a str {
         lookup(self.lang, key).unwrap_or(key)
+    }
+
+    /// The words for a value of a family (`field` + `mobile`, `channel` + `sms`); the value itself when the
+    /// catalog has no entry.
+    pub fn of(&self, family: &str, value: &str) -> String {
+        lookup(self.lang, &format!("{family}.{value}"))
+            .unwrap_or(value)
+            .to_owned()
     }
 
     /// The localised message of a validation rule, falling back to the English message of the API.

@@ -12,7 +12,8 @@ pub mod i18n;
 use crate::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -22,6 +23,7 @@ use banyan_app::customers::{self as uc, ListQuery};
 use banyan_app::view::{CustomerSummary, CustomerView};
 use banyan_domain::access::Permission;
 use banyan_domain::customer::{CustomerKind, CustomerStatus, Transition};
+use banyan_domain::fields::{FieldDefinition, FieldType};
 use i18n::{Lang, Tr};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -43,6 +45,17 @@ pub fn router() -> axum::Router<AppState> {
         .route("/customers/{id}", get(show))
         .route("/customers/{id}/edit", get(edit_form).post(edit_post))
         .route("/customers/{id}/{action}", post(act))
+        .route("/customers/{id}/contacts", post(add_contact))
+        .route(
+            "/customers/{id}/contacts/{cid}/delete",
+            post(delete_contact),
+        )
+        .route("/customers/{id}/consents", post(record_consent))
+        .route("/customers/{id}/relationships", post(add_relationship))
+        .route(
+            "/customers/{id}/relationships/{rid}/delete",
+            post(delete_relationship),
+        )
         .route("/review", get(review))
         .route("/import", get(import_form).post(import))
         .route("/import/rejected", post(import_rejected))
@@ -228,6 +241,48 @@ fn check_csrf(sess: &Session, t: Tr, sent: Option<&str>) -> Result<(), PageError
     }
 }
 
+/// A signed-in page request: the session and the user's language.
+#[derive(Debug)]
+pub struct Signed {
+    sess: Session,
+    t: Tr,
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, PageError> {
+        let (sess, t) = session(s, &parts.headers).await?;
+        Ok(Signed { sess, t })
+    }
+}
+
+/// A signed-in form post whose CSRF token matched the session's: the session, the language and the
+/// fields. Every state-changing page handler takes one, so none can forget the check.
+#[derive(Debug)]
+pub struct SignedForm {
+    sess: Session,
+    t: Tr,
+    f: HashMap<String, String>,
+}
+
+impl FromRequest<AppState> for SignedForm {
+    type Rejection = PageError;
+    async fn from_request(req: axum::extract::Request, s: &AppState) -> Result<Self, PageError> {
+        let (sess, t) = session(s, req.headers()).await?;
+        let Form(f) = Form::<HashMap<String, String>>::from_request(req, s)
+            .await
+            .map_err(|_| {
+                PageError::App(
+                    AppError::field("form", "format", "is not a form submission"),
+                    t,
+                    Some(sess.clone()),
+                )
+            })?;
+        check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
+        Ok(SignedForm { sess, t, f })
+    }
+}
+
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -321,19 +376,10 @@ async fn login(
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
-
 async fn logout(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
+    SignedForm { sess, t, .. }: SignedForm,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
-    check_csrf(&sess, t, f.csrf.as_deref())?;
     banyan_app::access::web_logout(&s.app, &sess)
         .await
         .map_err(|e| PageError::App(e, t, None))?;
@@ -393,6 +439,72 @@ struct Row {
     identifier: String,
     mobile: String,
     review_due: String,
+    /// The relationship manager's name.
+    rm: String,
+}
+
+/// A column heading of a customer table; sortable ones link to the same search in their order.
+#[derive(Debug)]
+struct Heading {
+    label_key: &'static str,
+    href: Option<String>,
+    /// `aria-sort`: ascending, descending or none.
+    aria_sort: &'static str,
+    arrow: &'static str,
+}
+
+/// The table's headings; with a search, the sortable ones link to it sorted by that column (a second click
+/// reverses the order).
+fn headings(search: Option<&SearchQuery>) -> Vec<Heading> {
+    [
+        ("field.customer_no", Some("customer_no")),
+        ("field.name", Some("name")),
+        ("field.kind", None),
+        ("field.status", None),
+        ("field.branch", None),
+        ("field.rm", None),
+        ("field.identifier", None),
+        ("field.mobile", None),
+        ("field.review_due", Some("review_due")),
+    ]
+    .into_iter()
+    .map(|(label_key, key)| {
+        let (Some(key), Some(q)) = (key, search) else {
+            return Heading {
+                label_key,
+                href: None,
+                aria_sort: "none",
+                arrow: "",
+            };
+        };
+        let desc_key = format!("-{key}");
+        let (aria_sort, arrow, next) = if q.sort == key {
+            ("ascending", " ▲", desc_key.as_str())
+        } else if q.sort == desc_key {
+            ("descending", " ▼", key)
+        } else {
+            ("none", "", key)
+        };
+        let sorted = SearchQuery {
+            sort: next.to_owned(),
+            ..q.clone()
+        };
+        Heading {
+            label_key,
+            href: Some(format!("/customers?{}", sorted.link(None))),
+            aria_sort,
+            arrow,
+        }
+    })
+    .collect()
+}
+
+/// Names of the relationship managers this actor can see, by id.
+async fn rm_names(s: &AppState, sess: &Session) -> HashMap<Uuid, String> {
+    banyan_app::access::relationship_managers(&s.app, &sess.actor)
+        .await
+        .map(|l| l.into_iter().map(|r| (r.id, r.display_name)).collect())
+        .unwrap_or_default()
 }
 
 fn kind_key(k: CustomerKind) -> &'static str {
@@ -412,10 +524,14 @@ fn status_key(s: CustomerStatus) -> &'static str {
     }
 }
 
-fn rows(t: Tr, items: Vec<CustomerSummary>) -> Vec<Row> {
+fn rows(t: Tr, items: Vec<CustomerSummary>, rms: &HashMap<Uuid, String>) -> Vec<Row> {
     items
         .into_iter()
         .map(|i| Row {
+            rm: i
+                .rm_id
+                .and_then(|r| rms.get(&r).cloned())
+                .unwrap_or_default(),
             id: i.id,
             customer_no: i.customer_no,
             display_name: i.display_name,
@@ -435,14 +551,18 @@ fn rows(t: Tr, items: Vec<CustomerSummary>) -> Vec<Row> {
 struct HomePage {
     c: Chrome,
     title: String,
+    headings: Vec<Heading>,
     sections: Vec<(&'static str, Vec<Row>)>,
     can_audit: bool,
 }
 
-async fn home(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
+async fn home(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
     let a = &sess.actor;
     let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let rms = rm_names(&s, &sess).await;
     let mut sections = Vec::new();
     if a.role.has(Permission::CustomerRead) {
         let overdue = uc::list(
@@ -450,13 +570,26 @@ async fn home(State(s): State<AppState>, headers: HeaderMap) -> Result<Response,
             a,
             ListQuery {
                 review_overdue: true,
+                sort: uc::parse_sort("review_due"),
                 limit: Some(20),
                 ..Default::default()
             },
         )
         .await
         .map_err(err)?;
-        sections.push(("home.overdue", rows(t, overdue.items)));
+        sections.push(("home.overdue", rows(t, overdue.items, &rms)));
+        let recent = uc::list(
+            &s.app,
+            a,
+            ListQuery {
+                sort: uc::parse_sort("-updated"),
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+        sections.push(("home.recent", rows(t, recent.items, &rms)));
     }
     if a.role.has(Permission::CustomerSubmit) {
         for (key, status) in [
@@ -474,17 +607,18 @@ async fn home(State(s): State<AppState>, headers: HeaderMap) -> Result<Response,
             )
             .await
             .map_err(err)?;
-            sections.push((key, rows(t, l.items)));
+            sections.push((key, rows(t, l.items, &rms)));
         }
     }
     if a.role.has(Permission::CustomerVerify) {
         let q = uc::review_queue(&s.app, a, None, Some(20))
             .await
             .map_err(err)?;
-        sections.push(("home.queue", rows(t, q.items)));
+        sections.push(("home.queue", rows(t, q.items, &rms)));
     }
     Ok(page(HomePage {
         title: t.get("home.title").to_owned(),
+        headings: headings(None),
         can_audit: a.role.has(Permission::AuditRead),
         c: chrome(t, Some(&sess), "/"),
         sections,
@@ -501,6 +635,10 @@ struct SearchPage {
     overdue: bool,
     kinds: Vec<(&'static str, &'static str, bool)>,
     statuses: Vec<(&'static str, &'static str, bool)>,
+    /// Relationship managers for the filter: (id, name, selected).
+    rms: Vec<(String, String, bool)>,
+    headings: Vec<Heading>,
+    sort: String,
     items: Vec<Row>,
     next: Option<String>,
     error: Option<String>,
@@ -508,10 +646,16 @@ struct SearchPage {
     export_query: String,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 struct SearchQuery {
     #[serde(default)]
     q: String,
+    /// Relationship manager id.
+    #[serde(default)]
+    rm: String,
+    /// A sort name (`name`, `-review_due`, ...).
+    #[serde(default)]
+    sort: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -534,6 +678,8 @@ impl SearchQuery {
             status: CustomerStatus::parse(&self.status),
             branch_code: Some(self.branch_code.trim().to_uppercase()).filter(|b| !b.is_empty()),
             review_overdue: self.review.as_deref() == Some("overdue"),
+            rm_id: self.rm.parse().ok(),
+            sort: uc::parse_sort(&self.sort),
             cursor: self.cursor.clone(),
             ..Default::default()
         }
@@ -545,7 +691,9 @@ impl SearchQuery {
         u.append_pair("q", &self.q)
             .append_pair("kind", &self.kind)
             .append_pair("status", &self.status)
-            .append_pair("branch_code", &self.branch_code);
+            .append_pair("branch_code", &self.branch_code)
+            .append_pair("rm", &self.rm)
+            .append_pair("sort", &self.sort);
         if self.review.is_some() {
             u.append_pair("review", "overdue");
         }
@@ -558,20 +706,26 @@ impl SearchQuery {
 
 async fn search(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Signed { sess, t }: Signed,
     Query(p): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
     let query = ListQuery {
         limit: Some(50),
         ..p.list_query()
     };
+    let rm_list = banyan_app::access::relationship_managers(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let rms: HashMap<Uuid, String> = rm_list
+        .iter()
+        .map(|r| (r.id, r.display_name.clone()))
+        .collect();
     let (items, next, error) = match uc::list(&s.app, &sess.actor, query).await {
         Ok(page) => {
             let next = page
                 .next_cursor
                 .map(|c| format!("/customers?{}", p.link(Some(&c))));
-            (rows(t, page.items), next, None)
+            (rows(t, page.items, &rms), next, None)
         }
         Err(AppError::Validation(f)) => (Vec::new(), None, Some(f.to_string())),
         Err(e) => return Err(PageError::App(e, t, Some(sess))),
@@ -588,6 +742,16 @@ async fn search(
             .iter()
             .map(|k| (k.as_str(), status_key(*k), k.as_str() == p.status))
             .collect(),
+        rms: rm_list
+            .into_iter()
+            .map(|r| {
+                let id = r.id.to_string();
+                let sel = id == p.rm;
+                (id, format!("{} ({})", r.display_name, r.username), sel)
+            })
+            .collect(),
+        headings: headings(Some(&p)),
+        sort: p.sort.clone(),
         can_export: sess.actor.role.has(Permission::CustomerExport),
         export_query: p.link(None),
         q: p.q,
@@ -598,15 +762,19 @@ async fn search(
     }))
 }
 
-async fn review(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
+async fn review(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
     let q = uc::review_queue(&s.app, &sess.actor, None, Some(100))
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let rms = rm_names(&s, &sess).await;
     Ok(page(HomePage {
         title: t.get("nav.review").to_owned(),
         c: chrome(t, Some(&sess), "/review"),
-        sections: vec![("home.queue", rows(t, q.items))],
+        headings: headings(None),
+        sections: vec![("home.queue", rows(t, q.items, &rms))],
         can_audit: false,
     }))
 }
@@ -636,7 +804,13 @@ struct CustomerPage {
     id_type_key: String,
     review_due: String,
     profile: Vec<(String, String)>,
-    relationships: Vec<banyan_app::view::RelationshipView>,
+    rm_name: String,
+    /// (channel label key, granted, source, when).
+    consents: Vec<(String, bool, String, String)>,
+    channels: Vec<(&'static str, String)>,
+    contact_kinds: Vec<(&'static str, &'static str)>,
+    rel_kinds: Vec<(&'static str, String)>,
+    relationships: Vec<RelRow>,
     history: Vec<HistoryRow>,
     audit: Vec<(String, String, String, String)>,
     can_reveal: bool,
@@ -645,6 +819,17 @@ struct CustomerPage {
     can_verify: bool,
     message: Option<String>,
     error: Option<String>,
+}
+
+/// A relationship as shown: the kind's label key and the other side.
+#[derive(Debug)]
+struct RelRow {
+    id: Uuid,
+    kind_key: String,
+    other_id: Uuid,
+    other_no: Option<String>,
+    other_name: Option<String>,
+    note: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -665,7 +850,28 @@ async fn customer_page(
     let a = &sess.actor;
     let err = |e| PageError::App(e, t, Some(sess.clone()));
     let v = uc::get(&s.app, a, id, reveal).await.map_err(err)?;
-    let relationships = uc::relationships(&s.app, a, id).await.map_err(err)?;
+    let relationships = uc::relationships(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|r| RelRow {
+            id: r.id,
+            kind_key: format!("rel.{}", r.kind.as_str()),
+            other_id: r.other_id,
+            other_no: r.other_customer_no,
+            other_name: r.other_name,
+            note: r.note,
+        })
+        .collect();
+    let rm_name = match v.rm_id {
+        None => String::new(),
+        Some(rm) => banyan_app::access::find_staff(&s.app, rm)
+            .await
+            .map_err(err)?
+            .map(|st| format!("{} ({})", st.display_name, st.username))
+            .unwrap_or_default(),
+    };
+    let defs = uc::field_definitions(&s.app).await.map_err(err)?;
     let history = uc::versions(&s.app, a, id)
         .await
         .map_err(err)?
@@ -695,6 +901,7 @@ async fn customer_page(
                     o.get("minor").and_then(|m| m.as_i64()).unwrap_or(0),
                     o.get("currency").and_then(|c| c.as_str()).unwrap_or("CNY"),
                 ),
+                ("id_type", serde_json::Value::String(d)) => t.of("doc", d),
                 ("gender", serde_json::Value::String(g)) => {
                     t.get(&format!("gender.{g}")).to_owned()
                 }
@@ -703,6 +910,39 @@ async fn customer_page(
             profile.push((label, shown));
         }
     }
+    if let serde_json::Value::Object(m) = &v.custom {
+        for (k, val) in m {
+            let label = defs
+                .iter()
+                .find(|d| d.kind == v.kind && &d.key == k)
+                .map(|d| d.label.clone())
+                .unwrap_or_else(|| k.clone());
+            let shown = match val {
+                serde_json::Value::Bool(b) => t.get(if *b { "yes" } else { "no" }).to_owned(),
+                serde_json::Value::String(d) if d.parse::<jiff::civil::Date>().is_ok() => t.date(d),
+                other => show_json(other),
+            };
+            profile.push((label, shown));
+        }
+    }
+    if let Some(ch) = &v.preferred_channel {
+        profile.push((
+            t.get("field.preferred_channel").to_owned(),
+            t.get(&format!("channel.{ch}")).to_owned(),
+        ));
+    }
+    let consents = v
+        .consents
+        .iter()
+        .map(|c| {
+            (
+                format!("channel.{}", c.channel.as_str()),
+                c.granted,
+                c.source.clone(),
+                t.datetime(&s.app.tz, &c.at),
+            )
+        })
+        .collect();
     let audit = if a.role.has(Permission::AuditRead) {
         let q = banyan_app::audit::AuditQuery {
             customer_id: Some(id),
@@ -743,6 +983,21 @@ async fn customer_page(
         },
         error,
         profile,
+        rm_name,
+        consents,
+        channels: banyan_domain::customer::Channel::ALL
+            .iter()
+            .map(|c| (c.as_str(), format!("channel.{}", c.as_str())))
+            .collect(),
+        contact_kinds: vec![
+            ("mobile", "field.mobile"),
+            ("email", "field.email"),
+            ("address", "field.address"),
+        ],
+        rel_kinds: banyan_domain::customer::RelationshipKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), format!("rel.{}", k.as_str())))
+            .collect(),
         relationships,
         history,
         audit,
@@ -762,11 +1017,10 @@ fn show_json(v: &serde_json::Value) -> String {
 
 async fn show(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Signed { sess, t }: Signed,
     Path(id): Path<Uuid>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
     let msg = q.msg.as_deref().and_then(|m| match m {
         "created" => Some(t.get("form.created").to_owned()),
         "saved" => Some(t.get("form.saved").to_owned()),
@@ -778,12 +1032,9 @@ async fn show(
 /// Submit, verify and return, from the customer page.
 async fn act(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path((id, action)): Path<(Uuid, String)>,
-    Form(f): Form<HashMap<String, String>>,
+    SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
-    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
     let lines = |k: &str| {
         f.get(k)
             .map(|v| v.lines().map(str::to_owned).collect::<Vec<_>>())
@@ -798,35 +1049,251 @@ async fn act(
         ),
         _ => return Err(PageError::App(AppError::NotFound, t, Some(sess))),
     };
-    match uc::transition(&s.app, &sess.actor, id, tr, note, None).await {
-        Ok(_) => Ok(Redirect::to(&format!("/customers/{id}")).into_response()),
-        Err(AppError::Forbidden {
+    let r = uc::transition(&s.app, &sess.actor, id, tr, note, None).await;
+    after_write(&s, sess, t, id, None, r).await
+}
+
+/// After a write from the customer page: back to the page (with a notice), or the page again with the
+/// refusal in the user's language next to the record as it now is. Nothing is half-written: the use case
+/// either committed or changed nothing.
+async fn after_write<T>(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    notice: Option<&str>,
+    r: Result<T, AppError>,
+) -> Result<Response, PageError> {
+    let e = match r {
+        Ok(_) => {
+            let q = notice.map(|m| format!("?msg={m}")).unwrap_or_default();
+            return Ok(Redirect::to(&format!("/customers/{id}{q}")).into_response());
+        }
+        Err(e) => e,
+    };
+    let (status, msg) = match e {
+        AppError::Forbidden {
             code: "four_eyes", ..
-        }) => {
-            let msg = t.get("form.four_eyes").to_owned();
-            let mut r = customer_page(&s, sess, t, id, false, None, Some(msg)).await?;
-            *r.status_mut() = StatusCode::FORBIDDEN;
-            Ok(r)
+        } => (StatusCode::FORBIDDEN, t.get("form.four_eyes").to_owned()),
+        AppError::Validation(errs) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errs.0
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        t.of("field", e.field.rsplit('.').next().unwrap_or(&e.field)),
+                        t.rule(&e.rule, &e.message)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        AppError::VersionConflict { .. } => (StatusCode::CONFLICT, t.get("form.stale").to_owned()),
+        e @ AppError::Conflict { .. } => (StatusCode::CONFLICT, e.to_string()),
+        e => return Err(PageError::App(e, t, Some(sess))),
+    };
+    let mut page = customer_page(s, sess, t, id, false, None, Some(msg)).await?;
+    *page.status_mut() = status;
+    Ok(page)
+}
+
+/// The version a customer-page form was rendered at (its hidden `version` input).
+fn form_version(f: &HashMap<String, String>) -> Option<i64> {
+    f.get("version").and_then(|v| v.parse().ok())
+}
+
+/// A form value, trimmed; `None` when empty.
+fn form_text(f: &HashMap<String, String>, k: &str) -> Option<String> {
+    f.get(k)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+async fn add_contact(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let r = match banyan_domain::customer::ContactKind::parse(f.get("kind").map_or("", |k| k)) {
+        None => Err(AppError::field(
+            "kind",
+            "one_of",
+            "must be mobile, email or address",
+        )),
+        Some(kind) => {
+            let c = banyan_domain::customer::ContactInput {
+                kind,
+                value: form_text(&f, "value").unwrap_or_default(),
+                label: form_text(&f, "label"),
+            };
+            uc::add_contact(&s.app, &sess.actor, id, c, form_version(&f)).await
         }
-        Err(AppError::Validation(e)) => {
-            let msg =
-                e.0.iter()
-                    .map(|e| t.rule(&e.rule, &e.message).into_owned())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-            customer_page(&s, sess, t, id, false, None, Some(msg)).await
+    };
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+async fn delete_contact(
+    State(s): State<AppState>,
+    Path((id, cid)): Path<(Uuid, Uuid)>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let r = uc::delete_contact(&s.app, &sess.actor, id, cid, form_version(&f)).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+/// Records a consent (or its withdrawal) for one channel, as a merge patch at the page's version.
+async fn record_consent(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let patch = serde_json::json!({"consents": [{
+        "channel": f.get("channel").cloned().unwrap_or_default(),
+        "granted": f.get("granted").map(String::as_str) == Some("true"),
+        "source": form_text(&f, "source").unwrap_or_default(),
+    }]});
+    let r = uc::update(&s.app, &sess.actor, id, patch, form_version(&f)).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+/// Links this customer to another one, named by customer number (what staff have at hand).
+async fn add_relationship(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let Some(kind) =
+        banyan_domain::customer::RelationshipKind::parse(f.get("kind").map_or("", |k| k))
+    else {
+        let r: Result<(), _> = Err(AppError::field(
+            "kind",
+            "one_of",
+            "is not a relationship kind",
+        ));
+        return after_write(&s, sess, t, id, None, r).await;
+    };
+    let no = form_text(&f, "other").unwrap_or_default().to_uppercase();
+    let found = uc::list(
+        &s.app,
+        &sess.actor,
+        ListQuery {
+            q: Some(no.clone()),
+            limit: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let r = match found.items.into_iter().find(|c| c.customer_no == no) {
+        None => {
+            let msg = t.get("form.not_found_no").to_owned();
+            let mut page = customer_page(&s, sess, t, id, false, None, Some(msg)).await?;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(page);
         }
-        Err(e @ AppError::Conflict { .. }) => {
-            let msg = e.to_string();
-            customer_page(&s, sess, t, id, false, None, Some(msg)).await
+        Some(other) => {
+            uc::add_relationship(
+                &s.app,
+                &sess.actor,
+                id,
+                other.id,
+                kind,
+                form_text(&f, "note"),
+            )
+            .await
         }
-        Err(e) => Err(PageError::App(e, t, Some(sess))),
-    }
+    };
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+async fn delete_relationship(
+    State(s): State<AppState>,
+    Path((id, rid)): Path<(Uuid, Uuid)>,
+    SignedForm { sess, t, .. }: SignedForm,
+) -> Result<Response, PageError> {
+    let r = uc::delete_relationship(&s.app, &sess.actor, id, rid).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
 }
 
 // ---------------------------------------------------------------------------------------------
 // Create
 // ---------------------------------------------------------------------------------------------
+
+/// One input for a custom field a bank defined.
+#[derive(Debug)]
+struct CustomInput {
+    /// `custom.<key>`, which is also the path of its field errors.
+    name: String,
+    label: String,
+    /// On the create form, the kind whose fields it belongs to.
+    kind: &'static str,
+    /// `text`, `number`, `date`, `boolean` or `choice`.
+    input: &'static str,
+    options: Vec<String>,
+    max_length: Option<u32>,
+    required: bool,
+    value: String,
+    error: Option<String>,
+}
+
+/// The inputs for the definitions of `kind` (all kinds when `None`), filled by `value`.
+fn custom_inputs(
+    defs: &[FieldDefinition],
+    kind: Option<CustomerKind>,
+    value: impl Fn(&FieldDefinition) -> String,
+    errors: &HashMap<String, String>,
+) -> Vec<CustomInput> {
+    defs.iter()
+        .filter(|d| kind.is_none_or(|k| d.kind == k))
+        .map(|d| {
+            let name = format!("custom.{}", d.key);
+            CustomInput {
+                label: d.label.clone(),
+                kind: d.kind.as_str(),
+                input: match d.field_type {
+                    FieldType::Text => "text",
+                    FieldType::Integer => "number",
+                    FieldType::Date => "date",
+                    FieldType::Boolean => "boolean",
+                    FieldType::Choice => "choice",
+                },
+                options: d.options.clone(),
+                max_length: d.max_length,
+                required: d.required,
+                value: value(d),
+                error: errors.get(&name).cloned(),
+                name,
+            }
+        })
+        .collect()
+}
+
+/// A stored custom value as the form shows it.
+fn custom_text(custom: &serde_json::Value, key: &str) -> String {
+    match custom.get(key) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// A form's text as the JSON value of a custom field; text that is not of the field's type is passed on
+/// as text, so the one validator (the API's) names the field and the rule.
+fn custom_json(d: &FieldDefinition, raw: &str) -> serde_json::Value {
+    match d.field_type {
+        FieldType::Integer => raw
+            .parse::<i64>()
+            .map(serde_json::Value::from)
+            .unwrap_or_else(|_| raw.into()),
+        FieldType::Boolean => match raw {
+            "true" => true.into(),
+            "false" => false.into(),
+            _ => raw.into(),
+        },
+        _ => raw.into(),
+    }
+}
 
 /// One input of the create form.
 #[derive(Debug)]
@@ -845,9 +1312,6 @@ struct CreateForm {
     kind: String,
     #[serde(default)]
     branch_code: String,
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-    #[serde(flatten)]
     rest: HashMap<String, String>,
 }
 
@@ -860,6 +1324,7 @@ struct FormPage {
     kinds: Vec<(&'static str, &'static str, bool)>,
     doc_types: Vec<(&'static str, &'static str)>,
     fields: Vec<FieldView>,
+    customs: Vec<CustomInput>,
     errors: Vec<String>,
     general_error: Option<String>,
 }
@@ -949,10 +1414,22 @@ const FORM_FIELDS: &[(&str, &str, &str, &str)] = &[
 fn form_page(
     t: Tr,
     sess: &Session,
+    defs: &[FieldDefinition],
     form: CreateForm,
-    errors: &HashMap<&'static str, String>,
+    errors: &HashMap<String, String>,
     general_error: Option<String>,
 ) -> Response {
+    let customs = custom_inputs(
+        defs,
+        None,
+        |d| {
+            form.rest
+                .get(&format!("custom.{}", d.key))
+                .cloned()
+                .unwrap_or_default()
+        },
+        errors,
+    );
     let fields = FORM_FIELDS
         .iter()
         .map(|(name, label, kinds, _)| FieldView {
@@ -966,7 +1443,7 @@ fn form_page(
                     String::new()
                 }
             }),
-            error: errors.get(name).cloned(),
+            error: errors.get(*name).cloned(),
         })
         .collect();
     let has_errors = !errors.is_empty() || general_error.is_some();
@@ -985,6 +1462,7 @@ fn form_page(
         ],
         form,
         fields,
+        customs,
         errors: errors.values().cloned().collect(),
         general_error,
     });
@@ -994,18 +1472,23 @@ fn form_page(
     r
 }
 
-async fn new_form(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
+async fn new_form(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    let defs = uc::field_definitions(&s.app)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let form = CreateForm {
         kind: "individual".into(),
         branch_code: sess.actor.branch_code.clone().unwrap_or_default(),
         ..Default::default()
     };
-    Ok(form_page(t, &sess, form, &HashMap::new(), None))
+    Ok(form_page(t, &sess, &defs, form, &HashMap::new(), None))
 }
 
 /// The create request the form describes (the same JSON the API takes, so the same rules apply).
-fn form_to_input(f: &CreateForm) -> serde_json::Value {
+fn form_to_input(f: &CreateForm, defs: &[FieldDefinition]) -> serde_json::Value {
     let get = |k: &str| {
         f.rest
             .get(k)
@@ -1019,6 +1502,19 @@ fn form_to_input(f: &CreateForm) -> serde_json::Value {
         }
     }
     let mut body = serde_json::json!({"kind": f.kind, "branch_code": f.branch_code.trim(), "contacts": contacts});
+    let custom: serde_json::Map<String, serde_json::Value> = defs
+        .iter()
+        .filter(|d| d.kind.as_str() == f.kind)
+        .filter_map(|d| {
+            Some((
+                d.key.clone(),
+                custom_json(d, &get(&format!("custom.{}", d.key))?),
+            ))
+        })
+        .collect();
+    if !custom.is_empty() {
+        body["custom"] = serde_json::Value::Object(custom);
+    }
     if f.kind == "individual" {
         let mut p = serde_json::Map::new();
         for k in ["name_zh", "name_latin", "birth_date", "occupation"] {
@@ -1093,14 +1589,25 @@ fn input_for(path: &str, f: &CreateForm) -> &'static str {
 
 async fn create(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<CreateForm>,
+    SignedForm {
+        sess,
+        t,
+        f: mut fields,
+    }: SignedForm,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
-    check_csrf(&sess, t, Some(&f.csrf))?;
-    let input = match banyan_app::json::from_value(form_to_input(&f)) {
+    let f = CreateForm {
+        kind: fields.remove("kind").unwrap_or_default(),
+        branch_code: fields.remove("branch_code").unwrap_or_default(),
+        rest: fields,
+    };
+    let defs = uc::field_definitions(&s.app)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let input = match banyan_app::json::from_value(form_to_input(&f, &defs)) {
         Ok(i) => i,
-        Err(AppError::Validation(errs)) => return Ok(with_field_errors(t, &sess, f, errs)),
+        Err(AppError::Validation(errs)) => {
+            return Ok(with_field_errors(t, &sess, &defs, f, errs));
+        }
         Err(e) => return Err(PageError::App(e, t, Some(sess))),
     };
     match uc::create(&s.app, &sess.actor, input, None).await {
@@ -1108,10 +1615,11 @@ async fn create(
             Ok(Redirect::to(&format!("/customers/{}?msg=created", v.id)).into_response())
         }
         Ok(uc::Created::Replayed { .. }) => Ok(Redirect::to("/customers").into_response()),
-        Err(AppError::Validation(errs)) => Ok(with_field_errors(t, &sess, f, errs)),
+        Err(AppError::Validation(errs)) => Ok(with_field_errors(t, &sess, &defs, f, errs)),
         Err(AppError::Conflict { message, .. }) => Ok(form_page(
             t,
             &sess,
+            &defs,
             f,
             &HashMap::new(),
             Some(format!("{} ({message})", t.get("rule.duplicate"))),
@@ -1123,22 +1631,27 @@ async fn create(
 fn with_field_errors(
     t: Tr,
     sess: &Session,
+    defs: &[FieldDefinition],
     f: CreateForm,
     errs: banyan_domain::FieldErrors,
 ) -> Response {
-    let mut map: HashMap<&'static str, String> = HashMap::new();
+    let mut map: HashMap<String, String> = HashMap::new();
     let mut general = Vec::new();
     for e in errs.0 {
         let msg = t.rule(&e.rule, &e.message).into_owned();
+        if e.field.starts_with("custom.") {
+            map.entry(e.field).or_insert(msg);
+            continue;
+        }
         match input_for(&e.field, &f) {
             "" => general.push(format!("{}: {msg}", e.field)),
             name => {
-                map.entry(name).or_insert(msg);
+                map.entry(name.to_owned()).or_insert(msg);
             }
         }
     }
     let general = (!general.is_empty()).then(|| general.join("; "));
-    form_page(t, sess, f, &map, general)
+    form_page(t, sess, defs, f, &map, general)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1155,6 +1668,10 @@ struct EditPage {
     customer_no: String,
     version: i64,
     fields: Vec<FieldView>,
+    customs: Vec<CustomInput>,
+    /// Relationship managers to reassign to: (id, name, selected); empty when not offered.
+    rms: Vec<(String, String, bool)>,
+    rm_error: Option<String>,
     conflict: Vec<String>,
     general_error: Option<String>,
 }
@@ -1194,30 +1711,52 @@ fn profile_text(v: &CustomerView, key: &str) -> String {
     }
 }
 
-fn edit_page(
+/// What an edit page shows besides the record: the user's input, errors, or someone else's change.
+#[derive(Debug, Default)]
+struct EditOutcome<'a> {
+    values: Option<&'a HashMap<String, String>>,
+    errors: HashMap<String, String>,
+    conflict: Vec<String>,
+    general_error: Option<String>,
+}
+
+async fn edit_page(
+    s: &AppState,
     t: Tr,
     sess: &Session,
     v: &CustomerView,
-    values: Option<&HashMap<String, String>>,
-    errors: HashMap<&'static str, String>,
-    conflict: Vec<String>,
-    general_error: Option<String>,
-) -> Response {
+    o: EditOutcome<'_>,
+) -> Result<Response, PageError> {
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let defs = uc::field_definitions(&s.app).await.map_err(err)?;
+    let rm_list = banyan_app::access::relationship_managers(&s.app, &sess.actor)
+        .await
+        .map_err(err)?;
+    let value = |name: &str, stored: String| {
+        o.values
+            .and_then(|m| m.get(name).cloned())
+            .unwrap_or(stored)
+    };
     let fields = edit_fields(v.kind)
         .iter()
         .map(|(name, label, _)| FieldView {
             name,
             label_key: label,
             kinds: "",
-            value: values
-                .and_then(|m| m.get(*name).cloned())
-                .unwrap_or_else(|| profile_text(v, name)),
-            error: errors.get(name).cloned(),
+            value: value(name, profile_text(v, name)),
+            error: o.errors.get(*name).cloned(),
         })
         .collect();
-    let status = if !conflict.is_empty() {
+    let customs = custom_inputs(
+        &defs,
+        Some(v.kind),
+        |d| value(&format!("custom.{}", d.key), custom_text(&v.custom, &d.key)),
+        &o.errors,
+    );
+    let current_rm = value("rm_id", v.rm_id.map(|r| r.to_string()).unwrap_or_default());
+    let status = if !o.conflict.is_empty() {
         StatusCode::CONFLICT
-    } else if !errors.is_empty() || general_error.is_some() {
+    } else if !o.errors.is_empty() || o.general_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -1230,46 +1769,50 @@ fn edit_page(
         customer_no: v.customer_no.clone(),
         version: v.version,
         fields,
-        conflict,
-        general_error,
+        customs,
+        // Reassigning is offered to those who see more than their own customers.
+        rms: if sess.actor.role.scope() == banyan_domain::access::ScopeKind::Own {
+            Vec::new()
+        } else {
+            rm_list
+                .into_iter()
+                .map(|r| {
+                    let id = r.id.to_string();
+                    let sel = id == current_rm;
+                    (id, format!("{} ({})", r.display_name, r.username), sel)
+                })
+                .collect()
+        },
+        rm_error: o.errors.get("rm_id").cloned(),
+        conflict: o.conflict,
+        general_error: o.general_error,
     });
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
 async fn edit_post(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<Uuid>,
-    Form(f): Form<HashMap<String, String>>,
+    SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
-    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
     edit(&s, sess, t, id, f).await
 }
 
 async fn edit_form(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Signed { sess, t }: Signed,
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
     let v = uc::get(&s.app, &sess.actor, id, false)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    Ok(edit_page(
-        t,
-        &sess,
-        &v,
-        None,
-        HashMap::new(),
-        Vec::new(),
-        None,
-    ))
+    edit_page(&s, t, &sess, &v, EditOutcome::default()).await
 }
 
-/// Saves an edit as a merge patch at the version the form was read at. If someone else saved first, the
-/// form comes back with the latest values and a list of their changes, and nothing is overwritten.
+/// Saves an edit as a merge patch of what changed, at the version the form was read at. If someone else
+/// saved first, the form comes back with the latest values and a list of their changes, and nothing is
+/// overwritten.
 async fn edit(
     s: &AppState,
     sess: Session,
@@ -1277,10 +1820,9 @@ async fn edit(
     id: Uuid,
     f: HashMap<String, String>,
 ) -> Result<Response, PageError> {
-    let version: Option<i64> = f.get("version").and_then(|v| v.parse().ok());
-    let current = uc::get(&s.app, &sess.actor, id, false)
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let current = uc::get(&s.app, &sess.actor, id, false).await.map_err(err)?;
+    let defs = uc::field_definitions(&s.app).await.map_err(err)?;
     let section = if current.kind == CustomerKind::Individual {
         "individual"
     } else {
@@ -1305,11 +1847,37 @@ async fn edit(
         };
         part.insert((*name).to_owned(), value);
     }
-    let patch = serde_json::json!({ section: part });
-    match uc::update(&s.app, &sess.actor, id, patch, version).await {
+    let mut patch = serde_json::json!({ section: part });
+    let mut custom = serde_json::Map::new();
+    for d in defs.iter().filter(|d| d.kind == current.kind) {
+        let Some(new) = f.get(&format!("custom.{}", d.key)).map(|v| v.trim()) else {
+            continue;
+        };
+        if new != custom_text(&current.custom, &d.key) {
+            let value = if new.is_empty() {
+                serde_json::Value::Null
+            } else {
+                custom_json(d, new)
+            };
+            custom.insert(d.key.clone(), value);
+        }
+    }
+    if !custom.is_empty() {
+        patch["custom"] = serde_json::Value::Object(custom);
+    }
+    if let Some(rm) = f.get("rm_id").map(|v| v.trim())
+        && rm != current.rm_id.map(|r| r.to_string()).unwrap_or_default()
+    {
+        patch["rm_id"] = if rm.is_empty() {
+            serde_json::Value::Null
+        } else {
+            rm.into()
+        };
+    }
+    match uc::update(&s.app, &sess.actor, id, patch, form_version(&f)).await {
         Ok(_) => Ok(Redirect::to(&format!("/customers/{id}?msg=saved")).into_response()),
         Err(AppError::VersionConflict { since, .. }) => {
-            let changes: Vec<String> = since
+            let conflict: Vec<String> = since
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -1324,53 +1892,47 @@ async fn edit(
                 })
                 .collect();
             // The form shows the latest record, not the stale input: nothing is overwritten.
-            Ok(edit_page(
-                t,
-                &sess,
-                &current,
-                None,
-                HashMap::new(),
-                changes,
-                None,
-            ))
+            let o = EditOutcome {
+                conflict,
+                ..Default::default()
+            };
+            edit_page(s, t, &sess, &current, o).await
         }
         Err(AppError::Validation(errs)) => {
-            let mut map = HashMap::new();
+            let mut errors = HashMap::new();
             let mut general = Vec::new();
             for e in errs.0 {
                 let msg = t.rule(&e.rule, &e.message).into_owned();
-                match edit_fields(current.kind)
+                let input = edit_fields(current.kind)
                     .iter()
                     .find(|(_, _, p)| *p == e.field)
-                {
-                    Some((name, _, _)) => {
-                        map.entry(*name).or_insert(msg);
+                    .map(|(name, _, _)| (*name).to_owned())
+                    .or_else(|| {
+                        (e.field.starts_with("custom.") || e.field == "rm_id")
+                            .then(|| e.field.clone())
+                    });
+                match input {
+                    Some(name) => {
+                        errors.entry(name).or_insert(msg);
                     }
                     None => general.push(format!("{}: {msg}", e.field)),
                 }
             }
-            let general = (!general.is_empty()).then(|| general.join("; "));
-            Ok(edit_page(
-                t,
-                &sess,
-                &current,
-                Some(&f),
-                map,
-                Vec::new(),
-                general,
-            ))
+            let o = EditOutcome {
+                values: Some(&f),
+                errors,
+                general_error: (!general.is_empty()).then(|| general.join("; ")),
+                ..Default::default()
+            };
+            edit_page(s, t, &sess, &current, o).await
         }
         Err(e @ AppError::Conflict { .. }) => {
-            let msg = e.to_string();
-            Ok(edit_page(
-                t,
-                &sess,
-                &current,
-                Some(&f),
-                HashMap::new(),
-                Vec::new(),
-                Some(msg),
-            ))
+            let o = EditOutcome {
+                values: Some(&f),
+                general_error: Some(e.to_string()),
+                ..Default::default()
+            };
+            edit_page(s, t, &sess, &current, o).await
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
@@ -1407,8 +1969,7 @@ struct ImportPage {
     rejected_csv: String,
 }
 
-async fn import_form(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
+async fn import_form(Signed { sess, t }: Signed) -> Result<Response, PageError> {
     if !sess.actor.role.has(Permission::CustomerImport) {
         return Err(PageError::App(
             AppError::forbidden("permission_denied", ""),
@@ -1482,13 +2043,7 @@ async fn import(
 }
 
 /// Hands the rejected rows of an import back as a CSV download.
-async fn import_rejected(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<HashMap<String, String>>,
-) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
-    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
+async fn import_rejected(SignedForm { f, .. }: SignedForm) -> Result<Response, PageError> {
     let csv = f.get("csv").cloned().unwrap_or_default();
     Ok((
         [
@@ -1505,10 +2060,9 @@ async fn import_rejected(
 
 async fn export(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Signed { sess, t }: Signed,
     Query(p): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
     let query = ListQuery {
         cursor: None,
         ..p.list_query()
@@ -1548,10 +2102,9 @@ struct AuditForm {
 
 async fn audit_page(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Signed { sess, t }: Signed,
     Query(p): Query<AuditForm>,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
     let parse_ts = |v: &str| {
         if v.trim().is_empty() {
             Ok(None)
@@ -1632,18 +2185,17 @@ async fn staff_view(
     Ok(r)
 }
 
-async fn staff_page(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
+async fn staff_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
     staff_view(&s, sess, t, None).await
 }
 
 async fn add_staff(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<HashMap<String, String>>,
+    SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
-    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
     let get = |k: &str| {
         f.get(k)
             .map(|v| v.trim().to_owned())
@@ -1685,12 +2237,9 @@ async fn add_staff(
 
 async fn disable_staff(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path(username): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    SignedForm { sess, t, .. }: SignedForm,
 ) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
-    check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
     banyan_app::access::disable_staff(&s.app, &sess.actor, &username)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
@@ -1705,8 +2254,10 @@ struct PolicyPage {
     policy: String,
 }
 
-async fn policy_page(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
+async fn policy_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
     if !sess.actor.role.has(Permission::ConfigManage)
         && !sess.actor.role.has(Permission::CustomerRead)
     {
@@ -1741,6 +2292,7 @@ mod tests {
             identifier: "110105********002X".into(),
             mobile: String::new(),
             review_due: String::new(),
+            rm: String::new(),
         }
     }
 
@@ -1753,6 +2305,9 @@ mod tests {
             overdue: false,
             kinds: vec![],
             statuses: vec![],
+            rms: vec![],
+            headings: headings(None),
+            sort: String::new(),
             items: names.iter().map(|n| row(n)).collect(),
             next: None,
             error: None,
@@ -1789,6 +2344,9 @@ mod tests {
             overdue: false,
             kinds: vec![],
             statuses: vec![],
+            rms: vec![],
+            headings: headings(None),
+            sort: String::new(),
             items: vec![],
             next: None,
             error: None,

@@ -432,6 +432,51 @@ async fn listings_are_paginated_with_a_cursor(app: &TestApp) {
     app.get("/api/v1/customers?cursor=bogus", &rm)
         .await
         .assert_problem(422, "validation");
+
+    // Every sort pages through all rows once, in its order, both ways.
+    let rm = &rm;
+    let all = |sort: &'static str| async move {
+        let mut names = Vec::new();
+        let mut url = format!("/api/v1/customers?sort={sort}&limit=2");
+        loop {
+            let r = app.get(&url, rm).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            names.extend(
+                r.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["display_name"].as_str().unwrap().to_owned()),
+            );
+            match r.body["next_cursor"].as_str() {
+                Some(c) => url = format!("/api/v1/customers?sort={sort}&limit=2&cursor={c}"),
+                None => break,
+            }
+        }
+        names
+    };
+    let five = |order: [u32; 5]| order.map(|i| format!("客户{i}")).to_vec();
+    assert_eq!(all("-name").await, five([4, 3, 2, 1, 0]));
+    assert_eq!(all("customer_no").await, five([0, 1, 2, 3, 4]));
+    assert_eq!(all("-customer_no").await, five([4, 3, 2, 1, 0]));
+    // Drafts have no review date yet: they all tie, and ties go by creation.
+    assert_eq!(all("review_due").await, five([0, 1, 2, 3, 4]));
+    let list = app.get("/api/v1/customers?q=%E5%AE%A2%E6%88%B72", rm).await; // 客户2
+    let c2 = &list.body["items"][0];
+    let r = app
+        .patch(
+            &format!("/api/v1/customers/{}", c2["id"].as_str().unwrap()),
+            rm,
+            c2["version"].as_i64().unwrap(),
+            json!({"individual": {"occupation": "律师"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(all("-updated").await, five([2, 4, 3, 1, 0]));
+    assert_eq!(all("updated").await, five([0, 1, 3, 4, 2]));
+    let r = app.get("/api/v1/customers?sort=age", rm).await;
+    r.assert_problem(400, "validation");
+    assert_eq!(r.field_errors(), vec![("sort".into(), "one_of".into())]);
 }
 
 async fn two_updates_at_the_same_version_give_one_success_and_one_409(app: &TestApp) {
@@ -773,6 +818,39 @@ async fn custom_fields_are_validated_against_their_definitions(app: &TestApp) {
     body["custom"] = json!({"vip_card": "gold"});
     let c = app.create(&rm, body).await;
     assert_eq!(c["custom"]["vip_card"], "gold");
+
+    // A field made required later does not block unrelated work on existing customers; it is enforced
+    // when someone edits the custom fields.
+    let r = app
+        .post(
+            "/api/v1/field-definitions",
+            &admin,
+            json!({"kind": "individual", "key": "risk_note", "label": "风险备注", "field_type": "text", "required": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let path = format!("/api/v1/customers/{}", c["id"].as_str().unwrap());
+    let consent = json!({"consents": [{"channel": "wechat", "granted": true, "source": "app"}]});
+    let r = app.patch(&path, &rm, 1, consent).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .patch(&path, &rm, 2, json!({"custom": {"vip_card": "black"}}))
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors(),
+        vec![("custom.risk_note".into(), "required".into())]
+    );
+    let r = app
+        .patch(
+            &path,
+            &rm,
+            2,
+            json!({"custom": {"vip_card": "black", "risk_note": "已评估"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["custom"]["vip_card"], "black");
 }
 
 async fn a_batch_reports_each_item_and_keeps_the_valid_ones(app: &TestApp) {
