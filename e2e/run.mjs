@@ -208,6 +208,20 @@ await test('administrators see staff accounts and the policy; auditors see the a
   await aud.goto(customerUrl);
   await page_has(aud, 'customer.verify');
   await aud.screenshot({ path: `${SHOTS}/audit-trail.png`, fullPage: true });
+  const no = (await aud.locator('h1 small').textContent()).trim();
+  // The auditor's home is the audit search: by customer number and action, then by an unknown staff member.
+  await aud.goto(`${BASE}/`);
+  await aud.locator('#a-customer').fill(no);
+  await aud.locator('#a-action').fill('customer.verify');
+  await aud.locator('#audit-search button[type=submit]').click();
+  await aud.waitForURL(/\/audit\?/);
+  const rows = await aud.locator('tbody tr').allTextContents();
+  assert.ok(rows.length === 1 && rows[0].includes('rev1'), rows.join(' | '));
+  await aud.locator('#a-staff').fill('nobody');
+  await aud.locator('#audit-search button[type=submit]').click();
+  await aud.locator('p.error').waitFor();
+  assert.ok((await aud.locator('p.error').textContent()).includes('nobody'));
+  await aud.screenshot({ path: `${SHOTS}/audit-search.png`, fullPage: true });
   await aud.context().close();
 });
 

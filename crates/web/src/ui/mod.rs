@@ -554,6 +554,8 @@ struct HomePage {
     headings: Vec<Heading>,
     sections: Vec<(&'static str, Vec<Row>)>,
     can_audit: bool,
+    /// The (empty) audit search form for auditors.
+    q: AuditForm,
 }
 
 async fn home(
@@ -620,6 +622,7 @@ async fn home(
         title: t.get("home.title").to_owned(),
         headings: headings(None),
         can_audit: a.role.has(Permission::AuditRead),
+        q: AuditForm::default(),
         c: chrome(t, Some(&sess), "/"),
         sections,
     }))
@@ -776,6 +779,7 @@ async fn review(
         headings: headings(None),
         sections: vec![("home.queue", rows(t, q.items, &rms))],
         can_audit: false,
+        q: AuditForm::default(),
     }))
 }
 
@@ -2083,21 +2087,47 @@ async fn export(
 struct AuditPageT {
     c: Chrome,
     title: String,
-    customer_id: String,
-    from: String,
-    to: String,
+    q: AuditForm,
     audit: Vec<(String, String, String, String)>,
+    next: Option<String>,
     error: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// The audit search form: a customer (number or id), a staff member (username), an action and a date range
+/// in the bank's time zone.
+#[derive(Debug, Clone, Deserialize, Default)]
 struct AuditForm {
     #[serde(default)]
-    customer_id: String,
+    customer: String,
+    #[serde(default)]
+    staff: String,
+    #[serde(default)]
+    action: String,
     #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
+    cursor: Option<String>,
+}
+
+impl AuditForm {
+    fn link(&self, cursor: &str) -> String {
+        let mut u = form_urlencoded::Serializer::new(String::new());
+        u.append_pair("customer", &self.customer)
+            .append_pair("staff", &self.staff)
+            .append_pair("action", &self.action)
+            .append_pair("from", &self.from)
+            .append_pair("to", &self.to)
+            .append_pair("cursor", cursor);
+        format!("/audit?{}", u.finish())
+    }
+}
+
+/// The start of a civil date (`2026-11-01`) in the bank's time zone; `days` later for an end bound.
+fn day_start(tz: &jiff::tz::TimeZone, d: &str, days: i64) -> Option<jiff::Timestamp> {
+    let date: jiff::civil::Date = d.trim().parse().ok()?;
+    let date = date.checked_add(jiff::Span::new().days(days)).ok()?;
+    date.to_zoned(tz.clone()).ok().map(|z| z.timestamp())
 }
 
 async fn audit_page(
@@ -2105,48 +2135,93 @@ async fn audit_page(
     Signed { sess, t }: Signed,
     Query(p): Query<AuditForm>,
 ) -> Result<Response, PageError> {
-    let parse_ts = |v: &str| {
-        if v.trim().is_empty() {
-            Ok(None)
-        } else {
-            v.trim()
-                .parse::<jiff::Timestamp>()
-                .map(Some)
-                .map_err(|_| format!("{v}: {}", t.rule("format", "format")))
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, v: &str| errors.push(format!("{}: {v}", t.get(field)));
+    let customer_id = match p.customer.trim() {
+        "" => None,
+        c => match c.parse::<Uuid>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let no = c.to_uppercase();
+                let found = uc::list(
+                    &s.app,
+                    &sess.actor,
+                    ListQuery {
+                        q: Some(no.clone()),
+                        limit: Some(1),
+                        ..Default::default()
+                    },
+                )
+                .await;
+                match found
+                    .ok()
+                    .and_then(|l| l.items.into_iter().find(|i| i.customer_no == no))
+                {
+                    Some(i) => Some(i.id),
+                    None => {
+                        bad("field.customer_no", c);
+                        None
+                    }
+                }
+            }
+        },
+    };
+    let staff_id = match p.staff.trim() {
+        "" => None,
+        u => match banyan_app::access::actor_for(&s.app, u).await {
+            Ok(a) => Some(a.id),
+            Err(AppError::NotFound) => {
+                bad("audit.actor", u);
+                None
+            }
+            Err(e) => return Err(err(e)),
+        },
+    };
+    let mut date = |field: &str, v: &str, days: i64| match v.trim() {
+        "" => None,
+        d => {
+            let r = day_start(&s.app.tz, d, days);
+            if r.is_none() {
+                bad(field, d);
+            }
+            r
         }
     };
-    let mut error = None;
-    let customer_id = if p.customer_id.trim().is_empty() {
-        None
+    let from = date("audit.from", &p.from, 0);
+    let to = date("audit.to", &p.to, 1);
+    let (audit, next) = if errors.is_empty() {
+        let q = banyan_app::audit::AuditQuery {
+            customer_id,
+            staff_id,
+            from,
+            to,
+            action: Some(p.action.trim().to_owned()).filter(|a| !a.is_empty()),
+            cursor: p.cursor.clone(),
+            limit: Some(100),
+        };
+        let page = banyan_app::audit::search(&s.app, &sess.actor, q)
+            .await
+            .map_err(err)?;
+        let next = page.next_cursor.as_deref().map(|c| p.link(c));
+        (audit_rows(t, &s.app.tz, page), next)
     } else {
-        p.customer_id.trim().parse::<Uuid>().ok()
+        (Vec::new(), None)
     };
-    let (from, to) = match (parse_ts(&p.from), parse_ts(&p.to)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => {
-            error = Some(e);
-            (None, None)
-        }
-    };
-    let q = banyan_app::audit::AuditQuery {
-        customer_id,
-        from,
-        to,
-        limit: Some(200),
-        ..Default::default()
-    };
-    let rows = banyan_app::audit::search(&s.app, &sess.actor, q)
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    Ok(page(AuditPageT {
+    let failed = !errors.is_empty();
+    let mut r = page(AuditPageT {
         title: t.get("home.audit").to_owned(),
-        audit: audit_rows(t, &s.app.tz, rows),
+        audit,
+        next,
         c: chrome(t, Some(&sess), "/audit"),
-        customer_id: p.customer_id,
-        from: p.from,
-        to: p.to,
-        error,
-    }))
+        q: p,
+        error: (!errors.is_empty())
+            .then(|| format!("{} {}", t.get("audit.not_found"), errors.join("; "))),
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
 }
 
 #[derive(Template)]
