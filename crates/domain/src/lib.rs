@@ -11,5 +11,6 @@ pub mod ident;
 pub mod mask;
 pub mod money;
 pub mod policy;
+pub mod segments;
 
 pub use error::{FieldError, FieldErrors};

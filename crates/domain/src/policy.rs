@@ -14,6 +14,7 @@ pub struct Policy {
     pub version: String,
     pub review: ReviewPolicy,
     pub access: AccessPolicy,
+    pub segments: crate::segments::SegmentPolicy,
 }
 
 /// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
@@ -56,12 +57,21 @@ impl Policy {
         let p: Policy = toml::from_str(text).map_err(|e| PolicyError {
             key: e
                 .span()
-                .map(|s| format!("bytes {}..{}", s.start, s.end))
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!("line {line}")
+                })
                 .unwrap_or_default(),
-            message: e.message().to_owned(),
+            message: e.message().trim().to_owned(),
         })?;
         p.validate()?;
         Ok(p)
+    }
+
+    /// A short fingerprint of the policy's content (hex SHA-256 prefix is computed by the caller that has a
+    /// hash; here the canonical TOML is what gets hashed).
+    pub fn canonical(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
     }
 
     pub fn default_policy() -> Policy {
@@ -75,6 +85,10 @@ impl Policy {
             key: key.into(),
             message: message.into(),
         };
+        self.segments.validate().map_err(|(k, m)| PolicyError {
+            key: format!("segments.{k}"),
+            message: m,
+        })?;
         if self.version.trim().is_empty() {
             return Err(bad("version", "must not be empty"));
         }
