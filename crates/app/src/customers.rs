@@ -299,6 +299,7 @@ async fn allocate_numbers(app: &App, items: &mut [(usize, Prepared)]) -> Result<
 
 /// Inserts prepared (and numbered) customers in the transaction; returns per-item rejections for duplicates.
 async fn insert_prepared(
+    app: &App,
     tx: &DatabaseTransaction,
     actor: &Actor,
     items: &mut [(usize, Prepared)],
@@ -414,6 +415,7 @@ async fn insert_prepared(
             })
             .collect();
         audit::record(tx, actor, entries).await?;
+        crate::segments::on_change(app, tx, &rows).await?;
     }
     Ok(rejected)
 }
@@ -556,7 +558,7 @@ pub async fn create(
     let mut items = vec![(0, p)];
     allocate_numbers(app, &mut items).await?;
     let tx = app.db.begin_write().await?;
-    let rejected = insert_prepared(&tx, actor, &mut items).await?;
+    let rejected = insert_prepared(app, &tx, actor, &mut items).await?;
     if let Some(v) = rejected.get(&0) {
         let code = if v["code"] == "duplicate_mobile" {
             "duplicate_mobile"
@@ -663,7 +665,7 @@ pub async fn create_batch(
     let mut attempt = 0;
     let rejected = loop {
         let tx = app.db.begin_write().await?;
-        match insert_prepared(&tx, actor, &mut items).await {
+        match insert_prepared(app, &tx, actor, &mut items).await {
             Ok(r) => {
                 tx.commit().await?;
                 break r;
@@ -913,6 +915,8 @@ pub struct ListQuery {
     pub rm_id: Option<Uuid>,
     /// Only verified customers past their periodic review date.
     pub review_overdue: bool,
+    /// Current segments the customer must have: (dimension, value), e.g. (`wealth_tier`, `platinum`).
+    pub segments: Vec<(String, String)>,
     /// The order; name searches default to name order, everything else to creation order.
     pub sort: Option<Sort>,
     pub cursor: Option<String>,
@@ -1000,6 +1004,7 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
         branch_code: q.branch_code.clone(),
         rm_id: q.rm_id,
         review_before: q.review_overdue.then(|| app.today().to_string()),
+        segments: q.segments.clone(),
         after,
         sort: Sort::default(),
         limit: limit + 1,
@@ -1478,12 +1483,13 @@ pub async fn update(
         });
     }
     store::upsert_consents(&*tx, &consent_rows).await?;
-    commit_change(&tx, actor, row2, expected, "customer.update", changes, true)
+    let saved = commit_change(&tx, actor, row2, expected, "customer.update", changes, true)
         .await
         .map_err(|e| match e {
             AppError::Store(s) => map_unique(s),
             e => e,
         })?;
+    crate::segments::on_change(app, &*tx, &[saved]).await?;
     let view = build_view(app, &*tx, load_in_scope(&*tx, actor, id).await?, false).await;
     tx.commit().await?;
     view
@@ -1594,7 +1600,8 @@ pub async fn transition(
         }
     };
     let expected = row.version;
-    commit_change(&tx, actor, r, expected, action, changes, false).await?;
+    let saved = commit_change(&tx, actor, r, expected, action, changes, false).await?;
+    crate::segments::on_change(app, &*tx, &[saved]).await?;
     let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
     tx.commit().await?;
     Ok(view)

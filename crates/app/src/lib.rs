@@ -9,6 +9,7 @@ pub mod customers;
 pub mod error;
 pub mod io;
 pub mod json;
+pub mod segments;
 pub mod view;
 
 pub use banyan_store::Db;
@@ -25,6 +26,8 @@ pub struct App {
     keys: RwLock<Arc<KeyRing>>,
     master: MasterKey,
     pub policy: Arc<Policy>,
+    /// Content hash of `policy`, recorded with every assignment it makes.
+    pub policy_hash: String,
     pub tz: jiff::tz::TimeZone,
     /// Identifies this process as a lease holder.
     pub node_id: String,
@@ -42,11 +45,21 @@ impl App {
     ) -> Result<Arc<App>> {
         banyan_store::migrate::run(&db).await?;
         let keys = KeyRing::load_or_init(&db, &master).await?;
+        let policy_hash = segments::policy_hash(&policy);
+        banyan_store::segments::record_policy(
+            &db.conn,
+            &policy_hash,
+            &policy.version,
+            &policy.canonical(),
+            banyan_store::now_us(),
+        )
+        .await?;
         Ok(Arc::new(App {
             db,
             keys: RwLock::new(Arc::new(keys)),
             master,
             policy: Arc::new(policy),
+            policy_hash,
             tz,
             node_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7()),
             tokens: Default::default(),

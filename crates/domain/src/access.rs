@@ -46,6 +46,8 @@ pub enum Permission {
     StaffManage,
     /// Define custom fields and read the loaded policy.
     ConfigManage,
+    /// Load customer metrics (balances, transactions, financial statements) that drive segments and ratings.
+    MetricsWrite,
 }
 
 /// Which customers a role's permissions reach.
@@ -78,7 +80,7 @@ const RM: &[Permission] = &[
     P::CustomerReveal,
 ];
 const WM: &[Permission] = &[P::CustomerRead, P::CustomerUpdate, P::CustomerSubmit];
-const RISK: &[Permission] = &[P::CustomerRead, P::CustomerReveal];
+const RISK: &[Permission] = &[P::CustomerRead, P::CustomerReveal, P::MetricsWrite];
 const OPS: &[Permission] = &[
     P::CustomerRead,
     P::CustomerCreate,
@@ -86,6 +88,7 @@ const OPS: &[Permission] = &[
     P::CustomerSubmit,
     P::CustomerImport,
     P::CustomerExport,
+    P::MetricsWrite,
 ];
 const REVIEWER: &[Permission] = &[P::CustomerRead, P::CustomerVerify, P::CustomerReveal];
 const SUPERVISOR: &[Permission] = &[
@@ -171,7 +174,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -183,6 +186,7 @@ impl Permission {
         P::AuditRead,
         P::StaffManage,
         P::ConfigManage,
+        P::MetricsWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -198,6 +202,7 @@ impl Permission {
             P::AuditRead => "audit.read",
             P::StaffManage => "staff.manage",
             P::ConfigManage => "config.manage",
+            P::MetricsWrite => "metrics.write",
         }
     }
 }

@@ -88,3 +88,31 @@ mod tests {
         assert!(m.non_negative().is_err());
     }
 }
+
+/// Minor units as major units with thousands separators and two decimals: `-1,234,567.89`.
+pub fn grouped(minor: i64) -> String {
+    let abs = minor.unsigned_abs();
+    let digits = (abs / 100).to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 4);
+    if minor < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push_str(&format!(".{:02}", abs % 100));
+    out
+}
+
+#[cfg(test)]
+mod grouped_tests {
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(super::grouped(123456789), "1,234,567.89");
+        assert_eq!(super::grouped(-5), "-0.05");
+        assert_eq!(super::grouped(100000), "1,000.00");
+    }
+}

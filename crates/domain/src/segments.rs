@@ -395,18 +395,7 @@ fn check(fact: &str, unit: &str, value: f64, op: &str, threshold: f64) -> Check 
 
 /// Formats minor units as `3,200,000.00`.
 pub fn money_text(minor: f64) -> String {
-    let minor = minor.round() as i64;
-    let neg = minor < 0;
-    let abs = minor.unsigned_abs();
-    let digits = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}{grouped}.{:02}", if neg { "-" } else { "" }, abs % 100)
+    crate::money::grouped(minor.round() as i64)
 }
 
 impl Check {
@@ -1300,7 +1289,8 @@ mod tests {
     /// Rows of the 2011 SME standard (DOMAIN-DEFAULTS §8), at and around each bound.
     #[test]
     fn company_size_follows_the_2011_sme_table() {
-        let cases: &[(char, Option<u32>, Option<i64>, Option<i64>, &str)] = &[
+        type Case = (char, Option<u32>, Option<i64>, Option<i64>, &'static str);
+        let cases: &[Case] = &[
             // Industry (C): large needs employees >= 1000 AND revenue >= 40000.
             ('C', Some(1000), Some(40000), None, "large"),
             ('C', Some(999), Some(90000), None, "medium"),

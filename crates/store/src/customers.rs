@@ -190,6 +190,8 @@ pub struct CustomerFilter {
     pub rm_id: Option<Uuid>,
     /// Verified customers whose review date is before this civil date (`YYYY-MM-DD`).
     pub review_before: Option<String>,
+    /// Current segment assignments the customer must have: (dimension, value).
+    pub segments: Vec<(String, String)>,
     /// Where the previous page ended.
     pub after: Option<Cursor>,
     /// The listing's order; ties (and the default) go by id, so every order is total and pages never
@@ -340,6 +342,18 @@ pub async fn list_customers<C: ConnectionTrait>(
     }
     if let Some(r) = f.rm_id {
         cond = cond.add(Expr::col("rm_id").eq(r));
+    }
+    for (dim, value) in &f.segments {
+        cond = cond.add(
+            Expr::col("id").in_subquery(
+                Query::select()
+                    .column("customer_id")
+                    .from("segment_assignments")
+                    .and_where(Expr::col("dimension").eq(dim.clone()))
+                    .and_where(Expr::col("value").eq(value.clone()))
+                    .to_owned(),
+            ),
+        );
     }
     if let Some(d) = &f.review_before {
         cond = cond

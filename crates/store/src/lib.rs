@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod migrate;
 pub mod misc;
+pub mod segments;
 
 pub use db::{Db, DbKind, WriteTx, now_us};
 pub use error::StoreError;

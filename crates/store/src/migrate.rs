@@ -34,6 +34,11 @@ const STEPS: &[Step] = &[
         name: "workbench sessions",
         run: v2,
     },
+    Step {
+        version: 3,
+        name: "policy engine: metrics, segments, history, outbox, alerts",
+        run: v3,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {
@@ -410,6 +415,111 @@ fn v2(s: &mut Vec<Stmt>, _kind: DbKind) {
         "web_sessions",
         &["token_hash"],
     ));
+}
+
+fn v3(s: &mut Vec<Stmt>, _kind: DbKind) {
+    // Every policy file the system has run with, so each assignment can name the figures behind it.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("policy_versions")
+            .col(ColumnDef::new("hash").text().not_null().primary_key())
+            .col(text("version"))
+            .col(text("content"))
+            .col(bigint("loaded_at_us"))
+            .to_owned(),
+    )));
+    // Daily metrics per customer (one row per business date); `data` is the metrics document, `aum` is
+    // copied out for SQL (filters, the benchmark's single-statement comparison).
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("customer_metrics")
+            .col(uuid("customer_id"))
+            .col(text("as_of"))
+            .col(bigint("aum"))
+            .col(text("data"))
+            .col(bigint("recorded_at_us"))
+            .col(uuid("recorded_by"))
+            .primary_key(Index::create().col("customer_id").col("as_of"))
+            .foreign_key(&mut fk("customer_metrics", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    // The current value of each dimension for each customer, with its reason and the policy that decided.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("segment_assignments")
+            .col(uuid("customer_id"))
+            .col(text("dimension"))
+            .col(text("value"))
+            .col(text("reason"))
+            .col(text("checks"))
+            .col(text("policy_hash"))
+            .col(bigint("assigned_at_us"))
+            .primary_key(Index::create().col("customer_id").col("dimension"))
+            .foreign_key(&mut fk("segment_assignments", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_segment_assignments_value",
+        "segment_assignments",
+        &["dimension", "value", "customer_id"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("segment_history")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("dimension"))
+            .col(text_null("old_value"))
+            .col(text_null("new_value"))
+            .col(text("reason"))
+            .col(text("policy_hash"))
+            .col(bigint("at_us"))
+            .foreign_key(&mut fk("segment_history", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_segment_history_customer",
+        "segment_history",
+        &["customer_id", "at_us"],
+    ));
+    // Events for later modules (notifications, tasks), written in the transaction that caused them.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("outbox")
+            .col(id("id"))
+            .col(text("topic"))
+            .col(uuid_null("customer_id"))
+            .col(text("payload"))
+            .col(bigint("created_at_us"))
+            .col(bigint_null("published_at_us"))
+            .to_owned(),
+    )));
+    s.push(Stmt::Raw(
+        "CREATE INDEX ix_outbox_pending ON outbox (created_at_us, id) WHERE published_at_us IS NULL"
+            .into(),
+    ));
+    // Early-warning alerts: one open alert per customer and indicator.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("alerts")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("indicator"))
+            .col(text("status"))
+            .col(uuid_null("owner_id"))
+            .col(text("reason"))
+            .col(text("checks"))
+            .col(text("due_on"))
+            .col(bigint("created_at_us"))
+            .col(bigint_null("closed_at_us"))
+            .foreign_key(&mut fk("alerts", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(Stmt::Raw(
+        "CREATE UNIQUE INDEX ux_alerts_open ON alerts (customer_id, indicator) WHERE status = 'open'"
+            .into(),
+    ));
+    s.push(idx("ix_alerts_owner", "alerts", &["owner_id", "status"]));
 }
 
 async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {

@@ -32,6 +32,7 @@ impl Modify for Bearer {
         api::audit::search, api::audit::verify,
         api::admin::list_staff, api::admin::add_staff, api::admin::disable_staff, api::admin::list_fields,
         api::admin::define_field, api::admin::policy,
+        api::segments::record, api::segments::segments, api::segments::measures,
     )
 )]
 pub struct ApiDoc;

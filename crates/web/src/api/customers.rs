@@ -83,6 +83,15 @@ pub struct ListParams {
     pub rm_id: Option<Uuid>,
     /// `overdue`: verified customers past their periodic review date.
     pub review: Option<String>,
+    pub age_group: Option<String>,
+    pub asset_tier: Option<String>,
+    pub wealth_tier: Option<String>,
+    pub risk_rating: Option<String>,
+    pub credit_grade: Option<String>,
+    pub company_size: Option<String>,
+    pub industry_class: Option<String>,
+    pub lifecycle_stage: Option<String>,
+    pub value_tier: Option<String>,
     /// `created` (default; name searches default to `name`), `name`, `customer_no`, `review_due` or
     /// `updated`; a leading `-` sorts descending.
     pub sort: Option<String>,
@@ -120,7 +129,22 @@ fn list_query(p: ListParams) -> ApiResult<ListQuery> {
             )
         })?),
     };
+    let segments = [
+        ("age_group", p.age_group),
+        ("asset_tier", p.asset_tier),
+        ("wealth_tier", p.wealth_tier),
+        ("risk_rating", p.risk_rating),
+        ("credit_grade", p.credit_grade),
+        ("company_size", p.company_size),
+        ("industry_class", p.industry_class),
+        ("lifecycle_stage", p.lifecycle_stage),
+        ("value_tier", p.value_tier),
+    ]
+    .into_iter()
+    .filter_map(|(d, v)| v.filter(|v| !v.is_empty()).map(|v| (d.to_owned(), v)))
+    .collect();
     Ok(ListQuery {
+        segments,
         sort,
         q: p.q,
         kind: p.kind,

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod health;
+pub mod segments;
 
 use crate::AppState;
 use axum::Router;
@@ -75,5 +76,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(admin::list_fields).merge(creating(post(admin::define_field))),
         )
         .route("/api/v1/policy", get(admin::policy))
+        .route("/api/v1/metrics", post(segments::record))
+        .route("/api/v1/customers/{id}/segments", get(segments::segments))
+        .route("/api/v1/customers/{id}/measures", get(segments::measures))
         .fallback(health::not_found)
 }

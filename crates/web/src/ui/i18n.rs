@@ -275,22 +275,14 @@ impl Tr {
 
     /// Money in minor units with its currency, grouped per locale (`¥1,234.56` / `1,234.56 CNY`).
     pub fn money(&self, minor: i64, currency: &str) -> String {
-        let neg = minor < 0;
-        let abs = minor.unsigned_abs();
-        let (major, cents) = (abs / 100, abs % 100);
-        let digits = major.to_string();
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        let sign = if neg { "-" } else { "" };
+        let amount = banyan_domain::money::grouped(minor);
         match (self.lang, currency) {
-            (Lang::En, _) => format!("{sign}{grouped}.{cents:02} {currency}"),
-            (_, "CNY") => format!("{sign}¥{grouped}.{cents:02}"),
-            _ => format!("{sign}{grouped}.{cents:02} {currency}"),
+            (Lang::En, _) => format!("{amount} {currency}"),
+            (_, "CNY") => match amount.strip_prefix('-') {
+                Some(a) => format!("-¥{a}"),
+                None => format!("¥{amount}"),
+            },
+            _ => format!("{amount} {currency}"),
         }
     }
 }

@@ -281,6 +281,23 @@ impl TestApp {
         self.app.db.conn.execute_unprepared(sql).await.expect("sql");
     }
 
+    /// The first column of every row of a query, as text.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        use sea_orm::ConnectionTrait;
+        self.app
+            .db
+            .conn
+            .query_all_raw(sea_orm::Statement::from_string(
+                self.app.db.conn.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query")
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).expect("text"))
+            .collect()
+    }
+
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
         use sea_orm::ConnectionTrait;

@@ -14,6 +14,7 @@ mod customers;
 mod harness;
 mod input;
 mod review;
+mod segments;
 
 use harness::{Backend, Cluster, TestApp};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -58,6 +59,7 @@ fn main() {
     let args = Arguments::from_args();
     let mut tests: Vec<(&'static str, TestFn)> = Vec::new();
     tests.extend(access::all());
+    tests.extend(segments::all());
     tests.extend(customers::all());
     tests.extend(review::all());
     tests.extend(audit::all());

@@ -1,0 +1,418 @@
+//! The policy engine's tables: metrics, current assignments, their history, the outbox and alerts.
+
+use crate::error::Result;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct MetricsRow {
+    pub customer_id: Uuid,
+    /// Business date, `YYYY-MM-DD`.
+    pub as_of: String,
+    pub aum: i64,
+    /// The metrics document (JSON).
+    pub data: String,
+    pub recorded_at_us: i64,
+    pub recorded_by: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct AssignmentRow {
+    pub customer_id: Uuid,
+    pub dimension: String,
+    pub value: String,
+    pub reason: String,
+    /// The structured checks behind the reason (JSON array).
+    pub checks: String,
+    pub policy_hash: String,
+    pub assigned_at_us: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct HistoryRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub dimension: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: String,
+    pub policy_hash: String,
+    pub at_us: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct OutboxRow {
+    pub id: Uuid,
+    pub topic: String,
+    pub customer_id: Option<Uuid>,
+    pub payload: String,
+    pub created_at_us: i64,
+    pub published_at_us: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct AlertRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub indicator: String,
+    pub status: String,
+    pub owner_id: Option<Uuid>,
+    pub reason: String,
+    pub checks: String,
+    pub due_on: String,
+    pub created_at_us: i64,
+    pub closed_at_us: Option<i64>,
+}
+
+/// Records the policy a process runs with (once per distinct content).
+pub async fn record_policy<C: ConnectionTrait>(
+    c: &C,
+    hash: &str,
+    version: &str,
+    content: &str,
+    at_us: i64,
+) -> Result<()> {
+    let q = Query::insert()
+        .into_table("policy_versions")
+        .columns(["hash", "version", "content", "loaded_at_us"])
+        .values_panic([hash.into(), version.into(), content.into(), at_us.into()])
+        .on_conflict(OnConflict::column("hash").do_nothing().to_owned())
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Writes metrics; a second load for the same customer and date replaces the first.
+pub async fn upsert_metrics<C: ConnectionTrait>(c: &C, rows: &[MetricsRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("customer_metrics").columns([
+        "customer_id",
+        "as_of",
+        "aum",
+        "data",
+        "recorded_at_us",
+        "recorded_by",
+    ]);
+    for r in rows {
+        q.values_panic([
+            r.customer_id.into(),
+            r.as_of.clone().into(),
+            r.aum.into(),
+            r.data.clone().into(),
+            r.recorded_at_us.into(),
+            r.recorded_by.into(),
+        ]);
+    }
+    q.on_conflict(
+        OnConflict::columns(["customer_id", "as_of"])
+            .update_columns(["aum", "data", "recorded_at_us", "recorded_by"])
+            .to_owned(),
+    );
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// The metrics of these customers on or after `since` (`YYYY-MM-DD`), by customer and date; plus, for a
+/// customer with nothing that recent, its latest row (so old metrics still count, only trends need the
+/// window).
+pub async fn recent_metrics<C: ConnectionTrait>(
+    c: &C,
+    ids: &[Uuid],
+    since: &str,
+) -> Result<Vec<MetricsRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let latest = Query::select()
+        .expr(Expr::col(("m2", "as_of")).max())
+        .from_as("customer_metrics", "m2")
+        .and_where(Expr::col(("m2", "customer_id")).equals(("m", "customer_id")))
+        .to_owned();
+    let q = Query::select()
+        .columns([
+            ("m", "customer_id"),
+            ("m", "as_of"),
+            ("m", "aum"),
+            ("m", "data"),
+            ("m", "recorded_at_us"),
+            ("m", "recorded_by"),
+        ])
+        .from_as("customer_metrics", "m")
+        .and_where(Expr::col(("m", "customer_id")).is_in(ids.iter().copied()))
+        .cond_where(
+            sea_orm::sea_query::Cond::any()
+                .add(Expr::col(("m", "as_of")).gte(since))
+                .add(Expr::col(("m", "as_of")).eq(Expr::SubQuery(
+                    None,
+                    Box::new(sea_orm::sea_query::SubQueryStatement::SelectStatement(
+                        latest,
+                    )),
+                ))),
+        )
+        .order_by(("m", "customer_id"), Order::Asc)
+        .order_by(("m", "as_of"), Order::Asc)
+        .to_owned();
+    Ok(
+        MetricsRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+pub async fn assignments_for<C: ConnectionTrait>(
+    c: &C,
+    ids: &[Uuid],
+) -> Result<Vec<AssignmentRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns([
+            "customer_id",
+            "dimension",
+            "value",
+            "reason",
+            "checks",
+            "policy_hash",
+            "assigned_at_us",
+        ])
+        .from("segment_assignments")
+        .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
+        .order_by("customer_id", Order::Asc)
+        .order_by("dimension", Order::Asc)
+        .to_owned();
+    Ok(
+        AssignmentRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Inserts or replaces assignments (one statement for the batch).
+pub async fn upsert_assignments<C: ConnectionTrait>(c: &C, rows: &[AssignmentRow]) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let mut q = Query::insert();
+        q.into_table("segment_assignments").columns([
+            "customer_id",
+            "dimension",
+            "value",
+            "reason",
+            "checks",
+            "policy_hash",
+            "assigned_at_us",
+        ]);
+        for r in chunk {
+            q.values_panic([
+                r.customer_id.into(),
+                r.dimension.clone().into(),
+                r.value.clone().into(),
+                r.reason.clone().into(),
+                r.checks.clone().into(),
+                r.policy_hash.clone().into(),
+                r.assigned_at_us.into(),
+            ]);
+        }
+        q.on_conflict(
+            OnConflict::columns(["customer_id", "dimension"])
+                .update_columns(["value", "reason", "checks", "policy_hash", "assigned_at_us"])
+                .to_owned(),
+        );
+        c.execute(&q).await?;
+    }
+    Ok(())
+}
+
+pub async fn delete_assignment<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    dimension: &str,
+) -> Result<()> {
+    let q = Query::delete()
+        .from_table("segment_assignments")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .and_where(Expr::col("dimension").eq(dimension))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn insert_history<C: ConnectionTrait>(c: &C, rows: &[HistoryRow]) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let mut q = Query::insert();
+        q.into_table("segment_history").columns([
+            "id",
+            "customer_id",
+            "dimension",
+            "old_value",
+            "new_value",
+            "reason",
+            "policy_hash",
+            "at_us",
+        ]);
+        for r in chunk {
+            q.values_panic([
+                r.id.into(),
+                r.customer_id.into(),
+                r.dimension.clone().into(),
+                r.old_value.clone().into(),
+                r.new_value.clone().into(),
+                r.reason.clone().into(),
+                r.policy_hash.clone().into(),
+                r.at_us.into(),
+            ]);
+        }
+        c.execute(&q).await?;
+    }
+    Ok(())
+}
+
+pub async fn history_for<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    limit: u64,
+) -> Result<Vec<HistoryRow>> {
+    let q = Query::select()
+        .columns([
+            "id",
+            "customer_id",
+            "dimension",
+            "old_value",
+            "new_value",
+            "reason",
+            "policy_hash",
+            "at_us",
+        ])
+        .from("segment_history")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .order_by("at_us", Order::Desc)
+        .order_by("id", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    Ok(
+        HistoryRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+pub async fn insert_outbox<C: ConnectionTrait>(c: &C, rows: &[OutboxRow]) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let mut q = Query::insert();
+        q.into_table("outbox").columns([
+            "id",
+            "topic",
+            "customer_id",
+            "payload",
+            "created_at_us",
+            "published_at_us",
+        ]);
+        for r in chunk {
+            q.values_panic([
+                r.id.into(),
+                r.topic.clone().into(),
+                r.customer_id.into(),
+                r.payload.clone().into(),
+                r.created_at_us.into(),
+                r.published_at_us.into(),
+            ]);
+        }
+        c.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// Events not yet handed on, oldest first (optionally for one customer).
+pub async fn pending_outbox<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<OutboxRow>> {
+    let mut q = Query::select();
+    q.columns([
+        "id",
+        "topic",
+        "customer_id",
+        "payload",
+        "created_at_us",
+        "published_at_us",
+    ])
+    .from("outbox")
+    .and_where(Expr::col("published_at_us").is_null());
+    if let Some(id) = customer_id {
+        q.and_where(Expr::col("customer_id").eq(id));
+    }
+    q.order_by("created_at_us", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit);
+    Ok(
+        OutboxRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Opens alerts; an indicator that already has an open alert for the customer is left as it is.
+pub async fn open_alerts<C: ConnectionTrait>(c: &C, rows: &[AlertRow]) -> Result<u64> {
+    let mut n = 0;
+    for r in rows {
+        let q = Query::insert()
+            .into_table("alerts")
+            .columns([
+                "id",
+                "customer_id",
+                "indicator",
+                "status",
+                "owner_id",
+                "reason",
+                "checks",
+                "due_on",
+                "created_at_us",
+                "closed_at_us",
+            ])
+            .values_panic([
+                r.id.into(),
+                r.customer_id.into(),
+                r.indicator.clone().into(),
+                r.status.clone().into(),
+                r.owner_id.into(),
+                r.reason.clone().into(),
+                r.checks.clone().into(),
+                r.due_on.clone().into(),
+                r.created_at_us.into(),
+                r.closed_at_us.into(),
+            ])
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .to_owned();
+        n += c.execute(&q).await?.rows_affected();
+    }
+    Ok(n)
+}
+
+pub async fn alerts_for<C: ConnectionTrait>(c: &C, customer_id: Uuid) -> Result<Vec<AlertRow>> {
+    let q = Query::select()
+        .columns([
+            "id",
+            "customer_id",
+            "indicator",
+            "status",
+            "owner_id",
+            "reason",
+            "checks",
+            "due_on",
+            "created_at_us",
+            "closed_at_us",
+        ])
+        .from("alerts")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .order_by("created_at_us", Order::Desc)
+        .to_owned();
+    Ok(
+        AlertRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}

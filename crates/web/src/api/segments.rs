@@ -1,0 +1,53 @@
+//! The policy engine over HTTP: metrics in, segments, measures and alerts out.
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Json};
+use axum::extract::{Path, State};
+use banyan_app::segments::{self as seg, MeasuresView, MetricsInput, MetricsReport, SegmentsView};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsRequest {
+    pub items: Vec<MetricsInput>,
+}
+
+/// Loads daily metrics for many customers. Each item is checked on its own (rejections name the field);
+/// the valid ones are stored and their customers re-evaluated in the same transaction.
+#[utoipa::path(post, path = "/api/v1/metrics", tag = "policy", security(("bearer" = [])), request_body = MetricsRequest,
+    responses((status = 200, body = MetricsReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn record(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<MetricsRequest>,
+) -> ApiResult<axum::Json<MetricsReport>> {
+    Ok(axum::Json(
+        seg::record_metrics(&s.app, &auth.actor, body.value.items).await?,
+    ))
+}
+
+/// The customer's current segments with their reasons, the history of changes, the measures of its
+/// rating and its early-warning alerts.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/segments", tag = "policy", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = SegmentsView), (status = 404, body = Problem)))]
+pub async fn segments(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<SegmentsView>> {
+    Ok(axum::Json(seg::segments(&s.app, &auth.actor, id).await?))
+}
+
+/// What the customer's risk rating (or credit grade) means: measures and refused actions.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/measures", tag = "policy", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = MeasuresView), (status = 404, body = Problem)))]
+pub async fn measures(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<MeasuresView>> {
+    Ok(axum::Json(seg::measures(&s.app, &auth.actor, id).await?))
+}
