@@ -827,3 +827,221 @@ async fn stored_values(
         .map(|a| ((a.customer_id, a.dimension), Some(a.value)))
         .collect())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Metrics from a file (CSV or XLSX)
+// ---------------------------------------------------------------------------------------------
+
+/// Money columns of a metrics file, in CNY (yuan, up to two decimals).
+const MONEY_COLUMNS: [&str; 13] = [
+    "avg_deposits",
+    "loans",
+    "fee_income",
+    "contribution",
+    "income",
+    "debts",
+    "total_assets",
+    "total_liabilities",
+    "current_assets",
+    "current_liabilities",
+    "revenue",
+    "net_profit",
+    "assets.*",
+];
+const COUNT_COLUMNS: [&str; 6] = [
+    "investment_count",
+    "transactions_90d",
+    "product_count",
+    "overdue_count",
+    "qualitative_points",
+    "employees",
+];
+
+/// Yuan with up to two decimals (`1234.5`, `1,234.56`) as minor units.
+fn yuan(s: &str) -> std::result::Result<i64, &'static str> {
+    let t: String = s.trim().chars().filter(|c| *c != ',').collect();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r.to_owned()),
+        None => (false, t),
+    };
+    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+    if int.is_empty()
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err("must be an amount in CNY with at most two decimals");
+    }
+    let whole: i64 = int.parse().map_err(|_| "is too large")?;
+    let cents: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+    let v = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(cents))
+        .ok_or("is too large")?;
+    Ok(if neg { -v } else { v })
+}
+
+/// What a metrics file held: the items to load (with their file line) and the rows that could not be read.
+#[derive(Debug, Default)]
+pub struct MetricsFile {
+    pub items: Vec<(usize, MetricsInput)>,
+    pub rejected: Vec<crate::io::Rejected>,
+    pub ignored_columns: Vec<String>,
+}
+
+/// Reads a metrics table: a `customer` column (customer number or id), `as_of` (`YYYY-MM-DD`), `assets.<class>`
+/// columns and any of the named money (CNY) and count columns. Each bad cell rejects its row, naming the
+/// column and the rule.
+pub fn metrics_from_table(src: crate::io::Source) -> MetricsFile {
+    let col = |name: &str| src.headers.iter().position(|h| h.trim() == name);
+    let mut out = MetricsFile {
+        ignored_columns: src
+            .headers
+            .iter()
+            .filter(|h| {
+                let h = h.trim();
+                !(h == "customer"
+                    || h == "as_of"
+                    || h == "income_unstable"
+                    || h.starts_with("assets.")
+                    || MONEY_COLUMNS.contains(&h)
+                    || COUNT_COLUMNS.contains(&h))
+            })
+            .cloned()
+            .collect(),
+        ..Default::default()
+    };
+    let (Some(customer_col), Some(as_of_col)) = (col("customer"), col("as_of")) else {
+        out.rejected.push(crate::io::Rejected {
+            line: 1,
+            reason: "the header row needs `customer` and `as_of` columns".into(),
+            cells: Vec::new(),
+        });
+        return out;
+    };
+    for row in src.rows {
+        let cells = match row.cells {
+            Ok(c) => c,
+            Err(reason) => {
+                out.rejected.push(crate::io::Rejected {
+                    line: row.line,
+                    reason,
+                    cells: Vec::new(),
+                });
+                continue;
+            }
+        };
+        let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
+        let mut errors = Vec::new();
+        let mut m = Metrics::default();
+        match cell(as_of_col).parse::<Date>() {
+            Ok(d) => m.as_of = d,
+            Err(_) => errors.push("as_of: must be a date YYYY-MM-DD".to_owned()),
+        }
+        for (i, h) in src.headers.iter().enumerate() {
+            let h = h.trim();
+            let v = cell(i);
+            if v.is_empty() || i == customer_col || i == as_of_col {
+                continue;
+            }
+            if let Some(class) = h.strip_prefix("assets.") {
+                match yuan(v) {
+                    Ok(x) => {
+                        m.assets.insert(class.to_owned(), x);
+                    }
+                    Err(e) => errors.push(format!("{h}: {e}")),
+                }
+            } else if MONEY_COLUMNS.contains(&h) {
+                match yuan(v) {
+                    Ok(x) => match h {
+                        "avg_deposits" => m.avg_deposits = x,
+                        "loans" => m.loans = x,
+                        "fee_income" => m.fee_income = x,
+                        "contribution" => m.contribution = x,
+                        "income" => m.income = x,
+                        "debts" => m.debts = x,
+                        "total_assets" => m.total_assets = Some(x),
+                        "total_liabilities" => m.total_liabilities = Some(x),
+                        "current_assets" => m.current_assets = Some(x),
+                        "current_liabilities" => m.current_liabilities = Some(x),
+                        "revenue" => m.revenue = Some(x),
+                        _ => m.net_profit = Some(x),
+                    },
+                    Err(e) => errors.push(format!("{h}: {e}")),
+                }
+            } else if COUNT_COLUMNS.contains(&h) {
+                match v.parse::<u32>() {
+                    Ok(x) => match h {
+                        "investment_count" => m.investment_count = x,
+                        "transactions_90d" => m.transactions_90d = x,
+                        "product_count" => m.product_count = x,
+                        "overdue_count" => m.overdue_count = x,
+                        "qualitative_points" => m.qualitative_points = x,
+                        _ => m.employees = Some(x),
+                    },
+                    Err(_) => errors.push(format!("{h}: must be a whole number of at least 0")),
+                }
+            } else if h == "income_unstable" {
+                match v.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "是" => m.income_unstable = true,
+                    "false" | "0" | "no" | "否" => m.income_unstable = false,
+                    _ => errors.push(format!("{h}: must be true or false")),
+                }
+            }
+        }
+        if cell(customer_col).is_empty() {
+            errors.push("customer: is required".into());
+        }
+        if errors.is_empty() {
+            out.items.push((
+                row.line,
+                MetricsInput {
+                    customer: cell(customer_col).to_owned(),
+                    metrics: m,
+                },
+            ));
+        } else {
+            out.rejected.push(crate::io::Rejected {
+                line: row.line,
+                reason: errors.join("; "),
+                cells: cells.clone(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn yuan_amounts_become_minor_units() {
+        assert_eq!(yuan("1,234.5"), Ok(123_450));
+        assert_eq!(yuan("3200000"), Ok(320_000_000));
+        assert_eq!(yuan("-0.05"), Ok(-5));
+        assert!(yuan("1.234").is_err());
+        assert!(yuan("abc").is_err());
+    }
+
+    #[test]
+    fn a_metrics_file_names_the_bad_cell() {
+        let csv = "customer,as_of,assets.deposits,investment_count,contribution,colour\n\
+                   P-BR0001-00000001,2026-11-20,3200000,6,12000,blue\n\
+                   P-BR0001-00000002,2026-13-01,x,-1,5,red\n";
+        let f = metrics_from_table(crate::io::read_csv(csv.as_bytes()).unwrap());
+        assert_eq!(f.ignored_columns, vec!["colour"]);
+        assert_eq!(f.items.len(), 1);
+        let (line, item) = &f.items[0];
+        assert_eq!(*line, 2);
+        assert_eq!(item.metrics.aum(), 320_000_000);
+        assert_eq!(item.metrics.contribution, 1_200_000);
+        assert_eq!(f.rejected.len(), 1);
+        let r = &f.rejected[0].reason;
+        assert!(
+            r.contains("as_of") && r.contains("assets.deposits") && r.contains("investment_count"),
+            "{r}"
+        );
+    }
+}

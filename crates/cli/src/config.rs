@@ -33,6 +33,9 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Largest import upload (bytes).
     pub import_limit_bytes: usize,
+    /// Local time (`HH:MM`, bank time zone) of the nightly re-evaluation of every customer; empty turns it
+    /// off. Several nodes may run it: a database lease lets only one do the work.
+    pub nightly_evaluation: String,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             db_max_connections: 16,
             body_limit_bytes: 2 * 1024 * 1024,
             import_limit_bytes: 64 * 1024 * 1024,
+            nightly_evaluation: "02:00".into(),
         }
     }
 }
@@ -80,6 +84,7 @@ const FIELDS: &[&str] = &[
     "db_max_connections",
     "body_limit_bytes",
     "import_limit_bytes",
+    "nightly_evaluation",
 ];
 /// Secrets that may also come from `<NAME>_FILE`.
 const SECRETS: &[&str] = &["master_key", "database_url"];

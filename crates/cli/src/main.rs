@@ -89,6 +89,25 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The policy file: check it, compare it with the one in force, re-evaluate every customer.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Validate a policy file; exits 1 naming the line or key and the reason.
+    Check { file: PathBuf },
+    /// Dry run: how many customers would change tier, rating or stage under FILE, and which. Writes nothing.
+    Diff { file: PathBuf },
+    /// Re-evaluate customers under the policy in force (only changes are written).
+    Evaluate {
+        /// Every customer (the only mode; required so the command is never run by accident).
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +142,17 @@ enum ImportWhat {
         #[arg(long, default_value_t = 500)]
         batch: usize,
         /// Staff member the import is recorded under (needs customer.import); default: a system import.
+        #[arg(long)]
+        as_user: Option<String>,
+    },
+    /// Import daily metrics: columns `customer` (number or id), `as_of` (YYYY-MM-DD), `assets.<class>`
+    /// and any of avg_deposits, loans, fee_income, contribution, income, debts, total_assets,
+    /// total_liabilities, current_assets, current_liabilities, revenue, net_profit (CNY, two decimals),
+    /// investment_count, transactions_90d, product_count, overdue_count, qualitative_points, employees,
+    /// income_unstable (true/false). Rejected rows go to FILE.rejected.csv with their reasons.
+    Metrics {
+        file: PathBuf,
+        /// Staff member the load is recorded under (needs metrics.write); default: a system load.
         #[arg(long)]
         as_user: Option<String>,
     },
@@ -232,6 +262,56 @@ async fn open(cfg: &Config, demo: bool) -> Result<Arc<App>> {
         .map_err(|e| anyhow!("{e}"))
 }
 
+fn read_source(file: &std::path::Path) -> Result<banyan_app::io::Source> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let is_xlsx = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if is_xlsx {
+        banyan_app::io::read_xlsx(&bytes)
+    } else {
+        banyan_app::io::read_csv(&bytes)
+    }
+    .map_err(app_err)
+}
+
+fn read_policy(file: &std::path::Path) -> Result<Policy> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    Policy::from_toml(&text).map_err(|e| anyhow!("{}: {e}", file.display()))
+}
+
+fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what}  {{per_sec}}  eta {{eta}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn print_batch(report: &banyan_app::segments::BatchReport, verb: &str) {
+    println!(
+        "{} customers; {} {verb}",
+        report.customers, report.customers_changed
+    );
+    for (dim, n) in &report.changed {
+        println!("  {dim}: {n}");
+    }
+    for c in report.sample.iter().take(20) {
+        println!(
+            "  {} {}: {} -> {} ({})",
+            c.customer_no,
+            c.dimension,
+            c.old.as_deref().unwrap_or("-"),
+            c.new.as_deref().unwrap_or("-"),
+            c.reason
+        );
+    }
+}
+
 fn app_err(e: AppError) -> anyhow::Error {
     match e {
         AppError::Validation(f) => anyhow!("{f}"),
@@ -250,7 +330,8 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
         import_limit: cfg.import_limit_bytes,
         metrics: banyan_web::metrics_handle(),
     };
-    let sealer = banyan_web::spawn_sealer(app, std::time::Duration::from_millis(500));
+    let sealer = banyan_web::spawn_sealer(app.clone(), std::time::Duration::from_millis(500));
+    let nightly = nightly_evaluation(app, &cfg.nightly_evaluation)?;
     tracing::info!(%addr, "listening");
     eprintln!("Banyan is listening on http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
     banyan_web::serve(listener, banyan_web::router(state), async {
@@ -258,7 +339,46 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
     })
     .await?;
     sealer.abort();
+    if let Some(n) = nightly {
+        n.abort();
+    }
     Ok(())
+}
+
+/// Re-evaluates every customer each night at `at` (`HH:MM`, bank time zone). Every node schedules it; the
+/// database lease lets one do the work and the others skip.
+fn nightly_evaluation(app: Arc<App>, at: &str) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    if at.trim().is_empty() {
+        return Ok(None);
+    }
+    let time: jiff::civil::Time = format!("{}:00", at.trim()).parse().map_err(|_| {
+        anyhow!("nightly_evaluation: `{at}` must be HH:MM (or empty to turn it off)")
+    })?;
+    Ok(Some(tokio::spawn(async move {
+        loop {
+            let now = jiff::Zoned::now().with_time_zone(app.tz.clone());
+            let mut next = now.date().to_datetime(time);
+            if next <= now.datetime() {
+                next = next.saturating_add(jiff::Span::new().days(1));
+            }
+            let wait = next
+                .to_zoned(app.tz.clone())
+                .map(|z| z.timestamp().duration_since(now.timestamp()))
+                .ok()
+                .and_then(|d| std::time::Duration::try_from(d).ok())
+                .unwrap_or(std::time::Duration::from_secs(3600));
+            tokio::time::sleep(wait).await;
+            match banyan_app::segments::evaluate_all(&app, |_, _| {}).await {
+                Ok(Some(r)) => tracing::info!(
+                    customers = r.customers,
+                    changed = r.customers_changed,
+                    "nightly evaluation done"
+                ),
+                Ok(None) => tracing::info!("nightly evaluation run by another node"),
+                Err(e) => tracing::error!(error = %e, "nightly evaluation failed"),
+            }
+        }
+    })))
 }
 
 #[tokio::main]
@@ -492,6 +612,164 @@ async fn main() -> Result<()> {
                     std::process::exit(1);
                 }
             }
+        }
+        Command::Policy {
+            command: PolicyCommand::Check { file },
+        } => match read_policy(&file) {
+            Ok(p) => println!(
+                "{}: valid (version {}, hash {})",
+                file.display(),
+                p.version,
+                banyan_app::segments::policy_hash(&p)
+            ),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        },
+        Command::Policy {
+            command: PolicyCommand::Diff { file },
+        } => {
+            let other = read_policy(&file)?;
+            let app = open(&cfg, false).await?;
+            let bar = progress_bar(0, "customers");
+            let report = banyan_app::segments::diff(&app, &other, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await
+            .map_err(app_err)?;
+            bar.finish_and_clear();
+            println!(
+                "dry run: {} (in force: {}) -> {} ({})",
+                app.policy.version,
+                app.policy_hash,
+                other.version,
+                banyan_app::segments::policy_hash(&other)
+            );
+            print_batch(&report, "would change");
+        }
+        Command::Policy {
+            command: PolicyCommand::Evaluate { all },
+        } => {
+            if !all {
+                bail!("say --all to re-evaluate every customer");
+            }
+            let app = open(&cfg, false).await?;
+            let bar = progress_bar(0, "customers");
+            let started = std::time::Instant::now();
+            let report = banyan_app::segments::evaluate_all(&app, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await
+            .map_err(app_err)?;
+            bar.finish_and_clear();
+            match report {
+                None => {
+                    eprintln!(
+                        "another node is evaluating now (lease policy.evaluate held); nothing done"
+                    );
+                    std::process::exit(2);
+                }
+                Some(r) => {
+                    let secs = started.elapsed().as_secs_f64();
+                    print_batch(&r, "changed");
+                    println!(
+                        "in {secs:.1} s ({:.0} customers/s)",
+                        r.customers as f64 / secs.max(1e-9)
+                    );
+                }
+            }
+        }
+        Command::Import {
+            what: ImportWhat::Metrics { file, as_user },
+        } => {
+            let app = open(&cfg, false).await?;
+            let actor = match as_user {
+                Some(u) => banyan_app::access::actor_for(&app, &u)
+                    .await
+                    .map_err(|_| anyhow!("--as-user: no staff member {u}"))?,
+                None => Actor {
+                    role: Role::Operations,
+                    branch_code: None,
+                    ..Actor::system("system-import")
+                }
+                .with_all_scope(),
+            };
+            let src = read_source(&file)?;
+            let headers = src.headers.clone();
+            // The original cells by line, for the rejected-rows file.
+            let raw: std::collections::HashMap<usize, Vec<String>> = src
+                .rows
+                .iter()
+                .filter_map(|r| r.cells.as_ref().ok().map(|c| (r.line, c.clone())))
+                .collect();
+            let parsed = banyan_app::segments::metrics_from_table(src);
+            let lines: Vec<usize> = parsed.items.iter().map(|(l, _)| *l).collect();
+            let items: Vec<_> = parsed.items.into_iter().map(|(_, i)| i).collect();
+            let n = items.len() + parsed.rejected.len();
+            let report = banyan_app::segments::record_metrics(&app, &actor, items)
+                .await
+                .map_err(app_err)?;
+            let mut rejected = parsed.rejected;
+            for r in report.rejected {
+                let line = lines.get(r.index).copied().unwrap_or(0);
+                rejected.push(banyan_app::io::Rejected {
+                    line,
+                    reason: r
+                        .errors
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|e| {
+                            format!(
+                                "{}: {}",
+                                e["field"].as_str().unwrap_or(""),
+                                e["message"].as_str().unwrap_or("")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    cells: raw.get(&line).cloned().unwrap_or_default(),
+                });
+            }
+            rejected.sort_by_key(|r| r.line);
+            let mut changes: std::collections::BTreeMap<String, usize> = Default::default();
+            for c in &report.changes {
+                *changes.entry(c.dimension.clone()).or_default() += 1;
+            }
+            println!(
+                "{n} rows: {} loaded, {} rejected; segment changes: {}",
+                report.accepted,
+                rejected.len(),
+                if changes.is_empty() {
+                    "none".to_owned()
+                } else {
+                    changes
+                        .iter()
+                        .map(|(d, n)| format!("{d} {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            );
+            if !parsed.ignored_columns.is_empty() {
+                println!("ignored columns: {}", parsed.ignored_columns.join(", "));
+            }
+            if !rejected.is_empty() {
+                let out = file.with_extension("rejected.csv");
+                std::fs::write(
+                    &out,
+                    banyan_app::io::rejected_csv(&headers, &rejected).map_err(app_err)?,
+                )?;
+                for r in rejected.iter().take(20) {
+                    println!("  line {}: {}", r.line, r.reason);
+                }
+                println!("rejected rows with reasons: {}", out.display());
+            }
+            banyan_app::audit::seal_pending(&app)
+                .await
+                .map_err(app_err)?;
         }
         Command::Keys {
             command: KeysCommand::Rotate,

@@ -243,6 +243,73 @@ fn import_reports_rejected_rows_export_is_masked_and_audit_verifies(e: &Env) {
     assert!(text(&v).contains("BROKEN at seq 1"), "{}", text(&v));
 }
 
+fn policy_check_diff_evaluate_and_metrics_import(e: &Env) {
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../policy/default.toml");
+    let default = std::fs::read_to_string(&shipped).unwrap();
+    let out = ok(&e.run(&["policy", "check", shipped.to_str().unwrap()]));
+    assert!(out.contains("valid (version 2026.1"), "{out}");
+    // A bad file is refused with its line and reason, by `policy check` and by the server at start.
+    let bad = default.replace("at_risk_drop = 0.3", "at_risk_drop = \"lots\"");
+    std::fs::write(e.path("bad.toml"), &bad).unwrap();
+    let line = bad.lines().position(|l| l.contains("\"lots\"")).unwrap() + 1;
+    let r = e.run(&["policy", "check", "bad.toml"]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+    assert!(text(&r).contains(&format!("line {line}")), "{}", text(&r));
+    let r = e.run(&["--policy", "bad.toml", "serve", "--listen", "127.0.0.1:0"]);
+    assert!(!r.status.success());
+    assert!(text(&r).contains(&format!("line {line}")), "{}", text(&r));
+
+    std::fs::write(
+        e.path("in.csv"),
+        format!(
+            "full_name,mobile,id_number,branch_code\n张三,13800000001,{},BR0001\n李四,13800000002,{},BR0001\n",
+            resident_id("19800101", 123),
+            resident_id("19800101", 345)
+        ),
+    )
+    .unwrap();
+    ok(&e.run(&["import", "customers", "in.csv"]));
+    std::fs::write(
+        e.path("metrics.csv"),
+        "customer,as_of,assets.deposits,assets.funds,investment_count,contribution,transactions_90d\n\
+         P-BR0001-00000001,2026-11-20,2000000,1200000.50,6,12000,30\n\
+         P-BR0001-00000002,2026-11-31,100,0,0,0,1\n\
+         P-BR0001-99999999,2026-11-20,100,0,0,0,1\n",
+    )
+    .unwrap();
+    let out = ok(&e.run(&["import", "metrics", "metrics.csv"]));
+    assert!(out.contains("3 rows: 1 loaded, 2 rejected"), "{out}");
+    assert!(out.contains("wealth_tier 1"), "{out}");
+    assert!(
+        out.contains("line 3: as_of") && out.contains("line 4: customer"),
+        "{out}"
+    );
+    let rejected = std::fs::read_to_string(e.path("metrics.rejected.csv")).unwrap();
+    assert!(rejected.contains("P-BR0001-99999999"), "{rejected}");
+
+    // Nothing to do under the policy in force; a stricter platinum would downgrade the customer.
+    let out = ok(&e.run(&["policy", "evaluate", "--all"]));
+    assert!(out.contains("2 customers; 0 changed"), "{out}");
+    let stricter = default.replace(
+        "name = \"platinum\"\nmin_aum = 2_000_000",
+        "name = \"platinum\"\nmin_aum = 4_000_000",
+    );
+    assert_ne!(stricter, default);
+    std::fs::write(e.path("stricter.toml"), &stricter).unwrap();
+    let out = ok(&e.run(&["policy", "diff", "stricter.toml"]));
+    assert!(out.contains("2 customers; 1 would change"), "{out}");
+    assert!(
+        out.contains("P-BR0001-00000001 wealth_tier: platinum -> gold"),
+        "{out}"
+    );
+    // The dry run wrote nothing; running under the new file does.
+    let out = ok(&e.run(&["policy", "evaluate", "--all"]));
+    assert!(out.contains("0 changed"), "{out}");
+    let out = ok(&e.run(&["--policy", "stricter.toml", "policy", "evaluate", "--all"]));
+    assert!(out.contains("2 customers; 1 changed"), "{out}");
+    assert!(out.contains("wealth_tier: 1"), "{out}");
+}
+
 fn keys_rotate_reencrypts_every_value(e: &Env) {
     std::fs::write(
         e.path("in.csv"),
@@ -343,6 +410,10 @@ fn main() {
         (
             "keys_rotate_reencrypts_every_value",
             keys_rotate_reencrypts_every_value,
+        ),
+        (
+            "policy_check_diff_evaluate_and_metrics_import",
+            policy_check_diff_evaluate_and_metrics_import,
         ),
         (
             "demo_creates_staff_for_every_role_and_customers",
