@@ -343,6 +343,30 @@ await test('keyboard only: sign in with Tab and Enter; pages fit a tablet screen
   await context.close();
 });
 
+await test('metrics push a customer to platinum: the 360 page shows the tier with its reason and search filters by it', async () => {
+  const id = customerUrl.split('/').pop();
+  const r = await rm1.evaluate(async ([base, pw, id]) => {
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'risk1', password: pw }) });
+    const { token } = await login.json();
+    const metrics = { as_of: '2026-11-20', assets: { deposits: 320000000 }, contribution: 1200000, investment_count: 6, transactions_90d: 20, income: 50000000, debts: 1000000 };
+    const resp = await fetch(`${base}/api/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ items: [{ customer: id, metrics }] }) });
+    return [resp.status, await resp.text()];
+  }, [BASE, PASSWORD, id]);
+  assert.equal(r[0], 200, r[1]);
+  await rm1.goto(customerUrl);
+  const seg = await rm1.locator('#segments').textContent();
+  assert.ok(seg.includes('理财客户等级') && seg.includes('白金级'), seg);
+  assert.ok(seg.includes('管理资产 ¥3,200,000.00 ≥ ¥2,000,000.00'), seg);
+  assert.ok((await rm1.locator('#measures').textContent()).includes('简化手续'));
+  await rm1.locator('#segments').screenshot({ path: `${SHOTS}/segments.png` });
+  await rm1.goto(`${BASE}/customers`);
+  await rm1.locator('#f-wealth_tier').selectOption('platinum');
+  await rm1.locator('form.search button[type=submit]').click();
+  await rm1.waitForURL(/wealth_tier=platinum/);
+  const names = await rm1.locator('tbody tr td:nth-child(2)').allTextContents();
+  assert.deepEqual(names, [NAME]);
+});
+
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('a[data-lang=en]').click();

@@ -29,6 +29,51 @@ pub fn policy_hash(p: &Policy) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Every dimension and its possible values under a policy, for filters.
+pub fn dimension_values(p: &Policy) -> Vec<(&'static str, Vec<String>)> {
+    let s = &p.segments;
+    let ratings = |c: &banyan_domain::segments::Scorecard| {
+        c.ratings
+            .iter()
+            .map(|r| r.rating.clone())
+            .collect::<Vec<_>>()
+    };
+    vec![
+        (
+            "age_group",
+            s.age_groups.iter().map(|g| g.name.clone()).collect(),
+        ),
+        (
+            "asset_tier",
+            s.asset_tiers.iter().map(|t| t.name.clone()).collect(),
+        ),
+        (
+            "wealth_tier",
+            s.wealth.tiers.iter().map(|t| t.name.clone()).collect(),
+        ),
+        ("risk_rating", ratings(&s.risk_rating.individual)),
+        ("credit_grade", ratings(&s.risk_rating.corporate)),
+        (
+            "company_size",
+            vec![
+                s.company_size.small_class.clone(),
+                "medium".into(),
+                "large".into(),
+            ],
+        ),
+        (
+            "lifecycle_stage",
+            ["prospect", "new", "stable", "mature", "at_risk"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        (
+            "value_tier",
+            s.value.tiers.iter().map(|t| t.name.clone()).collect(),
+        ),
+    ]
+}
+
 /// Dimensions whose values are ordered (listed from highest to lowest in the policy), so a change is an
 /// upgrade or a downgrade.
 fn rank(p: &Policy, dimension: &str, value: &str) -> Option<usize> {

@@ -7,6 +7,7 @@ use banyan_app::access::{Actor, NewStaff};
 use banyan_domain::access::Role;
 use banyan_domain::customer::{CustomerInput, Transition};
 use banyan_domain::ident::{CreditCode, ResidentId};
+use banyan_domain::segments::Metrics;
 use rand::Rng;
 use serde_json::json;
 
@@ -163,6 +164,46 @@ fn corporate(rng: &mut impl Rng, branch: &str, n: usize) -> CustomerInput {
     serde_json::from_value(v).unwrap_or_else(|e| panic!("demo corporate is malformed: {e}"))
 }
 
+/// Plausible metrics: most customers modest, some wealthy, a few with overdue loans or heavy debts.
+fn demo_metrics(rng: &mut impl rand::Rng, today: jiff::civil::Date, i: usize) -> Metrics {
+    let wealth: i64 = match i % 10 {
+        0 => rng.random_range(6_000_000..20_000_000),
+        1 | 2 => rng.random_range(2_000_000..6_000_000),
+        3..=5 => rng.random_range(500_000..2_000_000),
+        _ => rng.random_range(5_000..500_000),
+    };
+    let yuan = |v: i64| v * 100;
+    let deposits = wealth * rng.random_range(30..80) / 100;
+    let income = rng.random_range(80_000..800_000);
+    let risky = i % 7 == 3;
+    Metrics {
+        as_of: today.yesterday().unwrap_or(today),
+        assets: [
+            ("deposits".to_owned(), yuan(deposits)),
+            ("wealth_products".to_owned(), yuan(wealth - deposits)),
+        ]
+        .into_iter()
+        .collect(),
+        avg_deposits: yuan(deposits),
+        loans: yuan(if risky {
+            income * 3
+        } else {
+            rng.random_range(0..200_000)
+        }),
+        fee_income: yuan(wealth / 2_000),
+        contribution: yuan(wealth / 200),
+        investment_count: u32::try_from(wealth / 400_000).unwrap_or(30).min(30),
+        transactions_90d: rng.random_range(0..60),
+        product_count: rng.random_range(1..6),
+        overdue_count: if risky { rng.random_range(1..5) } else { 0 },
+        income: yuan(income),
+        income_unstable: i % 11 == 5,
+        debts: yuan(if risky { income } else { income / 5 }),
+        qualitative_points: rng.random_range(0..8),
+        ..Default::default()
+    }
+}
+
 /// Creates the demo staff (if missing) and `customers` customers; prints the sign-in details.
 pub async fn seed(app: &App, customers: usize) -> Result<()> {
     let system = Actor::system("demo");
@@ -247,6 +288,23 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
                     }
                 }
             }
+            // Metrics for every created customer, so segments, ratings and alerts are on show.
+            let today = app.today();
+            let metrics: Vec<banyan_app::segments::MetricsInput> = res
+                .items
+                .iter()
+                .filter_map(|item| item.id.map(|id| (id, item.index)))
+                .map(|(id, i)| banyan_app::segments::MetricsInput {
+                    customer: id.to_string(),
+                    metrics: demo_metrics(&mut rng, today, i),
+                })
+                .collect();
+            let ops = banyan_app::access::actor_for(app, "risk1")
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            banyan_app::segments::record_metrics(app, &ops, metrics)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
             made += res.created.max(1);
             round += 1;
         }

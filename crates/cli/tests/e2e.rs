@@ -90,6 +90,7 @@ fn the_workbench_works_in_a_real_browser() {
     add_user(&data, "ops1", "operations", Some("BR0001"));
     add_user(&data, "admin1", "admin", None);
     add_user(&data, "aud1", "auditor", None);
+    add_user(&data, "risk1", "risk_officer", None);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

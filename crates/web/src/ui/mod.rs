@@ -642,12 +642,26 @@ struct SearchPage {
     rms: Vec<(String, String, bool)>,
     headings: Vec<Heading>,
     sort: String,
+    /// Segment filters: (dimension, label, [(value, label, selected)]).
+    seg_filters: Vec<(&'static str, String, Vec<(String, String, bool)>)>,
     items: Vec<Row>,
     next: Option<String>,
     error: Option<String>,
     can_export: bool,
     export_query: String,
 }
+
+/// The segment dimensions the search page filters by.
+const SEGMENT_FILTERS: [&str; 8] = [
+    "age_group",
+    "asset_tier",
+    "wealth_tier",
+    "risk_rating",
+    "credit_grade",
+    "company_size",
+    "lifecycle_stage",
+    "value_tier",
+];
 
 #[derive(Debug, Clone, Deserialize, Default)]
 struct SearchQuery {
@@ -659,6 +673,9 @@ struct SearchQuery {
     /// A sort name (`name`, `-review_due`, ...).
     #[serde(default)]
     sort: String,
+    /// Segment filters: dimension -> value (`wealth_tier=platinum`).
+    #[serde(flatten)]
+    segments: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -682,6 +699,12 @@ impl SearchQuery {
             branch_code: Some(self.branch_code.trim().to_uppercase()).filter(|b| !b.is_empty()),
             review_overdue: self.review.as_deref() == Some("overdue"),
             rm_id: self.rm.parse().ok(),
+            segments: self
+                .segments
+                .iter()
+                .filter(|(k, v)| SEGMENT_FILTERS.contains(&k.as_str()) && !v.is_empty())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             sort: uc::parse_sort(&self.sort),
             cursor: self.cursor.clone(),
             ..Default::default()
@@ -697,6 +720,11 @@ impl SearchQuery {
             .append_pair("branch_code", &self.branch_code)
             .append_pair("rm", &self.rm)
             .append_pair("sort", &self.sort);
+        for (k, v) in &self.segments {
+            if SEGMENT_FILTERS.contains(&k.as_str()) && !v.is_empty() {
+                u.append_pair(k, v);
+            }
+        }
         if self.review.is_some() {
             u.append_pair("review", "overdue");
         }
@@ -755,6 +783,25 @@ async fn search(
             .collect(),
         headings: headings(Some(&p)),
         sort: p.sort.clone(),
+        seg_filters: banyan_app::segments::dimension_values(&s.app.policy)
+            .into_iter()
+            .filter(|(d, _)| SEGMENT_FILTERS.contains(d))
+            .map(|(d, values)| {
+                let chosen = p.segments.get(d).cloned().unwrap_or_default();
+                (
+                    d,
+                    t.of("dim", d),
+                    values
+                        .into_iter()
+                        .map(|v| {
+                            let label = t.of(&format!("seg.{d}"), &v);
+                            let sel = v == chosen;
+                            (v, label, sel)
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
         can_export: sess.actor.role.has(Permission::CustomerExport),
         export_query: p.link(None),
         q: p.q,
@@ -815,6 +862,7 @@ struct CustomerPage {
     contact_kinds: Vec<(&'static str, &'static str)>,
     rel_kinds: Vec<(&'static str, String)>,
     relationships: Vec<RelRow>,
+    segs: Segs,
     history: Vec<HistoryRow>,
     audit: Vec<(String, String, String, String)>,
     can_reveal: bool,
@@ -823,6 +871,100 @@ struct CustomerPage {
     can_verify: bool,
     message: Option<String>,
     error: Option<String>,
+}
+
+/// The segments section of the 360 page, in the user's language.
+#[derive(Debug, Default)]
+struct Segs {
+    policy: String,
+    /// (dimension, value, the checks behind it, the rule's own words).
+    rows: Vec<(String, String, Vec<String>, String)>,
+    measures: Vec<String>,
+    blocked: Vec<String>,
+    /// (indicator, reason, due date, status).
+    alerts: Vec<(String, String, String, String)>,
+    /// (time, dimension, old -> new, reason).
+    history: Vec<(String, String, String, String)>,
+}
+
+/// A check of a decision in words: `管理资产 ¥3,200,000.00 ≥ ¥2,000,000.00`.
+fn check_text(t: Tr, c: &banyan_domain::segments::Check) -> String {
+    let f = |v: f64| match c.unit.as_str() {
+        "money" => t.money(v.round() as i64, "CNY"),
+        "ratio" => format!("{:.1}%", v * 100.0),
+        _ => format!("{}", v.round() as i64),
+    };
+    let op = match c.op.as_str() {
+        ">=" => "≥",
+        "<=" => "≤",
+        other => other,
+    };
+    format!(
+        "{} {} {op} {}",
+        t.of("fact", &c.fact),
+        f(c.value),
+        f(c.threshold)
+    )
+}
+
+fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::SegmentsView) -> Segs {
+    let value = |dim: &str, val: &str| t.of(&format!("seg.{dim}"), val);
+    Segs {
+        policy: format!("{} ({})", v.policy_version, v.policy_hash),
+        rows: v
+            .assignments
+            .iter()
+            .map(|a| {
+                (
+                    t.of("dim", &a.dimension),
+                    value(&a.dimension, &a.value),
+                    a.checks.iter().map(|c| check_text(t, c)).collect(),
+                    a.reason.clone(),
+                )
+            })
+            .collect(),
+        measures: v
+            .measures
+            .measures
+            .iter()
+            .map(|m| t.of("measure", m))
+            .collect(),
+        blocked: v
+            .measures
+            .blocked
+            .iter()
+            .map(|m| t.of("action", m))
+            .collect(),
+        alerts: v
+            .alerts
+            .iter()
+            .map(|a| {
+                (
+                    t.of("indicator", &a.indicator),
+                    a.reason.clone(),
+                    t.date(&a.due_on),
+                    a.status.clone(),
+                )
+            })
+            .collect(),
+        history: v
+            .history
+            .iter()
+            .map(|h| {
+                let show = |x: &Option<String>| {
+                    x.as_deref()
+                        .map(|x| value(&h.dimension, x))
+                        .unwrap_or_else(|| "—".into())
+                };
+                (
+                    t.datetime(tz, &h.at),
+                    t.of("dim", &h.dimension),
+                    format!("{} → {}", show(&h.old), show(&h.new)),
+                    h.reason.clone(),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// A relationship as shown: the kind's label key and the other side.
@@ -876,6 +1018,13 @@ async fn customer_page(
             .unwrap_or_default(),
     };
     let defs = uc::field_definitions(&s.app).await.map_err(err)?;
+    let segments = segs(
+        t,
+        &s.app.tz,
+        banyan_app::segments::segments(&s.app, a, id)
+            .await
+            .map_err(err)?,
+    );
     let history = uc::versions(&s.app, a, id)
         .await
         .map_err(err)?
@@ -1003,6 +1152,7 @@ async fn customer_page(
             .map(|k| (k.as_str(), format!("rel.{}", k.as_str())))
             .collect(),
         relationships,
+        segs: segments,
         history,
         audit,
         c: chrome(t, Some(&sess), &format!("/customers/{id}")),
@@ -2383,6 +2533,7 @@ mod tests {
             rms: vec![],
             headings: headings(None),
             sort: String::new(),
+            seg_filters: vec![],
             items: names.iter().map(|n| row(n)).collect(),
             next: None,
             error: None,
@@ -2422,6 +2573,7 @@ mod tests {
             rms: vec![],
             headings: headings(None),
             sort: String::new(),
+            seg_filters: vec![],
             items: vec![],
             next: None,
             error: None,
