@@ -642,14 +642,17 @@ struct SearchPage {
     rms: Vec<(String, String, bool)>,
     headings: Vec<Heading>,
     sort: String,
-    /// Segment filters: (dimension, label, [(value, label, selected)]).
-    seg_filters: Vec<(&'static str, String, Vec<(String, String, bool)>)>,
+    /// Segment filters: (dimension, label, options).
+    seg_filters: Vec<(&'static str, String, Vec<Choice>)>,
     items: Vec<Row>,
     next: Option<String>,
     error: Option<String>,
     can_export: bool,
     export_query: String,
 }
+
+/// An option of a select: (value, label, selected).
+type Choice = (String, String, bool);
 
 /// The segment dimensions the search page filters by.
 const SEGMENT_FILTERS: [&str; 8] = [
