@@ -358,6 +358,15 @@ await test('metrics push a customer to platinum: the 360 page shows the tier wit
   assert.ok(seg.includes('理财客户等级') && seg.includes('白金级'), seg);
   assert.ok(seg.includes('管理资产 ¥3,200,000.00 ≥ ¥2,000,000.00'), seg);
   assert.ok((await rm1.locator('#measures').textContent()).includes('简化手续'));
+  // The manager records a risk-appetite questionnaire on the same page: middle answers give "balanced".
+  await rm1.locator('#questionnaire summary').click();
+  for (const fs of await rm1.locator('#questionnaire fieldset').all()) {
+    const radios = await fs.locator('input[type=radio]').all();
+    await radios[Math.floor(radios.length / 2)].check();
+  }
+  await rm1.locator('#questionnaire button[type=submit]').click();
+  await rm1.waitForURL(/msg=saved/);
+  assert.ok((await rm1.locator('#segments').textContent()).includes('稳健型'));
   await rm1.locator('#segments').screenshot({ path: `${SHOTS}/segments.png` });
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('#f-wealth_tier').selectOption('platinum');

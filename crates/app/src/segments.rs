@@ -12,7 +12,7 @@ use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_domain::customer::{CustomerKind, CustomerStatus};
 use banyan_domain::policy::Policy;
-use banyan_domain::segments::{Assignment, Check, Facts, Metrics, Refusal};
+use banyan_domain::segments::{Assessment, Assignment, Check, Facts, Metrics, Refusal};
 use banyan_store::customers::{self as cstore, CustomerFilter, CustomerRow, Lookup, ScopeFilter};
 use banyan_store::segments::{self as store, AlertRow, AssignmentRow, HistoryRow, OutboxRow};
 use banyan_store::{ConnectionTrait, misc, now_us};
@@ -182,6 +182,22 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
         .unwrap_or(today)
         .to_string();
     let metrics = split_metrics(store::recent_metrics(c, &ids, &since).await?, window);
+    // The latest assessment per customer (rows come oldest first).
+    let assessments: HashMap<Uuid, Assessment> = store::assessments_for(c, &ids)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            Some((
+                a.customer_id,
+                Assessment {
+                    level: a.level,
+                    score: u32::try_from(a.score).ok()?,
+                    assessed_on: a.assessed_on.parse().ok()?,
+                    expires_on: a.expires_on.parse().ok()?,
+                },
+            ))
+        })
+        .collect();
     let mut current: HashMap<Uuid, BTreeMap<String, AssignmentRow>> = HashMap::new();
     for a in store::assignments_for(c, &ids).await? {
         current
@@ -232,6 +248,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
             client_since: r.verified_at_us.and_then(|us| civil_date(app, us)),
             metrics: m,
             earlier,
+            assessment: assessments.get(&r.id),
             current: &cur_values,
             today,
         };
@@ -1089,4 +1106,105 @@ mod tests {
             "{r}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Risk appetite questionnaire
+// ---------------------------------------------------------------------------------------------
+
+/// A completed questionnaire.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentInput {
+    /// Question key -> answer key.
+    pub answers: BTreeMap<String, String>,
+    /// `branch` (face to face; required for a first assessment by Chinese practice) or `online`.
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentView {
+    pub customer_id: Uuid,
+    pub score: u32,
+    /// `conservative` / `balanced` / `aggressive`, or `C1`-`C5` in five-level mode.
+    pub level: String,
+    pub assessed_on: String,
+    pub expires_on: String,
+    pub channel: String,
+    /// (question, answer, points).
+    pub points: Vec<(String, String, u32)>,
+}
+
+/// Records a risk-appetite assessment and re-evaluates the customer in the same transaction.
+pub async fn record_assessment(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    input: AssessmentInput,
+) -> Result<AssessmentView> {
+    actor.require(Permission::CustomerUpdate)?;
+    let q = &app.policy.segments.risk_questionnaire;
+    let mut errs = banyan_domain::FieldErrors::new();
+    if !["branch", "online"].contains(&input.channel.as_str()) {
+        errs.push("channel", "one_of", "must be branch or online");
+    }
+    let scored = q.score(&input.answers);
+    if let Err(e) = &scored {
+        errs.0.extend(e.0.clone());
+    }
+    errs.into_result()?;
+    let (score, level, points) = scored?;
+    let tx = app.db.begin_write().await?;
+    let row = match cstore::lock_customer(&*tx, id).await? {
+        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => r,
+        _ => return Err(AppError::NotFound),
+    };
+    if row.kind != "individual" {
+        return Err(AppError::field(
+            "customer",
+            "kind",
+            "risk-appetite questionnaires are for individuals",
+        ));
+    }
+    let today = app.today();
+    let expires = q.expiry(today);
+    store::insert_assessment(
+        &*tx,
+        &store::AssessmentRow {
+            id: Uuid::now_v7(),
+            customer_id: id,
+            answers: serde_json::to_string(&input.answers).unwrap_or_default(),
+            score: i32::try_from(score).unwrap_or(i32::MAX),
+            level: level.clone(),
+            assessed_on: today.to_string(),
+            expires_on: expires.to_string(),
+            channel: input.channel.clone(),
+            assessed_by: actor.id,
+            at_us: now_us(),
+        },
+    )
+    .await?;
+    audit::record(
+        &*tx,
+        actor,
+        vec![Entry {
+            action: "risk_assessment.record",
+            entity: "risk_assessment",
+            entity_id: Some(id.to_string()),
+            customer_id: Some(id),
+            detail: json!({"score": score, "level": level, "channel": input.channel, "expires_on": expires.to_string()}),
+        }],
+    )
+    .await?;
+    on_change(app, &*tx, &[row]).await?;
+    tx.commit().await?;
+    Ok(AssessmentView {
+        customer_id: id,
+        score,
+        level,
+        assessed_on: today.to_string(),
+        expires_on: expires.to_string(),
+        channel: input.channel,
+        points,
+    })
 }

@@ -185,6 +185,113 @@ pub struct WarningPolicy {
     pub due_days: u32,
 }
 
+/// One answer of a questionnaire question and its score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    pub key: String,
+    pub text: String,
+    pub text_en: String,
+    pub score: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub key: String,
+    pub text: String,
+    pub text_en: String,
+    pub answers: Vec<Answer>,
+}
+
+/// Seed 004 risk appetite: a questionnaire whose summed score maps to conservative / balanced /
+/// aggressive, or (five-level mode) to C1-C5 as Chinese suitability rules use; an assessment expires after
+/// `expiry_months` (DOMAIN-DEFAULTS §2: one year) and must be repeated before any purchase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Questionnaire {
+    pub expiry_months: u32,
+    /// `three` or `five`.
+    pub levels: String,
+    pub questions: Vec<Question>,
+    #[schema(value_type = Vec<Object>)]
+    pub three_level: Vec<RatingBand>,
+    #[schema(value_type = Vec<Object>)]
+    pub five_level: Vec<RatingBand>,
+}
+
+/// A completed risk assessment as the rules see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub level: String,
+    pub score: u32,
+    pub assessed_on: Date,
+    pub expires_on: Date,
+}
+
+impl Questionnaire {
+    /// Scores a set of answers (question key -> answer key); every question must be answered with one of
+    /// its answers. Returns the score, the level and each question's points.
+    pub fn score(
+        &self,
+        answers: &BTreeMap<String, String>,
+    ) -> Result<(u32, String, Vec<(String, String, u32)>), crate::FieldErrors> {
+        let mut errs = crate::FieldErrors::new();
+        let mut total = 0;
+        let mut parts = Vec::new();
+        for q in &self.questions {
+            match answers.get(&q.key) {
+                None => errs.push(format!("answers.{}", q.key), "required", "is required"),
+                Some(a) => match q.answers.iter().find(|x| &x.key == a) {
+                    Some(x) => {
+                        total += x.score;
+                        parts.push((q.key.clone(), a.clone(), x.score));
+                    }
+                    None => errs.push(
+                        format!("answers.{}", q.key),
+                        "one_of",
+                        format!(
+                            "must be one of {}",
+                            q.answers
+                                .iter()
+                                .map(|x| x.key.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ),
+                },
+            }
+        }
+        for k in answers.keys() {
+            if !self.questions.iter().any(|q| &q.key == k) {
+                errs.push(
+                    format!("answers.{k}"),
+                    "unknown_field",
+                    "is not a question of the questionnaire",
+                );
+            }
+        }
+        errs.into_result()?;
+        let bands = if self.levels == "five" {
+            &self.five_level
+        } else {
+            &self.three_level
+        };
+        let level = bands
+            .iter()
+            .find(|b| b.max_score.is_none_or(|m| total <= m))
+            .map(|b| b.rating.clone())
+            .unwrap_or_default();
+        Ok((total, level, parts))
+    }
+
+    /// The date an assessment made on `on` expires.
+    pub fn expiry(&self, on: Date) -> Date {
+        on.checked_add(jiff::Span::new().months(i64::from(self.expiry_months)))
+            .unwrap_or(Date::MAX)
+    }
+}
+
 /// Everything the segmentation rules read from the policy file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -199,6 +306,7 @@ pub struct SegmentPolicy {
     pub lifecycle: LifecyclePolicy,
     pub value: ValuePolicy,
     pub warnings: WarningPolicy,
+    pub risk_questionnaire: Questionnaire,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,6 +448,8 @@ pub struct Facts<'a> {
     pub metrics: Option<&'a Metrics>,
     /// Earlier metrics to compare with (about `warnings.aum_drop_days` before), for trends.
     pub earlier: Option<&'a Metrics>,
+    /// The latest risk assessment (individuals).
+    pub assessment: Option<&'a Assessment>,
     /// Current assignments by dimension (for hysteresis).
     pub current: &'a BTreeMap<String, String>,
     pub today: Date,
@@ -462,6 +572,9 @@ impl SegmentPolicy {
         match f.kind {
             CustomerKind::Individual => {
                 out.extend(self.age_group(f));
+                if let Some(a) = f.assessment {
+                    out.push(Self::risk_appetite(a, f.today));
+                }
                 if let Some(m) = f.metrics {
                     out.push(self.asset_tier(m));
                     out.push(self.wealth_tier(m, f.current.get("wealth_tier")));
@@ -486,6 +599,19 @@ impl SegmentPolicy {
             out.push(self.value_tier(m));
         }
         out
+    }
+
+    fn risk_appetite(a: &Assessment, today: Date) -> Assignment {
+        if today >= a.expires_on {
+            return assignment("risk_appetite", "expired", Vec::new()).with_reason(&format!(
+                "expired: the assessment of {} ({}, score {}) expired on {}; re-assess before any purchase",
+                a.assessed_on, a.level, a.score, a.expires_on
+            ));
+        }
+        assignment("risk_appetite", &a.level, Vec::new()).with_reason(&format!(
+            "{}: questionnaire score {} on {}, valid until {}",
+            a.level, a.score, a.assessed_on, a.expires_on
+        ))
     }
 
     fn age_group(&self, f: &Facts<'_>) -> Option<Assignment> {
@@ -1079,6 +1205,33 @@ impl SegmentPolicy {
                 }
             }
         }
+        let q = &self.risk_questionnaire;
+        if !["three", "five"].contains(&q.levels.as_str()) {
+            return bad("risk_questionnaire.levels", "must be `three` or `five`");
+        }
+        if !(1..=60).contains(&q.expiry_months) {
+            return bad(
+                "risk_questionnaire.expiry_months",
+                "must be between 1 and 60",
+            );
+        }
+        if q.questions.is_empty() || q.questions.iter().any(|x| x.answers.is_empty()) {
+            return bad(
+                "risk_questionnaire.questions",
+                "needs at least one question, each with answers",
+            );
+        }
+        for (k, bands) in [
+            ("three_level", &q.three_level),
+            ("five_level", &q.five_level),
+        ] {
+            if bands.last().is_none_or(|b| b.max_score.is_some()) {
+                return bad(
+                    &format!("risk_questionnaire.{k}"),
+                    "the last band must have no max_score",
+                );
+            }
+        }
         if !(0.0..1.0).contains(&self.lifecycle.at_risk_drop) {
             return bad("lifecycle.at_risk_drop", "must be a share between 0 and 1");
         }
@@ -1171,6 +1324,7 @@ mod tests {
             client_since: Some(date(2020, 1, 1)),
             metrics: m,
             earlier: None,
+            assessment: None,
             current,
             today: date(2026, 11, 23),
         }
@@ -1463,6 +1617,55 @@ mod tests {
             .map(|w| w.indicator)
             .collect();
         assert_eq!(inds, vec!["new_overdue", "debt_ratio"]);
+    }
+
+    #[test]
+    fn the_questionnaire_scores_levels_and_expires() {
+        let p = policy();
+        let q = &p.risk_questionnaire;
+        let all = |pick: usize| -> BTreeMap<String, String> {
+            q.questions
+                .iter()
+                .map(|x| {
+                    (
+                        x.key.clone(),
+                        x.answers[pick.min(x.answers.len() - 1)].key.clone(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(q.score(&all(0)).unwrap().1, "conservative");
+        assert_eq!(q.score(&all(9)).unwrap().1, "aggressive");
+        let mut five = q.clone();
+        five.levels = "five".into();
+        assert_eq!(five.score(&all(0)).unwrap().1, "C1");
+        assert_eq!(five.score(&all(9)).unwrap().1, "C5");
+        let mut missing = all(1);
+        let first = q.questions[0].key.clone();
+        missing.remove(&first);
+        missing.insert("colour".into(), "blue".into());
+        let e = q.score(&missing).unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![format!("answers.{first}").as_str(), "answers.colour"]
+        );
+        assert_eq!(q.expiry(date(2026, 2, 28)), date(2027, 2, 28));
+        // The assessment decides the appetite until the day it expires.
+        let a = Assessment {
+            level: "balanced".into(),
+            score: 20,
+            assessed_on: date(2025, 11, 24),
+            expires_on: date(2026, 11, 24),
+        };
+        let none = BTreeMap::new();
+        let mut f = facts(CustomerKind::Individual, None, &none);
+        f.assessment = Some(&a);
+        assert_eq!(get(&p.evaluate(&f), "risk_appetite").value, "balanced");
+        f.today = date(2026, 11, 24);
+        let r = p.evaluate(&f);
+        assert_eq!(get(&r, "risk_appetite").value, "expired");
+        assert!(get(&r, "risk_appetite").reason.contains("re-assess"));
     }
 
     #[test]

@@ -520,6 +520,28 @@ fn v3(s: &mut Vec<Stmt>, _kind: DbKind) {
             .into(),
     ));
     s.push(idx("ix_alerts_owner", "alerts", &["owner_id", "status"]));
+    // Risk-appetite questionnaires as answered; the latest valid one decides the appetite.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("risk_assessments")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("answers"))
+            .col(int("score"))
+            .col(text("level"))
+            .col(text("assessed_on"))
+            .col(text("expires_on"))
+            .col(text("channel"))
+            .col(uuid("assessed_by"))
+            .col(bigint("at_us"))
+            .foreign_key(&mut fk("risk_assessments", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_risk_assessments_customer",
+        "risk_assessments",
+        &["customer_id", "at_us"],
+    ));
 }
 
 async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {

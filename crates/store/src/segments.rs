@@ -416,3 +416,75 @@ pub async fn alerts_for<C: ConnectionTrait>(c: &C, customer_id: Uuid) -> Result<
             .await?,
     )
 }
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct AssessmentRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    /// Question key -> answer key (JSON object).
+    pub answers: String,
+    pub score: i32,
+    pub level: String,
+    pub assessed_on: String,
+    pub expires_on: String,
+    /// `branch` (face to face) or `online`.
+    pub channel: String,
+    pub assessed_by: Uuid,
+    pub at_us: i64,
+}
+
+const ASSESSMENT_COLS: [&str; 10] = [
+    "id",
+    "customer_id",
+    "answers",
+    "score",
+    "level",
+    "assessed_on",
+    "expires_on",
+    "channel",
+    "assessed_by",
+    "at_us",
+];
+
+pub async fn insert_assessment<C: ConnectionTrait>(c: &C, r: &AssessmentRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("risk_assessments")
+        .columns(ASSESSMENT_COLS)
+        .values_panic([
+            r.id.into(),
+            r.customer_id.into(),
+            r.answers.clone().into(),
+            r.score.into(),
+            r.level.clone().into(),
+            r.assessed_on.clone().into(),
+            r.expires_on.clone().into(),
+            r.channel.clone().into(),
+            r.assessed_by.into(),
+            r.at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Every assessment of these customers, oldest first (callers keep the latest per customer).
+pub async fn assessments_for<C: ConnectionTrait>(
+    c: &C,
+    ids: &[Uuid],
+) -> Result<Vec<AssessmentRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns(ASSESSMENT_COLS)
+        .from("risk_assessments")
+        .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
+        .order_by("customer_id", Order::Asc)
+        .order_by("at_us", Order::Asc)
+        .to_owned();
+    Ok(
+        AssessmentRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}

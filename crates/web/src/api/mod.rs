@@ -77,6 +77,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/api/v1/policy", get(admin::policy))
         .route("/api/v1/metrics", post(segments::record))
+        .route("/api/v1/risk-questionnaire", get(segments::questionnaire))
+        .route(
+            "/api/v1/customers/{id}/risk-assessment",
+            post(segments::assess),
+        )
         .route("/api/v1/customers/{id}/segments", get(segments::segments))
         .route("/api/v1/customers/{id}/measures", get(segments::measures))
         .fallback(health::not_found)

@@ -51,3 +51,31 @@ pub async fn measures(
 ) -> ApiResult<axum::Json<MeasuresView>> {
     Ok(axum::Json(seg::measures(&s.app, &auth.actor, id).await?))
 }
+
+/// The risk-appetite questionnaire of the policy in force (questions, answers, levels, validity).
+#[utoipa::path(get, path = "/api/v1/risk-questionnaire", tag = "policy", security(("bearer" = [])),
+    responses((status = 200, body = banyan_domain::segments::Questionnaire)))]
+pub async fn questionnaire(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<banyan_domain::segments::Questionnaire>> {
+    auth.actor
+        .require(banyan_domain::access::Permission::CustomerRead)?;
+    Ok(axum::Json(s.app.policy.segments.risk_questionnaire.clone()))
+}
+
+/// Records a completed questionnaire: the score decides the customer's risk appetite until it expires.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/risk-assessment", tag = "policy", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = seg::AssessmentInput,
+    responses((status = 201, body = seg::AssessmentView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn assess(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<seg::AssessmentInput>,
+) -> ApiResult<(axum::http::StatusCode, axum::Json<seg::AssessmentView>)> {
+    Ok((
+        axum::http::StatusCode::CREATED,
+        axum::Json(seg::record_assessment(&s.app, &auth.actor, id, body.value).await?),
+    ))
+}

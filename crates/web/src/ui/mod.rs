@@ -51,6 +51,7 @@ pub fn router() -> axum::Router<AppState> {
             post(delete_contact),
         )
         .route("/customers/{id}/consents", post(record_consent))
+        .route("/customers/{id}/risk-assessment", post(record_assessment))
         .route("/customers/{id}/relationships", post(add_relationship))
         .route(
             "/customers/{id}/relationships/{rid}/delete",
@@ -866,6 +867,8 @@ struct CustomerPage {
     rel_kinds: Vec<(&'static str, String)>,
     relationships: Vec<RelRow>,
     segs: Segs,
+    /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
+    questionnaire: Vec<(String, String, Vec<(String, String)>)>,
     history: Vec<HistoryRow>,
     audit: Vec<(String, String, String, String)>,
     can_reveal: bool,
@@ -1156,6 +1159,41 @@ async fn customer_page(
             .collect(),
         relationships,
         segs: segments,
+        questionnaire: if v.kind == CustomerKind::Individual {
+            let en = t.lang == i18n::Lang::En;
+            s.app
+                .policy
+                .segments
+                .risk_questionnaire
+                .questions
+                .iter()
+                .map(|q| {
+                    (
+                        q.key.clone(),
+                        if en {
+                            q.text_en.clone()
+                        } else {
+                            q.text.clone()
+                        },
+                        q.answers
+                            .iter()
+                            .map(|a| {
+                                (
+                                    a.key.clone(),
+                                    if en {
+                                        a.text_en.clone()
+                                    } else {
+                                        a.text.clone()
+                                    },
+                                )
+                            })
+                            .collect(),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         history,
         audit,
         c: chrome(t, Some(&sess), &format!("/customers/{id}")),
@@ -1361,6 +1399,23 @@ async fn add_relationship(
             .await
         }
     };
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+/// Records a risk-appetite questionnaire answered on the customer page.
+async fn record_assessment(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let input = banyan_app::segments::AssessmentInput {
+        answers: f
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("q.").map(|q| (q.to_owned(), v.clone())))
+            .collect(),
+        channel: f.get("channel").cloned().unwrap_or_default(),
+    };
+    let r = banyan_app::segments::record_assessment(&s.app, &sess.actor, id, input).await;
     after_write(&s, sess, t, id, Some("saved"), r).await
 }
 

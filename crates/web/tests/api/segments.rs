@@ -10,6 +10,7 @@ crate::tests![
     bad_metrics_are_reported_per_item_and_only_loaders_may_send_them,
     a_high_risk_rating_has_its_measures_and_opens_an_alert_for_the_manager,
     corporates_get_a_size_class_from_the_sme_table,
+    a_questionnaire_decides_the_risk_appetite_until_it_expires,
 ];
 
 /// A verified individual of rm1 (born 1980-01-01) and its id.
@@ -327,4 +328,85 @@ async fn corporates_get_a_size_class_from_the_sme_table(app: &TestApp) {
     assert_eq!(assignment(&seg.body, "company_size")["value"], "large");
     let l = app.get("/api/v1/customers?company_size=large", &rm).await;
     assert_eq!(l.body["items"].as_array().unwrap().len(), 1);
+}
+
+async fn a_questionnaire_decides_the_risk_appetite_until_it_expires(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let c = app
+        .create(
+            &rm,
+            individual("赵六", &resident_id("19800101", 123), "13812345678"),
+        )
+        .await;
+    let id = c["id"].as_str().unwrap();
+    let q = app.get("/api/v1/risk-questionnaire", &rm).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.text);
+    assert_eq!(q.body["expiry_months"], 12);
+    let questions = q.body["questions"].as_array().unwrap();
+    // The middle answer of every question.
+    let answers: serde_json::Map<String, Value> = questions
+        .iter()
+        .map(|x| {
+            let a = x["answers"].as_array().unwrap();
+            (
+                x["key"].as_str().unwrap().to_owned(),
+                a[a.len() / 2]["key"].clone(),
+            )
+        })
+        .collect();
+    let path = format!("/api/v1/customers/{id}/risk-assessment");
+    // Missing and unknown answers are named.
+    let mut partial = answers.clone();
+    partial.remove("horizon");
+    partial.insert("colour".into(), json!("blue"));
+    let r = app
+        .post(&path, &rm, json!({"answers": partial, "channel": "branch"}))
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors(),
+        vec![
+            ("answers.horizon".into(), "required".into()),
+            ("answers.colour".into(), "unknown_field".into())
+        ]
+    );
+    let r = app
+        .post(&path, &rm, json!({"answers": answers, "channel": "branch"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["level"], "balanced");
+    let expires = r.body["expires_on"].as_str().unwrap().to_owned();
+    let seg = app
+        .get(&format!("/api/v1/customers/{id}/segments"), &rm)
+        .await;
+    let a = assignment(&seg.body, "risk_appetite");
+    assert_eq!(a["value"], "balanced");
+    assert!(a["reason"].as_str().unwrap().contains(&expires), "{a}");
+    // A year later the assessment has expired: the nightly batch says so.
+    let past = format!(
+        "{}-{}",
+        expires[..4].parse::<i32>().unwrap() - 1,
+        &expires[5..]
+    );
+    let two_past = format!(
+        "{}-{}",
+        expires[..4].parse::<i32>().unwrap() - 2,
+        &expires[5..]
+    );
+    app.sql(&format!(
+        "UPDATE risk_assessments SET expires_on = '{past}', assessed_on = '{two_past}'"
+    ))
+    .await;
+    banyan_app::segments::evaluate_all(&app.app, |_, _| {})
+        .await
+        .unwrap()
+        .unwrap();
+    let seg = app
+        .get(&format!("/api/v1/customers/{id}/segments"), &rm)
+        .await;
+    let a = assignment(&seg.body, "risk_appetite");
+    assert_eq!(a["value"], "expired");
+    assert!(a["reason"].as_str().unwrap().contains("re-assess"), "{a}");
 }
