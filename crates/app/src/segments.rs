@@ -1153,7 +1153,11 @@ pub async fn record_assessment(
         errs.0.extend(e.0.clone());
     }
     errs.into_result()?;
-    let (score, level, points) = scored?;
+    let banyan_domain::segments::Scored {
+        score,
+        level,
+        points,
+    } = scored?;
     let tx = app.db.begin_write().await?;
     let row = match cstore::lock_customer(&*tx, id).await? {
         Some(r) if actor.can_see(&r.branch_code, r.rm_id) => r,

@@ -229,13 +229,19 @@ pub struct Assessment {
     pub expires_on: Date,
 }
 
+/// A scored questionnaire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub score: u32,
+    pub level: String,
+    /// (question, answer, points).
+    pub points: Vec<(String, String, u32)>,
+}
+
 impl Questionnaire {
     /// Scores a set of answers (question key -> answer key); every question must be answered with one of
     /// its answers. Returns the score, the level and each question's points.
-    pub fn score(
-        &self,
-        answers: &BTreeMap<String, String>,
-    ) -> Result<(u32, String, Vec<(String, String, u32)>), crate::FieldErrors> {
+    pub fn score(&self, answers: &BTreeMap<String, String>) -> Result<Scored, crate::FieldErrors> {
         let mut errs = crate::FieldErrors::new();
         let mut total = 0;
         let mut parts = Vec::new();
@@ -282,7 +288,11 @@ impl Questionnaire {
             .find(|b| b.max_score.is_none_or(|m| total <= m))
             .map(|b| b.rating.clone())
             .unwrap_or_default();
-        Ok((total, level, parts))
+        Ok(Scored {
+            score: total,
+            level,
+            points: parts,
+        })
     }
 
     /// The date an assessment made on `on` expires.
@@ -1634,12 +1644,12 @@ mod tests {
                 })
                 .collect()
         };
-        assert_eq!(q.score(&all(0)).unwrap().1, "conservative");
-        assert_eq!(q.score(&all(9)).unwrap().1, "aggressive");
+        assert_eq!(q.score(&all(0)).unwrap().level, "conservative");
+        assert_eq!(q.score(&all(9)).unwrap().level, "aggressive");
         let mut five = q.clone();
         five.levels = "five".into();
-        assert_eq!(five.score(&all(0)).unwrap().1, "C1");
-        assert_eq!(five.score(&all(9)).unwrap().1, "C5");
+        assert_eq!(five.score(&all(0)).unwrap().level, "C1");
+        assert_eq!(five.score(&all(9)).unwrap().level, "C5");
         let mut missing = all(1);
         let first = q.questions[0].key.clone();
         missing.remove(&first);

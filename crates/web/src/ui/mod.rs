@@ -652,6 +652,9 @@ struct SearchPage {
     export_query: String,
 }
 
+/// A value and its label.
+type Pair = (String, String);
+
 /// An option of a select: (value, label, selected).
 type Choice = (String, String, bool);
 
@@ -868,7 +871,7 @@ struct CustomerPage {
     relationships: Vec<RelRow>,
     segs: Segs,
     /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
-    questionnaire: Vec<(String, String, Vec<(String, String)>)>,
+    questionnaire: Vec<(String, String, Vec<Pair>)>,
     history: Vec<HistoryRow>,
     audit: Vec<(String, String, String, String)>,
     can_reveal: bool,
