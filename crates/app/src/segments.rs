@@ -592,6 +592,7 @@ pub struct MeasuresView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AlertView {
     pub id: Uuid,
+    pub customer_id: Uuid,
     pub indicator: String,
     pub status: String,
     pub owner_id: Option<Uuid>,
@@ -678,6 +679,7 @@ pub async fn segments(app: &App, actor: &Actor, id: Uuid) -> Result<SegmentsView
             .into_iter()
             .map(|a| AlertView {
                 id: a.id,
+                customer_id: a.customer_id,
                 created_at: crate::fmt_us(a.created_at_us),
                 indicator: a.indicator,
                 status: a.status,
@@ -1211,4 +1213,54 @@ pub async fn record_assessment(
         channel: input.channel,
         points,
     })
+}
+
+/// Closes an early-warning alert with what was done (the owner, or staff who may act on the customer).
+pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &str) -> Result<()> {
+    let resolution = resolution.trim();
+    if resolution.is_empty() {
+        return Err(AppError::field(
+            "resolution",
+            "required",
+            "say what was done about the alert",
+        ));
+    }
+    let tx = app.db.begin_write().await?;
+    let alert = store::find_alert(&*tx, alert_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match cstore::find_customer(&*tx, alert.customer_id).await? {
+        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
+        _ => return Err(AppError::NotFound),
+    }
+    if alert.owner_id != Some(actor.id)
+        && !actor.role.has(Permission::CustomerUpdate)
+        && !actor.role.has(Permission::MetricsWrite)
+    {
+        return Err(AppError::forbidden(
+            "permission_denied",
+            "only the alert's owner or staff who may act on the customer can close it",
+        ));
+    }
+    if !store::close_alert(&*tx, alert_id, actor.id, resolution, now_us()).await? {
+        return Err(AppError::conflict(
+            "invalid_state",
+            "the alert is already closed",
+            json!({"status": alert.status}),
+        ));
+    }
+    audit::record(
+        &*tx,
+        actor,
+        vec![Entry {
+            action: "alert.close",
+            entity: "alert",
+            entity_id: Some(alert_id.to_string()),
+            customer_id: Some(alert.customer_id),
+            detail: json!({"indicator": alert.indicator, "resolution": resolution}),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

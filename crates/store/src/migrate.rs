@@ -512,6 +512,8 @@ fn v3(s: &mut Vec<Stmt>, _kind: DbKind) {
             .col(text("due_on"))
             .col(bigint("created_at_us"))
             .col(bigint_null("closed_at_us"))
+            .col(uuid_null("closed_by"))
+            .col(text_null("resolution"))
             .foreign_key(&mut fk("alerts", "customer_id", "customers"))
             .to_owned(),
     )));

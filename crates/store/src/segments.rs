@@ -488,3 +488,47 @@ pub async fn assessments_for<C: ConnectionTrait>(
             .await?,
     )
 }
+
+/// Closes an open alert with what was done; false if it was not open.
+pub async fn close_alert<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    by: Uuid,
+    resolution: &str,
+    at_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("alerts")
+        .value("status", "closed")
+        .value("closed_at_us", at_us)
+        .value("closed_by", by)
+        .value("resolution", resolution)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").eq("open"))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+pub async fn find_alert<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<AlertRow>> {
+    let q = Query::select()
+        .columns([
+            "id",
+            "customer_id",
+            "indicator",
+            "status",
+            "owner_id",
+            "reason",
+            "checks",
+            "due_on",
+            "created_at_us",
+            "closed_at_us",
+        ])
+        .from("alerts")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(
+        AlertRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}

@@ -33,7 +33,7 @@ impl Modify for Bearer {
         api::admin::list_staff, api::admin::add_staff, api::admin::disable_staff, api::admin::list_fields,
         api::admin::define_field, api::admin::policy,
         api::segments::record, api::segments::segments, api::segments::measures,
-        api::segments::questionnaire, api::segments::assess,
+        api::segments::questionnaire, api::segments::assess, api::segments::close_alert,
     )
 )]
 pub struct ApiDoc;

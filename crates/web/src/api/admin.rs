@@ -92,7 +92,7 @@ pub async fn define_field(
     Ok((StatusCode::CREATED, axum::Json(d)).into_response())
 }
 
-/// The policy in force (figures and version).
+/// The policy in force (figures, version label and content `hash`).
 #[utoipa::path(get, path = "/api/v1/policy", tag = "admin", security(("bearer" = [])), responses((status = 200, description = "the policy")))]
 pub async fn policy(
     State(s): State<AppState>,
@@ -101,7 +101,8 @@ pub async fn policy(
     if !auth.actor.role.has(Permission::ConfigManage) {
         auth.actor.require(Permission::CustomerRead)?;
     }
-    Ok(axum::Json(
-        serde_json::to_value(s.app.policy.as_ref()).unwrap_or_default(),
-    ))
+    let mut v = serde_json::to_value(s.app.policy.as_ref()).unwrap_or_default();
+    // The content hash every assignment records, so clients can tell which file decided.
+    v["hash"] = serde_json::Value::String(s.app.policy_hash.clone());
+    Ok(axum::Json(v))
 }

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/policy", get(admin::policy))
         .route("/api/v1/metrics", post(segments::record))
         .route("/api/v1/risk-questionnaire", get(segments::questionnaire))
+        .route("/api/v1/alerts/{id}/close", post(segments::close_alert))
         .route(
             "/api/v1/customers/{id}/risk-assessment",
             post(segments::assess),

@@ -79,3 +79,24 @@ pub async fn assess(
         axum::Json(seg::record_assessment(&s.app, &auth.actor, id, body.value).await?),
     ))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseAlert {
+    /// What was done about it.
+    pub resolution: String,
+}
+
+/// Closes an early-warning alert with what was done.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/close", tag = "policy", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = CloseAlert,
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn close_alert(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<CloseAlert>,
+) -> ApiResult<axum::http::StatusCode> {
+    seg::close_alert(&s.app, &auth.actor, id, &body.value.resolution).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

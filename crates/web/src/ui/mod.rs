@@ -52,6 +52,7 @@ pub fn router() -> axum::Router<AppState> {
         )
         .route("/customers/{id}/consents", post(record_consent))
         .route("/customers/{id}/risk-assessment", post(record_assessment))
+        .route("/customers/{id}/alerts/{aid}/close", post(close_alert))
         .route("/customers/{id}/relationships", post(add_relationship))
         .route(
             "/customers/{id}/relationships/{rid}/delete",
@@ -890,10 +891,20 @@ struct Segs {
     rows: Vec<(String, String, Vec<String>, String)>,
     measures: Vec<String>,
     blocked: Vec<String>,
-    /// (indicator, reason, due date, status).
-    alerts: Vec<(String, String, String, String)>,
+    alerts: Vec<AlertRow>,
     /// (time, dimension, old -> new, reason).
     history: Vec<(String, String, String, String)>,
+}
+
+/// An early-warning alert as shown.
+#[derive(Debug)]
+struct AlertRow {
+    id: Uuid,
+    indicator: String,
+    reason: String,
+    due: String,
+    open: bool,
+    status: String,
 }
 
 /// A check of a decision in words: `管理资产 ¥3,200,000.00 ≥ ¥2,000,000.00`.
@@ -947,13 +958,13 @@ fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::SegmentsView) -
         alerts: v
             .alerts
             .iter()
-            .map(|a| {
-                (
-                    t.of("indicator", &a.indicator),
-                    a.reason.clone(),
-                    t.date(&a.due_on),
-                    a.status.clone(),
-                )
+            .map(|a| AlertRow {
+                id: a.id,
+                indicator: t.of("indicator", &a.indicator),
+                reason: a.reason.clone(),
+                due: t.date(&a.due_on),
+                open: a.status == "open",
+                status: t.of("alert", &a.status),
             })
             .collect(),
         history: v
@@ -1419,6 +1430,21 @@ async fn record_assessment(
         channel: f.get("channel").cloned().unwrap_or_default(),
     };
     let r = banyan_app::segments::record_assessment(&s.app, &sess.actor, id, input).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+async fn close_alert(
+    State(s): State<AppState>,
+    Path((id, aid)): Path<(Uuid, Uuid)>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let r = banyan_app::segments::close_alert(
+        &s.app,
+        &sess.actor,
+        aid,
+        f.get("resolution").map_or("", |v| v),
+    )
+    .await;
     after_write(&s, sess, t, id, Some("saved"), r).await
 }
 
@@ -2537,6 +2563,8 @@ async fn disable_staff(
 struct PolicyPage {
     c: Chrome,
     title: String,
+    /// Version label and content hash.
+    version: String,
     policy: String,
 }
 
@@ -2557,6 +2585,7 @@ async fn policy_page(
     Ok(page(PolicyPage {
         title: t.get("admin.policy").to_owned(),
         c: chrome(t, Some(&sess), "/admin/policy"),
+        version: format!("{} ({})", s.app.policy.version, s.app.policy_hash),
         policy,
     }))
 }

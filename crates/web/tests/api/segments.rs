@@ -286,6 +286,32 @@ async fn a_high_risk_rating_has_its_measures_and_opens_an_alert_for_the_manager(
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(app.count("alerts").await, 1);
+    // The manager closes it with what was done; closing twice is a conflict.
+    let close = format!("/api/v1/alerts/{}/close", debt["id"].as_str().unwrap());
+    app.post(&close, &rm, json!({"resolution": " "}))
+        .await
+        .assert_problem(422, "validation");
+    let r = app
+        .post(
+            &close,
+            &rm,
+            json!({"resolution": "called the customer; restructuring agreed"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    app.post(&close, &rm, json!({"resolution": "again"}))
+        .await
+        .assert_problem(409, "invalid_state");
+    let other = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    app.post(&close, &other, json!({"resolution": "x"}))
+        .await
+        .assert_problem(404, "not_found");
+    let seg = app
+        .get(&format!("/api/v1/customers/{id}/segments"), &rm)
+        .await;
+    assert_eq!(seg.body["alerts"][0]["status"], "closed");
 }
 
 async fn corporates_get_a_size_class_from_the_sme_table(app: &TestApp) {
