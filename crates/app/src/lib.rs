@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod crypto;
 pub mod customers;
+pub mod engagement;
 pub mod error;
 pub mod io;
 pub mod json;

@@ -391,7 +391,8 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     Ok(changes)
 }
 
-/// Re-evaluates customers whose facts just changed, in the writer's transaction.
+/// Re-evaluates customers whose facts just changed, and plans their contact tasks (a tier change moves
+/// the next due date), in the writer's transaction.
 pub(crate) async fn on_change<C: ConnectionTrait>(
     app: &App,
     c: &C,
@@ -410,6 +411,7 @@ pub(crate) async fn on_change<C: ConnectionTrait>(
         },
     )
     .await?;
+    crate::engagement::plan_rows(app, c, rows).await?;
     Ok(())
 }
 
@@ -509,6 +511,7 @@ pub async fn record_metrics(
             )
             .await?,
         );
+        crate::engagement::plan_rows(app, &*tx, &customers).await?;
         let entries = chunk
             .iter()
             .map(|(_, r, m)| Entry {

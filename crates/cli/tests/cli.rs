@@ -387,7 +387,7 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         "{}",
         text(&out)
     );
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 3"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 4"));
 }
 
 type Test = fn(&Env);

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod customer;
+pub mod engagement;
 pub mod error;
 pub mod fields;
 pub mod ident;

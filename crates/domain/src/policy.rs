@@ -15,6 +15,7 @@ pub struct Policy {
     pub review: ReviewPolicy,
     pub access: AccessPolicy,
     pub segments: crate::segments::SegmentPolicy,
+    pub engagement: crate::engagement::EngagementPolicy,
 }
 
 /// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
@@ -89,6 +90,20 @@ impl Policy {
             key: format!("segments.{k}"),
             message: m,
         })?;
+        self.engagement.validate().map_err(|(k, m)| PolicyError {
+            key: format!("engagement.{k}"),
+            message: m,
+        })?;
+        for (i, p) in self.engagement.plans.iter().enumerate() {
+            if let Some(d) = &p.dimension
+                && !crate::segments::DIMENSIONS.contains(&d.as_str())
+            {
+                return Err(bad(
+                    &format!("engagement.plans[{i}].dimension"),
+                    "is not a dimension the policy engine decides",
+                ));
+            }
+        }
         if self.version.trim().is_empty() {
             return Err(bad("version", "must not be empty"));
         }

@@ -12,6 +12,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
+/// Every dimension the engine decides.
+pub const DIMENSIONS: [&str; 10] = [
+    "age_group",
+    "asset_tier",
+    "wealth_tier",
+    "risk_appetite",
+    "company_size",
+    "industry_class",
+    "risk_rating",
+    "credit_grade",
+    "lifecycle_stage",
+    "value_tier",
+];
+
 // ---------------------------------------------------------------------------------------------
 // Policy model (sections of policy/default.toml)
 // ---------------------------------------------------------------------------------------------

@@ -165,6 +165,18 @@ impl ScopeFilter {
             ScopeFilter::Nothing => Cond::all().add(Expr::val(1).eq(0)),
         }
     }
+
+    /// The same condition on the customers table under another name (in joins).
+    pub fn cond_on(&self, table: &'static str) -> Cond {
+        match self {
+            ScopeFilter::All => Cond::all(),
+            ScopeFilter::Branch(b) => {
+                Cond::all().add(Expr::col((table, "branch_code")).eq(b.clone()))
+            }
+            ScopeFilter::Rm(id) => Cond::all().add(Expr::col((table, "rm_id")).eq(*id)),
+            ScopeFilter::Nothing => Cond::all().add(Expr::val(1).eq(0)),
+        }
+    }
 }
 
 /// How the search term of a listing matches (decided by the app from the shape of the term).

@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod customers;
 pub mod db;
+pub mod engagement;
 pub mod error;
 pub mod migrate;
 pub mod misc;

@@ -39,6 +39,11 @@ const STEPS: &[Step] = &[
         name: "policy engine: metrics, segments, history, outbox, alerts",
         run: v3,
     },
+    Step {
+        version: 4,
+        name: "relationship maintenance: tasks and interactions",
+        run: v4,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {
@@ -543,6 +548,73 @@ fn v3(s: &mut Vec<Stmt>, _kind: DbKind) {
         "ix_risk_assessments_customer",
         "risk_assessments",
         &["customer_id", "at_us"],
+    ));
+}
+
+fn v4(s: &mut Vec<Stmt>, _kind: DbKind) {
+    // Follow-up work for staff: contact-plan tasks (one open per customer), visits and others.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("tasks")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(uuid_null("owner_id"))
+            .col(text("kind"))
+            .col(text_null("plan_key"))
+            .col(text("method"))
+            .col(text("due_on"))
+            .col(text("status"))
+            .col(text_null("note"))
+            .col(bigint("created_at_us"))
+            .col(bigint_null("done_at_us"))
+            .col(uuid_null("interaction_id"))
+            .col(ColumnDef::new("on_time").boolean().null().to_owned())
+            .foreign_key(&mut fk("tasks", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    // At most one open contact-plan task per customer: re-running the planner can never duplicate.
+    s.push(Stmt::Raw(
+        "CREATE UNIQUE INDEX ux_tasks_open_contact ON tasks (customer_id) WHERE status = 'open' AND kind = 'contact'"
+            .into(),
+    ));
+    s.push(idx(
+        "ix_tasks_owner",
+        "tasks",
+        &["owner_id", "status", "due_on"],
+    ));
+    s.push(idx("ix_tasks_due", "tasks", &["kind", "due_on"]));
+    s.push(idx(
+        "ix_tasks_customer",
+        "tasks",
+        &["customer_id", "due_on"],
+    ));
+    // What staff did with a customer: calls, visits, meetings, messages.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("interactions")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(uuid("staff_id"))
+            .col(text("method"))
+            .col(bigint("occurred_at_us"))
+            .col(text("outcome"))
+            .col(text_null("needs"))
+            .col(ColumnDef::new("satisfaction").integer().null().to_owned())
+            .col(text_null("next_step"))
+            .col(uuid_null("task_id"))
+            .col(bigint("created_at_us"))
+            .foreign_key(&mut fk("interactions", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_interactions_customer",
+        "interactions",
+        &["customer_id", "occurred_at_us"],
+    ));
+    s.push(idx(
+        "ix_interactions_staff",
+        "interactions",
+        &["staff_id", "occurred_at_us"],
     ));
 }
 

@@ -34,6 +34,8 @@ impl Modify for Bearer {
         api::admin::define_field, api::admin::policy,
         api::segments::record, api::segments::segments, api::segments::measures,
         api::segments::questionnaire, api::segments::assess, api::segments::close_alert,
+        api::engagement::my_tasks, api::engagement::log, api::engagement::list, api::engagement::customer_tasks,
+        api::engagement::coverage,
     )
 )]
 pub struct ApiDoc;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub mod engagement;
 pub mod health;
 pub mod segments;
 
@@ -77,6 +78,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/api/v1/policy", get(admin::policy))
         .route("/api/v1/metrics", post(segments::record))
+        .route("/api/v1/tasks", get(engagement::my_tasks))
+        .route("/api/v1/coverage", get(engagement::coverage))
+        .route(
+            "/api/v1/customers/{id}/interactions",
+            get(engagement::list).post(engagement::log),
+        )
+        .route(
+            "/api/v1/customers/{id}/tasks",
+            get(engagement::customer_tasks),
+        )
         .route("/api/v1/risk-questionnaire", get(segments::questionnaire))
         .route("/api/v1/alerts/{id}/close", post(segments::close_alert))
         .route(

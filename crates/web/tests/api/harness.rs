@@ -357,3 +357,34 @@ pub fn individual(name: &str, id: &str, mobile: &str) -> Value {
         "consents": [{"channel": "sms", "granted": true, "source": "branch_form"}]
     })
 }
+
+/// A verified individual of rm1 (born 1980-01-01) and its id.
+pub async fn verified_individual(app: &TestApp, rm: &str, mobile: &str, seq: u32) -> String {
+    let c = app
+        .create(
+            rm,
+            individual("王五", &resident_id("19800101", seq), mobile),
+        )
+        .await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{id}/submit"),
+            rm,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    let rev = app
+        .login_as("rev1", banyan_domain::access::Role::Reviewer, None)
+        .await;
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{id}/verify"),
+            &rev,
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+    id
+}

@@ -11,6 +11,7 @@
 mod access;
 mod audit;
 mod customers;
+mod engagement;
 mod harness;
 mod input;
 mod review;
@@ -60,6 +61,7 @@ fn main() {
     let mut tests: Vec<(&'static str, TestFn)> = Vec::new();
     tests.extend(access::all());
     tests.extend(segments::all());
+    tests.extend(engagement::all());
     tests.extend(customers::all());
     tests.extend(review::all());
     tests.extend(audit::all());

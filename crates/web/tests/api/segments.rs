@@ -13,28 +13,7 @@ crate::tests![
     a_questionnaire_decides_the_risk_appetite_until_it_expires,
 ];
 
-/// A verified individual of rm1 (born 1980-01-01) and its id.
-async fn verified_customer(app: &TestApp, rm: &str, mobile: &str, seq: u32) -> String {
-    let c = app
-        .create(
-            rm,
-            individual("王五", &resident_id("19800101", seq), mobile),
-        )
-        .await;
-    let id = c["id"].as_str().unwrap().to_owned();
-    let r = app
-        .post(&format!("/api/v1/customers/{id}/submit"), rm, json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let rev = app.login_as("rev1", Role::Reviewer, None).await;
-    let r = app
-        .post(&format!("/api/v1/customers/{id}/verify"), &rev, json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    id
-}
-
-fn metrics(as_of: &str, deposits_yuan: i64, contribution_yuan: i64, investments: u32) -> Value {
+pub fn metrics(as_of: &str, deposits_yuan: i64, contribution_yuan: i64, investments: u32) -> Value {
     json!({
         "as_of": as_of,
         "assets": {"deposits": deposits_yuan * 100},
@@ -62,7 +41,7 @@ async fn metrics_that_cross_a_threshold_upgrade_the_tier_with_reason_history_and
         .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
         .await;
     let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
-    let id = verified_customer(app, &rm, "13812345678", 123).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
     // Registry facts alone decide the age group and the lifecycle stage.
     let seg = app
         .get(&format!("/api/v1/customers/{id}/segments"), &rm)
@@ -166,7 +145,7 @@ async fn bad_metrics_are_reported_per_item_and_only_loaders_may_send_them(app: &
         .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
         .await;
     let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
-    let id = verified_customer(app, &rm, "13812345678", 123).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
     app.post(
         "/api/v1/metrics",
         &rm,
@@ -227,7 +206,7 @@ async fn a_high_risk_rating_has_its_measures_and_opens_an_alert_for_the_manager(
         .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
         .await;
     let risk = app.login_as("risk1", Role::RiskOfficer, None).await;
-    let id = verified_customer(app, &rm, "13812345678", 123).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
     let m = app
         .get(&format!("/api/v1/customers/{id}/measures"), &rm)
         .await;

@@ -1,0 +1,533 @@
+//! Relationship maintenance: contact plans by segment, follow-up tasks, interactions and coverage.
+//!
+//! Every verified customer with a manager and a matching plan has exactly one open contact task, due
+//! `every_months` after the last contact (or after verification). The planner is idempotent: it inserts a
+//! missing task, moves one whose due date, owner or plan changed (a tier change), cancels one whose plan no
+//! longer applies, and otherwise writes nothing. A unique index (one open contact task per customer) makes
+//! duplicates impossible even when two planners race. Logging an interaction completes the open task (on
+//! time or late) and plans the next one in the same transaction.
+
+use crate::App;
+use crate::access::Actor;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, Result};
+use banyan_domain::access::Permission;
+use banyan_domain::customer::{CustomerKind, CustomerStatus};
+use banyan_domain::engagement::{METHODS, next_due};
+use banyan_store::customers::{self as cstore, CustomerFilter, CustomerRow, ScopeFilter};
+use banyan_store::engagement::{self as store, InteractionRow, TaskRow};
+use banyan_store::{ConnectionTrait, misc, now_us};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+fn civil(app: &App, us: i64) -> Option<Date> {
+    jiff::Timestamp::from_microsecond(us)
+        .ok()
+        .map(|t| t.to_zoned(app.tz.clone()).date())
+}
+
+/// What a planning run did.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct PlanReport {
+    pub customers: u64,
+    pub created: u64,
+    pub moved: u64,
+    pub cancelled: u64,
+}
+
+impl PlanReport {
+    fn add(&mut self, o: &PlanReport) {
+        self.customers += o.customers;
+        self.created += o.created;
+        self.moved += o.moved;
+        self.cancelled += o.cancelled;
+    }
+}
+
+/// Plans the contact tasks of these customers in the caller's transaction (idempotent).
+pub(crate) async fn plan_rows<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    rows: &[CustomerRow],
+) -> Result<PlanReport> {
+    let mut report = PlanReport {
+        customers: rows.len() as u64,
+        ..Default::default()
+    };
+    if rows.is_empty() {
+        return Ok(report);
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut segments: HashMap<Uuid, BTreeMap<String, String>> = HashMap::new();
+    for a in banyan_store::segments::assignments_for(c, &ids).await? {
+        segments
+            .entry(a.customer_id)
+            .or_default()
+            .insert(a.dimension, a.value);
+    }
+    let open: HashMap<Uuid, TaskRow> = store::open_contact_tasks(c, &ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.customer_id, t))
+        .collect();
+    let last: HashMap<Uuid, i64> = store::last_contacts(c, &ids).await?.into_iter().collect();
+    let empty = BTreeMap::new();
+    let now = now_us();
+    let today = app.today();
+    let mut inserts = Vec::new();
+    for r in rows {
+        let kind = CustomerKind::parse(&r.kind);
+        let verified = CustomerStatus::parse(&r.status) == Some(CustomerStatus::Verified);
+        let plan = match (kind, verified, r.rm_id) {
+            (Some(k), true, Some(_)) => app
+                .policy
+                .engagement
+                .plan_for(k, segments.get(&r.id).unwrap_or(&empty)),
+            _ => None,
+        };
+        let existing = open.get(&r.id);
+        let Some(plan) = plan else {
+            if let Some(t) = existing {
+                store::close_task(c, t.id, "cancelled", now, None, None).await?;
+                report.cancelled += 1;
+            }
+            continue;
+        };
+        let since = r
+            .verified_at_us
+            .and_then(|us| civil(app, us))
+            .unwrap_or(today);
+        let due = next_due(
+            last.get(&r.id).and_then(|us| civil(app, *us)),
+            since,
+            plan.every_months,
+        )
+        .to_string();
+        match existing {
+            Some(t)
+                if t.due_on == due
+                    && t.owner_id == r.rm_id
+                    && t.plan_key.as_deref() == Some(plan.key.as_str()) => {}
+            Some(t) => {
+                store::replan_task(c, t.id, r.rm_id, &plan.key, &plan.method, &due).await?;
+                report.moved += 1;
+            }
+            None => {
+                inserts.push(TaskRow {
+                    id: Uuid::now_v7(),
+                    customer_id: r.id,
+                    owner_id: r.rm_id,
+                    kind: "contact".into(),
+                    plan_key: Some(plan.key.clone()),
+                    method: plan.method.clone(),
+                    due_on: due,
+                    status: "open".into(),
+                    note: None,
+                    created_at_us: now,
+                    done_at_us: None,
+                    interaction_id: None,
+                    on_time: None,
+                });
+                report.created += 1;
+            }
+        }
+    }
+    store::insert_tasks(c, &inserts).await?;
+    Ok(report)
+}
+
+const LEASE: &str = "engagement.plan";
+
+/// Plans every customer, a page per transaction, under a lease (`None` when another node holds it).
+pub async fn plan_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Option<PlanReport>> {
+    let lease_for = |now: i64| now + 10 * 60 * 1_000_000;
+    let now = now_us();
+    if !misc::take_lease(&app.db.conn, LEASE, &app.node_id, now, lease_for(now)).await? {
+        return Ok(None);
+    }
+    let total = u64::try_from(cstore::count_customers(&app.db.conn).await?).unwrap_or(0);
+    let mut report = PlanReport::default();
+    let mut after = None;
+    let result: Result<()> = async {
+        loop {
+            let f = CustomerFilter {
+                scope: ScopeFilter::All,
+                lookups: Vec::new(),
+                kind: None,
+                status: Some("verified".into()),
+                branch_code: None,
+                rm_id: None,
+                review_before: None,
+                segments: Vec::new(),
+                after: after.map(cstore::Cursor::Id),
+                sort: Default::default(),
+                limit: 1000,
+            };
+            let page = cstore::list_customers(&app.db.conn, &f).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            let tx = app.db.begin_write().await?;
+            let r = plan_rows(app, &*tx, &page).await?;
+            tx.commit().await?;
+            report.add(&r);
+            progress(report.customers, total);
+            let now = now_us();
+            if !misc::take_lease(&app.db.conn, LEASE, &app.node_id, now, lease_for(now)).await? {
+                return Err(AppError::Internal("the planning lease was lost".into()));
+            }
+        }
+        Ok(())
+    }
+    .await;
+    misc::release_lease(&app.db.conn, LEASE, &app.node_id).await?;
+    result?;
+    Ok(Some(report))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interactions
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InteractionInput {
+    /// `call`, `visit`, `meeting` or `message`.
+    pub method: String,
+    /// When it happened (RFC 3339); default now.
+    #[serde(default)]
+    pub occurred_at: Option<String>,
+    /// What came of it.
+    pub outcome: String,
+    /// The customer's needs noted.
+    #[serde(default)]
+    pub needs: Option<String>,
+    /// 1 (very unhappy) to 5 (very happy).
+    #[serde(default)]
+    pub satisfaction: Option<i32>,
+    #[serde(default)]
+    pub next_step: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InteractionView {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub staff_id: Uuid,
+    pub method: String,
+    pub occurred_at: String,
+    pub outcome: String,
+    pub needs: Option<String>,
+    pub satisfaction: Option<i32>,
+    pub next_step: Option<String>,
+    /// The task this contact completed, if any.
+    pub task_id: Option<Uuid>,
+}
+
+impl From<InteractionRow> for InteractionView {
+    fn from(r: InteractionRow) -> Self {
+        InteractionView {
+            id: r.id,
+            customer_id: r.customer_id,
+            staff_id: r.staff_id,
+            method: r.method,
+            occurred_at: crate::fmt_us(r.occurred_at_us),
+            outcome: r.outcome,
+            needs: r.needs,
+            satisfaction: r.satisfaction,
+            next_step: r.next_step,
+            task_id: r.task_id,
+        }
+    }
+}
+
+fn clean(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Logs a contact with a customer: completes the open contact task (on time if it happened by the due
+/// date plus the grace days) and plans the next one, all in one transaction.
+pub async fn log_interaction(
+    app: &App,
+    actor: &Actor,
+    customer_id: Uuid,
+    input: InteractionInput,
+) -> Result<InteractionView> {
+    actor.require(Permission::CustomerUpdate)?;
+    let mut errs = banyan_domain::FieldErrors::new();
+    if !METHODS.contains(&input.method.as_str()) {
+        errs.push(
+            "method",
+            "one_of",
+            format!("must be one of {}", METHODS.join(", ")),
+        );
+    }
+    if input.outcome.trim().is_empty() {
+        errs.push("outcome", "required", "say what came of the contact");
+    }
+    if input.outcome.chars().count() > 2000 {
+        errs.push("outcome", "max_length", "must be at most 2000 characters");
+    }
+    if input.satisfaction.is_some_and(|s| !(1..=5).contains(&s)) {
+        errs.push("satisfaction", "range", "must be between 1 and 5");
+    }
+    let now = now_us();
+    let occurred = match input.occurred_at.as_deref().map(str::trim) {
+        None | Some("") => now,
+        Some(t) => match t.parse::<jiff::Timestamp>() {
+            Ok(ts) if ts.as_microsecond() <= now + 60_000_000 => ts.as_microsecond(),
+            Ok(_) => {
+                errs.push("occurred_at", "not_future", "must not be in the future");
+                now
+            }
+            Err(_) => {
+                errs.push(
+                    "occurred_at",
+                    "format",
+                    "must be an RFC 3339 time, e.g. 2026-11-23T09:30:00+08:00",
+                );
+                now
+            }
+        },
+    };
+    errs.into_result()?;
+    let tx = app.db.begin_write().await?;
+    let row = match cstore::lock_customer(&*tx, customer_id).await? {
+        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => r,
+        _ => return Err(AppError::NotFound),
+    };
+    let open = store::open_contact_tasks(&*tx, &[customer_id]).await?;
+    let task = open.into_iter().next();
+    let id = Uuid::now_v7();
+    let occurred_on = civil(app, occurred).unwrap_or_else(|| app.today());
+    let grace = i64::from(app.policy.engagement.on_time_grace_days);
+    let i = InteractionRow {
+        id,
+        customer_id,
+        staff_id: actor.id,
+        method: input.method.clone(),
+        occurred_at_us: occurred,
+        outcome: input.outcome.trim().to_owned(),
+        needs: clean(input.needs),
+        satisfaction: input.satisfaction,
+        next_step: clean(input.next_step),
+        task_id: task.as_ref().map(|t| t.id),
+        created_at_us: now,
+    };
+    store::insert_interaction(&*tx, &i).await?;
+    if let Some(t) = &task {
+        let due: Option<Date> = t.due_on.parse().ok();
+        let on_time =
+            due.map(|d| occurred_on <= d.checked_add(jiff::Span::new().days(grace)).unwrap_or(d));
+        store::close_task(&*tx, t.id, "done", now, Some(id), on_time).await?;
+    }
+    audit::record(
+        &*tx,
+        actor,
+        vec![Entry {
+            action: "interaction.log",
+            entity: "interaction",
+            entity_id: Some(id.to_string()),
+            customer_id: Some(customer_id),
+            detail: json!({"method": i.method, "task_id": i.task_id, "satisfaction": i.satisfaction}),
+        }],
+    )
+    .await?;
+    plan_rows(app, &*tx, &[row]).await?;
+    tx.commit().await?;
+    Ok(i.into())
+}
+
+pub async fn interactions(
+    app: &App,
+    actor: &Actor,
+    customer_id: Uuid,
+) -> Result<Vec<InteractionView>> {
+    actor.require(Permission::CustomerRead)?;
+    match cstore::find_customer(&app.db.conn, customer_id).await? {
+        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
+        _ => return Err(AppError::NotFound),
+    }
+    Ok(store::interactions_of(&app.db.conn, customer_id, 200)
+        .await?
+        .into_iter()
+        .map(InteractionView::from)
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks and coverage
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TaskView {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub customer_no: String,
+    pub customer_name: String,
+    pub kind: String,
+    pub plan_key: Option<String>,
+    pub method: String,
+    pub due_on: String,
+    pub status: String,
+    pub overdue: bool,
+    pub on_time: Option<bool>,
+}
+
+/// Which of my open tasks: due today (and overdue), this week, overdue only, or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Due {
+    Today,
+    Week,
+    Overdue,
+    All,
+}
+
+/// The actor's open tasks, soonest first.
+pub async fn my_tasks(app: &App, actor: &Actor, due: Due) -> Result<Vec<TaskView>> {
+    actor.require(Permission::CustomerRead)?;
+    let today = app.today();
+    let until = match due {
+        Due::Today => Some(today),
+        Due::Week => today.checked_add(jiff::Span::new().days(7)).ok(),
+        Due::Overdue => today.yesterday().ok(),
+        Due::All => None,
+    }
+    .map(|d| d.to_string());
+    let tasks = store::open_tasks_of(&app.db.conn, actor.id, until.as_deref(), 500).await?;
+    views(app, tasks, today).await
+}
+
+async fn views(app: &App, tasks: Vec<TaskRow>, today: Date) -> Result<Vec<TaskView>> {
+    let ids: Vec<Uuid> = tasks.iter().map(|t| t.customer_id).collect();
+    let names: HashMap<Uuid, (String, String)> = cstore::list_brief(&app.db.conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, no, name, _, _)| (id, (no, name)))
+        .collect();
+    Ok(tasks
+        .into_iter()
+        .map(|t| {
+            let (no, name) = names.get(&t.customer_id).cloned().unwrap_or_default();
+            TaskView {
+                overdue: t.status == "open" && t.due_on.parse::<Date>().is_ok_and(|d| d < today),
+                id: t.id,
+                customer_id: t.customer_id,
+                customer_no: no,
+                customer_name: name,
+                kind: t.kind,
+                plan_key: t.plan_key,
+                method: t.method,
+                due_on: t.due_on,
+                status: t.status,
+                on_time: t.on_time,
+            }
+        })
+        .collect())
+}
+
+/// The contact tasks of one customer (open and done), newest due first.
+pub async fn customer_tasks(app: &App, actor: &Actor, customer_id: Uuid) -> Result<Vec<TaskView>> {
+    actor.require(Permission::CustomerRead)?;
+    match cstore::find_customer(&app.db.conn, customer_id).await? {
+        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
+        _ => return Err(AppError::NotFound),
+    }
+    let tasks = store::tasks_of_customer(&app.db.conn, customer_id).await?;
+    views(app, tasks, app.today()).await
+}
+
+/// Coverage of one manager or branch: required contacts (tasks due in the period) and how many were
+/// done on time.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoverageRow {
+    /// Staff id (by manager) or branch code (by branch).
+    pub key: String,
+    /// The manager's name, or the branch code.
+    pub label: String,
+    pub due: u64,
+    pub on_time: u64,
+    pub late: u64,
+    /// Open and past their due date.
+    pub overdue: u64,
+    /// Open, not yet due.
+    pub pending: u64,
+    /// On-time share of the contacts already due (0 to 100), `None` when nothing was due yet.
+    pub coverage_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageBy {
+    Manager,
+    Branch,
+}
+
+/// Coverage per manager or branch for contacts due in `[from, to]`, within the actor's scope.
+pub async fn coverage(
+    app: &App,
+    actor: &Actor,
+    from: Date,
+    to: Date,
+    by: CoverageBy,
+) -> Result<Vec<CoverageRow>> {
+    actor.require(Permission::CustomerRead)?;
+    if to < from {
+        return Err(AppError::field("to", "range", "must not be before `from`"));
+    }
+    let today = app.today().to_string();
+    let rows = store::coverage_rows(
+        &app.db.conn,
+        &from.to_string(),
+        &to.to_string(),
+        &actor.scope(),
+    )
+    .await?;
+    let names: HashMap<Uuid, String> = banyan_store::access::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.display_name))
+        .collect();
+    let mut out: BTreeMap<String, CoverageRow> = BTreeMap::new();
+    for r in rows {
+        let (key, label) = match by {
+            CoverageBy::Manager => match r.owner_id {
+                Some(o) => (
+                    o.to_string(),
+                    names.get(&o).cloned().unwrap_or_else(|| o.to_string()),
+                ),
+                None => ("-".into(), "-".into()),
+            },
+            CoverageBy::Branch => (r.branch_code.clone(), r.branch_code.clone()),
+        };
+        let e = out.entry(key.clone()).or_insert_with(|| CoverageRow {
+            key,
+            label,
+            due: 0,
+            on_time: 0,
+            late: 0,
+            overdue: 0,
+            pending: 0,
+            coverage_pct: None,
+        });
+        match (r.status.as_str(), r.on_time) {
+            ("done", Some(true)) => e.on_time += 1,
+            ("done", _) => e.late += 1,
+            _ if r.due_on < today => e.overdue += 1,
+            _ => e.pending += 1,
+        }
+    }
+    Ok(out
+        .into_values()
+        .map(|mut r| {
+            r.due = r.on_time + r.late + r.overdue;
+            r.coverage_pct =
+                (r.due > 0).then(|| (r.on_time as f64 * 1000.0 / r.due as f64).round() / 10.0);
+            r
+        })
+        .collect())
+}

@@ -1,0 +1,295 @@
+//! Tasks and interactions.
+
+use crate::error::Result;
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct TaskRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub owner_id: Option<Uuid>,
+    /// `contact` (from a contact plan), `visit`, ...
+    pub kind: String,
+    pub plan_key: Option<String>,
+    pub method: String,
+    pub due_on: String,
+    /// `open`, `done`, `cancelled`.
+    pub status: String,
+    pub note: Option<String>,
+    pub created_at_us: i64,
+    pub done_at_us: Option<i64>,
+    pub interaction_id: Option<Uuid>,
+    pub on_time: Option<bool>,
+}
+
+const TASK_COLS: [&str; 13] = [
+    "id",
+    "customer_id",
+    "owner_id",
+    "kind",
+    "plan_key",
+    "method",
+    "due_on",
+    "status",
+    "note",
+    "created_at_us",
+    "done_at_us",
+    "interaction_id",
+    "on_time",
+];
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct InteractionRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub staff_id: Uuid,
+    pub method: String,
+    pub occurred_at_us: i64,
+    pub outcome: String,
+    pub needs: Option<String>,
+    pub satisfaction: Option<i32>,
+    pub next_step: Option<String>,
+    pub task_id: Option<Uuid>,
+    pub created_at_us: i64,
+}
+
+const INTERACTION_COLS: [&str; 11] = [
+    "id",
+    "customer_id",
+    "staff_id",
+    "method",
+    "occurred_at_us",
+    "outcome",
+    "needs",
+    "satisfaction",
+    "next_step",
+    "task_id",
+    "created_at_us",
+];
+
+pub async fn insert_tasks<C: ConnectionTrait>(c: &C, rows: &[TaskRow]) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        let mut q = Query::insert();
+        q.into_table("tasks").columns(TASK_COLS);
+        for r in chunk {
+            q.values_panic([
+                r.id.into(),
+                r.customer_id.into(),
+                r.owner_id.into(),
+                r.kind.clone().into(),
+                r.plan_key.clone().into(),
+                r.method.clone().into(),
+                r.due_on.clone().into(),
+                r.status.clone().into(),
+                r.note.clone().into(),
+                r.created_at_us.into(),
+                r.done_at_us.into(),
+                r.interaction_id.into(),
+                r.on_time.into(),
+            ]);
+        }
+        c.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// Moves an open task (new due date, owner or plan), e.g. after a tier change.
+pub async fn replan_task<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    owner_id: Option<Uuid>,
+    plan_key: &str,
+    method: &str,
+    due_on: &str,
+) -> Result<()> {
+    let q = Query::update()
+        .table("tasks")
+        .value("owner_id", owner_id)
+        .value("plan_key", plan_key)
+        .value("method", method)
+        .value("due_on", due_on)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").eq("open"))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Closes an open task: `done` (with the interaction and whether it was on time) or `cancelled`.
+pub async fn close_task<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    status: &str,
+    at_us: i64,
+    interaction_id: Option<Uuid>,
+    on_time: Option<bool>,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("tasks")
+        .value("status", status)
+        .value("done_at_us", at_us)
+        .value("interaction_id", interaction_id)
+        .value("on_time", on_time)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").eq("open"))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// Open contact-plan tasks of these customers.
+pub async fn open_contact_tasks<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<TaskRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns(TASK_COLS)
+        .from("tasks")
+        .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
+        .and_where(Expr::col("kind").eq("contact"))
+        .and_where(Expr::col("status").eq("open"))
+        .to_owned();
+    Ok(
+        TaskRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// The time of each customer's latest contact (any interaction).
+pub async fn last_contacts<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<(Uuid, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .column("customer_id")
+        .expr(Expr::col("occurred_at_us").max())
+        .from("interactions")
+        .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
+        .group_by_col("customer_id")
+        .to_owned();
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+/// Open tasks of an owner due on or before `until` (`YYYY-MM-DD`), soonest first.
+pub async fn open_tasks_of<C: ConnectionTrait>(
+    c: &C,
+    owner: Uuid,
+    until: Option<&str>,
+    limit: u64,
+) -> Result<Vec<TaskRow>> {
+    let mut q = Query::select();
+    q.columns(TASK_COLS)
+        .from("tasks")
+        .and_where(Expr::col("owner_id").eq(owner))
+        .and_where(Expr::col("status").eq("open"));
+    if let Some(u) = until {
+        q.and_where(Expr::col("due_on").lte(u));
+    }
+    q.order_by("due_on", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit);
+    Ok(
+        TaskRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+pub async fn tasks_of_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Vec<TaskRow>> {
+    let q = Query::select()
+        .columns(TASK_COLS)
+        .from("tasks")
+        .and_where(Expr::col("customer_id").eq(id))
+        .order_by("due_on", Order::Desc)
+        .to_owned();
+    Ok(
+        TaskRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Contact tasks due in `[from, to]` with the branch of their customer, for coverage.
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct CoverageRow {
+    pub owner_id: Option<Uuid>,
+    pub branch_code: String,
+    pub status: String,
+    pub on_time: Option<bool>,
+    pub due_on: String,
+}
+
+pub async fn coverage_rows<C: ConnectionTrait>(
+    c: &C,
+    from: &str,
+    to: &str,
+    scope: &crate::customers::ScopeFilter,
+) -> Result<Vec<CoverageRow>> {
+    let mut q = Query::select();
+    q.column(("tasks", "owner_id"))
+        .column(("customers", "branch_code"))
+        .column(("tasks", "status"))
+        .column(("tasks", "on_time"))
+        .column(("tasks", "due_on"))
+        .from("tasks")
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("tasks", "customer_id")),
+        )
+        .and_where(Expr::col(("tasks", "kind")).eq("contact"))
+        .and_where(Expr::col(("tasks", "status")).ne("cancelled"))
+        .and_where(Expr::col(("tasks", "due_on")).gte(from))
+        .and_where(Expr::col(("tasks", "due_on")).lte(to))
+        .cond_where(scope.cond_on("customers"));
+    Ok(
+        CoverageRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+pub async fn insert_interaction<C: ConnectionTrait>(c: &C, r: &InteractionRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("interactions")
+        .columns(INTERACTION_COLS)
+        .values_panic([
+            r.id.into(),
+            r.customer_id.into(),
+            r.staff_id.into(),
+            r.method.clone().into(),
+            r.occurred_at_us.into(),
+            r.outcome.clone().into(),
+            r.needs.clone().into(),
+            r.satisfaction.into(),
+            r.next_step.clone().into(),
+            r.task_id.into(),
+            r.created_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn interactions_of<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    limit: u64,
+) -> Result<Vec<InteractionRow>> {
+    let q = Query::select()
+        .columns(INTERACTION_COLS)
+        .from("interactions")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .order_by("occurred_at_us", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    Ok(
+        InteractionRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}

@@ -1,0 +1,108 @@
+//! Relationship maintenance over HTTP: tasks, interactions, coverage.
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Json, Query};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use banyan_app::engagement::{
+    self as eng, CoverageBy, CoverageRow, Due, InteractionInput, InteractionView, TaskView,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TaskParams {
+    /// `today` (default: due today or overdue), `week`, `overdue` or `all`.
+    pub due: Option<Due>,
+}
+
+/// My open tasks, soonest first.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "engagement", security(("bearer" = [])), params(TaskParams),
+    responses((status = 200, body = Vec<TaskView>)))]
+pub async fn my_tasks(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<TaskParams>,
+) -> ApiResult<axum::Json<Vec<TaskView>>> {
+    Ok(axum::Json(
+        eng::my_tasks(&s.app, &auth.actor, p.due.unwrap_or(Due::Today)).await?,
+    ))
+}
+
+/// Logs a call, visit, meeting or message: completes the customer's open contact task and plans the next.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/interactions", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = InteractionInput,
+    responses((status = 201, body = InteractionView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn log(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<InteractionInput>,
+) -> ApiResult<(StatusCode, axum::Json<InteractionView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(eng::log_interaction(&s.app, &auth.actor, id, body.value).await?),
+    ))
+}
+
+/// The customer's interactions, newest first.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/interactions", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<InteractionView>), (status = 404, body = Problem)))]
+pub async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<InteractionView>>> {
+    Ok(axum::Json(
+        eng::interactions(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+/// The customer's contact tasks (open and done).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/tasks", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<TaskView>), (status = 404, body = Problem)))]
+pub async fn customer_tasks(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<TaskView>>> {
+    Ok(axum::Json(
+        eng::customer_tasks(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageParams {
+    /// First due date counted (`YYYY-MM-DD`).
+    #[param(value_type = String)]
+    pub from: jiff::civil::Date,
+    /// Last due date counted.
+    #[param(value_type = String)]
+    pub to: jiff::civil::Date,
+    /// `manager` (default) or `branch`.
+    pub by: Option<CoverageBy>,
+}
+
+/// Share of required contacts done on time, per manager or branch, within your scope.
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "engagement", security(("bearer" = [])), params(CoverageParams),
+    responses((status = 200, body = Vec<CoverageRow>), (status = 400, body = Problem)))]
+pub async fn coverage(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<CoverageParams>,
+) -> ApiResult<axum::Json<Vec<CoverageRow>>> {
+    Ok(axum::Json(
+        eng::coverage(
+            &s.app,
+            &auth.actor,
+            p.from,
+            p.to,
+            p.by.unwrap_or(CoverageBy::Manager),
+        )
+        .await?,
+    ))
+}

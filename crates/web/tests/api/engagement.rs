@@ -1,0 +1,204 @@
+//! Relationship maintenance: contact tasks from the tier, interactions, coverage.
+
+use crate::harness::*;
+use crate::segments::metrics;
+use banyan_domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+crate::tests![
+    contact_tasks_follow_the_tier_and_move_when_it_changes,
+    logging_a_contact_completes_the_task_and_plans_the_next,
+    corporates_get_a_quarterly_meeting,
+];
+
+fn months_from_today(app: &TestApp, m: i64) -> String {
+    app.app
+        .today()
+        .checked_add(jiff::Span::new().months(m))
+        .unwrap()
+        .to_string()
+}
+
+async fn tasks(app: &TestApp, token: &str) -> Vec<Value> {
+    let r = app.get("/api/v1/tasks?due=all", token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body.as_array().unwrap().clone()
+}
+
+async fn load(
+    app: &TestApp,
+    ops: &str,
+    id: &str,
+    deposits: i64,
+    contribution: i64,
+    investments: u32,
+) {
+    let today = app.app.today().to_string();
+    let r = app
+        .post(
+            "/api/v1/metrics",
+            ops,
+            json!({"items": [{"customer": id, "metrics": metrics(&today, deposits, contribution, investments)}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["accepted"], 1, "{}", r.text);
+}
+
+async fn contact_tasks_follow_the_tier_and_move_when_it_changes(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
+    // No tier yet, no plan.
+    assert!(tasks(app, &rm).await.is_empty());
+    load(app, &ops, &id, 3_200_000, 12_000, 6).await;
+    let t = tasks(app, &rm).await;
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0]["plan_key"], "wealth_platinum");
+    assert_eq!(t[0]["customer_id"], id.as_str());
+    assert_eq!(t[0]["due_on"], months_from_today(app, 3));
+    let task_id = t[0]["id"].clone();
+    // Diamond: the same task moves to a month from the start.
+    load(app, &ops, &id, 7_000_000, 60_000, 12).await;
+    let t = tasks(app, &rm).await;
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0]["id"], task_id);
+    assert_eq!(t[0]["plan_key"], "wealth_diamond");
+    assert_eq!(t[0]["due_on"], months_from_today(app, 1));
+    // Re-running the planner changes nothing and never duplicates.
+    for _ in 0..2 {
+        let r = banyan_app::engagement::plan_all(&app.app, |_, _| {})
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.created, r.moved, r.cancelled), (0, 0, 0), "{r:?}");
+    }
+    assert_eq!(app.count("tasks").await, 1);
+    // Nothing is due today yet.
+    let r = app.get("/api/v1/tasks", &rm).await;
+    assert!(r.body.as_array().unwrap().is_empty(), "{}", r.text);
+}
+
+async fn logging_a_contact_completes_the_task_and_plans_the_next(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
+    load(app, &ops, &id, 3_200_000, 12_000, 6).await;
+    let path = format!("/api/v1/customers/{id}/interactions");
+    // Bad input is named, and nothing is written.
+    let r = app
+        .post(
+            &path,
+            &rm,
+            json!({"method": "fax", "outcome": " ", "satisfaction": 9, "occurred_at": "2999-01-01T00:00:00Z"}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    let mut fields: Vec<String> = r.field_errors().into_iter().map(|(f, _)| f).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec!["method", "occurred_at", "outcome", "satisfaction"]
+    );
+    assert_eq!(app.count("interactions").await, 0);
+
+    let r = app
+        .post(
+            &path,
+            &rm,
+            json!({"method": "call", "outcome": "谈了年底理财到期的安排", "needs": "想了解养老规划", "satisfaction": 5, "next_step": "下月面谈"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let done = r.body["task_id"].clone();
+    assert!(done.is_string());
+    // The next contact is planned from this one.
+    let t = tasks(app, &rm).await;
+    assert_eq!(t.len(), 1);
+    assert_ne!(t[0]["id"], done);
+    assert_eq!(t[0]["due_on"], months_from_today(app, 3));
+    let history = app.get(&format!("/api/v1/customers/{id}/tasks"), &rm).await;
+    let closed: Vec<&Value> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "done")
+        .collect();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0]["on_time"], true);
+    let list = app.get(&path, &rm).await;
+    assert_eq!(list.body[0]["needs"], "想了解养老规划");
+
+    // Coverage: one contact due and done on time, then an overdue one.
+    let from = app.app.today().to_string();
+    let to = months_from_today(app, 12);
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let cov = |by: &'static str| {
+        let url = format!("/api/v1/coverage?from=2020-01-01&to={to}&by={by}");
+        let sup = sup.clone();
+        async move {
+            let r = app.get(&url, &sup).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            r.body[0].clone()
+        }
+    };
+    let c = cov("manager").await;
+    assert_eq!(
+        (c["due"].as_i64(), c["on_time"].as_i64()),
+        (Some(1), Some(1)),
+        "{c}"
+    );
+    assert_eq!(c["pending"], 1);
+    assert_eq!(c["coverage_pct"], 100.0);
+    app.sql(&format!(
+        "UPDATE tasks SET due_on = '2026-01-01' WHERE status = 'open' AND due_on > '{from}'"
+    ))
+    .await;
+    let c = cov("branch").await;
+    assert_eq!(c["key"], "BR0001");
+    assert_eq!(c["overdue"], 1);
+    assert_eq!(c["coverage_pct"], 50.0);
+    // The overdue task is on the manager's list for today.
+    let r = app.get("/api/v1/tasks?due=overdue", &rm).await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    assert_eq!(r.body[0]["overdue"], true);
+    // Another manager sees no coverage of rm1's customers.
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let r = app
+        .get(&format!("/api/v1/coverage?from=2020-01-01&to={to}"), &rm2)
+        .await;
+    assert!(r.body.as_array().unwrap().is_empty(), "{}", r.text);
+}
+
+async fn corporates_get_a_quarterly_meeting(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let body = json!({
+        "kind": "corporate",
+        "branch_code": "BR0001",
+        "organization": {"registered_name": "上海测试贸易有限公司", "credit_code": credit_code("MA0123456"), "industry": "F"},
+    });
+    let c = app.create(&rm, body).await;
+    let id = c["id"].as_str().unwrap();
+    assert!(tasks(app, &rm).await.is_empty(), "drafts are not planned");
+    app.post(&format!("/api/v1/customers/{id}/submit"), &rm, json!({}))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let r = app
+        .post(&format!("/api/v1/customers/{id}/verify"), &rev, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let t = tasks(app, &rm).await;
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0]["method"], "meeting");
+    assert_eq!(t[0]["due_on"], months_from_today(app, 3));
+}
