@@ -376,6 +376,32 @@ await test('metrics push a customer to platinum: the 360 page shows the tier wit
   assert.deepEqual(names, [NAME]);
 });
 
+await test('the platinum customer has a quarterly contact task; logging a call completes it and coverage shows it', async () => {
+  await rm1.goto(`${BASE}/customers/${customerUrl.split('/').pop()}`);
+  const tasksBefore = await rm1.locator('#contacts-log #tasks').textContent();
+  assert.ok(tasksBefore.includes('白金级每季度回访'), tasksBefore);
+  await rm1.locator('#log-contact summary').click();
+  await rm1.locator('#ix-method').selectOption('call');
+  await rm1.locator('#ix-outcome').fill('了解到年底有一笔定期到期');
+  await rm1.locator('#ix-needs').fill('养老规划');
+  await rm1.locator('#ix-sat').selectOption('5');
+  await rm1.locator('#log-contact button[type=submit]').click();
+  await rm1.waitForURL(/msg=logged/);
+  const timeline = await rm1.locator('#timeline').textContent();
+  assert.ok(timeline.includes('了解到年底有一笔定期到期') && timeline.includes('养老规划'), timeline);
+  const tasks = await rm1.locator('#contacts-log #tasks').textContent();
+  assert.ok(tasks.includes('按时'), tasks);
+  await rm1.screenshot({ path: `${SHOTS}/customer-timeline.png`, fullPage: true });
+  await rm1.goto(`${BASE}/`);
+  assert.ok(await rm1.locator('#my-tasks').count() === 1);
+  const due = new Date(); due.setFullYear(due.getFullYear() + 1);
+  await rm1.goto(`${BASE}/coverage?from=2020-01-01&to=${due.toISOString().slice(0, 10)}`);
+  const cov = await rm1.locator('#coverage').textContent();
+  assert.ok(cov.includes('100'), cov);
+  assert.equal(await rm1.locator('#coverage-chart rect').count(), 2);
+  await rm1.screenshot({ path: `${SHOTS}/coverage.png`, fullPage: true });
+});
+
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('a[data-lang=en]').click();

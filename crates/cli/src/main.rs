@@ -94,6 +94,21 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Follow-up tasks.
+    Tasks {
+        #[command(subcommand)]
+        command: TasksCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TasksCommand {
+    /// Plan contact tasks from the contact plans (idempotent: creates missing, moves changed, cancels stale).
+    Plan {
+        /// Every customer (required).
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -376,6 +391,17 @@ fn nightly_evaluation(app: Arc<App>, at: &str) -> Result<Option<tokio::task::Joi
                 ),
                 Ok(None) => tracing::info!("nightly evaluation run by another node"),
                 Err(e) => tracing::error!(error = %e, "nightly evaluation failed"),
+            }
+            // Then the contact tasks, so tier changes of the night move the next due dates.
+            match banyan_app::engagement::plan_all(&app, |_, _| {}).await {
+                Ok(Some(r)) => tracing::info!(
+                    created = r.created,
+                    moved = r.moved,
+                    cancelled = r.cancelled,
+                    "nightly task planning done"
+                ),
+                Ok(None) => tracing::info!("nightly task planning run by another node"),
+                Err(e) => tracing::error!(error = %e, "nightly task planning failed"),
             }
         }
     })))
@@ -680,6 +706,34 @@ async fn main() -> Result<()> {
                         r.customers as f64 / secs.max(1e-9)
                     );
                 }
+            }
+        }
+        Command::Tasks {
+            command: TasksCommand::Plan { all },
+        } => {
+            if !all {
+                bail!("say --all to plan every customer");
+            }
+            let app = open(&cfg, false).await?;
+            let bar = progress_bar(0, "customers");
+            let r = banyan_app::engagement::plan_all(&app, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await
+            .map_err(app_err)?;
+            bar.finish_and_clear();
+            match r {
+                None => {
+                    eprintln!(
+                        "another node is planning now (lease engagement.plan held); nothing done"
+                    );
+                    std::process::exit(2);
+                }
+                Some(r) => println!(
+                    "{} customers: {} tasks created, {} moved, {} cancelled",
+                    r.customers, r.created, r.moved, r.cancelled
+                ),
             }
         }
         Command::Import {

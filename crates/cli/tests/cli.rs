@@ -308,6 +308,9 @@ fn policy_check_diff_evaluate_and_metrics_import(e: &Env) {
     let out = ok(&e.run(&["--policy", "stricter.toml", "policy", "evaluate", "--all"]));
     assert!(out.contains("2 customers; 1 changed"), "{out}");
     assert!(out.contains("wealth_tier: 1"), "{out}");
+    // Imported customers are drafts: nothing to plan yet, and re-running plans nothing twice.
+    let out = ok(&e.run(&["tasks", "plan", "--all"]));
+    assert!(out.contains("0 customers: 0 tasks created"), "{out}");
 }
 
 fn keys_rotate_reencrypts_every_value(e: &Env) {

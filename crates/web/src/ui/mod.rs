@@ -53,6 +53,8 @@ pub fn router() -> axum::Router<AppState> {
         .route("/customers/{id}/consents", post(record_consent))
         .route("/customers/{id}/risk-assessment", post(record_assessment))
         .route("/customers/{id}/alerts/{aid}/close", post(close_alert))
+        .route("/customers/{id}/interactions", post(log_interaction))
+        .route("/coverage", get(coverage_page))
         .route("/customers/{id}/relationships", post(add_relationship))
         .route(
             "/customers/{id}/relationships/{rid}/delete",
@@ -123,6 +125,7 @@ pub struct Chrome {
     pub can_import: bool,
     pub can_audit: bool,
     pub can_admin: bool,
+    pub can_read: bool,
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
@@ -141,6 +144,7 @@ fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         can_import: session.is_some_and(|s| s.actor.role.has(Permission::CustomerImport)),
         can_audit: session.is_some_and(|s| s.actor.role.has(Permission::AuditRead)),
         can_admin: session.is_some_and(|s| s.actor.role.has(Permission::StaffManage)),
+        can_read: session.is_some_and(|s| s.actor.role.has(Permission::CustomerRead)),
         langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         back: form_urlencoded::byte_serialize(path.as_bytes()).collect(),
     }
@@ -428,6 +432,43 @@ async fn set_lang(
 // Lists
 // ---------------------------------------------------------------------------------------------
 
+/// A task as listed.
+#[derive(Debug)]
+struct TaskRow {
+    customer_id: Uuid,
+    customer_no: String,
+    customer_name: String,
+    method: String,
+    plan: String,
+    due: String,
+    overdue: bool,
+    status: String,
+}
+
+fn task_rows(t: Tr, tasks: Vec<banyan_app::engagement::TaskView>) -> Vec<TaskRow> {
+    tasks
+        .into_iter()
+        .map(|x| TaskRow {
+            customer_id: x.customer_id,
+            customer_no: x.customer_no,
+            customer_name: x.customer_name,
+            method: t.of("method", &x.method),
+            plan: x
+                .plan_key
+                .as_deref()
+                .map(|p| t.of("plan", p))
+                .unwrap_or_default(),
+            due: t.date(&x.due_on),
+            overdue: x.overdue,
+            status: match (x.status.as_str(), x.on_time) {
+                ("done", Some(true)) => t.get("task.on_time").to_owned(),
+                ("done", _) => t.get("task.late").to_owned(),
+                (other, _) => t.of("task", other),
+            },
+        })
+        .collect()
+}
+
 /// A row of a customer table.
 #[derive(Debug)]
 struct Row {
@@ -553,6 +594,9 @@ fn rows(t: Tr, items: Vec<CustomerSummary>, rms: &HashMap<Uuid, String>) -> Vec<
 struct HomePage {
     c: Chrome,
     title: String,
+    /// My open tasks due this week (overdue first).
+    tasks: Vec<TaskRow>,
+    show_tasks: bool,
     headings: Vec<Heading>,
     sections: Vec<(&'static str, Vec<Row>)>,
     can_audit: bool,
@@ -567,6 +611,17 @@ async fn home(
     let a = &sess.actor;
     let err = |e| PageError::App(e, t, Some(sess.clone()));
     let rms = rm_names(&s, &sess).await;
+    let show_tasks = a.role.has(Permission::CustomerUpdate);
+    let tasks = if show_tasks {
+        task_rows(
+            t,
+            banyan_app::engagement::my_tasks(&s.app, a, banyan_app::engagement::Due::Week)
+                .await
+                .map_err(err)?,
+        )
+    } else {
+        Vec::new()
+    };
     let mut sections = Vec::new();
     if a.role.has(Permission::CustomerRead) {
         let overdue = uc::list(
@@ -622,6 +677,8 @@ async fn home(
     }
     Ok(page(HomePage {
         title: t.get("home.title").to_owned(),
+        tasks,
+        show_tasks,
         headings: headings(None),
         can_audit: a.role.has(Permission::AuditRead),
         q: AuditForm::default(),
@@ -830,6 +887,8 @@ async fn review(
     let rms = rm_names(&s, &sess).await;
     Ok(page(HomePage {
         title: t.get("nav.review").to_owned(),
+        tasks: Vec::new(),
+        show_tasks: false,
         c: chrome(t, Some(&sess), "/review"),
         headings: headings(None),
         sections: vec![("home.queue", rows(t, q.items, &rms))],
@@ -870,6 +929,10 @@ struct CustomerPage {
     contact_kinds: Vec<(&'static str, &'static str)>,
     rel_kinds: Vec<(&'static str, String)>,
     relationships: Vec<RelRow>,
+    /// Contacts, newest first: (when, method, who, outcome, needs, satisfaction, next step).
+    timeline: Vec<[String; 7]>,
+    customer_tasks: Vec<TaskRow>,
+    methods: Vec<(&'static str, String)>,
     segs: Segs,
     /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
     questionnaire: Vec<(String, String, Vec<Pair>)>,
@@ -1038,6 +1101,29 @@ async fn customer_page(
             .unwrap_or_default(),
     };
     let defs = uc::field_definitions(&s.app).await.map_err(err)?;
+    let staff_names: HashMap<Uuid, String> = rm_names(s, &sess).await;
+    let timeline = banyan_app::engagement::interactions(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|i| {
+            [
+                t.datetime(&s.app.tz, &i.occurred_at),
+                t.of("method", &i.method),
+                staff_names.get(&i.staff_id).cloned().unwrap_or_default(),
+                i.outcome,
+                i.needs.unwrap_or_default(),
+                i.satisfaction.map(|x| x.to_string()).unwrap_or_default(),
+                i.next_step.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let customer_tasks = task_rows(
+        t,
+        banyan_app::engagement::customer_tasks(&s.app, a, id)
+            .await
+            .map_err(err)?,
+    );
     let segments = segs(
         t,
         &s.app.tz,
@@ -1172,6 +1258,12 @@ async fn customer_page(
             .map(|k| (k.as_str(), format!("rel.{}", k.as_str())))
             .collect(),
         relationships,
+        timeline,
+        customer_tasks,
+        methods: banyan_domain::engagement::METHODS
+            .iter()
+            .map(|m| (*m, t.of("method", m)))
+            .collect(),
         segs: segments,
         questionnaire: if v.kind == CustomerKind::Individual {
             let en = t.lang == i18n::Lang::En;
@@ -1233,6 +1325,7 @@ async fn show(
     let msg = q.msg.as_deref().and_then(|m| match m {
         "created" => Some(t.get("form.created").to_owned()),
         "saved" => Some(t.get("form.saved").to_owned()),
+        "logged" => Some(t.get("ix.saved").to_owned()),
         _ => None,
     });
     customer_page(&s, sess, t, id, q.reveal.is_some(), msg, None).await
@@ -1446,6 +1539,32 @@ async fn close_alert(
     )
     .await;
     after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+/// Logs a contact from the customer page.
+async fn log_interaction(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let text = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let input = banyan_app::engagement::InteractionInput {
+        method: f.get("method").cloned().unwrap_or_default(),
+        // `datetime-local` gives the bank's local time without an offset.
+        occurred_at: text("occurred_at").map(|v| {
+            v.parse::<jiff::civil::DateTime>()
+                .ok()
+                .and_then(|d| d.to_zoned(s.app.tz.clone()).ok())
+                .map(|z| z.timestamp().to_string())
+                .unwrap_or(v)
+        }),
+        outcome: f.get("outcome").cloned().unwrap_or_default(),
+        needs: text("needs"),
+        satisfaction: text("satisfaction").and_then(|v| v.parse().ok()),
+        next_step: text("next_step"),
+    };
+    let r = banyan_app::engagement::log_interaction(&s.app, &sess.actor, id, input).await;
+    after_write(&s, sess, t, id, Some("logged"), r).await
 }
 
 async fn delete_relationship(
@@ -2459,6 +2578,94 @@ async fn audit_page(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoveragePage {
+    c: Chrome,
+    title: String,
+    from: String,
+    to: String,
+    by_branch: bool,
+    rows: Vec<banyan_app::engagement::CoverageRow>,
+    /// The bar chart, drawn on the server (no script, no external asset).
+    chart: Chart,
+    error: Option<String>,
+}
+
+/// A horizontal bar chart of coverage: one bar per row, its on-time share; the text is escaped by the
+/// template like any other value.
+#[derive(Debug, Default)]
+struct Chart {
+    height: u32,
+    /// (y, label, bar width in px (of 300), text).
+    bars: Vec<(u32, String, u32, String)>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct CoverageForm {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    by: String,
+}
+
+async fn coverage_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<CoverageForm>,
+) -> Result<Response, PageError> {
+    let today = s.app.today();
+    let from = p
+        .from
+        .parse::<jiff::civil::Date>()
+        .unwrap_or_else(|_| today.first_of_month());
+    let to =
+        p.to.parse::<jiff::civil::Date>()
+            .unwrap_or_else(|_| today.last_of_month());
+    let by_branch = p.by == "branch";
+    let by = if by_branch {
+        banyan_app::engagement::CoverageBy::Branch
+    } else {
+        banyan_app::engagement::CoverageBy::Manager
+    };
+    let (rows, error) =
+        match banyan_app::engagement::coverage(&s.app, &sess.actor, from, to, by).await {
+            Ok(r) => (r, None),
+            Err(AppError::Validation(e)) => (Vec::new(), Some(e.to_string())),
+            Err(e) => return Err(PageError::App(e, t, Some(sess))),
+        };
+    let chart = Chart {
+        height: 24 * rows.len() as u32 + 8,
+        bars: rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let pct = r.coverage_pct.unwrap_or(0.0);
+                (
+                    24 * i as u32 + 4,
+                    r.label.clone(),
+                    (pct * 3.0).round() as u32,
+                    r.coverage_pct
+                        .map(|p| format!("{p:.1}%"))
+                        .unwrap_or_else(|| "—".into()),
+                )
+            })
+            .collect(),
+    };
+    Ok(page(CoveragePage {
+        title: t.get("cov.title").to_owned(),
+        c: chrome(t, Some(&sess), "/coverage"),
+        from: from.to_string(),
+        to: to.to_string(),
+        by_branch,
+        rows,
+        chart,
+        error,
+    }))
 }
 
 #[derive(Template)]
