@@ -10,6 +10,7 @@ pub mod engagement;
 pub mod error;
 pub mod io;
 pub mod json;
+pub mod notify;
 pub mod segments;
 pub mod view;
 
@@ -44,6 +45,7 @@ impl App {
         policy: Policy,
         tz: jiff::tz::TimeZone,
     ) -> Result<Arc<App>> {
+        notify::install_tls_provider();
         banyan_store::migrate::run(&db).await?;
         let keys = KeyRing::load_or_init(&db, &master).await?;
         let policy_hash = segments::policy_hash(&policy);

@@ -36,6 +36,17 @@ pub struct Config {
     /// Local time (`HH:MM`, bank time zone) of the nightly re-evaluation of every customer; empty turns it
     /// off. Several nodes may run it: a database lease lets only one do the work.
     pub nightly_evaluation: String,
+    /// SMTP server for e-mail: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` (STARTTLS),
+    /// `smtps://host:465` (TLS). Empty: e-mail is not delivered (messages fail with that reason).
+    pub smtp_url: Option<String>,
+    /// Sender of e-mails, e.g. `Banyan Bank <crm@bank.example>`.
+    pub smtp_from: Option<String>,
+    /// The bank's gateway for SMS, app push and WeChat (signed JSON POSTs).
+    pub gateway_url: Option<String>,
+    /// Key of the gateway's HMAC-SHA256 signature.
+    pub gateway_secret: Option<String>,
+    /// The bank's name in greetings.
+    pub bank_name: String,
 }
 
 impl Default for Config {
@@ -54,6 +65,11 @@ impl Default for Config {
             body_limit_bytes: 2 * 1024 * 1024,
             import_limit_bytes: 64 * 1024 * 1024,
             nightly_evaluation: "02:00".into(),
+            smtp_url: None,
+            smtp_from: None,
+            gateway_url: None,
+            gateway_secret: None,
+            bank_name: "榕树银行".into(),
         }
     }
 }
@@ -85,9 +101,14 @@ const FIELDS: &[&str] = &[
     "body_limit_bytes",
     "import_limit_bytes",
     "nightly_evaluation",
+    "smtp_url",
+    "smtp_from",
+    "gateway_url",
+    "gateway_secret",
+    "bank_name",
 ];
 /// Secrets that may also come from `<NAME>_FILE`.
-const SECRETS: &[&str] = &["master_key", "database_url"];
+const SECRETS: &[&str] = &["master_key", "database_url", "smtp_url", "gateway_secret"];
 
 /// Flags that override everything else.
 #[derive(Debug, Default, Clone)]
@@ -219,6 +240,12 @@ impl Config {
         }
         if let Some(u) = &c.database_url {
             c.database_url = Some(redact_url(u));
+        }
+        if let Some(u) = &c.smtp_url {
+            c.smtp_url = Some(redact_url(u));
+        }
+        if c.gateway_secret.is_some() {
+            c.gateway_secret = Some("<redacted>".into());
         }
         toml::to_string(&c).unwrap_or_default()
     }

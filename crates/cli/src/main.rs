@@ -99,6 +99,19 @@ enum Command {
         #[command(subcommand)]
         command: TasksCommand,
     },
+    /// Notifications.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NotifyCommand {
+    /// Queue today's birthday greetings (idempotent: once per customer and year).
+    Greetings,
+    /// Deliver the messages due now, once (the server does this continuously).
+    Dispatch,
 }
 
 #[derive(Debug, Subcommand)]
@@ -290,6 +303,24 @@ fn read_source(file: &std::path::Path) -> Result<banyan_app::io::Source> {
     .map_err(app_err)
 }
 
+fn delivery(cfg: &Config) -> Result<banyan_app::notify::Delivery> {
+    let gateway = cfg
+        .gateway_url
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .map(|url| banyan_app::notify::Gateway {
+            url: url.to_owned(),
+            secret: cfg.gateway_secret.clone().unwrap_or_default().into_bytes(),
+        });
+    banyan_app::notify::Delivery::new(
+        cfg.smtp_url.as_deref(),
+        cfg.smtp_from.as_deref(),
+        gateway,
+        &cfg.bank_name,
+    )
+    .map_err(app_err)
+}
+
 fn read_policy(file: &std::path::Path) -> Result<Policy> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -346,7 +377,12 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
         metrics: banyan_web::metrics_handle(),
     };
     let sealer = banyan_web::spawn_sealer(app.clone(), std::time::Duration::from_millis(500));
-    let nightly = nightly_evaluation(app, &cfg.nightly_evaluation)?;
+    let dispatcher = banyan_app::notify::spawn_dispatcher(
+        app.clone(),
+        delivery(cfg)?,
+        std::time::Duration::from_secs(5),
+    );
+    let nightly = nightly_evaluation(app, &cfg.nightly_evaluation, cfg.bank_name.clone())?;
     tracing::info!(%addr, "listening");
     eprintln!("Banyan is listening on http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
     banyan_web::serve(listener, banyan_web::router(state), async {
@@ -354,6 +390,7 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
     })
     .await?;
     sealer.abort();
+    dispatcher.abort();
     if let Some(n) = nightly {
         n.abort();
     }
@@ -362,7 +399,11 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
 
 /// Re-evaluates every customer each night at `at` (`HH:MM`, bank time zone). Every node schedules it; the
 /// database lease lets one do the work and the others skip.
-fn nightly_evaluation(app: Arc<App>, at: &str) -> Result<Option<tokio::task::JoinHandle<()>>> {
+fn nightly_evaluation(
+    app: Arc<App>,
+    at: &str,
+    bank: String,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
     if at.trim().is_empty() {
         return Ok(None);
     }
@@ -402,6 +443,11 @@ fn nightly_evaluation(app: Arc<App>, at: &str) -> Result<Option<tokio::task::Joi
                 ),
                 Ok(None) => tracing::info!("nightly task planning run by another node"),
                 Err(e) => tracing::error!(error = %e, "nightly task planning failed"),
+            }
+            // Birthday greetings: idempotent per customer and year, so every node may run it.
+            match banyan_app::notify::birthday_greetings(&app, &bank).await {
+                Ok(n) => tracing::info!(queued = n, "birthday greetings queued"),
+                Err(e) => tracing::error!(error = %e, "birthday greetings failed"),
             }
         }
     })))
@@ -707,6 +753,28 @@ async fn main() -> Result<()> {
                     );
                 }
             }
+        }
+        Command::Notify {
+            command: NotifyCommand::Greetings,
+        } => {
+            let app = open(&cfg, false).await?;
+            let n = banyan_app::notify::birthday_greetings(&app, &cfg.bank_name)
+                .await
+                .map_err(app_err)?;
+            println!("{n} birthday greetings queued");
+        }
+        Command::Notify {
+            command: NotifyCommand::Dispatch,
+        } => {
+            let app = open(&cfg, false).await?;
+            let d = delivery(&cfg)?;
+            let r = banyan_app::notify::dispatch_once(&app, &d, 10_000, jiff::Timestamp::now())
+                .await
+                .map_err(app_err)?;
+            println!(
+                "{} sent, {} retried later, {} failed, {} suppressed, {} held for quiet hours",
+                r.sent, r.retried, r.failed, r.suppressed, r.deferred
+            );
         }
         Command::Tasks {
             command: TasksCommand::Plan { all },

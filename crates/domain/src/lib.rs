@@ -11,6 +11,7 @@ pub mod fields;
 pub mod ident;
 pub mod mask;
 pub mod money;
+pub mod notify;
 pub mod policy;
 pub mod segments;
 

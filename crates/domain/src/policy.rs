@@ -16,6 +16,7 @@ pub struct Policy {
     pub access: AccessPolicy,
     pub segments: crate::segments::SegmentPolicy,
     pub engagement: crate::engagement::EngagementPolicy,
+    pub notify: crate::notify::NotifyPolicy,
 }
 
 /// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
@@ -92,6 +93,10 @@ impl Policy {
         })?;
         self.engagement.validate().map_err(|(k, m)| PolicyError {
             key: format!("engagement.{k}"),
+            message: m,
+        })?;
+        self.notify.validate().map_err(|(k, m)| PolicyError {
+            key: format!("notify.{k}"),
             message: m,
         })?;
         for (i, p) in self.engagement.plans.iter().enumerate() {

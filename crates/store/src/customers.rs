@@ -1045,3 +1045,21 @@ pub async fn find_customer_with_contacts<C: ConnectionTrait>(
     }
     Ok(Some((customer, contacts)))
 }
+
+/// Verified individuals born on a given day of the year (`birth_date` ending in `suffix`, e.g. `-11-23`).
+pub async fn birthdays<C: ConnectionTrait>(c: &C, suffixes: &[String]) -> Result<Vec<CustomerRow>> {
+    let mut any = Cond::any();
+    for s in suffixes {
+        any = any.add(Expr::col("birth_date").like(format!("%{s}")));
+    }
+    let mut q = select_customers();
+    q.and_where(Expr::col("kind").eq("individual"))
+        .and_where(Expr::col("status").eq("verified"))
+        .cond_where(any)
+        .order_by("id", Order::Asc);
+    Ok(
+        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}

@@ -12,6 +12,7 @@ pub mod engagement;
 pub mod error;
 pub mod migrate;
 pub mod misc;
+pub mod notify;
 pub mod segments;
 
 pub use db::{Db, DbKind, WriteTx, now_us};

@@ -41,7 +41,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         version: 4,
-        name: "relationship maintenance: tasks and interactions",
+        name: "relationship maintenance: tasks, interactions, notification outbox",
         run: v4,
     },
 ];
@@ -615,6 +615,41 @@ fn v4(s: &mut Vec<Stmt>, _kind: DbKind) {
         "ix_interactions_staff",
         "interactions",
         &["staff_id", "occurred_at_us"],
+    ));
+    // The notification outbox: each message written in the transaction of its cause, delivered by the
+    // dispatcher. `cause_key` makes enqueueing idempotent (one birthday greeting per customer and year).
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("messages")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("channel"))
+            .col(text("purpose"))
+            .col(text("cause"))
+            .col(text("cause_key"))
+            .col(text("lang"))
+            .col(text_null("subject"))
+            .col(text("body"))
+            .col(text("status"))
+            .col(text_null("reason"))
+            .col(int("attempts"))
+            .col(bigint("next_attempt_at_us"))
+            .col(bigint_null("claimed_until_us"))
+            .col(bigint("created_at_us"))
+            .col(bigint_null("sent_at_us"))
+            .foreign_key(&mut fk("messages", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_messages_cause", "messages", &["cause_key"]));
+    s.push(idx(
+        "ix_messages_due",
+        "messages",
+        &["status", "next_attempt_at_us"],
+    ));
+    s.push(idx(
+        "ix_messages_customer",
+        "messages",
+        &["customer_id", "created_at_us"],
     ));
 }
 

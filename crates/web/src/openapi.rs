@@ -35,7 +35,7 @@ impl Modify for Bearer {
         api::segments::record, api::segments::segments, api::segments::measures,
         api::segments::questionnaire, api::segments::assess, api::segments::close_alert,
         api::engagement::my_tasks, api::engagement::log, api::engagement::list, api::engagement::customer_tasks,
-        api::engagement::coverage,
+        api::engagement::coverage, api::engagement::campaign, api::engagement::messages,
     )
 )]
 pub struct ApiDoc;

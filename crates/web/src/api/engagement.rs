@@ -106,3 +106,32 @@ pub async fn coverage(
         .await?,
     ))
 }
+
+/// Queues a content push (market news, a rate change explained) for every verified customer of a segment
+/// in your scope; consent, quiet hours and the weekly cap are checked when each message is sent.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "engagement", security(("bearer" = [])),
+    request_body = banyan_app::notify::CampaignInput,
+    responses((status = 201, body = banyan_app::notify::CampaignReport), (status = 422, body = Problem)))]
+pub async fn campaign(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<banyan_app::notify::CampaignInput>,
+) -> ApiResult<(StatusCode, axum::Json<banyan_app::notify::CampaignReport>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(banyan_app::notify::campaign(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// The customer's messages with their delivery status (queued, sent, failed, suppressed and why).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/messages", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<banyan_app::notify::MessageView>), (status = 404, body = Problem)))]
+pub async fn messages(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<banyan_app::notify::MessageView>>> {
+    Ok(axum::Json(
+        banyan_app::notify::customer_messages(&s.app, &auth.actor, id).await?,
+    ))
+}

@@ -79,6 +79,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/policy", get(admin::policy))
         .route("/api/v1/metrics", post(segments::record))
         .route("/api/v1/tasks", get(engagement::my_tasks))
+        .route("/api/v1/campaigns", post(engagement::campaign))
+        .route("/api/v1/customers/{id}/messages", get(engagement::messages))
         .route("/api/v1/coverage", get(engagement::coverage))
         .route(
             "/api/v1/customers/{id}/interactions",

@@ -932,6 +932,8 @@ struct CustomerPage {
     /// Contacts, newest first: (when, method, who, outcome, needs, satisfaction, next step).
     timeline: Vec<[String; 7]>,
     customer_tasks: Vec<TaskRow>,
+    /// Messages: (created, channel, cause, status, reason, text).
+    messages: Vec<[String; 6]>,
     methods: Vec<(&'static str, String)>,
     segs: Segs,
     /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
@@ -1118,6 +1120,21 @@ async fn customer_page(
             ]
         })
         .collect();
+    let messages = banyan_app::notify::customer_messages(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|m| {
+            [
+                t.datetime(&s.app.tz, &m.created_at),
+                t.of("channel", &m.channel),
+                m.cause,
+                t.of("msg", &m.status),
+                m.reason.unwrap_or_default(),
+                m.body,
+            ]
+        })
+        .collect();
     let customer_tasks = task_rows(
         t,
         banyan_app::engagement::customer_tasks(&s.app, a, id)
@@ -1260,6 +1277,7 @@ async fn customer_page(
         relationships,
         timeline,
         customer_tasks,
+        messages,
         methods: banyan_domain::engagement::METHODS
             .iter()
             .map(|m| (*m, t.of("method", m)))

@@ -79,6 +79,8 @@ pub const PASSWORD: &str = "correct-horse-battery";
 
 impl TestApp {
     pub async fn spawn(backend: Backend, cluster: Option<&Cluster>) -> TestApp {
+        // reqwest is built with rustls but no provider (see Cargo.toml): install ring once per process.
+        banyan_app::notify::install_tls_provider();
         let dir = tempfile::tempdir().expect("tempdir");
         let (url, cleanup) = match backend {
             Backend::Sqlite => (

@@ -14,6 +14,7 @@ mod customers;
 mod engagement;
 mod harness;
 mod input;
+mod notify;
 mod review;
 mod segments;
 
@@ -62,6 +63,7 @@ fn main() {
     tests.extend(access::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
+    tests.extend(notify::all());
     tests.extend(customers::all());
     tests.extend(review::all());
     tests.extend(audit::all());

@@ -1,0 +1,640 @@
+//! The notification outbox and its dispatcher.
+//!
+//! A message is a row written in the transaction of its cause (a greeting job, a campaign, later a
+//! complaint reply). The dispatcher claims due messages one by one (a claim is a row update with an
+//! expiry, so several nodes can dispatch side by side and a crashed dispatcher's claims run out), checks
+//! at send time what may have changed since (consent for marketing, the address, quiet hours, the weekly
+//! cap), and delivers: e-mail over SMTP, SMS / app push / WeChat through a signed HTTP webhook to the
+//! bank's gateway. Every attempt ends in a recorded status: `sent`, back to `queued` with a later attempt
+//! (backoff, or after quiet hours), `failed` after the last attempt, or `suppressed` with the reason.
+//! Nothing is dropped silently.
+//!
+//! Exactly once: the message id is the idempotency key (`Idempotency-Key` header for the gateway, the
+//! `Message-ID` of an e-mail). If the dispatcher dies after the gateway accepted a message but before the
+//! row says `sent`, the retry carries the same key and the gateway drops the duplicate.
+
+use crate::App;
+use crate::access::Actor;
+use crate::crypto::Purpose;
+use crate::error::{AppError, Result};
+use banyan_domain::access::Permission;
+use banyan_domain::notify::{honorific, pick, render};
+use banyan_store::customers as cstore;
+use banyan_store::notify::{self as store, MessageRow};
+use banyan_store::now_us;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The bank's notification gateway for SMS, app push and WeChat.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub url: String,
+    /// HMAC-SHA256 key for the `X-Banyan-Signature` header.
+    pub secret: Vec<u8>,
+}
+
+/// Where messages go. A channel without a transport is not delivered: its messages fail with the reason
+/// after the retries, so a misconfiguration is visible instead of silent.
+#[derive(Clone, Default)]
+pub struct Delivery {
+    smtp: Option<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>>,
+    from: Option<lettre::message::Mailbox>,
+    gateway: Option<(Gateway, reqwest_tls::Client)>,
+    /// Name used in greetings (`{bank}`).
+    pub bank_name: String,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("smtp", &self.smtp.is_some())
+            .field("gateway", &self.gateway.as_ref().map(|g| g.0.url.clone()))
+            .finish()
+    }
+}
+
+/// Makes ring the process's TLS provider (reqwest and lettre are built without one). Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Delivery {
+    /// `smtp_url`: `smtp://host:25` (plain), `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465`
+    /// (TLS), with optional `user:password@`.
+    pub fn new(
+        smtp_url: Option<&str>,
+        smtp_from: Option<&str>,
+        gateway: Option<Gateway>,
+        bank_name: &str,
+    ) -> Result<Delivery> {
+        install_tls_provider();
+        let smtp = match smtp_url.filter(|u| !u.is_empty()) {
+            None => None,
+            Some(u) => Some(
+                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(u)
+                    .map_err(|e| AppError::field("smtp_url", "format", e.to_string()))?
+                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .build(),
+            ),
+        };
+        let from = match smtp_from.filter(|f| !f.is_empty()) {
+            None => None,
+            Some(f) => Some(
+                f.parse::<lettre::message::Mailbox>()
+                    .map_err(|e| AppError::field("smtp_from", "format", e.to_string()))?,
+            ),
+        };
+        let gateway = match gateway {
+            None => None,
+            Some(g) => {
+                let client = reqwest_tls::Client::builder()
+                    .timeout(std::time::Duration::from_secs(20))
+                    .build()
+                    .map_err(|e| AppError::Internal(format!("http client: {e}")))?;
+                Some((g, client))
+            }
+        };
+        Ok(Delivery {
+            smtp,
+            from,
+            gateway,
+            bank_name: bank_name.to_owned(),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enqueueing
+// ---------------------------------------------------------------------------------------------
+
+/// A message to enqueue (rendered already).
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub customer_id: Uuid,
+    pub channel: String,
+    pub purpose: &'static str,
+    pub cause: String,
+    pub cause_key: String,
+    pub lang: String,
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+pub(crate) fn row(d: Draft, now: i64) -> MessageRow {
+    MessageRow {
+        id: Uuid::now_v7(),
+        customer_id: d.customer_id,
+        channel: d.channel,
+        purpose: d.purpose.into(),
+        cause: d.cause,
+        cause_key: d.cause_key,
+        lang: d.lang,
+        subject: d.subject,
+        body: d.body,
+        status: "queued".into(),
+        reason: None,
+        attempts: 0,
+        next_attempt_at_us: now,
+        claimed_until_us: None,
+        created_at_us: now,
+        sent_at_us: None,
+    }
+}
+
+/// The channel a customer prefers, or the first with a consent, or SMS.
+fn channel_for(preferred: Option<&str>, consents: &[cstore::ConsentRow]) -> String {
+    preferred
+        .map(str::to_owned)
+        .or_else(|| {
+            consents
+                .iter()
+                .find(|c| c.granted)
+                .map(|c| c.channel.clone())
+        })
+        .unwrap_or_else(|| "sms".into())
+}
+
+/// Birthday greetings for today's birthdays (individuals, verified), on the preferred channel, in the
+/// language of the customer's profile (zh-CN by default). Idempotent: one greeting per customer and year.
+pub async fn birthday_greetings(app: &App, bank: &str) -> Result<u64> {
+    let today = app.today();
+    let Some(t) = app.policy.notify.templates.get("birthday") else {
+        return Ok(0);
+    };
+    let mut suffixes = vec![format!("-{:02}-{:02}", today.month(), today.day())];
+    // Born on 29 February: greeted on 28 February in common years.
+    if today.month() == 2 && today.day() == 28 && !today.in_leap_year() {
+        suffixes.push("-02-29".into());
+    }
+    let born = cstore::birthdays(&app.db.conn, &suffixes).await?;
+    let now = now_us();
+    let mut drafts = Vec::new();
+    for r in born {
+        let consents = cstore::list_consents(&app.db.conn, r.id).await?;
+        let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
+        let lang = profile
+            .get("language")
+            .and_then(|l| l.as_str())
+            .unwrap_or("zh-CN")
+            .to_owned();
+        let vars = BTreeMap::from([
+            ("name", r.display_name.clone()),
+            (
+                "honorific",
+                honorific(profile.get("gender").and_then(|g| g.as_str()), &lang).to_owned(),
+            ),
+            ("bank", bank.to_owned()),
+        ]);
+        let Some(body) = pick(&t.body, &lang) else {
+            continue;
+        };
+        drafts.push(row(
+            Draft {
+                customer_id: r.id,
+                channel: channel_for(r.preferred_channel.as_deref(), &consents),
+                purpose: "marketing",
+                cause: "greeting.birthday".into(),
+                cause_key: format!("birthday:{}:{}", today.year(), r.id),
+                subject: pick(&t.subject, &lang).map(|s| render(s, &vars)),
+                body: render(body, &vars),
+                lang,
+            },
+            now,
+        ));
+    }
+    let tx = app.db.begin_write().await?;
+    let n = store::enqueue(&*tx, &drafts).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// A content push to a segment (market news, a rate change explained).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    /// Names the push; with the customer id it makes re-sending the same campaign a no-op.
+    pub key: String,
+    /// Segment filters: dimension -> value (`{"wealth_tier": "platinum"}`); empty means everyone in scope.
+    #[serde(default)]
+    pub segments: BTreeMap<String, String>,
+    /// `email`, `sms`, `app`, `wechat`, or omitted for each customer's preferred channel.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Language code -> subject / body (`zh-CN` required).
+    #[serde(default)]
+    pub subject: BTreeMap<String, String>,
+    pub body: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CampaignReport {
+    pub customers: u64,
+    pub queued: u64,
+}
+
+const CHANNELS: [&str; 4] = ["email", "sms", "app", "wechat"];
+
+/// Queues a marketing message for every verified customer in the segment (within the actor's scope).
+pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<CampaignReport> {
+    actor.require(Permission::CustomerUpdate)?;
+    let mut errs = banyan_domain::FieldErrors::new();
+    if input.key.trim().is_empty() || input.key.len() > 100 {
+        errs.push(
+            "key",
+            "required",
+            "name the campaign (at most 100 characters)",
+        );
+    }
+    if !input.body.contains_key("zh-CN") {
+        errs.push("body.zh-CN", "required", "is required");
+    }
+    if let Some(c) = &input.channel
+        && !CHANNELS.contains(&c.as_str())
+    {
+        errs.push(
+            "channel",
+            "one_of",
+            format!("must be one of {}", CHANNELS.join(", ")),
+        );
+    }
+    for d in input.segments.keys() {
+        if !banyan_domain::segments::DIMENSIONS.contains(&d.as_str()) {
+            errs.push(
+                format!("segments.{d}"),
+                "unknown_field",
+                "is not a segment dimension",
+            );
+        }
+    }
+    errs.into_result()?;
+    let now = now_us();
+    let mut report = CampaignReport {
+        customers: 0,
+        queued: 0,
+    };
+    let mut after = None;
+    loop {
+        let f = cstore::CustomerFilter {
+            scope: actor.scope(),
+            lookups: Vec::new(),
+            kind: None,
+            status: Some("verified".into()),
+            branch_code: None,
+            rm_id: None,
+            review_before: None,
+            segments: input
+                .segments
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            after: after.map(cstore::Cursor::Id),
+            sort: Default::default(),
+            limit: 500,
+        };
+        let page = cstore::list_customers(&app.db.conn, &f).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        let mut drafts = Vec::new();
+        for r in &page {
+            let consents = cstore::list_consents(&app.db.conn, r.id).await?;
+            let lang = "zh-CN".to_owned();
+            let vars = BTreeMap::from([("name", r.display_name.clone())]);
+            drafts.push(row(
+                Draft {
+                    customer_id: r.id,
+                    channel: input
+                        .channel
+                        .clone()
+                        .unwrap_or_else(|| channel_for(r.preferred_channel.as_deref(), &consents)),
+                    purpose: "marketing",
+                    cause: "campaign".into(),
+                    cause_key: format!("campaign:{}:{}", input.key.trim(), r.id),
+                    subject: pick(&input.subject, &lang).map(|s| render(s, &vars)),
+                    body: pick(&input.body, &lang)
+                        .map(|b| render(b, &vars))
+                        .unwrap_or_default(),
+                    lang,
+                },
+                now,
+            ));
+        }
+        report.customers += page.len() as u64;
+        let tx = app.db.begin_write().await?;
+        report.queued += store::enqueue(&*tx, &drafts).await?;
+        crate::audit::record(
+            &*tx,
+            actor,
+            vec![crate::audit::Entry {
+                action: "campaign.queue",
+                entity: "campaign",
+                entity_id: Some(input.key.clone()),
+                customer_id: None,
+                detail: serde_json::json!({"customers": page.len(), "segments": input.segments}),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatching
+// ---------------------------------------------------------------------------------------------
+
+/// What one dispatch pass did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DispatchReport {
+    pub sent: u64,
+    pub retried: u64,
+    pub failed: u64,
+    pub suppressed: u64,
+    /// Marketing held until quiet hours end.
+    pub deferred: u64,
+}
+
+/// How long one attempt may take before another dispatcher may take the message again.
+const CLAIM_US: i64 = 120 * 1_000_000;
+
+enum Outcome {
+    Sent,
+    Suppressed(String),
+    Deferred(i64),
+    Error(String),
+}
+
+/// Delivers the messages due now (at most `limit`). `clock` is the time quiet hours are judged by
+/// (the dispatcher passes the current time; tests pass a fixed one).
+pub async fn dispatch_once(
+    app: &App,
+    d: &Delivery,
+    limit: u64,
+    clock: jiff::Timestamp,
+) -> Result<DispatchReport> {
+    let mut report = DispatchReport::default();
+    let now = now_us();
+    for id in store::due(&app.db.conn, now, limit).await? {
+        if !store::claim(&app.db.conn, id, now, now + CLAIM_US).await? {
+            continue;
+        }
+        let Some(m) = store::find(&app.db.conn, id).await? else {
+            continue;
+        };
+        let outcome = match attempt(app, d, &m, clock).await {
+            Ok(o) => o,
+            Err(e) => Outcome::Error(e.to_string()),
+        };
+        let c = &app.db.conn;
+        let now = now_us();
+        match outcome {
+            Outcome::Sent => {
+                store::settle(c, id, "sent", None, None, Some(now)).await?;
+                report.sent += 1;
+            }
+            Outcome::Suppressed(reason) => {
+                store::settle(c, id, "suppressed", Some(&reason), None, None).await?;
+                report.suppressed += 1;
+            }
+            Outcome::Deferred(until) => {
+                store::settle(c, id, "queued", Some("quiet_hours"), Some(until), None).await?;
+                report.deferred += 1;
+            }
+            Outcome::Error(reason) => {
+                let attempts = u32::try_from(m.attempts + 1).unwrap_or(u32::MAX);
+                if attempts >= app.policy.notify.max_attempts {
+                    store::settle(c, id, "failed", Some(&reason), None, None).await?;
+                    report.failed += 1;
+                } else {
+                    let next = now + app.policy.notify.backoff_seconds(attempts) * 1_000_000;
+                    store::settle(c, id, "queued", Some(&reason), Some(next), None).await?;
+                    report.retried += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn attempt(
+    app: &App,
+    d: &Delivery,
+    m: &MessageRow,
+    clock: jiff::Timestamp,
+) -> Result<Outcome> {
+    let c = &app.db.conn;
+    let policy = &app.policy.notify;
+    let consents = cstore::list_consents(c, m.customer_id).await?;
+    if m.purpose == "marketing" {
+        let granted = consents.iter().any(|x| x.channel == m.channel && x.granted);
+        if !granted {
+            return Ok(Outcome::Suppressed(format!(
+                "no_consent: the customer has not consented to marketing by {}",
+                m.channel
+            )));
+        }
+        let local = clock.to_zoned(app.tz.clone());
+        if let Some(until) = policy.quiet_until(local.datetime()) {
+            let until_us = until
+                .to_zoned(app.tz.clone())
+                .map(|z| z.timestamp().as_microsecond())
+                .unwrap_or_else(|_| now_us() + 3_600_000_000);
+            return Ok(Outcome::Deferred(until_us));
+        }
+        let week_ago = now_us() - 7 * 24 * 3_600_000_000;
+        let sent = store::marketing_sent_since(c, m.customer_id, week_ago).await?;
+        if sent >= i64::from(policy.marketing_per_week) {
+            return Ok(Outcome::Suppressed(format!(
+                "frequency_cap: {sent} marketing messages in the last 7 days (cap {})",
+                policy.marketing_per_week
+            )));
+        }
+    }
+    let to = match address(app, m).await? {
+        Some(a) => a,
+        None => {
+            return Ok(Outcome::Suppressed(format!(
+                "no_address: the customer has no {} contact",
+                m.channel
+            )));
+        }
+    };
+    let sent = match m.channel.as_str() {
+        "email" => send_email(d, m, &to).await,
+        _ => send_webhook(d, m, &to).await,
+    };
+    Ok(match sent {
+        Ok(()) => Outcome::Sent,
+        Err(e) => Outcome::Error(e),
+    })
+}
+
+/// The recipient at send time (contacts may have changed since the message was queued).
+async fn address(app: &App, m: &MessageRow) -> Result<Option<String>> {
+    let kind = match m.channel.as_str() {
+        "email" => "email",
+        "sms" => "mobile",
+        // App push and WeChat are addressed by customer; the gateway knows the device or OpenID.
+        _ => return Ok(Some(m.customer_id.to_string())),
+    };
+    let purpose = if kind == "email" {
+        Purpose::Email
+    } else {
+        Purpose::Mobile
+    };
+    let keys = app.keys();
+    for ct in cstore::list_contacts(&app.db.conn, &[m.customer_id]).await? {
+        if ct.kind == kind {
+            return Ok(Some(keys.decrypt(purpose, &ct.value_enc)?));
+        }
+    }
+    Ok(None)
+}
+
+async fn send_email(d: &Delivery, m: &MessageRow, to: &str) -> std::result::Result<(), String> {
+    use lettre::AsyncTransport;
+    let (Some(smtp), Some(from)) = (&d.smtp, &d.from) else {
+        return Err("no SMTP server configured (smtp_url, smtp_from)".into());
+    };
+    let to: lettre::message::Mailbox = to.parse().map_err(|e| format!("address: {e}"))?;
+    let email = lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        // The message id is the idempotency key: a retry after a crash carries the same Message-ID.
+        .message_id(Some(format!("<{}@banyan>", m.id)))
+        .subject(m.subject.clone().unwrap_or_default())
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(m.body.clone())
+        .map_err(|e| format!("message: {e}"))?;
+    smtp.send(email)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("smtp: {e}"))
+}
+
+/// The signature the gateway checks: hex HMAC-SHA256 over `timestamp.body`.
+pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn send_webhook(d: &Delivery, m: &MessageRow, to: &str) -> std::result::Result<(), String> {
+    let Some((g, client)) = &d.gateway else {
+        return Err("no notification gateway configured (gateway_url)".into());
+    };
+    let body = serde_json::to_vec(&serde_json::json!({
+        "id": m.id,
+        "channel": m.channel,
+        "to": to,
+        "customer_id": m.customer_id,
+        "purpose": m.purpose,
+        "lang": m.lang,
+        "subject": m.subject,
+        "body": m.body,
+    }))
+    .map_err(|e| e.to_string())?;
+    let ts = jiff::Timestamp::now().as_second();
+    let r = client
+        .post(&g.url)
+        .header("content-type", "application/json")
+        .header("idempotency-key", m.id.to_string())
+        .header("x-banyan-timestamp", ts.to_string())
+        .header(
+            "x-banyan-signature",
+            format!("v1={}", signature(&g.secret, ts, &body)),
+        )
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| format!("gateway: {e}"))?;
+    if r.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("gateway answered {}", r.status()))
+    }
+}
+
+/// Runs the dispatcher every `every` until the task is aborted.
+pub fn spawn_dispatcher(
+    app: Arc<App>,
+    d: Delivery,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match dispatch_once(&app, &d, 200, jiff::Timestamp::now()).await {
+                Ok(r) if r != DispatchReport::default() => tracing::info!(
+                    sent = r.sent,
+                    retried = r.retried,
+                    failed = r.failed,
+                    suppressed = r.suppressed,
+                    deferred = r.deferred,
+                    "notifications dispatched"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "notification dispatch failed"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub channel: String,
+    pub purpose: String,
+    pub cause: String,
+    pub subject: Option<String>,
+    pub body: String,
+    /// `queued`, `sent`, `failed`, `suppressed`.
+    pub status: String,
+    /// Why it was suppressed, failed or is waiting.
+    pub reason: Option<String>,
+    pub attempts: i32,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// The customer's messages with their status, newest first.
+pub async fn customer_messages(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<MessageView>> {
+    actor.require(Permission::CustomerRead)?;
+    match cstore::find_customer(&app.db.conn, id).await? {
+        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
+        _ => return Err(AppError::NotFound),
+    }
+    Ok(store::of_customer(&app.db.conn, id, 200)
+        .await?
+        .into_iter()
+        .map(|m| MessageView {
+            id: m.id,
+            channel: m.channel,
+            purpose: m.purpose,
+            cause: m.cause,
+            subject: m.subject,
+            body: m.body,
+            status: m.status,
+            reason: m.reason,
+            attempts: m.attempts,
+            created_at: crate::fmt_us(m.created_at_us),
+            sent_at: m.sent_at_us.map(crate::fmt_us),
+        })
+        .collect())
+}

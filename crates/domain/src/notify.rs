@@ -1,0 +1,182 @@
+//! Notification rules that need no I/O: quiet hours, frequency caps, retry backoff and templates.
+
+use jiff::civil::Time;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A message template in each language: `{name}`, `{honorific}`, `{tier}` and other variables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// Language code (`zh-CN`, `zh-TW`, `en`) -> subject.
+    pub subject: BTreeMap<String, String>,
+    /// Language code -> body.
+    pub body: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyPolicy {
+    /// Marketing messages wait outside this local-time window (`21:00` to `08:00` wraps midnight).
+    pub quiet_start: String,
+    pub quiet_end: String,
+    /// At most this many marketing messages per customer in 7 days; more are suppressed.
+    pub marketing_per_week: u32,
+    /// Attempts before a message is marked failed.
+    pub max_attempts: u32,
+    /// First retry after this many seconds, doubling up to an hour.
+    pub retry_base_seconds: u32,
+    /// Greeting and other templates by key (`birthday`, ...).
+    pub templates: BTreeMap<String, Template>,
+}
+
+impl NotifyPolicy {
+    fn times(&self) -> Option<(Time, Time)> {
+        let t = |s: &str| format!("{s}:00").parse::<Time>().ok();
+        Some((t(&self.quiet_start)?, t(&self.quiet_end)?))
+    }
+
+    /// If `now` (local time) is inside the quiet window, when it ends (same day or the next).
+    pub fn quiet_until(&self, now: jiff::civil::DateTime) -> Option<jiff::civil::DateTime> {
+        let (start, end) = self.times()?;
+        let t = now.time();
+        let inside = if start <= end {
+            t >= start && t < end
+        } else {
+            t >= start || t < end
+        };
+        if !inside {
+            return None;
+        }
+        let today_end = now.date().to_datetime(end);
+        Some(if today_end > now {
+            today_end
+        } else {
+            today_end.saturating_add(jiff::Span::new().days(1))
+        })
+    }
+
+    /// Seconds to wait before attempt `attempts + 1` after a failure: base * 2^(attempts-1), at most an hour.
+    pub fn backoff_seconds(&self, attempts: u32) -> i64 {
+        let exp = attempts.saturating_sub(1).min(16);
+        (i64::from(self.retry_base_seconds) << exp).min(3600)
+    }
+
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if self.times().is_none() {
+            return Err((
+                "quiet_start".into(),
+                "quiet_start and quiet_end must be HH:MM".into(),
+            ));
+        }
+        if !(1..=20).contains(&self.max_attempts) {
+            return Err(("max_attempts".into(), "must be between 1 and 20".into()));
+        }
+        if !(1..=3600).contains(&self.retry_base_seconds) {
+            return Err((
+                "retry_base_seconds".into(),
+                "must be between 1 and 3600".into(),
+            ));
+        }
+        for (k, t) in &self.templates {
+            if !t.body.contains_key("zh-CN") {
+                return Err((
+                    format!("templates.{k}.body"),
+                    "needs at least a zh-CN text".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fills `{var}` placeholders; unknown placeholders stay as written (so a typo is visible, not silent).
+pub fn render(text: &str, vars: &BTreeMap<&str, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let key = &after[..close];
+                match vars.get(key) {
+                    Some(v) => out.push_str(v),
+                    None => {
+                        out.push('{');
+                        out.push_str(key);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text of a template in a language, falling back to zh-CN.
+pub fn pick<'a>(texts: &'a BTreeMap<String, String>, lang: &str) -> Option<&'a str> {
+    texts
+        .get(lang)
+        .or_else(|| texts.get("zh-CN"))
+        .map(String::as_str)
+}
+
+/// How a customer is addressed: 先生 / 女士 (zh), Mr / Ms (en), from the gender in the registry.
+pub fn honorific(gender: Option<&str>, lang: &str) -> &'static str {
+    match (gender, lang) {
+        (Some("male"), "en") => "Mr ",
+        (Some("female"), "en") => "Ms ",
+        (Some("male"), _) => "先生",
+        (Some("female"), _) => "女士",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::policy::Policy;
+    use jiff::civil::date;
+
+    #[test]
+    fn quiet_hours_wrap_midnight() {
+        let p = Policy::default_policy().notify;
+        let at = |h: i8, m: i8| date(2026, 11, 23).at(h, m, 0, 0);
+        assert_eq!(p.quiet_until(at(12, 0)), None);
+        assert_eq!(
+            p.quiet_until(at(21, 0)),
+            Some(date(2026, 11, 24).at(8, 0, 0, 0))
+        );
+        assert_eq!(p.quiet_until(at(7, 59)), Some(at(8, 0)));
+        assert_eq!(p.quiet_until(at(8, 0)), None);
+    }
+
+    #[test]
+    fn backoff_doubles_to_an_hour() {
+        let p = Policy::default_policy().notify;
+        assert_eq!(p.backoff_seconds(1), 30);
+        assert_eq!(p.backoff_seconds(2), 60);
+        assert_eq!(p.backoff_seconds(12), 3600);
+    }
+
+    #[test]
+    fn templates_fill_known_variables_and_keep_unknown_ones() {
+        let vars = BTreeMap::from([
+            ("name", "王芳".to_owned()),
+            ("honorific", "女士".to_owned()),
+        ]);
+        assert_eq!(
+            render("尊敬的{name}{honorific}，{oops}生日快乐", &vars),
+            "尊敬的王芳女士，{oops}生日快乐"
+        );
+        assert_eq!(render("no braces {", &vars), "no braces {");
+    }
+}

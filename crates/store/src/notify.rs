@@ -1,0 +1,200 @@
+//! The notification outbox.
+
+use crate::error::Result;
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct MessageRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    /// `email`, `sms`, `app`, `wechat`.
+    pub channel: String,
+    /// `service` or `marketing`.
+    pub purpose: String,
+    /// What caused it: `greeting.birthday`, `campaign`, ...
+    pub cause: String,
+    pub cause_key: String,
+    pub lang: String,
+    pub subject: Option<String>,
+    pub body: String,
+    /// `queued`, `sent`, `failed`, `suppressed`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub attempts: i32,
+    pub next_attempt_at_us: i64,
+    pub claimed_until_us: Option<i64>,
+    pub created_at_us: i64,
+    pub sent_at_us: Option<i64>,
+}
+
+const COLS: [&str; 16] = [
+    "id",
+    "customer_id",
+    "channel",
+    "purpose",
+    "cause",
+    "cause_key",
+    "lang",
+    "subject",
+    "body",
+    "status",
+    "reason",
+    "attempts",
+    "next_attempt_at_us",
+    "claimed_until_us",
+    "created_at_us",
+    "sent_at_us",
+];
+
+/// Enqueues messages; one whose `cause_key` exists already is skipped. Returns how many were new.
+pub async fn enqueue<C: ConnectionTrait>(c: &C, rows: &[MessageRow]) -> Result<u64> {
+    let mut n = 0;
+    for chunk in rows.chunks(300) {
+        let mut q = Query::insert();
+        q.into_table("messages").columns(COLS);
+        for r in chunk {
+            q.values_panic([
+                r.id.into(),
+                r.customer_id.into(),
+                r.channel.clone().into(),
+                r.purpose.clone().into(),
+                r.cause.clone().into(),
+                r.cause_key.clone().into(),
+                r.lang.clone().into(),
+                r.subject.clone().into(),
+                r.body.clone().into(),
+                r.status.clone().into(),
+                r.reason.clone().into(),
+                r.attempts.into(),
+                r.next_attempt_at_us.into(),
+                r.claimed_until_us.into(),
+                r.created_at_us.into(),
+                r.sent_at_us.into(),
+            ]);
+        }
+        q.on_conflict(OnConflict::column("cause_key").do_nothing().to_owned());
+        n += c.execute(&q).await?.rows_affected();
+    }
+    Ok(n)
+}
+
+/// Ids of queued messages due now (not claimed by a live dispatcher), oldest first.
+pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<Vec<Uuid>> {
+    let q = Query::select()
+        .column("id")
+        .from("messages")
+        .and_where(Expr::col("status").eq("queued"))
+        .and_where(Expr::col("next_attempt_at_us").lte(now_us))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col("claimed_until_us").is_null())
+                .add(Expr::col("claimed_until_us").lt(now_us)),
+        )
+        .order_by("next_attempt_at_us", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let rows = c.query_all(&q).await?;
+    rows.iter().map(|r| Ok(r.try_get_by_index(0)?)).collect()
+}
+
+/// Claims a message for one attempt until `until_us`; false if another dispatcher has it. A crashed
+/// dispatcher's claim runs out and the message is taken again (with the same idempotency key).
+pub async fn claim<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    now_us: i64,
+    until_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("messages")
+        .value("claimed_until_us", until_us)
+        .value("attempts", Expr::col("attempts").add(1))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").eq("queued"))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col("claimed_until_us").is_null())
+                .add(Expr::col("claimed_until_us").lt(now_us)),
+        )
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+pub async fn find<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<MessageRow>> {
+    let q = Query::select()
+        .columns(COLS)
+        .from("messages")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(
+        MessageRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+/// Records the outcome of an attempt: a final status, or back to the queue for `next_attempt_at_us`.
+pub async fn settle<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    status: &str,
+    reason: Option<&str>,
+    next_attempt_at_us: Option<i64>,
+    sent_at_us: Option<i64>,
+) -> Result<()> {
+    let mut q = Query::update();
+    q.table("messages")
+        .value("status", status)
+        .value("reason", reason)
+        .value("sent_at_us", sent_at_us)
+        .value("claimed_until_us", Option::<i64>::None)
+        .and_where(Expr::col("id").eq(id));
+    if let Some(n) = next_attempt_at_us {
+        q.value("next_attempt_at_us", n);
+    }
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Marketing messages sent to a customer since `since_us` (for the frequency cap).
+pub async fn marketing_sent_since<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    since_us: i64,
+) -> Result<i64> {
+    let q = Query::select()
+        .expr(Expr::col("id").count())
+        .from("messages")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .and_where(Expr::col("purpose").eq("marketing"))
+        .and_where(Expr::col("status").eq("sent"))
+        .and_where(Expr::col("sent_at_us").gte(since_us))
+        .to_owned();
+    let row = c.query_one(&q).await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+pub async fn of_customer<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    limit: u64,
+) -> Result<Vec<MessageRow>> {
+    let q = Query::select()
+        .columns(COLS)
+        .from("messages")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .order_by("created_at_us", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    Ok(
+        MessageRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}

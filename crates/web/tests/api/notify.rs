@@ -1,0 +1,393 @@
+//! The notification outbox: delivered by a signed webhook and by SMTP to real local receivers, checked
+//! for consent at send time, exactly once across a crashed dispatcher.
+
+use crate::harness::*;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use banyan_app::notify::{Delivery, Gateway, dispatch_once};
+use banyan_domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+crate::tests![
+    a_birthday_greeting_goes_out_once_by_the_signed_webhook,
+    withdrawn_consent_suppresses_marketing_with_the_reason,
+    e_mail_is_delivered_over_smtp,
+    a_crashed_dispatcher_never_delivers_a_message_twice,
+];
+
+const SECRET: &[u8] = b"gateway-secret";
+
+/// What the gateway received: every request (by idempotency key), and those it processed (first per key).
+#[derive(Default)]
+struct Received {
+    requests: Vec<String>,
+    processed: HashMap<String, Value>,
+}
+
+/// A gateway on a local port that checks the signature and drops repeated idempotency keys.
+async fn gateway(delay_ms: u64) -> (String, Arc<Mutex<Received>>) {
+    let got: Arc<Mutex<Received>> = Arc::default();
+    let state = got.clone();
+    let app = axum::Router::new().route(
+        "/send",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let state = state.clone();
+            async move {
+                let h = |k: &str| {
+                    headers
+                        .get(k)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let ts: i64 = h("x-banyan-timestamp").parse().unwrap_or(0);
+                let want = format!("v1={}", banyan_app::notify::signature(SECRET, ts, &body));
+                if h("x-banyan-signature") != want {
+                    return StatusCode::UNAUTHORIZED;
+                }
+                let key = h("idempotency-key");
+                {
+                    let mut g = state.lock().unwrap();
+                    g.requests.push(key.clone());
+                    g.processed
+                        .entry(key)
+                        .or_insert_with(|| serde_json::from_slice(&body).unwrap());
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+                StatusCode::OK
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (url, got)
+}
+
+fn delivery(url: &str) -> Delivery {
+    Delivery::new(
+        None,
+        None,
+        Some(Gateway {
+            url: url.to_owned(),
+            secret: SECRET.to_vec(),
+        }),
+        "榕树银行",
+    )
+    .unwrap()
+}
+
+/// Noon in the bank's time zone: outside quiet hours whatever the time the tests run.
+fn noon(app: &TestApp) -> jiff::Timestamp {
+    app.app
+        .today()
+        .to_datetime(jiff::civil::time(12, 0, 0, 0))
+        .to_zoned(app.app.tz.clone())
+        .unwrap()
+        .timestamp()
+}
+
+/// A verified individual (female: even sequence) born 40 years ago today, with SMS and e-mail consent.
+async fn birthday_customer(app: &TestApp, rm: &str) -> String {
+    let born = app
+        .app
+        .today()
+        .checked_sub(jiff::Span::new().years(40))
+        .unwrap();
+    let mut body = individual(
+        "刘洋",
+        &resident_id(&born.strftime("%Y%m%d").to_string(), 124),
+        "13912345678",
+    );
+    body["consents"] = json!([
+        {"channel": "sms", "granted": true, "source": "branch_form"},
+        {"channel": "email", "granted": true, "source": "branch_form"}
+    ]);
+    body["preferred_channel"] = json!("sms");
+    let c = app.create(rm, body).await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/customers/{id}/submit"), rm, json!({}))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let r = app
+        .post(&format!("/api/v1/customers/{id}/verify"), &rev, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    id
+}
+
+async fn a_birthday_greeting_goes_out_once_by_the_signed_webhook(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = birthday_customer(app, &rm).await;
+    let (url, got) = gateway(0).await;
+    let d = delivery(&url);
+    assert_eq!(
+        banyan_app::notify::birthday_greetings(&app.app, "榕树银行")
+            .await
+            .unwrap(),
+        1
+    );
+    // Running the job again the same day queues nothing more.
+    assert_eq!(
+        banyan_app::notify::birthday_greetings(&app.app, "榕树银行")
+            .await
+            .unwrap(),
+        0
+    );
+    let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    {
+        let g = got.lock().unwrap();
+        assert_eq!(g.requests.len(), 1);
+        let msg = g.processed.values().next().unwrap();
+        assert_eq!(msg["channel"], "sms");
+        assert_eq!(msg["to"], "13912345678");
+        assert_eq!(
+            msg["body"],
+            "尊敬的刘洋女士：祝您生日快乐，身体健康，万事如意！——榕树银行"
+        );
+    }
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    assert_eq!(m.body[0]["status"], "sent", "{}", m.text);
+    assert_eq!(m.body[0]["cause"], "greeting.birthday");
+    // In quiet hours (22:00) marketing waits instead of going out.
+    banyan_app::notify::campaign(
+        &app.app,
+        &banyan_app::access::actor_for(&app.app, "rm1")
+            .await
+            .unwrap(),
+        serde_json::from_value(
+            json!({"key": "rates-2026-11", "body": {"zh-CN": "{name}您好，存款利率调整说明……"}}),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let late = noon(app) + jiff::SignedDuration::from_hours(10);
+    let r = dispatch_once(&app.app, &d, 100, late).await.unwrap();
+    assert_eq!(r.deferred, 1, "{r:?}");
+    assert_eq!(got.lock().unwrap().requests.len(), 1);
+}
+
+async fn withdrawn_consent_suppresses_marketing_with_the_reason(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = birthday_customer(app, &rm).await;
+    let (url, got) = gateway(0).await;
+    // Queued while consent was given...
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "fund-launch", "channel": "sms", "body": {"zh-CN": "{name}您好，新基金发行"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["queued"], 1);
+    // ...withdrawn before it went out: checked at send time.
+    let v = app.get(&format!("/api/v1/customers/{id}"), &rm).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/customers/{id}"),
+            &rm,
+            v.body["version"].as_i64().unwrap(),
+            json!({"consents": [{"channel": "sms", "granted": false, "source": "hotline"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = dispatch_once(&app.app, &delivery(&url), 100, noon(app))
+        .await
+        .unwrap();
+    assert_eq!(r.suppressed, 1, "{r:?}");
+    assert!(got.lock().unwrap().requests.is_empty());
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    assert_eq!(m.body[0]["status"], "suppressed");
+    assert!(
+        m.body[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no_consent")
+    );
+    // The same campaign key again queues nothing twice.
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "fund-launch", "channel": "sms", "body": {"zh-CN": "again"}}),
+        )
+        .await;
+    assert_eq!(r.body["queued"], 0);
+    // Bad input is named.
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "x", "channel": "pigeon", "segments": {"colour": "red"}, "body": {"en": "hi"}}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    let mut fields: Vec<String> = r.field_errors().into_iter().map(|(f, _)| f).collect();
+    fields.sort();
+    assert_eq!(fields, vec!["body.zh-CN", "channel", "segments.colour"]);
+}
+
+/// A minimal SMTP server that stores each message's DATA.
+async fn smtp_server() -> (String, Arc<Mutex<Vec<String>>>) {
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", l.local_addr().unwrap());
+    let store = got.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = l.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let cmd = line.to_ascii_uppercase();
+                    if cmd.starts_with("DATA") {
+                        w.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        store.lock().unwrap().push(data);
+                        w.write_all(b"250 queued\r\n").await.unwrap();
+                    } else if cmd.starts_with("QUIT") {
+                        w.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        w.write_all(b"250 OK\r\n").await.unwrap();
+                    }
+                }
+            });
+        }
+    });
+    (url, got)
+}
+
+async fn e_mail_is_delivered_over_smtp(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = birthday_customer(app, &rm).await;
+    let (url, got) = smtp_server().await;
+    let d = Delivery::new(
+        Some(&url),
+        Some("Banyan Bank <crm@bank.example>"),
+        None,
+        "榕树银行",
+    )
+    .unwrap();
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "statement", "channel": "email", "subject": {"zh-CN": "对账单"}, "body": {"zh-CN": "{name}您好，本月对账单已生成。"}}),
+        )
+        .await;
+    assert_eq!(r.body["queued"], 1, "{}", r.text);
+    let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
+    let mails = got.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.contains("To: zhang@example.cn"), "{mail}");
+    assert!(
+        mail.contains("@banyan>"),
+        "the message id is the idempotency key: {mail}"
+    );
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    assert_eq!(m.body[0]["status"], "sent");
+    assert_eq!(m.body[0]["channel"], "email");
+}
+
+async fn a_crashed_dispatcher_never_delivers_a_message_twice(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id: uuid::Uuid = birthday_customer(app, &rm).await.parse().unwrap();
+    // Twenty service messages (no consent or cap applies to service).
+    let now = banyan_store::now_us();
+    let rows: Vec<_> = (0..20)
+        .map(|i| banyan_store::notify::MessageRow {
+            id: uuid::Uuid::now_v7(),
+            customer_id: id,
+            channel: "sms".into(),
+            purpose: "service".into(),
+            cause: "test".into(),
+            cause_key: format!("test:{i}"),
+            lang: "zh-CN".into(),
+            subject: None,
+            body: format!("message {i}"),
+            status: "queued".into(),
+            reason: None,
+            attempts: 0,
+            next_attempt_at_us: now,
+            claimed_until_us: None,
+            created_at_us: now,
+            sent_at_us: None,
+        })
+        .collect();
+    banyan_store::notify::enqueue(&app.app.db.conn, &rows)
+        .await
+        .unwrap();
+    // A slow gateway; the dispatcher dies while a message is in flight.
+    let (url, got) = gateway(150).await;
+    let d = delivery(&url);
+    let a = app.app.clone();
+    let clock = noon(app);
+    let d2 = d.clone();
+    let task = tokio::spawn(async move { dispatch_once(&a, &d2, 100, clock).await });
+    while got.lock().unwrap().requests.len() < 5 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    task.abort();
+    let _ = task.await;
+    let seen = got.lock().unwrap().requests.len();
+    assert!(seen < 20, "the dispatcher was stopped mid-batch ({seen})");
+    // The dead dispatcher's claims run out...
+    app.sql("UPDATE messages SET claimed_until_us = 1 WHERE claimed_until_us IS NOT NULL")
+        .await;
+    // ...and a new one delivers the rest, the in-flight one again with the same idempotency key.
+    let r = dispatch_once(&app.app, &d, 100, clock).await.unwrap();
+    assert!(r.sent >= 20 - seen as u64, "{r:?}");
+    {
+        let g = got.lock().unwrap();
+        assert_eq!(
+            g.processed.len(),
+            20,
+            "every message processed exactly once"
+        );
+        let mut bodies: Vec<&str> = g
+            .processed
+            .values()
+            .map(|v| v["body"].as_str().unwrap())
+            .collect();
+        bodies.sort();
+        bodies.dedup();
+        assert_eq!(bodies.len(), 20);
+    }
+    let statuses = app
+        .texts("SELECT status FROM messages WHERE cause = 'test'")
+        .await;
+    assert!(statuses.iter().all(|s| s == "sent"), "{statuses:?}");
+}
