@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod customers;
 pub mod engagement;
 pub mod error;
+pub mod events;
 pub mod io;
 pub mod json;
 pub mod notify;

@@ -145,7 +145,7 @@ pub(crate) fn row(d: Draft, now: i64) -> MessageRow {
 }
 
 /// The channel a customer prefers, or the first with a consent, or SMS.
-fn channel_for(preferred: Option<&str>, consents: &[cstore::ConsentRow]) -> String {
+pub(crate) fn channel_for(preferred: Option<&str>, consents: &[cstore::ConsentRow]) -> String {
     preferred
         .map(str::to_owned)
         .or_else(|| {

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod db;
 pub mod engagement;
 pub mod error;
+pub mod events;
 pub mod migrate;
 pub mod misc;
 pub mod notify;

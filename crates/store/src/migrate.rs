@@ -41,7 +41,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         version: 4,
-        name: "relationship maintenance: tasks, interactions, notification outbox",
+        name: "relationship maintenance: tasks, interactions, notification outbox, events",
         run: v4,
     },
 ];
@@ -650,6 +650,44 @@ fn v4(s: &mut Vec<Stmt>, _kind: DbKind) {
         "ix_messages_customer",
         "messages",
         &["customer_id", "created_at_us"],
+    ));
+    // Client events (seed 004: lectures, exchange meetings, outdoor activities) and who was invited.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("events")
+            .col(id("id"))
+            .col(text("title"))
+            .col(text("kind"))
+            .col(text_null("description"))
+            .col(text("location"))
+            .col(bigint("starts_at_us"))
+            .col(int("capacity"))
+            .col(text("branch_code"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(idx("ix_events_starts", "events", &["starts_at_us"]));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("event_invitations")
+            .col(uuid("event_id"))
+            .col(uuid("customer_id"))
+            .col(text("status"))
+            .col(uuid("invited_by"))
+            .col(bigint("invited_at_us"))
+            .col(bigint_null("responded_at_us"))
+            .col(ColumnDef::new("rating").integer().null().to_owned())
+            .col(text_null("feedback"))
+            .primary_key(Index::create().col("event_id").col("customer_id"))
+            .foreign_key(&mut fk("event_invitations", "event_id", "events"))
+            .foreign_key(&mut fk("event_invitations", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_event_invitations_customer",
+        "event_invitations",
+        &["customer_id"],
     ));
 }
 

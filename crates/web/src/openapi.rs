@@ -36,6 +36,8 @@ impl Modify for Bearer {
         api::segments::questionnaire, api::segments::assess, api::segments::close_alert,
         api::engagement::my_tasks, api::engagement::log, api::engagement::list, api::engagement::customer_tasks,
         api::engagement::coverage, api::engagement::campaign, api::engagement::messages,
+        api::events::create, api::events::list, api::events::get, api::events::invite, api::events::respond,
+        api::events::feedback,
     )
 )]
 pub struct ApiDoc;

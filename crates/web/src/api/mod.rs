@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod engagement;
+pub mod events;
 pub mod health;
 pub mod segments;
 
@@ -79,12 +80,20 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/policy", get(admin::policy))
         .route("/api/v1/metrics", post(segments::record))
         .route("/api/v1/tasks", get(engagement::my_tasks))
-        .route("/api/v1/campaigns", post(engagement::campaign))
+        .route("/api/v1/campaigns", creating(post(engagement::campaign)))
+        .route(
+            "/api/v1/events",
+            get(events::list).merge(creating(post(events::create))),
+        )
+        .route("/api/v1/events/{id}", get(events::get))
+        .route("/api/v1/events/{id}/invitations", post(events::invite))
+        .route("/api/v1/events/{id}/responses", post(events::respond))
+        .route("/api/v1/events/{id}/feedback", post(events::feedback))
         .route("/api/v1/customers/{id}/messages", get(engagement::messages))
         .route("/api/v1/coverage", get(engagement::coverage))
         .route(
             "/api/v1/customers/{id}/interactions",
-            get(engagement::list).post(engagement::log),
+            get(engagement::list).merge(creating(post(engagement::log))),
         )
         .route(
             "/api/v1/customers/{id}/tasks",
@@ -94,7 +103,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/alerts/{id}/close", post(segments::close_alert))
         .route(
             "/api/v1/customers/{id}/risk-assessment",
-            post(segments::assess),
+            creating(post(segments::assess)),
         )
         .route("/api/v1/customers/{id}/segments", get(segments::segments))
         .route("/api/v1/customers/{id}/measures", get(segments::measures))

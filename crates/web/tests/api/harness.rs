@@ -172,9 +172,14 @@ impl TestApp {
         .id
     }
 
-    /// Creates a staff member and signs in: returns the token.
+    /// Creates a staff member (unless they exist) and signs in: returns the token.
     pub async fn login_as(&self, username: &str, role: Role, branch: Option<&str>) -> String {
-        self.staff(username, role, branch).await;
+        if banyan_app::access::actor_for(&self.app, username)
+            .await
+            .is_err()
+        {
+            self.staff(username, role, branch).await;
+        }
         self.login(username, PASSWORD).await
     }
 

@@ -12,6 +12,7 @@ mod access;
 mod audit;
 mod customers;
 mod engagement;
+mod events;
 mod harness;
 mod input;
 mod notify;
@@ -64,6 +65,7 @@ fn main() {
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());
+    tests.extend(events::all());
     tests.extend(customers::all());
     tests.extend(review::all());
     tests.extend(audit::all());
