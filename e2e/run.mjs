@@ -402,6 +402,37 @@ await test('the platinum customer has a quarterly contact task; logging a call c
   await rm1.screenshot({ path: `${SHOTS}/coverage.png`, fullPage: true });
 });
 
+await test('a manager plans a visit, creates an event, invites the customer and records the reply', async () => {
+  const local = (days) => { const d = new Date(Date.now() + days * 86400000); return d.toISOString().slice(0, 16); };
+  await rm1.goto(customerUrl);
+  const no = (await rm1.locator('h1 small').textContent()).trim();
+  await rm1.locator('#plan-visit summary').click();
+  await rm1.locator('#vi-purpose').fill('年度资产配置回顾');
+  await rm1.locator('#vi-when').fill(local(3));
+  await rm1.locator('#vi-prep').fill('带上养老规划方案');
+  await rm1.locator('#plan-visit button[type=submit]').click();
+  await rm1.waitForURL(/msg=saved/);
+  await rm1.goto(`${BASE}/calendar`);
+  assert.ok((await rm1.locator('#visits').textContent()).includes('年度资产配置回顾'));
+  await rm1.locator('#new-event summary').click();
+  await rm1.locator('#ev-title').fill('年末宏观经济讲座');
+  await rm1.locator('#ev-location').fill('三楼会议室');
+  await rm1.locator('#ev-when').fill(local(7));
+  await rm1.locator('#ev-capacity').fill('30');
+  await rm1.locator('#new-event button[type=submit]').click();
+  await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
+  await rm1.locator('#inv-no').fill(no);
+  await rm1.locator('#invite button[type=submit]').click();
+  await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
+  assert.ok((await rm1.locator('#invitations').textContent()).includes(no));
+  await rm1.locator('#invitations button[data-response=accept]').first().click();
+  await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
+  assert.equal((await rm1.locator('.inv-status').first().textContent()).trim(), '已报名');
+  await rm1.screenshot({ path: `${SHOTS}/event.png`, fullPage: true });
+  await rm1.goto(`${BASE}/calendar`);
+  await rm1.screenshot({ path: `${SHOTS}/calendar.png`, fullPage: true });
+});
+
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('a[data-lang=en]').click();

@@ -127,6 +127,9 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
                     due_on: due,
                     status: "open".into(),
                     note: None,
+                    purpose: None,
+                    scheduled_at_us: None,
+                    key_customer: false,
                     created_at_us: now,
                     done_at_us: None,
                     interaction_id: None,
@@ -210,6 +213,10 @@ pub struct InteractionInput {
     pub satisfaction: Option<i32>,
     #[serde(default)]
     pub next_step: Option<String>,
+    /// A planned visit (or other task) this contact carries out; the open contact-plan task is completed
+    /// as well.
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -299,8 +306,27 @@ pub async fn log_interaction(
         Some(r) if actor.can_see(&r.branch_code, r.rm_id) => r,
         _ => return Err(AppError::NotFound),
     };
-    let open = store::open_contact_tasks(&*tx, &[customer_id]).await?;
-    let task = open.into_iter().next();
+    let contact_task = store::open_contact_tasks(&*tx, &[customer_id])
+        .await?
+        .into_iter()
+        .next();
+    let chosen = match input.task_id {
+        None => None,
+        Some(t) => Some(
+            store::open_task(&*tx, customer_id, t)
+                .await?
+                .ok_or_else(|| {
+                    AppError::field("task_id", "not_found", "no open task of this customer")
+                })?,
+        ),
+    };
+    let mut to_close: Vec<TaskRow> = chosen.into_iter().collect();
+    if let Some(ct) = contact_task
+        && !to_close.iter().any(|t| t.id == ct.id)
+    {
+        to_close.push(ct);
+    }
+    let task = to_close.first().cloned();
     let id = Uuid::now_v7();
     let occurred_on = civil(app, occurred).unwrap_or_else(|| app.today());
     let grace = i64::from(app.policy.engagement.on_time_grace_days);
@@ -318,7 +344,7 @@ pub async fn log_interaction(
         created_at_us: now,
     };
     store::insert_interaction(&*tx, &i).await?;
-    if let Some(t) = &task {
+    for t in &to_close {
         let due: Option<Date> = t.due_on.parse().ok();
         let on_time =
             due.map(|d| occurred_on <= d.checked_add(jiff::Span::new().days(grace)).unwrap_or(d));
@@ -530,4 +556,139 @@ pub async fn coverage(
             r
         })
         .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visit plans (seed 002)
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitInput {
+    /// Why: a review of the portfolio, a loan renewal, a complaint follow-up...
+    pub purpose: String,
+    /// When (RFC 3339), in the future.
+    pub scheduled_at: String,
+    /// `visit` (at the customer's) or `meeting` (at the bank).
+    pub method: String,
+    /// Preparation notes: documents, products, questions.
+    #[serde(default)]
+    pub preparation: Option<String>,
+    /// Who goes; default the customer's manager.
+    #[serde(default)]
+    pub staff: Option<Uuid>,
+    /// A special plan for a key customer.
+    #[serde(default)]
+    pub key_customer: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VisitView {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub owner_id: Option<Uuid>,
+    pub purpose: Option<String>,
+    pub scheduled_at: Option<String>,
+    pub method: String,
+    pub preparation: Option<String>,
+    pub key_customer: bool,
+    pub status: String,
+}
+
+fn visit_view(t: TaskRow) -> VisitView {
+    VisitView {
+        id: t.id,
+        customer_id: t.customer_id,
+        owner_id: t.owner_id,
+        purpose: t.purpose,
+        scheduled_at: t.scheduled_at_us.map(crate::fmt_us),
+        method: t.method,
+        preparation: t.note,
+        key_customer: t.key_customer,
+        status: t.status,
+    }
+}
+
+/// Plans a visit: a task of kind `visit` for the staff member, carried out by logging an interaction
+/// with its `task_id`.
+pub async fn plan_visit(
+    app: &App,
+    actor: &Actor,
+    customer_id: Uuid,
+    v: VisitInput,
+) -> Result<VisitView> {
+    actor.require(Permission::CustomerUpdate)?;
+    let mut errs = banyan_domain::FieldErrors::new();
+    if v.purpose.trim().is_empty() {
+        errs.push("purpose", "required", "say what the visit is for");
+    }
+    if !["visit", "meeting"].contains(&v.method.as_str()) {
+        errs.push("method", "one_of", "must be visit or meeting");
+    }
+    let at = match v.scheduled_at.trim().parse::<jiff::Timestamp>() {
+        Ok(t) if t.as_microsecond() > now_us() => Some(t),
+        Ok(_) => {
+            errs.push("scheduled_at", "future", "must be in the future");
+            None
+        }
+        Err(_) => {
+            errs.push("scheduled_at", "format", "must be an RFC 3339 time");
+            None
+        }
+    };
+    errs.into_result()?;
+    let tx = app.db.begin_write().await?;
+    let row = match cstore::lock_customer(&*tx, customer_id).await? {
+        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => r,
+        _ => return Err(AppError::NotFound),
+    };
+    let owner = v.staff.or(row.rm_id).or(Some(actor.id));
+    let when = at.map(|t| t.as_microsecond()).unwrap_or_default();
+    let t = TaskRow {
+        id: Uuid::now_v7(),
+        customer_id,
+        owner_id: owner,
+        kind: "visit".into(),
+        plan_key: None,
+        method: v.method,
+        due_on: civil(app, when).unwrap_or_else(|| app.today()).to_string(),
+        status: "open".into(),
+        note: clean(v.preparation),
+        purpose: Some(v.purpose.trim().to_owned()),
+        scheduled_at_us: Some(when),
+        key_customer: v.key_customer,
+        created_at_us: now_us(),
+        done_at_us: None,
+        interaction_id: None,
+        on_time: None,
+    };
+    store::insert_tasks(&*tx, std::slice::from_ref(&t)).await?;
+    audit::record(
+        &*tx,
+        actor,
+        vec![Entry {
+            action: "visit.plan",
+            entity: "task",
+            entity_id: Some(t.id.to_string()),
+            customer_id: Some(customer_id),
+            detail: json!({"purpose": t.purpose, "scheduled_at": crate::fmt_us(when), "owner_id": owner, "key_customer": t.key_customer}),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(visit_view(t))
+}
+
+/// My visits from yesterday to `days` days ahead (the calendar).
+pub async fn my_visits(app: &App, actor: &Actor, days: i64) -> Result<Vec<VisitView>> {
+    actor.require(Permission::CustomerRead)?;
+    let day = 24 * 3_600_000_000;
+    let now = now_us();
+    Ok(
+        store::visits_of(&app.db.conn, actor.id, now - day, now + days * day)
+            .await?
+            .into_iter()
+            .map(visit_view)
+            .collect(),
+    )
 }

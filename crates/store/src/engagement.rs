@@ -17,14 +17,21 @@ pub struct TaskRow {
     pub due_on: String,
     /// `open`, `done`, `cancelled`.
     pub status: String,
+    /// Preparation notes (visits).
     pub note: Option<String>,
+    /// Why (visits).
+    pub purpose: Option<String>,
+    /// When a visit is planned.
+    pub scheduled_at_us: Option<i64>,
+    /// A special plan for a key customer (seed 002).
+    pub key_customer: bool,
     pub created_at_us: i64,
     pub done_at_us: Option<i64>,
     pub interaction_id: Option<Uuid>,
     pub on_time: Option<bool>,
 }
 
-const TASK_COLS: [&str; 13] = [
+const TASK_COLS: [&str; 16] = [
     "id",
     "customer_id",
     "owner_id",
@@ -34,6 +41,9 @@ const TASK_COLS: [&str; 13] = [
     "due_on",
     "status",
     "note",
+    "purpose",
+    "scheduled_at_us",
+    "key_customer",
     "created_at_us",
     "done_at_us",
     "interaction_id",
@@ -84,6 +94,9 @@ pub async fn insert_tasks<C: ConnectionTrait>(c: &C, rows: &[TaskRow]) -> Result
                 r.due_on.clone().into(),
                 r.status.clone().into(),
                 r.note.clone().into(),
+                r.purpose.clone().into(),
+                r.scheduled_at_us.into(),
+                r.key_customer.into(),
                 r.created_at_us.into(),
                 r.done_at_us.into(),
                 r.interaction_id.into(),
@@ -289,6 +302,49 @@ pub async fn interactions_of<C: ConnectionTrait>(
         .to_owned();
     Ok(
         InteractionRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// One open task of a customer by id (for completing a specific visit).
+pub async fn open_task<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<TaskRow>> {
+    let q = Query::select()
+        .columns(TASK_COLS)
+        .from("tasks")
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .and_where(Expr::col("status").eq("open"))
+        .to_owned();
+    Ok(
+        TaskRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+/// Visits planned for an owner in `[from_us, to_us)`, in time order.
+pub async fn visits_of<C: ConnectionTrait>(
+    c: &C,
+    owner: Uuid,
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<TaskRow>> {
+    let q = Query::select()
+        .columns(TASK_COLS)
+        .from("tasks")
+        .and_where(Expr::col("owner_id").eq(owner))
+        .and_where(Expr::col("kind").eq("visit"))
+        .and_where(Expr::col("scheduled_at_us").gte(from_us))
+        .and_where(Expr::col("scheduled_at_us").lt(to_us))
+        .order_by("scheduled_at_us", Order::Asc)
+        .to_owned();
+    Ok(
+        TaskRow::find_by_statement(c.get_database_backend().build(&q))
             .all(c)
             .await?,
     )

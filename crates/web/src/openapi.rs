@@ -37,7 +37,7 @@ impl Modify for Bearer {
         api::engagement::my_tasks, api::engagement::log, api::engagement::list, api::engagement::customer_tasks,
         api::engagement::coverage, api::engagement::campaign, api::engagement::messages,
         api::events::create, api::events::list, api::events::get, api::events::invite, api::events::respond,
-        api::events::feedback,
+        api::events::feedback, api::engagement::plan_visit, api::engagement::my_visits,
     )
 )]
 pub struct ApiDoc;

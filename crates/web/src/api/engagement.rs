@@ -135,3 +135,30 @@ pub async fn messages(
         banyan_app::notify::customer_messages(&s.app, &auth.actor, id).await?,
     ))
 }
+
+/// Plans a visit (purpose, time, staff, method, preparation; a special plan for key customers). Log the
+/// interaction with its `task_id` when it has taken place.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/visits", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = eng::VisitInput,
+    responses((status = 201, body = eng::VisitView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn plan_visit(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<eng::VisitInput>,
+) -> ApiResult<(StatusCode, axum::Json<eng::VisitView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(eng::plan_visit(&s.app, &auth.actor, id, body.value).await?),
+    ))
+}
+
+/// My visits from yesterday to 30 days ahead.
+#[utoipa::path(get, path = "/api/v1/visits", tag = "engagement", security(("bearer" = [])),
+    responses((status = 200, body = Vec<eng::VisitView>)))]
+pub async fn my_visits(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<eng::VisitView>>> {
+    Ok(axum::Json(eng::my_visits(&s.app, &auth.actor, 30).await?))
+}

@@ -81,6 +81,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/metrics", post(segments::record))
         .route("/api/v1/tasks", get(engagement::my_tasks))
         .route("/api/v1/campaigns", creating(post(engagement::campaign)))
+        .route("/api/v1/visits", get(engagement::my_visits))
+        .route(
+            "/api/v1/customers/{id}/visits",
+            creating(post(engagement::plan_visit)),
+        )
         .route(
             "/api/v1/events",
             get(events::list).merge(creating(post(events::create))),

@@ -55,6 +55,12 @@ pub fn router() -> axum::Router<AppState> {
         .route("/customers/{id}/alerts/{aid}/close", post(close_alert))
         .route("/customers/{id}/interactions", post(log_interaction))
         .route("/coverage", get(coverage_page))
+        .route("/calendar", get(calendar_page))
+        .route("/events", post(create_event))
+        .route("/events/{id}", get(event_page))
+        .route("/events/{id}/invite", post(invite_event))
+        .route("/events/{id}/respond", post(respond_event))
+        .route("/customers/{id}/visits", post(plan_visit))
         .route("/customers/{id}/relationships", post(add_relationship))
         .route(
             "/customers/{id}/relationships/{rid}/delete",
@@ -1569,17 +1575,12 @@ async fn log_interaction(
     let input = banyan_app::engagement::InteractionInput {
         method: f.get("method").cloned().unwrap_or_default(),
         // `datetime-local` gives the bank's local time without an offset.
-        occurred_at: text("occurred_at").map(|v| {
-            v.parse::<jiff::civil::DateTime>()
-                .ok()
-                .and_then(|d| d.to_zoned(s.app.tz.clone()).ok())
-                .map(|z| z.timestamp().to_string())
-                .unwrap_or(v)
-        }),
+        occurred_at: text("occurred_at").map(|v| local_instant(&s, &v)),
         outcome: f.get("outcome").cloned().unwrap_or_default(),
         needs: text("needs"),
         satisfaction: text("satisfaction").and_then(|v| v.parse().ok()),
         next_step: text("next_step"),
+        task_id: text("task_id").and_then(|v| v.parse().ok()),
     };
     let r = banyan_app::engagement::log_interaction(&s.app, &sess.actor, id, input).await;
     after_write(&s, sess, t, id, Some("logged"), r).await
@@ -2684,6 +2685,297 @@ async fn coverage_page(
         chart,
         error,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    c: Chrome,
+    title: String,
+    /// (when, customer id, customer, purpose, preparation, key customer, status).
+    visits: Vec<(String, Uuid, String, String, String, bool, String)>,
+    events: Vec<(Uuid, String, String, String, String)>,
+    kinds: Vec<(&'static str, String)>,
+    can_create: bool,
+    error: Option<String>,
+}
+
+async fn calendar_view(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let visits = banyan_app::engagement::my_visits(&s.app, &sess.actor, 30)
+        .await
+        .map_err(err)?;
+    let ids: Vec<Uuid> = visits.iter().map(|v| v.customer_id).collect();
+    let mut names = HashMap::new();
+    for id in ids {
+        if let Ok(v) = uc::get(&s.app, &sess.actor, id, false).await {
+            names.insert(id, format!("{} {}", v.customer_no, v.display_name));
+        }
+    }
+    let events = banyan_app::events::list_events(&s.app, &sess.actor)
+        .await
+        .map_err(err)?;
+    let failed = error.is_some();
+    let mut r = page(CalendarPage {
+        title: t.get("cal.title").to_owned(),
+        visits: visits
+            .into_iter()
+            .map(|v| {
+                (
+                    v.scheduled_at
+                        .as_deref()
+                        .map(|a| t.datetime(&s.app.tz, a))
+                        .unwrap_or_default(),
+                    v.customer_id,
+                    names.get(&v.customer_id).cloned().unwrap_or_default(),
+                    v.purpose.unwrap_or_default(),
+                    v.preparation.unwrap_or_default(),
+                    v.key_customer,
+                    t.of("task", &v.status),
+                )
+            })
+            .collect(),
+        events: events
+            .into_iter()
+            .map(|e| {
+                (
+                    e.id,
+                    t.datetime(&s.app.tz, &e.starts_at),
+                    e.title,
+                    e.location,
+                    format!(
+                        "{}/{}",
+                        e.counts.get("accepted").copied().unwrap_or(0)
+                            + e.counts.get("attended").copied().unwrap_or(0),
+                        e.capacity
+                    ),
+                )
+            })
+            .collect(),
+        kinds: ["lecture", "exchange", "outdoor"]
+            .iter()
+            .map(|k| (*k, t.of("event.kind", k)))
+            .collect(),
+        can_create: sess.actor.role.has(Permission::CustomerUpdate),
+        c: chrome(t, Some(&sess), "/calendar"),
+        error,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn calendar_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    calendar_view(&s, sess, t, None).await
+}
+
+/// Field errors in the user's language: `field: rule; ...`.
+fn field_errors_text(t: Tr, e: &banyan_domain::FieldErrors) -> String {
+    e.0.iter()
+        .map(|e| format!("{}: {}", e.field, t.rule(&e.rule, &e.message)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A `datetime-local` value in the bank's time zone as an RFC 3339 instant (other text passes through,
+/// so the use case names the field if it is not a time).
+fn local_instant(s: &AppState, v: &str) -> String {
+    v.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|d| d.to_zoned(s.app.tz.clone()).ok())
+        .map(|z| z.timestamp().to_string())
+        .unwrap_or_else(|| v.to_owned())
+}
+
+async fn create_event(
+    State(s): State<AppState>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let input = banyan_app::events::EventInput {
+        title: get("title"),
+        kind: get("kind"),
+        description: None,
+        location: get("location"),
+        starts_at: local_instant(&s, &get("starts_at")),
+        capacity: get("capacity").trim().parse().unwrap_or(0),
+        branch_code: None,
+    };
+    match banyan_app::events::create_event(&s.app, &sess.actor, input).await {
+        Ok(e) => Ok(Redirect::to(&format!("/events/{}", e.id)).into_response()),
+        Err(AppError::Validation(e)) => {
+            let msg = field_errors_text(t, &e);
+            calendar_view(&s, sess, t, Some(msg)).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "event.html")]
+struct EventPage {
+    c: Chrome,
+    title: String,
+    e: banyan_app::events::EventView,
+    when: String,
+    kind: String,
+    /// (customer id, number, name, status key, status label).
+    invitations: Vec<(Uuid, String, String, String, String)>,
+    tiers: Vec<(String, String)>,
+    can_edit: bool,
+    error: Option<String>,
+}
+
+async fn event_view(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let e = banyan_app::events::get_event(&s.app, &sess.actor, id)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let failed = error.is_some();
+    let mut r = page(EventPage {
+        title: e.title.clone(),
+        when: t.datetime(&s.app.tz, &e.starts_at),
+        kind: t.of("event.kind", &e.kind),
+        invitations: e
+            .invitations
+            .iter()
+            .map(|i| {
+                (
+                    i.customer_id,
+                    i.customer_no.clone(),
+                    i.name.clone(),
+                    i.status.clone(),
+                    t.of("inv", &i.status),
+                )
+            })
+            .collect(),
+        tiers: s
+            .app
+            .policy
+            .segments
+            .wealth
+            .tiers
+            .iter()
+            .map(|x| (x.name.clone(), t.of("seg.wealth_tier", &x.name)))
+            .collect(),
+        can_edit: sess.actor.role.has(Permission::CustomerUpdate),
+        c: chrome(t, Some(&sess), &format!("/events/{id}")),
+        e,
+        error,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn event_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    event_view(&s, sess, t, id, None).await
+}
+
+async fn invite_event(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let mut input = banyan_app::events::InviteInput {
+        customers: Vec::new(),
+        segments: Default::default(),
+    };
+    if let Some(tier) = form_text(&f, "wealth_tier") {
+        input.segments.insert("wealth_tier".into(), tier);
+    }
+    if let Some(no) = form_text(&f, "customer_no") {
+        let found = uc::list(
+            &s.app,
+            &sess.actor,
+            ListQuery {
+                q: Some(no.to_uppercase()),
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+        match found
+            .items
+            .into_iter()
+            .find(|c| c.customer_no == no.to_uppercase())
+        {
+            Some(c) => input.customers.push(c.id),
+            None => {
+                let msg = t.get("form.not_found_no").to_owned();
+                return event_view(&s, sess, t, id, Some(msg)).await;
+            }
+        }
+    }
+    match banyan_app::events::invite(&s.app, &sess.actor, id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/events/{id}")).into_response()),
+        Err(AppError::Validation(e)) => {
+            let msg = field_errors_text(t, &e);
+            event_view(&s, sess, t, id, Some(msg)).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+async fn respond_event(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let Some(customer) = f.get("customer").and_then(|c| c.parse().ok()) else {
+        return Err(PageError::App(AppError::NotFound, t, Some(sess)));
+    };
+    let input = banyan_app::events::ResponseInput {
+        customer,
+        response: f.get("response").cloned().unwrap_or_default(),
+    };
+    match banyan_app::events::respond(&s.app, &sess.actor, id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/events/{id}")).into_response()),
+        Err(e @ (AppError::Conflict { .. } | AppError::Validation(_))) => {
+            let msg = e.to_string();
+            event_view(&s, sess, t, id, Some(msg)).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// Plans a visit from the customer page.
+async fn plan_visit(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let input = banyan_app::engagement::VisitInput {
+        purpose: get("purpose"),
+        scheduled_at: local_instant(&s, &get("scheduled_at")),
+        method: get("method"),
+        preparation: form_text(&f, "preparation"),
+        staff: None,
+        key_customer: f.contains_key("key_customer"),
+    };
+    let r = banyan_app::engagement::plan_visit(&s.app, &sess.actor, id, input).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
 }
 
 #[derive(Template)]

@@ -10,6 +10,7 @@ crate::tests![
     contact_tasks_follow_the_tier_and_move_when_it_changes,
     logging_a_contact_completes_the_task_and_plans_the_next,
     corporates_get_a_quarterly_meeting,
+    a_planned_visit_is_carried_out_and_counts_as_the_contact,
 ];
 
 fn months_from_today(app: &TestApp, m: i64) -> String {
@@ -201,4 +202,63 @@ async fn corporates_get_a_quarterly_meeting(app: &TestApp) {
     assert_eq!(t.len(), 1);
     assert_eq!(t[0]["method"], "meeting");
     assert_eq!(t[0]["due_on"], months_from_today(app, 3));
+}
+
+async fn a_planned_visit_is_carried_out_and_counts_as_the_contact(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
+    load(app, &ops, &id, 7_000_000, 60_000, 12).await;
+    let when = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)).to_string();
+    let path = format!("/api/v1/customers/{id}/visits");
+    let r = app
+        .post(
+            &path,
+            &rm,
+            json!({"purpose": "", "scheduled_at": "2000-01-01T00:00:00Z", "method": "fax"}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors().len(), 3, "{}", r.text);
+    let r = app
+        .post(
+            &path,
+            &rm,
+            json!({"purpose": "年度资产配置回顾", "scheduled_at": when, "method": "visit", "preparation": "带上养老规划方案", "key_customer": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let visit = r.body["id"].as_str().unwrap().to_owned();
+    let v = app.get("/api/v1/visits", &rm).await;
+    assert_eq!(v.body.as_array().unwrap().len(), 1, "{}", v.text);
+    assert_eq!(v.body[0]["key_customer"], true);
+    // Carried out: the visit and the diamond contact task are both done by the one interaction.
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{id}/interactions"),
+            &rm,
+            json!({"method": "visit", "outcome": "客户同意调整配置", "task_id": visit}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let t = app.get(&format!("/api/v1/customers/{id}/tasks"), &rm).await;
+    let done: Vec<&Value> = t
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "done")
+        .collect();
+    assert_eq!(done.len(), 2, "{}", t.text);
+    // A task of another customer cannot be completed from here.
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{id}/interactions"),
+            &rm,
+            json!({"method": "call", "outcome": "x", "task_id": uuid::Uuid::now_v7()}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
 }
