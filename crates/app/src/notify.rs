@@ -174,41 +174,148 @@ pub async fn birthday_greetings(app: &App, bank: &str) -> Result<u64> {
     let mut drafts = Vec::new();
     for r in born {
         let consents = cstore::list_consents(&app.db.conn, r.id).await?;
-        let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
-        let lang = profile
-            .get("language")
-            .and_then(|l| l.as_str())
-            .unwrap_or("zh-CN")
-            .to_owned();
-        let vars = BTreeMap::from([
-            ("name", r.display_name.clone()),
-            (
-                "honorific",
-                honorific(profile.get("gender").and_then(|g| g.as_str()), &lang).to_owned(),
-            ),
-            ("bank", bank.to_owned()),
-        ]);
-        let Some(body) = pick(&t.body, &lang) else {
-            continue;
-        };
-        drafts.push(row(
-            Draft {
-                customer_id: r.id,
-                channel: channel_for(r.preferred_channel.as_deref(), &consents),
-                purpose: "marketing",
-                cause: "greeting.birthday".into(),
-                cause_key: format!("birthday:{}:{}", today.year(), r.id),
-                subject: pick(&t.subject, &lang).map(|s| render(s, &vars)),
-                body: render(body, &vars),
-                lang,
-            },
-            now,
-        ));
+        let key = format!("birthday:{}:{}", today.year(), r.id);
+        if let Some(d) = greeting(t, &r, &consents, bank, key, "greeting.birthday") {
+            drafts.push(row(d, now));
+        }
     }
     let tx = app.db.begin_write().await?;
     let n = store::enqueue(&*tx, &drafts).await?;
     tx.commit().await?;
     Ok(n)
+}
+
+/// The shipped holiday list (`data/holidays/zh-CN.toml`); a bank's own copy replaces it.
+pub const DEFAULT_HOLIDAYS: &str = include_str!("../../../data/holidays/zh-CN.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Holidays {
+    greetings: Vec<HolidayGreeting>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HolidayGreeting {
+    key: String,
+    dates: Vec<jiff::civil::Date>,
+}
+
+/// Checks a holiday list: the line and reason of a syntax error, or a key without its template.
+pub fn check_holidays(text: &str, policy: &banyan_domain::policy::Policy) -> Result<()> {
+    let h: Holidays = toml::from_str(text)
+        .map_err(|e| AppError::field("holidays", "format", e.message().trim().to_owned()))?;
+    for g in &h.greetings {
+        if !policy
+            .notify
+            .templates
+            .contains_key(&format!("holiday_{}", g.key))
+        {
+            return Err(AppError::field(
+                "holidays",
+                "template",
+                format!(
+                    "no template notify.templates.holiday_{} in the policy",
+                    g.key
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Holiday greetings for today (from the holiday list), to every verified individual, on the preferred
+/// channel. Idempotent: one greeting per customer, holiday and year.
+pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<u64> {
+    check_holidays(holidays, &app.policy)?;
+    let h: Holidays = toml::from_str(holidays)
+        .map_err(|e| AppError::field("holidays", "format", e.message().trim().to_owned()))?;
+    let today = app.today();
+    let mut queued = 0;
+    for g in h.greetings.iter().filter(|g| g.dates.contains(&today)) {
+        let Some(t) = app
+            .policy
+            .notify
+            .templates
+            .get(&format!("holiday_{}", g.key))
+        else {
+            continue;
+        };
+        let mut after = None;
+        loop {
+            let f = cstore::CustomerFilter {
+                scope: cstore::ScopeFilter::All,
+                lookups: Vec::new(),
+                kind: Some("individual".into()),
+                status: Some("verified".into()),
+                branch_code: None,
+                rm_id: None,
+                review_before: None,
+                segments: Vec::new(),
+                after: after.map(cstore::Cursor::Id),
+                sort: Default::default(),
+                limit: 500,
+            };
+            let page = cstore::list_customers(&app.db.conn, &f).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            let now = now_us();
+            let mut drafts = Vec::new();
+            for r in &page {
+                let consents = cstore::list_consents(&app.db.conn, r.id).await?;
+                if let Some(d) = greeting(
+                    t,
+                    r,
+                    &consents,
+                    bank,
+                    format!("holiday:{}:{}:{}", g.key, today.year(), r.id),
+                    "greeting.holiday",
+                ) {
+                    drafts.push(row(d, now));
+                }
+            }
+            let tx = app.db.begin_write().await?;
+            queued += store::enqueue(&*tx, &drafts).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(queued)
+}
+
+/// A greeting for a customer from a template, in the customer's language.
+fn greeting(
+    t: &banyan_domain::notify::Template,
+    r: &cstore::CustomerRow,
+    consents: &[cstore::ConsentRow],
+    bank: &str,
+    cause_key: String,
+    cause: &str,
+) -> Option<Draft> {
+    let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
+    let lang = profile
+        .get("language")
+        .and_then(|l| l.as_str())
+        .unwrap_or("zh-CN")
+        .to_owned();
+    let vars = BTreeMap::from([
+        ("name", r.display_name.clone()),
+        (
+            "honorific",
+            honorific(profile.get("gender").and_then(|g| g.as_str()), &lang).to_owned(),
+        ),
+        ("bank", bank.to_owned()),
+    ]);
+    let body = render(pick(&t.body, &lang)?, &vars);
+    Some(Draft {
+        customer_id: r.id,
+        channel: channel_for(r.preferred_channel.as_deref(), consents),
+        purpose: "marketing",
+        cause: cause.into(),
+        cause_key,
+        subject: pick(&t.subject, &lang).map(|s| render(s, &vars)),
+        body,
+        lang,
+    })
 }
 
 /// A content push to a segment (market news, a rate change explained).

@@ -108,7 +108,7 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum NotifyCommand {
-    /// Queue today's birthday greetings (idempotent: once per customer and year).
+    /// Queue today's birthday and holiday greetings (idempotent: once per customer, occasion and year).
     Greetings,
     /// Deliver the messages due now, once (the server does this continuously).
     Dispatch,
@@ -321,6 +321,16 @@ fn delivery(cfg: &Config) -> Result<banyan_app::notify::Delivery> {
     .map_err(app_err)
 }
 
+/// The holiday list: `<data_dir>/holidays.toml` if the bank put one there, else the shipped one.
+fn holidays(cfg: &Config) -> Result<String> {
+    let p = cfg.data_dir.join("holidays.toml");
+    if p.exists() {
+        std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))
+    } else {
+        Ok(banyan_app::notify::DEFAULT_HOLIDAYS.to_owned())
+    }
+}
+
 fn read_policy(file: &std::path::Path) -> Result<Policy> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -382,7 +392,15 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
         delivery(cfg)?,
         std::time::Duration::from_secs(5),
     );
-    let nightly = nightly_evaluation(app, &cfg.nightly_evaluation, cfg.bank_name.clone())?;
+    let holiday_list = holidays(cfg)?;
+    banyan_app::notify::check_holidays(&holiday_list, &app.policy)
+        .map_err(|e| anyhow!("holiday list: {}", app_err(e)))?;
+    let nightly = nightly_evaluation(
+        app,
+        &cfg.nightly_evaluation,
+        cfg.bank_name.clone(),
+        holiday_list,
+    )?;
     tracing::info!(%addr, "listening");
     eprintln!("Banyan is listening on http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
     banyan_web::serve(listener, banyan_web::router(state), async {
@@ -403,6 +421,7 @@ fn nightly_evaluation(
     app: Arc<App>,
     at: &str,
     bank: String,
+    holiday_list: String,
 ) -> Result<Option<tokio::task::JoinHandle<()>>> {
     if at.trim().is_empty() {
         return Ok(None);
@@ -448,6 +467,10 @@ fn nightly_evaluation(
             match banyan_app::notify::birthday_greetings(&app, &bank).await {
                 Ok(n) => tracing::info!(queued = n, "birthday greetings queued"),
                 Err(e) => tracing::error!(error = %e, "birthday greetings failed"),
+            }
+            match banyan_app::notify::holiday_greetings(&app, &holiday_list, &bank).await {
+                Ok(n) => tracing::info!(queued = n, "holiday greetings queued"),
+                Err(e) => tracing::error!(error = %e, "holiday greetings failed"),
             }
         }
     })))
@@ -761,7 +784,10 @@ async fn main() -> Result<()> {
             let n = banyan_app::notify::birthday_greetings(&app, &cfg.bank_name)
                 .await
                 .map_err(app_err)?;
-            println!("{n} birthday greetings queued");
+            let h = banyan_app::notify::holiday_greetings(&app, &holidays(&cfg)?, &cfg.bank_name)
+                .await
+                .map_err(app_err)?;
+            println!("{n} birthday greetings and {h} holiday greetings queued");
         }
         Command::Notify {
             command: NotifyCommand::Dispatch,

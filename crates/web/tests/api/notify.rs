@@ -158,6 +158,27 @@ async fn a_birthday_greeting_goes_out_once_by_the_signed_webhook(app: &TestApp) 
         .await;
     assert_eq!(m.body[0]["status"], "sent", "{}", m.text);
     assert_eq!(m.body[0]["cause"], "greeting.birthday");
+    // A holiday in the list (today, for the test) greets every verified individual once.
+    let today = app.app.today();
+    let list = format!("[[greetings]]\nkey = \"new_year\"\ndates = [\"{today}\"]\n");
+    let h = banyan_app::notify::holiday_greetings(&app.app, &list, "榕树银行")
+        .await
+        .unwrap();
+    assert_eq!(h, 1);
+    assert_eq!(
+        banyan_app::notify::holiday_greetings(&app.app, &list, "榕树银行")
+            .await
+            .unwrap(),
+        0
+    );
+    let e = banyan_app::notify::check_holidays(
+        "[[greetings]]\nkey = \"lantern\"\ndates = [\"2026-03-03\"]\n",
+        &app.app.policy,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("holiday_lantern"), "{e}");
+    let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+    assert_eq!(r.sent, 1, "{r:?}");
     // In quiet hours (22:00) marketing waits instead of going out.
     banyan_app::notify::campaign(
         &app.app,
@@ -174,7 +195,7 @@ async fn a_birthday_greeting_goes_out_once_by_the_signed_webhook(app: &TestApp) 
     let late = noon(app) + jiff::SignedDuration::from_hours(10);
     let r = dispatch_once(&app.app, &d, 100, late).await.unwrap();
     assert_eq!(r.deferred, 1, "{r:?}");
-    assert_eq!(got.lock().unwrap().requests.len(), 1);
+    assert_eq!(got.lock().unwrap().requests.len(), 2);
 }
 
 async fn withdrawn_consent_suppresses_marketing_with_the_reason(app: &TestApp) {
