@@ -45,7 +45,11 @@ fn parse_kind(s: &str) -> Result<CustomerKind> {
 }
 
 /// Loads a customer the actor may see, else NotFound (no existence leak).
-async fn load_in_scope<C: ConnectionTrait>(c: &C, actor: &Actor, id: Uuid) -> Result<CustomerRow> {
+pub(crate) async fn load_in_scope<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<CustomerRow> {
     match store::find_customer(c, id).await? {
         Some(r) if actor.can_see(&r.branch_code, r.rm_id) => Ok(r),
         _ => Err(AppError::NotFound),
@@ -53,7 +57,11 @@ async fn load_in_scope<C: ConnectionTrait>(c: &C, actor: &Actor, id: Uuid) -> Re
 }
 
 /// Like [`load_in_scope`], locking the row for the rest of the write transaction.
-async fn lock_in_scope<C: ConnectionTrait>(c: &C, actor: &Actor, id: Uuid) -> Result<CustomerRow> {
+pub(crate) async fn lock_in_scope<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<CustomerRow> {
     match store::lock_customer(c, id).await? {
         Some(r) if actor.can_see(&r.branch_code, r.rm_id) => Ok(r),
         _ => Err(AppError::NotFound),
@@ -1030,6 +1038,26 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
             .map(|i| cursor_after(filter.sort.key, i, last_updated.unwrap_or_default()));
     }
     Ok(page)
+}
+
+/// The id of the customer with this number (any case), if the actor may see it.
+pub async fn id_by_number(app: &App, actor: &Actor, number: &str) -> Result<Option<Uuid>> {
+    let no = number.trim().to_uppercase();
+    let page = list(
+        app,
+        actor,
+        ListQuery {
+            q: Some(no.clone()),
+            limit: Some(1),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(page
+        .items
+        .into_iter()
+        .find(|c| c.customer_no == no)
+        .map(|c| c.id))
 }
 
 /// The cursor after a row in a listing's order: the id itself in creation order,

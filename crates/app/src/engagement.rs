@@ -158,17 +158,9 @@ pub async fn plan_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Option<P
     let result: Result<()> = async {
         loop {
             let f = CustomerFilter {
-                scope: ScopeFilter::All,
-                lookups: Vec::new(),
-                kind: None,
                 status: Some("verified".into()),
-                branch_code: None,
-                rm_id: None,
-                review_before: None,
-                segments: Vec::new(),
                 after: after.map(cstore::Cursor::Id),
-                sort: Default::default(),
-                limit: 1000,
+                ..CustomerFilter::scoped(ScopeFilter::All, 1000)
             };
             let page = cstore::list_customers(&app.db.conn, &f).await?;
             let Some(last) = page.last() else { break };
@@ -302,10 +294,7 @@ pub async fn log_interaction(
     };
     errs.into_result()?;
     let tx = app.db.begin_write().await?;
-    let row = match cstore::lock_customer(&*tx, customer_id).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => r,
-        _ => return Err(AppError::NotFound),
-    };
+    let row = crate::customers::lock_in_scope(&*tx, actor, customer_id).await?;
     let contact_task = store::open_contact_tasks(&*tx, &[customer_id])
         .await?
         .into_iter()
@@ -373,10 +362,7 @@ pub async fn interactions(
     customer_id: Uuid,
 ) -> Result<Vec<InteractionView>> {
     actor.require(Permission::CustomerRead)?;
-    match cstore::find_customer(&app.db.conn, customer_id).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
-        _ => return Err(AppError::NotFound),
-    }
+    crate::customers::load_in_scope(&app.db.conn, actor, customer_id).await?;
     Ok(store::interactions_of(&app.db.conn, customer_id, 200)
         .await?
         .into_iter()
@@ -459,10 +445,7 @@ async fn views(app: &App, tasks: Vec<TaskRow>, today: Date) -> Result<Vec<TaskVi
 /// The contact tasks of one customer (open and done), newest due first.
 pub async fn customer_tasks(app: &App, actor: &Actor, customer_id: Uuid) -> Result<Vec<TaskView>> {
     actor.require(Permission::CustomerRead)?;
-    match cstore::find_customer(&app.db.conn, customer_id).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
-        _ => return Err(AppError::NotFound),
-    }
+    crate::customers::load_in_scope(&app.db.conn, actor, customer_id).await?;
     let tasks = store::tasks_of_customer(&app.db.conn, customer_id).await?;
     views(app, tasks, app.today()).await
 }
@@ -638,10 +621,7 @@ pub async fn plan_visit(
     };
     errs.into_result()?;
     let tx = app.db.begin_write().await?;
-    let row = match cstore::lock_customer(&*tx, customer_id).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => r,
-        _ => return Err(AppError::NotFound),
-    };
+    let row = crate::customers::lock_in_scope(&*tx, actor, customer_id).await?;
     let owner = v.staff.or(row.rm_id).or(Some(actor.id));
     let when = at.map(|t| t.as_microsecond()).unwrap_or_default();
     let t = TaskRow {

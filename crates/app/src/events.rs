@@ -275,21 +275,14 @@ pub async fn invite(
         let mut after = None;
         loop {
             let f = cstore::CustomerFilter {
-                scope: actor.scope(),
-                lookups: Vec::new(),
-                kind: None,
                 status: Some("verified".into()),
-                branch_code: None,
-                rm_id: None,
-                review_before: None,
                 segments: input
                     .segments
                     .iter()
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
                 after: after.map(cstore::Cursor::Id),
-                sort: Default::default(),
-                limit: 1000,
+                ..cstore::CustomerFilter::scoped(actor.scope(), 1000)
             };
             let page = cstore::list_customers(&app.db.conn, &f).await?;
             let Some(last) = page.last() else { break };
@@ -382,10 +375,7 @@ pub async fn respond(
     let e = store::lock_event(&*tx, event_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    match cstore::find_customer(&*tx, input.customer).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
-        _ => return Err(AppError::NotFound),
-    }
+    crate::customers::load_in_scope(&*tx, actor, input.customer).await?;
     let invs = store::invitations(&*tx, event_id).await?;
     let Some(mine) = invs.iter().find(|i| i.customer_id == input.customer) else {
         return Err(AppError::field(
@@ -492,10 +482,7 @@ pub async fn feedback(
     }
     let tx = app.db.begin_write().await?;
     let invs = store::invitations(&*tx, event_id).await?;
-    match cstore::find_customer(&*tx, input.customer).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
-        _ => return Err(AppError::NotFound),
-    }
+    crate::customers::load_in_scope(&*tx, actor, input.customer).await?;
     if !invs
         .iter()
         .any(|i| i.customer_id == input.customer && i.status == "attended")

@@ -244,17 +244,10 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
         let mut after = None;
         loop {
             let f = cstore::CustomerFilter {
-                scope: cstore::ScopeFilter::All,
-                lookups: Vec::new(),
                 kind: Some("individual".into()),
                 status: Some("verified".into()),
-                branch_code: None,
-                rm_id: None,
-                review_before: None,
-                segments: Vec::new(),
                 after: after.map(cstore::Cursor::Id),
-                sort: Default::default(),
-                limit: 500,
+                ..cstore::CustomerFilter::scoped(cstore::ScopeFilter::All, 500)
             };
             let page = cstore::list_customers(&app.db.conn, &f).await?;
             let Some(last) = page.last() else { break };
@@ -385,21 +378,14 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
     let mut after = None;
     loop {
         let f = cstore::CustomerFilter {
-            scope: actor.scope(),
-            lookups: Vec::new(),
-            kind: None,
             status: Some("verified".into()),
-            branch_code: None,
-            rm_id: None,
-            review_before: None,
             segments: input
                 .segments
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             after: after.map(cstore::Cursor::Id),
-            sort: Default::default(),
-            limit: 500,
+            ..cstore::CustomerFilter::scoped(actor.scope(), 500)
         };
         let page = cstore::list_customers(&app.db.conn, &f).await?;
         let Some(last) = page.last() else { break };
@@ -723,10 +709,7 @@ pub struct MessageView {
 /// The customer's messages with their status, newest first.
 pub async fn customer_messages(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<MessageView>> {
     actor.require(Permission::CustomerRead)?;
-    match cstore::find_customer(&app.db.conn, id).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
-        _ => return Err(AppError::NotFound),
-    }
+    crate::customers::load_in_scope(&app.db.conn, actor, id).await?;
     Ok(store::of_customer(&app.db.conn, id, 200)
         .await?
         .into_iter()

@@ -539,17 +539,8 @@ async fn find_customer(app: &App, actor: &Actor, key: &str) -> Result<Option<Cus
         Ok(id) => cstore::find_customer(&app.db.conn, id).await?,
         Err(_) => {
             let f = CustomerFilter {
-                scope: ScopeFilter::All,
                 lookups: vec![Lookup::CustomerNo(key.to_ascii_uppercase())],
-                kind: None,
-                status: None,
-                branch_code: None,
-                rm_id: None,
-                review_before: None,
-                segments: Vec::new(),
-                after: None,
-                sort: Default::default(),
-                limit: 1,
+                ..CustomerFilter::scoped(ScopeFilter::All, 1)
             };
             cstore::list_customers(&app.db.conn, &f).await?.pop()
         }
@@ -618,10 +609,7 @@ pub struct SegmentsView {
 
 async fn in_scope(app: &App, actor: &Actor, id: Uuid) -> Result<CustomerRow> {
     actor.require(Permission::CustomerRead)?;
-    match cstore::find_customer(&app.db.conn, id).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => Ok(r),
-        _ => Err(AppError::NotFound),
-    }
+    crate::customers::load_in_scope(&app.db.conn, actor, id).await
 }
 
 fn measures_of(policy: &Policy, kind: &str, assignments: &[AssignmentRow]) -> MeasuresView {
@@ -795,17 +783,8 @@ pub async fn evaluate_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Opti
 
 async fn page_of_customers(app: &App, after: Option<Uuid>) -> Result<Vec<CustomerRow>> {
     let f = CustomerFilter {
-        scope: ScopeFilter::All,
-        lookups: Vec::new(),
-        kind: None,
-        status: None,
-        branch_code: None,
-        rm_id: None,
-        review_before: None,
-        segments: Vec::new(),
         after: after.map(cstore::Cursor::Id),
-        sort: Default::default(),
-        limit: PAGE,
+        ..CustomerFilter::scoped(ScopeFilter::All, PAGE)
     };
     Ok(cstore::list_customers(&app.db.conn, &f).await?)
 }
@@ -1164,10 +1143,7 @@ pub async fn record_assessment(
         points,
     } = scored?;
     let tx = app.db.begin_write().await?;
-    let row = match cstore::lock_customer(&*tx, id).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => r,
-        _ => return Err(AppError::NotFound),
-    };
+    let row = crate::customers::lock_in_scope(&*tx, actor, id).await?;
     if row.kind != "individual" {
         return Err(AppError::field(
             "customer",
@@ -1232,10 +1208,7 @@ pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &
     let alert = store::find_alert(&*tx, alert_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    match cstore::find_customer(&*tx, alert.customer_id).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => {}
-        _ => return Err(AppError::NotFound),
-    }
+    crate::customers::load_in_scope(&*tx, actor, alert.customer_id).await?;
     if alert.owner_id != Some(actor.id)
         && !actor.role.has(Permission::CustomerUpdate)
         && !actor.role.has(Permission::MetricsWrite)

@@ -290,6 +290,21 @@ async fn open(cfg: &Config, demo: bool) -> Result<Arc<App>> {
         .map_err(|e| anyhow!("{e}"))
 }
 
+/// Who an import is recorded under: `--as-user`, or a system import with operations' permissions.
+async fn import_actor(app: &App, as_user: Option<String>) -> Result<Actor> {
+    Ok(match as_user {
+        Some(u) => banyan_app::access::actor_for(app, &u)
+            .await
+            .map_err(|_| anyhow!("--as-user: no staff member {u}"))?,
+        None => Actor {
+            role: Role::Operations,
+            branch_code: None,
+            ..Actor::system("system-import")
+        }
+        .with_all_scope(),
+    })
+}
+
 fn read_source(file: &std::path::Path) -> Result<banyan_app::io::Source> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let is_xlsx = file
@@ -597,28 +612,8 @@ async fn main() -> Result<()> {
                 },
         } => {
             let app = open(&cfg, false).await?;
-            let actor = match as_user {
-                Some(u) => banyan_app::access::actor_for(&app, &u)
-                    .await
-                    .map_err(|_| anyhow!("--as-user: no staff member {u}"))?,
-                None => Actor {
-                    role: Role::Operations,
-                    branch_code: None,
-                    ..Actor::system("system-import")
-                }
-                .with_all_scope(),
-            };
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let is_xlsx = file
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-            let src = if is_xlsx {
-                banyan_app::io::read_xlsx(&bytes)
-            } else {
-                banyan_app::io::read_csv(&bytes)
-            }
-            .map_err(app_err)?;
+            let actor = import_actor(&app, as_user).await?;
+            let src = read_source(&file)?;
             let headers = src.headers.clone();
             let bar = indicatif::ProgressBar::new(src.rows.len() as u64);
             bar.set_style(
@@ -834,17 +829,7 @@ async fn main() -> Result<()> {
             what: ImportWhat::Metrics { file, as_user },
         } => {
             let app = open(&cfg, false).await?;
-            let actor = match as_user {
-                Some(u) => banyan_app::access::actor_for(&app, &u)
-                    .await
-                    .map_err(|_| anyhow!("--as-user: no staff member {u}"))?,
-                None => Actor {
-                    role: Role::Operations,
-                    branch_code: None,
-                    ..Actor::system("system-import")
-                }
-                .with_all_scope(),
-            };
+            let actor = import_actor(&app, as_user).await?;
             let src = read_source(&file)?;
             let headers = src.headers.clone();
             // The original cells by line, for the rejected-rows file.

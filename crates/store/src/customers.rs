@@ -233,6 +233,25 @@ pub struct Sort {
     pub desc: bool,
 }
 
+impl CustomerFilter {
+    /// Every customer in `scope`, in creation order, `limit` at a time; set other fields with struct update.
+    pub fn scoped(scope: ScopeFilter, limit: u64) -> Self {
+        CustomerFilter {
+            scope,
+            lookups: Vec::new(),
+            kind: None,
+            status: None,
+            branch_code: None,
+            rm_id: None,
+            review_before: None,
+            segments: Vec::new(),
+            after: None,
+            sort: Sort::default(),
+            limit,
+        }
+    }
+}
+
 /// The last row of the previous page, in the listing's order: its id and, for keyed orders, its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cursor {

@@ -65,6 +65,19 @@ pub struct AlertRow {
     pub closed_at_us: Option<i64>,
 }
 
+const ALERT_COLS: [&str; 10] = [
+    "id",
+    "customer_id",
+    "indicator",
+    "status",
+    "owner_id",
+    "reason",
+    "checks",
+    "due_on",
+    "created_at_us",
+    "closed_at_us",
+];
+
 /// Records the policy a process runs with (once per distinct content).
 pub async fn record_policy<C: ConnectionTrait>(
     c: &C,
@@ -394,18 +407,7 @@ pub async fn open_alerts<C: ConnectionTrait>(c: &C, rows: &[AlertRow]) -> Result
 
 pub async fn alerts_for<C: ConnectionTrait>(c: &C, customer_id: Uuid) -> Result<Vec<AlertRow>> {
     let q = Query::select()
-        .columns([
-            "id",
-            "customer_id",
-            "indicator",
-            "status",
-            "owner_id",
-            "reason",
-            "checks",
-            "due_on",
-            "created_at_us",
-            "closed_at_us",
-        ])
+        .columns(ALERT_COLS)
         .from("alerts")
         .and_where(Expr::col("customer_id").eq(customer_id))
         .order_by("created_at_us", Order::Desc)
@@ -511,18 +513,7 @@ pub async fn close_alert<C: ConnectionTrait>(
 
 pub async fn find_alert<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<AlertRow>> {
     let q = Query::select()
-        .columns([
-            "id",
-            "customer_id",
-            "indicator",
-            "status",
-            "owner_id",
-            "reason",
-            "checks",
-            "due_on",
-            "created_at_us",
-            "closed_at_us",
-        ])
+        .columns(ALERT_COLS)
         .from("alerts")
         .and_where(Expr::col("id").eq(id))
         .to_owned();

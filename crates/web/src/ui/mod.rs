@@ -1499,19 +1499,11 @@ async fn add_relationship(
         ));
         return after_write(&s, sess, t, id, None, r).await;
     };
-    let no = form_text(&f, "other").unwrap_or_default().to_uppercase();
-    let found = uc::list(
-        &s.app,
-        &sess.actor,
-        ListQuery {
-            q: Some(no.clone()),
-            limit: Some(1),
-            ..Default::default()
-        },
-    )
-    .await
-    .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let r = match found.items.into_iter().find(|c| c.customer_no == no) {
+    let no = form_text(&f, "other").unwrap_or_default();
+    let found = uc::id_by_number(&s.app, &sess.actor, &no)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let r = match found {
         None => {
             let msg = t.get("form.not_found_no").to_owned();
             let mut page = customer_page(&s, sess, t, id, false, None, Some(msg)).await?;
@@ -1519,15 +1511,7 @@ async fn add_relationship(
             return Ok(page);
         }
         Some(other) => {
-            uc::add_relationship(
-                &s.app,
-                &sess.actor,
-                id,
-                other.id,
-                kind,
-                form_text(&f, "note"),
-            )
-            .await
+            uc::add_relationship(&s.app, &sess.actor, id, other, kind, form_text(&f, "note")).await
         }
     };
     after_write(&s, sess, t, id, Some("saved"), r).await
@@ -2518,22 +2502,12 @@ async fn audit_page(
         c => match c.parse::<Uuid>() {
             Ok(id) => Some(id),
             Err(_) => {
-                let no = c.to_uppercase();
-                let found = uc::list(
-                    &s.app,
-                    &sess.actor,
-                    ListQuery {
-                        q: Some(no.clone()),
-                        limit: Some(1),
-                        ..Default::default()
-                    },
-                )
-                .await;
-                match found
+                match uc::id_by_number(&s.app, &sess.actor, c)
+                    .await
                     .ok()
-                    .and_then(|l| l.items.into_iter().find(|i| i.customer_no == no))
+                    .flatten()
                 {
-                    Some(i) => Some(i.id),
+                    Some(i) => Some(i),
                     None => {
                         bad("field.customer_no", c);
                         None
@@ -2904,23 +2878,11 @@ async fn invite_event(
         input.segments.insert("wealth_tier".into(), tier);
     }
     if let Some(no) = form_text(&f, "customer_no") {
-        let found = uc::list(
-            &s.app,
-            &sess.actor,
-            ListQuery {
-                q: Some(no.to_uppercase()),
-                limit: Some(1),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-        match found
-            .items
-            .into_iter()
-            .find(|c| c.customer_no == no.to_uppercase())
-        {
-            Some(c) => input.customers.push(c.id),
+        let found = uc::id_by_number(&s.app, &sess.actor, &no)
+            .await
+            .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+        match found {
+            Some(c) => input.customers.push(c),
             None => {
                 let msg = t.get("form.not_found_no").to_owned();
                 return event_view(&s, sess, t, id, Some(msg)).await;
