@@ -363,3 +363,149 @@ mod tests {
         }
     }
 }
+
+/// The China profile of the regulatory complaint deadline (CBIRC 2020, DOMAIN-DEFAULTS §1): 15 days;
+/// extendable to 30 with a recorded reason and a supervisor's approval; a further extension to 60 with a
+/// senior manager's approval and a notice to the customer; never more than 60.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegulatoryProfile {
+    pub base: Span,
+    pub first_extension_to: u32,
+    pub second_extension_to: u32,
+}
+
+impl Default for RegulatoryProfile {
+    fn default() -> Self {
+        RegulatoryProfile {
+            base: Span {
+                amount: 15,
+                unit: Unit::CalendarDays,
+            },
+            first_extension_to: 30,
+            second_extension_to: 60,
+        }
+    }
+}
+
+/// Who approved an extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Approver {
+    Supervisor,
+    Senior,
+}
+
+/// An extension as requested: its reason, the approver and whether the customer was told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Extension {
+    pub reason: String,
+    pub approver: Approver,
+    pub customer_notified: bool,
+}
+
+/// The regulatory span after the extensions granted so far, or why the next one is refused.
+pub fn extended(profile: &RegulatoryProfile, extensions: &[Extension]) -> Result<Span, String> {
+    let mut span = profile.base;
+    for (i, e) in extensions.iter().enumerate() {
+        if e.reason.trim().is_empty() {
+            return Err(format!("extension {}: a reason must be recorded", i + 1));
+        }
+        span.amount = match i {
+            // Approved by a supervisor or anyone above (both variants qualify).
+            0 => profile.first_extension_to,
+            1 => {
+                if e.approver != Approver::Senior {
+                    return Err("the second extension needs a senior manager's approval".into());
+                }
+                if !e.customer_notified {
+                    return Err("the customer must be told before the second extension".into());
+                }
+                profile.second_extension_to
+            }
+            _ => {
+                return Err(format!(
+                    "no extension beyond {} days",
+                    profile.second_extension_to
+                ));
+            }
+        };
+    }
+    Ok(span)
+}
+
+#[cfg(test)]
+mod extension_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ext(approver: Approver, notified: bool) -> Extension {
+        Extension {
+            reason: "需调取外部鉴定".into(),
+            approver,
+            customer_notified: notified,
+        }
+    }
+
+    /// 15 days, 30 with a supervisor, 60 with a senior manager and a notice, never more.
+    #[test]
+    fn extensions_follow_the_china_profile() {
+        let p = RegulatoryProfile::default();
+        assert_eq!(extended(&p, &[]).unwrap().amount, 15);
+        assert_eq!(
+            extended(&p, &[ext(Approver::Supervisor, false)])
+                .unwrap()
+                .amount,
+            30
+        );
+        assert!(
+            extended(
+                &p,
+                &[
+                    ext(Approver::Supervisor, false),
+                    ext(Approver::Supervisor, true)
+                ]
+            )
+            .unwrap_err()
+            .contains("senior")
+        );
+        assert!(
+            extended(
+                &p,
+                &[
+                    ext(Approver::Supervisor, false),
+                    ext(Approver::Senior, false)
+                ]
+            )
+            .unwrap_err()
+            .contains("told")
+        );
+        assert_eq!(
+            extended(
+                &p,
+                &[
+                    ext(Approver::Supervisor, false),
+                    ext(Approver::Senior, true)
+                ]
+            )
+            .unwrap()
+            .amount,
+            60
+        );
+        assert!(
+            extended(
+                &p,
+                &[
+                    ext(Approver::Supervisor, false),
+                    ext(Approver::Senior, true),
+                    ext(Approver::Senior, true)
+                ]
+            )
+            .unwrap_err()
+            .contains("60")
+        );
+        let mut no_reason = ext(Approver::Supervisor, false);
+        no_reason.reason = " ".into();
+        assert!(extended(&p, &[no_reason]).unwrap_err().contains("reason"));
+    }
+}
