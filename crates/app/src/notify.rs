@@ -492,11 +492,13 @@ pub async fn dispatch_once(
                 report.suppressed += 1;
             }
             Outcome::Deferred(until) => {
-                store::settle(c, id, "queued", Some("quiet_hours"), Some(until), None).await?;
+                // Waiting for quiet hours to end is not an attempt.
+                store::defer(c, id, "quiet_hours", until).await?;
                 report.deferred += 1;
             }
             Outcome::Error(reason) => {
-                let attempts = u32::try_from(m.attempts + 1).unwrap_or(u32::MAX);
+                // `attempts` already counts this one (the claim added it).
+                let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
                 if attempts >= app.policy.notify.max_attempts {
                     store::settle(c, id, "failed", Some(&reason), None, None).await?;
                     report.failed += 1;

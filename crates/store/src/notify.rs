@@ -159,6 +159,20 @@ pub async fn settle<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Puts a claimed message back in the queue until `until_us` without counting the attempt.
+pub async fn defer<C: ConnectionTrait>(c: &C, id: Uuid, reason: &str, until_us: i64) -> Result<()> {
+    let q = Query::update()
+        .table("messages")
+        .value("reason", reason)
+        .value("next_attempt_at_us", until_us)
+        .value("claimed_until_us", Option::<i64>::None)
+        .value("attempts", Expr::col("attempts").sub(1))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
 /// Marketing messages sent to a customer since `since_us` (for the frequency cap).
 pub async fn marketing_sent_since<C: ConnectionTrait>(
     c: &C,

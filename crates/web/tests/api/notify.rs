@@ -17,6 +17,7 @@ crate::tests![
     withdrawn_consent_suppresses_marketing_with_the_reason,
     e_mail_is_delivered_over_smtp,
     a_crashed_dispatcher_never_delivers_a_message_twice,
+    a_failing_gateway_is_retried_with_backoff_then_the_message_fails,
 ];
 
 const SECRET: &[u8] = b"gateway-secret";
@@ -196,6 +197,16 @@ async fn a_birthday_greeting_goes_out_once_by_the_signed_webhook(app: &TestApp) 
     let r = dispatch_once(&app.app, &d, 100, late).await.unwrap();
     assert_eq!(r.deferred, 1, "{r:?}");
     assert_eq!(got.lock().unwrap().requests.len(), 2);
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    let held = &m.body[0];
+    assert_eq!(held["status"], "queued");
+    assert_eq!(held["reason"], "quiet_hours");
+    assert_eq!(
+        held["attempts"], 0,
+        "waiting for quiet hours is not an attempt"
+    );
 }
 
 async fn withdrawn_consent_suppresses_marketing_with_the_reason(app: &TestApp) {
@@ -411,4 +422,48 @@ async fn a_crashed_dispatcher_never_delivers_a_message_twice(app: &TestApp) {
         .texts("SELECT status FROM messages WHERE cause = 'test'")
         .await;
     assert!(statuses.iter().all(|s| s == "sent"), "{statuses:?}");
+}
+
+async fn a_failing_gateway_is_retried_with_backoff_then_the_message_fails(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = birthday_customer(app, &rm).await;
+    // A gateway that always answers 503.
+    let router = axum::Router::new().route(
+        "/send",
+        axum::routing::post(|| async { StatusCode::SERVICE_UNAVAILABLE }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, router).await.unwrap() });
+    let d = delivery(&url);
+    banyan_app::notify::birthday_greetings(&app.app, "榕树银行")
+        .await
+        .unwrap();
+    let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+    assert_eq!(r.retried, 1, "{r:?}");
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    assert_eq!(m.body[0]["status"], "queued");
+    assert_eq!(m.body[0]["attempts"], 1);
+    assert!(
+        m.body[0]["reason"].as_str().unwrap().contains("503"),
+        "{}",
+        m.text
+    );
+    // Not due again before the backoff has passed.
+    let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+    assert_eq!(r, banyan_app::notify::DispatchReport::default());
+    // The last attempt (max_attempts = 8 in the shipped policy) fails the message for good.
+    app.sql("UPDATE messages SET attempts = 7, next_attempt_at_us = 0")
+        .await;
+    let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+    assert_eq!(r.failed, 1, "{r:?}");
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    assert_eq!(m.body[0]["status"], "failed");
+    assert_eq!(m.body[0]["attempts"], 8);
 }
