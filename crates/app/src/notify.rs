@@ -521,8 +521,8 @@ async fn attempt(
 ) -> Result<Outcome> {
     let c = &app.db.conn;
     let policy = &app.policy.notify;
-    let consents = cstore::list_consents(c, m.customer_id).await?;
     if m.purpose == "marketing" {
+        let consents = cstore::list_consents(c, m.customer_id).await?;
         let granted = consents.iter().any(|x| x.channel == m.channel && x.granted);
         if !granted {
             return Ok(Outcome::Suppressed(format!(

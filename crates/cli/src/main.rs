@@ -789,9 +789,22 @@ async fn main() -> Result<()> {
         } => {
             let app = open(&cfg, false).await?;
             let d = delivery(&cfg)?;
-            let r = banyan_app::notify::dispatch_once(&app, &d, 10_000, jiff::Timestamp::now())
-                .await
-                .map_err(app_err)?;
+            // Until nothing is due (retries and quiet hours wait for later runs).
+            let mut r = banyan_app::notify::DispatchReport::default();
+            loop {
+                let pass =
+                    banyan_app::notify::dispatch_once(&app, &d, 10_000, jiff::Timestamp::now())
+                        .await
+                        .map_err(app_err)?;
+                if pass == banyan_app::notify::DispatchReport::default() {
+                    break;
+                }
+                r.sent += pass.sent;
+                r.retried += pass.retried;
+                r.failed += pass.failed;
+                r.suppressed += pass.suppressed;
+                r.deferred += pass.deferred;
+            }
             println!(
                 "{} sent, {} retried later, {} failed, {} suppressed, {} held for quiet hours",
                 r.sent, r.retried, r.failed, r.suppressed, r.deferred
