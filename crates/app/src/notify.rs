@@ -459,58 +459,106 @@ enum Outcome {
     Error(String),
 }
 
-/// Delivers the messages due now (at most `limit`). `clock` is the time quiet hours are judged by
-/// (the dispatcher passes the current time; tests pass a fixed one).
+/// Messages being delivered at the same time by one dispatcher: sending is mostly waiting (the gateway,
+/// the SMTP server, commits), so a few in flight keep both the database and the network busy
+/// (bench/engagement: one at a time left a core idle).
+const IN_FLIGHT: usize = 8;
+
+/// What became of one message.
+enum Settled {
+    Sent,
+    Retried,
+    Failed,
+    Suppressed,
+    Deferred,
+    /// Another dispatcher had it.
+    Skipped,
+}
+
+/// Delivers the messages due now (at most `limit`, up to [`IN_FLIGHT`] at a time). `clock` is the time
+/// quiet hours are judged by (the dispatcher passes the current time; tests pass a fixed one).
 pub async fn dispatch_once(
     app: &App,
     d: &Delivery,
     limit: u64,
     clock: jiff::Timestamp,
 ) -> Result<DispatchReport> {
-    let mut report = DispatchReport::default();
+    use futures_util::StreamExt;
     let now = now_us();
-    for id in store::due(&app.db.conn, now, limit).await? {
-        if !store::claim(&app.db.conn, id, now, now + CLAIM_US).await? {
-            continue;
-        }
-        let Some(m) = store::find(&app.db.conn, id).await? else {
-            continue;
-        };
-        let outcome = match attempt(app, d, &m, clock).await {
-            Ok(o) => o,
-            Err(e) => Outcome::Error(e.to_string()),
-        };
-        let c = &app.db.conn;
-        let now = now_us();
-        match outcome {
-            Outcome::Sent => {
-                store::settle(c, id, "sent", None, None, Some(now)).await?;
-                report.sent += 1;
-            }
-            Outcome::Suppressed(reason) => {
-                store::settle(c, id, "suppressed", Some(&reason), None, None).await?;
-                report.suppressed += 1;
-            }
-            Outcome::Deferred(until) => {
-                // Waiting for quiet hours to end is not an attempt.
-                store::defer(c, id, "quiet_hours", until).await?;
-                report.deferred += 1;
-            }
-            Outcome::Error(reason) => {
-                // `attempts` already counts this one (the claim added it).
-                let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
-                if attempts >= app.policy.notify.max_attempts {
-                    store::settle(c, id, "failed", Some(&reason), None, None).await?;
-                    report.failed += 1;
-                } else {
-                    let next = now + app.policy.notify.backoff_seconds(attempts) * 1_000_000;
-                    store::settle(c, id, "queued", Some(&reason), Some(next), None).await?;
-                    report.retried += 1;
-                }
-            }
+    // One marketing message per customer per pass: the weekly cap is checked against what was sent, so
+    // two of a customer's marketing messages in flight together could both pass it. The others go in the
+    // next pass; service messages are not capped.
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<Uuid> = store::due(&app.db.conn, now, limit)
+        .await?
+        .into_iter()
+        .filter(|(_, customer, purpose)| purpose != "marketing" || seen.insert(*customer))
+        .map(|(id, _, _)| id)
+        .collect();
+    let mut results = futures_util::stream::iter(ids)
+        .map(|id| deliver(app, d, id, now, clock))
+        .buffer_unordered(IN_FLIGHT);
+    let mut report = DispatchReport::default();
+    while let Some(r) = results.next().await {
+        match r? {
+            Settled::Sent => report.sent += 1,
+            Settled::Retried => report.retried += 1,
+            Settled::Failed => report.failed += 1,
+            Settled::Suppressed => report.suppressed += 1,
+            Settled::Deferred => report.deferred += 1,
+            Settled::Skipped => {}
         }
     }
     Ok(report)
+}
+
+/// Claims, attempts and records one message.
+async fn deliver(
+    app: &App,
+    d: &Delivery,
+    id: Uuid,
+    now: i64,
+    clock: jiff::Timestamp,
+) -> Result<Settled> {
+    let c = &app.db.conn;
+    if !store::claim(c, id, now, now + CLAIM_US).await? {
+        return Ok(Settled::Skipped);
+    }
+    let Some(m) = store::find(c, id).await? else {
+        return Ok(Settled::Skipped);
+    };
+    let outcome = match attempt(app, d, &m, clock).await {
+        Ok(o) => o,
+        Err(e) => Outcome::Error(e.to_string()),
+    };
+    let now = now_us();
+    Ok(match outcome {
+        Outcome::Sent => {
+            store::settle(c, id, "sent", None, None, Some(now)).await?;
+            Settled::Sent
+        }
+        Outcome::Suppressed(reason) => {
+            store::settle(c, id, "suppressed", Some(&reason), None, None).await?;
+            Settled::Suppressed
+        }
+        Outcome::Deferred(until) => {
+            // Waiting for quiet hours to end is not an attempt.
+            store::defer(c, id, "quiet_hours", until).await?;
+            Settled::Deferred
+        }
+        Outcome::Error(reason) => {
+            // `attempts` already counts this one (the claim added it).
+            let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
+            if attempts >= app.policy.notify.max_attempts {
+                store::settle(c, id, "failed", Some(&reason), None, None).await?;
+                Settled::Failed
+            } else {
+                let next = now + app.policy.notify.backoff_seconds(attempts) * 1_000_000;
+                store::settle(c, id, "queued", Some(&reason), Some(next), None).await?;
+                Settled::Retried
+            }
+        }
+    })
 }
 
 async fn attempt(

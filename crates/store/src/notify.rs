@@ -80,10 +80,13 @@ pub async fn enqueue<C: ConnectionTrait>(c: &C, rows: &[MessageRow]) -> Result<u
     Ok(n)
 }
 
-/// Ids of queued messages due now (not claimed by a live dispatcher), oldest first.
-pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<Vec<Uuid>> {
+/// A message due for delivery: id, customer id, purpose.
+pub type Due = (Uuid, Uuid, String);
+
+/// Queued messages due now (not claimed by a live dispatcher), oldest first.
+pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<Vec<Due>> {
     let q = Query::select()
-        .column("id")
+        .columns(["id", "customer_id", "purpose"])
         .from("messages")
         .and_where(Expr::col("status").eq("queued"))
         .and_where(Expr::col("next_attempt_at_us").lte(now_us))
@@ -97,7 +100,15 @@ pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<V
         .limit(limit)
         .to_owned();
     let rows = c.query_all(&q).await?;
-    rows.iter().map(|r| Ok(r.try_get_by_index(0)?)).collect()
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                r.try_get_by_index(2)?,
+            ))
+        })
+        .collect()
 }
 
 /// Claims a message for one attempt until `until_us`; false if another dispatcher has it. A crashed

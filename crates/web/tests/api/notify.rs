@@ -18,6 +18,7 @@ crate::tests![
     e_mail_is_delivered_over_smtp,
     a_crashed_dispatcher_never_delivers_a_message_twice,
     a_failing_gateway_is_retried_with_backoff_then_the_message_fails,
+    the_weekly_cap_holds_with_several_messages_in_flight,
 ];
 
 const SECRET: &[u8] = b"gateway-secret";
@@ -466,4 +467,47 @@ async fn a_failing_gateway_is_retried_with_backoff_then_the_message_fails(app: &
         .await;
     assert_eq!(m.body[0]["status"], "failed");
     assert_eq!(m.body[0]["attempts"], 8);
+}
+
+async fn the_weekly_cap_holds_with_several_messages_in_flight(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = birthday_customer(app, &rm).await;
+    for k in 0..5 {
+        let r = app
+            .post(
+                "/api/v1/campaigns",
+                &rm,
+                json!({"key": format!("news-{k}"), "channel": "sms", "body": {"zh-CN": format!("第{k}期资讯")}}),
+            )
+            .await;
+        assert_eq!(r.body["queued"], 1, "{}", r.text);
+    }
+    let (url, got) = gateway(20).await;
+    let d = delivery(&url);
+    let mut total = banyan_app::notify::DispatchReport::default();
+    for _ in 0..10 {
+        let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+        total.sent += r.sent;
+        total.suppressed += r.suppressed;
+    }
+    // The shipped cap is 3 marketing messages per customer in 7 days.
+    assert_eq!((total.sent, total.suppressed), (3, 2), "{total:?}");
+    assert_eq!(got.lock().unwrap().requests.len(), 3);
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    let capped = m
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| {
+            x["reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("frequency_cap"))
+        })
+        .count();
+    assert_eq!(capped, 2, "{}", m.text);
 }
