@@ -48,6 +48,7 @@ impl App {
     ) -> Result<Arc<App>> {
         notify::install_tls_provider();
         banyan_store::migrate::run(&db).await?;
+        db.optimize().await?;
         let keys = KeyRing::load_or_init(&db, &master).await?;
         let policy_hash = segments::policy_hash(&policy);
         banyan_store::segments::record_policy(

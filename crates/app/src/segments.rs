@@ -199,7 +199,12 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
         })
         .collect();
     let mut current: HashMap<Uuid, BTreeMap<String, AssignmentRow>> = HashMap::new();
-    for a in store::assignments_for(c, &ids).await? {
+    let stored = if mode.refresh_reasons {
+        store::assignments_for(c, &ids).await?
+    } else {
+        store::assignment_values_for(c, &ids).await?
+    };
+    for a in stored {
         current
             .entry(a.customer_id)
             .or_default()

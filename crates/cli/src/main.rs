@@ -467,6 +467,9 @@ fn nightly_evaluation(
                 Ok(None) => tracing::info!("nightly evaluation run by another node"),
                 Err(e) => tracing::error!(error = %e, "nightly evaluation failed"),
             }
+            if let Err(e) = app.db.optimize().await {
+                tracing::warn!(error = %e, "refreshing planner statistics failed");
+            }
             // Then the contact tasks, so tier changes of the night move the next due dates.
             match banyan_app::engagement::plan_all(&app, |_, _| {}).await {
                 Ok(Some(r)) => tracing::info!(

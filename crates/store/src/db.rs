@@ -54,6 +54,16 @@ pub fn now_us() -> i64 {
 }
 
 impl Db {
+    /// Lets SQLite refresh its planner statistics (`PRAGMA optimize`, cheap when nothing changed); without
+    /// them it can pick a poor index on tables that grew since (bench/engagement). PostgreSQL analyses by
+    /// itself (autovacuum).
+    pub async fn optimize(&self) -> crate::error::Result<()> {
+        if self.kind == DbKind::Sqlite {
+            sea_orm::ConnectionTrait::execute_unprepared(&self.conn, "PRAGMA optimize").await?;
+        }
+        Ok(())
+    }
+
     /// Opens `url` (`sqlite://path` or `postgres://...`). SQLite gets WAL, foreign keys, a busy timeout
     /// and full synchronous commits; PostgreSQL a pool sized for the server's cores.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {

@@ -205,6 +205,46 @@ pub async fn assignments_for<C: ConnectionTrait>(
     )
 }
 
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+struct AssignmentValue {
+    customer_id: Uuid,
+    dimension: String,
+    value: String,
+    policy_hash: String,
+}
+
+/// Current values only (no reasons or checks): what the nightly batch compares against. Reading the
+/// reasons and checks too was most of the batch's statement time (bench/policy).
+pub async fn assignment_values_for<C: ConnectionTrait>(
+    c: &C,
+    ids: &[Uuid],
+) -> Result<Vec<AssignmentRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns(["customer_id", "dimension", "value", "policy_hash"])
+        .from("segment_assignments")
+        .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
+        .to_owned();
+    Ok(
+        AssignmentValue::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?
+            .into_iter()
+            .map(|v| AssignmentRow {
+                customer_id: v.customer_id,
+                dimension: v.dimension,
+                value: v.value,
+                reason: String::new(),
+                checks: String::new(),
+                policy_hash: v.policy_hash,
+                assigned_at_us: 0,
+            })
+            .collect(),
+    )
+}
+
 /// Inserts or replaces assignments (one statement for the batch).
 pub async fn upsert_assignments<C: ConnectionTrait>(c: &C, rows: &[AssignmentRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
