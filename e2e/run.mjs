@@ -391,6 +391,18 @@ await test('the platinum customer has a quarterly contact task; logging a call c
   assert.ok(timeline.includes('了解到年底有一笔定期到期') && timeline.includes('养老规划'), timeline);
   const tasks = await rm1.locator('#contacts-log #tasks').textContent();
   assert.ok(tasks.includes('按时'), tasks);
+  // A supervisor's contact shows who made it too (not only managers' names).
+  const sup = await signIn('sup1');
+  await sup.goto(customerUrl);
+  await sup.locator('#log-contact summary').click();
+  await sup.locator('#ix-method').selectOption('message');
+  await sup.locator('#ix-outcome').fill('主管回访确认服务满意');
+  await sup.locator('#log-contact button[type=submit]').click();
+  await sup.waitForURL(/msg=logged/);
+  const rows = await sup.locator('#timeline tr').allTextContents();
+  assert.ok(rows.some((r) => r.includes('主管回访确认服务满意') && r.includes('sup1')), rows.join(' | '));
+  assert.ok(rows.some((r) => r.includes('了解到年底有一笔定期到期') && r.includes('rm1')), rows.join(' | '));
+  await sup.context().close();
   await rm1.screenshot({ path: `${SHOTS}/customer-timeline.png`, fullPage: true });
   await rm1.goto(`${BASE}/`);
   assert.ok(await rm1.locator('#my-tasks').count() === 1);

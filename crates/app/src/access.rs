@@ -575,6 +575,18 @@ pub async fn relationship_managers(app: &App, actor: &Actor) -> Result<Vec<Staff
         .collect())
 }
 
+/// Display names of staff members (who logged a contact, who owns a task): names only, for anyone who
+/// reads customers.
+pub async fn staff_names(app: &App, actor: &Actor, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
+    actor.require(Permission::CustomerRead)?;
+    Ok(store::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .filter(|s| ids.contains(&s.id))
+        .map(|s| (s.id, s.display_name))
+        .collect())
+}
+
 /// Disables an account and revokes its tokens.
 pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<StaffView> {
     actor.require(Permission::StaffManage)?;

@@ -1109,10 +1109,14 @@ async fn customer_page(
             .unwrap_or_default(),
     };
     let defs = uc::field_definitions(&s.app).await.map_err(err)?;
-    let staff_names: HashMap<Uuid, String> = rm_names(s, &sess).await;
-    let timeline = banyan_app::engagement::interactions(&s.app, a, id)
+    let contacts_logged = banyan_app::engagement::interactions(&s.app, a, id)
         .await
-        .map_err(err)?
+        .map_err(err)?;
+    let who: Vec<Uuid> = contacts_logged.iter().map(|i| i.staff_id).collect();
+    let staff_names = banyan_app::access::staff_names(&s.app, a, &who)
+        .await
+        .map_err(err)?;
+    let timeline = contacts_logged
         .into_iter()
         .map(|i| {
             [
