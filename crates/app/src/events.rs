@@ -243,15 +243,7 @@ pub async fn invite(
         ));
     }
     let mut errs = banyan_domain::FieldErrors::new();
-    for d in input.segments.keys() {
-        if !banyan_domain::segments::DIMENSIONS.contains(&d.as_str()) {
-            errs.push(
-                format!("segments.{d}"),
-                "unknown_field",
-                "is not a segment dimension",
-            );
-        }
-    }
+    let segments = crate::segments::segment_filter(&input.segments, &mut errs);
     errs.into_result()?;
     let e = store::find_event(&app.db.conn, event_id)
         .await?
@@ -276,11 +268,7 @@ pub async fn invite(
         loop {
             let f = cstore::CustomerFilter {
                 status: Some("verified".into()),
-                segments: input
-                    .segments
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                segments: segments.clone(),
                 after: after.map(cstore::Cursor::Id),
                 ..cstore::CustomerFilter::scoped(actor.scope(), 1000)
             };

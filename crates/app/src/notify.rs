@@ -360,15 +360,7 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
             format!("must be one of {}", CHANNELS.join(", ")),
         );
     }
-    for d in input.segments.keys() {
-        if !banyan_domain::segments::DIMENSIONS.contains(&d.as_str()) {
-            errs.push(
-                format!("segments.{d}"),
-                "unknown_field",
-                "is not a segment dimension",
-            );
-        }
-    }
+    let segments = crate::segments::segment_filter(&input.segments, &mut errs);
     errs.into_result()?;
     let now = now_us();
     let mut report = CampaignReport {
@@ -379,11 +371,7 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
     loop {
         let f = cstore::CustomerFilter {
             status: Some("verified".into()),
-            segments: input
-                .segments
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            segments: segments.clone(),
             after: after.map(cstore::Cursor::Id),
             ..cstore::CustomerFilter::scoped(actor.scope(), 500)
         };

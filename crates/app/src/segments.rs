@@ -74,6 +74,27 @@ pub fn dimension_values(p: &Policy) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
+/// Segment filters from a request (`{"wealth_tier": "platinum"}`) as the store takes them; a name that is
+/// not a dimension the engine decides is reported as `segments.<name>`.
+pub(crate) fn segment_filter(
+    segments: &BTreeMap<String, String>,
+    errs: &mut banyan_domain::FieldErrors,
+) -> Vec<(String, String)> {
+    for d in segments.keys() {
+        if !banyan_domain::segments::DIMENSIONS.contains(&d.as_str()) {
+            errs.push(
+                format!("segments.{d}"),
+                "unknown_field",
+                "is not a segment dimension",
+            );
+        }
+    }
+    segments
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// Dimensions whose values are ordered (listed from highest to lowest in the policy), so a change is an
 /// upgrade or a downgrade.
 fn rank(p: &Policy, dimension: &str, value: &str) -> Option<usize> {
