@@ -445,6 +445,31 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   await rm1.screenshot({ path: `${SHOTS}/calendar.png`, fullPage: true });
 });
 
+await test('a manager pushes content to the platinum tier and sees it in the campaign report', async () => {
+  await rm1.goto(`${BASE}/campaigns`);
+  await rm1.locator('#camp-key').fill('年末利率调整说明');
+  await rm1.locator('#camp-wealth_tier').selectOption('platinum');
+  await rm1.locator('#camp-channel').selectOption('sms');
+  // Without the zh-CN text the form comes back with what was typed and the field named.
+  await rm1.locator('#camp-body-zh-CN').evaluate((e) => e.removeAttribute('required'));
+  await rm1.locator('#campaign-form button[type=submit]').click();
+  await page_has(rm1, 'body.zh-CN');
+  assert.equal(await rm1.locator('#camp-key').inputValue(), '年末利率调整说明');
+  await rm1.locator('#camp-body-zh-CN').fill('{name}{honorific}您好：作为{tier}客户，年末利率调整说明请见手机银行。');
+  await rm1.locator('#campaign-form button[type=submit]').click();
+  const notice = await rm1.locator('#campaign-notice').textContent();
+  assert.ok(notice.includes('1 位客户') && notice.includes('1 条消息'), notice);
+  const report = await rm1.locator('#campaigns').textContent();
+  assert.ok(report.includes('年末利率调整说明'), report);
+  await rm1.screenshot({ path: `${SHOTS}/campaigns.png`, fullPage: true });
+  await rm1.goto(customerUrl);
+  const msgs = await rm1.locator('#messages').textContent();
+  assert.ok(msgs.includes('白金级客户，年末利率调整说明'), msgs);
+  // Coverage per team.
+  await rm1.goto(`${BASE}/coverage?from=2020-01-01&to=2030-12-31&by=team`);
+  assert.equal(await rm1.locator('#cv-by').inputValue(), 'team');
+});
+
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('a[data-lang=en]').click();

@@ -89,6 +89,10 @@ pub struct StaffView {
     pub display_name: String,
     pub role: Role,
     pub branch_code: Option<String>,
+    /// The manager's team (coverage is reported per team).
+    pub team: Option<String>,
+    /// The department whose queue the staff member works (feedback cases are routed to departments).
+    pub department: Option<String>,
     pub disabled: bool,
     pub created_at: String,
 }
@@ -101,6 +105,8 @@ impl From<StaffRow> for StaffView {
             display_name: r.display_name,
             role: Role::parse(&r.role).unwrap_or(Role::CustomerService),
             branch_code: r.branch_code,
+            team: r.team,
+            department: r.department,
             disabled: r.disabled,
             created_at: crate::fmt_us(r.created_at_us),
         }
@@ -473,6 +479,8 @@ pub struct NewStaff {
     pub display_name: Option<String>,
     pub role: Role,
     pub branch_code: Option<String>,
+    pub team: Option<String>,
+    pub department: Option<String>,
     pub password: String,
 }
 
@@ -493,6 +501,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         ));
     }
     check_password(&n.password)?;
+    let (team, department) = org_names(n.team.as_deref(), n.department.as_deref())?;
     if let Some(b) = &n.branch_code {
         banyan_domain::customer::BranchCode::parse(b)
             .map_err(|m| AppError::field("branch_code", "format", m))?;
@@ -514,6 +523,8 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         username: uname,
         role: n.role.as_str().to_owned(),
         branch_code: n.branch_code,
+        team,
+        department,
         password_hash: hash,
         disabled: false,
         failed_logins: 0,
@@ -539,6 +550,58 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         customer_id: None,
         detail: serde_json::json!({"username": row.username, "role": row.role, "branch_code": row.branch_code}),
     }])
+    .await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+/// Checks team and department names: trimmed, 1-64 characters, blank meaning none.
+fn org_names(
+    team: Option<&str>,
+    department: Option<&str>,
+) -> Result<(Option<String>, Option<String>)> {
+    let check = |field: &str, v: Option<&str>| -> Result<Option<String>> {
+        match v.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) if v.chars().count() > 64 => Err(AppError::field(
+                field,
+                "length",
+                "must be at most 64 characters",
+            )),
+            Some(v) => Ok(Some(v.to_owned())),
+        }
+    };
+    Ok((check("team", team)?, check("department", department)?))
+}
+
+/// Moves a staff member to a team and department (administrators); audited.
+pub async fn set_staff_org(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    team: Option<&str>,
+    department: Option<&str>,
+) -> Result<StaffView> {
+    actor.require(Permission::StaffManage)?;
+    let (team, department) = org_names(team, department)?;
+    let tx = app.db.begin_write().await?;
+    let row = store::set_staff_org(&*tx, username, team.as_deref(), department.as_deref())
+        .await
+        .map_err(|e| match e {
+            banyan_store::StoreError::NotFound => AppError::NotFound,
+            e => e.into(),
+        })?;
+    audit::record(
+        &*tx,
+        actor,
+        vec![Entry {
+            action: "staff.organise",
+            entity: "staff",
+            entity_id: Some(row.id.to_string()),
+            customer_id: None,
+            detail: serde_json::json!({"username": row.username, "team": row.team, "department": row.department}),
+        }],
+    )
     .await?;
     tx.commit().await?;
     Ok(row.into())

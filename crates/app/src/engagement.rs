@@ -473,10 +473,12 @@ pub struct CoverageRow {
 #[serde(rename_all = "snake_case")]
 pub enum CoverageBy {
     Manager,
+    /// The owner's team (staff without a team are grouped under `-`).
+    Team,
     Branch,
 }
 
-/// Coverage per manager or branch for contacts due in `[from, to]`, within the actor's scope.
+/// Coverage per manager, team or branch for contacts due in `[from, to]`, within the actor's scope.
 pub async fn coverage(
     app: &App,
     actor: &Actor,
@@ -496,21 +498,33 @@ pub async fn coverage(
         &actor.scope(),
     )
     .await?;
-    let names: HashMap<Uuid, String> = banyan_store::access::list_staff(&app.db.conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.display_name))
-        .collect();
+    let staff: HashMap<Uuid, banyan_store::access::StaffRow> =
+        banyan_store::access::list_staff(&app.db.conn)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
     let mut out: BTreeMap<String, CoverageRow> = BTreeMap::new();
     for r in rows {
         let (key, label) = match by {
             CoverageBy::Manager => match r.owner_id {
                 Some(o) => (
                     o.to_string(),
-                    names.get(&o).cloned().unwrap_or_else(|| o.to_string()),
+                    staff
+                        .get(&o)
+                        .map(|s| s.display_name.clone())
+                        .unwrap_or_else(|| o.to_string()),
                 ),
                 None => ("-".into(), "-".into()),
             },
+            CoverageBy::Team => {
+                let team = r
+                    .owner_id
+                    .and_then(|o| staff.get(&o))
+                    .and_then(|s| s.team.clone())
+                    .unwrap_or_else(|| "-".into());
+                (team.clone(), team)
+            }
             CoverageBy::Branch => (r.branch_code.clone(), r.branch_code.clone()),
         };
         let e = out.entry(key.clone()).or_insert_with(|| CoverageRow {

@@ -18,7 +18,7 @@ use crate::access::Actor;
 use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
-use banyan_domain::notify::{honorific, pick, render};
+use banyan_domain::notify::{honorific, pick, render, tier_label};
 use banyan_store::customers as cstore;
 use banyan_store::notify::{self as store, MessageRow};
 use banyan_store::now_us;
@@ -172,10 +172,12 @@ pub async fn birthday_greetings(app: &App, bank: &str) -> Result<u64> {
     let born = cstore::birthdays(&app.db.conn, &suffixes).await?;
     let now = now_us();
     let mut drafts = Vec::new();
+    let tiers = wealth_tiers(app, &born.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     for r in born {
         let consents = cstore::list_consents(&app.db.conn, r.id).await?;
         let key = format!("birthday:{}:{}", today.year(), r.id);
-        if let Some(d) = greeting(t, &r, &consents, bank, key, "greeting.birthday") {
+        let tier = tiers.get(&r.id).map(String::as_str);
+        if let Some(d) = greeting(t, &r, &consents, tier, bank, key, "greeting.birthday") {
             drafts.push(row(d, now));
         }
     }
@@ -254,12 +256,14 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
             after = Some(last.id);
             let now = now_us();
             let mut drafts = Vec::new();
+            let tiers = wealth_tiers(app, &page.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
             for r in &page {
                 let consents = cstore::list_consents(&app.db.conn, r.id).await?;
                 if let Some(d) = greeting(
                     t,
                     r,
                     &consents,
+                    tiers.get(&r.id).map(String::as_str),
                     bank,
                     format!("holiday:{}:{}:{}", g.key, today.year(), r.id),
                     "greeting.holiday",
@@ -275,15 +279,13 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
     Ok(queued)
 }
 
-/// A greeting for a customer from a template, in the customer's language.
-fn greeting(
-    t: &banyan_domain::notify::Template,
+/// The customer's language (profile, zh-CN by default) and the template variables for them: `{name}`,
+/// `{honorific}` (from the gender), `{tier}` (wealth tier, in that language) and `{bank}`.
+fn customer_vars(
     r: &cstore::CustomerRow,
-    consents: &[cstore::ConsentRow],
+    tier: Option<&str>,
     bank: &str,
-    cause_key: String,
-    cause: &str,
-) -> Option<Draft> {
+) -> (String, BTreeMap<&'static str, String>) {
     let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
     let lang = profile
         .get("language")
@@ -296,8 +298,38 @@ fn greeting(
             "honorific",
             honorific(profile.get("gender").and_then(|g| g.as_str()), &lang).to_owned(),
         ),
+        (
+            "tier",
+            tier.map(|t| tier_label(t, &lang)).unwrap_or_default(),
+        ),
         ("bank", bank.to_owned()),
     ]);
+    (lang, vars)
+}
+
+/// Wealth tiers of these customers (those that have one).
+async fn wealth_tiers(app: &App, ids: &[Uuid]) -> Result<BTreeMap<Uuid, String>> {
+    Ok(
+        banyan_store::segments::assignment_values_for(&app.db.conn, ids)
+            .await?
+            .into_iter()
+            .filter(|a| a.dimension == "wealth_tier")
+            .map(|a| (a.customer_id, a.value))
+            .collect(),
+    )
+}
+
+/// A greeting for a customer from a template, in the customer's language.
+fn greeting(
+    t: &banyan_domain::notify::Template,
+    r: &cstore::CustomerRow,
+    consents: &[cstore::ConsentRow],
+    tier: Option<&str>,
+    bank: &str,
+    cause_key: String,
+    cause: &str,
+) -> Option<Draft> {
+    let (lang, vars) = customer_vars(r, tier, bank);
     let body = render(pick(&t.body, &lang)?, &vars);
     Some(Draft {
         customer_id: r.id,
@@ -379,10 +411,10 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         let mut drafts = Vec::new();
+        let tiers = wealth_tiers(app, &page.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
         for r in &page {
             let consents = cstore::list_consents(&app.db.conn, r.id).await?;
-            let lang = "zh-CN".to_owned();
-            let vars = BTreeMap::from([("name", r.display_name.clone())]);
+            let (lang, vars) = customer_vars(r, tiers.get(&r.id).map(String::as_str), "");
             drafts.push(row(
                 Draft {
                     customer_id: r.id,
@@ -391,7 +423,7 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
                         .clone()
                         .unwrap_or_else(|| channel_for(r.preferred_channel.as_deref(), &consents)),
                     purpose: "marketing",
-                    cause: "campaign".into(),
+                    cause: format!("campaign:{}", input.key.trim()),
                     cause_key: format!("campaign:{}:{}", input.key.trim(), r.id),
                     subject: pick(&input.subject, &lang).map(|s| render(s, &vars)),
                     body: pick(&input.body, &lang)
@@ -420,6 +452,55 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
         tx.commit().await?;
     }
     Ok(report)
+}
+
+/// One campaign's messages by delivery status (customers in the actor's scope).
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct CampaignSummary {
+    pub key: String,
+    /// When its first message was queued.
+    pub started_at: String,
+    pub total: u64,
+    pub queued: u64,
+    pub sent: u64,
+    pub failed: u64,
+    pub suppressed: u64,
+}
+
+/// Campaigns, newest first, with how their messages fared.
+pub async fn campaigns(app: &App, actor: &Actor) -> Result<Vec<CampaignSummary>> {
+    actor.require(Permission::CustomerRead)?;
+    let mut by: BTreeMap<String, (i64, CampaignSummary)> = BTreeMap::new();
+    for c in store::campaign_counts(&app.db.conn, &actor.scope()).await? {
+        let key = c.cause.trim_start_matches("campaign:").to_owned();
+        let e = by.entry(key.clone()).or_insert_with(|| {
+            (
+                c.first_us,
+                CampaignSummary {
+                    key,
+                    ..Default::default()
+                },
+            )
+        });
+        e.0 = e.0.min(c.first_us);
+        let n = c.n.max(0) as u64;
+        e.1.total += n;
+        match c.status.as_str() {
+            "queued" => e.1.queued += n,
+            "sent" => e.1.sent += n,
+            "failed" => e.1.failed += n,
+            _ => e.1.suppressed += n,
+        }
+    }
+    let mut out: Vec<(i64, CampaignSummary)> = by.into_values().collect();
+    out.sort_by_key(|o| std::cmp::Reverse(o.0));
+    Ok(out
+        .into_iter()
+        .map(|(first, mut s)| {
+            s.started_at = crate::fmt_us(first);
+            s
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -733,6 +814,8 @@ pub struct MessageView {
     pub channel: String,
     pub purpose: String,
     pub cause: String,
+    /// The language it was written in.
+    pub lang: String,
     pub subject: Option<String>,
     pub body: String,
     /// `queued`, `sent`, `failed`, `suppressed`.
@@ -756,6 +839,7 @@ pub async fn customer_messages(app: &App, actor: &Actor, id: Uuid) -> Result<Vec
             channel: m.channel,
             purpose: m.purpose,
             cause: m.cause,
+            lang: m.lang,
             subject: m.subject,
             body: m.body,
             status: m.status,

@@ -14,20 +14,77 @@ use serde_json::json;
 /// The demo password of every demo account (printed; never use demo mode for real data).
 pub const DEMO_PASSWORD: &str = "banyan-demo-2026";
 
-const STAFF: &[(&str, Role, Option<&str>)] = &[
-    ("admin", Role::Admin, None),
-    ("rm1", Role::RelationshipManager, Some("BR0001")),
-    ("rm2", Role::RelationshipManager, Some("BR0001")),
-    ("rm3", Role::RelationshipManager, Some("BR0002")),
-    ("wm1", Role::WealthManager, Some("BR0001")),
-    ("cs1", Role::CustomerService, Some("BR0001")),
-    ("risk1", Role::RiskOfficer, None),
-    ("ops1", Role::Operations, Some("BR0001")),
-    ("reviewer1", Role::Reviewer, None),
-    ("reviewer2", Role::Reviewer, None),
-    ("supervisor1", Role::Supervisor, Some("BR0001")),
-    ("supervisor2", Role::Supervisor, Some("BR0002")),
-    ("auditor1", Role::Auditor, None),
+/// Demo staff: username, role, branch, team (coverage), department (feedback queues).
+type DemoStaff = (
+    &'static str,
+    Role,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const STAFF: &[DemoStaff] = &[
+    ("admin", Role::Admin, None, None, None),
+    (
+        "rm1",
+        Role::RelationshipManager,
+        Some("BR0001"),
+        Some("retail-a"),
+        Some("retail"),
+    ),
+    (
+        "rm2",
+        Role::RelationshipManager,
+        Some("BR0001"),
+        Some("retail-b"),
+        Some("retail"),
+    ),
+    (
+        "rm3",
+        Role::RelationshipManager,
+        Some("BR0002"),
+        Some("corporate-a"),
+        Some("corporate"),
+    ),
+    (
+        "wm1",
+        Role::WealthManager,
+        Some("BR0001"),
+        Some("wealth-a"),
+        Some("wealth"),
+    ),
+    (
+        "cs1",
+        Role::CustomerService,
+        Some("BR0001"),
+        None,
+        Some("service"),
+    ),
+    ("risk1", Role::RiskOfficer, None, None, Some("risk")),
+    (
+        "ops1",
+        Role::Operations,
+        Some("BR0001"),
+        None,
+        Some("operations"),
+    ),
+    ("reviewer1", Role::Reviewer, None, None, None),
+    ("reviewer2", Role::Reviewer, None, None, None),
+    (
+        "supervisor1",
+        Role::Supervisor,
+        Some("BR0001"),
+        None,
+        Some("service"),
+    ),
+    (
+        "supervisor2",
+        Role::Supervisor,
+        Some("BR0002"),
+        None,
+        Some("corporate"),
+    ),
+    ("auditor1", Role::Auditor, None, None, None),
 ];
 
 const SURNAMES: &[&str] = &[
@@ -212,7 +269,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         .map_err(|e| anyhow!("{e}"))?;
     let fresh = existing.is_empty();
     if fresh {
-        for (u, role, branch) in STAFF {
+        for (u, role, branch, team, department) in STAFF {
             banyan_app::access::add_staff(
                 app,
                 &system,
@@ -221,6 +278,8 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
                     display_name: None,
                     role: *role,
                     branch_code: branch.map(str::to_owned),
+                    team: team.map(str::to_owned),
+                    department: department.map(str::to_owned),
                     password: DEMO_PASSWORD.to_owned(),
                 },
             )
@@ -314,7 +373,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         .map_err(|e| anyhow!("{e}"))?;
     println!();
     println!("Demo staff (password for every account: {DEMO_PASSWORD}):");
-    for (u, role, branch) in STAFF {
+    for (u, role, branch, _, _) in STAFF {
         println!(
             "  {:<12} {:<22} {}",
             u,

@@ -149,6 +149,12 @@ enum UserCommand {
         role: String,
         #[arg(long)]
         branch: Option<String>,
+        /// The manager's team (coverage per team).
+        #[arg(long)]
+        team: Option<String>,
+        /// The department whose feedback queue the account works.
+        #[arg(long)]
+        department: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
         /// Read the password from standard input (required: passwords never go on the command line).
@@ -554,6 +560,8 @@ async fn main() -> Result<()> {
                     username,
                     role,
                     branch,
+                    team,
+                    department,
                     display_name,
                     password_stdin,
                 } => {
@@ -577,6 +585,8 @@ async fn main() -> Result<()> {
                             display_name,
                             role,
                             branch_code: branch,
+                            team,
+                            department,
                             password: pw,
                         },
                     )

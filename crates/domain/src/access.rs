@@ -18,6 +18,8 @@ pub enum Role {
     Supervisor,
     Auditor,
     Admin,
+    /// A head-office senior manager: approves the second extension of a complaint deadline.
+    SeniorManager,
 }
 
 /// One action a role may be granted.
@@ -48,6 +50,14 @@ pub enum Permission {
     ConfigManage,
     /// Load customer metrics (balances, transactions, financial statements) that drive segments and ratings.
     MetricsWrite,
+    /// Read feedback cases (in scope, or routed to the staff member) and their analysis.
+    CaseRead,
+    /// Register feedback, investigate, resolve and reply.
+    CaseWrite,
+    /// Approve the first extension of a regulatory deadline (15 -> 30 days) and pauses for appraisal.
+    CaseApprove,
+    /// Approve the second extension (30 -> 60 days, customer told).
+    CaseApproveSenior,
 }
 
 /// Which customers a role's permissions reach.
@@ -71,6 +81,8 @@ const CS: &[Permission] = &[
     P::CustomerCreate,
     P::CustomerUpdate,
     P::CustomerSubmit,
+    P::CaseRead,
+    P::CaseWrite,
 ];
 const RM: &[Permission] = &[
     P::CustomerRead,
@@ -78,9 +90,22 @@ const RM: &[Permission] = &[
     P::CustomerUpdate,
     P::CustomerSubmit,
     P::CustomerReveal,
+    P::CaseRead,
+    P::CaseWrite,
 ];
-const WM: &[Permission] = &[P::CustomerRead, P::CustomerUpdate, P::CustomerSubmit];
-const RISK: &[Permission] = &[P::CustomerRead, P::CustomerReveal, P::MetricsWrite];
+const WM: &[Permission] = &[
+    P::CustomerRead,
+    P::CustomerUpdate,
+    P::CustomerSubmit,
+    P::CaseRead,
+    P::CaseWrite,
+];
+const RISK: &[Permission] = &[
+    P::CustomerRead,
+    P::CustomerReveal,
+    P::MetricsWrite,
+    P::CaseRead,
+];
 const OPS: &[Permission] = &[
     P::CustomerRead,
     P::CustomerCreate,
@@ -89,6 +114,8 @@ const OPS: &[Permission] = &[
     P::CustomerImport,
     P::CustomerExport,
     P::MetricsWrite,
+    P::CaseRead,
+    P::CaseWrite,
 ];
 const REVIEWER: &[Permission] = &[P::CustomerRead, P::CustomerVerify, P::CustomerReveal];
 const SUPERVISOR: &[Permission] = &[
@@ -99,12 +126,22 @@ const SUPERVISOR: &[Permission] = &[
     P::CustomerVerify,
     P::CustomerReveal,
     P::CustomerExport,
+    P::CaseRead,
+    P::CaseWrite,
+    P::CaseApprove,
 ];
-const AUDITOR: &[Permission] = &[P::CustomerRead, P::AuditRead];
+const AUDITOR: &[Permission] = &[P::CustomerRead, P::AuditRead, P::CaseRead];
 const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage];
+const SENIOR: &[Permission] = &[
+    P::CustomerRead,
+    P::CaseRead,
+    P::CaseWrite,
+    P::CaseApprove,
+    P::CaseApproveSenior,
+];
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::CustomerService,
         Role::RelationshipManager,
         Role::WealthManager,
@@ -114,6 +151,7 @@ impl Role {
         Role::Supervisor,
         Role::Auditor,
         Role::Admin,
+        Role::SeniorManager,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +165,7 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
+            Role::SeniorManager => "senior_manager",
         }
     }
 
@@ -146,6 +185,7 @@ impl Role {
             Role::Supervisor => SUPERVISOR,
             Role::Auditor => AUDITOR,
             Role::Admin => ADMIN,
+            Role::SeniorManager => SENIOR,
         }
     }
 
@@ -155,9 +195,11 @@ impl Role {
         match self {
             Role::RelationshipManager | Role::WealthManager => ScopeKind::Own,
             Role::Operations | Role::Supervisor => ScopeKind::Branch,
-            Role::CustomerService | Role::RiskOfficer | Role::Reviewer | Role::Auditor => {
-                ScopeKind::All
-            }
+            Role::CustomerService
+            | Role::RiskOfficer
+            | Role::Reviewer
+            | Role::Auditor
+            | Role::SeniorManager => ScopeKind::All,
             Role::Admin => ScopeKind::None,
         }
     }
@@ -174,7 +216,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 16] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -187,6 +229,10 @@ impl Permission {
         P::StaffManage,
         P::ConfigManage,
         P::MetricsWrite,
+        P::CaseRead,
+        P::CaseWrite,
+        P::CaseApprove,
+        P::CaseApproveSenior,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -203,6 +249,10 @@ impl Permission {
             P::StaffManage => "staff.manage",
             P::ConfigManage => "config.manage",
             P::MetricsWrite => "metrics.write",
+            P::CaseRead => "case.read",
+            P::CaseWrite => "case.write",
+            P::CaseApprove => "case.approve",
+            P::CaseApproveSenior => "case.approve_senior",
         }
     }
 }

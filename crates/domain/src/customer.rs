@@ -432,6 +432,10 @@ pub struct IndividualProfile {
     pub income_band: Option<IncomeBand>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_status: Option<FamilyStatus>,
+    /// The language messages are written in: `zh-CN` (default), `zh-TW` or `en`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "zh-CN")]
+    pub language: Option<String>,
 }
 
 /// A beneficial owner recorded on an organisation (by name; linked customers use relationships).
@@ -477,6 +481,9 @@ pub struct OrganizationProfile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contact_persons: Vec<ContactPerson>,
 }
+
+/// Languages customer messages are written in.
+pub const MESSAGE_LANGUAGES: [&str; 3] = ["zh-CN", "zh-TW", "en"];
 
 /// The stored profile, by kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -706,6 +713,15 @@ pub fn check_individual(
     check_text(errs, "individual.name_latin", &p.name_latin, 120);
     check_text(errs, "individual.occupation", &p.occupation, 100);
     check_text(errs, "individual.employer", &p.employer, 200);
+    if let Some(l) = &p.language
+        && !MESSAGE_LANGUAGES.contains(&l.as_str())
+    {
+        errs.push(
+            "individual.language",
+            "one_of",
+            format!("must be one of {}", MESSAGE_LANGUAGES.join(", ")),
+        );
+    }
     if let Some(n) = &mut p.nationality {
         let up = n.trim().to_ascii_uppercase();
         if up.len() == 2 && up.bytes().all(|b| b.is_ascii_uppercase()) {

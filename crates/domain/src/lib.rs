@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod customer;
 pub mod engagement;
 pub mod error;
+pub mod feedback;
 pub mod fields;
 pub mod ident;
 pub mod mask;

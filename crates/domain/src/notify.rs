@@ -139,12 +139,38 @@ pub fn honorific(gender: Option<&str>, lang: &str) -> &'static str {
     }
 }
 
+/// The name of a wealth tier for `{tier}` in a message, in the message's language (the policy's value
+/// itself for a tier the bank added).
+pub fn tier_label(tier: &str, lang: &str) -> String {
+    let names: Option<[&str; 3]> = match tier {
+        "diamond" => Some(["钻石级", "鑽石級", "Diamond"]),
+        "platinum" => Some(["白金级", "白金級", "Platinum"]),
+        "gold" => Some(["黄金级", "黃金級", "Gold"]),
+        "standard" => Some(["普通级", "普通級", "Standard"]),
+        _ => None,
+    };
+    match (names, lang) {
+        (Some(n), "zh-TW") => n[1].to_owned(),
+        (Some(n), "en") => n[2].to_owned(),
+        (Some(n), _) => n[0].to_owned(),
+        (None, _) => tier.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::policy::Policy;
     use jiff::civil::date;
+
+    #[test]
+    fn tier_names_follow_the_language() {
+        assert_eq!(tier_label("platinum", "zh-CN"), "白金级");
+        assert_eq!(tier_label("platinum", "zh-TW"), "白金級");
+        assert_eq!(tier_label("diamond", "en"), "Diamond");
+        assert_eq!(tier_label("jade", "en"), "jade");
+    }
 
     #[test]
     fn quiet_hours_wrap_midnight() {

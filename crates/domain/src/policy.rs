@@ -17,6 +17,7 @@ pub struct Policy {
     pub segments: crate::segments::SegmentPolicy,
     pub engagement: crate::engagement::EngagementPolicy,
     pub notify: crate::notify::NotifyPolicy,
+    pub feedback: crate::feedback::FeedbackPolicy,
 }
 
 /// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
@@ -97,6 +98,10 @@ impl Policy {
         })?;
         self.notify.validate().map_err(|(k, m)| PolicyError {
             key: format!("notify.{k}"),
+            message: m,
+        })?;
+        self.feedback.validate().map_err(|(k, m)| PolicyError {
+            key: format!("feedback.{k}"),
             message: m,
         })?;
         for (i, p) in self.engagement.plans.iter().enumerate() {

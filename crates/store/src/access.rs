@@ -12,6 +12,8 @@ pub struct StaffRow {
     pub display_name: String,
     pub role: String,
     pub branch_code: Option<String>,
+    pub team: Option<String>,
+    pub department: Option<String>,
     pub password_hash: String,
     pub disabled: bool,
     pub failed_logins: i32,
@@ -19,12 +21,14 @@ pub struct StaffRow {
     pub created_at_us: i64,
 }
 
-const STAFF_COLS: [&str; 10] = [
+const STAFF_COLS: [&str; 12] = [
     "id",
     "username",
     "display_name",
     "role",
     "branch_code",
+    "team",
+    "department",
     "password_hash",
     "disabled",
     "failed_logins",
@@ -42,6 +46,8 @@ pub async fn insert_staff<C: ConnectionTrait>(c: &C, s: &StaffRow) -> Result<()>
             s.display_name.clone().into(),
             s.role.clone().into(),
             s.branch_code.clone().into(),
+            s.team.clone().into(),
+            s.department.clone().into(),
             s.password_hash.clone().into(),
             s.disabled.into(),
             s.failed_logins.into(),
@@ -93,6 +99,27 @@ pub async fn list_staff<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
             .all(c)
             .await?,
     )
+}
+
+/// Sets a staff member's team and department.
+pub async fn set_staff_org<C: ConnectionTrait>(
+    c: &C,
+    username: &str,
+    team: Option<&str>,
+    department: Option<&str>,
+) -> Result<StaffRow> {
+    let q = Query::update()
+        .table("staff")
+        .value("team", team)
+        .value("department", department)
+        .and_where(Expr::col("username").eq(username))
+        .to_owned();
+    if c.execute(&q).await?.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    find_staff_by_username(c, username)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Records a failed login: counts it, and locks the account until `lock_until_us` once `max` is reached.

@@ -44,6 +44,11 @@ const STEPS: &[Step] = &[
         name: "relationship maintenance: tasks, interactions, notification outbox, events",
         run: v4,
     },
+    Step {
+        version: 5,
+        name: "staff teams and departments, campaign report index",
+        run: v5,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {
@@ -695,6 +700,19 @@ fn v4(s: &mut Vec<Stmt>, _kind: DbKind) {
         "event_invitations",
         &["customer_id"],
     ));
+}
+
+fn v5(s: &mut Vec<Stmt>, _kind: DbKind) {
+    // A team (a group of managers under one lead, for coverage) and a department (for routing feedback
+    // cases to a queue): free text, chosen by the bank.
+    s.push(Stmt::Raw(
+        "ALTER TABLE staff ADD COLUMN team TEXT NULL".into(),
+    ));
+    s.push(Stmt::Raw(
+        "ALTER TABLE staff ADD COLUMN department TEXT NULL".into(),
+    ));
+    // Campaign reports count messages per `campaign:KEY` cause.
+    s.push(idx("ix_messages_cause", "messages", &["cause", "status"]));
 }
 
 async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {

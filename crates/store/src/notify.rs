@@ -13,7 +13,7 @@ pub struct MessageRow {
     pub channel: String,
     /// `service` or `marketing`.
     pub purpose: String,
-    /// What caused it: `greeting.birthday`, `campaign`, ...
+    /// What caused it: `greeting.birthday`, `campaign:KEY`, ...
     pub cause: String,
     pub cause_key: String,
     pub lang: String,
@@ -219,6 +219,43 @@ pub async fn of_customer<C: ConnectionTrait>(
         .to_owned();
     Ok(
         MessageRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Messages of one cause in one status.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct CauseCount {
+    pub cause: String,
+    pub status: String,
+    pub n: i64,
+    pub first_us: i64,
+}
+
+/// Message counts per campaign (`campaign:KEY` causes) and status, for customers in scope.
+/// A range on `cause` rather than LIKE, so both databases use `ix_messages_cause`.
+pub async fn campaign_counts<C: ConnectionTrait>(
+    c: &C,
+    scope: &crate::customers::ScopeFilter,
+) -> Result<Vec<CauseCount>> {
+    let mut q = Query::select();
+    q.column(("messages", "cause"))
+        .column(("messages", "status"))
+        .expr_as(Expr::col(("messages", "id")).count(), "n")
+        .expr_as(Expr::col(("messages", "created_at_us")).min(), "first_us")
+        .from("messages")
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("messages", "customer_id")),
+        )
+        .and_where(Expr::col(("messages", "cause")).gte("campaign:"))
+        .and_where(Expr::col(("messages", "cause")).lt("campaign;"))
+        .cond_where(scope.cond_on("customers"))
+        .group_by_col(("messages", "cause"))
+        .group_by_col(("messages", "status"));
+    Ok(
+        CauseCount::find_by_statement(c.get_database_backend().build(&q))
             .all(c)
             .await?,
     )

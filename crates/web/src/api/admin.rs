@@ -19,6 +19,12 @@ pub struct StaffRequest {
     pub display_name: Option<String>,
     pub role: Role,
     pub branch_code: Option<String>,
+    /// The manager's team, for coverage per team.
+    #[serde(default)]
+    pub team: Option<String>,
+    /// The department whose feedback queue the staff member works.
+    #[serde(default)]
+    pub department: Option<String>,
     /// 10 to 128 characters.
     pub password: String,
 }
@@ -49,6 +55,8 @@ pub async fn add_staff(
             display_name: b.display_name,
             role: b.role,
             branch_code: b.branch_code,
+            team: b.team,
+            department: b.department,
             password: b.password,
         },
     )
@@ -66,6 +74,38 @@ pub async fn disable_staff(
 ) -> ApiResult<axum::Json<StaffView>> {
     Ok(axum::Json(
         access::disable_staff(&s.app, &auth.actor, &username).await?,
+    ))
+}
+
+/// A staff member's team and department (blank or omitted: none).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffOrgRequest {
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
+/// Moves a staff member to a team and department.
+#[utoipa::path(put, path = "/api/v1/staff/{username}/org", tag = "admin", security(("bearer" = [])), params(("username" = String, Path)),
+    request_body = StaffOrgRequest, responses((status = 200, body = StaffView)))]
+pub async fn set_staff_org(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(username): Path<String>,
+    body: Json<StaffOrgRequest>,
+) -> ApiResult<axum::Json<StaffView>> {
+    let b = body.value;
+    Ok(axum::Json(
+        access::set_staff_org(
+            &s.app,
+            &auth.actor,
+            &username,
+            b.team.as_deref(),
+            b.department.as_deref(),
+        )
+        .await?,
     ))
 }
 

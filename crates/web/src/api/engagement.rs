@@ -123,6 +123,18 @@ pub async fn campaign(
     ))
 }
 
+/// Campaigns, newest first, with their messages by delivery status (customers in your scope).
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "engagement", security(("bearer" = [])),
+    responses((status = 200, body = Vec<banyan_app::notify::CampaignSummary>)))]
+pub async fn campaigns(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<banyan_app::notify::CampaignSummary>>> {
+    Ok(axum::Json(
+        banyan_app::notify::campaigns(&s.app, &auth.actor).await?,
+    ))
+}
+
 /// The customer's messages with their delivery status (queued, sent, failed, suppressed and why).
 #[utoipa::path(get, path = "/api/v1/customers/{id}/messages", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<banyan_app::notify::MessageView>), (status = 404, body = Problem)))]

@@ -11,7 +11,7 @@ pub mod segments;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 
 pub fn router(state: AppState) -> Router<AppState> {
     // Creating POSTs other than customer create (which stores its answer in its own transaction).
@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/api/v1/staff/{username}/disable",
             post(admin::disable_staff),
         )
+        .route("/api/v1/staff/{username}/org", put(admin::set_staff_org))
         .route(
             "/api/v1/field-definitions",
             get(admin::list_fields).merge(creating(post(admin::define_field))),
@@ -80,7 +81,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/policy", get(admin::policy))
         .route("/api/v1/metrics", post(segments::record))
         .route("/api/v1/tasks", get(engagement::my_tasks))
-        .route("/api/v1/campaigns", creating(post(engagement::campaign)))
+        .route(
+            "/api/v1/campaigns",
+            get(engagement::campaigns).merge(creating(post(engagement::campaign))),
+        )
         .route("/api/v1/visits", get(engagement::my_visits))
         .route(
             "/api/v1/customers/{id}/visits",

@@ -26,7 +26,7 @@ use banyan_domain::customer::{CustomerKind, CustomerStatus, Transition};
 use banyan_domain::fields::{FieldDefinition, FieldType};
 use i18n::{Lang, Tr};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 const SESSION_COOKIE: &str = "banyan_session";
@@ -55,6 +55,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/customers/{id}/alerts/{aid}/close", post(close_alert))
         .route("/customers/{id}/interactions", post(log_interaction))
         .route("/coverage", get(coverage_page))
+        .route("/campaigns", get(campaigns_page).post(send_campaign))
         .route("/calendar", get(calendar_page))
         .route("/events", post(create_event))
         .route("/events/{id}", get(event_page))
@@ -854,25 +855,7 @@ async fn search(
             .collect(),
         headings: headings(Some(&p)),
         sort: p.sort.clone(),
-        seg_filters: banyan_app::segments::dimension_values(&s.app.policy)
-            .into_iter()
-            .filter(|(d, _)| SEGMENT_FILTERS.contains(d))
-            .map(|(d, values)| {
-                let chosen = p.segments.get(d).cloned().unwrap_or_default();
-                (
-                    d,
-                    t.of("dim", d),
-                    values
-                        .into_iter()
-                        .map(|v| {
-                            let label = t.of(&format!("seg.{d}"), &v);
-                            let sel = v == chosen;
-                            (v, label, sel)
-                        })
-                        .collect(),
-                )
-            })
-            .collect(),
+        seg_filters: segment_choices(&s.app, t, &p.segments),
         can_export: sess.actor.role.has(Permission::CustomerExport),
         export_query: p.link(None),
         q: p.q,
@@ -2584,7 +2567,8 @@ struct CoveragePage {
     title: String,
     from: String,
     to: String,
-    by_branch: bool,
+    /// `manager`, `team` or `branch`.
+    by: &'static str,
     rows: Vec<banyan_app::engagement::CoverageRow>,
     /// The bar chart, drawn on the server (no script, no external asset).
     chart: Chart,
@@ -2623,11 +2607,15 @@ async fn coverage_page(
     let to =
         p.to.parse::<jiff::civil::Date>()
             .unwrap_or_else(|_| today.last_of_month());
-    let by_branch = p.by == "branch";
-    let by = if by_branch {
-        banyan_app::engagement::CoverageBy::Branch
-    } else {
-        banyan_app::engagement::CoverageBy::Manager
+    let by = match p.by.as_str() {
+        "branch" => banyan_app::engagement::CoverageBy::Branch,
+        "team" => banyan_app::engagement::CoverageBy::Team,
+        _ => banyan_app::engagement::CoverageBy::Manager,
+    };
+    let by_key = match by {
+        banyan_app::engagement::CoverageBy::Branch => "branch",
+        banyan_app::engagement::CoverageBy::Team => "team",
+        banyan_app::engagement::CoverageBy::Manager => "manager",
     };
     let (rows, error) =
         match banyan_app::engagement::coverage(&s.app, &sess.actor, from, to, by).await {
@@ -2658,7 +2646,7 @@ async fn coverage_page(
         c: chrome(t, Some(&sess), "/coverage"),
         from: from.to_string(),
         to: to.to_string(),
-        by_branch,
+        by: by_key,
         rows,
         chart,
         error,
@@ -2925,6 +2913,145 @@ async fn respond_event(
     }
 }
 
+/// The segment filters a form offers (dimension, label, options with the chosen one selected).
+fn segment_choices(
+    app: &banyan_app::App,
+    t: Tr,
+    chosen: &BTreeMap<String, String>,
+) -> Vec<(&'static str, String, Vec<Choice>)> {
+    banyan_app::segments::dimension_values(&app.policy)
+        .into_iter()
+        .filter(|(d, _)| SEGMENT_FILTERS.contains(d))
+        .map(|(d, values)| {
+            let chosen = chosen.get(d).cloned().unwrap_or_default();
+            (
+                d,
+                t.of("dim", d),
+                values
+                    .into_iter()
+                    .map(|v| {
+                        let label = t.of(&format!("seg.{d}"), &v);
+                        let sel = v == chosen;
+                        (v, label, sel)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct CampaignsPage {
+    c: Chrome,
+    title: String,
+    campaigns: Vec<banyan_app::notify::CampaignSummary>,
+    seg_filters: Vec<(&'static str, String, Vec<Choice>)>,
+    /// What was typed, shown again after an error.
+    key: String,
+    channel: String,
+    /// (language, its name, subject, text).
+    texts: Vec<(&'static str, &'static str, String, String)>,
+    can_send: bool,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn campaigns_view(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    form: HashMap<String, String>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let mut campaigns = banyan_app::notify::campaigns(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    for c in &mut campaigns {
+        c.started_at = t.datetime(&s.app.tz, &c.started_at);
+    }
+    let chosen: BTreeMap<String, String> = form
+        .iter()
+        .filter(|(k, _)| k.starts_with("seg_"))
+        .map(|(k, v)| (k.trim_start_matches("seg_").to_owned(), v.clone()))
+        .collect();
+    let failed = error.is_some();
+    let mut r = page(CampaignsPage {
+        title: t.get("camp.title").to_owned(),
+        c: chrome(t, Some(&sess), "/campaigns"),
+        campaigns,
+        seg_filters: segment_choices(&s.app, t, &chosen),
+        key: form.get("key").cloned().unwrap_or_default(),
+        channel: form.get("channel").cloned().unwrap_or_default(),
+        texts: Lang::ALL
+            .into_iter()
+            .map(|l| {
+                let v = |k: &str| form.get(&format!("{k}_{}", l.code())).cloned();
+                (
+                    l.code(),
+                    l.name(),
+                    v("subject").unwrap_or_default(),
+                    v("body").unwrap_or_default(),
+                )
+            })
+            .collect(),
+        can_send: sess.actor.role.has(Permission::CustomerUpdate),
+        error,
+        notice,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn campaigns_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    campaigns_view(&s, sess, t, HashMap::new(), None, None).await
+}
+
+/// Queues a content push from the campaign form.
+async fn send_campaign(
+    State(s): State<AppState>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let texts = |prefix: &str| -> BTreeMap<String, String> {
+        ["zh-CN", "zh-TW", "en"]
+            .into_iter()
+            .filter_map(|l| form_text(&f, &format!("{prefix}_{l}")).map(|v| (l.to_owned(), v)))
+            .collect()
+    };
+    let input = banyan_app::notify::CampaignInput {
+        key: f.get("key").cloned().unwrap_or_default(),
+        segments: f
+            .iter()
+            .filter(|(k, v)| k.starts_with("seg_") && !v.trim().is_empty())
+            .map(|(k, v)| (k.trim_start_matches("seg_").to_owned(), v.clone()))
+            .collect(),
+        channel: form_text(&f, "channel"),
+        subject: texts("subject"),
+        body: texts("body"),
+    };
+    match banyan_app::notify::campaign(&s.app, &sess.actor, input).await {
+        Ok(r) => {
+            let notice = t
+                .get("camp.queued")
+                .replace("{customers}", &r.customers.to_string())
+                .replace("{queued}", &r.queued.to_string());
+            campaigns_view(&s, sess, t, HashMap::new(), None, Some(notice)).await
+        }
+        Err(AppError::Validation(e)) => {
+            let msg = field_errors_text(t, &e);
+            let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
+            campaigns_view(&s, sess, t, form, Some(msg), None).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
 /// Plans a visit from the customer page.
 async fn plan_visit(
     State(s): State<AppState>,
@@ -3010,6 +3137,8 @@ async fn add_staff(
         display_name: None,
         role,
         branch_code: get("branch_code"),
+        team: get("team"),
+        department: get("department"),
         password: f.get("password").cloned().unwrap_or_default(),
     };
     match banyan_app::access::add_staff(&s.app, &sess.actor, n).await {

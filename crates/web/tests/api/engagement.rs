@@ -165,6 +165,50 @@ async fn logging_a_contact_completes_the_task_and_plans_the_next(app: &TestApp) 
     assert_eq!(c["key"], "BR0001");
     assert_eq!(c["overdue"], 1);
     assert_eq!(c["coverage_pct"], 50.0);
+    // Per team: an administrator puts rm1 in a team; coverage follows the owner's team.
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let r = app
+        .req(
+            reqwest::Method::PUT,
+            "/api/v1/staff/rm1/org",
+            Some(&admin),
+            Some(json!({"team": "retail-a", "department": "retail"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["team"], "retail-a");
+    let c = cov("team").await;
+    assert_eq!(
+        (c["key"].as_str(), c["overdue"].as_i64()),
+        (Some("retail-a"), Some(1)),
+        "{c}"
+    );
+    let r = app
+        .req(
+            reqwest::Method::PUT,
+            "/api/v1/staff/rm1/org",
+            Some(&admin),
+            Some(json!({"team": "x".repeat(65)})),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0].0, "team");
+    app.req(
+        reqwest::Method::PUT,
+        "/api/v1/staff/rm1/org",
+        Some(&sup),
+        Some(json!({"team": "mine"})),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    app.req(
+        reqwest::Method::PUT,
+        "/api/v1/staff/nobody/org",
+        Some(&admin),
+        Some(json!({"team": "t"})),
+    )
+    .await
+    .assert_problem(404, "not_found");
     // The overdue task is on the manager's list for today.
     let r = app.get("/api/v1/tasks?due=overdue", &rm).await;
     assert_eq!(r.body.as_array().unwrap().len(), 1);

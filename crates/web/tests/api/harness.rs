@@ -164,6 +164,8 @@ impl TestApp {
                 display_name: None,
                 role,
                 branch_code: branch.map(Into::into),
+                team: None,
+                department: None,
                 password: PASSWORD.into(),
             },
         )

@@ -15,6 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 crate::tests![
     a_birthday_greeting_goes_out_once_by_the_signed_webhook,
     withdrawn_consent_suppresses_marketing_with_the_reason,
+    a_content_push_fills_name_honorific_and_tier_in_the_customers_language,
     e_mail_is_delivered_over_smtp,
     a_crashed_dispatcher_never_delivers_a_message_twice,
     a_failing_gateway_is_retried_with_backoff_then_the_message_fails,
@@ -210,6 +211,99 @@ async fn a_birthday_greeting_goes_out_once_by_the_signed_webhook(app: &TestApp) 
     );
 }
 
+/// A content push speaks each customer's language and names their tier and honorific.
+async fn a_content_push_fills_name_honorific_and_tier_in_the_customers_language(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let id = birthday_customer(app, &rm).await;
+    let r = app
+        .post(
+            "/api/v1/metrics",
+            &ops,
+            json!({"items": [{"customer": id, "metrics": crate::segments::metrics("2026-11-20", 3_200_000, 12_000, 6)}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let body = json!({
+        "zh-CN": "{name}{honorific}您好：作为{tier}客户，您可优先认购。",
+        "en": "Dear {honorific}{name}, as a {tier} client you may subscribe first."
+    });
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "priority-2026", "segments": {"wealth_tier": "platinum"}, "body": body}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["queued"], 1, "{}", r.text);
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    assert_eq!(
+        m.body[0]["body"],
+        "刘洋女士您好：作为白金级客户，您可优先认购。"
+    );
+    assert_eq!(m.body[0]["channel"], "sms");
+    // A customer who reads English gets the English text.
+    let mut en = individual("王芳", &resident_id("19900202", 142), "13912345679");
+    en["individual"]["language"] = json!("en");
+    let c = app.create(&rm, en).await;
+    let en_id = c["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/customers/{en_id}/submit"), &rm, json!({}))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{en_id}/verify"),
+            &rev,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/metrics",
+            &ops,
+            json!({"items": [{"customer": en_id, "metrics": crate::segments::metrics("2026-11-20", 3_200_000, 12_000, 6)}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "priority-2026-b", "segments": {"wealth_tier": "platinum"}, "body": body}),
+        )
+        .await;
+    assert_eq!(r.body["queued"], 2, "{}", r.text);
+    let m = app
+        .get(&format!("/api/v1/customers/{en_id}/messages"), &rm)
+        .await;
+    assert_eq!(
+        m.body[0]["body"],
+        "Dear Ms 王芳, as a Platinum client you may subscribe first."
+    );
+    assert_eq!(m.body[0]["lang"], "en");
+    // An unknown language is named.
+    let mut bad = individual("李雷", &resident_id("19900303", 151), "13912345670");
+    bad["individual"]["language"] = json!("fr");
+    let r = app.post("/api/v1/customers", &rm, bad).await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0].0, "individual.language");
+    // Other tiers got nothing.
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "diamond-only", "segments": {"wealth_tier": "diamond"}, "body": body}),
+        )
+        .await;
+    assert_eq!(r.body["queued"], 0);
+}
+
 async fn withdrawn_consent_suppresses_marketing_with_the_reason(app: &TestApp) {
     let rm = app
         .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
@@ -252,6 +346,26 @@ async fn withdrawn_consent_suppresses_marketing_with_the_reason(app: &TestApp) {
             .unwrap()
             .starts_with("no_consent")
     );
+    assert_eq!(m.body[0]["body"], "刘洋您好，新基金发行");
+    // The campaign report counts it as suppressed.
+    let r = app.get("/api/v1/campaigns", &rm).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body[0]["key"], "fund-launch");
+    assert_eq!(
+        (
+            r.body[0]["total"].as_i64(),
+            r.body[0]["suppressed"].as_i64()
+        ),
+        (Some(1), Some(1)),
+        "{}",
+        r.text
+    );
+    // Another branch's manager does not see this branch's customers in the report.
+    let rm3 = app
+        .login_as("rm3", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let r = app.get("/api/v1/campaigns", &rm3).await;
+    assert!(r.body.as_array().unwrap().is_empty(), "{}", r.text);
     // The same campaign key again queues nothing twice.
     let r = app
         .post(
