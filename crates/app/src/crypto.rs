@@ -21,6 +21,8 @@ pub enum Purpose {
     Mobile,
     Email,
     Address,
+    /// A non-customer complainant's name and contact (feedback cases).
+    Complainant,
 }
 
 impl Purpose {
@@ -30,6 +32,7 @@ impl Purpose {
             Purpose::Mobile => b"mobile",
             Purpose::Email => b"email",
             Purpose::Address => b"address",
+            Purpose::Complainant => b"complainant",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod cases;
 pub mod crypto;
 pub mod customers;
 pub mod engagement;
@@ -36,6 +37,8 @@ pub struct App {
     pub node_id: String,
     pub(crate) tokens: access::TokenCache,
     pub(crate) unknown_users: access::UnknownUserThrottle,
+    /// Working-day calendars (shipped and loaded by administrators).
+    pub calendars: cases::Calendars,
 }
 
 impl App {
@@ -59,7 +62,9 @@ impl App {
             banyan_store::now_us(),
         )
         .await?;
+        let calendars = cases::Calendars::load(&db).await?;
         Ok(Arc::new(App {
+            calendars,
             db,
             keys: RwLock::new(Arc::new(keys)),
             master,

@@ -279,6 +279,16 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
     Ok(queued)
 }
 
+/// The language a customer's messages are written in (profile, zh-CN by default).
+pub(crate) fn language_of(r: &cstore::CustomerRow) -> String {
+    let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
+    profile
+        .get("language")
+        .and_then(|l| l.as_str())
+        .unwrap_or("zh-CN")
+        .to_owned()
+}
+
 /// The customer's language (profile, zh-CN by default) and the template variables for them: `{name}`,
 /// `{honorific}` (from the gender), `{tier}` (wealth tier, in that language) and `{bank}`.
 fn customer_vars(
@@ -287,11 +297,7 @@ fn customer_vars(
     bank: &str,
 ) -> (String, BTreeMap<&'static str, String>) {
     let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
-    let lang = profile
-        .get("language")
-        .and_then(|l| l.as_str())
-        .unwrap_or("zh-CN")
-        .to_owned();
+    let lang = language_of(r);
     let vars = BTreeMap::from([
         ("name", r.display_name.clone()),
         (

@@ -18,6 +18,8 @@ pub struct WorkCalendar {
     holidays: BTreeSet<Date>,
     workdays: BTreeSet<Date>,
     years: BTreeSet<i16>,
+    /// Counts years the file does not cover with weekends only (see [`WorkCalendar::lenient`]).
+    lenient: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,7 +79,22 @@ impl WorkCalendar {
             holidays,
             workdays,
             years,
+            lenient: false,
         })
+    }
+
+    /// The years the file covers.
+    pub fn years(&self) -> Vec<i16> {
+        self.years.iter().copied().collect()
+    }
+
+    /// The same calendar counting years it does not cover with weekends only: for a deadline that runs
+    /// into a year whose holidays are not yet published, flagged by the caller as provisional.
+    pub fn lenient(&self) -> WorkCalendar {
+        WorkCalendar {
+            lenient: true,
+            ..self.clone()
+        }
     }
 
     pub fn china() -> WorkCalendar {
@@ -86,7 +103,7 @@ impl WorkCalendar {
     }
 
     pub fn covers(&self, d: Date) -> bool {
-        self.years.contains(&d.year())
+        self.lenient || self.years.contains(&d.year())
     }
 
     pub fn is_working_day(&self, d: Date) -> bool {

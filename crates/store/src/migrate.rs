@@ -49,6 +49,11 @@ const STEPS: &[Step] = &[
         name: "staff teams and departments, campaign report index",
         run: v5,
     },
+    Step {
+        version: 6,
+        name: "feedback and complaint cases, staff notices, calendars",
+        run: v6,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {
@@ -713,6 +718,156 @@ fn v5(s: &mut Vec<Stmt>, _kind: DbKind) {
     ));
     // Campaign reports count messages per `campaign:KEY` cause.
     s.push(idx("ix_messages_cause", "messages", &["cause", "status"]));
+}
+
+fn v6(s: &mut Vec<Stmt>, _kind: DbKind) {
+    // Feedback cases: registration, routing, two clocks (internal SLA and regulatory), resolution, survey.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("cases")
+            .col(id("id"))
+            .col(text("case_no"))
+            .col(text("kind"))
+            .col(text("channel"))
+            .col(text_null("product"))
+            .col(text_null("cause"))
+            .col(text("severity"))
+            .col(boolean("complex"))
+            .col(text("party"))
+            .col(uuid_null("customer_id"))
+            .col(
+                ColumnDef::new("complainant_enc")
+                    .var_binary(4096)
+                    .null()
+                    .to_owned(),
+            )
+            .col(text_null("complainant_masked"))
+            .col(text("branch_code"))
+            .col(text_null("segment"))
+            .col(text("subject"))
+            .col(text("content"))
+            .col(bigint("received_at_us"))
+            .col(bigint("clock_start_us"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .col(text("department"))
+            .col(uuid_null("owner_id"))
+            .col(text("route_rule"))
+            .col(text("status"))
+            .col(int("escalation_level"))
+            .col(text("sla_rule"))
+            .col(int("sla_amount"))
+            .col(text("sla_unit"))
+            .col(bigint("sla_due_at_us"))
+            .col(ColumnDef::new("reg_amount").integer().null().to_owned())
+            .col(text_null("reg_unit"))
+            .col(bigint_null("reg_due_at_us"))
+            .col(bigint_null("next_check_at_us"))
+            .col(text("pauses"))
+            .col(text("extensions"))
+            .col(boolean("paused"))
+            .col(uuid_null("linked_case_id"))
+            .col(bigint_null("resolved_at_us"))
+            .col(text_null("solution"))
+            .col(text_null("reply"))
+            .col(text_null("reply_via"))
+            .col(ColumnDef::new("satisfaction").integer().null().to_owned())
+            .col(text_null("survey_comment"))
+            .col(bigint_null("surveyed_at_us"))
+            .col(ColumnDef::new("sla_met").boolean().null().to_owned())
+            .col(ColumnDef::new("reg_met").boolean().null().to_owned())
+            .col(bigint_null("reopen_until_us"))
+            .col(int("reopen_count"))
+            .col(text_null("lessons"))
+            .col(text_null("improvement"))
+            .col(int("version"))
+            .col(bigint("updated_at_us"))
+            .foreign_key(&mut fk("cases", "customer_id", "customers"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_cases_no", "cases", &["case_no"]));
+    // The escalation job reads open cases whose next threshold has passed.
+    s.push(idx(
+        "ix_cases_check",
+        "cases",
+        &["status", "next_check_at_us"],
+    ));
+    s.push(idx("ix_cases_owner", "cases", &["owner_id", "status"]));
+    s.push(idx(
+        "ix_cases_department",
+        "cases",
+        &["department", "status"],
+    ));
+    s.push(idx("ix_cases_received", "cases", &["received_at_us"]));
+    s.push(idx("ix_cases_customer", "cases", &["customer_id"]));
+    // What happened to a case, in order (the case's own timeline; the audit log has the same writes).
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("case_log")
+            .col(id("id"))
+            .col(uuid("case_id"))
+            .col(bigint("at_us"))
+            .col(uuid_null("actor_id"))
+            .col(text("action"))
+            .col(text_null("note"))
+            .col(text("detail"))
+            .foreign_key(&mut fk("case_log", "case_id", "cases"))
+            .to_owned(),
+    )));
+    s.push(idx("ix_case_log_case", "case_log", &["case_id", "at_us"]));
+    // Cross-department work on a case.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("case_tasks")
+            .col(id("id"))
+            .col(uuid("case_id"))
+            .col(text("department"))
+            .col(uuid_null("owner_id"))
+            .col(text("title"))
+            .col(bigint("due_at_us"))
+            .col(text("status"))
+            .col(text_null("result"))
+            .col(bigint("created_at_us"))
+            .col(bigint_null("done_at_us"))
+            .foreign_key(&mut fk("case_tasks", "case_id", "cases"))
+            .to_owned(),
+    )));
+    s.push(idx("ix_case_tasks_case", "case_tasks", &["case_id"]));
+    // Notices to staff (escalations, assignments), written in the transaction of their cause.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("staff_notices")
+            .col(id("id"))
+            .col(uuid("staff_id"))
+            .col(uuid_null("case_id"))
+            .col(text("kind"))
+            .col(text("text"))
+            .col(bigint("created_at_us"))
+            .col(bigint_null("read_at_us"))
+            .foreign_key(&mut fk("staff_notices", "staff_id", "staff"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_staff_notices_staff",
+        "staff_notices",
+        &["staff_id", "created_at_us"],
+    ));
+    // Working-day calendars loaded by an administrator (they replace the shipped file of the same name).
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("calendars")
+            .col(
+                ColumnDef::new("name")
+                    .text()
+                    .not_null()
+                    .primary_key()
+                    .to_owned(),
+            )
+            .col(text("body"))
+            .col(uuid("updated_by"))
+            .col(bigint("updated_at_us"))
+            .to_owned(),
+    )));
 }
 
 async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {

@@ -38,6 +38,9 @@ impl Modify for Bearer {
         api::engagement::coverage, api::engagement::campaign, api::engagement::campaigns, api::engagement::messages,
         api::events::create, api::events::list, api::events::get, api::events::invite, api::events::respond,
         api::events::feedback, api::engagement::plan_visit, api::engagement::my_visits,
+        api::cases::register, api::cases::list, api::cases::get, api::cases::act, api::cases::analytics,
+        api::cases::export, api::cases::notices, api::cases::read_notices, api::cases::calendars,
+        api::cases::put_calendar,
     )
 )]
 pub struct ApiDoc;

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod customers;
 pub mod engagement;
 pub mod events;
@@ -79,6 +80,18 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(admin::list_fields).merge(creating(post(admin::define_field))),
         )
         .route("/api/v1/policy", get(admin::policy))
+        .route(
+            "/api/v1/cases",
+            get(cases::list).merge(creating(post(cases::register))),
+        )
+        .route("/api/v1/cases/analytics", get(cases::analytics))
+        .route("/api/v1/cases/export", get(cases::export))
+        .route("/api/v1/cases/{id}", get(cases::get))
+        .route("/api/v1/cases/{id}/actions", post(cases::act))
+        .route("/api/v1/notices", get(cases::notices))
+        .route("/api/v1/notices/read", post(cases::read_notices))
+        .route("/api/v1/calendars", get(cases::calendars))
+        .route("/api/v1/calendars/{name}", put(cases::put_calendar))
         .route("/api/v1/metrics", post(segments::record))
         .route("/api/v1/tasks", get(engagement::my_tasks))
         .route(

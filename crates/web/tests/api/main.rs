@@ -10,6 +10,7 @@
 
 mod access;
 mod audit;
+mod cases;
 mod customers;
 mod engagement;
 mod events;
@@ -70,6 +71,7 @@ fn main() {
     tests.extend(review::all());
     tests.extend(audit::all());
     tests.extend(input::all());
+    tests.extend(cases::all());
 
     let skip_pg = banyan_testkit::skip_postgres();
     let wants_pg = !skip_pg

@@ -1,0 +1,669 @@
+//! Feedback and complaint cases, their log and tasks, staff notices and loaded calendars.
+
+use crate::error::Result;
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+
+/// One case, as stored. Written whole: `update_case` replaces every column if the version still matches.
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct CaseRow {
+    pub id: Uuid,
+    pub case_no: String,
+    pub kind: String,
+    pub channel: String,
+    pub product: Option<String>,
+    pub cause: Option<String>,
+    pub severity: String,
+    pub complex: bool,
+    /// `individual`, `organization`, `non_customer`.
+    pub party: String,
+    pub customer_id: Option<Uuid>,
+    /// A non-customer's name and contact (encrypted JSON).
+    pub complainant_enc: Option<Vec<u8>>,
+    pub complainant_masked: Option<String>,
+    pub branch_code: String,
+    /// The customer's wealth tier when the case was registered (for analysis by segment).
+    pub segment: Option<String>,
+    pub subject: String,
+    pub content: String,
+    pub received_at_us: i64,
+    /// When the clocks started: receipt, or the arrival of new facts on a repeat.
+    pub clock_start_us: i64,
+    pub created_by: Uuid,
+    pub created_at_us: i64,
+    pub department: String,
+    pub owner_id: Option<Uuid>,
+    pub route_rule: String,
+    /// `open`, `resolved`, `closed`.
+    pub status: String,
+    pub escalation_level: i32,
+    pub sla_rule: String,
+    pub sla_amount: i32,
+    pub sla_unit: String,
+    pub sla_due_at_us: i64,
+    pub reg_amount: Option<i32>,
+    pub reg_unit: Option<String>,
+    pub reg_due_at_us: Option<i64>,
+    /// The next escalation threshold (None when nothing more can escalate, or while paused).
+    pub next_check_at_us: Option<i64>,
+    /// JSON list of pauses.
+    pub pauses: String,
+    /// JSON list of extensions.
+    pub extensions: String,
+    pub paused: bool,
+    pub linked_case_id: Option<Uuid>,
+    pub resolved_at_us: Option<i64>,
+    pub solution: Option<String>,
+    pub reply: Option<String>,
+    /// `outbox` (sent as a message) or `recorded` (given by phone or letter, recorded here).
+    pub reply_via: Option<String>,
+    pub satisfaction: Option<i32>,
+    pub survey_comment: Option<String>,
+    pub surveyed_at_us: Option<i64>,
+    pub sla_met: Option<bool>,
+    pub reg_met: Option<bool>,
+    pub reopen_until_us: Option<i64>,
+    pub reopen_count: i32,
+    pub lessons: Option<String>,
+    pub improvement: Option<String>,
+    pub version: i32,
+    pub updated_at_us: i64,
+}
+
+const CASE_COLS: [&str; 52] = [
+    "id",
+    "case_no",
+    "kind",
+    "channel",
+    "product",
+    "cause",
+    "severity",
+    "complex",
+    "party",
+    "customer_id",
+    "complainant_enc",
+    "complainant_masked",
+    "branch_code",
+    "segment",
+    "subject",
+    "content",
+    "received_at_us",
+    "clock_start_us",
+    "created_by",
+    "created_at_us",
+    "department",
+    "owner_id",
+    "route_rule",
+    "status",
+    "escalation_level",
+    "sla_rule",
+    "sla_amount",
+    "sla_unit",
+    "sla_due_at_us",
+    "reg_amount",
+    "reg_unit",
+    "reg_due_at_us",
+    "next_check_at_us",
+    "pauses",
+    "extensions",
+    "paused",
+    "linked_case_id",
+    "resolved_at_us",
+    "solution",
+    "reply",
+    "reply_via",
+    "satisfaction",
+    "survey_comment",
+    "surveyed_at_us",
+    "sla_met",
+    "reg_met",
+    "reopen_until_us",
+    "reopen_count",
+    "lessons",
+    "improvement",
+    "version",
+    "updated_at_us",
+];
+
+fn values(r: &CaseRow) -> Vec<sea_orm::sea_query::SimpleExpr> {
+    vec![
+        r.id.into(),
+        r.case_no.clone().into(),
+        r.kind.clone().into(),
+        r.channel.clone().into(),
+        r.product.clone().into(),
+        r.cause.clone().into(),
+        r.severity.clone().into(),
+        r.complex.into(),
+        r.party.clone().into(),
+        r.customer_id.into(),
+        r.complainant_enc.clone().into(),
+        r.complainant_masked.clone().into(),
+        r.branch_code.clone().into(),
+        r.segment.clone().into(),
+        r.subject.clone().into(),
+        r.content.clone().into(),
+        r.received_at_us.into(),
+        r.clock_start_us.into(),
+        r.created_by.into(),
+        r.created_at_us.into(),
+        r.department.clone().into(),
+        r.owner_id.into(),
+        r.route_rule.clone().into(),
+        r.status.clone().into(),
+        r.escalation_level.into(),
+        r.sla_rule.clone().into(),
+        r.sla_amount.into(),
+        r.sla_unit.clone().into(),
+        r.sla_due_at_us.into(),
+        r.reg_amount.into(),
+        r.reg_unit.clone().into(),
+        r.reg_due_at_us.into(),
+        r.next_check_at_us.into(),
+        r.pauses.clone().into(),
+        r.extensions.clone().into(),
+        r.paused.into(),
+        r.linked_case_id.into(),
+        r.resolved_at_us.into(),
+        r.solution.clone().into(),
+        r.reply.clone().into(),
+        r.reply_via.clone().into(),
+        r.satisfaction.into(),
+        r.survey_comment.clone().into(),
+        r.surveyed_at_us.into(),
+        r.sla_met.into(),
+        r.reg_met.into(),
+        r.reopen_until_us.into(),
+        r.reopen_count.into(),
+        r.lessons.clone().into(),
+        r.improvement.clone().into(),
+        r.version.into(),
+        r.updated_at_us.into(),
+    ]
+}
+
+pub async fn insert_case<C: ConnectionTrait>(c: &C, r: &CaseRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("cases")
+        .columns(CASE_COLS)
+        .values_panic(values(r))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Replaces the row if its version is still `expected`; false when someone else changed it first.
+pub async fn update_case<C: ConnectionTrait>(c: &C, r: &CaseRow, expected: i32) -> Result<bool> {
+    let mut q = Query::update();
+    q.table("cases");
+    for (col, v) in CASE_COLS.iter().zip(values(r)).skip(1) {
+        q.value(*col, v);
+    }
+    q.and_where(Expr::col("id").eq(r.id))
+        .and_where(Expr::col("version").eq(expected));
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+fn select() -> SelectStatement {
+    Query::select()
+        .columns(CASE_COLS.iter().map(|c| ("cases", *c)))
+        .from("cases")
+        .to_owned()
+}
+
+pub async fn find_case<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CaseRow>> {
+    let q = select()
+        .and_where(Expr::col(("cases", "id")).eq(id))
+        .to_owned();
+    Ok(
+        CaseRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+pub async fn find_case_by_no<C: ConnectionTrait>(c: &C, no: &str) -> Result<Option<CaseRow>> {
+    let q = select()
+        .and_where(Expr::col(("cases", "case_no")).eq(no))
+        .to_owned();
+    Ok(
+        CaseRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
+/// Which cases a staff member sees.
+#[derive(Debug, Clone)]
+pub enum CaseScope {
+    All,
+    /// Cases of a branch, plus those the staff member owns or their department's queue in that branch.
+    Branch {
+        branch: String,
+        me: Uuid,
+        department: Option<String>,
+    },
+    /// Cases the staff member owns, of their customers, or in their department's queue.
+    Own {
+        me: Uuid,
+        department: Option<String>,
+    },
+}
+
+impl CaseScope {
+    fn cond(&self) -> Cond {
+        let mut any = Cond::any();
+        match self {
+            CaseScope::All => return Cond::all(),
+            CaseScope::Branch { branch, me, .. } => {
+                any = any
+                    .add(Expr::col(("cases", "branch_code")).eq(branch.clone()))
+                    .add(Expr::col(("cases", "owner_id")).eq(*me));
+            }
+            CaseScope::Own { me, department } => {
+                any = any.add(Expr::col(("cases", "owner_id")).eq(*me)).add(
+                    Expr::col(("cases", "customer_id")).in_subquery(
+                        Query::select()
+                            .column("id")
+                            .from("customers")
+                            .and_where(Expr::col("rm_id").eq(*me))
+                            .to_owned(),
+                    ),
+                );
+                if let Some(d) = department {
+                    any = any.add(Expr::col(("cases", "department")).eq(d.clone()));
+                }
+            }
+        }
+        any
+    }
+}
+
+/// A case listing.
+#[derive(Debug, Clone)]
+pub struct CaseFilter {
+    pub scope: CaseScope,
+    pub status: Option<String>,
+    pub department: Option<String>,
+    pub owner: Option<Uuid>,
+    pub kind: Option<String>,
+    /// Column equals value (`channel`, `cause`, `product`, `branch_code`, `segment`, ...: drill-down).
+    pub eq: Vec<(&'static str, String)>,
+    pub customer: Option<Uuid>,
+    /// Only cases at or above this escalation level.
+    pub min_level: Option<i32>,
+    /// Received in `[from, to)`.
+    pub received_from_us: Option<i64>,
+    pub received_to_us: Option<i64>,
+    /// Keyset: cases received before this (received_at_us, id).
+    pub before: Option<(i64, Uuid)>,
+    pub limit: u64,
+}
+
+impl CaseFilter {
+    pub fn scoped(scope: CaseScope, limit: u64) -> CaseFilter {
+        CaseFilter {
+            scope,
+            status: None,
+            department: None,
+            owner: None,
+            kind: None,
+            eq: Vec::new(),
+            customer: None,
+            min_level: None,
+            received_from_us: None,
+            received_to_us: None,
+            before: None,
+            limit,
+        }
+    }
+}
+
+/// Cases newest first.
+pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec<CaseRow>> {
+    let mut q = select();
+    q.cond_where(f.scope.cond());
+    let col = |n: &'static str| Expr::col(("cases", n));
+    if let Some(s) = &f.status {
+        q.and_where(col("status").eq(s.clone()));
+    }
+    if let Some(d) = &f.department {
+        q.and_where(col("department").eq(d.clone()));
+    }
+    if let Some(o) = f.owner {
+        q.and_where(col("owner_id").eq(o));
+    }
+    if let Some(k) = &f.kind {
+        q.and_where(col("kind").eq(k.clone()));
+    }
+    for (k, v) in &f.eq {
+        q.and_where(col(k).eq(v.clone()));
+    }
+    if let Some(cu) = f.customer {
+        q.and_where(col("customer_id").eq(cu));
+    }
+    if let Some(l) = f.min_level {
+        q.and_where(col("escalation_level").gte(l));
+    }
+    if let Some(t) = f.received_from_us {
+        q.and_where(col("received_at_us").gte(t));
+    }
+    if let Some(t) = f.received_to_us {
+        q.and_where(col("received_at_us").lt(t));
+    }
+    if let Some((at, id)) = f.before {
+        q.cond_where(
+            Cond::any().add(col("received_at_us").lt(at)).add(
+                Cond::all()
+                    .add(col("received_at_us").eq(at))
+                    .add(col("id").lt(id)),
+            ),
+        );
+    }
+    q.order_by(("cases", "received_at_us"), Order::Desc)
+        .order_by(("cases", "id"), Order::Desc)
+        .limit(f.limit);
+    Ok(
+        CaseRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Open, running cases whose next escalation threshold has passed.
+pub async fn due_checks<C: ConnectionTrait>(
+    c: &C,
+    now_us: i64,
+    limit: u64,
+) -> Result<Vec<CaseRow>> {
+    let q = select()
+        .and_where(Expr::col(("cases", "status")).eq("open"))
+        .and_where(Expr::col(("cases", "next_check_at_us")).lte(now_us))
+        .order_by(("cases", "next_check_at_us"), Order::Asc)
+        .limit(limit)
+        .to_owned();
+    Ok(
+        CaseRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Open cases per owner within a department (to pick the least-loaded owner).
+pub async fn open_load<C: ConnectionTrait>(c: &C, department: &str) -> Result<Vec<(Uuid, i64)>> {
+    let q = Query::select()
+        .column("owner_id")
+        .expr(Expr::col("id").count())
+        .from("cases")
+        .and_where(Expr::col("department").eq(department))
+        .and_where(Expr::col("status").eq("open"))
+        .and_where(Expr::col("owner_id").is_not_null())
+        .group_by_col("owner_id")
+        .to_owned();
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log, tasks, notices
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct CaseLogRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub at_us: i64,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub note: Option<String>,
+    /// JSON.
+    pub detail: String,
+}
+
+const LOG_COLS: [&str; 7] = [
+    "id", "case_id", "at_us", "actor_id", "action", "note", "detail",
+];
+
+pub async fn insert_log<C: ConnectionTrait>(c: &C, rows: &[CaseLogRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("case_log").columns(LOG_COLS);
+    for r in rows {
+        q.values_panic([
+            r.id.into(),
+            r.case_id.into(),
+            r.at_us.into(),
+            r.actor_id.into(),
+            r.action.clone().into(),
+            r.note.clone().into(),
+            r.detail.clone().into(),
+        ]);
+    }
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn log_for<C: ConnectionTrait>(c: &C, case_id: Uuid) -> Result<Vec<CaseLogRow>> {
+    let q = Query::select()
+        .columns(LOG_COLS)
+        .from("case_log")
+        .and_where(Expr::col("case_id").eq(case_id))
+        .order_by("at_us", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    Ok(
+        CaseLogRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct CaseTaskRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub department: String,
+    pub owner_id: Option<Uuid>,
+    pub title: String,
+    pub due_at_us: i64,
+    /// `open` or `done`.
+    pub status: String,
+    pub result: Option<String>,
+    pub created_at_us: i64,
+    pub done_at_us: Option<i64>,
+}
+
+const TASK_COLS: [&str; 10] = [
+    "id",
+    "case_id",
+    "department",
+    "owner_id",
+    "title",
+    "due_at_us",
+    "status",
+    "result",
+    "created_at_us",
+    "done_at_us",
+];
+
+pub async fn insert_task<C: ConnectionTrait>(c: &C, r: &CaseTaskRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("case_tasks")
+        .columns(TASK_COLS)
+        .values_panic([
+            r.id.into(),
+            r.case_id.into(),
+            r.department.clone().into(),
+            r.owner_id.into(),
+            r.title.clone().into(),
+            r.due_at_us.into(),
+            r.status.clone().into(),
+            r.result.clone().into(),
+            r.created_at_us.into(),
+            r.done_at_us.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn tasks_for<C: ConnectionTrait>(c: &C, case_id: Uuid) -> Result<Vec<CaseTaskRow>> {
+    let q = Query::select()
+        .columns(TASK_COLS)
+        .from("case_tasks")
+        .and_where(Expr::col("case_id").eq(case_id))
+        .order_by("created_at_us", Order::Asc)
+        .to_owned();
+    Ok(
+        CaseTaskRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// Completes an open task; false if it was not open.
+pub async fn complete_task<C: ConnectionTrait>(
+    c: &C,
+    case_id: Uuid,
+    task_id: Uuid,
+    result: &str,
+    now_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("case_tasks")
+        .value("status", "done")
+        .value("result", result)
+        .value("done_at_us", now_us)
+        .and_where(Expr::col("id").eq(task_id))
+        .and_where(Expr::col("case_id").eq(case_id))
+        .and_where(Expr::col("status").eq("open"))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct NoticeRow {
+    pub id: Uuid,
+    pub staff_id: Uuid,
+    pub case_id: Option<Uuid>,
+    /// `case.assigned`, `case.warning`, `case.breach`, ...
+    pub kind: String,
+    pub text: String,
+    pub created_at_us: i64,
+    pub read_at_us: Option<i64>,
+}
+
+const NOTICE_COLS: [&str; 7] = [
+    "id",
+    "staff_id",
+    "case_id",
+    "kind",
+    "text",
+    "created_at_us",
+    "read_at_us",
+];
+
+pub async fn insert_notices<C: ConnectionTrait>(c: &C, rows: &[NoticeRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("staff_notices").columns(NOTICE_COLS);
+    for r in rows {
+        q.values_panic([
+            r.id.into(),
+            r.staff_id.into(),
+            r.case_id.into(),
+            r.kind.clone().into(),
+            r.text.clone().into(),
+            r.created_at_us.into(),
+            r.read_at_us.into(),
+        ]);
+    }
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// A staff member's notices, newest first.
+pub async fn notices_for<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    limit: u64,
+) -> Result<Vec<NoticeRow>> {
+    let q = Query::select()
+        .columns(NOTICE_COLS)
+        .from("staff_notices")
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .order_by("created_at_us", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    Ok(
+        NoticeRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+pub async fn mark_notices_read<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    now_us: i64,
+) -> Result<u64> {
+    let q = Query::update()
+        .table("staff_notices")
+        .value("read_at_us", now_us)
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("read_at_us").is_null())
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendars
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct CalendarRow {
+    pub name: String,
+    pub body: String,
+    pub updated_by: Uuid,
+    pub updated_at_us: i64,
+}
+
+pub async fn upsert_calendar<C: ConnectionTrait>(c: &C, r: &CalendarRow) -> Result<()> {
+    let q = Query::insert()
+        .into_table("calendars")
+        .columns(["name", "body", "updated_by", "updated_at_us"])
+        .values_panic([
+            r.name.clone().into(),
+            r.body.clone().into(),
+            r.updated_by.into(),
+            r.updated_at_us.into(),
+        ])
+        .on_conflict(
+            OnConflict::column("name")
+                .update_columns(["body", "updated_by", "updated_at_us"])
+                .to_owned(),
+        )
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn list_calendars<C: ConnectionTrait>(c: &C) -> Result<Vec<CalendarRow>> {
+    let q = Query::select()
+        .columns(["name", "body", "updated_by", "updated_at_us"])
+        .from("calendars")
+        .order_by("name", Order::Asc)
+        .to_owned();
+    Ok(
+        CalendarRow::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}

@@ -1,0 +1,164 @@
+//! Feedback and complaint cases over HTTP: register, list, work, analyse, export; staff notices; calendars.
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Json, Query};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use banyan_app::cases::{
+    self as uc, Analytics, CalendarView, CaseAction, CaseInput, CasePage, CaseQuery, CaseView,
+    NoticeView,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Registers feedback (inquiry, suggestion, complaint, praise) from any channel: routed to a department
+/// and owner, with its internal SLA and (complaints) regulatory deadline.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = CaseInput,
+    responses((status = 201, body = CaseView), (status = 422, body = Problem)))]
+pub async fn register(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<CaseInput>,
+) -> ApiResult<(StatusCode, axum::Json<CaseView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::register(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// Cases in your scope and your department's queue, newest first (filters are the analysis drill-down).
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), params(CaseQuery),
+    responses((status = 200, body = CasePage), (status = 400, body = Problem)))]
+pub async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<CaseQuery>,
+) -> ApiResult<axum::Json<CasePage>> {
+    Ok(axum::Json(uc::list(&s.app, &auth.actor, q).await?))
+}
+
+/// One case (by id or case number) with its clocks, tasks and log.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = String, Path, description = "id or case number")),
+    responses((status = 200, body = CaseView), (status = 404, body = Problem)))]
+pub async fn get(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(match id.parse::<Uuid>() {
+        Ok(id) => uc::get(&s.app, &auth.actor, id).await?,
+        Err(_) => uc::get_by_no(&s.app, &auth.actor, &id).await?,
+    }))
+}
+
+/// Works a case: `note`, `assign`, `pause`, `resume`, `extend`, `task`, `complete_task`, `resolve`,
+/// `survey`, `reopen`, `lessons` (`{"action": "resolve", "solution": ..., "reply": ...}`).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = CaseAction,
+    responses((status = 200, body = CaseView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn act(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<CaseAction>,
+) -> ApiResult<axum::Json<CaseView>> {
+    Ok(axum::Json(
+        uc::act(&s.app, &auth.actor, id, body.value).await?,
+    ))
+}
+
+/// Counts and trends by kind, cause, product, channel, branch, segment; peak hours; SLA and regulatory
+/// attainment; handling time; satisfaction (same filters as the list).
+#[utoipa::path(get, path = "/api/v1/cases/analytics", tag = "cases", security(("bearer" = [])), params(CaseQuery),
+    responses((status = 200, body = Analytics), (status = 400, body = Problem)))]
+pub async fn analytics(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<CaseQuery>,
+) -> ApiResult<axum::Json<Analytics>> {
+    Ok(axum::Json(uc::analytics(&s.app, &auth.actor, q).await?))
+}
+
+/// The cases of the period as an XLSX workbook (audited).
+#[utoipa::path(get, path = "/api/v1/cases/export", tag = "cases", security(("bearer" = [])), params(CaseQuery),
+    responses((status = 200, description = "cases.xlsx")))]
+pub async fn export(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<CaseQuery>,
+) -> ApiResult<Response> {
+    let (bytes, _) = uc::export_xlsx(&s.app, &auth.actor, q).await?;
+    Ok(xlsx(bytes))
+}
+
+/// An XLSX attachment named `cases.xlsx`.
+pub fn xlsx(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"cases.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Your notices (assignments, escalations), newest first.
+#[utoipa::path(get, path = "/api/v1/notices", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<NoticeView>)))]
+pub async fn notices(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<NoticeView>>> {
+    Ok(axum::Json(uc::my_notices(&s.app, &auth.actor, 50).await?))
+}
+
+/// Marks your notices read.
+#[utoipa::path(post, path = "/api/v1/notices/read", tag = "cases", security(("bearer" = [])),
+    responses((status = 204)))]
+pub async fn read_notices(State(s): State<AppState>, auth: Auth) -> ApiResult<StatusCode> {
+    uc::mark_notices_read(&s.app, &auth.actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Working-day calendars in force.
+#[utoipa::path(get, path = "/api/v1/calendars", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CalendarView>)))]
+pub async fn calendars(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<CalendarView>>> {
+    Ok(axum::Json(uc::calendars(&s.app, &auth.actor).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarBody {
+    /// The calendar file (TOML: name, weekend, holidays, workdays, years).
+    pub body: String,
+}
+
+/// Loads or replaces a working-day calendar (administrators).
+#[utoipa::path(put, path = "/api/v1/calendars/{name}", tag = "admin", security(("bearer" = [])), params(("name" = String, Path)),
+    request_body = CalendarBody, responses((status = 200, body = CalendarView), (status = 422, body = Problem)))]
+pub async fn put_calendar(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(name): Path<String>,
+    body: Json<CalendarBody>,
+) -> ApiResult<axum::Json<CalendarView>> {
+    Ok(axum::Json(
+        uc::put_calendar(&s.app, &auth.actor, &name, &body.value.body).await?,
+    ))
+}

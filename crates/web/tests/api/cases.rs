@@ -1,0 +1,673 @@
+//! Feedback and complaints: register -> route -> escalate -> resolve -> survey -> analytics, deadlines with
+//! working days, extensions and pauses, repeats, scope, bad input, calendars.
+
+use crate::harness::*;
+use banyan_domain::access::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+crate::tests![
+    a_complaint_goes_from_registration_to_analytics,
+    extensions_need_their_approvers_and_a_pause_stops_the_clock,
+    corporate_cases_count_working_days_and_a_repeat_with_new_facts_restarts_the_clock,
+    bad_cases_and_calendars_are_named_and_cases_stay_in_scope,
+];
+
+const HOUR: i64 = 3_600_000_000;
+
+async fn put_org(app: &TestApp, username: &str, department: &str) {
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let r = app
+        .req(
+            Method::PUT,
+            &format!("/api/v1/staff/{username}/org"),
+            Some(&admin),
+            Some(json!({"department": department})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+fn ago(hours: i64) -> String {
+    jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(hours))
+        .unwrap()
+        .to_string()
+}
+
+async fn act(app: &TestApp, token: &str, id: &str, body: Value) -> Resp {
+    app.post(&format!("/api/v1/cases/{id}/actions"), token, body)
+        .await
+}
+
+fn us(s: &Value) -> i64 {
+    s.as_str()
+        .unwrap()
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_microsecond()
+}
+
+async fn a_complaint_goes_from_registration_to_analytics(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let cs = app
+        .login_as("cs1", Role::CustomerService, Some("BR0001"))
+        .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    put_org(app, "cs1", "service").await;
+    put_org(app, "sup1", "service").await;
+    put_org(app, "ops1", "operations").await;
+    let customer = verified_individual(app, &rm, "13812345678", 123).await;
+
+    // Register: a complaint by hotline received 20 hours ago (individual: 24-hour SLA).
+    let received = ago(20);
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "complaint", "channel": "hotline", "product": "deposits", "cause": "waiting_time",
+                   "severity": "high", "customer": customer, "subject": "柜台排队超过一小时",
+                   "content": "客户反映周六上午在网点排队超过一小时，无人引导。", "received_at": received}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let case = r.body.clone();
+    let id = case["id"].as_str().unwrap().to_owned();
+    assert!(
+        case["case_no"].as_str().unwrap().starts_with("FB20"),
+        "{case}"
+    );
+    // Routed by the default rule to the service department's least-loaded member.
+    assert_eq!(case["department"], "service");
+    assert_eq!(case["route_rule"], "default");
+    assert_eq!(case["owner"], "cs1");
+    // Two clocks, each with its amount and unit.
+    assert_eq!(
+        (case["sla"]["amount"].as_i64(), case["sla"]["unit"].as_str()),
+        (Some(24), Some("hours"))
+    );
+    assert_eq!(
+        us(&case["sla"]["due_at"]) - us(&Value::String(received.clone())),
+        24 * HOUR
+    );
+    assert_eq!(case["regulatory"]["amount"], 15);
+    assert_eq!(case["regulatory"]["unit"], "calendar_days");
+    assert_eq!(case["escalation_level"], 0);
+    let n = app.get("/api/v1/notices", &cs).await;
+    assert_eq!(n.body[0]["kind"], "case.assigned", "{}", n.text);
+
+    // Escalate at 80% (19.2 of 24 hours have passed): owner and supervisor are told; a second pass does nothing.
+    let now = jiff::Timestamp::now().as_microsecond();
+    assert_eq!(
+        banyan_app::cases::escalate_due(&app.app, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        banyan_app::cases::escalate_due(&app.app, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let c = app.get(&format!("/api/v1/cases/{id}"), &cs).await;
+    assert_eq!(c.body["escalation_level"], 1);
+    assert!(
+        c.body["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["action"] == "escalate")
+    );
+    for t in [&cs, &sup] {
+        let n = app.get("/api/v1/notices", t).await;
+        assert_eq!(n.body[0]["kind"], "case.warning", "{}", n.text);
+    }
+    let escalated = app.get("/api/v1/cases?min_level=1", &sup).await;
+    assert_eq!(escalated.body["items"].as_array().unwrap().len(), 1);
+
+    // Investigate: a note and a task for operations with its result.
+    let r = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "note", "text": "调取监控，确认当日叫号系统故障"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let due = app.app.today().tomorrow().unwrap().to_string();
+    let r = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "task", "department": "operations", "title": "排查叫号系统", "due": due}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let task = &r.body["tasks"][0];
+    assert_eq!(task["owner"], "ops1");
+    let r = act(
+        app,
+        &ops,
+        &id,
+        json!({"action": "complete_task", "task": task["id"], "result": "已更换叫号主机"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["tasks"][0]["status"], "done");
+
+    // Resolve: the reply and a survey go to the customer through the outbox; the SLA was met.
+    let r = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "resolve", "solution": "叫号系统已修复，周末增派引导员",
+        "reply": "您好，您反映的排队问题已处理：叫号系统已修复，周末增派引导员。"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "resolved");
+    assert_eq!(r.body["sla"]["met"], true);
+    assert_eq!(r.body["regulatory"]["met"], true);
+    assert_eq!(r.body["reply_via"], "outbox:sms");
+    let m = app
+        .get(&format!("/api/v1/customers/{customer}/messages"), &rm)
+        .await;
+    let causes: Vec<&str> = m
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["cause"].as_str().unwrap())
+        .collect();
+    assert!(
+        causes.contains(&"case.reply") && causes.contains(&"case.survey"),
+        "{causes:?}"
+    );
+    // Survey -> closed; reopened within the window; resolved and surveyed again.
+    let r = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "survey", "satisfaction": 3, "comment": "还行"}),
+    )
+    .await;
+    assert_eq!(r.body["status"], "closed", "{}", r.text);
+    let r = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "reopen", "reason": "客户来电称周日仍无人引导"}),
+    )
+    .await;
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["reopen_count"].as_i64()),
+        (Some("open"), Some(1)),
+        "{}",
+        r.text
+    );
+    act(app, &cs, &id, json!({"action": "resolve", "solution": "周日同样安排引导员", "reply": "周日已安排引导员。"})).await;
+    let r = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "survey", "satisfaction": 5}),
+    )
+    .await;
+    assert_eq!(r.body["satisfaction"], 5);
+    let r = act(app, &cs, &id, json!({"action": "lessons", "lessons": "周末客流高峰需预案", "improvement": "周末排班增加一名大堂经理"})).await;
+    assert_eq!(r.body["lessons"], "周末客流高峰需预案");
+    // Closed cases take no more tasks.
+    act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "task", "department": "operations", "title": "x", "due": due}),
+    )
+    .await
+    .assert_problem(409, "invalid_state");
+
+    // Two more: an inquiry from a non-customer by e-mail, and praise at the branch.
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "inquiry", "channel": "email", "product": "cards", "complainant": {"name": "赵六", "contact": "13900001111"},
+                   "branch_code": "BR0001", "subject": "信用卡年费", "content": "询问信用卡年费减免政策"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["complainant"], "赵*");
+    assert_eq!(r.body["contact"], "139****1111");
+    assert_eq!(r.body["department"], "operations", "cards go to operations");
+    assert!(
+        r.body["regulatory"].is_null(),
+        "inquiries have no regulatory clock"
+    );
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "praise", "channel": "branch", "customer": customer, "subject": "表扬大堂经理", "content": "大堂经理耐心细致"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    // Analytics for today, and each count matches its drill-down list.
+    let today = app.app.today().to_string();
+    let period = format!("from={today}&to={today}");
+    let a = app
+        .get(&format!("/api/v1/cases/analytics?{period}"), &sup)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let received_today = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(20))
+        .unwrap()
+        .to_zoned(app.app.tz.clone())
+        .date()
+        .to_string()
+        == today;
+    let expected_total = if received_today { 3 } else { 2 };
+    assert_eq!(a.body["total"], expected_total, "{}", a.text);
+    for (dim, param) in [
+        ("by_kind", "kind"),
+        ("by_channel", "channel"),
+        ("by_product", "product"),
+        ("by_department", "department"),
+    ] {
+        for c in a.body[dim].as_array().unwrap() {
+            let key = c["key"].as_str().unwrap();
+            if key == "-" {
+                continue;
+            }
+            let list = app
+                .get(&format!("/api/v1/cases?{period}&{param}={key}"), &sup)
+                .await;
+            assert_eq!(
+                list.body["items"].as_array().unwrap().len() as u64,
+                c["count"].as_u64().unwrap(),
+                "{dim} {key}: {}",
+                list.text
+            );
+        }
+    }
+    // Over a wider period the complaint counts too: SLA attained 1 of 1, satisfaction 5, handling time.
+    let from = app.app.today().yesterday().unwrap().to_string();
+    let a = app
+        .get(
+            &format!("/api/v1/cases/analytics?from={from}&to={today}"),
+            &sup,
+        )
+        .await;
+    assert_eq!(a.body["total"], 3, "{}", a.text);
+    assert_eq!(
+        (
+            a.body["sla"]["resolved"].as_u64(),
+            a.body["sla"]["met"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{}",
+        a.text
+    );
+    assert_eq!(a.body["sla"]["pct"], 100.0);
+    assert_eq!(a.body["satisfaction_avg"], 5.0);
+    assert_eq!(a.body["satisfaction_dist"][4], 1);
+    assert!(
+        a.body["avg_handling_hours"].as_f64().unwrap() >= 20.0,
+        "{}",
+        a.text
+    );
+    let heat: u64 = a.body["heat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()))
+        .sum();
+    assert_eq!(heat, 3);
+    // XLSX export of the same period.
+    let x = app
+        .client
+        .get(format!(
+            "{}/api/v1/cases/export?from={from}&to={today}",
+            app.base
+        ))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(x.status(), StatusCode::OK);
+    let bytes = x.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    use calamine::Reader;
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.height(), 4, "header and three cases");
+}
+
+async fn extensions_need_their_approvers_and_a_pause_stops_the_clock(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let cs = app
+        .login_as("cs1", Role::CustomerService, Some("BR0001"))
+        .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let senior = app.login_as("senior1", Role::SeniorManager, None).await;
+    let customer = verified_individual(app, &rm, "13812345678", 123).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "complaint", "channel": "letter", "product": "wealth", "cause": "mis_selling", "customer": customer,
+                   "subject": "理财产品风险揭示不足", "content": "客户称购买时未被告知产品风险等级"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["department"], "wealth");
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let reg0 = us(&r.body["regulatory"]["due_at"]);
+    // Customer service cannot extend; a supervisor can, with a reason: 15 -> 30 days.
+    act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "extend", "reason": "需调取双录"}),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    act(app, &sup, &id, json!({"action": "extend", "reason": " "}))
+        .await
+        .assert_problem(422, "validation");
+    let r = act(
+        app,
+        &sup,
+        &id,
+        json!({"action": "extend", "reason": "需调取双录视频核实"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["regulatory"]["amount"], 30);
+    assert_eq!(us(&r.body["regulatory"]["due_at"]) - reg0, 15 * 24 * HOUR);
+    // The second extension needs a senior manager, and the customer told first.
+    act(
+        app,
+        &sup,
+        &id,
+        json!({"action": "extend", "reason": "情况特别复杂"}),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    act(
+        app,
+        &senior,
+        &id,
+        json!({"action": "extend", "reason": "情况特别复杂"}),
+    )
+    .await
+    .assert_problem(409, "extension_refused");
+    let r = act(
+        app,
+        &senior,
+        &id,
+        json!({"action": "extend", "reason": "情况特别复杂", "customer_notified": true}),
+    )
+    .await;
+    assert_eq!(r.body["regulatory"]["amount"], 60, "{}", r.text);
+    assert_eq!(r.body["extensions"].as_array().unwrap().len(), 2);
+    act(
+        app,
+        &senior,
+        &id,
+        json!({"action": "extend", "reason": "再延", "customer_notified": true}),
+    )
+    .await
+    .assert_problem(409, "extension_refused");
+
+    // A pause (external appraisal) stops escalation; resuming moves the hour-based SLA by the paused time.
+    let sla0 = us(&r.body["sla"]["due_at"]);
+    let r = act(
+        app,
+        &sup,
+        &id,
+        json!({"action": "pause", "reason": "委托第三方鉴定录音"}),
+    )
+    .await;
+    assert_eq!(r.body["paused"], true, "{}", r.text);
+    let far = jiff::Timestamp::now().as_microsecond() + 100 * 24 * HOUR;
+    assert_eq!(
+        banyan_app::cases::escalate_due(&app.app, far)
+            .await
+            .unwrap(),
+        0
+    );
+    act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "resolve", "solution": "x", "reply": "y"}),
+    )
+    .await
+    .assert_problem(409, "paused");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let r = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "resume", "note": "鉴定完成"}),
+    )
+    .await;
+    assert_eq!(r.body["paused"], false, "{}", r.text);
+    assert!(us(&r.body["sla"]["due_at"]) > sla0, "{}", r.text);
+    // And breach now escalates to the regulatory levels.
+    assert_eq!(
+        banyan_app::cases::escalate_due(&app.app, far)
+            .await
+            .unwrap(),
+        1
+    );
+    let c = app.get(&format!("/api/v1/cases/{id}"), &sup).await;
+    assert_eq!(c.body["escalation_level"], 4);
+    let a = app.get("/api/v1/cases/analytics", &sup).await;
+    assert_eq!(a.body["breached_open"], 1, "{}", a.text);
+}
+
+async fn corporate_cases_count_working_days_and_a_repeat_with_new_facts_restarts_the_clock(
+    app: &TestApp,
+) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let body = json!({
+        "kind": "corporate",
+        "branch_code": "BR0001",
+        "organization": {"registered_name": "北京测试制造有限公司", "credit_code": credit_code("MA0123456"), "industry": "C"},
+    });
+    let c = app.create(&rm, body).await;
+    let org = c["id"].as_str().unwrap().to_owned();
+    let register = |complex: bool, received: &'static str| {
+        let rm = rm.clone();
+        let org = org.clone();
+        async move {
+            let r = app
+                .post(
+                    "/api/v1/cases",
+                    &rm,
+                    json!({"kind": "complaint", "channel": "online", "product": "corporate_banking", "complex": complex,
+                           "customer": org, "subject": "跨境汇款延误", "content": "货款汇出延误三天", "received_at": received}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.body
+        }
+    };
+    // Received 30 September 2026: 1-7 October are holidays, Saturday 10 October is a make-up working day.
+    let complex = register(true, "2026-09-30T16:30:00+08:00").await;
+    assert_eq!(complex["department"], "corporate");
+    assert_eq!(complex["sla"]["unit"], "working_days");
+    assert_eq!(complex["sla"]["amount"], 5);
+    assert_eq!(complex["sla"]["due_at"], "2026-10-13T15:59:59Z");
+    let simple = register(false, "2026-09-30T16:30:00+08:00").await;
+    assert_eq!(simple["sla"]["amount"], 3);
+    assert_eq!(simple["sla"]["due_at"], "2026-10-10T15:59:59Z");
+    // 15 calendar days from 30 September, end of day.
+    assert_eq!(simple["regulatory"]["due_at"], "2026-10-15T15:59:59Z");
+
+    // A repeat without new facts is merged and changes nothing; with new facts the clocks restart.
+    let no = simple["case_no"].as_str().unwrap();
+    let id = simple["id"].as_str().unwrap();
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &rm,
+            json!({"kind": "complaint", "channel": "hotline", "customer": org, "subject": "再次催办", "content": "客户再次来电催办",
+                   "received_at": "2026-10-09T10:00:00+08:00", "repeat_of": no}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "merged", "{}", r.text);
+    assert_eq!(r.body["linked_case"], no);
+    let same = app.get(&format!("/api/v1/cases/{id}"), &rm).await;
+    assert_eq!(same.body["sla"]["due_at"], "2026-10-10T15:59:59Z");
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &rm,
+            json!({"kind": "complaint", "channel": "email", "customer": org, "subject": "补充材料", "content": "客户补充了银行回单，显示资金已被扣划",
+                   "received_at": "2026-10-12T09:00:00+08:00", "repeat_of": no, "new_facts": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let restarted = app.get(&format!("/api/v1/cases/{id}"), &rm).await;
+    // Three working days from Monday 12 October: Thursday 15 October; 15 calendar days: 27 October.
+    assert_eq!(
+        restarted.body["sla"]["due_at"], "2026-10-15T15:59:59Z",
+        "{}",
+        restarted.text
+    );
+    assert_eq!(
+        restarted.body["regulatory"]["due_at"],
+        "2026-10-27T15:59:59Z"
+    );
+    assert!(
+        restarted.body["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["action"] == "restart"),
+        "{}",
+        restarted.text
+    );
+}
+
+async fn bad_cases_and_calendars_are_named_and_cases_stay_in_scope(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let customer = verified_individual(app, &rm, "13812345678", 123).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &rm,
+            json!({"kind": "rant", "channel": "pigeon", "cause": "weather", "subject": "", "content": "x", "received_at": "2999-01-01T00:00:00Z"}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    let mut fields: Vec<String> = r.field_errors().into_iter().map(|(f, _)| f).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        vec![
+            "cause",
+            "channel",
+            "customer",
+            "kind",
+            "received_at",
+            "subject"
+        ]
+    );
+    assert_eq!(app.count("cases").await, 0, "nothing half-written");
+
+    // A case about rm1's customer: rm1 sees it, another branch's manager does not (404), auditors read only.
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &rm,
+            json!({"kind": "suggestion", "channel": "app", "product": "digital", "customer": customer, "subject": "App 增加夜间模式", "content": "建议手机银行增加夜间模式"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (
+            r.body["sla"]["amount"].as_i64(),
+            r.body["sla"]["unit"].as_str()
+        ),
+        (Some(5), Some("working_days"))
+    );
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let rm3 = app
+        .login_as("rm3", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    app.get(&format!("/api/v1/cases/{id}"), &rm3)
+        .await
+        .assert_problem(404, "not_found");
+    assert!(
+        app.get("/api/v1/cases", &rm3).await.body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let aud = app.login_as("aud1", Role::Auditor, None).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{id}"), &aud).await.status,
+        StatusCode::OK
+    );
+    act(app, &aud, &id, json!({"action": "note", "text": "x"}))
+        .await
+        .assert_problem(403, "permission_denied");
+    let reviewer = app.login_as("rev1", Role::Reviewer, None).await;
+    app.get("/api/v1/cases", &reviewer)
+        .await
+        .assert_problem(403, "permission_denied");
+    // Unknown actions and fields are named.
+    let r = act(app, &rm, &id, json!({"action": "shout"})).await;
+    assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+
+    // Calendars: an administrator loads Hong Kong's; a broken file names its line.
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let bad = app
+        .req(Method::PUT, "/api/v1/calendars/HK", Some(&admin), Some(json!({"body": "name = \"HK\"\nweekend = [\"sunday\"]\nholidays = [\"2026-13-01\"]\nworkdays = []\nyears = [2026]\n"})))
+        .await;
+    bad.assert_problem(422, "validation");
+    assert!(bad.text.contains("line 3"), "{}", bad.text);
+    let hk = "name = \"HK\"\nweekend = [\"saturday\", \"sunday\"]\nholidays = [\"2026-12-25\", \"2026-12-26\"]\nworkdays = []\nyears = [2026]\n";
+    let r = app
+        .req(
+            Method::PUT,
+            "/api/v1/calendars/HK",
+            Some(&admin),
+            Some(json!({"body": hk})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["years"], json!([2026]));
+    let list = app.get("/api/v1/calendars", &admin).await;
+    let names: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["CN", "HK"]);
+    app.req(
+        Method::PUT,
+        "/api/v1/calendars/HK",
+        Some(&rm),
+        Some(json!({"body": hk})),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+}
