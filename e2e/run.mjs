@@ -470,6 +470,74 @@ await test('a manager pushes content to the platinum tier and sees it in the cam
   assert.equal(await rm1.locator('#cv-by').inputValue(), 'team');
 });
 
+await test('customer service registers a complaint, works it to the survey, and the dashboard counts it', async () => {
+  const cs = await signIn('cs1');
+  await cs.goto(customerUrl);
+  const no = (await cs.locator('h1 small').textContent()).trim();
+  await cs.goto(`${BASE}/cases/new`);
+  await cs.locator('#cn-kind').selectOption('complaint');
+  await cs.locator('#cn-channel').selectOption('hotline');
+  await cs.locator('#cn-product').selectOption('deposits');
+  await cs.locator('#cn-cause').selectOption('waiting_time');
+  await cs.locator('#cn-customer').fill('P-BR0001-99999999');
+  await cs.locator('#cn-subject').fill('柜台排队超过一小时');
+  await cs.locator('#cn-content').fill('客户反映周六上午排队超过一小时，无人引导。');
+  await cs.locator('#case-form button[type=submit]').click();
+  // An unknown customer is named, and what was typed stays.
+  assert.ok((await cs.locator('#case-error').textContent()).includes('customer'));
+  assert.equal(await cs.locator('#cn-subject').inputValue(), '柜台排队超过一小时');
+  await cs.locator('#cn-customer').fill(no);
+  await cs.locator('#case-form button[type=submit]').click();
+  await cs.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
+  const caseUrl = cs.url();
+  assert.ok((await cs.locator('#case-department').textContent()).includes('service'));
+  assert.ok((await cs.locator('#case-owner').textContent()).includes('cs1'));
+  assert.ok((await cs.locator('#case-sla').textContent()).includes('24 小时'));
+  assert.ok((await cs.locator('#case-reg').textContent()).includes('15 个自然日'));
+  await cs.goto(`${BASE}/`);
+  assert.ok((await cs.locator('#notices').textContent()).includes('柜台排队超过一小时'));
+  await cs.goto(caseUrl);
+  await cs.locator('#act-note summary').click();
+  await cs.locator('#an-text').fill('调取监控，确认叫号系统故障');
+  await cs.locator('#act-note button[type=submit]').click();
+  await cs.waitForURL(caseUrl);
+  await cs.locator('#act-resolve summary').click();
+  await cs.locator('#as-solution').fill('叫号系统已修复，周末增派引导员');
+  await cs.locator('#as-reply').fill('您好，您反映的排队问题已处理。');
+  await cs.locator('#act-resolve button[type=submit]').click();
+  await cs.waitForURL(caseUrl);
+  assert.equal((await cs.locator('#case-status').textContent()).trim(), '已答复');
+  await cs.locator('#av-sat').selectOption('5');
+  await cs.locator('#act-survey button[type=submit]').click();
+  await cs.waitForURL(caseUrl);
+  assert.equal((await cs.locator('#case-status').textContent()).trim(), '已结案');
+  const log = await cs.locator('#case-log').textContent();
+  assert.ok(log.includes('调取监控') && log.includes('满意度回访'), log);
+  await cs.screenshot({ path: `${SHOTS}/case.png`, fullPage: true });
+  // The customer's page shows the case and the event the customer accepted earlier.
+  await cs.goto(customerUrl);
+  assert.ok((await cs.locator('#customer-cases').textContent()).includes('柜台排队超过一小时'));
+  assert.ok((await cs.locator('#customer-events').textContent()).includes('年末宏观经济讲座'));
+  await cs.goto(`${BASE}/cases`);
+  assert.ok((await cs.locator('#cases').textContent()).includes('柜台排队超过一小时'));
+  await cs.screenshot({ path: `${SHOTS}/cases.png`, fullPage: true });
+  await cs.goto(`${BASE}/cases/analytics`);
+  assert.equal((await cs.locator('#fig-total').textContent()).trim(), '1');
+  assert.ok((await cs.locator('#fig-sla').textContent()).includes('100'));
+  assert.equal(await cs.locator('#heat-map rect').count(), 168);
+  assert.equal(await cs.locator('#chart-kind rect').count(), 1);
+  // The drill-down from the chart lists the same case.
+  await cs.locator('#chart-kind + .drill a[data-key=complaint]').click();
+  assert.ok((await cs.locator('#cases').textContent()).includes('柜台排队超过一小时'));
+  await cs.goBack();
+  await cs.screenshot({ path: `${SHOTS}/case-dashboard.png`, fullPage: true });
+  const href = await cs.locator('#export-xlsx').getAttribute('href');
+  const x = await cs.request.get(`${BASE}${href}`);
+  assert.equal(x.status(), 200);
+  assert.ok(x.headers()['content-type'].includes('spreadsheetml'));
+  await cs.context().close();
+});
+
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('a[data-lang=en]').click();

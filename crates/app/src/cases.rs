@@ -1979,8 +1979,28 @@ pub async fn analytics(app: &App, actor: &Actor, q: CaseQuery) -> Result<Analyti
         department,
         day,
     ] = by;
-    let mut by_day: Vec<Count> = counts(day);
+    let mut by_day: Vec<Count> = counts(day.clone());
     by_day.sort_by(|a, b| a.key.cmp(&b.key));
+    // Every day of a bounded period, zeros included, so the trend line has its quiet days.
+    let parse = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|d| d.trim().parse::<jiff::civil::Date>().ok())
+    };
+    if let (Some(a), Some(b)) = (parse(&q.from), parse(&q.to))
+        && (b - a).get_days() <= 366
+    {
+        by_day = a
+            .series(jiff::Span::new().days(1))
+            .take_while(|d| *d <= b)
+            .map(|d| {
+                let key = d.to_string();
+                Count {
+                    count: day.get(&key).copied().unwrap_or(0),
+                    key,
+                }
+            })
+            .collect();
+    }
     Ok(Analytics {
         from: q.from.clone().unwrap_or_default(),
         to: q.to.clone().unwrap_or_default(),

@@ -209,6 +209,42 @@ pub async fn list_events(app: &App, actor: &Actor) -> Result<Vec<EventView>> {
     Ok(out)
 }
 
+/// An event a customer was invited to, for the customer's timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerEvent {
+    pub event_id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub starts_at: String,
+    /// `invited`, `accepted`, `waitlisted`, `declined`, `attended`, `no_show`.
+    pub status: String,
+    pub rating: Option<i32>,
+    pub feedback: Option<String>,
+}
+
+/// The events a customer (in the actor's scope) was invited to, newest first.
+pub async fn customer_events(
+    app: &App,
+    actor: &Actor,
+    customer_id: Uuid,
+) -> Result<Vec<CustomerEvent>> {
+    actor.require(Permission::CustomerRead)?;
+    crate::customers::load_in_scope(&app.db.conn, actor, customer_id).await?;
+    Ok(store::invitations_of_customer(&app.db.conn, customer_id)
+        .await?
+        .into_iter()
+        .map(|(e, i)| CustomerEvent {
+            event_id: e.id,
+            title: e.title,
+            kind: e.kind,
+            starts_at: crate::fmt_us(e.starts_at_us),
+            status: i.status,
+            rating: i.rating,
+            feedback: i.feedback,
+        })
+        .collect())
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteInput {

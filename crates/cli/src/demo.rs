@@ -85,6 +85,7 @@ const STAFF: &[DemoStaff] = &[
         Some("corporate"),
     ),
     ("auditor1", Role::Auditor, None, None, None),
+    ("senior1", Role::SeniorManager, None, None, None),
 ];
 
 const SURNAMES: &[&str] = &[
@@ -300,6 +301,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
             .map_err(|e| anyhow!("{e}"))?;
         let mut made = 0;
         let mut round = 0;
+        let mut some: Vec<uuid::Uuid> = Vec::new();
         while made < customers {
             let (maker, branch) = makers[round % makers.len()];
             let actor = banyan_app::access::actor_for(app, maker)
@@ -321,6 +323,9 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
                 .map_err(|e| anyhow!("{e}"))?;
             for item in res.items.iter() {
                 let Some(id) = item.id else { continue };
+                if some.len() < 200 {
+                    some.push(id);
+                }
                 // Two in three go to review; half of those are verified, so every state is on show.
                 if item.index % 3 != 2 {
                     banyan_app::customers::transition(
@@ -367,6 +372,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
             made += res.created.max(1);
             round += 1;
         }
+        demo_cases(app, &some, &mut rng).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await
@@ -384,5 +390,104 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
     if !fresh {
         println!("(demo data already present: nothing added)");
     }
+    Ok(())
+}
+
+/// Feedback cases of the last 30 days (registered by customer service, some resolved and surveyed), so the
+/// queue, the clocks and the dashboard have something to show.
+async fn demo_cases(app: &App, customers: &[uuid::Uuid], rng: &mut impl Rng) -> Result<()> {
+    use banyan_app::cases::{CaseAction, CaseInput, Complainant};
+    let cs = banyan_app::access::actor_for(app, "cs1")
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let p = &app.policy.feedback;
+    let subjects = [
+        (
+            "complaint",
+            "柜台排队时间过长",
+            "客户反映网点排队超过一小时，叫号系统异常。",
+        ),
+        (
+            "complaint",
+            "理财产品风险揭示不清",
+            "客户称购买时未被充分告知产品风险等级。",
+        ),
+        (
+            "complaint",
+            "信用卡年费争议",
+            "客户对年费扣收有异议，要求退还。",
+        ),
+        (
+            "inquiry",
+            "跨境汇款到账时间",
+            "询问跨境汇款到账时间及手续费。",
+        ),
+        (
+            "suggestion",
+            "手机银行增加夜间模式",
+            "建议手机银行增加夜间模式。",
+        ),
+        (
+            "praise",
+            "表扬大堂经理",
+            "大堂经理耐心细致，帮助老人办理业务。",
+        ),
+    ];
+    let now = jiff::Timestamp::now();
+    for i in 0..customers.len().min(40) {
+        let (kind, subject, content) = subjects[i % subjects.len()];
+        let hours_ago = rng.random_range(1..30 * 24);
+        let received = now
+            .checked_sub(jiff::SignedDuration::from_hours(hours_ago))
+            .map_err(|e| anyhow!("{e}"))?;
+        let non_customer = i % 7 == 3;
+        let input = CaseInput {
+            kind: kind.into(),
+            channel: banyan_domain::feedback::CHANNELS[i % 7].into(),
+            product: Some(p.products[i % p.products.len()].clone()),
+            cause: Some(p.causes[i % p.causes.len()].clone()),
+            severity: Some(banyan_domain::feedback::SEVERITIES[i % 4].into()),
+            complex: i % 5 == 0,
+            customer: (!non_customer).then(|| customers[i].to_string()),
+            complainant: non_customer.then(|| Complainant {
+                name: "赵六".into(),
+                contact: "13900001111".into(),
+            }),
+            branch_code: non_customer.then(|| "BR0001".into()),
+            subject: subject.into(),
+            content: content.into(),
+            received_at: Some(received.to_string()),
+            repeat_of: None,
+            new_facts: false,
+        };
+        let c = match banyan_app::cases::register(app, &cs, input).await {
+            Ok(c) => c,
+            // A customer outside customer service's reach would be skipped; all are bank-wide today.
+            Err(e) => return Err(anyhow!("demo case: {e}")),
+        };
+        if i % 3 != 0 {
+            let id = c.summary.id;
+            let resolve = CaseAction::Resolve {
+                solution: "已核实并处理，向客户说明处理结果。".into(),
+                reply: "您好，您反映的问题已处理完毕，感谢您的反馈。".into(),
+                channel: None,
+            };
+            banyan_app::cases::act(app, &cs, id, resolve)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            if i % 2 == 0 {
+                let survey = CaseAction::Survey {
+                    satisfaction: rng.random_range(3..=5),
+                    comment: None,
+                };
+                banyan_app::cases::act(app, &cs, id, survey)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+            }
+        }
+    }
+    banyan_app::cases::escalate_due(app, now.as_microsecond())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     Ok(())
 }

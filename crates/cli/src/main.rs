@@ -104,6 +104,33 @@ enum Command {
         #[command(subcommand)]
         command: NotifyCommand,
     },
+    /// Feedback and complaint cases.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
+    /// Working-day calendars (mainland China ships; load others: HK, TW, US ...).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CasesCommand {
+    /// Raise the escalation level of cases past 80% of a deadline or past it, once (the server does this
+    /// every minute).
+    Escalate,
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Check a calendar file; exits 1 naming the line or date.
+    Check { file: PathBuf },
+    /// Load (or replace) calendar NAME from FILE into the database, for every node.
+    Load { name: String, file: PathBuf },
+    /// List the calendars in force and the years they cover.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -413,6 +440,8 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
         delivery(cfg)?,
         std::time::Duration::from_secs(5),
     );
+    let escalator =
+        banyan_app::cases::spawn_escalator(app.clone(), std::time::Duration::from_secs(60));
     let holiday_list = holidays(cfg)?;
     banyan_app::notify::check_holidays(&holiday_list, &app.policy)
         .map_err(|e| anyhow!("holiday list: {}", app_err(e)))?;
@@ -430,6 +459,7 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
     .await?;
     sealer.abort();
     dispatcher.abort();
+    escalator.abort();
     if let Some(n) = nightly {
         n.abort();
     }
@@ -822,6 +852,55 @@ async fn main() -> Result<()> {
                 "{} sent, {} retried later, {} failed, {} suppressed, {} held for quiet hours",
                 r.sent, r.retried, r.failed, r.suppressed, r.deferred
             );
+        }
+        Command::Cases {
+            command: CasesCommand::Escalate,
+        } => {
+            let app = open(&cfg, false).await?;
+            let n = banyan_app::cases::escalate_due(&app, jiff::Timestamp::now().as_microsecond())
+                .await
+                .map_err(app_err)?;
+            println!("{n} cases escalated");
+        }
+        Command::Calendar {
+            command: CalendarCommand::Check { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            match banyan_domain::calendar::WorkCalendar::from_toml(&text) {
+                Ok(c) => println!(
+                    "{}: calendar {} for {:?} is valid",
+                    file.display(),
+                    c.name,
+                    c.years()
+                ),
+                Err(e) => {
+                    eprintln!("{}: {e}", file.display());
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Calendar {
+            command: CalendarCommand::Load { name, file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let app = open(&cfg, false).await?;
+            let v = banyan_app::cases::put_calendar(&app, &Actor::system("cli"), &name, &text)
+                .await
+                .map_err(app_err)?;
+            println!("calendar {} loaded for {:?}", v.name, v.years);
+        }
+        Command::Calendar {
+            command: CalendarCommand::List,
+        } => {
+            let app = open(&cfg, false).await?;
+            for c in banyan_app::cases::calendars(&app, &Actor::system("cli"))
+                .await
+                .map_err(app_err)?
+            {
+                println!("{:<8} {:?} {}", c.name, c.years, c.source);
+            }
         }
         Command::Tasks {
             command: TasksCommand::Plan { all },

@@ -368,8 +368,15 @@ fn demo_creates_staff_for_every_role_and_customers(e: &Env) {
         .unwrap();
     assert_eq!(
         ok(&list).lines().filter(|l| l.contains("active")).count(),
-        13
+        14
     );
+    // The demo's feedback cases were escalated as they were registered: a second pass finds nothing.
+    let esc = ok(&e
+        .cmd(&["cases", "escalate"])
+        .env_remove("BANYAN_MASTER_KEY")
+        .output()
+        .unwrap());
+    assert!(esc.contains("0 cases escalated"), "{esc}");
     let again = ok(&e
         .cmd(&["demo", "--customers", "30"])
         .env_remove("BANYAN_MASTER_KEY")
@@ -390,7 +397,36 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         "{}",
         text(&out)
     );
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 4"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 6"));
+}
+
+fn calendars_are_checked_loaded_and_listed(e: &Env) {
+    std::fs::write(
+        e.path("bad.toml"),
+        "name = \"HK\"\nweekend = [\"sunday\"]\nholidays = [\"2026-02-30\"]\nworkdays = []\nyears = [2026]\n",
+    )
+    .unwrap();
+    let bad = e.run(&[
+        "calendar",
+        "check",
+        &e.path("bad.toml").display().to_string(),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad).contains("line 3"), "{}", text(&bad));
+    std::fs::write(
+        e.path("hk.toml"),
+        "name = \"HK\"\nweekend = [\"saturday\", \"sunday\"]\nholidays = [\"2026-12-25\", \"2026-12-26\"]\nworkdays = []\nyears = [2026]\n",
+    )
+    .unwrap();
+    let hk = e.path("hk.toml").display().to_string();
+    assert!(ok(&e.run(&["calendar", "check", &hk])).contains("valid"));
+    assert!(ok(&e.run(&["calendar", "load", "HK", &hk])).contains("calendar HK loaded"));
+    let list = ok(&e.run(&["calendar", "list"]));
+    assert!(list.contains("CN") && list.contains("HK"), "{list}");
+    assert!(
+        ok(&e.run(&["audit", "verify"])).contains("audit chain OK"),
+        "the chain holds after loading"
+    );
 }
 
 type Test = fn(&Env);
@@ -425,6 +461,10 @@ fn main() {
         (
             "serving_without_a_master_key_is_refused_clearly",
             serving_without_a_master_key_is_refused_clearly,
+        ),
+        (
+            "calendars_are_checked_loaded_and_listed",
+            calendars_are_checked_loaded_and_listed,
         ),
     ];
     let skip_pg = banyan_testkit::skip_postgres();

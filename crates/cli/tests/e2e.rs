@@ -22,6 +22,16 @@ fn banyan(data: &std::path::Path) -> Command {
 }
 
 fn add_user(data: &std::path::Path, name: &str, role: &str, branch: Option<&str>) {
+    add_user_in(data, name, role, branch, None);
+}
+
+fn add_user_in(
+    data: &std::path::Path,
+    name: &str,
+    role: &str,
+    branch: Option<&str>,
+    department: Option<&str>,
+) {
     let mut args = vec![
         "user",
         "add",
@@ -33,6 +43,9 @@ fn add_user(data: &std::path::Path, name: &str, role: &str, branch: Option<&str>
     ];
     if let Some(b) = branch {
         args.extend(["--branch", b]);
+    }
+    if let Some(d) = department {
+        args.extend(["--department", d]);
     }
     let mut child = banyan(data)
         .args(&args)
@@ -91,6 +104,13 @@ fn the_workbench_works_in_a_real_browser() {
     add_user(&data, "admin1", "admin", None);
     add_user(&data, "aud1", "auditor", None);
     add_user(&data, "risk1", "risk_officer", None);
+    add_user_in(
+        &data,
+        "cs1",
+        "customer_service",
+        Some("BR0001"),
+        Some("service"),
+    );
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -171,6 +171,41 @@ pub async fn invitations<C: ConnectionTrait>(c: &C, event_id: Uuid) -> Result<Ve
     )
 }
 
+/// A customer's invitations with their events, newest event first.
+pub async fn invitations_of_customer<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+) -> Result<Vec<(EventRow, InvitationRow)>> {
+    let q = Query::select()
+        .columns(
+            [
+                "event_id",
+                "customer_id",
+                "status",
+                "invited_by",
+                "invited_at_us",
+                "responded_at_us",
+                "rating",
+                "feedback",
+            ]
+            .map(|col| ("event_invitations", col)),
+        )
+        .from("event_invitations")
+        .and_where(Expr::col(("event_invitations", "customer_id")).eq(customer_id))
+        .to_owned();
+    let invs = InvitationRow::find_by_statement(c.get_database_backend().build(&q))
+        .all(c)
+        .await?;
+    let mut out = Vec::new();
+    for i in invs {
+        if let Some(e) = find_event(c, i.event_id).await? {
+            out.push((e, i));
+        }
+    }
+    out.sort_by_key(|(e, _)| std::cmp::Reverse(e.starts_at_us));
+    Ok(out)
+}
+
 pub async fn set_status<C: ConnectionTrait>(
     c: &C,
     event_id: Uuid,

@@ -7,6 +7,7 @@
     reason = "a page error carries the session to render the error page; it is built once per failed request"
 )]
 
+mod cases;
 pub mod i18n;
 
 use crate::AppState;
@@ -75,6 +76,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/admin/staff", get(staff_page).post(add_staff))
         .route("/admin/staff/{username}/disable", post(disable_staff))
         .route("/admin/policy", get(policy_page))
+        .merge(cases::routes())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }
@@ -133,6 +135,7 @@ pub struct Chrome {
     pub can_audit: bool,
     pub can_admin: bool,
     pub can_read: bool,
+    pub can_cases: bool,
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
@@ -152,6 +155,7 @@ fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         can_audit: session.is_some_and(|s| s.actor.role.has(Permission::AuditRead)),
         can_admin: session.is_some_and(|s| s.actor.role.has(Permission::StaffManage)),
         can_read: session.is_some_and(|s| s.actor.role.has(Permission::CustomerRead)),
+        can_cases: session.is_some_and(|s| s.actor.role.has(Permission::CaseRead)),
         langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         back: form_urlencoded::byte_serialize(path.as_bytes()).collect(),
     }
@@ -609,6 +613,8 @@ struct HomePage {
     can_audit: bool,
     /// The (empty) audit search form for auditors.
     q: AuditForm,
+    /// Case notices: (when, text, case, read).
+    notices: Vec<(String, String, Option<Uuid>, bool)>,
 }
 
 async fn home(
@@ -682,8 +688,26 @@ async fn home(
             .map_err(err)?;
         sections.push(("home.queue", rows(t, q.items, &rms)));
     }
+    let notices = if a.role.has(Permission::CaseRead) {
+        banyan_app::cases::my_notices(&s.app, a, 10)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|n| {
+                (
+                    t.datetime(&s.app.tz, &n.created_at),
+                    n.text,
+                    n.case_id,
+                    n.read,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(page(HomePage {
         title: t.get("home.title").to_owned(),
+        notices,
         tasks,
         show_tasks,
         headings: headings(None),
@@ -883,6 +907,7 @@ async fn review(
         sections: vec![("home.queue", rows(t, q.items, &rms))],
         can_audit: false,
         q: AuditForm::default(),
+        notices: Vec::new(),
     }))
 }
 
@@ -923,6 +948,10 @@ struct CustomerPage {
     customer_tasks: Vec<TaskRow>,
     /// Messages: (created, channel, cause, status, reason, text).
     messages: Vec<[String; 6]>,
+    /// Events invited to: (event id, when, title, status).
+    events: Vec<(Uuid, String, String, String)>,
+    /// Feedback cases: (case id, number, received, kind, subject, status).
+    cases: Vec<(Uuid, String, String, String, String, String)>,
     methods: Vec<(&'static str, String)>,
     segs: Segs,
     /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
@@ -1128,6 +1157,44 @@ async fn customer_page(
             ]
         })
         .collect();
+    let events = banyan_app::events::customer_events(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|e| {
+            (
+                e.event_id,
+                t.datetime(&s.app.tz, &e.starts_at),
+                e.title,
+                t.of("inv", &e.status),
+            )
+        })
+        .collect();
+    let cases = if a.role.has(Permission::CaseRead) {
+        let q = banyan_app::cases::CaseQuery {
+            customer: Some(id),
+            limit: Some(20),
+            ..Default::default()
+        };
+        banyan_app::cases::list(&s.app, a, q)
+            .await
+            .map_err(err)?
+            .items
+            .into_iter()
+            .map(|c| {
+                (
+                    c.id,
+                    c.case_no,
+                    t.datetime(&s.app.tz, &c.received_at),
+                    t.of("fb.kind", &c.kind),
+                    c.subject,
+                    t.of("case.status", &c.status),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let customer_tasks = task_rows(
         t,
         banyan_app::engagement::customer_tasks(&s.app, a, id)
@@ -1271,6 +1338,8 @@ async fn customer_page(
         timeline,
         customer_tasks,
         messages,
+        events,
+        cases,
         methods: banyan_domain::engagement::METHODS
             .iter()
             .map(|m| (*m, t.of("method", m)))
