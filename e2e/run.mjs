@@ -501,6 +501,11 @@ await test('customer service registers a complaint, works it to the survey, and 
   await cs.locator('#an-text').fill('调取监控，确认叫号系统故障');
   await cs.locator('#act-note button[type=submit]').click();
   await cs.waitForURL(caseUrl);
+  // The complaint letter, scanned, goes with the case.
+  await cs.locator('#att-file').setInputFiles({ name: '投诉信.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 scanned letter') });
+  await cs.locator('#attach-form button[type=submit]').click();
+  await cs.waitForURL(caseUrl);
+  assert.ok((await cs.locator('#case-attachments').textContent()).includes('投诉信.pdf'));
   await cs.locator('#act-resolve summary').click();
   await cs.locator('#as-solution').fill('叫号系统已修复，周末增派引导员');
   await cs.locator('#as-reply').fill('您好，您反映的排队问题已处理。');

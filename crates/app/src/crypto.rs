@@ -23,6 +23,8 @@ pub enum Purpose {
     Address,
     /// A non-customer complainant's name and contact (feedback cases).
     Complainant,
+    /// Files attached to a feedback case.
+    Attachment,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Purpose::Email => b"email",
             Purpose::Address => b"address",
             Purpose::Complainant => b"complainant",
+            Purpose::Attachment => b"attachment",
         }
     }
 }
@@ -219,6 +222,11 @@ impl KeyRing {
 
     /// `key id (4 bytes, big endian) || nonce (12) || ciphertext+tag`.
     pub fn encrypt(&self, purpose: Purpose, plaintext: &str) -> Result<Vec<u8>> {
+        self.encrypt_bytes(purpose, plaintext.as_bytes())
+    }
+
+    /// [`KeyRing::encrypt`] for binary values (attachments).
+    pub fn encrypt_bytes(&self, purpose: Purpose, plaintext: &[u8]) -> Result<Vec<u8>> {
         let cipher = self
             .field
             .get(&self.active)
@@ -228,7 +236,7 @@ impl KeyRing {
             .encrypt(
                 &Nonce::from(nonce),
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: purpose.tag(),
                 },
             )
@@ -241,6 +249,12 @@ impl KeyRing {
     }
 
     pub fn decrypt(&self, purpose: Purpose, data: &[u8]) -> Result<String> {
+        String::from_utf8(self.decrypt_bytes(purpose, data)?)
+            .map_err(|_| AppError::Internal("decrypted value is not UTF-8".into()))
+    }
+
+    /// [`KeyRing::decrypt`] for binary values.
+    pub fn decrypt_bytes(&self, purpose: Purpose, data: &[u8]) -> Result<Vec<u8>> {
         if data.len() < 4 + NONCE + 16 {
             return Err(AppError::Internal("ciphertext is truncated".into()));
         }
@@ -254,7 +268,7 @@ impl KeyRing {
             .field
             .get(&kid)
             .ok_or_else(|| AppError::Internal(format!("data key {kid} is unknown")))?;
-        let pt = cipher
+        cipher
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {
@@ -262,8 +276,7 @@ impl KeyRing {
                     aad: purpose.tag(),
                 },
             )
-            .map_err(|_| AppError::Internal("a stored value failed its integrity check".into()))?;
-        String::from_utf8(pt).map_err(|_| AppError::Internal("decrypted value is not UTF-8".into()))
+            .map_err(|_| AppError::Internal("a stored value failed its integrity check".into()))
     }
 
     /// The key id a ciphertext was made with.

@@ -667,3 +667,99 @@ pub async fn list_calendars<C: ConnectionTrait>(c: &C) -> Result<Vec<CalendarRow
             .await?,
     )
 }
+
+// ---------------------------------------------------------------------------------------------
+// Attachments
+// ---------------------------------------------------------------------------------------------
+
+/// An attachment without its bytes (for listing).
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct AttachmentMeta {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: Uuid,
+    pub uploaded_at_us: i64,
+}
+
+const ATTACHMENT_COLS: [&str; 8] = [
+    "id",
+    "case_id",
+    "filename",
+    "content_type",
+    "size_bytes",
+    "sha256",
+    "uploaded_by",
+    "uploaded_at_us",
+];
+
+pub async fn insert_attachment<C: ConnectionTrait>(
+    c: &C,
+    m: &AttachmentMeta,
+    data: Vec<u8>,
+) -> Result<()> {
+    let mut cols: Vec<&str> = ATTACHMENT_COLS.to_vec();
+    cols.push("data");
+    let q = Query::insert()
+        .into_table("case_attachments")
+        .columns(cols)
+        .values_panic([
+            m.id.into(),
+            m.case_id.into(),
+            m.filename.clone().into(),
+            m.content_type.clone().into(),
+            m.size_bytes.into(),
+            m.sha256.clone().into(),
+            m.uploaded_by.into(),
+            m.uploaded_at_us.into(),
+            data.into(),
+        ])
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn attachments_for<C: ConnectionTrait>(
+    c: &C,
+    case_id: Uuid,
+) -> Result<Vec<AttachmentMeta>> {
+    let q = Query::select()
+        .columns(ATTACHMENT_COLS)
+        .from("case_attachments")
+        .and_where(Expr::col("case_id").eq(case_id))
+        .order_by("uploaded_at_us", Order::Asc)
+        .to_owned();
+    Ok(
+        AttachmentMeta::find_by_statement(c.get_database_backend().build(&q))
+            .all(c)
+            .await?,
+    )
+}
+
+/// One attachment's metadata and (encrypted) bytes.
+pub async fn find_attachment<C: ConnectionTrait>(
+    c: &C,
+    case_id: Uuid,
+    id: Uuid,
+) -> Result<Option<(AttachmentMeta, Vec<u8>)>> {
+    let Some(m) = attachments_for(c, case_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+    else {
+        return Ok(None);
+    };
+    let q = Query::select()
+        .column("data")
+        .from("case_attachments")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    let row = c.query_one(&q).await?;
+    Ok(match row {
+        Some(r) => Some((m, r.try_get_by_index::<Vec<u8>>(0)?)),
+        None => None,
+    })
+}

@@ -54,6 +54,11 @@ const STEPS: &[Step] = &[
         name: "feedback and complaint cases, staff notices, calendars",
         run: v6,
     },
+    Step {
+        version: 7,
+        name: "feedback case attachments",
+        run: v7,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {
@@ -868,6 +873,30 @@ fn v6(s: &mut Vec<Stmt>, _kind: DbKind) {
             .col(bigint("updated_at_us"))
             .to_owned(),
     )));
+}
+
+fn v7(s: &mut Vec<Stmt>, _kind: DbKind) {
+    // Files attached to a case (letters, photos, call recordings), encrypted like other personal data.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("case_attachments")
+            .col(id("id"))
+            .col(uuid("case_id"))
+            .col(text("filename"))
+            .col(text("content_type"))
+            .col(bigint("size_bytes"))
+            .col(text("sha256"))
+            .col(ColumnDef::new("data").blob().not_null().to_owned())
+            .col(uuid("uploaded_by"))
+            .col(bigint("uploaded_at_us"))
+            .foreign_key(&mut fk("case_attachments", "case_id", "cases"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_case_attachments_case",
+        "case_attachments",
+        &["case_id"],
+    ));
 }
 
 async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {

@@ -2,13 +2,13 @@
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, Json, Query};
-use axum::extract::{Path, State};
+use crate::extract::{Auth, Json, Query, read_body};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use banyan_app::cases::{
-    self as uc, Analytics, CalendarView, CaseAction, CaseInput, CasePage, CaseQuery, CaseView,
-    NoticeView,
+    self as uc, Analytics, AttachmentView, CalendarView, CaseAction, CaseInput, CasePage,
+    CaseQuery, CaseView, NoticeView,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -112,6 +112,77 @@ pub fn xlsx(bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AttachParams {
+    /// The file's name; its extension decides the type (pdf, png, jpg, txt, eml, docx, xlsx, mp3, wav).
+    pub filename: String,
+}
+
+/// Attaches a file (the request body, at most 10 MiB) to a case; stored encrypted.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", tag = "cases", security(("bearer" = [])),
+    params(("id" = Uuid, Path), AttachParams), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = AttachmentView), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    Query(p): Query<AttachParams>,
+    req: Request,
+) -> ApiResult<(StatusCode, axum::Json<AttachmentView>)> {
+    let bytes = read_body(req, uc::ATTACHMENT_MAX_BYTES + 1).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::attach(&s.app, &auth.actor, id, &p.filename, &bytes).await?),
+    ))
+}
+
+/// Downloads an attachment (audited).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/attachments/{attachment}", tag = "cases", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("attachment" = Uuid, Path)), responses((status = 200, description = "the file"), (status = 404, body = Problem)))]
+pub async fn attachment(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, att)): Path<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    let (v, bytes) = uc::attachment(&s.app, &auth.actor, id, att).await?;
+    Ok(file(&v, bytes))
+}
+
+/// A stored file as a download (never rendered inline: attachments come from outside the bank).
+pub fn file(v: &AttachmentView, bytes: Vec<u8>) -> Response {
+    let ascii: String = v
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = form_urlencoded::byte_serialize(v.filename.as_bytes()).collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        encoded.replace('+', "%20")
+    );
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    if let Ok(ct) = HeaderValue::from_str(&v.content_type) {
+        h.insert(header::CONTENT_TYPE, ct);
+    }
+    if let Ok(d) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, d);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
 }
 
 /// Your notices (assignments, escalations), newest first.

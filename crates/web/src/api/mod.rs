@@ -88,6 +88,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/cases/export", get(cases::export))
         .route("/api/v1/cases/{id}", get(cases::get))
         .route("/api/v1/cases/{id}/actions", post(cases::act))
+        .route("/api/v1/cases/{id}/attachments", post(cases::attach))
+        .route(
+            "/api/v1/cases/{id}/attachments/{attachment}",
+            get(cases::attachment),
+        )
         .route("/api/v1/notices", get(cases::notices))
         .route("/api/v1/notices/read", post(cases::read_notices))
         .route("/api/v1/calendars", get(cases::calendars))

@@ -27,6 +27,13 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/cases/export.xlsx", get(export))
         .route("/cases/{id}", get(show))
         .route("/cases/{id}/act", post(act))
+        .route(
+            "/cases/{id}/attachments",
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(
+                uc::ATTACHMENT_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/cases/{id}/attachments/{attachment}", get(download))
         .route("/notices/read", post(read_notices))
         .route("/admin/calendars", get(calendars).post(load_calendar))
 }
@@ -528,6 +535,40 @@ async fn act(
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
+}
+
+/// Attaches the uploaded file (multipart: CSRF token, then the file).
+async fn upload(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    headers: axum::http::HeaderMap,
+    mp: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (sess, t) = super::session(&s, &headers).await?;
+    let Some((csrf, name, bytes)) = super::read_upload(mp).await else {
+        let msg = t.rule("required", "choose a file").into_owned();
+        return case_view(&s, sess, t, id, Some(format!("file: {msg}"))).await;
+    };
+    super::check_csrf(&sess, t, csrf.as_deref())?;
+    match uc::attach(&s.app, &sess.actor, id, &name, &bytes).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(AppError::Validation(e)) => {
+            let msg = field_errors_text(t, &e);
+            case_view(&s, sess, t, id, Some(msg)).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+async fn download(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Path((id, att)): Path<(Uuid, Uuid)>,
+) -> Result<Response, PageError> {
+    let (v, bytes) = uc::attachment(&s.app, &sess.actor, id, att)
+        .await
+        .map_err(app_err(t, &sess))?;
+    Ok(crate::api::cases::file(&v, bytes))
 }
 
 async fn read_notices(

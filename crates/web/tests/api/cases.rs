@@ -11,6 +11,7 @@ crate::tests![
     extensions_need_their_approvers_and_a_pause_stops_the_clock,
     corporate_cases_count_working_days_and_a_repeat_with_new_facts_restarts_the_clock,
     bad_cases_and_calendars_are_named_and_cases_stay_in_scope,
+    attachments_are_typed_limited_encrypted_and_audited,
 ];
 
 const HOUR: i64 = 3_600_000_000;
@@ -670,4 +671,125 @@ async fn bad_cases_and_calendars_are_named_and_cases_stay_in_scope(app: &TestApp
     )
     .await
     .assert_problem(403, "permission_denied");
+}
+
+async fn attachments_are_typed_limited_encrypted_and_audited(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let customer = verified_individual(app, &rm, "13812345678", 123).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &rm,
+            json!({"kind": "complaint", "channel": "letter", "customer": customer, "subject": "来信投诉", "content": "见附件"}),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let pdf = b"%PDF-1.4\n% complaint letter scanned\n".to_vec();
+    let up = |name: &str, body: Vec<u8>| {
+        let url = format!(
+            "{}/api/v1/cases/{id}/attachments?filename={}",
+            app.base,
+            form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        );
+        let rm = rm.clone();
+        async move {
+            let r = app
+                .client
+                .post(url)
+                .bearer_auth(&rm)
+                .header("content-type", "application/octet-stream")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            (status, v)
+        }
+    };
+    let (status, a) = up("投诉信.pdf", pdf.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    assert_eq!(a["content_type"], "application/pdf");
+    assert_eq!(a["size_bytes"], pdf.len());
+    let c = app.get(&format!("/api/v1/cases/{id}"), &rm).await;
+    assert_eq!(c.body["attachments"][0]["filename"], "投诉信.pdf");
+    assert!(
+        c.body["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["action"] == "attach")
+    );
+    // Stored encrypted: the bytes in the database are not the file.
+    let aid: uuid::Uuid = a["id"].as_str().unwrap().parse().unwrap();
+    let (_, stored) =
+        banyan_store::cases::find_attachment(&app.app.db.conn, id.parse().unwrap(), aid)
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(!stored.windows(4).any(|w| w == b"%PDF"), "stored in clear");
+    // Downloaded as a file with its name, and audited.
+    let d = app
+        .client
+        .get(format!("{}/api/v1/cases/{id}/attachments/{aid}", app.base))
+        .bearer_auth(&rm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.status(), StatusCode::OK);
+    assert_eq!(d.headers()["content-type"], "application/pdf");
+    let disp = d.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disp.starts_with("attachment;") && disp.contains("UTF-8''%E6%8A%95"),
+        "{disp}"
+    );
+    assert_eq!(d.bytes().await.unwrap().to_vec(), pdf);
+    let aud = app.login_as("aud1", Role::Auditor, None).await;
+    let log = app
+        .get("/api/v1/audit?action=case.attachment.read", &aud)
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    assert!(log.text.contains("case.attachment.read"), "{}", log.text);
+    // Wrong types, disguised content, empty and oversized files are refused, naming why.
+    let (s1, e1) = up("setup.exe", b"MZ".to_vec()).await;
+    assert_eq!(
+        (s1.as_u16(), e1["errors"][0]["field"].as_str()),
+        (422, Some("filename")),
+        "{e1}"
+    );
+    let (s2, e2) = up("photo.png", b"not a picture".to_vec()).await;
+    assert_eq!(
+        (s2.as_u16(), e2["errors"][0]["rule"].as_str()),
+        (422, Some("file_type")),
+        "{e2}"
+    );
+    let (s3, e3) = up("empty.txt", Vec::new()).await;
+    assert_eq!(
+        (s3.as_u16(), e3["errors"][0]["rule"].as_str()),
+        (422, Some("required")),
+        "{e3}"
+    );
+    let (s4, e4) = up(
+        "big.txt",
+        vec![b'a'; banyan_app::cases::ATTACHMENT_MAX_BYTES + 1],
+    )
+    .await;
+    assert_eq!(
+        (s4.as_u16(), e4["errors"][0]["rule"].as_str()),
+        (422, Some("size")),
+        "{e4}"
+    );
+    assert_eq!(app.count("case_attachments").await, 1);
+    // Out of scope: 404 for the case and the file alike.
+    let rm3 = app
+        .login_as("rm3", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    app.get(&format!("/api/v1/cases/{id}/attachments/{aid}"), &rm3)
+        .await
+        .assert_problem(404, "not_found");
 }
