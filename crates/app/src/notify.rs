@@ -538,6 +538,10 @@ enum Outcome {
 /// the SMTP server, commits), so a few in flight keep both the database and the network busy
 /// (bench/engagement: one at a time left a core idle).
 const IN_FLIGHT: usize = 8;
+/// Messages claimed per statement: four rounds of `IN_FLIGHT`, so even if every send waits for its 20 s
+/// timeout the batch ends (80 s) before its claims run out (`CLAIM_US`, 120 s) and no other node can take
+/// a message this one is still sending.
+const CLAIM_BATCH: usize = IN_FLIGHT * 4;
 
 /// What became of one message.
 enum Settled {
@@ -546,8 +550,6 @@ enum Settled {
     Failed,
     Suppressed,
     Deferred,
-    /// Another dispatcher had it.
-    Skipped,
 }
 
 /// Delivers the messages due now (at most `limit`, up to [`IN_FLIGHT`] at a time). `clock` is the time
@@ -559,49 +561,48 @@ pub async fn dispatch_once(
     clock: jiff::Timestamp,
 ) -> Result<DispatchReport> {
     use futures_util::StreamExt;
-    let now = now_us();
     // One marketing message per customer per pass: the weekly cap is checked against what was sent, so
     // two of a customer's marketing messages in flight together could both pass it. The others go in the
     // next pass; service messages are not capped.
     let mut seen = std::collections::HashSet::new();
-    let ids: Vec<Uuid> = store::due(&app.db.conn, now, limit)
+    let ids: Vec<Uuid> = store::due(&app.db.conn, now_us(), limit)
         .await?
         .into_iter()
         .filter(|(_, customer, purpose)| purpose != "marketing" || seen.insert(*customer))
         .map(|(id, _, _)| id)
         .collect();
-    let mut results = futures_util::stream::iter(ids)
-        .map(|id| deliver(app, d, id, now, clock))
-        .buffer_unordered(IN_FLIGHT);
     let mut report = DispatchReport::default();
-    while let Some(r) = results.next().await {
-        match r? {
-            Settled::Sent => report.sent += 1,
-            Settled::Retried => report.retried += 1,
-            Settled::Failed => report.failed += 1,
-            Settled::Suppressed => report.suppressed += 1,
-            Settled::Deferred => report.deferred += 1,
-            Settled::Skipped => {}
+    // Claimed a batch at a time, in one statement, just before the batch is sent: a claim never runs out
+    // while its message still waits in this pass, and a crash leaves at most one batch waiting for its
+    // claims to expire.
+    for chunk in ids.chunks(CLAIM_BATCH) {
+        let now = now_us();
+        let claimed = store::claim_batch(&app.db.conn, chunk, now, now + CLAIM_US).await?;
+        let mut results = futures_util::stream::iter(claimed)
+            .map(|m| deliver(app, d, m, clock))
+            .buffer_unordered(IN_FLIGHT);
+        while let Some(r) = results.next().await {
+            match r? {
+                Settled::Sent => report.sent += 1,
+                Settled::Retried => report.retried += 1,
+                Settled::Failed => report.failed += 1,
+                Settled::Suppressed => report.suppressed += 1,
+                Settled::Deferred => report.deferred += 1,
+            }
         }
     }
     Ok(report)
 }
 
-/// Claims, attempts and records one message.
+/// Attempts and records one claimed message.
 async fn deliver(
     app: &App,
     d: &Delivery,
-    id: Uuid,
-    now: i64,
+    m: MessageRow,
     clock: jiff::Timestamp,
 ) -> Result<Settled> {
     let c = &app.db.conn;
-    if !store::claim(c, id, now, now + CLAIM_US).await? {
-        return Ok(Settled::Skipped);
-    }
-    let Some(m) = store::find(c, id).await? else {
-        return Ok(Settled::Skipped);
-    };
+    let id = m.id;
     let outcome = match attempt(app, d, &m, clock).await {
         Ok(o) => o,
         Err(e) => Outcome::Error(e.to_string()),

@@ -111,40 +111,39 @@ pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<V
         .collect()
 }
 
-/// Claims a message for one attempt until `until_us`; false if another dispatcher has it. A crashed
-/// dispatcher's claim runs out and the message is taken again (with the same idempotency key).
-pub async fn claim<C: ConnectionTrait>(
+/// Claims a batch in one statement (`UPDATE ... RETURNING`, both databases) and returns the rows this
+/// dispatcher now holds; those another dispatcher holds are left out. One round trip instead of a claim
+/// and a read per message.
+pub async fn claim_batch<C: ConnectionTrait>(
     c: &C,
-    id: Uuid,
+    ids: &[Uuid],
     now_us: i64,
     until_us: i64,
-) -> Result<bool> {
+) -> Result<Vec<MessageRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let q = Query::update()
         .table("messages")
         .value("claimed_until_us", until_us)
         .value("attempts", Expr::col("attempts").add(1))
-        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
         .and_where(Expr::col("status").eq("queued"))
         .cond_where(
             Cond::any()
                 .add(Expr::col("claimed_until_us").is_null())
                 .add(Expr::col("claimed_until_us").lt(now_us)),
         )
+        .returning(Query::returning().columns(COLS))
         .to_owned();
-    Ok(c.execute(&q).await?.rows_affected() == 1)
-}
-
-pub async fn find<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<MessageRow>> {
-    let q = Query::select()
-        .columns(COLS)
-        .from("messages")
-        .and_where(Expr::col("id").eq(id))
-        .to_owned();
-    Ok(
-        MessageRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    let rows = c.query_all(&q).await?;
+    let mut out = rows
+        .iter()
+        .map(|r| MessageRow::from_query_result(r, "").map_err(Into::into))
+        .collect::<Result<Vec<_>>>()?;
+    // The order they were due in (RETURNING gives no order).
+    out.sort_by_key(|m| ids.iter().position(|i| *i == m.id));
+    Ok(out)
 }
 
 /// Records the outcome of an attempt: a final status, or back to the queue for `next_attempt_at_us`.
