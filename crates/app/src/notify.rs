@@ -538,9 +538,10 @@ enum Outcome {
 /// the SMTP server, commits), so a few in flight keep both the database and the network busy
 /// (bench/engagement: one at a time left a core idle).
 const IN_FLIGHT: usize = 8;
-/// Messages claimed per statement: four rounds of `IN_FLIGHT`, so even if every send waits for its 20 s
-/// timeout the batch ends (80 s) before its claims run out (`CLAIM_US`, 120 s) and no other node can take
-/// a message this one is still sending.
+/// Messages claimed per statement: four rounds of `IN_FLIGHT`. A claimed message waits at most for the
+/// batch before it and the sends in flight (five rounds): even if every send waits for its 20 s timeout that
+/// is 100 s, before its claim runs out (`CLAIM_US`, 120 s), so no other node can take a message this one is
+/// still going to send.
 const CLAIM_BATCH: usize = IN_FLIGHT * 4;
 
 /// What became of one message.
@@ -572,26 +573,42 @@ pub async fn dispatch_once(
         .map(|(id, _, _)| id)
         .collect();
     let mut report = DispatchReport::default();
-    // Claimed a batch at a time, in one statement, just before the batch is sent: a claim never runs out
-    // while its message still waits in this pass, and a crash leaves at most one batch waiting for its
-    // claims to expire.
-    for chunk in ids.chunks(CLAIM_BATCH) {
-        let now = now_us();
-        let claimed = store::claim_batch(&app.db.conn, chunk, now, now + CLAIM_US).await?;
-        let mut results = futures_util::stream::iter(claimed)
-            .map(|m| deliver(app, d, m, clock))
-            .buffer_unordered(IN_FLIGHT);
-        while let Some(r) = results.next().await {
-            match r? {
-                Settled::Sent => report.sent += 1,
-                Settled::Retried => report.retried += 1,
-                Settled::Failed => report.failed += 1,
-                Settled::Suppressed => report.suppressed += 1,
-                Settled::Deferred => report.deferred += 1,
+    // Claimed a batch at a time, in one statement, when the senders run out of claimed messages: the
+    // next batch is claimed while the last of the previous one are still in flight, so the pipeline does
+    // not drain between batches, and no claim is made long before its message is sent (a crash leaves at
+    // most one batch waiting for its claims to expire).
+    let mut batches = ids.chunks(CLAIM_BATCH);
+    let mut claimed: std::collections::VecDeque<MessageRow> = std::collections::VecDeque::new();
+    let mut in_flight = futures_util::stream::FuturesUnordered::new();
+    loop {
+        while in_flight.len() < IN_FLIGHT {
+            if claimed.is_empty() {
+                let Some(chunk) = batches.next() else { break };
+                claimed.extend(claim_chunk(app, chunk).await?);
+                continue;
             }
+            if let Some(m) = claimed.pop_front() {
+                in_flight.push(deliver(app, d, m, clock));
+            }
+        }
+        let Some(r) = in_flight.next().await else {
+            break;
+        };
+        match r? {
+            Settled::Sent => report.sent += 1,
+            Settled::Retried => report.retried += 1,
+            Settled::Failed => report.failed += 1,
+            Settled::Suppressed => report.suppressed += 1,
+            Settled::Deferred => report.deferred += 1,
         }
     }
     Ok(report)
+}
+
+/// Claims one batch (see `dispatch_once`).
+async fn claim_chunk(app: &App, chunk: &[Uuid]) -> Result<Vec<MessageRow>> {
+    let now = now_us();
+    Ok(store::claim_batch(&app.db.conn, chunk, now, now + CLAIM_US).await?)
 }
 
 /// Attempts and records one claimed message.

@@ -472,7 +472,7 @@ async fn demo_cases(app: &App, customers: &[uuid::Uuid], rng: &mut impl Rng) -> 
                 reply: "您好，您反映的问题已处理完毕，感谢您的反馈。".into(),
                 channel: None,
             };
-            banyan_app::cases::act(app, &cs, id, resolve)
+            banyan_app::cases::act(app, &cs, id, resolve, None)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             if i % 2 == 0 {
@@ -480,7 +480,7 @@ async fn demo_cases(app: &App, customers: &[uuid::Uuid], rng: &mut impl Rng) -> 
                     satisfaction: rng.random_range(3..=5),
                     comment: None,
                 };
-                banyan_app::cases::act(app, &cs, id, survey)
+                banyan_app::cases::act(app, &cs, id, survey, None)
                     .await
                     .map_err(|e| anyhow!("{e}"))?;
             }

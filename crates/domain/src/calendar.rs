@@ -195,7 +195,8 @@ pub struct Pause {
 
 /// The deadline after pauses: it moves by the paused time in its own unit (hours: the paused duration;
 /// calendar days: the days paused; working days: the working days paused). An open pause counts up to
-/// `now`.
+/// `now`. A pause that starts after the deadline (as moved by earlier pauses) does not move it: a missed
+/// deadline stays missed.
 pub fn due_with_pauses(
     received: DateTime,
     span: Span,
@@ -206,6 +207,10 @@ pub fn due_with_pauses(
     let base = due(received, span, cal)?;
     let mut shifted = base;
     for p in pauses {
+        // Time paused after the deadline had already passed does not bring it back.
+        if p.from > shifted {
+            continue;
+        }
         let until = p.until.unwrap_or(now).max(p.from);
         shifted = match span.unit {
             Unit::Hours => shifted.checked_add(until.duration_since(p.from)).ok()?,
@@ -239,6 +244,33 @@ mod tests {
             amount: n,
             unit: Unit::WorkingDays,
         }
+    }
+
+    #[test]
+    fn a_pause_after_the_deadline_does_not_revive_it() {
+        let cal = WorkCalendar::china();
+        let received = date(2026, 11, 2).at(9, 0, 0, 0);
+        let span = Span {
+            amount: 24,
+            unit: Unit::Hours,
+        };
+        let late = Pause {
+            from: date(2026, 11, 4).at(9, 0, 0, 0),
+            until: Some(date(2026, 11, 6).at(9, 0, 0, 0)),
+        };
+        assert_eq!(
+            due_with_pauses(received, span, &[late], late.from, &cal),
+            due(received, span, &cal)
+        );
+        // A pause before the deadline still moves it by its length.
+        let early = Pause {
+            from: date(2026, 11, 2).at(12, 0, 0, 0),
+            until: Some(date(2026, 11, 2).at(15, 0, 0, 0)),
+        };
+        assert_eq!(
+            due_with_pauses(received, span, &[early], early.from, &cal),
+            Some(date(2026, 11, 3).at(12, 0, 0, 0))
+        );
     }
 
     /// The example: a corporate complex case received on 30 September 2026 counts 3-5 working days

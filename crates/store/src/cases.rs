@@ -69,9 +69,13 @@ pub struct CaseRow {
     pub improvement: Option<String>,
     pub version: i32,
     pub updated_at_us: i64,
+    /// Internal SLA: 0 running, 1 warned (share used), 2 breached.
+    pub sla_stage: i32,
+    /// Regulatory deadline: 0 running (or none), 1 warned, 2 breached.
+    pub reg_stage: i32,
 }
 
-const CASE_COLS: [&str; 52] = [
+const CASE_COLS: [&str; 54] = [
     "id",
     "case_no",
     "kind",
@@ -124,6 +128,8 @@ const CASE_COLS: [&str; 52] = [
     "improvement",
     "version",
     "updated_at_us",
+    "sla_stage",
+    "reg_stage",
 ];
 
 fn values(r: &CaseRow) -> Vec<sea_orm::sea_query::SimpleExpr> {
@@ -180,6 +186,8 @@ fn values(r: &CaseRow) -> Vec<sea_orm::sea_query::SimpleExpr> {
         r.improvement.clone().into(),
         r.version.into(),
         r.updated_at_us.into(),
+        r.sla_stage.into(),
+        r.reg_stage.into(),
     ]
 }
 
@@ -244,10 +252,11 @@ pub enum CaseScope {
         me: Uuid,
         department: Option<String>,
     },
-    /// Cases the staff member owns, of their customers, or in their department's queue.
+    /// Cases the staff member owns, of their customers, or in their department's queue at their branch.
     Own {
         me: Uuid,
         department: Option<String>,
+        branch: Option<String>,
     },
 }
 
@@ -261,7 +270,11 @@ impl CaseScope {
                     .add(Expr::col(("cases", "branch_code")).eq(branch.clone()))
                     .add(Expr::col(("cases", "owner_id")).eq(*me));
             }
-            CaseScope::Own { me, department } => {
+            CaseScope::Own {
+                me,
+                department,
+                branch,
+            } => {
                 any = any.add(Expr::col(("cases", "owner_id")).eq(*me)).add(
                     Expr::col(("cases", "customer_id")).in_subquery(
                         Query::select()
@@ -271,8 +284,12 @@ impl CaseScope {
                             .to_owned(),
                     ),
                 );
-                if let Some(d) = department {
-                    any = any.add(Expr::col(("cases", "department")).eq(d.clone()));
+                if let (Some(d), Some(b)) = (department, branch) {
+                    any = any.add(
+                        Cond::all()
+                            .add(Expr::col(("cases", "department")).eq(d.clone()))
+                            .add(Expr::col(("cases", "branch_code")).eq(b.clone())),
+                    );
                 }
             }
         }
@@ -293,6 +310,12 @@ pub struct CaseFilter {
     pub customer: Option<Uuid>,
     /// Only cases at or above this escalation level.
     pub min_level: Option<i32>,
+    /// Leave out cases in this status (merged repeats, unless asked for).
+    pub not_status: Option<String>,
+    /// Columns that must be empty (`cause`, `product`, `segment`: the "-" bucket of the analysis).
+    pub null: Vec<&'static str>,
+    /// Only cases with a deadline breached (SLA or regulatory).
+    pub breached: bool,
     /// Received in `[from, to)`.
     pub received_from_us: Option<i64>,
     pub received_to_us: Option<i64>,
@@ -312,6 +335,9 @@ impl CaseFilter {
             eq: Vec::new(),
             customer: None,
             min_level: None,
+            not_status: None,
+            null: Vec::new(),
+            breached: false,
             received_from_us: None,
             received_to_us: None,
             before: None,
@@ -345,6 +371,19 @@ pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec
     }
     if let Some(l) = f.min_level {
         q.and_where(col("escalation_level").gte(l));
+    }
+    if let Some(s) = &f.not_status {
+        q.and_where(col("status").ne(s.clone()));
+    }
+    for n in &f.null {
+        q.and_where(col(n).is_null());
+    }
+    if f.breached {
+        q.cond_where(
+            Cond::any()
+                .add(col("sla_stage").gte(2))
+                .add(col("reg_stage").gte(2)),
+        );
     }
     if let Some(t) = f.received_from_us {
         q.and_where(col("received_at_us").gte(t));

@@ -59,6 +59,11 @@ const STEPS: &[Step] = &[
         name: "feedback case attachments",
         run: v7,
     },
+    Step {
+        version: 8,
+        name: "feedback cases: escalation stage per clock",
+        run: v8,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {
@@ -896,6 +901,17 @@ fn v7(s: &mut Vec<Stmt>, _kind: DbKind) {
         "ix_case_attachments_case",
         "case_attachments",
         &["case_id"],
+    ));
+}
+
+fn v8(s: &mut Vec<Stmt>, _kind: DbKind) {
+    // One stage per clock (0 running, 1 warned, 2 breached): a single combined level hid an SLA breach
+    // once the regulatory clock had warned first.
+    s.push(Stmt::Raw(
+        "ALTER TABLE cases ADD COLUMN sla_stage INTEGER NOT NULL DEFAULT 0".into(),
+    ));
+    s.push(Stmt::Raw(
+        "ALTER TABLE cases ADD COLUMN reg_stage INTEGER NOT NULL DEFAULT 0".into(),
     ));
 }
 

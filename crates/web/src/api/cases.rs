@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, Json, Query, read_body};
+use crate::extract::{Auth, IfMatch, Json, Query, read_body};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -40,21 +40,36 @@ pub async fn list(
     Ok(axum::Json(uc::list(&s.app, &auth.actor, q).await?))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct GetParams {
+    /// `true`: a non-customer complainant's name and contact in full (entitled roles; audited).
+    #[serde(default)]
+    pub reveal: bool,
+}
+
 /// One case (by id or case number) with its clocks, tasks and log.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = String, Path, description = "id or case number")),
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = String, Path, description = "id or case number"), GetParams),
     responses((status = 200, body = CaseView), (status = 404, body = Problem)))]
 pub async fn get(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    Query(p): Query<GetParams>,
 ) -> ApiResult<axum::Json<CaseView>> {
-    Ok(axum::Json(match id.parse::<Uuid>() {
-        Ok(id) => uc::get(&s.app, &auth.actor, id).await?,
-        Err(_) => uc::get_by_no(&s.app, &auth.actor, &id).await?,
+    let id = match id.parse::<Uuid>() {
+        Ok(id) => id,
+        Err(_) => uc::get_by_no(&s.app, &auth.actor, &id).await?.summary.id,
+    };
+    Ok(axum::Json(if p.reveal {
+        uc::reveal(&s.app, &auth.actor, id).await?
+    } else {
+        uc::get(&s.app, &auth.actor, id).await?
     }))
 }
 
-/// Works a case: `note`, `assign`, `pause`, `resume`, `extend`, `task`, `complete_task`, `resolve`,
+/// Works a case (send `If-Match` with the version you read to refuse acting on a changed case): `note`, `assign`, `pause`, `resume`, `extend`, `task`, `complete_task`, `resolve`,
 /// `survey`, `reopen`, `lessons` (`{"action": "resolve", "solution": ..., "reply": ...}`).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = CaseAction,
@@ -63,10 +78,12 @@ pub async fn act(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<Uuid>,
+    IfMatch(version): IfMatch,
     body: Json<CaseAction>,
 ) -> ApiResult<axum::Json<CaseView>> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
     Ok(axum::Json(
-        uc::act(&s.app, &auth.actor, id, body.value).await?,
+        uc::act(&s.app, &auth.actor, id, body.value, version).await?,
     ))
 }
 
@@ -213,7 +230,20 @@ pub async fn calendars(
     Ok(axum::Json(uc::calendars(&s.app, &auth.actor).await?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// A calendar's file, to edit and load again.
+#[utoipa::path(get, path = "/api/v1/calendars/{name}", tag = "admin", security(("bearer" = [])), params(("name" = String, Path)),
+    responses((status = 200, body = CalendarBody), (status = 404, body = Problem)))]
+pub async fn calendar(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(name): Path<String>,
+) -> ApiResult<axum::Json<CalendarBody>> {
+    Ok(axum::Json(CalendarBody {
+        body: uc::calendar_text(&s.app, &auth.actor, &name).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize, serde::Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarBody {
     /// The calendar file (TOML: name, weekend, holidays, workdays, years).

@@ -96,7 +96,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/notices", get(cases::notices))
         .route("/api/v1/notices/read", post(cases::read_notices))
         .route("/api/v1/calendars", get(cases::calendars))
-        .route("/api/v1/calendars/{name}", put(cases::put_calendar))
+        .route(
+            "/api/v1/calendars/{name}",
+            get(cases::calendar).put(cases::put_calendar),
+        )
         .route("/api/v1/metrics", post(segments::record))
         .route("/api/v1/tasks", get(engagement::my_tasks))
         .route(

@@ -130,6 +130,8 @@ struct QueueForm {
     segment: String,
     #[serde(default)]
     department: String,
+    #[serde(default)]
+    breached: String,
 }
 
 fn blank(s: &str) -> Option<String> {
@@ -156,6 +158,7 @@ async fn queue(
         branch_code: blank(&p.branch_code),
         segment: blank(&p.segment),
         department: blank(&p.department),
+        breached: Some(!p.breached.is_empty()),
         ..Default::default()
     };
     let (rows, next, error) = match uc::list(&s.app, &sess.actor, q).await {
@@ -182,6 +185,7 @@ async fn queue(
             ("branch_code", &p.branch_code),
             ("segment", &p.segment),
             ("department", &p.department),
+            ("breached", &p.breached),
         ] {
             if !v.is_empty() {
                 u.append_pair(k, v);
@@ -341,7 +345,7 @@ type TaskLine = (
     bool,
 );
 
-/// A bar chart section: (title, chart, drill-down parameter, (value, label) links).
+/// A bar chart section: (title, chart, drill-down parameter, (link, label) per bar).
 type ChartSection = (String, Chart, &'static str, Vec<(String, String)>);
 
 #[derive(Template)]
@@ -365,6 +369,8 @@ struct CasePage {
     tasks: Vec<TaskLine>,
     can_write: bool,
     can_approve: bool,
+    /// A non-customer's contact is masked and the viewer may see it in full (audited).
+    can_reveal: bool,
     is_open: bool,
     is_done: bool,
     error: Option<String>,
@@ -382,9 +388,23 @@ async fn case_view(
     id: Uuid,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    let v = uc::get(&s.app, &sess.actor, id)
-        .await
-        .map_err(app_err(t, &sess))?;
+    case_page(s, sess, t, id, error, false).await
+}
+
+async fn case_page(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    error: Option<String>,
+    reveal: bool,
+) -> Result<Response, PageError> {
+    let v = if reveal {
+        uc::reveal(&s.app, &sess.actor, id).await
+    } else {
+        uc::get(&s.app, &sess.actor, id).await
+    }
+    .map_err(app_err(t, &sess))?;
     let dt = |x: &str| t.datetime(&s.app.tz, x);
     let met = |m: Option<bool>| match m {
         Some(true) => format!(" · {}", t.get("case.met")),
@@ -450,6 +470,9 @@ async fn case_view(
             .collect(),
         can_write: sess.actor.role.has(Permission::CaseWrite),
         can_approve: sess.actor.role.has(Permission::CaseApprove),
+        can_reveal: !reveal
+            && v.contact.is_some()
+            && sess.actor.role.has(Permission::CustomerReveal),
         is_open: v.summary.status == "open",
         is_done: matches!(v.summary.status.as_str(), "resolved" | "closed"),
         v,
@@ -461,12 +484,19 @@ async fn case_view(
     Ok(r)
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+struct ShowForm {
+    #[serde(default)]
+    reveal: String,
+}
+
 async fn show(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
     Path(id): Path<Uuid>,
+    Query(p): Query<ShowForm>,
 ) -> Result<Response, PageError> {
-    case_view(&s, sess, t, id, None).await
+    case_page(&s, sess, t, id, None, !p.reveal.is_empty()).await
 }
 
 /// One form per action: `action` names it, the other fields are its inputs.
@@ -523,13 +553,19 @@ async fn act(
         },
         _ => return Err(PageError::App(AppError::NotFound, t, Some(sess))),
     };
-    match uc::act(&s.app, &sess.actor, id, action).await {
+    // The version the page showed: acting on a case changed since is refused and the page shows it anew.
+    let version = f.get("version").and_then(|v| v.trim().parse().ok());
+    match uc::act(&s.app, &sess.actor, id, action, version).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(AppError::Validation(e)) => {
             let msg = field_errors_text(t, &e);
             case_view(&s, sess, t, id, Some(msg)).await
         }
-        Err(e @ (AppError::Conflict { .. } | AppError::Forbidden { .. })) => {
+        Err(
+            e @ (AppError::Conflict { .. }
+            | AppError::Forbidden { .. }
+            | AppError::VersionConflict { .. }),
+        ) => {
             let msg = e.to_string();
             case_view(&s, sess, t, id, Some(msg)).await
         }
@@ -601,6 +637,8 @@ struct DashboardPage {
     trend: String,
     trend_max: u64,
     export: String,
+    total_link: String,
+    breached_link: String,
     error: Option<String>,
 }
 
@@ -612,7 +650,23 @@ struct PeriodForm {
     to: String,
 }
 
-fn chart(counts: &[uc::Count], label: impl Fn(&str) -> String) -> (Chart, Vec<(String, String)>) {
+/// The queue filtered to the period and one more condition (built encoded: departments and branches are
+/// free text).
+fn drill(from: &str, to: &str, extra: &[(&str, &str)]) -> String {
+    let mut u = form_urlencoded::Serializer::new(String::new());
+    u.append_pair("from", from);
+    u.append_pair("to", to);
+    for (k, v) in extra {
+        u.append_pair(k, v);
+    }
+    format!("/cases?{}", u.finish())
+}
+
+fn chart(
+    counts: &[uc::Count],
+    label: impl Fn(&str) -> String,
+    link: impl Fn(&str) -> String,
+) -> (Chart, Vec<(String, String)>) {
     let max = counts.iter().map(|c| c.count).max().unwrap_or(0).max(1);
     (
         Chart {
@@ -632,8 +686,7 @@ fn chart(counts: &[uc::Count], label: impl Fn(&str) -> String) -> (Chart, Vec<(S
         },
         counts
             .iter()
-            .filter(|c| c.key != "-")
-            .map(|c| (c.key.clone(), label(&c.key)))
+            .map(|c| (link(&c.key), label(&c.key)))
             .collect(),
     )
 }
@@ -681,13 +734,19 @@ async fn dashboard(
             ("case.by_department", &a.by_department, "department", ""),
         ];
         for (title, counts, param, family) in dims {
-            let (c, keys) = chart(counts, |k| {
-                if family.is_empty() {
-                    k.to_owned()
-                } else {
-                    t.of(family, k)
-                }
-            });
+            let (c, keys) = chart(
+                counts,
+                |k| {
+                    if k == "-" {
+                        t.get("case.none").to_owned()
+                    } else if family.is_empty() {
+                        k.to_owned()
+                    } else {
+                        t.of(family, k)
+                    }
+                },
+                |k| drill(&from, &to, &[(param, k)]),
+            );
             charts.push((t.get(title).to_owned(), c, param, keys));
         }
         let max = a.heat.iter().flatten().copied().max().unwrap_or(0).max(1);
@@ -722,6 +781,8 @@ async fn dashboard(
     u.append_pair("from", &from);
     u.append_pair("to", &to);
     let export = format!("/cases/export.xlsx?{}", u.finish());
+    let total_link = drill(&from, &to, &[]);
+    let breached_link = drill(&from, &to, &[("status", "open"), ("breached", "1")]);
     Ok(page(DashboardPage {
         title: t.get("case.dashboard").to_owned(),
         c: chrome(t, Some(&sess), "/cases/analytics"),
@@ -734,6 +795,8 @@ async fn dashboard(
         trend,
         trend_max,
         export,
+        total_link,
+        breached_link,
         error,
     }))
 }

@@ -405,6 +405,8 @@ catalog! {
     "case.attach" => ["添加附件（PDF、图片、文本、录音，最大 10 MiB）", "新增附件（PDF、圖片、文字、錄音，最大 10 MiB）", "Attach a file (PDF, image, text, recording; up to 10 MiB)"],
     "case.upload" => ["上传", "上傳", "Upload"],
     "case.act.attach" => ["添加附件", "新增附件", "File attached"],
+    "case.none" => ["（未填）", "（未填）", "(none)"],
+    "case.reveal" => ["显示完整信息（留痕）", "顯示完整資訊（留痕）", "Show in full (audited)"],
     "case.from" => ["受理日期自", "受理日期自", "Received from"],
     "case.total" => ["受理总数", "受理總數", "Cases received"],
     "case.open" => ["处理中", "處理中", "Open"],

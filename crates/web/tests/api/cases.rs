@@ -12,6 +12,8 @@ crate::tests![
     corporate_cases_count_working_days_and_a_repeat_with_new_facts_restarts_the_clock,
     bad_cases_and_calendars_are_named_and_cases_stay_in_scope,
     attachments_are_typed_limited_encrypted_and_audited,
+    each_clock_escalates_and_a_breach_cannot_be_undone,
+    contacts_reveal_drill_down_without_a_value_and_calendar_text,
 ];
 
 const HOUR: i64 = 3_600_000_000;
@@ -273,6 +275,13 @@ async fn a_complaint_goes_from_registration_to_analytics(app: &TestApp) {
         == today;
     let expected_total = if received_today { 3 } else { 2 };
     assert_eq!(a.body["total"], expected_total, "{}", a.text);
+    let all = app.get(&format!("/api/v1/cases?{period}"), &sup).await;
+    assert_eq!(
+        all.body["items"].as_array().unwrap().len(),
+        expected_total,
+        "{}",
+        all.text
+    );
     for (dim, param) in [
         ("by_kind", "kind"),
         ("by_channel", "channel"),
@@ -393,7 +402,7 @@ async fn extensions_need_their_approvers_and_a_pause_stops_the_clock(app: &TestA
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["regulatory"]["amount"], 30);
     assert_eq!(us(&r.body["regulatory"]["due_at"]) - reg0, 15 * 24 * HOUR);
-    // The second extension needs a senior manager, and the customer told first.
+    // The second extension needs a senior manager; the customer is told through the outbox with it.
     act(
         app,
         &sup,
@@ -402,23 +411,34 @@ async fn extensions_need_their_approvers_and_a_pause_stops_the_clock(app: &TestA
     )
     .await
     .assert_problem(403, "permission_denied");
-    act(
+    let r = act(
         app,
         &senior,
         &id,
         json!({"action": "extend", "reason": "情况特别复杂"}),
     )
-    .await
-    .assert_problem(409, "extension_refused");
-    let r = act(
-        app,
-        &senior,
-        &id,
-        json!({"action": "extend", "reason": "情况特别复杂", "customer_notified": true}),
-    )
     .await;
     assert_eq!(r.body["regulatory"]["amount"], 60, "{}", r.text);
     assert_eq!(r.body["extensions"].as_array().unwrap().len(), 2);
+    assert_eq!(r.body["extensions"][1]["customer_notified"], true);
+    let m = app
+        .get(&format!("/api/v1/customers/{customer}/messages"), &rm)
+        .await;
+    let notice = m
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["cause"] == "case.extension")
+        .cloned();
+    let notice = notice.unwrap_or_else(|| panic!("no extension notice: {}", m.text));
+    assert!(
+        notice["body"]
+            .as_str()
+            .unwrap()
+            .contains(r.body["case_no"].as_str().unwrap()),
+        "{notice}"
+    );
     act(
         app,
         &senior,
@@ -790,6 +810,298 @@ async fn attachments_are_typed_limited_encrypted_and_audited(app: &TestApp) {
         .login_as("rm3", Role::RelationshipManager, Some("BR0002"))
         .await;
     app.get(&format!("/api/v1/cases/{id}/attachments/{aid}"), &rm3)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+fn at(s: &str) -> i64 {
+    s.parse::<jiff::Timestamp>().unwrap().as_microsecond()
+}
+
+/// Each clock escalates on its own; a breached deadline stays breached; states and versions hold.
+async fn each_clock_escalates_and_a_breach_cannot_be_undone(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    put_org(app, "rm1", "corporate").await;
+    let body = json!({
+        "kind": "corporate",
+        "branch_code": "BR0001",
+        "organization": {"registered_name": "北京测试制造有限公司", "credit_code": credit_code("MA0123456"), "industry": "C"},
+    });
+    let org = app.create(&rm, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Received Thursday 12 February 2026: five working days skip the Spring Festival (15-23 February) and
+    // count Saturday 14 February, so the SLA ends 26 February; the regulatory 15 days end 27 February.
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &rm,
+            json!({"kind": "complaint", "channel": "branch", "product": "loans", "complex": true, "customer": org,
+                   "subject": "贷款审批延误", "content": "授信审批超过约定时间", "received_at": "2026-02-12T10:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["sla"]["due_at"], "2026-02-26T15:59:59Z");
+    assert_eq!(r.body["regulatory"]["due_at"], "2026-02-27T15:59:59Z");
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let no = r.body["case_no"].as_str().unwrap().to_owned();
+    let log_of = |c: &Value| -> Vec<String> {
+        c["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["action"] == "escalate")
+            .flat_map(|l| {
+                l["detail"]["reached"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|w| w.as_str().unwrap().to_owned())
+            })
+            .collect()
+    };
+    // 25 February: both clocks past 80%.
+    assert_eq!(
+        banyan_app::cases::escalate_due(&app.app, at("2026-02-25T00:00:00+08:00"))
+            .await
+            .unwrap(),
+        1
+    );
+    let c = app.get(&format!("/api/v1/cases/{id}"), &sup).await;
+    assert_eq!(log_of(&c.body), vec!["sla_warning", "regulatory_warning"]);
+    assert_eq!(c.body["escalation_level"], 3);
+    // 27 February: the SLA breach is still told, although the regulatory clock warned first.
+    assert_eq!(
+        banyan_app::cases::escalate_due(&app.app, at("2026-02-27T12:00:00+08:00"))
+            .await
+            .unwrap(),
+        1
+    );
+    let c = app.get(&format!("/api/v1/cases/{id}"), &sup).await;
+    assert_eq!(
+        log_of(&c.body),
+        vec!["sla_warning", "regulatory_warning", "sla_breach"]
+    );
+    let n = app.get("/api/v1/notices", &sup).await;
+    assert!(n.text.contains("sla_breach"), "{}", n.text);
+    assert_eq!(
+        banyan_app::cases::escalate_due(&app.app, at("2026-02-28T12:00:00+08:00"))
+            .await
+            .unwrap(),
+        1
+    );
+    let c = app.get(&format!("/api/v1/cases/{id}"), &sup).await;
+    assert_eq!(c.body["escalation_level"], 4);
+    // The breach cannot be extended or paused away.
+    act(
+        app,
+        &sup,
+        &id,
+        json!({"action": "extend", "reason": "补充调查"}),
+    )
+    .await
+    .assert_problem(409, "deadline_passed");
+    let before =
+        app.get(&format!("/api/v1/cases/{id}"), &sup).await.body["regulatory"]["due_at"].clone();
+    act(
+        app,
+        &sup,
+        &id,
+        json!({"action": "pause", "reason": "外部鉴定"}),
+    )
+    .await;
+    act(app, &sup, &id, json!({"action": "resume"})).await;
+    let after = app.get(&format!("/api/v1/cases/{id}"), &sup).await;
+    assert_eq!(
+        after.body["regulatory"]["due_at"], before,
+        "a pause after the deadline does not move it"
+    );
+    // New facts after a regulatory breach open a new case linked to it; the breached one keeps its clocks.
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &rm,
+            json!({"kind": "complaint", "channel": "letter", "customer": org, "subject": "补充材料", "content": "新的审批记录",
+                   "repeat_of": no, "new_facts": true}),
+        )
+        .await;
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["linked_case"].as_str()),
+        (Some("open"), Some(no.as_str())),
+        "{}",
+        r.text
+    );
+    let second = r.body["id"].as_str().unwrap().to_owned();
+    let again = app.get(&format!("/api/v1/cases/{id}"), &sup).await;
+    assert_eq!(again.body["regulatory"]["due_at"], before);
+    // A merged repeat is listed only when asked for.
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &rm,
+            json!({"kind": "complaint", "channel": "hotline", "customer": org, "subject": "催办", "content": "催办", "repeat_of": r.body["case_no"]}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "merged", "{}", r.text);
+    let listed = app.get(&format!("/api/v1/cases?customer={org}"), &rm).await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        listed.text
+    );
+    let merged = app
+        .get(&format!("/api/v1/cases?customer={org}&status=merged"), &rm)
+        .await;
+    assert_eq!(merged.body["items"].as_array().unwrap().len(), 1);
+
+    // States: no resolving with an open task; one survey per resolution; known departments only.
+    let r = act(
+        app,
+        &rm,
+        &second,
+        json!({"action": "task", "department": "nowhere", "title": "x", "due": "2026-12-01"}),
+    )
+    .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors()[0],
+        ("department".to_owned(), "unknown".to_owned())
+    );
+    let r = act(app, &rm, &second, json!({"action": "task", "department": "corporate", "title": "核对审批记录", "due": "2026-12-01"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let task = r.body["tasks"][0]["id"].clone();
+    act(
+        app,
+        &rm,
+        &second,
+        json!({"action": "resolve", "solution": "x", "reply": "y"}),
+    )
+    .await
+    .assert_problem(409, "open_tasks");
+    act(
+        app,
+        &rm,
+        &second,
+        json!({"action": "complete_task", "task": task, "result": "已核对"}),
+    )
+    .await;
+    // A stale page (If-Match of an older version) is refused; the current one goes through.
+    let current = app.get(&format!("/api/v1/cases/{second}"), &rm).await.body["version"]
+        .as_i64()
+        .unwrap();
+    let stale = app
+        .req_h(
+            Method::POST,
+            &format!("/api/v1/cases/{second}/actions"),
+            Some(&rm),
+            Some(json!({"action": "resolve", "solution": "已重新审批", "reply": "您好，已处理。"})),
+            &[("If-Match", &format!("\"{}\"", current - 1))],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    let ok = app
+        .req_h(
+            Method::POST,
+            &format!("/api/v1/cases/{second}/actions"),
+            Some(&rm),
+            Some(json!({"action": "resolve", "solution": "已重新审批", "reply": "您好，已处理。"})),
+            &[("If-Match", &format!("\"{current}\""))],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    act(
+        app,
+        &rm,
+        &second,
+        json!({"action": "survey", "satisfaction": 4}),
+    )
+    .await;
+    act(
+        app,
+        &rm,
+        &second,
+        json!({"action": "survey", "satisfaction": 1}),
+    )
+    .await
+    .assert_problem(409, "already_surveyed");
+}
+
+/// A non-customer's contact is masked, shown in full only to entitled staff (audited); the cases without a
+/// cause are their own drill-down; calendars can be read back to edit.
+async fn contacts_reveal_drill_down_without_a_value_and_calendar_text(app: &TestApp) {
+    let cs = app
+        .login_as("cs1", Role::CustomerService, Some("BR0001"))
+        .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "inquiry", "channel": "hotline", "complainant": {"name": "赵六", "contact": "13900001111"},
+                   "branch_code": "BR0001", "subject": "开户所需材料", "content": "询问开户所需材料"}),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["contact"], "139****1111");
+    app.get(&format!("/api/v1/cases/{id}?reveal=true"), &cs)
+        .await
+        .assert_problem(403, "permission_denied");
+    let full = app
+        .get(&format!("/api/v1/cases/{id}?reveal=true"), &sup)
+        .await;
+    assert_eq!(
+        (
+            full.body["complainant"].as_str(),
+            full.body["contact"].as_str()
+        ),
+        (Some("赵六"), Some("13900001111")),
+        "{}",
+        full.text
+    );
+    let aud = app.login_as("aud1", Role::Auditor, None).await;
+    assert!(
+        app.get("/api/v1/audit?action=case.reveal", &aud)
+            .await
+            .text
+            .contains("case.reveal")
+    );
+    // No cause given: the "-" bucket, and its drill-down lists exactly that case.
+    let today = app.app.today().to_string();
+    let a = app
+        .get(
+            &format!("/api/v1/cases/analytics?from={today}&to={today}"),
+            &sup,
+        )
+        .await;
+    let none = a.body["by_cause"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "-")
+        .cloned()
+        .unwrap();
+    assert_eq!(none["count"], 1);
+    let l = app
+        .get(
+            &format!("/api/v1/cases?from={today}&to={today}&cause=-"),
+            &sup,
+        )
+        .await;
+    assert_eq!(l.body["items"].as_array().unwrap().len(), 1, "{}", l.text);
+    // The shipped calendar can be read back as a file.
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let c = app.get("/api/v1/calendars/CN", &admin).await;
+    assert!(
+        c.body["body"].as_str().unwrap().contains("2026-10-10"),
+        "{}",
+        c.text
+    );
+    app.get("/api/v1/calendars/XX", &admin)
         .await
         .assert_problem(404, "not_found");
 }
