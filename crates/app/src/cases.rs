@@ -1316,6 +1316,9 @@ pub struct CaseQuery {
     pub min_level: Option<i32>,
     /// `true`: only cases with a deadline breached (the SLA or the regulatory one).
     pub breached: Option<bool>,
+    /// Analysis only: the dimension whose values get a daily series (`kind` by default; `cause`, `product`,
+    /// `channel`, `branch_code`, `segment`, `department`).
+    pub trend_by: Option<String>,
     /// Received on or after this day (bank's time zone).
     pub from: Option<String>,
     /// Received on or before this day.
@@ -2183,6 +2186,24 @@ pub struct Count {
     pub count: u64,
 }
 
+/// A daily series for one value of a dimension.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Series {
+    pub key: String,
+    pub counts: Vec<u64>,
+}
+
+/// The dimensions the analysis breaks down by, in the order of its counts.
+const TREND_DIMS: [&str; 7] = [
+    "kind",
+    "cause",
+    "product",
+    "channel",
+    "branch_code",
+    "segment",
+    "department",
+];
+
 /// Deadlines met: among the resolved cases that had one, plus the open cases already past it (missed
 /// whatever happens next).
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -2213,6 +2234,10 @@ pub struct Analytics {
     pub by_department: Vec<Count>,
     /// Received per day (bank's time zone), for the trend.
     pub by_day: Vec<Count>,
+    /// The dimension of `trend`.
+    pub trend_by: String,
+    /// Per value of `trend_by`: cases received on each day of `by_day` (same order).
+    pub trend: Vec<Series>,
     /// Received per weekday (0 = Monday) and hour: peak hours and days.
     pub heat: Vec<Vec<u64>>,
     pub sla: Attainment,
@@ -2264,6 +2289,16 @@ async fn period_rows(app: &App, actor: &Actor, q: &CaseQuery) -> Result<Vec<Case
 pub async fn analytics(app: &App, actor: &Actor, q: CaseQuery) -> Result<Analytics> {
     // The list's filter already leaves merged repeats out (unless a status asks for them).
     let rows: Vec<CaseRow> = period_rows(app, actor, &q).await?;
+    let trend_by = q.trend_by.clone().unwrap_or_else(|| "kind".into());
+    let Some(trend_ix) = TREND_DIMS.iter().position(|d| *d == trend_by) else {
+        return Err(AppError::field(
+            "trend_by",
+            "one_of",
+            format!("must be one of {}", TREND_DIMS.join(", ")),
+        ));
+    };
+    // value of the trend dimension -> day -> count
+    let mut per_day: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut by: [BTreeMap<String, u64>; 8] = Default::default();
     let mut heat = vec![vec![0u64; 24]; 7];
     let (mut sla, mut reg) = (Attainment::default(), Attainment::default());
@@ -2281,6 +2316,9 @@ pub async fn analytics(app: &App, actor: &Actor, q: CaseQuery) -> Result<Analyti
             Some(r.department.clone()),
             Some(local(app, r.received_at_us).date().to_string()),
         ];
+        let day = keys[7].clone().unwrap_or_default();
+        let tkey = keys[trend_ix].clone().unwrap_or_else(|| "-".into());
+        *per_day.entry(tkey).or_default().entry(day).or_default() += 1;
         for (m, k) in by.iter_mut().zip(keys) {
             *m.entry(k.unwrap_or_else(|| "-".into())).or_default() += 1;
         }
@@ -2353,7 +2391,20 @@ pub async fn analytics(app: &App, actor: &Actor, q: CaseQuery) -> Result<Analyti
             })
             .collect();
     }
+    let mut trend: Vec<Series> = per_day
+        .into_iter()
+        .map(|(key, days)| Series {
+            counts: by_day
+                .iter()
+                .map(|d| days.get(&d.key).copied().unwrap_or(0))
+                .collect(),
+            key,
+        })
+        .collect();
+    trend.sort_by_key(|s| std::cmp::Reverse(s.counts.iter().sum::<u64>()));
     Ok(Analytics {
+        trend_by,
+        trend,
         from: q.from.clone().unwrap_or_default(),
         to: q.to.clone().unwrap_or_default(),
         total: rows.len() as u64,

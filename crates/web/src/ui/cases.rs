@@ -636,6 +636,10 @@ struct DashboardPage {
     weekdays: Vec<String>,
     trend: String,
     trend_max: u64,
+    /// Per value of the trend dimension: (points, colour, label, total).
+    series: Vec<(String, &'static str, String, u64)>,
+    trend_by: String,
+    trend_dims: Vec<(&'static str, String)>,
     export: String,
     total_link: String,
     breached_link: String,
@@ -648,7 +652,14 @@ struct PeriodForm {
     from: String,
     #[serde(default)]
     to: String,
+    #[serde(default)]
+    trend_by: String,
 }
+
+/// Line colours of the trend chart (one per series, the six largest).
+const LINE_COLOURS: [&str; 6] = [
+    "#0b5394", "#cc4125", "#6aa84f", "#e69138", "#674ea7", "#45818e",
+];
 
 /// The queue filtered to the period and one more condition (built encoded: departments and branches are
 /// free text).
@@ -704,9 +715,11 @@ async fn dashboard(
             .to_string()
     });
     let to = blank(&p.to).unwrap_or_else(|| today.to_string());
+    let trend_by = blank(&p.trend_by).unwrap_or_else(|| "kind".into());
     let q = CaseQuery {
         from: Some(from.clone()),
         to: Some(to.clone()),
+        trend_by: Some(trend_by.clone()),
         ..Default::default()
     };
     let (a, error) = match uc::analytics(&s.app, &sess.actor, q).await {
@@ -718,6 +731,7 @@ async fn dashboard(
     let mut heat = Vec::new();
     let mut trend = String::new();
     let mut trend_max = 0;
+    let mut series = Vec::new();
     if let Some(a) = &a {
         let dims: [(&str, &Vec<uc::Count>, &'static str, &str); 7] = [
             ("case.by_kind", &a.by_kind, "kind", "fb.kind"),
@@ -763,19 +777,49 @@ async fn dashboard(
         }
         trend_max = a.by_day.iter().map(|c| c.count).max().unwrap_or(0);
         let w = 560.0 / (a.by_day.len().max(2) - 1) as f64;
-        trend = a
-            .by_day
+        let points = |counts: &mut dyn Iterator<Item = u64>| {
+            counts
+                .enumerate()
+                .map(|(i, n)| {
+                    format!(
+                        "{:.1},{:.1}",
+                        i as f64 * w,
+                        100.0 - 90.0 * n as f64 / trend_max.max(1) as f64
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        trend = points(&mut a.by_day.iter().map(|c| c.count));
+        let family = match a.trend_by.as_str() {
+            "kind" => "fb.kind",
+            "cause" => "fb.cause",
+            "product" => "fb.product",
+            "channel" => "fb.channel",
+            "segment" => "seg.wealth_tier",
+            _ => "",
+        };
+        series = a
+            .trend
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                format!(
-                    "{:.1},{:.1}",
-                    i as f64 * w,
-                    100.0 - 90.0 * c.count as f64 / trend_max.max(1) as f64
+            .take(LINE_COLOURS.len())
+            .zip(LINE_COLOURS)
+            .map(|(sr, colour)| {
+                let label = if sr.key == "-" {
+                    t.get("case.none").to_owned()
+                } else if family.is_empty() {
+                    sr.key.clone()
+                } else {
+                    t.of(family, &sr.key)
+                };
+                (
+                    points(&mut sr.counts.iter().copied()),
+                    colour,
+                    label,
+                    sr.counts.iter().sum::<u64>(),
                 )
             })
-            .collect::<Vec<_>>()
-            .join(" ");
+            .collect();
     }
     let mut u = form_urlencoded::Serializer::new(String::new());
     u.append_pair("from", &from);
@@ -794,6 +838,20 @@ async fn dashboard(
         heat,
         trend,
         trend_max,
+        series,
+        trend_dims: [
+            ("kind", "case.by_kind"),
+            ("cause", "case.by_cause"),
+            ("product", "case.by_product"),
+            ("channel", "case.by_channel"),
+            ("branch_code", "case.by_branch"),
+            ("segment", "case.by_segment"),
+            ("department", "case.by_department"),
+        ]
+        .iter()
+        .map(|(k, l)| (*k, t.get(l).to_owned()))
+        .collect(),
+        trend_by,
         export,
         total_link,
         breached_link,

@@ -407,6 +407,7 @@ catalog! {
     "case.act.attach" => ["添加附件", "新增附件", "File attached"],
     "case.none" => ["（未填）", "（未填）", "(none)"],
     "case.reveal" => ["显示完整信息（留痕）", "顯示完整資訊（留痕）", "Show in full (audited)"],
+    "case.trend_by" => ["分维度趋势", "分維度趨勢", "Trend by"],
     "case.from" => ["受理日期自", "受理日期自", "Received from"],
     "case.total" => ["受理总数", "受理總數", "Cases received"],
     "case.open" => ["处理中", "處理中", "Open"],

@@ -325,6 +325,42 @@ async fn a_complaint_goes_from_registration_to_analytics(app: &TestApp) {
     assert_eq!(a.body["sla"]["pct"], 100.0);
     assert_eq!(a.body["satisfaction_avg"], 5.0);
     assert_eq!(a.body["satisfaction_dist"][4], 1);
+    // Trends per value of a dimension: one series per kind, aligned with the days, adding up to the counts.
+    let days = a.body["by_day"].as_array().unwrap().len();
+    assert_eq!(days, 2, "yesterday and today");
+    for sr in a.body["trend"].as_array().unwrap() {
+        assert_eq!(sr["counts"].as_array().unwrap().len(), days);
+        let total: u64 = sr["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        let by_kind = a.body["by_kind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == sr["key"])
+            .unwrap();
+        assert_eq!(by_kind["count"].as_u64().unwrap(), total, "{sr}");
+    }
+    let ch = app
+        .get(
+            &format!("/api/v1/cases/analytics?from={from}&to={today}&trend_by=channel"),
+            &sup,
+        )
+        .await;
+    assert_eq!(
+        ch.body["trend"].as_array().unwrap().len(),
+        3,
+        "hotline, email, branch: {}",
+        ch.text
+    );
+    let bad = app
+        .get("/api/v1/cases/analytics?trend_by=weather", &sup)
+        .await;
+    bad.assert_problem(422, "validation");
+    assert_eq!(bad.field_errors()[0].0, "trend_by");
     assert!(
         a.body["avg_handling_hours"].as_f64().unwrap() >= 20.0,
         "{}",
