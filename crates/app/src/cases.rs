@@ -58,6 +58,15 @@ impl Calendars {
         self.0.read().ok().and_then(|m| m.get(name).cloned())
     }
 
+    /// The calendar that lists `branch`, if one does.
+    pub fn for_branch(&self, branch: &str) -> Option<Arc<WorkCalendar>> {
+        self.0.read().ok().and_then(|m| {
+            m.values()
+                .find(|c| c.branches().iter().any(|b| b == branch))
+                .cloned()
+        })
+    }
+
     fn put(&self, name: &str, c: WorkCalendar) {
         if let Ok(mut m) = self.0.write() {
             m.insert(name.to_owned(), Arc::new(c));
@@ -91,6 +100,8 @@ impl Calendars {
 pub struct CalendarView {
     pub name: String,
     pub years: Vec<i16>,
+    /// Branches counting in this calendar (empty: the policy's default serves every other branch).
+    pub branches: Vec<String>,
     /// `shipped` or the time an administrator loaded it.
     pub source: String,
 }
@@ -112,6 +123,7 @@ pub async fn calendars(app: &App, actor: &Actor) -> Result<Vec<CalendarView>> {
             let c = app.calendars.get(&n)?;
             Some(CalendarView {
                 years: c.years(),
+                branches: c.branches().to_vec(),
                 source: stored
                     .get(&n)
                     .map(|t| crate::fmt_us(*t))
@@ -161,6 +173,23 @@ pub async fn put_calendar(
     }
     let c = WorkCalendar::from_toml(body).map_err(|e| AppError::field("body", "calendar", e))?;
     let years = c.years();
+    // A branch counts in one calendar only.
+    for b in c.branches() {
+        if let Some(other) = app.calendars.for_branch(b)
+            && other.name != c.name
+            && app
+                .calendars
+                .get(name)
+                .is_none_or(|mine| !Arc::ptr_eq(&mine, &other))
+        {
+            return Err(AppError::field(
+                "body",
+                "branches",
+                format!("branch {b} already counts in calendar {}", other.name),
+            ));
+        }
+    }
+    let branches = c.branches().to_vec();
     let tx = app.db.begin_write().await?;
     let now = now_us();
     store::upsert_calendar(
@@ -191,6 +220,7 @@ pub async fn put_calendar(
     Ok(CalendarView {
         name: name.to_owned(),
         years,
+        branches,
         source: crate::fmt_us(now),
     })
 }
@@ -271,13 +301,17 @@ struct Clocks {
 
 fn clocks(app: &App, r: &CaseRow, now: i64) -> Result<Clocks> {
     let name = &app.policy.feedback.calendar;
-    let calendar = app.calendars.get(name).ok_or_else(|| {
-        AppError::conflict(
-            "calendar_missing",
-            format!("the working-day calendar `{name}` is not loaded"),
-            json!({"calendar": name}),
-        )
-    })?;
+    let calendar = app
+        .calendars
+        .for_branch(&r.branch_code)
+        .or_else(|| app.calendars.get(name))
+        .ok_or_else(|| {
+            AppError::conflict(
+                "calendar_missing",
+                format!("the working-day calendar `{name}` is not loaded"),
+                json!({"calendar": name}),
+            )
+        })?;
     let pauses: Vec<Pause> = serde_json::from_str(&r.pauses).unwrap_or_default();
     let start = local(app, r.clock_start_us);
     let now_local = local(app, now);
@@ -555,7 +589,9 @@ async fn visible(app: &App, actor: &Actor, r: &CaseRow) -> Result<bool> {
     let s = scope(app, actor).await?;
     Ok(match &s {
         CaseScope::All => true,
-        CaseScope::Branch { branch, me, .. } => r.branch_code == *branch || r.owner_id == Some(*me),
+        CaseScope::Branch { branch, me, .. } => {
+            r.branch_code == *branch || r.owner_id == Some(*me) || r.created_by == *me
+        }
         CaseScope::Own {
             me,
             department,
@@ -563,7 +599,7 @@ async fn visible(app: &App, actor: &Actor, r: &CaseRow) -> Result<bool> {
         } => {
             let queue = department.as_deref() == Some(r.department.as_str())
                 && branch.as_deref() == Some(r.branch_code.as_str());
-            if r.owner_id == Some(*me) || queue {
+            if r.owner_id == Some(*me) || r.created_by == *me || queue {
                 true
             } else if let Some(c) = r.customer_id {
                 cstore::find_customer(&app.db.conn, c)

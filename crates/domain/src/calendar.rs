@@ -20,6 +20,9 @@ pub struct WorkCalendar {
     years: BTreeSet<i16>,
     /// Counts years the file does not cover with weekends only (see [`WorkCalendar::lenient`]).
     lenient: bool,
+    /// Branches whose deadlines count in this calendar (a Hong Kong branch on `HK`); others use the
+    /// policy's calendar.
+    branches: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -30,6 +33,8 @@ struct CalendarFile {
     holidays: Vec<Date>,
     workdays: Vec<Date>,
     years: Vec<i16>,
+    #[serde(default)]
+    branches: Vec<String>,
 }
 
 /// The shipped mainland China calendar (2025, 2026).
@@ -80,7 +85,13 @@ impl WorkCalendar {
             workdays,
             years,
             lenient: false,
+            branches: f.branches,
         })
+    }
+
+    /// The branches that use this calendar.
+    pub fn branches(&self) -> &[String] {
+        &self.branches
     }
 
     /// The years the file covers.

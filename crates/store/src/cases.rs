@@ -268,22 +268,26 @@ impl CaseScope {
             CaseScope::Branch { branch, me, .. } => {
                 any = any
                     .add(Expr::col(("cases", "branch_code")).eq(branch.clone()))
-                    .add(Expr::col(("cases", "owner_id")).eq(*me));
+                    .add(Expr::col(("cases", "owner_id")).eq(*me))
+                    .add(Expr::col(("cases", "created_by")).eq(*me));
             }
             CaseScope::Own {
                 me,
                 department,
                 branch,
             } => {
-                any = any.add(Expr::col(("cases", "owner_id")).eq(*me)).add(
-                    Expr::col(("cases", "customer_id")).in_subquery(
-                        Query::select()
-                            .column("id")
-                            .from("customers")
-                            .and_where(Expr::col("rm_id").eq(*me))
-                            .to_owned(),
-                    ),
-                );
+                any = any
+                    .add(Expr::col(("cases", "owner_id")).eq(*me))
+                    .add(Expr::col(("cases", "created_by")).eq(*me))
+                    .add(
+                        Expr::col(("cases", "customer_id")).in_subquery(
+                            Query::select()
+                                .column("id")
+                                .from("customers")
+                                .and_where(Expr::col("rm_id").eq(*me))
+                                .to_owned(),
+                        ),
+                    );
                 if let (Some(d), Some(b)) = (department, branch) {
                     any = any.add(
                         Cond::all()

@@ -710,6 +710,47 @@ async fn bad_cases_and_calendars_are_named_and_cases_stay_in_scope(app: &TestApp
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["years"], json!([2026]));
+    // A branch can count in its own calendar (a Hong Kong branch on HK); a test calendar with one extra
+    // holiday, Friday 20 November 2026, for branch BR0009.
+    let hk_branch = "name = \"TEST\"\nweekend = [\"saturday\", \"sunday\"]\nholidays = [\"2026-11-20\"]\nworkdays = []\nyears = [2026]\nbranches = [\"BR0009\"]\n".to_owned();
+    let r = app
+        .req(
+            Method::PUT,
+            "/api/v1/calendars/TEST",
+            Some(&admin),
+            Some(json!({"body": hk_branch})),
+        )
+        .await;
+    assert_eq!(r.body["branches"], json!(["BR0009"]), "{}", r.text);
+    let suggestion = |branch: &'static str| {
+        let rm = rm.clone();
+        async move {
+            let r = app
+                .post(
+                    "/api/v1/cases",
+                    &rm,
+                    json!({"kind": "suggestion", "channel": "branch", "complainant": {"name": "陈七", "contact": "chen@example.hk"},
+                           "branch_code": branch, "subject": "延长营业时间", "content": "建议周六营业", "received_at": "2026-11-18T10:00:00+08:00"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.body["sla"]["due_at"].as_str().unwrap().to_owned()
+        }
+    };
+    // Five working days from Wednesday 18 November: the 25th in the China calendar, the 26th in TEST.
+    assert_eq!(suggestion("BR0009").await, "2026-11-26T15:59:59Z");
+    assert_eq!(suggestion("BR0001").await, "2026-11-25T15:59:59Z");
+    // A branch counts in one calendar only.
+    let clash = app
+        .req(
+            Method::PUT,
+            "/api/v1/calendars/TEST2",
+            Some(&admin),
+            Some(json!({"body": hk_branch.replace("name = \"TEST\"", "name = \"TEST2\"")})),
+        )
+        .await;
+    clash.assert_problem(422, "validation");
+    assert_eq!(clash.field_errors()[0].1, "branches");
     let list = app.get("/api/v1/calendars", &admin).await;
     let names: Vec<&str> = list
         .body
@@ -718,7 +759,15 @@ async fn bad_cases_and_calendars_are_named_and_cases_stay_in_scope(app: &TestApp
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, vec!["CN", "HK"]);
+    assert_eq!(names, vec!["CN", "HK", "TEST"]);
+    // The registering staff member follows their own case even outside their customer scope.
+    assert!(
+        app.get("/api/v1/cases", &rm).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 3
+    );
     app.req(
         Method::PUT,
         "/api/v1/calendars/HK",
