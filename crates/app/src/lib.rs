@@ -10,6 +10,7 @@ pub mod customers;
 pub mod engagement;
 pub mod error;
 pub mod events;
+pub mod inbound;
 pub mod io;
 pub mod json;
 pub mod notify;

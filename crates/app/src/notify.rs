@@ -767,6 +767,28 @@ pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
         .collect()
 }
 
+/// Checks a gateway request's signature (`v1=<hex>` over `timestamp.body`), in constant time, and that its
+/// timestamp is within five minutes of now (a captured request cannot be replayed later).
+pub fn verify_signature(secret: &[u8], timestamp: &str, body: &[u8], header: &str) -> bool {
+    use hmac::{KeyInit, Mac};
+    let Ok(ts) = timestamp.trim().parse::<i64>() else {
+        return false;
+    };
+    if (jiff::Timestamp::now().as_second() - ts).abs() > 300 {
+        return false;
+    }
+    let Some(Ok(sig)) = header.trim().strip_prefix("v1=").map(hex::decode) else {
+        return false;
+    };
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret) else {
+        return false;
+    };
+    mac.update(ts.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&sig).is_ok()
+}
+
 async fn send_webhook(d: &Delivery, m: &MessageRow, to: &str) -> std::result::Result<(), String> {
     let Some((g, client)) = &d.gateway else {
         return Err("no notification gateway configured (gateway_url)".into());

@@ -433,6 +433,11 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
         body_limit: cfg.body_limit_bytes,
         import_limit: cfg.import_limit_bytes,
         metrics: banyan_web::metrics_handle(),
+        gateway_secret: cfg
+            .gateway_secret
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.clone().into_bytes()),
     };
     let sealer = banyan_web::spawn_sealer(app.clone(), std::time::Duration::from_millis(500));
     let dispatcher = banyan_app::notify::spawn_dispatcher(

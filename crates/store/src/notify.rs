@@ -111,6 +111,19 @@ pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<V
         .collect()
 }
 
+pub async fn find<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<MessageRow>> {
+    let q = Query::select()
+        .columns(COLS)
+        .from("messages")
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(
+        MessageRow::find_by_statement(c.get_database_backend().build(&q))
+            .one(c)
+            .await?,
+    )
+}
+
 /// Claims a batch in one statement (`UPDATE ... RETURNING`, both databases) and returns the rows this
 /// dispatcher now holds; those another dispatcher holds are left out. One round trip instead of a claim
 /// and a read per message.

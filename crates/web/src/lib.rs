@@ -23,6 +23,9 @@ pub struct AppState {
     /// Largest import file accepted (bytes).
     pub import_limit: usize,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The notification gateway's shared secret: signs customer replies sent to `POST /api/v1/inbound`
+    /// (`None`: the endpoint answers 503).
+    pub gateway_secret: Option<Vec<u8>>,
 }
 
 /// Installs the Prometheus recorder once per process and returns its handle.

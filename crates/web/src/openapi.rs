@@ -40,7 +40,7 @@ impl Modify for Bearer {
         api::events::feedback, api::engagement::plan_visit, api::engagement::my_visits,
         api::cases::register, api::cases::list, api::cases::get, api::cases::act, api::cases::analytics,
         api::cases::export, api::cases::notices, api::cases::read_notices, api::cases::calendars,
-        api::cases::put_calendar, api::cases::calendar, api::cases::attach, api::cases::attachment,
+        api::cases::put_calendar, api::cases::calendar, api::cases::attach, api::cases::attachment, api::cases::inbound,
     )
 )]
 pub struct ApiDoc;

@@ -202,6 +202,48 @@ pub fn file(v: &AttachmentView, bytes: Vec<u8>) -> Response {
     r
 }
 
+/// A customer's reply relayed by the notification gateway (a survey score, an answer to an invitation).
+/// Not a staff call: signed by the gateway like Banyan's own webhooks (`X-Banyan-Timestamp`,
+/// `X-Banyan-Signature: v1=<hex HMAC-SHA256(gateway_secret, timestamp + "." + body)>`, at most 5 minutes old).
+#[utoipa::path(post, path = "/api/v1/inbound", tag = "cases", request_body = banyan_app::inbound::Reply,
+    responses((status = 200, body = banyan_app::inbound::Applied), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)))]
+pub async fn inbound(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Json<banyan_app::inbound::Reply>,
+) -> ApiResult<axum::Json<banyan_app::inbound::Applied>> {
+    let Some(secret) = &s.gateway_secret else {
+        return Err(crate::error::ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_configured",
+            "replies need the gateway's shared secret (gateway_secret)",
+        ));
+    };
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    if !banyan_app::notify::verify_signature(
+        secret,
+        &h("x-banyan-timestamp"),
+        &body.bytes,
+        &h("x-banyan-signature"),
+    ) {
+        return Err(crate::error::ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_signature",
+            "the signature or timestamp does not verify",
+        ));
+    }
+    Ok(axum::Json(
+        banyan_app::inbound::receive(&s.app, body.value).await?,
+    ))
+}
+
 /// Your notices (assignments, escalations), newest first.
 #[utoipa::path(get, path = "/api/v1/notices", tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = Vec<NoticeView>)))]

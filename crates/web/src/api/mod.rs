@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(cases::attachment),
         )
         .route("/api/v1/notices", get(cases::notices))
+        .route("/api/v1/inbound", post(cases::inbound))
         .route("/api/v1/notices/read", post(cases::read_notices))
         .route("/api/v1/calendars", get(cases::calendars))
         .route(

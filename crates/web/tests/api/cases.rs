@@ -14,6 +14,7 @@ crate::tests![
     attachments_are_typed_limited_encrypted_and_audited,
     each_clock_escalates_and_a_breach_cannot_be_undone,
     contacts_reveal_drill_down_without_a_value_and_calendar_text,
+    customers_answer_surveys_and_invitations_through_the_gateway,
 ];
 
 const HOUR: i64 = 3_600_000_000;
@@ -1189,4 +1190,159 @@ async fn contacts_reveal_drill_down_without_a_value_and_calendar_text(app: &Test
     app.get("/api/v1/calendars/XX", &admin)
         .await
         .assert_problem(404, "not_found");
+}
+
+/// Posts a customer's reply as the gateway would (signed unless `sign` says otherwise).
+async fn reply(app: &TestApp, body: Value, ts: i64, secret: &[u8]) -> Resp {
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let sig = banyan_app::notify::signature(secret, ts, &bytes);
+    app.raw_h(
+        Method::POST,
+        "/api/v1/inbound",
+        &[
+            ("content-type", "application/json"),
+            ("x-banyan-timestamp", &ts.to_string()),
+            ("x-banyan-signature", &format!("v1={sig}")),
+        ],
+        bytes,
+    )
+    .await
+}
+
+/// Customers answer the satisfaction survey and event invitations through the gateway.
+async fn customers_answer_surveys_and_invitations_through_the_gateway(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let cs = app
+        .login_as("cs1", Role::CustomerService, Some("BR0001"))
+        .await;
+    put_org(app, "cs1", "service").await;
+    let customer = verified_individual(app, &rm, "13812345678", 123).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "complaint", "channel": "hotline", "customer": customer, "subject": "转账到账慢", "content": "跨行转账两小时未到账"}),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "resolve", "solution": "系统延迟已恢复", "reply": "您好，转账已到账。"}),
+    )
+    .await;
+    let m = app
+        .get(&format!("/api/v1/customers/{customer}/messages"), &rm)
+        .await;
+    let survey = m
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["cause"] == "case.survey")
+        .unwrap()["id"]
+        .clone();
+    let now = jiff::Timestamp::now().as_second();
+    // Unsigned, wrongly signed and stale replies are refused.
+    reply(
+        app,
+        json!({"in_reply_to": survey, "text": "5"}),
+        now,
+        b"wrong",
+    )
+    .await
+    .assert_problem(401, "bad_signature");
+    reply(
+        app,
+        json!({"in_reply_to": survey, "text": "5"}),
+        now - 3600,
+        GATEWAY_SECRET,
+    )
+    .await
+    .assert_problem(401, "bad_signature");
+    // An unreadable score is named; a real one closes the case with the customer's words.
+    let r = reply(
+        app,
+        json!({"in_reply_to": survey, "text": "很好"}),
+        now,
+        GATEWAY_SECRET,
+    )
+    .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0].0, "text");
+    let r = reply(
+        app,
+        json!({"in_reply_to": survey, "text": "4，处理及时"}),
+        now,
+        GATEWAY_SECRET,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.body["applied"].as_str(), r.body["satisfaction"].as_i64()),
+        (Some("survey"), Some(4))
+    );
+    let c = app.get(&format!("/api/v1/cases/{id}"), &cs).await;
+    assert_eq!(
+        (c.body["status"].as_str(), c.body["satisfaction"].as_i64()),
+        (Some("closed"), Some(4))
+    );
+    assert_eq!(c.body["survey_comment"], "处理及时");
+    reply(
+        app,
+        json!({"in_reply_to": survey, "text": "1"}),
+        now,
+        GATEWAY_SECRET,
+    )
+    .await
+    .assert_problem(409, "already_surveyed");
+    reply(
+        app,
+        json!({"in_reply_to": uuid::Uuid::now_v7(), "text": "5"}),
+        now,
+        GATEWAY_SECRET,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    // An invitation answered "是" takes a seat.
+    let starts = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7)).to_string();
+    let ev = app
+        .post("/api/v1/events", &rm, json!({"title": "理财沙龙", "kind": "lecture", "location": "三楼", "starts_at": starts, "capacity": 10}))
+        .await;
+    let ev = ev.body["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/events/{ev}/invitations"),
+        &rm,
+        json!({"customers": [customer]}),
+    )
+    .await;
+    let m = app
+        .get(&format!("/api/v1/customers/{customer}/messages"), &rm)
+        .await;
+    let invite = m
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["cause"] == "event.invite")
+        .unwrap()["id"]
+        .clone();
+    let r = reply(
+        app,
+        json!({"in_reply_to": invite, "text": "是"}),
+        now,
+        GATEWAY_SECRET,
+    )
+    .await;
+    assert_eq!(
+        (r.body["applied"].as_str(), r.body["status"].as_str()),
+        (Some("rsvp"), Some("accepted")),
+        "{}",
+        r.text
+    );
+    let e = app.get(&format!("/api/v1/events/{ev}"), &rm).await;
+    assert_eq!(e.body["invitations"][0]["status"], "accepted", "{}", e.text);
 }

@@ -18,6 +18,9 @@ pub enum Backend {
 
 pub use banyan_testkit::Cluster;
 
+/// The gateway secret the test server checks customer replies with.
+pub const GATEWAY_SECRET: &[u8] = b"gateway-secret";
+
 /// A running server with its in-process application.
 pub struct TestApp {
     pub base: String,
@@ -118,6 +121,7 @@ impl TestApp {
             body_limit: 256 * 1024,
             import_limit: 4 * 1024 * 1024,
             metrics: banyan_web::metrics_handle(),
+            gateway_secret: Some(GATEWAY_SECRET.to_vec()),
         };
         let router = banyan_web::router(state);
         let server = tokio::spawn(async move {
@@ -246,6 +250,24 @@ impl TestApp {
             .body(body);
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
+        }
+        into_resp(rb.send().await.expect("request")).await
+    }
+
+    /// A request with raw bytes and the given headers, without a bearer token (gateway callbacks).
+    pub async fn raw_h(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .body(body);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
         }
         into_resp(rb.send().await.expect("request")).await
     }
