@@ -440,9 +440,29 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   await rm1.locator('#invitations button[data-response=accept]').first().click();
   await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
   assert.equal((await rm1.locator('.inv-status').first().textContent()).trim(), '已报名');
+  // After the event: attendance, then the customer's rating and comment.
+  await rm1.locator('#invitations button[data-response=attended]').first().click();
+  await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
+  await rm1.locator('.feedback-form select').first().selectOption('4');
+  await rm1.locator('.feedback-form input[name=comment]').first().fill('内容实用');
+  await rm1.locator('.feedback-form button[type=submit]').first().click();
+  await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
+  assert.ok((await rm1.locator('.inv-feedback').first().textContent()).includes('4/5 · 内容实用'));
   await rm1.screenshot({ path: `${SHOTS}/event.png`, fullPage: true });
   await rm1.goto(`${BASE}/calendar`);
   await rm1.screenshot({ path: `${SHOTS}/calendar.png`, fullPage: true });
+  // The visit is carried out: the contact logged against it completes it, with its purpose on the page.
+  await rm1.goto(customerUrl);
+  await rm1.locator('#log-contact summary').click();
+  const visitOption = rm1.locator('#ix-task option', { hasText: '年度资产配置回顾' });
+  await rm1.locator('#ix-task').selectOption(await visitOption.getAttribute('value'));
+  await rm1.locator('#ix-method').selectOption('visit');
+  await rm1.locator('#ix-outcome').fill('上门回顾资产配置，客户同意调整');
+  await rm1.locator('#log-contact button[type=submit]').click();
+  await rm1.waitForURL(/msg=logged/);
+  const tasks = await rm1.locator('#contacts-log #tasks').textContent();
+  assert.ok(tasks.includes('年度资产配置回顾') && tasks.includes('带上养老规划方案'), tasks);
+  assert.equal(await rm1.locator('#ix-task option', { hasText: '年度资产配置回顾' }).count(), 0);
 });
 
 await test('a manager pushes content to the platinum tier and sees it in the campaign report', async () => {

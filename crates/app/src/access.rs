@@ -171,7 +171,7 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("banyan-dummy-password-for-timing").unwrap_or_default())
 }
 
-fn actor_of(r: &StaffRow) -> Result<Actor> {
+pub(crate) fn actor_of(r: &StaffRow) -> Result<Actor> {
     Ok(Actor {
         id: r.id,
         username: r.username.clone(),

@@ -1154,7 +1154,7 @@ async fn customer_message<C: banyan_store::ConnectionTrait>(
         crate::notify::Draft {
             customer_id,
             channel: channel.unwrap_or_else(|| {
-                crate::notify::channel_for(cust.preferred_channel.as_deref(), &consents)
+                crate::notify::channel_for(cust.preferred_channel.as_deref(), &consents, false)
             }),
             purpose: "service",
             cause: format!("case.{}", template.trim_start_matches("case_")),
@@ -1868,7 +1868,7 @@ pub async fn act(
                         .ok_or(AppError::NotFound)?;
                     let consents = cstore::list_consents(&*tx, cid).await?;
                     let ch = channel.clone().unwrap_or_else(|| {
-                        crate::notify::channel_for(c.preferred_channel.as_deref(), &consents)
+                        crate::notify::channel_for(c.preferred_channel.as_deref(), &consents, false)
                     });
                     let lang = crate::notify::language_of(&c);
                     messages.push(crate::notify::row(

@@ -107,6 +107,13 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
             plan.every_months,
         )
         .to_string();
+        // An overdue contact stays overdue: a tier change or a new manager must not move a missed due date
+        // into the future and erase the miss from coverage (it can only bring it earlier).
+        let today_s = today.to_string();
+        let due = match existing {
+            Some(t) if t.due_on < today_s && t.due_on < due => t.due_on.clone(),
+            _ => due,
+        };
         match existing {
             Some(t)
                 if t.due_on == due
@@ -387,6 +394,11 @@ pub struct TaskView {
     pub status: String,
     pub overdue: bool,
     pub on_time: Option<bool>,
+    /// A visit's purpose, time, preparation notes and key-customer flag.
+    pub purpose: Option<String>,
+    pub scheduled_at: Option<String>,
+    pub preparation: Option<String>,
+    pub key_customer: bool,
 }
 
 /// Which of my open tasks: due today (and overdue), this week, overdue only, or all.
@@ -437,6 +449,10 @@ async fn views(app: &App, tasks: Vec<TaskRow>, today: Date) -> Result<Vec<TaskVi
                 due_on: t.due_on,
                 status: t.status,
                 on_time: t.on_time,
+                purpose: t.purpose,
+                scheduled_at: t.scheduled_at_us.map(crate::fmt_us),
+                preparation: t.note,
+                key_customer: t.key_customer,
             }
         })
         .collect())
@@ -636,6 +652,23 @@ pub async fn plan_visit(
     errs.into_result()?;
     let tx = app.db.begin_write().await?;
     let row = crate::customers::lock_in_scope(&*tx, actor, customer_id).await?;
+    // A named staff member must be active and able to see this customer (a visit task shows the customer
+    // to its owner).
+    if let Some(sid) = v.staff {
+        let ok = match banyan_store::access::find_staff(&*tx, sid).await? {
+            Some(st) if !st.disabled => crate::access::actor_of(&st)
+                .map(|a| a.can_see(&row.branch_code, row.rm_id))
+                .unwrap_or(false),
+            _ => false,
+        };
+        if !ok {
+            return Err(AppError::field(
+                "staff",
+                "not_allowed",
+                "must be an active staff member who can see this customer",
+            ));
+        }
+    }
     let owner = v.staff.or(row.rm_id).or(Some(actor.id));
     let when = at.map(|t| t.as_microsecond()).unwrap_or_default();
     let t = TaskRow {

@@ -245,6 +245,38 @@ pub async fn customer_events(
         .collect())
 }
 
+/// Which event message.
+#[derive(Clone, Copy)]
+enum Text {
+    Invite,
+    Seat,
+}
+
+/// An event message in the customer's language (zh-CN, zh-TW, en).
+fn event_text(lang: &str, what: Text, name: &str, e: &store::EventRow, when: &str) -> String {
+    let (title, place) = (&e.title, &e.location);
+    match (what, lang) {
+        (Text::Invite, "en") => format!(
+            "Dear {name}, you are invited to \"{title}\" on {when} at {place}. Places are limited: reply 1 to join, 2 to decline."
+        ),
+        (Text::Invite, "zh-TW") => format!(
+            "{name}您好，誠邀您參加「{title}」，時間：{when}，地點：{place}。名額有限，回覆1報名，回覆2婉拒。"
+        ),
+        (Text::Invite, _) => format!(
+            "{name}您好，诚邀您参加「{title}」，时间：{when}，地点：{place}。名额有限，回复1报名，回复2婉拒。"
+        ),
+        (Text::Seat, "en") => format!(
+            "Dear {name}, a place at \"{title}\" has become free and your registration is confirmed: {when}, {place}."
+        ),
+        (Text::Seat, "zh-TW") => {
+            format!("{name}您好，「{title}」有名額空出，您的報名已確認：{when}，地點：{place}。")
+        }
+        (Text::Seat, _) => {
+            format!("{name}您好，「{title}」有名额空出，您的报名已确认：{when}，地点：{place}。")
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteInput {
@@ -341,16 +373,19 @@ pub async fn invite(
         drafts.push(notify::row(
             notify::Draft {
                 customer_id: r.id,
-                channel: notify::channel_for(r.preferred_channel.as_deref(), &consents),
+                channel: notify::channel_for(r.preferred_channel.as_deref(), &consents, true),
                 purpose: "marketing",
                 cause: "event.invite".into(),
                 cause_key: format!("event:{event_id}:{}", r.id),
-                lang: "zh-CN".into(),
                 subject: Some(e.title.clone()),
-                body: format!(
-                    "{}您好，诚邀您参加「{}」，时间：{when}，地点：{}。名额有限，欢迎回复报名。",
-                    r.display_name, e.title, e.location
+                body: event_text(
+                    &notify::language_of(r),
+                    Text::Invite,
+                    &r.display_name,
+                    &e,
+                    &when,
                 ),
+                lang: notify::language_of(r),
             },
             now,
         ));
@@ -461,6 +496,42 @@ pub async fn respond(
         {
             store::set_status(&*tx, event_id, w.customer_id, "accepted", now).await?;
             promoted = Some(w.customer_id);
+            // The customer who gets the seat is told, in the same transaction (a service message: it
+            // answers their own request).
+            if let Some(c) = cstore::find_customer(&*tx, w.customer_id).await? {
+                let consents = cstore::list_consents(&*tx, c.id).await?;
+                let when = jiff::Timestamp::from_microsecond(e.starts_at_us)
+                    .map(|t| {
+                        t.to_zoned(app.tz.clone())
+                            .strftime("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                let row = notify::row(
+                    notify::Draft {
+                        customer_id: c.id,
+                        channel: notify::channel_for(
+                            c.preferred_channel.as_deref(),
+                            &consents,
+                            false,
+                        ),
+                        purpose: "service",
+                        cause: "event.seat".into(),
+                        cause_key: format!("event:{event_id}:{}:seat", c.id),
+                        subject: Some(e.title.clone()),
+                        body: event_text(
+                            &notify::language_of(&c),
+                            Text::Seat,
+                            &c.display_name,
+                            &e,
+                            &when,
+                        ),
+                        lang: notify::language_of(&c),
+                    },
+                    now,
+                );
+                banyan_store::notify::enqueue(&*tx, &[row]).await?;
+            }
         }
     }
     audit::record(

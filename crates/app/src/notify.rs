@@ -144,17 +144,24 @@ pub(crate) fn row(d: Draft, now: i64) -> MessageRow {
     }
 }
 
-/// The channel a customer prefers, or the first with a consent, or SMS.
-pub(crate) fn channel_for(preferred: Option<&str>, consents: &[cstore::ConsentRow]) -> String {
-    preferred
-        .map(str::to_owned)
-        .or_else(|| {
-            consents
-                .iter()
-                .find(|c| c.granted)
-                .map(|c| c.channel.clone())
-        })
-        .unwrap_or_else(|| "sms".into())
+/// The channel for a message: for marketing the preferred channel if the customer consented to it, else the
+/// first channel with a consent (a greeting goes where it may go); for service the preferred channel. SMS
+/// when nothing says otherwise.
+pub(crate) fn channel_for(
+    preferred: Option<&str>,
+    consents: &[cstore::ConsentRow],
+    marketing: bool,
+) -> String {
+    let consented = |ch: &str| consents.iter().any(|c| c.granted && c.channel == ch);
+    match preferred {
+        Some(p) if !marketing || consented(p) => p.to_owned(),
+        _ => consents
+            .iter()
+            .find(|c| c.granted)
+            .map(|c| c.channel.clone())
+            .or_else(|| preferred.map(str::to_owned))
+            .unwrap_or_else(|| "sms".into()),
+    }
 }
 
 /// Birthday greetings for today's birthdays (individuals, verified), on the preferred channel, in the
@@ -339,7 +346,7 @@ fn greeting(
     let body = render(pick(&t.body, &lang)?, &vars);
     Some(Draft {
         customer_id: r.id,
-        channel: channel_for(r.preferred_channel.as_deref(), consents),
+        channel: channel_for(r.preferred_channel.as_deref(), consents, true),
         purpose: "marketing",
         cause: cause.into(),
         cause_key,
@@ -398,6 +405,23 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
             format!("must be one of {}", CHANNELS.join(", ")),
         );
     }
+    // Pushes know the customer's name, honorific and tier; anything else in braces is a mistake.
+    const PUSH_VARS: [&str; 3] = ["name", "honorific", "tier"];
+    for (part, texts) in [("subject", &input.subject), ("body", &input.body)] {
+        for (lang, text) in texts {
+            let unknown = banyan_domain::notify::unknown_variables(text, &PUSH_VARS);
+            if !unknown.is_empty() {
+                errs.push(
+                    format!("{part}.{lang}"),
+                    "unknown_variable",
+                    format!(
+                        "unknown variable {{{}}}; use {{name}}, {{honorific}} or {{tier}}",
+                        unknown.join("}, {")
+                    ),
+                );
+            }
+        }
+    }
     let segments = crate::segments::segment_filter(&input.segments, &mut errs);
     errs.into_result()?;
     let now = now_us();
@@ -424,10 +448,9 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
             drafts.push(row(
                 Draft {
                     customer_id: r.id,
-                    channel: input
-                        .channel
-                        .clone()
-                        .unwrap_or_else(|| channel_for(r.preferred_channel.as_deref(), &consents)),
+                    channel: input.channel.clone().unwrap_or_else(|| {
+                        channel_for(r.preferred_channel.as_deref(), &consents, true)
+                    }),
                     purpose: "marketing",
                     cause: format!("campaign:{}", input.key.trim()),
                     cause_key: format!("campaign:{}:{}", input.key.trim(), r.id),
@@ -530,7 +553,8 @@ const CLAIM_US: i64 = 120 * 1_000_000;
 enum Outcome {
     Sent,
     Suppressed(String),
-    Deferred(i64),
+    /// Not now: the reason (`quiet_hours`, `cap_pending`) and when to try again.
+    Deferred(&'static str, i64),
     Error(String),
 }
 
@@ -634,9 +658,9 @@ async fn deliver(
             store::settle(c, id, "suppressed", Some(&reason), None, None).await?;
             Settled::Suppressed
         }
-        Outcome::Deferred(until) => {
-            // Waiting for quiet hours to end is not an attempt.
-            store::defer(c, id, "quiet_hours", until).await?;
+        Outcome::Deferred(reason, until) => {
+            // Waiting (for quiet hours to end, for another message's outcome) is not an attempt.
+            store::defer(c, id, reason, until).await?;
             Settled::Deferred
         }
         Outcome::Error(reason) => {
@@ -677,7 +701,7 @@ async fn attempt(
                 .to_zoned(app.tz.clone())
                 .map(|z| z.timestamp().as_microsecond())
                 .unwrap_or_else(|_| now_us() + 3_600_000_000);
-            return Ok(Outcome::Deferred(until_us));
+            return Ok(Outcome::Deferred("quiet_hours", until_us));
         }
         let week_ago = now_us() - 7 * 24 * 3_600_000_000;
         let sent = store::marketing_sent_since(c, m.customer_id, week_ago).await?;
@@ -686,6 +710,17 @@ async fn attempt(
                 "frequency_cap: {sent} marketing messages in the last 7 days (cap {})",
                 policy.marketing_per_week
             )));
+        }
+        // Another dispatcher may be sending this customer a marketing message right now: if both went out
+        // the cap could be passed, so this one waits for that outcome (then counts it as sent, or not).
+        let in_flight = store::marketing_in_flight(c, m.customer_id, m.id, now_us()).await?;
+        if in_flight > 0 && sent + in_flight >= i64::from(policy.marketing_per_week) {
+            // A little later, spread by id so two waiting messages do not keep meeting.
+            let spread = i64::from(m.id.as_bytes()[15]) * 100_000;
+            return Ok(Outcome::Deferred(
+                "cap_pending",
+                now_us() + 30_000_000 + spread,
+            ));
         }
     }
     let to = match address(app, m).await? {
@@ -895,4 +930,31 @@ pub async fn customer_messages(app: &App, actor: &Actor, id: Uuid) -> Result<Vec
             sent_at: m.sent_at_us.map(crate::fmt_us),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn consent(channel: &str, granted: bool) -> cstore::ConsentRow {
+        cstore::ConsentRow {
+            customer_id: Uuid::nil(),
+            channel: channel.into(),
+            granted,
+            source: "branch_form".into(),
+            at_us: 0,
+            recorded_by: Uuid::nil(),
+        }
+    }
+
+    #[test]
+    fn marketing_goes_where_the_customer_consented_service_where_they_prefer() {
+        let consents = [consent("email", false), consent("sms", true)];
+        // Preferred e-mail without consent: a greeting goes by SMS, a reply to their complaint by e-mail.
+        assert_eq!(channel_for(Some("email"), &consents, true), "sms");
+        assert_eq!(channel_for(Some("email"), &consents, false), "email");
+        assert_eq!(channel_for(Some("sms"), &consents, true), "sms");
+        assert_eq!(channel_for(None, &[], true), "sms");
+        assert_eq!(channel_for(Some("app"), &[], true), "app");
+    }
 }

@@ -352,6 +352,14 @@ fn read_source(file: &std::path::Path) -> Result<banyan_app::io::Source> {
 }
 
 fn delivery(cfg: &Config) -> Result<banyan_app::notify::Delivery> {
+    let has_url = cfg.gateway_url.as_deref().is_some_and(|u| !u.is_empty());
+    let secret_len = cfg.gateway_secret.as_deref().map_or(0, str::len);
+    // An unsigned (empty-key) webhook would let anyone forge Banyan's messages to the gateway.
+    if has_url && secret_len < 16 {
+        bail!(
+            "gateway_secret: set a shared secret of at least 16 characters with gateway_url (BANYAN_GATEWAY_SECRET or _FILE)"
+        );
+    }
     let gateway = cfg
         .gateway_url
         .as_deref()

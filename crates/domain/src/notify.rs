@@ -91,6 +91,25 @@ impl NotifyPolicy {
 }
 
 /// Fills `{var}` placeholders; unknown placeholders stay as written (so a typo is visible, not silent).
+/// The `{variables}` a text uses that are not in `known` (a typo would otherwise reach the customer).
+pub fn unknown_variables(text: &str, known: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let key = &after[..close];
+        if !key.is_empty()
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !known.contains(&key)
+        {
+            out.push(key.to_owned());
+        }
+        rest = &after[close + 1..];
+    }
+    out
+}
+
 pub fn render(text: &str, vars: &BTreeMap<&str, String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -163,6 +182,18 @@ mod tests {
     use super::*;
     use crate::policy::Policy;
     use jiff::civil::date;
+
+    #[test]
+    fn unknown_variables_are_found() {
+        assert_eq!(
+            unknown_variables(
+                "{name}{honorific}：{tier} {bank} {nmae}",
+                &["name", "honorific", "tier"]
+            ),
+            vec!["bank", "nmae"]
+        );
+        assert!(unknown_variables("利率 {name}", &["name"]).is_empty());
+    }
 
     #[test]
     fn tier_names_follow_the_language() {

@@ -1,7 +1,7 @@
 //! Tasks and interactions.
 
 use crate::error::Result;
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
@@ -103,6 +103,10 @@ pub async fn insert_tasks<C: ConnectionTrait>(c: &C, rows: &[TaskRow]) -> Result
                 r.on_time.into(),
             ]);
         }
+        // A planner racing a hook (an interaction logged, a customer verified) may find the customer's
+        // open contact task created meanwhile: the unique index keeps one, and the other insert is a
+        // no-op instead of failing the whole batch.
+        q.on_conflict(OnConflict::new().do_nothing().to_owned());
         c.execute(&q).await?;
     }
     Ok(())

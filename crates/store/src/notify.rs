@@ -217,6 +217,30 @@ pub async fn marketing_sent_since<C: ConnectionTrait>(
         .unwrap_or(0))
 }
 
+/// Other marketing messages to a customer being sent right now (claimed, claim not expired): with several
+/// dispatchers, two of a customer's messages can be in flight at once, and each must count the other.
+pub async fn marketing_in_flight<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    except: Uuid,
+    now_us: i64,
+) -> Result<i64> {
+    let q = Query::select()
+        .expr(Expr::col("id").count())
+        .from("messages")
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .and_where(Expr::col("purpose").eq("marketing"))
+        .and_where(Expr::col("status").eq("queued"))
+        .and_where(Expr::col("claimed_until_us").gt(now_us))
+        .and_where(Expr::col("id").ne(except))
+        .to_owned();
+    let row = c.query_one(&q).await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 pub async fn of_customer<C: ConnectionTrait>(
     c: &C,
     customer_id: Uuid,

@@ -62,6 +62,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/events/{id}", get(event_page))
         .route("/events/{id}/invite", post(invite_event))
         .route("/events/{id}/respond", post(respond_event))
+        .route("/events/{id}/feedback", post(event_feedback))
         .route("/customers/{id}/visits", post(plan_visit))
         .route("/customers/{id}/relationships", post(add_relationship))
         .route(
@@ -464,11 +465,21 @@ fn task_rows(t: Tr, tasks: Vec<banyan_app::engagement::TaskView>) -> Vec<TaskRow
             customer_no: x.customer_no,
             customer_name: x.customer_name,
             method: t.of("method", &x.method),
-            plan: x
-                .plan_key
-                .as_deref()
-                .map(|p| t.of("plan", p))
-                .unwrap_or_default(),
+            plan: match (&x.plan_key, &x.purpose) {
+                (Some(p), _) => t.of("plan", p),
+                // A visit: its purpose, preparation and the key-customer mark.
+                (None, Some(purpose)) => {
+                    let mut s = purpose.clone();
+                    if let Some(p) = &x.preparation {
+                        s.push_str(&format!(" · {}: {p}", t.get("visit.preparation")));
+                    }
+                    if x.key_customer {
+                        s.push_str(&format!(" · {}", t.get("visit.key")));
+                    }
+                    s
+                }
+                (None, None) => String::new(),
+            },
             due: t.date(&x.due_on),
             overdue: x.overdue,
             status: match (x.status.as_str(), x.on_time) {
@@ -948,6 +959,8 @@ struct CustomerPage {
     customer_tasks: Vec<TaskRow>,
     /// Messages: (created, channel, cause, status, reason, text).
     messages: Vec<[String; 6]>,
+    /// Open tasks a logged contact can complete: (task id, label).
+    open_tasks: Vec<(Uuid, String)>,
     /// Events invited to: (event id, when, title, status).
     events: Vec<(Uuid, String, String, String)>,
     /// Feedback cases: (case id, number, received, kind, subject, status).
@@ -1195,12 +1208,31 @@ async fn customer_page(
     } else {
         Vec::new()
     };
-    let customer_tasks = task_rows(
-        t,
-        banyan_app::engagement::customer_tasks(&s.app, a, id)
-            .await
-            .map_err(err)?,
-    );
+    let all_tasks = banyan_app::engagement::customer_tasks(&s.app, a, id)
+        .await
+        .map_err(err)?;
+    // Open tasks a logged contact can carry out (the planned visit, the due contact).
+    let open_tasks: Vec<(Uuid, String)> = all_tasks
+        .iter()
+        .filter(|x| x.status == "open")
+        .map(|x| {
+            let what = x
+                .purpose
+                .clone()
+                .or_else(|| x.plan_key.as_deref().map(|p| t.of("plan", p)))
+                .unwrap_or_default();
+            (
+                x.id,
+                format!(
+                    "{} · {} · {}",
+                    t.of("method", &x.method),
+                    what,
+                    t.date(&x.due_on)
+                ),
+            )
+        })
+        .collect();
+    let customer_tasks = task_rows(t, all_tasks);
     let segments = segs(
         t,
         &s.app.tz,
@@ -1340,6 +1372,7 @@ async fn customer_page(
         messages,
         events,
         cases,
+        open_tasks,
         methods: banyan_domain::engagement::METHODS
             .iter()
             .map(|m| (*m, t.of("method", m)))
@@ -2855,6 +2888,9 @@ async fn create_event(
     }
 }
 
+/// An invitation as shown: (customer id, number, name, status key, status label, feedback).
+type Invitation = (Uuid, String, String, String, String, String);
+
 #[derive(Template)]
 #[template(path = "event.html")]
 struct EventPage {
@@ -2863,8 +2899,8 @@ struct EventPage {
     e: banyan_app::events::EventView,
     when: String,
     kind: String,
-    /// (customer id, number, name, status key, status label).
-    invitations: Vec<(Uuid, String, String, String, String)>,
+    /// (customer id, number, name, status key, status label, feedback shown: "4/5 · comment").
+    invitations: Vec<Invitation>,
     tiers: Vec<(String, String)>,
     can_edit: bool,
     error: Option<String>,
@@ -2895,6 +2931,11 @@ async fn event_view(
                     i.name.clone(),
                     i.status.clone(),
                     t.of("inv", &i.status),
+                    match (i.rating, &i.feedback) {
+                        (Some(r), Some(f)) => format!("{r}/5 · {f}"),
+                        (Some(r), None) => format!("{r}/5"),
+                        _ => String::new(),
+                    },
                 )
             })
             .collect(),
@@ -3116,6 +3157,36 @@ async fn send_campaign(
             let msg = field_errors_text(t, &e);
             let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
             campaigns_view(&s, sess, t, form, Some(msg), None).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// Records an attendee's rating and comment from the event page.
+async fn event_feedback(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let Some(customer) = f.get("customer").and_then(|c| c.parse().ok()) else {
+        return Err(PageError::App(AppError::NotFound, t, Some(sess)));
+    };
+    let input = banyan_app::events::FeedbackInput {
+        customer,
+        rating: f
+            .get("rating")
+            .and_then(|r| r.trim().parse().ok())
+            .unwrap_or(0),
+        comment: form_text(&f, "comment"),
+    };
+    match banyan_app::events::feedback(&s.app, &sess.actor, id, input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/events/{id}")).into_response()),
+        Err(e @ (AppError::Conflict { .. } | AppError::Validation(_))) => {
+            let msg = match &e {
+                AppError::Validation(v) => field_errors_text(t, v),
+                other => other.to_string(),
+            };
+            event_view(&s, sess, t, id, Some(msg)).await
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }

@@ -98,6 +98,23 @@ async fn an_event_fills_up_keeps_a_waitlist_and_gives_back_seats(app: &TestApp) 
     };
     assert_eq!(status(&ids[2]), "accepted");
     assert_eq!(e.body["counts"]["accepted"], 2);
+    // ...and the customer who got the seat is told.
+    let m = app
+        .get(&format!("/api/v1/customers/{}/messages", ids[2]), &rm)
+        .await;
+    let seat = m
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["cause"] == "event.seat")
+        .cloned()
+        .unwrap_or_else(|| panic!("no seat message: {}", m.text));
+    assert!(
+        seat["body"].as_str().unwrap().contains("名额空出"),
+        "{seat}"
+    );
+    assert_eq!(seat["purpose"], "service");
     // Attendance only for seat holders; feedback only from attendees.
     respond(&ids[0], "attended")
         .await

@@ -20,6 +20,7 @@ crate::tests![
     a_crashed_dispatcher_never_delivers_a_message_twice,
     a_failing_gateway_is_retried_with_backoff_then_the_message_fails,
     the_weekly_cap_holds_with_several_messages_in_flight,
+    the_weekly_cap_counts_what_another_dispatcher_is_sending,
 ];
 
 const SECRET: &[u8] = b"gateway-secret";
@@ -387,6 +388,19 @@ async fn withdrawn_consent_suppresses_marketing_with_the_reason(app: &TestApp) {
     let mut fields: Vec<String> = r.field_errors().into_iter().map(|(f, _)| f).collect();
     fields.sort();
     assert_eq!(fields, vec!["body.zh-CN", "channel", "segments.colour"]);
+    // A misspelt variable is named instead of reaching customers as "{nmae}".
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "typo", "body": {"zh-CN": "{nmae}您好"}}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors()[0],
+        ("body.zh-CN".to_owned(), "unknown_variable".to_owned())
+    );
 }
 
 /// A minimal SMTP server that stores each message's DATA.
@@ -632,4 +646,54 @@ async fn the_weekly_cap_holds_with_several_messages_in_flight(app: &TestApp) {
         })
         .count();
     assert_eq!(capped, 2, "{}", m.text);
+}
+
+/// With several dispatchers, a message another node is sending counts towards the cap: the last free
+/// slot goes to one message, the other waits for its outcome instead of also going out.
+async fn the_weekly_cap_counts_what_another_dispatcher_is_sending(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = birthday_customer(app, &rm).await;
+    for k in 0..4 {
+        app.post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": format!("tips-{k}"), "channel": "sms", "body": {"zh-CN": format!("第{k}期")}}),
+        )
+        .await;
+    }
+    // Two already sent this week (cap 3), one being sent by another node right now, one due here.
+    let now = banyan_store::now_us();
+    app.sql(&format!(
+        "UPDATE messages SET status = 'sent', sent_at_us = {now} WHERE cause_key IN ('campaign:tips-0:{id}', 'campaign:tips-1:{id}')"
+    ))
+    .await;
+    app.sql(&format!(
+        "UPDATE messages SET claimed_until_us = {}, attempts = 1 WHERE cause_key = 'campaign:tips-2:{id}'",
+        now + 60_000_000
+    ))
+    .await;
+    let (url, got) = gateway(0).await;
+    let d = delivery(&url);
+    let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+    assert_eq!((r.sent, r.deferred), (0, 1), "{r:?}");
+    assert!(got.lock().unwrap().requests.is_empty());
+    let reason = app
+        .texts(&format!(
+            "SELECT reason FROM messages WHERE cause_key = 'campaign:tips-3:{id}'"
+        ))
+        .await;
+    assert_eq!(reason, vec!["cap_pending".to_owned()]);
+    // The other node's send went through: the waiting message is then over the cap.
+    app.sql(&format!(
+        "UPDATE messages SET status = 'sent', sent_at_us = {now}, claimed_until_us = NULL WHERE cause_key = 'campaign:tips-2:{id}'"
+    ))
+    .await;
+    app.sql(&format!(
+        "UPDATE messages SET next_attempt_at_us = {now} WHERE cause_key = 'campaign:tips-3:{id}'"
+    ))
+    .await;
+    let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
+    assert_eq!((r.sent, r.suppressed), (0, 1), "{r:?}");
 }
