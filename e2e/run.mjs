@@ -406,6 +406,10 @@ await test('the platinum customer has a quarterly contact task; logging a call c
   await rm1.screenshot({ path: `${SHOTS}/customer-timeline.png`, fullPage: true });
   await rm1.goto(`${BASE}/`);
   assert.ok(await rm1.locator('#my-tasks').count() === 1);
+  // Today / this week / overdue.
+  await rm1.locator('#task-tabs a', { hasText: '已逾期' }).click();
+  await rm1.waitForURL(/due=overdue/);
+  assert.equal((await rm1.locator('#task-tabs strong').textContent()).trim(), '已逾期');
   const due = new Date(); due.setFullYear(due.getFullYear() + 1);
   await rm1.goto(`${BASE}/coverage?from=2020-01-01&to=${due.toISOString().slice(0, 10)}`);
   const cov = await rm1.locator('#coverage').textContent();

@@ -2055,15 +2055,21 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
             let expected = r.version;
             let (sla, reg) = stages_at(app, &r, now_us);
             let reached: Vec<(&str, &str)> = [
-                (r.sla_stage < 1 && sla >= 1, ("case.warning", "sla_warning")),
-                (r.sla_stage < 2 && sla >= 2, ("case.breach", "sla_breach")),
+                (
+                    r.sla_stage < 1 && sla >= 1,
+                    ("case.sla_warning", "sla_warning"),
+                ),
+                (
+                    r.sla_stage < 2 && sla >= 2,
+                    ("case.sla_breach", "sla_breach"),
+                ),
                 (
                     r.reg_stage < 1 && reg >= 1,
-                    ("case.warning", "regulatory_warning"),
+                    ("case.regulatory_warning", "regulatory_warning"),
                 ),
                 (
                     r.reg_stage < 2 && reg >= 2,
-                    ("case.breach", "regulatory_breach"),
+                    ("case.regulatory_breach", "regulatory_breach"),
                 ),
             ]
             .into_iter()
@@ -2102,8 +2108,9 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
             }
             to.sort();
             to.dedup();
-            for (kind, what) in &reached {
-                let text = format!("{} {} ({what})", r.case_no, r.subject);
+            // The kind says what happened (the workbench words it in the reader's language).
+            for (kind, _) in &reached {
+                let text = format!("{} {}", r.case_no, r.subject);
                 for s in &to {
                     notices.push(notice(*s, &r, kind, text.clone(), now_us));
                 }

@@ -626,12 +626,27 @@ struct HomePage {
     q: AuditForm,
     /// Case notices: (when, text, case, read).
     notices: Vec<(String, String, Option<Uuid>, bool)>,
+    /// Which tasks are shown: `today`, `week` or `overdue`.
+    due: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HomeForm {
+    #[serde(default)]
+    due: String,
 }
 
 async fn home(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
+    Query(p): Query<HomeForm>,
 ) -> Result<Response, PageError> {
+    use banyan_app::engagement::Due;
+    let (due, due_key) = match p.due.as_str() {
+        "today" => (Due::Today, "today"),
+        "overdue" => (Due::Overdue, "overdue"),
+        _ => (Due::Week, "week"),
+    };
     let a = &sess.actor;
     let err = |e| PageError::App(e, t, Some(sess.clone()));
     let rms = rm_names(&s, &sess).await;
@@ -639,7 +654,7 @@ async fn home(
     let tasks = if show_tasks {
         task_rows(
             t,
-            banyan_app::engagement::my_tasks(&s.app, a, banyan_app::engagement::Due::Week)
+            banyan_app::engagement::my_tasks(&s.app, a, due)
                 .await
                 .map_err(err)?,
         )
@@ -707,7 +722,7 @@ async fn home(
             .map(|n| {
                 (
                     t.datetime(&s.app.tz, &n.created_at),
-                    n.text,
+                    format!("{}: {}", t.of("notice", &n.kind), n.text),
                     n.case_id,
                     n.read,
                 )
@@ -718,6 +733,7 @@ async fn home(
     };
     Ok(page(HomePage {
         title: t.get("home.title").to_owned(),
+        due: due_key,
         notices,
         tasks,
         show_tasks,
@@ -919,6 +935,7 @@ async fn review(
         can_audit: false,
         q: AuditForm::default(),
         notices: Vec::new(),
+        due: "week",
     }))
 }
 

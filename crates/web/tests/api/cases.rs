@@ -128,7 +128,7 @@ async fn a_complaint_goes_from_registration_to_analytics(app: &TestApp) {
     );
     for t in [&cs, &sup] {
         let n = app.get("/api/v1/notices", t).await;
-        assert_eq!(n.body[0]["kind"], "case.warning", "{}", n.text);
+        assert_eq!(n.body[0]["kind"], "case.sla_warning", "{}", n.text);
     }
     let escalated = app.get("/api/v1/cases?min_level=1", &sup).await;
     assert_eq!(escalated.body["items"].as_array().unwrap().len(), 1);
