@@ -196,25 +196,32 @@ pub async fn defer<C: ConnectionTrait>(c: &C, id: Uuid, reason: &str, until_us: 
     Ok(())
 }
 
-/// Marketing messages sent to a customer since `since_us` (for the frequency cap).
-pub async fn marketing_sent_since<C: ConnectionTrait>(
-    c: &C,
-    customer_id: Uuid,
-    since_us: i64,
-) -> Result<i64> {
+/// Counts a customer's marketing messages matching `cond` (the frequency cap's two questions).
+async fn count_marketing<C: ConnectionTrait>(c: &C, customer_id: Uuid, cond: Cond) -> Result<i64> {
     let q = Query::select()
         .expr(Expr::col("id").count())
         .from("messages")
         .and_where(Expr::col("customer_id").eq(customer_id))
         .and_where(Expr::col("purpose").eq("marketing"))
-        .and_where(Expr::col("status").eq("sent"))
-        .and_where(Expr::col("sent_at_us").gte(since_us))
+        .cond_where(cond)
         .to_owned();
     let row = c.query_one(&q).await?;
     Ok(row
         .map(|r| r.try_get_by_index::<i64>(0))
         .transpose()?
         .unwrap_or(0))
+}
+
+/// Marketing messages sent to a customer since `since_us` (for the frequency cap).
+pub async fn marketing_sent_since<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    since_us: i64,
+) -> Result<i64> {
+    let cond = Cond::all()
+        .add(Expr::col("status").eq("sent"))
+        .add(Expr::col("sent_at_us").gte(since_us));
+    count_marketing(c, customer_id, cond).await
 }
 
 /// Other marketing messages to a customer being sent right now (claimed, claim not expired): with several
@@ -225,20 +232,11 @@ pub async fn marketing_in_flight<C: ConnectionTrait>(
     except: Uuid,
     now_us: i64,
 ) -> Result<i64> {
-    let q = Query::select()
-        .expr(Expr::col("id").count())
-        .from("messages")
-        .and_where(Expr::col("customer_id").eq(customer_id))
-        .and_where(Expr::col("purpose").eq("marketing"))
-        .and_where(Expr::col("status").eq("queued"))
-        .and_where(Expr::col("claimed_until_us").gt(now_us))
-        .and_where(Expr::col("id").ne(except))
-        .to_owned();
-    let row = c.query_one(&q).await?;
-    Ok(row
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0))
+    let cond = Cond::all()
+        .add(Expr::col("status").eq("queued"))
+        .add(Expr::col("claimed_until_us").gt(now_us))
+        .add(Expr::col("id").ne(except));
+    count_marketing(c, customer_id, cond).await
 }
 
 pub async fn of_customer<C: ConnectionTrait>(

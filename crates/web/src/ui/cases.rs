@@ -3,12 +3,12 @@
 
 use super::i18n::Tr;
 use super::{
-    Chart, PageError, Signed, SignedForm, chrome, field_errors_text, form_text, local_instant, page,
+    Chart, PageError, Signed, SignedForm, chrome, field_errors_text, form_text, local_instant,
+    page, page_status,
 };
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use banyan_app::AppError;
@@ -250,34 +250,33 @@ fn new_view(
 ) -> Response {
     let p = &s.app.policy.feedback;
     let failed = error.is_some();
-    let mut r = page(NewPage {
-        title: t.get("case.new").to_owned(),
-        c: chrome(t, Some(sess), "/cases/new"),
-        kind: f.get("kind").cloned().unwrap_or_default(),
-        channel: f.get("channel").cloned().unwrap_or_default(),
-        severity: f.get("severity").cloned().unwrap_or_default(),
-        product: f.get("product").cloned().unwrap_or_default(),
-        cause: f.get("cause").cloned().unwrap_or_default(),
-        f,
-        kinds: choices(t, "fb.kind", &fb::KINDS),
-        channels: choices(t, "fb.channel", &fb::CHANNELS),
-        severities: choices(t, "fb.severity", &fb::SEVERITIES),
-        products: p
-            .products
-            .iter()
-            .map(|v| (v.clone(), t.of("fb.product", v)))
-            .collect(),
-        causes: p
-            .causes
-            .iter()
-            .map(|v| (v.clone(), t.of("fb.cause", v)))
-            .collect(),
-        error,
-    });
-    if failed {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
+    page_status(
+        NewPage {
+            title: t.get("case.new").to_owned(),
+            c: chrome(t, Some(sess), "/cases/new"),
+            kind: f.get("kind").cloned().unwrap_or_default(),
+            channel: f.get("channel").cloned().unwrap_or_default(),
+            severity: f.get("severity").cloned().unwrap_or_default(),
+            product: f.get("product").cloned().unwrap_or_default(),
+            cause: f.get("cause").cloned().unwrap_or_default(),
+            f,
+            kinds: choices(t, "fb.kind", &fb::KINDS),
+            channels: choices(t, "fb.channel", &fb::CHANNELS),
+            severities: choices(t, "fb.severity", &fb::SEVERITIES),
+            products: p
+                .products
+                .iter()
+                .map(|v| (v.clone(), t.of("fb.product", v)))
+                .collect(),
+            causes: p
+                .causes
+                .iter()
+                .map(|v| (v.clone(), t.of("fb.cause", v)))
+                .collect(),
+            error,
+        },
+        failed,
+    )
 }
 
 async fn new_form(
@@ -412,76 +411,75 @@ async fn case_page(
         None => String::new(),
     };
     let failed = error.is_some();
-    let mut r = page(CasePage {
-        title: format!("{} {}", v.summary.case_no, v.summary.subject),
-        c: chrome(t, Some(&sess), &format!("/cases/{id}")),
-        kind: t.of("fb.kind", &v.summary.kind),
-        channel: t.of("fb.channel", &v.summary.channel),
-        status: t.of("case.status", &v.summary.status),
-        received: dt(&v.summary.received_at),
-        sla_due: format!("{}{}", dt(&v.summary.sla.due_at), met(v.summary.sla.met)),
-        sla_rule: span_text(t, v.summary.sla.amount, &v.summary.sla.unit),
-        reg_due: v
-            .summary
-            .regulatory
-            .as_ref()
-            .map(|r| format!("{}{}", dt(&r.due_at), met(r.met))),
-        reg_rule: v
-            .summary
-            .regulatory
-            .as_ref()
-            .map(|r| span_text(t, r.amount, &r.unit)),
-        level_label: t.of("case.level", &v.summary.escalation_level.to_string()),
-        log: v
-            .log
-            .iter()
-            .map(|l| {
-                (
-                    dt(&l.at),
-                    l.actor
-                        .clone()
-                        .unwrap_or_else(|| t.get("case.system").to_owned()),
-                    t.of("case.act", &l.action),
-                    l.note.clone().unwrap_or_default(),
-                    if l.detail.as_object().is_some_and(|o| o.is_empty()) {
-                        String::new()
-                    } else {
-                        l.detail.to_string()
-                    },
-                )
-            })
-            .collect(),
-        tasks: v
-            .tasks
-            .iter()
-            .map(|x| {
-                (
-                    x.id,
-                    x.department.clone(),
-                    x.owner.clone().unwrap_or_else(|| "—".into()),
-                    x.title.clone(),
-                    dt(&x.due_at),
-                    t.of("case.task_status", &x.status),
-                    x.result.clone().unwrap_or_default(),
-                    x.status == "open",
-                    x.overdue,
-                )
-            })
-            .collect(),
-        can_write: sess.actor.role.has(Permission::CaseWrite),
-        can_approve: sess.actor.role.has(Permission::CaseApprove),
-        can_reveal: !reveal
-            && v.contact.is_some()
-            && sess.actor.role.has(Permission::CustomerReveal),
-        is_open: v.summary.status == "open",
-        is_done: matches!(v.summary.status.as_str(), "resolved" | "closed"),
-        v,
-        error,
-    });
-    if failed {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(page_status(
+        CasePage {
+            title: format!("{} {}", v.summary.case_no, v.summary.subject),
+            c: chrome(t, Some(&sess), &format!("/cases/{id}")),
+            kind: t.of("fb.kind", &v.summary.kind),
+            channel: t.of("fb.channel", &v.summary.channel),
+            status: t.of("case.status", &v.summary.status),
+            received: dt(&v.summary.received_at),
+            sla_due: format!("{}{}", dt(&v.summary.sla.due_at), met(v.summary.sla.met)),
+            sla_rule: span_text(t, v.summary.sla.amount, &v.summary.sla.unit),
+            reg_due: v
+                .summary
+                .regulatory
+                .as_ref()
+                .map(|r| format!("{}{}", dt(&r.due_at), met(r.met))),
+            reg_rule: v
+                .summary
+                .regulatory
+                .as_ref()
+                .map(|r| span_text(t, r.amount, &r.unit)),
+            level_label: t.of("case.level", &v.summary.escalation_level.to_string()),
+            log: v
+                .log
+                .iter()
+                .map(|l| {
+                    (
+                        dt(&l.at),
+                        l.actor
+                            .clone()
+                            .unwrap_or_else(|| t.get("case.system").to_owned()),
+                        t.of("case.act", &l.action),
+                        l.note.clone().unwrap_or_default(),
+                        if l.detail.as_object().is_some_and(|o| o.is_empty()) {
+                            String::new()
+                        } else {
+                            l.detail.to_string()
+                        },
+                    )
+                })
+                .collect(),
+            tasks: v
+                .tasks
+                .iter()
+                .map(|x| {
+                    (
+                        x.id,
+                        x.department.clone(),
+                        x.owner.clone().unwrap_or_else(|| "—".into()),
+                        x.title.clone(),
+                        dt(&x.due_at),
+                        t.of("case.task_status", &x.status),
+                        x.result.clone().unwrap_or_default(),
+                        x.status == "open",
+                        x.overdue,
+                    )
+                })
+                .collect(),
+            can_write: sess.actor.role.has(Permission::CaseWrite),
+            can_approve: sess.actor.role.has(Permission::CaseApprove),
+            can_reveal: !reveal
+                && v.contact.is_some()
+                && sess.actor.role.has(Permission::CustomerReveal),
+            is_open: v.summary.status == "open",
+            is_done: matches!(v.summary.status.as_str(), "resolved" | "closed"),
+            v,
+            error,
+        },
+        failed,
+    ))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -900,17 +898,16 @@ async fn calendars_view(
         .await
         .map_err(app_err(t, &sess))?;
     let failed = error.is_some();
-    let mut r = page(CalendarsPage {
-        title: t.get("cal.admin").to_owned(),
-        c: chrome(t, Some(&sess), "/admin/calendars"),
-        calendars,
-        error,
-        notice,
-    });
-    if failed {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(page_status(
+        CalendarsPage {
+            title: t.get("cal.admin").to_owned(),
+            c: chrome(t, Some(&sess), "/admin/calendars"),
+            calendars,
+            error,
+            notice,
+        },
+        failed,
+    ))
 }
 
 async fn calendars(

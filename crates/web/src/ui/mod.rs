@@ -162,6 +162,15 @@ fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
     }
 }
 
+/// A page answered 422 when it shows the errors of a refused form (so tests and tools see the refusal).
+fn page_status(t: impl Template, failed: bool) -> Response {
+    let mut r = page(t);
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
 fn page(t: impl Template) -> Response {
     match t.render() {
         Ok(html) => {
@@ -2664,19 +2673,18 @@ async fn audit_page(
         (Vec::new(), None)
     };
     let failed = !errors.is_empty();
-    let mut r = page(AuditPageT {
-        title: t.get("home.audit").to_owned(),
-        audit,
-        next,
-        c: chrome(t, Some(&sess), "/audit"),
-        q: p,
-        error: (!errors.is_empty())
-            .then(|| format!("{} {}", t.get("audit.not_found"), errors.join("; "))),
-    });
-    if failed {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(page_status(
+        AuditPageT {
+            title: t.get("home.audit").to_owned(),
+            audit,
+            next,
+            c: chrome(t, Some(&sess), "/audit"),
+            q: p,
+            error: (!errors.is_empty())
+                .then(|| format!("{} {}", t.get("audit.not_found"), errors.join("; "))),
+        },
+        failed,
+    ))
 }
 
 #[derive(Template)]
@@ -2806,54 +2814,53 @@ async fn calendar_view(
         .await
         .map_err(err)?;
     let failed = error.is_some();
-    let mut r = page(CalendarPage {
-        title: t.get("cal.title").to_owned(),
-        visits: visits
-            .into_iter()
-            .map(|v| {
-                (
-                    v.scheduled_at
-                        .as_deref()
-                        .map(|a| t.datetime(&s.app.tz, a))
-                        .unwrap_or_default(),
-                    v.customer_id,
-                    names.get(&v.customer_id).cloned().unwrap_or_default(),
-                    v.purpose.unwrap_or_default(),
-                    v.preparation.unwrap_or_default(),
-                    v.key_customer,
-                    t.of("task", &v.status),
-                )
-            })
-            .collect(),
-        events: events
-            .into_iter()
-            .map(|e| {
-                (
-                    e.id,
-                    t.datetime(&s.app.tz, &e.starts_at),
-                    e.title,
-                    e.location,
-                    format!(
-                        "{}/{}",
-                        e.counts.get("accepted").copied().unwrap_or(0)
-                            + e.counts.get("attended").copied().unwrap_or(0),
-                        e.capacity
-                    ),
-                )
-            })
-            .collect(),
-        kinds: ["lecture", "exchange", "outdoor"]
-            .iter()
-            .map(|k| (*k, t.of("event.kind", k)))
-            .collect(),
-        can_create: sess.actor.role.has(Permission::CustomerUpdate),
-        c: chrome(t, Some(&sess), "/calendar"),
-        error,
-    });
-    if failed {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(page_status(
+        CalendarPage {
+            title: t.get("cal.title").to_owned(),
+            visits: visits
+                .into_iter()
+                .map(|v| {
+                    (
+                        v.scheduled_at
+                            .as_deref()
+                            .map(|a| t.datetime(&s.app.tz, a))
+                            .unwrap_or_default(),
+                        v.customer_id,
+                        names.get(&v.customer_id).cloned().unwrap_or_default(),
+                        v.purpose.unwrap_or_default(),
+                        v.preparation.unwrap_or_default(),
+                        v.key_customer,
+                        t.of("task", &v.status),
+                    )
+                })
+                .collect(),
+            events: events
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.id,
+                        t.datetime(&s.app.tz, &e.starts_at),
+                        e.title,
+                        e.location,
+                        format!(
+                            "{}/{}",
+                            e.counts.get("accepted").copied().unwrap_or(0)
+                                + e.counts.get("attended").copied().unwrap_or(0),
+                            e.capacity
+                        ),
+                    )
+                })
+                .collect(),
+            kinds: ["lecture", "exchange", "outdoor"]
+                .iter()
+                .map(|k| (*k, t.of("event.kind", k)))
+                .collect(),
+            can_create: sess.actor.role.has(Permission::CustomerUpdate),
+            c: chrome(t, Some(&sess), "/calendar"),
+            error,
+        },
+        failed,
+    ))
 }
 
 async fn calendar_page(
@@ -2934,46 +2941,45 @@ async fn event_view(
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let failed = error.is_some();
-    let mut r = page(EventPage {
-        title: e.title.clone(),
-        when: t.datetime(&s.app.tz, &e.starts_at),
-        kind: t.of("event.kind", &e.kind),
-        invitations: e
-            .invitations
-            .iter()
-            .map(|i| {
-                (
-                    i.customer_id,
-                    i.customer_no.clone(),
-                    i.name.clone(),
-                    i.status.clone(),
-                    t.of("inv", &i.status),
-                    match (i.rating, &i.feedback) {
-                        (Some(r), Some(f)) => format!("{r}/5 · {f}"),
-                        (Some(r), None) => format!("{r}/5"),
-                        _ => String::new(),
-                    },
-                )
-            })
-            .collect(),
-        tiers: s
-            .app
-            .policy
-            .segments
-            .wealth
-            .tiers
-            .iter()
-            .map(|x| (x.name.clone(), t.of("seg.wealth_tier", &x.name)))
-            .collect(),
-        can_edit: sess.actor.role.has(Permission::CustomerUpdate),
-        c: chrome(t, Some(&sess), &format!("/events/{id}")),
-        e,
-        error,
-    });
-    if failed {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(page_status(
+        EventPage {
+            title: e.title.clone(),
+            when: t.datetime(&s.app.tz, &e.starts_at),
+            kind: t.of("event.kind", &e.kind),
+            invitations: e
+                .invitations
+                .iter()
+                .map(|i| {
+                    (
+                        i.customer_id,
+                        i.customer_no.clone(),
+                        i.name.clone(),
+                        i.status.clone(),
+                        t.of("inv", &i.status),
+                        match (i.rating, &i.feedback) {
+                            (Some(r), Some(f)) => format!("{r}/5 · {f}"),
+                            (Some(r), None) => format!("{r}/5"),
+                            _ => String::new(),
+                        },
+                    )
+                })
+                .collect(),
+            tiers: s
+                .app
+                .policy
+                .segments
+                .wealth
+                .tiers
+                .iter()
+                .map(|x| (x.name.clone(), t.of("seg.wealth_tier", &x.name)))
+                .collect(),
+            can_edit: sess.actor.role.has(Permission::CustomerUpdate),
+            c: chrome(t, Some(&sess), &format!("/events/{id}")),
+            e,
+            error,
+        },
+        failed,
+    ))
 }
 
 async fn event_page(
@@ -3104,33 +3110,32 @@ async fn campaigns_view(
         .map(|(k, v)| (k.trim_start_matches("seg_").to_owned(), v.clone()))
         .collect();
     let failed = error.is_some();
-    let mut r = page(CampaignsPage {
-        title: t.get("camp.title").to_owned(),
-        c: chrome(t, Some(&sess), "/campaigns"),
-        campaigns,
-        seg_filters: segment_choices(&s.app, t, &chosen),
-        key: form.get("key").cloned().unwrap_or_default(),
-        channel: form.get("channel").cloned().unwrap_or_default(),
-        texts: Lang::ALL
-            .into_iter()
-            .map(|l| {
-                let v = |k: &str| form.get(&format!("{k}_{}", l.code())).cloned();
-                (
-                    l.code(),
-                    l.name(),
-                    v("subject").unwrap_or_default(),
-                    v("body").unwrap_or_default(),
-                )
-            })
-            .collect(),
-        can_send: sess.actor.role.has(Permission::CustomerUpdate),
-        error,
-        notice,
-    });
-    if failed {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(page_status(
+        CampaignsPage {
+            title: t.get("camp.title").to_owned(),
+            c: chrome(t, Some(&sess), "/campaigns"),
+            campaigns,
+            seg_filters: segment_choices(&s.app, t, &chosen),
+            key: form.get("key").cloned().unwrap_or_default(),
+            channel: form.get("channel").cloned().unwrap_or_default(),
+            texts: Lang::ALL
+                .into_iter()
+                .map(|l| {
+                    let v = |k: &str| form.get(&format!("{k}_{}", l.code())).cloned();
+                    (
+                        l.code(),
+                        l.name(),
+                        v("subject").unwrap_or_default(),
+                        v("body").unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            can_send: sess.actor.role.has(Permission::CustomerUpdate),
+            error,
+            notice,
+        },
+        failed,
+    ))
 }
 
 async fn campaigns_page(
@@ -3248,20 +3253,19 @@ async fn staff_view(
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let failed = error.is_some();
-    let mut r = page(StaffPage {
-        title: t.get("admin.staff").to_owned(),
-        c: chrome(t, Some(&sess), "/admin/staff"),
-        staff,
-        roles: banyan_domain::access::Role::ALL
-            .iter()
-            .map(|r| r.as_str())
-            .collect(),
-        error,
-    });
-    if failed {
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    Ok(page_status(
+        StaffPage {
+            title: t.get("admin.staff").to_owned(),
+            c: chrome(t, Some(&sess), "/admin/staff"),
+            staff,
+            roles: banyan_domain::access::Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect(),
+            error,
+        },
+        failed,
+    ))
 }
 
 async fn staff_page(
