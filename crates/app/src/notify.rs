@@ -208,6 +208,9 @@ struct Holidays {
 struct HolidayGreeting {
     key: String,
     dates: Vec<jiff::civil::Date>,
+    /// The message languages (locales) whose customers are greeted; empty: everyone.
+    #[serde(default)]
+    languages: Vec<String>,
 }
 
 /// Checks a holiday list: the line and reason of a syntax error, or a key without its template.
@@ -229,12 +232,28 @@ pub fn check_holidays(text: &str, policy: &banyan_domain::policy::Policy) -> Res
                 ),
             ));
         }
+        if let Some(l) = g
+            .languages
+            .iter()
+            .find(|l| !banyan_domain::customer::MESSAGE_LANGUAGES.contains(&l.as_str()))
+        {
+            return Err(AppError::field(
+                "holidays",
+                "language",
+                format!(
+                    "{}: `{l}` is not one of {}",
+                    g.key,
+                    banyan_domain::customer::MESSAGE_LANGUAGES.join(", ")
+                ),
+            ));
+        }
     }
     Ok(())
 }
 
-/// Holiday greetings for today (from the holiday list), to every verified individual, on the preferred
-/// channel. Idempotent: one greeting per customer, holiday and year.
+/// Holiday greetings for today (from the holiday list), to every verified individual (or those whose message
+/// language the greeting names: a festival of one locale), on a consented channel. Idempotent: one greeting
+/// per customer, holiday and year.
 pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<u64> {
     check_holidays(holidays, &app.policy)?;
     let h: Holidays = toml::from_str(holidays)
@@ -264,7 +283,10 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
             let now = now_us();
             let mut drafts = Vec::new();
             let tiers = wealth_tiers(app, &page.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-            for r in &page {
+            for r in page
+                .iter()
+                .filter(|r| g.languages.is_empty() || g.languages.contains(&language_of(r)))
+            {
                 let consents = cstore::list_consents(&app.db.conn, r.id).await?;
                 if let Some(d) = greeting(
                     t,

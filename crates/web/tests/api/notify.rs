@@ -181,6 +181,23 @@ async fn a_birthday_greeting_goes_out_once_by_the_signed_webhook(app: &TestApp) 
     )
     .unwrap_err();
     assert!(e.to_string().contains("holiday_lantern"), "{e}");
+    // A festival of one locale greets only customers who read that language.
+    let christmas = format!(
+        "[[greetings]]\nkey = \"christmas\"\ndates = [\"{today}\"]\nlanguages = [\"en\"]\n"
+    );
+    assert_eq!(
+        banyan_app::notify::holiday_greetings(&app.app, &christmas, "榕树银行")
+            .await
+            .unwrap(),
+        0,
+        "the customer reads zh-CN"
+    );
+    let e = banyan_app::notify::check_holidays(
+        "[[greetings]]\nkey = \"christmas\"\ndates = [\"2026-12-25\"]\nlanguages = [\"fr\"]\n",
+        &app.app.policy,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("`fr`"), "{e}");
     let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
     assert_eq!(r.sent, 1, "{r:?}");
     // In quiet hours (22:00) marketing waits instead of going out.
@@ -288,6 +305,25 @@ async fn a_content_push_fills_name_honorific_and_tier_in_the_customers_language(
         "Dear Ms 王芳, as a Platinum client you may subscribe first."
     );
     assert_eq!(m.body[0]["lang"], "en");
+    // Christmas (a festival listed for English-speaking customers) greets her, not the zh-CN customer.
+    let today = app.app.today();
+    let christmas = format!(
+        "[[greetings]]\nkey = \"christmas\"\ndates = [\"{today}\"]\nlanguages = [\"en\"]\n"
+    );
+    assert_eq!(
+        banyan_app::notify::holiday_greetings(&app.app, &christmas, "Banyan Bank")
+            .await
+            .unwrap(),
+        1
+    );
+    let m = app
+        .get(&format!("/api/v1/customers/{en_id}/messages"), &rm)
+        .await;
+    assert_eq!(
+        m.body[0]["body"], "Dear Ms 王芳, a merry Christmas from Banyan Bank.",
+        "{}",
+        m.text
+    );
     // An unknown language is named.
     let mut bad = individual("李雷", &resident_id("19900303", 151), "13912345670");
     bad["individual"]["language"] = json!("fr");
