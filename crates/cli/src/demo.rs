@@ -290,12 +290,8 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
     }
     if fresh && customers > 0 {
         let mut rng = rand::rng();
-        let makers = [
-            ("rm1", "BR0001"),
-            ("rm2", "BR0001"),
-            ("rm3", "BR0002"),
-            ("wm1", "BR0001"),
-        ];
+        // Relationship managers register customers (wealth managers cannot create them).
+        let makers = [("rm1", "BR0001"), ("rm2", "BR0001"), ("rm3", "BR0002")];
         let reviewer = banyan_app::access::actor_for(app, "reviewer1")
             .await
             .map_err(|e| anyhow!("{e}"))?;
