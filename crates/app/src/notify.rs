@@ -666,6 +666,8 @@ async fn deliver(
 ) -> Result<Settled> {
     let c = &app.db.conn;
     let id = m.id;
+    // The claim this dispatcher made: the outcome is recorded only while it still holds the message.
+    let claim = m.claimed_until_us;
     let outcome = match attempt(app, d, &m, clock).await {
         Ok(o) => o,
         Err(e) => Outcome::Error(e.to_string()),
@@ -673,27 +675,27 @@ async fn deliver(
     let now = now_us();
     Ok(match outcome {
         Outcome::Sent => {
-            store::settle(c, id, "sent", None, None, Some(now)).await?;
+            store::settle(c, id, claim, "sent", None, None, Some(now)).await?;
             Settled::Sent
         }
         Outcome::Suppressed(reason) => {
-            store::settle(c, id, "suppressed", Some(&reason), None, None).await?;
+            store::settle(c, id, claim, "suppressed", Some(&reason), None, None).await?;
             Settled::Suppressed
         }
         Outcome::Deferred(reason, until) => {
             // Waiting (for quiet hours to end, for another message's outcome) is not an attempt.
-            store::defer(c, id, reason, until).await?;
+            store::defer(c, id, claim, reason, until).await?;
             Settled::Deferred
         }
         Outcome::Error(reason) => {
             // `attempts` already counts this one (the claim added it).
             let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
             if attempts >= app.policy.notify.max_attempts {
-                store::settle(c, id, "failed", Some(&reason), None, None).await?;
+                store::settle(c, id, claim, "failed", Some(&reason), None, None).await?;
                 Settled::Failed
             } else {
                 let next = now + app.policy.notify.backoff_seconds(attempts) * 1_000_000;
-                store::settle(c, id, "queued", Some(&reason), Some(next), None).await?;
+                store::settle(c, id, claim, "queued", Some(&reason), Some(next), None).await?;
                 Settled::Retried
             }
         }

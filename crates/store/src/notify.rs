@@ -160,30 +160,40 @@ pub async fn claim_batch<C: ConnectionTrait>(
 }
 
 /// Records the outcome of an attempt: a final status, or back to the queue for `next_attempt_at_us`.
+/// Records the outcome of an attempt, if this dispatcher still holds the message: `claim` is the claim it
+/// made (its `claimed_until_us`); a claim that ran out and was taken by another dispatcher is theirs to
+/// settle. Returns whether the row was updated.
 pub async fn settle<C: ConnectionTrait>(
     c: &C,
     id: Uuid,
+    claim: Option<i64>,
     status: &str,
     reason: Option<&str>,
     next_attempt_at_us: Option<i64>,
     sent_at_us: Option<i64>,
-) -> Result<()> {
+) -> Result<bool> {
     let mut q = Query::update();
     q.table("messages")
         .value("status", status)
         .value("reason", reason)
         .value("sent_at_us", sent_at_us)
         .value("claimed_until_us", Option::<i64>::None)
-        .and_where(Expr::col("id").eq(id));
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("claimed_until_us").eq(claim));
     if let Some(n) = next_attempt_at_us {
         q.value("next_attempt_at_us", n);
     }
-    c.execute(&q).await?;
-    Ok(())
+    Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
 /// Puts a claimed message back in the queue until `until_us` without counting the attempt.
-pub async fn defer<C: ConnectionTrait>(c: &C, id: Uuid, reason: &str, until_us: i64) -> Result<()> {
+pub async fn defer<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    claim: Option<i64>,
+    reason: &str,
+    until_us: i64,
+) -> Result<()> {
     let q = Query::update()
         .table("messages")
         .value("reason", reason)
@@ -191,6 +201,7 @@ pub async fn defer<C: ConnectionTrait>(c: &C, id: Uuid, reason: &str, until_us: 
         .value("claimed_until_us", Option::<i64>::None)
         .value("attempts", Expr::col("attempts").sub(1))
         .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("claimed_until_us").eq(claim))
         .to_owned();
     c.execute(&q).await?;
     Ok(())

@@ -21,6 +21,7 @@ crate::tests![
     a_failing_gateway_is_retried_with_backoff_then_the_message_fails,
     the_weekly_cap_holds_with_several_messages_in_flight,
     the_weekly_cap_counts_what_another_dispatcher_is_sending,
+    a_dispatcher_whose_claim_ran_out_does_not_record_the_outcome,
 ];
 
 const SECRET: &[u8] = b"gateway-secret";
@@ -732,4 +733,70 @@ async fn the_weekly_cap_counts_what_another_dispatcher_is_sending(app: &TestApp)
     .await;
     let r = dispatch_once(&app.app, &d, 100, noon(app)).await.unwrap();
     assert_eq!((r.sent, r.suppressed), (0, 1), "{r:?}");
+}
+
+/// A dispatcher records an outcome only while it holds the message: once its claim ran out and another
+/// dispatcher took the message, the late outcome is dropped (the other dispatcher's stands).
+async fn a_dispatcher_whose_claim_ran_out_does_not_record_the_outcome(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = birthday_customer(app, &rm).await;
+    app.post(
+        "/api/v1/campaigns",
+        &rm,
+        json!({"key": "late", "channel": "sms", "body": {"zh-CN": "资讯"}}),
+    )
+    .await;
+    let c = &app.app.db.conn;
+    let now = banyan_store::now_us();
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    let msg: uuid::Uuid = m.body[0]["id"].as_str().unwrap().parse().unwrap();
+    let mine = banyan_store::notify::claim_batch(c, &[msg], now, now + 1_000)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    // A second claim while the first holds gets nothing.
+    assert!(
+        banyan_store::notify::claim_batch(c, &[msg], now, now + 5_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // After the first claim ran out another dispatcher takes it...
+    let theirs = banyan_store::notify::claim_batch(c, &[msg], now + 2_000, now + 60_000_000)
+        .await
+        .unwrap();
+    assert_eq!(theirs.len(), 1);
+    // ...and the first one's late outcome is not recorded; the holder's is.
+    let late = banyan_store::notify::settle(
+        c,
+        msg,
+        mine[0].claimed_until_us,
+        "failed",
+        Some("timeout"),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(!late);
+    let ok = banyan_store::notify::settle(
+        c,
+        msg,
+        theirs[0].claimed_until_us,
+        "sent",
+        None,
+        None,
+        Some(now),
+    )
+    .await
+    .unwrap();
+    assert!(ok);
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    assert_eq!(m.body[0]["status"], "sent", "{}", m.text);
 }
