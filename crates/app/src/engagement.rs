@@ -33,6 +33,8 @@ fn civil(app: &App, us: i64) -> Option<Date> {
 /// What a planning run did.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct PlanReport {
+    /// Contact cycles closed as missed (one per cycle that passed without a contact).
+    pub missed: u64,
     pub customers: u64,
     pub created: u64,
     pub moved: u64,
@@ -45,6 +47,7 @@ impl PlanReport {
         self.created += o.created;
         self.moved += o.moved;
         self.cancelled += o.cancelled;
+        self.missed += o.missed;
     }
 }
 
@@ -110,10 +113,45 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
         // An overdue contact stays overdue: a tier change or a new manager must not move a missed due date
         // into the future and erase the miss from coverage (it can only bring it earlier).
         let today_s = today.to_string();
-        let due = match existing {
+        let mut due = match existing {
             Some(t) if t.due_on < today_s && t.due_on < due => t.due_on.clone(),
             _ => due,
         };
+        // Every cycle that passed without a contact is a miss of its own: the open task is closed as
+        // `missed`, one `missed` row is kept per further cycle, and the current cycle gets the open task.
+        let mut existing = existing;
+        if let Some(t) = existing
+            && let Ok(d) = t.due_on.parse::<Date>()
+        {
+            let (missed, current) =
+                banyan_domain::engagement::missed_cycles(d, plan.every_months, today);
+            if !missed.is_empty() {
+                store::close_task(c, t.id, "missed", now, None, Some(false)).await?;
+                for m in &missed[1..] {
+                    inserts.push(TaskRow {
+                        id: Uuid::now_v7(),
+                        customer_id: r.id,
+                        owner_id: t.owner_id,
+                        kind: "contact".into(),
+                        plan_key: t.plan_key.clone(),
+                        method: t.method.clone(),
+                        due_on: m.to_string(),
+                        status: "missed".into(),
+                        note: None,
+                        purpose: None,
+                        scheduled_at_us: None,
+                        key_customer: false,
+                        created_at_us: now,
+                        done_at_us: Some(now),
+                        interaction_id: None,
+                        on_time: Some(false),
+                    });
+                }
+                report.missed += missed.len() as u64;
+                due = current.to_string();
+                existing = None;
+            }
+        }
         match existing {
             Some(t)
                 if t.due_on == due
@@ -477,7 +515,7 @@ pub struct CoverageRow {
     pub due: u64,
     pub on_time: u64,
     pub late: u64,
-    /// Open and past their due date.
+    /// Open and past their due date, or a cycle that passed without any contact (`missed`).
     pub overdue: u64,
     /// Open, not yet due.
     pub pending: u64,

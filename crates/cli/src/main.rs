@@ -938,8 +938,8 @@ async fn main() -> Result<()> {
                     std::process::exit(2);
                 }
                 Some(r) => println!(
-                    "{} customers: {} tasks created, {} moved, {} cancelled",
-                    r.customers, r.created, r.moved, r.cancelled
+                    "{} customers: {} tasks created, {} moved, {} cancelled, {} missed cycles closed",
+                    r.customers, r.created, r.moved, r.cancelled, r.missed
                 ),
             }
         }

@@ -100,12 +100,46 @@ pub fn next_due(last_contact: Option<Date>, since: Date, every_months: u32) -> D
         .unwrap_or(Date::MAX)
 }
 
+/// The due dates of the contact cycles missed since `due` (the open task's due date), and the due date of
+/// the cycle running `today`: a cycle is missed once the next one has fallen due without a contact. A monthly
+/// customer left alone since 15 March has, on 20 June, missed March, April and May and is due for June.
+pub fn missed_cycles(due: Date, every_months: u32, today: Date) -> (Vec<Date>, Date) {
+    let step = |d: Date| {
+        d.checked_add(jiff::Span::new().months(i64::from(every_months.max(1))))
+            .unwrap_or(Date::MAX)
+    };
+    let mut missed = Vec::new();
+    let mut current = due;
+    while step(current) <= today && missed.len() < 1200 {
+        missed.push(current);
+        current = step(current);
+    }
+    (missed, current)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::policy::Policy;
     use jiff::civil::date;
+
+    #[test]
+    fn every_missed_cycle_counts() {
+        let (missed, current) = missed_cycles(date(2026, 3, 15), 1, date(2026, 6, 20));
+        assert_eq!(
+            missed,
+            vec![date(2026, 3, 15), date(2026, 4, 15), date(2026, 5, 15)]
+        );
+        assert_eq!(current, date(2026, 6, 15));
+        // Overdue but still in its own cycle: nothing missed yet.
+        let (missed, current) = missed_cycles(date(2026, 6, 1), 3, date(2026, 8, 31));
+        assert!(missed.is_empty());
+        assert_eq!(current, date(2026, 6, 1));
+        // On the day the next cycle falls due the earlier one is missed.
+        let (missed, _) = missed_cycles(date(2026, 6, 1), 3, date(2026, 9, 1));
+        assert_eq!(missed, vec![date(2026, 6, 1)]);
+    }
 
     fn segs(tier: &str) -> BTreeMap<String, String> {
         BTreeMap::from([("wealth_tier".to_owned(), tier.to_owned())])

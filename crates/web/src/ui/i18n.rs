@@ -295,6 +295,7 @@ catalog! {
     "task.done" => ["已完成", "已完成", "done"],
     "task.open" => ["待办", "待辦", "open"],
     "task.cancelled" => ["已取消", "已取消", "cancelled"],
+    "task.missed" => ["未按期联系", "未按期聯繫", "missed"],
     "task.on_time" => ["按时", "按時", "on time"],
     "task.late" => ["逾期完成", "逾期完成", "late"],
     "method.call" => ["电话", "電話", "Call"],

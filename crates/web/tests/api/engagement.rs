@@ -11,6 +11,7 @@ crate::tests![
     logging_a_contact_completes_the_task_and_plans_the_next,
     corporates_get_a_quarterly_meeting,
     a_planned_visit_is_carried_out_and_counts_as_the_contact,
+    every_contact_cycle_missed_counts_once,
 ];
 
 fn months_from_today(app: &TestApp, m: i64) -> String {
@@ -305,4 +306,95 @@ async fn a_planned_visit_is_carried_out_and_counts_as_the_contact(app: &TestApp)
         )
         .await;
     r.assert_problem(422, "validation");
+}
+
+/// A quarterly customer left alone for seven months has missed two cycles and is overdue for the third:
+/// coverage shows three misses, not one.
+async fn every_contact_cycle_missed_counts_once(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
+    load(app, &ops, &id, 3_200_000, 12_000, 6).await;
+    let seven_ago = months_from_today(app, -7);
+    app.sql(&format!(
+        "UPDATE tasks SET due_on = '{seven_ago}' WHERE status = 'open' AND kind = 'contact'"
+    ))
+    .await;
+    let r = banyan_app::engagement::plan_all(&app.app, |_, _| {})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.missed, r.created), (2, 1), "{r:?}");
+    let t = app.get(&format!("/api/v1/customers/{id}/tasks"), &rm).await;
+    let mut dues: Vec<(String, String)> = t
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["due_on"].as_str().unwrap().to_owned(),
+                x["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    dues.sort();
+    assert_eq!(
+        dues,
+        vec![
+            (seven_ago.clone(), "missed".to_owned()),
+            (months_from_today(app, -4), "missed".to_owned()),
+            (months_from_today(app, -1), "open".to_owned()),
+        ]
+    );
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let today = app.app.today().to_string();
+    let c = app
+        .get(
+            &format!("/api/v1/coverage?from=2020-01-01&to={today}"),
+            &sup,
+        )
+        .await;
+    assert_eq!(
+        (
+            c.body[0]["due"].as_i64(),
+            c.body[0]["on_time"].as_i64(),
+            c.body[0]["overdue"].as_i64()
+        ),
+        (Some(3), Some(0), Some(3)),
+        "{}",
+        c.text
+    );
+    // Re-running changes nothing; a contact now completes the current cycle (late).
+    let again = banyan_app::engagement::plan_all(&app.app, |_, _| {})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (again.missed, again.created, again.moved),
+        (0, 0, 0),
+        "{again:?}"
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{id}/interactions"),
+            &rm,
+            json!({"method": "call", "outcome": "终于联系上，约下周面谈"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let c = app
+        .get(
+            &format!("/api/v1/coverage?from=2020-01-01&to={today}"),
+            &sup,
+        )
+        .await;
+    assert_eq!(
+        (c.body[0]["late"].as_i64(), c.body[0]["overdue"].as_i64()),
+        (Some(1), Some(2)),
+        "{}",
+        c.text
+    );
 }
