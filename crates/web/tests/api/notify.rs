@@ -440,6 +440,54 @@ async fn withdrawn_consent_suppresses_marketing_with_the_reason(app: &TestApp) {
     );
 }
 
+/// The decoded subject and text of a single-part message as the test SMTP server stored it (headers and
+/// body as received): RFC 2047 encoded-words in the subject, base64 or plain text.
+fn decode_mail(mail: &str) -> (String, String) {
+    use base64::Engine;
+    let b64 = |s: &str| {
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(s.trim())
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default()
+    };
+    let subject = mail
+        .split("Subject: ")
+        .nth(1)
+        .map(|rest| {
+            let mut out = String::new();
+            let mut r = rest;
+            while let Some(start) = r.find("=?utf-8?b?").or_else(|| r.find("=?UTF-8?B?")) {
+                let after = &r[start + 10..];
+                let Some(end) = after.find("?=") else { break };
+                out.push_str(&b64(&after[..end]));
+                r = &after[end + 2..];
+                if !r.trim_start().starts_with("=?") {
+                    break;
+                }
+            }
+            if out.is_empty() {
+                rest.split(':').next().unwrap_or("").to_owned()
+            } else {
+                out
+            }
+        })
+        .unwrap_or_default();
+    // The body follows the first empty line.
+    let text = mail
+        .split_once("\n\n")
+        .or_else(|| mail.split_once("\r\n\r\n"))
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    let body = if mail.contains("Content-Transfer-Encoding: base64") {
+        b64(&text.replace(['\r', '\n'], ""))
+    } else {
+        text.to_owned()
+    };
+    (subject, body)
+}
+
 /// A minimal SMTP server that stores each message's DATA.
 async fn smtp_server() -> (String, Arc<Mutex<Vec<String>>>) {
     let got: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -511,6 +559,10 @@ async fn e_mail_is_delivered_over_smtp(app: &TestApp) {
         mail.contains("@banyan>"),
         "the message id is the idempotency key: {mail}"
     );
+    // The subject and the text as the customer reads them (MIME-encoded UTF-8 on the wire).
+    let (subject, body) = decode_mail(mail);
+    assert_eq!(subject, "对账单", "{mail}");
+    assert_eq!(body.trim(), "刘洋您好，本月对账单已生成。", "{mail}");
     let m = app
         .get(&format!("/api/v1/customers/{id}/messages"), &rm)
         .await;
