@@ -567,6 +567,24 @@ await test('customer service registers a complaint, works it to the survey, and 
   await cs.context().close();
 });
 
+await test('an administrator edits a working-day calendar from its file', async () => {
+  const admin = await signIn('admin1');
+  await admin.goto(`${BASE}/admin/calendars`);
+  await admin.locator('#calendars a', { hasText: '编辑' }).first().click();
+  await admin.waitForURL(/edit=CN/);
+  const body = await admin.locator('#cal-body').inputValue();
+  assert.ok(body.includes('"2026-10-10"'), body.slice(0, 200));
+  // A broken file is refused with its line; the text stays for correcting.
+  await admin.locator('#cal-body').fill(body.replace('"2026-10-10"', '"2026-13-10"'));
+  await admin.locator('#calendar-form button[type=submit]').click();
+  assert.ok((await admin.locator('.error').textContent()).includes('line'));
+  await admin.locator('#cal-body').fill(body);
+  await admin.locator('#calendar-form button[type=submit]').click();
+  assert.ok((await admin.locator('.notice').textContent()).includes('CN'));
+  await admin.screenshot({ path: `${SHOTS}/calendars.png`, fullPage: true });
+  await admin.context().close();
+});
+
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('a[data-lang=en]').click();

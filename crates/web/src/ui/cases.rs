@@ -885,6 +885,9 @@ struct CalendarsPage {
     calendars: Vec<uc::CalendarView>,
     error: Option<String>,
     notice: Option<String>,
+    /// The calendar being edited (name, file text): the form starts from it.
+    name: String,
+    body: String,
 }
 
 async fn calendars_view(
@@ -893,6 +896,7 @@ async fn calendars_view(
     t: Tr,
     error: Option<String>,
     notice: Option<String>,
+    (name, body): (String, String),
 ) -> Result<Response, PageError> {
     let calendars = uc::calendars(&s.app, &sess.actor)
         .await
@@ -905,16 +909,35 @@ async fn calendars_view(
             calendars,
             error,
             notice,
+            name,
+            body,
         },
         failed,
     ))
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+struct EditForm {
+    #[serde(default)]
+    edit: String,
+}
+
+/// The calendars, and the form to load one; `?edit=NAME` starts the form from that calendar's file.
 async fn calendars(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
+    Query(p): Query<EditForm>,
 ) -> Result<Response, PageError> {
-    calendars_view(&s, sess, t, None, None).await
+    let editing = match blank(&p.edit) {
+        Some(name) => {
+            let body = uc::calendar_text(&s.app, &sess.actor, &name)
+                .await
+                .map_err(app_err(t, &sess))?;
+            (name, body)
+        }
+        None => Default::default(),
+    };
+    calendars_view(&s, sess, t, None, None, editing).await
 }
 
 async fn load_calendar(
@@ -926,11 +949,11 @@ async fn load_calendar(
     match uc::put_calendar(&s.app, &sess.actor, &name, &body).await {
         Ok(v) => {
             let msg = format!("{} {:?}", v.name, v.years);
-            calendars_view(&s, sess, t, None, Some(msg)).await
+            calendars_view(&s, sess, t, None, Some(msg), Default::default()).await
         }
         Err(AppError::Validation(e)) => {
             let msg = field_errors_text(t, &e);
-            calendars_view(&s, sess, t, Some(msg), None).await
+            calendars_view(&s, sess, t, Some(msg), None, (name, body)).await
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }

@@ -486,6 +486,7 @@ catalog! {
     "fb.cause.collection" => ["催收", "催收", "Collection"],
     "fb.cause.other" => ["其他", "其他", "Other"],
     "cal.admin" => ["工作日历", "工作日曆", "Working-day calendars"],
+    "cal.edit" => ["编辑", "編輯", "Edit"],
     "cal.name" => ["日历名称", "日曆名稱", "Calendar name"],
     "cal.body" => ["日历文件（TOML）", "日曆檔案（TOML）", "Calendar file (TOML)"],
     "msg.title" => ["消息", "訊息", "Messages"],
