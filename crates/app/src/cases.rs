@@ -543,16 +543,16 @@ fn summary(
     }
 }
 
+/// Display names of the cases' customers, in one query.
 async fn customer_names(app: &App, rows: &[CaseRow]) -> Result<HashMap<Uuid, String>> {
-    let mut out = HashMap::new();
-    for id in rows.iter().filter_map(|r| r.customer_id) {
-        if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id)
-            && let Some(c) = cstore::find_customer(&app.db.conn, id).await?
-        {
-            e.insert(c.display_name);
-        }
-    }
-    Ok(out)
+    let mut ids: Vec<Uuid> = rows.iter().filter_map(|r| r.customer_id).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(cstore::list_brief(&app.db.conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, _, name, _, _)| (id, name))
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1089,7 +1089,8 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
     )
     .await?;
     tx.commit().await?;
-    get(app, actor, row.id).await
+    // What was written, as written (no second read; the registering staff member can see it).
+    view(app, row).await
 }
 
 /// A department must be one somebody works in (a queue nobody has would swallow the case), and a named
@@ -1124,44 +1125,64 @@ fn check_department(
     }
 }
 
-/// A service message to a customer from a policy template (in the customer's language, on `channel` or
-/// their preferred one); `None` when the policy has no such template.
+/// What a message to a customer says: a policy template with variables (`{name}` is added), or a text
+/// written by staff.
+enum Content<'a> {
+    Template(&'a str, &'a [(&'static str, String)]),
+    Text { subject: String, body: String },
+}
+
+/// A service message about a case to its customer, in the customer's language, on `channel` or their
+/// preferred one; `None` when the policy has no such template (or none in that language).
 #[allow(clippy::too_many_arguments)]
 async fn customer_message<C: banyan_store::ConnectionTrait>(
     app: &App,
     c: &C,
     customer_id: Uuid,
     channel: Option<String>,
-    template: &str,
-    vars: &[(&'static str, String)],
+    cause: &str,
+    content: Content<'_>,
     cause_key: String,
     now: i64,
 ) -> Result<Option<banyan_store::notify::MessageRow>> {
-    let Some(t) = app.policy.notify.templates.get(template) else {
-        return Ok(None);
-    };
     let cust = cstore::find_customer(c, customer_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let consents = cstore::list_consents(c, customer_id).await?;
     let lang = crate::notify::language_of(&cust);
-    let mut v: BTreeMap<&str, String> = vars.iter().cloned().collect();
-    v.insert("name", cust.display_name.clone());
-    let Some(body) = banyan_domain::notify::pick(&t.body, &lang) else {
-        return Ok(None);
+    let (subject, body) = match content {
+        Content::Text { subject, body } => (Some(subject), body),
+        Content::Template(name, vars) => {
+            let Some(t) = app.policy.notify.templates.get(name) else {
+                return Ok(None);
+            };
+            let mut v: BTreeMap<&str, String> = vars.iter().cloned().collect();
+            v.insert("name", cust.display_name.clone());
+            let Some(body) = banyan_domain::notify::pick(&t.body, &lang) else {
+                return Ok(None);
+            };
+            (
+                banyan_domain::notify::pick(&t.subject, &lang)
+                    .map(|s| banyan_domain::notify::render(s, &v)),
+                banyan_domain::notify::render(body, &v),
+            )
+        }
+    };
+    let channel = match channel {
+        Some(ch) => ch,
+        None => {
+            let consents = cstore::list_consents(c, customer_id).await?;
+            crate::notify::channel_for(cust.preferred_channel.as_deref(), &consents, false)
+        }
     };
     Ok(Some(crate::notify::row(
         crate::notify::Draft {
             customer_id,
-            channel: channel.unwrap_or_else(|| {
-                crate::notify::channel_for(cust.preferred_channel.as_deref(), &consents, false)
-            }),
+            channel,
             purpose: "service",
-            cause: format!("case.{}", template.trim_start_matches("case_")),
+            cause: cause.to_owned(),
             cause_key,
-            subject: banyan_domain::notify::pick(&t.subject, &lang)
-                .map(|s| banyan_domain::notify::render(s, &v)),
-            body: banyan_domain::notify::render(body, &v),
+            subject,
+            body,
             lang,
         },
         now,
@@ -1312,23 +1333,15 @@ async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<CaseView> {
     })
 }
 
-/// A contact masked for display: phone numbers keep the first 3 and last 4 digits, e-mail the first
-/// character and the domain, anything else the first six characters.
+/// A contact masked for display the way the registry masks contact points (a phone number or an e-mail
+/// address by its own rule), or as an address.
 fn mask_contact(c: &str) -> String {
-    if let Some((user, domain)) = c.split_once('@') {
-        let first: String = user.chars().take(1).collect();
-        return format!("{first}***@{domain}");
+    use banyan_domain::ident::{Email, PhoneNumber};
+    if let Ok(p) = PhoneNumber::parse(c) {
+        return p.masked();
     }
-    let digits: Vec<char> = c.chars().filter(|x| x.is_ascii_digit()).collect();
-    if digits.len() >= 7
-        && digits.len()
-            == c.chars()
-                .filter(|x| !x.is_whitespace() && *x != '-')
-                .count()
-    {
-        let head: String = digits[..3].iter().collect();
-        let tail: String = digits[digits.len() - 4..].iter().collect();
-        return format!("{head}****{tail}");
+    if let Ok(e) = Email::parse(c) {
+        return e.masked();
     }
     banyan_domain::mask::address(c)
 }
@@ -1732,8 +1745,11 @@ pub async fn act(
                     &*tx,
                     cid,
                     None,
-                    "case_extension",
-                    &[("case_no", r.case_no.clone()), ("due", due)],
+                    "case.extension",
+                    Content::Template(
+                        "case_extension",
+                        &[("case_no", r.case_no.clone()), ("due", due)],
+                    ),
                     format!("case:{}:extension:{}", r.id, ext.len()),
                     now,
                 )
@@ -1863,48 +1879,37 @@ pub async fn act(
                 Some(now + i64::from(app.policy.feedback.reopen_days) * 86_400_000_000);
             match r.customer_id {
                 Some(cid) => {
-                    let c = cstore::find_customer(&*tx, cid)
-                        .await?
-                        .ok_or(AppError::NotFound)?;
-                    let consents = cstore::list_consents(&*tx, cid).await?;
-                    let ch = channel.clone().unwrap_or_else(|| {
-                        crate::notify::channel_for(c.preferred_channel.as_deref(), &consents, false)
-                    });
-                    let lang = crate::notify::language_of(&c);
-                    messages.push(crate::notify::row(
-                        crate::notify::Draft {
-                            customer_id: cid,
-                            channel: ch.clone(),
-                            purpose: "service",
-                            cause: "case.reply".into(),
-                            cause_key: format!("case:{}:reply:{}", r.id, r.reopen_count),
-                            lang: lang.clone(),
-                            subject: Some(format!("{} {}", r.case_no, r.subject)),
+                    // The reply on the channel asked for (or the customer's), the survey after it.
+                    let reply = customer_message(
+                        app,
+                        &*tx,
+                        cid,
+                        channel.clone(),
+                        "case.reply",
+                        Content::Text {
+                            subject: format!("{} {}", r.case_no, r.subject),
                             body: reply,
                         },
+                        format!("case:{}:reply:{}", r.id, r.reopen_count),
                         now,
-                    ));
-                    if let Some(t) = app.policy.notify.templates.get("case_survey") {
-                        let vars = BTreeMap::from([
-                            ("case_no", r.case_no.clone()),
-                            ("name", c.display_name.clone()),
-                        ]);
-                        if let Some(body) = banyan_domain::notify::pick(&t.body, &lang) {
-                            messages.push(crate::notify::row(
-                                crate::notify::Draft {
-                                    customer_id: cid,
-                                    channel: ch.clone(),
-                                    purpose: "service",
-                                    cause: "case.survey".into(),
-                                    cause_key: format!("case:{}:survey:{}", r.id, r.reopen_count),
-                                    subject: banyan_domain::notify::pick(&t.subject, &lang)
-                                        .map(|s| banyan_domain::notify::render(s, &vars)),
-                                    body: banyan_domain::notify::render(body, &vars),
-                                    lang,
-                                },
-                                now,
-                            ));
-                        }
+                    )
+                    .await?
+                    .ok_or_else(|| AppError::Internal("reply not built".into()))?;
+                    let ch = reply.channel.clone();
+                    messages.push(reply);
+                    if let Some(m) = customer_message(
+                        app,
+                        &*tx,
+                        cid,
+                        Some(ch.clone()),
+                        "case.survey",
+                        Content::Template("case_survey", &[("case_no", r.case_no.clone())]),
+                        format!("case:{}:survey:{}", r.id, r.reopen_count),
+                        now,
+                    )
+                    .await?
+                    {
+                        messages.push(m);
                     }
                     r.reply_via = Some(format!("outbox:{ch}"));
                 }
@@ -2021,7 +2026,8 @@ pub async fn act(
     )
     .await?;
     tx.commit().await?;
-    get(app, actor, id).await
+    // The case as it now is: shown even if the action moved it out of the actor's sight (reassigned).
+    view(app, r).await
 }
 
 // ---------------------------------------------------------------------------------------------
