@@ -1,6 +1,7 @@
 //! Staff, sign-in and the acting identity every use case checks.
 
 use crate::App;
+pub use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::crypto::{random_bytes, sha256};
 use crate::error::{AppError, Result};
@@ -15,71 +16,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// The authenticated staff member on whose behalf a use case runs.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub id: Uuid,
-    pub username: String,
-    pub role: Role,
-    pub branch_code: Option<String>,
-    /// Widens the role's scope (CLI imports and exports run bank-wide).
-    pub scope_override: Option<ScopeKind>,
-}
-
-impl Actor {
-    /// The same actor with bank-wide scope (CLI only; never reachable from HTTP).
-    pub fn with_all_scope(mut self) -> Self {
-        self.scope_override = Some(ScopeKind::All);
-        self
-    }
-
-    /// Fails with 403 unless the role grants `p`.
-    pub fn require(&self, p: Permission) -> Result<()> {
-        if self.role.has(p) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden(
-                "permission_denied",
-                format!("role {} lacks permission {}", self.role, p.as_str()),
-            ))
-        }
-    }
-
-    /// The customers this actor may see, as a store filter. Every customer query takes one.
-    pub fn scope(&self) -> ScopeFilter {
-        match self.scope_override.unwrap_or(self.role.scope()) {
-            ScopeKind::All => ScopeFilter::All,
-            ScopeKind::Own => ScopeFilter::Rm(self.id),
-            ScopeKind::Branch => match &self.branch_code {
-                Some(b) => ScopeFilter::Branch(b.clone()),
-                None => ScopeFilter::Nothing,
-            },
-            ScopeKind::None => ScopeFilter::Nothing,
-        }
-    }
-
-    /// Whether a customer of this branch and RM is within scope.
-    pub fn can_see(&self, branch_code: &str, rm_id: Option<Uuid>) -> bool {
-        match self.scope() {
-            ScopeFilter::All => true,
-            ScopeFilter::Branch(b) => b == branch_code,
-            ScopeFilter::Rm(id) => rm_id == Some(id),
-            ScopeFilter::Nothing => false,
-        }
-    }
-
-    /// The actor used by the CLI and jobs: full scope, audited under `system`.
-    pub fn system(username: &str) -> Actor {
-        Actor {
-            id: Uuid::nil(),
-            username: username.to_owned(),
-            role: Role::Admin,
-            branch_code: None,
-            scope_override: None,
-        }
-    }
-}
 
 /// A staff member as shown to administrators.
 #[derive(Debug, Clone, Serialize, ToSchema)]

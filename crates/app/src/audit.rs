@@ -6,7 +6,7 @@
 //! canonical record)`. `verify` recomputes the chain and names the first record that does not match.
 
 use crate::App;
-use crate::access::Actor;
+use crate::actor::Actor;
 use crate::crypto::sha256_hex;
 use crate::error::{AppError, Result};
 use banyan_store::audit::{self as store, AuditFilter, AuditRow};
@@ -165,7 +165,8 @@ pub struct BrokenRecord {
 }
 
 /// Recomputes the whole sealed chain.
-pub async fn verify(app: &App) -> Result<VerifyReport> {
+pub async fn verify(app: &App, actor: &Actor) -> Result<VerifyReport> {
+    actor.require(banyan_domain::access::Permission::AuditRead)?;
     let c = &app.db.conn;
     let unsealed = store::count_unsealed(c).await?;
     let mut prev = GENESIS.to_owned();

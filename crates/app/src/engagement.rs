@@ -8,7 +8,7 @@
 //! time or late) and plans the next one in the same transaction.
 
 use crate::App;
-use crate::access::Actor;
+use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
@@ -339,7 +339,7 @@ pub async fn log_interaction(
     };
     errs.into_result()?;
     let tx = app.db.begin_write().await?;
-    let row = crate::customers::lock_in_scope(&*tx, actor, customer_id).await?;
+    let row = crate::scope::lock_in_scope(&*tx, actor, customer_id).await?;
     let contact_task = store::open_contact_tasks(&*tx, &[customer_id])
         .await?
         .into_iter()
@@ -407,7 +407,7 @@ pub async fn interactions(
     customer_id: Uuid,
 ) -> Result<Vec<InteractionView>> {
     actor.require(Permission::CustomerRead)?;
-    crate::customers::load_in_scope(&app.db.conn, actor, customer_id).await?;
+    crate::scope::load_in_scope(&app.db.conn, actor, customer_id).await?;
     Ok(store::interactions_of(&app.db.conn, customer_id, 200)
         .await?
         .into_iter()
@@ -499,7 +499,7 @@ async fn views(app: &App, tasks: Vec<TaskRow>, today: Date) -> Result<Vec<TaskVi
 /// The contact tasks of one customer (open and done), newest due first.
 pub async fn customer_tasks(app: &App, actor: &Actor, customer_id: Uuid) -> Result<Vec<TaskView>> {
     actor.require(Permission::CustomerRead)?;
-    crate::customers::load_in_scope(&app.db.conn, actor, customer_id).await?;
+    crate::scope::load_in_scope(&app.db.conn, actor, customer_id).await?;
     let tasks = store::tasks_of_customer(&app.db.conn, customer_id).await?;
     views(app, tasks, app.today()).await
 }
@@ -689,7 +689,7 @@ pub async fn plan_visit(
     };
     errs.into_result()?;
     let tx = app.db.begin_write().await?;
-    let row = crate::customers::lock_in_scope(&*tx, actor, customer_id).await?;
+    let row = crate::scope::lock_in_scope(&*tx, actor, customer_id).await?;
     // A named staff member must be active and able to see this customer (a visit task shows the customer
     // to its owner).
     if let Some(sid) = v.staff {

@@ -6,7 +6,7 @@
 //! transaction. Invitations are also messages in the notification outbox (consent checked at send time).
 
 use crate::App;
-use crate::access::Actor;
+use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use crate::notify;
@@ -229,7 +229,7 @@ pub async fn customer_events(
     customer_id: Uuid,
 ) -> Result<Vec<CustomerEvent>> {
     actor.require(Permission::CustomerRead)?;
-    crate::customers::load_in_scope(&app.db.conn, actor, customer_id).await?;
+    crate::scope::load_in_scope(&app.db.conn, actor, customer_id).await?;
     Ok(store::invitations_of_customer(&app.db.conn, customer_id)
         .await?
         .into_iter()
@@ -434,7 +434,7 @@ pub async fn respond(
     let e = store::lock_event(&*tx, event_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::customers::load_in_scope(&*tx, actor, input.customer).await?;
+    crate::scope::load_in_scope(&*tx, actor, input.customer).await?;
     let invs = store::invitations(&*tx, event_id).await?;
     let Some(mine) = invs.iter().find(|i| i.customer_id == input.customer) else {
         return Err(AppError::field(
@@ -577,7 +577,7 @@ pub async fn feedback(
     }
     let tx = app.db.begin_write().await?;
     let invs = store::invitations(&*tx, event_id).await?;
-    crate::customers::load_in_scope(&*tx, actor, input.customer).await?;
+    crate::scope::load_in_scope(&*tx, actor, input.customer).await?;
     if !invs
         .iter()
         .any(|i| i.customer_id == input.customer && i.status == "attended")

@@ -4,7 +4,7 @@
 //! module finds what the reply answers (the message it replies to) and records it as the gateway.
 
 use crate::App;
-use crate::access::Actor;
+use crate::actor::Actor;
 use crate::error::{AppError, Result};
 use banyan_domain::access::Role;
 use serde::{Deserialize, Serialize};

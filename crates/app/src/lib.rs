@@ -3,6 +3,7 @@
 //! the CLI all call these functions; none of them talks to the store directly.
 
 pub mod access;
+pub mod actor;
 pub mod audit;
 pub mod cases;
 pub mod crypto;
@@ -12,9 +13,13 @@ pub mod error;
 pub mod events;
 pub mod inbound;
 pub mod io;
+pub mod jobs;
 pub mod json;
 pub mod notify;
+pub mod reactions;
+pub mod scope;
 pub mod segments;
+pub mod tabular;
 pub mod view;
 
 pub use banyan_store::Db;
@@ -138,7 +143,7 @@ pub fn fmt_us(us: i64) -> String {
 /// transaction): the first successful answer is stored under `(staff, key)` and replayed for retries.
 pub mod idempotency {
     use crate::App;
-    use crate::access::Actor;
+    use crate::actor::Actor;
     use crate::error::{AppError, Result};
     use banyan_store::{misc, now_us};
 

@@ -14,7 +14,7 @@
 //! row says `sent`, the retry carries the same key and the gateway drops the duplicate.
 
 use crate::App;
-use crate::access::Actor;
+use crate::actor::Actor;
 use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
@@ -24,7 +24,6 @@ use banyan_store::notify::{self as store, MessageRow};
 use banyan_store::now_us;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -884,31 +883,6 @@ async fn send_webhook(d: &Delivery, m: &MessageRow, to: &str) -> std::result::Re
     }
 }
 
-/// Runs the dispatcher every `every` until the task is aborted.
-pub fn spawn_dispatcher(
-    app: Arc<App>,
-    d: Delivery,
-    every: std::time::Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            match dispatch_once(&app, &d, 200, jiff::Timestamp::now()).await {
-                Ok(r) if r != DispatchReport::default() => tracing::info!(
-                    sent = r.sent,
-                    retried = r.retried,
-                    failed = r.failed,
-                    suppressed = r.suppressed,
-                    deferred = r.deferred,
-                    "notifications dispatched"
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "notification dispatch failed"),
-            }
-            tokio::time::sleep(every).await;
-        }
-    })
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 // ---------------------------------------------------------------------------------------------
@@ -935,7 +909,7 @@ pub struct MessageView {
 /// The customer's messages with their status, newest first.
 pub async fn customer_messages(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<MessageView>> {
     actor.require(Permission::CustomerRead)?;
-    crate::customers::load_in_scope(&app.db.conn, actor, id).await?;
+    crate::scope::load_in_scope(&app.db.conn, actor, id).await?;
     Ok(store::of_customer(&app.db.conn, id, 200)
         .await?
         .into_iter()

@@ -447,100 +447,39 @@ async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<()> {
             .filter(|s| !s.is_empty())
             .map(|s| s.clone().into_bytes()),
     };
-    let sealer = banyan_web::spawn_sealer(app.clone(), std::time::Duration::from_millis(500));
-    let dispatcher = banyan_app::notify::spawn_dispatcher(
-        app.clone(),
-        delivery(cfg)?,
-        std::time::Duration::from_secs(5),
-    );
-    let escalator =
-        banyan_app::cases::spawn_escalator(app.clone(), std::time::Duration::from_secs(60));
     let holiday_list = holidays(cfg)?;
     banyan_app::notify::check_holidays(&holiday_list, &app.policy)
         .map_err(|e| anyhow!("holiday list: {}", app_err(e)))?;
-    let nightly = nightly_evaluation(
+    let nightly_at = match cfg.nightly_evaluation.trim() {
+        "" => None,
+        at => Some(
+            format!("{at}:00")
+                .parse::<jiff::civil::Time>()
+                .map_err(|_| {
+                    anyhow!("nightly_evaluation: `{at}` must be HH:MM (or empty to turn it off)")
+                })?,
+        ),
+    };
+    let jobs = banyan_app::jobs::start(
         app,
-        &cfg.nightly_evaluation,
-        cfg.bank_name.clone(),
-        holiday_list,
-    )?;
+        delivery(cfg)?,
+        banyan_app::jobs::Schedule {
+            seal_every: std::time::Duration::from_millis(500),
+            dispatch_every: std::time::Duration::from_secs(5),
+            escalate_every: std::time::Duration::from_secs(60),
+            nightly_at,
+            bank: cfg.bank_name.clone(),
+            holidays: holiday_list,
+        },
+    );
     tracing::info!(%addr, "listening");
     eprintln!("Banyan is listening on http://{addr}  (API: http://{addr}/api/v1/openapi.json)");
     banyan_web::serve(listener, banyan_web::router(state), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
-    sealer.abort();
-    dispatcher.abort();
-    escalator.abort();
-    if let Some(n) = nightly {
-        n.abort();
-    }
+    jobs.stop();
     Ok(())
-}
-
-/// Re-evaluates every customer each night at `at` (`HH:MM`, bank time zone). Every node schedules it; the
-/// database lease lets one do the work and the others skip.
-fn nightly_evaluation(
-    app: Arc<App>,
-    at: &str,
-    bank: String,
-    holiday_list: String,
-) -> Result<Option<tokio::task::JoinHandle<()>>> {
-    if at.trim().is_empty() {
-        return Ok(None);
-    }
-    let time: jiff::civil::Time = format!("{}:00", at.trim()).parse().map_err(|_| {
-        anyhow!("nightly_evaluation: `{at}` must be HH:MM (or empty to turn it off)")
-    })?;
-    Ok(Some(tokio::spawn(async move {
-        loop {
-            let now = jiff::Zoned::now().with_time_zone(app.tz.clone());
-            let mut next = now.date().to_datetime(time);
-            if next <= now.datetime() {
-                next = next.saturating_add(jiff::Span::new().days(1));
-            }
-            let wait = next
-                .to_zoned(app.tz.clone())
-                .map(|z| z.timestamp().duration_since(now.timestamp()))
-                .ok()
-                .and_then(|d| std::time::Duration::try_from(d).ok())
-                .unwrap_or(std::time::Duration::from_secs(3600));
-            tokio::time::sleep(wait).await;
-            match banyan_app::segments::evaluate_all(&app, |_, _| {}).await {
-                Ok(Some(r)) => tracing::info!(
-                    customers = r.customers,
-                    changed = r.customers_changed,
-                    "nightly evaluation done"
-                ),
-                Ok(None) => tracing::info!("nightly evaluation run by another node"),
-                Err(e) => tracing::error!(error = %e, "nightly evaluation failed"),
-            }
-            if let Err(e) = app.db.optimize().await {
-                tracing::warn!(error = %e, "refreshing planner statistics failed");
-            }
-            // Then the contact tasks, so tier changes of the night move the next due dates.
-            match banyan_app::engagement::plan_all(&app, |_, _| {}).await {
-                Ok(Some(r)) => tracing::info!(
-                    created = r.created,
-                    moved = r.moved,
-                    cancelled = r.cancelled,
-                    "nightly task planning done"
-                ),
-                Ok(None) => tracing::info!("nightly task planning run by another node"),
-                Err(e) => tracing::error!(error = %e, "nightly task planning failed"),
-            }
-            // Birthday greetings: idempotent per customer and year, so every node may run it.
-            match banyan_app::notify::birthday_greetings(&app, &bank).await {
-                Ok(n) => tracing::info!(queued = n, "birthday greetings queued"),
-                Err(e) => tracing::error!(error = %e, "birthday greetings failed"),
-            }
-            match banyan_app::notify::holiday_greetings(&app, &holiday_list, &bank).await {
-                Ok(n) => tracing::info!(queued = n, "holiday greetings queued"),
-                Err(e) => tracing::error!(error = %e, "holiday greetings failed"),
-            }
-        }
-    })))
 }
 
 #[tokio::main]
@@ -743,7 +682,9 @@ async fn main() -> Result<()> {
             let sealed = banyan_app::audit::seal_pending(&app)
                 .await
                 .map_err(app_err)?;
-            let r = banyan_app::audit::verify(&app).await.map_err(app_err)?;
+            let r = banyan_app::audit::verify(&app, &Actor::system_as("cli", Role::Auditor))
+                .await
+                .map_err(app_err)?;
             println!(
                 "sealed now: {sealed}; checked: {}; unsealed: {}",
                 r.checked, r.unsealed

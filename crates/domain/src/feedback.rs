@@ -23,6 +23,72 @@ pub const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
 /// Who raised it: an individual customer, a corporate or institution, or someone who is not a customer.
 pub const PARTIES: [&str; 3] = ["individual", "organization", "non_customer"];
 
+/// Where a case stands. A repeat of an open case is `merged` into it and leaves the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Open,
+    Resolved,
+    Closed,
+    Merged,
+}
+
+/// What moves a case. Notes and lessons learned are recorded in any status and move nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseTransition {
+    /// Work on an open case that keeps it open: reassign, pause, resume, extend, add or complete a task.
+    Work,
+    /// A solution and reply: the case is resolved (and may be reopened within the window).
+    Resolve,
+    /// The customer's satisfaction survey closes a resolved case.
+    Survey,
+    /// Reopened within the window after resolution or closing.
+    Reopen,
+    /// Folded into the open case it repeats.
+    Merge,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 4] = [Self::Open, Self::Resolved, Self::Closed, Self::Merged];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+            Self::Merged => "merged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The status after `t`, or `None` when `t` is not allowed from here.
+    pub fn apply(self, t: CaseTransition) -> Option<CaseStatus> {
+        use CaseTransition as T;
+        match (self, t) {
+            (Self::Open, T::Work) => Some(Self::Open),
+            (Self::Open, T::Resolve) => Some(Self::Resolved),
+            (Self::Open, T::Merge) => Some(Self::Merged),
+            (Self::Resolved | Self::Closed, T::Survey) => Some(Self::Closed),
+            (Self::Resolved | Self::Closed, T::Reopen) => Some(Self::Open),
+            _ => None,
+        }
+    }
+
+    /// Whether the case's clocks run (only an open case can escalate).
+    pub fn is_open(self) -> bool {
+        self == Self::Open
+    }
+}
+
+impl std::fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `[feedback]` section of the policy file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -265,6 +331,33 @@ pub fn level(sla_stage: u8, regulatory_stage: Option<u8>) -> u8 {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_case_moves_only_along_its_transitions() {
+        use CaseStatus::*;
+        use CaseTransition as T;
+        assert_eq!(Open.apply(T::Work), Some(Open));
+        assert_eq!(Open.apply(T::Resolve), Some(Resolved));
+        assert_eq!(Open.apply(T::Merge), Some(Merged));
+        assert_eq!(Resolved.apply(T::Survey), Some(Closed));
+        assert_eq!(Closed.apply(T::Survey), Some(Closed));
+        assert_eq!(Resolved.apply(T::Reopen), Some(Open));
+        assert_eq!(Closed.apply(T::Reopen), Some(Open));
+        // Refused: work or a second resolution after resolving, a survey or reopening of an open case,
+        // anything on a merged repeat.
+        assert_eq!(Resolved.apply(T::Work), None);
+        assert_eq!(Resolved.apply(T::Resolve), None);
+        assert_eq!(Open.apply(T::Survey), None);
+        assert_eq!(Open.apply(T::Reopen), None);
+        for t in [T::Work, T::Resolve, T::Survey, T::Reopen, T::Merge] {
+            assert_eq!(Merged.apply(t), None);
+        }
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(CaseStatus::parse("pending"), None);
+    }
+
     use crate::policy::Policy;
 
     fn facts(kind: &str, party: &str, complex: bool) -> CaseFacts {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod trace;
 pub mod ui;
 
 use axum::Router;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         ));
     }
     r.layer(axum::middleware::from_fn(api::health::track))
+        .layer(axum::middleware::from_fn(trace::request_span))
         // A panic answers an opaque problem+json 500 (logged) instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             api::health::panic_response,
@@ -77,17 +79,4 @@ pub async fn serve(
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-/// Runs the audit sealer every `every` until the app is dropped (one background task per server).
-pub fn spawn_sealer(app: Arc<App>, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            if let Err(e) = banyan_app::audit::seal_pending(&app).await {
-                tracing::warn!(error = %e, "audit sealing failed; will retry");
-            }
-        }
-    })
 }

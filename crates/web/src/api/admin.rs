@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use banyan_app::access::{self, NewStaff, StaffView};
-use banyan_domain::access::{Permission, Role};
+use banyan_domain::access::Role;
 use banyan_domain::fields::FieldDefinition;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -138,11 +138,9 @@ pub async fn policy(
     State(s): State<AppState>,
     auth: Auth,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    if !auth.actor.role.has(Permission::ConfigManage) {
-        auth.actor.require(Permission::CustomerRead)?;
-    }
-    let mut v = serde_json::to_value(s.app.policy.as_ref()).unwrap_or_default();
+    let (policy, hash) = banyan_app::segments::policy_in_force(&s.app, &auth.actor)?;
+    let mut v = serde_json::to_value(policy.as_ref()).unwrap_or_default();
     // The content hash every assignment records, so clients can tell which file decided.
-    v["hash"] = serde_json::Value::String(s.app.policy_hash.clone());
+    v["hash"] = serde_json::Value::String(hash);
     Ok(axum::Json(v))
 }

@@ -59,9 +59,7 @@ pub async fn questionnaire(
     State(s): State<AppState>,
     auth: Auth,
 ) -> ApiResult<axum::Json<banyan_domain::segments::Questionnaire>> {
-    auth.actor
-        .require(banyan_domain::access::Permission::CustomerRead)?;
-    Ok(axum::Json(s.app.policy.segments.risk_questionnaire.clone()))
+    Ok(axum::Json(seg::questionnaire(&s.app, &auth.actor)?))
 }
 
 /// Records a completed questionnaire: the score decides the customer's risk appetite until it expires.

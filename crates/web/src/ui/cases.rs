@@ -1,10 +1,11 @@
 //! Workbench pages for feedback and complaints: the queue, registration, one case with its clocks and
 //! actions, the analysis dashboard (server-rendered SVG) with XLSX export, and calendars for administrators.
 
+use super::engagement::{Chart, local_instant};
+use super::forms::{field_errors_text, form_text, read_upload, refusal};
 use super::i18n::Tr;
-use super::{
-    Chart, PageError, Signed, SignedForm, chrome, field_errors_text, form_text, local_instant,
-    page, page_status,
+use super::page::{
+    Chrome, PageError, Signed, SignedForm, check_csrf, chrome, page, page_status, session,
 };
 use crate::AppState;
 use askama::Template;
@@ -14,7 +15,6 @@ use axum::routing::{get, post};
 use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::cases::{self as uc, CaseAction, CaseInput, CaseQuery, Complainant};
-use banyan_domain::access::Permission;
 use banyan_domain::feedback as fb;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -87,7 +87,7 @@ fn app_err(t: Tr, sess: &Session) -> impl Fn(AppError) -> PageError + '_ {
 #[derive(Template)]
 #[template(path = "cases.html")]
 struct QueuePage {
-    c: super::Chrome,
+    c: Chrome,
     title: String,
     rows: Vec<CaseLine>,
     status: String,
@@ -208,7 +208,7 @@ async fn queue(
         mine: !p.mine.is_empty(),
         escalated: !p.escalated.is_empty(),
         next,
-        can_write: sess.actor.role.has(Permission::CaseWrite),
+        can_write: sess.actor.offers().case_write,
         error,
     }))
 }
@@ -220,7 +220,7 @@ async fn queue(
 #[derive(Template)]
 #[template(path = "case_new.html")]
 struct NewPage {
-    c: super::Chrome,
+    c: Chrome,
     title: String,
     /// Field -> what was typed (shown again after an error).
     f: HashMap<String, String>,
@@ -283,9 +283,7 @@ async fn new_form(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
 ) -> Result<Response, PageError> {
-    sess.actor
-        .require(Permission::CaseWrite)
-        .map_err(app_err(t, &sess))?;
+    uc::may_register(&sess.actor).map_err(app_err(t, &sess))?;
     let mut f = HashMap::new();
     f.insert("severity".into(), "medium".into());
     Ok(new_view(&s, &sess, t, f, None))
@@ -350,7 +348,7 @@ type ChartSection = (String, Chart, &'static str, Vec<(String, String)>);
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CasePage {
-    c: super::Chrome,
+    c: Chrome,
     title: String,
     v: uc::CaseView,
     kind: String,
@@ -468,11 +466,9 @@ async fn case_page(
                     )
                 })
                 .collect(),
-            can_write: sess.actor.role.has(Permission::CaseWrite),
-            can_approve: sess.actor.role.has(Permission::CaseApprove),
-            can_reveal: !reveal
-                && v.contact.is_some()
-                && sess.actor.role.has(Permission::CustomerReveal),
+            can_write: sess.actor.offers().case_write,
+            can_approve: sess.actor.offers().case_approve,
+            can_reveal: !reveal && v.contact.is_some() && sess.actor.offers().reveal,
             is_open: v.summary.status == "open",
             is_done: matches!(v.summary.status.as_str(), "resolved" | "closed"),
             v,
@@ -553,21 +549,22 @@ async fn act(
     };
     // The version the page showed: acting on a case changed since is refused and the page shows it anew.
     let version = f.get("version").and_then(|v| v.trim().parse().ok());
-    match uc::act(&s.app, &sess.actor, id, action, version).await {
+    let r = uc::act(&s.app, &sess.actor, id, action, version).await;
+    after_case_write(&s, sess, t, id, r).await
+}
+
+/// After a write from the case page: back to it, or the page again with the refusal.
+async fn after_case_write<T>(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    r: Result<T, AppError>,
+) -> Result<Response, PageError> {
+    match r.map_err(|e| refusal(t, e)) {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(AppError::Validation(e)) => {
-            let msg = field_errors_text(t, &e);
-            case_view(&s, sess, t, id, Some(msg)).await
-        }
-        Err(
-            e @ (AppError::Conflict { .. }
-            | AppError::Forbidden { .. }
-            | AppError::VersionConflict { .. }),
-        ) => {
-            let msg = e.to_string();
-            case_view(&s, sess, t, id, Some(msg)).await
-        }
-        Err(e) => Err(PageError::App(e, t, Some(sess))),
+        Err(Ok(msg)) => case_view(s, sess, t, id, Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
     }
 }
 
@@ -578,20 +575,14 @@ async fn upload(
     headers: axum::http::HeaderMap,
     mp: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let (sess, t) = super::session(&s, &headers).await?;
-    let Some((csrf, name, bytes)) = super::read_upload(mp).await else {
+    let (sess, t) = session(&s, &headers).await?;
+    let Some((csrf, name, bytes)) = read_upload(mp).await else {
         let msg = t.rule("required", "choose a file").into_owned();
         return case_view(&s, sess, t, id, Some(format!("file: {msg}"))).await;
     };
-    super::check_csrf(&sess, t, csrf.as_deref())?;
-    match uc::attach(&s.app, &sess.actor, id, &name, &bytes).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(AppError::Validation(e)) => {
-            let msg = field_errors_text(t, &e);
-            case_view(&s, sess, t, id, Some(msg)).await
-        }
-        Err(e) => Err(PageError::App(e, t, Some(sess))),
-    }
+    check_csrf(&sess, t, csrf.as_deref())?;
+    let r = uc::attach(&s.app, &sess.actor, id, &name, &bytes).await;
+    after_case_write(&s, sess, t, id, r).await
 }
 
 async fn download(
@@ -622,7 +613,7 @@ async fn read_notices(
 #[derive(Template)]
 #[template(path = "case_dashboard.html")]
 struct DashboardPage {
-    c: super::Chrome,
+    c: Chrome,
     title: String,
     from: String,
     to: String,
@@ -880,7 +871,7 @@ async fn export(
 #[derive(Template)]
 #[template(path = "calendars.html")]
 struct CalendarsPage {
-    c: super::Chrome,
+    c: Chrome,
     title: String,
     calendars: Vec<uc::CalendarView>,
     error: Option<String>,

@@ -1,0 +1,126 @@
+//! The acting identity: who a use case runs for, what the role grants and which customers are in scope.
+//! It has no dependencies on other use cases, so every module can take an `Actor` without tying itself to
+//! the access module (sign-in, staff) or the audit log.
+
+use crate::error::{AppError, Result};
+use banyan_domain::access::{Permission, Role, ScopeKind};
+use banyan_store::customers::ScopeFilter;
+use uuid::Uuid;
+
+/// The authenticated staff member on whose behalf a use case runs.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Uuid,
+    pub username: String,
+    pub role: Role,
+    pub branch_code: Option<String>,
+    /// Widens the role's scope (CLI imports and exports run bank-wide).
+    pub scope_override: Option<ScopeKind>,
+}
+
+impl Actor {
+    /// The same actor with bank-wide scope (CLI only; never reachable from HTTP).
+    pub fn with_all_scope(mut self) -> Self {
+        self.scope_override = Some(ScopeKind::All);
+        self
+    }
+
+    /// Fails with 403 unless the role grants `p`.
+    pub fn require(&self, p: Permission) -> Result<()> {
+        if self.role.has(p) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
+                "permission_denied",
+                format!("role {} lacks permission {}", self.role, p.as_str()),
+            ))
+        }
+    }
+
+    /// The customers this actor may see, as a store filter. Every customer query takes one.
+    pub fn scope(&self) -> ScopeFilter {
+        match self.scope_override.unwrap_or(self.role.scope()) {
+            ScopeKind::All => ScopeFilter::All,
+            ScopeKind::Own => ScopeFilter::Rm(self.id),
+            ScopeKind::Branch => match &self.branch_code {
+                Some(b) => ScopeFilter::Branch(b.clone()),
+                None => ScopeFilter::Nothing,
+            },
+            ScopeKind::None => ScopeFilter::Nothing,
+        }
+    }
+
+    /// Whether a customer of this branch and RM is within scope.
+    pub fn can_see(&self, branch_code: &str, rm_id: Option<Uuid>) -> bool {
+        match self.scope() {
+            ScopeFilter::All => true,
+            ScopeFilter::Branch(b) => b == branch_code,
+            ScopeFilter::Rm(id) => rm_id == Some(id),
+            ScopeFilter::Nothing => false,
+        }
+    }
+
+    /// A system actor in a given role: the CLI acts as the role whose work a command does (verifying the
+    /// audit chain is an auditor's work, which administrators may not do).
+    pub fn system_as(username: &str, role: Role) -> Actor {
+        Actor {
+            role,
+            ..Actor::system(username)
+        }
+    }
+
+    /// The actor used by the CLI and jobs: full scope, audited under `system`.
+    pub fn system(username: &str) -> Actor {
+        Actor {
+            id: Uuid::nil(),
+            username: username.to_owned(),
+            role: Role::Admin,
+            branch_code: None,
+            scope_override: None,
+        }
+    }
+}
+
+/// What the workbench offers an actor: each flag is a permission of the actor's role. Pages show a menu, a
+/// button or a section only when its flag is set; the use case behind it checks again. Decided here, so no
+/// outer layer reads the permission matrix itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offers {
+    pub read: bool,
+    pub create: bool,
+    pub update: bool,
+    pub submit: bool,
+    pub verify: bool,
+    pub reveal: bool,
+    pub import: bool,
+    pub export: bool,
+    pub audit: bool,
+    pub staff: bool,
+    pub config: bool,
+    pub cases: bool,
+    pub case_write: bool,
+    pub case_approve: bool,
+}
+
+impl Actor {
+    /// What the workbench offers this actor.
+    pub fn offers(&self) -> Offers {
+        let has = |p| self.role.has(p);
+        Offers {
+            read: has(Permission::CustomerRead),
+            create: has(Permission::CustomerCreate),
+            update: has(Permission::CustomerUpdate),
+            submit: has(Permission::CustomerSubmit),
+            verify: has(Permission::CustomerVerify),
+            reveal: has(Permission::CustomerReveal),
+            import: has(Permission::CustomerImport),
+            export: has(Permission::CustomerExport),
+            audit: has(Permission::AuditRead),
+            staff: has(Permission::StaffManage),
+            config: has(Permission::ConfigManage),
+            cases: has(Permission::CaseRead),
+            case_write: has(Permission::CaseWrite),
+            case_approve: has(Permission::CaseApprove),
+        }
+    }
+}

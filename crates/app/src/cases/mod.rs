@@ -1,0 +1,292 @@
+//! Feedback and complaint cases (issue 6): register from any channel, route to a department and owner, run
+//! two clocks (the internal SLA and, for complaints, the regulatory deadline), escalate at a share of each
+//! and at breach, resolve with a reply through the notification outbox, survey, reopen, learn; analyse.
+//!
+//! Clocks are recomputed from the facts on every change (receipt or restart time, the rule's span, pauses,
+//! extensions, the working-day calendar), so a stored deadline is never edited by hand.
+
+mod act;
+mod analytics;
+mod attachments;
+mod calendars;
+mod clocks;
+mod escalate;
+mod register;
+mod view;
+
+pub use act::{CaseAction, act};
+pub use analytics::{Analytics, Attainment, Count, Series, analytics, export_xlsx};
+pub use attachments::{ATTACHMENT_MAX_BYTES, AttachmentView, attach, attachment};
+pub use calendars::{
+    CalendarView, Calendars, calendar_text, calendars, put_calendar, recompute_open,
+};
+pub use escalate::{NoticeView, escalate_due, escalate_tick, mark_notices_read, my_notices};
+pub use register::{CaseInput, Complainant, may_register, register};
+pub use view::{
+    CaseLogView, CasePage, CaseQuery, CaseSummary, CaseTaskView, CaseView, ClockView, get,
+    get_by_no, list, reveal,
+};
+
+use crate::App;
+use crate::actor::Actor;
+use crate::error::{AppError, Result};
+use banyan_domain::FieldErrors;
+use banyan_domain::access::{Permission, Role};
+use banyan_store::cases::{self as store, CaseLogRow, CaseRow, CaseScope, NoticeRow};
+use banyan_store::customers as cstore;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+pub(crate) async fn scope(app: &App, actor: &Actor) -> Result<CaseScope> {
+    actor.require(Permission::CaseRead)?;
+    let department = banyan_store::access::find_staff(&app.db.conn, actor.id)
+        .await?
+        .and_then(|s| s.department);
+    Ok(match actor.scope() {
+        cstore::ScopeFilter::All => CaseScope::All,
+        cstore::ScopeFilter::Branch(b) => CaseScope::Branch {
+            branch: b,
+            me: actor.id,
+            department,
+        },
+        cstore::ScopeFilter::Rm(_) => CaseScope::Own {
+            me: actor.id,
+            department,
+            branch: actor.branch_code.clone(),
+        },
+        // No customer scope (a branch role without a branch): only what the staff member owns.
+        cstore::ScopeFilter::Nothing => CaseScope::Own {
+            me: actor.id,
+            department: None,
+            branch: None,
+        },
+    })
+}
+
+pub(crate) async fn visible(app: &App, actor: &Actor, r: &CaseRow) -> Result<bool> {
+    let s = scope(app, actor).await?;
+    Ok(match &s {
+        CaseScope::All => true,
+        CaseScope::Branch { branch, me, .. } => {
+            r.branch_code == *branch || r.owner_id == Some(*me) || r.created_by == *me
+        }
+        CaseScope::Own {
+            me,
+            department,
+            branch,
+        } => {
+            let queue = department.as_deref() == Some(r.department.as_str())
+                && branch.as_deref() == Some(r.branch_code.as_str());
+            if r.owner_id == Some(*me) || r.created_by == *me || queue {
+                true
+            } else if let Some(c) = r.customer_id {
+                cstore::find_customer(&app.db.conn, c)
+                    .await?
+                    .is_some_and(|c| c.rm_id == Some(*me))
+            } else {
+                false
+            }
+        }
+    })
+}
+
+pub(crate) async fn load(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRow> {
+    match store::find_case(&app.db.conn, id).await? {
+        Some(r) if visible(app, actor, &r).await? => Ok(r),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub(crate) fn one_of(errs: &mut FieldErrors, field: &str, v: &str, allowed: &[&str]) {
+    if !allowed.contains(&v) {
+        errs.push(
+            field,
+            "one_of",
+            format!("must be one of {}", allowed.join(", ")),
+        );
+    }
+}
+
+pub(crate) fn text(errs: &mut FieldErrors, field: &str, v: &str, max: usize) -> String {
+    let t = v.trim();
+    if t.is_empty() {
+        errs.push(field, "required", "is required");
+    } else if t.chars().count() > max {
+        errs.push(field, "length", format!("must be at most {max} characters"));
+    }
+    t.to_owned()
+}
+
+pub(crate) fn opt_text(
+    errs: &mut FieldErrors,
+    field: &str,
+    v: &Option<String>,
+    max: usize,
+) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| text(errs, field, t, max))
+}
+
+pub(crate) fn log_row(
+    case_id: Uuid,
+    actor: Option<&Actor>,
+    action: &str,
+    note: Option<String>,
+    detail: serde_json::Value,
+    at: i64,
+) -> CaseLogRow {
+    CaseLogRow {
+        id: Uuid::now_v7(),
+        case_id,
+        at_us: at,
+        actor_id: actor.map(|a| a.id).filter(|id| !id.is_nil()),
+        action: action.to_owned(),
+        note,
+        detail: detail.to_string(),
+    }
+}
+
+/// Supervisors to tell about a case: those of its branch (their scope shows it to them), the ones of its
+/// department first; all of the branch's supervisors when none is of that department.
+pub(crate) fn supervisors(
+    staff: &HashMap<Uuid, banyan_store::access::StaffRow>,
+    r: &CaseRow,
+) -> Vec<Uuid> {
+    let of_branch: Vec<&banyan_store::access::StaffRow> = staff
+        .values()
+        .filter(|s| {
+            !s.disabled
+                && s.role == Role::Supervisor.as_str()
+                && s.branch_code.as_deref() == Some(r.branch_code.as_str())
+        })
+        .collect();
+    let of_dept: Vec<Uuid> = of_branch
+        .iter()
+        .filter(|s| s.department.as_deref() == Some(r.department.as_str()))
+        .map(|s| s.id)
+        .collect();
+    if of_dept.is_empty() {
+        of_branch.iter().map(|s| s.id).collect()
+    } else {
+        of_dept
+    }
+}
+
+pub(crate) fn notice(staff_id: Uuid, r: &CaseRow, kind: &str, text: String, at: i64) -> NoticeRow {
+    NoticeRow {
+        id: Uuid::now_v7(),
+        staff_id,
+        case_id: Some(r.id),
+        kind: kind.to_owned(),
+        text,
+        created_at_us: at,
+        read_at_us: None,
+    }
+}
+
+/// A department must be one somebody works in (a queue nobody has would swallow the case), and a named
+/// owner must be an active member of it.
+pub(crate) fn check_department(
+    errs: &mut FieldErrors,
+    staff: &HashMap<Uuid, banyan_store::access::StaffRow>,
+    department: &str,
+    owner: Option<&str>,
+) {
+    if department.is_empty() {
+        return;
+    }
+    let members: Vec<&banyan_store::access::StaffRow> = staff
+        .values()
+        .filter(|s| !s.disabled && s.department.as_deref() == Some(department))
+        .collect();
+    if members.is_empty() {
+        errs.push(
+            "department",
+            "unknown",
+            "no active staff member works in this department",
+        );
+    } else if let Some(u) = owner
+        && !members.iter().any(|s| s.username == u)
+    {
+        errs.push(
+            "owner",
+            "not_in_department",
+            "must be an active member of the department",
+        );
+    }
+}
+
+/// What a message to a customer says: a policy template with variables (`{name}` is added), or a text
+/// written by staff.
+pub(crate) enum Content<'a> {
+    Template(&'a str, &'a [(&'static str, String)]),
+    Text { subject: String, body: String },
+}
+
+/// A service message about a case to its customer, in the customer's language, on `channel` or their
+/// preferred one; `None` when the policy has no such template (or none in that language).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn customer_message<C: banyan_store::ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customer_id: Uuid,
+    channel: Option<String>,
+    cause: &str,
+    content: Content<'_>,
+    cause_key: String,
+    now: i64,
+) -> Result<Option<banyan_store::notify::MessageRow>> {
+    let cust = cstore::find_customer(c, customer_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let lang = crate::notify::language_of(&cust);
+    let (subject, body) = match content {
+        Content::Text { subject, body } => (Some(subject), body),
+        Content::Template(name, vars) => {
+            let Some(t) = app.policy.notify.templates.get(name) else {
+                return Ok(None);
+            };
+            let mut v: BTreeMap<&str, String> = vars.iter().cloned().collect();
+            v.insert("name", cust.display_name.clone());
+            let Some(body) = banyan_domain::notify::pick(&t.body, &lang) else {
+                return Ok(None);
+            };
+            (
+                banyan_domain::notify::pick(&t.subject, &lang)
+                    .map(|s| banyan_domain::notify::render(s, &v)),
+                banyan_domain::notify::render(body, &v),
+            )
+        }
+    };
+    let channel = match channel {
+        Some(ch) => ch,
+        None => {
+            let consents = cstore::list_consents(c, customer_id).await?;
+            crate::notify::channel_for(cust.preferred_channel.as_deref(), &consents, false)
+        }
+    };
+    Ok(Some(crate::notify::row(
+        crate::notify::Draft {
+            customer_id,
+            channel,
+            purpose: "service",
+            cause: cause.to_owned(),
+            cause_key,
+            subject,
+            body,
+            lang,
+        },
+        now,
+    )))
+}
+
+pub(crate) fn changed() -> AppError {
+    AppError::conflict(
+        "case_changed",
+        "the case was changed by someone else; reload it",
+        json!({}),
+    )
+}

@@ -1,0 +1,479 @@
+//! Reading cases: one case (masked, or revealed to the entitled with an audit record), and the queue with its
+//! filters.
+
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::crypto::Purpose;
+use crate::error::{AppError, Result};
+use banyan_domain::FieldErrors;
+use banyan_domain::access::Permission;
+use banyan_domain::calendar::Extension;
+use banyan_domain::feedback::{self as fb};
+use banyan_store::cases::{self as store, CaseFilter, CaseRow, CaseScope};
+use banyan_store::customers as cstore;
+use banyan_store::now_us;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::attachments::{AttachmentView, attachment_view};
+use super::{load, scope, visible};
+
+/// A deadline as shown: amount and unit as the rule states it, and when it falls.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClockView {
+    pub amount: i32,
+    /// `hours`, `calendar_days` or `working_days`.
+    pub unit: String,
+    pub due_at: String,
+    /// Whether the case met it (once resolved).
+    pub met: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseSummary {
+    pub id: Uuid,
+    pub case_no: String,
+    pub kind: String,
+    pub channel: String,
+    pub severity: String,
+    pub status: String,
+    pub subject: String,
+    pub customer_id: Option<Uuid>,
+    /// The customer's display name, or the non-customer's masked name.
+    pub complainant: String,
+    pub branch_code: String,
+    pub department: String,
+    pub owner_id: Option<Uuid>,
+    pub owner: Option<String>,
+    pub received_at: String,
+    pub escalation_level: i32,
+    pub sla: ClockView,
+    pub regulatory: Option<ClockView>,
+    pub paused: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseLogView {
+    pub at: String,
+    pub actor: Option<String>,
+    pub action: String,
+    pub note: Option<String>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseTaskView {
+    pub id: Uuid,
+    pub department: String,
+    pub owner_id: Option<Uuid>,
+    pub owner: Option<String>,
+    pub title: String,
+    pub due_at: String,
+    pub status: String,
+    pub result: Option<String>,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    pub product: Option<String>,
+    pub cause: Option<String>,
+    pub complex: bool,
+    /// `individual`, `organization` or `non_customer`.
+    pub party: String,
+    /// A non-customer's contact, masked.
+    pub contact: Option<String>,
+    pub content: String,
+    pub route_rule: String,
+    pub sla_rule: String,
+    pub linked_case: Option<String>,
+    /// Extensions granted (reason, approver, customer told).
+    pub extensions: Vec<Extension>,
+    pub solution: Option<String>,
+    pub reply: Option<String>,
+    pub reply_via: Option<String>,
+    pub resolved_at: Option<String>,
+    pub satisfaction: Option<i32>,
+    pub survey_comment: Option<String>,
+    pub reopen_until: Option<String>,
+    pub reopen_count: i32,
+    pub lessons: Option<String>,
+    pub improvement: Option<String>,
+    pub version: i32,
+    pub tasks: Vec<CaseTaskView>,
+    pub attachments: Vec<AttachmentView>,
+    pub log: Vec<CaseLogView>,
+}
+
+pub(crate) async fn staff_map(app: &App) -> Result<HashMap<Uuid, banyan_store::access::StaffRow>> {
+    Ok(banyan_store::access::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}
+
+pub(crate) fn summary(
+    r: &CaseRow,
+    staff: &HashMap<Uuid, banyan_store::access::StaffRow>,
+    names: &HashMap<Uuid, String>,
+) -> CaseSummary {
+    CaseSummary {
+        id: r.id,
+        case_no: r.case_no.clone(),
+        kind: r.kind.clone(),
+        channel: r.channel.clone(),
+        severity: r.severity.clone(),
+        status: r.status.clone(),
+        subject: r.subject.clone(),
+        customer_id: r.customer_id,
+        complainant: r
+            .customer_id
+            .and_then(|c| names.get(&c).cloned())
+            .or_else(|| r.complainant_masked.clone())
+            .unwrap_or_default(),
+        branch_code: r.branch_code.clone(),
+        department: r.department.clone(),
+        owner_id: r.owner_id,
+        owner: r
+            .owner_id
+            .and_then(|o| staff.get(&o))
+            .map(|s| s.display_name.clone()),
+        received_at: crate::fmt_us(r.received_at_us),
+        escalation_level: r.escalation_level,
+        sla: ClockView {
+            amount: r.sla_amount,
+            unit: r.sla_unit.clone(),
+            due_at: crate::fmt_us(r.sla_due_at_us),
+            met: r.sla_met,
+        },
+        regulatory: match (r.reg_amount, &r.reg_unit, r.reg_due_at_us) {
+            (Some(a), Some(u), Some(d)) => Some(ClockView {
+                amount: a,
+                unit: u.clone(),
+                due_at: crate::fmt_us(d),
+                met: r.reg_met,
+            }),
+            _ => None,
+        },
+        paused: r.paused,
+    }
+}
+
+/// Display names of the cases' customers, in one query.
+pub(crate) async fn customer_names(app: &App, rows: &[CaseRow]) -> Result<HashMap<Uuid, String>> {
+    let mut ids: Vec<Uuid> = rows.iter().filter_map(|r| r.customer_id).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(cstore::list_brief(&app.db.conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, _, name, _, _)| (id, name))
+        .collect())
+}
+
+pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<CaseView> {
+    let r = load(app, actor, id).await?;
+    view(app, r).await
+}
+
+pub async fn get_by_no(app: &App, actor: &Actor, no: &str) -> Result<CaseView> {
+    match store::find_case_by_no(&app.db.conn, no.trim()).await? {
+        Some(r) if visible(app, actor, &r).await? => view(app, r).await,
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A non-customer case with the complainant's name and contact in full, for staff entitled to reveal
+/// (to call or write back); the reveal is audited.
+pub async fn reveal(app: &App, actor: &Actor, id: Uuid) -> Result<CaseView> {
+    actor.require(Permission::CustomerReveal)?;
+    let r = load(app, actor, id).await?;
+    if r.complainant_enc.is_some() {
+        let tx = app.db.begin_write().await?;
+        audit::record(
+            &*tx,
+            actor,
+            vec![Entry {
+                action: "case.reveal",
+                entity: "case",
+                entity_id: Some(id.to_string()),
+                customer_id: None,
+                detail: json!({"fields": ["complainant.name", "complainant.contact"]}),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    view_as(app, r, true).await
+}
+
+pub(crate) async fn view(app: &App, r: CaseRow) -> Result<CaseView> {
+    view_as(app, r, false).await
+}
+
+pub(crate) async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<CaseView> {
+    let staff = staff_map(app).await?;
+    let names = customer_names(app, std::slice::from_ref(&r)).await?;
+    let mut full_name = None;
+    let contact = match &r.complainant_enc {
+        Some(enc) => {
+            let v: serde_json::Value =
+                serde_json::from_str(&app.keys().decrypt(Purpose::Complainant, enc)?)
+                    .unwrap_or_default();
+            let contact = v.get("contact").and_then(|c| c.as_str());
+            if revealed {
+                full_name = v.get("name").and_then(|n| n.as_str()).map(str::to_owned);
+                contact.map(str::to_owned)
+            } else {
+                contact.map(mask_contact)
+            }
+        }
+        None => None,
+    };
+    let linked_case = match r.linked_case_id {
+        Some(l) => store::find_case(&app.db.conn, l).await?.map(|c| c.case_no),
+        None => None,
+    };
+    let now = now_us();
+    let name_of = |id: Option<Uuid>| {
+        id.and_then(|o| staff.get(&o))
+            .map(|s| s.display_name.clone())
+    };
+    let tasks = store::tasks_for(&app.db.conn, r.id)
+        .await?
+        .into_iter()
+        .map(|t| CaseTaskView {
+            id: t.id,
+            owner: name_of(t.owner_id),
+            department: t.department,
+            owner_id: t.owner_id,
+            title: t.title,
+            due_at: crate::fmt_us(t.due_at_us),
+            overdue: t.status == "open" && t.due_at_us < now,
+            status: t.status,
+            result: t.result,
+        })
+        .collect();
+    let log = store::log_for(&app.db.conn, r.id)
+        .await?
+        .into_iter()
+        .map(|l| CaseLogView {
+            at: crate::fmt_us(l.at_us),
+            actor: name_of(l.actor_id),
+            action: l.action,
+            note: l.note,
+            detail: serde_json::from_str(&l.detail).unwrap_or_default(),
+        })
+        .collect();
+    let attachments = store::attachments_for(&app.db.conn, r.id)
+        .await?
+        .into_iter()
+        .map(|a| attachment_view(a, &staff))
+        .collect();
+    let mut summary = summary(&r, &staff, &names);
+    if let Some(n) = full_name {
+        summary.complainant = n;
+    }
+    Ok(CaseView {
+        attachments,
+        summary,
+        product: r.product,
+        cause: r.cause,
+        complex: r.complex,
+        party: r.party,
+        contact,
+        content: r.content,
+        route_rule: r.route_rule,
+        sla_rule: r.sla_rule,
+        linked_case,
+        extensions: serde_json::from_str(&r.extensions).unwrap_or_default(),
+        solution: r.solution,
+        reply: r.reply,
+        reply_via: r.reply_via,
+        resolved_at: r.resolved_at_us.map(crate::fmt_us),
+        satisfaction: r.satisfaction,
+        survey_comment: r.survey_comment,
+        reopen_until: r.reopen_until_us.map(crate::fmt_us),
+        reopen_count: r.reopen_count,
+        lessons: r.lessons,
+        improvement: r.improvement,
+        version: r.version,
+        tasks,
+        log,
+    })
+}
+
+/// A contact masked for display the way the registry masks contact points (a phone number or an e-mail
+/// address by its own rule), or as an address.
+pub(crate) fn mask_contact(c: &str) -> String {
+    use banyan_domain::ident::{Email, PhoneNumber};
+    if let Ok(p) = PhoneNumber::parse(c) {
+        return p.masked();
+    }
+    if let Ok(e) = Email::parse(c) {
+        return e.masked();
+    }
+    banyan_domain::mask::address(c)
+}
+
+/// Query of the case list (all optional).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub department: Option<String>,
+    pub channel: Option<String>,
+    pub product: Option<String>,
+    pub cause: Option<String>,
+    pub branch_code: Option<String>,
+    pub segment: Option<String>,
+    /// `true`: only cases owned by the caller.
+    pub mine: Option<bool>,
+    /// Only cases at or above this escalation level (1 = SLA warning ... 4 = regulatory breach).
+    pub min_level: Option<i32>,
+    /// `true`: only cases with a deadline breached (the SLA or the regulatory one).
+    pub breached: Option<bool>,
+    /// Analysis only: the dimension whose values get a daily series (`kind` by default; `cause`, `product`,
+    /// `channel`, `branch_code`, `segment`, `department`).
+    pub trend_by: Option<String>,
+    /// Received on or after this day (bank's time zone).
+    pub from: Option<String>,
+    /// Received on or before this day.
+    pub to: Option<String>,
+    pub customer: Option<Uuid>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// The bank-local day range `[from, to]` as microseconds `[start, end)`.
+pub(crate) fn day_range(
+    app: &App,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<i64>, Option<i64>)> {
+    let mut errs = FieldErrors::new();
+    let mut day = |field: &str, v: Option<&str>, next: bool| -> Option<i64> {
+        let v = v.map(str::trim).filter(|v| !v.is_empty())?;
+        match v.parse::<jiff::civil::Date>() {
+            Ok(d) => {
+                let d = if next { d.tomorrow().ok()? } else { d };
+                d.to_zoned(app.tz.clone())
+                    .ok()
+                    .map(|z| z.timestamp().as_microsecond())
+            }
+            Err(_) => {
+                errs.push(field, "format", "must be a date, YYYY-MM-DD");
+                None
+            }
+        }
+    };
+    let a = day("from", from, false);
+    let b = day("to", to, true);
+    errs.into_result()?;
+    if let (Some(a), Some(b)) = (a, b)
+        && b <= a
+    {
+        return Err(AppError::field("to", "range", "must not be before `from`"));
+    }
+    Ok((a, b))
+}
+
+pub(crate) fn filter_of(
+    app: &App,
+    actor: &Actor,
+    q: &CaseQuery,
+    scope: CaseScope,
+    limit: u64,
+) -> Result<CaseFilter> {
+    let mut errs = FieldErrors::new();
+    let mut f = CaseFilter::scoped(scope, limit);
+    let mut eq = |col: &'static str, v: &Option<String>, allowed: Option<&[&str]>| {
+        if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            // `-` is the analysis's bucket of cases without a value (no cause, product or segment).
+            if v == "-" && matches!(col, "product" | "cause" | "segment") {
+                f.null.push(col);
+                return;
+            }
+            if let Some(a) = allowed
+                && !a.contains(&v)
+            {
+                errs.push(col, "one_of", format!("must be one of {}", a.join(", ")));
+            }
+            f.eq.push((col, v.to_owned()));
+        }
+    };
+    eq(
+        "status",
+        &q.status,
+        Some(&["open", "resolved", "closed", "merged"]),
+    );
+    eq("kind", &q.kind, Some(&fb::KINDS));
+    eq("channel", &q.channel, Some(&fb::CHANNELS));
+    eq("department", &q.department, None);
+    eq("product", &q.product, None);
+    eq("cause", &q.cause, None);
+    eq("branch_code", &q.branch_code, None);
+    eq("segment", &q.segment, None);
+    if q.mine == Some(true) {
+        f.owner = Some(actor.id);
+    }
+    // Merged repeats count once, in the case they joined: listed only when asked for by status.
+    if q.status.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        f.not_status = Some("merged".into());
+    }
+    f.breached = q.breached == Some(true);
+    f.min_level = q.min_level;
+    f.customer = q.customer;
+    if let Some(c) = &q.cursor {
+        match c
+            .split_once('_')
+            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        {
+            Some(k) => f.before = Some(k),
+            None => errs.push("cursor", "format", "is not a cursor this list gave"),
+        }
+    }
+    errs.into_result()?;
+    let (a, b) = day_range(app, q.from.as_deref(), q.to.as_deref())?;
+    f.received_from_us = a;
+    f.received_to_us = b;
+    Ok(f)
+}
+
+/// Cases in the caller's scope (and their department's queue), newest first.
+pub async fn list(app: &App, actor: &Actor, q: CaseQuery) -> Result<CasePage> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let s = scope(app, actor).await?;
+    let f = filter_of(app, actor, &q, s, limit + 1)?;
+    let mut rows = store::list_cases(&app.db.conn, &f).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let staff = staff_map(app).await?;
+    let names = customer_names(app, &rows).await?;
+    let next_cursor = if more {
+        rows.last()
+            .map(|r| format!("{}_{}", r.received_at_us, r.id))
+    } else {
+        None
+    };
+    Ok(CasePage {
+        items: rows.iter().map(|r| summary(r, &staff, &names)).collect(),
+        next_cursor,
+    })
+}

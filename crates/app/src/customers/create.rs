@@ -1,0 +1,535 @@
+//! Creating customers, one or a batch: parse, check duplicates, allocate numbers, insert with contacts and
+//! consents, the first version and the audit record, in one transaction; a retry with the same
+//! Idempotency-Key answers the first result.
+
+use super::read::build_view;
+use super::{
+    MAX_BATCH, check_rm, enum_str, field_definitions, map_unique, parse_kind, purpose_of,
+    scope_error, snapshot,
+};
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::crypto::{KeyRing, Purpose};
+use crate::error::{AppError, Result};
+use crate::view::*;
+use banyan_domain::FieldErrors;
+use banyan_domain::access::Permission;
+use banyan_domain::customer::{
+    self as dom, ContactKind, CustomerInput, CustomerStatus, NewCustomer,
+};
+use banyan_domain::fields::{FieldDefinition, validate_custom};
+use banyan_store::customers::{self as store, ConsentRow, ContactRow, CustomerRow, VersionRow};
+use banyan_store::{DatabaseTransaction, misc, now_us};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A customer ready to insert, with its contacts, consents and the facts for duplicate checks.
+pub(crate) struct Prepared {
+    pub(crate) row: CustomerRow,
+    pub(crate) contacts: Vec<ContactRow>,
+    pub(crate) consents: Vec<ConsentRow>,
+    pub(crate) mobiles: Vec<Vec<u8>>,
+    pub(crate) new: NewCustomer,
+}
+
+/// Builds the stored rows of a parsed customer.
+pub(crate) fn build_rows(
+    keys: &KeyRing,
+    actor: &Actor,
+    new: &NewCustomer,
+    id: Uuid,
+    now: i64,
+) -> Result<Prepared> {
+    let profile =
+        serde_json::to_string(&new.profile).map_err(|e| AppError::Internal(e.to_string()))?;
+    let id_number = new.identifier.number();
+    let row = CustomerRow {
+        id,
+        customer_no: String::new(),
+        kind: new.kind.as_str().to_owned(),
+        status: CustomerStatus::Draft.as_str().to_owned(),
+        branch_code: new.branch_code.as_str().to_owned(),
+        rm_id: new.rm_id,
+        display_name: new.display_name().to_owned(),
+        name_latin_lower: dom::latin_name(&new.profile).map(str::to_lowercase),
+        birth_date: new.birth_date().map(|d| d.to_string()),
+        id_type: new.identifier.type_code().to_owned(),
+        id_enc: keys.encrypt(Purpose::Identifier, id_number)?,
+        id_bidx: keys.blind_index(Purpose::Identifier, id_number),
+        profile,
+        preferred_channel: new.preferred_channel.map(|c| enum_str(&c)),
+        custom: Value::Object(new.custom.clone()).to_string(),
+        version: 1,
+        created_by: actor.id,
+        created_at_us: now,
+        updated_by: actor.id,
+        updated_at_us: now,
+        submitted_by: None,
+        submitted_at_us: None,
+        verified_by: None,
+        verified_at_us: None,
+        review_due: None,
+        return_note: None,
+    };
+    let mut contacts = Vec::with_capacity(new.contacts.len());
+    let mut mobiles = Vec::new();
+    for c in &new.contacts {
+        let p = purpose_of(c.value.kind());
+        let bidx = keys.blind_index(p, c.value.canonical());
+        if c.value.kind() == ContactKind::Mobile {
+            mobiles.push(bidx.clone());
+        }
+        contacts.push(ContactRow {
+            id: Uuid::now_v7(),
+            customer_id: id,
+            kind: c.value.kind().as_str().to_owned(),
+            label: c.label.clone(),
+            value_enc: keys.encrypt(p, c.value.canonical())?,
+            bidx,
+            created_at_us: now,
+        });
+    }
+    let consents = new
+        .consents
+        .iter()
+        .map(|c| ConsentRow {
+            customer_id: id,
+            channel: c.channel.as_str().to_owned(),
+            granted: c.granted,
+            source: c.source.trim().to_owned(),
+            at_us: now,
+            recorded_by: actor.id,
+        })
+        .collect();
+    Ok(Prepared {
+        row,
+        contacts,
+        consents,
+        mobiles,
+        new: new.clone(),
+    })
+}
+
+/// Parses, scopes and encrypts inputs; each is either prepared or rejected with its field errors.
+pub(crate) async fn prepare(
+    app: &App,
+    actor: &Actor,
+    inputs: Vec<CustomerInput>,
+    defs: &[FieldDefinition],
+) -> Result<Vec<std::result::Result<Prepared, FieldErrors>>> {
+    let today = app.today();
+    let now = now_us();
+    let mut rm_cache = HashMap::new();
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let requested_rm = input.rm_id;
+        let mut errs = FieldErrors::new();
+        let rm = check_rm(app, actor, requested_rm, &mut rm_cache, &mut errs).await?;
+        let parsed = input.parse(today);
+        match parsed {
+            Err(e) => {
+                errs.0.extend(e.0);
+                out.push(Err(errs));
+            }
+            Ok(mut new) => {
+                new.rm_id = rm;
+                scope_error(&mut errs, actor, new.branch_code.as_str(), rm);
+                if let Err(e) = validate_custom(&new.custom, defs, new.kind) {
+                    errs.0.extend(e.0);
+                }
+                if errs.is_empty() {
+                    out.push(Ok(build_rows(
+                        &app.keys(),
+                        actor,
+                        &new,
+                        Uuid::now_v7(),
+                        now,
+                    )?));
+                } else {
+                    out.push(Err(errs));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn duplicate(code: &'static str, what: &str, field: &str, customer_no: &str) -> Value {
+    json!({
+        "code": code,
+        "message": format!("a customer with this {what} already exists: {customer_no}"),
+        "field": field,
+        "customer_no": customer_no,
+    })
+}
+
+/// Hands out customer numbers (`P-BR0001-00000042`: kind, branch, sequence) for prepared customers, in one
+/// statement and in a transaction of its own, so that the counter rows are locked only for that moment and
+/// concurrent creates in the same branch do not queue behind each other's inserts. A number given to a
+/// customer that is then refused (a duplicate) is not reused: numbers may have gaps, never repeats.
+pub(crate) async fn allocate_numbers(app: &App, items: &mut [(usize, Prepared)]) -> Result<()> {
+    let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (pos, (_, p)) in items.iter().enumerate() {
+        let prefix = parse_kind(&p.row.kind)?.number_prefix();
+        groups
+            .entry(format!("{prefix}-{}", p.row.branch_code))
+            .or_default()
+            .push(pos);
+    }
+    // A fixed (sorted) order, so concurrent allocations lock counter rows in the same order.
+    let increments: Vec<(String, i64)> = groups
+        .iter()
+        .map(|(g, m)| (format!("customer_no:{g}"), m.len() as i64))
+        .collect();
+    let tx = app.db.begin_write().await?;
+    let last: HashMap<String, i64> = misc::next_counters(&*tx, &increments)
+        .await?
+        .into_iter()
+        .collect();
+    tx.commit().await?;
+    for (g, members) in &groups {
+        let end = *last
+            .get(&format!("customer_no:{g}"))
+            .ok_or_else(|| AppError::Internal(format!("counter {g} not returned")))?;
+        let first = end - members.len() as i64 + 1;
+        for (k, pos) in members.iter().enumerate() {
+            items[*pos].1.row.customer_no = format!("{g}-{:08}", first + k as i64);
+        }
+    }
+    Ok(())
+}
+
+/// Inserts prepared (and numbered) customers in the transaction; returns per-item rejections for duplicates.
+pub(crate) async fn insert_prepared(
+    app: &App,
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    items: &mut [(usize, Prepared)],
+) -> Result<HashMap<usize, Value>> {
+    let mut rejected: HashMap<usize, Value> = HashMap::new();
+    // Duplicates against the database.
+    let id_bidx: Vec<Vec<u8>> = items.iter().map(|(_, p)| p.row.id_bidx.clone()).collect();
+    let taken_ids: HashMap<Vec<u8>, String> = store::find_id_bidx_in(tx, &id_bidx)
+        .await?
+        .into_iter()
+        .collect();
+    let mobiles: Vec<Vec<u8>> = items.iter().flat_map(|(_, p)| p.mobiles.clone()).collect();
+    let taken_mobiles: HashMap<Vec<u8>, String> = store::find_mobile_bidx_in(tx, &mobiles)
+        .await?
+        .into_iter()
+        .collect();
+    // Duplicates within the batch: the first one wins.
+    let mut seen_ids: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut seen_mobiles: HashMap<Vec<u8>, usize> = HashMap::new();
+    for (i, p) in items.iter() {
+        let field = if p.row.kind == "individual" {
+            "individual.id_number"
+        } else {
+            "organization.credit_code"
+        };
+        if let Some(no) = taken_ids.get(&p.row.id_bidx) {
+            rejected.insert(
+                *i,
+                duplicate("duplicate_id_number", "identifier", field, no),
+            );
+            continue;
+        }
+        if let Some(first) = seen_ids.get(&p.row.id_bidx) {
+            rejected.insert(
+                *i,
+                duplicate(
+                    "duplicate_id_number",
+                    "identifier",
+                    field,
+                    &format!("row {first} of this batch"),
+                ),
+            );
+            continue;
+        }
+        if let Some((m, no)) = p
+            .mobiles
+            .iter()
+            .find_map(|m| taken_mobiles.get(m).map(|no| (m, no)))
+        {
+            let _ = m;
+            rejected.insert(
+                *i,
+                duplicate("duplicate_mobile", "mobile number", "contacts", no),
+            );
+            continue;
+        }
+        if let Some(first) = p.mobiles.iter().find_map(|m| seen_mobiles.get(m)) {
+            rejected.insert(
+                *i,
+                duplicate(
+                    "duplicate_mobile",
+                    "mobile number",
+                    "contacts",
+                    &format!("row {first} of this batch"),
+                ),
+            );
+            continue;
+        }
+        seen_ids.insert(p.row.id_bidx.clone(), *i);
+        for m in &p.mobiles {
+            seen_mobiles.insert(m.clone(), *i);
+        }
+    }
+    let ok: Vec<&Prepared> = items
+        .iter()
+        .filter(|(i, _)| !rejected.contains_key(i))
+        .map(|(_, p)| p)
+        .collect();
+    let now = now_us();
+    for chunk in ok.chunks(200) {
+        let rows: Vec<CustomerRow> = chunk.iter().map(|p| p.row.clone()).collect();
+        store::insert_customers(tx, &rows)
+            .await
+            .map_err(map_unique)?;
+        let contacts: Vec<ContactRow> = chunk.iter().flat_map(|p| p.contacts.clone()).collect();
+        for cc in contacts.chunks(500) {
+            store::insert_contacts(tx, cc).await.map_err(map_unique)?;
+        }
+        let consents: Vec<ConsentRow> = chunk.iter().flat_map(|p| p.consents.clone()).collect();
+        store::upsert_consents(tx, &consents).await?;
+        let versions: Vec<VersionRow> = chunk
+            .iter()
+            .map(|p| VersionRow {
+                id: Uuid::now_v7(),
+                customer_id: p.row.id,
+                version: 1,
+                actor_id: actor.id,
+                at_us: now,
+                action: "create".into(),
+                changes: serde_json::to_string(&creation_changes(p))
+                    .unwrap_or_else(|_| "[]".into()),
+            })
+            .collect();
+        store::insert_versions(tx, &versions).await?;
+        let entries = chunk
+            .iter()
+            .map(|p| {
+                Entry::customer(
+                    "customer.create",
+                    p.row.id,
+                    json!({"customer_no": p.row.customer_no, "kind": p.row.kind}),
+                )
+            })
+            .collect();
+        audit::record(tx, actor, entries).await?;
+        crate::reactions::on_change(app, tx, &rows).await?;
+    }
+    Ok(rejected)
+}
+
+/// The fields of a new customer, as the changes of version 1 (sensitive values masked).
+pub(crate) fn creation_changes(p: &Prepared) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let snap = snapshot(
+        &p.new.profile,
+        &p.new.identifier,
+        p.row.branch_code.as_str(),
+        p.row.rm_id,
+        &p.row.preferred_channel,
+        &Value::Object(p.new.custom.clone()),
+    );
+    for (k, v) in snap {
+        out.push(FieldChange {
+            field: k,
+            old: Value::Null,
+            new: v,
+        });
+    }
+    for c in &p.new.contacts {
+        out.push(FieldChange {
+            field: format!("contacts.{}", c.value.kind().as_str()),
+            old: Value::Null,
+            new: Value::String(c.value.masked()),
+        });
+    }
+    out
+}
+
+/// Result of a create: the customer, or (for an idempotent retry) the first answer replayed.
+#[derive(Debug)]
+pub enum Created {
+    New(Box<CustomerView>),
+    Replayed { status: u16, body: Value },
+}
+
+/// Creates one customer. `idempotency` is `(key, hash of the request body)`.
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    input: CustomerInput,
+    idempotency: Option<(String, String)>,
+) -> Result<Created> {
+    actor.require(Permission::CustomerCreate)?;
+    if let Some((key, hash)) = &idempotency
+        && let Some(r) = misc::find_idempotency(&app.db.conn, actor.id, key).await?
+    {
+        return replay(r, hash);
+    }
+    let defs = field_definitions(app).await?;
+    let mut prepared = prepare(app, actor, vec![input], &defs).await?;
+    let p = match prepared.pop() {
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return Err(AppError::Validation(e)),
+        None => return Err(AppError::Internal("nothing prepared".into())),
+    };
+    let mut items = vec![(0, p)];
+    allocate_numbers(app, &mut items).await?;
+    let tx = app.db.begin_write().await?;
+    let rejected = insert_prepared(app, &tx, actor, &mut items).await?;
+    if let Some(v) = rejected.get(&0) {
+        let code = if v["code"] == "duplicate_mobile" {
+            "duplicate_mobile"
+        } else {
+            "duplicate_id_number"
+        };
+        return Err(AppError::conflict(
+            code,
+            v["message"].as_str().unwrap_or_default().to_owned(),
+            v.clone(),
+        ));
+    }
+    let (_, p) = items.remove(0);
+    let mut warnings = Vec::new();
+    if let Some(b) = &p.row.birth_date {
+        let same: Vec<String> = store::find_same_name_and_birth(&*tx, &p.row.display_name, b)
+            .await?
+            .into_iter()
+            .filter(|n| n != &p.row.customer_no)
+            .collect();
+        if !same.is_empty() {
+            warnings.push(Warning {
+                code: "possible_duplicate".into(),
+                message: "customers with the same name and birth date exist".into(),
+                customer_nos: same,
+            });
+        }
+    }
+    let mut view = build_view(app, &*tx, p.row.clone(), false).await?;
+    view.warnings = warnings;
+    if let Some((key, hash)) = idempotency {
+        let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
+        misc::insert_idempotency(
+            &*tx,
+            &misc::IdempotencyRow {
+                staff_id: actor.id,
+                key: key.clone(),
+                request_hash: hash.clone(),
+                status: 201,
+                response: body,
+                created_at_us: now_us(),
+            },
+        )
+        .await
+        .map_err(|e| {
+            if e.is_conflict_on("idempotency") {
+                AppError::conflict(
+                    "idempotency_in_progress",
+                    "a request with this Idempotency-Key is being processed; retry",
+                    json!({}),
+                )
+            } else {
+                e.into()
+            }
+        })?;
+    }
+    tx.commit().await?;
+    Ok(Created::New(Box::new(view)))
+}
+
+pub(crate) fn replay(r: misc::IdempotencyRow, hash: &str) -> Result<Created> {
+    if r.request_hash != hash {
+        return Err(AppError::conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request body",
+            json!({}),
+        ));
+    }
+    let body = serde_json::from_str(&r.response).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Created::Replayed {
+        status: r.status as u16,
+        body,
+    })
+}
+
+/// Creates many customers in one transaction; invalid or duplicate items are reported, valid ones kept.
+pub async fn create_batch(
+    app: &App,
+    actor: &Actor,
+    inputs: Vec<CustomerInput>,
+) -> Result<BatchResult> {
+    actor.require(Permission::CustomerCreate)?;
+    if inputs.len() > MAX_BATCH {
+        return Err(AppError::field(
+            "customers",
+            "max_items",
+            format!("at most {MAX_BATCH} customers per batch"),
+        ));
+    }
+    let defs = field_definitions(app).await?;
+    let n = inputs.len();
+    let prepared = prepare(app, actor, inputs, &defs).await?;
+    let mut items = Vec::new();
+    let mut errors: HashMap<usize, Value> = HashMap::new();
+    for (i, p) in prepared.into_iter().enumerate() {
+        match p {
+            Ok(p) => items.push((i, p)),
+            Err(e) => {
+                errors.insert(i, json!({"code": "validation", "errors": e.0}));
+            }
+        }
+    }
+    allocate_numbers(app, &mut items).await?;
+    let mut attempt = 0;
+    let rejected = loop {
+        let tx = app.db.begin_write().await?;
+        match insert_prepared(app, &tx, actor, &mut items).await {
+            Ok(r) => {
+                tx.commit().await?;
+                break r;
+            }
+            // A concurrent create took the same identifier or mobile between our check and our insert:
+            // run the checks again, which now report it per item.
+            Err(AppError::Conflict { .. }) if attempt < 2 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    errors.extend(rejected);
+    let mut out = Vec::with_capacity(n);
+    let by_index: HashMap<usize, &Prepared> = items.iter().map(|(i, p)| (*i, p)).collect();
+    for i in 0..n {
+        match (errors.remove(&i), by_index.get(&i)) {
+            (Some(e), _) => out.push(BatchItem {
+                index: i,
+                id: None,
+                customer_no: None,
+                error: Some(e),
+            }),
+            (None, Some(p)) => out.push(BatchItem {
+                index: i,
+                id: Some(p.row.id),
+                customer_no: Some(p.row.customer_no.clone()),
+                error: None,
+            }),
+            (None, None) => out.push(BatchItem {
+                index: i,
+                id: None,
+                customer_no: None,
+                error: Some(json!({"code": "internal"})),
+            }),
+        }
+    }
+    let rejected = out.iter().filter(|i| i.error.is_some()).count();
+    Ok(BatchResult {
+        created: n - rejected,
+        rejected,
+        items: out,
+    })
+}

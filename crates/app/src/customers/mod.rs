@@ -1,0 +1,325 @@
+//! Customer use cases: create (single and batch), read with masking and audited reveal, search, update
+//! with versions and optimistic concurrency, contacts, relationships, and the four-eyes workflow.
+//!
+//! Every function checks the actor's permission and scope first; out-of-scope customers are "not found".
+
+mod contacts;
+mod create;
+mod read;
+mod update;
+
+pub use contacts::{
+    add_contact, add_relationship, contacts, delete_contact, delete_relationship, reencrypt_all,
+    relationships, update_contact,
+};
+pub use create::{Created, create, create_batch};
+pub use read::{ListQuery, SORTS, get, id_by_number, list, parse_sort, review_queue, versions};
+pub use update::{transition, update};
+
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::crypto::Purpose;
+use crate::error::{AppError, Result};
+use crate::view::*;
+use banyan_domain::FieldErrors;
+use banyan_domain::access::{Permission, Role};
+use banyan_domain::customer::{ContactKind, CustomerKind, CustomerStatus, Identifier, Profile};
+use banyan_domain::fields::FieldDefinition;
+use banyan_store::customers::{self as store, CustomerRow, VersionRow};
+use banyan_store::{ConnectionTrait, DatabaseTransaction, StoreError, misc, now_us};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Largest batch accepted by one call.
+pub const MAX_BATCH: usize = 1000;
+
+pub(crate) fn purpose_of(k: ContactKind) -> Purpose {
+    match k {
+        ContactKind::Mobile => Purpose::Mobile,
+        ContactKind::Email => Purpose::Email,
+        ContactKind::Address => Purpose::Address,
+    }
+}
+
+pub(crate) fn parse_status(s: &str) -> Result<CustomerStatus> {
+    CustomerStatus::parse(s).ok_or_else(|| AppError::Internal(format!("unknown status {s}")))
+}
+
+pub(crate) fn parse_kind(s: &str) -> Result<CustomerKind> {
+    CustomerKind::parse(s).ok_or_else(|| AppError::Internal(format!("unknown kind {s}")))
+}
+
+/// Resolves and checks the relationship manager: defaults to the actor when the actor works a portfolio.
+pub(crate) async fn check_rm(
+    app: &App,
+    actor: &Actor,
+    requested: Option<Uuid>,
+    cache: &mut HashMap<Uuid, bool>,
+    errs: &mut FieldErrors,
+) -> Result<Option<Uuid>> {
+    let rm = match requested {
+        None if matches!(actor.role, Role::RelationshipManager | Role::WealthManager) => {
+            return Ok(Some(actor.id));
+        }
+        None => return Ok(None),
+        Some(id) => id,
+    };
+    let ok = match cache.get(&rm) {
+        Some(ok) => *ok,
+        None => {
+            let ok = crate::access::find_staff(app, rm).await?.is_some_and(|s| {
+                !s.disabled
+                    && matches!(
+                        Role::parse(&s.role),
+                        Some(Role::RelationshipManager | Role::WealthManager)
+                    )
+            });
+            cache.insert(rm, ok);
+            ok
+        }
+    };
+    if !ok {
+        errs.push(
+            "rm_id",
+            "staff",
+            "must be an active relationship or wealth manager",
+        );
+    }
+    Ok(Some(rm))
+}
+
+pub(crate) fn scope_error(errs: &mut FieldErrors, actor: &Actor, branch: &str, rm: Option<Uuid>) {
+    if !actor.can_see(branch, rm) {
+        match actor.role.scope() {
+            banyan_domain::access::ScopeKind::Own => errs.push(
+                "rm_id",
+                "scope",
+                "you may only create and assign customers in your own portfolio",
+            ),
+            _ => errs.push("branch_code", "scope", "is outside your branch"),
+        }
+    }
+}
+
+/// The serde name of a unit enum value.
+pub(crate) fn enum_str<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// A unique violation that slipped past the checks (a concurrent insert) becomes a 409.
+pub(crate) fn map_unique(e: StoreError) -> AppError {
+    if e.is_conflict_on("customers_id_bidx") {
+        AppError::conflict(
+            "duplicate_id_number",
+            "a customer with this identifier was just created",
+            json!({}),
+        )
+    } else if e.is_conflict_on("contacts_mobile") {
+        AppError::conflict(
+            "duplicate_mobile",
+            "a customer with this mobile number was just created",
+            json!({}),
+        )
+    } else {
+        e.into()
+    }
+}
+
+/// A flat map of the reviewable fields (identifier masked), for field-level diffs.
+pub(crate) fn snapshot(
+    profile: &Profile,
+    identifier: &Identifier,
+    branch: &str,
+    rm: Option<Uuid>,
+    preferred: &Option<String>,
+    custom: &Value,
+) -> std::collections::BTreeMap<String, Value> {
+    let mut m = std::collections::BTreeMap::new();
+    let (prefix, pv) = match profile {
+        Profile::Individual(p) => ("individual", serde_json::to_value(p)),
+        Profile::Organization(o) => ("organization", serde_json::to_value(o)),
+    };
+    if let Ok(Value::Object(obj)) = pv {
+        for (k, v) in obj {
+            m.insert(format!("{prefix}.{k}"), v);
+        }
+    }
+    let id_field = if matches!(identifier, Identifier::Organization(_)) {
+        "organization.credit_code"
+    } else {
+        "individual.id_number"
+    };
+    m.insert(id_field.to_owned(), Value::String(identifier.masked()));
+    m.insert("branch_code".into(), Value::String(branch.to_owned()));
+    m.insert(
+        "rm_id".into(),
+        rm.map(|u| Value::String(u.to_string()))
+            .unwrap_or(Value::Null),
+    );
+    m.insert(
+        "preferred_channel".into(),
+        preferred.clone().map(Value::String).unwrap_or(Value::Null),
+    );
+    if let Value::Object(c) = custom {
+        for (k, v) in c {
+            m.insert(format!("custom.{k}"), v.clone());
+        }
+    }
+    m
+}
+
+pub(crate) fn diff(
+    old: &std::collections::BTreeMap<String, Value>,
+    new: &std::collections::BTreeMap<String, Value>,
+) -> Vec<FieldChange> {
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let o = old.get(k).cloned().unwrap_or(Value::Null);
+            let n = new.get(k).cloned().unwrap_or(Value::Null);
+            (o != n).then(|| FieldChange {
+                field: k.clone(),
+                old: o,
+                new: n,
+            })
+        })
+        .collect()
+}
+
+/// The custom field definitions in force.
+pub async fn field_definitions(app: &App) -> Result<Vec<FieldDefinition>> {
+    let rows = misc::list_field_definitions(&app.db.conn).await?;
+    rows.iter()
+        .map(|r| {
+            serde_json::from_str(&r.definition)
+                .map_err(|e| AppError::Internal(format!("field definition {}: {e}", r.key)))
+        })
+        .collect()
+}
+
+/// Defines a custom field.
+pub async fn define_field(
+    app: &App,
+    actor: &Actor,
+    def: FieldDefinition,
+) -> Result<FieldDefinition> {
+    actor.require(Permission::ConfigManage)?;
+    def.check()?;
+    let tx = app.db.begin_write().await?;
+    misc::insert_field_definition(
+        &*tx,
+        &misc::FieldDefinitionRow {
+            id: Uuid::now_v7(),
+            kind: def.kind.as_str().to_owned(),
+            key: def.key.clone(),
+            definition: serde_json::to_string(&def)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            created_at_us: now_us(),
+        },
+    )
+    .await
+    .map_err(|e| {
+        if e.is_conflict_on("field_definitions") {
+            AppError::conflict(
+                "duplicate_field",
+                "this kind already has a field with this key",
+                json!({}),
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(&*tx, actor, vec![Entry {
+        action: "field.define",
+        entity: "field_definition",
+        entity_id: Some(format!("{}.{}", def.kind.as_str(), def.key)),
+        customer_id: None,
+        detail: json!({"key": def.key, "kind": def.kind.as_str(), "type": def.field_type.as_str()}),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(def)
+}
+
+/// Checks the version the client read; a mismatch answers with what changed since.
+pub(crate) async fn check_version<C: ConnectionTrait>(
+    c: &C,
+    row: &CustomerRow,
+    expected: Option<i64>,
+) -> Result<()> {
+    let expected = expected.ok_or(AppError::VersionRequired)?;
+    if expected != row.version {
+        let since = store::list_versions_after(c, row.id, expected).await?;
+        let since: Vec<Value> = since.into_iter().map(|v| version_json(&v)).collect();
+        return Err(AppError::VersionConflict {
+            current_version: row.version,
+            since: Value::Array(since),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn version_json(v: &VersionRow) -> Value {
+    json!({
+        "version": v.version,
+        "actor_id": v.actor_id,
+        "at": crate::fmt_us(v.at_us),
+        "action": v.action,
+        "changes": serde_json::from_str::<Value>(&v.changes).unwrap_or(Value::Null),
+    })
+}
+
+/// Writes the changed row (version + 1), its version record and its audit record.
+pub(crate) async fn commit_change(
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    mut row: CustomerRow,
+    expected: i64,
+    action: &'static str,
+    changes: Vec<FieldChange>,
+    touch_editor: bool,
+) -> Result<CustomerRow> {
+    let now = now_us();
+    row.version = expected + 1;
+    if touch_editor {
+        row.updated_by = actor.id;
+    }
+    row.updated_at_us = now;
+    if !store::update_customer(tx, &row, expected).await? {
+        return Err(AppError::VersionConflict {
+            current_version: expected + 1,
+            since: Value::Array(vec![]),
+        });
+    }
+    store::insert_version(
+        tx,
+        &VersionRow {
+            id: Uuid::now_v7(),
+            customer_id: row.id,
+            version: row.version,
+            actor_id: actor.id,
+            at_us: now,
+            action: action.trim_start_matches("customer.").to_owned(),
+            changes: serde_json::to_string(&changes)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        },
+    )
+    .await?;
+    let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+    audit::record(
+        tx,
+        actor,
+        vec![Entry::customer(
+            action,
+            row.id,
+            json!({"version": row.version, "fields": fields}),
+        )],
+    )
+    .await?;
+    Ok(row)
+}

@@ -1,0 +1,438 @@
+//! Reading customers: one (masked, or revealed with an audit record), search with filters and keyset
+//! cursors, the review queue, versions.
+
+use super::{parse_kind, parse_status, purpose_of};
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::crypto::{KeyRing, Purpose};
+use crate::error::{AppError, Result};
+use crate::scope::load_in_scope;
+use crate::view::*;
+use banyan_domain::access::Permission;
+use banyan_domain::customer::{
+    self as dom, ContactKind, ContactValue, CustomerKind, CustomerStatus, Identifier,
+};
+use banyan_domain::ident::{CreditCode, IdDocument, IdDocumentType, PhoneNumber};
+use banyan_store::ConnectionTrait;
+use banyan_store::customers::{self as store, ContactRow, CustomerFilter, CustomerRow, Lookup};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Builds the full view of a stored customer (values masked unless `reveal`).
+pub(crate) async fn build_view<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    row: CustomerRow,
+    reveal: bool,
+) -> Result<CustomerView> {
+    let contacts = store::list_contacts(c, &[row.id]).await?;
+    view_of(app, c, row, contacts, reveal).await
+}
+
+/// The view of a customer whose contacts are already read.
+pub(crate) async fn view_of<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    row: CustomerRow,
+    contacts: Vec<ContactRow>,
+    reveal: bool,
+) -> Result<CustomerView> {
+    let keys = app.keys();
+    let consents = store::list_consents(c, row.id).await?;
+    let kind = parse_kind(&row.kind)?;
+    let status = parse_status(&row.status)?;
+    let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
+    let identifier = Identifier::from_stored(&row.id_type, &number);
+    let shown = if reveal {
+        number.clone()
+    } else {
+        identifier
+            .as_ref()
+            .map(|i| i.masked())
+            .unwrap_or_else(|| "****".into())
+    };
+    let mut contact_views = Vec::with_capacity(contacts.len());
+    for ct in contacts {
+        let k = ContactKind::parse(&ct.kind)
+            .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+        let plain = keys.decrypt(purpose_of(k), &ct.value_enc)?;
+        let value = if reveal {
+            plain
+        } else {
+            ContactValue::parse(k, &plain)
+                .map(|v| v.masked())
+                .unwrap_or_else(|_| "****".into())
+        };
+        contact_views.push(ContactView {
+            id: ct.id,
+            kind: k,
+            label: ct.label,
+            value,
+            revealed: reveal,
+        });
+    }
+    let today = app.today().to_string();
+    let review_overdue = status == CustomerStatus::Verified
+        && row
+            .review_due
+            .as_deref()
+            .is_some_and(|d| d < today.as_str());
+    Ok(CustomerView {
+        id: row.id,
+        customer_no: row.customer_no,
+        kind,
+        status,
+        active: status.is_active(),
+        branch_code: row.branch_code,
+        rm_id: row.rm_id,
+        display_name: row.display_name,
+        profile: serde_json::from_str(&row.profile)
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        identifier: IdentifierView {
+            id_type: row.id_type,
+            number: shown,
+            revealed: reveal,
+        },
+        contacts: contact_views,
+        consents: consents
+            .into_iter()
+            .filter_map(|c| {
+                Some(ConsentView {
+                    channel: dom::Channel::parse(&c.channel)?,
+                    granted: c.granted,
+                    source: c.source,
+                    at: crate::fmt_us(c.at_us),
+                    recorded_by: c.recorded_by,
+                })
+            })
+            .collect(),
+        preferred_channel: row.preferred_channel,
+        custom: serde_json::from_str(&row.custom).unwrap_or(Value::Object(Map::new())),
+        version: row.version,
+        created_by: row.created_by,
+        created_at: crate::fmt_us(row.created_at_us),
+        updated_by: row.updated_by,
+        updated_at: crate::fmt_us(row.updated_at_us),
+        submitted_at: row.submitted_at_us.map(crate::fmt_us),
+        verified_by: row.verified_by,
+        verified_at: row.verified_at_us.map(crate::fmt_us),
+        review_due: row.review_due,
+        review_overdue,
+        return_note: row.return_note.and_then(|n| serde_json::from_str(&n).ok()),
+        warnings: Vec::new(),
+    })
+}
+
+/// Reads one customer. With `reveal`, identifiers and contacts are shown in full and the reveal audited.
+pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<CustomerView> {
+    actor.require(Permission::CustomerRead)?;
+    if reveal {
+        actor.require(Permission::CustomerReveal)?;
+    }
+    // One round trip for the customer and its contacts: this is the hot read.
+    let (row, contacts) = match store::find_customer_with_contacts(&app.db.conn, id).await? {
+        Some((r, c)) if actor.can_see(&r.branch_code, r.rm_id) => (r, c),
+        _ => return Err(AppError::NotFound),
+    };
+    let view = view_of(app, &app.db.conn, row, contacts, reveal).await?;
+    if reveal {
+        let tx = app.db.begin_write().await?;
+        let mut fields = vec!["identifier".to_owned()];
+        fields.extend(
+            view.contacts
+                .iter()
+                .map(|c| format!("contacts.{}", c.kind.as_str())),
+        );
+        audit::record(
+            &*tx,
+            actor,
+            vec![Entry::customer(
+                "customer.reveal",
+                id,
+                json!({"fields": fields}),
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(view)
+}
+
+/// Search and filters for a customer listing.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Name prefix (Chinese or Latin), customer number, exact ID number or mobile number.
+    pub q: Option<String>,
+    pub kind: Option<CustomerKind>,
+    pub status: Option<CustomerStatus>,
+    pub branch_code: Option<String>,
+    pub rm_id: Option<Uuid>,
+    /// Only verified customers past their periodic review date.
+    pub review_overdue: bool,
+    /// Current segments the customer must have: (dimension, value), e.g. (`wealth_tier`, `platinum`).
+    pub segments: Vec<(String, String)>,
+    /// The order; name searches default to name order, everything else to creation order.
+    pub sort: Option<Sort>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}
+
+pub use banyan_store::customers::{Sort, SortKey};
+
+/// The sort names the API and the workbench accept: a key, `-` in front for descending.
+pub const SORTS: [&str; 5] = ["created", "name", "customer_no", "review_due", "updated"];
+
+/// Reads `name`, `-review_due`, ...; `None` for anything else.
+pub fn parse_sort(s: &str) -> Option<Sort> {
+    let (desc, k) = match s.strip_prefix('-') {
+        Some(k) => (true, k),
+        None => (false, s),
+    };
+    let key = match k {
+        "created" => SortKey::Id,
+        "name" => SortKey::Name,
+        "customer_no" => SortKey::CustomerNo,
+        "review_due" => SortKey::ReviewDue,
+        "updated" => SortKey::Updated,
+        _ => return None,
+    };
+    Some(Sort { key, desc })
+}
+
+/// What a search term can match, by its shape.
+pub(crate) fn lookups(keys: &KeyRing, q: &str) -> Vec<Lookup> {
+    let t = q.trim();
+    let mut out = Vec::new();
+    let upper = t.to_ascii_uppercase();
+    let looks_like_no = upper.len() >= 3 && ["P-", "C-", "G-"].iter().any(|p| upper.starts_with(p));
+    if looks_like_no {
+        out.push(Lookup::CustomerNo(upper.clone()));
+        return out;
+    }
+    let mut exact = false;
+    for t2 in IdDocumentType::ALL {
+        if let Ok(d) = IdDocument::parse(t2, t) {
+            out.push(Lookup::IdBidx(
+                keys.blind_index(Purpose::Identifier, d.number()),
+            ));
+            exact |= t2 != IdDocumentType::Passport;
+        }
+    }
+    if let Ok(c) = CreditCode::parse(t) {
+        out.push(Lookup::IdBidx(
+            keys.blind_index(Purpose::Identifier, c.as_str()),
+        ));
+        exact = true;
+    }
+    if let Ok(p) = PhoneNumber::parse(t) {
+        out.push(Lookup::MobileBidx(
+            keys.blind_index(Purpose::Mobile, p.as_str()),
+        ));
+        exact = true;
+    }
+    if !exact && !t.is_empty() {
+        out.push(Lookup::NamePrefix(t.to_owned()));
+    }
+    out
+}
+
+/// Lists customers in the actor's scope.
+pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<CustomerSummary>> {
+    actor.require(Permission::CustomerRead)?;
+    let limit = q.limit.unwrap_or(20).clamp(1, 200);
+    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
+    let keys = app.keys();
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > 100) {
+        return Err(AppError::field(
+            "q",
+            "max_length",
+            "must be at most 100 characters",
+        ));
+    }
+    let filter = CustomerFilter {
+        scope: actor.scope(),
+        lookups: search.map(|s| lookups(&keys, s)).unwrap_or_default(),
+        kind: q.kind.map(|k| k.as_str().to_owned()),
+        status: q.status.map(|s| s.as_str().to_owned()),
+        branch_code: q.branch_code.clone(),
+        rm_id: q.rm_id,
+        review_before: q.review_overdue.then(|| app.today().to_string()),
+        segments: q.segments.clone(),
+        after,
+        sort: Sort::default(),
+        limit: limit + 1,
+    };
+    let by_name = filter
+        .lookups
+        .iter()
+        .any(|l| matches!(l, Lookup::NamePrefix(_)));
+    let filter = CustomerFilter {
+        sort: q.sort.unwrap_or(Sort {
+            key: if by_name { SortKey::Name } else { SortKey::Id },
+            desc: false,
+        }),
+        ..filter
+    };
+    let rows = store::list_customers(&app.db.conn, &filter).await?;
+    let last_updated = rows.get(limit as usize - 1).map(|r| r.updated_at_us);
+    let mut page = summaries(app, &app.db.conn, rows, limit).await?;
+    if page.next_cursor.is_some() {
+        page.next_cursor = page
+            .items
+            .last()
+            .map(|i| cursor_after(filter.sort.key, i, last_updated.unwrap_or_default()));
+    }
+    Ok(page)
+}
+
+/// The id of the customer with this number (any case), if the actor may see it.
+pub async fn id_by_number(app: &App, actor: &Actor, number: &str) -> Result<Option<Uuid>> {
+    let no = number.trim().to_uppercase();
+    let page = list(
+        app,
+        actor,
+        ListQuery {
+            q: Some(no.clone()),
+            limit: Some(1),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(page
+        .items
+        .into_iter()
+        .find(|c| c.customer_no == no)
+        .map(|c| c.id))
+}
+
+/// The cursor after a row in a listing's order: the id itself in creation order,
+/// `k.<base64url(text key)>.<id>` or `i.<integer key>.<id>` in keyed orders.
+pub(crate) fn cursor_after(key: SortKey, i: &CustomerSummary, updated_at_us: i64) -> String {
+    use base64::Engine;
+    let text = |t: &str| {
+        format!(
+            "k.{}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t),
+            i.id
+        )
+    };
+    match key {
+        SortKey::Id => i.id.to_string(),
+        SortKey::Name => text(&i.display_name),
+        SortKey::CustomerNo => text(&i.customer_no),
+        SortKey::ReviewDue => text(i.review_due.as_deref().unwrap_or(store::NO_REVIEW_DATE)),
+        SortKey::Updated => format!("i.{updated_at_us}.{}", i.id),
+    }
+}
+
+pub(crate) fn parse_cursor(c: &str) -> Result<store::Cursor> {
+    use base64::Engine;
+    let bad = || AppError::field("cursor", "format", "is not a cursor this API returned");
+    let Some((tag, rest)) = c.split_once('.') else {
+        return c.parse::<Uuid>().map(store::Cursor::Id).map_err(|_| bad());
+    };
+    let (v, id) = rest.split_once('.').ok_or_else(bad)?;
+    let id: Uuid = id.parse().map_err(|_| bad())?;
+    match tag {
+        // `n.` is the name cursor of earlier releases; it has the same shape.
+        "k" | "n" => {
+            let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(v)
+                .map_err(|_| bad())?;
+            Ok(store::Cursor::Text(
+                String::from_utf8(text).map_err(|_| bad())?,
+                id,
+            ))
+        }
+        "i" => Ok(store::Cursor::Int(v.parse().map_err(|_| bad())?, id)),
+        _ => Err(bad()),
+    }
+}
+
+pub(crate) async fn summaries<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    mut rows: Vec<CustomerRow>,
+    limit: u64,
+) -> Result<Page<CustomerSummary>> {
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let keys = app.keys();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut mobiles: HashMap<Uuid, String> = HashMap::new();
+    for ct in store::list_contacts(c, &ids).await? {
+        if ct.kind == "mobile" && !mobiles.contains_key(&ct.customer_id) {
+            let plain = keys.decrypt(Purpose::Mobile, &ct.value_enc)?;
+            let masked = PhoneNumber::parse(&plain)
+                .map(|p| p.masked())
+                .unwrap_or_else(|_| "****".into());
+            mobiles.insert(ct.customer_id, masked);
+        }
+    }
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let number = keys.decrypt(Purpose::Identifier, &r.id_enc)?;
+        let identifier = Identifier::from_stored(&r.id_type, &number)
+            .map(|i| i.masked())
+            .unwrap_or_else(|| "****".into());
+        items.push(CustomerSummary {
+            id: r.id,
+            customer_no: r.customer_no,
+            kind: parse_kind(&r.kind)?,
+            status: parse_status(&r.status)?,
+            branch_code: r.branch_code,
+            rm_id: r.rm_id,
+            display_name: r.display_name,
+            birth_date: r.birth_date,
+            identifier,
+            mobile: mobiles.remove(&r.id),
+            review_due: r.review_due,
+            version: r.version,
+        });
+    }
+    let next_cursor = if more {
+        items.last().map(|i| i.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// Submitted customers waiting for a checker.
+pub async fn review_queue(
+    app: &App,
+    actor: &Actor,
+    cursor: Option<String>,
+    limit: Option<u64>,
+) -> Result<Page<CustomerSummary>> {
+    actor.require(Permission::CustomerVerify)?;
+    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let after = match cursor {
+        Some(c) => Some(c.parse::<Uuid>().map_err(|_| {
+            AppError::field("cursor", "format", "is not a cursor this API returned")
+        })?),
+        None => None,
+    };
+    let rows = store::list_submitted(&app.db.conn, &actor.scope(), after, limit + 1).await?;
+    summaries(app, &app.db.conn, rows, limit).await
+}
+
+/// The version history, newest first.
+pub async fn versions(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<VersionView>> {
+    actor.require(Permission::CustomerRead)?;
+    load_in_scope(&app.db.conn, actor, id).await?;
+    Ok(store::list_versions(&app.db.conn, id)
+        .await?
+        .into_iter()
+        .map(|v| VersionView {
+            version: v.version,
+            actor_id: v.actor_id,
+            at: crate::fmt_us(v.at_us),
+            action: v.action,
+            changes: serde_json::from_str(&v.changes).unwrap_or_default(),
+        })
+        .collect())
+}

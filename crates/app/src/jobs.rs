@@ -1,0 +1,174 @@
+//! Background work, scheduled from one place: the audit sealer, the notification dispatcher, the case
+//! escalator and the nightly job (re-evaluation, task planning, greetings). Each job is a plain async
+//! function that the CLI and the tests call too; here it only gets a timer, a span named after the job, and
+//! its lease, so that several nodes can run side by side and one does the work:
+//!
+//! | job | every | lease |
+//! |---|---|---|
+//! | `audit.seal` | 0.5 s | `audit.seal` (taken by `audit::seal_pending`) |
+//! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |
+//! | `cases.escalate` | 60 s | `cases.escalate` |
+//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings are idempotent per customer |
+
+use crate::App;
+use crate::notify::{self, Delivery, DispatchReport};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+
+/// When each job runs.
+#[derive(Debug)]
+pub struct Schedule {
+    pub seal_every: Duration,
+    pub dispatch_every: Duration,
+    pub escalate_every: Duration,
+    /// The nightly job's time of day in the bank's time zone (`None`: off).
+    pub nightly_at: Option<jiff::civil::Time>,
+    /// The bank's name, signed under greetings.
+    pub bank: String,
+    /// The holiday list (TOML) greetings are sent for.
+    pub holidays: String,
+}
+
+/// The running jobs; dropping this value (or [`Jobs::stop`]) stops them.
+#[derive(Debug)]
+pub struct Jobs(Vec<JoinHandle<()>>);
+
+impl Jobs {
+    /// Stops every job.
+    pub fn stop(self) {}
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        for h in &self.0 {
+            h.abort();
+        }
+    }
+}
+
+/// Starts every job on the current runtime.
+pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
+    let mut handles = vec![
+        every("audit.seal", s.seal_every, app.clone(), |app| async move {
+            if let Err(e) = crate::audit::seal_pending(&app).await {
+                tracing::warn!(error = %e, "audit sealing failed; will retry");
+            }
+        }),
+        every(
+            "cases.escalate",
+            s.escalate_every,
+            app.clone(),
+            move |app| crate::cases::escalate_tick(app, s.escalate_every),
+        ),
+    ];
+    let d = Arc::new(delivery);
+    handles.push(every(
+        "notify.dispatch",
+        s.dispatch_every,
+        app.clone(),
+        move |app| {
+            let d = d.clone();
+            async move { dispatch(&app, &d).await }
+        },
+    ));
+    if let Some(at) = s.nightly_at {
+        let (bank, holidays) = (s.bank, s.holidays);
+        handles.push(tokio::spawn(
+            async move {
+                loop {
+                    tokio::time::sleep(until(&app, at)).await;
+                    nightly(&app, &bank, &holidays).await;
+                }
+            }
+            .instrument(tracing::info_span!("job", name = "nightly")),
+        ));
+    }
+    Jobs(handles)
+}
+
+/// Runs `f` every `period` in a span named after the job.
+fn every<F, Fut>(name: &'static str, period: Duration, app: Arc<App>, f: F) -> JoinHandle<()>
+where
+    F: Fn(Arc<App>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(
+        async move {
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                f(app.clone()).await;
+            }
+        }
+        .instrument(tracing::info_span!("job", name)),
+    )
+}
+
+/// One dispatcher pass: everything due, until nothing is.
+async fn dispatch(app: &App, d: &Delivery) {
+    match notify::dispatch_once(app, d, 200, jiff::Timestamp::now()).await {
+        Ok(r) if r != DispatchReport::default() => tracing::info!(
+            sent = r.sent,
+            retried = r.retried,
+            failed = r.failed,
+            suppressed = r.suppressed,
+            deferred = r.deferred,
+            "notifications dispatched"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "notification dispatch failed"),
+    }
+}
+
+/// How long until the next `at` in the bank's time zone (an hour if the clock cannot say).
+fn until(app: &App, at: jiff::civil::Time) -> Duration {
+    let now = jiff::Zoned::now().with_time_zone(app.tz.clone());
+    let mut next = now.date().to_datetime(at);
+    if next <= now.datetime() {
+        next = next.saturating_add(jiff::Span::new().days(1));
+    }
+    next.to_zoned(app.tz.clone())
+        .map(|z| z.timestamp().duration_since(now.timestamp()))
+        .ok()
+        .and_then(|d| Duration::try_from(d).ok())
+        .unwrap_or(Duration::from_secs(3600))
+}
+
+/// The nightly job: re-evaluate everyone, refresh planner statistics, plan contact tasks (after the
+/// evaluation, so the night's tier changes move due dates), queue birthday and holiday greetings.
+pub async fn nightly(app: &App, bank: &str, holidays: &str) {
+    match crate::segments::evaluate_all(app, |_, _| {}).await {
+        Ok(Some(r)) => tracing::info!(
+            customers = r.customers,
+            changed = r.customers_changed,
+            "nightly evaluation done"
+        ),
+        Ok(None) => tracing::info!("nightly evaluation run by another node"),
+        Err(e) => tracing::error!(error = %e, "nightly evaluation failed"),
+    }
+    if let Err(e) = app.db.optimize().await {
+        tracing::warn!(error = %e, "refreshing planner statistics failed");
+    }
+    match crate::engagement::plan_all(app, |_, _| {}).await {
+        Ok(Some(r)) => tracing::info!(
+            created = r.created,
+            moved = r.moved,
+            cancelled = r.cancelled,
+            "nightly task planning done"
+        ),
+        Ok(None) => tracing::info!("nightly task planning run by another node"),
+        Err(e) => tracing::error!(error = %e, "nightly task planning failed"),
+    }
+    // Greetings are idempotent per customer and year, so every node may run them.
+    match notify::birthday_greetings(app, bank).await {
+        Ok(n) => tracing::info!(queued = n, "birthday greetings queued"),
+        Err(e) => tracing::error!(error = %e, "birthday greetings failed"),
+    }
+    match notify::holiday_greetings(app, holidays, bank).await {
+        Ok(n) => tracing::info!(queued = n, "holiday greetings queued"),
+        Err(e) => tracing::error!(error = %e, "holiday greetings failed"),
+    }
+}

@@ -1,0 +1,33 @@
+//! Reactions to a change of a customer's facts, run in the writer's transaction: re-evaluate the segments,
+//! then re-plan the contact tasks (a tier change moves the next due date). The customer use cases call this;
+//! it calls the policy engine and the planner, neither of which calls back into customers.
+
+use crate::App;
+use crate::error::Result;
+use crate::segments::{Mode, evaluate_rows};
+use banyan_store::ConnectionTrait;
+use banyan_store::customers::CustomerRow;
+
+/// Re-evaluates customers whose facts just changed, and plans their contact tasks (a tier change moves
+/// the next due date), in the writer's transaction.
+pub(crate) async fn on_change<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    rows: &[CustomerRow],
+) -> Result<()> {
+    evaluate_rows(
+        app,
+        c,
+        rows,
+        &app.policy,
+        &app.policy_hash,
+        Mode {
+            write: true,
+            refresh_reasons: true,
+            warnings: false,
+        },
+    )
+    .await?;
+    crate::engagement::plan_rows(app, c, rows).await?;
+    Ok(())
+}

@@ -1,0 +1,414 @@
+//! The policy engine's use cases: metrics in, segments out.
+//!
+//! Customers are evaluated in the transaction that changes their facts (create, update, verification,
+//! metrics) and by a batch over everyone (`banyan policy evaluate --all`, nightly under a lease). Only what
+//! changed is written: the current assignment, a history row (old -> new, reason, policy), and an outbox
+//! event for later modules; early-warning alerts open when metrics arrive.
+//!
+//! `evaluate` decides and writes assignments (one customer or everyone); `metrics` takes the figures in.
+
+mod evaluate;
+mod metrics;
+
+pub use evaluate::{BatchReport, Change, diff, evaluate_all};
+pub(crate) use evaluate::{Mode, evaluate_rows};
+pub use metrics::{
+    MetricsFile, MetricsInput, MetricsRejection, MetricsReport, metrics_from_table, record_metrics,
+};
+
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, Result};
+use crate::reactions::on_change;
+use banyan_domain::access::Permission;
+use banyan_domain::policy::Policy;
+use banyan_domain::segments::{Check, Refusal};
+use banyan_store::customers::CustomerRow;
+use banyan_store::now_us;
+use banyan_store::segments::{self as store, AssignmentRow};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The policy in force and its content hash, for those who configure it or read customers (whose segments
+/// it explains).
+pub fn policy_in_force(app: &App, actor: &Actor) -> Result<(std::sync::Arc<Policy>, String)> {
+    if !actor.offers().config {
+        actor.require(Permission::CustomerRead)?;
+    }
+    Ok((app.policy.clone(), app.policy_hash.clone()))
+}
+
+/// The risk-appetite questionnaire of the policy in force.
+pub fn questionnaire(app: &App, actor: &Actor) -> Result<banyan_domain::segments::Questionnaire> {
+    actor.require(Permission::CustomerRead)?;
+    Ok(app.policy.segments.risk_questionnaire.clone())
+}
+
+/// The policy a process runs with and its content hash (recorded in `policy_versions`).
+pub fn policy_hash(p: &Policy) -> String {
+    let digest = crate::crypto::sha256(p.canonical().as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every dimension and its possible values under a policy, for filters.
+pub fn dimension_values(p: &Policy) -> Vec<(&'static str, Vec<String>)> {
+    let s = &p.segments;
+    let ratings = |c: &banyan_domain::segments::Scorecard| {
+        c.ratings
+            .iter()
+            .map(|r| r.rating.clone())
+            .collect::<Vec<_>>()
+    };
+    vec![
+        (
+            "age_group",
+            s.age_groups.iter().map(|g| g.name.clone()).collect(),
+        ),
+        (
+            "asset_tier",
+            s.asset_tiers.iter().map(|t| t.name.clone()).collect(),
+        ),
+        (
+            "wealth_tier",
+            s.wealth.tiers.iter().map(|t| t.name.clone()).collect(),
+        ),
+        ("risk_rating", ratings(&s.risk_rating.individual)),
+        ("credit_grade", ratings(&s.risk_rating.corporate)),
+        (
+            "company_size",
+            vec![
+                s.company_size.small_class.clone(),
+                "medium".into(),
+                "large".into(),
+            ],
+        ),
+        (
+            "lifecycle_stage",
+            ["prospect", "new", "stable", "mature", "at_risk"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        (
+            "value_tier",
+            s.value.tiers.iter().map(|t| t.name.clone()).collect(),
+        ),
+    ]
+}
+
+/// Segment filters from a request (`{"wealth_tier": "platinum"}`) as the store takes them; a name that is
+/// not a dimension the engine decides is reported as `segments.<name>`.
+pub(crate) fn segment_filter(
+    segments: &BTreeMap<String, String>,
+    errs: &mut banyan_domain::FieldErrors,
+) -> Vec<(String, String)> {
+    for d in segments.keys() {
+        if !banyan_domain::segments::DIMENSIONS.contains(&d.as_str()) {
+            errs.push(
+                format!("segments.{d}"),
+                "unknown_field",
+                "is not a segment dimension",
+            );
+        }
+    }
+    segments
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssignmentView {
+    pub dimension: String,
+    pub value: String,
+    pub reason: String,
+    pub checks: Vec<Check>,
+    pub assigned_at: String,
+    pub policy_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryView {
+    pub dimension: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub reason: String,
+    pub policy_hash: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasuresView {
+    /// `risk_rating` (individuals) or `credit_grade` (corporates and institutions).
+    pub dimension: String,
+    /// `None` until the customer has been rated (metrics needed).
+    pub rating: Option<String>,
+    pub measures: Vec<String>,
+    /// Actions refused for this rating.
+    pub blocked: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlertView {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub indicator: String,
+    pub status: String,
+    pub owner_id: Option<Uuid>,
+    pub reason: String,
+    pub due_on: String,
+    pub created_at: String,
+}
+
+/// A customer's segments with their reasons, history, measures and alerts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SegmentsView {
+    pub customer_id: Uuid,
+    pub policy_version: String,
+    pub policy_hash: String,
+    pub assignments: Vec<AssignmentView>,
+    pub history: Vec<HistoryView>,
+    pub measures: MeasuresView,
+    pub alerts: Vec<AlertView>,
+}
+
+async fn in_scope(app: &App, actor: &Actor, id: Uuid) -> Result<CustomerRow> {
+    actor.require(Permission::CustomerRead)?;
+    crate::scope::load_in_scope(&app.db.conn, actor, id).await
+}
+
+fn measures_of(policy: &Policy, kind: &str, assignments: &[AssignmentRow]) -> MeasuresView {
+    let dimension = if kind == "individual" {
+        "risk_rating"
+    } else {
+        "credit_grade"
+    };
+    let rating = assignments
+        .iter()
+        .find(|a| a.dimension == dimension)
+        .map(|a| a.value.clone());
+    let m = rating
+        .as_deref()
+        .and_then(|r| policy.segments.measures_for(r));
+    MeasuresView {
+        dimension: dimension.into(),
+        measures: m.map(|m| m.measures.clone()).unwrap_or_default(),
+        blocked: m.map(|m| m.blocked.clone()).unwrap_or_default(),
+        rating,
+    }
+}
+
+pub async fn segments(app: &App, actor: &Actor, id: Uuid) -> Result<SegmentsView> {
+    let row = in_scope(app, actor, id).await?;
+    let c = &app.db.conn;
+    let assignments = store::assignments_for(c, &[id]).await?;
+    let history = store::history_for(c, id, 100).await?;
+    let alerts = store::alerts_for(c, id).await?;
+    Ok(SegmentsView {
+        customer_id: id,
+        policy_version: app.policy.version.clone(),
+        policy_hash: app.policy_hash.clone(),
+        measures: measures_of(&app.policy, &row.kind, &assignments),
+        assignments: assignments
+            .into_iter()
+            .map(|a| AssignmentView {
+                checks: serde_json::from_str(&a.checks).unwrap_or_default(),
+                assigned_at: crate::fmt_us(a.assigned_at_us),
+                dimension: a.dimension,
+                value: a.value,
+                reason: a.reason,
+                policy_hash: a.policy_hash,
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|h| HistoryView {
+                at: crate::fmt_us(h.at_us),
+                dimension: h.dimension,
+                old: h.old_value,
+                new: h.new_value,
+                reason: h.reason,
+                policy_hash: h.policy_hash,
+            })
+            .collect(),
+        alerts: alerts
+            .into_iter()
+            .map(|a| AlertView {
+                id: a.id,
+                customer_id: a.customer_id,
+                created_at: crate::fmt_us(a.created_at_us),
+                indicator: a.indicator,
+                status: a.status,
+                owner_id: a.owner_id,
+                reason: a.reason,
+                due_on: a.due_on,
+            })
+            .collect(),
+    })
+}
+
+pub async fn measures(app: &App, actor: &Actor, id: Uuid) -> Result<MeasuresView> {
+    let row = in_scope(app, actor, id).await?;
+    let assignments = store::assignments_for(&app.db.conn, &[id]).await?;
+    Ok(measures_of(&app.policy, &row.kind, &assignments))
+}
+
+/// Whether the customer's rating permits `action`; later modules call this before they act. A refusal is
+/// a 403 whose message gives the rating and the policy key.
+pub async fn permits(app: &App, actor: &Actor, id: Uuid, action: &str) -> Result<()> {
+    let m = measures(app, actor, id).await?;
+    banyan_domain::segments::permits(&app.policy.segments, m.rating.as_deref(), action).map_err(
+        |Refusal { reason, .. }| AppError::Forbidden {
+            code: "policy_measure",
+            message: reason,
+        },
+    )
+}
+
+/// A completed questionnaire.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentInput {
+    /// Question key -> answer key.
+    pub answers: BTreeMap<String, String>,
+    /// `branch` (face to face; required for a first assessment by Chinese practice) or `online`.
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentView {
+    pub customer_id: Uuid,
+    pub score: u32,
+    /// `conservative` / `balanced` / `aggressive`, or `C1`-`C5` in five-level mode.
+    pub level: String,
+    pub assessed_on: String,
+    pub expires_on: String,
+    pub channel: String,
+    /// (question, answer, points).
+    pub points: Vec<(String, String, u32)>,
+}
+
+/// Records a risk-appetite assessment and re-evaluates the customer in the same transaction.
+pub async fn record_assessment(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    input: AssessmentInput,
+) -> Result<AssessmentView> {
+    actor.require(Permission::CustomerUpdate)?;
+    let q = &app.policy.segments.risk_questionnaire;
+    let mut errs = banyan_domain::FieldErrors::new();
+    if !["branch", "online"].contains(&input.channel.as_str()) {
+        errs.push("channel", "one_of", "must be branch or online");
+    }
+    let scored = q.score(&input.answers);
+    if let Err(e) = &scored {
+        errs.0.extend(e.0.clone());
+    }
+    errs.into_result()?;
+    let banyan_domain::segments::Scored {
+        score,
+        level,
+        points,
+    } = scored?;
+    let tx = app.db.begin_write().await?;
+    let row = crate::scope::lock_in_scope(&*tx, actor, id).await?;
+    if row.kind != "individual" {
+        return Err(AppError::field(
+            "customer",
+            "kind",
+            "risk-appetite questionnaires are for individuals",
+        ));
+    }
+    let today = app.today();
+    let expires = q.expiry(today);
+    store::insert_assessment(
+        &*tx,
+        &store::AssessmentRow {
+            id: Uuid::now_v7(),
+            customer_id: id,
+            answers: serde_json::to_string(&input.answers).unwrap_or_default(),
+            score: i32::try_from(score).unwrap_or(i32::MAX),
+            level: level.clone(),
+            assessed_on: today.to_string(),
+            expires_on: expires.to_string(),
+            channel: input.channel.clone(),
+            assessed_by: actor.id,
+            at_us: now_us(),
+        },
+    )
+    .await?;
+    audit::record(
+        &*tx,
+        actor,
+        vec![Entry {
+            action: "risk_assessment.record",
+            entity: "risk_assessment",
+            entity_id: Some(id.to_string()),
+            customer_id: Some(id),
+            detail: json!({"score": score, "level": level, "channel": input.channel, "expires_on": expires.to_string()}),
+        }],
+    )
+    .await?;
+    on_change(app, &*tx, &[row]).await?;
+    tx.commit().await?;
+    Ok(AssessmentView {
+        customer_id: id,
+        score,
+        level,
+        assessed_on: today.to_string(),
+        expires_on: expires.to_string(),
+        channel: input.channel,
+        points,
+    })
+}
+
+/// Closes an early-warning alert with what was done (the owner, or staff who may act on the customer).
+pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &str) -> Result<()> {
+    let resolution = resolution.trim();
+    if resolution.is_empty() {
+        return Err(AppError::field(
+            "resolution",
+            "required",
+            "say what was done about the alert",
+        ));
+    }
+    let tx = app.db.begin_write().await?;
+    let alert = store::find_alert(&*tx, alert_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::scope::load_in_scope(&*tx, actor, alert.customer_id).await?;
+    if alert.owner_id != Some(actor.id)
+        && !actor.role.has(Permission::CustomerUpdate)
+        && !actor.role.has(Permission::MetricsWrite)
+    {
+        return Err(AppError::forbidden(
+            "permission_denied",
+            "only the alert's owner or staff who may act on the customer can close it",
+        ));
+    }
+    if !store::close_alert(&*tx, alert_id, actor.id, resolution, now_us()).await? {
+        return Err(AppError::conflict(
+            "invalid_state",
+            "the alert is already closed",
+            json!({"status": alert.status}),
+        ));
+    }
+    audit::record(
+        &*tx,
+        actor,
+        vec![Entry {
+            action: "alert.close",
+            entity: "alert",
+            entity_id: Some(alert_id.to_string()),
+            customer_id: Some(alert.customer_id),
+            detail: json!({"indicator": alert.indicator, "resolution": resolution}),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Audit search for auditors, and the audit rows of a customer.
+
+use crate::AppState;
+use crate::ui::i18n::Tr;
+use crate::ui::page::{Chrome, PageError, Signed, chrome, page_status};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use banyan_app::AppError;
+use banyan_app::customers::{self as uc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub(crate) fn audit_rows(
+    t: Tr,
+    tz: &jiff::tz::TimeZone,
+    page: banyan_app::audit::AuditPage,
+) -> Vec<(String, String, String, String)> {
+    page.items
+        .into_iter()
+        .map(|a| {
+            (
+                t.datetime(tz, &a.at),
+                a.actor,
+                a.action,
+                a.detail.to_string(),
+            )
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub(crate) struct AuditPageT {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    pub(crate) q: AuditForm,
+    pub(crate) audit: Vec<(String, String, String, String)>,
+    pub(crate) next: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+/// The audit search form: a customer (number or id), a staff member (username), an action and a date range
+/// in the bank's time zone.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub(crate) struct AuditForm {
+    #[serde(default)]
+    pub(crate) customer: String,
+    #[serde(default)]
+    pub(crate) staff: String,
+    #[serde(default)]
+    pub(crate) action: String,
+    #[serde(default)]
+    pub(crate) from: String,
+    #[serde(default)]
+    pub(crate) to: String,
+    pub(crate) cursor: Option<String>,
+}
+
+impl AuditForm {
+    fn link(&self, cursor: &str) -> String {
+        let mut u = form_urlencoded::Serializer::new(String::new());
+        u.append_pair("customer", &self.customer)
+            .append_pair("staff", &self.staff)
+            .append_pair("action", &self.action)
+            .append_pair("from", &self.from)
+            .append_pair("to", &self.to)
+            .append_pair("cursor", cursor);
+        format!("/audit?{}", u.finish())
+    }
+}
+
+/// The start of a civil date (`2026-11-01`) in the bank's time zone; `days` later for an end bound.
+pub(crate) fn day_start(tz: &jiff::tz::TimeZone, d: &str, days: i64) -> Option<jiff::Timestamp> {
+    let date: jiff::civil::Date = d.trim().parse().ok()?;
+    let date = date.checked_add(jiff::Span::new().days(days)).ok()?;
+    date.to_zoned(tz.clone()).ok().map(|z| z.timestamp())
+}
+
+pub(crate) async fn audit_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<AuditForm>,
+) -> Result<Response, PageError> {
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let mut errors = Vec::new();
+    let mut bad = |field: &str, v: &str| errors.push(format!("{}: {v}", t.get(field)));
+    let customer_id = match p.customer.trim() {
+        "" => None,
+        c => match c.parse::<Uuid>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                match uc::id_by_number(&s.app, &sess.actor, c)
+                    .await
+                    .ok()
+                    .flatten()
+                {
+                    Some(i) => Some(i),
+                    None => {
+                        bad("field.customer_no", c);
+                        None
+                    }
+                }
+            }
+        },
+    };
+    let staff_id = match p.staff.trim() {
+        "" => None,
+        u => match banyan_app::access::actor_for(&s.app, u).await {
+            Ok(a) => Some(a.id),
+            Err(AppError::NotFound) => {
+                bad("audit.actor", u);
+                None
+            }
+            Err(e) => return Err(err(e)),
+        },
+    };
+    let mut date = |field: &str, v: &str, days: i64| match v.trim() {
+        "" => None,
+        d => {
+            let r = day_start(&s.app.tz, d, days);
+            if r.is_none() {
+                bad(field, d);
+            }
+            r
+        }
+    };
+    let from = date("audit.from", &p.from, 0);
+    let to = date("audit.to", &p.to, 1);
+    let (audit, next) = if errors.is_empty() {
+        let q = banyan_app::audit::AuditQuery {
+            customer_id,
+            staff_id,
+            from,
+            to,
+            action: Some(p.action.trim().to_owned()).filter(|a| !a.is_empty()),
+            cursor: p.cursor.clone(),
+            limit: Some(100),
+        };
+        let page = banyan_app::audit::search(&s.app, &sess.actor, q)
+            .await
+            .map_err(err)?;
+        let next = page.next_cursor.as_deref().map(|c| p.link(c));
+        (audit_rows(t, &s.app.tz, page), next)
+    } else {
+        (Vec::new(), None)
+    };
+    let failed = !errors.is_empty();
+    Ok(page_status(
+        AuditPageT {
+            title: t.get("home.audit").to_owned(),
+            audit,
+            next,
+            c: chrome(t, Some(&sess), "/audit"),
+            q: p,
+            error: (!errors.is_empty())
+                .then(|| format!("{} {}", t.get("audit.not_found"), errors.join("; "))),
+        },
+        failed,
+    ))
+}
+
+pub(crate) fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/audit", axum::routing::get(audit_page))
+}

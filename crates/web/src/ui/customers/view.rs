@@ -1,0 +1,594 @@
+//! One customer (the 360 page) and the writes made from it: status transitions, contact points, consents,
+//! relationships.
+
+use crate::AppState;
+use crate::ui::audit::audit_rows;
+use crate::ui::engagement::TaskRow;
+use crate::ui::engagement::task_rows;
+use crate::ui::forms::{Pair, form_text, form_version, kind_key, status_key};
+use crate::ui::i18n::{Lang, Tr};
+use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page};
+use crate::ui::segments::Segs;
+use crate::ui::segments::segs;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use banyan_app::AppError;
+use banyan_app::access::Session;
+use banyan_app::customers::{self as uc};
+use banyan_app::view::CustomerView;
+use banyan_domain::customer::{CustomerKind, CustomerStatus, Transition};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// A version row as shown.
+#[derive(Debug)]
+pub(crate) struct HistoryRow {
+    pub(crate) version: i64,
+    pub(crate) at: String,
+    pub(crate) action: String,
+    pub(crate) changes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+pub(crate) struct CustomerPage {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    pub(crate) v: CustomerView,
+    pub(crate) kind_key: &'static str,
+    pub(crate) status: &'static str,
+    pub(crate) status_key: &'static str,
+    pub(crate) id_type_key: String,
+    pub(crate) review_due: String,
+    pub(crate) profile: Vec<(String, String)>,
+    pub(crate) rm_name: String,
+    /// (channel label key, granted, source, when).
+    pub(crate) consents: Vec<(String, bool, String, String)>,
+    pub(crate) channels: Vec<(&'static str, String)>,
+    pub(crate) contact_kinds: Vec<(&'static str, &'static str)>,
+    pub(crate) rel_kinds: Vec<(&'static str, String)>,
+    pub(crate) relationships: Vec<RelRow>,
+    /// Contacts, newest first: (when, method, who, outcome, needs, satisfaction, next step).
+    pub(crate) timeline: Vec<[String; 7]>,
+    pub(crate) customer_tasks: Vec<TaskRow>,
+    /// Messages: (created, channel, cause, status, reason, text).
+    pub(crate) messages: Vec<[String; 6]>,
+    /// Open tasks a logged contact can complete: (task id, label).
+    pub(crate) open_tasks: Vec<(Uuid, String)>,
+    /// Events invited to: (event id, when, title, status).
+    pub(crate) events: Vec<(Uuid, String, String, String)>,
+    /// Feedback cases: (case id, number, received, kind, subject, status).
+    pub(crate) cases: Vec<(Uuid, String, String, String, String, String)>,
+    pub(crate) methods: Vec<(&'static str, String)>,
+    pub(crate) segs: Segs,
+    /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
+    pub(crate) questionnaire: Vec<(String, String, Vec<Pair>)>,
+    pub(crate) history: Vec<HistoryRow>,
+    pub(crate) audit: Vec<(String, String, String, String)>,
+    pub(crate) can_reveal: bool,
+    pub(crate) can_edit: bool,
+    pub(crate) can_submit: bool,
+    pub(crate) can_verify: bool,
+    pub(crate) message: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+/// A relationship as shown: the kind's label key and the other side.
+#[derive(Debug)]
+pub(crate) struct RelRow {
+    pub(crate) id: Uuid,
+    pub(crate) kind_key: String,
+    pub(crate) other_id: Uuid,
+    pub(crate) other_no: Option<String>,
+    pub(crate) other_name: Option<String>,
+    pub(crate) note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct ShowQuery {
+    pub(crate) reveal: Option<String>,
+    pub(crate) msg: Option<String>,
+}
+
+pub(crate) async fn customer_page(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    reveal: bool,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let a = &sess.actor;
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let v = uc::get(&s.app, a, id, reveal).await.map_err(err)?;
+    let relationships = uc::relationships(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|r| RelRow {
+            id: r.id,
+            kind_key: format!("rel.{}", r.kind.as_str()),
+            other_id: r.other_id,
+            other_no: r.other_customer_no,
+            other_name: r.other_name,
+            note: r.note,
+        })
+        .collect();
+    let rm_name = match v.rm_id {
+        None => String::new(),
+        Some(rm) => banyan_app::access::find_staff(&s.app, rm)
+            .await
+            .map_err(err)?
+            .map(|st| format!("{} ({})", st.display_name, st.username))
+            .unwrap_or_default(),
+    };
+    let defs = uc::field_definitions(&s.app).await.map_err(err)?;
+    let contacts_logged = banyan_app::engagement::interactions(&s.app, a, id)
+        .await
+        .map_err(err)?;
+    let who: Vec<Uuid> = contacts_logged.iter().map(|i| i.staff_id).collect();
+    let staff_names = banyan_app::access::staff_names(&s.app, a, &who)
+        .await
+        .map_err(err)?;
+    let timeline = contacts_logged
+        .into_iter()
+        .map(|i| {
+            [
+                t.datetime(&s.app.tz, &i.occurred_at),
+                t.of("method", &i.method),
+                staff_names.get(&i.staff_id).cloned().unwrap_or_default(),
+                i.outcome,
+                i.needs.unwrap_or_default(),
+                i.satisfaction.map(|x| x.to_string()).unwrap_or_default(),
+                i.next_step.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let messages = banyan_app::notify::customer_messages(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|m| {
+            [
+                t.datetime(&s.app.tz, &m.created_at),
+                t.of("channel", &m.channel),
+                m.cause,
+                t.of("msg", &m.status),
+                m.reason.unwrap_or_default(),
+                m.body,
+            ]
+        })
+        .collect();
+    let events = banyan_app::events::customer_events(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|e| {
+            (
+                e.event_id,
+                t.datetime(&s.app.tz, &e.starts_at),
+                e.title,
+                t.of("inv", &e.status),
+            )
+        })
+        .collect();
+    let cases = if a.offers().cases {
+        let q = banyan_app::cases::CaseQuery {
+            customer: Some(id),
+            limit: Some(20),
+            ..Default::default()
+        };
+        banyan_app::cases::list(&s.app, a, q)
+            .await
+            .map_err(err)?
+            .items
+            .into_iter()
+            .map(|c| {
+                (
+                    c.id,
+                    c.case_no,
+                    t.datetime(&s.app.tz, &c.received_at),
+                    t.of("fb.kind", &c.kind),
+                    c.subject,
+                    t.of("case.status", &c.status),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let all_tasks = banyan_app::engagement::customer_tasks(&s.app, a, id)
+        .await
+        .map_err(err)?;
+    // Open tasks a logged contact can carry out (the planned visit, the due contact).
+    let open_tasks: Vec<(Uuid, String)> = all_tasks
+        .iter()
+        .filter(|x| x.status == "open")
+        .map(|x| {
+            let what = x
+                .purpose
+                .clone()
+                .or_else(|| x.plan_key.as_deref().map(|p| t.of("plan", p)))
+                .unwrap_or_default();
+            (
+                x.id,
+                format!(
+                    "{} · {} · {}",
+                    t.of("method", &x.method),
+                    what,
+                    t.date(&x.due_on)
+                ),
+            )
+        })
+        .collect();
+    let customer_tasks = task_rows(t, all_tasks);
+    let segments = segs(
+        t,
+        &s.app.tz,
+        banyan_app::segments::segments(&s.app, a, id)
+            .await
+            .map_err(err)?,
+    );
+    let history = uc::versions(&s.app, a, id)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|h| HistoryRow {
+            version: h.version,
+            at: t.datetime(&s.app.tz, &h.at),
+            action: h.action,
+            changes: h
+                .changes
+                .iter()
+                .map(|c| format!("{}: {} → {}", c.field, show_json(&c.old), show_json(&c.new)))
+                .collect(),
+        })
+        .collect();
+    let mut profile = Vec::new();
+    if let serde_json::Value::Object(m) = &v.profile {
+        for (k, val) in m {
+            let label_key = format!("field.{k}");
+            let label = match t.get(&label_key) {
+                l if l == label_key => k.clone(),
+                l => l.to_owned(),
+            };
+            let shown = match (k.as_str(), val) {
+                ("birth_date" | "id_expiry", serde_json::Value::String(d)) => t.date(d),
+                ("annual_revenue" | "total_assets", serde_json::Value::Object(o)) => t.money(
+                    o.get("minor").and_then(|m| m.as_i64()).unwrap_or(0),
+                    o.get("currency").and_then(|c| c.as_str()).unwrap_or("CNY"),
+                ),
+                ("id_type", serde_json::Value::String(d)) => t.of("doc", d),
+                ("gender", serde_json::Value::String(g)) => {
+                    t.get(&format!("gender.{g}")).to_owned()
+                }
+                _ => show_json(val),
+            };
+            profile.push((label, shown));
+        }
+    }
+    if let serde_json::Value::Object(m) = &v.custom {
+        for (k, val) in m {
+            let label = defs
+                .iter()
+                .find(|d| d.kind == v.kind && &d.key == k)
+                .map(|d| d.label.clone())
+                .unwrap_or_else(|| k.clone());
+            let shown = match val {
+                serde_json::Value::Bool(b) => t.get(if *b { "yes" } else { "no" }).to_owned(),
+                serde_json::Value::String(d) if d.parse::<jiff::civil::Date>().is_ok() => t.date(d),
+                other => show_json(other),
+            };
+            profile.push((label, shown));
+        }
+    }
+    if let Some(ch) = &v.preferred_channel {
+        profile.push((
+            t.get("field.preferred_channel").to_owned(),
+            t.get(&format!("channel.{ch}")).to_owned(),
+        ));
+    }
+    let consents = v
+        .consents
+        .iter()
+        .map(|c| {
+            (
+                format!("channel.{}", c.channel.as_str()),
+                c.granted,
+                c.source.clone(),
+                t.datetime(&s.app.tz, &c.at),
+            )
+        })
+        .collect();
+    let audit = if a.offers().audit {
+        let q = banyan_app::audit::AuditQuery {
+            customer_id: Some(id),
+            limit: Some(100),
+            ..Default::default()
+        };
+        audit_rows(
+            t,
+            &s.app.tz,
+            banyan_app::audit::search(&s.app, a, q).await.map_err(err)?,
+        )
+    } else {
+        Vec::new()
+    };
+    let mine = v.created_by == a.id || v.updated_by == a.id;
+    let page_v = CustomerPage {
+        title: v.display_name.clone(),
+        kind_key: kind_key(v.kind),
+        status: v.status.as_str(),
+        status_key: status_key(v.status),
+        id_type_key: format!("doc.{}", v.identifier.id_type),
+        review_due: v
+            .review_due
+            .as_deref()
+            .map(|d| t.date(d))
+            .unwrap_or_default(),
+        can_reveal: a.offers().reveal,
+        can_edit: a.offers().update && v.status != CustomerStatus::Submitted,
+        can_submit: a.offers().submit
+            && matches!(v.status, CustomerStatus::Draft | CustomerStatus::Returned),
+        can_verify: a.offers().verify && v.status == CustomerStatus::Submitted && !mine,
+        message: if reveal {
+            Some(t.get("form.revealed").to_owned())
+        } else {
+            message
+        },
+        error,
+        profile,
+        rm_name,
+        consents,
+        channels: banyan_domain::customer::Channel::ALL
+            .iter()
+            .map(|c| (c.as_str(), format!("channel.{}", c.as_str())))
+            .collect(),
+        contact_kinds: vec![
+            ("mobile", "field.mobile"),
+            ("email", "field.email"),
+            ("address", "field.address"),
+        ],
+        rel_kinds: banyan_domain::customer::RelationshipKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), format!("rel.{}", k.as_str())))
+            .collect(),
+        relationships,
+        timeline,
+        customer_tasks,
+        messages,
+        events,
+        cases,
+        open_tasks,
+        methods: banyan_domain::engagement::METHODS
+            .iter()
+            .map(|m| (*m, t.of("method", m)))
+            .collect(),
+        segs: segments,
+        questionnaire: if v.kind == CustomerKind::Individual {
+            let en = t.lang == Lang::En;
+            s.app
+                .policy
+                .segments
+                .risk_questionnaire
+                .questions
+                .iter()
+                .map(|q| {
+                    (
+                        q.key.clone(),
+                        if en {
+                            q.text_en.clone()
+                        } else {
+                            q.text.clone()
+                        },
+                        q.answers
+                            .iter()
+                            .map(|a| {
+                                (
+                                    a.key.clone(),
+                                    if en {
+                                        a.text_en.clone()
+                                    } else {
+                                        a.text.clone()
+                                    },
+                                )
+                            })
+                            .collect(),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        history,
+        audit,
+        c: chrome(t, Some(&sess), &format!("/customers/{id}")),
+        v,
+    };
+    Ok(page(page_v))
+}
+
+pub(crate) fn show_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) async fn show(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    let msg = q.msg.as_deref().and_then(|m| match m {
+        "created" => Some(t.get("form.created").to_owned()),
+        "saved" => Some(t.get("form.saved").to_owned()),
+        "logged" => Some(t.get("ix.saved").to_owned()),
+        _ => None,
+    });
+    customer_page(&s, sess, t, id, q.reveal.is_some(), msg, None).await
+}
+
+/// Submit, verify and return, from the customer page.
+pub(crate) async fn act(
+    State(s): State<AppState>,
+    Path((id, action)): Path<(Uuid, String)>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let lines = |k: &str| {
+        f.get(k)
+            .map(|v| v.lines().map(str::to_owned).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let (tr, note) = match action.as_str() {
+        "submit" => (Transition::Submit, None),
+        "verify" => (Transition::Verify, None),
+        "return" => (
+            Transition::Return,
+            Some((lines("reasons"), lines("missing"))),
+        ),
+        _ => return Err(PageError::App(AppError::NotFound, t, Some(sess))),
+    };
+    let r = uc::transition(&s.app, &sess.actor, id, tr, note, None).await;
+    after_write(&s, sess, t, id, None, r).await
+}
+
+/// After a write from the customer page: back to the page (with a notice), or the page again with the
+/// refusal in the user's language next to the record as it now is. Nothing is half-written: the use case
+/// either committed or changed nothing.
+pub(crate) async fn after_write<T>(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    notice: Option<&str>,
+    r: Result<T, AppError>,
+) -> Result<Response, PageError> {
+    let e = match r {
+        Ok(_) => {
+            let q = notice.map(|m| format!("?msg={m}")).unwrap_or_default();
+            return Ok(Redirect::to(&format!("/customers/{id}{q}")).into_response());
+        }
+        Err(e) => e,
+    };
+    let (status, msg) = match e {
+        AppError::Forbidden {
+            code: "four_eyes", ..
+        } => (StatusCode::FORBIDDEN, t.get("form.four_eyes").to_owned()),
+        AppError::Validation(errs) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errs.0
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        t.of("field", e.field.rsplit('.').next().unwrap_or(&e.field)),
+                        t.rule(&e.rule, &e.message)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        AppError::VersionConflict { .. } => (StatusCode::CONFLICT, t.get("form.stale").to_owned()),
+        e @ AppError::Conflict { .. } => (StatusCode::CONFLICT, e.to_string()),
+        e => return Err(PageError::App(e, t, Some(sess))),
+    };
+    let mut page = customer_page(s, sess, t, id, false, None, Some(msg)).await?;
+    *page.status_mut() = status;
+    Ok(page)
+}
+
+pub(crate) async fn add_contact(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let r = match banyan_domain::customer::ContactKind::parse(f.get("kind").map_or("", |k| k)) {
+        None => Err(AppError::field(
+            "kind",
+            "one_of",
+            "must be mobile, email or address",
+        )),
+        Some(kind) => {
+            let c = banyan_domain::customer::ContactInput {
+                kind,
+                value: form_text(&f, "value").unwrap_or_default(),
+                label: form_text(&f, "label"),
+            };
+            uc::add_contact(&s.app, &sess.actor, id, c, form_version(&f)).await
+        }
+    };
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+pub(crate) async fn delete_contact(
+    State(s): State<AppState>,
+    Path((id, cid)): Path<(Uuid, Uuid)>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let r = uc::delete_contact(&s.app, &sess.actor, id, cid, form_version(&f)).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+/// Records a consent (or its withdrawal) for one channel, as a merge patch at the page's version.
+pub(crate) async fn record_consent(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let patch = serde_json::json!({"consents": [{
+        "channel": f.get("channel").cloned().unwrap_or_default(),
+        "granted": f.get("granted").map(String::as_str) == Some("true"),
+        "source": form_text(&f, "source").unwrap_or_default(),
+    }]});
+    let r = uc::update(&s.app, &sess.actor, id, patch, form_version(&f)).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+/// Links this customer to another one, named by customer number (what staff have at hand).
+pub(crate) async fn add_relationship(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let Some(kind) =
+        banyan_domain::customer::RelationshipKind::parse(f.get("kind").map_or("", |k| k))
+    else {
+        let r: Result<(), _> = Err(AppError::field(
+            "kind",
+            "one_of",
+            "is not a relationship kind",
+        ));
+        return after_write(&s, sess, t, id, None, r).await;
+    };
+    let no = form_text(&f, "other").unwrap_or_default();
+    let found = uc::id_by_number(&s.app, &sess.actor, &no)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let r = match found {
+        None => {
+            let msg = t.get("form.not_found_no").to_owned();
+            let mut page = customer_page(&s, sess, t, id, false, None, Some(msg)).await?;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(page);
+        }
+        Some(other) => {
+            uc::add_relationship(&s.app, &sess.actor, id, other, kind, form_text(&f, "note")).await
+        }
+    };
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+pub(crate) async fn delete_relationship(
+    State(s): State<AppState>,
+    Path((id, rid)): Path<(Uuid, Uuid)>,
+    SignedForm { sess, t, .. }: SignedForm,
+) -> Result<Response, PageError> {
+    let r = uc::delete_relationship(&s.app, &sess.actor, id, rid).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}

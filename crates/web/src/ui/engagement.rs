@@ -1,0 +1,605 @@
+//! Relationship maintenance: tasks, the task calendar, contacts and visits, coverage, content pushes and
+//! client events.
+
+use crate::AppState;
+use crate::ui::customers::view::after_write;
+use crate::ui::forms::{Choice, field_errors_text, form_text, refusal, segment_choices};
+use crate::ui::i18n::{Lang, Tr};
+use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page, page_status};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use banyan_app::AppError;
+use banyan_app::access::Session;
+use banyan_app::customers::{self as uc};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// A task as listed.
+#[derive(Debug)]
+pub(crate) struct TaskRow {
+    pub(crate) customer_id: Uuid,
+    pub(crate) customer_no: String,
+    pub(crate) customer_name: String,
+    pub(crate) method: String,
+    pub(crate) plan: String,
+    pub(crate) due: String,
+    pub(crate) overdue: bool,
+    pub(crate) status: String,
+}
+
+pub(crate) fn task_rows(t: Tr, tasks: Vec<banyan_app::engagement::TaskView>) -> Vec<TaskRow> {
+    tasks
+        .into_iter()
+        .map(|x| TaskRow {
+            customer_id: x.customer_id,
+            customer_no: x.customer_no,
+            customer_name: x.customer_name,
+            method: t.of("method", &x.method),
+            plan: match (&x.plan_key, &x.purpose) {
+                (Some(p), _) => t.of("plan", p),
+                // A visit: its purpose, preparation and the key-customer mark.
+                (None, Some(purpose)) => {
+                    let mut s = purpose.clone();
+                    if let Some(p) = &x.preparation {
+                        s.push_str(&format!(" · {}: {p}", t.get("visit.preparation")));
+                    }
+                    if x.key_customer {
+                        s.push_str(&format!(" · {}", t.get("visit.key")));
+                    }
+                    s
+                }
+                (None, None) => String::new(),
+            },
+            due: t.date(&x.due_on),
+            overdue: x.overdue,
+            status: match (x.status.as_str(), x.on_time) {
+                ("done", Some(true)) => t.get("task.on_time").to_owned(),
+                ("done", _) => t.get("task.late").to_owned(),
+                (other, _) => t.of("task", other),
+            },
+        })
+        .collect()
+}
+
+/// Logs a contact from the customer page.
+pub(crate) async fn log_interaction(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let text = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let input = banyan_app::engagement::InteractionInput {
+        method: f.get("method").cloned().unwrap_or_default(),
+        // `datetime-local` gives the bank's local time without an offset.
+        occurred_at: text("occurred_at").map(|v| local_instant(&s, &v)),
+        outcome: f.get("outcome").cloned().unwrap_or_default(),
+        needs: text("needs"),
+        satisfaction: text("satisfaction").and_then(|v| v.parse().ok()),
+        next_step: text("next_step"),
+        task_id: text("task_id").and_then(|v| v.parse().ok()),
+    };
+    let r = banyan_app::engagement::log_interaction(&s.app, &sess.actor, id, input).await;
+    after_write(&s, sess, t, id, Some("logged"), r).await
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+pub(crate) struct CoveragePage {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    /// `manager`, `team` or `branch`.
+    pub(crate) by: &'static str,
+    pub(crate) rows: Vec<banyan_app::engagement::CoverageRow>,
+    /// The bar chart, drawn on the server (no script, no external asset).
+    pub(crate) chart: Chart,
+    pub(crate) error: Option<String>,
+}
+
+/// A horizontal bar chart of coverage: one bar per row, its on-time share; the text is escaped by the
+/// template like any other value.
+#[derive(Debug, Default)]
+pub(crate) struct Chart {
+    pub(crate) height: u32,
+    /// (y, label, bar width in px (of 300), text).
+    pub(crate) bars: Vec<(u32, String, u32, String)>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct CoverageForm {
+    #[serde(default)]
+    pub(crate) from: String,
+    #[serde(default)]
+    pub(crate) to: String,
+    #[serde(default)]
+    pub(crate) by: String,
+}
+
+pub(crate) async fn coverage_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<CoverageForm>,
+) -> Result<Response, PageError> {
+    let today = s.app.today();
+    let from = p
+        .from
+        .parse::<jiff::civil::Date>()
+        .unwrap_or_else(|_| today.first_of_month());
+    let to =
+        p.to.parse::<jiff::civil::Date>()
+            .unwrap_or_else(|_| today.last_of_month());
+    let by = match p.by.as_str() {
+        "branch" => banyan_app::engagement::CoverageBy::Branch,
+        "team" => banyan_app::engagement::CoverageBy::Team,
+        _ => banyan_app::engagement::CoverageBy::Manager,
+    };
+    let by_key = match by {
+        banyan_app::engagement::CoverageBy::Branch => "branch",
+        banyan_app::engagement::CoverageBy::Team => "team",
+        banyan_app::engagement::CoverageBy::Manager => "manager",
+    };
+    let (rows, error) =
+        match banyan_app::engagement::coverage(&s.app, &sess.actor, from, to, by).await {
+            Ok(r) => (r, None),
+            Err(AppError::Validation(e)) => (Vec::new(), Some(e.to_string())),
+            Err(e) => return Err(PageError::App(e, t, Some(sess))),
+        };
+    let chart = Chart {
+        height: 24 * rows.len() as u32 + 8,
+        bars: rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let pct = r.coverage_pct.unwrap_or(0.0);
+                (
+                    24 * i as u32 + 4,
+                    r.label.clone(),
+                    (pct * 3.0).round() as u32,
+                    r.coverage_pct
+                        .map(|p| format!("{p:.1}%"))
+                        .unwrap_or_else(|| "—".into()),
+                )
+            })
+            .collect(),
+    };
+    Ok(page(CoveragePage {
+        title: t.get("cov.title").to_owned(),
+        c: chrome(t, Some(&sess), "/coverage"),
+        from: from.to_string(),
+        to: to.to_string(),
+        by: by_key,
+        rows,
+        chart,
+        error,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+pub(crate) struct CalendarPage {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    /// (when, customer id, customer, purpose, preparation, key customer, status).
+    pub(crate) visits: Vec<(String, Uuid, String, String, String, bool, String)>,
+    pub(crate) events: Vec<(Uuid, String, String, String, String)>,
+    pub(crate) kinds: Vec<(&'static str, String)>,
+    pub(crate) can_create: bool,
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) async fn calendar_view(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let visits = banyan_app::engagement::my_visits(&s.app, &sess.actor, 30)
+        .await
+        .map_err(err)?;
+    let ids: Vec<Uuid> = visits.iter().map(|v| v.customer_id).collect();
+    let mut names = HashMap::new();
+    for id in ids {
+        if let Ok(v) = uc::get(&s.app, &sess.actor, id, false).await {
+            names.insert(id, format!("{} {}", v.customer_no, v.display_name));
+        }
+    }
+    let events = banyan_app::events::list_events(&s.app, &sess.actor)
+        .await
+        .map_err(err)?;
+    let failed = error.is_some();
+    Ok(page_status(
+        CalendarPage {
+            title: t.get("cal.title").to_owned(),
+            visits: visits
+                .into_iter()
+                .map(|v| {
+                    (
+                        v.scheduled_at
+                            .as_deref()
+                            .map(|a| t.datetime(&s.app.tz, a))
+                            .unwrap_or_default(),
+                        v.customer_id,
+                        names.get(&v.customer_id).cloned().unwrap_or_default(),
+                        v.purpose.unwrap_or_default(),
+                        v.preparation.unwrap_or_default(),
+                        v.key_customer,
+                        t.of("task", &v.status),
+                    )
+                })
+                .collect(),
+            events: events
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.id,
+                        t.datetime(&s.app.tz, &e.starts_at),
+                        e.title,
+                        e.location,
+                        format!(
+                            "{}/{}",
+                            e.counts.get("accepted").copied().unwrap_or(0)
+                                + e.counts.get("attended").copied().unwrap_or(0),
+                            e.capacity
+                        ),
+                    )
+                })
+                .collect(),
+            kinds: ["lecture", "exchange", "outdoor"]
+                .iter()
+                .map(|k| (*k, t.of("event.kind", k)))
+                .collect(),
+            can_create: sess.actor.offers().update,
+            c: chrome(t, Some(&sess), "/calendar"),
+            error,
+        },
+        failed,
+    ))
+}
+
+pub(crate) async fn calendar_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    calendar_view(&s, sess, t, None).await
+}
+
+/// After a write from the event page: back to it, or the page again with the refusal.
+pub(crate) async fn after_event_write<T>(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    r: Result<T, AppError>,
+) -> Result<Response, PageError> {
+    match r.map_err(|e| refusal(t, e)) {
+        Ok(_) => Ok(Redirect::to(&format!("/events/{id}")).into_response()),
+        Err(Ok(msg)) => event_view(s, sess, t, id, Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// A `datetime-local` value in the bank's time zone as an RFC 3339 instant (other text passes through,
+/// so the use case names the field if it is not a time).
+pub(crate) fn local_instant(s: &AppState, v: &str) -> String {
+    v.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|d| d.to_zoned(s.app.tz.clone()).ok())
+        .map(|z| z.timestamp().to_string())
+        .unwrap_or_else(|| v.to_owned())
+}
+
+pub(crate) async fn create_event(
+    State(s): State<AppState>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let input = banyan_app::events::EventInput {
+        title: get("title"),
+        kind: get("kind"),
+        description: None,
+        location: get("location"),
+        starts_at: local_instant(&s, &get("starts_at")),
+        capacity: get("capacity").trim().parse().unwrap_or(0),
+        branch_code: None,
+    };
+    match banyan_app::events::create_event(&s.app, &sess.actor, input).await {
+        Ok(e) => Ok(Redirect::to(&format!("/events/{}", e.id)).into_response()),
+        Err(AppError::Validation(e)) => {
+            let msg = field_errors_text(t, &e);
+            calendar_view(&s, sess, t, Some(msg)).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// An invitation as shown: (customer id, number, name, status key, status label, feedback).
+pub(crate) type Invitation = (Uuid, String, String, String, String, String);
+
+#[derive(Template)]
+#[template(path = "event.html")]
+pub(crate) struct EventPage {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    pub(crate) e: banyan_app::events::EventView,
+    pub(crate) when: String,
+    pub(crate) kind: String,
+    /// (customer id, number, name, status key, status label, feedback shown: "4/5 · comment").
+    pub(crate) invitations: Vec<Invitation>,
+    pub(crate) tiers: Vec<(String, String)>,
+    pub(crate) can_edit: bool,
+    pub(crate) error: Option<String>,
+}
+
+pub(crate) async fn event_view(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: Uuid,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let e = banyan_app::events::get_event(&s.app, &sess.actor, id)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let failed = error.is_some();
+    Ok(page_status(
+        EventPage {
+            title: e.title.clone(),
+            when: t.datetime(&s.app.tz, &e.starts_at),
+            kind: t.of("event.kind", &e.kind),
+            invitations: e
+                .invitations
+                .iter()
+                .map(|i| {
+                    (
+                        i.customer_id,
+                        i.customer_no.clone(),
+                        i.name.clone(),
+                        i.status.clone(),
+                        t.of("inv", &i.status),
+                        match (i.rating, &i.feedback) {
+                            (Some(r), Some(f)) => format!("{r}/5 · {f}"),
+                            (Some(r), None) => format!("{r}/5"),
+                            _ => String::new(),
+                        },
+                    )
+                })
+                .collect(),
+            tiers: s
+                .app
+                .policy
+                .segments
+                .wealth
+                .tiers
+                .iter()
+                .map(|x| (x.name.clone(), t.of("seg.wealth_tier", &x.name)))
+                .collect(),
+            can_edit: sess.actor.offers().update,
+            c: chrome(t, Some(&sess), &format!("/events/{id}")),
+            e,
+            error,
+        },
+        failed,
+    ))
+}
+
+pub(crate) async fn event_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    event_view(&s, sess, t, id, None).await
+}
+
+pub(crate) async fn invite_event(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let mut input = banyan_app::events::InviteInput {
+        customers: Vec::new(),
+        segments: Default::default(),
+    };
+    if let Some(tier) = form_text(&f, "wealth_tier") {
+        input.segments.insert("wealth_tier".into(), tier);
+    }
+    if let Some(no) = form_text(&f, "customer_no") {
+        let found = uc::id_by_number(&s.app, &sess.actor, &no)
+            .await
+            .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+        match found {
+            Some(c) => input.customers.push(c),
+            None => {
+                let msg = t.get("form.not_found_no").to_owned();
+                return event_view(&s, sess, t, id, Some(msg)).await;
+            }
+        }
+    }
+    let r = banyan_app::events::invite(&s.app, &sess.actor, id, input).await;
+    after_event_write(&s, sess, t, id, r).await
+}
+
+pub(crate) async fn respond_event(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let Some(customer) = f.get("customer").and_then(|c| c.parse().ok()) else {
+        return Err(PageError::App(AppError::NotFound, t, Some(sess)));
+    };
+    let input = banyan_app::events::ResponseInput {
+        customer,
+        response: f.get("response").cloned().unwrap_or_default(),
+    };
+    let r = banyan_app::events::respond(&s.app, &sess.actor, id, input).await;
+    after_event_write(&s, sess, t, id, r).await
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+pub(crate) struct CampaignsPage {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    pub(crate) campaigns: Vec<banyan_app::notify::CampaignSummary>,
+    pub(crate) seg_filters: Vec<(&'static str, String, Vec<Choice>)>,
+    /// What was typed, shown again after an error.
+    pub(crate) key: String,
+    pub(crate) channel: String,
+    /// (language, its name, subject, text).
+    pub(crate) texts: Vec<(&'static str, &'static str, String, String)>,
+    pub(crate) can_send: bool,
+    pub(crate) error: Option<String>,
+    pub(crate) notice: Option<String>,
+}
+
+pub(crate) async fn campaigns_view(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    form: HashMap<String, String>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let mut campaigns = banyan_app::notify::campaigns(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    for c in &mut campaigns {
+        c.started_at = t.datetime(&s.app.tz, &c.started_at);
+    }
+    let chosen: BTreeMap<String, String> = form
+        .iter()
+        .filter(|(k, _)| k.starts_with("seg_"))
+        .map(|(k, v)| (k.trim_start_matches("seg_").to_owned(), v.clone()))
+        .collect();
+    let failed = error.is_some();
+    Ok(page_status(
+        CampaignsPage {
+            title: t.get("camp.title").to_owned(),
+            c: chrome(t, Some(&sess), "/campaigns"),
+            campaigns,
+            seg_filters: segment_choices(&s.app, t, &chosen),
+            key: form.get("key").cloned().unwrap_or_default(),
+            channel: form.get("channel").cloned().unwrap_or_default(),
+            texts: Lang::ALL
+                .into_iter()
+                .map(|l| {
+                    let v = |k: &str| form.get(&format!("{k}_{}", l.code())).cloned();
+                    (
+                        l.code(),
+                        l.name(),
+                        v("subject").unwrap_or_default(),
+                        v("body").unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            can_send: sess.actor.offers().update,
+            error,
+            notice,
+        },
+        failed,
+    ))
+}
+
+pub(crate) async fn campaigns_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    campaigns_view(&s, sess, t, HashMap::new(), None, None).await
+}
+
+/// Queues a content push from the campaign form.
+pub(crate) async fn send_campaign(
+    State(s): State<AppState>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let texts = |prefix: &str| -> BTreeMap<String, String> {
+        ["zh-CN", "zh-TW", "en"]
+            .into_iter()
+            .filter_map(|l| form_text(&f, &format!("{prefix}_{l}")).map(|v| (l.to_owned(), v)))
+            .collect()
+    };
+    let input = banyan_app::notify::CampaignInput {
+        key: f.get("key").cloned().unwrap_or_default(),
+        segments: f
+            .iter()
+            .filter(|(k, v)| k.starts_with("seg_") && !v.trim().is_empty())
+            .map(|(k, v)| (k.trim_start_matches("seg_").to_owned(), v.clone()))
+            .collect(),
+        channel: form_text(&f, "channel"),
+        subject: texts("subject"),
+        body: texts("body"),
+    };
+    match banyan_app::notify::campaign(&s.app, &sess.actor, input).await {
+        Ok(r) => {
+            let notice = t
+                .get("camp.queued")
+                .replace("{customers}", &r.customers.to_string())
+                .replace("{queued}", &r.queued.to_string());
+            campaigns_view(&s, sess, t, HashMap::new(), None, Some(notice)).await
+        }
+        Err(AppError::Validation(e)) => {
+            let msg = field_errors_text(t, &e);
+            let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
+            campaigns_view(&s, sess, t, form, Some(msg), None).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// Records an attendee's rating and comment from the event page.
+pub(crate) async fn event_feedback(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let Some(customer) = f.get("customer").and_then(|c| c.parse().ok()) else {
+        return Err(PageError::App(AppError::NotFound, t, Some(sess)));
+    };
+    let input = banyan_app::events::FeedbackInput {
+        customer,
+        rating: f
+            .get("rating")
+            .and_then(|r| r.trim().parse().ok())
+            .unwrap_or(0),
+        comment: form_text(&f, "comment"),
+    };
+    let r = banyan_app::events::feedback(&s.app, &sess.actor, id, input).await;
+    after_event_write(&s, sess, t, id, r).await
+}
+
+/// Plans a visit from the customer page.
+pub(crate) async fn plan_visit(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let input = banyan_app::engagement::VisitInput {
+        purpose: get("purpose"),
+        scheduled_at: local_instant(&s, &get("scheduled_at")),
+        method: get("method"),
+        preparation: form_text(&f, "preparation"),
+        staff: None,
+        key_customer: f.contains_key("key_customer"),
+    };
+    let r = banyan_app::engagement::plan_visit(&s.app, &sess.actor, id, input).await;
+    after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/customers/{id}/interactions", post(log_interaction))
+        .route("/customers/{id}/visits", post(plan_visit))
+        .route("/coverage", get(coverage_page))
+        .route("/campaigns", get(campaigns_page).post(send_campaign))
+        .route("/calendar", get(calendar_page))
+        .route("/events", post(create_event))
+        .route("/events/{id}", get(event_page))
+        .route("/events/{id}/invite", post(invite_event))
+        .route("/events/{id}/respond", post(respond_event))
+        .route("/events/{id}/feedback", post(event_feedback))
+}

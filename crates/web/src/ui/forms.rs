@@ -1,0 +1,121 @@
+//! Pieces that several pages share: select options, field errors in the user's language, form values,
+//! uploads, and how a page shows a refused write.
+
+use crate::ui::i18n::Tr;
+use banyan_app::AppError;
+use banyan_domain::customer::{CustomerKind, CustomerStatus};
+use std::collections::{BTreeMap, HashMap};
+
+/// A value and its label.
+pub(crate) type Pair = (String, String);
+
+/// An option of a select: (value, label, selected).
+pub(crate) type Choice = (String, String, bool);
+
+/// The version a customer-page form was rendered at (its hidden `version` input).
+pub(crate) fn form_version(f: &HashMap<String, String>) -> Option<i64> {
+    f.get("version").and_then(|v| v.parse().ok())
+}
+
+/// A form value, trimmed; `None` when empty.
+pub(crate) fn form_text(f: &HashMap<String, String>, k: &str) -> Option<String> {
+    f.get(k)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Reads the multipart form: the CSRF token, then the file (name and bytes).
+pub(crate) async fn read_upload(
+    mut mp: axum::extract::Multipart,
+) -> Option<(Option<String>, String, Vec<u8>)> {
+    let mut csrf = None;
+    let mut file = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.ok(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                file = Some((name, field.bytes().await.ok()?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = file?;
+    Some((csrf, name, bytes))
+}
+
+/// What a page says when a use case refuses a form the user can correct on the same page (bad input, a
+/// state or version conflict, a rule that forbids it); any other error goes back for the error page.
+pub(crate) fn refusal(t: Tr, e: AppError) -> Result<String, AppError> {
+    match e {
+        AppError::Validation(v) => Ok(field_errors_text(t, &v)),
+        e @ (AppError::Conflict { .. }
+        | AppError::VersionConflict { .. }
+        | AppError::Forbidden { .. }) => Ok(e.to_string()),
+        e => Err(e),
+    }
+}
+
+/// Field errors in the user's language: `field: rule; ...`.
+pub(crate) fn field_errors_text(t: Tr, e: &banyan_domain::FieldErrors) -> String {
+    e.0.iter()
+        .map(|e| format!("{}: {}", e.field, t.rule(&e.rule, &e.message)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The segment filters a form offers (dimension, label, options with the chosen one selected).
+pub(crate) fn segment_choices(
+    app: &banyan_app::App,
+    t: Tr,
+    chosen: &BTreeMap<String, String>,
+) -> Vec<(&'static str, String, Vec<Choice>)> {
+    banyan_app::segments::dimension_values(&app.policy)
+        .into_iter()
+        .filter(|(d, _)| SEGMENT_FILTERS.contains(d))
+        .map(|(d, values)| {
+            let chosen = chosen.get(d).cloned().unwrap_or_default();
+            (
+                d,
+                t.of("dim", d),
+                values
+                    .into_iter()
+                    .map(|v| {
+                        let label = t.of(&format!("seg.{d}"), &v);
+                        let sel = v == chosen;
+                        (v, label, sel)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The segment dimensions the search page filters by.
+pub(crate) const SEGMENT_FILTERS: [&str; 8] = [
+    "age_group",
+    "asset_tier",
+    "wealth_tier",
+    "risk_rating",
+    "credit_grade",
+    "company_size",
+    "lifecycle_stage",
+    "value_tier",
+];
+
+pub(crate) fn kind_key(k: CustomerKind) -> &'static str {
+    match k {
+        CustomerKind::Individual => "kind.individual",
+        CustomerKind::Corporate => "kind.corporate",
+        CustomerKind::Institution => "kind.institution",
+    }
+}
+
+pub(crate) fn status_key(s: CustomerStatus) -> &'static str {
+    match s {
+        CustomerStatus::Draft => "status.draft",
+        CustomerStatus::Submitted => "status.submitted",
+        CustomerStatus::Verified => "status.verified",
+        CustomerStatus::Returned => "status.returned",
+    }
+}

@@ -1,0 +1,158 @@
+//! The home page: my tasks, customers due for review, drafts and returned records, the review queue and
+//! notices.
+
+use crate::AppState;
+use crate::ui::audit::AuditForm;
+use crate::ui::customers::search::Heading;
+use crate::ui::customers::search::Row;
+use crate::ui::customers::search::headings;
+use crate::ui::customers::search::rm_names;
+use crate::ui::customers::search::rows;
+use crate::ui::engagement::TaskRow;
+use crate::ui::engagement::task_rows;
+use crate::ui::page::{Chrome, PageError, Signed, chrome, page};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use banyan_app::customers::{self as uc, ListQuery};
+use banyan_domain::customer::CustomerStatus;
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(crate) struct HomePage {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    /// My open tasks due this week (overdue first).
+    pub(crate) tasks: Vec<TaskRow>,
+    pub(crate) show_tasks: bool,
+    pub(crate) headings: Vec<Heading>,
+    pub(crate) sections: Vec<(&'static str, Vec<Row>)>,
+    pub(crate) can_audit: bool,
+    /// The (empty) audit search form for auditors.
+    pub(crate) q: AuditForm,
+    /// Case notices: (when, text, case, read).
+    pub(crate) notices: Vec<(String, String, Option<Uuid>, bool)>,
+    /// Which tasks are shown: `today`, `week` or `overdue`.
+    pub(crate) due: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct HomeForm {
+    #[serde(default)]
+    pub(crate) due: String,
+}
+
+pub(crate) async fn home(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<HomeForm>,
+) -> Result<Response, PageError> {
+    use banyan_app::engagement::Due;
+    let (due, due_key) = match p.due.as_str() {
+        "today" => (Due::Today, "today"),
+        "overdue" => (Due::Overdue, "overdue"),
+        _ => (Due::Week, "week"),
+    };
+    let a = &sess.actor;
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    let rms = rm_names(&s, &sess).await;
+    let show_tasks = a.offers().update;
+    let tasks = if show_tasks {
+        task_rows(
+            t,
+            banyan_app::engagement::my_tasks(&s.app, a, due)
+                .await
+                .map_err(err)?,
+        )
+    } else {
+        Vec::new()
+    };
+    let mut sections = Vec::new();
+    if a.offers().read {
+        let overdue = uc::list(
+            &s.app,
+            a,
+            ListQuery {
+                review_overdue: true,
+                sort: uc::parse_sort("review_due"),
+                limit: Some(20),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+        sections.push(("home.overdue", rows(t, overdue.items, &rms)));
+        let recent = uc::list(
+            &s.app,
+            a,
+            ListQuery {
+                sort: uc::parse_sort("-updated"),
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+        sections.push(("home.recent", rows(t, recent.items, &rms)));
+    }
+    if a.offers().submit {
+        for (key, status) in [
+            ("home.returned", CustomerStatus::Returned),
+            ("home.drafts", CustomerStatus::Draft),
+        ] {
+            let l = uc::list(
+                &s.app,
+                a,
+                ListQuery {
+                    status: Some(status),
+                    limit: Some(20),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(err)?;
+            sections.push((key, rows(t, l.items, &rms)));
+        }
+    }
+    if a.offers().verify {
+        let q = uc::review_queue(&s.app, a, None, Some(20))
+            .await
+            .map_err(err)?;
+        sections.push(("home.queue", rows(t, q.items, &rms)));
+    }
+    let notices = if a.offers().cases {
+        banyan_app::cases::my_notices(&s.app, a, 10)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|n| {
+                (
+                    t.datetime(&s.app.tz, &n.created_at),
+                    format!("{}: {}", t.of("notice", &n.kind), n.text),
+                    n.case_id,
+                    n.read,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(page(HomePage {
+        title: t.get("home.title").to_owned(),
+        due: due_key,
+        notices,
+        tasks,
+        show_tasks,
+        headings: headings(None),
+        can_audit: a.offers().audit,
+        q: AuditForm::default(),
+        c: chrome(t, Some(&sess), "/"),
+        sections,
+    }))
+}
+
+pub(crate) fn routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/", axum::routing::get(home))
+}

@@ -1,0 +1,240 @@
+//! The page kernel: the chrome around every page, rendering with the page's security policy, the error
+//! page, sessions from the cookie, and the CSRF-checked extractors (`Signed`, `SignedForm`).
+
+use crate::AppState;
+use crate::ui::i18n::{Lang, Tr};
+use askama::Template;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use banyan_app::AppError;
+use banyan_app::access::Session;
+use std::collections::HashMap;
+
+pub(crate) const SESSION_COOKIE: &str = "banyan_session";
+
+pub(crate) const LANG_COOKIE: &str = "banyan_lang";
+
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "banyan_login_csrf";
+
+pub(crate) const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub(crate) fn secure(headers: &HeaderMap) -> &'static str {
+    let tls = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        == Some("https");
+    if tls { "; Secure" } else { "" }
+}
+
+pub(crate) fn lang_of(headers: &HeaderMap, session: Option<&Session>) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .or_else(|| session.and_then(|s| Lang::parse(&s.lang)))
+        .unwrap_or(Lang::ZhCn)
+}
+
+/// What every page shows around its content.
+#[derive(Debug)]
+pub struct Chrome {
+    pub t: Tr,
+    pub user: Option<String>,
+    pub role: String,
+    pub csrf: String,
+    pub can_create: bool,
+    pub can_review: bool,
+    pub can_import: bool,
+    pub can_audit: bool,
+    pub can_admin: bool,
+    pub can_read: bool,
+    pub can_cases: bool,
+    pub langs: Vec<(&'static str, &'static str)>,
+    /// The current path, URL-encoded, for the language links.
+    pub back: String,
+}
+
+pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
+    Chrome {
+        t,
+        user: session.map(|s| s.actor.username.clone()),
+        role: session
+            .map(|s| s.actor.role.as_str().to_owned())
+            .unwrap_or_default(),
+        csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
+        can_create: session.is_some_and(|s| s.actor.offers().create),
+        can_review: session.is_some_and(|s| s.actor.offers().verify),
+        can_import: session.is_some_and(|s| s.actor.offers().import),
+        can_audit: session.is_some_and(|s| s.actor.offers().audit),
+        can_admin: session.is_some_and(|s| s.actor.offers().staff),
+        can_read: session.is_some_and(|s| s.actor.offers().read),
+        can_cases: session.is_some_and(|s| s.actor.offers().cases),
+        langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
+        back: form_urlencoded::byte_serialize(path.as_bytes()).collect(),
+    }
+}
+
+/// A page answered 422 when it shows the errors of a refused form (so tests and tools see the refusal).
+pub(crate) fn page_status(t: impl Template, failed: bool) -> Response {
+    let mut r = page(t);
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+pub(crate) fn page(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut r = (StatusCode::OK, axum::response::Html(html)).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(PAGE_CSP),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub(crate) struct ErrorPage {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    pub(crate) message: String,
+}
+
+/// A page's failure: sign-in needed (redirect), or an error page in the user's language.
+#[derive(Debug)]
+pub enum PageError {
+    SignIn,
+    App(AppError, Tr, Option<Session>),
+    Csrf(Tr, Option<Session>),
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, key, t, s) = match self {
+            PageError::SignIn => return Redirect::to("/login").into_response(),
+            PageError::Csrf(t, s) => (StatusCode::FORBIDDEN, "error.csrf", t, s),
+            PageError::App(AppError::Unauthenticated, _, _) => {
+                return Redirect::to("/login").into_response();
+            }
+            PageError::App(AppError::NotFound, t, s) => {
+                (StatusCode::NOT_FOUND, "error.not_found", t, s)
+            }
+            PageError::App(
+                AppError::Forbidden {
+                    code: "four_eyes", ..
+                },
+                t,
+                s,
+            ) => (StatusCode::FORBIDDEN, "form.four_eyes", t, s),
+            PageError::App(AppError::Forbidden { .. }, t, s) => {
+                (StatusCode::FORBIDDEN, "error.forbidden", t, s)
+            }
+            PageError::App(e @ (AppError::Store(_) | AppError::Internal(_)), t, s) => {
+                tracing::error!(error = %e, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", t, s)
+            }
+            PageError::App(e, t, s) => {
+                let msg = e.to_string();
+                let mut r = page(ErrorPage {
+                    title: t.get("error.title").to_owned(),
+                    c: chrome(t, s.as_ref(), "/"),
+                    message: msg,
+                });
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                return r;
+            }
+        };
+        let mut r = page(ErrorPage {
+            title: t.get("error.title").to_owned(),
+            message: t.get(key).to_owned(),
+            c: chrome(t, s.as_ref(), "/"),
+        });
+        *r.status_mut() = status;
+        r
+    }
+}
+
+/// The signed-in session of a page request.
+pub(crate) async fn session(s: &AppState, headers: &HeaderMap) -> Result<(Session, Tr), PageError> {
+    let token = cookie(headers, SESSION_COOKIE).ok_or(PageError::SignIn)?;
+    let sess = banyan_app::access::web_session(&s.app, token)
+        .await
+        .map_err(|_| PageError::SignIn)?;
+    crate::trace::record_actor(sess.actor.id);
+    let t = Tr::new(lang_of(headers, Some(&sess)));
+    Ok((sess, t))
+}
+
+/// Every state-changing form carries the session's token; anything else is refused.
+pub(crate) fn check_csrf(sess: &Session, t: Tr, sent: Option<&str>) -> Result<(), PageError> {
+    match sent {
+        Some(v) if constant_eq(v.as_bytes(), sess.csrf.as_bytes()) => Ok(()),
+        _ => Err(PageError::Csrf(t, Some(sess.clone()))),
+    }
+}
+
+/// A signed-in page request: the session and the user's language.
+#[derive(Debug)]
+pub struct Signed {
+    pub(crate) sess: Session,
+    pub(crate) t: Tr,
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, PageError> {
+        let (sess, t) = session(s, &parts.headers).await?;
+        Ok(Signed { sess, t })
+    }
+}
+
+/// A signed-in form post whose CSRF token matched the session's: the session, the language and the
+/// fields. Every state-changing page handler takes one, so none can forget the check.
+#[derive(Debug)]
+pub struct SignedForm {
+    pub(crate) sess: Session,
+    pub(crate) t: Tr,
+    pub(crate) f: HashMap<String, String>,
+}
+
+impl FromRequest<AppState> for SignedForm {
+    type Rejection = PageError;
+    async fn from_request(req: axum::extract::Request, s: &AppState) -> Result<Self, PageError> {
+        let (sess, t) = session(s, req.headers()).await?;
+        let Form(f) = Form::<HashMap<String, String>>::from_request(req, s)
+            .await
+            .map_err(|_| {
+                PageError::App(
+                    AppError::field("form", "format", "is not a form submission"),
+                    t,
+                    Some(sess.clone()),
+                )
+            })?;
+        check_csrf(&sess, t, f.get("_csrf").map(String::as_str))?;
+        Ok(SignedForm { sess, t, f })
+    }
+}
+
+pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
