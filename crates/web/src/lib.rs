@@ -54,6 +54,10 @@ pub fn router(state: AppState) -> Router {
         ),
     ];
     let mut r = api::router(state.clone())
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(openapi::document),
+        )
         .merge(ui::router())
         .with_state(state);
     for (name, value) in security {

@@ -17,7 +17,8 @@ use uuid::Uuid;
 
 use super::clocks::{instant, local, set_clocks, set_level, stages_at, unit_str};
 use super::register::pick_owner;
-use super::view::{CaseView, staff_map, view};
+use super::staff_map;
+use super::view::{CaseView, view};
 use super::{
     Content, changed, check_department, customer_message, load, log_row, notice, opt_text, text,
 };

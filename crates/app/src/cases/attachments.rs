@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::view::staff_map;
+use super::staff_map;
 use super::{load, log_row};
 
 /// Largest attachment accepted.

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::calendars::recompute_open;
 use super::clocks::{set_clocks, set_level, stages_at};
-use super::view::staff_map;
+use super::staff_map;
 use super::{log_row, notice, supervisors};
 
 /// Raises the escalation level of every open case whose next threshold has passed at `now_us`: the owner

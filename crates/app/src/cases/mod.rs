@@ -290,3 +290,11 @@ pub(crate) fn changed() -> AppError {
         json!({}),
     )
 }
+
+pub(crate) async fn staff_map(app: &App) -> Result<HashMap<Uuid, banyan_store::access::StaffRow>> {
+    Ok(banyan_store::access::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}

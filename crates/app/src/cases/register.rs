@@ -19,7 +19,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::clocks::{local, set_clocks, set_level, unit_str};
-use super::view::{CaseView, staff_map, view};
+use super::staff_map;
+use super::view::{CaseView, view};
 use super::{changed, log_row, notice, one_of, opt_text, text, visible};
 
 /// Someone who is not a customer: name and a way to reach them.

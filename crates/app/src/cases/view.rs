@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::attachments::{AttachmentView, attachment_view};
-use super::{load, scope, visible};
+use super::{load, scope, staff_map, visible};
 
 /// A deadline as shown: amount and unit as the rule states it, and when it falls.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -110,14 +110,6 @@ pub struct CaseView {
     pub tasks: Vec<CaseTaskView>,
     pub attachments: Vec<AttachmentView>,
     pub log: Vec<CaseLogView>,
-}
-
-pub(crate) async fn staff_map(app: &App) -> Result<HashMap<Uuid, banyan_store::access::StaffRow>> {
-    Ok(banyan_store::access::list_staff(&app.db.conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect())
 }
 
 pub(crate) fn summary(

@@ -7,11 +7,10 @@
 //!
 //! `evaluate` decides and writes assignments (one customer or everyone); `metrics` takes the figures in.
 
-mod evaluate;
+pub(crate) mod evaluate;
 mod metrics;
 
 pub use evaluate::{BatchReport, Change, diff, evaluate_all};
-pub(crate) use evaluate::{Mode, evaluate_rows};
 pub use metrics::{
     MetricsFile, MetricsInput, MetricsRejection, MetricsReport, metrics_from_table, record_metrics,
 };

@@ -1,8 +1,7 @@
 //! Workbench pages for feedback and complaints: the queue, registration, one case with its clocks and
 //! actions, the analysis dashboard (server-rendered SVG) with XLSX export, and calendars for administrators.
 
-use super::engagement::{Chart, local_instant};
-use super::forms::{field_errors_text, form_text, read_upload, refusal};
+use super::forms::{Chart, field_errors_text, form_text, local_instant, read_upload, refusal};
 use super::i18n::Tr;
 use super::page::{
     Chrome, PageError, Signed, SignedForm, check_csrf, chrome, page, page_status, session,
@@ -669,21 +668,13 @@ fn chart(
 ) -> (Chart, Vec<(String, String)>) {
     let max = counts.iter().map(|c| c.count).max().unwrap_or(0).max(1);
     (
-        Chart {
-            height: 24 * counts.len() as u32 + 8,
-            bars: counts
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    (
-                        24 * i as u32 + 4,
-                        label(&c.key),
-                        (c.count * 300 / max) as u32,
-                        c.count.to_string(),
-                    )
-                })
-                .collect(),
-        },
+        Chart::new(counts.iter().map(|c| {
+            (
+                label(&c.key),
+                (c.count * 300 / max) as u32,
+                c.count.to_string(),
+            )
+        })),
         counts
             .iter()
             .map(|c| (link(&c.key), label(&c.key)))

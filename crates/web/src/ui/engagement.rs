@@ -2,8 +2,9 @@
 //! client events.
 
 use crate::AppState;
-use crate::ui::customers::view::after_write;
-use crate::ui::forms::{Choice, field_errors_text, form_text, refusal, segment_choices};
+use crate::ui::forms::{
+    Chart, Choice, field_errors_text, form_text, local_instant, refusal, segment_choices,
+};
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page, page_status};
 use askama::Template;
@@ -63,27 +64,6 @@ pub(crate) fn task_rows(t: Tr, tasks: Vec<banyan_app::engagement::TaskView>) -> 
         .collect()
 }
 
-/// Logs a contact from the customer page.
-pub(crate) async fn log_interaction(
-    State(s): State<AppState>,
-    Path(id): Path<Uuid>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let text = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
-    let input = banyan_app::engagement::InteractionInput {
-        method: f.get("method").cloned().unwrap_or_default(),
-        // `datetime-local` gives the bank's local time without an offset.
-        occurred_at: text("occurred_at").map(|v| local_instant(&s, &v)),
-        outcome: f.get("outcome").cloned().unwrap_or_default(),
-        needs: text("needs"),
-        satisfaction: text("satisfaction").and_then(|v| v.parse().ok()),
-        next_step: text("next_step"),
-        task_id: text("task_id").and_then(|v| v.parse().ok()),
-    };
-    let r = banyan_app::engagement::log_interaction(&s.app, &sess.actor, id, input).await;
-    after_write(&s, sess, t, id, Some("logged"), r).await
-}
-
 #[derive(Template)]
 #[template(path = "coverage.html")]
 pub(crate) struct CoveragePage {
@@ -97,15 +77,6 @@ pub(crate) struct CoveragePage {
     /// The bar chart, drawn on the server (no script, no external asset).
     pub(crate) chart: Chart,
     pub(crate) error: Option<String>,
-}
-
-/// A horizontal bar chart of coverage: one bar per row, its on-time share; the text is escaped by the
-/// template like any other value.
-#[derive(Debug, Default)]
-pub(crate) struct Chart {
-    pub(crate) height: u32,
-    /// (y, label, bar width in px (of 300), text).
-    pub(crate) bars: Vec<(u32, String, u32, String)>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -147,24 +118,16 @@ pub(crate) async fn coverage_page(
             Err(AppError::Validation(e)) => (Vec::new(), Some(e.to_string())),
             Err(e) => return Err(PageError::App(e, t, Some(sess))),
         };
-    let chart = Chart {
-        height: 24 * rows.len() as u32 + 8,
-        bars: rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let pct = r.coverage_pct.unwrap_or(0.0);
-                (
-                    24 * i as u32 + 4,
-                    r.label.clone(),
-                    (pct * 3.0).round() as u32,
-                    r.coverage_pct
-                        .map(|p| format!("{p:.1}%"))
-                        .unwrap_or_else(|| "—".into()),
-                )
-            })
-            .collect(),
-    };
+    let chart = Chart::new(rows.iter().map(|r| {
+        let pct = r.coverage_pct.unwrap_or(0.0);
+        (
+            r.label.clone(),
+            (pct * 3.0).round() as u32,
+            r.coverage_pct
+                .map(|p| format!("{p:.1}%"))
+                .unwrap_or_else(|| "—".into()),
+        )
+    }));
     Ok(page(CoveragePage {
         title: t.get("cov.title").to_owned(),
         c: chrome(t, Some(&sess), "/coverage"),
@@ -280,16 +243,6 @@ pub(crate) async fn after_event_write<T>(
         Err(Ok(msg)) => event_view(s, sess, t, id, Some(msg)).await,
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
     }
-}
-
-/// A `datetime-local` value in the bank's time zone as an RFC 3339 instant (other text passes through,
-/// so the use case names the field if it is not a time).
-pub(crate) fn local_instant(s: &AppState, v: &str) -> String {
-    v.parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|d| d.to_zoned(s.app.tz.clone()).ok())
-        .map(|z| z.timestamp().to_string())
-        .unwrap_or_else(|| v.to_owned())
 }
 
 pub(crate) async fn create_event(
@@ -570,30 +523,9 @@ pub(crate) async fn event_feedback(
     after_event_write(&s, sess, t, id, r).await
 }
 
-/// Plans a visit from the customer page.
-pub(crate) async fn plan_visit(
-    State(s): State<AppState>,
-    Path(id): Path<Uuid>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let input = banyan_app::engagement::VisitInput {
-        purpose: get("purpose"),
-        scheduled_at: local_instant(&s, &get("scheduled_at")),
-        method: get("method"),
-        preparation: form_text(&f, "preparation"),
-        staff: None,
-        key_customer: f.contains_key("key_customer"),
-    };
-    let r = banyan_app::engagement::plan_visit(&s.app, &sess.actor, id, input).await;
-    after_write(&s, sess, t, id, Some("saved"), r).await
-}
-
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/customers/{id}/interactions", post(log_interaction))
-        .route("/customers/{id}/visits", post(plan_visit))
         .route("/coverage", get(coverage_page))
         .route("/campaigns", get(campaigns_page).post(send_campaign))
         .route("/calendar", get(calendar_page))

@@ -1,6 +1,7 @@
 //! Pieces that several pages share: select options, field errors in the user's language, form values,
 //! uploads, and how a page shows a refused write.
 
+use crate::AppState;
 use crate::ui::i18n::Tr;
 use banyan_app::AppError;
 use banyan_domain::customer::{CustomerKind, CustomerStatus};
@@ -117,5 +118,53 @@ pub(crate) fn status_key(s: CustomerStatus) -> &'static str {
         CustomerStatus::Submitted => "status.submitted",
         CustomerStatus::Verified => "status.verified",
         CustomerStatus::Returned => "status.returned",
+    }
+}
+
+/// A `datetime-local` value in the bank's time zone as an RFC 3339 instant (other text passes through,
+/// so the use case names the field if it is not a time).
+pub(crate) fn local_instant(s: &AppState, v: &str) -> String {
+    v.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|d| d.to_zoned(s.app.tz.clone()).ok())
+        .map(|z| z.timestamp().to_string())
+        .unwrap_or_else(|| v.to_owned())
+}
+
+/// A horizontal bar chart, drawn as server-rendered SVG: one bar per row, 24 px apart; labels and texts are
+/// escaped by the template like any other value.
+#[derive(Debug, Default)]
+pub(crate) struct Chart {
+    pub(crate) height: u32,
+    pub(crate) bars: Vec<Bar>,
+}
+
+/// One bar of a [`Chart`].
+#[derive(Debug)]
+pub(crate) struct Bar {
+    pub(crate) y: u32,
+    pub(crate) label: String,
+    /// Width in pixels, of 300.
+    pub(crate) width: u32,
+    pub(crate) text: String,
+}
+
+impl Chart {
+    /// A chart of `(label, width of 300, text)` bars, top to bottom.
+    pub(crate) fn new(bars: impl IntoIterator<Item = (String, u32, String)>) -> Chart {
+        let bars: Vec<Bar> = bars
+            .into_iter()
+            .zip(0u32..)
+            .map(|((label, width, text), i)| Bar {
+                y: 24 * i + 4,
+                label,
+                width,
+                text,
+            })
+            .collect();
+        Chart {
+            height: 24 * bars.len() as u32 + 8,
+            bars,
+        }
     }
 }

@@ -153,6 +153,30 @@ pub(crate) async fn home(
     }))
 }
 
+pub(crate) async fn review(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    let q = uc::review_queue(&s.app, &sess.actor, None, Some(100))
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let rms = rm_names(&s, &sess).await;
+    Ok(page(HomePage {
+        title: t.get("nav.review").to_owned(),
+        tasks: Vec::new(),
+        show_tasks: false,
+        c: chrome(t, Some(&sess), "/review"),
+        headings: headings(None),
+        sections: vec![("home.queue", rows(t, q.items, &rms))],
+        can_audit: false,
+        q: AuditForm::default(),
+        notices: Vec::new(),
+        due: "week",
+    }))
+}
+
 pub(crate) fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/", axum::routing::get(home))
+    axum::Router::new()
+        .route("/", axum::routing::get(home))
+        .route("/review", axum::routing::get(review))
 }

@@ -1,11 +1,10 @@
 //! The policy engine's pages: a customer's segments, measures and alerts, the questionnaire, the policy.
 
 use crate::AppState;
-use crate::ui::customers::view::after_write;
 use crate::ui::i18n::Tr;
-use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page};
+use crate::ui::page::{Chrome, PageError, Signed, chrome, page};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use uuid::Uuid;
 
@@ -113,38 +112,6 @@ pub(crate) fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::Segm
     }
 }
 
-/// Records a risk-appetite questionnaire answered on the customer page.
-pub(crate) async fn record_assessment(
-    State(s): State<AppState>,
-    Path(id): Path<Uuid>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let input = banyan_app::segments::AssessmentInput {
-        answers: f
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("q.").map(|q| (q.to_owned(), v.clone())))
-            .collect(),
-        channel: f.get("channel").cloned().unwrap_or_default(),
-    };
-    let r = banyan_app::segments::record_assessment(&s.app, &sess.actor, id, input).await;
-    after_write(&s, sess, t, id, Some("saved"), r).await
-}
-
-pub(crate) async fn close_alert(
-    State(s): State<AppState>,
-    Path((id, aid)): Path<(Uuid, Uuid)>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let r = banyan_app::segments::close_alert(
-        &s.app,
-        &sess.actor,
-        aid,
-        f.get("resolution").map_or("", |v| v),
-    )
-    .await;
-    after_write(&s, sess, t, id, Some("saved"), r).await
-}
-
 #[derive(Template)]
 #[template(path = "policy.html")]
 pub(crate) struct PolicyPage {
@@ -173,9 +140,6 @@ pub(crate) async fn policy_page(
 }
 
 pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route("/customers/{id}/risk-assessment", post(record_assessment))
-        .route("/customers/{id}/alerts/{aid}/close", post(close_alert))
-        .route("/admin/policy", get(policy_page))
+    use axum::routing::get;
+    axum::Router::new().route("/admin/policy", get(policy_page))
 }

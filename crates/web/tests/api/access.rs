@@ -15,6 +15,7 @@ crate::tests![
     an_auditor_reads_everything_and_writes_nothing,
     a_disabled_account_loses_its_tokens,
     staff_are_managed_by_administrators_only,
+    every_answer_carries_a_request_id,
 ];
 
 async fn login_gives_a_token_that_logout_revokes(app: &TestApp) {
@@ -305,4 +306,50 @@ async fn staff_are_managed_by_administrators_only(app: &TestApp) {
     app.get("/api/v1/customers", &admin)
         .await
         .assert_problem(403, "permission_denied");
+}
+
+/// Every answer names its request (the id in the server's log lines for it): a fresh one, or the well-formed
+/// id a proxy sent; a malformed one is replaced, so nobody can write arbitrary text into the log.
+async fn every_answer_carries_a_request_id(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id_of = |r: &Resp| {
+        r.headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let a = app.get("/api/v1/customers", &rm).await;
+    let b = app.get("/api/v1/customers", &rm).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(uuid::Uuid::parse_str(&id_of(&a)).is_ok(), "{:?}", a.headers);
+    assert_ne!(id_of(&a), id_of(&b), "each request has its own id");
+    let refused = app.req(Method::GET, "/api/v1/customers", None, None).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(uuid::Uuid::parse_str(&id_of(&refused)).is_ok());
+    let sent = app
+        .req_h(
+            Method::GET,
+            "/api/v1/customers",
+            Some(&rm),
+            None,
+            &[("x-request-id", "gw-20261202-0001")],
+        )
+        .await;
+    assert_eq!(id_of(&sent), "gw-20261202-0001");
+    let forged = app
+        .req_h(
+            Method::GET,
+            "/api/v1/customers",
+            Some(&rm),
+            None,
+            &[("x-request-id", "a b {\"user\":\"admin\"}")],
+        )
+        .await;
+    assert!(uuid::Uuid::parse_str(&id_of(&forged)).is_ok(), "{}", id_of(&forged));
+    // The workbench's pages too.
+    let page = app.req(Method::GET, "/login", None, None).await;
+    assert!(uuid::Uuid::parse_str(&id_of(&page)).is_ok());
 }

@@ -5,6 +5,7 @@ pub(crate) mod form;
 pub(crate) mod io;
 pub(crate) mod search;
 pub(crate) mod view;
+pub(crate) mod writes;
 
 use crate::AppState;
 use axum::routing::{get, post};
@@ -12,27 +13,39 @@ use axum::routing::{get, post};
 pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/customers", get(search::search))
-        .route("/review", get(search::review))
         .route("/customers/new", get(form::new_form).post(form::create))
         .route(
             "/customers/{id}/edit",
             get(form::edit_form).post(form::edit_post),
         )
         .route("/customers/{id}", get(view::show))
-        .route("/customers/{id}/{action}", post(view::act))
-        .route("/customers/{id}/contacts", post(view::add_contact))
+        .route("/customers/{id}/{action}", post(writes::act))
+        .route("/customers/{id}/contacts", post(writes::add_contact))
         .route(
             "/customers/{id}/contacts/{cid}/delete",
-            post(view::delete_contact),
+            post(writes::delete_contact),
         )
-        .route("/customers/{id}/consents", post(view::record_consent))
+        .route("/customers/{id}/consents", post(writes::record_consent))
         .route(
             "/customers/{id}/relationships",
-            post(view::add_relationship),
+            post(writes::add_relationship),
         )
         .route(
             "/customers/{id}/relationships/{rid}/delete",
-            post(view::delete_relationship),
+            post(writes::delete_relationship),
+        )
+        .route(
+            "/customers/{id}/interactions",
+            post(writes::log_interaction),
+        )
+        .route("/customers/{id}/visits", post(writes::plan_visit))
+        .route(
+            "/customers/{id}/risk-assessment",
+            post(writes::record_assessment),
+        )
+        .route(
+            "/customers/{id}/alerts/{aid}/close",
+            post(writes::close_alert),
         )
         .route("/import", get(io::import_form).post(io::import))
         .route("/import/rejected", post(io::import_rejected))

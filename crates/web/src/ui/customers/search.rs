@@ -1,9 +1,7 @@
 //! Customer search: filters, sortable columns, keyset paging; the four-eyes review queue.
 
 use crate::AppState;
-use crate::ui::audit::AuditForm;
 use crate::ui::forms::{Choice, SEGMENT_FILTERS, kind_key, segment_choices, status_key};
-use crate::ui::home::HomePage;
 use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, chrome, page};
 use askama::Template;
@@ -272,28 +270,6 @@ pub(crate) async fn search(
         items,
         next,
         error,
-    }))
-}
-
-pub(crate) async fn review(
-    State(s): State<AppState>,
-    Signed { sess, t }: Signed,
-) -> Result<Response, PageError> {
-    let q = uc::review_queue(&s.app, &sess.actor, None, Some(100))
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let rms = rm_names(&s, &sess).await;
-    Ok(page(HomePage {
-        title: t.get("nav.review").to_owned(),
-        tasks: Vec::new(),
-        show_tasks: false,
-        c: chrome(t, Some(&sess), "/review"),
-        headings: headings(None),
-        sections: vec![("home.queue", rows(t, q.items, &rms))],
-        can_audit: false,
-        q: AuditForm::default(),
-        notices: Vec::new(),
-        due: "week",
     }))
 }
 

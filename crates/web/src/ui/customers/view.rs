@@ -5,20 +5,18 @@ use crate::AppState;
 use crate::ui::audit::audit_rows;
 use crate::ui::engagement::TaskRow;
 use crate::ui::engagement::task_rows;
-use crate::ui::forms::{Pair, form_text, form_version, kind_key, status_key};
+use crate::ui::forms::{Pair, kind_key, status_key};
 use crate::ui::i18n::{Lang, Tr};
-use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page};
+use crate::ui::page::{Chrome, PageError, Signed, chrome, page};
 use crate::ui::segments::Segs;
 use crate::ui::segments::segs;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use banyan_app::AppError;
+use axum::response::Response;
 use banyan_app::access::Session;
 use banyan_app::customers::{self as uc};
 use banyan_app::view::CustomerView;
-use banyan_domain::customer::{CustomerKind, CustomerStatus, Transition};
+use banyan_domain::customer::{CustomerKind, CustomerStatus};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -432,163 +430,4 @@ pub(crate) async fn show(
         _ => None,
     });
     customer_page(&s, sess, t, id, q.reveal.is_some(), msg, None).await
-}
-
-/// Submit, verify and return, from the customer page.
-pub(crate) async fn act(
-    State(s): State<AppState>,
-    Path((id, action)): Path<(Uuid, String)>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let lines = |k: &str| {
-        f.get(k)
-            .map(|v| v.lines().map(str::to_owned).collect::<Vec<_>>())
-            .unwrap_or_default()
-    };
-    let (tr, note) = match action.as_str() {
-        "submit" => (Transition::Submit, None),
-        "verify" => (Transition::Verify, None),
-        "return" => (
-            Transition::Return,
-            Some((lines("reasons"), lines("missing"))),
-        ),
-        _ => return Err(PageError::App(AppError::NotFound, t, Some(sess))),
-    };
-    let r = uc::transition(&s.app, &sess.actor, id, tr, note, None).await;
-    after_write(&s, sess, t, id, None, r).await
-}
-
-/// After a write from the customer page: back to the page (with a notice), or the page again with the
-/// refusal in the user's language next to the record as it now is. Nothing is half-written: the use case
-/// either committed or changed nothing.
-pub(crate) async fn after_write<T>(
-    s: &AppState,
-    sess: Session,
-    t: Tr,
-    id: Uuid,
-    notice: Option<&str>,
-    r: Result<T, AppError>,
-) -> Result<Response, PageError> {
-    let e = match r {
-        Ok(_) => {
-            let q = notice.map(|m| format!("?msg={m}")).unwrap_or_default();
-            return Ok(Redirect::to(&format!("/customers/{id}{q}")).into_response());
-        }
-        Err(e) => e,
-    };
-    let (status, msg) = match e {
-        AppError::Forbidden {
-            code: "four_eyes", ..
-        } => (StatusCode::FORBIDDEN, t.get("form.four_eyes").to_owned()),
-        AppError::Validation(errs) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errs.0
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{}: {}",
-                        t.of("field", e.field.rsplit('.').next().unwrap_or(&e.field)),
-                        t.rule(&e.rule, &e.message)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        AppError::VersionConflict { .. } => (StatusCode::CONFLICT, t.get("form.stale").to_owned()),
-        e @ AppError::Conflict { .. } => (StatusCode::CONFLICT, e.to_string()),
-        e => return Err(PageError::App(e, t, Some(sess))),
-    };
-    let mut page = customer_page(s, sess, t, id, false, None, Some(msg)).await?;
-    *page.status_mut() = status;
-    Ok(page)
-}
-
-pub(crate) async fn add_contact(
-    State(s): State<AppState>,
-    Path(id): Path<Uuid>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let r = match banyan_domain::customer::ContactKind::parse(f.get("kind").map_or("", |k| k)) {
-        None => Err(AppError::field(
-            "kind",
-            "one_of",
-            "must be mobile, email or address",
-        )),
-        Some(kind) => {
-            let c = banyan_domain::customer::ContactInput {
-                kind,
-                value: form_text(&f, "value").unwrap_or_default(),
-                label: form_text(&f, "label"),
-            };
-            uc::add_contact(&s.app, &sess.actor, id, c, form_version(&f)).await
-        }
-    };
-    after_write(&s, sess, t, id, Some("saved"), r).await
-}
-
-pub(crate) async fn delete_contact(
-    State(s): State<AppState>,
-    Path((id, cid)): Path<(Uuid, Uuid)>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let r = uc::delete_contact(&s.app, &sess.actor, id, cid, form_version(&f)).await;
-    after_write(&s, sess, t, id, Some("saved"), r).await
-}
-
-/// Records a consent (or its withdrawal) for one channel, as a merge patch at the page's version.
-pub(crate) async fn record_consent(
-    State(s): State<AppState>,
-    Path(id): Path<Uuid>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let patch = serde_json::json!({"consents": [{
-        "channel": f.get("channel").cloned().unwrap_or_default(),
-        "granted": f.get("granted").map(String::as_str) == Some("true"),
-        "source": form_text(&f, "source").unwrap_or_default(),
-    }]});
-    let r = uc::update(&s.app, &sess.actor, id, patch, form_version(&f)).await;
-    after_write(&s, sess, t, id, Some("saved"), r).await
-}
-
-/// Links this customer to another one, named by customer number (what staff have at hand).
-pub(crate) async fn add_relationship(
-    State(s): State<AppState>,
-    Path(id): Path<Uuid>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let Some(kind) =
-        banyan_domain::customer::RelationshipKind::parse(f.get("kind").map_or("", |k| k))
-    else {
-        let r: Result<(), _> = Err(AppError::field(
-            "kind",
-            "one_of",
-            "is not a relationship kind",
-        ));
-        return after_write(&s, sess, t, id, None, r).await;
-    };
-    let no = form_text(&f, "other").unwrap_or_default();
-    let found = uc::id_by_number(&s.app, &sess.actor, &no)
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let r = match found {
-        None => {
-            let msg = t.get("form.not_found_no").to_owned();
-            let mut page = customer_page(&s, sess, t, id, false, None, Some(msg)).await?;
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(page);
-        }
-        Some(other) => {
-            uc::add_relationship(&s.app, &sess.actor, id, other, kind, form_text(&f, "note")).await
-        }
-    };
-    after_write(&s, sess, t, id, Some("saved"), r).await
-}
-
-pub(crate) async fn delete_relationship(
-    State(s): State<AppState>,
-    Path((id, rid)): Path<(Uuid, Uuid)>,
-    SignedForm { sess, t, .. }: SignedForm,
-) -> Result<Response, PageError> {
-    let r = uc::delete_relationship(&s.app, &sess.actor, id, rid).await;
-    after_write(&s, sess, t, id, Some("saved"), r).await
 }
