@@ -39,7 +39,7 @@ impl From<StaffRow> for StaffView {
             id: r.id,
             username: r.username,
             display_name: r.display_name,
-            role: Role::parse(&r.role).unwrap_or(Role::CustomerService),
+            role: r.role,
             branch_code: r.branch_code,
             team: r.team,
             department: r.department,
@@ -111,8 +111,7 @@ pub(crate) fn actor_of(r: &StaffRow) -> Result<Actor> {
     Ok(Actor {
         id: r.id,
         username: r.username.clone(),
-        role: Role::parse(&r.role)
-            .ok_or_else(|| AppError::Internal(format!("unknown role {}", r.role)))?,
+        role: r.role,
         branch_code: r.branch_code.clone(),
         scope_override: None,
     })
@@ -457,7 +456,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         id: Uuid::now_v7(),
         display_name: n.display_name.unwrap_or_else(|| uname.clone()),
         username: uname,
-        role: n.role.as_str().to_owned(),
+        role: n.role,
         branch_code: n.branch_code,
         team,
         department,

@@ -1,6 +1,9 @@
 //! The acting identity: who a use case runs for, what the role grants and which customers are in scope.
 //! It has no dependencies on other use cases, so every module can take an `Actor` without tying itself to
 //! the access module (sign-in, staff) or the audit log.
+//!
+//! Its fields are private to `app`: an `Actor` is made only by authentication (`access`) or, for the CLI
+//! and jobs, by the explicit system constructors here, so no outer layer can make up an identity.
 
 use crate::error::{AppError, Result};
 use banyan_domain::access::{Permission, Role, ScopeKind};
@@ -10,15 +13,42 @@ use uuid::Uuid;
 /// The authenticated staff member on whose behalf a use case runs.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub id: Uuid,
-    pub username: String,
-    pub role: Role,
-    pub branch_code: Option<String>,
+    pub(crate) id: Uuid,
+    pub(crate) username: String,
+    pub(crate) role: Role,
+    pub(crate) branch_code: Option<String>,
     /// Widens the role's scope (CLI imports and exports run bank-wide).
-    pub scope_override: Option<ScopeKind>,
+    pub(crate) scope_override: Option<ScopeKind>,
 }
 
 impl Actor {
+    /// The staff member's id (the system actor's is nil).
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The permissions the role grants, by their stable names (for `GET /me`).
+    pub fn permissions(&self) -> Vec<String> {
+        self.role
+            .permissions()
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect()
+    }
+
+    /// The branch the staff member works at (none for bank-wide roles).
+    pub fn branch_code(&self) -> Option<&str> {
+        self.branch_code.as_deref()
+    }
+
     /// The same actor with bank-wide scope (CLI only; never reachable from HTTP).
     pub fn with_all_scope(mut self) -> Self {
         self.scope_override = Some(ScopeKind::All);

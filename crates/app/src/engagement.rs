@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
-use banyan_domain::customer::{CustomerKind, CustomerStatus};
+use banyan_domain::customer::CustomerStatus;
 use banyan_domain::engagement::{METHODS, next_due};
 use banyan_store::customers::{self as cstore, CustomerFilter, CustomerRow, ScopeFilter};
 use banyan_store::engagement::{self as store, InteractionRow, TaskRow};
@@ -83,8 +83,8 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
     let today = app.today();
     let mut inserts = Vec::new();
     for r in rows {
-        let kind = CustomerKind::parse(&r.kind);
-        let verified = CustomerStatus::parse(&r.status) == Some(CustomerStatus::Verified);
+        let kind = Some(r.kind);
+        let verified = r.status == CustomerStatus::Verified;
         let plan = match (kind, verified, r.rm_id) {
             (Some(k), true, Some(_)) => app
                 .policy

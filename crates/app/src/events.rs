@@ -319,7 +319,10 @@ pub async fn invite(
     let mut targets: Vec<cstore::CustomerRow> = Vec::new();
     for id in &input.customers {
         match cstore::find_customer(&app.db.conn, *id).await? {
-            Some(r) if actor.can_see(&r.branch_code, r.rm_id) && r.status == "verified" => {
+            Some(r)
+                if actor.can_see(&r.branch_code, r.rm_id)
+                    && r.status == banyan_domain::customer::CustomerStatus::Verified =>
+            {
                 targets.push(r)
             }
             _ => {

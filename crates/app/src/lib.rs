@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod customers;
 pub mod engagement;
 pub mod error;
+pub mod evaluation;
 pub mod events;
 pub mod inbound;
 pub mod io;

@@ -4,7 +4,7 @@
 
 use crate::App;
 use crate::error::Result;
-use crate::segments::evaluate::{Mode, evaluate_rows};
+use crate::evaluation::{Mode, evaluate_rows};
 use banyan_store::ConnectionTrait;
 use banyan_store::customers::CustomerRow;
 

@@ -166,6 +166,22 @@ pub enum Unit {
     WorkingDays,
 }
 
+impl Unit {
+    pub const ALL: [Unit; 3] = [Self::Hours, Self::CalendarDays, Self::WorkingDays];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hours => "hours",
+            Self::CalendarDays => "calendar_days",
+            Self::WorkingDays => "working_days",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+}
+
 /// An amount of time as the rule states it: `{amount: 15, unit: calendar_days}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod feedback;
 pub mod fields;
 pub mod ident;
+pub mod ids;
 pub mod mask;
 pub mod money;
 pub mod notify;

@@ -1,104 +1,58 @@
 //! Staff accounts and API tokens.
 
 use crate::error::{Result, StoreError};
+use crate::table;
+use banyan_domain::access::Role;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct StaffRow {
-    pub id: Uuid,
-    pub username: String,
-    pub display_name: String,
-    pub role: String,
-    pub branch_code: Option<String>,
-    pub team: Option<String>,
-    pub department: Option<String>,
-    pub password_hash: String,
-    pub disabled: bool,
-    pub failed_logins: i32,
-    pub locked_until_us: Option<i64>,
-    pub created_at_us: i64,
+crate::table! {
+    /// A staff member's account.
+    pub struct StaffRow in "staff" {
+        pub id: Uuid,
+        pub username: String,
+        pub display_name: String,
+        pub role: Role,
+        pub branch_code: Option<String>,
+        pub team: Option<String>,
+        pub department: Option<String>,
+        pub password_hash: String,
+        pub disabled: bool,
+        pub failed_logins: i32,
+        pub locked_until_us: Option<i64>,
+        pub created_at_us: i64,
+    }
 }
 
-const STAFF_COLS: [&str; 12] = [
-    "id",
-    "username",
-    "display_name",
-    "role",
-    "branch_code",
-    "team",
-    "department",
-    "password_hash",
-    "disabled",
-    "failed_logins",
-    "locked_until_us",
-    "created_at_us",
-];
+crate::enum_col!(Role);
 
 pub async fn insert_staff<C: ConnectionTrait>(c: &C, s: &StaffRow) -> Result<()> {
-    let q = Query::insert()
-        .into_table("staff")
-        .columns(STAFF_COLS)
-        .values_panic([
-            s.id.into(),
-            s.username.clone().into(),
-            s.display_name.clone().into(),
-            s.role.clone().into(),
-            s.branch_code.clone().into(),
-            s.team.clone().into(),
-            s.department.clone().into(),
-            s.password_hash.clone().into(),
-            s.disabled.into(),
-            s.failed_logins.into(),
-            s.locked_until_us.into(),
-            s.created_at_us.into(),
-        ])
-        .to_owned();
-    c.execute(&q).await?;
-    Ok(())
+    table::insert(c, std::slice::from_ref(s)).await
 }
 
 pub async fn find_staff_by_username<C: ConnectionTrait>(
     c: &C,
     username: &str,
 ) -> Result<Option<StaffRow>> {
-    let q = Query::select()
-        .columns(STAFF_COLS)
-        .from("staff")
+    let q = table::select::<StaffRow>()
         .and_where(Expr::col("username").eq(username))
         .to_owned();
-    Ok(
-        StaffRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one(c, &q).await
 }
 
 pub async fn find_staff<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<StaffRow>> {
-    let q = Query::select()
-        .columns(STAFF_COLS)
-        .from("staff")
+    let q = table::select::<StaffRow>()
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    Ok(
-        StaffRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one(c, &q).await
 }
 
 pub async fn list_staff<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
-    let q = Query::select()
-        .columns(STAFF_COLS)
-        .from("staff")
+    let q = table::select::<StaffRow>()
         .order_by("username", Order::Asc)
         .to_owned();
-    Ok(
-        StaffRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 /// Sets a staff member's team and department.

@@ -1,245 +1,111 @@
 //! Feedback and complaint cases, their log and tasks, staff notices and loaded calendars.
 
 use crate::error::Result;
+use crate::table;
+use banyan_domain::calendar::{Extension, Pause, Unit};
+use banyan_domain::feedback::CaseStatus;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-/// One case, as stored. Written whole: `update_case` replaces every column if the version still matches.
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct CaseRow {
-    pub id: Uuid,
-    pub case_no: String,
-    pub kind: String,
-    pub channel: String,
-    pub product: Option<String>,
-    pub cause: Option<String>,
-    pub severity: String,
-    pub complex: bool,
-    /// `individual`, `organization`, `non_customer`.
-    pub party: String,
-    pub customer_id: Option<Uuid>,
-    /// A non-customer's name and contact (encrypted JSON).
-    pub complainant_enc: Option<Vec<u8>>,
-    pub complainant_masked: Option<String>,
-    pub branch_code: String,
-    /// The customer's wealth tier when the case was registered (for analysis by segment).
-    pub segment: Option<String>,
-    pub subject: String,
-    pub content: String,
-    pub received_at_us: i64,
-    /// When the clocks started: receipt, or the arrival of new facts on a repeat.
-    pub clock_start_us: i64,
-    pub created_by: Uuid,
-    pub created_at_us: i64,
-    pub department: String,
-    pub owner_id: Option<Uuid>,
-    pub route_rule: String,
-    /// `open`, `resolved`, `closed`.
-    pub status: String,
-    pub escalation_level: i32,
-    pub sla_rule: String,
-    pub sla_amount: i32,
-    pub sla_unit: String,
-    pub sla_due_at_us: i64,
-    pub reg_amount: Option<i32>,
-    pub reg_unit: Option<String>,
-    pub reg_due_at_us: Option<i64>,
-    /// The next escalation threshold (None when nothing more can escalate, or while paused).
-    pub next_check_at_us: Option<i64>,
-    /// JSON list of pauses.
-    pub pauses: String,
-    /// JSON list of extensions.
-    pub extensions: String,
-    pub paused: bool,
-    pub linked_case_id: Option<Uuid>,
-    pub resolved_at_us: Option<i64>,
-    pub solution: Option<String>,
-    pub reply: Option<String>,
-    /// `outbox` (sent as a message) or `recorded` (given by phone or letter, recorded here).
-    pub reply_via: Option<String>,
-    pub satisfaction: Option<i32>,
-    pub survey_comment: Option<String>,
-    pub surveyed_at_us: Option<i64>,
-    pub sla_met: Option<bool>,
-    pub reg_met: Option<bool>,
-    pub reopen_until_us: Option<i64>,
-    pub reopen_count: i32,
-    pub lessons: Option<String>,
-    pub improvement: Option<String>,
-    pub version: i32,
-    pub updated_at_us: i64,
-    /// Internal SLA: 0 running, 1 warned (share used), 2 breached.
-    pub sla_stage: i32,
-    /// Regulatory deadline: 0 running (or none), 1 warned, 2 breached.
-    pub reg_stage: i32,
+crate::table! {
+    /// One case, as stored. Written whole: `update_case` replaces every column if the version still matches.
+    pub struct CaseRow in "cases" {
+        pub id: Uuid,
+        pub case_no: String,
+        pub kind: String,
+        pub channel: String,
+        pub product: Option<String>,
+        pub cause: Option<String>,
+        pub severity: String,
+        pub complex: bool,
+        /// `individual`, `organization`, `non_customer`.
+        pub party: String,
+        pub customer_id: Option<Uuid>,
+        /// A non-customer's name and contact (encrypted JSON).
+        pub complainant_enc: Option<Vec<u8>>,
+        pub complainant_masked: Option<String>,
+        pub branch_code: String,
+        /// The customer's wealth tier when the case was registered (for analysis by segment).
+        pub segment: Option<String>,
+        pub subject: String,
+        pub content: String,
+        pub received_at_us: i64,
+        /// When the clocks started: receipt, or the arrival of new facts on a repeat.
+        pub clock_start_us: i64,
+        pub created_by: Uuid,
+        pub created_at_us: i64,
+        pub department: String,
+        pub owner_id: Option<Uuid>,
+        pub route_rule: String,
+        pub status: CaseStatus,
+        pub escalation_level: i32,
+        pub sla_rule: String,
+        pub sla_amount: i32,
+        pub sla_unit: Unit,
+        pub sla_due_at_us: i64,
+        pub reg_amount: Option<i32>,
+        pub reg_unit: Option<Unit>,
+        pub reg_due_at_us: Option<i64>,
+        /// The next escalation threshold (None when nothing more can escalate, or while paused).
+        pub next_check_at_us: Option<i64>,
+        /// Pauses of the clocks (stored as a JSON list).
+        pub pauses: Vec<Pause>,
+        /// Extensions of the regulatory deadline (stored as a JSON list).
+        pub extensions: Vec<Extension>,
+        pub paused: bool,
+        pub linked_case_id: Option<Uuid>,
+        pub resolved_at_us: Option<i64>,
+        pub solution: Option<String>,
+        pub reply: Option<String>,
+        /// `outbox` (sent as a message) or `recorded` (given by phone or letter, recorded here).
+        pub reply_via: Option<String>,
+        pub satisfaction: Option<i32>,
+        pub survey_comment: Option<String>,
+        pub surveyed_at_us: Option<i64>,
+        pub sla_met: Option<bool>,
+        pub reg_met: Option<bool>,
+        pub reopen_until_us: Option<i64>,
+        pub reopen_count: i32,
+        pub lessons: Option<String>,
+        pub improvement: Option<String>,
+        pub version: i32,
+        pub updated_at_us: i64,
+        /// Internal SLA: 0 running, 1 warned (share used), 2 breached.
+        pub sla_stage: i32,
+        /// Regulatory deadline: 0 running (or none), 1 warned, 2 breached.
+        pub reg_stage: i32,
+    }
 }
 
-const CASE_COLS: [&str; 54] = [
-    "id",
-    "case_no",
-    "kind",
-    "channel",
-    "product",
-    "cause",
-    "severity",
-    "complex",
-    "party",
-    "customer_id",
-    "complainant_enc",
-    "complainant_masked",
-    "branch_code",
-    "segment",
-    "subject",
-    "content",
-    "received_at_us",
-    "clock_start_us",
-    "created_by",
-    "created_at_us",
-    "department",
-    "owner_id",
-    "route_rule",
-    "status",
-    "escalation_level",
-    "sla_rule",
-    "sla_amount",
-    "sla_unit",
-    "sla_due_at_us",
-    "reg_amount",
-    "reg_unit",
-    "reg_due_at_us",
-    "next_check_at_us",
-    "pauses",
-    "extensions",
-    "paused",
-    "linked_case_id",
-    "resolved_at_us",
-    "solution",
-    "reply",
-    "reply_via",
-    "satisfaction",
-    "survey_comment",
-    "surveyed_at_us",
-    "sla_met",
-    "reg_met",
-    "reopen_until_us",
-    "reopen_count",
-    "lessons",
-    "improvement",
-    "version",
-    "updated_at_us",
-    "sla_stage",
-    "reg_stage",
-];
-
-fn values(r: &CaseRow) -> Vec<sea_orm::sea_query::SimpleExpr> {
-    vec![
-        r.id.into(),
-        r.case_no.clone().into(),
-        r.kind.clone().into(),
-        r.channel.clone().into(),
-        r.product.clone().into(),
-        r.cause.clone().into(),
-        r.severity.clone().into(),
-        r.complex.into(),
-        r.party.clone().into(),
-        r.customer_id.into(),
-        r.complainant_enc.clone().into(),
-        r.complainant_masked.clone().into(),
-        r.branch_code.clone().into(),
-        r.segment.clone().into(),
-        r.subject.clone().into(),
-        r.content.clone().into(),
-        r.received_at_us.into(),
-        r.clock_start_us.into(),
-        r.created_by.into(),
-        r.created_at_us.into(),
-        r.department.clone().into(),
-        r.owner_id.into(),
-        r.route_rule.clone().into(),
-        r.status.clone().into(),
-        r.escalation_level.into(),
-        r.sla_rule.clone().into(),
-        r.sla_amount.into(),
-        r.sla_unit.clone().into(),
-        r.sla_due_at_us.into(),
-        r.reg_amount.into(),
-        r.reg_unit.clone().into(),
-        r.reg_due_at_us.into(),
-        r.next_check_at_us.into(),
-        r.pauses.clone().into(),
-        r.extensions.clone().into(),
-        r.paused.into(),
-        r.linked_case_id.into(),
-        r.resolved_at_us.into(),
-        r.solution.clone().into(),
-        r.reply.clone().into(),
-        r.reply_via.clone().into(),
-        r.satisfaction.into(),
-        r.survey_comment.clone().into(),
-        r.surveyed_at_us.into(),
-        r.sla_met.into(),
-        r.reg_met.into(),
-        r.reopen_until_us.into(),
-        r.reopen_count.into(),
-        r.lessons.clone().into(),
-        r.improvement.clone().into(),
-        r.version.into(),
-        r.updated_at_us.into(),
-        r.sla_stage.into(),
-        r.reg_stage.into(),
-    ]
-}
+crate::enum_col!(CaseStatus, Unit);
+crate::json_col!(Vec<Pause>, Vec<Extension>);
 
 pub async fn insert_case<C: ConnectionTrait>(c: &C, r: &CaseRow) -> Result<()> {
-    let q = Query::insert()
-        .into_table("cases")
-        .columns(CASE_COLS)
-        .values_panic(values(r))
-        .to_owned();
-    c.execute(&q).await?;
-    Ok(())
+    table::insert(c, std::slice::from_ref(r)).await
 }
 
 /// Replaces the row if its version is still `expected`; false when someone else changed it first.
 pub async fn update_case<C: ConnectionTrait>(c: &C, r: &CaseRow, expected: i32) -> Result<bool> {
-    let mut q = Query::update();
-    q.table("cases");
-    for (col, v) in CASE_COLS.iter().zip(values(r)).skip(1) {
-        q.value(*col, v);
-    }
-    q.and_where(Expr::col("id").eq(r.id))
-        .and_where(Expr::col("version").eq(expected));
-    Ok(c.execute(&q).await?.rows_affected() == 1)
+    table::update_versioned(c, r, r.id, &[], "version", expected).await
 }
 
 fn select() -> SelectStatement {
-    Query::select()
-        .columns(CASE_COLS.iter().map(|c| ("cases", *c)))
-        .from("cases")
-        .to_owned()
+    table::select::<CaseRow>()
 }
 
 pub async fn find_case<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CaseRow>> {
     let q = select()
         .and_where(Expr::col(("cases", "id")).eq(id))
         .to_owned();
-    Ok(
-        CaseRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one(c, &q).await
 }
 
 pub async fn find_case_by_no<C: ConnectionTrait>(c: &C, no: &str) -> Result<Option<CaseRow>> {
     let q = select()
         .and_where(Expr::col(("cases", "case_no")).eq(no))
         .to_owned();
-    Ok(
-        CaseRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one(c, &q).await
 }
 
 /// Which cases a staff member sees.
@@ -305,7 +171,7 @@ impl CaseScope {
 #[derive(Debug, Clone)]
 pub struct CaseFilter {
     pub scope: CaseScope,
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
     pub department: Option<String>,
     pub owner: Option<Uuid>,
     pub kind: Option<String>,
@@ -315,7 +181,7 @@ pub struct CaseFilter {
     /// Only cases at or above this escalation level.
     pub min_level: Option<i32>,
     /// Leave out cases in this status (merged repeats, unless asked for).
-    pub not_status: Option<String>,
+    pub not_status: Option<CaseStatus>,
     /// Columns that must be empty (`cause`, `product`, `segment`: the "-" bucket of the analysis).
     pub null: Vec<&'static str>,
     /// Only cases with a deadline breached (SLA or regulatory).
@@ -355,8 +221,8 @@ pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec
     let mut q = select();
     q.cond_where(f.scope.cond());
     let col = |n: &'static str| Expr::col(("cases", n));
-    if let Some(s) = &f.status {
-        q.and_where(col("status").eq(s.clone()));
+    if let Some(s) = f.status {
+        q.and_where(col("status").eq(s.as_str()));
     }
     if let Some(d) = &f.department {
         q.and_where(col("department").eq(d.clone()));
@@ -376,8 +242,8 @@ pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec
     if let Some(l) = f.min_level {
         q.and_where(col("escalation_level").gte(l));
     }
-    if let Some(s) = &f.not_status {
-        q.and_where(col("status").ne(s.clone()));
+    if let Some(s) = f.not_status {
+        q.and_where(col("status").ne(s.as_str()));
     }
     for n in &f.null {
         q.and_where(col(n).is_null());
@@ -407,11 +273,7 @@ pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec
     q.order_by(("cases", "received_at_us"), Order::Desc)
         .order_by(("cases", "id"), Order::Desc)
         .limit(f.limit);
-    Ok(
-        CaseRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 /// Open, running cases whose next escalation threshold has passed.
@@ -421,16 +283,12 @@ pub async fn due_checks<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<CaseRow>> {
     let q = select()
-        .and_where(Expr::col(("cases", "status")).eq("open"))
+        .and_where(Expr::col(("cases", "status")).eq(CaseStatus::Open.as_str()))
         .and_where(Expr::col(("cases", "next_check_at_us")).lte(now_us))
         .order_by(("cases", "next_check_at_us"), Order::Asc)
         .limit(limit)
         .to_owned();
-    Ok(
-        CaseRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 /// Open cases per owner within a department (to pick the least-loaded owner).
@@ -440,7 +298,7 @@ pub async fn open_load<C: ConnectionTrait>(c: &C, department: &str) -> Result<Ve
         .expr(Expr::col("id").count())
         .from("cases")
         .and_where(Expr::col("department").eq(department))
-        .and_where(Expr::col("status").eq("open"))
+        .and_where(Expr::col("status").eq(CaseStatus::Open.as_str()))
         .and_where(Expr::col("owner_id").is_not_null())
         .group_by_col("owner_id")
         .to_owned();
@@ -584,7 +442,7 @@ pub async fn complete_task<C: ConnectionTrait>(
         .value("done_at_us", now_us)
         .and_where(Expr::col("id").eq(task_id))
         .and_where(Expr::col("case_id").eq(case_id))
-        .and_where(Expr::col("status").eq("open"))
+        .and_where(Expr::col("status").eq(CaseStatus::Open.as_str()))
         .to_owned();
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }

@@ -1,104 +1,50 @@
 //! Customers, contact points, consents, relationships and versions.
 
 use crate::error::{Result, StoreError};
+use crate::table::{self, Table};
+use banyan_domain::customer::{CustomerKind, CustomerStatus};
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement,
 };
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-/// A stored customer, as read.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct CustomerRow {
-    pub id: Uuid,
-    pub customer_no: String,
-    pub kind: String,
-    pub status: String,
-    pub branch_code: String,
-    pub rm_id: Option<Uuid>,
-    pub display_name: String,
-    pub name_latin_lower: Option<String>,
-    pub birth_date: Option<String>,
-    pub id_type: String,
-    pub id_enc: Vec<u8>,
-    pub id_bidx: Vec<u8>,
-    pub profile: String,
-    pub preferred_channel: Option<String>,
-    pub custom: String,
-    pub version: i64,
-    pub created_by: Uuid,
-    pub created_at_us: i64,
-    pub updated_by: Uuid,
-    pub updated_at_us: i64,
-    pub submitted_by: Option<Uuid>,
-    pub submitted_at_us: Option<i64>,
-    pub verified_by: Option<Uuid>,
-    pub verified_at_us: Option<i64>,
-    pub review_due: Option<String>,
-    pub return_note: Option<String>,
-}
-
-const CUSTOMER_COLS: [&str; 26] = [
-    "id",
-    "customer_no",
-    "kind",
-    "status",
-    "branch_code",
-    "rm_id",
-    "display_name",
-    "name_latin_lower",
-    "birth_date",
-    "id_type",
-    "id_enc",
-    "id_bidx",
-    "profile",
-    "preferred_channel",
-    "custom",
-    "version",
-    "created_by",
-    "created_at_us",
-    "updated_by",
-    "updated_at_us",
-    "submitted_by",
-    "submitted_at_us",
-    "verified_by",
-    "verified_at_us",
-    "review_due",
-    "return_note",
-];
-
-impl CustomerRow {
-    fn values(&self) -> Vec<sea_orm::sea_query::SimpleExpr> {
-        vec![
-            self.id.into(),
-            self.customer_no.clone().into(),
-            self.kind.clone().into(),
-            self.status.clone().into(),
-            self.branch_code.clone().into(),
-            self.rm_id.into(),
-            self.display_name.clone().into(),
-            self.name_latin_lower.clone().into(),
-            self.birth_date.clone().into(),
-            self.id_type.clone().into(),
-            self.id_enc.clone().into(),
-            self.id_bidx.clone().into(),
-            self.profile.clone().into(),
-            self.preferred_channel.clone().into(),
-            self.custom.clone().into(),
-            self.version.into(),
-            self.created_by.into(),
-            self.created_at_us.into(),
-            self.updated_by.into(),
-            self.updated_at_us.into(),
-            self.submitted_by.into(),
-            self.submitted_at_us.into(),
-            self.verified_by.into(),
-            self.verified_at_us.into(),
-            self.review_due.clone().into(),
-            self.return_note.clone().into(),
-        ]
+crate::table! {
+    /// A stored customer, as read.
+    pub struct CustomerRow in "customers" {
+        pub id: Uuid,
+        pub customer_no: String,
+        pub kind: CustomerKind,
+        pub status: CustomerStatus,
+        pub branch_code: String,
+        pub rm_id: Option<Uuid>,
+        pub display_name: String,
+        pub name_latin_lower: Option<String>,
+        pub birth_date: Option<String>,
+        pub id_type: String,
+        pub id_enc: Vec<u8>,
+        pub id_bidx: Vec<u8>,
+        pub profile: String,
+        pub preferred_channel: Option<String>,
+        pub custom: String,
+        pub version: i64,
+        pub created_by: Uuid,
+        pub created_at_us: i64,
+        pub updated_by: Uuid,
+        pub updated_at_us: i64,
+        pub submitted_by: Option<Uuid>,
+        pub submitted_at_us: Option<i64>,
+        pub verified_by: Option<Uuid>,
+        pub verified_at_us: Option<i64>,
+        pub review_due: Option<String>,
+        pub return_note: Option<String>,
     }
 }
+
+crate::enum_col!(CustomerKind, CustomerStatus);
+
+/// Columns an update never rewrites: the number and who created the record when.
+const CUSTOMER_IMMUTABLE: [&str; 3] = ["customer_no", "created_by", "created_at_us"];
 
 /// A contact point as stored.
 #[derive(Debug, Clone, FromQueryResult)]
@@ -278,9 +224,7 @@ fn sort_expr(k: SortKey) -> Option<Expr> {
 }
 
 fn select_customers() -> SelectStatement {
-    let mut q = Query::select();
-    q.columns(CUSTOMER_COLS).from("customers");
-    q
+    table::select::<CustomerRow>()
 }
 
 /// Upper bound of a prefix range: every string starting with `p` sorts below it in byte order.
@@ -294,26 +238,13 @@ pub async fn insert_customer<C: ConnectionTrait>(c: &C, row: &CustomerRow) -> Re
 
 /// Inserts many customers in one statement (bulk import path).
 pub async fn insert_customers<C: ConnectionTrait>(c: &C, rows: &[CustomerRow]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::insert();
-    q.into_table("customers").columns(CUSTOMER_COLS);
-    for r in rows {
-        q.values_panic(r.values());
-    }
-    c.execute(&q).await?;
-    Ok(())
+    table::insert(c, rows).await
 }
 
 pub async fn find_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CustomerRow>> {
     let mut q = select_customers();
     q.and_where(Expr::col("id").eq(id));
-    Ok(
-        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one(c, &q).await
 }
 
 pub async fn get_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<CustomerRow> {
@@ -418,11 +349,7 @@ pub async fn list_customers<C: ConnectionTrait>(
         q.order_by_expr(k, order.clone());
     }
     q.order_by("id", order).limit(f.limit);
-    Ok(
-        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 /// Customers waiting for a checker, oldest submission first.
@@ -438,11 +365,7 @@ pub async fn list_submitted<C: ConnectionTrait>(
         cond = cond.add(Expr::col("id").gt(a));
     }
     q.cond_where(cond).order_by("id", Order::Asc).limit(limit);
-    Ok(
-        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 /// The customer holding this identifier blind index, if any: `(id, customer_no)`.
@@ -508,17 +431,15 @@ pub async fn update_customer<C: ConnectionTrait>(
     row: &CustomerRow,
     expected_version: i64,
 ) -> Result<bool> {
-    let mut q = Query::update();
-    q.table("customers");
-    for (col, v) in CUSTOMER_COLS.iter().zip(row.values()).skip(1) {
-        if matches!(*col, "customer_no" | "created_by" | "created_at_us") {
-            continue;
-        }
-        q.value(*col, v);
-    }
-    q.and_where(Expr::col("id").eq(row.id))
-        .and_where(Expr::col("version").eq(expected_version));
-    Ok(c.execute(&q).await?.rows_affected() == 1)
+    table::update_versioned(
+        c,
+        row,
+        row.id,
+        &CUSTOMER_IMMUTABLE,
+        "version",
+        expected_version,
+    )
+    .await
 }
 
 pub async fn insert_contacts<C: ConnectionTrait>(c: &C, rows: &[ContactRow]) -> Result<()> {
@@ -1008,11 +929,7 @@ pub async fn page_contact_rows<C: ConnectionTrait>(
 pub async fn lock_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CustomerRow>> {
     let mut q = select_customers();
     q.and_where(Expr::col("id").eq(id)).lock_exclusive();
-    Ok(
-        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one(c, &q).await
 }
 
 /// A customer and its contact points in one round trip (the point read).
@@ -1021,8 +938,8 @@ pub async fn find_customer_with_contacts<C: ConnectionTrait>(
     id: Uuid,
 ) -> Result<Option<(CustomerRow, Vec<ContactRow>)>> {
     let mut q = Query::select();
-    for col in CUSTOMER_COLS {
-        q.column(("customers", col));
+    for col in CustomerRow::COLUMNS {
+        q.column(("customers", *col));
     }
     for (col, alias) in [
         ("id", "k_id"),
@@ -1046,7 +963,7 @@ pub async fn find_customer_with_contacts<C: ConnectionTrait>(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let customer = CustomerRow::from_query_result(first, "")?;
+    let customer = CustomerRow::read(first)?;
     let mut contacts = Vec::new();
     for r in &rows {
         let Some(kid) = r.try_get::<Option<Uuid>>("", "k_id")? else {
@@ -1072,13 +989,9 @@ pub async fn birthdays<C: ConnectionTrait>(c: &C, suffixes: &[String]) -> Result
         any = any.add(Expr::col("birth_date").like(format!("%{s}")));
     }
     let mut q = select_customers();
-    q.and_where(Expr::col("kind").eq("individual"))
-        .and_where(Expr::col("status").eq("verified"))
+    q.and_where(Expr::col("kind").eq(CustomerKind::Individual.as_str()))
+        .and_where(Expr::col("status").eq(CustomerStatus::Verified.as_str()))
         .cond_where(any)
         .order_by("id", Order::Asc);
-    Ok(
-        CustomerRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }

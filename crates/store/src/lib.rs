@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod misc;
 pub mod notify;
 pub mod segments;
+pub mod table;
 
 pub use db::{Db, DbKind, WriteTx, now_us};
 pub use error::StoreError;

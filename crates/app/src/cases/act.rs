@@ -8,20 +8,25 @@ use crate::error::{AppError, Result};
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::calendar::{self as cal, Extension, Pause};
-use banyan_store::cases::{self as store, CaseRow, CaseTaskRow};
+use banyan_store::DatabaseTransaction;
+use banyan_store::access::StaffRow;
+use banyan_store::cases::{self as store, CaseRow, CaseTaskRow, NoticeRow};
+use banyan_store::notify::MessageRow;
 use banyan_store::now_us;
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::clocks::{instant, local, set_clocks, set_level, stages_at, unit_str};
+use super::clocks::{instant, local, set_clocks, set_level, stages_at};
 use super::register::pick_owner;
 use super::staff_map;
 use super::view::{CaseView, view};
 use super::{
     Content, changed, check_department, customer_message, load, log_row, notice, opt_text, text,
 };
+use banyan_domain::feedback::{CaseStatus, CaseTransition};
 
 /// What to do with a case (`{"action": "note", "text": "..."}`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -102,16 +107,37 @@ impl CaseAction {
     }
 }
 
-pub(crate) fn state(r: &CaseRow, allowed: &[&str], action: &str) -> Result<()> {
-    if allowed.contains(&r.status.as_str()) {
-        Ok(())
-    } else {
-        Err(AppError::conflict(
+/// The status `t` leads to from the case's, or 409 naming the action and the status.
+fn step(r: &CaseRow, t: CaseTransition, action: &str) -> Result<CaseStatus> {
+    r.status.apply(t).ok_or_else(|| {
+        AppError::conflict(
             "invalid_state",
             format!("cannot {action} a case that is {}", r.status),
             json!({"status": r.status}),
-        ))
-    }
+        )
+    })
+}
+
+/// What every action works with: the use case's inputs, the staff directory and the open write transaction.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    app: &'a App,
+    actor: &'a Actor,
+    tx: &'a DatabaseTransaction,
+    staff: &'a HashMap<Uuid, StaffRow>,
+    now: i64,
+}
+
+/// What an action leaves besides the changed case: the log note and detail, and the notices and messages
+/// written in the same transaction.
+#[derive(Default)]
+struct Outcome {
+    note: Option<String>,
+    detail: serde_json::Value,
+    notices: Vec<NoticeRow>,
+    messages: Vec<MessageRow>,
+    /// The regulatory stage is recomputed (an extension: a longer deadline may no longer be at 80%).
+    restage: bool,
 }
 
 /// Applies one action; every action is logged on the case and audited.
@@ -137,375 +163,50 @@ pub async fn act(
     }
     let now = now_us();
     let staff = staff_map(app).await?;
-    let mut errs = FieldErrors::new();
-    let mut note = None;
-    let mut detail = json!({});
-    let mut notices = Vec::new();
-    let mut messages = Vec::new();
-    // The regulatory stage is recomputed after an extension (a longer deadline may no longer be at 80%).
-    let mut restage = false;
     let tx = app.db.begin_write().await?;
-    match &action {
-        CaseAction::Note { text: t } => {
-            note = Some(text(&mut errs, "text", t, 4000));
-        }
-        CaseAction::Assign { department, owner } => {
-            state(&r, &["open"], "reassign")?;
-            let d = text(&mut errs, "department", department, 64);
-            let named = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
-            check_department(&mut errs, &staff, &d, named);
-            errs.clone().into_result()?;
-            let o = pick_owner(&*tx, &staff, &d, named, &r.branch_code).await?;
-            detail = json!({"from": r.department, "to": d, "owner": o});
-            r.department = d;
-            r.owner_id = o;
-            if let Some(o) = o {
-                notices.push(notice(
-                    o,
-                    &r,
-                    "case.assigned",
-                    format!("{} {}", r.case_no, r.subject),
-                    now,
-                ));
-            }
-        }
-        CaseAction::Pause { reason } => {
-            actor.require(Permission::CaseApprove)?;
-            state(&r, &["open"], "pause")?;
-            note = Some(text(&mut errs, "reason", reason, 1000));
-            if r.paused {
-                return Err(AppError::conflict(
-                    "already_paused",
-                    "the clocks are already paused",
-                    json!({}),
-                ));
-            }
-            let mut pauses: Vec<Pause> = serde_json::from_str(&r.pauses).unwrap_or_default();
-            pauses.push(Pause {
-                from: local(app, now),
-                until: None,
-            });
-            r.pauses =
-                serde_json::to_string(&pauses).map_err(|e| AppError::Internal(e.to_string()))?;
-            r.paused = true;
-        }
-        CaseAction::Resume { note: n } => {
-            state(&r, &["open"], "resume")?;
-            note = opt_text(&mut errs, "note", n, 1000);
-            if !r.paused {
-                return Err(AppError::conflict(
-                    "not_paused",
-                    "the clocks are running",
-                    json!({}),
-                ));
-            }
-            let mut pauses: Vec<Pause> = serde_json::from_str(&r.pauses).unwrap_or_default();
-            if let Some(p) = pauses.last_mut() {
-                p.until = Some(local(app, now));
-            }
-            r.pauses =
-                serde_json::to_string(&pauses).map_err(|e| AppError::Internal(e.to_string()))?;
-            r.paused = false;
-        }
+    let c = Ctx {
+        app,
+        actor,
+        tx: &tx,
+        staff: &staff,
+        now,
+    };
+    let o = match &action {
+        CaseAction::Note { text: t } => add_note(t)?,
+        CaseAction::Assign { department, owner } => reassign(&c, &mut r, department, owner).await?,
+        CaseAction::Pause { reason } => pause(&c, &mut r, reason).await?,
+        CaseAction::Resume { note: n } => resume(&c, &mut r, n).await?,
         CaseAction::Extend {
             reason,
             customer_notified,
-        } => {
-            state(&r, &["open"], "extend")?;
-            if r.reg_amount.is_none() {
-                return Err(AppError::conflict(
-                    "no_regulatory_deadline",
-                    "only complaints have a regulatory deadline to extend",
-                    json!({}),
-                ));
-            }
-            if r.reg_stage >= 2 || r.reg_due_at_us.is_some_and(|d| now > d) {
-                return Err(AppError::conflict(
-                    "deadline_passed",
-                    "the regulatory deadline has passed: an extension must be granted before it",
-                    json!({"due_at": r.reg_due_at_us.map(crate::fmt_us)}),
-                ));
-            }
-            let reason = text(&mut errs, "reason", reason, 1000);
-            errs.clone().into_result()?;
-            let mut ext: Vec<Extension> = serde_json::from_str(&r.extensions).unwrap_or_default();
-            let approver = if ext.is_empty() {
-                actor.require(Permission::CaseApprove)?;
-                cal::Approver::Supervisor
-            } else {
-                actor.require(Permission::CaseApproveSenior)?;
-                cal::Approver::Senior
-            };
-            // The second extension needs the customer told: a customer's notice goes through the outbox
-            // in this transaction; someone who is not a customer is told by the handler, who says so.
-            let second = !ext.is_empty();
-            let notify_customer = second && r.customer_id.is_some();
-            ext.push(Extension {
-                reason: reason.clone(),
-                approver,
-                customer_notified: *customer_notified || notify_customer,
-            });
-            let span = cal::extended(&app.policy.feedback.regulatory, &ext).map_err(|m| {
-                AppError::conflict("extension_refused", m, json!({"extensions": ext.len() - 1}))
-            })?;
-            detail = json!({"to": span.amount, "unit": unit_str(span.unit), "approver": approver, "customer_notified": customer_notified, "notice_queued": notify_customer});
-            r.reg_amount = Some(span.amount as i32);
-            r.extensions =
-                serde_json::to_string(&ext).map_err(|e| AppError::Internal(e.to_string()))?;
-            note = Some(reason);
-            restage = true;
-            if notify_customer && let Some(cid) = r.customer_id {
-                set_clocks(app, &mut r, now)?;
-                let due = local(app, r.reg_due_at_us.unwrap_or(now))
-                    .date()
-                    .to_string();
-                if let Some(m) = customer_message(
-                    app,
-                    &*tx,
-                    cid,
-                    None,
-                    "case.extension",
-                    Content::Template(
-                        "case_extension",
-                        &[("case_no", r.case_no.clone()), ("due", due)],
-                    ),
-                    format!("case:{}:extension:{}", r.id, ext.len()),
-                    now,
-                )
-                .await?
-                {
-                    messages.push(m);
-                }
-            }
-        }
+        } => extend(&c, &mut r, reason, customer_notified).await?,
         CaseAction::Task {
             department,
             owner,
             title,
             due,
-        } => {
-            state(&r, &["open"], "add a task to")?;
-            let d = text(&mut errs, "department", department, 64);
-            check_department(
-                &mut errs,
-                &staff,
-                &d,
-                owner.as_deref().map(str::trim).filter(|o| !o.is_empty()),
-            );
-            let t = text(&mut errs, "title", title, 300);
-            let due_us = match due.trim().parse::<jiff::civil::Date>() {
-                Ok(day) => instant(app, day.to_datetime(jiff::civil::time(23, 59, 59, 0))),
-                Err(_) => {
-                    errs.push("due", "format", "must be a date, YYYY-MM-DD");
-                    None
-                }
-            };
-            let named = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
-            let owner_id = match named {
-                Some(u) => match staff.values().find(|s| s.username == u && !s.disabled) {
-                    Some(s) => Some(s.id),
-                    None => {
-                        errs.push("owner", "not_found", "no such active staff member");
-                        None
-                    }
-                },
-                None => pick_owner(&*tx, &staff, &d, None, &r.branch_code).await?,
-            };
-            errs.clone().into_result()?;
-            let task = CaseTaskRow {
-                id: Uuid::now_v7(),
-                case_id: r.id,
-                department: d.clone(),
-                owner_id,
-                title: t.clone(),
-                due_at_us: due_us.unwrap_or(now),
-                status: "open".into(),
-                result: None,
-                created_at_us: now,
-                done_at_us: None,
-            };
-            store::insert_task(&*tx, &task).await?;
-            if let Some(o) = owner_id {
-                notices.push(notice(
-                    o,
-                    &r,
-                    "case.task",
-                    format!("{} {}", r.case_no, t),
-                    now,
-                ));
-            }
-            detail = json!({"task": task.id, "department": d, "owner": owner_id});
-            note = Some(t);
-        }
+        } => add_task(&c, &mut r, department, owner, title, due).await?,
         CaseAction::CompleteTask { task, result } => {
-            state(&r, &["open"], "complete a task of")?;
-            let res = text(&mut errs, "result", result, 2000);
-            errs.clone().into_result()?;
-            if !store::complete_task(&*tx, r.id, *task, &res, now).await? {
-                return Err(AppError::conflict(
-                    "task_not_open",
-                    "no open task with this id on the case",
-                    json!({"task": task}),
-                ));
-            }
-            detail = json!({"task": task});
-            note = Some(res);
+            complete_task(&c, &mut r, task, result).await?
         }
         CaseAction::Resolve {
             solution,
             reply,
             channel,
-        } => {
-            state(&r, &["open"], "resolve")?;
-            let solution = text(&mut errs, "solution", solution, 4000);
-            let reply = text(&mut errs, "reply", reply, 2000);
-            if let Some(c) = channel
-                && !["email", "sms", "app", "wechat"].contains(&c.as_str())
-            {
-                errs.push(
-                    "channel",
-                    "one_of",
-                    "must be one of email, sms, app, wechat",
-                );
-            }
-            errs.clone().into_result()?;
-            if r.paused {
-                return Err(AppError::conflict(
-                    "paused",
-                    "resume the clocks before resolving",
-                    json!({}),
-                ));
-            }
-            let open_tasks = store::tasks_for(&*tx, r.id)
-                .await?
-                .iter()
-                .filter(|t| t.status == "open")
-                .count();
-            if open_tasks > 0 {
-                return Err(AppError::conflict(
-                    "open_tasks",
-                    format!("{open_tasks} cross-department task(s) still open"),
-                    json!({"open_tasks": open_tasks}),
-                ));
-            }
-            r.status = "resolved".into();
-            r.resolved_at_us = Some(now);
-            r.sla_met = Some(now <= r.sla_due_at_us);
-            r.reg_met = r.reg_due_at_us.map(|d| now <= d);
-            r.solution = Some(solution);
-            r.reply = Some(reply.clone());
-            r.reopen_until_us =
-                Some(now + i64::from(app.policy.feedback.reopen_days) * 86_400_000_000);
-            match r.customer_id {
-                Some(cid) => {
-                    // The reply on the channel asked for (or the customer's), the survey after it.
-                    let reply = customer_message(
-                        app,
-                        &*tx,
-                        cid,
-                        channel.clone(),
-                        "case.reply",
-                        Content::Text {
-                            subject: format!("{} {}", r.case_no, r.subject),
-                            body: reply,
-                        },
-                        format!("case:{}:reply:{}", r.id, r.reopen_count),
-                        now,
-                    )
-                    .await?
-                    .ok_or_else(|| AppError::Internal("reply not built".into()))?;
-                    let ch = reply.channel.clone();
-                    messages.push(reply);
-                    if let Some(m) = customer_message(
-                        app,
-                        &*tx,
-                        cid,
-                        Some(ch.clone()),
-                        "case.survey",
-                        Content::Template("case_survey", &[("case_no", r.case_no.clone())]),
-                        format!("case:{}:survey:{}", r.id, r.reopen_count),
-                        now,
-                    )
-                    .await?
-                    {
-                        messages.push(m);
-                    }
-                    r.reply_via = Some(format!("outbox:{ch}"));
-                }
-                None => r.reply_via = Some("recorded".into()),
-            }
-            detail = json!({"sla_met": r.sla_met, "regulatory_met": r.reg_met, "reply_via": r.reply_via});
-        }
+        } => resolve(&c, &mut r, solution, reply, channel).await?,
         CaseAction::Survey {
             satisfaction,
             comment,
-        } => {
-            state(&r, &["resolved", "closed"], "record a survey on")?;
-            if r.surveyed_at_us.is_some() {
-                return Err(AppError::conflict(
-                    "already_surveyed",
-                    "the survey answer is recorded; reopen the case to survey again",
-                    json!({"satisfaction": r.satisfaction}),
-                ));
-            }
-            if !(1..=5).contains(satisfaction) {
-                errs.push("satisfaction", "range", "must be 1 to 5");
-            }
-            let comment = opt_text(&mut errs, "comment", comment, 2000);
-            errs.clone().into_result()?;
-            r.satisfaction = Some(*satisfaction);
-            r.survey_comment = comment;
-            r.surveyed_at_us = Some(now);
-            r.status = "closed".into();
-            detail = json!({"satisfaction": satisfaction});
-        }
-        CaseAction::Reopen { reason } => {
-            state(&r, &["resolved", "closed"], "reopen")?;
-            let reason = text(&mut errs, "reason", reason, 1000);
-            errs.clone().into_result()?;
-            if r.reopen_until_us.is_none_or(|u| now > u) {
-                return Err(AppError::conflict(
-                    "reopen_window_passed",
-                    format!(
-                        "a case can be reopened within {} days of its resolution",
-                        app.policy.feedback.reopen_days
-                    ),
-                    json!({"reopen_until": r.reopen_until_us.map(crate::fmt_us)}),
-                ));
-            }
-            r.status = "open".into();
-            r.reopen_count += 1;
-            r.resolved_at_us = None;
-            r.sla_met = None;
-            r.reg_met = None;
-            r.satisfaction = None;
-            r.surveyed_at_us = None;
-            note = Some(reason);
-            if let Some(o) = r.owner_id {
-                notices.push(notice(
-                    o,
-                    &r,
-                    "case.reopened",
-                    format!("{} {}", r.case_no, r.subject),
-                    now,
-                ));
-            }
-        }
+        } => record_survey(&c, &mut r, satisfaction, comment).await?,
+        CaseAction::Reopen { reason } => reopen(&c, &mut r, reason).await?,
         CaseAction::Lessons {
             lessons,
             improvement,
-        } => {
-            let l = text(&mut errs, "lessons", lessons, 4000);
-            let i = opt_text(&mut errs, "improvement", improvement, 4000);
-            errs.clone().into_result()?;
-            r.lessons = Some(l);
-            r.improvement = i;
-        }
-    }
-    errs.into_result()?;
-    if r.status == "open" {
+        } => record_lessons(&mut r, lessons, improvement)?,
+    };
+    if r.status.is_open() {
         set_clocks(app, &mut r, now)?;
-        if restage {
+        if o.restage {
             r.reg_stage = stages_at(app, &r, now).1;
             set_level(&mut r);
             set_clocks(app, &mut r, now)?;
@@ -524,14 +225,14 @@ pub async fn act(
             r.id,
             Some(actor),
             action.name(),
-            note,
-            detail.clone(),
+            o.note,
+            o.detail.clone(),
             now,
         )],
     )
     .await?;
-    store::insert_notices(&*tx, &notices).await?;
-    banyan_store::notify::enqueue(&*tx, &messages).await?;
+    store::insert_notices(&*tx, &o.notices).await?;
+    banyan_store::notify::enqueue(&*tx, &o.messages).await?;
     audit::record(
         &*tx,
         actor,
@@ -540,11 +241,450 @@ pub async fn act(
             entity: "case",
             entity_id: Some(r.id.to_string()),
             customer_id: r.customer_id,
-            detail: json!({"case_no": r.case_no, "action": action.name(), "detail": detail}),
+            detail: json!({"case_no": r.case_no, "action": action.name(), "detail": o.detail}),
         }],
     )
     .await?;
     tx.commit().await?;
     // The case as it now is: shown even if the action moved it out of the actor's sight (reassigned).
     view(app, r).await
+}
+
+/// An investigation note.
+fn add_note(t: &str) -> Result<Outcome> {
+    let mut errs = FieldErrors::new();
+    let note = Some(text(&mut errs, "text", t, 4000));
+    errs.into_result()?;
+    Ok(Outcome {
+        note,
+        ..Outcome::default()
+    })
+}
+
+/// Moves the case to another department and owner (named, or the least-loaded member); the new owner is told.
+async fn reassign(
+    c: &Ctx<'_>,
+    r: &mut CaseRow,
+    department: &str,
+    owner: &Option<String>,
+) -> Result<Outcome> {
+    let Ctx { staff, now, .. } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    step(r, CaseTransition::Work, "reassign")?;
+    let d = text(&mut errs, "department", department, 64);
+    let named = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
+    check_department(&mut errs, staff, &d, named);
+    errs.clone().into_result()?;
+    let o = pick_owner(c.tx, staff, &d, named, &r.branch_code).await?;
+    out.detail = json!({"from": r.department, "to": d, "owner": o});
+    r.department = d;
+    r.owner_id = o;
+    if let Some(o) = o {
+        out.notices.push(notice(
+            o,
+            r,
+            "case.assigned",
+            format!("{} {}", r.case_no, r.subject),
+            now,
+        ));
+    }
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// Stops the clocks (supervisor approval) while an external appraisal runs.
+async fn pause(c: &Ctx<'_>, r: &mut CaseRow, reason: &str) -> Result<Outcome> {
+    let Ctx {
+        app, actor, now, ..
+    } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    actor.require(Permission::CaseApprove)?;
+    step(r, CaseTransition::Work, "pause")?;
+    out.note = Some(text(&mut errs, "reason", reason, 1000));
+    if r.paused {
+        return Err(AppError::conflict(
+            "already_paused",
+            "the clocks are already paused",
+            json!({}),
+        ));
+    }
+    r.pauses.push(Pause {
+        from: local(app, now),
+        until: None,
+    });
+    r.paused = true;
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// Restarts the clocks.
+async fn resume(c: &Ctx<'_>, r: &mut CaseRow, n: &Option<String>) -> Result<Outcome> {
+    let Ctx { app, now, .. } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    step(r, CaseTransition::Work, "resume")?;
+    out.note = opt_text(&mut errs, "note", n, 1000);
+    if !r.paused {
+        return Err(AppError::conflict(
+            "not_paused",
+            "the clocks are running",
+            json!({}),
+        ));
+    }
+    if let Some(p) = r.pauses.last_mut() {
+        p.until = Some(local(app, now));
+    }
+    r.paused = false;
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// Extends the regulatory deadline: the first extension by a supervisor, the second by a senior manager with the customer told in this transaction.
+async fn extend(
+    c: &Ctx<'_>,
+    r: &mut CaseRow,
+    reason: &str,
+    customer_notified: &bool,
+) -> Result<Outcome> {
+    let Ctx {
+        app, actor, now, ..
+    } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    step(r, CaseTransition::Work, "extend")?;
+    if r.reg_amount.is_none() {
+        return Err(AppError::conflict(
+            "no_regulatory_deadline",
+            "only complaints have a regulatory deadline to extend",
+            json!({}),
+        ));
+    }
+    if r.reg_stage >= 2 || r.reg_due_at_us.is_some_and(|d| now > d) {
+        return Err(AppError::conflict(
+            "deadline_passed",
+            "the regulatory deadline has passed: an extension must be granted before it",
+            json!({"due_at": r.reg_due_at_us.map(crate::fmt_us)}),
+        ));
+    }
+    let reason = text(&mut errs, "reason", reason, 1000);
+    errs.clone().into_result()?;
+    let mut ext = r.extensions.clone();
+    let approver = if ext.is_empty() {
+        actor.require(Permission::CaseApprove)?;
+        cal::Approver::Supervisor
+    } else {
+        actor.require(Permission::CaseApproveSenior)?;
+        cal::Approver::Senior
+    };
+    // The second extension needs the customer told: a customer's notice goes through the outbox
+    // in this transaction; someone who is not a customer is told by the handler, who says so.
+    let second = !ext.is_empty();
+    let notify_customer = second && r.customer_id.is_some();
+    ext.push(Extension {
+        reason: reason.clone(),
+        approver,
+        customer_notified: *customer_notified || notify_customer,
+    });
+    let span = cal::extended(&app.policy.feedback.regulatory, &ext).map_err(|m| {
+        AppError::conflict("extension_refused", m, json!({"extensions": ext.len() - 1}))
+    })?;
+    out.detail = json!({"to": span.amount, "unit": span.unit.as_str(), "approver": approver, "customer_notified": customer_notified, "notice_queued": notify_customer});
+    r.reg_amount = Some(span.amount as i32);
+    r.extensions = ext;
+    out.note = Some(reason);
+    out.restage = true;
+    if notify_customer && let Some(cid) = r.customer_id {
+        set_clocks(app, r, now)?;
+        let due = local(app, r.reg_due_at_us.unwrap_or(now))
+            .date()
+            .to_string();
+        if let Some(m) = customer_message(
+            app,
+            c.tx,
+            cid,
+            None,
+            "case.extension",
+            Content::Template(
+                "case_extension",
+                &[("case_no", r.case_no.clone()), ("due", due)],
+            ),
+            format!("case:{}:extension:{}", r.id, r.extensions.len()),
+            now,
+        )
+        .await?
+        {
+            out.messages.push(m);
+        }
+    }
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// A task for another department, with owner and due date; the owner is told.
+async fn add_task(
+    c: &Ctx<'_>,
+    r: &mut CaseRow,
+    department: &str,
+    owner: &Option<String>,
+    title: &str,
+    due: &str,
+) -> Result<Outcome> {
+    let Ctx {
+        app, staff, now, ..
+    } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    step(r, CaseTransition::Work, "add a task to")?;
+    let d = text(&mut errs, "department", department, 64);
+    check_department(
+        &mut errs,
+        staff,
+        &d,
+        owner.as_deref().map(str::trim).filter(|o| !o.is_empty()),
+    );
+    let t = text(&mut errs, "title", title, 300);
+    let due_us = match due.trim().parse::<jiff::civil::Date>() {
+        Ok(day) => instant(app, day.to_datetime(jiff::civil::time(23, 59, 59, 0))),
+        Err(_) => {
+            errs.push("due", "format", "must be a date, YYYY-MM-DD");
+            None
+        }
+    };
+    let named = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
+    let owner_id = match named {
+        Some(u) => match staff.values().find(|s| s.username == u && !s.disabled) {
+            Some(s) => Some(s.id),
+            None => {
+                errs.push("owner", "not_found", "no such active staff member");
+                None
+            }
+        },
+        None => pick_owner(c.tx, staff, &d, None, &r.branch_code).await?,
+    };
+    errs.clone().into_result()?;
+    let task = CaseTaskRow {
+        id: Uuid::now_v7(),
+        case_id: r.id,
+        department: d.clone(),
+        owner_id,
+        title: t.clone(),
+        due_at_us: due_us.unwrap_or(now),
+        status: "open".into(),
+        result: None,
+        created_at_us: now,
+        done_at_us: None,
+    };
+    store::insert_task(c.tx, &task).await?;
+    if let Some(o) = owner_id {
+        out.notices.push(notice(
+            o,
+            r,
+            "case.task",
+            format!("{} {}", r.case_no, t),
+            now,
+        ));
+    }
+    out.detail = json!({"task": task.id, "department": d, "owner": owner_id});
+    out.note = Some(t);
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// Completes an open task with its result.
+async fn complete_task(c: &Ctx<'_>, r: &mut CaseRow, task: &Uuid, result: &str) -> Result<Outcome> {
+    let Ctx { now, .. } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    step(r, CaseTransition::Work, "complete a task of")?;
+    let res = text(&mut errs, "result", result, 2000);
+    errs.clone().into_result()?;
+    if !store::complete_task(c.tx, r.id, *task, &res, now).await? {
+        return Err(AppError::conflict(
+            "task_not_open",
+            "no open task with this id on the case",
+            json!({"task": task}),
+        ));
+    }
+    out.detail = json!({"task": task});
+    out.note = Some(res);
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// Resolves the case: solution, reply through the outbox (customers) or recorded, the survey after it; refused while paused or with open tasks.
+async fn resolve(
+    c: &Ctx<'_>,
+    r: &mut CaseRow,
+    solution: &str,
+    reply: &str,
+    channel: &Option<String>,
+) -> Result<Outcome> {
+    let Ctx { app, now, .. } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    let next = step(r, CaseTransition::Resolve, "resolve")?;
+    let solution = text(&mut errs, "solution", solution, 4000);
+    let reply = text(&mut errs, "reply", reply, 2000);
+    if let Some(c) = channel
+        && !["email", "sms", "app", "wechat"].contains(&c.as_str())
+    {
+        errs.push(
+            "channel",
+            "one_of",
+            "must be one of email, sms, app, wechat",
+        );
+    }
+    errs.clone().into_result()?;
+    if r.paused {
+        return Err(AppError::conflict(
+            "paused",
+            "resume the clocks before resolving",
+            json!({}),
+        ));
+    }
+    let open_tasks = store::tasks_for(c.tx, r.id)
+        .await?
+        .iter()
+        .filter(|t| t.status == "open")
+        .count();
+    if open_tasks > 0 {
+        return Err(AppError::conflict(
+            "open_tasks",
+            format!("{open_tasks} cross-department task(s) still open"),
+            json!({"open_tasks": open_tasks}),
+        ));
+    }
+    r.status = next;
+    r.resolved_at_us = Some(now);
+    r.sla_met = Some(now <= r.sla_due_at_us);
+    r.reg_met = r.reg_due_at_us.map(|d| now <= d);
+    r.solution = Some(solution);
+    r.reply = Some(reply.clone());
+    r.reopen_until_us = Some(now + i64::from(app.policy.feedback.reopen_days) * 86_400_000_000);
+    match r.customer_id {
+        Some(cid) => {
+            // The reply on the channel asked for (or the customer's), the survey after it.
+            let reply = customer_message(
+                app,
+                c.tx,
+                cid,
+                channel.clone(),
+                "case.reply",
+                Content::Text {
+                    subject: format!("{} {}", r.case_no, r.subject),
+                    body: reply,
+                },
+                format!("case:{}:reply:{}", r.id, r.reopen_count),
+                now,
+            )
+            .await?
+            .ok_or_else(|| AppError::Internal("reply not built".into()))?;
+            let ch = reply.channel.clone();
+            out.messages.push(reply);
+            if let Some(m) = customer_message(
+                app,
+                c.tx,
+                cid,
+                Some(ch.clone()),
+                "case.survey",
+                Content::Template("case_survey", &[("case_no", r.case_no.clone())]),
+                format!("case:{}:survey:{}", r.id, r.reopen_count),
+                now,
+            )
+            .await?
+            {
+                out.messages.push(m);
+            }
+            r.reply_via = Some(format!("outbox:{ch}"));
+        }
+        None => r.reply_via = Some("recorded".into()),
+    }
+    out.detail =
+        json!({"sla_met": r.sla_met, "regulatory_met": r.reg_met, "reply_via": r.reply_via});
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// Records the complainant's satisfaction, which closes the case (once per resolution).
+async fn record_survey(
+    c: &Ctx<'_>,
+    r: &mut CaseRow,
+    satisfaction: &i32,
+    comment: &Option<String>,
+) -> Result<Outcome> {
+    let Ctx { now, .. } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    let next = step(r, CaseTransition::Survey, "record a survey on")?;
+    if r.surveyed_at_us.is_some() {
+        return Err(AppError::conflict(
+            "already_surveyed",
+            "the survey answer is recorded; reopen the case to survey again",
+            json!({"satisfaction": r.satisfaction}),
+        ));
+    }
+    if !(1..=5).contains(satisfaction) {
+        errs.push("satisfaction", "range", "must be 1 to 5");
+    }
+    let comment = opt_text(&mut errs, "comment", comment, 2000);
+    errs.clone().into_result()?;
+    r.satisfaction = Some(*satisfaction);
+    r.survey_comment = comment;
+    r.surveyed_at_us = Some(now);
+    r.status = next;
+    out.detail = json!({"satisfaction": satisfaction});
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// Reopens the case within the policy's window; the owner is told.
+async fn reopen(c: &Ctx<'_>, r: &mut CaseRow, reason: &str) -> Result<Outcome> {
+    let Ctx { app, now, .. } = *c;
+    let mut out = Outcome::default();
+    let mut errs = FieldErrors::new();
+    let next = step(r, CaseTransition::Reopen, "reopen")?;
+    let reason = text(&mut errs, "reason", reason, 1000);
+    errs.clone().into_result()?;
+    if r.reopen_until_us.is_none_or(|u| now > u) {
+        return Err(AppError::conflict(
+            "reopen_window_passed",
+            format!(
+                "a case can be reopened within {} days of its resolution",
+                app.policy.feedback.reopen_days
+            ),
+            json!({"reopen_until": r.reopen_until_us.map(crate::fmt_us)}),
+        ));
+    }
+    r.status = next;
+    r.reopen_count += 1;
+    r.resolved_at_us = None;
+    r.sla_met = None;
+    r.reg_met = None;
+    r.satisfaction = None;
+    r.surveyed_at_us = None;
+    out.note = Some(reason);
+    if let Some(o) = r.owner_id {
+        out.notices.push(notice(
+            o,
+            r,
+            "case.reopened",
+            format!("{} {}", r.case_no, r.subject),
+            now,
+        ));
+    }
+    errs.into_result()?;
+    Ok(out)
+}
+
+/// Lessons learned and improvement actions (any status).
+fn record_lessons(r: &mut CaseRow, lessons: &str, improvement: &Option<String>) -> Result<Outcome> {
+    let mut errs = FieldErrors::new();
+    let l = text(&mut errs, "lessons", lessons, 4000);
+    let i = opt_text(&mut errs, "improvement", improvement, 4000);
+    errs.into_result()?;
+    r.lessons = Some(l);
+    r.improvement = i;
+    Ok(Outcome::default())
 }

@@ -160,7 +160,7 @@ pub async fn analytics(app: &App, actor: &Actor, q: CaseQuery) -> Result<Analyti
         let at = local(app, r.received_at_us);
         let wd = at.weekday().to_monday_zero_offset() as usize;
         heat[wd][at.hour() as usize] += 1;
-        if r.status == "open" {
+        if r.status.is_open() {
             open += 1;
             if r.sla_stage >= 2 || r.reg_stage >= 2 {
                 breached += 1;
@@ -313,7 +313,7 @@ pub async fn export_xlsx(app: &App, actor: &Actor, q: CaseQuery) -> Result<(Vec<
             r.branch_code.clone(),
             r.segment.clone().unwrap_or_default(),
             r.department.clone(),
-            r.status.clone(),
+            r.status.as_str().to_owned(),
         ];
         for (c, v) in cells.iter().enumerate() {
             ws.write_string(row, c as u16, v).map_err(x)?;

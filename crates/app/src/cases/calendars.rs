@@ -216,7 +216,7 @@ pub async fn recompute_open(app: &App) -> Result<u64> {
     let now = now_us();
     let mut n = 0;
     let mut f = CaseFilter::scoped(CaseScope::All, 500);
-    f.eq.push(("status", "open".into()));
+    f.status = Some(banyan_domain::feedback::CaseStatus::Open);
     loop {
         let page = store::list_cases(&app.db.conn, &f).await?;
         let Some(last) = page.last() else { break };

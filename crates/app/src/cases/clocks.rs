@@ -3,7 +3,7 @@
 
 use crate::App;
 use crate::error::{AppError, Result};
-use banyan_domain::calendar::{self as cal, Pause, Span, Unit};
+use banyan_domain::calendar::{self as cal, Span};
 use banyan_domain::feedback::{self as fb};
 use banyan_store::cases::CaseRow;
 use jiff::Timestamp;
@@ -20,22 +20,6 @@ pub(crate) fn instant(app: &App, dt: jiff::civil::DateTime) -> Option<i64> {
     dt.to_zoned(app.tz.clone())
         .ok()
         .map(|z| z.timestamp().as_microsecond())
-}
-
-pub(crate) fn unit_str(u: Unit) -> &'static str {
-    match u {
-        Unit::Hours => "hours",
-        Unit::CalendarDays => "calendar_days",
-        Unit::WorkingDays => "working_days",
-    }
-}
-
-pub(crate) fn unit_of(s: &str) -> Unit {
-    match s {
-        "hours" => Unit::Hours,
-        "working_days" => Unit::WorkingDays,
-        _ => Unit::CalendarDays,
-    }
 }
 
 /// The deadlines and the next escalation point of a case, from its facts.
@@ -60,18 +44,18 @@ pub(crate) fn clocks(app: &App, r: &CaseRow, now: i64) -> Result<Clocks> {
                 json!({"calendar": name}),
             )
         })?;
-    let pauses: Vec<Pause> = serde_json::from_str(&r.pauses).unwrap_or_default();
+    let pauses = &r.pauses;
     let start = local(app, r.clock_start_us);
     let now_local = local(app, now);
     let mut gap = false;
     let mut due = |span: Span| -> Result<i64> {
-        let at = match cal::due_with_pauses(start, span, &pauses, now_local, &calendar) {
+        let at = match cal::due_with_pauses(start, span, pauses, now_local, &calendar) {
             Some(d) => d,
             None => {
                 // Past the calendar's years (next year's holidays not yet published): count weekends
                 // only, and say so on the case rather than refusing to register it.
                 gap = true;
-                cal::due_with_pauses(start, span, &pauses, now_local, &calendar.lenient())
+                cal::due_with_pauses(start, span, pauses, now_local, &calendar.lenient())
                     .ok_or_else(|| AppError::Internal("deadline out of range".into()))?
             }
         };
@@ -79,12 +63,12 @@ pub(crate) fn clocks(app: &App, r: &CaseRow, now: i64) -> Result<Clocks> {
     };
     let sla_due = due(Span {
         amount: r.sla_amount.max(0) as u32,
-        unit: unit_of(&r.sla_unit),
+        unit: r.sla_unit,
     })?;
-    let reg_due = match (r.reg_amount, &r.reg_unit) {
+    let reg_due = match (r.reg_amount, r.reg_unit) {
         (Some(a), Some(u)) => Some(due(Span {
             amount: a.max(0) as u32,
-            unit: unit_of(u),
+            unit: u,
         })?),
         _ => None,
     };
@@ -103,7 +87,7 @@ pub(crate) fn clocks(app: &App, r: &CaseRow, now: i64) -> Result<Clocks> {
     if let Some(d) = reg_due {
         add(d, r.reg_stage);
     }
-    let next_check = if r.paused || r.status != "open" {
+    let next_check = if r.paused || !r.status.is_open() {
         None
     } else {
         points.into_iter().min()

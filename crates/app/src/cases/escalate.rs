@@ -93,7 +93,7 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
                 to.extend(
                     staff
                         .values()
-                        .filter(|s| !s.disabled && s.role == Role::SeniorManager.as_str())
+                        .filter(|s| !s.disabled && s.role == Role::SeniorManager)
                         .map(|s| s.id),
                 );
             }

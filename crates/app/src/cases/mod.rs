@@ -159,7 +159,7 @@ pub(crate) fn supervisors(
         .values()
         .filter(|s| {
             !s.disabled
-                && s.role == Role::Supervisor.as_str()
+                && s.role == Role::Supervisor
                 && s.branch_code.as_deref() == Some(r.branch_code.as_str())
         })
         .collect();

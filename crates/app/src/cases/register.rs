@@ -7,7 +7,7 @@ use crate::audit::{self, Entry};
 use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
 use banyan_domain::FieldErrors;
-use banyan_domain::access::{Permission, Role};
+use banyan_domain::access::Permission;
 use banyan_domain::feedback::{self as fb, CaseFacts};
 use banyan_store::cases::{self as store, CaseRow};
 use banyan_store::now_us;
@@ -18,10 +18,11 @@ use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::clocks::{local, set_clocks, set_level, unit_str};
+use super::clocks::{local, set_clocks, set_level};
 use super::staff_map;
 use super::view::{CaseView, view};
 use super::{changed, log_row, notice, one_of, opt_text, text, visible};
+use banyan_domain::feedback::CaseStatus;
 
 /// Someone who is not a customer: name and a way to reach them.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -90,7 +91,7 @@ pub(crate) async fn pick_owner<C: banyan_store::ConnectionTrait>(
         .filter(|s| {
             !s.disabled
                 && s.department.as_deref() == Some(department)
-                && Role::parse(&s.role).is_some_and(|r| r.has(Permission::CaseWrite))
+                && s.role.has(Permission::CaseWrite)
         })
         .collect();
     members.sort_by_key(|s| {
@@ -215,7 +216,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
         None => BTreeMap::new(),
     };
     let party = match &customer {
-        Some(c) if c.kind == "individual" => "individual",
+        Some(c) if c.kind == banyan_domain::customer::CustomerKind::Individual => "individual",
         Some(_) => "organization",
         None => "non_customer",
     };
@@ -284,18 +285,18 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
         department: route.department.clone(),
         owner_id: owner,
         route_rule: route.rule.clone(),
-        status: "open".into(),
+        status: CaseStatus::Open,
         escalation_level: 0,
         sla_rule,
         sla_amount: sla.amount as i32,
-        sla_unit: unit_str(sla.unit).into(),
+        sla_unit: sla.unit,
         sla_due_at_us: 0,
         reg_amount: reg.map(|s| s.amount as i32),
-        reg_unit: reg.map(|s| unit_str(s.unit).to_owned()),
+        reg_unit: reg.map(|s| s.unit),
         reg_due_at_us: None,
         next_check_at_us: None,
-        pauses: "[]".into(),
-        extensions: "[]".into(),
+        pauses: Vec::new(),
+        extensions: Vec::new(),
         paused: false,
         linked_case_id: repeat.as_ref().map(|r| r.id),
         resolved_at_us: None,
@@ -320,9 +321,9 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
     let mut notices = Vec::new();
     // A repeat of an open case is merged into it, and new facts restart its clocks; but a case whose
     // regulatory deadline has passed keeps its breach: new facts then open a new case linked to it.
-    match repeat.filter(|r| r.status == "open" && !(input.new_facts && r.reg_stage >= 2)) {
+    match repeat.filter(|r| r.status.is_open() && !(input.new_facts && r.reg_stage >= 2)) {
         Some(mut target) => {
-            row.status = "merged".into();
+            row.status = CaseStatus::Merged;
             row.sla_due_at_us = target.sla_due_at_us;
             row.reg_due_at_us = target.reg_due_at_us;
             row.department = target.department.clone();
@@ -341,9 +342,9 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
                 target.clock_start_us = received;
                 target.sla_stage = 0;
                 target.reg_stage = 0;
-                target.pauses = "[]".into();
+                target.pauses = Vec::new();
                 target.paused = false;
-                target.extensions = "[]".into();
+                target.extensions = Vec::new();
                 if target.reg_amount.is_some() {
                     target.reg_amount = Some(p.regulatory.base.amount as i32);
                 }
@@ -408,7 +409,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
             entity: "case",
             entity_id: Some(row.id.to_string()),
             customer_id: row.customer_id,
-            detail: json!({"case_no": row.case_no, "kind": row.kind, "channel": row.channel, "department": row.department, "status": row.status}),
+            detail: json!({"case_no": row.case_no, "kind": row.kind, "channel": row.channel, "department": row.department, "status": row.status.as_str()}),
         }],
     )
     .await?;

@@ -9,6 +9,7 @@ use crate::error::{AppError, Result};
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::calendar::Extension;
+use banyan_domain::feedback::CaseStatus;
 use banyan_domain::feedback::{self as fb};
 use banyan_store::cases::{self as store, CaseFilter, CaseRow, CaseScope};
 use banyan_store::customers as cstore;
@@ -123,7 +124,7 @@ pub(crate) fn summary(
         kind: r.kind.clone(),
         channel: r.channel.clone(),
         severity: r.severity.clone(),
-        status: r.status.clone(),
+        status: r.status.as_str().to_owned(),
         subject: r.subject.clone(),
         customer_id: r.customer_id,
         complainant: r
@@ -142,14 +143,14 @@ pub(crate) fn summary(
         escalation_level: r.escalation_level,
         sla: ClockView {
             amount: r.sla_amount,
-            unit: r.sla_unit.clone(),
+            unit: r.sla_unit.as_str().to_owned(),
             due_at: crate::fmt_us(r.sla_due_at_us),
             met: r.sla_met,
         },
         regulatory: match (r.reg_amount, &r.reg_unit, r.reg_due_at_us) {
             (Some(a), Some(u), Some(d)) => Some(ClockView {
                 amount: a,
-                unit: u.clone(),
+                unit: u.as_str().to_owned(),
                 due_at: crate::fmt_us(d),
                 met: r.reg_met,
             }),
@@ -286,7 +287,7 @@ pub(crate) async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<Cas
         route_rule: r.route_rule,
         sla_rule: r.sla_rule,
         linked_case,
-        extensions: serde_json::from_str(&r.extensions).unwrap_or_default(),
+        extensions: r.extensions,
         solution: r.solution,
         reply: r.reply,
         reply_via: r.reply_via,
@@ -410,11 +411,6 @@ pub(crate) fn filter_of(
             f.eq.push((col, v.to_owned()));
         }
     };
-    eq(
-        "status",
-        &q.status,
-        Some(&["open", "resolved", "closed", "merged"]),
-    );
     eq("kind", &q.kind, Some(&fb::KINDS));
     eq("channel", &q.channel, Some(&fb::CHANNELS));
     eq("department", &q.department, None);
@@ -426,8 +422,19 @@ pub(crate) fn filter_of(
         f.owner = Some(actor.id);
     }
     // Merged repeats count once, in the case they joined: listed only when asked for by status.
-    if q.status.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        f.not_status = Some("merged".into());
+    match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => f.not_status = Some(CaseStatus::Merged),
+        Some(s) => match CaseStatus::parse(s) {
+            Some(st) => f.status = Some(st),
+            None => errs.push(
+                "status",
+                "one_of",
+                format!(
+                    "must be one of {}",
+                    CaseStatus::ALL.map(CaseStatus::as_str).join(", ")
+                ),
+            ),
+        },
     }
     f.breached = q.breached == Some(true);
     f.min_level = q.min_level;

@@ -1,7 +1,7 @@
 //! Contact points and relationships of a customer; re-encryption of every stored value under a new key.
 
 use super::read::{build_view, get};
-use super::{check_version, commit_change, map_unique, parse_kind, parse_status, purpose_of};
+use super::{check_version, commit_change, map_unique, purpose_of};
 use crate::App;
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
@@ -55,7 +55,7 @@ pub(crate) async fn editable_row(
     actor.require(Permission::CustomerUpdate)?;
     let row = lock_in_scope(tx, actor, id).await?;
     check_version(tx, &row, if_match).await?;
-    if !parse_status(&row.status)?.is_editable() {
+    if !row.status.is_editable() {
         return Err(AppError::conflict(
             "invalid_state",
             "the record is waiting for review and cannot be edited",
@@ -291,15 +291,15 @@ pub async fn add_relationship(
     let to = load_in_scope(&*tx, actor, other)
         .await
         .map_err(|_| AppError::field("to_id", "exists", "no such customer in your scope"))?;
-    if !kind.allows(parse_kind(&from.kind)?, parse_kind(&to.kind)?) {
+    if !kind.allows(from.kind, to.kind) {
         return Err(AppError::field(
             "kind",
             "kinds",
             format!(
                 "{} does not link a {} to a {}",
                 kind.as_str(),
-                from.kind,
-                to.kind
+                from.kind.as_str(),
+                to.kind.as_str()
             ),
         ));
     }

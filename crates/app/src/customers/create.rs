@@ -4,8 +4,7 @@
 
 use super::read::build_view;
 use super::{
-    MAX_BATCH, check_rm, enum_str, field_definitions, map_unique, parse_kind, purpose_of,
-    scope_error, snapshot,
+    MAX_BATCH, check_rm, enum_str, field_definitions, map_unique, purpose_of, scope_error, snapshot,
 };
 use crate::App;
 use crate::actor::Actor;
@@ -48,8 +47,8 @@ pub(crate) fn build_rows(
     let row = CustomerRow {
         id,
         customer_no: String::new(),
-        kind: new.kind.as_str().to_owned(),
-        status: CustomerStatus::Draft.as_str().to_owned(),
+        kind: new.kind,
+        status: CustomerStatus::Draft,
         branch_code: new.branch_code.as_str().to_owned(),
         rm_id: new.rm_id,
         display_name: new.display_name().to_owned(),
@@ -173,7 +172,7 @@ pub(crate) async fn allocate_numbers(app: &App, items: &mut [(usize, Prepared)])
     let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
         std::collections::BTreeMap::new();
     for (pos, (_, p)) in items.iter().enumerate() {
-        let prefix = parse_kind(&p.row.kind)?.number_prefix();
+        let prefix = p.row.kind.number_prefix();
         groups
             .entry(format!("{prefix}-{}", p.row.branch_code))
             .or_default()
@@ -225,7 +224,7 @@ pub(crate) async fn insert_prepared(
     let mut seen_ids: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut seen_mobiles: HashMap<Vec<u8>, usize> = HashMap::new();
     for (i, p) in items.iter() {
-        let field = if p.row.kind == "individual" {
+        let field = if p.row.kind == dom::CustomerKind::Individual {
             "individual.id_number"
         } else {
             "organization.credit_code"

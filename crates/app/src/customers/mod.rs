@@ -24,7 +24,7 @@ use crate::error::{AppError, Result};
 use crate::view::*;
 use banyan_domain::FieldErrors;
 use banyan_domain::access::{Permission, Role};
-use banyan_domain::customer::{ContactKind, CustomerKind, CustomerStatus, Identifier, Profile};
+use banyan_domain::customer::{ContactKind, Identifier, Profile};
 use banyan_domain::fields::FieldDefinition;
 use banyan_store::customers::{self as store, CustomerRow, VersionRow};
 use banyan_store::{ConnectionTrait, DatabaseTransaction, StoreError, misc, now_us};
@@ -41,14 +41,6 @@ pub(crate) fn purpose_of(k: ContactKind) -> Purpose {
         ContactKind::Email => Purpose::Email,
         ContactKind::Address => Purpose::Address,
     }
-}
-
-pub(crate) fn parse_status(s: &str) -> Result<CustomerStatus> {
-    CustomerStatus::parse(s).ok_or_else(|| AppError::Internal(format!("unknown status {s}")))
-}
-
-pub(crate) fn parse_kind(s: &str) -> Result<CustomerKind> {
-    CustomerKind::parse(s).ok_or_else(|| AppError::Internal(format!("unknown kind {s}")))
 }
 
 /// Resolves and checks the relationship manager: defaults to the actor when the actor works a portfolio.
@@ -70,11 +62,7 @@ pub(crate) async fn check_rm(
         Some(ok) => *ok,
         None => {
             let ok = crate::access::find_staff(app, rm).await?.is_some_and(|s| {
-                !s.disabled
-                    && matches!(
-                        Role::parse(&s.role),
-                        Some(Role::RelationshipManager | Role::WealthManager)
-                    )
+                !s.disabled && matches!(s.role, Role::RelationshipManager | Role::WealthManager)
             });
             cache.insert(rm, ok);
             ok

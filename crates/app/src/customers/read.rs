@@ -1,7 +1,7 @@
 //! Reading customers: one (masked, or revealed with an audit record), search with filters and keyset
 //! cursors, the review queue, versions.
 
-use super::{parse_kind, parse_status, purpose_of};
+use super::purpose_of;
 use crate::App;
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
@@ -41,8 +41,8 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
 ) -> Result<CustomerView> {
     let keys = app.keys();
     let consents = store::list_consents(c, row.id).await?;
-    let kind = parse_kind(&row.kind)?;
-    let status = parse_status(&row.status)?;
+    let kind = row.kind;
+    let status = row.status;
     let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
     let identifier = Identifier::from_stored(&row.id_type, &number);
     let shown = if reveal {
@@ -381,8 +381,8 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
         items.push(CustomerSummary {
             id: r.id,
             customer_no: r.customer_no,
-            kind: parse_kind(&r.kind)?,
-            status: parse_status(&r.status)?,
+            kind: r.kind,
+            status: r.status,
             branch_code: r.branch_code,
             rm_id: r.rm_id,
             display_name: r.display_name,

@@ -4,7 +4,7 @@
 use super::read::{build_view, get};
 use super::{
     check_rm, check_version, commit_change, diff, enum_str, field_definitions, map_unique,
-    parse_kind, parse_status, scope_error, snapshot,
+    scope_error, snapshot,
 };
 use crate::App;
 use crate::actor::Actor;
@@ -109,7 +109,7 @@ pub async fn update(
     let row = lock_in_scope(&*tx, actor, id).await?;
     check_version(&*tx, &row, expected).await?;
     let expected = row.version;
-    let status = parse_status(&row.status)?;
+    let status = row.status;
     if !status.is_editable() {
         return Err(AppError::conflict(
             "invalid_state",
@@ -117,7 +117,7 @@ pub async fn update(
             json!({"status": row.status}),
         ));
     }
-    let kind = parse_kind(&row.kind)?;
+    let kind = row.kind;
     let keys = app.keys();
     let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
     let old_identifier = Identifier::from_stored(&row.id_type, &number)
@@ -278,7 +278,7 @@ pub async fn update(
             .any(|c| IDENTITY_FIELDS.contains(&c.field.as_str()))
     {
         // Identity facts changed: the record must be verified again before it is active.
-        row2.status = CustomerStatus::Draft.as_str().to_owned();
+        row2.status = CustomerStatus::Draft;
         changes.push(FieldChange {
             field: "status".into(),
             old: json!("verified"),
@@ -316,7 +316,7 @@ pub async fn transition(
     if if_match.is_some() {
         check_version(&*tx, &row, if_match).await?;
     }
-    let status = parse_status(&row.status)?;
+    let status = row.status;
     let next = status.apply(t).ok_or_else(|| {
         AppError::conflict(
             "invalid_state",
@@ -340,7 +340,7 @@ pub async fn transition(
     }
     let now = now_us();
     let mut r = row.clone();
-    r.status = next.as_str().to_owned();
+    r.status = next;
     let mut changes = vec![FieldChange {
         field: "status".into(),
         old: json!(status.as_str()),
@@ -354,7 +354,7 @@ pub async fn transition(
             "customer.submit"
         }
         Transition::Verify => {
-            let kind = parse_kind(&row.kind)?;
+            let kind = row.kind;
             let today = app.today();
             let due = app.policy.review_due(kind, today).to_string();
             r.verified_by = Some(actor.id);

@@ -17,7 +17,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::evaluate::{Mode, evaluate_rows};
+use crate::evaluation::{Mode, evaluate_rows};
 
 /// One customer's metrics: the customer by id or customer number.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -5,12 +5,12 @@
 //! changed is written: the current assignment, a history row (old -> new, reason, policy), and an outbox
 //! event for later modules; early-warning alerts open when metrics arrive.
 //!
-//! `evaluate` decides and writes assignments (one customer or everyone); `metrics` takes the figures in.
+//! `crate::evaluation` decides and writes assignments (one customer or everyone); `metrics` takes the
+//! figures in.
 
-pub(crate) mod evaluate;
 mod metrics;
 
-pub use evaluate::{BatchReport, Change, diff, evaluate_all};
+pub use crate::evaluation::{BatchReport, Change, diff, evaluate_all, policy_hash};
 pub use metrics::{
     MetricsFile, MetricsInput, MetricsRejection, MetricsReport, metrics_from_table, record_metrics,
 };
@@ -45,12 +45,6 @@ pub fn policy_in_force(app: &App, actor: &Actor) -> Result<(std::sync::Arc<Polic
 pub fn questionnaire(app: &App, actor: &Actor) -> Result<banyan_domain::segments::Questionnaire> {
     actor.require(Permission::CustomerRead)?;
     Ok(app.policy.segments.risk_questionnaire.clone())
-}
-
-/// The policy a process runs with and its content hash (recorded in `policy_versions`).
-pub fn policy_hash(p: &Policy) -> String {
-    let digest = crate::crypto::sha256(p.canonical().as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every dimension and its possible values under a policy, for filters.
@@ -210,7 +204,7 @@ pub async fn segments(app: &App, actor: &Actor, id: Uuid) -> Result<SegmentsView
         customer_id: id,
         policy_version: app.policy.version.clone(),
         policy_hash: app.policy_hash.clone(),
-        measures: measures_of(&app.policy, &row.kind, &assignments),
+        measures: measures_of(&app.policy, row.kind.as_str(), &assignments),
         assignments: assignments
             .into_iter()
             .map(|a| AssignmentView {
@@ -252,7 +246,7 @@ pub async fn segments(app: &App, actor: &Actor, id: Uuid) -> Result<SegmentsView
 pub async fn measures(app: &App, actor: &Actor, id: Uuid) -> Result<MeasuresView> {
     let row = in_scope(app, actor, id).await?;
     let assignments = store::assignments_for(&app.db.conn, &[id]).await?;
-    Ok(measures_of(&app.policy, &row.kind, &assignments))
+    Ok(measures_of(&app.policy, row.kind.as_str(), &assignments))
 }
 
 /// Whether the customer's rating permits `action`; later modules call this before they act. A refusal is
@@ -315,7 +309,7 @@ pub async fn record_assessment(
     } = scored?;
     let tx = app.db.begin_write().await?;
     let row = crate::scope::lock_in_scope(&*tx, actor, id).await?;
-    if row.kind != "individual" {
+    if row.kind != banyan_domain::customer::CustomerKind::Individual {
         return Err(AppError::field(
             "customer",
             "kind",

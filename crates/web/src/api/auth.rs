@@ -48,15 +48,10 @@ pub struct Me {
 pub async fn me(auth: Auth) -> axum::Json<Me> {
     let a = auth.actor;
     axum::Json(Me {
-        id: a.id,
-        username: a.username,
-        role: a.role,
-        branch_code: a.branch_code,
-        permissions: a
-            .role
-            .permissions()
-            .iter()
-            .map(|p| p.as_str().to_owned())
-            .collect(),
+        id: a.id(),
+        username: a.username().to_owned(),
+        role: a.role(),
+        branch_code: a.branch_code().map(str::to_owned),
+        permissions: a.permissions(),
     })
 }

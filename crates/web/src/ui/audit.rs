@@ -107,7 +107,7 @@ pub(crate) async fn audit_page(
     let staff_id = match p.staff.trim() {
         "" => None,
         u => match banyan_app::access::actor_for(&s.app, u).await {
-            Ok(a) => Some(a.id),
+            Ok(a) => Some(a.id()),
             Err(AppError::NotFound) => {
                 bad("audit.actor", u);
                 None

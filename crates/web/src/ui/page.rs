@@ -69,9 +69,9 @@ pub struct Chrome {
 pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
     Chrome {
         t,
-        user: session.map(|s| s.actor.username.clone()),
+        user: session.map(|s| s.actor.username().to_owned()),
         role: session
-            .map(|s| s.actor.role.as_str().to_owned())
+            .map(|s| s.actor.role().as_str().to_owned())
             .unwrap_or_default(),
         csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
         can_create: session.is_some_and(|s| s.actor.offers().create),
@@ -180,7 +180,7 @@ pub(crate) async fn session(s: &AppState, headers: &HeaderMap) -> Result<(Sessio
     let sess = banyan_app::access::web_session(&s.app, token)
         .await
         .map_err(|_| PageError::SignIn)?;
-    crate::trace::record_actor(sess.actor.id);
+    crate::trace::record_actor(sess.actor.id());
     let t = Tr::new(lang_of(headers, Some(&sess)));
     Ok((sess, t))
 }

@@ -348,7 +348,11 @@ async fn every_answer_carries_a_request_id(app: &TestApp) {
             &[("x-request-id", "a b {\"user\":\"admin\"}")],
         )
         .await;
-    assert!(uuid::Uuid::parse_str(&id_of(&forged)).is_ok(), "{}", id_of(&forged));
+    assert!(
+        uuid::Uuid::parse_str(&id_of(&forged)).is_ok(),
+        "{}",
+        id_of(&forged)
+    );
     // The workbench's pages too.
     let page = app.req(Method::GET, "/login", None, None).await;
     assert!(uuid::Uuid::parse_str(&id_of(&page)).is_ok());

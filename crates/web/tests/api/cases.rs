@@ -15,6 +15,7 @@ crate::tests![
     each_clock_escalates_and_a_breach_cannot_be_undone,
     contacts_reveal_drill_down_without_a_value_and_calendar_text,
     customers_answer_surveys_and_invitations_through_the_gateway,
+    an_unreadable_stored_value_is_an_error_naming_the_row,
 ];
 
 const HOUR: i64 = 3_600_000_000;
@@ -1345,4 +1346,64 @@ async fn customers_answer_surveys_and_invitations_through_the_gateway(app: &Test
     );
     let e = app.get(&format!("/api/v1/events/{ev}"), &rm).await;
     assert_eq!(e.body["invitations"][0]["status"], "accepted", "{}", e.text);
+}
+
+/// A stored value that does not parse (here: the pauses that move a regulatory deadline, and the status) is
+/// an error naming the table, the row and the column; it is never read as "no pauses", which would quietly
+/// move the deadline. The API answers an opaque 500 for such a case.
+async fn an_unreadable_stored_value_is_an_error_naming_the_row(app: &TestApp) {
+    use banyan_store::ConnectionTrait;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let cs = app
+        .login_as("cs1", Role::CustomerService, Some("BR0001"))
+        .await;
+    put_org(app, "cs1", "service").await;
+    let customer = verified_individual(app, &rm, "13812345670", 121).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "complaint", "channel": "hotline", "severity": "medium", "customer": customer,
+                   "subject": "转账未到账", "content": "客户称转账三天未到账。", "received_at": ago(1)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let conn = &app.app.db.conn;
+    let uuid: uuid::Uuid = id.parse().unwrap();
+    assert!(banyan_store::cases::find_case(conn, uuid).await.is_ok());
+
+    for (column, bad) in [("pauses", "[{\"from\": 1}]"), ("status", "pending")] {
+        conn.execute_unprepared(&format!(
+            "UPDATE cases SET {column} = '{bad}' WHERE case_no = '{}'",
+            r.body["case_no"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+        let err = banyan_store::cases::find_case(conn, uuid)
+            .await
+            .expect_err("an unreadable value must not read as a default");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("cases.{column} of row {id}")),
+            "{msg}"
+        );
+        let page = app.get(&format!("/api/v1/cases/{id}"), &cs).await;
+        page.assert_problem(500, "internal");
+        assert!(!page.text.contains(bad), "{}", page.text);
+        // Put the good value back before breaking the next column.
+        let good = if column == "pauses" { "[]" } else { "open" };
+        conn.execute_unprepared(&format!(
+            "UPDATE cases SET {column} = '{good}' WHERE case_no = '{}'",
+            r.body["case_no"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{id}"), &cs).await.status,
+        StatusCode::OK
+    );
 }

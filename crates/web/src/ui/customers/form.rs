@@ -280,7 +280,7 @@ pub(crate) async fn new_form(
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let form = CreateForm {
         kind: "individual".into(),
-        branch_code: sess.actor.branch_code.clone().unwrap_or_default(),
+        branch_code: sess.actor.branch_code().unwrap_or_default().to_owned(),
         ..Default::default()
     };
     Ok(form_page(t, &sess, &defs, form, &HashMap::new(), None))
@@ -568,7 +568,7 @@ pub(crate) async fn edit_page(
         fields,
         customs,
         // Reassigning is offered to those who see more than their own customers.
-        rms: if sess.actor.role.scope() == banyan_domain::access::ScopeKind::Own {
+        rms: if sess.actor.role().scope() == banyan_domain::access::ScopeKind::Own {
             Vec::new()
         } else {
             rm_list

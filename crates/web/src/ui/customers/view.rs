@@ -315,7 +315,7 @@ pub(crate) async fn customer_page(
     } else {
         Vec::new()
     };
-    let mine = v.created_by == a.id || v.updated_by == a.id;
+    let mine = v.created_by == a.id() || v.updated_by == a.id();
     let page_v = CustomerPage {
         title: v.display_name.clone(),
         kind_key: kind_key(v.kind),

@@ -1,11 +1,11 @@
-//! Evaluation: customers under a policy, compared with their current assignments; what changed is written
+//! Evaluation (the policy engine's core, used by the segments use cases and by the reactions to a customer
+//! change): customers under a policy, compared with their current assignments; what changed is written
 //! (assignment, history with reason and policy, outbox event) in the caller's transaction. The batch runs
 //! over everyone under a lease, or as a dry run of another policy.
 
-use super::policy_hash;
 use crate::App;
 use crate::error::{AppError, Result};
-use banyan_domain::customer::{CustomerKind, CustomerStatus};
+use banyan_domain::customer::CustomerStatus;
 use banyan_domain::policy::Policy;
 use banyan_domain::segments::{Assessment, Assignment, Facts, Metrics};
 use banyan_store::customers::{self as cstore, CustomerFilter, CustomerRow, ScopeFilter};
@@ -17,6 +17,12 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// The policy a process runs with and its content hash (recorded in `policy_versions`).
+pub fn policy_hash(p: &Policy) -> String {
+    let digest = crate::crypto::sha256(p.canonical().as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
 
 /// Dimensions whose values are ordered (listed from highest to lowest in the policy), so a change is an
 /// upgrade or a downgrade.
@@ -74,10 +80,6 @@ fn civil_date(app: &App, us: i64) -> Option<Date> {
     jiff::Timestamp::from_microsecond(us)
         .ok()
         .map(|t| t.to_zoned(app.tz.clone()).date())
-}
-
-fn parse_kind(s: &str) -> Option<CustomerKind> {
-    CustomerKind::parse(s)
 }
 
 /// Latest metrics and the earliest within the trend window before them, per customer.
@@ -161,9 +163,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     let mut removals = Vec::new();
     let empty = BTreeMap::new();
     for r in rows {
-        let Some(kind) = parse_kind(&r.kind) else {
-            continue;
-        };
+        let kind = r.kind;
         let cur = current.get(&r.id).unwrap_or(&empty);
         let cur_values: BTreeMap<String, String> = cur
             .iter()
@@ -182,7 +182,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
         };
         let facts = Facts {
             kind,
-            verified: CustomerStatus::parse(&r.status) == Some(CustomerStatus::Verified),
+            verified: r.status == CustomerStatus::Verified,
             birth_date: r.birth_date.as_deref().and_then(|d| d.parse().ok()),
             industry: profile
                 .get("industry")

@@ -1,0 +1,238 @@
+//! The command line: global flags and every command with its arguments (clap).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "banyan",
+    version,
+    about = "Banyan: customer-relationship management for banks"
+)]
+pub(crate) struct Cli {
+    /// Configuration file (default: ./banyan.toml if present).
+    #[arg(long, global = true, env = "BANYAN_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// Data directory (SQLite database, demo key).
+    #[arg(long, global = true)]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://...); SQLite in the data directory when absent.
+    #[arg(long, global = true)]
+    pub(crate) database_url: Option<String>,
+    /// Policy file (default: the shipped policy).
+    #[arg(long, global = true)]
+    pub(crate) policy: Option<PathBuf>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Serve the API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Create demo staff and customers (generates a master key in the data directory if none is set).
+    Demo {
+        /// Number of customers to create.
+        #[arg(long, default_value_t = 200)]
+        customers: usize,
+        /// Serve afterwards.
+        #[arg(long)]
+        serve: bool,
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import customers from CSV or XLSX.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export customers.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Encryption keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// The policy file: check it, compare it with the one in force, re-evaluate every customer.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Follow-up tasks.
+    Tasks {
+        #[command(subcommand)]
+        command: TasksCommand,
+    },
+    /// Notifications.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+    /// Feedback and complaint cases.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
+    /// Working-day calendars (mainland China ships; load others: HK, TW, US ...).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CasesCommand {
+    /// Raise the escalation level of cases past 80% of a deadline or past it, once (the server does this
+    /// every minute).
+    Escalate,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CalendarCommand {
+    /// Check a calendar file; exits 1 naming the line or date.
+    Check { file: PathBuf },
+    /// Load (or replace) calendar NAME from FILE into the database, for every node.
+    Load { name: String, file: PathBuf },
+    /// List the calendars in force and the years they cover.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum NotifyCommand {
+    /// Queue today's birthday and holiday greetings (idempotent: once per customer, occasion and year).
+    Greetings,
+    /// Deliver the messages due now, once (the server does this continuously).
+    Dispatch,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TasksCommand {
+    /// Plan contact tasks from the contact plans (idempotent: creates missing, moves changed, cancels stale).
+    Plan {
+        /// Every customer (required).
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Validate a policy file; exits 1 naming the line or key and the reason.
+    Check { file: PathBuf },
+    /// Dry run: how many customers would change tier, rating or stage under FILE, and which. Writes nothing.
+    Diff { file: PathBuf },
+    /// Re-evaluate customers under the policy in force (only changes are written).
+    Evaluate {
+        /// Every customer (the only mode; required so the command is never run by accident).
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a staff account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// customer_service, relationship_manager, wealth_manager, risk_officer, operations, reviewer, supervisor, auditor, admin
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        branch: Option<String>,
+        /// The manager's team (coverage per team).
+        #[arg(long)]
+        team: Option<String>,
+        /// The department whose feedback queue the account works.
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List staff accounts.
+    List,
+    /// Disable an account and revoke its tokens.
+    Disable { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportWhat {
+    /// Import customers; rejected rows are written to FILE.rejected.csv with their reasons.
+    Customers {
+        file: PathBuf,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        /// Staff member the import is recorded under (needs customer.import); default: a system import.
+        #[arg(long)]
+        as_user: Option<String>,
+    },
+    /// Import daily metrics: columns `customer` (number or id), `as_of` (YYYY-MM-DD), `assets.<class>`
+    /// and any of avg_deposits, loans, fee_income, contribution, income, debts, total_assets,
+    /// total_liabilities, current_assets, current_liabilities, revenue, net_profit (CNY, two decimals),
+    /// investment_count, transactions_90d, product_count, overdue_count, qualitative_points, employees,
+    /// income_unstable (true/false). Rejected rows go to FILE.rejected.csv with their reasons.
+    Metrics {
+        file: PathBuf,
+        /// Staff member the load is recorded under (needs metrics.write); default: a system load.
+        #[arg(long)]
+        as_user: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExportWhat {
+    /// Export customers (masked).
+    Customers {
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Output file (default: customers.csv / customers.xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Seal pending records and verify the whole hash chain; exits 1 if broken.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Add a new data key and re-encrypt every stored value under it.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Print the effective configuration (secrets redacted).
+    Show,
+}

@@ -1,0 +1,205 @@
+//! One description per table: the row struct, its table name and its columns are declared once by
+//! [`table!`]; inserting, updating and reading go through the generic helpers here, so a column is named in
+//! one place and read and written by the same code on both backends.
+//!
+//! Columns are typed by [`Col`]: plain values, domain enums (stored as their `as_str`) and JSON lists. A
+//! stored value that does not parse is [`StoreError::Corrupt`] naming the table, the row and the column —
+//! never a default: a deadline read from a silently emptied list of pauses would be wrong without a trace.
+
+use crate::error::{Result, StoreError};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::{ConnectionTrait, QueryResult, TryGetable};
+use uuid::Uuid;
+
+/// A column's Rust type: how it is written and read.
+pub trait Col: Sized {
+    fn value(&self) -> SimpleExpr;
+    /// Reads column `col` of `row` of `table` (the names are for the error).
+    fn read(row: &QueryResult, table: &str, col: &str) -> Result<Self>;
+}
+
+/// A table described by [`table!`].
+pub trait Table: Sized {
+    const NAME: &'static str;
+    const COLUMNS: &'static [&'static str];
+    /// The row's values, in the order of `COLUMNS`.
+    fn values(&self) -> Vec<SimpleExpr>;
+    fn read(row: &QueryResult) -> Result<Self>;
+}
+
+/// The error for a stored value that does not parse, naming where it is.
+pub fn corrupt(
+    row: &QueryResult,
+    table: &str,
+    col: &str,
+    why: impl std::fmt::Display,
+) -> StoreError {
+    let id = row
+        .try_get::<Uuid>("", "id")
+        .map(|u| u.to_string())
+        .or_else(|_| row.try_get::<String>("", "id"))
+        .unwrap_or_else(|_| "?".into());
+    StoreError::Corrupt(format!("{table}.{col} of row {id}: {why}"))
+}
+
+fn get<T: TryGetable>(row: &QueryResult, table: &str, col: &str) -> Result<T> {
+    row.try_get::<T>("", col)
+        .map_err(|e| corrupt(row, table, col, e))
+}
+
+macro_rules! plain_col {
+    ($($t:ty),* $(,)?) => {$(
+        impl Col for $t {
+            fn value(&self) -> SimpleExpr {
+                self.clone().into()
+            }
+            fn read(row: &QueryResult, table: &str, col: &str) -> Result<Self> {
+                get(row, table, col)
+            }
+        }
+        impl Col for Option<$t> {
+            fn value(&self) -> SimpleExpr {
+                self.clone().into()
+            }
+            fn read(row: &QueryResult, table: &str, col: &str) -> Result<Self> {
+                get(row, table, col)
+            }
+        }
+    )*};
+}
+plain_col!(bool, i32, i64, String, Uuid, Vec<u8>);
+
+/// A domain enum stored as its `as_str`, read back with `parse`.
+#[macro_export]
+macro_rules! enum_col {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::table::Col for $t {
+            fn value(&self) -> sea_orm::sea_query::SimpleExpr {
+                self.as_str().into()
+            }
+            fn read(row: &sea_orm::QueryResult, table: &str, col: &str) -> $crate::error::Result<Self> {
+                let s: String = $crate::table::Col::read(row, table, col)?;
+                <$t>::parse(&s).ok_or_else(|| {
+                    $crate::table::corrupt(row, table, col, format!("`{s}` is not a known value"))
+                })
+            }
+        }
+        impl $crate::table::Col for Option<$t> {
+            fn value(&self) -> sea_orm::sea_query::SimpleExpr {
+                self.map(|v| v.as_str()).into()
+            }
+            fn read(row: &sea_orm::QueryResult, table: &str, col: &str) -> $crate::error::Result<Self> {
+                let s: Option<String> = $crate::table::Col::read(row, table, col)?;
+                s.map(|s| {
+                    <$t>::parse(&s).ok_or_else(|| {
+                        $crate::table::corrupt(row, table, col, format!("`{s}` is not a known value"))
+                    })
+                })
+                .transpose()
+            }
+        }
+    )*};
+}
+
+/// A list stored as JSON text.
+#[macro_export]
+macro_rules! json_col {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::table::Col for $t {
+            fn value(&self) -> sea_orm::sea_query::SimpleExpr {
+                // Serialising plain data structs cannot fail; an empty list is written if it ever did.
+                serde_json::to_string(self).unwrap_or_else(|_| "[]".into()).into()
+            }
+            fn read(row: &sea_orm::QueryResult, table: &str, col: &str) -> $crate::error::Result<Self> {
+                let s: String = $crate::table::Col::read(row, table, col)?;
+                serde_json::from_str(&s).map_err(|e| $crate::table::corrupt(row, table, col, e))
+            }
+        }
+    )*};
+}
+
+/// Declares a row struct and its table in one place: `table! { /// doc  pub struct Row in "table" { ... } }`.
+/// Field names are the column names.
+#[macro_export]
+macro_rules! table {
+    (
+        $(#[$m:meta])*
+        pub struct $name:ident in $table:literal {
+            $( $(#[$fm:meta])* pub $f:ident : $t:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name {
+            $( $(#[$fm])* pub $f: $t ),*
+        }
+
+        impl $crate::table::Table for $name {
+            const NAME: &'static str = $table;
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($f)),*];
+            fn values(&self) -> Vec<sea_orm::sea_query::SimpleExpr> {
+                vec![$( $crate::table::Col::value(&self.$f) ),*]
+            }
+            fn read(row: &sea_orm::QueryResult) -> $crate::error::Result<Self> {
+                Ok(Self {
+                    $( $f: $crate::table::Col::read(row, $table, stringify!($f))? ),*
+                })
+            }
+        }
+    };
+}
+
+/// `SELECT <every column> FROM <table>`, columns qualified by the table (so joins may be added).
+pub fn select<T: Table>() -> SelectStatement {
+    Query::select()
+        .columns(T::COLUMNS.iter().map(|c| (T::NAME, *c)))
+        .from(T::NAME)
+        .to_owned()
+}
+
+/// The first row of `q`, read as `T`.
+pub async fn one<T: Table, C: ConnectionTrait>(c: &C, q: &SelectStatement) -> Result<Option<T>> {
+    c.query_one(q).await?.as_ref().map(T::read).transpose()
+}
+
+/// Every row of `q`, read as `T`.
+pub async fn all<T: Table, C: ConnectionTrait>(c: &C, q: &SelectStatement) -> Result<Vec<T>> {
+    c.query_all(q).await?.iter().map(T::read).collect()
+}
+
+/// Inserts rows (one statement).
+pub async fn insert<T: Table, C: ConnectionTrait>(c: &C, rows: &[T]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table(T::NAME).columns(T::COLUMNS.iter().copied());
+    for r in rows {
+        q.values(r.values())
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", T::NAME)))?;
+    }
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Replaces every column but the first (the key) and those in `keep` of the row whose key is `key` and
+/// whose `version_col` is still `expected`; false when someone else changed it first.
+pub async fn update_versioned<T: Table, C: ConnectionTrait>(
+    c: &C,
+    r: &T,
+    key: impl Into<sea_orm::Value>,
+    keep: &[&str],
+    version_col: &'static str,
+    expected: impl Into<sea_orm::Value>,
+) -> Result<bool> {
+    let mut q = Query::update();
+    q.table(T::NAME);
+    for (col, v) in T::COLUMNS.iter().zip(r.values()).skip(1) {
+        if !keep.contains(col) {
+            q.value(*col, v);
+        }
+    }
+    q.and_where(Expr::col(T::COLUMNS[0]).eq(key.into()))
+        .and_where(Expr::col(version_col).eq(expected.into()));
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
