@@ -73,7 +73,7 @@ pub async fn receive(app: &App, reply: Reply) -> Result<Applied> {
     match m.cause.as_str() {
         "case.survey" => {
             // cause_key: case:<case id>:survey:<n>
-            let case_id: Uuid = m
+            let case_id: banyan_domain::ids::CaseId = m
                 .cause_key
                 .split(':')
                 .nth(1)

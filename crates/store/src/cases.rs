@@ -2,8 +2,10 @@
 
 use crate::error::Result;
 use crate::table;
+use crate::table::Table;
 use banyan_domain::calendar::{Extension, Pause, Unit};
 use banyan_domain::feedback::CaseStatus;
+use banyan_domain::ids::CaseId;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
@@ -11,7 +13,7 @@ use uuid::Uuid;
 crate::table! {
     /// One case, as stored. Written whole: `update_case` replaces every column if the version still matches.
     pub struct CaseRow in "cases" {
-        pub id: Uuid,
+        pub id: CaseId,
         pub case_no: String,
         pub kind: String,
         pub channel: String,
@@ -54,7 +56,7 @@ crate::table! {
         /// Extensions of the regulatory deadline (stored as a JSON list).
         pub extensions: Vec<Extension>,
         pub paused: bool,
-        pub linked_case_id: Option<Uuid>,
+        pub linked_case_id: Option<CaseId>,
         pub resolved_at_us: Option<i64>,
         pub solution: Option<String>,
         pub reply: Option<String>,
@@ -87,16 +89,16 @@ pub async fn insert_case<C: ConnectionTrait>(c: &C, r: &CaseRow) -> Result<()> {
 
 /// Replaces the row if its version is still `expected`; false when someone else changed it first.
 pub async fn update_case<C: ConnectionTrait>(c: &C, r: &CaseRow, expected: i32) -> Result<bool> {
-    table::update_versioned(c, r, r.id, &[], "version", expected).await
+    table::update_versioned(c, r, r.id.uuid(), &[], "version", expected).await
 }
 
 fn select() -> SelectStatement {
     table::select::<CaseRow>()
 }
 
-pub async fn find_case<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CaseRow>> {
+pub async fn find_case<C: ConnectionTrait>(c: &C, id: CaseId) -> Result<Option<CaseRow>> {
     let q = select()
-        .and_where(Expr::col(("cases", "id")).eq(id))
+        .and_where(Expr::col(("cases", "id")).eq(id.uuid()))
         .to_owned();
     table::one(c, &q).await
 }
@@ -312,125 +314,66 @@ pub async fn open_load<C: ConnectionTrait>(c: &C, department: &str) -> Result<Ve
 // Log, tasks, notices
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct CaseLogRow {
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub at_us: i64,
-    pub actor_id: Option<Uuid>,
-    pub action: String,
-    pub note: Option<String>,
-    /// JSON.
-    pub detail: String,
+crate::table! {
+    /// One entry of a case's log.
+    pub struct CaseLogRow in "case_log" {
+        pub id: Uuid,
+        pub case_id: CaseId,
+        pub at_us: i64,
+        pub actor_id: Option<Uuid>,
+        pub action: String,
+        pub note: Option<String>,
+        /// JSON.
+        pub detail: String,
+    }
 }
-
-const LOG_COLS: [&str; 7] = [
-    "id", "case_id", "at_us", "actor_id", "action", "note", "detail",
-];
 
 pub async fn insert_log<C: ConnectionTrait>(c: &C, rows: &[CaseLogRow]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::insert();
-    q.into_table("case_log").columns(LOG_COLS);
-    for r in rows {
-        q.values_panic([
-            r.id.into(),
-            r.case_id.into(),
-            r.at_us.into(),
-            r.actor_id.into(),
-            r.action.clone().into(),
-            r.note.clone().into(),
-            r.detail.clone().into(),
-        ]);
-    }
-    c.execute(&q).await?;
-    Ok(())
+    table::insert(c, rows).await
 }
 
-pub async fn log_for<C: ConnectionTrait>(c: &C, case_id: Uuid) -> Result<Vec<CaseLogRow>> {
-    let q = Query::select()
-        .columns(LOG_COLS)
-        .from("case_log")
-        .and_where(Expr::col("case_id").eq(case_id))
+pub async fn log_for<C: ConnectionTrait>(c: &C, case_id: CaseId) -> Result<Vec<CaseLogRow>> {
+    let q = table::select::<CaseLogRow>()
+        .and_where(Expr::col("case_id").eq(case_id.uuid()))
         .order_by("at_us", Order::Asc)
         .order_by("id", Order::Asc)
         .to_owned();
-    Ok(
-        CaseLogRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct CaseTaskRow {
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub department: String,
-    pub owner_id: Option<Uuid>,
-    pub title: String,
-    pub due_at_us: i64,
-    /// `open` or `done`.
-    pub status: String,
-    pub result: Option<String>,
-    pub created_at_us: i64,
-    pub done_at_us: Option<i64>,
+crate::table! {
+    /// A cross-department task on a case.
+    pub struct CaseTaskRow in "case_tasks" {
+        pub id: Uuid,
+        pub case_id: CaseId,
+        pub department: String,
+        pub owner_id: Option<Uuid>,
+        pub title: String,
+        pub due_at_us: i64,
+        /// `open` or `done`.
+        pub status: String,
+        pub result: Option<String>,
+        pub created_at_us: i64,
+        pub done_at_us: Option<i64>,
+    }
 }
-
-const TASK_COLS: [&str; 10] = [
-    "id",
-    "case_id",
-    "department",
-    "owner_id",
-    "title",
-    "due_at_us",
-    "status",
-    "result",
-    "created_at_us",
-    "done_at_us",
-];
 
 pub async fn insert_task<C: ConnectionTrait>(c: &C, r: &CaseTaskRow) -> Result<()> {
-    let q = Query::insert()
-        .into_table("case_tasks")
-        .columns(TASK_COLS)
-        .values_panic([
-            r.id.into(),
-            r.case_id.into(),
-            r.department.clone().into(),
-            r.owner_id.into(),
-            r.title.clone().into(),
-            r.due_at_us.into(),
-            r.status.clone().into(),
-            r.result.clone().into(),
-            r.created_at_us.into(),
-            r.done_at_us.into(),
-        ])
-        .to_owned();
-    c.execute(&q).await?;
-    Ok(())
+    table::insert(c, std::slice::from_ref(r)).await
 }
 
-pub async fn tasks_for<C: ConnectionTrait>(c: &C, case_id: Uuid) -> Result<Vec<CaseTaskRow>> {
-    let q = Query::select()
-        .columns(TASK_COLS)
-        .from("case_tasks")
-        .and_where(Expr::col("case_id").eq(case_id))
+pub async fn tasks_for<C: ConnectionTrait>(c: &C, case_id: CaseId) -> Result<Vec<CaseTaskRow>> {
+    let q = table::select::<CaseTaskRow>()
+        .and_where(Expr::col("case_id").eq(case_id.uuid()))
         .order_by("created_at_us", Order::Asc)
         .to_owned();
-    Ok(
-        CaseTaskRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 /// Completes an open task; false if it was not open.
 pub async fn complete_task<C: ConnectionTrait>(
     c: &C,
-    case_id: Uuid,
+    case_id: CaseId,
     task_id: Uuid,
     result: &str,
     now_us: i64,
@@ -441,53 +384,28 @@ pub async fn complete_task<C: ConnectionTrait>(
         .value("result", result)
         .value("done_at_us", now_us)
         .and_where(Expr::col("id").eq(task_id))
-        .and_where(Expr::col("case_id").eq(case_id))
-        .and_where(Expr::col("status").eq(CaseStatus::Open.as_str()))
+        .and_where(Expr::col("case_id").eq(case_id.uuid()))
+        .and_where(Expr::col("status").eq("open"))
         .to_owned();
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct NoticeRow {
-    pub id: Uuid,
-    pub staff_id: Uuid,
-    pub case_id: Option<Uuid>,
-    /// `case.assigned`, `case.warning`, `case.breach`, ...
-    pub kind: String,
-    pub text: String,
-    pub created_at_us: i64,
-    pub read_at_us: Option<i64>,
+crate::table! {
+    /// A notice to a staff member (shown on the home page).
+    pub struct NoticeRow in "staff_notices" {
+        pub id: Uuid,
+        pub staff_id: Uuid,
+        pub case_id: Option<CaseId>,
+        /// `case.assigned`, `case.warning`, `case.breach`, ...
+        pub kind: String,
+        pub text: String,
+        pub created_at_us: i64,
+        pub read_at_us: Option<i64>,
+    }
 }
 
-const NOTICE_COLS: [&str; 7] = [
-    "id",
-    "staff_id",
-    "case_id",
-    "kind",
-    "text",
-    "created_at_us",
-    "read_at_us",
-];
-
 pub async fn insert_notices<C: ConnectionTrait>(c: &C, rows: &[NoticeRow]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::insert();
-    q.into_table("staff_notices").columns(NOTICE_COLS);
-    for r in rows {
-        q.values_panic([
-            r.id.into(),
-            r.staff_id.into(),
-            r.case_id.into(),
-            r.kind.clone().into(),
-            r.text.clone().into(),
-            r.created_at_us.into(),
-            r.read_at_us.into(),
-        ]);
-    }
-    c.execute(&q).await?;
-    Ok(())
+    table::insert(c, rows).await
 }
 
 /// A staff member's notices, newest first.
@@ -496,18 +414,12 @@ pub async fn notices_for<C: ConnectionTrait>(
     staff_id: Uuid,
     limit: u64,
 ) -> Result<Vec<NoticeRow>> {
-    let q = Query::select()
-        .columns(NOTICE_COLS)
-        .from("staff_notices")
+    let q = table::select::<NoticeRow>()
         .and_where(Expr::col("staff_id").eq(staff_id))
         .order_by("created_at_us", Order::Desc)
         .limit(limit)
         .to_owned();
-    Ok(
-        NoticeRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 pub async fn mark_notices_read<C: ConnectionTrait>(
@@ -573,77 +485,52 @@ pub async fn list_calendars<C: ConnectionTrait>(c: &C) -> Result<Vec<CalendarRow
 // Attachments
 // ---------------------------------------------------------------------------------------------
 
-/// An attachment without its bytes (for listing).
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct AttachmentMeta {
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub filename: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub uploaded_by: Uuid,
-    pub uploaded_at_us: i64,
+crate::table! {
+    /// An attachment without its bytes (for listing); the bytes are the `data` column beside it.
+    pub struct AttachmentMeta in "case_attachments" {
+        pub id: Uuid,
+        pub case_id: CaseId,
+        pub filename: String,
+        pub content_type: String,
+        pub size_bytes: i64,
+        pub sha256: String,
+        pub uploaded_by: Uuid,
+        pub uploaded_at_us: i64,
+    }
 }
-
-const ATTACHMENT_COLS: [&str; 8] = [
-    "id",
-    "case_id",
-    "filename",
-    "content_type",
-    "size_bytes",
-    "sha256",
-    "uploaded_by",
-    "uploaded_at_us",
-];
 
 pub async fn insert_attachment<C: ConnectionTrait>(
     c: &C,
     m: &AttachmentMeta,
     data: Vec<u8>,
 ) -> Result<()> {
-    let mut cols: Vec<&str> = ATTACHMENT_COLS.to_vec();
+    let mut cols = AttachmentMeta::COLUMNS.to_vec();
     cols.push("data");
-    let q = Query::insert()
-        .into_table("case_attachments")
-        .columns(cols)
-        .values_panic([
-            m.id.into(),
-            m.case_id.into(),
-            m.filename.clone().into(),
-            m.content_type.clone().into(),
-            m.size_bytes.into(),
-            m.sha256.clone().into(),
-            m.uploaded_by.into(),
-            m.uploaded_at_us.into(),
-            data.into(),
-        ])
-        .to_owned();
+    let mut values = m.values();
+    values.push(data.into());
+    let mut q = Query::insert();
+    q.into_table(AttachmentMeta::NAME).columns(cols);
+    q.values(values)
+        .map_err(|e| crate::StoreError::Corrupt(format!("case_attachments: {e}")))?;
     c.execute(&q).await?;
     Ok(())
 }
 
 pub async fn attachments_for<C: ConnectionTrait>(
     c: &C,
-    case_id: Uuid,
+    case_id: CaseId,
 ) -> Result<Vec<AttachmentMeta>> {
-    let q = Query::select()
-        .columns(ATTACHMENT_COLS)
-        .from("case_attachments")
-        .and_where(Expr::col("case_id").eq(case_id))
+    let q = table::select::<AttachmentMeta>()
+        .and_where(Expr::col("case_id").eq(case_id.uuid()))
         .order_by("uploaded_at_us", Order::Asc)
         .to_owned();
-    Ok(
-        AttachmentMeta::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 /// One attachment's metadata and (encrypted) bytes.
 pub async fn find_attachment<C: ConnectionTrait>(
     c: &C,
-    case_id: Uuid,
+    case_id: CaseId,
     id: Uuid,
 ) -> Result<Option<(AttachmentMeta, Vec<u8>)>> {
     let Some(m) = attachments_for(c, case_id)

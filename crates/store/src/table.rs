@@ -101,6 +101,33 @@ macro_rules! enum_col {
     )*};
 }
 
+/// An identifier newtype of `domain::ids`, stored as its UUID.
+macro_rules! id_col {
+    ($($t:ty),* $(,)?) => {$(
+        impl Col for $t {
+            fn value(&self) -> SimpleExpr {
+                self.uuid().into()
+            }
+            fn read(row: &QueryResult, table: &str, col: &str) -> Result<Self> {
+                get::<Uuid>(row, table, col).map(<$t>::from_uuid)
+            }
+        }
+        impl Col for Option<$t> {
+            fn value(&self) -> SimpleExpr {
+                self.map(|v| v.uuid()).into()
+            }
+            fn read(row: &QueryResult, table: &str, col: &str) -> Result<Self> {
+                get::<Option<Uuid>>(row, table, col).map(|o| o.map(<$t>::from_uuid))
+            }
+        }
+    )*};
+}
+id_col!(
+    banyan_domain::ids::CaseId,
+    banyan_domain::ids::CustomerId,
+    banyan_domain::ids::StaffId
+);
+
 /// A list stored as JSON text.
 #[macro_export]
 macro_rules! json_col {

@@ -8,6 +8,7 @@ use crate::error::{AppError, Result};
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::calendar::{self as cal, Extension, Pause};
+use banyan_domain::ids::CaseId;
 use banyan_store::DatabaseTransaction;
 use banyan_store::access::StaffRow;
 use banyan_store::cases::{self as store, CaseRow, CaseTaskRow, NoticeRow};
@@ -146,7 +147,7 @@ struct Outcome {
 pub async fn act(
     app: &App,
     actor: &Actor,
-    id: Uuid,
+    id: CaseId,
     action: CaseAction,
     read_version: Option<i32>,
 ) -> Result<CaseView> {

@@ -108,7 +108,7 @@ pub(crate) async fn period_rows(app: &App, actor: &Actor, q: &CaseQuery) -> Resu
     loop {
         let page = store::list_cases(&app.db.conn, &f).await?;
         let Some(last) = page.last() else { break };
-        f.before = Some((last.received_at_us, last.id));
+        f.before = Some((last.received_at_us, last.id.uuid()));
         let full = page.len() as u64 == f.limit;
         out.extend(page);
         if !full {

@@ -8,6 +8,7 @@ use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
+use banyan_domain::ids::CaseId;
 use banyan_store::cases::{self as store};
 use banyan_store::now_us;
 use serde::Serialize;
@@ -77,7 +78,7 @@ pub(crate) fn attachment_view(
 pub async fn attach(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     filename: &str,
     bytes: &[u8],
 ) -> Result<AttachmentView> {
@@ -171,7 +172,7 @@ pub async fn attach(
 pub async fn attachment(
     app: &App,
     actor: &Actor,
-    case_id: Uuid,
+    case_id: CaseId,
     id: Uuid,
 ) -> Result<(AttachmentView, Vec<u8>)> {
     let r = load(app, actor, case_id).await?;

@@ -6,6 +6,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::error::Result;
 use banyan_domain::access::Role;
+use banyan_domain::ids::CaseId;
 use banyan_store::cases::{self as store, CaseRow};
 use banyan_store::now_us;
 use serde::Serialize;
@@ -26,7 +27,7 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
     let staff = staff_map(app).await?;
     let system = Actor::system("escalation");
     let mut n = 0;
-    let mut done: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+    let mut done: std::collections::HashSet<CaseId> = std::collections::HashSet::new();
     loop {
         let due: Vec<CaseRow> = store::due_checks(&app.db.conn, now_us, 200)
             .await?
@@ -166,7 +167,7 @@ pub async fn escalate_tick(app: Arc<App>, every: std::time::Duration) {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NoticeView {
     pub id: Uuid,
-    pub case_id: Option<Uuid>,
+    pub case_id: Option<CaseId>,
     pub kind: String,
     pub text: String,
     pub created_at: String,

@@ -32,6 +32,7 @@ use crate::actor::Actor;
 use crate::error::{AppError, Result};
 use banyan_domain::FieldErrors;
 use banyan_domain::access::{Permission, Role};
+use banyan_domain::ids::CaseId;
 use banyan_store::cases::{self as store, CaseLogRow, CaseRow, CaseScope, NoticeRow};
 use banyan_store::customers as cstore;
 use serde_json::json;
@@ -91,7 +92,7 @@ pub(crate) async fn visible(app: &App, actor: &Actor, r: &CaseRow) -> Result<boo
     })
 }
 
-pub(crate) async fn load(app: &App, actor: &Actor, id: Uuid) -> Result<CaseRow> {
+pub(crate) async fn load(app: &App, actor: &Actor, id: CaseId) -> Result<CaseRow> {
     match store::find_case(&app.db.conn, id).await? {
         Some(r) if visible(app, actor, &r).await? => Ok(r),
         _ => Err(AppError::NotFound),
@@ -131,7 +132,7 @@ pub(crate) fn opt_text(
 }
 
 pub(crate) fn log_row(
-    case_id: Uuid,
+    case_id: CaseId,
     actor: Option<&Actor>,
     action: &str,
     note: Option<String>,

@@ -9,6 +9,7 @@ use crate::error::{AppError, Result};
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::feedback::{self as fb, CaseFacts};
+use banyan_domain::ids::CaseId;
 use banyan_store::cases::{self as store, CaseRow};
 use banyan_store::now_us;
 use jiff::Timestamp;
@@ -262,7 +263,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
     )
     .await?;
     let mut row = CaseRow {
-        id: Uuid::now_v7(),
+        id: CaseId::new(),
         case_no: format!("FB{year}{seq:07}"),
         kind: input.kind.clone(),
         channel: input.channel.clone(),

@@ -11,6 +11,7 @@ use banyan_domain::access::Permission;
 use banyan_domain::calendar::Extension;
 use banyan_domain::feedback::CaseStatus;
 use banyan_domain::feedback::{self as fb};
+use banyan_domain::ids::CaseId;
 use banyan_store::cases::{self as store, CaseFilter, CaseRow, CaseScope};
 use banyan_store::customers as cstore;
 use banyan_store::now_us;
@@ -36,7 +37,7 @@ pub struct ClockView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseSummary {
-    pub id: Uuid,
+    pub id: CaseId,
     pub case_no: String,
     pub kind: String,
     pub channel: String,
@@ -172,7 +173,7 @@ pub(crate) async fn customer_names(app: &App, rows: &[CaseRow]) -> Result<HashMa
         .collect())
 }
 
-pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<CaseView> {
+pub async fn get(app: &App, actor: &Actor, id: CaseId) -> Result<CaseView> {
     let r = load(app, actor, id).await?;
     view(app, r).await
 }
@@ -186,7 +187,7 @@ pub async fn get_by_no(app: &App, actor: &Actor, no: &str) -> Result<CaseView> {
 
 /// A non-customer case with the complainant's name and contact in full, for staff entitled to reveal
 /// (to call or write back); the reveal is audited.
-pub async fn reveal(app: &App, actor: &Actor, id: Uuid) -> Result<CaseView> {
+pub async fn reveal(app: &App, actor: &Actor, id: CaseId) -> Result<CaseView> {
     actor.require(Permission::CustomerReveal)?;
     let r = load(app, actor, id).await?;
     if r.complainant_enc.is_some() {

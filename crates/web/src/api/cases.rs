@@ -10,6 +10,7 @@ use banyan_app::cases::{
     self as uc, Analytics, AttachmentView, CalendarView, CaseAction, CaseInput, CasePage,
     CaseQuery, CaseView, NoticeView,
 };
+use banyan_domain::ids::CaseId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -58,7 +59,7 @@ pub async fn get(
     Path(id): Path<String>,
     Query(p): Query<GetParams>,
 ) -> ApiResult<axum::Json<CaseView>> {
-    let id = match id.parse::<Uuid>() {
+    let id = match id.parse::<CaseId>() {
         Ok(id) => id,
         Err(_) => uc::get_by_no(&s.app, &auth.actor, &id).await?.summary.id,
     };
@@ -77,7 +78,7 @@ pub async fn get(
 pub async fn act(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CaseId>,
     IfMatch(version): IfMatch,
     body: Json<CaseAction>,
 ) -> ApiResult<axum::Json<CaseView>> {
@@ -146,7 +147,7 @@ pub struct AttachParams {
 pub async fn attach(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CaseId>,
     Query(p): Query<AttachParams>,
     req: Request,
 ) -> ApiResult<(StatusCode, axum::Json<AttachmentView>)> {
@@ -163,7 +164,7 @@ pub async fn attach(
 pub async fn attachment(
     State(s): State<AppState>,
     auth: Auth,
-    Path((id, att)): Path<(Uuid, Uuid)>,
+    Path((id, att)): Path<(CaseId, Uuid)>,
 ) -> ApiResult<Response> {
     let (v, bytes) = uc::attachment(&s.app, &auth.actor, id, att).await?;
     Ok(file(&v, bytes))

@@ -15,6 +15,7 @@ use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::cases::{self as uc, CaseAction, CaseInput, CaseQuery, Complainant};
 use banyan_domain::feedback as fb;
+use banyan_domain::ids::CaseId;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -40,7 +41,7 @@ pub fn routes() -> axum::Router<AppState> {
 /// A case row in a list: (id, number, received, kind, subject, complainant, department, owner, SLA due,
 /// level, status).
 pub struct CaseLine {
-    pub id: Uuid,
+    pub id: CaseId,
     pub no: String,
     pub received: String,
     pub kind: String,
@@ -381,7 +382,7 @@ async fn case_view(
     s: &AppState,
     sess: Session,
     t: Tr,
-    id: Uuid,
+    id: CaseId,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     case_page(s, sess, t, id, error, false).await
@@ -391,7 +392,7 @@ async fn case_page(
     s: &AppState,
     sess: Session,
     t: Tr,
-    id: Uuid,
+    id: CaseId,
     error: Option<String>,
     reveal: bool,
 ) -> Result<Response, PageError> {
@@ -486,7 +487,7 @@ struct ShowForm {
 async fn show(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CaseId>,
     Query(p): Query<ShowForm>,
 ) -> Result<Response, PageError> {
     case_page(&s, sess, t, id, None, !p.reveal.is_empty()).await
@@ -495,7 +496,7 @@ async fn show(
 /// One form per action: `action` names it, the other fields are its inputs.
 async fn act(
     State(s): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CaseId>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -557,7 +558,7 @@ async fn after_case_write<T>(
     s: &AppState,
     sess: Session,
     t: Tr,
-    id: Uuid,
+    id: CaseId,
     r: Result<T, AppError>,
 ) -> Result<Response, PageError> {
     match r.map_err(|e| refusal(t, e)) {
@@ -570,7 +571,7 @@ async fn after_case_write<T>(
 /// Attaches the uploaded file (multipart: CSRF token, then the file).
 async fn upload(
     State(s): State<AppState>,
-    Path(id): Path<Uuid>,
+    Path(id): Path<CaseId>,
     headers: axum::http::HeaderMap,
     mp: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
@@ -587,7 +588,7 @@ async fn upload(
 async fn download(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
-    Path((id, att)): Path<(Uuid, Uuid)>,
+    Path((id, att)): Path<(CaseId, Uuid)>,
 ) -> Result<Response, PageError> {
     let (v, bytes) = uc::attachment(&s.app, &sess.actor, id, att)
         .await

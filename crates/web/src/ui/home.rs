@@ -16,8 +16,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use banyan_app::customers::{self as uc, ListQuery};
 use banyan_domain::customer::CustomerStatus;
+use banyan_domain::ids::CaseId;
 use serde::Deserialize;
-use uuid::Uuid;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -33,7 +33,7 @@ pub(crate) struct HomePage {
     /// The (empty) audit search form for auditors.
     pub(crate) q: AuditForm,
     /// Case notices: (when, text, case, read).
-    pub(crate) notices: Vec<(String, String, Option<Uuid>, bool)>,
+    pub(crate) notices: Vec<(String, String, Option<CaseId>, bool)>,
     /// Which tasks are shown: `today`, `week` or `overdue`.
     pub(crate) due: &'static str,
 }

@@ -1372,7 +1372,7 @@ async fn an_unreadable_stored_value_is_an_error_naming_the_row(app: &TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.body["id"].as_str().unwrap().to_owned();
     let conn = &app.app.db.conn;
-    let uuid: uuid::Uuid = id.parse().unwrap();
+    let uuid: banyan_domain::ids::CaseId = id.parse().unwrap();
     assert!(banyan_store::cases::find_case(conn, uuid).await.is_ok());
 
     for (column, bad) in [("pauses", "[{\"from\": 1}]"), ("status", "pending")] {

@@ -17,6 +17,7 @@ use banyan_app::access::Session;
 use banyan_app::customers::{self as uc};
 use banyan_app::view::CustomerView;
 use banyan_domain::customer::{CustomerKind, CustomerStatus};
+use banyan_domain::ids::CaseId;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -58,7 +59,7 @@ pub(crate) struct CustomerPage {
     /// Events invited to: (event id, when, title, status).
     pub(crate) events: Vec<(Uuid, String, String, String)>,
     /// Feedback cases: (case id, number, received, kind, subject, status).
-    pub(crate) cases: Vec<(Uuid, String, String, String, String, String)>,
+    pub(crate) cases: Vec<(CaseId, String, String, String, String, String)>,
     pub(crate) methods: Vec<(&'static str, String)>,
     pub(crate) segs: Segs,
     /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
