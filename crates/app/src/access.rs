@@ -76,7 +76,7 @@ fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+        .map_err(|e| AppError::internal(format!("password hashing failed: {e}")))
 }
 
 fn verify_password(hash: &str, password: &str) -> bool {
@@ -134,7 +134,7 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
             .unknown_users
             .inner
             .lock()
-            .map_err(|_| AppError::Internal("lock poisoned".into()))?;
+            .map_err(|_| AppError::internal("lock poisoned"))?;
         if let Some((n, until)) = map.get(username)
             && *n >= policy.max_failed_logins
             && *until > now
@@ -151,7 +151,7 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
     let pw = password.to_owned();
     let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal_from("password hashing", e))?;
     let lock_us = i64::from(policy.lockout_minutes) * 60_000_000;
     match staff {
         Some(s) if ok && !s.disabled => Ok(s),
@@ -176,7 +176,7 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
                     .unknown_users
                     .inner
                     .lock()
-                    .map_err(|_| AppError::Internal("lock poisoned".into()))?;
+                    .map_err(|_| AppError::internal("lock poisoned"))?;
                 let e = map.entry(username.to_owned()).or_insert((0, 0));
                 if e.1 <= now {
                     e.0 = 0;
@@ -451,7 +451,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
     let pw = n.password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+        .map_err(|e| AppError::internal_from("password hashing", e))??;
     let row = StaffRow {
         id: Uuid::now_v7(),
         display_name: n.display_name.unwrap_or_else(|| uname.clone()),

@@ -131,9 +131,7 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
             seq += 1;
             let h = chain_hash(r, seq, &prev);
             if !store::seal(&*tx, r.id, seq, &prev, &h).await? {
-                return Err(AppError::Internal(
-                    "audit record sealed concurrently".into(),
-                ));
+                return Err(AppError::internal("audit record sealed concurrently"));
             }
             prev = h;
         }

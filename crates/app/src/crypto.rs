@@ -85,7 +85,7 @@ impl MasterKey {
 
 fn random_array<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
     Ok(b)
 }
 
@@ -126,7 +126,7 @@ fn wrap(master: &MasterKey, key: &[u8; 32], id: i32) -> Result<Vec<u8>> {
                 aad: aad.as_bytes(),
             },
         )
-        .map_err(|_| AppError::Internal("key wrap failed".into()))?;
+        .map_err(|_| AppError::internal("key wrap failed"))?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&ct);
     Ok(out)
@@ -134,7 +134,7 @@ fn wrap(master: &MasterKey, key: &[u8; 32], id: i32) -> Result<Vec<u8>> {
 
 fn unwrap_key(master: &MasterKey, row: &DataKeyRow) -> Result<[u8; 32]> {
     if row.wrapped.len() < NONCE {
-        return Err(AppError::Internal(format!(
+        return Err(AppError::internal(format!(
             "data key {} is truncated",
             row.id
         )));
@@ -142,19 +142,18 @@ fn unwrap_key(master: &MasterKey, row: &DataKeyRow) -> Result<[u8; 32]> {
     let (nonce, ct) = row.wrapped.split_at(NONCE);
     let nonce: [u8; NONCE] = nonce
         .try_into()
-        .map_err(|_| AppError::Internal("bad nonce".into()))?;
+        .map_err(|_| AppError::internal("bad nonce"))?;
     let aad = format!("banyan-data-key-{}", row.id);
     let pt = master
         .cipher()
         .decrypt(&Nonce::from(nonce), Payload { msg: ct, aad: aad.as_bytes() })
         .map_err(|_| {
-            AppError::Internal(
-                "the master key does not open this database's data keys: check BANYAN_MASTER_KEY / BANYAN_MASTER_KEY_FILE"
-                    .into(),
+            AppError::internal(
+                "the master key does not open this database's data keys: check BANYAN_MASTER_KEY / BANYAN_MASTER_KEY_FILE",
             )
         })?;
     pt.try_into()
-        .map_err(|_| AppError::Internal("data key has the wrong length".into()))
+        .map_err(|_| AppError::internal("data key has the wrong length"))
 }
 
 impl KeyRing {
@@ -195,7 +194,7 @@ impl KeyRing {
                 "blind_index" => {
                     bidx = Some(
                         <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&key)
-                            .map_err(|_| AppError::Internal("bad blind-index key".into()))?,
+                            .map_err(|_| AppError::internal("bad blind-index key"))?,
                     )
                 }
                 _ => {
@@ -212,7 +211,7 @@ impl KeyRing {
                 active,
                 bidx,
             }),
-            _ => Err(AppError::Internal("data keys are incomplete".into())),
+            _ => Err(AppError::internal("data keys are incomplete")),
         }
     }
 
@@ -230,7 +229,7 @@ impl KeyRing {
         let cipher = self
             .field
             .get(&self.active)
-            .ok_or_else(|| AppError::Internal("active key missing".into()))?;
+            .ok_or_else(|| AppError::internal("active key missing"))?;
         let nonce: [u8; NONCE] = random_array()?;
         let ct = cipher
             .encrypt(
@@ -240,7 +239,7 @@ impl KeyRing {
                     aad: purpose.tag(),
                 },
             )
-            .map_err(|_| AppError::Internal("encryption failed".into()))?;
+            .map_err(|_| AppError::internal("encryption failed"))?;
         let mut out = Vec::with_capacity(4 + NONCE + ct.len());
         out.extend_from_slice(&self.active.to_be_bytes());
         out.extend_from_slice(&nonce);
@@ -250,24 +249,24 @@ impl KeyRing {
 
     pub fn decrypt(&self, purpose: Purpose, data: &[u8]) -> Result<String> {
         String::from_utf8(self.decrypt_bytes(purpose, data)?)
-            .map_err(|_| AppError::Internal("decrypted value is not UTF-8".into()))
+            .map_err(|_| AppError::internal("decrypted value is not UTF-8"))
     }
 
     /// [`KeyRing::decrypt`] for binary values.
     pub fn decrypt_bytes(&self, purpose: Purpose, data: &[u8]) -> Result<Vec<u8>> {
         if data.len() < 4 + NONCE + 16 {
-            return Err(AppError::Internal("ciphertext is truncated".into()));
+            return Err(AppError::internal("ciphertext is truncated"));
         }
         let (kid, rest) = data.split_at(4);
         let kid = i32::from_be_bytes([kid[0], kid[1], kid[2], kid[3]]);
         let (nonce, ct) = rest.split_at(NONCE);
         let nonce: [u8; NONCE] = nonce
             .try_into()
-            .map_err(|_| AppError::Internal("bad nonce".into()))?;
+            .map_err(|_| AppError::internal("bad nonce"))?;
         let cipher = self
             .field
             .get(&kid)
-            .ok_or_else(|| AppError::Internal(format!("data key {kid} is unknown")))?;
+            .ok_or_else(|| AppError::internal(format!("data key {kid} is unknown")))?;
         cipher
             .decrypt(
                 &Nonce::from(nonce),
@@ -276,7 +275,7 @@ impl KeyRing {
                     aad: purpose.tag(),
                 },
             )
-            .map_err(|_| AppError::Internal("a stored value failed its integrity check".into()))
+            .map_err(|_| AppError::internal("a stored value failed its integrity check"))
     }
 
     /// The key id a ciphertext was made with.

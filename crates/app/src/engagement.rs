@@ -217,7 +217,7 @@ pub async fn plan_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Option<P
             progress(report.customers, total);
             let now = now_us();
             if !misc::take_lease(&app.db.conn, LEASE, &app.node_id, now, lease_for(now)).await? {
-                return Err(AppError::Internal("the planning lease was lost".into()));
+                return Err(AppError::internal("the planning lease was lost"));
             }
         }
         Ok(())

@@ -41,8 +41,14 @@ pub enum AppError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something that should not happen: what was being done, and the error that stopped it (kept as the
+    /// source, so the log line at the edge shows the whole chain).
+    #[error("internal error: {what}")]
+    Internal {
+        what: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl AppError {
@@ -62,6 +68,34 @@ impl AppError {
             message: message.into(),
             detail,
         }
+    }
+    /// An internal error with no underlying cause (an invariant that did not hold).
+    pub fn internal(what: impl Into<String>) -> Self {
+        AppError::Internal {
+            what: what.into(),
+            source: None,
+        }
+    }
+    /// An internal error caused by `source` while doing `what`.
+    pub fn internal_from(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        AppError::Internal {
+            what: what.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+    /// The error and its causes, outermost first, as one line (for the log at the edge).
+    pub fn chain(&self) -> String {
+        let mut s = self.to_string();
+        let mut cur = std::error::Error::source(self);
+        while let Some(e) = cur {
+            s.push_str(": ");
+            s.push_str(&e.to_string());
+            cur = e.source();
+        }
+        s
     }
     pub fn field(field: &str, rule: &str, message: impl Into<String>) -> Self {
         let mut e = FieldErrors::new();

@@ -407,7 +407,7 @@ pub async fn evaluate_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Opti
             progress(report.customers, total);
             let now = now_us();
             if !misc::take_lease(&app.db.conn, LEASE, &app.node_id, now, lease_for(now)).await? {
-                return Err(AppError::Internal("the evaluation lease was lost".into()));
+                return Err(AppError::internal("the evaluation lease was lost"));
             }
         }
         Ok(())

@@ -260,17 +260,17 @@ pub fn rejected_csv(headers: &[String], rejected: &[Rejected]) -> Result<Vec<u8>
     h.extend(headers.iter().cloned());
     h.push("reason".into());
     w.write_record(&h)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal_from("writing the export file", e))?;
     for r in rejected {
         let mut rec = vec![r.line.to_string()];
         rec.extend(r.cells.iter().cloned());
         rec.resize(headers.len() + 1, String::new());
         rec.push(r.reason.clone());
         w.write_record(&rec)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal_from("writing the export file", e))?;
     }
     w.into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal_from("writing the export file", e))
 }
 
 /// Export formats.
@@ -328,18 +328,20 @@ pub async fn export(
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(EXPORT_HEADERS)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::internal_from("writing the export file", e))?;
             for r in &rows {
                 w.write_record(r)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .map_err(|e| AppError::internal_from("writing the export file", e))?;
             }
             w.into_inner()
-                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::internal_from("writing the export file", e))?
         }
         Format::Xlsx => {
             let mut wb = rust_xlsxwriter::Workbook::new();
             let ws = wb.add_worksheet();
-            let x = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+            let x = |e: rust_xlsxwriter::XlsxError| {
+                AppError::internal_from("writing the export file", e)
+            };
             for (c, h) in EXPORT_HEADERS.iter().enumerate() {
                 ws.write_string(0, c as u16, *h).map_err(x)?;
             }

@@ -92,7 +92,7 @@ impl Delivery {
                 let client = reqwest_tls::Client::builder()
                     .timeout(std::time::Duration::from_secs(20))
                     .build()
-                    .map_err(|e| AppError::Internal(format!("http client: {e}")))?;
+                    .map_err(|e| AppError::internal(format!("http client: {e}")))?;
                 Some((g, client))
             }
         };

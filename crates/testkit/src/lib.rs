@@ -67,6 +67,19 @@ impl Cluster {
                 .unwrap_or_default();
             format!("starting PostgreSQL from {} failed (as root it needs sudo and the postgres user): {why}", bin.display())
         })?;
+        // pgtemp returns once the server process is started; on a loaded machine its socket can appear a
+        // moment later, and the first connection then fails with "No such file or directory". Wait for it.
+        let socket = db.data_dir().join(format!(".s.PGSQL.{}", db.db_port()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !socket.exists() {
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "PostgreSQL started but its socket {} did not appear within 60 s",
+                    socket.display()
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         Ok(Cluster { db })
     }
 

@@ -131,8 +131,8 @@ impl From<AppError> for ApiError {
                     "an internal error occurred; it has been logged",
                 )
             }
-            AppError::Internal(m) => {
-                tracing::error!(error = %m, "internal error");
+            e @ AppError::Internal { .. } => {
+                tracing::error!(error = %e.chain(), "internal error");
                 ApiError::new(
                     S::INTERNAL_SERVER_ERROR,
                     "internal",

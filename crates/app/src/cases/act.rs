@@ -581,7 +581,7 @@ async fn resolve(
                 now,
             )
             .await?
-            .ok_or_else(|| AppError::Internal("reply not built".into()))?;
+            .ok_or_else(|| AppError::internal("reply not built"))?;
             let ch = reply.channel.clone();
             out.messages.push(reply);
             if let Some(m) = customer_message(

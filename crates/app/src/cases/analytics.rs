@@ -293,7 +293,7 @@ pub async fn export_xlsx(app: &App, actor: &Actor, q: CaseQuery) -> Result<(Vec<
     let rows = period_rows(app, actor, &q).await?;
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    let x = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let x = |e: rust_xlsxwriter::XlsxError| AppError::internal_from("writing the XLSX export", e);
     for (c, h) in EXPORT_HEADERS.iter().enumerate() {
         ws.write_string(0, c as u16, *h).map_err(x)?;
     }

@@ -56,10 +56,10 @@ pub(crate) fn clocks(app: &App, r: &CaseRow, now: i64) -> Result<Clocks> {
                 // only, and say so on the case rather than refusing to register it.
                 gap = true;
                 cal::due_with_pauses(start, span, pauses, now_local, &calendar.lenient())
-                    .ok_or_else(|| AppError::Internal("deadline out of range".into()))?
+                    .ok_or_else(|| AppError::internal("deadline out of range"))?
             }
         };
-        instant(app, at).ok_or_else(|| AppError::Internal("deadline out of range".into()))
+        instant(app, at).ok_or_else(|| AppError::internal("deadline out of range"))
     };
     let sla_due = due(Span {
         amount: r.sla_amount.max(0) as u32,

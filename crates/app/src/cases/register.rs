@@ -10,7 +10,9 @@ use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::feedback::{self as fb, CaseFacts};
 use banyan_domain::ids::CaseId;
-use banyan_store::cases::{self as store, CaseRow};
+use banyan_store::DatabaseTransaction;
+use banyan_store::cases::{self as store, CaseLogRow, CaseRow, NoticeRow};
+use banyan_store::customers::CustomerRow;
 use banyan_store::now_us;
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -115,137 +117,25 @@ pub fn may_register(actor: &Actor) -> Result<()> {
 pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<CaseView> {
     actor.require(Permission::CaseWrite)?;
     let p = &app.policy.feedback;
-    let mut errs = FieldErrors::new();
-    one_of(&mut errs, "kind", &input.kind, &fb::KINDS);
-    one_of(&mut errs, "channel", &input.channel, &fb::CHANNELS);
-    let severity = input.severity.clone().unwrap_or_else(|| "medium".into());
-    one_of(&mut errs, "severity", &severity, &fb::SEVERITIES);
-    if let Some(x) = &input.product {
-        let v: Vec<&str> = p.products.iter().map(String::as_str).collect();
-        one_of(&mut errs, "product", x, &v);
-    }
-    if let Some(x) = &input.cause {
-        let v: Vec<&str> = p.causes.iter().map(String::as_str).collect();
-        one_of(&mut errs, "cause", x, &v);
-    }
-    let subject = text(&mut errs, "subject", &input.subject, 200);
-    let content = text(&mut errs, "content", &input.content, 10_000);
-    let now = now_us();
-    let received = match input.received_at.as_deref().map(str::trim) {
-        None | Some("") => now,
-        Some(t) => match t.parse::<Timestamp>() {
-            Ok(ts) if ts.as_microsecond() > now + 60_000_000 => {
-                errs.push("received_at", "not_future", "must not be in the future");
-                now
-            }
-            Ok(ts) => ts.as_microsecond(),
-            Err(_) => {
-                errs.push(
-                    "received_at",
-                    "format",
-                    "must be an RFC 3339 time, e.g. 2026-11-23T09:30:00+08:00",
-                );
-                now
-            }
-        },
-    };
-    // The complainant: a customer in scope, or a non-customer with name and contact.
-    let mut customer = None;
-    match (&input.customer, &input.complainant) {
-        (Some(c), None) => {
-            let id = match c.trim().parse::<Uuid>() {
-                Ok(id) => Some(id),
-                Err(_) => crate::customers::id_by_number(app, actor, c).await?,
-            };
-            match id {
-                Some(id) => match crate::scope::load_in_scope(&app.db.conn, actor, id).await {
-                    Ok(row) => customer = Some(row),
-                    Err(AppError::NotFound) => {
-                        errs.push("customer", "not_found", "no such customer in your scope")
-                    }
-                    Err(e) => return Err(e),
-                },
-                None => errs.push("customer", "not_found", "no such customer in your scope"),
-            }
-        }
-        (None, Some(c)) => {
-            text(&mut errs, "complainant.name", &c.name, 100);
-            text(&mut errs, "complainant.contact", &c.contact, 200);
-        }
-        (Some(_), Some(_)) => errs.push(
-            "complainant",
-            "exclusive",
-            "give either `customer` or `complainant`, not both",
-        ),
-        (None, None) => errs.push(
-            "customer",
-            "required",
-            "name the customer, or give the complainant's name and contact",
-        ),
-    }
-    let branch = match (
-        &customer,
-        opt_text(&mut errs, "branch_code", &input.branch_code, 16),
-    ) {
-        (Some(c), _) => c.branch_code.clone(),
-        (None, Some(b)) => b,
-        (None, None) => actor.branch_code.clone().unwrap_or_else(|| "HQ".into()),
-    };
-    let repeat = match input
-        .repeat_of
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(no) => match store::find_case_by_no(&app.db.conn, no).await? {
-            Some(r) if visible(app, actor, &r).await? => Some(r),
-            _ => {
-                errs.push("repeat_of", "not_found", "no such case in your scope");
-                None
-            }
-        },
-        None => None,
-    };
-    errs.into_result()?;
+    let Checked {
+        severity,
+        subject,
+        content,
+        now,
+        received,
+        customer,
+        branch,
+        repeat,
+    } = check_input(app, actor, &input).await?;
 
-    let segments: BTreeMap<String, String> = match &customer {
-        Some(c) => banyan_store::segments::assignment_values_for(&app.db.conn, &[c.id])
-            .await?
-            .into_iter()
-            .map(|a| (a.dimension, a.value))
-            .collect(),
-        None => BTreeMap::new(),
-    };
-    let party = match &customer {
-        Some(c) if c.kind == banyan_domain::customer::CustomerKind::Individual => "individual",
-        Some(_) => "organization",
-        None => "non_customer",
-    };
-    let facts = CaseFacts {
-        kind: input.kind.clone(),
-        party: party.into(),
-        complex: input.complex,
-        product: input.product.clone(),
-        branch: branch.clone(),
-        severity: severity.clone(),
-        segments: segments.clone(),
-    };
-    let (sla_rule, sla) = p.sla_for(&facts).ok_or_else(|| {
-        AppError::Internal("no SLA rule matches (policy ends with a catch-all)".into())
-    })?;
+    let (facts, sla_rule, sla) =
+        case_facts(app, &input, customer.as_ref(), &branch, &severity).await?;
+    let (party, segments) = (facts.party.clone(), &facts.segments);
     let reg = p.regulatory_for(&facts);
     let route = p.route(&facts);
     let staff = staff_map(app).await?;
-    let (complainant_enc, complainant_masked) = match &input.complainant {
-        Some(c) => (
-            Some(app.keys().encrypt(
-                Purpose::Complainant,
-                &json!({"name": c.name.trim(), "contact": c.contact.trim()}).to_string(),
-            )?),
-            Some(banyan_domain::mask::name(c.name.trim())),
-        ),
-        None => (None, None),
-    };
+    let (complainant_enc, complainant_masked) =
+        sealed_complainant(app, input.complainant.as_ref())?;
 
     let tx = app.db.begin_write().await?;
     let year = local(app, received).year();
@@ -271,7 +161,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
         cause: input.cause.clone(),
         severity,
         complex: input.complex,
-        party: party.into(),
+        party,
         customer_id: customer.as_ref().map(|c| c.id),
         complainant_enc,
         complainant_masked,
@@ -323,58 +213,18 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
     // A repeat of an open case is merged into it, and new facts restart its clocks; but a case whose
     // regulatory deadline has passed keeps its breach: new facts then open a new case linked to it.
     match repeat.filter(|r| r.status.is_open() && !(input.new_facts && r.reg_stage >= 2)) {
-        Some(mut target) => {
-            row.status = CaseStatus::Merged;
-            row.sla_due_at_us = target.sla_due_at_us;
-            row.reg_due_at_us = target.reg_due_at_us;
-            row.department = target.department.clone();
-            row.owner_id = target.owner_id;
-            logs.push(log_row(
-                row.id,
-                Some(actor),
-                "register",
-                None,
-                json!({"merged_into": target.case_no}),
+        Some(target) => {
+            (logs, notices) = merge_repeat(
+                app,
+                actor,
+                &tx,
+                &mut row,
+                target,
+                input.new_facts,
+                received,
                 now,
-            ));
-            let expected = target.version;
-            if input.new_facts {
-                // The clocks start again from the new material: stages, pauses and extensions with them.
-                target.clock_start_us = received;
-                target.sla_stage = 0;
-                target.reg_stage = 0;
-                target.pauses = Vec::new();
-                target.paused = false;
-                target.extensions = Vec::new();
-                if target.reg_amount.is_some() {
-                    target.reg_amount = Some(p.regulatory.base.amount as i32);
-                }
-                set_level(&mut target);
-                set_clocks(app, &mut target, now)?;
-            }
-            target.version += 1;
-            target.updated_at_us = now;
-            logs.push(log_row(
-                target.id,
-                Some(actor),
-                if input.new_facts { "restart" } else { "repeat" },
-                None,
-                json!({"repeat": row.case_no, "new_facts": input.new_facts}),
-                now,
-            ));
-            store::insert_case(&*tx, &row).await?;
-            if !store::update_case(&*tx, &target, expected).await? {
-                return Err(changed());
-            }
-            if let Some(o) = target.owner_id {
-                notices.push(notice(
-                    o,
-                    &target,
-                    "case.repeat",
-                    format!("{} {}", target.case_no, row.subject),
-                    now,
-                ));
-            }
+            )
+            .await?;
         }
         None => {
             // Level 0 even for a letter that arrived long ago: the escalation job then raises it at once,
@@ -417,4 +267,257 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
     tx.commit().await?;
     // What was written, as written (no second read; the registering staff member can see it).
     view(app, row).await
+}
+
+/// A registration's input, checked: every refusal named by field, nothing written.
+struct Checked {
+    severity: String,
+    subject: String,
+    content: String,
+    now: i64,
+    received: i64,
+    customer: Option<CustomerRow>,
+    branch: String,
+    repeat: Option<CaseRow>,
+}
+
+/// Checks a registration's input against the policy's lists and the actor's scope.
+async fn check_input(app: &App, actor: &Actor, input: &CaseInput) -> Result<Checked> {
+    let p = &app.policy.feedback;
+    let mut errs = FieldErrors::new();
+    one_of(&mut errs, "kind", &input.kind, &fb::KINDS);
+    one_of(&mut errs, "channel", &input.channel, &fb::CHANNELS);
+    let severity = input.severity.clone().unwrap_or_else(|| "medium".into());
+    one_of(&mut errs, "severity", &severity, &fb::SEVERITIES);
+    if let Some(x) = &input.product {
+        let v: Vec<&str> = p.products.iter().map(String::as_str).collect();
+        one_of(&mut errs, "product", x, &v);
+    }
+    if let Some(x) = &input.cause {
+        let v: Vec<&str> = p.causes.iter().map(String::as_str).collect();
+        one_of(&mut errs, "cause", x, &v);
+    }
+    let subject = text(&mut errs, "subject", &input.subject, 200);
+    let content = text(&mut errs, "content", &input.content, 10_000);
+    let now = now_us();
+    let received = match input.received_at.as_deref().map(str::trim) {
+        None | Some("") => now,
+        Some(t) => match t.parse::<Timestamp>() {
+            Ok(ts) if ts.as_microsecond() > now + 60_000_000 => {
+                errs.push("received_at", "not_future", "must not be in the future");
+                now
+            }
+            Ok(ts) => ts.as_microsecond(),
+            Err(_) => {
+                errs.push(
+                    "received_at",
+                    "format",
+                    "must be an RFC 3339 time, e.g. 2026-11-23T09:30:00+08:00",
+                );
+                now
+            }
+        },
+    };
+    let customer = complainant(app, actor, input, &mut errs).await?;
+    let branch = match (
+        &customer,
+        opt_text(&mut errs, "branch_code", &input.branch_code, 16),
+    ) {
+        (Some(c), _) => c.branch_code.clone(),
+        (None, Some(b)) => b,
+        (None, None) => actor.branch_code.clone().unwrap_or_else(|| "HQ".into()),
+    };
+    let repeat = match input
+        .repeat_of
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(no) => match store::find_case_by_no(&app.db.conn, no).await? {
+            Some(r) if visible(app, actor, &r).await? => Some(r),
+            _ => {
+                errs.push("repeat_of", "not_found", "no such case in your scope");
+                None
+            }
+        },
+        None => None,
+    };
+    errs.into_result()?;
+    Ok(Checked {
+        severity,
+        subject,
+        content,
+        now,
+        received,
+        customer,
+        branch,
+        repeat,
+    })
+}
+
+/// The complainant: a customer in scope (by id or number), or a non-customer with name and contact.
+async fn complainant(
+    app: &App,
+    actor: &Actor,
+    input: &CaseInput,
+    errs: &mut FieldErrors,
+) -> Result<Option<CustomerRow>> {
+    let mut customer = None;
+    match (&input.customer, &input.complainant) {
+        (Some(c), None) => {
+            let id = match c.trim().parse::<Uuid>() {
+                Ok(id) => Some(id),
+                Err(_) => crate::customers::id_by_number(app, actor, c).await?,
+            };
+            match id {
+                Some(id) => match crate::scope::load_in_scope(&app.db.conn, actor, id).await {
+                    Ok(row) => customer = Some(row),
+                    Err(AppError::NotFound) => {
+                        errs.push("customer", "not_found", "no such customer in your scope")
+                    }
+                    Err(e) => return Err(e),
+                },
+                None => errs.push("customer", "not_found", "no such customer in your scope"),
+            }
+        }
+        (None, Some(c)) => {
+            text(errs, "complainant.name", &c.name, 100);
+            text(errs, "complainant.contact", &c.contact, 200);
+        }
+        (Some(_), Some(_)) => errs.push(
+            "complainant",
+            "exclusive",
+            "give either `customer` or `complainant`, not both",
+        ),
+        (None, None) => errs.push(
+            "customer",
+            "required",
+            "name the customer, or give the complainant's name and contact",
+        ),
+    }
+    Ok(customer)
+}
+
+/// A repeat of an open case: stored as merged into it; with new facts the target's clocks start again.
+#[allow(clippy::too_many_arguments)]
+async fn merge_repeat(
+    app: &App,
+    actor: &Actor,
+    tx: &DatabaseTransaction,
+    row: &mut CaseRow,
+    mut target: CaseRow,
+    new_facts: bool,
+    received: i64,
+    now: i64,
+) -> Result<(Vec<CaseLogRow>, Vec<NoticeRow>)> {
+    let p = &app.policy.feedback;
+    let mut logs = Vec::new();
+    let mut notices = Vec::new();
+    row.status = CaseStatus::Merged;
+    row.sla_due_at_us = target.sla_due_at_us;
+    row.reg_due_at_us = target.reg_due_at_us;
+    row.department = target.department.clone();
+    row.owner_id = target.owner_id;
+    logs.push(log_row(
+        row.id,
+        Some(actor),
+        "register",
+        None,
+        json!({"merged_into": target.case_no}),
+        now,
+    ));
+    let expected = target.version;
+    if new_facts {
+        // The clocks start again from the new material: stages, pauses and extensions with them.
+        target.clock_start_us = received;
+        target.sla_stage = 0;
+        target.reg_stage = 0;
+        target.pauses = Vec::new();
+        target.paused = false;
+        target.extensions = Vec::new();
+        if target.reg_amount.is_some() {
+            target.reg_amount = Some(p.regulatory.base.amount as i32);
+        }
+        set_level(&mut target);
+        set_clocks(app, &mut target, now)?;
+    }
+    target.version += 1;
+    target.updated_at_us = now;
+    logs.push(log_row(
+        target.id,
+        Some(actor),
+        if new_facts { "restart" } else { "repeat" },
+        None,
+        json!({"repeat": row.case_no, "new_facts": new_facts}),
+        now,
+    ));
+    store::insert_case(tx, row).await?;
+    if !store::update_case(tx, &target, expected).await? {
+        return Err(changed());
+    }
+    if let Some(o) = target.owner_id {
+        notices.push(notice(
+            o,
+            &target,
+            "case.repeat",
+            format!("{} {}", target.case_no, row.subject),
+            now,
+        ));
+    }
+    Ok((logs, notices))
+}
+
+/// What routing and the deadlines are decided by: the case's facts (with the customer's segments and
+/// party), and the internal SLA rule that applies.
+async fn case_facts(
+    app: &App,
+    input: &CaseInput,
+    customer: Option<&CustomerRow>,
+    branch: &str,
+    severity: &str,
+) -> Result<(CaseFacts, String, banyan_domain::calendar::Span)> {
+    let p = &app.policy.feedback;
+    let segments: BTreeMap<String, String> = match customer {
+        Some(c) => banyan_store::segments::assignment_values_for(&app.db.conn, &[c.id])
+            .await?
+            .into_iter()
+            .map(|a| (a.dimension, a.value))
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    let party = match customer {
+        Some(c) if c.kind == banyan_domain::customer::CustomerKind::Individual => "individual",
+        Some(_) => "organization",
+        None => "non_customer",
+    };
+    let facts = CaseFacts {
+        kind: input.kind.clone(),
+        party: party.into(),
+        complex: input.complex,
+        product: input.product.clone(),
+        branch: branch.to_owned(),
+        severity: severity.to_owned(),
+        segments,
+    };
+    let (sla_rule, sla) = p
+        .sla_for(&facts)
+        .ok_or_else(|| AppError::internal("no SLA rule matches (policy ends with a catch-all)"))?;
+    Ok((facts, sla_rule, sla))
+}
+
+/// A non-customer complainant's name and contact, encrypted, and the masked name shown in lists.
+fn sealed_complainant(
+    app: &App,
+    c: Option<&Complainant>,
+) -> Result<(Option<Vec<u8>>, Option<String>)> {
+    Ok(match c {
+        Some(c) => (
+            Some(app.keys().encrypt(
+                Purpose::Complainant,
+                &json!({"name": c.name.trim(), "contact": c.contact.trim()}).to_string(),
+            )?),
+            Some(banyan_domain::mask::name(c.name.trim())),
+        ),
+        None => (None, None),
+    })
 }

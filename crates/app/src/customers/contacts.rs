@@ -123,10 +123,10 @@ pub(crate) async fn stored_contact<C: ConnectionTrait>(
         .find(|c| c.id == contact_id)
         .ok_or(AppError::NotFound)?;
     let kind = ContactKind::parse(&existing.kind)
-        .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+        .ok_or_else(|| AppError::internal("unknown contact kind"))?;
     let plain = keys.decrypt(purpose_of(kind), &existing.value_enc)?;
     let value = ContactValue::parse(kind, &plain)
-        .map_err(|_| AppError::Internal("stored contact unreadable".into()))?;
+        .map_err(|_| AppError::internal("stored contact unreadable"))?;
     Ok((existing, kind, value))
 }
 
@@ -247,7 +247,7 @@ pub async fn relationships(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<Rel
     let mut out = Vec::new();
     for r in rows {
         let k = RelationshipKind::parse(&r.kind)
-            .ok_or_else(|| AppError::Internal("unknown relationship kind".into()))?;
+            .ok_or_else(|| AppError::internal("unknown relationship kind"))?;
         let (kind, other) = if r.from_id == id {
             (k, r.to_id)
         } else {
@@ -442,7 +442,7 @@ pub async fn reencrypt_all(app: &App) -> Result<u64> {
                 // Purposes differ per contact kind: read the kinds of this page.
                 for c in contacts_by_ids(&app.db.conn, &ids).await? {
                     let k = ContactKind::parse(&c.kind)
-                        .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+                        .ok_or_else(|| AppError::internal("unknown contact kind"))?;
                     let plain = keys.decrypt(purpose_of(k), &c.value_enc)?;
                     rewrite.push((c.id, keys.encrypt(purpose_of(k), &plain)?));
                 }

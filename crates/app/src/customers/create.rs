@@ -41,8 +41,8 @@ pub(crate) fn build_rows(
     id: Uuid,
     now: i64,
 ) -> Result<Prepared> {
-    let profile =
-        serde_json::to_string(&new.profile).map_err(|e| AppError::Internal(e.to_string()))?;
+    let profile = serde_json::to_string(&new.profile)
+        .map_err(|e| AppError::internal_from("customer JSON", e))?;
     let id_number = new.identifier.number();
     let row = CustomerRow {
         id,
@@ -192,7 +192,7 @@ pub(crate) async fn allocate_numbers(app: &App, items: &mut [(usize, Prepared)])
     for (g, members) in &groups {
         let end = *last
             .get(&format!("customer_no:{g}"))
-            .ok_or_else(|| AppError::Internal(format!("counter {g} not returned")))?;
+            .ok_or_else(|| AppError::internal(format!("counter {g} not returned")))?;
         let first = end - members.len() as i64 + 1;
         for (k, pos) in members.iter().enumerate() {
             items[*pos].1.row.customer_no = format!("{g}-{:08}", first + k as i64);
@@ -377,7 +377,7 @@ pub async fn create(
     let p = match prepared.pop() {
         Some(Ok(p)) => p,
         Some(Err(e)) => return Err(AppError::Validation(e)),
-        None => return Err(AppError::Internal("nothing prepared".into())),
+        None => return Err(AppError::internal("nothing prepared")),
     };
     let mut items = vec![(0, p)];
     allocate_numbers(app, &mut items).await?;
@@ -414,7 +414,8 @@ pub async fn create(
     let mut view = build_view(app, &*tx, p.row.clone(), false).await?;
     view.warnings = warnings;
     if let Some((key, hash)) = idempotency {
-        let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
+        let body = serde_json::to_string(&view)
+            .map_err(|e| AppError::internal_from("customer JSON", e))?;
         misc::insert_idempotency(
             &*tx,
             &misc::IdempotencyRow {
@@ -451,7 +452,8 @@ pub(crate) fn replay(r: misc::IdempotencyRow, hash: &str) -> Result<Created> {
             json!({}),
         ));
     }
-    let body = serde_json::from_str(&r.response).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = serde_json::from_str(&r.response)
+        .map_err(|e| AppError::internal_from("customer JSON", e))?;
     Ok(Created::Replayed {
         status: r.status as u16,
         body,

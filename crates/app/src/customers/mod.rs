@@ -185,7 +185,7 @@ pub async fn field_definitions(app: &App) -> Result<Vec<FieldDefinition>> {
     rows.iter()
         .map(|r| {
             serde_json::from_str(&r.definition)
-                .map_err(|e| AppError::Internal(format!("field definition {}: {e}", r.key)))
+                .map_err(|e| AppError::internal(format!("field definition {}: {e}", r.key)))
         })
         .collect()
 }
@@ -206,7 +206,7 @@ pub async fn define_field(
             kind: def.kind.as_str().to_owned(),
             key: def.key.clone(),
             definition: serde_json::to_string(&def)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::internal_from("internal step", e))?,
             created_at_us: now_us(),
         },
     )
@@ -294,7 +294,7 @@ pub(crate) async fn commit_change(
             at_us: now,
             action: action.trim_start_matches("customer.").to_owned(),
             changes: serde_json::to_string(&changes)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::internal_from("internal step", e))?,
         },
     )
     .await?;

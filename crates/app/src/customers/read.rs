@@ -56,7 +56,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
     let mut contact_views = Vec::with_capacity(contacts.len());
     for ct in contacts {
         let k = ContactKind::parse(&ct.kind)
-            .ok_or_else(|| AppError::Internal("unknown contact kind".into()))?;
+            .ok_or_else(|| AppError::internal("unknown contact kind"))?;
         let plain = keys.decrypt(purpose_of(k), &ct.value_enc)?;
         let value = if reveal {
             plain
@@ -89,7 +89,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         rm_id: row.rm_id,
         display_name: row.display_name,
         profile: serde_json::from_str(&row.profile)
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+            .map_err(|e| AppError::internal_from("reading a customer", e))?,
         identifier: IdentifierView {
             id_type: row.id_type,
             number: shown,

@@ -121,13 +121,15 @@ pub async fn update(
     let keys = app.keys();
     let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
     let old_identifier = Identifier::from_stored(&row.id_type, &number)
-        .ok_or_else(|| AppError::Internal("stored identifier unreadable".into()))?;
+        .ok_or_else(|| AppError::internal("stored identifier unreadable"))?;
     let old_profile: Profile = match kind {
         CustomerKind::Individual => Profile::Individual(
-            serde_json::from_str(&row.profile).map_err(|e| AppError::Internal(e.to_string()))?,
+            serde_json::from_str(&row.profile)
+                .map_err(|e| AppError::internal_from("customer JSON", e))?,
         ),
         _ => Profile::Organization(
-            serde_json::from_str(&row.profile).map_err(|e| AppError::Internal(e.to_string()))?,
+            serde_json::from_str(&row.profile)
+                .map_err(|e| AppError::internal_from("customer JSON", e))?,
         ),
     };
     let old_custom: Value = serde_json::from_str(&row.custom).unwrap_or(Value::Object(Map::new()));
@@ -139,8 +141,8 @@ pub async fn update(
         "preferred_channel": row.preferred_channel,
         "custom": old_custom,
     });
-    let mut part =
-        serde_json::to_value(&old_profile).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut part = serde_json::to_value(&old_profile)
+        .map_err(|e| AppError::internal_from("customer JSON", e))?;
     match &old_identifier {
         Identifier::Organization(c) => {
             part["credit_code"] = Value::String(c.as_str().to_owned());
@@ -268,8 +270,8 @@ pub async fn update(
     row2.display_name = new.display_name().to_owned();
     row2.name_latin_lower = dom::latin_name(&new.profile).map(str::to_lowercase);
     row2.birth_date = new.birth_date().map(|d| d.to_string());
-    row2.profile =
-        serde_json::to_string(&new.profile).map_err(|e| AppError::Internal(e.to_string()))?;
+    row2.profile = serde_json::to_string(&new.profile)
+        .map_err(|e| AppError::internal_from("customer JSON", e))?;
     row2.preferred_channel = new_pref;
     row2.custom = new_custom.to_string();
     if status == CustomerStatus::Verified
@@ -397,8 +399,10 @@ pub async fn transition(
                 old: Value::Null,
                 new: serde_json::to_value(&n).unwrap_or(Value::Null),
             });
-            r.return_note =
-                Some(serde_json::to_string(&n).map_err(|e| AppError::Internal(e.to_string()))?);
+            r.return_note = Some(
+                serde_json::to_string(&n)
+                    .map_err(|e| AppError::internal_from("customer JSON", e))?,
+            );
             "customer.return"
         }
     };

@@ -149,8 +149,8 @@ impl IntoResponse for PageError {
             PageError::App(AppError::Forbidden { .. }, t, s) => {
                 (StatusCode::FORBIDDEN, "error.forbidden", t, s)
             }
-            PageError::App(e @ (AppError::Store(_) | AppError::Internal(_)), t, s) => {
-                tracing::error!(error = %e, "page failed");
+            PageError::App(e @ (AppError::Store(_) | AppError::Internal { .. }), t, s) => {
+                tracing::error!(error = %e.chain(), "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", t, s)
             }
             PageError::App(e, t, s) => {

@@ -49,17 +49,16 @@ pub(crate) struct CustomerPage {
     pub(crate) contact_kinds: Vec<(&'static str, &'static str)>,
     pub(crate) rel_kinds: Vec<(&'static str, String)>,
     pub(crate) relationships: Vec<RelRow>,
-    /// Contacts, newest first: (when, method, who, outcome, needs, satisfaction, next step).
-    pub(crate) timeline: Vec<[String; 7]>,
+    /// Contacts, newest first.
+    pub(crate) timeline: Vec<ContactLine>,
     pub(crate) customer_tasks: Vec<TaskRow>,
-    /// Messages: (created, channel, cause, status, reason, text).
-    pub(crate) messages: Vec<[String; 6]>,
+    pub(crate) messages: Vec<MessageLine>,
     /// Open tasks a logged contact can complete: (task id, label).
     pub(crate) open_tasks: Vec<(Uuid, String)>,
-    /// Events invited to: (event id, when, title, status).
-    pub(crate) events: Vec<(Uuid, String, String, String)>,
-    /// Feedback cases: (case id, number, received, kind, subject, status).
-    pub(crate) cases: Vec<(CaseId, String, String, String, String, String)>,
+    /// Events the customer was invited to.
+    pub(crate) events: Vec<EventLine>,
+    /// The customer's feedback cases.
+    pub(crate) cases: Vec<CaseLine>,
     pub(crate) methods: Vec<(&'static str, String)>,
     pub(crate) segs: Segs,
     /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
@@ -128,101 +127,38 @@ pub(crate) async fn customer_page(
     let contacts_logged = banyan_app::engagement::interactions(&s.app, a, id)
         .await
         .map_err(err)?;
-    let who: Vec<Uuid> = contacts_logged.iter().map(|i| i.staff_id).collect();
-    let staff_names = banyan_app::access::staff_names(&s.app, a, &who)
+    let timeline = timeline_lines(s, a, t, contacts_logged)
         .await
         .map_err(err)?;
-    let timeline = contacts_logged
-        .into_iter()
-        .map(|i| {
-            [
-                t.datetime(&s.app.tz, &i.occurred_at),
-                t.of("method", &i.method),
-                staff_names.get(&i.staff_id).cloned().unwrap_or_default(),
-                i.outcome,
-                i.needs.unwrap_or_default(),
-                i.satisfaction.map(|x| x.to_string()).unwrap_or_default(),
-                i.next_step.unwrap_or_default(),
-            ]
-        })
-        .collect();
     let messages = banyan_app::notify::customer_messages(&s.app, a, id)
         .await
         .map_err(err)?
         .into_iter()
-        .map(|m| {
-            [
-                t.datetime(&s.app.tz, &m.created_at),
-                t.of("channel", &m.channel),
-                m.cause,
-                t.of("msg", &m.status),
-                m.reason.unwrap_or_default(),
-                m.body,
-            ]
+        .map(|m| MessageLine {
+            at: t.datetime(&s.app.tz, &m.created_at),
+            channel: t.of("channel", &m.channel),
+            cause: m.cause,
+            status: t.of("msg", &m.status),
+            reason: m.reason.unwrap_or_default(),
+            body: m.body,
         })
         .collect();
     let events = banyan_app::events::customer_events(&s.app, a, id)
         .await
         .map_err(err)?
         .into_iter()
-        .map(|e| {
-            (
-                e.event_id,
-                t.datetime(&s.app.tz, &e.starts_at),
-                e.title,
-                t.of("inv", &e.status),
-            )
+        .map(|e| EventLine {
+            id: e.event_id,
+            at: t.datetime(&s.app.tz, &e.starts_at),
+            title: e.title,
+            status: t.of("inv", &e.status),
         })
         .collect();
-    let cases = if a.offers().cases {
-        let q = banyan_app::cases::CaseQuery {
-            customer: Some(id),
-            limit: Some(20),
-            ..Default::default()
-        };
-        banyan_app::cases::list(&s.app, a, q)
-            .await
-            .map_err(err)?
-            .items
-            .into_iter()
-            .map(|c| {
-                (
-                    c.id,
-                    c.case_no,
-                    t.datetime(&s.app.tz, &c.received_at),
-                    t.of("fb.kind", &c.kind),
-                    c.subject,
-                    t.of("case.status", &c.status),
-                )
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let cases = customer_cases(s, a, t, id).await.map_err(err)?;
     let all_tasks = banyan_app::engagement::customer_tasks(&s.app, a, id)
         .await
         .map_err(err)?;
-    // Open tasks a logged contact can carry out (the planned visit, the due contact).
-    let open_tasks: Vec<(Uuid, String)> = all_tasks
-        .iter()
-        .filter(|x| x.status == "open")
-        .map(|x| {
-            let what = x
-                .purpose
-                .clone()
-                .or_else(|| x.plan_key.as_deref().map(|p| t.of("plan", p)))
-                .unwrap_or_default();
-            (
-                x.id,
-                format!(
-                    "{} · {} · {}",
-                    t.of("method", &x.method),
-                    what,
-                    t.date(&x.due_on)
-                ),
-            )
-        })
-        .collect();
+    let open_tasks = open_task_choices(t, &all_tasks);
     let customer_tasks = task_rows(t, all_tasks);
     let segments = segs(
         t,
@@ -231,65 +167,12 @@ pub(crate) async fn customer_page(
             .await
             .map_err(err)?,
     );
-    let history = uc::versions(&s.app, a, id)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|h| HistoryRow {
-            version: h.version,
-            at: t.datetime(&s.app.tz, &h.at),
-            action: h.action,
-            changes: h
-                .changes
-                .iter()
-                .map(|c| format!("{}: {} → {}", c.field, show_json(&c.old), show_json(&c.new)))
-                .collect(),
-        })
-        .collect();
-    let mut profile = Vec::new();
-    if let serde_json::Value::Object(m) = &v.profile {
-        for (k, val) in m {
-            let label_key = format!("field.{k}");
-            let label = match t.get(&label_key) {
-                l if l == label_key => k.clone(),
-                l => l.to_owned(),
-            };
-            let shown = match (k.as_str(), val) {
-                ("birth_date" | "id_expiry", serde_json::Value::String(d)) => t.date(d),
-                ("annual_revenue" | "total_assets", serde_json::Value::Object(o)) => t.money(
-                    o.get("minor").and_then(|m| m.as_i64()).unwrap_or(0),
-                    o.get("currency").and_then(|c| c.as_str()).unwrap_or("CNY"),
-                ),
-                ("id_type", serde_json::Value::String(d)) => t.of("doc", d),
-                ("gender", serde_json::Value::String(g)) => {
-                    t.get(&format!("gender.{g}")).to_owned()
-                }
-                _ => show_json(val),
-            };
-            profile.push((label, shown));
-        }
-    }
-    if let serde_json::Value::Object(m) = &v.custom {
-        for (k, val) in m {
-            let label = defs
-                .iter()
-                .find(|d| d.kind == v.kind && &d.key == k)
-                .map(|d| d.label.clone())
-                .unwrap_or_else(|| k.clone());
-            let shown = match val {
-                serde_json::Value::Bool(b) => t.get(if *b { "yes" } else { "no" }).to_owned(),
-                serde_json::Value::String(d) if d.parse::<jiff::civil::Date>().is_ok() => t.date(d),
-                other => show_json(other),
-            };
-            profile.push((label, shown));
-        }
-    }
-    if let Some(ch) = &v.preferred_channel {
-        profile.push((
-            t.get("field.preferred_channel").to_owned(),
-            t.get(&format!("channel.{ch}")).to_owned(),
-        ));
-    }
+    let history = history_rows(
+        t,
+        &s.app.tz,
+        uc::versions(&s.app, a, id).await.map_err(err)?,
+    );
+    let profile = profile_lines(t, &v, &defs);
     let consents = v
         .consents
         .iter()
@@ -302,20 +185,7 @@ pub(crate) async fn customer_page(
             )
         })
         .collect();
-    let audit = if a.offers().audit {
-        let q = banyan_app::audit::AuditQuery {
-            customer_id: Some(id),
-            limit: Some(100),
-            ..Default::default()
-        };
-        audit_rows(
-            t,
-            &s.app.tz,
-            banyan_app::audit::search(&s.app, a, q).await.map_err(err)?,
-        )
-    } else {
-        Vec::new()
-    };
+    let audit = customer_audit(s, a, t, id).await.map_err(err)?;
     let mine = v.created_by == a.id() || v.updated_by == a.id();
     let page_v = CustomerPage {
         title: v.display_name.clone(),
@@ -368,37 +238,10 @@ pub(crate) async fn customer_page(
             .collect(),
         segs: segments,
         questionnaire: if v.kind == CustomerKind::Individual {
-            let en = t.lang == Lang::En;
-            s.app
-                .policy
-                .segments
-                .risk_questionnaire
-                .questions
-                .iter()
-                .map(|q| {
-                    (
-                        q.key.clone(),
-                        if en {
-                            q.text_en.clone()
-                        } else {
-                            q.text.clone()
-                        },
-                        q.answers
-                            .iter()
-                            .map(|a| {
-                                (
-                                    a.key.clone(),
-                                    if en {
-                                        a.text_en.clone()
-                                    } else {
-                                        a.text.clone()
-                                    },
-                                )
-                            })
-                            .collect(),
-                    )
-                })
-                .collect()
+            questionnaire_choices(
+                t,
+                &banyan_app::segments::questionnaire(&s.app, a).map_err(err)?,
+            )
         } else {
             Vec::new()
         },
@@ -431,4 +274,255 @@ pub(crate) async fn show(
         _ => None,
     });
     customer_page(&s, sess, t, id, q.reveal.is_some(), msg, None).await
+}
+
+/// A logged contact on the timeline.
+#[derive(Debug)]
+pub(crate) struct ContactLine {
+    pub(crate) at: String,
+    pub(crate) method: String,
+    pub(crate) who: String,
+    pub(crate) outcome: String,
+    pub(crate) needs: String,
+    pub(crate) satisfaction: String,
+    pub(crate) next_step: String,
+}
+
+/// A message sent (or held back) to the customer.
+#[derive(Debug)]
+pub(crate) struct MessageLine {
+    pub(crate) at: String,
+    pub(crate) channel: String,
+    pub(crate) cause: String,
+    pub(crate) status: String,
+    pub(crate) reason: String,
+    pub(crate) body: String,
+}
+
+/// An event the customer was invited to.
+#[derive(Debug)]
+pub(crate) struct EventLine {
+    pub(crate) id: Uuid,
+    pub(crate) at: String,
+    pub(crate) title: String,
+    pub(crate) status: String,
+}
+
+/// One of the customer's feedback cases.
+#[derive(Debug)]
+pub(crate) struct CaseLine {
+    pub(crate) id: CaseId,
+    pub(crate) no: String,
+    pub(crate) received: String,
+    pub(crate) kind: String,
+    pub(crate) subject: String,
+    pub(crate) status: String,
+}
+
+/// The contacts logged with the customer, with the names of the staff who logged them.
+async fn timeline_lines(
+    s: &AppState,
+    a: &banyan_app::access::Actor,
+    t: Tr,
+    logged: Vec<banyan_app::engagement::InteractionView>,
+) -> Result<Vec<ContactLine>, banyan_app::AppError> {
+    let who: Vec<Uuid> = logged.iter().map(|i| i.staff_id).collect();
+    let names = banyan_app::access::staff_names(&s.app, a, &who).await?;
+    Ok(logged
+        .into_iter()
+        .map(|i| ContactLine {
+            at: t.datetime(&s.app.tz, &i.occurred_at),
+            method: t.of("method", &i.method),
+            who: names.get(&i.staff_id).cloned().unwrap_or_default(),
+            outcome: i.outcome,
+            needs: i.needs.unwrap_or_default(),
+            satisfaction: i.satisfaction.map(|x| x.to_string()).unwrap_or_default(),
+            next_step: i.next_step.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The customer's last 20 cases, for those who read cases.
+async fn customer_cases(
+    s: &AppState,
+    a: &banyan_app::access::Actor,
+    t: Tr,
+    id: Uuid,
+) -> Result<Vec<CaseLine>, banyan_app::AppError> {
+    if !a.offers().cases {
+        return Ok(Vec::new());
+    }
+    let q = banyan_app::cases::CaseQuery {
+        customer: Some(id),
+        limit: Some(20),
+        ..Default::default()
+    };
+    Ok(banyan_app::cases::list(&s.app, a, q)
+        .await?
+        .items
+        .into_iter()
+        .map(|c| CaseLine {
+            id: c.id,
+            no: c.case_no,
+            received: t.datetime(&s.app.tz, &c.received_at),
+            kind: t.of("fb.kind", &c.kind),
+            subject: c.subject,
+            status: t.of("case.status", &c.status),
+        })
+        .collect())
+}
+
+/// Open tasks a logged contact can carry out (the planned visit, the due contact): (task id, label).
+fn open_task_choices(t: Tr, tasks: &[banyan_app::engagement::TaskView]) -> Vec<(Uuid, String)> {
+    tasks
+        .iter()
+        .filter(|x| x.status == "open")
+        .map(|x| {
+            let what = x
+                .purpose
+                .clone()
+                .or_else(|| x.plan_key.as_deref().map(|p| t.of("plan", p)))
+                .unwrap_or_default();
+            (
+                x.id,
+                format!(
+                    "{} · {} · {}",
+                    t.of("method", &x.method),
+                    what,
+                    t.date(&x.due_on)
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The record's versions, each change as `field: old → new`.
+fn history_rows(
+    t: Tr,
+    tz: &jiff::tz::TimeZone,
+    versions: Vec<banyan_app::view::VersionView>,
+) -> Vec<HistoryRow> {
+    versions
+        .into_iter()
+        .map(|h| HistoryRow {
+            version: h.version,
+            at: t.datetime(tz, &h.at),
+            action: h.action,
+            changes: h
+                .changes
+                .iter()
+                .map(|c| format!("{}: {} → {}", c.field, show_json(&c.old), show_json(&c.new)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The profile as (label, value) in the user's language: standard fields, custom fields by their labels,
+/// the preferred channel.
+fn profile_lines(
+    t: Tr,
+    v: &CustomerView,
+    defs: &[banyan_domain::fields::FieldDefinition],
+) -> Vec<(String, String)> {
+    let mut profile = Vec::new();
+    if let serde_json::Value::Object(m) = &v.profile {
+        for (k, val) in m {
+            let label_key = format!("field.{k}");
+            let label = match t.get(&label_key) {
+                l if l == label_key => k.clone(),
+                l => l.to_owned(),
+            };
+            let shown = match (k.as_str(), val) {
+                ("birth_date" | "id_expiry", serde_json::Value::String(d)) => t.date(d),
+                ("annual_revenue" | "total_assets", serde_json::Value::Object(o)) => t.money(
+                    o.get("minor").and_then(|m| m.as_i64()).unwrap_or(0),
+                    o.get("currency").and_then(|c| c.as_str()).unwrap_or("CNY"),
+                ),
+                ("id_type", serde_json::Value::String(d)) => t.of("doc", d),
+                ("gender", serde_json::Value::String(g)) => {
+                    t.get(&format!("gender.{g}")).to_owned()
+                }
+                _ => show_json(val),
+            };
+            profile.push((label, shown));
+        }
+    }
+    if let serde_json::Value::Object(m) = &v.custom {
+        for (k, val) in m {
+            let label = defs
+                .iter()
+                .find(|d| d.kind == v.kind && &d.key == k)
+                .map(|d| d.label.clone())
+                .unwrap_or_else(|| k.clone());
+            let shown = match val {
+                serde_json::Value::Bool(b) => t.get(if *b { "yes" } else { "no" }).to_owned(),
+                serde_json::Value::String(d) if d.parse::<jiff::civil::Date>().is_ok() => t.date(d),
+                other => show_json(other),
+            };
+            profile.push((label, shown));
+        }
+    }
+    if let Some(ch) = &v.preferred_channel {
+        profile.push((
+            t.get("field.preferred_channel").to_owned(),
+            t.get(&format!("channel.{ch}")).to_owned(),
+        ));
+    }
+    profile
+}
+
+/// The risk questionnaire in the user's language: (key, question, [(answer key, answer)]).
+fn questionnaire_choices(
+    t: Tr,
+    q: &banyan_domain::segments::Questionnaire,
+) -> Vec<(String, String, Vec<Pair>)> {
+    let en = t.lang == Lang::En;
+    q.questions
+        .iter()
+        .map(|q| {
+            (
+                q.key.clone(),
+                if en {
+                    q.text_en.clone()
+                } else {
+                    q.text.clone()
+                },
+                q.answers
+                    .iter()
+                    .map(|a| {
+                        (
+                            a.key.clone(),
+                            if en {
+                                a.text_en.clone()
+                            } else {
+                                a.text.clone()
+                            },
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The audit trail of the customer, for auditors.
+async fn customer_audit(
+    s: &AppState,
+    a: &banyan_app::access::Actor,
+    t: Tr,
+    id: Uuid,
+) -> Result<Vec<(String, String, String, String)>, banyan_app::AppError> {
+    if !a.offers().audit {
+        return Ok(Vec::new());
+    }
+    let q = banyan_app::audit::AuditQuery {
+        customer_id: Some(id),
+        limit: Some(100),
+        ..Default::default()
+    };
+    Ok(audit_rows(
+        t,
+        &s.app.tz,
+        banyan_app::audit::search(&s.app, a, q).await?,
+    ))
 }
