@@ -131,7 +131,6 @@ struct Ctx<'a> {
 
 /// What an action leaves besides the changed case: the log note and detail, and the notices and messages
 /// written in the same transaction.
-#[derive(Default)]
 struct Outcome {
     note: Option<String>,
     detail: serde_json::Value,
@@ -139,6 +138,19 @@ struct Outcome {
     messages: Vec<MessageRow>,
     /// The regulatory stage is recomputed (an extension: a longer deadline may no longer be at 80%).
     restage: bool,
+}
+
+impl Default for Outcome {
+    /// No note, an empty detail object (what the log and the audit record show for a plain action).
+    fn default() -> Self {
+        Outcome {
+            note: None,
+            detail: json!({}),
+            notices: Vec::new(),
+            messages: Vec::new(),
+            restage: false,
+        }
+    }
 }
 
 /// Applies one action; every action is logged on the case and audited.

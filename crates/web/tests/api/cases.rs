@@ -1406,4 +1406,21 @@ async fn an_unreadable_stored_value_is_an_error_naming_the_row(app: &TestApp) {
         app.get(&format!("/api/v1/cases/{id}"), &cs).await.status,
         StatusCode::OK
     );
+    // A plain action logs an empty detail object (not null): the case page shows nothing for it.
+    let noted = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "note", "text": "已联系客户"}),
+    )
+    .await;
+    assert_eq!(noted.status, StatusCode::OK, "{}", noted.text);
+    let last = noted.body["log"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["action"], "note", "{}", noted.text);
+    assert_eq!(last["detail"], json!({}), "{}", noted.text);
 }
