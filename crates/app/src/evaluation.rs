@@ -82,18 +82,28 @@ fn civil_date(app: &App, us: i64) -> Option<Date> {
         .map(|t| t.to_zoned(app.tz.clone()).date())
 }
 
-/// Latest metrics and the earliest within the trend window before them, per customer.
+/// Latest metrics and the earliest within the trend window before them, per customer. A stored metrics
+/// document that does not parse is an error naming the customer and the date, never skipped: evaluating
+/// without it would assign tiers from older figures.
 fn split_metrics(
     rows: Vec<store::MetricsRow>,
     window_days: i64,
-) -> HashMap<Uuid, (Metrics, Option<Metrics>)> {
+) -> Result<HashMap<Uuid, (Metrics, Option<Metrics>)>> {
     let mut by: HashMap<Uuid, Vec<Metrics>> = HashMap::new();
     for r in rows {
-        if let Ok(m) = serde_json::from_str::<Metrics>(&r.data) {
-            by.entry(r.customer_id).or_default().push(m);
-        }
+        let m = serde_json::from_str::<Metrics>(&r.data).map_err(|e| {
+            AppError::internal_from(
+                format!(
+                    "customer_metrics of customer {} as of {} is unreadable",
+                    r.customer_id, r.as_of
+                ),
+                e,
+            )
+        })?;
+        by.entry(r.customer_id).or_default().push(m);
     }
-    by.into_iter()
+    Ok(by
+        .into_iter()
         .filter_map(|(id, mut ms)| {
             ms.sort_by_key(|m| m.as_of);
             let latest = ms.pop()?;
@@ -104,7 +114,7 @@ fn split_metrics(
             let earlier = ms.into_iter().find(|m| m.as_of >= from);
             Some((id, (latest, earlier)))
         })
-        .collect()
+        .collect())
 }
 
 /// Evaluates customers under `policy`, compares with their current assignments and (in write mode)
@@ -127,7 +137,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
         .checked_sub(jiff::Span::new().days(window * 2))
         .unwrap_or(today)
         .to_string();
-    let metrics = split_metrics(store::recent_metrics(c, &ids, &since).await?, window);
+    let metrics = split_metrics(store::recent_metrics(c, &ids, &since).await?, window)?;
     // The latest assessment per customer (rows come oldest first).
     let assessments: HashMap<Uuid, Assessment> = store::assessments_for(c, &ids)
         .await?
