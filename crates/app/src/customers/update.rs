@@ -8,6 +8,7 @@ use super::{
 };
 use crate::App;
 use crate::actor::Actor;
+use crate::crypto::KeyRing;
 use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
 use crate::scope::{load_in_scope, lock_in_scope};
@@ -18,7 +19,8 @@ use banyan_domain::customer::{
     self as dom, CustomerInput, CustomerKind, CustomerStatus, Identifier, Profile, Transition,
 };
 use banyan_domain::fields::validate_custom;
-use banyan_store::customers::{self as store, ConsentRow};
+use banyan_store::ConnectionTrait;
+use banyan_store::customers::{self as store, ConsentRow, CustomerRow};
 use banyan_store::now_us;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -82,21 +84,7 @@ pub async fn update(
             "the body must be a JSON object",
         ));
     };
-    let mut errs = FieldErrors::new();
-    for k in patch.keys() {
-        if k == "contacts" {
-            errs.push(
-                "contacts",
-                "not_allowed",
-                "change contact points under /customers/{id}/contacts",
-            );
-        } else if k == "kind" {
-            errs.push("kind", "immutable", "the kind of a customer cannot change");
-        } else if !PATCHABLE.contains(&k.as_str()) {
-            errs.push(k.clone(), "unknown_field", "is not a field of a customer");
-        }
-    }
-    errs.into_result()?;
+    check_patch_keys(&patch)?;
     let body_version = match patch.remove("version") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
@@ -119,40 +107,8 @@ pub async fn update(
     }
     let kind = row.kind;
     let keys = app.keys();
-    let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
-    let old_identifier = Identifier::from_stored(&row.id_type, &number)
-        .ok_or_else(|| AppError::internal("stored identifier unreadable"))?;
-    let old_profile: Profile = match kind {
-        CustomerKind::Individual => Profile::Individual(
-            serde_json::from_str(&row.profile)
-                .map_err(|e| AppError::internal_from("customer JSON", e))?,
-        ),
-        _ => Profile::Organization(
-            serde_json::from_str(&row.profile)
-                .map_err(|e| AppError::internal_from("customer JSON", e))?,
-        ),
-    };
-    let old_custom: Value = serde_json::from_str(&row.custom).unwrap_or(Value::Object(Map::new()));
-    // The current record in the shape of a create request, so the patched result goes through the same rules.
-    let mut current = json!({
-        "kind": row.kind,
-        "branch_code": row.branch_code,
-        "rm_id": row.rm_id,
-        "preferred_channel": row.preferred_channel,
-        "custom": old_custom,
-    });
-    let mut part = serde_json::to_value(&old_profile)
-        .map_err(|e| AppError::internal_from("customer JSON", e))?;
-    match &old_identifier {
-        Identifier::Organization(c) => {
-            part["credit_code"] = Value::String(c.as_str().to_owned());
-            current["organization"] = part;
-        }
-        Identifier::Person(d) => {
-            part["id_number"] = Value::String(d.number().to_owned());
-            current["individual"] = part;
-        }
-    }
+    let (old_identifier, old_profile, old_custom) = stored_state(&keys, &row)?;
+    let mut current = as_create_request(&row, &old_profile, &old_identifier, &old_custom)?;
     let consents_patch = patch.remove("consents");
     let custom_touched = patch.contains_key("custom");
     merge(&mut current, &Value::Object(patch));
@@ -217,34 +173,8 @@ pub async fn update(
             new: Value::String(new.identifier.masked()),
         });
     }
-    let existing_consents: HashMap<String, ConsentRow> = store::list_consents(&*tx, id)
-        .await?
-        .into_iter()
-        .map(|c| (c.channel.clone(), c))
-        .collect();
     let now = now_us();
-    let mut consent_rows = Vec::new();
-    for c in &consents {
-        let ch = c.channel.as_str().to_owned();
-        let old = existing_consents.get(&ch);
-        if old.is_none_or(|o| o.granted != c.granted || o.source != c.source.trim()) {
-            changes.push(FieldChange {
-                field: format!("consents.{ch}"),
-                old: old
-                    .map(|o| json!({"granted": o.granted, "source": o.source}))
-                    .unwrap_or(Value::Null),
-                new: json!({"granted": c.granted, "source": c.source.trim()}),
-            });
-            consent_rows.push(ConsentRow {
-                customer_id: id,
-                channel: ch,
-                granted: c.granted,
-                source: c.source.trim().to_owned(),
-                at_us: now,
-                recorded_by: actor.id,
-            });
-        }
-    }
+    let consent_rows = consent_changes(&*tx, actor, id, &consents, now, &mut changes).await?;
     if changes.is_empty() {
         tx.rollback().await?;
         return get(app, actor, id, false).await;
@@ -420,4 +350,113 @@ pub(crate) fn transition_name(t: Transition) -> &'static str {
         Transition::Verify => "verify",
         Transition::Return => "return",
     }
+}
+
+/// Refuses keys a patch may not carry, each named.
+fn check_patch_keys(patch: &Map<String, Value>) -> Result<()> {
+    let mut errs = FieldErrors::new();
+    for k in patch.keys() {
+        if k == "contacts" {
+            errs.push(
+                "contacts",
+                "not_allowed",
+                "change contact points under /customers/{id}/contacts",
+            );
+        } else if k == "kind" {
+            errs.push("kind", "immutable", "the kind of a customer cannot change");
+        } else if !PATCHABLE.contains(&k.as_str()) {
+            errs.push(k.clone(), "unknown_field", "is not a field of a customer");
+        }
+    }
+    errs.into_result()?;
+    Ok(())
+}
+
+/// The stored identifier (decrypted), profile and custom values of a customer. Unreadable stored values are
+/// errors naming what could not be read.
+fn stored_state(keys: &KeyRing, row: &CustomerRow) -> Result<(Identifier, Profile, Value)> {
+    let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
+    let old_identifier = Identifier::from_stored(&row.id_type, &number)
+        .ok_or_else(|| AppError::internal("stored identifier unreadable"))?;
+    let old_profile: Profile = match row.kind {
+        CustomerKind::Individual => Profile::Individual(
+            serde_json::from_str(&row.profile)
+                .map_err(|e| AppError::internal_from("customer JSON", e))?,
+        ),
+        _ => Profile::Organization(
+            serde_json::from_str(&row.profile)
+                .map_err(|e| AppError::internal_from("customer JSON", e))?,
+        ),
+    };
+    let old_custom: Value = serde_json::from_str(&row.custom)
+        .map_err(|e| AppError::internal_from(format!("custom values of customer {}", row.id), e))?;
+    Ok((old_identifier, old_profile, old_custom))
+}
+
+/// The current record in the shape of a create request, so the patched result goes through the same rules.
+fn as_create_request(
+    row: &CustomerRow,
+    old_profile: &Profile,
+    old_identifier: &Identifier,
+    old_custom: &Value,
+) -> Result<Value> {
+    let mut current = json!({
+        "kind": row.kind,
+        "branch_code": row.branch_code,
+        "rm_id": row.rm_id,
+        "preferred_channel": row.preferred_channel,
+        "custom": old_custom,
+    });
+    let mut part = serde_json::to_value(old_profile)
+        .map_err(|e| AppError::internal_from("customer JSON", e))?;
+    match old_identifier {
+        Identifier::Organization(c) => {
+            part["credit_code"] = Value::String(c.as_str().to_owned());
+            current["organization"] = part;
+        }
+        Identifier::Person(d) => {
+            part["id_number"] = Value::String(d.number().to_owned());
+            current["individual"] = part;
+        }
+    }
+    Ok(current)
+}
+
+/// The consents a patch changes: a change entry for each, and the rows to write.
+async fn consent_changes<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    id: Uuid,
+    consents: &[dom::ConsentInput],
+    now: i64,
+    changes: &mut Vec<FieldChange>,
+) -> Result<Vec<ConsentRow>> {
+    let existing_consents: HashMap<String, ConsentRow> = store::list_consents(c, id)
+        .await?
+        .into_iter()
+        .map(|c| (c.channel.clone(), c))
+        .collect();
+    let mut consent_rows = Vec::new();
+    for c in consents {
+        let ch = c.channel.as_str().to_owned();
+        let old = existing_consents.get(&ch);
+        if old.is_none_or(|o| o.granted != c.granted || o.source != c.source.trim()) {
+            changes.push(FieldChange {
+                field: format!("consents.{ch}"),
+                old: old
+                    .map(|o| json!({"granted": o.granted, "source": o.source}))
+                    .unwrap_or(Value::Null),
+                new: json!({"granted": c.granted, "source": c.source.trim()}),
+            });
+            consent_rows.push(ConsentRow {
+                customer_id: id,
+                channel: ch,
+                granted: c.granted,
+                source: c.source.trim().to_owned(),
+                at_us: now,
+                recorded_by: actor.id,
+            });
+        }
+    }
+    Ok(consent_rows)
 }
