@@ -168,8 +168,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     }
     let now = now_us();
     let mut changes = Vec::new();
-    let (mut upserts, mut history, mut outbox, mut alerts) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut upserts, mut alerts) = (Vec::new(), Vec::new());
     let mut removals = Vec::new();
     let empty = BTreeMap::new();
     for r in rows {
@@ -179,7 +178,12 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
             .iter()
             .map(|(k, v)| (k.clone(), v.value.clone()))
             .collect();
-        let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
+        let profile: serde_json::Value = serde_json::from_str(&r.profile).map_err(|e| {
+            AppError::internal_from(
+                format!("profile of customer {} is unreadable", r.customer_no),
+                e,
+            )
+        })?;
         let money = |k: &str| {
             profile
                 .get(k)
@@ -212,46 +216,17 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
             today,
         };
         let decided: Vec<Assignment> = policy.segments.evaluate(&facts);
-        let mut seen = Vec::new();
-        for a in decided {
-            seen.push(a.dimension.clone());
-            let old = cur.get(&a.dimension);
-            let value_changed = old.is_none_or(|o| o.value != a.value);
-            let rewrite = value_changed
-                || old.is_some_and(|o| o.policy_hash != hash)
-                || (mode.refresh_reasons && old.is_some_and(|o| o.reason != a.reason));
-            if value_changed {
-                let direction = match (old, rank(policy, &a.dimension, &a.value)) {
-                    (None, _) => "assign",
-                    (Some(o), Some(new_rank)) => match rank(policy, &a.dimension, &o.value) {
-                        Some(old_rank) if new_rank < old_rank => "upgrade",
-                        Some(old_rank) if new_rank > old_rank => "downgrade",
-                        _ => "change",
-                    },
-                    (Some(_), None) => "change",
-                };
-                changes.push(Change {
-                    customer_id: r.id,
-                    customer_no: r.customer_no.clone(),
-                    dimension: a.dimension.clone(),
-                    old: old.map(|o| o.value.clone()),
-                    new: Some(a.value.clone()),
-                    direction: direction.into(),
-                    reason: a.reason.clone(),
-                });
-            }
-            if rewrite {
-                upserts.push(AssignmentRow {
-                    customer_id: r.id,
-                    dimension: a.dimension.clone(),
-                    value: a.value.clone(),
-                    reason: a.reason.clone(),
-                    checks: serde_json::to_string(&a.checks).unwrap_or_else(|_| "[]".into()),
-                    policy_hash: hash.to_owned(),
-                    assigned_at_us: now,
-                });
-            }
-        }
+        let seen = compare(
+            r,
+            decided,
+            cur,
+            policy,
+            hash,
+            mode,
+            now,
+            &mut changes,
+            &mut upserts,
+        );
         for (dim, old) in cur {
             if !seen.contains(dim) {
                 removals.push((r.id, dim.clone()));
@@ -269,84 +244,20 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
         if mode.warnings
             && let Some(m) = m
         {
-            for w in policy.segments.warnings(kind, m, earlier) {
-                let due = today
-                    .checked_add(
-                        jiff::Span::new().days(i64::from(policy.segments.warnings.due_days)),
-                    )
-                    .unwrap_or(today);
-                alerts.push(AlertRow {
-                    id: Uuid::now_v7(),
-                    customer_id: r.id,
-                    indicator: w.indicator.clone(),
-                    status: "open".into(),
-                    owner_id: r.rm_id,
-                    reason: w.reason.clone(),
-                    checks: serde_json::to_string(&w.checks).unwrap_or_else(|_| "[]".into()),
-                    due_on: due.to_string(),
-                    created_at_us: now,
-                    closed_at_us: None,
-                });
-            }
+            alerts.extend(alerts_for(policy, r, m, earlier, today, now));
         }
     }
     if !mode.write {
         return Ok(changes);
     }
-    for ch in &changes {
-        history.push(HistoryRow {
-            id: Uuid::now_v7(),
-            customer_id: ch.customer_id,
-            dimension: ch.dimension.clone(),
-            old_value: ch.old.clone(),
-            new_value: ch.new.clone(),
-            reason: ch.reason.clone(),
-            policy_hash: hash.to_owned(),
-            at_us: now,
-        });
-        outbox.push(OutboxRow {
-            id: Uuid::now_v7(),
-            topic: format!("segment.{}", ch.direction),
-            customer_id: Some(ch.customer_id),
-            payload: json!({
-                "customer_id": ch.customer_id,
-                "customer_no": ch.customer_no,
-                "dimension": ch.dimension,
-                "old": ch.old,
-                "new": ch.new,
-                "direction": ch.direction,
-                "reason": ch.reason,
-                "policy_version": policy.version,
-                "policy_hash": hash,
-            })
-            .to_string(),
-            created_at_us: now,
-            published_at_us: None,
-        });
-    }
+    let (history, outbox) = history_and_outbox(&changes, policy, hash, now);
     store::upsert_assignments(c, &upserts).await?;
     for (id, dim) in &removals {
         store::delete_assignment(c, *id, dim).await?;
     }
     store::insert_history(c, &history).await?;
     store::insert_outbox(c, &outbox).await?;
-    for a in &alerts {
-        let opened = store::open_alerts(c, std::slice::from_ref(a)).await?;
-        if opened > 0 {
-            store::insert_outbox(
-                c,
-                &[OutboxRow {
-                    id: Uuid::now_v7(),
-                    topic: "alert.opened".into(),
-                    customer_id: Some(a.customer_id),
-                    payload: json!({"customer_id": a.customer_id, "indicator": a.indicator, "owner_id": a.owner_id, "due_on": a.due_on, "reason": a.reason}).to_string(),
-                    created_at_us: now,
-                    published_at_us: None,
-                }],
-            )
-            .await?;
-        }
-    }
+    open_alerts(c, &alerts, now).await?;
     Ok(changes)
 }
 
@@ -519,4 +430,158 @@ async fn stored_values(
         .into_iter()
         .map(|a| ((a.customer_id, a.dimension), Some(a.value)))
         .collect())
+}
+
+/// The history row and the outbox event of each change, written with it.
+fn history_and_outbox(
+    changes: &[Change],
+    policy: &Policy,
+    hash: &str,
+    now: i64,
+) -> (Vec<HistoryRow>, Vec<OutboxRow>) {
+    let (mut history, mut outbox) = (Vec::new(), Vec::new());
+    for ch in changes {
+        history.push(HistoryRow {
+            id: Uuid::now_v7(),
+            customer_id: ch.customer_id,
+            dimension: ch.dimension.clone(),
+            old_value: ch.old.clone(),
+            new_value: ch.new.clone(),
+            reason: ch.reason.clone(),
+            policy_hash: hash.to_owned(),
+            at_us: now,
+        });
+        outbox.push(OutboxRow {
+            id: Uuid::now_v7(),
+            topic: format!("segment.{}", ch.direction),
+            customer_id: Some(ch.customer_id),
+            payload: json!({
+                "customer_id": ch.customer_id,
+                "customer_no": ch.customer_no,
+                "dimension": ch.dimension,
+                "old": ch.old,
+                "new": ch.new,
+                "direction": ch.direction,
+                "reason": ch.reason,
+                "policy_version": policy.version,
+                "policy_hash": hash,
+            })
+            .to_string(),
+            created_at_us: now,
+            published_at_us: None,
+        });
+    }
+    (history, outbox)
+}
+
+/// Early-warning alerts a customer's metrics call for, due after the policy's days, for the manager.
+fn alerts_for(
+    policy: &Policy,
+    r: &CustomerRow,
+    m: &Metrics,
+    earlier: Option<&Metrics>,
+    today: Date,
+    now: i64,
+) -> Vec<AlertRow> {
+    let due = today
+        .checked_add(jiff::Span::new().days(i64::from(policy.segments.warnings.due_days)))
+        .unwrap_or(today);
+    policy
+        .segments
+        .warnings(r.kind, m, earlier)
+        .into_iter()
+        .map(|w| AlertRow {
+            id: Uuid::now_v7(),
+            customer_id: r.id,
+            indicator: w.indicator.clone(),
+            status: "open".into(),
+            owner_id: r.rm_id,
+            reason: w.reason.clone(),
+            checks: serde_json::to_string(&w.checks).unwrap_or_else(|_| "[]".into()),
+            due_on: due.to_string(),
+            created_at_us: now,
+            closed_at_us: None,
+        })
+        .collect()
+}
+
+/// Opens the alerts (one open alert per indicator: an indicator already open is not opened again) and
+/// announces each one opened in the outbox.
+async fn open_alerts<C: ConnectionTrait>(c: &C, alerts: &[AlertRow], now: i64) -> Result<()> {
+    for a in alerts {
+        let opened = store::open_alerts(c, std::slice::from_ref(a)).await?;
+        if opened > 0 {
+            store::insert_outbox(
+                c,
+                &[OutboxRow {
+                    id: Uuid::now_v7(),
+                    topic: "alert.opened".into(),
+                    customer_id: Some(a.customer_id),
+                    payload: json!({"customer_id": a.customer_id, "indicator": a.indicator, "owner_id": a.owner_id, "due_on": a.due_on, "reason": a.reason}).to_string(),
+                    created_at_us: now,
+                    published_at_us: None,
+                }],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Compares one customer's decided assignments with the current ones: a change for each new value (with
+/// its direction), a rewrite when the value, the policy or (on new metrics) the reason changed. Returns the
+/// dimensions decided.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    r: &CustomerRow,
+    decided: Vec<Assignment>,
+    cur: &BTreeMap<String, AssignmentRow>,
+    policy: &Policy,
+    hash: &str,
+    mode: Mode,
+    now: i64,
+    changes: &mut Vec<Change>,
+    upserts: &mut Vec<AssignmentRow>,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    for a in decided {
+        seen.push(a.dimension.clone());
+        let old = cur.get(&a.dimension);
+        let value_changed = old.is_none_or(|o| o.value != a.value);
+        let rewrite = value_changed
+            || old.is_some_and(|o| o.policy_hash != hash)
+            || (mode.refresh_reasons && old.is_some_and(|o| o.reason != a.reason));
+        if value_changed {
+            let direction = match (old, rank(policy, &a.dimension, &a.value)) {
+                (None, _) => "assign",
+                (Some(o), Some(new_rank)) => match rank(policy, &a.dimension, &o.value) {
+                    Some(old_rank) if new_rank < old_rank => "upgrade",
+                    Some(old_rank) if new_rank > old_rank => "downgrade",
+                    _ => "change",
+                },
+                (Some(_), None) => "change",
+            };
+            changes.push(Change {
+                customer_id: r.id,
+                customer_no: r.customer_no.clone(),
+                dimension: a.dimension.clone(),
+                old: old.map(|o| o.value.clone()),
+                new: Some(a.value.clone()),
+                direction: direction.into(),
+                reason: a.reason.clone(),
+            });
+        }
+        if rewrite {
+            upserts.push(AssignmentRow {
+                customer_id: r.id,
+                dimension: a.dimension.clone(),
+                value: a.value.clone(),
+                reason: a.reason.clone(),
+                checks: serde_json::to_string(&a.checks).unwrap_or_else(|_| "[]".into()),
+                policy_hash: hash.to_owned(),
+                assigned_at_us: now,
+            });
+        }
+    }
+    seen
 }
