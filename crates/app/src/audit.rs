@@ -286,19 +286,24 @@ pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage
     let items: Vec<AuditView> = rows
         .into_iter()
         .take(limit as usize)
-        .map(|r| AuditView {
-            id: r.id,
-            seq: r.seq,
-            at: ts(r.at_us),
-            actor_id: r.actor_id,
-            actor: r.actor,
-            action: r.action,
-            entity: r.entity,
-            entity_id: r.entity_id,
-            customer_id: r.customer_id,
-            detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
+        .map(|r| {
+            Ok(AuditView {
+                detail: crate::json::stored(
+                    &r.detail,
+                    format_args!("audit_log.detail of row {}", r.id),
+                )?,
+                id: r.id,
+                seq: r.seq,
+                at: ts(r.at_us),
+                actor_id: r.actor_id,
+                actor: r.actor,
+                action: r.action,
+                entity: r.entity,
+                entity_id: r.entity_id,
+                customer_id: r.customer_id,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     let next_cursor = if more {
         items.last().and_then(|l| {
             jiff::Timestamp::from_str_opt(&l.at).map(|t| format!("{}_{}", t.as_microsecond(), l.id))

@@ -5,6 +5,16 @@ use banyan_domain::FieldErrors;
 use serde::de::DeserializeOwned;
 
 /// Deserialises `v`, reporting the path of the first bad field.
+/// A JSON document read back from the database. One that does not parse is an error naming `what` (the
+/// table, row and column), never a default.
+pub fn stored<T: DeserializeOwned>(
+    text: &str,
+    what: impl std::fmt::Display,
+) -> Result<T, AppError> {
+    serde_json::from_str(text)
+        .map_err(|e| AppError::internal_from(format!("{what} is unreadable"), e))
+}
+
 pub fn from_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, AppError> {
     from_value_at(v, "")
 }

@@ -259,14 +259,19 @@ pub(crate) async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<Cas
     let log = store::log_for(&app.db.conn, r.id)
         .await?
         .into_iter()
-        .map(|l| CaseLogView {
-            at: crate::fmt_us(l.at_us),
-            actor: name_of(l.actor_id),
-            action: l.action,
-            note: l.note,
-            detail: serde_json::from_str(&l.detail).unwrap_or_default(),
+        .map(|l| {
+            Ok(CaseLogView {
+                at: crate::fmt_us(l.at_us),
+                actor: name_of(l.actor_id),
+                action: l.action,
+                note: l.note,
+                detail: crate::json::stored(
+                    &l.detail,
+                    format_args!("case_log.detail of row {}", l.id),
+                )?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     let attachments = store::attachments_for(&app.db.conn, r.id)
         .await?
         .into_iter()

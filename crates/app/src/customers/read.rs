@@ -16,7 +16,7 @@ use banyan_domain::customer::{
 use banyan_domain::ident::{CreditCode, IdDocument, IdDocumentType, PhoneNumber};
 use banyan_store::ConnectionTrait;
 use banyan_store::customers::{self as store, ContactRow, CustomerFilter, CustomerRow, Lookup};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -109,7 +109,10 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
             })
             .collect(),
         preferred_channel: row.preferred_channel,
-        custom: serde_json::from_str(&row.custom).unwrap_or(Value::Object(Map::new())),
+        custom: crate::json::stored(
+            &row.custom,
+            format_args!("customers.custom of row {}", row.id),
+        )?,
         version: row.version,
         created_by: row.created_by,
         created_at: crate::fmt_us(row.created_at_us),
@@ -424,15 +427,23 @@ pub async fn review_queue(
 pub async fn versions(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<VersionView>> {
     actor.require(Permission::CustomerRead)?;
     load_in_scope(&app.db.conn, actor, id).await?;
-    Ok(store::list_versions(&app.db.conn, id)
+    store::list_versions(&app.db.conn, id)
         .await?
         .into_iter()
-        .map(|v| VersionView {
-            version: v.version,
-            actor_id: v.actor_id,
-            at: crate::fmt_us(v.at_us),
-            action: v.action,
-            changes: serde_json::from_str(&v.changes).unwrap_or_default(),
+        .map(|v| {
+            Ok(VersionView {
+                changes: crate::json::stored(
+                    &v.changes,
+                    format_args!(
+                        "customer_versions.changes of customer {id} version {}",
+                        v.version
+                    ),
+                )?,
+                version: v.version,
+                actor_id: v.actor_id,
+                at: crate::fmt_us(v.at_us),
+                action: v.action,
+            })
         })
-        .collect())
+        .collect()
 }

@@ -207,15 +207,23 @@ pub async fn segments(app: &App, actor: &Actor, id: Uuid) -> Result<SegmentsView
         measures: measures_of(&app.policy, row.kind.as_str(), &assignments),
         assignments: assignments
             .into_iter()
-            .map(|a| AssignmentView {
-                checks: serde_json::from_str(&a.checks).unwrap_or_default(),
-                assigned_at: crate::fmt_us(a.assigned_at_us),
-                dimension: a.dimension,
-                value: a.value,
-                reason: a.reason,
-                policy_hash: a.policy_hash,
+            .map(|a| {
+                Ok(AssignmentView {
+                    checks: crate::json::stored(
+                        &a.checks,
+                        format_args!(
+                            "segment_assignments.checks of customer {} ({})",
+                            a.customer_id, a.dimension
+                        ),
+                    )?,
+                    assigned_at: crate::fmt_us(a.assigned_at_us),
+                    dimension: a.dimension,
+                    value: a.value,
+                    reason: a.reason,
+                    policy_hash: a.policy_hash,
+                })
             })
-            .collect(),
+            .collect::<Result<Vec<_>>>()?,
         history: history
             .into_iter()
             .map(|h| HistoryView {
