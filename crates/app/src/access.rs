@@ -8,6 +8,7 @@ use crate::error::{AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use banyan_domain::access::{Permission, Role, ScopeKind};
+use banyan_domain::ids::StaffId;
 use banyan_store::access::{self as store, StaffRow, TokenRow};
 use banyan_store::customers::ScopeFilter;
 use banyan_store::now_us;
@@ -36,7 +37,7 @@ pub struct StaffView {
 impl From<StaffRow> for StaffView {
     fn from(r: StaffRow) -> Self {
         StaffView {
-            id: r.id,
+            id: r.id.uuid(),
             username: r.username,
             display_name: r.display_name,
             role: r.role,
@@ -157,9 +158,14 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
         Some(s) if ok && !s.disabled => Ok(s),
         Some(s) => {
             let tx = app.db.begin_write().await?;
-            store::record_login_failure(&*tx, s.id, policy.max_failed_logins as i32, now + lock_us)
-                .await?;
-            audit::record_as(&*tx, Some(s.id), &s.username, Entry {
+            store::record_login_failure(
+                &*tx,
+                s.id.uuid(),
+                policy.max_failed_logins as i32,
+                now + lock_us,
+            )
+            .await?;
+            audit::record_as(&*tx, Some(s.id.uuid()), &s.username, Entry {
                 action: "auth.login_failed",
                 entity: "staff",
                 entity_id: Some(s.id.to_string()),
@@ -223,20 +229,20 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
     let token = hex::encode(token_bytes);
     let expires = now + i64::from(app.policy.access.token_ttl_minutes) * 60_000_000;
     let tx = app.db.begin_write().await?;
-    store::record_login_success(&*tx, s.id).await?;
+    store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_token(
         &*tx,
         &TokenRow {
             id: Uuid::now_v7(),
             token_hash: sha256(token.as_bytes()),
-            staff_id: s.id,
+            staff_id: s.id.uuid(),
             created_at_us: now,
             expires_at_us: expires,
             revoked_at_us: None,
         },
     )
     .await?;
-    audit::record_as(&*tx, Some(s.id), &s.username, login_entry(&s, "api")).await?;
+    audit::record_as(&*tx, Some(s.id.uuid()), &s.username, login_entry(&s, "api")).await?;
     tx.commit().await?;
     Ok(LoginResult {
         token,
@@ -270,7 +276,7 @@ pub async fn web_login(
     let row = store::SessionRow {
         id: Uuid::now_v7(),
         token_hash: sha256(token.as_bytes()),
-        staff_id: s.id,
+        staff_id: s.id.uuid(),
         csrf: csrf.clone(),
         lang: lang.to_owned(),
         created_at_us: now,
@@ -279,9 +285,9 @@ pub async fn web_login(
         revoked_at_us: None,
     };
     let tx = app.db.begin_write().await?;
-    store::record_login_success(&*tx, s.id).await?;
+    store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_session(&*tx, &row).await?;
-    audit::record_as(&*tx, Some(s.id), &s.username, login_entry(&s, "web")).await?;
+    audit::record_as(&*tx, Some(s.id.uuid()), &s.username, login_entry(&s, "web")).await?;
     tx.commit().await?;
     Ok((
         token,
@@ -304,7 +310,7 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
     if row.revoked_at_us.is_some() || row.expires_at_us <= now || row.last_seen_us + idle <= now {
         return Err(AppError::Unauthenticated);
     }
-    let s = store::find_staff(&app.db.conn, row.staff_id)
+    let s = store::find_staff(&app.db.conn, row.staff_id.into())
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if s.disabled {
@@ -364,7 +370,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Actor> {
     if t.revoked_at_us.is_some() || t.expires_at_us <= now {
         return Err(AppError::Unauthenticated);
     }
-    let s = store::find_staff(&app.db.conn, t.staff_id)
+    let s = store::find_staff(&app.db.conn, t.staff_id.into())
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if s.disabled {
@@ -453,7 +459,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         .await
         .map_err(|e| AppError::internal_from("password hashing", e))??;
     let row = StaffRow {
-        id: Uuid::now_v7(),
+        id: StaffId::new(),
         display_name: n.display_name.unwrap_or_else(|| uname.clone()),
         username: uname,
         role: n.role,
@@ -580,8 +586,8 @@ pub async fn staff_names(app: &App, actor: &Actor, ids: &[Uuid]) -> Result<HashM
     Ok(store::list_staff(&app.db.conn)
         .await?
         .into_iter()
-        .filter(|s| ids.contains(&s.id))
-        .map(|s| (s.id, s.display_name))
+        .filter(|s| ids.contains(&s.id.uuid()))
+        .map(|s| (s.id.uuid(), s.display_name))
         .collect())
 }
 
@@ -595,7 +601,7 @@ pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<S
             banyan_store::StoreError::NotFound => AppError::NotFound,
             e => e.into(),
         })?;
-    store::revoke_tokens_of(&*tx, row.id, now_us()).await?;
+    store::revoke_tokens_of(&*tx, row.id.uuid(), now_us()).await?;
     audit::record(
         &*tx,
         actor,
@@ -625,5 +631,5 @@ pub async fn actor_for(app: &App, username: &str) -> Result<Actor> {
 
 /// Finds a staff member by id (for RM assignment checks).
 pub async fn find_staff(app: &App, id: Uuid) -> Result<Option<StaffRow>> {
-    Ok(store::find_staff(&app.db.conn, id).await?)
+    Ok(store::find_staff(&app.db.conn, id.into()).await?)
 }

@@ -7,13 +7,13 @@
 
 use crate::error::{AppError, Result};
 use banyan_domain::access::{Permission, Role, ScopeKind};
+use banyan_domain::ids::StaffId;
 use banyan_store::customers::ScopeFilter;
-use uuid::Uuid;
 
 /// The authenticated staff member on whose behalf a use case runs.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub(crate) id: Uuid,
+    pub(crate) id: StaffId,
     pub(crate) username: String,
     pub(crate) role: Role,
     pub(crate) branch_code: Option<String>,
@@ -23,7 +23,7 @@ pub struct Actor {
 
 impl Actor {
     /// The staff member's id (the system actor's is nil).
-    pub fn id(&self) -> Uuid {
+    pub fn id(&self) -> StaffId {
         self.id
     }
 
@@ -71,7 +71,7 @@ impl Actor {
     pub fn scope(&self) -> ScopeFilter {
         match self.scope_override.unwrap_or(self.role.scope()) {
             ScopeKind::All => ScopeFilter::All,
-            ScopeKind::Own => ScopeFilter::Rm(self.id),
+            ScopeKind::Own => ScopeFilter::Rm(self.id.uuid()),
             ScopeKind::Branch => match &self.branch_code {
                 Some(b) => ScopeFilter::Branch(b.clone()),
                 None => ScopeFilter::Nothing,
@@ -81,11 +81,11 @@ impl Actor {
     }
 
     /// Whether a customer of this branch and RM is within scope.
-    pub fn can_see(&self, branch_code: &str, rm_id: Option<Uuid>) -> bool {
+    pub fn can_see(&self, branch_code: &str, rm_id: Option<StaffId>) -> bool {
         match self.scope() {
             ScopeFilter::All => true,
             ScopeFilter::Branch(b) => b == branch_code,
-            ScopeFilter::Rm(id) => rm_id == Some(id),
+            ScopeFilter::Rm(id) => rm_id.map(StaffId::uuid) == Some(id),
             ScopeFilter::Nothing => false,
         }
     }
@@ -102,7 +102,7 @@ impl Actor {
     /// The actor used by the CLI and jobs: full scope, audited under `system`.
     pub fn system(username: &str) -> Actor {
         Actor {
-            id: Uuid::nil(),
+            id: StaffId::nil(),
             username: username.to_owned(),
             role: Role::Admin,
             branch_code: None,

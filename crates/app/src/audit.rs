@@ -60,7 +60,7 @@ pub async fn record<C: ConnectionTrait>(c: &C, actor: &Actor, entries: Vec<Entry
     let at = now_us();
     let rows: Vec<AuditRow> = entries
         .into_iter()
-        .map(|e| row(Some(actor.id), &actor.username, e, at))
+        .map(|e| row(Some(actor.id.uuid()), &actor.username, e, at))
         .collect();
     store::insert_audit(c, &rows).await?;
     Ok(())

@@ -64,7 +64,7 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
     if rows.is_empty() {
         return Ok(report);
     }
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id.uuid()).collect();
     let mut segments: HashMap<Uuid, BTreeMap<String, String>> = HashMap::new();
     for a in banyan_store::segments::assignments_for(c, &ids).await? {
         segments
@@ -89,10 +89,10 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
             (Some(k), true, Some(_)) => app
                 .policy
                 .engagement
-                .plan_for(k, segments.get(&r.id).unwrap_or(&empty)),
+                .plan_for(k, segments.get(&r.id.uuid()).unwrap_or(&empty)),
             _ => None,
         };
-        let existing = open.get(&r.id);
+        let existing = open.get(&r.id.uuid());
         let Some(plan) = plan else {
             if let Some(t) = existing {
                 store::close_task(c, t.id, "cancelled", now, None, None).await?;
@@ -105,7 +105,7 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
             .and_then(|us| civil(app, us))
             .unwrap_or(today);
         let due = next_due(
-            last.get(&r.id).and_then(|us| civil(app, *us)),
+            last.get(&r.id.uuid()).and_then(|us| civil(app, *us)),
             since,
             plan.every_months,
         )
@@ -130,7 +130,7 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
                 for m in &missed[1..] {
                     inserts.push(TaskRow {
                         id: Uuid::now_v7(),
-                        customer_id: r.id,
+                        customer_id: r.id.uuid(),
                         owner_id: t.owner_id,
                         kind: "contact".into(),
                         plan_key: t.plan_key.clone(),
@@ -155,17 +155,25 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
         match existing {
             Some(t)
                 if t.due_on == due
-                    && t.owner_id == r.rm_id
+                    && t.owner_id == r.rm_id.map(Into::into)
                     && t.plan_key.as_deref() == Some(plan.key.as_str()) => {}
             Some(t) => {
-                store::replan_task(c, t.id, r.rm_id, &plan.key, &plan.method, &due).await?;
+                store::replan_task(
+                    c,
+                    t.id,
+                    r.rm_id.map(Into::into),
+                    &plan.key,
+                    &plan.method,
+                    &due,
+                )
+                .await?;
                 report.moved += 1;
             }
             None => {
                 inserts.push(TaskRow {
                     id: Uuid::now_v7(),
-                    customer_id: r.id,
-                    owner_id: r.rm_id,
+                    customer_id: r.id.uuid(),
+                    owner_id: r.rm_id.map(Into::into),
                     kind: "contact".into(),
                     plan_key: Some(plan.key.clone()),
                     method: plan.method.clone(),
@@ -209,7 +217,7 @@ pub async fn plan_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Option<P
             };
             let page = cstore::list_customers(&app.db.conn, &f).await?;
             let Some(last) = page.last() else { break };
-            after = Some(last.id);
+            after = Some(last.id.uuid());
             let tx = app.db.begin_write().await?;
             let r = plan_rows(app, &*tx, &page).await?;
             tx.commit().await?;
@@ -367,7 +375,7 @@ pub async fn log_interaction(
     let i = InteractionRow {
         id,
         customer_id,
-        staff_id: actor.id,
+        staff_id: actor.id.uuid(),
         method: input.method.clone(),
         occurred_at_us: occurred,
         outcome: input.outcome.trim().to_owned(),
@@ -460,7 +468,7 @@ pub async fn my_tasks(app: &App, actor: &Actor, due: Due) -> Result<Vec<TaskView
         Due::All => None,
     }
     .map(|d| d.to_string());
-    let tasks = store::open_tasks_of(&app.db.conn, actor.id, until.as_deref(), 500).await?;
+    let tasks = store::open_tasks_of(&app.db.conn, actor.id.uuid(), until.as_deref(), 500).await?;
     views(app, tasks, today).await
 }
 
@@ -556,7 +564,7 @@ pub async fn coverage(
         banyan_store::access::list_staff(&app.db.conn)
             .await?
             .into_iter()
-            .map(|s| (s.id, s))
+            .map(|s| (s.id.uuid(), s))
             .collect();
     let mut out: BTreeMap<String, CoverageRow> = BTreeMap::new();
     for r in rows {
@@ -693,7 +701,7 @@ pub async fn plan_visit(
     // A named staff member must be active and able to see this customer (a visit task shows the customer
     // to its owner).
     if let Some(sid) = v.staff {
-        let ok = match banyan_store::access::find_staff(&*tx, sid).await? {
+        let ok = match banyan_store::access::find_staff(&*tx, sid.into()).await? {
             Some(st) if !st.disabled => crate::access::actor_of(&st)
                 .map(|a| a.can_see(&row.branch_code, row.rm_id))
                 .unwrap_or(false),
@@ -707,7 +715,10 @@ pub async fn plan_visit(
             ));
         }
     }
-    let owner = v.staff.or(row.rm_id).or(Some(actor.id));
+    let owner = v
+        .staff
+        .or(row.rm_id.map(Into::into))
+        .or(Some(actor.id.uuid()));
     let when = at.map(|t| t.as_microsecond()).unwrap_or_default();
     let t = TaskRow {
         id: Uuid::now_v7(),
@@ -750,7 +761,7 @@ pub async fn my_visits(app: &App, actor: &Actor, days: i64) -> Result<Vec<VisitV
     let day = 24 * 3_600_000_000;
     let now = now_us();
     Ok(
-        store::visits_of(&app.db.conn, actor.id, now - day, now + days * day)
+        store::visits_of(&app.db.conn, actor.id.uuid(), now - day, now + days * day)
             .await?
             .into_iter()
             .map(visit_view)

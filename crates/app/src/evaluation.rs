@@ -132,7 +132,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     }
     let today = app.today();
     let window = i64::from(policy.segments.warnings.aum_drop_days);
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id.uuid()).collect();
     let since = today
         .checked_sub(jiff::Span::new().days(window * 2))
         .unwrap_or(today)
@@ -173,7 +173,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     let empty = BTreeMap::new();
     for r in rows {
         let kind = r.kind;
-        let cur = current.get(&r.id).unwrap_or(&empty);
+        let cur = current.get(&r.id.uuid()).unwrap_or(&empty);
         let cur_values: BTreeMap<String, String> = cur
             .iter()
             .map(|(k, v)| (k.clone(), v.value.clone()))
@@ -190,7 +190,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
                 .and_then(|m| m.get("minor"))
                 .and_then(|m| m.as_i64())
         };
-        let (m, earlier) = match metrics.get(&r.id) {
+        let (m, earlier) = match metrics.get(&r.id.uuid()) {
             Some((m, e)) => (Some(m), e.as_ref()),
             None => (None, None),
         };
@@ -211,7 +211,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
             client_since: r.verified_at_us.and_then(|us| civil_date(app, us)),
             metrics: m,
             earlier,
-            assessment: assessments.get(&r.id),
+            assessment: assessments.get(&r.id.uuid()),
             current: &cur_values,
             today,
         };
@@ -231,7 +231,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
             if !seen.contains(dim) {
                 removals.push((r.id, dim.clone()));
                 changes.push(Change {
-                    customer_id: r.id,
+                    customer_id: r.id.uuid(),
                     customer_no: r.customer_no.clone(),
                     dimension: dim.clone(),
                     old: Some(old.value.clone()),
@@ -253,7 +253,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     let (history, outbox) = history_and_outbox(&changes, policy, hash, now);
     store::upsert_assignments(c, &upserts).await?;
     for (id, dim) in &removals {
-        store::delete_assignment(c, *id, dim).await?;
+        store::delete_assignment(c, (*id).uuid(), dim).await?;
     }
     store::insert_history(c, &history).await?;
     store::insert_outbox(c, &outbox).await?;
@@ -307,7 +307,7 @@ pub async fn evaluate_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Opti
         loop {
             let page = page_of_customers(app, after).await?;
             let Some(last) = page.last() else { break };
-            after = Some(last.id);
+            after = Some(last.id.uuid());
             let tx = app.db.begin_write().await?;
             let changes = evaluate_rows(
                 app,
@@ -362,7 +362,7 @@ pub async fn diff(app: &App, other: &Policy, progress: impl Fn(u64, u64)) -> Res
     loop {
         let page = page_of_customers(app, after).await?;
         let Some(last) = page.last() else { break };
-        after = Some(last.id);
+        after = Some(last.id.uuid());
         let c = &app.db.conn;
         let now = evaluate_rows(app, c, &page, &app.policy, &app.policy_hash, dry).await?;
         let then = evaluate_rows(app, c, &page, other, &other_hash, dry).await?;
@@ -378,7 +378,7 @@ pub async fn diff(app: &App, other: &Policy, progress: impl Fn(u64, u64)) -> Res
         let (a, b) = (settle(&now), settle(&then));
         let numbers: HashMap<Uuid, &str> = page
             .iter()
-            .map(|r| (r.id, r.customer_no.as_str()))
+            .map(|r| (r.id.uuid(), r.customer_no.as_str()))
             .collect();
         let reasons: HashMap<(Uuid, String), &str> = then
             .iter()
@@ -424,7 +424,7 @@ async fn stored_values(
     app: &App,
     page: &[CustomerRow],
 ) -> Result<HashMap<(Uuid, String), Option<String>>> {
-    let ids: Vec<Uuid> = page.iter().map(|r| r.id).collect();
+    let ids: Vec<Uuid> = page.iter().map(|r| r.id.uuid()).collect();
     Ok(store::assignments_for(&app.db.conn, &ids)
         .await?
         .into_iter()
@@ -492,10 +492,10 @@ fn alerts_for(
         .into_iter()
         .map(|w| AlertRow {
             id: Uuid::now_v7(),
-            customer_id: r.id,
+            customer_id: r.id.uuid(),
             indicator: w.indicator.clone(),
             status: "open".into(),
-            owner_id: r.rm_id,
+            owner_id: r.rm_id.map(Into::into),
             reason: w.reason.clone(),
             checks: serde_json::to_string(&w.checks).unwrap_or_else(|_| "[]".into()),
             due_on: due.to_string(),
@@ -562,7 +562,7 @@ fn compare(
                 (Some(_), None) => "change",
             };
             changes.push(Change {
-                customer_id: r.id,
+                customer_id: r.id.uuid(),
                 customer_no: r.customer_no.clone(),
                 dimension: a.dimension.clone(),
                 old: old.map(|o| o.value.clone()),
@@ -573,7 +573,7 @@ fn compare(
         }
         if rewrite {
             upserts.push(AssignmentRow {
-                customer_id: r.id,
+                customer_id: r.id.uuid(),
                 dimension: a.dimension.clone(),
                 value: a.value.clone(),
                 reason: a.reason.clone(),

@@ -125,7 +125,7 @@ pub async fn create_event(app: &App, actor: &Actor, input: EventInput) -> Result
         starts_at_us: starts.map(|t| t.as_microsecond()).unwrap_or_default(),
         capacity: input.capacity,
         branch_code: branch,
-        created_by: actor.id,
+        created_by: actor.id.uuid(),
         created_at_us: now_us(),
     };
     let tx = app.db.begin_write().await?;
@@ -163,14 +163,16 @@ async fn view(app: &App, actor: &Actor, e: EventRow) -> Result<EventView> {
         .into_iter()
         .filter_map(|i| {
             let (no, name, branch, rm) = brief.get(&i.customer_id)?.clone();
-            actor.can_see(&branch, rm).then_some(InvitationView {
-                customer_id: i.customer_id,
-                customer_no: no,
-                name,
-                status: i.status,
-                rating: i.rating,
-                feedback: i.feedback,
-            })
+            actor
+                .can_see(&branch, rm.map(Into::into))
+                .then_some(InvitationView {
+                    customer_id: i.customer_id,
+                    customer_no: no,
+                    name,
+                    status: i.status,
+                    rating: i.rating,
+                    feedback: i.feedback,
+                })
         })
         .collect();
     Ok(EventView {
@@ -318,7 +320,7 @@ pub async fn invite(
         .ok_or(AppError::NotFound)?;
     let mut targets: Vec<cstore::CustomerRow> = Vec::new();
     for id in &input.customers {
-        match cstore::find_customer(&app.db.conn, *id).await? {
+        match cstore::find_customer(&app.db.conn, (*id).into()).await? {
             Some(r)
                 if actor.can_see(&r.branch_code, r.rm_id)
                     && r.status == banyan_domain::customer::CustomerStatus::Verified =>
@@ -345,7 +347,7 @@ pub async fn invite(
             };
             let page = cstore::list_customers(&app.db.conn, &f).await?;
             let Some(last) = page.last() else { break };
-            after = Some(last.id);
+            after = Some(last.id.uuid());
             targets.extend(page);
         }
     }
@@ -354,9 +356,9 @@ pub async fn invite(
         .iter()
         .map(|r| InvitationRow {
             event_id,
-            customer_id: r.id,
+            customer_id: r.id.uuid(),
             status: "invited".into(),
-            invited_by: actor.id,
+            invited_by: actor.id.uuid(),
             invited_at_us: now,
             responded_at_us: None,
             rating: None,
@@ -372,10 +374,10 @@ pub async fn invite(
         .unwrap_or_default();
     let mut drafts = Vec::new();
     for r in &targets {
-        let consents = cstore::list_consents(&app.db.conn, r.id).await?;
+        let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
         drafts.push(notify::row(
             notify::Draft {
-                customer_id: r.id,
+                customer_id: r.id.uuid(),
                 channel: notify::channel_for(r.preferred_channel.as_deref(), &consents, true),
                 purpose: "marketing",
                 cause: "event.invite".into(),
@@ -501,8 +503,8 @@ pub async fn respond(
             promoted = Some(w.customer_id);
             // The customer who gets the seat is told, in the same transaction (a service message: it
             // answers their own request).
-            if let Some(c) = cstore::find_customer(&*tx, w.customer_id).await? {
-                let consents = cstore::list_consents(&*tx, c.id).await?;
+            if let Some(c) = cstore::find_customer(&*tx, w.customer_id.into()).await? {
+                let consents = cstore::list_consents(&*tx, c.id.uuid()).await?;
                 let when = jiff::Timestamp::from_microsecond(e.starts_at_us)
                     .map(|t| {
                         t.to_zoned(app.tz.clone())
@@ -512,7 +514,7 @@ pub async fn respond(
                     .unwrap_or_default();
                 let row = notify::row(
                     notify::Draft {
-                        customer_id: c.id,
+                        customer_id: c.id.uuid(),
                         channel: notify::channel_for(
                             c.preferred_channel.as_deref(),
                             &consents,

@@ -7,6 +7,7 @@ use crate::App;
 use crate::actor::Actor;
 use crate::error::{AppError, Result};
 use banyan_domain::access::Role;
+use banyan_domain::ids::StaffId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -33,7 +34,7 @@ pub enum Applied {
 /// The gateway acting for the customer: bank-wide, case and customer writes only, audited as `gateway`.
 fn gateway() -> Actor {
     Actor {
-        id: Uuid::nil(),
+        id: StaffId::nil(),
         username: "gateway".into(),
         role: Role::CustomerService,
         branch_code: None,

@@ -162,7 +162,7 @@ pub mod idempotency {
         key: &str,
         request_hash: &str,
     ) -> Result<Option<Stored>> {
-        match misc::find_idempotency(&app.db.conn, actor.id, key).await? {
+        match misc::find_idempotency(&app.db.conn, actor.id.uuid(), key).await? {
             None => Ok(None),
             Some(r) if r.request_hash == request_hash => Ok(Some(Stored {
                 status: r.status as u16,
@@ -186,7 +186,7 @@ pub mod idempotency {
         body: String,
     ) -> Result<()> {
         let row = misc::IdempotencyRow {
-            staff_id: actor.id,
+            staff_id: actor.id.uuid(),
             key: key.to_owned(),
             request_hash: request_hash.to_owned(),
             status: i32::from(status),

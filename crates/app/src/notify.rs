@@ -178,11 +178,11 @@ pub async fn birthday_greetings(app: &App, bank: &str) -> Result<u64> {
     let born = cstore::birthdays(&app.db.conn, &suffixes).await?;
     let now = now_us();
     let mut drafts = Vec::new();
-    let tiers = wealth_tiers(app, &born.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let tiers = wealth_tiers(app, &born.iter().map(|r| r.id.uuid()).collect::<Vec<_>>()).await?;
     for r in born {
-        let consents = cstore::list_consents(&app.db.conn, r.id).await?;
+        let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
         let key = format!("birthday:{}:{}", today.year(), r.id);
-        let tier = tiers.get(&r.id).map(String::as_str);
+        let tier = tiers.get(&r.id.uuid()).map(String::as_str);
         if let Some(d) = greeting(t, &r, &consents, tier, bank, key, "greeting.birthday") {
             drafts.push(row(d, now));
         }
@@ -278,20 +278,21 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
             };
             let page = cstore::list_customers(&app.db.conn, &f).await?;
             let Some(last) = page.last() else { break };
-            after = Some(last.id);
+            after = Some(last.id.uuid());
             let now = now_us();
             let mut drafts = Vec::new();
-            let tiers = wealth_tiers(app, &page.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+            let tiers =
+                wealth_tiers(app, &page.iter().map(|r| r.id.uuid()).collect::<Vec<_>>()).await?;
             for r in page
                 .iter()
                 .filter(|r| g.languages.is_empty() || g.languages.contains(&language_of(r)))
             {
-                let consents = cstore::list_consents(&app.db.conn, r.id).await?;
+                let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
                 if let Some(d) = greeting(
                     t,
                     r,
                     &consents,
-                    tiers.get(&r.id).map(String::as_str),
+                    tiers.get(&r.id.uuid()).map(String::as_str),
                     bank,
                     format!("holiday:{}:{}:{}", g.key, today.year(), r.id),
                     "greeting.holiday",
@@ -366,7 +367,7 @@ fn greeting(
     let (lang, vars) = customer_vars(r, tier, bank);
     let body = render(pick(&t.body, &lang)?, &vars);
     Some(Draft {
-        customer_id: r.id,
+        customer_id: r.id.uuid(),
         channel: channel_for(r.preferred_channel.as_deref(), consents, true),
         purpose: "marketing",
         cause: cause.into(),
@@ -460,15 +461,16 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
         };
         let page = cstore::list_customers(&app.db.conn, &f).await?;
         let Some(last) = page.last() else { break };
-        after = Some(last.id);
+        after = Some(last.id.uuid());
         let mut drafts = Vec::new();
-        let tiers = wealth_tiers(app, &page.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+        let tiers =
+            wealth_tiers(app, &page.iter().map(|r| r.id.uuid()).collect::<Vec<_>>()).await?;
         for r in &page {
-            let consents = cstore::list_consents(&app.db.conn, r.id).await?;
-            let (lang, vars) = customer_vars(r, tiers.get(&r.id).map(String::as_str), "");
+            let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
+            let (lang, vars) = customer_vars(r, tiers.get(&r.id.uuid()).map(String::as_str), "");
             drafts.push(row(
                 Draft {
-                    customer_id: r.id,
+                    customer_id: r.id.uuid(),
                     channel: input.channel.clone().unwrap_or_else(|| {
                         channel_for(r.preferred_channel.as_deref(), &consents, true)
                     }),

@@ -13,7 +13,7 @@ pub(crate) async fn load_in_scope<C: ConnectionTrait>(
     actor: &Actor,
     id: Uuid,
 ) -> Result<CustomerRow> {
-    match store::find_customer(c, id).await? {
+    match store::find_customer(c, id.into()).await? {
         Some(r) if actor.can_see(&r.branch_code, r.rm_id) => Ok(r),
         _ => Err(AppError::NotFound),
     }
@@ -25,7 +25,7 @@ pub(crate) async fn lock_in_scope<C: ConnectionTrait>(
     actor: &Actor,
     id: Uuid,
 ) -> Result<CustomerRow> {
-    match store::lock_customer(c, id).await? {
+    match store::lock_customer(c, id.into()).await? {
         Some(r) if actor.can_see(&r.branch_code, r.rm_id) => Ok(r),
         _ => Err(AppError::NotFound),
     }

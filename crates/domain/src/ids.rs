@@ -30,6 +30,9 @@ macro_rules! id_type {
             pub const fn nil() -> Self {
                 Self(Uuid::nil())
             }
+            pub fn is_nil(self) -> bool {
+                self.0.is_nil()
+            }
         }
 
         impl Default for $name {

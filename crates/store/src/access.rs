@@ -3,6 +3,7 @@
 use crate::error::{Result, StoreError};
 use crate::table;
 use banyan_domain::access::Role;
+use banyan_domain::ids::StaffId;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
@@ -10,7 +11,7 @@ use uuid::Uuid;
 crate::table! {
     /// A staff member's account.
     pub struct StaffRow in "staff" {
-        pub id: Uuid,
+        pub id: StaffId,
         pub username: String,
         pub display_name: String,
         pub role: Role,
@@ -41,9 +42,9 @@ pub async fn find_staff_by_username<C: ConnectionTrait>(
     table::one(c, &q).await
 }
 
-pub async fn find_staff<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<StaffRow>> {
+pub async fn find_staff<C: ConnectionTrait>(c: &C, id: StaffId) -> Result<Option<StaffRow>> {
     let q = table::select::<StaffRow>()
-        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("id").eq(id.uuid()))
         .to_owned();
     table::one(c, &q).await
 }

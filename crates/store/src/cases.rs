@@ -5,7 +5,7 @@ use crate::table;
 use crate::table::Table;
 use banyan_domain::calendar::{Extension, Pause, Unit};
 use banyan_domain::feedback::CaseStatus;
-use banyan_domain::ids::CaseId;
+use banyan_domain::ids::{CaseId, CustomerId, StaffId};
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
@@ -23,7 +23,7 @@ crate::table! {
         pub complex: bool,
         /// `individual`, `organization`, `non_customer`.
         pub party: String,
-        pub customer_id: Option<Uuid>,
+        pub customer_id: Option<CustomerId>,
         /// A non-customer's name and contact (encrypted JSON).
         pub complainant_enc: Option<Vec<u8>>,
         pub complainant_masked: Option<String>,
@@ -35,10 +35,10 @@ crate::table! {
         pub received_at_us: i64,
         /// When the clocks started: receipt, or the arrival of new facts on a repeat.
         pub clock_start_us: i64,
-        pub created_by: Uuid,
+        pub created_by: StaffId,
         pub created_at_us: i64,
         pub department: String,
-        pub owner_id: Option<Uuid>,
+        pub owner_id: Option<StaffId>,
         pub route_rule: String,
         pub status: CaseStatus,
         pub escalation_level: i32,

@@ -3,6 +3,7 @@
 use crate::error::{Result, StoreError};
 use crate::table::{self, Table};
 use banyan_domain::customer::{CustomerKind, CustomerStatus};
+use banyan_domain::ids::{CustomerId, StaffId};
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement,
 };
@@ -12,12 +13,12 @@ use uuid::Uuid;
 crate::table! {
     /// A stored customer, as read.
     pub struct CustomerRow in "customers" {
-        pub id: Uuid,
+        pub id: CustomerId,
         pub customer_no: String,
         pub kind: CustomerKind,
         pub status: CustomerStatus,
         pub branch_code: String,
-        pub rm_id: Option<Uuid>,
+        pub rm_id: Option<StaffId>,
         pub display_name: String,
         pub name_latin_lower: Option<String>,
         pub birth_date: Option<String>,
@@ -28,13 +29,13 @@ crate::table! {
         pub preferred_channel: Option<String>,
         pub custom: String,
         pub version: i64,
-        pub created_by: Uuid,
+        pub created_by: StaffId,
         pub created_at_us: i64,
-        pub updated_by: Uuid,
+        pub updated_by: StaffId,
         pub updated_at_us: i64,
-        pub submitted_by: Option<Uuid>,
+        pub submitted_by: Option<StaffId>,
         pub submitted_at_us: Option<i64>,
-        pub verified_by: Option<Uuid>,
+        pub verified_by: Option<StaffId>,
         pub verified_at_us: Option<i64>,
         pub review_due: Option<String>,
         pub return_note: Option<String>,
@@ -241,13 +242,16 @@ pub async fn insert_customers<C: ConnectionTrait>(c: &C, rows: &[CustomerRow]) -
     table::insert(c, rows).await
 }
 
-pub async fn find_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CustomerRow>> {
+pub async fn find_customer<C: ConnectionTrait>(
+    c: &C,
+    id: CustomerId,
+) -> Result<Option<CustomerRow>> {
     let mut q = select_customers();
-    q.and_where(Expr::col("id").eq(id));
+    q.and_where(Expr::col("id").eq(id.uuid()));
     table::one(c, &q).await
 }
 
-pub async fn get_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<CustomerRow> {
+pub async fn get_customer<C: ConnectionTrait>(c: &C, id: CustomerId) -> Result<CustomerRow> {
     find_customer(c, id).await?.ok_or(StoreError::NotFound)
 }
 
@@ -434,7 +438,7 @@ pub async fn update_customer<C: ConnectionTrait>(
     table::update_versioned(
         c,
         row,
-        row.id,
+        row.id.uuid(),
         &CUSTOMER_IMMUTABLE,
         "version",
         expected_version,
@@ -926,9 +930,12 @@ pub async fn page_contact_rows<C: ConnectionTrait>(
 /// Reads a customer and locks its row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's
 /// write transactions are already exclusive), so concurrent writers of one customer queue instead of
 /// both reading the same version.
-pub async fn lock_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CustomerRow>> {
+pub async fn lock_customer<C: ConnectionTrait>(
+    c: &C,
+    id: CustomerId,
+) -> Result<Option<CustomerRow>> {
     let mut q = select_customers();
-    q.and_where(Expr::col("id").eq(id)).lock_exclusive();
+    q.and_where(Expr::col("id").eq(id.uuid())).lock_exclusive();
     table::one(c, &q).await
 }
 

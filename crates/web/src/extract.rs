@@ -32,7 +32,7 @@ impl FromRequestParts<AppState> for Auth {
             .map(|t| t.trim().to_owned())
             .ok_or_else(|| ApiError::from(banyan_app::AppError::Unauthenticated))?;
         let actor = banyan_app::access::authenticate(&state.app, &token).await?;
-        crate::trace::record_actor(actor.id());
+        crate::trace::record_actor(actor.id().uuid());
         Ok(Auth { actor, token })
     }
 }

@@ -253,7 +253,7 @@ pub async fn act(
             action: "case.update",
             entity: "case",
             entity_id: Some(r.id.to_string()),
-            customer_id: r.customer_id,
+            customer_id: r.customer_id.map(Into::into),
             detail: json!({"case_no": r.case_no, "action": action.name(), "detail": o.detail}),
         }],
     )
@@ -292,7 +292,7 @@ async fn reassign(
     let o = pick_owner(c.tx, staff, &d, named, &r.branch_code).await?;
     out.detail = json!({"from": r.department, "to": d, "owner": o});
     r.department = d;
-    r.owner_id = o;
+    r.owner_id = o.map(Into::into);
     if let Some(o) = o {
         out.notices.push(notice(
             o,
@@ -416,7 +416,7 @@ async fn extend(
         if let Some(m) = customer_message(
             app,
             c.tx,
-            cid,
+            cid.uuid(),
             None,
             "case.extension",
             Content::Template(
@@ -474,14 +474,14 @@ async fn add_task(
                 None
             }
         },
-        None => pick_owner(c.tx, staff, &d, None, &r.branch_code).await?,
+        None => (pick_owner(c.tx, staff, &d, None, &r.branch_code).await?).map(Into::into),
     };
     errs.clone().into_result()?;
     let task = CaseTaskRow {
         id: Uuid::now_v7(),
         case_id: r.id,
         department: d.clone(),
-        owner_id,
+        owner_id: owner_id.map(Into::into),
         title: t.clone(),
         due_at_us: due_us.unwrap_or(now),
         status: "open".into(),
@@ -492,7 +492,7 @@ async fn add_task(
     store::insert_task(c.tx, &task).await?;
     if let Some(o) = owner_id {
         out.notices.push(notice(
-            o,
+            o.uuid(),
             r,
             "case.task",
             format!("{} {}", r.case_no, t),
@@ -582,7 +582,7 @@ async fn resolve(
             let reply = customer_message(
                 app,
                 c.tx,
-                cid,
+                cid.uuid(),
                 channel.clone(),
                 "case.reply",
                 Content::Text {
@@ -599,7 +599,7 @@ async fn resolve(
             if let Some(m) = customer_message(
                 app,
                 c.tx,
-                cid,
+                cid.uuid(),
                 Some(ch.clone()),
                 "case.survey",
                 Content::Template("case_survey", &[("case_no", r.case_no.clone())]),
@@ -680,7 +680,7 @@ async fn reopen(c: &Ctx<'_>, r: &mut CaseRow, reason: &str) -> Result<Outcome> {
     out.note = Some(reason);
     if let Some(o) = r.owner_id {
         out.notices.push(notice(
-            o,
+            o.uuid(),
             r,
             "case.reopened",
             format!("{} {}", r.case_no, r.subject),

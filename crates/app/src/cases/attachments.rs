@@ -130,7 +130,7 @@ pub async fn attach(
         content_type,
         size_bytes: bytes.len() as i64,
         sha256: crate::crypto::sha256_hex(bytes),
-        uploaded_by: actor.id,
+        uploaded_by: actor.id.uuid(),
         uploaded_at_us: now,
     };
     let enc = app.keys().encrypt_bytes(Purpose::Attachment, bytes)?;
@@ -159,7 +159,7 @@ pub async fn attach(
             action: "case.attach",
             entity: "case",
             entity_id: Some(case_id.to_string()),
-            customer_id: r.customer_id,
+            customer_id: r.customer_id.map(Into::into),
             detail,
         }],
     )
@@ -188,7 +188,7 @@ pub async fn attachment(
             action: "case.attachment.read",
             entity: "case",
             entity_id: Some(case_id.to_string()),
-            customer_id: r.customer_id,
+            customer_id: r.customer_id.map(Into::into),
             detail: json!({"attachment": id}),
         }],
     )

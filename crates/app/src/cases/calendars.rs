@@ -183,7 +183,7 @@ pub async fn put_calendar(
         &store::CalendarRow {
             name: name.to_owned(),
             body: body.to_owned(),
-            updated_by: actor.id,
+            updated_by: actor.id.uuid(),
             updated_at_us: now,
         },
     )

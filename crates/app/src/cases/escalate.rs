@@ -88,14 +88,14 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
             }
             n += 1;
             // Owner and supervisors; senior managers too when the regulatory deadline is breached.
-            let mut to: Vec<Uuid> = r.owner_id.into_iter().collect();
+            let mut to: Vec<Uuid> = r.owner_id.map(Uuid::from).into_iter().collect();
             to.extend(supervisors(&staff, &r));
             if reached.iter().any(|(_, w)| *w == "regulatory_breach") {
                 to.extend(
                     staff
                         .values()
                         .filter(|s| !s.disabled && s.role == Role::SeniorManager)
-                        .map(|s| s.id),
+                        .map(|s| s.id.uuid()),
                 );
             }
             to.sort();
@@ -120,7 +120,7 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
                 action: "case.escalate",
                 entity: "case",
                 entity_id: Some(r.id.to_string()),
-                customer_id: r.customer_id,
+                customer_id: r.customer_id.map(Into::into),
                 detail: json!({"case_no": r.case_no, "reached": what}),
             });
         }
@@ -177,7 +177,7 @@ pub struct NoticeView {
 /// The caller's notices, newest first.
 pub async fn my_notices(app: &App, actor: &Actor, limit: u64) -> Result<Vec<NoticeView>> {
     Ok(
-        store::notices_for(&app.db.conn, actor.id, limit.clamp(1, 200))
+        store::notices_for(&app.db.conn, actor.id.uuid(), limit.clamp(1, 200))
             .await?
             .into_iter()
             .map(|n| NoticeView {
@@ -194,7 +194,7 @@ pub async fn my_notices(app: &App, actor: &Actor, limit: u64) -> Result<Vec<Noti
 
 pub async fn mark_notices_read(app: &App, actor: &Actor) -> Result<u64> {
     let tx = app.db.begin_write().await?;
-    let n = store::mark_notices_read(&*tx, actor.id, now_us()).await?;
+    let n = store::mark_notices_read(&*tx, actor.id.uuid(), now_us()).await?;
     tx.commit().await?;
     Ok(n)
 }

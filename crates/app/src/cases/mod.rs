@@ -48,17 +48,17 @@ pub(crate) async fn scope(app: &App, actor: &Actor) -> Result<CaseScope> {
         cstore::ScopeFilter::All => CaseScope::All,
         cstore::ScopeFilter::Branch(b) => CaseScope::Branch {
             branch: b,
-            me: actor.id,
+            me: actor.id.uuid(),
             department,
         },
         cstore::ScopeFilter::Rm(_) => CaseScope::Own {
-            me: actor.id,
+            me: actor.id.uuid(),
             department,
             branch: actor.branch_code.clone(),
         },
         // No customer scope (a branch role without a branch): only what the staff member owns.
         cstore::ScopeFilter::Nothing => CaseScope::Own {
-            me: actor.id,
+            me: actor.id.uuid(),
             department: None,
             branch: None,
         },
@@ -70,7 +70,9 @@ pub(crate) async fn visible(app: &App, actor: &Actor, r: &CaseRow) -> Result<boo
     Ok(match &s {
         CaseScope::All => true,
         CaseScope::Branch { branch, me, .. } => {
-            r.branch_code == *branch || r.owner_id == Some(*me) || r.created_by == *me
+            r.branch_code == *branch
+                || r.owner_id == Some((*me).into())
+                || r.created_by == (*me).into()
         }
         CaseScope::Own {
             me,
@@ -79,12 +81,12 @@ pub(crate) async fn visible(app: &App, actor: &Actor, r: &CaseRow) -> Result<boo
         } => {
             let queue = department.as_deref() == Some(r.department.as_str())
                 && branch.as_deref() == Some(r.branch_code.as_str());
-            if r.owner_id == Some(*me) || r.created_by == *me || queue {
+            if r.owner_id == Some((*me).into()) || r.created_by == (*me).into() || queue {
                 true
             } else if let Some(c) = r.customer_id {
                 cstore::find_customer(&app.db.conn, c)
                     .await?
-                    .is_some_and(|c| c.rm_id == Some(*me))
+                    .is_some_and(|c| c.rm_id == Some((*me).into()))
             } else {
                 false
             }
@@ -143,7 +145,7 @@ pub(crate) fn log_row(
         id: Uuid::now_v7(),
         case_id,
         at_us: at,
-        actor_id: actor.map(|a| a.id).filter(|id| !id.is_nil()),
+        actor_id: (actor.map(|a| a.id).filter(|id| !id.is_nil())).map(Into::into),
         action: action.to_owned(),
         note,
         detail: detail.to_string(),
@@ -167,10 +169,10 @@ pub(crate) fn supervisors(
     let of_dept: Vec<Uuid> = of_branch
         .iter()
         .filter(|s| s.department.as_deref() == Some(r.department.as_str()))
-        .map(|s| s.id)
+        .map(|s| s.id.uuid())
         .collect();
     if of_dept.is_empty() {
-        of_branch.iter().map(|s| s.id).collect()
+        of_branch.iter().map(|s| s.id.uuid()).collect()
     } else {
         of_dept
     }
@@ -240,7 +242,7 @@ pub(crate) async fn customer_message<C: banyan_store::ConnectionTrait>(
     cause_key: String,
     now: i64,
 ) -> Result<Option<banyan_store::notify::MessageRow>> {
-    let cust = cstore::find_customer(c, customer_id)
+    let cust = cstore::find_customer(c, customer_id.into())
         .await?
         .ok_or(AppError::NotFound)?;
     let lang = crate::notify::language_of(&cust);
@@ -296,6 +298,6 @@ pub(crate) async fn staff_map(app: &App) -> Result<HashMap<Uuid, banyan_store::a
     Ok(banyan_store::access::list_staff(&app.db.conn)
         .await?
         .into_iter()
-        .map(|s| (s.id, s))
+        .map(|s| (s.id.uuid(), s))
         .collect())
 }

@@ -86,7 +86,7 @@ pub(crate) async fn pick_owner<C: banyan_store::ConnectionTrait>(
     if let Some(u) = named
         && let Some(s) = staff.values().find(|s| s.username == u && !s.disabled)
     {
-        return Ok(Some(s.id));
+        return Ok(Some(s.id.uuid()));
     }
     let load: HashMap<Uuid, i64> = store::open_load(c, department).await?.into_iter().collect();
     let mut members: Vec<&banyan_store::access::StaffRow> = staff
@@ -100,11 +100,11 @@ pub(crate) async fn pick_owner<C: banyan_store::ConnectionTrait>(
     members.sort_by_key(|s| {
         (
             s.branch_code.as_deref() != Some(branch),
-            load.get(&s.id).copied().unwrap_or(0),
+            load.get(&s.id.uuid()).copied().unwrap_or(0),
             s.username.clone(),
         )
     });
-    Ok(members.first().map(|s| s.id))
+    Ok((members.first().map(|s| s.id)).map(Into::into))
 }
 
 /// Refuses those who may not register cases (the workbench shows the form only to the others).
@@ -174,7 +174,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
         created_by: actor.id,
         created_at_us: now,
         department: route.department.clone(),
-        owner_id: owner,
+        owner_id: owner.map(Into::into),
         route_rule: route.rule.clone(),
         status: CaseStatus::Open,
         escalation_level: 0,
@@ -259,7 +259,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
             action: "case.register",
             entity: "case",
             entity_id: Some(row.id.to_string()),
-            customer_id: row.customer_id,
+            customer_id: row.customer_id.map(Into::into),
             detail: json!({"case_no": row.case_no, "kind": row.kind, "channel": row.channel, "department": row.department, "status": row.status.as_str()}),
         }],
     )
@@ -457,7 +457,7 @@ async fn merge_repeat(
     }
     if let Some(o) = target.owner_id {
         notices.push(notice(
-            o,
+            o.uuid(),
             &target,
             "case.repeat",
             format!("{} {}", target.case_no, row.subject),
@@ -478,7 +478,7 @@ async fn case_facts(
 ) -> Result<(CaseFacts, String, banyan_domain::calendar::Span)> {
     let p = &app.policy.feedback;
     let segments: BTreeMap<String, String> = match customer {
-        Some(c) => banyan_store::segments::assignment_values_for(&app.db.conn, &[c.id])
+        Some(c) => banyan_store::segments::assignment_values_for(&app.db.conn, &[c.id.uuid()])
             .await?
             .into_iter()
             .map(|a| (a.dimension, a.value))

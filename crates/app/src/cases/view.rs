@@ -127,18 +127,18 @@ pub(crate) fn summary(
         severity: r.severity.clone(),
         status: r.status.as_str().to_owned(),
         subject: r.subject.clone(),
-        customer_id: r.customer_id,
+        customer_id: r.customer_id.map(Into::into),
         complainant: r
             .customer_id
-            .and_then(|c| names.get(&c).cloned())
+            .and_then(|c| names.get(&c.uuid()).cloned())
             .or_else(|| r.complainant_masked.clone())
             .unwrap_or_default(),
         branch_code: r.branch_code.clone(),
         department: r.department.clone(),
-        owner_id: r.owner_id,
+        owner_id: r.owner_id.map(Into::into),
         owner: r
             .owner_id
-            .and_then(|o| staff.get(&o))
+            .and_then(|o| staff.get(&o.uuid()))
             .map(|s| s.display_name.clone()),
         received_at: crate::fmt_us(r.received_at_us),
         escalation_level: r.escalation_level,
@@ -163,7 +163,10 @@ pub(crate) fn summary(
 
 /// Display names of the cases' customers, in one query.
 pub(crate) async fn customer_names(app: &App, rows: &[CaseRow]) -> Result<HashMap<Uuid, String>> {
-    let mut ids: Vec<Uuid> = rows.iter().filter_map(|r| r.customer_id).collect();
+    let mut ids: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|r| r.customer_id.map(Uuid::from))
+        .collect();
     ids.sort();
     ids.dedup();
     Ok(cstore::list_brief(&app.db.conn, &ids)
@@ -425,7 +428,7 @@ pub(crate) fn filter_of(
     eq("branch_code", &q.branch_code, None);
     eq("segment", &q.segment, None);
     if q.mine == Some(true) {
-        f.owner = Some(actor.id);
+        f.owner = Some(actor.id.uuid());
     }
     // Merged repeats count once, in the case they joined: listed only when asked for by status.
     match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

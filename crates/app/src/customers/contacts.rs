@@ -105,7 +105,13 @@ pub async fn add_contact(
     }];
     let expected = row.version;
     commit_change(&tx, actor, row, expected, "customer.contact_add", ch, true).await?;
-    let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
+    let view = build_view(
+        app,
+        &*tx,
+        store::get_customer(&*tx, id.into()).await?,
+        false,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -188,7 +194,13 @@ pub async fn update_contact(
         )
         .await?;
     }
-    let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
+    let view = build_view(
+        app,
+        &*tx,
+        store::get_customer(&*tx, id.into()).await?,
+        false,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -223,7 +235,13 @@ pub async fn delete_contact(
         true,
     )
     .await?;
-    let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
+    let view = build_view(
+        app,
+        &*tx,
+        store::get_customer(&*tx, id.into()).await?,
+        false,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -255,7 +273,7 @@ pub async fn relationships(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<Rel
         };
         let visible = briefs
             .get(&other)
-            .filter(|(_, _, b, rm)| actor.can_see(b, *rm));
+            .filter(|(_, _, b, rm)| actor.can_see(b, (*rm).map(Into::into)));
         out.push(RelationshipView {
             id: r.id,
             kind,
@@ -329,7 +347,7 @@ pub async fn add_relationship(
         to_id: other,
         kind: kind.as_str().to_owned(),
         note: note.clone(),
-        created_by: actor.id,
+        created_by: actor.id.uuid(),
         created_at_us: now_us(),
     };
     store::insert_relationship(&*tx, &row).await.map_err(|e| {

@@ -45,12 +45,12 @@ pub(crate) fn build_rows(
         .map_err(|e| AppError::internal_from("customer JSON", e))?;
     let id_number = new.identifier.number();
     let row = CustomerRow {
-        id,
+        id: id.into(),
         customer_no: String::new(),
         kind: new.kind,
         status: CustomerStatus::Draft,
         branch_code: new.branch_code.as_str().to_owned(),
-        rm_id: new.rm_id,
+        rm_id: new.rm_id.map(Into::into),
         display_name: new.display_name().to_owned(),
         name_latin_lower: dom::latin_name(&new.profile).map(str::to_lowercase),
         birth_date: new.birth_date().map(|d| d.to_string()),
@@ -99,7 +99,7 @@ pub(crate) fn build_rows(
             granted: c.granted,
             source: c.source.trim().to_owned(),
             at_us: now,
-            recorded_by: actor.id,
+            recorded_by: actor.id.uuid(),
         })
         .collect();
     Ok(Prepared {
@@ -298,9 +298,9 @@ pub(crate) async fn insert_prepared(
             .iter()
             .map(|p| VersionRow {
                 id: Uuid::now_v7(),
-                customer_id: p.row.id,
+                customer_id: p.row.id.uuid(),
                 version: 1,
-                actor_id: actor.id,
+                actor_id: actor.id.uuid(),
                 at_us: now,
                 action: "create".into(),
                 changes: serde_json::to_string(&creation_changes(p))
@@ -313,7 +313,7 @@ pub(crate) async fn insert_prepared(
             .map(|p| {
                 Entry::customer(
                     "customer.create",
-                    p.row.id,
+                    p.row.id.uuid(),
                     json!({"customer_no": p.row.customer_no, "kind": p.row.kind}),
                 )
             })
@@ -331,7 +331,7 @@ pub(crate) fn creation_changes(p: &Prepared) -> Vec<FieldChange> {
         &p.new.profile,
         &p.new.identifier,
         p.row.branch_code.as_str(),
-        p.row.rm_id,
+        p.row.rm_id.map(Into::into),
         &p.row.preferred_channel,
         &Value::Object(p.new.custom.clone()),
     );
@@ -368,7 +368,7 @@ pub async fn create(
 ) -> Result<Created> {
     actor.require(Permission::CustomerCreate)?;
     if let Some((key, hash)) = &idempotency
-        && let Some(r) = misc::find_idempotency(&app.db.conn, actor.id, key).await?
+        && let Some(r) = misc::find_idempotency(&app.db.conn, actor.id.uuid(), key).await?
     {
         return replay(r, hash);
     }
@@ -419,7 +419,7 @@ pub async fn create(
         misc::insert_idempotency(
             &*tx,
             &misc::IdempotencyRow {
-                staff_id: actor.id,
+                staff_id: actor.id.uuid(),
                 key: key.clone(),
                 request_hash: hash.clone(),
                 status: 201,
@@ -515,7 +515,7 @@ pub async fn create_batch(
             }),
             (None, Some(p)) => out.push(BatchItem {
                 index: i,
-                id: Some(p.row.id),
+                id: Some(p.row.id.uuid()),
                 customer_no: Some(p.row.customer_no.clone()),
                 error: None,
             }),

@@ -53,7 +53,7 @@ pub(crate) async fn check_rm(
 ) -> Result<Option<Uuid>> {
     let rm = match requested {
         None if matches!(actor.role, Role::RelationshipManager | Role::WealthManager) => {
-            return Ok(Some(actor.id));
+            return Ok(Some(actor.id.uuid()));
         }
         None => return Ok(None),
         Some(id) => id,
@@ -79,7 +79,7 @@ pub(crate) async fn check_rm(
 }
 
 pub(crate) fn scope_error(errs: &mut FieldErrors, actor: &Actor, branch: &str, rm: Option<Uuid>) {
-    if !actor.can_see(branch, rm) {
+    if !actor.can_see(branch, rm.map(Into::into)) {
         match actor.role.scope() {
             banyan_domain::access::ScopeKind::Own => errs.push(
                 "rm_id",
@@ -242,7 +242,7 @@ pub(crate) async fn check_version<C: ConnectionTrait>(
 ) -> Result<()> {
     let expected = expected.ok_or(AppError::VersionRequired)?;
     if expected != row.version {
-        let since = store::list_versions_after(c, row.id, expected).await?;
+        let since = store::list_versions_after(c, row.id.uuid(), expected).await?;
         let since: Vec<Value> = since.into_iter().map(|v| version_json(&v)).collect();
         return Err(AppError::VersionConflict {
             current_version: row.version,
@@ -288,9 +288,9 @@ pub(crate) async fn commit_change(
         tx,
         &VersionRow {
             id: Uuid::now_v7(),
-            customer_id: row.id,
+            customer_id: row.id.uuid(),
             version: row.version,
-            actor_id: actor.id,
+            actor_id: actor.id.uuid(),
             at_us: now,
             action: action.trim_start_matches("customer.").to_owned(),
             changes: serde_json::to_string(&changes)
@@ -304,7 +304,7 @@ pub(crate) async fn commit_change(
         actor,
         vec![Entry::customer(
             action,
-            row.id,
+            row.id.uuid(),
             json!({"version": row.version, "fields": fields}),
         )],
     )

@@ -27,7 +27,7 @@ pub(crate) async fn build_view<C: ConnectionTrait>(
     row: CustomerRow,
     reveal: bool,
 ) -> Result<CustomerView> {
-    let contacts = store::list_contacts(c, &[row.id]).await?;
+    let contacts = store::list_contacts(c, &[row.id.uuid()]).await?;
     view_of(app, c, row, contacts, reveal).await
 }
 
@@ -40,7 +40,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
     reveal: bool,
 ) -> Result<CustomerView> {
     let keys = app.keys();
-    let consents = store::list_consents(c, row.id).await?;
+    let consents = store::list_consents(c, row.id.uuid()).await?;
     let kind = row.kind;
     let status = row.status;
     let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
@@ -80,13 +80,13 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
             .as_deref()
             .is_some_and(|d| d < today.as_str());
     Ok(CustomerView {
-        id: row.id,
+        id: row.id.uuid(),
         customer_no: row.customer_no,
         kind,
         status,
         active: status.is_active(),
         branch_code: row.branch_code,
-        rm_id: row.rm_id,
+        rm_id: row.rm_id.map(Into::into),
         display_name: row.display_name,
         profile: serde_json::from_str(&row.profile)
             .map_err(|e| AppError::internal_from("reading a customer", e))?,
@@ -114,12 +114,12 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
             format_args!("customers.custom of row {}", row.id),
         )?,
         version: row.version,
-        created_by: row.created_by,
+        created_by: row.created_by.uuid(),
         created_at: crate::fmt_us(row.created_at_us),
-        updated_by: row.updated_by,
+        updated_by: row.updated_by.uuid(),
         updated_at: crate::fmt_us(row.updated_at_us),
         submitted_at: row.submitted_at_us.map(crate::fmt_us),
-        verified_by: row.verified_by,
+        verified_by: row.verified_by.map(Into::into),
         verified_at: row.verified_at_us.map(crate::fmt_us),
         review_due: row.review_due,
         review_overdue,
@@ -364,7 +364,7 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let keys = app.keys();
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id.uuid()).collect();
     let mut mobiles: HashMap<Uuid, String> = HashMap::new();
     for ct in store::list_contacts(c, &ids).await? {
         if ct.kind == "mobile" && !mobiles.contains_key(&ct.customer_id) {
@@ -382,16 +382,16 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
             .map(|i| i.masked())
             .unwrap_or_else(|| "****".into());
         items.push(CustomerSummary {
-            id: r.id,
+            id: r.id.uuid(),
             customer_no: r.customer_no,
             kind: r.kind,
             status: r.status,
             branch_code: r.branch_code,
-            rm_id: r.rm_id,
+            rm_id: r.rm_id.map(Into::into),
             display_name: r.display_name,
             birth_date: r.birth_date,
             identifier,
-            mobile: mobiles.remove(&r.id),
+            mobile: mobiles.remove(&r.id.uuid()),
             review_due: r.review_due,
             version: r.version,
         });

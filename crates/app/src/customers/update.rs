@@ -116,7 +116,7 @@ pub async fn update(
     let requested_rm = input.rm_id;
     let mut new = input.parse(app.today())?;
     let mut errs = FieldErrors::new();
-    if requested_rm != row.rm_id {
+    if requested_rm != row.rm_id.map(Into::into) {
         new.rm_id = check_rm(app, actor, requested_rm, &mut HashMap::new(), &mut errs).await?;
     }
     scope_error(&mut errs, actor, new.branch_code.as_str(), new.rm_id);
@@ -139,7 +139,7 @@ pub async fn update(
         &old_profile,
         &old_identifier,
         &row.branch_code,
-        row.rm_id,
+        row.rm_id.map(Into::into),
         &row.preferred_channel,
         &old_custom,
     );
@@ -196,7 +196,7 @@ pub async fn update(
         row2.id_bidx = bidx;
     }
     row2.branch_code = new.branch_code.as_str().to_owned();
-    row2.rm_id = new.rm_id;
+    row2.rm_id = new.rm_id.map(Into::into);
     row2.display_name = new.display_name().to_owned();
     row2.name_latin_lower = dom::latin_name(&new.profile).map(str::to_lowercase);
     row2.birth_date = new.birth_date().map(|d| d.to_string());
@@ -321,7 +321,7 @@ pub async fn transition(
             let n = ReturnNote {
                 reasons,
                 missing_items: missing,
-                returned_by: actor.id,
+                returned_by: actor.id.uuid(),
                 returned_at: crate::fmt_us(now),
             };
             changes.push(FieldChange {
@@ -339,7 +339,13 @@ pub async fn transition(
     let expected = row.version;
     let saved = commit_change(&tx, actor, r, expected, action, changes, false).await?;
     crate::reactions::on_change(app, &*tx, &[saved]).await?;
-    let view = build_view(app, &*tx, store::get_customer(&*tx, id).await?, false).await?;
+    let view = build_view(
+        app,
+        &*tx,
+        store::get_customer(&*tx, id.into()).await?,
+        false,
+    )
+    .await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -454,7 +460,7 @@ async fn consent_changes<C: ConnectionTrait>(
                 granted: c.granted,
                 source: c.source.trim().to_owned(),
                 at_us: now,
-                recorded_by: actor.id,
+                recorded_by: actor.id.uuid(),
             });
         }
     }

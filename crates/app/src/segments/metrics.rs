@@ -86,12 +86,12 @@ pub async fn record_metrics(
         let rows: Vec<store::MetricsRow> = chunk
             .iter()
             .map(|(_, r, m)| store::MetricsRow {
-                customer_id: r.id,
+                customer_id: r.id.uuid(),
                 as_of: m.as_of.to_string(),
                 aum: m.aum(),
                 data: serde_json::to_string(m).unwrap_or_default(),
                 recorded_at_us: now,
-                recorded_by: actor.id,
+                recorded_by: actor.id.uuid(),
             })
             .collect();
         store::upsert_metrics(&*tx, &rows).await?;
@@ -118,7 +118,7 @@ pub async fn record_metrics(
                 action: "metrics.record",
                 entity: "customer_metrics",
                 entity_id: Some(format!("{}:{}", r.id, m.as_of)),
-                customer_id: Some(r.id),
+                customer_id: Some(r.id.uuid()),
                 detail: json!({"as_of": m.as_of.to_string(), "aum": m.aum()}),
             })
             .collect();
@@ -136,7 +136,7 @@ pub async fn record_metrics(
 async fn find_customer(app: &App, actor: &Actor, key: &str) -> Result<Option<CustomerRow>> {
     let key = key.trim();
     let row = match key.parse::<Uuid>() {
-        Ok(id) => cstore::find_customer(&app.db.conn, id).await?,
+        Ok(id) => cstore::find_customer(&app.db.conn, id.into()).await?,
         Err(_) => {
             let f = CustomerFilter {
                 lookups: vec![Lookup::CustomerNo(key.to_ascii_uppercase())],

@@ -337,7 +337,7 @@ pub async fn record_assessment(
             assessed_on: today.to_string(),
             expires_on: expires.to_string(),
             channel: input.channel.clone(),
-            assessed_by: actor.id,
+            assessed_by: actor.id.uuid(),
             at_us: now_us(),
         },
     )
@@ -382,7 +382,7 @@ pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &
         .await?
         .ok_or(AppError::NotFound)?;
     crate::scope::load_in_scope(&*tx, actor, alert.customer_id).await?;
-    if alert.owner_id != Some(actor.id)
+    if alert.owner_id != Some(actor.id.uuid())
         && !actor.role.has(Permission::CustomerUpdate)
         && !actor.role.has(Permission::MetricsWrite)
     {
@@ -391,7 +391,7 @@ pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &
             "only the alert's owner or staff who may act on the customer can close it",
         ));
     }
-    if !store::close_alert(&*tx, alert_id, actor.id, resolution, now_us()).await? {
+    if !store::close_alert(&*tx, alert_id, actor.id.uuid(), resolution, now_us()).await? {
         return Err(AppError::conflict(
             "invalid_state",
             "the alert is already closed",

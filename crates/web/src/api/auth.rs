@@ -48,7 +48,7 @@ pub struct Me {
 pub async fn me(auth: Auth) -> axum::Json<Me> {
     let a = auth.actor;
     axum::Json(Me {
-        id: a.id(),
+        id: a.id().uuid(),
         username: a.username().to_owned(),
         role: a.role(),
         branch_code: a.branch_code().map(str::to_owned),

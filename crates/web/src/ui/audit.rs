@@ -130,7 +130,7 @@ pub(crate) async fn audit_page(
     let (audit, next) = if errors.is_empty() {
         let q = banyan_app::audit::AuditQuery {
             customer_id,
-            staff_id,
+            staff_id: staff_id.map(Into::into),
             from,
             to,
             action: Some(p.action.trim().to_owned()).filter(|a| !a.is_empty()),

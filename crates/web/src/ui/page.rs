@@ -180,7 +180,7 @@ pub(crate) async fn session(s: &AppState, headers: &HeaderMap) -> Result<(Sessio
     let sess = banyan_app::access::web_session(&s.app, token)
         .await
         .map_err(|_| PageError::SignIn)?;
-    crate::trace::record_actor(sess.actor.id());
+    crate::trace::record_actor(sess.actor.id().uuid());
     let t = Tr::new(lang_of(headers, Some(&sess)));
     Ok((sess, t))
 }

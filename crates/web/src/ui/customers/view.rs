@@ -186,7 +186,7 @@ pub(crate) async fn customer_page(
         })
         .collect();
     let audit = customer_audit(s, a, t, id).await.map_err(err)?;
-    let mine = v.created_by == a.id() || v.updated_by == a.id();
+    let mine = v.created_by == a.id().uuid() || v.updated_by == a.id().uuid();
     let page_v = CustomerPage {
         title: v.display_name.clone(),
         kind_key: kind_key(v.kind),
