@@ -165,13 +165,13 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
                 now + lock_us,
             )
             .await?;
-            audit::record_as(&*tx, Some(s.id.uuid()), &s.username, Entry {
+            audit::record_as(&*tx, Some(s.id.uuid()), &s.username, vec![Entry {
                 action: "auth.login_failed",
                 entity: "staff",
                 entity_id: Some(s.id.to_string()),
                 customer_id: None,
                 detail: serde_json::json!({"reason": if s.disabled { "disabled" } else { "bad_password" }}),
-            })
+            }])
             .await?;
             tx.commit().await?;
             Err(AppError::BadCredentials)
@@ -196,13 +196,13 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
                 &*tx,
                 None,
                 username,
-                Entry {
+                vec![Entry {
                     action: "auth.login_failed",
                     entity: "staff",
                     entity_id: None,
                     customer_id: None,
                     detail: serde_json::json!({"reason": "unknown_user"}),
-                },
+                }],
             )
             .await?;
             tx.commit().await?;
@@ -242,7 +242,13 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginRes
         },
     )
     .await?;
-    audit::record_as(&*tx, Some(s.id.uuid()), &s.username, login_entry(&s, "api")).await?;
+    audit::record_as(
+        &*tx,
+        Some(s.id.uuid()),
+        &s.username,
+        vec![login_entry(&s, "api")],
+    )
+    .await?;
     tx.commit().await?;
     Ok(LoginResult {
         token,
@@ -287,7 +293,13 @@ pub async fn web_login(
     let tx = app.db.begin_write().await?;
     store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_session(&*tx, &row).await?;
-    audit::record_as(&*tx, Some(s.id.uuid()), &s.username, login_entry(&s, "web")).await?;
+    audit::record_as(
+        &*tx,
+        Some(s.id.uuid()),
+        &s.username,
+        vec![login_entry(&s, "web")],
+    )
+    .await?;
     tx.commit().await?;
     Ok((
         token,
@@ -332,9 +344,10 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
 pub async fn web_logout(app: &App, session: &Session) -> Result<()> {
     let tx = app.db.begin_write().await?;
     store::revoke_session(&*tx, session.id, now_us()).await?;
-    audit::record(
+    audit::record_as(
         &*tx,
-        &session.actor,
+        Some(session.actor.id.uuid()),
+        &session.actor.username,
         vec![Entry {
             action: "auth.logout",
             entity: "staff",
@@ -397,9 +410,10 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
     }
     let tx = app.db.begin_write().await?;
     store::revoke_token(&*tx, &h, now_us()).await?;
-    audit::record(
+    audit::record_as(
         &*tx,
-        actor,
+        Some(actor.id.uuid()),
+        &actor.username,
         vec![Entry {
             action: "auth.logout",
             entity: "staff",
@@ -427,7 +441,7 @@ pub struct NewStaff {
 
 /// Creates a staff account (administrators, or the CLI as `system`).
 pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffView> {
-    actor.require(Permission::StaffManage)?;
+    let grant = actor.require(Permission::StaffManage)?;
     let uname = n.username.trim().to_owned();
     if uname.is_empty()
         || uname.len() > 64
@@ -484,7 +498,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
             e.into()
         }
     })?;
-    audit::record(&*tx, actor, vec![Entry {
+    audit::record(&*tx, &grant, vec![Entry {
         action: "staff.create",
         entity: "staff",
         entity_id: Some(row.id.to_string()),
@@ -523,7 +537,7 @@ pub async fn set_staff_org(
     team: Option<&str>,
     department: Option<&str>,
 ) -> Result<StaffView> {
-    actor.require(Permission::StaffManage)?;
+    let grant = actor.require(Permission::StaffManage)?;
     let (team, department) = org_names(team, department)?;
     let tx = app.db.begin_write().await?;
     let row = store::set_staff_org(&*tx, username, team.as_deref(), department.as_deref())
@@ -534,7 +548,7 @@ pub async fn set_staff_org(
         })?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "staff.organise",
             entity: "staff",
@@ -561,8 +575,8 @@ pub async fn list_staff(app: &App, actor: &Actor) -> Result<Vec<StaffView>> {
 /// relationship-manager filter and for showing who looks after a customer. Staff tables are small (one row
 /// per employee), so the scope is applied in memory.
 pub async fn relationship_managers(app: &App, actor: &Actor) -> Result<Vec<StaffView>> {
-    actor.require(Permission::CustomerRead)?;
-    let scope = actor.scope();
+    let grant = actor.require(Permission::CustomerRead)?;
+    let scope = grant.scope();
     Ok(store::list_staff(&app.db.conn)
         .await?
         .into_iter()
@@ -593,7 +607,7 @@ pub async fn staff_names(app: &App, actor: &Actor, ids: &[Uuid]) -> Result<HashM
 
 /// Disables an account and revokes its tokens.
 pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<StaffView> {
-    actor.require(Permission::StaffManage)?;
+    let grant = actor.require(Permission::StaffManage)?;
     let tx = app.db.begin_write().await?;
     let row = store::set_staff_disabled(&*tx, username, true)
         .await
@@ -604,7 +618,7 @@ pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<S
     store::revoke_tokens_of(&*tx, row.id.uuid(), now_us()).await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "staff.disable",
             entity: "staff",

@@ -55,10 +55,15 @@ impl Actor {
         self
     }
 
-    /// Fails with 403 unless the role grants `p`.
-    pub fn require(&self, p: Permission) -> Result<()> {
+    /// Fails with 403 unless the role grants `p`; otherwise the proof that it does. Only this function makes a
+    /// [`Granted`], and the customer scope and the audit log are reached only through one, so a use case that
+    /// forgets its permission check does not compile.
+    pub fn require(&self, p: Permission) -> Result<Granted<'_>> {
         if self.role.has(p) {
-            Ok(())
+            Ok(Granted {
+                actor: self,
+                permission: p,
+            })
         } else {
             Err(AppError::forbidden(
                 "permission_denied",
@@ -67,8 +72,8 @@ impl Actor {
         }
     }
 
-    /// The customers this actor may see, as a store filter. Every customer query takes one.
-    pub fn scope(&self) -> ScopeFilter {
+    /// The customers this actor may see, as a store filter.
+    fn scope_filter(&self) -> ScopeFilter {
         match self.scope_override.unwrap_or(self.role.scope()) {
             ScopeKind::All => ScopeFilter::All,
             ScopeKind::Own => ScopeFilter::Rm(self.id.uuid()),
@@ -77,16 +82,6 @@ impl Actor {
                 None => ScopeFilter::Nothing,
             },
             ScopeKind::None => ScopeFilter::Nothing,
-        }
-    }
-
-    /// Whether a customer of this branch and RM is within scope.
-    pub fn can_see(&self, branch_code: &str, rm_id: Option<StaffId>) -> bool {
-        match self.scope() {
-            ScopeFilter::All => true,
-            ScopeFilter::Branch(b) => b == branch_code,
-            ScopeFilter::Rm(id) => rm_id.map(StaffId::uuid) == Some(id),
-            ScopeFilter::Nothing => false,
         }
     }
 
@@ -107,6 +102,42 @@ impl Actor {
             role: Role::Admin,
             branch_code: None,
             scope_override: None,
+        }
+    }
+}
+
+/// Proof that an actor holds a permission, made only by [`Actor::require`] (its fields are private to this
+/// module). Use cases reach the customer scope ([`Granted::scope`], `scope::load_in_scope`) and the audit log
+/// (`audit::record`) only through it.
+#[derive(Debug, Clone, Copy)]
+pub struct Granted<'a> {
+    actor: &'a Actor,
+    permission: Permission,
+}
+
+impl<'a> Granted<'a> {
+    /// The actor the permission was granted to.
+    pub fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+
+    /// The permission that was checked.
+    pub fn permission(&self) -> Permission {
+        self.permission
+    }
+
+    /// The customers this actor may see, as a store filter. Every customer query takes one.
+    pub fn scope(&self) -> ScopeFilter {
+        self.actor.scope_filter()
+    }
+
+    /// Whether a customer of this branch and RM is within the actor's scope.
+    pub fn can_see(&self, branch_code: &str, rm_id: Option<StaffId>) -> bool {
+        match self.scope() {
+            ScopeFilter::All => true,
+            ScopeFilter::Branch(b) => b == branch_code,
+            ScopeFilter::Rm(id) => rm_id.map(StaffId::uuid) == Some(id),
+            ScopeFilter::Nothing => false,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! canonical record)`. `verify` recomputes the chain and names the first record that does not match.
 
 use crate::App;
-use crate::actor::Actor;
+use crate::actor::{Actor, Granted};
 use crate::crypto::sha256_hex;
 use crate::error::{AppError, Result};
 use banyan_store::audit::{self as store, AuditFilter, AuditRow};
@@ -55,8 +55,14 @@ fn row(actor_id: Option<Uuid>, actor: &str, e: Entry, at_us: i64) -> AuditRow {
     }
 }
 
-/// Appends records for `actor` in the caller's transaction.
-pub async fn record<C: ConnectionTrait>(c: &C, actor: &Actor, entries: Vec<Entry>) -> Result<()> {
+/// Appends records in the caller's transaction for the actor a permission was granted to: a write is
+/// recorded only by a use case that checked its permission.
+pub async fn record<C: ConnectionTrait>(
+    c: &C,
+    grant: &Granted<'_>,
+    entries: Vec<Entry>,
+) -> Result<()> {
+    let actor = grant.actor();
     let at = now_us();
     let rows: Vec<AuditRow> = entries
         .into_iter()
@@ -66,14 +72,20 @@ pub async fn record<C: ConnectionTrait>(c: &C, actor: &Actor, entries: Vec<Entry
     Ok(())
 }
 
-/// Appends a record without an authenticated actor (failed logins, CLI and system actions).
+/// Appends records that need no permission: sign-in and sign-out (the staff member's own session, or a
+/// failed attempt without an actor) and the system's own jobs.
 pub async fn record_as<C: ConnectionTrait>(
     c: &C,
     actor_id: Option<Uuid>,
     actor: &str,
-    e: Entry,
+    entries: Vec<Entry>,
 ) -> Result<()> {
-    store::insert_audit(c, &[row(actor_id, actor, e, now_us())]).await?;
+    let at = now_us();
+    let rows: Vec<AuditRow> = entries
+        .into_iter()
+        .map(|e| row(actor_id, actor, e, at))
+        .collect();
+    store::insert_audit(c, &rows).await?;
     Ok(())
 }
 

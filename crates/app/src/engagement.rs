@@ -308,7 +308,7 @@ pub async fn log_interaction(
     customer_id: Uuid,
     input: InteractionInput,
 ) -> Result<InteractionView> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let mut errs = banyan_domain::FieldErrors::new();
     if !METHODS.contains(&input.method.as_str()) {
         errs.push(
@@ -347,7 +347,7 @@ pub async fn log_interaction(
     };
     errs.into_result()?;
     let tx = app.db.begin_write().await?;
-    let row = crate::scope::lock_in_scope(&*tx, actor, customer_id).await?;
+    let row = crate::scope::lock_in_scope(&*tx, &grant, customer_id).await?;
     let contact_task = store::open_contact_tasks(&*tx, &[customer_id])
         .await?
         .into_iter()
@@ -394,7 +394,7 @@ pub async fn log_interaction(
     }
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "interaction.log",
             entity: "interaction",
@@ -414,8 +414,8 @@ pub async fn interactions(
     actor: &Actor,
     customer_id: Uuid,
 ) -> Result<Vec<InteractionView>> {
-    actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, actor, customer_id).await?;
+    let grant = actor.require(Permission::CustomerRead)?;
+    crate::scope::load_in_scope(&app.db.conn, &grant, customer_id).await?;
     Ok(store::interactions_of(&app.db.conn, customer_id, 200)
         .await?
         .into_iter()
@@ -506,8 +506,8 @@ async fn views(app: &App, tasks: Vec<TaskRow>, today: Date) -> Result<Vec<TaskVi
 
 /// The contact tasks of one customer (open and done), newest due first.
 pub async fn customer_tasks(app: &App, actor: &Actor, customer_id: Uuid) -> Result<Vec<TaskView>> {
-    actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, actor, customer_id).await?;
+    let grant = actor.require(Permission::CustomerRead)?;
+    crate::scope::load_in_scope(&app.db.conn, &grant, customer_id).await?;
     let tasks = store::tasks_of_customer(&app.db.conn, customer_id).await?;
     views(app, tasks, app.today()).await
 }
@@ -548,7 +548,7 @@ pub async fn coverage(
     to: Date,
     by: CoverageBy,
 ) -> Result<Vec<CoverageRow>> {
-    actor.require(Permission::CustomerRead)?;
+    let grant = actor.require(Permission::CustomerRead)?;
     if to < from {
         return Err(AppError::field("to", "range", "must not be before `from`"));
     }
@@ -557,7 +557,7 @@ pub async fn coverage(
         &app.db.conn,
         &from.to_string(),
         &to.to_string(),
-        &actor.scope(),
+        &grant.scope(),
     )
     .await?;
     let staff: HashMap<Uuid, banyan_store::access::StaffRow> =
@@ -676,7 +676,7 @@ pub async fn plan_visit(
     customer_id: Uuid,
     v: VisitInput,
 ) -> Result<VisitView> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let mut errs = banyan_domain::FieldErrors::new();
     if v.purpose.trim().is_empty() {
         errs.push("purpose", "required", "say what the visit is for");
@@ -697,14 +697,16 @@ pub async fn plan_visit(
     };
     errs.into_result()?;
     let tx = app.db.begin_write().await?;
-    let row = crate::scope::lock_in_scope(&*tx, actor, customer_id).await?;
+    let row = crate::scope::lock_in_scope(&*tx, &grant, customer_id).await?;
     // A named staff member must be active and able to see this customer (a visit task shows the customer
     // to its owner).
     if let Some(sid) = v.staff {
         let ok = match banyan_store::access::find_staff(&*tx, sid.into()).await? {
-            Some(st) if !st.disabled => crate::access::actor_of(&st)
-                .map(|a| a.can_see(&row.branch_code, row.rm_id))
-                .unwrap_or(false),
+            // They must be able to read customers, and this one must be in their scope.
+            Some(st) if !st.disabled => crate::access::actor_of(&st).is_ok_and(|a| {
+                a.require(Permission::CustomerRead)
+                    .is_ok_and(|g| g.can_see(&row.branch_code, row.rm_id))
+            }),
             _ => false,
         };
         if !ok {
@@ -741,7 +743,7 @@ pub async fn plan_visit(
     store::insert_tasks(&*tx, std::slice::from_ref(&t)).await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "visit.plan",
             entity: "task",

@@ -6,7 +6,7 @@
 //! transaction. Invitations are also messages in the notification outbox (consent checked at send time).
 
 use crate::App;
-use crate::actor::Actor;
+use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use crate::notify;
@@ -66,7 +66,7 @@ pub struct EventView {
 }
 
 pub async fn create_event(app: &App, actor: &Actor, input: EventInput) -> Result<EventView> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let mut errs = banyan_domain::FieldErrors::new();
     if input.title.trim().is_empty() || input.title.chars().count() > 200 {
         errs.push(
@@ -132,7 +132,7 @@ pub async fn create_event(app: &App, actor: &Actor, input: EventInput) -> Result
     store::insert_event(&*tx, &e).await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "event.create",
             entity: "event",
@@ -143,10 +143,10 @@ pub async fn create_event(app: &App, actor: &Actor, input: EventInput) -> Result
     )
     .await?;
     tx.commit().await?;
-    view(app, actor, e).await
+    view(app, &grant, e).await
 }
 
-async fn view(app: &App, actor: &Actor, e: EventRow) -> Result<EventView> {
+async fn view(app: &App, grant: &Granted<'_>, e: EventRow) -> Result<EventView> {
     let invs = store::invitations(&app.db.conn, e.id).await?;
     let mut counts = BTreeMap::new();
     for i in &invs {
@@ -163,7 +163,7 @@ async fn view(app: &App, actor: &Actor, e: EventRow) -> Result<EventView> {
         .into_iter()
         .filter_map(|i| {
             let (no, name, branch, rm) = brief.get(&i.customer_id)?.clone();
-            actor
+            grant
                 .can_see(&branch, rm.map(Into::into))
                 .then_some(InvitationView {
                     customer_id: i.customer_id,
@@ -190,23 +190,23 @@ async fn view(app: &App, actor: &Actor, e: EventRow) -> Result<EventView> {
 }
 
 pub async fn get_event(app: &App, actor: &Actor, id: Uuid) -> Result<EventView> {
-    actor.require(Permission::CustomerRead)?;
+    let grant = actor.require(Permission::CustomerRead)?;
     let e = store::find_event(&app.db.conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    view(app, actor, e).await
+    view(app, &grant, e).await
 }
 
 /// Upcoming events (of the actor's branch for branch- and own-scoped staff).
 pub async fn list_events(app: &App, actor: &Actor) -> Result<Vec<EventView>> {
-    actor.require(Permission::CustomerRead)?;
+    let grant = actor.require(Permission::CustomerRead)?;
     let branch = match actor.role.scope() {
         banyan_domain::access::ScopeKind::All => None,
         _ => actor.branch_code.clone(),
     };
     let mut out = Vec::new();
     for e in store::list_events(&app.db.conn, now_us(), branch.as_deref()).await? {
-        out.push(view(app, actor, e).await?);
+        out.push(view(app, &grant, e).await?);
     }
     Ok(out)
 }
@@ -230,8 +230,8 @@ pub async fn customer_events(
     actor: &Actor,
     customer_id: Uuid,
 ) -> Result<Vec<CustomerEvent>> {
-    actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, actor, customer_id).await?;
+    let grant = actor.require(Permission::CustomerRead)?;
+    crate::scope::load_in_scope(&app.db.conn, &grant, customer_id).await?;
     Ok(store::invitations_of_customer(&app.db.conn, customer_id)
         .await?
         .into_iter()
@@ -304,7 +304,7 @@ pub async fn invite(
     event_id: Uuid,
     input: InviteInput,
 ) -> Result<InviteReport> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     if input.customers.is_empty() && input.segments.is_empty() {
         return Err(AppError::field(
             "customers",
@@ -322,7 +322,7 @@ pub async fn invite(
     for id in &input.customers {
         match cstore::find_customer(&app.db.conn, (*id).into()).await? {
             Some(r)
-                if actor.can_see(&r.branch_code, r.rm_id)
+                if grant.can_see(&r.branch_code, r.rm_id)
                     && r.status == banyan_domain::customer::CustomerStatus::Verified =>
             {
                 targets.push(r)
@@ -343,7 +343,7 @@ pub async fn invite(
                 status: Some("verified".into()),
                 segments: segments.clone(),
                 after: after.map(cstore::Cursor::Id),
-                ..cstore::CustomerFilter::scoped(actor.scope(), 1000)
+                ..cstore::CustomerFilter::scoped(grant.scope(), 1000)
             };
             let page = cstore::list_customers(&app.db.conn, &f).await?;
             let Some(last) = page.last() else { break };
@@ -400,7 +400,7 @@ pub async fn invite(
     banyan_store::notify::enqueue(&*tx, &drafts).await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "event.invite",
             entity: "event",
@@ -434,12 +434,12 @@ pub async fn respond(
     event_id: Uuid,
     input: ResponseInput,
 ) -> Result<String> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
     let e = store::lock_event(&*tx, event_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::scope::load_in_scope(&*tx, actor, input.customer).await?;
+    crate::scope::load_in_scope(&*tx, &grant, input.customer).await?;
     let invs = store::invitations(&*tx, event_id).await?;
     let Some(mine) = invs.iter().find(|i| i.customer_id == input.customer) else {
         return Err(AppError::field(
@@ -541,7 +541,7 @@ pub async fn respond(
     }
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "event.respond",
             entity: "event",
@@ -572,7 +572,7 @@ pub async fn feedback(
     event_id: Uuid,
     input: FeedbackInput,
 ) -> Result<()> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     if !(1..=5).contains(&input.rating) {
         return Err(AppError::field(
             "rating",
@@ -582,7 +582,7 @@ pub async fn feedback(
     }
     let tx = app.db.begin_write().await?;
     let invs = store::invitations(&*tx, event_id).await?;
-    crate::scope::load_in_scope(&*tx, actor, input.customer).await?;
+    crate::scope::load_in_scope(&*tx, &grant, input.customer).await?;
     if !invs
         .iter()
         .any(|i| i.customer_id == input.customer && i.status == "attended")
@@ -601,7 +601,7 @@ pub async fn feedback(
     store::set_feedback(&*tx, event_id, input.customer, input.rating, comment).await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "event.feedback",
             entity: "event",

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 /// Refuses those who may not import customers (the workbench shows the import form only to the others).
 pub fn may_import(actor: &Actor) -> Result<()> {
-    actor.require(Permission::CustomerImport)
+    actor.require(Permission::CustomerImport).map(drop)
 }
 
 pub use crate::tabular::{Rejected, Source, SourceRow, read_csv, read_xlsx};
@@ -300,7 +300,7 @@ pub async fn export(
     mut q: ListQuery,
     format: Format,
 ) -> Result<(Vec<u8>, usize)> {
-    actor.require(Permission::CustomerExport)?;
+    let grant = actor.require(Permission::CustomerExport)?;
     let mut rows: Vec<[String; 10]> = Vec::new();
     q.limit = Some(200);
     loop {
@@ -354,7 +354,7 @@ pub async fn export(
         }
     };
     let tx = app.db.begin_write().await?;
-    crate::audit::record(&*tx, actor, vec![crate::audit::Entry {
+    crate::audit::record(&*tx, &grant, vec![crate::audit::Entry {
         action: "customer.export",
         entity: "customer",
         entity_id: None,

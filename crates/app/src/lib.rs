@@ -94,6 +94,7 @@ impl App {
 
     /// Adds a new data key and re-encrypts every stored value under it. Returns `(key id, values rewritten)`.
     pub async fn rotate_keys(&self, actor: &access::Actor) -> Result<(i32, u64)> {
+        let grant = actor.require(banyan_domain::access::Permission::ConfigManage)?;
         let (ring, id) = KeyRing::rotate(&self.db, &self.master).await?;
         match self.keys.write() {
             Ok(mut k) => *k = Arc::new(ring),
@@ -103,7 +104,7 @@ impl App {
         let tx = self.db.begin_write().await?;
         audit::record(
             &*tx,
-            actor,
+            &grant,
             vec![audit::Entry {
                 action: "keys.rotate",
                 entity: "data_key",

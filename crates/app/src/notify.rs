@@ -406,7 +406,7 @@ const CHANNELS: [&str; 4] = ["email", "sms", "app", "wechat"];
 
 /// Queues a marketing message for every verified customer in the segment (within the actor's scope).
 pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<CampaignReport> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let mut errs = banyan_domain::FieldErrors::new();
     if input.key.trim().is_empty() || input.key.len() > 100 {
         errs.push(
@@ -457,7 +457,7 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
             status: Some("verified".into()),
             segments: segments.clone(),
             after: after.map(cstore::Cursor::Id),
-            ..cstore::CustomerFilter::scoped(actor.scope(), 500)
+            ..cstore::CustomerFilter::scoped(grant.scope(), 500)
         };
         let page = cstore::list_customers(&app.db.conn, &f).await?;
         let Some(last) = page.last() else { break };
@@ -491,7 +491,7 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
         report.queued += store::enqueue(&*tx, &drafts).await?;
         crate::audit::record(
             &*tx,
-            actor,
+            &grant,
             vec![crate::audit::Entry {
                 action: "campaign.queue",
                 entity: "campaign",
@@ -521,9 +521,9 @@ pub struct CampaignSummary {
 
 /// Campaigns, newest first, with how their messages fared.
 pub async fn campaigns(app: &App, actor: &Actor) -> Result<Vec<CampaignSummary>> {
-    actor.require(Permission::CustomerRead)?;
+    let grant = actor.require(Permission::CustomerRead)?;
     let mut by: BTreeMap<String, (i64, CampaignSummary)> = BTreeMap::new();
-    for c in store::campaign_counts(&app.db.conn, &actor.scope()).await? {
+    for c in store::campaign_counts(&app.db.conn, &grant.scope()).await? {
         let key = c.cause.trim_start_matches("campaign:").to_owned();
         let e = by.entry(key.clone()).or_insert_with(|| {
             (
@@ -910,8 +910,8 @@ pub struct MessageView {
 
 /// The customer's messages with their status, newest first.
 pub async fn customer_messages(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<MessageView>> {
-    actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, actor, id).await?;
+    let grant = actor.require(Permission::CustomerRead)?;
+    crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
     Ok(store::of_customer(&app.db.conn, id, 200)
         .await?
         .into_iter()

@@ -1,7 +1,8 @@
 //! Scope: loading a customer only when the actor may see it. Every use case that touches one customer goes
-//! through here, so "out of scope" always reads as "not found" (no existence leak).
+//! through here, so "out of scope" always reads as "not found" (no existence leak). It takes the proof of a
+//! permission check ([`Granted`]), never a bare actor.
 
-use crate::actor::Actor;
+use crate::actor::Granted;
 use crate::error::{AppError, Result};
 use banyan_store::ConnectionTrait;
 use banyan_store::customers::{self as store, CustomerRow};
@@ -10,11 +11,11 @@ use uuid::Uuid;
 /// Loads a customer the actor may see, else NotFound (no existence leak).
 pub(crate) async fn load_in_scope<C: ConnectionTrait>(
     c: &C,
-    actor: &Actor,
+    grant: &Granted<'_>,
     id: Uuid,
 ) -> Result<CustomerRow> {
     match store::find_customer(c, id.into()).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => Ok(r),
+        Some(r) if grant.can_see(&r.branch_code, r.rm_id) => Ok(r),
         _ => Err(AppError::NotFound),
     }
 }
@@ -22,11 +23,11 @@ pub(crate) async fn load_in_scope<C: ConnectionTrait>(
 /// Like [`load_in_scope`], locking the row for the rest of the write transaction.
 pub(crate) async fn lock_in_scope<C: ConnectionTrait>(
     c: &C,
-    actor: &Actor,
+    grant: &Granted<'_>,
     id: Uuid,
 ) -> Result<CustomerRow> {
     match store::lock_customer(c, id.into()).await? {
-        Some(r) if actor.can_see(&r.branch_code, r.rm_id) => Ok(r),
+        Some(r) if grant.can_see(&r.branch_code, r.rm_id) => Ok(r),
         _ => Err(AppError::NotFound),
     }
 }

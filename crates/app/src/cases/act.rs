@@ -163,7 +163,7 @@ pub async fn act(
     action: CaseAction,
     read_version: Option<i32>,
 ) -> Result<CaseView> {
-    actor.require(Permission::CaseWrite)?;
+    let grant = actor.require(Permission::CaseWrite)?;
     let mut r = load(app, actor, id).await?;
     let expected = r.version;
     if let Some(v) = read_version
@@ -248,7 +248,7 @@ pub async fn act(
     banyan_store::notify::enqueue(&*tx, &o.messages).await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "case.update",
             entity: "case",

@@ -4,6 +4,7 @@ use crate::App;
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
+use banyan_domain::access::Permission;
 use banyan_store::cases::{self as store, CaseRow};
 use serde::Serialize;
 use serde_json::json;
@@ -290,6 +291,7 @@ pub(crate) const EXPORT_HEADERS: [&str; 20] = [
 
 /// The period's cases as an XLSX workbook (one row per case; no complainant names or contents), audited.
 pub async fn export_xlsx(app: &App, actor: &Actor, q: CaseQuery) -> Result<(Vec<u8>, usize)> {
+    let grant = actor.require(Permission::CaseRead)?;
     let rows = period_rows(app, actor, &q).await?;
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
@@ -338,7 +340,7 @@ pub async fn export_xlsx(app: &App, actor: &Actor, q: CaseQuery) -> Result<(Vec<
     let tx = app.db.begin_write().await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "case.export",
             entity: "case",

@@ -82,7 +82,7 @@ pub async fn attach(
     filename: &str,
     bytes: &[u8],
 ) -> Result<AttachmentView> {
-    actor.require(Permission::CaseWrite)?;
+    let grant = actor.require(Permission::CaseWrite)?;
     let r = load(app, actor, case_id).await?;
     let name = filename
         .rsplit(['/', '\\'])
@@ -154,7 +154,7 @@ pub async fn attach(
     .await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "case.attach",
             entity: "case",
@@ -175,6 +175,7 @@ pub async fn attachment(
     case_id: CaseId,
     id: Uuid,
 ) -> Result<(AttachmentView, Vec<u8>)> {
+    let grant = actor.require(Permission::CaseRead)?;
     let r = load(app, actor, case_id).await?;
     let (meta, enc) = store::find_attachment(&app.db.conn, case_id, id)
         .await?
@@ -183,7 +184,7 @@ pub async fn attachment(
     let tx = app.db.begin_write().await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "case.attachment.read",
             entity: "case",

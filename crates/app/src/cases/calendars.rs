@@ -93,9 +93,10 @@ pub struct CalendarView {
 }
 
 pub async fn calendars(app: &App, actor: &Actor) -> Result<Vec<CalendarView>> {
-    if !actor.role.has(Permission::ConfigManage) {
-        actor.require(Permission::CaseRead)?;
-    }
+    // Administrators manage the calendars; case staff read them to see how deadlines count.
+    actor
+        .require(Permission::ConfigManage)
+        .or_else(|_| actor.require(Permission::CaseRead))?;
     let stored: HashMap<String, i64> = store::list_calendars(&app.db.conn)
         .await?
         .into_iter()
@@ -143,7 +144,7 @@ pub async fn put_calendar(
     name: &str,
     body: &str,
 ) -> Result<CalendarView> {
-    actor.require(Permission::ConfigManage)?;
+    let grant = actor.require(Permission::ConfigManage)?;
     let name = name.trim();
     if name.is_empty()
         || name.len() > 32
@@ -190,7 +191,7 @@ pub async fn put_calendar(
     .await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "calendar.load",
             entity: "calendar",

@@ -40,11 +40,11 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 pub(crate) async fn scope(app: &App, actor: &Actor) -> Result<CaseScope> {
-    actor.require(Permission::CaseRead)?;
+    let grant = actor.require(Permission::CaseRead)?;
     let department = banyan_store::access::find_staff(&app.db.conn, actor.id)
         .await?
         .and_then(|s| s.department);
-    Ok(match actor.scope() {
+    Ok(match grant.scope() {
         cstore::ScopeFilter::All => CaseScope::All,
         cstore::ScopeFilter::Branch(b) => CaseScope::Branch {
             branch: b,

@@ -2,7 +2,7 @@
 //! repeat merged into the open case.
 
 use crate::App;
-use crate::actor::Actor;
+use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
 use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
@@ -109,13 +109,13 @@ pub(crate) async fn pick_owner<C: banyan_store::ConnectionTrait>(
 
 /// Refuses those who may not register cases (the workbench shows the form only to the others).
 pub fn may_register(actor: &Actor) -> Result<()> {
-    actor.require(Permission::CaseWrite)
+    actor.require(Permission::CaseWrite).map(drop)
 }
 
 /// Registers a case: validates, routes, starts the clocks, tells the owner; merges a repeat into the open
 /// case it repeats (restarting its clocks when it brings new facts).
 pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<CaseView> {
-    actor.require(Permission::CaseWrite)?;
+    let grant = actor.require(Permission::CaseWrite)?;
     let p = &app.policy.feedback;
     let Checked {
         severity,
@@ -126,7 +126,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
         customer,
         branch,
         repeat,
-    } = check_input(app, actor, &input).await?;
+    } = check_input(app, &grant, &input).await?;
 
     let (facts, sla_rule, sla) =
         case_facts(app, &input, customer.as_ref(), &branch, &severity).await?;
@@ -254,7 +254,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
     store::insert_notices(&*tx, &notices).await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "case.register",
             entity: "case",
@@ -282,7 +282,8 @@ struct Checked {
 }
 
 /// Checks a registration's input against the policy's lists and the actor's scope.
-async fn check_input(app: &App, actor: &Actor, input: &CaseInput) -> Result<Checked> {
+async fn check_input(app: &App, grant: &Granted<'_>, input: &CaseInput) -> Result<Checked> {
+    let actor = grant.actor();
     let p = &app.policy.feedback;
     let mut errs = FieldErrors::new();
     one_of(&mut errs, "kind", &input.kind, &fb::KINDS);
@@ -318,7 +319,7 @@ async fn check_input(app: &App, actor: &Actor, input: &CaseInput) -> Result<Chec
             }
         },
     };
-    let customer = complainant(app, actor, input, &mut errs).await?;
+    let customer = complainant(app, grant, input, &mut errs).await?;
     let branch = match (
         &customer,
         opt_text(&mut errs, "branch_code", &input.branch_code, 16),
@@ -358,10 +359,11 @@ async fn check_input(app: &App, actor: &Actor, input: &CaseInput) -> Result<Chec
 /// The complainant: a customer in scope (by id or number), or a non-customer with name and contact.
 async fn complainant(
     app: &App,
-    actor: &Actor,
+    grant: &Granted<'_>,
     input: &CaseInput,
     errs: &mut FieldErrors,
 ) -> Result<Option<CustomerRow>> {
+    let actor = grant.actor();
     let mut customer = None;
     match (&input.customer, &input.complainant) {
         (Some(c), None) => {
@@ -370,7 +372,7 @@ async fn complainant(
                 Err(_) => crate::customers::id_by_number(app, actor, c).await?,
             };
             match id {
-                Some(id) => match crate::scope::load_in_scope(&app.db.conn, actor, id).await {
+                Some(id) => match crate::scope::load_in_scope(&app.db.conn, grant, id).await {
                     Ok(row) => customer = Some(row),
                     Err(AppError::NotFound) => {
                         errs.push("customer", "not_found", "no such customer in your scope")

@@ -191,13 +191,13 @@ pub async fn get_by_no(app: &App, actor: &Actor, no: &str) -> Result<CaseView> {
 /// A non-customer case with the complainant's name and contact in full, for staff entitled to reveal
 /// (to call or write back); the reveal is audited.
 pub async fn reveal(app: &App, actor: &Actor, id: CaseId) -> Result<CaseView> {
-    actor.require(Permission::CustomerReveal)?;
+    let grant = actor.require(Permission::CustomerReveal)?;
     let r = load(app, actor, id).await?;
     if r.complainant_enc.is_some() {
         let tx = app.db.begin_write().await?;
         audit::record(
             &*tx,
-            actor,
+            &grant,
             vec![Entry {
                 action: "case.reveal",
                 entity: "case",

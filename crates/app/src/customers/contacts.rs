@@ -3,7 +3,7 @@
 use super::read::{build_view, get};
 use super::{check_version, commit_change, map_unique, purpose_of};
 use crate::App;
-use crate::actor::Actor;
+use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
 use crate::crypto::{KeyRing, Purpose};
 use crate::error::{AppError, Result};
@@ -46,14 +46,15 @@ pub(crate) async fn check_mobile_free<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The customer locked for an edit under `grant` (which must be `CustomerUpdate`), if its version still
+/// matches and its status allows editing.
 pub(crate) async fn editable_row(
     tx: &DatabaseTransaction,
-    actor: &Actor,
+    grant: &Granted<'_>,
     id: Uuid,
     if_match: Option<i64>,
 ) -> Result<CustomerRow> {
-    actor.require(Permission::CustomerUpdate)?;
-    let row = lock_in_scope(tx, actor, id).await?;
+    let row = lock_in_scope(tx, grant, id).await?;
     check_version(tx, &row, if_match).await?;
     if !row.status.is_editable() {
         return Err(AppError::conflict(
@@ -79,8 +80,9 @@ pub async fn add_contact(
 ) -> Result<CustomerView> {
     let v = parse_contact(&c)?;
     let keys = app.keys();
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
-    let row = editable_row(&tx, actor, id, if_match).await?;
+    let row = editable_row(&tx, &grant, id, if_match).await?;
     check_mobile_free(&*tx, &keys, &v, id).await?;
     let p = purpose_of(v.kind());
     let cid = Uuid::now_v7();
@@ -104,7 +106,7 @@ pub async fn add_contact(
         new: Value::String(v.masked()),
     }];
     let expected = row.version;
-    commit_change(&tx, actor, row, expected, "customer.contact_add", ch, true).await?;
+    commit_change(&tx, &grant, row, expected, "customer.contact_add", ch, true).await?;
     let view = build_view(
         app,
         &*tx,
@@ -147,8 +149,9 @@ pub async fn update_contact(
     if_match: Option<i64>,
 ) -> Result<CustomerView> {
     let keys = app.keys();
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
-    let row = editable_row(&tx, actor, id, if_match).await?;
+    let row = editable_row(&tx, &grant, id, if_match).await?;
     let (existing, kind, old_v) = stored_contact(&*tx, &keys, id, contact_id).await?;
     let p = purpose_of(kind);
     let mut updated = existing.clone();
@@ -185,7 +188,7 @@ pub async fn update_contact(
         let expected = row.version;
         commit_change(
             &tx,
-            actor,
+            &grant,
             row,
             expected,
             "customer.contact_update",
@@ -214,8 +217,9 @@ pub async fn delete_contact(
     if_match: Option<i64>,
 ) -> Result<CustomerView> {
     let keys = app.keys();
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
-    let row = editable_row(&tx, actor, id, if_match).await?;
+    let row = editable_row(&tx, &grant, id, if_match).await?;
     let (_, kind, old) = stored_contact(&*tx, &keys, id, contact_id).await?;
     let masked = old.masked();
     store::delete_contact(&*tx, id, contact_id).await?;
@@ -227,7 +231,7 @@ pub async fn delete_contact(
     let expected = row.version;
     commit_change(
         &tx,
-        actor,
+        &grant,
         row,
         expected,
         "customer.contact_delete",
@@ -249,8 +253,8 @@ pub async fn delete_contact(
 /// Relationships of a customer, each as seen from this customer. Names of related customers outside the
 /// actor's scope are withheld.
 pub async fn relationships(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<RelationshipView>> {
-    actor.require(Permission::CustomerRead)?;
-    load_in_scope(&app.db.conn, actor, id).await?;
+    let grant = actor.require(Permission::CustomerRead)?;
+    load_in_scope(&app.db.conn, &grant, id).await?;
     let rows = store::list_relationships(&app.db.conn, id).await?;
     let others: Vec<Uuid> = rows
         .iter()
@@ -273,7 +277,7 @@ pub async fn relationships(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<Rel
         };
         let visible = briefs
             .get(&other)
-            .filter(|(_, _, b, rm)| actor.can_see(b, (*rm).map(Into::into)));
+            .filter(|(_, _, b, rm)| grant.can_see(b, (*rm).map(Into::into)));
         out.push(RelationshipView {
             id: r.id,
             kind,
@@ -296,7 +300,7 @@ pub async fn add_relationship(
     kind: RelationshipKind,
     note: Option<String>,
 ) -> Result<RelationshipView> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     if other == id {
         return Err(AppError::field(
             "to_id",
@@ -305,8 +309,8 @@ pub async fn add_relationship(
         ));
     }
     let tx = app.db.begin_write().await?;
-    let from = load_in_scope(&*tx, actor, id).await?;
-    let to = load_in_scope(&*tx, actor, other)
+    let from = load_in_scope(&*tx, &grant, id).await?;
+    let to = load_in_scope(&*tx, &grant, other)
         .await
         .map_err(|_| AppError::field("to_id", "exists", "no such customer in your scope"))?;
     if !kind.allows(from.kind, to.kind) {
@@ -363,7 +367,7 @@ pub async fn add_relationship(
     })?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![
             Entry::customer(
                 "customer.relationship_add",
@@ -392,9 +396,9 @@ pub async fn add_relationship(
 
 /// Removes a link.
 pub async fn delete_relationship(app: &App, actor: &Actor, id: Uuid, rel_id: Uuid) -> Result<()> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
-    load_in_scope(&*tx, actor, id).await?;
+    load_in_scope(&*tx, &grant, id).await?;
     let r = store::delete_relationship(&*tx, id, rel_id)
         .await
         .map_err(|e| match e {
@@ -404,7 +408,7 @@ pub async fn delete_relationship(app: &App, actor: &Actor, id: Uuid, rel_id: Uui
     let other = if r.from_id == id { r.to_id } else { r.from_id };
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![
             Entry::customer(
                 "customer.relationship_delete",

@@ -7,7 +7,7 @@ use super::{
     MAX_BATCH, check_rm, enum_str, field_definitions, map_unique, purpose_of, scope_error, snapshot,
 };
 use crate::App;
-use crate::actor::Actor;
+use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
 use crate::crypto::{KeyRing, Purpose};
 use crate::error::{AppError, Result};
@@ -114,10 +114,11 @@ pub(crate) fn build_rows(
 /// Parses, scopes and encrypts inputs; each is either prepared or rejected with its field errors.
 pub(crate) async fn prepare(
     app: &App,
-    actor: &Actor,
+    grant: &Granted<'_>,
     inputs: Vec<CustomerInput>,
     defs: &[FieldDefinition],
 ) -> Result<Vec<std::result::Result<Prepared, FieldErrors>>> {
+    let actor = grant.actor();
     let today = app.today();
     let now = now_us();
     let mut rm_cache = HashMap::new();
@@ -134,7 +135,7 @@ pub(crate) async fn prepare(
             }
             Ok(mut new) => {
                 new.rm_id = rm;
-                scope_error(&mut errs, actor, new.branch_code.as_str(), rm);
+                scope_error(&mut errs, grant, new.branch_code.as_str(), rm);
                 if let Err(e) = validate_custom(&new.custom, defs, new.kind) {
                     errs.0.extend(e.0);
                 }
@@ -205,9 +206,10 @@ pub(crate) async fn allocate_numbers(app: &App, items: &mut [(usize, Prepared)])
 pub(crate) async fn insert_prepared(
     app: &App,
     tx: &DatabaseTransaction,
-    actor: &Actor,
+    grant: &Granted<'_>,
     items: &mut [(usize, Prepared)],
 ) -> Result<HashMap<usize, Value>> {
+    let actor = grant.actor();
     let mut rejected: HashMap<usize, Value> = HashMap::new();
     // Duplicates against the database.
     let id_bidx: Vec<Vec<u8>> = items.iter().map(|(_, p)| p.row.id_bidx.clone()).collect();
@@ -318,7 +320,7 @@ pub(crate) async fn insert_prepared(
                 )
             })
             .collect();
-        audit::record(tx, actor, entries).await?;
+        audit::record(tx, grant, entries).await?;
         crate::reactions::on_change(app, tx, &rows).await?;
     }
     Ok(rejected)
@@ -366,14 +368,14 @@ pub async fn create(
     input: CustomerInput,
     idempotency: Option<(String, String)>,
 ) -> Result<Created> {
-    actor.require(Permission::CustomerCreate)?;
+    let grant = actor.require(Permission::CustomerCreate)?;
     if let Some((key, hash)) = &idempotency
         && let Some(r) = misc::find_idempotency(&app.db.conn, actor.id.uuid(), key).await?
     {
         return replay(r, hash);
     }
     let defs = field_definitions(app).await?;
-    let mut prepared = prepare(app, actor, vec![input], &defs).await?;
+    let mut prepared = prepare(app, &grant, vec![input], &defs).await?;
     let p = match prepared.pop() {
         Some(Ok(p)) => p,
         Some(Err(e)) => return Err(AppError::Validation(e)),
@@ -382,7 +384,7 @@ pub async fn create(
     let mut items = vec![(0, p)];
     allocate_numbers(app, &mut items).await?;
     let tx = app.db.begin_write().await?;
-    let rejected = insert_prepared(app, &tx, actor, &mut items).await?;
+    let rejected = insert_prepared(app, &tx, &grant, &mut items).await?;
     if let Some(v) = rejected.get(&0) {
         let code = if v["code"] == "duplicate_mobile" {
             "duplicate_mobile"
@@ -466,7 +468,7 @@ pub async fn create_batch(
     actor: &Actor,
     inputs: Vec<CustomerInput>,
 ) -> Result<BatchResult> {
-    actor.require(Permission::CustomerCreate)?;
+    let grant = actor.require(Permission::CustomerCreate)?;
     if inputs.len() > MAX_BATCH {
         return Err(AppError::field(
             "customers",
@@ -476,7 +478,7 @@ pub async fn create_batch(
     }
     let defs = field_definitions(app).await?;
     let n = inputs.len();
-    let prepared = prepare(app, actor, inputs, &defs).await?;
+    let prepared = prepare(app, &grant, inputs, &defs).await?;
     let mut items = Vec::new();
     let mut errors: HashMap<usize, Value> = HashMap::new();
     for (i, p) in prepared.into_iter().enumerate() {
@@ -491,7 +493,7 @@ pub async fn create_batch(
     let mut attempt = 0;
     let rejected = loop {
         let tx = app.db.begin_write().await?;
-        match insert_prepared(app, &tx, actor, &mut items).await {
+        match insert_prepared(app, &tx, &grant, &mut items).await {
             Ok(r) => {
                 tx.commit().await?;
                 break r;

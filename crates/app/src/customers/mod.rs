@@ -17,7 +17,7 @@ pub use read::{ListQuery, SORTS, get, id_by_number, list, parse_sort, review_que
 pub use update::{transition, update};
 
 use crate::App;
-use crate::actor::Actor;
+use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
 use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
@@ -78,8 +78,14 @@ pub(crate) async fn check_rm(
     Ok(Some(rm))
 }
 
-pub(crate) fn scope_error(errs: &mut FieldErrors, actor: &Actor, branch: &str, rm: Option<Uuid>) {
-    if !actor.can_see(branch, rm.map(Into::into)) {
+pub(crate) fn scope_error(
+    errs: &mut FieldErrors,
+    grant: &Granted<'_>,
+    branch: &str,
+    rm: Option<Uuid>,
+) {
+    let actor = grant.actor();
+    if !grant.can_see(branch, rm.map(Into::into)) {
         match actor.role.scope() {
             banyan_domain::access::ScopeKind::Own => errs.push(
                 "rm_id",
@@ -196,7 +202,7 @@ pub async fn define_field(
     actor: &Actor,
     def: FieldDefinition,
 ) -> Result<FieldDefinition> {
-    actor.require(Permission::ConfigManage)?;
+    let grant = actor.require(Permission::ConfigManage)?;
     def.check()?;
     let tx = app.db.begin_write().await?;
     misc::insert_field_definition(
@@ -222,7 +228,7 @@ pub async fn define_field(
             e.into()
         }
     })?;
-    audit::record(&*tx, actor, vec![Entry {
+    audit::record(&*tx, &grant, vec![Entry {
         action: "field.define",
         entity: "field_definition",
         entity_id: Some(format!("{}.{}", def.kind.as_str(), def.key)),
@@ -265,13 +271,14 @@ pub(crate) fn version_json(v: &VersionRow) -> Value {
 /// Writes the changed row (version + 1), its version record and its audit record.
 pub(crate) async fn commit_change(
     tx: &DatabaseTransaction,
-    actor: &Actor,
+    grant: &Granted<'_>,
     mut row: CustomerRow,
     expected: i64,
     action: &'static str,
     changes: Vec<FieldChange>,
     touch_editor: bool,
 ) -> Result<CustomerRow> {
+    let actor = grant.actor();
     let now = now_us();
     row.version = expected + 1;
     if touch_editor {
@@ -301,7 +308,7 @@ pub(crate) async fn commit_change(
     let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
     audit::record(
         tx,
-        actor,
+        grant,
         vec![Entry::customer(
             action,
             row.id.uuid(),

@@ -130,13 +130,13 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
 
 /// Reads one customer. With `reveal`, identifiers and contacts are shown in full and the reveal audited.
 pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<CustomerView> {
-    actor.require(Permission::CustomerRead)?;
+    let grant = actor.require(Permission::CustomerRead)?;
     if reveal {
         actor.require(Permission::CustomerReveal)?;
     }
     // One round trip for the customer and its contacts: this is the hot read.
     let (row, contacts) = match store::find_customer_with_contacts(&app.db.conn, id).await? {
-        Some((r, c)) if actor.can_see(&r.branch_code, r.rm_id) => (r, c),
+        Some((r, c)) if grant.can_see(&r.branch_code, r.rm_id) => (r, c),
         _ => return Err(AppError::NotFound),
     };
     let view = view_of(app, &app.db.conn, row, contacts, reveal).await?;
@@ -150,7 +150,7 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<Cus
         );
         audit::record(
             &*tx,
-            actor,
+            &grant,
             vec![Entry::customer(
                 "customer.reveal",
                 id,
@@ -243,7 +243,7 @@ pub(crate) fn lookups(keys: &KeyRing, q: &str) -> Vec<Lookup> {
 
 /// Lists customers in the actor's scope.
 pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<CustomerSummary>> {
-    actor.require(Permission::CustomerRead)?;
+    let grant = actor.require(Permission::CustomerRead)?;
     let limit = q.limit.unwrap_or(20).clamp(1, 200);
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
     let keys = app.keys();
@@ -256,7 +256,7 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
         ));
     }
     let filter = CustomerFilter {
-        scope: actor.scope(),
+        scope: grant.scope(),
         lookups: search.map(|s| lookups(&keys, s)).unwrap_or_default(),
         kind: q.kind.map(|k| k.as_str().to_owned()),
         status: q.status.map(|s| s.as_str().to_owned()),
@@ -411,7 +411,7 @@ pub async fn review_queue(
     cursor: Option<String>,
     limit: Option<u64>,
 ) -> Result<Page<CustomerSummary>> {
-    actor.require(Permission::CustomerVerify)?;
+    let grant = actor.require(Permission::CustomerVerify)?;
     let limit = limit.unwrap_or(50).clamp(1, 200);
     let after = match cursor {
         Some(c) => Some(c.parse::<Uuid>().map_err(|_| {
@@ -419,14 +419,14 @@ pub async fn review_queue(
         })?),
         None => None,
     };
-    let rows = store::list_submitted(&app.db.conn, &actor.scope(), after, limit + 1).await?;
+    let rows = store::list_submitted(&app.db.conn, &grant.scope(), after, limit + 1).await?;
     summaries(app, &app.db.conn, rows, limit).await
 }
 
 /// The version history, newest first.
 pub async fn versions(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<VersionView>> {
-    actor.require(Permission::CustomerRead)?;
-    load_in_scope(&app.db.conn, actor, id).await?;
+    let grant = actor.require(Permission::CustomerRead)?;
+    load_in_scope(&app.db.conn, &grant, id).await?;
     store::list_versions(&app.db.conn, id)
         .await?
         .into_iter()

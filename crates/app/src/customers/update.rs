@@ -76,7 +76,7 @@ pub async fn update(
     patch: Value,
     if_match: Option<i64>,
 ) -> Result<CustomerView> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let Value::Object(mut patch) = patch else {
         return Err(AppError::field(
             "",
@@ -94,7 +94,7 @@ pub async fn update(
     };
     let expected = if_match.or(body_version);
     let tx = app.db.begin_write().await?;
-    let row = lock_in_scope(&*tx, actor, id).await?;
+    let row = lock_in_scope(&*tx, &grant, id).await?;
     check_version(&*tx, &row, expected).await?;
     let expected = row.version;
     let status = row.status;
@@ -119,7 +119,7 @@ pub async fn update(
     if requested_rm != row.rm_id.map(Into::into) {
         new.rm_id = check_rm(app, actor, requested_rm, &mut HashMap::new(), &mut errs).await?;
     }
-    scope_error(&mut errs, actor, new.branch_code.as_str(), new.rm_id);
+    scope_error(&mut errs, &grant, new.branch_code.as_str(), new.rm_id);
     // Custom values are checked when they are edited. A field the bank defined (or made required) after
     // the customer was stored must not block unrelated work such as recording a consent; it is enforced
     // the next time anyone edits the customer's custom fields.
@@ -218,14 +218,22 @@ pub async fn update(
         });
     }
     store::upsert_consents(&*tx, &consent_rows).await?;
-    let saved = commit_change(&tx, actor, row2, expected, "customer.update", changes, true)
-        .await
-        .map_err(|e| match e {
-            AppError::Store(s) => map_unique(s),
-            e => e,
-        })?;
+    let saved = commit_change(
+        &tx,
+        &grant,
+        row2,
+        expected,
+        "customer.update",
+        changes,
+        true,
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Store(s) => map_unique(s),
+        e => e,
+    })?;
     crate::reactions::on_change(app, &*tx, &[saved]).await?;
-    let view = build_view(app, &*tx, load_in_scope(&*tx, actor, id).await?, false).await;
+    let view = build_view(app, &*tx, load_in_scope(&*tx, &grant, id).await?, false).await;
     tx.commit().await?;
     view
 }
@@ -239,12 +247,12 @@ pub async fn transition(
     note: Option<(Vec<String>, Vec<String>)>,
     if_match: Option<i64>,
 ) -> Result<CustomerView> {
-    actor.require(match t {
+    let grant = actor.require(match t {
         Transition::Submit => Permission::CustomerSubmit,
         Transition::Verify | Transition::Return => Permission::CustomerVerify,
     })?;
     let tx = app.db.begin_write().await?;
-    let row = lock_in_scope(&*tx, actor, id).await?;
+    let row = lock_in_scope(&*tx, &grant, id).await?;
     if if_match.is_some() {
         check_version(&*tx, &row, if_match).await?;
     }
@@ -337,7 +345,7 @@ pub async fn transition(
         }
     };
     let expected = row.version;
-    let saved = commit_change(&tx, actor, r, expected, action, changes, false).await?;
+    let saved = commit_change(&tx, &grant, r, expected, action, changes, false).await?;
     crate::reactions::on_change(app, &*tx, &[saved]).await?;
     let view = build_view(
         app,

@@ -3,7 +3,7 @@
 
 use super::Change;
 use crate::App;
-use crate::actor::Actor;
+use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
 use crate::error::Result;
 use banyan_domain::access::Permission;
@@ -54,7 +54,7 @@ pub async fn record_metrics(
     actor: &Actor,
     items: Vec<MetricsInput>,
 ) -> Result<MetricsReport> {
-    actor.require(Permission::MetricsWrite)?;
+    let grant = actor.require(Permission::MetricsWrite)?;
     let today = app.today();
     let mut rejected = Vec::new();
     let mut ok: Vec<(usize, CustomerRow, Metrics)> = Vec::new();
@@ -64,7 +64,7 @@ pub async fn record_metrics(
         if item.metrics.as_of > today {
             errs.push("metrics.as_of", "not_future", "must not be after today");
         }
-        let row = find_customer(app, actor, &item.customer).await?;
+        let row = find_customer(app, &grant, &item.customer).await?;
         if row.is_none() {
             errs.push("customer", "not_found", "no such customer in your scope");
         }
@@ -122,7 +122,7 @@ pub async fn record_metrics(
                 detail: json!({"as_of": m.as_of.to_string(), "aum": m.aum()}),
             })
             .collect();
-        audit::record(&*tx, actor, entries).await?;
+        audit::record(&*tx, &grant, entries).await?;
         tx.commit().await?;
     }
     Ok(MetricsReport {
@@ -133,7 +133,7 @@ pub async fn record_metrics(
 }
 
 /// A customer by id or number, within the actor's scope.
-async fn find_customer(app: &App, actor: &Actor, key: &str) -> Result<Option<CustomerRow>> {
+async fn find_customer(app: &App, grant: &Granted<'_>, key: &str) -> Result<Option<CustomerRow>> {
     let key = key.trim();
     let row = match key.parse::<Uuid>() {
         Ok(id) => cstore::find_customer(&app.db.conn, id.into()).await?,
@@ -145,7 +145,7 @@ async fn find_customer(app: &App, actor: &Actor, key: &str) -> Result<Option<Cus
             cstore::list_customers(&app.db.conn, &f).await?.pop()
         }
     };
-    Ok(row.filter(|r| actor.can_see(&r.branch_code, r.rm_id)))
+    Ok(row.filter(|r| grant.can_see(&r.branch_code, r.rm_id)))
 }
 
 /// Money columns of a metrics file, in CNY (yuan, up to two decimals).

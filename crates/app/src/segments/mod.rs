@@ -169,8 +169,8 @@ pub struct SegmentsView {
 }
 
 async fn in_scope(app: &App, actor: &Actor, id: Uuid) -> Result<CustomerRow> {
-    actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, actor, id).await
+    let grant = actor.require(Permission::CustomerRead)?;
+    crate::scope::load_in_scope(&app.db.conn, &grant, id).await
 }
 
 fn measures_of(policy: &Policy, kind: &str, assignments: &[AssignmentRow]) -> MeasuresView {
@@ -299,7 +299,7 @@ pub async fn record_assessment(
     id: Uuid,
     input: AssessmentInput,
 ) -> Result<AssessmentView> {
-    actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::CustomerUpdate)?;
     let q = &app.policy.segments.risk_questionnaire;
     let mut errs = banyan_domain::FieldErrors::new();
     if !["branch", "online"].contains(&input.channel.as_str()) {
@@ -316,7 +316,7 @@ pub async fn record_assessment(
         points,
     } = scored?;
     let tx = app.db.begin_write().await?;
-    let row = crate::scope::lock_in_scope(&*tx, actor, id).await?;
+    let row = crate::scope::lock_in_scope(&*tx, &grant, id).await?;
     if row.kind != banyan_domain::customer::CustomerKind::Individual {
         return Err(AppError::field(
             "customer",
@@ -344,7 +344,7 @@ pub async fn record_assessment(
     .await?;
     audit::record(
         &*tx,
-        actor,
+        &grant,
         vec![Entry {
             action: "risk_assessment.record",
             entity: "risk_assessment",
@@ -369,6 +369,7 @@ pub async fn record_assessment(
 
 /// Closes an early-warning alert with what was done (the owner, or staff who may act on the customer).
 pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &str) -> Result<()> {
+    let read = actor.require(Permission::CustomerRead)?;
     let resolution = resolution.trim();
     if resolution.is_empty() {
         return Err(AppError::field(
@@ -381,11 +382,10 @@ pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &
     let alert = store::find_alert(&*tx, alert_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::scope::load_in_scope(&*tx, actor, alert.customer_id).await?;
-    if alert.owner_id != Some(actor.id.uuid())
-        && !actor.role.has(Permission::CustomerUpdate)
-        && !actor.role.has(Permission::MetricsWrite)
-    {
+    crate::scope::load_in_scope(&*tx, &read, alert.customer_id).await?;
+    let may_act = actor.require(Permission::CustomerUpdate).is_ok()
+        || actor.require(Permission::MetricsWrite).is_ok();
+    if alert.owner_id != Some(actor.id.uuid()) && !may_act {
         return Err(AppError::forbidden(
             "permission_denied",
             "only the alert's owner or staff who may act on the customer can close it",
@@ -400,7 +400,7 @@ pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &
     }
     audit::record(
         &*tx,
-        actor,
+        &read,
         vec![Entry {
             action: "alert.close",
             entity: "alert",
