@@ -33,10 +33,10 @@ use std::sync::{Arc, RwLock};
 /// Everything a use case needs: the database, the keys, the policy and the bank's time zone.
 #[derive(Debug)]
 pub struct App {
-    pub db: Db,
+    pub(crate) db: Db,
     keys: RwLock<Arc<KeyRing>>,
     master: MasterKey,
-    pub policy: Arc<Policy>,
+    pub(crate) policy: Arc<Policy>,
     /// Content hash of `policy`, recorded with every assignment it makes.
     pub policy_hash: String,
     pub tz: jiff::tz::TimeZone,
@@ -49,6 +49,17 @@ pub struct App {
 }
 
 impl App {
+    /// The version the loaded policy names (shown by the CLI beside its content hash).
+    pub fn policy_version(&self) -> &str {
+        &self.policy.version
+    }
+
+    /// The database under the use cases, for integration tests that tamper with stored rows.
+    #[cfg(feature = "test-support")]
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Migrates the database, loads (or creates) the data keys and returns the application.
     pub async fn open(
         db: Db,

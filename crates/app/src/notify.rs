@@ -213,7 +213,8 @@ struct HolidayGreeting {
 }
 
 /// Checks a holiday list: the line and reason of a syntax error, or a key without its template.
-pub fn check_holidays(text: &str, policy: &banyan_domain::policy::Policy) -> Result<()> {
+pub fn check_holidays(app: &App, text: &str) -> Result<()> {
+    let policy = &app.policy;
     let h: Holidays = toml::from_str(text)
         .map_err(|e| AppError::field("holidays", "format", e.message().trim().to_owned()))?;
     for g in &h.greetings {
@@ -254,7 +255,7 @@ pub fn check_holidays(text: &str, policy: &banyan_domain::policy::Policy) -> Res
 /// language the greeting names: a festival of one locale), on a consented channel. Idempotent: one greeting
 /// per customer, holiday and year.
 pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<u64> {
-    check_holidays(holidays, &app.policy)?;
+    check_holidays(app, holidays)?;
     let h: Holidays = toml::from_str(holidays)
         .map_err(|e| AppError::field("holidays", "format", e.message().trim().to_owned()))?;
     let today = app.today();

@@ -327,7 +327,7 @@ pub(crate) async fn policy_cmd(cfg: &Config, command: PolicyCommand) -> Result<(
             bar.finish_and_clear();
             println!(
                 "dry run: {} (in force: {}) -> {} ({})",
-                app.policy.version,
+                app.policy_version(),
                 app.policy_hash,
                 other.version,
                 banyan_app::segments::policy_hash(&other)

@@ -396,7 +396,7 @@ async fn demo_cases(app: &App, customers: &[uuid::Uuid], rng: &mut impl Rng) -> 
     let cs = banyan_app::access::actor_for(app, "cs1")
         .await
         .map_err(|e| anyhow!("{e}"))?;
-    let p = &app.policy.feedback;
+    let (products, causes) = banyan_app::cases::form_choices(app);
     let subjects = [
         (
             "complaint",
@@ -440,8 +440,8 @@ async fn demo_cases(app: &App, customers: &[uuid::Uuid], rng: &mut impl Rng) -> 
         let input = CaseInput {
             kind: kind.into(),
             channel: banyan_domain::feedback::CHANNELS[i % 7].into(),
-            product: Some(p.products[i % p.products.len()].clone()),
-            cause: Some(p.causes[i % p.causes.len()].clone()),
+            product: Some(products[i % products.len()].clone()),
+            cause: Some(causes[i % causes.len()].clone()),
             severity: Some(banyan_domain::feedback::SEVERITIES[i % 4].into()),
             complex: i % 5 == 0,
             customer: (!non_customer).then(|| customers[i].to_string()),

@@ -204,7 +204,7 @@ pub(crate) async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<(
             .map(|s| s.clone().into_bytes()),
     };
     let holiday_list = holidays(cfg)?;
-    banyan_app::notify::check_holidays(&holiday_list, &app.policy)
+    banyan_app::notify::check_holidays(&app, &holiday_list)
         .map_err(|e| anyhow!("holiday list: {}", app_err(e)))?;
     let nightly_at = match cfg.nightly_evaluation.trim() {
         "" => None,

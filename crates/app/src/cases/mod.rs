@@ -21,7 +21,7 @@ pub use calendars::{
     CalendarView, Calendars, calendar_text, calendars, put_calendar, recompute_open,
 };
 pub use escalate::{NoticeView, escalate_due, escalate_tick, mark_notices_read, my_notices};
-pub use register::{CaseInput, Complainant, may_register, register};
+pub use register::{CaseInput, Complainant, form_choices, may_register, register};
 pub use view::{
     CaseLogView, CasePage, CaseQuery, CaseSummary, CaseTaskView, CaseView, ClockView, get,
     get_by_no, list, reveal,

@@ -112,6 +112,12 @@ pub fn may_register(actor: &Actor) -> Result<()> {
     actor.require(Permission::CaseWrite).map(drop)
 }
 
+/// The products and causes the bank's policy lists, offered on the form that registers a case.
+pub fn form_choices(app: &App) -> (Vec<String>, Vec<String>) {
+    let p = &app.policy.feedback;
+    (p.products.clone(), p.causes.clone())
+}
+
 /// Registers a case: validates, routes, starts the clocks, tells the owner; merges a repeat into the open
 /// case it repeats (restarting its clocks when it brings new facts).
 pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<CaseView> {

@@ -16,7 +16,8 @@ use crate::view::*;
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::customer::{
-    self as dom, CustomerInput, CustomerKind, CustomerStatus, Identifier, Profile, Transition,
+    self as dom, CustomerInput, CustomerKind, CustomerStatus, Identifier, NewCustomer, Profile,
+    Transition,
 };
 use banyan_domain::fields::validate_custom;
 use banyan_store::ConnectionTrait;
@@ -154,32 +155,13 @@ pub async fn update(
         &new_custom,
     );
     let mut changes = diff(&old_snap, &new_snap);
-    // Two numbers can share a mask, so compare the numbers themselves.
-    let id_changed = new.identifier.number() != old_identifier.number()
-        || new.identifier.type_code() != old_identifier.type_code();
-    if id_changed
-        && !changes
-            .iter()
-            .any(|c| c.field.ends_with("id_number") || c.field.ends_with("credit_code"))
-    {
-        let f = if kind == CustomerKind::Individual {
-            "individual.id_number"
-        } else {
-            "organization.credit_code"
-        };
-        changes.push(FieldChange {
-            field: f.into(),
-            old: Value::String(old_identifier.masked()),
-            new: Value::String(new.identifier.masked()),
-        });
-    }
+    let id_changed = identifier_change(kind, &old_identifier, &new.identifier, &mut changes);
     let now = now_us();
     let consent_rows = consent_changes(&*tx, actor, id, &consents, now, &mut changes).await?;
     if changes.is_empty() {
         tx.rollback().await?;
         return get(app, actor, id, false).await;
     }
-    let mut row2 = row.clone();
     if id_changed {
         let bidx = keys.blind_index(Purpose::Identifier, new.identifier.number());
         if let Some((other, no)) = store::find_by_id_bidx(&*tx, &bidx).await?
@@ -191,19 +173,8 @@ pub async fn update(
                 json!({"customer_no": no}),
             ));
         }
-        row2.id_type = new.identifier.type_code().to_owned();
-        row2.id_enc = keys.encrypt(Purpose::Identifier, new.identifier.number())?;
-        row2.id_bidx = bidx;
     }
-    row2.branch_code = new.branch_code.as_str().to_owned();
-    row2.rm_id = new.rm_id.map(Into::into);
-    row2.display_name = new.display_name().to_owned();
-    row2.name_latin_lower = dom::latin_name(&new.profile).map(str::to_lowercase);
-    row2.birth_date = new.birth_date().map(|d| d.to_string());
-    row2.profile = serde_json::to_string(&new.profile)
-        .map_err(|e| AppError::internal_from("customer JSON", e))?;
-    row2.preferred_channel = new_pref;
-    row2.custom = new_custom.to_string();
+    let mut row2 = edited_row(&keys, &row, &new, new_pref, &new_custom, id_changed)?;
     if status == CustomerStatus::Verified
         && changes
             .iter()
@@ -236,6 +207,62 @@ pub async fn update(
     let view = build_view(app, &*tx, load_in_scope(&*tx, &grant, id).await?, false).await;
     tx.commit().await?;
     view
+}
+
+/// Whether the identifier changed. Two numbers can share a mask, so the numbers themselves are compared, and
+/// a change the masked diff missed is still listed.
+fn identifier_change(
+    kind: CustomerKind,
+    old: &Identifier,
+    new: &Identifier,
+    changes: &mut Vec<FieldChange>,
+) -> bool {
+    let changed = new.number() != old.number() || new.type_code() != old.type_code();
+    if changed
+        && !changes
+            .iter()
+            .any(|c| c.field.ends_with("id_number") || c.field.ends_with("credit_code"))
+    {
+        let f = if kind == CustomerKind::Individual {
+            "individual.id_number"
+        } else {
+            "organization.credit_code"
+        };
+        changes.push(FieldChange {
+            field: f.into(),
+            old: Value::String(old.masked()),
+            new: Value::String(new.masked()),
+        });
+    }
+    changed
+}
+
+/// The stored row with the edited values written in; the identifier is re-encrypted (with a new blind
+/// index) only when it changed.
+fn edited_row(
+    keys: &KeyRing,
+    row: &CustomerRow,
+    new: &NewCustomer,
+    preferred_channel: Option<String>,
+    custom: &Value,
+    id_changed: bool,
+) -> Result<CustomerRow> {
+    let mut row2 = row.clone();
+    if id_changed {
+        row2.id_type = new.identifier.type_code().to_owned();
+        row2.id_enc = keys.encrypt(Purpose::Identifier, new.identifier.number())?;
+        row2.id_bidx = keys.blind_index(Purpose::Identifier, new.identifier.number());
+    }
+    row2.branch_code = new.branch_code.as_str().to_owned();
+    row2.rm_id = new.rm_id.map(Into::into);
+    row2.display_name = new.display_name().to_owned();
+    row2.name_latin_lower = dom::latin_name(&new.profile).map(str::to_lowercase);
+    row2.birth_date = new.birth_date().map(|d| d.to_string());
+    row2.profile = serde_json::to_string(&new.profile)
+        .map_err(|e| AppError::internal_from("customer JSON", e))?;
+    row2.preferred_channel = preferred_channel;
+    row2.custom = custom.to_string();
+    Ok(row2)
 }
 
 /// The four-eyes workflow: submit (maker), verify or return (checker).

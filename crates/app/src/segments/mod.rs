@@ -48,8 +48,8 @@ pub fn questionnaire(app: &App, actor: &Actor) -> Result<banyan_domain::segments
 }
 
 /// Every dimension and its possible values under a policy, for filters.
-pub fn dimension_values(p: &Policy) -> Vec<(&'static str, Vec<String>)> {
-    let s = &p.segments;
+pub fn dimension_values(app: &App) -> Vec<(&'static str, Vec<String>)> {
+    let s = &app.policy.segments;
     let ratings = |c: &banyan_domain::segments::Scorecard| {
         c.ratings
             .iter()

@@ -248,7 +248,7 @@ fn new_view(
     f: HashMap<String, String>,
     error: Option<String>,
 ) -> Response {
-    let p = &s.app.policy.feedback;
+    let (products, causes) = banyan_app::cases::form_choices(&s.app);
     let failed = error.is_some();
     page_status(
         NewPage {
@@ -263,13 +263,11 @@ fn new_view(
             kinds: choices(t, "fb.kind", &fb::KINDS),
             channels: choices(t, "fb.channel", &fb::CHANNELS),
             severities: choices(t, "fb.severity", &fb::SEVERITIES),
-            products: p
-                .products
+            products: products
                 .iter()
                 .map(|v| (v.clone(), t.of("fb.product", v)))
                 .collect(),
-            causes: p
-                .causes
+            causes: causes
                 .iter()
                 .map(|v| (v.clone(), t.of("fb.cause", v)))
                 .collect(),
@@ -683,6 +681,24 @@ fn chart(
     )
 }
 
+/// The weekday-by-hour heat map: one cell per hour (x, y, opacity by count, count, tooltip).
+fn heat_cells(t: Tr, heat: &[Vec<u64>]) -> Vec<(u32, u32, String, u64, String)> {
+    let max = heat.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let mut cells = Vec::new();
+    for (d, hours) in heat.iter().enumerate() {
+        for (h, n) in hours.iter().enumerate() {
+            cells.push((
+                40 + h as u32 * 20,
+                d as u32 * 20,
+                format!("{:.2}", 0.08 + 0.92 * (*n as f64 / max as f64)),
+                *n,
+                format!("{} {:02}:00 — {n}", t.of("weekday", &d.to_string()), h),
+            ));
+        }
+    }
+    cells
+}
+
 async fn dashboard(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
@@ -744,18 +760,7 @@ async fn dashboard(
             );
             charts.push((t.get(title).to_owned(), c, param, keys));
         }
-        let max = a.heat.iter().flatten().copied().max().unwrap_or(0).max(1);
-        for (d, hours) in a.heat.iter().enumerate() {
-            for (h, n) in hours.iter().enumerate() {
-                heat.push((
-                    40 + h as u32 * 20,
-                    d as u32 * 20,
-                    format!("{:.2}", 0.08 + 0.92 * (*n as f64 / max as f64)),
-                    *n,
-                    format!("{} {:02}:00 — {n}", t.of("weekday", &d.to_string()), h),
-                ));
-            }
-        }
+        heat = heat_cells(t, &a.heat);
         trend_max = a.by_day.iter().map(|c| c.count).max().unwrap_or(0);
         let w = 560.0 / (a.by_day.len().max(2) - 1) as f64;
         let points = |counts: &mut dyn Iterator<Item = u64>| {

@@ -321,14 +321,16 @@ pub(crate) async fn event_view(
                     )
                 })
                 .collect(),
-            tiers: s
-                .app
-                .policy
-                .segments
-                .wealth
-                .tiers
-                .iter()
-                .map(|x| (x.name.clone(), t.of("seg.wealth_tier", &x.name)))
+            tiers: banyan_app::segments::dimension_values(&s.app)
+                .into_iter()
+                .find(|(d, _)| *d == "wealth_tier")
+                .map(|(_, tiers)| tiers)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|x| {
+                    let label = t.of("seg.wealth_tier", &x);
+                    (x, label)
+                })
                 .collect(),
             can_edit: sess.actor.offers().update,
             c: chrome(t, Some(&sess), &format!("/events/{id}")),

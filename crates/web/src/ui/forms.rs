@@ -71,7 +71,7 @@ pub(crate) fn segment_choices(
     t: Tr,
     chosen: &BTreeMap<String, String>,
 ) -> Vec<(&'static str, String, Vec<Choice>)> {
-    banyan_app::segments::dimension_values(&app.policy)
+    banyan_app::segments::dimension_values(app)
         .into_iter()
         .filter(|(d, _)| SEGMENT_FILTERS.contains(d))
         .map(|(d, values)| {

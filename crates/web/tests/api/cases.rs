@@ -832,7 +832,7 @@ async fn attachments_are_typed_limited_encrypted_and_audited(app: &TestApp) {
     // Stored encrypted: the bytes in the database are not the file.
     let aid: uuid::Uuid = a["id"].as_str().unwrap().parse().unwrap();
     let (_, stored) =
-        banyan_store::cases::find_attachment(&app.app.db.conn, id.parse().unwrap(), aid)
+        banyan_store::cases::find_attachment(&app.app.db().conn, id.parse().unwrap(), aid)
             .await
             .unwrap()
             .unwrap();
@@ -1371,7 +1371,7 @@ async fn an_unreadable_stored_value_is_an_error_naming_the_row(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.body["id"].as_str().unwrap().to_owned();
-    let conn = &app.app.db.conn;
+    let conn = &app.app.db().conn;
     let uuid: banyan_domain::ids::CaseId = id.parse().unwrap();
     assert!(banyan_store::cases::find_case(conn, uuid).await.is_ok());
 

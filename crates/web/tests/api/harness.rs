@@ -143,7 +143,7 @@ impl TestApp {
     /// Stops the server and drops a PostgreSQL test database (kept when BANYAN_KEEP_TEST_DB=1).
     pub async fn finish(self) {
         self.server.abort();
-        let _ = self.app.db.conn.close_by_ref().await;
+        let _ = self.app.db().conn.close_by_ref().await;
         if let Some((admin_url, name)) = self.cleanup
             && std::env::var("BANYAN_KEEP_TEST_DB").ok().as_deref() != Some("1")
         {
@@ -309,17 +309,22 @@ impl TestApp {
     /// Runs a raw SQL statement against the test database (to simulate tampering and the passage of time).
     pub async fn sql(&self, sql: &str) {
         use sea_orm::ConnectionTrait;
-        self.app.db.conn.execute_unprepared(sql).await.expect("sql");
+        self.app
+            .db()
+            .conn
+            .execute_unprepared(sql)
+            .await
+            .expect("sql");
     }
 
     /// The first column of every row of a query, as text.
     pub async fn texts(&self, sql: &str) -> Vec<String> {
         use sea_orm::ConnectionTrait;
         self.app
-            .db
+            .db()
             .conn
             .query_all_raw(sea_orm::Statement::from_string(
-                self.app.db.conn.get_database_backend(),
+                self.app.db().conn.get_database_backend(),
                 sql.to_owned(),
             ))
             .await
@@ -334,10 +339,10 @@ impl TestApp {
         use sea_orm::ConnectionTrait;
         let r = self
             .app
-            .db
+            .db()
             .conn
             .query_one_raw(sea_orm::Statement::from_string(
-                self.app.db.conn.get_database_backend(),
+                self.app.db().conn.get_database_backend(),
                 format!("SELECT COUNT(*) FROM {table}"),
             ))
             .await

@@ -177,8 +177,8 @@ async fn a_birthday_greeting_goes_out_once_by_the_signed_webhook(app: &TestApp) 
         0
     );
     let e = banyan_app::notify::check_holidays(
+        &app.app,
         "[[greetings]]\nkey = \"lantern\"\ndates = [\"2026-03-03\"]\n",
-        &app.app.policy,
     )
     .unwrap_err();
     assert!(e.to_string().contains("holiday_lantern"), "{e}");
@@ -194,8 +194,8 @@ async fn a_birthday_greeting_goes_out_once_by_the_signed_webhook(app: &TestApp) 
         "the customer reads zh-CN"
     );
     let e = banyan_app::notify::check_holidays(
+        &app.app,
         "[[greetings]]\nkey = \"christmas\"\ndates = [\"2026-12-25\"]\nlanguages = [\"fr\"]\n",
-        &app.app.policy,
     )
     .unwrap_err();
     assert!(e.to_string().contains("`fr`"), "{e}");
@@ -597,7 +597,7 @@ async fn a_crashed_dispatcher_never_delivers_a_message_twice(app: &TestApp) {
             sent_at_us: None,
         })
         .collect();
-    banyan_store::notify::enqueue(&app.app.db.conn, &rows)
+    banyan_store::notify::enqueue(&app.app.db().conn, &rows)
         .await
         .unwrap();
     // A slow gateway; the dispatcher dies while a message is in flight.
@@ -800,7 +800,7 @@ async fn a_dispatcher_whose_claim_ran_out_does_not_record_the_outcome(app: &Test
         json!({"key": "late", "channel": "sms", "body": {"zh-CN": "资讯"}}),
     )
     .await;
-    let c = &app.app.db.conn;
+    let c = &app.app.db().conn;
     let now = banyan_store::now_us();
     let m = app
         .get(&format!("/api/v1/customers/{id}/messages"), &rm)

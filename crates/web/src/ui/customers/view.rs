@@ -102,19 +102,7 @@ pub(crate) async fn customer_page(
     let a = &sess.actor;
     let err = |e| PageError::App(e, t, Some(sess.clone()));
     let v = uc::get(&s.app, a, id, reveal).await.map_err(err)?;
-    let relationships = uc::relationships(&s.app, a, id)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|r| RelRow {
-            id: r.id,
-            kind_key: format!("rel.{}", r.kind.as_str()),
-            other_id: r.other_id,
-            other_no: r.other_customer_no,
-            other_name: r.other_name,
-            note: r.note,
-        })
-        .collect();
+    let relationships = relationship_rows(s, a, id).await.map_err(err)?;
     let rm_name = match v.rm_id {
         None => String::new(),
         Some(rm) => banyan_app::access::find_staff(&s.app, rm)
@@ -130,30 +118,8 @@ pub(crate) async fn customer_page(
     let timeline = timeline_lines(s, a, t, contacts_logged)
         .await
         .map_err(err)?;
-    let messages = banyan_app::notify::customer_messages(&s.app, a, id)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|m| MessageLine {
-            at: t.datetime(&s.app.tz, &m.created_at),
-            channel: t.of("channel", &m.channel),
-            cause: m.cause,
-            status: t.of("msg", &m.status),
-            reason: m.reason.unwrap_or_default(),
-            body: m.body,
-        })
-        .collect();
-    let events = banyan_app::events::customer_events(&s.app, a, id)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|e| EventLine {
-            id: e.event_id,
-            at: t.datetime(&s.app.tz, &e.starts_at),
-            title: e.title,
-            status: t.of("inv", &e.status),
-        })
-        .collect();
+    let messages = message_lines(s, a, t, id).await.map_err(err)?;
+    let events = event_lines(s, a, t, id).await.map_err(err)?;
     let cases = customer_cases(s, a, t, id).await.map_err(err)?;
     let all_tasks = banyan_app::engagement::customer_tasks(&s.app, a, id)
         .await
@@ -338,6 +304,68 @@ async fn timeline_lines(
             needs: i.needs.unwrap_or_default(),
             satisfaction: i.satisfaction.map(|x| x.to_string()).unwrap_or_default(),
             next_step: i.next_step.unwrap_or_default(),
+        })
+        .collect())
+}
+
+type Actor = banyan_app::access::Actor;
+
+/// The customer's relationships to other customers.
+async fn relationship_rows(
+    s: &AppState,
+    a: &Actor,
+    id: Uuid,
+) -> Result<Vec<RelRow>, banyan_app::AppError> {
+    Ok(uc::relationships(&s.app, a, id)
+        .await?
+        .into_iter()
+        .map(|r| RelRow {
+            id: r.id,
+            kind_key: format!("rel.{}", r.kind.as_str()),
+            other_id: r.other_id,
+            other_no: r.other_customer_no,
+            other_name: r.other_name,
+            note: r.note,
+        })
+        .collect())
+}
+
+/// Messages sent (or held) to the customer.
+async fn message_lines(
+    s: &AppState,
+    a: &Actor,
+    t: Tr,
+    id: Uuid,
+) -> Result<Vec<MessageLine>, banyan_app::AppError> {
+    Ok(banyan_app::notify::customer_messages(&s.app, a, id)
+        .await?
+        .into_iter()
+        .map(|m| MessageLine {
+            at: t.datetime(&s.app.tz, &m.created_at),
+            channel: t.of("channel", &m.channel),
+            cause: m.cause,
+            status: t.of("msg", &m.status),
+            reason: m.reason.unwrap_or_default(),
+            body: m.body,
+        })
+        .collect())
+}
+
+/// The events the customer was invited to.
+async fn event_lines(
+    s: &AppState,
+    a: &Actor,
+    t: Tr,
+    id: Uuid,
+) -> Result<Vec<EventLine>, banyan_app::AppError> {
+    Ok(banyan_app::events::customer_events(&s.app, a, id)
+        .await?
+        .into_iter()
+        .map(|e| EventLine {
+            id: e.event_id,
+            at: t.datetime(&s.app.tz, &e.starts_at),
+            title: e.title,
+            status: t.of("inv", &e.status),
         })
         .collect())
 }
