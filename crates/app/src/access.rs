@@ -506,8 +506,9 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         detail: serde_json::json!({"username": row.username, "role": row.role, "branch_code": row.branch_code}),
     }])
     .await?;
-    tx.commit().await?;
-    Ok(row.into())
+    let view: StaffView = row.into();
+    crate::idempotency::commit(tx, actor, 201, &view).await?;
+    Ok(view)
 }
 
 /// Checks team and department names: trimmed, 1-64 characters, blank meaning none.

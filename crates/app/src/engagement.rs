@@ -405,8 +405,9 @@ pub async fn log_interaction(
     )
     .await?;
     plan_rows(app, &*tx, &[row]).await?;
-    tx.commit().await?;
-    Ok(i.into())
+    let view: InteractionView = i.into();
+    crate::idempotency::commit(tx, actor, 201, &view).await?;
+    Ok(view)
 }
 
 pub async fn interactions(
@@ -753,8 +754,9 @@ pub async fn plan_visit(
         }],
     )
     .await?;
-    tx.commit().await?;
-    Ok(visit_view(t))
+    let view = visit_view(t);
+    crate::idempotency::commit(tx, actor, 201, &view).await?;
+    Ok(view)
 }
 
 /// My visits from yesterday to `days` days ahead (the calendar).

@@ -142,8 +142,10 @@ pub async fn create_event(app: &App, actor: &Actor, input: EventInput) -> Result
         }],
     )
     .await?;
-    tx.commit().await?;
-    view(app, &grant, e).await
+    // A new event has no invitations yet: its view reads nothing this transaction wrote.
+    let v = view(app, &grant, e).await?;
+    crate::idempotency::commit(tx, actor, 201, &v).await?;
+    Ok(v)
 }
 
 async fn view(app: &App, grant: &Granted<'_>, e: EventRow) -> Result<EventView> {

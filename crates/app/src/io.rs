@@ -168,6 +168,9 @@ pub async fn import(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ImportReport> {
     actor.require(Permission::CustomerImport)?;
+    // The chunks commit one by one: the Idempotency-Key is claimed before the first and answered after
+    // the last (a retry meanwhile is told to wait).
+    crate::idempotency::claim(&app.db.conn, actor).await?;
     let cols: Vec<Option<&'static str>> = src.headers.iter().map(|h| canonical_column(h)).collect();
     let ignored_columns: Vec<String> = src
         .headers
@@ -250,7 +253,21 @@ pub async fn import(
         progress(done, total);
     }
     report.rejected.sort_by_key(|r| r.line);
+    crate::idempotency::finish(app, actor, 200, &import_answer(&src.headers, &report)?).await?;
     Ok(report)
+}
+
+/// An import's answer to the API: the report with the rejected rows as a CSV file to correct and re-import.
+pub fn import_answer(headers: &[String], report: &ImportReport) -> Result<Value> {
+    let rejected_csv = String::from_utf8(rejected_csv(headers, &report.rejected)?)
+        .map_err(|e| AppError::internal_from("the rejected rows as UTF-8", e))?;
+    Ok(json!({
+        "rows": report.rows,
+        "created": report.created,
+        "rejected": report.rejected,
+        "ignored_columns": report.ignored_columns,
+        "rejected_csv": rejected_csv,
+    }))
 }
 
 /// The rejected rows as CSV: the original header and cells plus a `reason` column.

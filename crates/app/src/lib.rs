@@ -12,6 +12,7 @@ pub mod engagement;
 pub mod error;
 pub mod evaluation;
 pub mod events;
+pub mod idempotency;
 pub mod inbound;
 pub mod io;
 pub mod jobs;
@@ -150,64 +151,4 @@ pub fn fmt_us(us: i64) -> String {
     jiff::Timestamp::from_microsecond(us)
         .map(|t| t.to_string())
         .unwrap_or_default()
-}
-
-/// Idempotency of creating requests that are not customer creates (which keep theirs in their own
-/// transaction): the first successful answer is stored under `(staff, key)` and replayed for retries.
-pub mod idempotency {
-    use crate::App;
-    use crate::actor::Actor;
-    use crate::error::{AppError, Result};
-    use banyan_store::{misc, now_us};
-
-    /// A stored answer.
-    #[derive(Debug, Clone)]
-    pub struct Stored {
-        pub status: u16,
-        pub body: String,
-    }
-
-    /// The stored answer for this key, if any; a key reused with another request is a 409.
-    pub async fn lookup(
-        app: &App,
-        actor: &Actor,
-        key: &str,
-        request_hash: &str,
-    ) -> Result<Option<Stored>> {
-        match misc::find_idempotency(&app.db.conn, actor.id.uuid(), key).await? {
-            None => Ok(None),
-            Some(r) if r.request_hash == request_hash => Ok(Some(Stored {
-                status: r.status as u16,
-                body: r.response,
-            })),
-            Some(_) => Err(AppError::conflict(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with a different request",
-                serde_json::json!({}),
-            )),
-        }
-    }
-
-    /// Stores the first successful answer (a concurrent duplicate store is ignored: the first one wins).
-    pub async fn remember(
-        app: &App,
-        actor: &Actor,
-        key: &str,
-        request_hash: &str,
-        status: u16,
-        body: String,
-    ) -> Result<()> {
-        let row = misc::IdempotencyRow {
-            staff_id: actor.id.uuid(),
-            key: key.to_owned(),
-            request_hash: request_hash.to_owned(),
-            status: i32::from(status),
-            response: body,
-            created_at_us: now_us(),
-        };
-        match misc::insert_idempotency(&app.db.conn, &row).await {
-            Err(e) if e.is_conflict_on("idempotency") => Ok(()),
-            other => Ok(other?),
-        }
-    }
 }

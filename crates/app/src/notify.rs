@@ -489,6 +489,8 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
         }
         report.customers += page.len() as u64;
         let tx = app.db.begin_write().await?;
+        // Pages commit one by one: the Idempotency-Key is claimed with the first, answered after the last.
+        crate::idempotency::claim(&*tx, actor).await?;
         report.queued += store::enqueue(&*tx, &drafts).await?;
         crate::audit::record(
             &*tx,
@@ -504,6 +506,7 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
         .await?;
         tx.commit().await?;
     }
+    crate::idempotency::finish(app, actor, 201, &report).await?;
     Ok(report)
 }
 

@@ -1,6 +1,8 @@
 //! Small shared tables: counters, leases, idempotency keys, data keys and field definitions.
 
 use crate::error::Result;
+use crate::table;
+use banyan_domain::ids::StaffId;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
@@ -70,60 +72,52 @@ pub async fn release_lease<C: ConnectionTrait>(c: &C, name: &str, holder: &str) 
     Ok(())
 }
 
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct IdempotencyRow {
-    pub staff_id: Uuid,
-    pub key: String,
-    pub request_hash: String,
-    pub status: i32,
-    pub response: String,
-    pub created_at_us: i64,
+crate::table! {
+    /// An Idempotency-Key claimed by a staff member: the hash of the request it came with and, once the
+    /// write committed, its answer. `status` 0 marks a claim whose write spans several transactions and
+    /// has not finished (an import, a campaign); its answer is filled in by the last one.
+    pub struct IdempotencyRow in "idempotency_keys" {
+        pub staff_id: StaffId,
+        pub key: String,
+        pub request_hash: String,
+        pub status: i32,
+        pub response: String,
+        pub created_at_us: i64,
+    }
 }
 
 pub async fn find_idempotency<C: ConnectionTrait>(
     c: &C,
-    staff_id: Uuid,
+    staff_id: StaffId,
     key: &str,
 ) -> Result<Option<IdempotencyRow>> {
-    let q = Query::select()
-        .columns([
-            "staff_id",
-            "key",
-            "request_hash",
-            "status",
-            "response",
-            "created_at_us",
-        ])
-        .from("idempotency_keys")
-        .and_where(Expr::col("staff_id").eq(staff_id))
+    let q = table::select::<IdempotencyRow>()
+        .and_where(Expr::col("staff_id").eq(staff_id.uuid()))
         .and_where(Expr::col("key").eq(key))
         .to_owned();
-    Ok(
-        IdempotencyRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one(c, &q).await
 }
 
+/// Claims a key; fails with the `idempotency` conflict when the staff member already claimed it (on
+/// PostgreSQL after waiting for a concurrent claimer's transaction to end).
 pub async fn insert_idempotency<C: ConnectionTrait>(c: &C, r: &IdempotencyRow) -> Result<()> {
-    let q = Query::insert()
-        .into_table("idempotency_keys")
-        .columns([
-            "staff_id",
-            "key",
-            "request_hash",
-            "status",
-            "response",
-            "created_at_us",
-        ])
-        .values_panic([
-            r.staff_id.into(),
-            r.key.clone().into(),
-            r.request_hash.clone().into(),
-            r.status.into(),
-            r.response.clone().into(),
-            r.created_at_us.into(),
-        ])
+    table::insert(c, std::slice::from_ref(r)).await
+}
+
+/// Writes the answer of a claim made earlier in the same request.
+pub async fn answer_idempotency<C: ConnectionTrait>(
+    c: &C,
+    staff_id: StaffId,
+    key: &str,
+    status: i32,
+    response: &str,
+) -> Result<()> {
+    let q = Query::update()
+        .table("idempotency_keys")
+        .value("status", status)
+        .value("response", response)
+        .and_where(Expr::col("staff_id").eq(staff_id.uuid()))
+        .and_where(Expr::col("key").eq(key))
         .to_owned();
     c.execute(&q).await?;
     Ok(())

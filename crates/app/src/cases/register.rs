@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use super::clocks::{local, set_clocks, set_level};
 use super::staff_map;
-use super::view::{CaseView, view};
+use super::view::CaseView;
 use super::{changed, log_row, notice, one_of, opt_text, text, visible};
 use banyan_domain::feedback::CaseStatus;
 
@@ -270,9 +270,11 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
         }],
     )
     .await?;
-    tx.commit().await?;
-    // What was written, as written (no second read; the registering staff member can see it).
-    view(app, row).await
+    // What was written, read through the write's transaction (the registering staff member can see it),
+    // and stored with it as the answer to a retry.
+    let v = super::view::view_on(app, &*tx, row, false).await?;
+    crate::idempotency::commit(tx, actor, 201, &v).await?;
+    Ok(v)
 }
 
 /// A registration's input, checked: every refusal named by field, nothing written.

@@ -14,7 +14,7 @@ use banyan_domain::feedback::{self as fb};
 use banyan_domain::ids::CaseId;
 use banyan_store::cases::{self as store, CaseFilter, CaseRow, CaseScope};
 use banyan_store::customers as cstore;
-use banyan_store::now_us;
+use banyan_store::{ConnectionTrait, now_us};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
@@ -217,6 +217,16 @@ pub(crate) async fn view(app: &App, r: CaseRow) -> Result<CaseView> {
 }
 
 pub(crate) async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<CaseView> {
+    view_on(app, &app.db.conn, r, revealed).await
+}
+
+/// The case as shown, read through `c` (the write's own transaction when the answer is stored with it).
+pub(crate) async fn view_on<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    r: CaseRow,
+    revealed: bool,
+) -> Result<CaseView> {
     let staff = staff_map(app).await?;
     let names = customer_names(app, std::slice::from_ref(&r)).await?;
     let mut full_name = None;
@@ -236,7 +246,7 @@ pub(crate) async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<Cas
         None => None,
     };
     let linked_case = match r.linked_case_id {
-        Some(l) => store::find_case(&app.db.conn, l).await?.map(|c| c.case_no),
+        Some(l) => store::find_case(c, l).await?.map(|c| c.case_no),
         None => None,
     };
     let now = now_us();
@@ -244,7 +254,7 @@ pub(crate) async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<Cas
         id.and_then(|o| staff.get(&o))
             .map(|s| s.display_name.clone())
     };
-    let tasks = store::tasks_for(&app.db.conn, r.id)
+    let tasks = store::tasks_for(c, r.id)
         .await?
         .into_iter()
         .map(|t| CaseTaskView {
@@ -259,7 +269,7 @@ pub(crate) async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<Cas
             result: t.result,
         })
         .collect();
-    let log = store::log_for(&app.db.conn, r.id)
+    let log = store::log_for(c, r.id)
         .await?
         .into_iter()
         .map(|l| {
@@ -275,7 +285,7 @@ pub(crate) async fn view_as(app: &App, r: CaseRow, revealed: bool) -> Result<Cas
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let attachments = store::attachments_for(&app.db.conn, r.id)
+    let attachments = store::attachments_for(c, r.id)
         .await?
         .into_iter()
         .map(|a| attachment_view(a, &staff))

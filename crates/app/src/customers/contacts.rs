@@ -114,7 +114,7 @@ pub async fn add_contact(
         false,
     )
     .await?;
-    tx.commit().await?;
+    crate::idempotency::commit(tx, actor, 201, &view).await?;
     Ok(view)
 }
 
@@ -382,8 +382,7 @@ pub async fn add_relationship(
         ],
     )
     .await?;
-    tx.commit().await?;
-    Ok(RelationshipView {
+    let view = RelationshipView {
         id: row.id,
         kind,
         other_id: other,
@@ -391,7 +390,9 @@ pub async fn add_relationship(
         other_name: Some(to.display_name),
         note,
         created_at: crate::fmt_us(row.created_at_us),
-    })
+    };
+    crate::idempotency::commit(tx, actor, 201, &view).await?;
+    Ok(view)
 }
 
 /// Removes a link.

@@ -354,26 +354,9 @@ pub(crate) fn creation_changes(p: &Prepared) -> Vec<FieldChange> {
     out
 }
 
-/// Result of a create: the customer, or (for an idempotent retry) the first answer replayed.
-#[derive(Debug)]
-pub enum Created {
-    New(Box<CustomerView>),
-    Replayed { status: u16, body: Value },
-}
-
-/// Creates one customer. `idempotency` is `(key, hash of the request body)`.
-pub async fn create(
-    app: &App,
-    actor: &Actor,
-    input: CustomerInput,
-    idempotency: Option<(String, String)>,
-) -> Result<Created> {
+/// Creates one customer (with the request's Idempotency-Key, if any, in the same transaction).
+pub async fn create(app: &App, actor: &Actor, input: CustomerInput) -> Result<CustomerView> {
     let grant = actor.require(Permission::CustomerCreate)?;
-    if let Some((key, hash)) = &idempotency
-        && let Some(r) = misc::find_idempotency(&app.db.conn, actor.id.uuid(), key).await?
-    {
-        return replay(r, hash);
-    }
     let defs = field_definitions(app).await?;
     let mut prepared = prepare(app, &grant, vec![input], &defs).await?;
     let p = match prepared.pop() {
@@ -415,51 +398,8 @@ pub async fn create(
     }
     let mut view = build_view(app, &*tx, p.row.clone(), false).await?;
     view.warnings = warnings;
-    if let Some((key, hash)) = idempotency {
-        let body = serde_json::to_string(&view)
-            .map_err(|e| AppError::internal_from("customer JSON", e))?;
-        misc::insert_idempotency(
-            &*tx,
-            &misc::IdempotencyRow {
-                staff_id: actor.id.uuid(),
-                key: key.clone(),
-                request_hash: hash.clone(),
-                status: 201,
-                response: body,
-                created_at_us: now_us(),
-            },
-        )
-        .await
-        .map_err(|e| {
-            if e.is_conflict_on("idempotency") {
-                AppError::conflict(
-                    "idempotency_in_progress",
-                    "a request with this Idempotency-Key is being processed; retry",
-                    json!({}),
-                )
-            } else {
-                e.into()
-            }
-        })?;
-    }
-    tx.commit().await?;
-    Ok(Created::New(Box::new(view)))
-}
-
-pub(crate) fn replay(r: misc::IdempotencyRow, hash: &str) -> Result<Created> {
-    if r.request_hash != hash {
-        return Err(AppError::conflict(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used with a different request body",
-            json!({}),
-        ));
-    }
-    let body = serde_json::from_str(&r.response)
-        .map_err(|e| AppError::internal_from("customer JSON", e))?;
-    Ok(Created::Replayed {
-        status: r.status as u16,
-        body,
-    })
+    crate::idempotency::commit(tx, actor, 201, &view).await?;
+    Ok(view)
 }
 
 /// Creates many customers in one transaction; invalid or duplicate items are reported, valid ones kept.
@@ -491,20 +431,30 @@ pub async fn create_batch(
     }
     allocate_numbers(app, &mut items).await?;
     let mut attempt = 0;
-    let rejected = loop {
+    loop {
         let tx = app.db.begin_write().await?;
         match insert_prepared(app, &tx, &grant, &mut items).await {
-            Ok(r) => {
-                tx.commit().await?;
-                break r;
+            Ok(rejected) => {
+                let mut errors = errors.clone();
+                errors.extend(rejected);
+                let result = batch_result(n, errors, &items);
+                crate::idempotency::commit(tx, actor, 200, &result).await?;
+                return Ok(result);
             }
             // A concurrent create took the same identifier or mobile between our check and our insert:
             // run the checks again, which now report it per item.
             Err(AppError::Conflict { .. }) if attempt < 2 => attempt += 1,
             Err(e) => return Err(e),
         }
-    };
-    errors.extend(rejected);
+    }
+}
+
+/// The per-item answer of a batch: each input's new customer, or why it was rejected.
+fn batch_result(
+    n: usize,
+    mut errors: HashMap<usize, Value>,
+    items: &[(usize, Prepared)],
+) -> BatchResult {
     let mut out = Vec::with_capacity(n);
     let by_index: HashMap<usize, &Prepared> = items.iter().map(|(i, p)| (*i, p)).collect();
     for i in 0..n {
@@ -530,9 +480,9 @@ pub async fn create_batch(
         }
     }
     let rejected = out.iter().filter(|i| i.error.is_some()).count();
-    Ok(BatchResult {
+    BatchResult {
         created: n - rejected,
         rejected,
         items: out,
-    })
+    }
 }

@@ -12,7 +12,7 @@ pub use contacts::{
     add_contact, add_relationship, contacts, delete_contact, delete_relationship, reencrypt_all,
     relationships, update_contact,
 };
-pub use create::{Created, create, create_batch};
+pub use create::{create, create_batch};
 pub use read::{ListQuery, SORTS, get, id_by_number, list, parse_sort, review_queue, versions};
 pub use update::{transition, update};
 
@@ -236,7 +236,7 @@ pub async fn define_field(
         detail: json!({"key": def.key, "kind": def.kind.as_str(), "type": def.field_type.as_str()}),
     }])
     .await?;
-    tx.commit().await?;
+    crate::idempotency::commit(tx, actor, 201, &def).await?;
     Ok(def)
 }
 

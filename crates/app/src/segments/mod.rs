@@ -355,8 +355,7 @@ pub async fn record_assessment(
     )
     .await?;
     on_change(app, &*tx, &[row]).await?;
-    tx.commit().await?;
-    Ok(AssessmentView {
+    let view = AssessmentView {
         customer_id: id,
         score,
         level,
@@ -364,7 +363,9 @@ pub async fn record_assessment(
         expires_on: expires.to_string(),
         channel: input.channel,
         points,
-    })
+    };
+    crate::idempotency::commit(tx, actor, 201, &view).await?;
+    Ok(view)
 }
 
 /// Closes an early-warning alert with what was done (the owner, or staff who may act on the customer).

@@ -2,11 +2,11 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, IdempotencyKey, IfMatch, Json, Query, read_body};
+use crate::extract::{Auth, IfMatch, Json, Query, read_body};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use banyan_app::customers::{self as uc, Created, ListQuery};
+use banyan_app::customers::{self as uc, ListQuery};
 use banyan_app::io;
 use banyan_app::view::*;
 use banyan_domain::customer::{
@@ -32,24 +32,12 @@ fn with_etag(view: CustomerView, status: StatusCode) -> Response {
 pub async fn create(
     State(s): State<AppState>,
     auth: Auth,
-    key: IdempotencyKey,
     body: Json<CustomerInput>,
 ) -> ApiResult<Response> {
-    let idem = key.0.map(|k| (k, hex_sha256(&body.bytes)));
-    match uc::create(&s.app, &auth.actor, body.value, idem).await? {
-        Created::New(v) => Ok(with_etag(*v, StatusCode::CREATED)),
-        Created::Replayed { status, body } => {
-            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
-            let mut r = (code, axum::Json(body)).into_response();
-            r.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            Ok(r)
-        }
-    }
-}
-
-fn hex_sha256(b: &[u8]) -> String {
-    banyan_app::crypto::sha256_hex(b)
+    Ok(with_etag(
+        uc::create(&s.app, &auth.actor, body.value).await?,
+        StatusCode::CREATED,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -251,16 +239,7 @@ pub async fn import(State(s): State<AppState>, auth: Auth, req: Request) -> ApiR
     };
     let headers = src.headers.clone();
     let report = io::import(&s.app, &auth.actor, src, 500, |_, _| {}).await?;
-    let rejected_csv =
-        String::from_utf8(io::rejected_csv(&headers, &report.rejected)?).unwrap_or_default();
-    Ok(axum::Json(serde_json::json!({
-        "rows": report.rows,
-        "created": report.created,
-        "rejected": report.rejected,
-        "ignored_columns": report.ignored_columns,
-        "rejected_csv": rejected_csv,
-    }))
-    .into_response())
+    Ok(axum::Json(io::import_answer(&headers, &report)?).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

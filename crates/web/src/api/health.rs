@@ -2,10 +2,13 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::IdempotencyKey;
+use axum::extract::FromRequestParts;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use banyan_app::idempotency as idem;
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive")))]
@@ -79,19 +82,20 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
     .into_response()
 }
 
-/// Makes a creating POST idempotent: with an `Idempotency-Key`, the first successful answer is stored and a
-/// retry (same staff member, same method, path and body) gets it back instead of acting twice.
+/// Makes a creating POST idempotent (`banyan_app::idempotency`): with an `Idempotency-Key`, the handler runs
+/// with the request's claim, and the use case stores the key and its answer in the write's own transaction.
+/// A retry (same staff member, method, path and body) gets the stored answer; a request that failed because
+/// a concurrent one with the same key won (it conflicted on the key, or on what that one wrote) also answers
+/// with the winner's answer once it is stored. Never a second write, never a different answer.
 pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(key) = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-    else {
-        return next.run(req).await;
+    let (mut parts, body) = req.into_parts();
+    let key = match IdempotencyKey::from_request_parts(&mut parts, &s).await {
+        Ok(IdempotencyKey(Some(key))) => key,
+        Ok(IdempotencyKey(None)) => return next.run(Request::from_parts(parts, body)).await,
+        Err(e) => return e.into_response(),
     };
-    let token = req
-        .headers()
+    let token = parts
+        .headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -100,9 +104,9 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
         Some(t) => banyan_app::access::authenticate(&s.app, &t).await.ok(),
         None => None,
     }) else {
-        return next.run(req).await; // the handler answers 401
+        // The handler answers 401.
+        return next.run(Request::from_parts(parts, body)).await;
     };
-    let (parts, body) = req.into_parts();
     let limit = s.import_limit.max(s.body_limit);
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return ApiError::new(
@@ -115,44 +119,54 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
     let mut material = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
     material.extend_from_slice(&bytes);
     let hash = banyan_app::crypto::sha256_hex(&material);
-    match banyan_app::idempotency::lookup(&s.app, &actor, &key, &hash).await {
-        Err(e) => return ApiError::from(e).into_response(),
-        Ok(Some(stored)) => {
-            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-            let mut r = (status, stored.body).into_response();
-            r.headers_mut().insert(
-                axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("application/json"),
-            );
-            r.headers_mut().insert(
-                "idempotent-replayed",
-                axum::http::HeaderValue::from_static("true"),
-            );
-            return r;
-        }
+    let claim = idem::Claim::new(&actor, &key, &hash);
+    match idem::lookup(&s.app, &claim).await {
+        Err(e) => return refused(e),
+        Ok(Some(stored)) => return replay(stored),
         Ok(None) => {}
     }
-    let resp = next
-        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await;
-    if !resp.status().is_success() {
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let resp = idem::with_claim(claim, next.run(req)).await;
+    if resp.status().is_success() {
         return resp;
     }
-    let (rparts, rbody) = resp.into_parts();
-    let Ok(out) = axum::body::to_bytes(rbody, usize::MAX).await else {
-        return ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "an internal error occurred; it has been logged",
-        )
-        .into_response();
-    };
-    let text = String::from_utf8_lossy(&out).into_owned();
-    if let Err(e) =
-        banyan_app::idempotency::remember(&s.app, &actor, &key, &hash, rparts.status.as_u16(), text)
-            .await
-    {
-        tracing::warn!(error = %e, "could not store an idempotent answer");
+    // Lost to a concurrent request with the same key? Then its answer is this request's answer too.
+    match idem::lookup(&s.app, &idem::Claim::new(&actor, &key, &hash)).await {
+        Ok(Some(stored)) => replay(stored),
+        Err(
+            e @ banyan_app::AppError::Conflict {
+                code: "idempotency_in_progress",
+                ..
+            },
+        ) => refused(e),
+        _ => resp,
     }
-    Response::from_parts(rparts, axum::body::Body::from(out))
+}
+
+/// A refused key: reused with another request, or still being worked on (then with `Retry-After`).
+fn refused(e: banyan_app::AppError) -> Response {
+    let in_progress = matches!(&e, banyan_app::AppError::Conflict { code, .. } if *code == "idempotency_in_progress");
+    let mut r = ApiError::from(e).into_response();
+    if in_progress {
+        r.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(idem::RETRY_AFTER_SECONDS),
+        );
+    }
+    r
+}
+
+/// The first answer, as it was given, marked as replayed.
+fn replay(stored: idem::Stored) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut r = (status, stored.body).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        "idempotent-replayed",
+        axum::http::HeaderValue::from_static("true"),
+    );
+    r
 }

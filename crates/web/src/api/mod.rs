@@ -27,7 +27,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/me", get(auth::me))
         .route(
             "/api/v1/customers",
-            post(customers::create).get(customers::list),
+            get(customers::list).merge(creating(post(customers::create))),
         )
         .route(
             "/api/v1/customers/batch",

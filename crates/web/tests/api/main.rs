@@ -15,6 +15,7 @@ mod customers;
 mod engagement;
 mod events;
 mod harness;
+mod idempotency;
 mod input;
 mod notify;
 mod review;
@@ -72,6 +73,7 @@ fn main() {
     tests.extend(audit::all());
     tests.extend(input::all());
     tests.extend(cases::all());
+    tests.extend(idempotency::all());
 
     let skip_pg = banyan_testkit::skip_postgres();
     let wants_pg = !skip_pg

@@ -409,11 +409,8 @@ pub(crate) async fn create(
         }
         Err(e) => return Err(PageError::App(e, t, Some(sess))),
     };
-    match uc::create(&s.app, &sess.actor, input, None).await {
-        Ok(uc::Created::New(v)) => {
-            Ok(Redirect::to(&format!("/customers/{}?msg=created", v.id)).into_response())
-        }
-        Ok(uc::Created::Replayed { .. }) => Ok(Redirect::to("/customers").into_response()),
+    match uc::create(&s.app, &sess.actor, input).await {
+        Ok(v) => Ok(Redirect::to(&format!("/customers/{}?msg=created", v.id)).into_response()),
         Err(AppError::Validation(errs)) => Ok(with_field_errors(t, &sess, &defs, f, errs)),
         Err(AppError::Conflict { message, .. }) => Ok(form_page(
             t,
