@@ -377,6 +377,7 @@ pub async fn invite(
     let mut drafts = Vec::new();
     for r in &targets {
         let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
+        let lang = notify::language_of(r)?;
         drafts.push(notify::row(
             notify::Draft {
                 customer_id: r.id.uuid(),
@@ -385,14 +386,8 @@ pub async fn invite(
                 cause: "event.invite".into(),
                 cause_key: format!("event:{event_id}:{}", r.id),
                 subject: Some(e.title.clone()),
-                body: event_text(
-                    &notify::language_of(r),
-                    Text::Invite,
-                    &r.display_name,
-                    &e,
-                    &when,
-                ),
-                lang: notify::language_of(r),
+                body: event_text(&lang, Text::Invite, &r.display_name, &e, &when),
+                lang,
             },
             now,
         ));
@@ -514,6 +509,7 @@ pub async fn respond(
                             .to_string()
                     })
                     .unwrap_or_default();
+                let lang = notify::language_of(&c)?;
                 let row = notify::row(
                     notify::Draft {
                         customer_id: c.id.uuid(),
@@ -526,14 +522,8 @@ pub async fn respond(
                         cause: "event.seat".into(),
                         cause_key: format!("event:{event_id}:{}:seat", c.id),
                         subject: Some(e.title.clone()),
-                        body: event_text(
-                            &notify::language_of(&c),
-                            Text::Seat,
-                            &c.display_name,
-                            &e,
-                            &when,
-                        ),
-                        lang: notify::language_of(&c),
+                        body: event_text(&lang, Text::Seat, &c.display_name, &e, &when),
+                        lang,
                     },
                     now,
                 );

@@ -183,7 +183,7 @@ pub async fn birthday_greetings(app: &App, bank: &str) -> Result<u64> {
         let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
         let key = format!("birthday:{}:{}", today.year(), r.id);
         let tier = tiers.get(&r.id.uuid()).map(String::as_str);
-        if let Some(d) = greeting(t, &r, &consents, tier, bank, key, "greeting.birthday") {
+        if let Some(d) = greeting(t, &r, &consents, tier, bank, key, "greeting.birthday")? {
             drafts.push(row(d, now));
         }
     }
@@ -284,10 +284,10 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
             let mut drafts = Vec::new();
             let tiers =
                 wealth_tiers(app, &page.iter().map(|r| r.id.uuid()).collect::<Vec<_>>()).await?;
-            for r in page
-                .iter()
-                .filter(|r| g.languages.is_empty() || g.languages.contains(&language_of(r)))
-            {
+            for r in &page {
+                if !g.languages.is_empty() && !g.languages.contains(&language_of(r)?) {
+                    continue;
+                }
                 let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
                 if let Some(d) = greeting(
                     t,
@@ -297,7 +297,7 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
                     bank,
                     format!("holiday:{}:{}:{}", g.key, today.year(), r.id),
                     "greeting.holiday",
-                ) {
+                )? {
                     drafts.push(row(d, now));
                 }
             }
@@ -310,13 +310,21 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
 }
 
 /// The language a customer's messages are written in (profile, zh-CN by default).
-pub(crate) fn language_of(r: &cstore::CustomerRow) -> String {
-    let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
-    profile
+pub(crate) fn language_of(r: &cstore::CustomerRow) -> Result<String> {
+    Ok(profile_of(r)?
         .get("language")
         .and_then(|l| l.as_str())
         .unwrap_or("zh-CN")
-        .to_owned()
+        .to_owned())
+}
+
+/// The customer's stored profile; one that does not parse is an error naming the customer (a message in a
+/// guessed language or with a guessed honorific must not go out).
+fn profile_of(r: &cstore::CustomerRow) -> Result<serde_json::Value> {
+    crate::json::stored(
+        &r.profile,
+        format_args!("customers.profile of customer {}", r.id),
+    )
 }
 
 /// The customer's language (profile, zh-CN by default) and the template variables for them: `{name}`,
@@ -325,9 +333,9 @@ fn customer_vars(
     r: &cstore::CustomerRow,
     tier: Option<&str>,
     bank: &str,
-) -> (String, BTreeMap<&'static str, String>) {
-    let profile: serde_json::Value = serde_json::from_str(&r.profile).unwrap_or_default();
-    let lang = language_of(r);
+) -> Result<(String, BTreeMap<&'static str, String>)> {
+    let profile = profile_of(r)?;
+    let lang = language_of(r)?;
     let vars = BTreeMap::from([
         ("name", r.display_name.clone()),
         (
@@ -340,7 +348,7 @@ fn customer_vars(
         ),
         ("bank", bank.to_owned()),
     ]);
-    (lang, vars)
+    Ok((lang, vars))
 }
 
 /// Wealth tiers of these customers (those that have one).
@@ -364,10 +372,13 @@ fn greeting(
     bank: &str,
     cause_key: String,
     cause: &str,
-) -> Option<Draft> {
-    let (lang, vars) = customer_vars(r, tier, bank);
-    let body = render(pick(&t.body, &lang)?, &vars);
-    Some(Draft {
+) -> Result<Option<Draft>> {
+    let (lang, vars) = customer_vars(r, tier, bank)?;
+    let Some(body) = pick(&t.body, &lang) else {
+        return Ok(None);
+    };
+    let body = render(body, &vars);
+    Ok(Some(Draft {
         customer_id: r.id.uuid(),
         channel: channel_for(r.preferred_channel.as_deref(), consents, true),
         purpose: "marketing",
@@ -376,7 +387,7 @@ fn greeting(
         subject: pick(&t.subject, &lang).map(|s| render(s, &vars)),
         body,
         lang,
-    })
+    }))
 }
 
 /// A content push to a segment (market news, a rate change explained).
@@ -468,7 +479,7 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
             wealth_tiers(app, &page.iter().map(|r| r.id.uuid()).collect::<Vec<_>>()).await?;
         for r in &page {
             let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
-            let (lang, vars) = customer_vars(r, tiers.get(&r.id.uuid()).map(String::as_str), "");
+            let (lang, vars) = customer_vars(r, tiers.get(&r.id.uuid()).map(String::as_str), "")?;
             drafts.push(row(
                 Draft {
                     customer_id: r.id.uuid(),

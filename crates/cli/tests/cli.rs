@@ -122,13 +122,7 @@ fn ok(o: &Output) -> String {
     text(o)
 }
 
-fn resident_id(yyyymmdd: &str, seq: u32) -> String {
-    let body = format!("110105{yyyymmdd}{seq:03}");
-    format!(
-        "{body}{}",
-        banyan_domain::ident::ResidentId::check_char(&body).unwrap()
-    )
-}
+use banyan_testkit::fixtures::resident_id;
 
 // ---------------------------------------------------------------------------------------------
 

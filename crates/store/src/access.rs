@@ -1,11 +1,11 @@
 //! Staff accounts and API tokens.
 
 use crate::error::{Result, StoreError};
-use crate::table;
+use crate::table::{self, Table};
 use banyan_domain::access::Role;
 use banyan_domain::ids::StaffId;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
 crate::table! {
@@ -140,58 +140,32 @@ pub async fn set_password_hash<C: ConnectionTrait>(c: &C, id: Uuid, hash: &str) 
     Ok(())
 }
 
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct TokenRow {
-    pub id: Uuid,
-    pub token_hash: Vec<u8>,
-    pub staff_id: Uuid,
-    pub created_at_us: i64,
-    pub expires_at_us: i64,
-    pub revoked_at_us: Option<i64>,
+crate::table! {
+    pub struct TokenRow in "api_tokens" {
+        pub id: Uuid,
+        pub token_hash: Vec<u8>,
+        pub staff_id: Uuid,
+        pub created_at_us: i64,
+        pub expires_at_us: i64,
+        pub revoked_at_us: Option<i64>,
+    }
 }
 
 pub async fn insert_token<C: ConnectionTrait>(c: &C, t: &TokenRow) -> Result<()> {
     let q = Query::insert()
         .into_table("api_tokens")
-        .columns([
-            "id",
-            "token_hash",
-            "staff_id",
-            "created_at_us",
-            "expires_at_us",
-            "revoked_at_us",
-        ])
-        .values_panic([
-            t.id.into(),
-            t.token_hash.clone().into(),
-            t.staff_id.into(),
-            t.created_at_us.into(),
-            t.expires_at_us.into(),
-            t.revoked_at_us.into(),
-        ])
+        .columns(TokenRow::COLUMNS.iter().copied())
+        .values_panic(t.values())
         .to_owned();
     c.execute(&q).await?;
     Ok(())
 }
 
 pub async fn find_token<C: ConnectionTrait>(c: &C, hash: &[u8]) -> Result<Option<TokenRow>> {
-    let q = Query::select()
-        .columns([
-            "id",
-            "token_hash",
-            "staff_id",
-            "created_at_us",
-            "expires_at_us",
-            "revoked_at_us",
-        ])
-        .from("api_tokens")
+    let q = table::select::<TokenRow>()
         .and_where(Expr::col("token_hash").eq(hash.to_vec()))
         .to_owned();
-    Ok(
-        TokenRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one::<TokenRow, _>(c, &q).await
 }
 
 pub async fn revoke_token<C: ConnectionTrait>(c: &C, hash: &[u8], at_us: i64) -> Result<()> {
@@ -217,62 +191,35 @@ pub async fn revoke_tokens_of<C: ConnectionTrait>(c: &C, staff_id: Uuid, at_us: 
     Ok(())
 }
 
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct SessionRow {
-    pub id: Uuid,
-    pub token_hash: Vec<u8>,
-    pub staff_id: Uuid,
-    pub csrf: String,
-    pub lang: String,
-    pub created_at_us: i64,
-    pub last_seen_us: i64,
-    pub expires_at_us: i64,
-    pub revoked_at_us: Option<i64>,
+crate::table! {
+    pub struct SessionRow in "web_sessions" {
+        pub id: Uuid,
+        pub token_hash: Vec<u8>,
+        pub staff_id: Uuid,
+        pub csrf: String,
+        pub lang: String,
+        pub created_at_us: i64,
+        pub last_seen_us: i64,
+        pub expires_at_us: i64,
+        pub revoked_at_us: Option<i64>,
+    }
 }
-
-const SESSION_COLS: [&str; 9] = [
-    "id",
-    "token_hash",
-    "staff_id",
-    "csrf",
-    "lang",
-    "created_at_us",
-    "last_seen_us",
-    "expires_at_us",
-    "revoked_at_us",
-];
 
 pub async fn insert_session<C: ConnectionTrait>(c: &C, s: &SessionRow) -> Result<()> {
     let q = Query::insert()
         .into_table("web_sessions")
-        .columns(SESSION_COLS)
-        .values_panic([
-            s.id.into(),
-            s.token_hash.clone().into(),
-            s.staff_id.into(),
-            s.csrf.clone().into(),
-            s.lang.clone().into(),
-            s.created_at_us.into(),
-            s.last_seen_us.into(),
-            s.expires_at_us.into(),
-            s.revoked_at_us.into(),
-        ])
+        .columns(SessionRow::COLUMNS.iter().copied())
+        .values_panic(s.values())
         .to_owned();
     c.execute(&q).await?;
     Ok(())
 }
 
 pub async fn find_session<C: ConnectionTrait>(c: &C, hash: &[u8]) -> Result<Option<SessionRow>> {
-    let q = Query::select()
-        .columns(SESSION_COLS)
-        .from("web_sessions")
+    let q = table::select::<SessionRow>()
         .and_where(Expr::col("token_hash").eq(hash.to_vec()))
         .to_owned();
-    Ok(
-        SessionRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one::<SessionRow, _>(c, &q).await
 }
 
 pub async fn touch_session<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {

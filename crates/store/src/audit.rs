@@ -2,66 +2,39 @@
 //! lease-holding sealer, and reads for queries and verification.
 
 use crate::error::Result;
+use crate::table;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, Order, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct AuditRow {
-    pub id: Uuid,
-    pub seq: Option<i64>,
-    pub at_us: i64,
-    pub actor_id: Option<Uuid>,
-    pub actor: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: Option<String>,
-    pub customer_id: Option<Uuid>,
-    pub detail: String,
-    pub prev_hash: Option<String>,
-    pub hash: Option<String>,
+crate::table! {
+    pub struct AuditRow in "audit_log" {
+        pub id: Uuid,
+        pub seq: Option<i64>,
+        pub at_us: i64,
+        pub actor_id: Option<Uuid>,
+        pub actor: String,
+        pub action: String,
+        pub entity: String,
+        pub entity_id: Option<String>,
+        pub customer_id: Option<Uuid>,
+        pub detail: String,
+        pub prev_hash: Option<String>,
+        pub hash: Option<String>,
+    }
 }
 
-const COLS: [&str; 12] = [
-    "id",
-    "seq",
-    "at_us",
-    "actor_id",
-    "actor",
-    "action",
-    "entity",
-    "entity_id",
-    "customer_id",
-    "detail",
-    "prev_hash",
-    "hash",
-];
-
-/// Inserts unsealed records (no seq, no hash yet).
+/// Inserts unsealed records (no seq, no hash yet: the sealer sets them).
 pub async fn insert_audit<C: ConnectionTrait>(c: &C, rows: &[AuditRow]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
+    if rows
+        .iter()
+        .any(|r| r.seq.is_some() || r.hash.is_some() || r.prev_hash.is_some())
+    {
+        return Err(crate::error::StoreError::Corrupt(
+            "audit_log: a record is written unsealed; only the sealer sets seq and hash".into(),
+        ));
     }
-    let mut q = Query::insert();
-    q.into_table("audit_log").columns(COLS);
-    for r in rows {
-        q.values_panic([
-            r.id.into(),
-            Option::<i64>::None.into(),
-            r.at_us.into(),
-            r.actor_id.into(),
-            r.actor.clone().into(),
-            r.action.clone().into(),
-            r.entity.clone().into(),
-            r.entity_id.clone().into(),
-            r.customer_id.into(),
-            r.detail.clone().into(),
-            Option::<String>::None.into(),
-            Option::<String>::None.into(),
-        ]);
-    }
-    c.execute(&q).await?;
-    Ok(())
+    table::insert(c, rows).await
 }
 
 /// The last sealed record's `(seq, hash)`.
@@ -81,19 +54,13 @@ pub async fn last_sealed<C: ConnectionTrait>(c: &C) -> Result<Option<(i64, Strin
 
 /// Unsealed records in the order they are to be chained.
 pub async fn list_unsealed<C: ConnectionTrait>(c: &C, limit: u64) -> Result<Vec<AuditRow>> {
-    let q = Query::select()
-        .columns(COLS)
-        .from("audit_log")
+    let q = table::select::<AuditRow>()
         .and_where(Expr::col("seq").is_null())
         .order_by("at_us", Order::Asc)
         .order_by("id", Order::Asc)
         .limit(limit)
         .to_owned();
-    Ok(
-        AuditRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<AuditRow, _>(c, &q).await
 }
 
 pub async fn count_unsealed<C: ConnectionTrait>(c: &C) -> Result<i64> {
@@ -133,18 +100,12 @@ pub async fn page_sealed<C: ConnectionTrait>(
     after: i64,
     limit: u64,
 ) -> Result<Vec<AuditRow>> {
-    let q = Query::select()
-        .columns(COLS)
-        .from("audit_log")
+    let q = table::select::<AuditRow>()
         .and_where(Expr::col("seq").gt(after))
         .order_by("seq", Order::Asc)
         .limit(limit)
         .to_owned();
-    Ok(
-        AuditRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<AuditRow, _>(c, &q).await
 }
 
 /// An audit query; newest first, paginated by `(at_us, id)` descending.
@@ -185,17 +146,11 @@ pub async fn list_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Ve
             ),
         );
     }
-    let q = Query::select()
-        .columns(COLS)
-        .from("audit_log")
+    let q = table::select::<AuditRow>()
         .cond_where(cond)
         .order_by("at_us", Order::Desc)
         .order_by("id", Order::Desc)
         .limit(f.limit)
         .to_owned();
-    Ok(
-        AuditRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<AuditRow, _>(c, &q).await
 }

@@ -6,8 +6,8 @@ use crate::table::Table;
 use banyan_domain::calendar::{Extension, Pause, Unit};
 use banyan_domain::feedback::CaseStatus;
 use banyan_domain::ids::{CaseId, CustomerId, StaffId};
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
 crate::table! {
@@ -440,24 +440,20 @@ pub async fn mark_notices_read<C: ConnectionTrait>(
 // Calendars
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct CalendarRow {
-    pub name: String,
-    pub body: String,
-    pub updated_by: Uuid,
-    pub updated_at_us: i64,
+crate::table! {
+    pub struct CalendarRow in "calendars" {
+        pub name: String,
+        pub body: String,
+        pub updated_by: Uuid,
+        pub updated_at_us: i64,
+    }
 }
 
 pub async fn upsert_calendar<C: ConnectionTrait>(c: &C, r: &CalendarRow) -> Result<()> {
     let q = Query::insert()
         .into_table("calendars")
-        .columns(["name", "body", "updated_by", "updated_at_us"])
-        .values_panic([
-            r.name.clone().into(),
-            r.body.clone().into(),
-            r.updated_by.into(),
-            r.updated_at_us.into(),
-        ])
+        .columns(CalendarRow::COLUMNS.iter().copied())
+        .values_panic(r.values())
         .on_conflict(
             OnConflict::column("name")
                 .update_columns(["body", "updated_by", "updated_at_us"])
@@ -469,16 +465,10 @@ pub async fn upsert_calendar<C: ConnectionTrait>(c: &C, r: &CalendarRow) -> Resu
 }
 
 pub async fn list_calendars<C: ConnectionTrait>(c: &C) -> Result<Vec<CalendarRow>> {
-    let q = Query::select()
-        .columns(["name", "body", "updated_by", "updated_at_us"])
-        .from("calendars")
+    let q = table::select::<CalendarRow>()
         .order_by("name", Order::Asc)
         .to_owned();
-    Ok(
-        CalendarRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<CalendarRow, _>(c, &q).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ use crate::error::{Result, StoreError};
 use crate::table::{self, Table};
 use banyan_domain::customer::{CustomerKind, CustomerStatus};
 use banyan_domain::ids::{CustomerId, StaffId};
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
 crate::table! {
@@ -47,51 +47,55 @@ crate::enum_col!(CustomerKind, CustomerStatus);
 /// Columns an update never rewrites: the number and who created the record when.
 const CUSTOMER_IMMUTABLE: [&str; 3] = ["customer_no", "created_by", "created_at_us"];
 
-/// A contact point as stored.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct ContactRow {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub kind: String,
-    pub label: Option<String>,
-    pub value_enc: Vec<u8>,
-    pub bidx: Vec<u8>,
-    pub created_at_us: i64,
+crate::table! {
+    /// A contact point as stored.
+    pub struct ContactRow in "customer_contacts" {
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub kind: String,
+        pub label: Option<String>,
+        pub value_enc: Vec<u8>,
+        pub bidx: Vec<u8>,
+        pub created_at_us: i64,
+    }
 }
 
-/// A consent as stored.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct ConsentRow {
-    pub customer_id: Uuid,
-    pub channel: String,
-    pub granted: bool,
-    pub source: String,
-    pub at_us: i64,
-    pub recorded_by: Uuid,
+crate::table! {
+    /// A consent as stored.
+    pub struct ConsentRow in "customer_consents" {
+        pub customer_id: Uuid,
+        pub channel: String,
+        pub granted: bool,
+        pub source: String,
+        pub at_us: i64,
+        pub recorded_by: Uuid,
+    }
 }
 
-/// A relationship as stored (from -> to).
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct RelationshipRow {
-    pub id: Uuid,
-    pub from_id: Uuid,
-    pub to_id: Uuid,
-    pub kind: String,
-    pub note: Option<String>,
-    pub created_by: Uuid,
-    pub created_at_us: i64,
+crate::table! {
+    /// A relationship as stored (from -> to).
+    pub struct RelationshipRow in "customer_relationships" {
+        pub id: Uuid,
+        pub from_id: Uuid,
+        pub to_id: Uuid,
+        pub kind: String,
+        pub note: Option<String>,
+        pub created_by: Uuid,
+        pub created_at_us: i64,
+    }
 }
 
-/// A version record.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct VersionRow {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub version: i64,
-    pub actor_id: Uuid,
-    pub at_us: i64,
-    pub action: String,
-    pub changes: String,
+crate::table! {
+    /// A version record.
+    pub struct VersionRow in "customer_versions" {
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub version: i64,
+        pub actor_id: Uuid,
+        pub at_us: i64,
+        pub action: String,
+        pub changes: String,
+    }
 }
 
 /// Which customers a query may see; built by the app layer from the actor's role, never by a handler.
@@ -451,25 +455,10 @@ pub async fn insert_contacts<C: ConnectionTrait>(c: &C, rows: &[ContactRow]) -> 
         return Ok(());
     }
     let mut q = Query::insert();
-    q.into_table("customer_contacts").columns([
-        "id",
-        "customer_id",
-        "kind",
-        "label",
-        "value_enc",
-        "bidx",
-        "created_at_us",
-    ]);
+    q.into_table("customer_contacts")
+        .columns(ContactRow::COLUMNS.iter().copied());
     for r in rows {
-        q.values_panic([
-            r.id.into(),
-            r.customer_id.into(),
-            r.kind.clone().into(),
-            r.label.clone().into(),
-            r.value_enc.clone().into(),
-            r.bidx.clone().into(),
-            r.created_at_us.into(),
-        ]);
+        q.values_panic(r.values());
     }
     c.execute(&q).await?;
     Ok(())
@@ -483,26 +472,12 @@ pub async fn list_contacts<C: ConnectionTrait>(
     if customer_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let q = Query::select()
-        .columns([
-            "id",
-            "customer_id",
-            "kind",
-            "label",
-            "value_enc",
-            "bidx",
-            "created_at_us",
-        ])
-        .from("customer_contacts")
+    let q = table::select::<ContactRow>()
         .and_where(Expr::col("customer_id").is_in(customer_ids.iter().copied()))
         .order_by("created_at_us", Order::Asc)
         .order_by("id", Order::Asc)
         .to_owned();
-    Ok(
-        ContactRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<ContactRow, _>(c, &q).await
 }
 
 pub async fn update_contact<C: ConnectionTrait>(c: &C, row: &ContactRow) -> Result<()> {
@@ -609,23 +584,10 @@ pub async fn upsert_consents<C: ConnectionTrait>(c: &C, rows: &[ConsentRow]) -> 
         return Ok(());
     }
     let mut q = Query::insert();
-    q.into_table("customer_consents").columns([
-        "customer_id",
-        "channel",
-        "granted",
-        "source",
-        "at_us",
-        "recorded_by",
-    ]);
+    q.into_table("customer_consents")
+        .columns(ConsentRow::COLUMNS.iter().copied());
     for r in rows {
-        q.values_panic([
-            r.customer_id.into(),
-            r.channel.clone().into(),
-            r.granted.into(),
-            r.source.clone().into(),
-            r.at_us.into(),
-            r.recorded_by.into(),
-        ]);
+        q.values_panic(r.values());
     }
     q.on_conflict(
         OnConflict::columns(["customer_id", "channel"])
@@ -640,47 +602,18 @@ pub async fn list_consents<C: ConnectionTrait>(
     c: &C,
     customer_id: Uuid,
 ) -> Result<Vec<ConsentRow>> {
-    let q = Query::select()
-        .columns([
-            "customer_id",
-            "channel",
-            "granted",
-            "source",
-            "at_us",
-            "recorded_by",
-        ])
-        .from("customer_consents")
+    let q = table::select::<ConsentRow>()
         .and_where(Expr::col("customer_id").eq(customer_id))
         .order_by("channel", Order::Asc)
         .to_owned();
-    Ok(
-        ConsentRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<ConsentRow, _>(c, &q).await
 }
 
 pub async fn insert_relationship<C: ConnectionTrait>(c: &C, r: &RelationshipRow) -> Result<()> {
     let q = Query::insert()
         .into_table("customer_relationships")
-        .columns([
-            "id",
-            "from_id",
-            "to_id",
-            "kind",
-            "note",
-            "created_by",
-            "created_at_us",
-        ])
-        .values_panic([
-            r.id.into(),
-            r.from_id.into(),
-            r.to_id.into(),
-            r.kind.clone().into(),
-            r.note.clone().into(),
-            r.created_by.into(),
-            r.created_at_us.into(),
-        ])
+        .columns(RelationshipRow::COLUMNS.iter().copied())
+        .values_panic(r.values())
         .to_owned();
     c.execute(&q).await?;
     Ok(())
@@ -691,17 +624,7 @@ pub async fn list_relationships<C: ConnectionTrait>(
     c: &C,
     customer_id: Uuid,
 ) -> Result<Vec<RelationshipRow>> {
-    let q = Query::select()
-        .columns([
-            "id",
-            "from_id",
-            "to_id",
-            "kind",
-            "note",
-            "created_by",
-            "created_at_us",
-        ])
-        .from("customer_relationships")
+    let q = table::select::<RelationshipRow>()
         .cond_where(
             Cond::any()
                 .add(Expr::col("from_id").eq(customer_id))
@@ -709,11 +632,7 @@ pub async fn list_relationships<C: ConnectionTrait>(
         )
         .order_by("created_at_us", Order::Asc)
         .to_owned();
-    Ok(
-        RelationshipRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<RelationshipRow, _>(c, &q).await
 }
 
 pub async fn delete_relationship<C: ConnectionTrait>(
@@ -744,25 +663,10 @@ pub async fn insert_versions<C: ConnectionTrait>(c: &C, rows: &[VersionRow]) -> 
         return Ok(());
     }
     let mut q = Query::insert();
-    q.into_table("customer_versions").columns([
-        "id",
-        "customer_id",
-        "version",
-        "actor_id",
-        "at_us",
-        "action",
-        "changes",
-    ]);
+    q.into_table("customer_versions")
+        .columns(VersionRow::COLUMNS.iter().copied());
     for v in rows {
-        q.values_panic([
-            v.id.into(),
-            v.customer_id.into(),
-            v.version.into(),
-            v.actor_id.into(),
-            v.at_us.into(),
-            v.action.clone().into(),
-            v.changes.clone().into(),
-        ]);
+        q.values_panic(v.values());
     }
     c.execute(&q).await?;
     Ok(())
@@ -782,29 +686,15 @@ async fn select_versions<C: ConnectionTrait>(
     customer_id: Uuid,
     after: Option<i64>,
 ) -> Result<Vec<VersionRow>> {
-    let mut q = Query::select();
-    q.columns([
-        "id",
-        "customer_id",
-        "version",
-        "actor_id",
-        "at_us",
-        "action",
-        "changes",
-    ])
-    .from("customer_versions")
-    .and_where(Expr::col("customer_id").eq(customer_id));
+    let mut q = table::select::<VersionRow>();
+    q.and_where(Expr::col("customer_id").eq(customer_id));
     match after {
         None => q.order_by("version", Order::Desc),
         Some(v) => q
             .and_where(Expr::col("version").gt(v))
             .order_by("version", Order::Asc),
     };
-    Ok(
-        VersionRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<VersionRow, _>(c, &q).await
 }
 
 /// Number of customers (for metrics and the demo).
@@ -907,24 +797,10 @@ pub async fn page_contact_rows<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let q = Query::select()
-        .columns([
-            "id",
-            "customer_id",
-            "kind",
-            "label",
-            "value_enc",
-            "bidx",
-            "created_at_us",
-        ])
-        .from("customer_contacts")
+    let q = table::select::<ContactRow>()
         .and_where(Expr::col("id").is_in(ids))
         .to_owned();
-    Ok(
-        ContactRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<ContactRow, _>(c, &q).await
 }
 
 /// Reads a customer and locks its row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's

@@ -1,107 +1,61 @@
 //! Tasks and interactions.
 
 use crate::error::Result;
+use crate::table::{self, Table};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct TaskRow {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub owner_id: Option<Uuid>,
-    /// `contact` (from a contact plan), `visit`, ...
-    pub kind: String,
-    pub plan_key: Option<String>,
-    pub method: String,
-    pub due_on: String,
-    /// `open`, `done`, `cancelled`.
-    pub status: String,
-    /// Preparation notes (visits).
-    pub note: Option<String>,
-    /// Why (visits).
-    pub purpose: Option<String>,
-    /// When a visit is planned.
-    pub scheduled_at_us: Option<i64>,
-    /// A special plan for a key customer (seed 002).
-    pub key_customer: bool,
-    pub created_at_us: i64,
-    pub done_at_us: Option<i64>,
-    pub interaction_id: Option<Uuid>,
-    pub on_time: Option<bool>,
+crate::table! {
+    pub struct TaskRow in "tasks" {
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub owner_id: Option<Uuid>,
+        /// `contact` (from a contact plan), `visit`, ...
+        pub kind: String,
+        pub plan_key: Option<String>,
+        pub method: String,
+        pub due_on: String,
+        /// `open`, `done`, `cancelled`.
+        pub status: String,
+        /// Preparation notes (visits).
+        pub note: Option<String>,
+        /// Why (visits).
+        pub purpose: Option<String>,
+        /// When a visit is planned.
+        pub scheduled_at_us: Option<i64>,
+        /// A special plan for a key customer (seed 002).
+        pub key_customer: bool,
+        pub created_at_us: i64,
+        pub done_at_us: Option<i64>,
+        pub interaction_id: Option<Uuid>,
+        pub on_time: Option<bool>,
+    }
 }
 
-const TASK_COLS: [&str; 16] = [
-    "id",
-    "customer_id",
-    "owner_id",
-    "kind",
-    "plan_key",
-    "method",
-    "due_on",
-    "status",
-    "note",
-    "purpose",
-    "scheduled_at_us",
-    "key_customer",
-    "created_at_us",
-    "done_at_us",
-    "interaction_id",
-    "on_time",
-];
-
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct InteractionRow {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub staff_id: Uuid,
-    pub method: String,
-    pub occurred_at_us: i64,
-    pub outcome: String,
-    pub needs: Option<String>,
-    pub satisfaction: Option<i32>,
-    pub next_step: Option<String>,
-    pub task_id: Option<Uuid>,
-    pub created_at_us: i64,
+crate::table! {
+    pub struct InteractionRow in "interactions" {
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub staff_id: Uuid,
+        pub method: String,
+        pub occurred_at_us: i64,
+        pub outcome: String,
+        pub needs: Option<String>,
+        pub satisfaction: Option<i32>,
+        pub next_step: Option<String>,
+        pub task_id: Option<Uuid>,
+        pub created_at_us: i64,
+    }
 }
-
-const INTERACTION_COLS: [&str; 11] = [
-    "id",
-    "customer_id",
-    "staff_id",
-    "method",
-    "occurred_at_us",
-    "outcome",
-    "needs",
-    "satisfaction",
-    "next_step",
-    "task_id",
-    "created_at_us",
-];
 
 pub async fn insert_tasks<C: ConnectionTrait>(c: &C, rows: &[TaskRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
         let mut q = Query::insert();
-        q.into_table("tasks").columns(TASK_COLS);
+        q.into_table("tasks")
+            .columns(TaskRow::COLUMNS.iter().copied());
         for r in chunk {
-            q.values_panic([
-                r.id.into(),
-                r.customer_id.into(),
-                r.owner_id.into(),
-                r.kind.clone().into(),
-                r.plan_key.clone().into(),
-                r.method.clone().into(),
-                r.due_on.clone().into(),
-                r.status.clone().into(),
-                r.note.clone().into(),
-                r.purpose.clone().into(),
-                r.scheduled_at_us.into(),
-                r.key_customer.into(),
-                r.created_at_us.into(),
-                r.done_at_us.into(),
-                r.interaction_id.into(),
-                r.on_time.into(),
-            ]);
+            q.values_panic(r.values());
         }
         // A planner racing a hook (an interaction logged, a customer verified) may find the customer's
         // open contact task created meanwhile: the unique index keeps one, and the other insert is a
@@ -160,18 +114,12 @@ pub async fn open_contact_tasks<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Resu
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let q = Query::select()
-        .columns(TASK_COLS)
-        .from("tasks")
+    let q = table::select::<TaskRow>()
         .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
         .and_where(Expr::col("kind").eq("contact"))
         .and_where(Expr::col("status").eq("open"))
         .to_owned();
-    Ok(
-        TaskRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<TaskRow, _>(c, &q).await
 }
 
 /// The time of each customer's latest contact (any interaction).
@@ -199,10 +147,8 @@ pub async fn open_tasks_of<C: ConnectionTrait>(
     until: Option<&str>,
     limit: u64,
 ) -> Result<Vec<TaskRow>> {
-    let mut q = Query::select();
-    q.columns(TASK_COLS)
-        .from("tasks")
-        .and_where(Expr::col("owner_id").eq(owner))
+    let mut q = table::select::<TaskRow>();
+    q.and_where(Expr::col("owner_id").eq(owner))
         .and_where(Expr::col("status").eq("open"));
     if let Some(u) = until {
         q.and_where(Expr::col("due_on").lte(u));
@@ -210,25 +156,15 @@ pub async fn open_tasks_of<C: ConnectionTrait>(
     q.order_by("due_on", Order::Asc)
         .order_by("id", Order::Asc)
         .limit(limit);
-    Ok(
-        TaskRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<TaskRow, _>(c, &q).await
 }
 
 pub async fn tasks_of_customer<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Vec<TaskRow>> {
-    let q = Query::select()
-        .columns(TASK_COLS)
-        .from("tasks")
+    let q = table::select::<TaskRow>()
         .and_where(Expr::col("customer_id").eq(id))
         .order_by("due_on", Order::Desc)
         .to_owned();
-    Ok(
-        TaskRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<TaskRow, _>(c, &q).await
 }
 
 /// Contact tasks due in `[from, to]` with the branch of their customer, for coverage.
@@ -273,20 +209,8 @@ pub async fn coverage_rows<C: ConnectionTrait>(
 pub async fn insert_interaction<C: ConnectionTrait>(c: &C, r: &InteractionRow) -> Result<()> {
     let q = Query::insert()
         .into_table("interactions")
-        .columns(INTERACTION_COLS)
-        .values_panic([
-            r.id.into(),
-            r.customer_id.into(),
-            r.staff_id.into(),
-            r.method.clone().into(),
-            r.occurred_at_us.into(),
-            r.outcome.clone().into(),
-            r.needs.clone().into(),
-            r.satisfaction.into(),
-            r.next_step.clone().into(),
-            r.task_id.into(),
-            r.created_at_us.into(),
-        ])
+        .columns(InteractionRow::COLUMNS.iter().copied())
+        .values_panic(r.values())
         .to_owned();
     c.execute(&q).await?;
     Ok(())
@@ -297,18 +221,12 @@ pub async fn interactions_of<C: ConnectionTrait>(
     customer_id: Uuid,
     limit: u64,
 ) -> Result<Vec<InteractionRow>> {
-    let q = Query::select()
-        .columns(INTERACTION_COLS)
-        .from("interactions")
+    let q = table::select::<InteractionRow>()
         .and_where(Expr::col("customer_id").eq(customer_id))
         .order_by("occurred_at_us", Order::Desc)
         .limit(limit)
         .to_owned();
-    Ok(
-        InteractionRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<InteractionRow, _>(c, &q).await
 }
 
 /// One open task of a customer by id (for completing a specific visit).
@@ -317,18 +235,12 @@ pub async fn open_task<C: ConnectionTrait>(
     customer_id: Uuid,
     id: Uuid,
 ) -> Result<Option<TaskRow>> {
-    let q = Query::select()
-        .columns(TASK_COLS)
-        .from("tasks")
+    let q = table::select::<TaskRow>()
         .and_where(Expr::col("id").eq(id))
         .and_where(Expr::col("customer_id").eq(customer_id))
         .and_where(Expr::col("status").eq("open"))
         .to_owned();
-    Ok(
-        TaskRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one::<TaskRow, _>(c, &q).await
 }
 
 /// Visits planned for an owner in `[from_us, to_us)`, in time order.
@@ -338,18 +250,12 @@ pub async fn visits_of<C: ConnectionTrait>(
     from_us: i64,
     to_us: i64,
 ) -> Result<Vec<TaskRow>> {
-    let q = Query::select()
-        .columns(TASK_COLS)
-        .from("tasks")
+    let q = table::select::<TaskRow>()
         .and_where(Expr::col("owner_id").eq(owner))
         .and_where(Expr::col("kind").eq("visit"))
         .and_where(Expr::col("scheduled_at_us").gte(from_us))
         .and_where(Expr::col("scheduled_at_us").lt(to_us))
         .order_by("scheduled_at_us", Order::Asc)
         .to_owned();
-    Ok(
-        TaskRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<TaskRow, _>(c, &q).await
 }

@@ -1,78 +1,46 @@
 //! Client events and invitations.
 
 use crate::error::Result;
+use crate::table::{self, Table};
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct EventRow {
-    pub id: Uuid,
-    pub title: String,
-    /// `lecture`, `exchange`, `outdoor`.
-    pub kind: String,
-    pub description: Option<String>,
-    pub location: String,
-    pub starts_at_us: i64,
-    pub capacity: i32,
-    pub branch_code: String,
-    pub created_by: Uuid,
-    pub created_at_us: i64,
+crate::table! {
+    pub struct EventRow in "events" {
+        pub id: Uuid,
+        pub title: String,
+        /// `lecture`, `exchange`, `outdoor`.
+        pub kind: String,
+        pub description: Option<String>,
+        pub location: String,
+        pub starts_at_us: i64,
+        pub capacity: i32,
+        pub branch_code: String,
+        pub created_by: Uuid,
+        pub created_at_us: i64,
+    }
 }
 
-const EVENT_COLS: [&str; 10] = [
-    "id",
-    "title",
-    "kind",
-    "description",
-    "location",
-    "starts_at_us",
-    "capacity",
-    "branch_code",
-    "created_by",
-    "created_at_us",
-];
-
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct InvitationRow {
-    pub event_id: Uuid,
-    pub customer_id: Uuid,
-    /// `invited`, `accepted`, `waitlisted`, `declined`, `attended`, `no_show`.
-    pub status: String,
-    pub invited_by: Uuid,
-    pub invited_at_us: i64,
-    pub responded_at_us: Option<i64>,
-    pub rating: Option<i32>,
-    pub feedback: Option<String>,
+crate::table! {
+    pub struct InvitationRow in "event_invitations" {
+        pub event_id: Uuid,
+        pub customer_id: Uuid,
+        /// `invited`, `accepted`, `waitlisted`, `declined`, `attended`, `no_show`.
+        pub status: String,
+        pub invited_by: Uuid,
+        pub invited_at_us: i64,
+        pub responded_at_us: Option<i64>,
+        pub rating: Option<i32>,
+        pub feedback: Option<String>,
+    }
 }
-
-const INV_COLS: [&str; 8] = [
-    "event_id",
-    "customer_id",
-    "status",
-    "invited_by",
-    "invited_at_us",
-    "responded_at_us",
-    "rating",
-    "feedback",
-];
 
 pub async fn insert_event<C: ConnectionTrait>(c: &C, e: &EventRow) -> Result<()> {
     let q = Query::insert()
         .into_table("events")
-        .columns(EVENT_COLS)
-        .values_panic([
-            e.id.into(),
-            e.title.clone().into(),
-            e.kind.clone().into(),
-            e.description.clone().into(),
-            e.location.clone().into(),
-            e.starts_at_us.into(),
-            e.capacity.into(),
-            e.branch_code.clone().into(),
-            e.created_by.into(),
-            e.created_at_us.into(),
-        ])
+        .columns(EventRow::COLUMNS.iter().copied())
+        .values_panic(e.values())
         .to_owned();
     c.execute(&q).await?;
     Ok(())
@@ -81,30 +49,18 @@ pub async fn insert_event<C: ConnectionTrait>(c: &C, e: &EventRow) -> Result<()>
 /// Reads an event and, in a write transaction, locks it (PostgreSQL `FOR UPDATE`; SQLite has one writer),
 /// so capacity decisions are serialised.
 pub async fn lock_event<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<EventRow>> {
-    let q = Query::select()
-        .columns(EVENT_COLS)
-        .from("events")
+    let q = table::select::<EventRow>()
         .and_where(Expr::col("id").eq(id))
         .lock_exclusive()
         .to_owned();
-    Ok(
-        EventRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one::<EventRow, _>(c, &q).await
 }
 
 pub async fn find_event<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<EventRow>> {
-    let q = Query::select()
-        .columns(EVENT_COLS)
-        .from("events")
+    let q = table::select::<EventRow>()
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    Ok(
-        EventRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one::<EventRow, _>(c, &q).await
 }
 
 /// Events starting at or after `from_us`, soonest first (optionally of one branch).
@@ -113,19 +69,13 @@ pub async fn list_events<C: ConnectionTrait>(
     from_us: i64,
     branch: Option<&str>,
 ) -> Result<Vec<EventRow>> {
-    let mut q = Query::select();
-    q.columns(EVENT_COLS)
-        .from("events")
-        .and_where(Expr::col("starts_at_us").gte(from_us));
+    let mut q = table::select::<EventRow>();
+    q.and_where(Expr::col("starts_at_us").gte(from_us));
     if let Some(b) = branch {
         q.and_where(Expr::col("branch_code").eq(b));
     }
     q.order_by("starts_at_us", Order::Asc).limit(500);
-    Ok(
-        EventRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<EventRow, _>(c, &q).await
 }
 
 /// Invites customers; someone already invited keeps their status. Returns how many are new.
@@ -133,18 +83,10 @@ pub async fn invite<C: ConnectionTrait>(c: &C, rows: &[InvitationRow]) -> Result
     let mut n = 0;
     for chunk in rows.chunks(500) {
         let mut q = Query::insert();
-        q.into_table("event_invitations").columns(INV_COLS);
+        q.into_table("event_invitations")
+            .columns(InvitationRow::COLUMNS.iter().copied());
         for r in chunk {
-            q.values_panic([
-                r.event_id.into(),
-                r.customer_id.into(),
-                r.status.clone().into(),
-                r.invited_by.into(),
-                r.invited_at_us.into(),
-                r.responded_at_us.into(),
-                r.rating.into(),
-                r.feedback.clone().into(),
-            ]);
+            q.values_panic(r.values());
         }
         q.on_conflict(
             OnConflict::columns(["event_id", "customer_id"])
@@ -157,18 +99,12 @@ pub async fn invite<C: ConnectionTrait>(c: &C, rows: &[InvitationRow]) -> Result
 }
 
 pub async fn invitations<C: ConnectionTrait>(c: &C, event_id: Uuid) -> Result<Vec<InvitationRow>> {
-    let q = Query::select()
-        .columns(INV_COLS)
-        .from("event_invitations")
+    let q = table::select::<InvitationRow>()
         .and_where(Expr::col("event_id").eq(event_id))
         .order_by("invited_at_us", Order::Asc)
         .order_by("customer_id", Order::Asc)
         .to_owned();
-    Ok(
-        InvitationRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<InvitationRow, _>(c, &q).await
 }
 
 /// A customer's invitations with their events, newest event first.
@@ -176,26 +112,10 @@ pub async fn invitations_of_customer<C: ConnectionTrait>(
     c: &C,
     customer_id: Uuid,
 ) -> Result<Vec<(EventRow, InvitationRow)>> {
-    let q = Query::select()
-        .columns(
-            [
-                "event_id",
-                "customer_id",
-                "status",
-                "invited_by",
-                "invited_at_us",
-                "responded_at_us",
-                "rating",
-                "feedback",
-            ]
-            .map(|col| ("event_invitations", col)),
-        )
-        .from("event_invitations")
+    let q = table::select::<InvitationRow>()
         .and_where(Expr::col(("event_invitations", "customer_id")).eq(customer_id))
         .to_owned();
-    let invs = InvitationRow::find_by_statement(c.get_database_backend().build(&q))
-        .all(c)
-        .await?;
+    let invs: Vec<InvitationRow> = table::all(c, &q).await?;
     let mut out = Vec::new();
     for i in invs {
         if let Some(e) = find_event(c, i.event_id).await? {

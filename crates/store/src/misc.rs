@@ -1,10 +1,10 @@
 //! Small shared tables: counters, leases, idempotency keys, data keys and field definitions.
 
 use crate::error::Result;
-use crate::table;
+use crate::table::{self, Table};
 use banyan_domain::ids::StaffId;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
 /// Increments each named counter by its amount in one statement (insert-or-update ... returning) and
@@ -123,26 +123,21 @@ pub async fn answer_idempotency<C: ConnectionTrait>(
     Ok(())
 }
 
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct DataKeyRow {
-    pub id: i32,
-    pub purpose: String,
-    pub wrapped: Vec<u8>,
-    pub active: bool,
-    pub created_at_us: i64,
+crate::table! {
+    pub struct DataKeyRow in "data_keys" {
+        pub id: i32,
+        pub purpose: String,
+        pub wrapped: Vec<u8>,
+        pub active: bool,
+        pub created_at_us: i64,
+    }
 }
 
 pub async fn list_data_keys<C: ConnectionTrait>(c: &C) -> Result<Vec<DataKeyRow>> {
-    let q = Query::select()
-        .columns(["id", "purpose", "wrapped", "active", "created_at_us"])
-        .from("data_keys")
+    let q = table::select::<DataKeyRow>()
         .order_by("id", Order::Asc)
         .to_owned();
-    Ok(
-        DataKeyRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<DataKeyRow, _>(c, &q).await
 }
 
 /// Adds a key; when `active`, every other key of the same purpose stops being active.
@@ -157,26 +152,21 @@ pub async fn insert_data_key<C: ConnectionTrait>(c: &C, k: &DataKeyRow) -> Resul
     }
     let q = Query::insert()
         .into_table("data_keys")
-        .columns(["id", "purpose", "wrapped", "active", "created_at_us"])
-        .values_panic([
-            k.id.into(),
-            k.purpose.clone().into(),
-            k.wrapped.clone().into(),
-            k.active.into(),
-            k.created_at_us.into(),
-        ])
+        .columns(DataKeyRow::COLUMNS.iter().copied())
+        .values_panic(k.values())
         .to_owned();
     c.execute(&q).await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct FieldDefinitionRow {
-    pub id: Uuid,
-    pub kind: String,
-    pub key: String,
-    pub definition: String,
-    pub created_at_us: i64,
+crate::table! {
+    pub struct FieldDefinitionRow in "field_definitions" {
+        pub id: Uuid,
+        pub kind: String,
+        pub key: String,
+        pub definition: String,
+        pub created_at_us: i64,
+    }
 }
 
 pub async fn insert_field_definition<C: ConnectionTrait>(
@@ -185,29 +175,17 @@ pub async fn insert_field_definition<C: ConnectionTrait>(
 ) -> Result<()> {
     let q = Query::insert()
         .into_table("field_definitions")
-        .columns(["id", "kind", "key", "definition", "created_at_us"])
-        .values_panic([
-            r.id.into(),
-            r.kind.clone().into(),
-            r.key.clone().into(),
-            r.definition.clone().into(),
-            r.created_at_us.into(),
-        ])
+        .columns(FieldDefinitionRow::COLUMNS.iter().copied())
+        .values_panic(r.values())
         .to_owned();
     c.execute(&q).await?;
     Ok(())
 }
 
 pub async fn list_field_definitions<C: ConnectionTrait>(c: &C) -> Result<Vec<FieldDefinitionRow>> {
-    let q = Query::select()
-        .columns(["id", "kind", "key", "definition", "created_at_us"])
-        .from("field_definitions")
+    let q = table::select::<FieldDefinitionRow>()
         .order_by("kind", Order::Asc)
         .order_by("key", Order::Asc)
         .to_owned();
-    Ok(
-        FieldDefinitionRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<FieldDefinitionRow, _>(c, &q).await
 }

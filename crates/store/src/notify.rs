@@ -1,78 +1,45 @@
 //! The notification outbox.
 
 use crate::error::Result;
+use crate::table::{self, Table};
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct MessageRow {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    /// `email`, `sms`, `app`, `wechat`.
-    pub channel: String,
-    /// `service` or `marketing`.
-    pub purpose: String,
-    /// What caused it: `greeting.birthday`, `campaign:KEY`, ...
-    pub cause: String,
-    pub cause_key: String,
-    pub lang: String,
-    pub subject: Option<String>,
-    pub body: String,
-    /// `queued`, `sent`, `failed`, `suppressed`.
-    pub status: String,
-    pub reason: Option<String>,
-    pub attempts: i32,
-    pub next_attempt_at_us: i64,
-    pub claimed_until_us: Option<i64>,
-    pub created_at_us: i64,
-    pub sent_at_us: Option<i64>,
+crate::table! {
+    pub struct MessageRow in "messages" {
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        /// `email`, `sms`, `app`, `wechat`.
+        pub channel: String,
+        /// `service` or `marketing`.
+        pub purpose: String,
+        /// What caused it: `greeting.birthday`, `campaign:KEY`, ...
+        pub cause: String,
+        pub cause_key: String,
+        pub lang: String,
+        pub subject: Option<String>,
+        pub body: String,
+        /// `queued`, `sent`, `failed`, `suppressed`.
+        pub status: String,
+        pub reason: Option<String>,
+        pub attempts: i32,
+        pub next_attempt_at_us: i64,
+        pub claimed_until_us: Option<i64>,
+        pub created_at_us: i64,
+        pub sent_at_us: Option<i64>,
+    }
 }
-
-const COLS: [&str; 16] = [
-    "id",
-    "customer_id",
-    "channel",
-    "purpose",
-    "cause",
-    "cause_key",
-    "lang",
-    "subject",
-    "body",
-    "status",
-    "reason",
-    "attempts",
-    "next_attempt_at_us",
-    "claimed_until_us",
-    "created_at_us",
-    "sent_at_us",
-];
 
 /// Enqueues messages; one whose `cause_key` exists already is skipped. Returns how many were new.
 pub async fn enqueue<C: ConnectionTrait>(c: &C, rows: &[MessageRow]) -> Result<u64> {
     let mut n = 0;
     for chunk in rows.chunks(300) {
         let mut q = Query::insert();
-        q.into_table("messages").columns(COLS);
+        q.into_table("messages")
+            .columns(MessageRow::COLUMNS.iter().copied());
         for r in chunk {
-            q.values_panic([
-                r.id.into(),
-                r.customer_id.into(),
-                r.channel.clone().into(),
-                r.purpose.clone().into(),
-                r.cause.clone().into(),
-                r.cause_key.clone().into(),
-                r.lang.clone().into(),
-                r.subject.clone().into(),
-                r.body.clone().into(),
-                r.status.clone().into(),
-                r.reason.clone().into(),
-                r.attempts.into(),
-                r.next_attempt_at_us.into(),
-                r.claimed_until_us.into(),
-                r.created_at_us.into(),
-                r.sent_at_us.into(),
-            ]);
+            q.values_panic(r.values());
         }
         q.on_conflict(OnConflict::column("cause_key").do_nothing().to_owned());
         n += c.execute(&q).await?.rows_affected();
@@ -112,16 +79,10 @@ pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<V
 }
 
 pub async fn find<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<MessageRow>> {
-    let q = Query::select()
-        .columns(COLS)
-        .from("messages")
+    let q = table::select::<MessageRow>()
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    Ok(
-        MessageRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one::<MessageRow, _>(c, &q).await
 }
 
 /// Claims a batch in one statement (`UPDATE ... RETURNING`, both databases) and returns the rows this
@@ -147,12 +108,12 @@ pub async fn claim_batch<C: ConnectionTrait>(
                 .add(Expr::col("claimed_until_us").is_null())
                 .add(Expr::col("claimed_until_us").lt(now_us)),
         )
-        .returning(Query::returning().columns(COLS))
+        .returning(Query::returning().columns(MessageRow::COLUMNS.iter().copied()))
         .to_owned();
     let rows = c.query_all(&q).await?;
     let mut out = rows
         .iter()
-        .map(|r| MessageRow::from_query_result(r, "").map_err(Into::into))
+        .map(MessageRow::read)
         .collect::<Result<Vec<_>>>()?;
     // The order they were due in (RETURNING gives no order).
     out.sort_by_key(|m| ids.iter().position(|i| *i == m.id));
@@ -255,18 +216,12 @@ pub async fn of_customer<C: ConnectionTrait>(
     customer_id: Uuid,
     limit: u64,
 ) -> Result<Vec<MessageRow>> {
-    let q = Query::select()
-        .columns(COLS)
-        .from("messages")
+    let q = table::select::<MessageRow>()
         .and_where(Expr::col("customer_id").eq(customer_id))
         .order_by("created_at_us", Order::Desc)
         .limit(limit)
         .to_owned();
-    Ok(
-        MessageRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<MessageRow, _>(c, &q).await
 }
 
 /// Messages of one cause in one status.

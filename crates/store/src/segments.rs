@@ -1,82 +1,75 @@
 //! The policy engine's tables: metrics, current assignments, their history, the outbox and alerts.
 
 use crate::error::Result;
+use crate::table::{self, Table};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct MetricsRow {
-    pub customer_id: Uuid,
-    /// Business date, `YYYY-MM-DD`.
-    pub as_of: String,
-    pub aum: i64,
-    /// The metrics document (JSON).
-    pub data: String,
-    pub recorded_at_us: i64,
-    pub recorded_by: Uuid,
+crate::table! {
+    pub struct MetricsRow in "customer_metrics" {
+        pub customer_id: Uuid,
+        /// Business date, `YYYY-MM-DD`.
+        pub as_of: String,
+        pub aum: i64,
+        /// The metrics document (JSON).
+        pub data: String,
+        pub recorded_at_us: i64,
+        pub recorded_by: Uuid,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct AssignmentRow {
-    pub customer_id: Uuid,
-    pub dimension: String,
-    pub value: String,
-    pub reason: String,
-    /// The structured checks behind the reason (JSON array).
-    pub checks: String,
-    pub policy_hash: String,
-    pub assigned_at_us: i64,
+crate::table! {
+    pub struct AssignmentRow in "segment_assignments" {
+        pub customer_id: Uuid,
+        pub dimension: String,
+        pub value: String,
+        pub reason: String,
+        /// The structured checks behind the reason (JSON array).
+        pub checks: String,
+        pub policy_hash: String,
+        pub assigned_at_us: i64,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct HistoryRow {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub dimension: String,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub reason: String,
-    pub policy_hash: String,
-    pub at_us: i64,
+crate::table! {
+    pub struct HistoryRow in "segment_history" {
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub dimension: String,
+        pub old_value: Option<String>,
+        pub new_value: Option<String>,
+        pub reason: String,
+        pub policy_hash: String,
+        pub at_us: i64,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct OutboxRow {
-    pub id: Uuid,
-    pub topic: String,
-    pub customer_id: Option<Uuid>,
-    pub payload: String,
-    pub created_at_us: i64,
-    pub published_at_us: Option<i64>,
+crate::table! {
+    pub struct OutboxRow in "outbox" {
+        pub id: Uuid,
+        pub topic: String,
+        pub customer_id: Option<Uuid>,
+        pub payload: String,
+        pub created_at_us: i64,
+        pub published_at_us: Option<i64>,
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct AlertRow {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub indicator: String,
-    pub status: String,
-    pub owner_id: Option<Uuid>,
-    pub reason: String,
-    pub checks: String,
-    pub due_on: String,
-    pub created_at_us: i64,
-    pub closed_at_us: Option<i64>,
+crate::table! {
+    pub struct AlertRow in "alerts" {
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub indicator: String,
+        pub status: String,
+        pub owner_id: Option<Uuid>,
+        pub reason: String,
+        pub checks: String,
+        pub due_on: String,
+        pub created_at_us: i64,
+        pub closed_at_us: Option<i64>,
+    }
 }
-
-const ALERT_COLS: [&str; 10] = [
-    "id",
-    "customer_id",
-    "indicator",
-    "status",
-    "owner_id",
-    "reason",
-    "checks",
-    "due_on",
-    "created_at_us",
-    "closed_at_us",
-];
 
 /// Records the policy a process runs with (once per distinct content).
 pub async fn record_policy<C: ConnectionTrait>(
@@ -102,23 +95,10 @@ pub async fn upsert_metrics<C: ConnectionTrait>(c: &C, rows: &[MetricsRow]) -> R
         return Ok(());
     }
     let mut q = Query::insert();
-    q.into_table("customer_metrics").columns([
-        "customer_id",
-        "as_of",
-        "aum",
-        "data",
-        "recorded_at_us",
-        "recorded_by",
-    ]);
+    q.into_table("customer_metrics")
+        .columns(MetricsRow::COLUMNS.iter().copied());
     for r in rows {
-        q.values_panic([
-            r.customer_id.into(),
-            r.as_of.clone().into(),
-            r.aum.into(),
-            r.data.clone().into(),
-            r.recorded_at_us.into(),
-            r.recorded_by.into(),
-        ]);
+        q.values_panic(r.values());
     }
     q.on_conflict(
         OnConflict::columns(["customer_id", "as_of"])
@@ -146,14 +126,7 @@ pub async fn recent_metrics<C: ConnectionTrait>(
         .and_where(Expr::col(("m2", "customer_id")).equals(("m", "customer_id")))
         .to_owned();
     let q = Query::select()
-        .columns([
-            ("m", "customer_id"),
-            ("m", "as_of"),
-            ("m", "aum"),
-            ("m", "data"),
-            ("m", "recorded_at_us"),
-            ("m", "recorded_by"),
-        ])
+        .columns(MetricsRow::COLUMNS.iter().map(|col| ("m", *col)))
         .from_as("customer_metrics", "m")
         .and_where(Expr::col(("m", "customer_id")).is_in(ids.iter().copied()))
         .cond_where(
@@ -169,11 +142,7 @@ pub async fn recent_metrics<C: ConnectionTrait>(
         .order_by(("m", "customer_id"), Order::Asc)
         .order_by(("m", "as_of"), Order::Asc)
         .to_owned();
-    Ok(
-        MetricsRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all(c, &q).await
 }
 
 pub async fn assignments_for<C: ConnectionTrait>(
@@ -183,26 +152,12 @@ pub async fn assignments_for<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let q = Query::select()
-        .columns([
-            "customer_id",
-            "dimension",
-            "value",
-            "reason",
-            "checks",
-            "policy_hash",
-            "assigned_at_us",
-        ])
-        .from("segment_assignments")
+    let q = table::select::<AssignmentRow>()
         .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
         .order_by("customer_id", Order::Asc)
         .order_by("dimension", Order::Asc)
         .to_owned();
-    Ok(
-        AssignmentRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<AssignmentRow, _>(c, &q).await
 }
 
 #[derive(Debug, Clone, PartialEq, FromQueryResult)]
@@ -249,25 +204,10 @@ pub async fn assignment_values_for<C: ConnectionTrait>(
 pub async fn upsert_assignments<C: ConnectionTrait>(c: &C, rows: &[AssignmentRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
         let mut q = Query::insert();
-        q.into_table("segment_assignments").columns([
-            "customer_id",
-            "dimension",
-            "value",
-            "reason",
-            "checks",
-            "policy_hash",
-            "assigned_at_us",
-        ]);
+        q.into_table("segment_assignments")
+            .columns(AssignmentRow::COLUMNS.iter().copied());
         for r in chunk {
-            q.values_panic([
-                r.customer_id.into(),
-                r.dimension.clone().into(),
-                r.value.clone().into(),
-                r.reason.clone().into(),
-                r.checks.clone().into(),
-                r.policy_hash.clone().into(),
-                r.assigned_at_us.into(),
-            ]);
+            q.values_panic(r.values());
         }
         q.on_conflict(
             OnConflict::columns(["customer_id", "dimension"])
@@ -296,27 +236,10 @@ pub async fn delete_assignment<C: ConnectionTrait>(
 pub async fn insert_history<C: ConnectionTrait>(c: &C, rows: &[HistoryRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
         let mut q = Query::insert();
-        q.into_table("segment_history").columns([
-            "id",
-            "customer_id",
-            "dimension",
-            "old_value",
-            "new_value",
-            "reason",
-            "policy_hash",
-            "at_us",
-        ]);
+        q.into_table("segment_history")
+            .columns(HistoryRow::COLUMNS.iter().copied());
         for r in chunk {
-            q.values_panic([
-                r.id.into(),
-                r.customer_id.into(),
-                r.dimension.clone().into(),
-                r.old_value.clone().into(),
-                r.new_value.clone().into(),
-                r.reason.clone().into(),
-                r.policy_hash.clone().into(),
-                r.at_us.into(),
-            ]);
+            q.values_panic(r.values());
         }
         c.execute(&q).await?;
     }
@@ -328,50 +251,22 @@ pub async fn history_for<C: ConnectionTrait>(
     customer_id: Uuid,
     limit: u64,
 ) -> Result<Vec<HistoryRow>> {
-    let q = Query::select()
-        .columns([
-            "id",
-            "customer_id",
-            "dimension",
-            "old_value",
-            "new_value",
-            "reason",
-            "policy_hash",
-            "at_us",
-        ])
-        .from("segment_history")
+    let q = table::select::<HistoryRow>()
         .and_where(Expr::col("customer_id").eq(customer_id))
         .order_by("at_us", Order::Desc)
         .order_by("id", Order::Desc)
         .limit(limit)
         .to_owned();
-    Ok(
-        HistoryRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<HistoryRow, _>(c, &q).await
 }
 
 pub async fn insert_outbox<C: ConnectionTrait>(c: &C, rows: &[OutboxRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
         let mut q = Query::insert();
-        q.into_table("outbox").columns([
-            "id",
-            "topic",
-            "customer_id",
-            "payload",
-            "created_at_us",
-            "published_at_us",
-        ]);
+        q.into_table("outbox")
+            .columns(OutboxRow::COLUMNS.iter().copied());
         for r in chunk {
-            q.values_panic([
-                r.id.into(),
-                r.topic.clone().into(),
-                r.customer_id.into(),
-                r.payload.clone().into(),
-                r.created_at_us.into(),
-                r.published_at_us.into(),
-            ]);
+            q.values_panic(r.values());
         }
         c.execute(&q).await?;
     }
@@ -384,28 +279,15 @@ pub async fn pending_outbox<C: ConnectionTrait>(
     customer_id: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<OutboxRow>> {
-    let mut q = Query::select();
-    q.columns([
-        "id",
-        "topic",
-        "customer_id",
-        "payload",
-        "created_at_us",
-        "published_at_us",
-    ])
-    .from("outbox")
-    .and_where(Expr::col("published_at_us").is_null());
+    let mut q = table::select::<OutboxRow>();
+    q.and_where(Expr::col("published_at_us").is_null());
     if let Some(id) = customer_id {
         q.and_where(Expr::col("customer_id").eq(id));
     }
     q.order_by("created_at_us", Order::Asc)
         .order_by("id", Order::Asc)
         .limit(limit);
-    Ok(
-        OutboxRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<OutboxRow, _>(c, &q).await
 }
 
 /// Opens alerts; an indicator that already has an open alert for the customer is left as it is.
@@ -414,30 +296,8 @@ pub async fn open_alerts<C: ConnectionTrait>(c: &C, rows: &[AlertRow]) -> Result
     for r in rows {
         let q = Query::insert()
             .into_table("alerts")
-            .columns([
-                "id",
-                "customer_id",
-                "indicator",
-                "status",
-                "owner_id",
-                "reason",
-                "checks",
-                "due_on",
-                "created_at_us",
-                "closed_at_us",
-            ])
-            .values_panic([
-                r.id.into(),
-                r.customer_id.into(),
-                r.indicator.clone().into(),
-                r.status.clone().into(),
-                r.owner_id.into(),
-                r.reason.clone().into(),
-                r.checks.clone().into(),
-                r.due_on.clone().into(),
-                r.created_at_us.into(),
-                r.closed_at_us.into(),
-            ])
+            .columns(AlertRow::COLUMNS.iter().copied())
+            .values_panic(r.values())
             .on_conflict(OnConflict::new().do_nothing().to_owned())
             .to_owned();
         n += c.execute(&q).await?.rows_affected();
@@ -446,64 +306,35 @@ pub async fn open_alerts<C: ConnectionTrait>(c: &C, rows: &[AlertRow]) -> Result
 }
 
 pub async fn alerts_for<C: ConnectionTrait>(c: &C, customer_id: Uuid) -> Result<Vec<AlertRow>> {
-    let q = Query::select()
-        .columns(ALERT_COLS)
-        .from("alerts")
+    let q = table::select::<AlertRow>()
         .and_where(Expr::col("customer_id").eq(customer_id))
         .order_by("created_at_us", Order::Desc)
         .to_owned();
-    Ok(
-        AlertRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<AlertRow, _>(c, &q).await
 }
 
-#[derive(Debug, Clone, PartialEq, FromQueryResult)]
-pub struct AssessmentRow {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    /// Question key -> answer key (JSON object).
-    pub answers: String,
-    pub score: i32,
-    pub level: String,
-    pub assessed_on: String,
-    pub expires_on: String,
-    /// `branch` (face to face) or `online`.
-    pub channel: String,
-    pub assessed_by: Uuid,
-    pub at_us: i64,
+crate::table! {
+    pub struct AssessmentRow in "risk_assessments" {
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        /// Question key -> answer key (JSON object).
+        pub answers: String,
+        pub score: i32,
+        pub level: String,
+        pub assessed_on: String,
+        pub expires_on: String,
+        /// `branch` (face to face) or `online`.
+        pub channel: String,
+        pub assessed_by: Uuid,
+        pub at_us: i64,
+    }
 }
-
-const ASSESSMENT_COLS: [&str; 10] = [
-    "id",
-    "customer_id",
-    "answers",
-    "score",
-    "level",
-    "assessed_on",
-    "expires_on",
-    "channel",
-    "assessed_by",
-    "at_us",
-];
 
 pub async fn insert_assessment<C: ConnectionTrait>(c: &C, r: &AssessmentRow) -> Result<()> {
     let q = Query::insert()
         .into_table("risk_assessments")
-        .columns(ASSESSMENT_COLS)
-        .values_panic([
-            r.id.into(),
-            r.customer_id.into(),
-            r.answers.clone().into(),
-            r.score.into(),
-            r.level.clone().into(),
-            r.assessed_on.clone().into(),
-            r.expires_on.clone().into(),
-            r.channel.clone().into(),
-            r.assessed_by.into(),
-            r.at_us.into(),
-        ])
+        .columns(AssessmentRow::COLUMNS.iter().copied())
+        .values_panic(r.values())
         .to_owned();
     c.execute(&q).await?;
     Ok(())
@@ -517,18 +348,12 @@ pub async fn assessments_for<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let q = Query::select()
-        .columns(ASSESSMENT_COLS)
-        .from("risk_assessments")
+    let q = table::select::<AssessmentRow>()
         .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
         .order_by("customer_id", Order::Asc)
         .order_by("at_us", Order::Asc)
         .to_owned();
-    Ok(
-        AssessmentRow::find_by_statement(c.get_database_backend().build(&q))
-            .all(c)
-            .await?,
-    )
+    table::all::<AssessmentRow, _>(c, &q).await
 }
 
 /// Closes an open alert with what was done; false if it was not open.
@@ -552,14 +377,8 @@ pub async fn close_alert<C: ConnectionTrait>(
 }
 
 pub async fn find_alert<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<AlertRow>> {
-    let q = Query::select()
-        .columns(ALERT_COLS)
-        .from("alerts")
+    let q = table::select::<AlertRow>()
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    Ok(
-        AlertRow::find_by_statement(c.get_database_backend().build(&q))
-            .one(c)
-            .await?,
-    )
+    table::one::<AlertRow, _>(c, &q).await
 }

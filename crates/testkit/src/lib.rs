@@ -1,5 +1,8 @@
 //! Test support shared by the integration suites: one throwaway PostgreSQL cluster per test binary,
-//! started from the installed server binaries, with a fresh database per test.
+//! started from the installed server binaries, with a fresh database per test; and the fixtures every
+//! suite builds its customers from ([`fixtures`]).
+
+pub mod fixtures;
 
 use std::path::PathBuf;
 

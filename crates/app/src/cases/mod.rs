@@ -245,7 +245,7 @@ pub(crate) async fn customer_message<C: banyan_store::ConnectionTrait>(
     let cust = cstore::find_customer(c, customer_id.into())
         .await?
         .ok_or(AppError::NotFound)?;
-    let lang = crate::notify::language_of(&cust);
+    let lang = crate::notify::language_of(&cust)?;
     let (subject, body) = match content {
         Content::Text { subject, body } => (Some(subject), body),
         Content::Template(name, vars) => {

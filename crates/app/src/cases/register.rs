@@ -10,10 +10,10 @@ use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::feedback::{self as fb, CaseFacts};
 use banyan_domain::ids::CaseId;
-use banyan_store::DatabaseTransaction;
 use banyan_store::cases::{self as store, CaseLogRow, CaseRow, NoticeRow};
 use banyan_store::customers::CustomerRow;
 use banyan_store::now_us;
+use banyan_store::{ConnectionTrait, DatabaseTransaction};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
@@ -118,6 +118,17 @@ pub fn form_choices(app: &App) -> (Vec<String>, Vec<String>) {
     (p.products.clone(), p.causes.clone())
 }
 
+/// The next case number of the year the case was received in (`FB` + year + 7 digits), from the year's
+/// counter in the registering transaction (concurrent registrations never share one).
+async fn next_case_no<C: ConnectionTrait>(c: &C, year: i16) -> Result<String> {
+    let seq = banyan_store::misc::next_counters(c, &[(format!("case_no:{year}"), 1)])
+        .await?
+        .first()
+        .map(|(_, v)| *v)
+        .ok_or_else(|| AppError::internal("the case number counter returned nothing"))?;
+    Ok(format!("FB{year}{seq:07}"))
+}
+
 /// Registers a case: validates, routes, starts the clocks, tells the owner; merges a repeat into the open
 /// case it repeats (restarting its clocks when it brings new facts).
 pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<CaseView> {
@@ -144,12 +155,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
         sealed_complainant(app, input.complainant.as_ref())?;
 
     let tx = app.db.begin_write().await?;
-    let year = local(app, received).year();
-    let seq = banyan_store::misc::next_counters(&*tx, &[(format!("case_no:{year}"), 1)])
-        .await?
-        .first()
-        .map(|(_, v)| *v)
-        .unwrap_or(1);
+    let case_no = next_case_no(&*tx, local(app, received).year()).await?;
     let owner = pick_owner(
         &*tx,
         &staff,
@@ -160,7 +166,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
     .await?;
     let mut row = CaseRow {
         id: CaseId::new(),
-        case_no: format!("FB{year}{seq:07}"),
+        case_no,
         kind: input.kind.clone(),
         channel: input.channel.clone(),
         product: input.product.clone(),

@@ -232,9 +232,10 @@ pub(crate) async fn view_on<C: ConnectionTrait>(
     let mut full_name = None;
     let contact = match &r.complainant_enc {
         Some(enc) => {
-            let v: serde_json::Value =
-                serde_json::from_str(&app.keys().decrypt(Purpose::Complainant, enc)?)
-                    .unwrap_or_default();
+            let v: serde_json::Value = crate::json::stored(
+                &app.keys().decrypt(Purpose::Complainant, enc)?,
+                format_args!("cases.complainant_enc of case {}", r.id),
+            )?;
             let contact = v.get("contact").and_then(|c| c.as_str());
             if revealed {
                 full_name = v.get("name").and_then(|n| n.as_str()).map(str::to_owned);

@@ -249,7 +249,10 @@ pub(crate) async fn check_version<C: ConnectionTrait>(
     let expected = expected.ok_or(AppError::VersionRequired)?;
     if expected != row.version {
         let since = store::list_versions_after(c, row.id.uuid(), expected).await?;
-        let since: Vec<Value> = since.into_iter().map(|v| version_json(&v)).collect();
+        let since = since
+            .iter()
+            .map(version_json)
+            .collect::<Result<Vec<Value>>>()?;
         return Err(AppError::VersionConflict {
             current_version: row.version,
             since: Value::Array(since),
@@ -258,14 +261,19 @@ pub(crate) async fn check_version<C: ConnectionTrait>(
     Ok(())
 }
 
-pub(crate) fn version_json(v: &VersionRow) -> Value {
-    json!({
+/// A version record as the API shows it; a change list that does not parse is an error naming the row.
+pub(crate) fn version_json(v: &VersionRow) -> Result<Value> {
+    let changes: Value = crate::json::stored(
+        &v.changes,
+        format_args!("customer_versions.changes of {}", v.id),
+    )?;
+    Ok(json!({
         "version": v.version,
         "actor_id": v.actor_id,
         "at": crate::fmt_us(v.at_us),
         "action": v.action,
-        "changes": serde_json::from_str::<Value>(&v.changes).unwrap_or(Value::Null),
-    })
+        "changes": changes,
+    }))
 }
 
 /// Writes the changed row (version + 1), its version record and its audit record.

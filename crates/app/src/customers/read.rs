@@ -79,6 +79,15 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
             .review_due
             .as_deref()
             .is_some_and(|d| d < today.as_str());
+    let return_note = row
+        .return_note
+        .as_deref()
+        .map(|n| crate::json::stored(n, format_args!("customers.return_note of {}", row.id)))
+        .transpose()?;
+    let profile = crate::json::stored(
+        &row.profile,
+        format_args!("customers.profile of {}", row.id),
+    )?;
     Ok(CustomerView {
         id: row.id.uuid(),
         customer_no: row.customer_no,
@@ -88,8 +97,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         branch_code: row.branch_code,
         rm_id: row.rm_id.map(Into::into),
         display_name: row.display_name,
-        profile: serde_json::from_str(&row.profile)
-            .map_err(|e| AppError::internal_from("reading a customer", e))?,
+        profile,
         identifier: IdentifierView {
             id_type: row.id_type,
             number: shown,
@@ -123,7 +131,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         verified_at: row.verified_at_us.map(crate::fmt_us),
         review_due: row.review_due,
         review_overdue,
-        return_note: row.return_note.and_then(|n| serde_json::from_str(&n).ok()),
+        return_note,
         warnings: Vec::new(),
     })
 }

@@ -20,6 +20,28 @@ pub fn age_on(birth: Date, today: Date) -> u32 {
     u32::try_from(years).unwrap_or(0)
 }
 
+/// Tiers listed highest first with strictly lower thresholds, the last starting at 0.
+fn descending<T>(key: &str, items: &[T], min: impl Fn(&T) -> i64) -> Result<(), (String, String)> {
+    if items.is_empty() {
+        return Err((key.into(), "must list at least one tier".into()));
+    }
+    for (i, w) in items.windows(2).enumerate() {
+        if min(&w[0]) <= min(&w[1]) {
+            return Err((
+                format!("{key}[{}]", i + 1),
+                "tiers must be listed highest first with strictly lower thresholds".into(),
+            ));
+        }
+    }
+    if items.last().is_some_and(|t| min(t) != 0) {
+        return Err((
+            format!("{key}[{}]", items.len() - 1),
+            "the last tier must start at 0 so every customer has one".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl SegmentPolicy {
     /// Every assignment for one customer.
     pub fn evaluate(&self, f: &Facts<'_>) -> Vec<Assignment> {
@@ -561,30 +583,6 @@ impl SegmentPolicy {
                     "groups must be in order and leave no gap or overlap (next min_age = max_age + 1)",
                 );
             }
-        }
-        fn descending<T>(
-            key: &str,
-            items: &[T],
-            min: impl Fn(&T) -> i64,
-        ) -> Result<(), (String, String)> {
-            if items.is_empty() {
-                return Err((key.into(), "must list at least one tier".into()));
-            }
-            for (i, w) in items.windows(2).enumerate() {
-                if min(&w[0]) <= min(&w[1]) {
-                    return Err((
-                        format!("{key}[{}]", i + 1),
-                        "tiers must be listed highest first with strictly lower thresholds".into(),
-                    ));
-                }
-            }
-            if items.last().is_some_and(|t| min(t) != 0) {
-                return Err((
-                    format!("{key}[{}]", items.len() - 1),
-                    "the last tier must start at 0 so every customer has one".into(),
-                ));
-            }
-            Ok(())
         }
         descending("asset_tiers", &self.asset_tiers, |t| t.min_aum)?;
         descending("wealth.tiers", &self.wealth.tiers, |t| t.min_aum)?;

@@ -11,20 +11,26 @@ use banyan_app::customers::{self as uc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+/// One audit record as the audit pages show it.
+pub(crate) struct AuditLine {
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    pub(crate) action: String,
+    pub(crate) detail: String,
+}
+
 pub(crate) fn audit_rows(
     t: Tr,
     tz: &jiff::tz::TimeZone,
     page: banyan_app::audit::AuditPage,
-) -> Vec<(String, String, String, String)> {
+) -> Vec<AuditLine> {
     page.items
         .into_iter()
-        .map(|a| {
-            (
-                t.datetime(tz, &a.at),
-                a.actor,
-                a.action,
-                a.detail.to_string(),
-            )
+        .map(|a| AuditLine {
+            at: t.datetime(tz, &a.at),
+            actor: a.actor,
+            action: a.action,
+            detail: a.detail.to_string(),
         })
         .collect()
 }
@@ -35,7 +41,7 @@ pub(crate) struct AuditPageT {
     pub(crate) c: Chrome,
     pub(crate) title: String,
     pub(crate) q: AuditForm,
-    pub(crate) audit: Vec<(String, String, String, String)>,
+    pub(crate) audit: Vec<AuditLine>,
     pub(crate) next: Option<String>,
     pub(crate) error: Option<String>,
 }

@@ -359,7 +359,7 @@ struct CasePage {
     reg_rule: Option<String>,
     level_label: String,
     /// (when, who, what, note, detail).
-    log: Vec<(String, String, String, String, String)>,
+    log: Vec<LogLine>,
     /// (id, department, owner, title, due, status label, result, open, overdue).
     tasks: Vec<TaskLine>,
     can_write: bool,
@@ -431,20 +431,19 @@ async fn case_page(
             log: v
                 .log
                 .iter()
-                .map(|l| {
-                    (
-                        dt(&l.at),
-                        l.actor
-                            .clone()
-                            .unwrap_or_else(|| t.get("case.system").to_owned()),
-                        t.of("case.act", &l.action),
-                        l.note.clone().unwrap_or_default(),
-                        if l.detail.as_object().is_some_and(|o| o.is_empty()) {
-                            String::new()
-                        } else {
-                            l.detail.to_string()
-                        },
-                    )
+                .map(|l| LogLine {
+                    at: dt(&l.at),
+                    who: l
+                        .actor
+                        .clone()
+                        .unwrap_or_else(|| t.get("case.system").to_owned()),
+                    what: t.of("case.act", &l.action),
+                    note: l.note.clone().unwrap_or_default(),
+                    detail: if l.detail.as_object().is_some_and(|o| o.is_empty()) {
+                        String::new()
+                    } else {
+                        l.detail.to_string()
+                    },
                 })
                 .collect(),
             tasks: v
@@ -619,12 +618,12 @@ struct DashboardPage {
     /// (title, chart, drill-down parameter, (value, label) links).
     charts: Vec<ChartSection>,
     /// Heat map cells: (x, y, opacity, count, label).
-    heat: Vec<(u32, u32, String, u64, String)>,
+    heat: Vec<HeatCell>,
     weekdays: Vec<String>,
     trend: String,
     trend_max: u64,
     /// Per value of the trend dimension: (points, colour, label, total).
-    series: Vec<(String, &'static str, String, u64)>,
+    series: Vec<SeriesLine>,
     trend_by: String,
     trend_dims: Vec<(&'static str, String)>,
     export: String,
@@ -681,19 +680,43 @@ fn chart(
     )
 }
 
-/// The weekday-by-hour heat map: one cell per hour (x, y, opacity by count, count, tooltip).
-fn heat_cells(t: Tr, heat: &[Vec<u64>]) -> Vec<(u32, u32, String, u64, String)> {
+/// One entry of a case's log as the case page shows it.
+struct LogLine {
+    at: String,
+    who: String,
+    what: String,
+    note: String,
+    detail: String,
+}
+
+/// One hour of the weekday-by-hour heat map: where it is drawn, how dark (by count) and its tooltip.
+struct HeatCell {
+    x: u32,
+    y: u32,
+    opacity: String,
+    label: String,
+}
+
+/// One line of the trend chart: its points, colour, label and total.
+struct SeriesLine {
+    points: String,
+    colour: &'static str,
+    label: String,
+    total: u64,
+}
+
+/// The weekday-by-hour heat map: one cell per hour.
+fn heat_cells(t: Tr, heat: &[Vec<u64>]) -> Vec<HeatCell> {
     let max = heat.iter().flatten().copied().max().unwrap_or(0).max(1);
     let mut cells = Vec::new();
     for (d, hours) in heat.iter().enumerate() {
         for (h, n) in hours.iter().enumerate() {
-            cells.push((
-                40 + h as u32 * 20,
-                d as u32 * 20,
-                format!("{:.2}", 0.08 + 0.92 * (*n as f64 / max as f64)),
-                *n,
-                format!("{} {:02}:00 — {n}", t.of("weekday", &d.to_string()), h),
-            ));
+            cells.push(HeatCell {
+                x: 40 + h as u32 * 20,
+                y: d as u32 * 20,
+                opacity: format!("{:.2}", 0.08 + 0.92 * (*n as f64 / max as f64)),
+                label: format!("{} {:02}:00 — {n}", t.of("weekday", &d.to_string()), h),
+            });
         }
     }
     cells
@@ -798,12 +821,12 @@ async fn dashboard(
                 } else {
                     t.of(family, &sr.key)
                 };
-                (
-                    points(&mut sr.counts.iter().copied()),
+                SeriesLine {
+                    points: points(&mut sr.counts.iter().copied()),
                     colour,
                     label,
-                    sr.counts.iter().sum::<u64>(),
-                )
+                    total: sr.counts.iter().sum::<u64>(),
+                }
             })
             .collect();
     }

@@ -140,14 +140,34 @@ pub(crate) async fn coverage_page(
     }))
 }
 
+/// A planned visit on the calendar.
+pub(crate) struct VisitLine {
+    pub(crate) when: String,
+    pub(crate) customer_id: Uuid,
+    pub(crate) name: String,
+    pub(crate) purpose: String,
+    pub(crate) preparation: String,
+    pub(crate) key_customer: bool,
+    pub(crate) status: String,
+}
+
+/// An upcoming event on the calendar, with seats taken of its capacity.
+pub(crate) struct EventLine {
+    pub(crate) id: Uuid,
+    pub(crate) when: String,
+    pub(crate) title: String,
+    pub(crate) location: String,
+    pub(crate) seats: String,
+}
+
 #[derive(Template)]
 #[template(path = "calendar.html")]
 pub(crate) struct CalendarPage {
     pub(crate) c: Chrome,
     pub(crate) title: String,
     /// (when, customer id, customer, purpose, preparation, key customer, status).
-    pub(crate) visits: Vec<(String, Uuid, String, String, String, bool, String)>,
-    pub(crate) events: Vec<(Uuid, String, String, String, String)>,
+    pub(crate) visits: Vec<VisitLine>,
+    pub(crate) events: Vec<EventLine>,
     pub(crate) kinds: Vec<(&'static str, String)>,
     pub(crate) can_create: bool,
     pub(crate) error: Option<String>,
@@ -179,36 +199,33 @@ pub(crate) async fn calendar_view(
             title: t.get("cal.title").to_owned(),
             visits: visits
                 .into_iter()
-                .map(|v| {
-                    (
-                        v.scheduled_at
-                            .as_deref()
-                            .map(|a| t.datetime(&s.app.tz, a))
-                            .unwrap_or_default(),
-                        v.customer_id,
-                        names.get(&v.customer_id).cloned().unwrap_or_default(),
-                        v.purpose.unwrap_or_default(),
-                        v.preparation.unwrap_or_default(),
-                        v.key_customer,
-                        t.of("task", &v.status),
-                    )
+                .map(|v| VisitLine {
+                    when: v
+                        .scheduled_at
+                        .as_deref()
+                        .map(|a| t.datetime(&s.app.tz, a))
+                        .unwrap_or_default(),
+                    customer_id: v.customer_id,
+                    name: names.get(&v.customer_id).cloned().unwrap_or_default(),
+                    purpose: v.purpose.unwrap_or_default(),
+                    preparation: v.preparation.unwrap_or_default(),
+                    key_customer: v.key_customer,
+                    status: t.of("task", &v.status),
                 })
                 .collect(),
             events: events
                 .into_iter()
-                .map(|e| {
-                    (
-                        e.id,
-                        t.datetime(&s.app.tz, &e.starts_at),
-                        e.title,
-                        e.location,
-                        format!(
-                            "{}/{}",
-                            e.counts.get("accepted").copied().unwrap_or(0)
-                                + e.counts.get("attended").copied().unwrap_or(0),
-                            e.capacity
-                        ),
-                    )
+                .map(|e| EventLine {
+                    id: e.id,
+                    when: t.datetime(&s.app.tz, &e.starts_at),
+                    seats: format!(
+                        "{}/{}",
+                        e.counts.get("accepted").copied().unwrap_or(0)
+                            + e.counts.get("attended").copied().unwrap_or(0),
+                        e.capacity
+                    ),
+                    title: e.title,
+                    location: e.location,
                 })
                 .collect(),
             kinds: ["lecture", "exchange", "outdoor"]
@@ -393,6 +410,14 @@ pub(crate) async fn respond_event(
     after_event_write(&s, sess, t, id, r).await
 }
 
+/// A campaign's subject and body in one language, as typed so far.
+pub(crate) struct CampaignText {
+    pub(crate) lang: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) subject: String,
+    pub(crate) body: String,
+}
+
 #[derive(Template)]
 #[template(path = "campaigns.html")]
 pub(crate) struct CampaignsPage {
@@ -404,7 +429,7 @@ pub(crate) struct CampaignsPage {
     pub(crate) key: String,
     pub(crate) channel: String,
     /// (language, its name, subject, text).
-    pub(crate) texts: Vec<(&'static str, &'static str, String, String)>,
+    pub(crate) texts: Vec<CampaignText>,
     pub(crate) can_send: bool,
     pub(crate) error: Option<String>,
     pub(crate) notice: Option<String>,
@@ -442,12 +467,12 @@ pub(crate) async fn campaigns_view(
                 .into_iter()
                 .map(|l| {
                     let v = |k: &str| form.get(&format!("{k}_{}", l.code())).cloned();
-                    (
-                        l.code(),
-                        l.name(),
-                        v("subject").unwrap_or_default(),
-                        v("body").unwrap_or_default(),
-                    )
+                    CampaignText {
+                        lang: l.code(),
+                        name: l.name(),
+                        subject: v("subject").unwrap_or_default(),
+                        body: v("body").unwrap_or_default(),
+                    }
                 })
                 .collect(),
             can_send: sess.actor.offers().update,

@@ -19,6 +19,14 @@ use banyan_domain::customer::CustomerStatus;
 use banyan_domain::ids::CaseId;
 use serde::Deserialize;
 
+/// A notice to the staff member about a case (linked when there is one).
+pub(crate) struct NoticeLine {
+    pub(crate) at: String,
+    pub(crate) text: String,
+    pub(crate) case: Option<CaseId>,
+    pub(crate) read: bool,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub(crate) struct HomePage {
@@ -32,8 +40,8 @@ pub(crate) struct HomePage {
     pub(crate) can_audit: bool,
     /// The (empty) audit search form for auditors.
     pub(crate) q: AuditForm,
-    /// Case notices: (when, text, case, read).
-    pub(crate) notices: Vec<(String, String, Option<CaseId>, bool)>,
+    /// Case notices, newest first.
+    pub(crate) notices: Vec<NoticeLine>,
     /// Which tasks are shown: `today`, `week` or `overdue`.
     pub(crate) due: &'static str,
 }
@@ -127,13 +135,11 @@ pub(crate) async fn home(
             .await
             .map_err(err)?
             .into_iter()
-            .map(|n| {
-                (
-                    t.datetime(&s.app.tz, &n.created_at),
-                    format!("{}: {}", t.of("notice", &n.kind), n.text),
-                    n.case_id,
-                    n.read,
-                )
+            .map(|n| NoticeLine {
+                at: t.datetime(&s.app.tz, &n.created_at),
+                text: format!("{}: {}", t.of("notice", &n.kind), n.text),
+                case: n.case_id,
+                read: n.read,
             })
             .collect()
     } else {

@@ -12,13 +12,29 @@ use uuid::Uuid;
 #[derive(Debug, Default)]
 pub(crate) struct Segs {
     pub(crate) policy: String,
-    /// (dimension, value, the checks behind it, the rule's own words).
-    pub(crate) rows: Vec<(String, String, Vec<String>, String)>,
+    pub(crate) rows: Vec<SegmentLine>,
     pub(crate) measures: Vec<String>,
     pub(crate) blocked: Vec<String>,
     pub(crate) alerts: Vec<AlertRow>,
-    /// (time, dimension, old -> new, reason).
-    pub(crate) history: Vec<(String, String, String, String)>,
+    pub(crate) history: Vec<SegmentChange>,
+}
+
+/// A segment the customer is in: the dimension, the value, the checks behind it and the rule's own words.
+#[derive(Debug)]
+pub(crate) struct SegmentLine {
+    pub(crate) dimension: String,
+    pub(crate) value: String,
+    pub(crate) checks: Vec<String>,
+    pub(crate) reason: String,
+}
+
+/// A change of segment: when, which dimension, old → new, and why.
+#[derive(Debug)]
+pub(crate) struct SegmentChange {
+    pub(crate) at: String,
+    pub(crate) dimension: String,
+    pub(crate) change: String,
+    pub(crate) reason: String,
 }
 
 /// An early-warning alert as shown.
@@ -59,13 +75,11 @@ pub(crate) fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::Segm
         rows: v
             .assignments
             .iter()
-            .map(|a| {
-                (
-                    t.of("dim", &a.dimension),
-                    value(&a.dimension, &a.value),
-                    a.checks.iter().map(|c| check_text(t, c)).collect(),
-                    a.reason.clone(),
-                )
+            .map(|a| SegmentLine {
+                dimension: t.of("dim", &a.dimension),
+                value: value(&a.dimension, &a.value),
+                checks: a.checks.iter().map(|c| check_text(t, c)).collect(),
+                reason: a.reason.clone(),
             })
             .collect(),
         measures: v
@@ -101,12 +115,12 @@ pub(crate) fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::Segm
                         .map(|x| value(&h.dimension, x))
                         .unwrap_or_else(|| "—".into())
                 };
-                (
-                    t.datetime(tz, &h.at),
-                    t.of("dim", &h.dimension),
-                    format!("{} → {}", show(&h.old), show(&h.new)),
-                    h.reason.clone(),
-                )
+                SegmentChange {
+                    at: t.datetime(tz, &h.at),
+                    dimension: t.of("dim", &h.dimension),
+                    change: format!("{} → {}", show(&h.old), show(&h.new)),
+                    reason: h.reason.clone(),
+                }
             })
             .collect(),
     }

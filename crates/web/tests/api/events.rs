@@ -5,7 +5,10 @@ use banyan_domain::access::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-crate::tests![an_event_fills_up_keeps_a_waitlist_and_gives_back_seats,];
+crate::tests![
+    an_event_fills_up_keeps_a_waitlist_and_gives_back_seats,
+    an_unreadable_profile_stops_an_invitation_instead_of_guessing_the_language,
+];
 
 fn in_a_week() -> String {
     (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7)).to_string()
@@ -155,4 +158,42 @@ async fn an_event_fills_up_keeps_a_waitlist_and_gives_back_seats(app: &TestApp) 
     let e = app.get(&format!("/api/v1/events/{ev}"), &rm2).await;
     assert!(e.body["invitations"].as_array().unwrap().is_empty());
     assert_eq!(e.body["counts"]["accepted"], 1);
+}
+
+async fn an_unreadable_profile_stops_an_invitation_instead_of_guessing_the_language(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = verified_individual(app, &rm, "13812345670", 123).await;
+    let ev = app
+        .post(
+            "/api/v1/events",
+            &rm,
+            json!({"title": "理财沙龙", "kind": "lecture", "location": "三楼", "starts_at": in_a_week(), "capacity": 10}),
+        )
+        .await;
+    assert_eq!(ev.status, StatusCode::CREATED, "{}", ev.text);
+    let ev = ev.body["id"].as_str().unwrap().to_owned();
+    // The only customer here (verified_individual names every one 王五).
+    app.sql("UPDATE customers SET profile = '{\"language\": ' WHERE display_name = '王五'")
+        .await;
+    let before = app.count("messages").await;
+    let r = app
+        .post(
+            &format!("/api/v1/events/{ev}/invitations"),
+            &rm,
+            json!({"customers": [id]}),
+        )
+        .await;
+    r.assert_problem(500, "internal");
+    assert_eq!(
+        app.count("messages").await,
+        before,
+        "no message in a guessed language"
+    );
+    assert_eq!(
+        app.count("event_invitations").await,
+        0,
+        "nothing half-written"
+    );
 }

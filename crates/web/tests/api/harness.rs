@@ -369,30 +369,7 @@ async fn into_resp(r: reqwest::Response) -> Resp {
 // Fixtures: valid identifiers made with the domain's own check algorithms.
 // ---------------------------------------------------------------------------------------------
 
-/// A valid resident ID for birth date `yyyymmdd` and sequence `seq` (odd = male).
-pub fn resident_id(yyyymmdd: &str, seq: u32) -> String {
-    let body = format!("110105{yyyymmdd}{seq:03}");
-    let c = banyan_domain::ident::ResidentId::check_char(&body).expect("check");
-    format!("{body}{c}")
-}
-
-/// A valid unified social credit code with a 9-character organisation code.
-pub fn credit_code(org: &str) -> String {
-    let body = format!("91110000{org}");
-    let c = banyan_domain::ident::CreditCode::check_char(&body).expect("check");
-    format!("{body}{c}")
-}
-
-/// A create body for an individual.
-pub fn individual(name: &str, id: &str, mobile: &str) -> Value {
-    serde_json::json!({
-        "kind": "individual",
-        "branch_code": "BR0001",
-        "individual": {"name_zh": name, "id_type": "resident_id", "id_number": id, "occupation": "教师"},
-        "contacts": [{"kind": "mobile", "value": mobile}, {"kind": "email", "value": "zhang@example.cn"}, {"kind": "address", "value": "北京市朝阳区建国路88号"}],
-        "consents": [{"channel": "sms", "granted": true, "source": "branch_form"}]
-    })
-}
+pub use banyan_testkit::fixtures::{credit_code, individual, resident_id};
 
 /// A verified individual of rm1 (born 1980-01-01) and its id.
 pub async fn verified_individual(app: &TestApp, rm: &str, mobile: &str, seq: u32) -> String {

@@ -44,7 +44,7 @@ pub(crate) struct CustomerPage {
     pub(crate) profile: Vec<(String, String)>,
     pub(crate) rm_name: String,
     /// (channel label key, granted, source, when).
-    pub(crate) consents: Vec<(String, bool, String, String)>,
+    pub(crate) consents: Vec<ConsentLine>,
     pub(crate) channels: Vec<(&'static str, String)>,
     pub(crate) contact_kinds: Vec<(&'static str, &'static str)>,
     pub(crate) rel_kinds: Vec<(&'static str, String)>,
@@ -64,7 +64,7 @@ pub(crate) struct CustomerPage {
     /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
     pub(crate) questionnaire: Vec<(String, String, Vec<Pair>)>,
     pub(crate) history: Vec<HistoryRow>,
-    pub(crate) audit: Vec<(String, String, String, String)>,
+    pub(crate) audit: Vec<crate::ui::audit::AuditLine>,
     pub(crate) can_reveal: bool,
     pub(crate) can_edit: bool,
     pub(crate) can_submit: bool,
@@ -142,13 +142,11 @@ pub(crate) async fn customer_page(
     let consents = v
         .consents
         .iter()
-        .map(|c| {
-            (
-                format!("channel.{}", c.channel.as_str()),
-                c.granted,
-                c.source.clone(),
-                t.datetime(&s.app.tz, &c.at),
-            )
+        .map(|c| ConsentLine {
+            channel_key: format!("channel.{}", c.channel.as_str()),
+            granted: c.granted,
+            source: c.source.clone(),
+            at: t.datetime(&s.app.tz, &c.at),
         })
         .collect();
     let audit = customer_audit(s, a, t, id).await.map_err(err)?;
@@ -309,6 +307,14 @@ async fn timeline_lines(
 }
 
 type Actor = banyan_app::access::Actor;
+
+/// A channel's consent as the customer page shows it.
+pub(crate) struct ConsentLine {
+    pub(crate) channel_key: String,
+    pub(crate) granted: bool,
+    pub(crate) source: String,
+    pub(crate) at: String,
+}
 
 /// The customer's relationships to other customers.
 async fn relationship_rows(
@@ -539,7 +545,7 @@ async fn customer_audit(
     a: &banyan_app::access::Actor,
     t: Tr,
     id: Uuid,
-) -> Result<Vec<(String, String, String, String)>, banyan_app::AppError> {
+) -> Result<Vec<crate::ui::audit::AuditLine>, banyan_app::AppError> {
     if !a.offers().audit {
         return Ok(Vec::new());
     }
