@@ -245,6 +245,8 @@ run_rawpg() {
 
 # ---------------------------------------------------------------- (d, e) Banyan
 MASTER_KEY=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')
+# /metrics answers only with its token.
+METRICS_TOKEN=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')
 banyan_env() {
     env BANYAN_MASTER_KEY="$MASTER_KEY" BANYAN_LOG_FORMAT=text BANYAN_LOG_LEVEL=warn \
         BANYAN_DB_MAX_CONNECTIONS="$DB_MAX_CONNECTIONS" "$@"
@@ -263,7 +265,7 @@ start_banyan() { # backend tool -> sets BASE_URL; a fresh database (PostgreSQL) 
     port=$(free_port)
     # exec: $! must be the server itself, not a subshell around it.
     (exec env BANYAN_MASTER_KEY="$MASTER_KEY" BANYAN_LOG_FORMAT=text BANYAN_LOG_LEVEL=warn \
-        BANYAN_DB_MAX_CONNECTIONS="$DB_MAX_CONNECTIONS" \
+        BANYAN_DB_MAX_CONNECTIONS="$DB_MAX_CONNECTIONS" BANYAN_METRICS_TOKEN="$METRICS_TOKEN" \
         "$BANYAN" --data-dir "$dir" "${db_args[@]}" serve --listen "127.0.0.1:$port" \
         >"$LOGS/banyan-$backend-$tool.log" 2>&1) &
     BANYAN_PID=$!
@@ -343,7 +345,7 @@ run_banyan() { # backend tool
         if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-$ph.txt"; fi
         if [[ "$ph" == load && -n "${SEAL_WAIT:-}" ]]; then wait_sealed "$backend" "$tool" "$label"; fi
     done
-    "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true
+    METRICS_TOKEN="$METRICS_TOKEN" "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true
     stop_banyan
     if [[ "$backend" == pg ]]; then # plans of two statements that matter (see docs/benchmarks.md)
         psql_pg -d "banyan_$tool" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT id, seq, at_us FROM audit_log

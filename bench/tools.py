@@ -158,7 +158,10 @@ def cmd_summary(a):
 
 def cmd_get(a):
     import urllib.request
-    with urllib.request.urlopen(a.url, timeout=5) as r:
+    req = urllib.request.Request(a.url)
+    if os.environ.get("METRICS_TOKEN"):
+        req.add_header("Authorization", "Bearer " + os.environ["METRICS_TOKEN"])
+    with urllib.request.urlopen(req, timeout=5) as r:
         sys.stdout.write(r.read().decode("utf-8", "replace"))
 
 

@@ -609,13 +609,29 @@ pub async fn staff_names(app: &App, actor: &Actor, ids: &[Uuid]) -> Result<HashM
 /// Disables an account and revokes its tokens.
 pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<StaffView> {
     let grant = actor.require(Permission::StaffManage)?;
+    if username.trim() == actor.username {
+        return Err(AppError::conflict(
+            "cannot_disable_self",
+            "you cannot disable your own account; ask another administrator",
+            serde_json::json!({}),
+        ));
+    }
     let tx = app.db.begin_write().await?;
+    let admins = store::lock_active_admins(&*tx).await?;
     let row = store::set_staff_disabled(&*tx, username, true)
         .await
         .map_err(|e| match e {
             banyan_store::StoreError::NotFound => AppError::NotFound,
             e => e.into(),
         })?;
+    if admins == [row.id] {
+        // Nobody could manage staff any more. The transaction rolls back when it is dropped.
+        return Err(AppError::conflict(
+            "last_admin",
+            "this is the last active administrator; add another before disabling this one",
+            serde_json::json!({}),
+        ));
+    }
     store::revoke_tokens_of(&*tx, row.id.uuid(), now_us()).await?;
     audit::record(
         &*tx,

@@ -317,6 +317,13 @@ impl KeyRing {
 }
 
 /// SHA-256 as lower-case hex.
+/// Whether two secrets are equal, in time that does not depend on where they differ: their SHA-256 digests
+/// are compared byte by byte without an early exit.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let (x, y) = (sha256(a), sha256(b));
+    x.iter().zip(&y).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(Sha256::digest(data))

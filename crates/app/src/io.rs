@@ -272,22 +272,19 @@ pub fn import_answer(headers: &[String], report: &ImportReport) -> Result<Value>
 
 /// The rejected rows as CSV: the original header and cells plus a `reason` column.
 pub fn rejected_csv(headers: &[String], rejected: &[Rejected]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
     let mut h: Vec<String> = vec!["line".into()];
     h.extend(headers.iter().cloned());
     h.push("reason".into());
-    w.write_record(&h)
-        .map_err(|e| AppError::internal_from("writing the export file", e))?;
-    for r in rejected {
-        let mut rec = vec![r.line.to_string()];
-        rec.extend(r.cells.iter().cloned());
-        rec.resize(headers.len() + 1, String::new());
-        rec.push(r.reason.clone());
-        w.write_record(&rec)
-            .map_err(|e| AppError::internal_from("writing the export file", e))?;
-    }
-    w.into_inner()
-        .map_err(|e| AppError::internal_from("writing the export file", e))
+    crate::tabular::write_csv(
+        &h,
+        rejected.iter().map(|r| {
+            let mut rec = vec![r.line.to_string()];
+            rec.extend(r.cells.iter().cloned());
+            rec.resize(headers.len() + 1, String::new());
+            rec.push(r.reason.clone());
+            rec
+        }),
+    )
 }
 
 /// Export formats.
@@ -342,17 +339,7 @@ pub async fn export(
         }
     }
     let bytes = match format {
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(EXPORT_HEADERS)
-                .map_err(|e| AppError::internal_from("writing the export file", e))?;
-            for r in &rows {
-                w.write_record(r)
-                    .map_err(|e| AppError::internal_from("writing the export file", e))?;
-            }
-            w.into_inner()
-                .map_err(|e| AppError::internal_from("writing the export file", e))?
-        }
+        Format::Csv => crate::tabular::write_csv(&EXPORT_HEADERS, &rows)?,
         Format::Xlsx => {
             let mut wb = rust_xlsxwriter::Workbook::new();
             let ws = wb.add_worksheet();

@@ -38,6 +38,14 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         let path = e.path().to_string();
         let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() {
+            // Some shapes (a tagged object with a wrong-typed tag) fail inside serde as if the text were
+            // broken. If the text is valid JSON, read it as a value first so the error names the field.
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+                return match from_value::<T>(v) {
+                    Err(e) => e,
+                    Ok(_) => AppError::Validation(field_error("", &path, &inner.to_string())),
+                };
+            }
             let mut f = FieldErrors::new();
             f.push(
                 "",
@@ -133,6 +141,20 @@ mod tests {
             "individual": {"name_zh": "张三", "id_type": "resident_id", "id_number": "x", "birth_date": "1990-13-45"}}),
         );
         assert_eq!(f, "individual.birth_date");
+    }
+
+    #[test]
+    fn a_wrong_type_in_a_body_names_the_field_and_the_type() {
+        match from_slice::<CustomerInput>(br#"{"kind": 5}"#) {
+            Err(AppError::Validation(f)) => {
+                assert_eq!(
+                    (f.0[0].field.as_str(), f.0[0].rule.as_str()),
+                    ("kind", "type"),
+                    "{f:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Tables read from uploaded files: CSV (UTF-8, header row) and the first sheet of an XLSX workbook, each
 //! row with its line number so a report can name it, and the shape of a rejected row. Customer imports and
-//! metrics imports both read through here.
+//! metrics imports both read through here. Every CSV Banyan writes is written here too ([`write_csv`]), with
+//! its cells neutralised against formulas.
 
 use crate::error::{AppError, Result};
 use serde::Serialize;
@@ -110,4 +111,65 @@ pub struct Rejected {
     /// The original cells, for the rejected-rows file.
     #[serde(skip)]
     pub cells: Vec<String>,
+}
+
+/// A cell a spreadsheet would run as a formula (or a DDE command) starts with one of these (OWASP, "CSV
+/// Injection"): `=`, `+`, `-`, `@`, a tab or a carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The cell as written to a CSV file: one that a spreadsheet would evaluate is prefixed with `'`, so it is
+/// shown as the text it is (a customer named `=HYPERLINK(...)` stays a name).
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// A CSV file (UTF-8, header row) with every cell neutralised: the one way Banyan writes CSV (customer
+/// exports, an import's rejected rows, and every report after them).
+pub fn write_csv<H, R, C>(header: &[H], rows: impl IntoIterator<Item = R>) -> Result<Vec<u8>>
+where
+    H: AsRef<str>,
+    R: IntoIterator<Item = C>,
+    C: AsRef<str>,
+{
+    let x = |e: csv::Error| AppError::internal_from("writing a CSV file", e);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header.iter().map(|h| neutralise(h.as_ref()).into_owned()))
+        .map_err(x)?;
+    for row in rows {
+        w.write_record(row.into_iter().map(|c| neutralise(c.as_ref()).into_owned()))
+            .map_err(x)?;
+    }
+    w.into_inner()
+        .map_err(|e| AppError::internal_from("writing a CSV file", e.into_error()))
+}
+
+#[cfg(test)]
+mod csv_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_written_as_text() {
+        for bad in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "=cmd|' /C calc'!A0",
+            "@SUM(A1)",
+            "+1+1",
+            "-2+3",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralise(bad), format!("'{bad}"), "{bad:?}");
+        }
+        for fine in ["张三", "13812345678", "2026-12-02", "a=b", ""] {
+            assert_eq!(neutralise(fine), fine);
+        }
+        let bytes = write_csv(&["name", "=x"], [vec!["=1+1", "ok"]]).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text, "name,'=x\n'=1+1,ok\n");
+    }
 }

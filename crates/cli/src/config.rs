@@ -47,6 +47,11 @@ pub struct Config {
     pub gateway_secret: Option<String>,
     /// The bank's name in greetings.
     pub bank_name: String,
+    /// Workbench session cookies carry `Secure`: `auto` (whenever `listen` is not a loopback address, or a
+    /// proxy says the request came over HTTPS), `always` or `never` (local testing over plain HTTP only).
+    pub cookie_secure: String,
+    /// Bearer token for `GET /metrics` (at least 16 characters); empty: the endpoint is off (404).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -70,6 +75,8 @@ impl Default for Config {
             gateway_url: None,
             gateway_secret: None,
             bank_name: "榕树银行".into(),
+            cookie_secure: "auto".into(),
+            metrics_token: None,
         }
     }
 }
@@ -106,9 +113,17 @@ const FIELDS: &[&str] = &[
     "gateway_url",
     "gateway_secret",
     "bank_name",
+    "cookie_secure",
+    "metrics_token",
 ];
 /// Secrets that may also come from `<NAME>_FILE`.
-const SECRETS: &[&str] = &["master_key", "database_url", "smtp_url", "gateway_secret"];
+const SECRETS: &[&str] = &[
+    "master_key",
+    "database_url",
+    "smtp_url",
+    "gateway_secret",
+    "metrics_token",
+];
 
 /// Flags that override everything else.
 #[derive(Debug, Default, Clone)]
@@ -205,6 +220,15 @@ impl Config {
         if !(1..=512).contains(&self.db_max_connections) {
             bail!("db_max_connections: must be between 1 and 512");
         }
+        if !matches!(self.cookie_secure.as_str(), "auto" | "always" | "never") {
+            bail!("cookie_secure: must be auto, always or never");
+        }
+        if let Some(t) = &self.metrics_token
+            && !t.is_empty()
+            && t.len() < 16
+        {
+            bail!("metrics_token: must be at least 16 characters (or empty to turn /metrics off)");
+        }
         Ok(())
     }
 
@@ -221,6 +245,18 @@ impl Config {
                     .to_owned(),
             )),
             None => Ok(None),
+        }
+    }
+
+    /// Whether session cookies are always `Secure` (`auto`: unless Banyan listens on a loopback address).
+    pub fn cookies_always_secure(&self) -> bool {
+        match self.cookie_secure.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => self
+                .listen
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| !a.ip().is_loopback()),
         }
     }
 
@@ -291,6 +327,27 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn cookies_are_secure_whenever_banyan_is_reachable_beyond_this_machine() {
+        let at = |listen: &str, mode: &str| Config {
+            listen: listen.into(),
+            cookie_secure: mode.into(),
+            ..Config::default()
+        };
+        assert!(!at("127.0.0.1:8080", "auto").cookies_always_secure());
+        assert!(!at("[::1]:8080", "auto").cookies_always_secure());
+        assert!(at("0.0.0.0:8080", "auto").cookies_always_secure());
+        assert!(at("10.1.2.3:8080", "auto").cookies_always_secure());
+        assert!(at("127.0.0.1:8080", "always").cookies_always_secure());
+        assert!(!at("0.0.0.0:8080", "never").cookies_always_secure());
+        assert!(at("0.0.0.0:8080", "sometimes").validate().is_err());
+        let short = Config {
+            metrics_token: Some("short".into()),
+            ..Config::default()
+        };
+        assert!(short.validate().is_err());
     }
 
     #[test]

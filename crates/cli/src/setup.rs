@@ -202,6 +202,23 @@ pub(crate) async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<(
             .as_ref()
             .filter(|s| !s.is_empty())
             .map(|s| s.clone().into_bytes()),
+        secure_cookies: match cfg.cookie_secure.as_str() {
+            "never" => banyan_web::SecureCookies::Never,
+            _ if Config {
+                listen: listen.to_owned(),
+                ..cfg.clone()
+            }
+            .cookies_always_secure() =>
+            {
+                banyan_web::SecureCookies::Always
+            }
+            _ => banyan_web::SecureCookies::BehindHttps,
+        },
+        metrics_token: cfg
+            .metrics_token
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.clone().into_bytes()),
     };
     let holiday_list = holidays(cfg)?;
     banyan_app::notify::check_holidays(&app, &holiday_list)

@@ -56,6 +56,21 @@ pub async fn list_staff<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
     table::all(c, &q).await
 }
 
+/// The active administrators, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's write
+/// transactions are exclusive), so two administrators disabling each other at once cannot both succeed.
+pub async fn lock_active_admins<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffId>> {
+    let q = table::select::<StaffRow>()
+        .and_where(Expr::col("role").eq(Role::Admin.as_str()))
+        .and_where(Expr::col("disabled").eq(false))
+        .lock_exclusive()
+        .to_owned();
+    Ok(table::all::<StaffRow, _>(c, &q)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect())
+}
+
 /// Sets a staff member's team and department.
 pub async fn set_staff_org<C: ConnectionTrait>(
     c: &C,

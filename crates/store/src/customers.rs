@@ -376,27 +376,43 @@ pub async fn list_submitted<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
-/// The customer holding this identifier blind index, if any: `(id, customer_no)`.
-pub async fn find_by_id_bidx<C: ConnectionTrait>(
-    c: &C,
-    bidx: &[u8],
-) -> Result<Option<(Uuid, String)>> {
+/// The customer already holding an identifier or a mobile number: enough to tell the caller whom to ask
+/// (its number if the caller may see it, else only its branch) and to tell that branch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holder {
+    pub id: CustomerId,
+    pub customer_no: String,
+    pub branch_code: String,
+    pub rm_id: Option<StaffId>,
+}
+
+const HOLDER_COLS: [&str; 4] = ["id", "customer_no", "branch_code", "rm_id"];
+
+fn holder_at(r: &sea_orm::QueryResult, first: usize) -> Result<Holder> {
+    Ok(Holder {
+        id: CustomerId::from_uuid(r.try_get_by_index(first)?),
+        customer_no: r.try_get_by_index(first + 1)?,
+        branch_code: r.try_get_by_index(first + 2)?,
+        rm_id: r
+            .try_get_by_index::<Option<Uuid>>(first + 3)?
+            .map(StaffId::from_uuid),
+    })
+}
+
+/// The customer holding this identifier blind index, if any.
+pub async fn find_by_id_bidx<C: ConnectionTrait>(c: &C, bidx: &[u8]) -> Result<Option<Holder>> {
     let q = Query::select()
-        .columns(["id", "customer_no"])
+        .columns(HOLDER_COLS)
         .from("customers")
         .and_where(Expr::col("id_bidx").eq(bidx.to_vec()))
         .to_owned();
-    pair(c, &q).await
+    c.query_one(&q).await?.map(|r| holder_at(&r, 0)).transpose()
 }
 
 /// The customer holding this mobile number (by blind index), if any.
-pub async fn find_by_mobile_bidx<C: ConnectionTrait>(
-    c: &C,
-    bidx: &[u8],
-) -> Result<Option<(Uuid, String)>> {
+pub async fn find_by_mobile_bidx<C: ConnectionTrait>(c: &C, bidx: &[u8]) -> Result<Option<Holder>> {
     let q = Query::select()
-        .column(("customers", "id"))
-        .column(("customers", "customer_no"))
+        .columns(HOLDER_COLS.map(|col| ("customers", col)))
         .from("customer_contacts")
         .inner_join(
             "customers",
@@ -405,14 +421,7 @@ pub async fn find_by_mobile_bidx<C: ConnectionTrait>(
         .and_where(Expr::col(("customer_contacts", "kind")).eq("mobile"))
         .and_where(Expr::col(("customer_contacts", "bidx")).eq(bidx.to_vec()))
         .to_owned();
-    pair(c, &q).await
-}
-
-async fn pair<C: ConnectionTrait>(c: &C, q: &SelectStatement) -> Result<Option<(Uuid, String)>> {
-    match c.query_one(q).await? {
-        None => Ok(None),
-        Some(r) => Ok(Some((r.try_get_by_index(0)?, r.try_get_by_index(1)?))),
-    }
+    c.query_one(&q).await?.map(|r| holder_at(&r, 0)).transpose()
 }
 
 /// Customer numbers of customers with the same display name and birth date (possible duplicates).
@@ -709,36 +718,37 @@ pub async fn count_customers<C: ConnectionTrait>(c: &C) -> Result<i64> {
         .unwrap_or(0))
 }
 
-/// Which of these identifier blind indexes are taken: `(bidx, customer_no)`.
+/// Which of these identifier blind indexes are taken, and by whom.
 pub async fn find_id_bidx_in<C: ConnectionTrait>(
     c: &C,
     bidx: &[Vec<u8>],
-) -> Result<Vec<(Vec<u8>, String)>> {
+) -> Result<Vec<(Vec<u8>, Holder)>> {
     if bidx.is_empty() {
         return Ok(Vec::new());
     }
     let q = Query::select()
-        .columns(["id_bidx", "customer_no"])
+        .column("id_bidx")
+        .columns(HOLDER_COLS)
         .from("customers")
         .and_where(Expr::col("id_bidx").is_in(bidx.iter().cloned()))
         .to_owned();
     let rows = c.query_all(&q).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .map(|r| Ok((r.try_get_by_index(0)?, holder_at(r, 1)?)))
         .collect()
 }
 
-/// Which of these mobile blind indexes are taken: `(bidx, customer_no)`.
+/// Which of these mobile blind indexes are taken, and by whom.
 pub async fn find_mobile_bidx_in<C: ConnectionTrait>(
     c: &C,
     bidx: &[Vec<u8>],
-) -> Result<Vec<(Vec<u8>, String)>> {
+) -> Result<Vec<(Vec<u8>, Holder)>> {
     if bidx.is_empty() {
         return Ok(Vec::new());
     }
     let q = Query::select()
         .column(("customer_contacts", "bidx"))
-        .column(("customers", "customer_no"))
+        .columns(HOLDER_COLS.map(|col| ("customers", col)))
         .from("customer_contacts")
         .inner_join(
             "customers",
@@ -749,7 +759,7 @@ pub async fn find_mobile_bidx_in<C: ConnectionTrait>(
         .to_owned();
     let rows = c.query_all(&q).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .map(|r| Ok((r.try_get_by_index(0)?, holder_at(r, 1)?)))
         .collect()
 }
 

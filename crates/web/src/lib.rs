@@ -27,6 +27,21 @@ pub struct AppState {
     /// The notification gateway's shared secret: signs customer replies sent to `POST /api/v1/inbound`
     /// (`None`: the endpoint answers 503).
     pub gateway_secret: Option<Vec<u8>>,
+    /// When workbench cookies carry `Secure`.
+    pub secure_cookies: SecureCookies,
+    /// Bearer token `GET /metrics` requires (`None`: the endpoint answers 404).
+    pub metrics_token: Option<Vec<u8>>,
+}
+
+/// When workbench session cookies carry `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecureCookies {
+    /// Always (Banyan is reachable beyond this machine).
+    Always,
+    /// When a proxy says the request came over HTTPS (`X-Forwarded-Proto: https`); Banyan on loopback.
+    BehindHttps,
+    /// Never (local testing over plain HTTP, chosen explicitly).
+    Never,
 }
 
 /// Installs the Prometheus recorder once per process and returns its handle.

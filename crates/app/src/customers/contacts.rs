@@ -1,5 +1,6 @@
 //! Contact points and relationships of a customer; re-encryption of every stored value under a new key.
 
+use super::duplicates::{Taken, refuse};
 use super::read::{build_view, get};
 use super::{check_version, commit_change, map_unique, purpose_of};
 use crate::App;
@@ -11,7 +12,7 @@ use crate::scope::{load_in_scope, lock_in_scope};
 use crate::view::*;
 use banyan_domain::access::Permission;
 use banyan_domain::customer::{ContactInput, ContactKind, ContactValue, RelationshipKind};
-use banyan_store::customers::{self as store, ContactRow, CustomerRow, RelationshipRow};
+use banyan_store::customers::{self as store, ContactRow, CustomerRow, Holder, RelationshipRow};
 use banyan_store::{ConnectionTrait, DatabaseTransaction, StoreError, now_us};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -22,28 +23,25 @@ pub async fn contacts(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<ContactV
     Ok(get(app, actor, id, false).await?.contacts)
 }
 
-pub(crate) async fn check_mobile_free<C: ConnectionTrait>(
+/// Whether another customer holds this mobile number (the customer itself holding it is a 409 here).
+pub(crate) async fn mobile_holder<C: ConnectionTrait>(
     c: &C,
     keys: &KeyRing,
     v: &ContactValue,
     own: Uuid,
-) -> Result<()> {
-    if let ContactValue::Mobile(p) = v {
-        let b = keys.blind_index(Purpose::Mobile, p.as_str());
-        if let Some((other, no)) = store::find_by_mobile_bidx(c, &b).await? {
-            let msg = if other == own {
-                "this customer already has this mobile number".to_owned()
-            } else {
-                format!("a customer with this mobile number already exists: {no}")
-            };
-            return Err(AppError::conflict(
-                "duplicate_mobile",
-                msg,
-                json!({"customer_no": no}),
-            ));
-        }
+) -> Result<Option<Holder>> {
+    let ContactValue::Mobile(p) = v else {
+        return Ok(None);
+    };
+    let b = keys.blind_index(Purpose::Mobile, p.as_str());
+    match store::find_by_mobile_bidx(c, &b).await? {
+        Some(h) if h.id.uuid() == own => Err(AppError::conflict(
+            "duplicate_mobile",
+            "this customer already has this mobile number",
+            json!({"customer_no": h.customer_no}),
+        )),
+        other => Ok(other),
     }
-    Ok(())
 }
 
 /// The customer locked for an edit under `grant` (which must be `CustomerUpdate`), if its version still
@@ -83,7 +81,10 @@ pub async fn add_contact(
     let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, &grant, id, if_match).await?;
-    check_mobile_free(&*tx, &keys, &v, id).await?;
+    if let Some(h) = mobile_holder(&*tx, &keys, &v, id).await? {
+        tx.rollback().await?;
+        return Err(refuse(app, &grant, Taken::Mobile, "value", &h).await);
+    }
     let p = purpose_of(v.kind());
     let cid = Uuid::now_v7();
     store::insert_contacts(
@@ -160,7 +161,10 @@ pub async fn update_contact(
         let v = ContactValue::parse(kind, &val)
             .map_err(|(rule, msg)| AppError::field("value", rule, msg))?;
         if v.canonical() != old_v.canonical() {
-            check_mobile_free(&*tx, &keys, &v, id).await?;
+            if let Some(h) = mobile_holder(&*tx, &keys, &v, id).await? {
+                tx.rollback().await?;
+                return Err(refuse(app, &grant, Taken::Mobile, "value", &h).await);
+            }
             updated.value_enc = keys.encrypt(p, v.canonical())?;
             updated.bidx = keys.blind_index(p, v.canonical());
             changes.push(FieldChange {

@@ -2,6 +2,7 @@
 //! consents, the first version and the audit record, in one transaction; a retry with the same
 //! Idempotency-Key answers the first result.
 
+use super::duplicates::{self, Probe, Taken, record_probes, told};
 use super::read::build_view;
 use super::{
     MAX_BATCH, check_rm, enum_str, field_definitions, map_unique, purpose_of, scope_error, snapshot,
@@ -18,7 +19,9 @@ use banyan_domain::customer::{
     self as dom, ContactKind, CustomerInput, CustomerStatus, NewCustomer,
 };
 use banyan_domain::fields::{FieldDefinition, validate_custom};
-use banyan_store::customers::{self as store, ConsentRow, ContactRow, CustomerRow, VersionRow};
+use banyan_store::customers::{
+    self as store, ConsentRow, ContactRow, CustomerRow, Holder, VersionRow,
+};
 use banyan_store::{DatabaseTransaction, misc, now_us};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -208,17 +211,18 @@ pub(crate) async fn insert_prepared(
     tx: &DatabaseTransaction,
     grant: &Granted<'_>,
     items: &mut [(usize, Prepared)],
-) -> Result<HashMap<usize, Value>> {
+) -> Result<(HashMap<usize, Value>, Vec<Probe>)> {
     let actor = grant.actor();
     let mut rejected: HashMap<usize, Value> = HashMap::new();
+    let mut probes = Vec::new();
     // Duplicates against the database.
     let id_bidx: Vec<Vec<u8>> = items.iter().map(|(_, p)| p.row.id_bidx.clone()).collect();
-    let taken_ids: HashMap<Vec<u8>, String> = store::find_id_bidx_in(tx, &id_bidx)
+    let taken_ids: HashMap<Vec<u8>, Holder> = store::find_id_bidx_in(tx, &id_bidx)
         .await?
         .into_iter()
         .collect();
     let mobiles: Vec<Vec<u8>> = items.iter().flat_map(|(_, p)| p.mobiles.clone()).collect();
-    let taken_mobiles: HashMap<Vec<u8>, String> = store::find_mobile_bidx_in(tx, &mobiles)
+    let taken_mobiles: HashMap<Vec<u8>, Holder> = store::find_mobile_bidx_in(tx, &mobiles)
         .await?
         .into_iter()
         .collect();
@@ -231,11 +235,10 @@ pub(crate) async fn insert_prepared(
         } else {
             "organization.credit_code"
         };
-        if let Some(no) = taken_ids.get(&p.row.id_bidx) {
-            rejected.insert(
-                *i,
-                duplicate("duplicate_id_number", "identifier", field, no),
-            );
+        if let Some(h) = taken_ids.get(&p.row.id_bidx) {
+            let (v, probe) = told(grant, Taken::Identifier, field, h);
+            rejected.insert(*i, v);
+            probes.extend(probe);
             continue;
         }
         if let Some(first) = seen_ids.get(&p.row.id_bidx) {
@@ -250,16 +253,10 @@ pub(crate) async fn insert_prepared(
             );
             continue;
         }
-        if let Some((m, no)) = p
-            .mobiles
-            .iter()
-            .find_map(|m| taken_mobiles.get(m).map(|no| (m, no)))
-        {
-            let _ = m;
-            rejected.insert(
-                *i,
-                duplicate("duplicate_mobile", "mobile number", "contacts", no),
-            );
+        if let Some(h) = p.mobiles.iter().find_map(|m| taken_mobiles.get(m)) {
+            let (v, probe) = told(grant, Taken::Mobile, "contacts", h);
+            rejected.insert(*i, v);
+            probes.extend(probe);
             continue;
         }
         if let Some(first) = p.mobiles.iter().find_map(|m| seen_mobiles.get(m)) {
@@ -323,7 +320,7 @@ pub(crate) async fn insert_prepared(
         audit::record(tx, grant, entries).await?;
         crate::reactions::on_change(app, tx, &rows).await?;
     }
-    Ok(rejected)
+    Ok((rejected, probes))
 }
 
 /// The fields of a new customer, as the changes of version 1 (sensitive values masked).
@@ -367,18 +364,17 @@ pub async fn create(app: &App, actor: &Actor, input: CustomerInput) -> Result<Cu
     let mut items = vec![(0, p)];
     allocate_numbers(app, &mut items).await?;
     let tx = app.db.begin_write().await?;
-    let rejected = insert_prepared(app, &tx, &grant, &mut items).await?;
+    let (rejected, probes) = insert_prepared(app, &tx, &grant, &mut items).await?;
     if let Some(v) = rejected.get(&0) {
-        let code = if v["code"] == "duplicate_mobile" {
-            "duplicate_mobile"
+        // Nothing is written; the probe of a record outside the caller's scope is still recorded.
+        tx.rollback().await?;
+        record_probes(app, &grant, &probes).await?;
+        let taken = if v["code"] == "duplicate_mobile" {
+            Taken::Mobile
         } else {
-            "duplicate_id_number"
+            Taken::Identifier
         };
-        return Err(AppError::conflict(
-            code,
-            v["message"].as_str().unwrap_or_default().to_owned(),
-            v.clone(),
-        ));
+        return Err(duplicates::conflict(taken, v.clone()));
     }
     let (_, p) = items.remove(0);
     let mut warnings = Vec::new();
@@ -434,11 +430,12 @@ pub async fn create_batch(
     loop {
         let tx = app.db.begin_write().await?;
         match insert_prepared(app, &tx, &grant, &mut items).await {
-            Ok(rejected) => {
+            Ok((rejected, probes)) => {
                 let mut errors = errors.clone();
                 errors.extend(rejected);
                 let result = batch_result(n, errors, &items);
                 crate::idempotency::commit(tx, actor, 200, &result).await?;
+                record_probes(app, &grant, &probes).await?;
                 return Ok(result);
             }
             // A concurrent create took the same identifier or mobile between our check and our insert:

@@ -5,6 +5,7 @@
 
 mod contacts;
 mod create;
+mod duplicates;
 mod read;
 mod update;
 

@@ -1,6 +1,7 @@
 //! Changing a customer: field updates with versions and optimistic concurrency, and the four-eyes workflow
 //! (submit, verify, return).
 
+use super::duplicates::{Taken, refuse};
 use super::read::{build_view, get};
 use super::{
     check_rm, check_version, commit_change, diff, enum_str, field_definitions, map_unique,
@@ -164,14 +165,16 @@ pub async fn update(
     }
     if id_changed {
         let bidx = keys.blind_index(Purpose::Identifier, new.identifier.number());
-        if let Some((other, no)) = store::find_by_id_bidx(&*tx, &bidx).await?
-            && other != id
+        if let Some(h) = store::find_by_id_bidx(&*tx, &bidx).await?
+            && h.id.uuid() != id
         {
-            return Err(AppError::conflict(
-                "duplicate_id_number",
-                format!("a customer with this identifier already exists: {no}"),
-                json!({"customer_no": no}),
-            ));
+            tx.rollback().await?;
+            let field = if kind == CustomerKind::Individual {
+                "individual.id_number"
+            } else {
+                "organization.credit_code"
+            };
+            return Err(refuse(app, &grant, Taken::Identifier, field, &h).await);
         }
     }
     let mut row2 = edited_row(&keys, &row, &new, new_pref, &new_custom, id_changed)?;

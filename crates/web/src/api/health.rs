@@ -27,7 +27,21 @@ pub async fn readyz(State(s): State<AppState>) -> Response {
 
 /// Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "metrics")))]
-pub async fn metrics(State(s): State<AppState>) -> Response {
+pub async fn metrics(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    // Off unless a token is configured; the token is compared in constant time.
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::as_bytes);
+    let allowed = match (&s.metrics_token, given) {
+        (Some(want), Some(got)) => banyan_app::crypto::constant_time_eq(want, got),
+        _ => false,
+    };
+    if !allowed {
+        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+            .into_response();
+    }
     match &s.metrics {
         Some(h) => (
             [(
@@ -107,7 +121,12 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
         // The handler answers 401.
         return next.run(Request::from_parts(parts, body)).await;
     };
-    let limit = s.import_limit.max(s.body_limit);
+    // The route's own limit, enforced while the body streams in: only an import may be large.
+    let limit = if parts.uri.path().ends_with("/import") {
+        s.import_limit
+    } else {
+        s.body_limit
+    };
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

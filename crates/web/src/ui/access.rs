@@ -26,7 +26,7 @@ pub(crate) struct LoginPage {
     pub(crate) error: Option<String>,
 }
 
-pub(crate) async fn login_form(headers: HeaderMap) -> Response {
+pub(crate) async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let t = Tr::new(lang_of(&headers, None));
     let csrf = match banyan_app::crypto::random_bytes::<24>() {
         Ok(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>(),
@@ -41,7 +41,7 @@ pub(crate) async fn login_form(headers: HeaderMap) -> Response {
     });
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{LOGIN_CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/login{}",
-        secure(&headers)
+        secure(&s, &headers)
     )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -73,7 +73,7 @@ pub(crate) async fn login(
             // A new session id at every sign-in (no fixation).
             if let Ok(v) = HeaderValue::from_str(&format!(
                 "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/{}",
-                secure(&headers)
+                secure(&s, &headers)
             )) {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -140,7 +140,7 @@ pub(crate) async fn set_lang(
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{LANG_COOKIE}={}; SameSite=Strict; Path=/; Max-Age=31536000{}",
         lang.code(),
-        secure(&headers)
+        secure(&s, &headers)
     )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -1,8 +1,8 @@
 //! The page kernel: the chrome around every page, rendering with the page's security policy, the error
 //! page, sessions from the cookie, and the CSRF-checked extractors (`Signed`, `SignedForm`).
 
-use crate::AppState;
 use crate::ui::i18n::{Lang, Tr};
+use crate::{AppState, SecureCookies};
 use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequest, FromRequestParts};
@@ -32,12 +32,19 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .map(|(_, v)| v)
 }
 
-pub(crate) fn secure(headers: &HeaderMap) -> &'static str {
+/// The `Secure` attribute for a session cookie, as configured (`cookie_secure`): always when Banyan is
+/// reachable beyond this machine; on loopback, when the proxy in front says the request came over HTTPS.
+pub(crate) fn secure(state: &AppState, headers: &HeaderMap) -> &'static str {
     let tls = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         == Some("https");
-    if tls { "; Secure" } else { "" }
+    let on = match state.secure_cookies {
+        SecureCookies::Always => true,
+        SecureCookies::BehindHttps => tls,
+        SecureCookies::Never => false,
+    };
+    if on { "; Secure" } else { "" }
 }
 
 pub(crate) fn lang_of(headers: &HeaderMap, session: Option<&Session>) -> Lang {

@@ -7,6 +7,7 @@ use serde_json::json;
 
 crate::tests![
     login_gives_a_token_that_logout_revokes,
+    an_administrator_cannot_disable_themselves_or_the_last_administrator,
     a_wrong_password_is_refused_and_repeated_failures_lock_the_account,
     unknown_usernames_are_throttled_too,
     requests_without_a_valid_token_are_401,
@@ -356,4 +357,40 @@ async fn every_answer_carries_a_request_id(app: &TestApp) {
     // The workbench's pages too.
     let page = app.req(Method::GET, "/login", None, None).await;
     assert!(uuid::Uuid::parse_str(&id_of(&page)).is_ok());
+}
+
+async fn an_administrator_cannot_disable_themselves_or_the_last_administrator(app: &TestApp) {
+    let a1 = app.login_as("admin1", Role::Admin, None).await;
+    let disable = |who: &str, token: &str| {
+        let path = format!("/api/v1/staff/{who}/disable");
+        let token = token.to_owned();
+        async move { app.req(Method::POST, &path, Some(&token), None).await }
+    };
+    disable("admin1", &a1)
+        .await
+        .assert_problem(409, "cannot_disable_self");
+    assert_eq!(app.get("/api/v1/me", &a1).await.status, StatusCode::OK);
+    // Two administrators disabling each other at the same moment: one succeeds, the other is refused
+    // (or finds its own token revoked), and one administrator remains.
+    let a2 = app.login_as("admin2", Role::Admin, None).await;
+    let (r1, r2) = tokio::join!(disable("admin2", &a1), disable("admin1", &a2));
+    let ok = [&r1, &r2]
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(ok, 1, "{} / {}", r1.text, r2.text);
+    let refused = if r1.status == StatusCode::OK {
+        &r2
+    } else {
+        &r1
+    };
+    assert!(
+        refused.status == StatusCode::UNAUTHORIZED || refused.body["code"] == "last_admin",
+        "{}",
+        refused.text
+    );
+    let active = app
+        .texts("SELECT username FROM staff WHERE role = 'admin' AND disabled = false")
+        .await;
+    assert_eq!(active.len(), 1, "{active:?}");
 }

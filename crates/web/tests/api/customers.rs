@@ -9,6 +9,7 @@ crate::tests![
     creating_an_individual_answers_a_masked_draft_with_its_number_and_version,
     a_corporate_needs_a_valid_credit_code,
     a_duplicate_id_number_is_409_naming_the_existing_customer,
+    a_duplicate_outside_the_callers_scope_is_refused_without_naming_the_customer,
     a_duplicate_mobile_number_is_409,
     same_name_and_birth_date_is_a_warning_not_an_error,
     a_retried_create_with_the_same_idempotency_key_returns_the_first_result,
@@ -25,6 +26,7 @@ crate::tests![
     a_batch_reports_each_item_and_keeps_the_valid_ones,
     a_retried_batch_with_the_same_idempotency_key_creates_nothing_twice,
     import_reports_every_bad_row_and_export_is_masked,
+    formulas_in_names_are_written_as_text_in_every_csv,
     rotating_keys_keeps_every_value_readable,
 ];
 
@@ -1026,4 +1028,133 @@ async fn a_retried_batch_with_the_same_idempotency_key_creates_nothing_twice(app
     )
     .await
     .assert_problem(409, "idempotency_key_reused");
+}
+
+async fn formulas_in_names_are_written_as_text_in_every_csv(app: &TestApp) {
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let hyperlink = "=HYPERLINK(\"http://evil.example\",\"点击\")";
+    let mut csv = String::from("full_name,gender,mobile,id_number,branch_code\n");
+    // A customer whose name a spreadsheet would run, and a rejected row (bad mobile) carrying a DDE command.
+    csv += &format!(
+        "\"{}\",M,13800000001,{},BR0001\n",
+        hyperlink.replace('"', "\"\""),
+        resident_id("19800101", 123)
+    );
+    csv += &format!(
+        "=cmd|' /C calc'!A0,M,12345,{},BR0001\n",
+        resident_id("19800101", 345)
+    );
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/customers/import",
+            Some(&ops),
+            "text/csv",
+            csv.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["created"], 1, "{}", r.text);
+    let rejected = r.body["rejected_csv"].as_str().unwrap();
+    assert!(rejected.contains("'=cmd|' /C calc'!A0"), "{rejected}");
+    assert!(
+        !rejected
+            .lines()
+            .any(|l| l.split(',').any(|c| c.starts_with('='))),
+        "{rejected}"
+    );
+    let e = app
+        .req(
+            Method::GET,
+            "/api/v1/customers/export?format=csv",
+            Some(&ops),
+            None,
+        )
+        .await;
+    assert_eq!(e.status, StatusCode::OK, "{}", e.text);
+    // The name has quotes and a comma, so the cell is quoted: `"'=HYPERLINK(""http…`.
+    assert!(e.text.contains("\"'=HYPERLINK("), "{}", e.text);
+    assert!(
+        !e.text.contains("\"=HYPERLINK(") && !e.text.contains(",=HYPERLINK("),
+        "{}",
+        e.text
+    );
+}
+
+async fn a_duplicate_outside_the_callers_scope_is_refused_without_naming_the_customer(
+    app: &TestApp,
+) {
+    let rm1 = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let sup1 = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let id = resident_id("19800101", 123);
+    let first = app
+        .create(&rm1, individual("张三", &id, "13812345678"))
+        .await;
+    let no = first["customer_no"].as_str().unwrap().to_owned();
+    // An RM of another branch, who cannot see that customer, tries the same ID, then the same mobile.
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let mut body = individual("张三", &id, "13912345678");
+    body["branch_code"] = json!("BR0002");
+    let r = app.post("/api/v1/customers", &rm2, body).await;
+    r.assert_problem(409, "duplicate_id_number");
+    assert!(!r.text.contains(&no), "the number leaked: {}", r.text);
+    assert!(
+        !r.text.contains(first["id"].as_str().unwrap()),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["branch_code"], "BR0001", "{}", r.text);
+    let mut body = individual("李四", &resident_id("19810101", 245), "13812345678");
+    body["branch_code"] = json!("BR0002");
+    let r = app.post("/api/v1/customers", &rm2, body).await;
+    r.assert_problem(409, "duplicate_mobile");
+    assert!(!r.text.contains(&no), "the number leaked: {}", r.text);
+    // The same in a batch item.
+    let mut body = individual("王五", &id, "13712345678");
+    body["branch_code"] = json!("BR0002");
+    let b = app
+        .post(
+            "/api/v1/customers/batch",
+            &rm2,
+            json!({"customers": [body]}),
+        )
+        .await;
+    assert_eq!(b.status, StatusCode::OK, "{}", b.text);
+    assert_eq!(b.body["items"][0]["error"]["code"], "duplicate_id_number");
+    assert!(!b.text.contains(&no), "the number leaked: {}", b.text);
+    assert_eq!(app.count("customers").await, 1);
+    // Each probe is audited and the owning branch's supervisor is told.
+    let probes = app
+        .texts("SELECT action FROM audit_log WHERE action = 'customer.duplicate_probe'")
+        .await;
+    assert_eq!(probes.len(), 3, "{probes:?}");
+    let n = app.get("/api/v1/notices", &sup1).await;
+    assert_eq!(n.status, StatusCode::OK, "{}", n.text);
+    let probes: Vec<&serde_json::Value> = n
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "customer.duplicate_probe")
+        .collect();
+    assert_eq!(probes.len(), 3, "{}", n.text);
+    assert!(
+        probes[0]["text"].as_str().unwrap().contains(&no),
+        "{}",
+        n.text
+    );
+    // The caller who may see the record still gets its number.
+    let r = app
+        .post(
+            "/api/v1/customers",
+            &rm1,
+            individual("张三丰", &id, "13612345678"),
+        )
+        .await;
+    r.assert_problem(409, "duplicate_id_number");
+    assert_eq!(r.body["customer_no"], first["customer_no"]);
 }

@@ -122,6 +122,8 @@ impl TestApp {
             import_limit: 4 * 1024 * 1024,
             metrics: banyan_web::metrics_handle(),
             gateway_secret: Some(GATEWAY_SECRET.to_vec()),
+            secure_cookies: banyan_web::SecureCookies::BehindHttps,
+            metrics_token: Some(METRICS_TOKEN.to_vec()),
         };
         let router = banyan_web::router(state);
         let server = tokio::spawn(async move {
@@ -370,6 +372,9 @@ async fn into_resp(r: reqwest::Response) -> Resp {
 // ---------------------------------------------------------------------------------------------
 
 pub use banyan_testkit::fixtures::{credit_code, individual, resident_id};
+
+/// The bearer token `GET /metrics` wants in the test server.
+pub const METRICS_TOKEN: &[u8] = b"metrics-token-for-tests";
 
 /// A verified individual of rm1 (born 1980-01-01) and its id.
 pub async fn verified_individual(app: &TestApp, rm: &str, mobile: &str, seq: u32) -> String {

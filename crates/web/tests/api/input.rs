@@ -45,6 +45,12 @@ async fn wrong_types_unknown_fields_and_bad_enums_are_422_naming_the_field(app: 
         r.field_errors()[0],
         ("individual.birth_date".to_owned(), "type".to_owned())
     );
+    // A wrong-typed tag is a field error too, not "invalid JSON".
+    let r = app
+        .post("/api/v1/customers", &rm, serde_json::json!({"kind": 5}))
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0], ("kind".to_owned(), "type".to_owned()));
     let mut b = individual("张三", &resident_id("19800101", 123), "13812345678");
     b["nickname"] = serde_json::json!("三儿");
     let r = app.post("/api/v1/customers", &rm, b).await;
@@ -134,7 +140,15 @@ async fn the_openapi_document_health_and_metrics_are_served(app: &TestApp) {
         app.req(Method::GET, "/readyz", None, None).await.status,
         StatusCode::OK
     );
-    let m = app.req(Method::GET, "/metrics", None, None).await;
+    // Metrics answer only with their token: to anyone else the endpoint does not exist.
+    app.req(Method::GET, "/metrics", None, None)
+        .await
+        .assert_problem(404, "not_found");
+    app.req(Method::GET, "/metrics", Some("not-the-metrics-token"), None)
+        .await
+        .assert_problem(404, "not_found");
+    let token = std::str::from_utf8(METRICS_TOKEN).unwrap();
+    let m = app.req(Method::GET, "/metrics", Some(token), None).await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.text.contains("banyan_http_requests_total"), "{}", m.text);
     app.req(Method::GET, "/nope", None, None)
