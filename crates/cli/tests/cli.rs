@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "cli_support/crash.rs"]
+mod crash;
+
 use banyan_testkit::Cluster;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::io::Write;
@@ -106,6 +109,31 @@ fn sql(url: &str, statement: &str) {
         db.conn.execute_unprepared(statement).await.unwrap();
         db.conn.close_by_ref().await.ok();
     });
+}
+
+/// Rows in a table.
+fn count(url: &str, table: &str) -> i64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = banyan_app::connect(url, 1).await.unwrap();
+        let q = format!("SELECT COUNT(*) FROM {table}");
+        let row = db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.conn.get_database_backend(),
+                q,
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let n: i64 = row.try_get_by_index(0).unwrap();
+        db.conn.close_by_ref().await.ok();
+        n
+    })
 }
 
 fn text(o: &Output) -> String {
@@ -460,6 +488,10 @@ fn main() {
         (
             "calendars_are_checked_loaded_and_listed",
             calendars_are_checked_loaded_and_listed,
+        ),
+        (
+            "killed_servers_never_duplicate_or_lose_an_acknowledged_create",
+            crash::killed_servers_never_duplicate_or_lose_an_acknowledged_create,
         ),
     ];
     let skip_pg = banyan_testkit::skip_postgres();
