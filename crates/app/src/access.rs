@@ -11,7 +11,7 @@ use banyan_domain::access::{Permission, Role, ScopeKind};
 use banyan_domain::ids::StaffId;
 use banyan_store::access::{self as store, StaffRow, TokenRow};
 use banyan_store::customers::ScopeFilter;
-use banyan_store::now_us;
+use banyan_store::{ConnectionTrait, now_us};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -56,12 +56,6 @@ pub struct LoginResult {
     pub token: String,
     pub expires_at: String,
     pub staff: StaffView,
-}
-
-/// Failed logins for usernames that do not exist, kept in memory so they are throttled too.
-#[derive(Debug, Default)]
-pub struct UnknownUserThrottle {
-    inner: Mutex<HashMap<String, (u32, i64)>>,
 }
 
 /// Validated sessions cached briefly so that a request costs no token lookup. Revocation on this node
@@ -120,31 +114,16 @@ pub(crate) fn actor_of(r: &StaffRow) -> Result<Actor> {
 
 /// Checks a username and password, with throttling; records and audits failures. On success the
 /// failure count is reset and the staff row returned (the caller issues a token or a session).
-async fn check_password_login(app: &App, username: &str, password: &str) -> Result<StaffRow> {
+async fn check_password_login(
+    app: &App,
+    username: &str,
+    password: &str,
+    source: &str,
+) -> Result<StaffRow> {
     let now = now_us();
     let policy = &app.policy.access;
+    app.logins.check(username, source, now)?;
     let staff = store::find_staff_by_username(&app.db.conn, username).await?;
-    if let Some(s) = &staff {
-        if let Some(until) = s.locked_until_us.filter(|u| *u > now) {
-            return Err(AppError::Throttled {
-                retry_after_s: (until - now) / 1_000_000 + 1,
-            });
-        }
-    } else {
-        let map = app
-            .unknown_users
-            .inner
-            .lock()
-            .map_err(|_| AppError::internal("lock poisoned"))?;
-        if let Some((n, until)) = map.get(username)
-            && *n >= policy.max_failed_logins
-            && *until > now
-        {
-            return Err(AppError::Throttled {
-                retry_after_s: (until - now) / 1_000_000 + 1,
-            });
-        }
-    }
     let hash = staff
         .as_ref()
         .map(|s| s.password_hash.clone())
@@ -153,62 +132,73 @@ async fn check_password_login(app: &App, username: &str, password: &str) -> Resu
     let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
         .await
         .map_err(|e| AppError::internal_from("password hashing", e))?;
-    let lock_us = i64::from(policy.lockout_minutes) * 60_000_000;
-    match staff {
-        Some(s) if ok && !s.disabled => Ok(s),
-        Some(s) => {
-            let tx = app.db.begin_write().await?;
-            store::record_login_failure(
-                &*tx,
-                s.id.uuid(),
-                policy.max_failed_logins as i32,
-                now + lock_us,
-            )
-            .await?;
-            audit::record_as(&*tx, Some(s.id.uuid()), &s.username, vec![Entry {
-                action: "auth.login_failed",
-                entity: "staff",
-                entity_id: Some(s.id.to_string()),
-                customer_id: None,
-                detail: serde_json::json!({"reason": if s.disabled { "disabled" } else { "bad_password" }}),
-            }])
-            .await?;
-            tx.commit().await?;
-            Err(AppError::BadCredentials)
-        }
-        None => {
-            {
-                let mut map = app
-                    .unknown_users
-                    .inner
-                    .lock()
-                    .map_err(|_| AppError::internal("lock poisoned"))?;
-                let e = map.entry(username.to_owned()).or_insert((0, 0));
-                if e.1 <= now {
-                    e.0 = 0;
-                }
-                e.0 += 1;
-                e.1 = now + lock_us;
-            }
-            let tx = app.db.begin_write().await?;
-            // The attempted username is recorded (it is not customer data and helps spot attacks).
-            audit::record_as(
-                &*tx,
-                None,
-                username,
-                vec![Entry {
-                    action: "auth.login_failed",
-                    entity: "staff",
-                    entity_id: None,
-                    customer_id: None,
-                    detail: serde_json::json!({"reason": "unknown_user"}),
-                }],
-            )
-            .await?;
-            tx.commit().await?;
-            Err(AppError::BadCredentials)
-        }
+    if let Some(s) = staff.as_ref().filter(|s| ok && !s.disabled) {
+        app.logins.succeeded(username, source)?;
+        return Ok(s.clone());
     }
+    let failure = app.logins.failed(
+        username,
+        source,
+        now,
+        policy.max_failed_logins,
+        policy.lockout_minutes,
+    )?;
+    let tx = app.db.begin_write().await?;
+    let reason = match &staff {
+        Some(s) if s.disabled => "disabled",
+        Some(_) => "bad_password",
+        None => "unknown_user",
+    };
+    let (actor_id, actor) = match &staff {
+        Some(s) => {
+            // Counted for administrators to see; the account itself is never locked (a stranger could
+            // lock its owner out): throttling is per source (`throttle`).
+            store::record_login_failure(&*tx, s.id.uuid()).await?;
+            (Some(s.id.uuid()), s.username.as_str())
+        }
+        // The attempted username is recorded (it is not customer data and helps spot attacks).
+        None => (None, username),
+    };
+    let mut entries = vec![Entry {
+        action: "auth.login_failed",
+        entity: "staff",
+        entity_id: staff.as_ref().map(|s| s.id.to_string()),
+        customer_id: None,
+        detail: serde_json::json!({"reason": reason, "source": source}),
+    }];
+    if failure.spray {
+        entries.push(Entry {
+            action: "auth.spray_suspected",
+            entity: "source",
+            entity_id: Some(source.to_owned()),
+            customer_id: None,
+            detail: serde_json::json!({"blocked_minutes": policy.lockout_minutes}),
+        });
+        tell_admins(&*tx, source, now).await?;
+    }
+    audit::record_as(&*tx, actor_id, actor, entries).await?;
+    tx.commit().await?;
+    Err(AppError::BadCredentials)
+}
+
+/// Tells every active administrator that a source address was blocked for failures across accounts.
+async fn tell_admins<C: ConnectionTrait>(c: &C, source: &str, now: i64) -> Result<()> {
+    let notices: Vec<banyan_store::cases::NoticeRow> = store::list_staff(c)
+        .await?
+        .into_iter()
+        .filter(|s| s.role == Role::Admin && !s.disabled)
+        .map(|s| banyan_store::cases::NoticeRow {
+            id: Uuid::now_v7(),
+            staff_id: s.id.uuid(),
+            case_id: None,
+            kind: "auth.spray_suspected".into(),
+            text: source.to_owned(),
+            created_at_us: now,
+            read_at_us: None,
+        })
+        .collect();
+    banyan_store::cases::insert_notices(c, &notices).await?;
+    Ok(())
 }
 
 fn login_entry(s: &StaffRow, channel: &str) -> Entry {
@@ -222,8 +212,10 @@ fn login_entry(s: &StaffRow, channel: &str) -> Entry {
 }
 
 /// Signs in with username and password; returns a bearer token. Repeated failures lock the account.
-pub async fn login(app: &App, username: &str, password: &str) -> Result<LoginResult> {
-    let s = check_password_login(app, username, password).await?;
+/// `source` is the client's address (from the connection, or the trusted proxy's header): failures are
+/// throttled per account and source, and per source across accounts.
+pub async fn login(app: &App, username: &str, password: &str, source: &str) -> Result<LoginResult> {
+    let s = check_password_login(app, username, password, source).await?;
     let now = now_us();
     let token_bytes: [u8; 32] = random_bytes()?;
     let token = hex::encode(token_bytes);
@@ -274,8 +266,9 @@ pub async fn web_login(
     username: &str,
     password: &str,
     lang: &str,
+    source: &str,
 ) -> Result<(String, Session)> {
-    let s = check_password_login(app, username, password).await?;
+    let s = check_password_login(app, username, password, source).await?;
     let now = now_us();
     let token = hex::encode(random_bytes::<32>()?);
     let csrf = hex::encode(random_bytes::<24>()?);

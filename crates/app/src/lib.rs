@@ -22,6 +22,7 @@ pub mod reactions;
 pub mod scope;
 pub mod segments;
 pub mod tabular;
+pub mod throttle;
 pub mod view;
 
 pub use banyan_store::Db;
@@ -44,7 +45,7 @@ pub struct App {
     /// Identifies this process as a lease holder.
     pub node_id: String,
     pub(crate) tokens: access::TokenCache,
-    pub(crate) unknown_users: access::UnknownUserThrottle,
+    pub(crate) logins: throttle::LoginThrottle,
     /// Working-day calendars (shipped and loaded by administrators).
     pub calendars: cases::Calendars,
 }
@@ -92,7 +93,7 @@ impl App {
             tz,
             node_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7()),
             tokens: Default::default(),
-            unknown_users: Default::default(),
+            logins: Default::default(),
         }))
     }
 

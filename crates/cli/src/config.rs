@@ -52,6 +52,9 @@ pub struct Config {
     pub cookie_secure: String,
     /// Bearer token for `GET /metrics` (at least 16 characters); empty: the endpoint is off (404).
     pub metrics_token: Option<String>,
+    /// The header in which the proxy in front puts the client's address (e.g. `X-Forwarded-For`; its last
+    /// entry is used). Empty: the connection's peer is the client. Set it only behind a proxy that sets it.
+    pub trusted_proxy_header: Option<String>,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             bank_name: "榕树银行".into(),
             cookie_secure: "auto".into(),
             metrics_token: None,
+            trusted_proxy_header: None,
         }
     }
 }
@@ -115,6 +119,7 @@ const FIELDS: &[&str] = &[
     "bank_name",
     "cookie_secure",
     "metrics_token",
+    "trusted_proxy_header",
 ];
 /// Secrets that may also come from `<NAME>_FILE`.
 const SECRETS: &[&str] = &[
@@ -219,6 +224,12 @@ impl Config {
         }
         if !(1..=512).contains(&self.db_max_connections) {
             bail!("db_max_connections: must be between 1 and 512");
+        }
+        if let Some(h) = &self.trusted_proxy_header
+            && !h.is_empty()
+            && !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            bail!("trusted_proxy_header: `{h}` is not a header name");
         }
         if !matches!(self.cookie_secure.as_str(), "auto" | "always" | "never") {
             bail!("cookie_secure: must be auto, always or never");

@@ -219,6 +219,11 @@ pub(crate) async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<(
             .as_ref()
             .filter(|s| !s.is_empty())
             .map(|s| s.clone().into_bytes()),
+        client_ip_header: cfg
+            .trusted_proxy_header
+            .as_deref()
+            .filter(|h| !h.is_empty())
+            .map(str::to_ascii_lowercase),
     };
     let holiday_list = holidays(cfg)?;
     banyan_app::notify::check_holidays(&app, &holiday_list)

@@ -35,7 +35,9 @@ pub struct ReviewPolicy {
 pub struct AccessPolicy {
     /// Lifetime of an API token.
     pub token_ttl_minutes: u32,
-    /// Failed logins in a row before the account is locked for `lockout_minutes`.
+    /// Failed sign-ins for one username from one address before that address is refused for it for
+    /// `lockout_minutes` (doubling with each further failure; four times as many across usernames refuse
+    /// the address for all).
     pub max_failed_logins: u32,
     pub lockout_minutes: u32,
     /// A workbench session ends after this long without a request.

@@ -92,25 +92,13 @@ pub async fn set_staff_org<C: ConnectionTrait>(
         .ok_or(StoreError::NotFound)
 }
 
-/// Records a failed login: counts it, and locks the account until `lock_until_us` once `max` is reached.
-pub async fn record_login_failure<C: ConnectionTrait>(
-    c: &C,
-    id: Uuid,
-    max: i32,
-    lock_until_us: i64,
-) -> Result<()> {
+/// Counts a failed sign-in (shown to administrators). The account is not locked by it: throttling is by
+/// source address, in the app, so a stranger cannot lock its owner out.
+pub async fn record_login_failure<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<()> {
     let q = Query::update()
         .table("staff")
         .value("failed_logins", Expr::col("failed_logins").add(1))
         .and_where(Expr::col("id").eq(id))
-        .to_owned();
-    c.execute(&q).await?;
-    let q = Query::update()
-        .table("staff")
-        .value("locked_until_us", lock_until_us)
-        .value("failed_logins", 0)
-        .and_where(Expr::col("id").eq(id))
-        .and_where(Expr::col("failed_logins").gte(max))
         .to_owned();
     c.execute(&q).await?;
     Ok(())

@@ -117,6 +117,36 @@ impl FromRequestParts<AppState> for IfMatch {
     }
 }
 
+/// The client's address: the trusted proxy's header when one is configured (`trusted_proxy_header`; with a
+/// list, the last entry, the one the proxy added), else the connection's peer. Sign-in throttling keys on it.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let from_proxy = s.client_ip_header.as_ref().and_then(|h| {
+            parts
+                .headers
+                .get(h.as_str())
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(str::trim)
+                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+                .map(str::to_owned)
+        });
+        let peer = || {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        };
+        Ok(ClientAddr(
+            from_proxy.or_else(peer).unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
 /// The `Idempotency-Key` header, if sent.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey(pub Option<String>);

@@ -31,6 +31,8 @@ pub struct AppState {
     pub secure_cookies: SecureCookies,
     /// Bearer token `GET /metrics` requires (`None`: the endpoint answers 404).
     pub metrics_token: Option<Vec<u8>>,
+    /// The header a trusted proxy puts the client's address in (`None`: the connection's peer is the client).
+    pub client_ip_header: Option<String>,
 }
 
 /// When workbench session cookies carry `Secure`.
@@ -95,7 +97,11 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address is the client's when no trusted proxy header is configured (sign-in throttling).
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

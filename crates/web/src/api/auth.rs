@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{Auth, Json};
+use crate::extract::{Auth, ClientAddr, Json};
 use axum::extract::State;
 use axum::http::StatusCode;
 use banyan_app::access::{self, LoginResult};
@@ -16,14 +16,16 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Exchanges a username and password for a bearer token. Repeated failures lock the account for a while.
+/// Exchanges a username and password for a bearer token. Repeated failures from one address are refused for
+/// a growing while (that address only; a spray across accounts blocks the address).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResult), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn login(
     State(s): State<AppState>,
+    ClientAddr(source): ClientAddr,
     body: Json<LoginRequest>,
 ) -> ApiResult<axum::Json<LoginResult>> {
-    let r = access::login(&s.app, &body.value.username, &body.value.password).await?;
+    let r = access::login(&s.app, &body.value.username, &body.value.password, &source).await?;
     Ok(axum::Json(r))
 }
 

@@ -1,6 +1,7 @@
 //! Sign in and out, the language switch, and staff administration.
 
 use crate::AppState;
+use crate::extract::ClientAddr;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::page::constant_eq;
 use crate::ui::page::{
@@ -58,6 +59,7 @@ pub(crate) struct LoginForm {
 
 pub(crate) async fn login(
     State(s): State<AppState>,
+    ClientAddr(source): ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -67,7 +69,7 @@ pub(crate) async fn login(
     if cookie_token.is_empty() || !constant_eq(cookie_token.as_bytes(), f.csrf.as_bytes()) {
         return PageError::Csrf(t, None).into_response();
     }
-    match banyan_app::access::web_login(&s.app, &f.username, &f.password, t.code()).await {
+    match banyan_app::access::web_login(&s.app, &f.username, &f.password, t.code(), &source).await {
         Ok((token, _)) => {
             let mut r = Redirect::to("/").into_response();
             // A new session id at every sign-in (no fixation).

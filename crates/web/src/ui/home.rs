@@ -130,21 +130,18 @@ pub(crate) async fn home(
             .map_err(err)?;
         sections.push(("home.queue", rows(t, q.items, &rms)));
     }
-    let notices = if a.offers().cases {
-        banyan_app::cases::my_notices(&s.app, a, 10)
-            .await
-            .map_err(err)?
-            .into_iter()
-            .map(|n| NoticeLine {
-                at: t.datetime(&s.app.tz, &n.created_at),
-                text: format!("{}: {}", t.of("notice", &n.kind), n.text),
-                case: n.case_id,
-                read: n.read,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Notices are the staff member's own (cases, a duplicate probe of a customer, a password spray).
+    let notices = banyan_app::cases::my_notices(&s.app, a, 10)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|n| NoticeLine {
+            at: t.datetime(&s.app.tz, &n.created_at),
+            text: format!("{}: {}", t.of("notice", &n.kind), n.text),
+            case: n.case_id,
+            read: n.read,
+        })
+        .collect();
     Ok(page(HomePage {
         title: t.get("home.title").to_owned(),
         due: due_key,

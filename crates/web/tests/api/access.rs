@@ -10,6 +10,7 @@ crate::tests![
     an_administrator_cannot_disable_themselves_or_the_last_administrator,
     a_wrong_password_is_refused_and_repeated_failures_lock_the_account,
     unknown_usernames_are_throttled_too,
+    a_stranger_cannot_lock_the_owner_out_and_a_spray_is_blocked_and_raised,
     requests_without_a_valid_token_are_401,
     a_relationship_manager_reading_another_managers_customer_gets_404,
     a_supervisor_sees_the_branch_and_not_other_branches,
@@ -393,4 +394,60 @@ async fn an_administrator_cannot_disable_themselves_or_the_last_administrator(ap
         .texts("SELECT username FROM staff WHERE role = 'admin' AND disabled = false")
         .await;
     assert_eq!(active.len(), 1, "{active:?}");
+}
+
+async fn a_stranger_cannot_lock_the_owner_out_and_a_spray_is_blocked_and_raised(app: &TestApp) {
+    app.staff("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let login = |ip: &'static str, user: String, password: &'static str| async move {
+        app.req_h(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": user, "password": password})),
+            &[("x-forwarded-for", ip)],
+        )
+        .await
+    };
+    // A stranger guesses rm1's password five times: that address is refused for rm1 ...
+    for _ in 0..5 {
+        login("203.0.113.9", "rm1".into(), "wrong-password!")
+            .await
+            .assert_problem(401, "bad_credentials");
+    }
+    let r = login("203.0.113.9", "rm1".into(), PASSWORD).await;
+    r.assert_problem(429, "throttled");
+    assert!(r.headers.get("retry-after").is_some());
+    // ... and the owner, elsewhere, signs in.
+    let r = login("10.0.0.1", "rm1".into(), PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A spray: 20 failures over 10 accounts from one address blocks that address for every account.
+    for i in 0..20 {
+        login("198.51.100.7", format!("user{}", i % 10), "Password123!")
+            .await
+            .assert_problem(401, "bad_credentials");
+    }
+    login("198.51.100.7", "rm1".into(), PASSWORD)
+        .await
+        .assert_problem(429, "throttled");
+    assert_eq!(
+        login("10.0.0.1", "rm1".into(), PASSWORD).await.status,
+        StatusCode::OK
+    );
+    // Administrators are told, and the audit log says so.
+    let n = app.get("/api/v1/notices", &admin).await;
+    let spray: Vec<&serde_json::Value> = n
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "auth.spray_suspected")
+        .collect();
+    assert_eq!(spray.len(), 1, "{}", n.text);
+    assert_eq!(spray[0]["text"], "198.51.100.7");
+    let raised = app
+        .texts("SELECT action FROM audit_log WHERE action = 'auth.spray_suspected'")
+        .await;
+    assert_eq!(raised.len(), 1);
 }

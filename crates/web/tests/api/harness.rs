@@ -124,6 +124,8 @@ impl TestApp {
             gateway_secret: Some(GATEWAY_SECRET.to_vec()),
             secure_cookies: banyan_web::SecureCookies::BehindHttps,
             metrics_token: Some(METRICS_TOKEN.to_vec()),
+            // Tests stand for clients at several addresses by sending this header.
+            client_ip_header: Some("x-forwarded-for".into()),
         };
         let router = banyan_web::router(state);
         let server = tokio::spawn(async move {
