@@ -85,10 +85,15 @@ fn civil_date(app: &App, us: i64) -> Option<Date> {
 /// Latest metrics and the earliest within the trend window before them, per customer. A stored metrics
 /// document that does not parse is an error naming the customer and the date, never skipped: evaluating
 /// without it would assign tiers from older figures.
+/// Per customer: the latest metrics, the earliest within `window_days` before them (early warnings) and the
+/// earliest within `trend_days` before them (the lifecycle trend).
+type Split = (Metrics, Option<Metrics>, Option<Metrics>);
+
 fn split_metrics(
     rows: Vec<store::MetricsRow>,
     window_days: i64,
-) -> Result<HashMap<Uuid, (Metrics, Option<Metrics>)>> {
+    trend_days: i64,
+) -> Result<HashMap<Uuid, Split>> {
     let mut by: HashMap<Uuid, Vec<Metrics>> = HashMap::new();
     for r in rows {
         let m = serde_json::from_str::<Metrics>(&r.data).map_err(|e| {
@@ -107,12 +112,15 @@ fn split_metrics(
         .filter_map(|(id, mut ms)| {
             ms.sort_by_key(|m| m.as_of);
             let latest = ms.pop()?;
-            let from = latest
-                .as_of
-                .checked_sub(jiff::Span::new().days(window_days))
-                .unwrap_or(latest.as_of);
-            let earlier = ms.into_iter().find(|m| m.as_of >= from);
-            Some((id, (latest, earlier)))
+            let first_since = |days: i64| {
+                let from = latest
+                    .as_of
+                    .checked_sub(jiff::Span::new().days(days))
+                    .unwrap_or(latest.as_of);
+                ms.iter().find(|m| m.as_of >= from).cloned()
+            };
+            let (earlier, trend) = (first_since(window_days), first_since(trend_days));
+            Some((id, (latest, earlier, trend)))
         })
         .collect())
 }
@@ -132,12 +140,13 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     }
     let today = app.today();
     let window = i64::from(policy.segments.warnings.aum_drop_days);
+    let trend = i64::from(policy.segments.lifecycle.at_risk_window_days);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id.uuid()).collect();
     let since = today
-        .checked_sub(jiff::Span::new().days(window * 2))
+        .checked_sub(jiff::Span::new().days(window.max(trend) * 2))
         .unwrap_or(today)
         .to_string();
-    let metrics = split_metrics(store::recent_metrics(c, &ids, &since).await?, window)?;
+    let metrics = split_metrics(store::recent_metrics(c, &ids, &since).await?, window, trend)?;
     // The latest assessment per customer (rows come oldest first).
     let assessments: HashMap<Uuid, Assessment> = store::assessments_for(c, &ids)
         .await?
@@ -190,9 +199,9 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
                 .and_then(|m| m.get("minor"))
                 .and_then(|m| m.as_i64())
         };
-        let (m, earlier) = match metrics.get(&r.id.uuid()) {
-            Some((m, e)) => (Some(m), e.as_ref()),
-            None => (None, None),
+        let (m, earlier, trend_earlier) = match metrics.get(&r.id.uuid()) {
+            Some((m, e, t)) => (Some(m), e.as_ref(), t.as_ref()),
+            None => (None, None, None),
         };
         let facts = Facts {
             kind,
@@ -211,6 +220,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
             client_since: r.verified_at_us.and_then(|us| civil_date(app, us)),
             metrics: m,
             earlier,
+            trend_earlier,
             assessment: assessments.get(&r.id.uuid()),
             current: &cur_values,
             today,

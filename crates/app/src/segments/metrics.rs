@@ -5,7 +5,7 @@ use super::Change;
 use crate::App;
 use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_domain::segments::Metrics;
 use banyan_store::customers::{self as cstore, CustomerFilter, CustomerRow, Lookup, ScopeFilter};
@@ -83,19 +83,31 @@ pub async fn record_metrics(
     for chunk in ok.chunks(500) {
         let tx = app.db.begin_write().await?;
         let now = now_us();
-        let rows: Vec<store::MetricsRow> = chunk
-            .iter()
-            .map(|(_, r, m)| store::MetricsRow {
-                customer_id: r.id.uuid(),
-                as_of: m.as_of.to_string(),
-                aum: m.aum(),
-                data: serde_json::to_string(m).unwrap_or_default(),
-                recorded_at_us: now,
-                recorded_by: actor.id.uuid(),
-            })
-            .collect();
+        // One row per customer and date (the later item wins), and each customer evaluated once: several
+        // items for one customer in a request are normal (a history), and PostgreSQL refuses an upsert that
+        // touches one row twice.
+        let mut by_key: std::collections::BTreeMap<(Uuid, String), store::MetricsRow> =
+            std::collections::BTreeMap::new();
+        let mut customers: Vec<CustomerRow> = Vec::new();
+        for (_, r, m) in chunk {
+            by_key.insert(
+                (r.id.uuid(), m.as_of.to_string()),
+                store::MetricsRow {
+                    customer_id: r.id.uuid(),
+                    as_of: m.as_of.to_string(),
+                    aum: m.aum(),
+                    data: serde_json::to_string(m)
+                        .map_err(|e| AppError::internal_from("metrics as JSON", e))?,
+                    recorded_at_us: now,
+                    recorded_by: actor.id.uuid(),
+                },
+            );
+            if !customers.iter().any(|c| c.id == r.id) {
+                customers.push(r.clone());
+            }
+        }
+        let rows: Vec<store::MetricsRow> = by_key.into_values().collect();
         store::upsert_metrics(&*tx, &rows).await?;
-        let customers: Vec<CustomerRow> = chunk.iter().map(|(_, r, _)| r.clone()).collect();
         changes.extend(
             evaluate_rows(
                 app,

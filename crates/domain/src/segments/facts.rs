@@ -145,8 +145,10 @@ pub struct Facts<'a> {
     /// When the customer became a client (verification date), for tenure.
     pub client_since: Option<Date>,
     pub metrics: Option<&'a Metrics>,
-    /// Earlier metrics to compare with (about `warnings.aum_drop_days` before), for trends.
+    /// Earlier metrics to compare with (about `warnings.aum_drop_days` before), for early warnings.
     pub earlier: Option<&'a Metrics>,
+    /// Earlier metrics for the lifecycle trend (about `lifecycle.at_risk_window_days` before).
+    pub trend_earlier: Option<&'a Metrics>,
     /// The latest risk assessment (individuals).
     pub assessment: Option<&'a Assessment>,
     /// Current assignments by dimension (for hysteresis).

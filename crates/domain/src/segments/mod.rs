@@ -157,7 +157,7 @@ pub struct Measures {
 }
 
 /// Seed 001 lifecycle: prospect (not yet verified), new (tenure below `new_months`), at_risk (assets fell by
-/// `at_risk_drop` or more since the comparison metrics, or no transactions in the last 90 days while holding
+/// `at_risk_drop` or more over `at_risk_window_days`, or no transactions in the last 90 days while holding
 /// assets), mature (tenure at least `mature_months` and at least `mature_products` products), else stable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,6 +166,14 @@ pub struct LifecyclePolicy {
     pub mature_months: u32,
     pub mature_products: u32,
     pub at_risk_drop: f64,
+    /// The trend the drop is measured over: months, as the seed speaks of (separate from the early-warning
+    /// window, which looks at a sudden fall). Policies written before it existed get 180 days.
+    #[serde(default = "default_at_risk_window_days")]
+    pub at_risk_window_days: u32,
+}
+
+fn default_at_risk_window_days() -> u32 {
+    180
 }
 
 /// A value-score component: one point per `per_point` CNY of the metric, at most `max_points`.

@@ -374,7 +374,7 @@ impl SegmentPolicy {
             }
         };
         let tenure = Self::months_between(since, f.today).max(0) as f64;
-        if let (Some(m), Some(e)) = (f.metrics, f.earlier) {
+        if let (Some(m), Some(e)) = (f.metrics, f.trend_earlier) {
             let before = e.aum();
             if before > 0 {
                 let drop = (before - m.aum()) as f64 / before as f64;
@@ -687,6 +687,12 @@ impl SegmentPolicy {
         }
         if !(0.0..1.0).contains(&self.lifecycle.at_risk_drop) {
             return bad("lifecycle.at_risk_drop", "must be a share between 0 and 1");
+        }
+        if !(30..=730).contains(&self.lifecycle.at_risk_window_days) {
+            return bad(
+                "lifecycle.at_risk_window_days",
+                "must be between 30 and 730 days",
+            );
         }
         if !(0.0..1.0).contains(&self.warnings.aum_drop) {
             return bad("warnings.aum_drop", "must be a share between 0 and 1");

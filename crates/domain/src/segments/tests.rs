@@ -40,6 +40,7 @@ fn facts<'a>(
         client_since: Some(date(2020, 1, 1)),
         metrics: m,
         earlier: None,
+        trend_earlier: None,
         assessment: None,
         current,
         today: date(2026, 11, 23),
@@ -278,12 +279,17 @@ fn lifecycle_stages() {
     f.metrics = Some(&m3);
     f.client_since = Some(date(2023, 11, 23));
     assert_eq!(stage(&f), "mature");
+    // A fall within the early-warning window alone does not make the customer at risk: the stage follows
+    // the longer trend.
     let earlier = metrics(200_000);
     f.earlier = Some(&earlier);
+    assert_eq!(stage(&f), "mature");
+    f.trend_earlier = Some(&earlier);
     assert_eq!(stage(&f), "at_risk");
     let mut idle = metrics(100_000);
     idle.transactions_90d = 0;
     f.earlier = None;
+    f.trend_earlier = None;
     f.metrics = Some(&idle);
     assert_eq!(stage(&f), "at_risk");
 }

@@ -11,6 +11,7 @@ crate::tests![
     a_high_risk_rating_has_its_measures_and_opens_an_alert_for_the_manager,
     corporates_get_a_size_class_from_the_sme_table,
     a_questionnaire_decides_the_risk_appetite_until_it_expires,
+    a_fall_over_months_puts_the_customer_at_risk_without_a_sudden_fall_warning,
 ];
 
 pub fn metrics(as_of: &str, deposits_yuan: i64, contribution_yuan: i64, investments: u32) -> Value {
@@ -414,4 +415,36 @@ async fn a_questionnaire_decides_the_risk_appetite_until_it_expires(app: &TestAp
     let a = assignment(&seg.body, "risk_appetite");
     assert_eq!(a["value"], "expired");
     assert!(a["reason"].as_str().unwrap().contains("re-assess"), "{a}");
+}
+
+async fn a_fall_over_months_puts_the_customer_at_risk_without_a_sudden_fall_warning(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
+    let day = |ago: i64| (jiff::Zoned::now().date() - jiff::Span::new().days(ago)).to_string();
+    // Deposits fell from 1,000,000 to 600,000 over five months: 40%, but not within the 30-day window.
+    let r = app
+        .post(
+            "/api/v1/metrics",
+            &ops,
+            json!({"items": [
+                {"customer": id, "metrics": metrics(&day(150), 1_000_000, 1, 1)},
+                {"customer": id, "metrics": metrics(&day(10), 600_000, 1, 1)},
+            ]}),
+        )
+        .await;
+    assert_eq!(r.body["accepted"], 2, "{}", r.text);
+    let seg = app
+        .get(&format!("/api/v1/customers/{id}/segments"), &rm)
+        .await;
+    let stage = assignment(&seg.body, "lifecycle_stage");
+    assert_eq!(stage["value"], "at_risk", "{}", seg.text);
+    let alerts = seg.body["alerts"].as_array().unwrap();
+    assert!(
+        !alerts.iter().any(|a| a["indicator"] == "aum_drop"),
+        "a slow fall is not a sudden-fall warning: {}",
+        seg.text
+    );
 }
