@@ -98,12 +98,17 @@ impl Drop for Env {
     }
 }
 
-fn sql(url: &str, statement: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// Runs `f` on a small runtime of its own (the test functions are synchronous).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(async {
+        .unwrap()
+        .block_on(f)
+}
+
+fn sql(url: &str, statement: &str) {
+    block_on(async {
         use sea_orm::ConnectionTrait;
         let db = banyan_app::connect(url, 1).await.unwrap();
         db.conn.execute_unprepared(statement).await.unwrap();
@@ -113,11 +118,7 @@ fn sql(url: &str, statement: &str) {
 
 /// Rows in a table.
 fn count(url: &str, table: &str) -> i64 {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    block_on(async {
         use sea_orm::ConnectionTrait;
         let db = banyan_app::connect(url, 1).await.unwrap();
         let q = format!("SELECT COUNT(*) FROM {table}");

@@ -1,7 +1,7 @@
 //! Contact points and relationships of a customer; re-encryption of every stored value under a new key.
 
 use super::duplicates::{Taken, refuse};
-use super::read::{build_view, get};
+use super::read::{get, stored_view};
 use super::{check_version, commit_change, map_unique, purpose_of};
 use crate::App;
 use crate::actor::{Actor, Granted};
@@ -108,13 +108,7 @@ pub async fn add_contact(
     }];
     let expected = row.version;
     commit_change(&tx, &grant, row, expected, "customer.contact_add", ch, true).await?;
-    let view = build_view(
-        app,
-        &*tx,
-        store::get_customer(&*tx, id.into()).await?,
-        false,
-    )
-    .await?;
+    let view = stored_view(app, &*tx, id).await?;
     crate::idempotency::commit(tx, actor, 201, &view).await?;
     Ok(view)
 }
@@ -201,13 +195,7 @@ pub async fn update_contact(
         )
         .await?;
     }
-    let view = build_view(
-        app,
-        &*tx,
-        store::get_customer(&*tx, id.into()).await?,
-        false,
-    )
-    .await?;
+    let view = stored_view(app, &*tx, id).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -243,13 +231,7 @@ pub async fn delete_contact(
         true,
     )
     .await?;
-    let view = build_view(
-        app,
-        &*tx,
-        store::get_customer(&*tx, id.into()).await?,
-        false,
-    )
-    .await?;
+    let view = stored_view(app, &*tx, id).await?;
     tx.commit().await?;
     Ok(view)
 }

@@ -21,6 +21,15 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Builds the full view of a stored customer (values masked unless `reveal`).
+/// The customer as stored through `c` (the write's transaction, after a change), masked.
+pub(crate) async fn stored_view<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    id: Uuid,
+) -> Result<CustomerView> {
+    build_view(app, c, store::get_customer(c, id.into()).await?, false).await
+}
+
 pub(crate) async fn build_view<C: ConnectionTrait>(
     app: &App,
     c: &C,

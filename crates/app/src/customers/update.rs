@@ -2,7 +2,7 @@
 //! (submit, verify, return).
 
 use super::duplicates::{Taken, refuse};
-use super::read::{build_view, get};
+use super::read::{build_view, get, stored_view};
 use super::{
     check_rm, check_version, commit_change, diff, enum_str, field_definitions, map_unique,
     scope_error, snapshot,
@@ -377,13 +377,7 @@ pub async fn transition(
     let expected = row.version;
     let saved = commit_change(&tx, &grant, r, expected, action, changes, false).await?;
     crate::reactions::on_change(app, &*tx, &[saved]).await?;
-    let view = build_view(
-        app,
-        &*tx,
-        store::get_customer(&*tx, id.into()).await?,
-        false,
-    )
-    .await?;
+    let view = stored_view(app, &*tx, id).await?;
     tx.commit().await?;
     Ok(view)
 }
