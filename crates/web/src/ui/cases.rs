@@ -340,8 +340,14 @@ type TaskLine = (
     bool,
 );
 
-/// A bar chart section: (title, chart, drill-down parameter, (link, label) per bar).
-type ChartSection = (String, Chart, &'static str, Vec<(String, String)>);
+/// A bar chart section of the dashboard: its title, the chart, the query parameter its bars drill down by,
+/// and a (link, label) per bar.
+struct ChartSection {
+    title: String,
+    chart: Chart,
+    param: &'static str,
+    keys: Vec<(String, String)>,
+}
 
 #[derive(Template)]
 #[template(path = "case.html")]
@@ -781,7 +787,12 @@ async fn dashboard(
                 },
                 |k| drill(&from, &to, &[(param, k)]),
             );
-            charts.push((t.get(title).to_owned(), c, param, keys));
+            charts.push(ChartSection {
+                title: t.get(title).to_owned(),
+                chart: c,
+                param,
+                keys,
+            });
         }
         heat = heat_cells(t, &a.heat);
         trend_max = a.by_day.iter().map(|c| c.count).max().unwrap_or(0);
