@@ -125,6 +125,9 @@ pub struct SlaRule {
     /// Complex cases (the registering staff member's judgement).
     #[serde(default)]
     pub complex: Option<bool>,
+    /// `low`, `medium`, `high` or `critical`: an urgent matter gets its own, shorter clock.
+    #[serde(default)]
+    pub severity: Option<String>,
     pub within: Span,
 }
 
@@ -189,6 +192,7 @@ impl FeedbackPolicy {
             .find(|(_, r)| {
                 matches(&r.kind, &f.kind)
                     && matches(&r.party, &f.party)
+                    && matches(&r.severity, &f.severity)
                     && r.complex.is_none_or(|c| c == f.complex)
             })
             .map(|(i, r)| (format!("sla[{i}]"), r.within))
@@ -253,12 +257,17 @@ impl FeedbackPolicy {
         for (i, r) in self.sla.iter().enumerate() {
             one_of(format!("sla[{i}].kind"), &r.kind, &KINDS)?;
             one_of(format!("sla[{i}].party"), &r.party, &PARTIES)?;
+            one_of(format!("sla[{i}].severity"), &r.severity, &SEVERITIES)?;
             if r.within.amount == 0 {
                 return Err((format!("sla[{i}].within"), "must be more than 0".into()));
             }
         }
         match self.sla.last() {
-            Some(r) if r.kind.is_none() && r.party.is_none() && r.complex.is_none() => {}
+            Some(r)
+                if r.kind.is_none()
+                    && r.party.is_none()
+                    && r.complex.is_none()
+                    && r.severity.is_none() => {}
             _ => {
                 return Err((
                     "sla".into(),
@@ -451,6 +460,7 @@ mod tests {
             kind: Some("complaint".into()),
             party: None,
             complex: None,
+            severity: None,
             within: Span {
                 amount: 1,
                 unit: Unit::Hours,

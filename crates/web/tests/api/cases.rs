@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 crate::tests![
     a_complaint_goes_from_registration_to_analytics,
+    a_critical_case_gets_its_own_shorter_clock,
     extensions_need_their_approvers_and_a_pause_stops_the_clock,
     corporate_cases_count_working_days_and_a_repeat_with_new_facts_restarts_the_clock,
     bad_cases_and_calendars_are_named_and_cases_stay_in_scope,
@@ -1423,4 +1424,38 @@ async fn an_unreadable_stored_value_is_an_error_naming_the_row(app: &TestApp) {
         .clone();
     assert_eq!(last["action"], "note", "{}", noted.text);
     assert_eq!(last["detail"], json!({}), "{}", noted.text);
+}
+
+async fn a_critical_case_gets_its_own_shorter_clock(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let cs = app
+        .login_as("cs1", Role::CustomerService, Some("BR0001"))
+        .await;
+    put_org(app, "cs1", "service").await;
+    let customer = verified_individual(app, &rm, "13812345678", 123).await;
+    let received = ago(1);
+    // A critical matter gets its own, shorter clock (policy: severity = "critical", 4 hours).
+    let urgent = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "complaint", "channel": "hotline", "severity": "critical", "customer": customer,
+                   "subject": "账户疑似被盗刷", "content": "客户称账户出现多笔陌生交易。", "received_at": received}),
+        )
+        .await;
+    assert_eq!(urgent.status, StatusCode::CREATED, "{}", urgent.text);
+    assert_eq!(
+        (
+            urgent.body["sla"]["amount"].as_i64(),
+            urgent.body["sla"]["unit"].as_str()
+        ),
+        (Some(4), Some("hours"))
+    );
+    assert_eq!(urgent.body["sla_rule"], "sla[0]", "{}", urgent.text);
+    assert_eq!(
+        us(&urgent.body["sla"]["due_at"]) - us(&Value::String(received.clone())),
+        4 * HOUR
+    );
 }
