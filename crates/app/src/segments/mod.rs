@@ -48,6 +48,17 @@ pub fn questionnaire(app: &App, actor: &Actor) -> Result<banyan_domain::segments
 }
 
 /// Every dimension and its possible values under a policy, for filters.
+/// The policy's wealth tiers, highest first (a campaign's segment picker offers them).
+pub fn wealth_tiers(app: &App) -> Vec<String> {
+    app.policy
+        .segments
+        .wealth
+        .tiers
+        .iter()
+        .map(|t| t.name.clone())
+        .collect()
+}
+
 pub fn dimension_values(app: &App) -> Vec<(&'static str, Vec<String>)> {
     let s = &app.policy.segments;
     let ratings = |c: &banyan_domain::segments::Scorecard| {
@@ -65,10 +76,7 @@ pub fn dimension_values(app: &App) -> Vec<(&'static str, Vec<String>)> {
             "asset_tier",
             s.asset_tiers.iter().map(|t| t.name.clone()).collect(),
         ),
-        (
-            "wealth_tier",
-            s.wealth.tiers.iter().map(|t| t.name.clone()).collect(),
-        ),
+        ("wealth_tier", wealth_tiers(app)),
         ("risk_rating", ratings(&s.risk_rating.individual)),
         ("credit_grade", ratings(&s.risk_rating.corporate)),
         (

@@ -338,11 +338,7 @@ pub(crate) async fn event_view(
                     )
                 })
                 .collect(),
-            tiers: banyan_app::segments::dimension_values(&s.app)
-                .into_iter()
-                .find(|(d, _)| *d == "wealth_tier")
-                .map(|(_, tiers)| tiers)
-                .unwrap_or_default()
+            tiers: banyan_app::segments::wealth_tiers(&s.app)
                 .into_iter()
                 .map(|x| {
                     let label = t.of("seg.wealth_tier", &x);
