@@ -176,7 +176,7 @@ async fn check_password_login(
         });
         tell_admins(&*tx, source, now).await?;
     }
-    audit::record_as(&*tx, actor_id, actor, entries).await?;
+    audit::record_as(app, &*tx, actor_id, actor, entries).await?;
     tx.commit().await?;
     Err(AppError::BadCredentials)
 }
@@ -235,6 +235,7 @@ pub async fn login(app: &App, username: &str, password: &str, source: &str) -> R
     )
     .await?;
     audit::record_as(
+        app,
         &*tx,
         Some(s.id.uuid()),
         &s.username,
@@ -287,6 +288,7 @@ pub async fn web_login(
     store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_session(&*tx, &row).await?;
     audit::record_as(
+        app,
         &*tx,
         Some(s.id.uuid()),
         &s.username,
@@ -338,6 +340,7 @@ pub async fn web_logout(app: &App, session: &Session) -> Result<()> {
     let tx = app.db.begin_write().await?;
     store::revoke_session(&*tx, session.id, now_us()).await?;
     audit::record_as(
+        app,
         &*tx,
         Some(session.actor.id.uuid()),
         &session.actor.username,
@@ -404,6 +407,7 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
     let tx = app.db.begin_write().await?;
     store::revoke_token(&*tx, &h, now_us()).await?;
     audit::record_as(
+        app,
         &*tx,
         Some(actor.id.uuid()),
         &actor.username,
@@ -491,7 +495,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
             e.into()
         }
     })?;
-    audit::record(&*tx, &grant, vec![Entry {
+    audit::record(app, &*tx, &grant, vec![Entry {
         action: "staff.create",
         entity: "staff",
         entity_id: Some(row.id.to_string()),
@@ -541,6 +545,7 @@ pub async fn set_staff_org(
             e => e.into(),
         })?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -627,6 +632,7 @@ pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<S
     }
     store::revoke_tokens_of(&*tx, row.id.uuid(), now_us()).await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {

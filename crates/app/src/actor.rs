@@ -85,6 +85,16 @@ impl Actor {
         }
     }
 
+    /// Whether a customer of this branch and RM is within the actor's scope.
+    pub(crate) fn sees(&self, branch_code: &str, rm_id: Option<StaffId>) -> bool {
+        match self.scope_filter() {
+            ScopeFilter::All => true,
+            ScopeFilter::Branch(b) => b == branch_code,
+            ScopeFilter::Rm(id) => rm_id.map(StaffId::uuid) == Some(id),
+            ScopeFilter::Nothing => false,
+        }
+    }
+
     /// A system actor in a given role: the CLI acts as the role whose work a command does (verifying the
     /// audit chain is an auditor's work, which administrators may not do).
     pub fn system_as(username: &str, role: Role) -> Actor {
@@ -133,12 +143,7 @@ impl<'a> Granted<'a> {
 
     /// Whether a customer of this branch and RM is within the actor's scope.
     pub fn can_see(&self, branch_code: &str, rm_id: Option<StaffId>) -> bool {
-        match self.scope() {
-            ScopeFilter::All => true,
-            ScopeFilter::Branch(b) => b == branch_code,
-            ScopeFilter::Rm(id) => rm_id.map(StaffId::uuid) == Some(id),
-            ScopeFilter::Nothing => false,
-        }
+        self.actor.sees(branch_code, rm_id)
     }
 }
 

@@ -78,6 +78,15 @@ impl MasterKey {
         hex::encode(self.0)
     }
 
+    /// A key for one purpose, derived from the master key (HMAC-SHA-256 of the label) and never stored:
+    /// whoever holds the database alone cannot compute it.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        let mut m = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        m.update(label.as_bytes());
+        m.finalize().into_bytes().into()
+    }
+
     fn cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new(&self.0.into())
     }

@@ -393,6 +393,7 @@ pub async fn log_interaction(
         store::close_task(&*tx, t.id, "done", now, Some(id), on_time).await?;
     }
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -743,6 +744,7 @@ pub async fn plan_visit(
     };
     store::insert_tasks(&*tx, std::slice::from_ref(&t)).await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {

@@ -131,6 +131,7 @@ pub async fn create_event(app: &App, actor: &Actor, input: EventInput) -> Result
     let tx = app.db.begin_write().await?;
     store::insert_event(&*tx, &e).await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -396,6 +397,7 @@ pub async fn invite(
     let invited = store::invite(&*tx, &rows).await?;
     banyan_store::notify::enqueue(&*tx, &drafts).await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -469,14 +471,14 @@ pub async fn respond(
                     "only customers holding a seat can be marked {}; this one is {from}",
                     input.response
                 ),
-                json!({"status": from}),
+                json!({"current_status": from}),
             ));
         }
         ("accept" | "decline", _) => {
             return Err(AppError::conflict(
                 "invalid_state",
                 format!("the customer is already {from}"),
-                json!({"status": from}),
+                json!({"current_status": from}),
             ));
         }
         _ => {
@@ -532,6 +534,7 @@ pub async fn respond(
         }
     }
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -592,6 +595,7 @@ pub async fn feedback(
         .filter(|c| !c.is_empty());
     store::set_feedback(&*tx, event_id, input.customer, input.rating, comment).await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {

@@ -358,7 +358,7 @@ pub async fn export(
         }
     };
     let tx = app.db.begin_write().await?;
-    crate::audit::record(&*tx, &grant, vec![crate::audit::Entry {
+    crate::audit::record(app, &*tx, &grant, vec![crate::audit::Entry {
         action: "customer.export",
         entity: "customer",
         entity_id: None,

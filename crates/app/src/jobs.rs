@@ -6,6 +6,7 @@
 //! | job | every | lease |
 //! |---|---|---|
 //! | `audit.seal` | 0.5 s | `audit.seal` (taken by `audit::seal_pending`) |
+//! | `audit.checkpoint` | 10 s (`audit_checkpoint_secs`) | none: each node anchors to its own file |
 //! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |
 //! | `cases.escalate` | 60 s | `cases.escalate` |
 //! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings are idempotent per customer |
@@ -21,6 +22,7 @@ use tracing::Instrument;
 #[derive(Debug)]
 pub struct Schedule {
     pub seal_every: Duration,
+    pub checkpoint_every: Duration,
     pub dispatch_every: Duration,
     pub escalate_every: Duration,
     /// The nightly job's time of day in the bank's time zone (`None`: off).
@@ -56,6 +58,16 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
                 tracing::warn!(error = %e, "audit sealing failed; will retry");
             }
         }),
+        every(
+            "audit.checkpoint",
+            s.checkpoint_every,
+            app.clone(),
+            |app| async move {
+                if let Err(e) = crate::audit::checkpoint(&app).await {
+                    tracing::error!(error = %e, "audit checkpoint failed; will retry");
+                }
+            },
+        ),
         every(
             "cases.escalate",
             s.escalate_every,

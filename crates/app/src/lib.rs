@@ -37,6 +37,8 @@ use std::sync::{Arc, RwLock};
 pub struct App {
     pub(crate) db: Db,
     keys: RwLock<Arc<KeyRing>>,
+    /// The audit key (derived from the master key) and where checkpoints go.
+    pub(crate) audit: audit::AuditKeeper,
     master: MasterKey,
     pub(crate) policy: Arc<Policy>,
     /// Content hash of `policy`, recorded with every assignment it makes.
@@ -68,9 +70,18 @@ impl App {
         master: MasterKey,
         policy: Policy,
         tz: jiff::tz::TimeZone,
+        anchor: audit::Anchor,
     ) -> Result<Arc<App>> {
         notify::install_tls_provider();
-        banyan_store::migrate::run(&db).await?;
+        use banyan_store::migrate;
+        // Records written before the chain was keyed get their MACs between the step that adds the column
+        // and the step that makes the log append-only.
+        migrate::run_through(&db, migrate::AUDIT_GUARDED - 1).await?;
+        let audit = audit::AuditKeeper::new(&master, anchor)?;
+        if migrate::current_version(&db).await? < migrate::AUDIT_GUARDED {
+            audit::key_unkeyed_records(&db, &audit).await?;
+        }
+        migrate::run(&db).await?;
         db.optimize().await?;
         let keys = KeyRing::load_or_init(&db, &master).await?;
         let policy_hash = segments::policy_hash(&policy);
@@ -85,6 +96,7 @@ impl App {
         let calendars = cases::Calendars::load(&db).await?;
         Ok(Arc::new(App {
             calendars,
+            audit,
             db,
             keys: RwLock::new(Arc::new(keys)),
             master,
@@ -116,6 +128,7 @@ impl App {
         let n = customers::reencrypt_all(self).await?;
         let tx = self.db.begin_write().await?;
         audit::record(
+            self,
             &*tx,
             &grant,
             vec![audit::Entry {

@@ -504,6 +504,7 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
         crate::idempotency::claim(&*tx, actor).await?;
         report.queued += store::enqueue(&*tx, &drafts).await?;
         crate::audit::record(
+            app,
             &*tx,
             &grant,
             vec![crate::audit::Entry {

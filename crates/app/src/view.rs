@@ -122,9 +122,10 @@ pub struct Page<T> {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct FieldChange {
     pub field: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value: text, a number, a list, or null.
+    #[schema(value_type = Value)]
     pub old: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub new: serde_json::Value,
 }
 
@@ -168,4 +169,18 @@ pub struct BatchResult {
     pub created: usize,
     pub rejected: usize,
     pub items: Vec<BatchItem>,
+}
+
+/// A list's page size: `default` when absent, else between 1 and `max`; anything else is a clear error
+/// (a huge `limit` is not quietly shrunk).
+pub fn page_limit(v: Option<u64>, default: u64, max: u64) -> crate::Result<u64> {
+    match v {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(crate::AppError::field(
+            "limit",
+            "range",
+            format!("must be between 1 and {max}"),
+        )),
+    }
 }

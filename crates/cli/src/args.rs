@@ -221,8 +221,16 @@ pub(crate) enum ExportWhat {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditCommand {
-    /// Seal pending records and verify the whole hash chain; exits 1 if broken.
+    /// Seal pending records, write a checkpoint and verify the whole keyed chain against the checkpoints;
+    /// exits 1 if broken.
     Verify,
+    /// Print the SQL (PostgreSQL) that lets the role the server connects as write audit records but never
+    /// change or remove them; run it as the schema's owner after `banyan migrate`.
+    Grants {
+        /// The role the server connects as.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

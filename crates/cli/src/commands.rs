@@ -272,11 +272,20 @@ pub(crate) async fn export_cmd(cfg: &Config, what: ExportWhat) -> Result<()> {
 /// `banyan audit verify`: seals what is pending, then checks the whole chain.
 pub(crate) async fn audit_cmd(cfg: &Config, command: AuditCommand) -> Result<()> {
     match command {
+        AuditCommand::Grants { role } => {
+            if role.is_empty() || !role.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                bail!("--role: a role name of letters, digits and _");
+            }
+            for stmt in banyan_app::audit::app_role_grants(&role) {
+                println!("{stmt};");
+            }
+        }
         AuditCommand::Verify => {
             let app = open(cfg, false).await?;
             let sealed = banyan_app::audit::seal_pending(&app)
                 .await
                 .map_err(app_err)?;
+            banyan_app::audit::checkpoint(&app).await.map_err(app_err)?;
             let r = banyan_app::audit::verify(&app, &Actor::system_as("cli", Role::Auditor))
                 .await
                 .map_err(app_err)?;
@@ -284,13 +293,15 @@ pub(crate) async fn audit_cmd(cfg: &Config, command: AuditCommand) -> Result<()>
                 "sealed now: {sealed}; checked: {}; unsealed: {}",
                 r.checked, r.unsealed
             );
+            if let Some(cp) = &r.checkpoint {
+                println!("last checkpoint: seq {} at {}", cp.seq, cp.at);
+            }
             match r.first_broken {
                 None => println!("audit chain OK"),
                 Some(b) => {
-                    println!(
-                        "audit chain BROKEN at seq {} (record {}): {}",
-                        b.seq, b.id, b.reason
-                    );
+                    let at = b.seq.map_or("-".into(), |s| s.to_string());
+                    let id = b.id.map_or("-".into(), |s| s.to_string());
+                    println!("audit chain BROKEN at seq {at} (record {id}): {}", b.reason);
                     std::process::exit(1);
                 }
             }

@@ -55,6 +55,14 @@ pub struct Config {
     /// The header in which the proxy in front puts the client's address (e.g. `X-Forwarded-For`; its last
     /// entry is used). Empty: the connection's peer is the client. Set it only behind a proxy that sets it.
     pub trusted_proxy_header: Option<String>,
+    /// File the audit chain's checkpoints are appended to (outside the database, so removing the newest
+    /// records is caught); empty: `<data_dir>/audit-checkpoints.jsonl`. Keep it on another disk or ship it
+    /// off the machine.
+    pub audit_checkpoint_file: Option<PathBuf>,
+    /// A URL every audit checkpoint is POSTed to as JSON (a log collector or SIEM); empty: none.
+    pub audit_checkpoint_url: Option<String>,
+    /// Seconds between audit checkpoints (when the chain grew).
+    pub audit_checkpoint_secs: u64,
 }
 
 impl Default for Config {
@@ -81,6 +89,9 @@ impl Default for Config {
             cookie_secure: "auto".into(),
             metrics_token: None,
             trusted_proxy_header: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_url: None,
+            audit_checkpoint_secs: 10,
         }
     }
 }
@@ -120,6 +131,9 @@ const FIELDS: &[&str] = &[
     "cookie_secure",
     "metrics_token",
     "trusted_proxy_header",
+    "audit_checkpoint_file",
+    "audit_checkpoint_url",
+    "audit_checkpoint_secs",
 ];
 /// Secrets that may also come from `<NAME>_FILE`.
 const SECRETS: &[&str] = &[
@@ -231,6 +245,16 @@ impl Config {
         {
             bail!("trusted_proxy_header: `{h}` is not a header name");
         }
+        if let Some(u) = &self.audit_checkpoint_url
+            && !u.is_empty()
+            && !u.starts_with("https://")
+            && !u.starts_with("http://")
+        {
+            bail!("audit_checkpoint_url: must start with https:// or http://");
+        }
+        if !(1..=3600).contains(&self.audit_checkpoint_secs) {
+            bail!("audit_checkpoint_secs: must be between 1 and 3600");
+        }
         if !matches!(self.cookie_secure.as_str(), "auto" | "always" | "never") {
             bail!("cookie_secure: must be auto, always or never");
         }
@@ -268,6 +292,19 @@ impl Config {
                 .listen
                 .parse::<std::net::SocketAddr>()
                 .is_ok_and(|a| !a.ip().is_loopback()),
+        }
+    }
+
+    /// Where the audit chain's checkpoints go.
+    pub fn audit_anchor(&self) -> banyan_app::audit::Anchor {
+        banyan_app::audit::Anchor {
+            file: Some(
+                self.audit_checkpoint_file
+                    .clone()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or_else(|| self.data_dir.join("audit-checkpoints.jsonl")),
+            ),
+            webhook: self.audit_checkpoint_url.clone().filter(|u| !u.is_empty()),
         }
     }
 

@@ -79,7 +79,7 @@ pub(crate) async fn open(cfg: &Config, demo: bool) -> Result<Arc<App>> {
         .await
         .map_err(|e| anyhow!("database: {e}"))?;
     let tz = jiff::tz::TimeZone::get(&cfg.time_zone)?;
-    App::open(db, key, policy, tz)
+    App::open(db, key, policy, tz, cfg.audit_anchor())
         .await
         .map_err(|e| anyhow!("{e}"))
 }
@@ -243,6 +243,7 @@ pub(crate) async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<(
         delivery(cfg)?,
         banyan_app::jobs::Schedule {
             seal_every: std::time::Duration::from_millis(500),
+            checkpoint_every: std::time::Duration::from_secs(cfg.audit_checkpoint_secs),
             dispatch_every: std::time::Duration::from_secs(5),
             escalate_every: std::time::Duration::from_secs(60),
             nightly_at,

@@ -5,6 +5,8 @@
 
 #[path = "cli_support/crash.rs"]
 mod crash;
+#[path = "cli_support/memory.rs"]
+mod memory;
 
 use banyan_testkit::Cluster;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -112,6 +114,21 @@ fn sql(url: &str, statement: &str) {
         use sea_orm::ConnectionTrait;
         let db = banyan_app::connect(url, 1).await.unwrap();
         db.conn.execute_unprepared(statement).await.unwrap();
+        db.conn.close_by_ref().await.ok();
+    });
+}
+
+/// Runs a statement on the audit log with its append-only guard lifted (a tamper drill).
+fn tamper(url: &str, statement: &str) {
+    block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = banyan_app::connect(url, 1).await.unwrap();
+        let mut all = banyan_app::audit::unguard_statements(db.kind);
+        all.push(statement.to_owned());
+        all.extend(banyan_app::audit::reguard_statements(db.kind));
+        for s in all {
+            db.conn.execute_unprepared(&s).await.unwrap();
+        }
         db.conn.close_by_ref().await.ok();
     });
 }
@@ -259,8 +276,16 @@ fn import_reports_rejected_rows_export_is_masked_and_audit_verifies(e: &Env) {
     ]));
     assert_eq!(&std::fs::read(e.path("out.xlsx")).unwrap()[..2], b"PK");
     assert!(ok(&e.run(&["audit", "verify"])).contains("audit chain OK"));
+    // The chain is anchored outside the database, in the data directory.
+    let anchored = std::fs::read_to_string(e.path("data/audit-checkpoints.jsonl")).unwrap();
+    assert!(anchored.contains("\"seq\":"), "{anchored}");
+    let grants = ok(&e.run(&["audit", "grants", "--role", "banyan_app"]));
+    assert!(
+        grants.contains("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM banyan_app;"),
+        "{grants}"
+    );
     // Tampering with a sealed record is found and named.
-    sql(&e.url(), "UPDATE audit_log SET detail = '{}' WHERE seq = 1");
+    tamper(&e.url(), "UPDATE audit_log SET detail = '{}' WHERE seq = 1");
     let v = e.run(&["audit", "verify"]);
     assert_eq!(v.status.code(), Some(1), "{}", text(&v));
     assert!(text(&v).contains("BROKEN at seq 1"), "{}", text(&v));
@@ -421,7 +446,7 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         "{}",
         text(&out)
     );
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 8"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 10"));
 }
 
 fn calendars_are_checked_loaded_and_listed(e: &Env) {
@@ -493,6 +518,10 @@ fn main() {
         (
             "killed_servers_never_duplicate_or_lose_an_acknowledged_create",
             crash::killed_servers_never_duplicate_or_lose_an_acknowledged_create,
+        ),
+        (
+            "oversized_bodies_are_refused_without_being_buffered",
+            memory::oversized_bodies_are_refused_without_being_buffered,
         ),
     ];
     let skip_pg = banyan_testkit::skip_postgres();

@@ -1,6 +1,7 @@
 //! The audit log: unsealed inserts inside each writer's transaction, sealing in commit order by one
 //! lease-holding sealer, and reads for queries and verification.
 
+use crate::db::DbKind;
 use crate::error::Result;
 use crate::table;
 use sea_orm::ConnectionTrait;
@@ -21,20 +22,195 @@ crate::table! {
         pub detail: String,
         pub prev_hash: Option<String>,
         pub hash: Option<String>,
+        /// The record's own MAC under the audit key, set by the writer: the sealer seals no record without
+        /// a valid one (a row forged in the database has none it could compute).
+        pub mac: Option<String>,
     }
 }
 
-/// Inserts unsealed records (no seq, no hash yet: the sealer sets them).
+crate::table! {
+    /// Records the sealer refused (their MAC does not match): kept out of the chain and reported by verify.
+    pub struct QuarantineRow in "audit_quarantine" {
+        pub id: Uuid,
+        pub found_at_us: i64,
+    }
+}
+
+/// Inserts unsealed records (no seq, no hash yet: the sealer sets them), each with its MAC.
 pub async fn insert_audit<C: ConnectionTrait>(c: &C, rows: &[AuditRow]) -> Result<()> {
     if rows
         .iter()
-        .any(|r| r.seq.is_some() || r.hash.is_some() || r.prev_hash.is_some())
+        .any(|r| r.seq.is_some() || r.hash.is_some() || r.prev_hash.is_some() || r.mac.is_none())
     {
         return Err(crate::error::StoreError::Corrupt(
-            "audit_log: a record is written unsealed; only the sealer sets seq and hash".into(),
+            "audit_log: a record is written unsealed with its MAC; only the sealer sets seq and hash"
+                .into(),
         ));
     }
     table::insert(c, rows).await
+}
+
+/// Sets aside a record the sealer refused.
+pub async fn quarantine<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {
+    table::insert(
+        c,
+        &[QuarantineRow {
+            id,
+            found_at_us: at_us,
+        }],
+    )
+    .await
+}
+
+/// The quarantined records, oldest first.
+pub async fn list_quarantined<C: ConnectionTrait>(c: &C) -> Result<Vec<QuarantineRow>> {
+    let q = table::select::<QuarantineRow>()
+        .order_by("found_at_us", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    table::all::<QuarantineRow, _>(c, &q).await
+}
+
+/// Records written before the chain was keyed (no MAC yet): sealed ones in chain order, then the rest.
+pub async fn list_unkeyed<C: ConnectionTrait>(c: &C) -> Result<Vec<AuditRow>> {
+    let q = table::select::<AuditRow>()
+        .and_where(Expr::col("mac").is_null())
+        .order_by("at_us", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    let mut rows = table::all::<AuditRow, _>(c, &q).await?;
+    // Sealed records in their chain order, then the unsealed ones (NULLs sort differently per backend).
+    rows.sort_by_key(|r| (r.seq.is_none(), r.seq));
+    Ok(rows)
+}
+
+/// Gives a record written before the chain was keyed its MAC and, if sealed, its keyed chain value.
+/// Only the one-time keying at upgrade calls this, before the guard triggers exist.
+pub async fn rekey<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    mac: &str,
+    chain: Option<(&str, &str)>,
+) -> Result<()> {
+    let mut q = Query::update();
+    q.table("audit_log")
+        .value("mac", mac)
+        .and_where(Expr::col("id").eq(id));
+    if let Some((prev, hash)) = chain {
+        q.value("prev_hash", prev).value("hash", hash);
+    }
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// The statements that make the log append-only in the database itself: no DELETE or TRUNCATE, no
+/// UPDATE but the sealer's one-time setting of `seq`, `prev_hash` and `hash`, no INSERT of a sealed or
+/// MAC-less record. Applied by migration 10.
+pub fn guard_statements(kind: DbKind) -> Vec<String> {
+    const CONTENT: [&str; 10] = [
+        "id",
+        "at_us",
+        "actor_id",
+        "actor",
+        "action",
+        "entity",
+        "entity_id",
+        "customer_id",
+        "detail",
+        "mac",
+    ];
+    const REFUSED: &str = "audit_log is append-only: records are neither changed nor removed";
+    match kind {
+        DbKind::Sqlite => {
+            let changed = CONTENT
+                .iter()
+                .map(|c| format!("NEW.{c} IS NOT OLD.{c}"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            vec![
+                format!(
+                    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
+                     BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END"
+                ),
+                format!(
+                    "CREATE TRIGGER audit_log_seal_once BEFORE UPDATE ON audit_log \
+                     WHEN OLD.seq IS NOT NULL OR NEW.seq IS NULL OR NEW.hash IS NULL OR {changed} \
+                     BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END"
+                ),
+                format!(
+                    "CREATE TRIGGER audit_log_insert_unsealed BEFORE INSERT ON audit_log \
+                     WHEN NEW.seq IS NOT NULL OR NEW.hash IS NOT NULL OR NEW.prev_hash IS NOT NULL OR NEW.mac IS NULL \
+                     BEGIN SELECT RAISE(ABORT, 'audit_log: a record is written unsealed, with its MAC'); END"
+                ),
+            ]
+        }
+        DbKind::Postgres => {
+            let new_cols = CONTENT.map(|c| format!("NEW.{c}")).join(", ");
+            let old_cols = CONTENT.map(|c| format!("OLD.{c}")).join(", ");
+            vec![
+                format!(
+                    "CREATE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN \
+                       IF TG_OP IN ('DELETE', 'TRUNCATE') THEN RAISE EXCEPTION '{REFUSED}'; END IF; \
+                       IF TG_OP = 'INSERT' THEN \
+                         IF NEW.seq IS NOT NULL OR NEW.hash IS NOT NULL OR NEW.prev_hash IS NOT NULL OR NEW.mac IS NULL THEN \
+                           RAISE EXCEPTION 'audit_log: a record is written unsealed, with its MAC'; \
+                         END IF; \
+                         RETURN NEW; \
+                       END IF; \
+                       IF OLD.seq IS NOT NULL OR NEW.seq IS NULL OR NEW.hash IS NULL \
+                          OR ROW({new_cols}) IS DISTINCT FROM ROW({old_cols}) THEN \
+                         RAISE EXCEPTION '{REFUSED}'; \
+                       END IF; \
+                       RETURN NEW; \
+                     END $$"
+                ),
+                "CREATE TRIGGER audit_log_guard BEFORE INSERT OR UPDATE OR DELETE ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION audit_log_guard()"
+                    .into(),
+                "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log \
+                 FOR EACH STATEMENT EXECUTE FUNCTION audit_log_guard()"
+                    .into(),
+            ]
+        }
+    }
+}
+
+/// What an operator with the database owner's rights must run to lift the guard (tamper drills in the
+/// tests; never the application): the guard's own removal is the attack the MAC and checkpoints catch.
+pub fn unguard_statements(kind: DbKind) -> Vec<String> {
+    match kind {
+        DbKind::Sqlite => [
+            "audit_log_no_delete",
+            "audit_log_seal_once",
+            "audit_log_insert_unsealed",
+        ]
+        .iter()
+        .map(|t| format!("DROP TRIGGER {t}"))
+        .collect(),
+        DbKind::Postgres => vec!["ALTER TABLE audit_log DISABLE TRIGGER USER".into()],
+    }
+}
+
+/// Restores the guard after [`unguard_statements`].
+pub fn reguard_statements(kind: DbKind) -> Vec<String> {
+    match kind {
+        DbKind::Sqlite => guard_statements(kind),
+        DbKind::Postgres => vec!["ALTER TABLE audit_log ENABLE TRIGGER USER".into()],
+    }
+}
+
+/// The privileges of the role the server connects as on PostgreSQL, when the schema belongs to another
+/// (owner) role: everything it needs, but on `audit_log` only INSERT, SELECT and UPDATE of the three
+/// sealing columns. Printed by `banyan db grants`.
+pub fn app_role_grants(role: &str) -> Vec<String> {
+    vec![
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"),
+        format!("GRANT UPDATE (seq, prev_hash, hash) ON audit_log TO {role}"),
+    ]
 }
 
 /// The last sealed record's `(seq, hash)`.
@@ -56,6 +232,14 @@ pub async fn last_sealed<C: ConnectionTrait>(c: &C) -> Result<Option<(i64, Strin
 pub async fn list_unsealed<C: ConnectionTrait>(c: &C, limit: u64) -> Result<Vec<AuditRow>> {
     let q = table::select::<AuditRow>()
         .and_where(Expr::col("seq").is_null())
+        .and_where(
+            Expr::col("id").not_in_subquery(
+                Query::select()
+                    .column("id")
+                    .from("audit_quarantine")
+                    .to_owned(),
+            ),
+        )
         .order_by("at_us", Order::Asc)
         .order_by("id", Order::Asc)
         .limit(limit)

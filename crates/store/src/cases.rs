@@ -191,8 +191,8 @@ pub struct CaseFilter {
     /// Received in `[from, to)`.
     pub received_from_us: Option<i64>,
     pub received_to_us: Option<i64>,
-    /// Keyset: cases received before this (received_at_us, id).
-    pub before: Option<(i64, Uuid)>,
+    /// Keyset: cases after this one in the list's order.
+    pub before: Option<CaseKey>,
     pub limit: u64,
 }
 
@@ -218,7 +218,54 @@ impl CaseFilter {
     }
 }
 
-/// Cases newest first.
+/// A case's place in every case list: open critical cases first, then newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseKey {
+    pub urgent: bool,
+    pub received_at_us: i64,
+    pub id: Uuid,
+}
+
+impl CaseKey {
+    pub fn of(r: &CaseRow) -> CaseKey {
+        CaseKey {
+            urgent: r.severity == "critical" && r.status == CaseStatus::Open,
+            received_at_us: r.received_at_us,
+            id: r.id.uuid(),
+        }
+    }
+
+    /// As a list cursor: `urgent_received_id`.
+    pub fn cursor(&self) -> String {
+        format!(
+            "{}_{}_{}",
+            u8::from(self.urgent),
+            self.received_at_us,
+            self.id
+        )
+    }
+
+    pub fn parse(s: &str) -> Option<CaseKey> {
+        let mut p = s.splitn(3, '_');
+        let urgent = match p.next()? {
+            "1" => true,
+            "0" => false,
+            _ => return None,
+        };
+        Some(CaseKey {
+            urgent,
+            received_at_us: p.next()?.parse().ok()?,
+            id: p.next()?.parse().ok()?,
+        })
+    }
+}
+
+/// The SQL of [`CaseKey::urgent`] (kept beside it so list order and cursors agree).
+fn urgency() -> Expr {
+    Expr::cust("CASE WHEN cases.severity = 'critical' AND cases.status = 'open' THEN 1 ELSE 0 END")
+}
+
+/// Cases in list order: open critical cases first, then newest first.
 pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec<CaseRow>> {
     let mut q = select();
     q.cond_where(f.scope.cond());
@@ -263,16 +310,22 @@ pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec
     if let Some(t) = f.received_to_us {
         q.and_where(col("received_at_us").lt(t));
     }
-    if let Some((at, id)) = f.before {
+    if let Some(k) = f.before {
+        let (u, at, id) = (i32::from(k.urgent), k.received_at_us, k.id);
         q.cond_where(
-            Cond::any().add(col("received_at_us").lt(at)).add(
-                Cond::all()
-                    .add(col("received_at_us").eq(at))
-                    .add(col("id").lt(id)),
+            Cond::any().add(urgency().lt(u)).add(
+                Cond::all().add(urgency().eq(u)).add(
+                    Cond::any().add(col("received_at_us").lt(at)).add(
+                        Cond::all()
+                            .add(col("received_at_us").eq(at))
+                            .add(col("id").lt(id)),
+                    ),
+                ),
             ),
         );
     }
-    q.order_by(("cases", "received_at_us"), Order::Desc)
+    q.order_by_expr(urgency(), Order::Desc)
+        .order_by(("cases", "received_at_us"), Order::Desc)
         .order_by(("cases", "id"), Order::Desc)
         .limit(f.limit);
     table::all(c, &q).await

@@ -9,6 +9,9 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 
+mod audit_keyed;
+pub use audit_keyed::GUARDED as AUDIT_GUARDED;
+
 /// One migration step.
 struct Step {
     version: i64,
@@ -63,6 +66,16 @@ const STEPS: &[Step] = &[
         version: 8,
         name: "feedback cases: escalation stage per clock",
         run: v8,
+    },
+    Step {
+        version: 9,
+        name: "keyed audit chain: record MACs, quarantine",
+        run: audit_keyed::v9,
+    },
+    Step {
+        version: 10,
+        name: "audit log append-only in the database",
+        run: audit_keyed::v10,
     },
 ];
 
@@ -939,6 +952,11 @@ async fn exec(tx: &DatabaseTransaction, st: &Stmt) -> Result<()> {
 
 /// Applies every step not applied yet; returns the versions applied now.
 pub async fn run(db: &Db) -> Result<Vec<i64>> {
+    run_through(db, i64::MAX).await
+}
+
+/// Applies the steps not applied yet up to and including `last`.
+pub async fn run_through(db: &Db, last: i64) -> Result<Vec<i64>> {
     db.conn
         .execute(
             Table::create()
@@ -955,7 +973,7 @@ pub async fn run(db: &Db) -> Result<Vec<i64>> {
         )
         .await?;
     let mut applied = Vec::new();
-    for step in STEPS {
+    for step in STEPS.iter().filter(|s| s.version <= last) {
         let tx = db.conn.begin().await?;
         let done = tx
             .query_one(

@@ -115,8 +115,12 @@ impl From<AppError> for ApiError {
             } => {
                 let mut a = ApiError::new(S::CONFLICT, code, message);
                 if let serde_json::Value::Object(m) = detail {
+                    // The problem's own members win: an extra `status` once sat beside the HTTP status.
+                    const OWN: [&str; 7] = [
+                        "type", "title", "status", "detail", "code", "errors", "message",
+                    ];
                     for (k, v) in m {
-                        if k != "code" && k != "message" {
+                        if !OWN.contains(&k.as_str()) {
                             a.extra.insert(k, v);
                         }
                     }
@@ -171,3 +175,39 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Every error the API answers is a problem document, including the framework's own refusals (a path
+/// segment that is not a UUID, an unknown route, a method the route lacks), which come as plain text or
+/// an empty body: the OpenAPI document promises `application/problem+json` for every 4xx and 5xx.
+pub async fn problems_only(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let r = next.run(req).await;
+    let status = r.status();
+    let is_problem = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !api || is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return r;
+    }
+    let allow = r.headers().get(header::ALLOW).cloned();
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such resource".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this resource does not answer that method".to_owned(),
+        ),
+        _ => {
+            let text = axum::body::to_bytes(r.into_body(), 4096)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            ("bad_request", text)
+        }
+    };
+    let mut out = ApiError::new(status, code, detail).into_response();
+    if let Some(a) = allow {
+        out.headers_mut().insert(header::ALLOW, a);
+    }
+    out
+}

@@ -83,7 +83,8 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(value),
         ));
     }
-    r.layer(axum::middleware::from_fn(api::health::track))
+    r.layer(axum::middleware::from_fn(error::problems_only))
+        .layer(axum::middleware::from_fn(api::health::track))
         .layer(axum::middleware::from_fn(trace::request_span))
         // A panic answers an opaque problem+json 500 (logged) instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

@@ -17,10 +17,95 @@ impl Modify for Bearer {
     }
 }
 
+/// Every operation's errors as the server answers them: `application/problem+json` (not the
+/// `application/json` the annotations name), and the refusals any operation may give declared once here
+/// rather than on each handler. Operation ids are made unique by their tag (`customers_list`).
+#[derive(Debug)]
+struct Problems;
+
+const COMMON_ERRORS: &[(&str, &str)] = &[
+    (
+        "400",
+        "The request is malformed (a path, query or header value that does not parse)",
+    ),
+    ("401", "No valid bearer token or session"),
+    ("403", "The caller's role lacks the permission"),
+    ("404", "No such resource, or not within the caller's scope"),
+    ("405", "The resource does not answer this method"),
+    (
+        "409",
+        "A conflict with the stored state (version, duplicate, idempotency)",
+    ),
+    ("413", "The body is larger than allowed"),
+    ("415", "The body is not of the accepted media type"),
+    (
+        "422",
+        "A field breaks a rule: `errors` names each field and rule",
+    ),
+    (
+        "429",
+        "Too many attempts: retry after `Retry-After` seconds",
+    ),
+    ("500", "An internal error (logged with the request id)"),
+    ("503", "Not ready or not configured"),
+];
+
+impl Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const PROBLEM: &str = "application/problem+json";
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (code, resp) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(r) = resp
+                        && (code.starts_with('4') || code.starts_with('5'))
+                        && let Some(c) = r.content.shift_remove("application/json")
+                    {
+                        r.content.insert(PROBLEM.to_owned(), c);
+                    }
+                }
+                for (code, what) in COMMON_ERRORS {
+                    op.responses
+                        .responses
+                        .entry((*code).to_owned())
+                        .or_insert_with(|| {
+                            RefOr::T(
+                                ResponseBuilder::new()
+                                    .description(*what)
+                                    .content(
+                                        PROBLEM,
+                                        ContentBuilder::new()
+                                            .schema(Some(Ref::from_schema_name("Problem")))
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                        });
+                }
+                if let (Some(tag), Some(id)) = (
+                    op.tags.as_ref().and_then(|t| t.first()),
+                    op.operation_id.as_mut(),
+                ) && !id.starts_with(tag.as_str())
+                {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Banyan API", description = "Customer-relationship management for banks: the customer registry, four-eyes review, audit."),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &Problems),
+    components(schemas(banyan_app::engagement::Due, banyan_app::engagement::CoverageBy, crate::error::Problem)),
     paths(
         api::health::healthz, api::health::readyz, api::health::metrics,
         api::auth::login, api::auth::logout, api::auth::me,

@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::clocks::{instant, local, set_clocks, set_level, stages_at};
-use super::register::pick_owner;
+use super::register::{pick_owner, reach_of, sees};
 use super::staff_map;
 use super::view::{CaseView, view};
 use super::{
@@ -114,7 +114,7 @@ fn step(r: &CaseRow, t: CaseTransition, action: &str) -> Result<CaseStatus> {
         AppError::conflict(
             "invalid_state",
             format!("cannot {action} a case that is {}", r.status),
-            json!({"status": r.status}),
+            json!({"current_status": r.status}),
         )
     })
 }
@@ -247,6 +247,7 @@ pub async fn act(
     store::insert_notices(&*tx, &o.notices).await?;
     banyan_store::notify::enqueue(&*tx, &o.messages).await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -274,6 +275,24 @@ fn add_note(t: &str) -> Result<Outcome> {
     })
 }
 
+/// Refuses a named owner who could not open the case's customer record.
+fn check_sees(
+    errs: &mut FieldErrors,
+    staff: &HashMap<Uuid, banyan_store::access::StaffRow>,
+    named: Option<&str>,
+    reach: &super::register::Reach,
+) {
+    if let Some(s) = named.and_then(|u| staff.values().find(|s| s.username == u))
+        && !sees(s, reach)
+    {
+        errs.push(
+            "owner",
+            "scope",
+            "may not see this case's customer record: choose a colleague who may",
+        );
+    }
+}
+
 /// Moves the case to another department and owner (named, or the least-loaded member); the new owner is told.
 async fn reassign(
     c: &Ctx<'_>,
@@ -288,8 +307,10 @@ async fn reassign(
     let d = text(&mut errs, "department", department, 64);
     let named = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
     check_department(&mut errs, staff, &d, named);
+    let reach = reach_of(c.tx, r).await?;
+    check_sees(&mut errs, staff, named, &reach);
     errs.clone().into_result()?;
-    let o = pick_owner(c.tx, staff, &d, named, &r.branch_code).await?;
+    let o = pick_owner(c.tx, staff, &d, named, &reach, &r.branch_code).await?;
     out.detail = json!({"from": r.department, "to": d, "owner": o});
     r.department = d;
     r.owner_id = o.map(Into::into);
@@ -466,6 +487,8 @@ async fn add_task(
         }
     };
     let named = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
+    let reach = reach_of(c.tx, r).await?;
+    check_sees(&mut errs, staff, named, &reach);
     let owner_id = match named {
         Some(u) => match staff.values().find(|s| s.username == u && !s.disabled) {
             Some(s) => Some(s.id),
@@ -474,7 +497,7 @@ async fn add_task(
                 None
             }
         },
-        None => (pick_owner(c.tx, staff, &d, None, &r.branch_code).await?).map(Into::into),
+        None => (pick_owner(c.tx, staff, &d, None, &reach, &r.branch_code).await?).map(Into::into),
     };
     errs.clone().into_result()?;
     let task = CaseTaskRow {

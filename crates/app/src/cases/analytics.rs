@@ -109,7 +109,7 @@ pub(crate) async fn period_rows(app: &App, actor: &Actor, q: &CaseQuery) -> Resu
     loop {
         let page = store::list_cases(&app.db.conn, &f).await?;
         let Some(last) = page.last() else { break };
-        f.before = Some((last.received_at_us, last.id.uuid()));
+        f.before = Some(banyan_store::cases::CaseKey::of(last));
         let full = page.len() as u64 == f.limit;
         out.extend(page);
         if !full {
@@ -339,6 +339,7 @@ pub async fn export_xlsx(app: &App, actor: &Actor, q: CaseQuery) -> Result<(Vec<
     let bytes = wb.save_to_buffer().map_err(x)?;
     let tx = app.db.begin_write().await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {

@@ -153,6 +153,7 @@ pub async fn attach(
     )
     .await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -183,6 +184,7 @@ pub async fn attachment(
     let bytes = app.keys().decrypt_bytes(Purpose::Attachment, &enc)?;
     let tx = app.db.begin_write().await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {

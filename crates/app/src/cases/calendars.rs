@@ -190,6 +190,7 @@ pub async fn put_calendar(
     )
     .await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -221,7 +222,7 @@ pub async fn recompute_open(app: &App) -> Result<u64> {
     loop {
         let page = store::list_cases(&app.db.conn, &f).await?;
         let Some(last) = page.last() else { break };
-        f.before = Some((last.received_at_us, last.id.uuid()));
+        f.before = Some(banyan_store::cases::CaseKey::of(last));
         let full = page.len() as u64 == f.limit;
         let tx = app.db.begin_write().await?;
         for mut r in page {

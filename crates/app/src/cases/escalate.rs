@@ -126,7 +126,14 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
         }
         store::insert_log(&*tx, &logs).await?;
         store::insert_notices(&*tx, &notices).await?;
-        audit::record_as(&*tx, Some(system.id().uuid()), system.username(), audits).await?;
+        audit::record_as(
+            app,
+            &*tx,
+            Some(system.id().uuid()),
+            system.username(),
+            audits,
+        )
+        .await?;
         tx.commit().await?;
     }
     Ok(n)

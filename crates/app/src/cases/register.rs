@@ -74,17 +74,44 @@ pub struct CaseInput {
     pub new_facts: bool,
 }
 
-/// Picks the owner: the rule's named owner, else the active member of the department with the fewest open
-/// cases (same branch first, then any), ties by username. `None` leaves it in the department's queue.
+/// Whose customer a case is about, as scope sees it: its branch and relationship manager (`None`: a
+/// non-customer complainant, whom every case handler may see).
+pub(crate) type Reach = Option<(String, Option<banyan_domain::ids::StaffId>)>;
+
+/// The reach of a stored case's customer.
+pub(crate) async fn reach_of<C: ConnectionTrait>(c: &C, case: &CaseRow) -> Result<Reach> {
+    let Some(id) = case.customer_id else {
+        return Ok(None);
+    };
+    let row = banyan_store::customers::find_customer(c, id)
+        .await?
+        .ok_or_else(|| AppError::internal("a case names a customer that does not exist"))?;
+    Ok(Some((row.branch_code, row.rm_id)))
+}
+
+/// Whether a staff member may open the case's customer record (an owner who could not would meet a 404).
+pub(crate) fn sees(s: &banyan_store::access::StaffRow, reach: &Reach) -> bool {
+    match reach {
+        None => true,
+        Some((branch, rm)) => crate::access::actor_of(s).is_ok_and(|a| a.sees(branch, *rm)),
+    }
+}
+
+/// Picks the owner among those who may see the customer: the rule's named owner, else the active member of
+/// the department with the fewest open cases (same branch first, then any), ties by username. `None` leaves
+/// it in the department's queue (a supervisor assigns it).
 pub(crate) async fn pick_owner<C: banyan_store::ConnectionTrait>(
     c: &C,
     staff: &HashMap<Uuid, banyan_store::access::StaffRow>,
     department: &str,
     named: Option<&str>,
+    reach: &Reach,
     branch: &str,
 ) -> Result<Option<Uuid>> {
     if let Some(u) = named
-        && let Some(s) = staff.values().find(|s| s.username == u && !s.disabled)
+        && let Some(s) = staff
+            .values()
+            .find(|s| s.username == u && !s.disabled && sees(s, reach))
     {
         return Ok(Some(s.id.uuid()));
     }
@@ -95,6 +122,7 @@ pub(crate) async fn pick_owner<C: banyan_store::ConnectionTrait>(
             !s.disabled
                 && s.department.as_deref() == Some(department)
                 && s.role.has(Permission::CaseWrite)
+                && sees(s, reach)
         })
         .collect();
     members.sort_by_key(|s| {
@@ -156,11 +184,13 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
 
     let tx = app.db.begin_write().await?;
     let case_no = next_case_no(&*tx, local(app, received).year()).await?;
+    let reach: Reach = customer.as_ref().map(|c| (c.branch_code.clone(), c.rm_id));
     let owner = pick_owner(
         &*tx,
         &staff,
         &route.department,
         route.owner.as_deref(),
+        &reach,
         &branch,
     )
     .await?;
@@ -265,6 +295,7 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
     store::insert_log(&*tx, &logs).await?;
     store::insert_notices(&*tx, &notices).await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {

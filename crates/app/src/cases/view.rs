@@ -196,6 +196,7 @@ pub async fn reveal(app: &App, actor: &Actor, id: CaseId) -> Result<CaseView> {
     if r.complainant_enc.is_some() {
         let tx = app.db.begin_write().await?;
         audit::record(
+            app,
             &*tx,
             &grant,
             vec![Entry {
@@ -365,6 +366,9 @@ pub struct CaseQuery {
     pub to: Option<String>,
     pub customer: Option<Uuid>,
     pub cursor: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    #[schema(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
@@ -460,10 +464,7 @@ pub(crate) fn filter_of(
     f.min_level = q.min_level;
     f.customer = q.customer;
     if let Some(c) = &q.cursor {
-        match c
-            .split_once('_')
-            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-        {
+        match store::CaseKey::parse(c) {
             Some(k) => f.before = Some(k),
             None => errs.push("cursor", "format", "is not a cursor this list gave"),
         }
@@ -477,7 +478,7 @@ pub(crate) fn filter_of(
 
 /// Cases in the caller's scope (and their department's queue), newest first.
 pub async fn list(app: &App, actor: &Actor, q: CaseQuery) -> Result<CasePage> {
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let limit = crate::view::page_limit(q.limit, 50, 500)?;
     let s = scope(app, actor).await?;
     let f = filter_of(app, actor, &q, s, limit + 1)?;
     let mut rows = store::list_cases(&app.db.conn, &f).await?;
@@ -486,8 +487,7 @@ pub async fn list(app: &App, actor: &Actor, q: CaseQuery) -> Result<CasePage> {
     let staff = staff_map(app).await?;
     let names = customer_names(app, &rows).await?;
     let next_cursor = if more {
-        rows.last()
-            .map(|r| format!("{}_{}", r.received_at_us, r.id))
+        rows.last().map(|r| store::CaseKey::of(r).cursor())
     } else {
         None
     };

@@ -2,7 +2,7 @@
 
 use super::duplicates::{Taken, refuse};
 use super::read::{get, stored_view};
-use super::{check_version, commit_change, map_unique, purpose_of};
+use super::{Change, check_version, commit_change, map_unique, purpose_of};
 use crate::App;
 use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
@@ -58,7 +58,7 @@ pub(crate) async fn editable_row(
         return Err(AppError::conflict(
             "invalid_state",
             "the record is waiting for review and cannot be edited",
-            json!({"status": row.status}),
+            json!({"current_status": row.status}),
         ));
     }
     Ok(row)
@@ -107,7 +107,19 @@ pub async fn add_contact(
         new: Value::String(v.masked()),
     }];
     let expected = row.version;
-    commit_change(&tx, &grant, row, expected, "customer.contact_add", ch, true).await?;
+    commit_change(
+        app,
+        &tx,
+        &grant,
+        row,
+        expected,
+        Change {
+            action: "customer.contact_add",
+            fields: ch,
+            touch_editor: true,
+        },
+    )
+    .await?;
     let view = stored_view(app, &*tx, id).await?;
     crate::idempotency::commit(tx, actor, 201, &view).await?;
     Ok(view)
@@ -185,13 +197,16 @@ pub async fn update_contact(
             .map_err(map_unique)?;
         let expected = row.version;
         commit_change(
+            app,
             &tx,
             &grant,
             row,
             expected,
-            "customer.contact_update",
-            changes,
-            true,
+            Change {
+                action: "customer.contact_update",
+                fields: changes,
+                touch_editor: true,
+            },
         )
         .await?;
     }
@@ -222,13 +237,16 @@ pub async fn delete_contact(
     }];
     let expected = row.version;
     commit_change(
+        app,
         &tx,
         &grant,
         row,
         expected,
-        "customer.contact_delete",
-        ch,
-        true,
+        Change {
+            action: "customer.contact_delete",
+            fields: ch,
+            touch_editor: true,
+        },
     )
     .await?;
     let view = stored_view(app, &*tx, id).await?;
@@ -352,6 +370,7 @@ pub async fn add_relationship(
         }
     })?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![
@@ -394,6 +413,7 @@ pub async fn delete_relationship(app: &App, actor: &Actor, id: Uuid, rel_id: Uui
         })?;
     let other = if r.from_id == id { r.to_id } else { r.from_id };
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![

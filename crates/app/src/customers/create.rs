@@ -317,7 +317,7 @@ pub(crate) async fn insert_prepared(
                 )
             })
             .collect();
-        audit::record(tx, grant, entries).await?;
+        audit::record(app, tx, grant, entries).await?;
         crate::reactions::on_change(app, tx, &rows).await?;
     }
     Ok((rejected, probes))

@@ -150,7 +150,7 @@ pub(crate) async fn record_probes(app: &App, grant: &Granted<'_>, probes: &[Prob
     }
     let tx = app.db.begin_write().await?;
     cstore::insert_notices(&*tx, &notices).await?;
-    audit::record(&*tx, grant, entries).await?;
+    audit::record(app, &*tx, grant, entries).await?;
     tx.commit().await?;
     Ok(())
 }

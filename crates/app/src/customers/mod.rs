@@ -229,7 +229,7 @@ pub async fn define_field(
             e.into()
         }
     })?;
-    audit::record(&*tx, &grant, vec![Entry {
+    audit::record(app, &*tx, &grant, vec![Entry {
         action: "field.define",
         entity: "field_definition",
         entity_id: Some(format!("{}.{}", def.kind.as_str(), def.key)),
@@ -277,16 +277,28 @@ pub(crate) fn version_json(v: &VersionRow) -> Result<Value> {
     }))
 }
 
+/// What a change to a customer record is: its audit action, the fields changed, and whether it counts as
+/// an edit (review transitions do not make the reviewer an editor).
+pub(crate) struct Change {
+    pub action: &'static str,
+    pub fields: Vec<FieldChange>,
+    pub touch_editor: bool,
+}
+
 /// Writes the changed row (version + 1), its version record and its audit record.
 pub(crate) async fn commit_change(
+    app: &App,
     tx: &DatabaseTransaction,
     grant: &Granted<'_>,
     mut row: CustomerRow,
     expected: i64,
-    action: &'static str,
-    changes: Vec<FieldChange>,
-    touch_editor: bool,
+    change: Change,
 ) -> Result<CustomerRow> {
+    let Change {
+        action,
+        fields: changes,
+        touch_editor,
+    } = change;
     let actor = grant.actor();
     let now = now_us();
     row.version = expected + 1;
@@ -316,6 +328,7 @@ pub(crate) async fn commit_change(
     .await?;
     let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
     audit::record(
+        app,
         tx,
         grant,
         vec![Entry::customer(

@@ -166,6 +166,7 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<Cus
                 .map(|c| format!("contacts.{}", c.kind.as_str())),
         );
         audit::record(
+            app,
             &*tx,
             &grant,
             vec![Entry::customer(
@@ -261,7 +262,7 @@ pub(crate) fn lookups(keys: &KeyRing, q: &str) -> Vec<Lookup> {
 /// Lists customers in the actor's scope.
 pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<CustomerSummary>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    let limit = q.limit.unwrap_or(20).clamp(1, 200);
+    let limit = crate::view::page_limit(q.limit, 20, 200)?;
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
     let keys = app.keys();
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -429,7 +430,7 @@ pub async fn review_queue(
     limit: Option<u64>,
 ) -> Result<Page<CustomerSummary>> {
     let grant = actor.require(Permission::CustomerVerify)?;
-    let limit = limit.unwrap_or(50).clamp(1, 200);
+    let limit = crate::view::page_limit(limit, 50, 200)?;
     let after = match cursor {
         Some(c) => Some(c.parse::<Uuid>().map_err(|_| {
             AppError::field("cursor", "format", "is not a cursor this API returned")

@@ -4,7 +4,7 @@
 use super::duplicates::{Taken, refuse};
 use super::read::{build_view, get, stored_view};
 use super::{
-    check_rm, check_version, commit_change, diff, enum_str, field_definitions, map_unique,
+    Change, check_rm, check_version, commit_change, diff, enum_str, field_definitions, map_unique,
     scope_error, snapshot,
 };
 use crate::App;
@@ -104,7 +104,7 @@ pub async fn update(
         return Err(AppError::conflict(
             "invalid_state",
             "the record is waiting for review and cannot be edited",
-            json!({"status": row.status}),
+            json!({"current_status": row.status}),
         ));
     }
     let kind = row.kind;
@@ -193,13 +193,16 @@ pub async fn update(
     }
     store::upsert_consents(&*tx, &consent_rows).await?;
     let saved = commit_change(
+        app,
         &tx,
         &grant,
         row2,
         expected,
-        "customer.update",
-        changes,
-        true,
+        Change {
+            action: "customer.update",
+            fields: changes,
+            touch_editor: true,
+        },
     )
     .await
     .map_err(|e| match e {
@@ -295,7 +298,7 @@ pub async fn transition(
                 transition_name(t),
                 status.as_str()
             ),
-            json!({"status": status.as_str()}),
+            json!({"current_status": status.as_str()}),
         )
     })?;
     if matches!(t, Transition::Verify | Transition::Return)
@@ -375,7 +378,19 @@ pub async fn transition(
         }
     };
     let expected = row.version;
-    let saved = commit_change(&tx, &grant, r, expected, action, changes, false).await?;
+    let saved = commit_change(
+        app,
+        &tx,
+        &grant,
+        r,
+        expected,
+        Change {
+            action,
+            fields: changes,
+            touch_editor: false,
+        },
+    )
+    .await?;
     crate::reactions::on_change(app, &*tx, &[saved]).await?;
     let view = stored_view(app, &*tx, id).await?;
     tx.commit().await?;

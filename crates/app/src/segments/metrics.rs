@@ -34,7 +34,8 @@ pub struct MetricsRejection {
     /// Position in the request (0-based) or line in the file.
     pub index: usize,
     pub customer: String,
-    #[schema(value_type = Object)]
+    /// One entry per broken rule (field, rule, message).
+    #[schema(value_type = Vec<Object>)]
     pub errors: serde_json::Value,
 }
 
@@ -134,7 +135,7 @@ pub async fn record_metrics(
                 detail: json!({"as_of": m.as_of.to_string(), "aum": m.aum()}),
             })
             .collect();
-        audit::record(&*tx, &grant, entries).await?;
+        audit::record(app, &*tx, &grant, entries).await?;
         tx.commit().await?;
     }
     Ok(MetricsReport {

@@ -351,6 +351,7 @@ pub async fn record_assessment(
     )
     .await?;
     audit::record(
+        app,
         &*tx,
         &grant,
         vec![Entry {
@@ -404,10 +405,11 @@ pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &
         return Err(AppError::conflict(
             "invalid_state",
             "the alert is already closed",
-            json!({"status": alert.status}),
+            json!({"current_status": alert.status}),
         ));
     }
     audit::record(
+        app,
         &*tx,
         &read,
         vec![Entry {

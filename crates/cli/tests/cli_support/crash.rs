@@ -12,15 +12,15 @@ use std::time::{Duration, Instant};
 const CYCLES: usize = 20;
 /// New keys sent in each cycle, all at once.
 const PER_CYCLE: usize = 6;
-const PASSWORD: &str = "a-long-password";
+pub(crate) const PASSWORD: &str = "a-long-password";
 
-struct Server {
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
 impl Server {
-    fn start(e: &Env) -> Server {
+    pub(crate) fn start(e: &Env) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -40,13 +40,13 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown hook runs, in-flight transactions are cut off.
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-async fn ready(http: &reqwest::Client, s: &Server) {
+pub(crate) async fn ready(http: &reqwest::Client, s: &Server) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(r) = http.get(format!("{}/readyz", s.base)).send().await
@@ -59,7 +59,7 @@ async fn ready(http: &reqwest::Client, s: &Server) {
     }
 }
 
-async fn login(http: &reqwest::Client, s: &Server) -> String {
+pub(crate) async fn login(http: &reqwest::Client, s: &Server) -> String {
     let r = http
         .post(format!("{}/api/v1/auth/login", s.base))
         .json(&serde_json::json!({"username": "rm1", "password": PASSWORD}))
@@ -100,7 +100,8 @@ async fn send(http: &reqwest::Client, base: &str, token: &str, n: usize) -> Opti
     v["id"].as_str().map(str::to_owned)
 }
 
-pub(crate) fn killed_servers_never_duplicate_or_lose_an_acknowledged_create(e: &Env) {
+/// Adds `rm1` (with [`PASSWORD`]) and makes the runtime the HTTP client runs on.
+pub(crate) fn rm_and_runtime(e: &Env) -> tokio::runtime::Runtime {
     ok(&e.run_with_stdin(
         &[
             "user",
@@ -115,13 +116,17 @@ pub(crate) fn killed_servers_never_duplicate_or_lose_an_acknowledged_create(e: &
         ],
         &format!("{PASSWORD}\n"),
     ));
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // The workspace's reqwest brings no TLS provider of its own; the app installs the one it ships.
+    banyan_app::notify::install_tls_provider();
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap();
-    // The workspace's reqwest brings no TLS provider of its own; the app installs the one it ships.
-    banyan_app::notify::install_tls_provider();
+        .unwrap()
+}
+
+pub(crate) fn killed_servers_never_duplicate_or_lose_an_acknowledged_create(e: &Env) {
+    let rt = rm_and_runtime(e);
     rt.block_on(async {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))

@@ -61,6 +61,7 @@ pub async fn create_batch(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Name prefix (Chinese or Latin), customer number, exact ID number or mobile number.
@@ -85,6 +86,7 @@ pub struct ListParams {
     pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// Export only: `csv` (default) or `xlsx`.
     pub format: Option<String>,
@@ -243,6 +245,7 @@ pub async fn import(State(s): State<AppState>, auth: Auth, req: Request) -> ApiR
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GetParams {
     /// Show identifiers and contacts unmasked (needs customer.reveal; audited).
@@ -341,9 +344,12 @@ pub async fn return_(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 

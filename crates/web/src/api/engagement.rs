@@ -13,6 +13,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TaskParams {
     /// `today` (default: due today or overdue), `week`, `overdue` or `all`.
@@ -75,6 +76,7 @@ pub async fn customer_tasks(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageParams {
     /// First due date counted (`YYYY-MM-DD`).

@@ -11,7 +11,7 @@ use banyan_app::events::{
 use uuid::Uuid;
 
 /// Creates an event (lecture, exchange meeting, outdoor activity) with a capacity.
-#[utoipa::path(post, path = "/api/v1/events", tag = "engagement", security(("bearer" = [])), request_body = EventInput,
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = [])), request_body = EventInput,
     responses((status = 201, body = EventView), (status = 422, body = Problem)))]
 pub async fn create(
     State(s): State<AppState>,
@@ -25,14 +25,14 @@ pub async fn create(
 }
 
 /// Upcoming events.
-#[utoipa::path(get, path = "/api/v1/events", tag = "engagement", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])),
     responses((status = 200, body = Vec<EventView>)))]
 pub async fn list(State(s): State<AppState>, auth: Auth) -> ApiResult<axum::Json<Vec<EventView>>> {
     Ok(axum::Json(ev::list_events(&s.app, &auth.actor).await?))
 }
 
 /// One event with its invitations (those in your scope) and counts by status.
-#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = EventView), (status = 404, body = Problem)))]
 pub async fn get(
     State(s): State<AppState>,
@@ -43,7 +43,7 @@ pub async fn get(
 }
 
 /// Invites hand-picked customers or a segment; each invitation is also a message in the outbox.
-#[utoipa::path(post, path = "/api/v1/events/{id}/invitations", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/events/{id}/invitations", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = InviteInput,
     responses((status = 200, body = InviteReport), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn invite(
@@ -58,7 +58,7 @@ pub async fn invite(
 }
 
 /// Records a reply (`accept`, `decline`) or attendance (`attended`, `no_show`); answers the status now.
-#[utoipa::path(post, path = "/api/v1/events/{id}/responses", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/events/{id}/responses", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = ResponseInput,
     responses((status = 200, description = "the customer's status: accepted, waitlisted, declined, attended, no_show"), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn respond(
@@ -72,7 +72,7 @@ pub async fn respond(
 }
 
 /// Records an attendee's rating and comment.
-#[utoipa::path(post, path = "/api/v1/events/{id}/feedback", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/events/{id}/feedback", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = FeedbackInput,
     responses((status = 204), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn feedback(

@@ -415,6 +415,7 @@ catalog! {
     "case.reveal" => ["显示完整信息（留痕）", "顯示完整資訊（留痕）", "Show in full (audited)"],
     "case.trend_by" => ["分维度趋势", "分維度趨勢", "Trend by"],
     "notice.case.assigned" => ["新分派", "新分派", "Assigned to you"],
+    "notice.audit.forged_record" => ["审计日志中发现伪造记录：已隔离，请核查", "審計日誌中發現偽造記錄：已隔離，請核查", "A forged audit record was found and set aside: please investigate"],
     "notice.auth.spray_suspected" => ["登录撞库：该地址已被暂时拦截", "登入撞庫：該地址已被暫時攔截", "Password spray: this address is blocked for a while"],
     "notice.customer.duplicate_probe" => ["他网点录入了本网点客户的证件号或手机号", "他網點錄入了本網點客戶的證件號或手機號", "Another branch entered the ID or mobile of one of your customers"],
     "notice.case.task" => ["协办任务", "協辦任務", "Task for you"],

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 crate::tests![
     a_complaint_goes_from_registration_to_analytics,
     a_critical_case_gets_its_own_shorter_clock,
+    a_case_goes_only_to_an_owner_who_may_see_the_customer,
     extensions_need_their_approvers_and_a_pause_stops_the_clock,
     corporate_cases_count_working_days_and_a_repeat_with_new_facts_restarts_the_clock,
     bad_cases_and_calendars_are_named_and_cases_stay_in_scope,
@@ -1457,5 +1458,93 @@ async fn a_critical_case_gets_its_own_shorter_clock(app: &TestApp) {
     assert_eq!(
         us(&urgent.body["sla"]["due_at"]) - us(&Value::String(received.clone())),
         4 * HOUR
+    );
+    // A newer routine case still queues behind the open critical one, on every page.
+    let routine = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "inquiry", "channel": "hotline", "customer": customer,
+                   "subject": "询问网点营业时间", "content": "客户询问周末营业时间。"}),
+        )
+        .await;
+    assert_eq!(routine.status, StatusCode::CREATED, "{}", routine.text);
+    let first = app.get("/api/v1/cases?limit=1", &cs).await;
+    assert_eq!(
+        first.body["items"][0]["id"], urgent.body["id"],
+        "{}",
+        first.text
+    );
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app
+        .get(&format!("/api/v1/cases?limit=1&cursor={cursor}"), &cs)
+        .await;
+    assert_eq!(
+        second.body["items"][0]["id"], routine.body["id"],
+        "{}",
+        second.text
+    );
+    assert!(second.body["next_cursor"].is_null(), "{}", second.text);
+    // A page size beyond the documented range is refused, not quietly shrunk.
+    let r = app
+        .get("/api/v1/cases?limit=9223372036854775808", &cs)
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors(),
+        vec![("limit".to_owned(), "range".to_owned())]
+    );
+}
+
+async fn a_case_goes_only_to_an_owner_who_may_see_the_customer(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let cs = app
+        .login_as("cs1", Role::CustomerService, Some("BR0001"))
+        .await;
+    // In the service department: another RM of the customer's branch (who sees only their own customers,
+    // and would be picked first as the same branch's least-loaded member) and an agent of another branch.
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let cs2 = app
+        .login_as("cs2", Role::CustomerService, Some("BR0002"))
+        .await;
+    put_org(app, "rm2", "service").await;
+    put_org(app, "cs2", "service").await;
+    let customer = verified_individual(app, &rm, "13812345678", 123).await;
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &cs,
+            json!({"kind": "complaint", "channel": "hotline", "customer": customer,
+                   "subject": "转账未到账", "content": "客户称跨行转账两天未到账。"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let cs2_id = app.get("/api/v1/me", &cs2).await.body["id"].clone();
+    assert_eq!(r.body["owner_id"], cs2_id, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    // The owner opens the customer from the case; the RM who may not would have met a 404.
+    let c = app
+        .get(&format!("/api/v1/customers/{customer}"), &cs2)
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    app.get(&format!("/api/v1/customers/{customer}"), &rm2)
+        .await
+        .assert_problem(404, "not_found");
+    // Nor can the case be handed to them by name.
+    let r = act(
+        app,
+        &cs,
+        &id,
+        json!({"action": "assign", "department": "service", "owner": "rm2"}),
+    )
+    .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors(),
+        vec![("owner".to_owned(), "scope".to_owned())]
     );
 }

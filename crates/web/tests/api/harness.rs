@@ -24,6 +24,8 @@ pub const GATEWAY_SECRET: &[u8] = b"gateway-secret";
 /// A running server with its in-process application.
 pub struct TestApp {
     pub base: String,
+    /// The database's URL (PostgreSQL tests connect as other roles with it).
+    pub url: String,
     pub app: Arc<App>,
     pub client: reqwest::Client,
     pub backend: Backend,
@@ -109,7 +111,11 @@ impl TestApp {
         let db = banyan_app::connect(&url, 8).await.expect("connect");
         let key = MasterKey::generate().expect("key");
         let tz = jiff::tz::TimeZone::get("Asia/Shanghai").expect("tz");
-        let app = App::open(db, key, Policy::default_policy(), tz)
+        let anchor = banyan_app::audit::Anchor {
+            file: Some(dir.path().join("audit-checkpoints.jsonl")),
+            webhook: None,
+        };
+        let app = App::open(db, key, Policy::default_policy(), tz, anchor)
             .await
             .expect("open app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -134,6 +140,7 @@ impl TestApp {
                 .expect("serve");
         });
         TestApp {
+            url: url.clone(),
             base,
             app,
             client: reqwest::Client::new(),
@@ -304,10 +311,41 @@ impl TestApp {
     }
 
     /// Seals pending audit records (what the server's background sealer does).
+    /// Seals pending audit records and writes a checkpoint, as the server's jobs do.
     pub async fn seal(&self) {
         banyan_app::audit::seal_pending(&self.app)
             .await
             .expect("seal");
+        banyan_app::audit::checkpoint(&self.app)
+            .await
+            .expect("checkpoint");
+    }
+
+    /// Runs a raw SQL statement that may be refused; returns the database's error text.
+    pub async fn try_sql(&self, sql: &str) -> Result<(), String> {
+        use sea_orm::ConnectionTrait;
+        self.app
+            .db()
+            .conn
+            .execute_unprepared(sql)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Runs SQL on the audit log as someone with the database owner's rights would: the append-only
+    /// guard lifted around it, then restored.
+    pub async fn tamper(&self, sql: &[&str]) {
+        let kind = self.app.db().kind;
+        for s in banyan_app::audit::unguard_statements(kind) {
+            self.sql(&s).await;
+        }
+        for s in sql {
+            self.sql(s).await;
+        }
+        for s in banyan_app::audit::reguard_statements(kind) {
+            self.sql(&s).await;
+        }
     }
 
     /// Runs a raw SQL statement against the test database (to simulate tampering and the passage of time).

@@ -132,6 +132,42 @@ async fn the_openapi_document_health_and_metrics_are_served(app: &TestApp) {
     ] {
         assert!(r.body["paths"][p].is_object(), "openapi lacks {p}");
     }
+    // Every reference resolves; query parameters are query parameters; errors are problem documents.
+    let text = r.text.clone();
+    for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = piece.split('"').next().unwrap();
+        assert!(
+            r.body["components"]["schemas"][name].is_object(),
+            "$ref to undefined schema {name}"
+        );
+    }
+    let list = &r.body["paths"]["/api/v1/customers"]["get"];
+    let params = list["parameters"].as_array().unwrap();
+    assert!(
+        params
+            .iter()
+            .all(|p| p["in"] == "query" && p["required"] != true),
+        "{params:?}"
+    );
+    let get = &r.body["paths"]["/api/v1/customers/{id}"]["get"];
+    for code in ["400", "401", "403", "404", "422"] {
+        assert!(
+            get["responses"][code]["content"]["application/problem+json"].is_object(),
+            "GET /customers/{{id}} {code}: {}",
+            get["responses"][code]
+        );
+    }
+    let mut ids: Vec<&str> = r.body["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|i| i.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "operation ids are unique");
     assert_eq!(
         app.req(Method::GET, "/healthz", None, None).await.status,
         StatusCode::OK
@@ -154,6 +190,20 @@ async fn the_openapi_document_health_and_metrics_are_served(app: &TestApp) {
     app.req(Method::GET, "/nope", None, None)
         .await
         .assert_problem(404, "not_found");
+    // The framework's own refusals are problem documents too.
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let r = app.get("/api/v1/customers/not-a-uuid", &rm).await;
+    r.assert_problem(400, "bad_request");
+    assert_eq!(
+        r.headers["content-type"], "application/problem+json",
+        "{}",
+        r.text
+    );
+    app.req(Method::DELETE, "/api/v1/review-queue", Some(&rm), None)
+        .await
+        .assert_problem(405, "method_not_allowed");
 }
 
 async fn security_headers_are_set(app: &TestApp) {

@@ -10,6 +10,7 @@
 
 mod access;
 mod audit;
+mod audit_chain;
 mod cases;
 mod customers;
 mod engagement;
@@ -71,6 +72,7 @@ fn main() {
     tests.extend(customers::all());
     tests.extend(review::all());
     tests.extend(audit::all());
+    tests.extend(audit_chain::all());
     tests.extend(input::all());
     tests.extend(cases::all());
     tests.extend(idempotency::all());

@@ -1,16 +1,23 @@
-//! The audit log: every write, login, failed login and reveal, append-only and hash-chained.
+//! The audit log: every write, login, failed login and reveal, append-only and chained under a key.
 //!
 //! Writers append unsealed records inside their own transaction (so an audit record exists exactly when
-//! its write committed) and never wait on a global lock. One sealer at a time (a lease row, so several
-//! nodes may run) chains committed records in the order it first sees them: `hash = SHA-256(prev_hash ||
-//! canonical record)`. `verify` recomputes the chain and names the first record that does not match.
+//! its write committed), each with its MAC under the audit key, and never wait on a global lock. The
+//! chain, its checkpoints outside the database and verification are in [`chain`].
+
+mod chain;
+
+pub use chain::{
+    Anchor, AuditKeeper, BrokenRecord, CheckpointView, GENESIS, VerifyReport, chain_under,
+    checkpoint, key_unkeyed_records, row_mac_under, seal_pending, verify,
+};
+
+pub use banyan_store::audit::{app_role_grants, reguard_statements, unguard_statements};
 
 use crate::App;
 use crate::actor::{Actor, Granted};
-use crate::crypto::sha256_hex;
 use crate::error::{AppError, Result};
 use banyan_store::audit::{self as store, AuditFilter, AuditRow};
-use banyan_store::{ConnectionTrait, misc, now_us};
+use banyan_store::{ConnectionTrait, now_us};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -38,8 +45,14 @@ impl Entry {
     }
 }
 
-fn row(actor_id: Option<Uuid>, actor: &str, e: Entry, at_us: i64) -> AuditRow {
-    AuditRow {
+fn row(
+    keeper: &AuditKeeper,
+    actor_id: Option<Uuid>,
+    actor: &str,
+    e: Entry,
+    at_us: i64,
+) -> AuditRow {
+    let mut r = AuditRow {
         id: Uuid::now_v7(),
         seq: None,
         at_us,
@@ -52,12 +65,16 @@ fn row(actor_id: Option<Uuid>, actor: &str, e: Entry, at_us: i64) -> AuditRow {
         detail: e.detail.to_string(),
         prev_hash: None,
         hash: None,
-    }
+        mac: None,
+    };
+    r.mac = Some(keeper.row_mac(&r));
+    r
 }
 
 /// Appends records in the caller's transaction for the actor a permission was granted to: a write is
 /// recorded only by a use case that checked its permission.
 pub async fn record<C: ConnectionTrait>(
+    app: &App,
     c: &C,
     grant: &Granted<'_>,
     entries: Vec<Entry>,
@@ -66,7 +83,7 @@ pub async fn record<C: ConnectionTrait>(
     let at = now_us();
     let rows: Vec<AuditRow> = entries
         .into_iter()
-        .map(|e| row(Some(actor.id.uuid()), &actor.username, e, at))
+        .map(|e| row(&app.audit, Some(actor.id.uuid()), &actor.username, e, at))
         .collect();
     store::insert_audit(c, &rows).await?;
     Ok(())
@@ -75,6 +92,7 @@ pub async fn record<C: ConnectionTrait>(
 /// Appends records that need no permission: sign-in and sign-out (the staff member's own session, or a
 /// failed attempt without an actor) and the system's own jobs.
 pub async fn record_as<C: ConnectionTrait>(
+    app: &App,
     c: &C,
     actor_id: Option<Uuid>,
     actor: &str,
@@ -83,145 +101,10 @@ pub async fn record_as<C: ConnectionTrait>(
     let at = now_us();
     let rows: Vec<AuditRow> = entries
         .into_iter()
-        .map(|e| row(actor_id, actor, e, at))
+        .map(|e| row(&app.audit, actor_id, actor, e, at))
         .collect();
     store::insert_audit(c, &rows).await?;
     Ok(())
-}
-
-/// The canonical text hashed for a record: every field but the hash itself, as a JSON array.
-fn canonical(r: &AuditRow, seq: i64, prev_hash: &str) -> String {
-    serde_json::json!([
-        seq,
-        prev_hash,
-        r.id.to_string(),
-        r.at_us,
-        r.actor_id.map(|u| u.to_string()),
-        r.actor,
-        r.action,
-        r.entity,
-        r.entity_id,
-        r.customer_id.map(|u| u.to_string()),
-        r.detail
-    ])
-    .to_string()
-}
-
-fn chain_hash(r: &AuditRow, seq: i64, prev_hash: &str) -> String {
-    sha256_hex(canonical(r, seq, prev_hash).as_bytes())
-}
-
-/// The hash that stands before the first record.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-const LEASE: &str = "audit-sealer";
-
-/// Seals every committed, unsealed record; returns how many were sealed. Safe to call from several
-/// nodes: only the lease holder seals.
-pub async fn seal_pending(app: &App) -> Result<usize> {
-    let db = &app.db;
-    // Nothing to seal is the common case: answer it with one read, without taking a write lock.
-    if store::list_unsealed(&db.conn, 1).await?.is_empty() {
-        return Ok(0);
-    }
-    let holder = app.node_id.as_str();
-    let now = now_us();
-    if !misc::take_lease(&db.conn, LEASE, holder, now, now + 30_000_000).await? {
-        return Ok(0);
-    }
-    let mut total = 0;
-    loop {
-        let tx = db.begin_write().await?;
-        let batch = store::list_unsealed(&*tx, 2000).await?;
-        if batch.is_empty() {
-            tx.commit().await?;
-            break;
-        }
-        let (mut seq, mut prev) = store::last_sealed(&*tx)
-            .await?
-            .unwrap_or((0, GENESIS.to_owned()));
-        for r in &batch {
-            seq += 1;
-            let h = chain_hash(r, seq, &prev);
-            if !store::seal(&*tx, r.id, seq, &prev, &h).await? {
-                return Err(AppError::internal("audit record sealed concurrently"));
-            }
-            prev = h;
-        }
-        tx.commit().await?;
-        total += batch.len();
-    }
-    Ok(total)
-}
-
-/// The result of verifying the chain.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct VerifyReport {
-    /// Whether every sealed record matches its hash and links to the one before.
-    pub ok: bool,
-    /// Sealed records checked.
-    pub checked: i64,
-    /// The first record that does not match, if any.
-    pub first_broken: Option<BrokenRecord>,
-    /// Records written but not sealed yet (not covered by this verification).
-    pub unsealed: i64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BrokenRecord {
-    pub seq: i64,
-    pub id: Uuid,
-    /// `hash_mismatch` (content edited), `link_mismatch` (a record removed or reordered) or `gap`.
-    pub reason: String,
-}
-
-/// Recomputes the whole sealed chain.
-pub async fn verify(app: &App, actor: &Actor) -> Result<VerifyReport> {
-    actor.require(banyan_domain::access::Permission::AuditRead)?;
-    let c = &app.db.conn;
-    let unsealed = store::count_unsealed(c).await?;
-    let mut prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    let mut checked = 0;
-    loop {
-        let page = store::page_sealed(c, expected_seq - 1, 5000).await?;
-        if page.is_empty() {
-            break;
-        }
-        for r in &page {
-            let seq = r.seq.unwrap_or(-1);
-            let broken = |reason: &str| BrokenRecord {
-                seq,
-                id: r.id,
-                reason: reason.to_owned(),
-            };
-            let fail = if seq != expected_seq {
-                Some(broken("gap"))
-            } else if r.prev_hash.as_deref() != Some(prev.as_str()) {
-                Some(broken("link_mismatch"))
-            } else if r.hash.as_deref() != Some(chain_hash(r, seq, &prev).as_str()) {
-                Some(broken("hash_mismatch"))
-            } else {
-                None
-            };
-            if let Some(b) = fail {
-                return Ok(VerifyReport {
-                    ok: false,
-                    checked,
-                    first_broken: Some(b),
-                    unsealed,
-                });
-            }
-            prev = r.hash.clone().unwrap_or_default();
-            expected_seq += 1;
-            checked += 1;
-        }
-    }
-    Ok(VerifyReport {
-        ok: true,
-        checked,
-        first_broken: None,
-        unsealed,
-    })
 }
 
 /// An audit record as shown to auditors.
@@ -280,7 +163,7 @@ pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage
             Some((at, id))
         }
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let limit = crate::view::page_limit(q.limit, 50, 500)?;
     let rows = store::list_audit(
         &app.db.conn,
         &AuditFilter {
