@@ -222,6 +222,14 @@ await test('administrators see staff accounts and the policy; auditors see the a
   await aud.locator('p.error').waitFor();
   assert.ok((await aud.locator('p.error').textContent()).includes('nobody'));
   await aud.screenshot({ path: `${SHOTS}/audit-search.png`, fullPage: true });
+  // The chain, verified in words: intact, how many records, and no code or English on the page.
+  await aud.locator('#verify-chain').click();
+  await aud.waitForURL(/\/audit\/verify/);
+  const chain = await aud.locator('#audit-chain').textContent();
+  assert.ok(chain.includes('审计链完整'), chain);
+  assert.ok(Number((await aud.locator('#chain-checked').textContent()).trim()) > 0, chain);
+  assert.ok(!/[a-z]_[a-z]/.test(chain), chain);
+  await aud.screenshot({ path: `${SHOTS}/audit-chain.png`, fullPage: true });
   await aud.context().close();
 });
 

@@ -15,6 +15,14 @@ pub fn stored<T: DeserializeOwned>(
         .map_err(|e| AppError::internal_from(format!("{what} is unreadable"), e))
 }
 
+/// A stored instant (microseconds since the epoch) as RFC 3339; one outside the representable range is an
+/// error naming `what`, never an empty text.
+pub fn stored_instant(us: i64, what: impl std::fmt::Display) -> Result<String, AppError> {
+    jiff::Timestamp::from_microsecond(us)
+        .map(|t| t.to_string())
+        .map_err(|e| AppError::internal_from(format!("{what} is not an instant"), e))
+}
+
 pub fn from_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, AppError> {
     from_value_at(v, "")
 }

@@ -126,8 +126,9 @@ impl AuditKeeper {
         chain_under(&self.key, seq, prev, mac)
     }
 
-    fn mac_ok(&self, r: &AuditRow) -> bool {
-        r.mac.as_deref() == Some(self.row_mac(r).as_str())
+    /// The record's MAC, if it is the one the key gives for its content.
+    fn valid_mac<'r>(&self, r: &'r AuditRow) -> Option<&'r str> {
+        r.mac.as_deref().filter(|m| *m == self.row_mac(r))
     }
 }
 
@@ -155,9 +156,10 @@ pub async fn key_unkeyed_records(db: &Db, keeper: &AuditKeeper) -> Result<usize>
             store::rekey(&*tx, r.id, &mac, None).await?;
             continue;
         };
+        let old_hash = unkeyed_hash(r, seq, &old_prev);
         let intact = seq == expected
             && r.prev_hash.as_deref() == Some(old_prev.as_str())
-            && r.hash.as_deref() == Some(unkeyed_hash(r, seq, &old_prev).as_str());
+            && r.hash.as_deref() == Some(old_hash.as_str());
         if !intact {
             return Err(AppError::internal(format!(
                 "the audit chain is broken at seq {seq} (record {}): it was not keyed; run `banyan audit verify` on the previous version and investigate first",
@@ -166,7 +168,7 @@ pub async fn key_unkeyed_records(db: &Db, keeper: &AuditKeeper) -> Result<usize>
         }
         let h = keeper.chain(seq, &prev, &mac);
         store::rekey(&*tx, r.id, &mac, Some((&prev, &h))).await?;
-        old_prev = r.hash.clone().unwrap_or_default();
+        old_prev = old_hash;
         prev = h;
         expected += 1;
     }
@@ -210,7 +212,7 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
             .unwrap_or((0, GENESIS.to_owned()));
         let mut forged = Vec::new();
         for r in &batch {
-            let Some(mac) = r.mac.as_deref().filter(|_| app.audit.mac_ok(r)) else {
+            let Some(mac) = app.audit.valid_mac(r) else {
                 store::quarantine(&*tx, r.id, now_us()).await?;
                 forged.push(r.id);
                 continue;
@@ -331,15 +333,21 @@ pub async fn checkpoint(app: &App) -> Result<Option<i64>> {
         return Ok(None);
     };
     let known = *k.last_checkpoint.lock().unwrap_or_else(|p| p.into_inner());
+    // The file is read once per process; afterwards this process knows what it wrote.
     let last = match known {
-        Some(s) => Some(s),
-        None => read_checkpoints(k)?
-            .into_iter()
-            .filter_map(|c| c.ok())
-            .map(|c| c.seq)
-            .max(),
+        Some(s) => s,
+        None => {
+            let l = read_checkpoints(k)?
+                .into_iter()
+                .filter_map(|c| c.ok())
+                .map(|c| c.seq)
+                .max()
+                .unwrap_or(0);
+            *k.last_checkpoint.lock().unwrap_or_else(|p| p.into_inner()) = Some(l);
+            l
+        }
     };
-    if last.is_some_and(|l| l >= seq) {
+    if last >= seq {
         return Ok(None);
     }
     let mut cp = Checkpoint {
@@ -439,12 +447,16 @@ pub async fn verify(app: &App, actor: &Actor) -> Result<VerifyReport> {
             }
         }
     }
-    let newest = anchors.values().next_back().map(|cp| CheckpointView {
-        seq: cp.seq,
-        at: jiff::Timestamp::from_microsecond(cp.at_us)
-            .map(|t| t.to_string())
-            .unwrap_or_default(),
-    });
+    let newest = match anchors.values().next_back() {
+        None => None,
+        Some(cp) => Some(CheckpointView {
+            seq: cp.seq,
+            at: crate::json::stored_instant(
+                cp.at_us,
+                format_args!("the audit checkpoint at seq {}", cp.seq),
+            )?,
+        }),
+    };
     let (checked, walk) = walk_chain(app, &anchors).await?;
     let mut first_broken = walk.or(first);
     if first_broken.is_none() {
@@ -457,6 +469,32 @@ pub async fn verify(app: &App, actor: &Actor) -> Result<VerifyReport> {
         unsealed,
         checkpoint: newest,
     })
+}
+
+/// One sealed record checked against its place (`seq`), the chain value before it, the key and the
+/// checkpoint at its place: its own chain value, or why it breaks the chain.
+fn check_record(
+    k: &AuditKeeper,
+    r: &AuditRow,
+    seq: i64,
+    prev: &str,
+    anchor: Option<&Checkpoint>,
+) -> std::result::Result<String, &'static str> {
+    if r.seq != Some(seq) {
+        return Err("gap");
+    }
+    if r.prev_hash.as_deref() != Some(prev) {
+        return Err("link_mismatch");
+    }
+    let mac = k.valid_mac(r).ok_or("edited")?;
+    let h = k.chain(seq, prev, mac);
+    if r.hash.as_deref() != Some(h.as_str()) {
+        return Err("hash_mismatch");
+    }
+    if anchor.is_some_and(|cp| cp.chain != h) {
+        return Err("checkpoint_mismatch");
+    }
+    Ok(h)
 }
 
 /// Walks the sealed chain; returns how many records matched and the first that did not.
@@ -473,28 +511,13 @@ async fn walk_chain(
             break;
         }
         for r in &page {
-            let seq = r.seq.unwrap_or(-1);
-            let mac = r.mac.as_deref().unwrap_or_default();
-            let reason = if seq != expected {
-                Some("gap")
-            } else if r.prev_hash.as_deref() != Some(prev.as_str()) {
-                Some("link_mismatch")
-            } else if !k.mac_ok(r) {
-                Some("edited")
-            } else if r.hash.as_deref() != Some(k.chain(seq, &prev, mac).as_str()) {
-                Some("hash_mismatch")
-            } else if anchors
-                .get(&seq)
-                .is_some_and(|cp| r.hash.as_deref() != Some(cp.chain.as_str()))
-            {
-                Some("checkpoint_mismatch")
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                return Ok((expected - 1, Some(broken(Some(seq), Some(r.id), reason))));
+            let checked = check_record(k, r, expected, &prev, anchors.get(&expected));
+            match checked {
+                Ok(h) => prev = h,
+                Err(reason) => {
+                    return Ok((expected - 1, Some(broken(r.seq, Some(r.id), reason))));
+                }
             }
-            prev = r.hash.clone().unwrap_or_default();
             expected += 1;
         }
     }
@@ -516,6 +539,6 @@ async fn find_forged(app: &App) -> Result<Option<BrokenRecord>> {
     Ok(store::list_unsealed(&app.db.conn, 10_000)
         .await?
         .into_iter()
-        .find(|r| !app.audit.mac_ok(r))
+        .find(|r| app.audit.valid_mac(r).is_none())
         .map(|r| broken(None, Some(r.id), "forged")))
 }

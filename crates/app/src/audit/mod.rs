@@ -142,12 +142,6 @@ pub struct AuditQuery {
     pub limit: Option<u64>,
 }
 
-fn ts(us: i64) -> String {
-    jiff::Timestamp::from_microsecond(us)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 /// Auditors query by customer, staff member and time range (newest first).
 pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage> {
     actor.require(banyan_domain::access::Permission::AuditRead)?;
@@ -178,9 +172,14 @@ pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage
     )
     .await?;
     let more = rows.len() as u64 > limit;
+    let mut rows = rows;
+    rows.truncate(limit as usize);
+    let next_cursor = match rows.last() {
+        Some(l) if more => Some(format!("{}_{}", l.at_us, l.id)),
+        _ => None,
+    };
     let items: Vec<AuditView> = rows
         .into_iter()
-        .take(limit as usize)
         .map(|r| {
             Ok(AuditView {
                 detail: crate::json::stored(
@@ -189,7 +188,10 @@ pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage
                 )?,
                 id: r.id,
                 seq: r.seq,
-                at: ts(r.at_us),
+                at: crate::json::stored_instant(
+                    r.at_us,
+                    format_args!("audit_log.at_us of row {}", r.id),
+                )?,
                 actor_id: r.actor_id,
                 actor: r.actor,
                 action: r.action,
@@ -199,21 +201,5 @@ pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let next_cursor = if more {
-        items.last().and_then(|l| {
-            jiff::Timestamp::from_str_opt(&l.at).map(|t| format!("{}_{}", t.as_microsecond(), l.id))
-        })
-    } else {
-        None
-    };
     Ok(AuditPage { items, next_cursor })
-}
-
-trait FromStrOpt: Sized {
-    fn from_str_opt(s: &str) -> Option<Self>;
-}
-impl FromStrOpt for jiff::Timestamp {
-    fn from_str_opt(s: &str) -> Option<Self> {
-        s.parse().ok()
-    }
 }

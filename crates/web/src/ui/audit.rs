@@ -166,6 +166,56 @@ pub(crate) async fn audit_page(
     ))
 }
 
+#[derive(Template)]
+#[template(path = "audit_verify.html")]
+pub(crate) struct VerifyPageT {
+    pub(crate) c: Chrome,
+    pub(crate) title: String,
+    pub(crate) intact: bool,
+    pub(crate) checked: i64,
+    pub(crate) unsealed: i64,
+    /// The last checkpoint outside the database: its position and time.
+    pub(crate) checkpoint: Option<String>,
+    /// The first broken record in words: its position (if it has one) and why.
+    pub(crate) broken: Option<String>,
+}
+
+/// The chain verified for an auditor, in words: intact or where and why it breaks.
+pub(crate) async fn verify_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    let r = banyan_app::audit::verify(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let position = |seq: i64| t.get("audit.position").replace("{n}", &seq.to_string());
+    let broken = r.first_broken.as_ref().map(|b| {
+        let reason = t.of("audit.reason", &b.reason);
+        match b.seq {
+            Some(seq) => format!("{}: {reason}", position(seq)),
+            None => reason,
+        }
+    });
+    let checkpoint = r
+        .checkpoint
+        .as_ref()
+        .map(|cp| format!("{} · {}", position(cp.seq), t.datetime(&s.app.tz, &cp.at)));
+    Ok(page_status(
+        VerifyPageT {
+            title: t.get("audit.verify").to_owned(),
+            intact: r.ok,
+            checked: r.checked,
+            unsealed: r.unsealed,
+            checkpoint,
+            broken,
+            c: chrome(t, Some(&sess), "/audit"),
+        },
+        false,
+    ))
+}
+
 pub(crate) fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/audit", axum::routing::get(audit_page))
+    axum::Router::new()
+        .route("/audit", axum::routing::get(audit_page))
+        .route("/audit/verify", axum::routing::get(verify_page))
 }
