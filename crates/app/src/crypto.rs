@@ -25,6 +25,8 @@ pub enum Purpose {
     Complainant,
     /// Files attached to a feedback case.
     Attachment,
+    /// A customer file being imported, and its rejected rows.
+    Import,
 }
 
 impl Purpose {
@@ -36,6 +38,7 @@ impl Purpose {
             Purpose::Address => b"address",
             Purpose::Complainant => b"complainant",
             Purpose::Attachment => b"attachment",
+            Purpose::Import => b"import",
         }
     }
 }

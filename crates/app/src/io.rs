@@ -1,7 +1,5 @@
-//! Bulk import (CSV / XLSX) and export of customers.
-//!
-//! Import reads every row, reports each rejected row with its reason, and commits accepted rows in
-//! batches, each batch one transaction: a crash loses at most the batch in flight, never half of one.
+//! Reading customer files (CSV / XLSX) into create requests, the rejected-rows file, and export. An import
+//! runs as a job on the server: `imports`.
 
 use crate::App;
 use crate::actor::Actor;
@@ -9,7 +7,6 @@ use crate::customers::{self, ListQuery};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_domain::customer::CustomerInput;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// Refuses those who may not import customers (the workbench shows the import form only to the others).
@@ -48,7 +45,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("preferred_channel", &[]),
 ];
 
-fn canonical_column(h: &str) -> Option<&'static str> {
+pub(crate) fn canonical_column(h: &str) -> Option<&'static str> {
     COLUMNS
         .iter()
         .find(|(n, aliases)| *n == h || aliases.contains(&h))
@@ -142,132 +139,30 @@ pub fn row_to_input(
     crate::json::from_value(Value::Object(v))
 }
 
-/// The outcome of an import.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportReport {
-    pub rows: usize,
-    pub created: usize,
-    pub rejected: Vec<Rejected>,
-    /// Columns that were not recognised (ignored).
-    pub ignored_columns: Vec<String>,
-}
-
-fn reason_of(e: &AppError) -> String {
+pub(crate) fn reason_of(e: &AppError) -> String {
     match e {
         AppError::Validation(f) => f.to_string(),
         other => other.to_string(),
     }
 }
 
-/// Imports rows in batches of `batch` (one transaction each). `progress(done, total)` is called after each batch.
-pub async fn import(
-    app: &App,
-    actor: &Actor,
-    src: Source,
-    batch: usize,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<ImportReport> {
-    actor.require(Permission::CustomerImport)?;
-    // The chunks commit one by one: the Idempotency-Key is claimed before the first and answered after
-    // the last (a retry meanwhile is told to wait).
-    crate::idempotency::claim(&app.db.conn, actor).await?;
-    let cols: Vec<Option<&'static str>> = src.headers.iter().map(|h| canonical_column(h)).collect();
-    let ignored_columns: Vec<String> = src
-        .headers
-        .iter()
-        .zip(&cols)
-        .filter(|(_, c)| c.is_none())
-        .map(|(h, _)| h.clone())
-        .collect();
-    let total = src.rows.len();
-    let mut report = ImportReport {
-        rows: total,
-        created: 0,
-        rejected: Vec::new(),
-        ignored_columns,
-    };
-    let mut done = 0;
-    for chunk in src.rows.chunks(batch.clamp(1, customers::MAX_BATCH)) {
-        let mut inputs = Vec::new();
-        let mut lines = Vec::new();
-        for row in chunk {
-            let cells = match &row.cells {
-                Err(e) => {
-                    report.rejected.push(Rejected {
-                        line: row.line,
-                        reason: e.clone(),
-                        cells: Vec::new(),
-                    });
-                    continue;
-                }
-                Ok(c) => c,
-            };
-            let mut map = std::collections::HashMap::new();
-            for (i, c) in cols.iter().enumerate() {
-                if let (Some(name), Some(v)) = (c, cells.get(i)) {
-                    map.insert(*name, v.clone());
-                }
-            }
-            match row_to_input(&map) {
-                Ok(input) => {
-                    inputs.push(input);
-                    lines.push((row.line, cells.clone()));
-                }
-                Err(e) => report.rejected.push(Rejected {
-                    line: row.line,
-                    reason: reason_of(&e),
-                    cells: cells.clone(),
-                }),
-            }
-        }
-        if !inputs.is_empty() {
-            let res = customers::create_batch(app, actor, inputs).await?;
-            report.created += res.created;
-            for item in res.items {
-                if let Some(err) = item.error {
-                    let (line, cells) = lines[item.index].clone();
-                    let reason = match err.get("errors") {
-                        Some(Value::Array(es)) => es
-                            .iter()
-                            .map(|e| {
-                                format!(
-                                    "{}: {} ({})",
-                                    e["field"].as_str().unwrap_or(""),
-                                    e["message"].as_str().unwrap_or(""),
-                                    e["rule"].as_str().unwrap_or("")
-                                )
-                            })
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        _ => err["message"].as_str().unwrap_or("rejected").to_owned(),
-                    };
-                    report.rejected.push(Rejected {
-                        line,
-                        reason,
-                        cells,
-                    });
-                }
-            }
-        }
-        done += chunk.len();
-        progress(done, total);
+/// Why a batch item was refused, as one line: each broken rule with its field, or the conflict's message.
+pub(crate) fn item_reason(err: &Value) -> String {
+    match err.get("errors") {
+        Some(Value::Array(es)) => es
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}: {} ({})",
+                    e["field"].as_str().unwrap_or(""),
+                    e["message"].as_str().unwrap_or(""),
+                    e["rule"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => err["message"].as_str().unwrap_or("rejected").to_owned(),
     }
-    report.rejected.sort_by_key(|r| r.line);
-    crate::idempotency::finish(app, actor, 200, &import_answer(&src.headers, &report)?).await?;
-    Ok(report)
-}
-
-/// An import's answer to the API: the report with the rejected rows as a CSV file to correct and re-import.
-pub fn import_answer(headers: &[String], report: &ImportReport) -> Result<Value> {
-    let rejected_csv = String::from_utf8(rejected_csv(headers, &report.rejected)?)
-        .map_err(|e| AppError::internal_from("the rejected rows as UTF-8", e))?;
-    Ok(json!({
-        "rows": report.rows,
-        "created": report.created,
-        "rejected": report.rejected,
-        "ignored_columns": report.ignored_columns,
-        "rejected_csv": rejected_csv,
-    }))
 }
 
 /// The rejected rows as CSV: the original header and cells plus a `reason` column.

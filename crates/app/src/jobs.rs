@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `audit.seal` | 0.5 s | `audit.seal` (taken by `audit::seal_pending`) |
 //! | `audit.checkpoint` | 10 s (`audit_checkpoint_secs`) | none: each node anchors to its own file |
+//! | `imports.resume` | 5 s | each job's own lease (`imports::resume_orphaned`) |
 //! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |
 //! | `cases.escalate` | 60 s | `cases.escalate` |
 //! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings are idempotent per customer |
@@ -65,6 +66,16 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
             |app| async move {
                 if let Err(e) = crate::audit::checkpoint(&app).await {
                     tracing::error!(error = %e, "audit checkpoint failed; will retry");
+                }
+            },
+        ),
+        every(
+            "imports.resume",
+            std::time::Duration::from_secs(5),
+            app.clone(),
+            |app| async move {
+                if let Err(e) = crate::imports::resume_orphaned(&app).await {
+                    tracing::warn!(error = %e, "resuming imports failed; will retry");
                 }
             },
         ),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluation;
 pub mod events;
 pub mod idempotency;
+pub mod imports;
 pub mod inbound;
 pub mod io;
 pub mod jobs;

@@ -187,9 +187,6 @@ pub(crate) enum ImportWhat {
     /// Import customers; rejected rows are written to FILE.rejected.csv with their reasons.
     Customers {
         file: PathBuf,
-        /// Rows per transaction.
-        #[arg(long, default_value_t = 500)]
-        batch: usize,
         /// Staff member the import is recorded under (needs customer.import); default: a system import.
         #[arg(long)]
         as_user: Option<String>,

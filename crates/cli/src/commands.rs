@@ -110,55 +110,92 @@ pub(crate) async fn user_cmd(cfg: &Config, system: &Actor, command: UserCommand)
     Ok(())
 }
 
+/// Imports a customer file as an import job run here (or waits for the one already running it) and
+/// prints its report; the rejected rows go beside the file.
+async fn import_customers(
+    app: &std::sync::Arc<banyan_app::App>,
+    actor: &Actor,
+    file: &std::path::Path,
+) -> Result<()> {
+    use banyan_app::imports::{self, FileFormat};
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let format = match file.extension() {
+        Some(e) if e.eq_ignore_ascii_case("xlsx") => FileFormat::Xlsx,
+        _ => FileFormat::Csv,
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let started = imports::start(app, actor, &name, &bytes, format)
+        .await
+        .map_err(app_err)?;
+    let id = started.job.id;
+    if !started.new {
+        println!(
+            "this file was imported before (or is being imported) by the same account: job {id}"
+        );
+    }
+    let bar = indicatif::ProgressBar::new(started.job.rows.max(0) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let clock = std::time::Instant::now();
+    // Runs it here unless another runner (a server) holds it; then follows it to its end.
+    if let Err(e) = imports::run(app, id, actor, |done, _| {
+        bar.set_position(done.max(0) as u64)
+    })
+    .await
+    {
+        // Marked failed with the rows done kept: the report below says which.
+        eprintln!("{}", app_err(e));
+    }
+    let job = loop {
+        let j = imports::get(app, actor, id).await.map_err(app_err)?;
+        if j.report.is_some() {
+            break j;
+        }
+        bar.set_position(j.done.max(0) as u64);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    bar.finish_and_clear();
+    let secs = clock.elapsed().as_secs_f64();
+    println!(
+        "{} rows: {} created, {} rejected in {:.1} s ({:.0} customers/s)",
+        job.rows,
+        job.created,
+        job.rejected,
+        secs,
+        job.created as f64 / secs.max(1e-9)
+    );
+    if let Some(e) = &job.error {
+        println!("the import stopped: {e}");
+    }
+    if !job.ignored_columns.is_empty() {
+        println!("ignored columns: {}", job.ignored_columns.join(", "));
+    }
+    if let Some(report) = job.report.filter(|r| !r.rejected_rows.is_empty()) {
+        let out = file.with_extension("rejected.csv");
+        std::fs::write(&out, report.rejected_csv)?;
+        for r in report.rejected_rows.iter().take(20) {
+            println!("  line {}: {}", r.line, r.reason);
+        }
+        println!("rejected rows with reasons: {}", out.display());
+    }
+    if job.error.is_some() {
+        bail!("import job {id} stopped before its end");
+    }
+    Ok(())
+}
+
 /// `banyan import customers|metrics FILE`: a report per row, the rejected rows beside the file.
 pub(crate) async fn import_cmd(cfg: &Config, what: ImportWhat) -> Result<()> {
     match what {
-        ImportWhat::Customers {
-            file,
-            batch,
-            as_user,
-        } => {
+        ImportWhat::Customers { file, as_user } => {
             let app = open(cfg, false).await?;
             let actor = import_actor(&app, as_user).await?;
-            let src = read_source(&file)?;
-            let headers = src.headers.clone();
-            let bar = indicatif::ProgressBar::new(src.rows.len() as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            let started = std::time::Instant::now();
-            let report = banyan_app::io::import(&app, &actor, src, batch, |done, _| {
-                bar.set_position(done as u64)
-            })
-            .await
-            .map_err(app_err)?;
-            bar.finish_and_clear();
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "{} rows: {} created, {} rejected in {:.1} s ({:.0} customers/s)",
-                report.rows,
-                report.created,
-                report.rejected.len(),
-                secs,
-                report.created as f64 / secs.max(1e-9)
-            );
-            if !report.ignored_columns.is_empty() {
-                println!("ignored columns: {}", report.ignored_columns.join(", "));
-            }
-            if !report.rejected.is_empty() {
-                let out = file.with_extension("rejected.csv");
-                std::fs::write(
-                    &out,
-                    banyan_app::io::rejected_csv(&headers, &report.rejected).map_err(app_err)?,
-                )?;
-                for r in report.rejected.iter().take(20) {
-                    println!("  line {}: {}", r.line, r.reason);
-                }
-                println!("rejected rows with reasons: {}", out.display());
-            }
+            import_customers(&app, &actor, &file).await?;
             banyan_app::audit::seal_pending(&app)
                 .await
                 .map_err(app_err)?;

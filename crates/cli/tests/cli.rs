@@ -5,6 +5,8 @@
 
 #[path = "cli_support/crash.rs"]
 mod crash;
+#[path = "cli_support/import_kill.rs"]
+mod import_kill;
 #[path = "cli_support/memory.rs"]
 mod memory;
 
@@ -446,7 +448,7 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         "{}",
         text(&out)
     );
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 10"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 11"));
 }
 
 fn calendars_are_checked_loaded_and_listed(e: &Env) {
@@ -518,6 +520,10 @@ fn main() {
         (
             "killed_servers_never_duplicate_or_lose_an_acknowledged_create",
             crash::killed_servers_never_duplicate_or_lose_an_acknowledged_create,
+        ),
+        (
+            "a_killed_import_goes_on_and_counts_every_row_once",
+            import_kill::a_killed_import_goes_on_and_counts_every_row_once,
         ),
         (
             "oversized_bodies_are_refused_without_being_buffered",

@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod fields;
 pub mod ident;
 pub mod ids;
+pub mod imports;
 pub mod mask;
 pub mod money;
 pub mod notify;

@@ -12,6 +12,7 @@ pub mod db;
 pub mod engagement;
 pub mod error;
 pub mod events;
+pub mod imports;
 pub mod migrate;
 pub mod misc;
 pub mod notify;

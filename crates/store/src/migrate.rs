@@ -10,6 +10,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 
 mod audit_keyed;
+mod imports;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;
 
 /// One migration step.
@@ -76,6 +77,11 @@ const STEPS: &[Step] = &[
         version: 10,
         name: "audit log append-only in the database",
         run: audit_keyed::v10,
+    },
+    Step {
+        version: 11,
+        name: "customer imports as server jobs",
+        run: imports::v11,
     },
 ];
 

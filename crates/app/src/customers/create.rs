@@ -404,6 +404,36 @@ pub async fn create_batch(
     actor: &Actor,
     inputs: Vec<CustomerInput>,
 ) -> Result<BatchResult> {
+    create_batch_with(app, actor, inputs, None::<&Nothing>).await
+}
+
+/// Work that commits in the same transaction as a batch's customers (an import's chunk records its rows
+/// and the job's progress so: both commit or neither does).
+pub(crate) trait WithBatch {
+    fn record(
+        &self,
+        app: &App,
+        tx: &DatabaseTransaction,
+        result: &BatchResult,
+    ) -> impl std::future::Future<Output = Result<()>> + Send;
+}
+
+/// No work beside the batch.
+pub(crate) struct Nothing;
+
+impl WithBatch for Nothing {
+    async fn record(&self, _: &App, _: &DatabaseTransaction, _: &BatchResult) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// [`create_batch`], with `with` recorded in the batch's transaction.
+pub(crate) async fn create_batch_with<W: WithBatch + Sync>(
+    app: &App,
+    actor: &Actor,
+    inputs: Vec<CustomerInput>,
+    with: Option<&W>,
+) -> Result<BatchResult> {
     let grant = actor.require(Permission::CustomerCreate)?;
     if inputs.len() > MAX_BATCH {
         return Err(AppError::field(
@@ -434,6 +464,9 @@ pub async fn create_batch(
                 let mut errors = errors.clone();
                 errors.extend(rejected);
                 let result = batch_result(n, errors, &items);
+                if let Some(w) = with {
+                    w.record(app, &tx, &result).await?;
+                }
                 crate::idempotency::commit(tx, actor, 200, &result).await?;
                 record_probes(app, &grant, &probes).await?;
                 return Ok(result);

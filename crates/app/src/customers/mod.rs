@@ -13,6 +13,7 @@ pub use contacts::{
     add_contact, add_relationship, contacts, delete_contact, delete_relationship, reencrypt_all,
     relationships, update_contact,
 };
+pub(crate) use create::{WithBatch, create_batch_with};
 pub use create::{create, create_batch};
 pub use read::{ListQuery, SORTS, get, id_by_number, list, parse_sort, review_queue, versions};
 pub use update::{transition, update};

@@ -60,9 +60,13 @@ pub(crate) async fn ready(http: &reqwest::Client, s: &Server) {
 }
 
 pub(crate) async fn login(http: &reqwest::Client, s: &Server) -> String {
+    login_as(http, s, "rm1").await
+}
+
+pub(crate) async fn login_as(http: &reqwest::Client, s: &Server, username: &str) -> String {
     let r = http
         .post(format!("{}/api/v1/auth/login", s.base))
-        .json(&serde_json::json!({"username": "rm1", "password": PASSWORD}))
+        .json(&serde_json::json!({"username": username, "password": PASSWORD}))
         .send()
         .await
         .unwrap();
@@ -102,14 +106,19 @@ async fn send(http: &reqwest::Client, base: &str, token: &str, n: usize) -> Opti
 
 /// Adds `rm1` (with [`PASSWORD`]) and makes the runtime the HTTP client runs on.
 pub(crate) fn rm_and_runtime(e: &Env) -> tokio::runtime::Runtime {
+    staff_and_runtime(e, "rm1", "relationship_manager")
+}
+
+/// Adds a staff member of `role` in branch BR0001 (with [`PASSWORD`]) and makes the runtime.
+pub(crate) fn staff_and_runtime(e: &Env, username: &str, role: &str) -> tokio::runtime::Runtime {
     ok(&e.run_with_stdin(
         &[
             "user",
             "add",
             "--username",
-            "rm1",
+            username,
             "--role",
-            "relationship_manager",
+            role,
             "--branch",
             "BR0001",
             "--password-stdin",

@@ -7,6 +7,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use banyan_app::customers::{self as uc, ListQuery};
+use banyan_app::imports::{self, ImportView};
 use banyan_app::io;
 use banyan_app::view::*;
 use banyan_domain::customer::{
@@ -214,10 +215,12 @@ pub fn download(format: io::Format, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// Imports a CSV (`text/csv`) or XLSX file; answers with the per-row report.
+/// Starts importing a CSV (`text/csv`) or XLSX file as a job on the server and answers at once with the
+/// job (202): follow it with `GET /api/v1/imports/{id}`. The same file posted again by the same staff
+/// member answers the same job; nothing is imported twice.
 #[utoipa::path(post, path = "/api/v1/customers/import", tag = "customers", security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, description = "per-row report"), (status = 415, body = Problem)))]
+    responses((status = 202, body = ImportView, description = "the import job, running"), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn import(State(s): State<AppState>, auth: Auth, req: Request) -> ApiResult<Response> {
     let ct = req
         .headers()
@@ -225,23 +228,46 @@ pub async fn import(State(s): State<AppState>, auth: Auth, req: Request) -> ApiR
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let xlsx = ct.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    if !xlsx && !ct.starts_with("text/csv") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send text/csv or an XLSX workbook",
-        ));
-    }
-    let bytes = read_body(req, s.import_limit).await?;
-    let src = if xlsx {
-        io::read_xlsx(&bytes)?
-    } else {
-        io::read_csv(&bytes)?
+    let format =
+        if ct.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") {
+            imports::FileFormat::Xlsx
+        } else if ct.starts_with("text/csv") {
+            imports::FileFormat::Csv
+        } else {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send text/csv or an XLSX workbook",
+            ));
+        };
+    let name = match format {
+        imports::FileFormat::Xlsx => "upload.xlsx",
+        imports::FileFormat::Csv => "upload.csv",
     };
-    let headers = src.headers.clone();
-    let report = io::import(&s.app, &auth.actor, src, 500, |_, _| {}).await?;
-    Ok(axum::Json(io::import_answer(&headers, &report)?).into_response())
+    let bytes = read_body(req, s.import_limit).await?;
+    let started = imports::start(&s.app, &auth.actor, name, &bytes, format).await?;
+    if started.new {
+        imports::spawn(s.app.clone(), started.job.id, auth.actor.clone());
+    }
+    let location = format!("/api/v1/imports/{}", started.job.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        axum::Json(started.job),
+    )
+        .into_response())
+}
+
+/// An import's progress and, once it has ended, its per-row report and the rejected rows as CSV (only
+/// for the staff member who started it).
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ImportView), (status = 404, body = Problem)))]
+pub async fn import_job(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<ImportView>> {
+    Ok(axum::Json(imports::get(&s.app, &auth.actor, id).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

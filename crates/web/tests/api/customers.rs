@@ -900,19 +900,13 @@ async fn import_reports_every_bad_row_and_export_is_masked(app: &TestApp) {
     );
     let mut bytes = csv.into_bytes();
     bytes.extend_from_slice(b"4,\xff\xfe,M,,13800000004,d@example.cn,x,addr,BR0001\n");
-    let r = app
-        .raw(
-            Method::POST,
-            "/api/v1/customers/import",
-            Some(&ops),
-            "text/csv",
-            bytes,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app.import(&ops, "text/csv", bytes.clone()).await;
+    assert_eq!(r.body["status"], "done", "{}", r.text);
     assert_eq!(r.body["rows"], 4);
+    assert_eq!(r.body["done"], 4);
     assert_eq!(r.body["created"], 1);
-    let rejected = r.body["rejected"].as_array().unwrap();
+    assert_eq!(r.body["rejected"], 3);
+    let rejected = r.body["report"]["rejected_rows"].as_array().unwrap();
     let lines: Vec<i64> = rejected
         .iter()
         .map(|x| x["line"].as_i64().unwrap())
@@ -931,8 +925,36 @@ async fn import_reports_every_bad_row_and_export_is_masked(app: &TestApp) {
             .contains("contacts[0].value")
     );
     assert!(rejected[2]["reason"].as_str().unwrap().contains("UTF-8"));
-    assert!(r.body["rejected_csv"].as_str().unwrap().lines().count() == 4);
+    assert!(
+        r.body["report"]["rejected_csv"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .count()
+            == 4
+    );
     assert_eq!(r.body["ignored_columns"], json!(["cust_no"]));
+    // The same file again is the same job: nothing is imported twice.
+    let again = app
+        .raw(
+            Method::POST,
+            "/api/v1/customers/import",
+            Some(&ops),
+            "text/csv",
+            bytes,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    assert_eq!(again.body["id"], r.body["id"]);
+    assert_eq!(app.count("customers").await, 1);
+    // Only its starter sees the job.
+    let ops2 = app.login_as("ops2", Role::Operations, Some("BR0001")).await;
+    app.get(
+        &format!("/api/v1/imports/{}", r.body["id"].as_str().unwrap()),
+        &ops2,
+    )
+    .await
+    .assert_problem(404, "not_found");
     app.raw(
         Method::POST,
         "/api/v1/customers/import",
@@ -1044,18 +1066,9 @@ async fn formulas_in_names_are_written_as_text_in_every_csv(app: &TestApp) {
         "=cmd|' /C calc'!A0,M,12345,{},BR0001\n",
         resident_id("19800101", 345)
     );
-    let r = app
-        .raw(
-            Method::POST,
-            "/api/v1/customers/import",
-            Some(&ops),
-            "text/csv",
-            csv.into_bytes(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app.import(&ops, "text/csv", csv.into_bytes()).await;
     assert_eq!(r.body["created"], 1, "{}", r.text);
-    let rejected = r.body["rejected_csv"].as_str().unwrap();
+    let rejected = r.body["report"]["rejected_csv"].as_str().unwrap();
     assert!(rejected.contains("'=cmd|' /C calc'!A0"), "{rejected}");
     assert!(
         !rejected

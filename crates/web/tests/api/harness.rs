@@ -266,6 +266,40 @@ impl TestApp {
     }
 
     /// A request with raw bytes and the given headers, without a bearer token (gateway callbacks).
+    /// Posts a customer file as an import job (202 with the job), then follows the job until it has
+    /// ended and returns it as the API shows it.
+    pub async fn import(&self, token: &str, content_type: &str, body: Vec<u8>) -> Resp {
+        let r = self
+            .raw(
+                Method::POST,
+                "/api/v1/customers/import",
+                Some(token),
+                content_type,
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        self.follow_import(token, r.body["id"].as_str().unwrap())
+            .await
+    }
+
+    /// Polls an import job until it is no longer running (a bound on waiting, not a claim about speed).
+    pub async fn follow_import(&self, token: &str, id: &str) -> Resp {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let j = self.get(&format!("/api/v1/imports/{id}"), token).await;
+            assert_eq!(j.status, StatusCode::OK, "{}", j.text);
+            if j.body["status"] != "running" {
+                return j;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "import {id} never ended"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn raw_h(
         &self,
         method: Method,

@@ -3,21 +3,37 @@
 use crate::AppState;
 use crate::ui::customers::search::SearchQuery;
 use crate::ui::forms::read_upload;
-use crate::ui::page::{Chrome, PageError, Signed, SignedForm, check_csrf, chrome, page, session};
+use crate::ui::page::{Chrome, PageError, Signed, check_csrf, chrome, page, session};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::AppError;
 use banyan_app::customers::ListQuery;
+use banyan_app::imports::{self, FileFormat};
+use banyan_domain::imports::ImportStatus;
 
 #[derive(Template)]
 #[template(path = "import.html")]
 pub(crate) struct ImportPage {
     pub(crate) c: Chrome,
     pub(crate) title: String,
-    pub(crate) report: Option<banyan_app::io::ImportReport>,
-    pub(crate) rejected_csv: String,
+    pub(crate) job: Option<JobLines>,
+}
+
+/// An import job in words.
+pub(crate) struct JobLines {
+    pub(crate) id: uuid::Uuid,
+    pub(crate) file_name: String,
+    pub(crate) running: bool,
+    pub(crate) status: String,
+    pub(crate) error: Option<String>,
+    pub(crate) rows: i64,
+    pub(crate) done: i64,
+    pub(crate) created: i64,
+    pub(crate) rejected: i64,
+    pub(crate) ignored_columns: String,
+    pub(crate) rejected_rows: Vec<banyan_app::imports::RejectedRow>,
 }
 
 pub(crate) async fn import_form(Signed { sess, t }: Signed) -> Result<Response, PageError> {
@@ -27,11 +43,11 @@ pub(crate) async fn import_form(Signed { sess, t }: Signed) -> Result<Response, 
     Ok(page(ImportPage {
         title: t.get("import.title").to_owned(),
         c: chrome(t, Some(&sess), "/import"),
-        report: None,
-        rejected_csv: String::new(),
+        job: None,
     }))
 }
 
+/// Starts the import as a job on the server and shows it (the page follows it until it ends).
 pub(crate) async fn import(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -46,34 +62,68 @@ pub(crate) async fn import(
         ));
     };
     check_csrf(&sess, t, csrf.as_deref())?;
-    let err = |e| PageError::App(e, t, Some(sess.clone()));
-    let src = if name.to_ascii_lowercase().ends_with(".xlsx") {
-        banyan_app::io::read_xlsx(&bytes)
+    let format = if name.to_ascii_lowercase().ends_with(".xlsx") {
+        FileFormat::Xlsx
     } else {
-        banyan_app::io::read_csv(&bytes)
-    }
-    .map_err(err)?;
-    let headers_row = src.headers.clone();
-    let report = banyan_app::io::import(&s.app, &sess.actor, src, 500, |_, _| {})
+        FileFormat::Csv
+    };
+    let started = imports::start(&s.app, &sess.actor, &name, &bytes, format)
         .await
-        .map_err(err)?;
-    let rejected_csv = String::from_utf8(
-        banyan_app::io::rejected_csv(&headers_row, &report.rejected).map_err(err)?,
-    )
-    .unwrap_or_default();
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    if started.new {
+        imports::spawn(s.app.clone(), started.job.id, sess.actor.clone());
+    }
+    Ok(Redirect::to(&format!("/import/{}", started.job.id)).into_response())
+}
+
+/// An import's progress (refreshed while it runs) and, at its end, its report.
+pub(crate) async fn import_job(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<Response, PageError> {
+    let j = imports::get(&s.app, &sess.actor, id)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let job = JobLines {
+        id: j.id,
+        running: j.status == ImportStatus::Running,
+        status: t
+            .get(match j.status {
+                ImportStatus::Running => "import.running",
+                ImportStatus::Done => "import.finished",
+                ImportStatus::Failed => "import.failed",
+            })
+            .to_owned(),
+        // The cause of a failure stays in the server's log and the API; the page says what to do.
+        error: (j.status == ImportStatus::Failed).then(|| t.get("import.failed_hint").to_owned()),
+        file_name: j.file_name,
+        rows: j.rows,
+        done: j.done,
+        created: j.created,
+        rejected: j.rejected,
+        ignored_columns: j.ignored_columns.join(", "),
+        rejected_rows: j.report.map(|r| r.rejected_rows).unwrap_or_default(),
+    };
     Ok(page(ImportPage {
         title: t.get("import.title").to_owned(),
         c: chrome(t, Some(&sess), "/import"),
-        report: Some(report),
-        rejected_csv,
+        job: Some(job),
     }))
 }
 
-/// Hands the rejected rows of an import back as a CSV download.
+/// An ended import's rejected rows as a CSV download (the original columns plus the reason).
 pub(crate) async fn import_rejected(
-    SignedForm { f, .. }: SignedForm,
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Path(id): Path<uuid::Uuid>,
 ) -> Result<Response, PageError> {
-    let csv = f.get("csv").cloned().unwrap_or_default();
+    let j = imports::get(&s.app, &sess.actor, id)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let Some(report) = j.report else {
+        return Err(PageError::App(AppError::NotFound, t, Some(sess)));
+    };
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -82,7 +132,7 @@ pub(crate) async fn import_rejected(
                 "attachment; filename=\"rejected.csv\"",
             ),
         ],
-        csv,
+        report.rejected_csv,
     )
         .into_response())
 }

@@ -48,6 +48,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             post(writes::close_alert),
         )
         .route("/import", get(io::import_form).post(io::import))
-        .route("/import/rejected", post(io::import_rejected))
+        .route("/import/{id}", get(io::import_job))
+        .route("/import/{id}/rejected.csv", get(io::import_rejected))
         .route("/customers/export", get(io::export))
 }

@@ -1,0 +1,486 @@
+//! Customer imports as jobs on the server, independent of the connection that started them.
+//!
+//! Starting one parses the file (a file that cannot be read is refused at once), stores it encrypted in a
+//! job row and answers with the job: the same file posted again by the same staff member is the same job,
+//! and the Idempotency-Key is claimed in the transaction that creates it. A runner then commits the rows in
+//! chunks; each chunk's transaction also advances the job from the position it expects (so a chunk is
+//! counted exactly once, even if two runners meet) and stores its rejected rows (encrypted: they are
+//! personal data). A runner holds a lease on the job and renews it per chunk; if its process ends, the
+//! `imports.resume` job hands the job to another runner, which goes on from the last committed chunk.
+
+use crate::App;
+use crate::access::actor_for;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::crypto::{Purpose, sha256_hex};
+use crate::customers;
+use crate::error::{AppError, Result};
+use crate::io::{self, Rejected, Source};
+use crate::view::BatchResult;
+use banyan_domain::access::Permission;
+use banyan_domain::customer::CustomerInput;
+use banyan_domain::imports::{ImportStatus, ImportStep};
+use banyan_store::imports::{self as store, ImportJobRow, ImportRejectRow};
+use banyan_store::{ConnectionTrait, now_us};
+use serde::Serialize;
+use serde_json::json;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Rows per chunk (one transaction each).
+const CHUNK: usize = 500;
+/// How long a runner's claim on a job lasts without renewal (a chunk takes far less).
+const LEASE_US: i64 = 20_000_000;
+
+/// The file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+impl FileFormat {
+    fn as_str(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Xlsx => "xlsx",
+        }
+    }
+
+    fn read(self, bytes: &[u8]) -> Result<Source> {
+        match self {
+            FileFormat::Csv => io::read_csv(bytes),
+            FileFormat::Xlsx => io::read_xlsx(bytes),
+        }
+    }
+}
+
+/// An import as its starter sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportView {
+    pub id: Uuid,
+    pub status: ImportStatus,
+    pub file_name: String,
+    /// Data rows in the file.
+    pub rows: i64,
+    /// Rows processed so far (created or rejected).
+    pub done: i64,
+    pub created: i64,
+    pub rejected: i64,
+    /// Columns that were not recognised (ignored).
+    pub ignored_columns: Vec<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// Why a failed import stopped (the rows done before are kept and reported).
+    pub error: Option<String>,
+    /// Once the import has ended: each rejected row with its reason, and the rejected rows as a CSV file
+    /// (the original columns plus `reason`) to correct and import again.
+    pub report: Option<ImportReport>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub rejected_rows: Vec<RejectedRow>,
+    pub rejected_csv: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RejectedRow {
+    /// The line in the file (the header is line 1).
+    pub line: i64,
+    pub reason: String,
+}
+
+/// What starting an import gives: the job, and whether this call created it (else the same file was
+/// already being imported, or was imported, by the same staff member).
+#[derive(Debug)]
+pub struct Started {
+    pub job: ImportView,
+    pub new: bool,
+}
+
+fn instant(us: i64, what: &str, id: Uuid) -> Result<String> {
+    crate::json::stored_instant(us, format_args!("import_jobs.{what} of job {id}"))
+}
+
+fn view_of(j: &ImportJobRow) -> Result<ImportView> {
+    Ok(ImportView {
+        id: j.id,
+        status: j.status,
+        file_name: j.file_name.clone(),
+        rows: j.rows,
+        done: j.done_rows,
+        created: j.created,
+        rejected: j.rejected,
+        ignored_columns: crate::json::stored(
+            &j.ignored_columns,
+            format_args!("import_jobs.ignored_columns of job {}", j.id),
+        )?,
+        started_at: instant(j.created_at_us, "created_at_us", j.id)?,
+        finished_at: j
+            .finished_at_us
+            .map(|us| instant(us, "finished_at_us", j.id))
+            .transpose()?,
+        error: j.error.clone(),
+        report: None,
+    })
+}
+
+/// Starts an import of `bytes` (or finds the one already started for the same file) for the caller to
+/// run: the web layer hands it to [`spawn`], the CLI runs it in the foreground with [`run`].
+pub async fn start(
+    app: &App,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    format: FileFormat,
+) -> Result<Started> {
+    let grant = actor.require(Permission::CustomerImport)?;
+    let src = format.read(bytes)?;
+    let file_hash = sha256_hex(bytes);
+    let tx = app.db.begin_write().await?;
+    if let Some(j) = store::find_by_file(&*tx, actor.id.uuid(), &file_hash).await? {
+        let job = view_of(&j)?;
+        crate::idempotency::commit(tx, actor, 202, &job).await?;
+        return Ok(Started { job, new: false });
+    }
+    let now = now_us();
+    let ignored: Vec<&String> = src
+        .headers
+        .iter()
+        .filter(|h| io::canonical_column(h).is_none())
+        .collect();
+    let row = ImportJobRow {
+        id: Uuid::now_v7(),
+        actor_id: actor.id.uuid(),
+        actor: actor.username.clone(),
+        file_name: file_name.chars().take(200).collect(),
+        file_hash,
+        format: format.as_str().to_owned(),
+        headers: json!(src.headers).to_string(),
+        source: Some(app.keys().encrypt_bytes(Purpose::Import, bytes)?),
+        status: ImportStatus::Running,
+        rows: src.rows.len() as i64,
+        done_rows: 0,
+        created: 0,
+        rejected: 0,
+        ignored_columns: json!(ignored).to_string(),
+        error: None,
+        // Unclaimed until a runner takes it (`spawn` or `run`, at once).
+        node: String::new(),
+        lease_until_us: 0,
+        created_at_us: now,
+        finished_at_us: None,
+    };
+    store::insert_job(&*tx, &row).await?;
+    audit::record(
+        app,
+        &*tx,
+        &grant,
+        vec![Entry {
+            action: "customer.import",
+            entity: "import_job",
+            entity_id: Some(row.id.to_string()),
+            customer_id: None,
+            detail: json!({"rows": row.rows, "format": row.format}),
+        }],
+    )
+    .await?;
+    let job = view_of(&row)?;
+    crate::idempotency::commit(tx, actor, 202, &job).await?;
+    Ok(Started { job, new: true })
+}
+
+/// Runs the job in the background of the server (its answer is the job, not the rows).
+pub fn spawn(app: Arc<App>, id: Uuid, actor: Actor) {
+    tokio::spawn(async move {
+        if let Err(e) = run(&app, id, &actor, |_, _| {}).await {
+            tracing::error!(error = %e.chain(), job = %id, "import job stopped");
+        }
+    });
+}
+
+/// Runs the job from where it stands to its end, calling `progress(done, rows)` after each chunk. Returns
+/// quietly when another runner holds it. An error that stops it marks it failed, with the rows done kept.
+pub async fn run(
+    app: &App,
+    id: Uuid,
+    actor: &Actor,
+    mut progress: impl FnMut(i64, i64),
+) -> Result<()> {
+    match run_chunks(app, id, actor, &mut progress).await {
+        Ok(()) => Ok(()),
+        // Another runner moved it on (this one's lease had lapsed): it finishes the job.
+        Err(AppError::Conflict {
+            code: "import_taken_over",
+            ..
+        }) => Ok(()),
+        Err(e) => {
+            let text = match &e {
+                AppError::Internal { .. } => "internal error (see the server log)".to_owned(),
+                other => other.to_string(),
+            };
+            end(app, id, ImportStep::Fail, Some(&text)).await?;
+            Err(e)
+        }
+    }
+}
+
+async fn take(app: &App, id: Uuid) -> Result<bool> {
+    let now = now_us();
+    Ok(store::take(&app.db.conn, id, &app.node_id, now, now + LEASE_US).await?)
+}
+
+async fn run_chunks(
+    app: &App,
+    id: Uuid,
+    actor: &Actor,
+    progress: &mut impl FnMut(i64, i64),
+) -> Result<()> {
+    let job = store::find_job(&app.db.conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if job.status.apply(ImportStep::Chunk).is_none() || !take(app, id).await? {
+        return Ok(());
+    }
+    let enc = job.source.as_deref().ok_or_else(|| {
+        AppError::internal(format!("import job {id} is running without its file"))
+    })?;
+    let format = match job.format.as_str() {
+        "xlsx" => FileFormat::Xlsx,
+        "csv" => FileFormat::Csv,
+        other => {
+            return Err(AppError::internal(format!(
+                "import job {id} has the unknown format `{other}`"
+            )));
+        }
+    };
+    let src = format.read(&app.keys().decrypt_bytes(Purpose::Import, enc)?)?;
+    let cols: Vec<Option<&'static str>> = src
+        .headers
+        .iter()
+        .map(|h| io::canonical_column(h))
+        .collect();
+    let total = src.rows.len() as i64;
+    let mut done = job.done_rows;
+    let start = usize::try_from(done).map_err(|e| AppError::internal_from("done_rows", e))?;
+    for rows in src.rows.get(start..).unwrap_or_default().chunks(CHUNK) {
+        if !take(app, id).await? {
+            return Ok(());
+        }
+        let chunk = Chunk::of(id, done, &cols, rows);
+        if chunk.inputs.is_empty() {
+            let tx = app.db.begin_write().await?;
+            chunk.record(app, &*tx, None).await?;
+            tx.commit().await?;
+        } else {
+            customers::create_batch_with(app, actor, chunk.inputs.clone(), Some(&chunk)).await?;
+        }
+        done = chunk.to;
+        progress(done, total);
+    }
+    end(app, id, ImportStep::Finish, None).await
+}
+
+async fn end(app: &App, id: Uuid, step: ImportStep, error: Option<&str>) -> Result<()> {
+    let Some(status) = ImportStatus::Running.apply(step) else {
+        return Ok(());
+    };
+    store::end(&app.db.conn, id, status, error, now_us()).await?;
+    Ok(())
+}
+
+/// One chunk of an import: its rows turned into create requests, the rows refused before that, and the
+/// job position it moves from and to.
+pub(crate) struct Chunk {
+    job: Uuid,
+    from: i64,
+    to: i64,
+    inputs: Vec<CustomerInput>,
+    /// Line and cells of each input, by its index.
+    lines: Vec<(usize, Vec<String>)>,
+    refused: Vec<Rejected>,
+}
+
+impl Chunk {
+    fn of(job: Uuid, from: i64, cols: &[Option<&'static str>], rows: &[io::SourceRow]) -> Chunk {
+        let mut c = Chunk {
+            job,
+            from,
+            to: from + rows.len() as i64,
+            inputs: Vec::new(),
+            lines: Vec::new(),
+            refused: Vec::new(),
+        };
+        for row in rows {
+            let cells = match &row.cells {
+                Err(e) => {
+                    c.refused.push(Rejected {
+                        line: row.line,
+                        reason: e.clone(),
+                        cells: Vec::new(),
+                    });
+                    continue;
+                }
+                Ok(cells) => cells,
+            };
+            let map = cols
+                .iter()
+                .zip(cells)
+                .filter_map(|(c, v)| c.map(|name| (name, v.clone())))
+                .collect();
+            match io::row_to_input(&map) {
+                Ok(input) => {
+                    c.inputs.push(input);
+                    c.lines.push((row.line, cells.clone()));
+                }
+                Err(e) => c.refused.push(Rejected {
+                    line: row.line,
+                    reason: io::reason_of(&e),
+                    cells: cells.clone(),
+                }),
+            }
+        }
+        c
+    }
+
+    /// Records the chunk in the transaction that created its customers: the job advances from the
+    /// position this chunk expects (else another runner did it, and the transaction must roll back), and
+    /// its rejected rows are stored.
+    pub(crate) async fn record<C: ConnectionTrait>(
+        &self,
+        app: &App,
+        c: &C,
+        result: Option<&BatchResult>,
+    ) -> Result<()> {
+        let mut rejected = self.refused.clone();
+        for item in result.map(|r| r.items.as_slice()).unwrap_or_default() {
+            if let (Some(err), Some((line, cells))) = (&item.error, self.lines.get(item.index)) {
+                rejected.push(Rejected {
+                    line: *line,
+                    reason: io::item_reason(err),
+                    cells: cells.clone(),
+                });
+            }
+        }
+        let created = result.map_or(0, |r| r.created as i64);
+        if !store::advance(
+            c,
+            self.job,
+            self.from,
+            self.to,
+            created,
+            rejected.len() as i64,
+        )
+        .await?
+        {
+            return Err(AppError::conflict(
+                "import_taken_over",
+                "another runner committed this part of the import",
+                json!({}),
+            ));
+        }
+        let keys = app.keys();
+        let rows = rejected
+            .iter()
+            .map(|r| {
+                Ok(ImportRejectRow {
+                    id: Uuid::now_v7(),
+                    job_id: self.job,
+                    line: r.line as i64,
+                    reason: r.reason.clone(),
+                    cells: keys.encrypt(Purpose::Import, &json!(r.cells).to_string())?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        store::insert_rejects(c, &rows).await?;
+        Ok(())
+    }
+}
+
+impl customers::WithBatch for Chunk {
+    async fn record(
+        &self,
+        app: &App,
+        tx: &banyan_store::DatabaseTransaction,
+        result: &BatchResult,
+    ) -> Result<()> {
+        Chunk::record(self, app, tx, Some(result)).await
+    }
+}
+
+/// The import as its starter sees it (anyone else: not found), with the report once it has ended.
+pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<ImportView> {
+    actor.require(Permission::CustomerImport)?;
+    let j = match store::find_job(&app.db.conn, id).await? {
+        Some(j) if j.actor_id == actor.id.uuid() => j,
+        _ => return Err(AppError::NotFound),
+    };
+    let mut view = view_of(&j)?;
+    if j.status != ImportStatus::Running {
+        let rejected = rejected_rows(app, &j).await?;
+        let headers: Vec<String> =
+            crate::json::stored(&j.headers, format_args!("import_jobs.headers of job {id}"))?;
+        let csv = io::rejected_csv(&headers, &rejected)?;
+        view.report = Some(ImportReport {
+            rejected_rows: rejected
+                .iter()
+                .map(|r| RejectedRow {
+                    line: r.line as i64,
+                    reason: r.reason.clone(),
+                })
+                .collect(),
+            rejected_csv: String::from_utf8(csv)
+                .map_err(|e| AppError::internal_from("the rejected rows as UTF-8", e))?,
+        });
+    }
+    Ok(view)
+}
+
+async fn rejected_rows(app: &App, j: &ImportJobRow) -> Result<Vec<Rejected>> {
+    let keys = app.keys();
+    store::list_rejects(&app.db.conn, j.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let cells: Vec<String> = crate::json::stored(
+                &keys.decrypt(Purpose::Import, &r.cells)?,
+                format_args!("import_rejects.cells of row {}", r.id),
+            )?;
+            Ok(Rejected {
+                line: usize::try_from(r.line)
+                    .map_err(|e| AppError::internal_from("import_rejects.line", e))?,
+                reason: r.reason,
+                cells,
+            })
+        })
+        .collect()
+}
+
+/// Hands every running import whose runner stopped (its process ended) to a runner here; returns how
+/// many. Run by the `imports.resume` job.
+pub async fn resume_orphaned(app: &Arc<App>) -> Result<usize> {
+    let ids = store::orphaned(&app.db.conn, now_us()).await?;
+    for &id in &ids {
+        let Some(job) = store::find_job(&app.db.conn, id).await? else {
+            continue;
+        };
+        match actor_for(app, &job.actor).await {
+            Ok(actor) => spawn(app.clone(), id, actor),
+            Err(AppError::NotFound) => {
+                // Imported by a process without a staff account (the CLI's system import): nobody to go
+                // on as. The rows done are kept and reported; importing the file again finishes it.
+                end(
+                    app,
+                    id,
+                    ImportStep::Fail,
+                    Some("the process that ran this import ended; import the file again to finish it"),
+                )
+                .await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ids.len())
+}
