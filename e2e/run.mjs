@@ -189,6 +189,10 @@ await test('operations import a file, see each rejected row, download them, and 
   const { readFileSync } = await import('node:fs');
   const rejected = readFileSync(await download.path(), 'utf8');
   assert.ok(rejected.includes('导入乙') && rejected.includes('reason'), rejected);
+  // The import stays findable after leaving its page: the form lists the recent ones.
+  await ops.goto(`${BASE}/import`);
+  const recent = await ops.locator('#recent').textContent();
+  assert.ok(recent.includes('customers.csv') && recent.includes('已完成'), recent);
   await ops.goto(`${BASE}/customers?q=${encodeURIComponent('导入')}`);
   const [exp] = await Promise.all([ops.waitForEvent('download'), ops.locator('#export').click()]);
   const exported = readFileSync(await exp.path(), 'utf8');

@@ -159,7 +159,6 @@ pub async fn start(
         file_hash,
         format: format.as_str().to_owned(),
         headers: json!(src.headers).to_string(),
-        source: Some(app.keys().encrypt_bytes(Purpose::Import, bytes)?),
         status: ImportStatus::Running,
         rows: src.rows.len() as i64,
         done_rows: 0,
@@ -174,6 +173,14 @@ pub async fn start(
         finished_at_us: None,
     };
     store::insert_job(&*tx, &row).await?;
+    store::insert_file(
+        &*tx,
+        &store::ImportFileRow {
+            job_id: row.id,
+            data: app.keys().encrypt_bytes(Purpose::Import, bytes)?,
+        },
+    )
+    .await?;
     audit::record(
         app,
         &*tx,
@@ -244,7 +251,7 @@ async fn run_chunks(
     if job.status.apply(ImportStep::Chunk).is_none() || !take(app, id).await? {
         return Ok(());
     }
-    let enc = job.source.as_deref().ok_or_else(|| {
+    let enc = store::file_of(&app.db.conn, id).await?.ok_or_else(|| {
         AppError::internal(format!("import job {id} is running without its file"))
     })?;
     let format = match job.format.as_str() {
@@ -256,7 +263,7 @@ async fn run_chunks(
             )));
         }
     };
-    let src = format.read(&app.keys().decrypt_bytes(Purpose::Import, enc)?)?;
+    let src = format.read(&app.keys().decrypt_bytes(Purpose::Import, &enc)?)?;
     let cols: Vec<Option<&'static str>> = src
         .headers
         .iter()
@@ -287,7 +294,9 @@ async fn end(app: &App, id: Uuid, step: ImportStep, error: Option<&str>) -> Resu
     let Some(status) = ImportStatus::Running.apply(step) else {
         return Ok(());
     };
-    store::end(&app.db.conn, id, status, error, now_us()).await?;
+    let tx = app.db.begin_write().await?;
+    store::end(&*tx, id, status, error, now_us()).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -436,6 +445,45 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<ImportView> {
         });
     }
     Ok(view)
+}
+
+/// A page of the caller's imports, newest first (without reports: open one for its report).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportPage {
+    pub items: Vec<ImportView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The caller's own imports, newest first.
+pub async fn mine(
+    app: &App,
+    actor: &Actor,
+    cursor: Option<&str>,
+    limit: Option<u64>,
+) -> Result<ImportPage> {
+    actor.require(Permission::CustomerImport)?;
+    let limit = crate::view::page_limit(limit, 20, 200)?;
+    let before = match cursor {
+        None => None,
+        Some(c) => Some(
+            c.split_once('_')
+                .and_then(|(a, i)| Some((a.parse::<i64>().ok()?, i.parse::<Uuid>().ok()?)))
+                .ok_or_else(|| {
+                    AppError::field("cursor", "format", "is not a cursor this API returned")
+                })?,
+        ),
+    };
+    let mut rows = store::list_for(&app.db.conn, actor.id.uuid(), before, limit + 1).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = match rows.last() {
+        Some(l) if more => Some(format!("{}_{}", l.created_at_us, l.id)),
+        _ => None,
+    };
+    Ok(ImportPage {
+        items: rows.iter().map(view_of).collect::<Result<_>>()?,
+        next_cursor,
+    })
 }
 
 async fn rejected_rows(app: &App, j: &ImportJobRow) -> Result<Vec<Rejected>> {

@@ -1,4 +1,4 @@
-//! Customer import jobs: the job row (with the encrypted file until it ends), its progress advanced only
+//! Customer import jobs: the job row, its encrypted file until it ends, its progress advanced only
 //! by the chunk that holds the expected position, and its rejected rows.
 
 use crate::error::Result;
@@ -22,8 +22,6 @@ crate::table! {
         pub format: String,
         /// JSON array of the file's header row (the rejected-rows file repeats it).
         pub headers: String,
-        /// The file, encrypted; dropped when the job ends.
-        pub source: Option<Vec<u8>>,
         pub status: ImportStatus,
         pub rows: i64,
         pub done_rows: i64,
@@ -37,6 +35,14 @@ crate::table! {
         pub lease_until_us: i64,
         pub created_at_us: i64,
         pub finished_at_us: Option<i64>,
+    }
+}
+
+crate::table! {
+    /// The file being imported, encrypted; removed when its job ends.
+    pub struct ImportFileRow in "import_files" {
+        pub job_id: Uuid,
+        pub data: Vec<u8>,
     }
 }
 
@@ -55,11 +61,48 @@ pub async fn insert_job<C: ConnectionTrait>(c: &C, j: &ImportJobRow) -> Result<(
     table::insert(c, std::slice::from_ref(j)).await
 }
 
+pub async fn insert_file<C: ConnectionTrait>(c: &C, f: &ImportFileRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(f)).await
+}
+
+/// The file of a job that has not ended.
+pub async fn file_of<C: ConnectionTrait>(c: &C, job_id: Uuid) -> Result<Option<Vec<u8>>> {
+    let q = table::select::<ImportFileRow>()
+        .and_where(Expr::col("job_id").eq(job_id))
+        .to_owned();
+    Ok(table::one::<ImportFileRow, _>(c, &q).await?.map(|f| f.data))
+}
+
 pub async fn find_job<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<ImportJobRow>> {
     let q = table::select::<ImportJobRow>()
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     table::one::<ImportJobRow, _>(c, &q).await
+}
+
+/// A staff member's jobs, newest first; keyset after `before` (created_at_us, id).
+pub async fn list_for<C: ConnectionTrait>(
+    c: &C,
+    actor_id: Uuid,
+    before: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<Vec<ImportJobRow>> {
+    let mut q = table::select::<ImportJobRow>()
+        .and_where(Expr::col("actor_id").eq(actor_id))
+        .to_owned();
+    if let Some((at, id)) = before {
+        q.and_where(
+            Expr::col("created_at_us")
+                .lt(at)
+                .or(Expr::col("created_at_us")
+                    .eq(at)
+                    .and(Expr::col("id").lt(id))),
+        );
+    }
+    q.order_by("created_at_us", Order::Desc)
+        .order_by("id", Order::Desc)
+        .limit(limit);
+    table::all::<ImportJobRow, _>(c, &q).await
 }
 
 /// The staff member's job for this file that did not fail (running or done), if any.
@@ -100,7 +143,7 @@ pub async fn advance<C: ConnectionTrait>(
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
-/// Ends a running job (done or failed), dropping its file.
+/// Ends a running job (done or failed) and removes its file.
 pub async fn end<C: ConnectionTrait>(
     c: &C,
     id: Uuid,
@@ -112,12 +155,17 @@ pub async fn end<C: ConnectionTrait>(
         .table("import_jobs")
         .value("status", status.as_str())
         .value("error", error)
-        .value("source", Option::<Vec<u8>>::None)
         .value("finished_at_us", at_us)
         .and_where(Expr::col("id").eq(id))
         .and_where(Expr::col("status").eq(ImportStatus::Running.as_str()))
         .to_owned();
-    Ok(c.execute(&q).await?.rows_affected() == 1)
+    let ended = c.execute(&q).await?.rows_affected() == 1;
+    let q = Query::delete()
+        .from_table("import_files")
+        .and_where(Expr::col("job_id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(ended)
 }
 
 /// Takes (or renews) the lease of a running job for `node` until `until_us`: when it is this node's, or

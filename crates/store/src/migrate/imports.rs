@@ -16,7 +16,6 @@ pub(super) fn v11(s: &mut Vec<Stmt>, _kind: DbKind) {
             .col(text("file_hash"))
             .col(text("format"))
             .col(text("headers"))
-            .col(ColumnDef::new("source").blob().null().to_owned())
             .col(text("status"))
             .col(bigint("rows"))
             .col(bigint("done_rows"))
@@ -35,6 +34,14 @@ pub(super) fn v11(s: &mut Vec<Stmt>, _kind: DbKind) {
         "import_jobs",
         &["actor_id", "file_hash"],
     ));
+    // The file apart from the job, so listing jobs never reads files; removed when the job ends.
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("import_files")
+            .col(id("job_id"))
+            .col(ColumnDef::new("data").blob().not_null().to_owned())
+            .to_owned(),
+    )));
     s.push(Stmt::Table(Box::new(
         Table::create()
             .table("import_rejects")

@@ -7,7 +7,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use banyan_app::customers::{self as uc, ListQuery};
-use banyan_app::imports::{self, ImportView};
+use banyan_app::imports::{self, ImportPage, ImportView};
 use banyan_app::io;
 use banyan_app::view::*;
 use banyan_domain::customer::{
@@ -256,6 +256,19 @@ pub async fn import(State(s): State<AppState>, auth: Auth, req: Request) -> ApiR
         axum::Json(started.job),
     )
         .into_response())
+}
+
+/// Your imports, newest first (open one for its report).
+#[utoipa::path(get, path = "/api/v1/imports", tag = "customers", security(("bearer" = [])), params(PageParams),
+    responses((status = 200, body = ImportPage)))]
+pub async fn my_imports(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<PageParams>,
+) -> ApiResult<axum::Json<ImportPage>> {
+    Ok(axum::Json(
+        imports::mine(&s.app, &auth.actor, p.cursor.as_deref(), p.limit).await?,
+    ))
 }
 
 /// An import's progress and, once it has ended, its per-row report and the rejected rows as CSV (only

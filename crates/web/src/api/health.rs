@@ -104,9 +104,9 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
 pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let key = match IdempotencyKey::from_request_parts(&mut parts, &s).await {
-        Ok(IdempotencyKey(Some(key))) => key,
+        Ok(IdempotencyKey(Some(key))) => Ok(key),
         Ok(IdempotencyKey(None)) => return next.run(Request::from_parts(parts, body)).await,
-        Err(e) => return e.into_response(),
+        Err(e) => Err(e),
     };
     let token = parts
         .headers
@@ -118,8 +118,12 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
         Some(t) => banyan_app::access::authenticate(&s.app, &t).await.ok(),
         None => None,
     }) else {
-        // The handler answers 401.
+        // The handler answers 401: who asks is judged before what the request carries.
         return next.run(Request::from_parts(parts, body)).await;
+    };
+    let key = match key {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
     };
     // The route's own limit, enforced while the body streams in: only an import may be large.
     let limit = if parts.uri.path().ends_with("/import") {

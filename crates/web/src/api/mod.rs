@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             creating(post(customers::import)),
         )
         .route("/api/v1/customers/export", get(customers::export))
+        .route("/api/v1/imports", get(customers::my_imports))
         .route("/api/v1/imports/{id}", get(customers::import_job))
         .route(
             "/api/v1/customers/{id}",

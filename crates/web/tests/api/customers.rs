@@ -947,8 +947,13 @@ async fn import_reports_every_bad_row_and_export_is_masked(app: &TestApp) {
     assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
     assert_eq!(again.body["id"], r.body["id"]);
     assert_eq!(app.count("customers").await, 1);
-    // Only its starter sees the job.
+    // Only its starter sees the job, in their list of imports too.
+    let mine = app.get("/api/v1/imports", &ops).await;
+    assert_eq!(mine.body["items"][0]["id"], r.body["id"], "{}", mine.text);
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
     let ops2 = app.login_as("ops2", Role::Operations, Some("BR0001")).await;
+    let theirs = app.get("/api/v1/imports", &ops2).await;
+    assert_eq!(theirs.body["items"], json!([]), "{}", theirs.text);
     app.get(
         &format!("/api/v1/imports/{}", r.body["id"].as_str().unwrap()),
         &ops2,

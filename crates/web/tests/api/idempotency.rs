@@ -9,7 +9,41 @@ use serde_json::{Value, json};
 crate::tests!(
     concurrent_retries_of_every_creating_request_write_once_and_answer_alike,
     a_key_reused_for_another_request_is_refused_and_one_in_progress_says_when_to_retry,
+    a_malformed_key_is_judged_after_who_asks,
 );
+
+/// Who asks comes first: without a valid token the answer is 401 whatever the key; with one, an empty key
+/// is a 400 naming the header.
+async fn a_malformed_key_is_judged_after_who_asks(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let body = individual("张三", &resident_id("19800101", 123), "13812345678");
+    app.req_h(
+        Method::POST,
+        "/api/v1/customers",
+        None,
+        Some(body.clone()),
+        &[("idempotency-key", " ")],
+    )
+    .await
+    .assert_problem(401, "unauthenticated");
+    let r = app
+        .req_h(
+            Method::POST,
+            "/api/v1/customers",
+            Some(&rm),
+            Some(body),
+            &[("idempotency-key", " ")],
+        )
+        .await;
+    r.assert_problem(400, "validation");
+    assert_eq!(
+        r.field_errors(),
+        vec![("Idempotency-Key".to_owned(), "format".to_owned())]
+    );
+    assert_eq!(app.count("customers").await, 0);
+}
 
 /// Sends the same request six times at once with one key; returns the answers.
 async fn six_at_once(

@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::ui::customers::search::SearchQuery;
 use crate::ui::forms::read_upload;
+use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, check_csrf, chrome, page, session};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -19,6 +20,28 @@ pub(crate) struct ImportPage {
     pub(crate) c: Chrome,
     pub(crate) title: String,
     pub(crate) job: Option<JobLines>,
+    /// The caller's recent imports (on the upload form).
+    pub(crate) recent: Vec<RecentLine>,
+}
+
+/// One of the caller's recent imports.
+pub(crate) struct RecentLine {
+    pub(crate) id: uuid::Uuid,
+    pub(crate) file_name: String,
+    pub(crate) status: String,
+    pub(crate) started: String,
+    pub(crate) rows: i64,
+    pub(crate) created: i64,
+    pub(crate) rejected: i64,
+}
+
+fn status_words(t: Tr, s: ImportStatus) -> String {
+    t.get(match s {
+        ImportStatus::Running => "import.status.running",
+        ImportStatus::Done => "import.status.done",
+        ImportStatus::Failed => "import.status.failed",
+    })
+    .to_owned()
 }
 
 /// An import job in words.
@@ -36,14 +59,31 @@ pub(crate) struct JobLines {
     pub(crate) rejected_rows: Vec<banyan_app::imports::RejectedRow>,
 }
 
-pub(crate) async fn import_form(Signed { sess, t }: Signed) -> Result<Response, PageError> {
-    if let Err(e) = banyan_app::io::may_import(&sess.actor) {
-        return Err(PageError::App(e, t, Some(sess)));
-    }
+/// The upload form and the caller's 20 most recent imports.
+pub(crate) async fn import_form(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    let recent = imports::mine(&s.app, &sess.actor, None, Some(20))
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?
+        .items
+        .into_iter()
+        .map(|j| RecentLine {
+            id: j.id,
+            status: status_words(t, j.status),
+            started: t.datetime(&s.app.tz, &j.started_at),
+            file_name: j.file_name,
+            rows: j.rows,
+            created: j.created,
+            rejected: j.rejected,
+        })
+        .collect();
     Ok(page(ImportPage {
         title: t.get("import.title").to_owned(),
         c: chrome(t, Some(&sess), "/import"),
         job: None,
+        recent,
     }))
 }
 
@@ -109,6 +149,7 @@ pub(crate) async fn import_job(
         title: t.get("import.title").to_owned(),
         c: chrome(t, Some(&sess), "/import"),
         job: Some(job),
+        recent: Vec::new(),
     }))
 }
 
