@@ -272,7 +272,12 @@ async fn run_chunks(
     let total = src.rows.len() as i64;
     let mut done = job.done_rows;
     let start = usize::try_from(done).map_err(|e| AppError::internal_from("done_rows", e))?;
-    for rows in src.rows.get(start..).unwrap_or_default().chunks(CHUNK) {
+    let rest = src.rows.get(start..).ok_or_else(|| {
+        AppError::internal(format!(
+            "import job {id} counts {done} rows done of a file of {total}"
+        ))
+    })?;
+    for rows in rest.chunks(CHUNK) {
         if !take(app, id).await? {
             return Ok(());
         }

@@ -370,16 +370,18 @@ impl TestApp {
     /// Runs SQL on the audit log as someone with the database owner's rights would: the append-only
     /// guard lifted around it, then restored.
     pub async fn tamper(&self, sql: &[&str]) {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        // One transaction on one connection: a pooled SQLite connection must not see the guard half-lifted.
         let kind = self.app.db().kind;
-        for s in banyan_app::audit::unguard_statements(kind) {
-            self.sql(&s).await;
+        let tx = self.app.db().conn.begin().await.expect("begin");
+        let all = banyan_app::audit::unguard_statements(kind)
+            .into_iter()
+            .chain(sql.iter().map(|s| (*s).to_owned()))
+            .chain(banyan_app::audit::reguard_statements(kind));
+        for s in all {
+            tx.execute_unprepared(&s).await.expect("tamper");
         }
-        for s in sql {
-            self.sql(s).await;
-        }
-        for s in banyan_app::audit::reguard_statements(kind) {
-            self.sql(&s).await;
-        }
+        tx.commit().await.expect("commit");
     }
 
     /// Runs a raw SQL statement against the test database (to simulate tampering and the passage of time).
