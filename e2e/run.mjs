@@ -233,6 +233,9 @@ await test('administrators see staff accounts and the policy; auditors see the a
   assert.ok(chain.includes('审计链完整'), chain);
   assert.ok(Number((await aud.locator('#chain-checked').textContent()).trim()) > 0, chain);
   assert.ok(!/[a-z]_[a-z]/.test(chain), chain);
+  // The header names the role in words, not its code.
+  const who = await aud.locator('header .who').textContent();
+  assert.ok(who.includes('审计员') && !who.includes('auditor'), who);
   await aud.screenshot({ path: `${SHOTS}/audit-chain.png`, fullPage: true });
   await aud.context().close();
 });

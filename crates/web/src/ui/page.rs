@@ -78,7 +78,7 @@ pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         t,
         user: session.map(|s| s.actor.username().to_owned()),
         role: session
-            .map(|s| s.actor.role().as_str().to_owned())
+            .map(|s| t.of("role", s.actor.role().as_str()))
             .unwrap_or_default(),
         csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
         can_create: session.is_some_and(|s| s.actor.offers().create),
