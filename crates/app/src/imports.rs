@@ -22,7 +22,7 @@ use banyan_domain::customer::CustomerInput;
 use banyan_domain::imports::{ImportStatus, ImportStep};
 use banyan_store::imports::{self as store, ImportJobRow, ImportRejectRow};
 use banyan_store::{ConnectionTrait, now_us};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::Arc;
 use utoipa::ToSchema;
@@ -89,7 +89,72 @@ pub struct ImportReport {
 pub struct RejectedRow {
     /// The line in the file (the header is line 1).
     pub line: i64,
+    /// Every broken rule of the row as one English line (also the `reason` column of the CSV).
     pub reason: String,
+    /// Every broken rule of the row, for a reader to put in its own language.
+    pub errors: Vec<RowError>,
+}
+
+/// One broken rule of a row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RowError {
+    /// The field (`individual.id_number`, `contacts[0].value`), empty for the row as a whole.
+    pub field: String,
+    /// The rule's code (`check_digit`, `duplicate_id_number`, `encoding`, ...).
+    pub rule: String,
+    pub message: String,
+    /// For a duplicate: the existing customer's number (when the importer may see it) or its branch.
+    pub detail: Option<String>,
+}
+
+impl RowError {
+    fn whole(rule: &str, message: impl Into<String>) -> RowError {
+        RowError {
+            field: String::new(),
+            rule: rule.to_owned(),
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    /// The rules an error broke.
+    fn of(e: &AppError) -> Vec<RowError> {
+        match e {
+            AppError::Validation(f) => {
+                f.0.iter()
+                    .map(|x| RowError {
+                        field: x.field.clone(),
+                        rule: x.rule.clone(),
+                        message: x.message.clone(),
+                        detail: None,
+                    })
+                    .collect()
+            }
+            other => vec![RowError::whole("invalid", other.to_string())],
+        }
+    }
+
+    /// The rules a batch item's refusal names (`{"code": "validation", "errors": [...]}` or a conflict).
+    fn of_item(err: &serde_json::Value) -> Vec<RowError> {
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+        match err.get("errors").and_then(|e| e.as_array()) {
+            Some(es) => es
+                .iter()
+                .map(|e| RowError {
+                    field: text(&e["field"]).unwrap_or_default(),
+                    rule: text(&e["rule"]).unwrap_or_default(),
+                    message: text(&e["message"]).unwrap_or_default(),
+                    detail: None,
+                })
+                .collect(),
+            None => vec![RowError {
+                field: text(&err["field"]).unwrap_or_default(),
+                rule: text(&err["code"]).unwrap_or_else(|| "rejected".to_owned()),
+                message: text(&err["message"]).unwrap_or_default(),
+                detail: text(&err["customer_no"]).or_else(|| text(&err["branch_code"])),
+            }],
+        }
+    }
 }
 
 /// What starting an import gives: the job, and whether this call created it (else the same file was
@@ -314,7 +379,7 @@ pub(crate) struct Chunk {
     inputs: Vec<CustomerInput>,
     /// Line and cells of each input, by its index.
     lines: Vec<(usize, Vec<String>)>,
-    refused: Vec<Rejected>,
+    refused: Vec<(Rejected, Vec<RowError>)>,
 }
 
 impl Chunk {
@@ -330,11 +395,14 @@ impl Chunk {
         for row in rows {
             let cells = match &row.cells {
                 Err(e) => {
-                    c.refused.push(Rejected {
-                        line: row.line,
-                        reason: e.clone(),
-                        cells: Vec::new(),
-                    });
+                    c.refused.push((
+                        Rejected {
+                            line: row.line,
+                            reason: e.clone(),
+                            cells: Vec::new(),
+                        },
+                        vec![RowError::whole("encoding", e.clone())],
+                    ));
                     continue;
                 }
                 Ok(cells) => cells,
@@ -349,11 +417,14 @@ impl Chunk {
                     c.inputs.push(input);
                     c.lines.push((row.line, cells.clone()));
                 }
-                Err(e) => c.refused.push(Rejected {
-                    line: row.line,
-                    reason: io::reason_of(&e),
-                    cells: cells.clone(),
-                }),
+                Err(e) => c.refused.push((
+                    Rejected {
+                        line: row.line,
+                        reason: io::reason_of(&e),
+                        cells: cells.clone(),
+                    },
+                    RowError::of(&e),
+                )),
             }
         }
         c
@@ -371,11 +442,14 @@ impl Chunk {
         let mut rejected = self.refused.clone();
         for item in result.map(|r| r.items.as_slice()).unwrap_or_default() {
             if let (Some(err), Some((line, cells))) = (&item.error, self.lines.get(item.index)) {
-                rejected.push(Rejected {
-                    line: *line,
-                    reason: io::item_reason(err),
-                    cells: cells.clone(),
-                });
+                rejected.push((
+                    Rejected {
+                        line: *line,
+                        reason: io::item_reason(err),
+                        cells: cells.clone(),
+                    },
+                    RowError::of_item(err),
+                ));
             }
         }
         let created = result.map_or(0, |r| r.created as i64);
@@ -398,12 +472,13 @@ impl Chunk {
         let keys = app.keys();
         let rows = rejected
             .iter()
-            .map(|r| {
+            .map(|(r, errors)| {
                 Ok(ImportRejectRow {
                     id: Uuid::now_v7(),
                     job_id: self.job,
                     line: r.line as i64,
                     reason: r.reason.clone(),
+                    errors: json!(errors).to_string(),
                     cells: keys.encrypt(Purpose::Import, &json!(r.cells).to_string())?,
                 })
             })
@@ -436,13 +511,15 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<ImportView> {
         let rejected = rejected_rows(app, &j).await?;
         let headers: Vec<String> =
             crate::json::stored(&j.headers, format_args!("import_jobs.headers of job {id}"))?;
-        let csv = io::rejected_csv(&headers, &rejected)?;
+        let rows: Vec<Rejected> = rejected.iter().map(|(r, _)| r.clone()).collect();
+        let csv = io::rejected_csv(&headers, &rows)?;
         view.report = Some(ImportReport {
             rejected_rows: rejected
-                .iter()
-                .map(|r| RejectedRow {
+                .into_iter()
+                .map(|(r, errors)| RejectedRow {
                     line: r.line as i64,
-                    reason: r.reason.clone(),
+                    reason: r.reason,
+                    errors,
                 })
                 .collect(),
             rejected_csv: String::from_utf8(csv)
@@ -491,7 +568,7 @@ pub async fn mine(
     })
 }
 
-async fn rejected_rows(app: &App, j: &ImportJobRow) -> Result<Vec<Rejected>> {
+async fn rejected_rows(app: &App, j: &ImportJobRow) -> Result<Vec<(Rejected, Vec<RowError>)>> {
     let keys = app.keys();
     store::list_rejects(&app.db.conn, j.id)
         .await?
@@ -501,12 +578,20 @@ async fn rejected_rows(app: &App, j: &ImportJobRow) -> Result<Vec<Rejected>> {
                 &keys.decrypt(Purpose::Import, &r.cells)?,
                 format_args!("import_rejects.cells of row {}", r.id),
             )?;
-            Ok(Rejected {
-                line: usize::try_from(r.line)
-                    .map_err(|e| AppError::internal_from("import_rejects.line", e))?,
-                reason: r.reason,
-                cells,
-            })
+            let errors: Vec<RowError> = crate::json::stored(
+                &r.errors,
+                format_args!("import_rejects.errors of row {}", r.id),
+            )?;
+            let line = usize::try_from(r.line)
+                .map_err(|e| AppError::internal_from("import_rejects.line", e))?;
+            Ok((
+                Rejected {
+                    line,
+                    reason: r.reason,
+                    cells,
+                },
+                errors,
+            ))
         })
         .collect()
 }

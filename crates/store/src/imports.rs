@@ -52,6 +52,8 @@ crate::table! {
         pub job_id: Uuid,
         pub line: i64,
         pub reason: String,
+        /// JSON array of the broken rules (field, rule, message, detail).
+        pub errors: String,
         /// The row's cells as a JSON array, encrypted (they are personal data).
         pub cells: Vec<u8>,
     }

@@ -49,6 +49,7 @@ pub(super) fn v11(s: &mut Vec<Stmt>, _kind: DbKind) {
             .col(uuid("job_id"))
             .col(bigint("line"))
             .col(text("reason"))
+            .col(text("errors"))
             .col(ColumnDef::new("cells").blob().not_null().to_owned())
             .to_owned(),
     )));

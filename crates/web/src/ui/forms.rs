@@ -60,9 +60,51 @@ pub(crate) fn refusal(t: Tr, e: AppError) -> Result<String, AppError> {
 /// Field errors in the user's language: `field: rule; ...`.
 pub(crate) fn field_errors_text(t: Tr, e: &banyan_domain::FieldErrors) -> String {
     e.0.iter()
-        .map(|e| format!("{}: {}", e.field, t.rule(&e.rule, &e.message)))
+        .map(|e| rule_text(t, &e.field, &e.rule, &e.message, None))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A field path (`individual.id_number`, `contacts[0].value`) by its label: the list's label for an item
+/// of a list, else the last part's, else the first part's; the path itself when none has one.
+pub(crate) fn field_label(t: Tr, path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('.')
+        .map(|p| p.split('[').next().unwrap_or(p))
+        .collect();
+    let order: Vec<&str> = if path.contains('[') {
+        parts.clone()
+    } else {
+        parts.iter().rev().copied().collect()
+    };
+    order
+        .into_iter()
+        .find_map(|p| {
+            let key = format!("field.{p}");
+            let label = t.get(&key);
+            (label != key).then(|| label.to_owned())
+        })
+        .unwrap_or_else(|| path.to_owned())
+}
+
+/// One broken rule in the user's language: `field: rule` (`rule` alone for the whole row), with the detail
+/// (an existing record's number) after a dash.
+pub(crate) fn rule_text(
+    t: Tr,
+    field: &str,
+    rule: &str,
+    message: &str,
+    detail: Option<&str>,
+) -> String {
+    let words = t.rule(rule, message);
+    let head = match field {
+        "" => words.into_owned(),
+        f => format!("{}: {words}", field_label(t, f)),
+    };
+    match detail {
+        Some(d) => format!("{head} — {d}"),
+        None => head,
+    }
 }
 
 /// The segment filters a form offers (dimension, label, options with the chosen one selected).

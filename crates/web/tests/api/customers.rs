@@ -925,6 +925,17 @@ async fn import_reports_every_bad_row_and_export_is_masked(app: &TestApp) {
             .contains("contacts[0].value")
     );
     assert!(rejected[2]["reason"].as_str().unwrap().contains("UTF-8"));
+    // Each broken rule also comes structured, for a reader to put in its own language.
+    assert_eq!(
+        (
+            rejected[0]["errors"][0]["field"].as_str(),
+            rejected[0]["errors"][0]["rule"].as_str()
+        ),
+        (Some("individual.id_number"), Some("check_digit")),
+        "{}",
+        r.text
+    );
+    assert_eq!(rejected[2]["errors"][0]["rule"], "encoding", "{}", r.text);
     assert!(
         r.body["report"]["rejected_csv"]
             .as_str()

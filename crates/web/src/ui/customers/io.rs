@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::ui::customers::search::SearchQuery;
-use crate::ui::forms::read_upload;
+use crate::ui::forms::{read_upload, rule_text};
 use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, check_csrf, chrome, page, session};
 use askama::Template;
@@ -56,7 +56,8 @@ pub(crate) struct JobLines {
     pub(crate) created: i64,
     pub(crate) rejected: i64,
     pub(crate) ignored_columns: String,
-    pub(crate) rejected_rows: Vec<banyan_app::imports::RejectedRow>,
+    /// Each rejected row: its line and every broken rule in the user's language.
+    pub(crate) rejected_rows: Vec<(i64, String)>,
 }
 
 /// The upload form and the caller's 20 most recent imports.
@@ -143,7 +144,21 @@ pub(crate) async fn import_job(
         created: j.created,
         rejected: j.rejected,
         ignored_columns: j.ignored_columns.join(", "),
-        rejected_rows: j.report.map(|r| r.rejected_rows).unwrap_or_default(),
+        rejected_rows: j
+            .report
+            .map(|r| r.rejected_rows)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                let words = r
+                    .errors
+                    .iter()
+                    .map(|e| rule_text(t, &e.field, &e.rule, &e.message, e.detail.as_deref()))
+                    .collect::<Vec<_>>()
+                    .join("；");
+                (r.line, words)
+            })
+            .collect(),
     };
     Ok(page(ImportPage {
         title: t.get("import.title").to_owned(),
