@@ -191,7 +191,7 @@ await test('operations import a file, see each rejected row, download them, and 
   const [download] = await Promise.all([ops.waitForEvent('download'), ops.locator('#download-rejected').click()]);
   const { readFileSync } = await import('node:fs');
   const rejected = readFileSync(await download.path(), 'utf8');
-  assert.ok(rejected.includes('导入乙') && rejected.includes('reason'), rejected);
+  assert.ok(rejected.startsWith('\uFEFF') && rejected.includes('导入乙') && rejected.includes('原因') && rejected.includes('证件号码: 校验位错误'), rejected);
   // The import stays findable after leaving its page: the form lists the recent ones.
   await ops.goto(`${BASE}/import`);
   const recent = await ops.locator('#recent').textContent();
@@ -213,13 +213,15 @@ await test('administrators see staff accounts and the policy; auditors see the a
   await admin.context().close();
   const aud = await signIn('aud1');
   await aud.goto(customerUrl);
-  await page_has(aud, 'customer.verify');
+  // The customer's audit trail in words: the action's name, never its code.
+  await page_has(aud, '审核通过');
+  assert.ok(!(await aud.textContent('body')).includes('customer.verify'));
   await aud.screenshot({ path: `${SHOTS}/audit-trail.png`, fullPage: true });
   const no = (await aud.locator('h1 small').textContent()).trim();
   // The auditor's home is the audit search: by customer number and action, then by an unknown staff member.
   await aud.goto(`${BASE}/`);
   await aud.locator('#a-customer').fill(no);
-  await aud.locator('#a-action').fill('customer.verify');
+  await aud.locator('#a-action').selectOption({ label: '审核通过' });
   await aud.locator('#audit-search button[type=submit]').click();
   await aud.waitForURL(/\/audit\?/);
   const rows = await aud.locator('tbody tr').allTextContents();
@@ -295,11 +297,11 @@ await test('on the 360 page a manager adds a contact point, records a consent an
   assert.equal(await rm1.locator('#contacts li').count(), before + 1);
   await rm1.locator('#cs-channel').selectOption('sms');
   await rm1.locator('#cs-granted').selectOption('true');
-  await rm1.locator('#cs-source').fill('branch_form');
+  await rm1.locator('#cs-source').selectOption('branch_form');
   await rm1.locator('#record-consent button[type=submit]').click();
   await rm1.waitForURL(/msg=saved/);
   const consents = await rm1.locator('#consents').textContent();
-  assert.ok(consents.includes('短信') && consents.includes('branch_form'), consents);
+  assert.ok(consents.includes('短信') && consents.includes('网点纸质授权书') && !consents.includes('branch_form'), consents);
   await rm1.locator('#rel-kind').selectOption('spouse');
   await rm1.locator('#rel-other').fill('P-BR0001-99999999');
   await rm1.locator('#add-relationship button[type=submit]').click();
@@ -526,13 +528,15 @@ await test('customer service registers a complaint, works it to the survey, and 
   await cs.locator('#cn-content').fill('客户反映周六上午排队超过一小时，无人引导。');
   await cs.locator('#case-form button[type=submit]').click();
   // An unknown customer is named, and what was typed stays.
-  assert.ok((await cs.locator('#case-error').textContent()).includes('customer'));
+  // The refusal names the field by its label and the rule in words.
+  const refusal = await cs.locator('#case-error').textContent();
+  assert.ok(refusal.includes('客户: 没有找到') && !/[a-z]{3,}/.test(refusal), refusal);
   assert.equal(await cs.locator('#cn-subject').inputValue(), '柜台排队超过一小时');
   await cs.locator('#cn-customer').fill(no);
   await cs.locator('#case-form button[type=submit]').click();
   await cs.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
   const caseUrl = cs.url();
-  assert.ok((await cs.locator('#case-department').textContent()).includes('service'));
+  assert.ok((await cs.locator('#case-department').textContent()).includes('客户服务部'));
   assert.ok((await cs.locator('#case-owner').textContent()).includes('cs1'));
   assert.ok((await cs.locator('#case-sla').textContent()).includes('24 小时'));
   assert.ok((await cs.locator('#case-reg').textContent()).includes('15 个自然日'));

@@ -499,6 +499,41 @@ impl customers::WithBatch for Chunk {
     }
 }
 
+/// An ended import's rejected rows as a CSV file for a reader: the line, the file's own columns, and every
+/// broken rule of the row in `reasons`' words; the `line` and `reason` headings and the byte-order mark
+/// from `words`. Only its starter gets it (anyone else: not found); a running import has none yet.
+pub async fn rejected_file(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    words: &dyn crate::tabular::Words,
+    reasons: &(dyn Fn(&[RowError]) -> String + Sync),
+) -> Result<Vec<u8>> {
+    actor.require(Permission::CustomerImport)?;
+    let j = match store::find_job(&app.db.conn, id).await? {
+        Some(j) if j.actor_id == actor.id.uuid() && j.status != ImportStatus::Running => j,
+        _ => return Err(AppError::NotFound),
+    };
+    let headers: Vec<String> =
+        crate::json::stored(&j.headers, format_args!("import_jobs.headers of job {id}"))?;
+    // The file's own headings stay as they were, so the corrected file imports again.
+    let mut heading = vec![words.heading("line")];
+    heading.extend(headers.iter().cloned());
+    heading.push(words.heading("reason"));
+    let rows = rejected_rows(app, &j)
+        .await?
+        .into_iter()
+        .map(|(r, errors)| {
+            let mut rec = vec![r.line.to_string()];
+            rec.extend(r.cells);
+            rec.resize(headers.len() + 1, String::new());
+            rec.push(reasons(&errors));
+            rec
+        });
+    let body = crate::tabular::write_csv(&heading, rows)?;
+    Ok(crate::tabular::with_bom(words, body))
+}
+
 /// The import as its starter sees it (anyone else: not found), with the report once it has ended.
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<ImportView> {
     actor.require(Permission::CustomerImport)?;

@@ -202,12 +202,14 @@ const EXPORT_HEADERS: [&str; 10] = [
     "version",
 ];
 
-/// Exports every customer matching the query in the actor's scope (values masked), and audits the export.
+/// Exports every customer matching the query in the actor's scope (values masked), headed and coded in
+/// `words` (the API's codes, or the reader's language in the workbench), and audits the export.
 pub async fn export(
     app: &App,
     actor: &Actor,
     mut q: ListQuery,
     format: Format,
+    words: &dyn crate::tabular::Words,
 ) -> Result<(Vec<u8>, usize)> {
     let grant = actor.require(Permission::CustomerExport)?;
     let mut rows: Vec<[String; 10]> = Vec::new();
@@ -234,7 +236,7 @@ pub async fn export(
         }
     }
     let bytes = match format {
-        Format::Csv => crate::tabular::write_csv(&EXPORT_HEADERS, &rows)?,
+        Format::Csv => crate::tabular::write_csv_for(words, &EXPORT_HEADERS, &rows)?,
         Format::Xlsx => {
             let mut wb = rust_xlsxwriter::Workbook::new();
             let ws = wb.add_worksheet();
@@ -242,11 +244,12 @@ pub async fn export(
                 AppError::internal_from("writing the export file", e)
             };
             for (c, h) in EXPORT_HEADERS.iter().enumerate() {
-                ws.write_string(0, c as u16, *h).map_err(x)?;
+                ws.write_string(0, c as u16, words.heading(h)).map_err(x)?;
             }
             for (r, row) in rows.iter().enumerate() {
-                for (c, v) in row.iter().enumerate() {
-                    ws.write_string(r as u32 + 1, c as u16, v).map_err(x)?;
+                for (c, (v, h)) in row.iter().zip(EXPORT_HEADERS).enumerate() {
+                    ws.write_string(r as u32 + 1, c as u16, words.cell(h, v))
+                        .map_err(x)?;
                 }
             }
             wb.save_to_buffer().map_err(x)?

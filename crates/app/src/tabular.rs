@@ -127,6 +127,66 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// How a file written for someone names its columns and shows its coded cells: the API's and the CLI's
+/// stable column names and codes ([`Codes`]), or a reader's language (the workbench's exports).
+pub trait Words: Send + Sync {
+    /// A column's heading (`customer_no` → 客户号).
+    fn heading(&self, column: &str) -> String;
+    /// A cell of a column: a code (`kind`, `status`) or a date in the reader's style; other text as it is.
+    fn cell(&self, column: &str, value: &str) -> String;
+    /// Whether a CSV file starts with a UTF-8 byte-order mark: Excel on Windows reads UTF-8 only with it.
+    fn bom(&self) -> bool;
+}
+
+/// Stable column names and codes, no byte-order mark: for programs.
+#[derive(Debug, Clone, Copy)]
+pub struct Codes;
+
+impl Words for Codes {
+    fn heading(&self, column: &str) -> String {
+        column.to_owned()
+    }
+    fn cell(&self, _: &str, value: &str) -> String {
+        value.to_owned()
+    }
+    fn bom(&self) -> bool {
+        false
+    }
+}
+
+/// A CSV file of coded columns in the words of its reader: headings and cells through `words`, a
+/// byte-order mark when they want one, every cell neutralised ([`write_csv`]).
+pub fn write_csv_for<R, C>(
+    words: &dyn Words,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> Result<Vec<u8>>
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<str>,
+{
+    let header: Vec<String> = columns.iter().map(|c| words.heading(c)).collect();
+    let body = write_csv(
+        &header,
+        rows.into_iter().map(|r| {
+            r.into_iter()
+                .zip(columns)
+                .map(|(v, c)| words.cell(c, v.as_ref()))
+                .collect::<Vec<_>>()
+        }),
+    )?;
+    Ok(with_bom(words, body))
+}
+
+/// The file with a UTF-8 byte-order mark in front when its reader wants one.
+pub fn with_bom(words: &dyn Words, body: Vec<u8>) -> Vec<u8> {
+    if words.bom() {
+        [b"\xEF\xBB\xBF".as_slice(), &body].concat()
+    } else {
+        body
+    }
+}
+
 /// A CSV file (UTF-8, header row) with every cell neutralised: the one way Banyan writes CSV (customer
 /// exports, an import's rejected rows, and every report after them).
 pub fn write_csv<H, R, C>(header: &[H], rows: impl IntoIterator<Item = R>) -> Result<Vec<u8>>

@@ -292,9 +292,15 @@ pub(crate) async fn export_cmd(cfg: &Config, what: ExportWhat) -> Result<()> {
                 other => bail!("--format: `{other}` must be csv or xlsx"),
             };
             let actor = Actor::system_as("system-export", Role::Operations).with_all_scope();
-            let (bytes, n) = banyan_app::io::export(&app, &actor, Default::default(), f)
-                .await
-                .map_err(app_err)?;
+            let (bytes, n) = banyan_app::io::export(
+                &app,
+                &actor,
+                Default::default(),
+                f,
+                &banyan_app::tabular::Codes,
+            )
+            .await
+            .map_err(app_err)?;
             let out = out.unwrap_or_else(|| PathBuf::from(format!("customers.{format}")));
             std::fs::write(&out, bytes)?;
             println!("exported {n} customers to {}", out.display());

@@ -29,28 +29,28 @@ const STAFF: &[DemoStaff] = &[
         "rm1",
         Role::RelationshipManager,
         Some("BR0001"),
-        Some("retail-a"),
+        Some("零售一组"),
         Some("retail"),
     ),
     (
         "rm2",
         Role::RelationshipManager,
         Some("BR0001"),
-        Some("retail-b"),
+        Some("零售二组"),
         Some("retail"),
     ),
     (
         "rm3",
         Role::RelationshipManager,
         Some("BR0002"),
-        Some("corporate-a"),
+        Some("公司一组"),
         Some("corporate"),
     ),
     (
         "wm1",
         Role::WealthManager,
         Some("BR0001"),
-        Some("wealth-a"),
+        Some("财富一组"),
         Some("wealth"),
     ),
     (
@@ -216,7 +216,7 @@ fn corporate(rng: &mut impl Rng, branch: &str, n: usize) -> CustomerInput {
             "total_assets": {"minor": rng.random_range(1_000_000i64..9_000_000_000) * 100, "currency": "CNY"},
             "legal_representative": format!("{}{}", SURNAMES[rng.random_range(0..SURNAMES.len())], GIVEN[rng.random_range(0..GIVEN.len())]),
         },
-        "contacts": [{"kind": "address", "value": format!("{city}{}{}号", STREETS[rng.random_range(0..STREETS.len())], rng.random_range(1..300)), "label": "registered"}],
+        "contacts": [{"kind": "address", "value": format!("{city}{}{}号", STREETS[rng.random_range(0..STREETS.len())], rng.random_range(1..300)), "label": "注册地址"}],
         "preferred_channel": "visit",
     });
     serde_json::from_value(v).unwrap_or_else(|e| panic!("demo corporate is malformed: {e}"))

@@ -77,11 +77,11 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn the_workbench_works_in_a_real_browser() {
+/// Where the browser tests live and the Chromium they drive; `None` when they are skipped on purpose.
+fn browser() -> Option<(PathBuf, PathBuf, String)> {
     if std::env::var("BANYAN_SKIP_BROWSER").ok().as_deref() == Some("1") {
         eprintln!("browser tests skipped: BANYAN_SKIP_BROWSER=1");
-        return;
+        return None;
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let e2e = root.join("e2e");
@@ -94,6 +94,93 @@ fn the_workbench_works_in_a_real_browser() {
         e2e.join("node_modules/playwright-core").exists(),
         "playwright-core is not installed: run `npm ci --prefix e2e` (or set BANYAN_SKIP_BROWSER=1)"
     );
+    Some((root, e2e, chromium))
+}
+
+/// Serves `data` on a free local port until dropped; the base URL.
+fn serve(data: &std::path::Path) -> (Server, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let server = Server(
+        banyan(data)
+            .args(["serve", "--listen", &listen])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(&listen).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "banyan serve did not start on {listen}");
+    (server, format!("http://{listen}"))
+}
+
+/// Every page of the demo, as every role, in every language: no code, key, UUID, JSON or English sentence
+/// on a Chinese page, no broken link, every CSV with a byte-order mark and headings in the page's language.
+#[test]
+fn every_page_reads_in_words_for_every_role_and_language() {
+    let Some((root, e2e, chromium)) = browser() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = banyan(&data)
+        .args(["demo", "--customers", "60"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The demo prints its staff: the crawl signs in as each of them.
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let users: Vec<&str> = listing
+        .lines()
+        .skip_while(|l| !l.starts_with("Demo staff"))
+        .skip(1)
+        .map_while(|l| l.strip_prefix("  ")?.split_whitespace().next())
+        .collect();
+    assert!(users.len() >= 10, "demo staff: {listing}");
+    let (_server, base) = serve(&data);
+    let out = Command::new("node")
+        .arg(e2e.join("crawl.mjs"))
+        .current_dir(&e2e)
+        .env("BASE_URL", &base)
+        .env("PASSWORD", "banyan-demo-2026")
+        .env("USERS", users.join(","))
+        .env("SHOT_DIR", root.join("target/e2e"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node is needed for the browser tests (Debian: apt-get install nodejs npm)");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{report}");
+    assert!(
+        out.status.success(),
+        "pages a reader would stumble over:\n{report}"
+    );
+    assert!(report.contains(" pages, 0 findings"), "{report}");
+}
+
+#[test]
+fn the_workbench_works_in_a_real_browser() {
+    let Some((root, e2e, chromium)) = browser() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     add_user(&data, "rm1", "relationship_manager", Some("BR0001"));
@@ -111,30 +198,7 @@ fn the_workbench_works_in_a_real_browser() {
         Some("BR0001"),
         Some("service"),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let _server = Server(
-        banyan(&data)
-            .args(["serve", "--listen", &listen])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://{listen}");
-    let mut up = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(&listen).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(up, "banyan serve did not start on {listen}");
+    let (_server, base) = serve(&data);
     let shots = root.join("target/e2e");
     let out = Command::new("node")
         .arg(e2e.join("run.mjs"))

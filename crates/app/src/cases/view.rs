@@ -112,6 +112,9 @@ pub struct CaseView {
     pub tasks: Vec<CaseTaskView>,
     pub attachments: Vec<AttachmentView>,
     pub log: Vec<CaseLogView>,
+    /// Whether the caller may open the customer's record (a case can reach staff who may not: a
+    /// department's handler outside the customer's branch), so a link to it is offered only then.
+    pub customer_open: bool,
 }
 
 pub(crate) fn summary(
@@ -178,12 +181,25 @@ pub(crate) async fn customer_names(app: &App, rows: &[CaseRow]) -> Result<HashMa
 
 pub async fn get(app: &App, actor: &Actor, id: CaseId) -> Result<CaseView> {
     let r = load(app, actor, id).await?;
-    view(app, r).await
+    for_actor(app, actor, &r, view(app, r.clone()).await?).await
+}
+
+/// The view as `actor` sees it: whether they may open the customer's record.
+async fn for_actor(app: &App, actor: &Actor, r: &CaseRow, mut v: CaseView) -> Result<CaseView> {
+    v.customer_open = match super::register::reach_of(&app.db.conn, r).await? {
+        Some((branch, rm)) => {
+            actor.require(Permission::CustomerRead).is_ok() && actor.sees(&branch, rm)
+        }
+        None => false,
+    };
+    Ok(v)
 }
 
 pub async fn get_by_no(app: &App, actor: &Actor, no: &str) -> Result<CaseView> {
     match store::find_case_by_no(&app.db.conn, no.trim()).await? {
-        Some(r) if visible(app, actor, &r).await? => view(app, r).await,
+        Some(r) if visible(app, actor, &r).await? => {
+            for_actor(app, actor, &r, view(app, r.clone()).await?).await
+        }
         _ => Err(AppError::NotFound),
     }
 }
@@ -210,7 +226,7 @@ pub async fn reveal(app: &App, actor: &Actor, id: CaseId) -> Result<CaseView> {
         .await?;
         tx.commit().await?;
     }
-    view_as(app, r, true).await
+    for_actor(app, actor, &r, view_as(app, r.clone(), true).await?).await
 }
 
 pub(crate) async fn view(app: &App, r: CaseRow) -> Result<CaseView> {
@@ -275,15 +291,26 @@ pub(crate) async fn view_on<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|l| {
+            let mut detail: serde_json::Value =
+                crate::json::stored(&l.detail, format_args!("case_log.detail of row {}", l.id))?;
+            // People are named beside their IDs, so a reader of the log needs no lookup.
+            if let Some(m) = detail.as_object_mut() {
+                for key in ["owner", "approver"] {
+                    let id = m
+                        .get(key)
+                        .and_then(|v| v.as_str())
+                        .and_then(|v| v.parse().ok());
+                    if let Some(name) = name_of(id) {
+                        m.insert(format!("{key}_name"), name.into());
+                    }
+                }
+            }
             Ok(CaseLogView {
                 at: crate::fmt_us(l.at_us),
                 actor: name_of(l.actor_id),
                 action: l.action,
                 note: l.note,
-                detail: crate::json::stored(
-                    &l.detail,
-                    format_args!("case_log.detail of row {}", l.id),
-                )?,
+                detail,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -322,6 +349,7 @@ pub(crate) async fn view_on<C: ConnectionTrait>(
         version: r.version,
         tasks,
         log,
+        customer_open: false,
     })
 }
 

@@ -189,7 +189,14 @@ pub async fn export(
             ));
         }
     };
-    let (bytes, _) = io::export(&s.app, &auth.actor, list_query(p)?, format).await?;
+    let (bytes, _) = io::export(
+        &s.app,
+        &auth.actor,
+        list_query(p)?,
+        format,
+        &banyan_app::tabular::Codes,
+    )
+    .await?;
     Ok(download(format, bytes))
 }
 

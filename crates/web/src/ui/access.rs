@@ -220,19 +220,10 @@ pub(crate) async fn add_staff(
     };
     match banyan_app::access::add_staff(&s.app, &sess.actor, n).await {
         Ok(_) => Ok(Redirect::to("/admin/staff").into_response()),
-        Err(AppError::Validation(e)) => {
-            let msg =
-                e.0.iter()
-                    .map(|e| format!("{}: {}", e.field, t.rule(&e.rule, &e.message)))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-            staff_view(&s, sess, t, Some(msg)).await
-        }
-        Err(e @ AppError::Conflict { .. }) => {
-            let msg = e.to_string();
-            staff_view(&s, sess, t, Some(msg)).await
-        }
-        Err(e) => Err(PageError::App(e, t, Some(sess))),
+        Err(e) => match crate::ui::forms::refusal(t, e) {
+            Ok(msg) => staff_view(&s, sess, t, Some(msg)).await,
+            Err(e) => Err(PageError::App(e, t, Some(sess))),
+        },
     }
 }
 

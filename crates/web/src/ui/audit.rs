@@ -28,9 +28,13 @@ pub(crate) fn audit_rows(
         .into_iter()
         .map(|a| AuditLine {
             at: t.datetime(tz, &a.at),
-            actor: a.actor,
-            action: a.action,
-            detail: a.detail.to_string(),
+            // A system actor (no staff ID) is named by what it does; staff by their username.
+            actor: match a.actor_id.filter(|id| !id.is_nil()) {
+                Some(_) => a.actor,
+                None => crate::ui::labels::code_label(t, &["actor"], &a.actor),
+            },
+            action: crate::ui::labels::code_label(t, &["audit.action"], &a.action),
+            detail: crate::ui::labels::detail_text(t, tz, &a.detail),
         })
         .collect()
 }

@@ -63,7 +63,7 @@ fn line(t: Tr, s: &AppState, c: &uc::CaseSummary) -> CaseLine {
         kind: t.of("fb.kind", &c.kind),
         subject: c.subject.clone(),
         complainant: c.complainant.clone(),
-        department: c.department.clone(),
+        department: crate::ui::labels::department(t, &c.department),
         owner: c.owner.clone().unwrap_or_else(|| "—".into()),
         due: if c.paused {
             t.get("case.paused").to_owned()
@@ -361,6 +361,9 @@ struct CasePage {
     received: String,
     sla_due: String,
     sla_rule: String,
+    /// The department in words and the rule that chose it.
+    department: String,
+    route: String,
     reg_due: Option<String>,
     reg_rule: Option<String>,
     level_label: String,
@@ -423,6 +426,8 @@ async fn case_page(
             received: dt(&v.summary.received_at),
             sla_due: format!("{}{}", dt(&v.summary.sla.due_at), met(v.summary.sla.met)),
             sla_rule: span_text(t, v.summary.sla.amount, &v.summary.sla.unit),
+            department: crate::ui::labels::department(t, &v.summary.department),
+            route: crate::ui::labels::rule_ref(t, &v.route_rule),
             reg_due: v
                 .summary
                 .regulatory
@@ -445,11 +450,7 @@ async fn case_page(
                         .unwrap_or_else(|| t.get("case.system").to_owned()),
                     what: t.of("case.act", &l.action),
                     note: l.note.clone().unwrap_or_default(),
-                    detail: if l.detail.as_object().is_some_and(|o| o.is_empty()) {
-                        String::new()
-                    } else {
-                        l.detail.to_string()
-                    },
+                    detail: crate::ui::labels::detail_text(t, &s.app.tz, &l.detail),
                 })
                 .collect(),
             tasks: v
@@ -458,7 +459,7 @@ async fn case_page(
                 .map(|x| {
                     (
                         x.id,
-                        x.department.clone(),
+                        crate::ui::labels::department(t, &x.department),
                         x.owner.clone().unwrap_or_else(|| "—".into()),
                         x.title.clone(),
                         dt(&x.due_at),
@@ -771,7 +772,12 @@ async fn dashboard(
                 "segment",
                 "seg.wealth_tier",
             ),
-            ("case.by_department", &a.by_department, "department", ""),
+            (
+                "case.by_department",
+                &a.by_department,
+                "department",
+                "department",
+            ),
         ];
         for (title, counts, param, family) in dims {
             let (c, keys) = chart(
@@ -920,9 +926,15 @@ async fn calendars_view(
     notice: Option<String>,
     (name, body): (String, String),
 ) -> Result<Response, PageError> {
-    let calendars = uc::calendars(&s.app, &sess.actor)
+    let mut calendars = uc::calendars(&s.app, &sess.actor)
         .await
         .map_err(app_err(t, &sess))?;
+    for c in &mut calendars {
+        c.source = match c.source.as_str() {
+            "shipped" => t.get("cal.source.shipped").to_owned(),
+            at => t.datetime(&s.app.tz, at),
+        };
+    }
     let failed = error.is_some();
     Ok(page_status(
         CalendarsPage {

@@ -115,7 +115,9 @@ pub(crate) async fn coverage_page(
     let (rows, error) =
         match banyan_app::engagement::coverage(&s.app, &sess.actor, from, to, by).await {
             Ok(r) => (r, None),
-            Err(AppError::Validation(e)) => (Vec::new(), Some(e.to_string())),
+            Err(AppError::Validation(e)) => {
+                (Vec::new(), Some(crate::ui::forms::field_errors_text(t, &e)))
+            }
             Err(e) => return Err(PageError::App(e, t, Some(sess))),
         };
     let chart = Chart::new(rows.iter().map(|r| {

@@ -46,14 +46,12 @@ pub(crate) async fn read_upload(
 }
 
 /// What a page says when a use case refuses a form the user can correct on the same page (bad input, a
-/// state or version conflict, a rule that forbids it); any other error goes back for the error page.
+/// state or version conflict, a rule that forbids it), in the user's language; any other error goes back
+/// for the error page.
 pub(crate) fn refusal(t: Tr, e: AppError) -> Result<String, AppError> {
     match e {
         AppError::Validation(v) => Ok(field_errors_text(t, &v)),
-        e @ (AppError::Conflict { .. }
-        | AppError::VersionConflict { .. }
-        | AppError::Forbidden { .. }) => Ok(e.to_string()),
-        e => Err(e),
+        e => crate::ui::labels::refusal_text(t, &e).ok_or(e),
     }
 }
 

@@ -3,7 +3,8 @@
 //! carries the session's CSRF token; no permission check or SQL lives here.
 //!
 //! One module per context, each with its own `routes()`; this file only puts them together. The page
-//! kernel (chrome, errors, sessions, CSRF) is in `page`, pieces several pages share in `forms`.
+//! kernel (chrome, errors, sessions, CSRF) is in `page`, pieces several pages share in `forms`,
+//! stored values in words in `labels`.
 
 #![allow(
     clippy::result_large_err,
@@ -18,6 +19,7 @@ mod engagement;
 mod forms;
 mod home;
 pub mod i18n;
+mod labels;
 mod page;
 mod segments;
 

@@ -161,7 +161,11 @@ impl IntoResponse for PageError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", t, s)
             }
             PageError::App(e, t, s) => {
-                let msg = e.to_string();
+                let msg = match &e {
+                    AppError::Validation(v) => crate::ui::forms::field_errors_text(t, v),
+                    e => crate::ui::labels::refusal_text(t, e)
+                        .unwrap_or_else(|| t.get("error.unprocessable").to_owned()),
+                };
                 let mut r = page(ErrorPage {
                     title: t.get("error.title").to_owned(),
                     c: chrome(t, s.as_ref(), "/"),

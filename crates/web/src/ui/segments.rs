@@ -25,7 +25,6 @@ pub(crate) struct SegmentLine {
     pub(crate) dimension: String,
     pub(crate) value: String,
     pub(crate) checks: Vec<String>,
-    pub(crate) reason: String,
 }
 
 /// A change of segment: when, which dimension, old → new, and why.
@@ -34,7 +33,6 @@ pub(crate) struct SegmentChange {
     pub(crate) at: String,
     pub(crate) dimension: String,
     pub(crate) change: String,
-    pub(crate) reason: String,
 }
 
 /// An early-warning alert as shown.
@@ -42,7 +40,6 @@ pub(crate) struct SegmentChange {
 pub(crate) struct AlertRow {
     pub(crate) id: Uuid,
     pub(crate) indicator: String,
-    pub(crate) reason: String,
     pub(crate) due: String,
     pub(crate) open: bool,
     pub(crate) status: String,
@@ -79,7 +76,6 @@ pub(crate) fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::Segm
                 dimension: t.of("dim", &a.dimension),
                 value: value(&a.dimension, &a.value),
                 checks: a.checks.iter().map(|c| check_text(t, c)).collect(),
-                reason: a.reason.clone(),
             })
             .collect(),
         measures: v
@@ -100,7 +96,6 @@ pub(crate) fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::Segm
             .map(|a| AlertRow {
                 id: a.id,
                 indicator: t.of("indicator", &a.indicator),
-                reason: a.reason.clone(),
                 due: t.date(&a.due_on),
                 open: a.status == "open",
                 status: t.of("alert", &a.status),
@@ -119,7 +114,6 @@ pub(crate) fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::Segm
                     at: t.datetime(tz, &h.at),
                     dimension: t.of("dim", &h.dimension),
                     change: format!("{} → {}", show(&h.old), show(&h.new)),
-                    reason: h.reason.clone(),
                 }
             })
             .collect(),
@@ -133,7 +127,111 @@ pub(crate) struct PolicyPage {
     pub(crate) title: String,
     /// Version label and content hash.
     pub(crate) version: String,
+    /// The rules in force in words: (section heading, lines).
+    pub(crate) sections: Vec<(String, Vec<String>)>,
+    /// The policy file itself, for administrators who compare it with the one they deployed.
     pub(crate) policy: String,
+}
+
+/// The policy's review periods and complaint rules as sentences.
+fn policy_sections(t: Tr, p: &banyan_domain::policy::Policy) -> Vec<(String, Vec<String>)> {
+    let span = |s: &banyan_domain::calendar::Span| {
+        t.get(&format!("unit.{}", s.unit.as_str()))
+            .replace("{n}", &s.amount.to_string())
+    };
+    let months = |kind: &str, n: u8| {
+        t.get("policy.review_every")
+            .replace("{kind}", t.get(kind))
+            .replace("{n}", &n.to_string())
+    };
+    let review = vec![
+        months("kind.individual", p.review.individual_months),
+        months("kind.corporate", p.review.corporate_months),
+        months("kind.institution", p.review.institution_months),
+    ];
+    let f = &p.feedback;
+    let when = |conds: Vec<String>| match conds.is_empty() {
+        true => t.get("policy.any_case").to_owned(),
+        false => conds.join("，"),
+    };
+    let of = |family: &str, v: &Option<String>| v.as_ref().map(|v| t.of(family, v));
+    let sla = f
+        .sla
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut c: Vec<String> = [
+                of("fb.kind", &r.kind),
+                of("party", &r.party),
+                of("fb.severity", &r.severity),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if r.complex == Some(true) {
+                c.push(t.get("case.complex").to_owned());
+            }
+            format!(
+                "{}：{} → {}",
+                crate::ui::labels::rule_ref(t, &format!("sla[{i}]")),
+                when(c),
+                span(&r.within)
+            )
+        })
+        .collect();
+    let mut routing: Vec<String> = f
+        .routing
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let seg = match (&r.dimension, &r.value) {
+                (Some(d), Some(v)) => Some(format!(
+                    "{} {}",
+                    t.of("dim", d),
+                    t.of(&format!("seg.{d}"), v)
+                )),
+                _ => None,
+            };
+            let c: Vec<String> = [
+                of("fb.kind", &r.kind),
+                of("fb.product", &r.product),
+                r.branch.clone(),
+                of("fb.severity", &r.severity),
+                of("party", &r.party),
+                seg,
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            format!(
+                "{}：{} → {}",
+                crate::ui::labels::rule_ref(t, &format!("routing[{i}]")),
+                when(c),
+                crate::ui::labels::department(t, &r.department)
+            )
+        })
+        .collect();
+    routing.push(format!(
+        "{}：{}",
+        t.get("route.default"),
+        crate::ui::labels::department(t, &f.default_department)
+    ));
+    let regulatory = vec![
+        t.get("policy.regulatory")
+            .replace("{base}", &span(&f.regulatory.base))
+            .replace("{first}", &f.regulatory.first_extension_to.to_string())
+            .replace("{second}", &f.regulatory.second_extension_to.to_string()),
+        t.get("policy.escalate")
+            .replace("{pct}", &f.escalate_at_pct.to_string()),
+        t.get("policy.reopen")
+            .replace("{n}", &f.reopen_days.to_string()),
+    ];
+    vec![
+        (t.get("policy.review").to_owned(), review),
+        (t.get("policy.sla").to_owned(), sla),
+        (t.get("policy.routing").to_owned(), routing),
+        (t.get("policy.regulatory_title").to_owned(), regulatory),
+    ]
 }
 
 pub(crate) async fn policy_page(
@@ -149,6 +247,7 @@ pub(crate) async fn policy_page(
         title: t.get("admin.policy").to_owned(),
         c: chrome(t, Some(&sess), "/admin/policy"),
         version: format!("{} ({hash})", policy_in_force.version),
+        sections: policy_sections(t, &policy_in_force),
         policy,
     }))
 }

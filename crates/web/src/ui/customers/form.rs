@@ -1,7 +1,6 @@
 //! Creating and editing a customer: the forms, custom-field inputs, errors next to their fields.
 
 use crate::AppState;
-use crate::ui::customers::view::show_json;
 use crate::ui::forms::{form_version, kind_key};
 use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page};
@@ -677,11 +676,12 @@ pub(crate) async fn edit(
                 .flatten()
                 .flat_map(|v| v["changes"].as_array().cloned().unwrap_or_default())
                 .map(|c| {
-                    format!(
-                        "{}: {} → {}",
-                        c["field"].as_str().unwrap_or(""),
-                        show_json(&c["old"]),
-                        show_json(&c["new"])
+                    let field = c["field"].as_str().unwrap_or("");
+                    crate::ui::labels::change_line(
+                        t,
+                        field,
+                        &crate::ui::labels::field_value(t, field, &c["old"]),
+                        &crate::ui::labels::field_value(t, field, &c["new"]),
                     )
                 })
                 .collect();
@@ -723,7 +723,7 @@ pub(crate) async fn edit(
         Err(e @ AppError::Conflict { .. }) => {
             let o = EditOutcome {
                 values: Some(&f),
-                general_error: Some(e.to_string()),
+                general_error: crate::ui::labels::refusal_text(t, &e),
                 ..Default::default()
             };
             edit_page(s, t, &sess, &current, o).await

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::ui::customers::search::SearchQuery;
 use crate::ui::forms::{read_upload, rule_text};
 use crate::ui::i18n::Tr;
+use crate::ui::labels::ReaderWords;
 use crate::ui::page::{Chrome, PageError, Signed, check_csrf, chrome, page, session};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -174,12 +175,16 @@ pub(crate) async fn import_rejected(
     Signed { sess, t }: Signed,
     Path(id): Path<uuid::Uuid>,
 ) -> Result<Response, PageError> {
-    let j = imports::get(&s.app, &sess.actor, id)
+    let reasons = |errors: &[imports::RowError]| {
+        errors
+            .iter()
+            .map(|e| rule_text(t, &e.field, &e.rule, &e.message, e.detail.as_deref()))
+            .collect::<Vec<_>>()
+            .join("；")
+    };
+    let file = imports::rejected_file(&s.app, &sess.actor, id, &ReaderWords(t), &reasons)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let Some(report) = j.report else {
-        return Err(PageError::App(AppError::NotFound, t, Some(sess)));
-    };
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -188,7 +193,7 @@ pub(crate) async fn import_rejected(
                 "attachment; filename=\"rejected.csv\"",
             ),
         ],
-        report.rejected_csv,
+        file,
     )
         .into_response())
 }
@@ -207,7 +212,7 @@ pub(crate) async fn export(
     } else {
         banyan_app::io::Format::Csv
     };
-    let (bytes, _) = banyan_app::io::export(&s.app, &sess.actor, query, format)
+    let (bytes, _) = banyan_app::io::export(&s.app, &sess.actor, query, format, &ReaderWords(t))
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     Ok(crate::api::customers::download(format, bytes))

@@ -237,7 +237,11 @@ pub(crate) async fn search(
                 .map(|c| format!("/customers?{}", p.link(Some(&c))));
             (rows(t, page.items, &rms), next, None)
         }
-        Err(AppError::Validation(f)) => (Vec::new(), None, Some(f.to_string())),
+        Err(AppError::Validation(f)) => (
+            Vec::new(),
+            None,
+            Some(crate::ui::forms::field_errors_text(t, &f)),
+        ),
         Err(e) => return Err(PageError::App(e, t, Some(sess))),
     };
     Ok(page(SearchPage {

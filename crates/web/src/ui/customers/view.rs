@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::ui::audit::audit_rows;
 use crate::ui::engagement::TaskRow;
 use crate::ui::engagement::task_rows;
-use crate::ui::forms::{Pair, kind_key, status_key};
+use crate::ui::forms::{Pair, field_label, kind_key, status_key};
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::page::{Chrome, PageError, Signed, chrome, page};
 use crate::ui::segments::Segs;
@@ -19,6 +19,7 @@ use banyan_app::view::CustomerView;
 use banyan_domain::customer::{CustomerKind, CustomerStatus};
 use banyan_domain::ids::CaseId;
 use serde::Deserialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A version row as shown.
@@ -108,7 +109,7 @@ pub(crate) async fn customer_page(
         Some(rm) => banyan_app::access::find_staff(&s.app, rm)
             .await
             .map_err(err)?
-            .map(|st| format!("{} ({})", st.display_name, st.username))
+            .map(|st| staff_name(&st.display_name, &st.username))
             .unwrap_or_default(),
     };
     let defs = uc::field_definitions(&s.app).await.map_err(err)?;
@@ -133,11 +134,9 @@ pub(crate) async fn customer_page(
             .await
             .map_err(err)?,
     );
-    let history = history_rows(
-        t,
-        &s.app.tz,
-        uc::versions(&s.app, a, id).await.map_err(err)?,
-    );
+    let versions = uc::versions(&s.app, a, id).await.map_err(err)?;
+    let people = staff_in_history(s, &versions).await.map_err(err)?;
+    let history = history_rows(t, &s.app.tz, versions, &people);
     let profile = profile_lines(t, &v, &defs);
     let consents = v
         .consents
@@ -145,7 +144,7 @@ pub(crate) async fn customer_page(
         .map(|c| ConsentLine {
             channel_key: format!("channel.{}", c.channel.as_str()),
             granted: c.granted,
-            source: c.source.clone(),
+            source: crate::ui::labels::code_label(t, &["consent_source"], &c.source),
             at: t.datetime(&s.app.tz, &c.at),
         })
         .collect();
@@ -215,14 +214,6 @@ pub(crate) async fn customer_page(
         v,
     };
     Ok(page(page_v))
-}
-
-pub(crate) fn show_json(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => "—".to_owned(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 pub(crate) async fn show(
@@ -349,9 +340,12 @@ async fn message_lines(
         .map(|m| MessageLine {
             at: t.datetime(&s.app.tz, &m.created_at),
             channel: t.of("channel", &m.channel),
-            cause: m.cause,
+            cause: crate::ui::labels::message_cause(t, &m.cause),
             status: t.of("msg", &m.status),
-            reason: m.reason.unwrap_or_default(),
+            reason: m
+                .reason
+                .map(|r| crate::ui::labels::message_reason(t, &r))
+                .unwrap_or_default(),
             body: m.body,
         })
         .collect())
@@ -430,22 +424,68 @@ fn open_task_choices(t: Tr, tasks: &[banyan_app::engagement::TaskView]) -> Vec<(
         .collect()
 }
 
-/// The record's versions, each change as `field: old → new`.
+/// A staff member as the workbench names them: the display name, with the username when they differ.
+pub(crate) fn staff_name(display: &str, username: &str) -> String {
+    if display == username {
+        username.to_owned()
+    } else {
+        format!("{display} ({username})")
+    }
+}
+
+/// The names of the relationship managers a record's history mentions (by ID), for its sentences.
+async fn staff_in_history(
+    s: &AppState,
+    versions: &[banyan_app::view::VersionView],
+) -> Result<HashMap<String, String>, banyan_app::AppError> {
+    let mut names = HashMap::new();
+    for c in versions.iter().flat_map(|v| &v.changes) {
+        if c.field != "rm_id" {
+            continue;
+        }
+        for v in [&c.old, &c.new] {
+            let Some(id) = v.as_str().and_then(|x| x.parse::<Uuid>().ok()) else {
+                continue;
+            };
+            if let Some(st) = banyan_app::access::find_staff(&s.app, id).await? {
+                names.insert(id.to_string(), staff_name(&st.display_name, &st.username));
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// The record's versions, each change as a sentence: `手机号 由 139****0000 改为 139****1111`.
 fn history_rows(
     t: Tr,
     tz: &jiff::tz::TimeZone,
     versions: Vec<banyan_app::view::VersionView>,
+    people: &HashMap<String, String>,
 ) -> Vec<HistoryRow> {
+    let shown = |field: &str, v: &serde_json::Value| match (field, v.as_str()) {
+        ("rm_id", Some(id)) => people
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| t.get("history.unknown_staff").to_owned()),
+        _ => crate::ui::labels::field_value(t, field, v),
+    };
     versions
         .into_iter()
         .map(|h| HistoryRow {
             version: h.version,
             at: t.datetime(tz, &h.at),
-            action: h.action,
+            action: crate::ui::labels::code_label(t, &["history.action"], &h.action),
             changes: h
                 .changes
                 .iter()
-                .map(|c| format!("{}: {} → {}", c.field, show_json(&c.old), show_json(&c.new)))
+                .map(|c| {
+                    crate::ui::labels::change_line(
+                        t,
+                        &c.field,
+                        &shown(&c.field, &c.old),
+                        &shown(&c.field, &c.new),
+                    )
+                })
                 .collect(),
         })
         .collect()
@@ -461,23 +501,8 @@ fn profile_lines(
     let mut profile = Vec::new();
     if let serde_json::Value::Object(m) = &v.profile {
         for (k, val) in m {
-            let label_key = format!("field.{k}");
-            let label = match t.get(&label_key) {
-                l if l == label_key => k.clone(),
-                l => l.to_owned(),
-            };
-            let shown = match (k.as_str(), val) {
-                ("birth_date" | "id_expiry", serde_json::Value::String(d)) => t.date(d),
-                ("annual_revenue" | "total_assets", serde_json::Value::Object(o)) => t.money(
-                    o.get("minor").and_then(|m| m.as_i64()).unwrap_or(0),
-                    o.get("currency").and_then(|c| c.as_str()).unwrap_or("CNY"),
-                ),
-                ("id_type", serde_json::Value::String(d)) => t.of("doc", d),
-                ("gender", serde_json::Value::String(g)) => {
-                    t.get(&format!("gender.{g}")).to_owned()
-                }
-                _ => show_json(val),
-            };
+            let label = field_label(t, k);
+            let shown = crate::ui::labels::profile_value(t, k, val);
             profile.push((label, shown));
         }
     }
@@ -488,11 +513,7 @@ fn profile_lines(
                 .find(|d| d.kind == v.kind && &d.key == k)
                 .map(|d| d.label.clone())
                 .unwrap_or_else(|| k.clone());
-            let shown = match val {
-                serde_json::Value::Bool(b) => t.get(if *b { "yes" } else { "no" }).to_owned(),
-                serde_json::Value::String(d) if d.parse::<jiff::civil::Date>().is_ok() => t.date(d),
-                other => show_json(other),
-            };
+            let shown = crate::ui::labels::profile_value(t, k, val);
             profile.push((label, shown));
         }
     }

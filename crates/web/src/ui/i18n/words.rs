@@ -1,57 +1,8 @@
-//! The workbench's words in zh-CN (default), zh-TW and en, and the localisation of validation rules.
+//! The workbench's own words: navigation, pages, forms, messages.
 
-/// A supported language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    ZhCn,
-    ZhTw,
-    En,
-}
+use super::Lang;
 
-impl Lang {
-    pub const ALL: [Lang; 3] = [Lang::ZhCn, Lang::ZhTw, Lang::En];
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::ZhCn => "zh-CN",
-            Lang::ZhTw => "zh-TW",
-            Lang::En => "en",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Lang> {
-        Lang::ALL
-            .into_iter()
-            .find(|l| l.code().eq_ignore_ascii_case(s))
-    }
-    /// The language's own name, for the switcher.
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::ZhCn => "简体中文",
-            Lang::ZhTw => "繁體中文",
-            Lang::En => "English",
-        }
-    }
-}
-
-/// Looks up words for one language.
-#[derive(Debug, Clone, Copy)]
-pub struct Tr {
-    pub lang: Lang,
-}
-
-macro_rules! catalog {
-    ($($key:literal => [$cn:literal, $tw:literal, $en:literal]),* $(,)?) => {
-        fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
-            match key {
-                $($key => Some(match lang { Lang::ZhCn => $cn, Lang::ZhTw => $tw, Lang::En => $en }),)*
-                _ => None,
-            }
-        }
-        #[cfg(test)]
-        pub(crate) const KEYS: &[&str] = &[$($key),*];
-    };
-}
-
-catalog! {
+crate::ui::i18n::catalog! {
     "app.name" => ["榕树客户管理", "榕樹客戶管理", "Banyan CRM"],
     "nav.home" => ["我的工作", "我的工作", "My work"],
     "nav.customers" => ["客户", "客戶", "Customers"],
@@ -546,7 +497,7 @@ catalog! {
     "camp.preferred" => ["客户首选渠道", "客戶首選渠道", "Each customer's preferred channel"],
     "camp.subject" => ["标题", "標題", "Subject"],
     "camp.body" => ["正文", "正文", "Text"],
-    "camp.vars" => ["可用变量：{name} 姓名，{honorific} 称谓，{tier} 财富等级。营销类消息仅发往客户已同意的渠道。", "可用變數：{name} 姓名，{honorific} 稱謂，{tier} 財富等級。行銷類訊息僅發往客戶已同意的渠道。", "Variables: {name}, {honorific}, {tier} (wealth tier). Marketing goes only to channels the customer consented to."],
+    "camp.vars" => ["营销类消息仅发往客户已同意的渠道。可在正文中插入以下变量：", "行銷類訊息僅發往客戶已同意的渠道。可在正文中插入以下變數：", "Marketing goes only to channels the customer consented to. Variables for the text:"],
     "camp.send" => ["排队发送", "排隊發送", "Queue for sending"],
     "camp.queued" => ["已为 {customers} 位客户排队 {queued} 条消息。", "已為 {customers} 位客戶排隊 {queued} 則訊息。", "Queued {queued} messages for {customers} customers."],
     "msg.queued" => ["待发送", "待發送", "queued"],
@@ -610,105 +561,4 @@ catalog! {
     "rule.duplicate_mobile" => ["已有相同手机号的客户", "已有相同手機號的客戶", "a customer with this mobile number already exists"],
     "rule.encoding" => ["这一行不是 UTF-8 文本（请把文件另存为 UTF-8 编码的 CSV）", "這一行不是 UTF-8 文字（請將檔案另存為 UTF-8 編碼的 CSV）", "this line is not UTF-8 text (save the file as UTF-8 CSV)"],
     "rule.empty" => ["不能为空", "不能為空", "must not be empty"],
-}
-
-impl Tr {
-    pub fn new(lang: Lang) -> Tr {
-        Tr { lang }
-    }
-
-    /// The words for `key`; the key itself when missing (a test keeps the catalog complete).
-    pub fn get<'a>(&self, key: &'a str) -> &'a str {
-        lookup(self.lang, key).unwrap_or(key)
-    }
-
-    /// The words for a value of a family (`field` + `mobile`, `channel` + `sms`); the value itself when the
-    /// catalog has no entry.
-    pub fn of(&self, family: &str, value: &str) -> String {
-        lookup(self.lang, &format!("{family}.{value}"))
-            .unwrap_or(value)
-            .to_owned()
-    }
-
-    /// The localised message of a validation rule, falling back to the English message of the API.
-    pub fn rule<'a>(&self, rule: &str, fallback: &'a str) -> std::borrow::Cow<'a, str> {
-        match lookup(self.lang, &format!("rule.{rule}")) {
-            Some(s) => std::borrow::Cow::Borrowed(s),
-            None => std::borrow::Cow::Borrowed(fallback),
-        }
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.lang.code()
-    }
-
-    /// A stored UTC instant (`2026-11-23T02:29:08Z`) shown in the bank's time zone, in the locale's style.
-    pub fn datetime(&self, tz: &jiff::tz::TimeZone, s: &str) -> String {
-        match s.parse::<jiff::Timestamp>() {
-            Ok(t) => {
-                let z = t.to_zoned(tz.clone());
-                match self.lang {
-                    Lang::En => z.strftime("%d %b %Y %H:%M").to_string(),
-                    _ => z.strftime("%Y年%m月%d日 %H:%M").to_string(),
-                }
-            }
-            Err(_) => s.to_owned(),
-        }
-    }
-
-    /// A civil date (`2027-05-23`) in the locale's style.
-    pub fn date(&self, s: &str) -> String {
-        match s.parse::<jiff::civil::Date>() {
-            Ok(d) => match self.lang {
-                Lang::En => d.strftime("%d %b %Y").to_string(),
-                _ => d.strftime("%Y年%m月%d日").to_string(),
-            },
-            Err(_) => s.to_owned(),
-        }
-    }
-
-    /// Money in minor units with its currency, grouped per locale (`¥1,234.56` / `1,234.56 CNY`).
-    pub fn money(&self, minor: i64, currency: &str) -> String {
-        let amount = banyan_domain::money::grouped(minor);
-        match (self.lang, currency) {
-            (Lang::En, _) => format!("{amount} {currency}"),
-            (_, "CNY") => match amount.strip_prefix('-') {
-                Some(a) => format!("-¥{a}"),
-                None => format!("¥{amount}"),
-            },
-            _ => format!("{amount} {currency}"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_key_has_three_different_non_empty_entries_where_scripts_differ() {
-        for k in KEYS {
-            for l in Lang::ALL {
-                assert!(!Tr::new(l).get(k).is_empty(), "{k} empty in {}", l.code());
-            }
-        }
-        assert_eq!(Tr::new(Lang::ZhTw).get("nav.review"), "審核佇列");
-    }
-
-    #[test]
-    fn money_and_dates_follow_the_locale() {
-        assert_eq!(Tr::new(Lang::ZhCn).money(123456789, "CNY"), "¥1,234,567.89");
-        assert_eq!(
-            Tr::new(Lang::En).money(123456789, "CNY"),
-            "1,234,567.89 CNY"
-        );
-        assert_eq!(Tr::new(Lang::En).date("2027-05-23"), "23 May 2027");
-        assert_eq!(Tr::new(Lang::ZhCn).date("2027-05-23"), "2027年05月23日");
-    }
-
-    #[test]
-    fn rules_are_localised() {
-        assert_eq!(Tr::new(Lang::ZhCn).rule("check_digit", "x"), "校验位错误");
-        assert_eq!(Tr::new(Lang::En).rule("unheard_of", "fallback"), "fallback");
-    }
 }

@@ -1,0 +1,304 @@
+//! Stored values in words: every code by its label from the one registry, dates and money in the locale's
+//! style, and the free-form details of audit records and case logs as `label: value` sentences. Every page
+//! and export that shows a stored value goes through here, so no code, key, UUID or JSON reaches a reader.
+
+use crate::ui::forms::field_label;
+use crate::ui::i18n::Tr;
+use serde_json::Value;
+
+/// A code by the label of the first family that has one (`department` + `wealth` → 财富管理部); the code
+/// itself when none has (a value a bank added to its policy without a label yet).
+pub(crate) fn code_label(t: Tr, families: &[&str], code: &str) -> String {
+    families
+        .iter()
+        .find_map(|f| {
+            let key = format!("{f}.{code}");
+            let label = t.get(&key);
+            (label != key).then(|| label.to_owned())
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// Why a message was sent (`case.reply`, `campaign:spring`, `greeting.spring_festival`), in words.
+pub(crate) fn message_cause(t: Tr, cause: &str) -> String {
+    if let Some(key) = cause.strip_prefix("campaign:") {
+        return format!("{}：{key}", t.get("cause.campaign"));
+    }
+    match code_label(t, &["cause"], cause) {
+        same if same == cause && cause.starts_with("greeting.") => {
+            t.get("cause.greeting").to_owned()
+        }
+        same if same == cause => t.get("cause.other").to_owned(),
+        label => label,
+    }
+}
+
+/// Why a message waits, was held back or failed, in words: the reason's code (`no_consent: …`,
+/// `quiet_hours`) or the transport's known refusals; any other transport error in general words (the
+/// details are in the server's log, not for the customer's page).
+pub(crate) fn message_reason(t: Tr, reason: &str) -> String {
+    let code = reason.split(':').next().unwrap_or(reason).trim();
+    let code = if reason.starts_with("no notification gateway") {
+        "no_gateway"
+    } else if reason.starts_with("no SMTP server") {
+        "no_smtp"
+    } else {
+        code
+    };
+    match code_label(t, &["msg_reason"], code) {
+        same if same == code => t.get("msg_reason.transport").to_owned(),
+        label => label,
+    }
+}
+
+/// A department by its label.
+pub(crate) fn department(t: Tr, code: &str) -> String {
+    code_label(t, &["department"], code)
+}
+
+/// The rule a case was routed or timed by (`routing[4]` → 分派规则第5条; `default` → 默认部门).
+pub(crate) fn rule_ref(t: Tr, rule: &str) -> String {
+    let numbered = |prefix: &str, key: &str| {
+        rule.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .map(|n| t.get(key).replace("{n}", &(n + 1).to_string()))
+    };
+    numbered("routing[", "route.rule")
+        .or_else(|| numbered("sla[", "sla.rule"))
+        .unwrap_or_else(|| code_label(t, &["route"], rule))
+}
+
+/// A value of a customer's profile or of a change to it, by the field's last key: codes by their label,
+/// dates and money in the locale's style, yes / no, `—` for nothing.
+pub(crate) fn profile_value(t: Tr, key: &str, v: &Value) -> String {
+    match (key, v) {
+        (_, Value::Null) => "—".to_owned(),
+        (_, Value::Bool(b)) => t.get(if *b { "yes" } else { "no" }).to_owned(),
+        (_, Value::Object(o)) if o.contains_key("minor") => t.money(
+            o.get("minor").and_then(Value::as_i64).unwrap_or(0),
+            o.get("currency").and_then(Value::as_str).unwrap_or("CNY"),
+        ),
+        ("id_type", Value::String(s)) => code_label(t, &["doc"], s),
+        ("gender", Value::String(s)) => code_label(t, &["gender"], s),
+        ("industry", Value::String(s)) => code_label(t, &["industry"], s),
+        ("preferred_channel", Value::String(s)) => code_label(t, &["channel"], s),
+        ("nationality", Value::String(s)) => code_label(t, &["country"], s),
+        (_, Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => {
+            t.get("history.unknown_staff").to_owned()
+        }
+        ("income_band" | "family_status" | "legal_form" | "kind" | "status", Value::String(s)) => {
+            code_label(t, &[key], s)
+        }
+        (_, Value::String(s)) if s.parse::<jiff::civil::Date>().is_ok() => t.date(s),
+        (_, Value::String(s)) => s.clone(),
+        (_, Value::Array(items)) => items
+            .iter()
+            .map(|i| profile_value(t, key, i))
+            .collect::<Vec<_>>()
+            .join("、"),
+        (_, Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| format!("{} {}", field_label(t, k), profile_value(t, k, v)))
+            .collect::<Vec<_>>()
+            .join("，"),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// Files the workbench hands out (exports, rejected rows) in the reader's words: headings by the field
+/// labels, codes by their labels, dates in the locale's style, and a byte-order mark for Excel.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReaderWords(pub(crate) Tr);
+
+impl banyan_app::tabular::Words for ReaderWords {
+    fn heading(&self, column: &str) -> String {
+        let t = self.0;
+        match column {
+            "line" => t.get("export.line").to_owned(),
+            "reason" => t.get("export.reason").to_owned(),
+            "display_name" => t.get("field.name").to_owned(),
+            c => field_label(t, c),
+        }
+    }
+    fn cell(&self, column: &str, value: &str) -> String {
+        let t = self.0;
+        match column {
+            "kind" | "status" => code_label(t, &[column], value),
+            _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
+            _ => value.to_owned(),
+        }
+    }
+    fn bom(&self) -> bool {
+        true
+    }
+}
+
+/// The value of a changed field (`individual.family_status`), by its last key.
+pub(crate) fn field_value(t: Tr, path: &str, v: &Value) -> String {
+    profile_value(t, path.rsplit('.').next().unwrap_or(path), v)
+}
+
+/// One change of a record as a sentence: `手机号 由 139****0000 改为 139****1111`.
+pub(crate) fn change_line(t: Tr, path: &str, old: &str, new: &str) -> String {
+    t.get("history.change")
+        .replace("{field}", &field_label(t, path))
+        .replace("{old}", old)
+        .replace("{new}", new)
+}
+
+/// A refused write in the user's language: the refusal's own words by its stable code, with the values of
+/// its detail filled in (`{open_tasks}`), else the general words for its kind. Never the API's English.
+pub(crate) fn refusal_text(t: Tr, e: &banyan_app::AppError) -> Option<String> {
+    use banyan_app::AppError as E;
+    let (code, detail, general) = match e {
+        E::Conflict { code, detail, .. } => (*code, Some(detail), "refusal.conflict"),
+        E::Forbidden { code, .. } => (*code, None, "refusal.forbidden"),
+        E::VersionConflict { .. } => ("version", None, "refusal.version"),
+        _ => return None,
+    };
+    let key = format!("refusal.{code}");
+    let mut words = match t.get(&key) {
+        w if w == key => t.get(general).to_owned(),
+        w => w.to_owned(),
+    };
+    if let Some(Value::Object(m)) = detail {
+        for (k, v) in m {
+            let shown = match (k.as_str(), v) {
+                ("current_status", Value::String(s)) => {
+                    code_label(t, &["status", "case.status", "alert.status", "rsvp"], s)
+                }
+                (_, Value::String(s)) => s.clone(),
+                (_, other) => other.to_string(),
+            };
+            words = words.replace(&format!("{{{k}}}"), &shown);
+        }
+    }
+    Some(words)
+}
+
+/// An audit record's or a case log's detail as `label: value; …` in the user's language. Entries whose
+/// value is an ID are left out: the use case puts the name beside them (`owner` → `owner_name`).
+pub(crate) fn detail_text(t: Tr, tz: &jiff::tz::TimeZone, v: &Value) -> String {
+    let Value::Object(m) = v else {
+        return detail_value(t, tz, "", v).unwrap_or_default();
+    };
+    // A span is its amount and unit together (`to: 30, unit: calendar_days` → 至: 30 个自然日).
+    let unit = m.get("unit").and_then(Value::as_str);
+    m.iter()
+        .filter(|(k, _)| k.as_str() != "unit")
+        .filter_map(|(k, v)| {
+            let shown = match (k.as_str(), v, unit) {
+                ("to", Value::Number(n), Some(u)) => {
+                    t.get(&format!("unit.{u}")).replace("{n}", &n.to_string())
+                }
+                _ => detail_value(t, tz, k, v)?,
+            };
+            let key = format!("detail.{k}");
+            let label = match t.get(&key) {
+                l if l == key => field_label(t, k),
+                l => l.to_owned(),
+            };
+            Some(format!("{label}: {shown}"))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn detail_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, v: &Value) -> Option<String> {
+    let s = match v {
+        Value::Null => return None,
+        Value::Bool(b) => t.get(if *b { "yes" } else { "no" }).to_owned(),
+        Value::Number(n) => match key {
+            "level" => code_label(t, &["case.level"], &n.to_string()),
+            "aum" => t.money(n.as_i64().unwrap_or(0), "CNY"),
+            _ => n.to_string(),
+        },
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .filter_map(|i| match (key, i) {
+                    ("fields", Value::String(f)) => Some(field_label(t, f)),
+                    _ => detail_value(t, tz, key, i),
+                })
+                .collect();
+            if parts.is_empty() {
+                return None;
+            }
+            parts.join("、")
+        }
+        Value::Object(_) => format!("（{}）", detail_text(t, tz, v)),
+        Value::String(s) => return string_value(t, tz, key, s),
+    };
+    Some(s)
+}
+
+fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<String> {
+    if uuid::Uuid::parse_str(s).is_ok() {
+        return None;
+    }
+    if s.parse::<jiff::Timestamp>().is_ok() {
+        return Some(t.datetime(tz, s));
+    }
+    if s.parse::<jiff::civil::Date>().is_ok() {
+        return Some(t.date(s));
+    }
+    let families: &[&str] = match key {
+        "channel" | "reply_via" => &["channel", "fb.channel", "via"],
+        "department" | "from" | "to" => &["department"],
+        "reached" => &["reached"],
+        "kind" => &["kind", "fb.kind"],
+        "status" | "current_status" => &["status", "case.status", "import.status"],
+        "role" => &["role"],
+        "approver" => &["approver"],
+        "action" => &["case.act"],
+        "route_rule" | "sla_rule" => return Some(rule_ref(t, s)),
+        "format" | "type" => return Some(s.to_uppercase()),
+        _ => &[],
+    };
+    let s = s.strip_prefix("outbox:").unwrap_or(s);
+    Some(code_label(t, families, s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::i18n::Lang;
+
+    #[test]
+    fn details_read_as_words() {
+        let t = Tr::new(Lang::ZhCn);
+        let tz = jiff::tz::TimeZone::UTC;
+        let d = serde_json::json!({"action": "resolve", "case_no": "FB1",
+            "detail": {"reply_via": "outbox:app", "sla_met": false},
+            "owner": "01a238d2-69fa-76a3-8dfa-1de620820a8d", "owner_name": "王经理",
+            "fields": ["identifier", "contacts.address"], "route_rule": "routing[4]"});
+        let s = detail_text(t, &tz, &d);
+        assert_eq!(
+            s,
+            "操作: 答复并办结; 案件编号: FB1; 详情: （答复渠道: 手机银行; 内部时限内办结: 否）; \
+             涉及: 证件、地址; 负责人: 王经理; 分派依据: 分派规则第5条"
+        );
+    }
+
+    #[test]
+    fn profile_values_are_labelled() {
+        let t = Tr::new(Lang::ZhCn);
+        assert_eq!(
+            profile_value(t, "family_status", &serde_json::json!("divorced")),
+            "离异"
+        );
+        assert_eq!(
+            profile_value(t, "industry", &serde_json::json!("I")),
+            "信息传输、软件和信息技术服务业"
+        );
+        assert_eq!(
+            profile_value(
+                t,
+                "annual_revenue",
+                &serde_json::json!({"currency": "CNY", "minor": 123400})
+            ),
+            "¥1,234.00"
+        );
+    }
+}
