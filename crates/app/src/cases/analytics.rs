@@ -289,20 +289,33 @@ pub(crate) const EXPORT_HEADERS: [&str; 20] = [
     "satisfaction",
 ];
 
-/// The period's cases as an XLSX workbook (one row per case; no complainant names or contents), audited.
-pub async fn export_xlsx(app: &App, actor: &Actor, q: CaseQuery) -> Result<(Vec<u8>, usize)> {
+/// The period's cases as an XLSX workbook (one row per case; no complainant names or contents), headed and
+/// coded in `words` (the API's codes, or the reader's language), times to the minute in the bank's zone;
+/// audited.
+pub async fn export_xlsx(
+    app: &App,
+    actor: &Actor,
+    q: CaseQuery,
+    words: &dyn crate::tabular::Words,
+) -> Result<(Vec<u8>, usize)> {
     let grant = actor.require(Permission::CaseRead)?;
     let rows = period_rows(app, actor, &q).await?;
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     let x = |e: rust_xlsxwriter::XlsxError| AppError::internal_from("writing the XLSX export", e);
     for (c, h) in EXPORT_HEADERS.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).map_err(x)?;
+        ws.write_string(0, c as u16, words.heading(h)).map_err(x)?;
     }
-    let yes_no = |b: Option<bool>| b.map(|b| if b { "yes" } else { "no" }).unwrap_or("");
+    let yes_no = |column: &str, b: Option<bool>| {
+        b.map(|b| words.cell(column, if b { "yes" } else { "no" }))
+            .unwrap_or_default()
+    };
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
-        let t = |us: Option<i64>| us.map(|u| local(app, u).to_string()).unwrap_or_default();
+        let t = |us: Option<i64>| {
+            us.map(|u| local(app, u).strftime("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default()
+        };
         let cells = [
             r.case_no.clone(),
             t(Some(r.received_at_us)),
@@ -317,16 +330,19 @@ pub async fn export_xlsx(app: &App, actor: &Actor, q: CaseQuery) -> Result<(Vec<
             r.department.clone(),
             r.status.as_str().to_owned(),
         ];
-        for (c, v) in cells.iter().enumerate() {
-            ws.write_string(row, c as u16, v).map_err(x)?;
+        for (c, (v, h)) in cells.iter().zip(EXPORT_HEADERS).enumerate() {
+            ws.write_string(row, c as u16, words.cell(h, v))
+                .map_err(x)?;
         }
         ws.write_number(row, 12, f64::from(r.escalation_level))
             .map_err(x)?;
         ws.write_string(row, 13, t(Some(r.sla_due_at_us)))
             .map_err(x)?;
-        ws.write_string(row, 14, yes_no(r.sla_met)).map_err(x)?;
+        ws.write_string(row, 14, yes_no("sla_met", r.sla_met))
+            .map_err(x)?;
         ws.write_string(row, 15, t(r.reg_due_at_us)).map_err(x)?;
-        ws.write_string(row, 16, yes_no(r.reg_met)).map_err(x)?;
+        ws.write_string(row, 16, yes_no("regulatory_met", r.reg_met))
+            .map_err(x)?;
         ws.write_string(row, 17, t(r.resolved_at_us)).map_err(x)?;
         if let Some(done) = r.resolved_at_us {
             let h = ((done - r.received_at_us) as f64 / 3.6e8).round() / 10.0;

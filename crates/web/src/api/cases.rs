@@ -108,7 +108,7 @@ pub async fn export(
     auth: Auth,
     Query(q): Query<CaseQuery>,
 ) -> ApiResult<Response> {
-    let (bytes, _) = uc::export_xlsx(&s.app, &auth.actor, q).await?;
+    let (bytes, _) = uc::export_xlsx(&s.app, &auth.actor, q, &banyan_app::tabular::Codes).await?;
     Ok(xlsx(bytes))
 }
 

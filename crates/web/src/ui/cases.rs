@@ -895,7 +895,7 @@ async fn export(
         to: blank(&p.to),
         ..Default::default()
     };
-    let (bytes, _) = uc::export_xlsx(&s.app, &sess.actor, q)
+    let (bytes, _) = uc::export_xlsx(&s.app, &sess.actor, q, &crate::ui::labels::ReaderWords(t))
         .await
         .map_err(app_err(t, &sess))?;
     Ok(crate::api::cases::xlsx(bytes))

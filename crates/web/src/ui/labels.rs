@@ -124,7 +124,13 @@ impl banyan_app::tabular::Words for ReaderWords {
     fn cell(&self, column: &str, value: &str) -> String {
         let t = self.0;
         match column {
-            "kind" | "status" => code_label(t, &[column], value),
+            "kind" => code_label(t, &["kind", "fb.kind"], value),
+            "status" => code_label(t, &["status", "case.status"], value),
+            "channel" => code_label(t, &["fb.channel", "channel"], value),
+            "product" | "cause" | "severity" => code_label(t, &[&format!("fb.{column}")], value),
+            "party" | "department" => code_label(t, &[column], value),
+            "segment" => code_label(t, &["seg.wealth_tier"], value),
+            "sla_met" | "regulatory_met" => t.get(value).to_owned(),
             _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
             _ => value.to_owned(),
         }
@@ -279,6 +285,20 @@ mod tests {
             "操作: 答复并办结; 案件编号: FB1; 详情: （答复渠道: 手机银行; 内部时限内办结: 否）; \
              涉及: 证件、地址; 负责人: 王经理; 分派依据: 分派规则第5条"
         );
+    }
+
+    #[test]
+    fn files_for_a_reader_are_in_their_words() {
+        use banyan_app::tabular::Words;
+        let w = ReaderWords(Tr::new(Lang::ZhCn));
+        assert_eq!(w.heading("sla_met"), "内部时限内办结");
+        assert_eq!(w.heading("customer_no"), "客户号");
+        assert_eq!(w.cell("kind", "complaint"), "投诉");
+        assert_eq!(w.cell("kind", "individual"), "个人");
+        assert_eq!(w.cell("department", "wealth"), "财富管理部");
+        assert_eq!(w.cell("sla_met", "no"), "否");
+        assert_eq!(w.cell("review_due", "2027-05-23"), "2027年05月23日");
+        assert!(w.bom());
     }
 
     #[test]

@@ -396,6 +396,13 @@ async fn a_complaint_goes_from_registration_to_analytics(app: &TestApp) {
     use calamine::Reader;
     let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
     assert_eq!(sheet.height(), 4, "header and three cases");
+    // The API's file keeps stable column names; times are to the minute in the bank's zone.
+    assert_eq!(sheet.get((0, 1)).unwrap().to_string(), "received_at");
+    let received = sheet.get((1, 1)).unwrap().to_string();
+    assert!(
+        received.len() == 16 && received.as_bytes()[10] == b' ',
+        "{received}"
+    );
 }
 
 async fn extensions_need_their_approvers_and_a_pause_stops_the_clock(app: &TestApp) {
