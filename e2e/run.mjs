@@ -22,6 +22,12 @@ const browser = await chromium.launch({
 async function signIn(username) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  // Risky actions ask first: the test agrees, and keeps what was asked.
+  page.asked = [];
+  page.on('dialog', (d) => {
+    page.asked.push(d.message());
+    d.accept();
+  });
   await page.goto(`${BASE}/login`);
   await page.getByLabel(/用户名|Username/).fill(username);
   await page.getByLabel(/密码|Password/).fill(PASSWORD);
@@ -135,6 +141,7 @@ await test('a reviewer in another browser verifies the record from the queue', a
   await rev.goto(customerUrl);
   await rev.locator('#verify').click();
   await rev.waitForURL(customerUrl);
+  assert.ok(rev.asked.some((m) => m.includes('审核通过')), rev.asked.join(' | '));
   assert.equal((await rev.locator('#status').textContent()).trim(), '已核实');
   await rev.context().close();
 });

@@ -1,4 +1,9 @@
 // Progressive enhancement only: every page works without this file.
+// Risky actions ask first: a form with data-confirm submits only once the user agrees to its words.
+document.addEventListener('submit', function (e) {
+  var words = e.target.getAttribute && e.target.getAttribute('data-confirm');
+  if (words && !window.confirm(words)) e.preventDefault();
+});
 // Shows only the fields of the chosen customer kind on the create form.
 (function () {
   var kind = document.getElementById('kind');

@@ -373,6 +373,9 @@ struct CasePage {
     tasks: Vec<TaskLine>,
     can_write: bool,
     can_approve: bool,
+    /// The regulatory deadline exists and has not passed: an extension must be granted before it, so the
+    /// action is not offered after.
+    can_extend: bool,
     /// A non-customer's contact is masked and the viewer may see it in full (audited).
     can_reveal: bool,
     is_open: bool,
@@ -472,6 +475,11 @@ async fn case_page(
                 .collect(),
             can_write: sess.actor.offers().case_write,
             can_approve: sess.actor.offers().case_approve,
+            can_extend: v.summary.regulatory.as_ref().is_some_and(|r| {
+                r.due_at
+                    .parse::<jiff::Timestamp>()
+                    .is_ok_and(|due| due > jiff::Timestamp::now())
+            }),
             can_reveal: !reveal && v.contact.is_some() && sess.actor.offers().reveal,
             is_open: v.summary.status == "open",
             is_done: matches!(v.summary.status.as_str(), "resolved" | "closed"),
