@@ -99,6 +99,13 @@ impl WorkCalendar {
         self.years.iter().copied().collect()
     }
 
+    /// The year an administrator must load now: next year, from 1 November (official holiday calendars
+    /// are published in the autumn), when this file does not cover it yet; `None` otherwise.
+    pub fn next_year_missing(&self, today: Date) -> Option<i16> {
+        let next = today.year() + 1;
+        (today.month() >= 11 && !self.years.contains(&next)).then_some(next)
+    }
+
     /// The same calendar counting years it does not cover with weekends only: for a deadline that runs
     /// into a year whose holidays are not yet published, flagged by the caller as provisional.
     pub fn lenient(&self) -> WorkCalendar {
@@ -271,6 +278,16 @@ mod tests {
             amount: n,
             unit: Unit::WorkingDays,
         }
+    }
+
+    #[test]
+    fn next_years_calendar_is_asked_for_from_november() {
+        let cal = WorkCalendar::from_toml("name = \"X\"\nyears = [2026]\n").unwrap();
+        assert_eq!(cal.next_year_missing(date(2026, 10, 31)), None);
+        assert_eq!(cal.next_year_missing(date(2026, 11, 1)), Some(2027));
+        assert_eq!(cal.next_year_missing(date(2026, 12, 2)), Some(2027));
+        let loaded = WorkCalendar::from_toml("name = \"X\"\nyears = [2026, 2027]\n").unwrap();
+        assert_eq!(loaded.next_year_missing(date(2026, 12, 2)), None);
     }
 
     #[test]

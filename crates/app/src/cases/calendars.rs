@@ -244,3 +244,19 @@ pub async fn recompute_open(app: &App) -> Result<u64> {
     }
     Ok(n)
 }
+
+/// The calendars in force that lack next year's official calendar, from 1 November: (name, year), for the
+/// administrators' home page (deadlines running into that year count weekends only, flagged provisional).
+pub fn next_year_missing(app: &App, actor: &Actor) -> Result<Vec<(String, i16)>> {
+    actor.require(Permission::ConfigManage)?;
+    let today = app.today();
+    Ok(app
+        .calendars
+        .names()
+        .into_iter()
+        .filter_map(|n| {
+            let year = app.calendars.get(&n)?.next_year_missing(today)?;
+            Some((n, year))
+        })
+        .collect())
+}

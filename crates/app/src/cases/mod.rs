@@ -18,7 +18,8 @@ pub use act::{CaseAction, act};
 pub use analytics::{Analytics, Attainment, Count, Series, analytics, export_xlsx};
 pub use attachments::{ATTACHMENT_MAX_BYTES, AttachmentView, attach, attachment};
 pub use calendars::{
-    CalendarView, Calendars, calendar_text, calendars, put_calendar, recompute_open,
+    CalendarView, Calendars, calendar_text, calendars, next_year_missing, put_calendar,
+    recompute_open,
 };
 pub use escalate::{NoticeView, escalate_due, escalate_tick, mark_notices_read, my_notices};
 pub use register::{CaseInput, Complainant, form_choices, may_register, register};

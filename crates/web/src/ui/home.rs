@@ -44,6 +44,8 @@ pub(crate) struct HomePage {
     pub(crate) notices: Vec<NoticeLine>,
     /// Which tasks are shown: `today`, `week` or `overdue`.
     pub(crate) due: &'static str,
+    /// For administrators: next year's working-day calendars still to load.
+    pub(crate) warnings: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,8 +144,22 @@ pub(crate) async fn home(
             read: n.read,
         })
         .collect();
+    let warnings = if a.offers().config {
+        banyan_app::cases::next_year_missing(&s.app, a)
+            .map_err(err)?
+            .into_iter()
+            .map(|(name, year)| {
+                t.get("home.calendar_missing")
+                    .replace("{name}", &name)
+                    .replace("{year}", &year.to_string())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(page(HomePage {
         title: t.get("home.title").to_owned(),
+        warnings,
         due: due_key,
         notices,
         tasks,
@@ -174,6 +190,7 @@ pub(crate) async fn review(
         can_audit: false,
         q: AuditForm::default(),
         notices: Vec::new(),
+        warnings: Vec::new(),
         due: "week",
     }))
 }
