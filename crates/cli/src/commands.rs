@@ -32,6 +32,13 @@ pub(crate) async fn migrate_cmd(cfg: &Config) -> Result<()> {
 
 /// `banyan demo`: demo staff and customers (and `--serve`).
 pub(crate) async fn demo_cmd(cfg: &Config, customers: usize, and_serve: bool) -> Result<()> {
+    // A taken port is said before anything is built, in one line.
+    if and_serve && let Err(e) = std::net::TcpListener::bind(&cfg.listen) {
+        bail!(
+            "cannot listen on {}: {e} (another program uses it; stop it or pass --listen 127.0.0.1:8081)",
+            cfg.listen
+        );
+    }
     let app = open(cfg, true).await?;
     demo::seed(&app, customers).await?;
     println!(

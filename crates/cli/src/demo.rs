@@ -263,6 +263,17 @@ fn demo_metrics(rng: &mut impl rand::Rng, today: jiff::civil::Date, i: usize) ->
 }
 
 /// Creates the demo staff (if missing) and `customers` customers; prints the sign-in details.
+/// What the sign-in page of a demonstration shows: every demo account and the shared password.
+pub fn login() -> banyan_web::DemoLogin {
+    banyan_web::DemoLogin {
+        password: DEMO_PASSWORD.to_owned(),
+        accounts: STAFF
+            .iter()
+            .map(|(u, role, ..)| ((*u).to_owned(), role.as_str().to_owned()))
+            .collect(),
+    }
+}
+
 pub async fn seed(app: &App, customers: usize) -> Result<()> {
     let system = Actor::system("demo");
     let existing = banyan_app::access::list_staff(app, &system)

@@ -15,8 +15,19 @@ use commands::*;
 use config::{Config, Overrides};
 use setup::*;
 
+/// Runs the command; a failure is one line on standard error (its causes joined), exit status 1.
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
     let cli = Cli::parse();
     let env: Vec<(String, String)> = std::env::vars().collect();
     let listen_flag = match &cli.command {

@@ -29,6 +29,11 @@ pub(crate) fn init_logging(cfg: &Config) {
 }
 
 /// The master key from configuration, or the demo key file in the data directory.
+/// Whether this server runs a demonstration: no master key configured, the demo's key in the data directory.
+pub(crate) fn is_demo(cfg: &Config) -> Result<bool> {
+    Ok(cfg.resolve_master_key()?.is_none() && cfg.data_dir.join("demo-master.key").exists())
+}
+
 pub(crate) fn master_key(cfg: &Config, demo: bool) -> Result<MasterKey> {
     if let Some(k) = cfg.resolve_master_key()? {
         return MasterKey::parse(&k).map_err(|e| anyhow!("master key: {e}"));
@@ -224,6 +229,7 @@ pub(crate) async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<(
             .as_deref()
             .filter(|h| !h.is_empty())
             .map(str::to_ascii_lowercase),
+        demo: is_demo(cfg)?.then(crate::demo::login),
     };
     let holiday_list = holidays(cfg)?;
     banyan_app::notify::check_holidays(&app, &holiday_list)

@@ -434,6 +434,51 @@ fn demo_creates_staff_for_every_role_and_customers(e: &Env) {
         .output()
         .unwrap());
     assert!(again.contains("already present"), "{again}");
+    // `demo --serve` on a taken port says so in one line, before building anything.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let busy = e
+        .cmd(&["demo", "--serve", "--listen", &addr])
+        .env_remove("BANYAN_MASTER_KEY")
+        .output()
+        .unwrap();
+    assert!(!busy.status.success());
+    let said = String::from_utf8_lossy(&busy.stderr).to_string();
+    assert!(
+        said.trim().lines().count() == 1 && said.contains(&addr) && !said.contains("panicked"),
+        "{said}"
+    );
+    drop(taken);
+    // A demo's sign-in page lists the demo accounts, their roles in words and the password.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let mut server = e
+        .cmd(&["serve", "--listen", &addr])
+        .env_remove("BANYAN_MASTER_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let page = (0..100).find_map(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let mut s = std::net::TcpStream::connect(&addr).ok()?;
+        s.write_all(b"GET /login HTTP/1.0\r\nHost: x\r\n\r\n")
+            .ok()?;
+        let mut body = String::new();
+        std::io::Read::read_to_string(&mut s, &mut body).ok()?;
+        Some(body)
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let page = page.expect("the demo server answered");
+    assert!(
+        page.contains("id=\"demo-accounts\"")
+            && page.contains("banyan-demo-2026")
+            && page.contains("reviewer1")
+            && page.contains("复核岗"),
+        "{page}"
+    );
 }
 
 fn serving_without_a_master_key_is_refused_clearly(e: &Env) {

@@ -282,11 +282,16 @@ mod tests {
 
     #[test]
     fn next_years_calendar_is_asked_for_from_november() {
-        let cal = WorkCalendar::from_toml("name = \"X\"\nyears = [2026]\n").unwrap();
+        let file = |years: &str| {
+            format!(
+                "name = \"X\"\nweekend = [\"saturday\", \"sunday\"]\nholidays = []\nworkdays = []\nyears = {years}\n"
+            )
+        };
+        let cal = WorkCalendar::from_toml(&file("[2026]")).unwrap();
         assert_eq!(cal.next_year_missing(date(2026, 10, 31)), None);
         assert_eq!(cal.next_year_missing(date(2026, 11, 1)), Some(2027));
         assert_eq!(cal.next_year_missing(date(2026, 12, 2)), Some(2027));
-        let loaded = WorkCalendar::from_toml("name = \"X\"\nyears = [2026, 2027]\n").unwrap();
+        let loaded = WorkCalendar::from_toml(&file("[2026, 2027]")).unwrap();
         assert_eq!(loaded.next_year_missing(date(2026, 12, 2)), None);
     }
 

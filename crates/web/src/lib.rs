@@ -33,6 +33,17 @@ pub struct AppState {
     pub metrics_token: Option<Vec<u8>>,
     /// The header a trusted proxy puts the client's address in (`None`: the connection's peer is the client).
     pub client_ip_header: Option<String>,
+    /// A demonstration (the data directory's demo key, no real key configured): the sign-in page lists
+    /// the demo accounts and their shared password. Never set for real data.
+    pub demo: Option<DemoLogin>,
+}
+
+/// The demo accounts the sign-in page of a demonstration shows.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub password: String,
+    /// (username, role code).
+    pub accounts: Vec<(String, String)>,
 }
 
 /// When workbench session cookies carry `Secure`.

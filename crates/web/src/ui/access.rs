@@ -25,6 +25,8 @@ pub(crate) struct LoginPage {
     pub(crate) csrf: String,
     pub(crate) username: String,
     pub(crate) error: Option<String>,
+    /// A demonstration's accounts: (username, role) and the shared password.
+    pub(crate) demo: Option<crate::DemoLogin>,
 }
 
 pub(crate) async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -39,6 +41,7 @@ pub(crate) async fn login_form(State(s): State<AppState>, headers: HeaderMap) ->
         csrf: csrf.clone(),
         username: String::new(),
         error: None,
+        demo: s.demo.clone(),
     });
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{LOGIN_CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/login{}",
@@ -92,6 +95,7 @@ pub(crate) async fn login(
                 c: chrome(t, None, "/login"),
                 csrf: f.csrf.clone(),
                 username: f.username.clone(),
+                demo: s.demo.clone(),
             });
             *r.status_mut() = if matches!(e, AppError::Throttled { .. }) {
                 StatusCode::TOO_MANY_REQUESTS

@@ -132,6 +132,7 @@ impl TestApp {
             metrics_token: Some(METRICS_TOKEN.to_vec()),
             // Tests stand for clients at several addresses by sending this header.
             client_ip_header: Some("x-forwarded-for".into()),
+            demo: None,
         };
         let router = banyan_web::router(state);
         let server = tokio::spawn(async move {
