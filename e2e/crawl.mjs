@@ -4,25 +4,16 @@
 // UUID, a JSON brace, a snake_case or dotted key, a lowercase code, or an English sentence on a Chinese page.
 // CSV downloads must start with a UTF-8 BOM (Excel on Windows) and, on a Chinese page, have Chinese headers.
 // Prints every finding with its page and role, and a closing "N pages, N findings"; exits 1 on any finding.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { launch } from './browser.mjs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.PASSWORD;
 const USERS = (process.env.USERS || '').split(',').filter(Boolean);
 const LANGS = (process.env.LANGS || 'zh-CN,zh-TW,en').split(',');
-const SHOTS = process.env.SHOT_DIR || 'target/e2e';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Pages of one shape (the same path with other IDs) visited at most this often per role and language.
 const PER_SHAPE = Number(process.env.PER_SHAPE || 2);
-mkdirSync(SHOTS, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 

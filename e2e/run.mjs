@@ -2,22 +2,13 @@
 // banyan server (BASE_URL) whose staff rm1, rm2 (relationship managers, BR0001), sup1 (supervisor, BR0001)
 // and rev1 (reviewer) share PASSWORD. Screenshots of the main pages go to SHOT_DIR.
 // Prints one line per test and a closing "N passed, N failed"; exits 1 on any failure.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { SHOTS, launch } from './browser.mjs';
 import assert from 'node:assert/strict';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.PASSWORD;
-const SHOTS = process.env.SHOT_DIR || 'target/e2e';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-mkdirSync(SHOTS, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 async function signIn(username) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -136,6 +127,7 @@ await test('the maker cannot verify their own record', async () => {
 await test('a reviewer in another browser verifies the record from the queue', async () => {
   const rev = await signIn('rev1');
   await rev.goto(`${BASE}/review`);
+  assert.equal((await rev.locator('h1').textContent()).trim(), '审核队列');
   await rev.screenshot({ path: `${SHOTS}/review-queue.png`, fullPage: true });
   await rev.getByRole('link', { name: /P-BR0001-/ }).first().click();
   await rev.goto(customerUrl);
@@ -320,6 +312,8 @@ await test('on the 360 page a manager adds a contact point, records a consent an
   await rm1.waitForURL(/msg=saved/);
   const consents = await rm1.locator('#consents').textContent();
   assert.ok(consents.includes('短信') && consents.includes('网点纸质授权书') && !consents.includes('branch_form'), consents);
+  // The change history tells the consent in words too.
+  assert.ok(!(await rm1.textContent('main')).includes('branch_form'));
   await rm1.locator('#rel-kind').selectOption('spouse');
   await rm1.locator('#rel-other').fill('P-BR0001-99999999');
   await rm1.locator('#add-relationship button[type=submit]').click();

@@ -153,14 +153,27 @@ fn every_page_reads_in_words_for_every_role_and_language() {
         .collect();
     assert!(users.len() >= 10, "demo staff: {listing}");
     let (_server, base) = serve(&data);
+    let (ok, report) = node(
+        &e2e,
+        "crawl.mjs",
+        &[
+            ("BASE_URL", &base),
+            ("PASSWORD", "banyan-demo-2026"),
+            ("USERS", &users.join(",")),
+            ("SHOT_DIR", &root.join("target/e2e").to_string_lossy()),
+            ("CHROMIUM", &chromium),
+        ],
+    );
+    assert!(ok, "pages a reader would stumble over:\n{report}");
+    assert!(report.contains(" pages, 0 findings"), "{report}");
+}
+
+/// Runs a browser script of `e2e/` with its settings: whether it passed, and what it printed.
+fn node(e2e: &std::path::Path, script: &str, env: &[(&str, &str)]) -> (bool, String) {
     let out = Command::new("node")
-        .arg(e2e.join("crawl.mjs"))
-        .current_dir(&e2e)
-        .env("BASE_URL", &base)
-        .env("PASSWORD", "banyan-demo-2026")
-        .env("USERS", users.join(","))
-        .env("SHOT_DIR", root.join("target/e2e"))
-        .env("CHROMIUM", &chromium)
+        .arg(e2e.join(script))
+        .current_dir(e2e)
+        .envs(env.iter().copied())
         .output()
         .expect("node is needed for the browser tests (Debian: apt-get install nodejs npm)");
     let report = format!(
@@ -169,11 +182,7 @@ fn every_page_reads_in_words_for_every_role_and_language() {
         String::from_utf8_lossy(&out.stderr)
     );
     println!("{report}");
-    assert!(
-        out.status.success(),
-        "pages a reader would stumble over:\n{report}"
-    );
-    assert!(report.contains(" pages, 0 findings"), "{report}");
+    (out.status.success(), report)
 }
 
 #[test]
@@ -200,21 +209,16 @@ fn the_workbench_works_in_a_real_browser() {
     );
     let (_server, base) = serve(&data);
     let shots = root.join("target/e2e");
-    let out = Command::new("node")
-        .arg(e2e.join("run.mjs"))
-        .current_dir(&e2e)
-        .env("BASE_URL", &base)
-        .env("PASSWORD", PASSWORD)
-        .env("SHOT_DIR", &shots)
-        .env("CHROMIUM", &chromium)
-        .output()
-        .expect("node is needed for the browser tests (Debian: apt-get install nodejs npm)");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let (ok, report) = node(
+        &e2e,
+        "run.mjs",
+        &[
+            ("BASE_URL", &base),
+            ("PASSWORD", PASSWORD),
+            ("SHOT_DIR", &shots.to_string_lossy()),
+            ("CHROMIUM", &chromium),
+        ],
     );
-    println!("{report}");
-    assert!(out.status.success(), "browser tests failed:\n{report}");
+    assert!(ok, "browser tests failed:\n{report}");
     assert!(shots.join("customer.png").exists());
 }

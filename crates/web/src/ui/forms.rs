@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::ui::i18n::Tr;
+use crate::ui::labels::field_label;
 use banyan_app::AppError;
 use banyan_domain::customer::{CustomerKind, CustomerStatus};
 use std::collections::{BTreeMap, HashMap};
@@ -61,28 +62,6 @@ pub(crate) fn field_errors_text(t: Tr, e: &banyan_domain::FieldErrors) -> String
         .map(|e| rule_text(t, &e.field, &e.rule, &e.message, None))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// A field path (`individual.id_number`, `contacts[0].value`) by its label: the list's label for an item
-/// of a list, else the last part's, else the first part's; the path itself when none has one.
-pub(crate) fn field_label(t: Tr, path: &str) -> String {
-    let parts: Vec<&str> = path
-        .split('.')
-        .map(|p| p.split('[').next().unwrap_or(p))
-        .collect();
-    let order: Vec<&str> = if path.contains('[') {
-        parts.clone()
-    } else {
-        parts.iter().rev().copied().collect()
-    };
-    order
-        .into_iter()
-        .find_map(|p| {
-            let key = format!("field.{p}");
-            let label = t.get(&key);
-            (label != key).then(|| label.to_owned())
-        })
-        .unwrap_or_else(|| path.to_owned())
 }
 
 /// One broken rule in the user's language: `field: rule` (`rule` alone for the whole row), with the detail

@@ -2,7 +2,6 @@
 //! style, and the free-form details of audit records and case logs as `label: value` sentences. Every page
 //! and export that shows a stored value goes through here, so no code, key, UUID or JSON reaches a reader.
 
-use crate::ui::forms::field_label;
 use crate::ui::i18n::Tr;
 use serde_json::Value;
 
@@ -11,12 +10,33 @@ use serde_json::Value;
 pub(crate) fn code_label(t: Tr, families: &[&str], code: &str) -> String {
     families
         .iter()
-        .find_map(|f| {
-            let key = format!("{f}.{code}");
-            let label = t.get(&key);
-            (label != key).then(|| label.to_owned())
-        })
+        .find_map(|f| label_of(t, f, code))
         .unwrap_or_else(|| code.to_owned())
+}
+
+/// A field path (`individual.id_number`, `contacts[0].value`) by its label: the list's label for an item
+/// of a list, else the last part's, else the first part's; the path itself when none has one.
+pub(crate) fn field_label(t: Tr, path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('.')
+        .map(|p| p.split('[').next().unwrap_or(p))
+        .collect();
+    let order: Vec<&str> = if path.contains('[') {
+        parts.clone()
+    } else {
+        parts.iter().rev().copied().collect()
+    };
+    order
+        .into_iter()
+        .find_map(|p| label_of(t, "field", p))
+        .unwrap_or_else(|| path.to_owned())
+}
+
+/// The label of a code in one family, if the registry has one.
+fn label_of(t: Tr, family: &str, code: &str) -> Option<String> {
+    let key = format!("{family}.{code}");
+    let label = t.get(&key);
+    (label != key).then(|| label.to_owned())
 }
 
 /// Why a message was sent (`case.reply`, `campaign:spring`, `greeting.spring_festival`), in words.
@@ -84,6 +104,8 @@ pub(crate) fn profile_value(t: Tr, key: &str, v: &Value) -> String {
         ("industry", Value::String(s)) => code_label(t, &["industry"], s),
         ("preferred_channel", Value::String(s)) => code_label(t, &["channel"], s),
         ("nationality", Value::String(s)) => code_label(t, &["country"], s),
+        ("source", Value::String(s)) => code_label(t, &["consent_source"], s),
+        ("channel", Value::String(s)) => code_label(t, &["channel"], s),
         (_, Value::String(s)) if uuid::Uuid::parse_str(s).is_ok() => {
             t.get("history.unknown_staff").to_owned()
         }
