@@ -29,6 +29,9 @@
 #                                           record, and report how long that took (seal.jsonl, summary)
 #   KEEP_WORK=1                             keep the scratch directory (databases) for inspection
 #   SHARED_BENCH=/work/shared/bench         driver.py and gen_customers.py
+#   SEARCH_KINDS="middle pinyin initials tail4 mobile"
+#                                           after W3, the search box's other kinds of query (loadgen only;
+#                                           raw PostgreSQL runs the kinds it can express: middle, tail4)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,6 +45,7 @@ DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-3}
 CLIENTS=${CLIENTS:-8}
 PARTS=${PARTS:-"rawpg banyan-pg banyan-sqlite"}
+SEARCH_KINDS=${SEARCH_KINDS-"middle pinyin initials tail4 mobile"}
 TOOLS=${TOOLS:-"driver loadgen"}
 DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-16}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -236,6 +240,26 @@ run_rawpg() {
             --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
         rm -f "$WORK/pgbench/$ph".*
     done
+    if [[ -n "$SEARCH_KINDS" ]]; then
+        log "raw PostgreSQL: indexes for the other search kinds (pg_trgm on the name, right(mobile, 4))"
+        psql_pg -d "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_trgm" \
+            -c "CREATE INDEX customers_name_trgm ON customers USING gin (full_name gin_trgm_ops)" \
+            -c "CREATE INDEX customers_mobile_tail ON customers (right(mobile, 4))" -c "ANALYZE customers"
+        local kind
+        for kind in $SEARCH_KINDS; do
+            [[ -f "$HERE/pg/search_$kind.sql" ]] || continue
+            log "raw PostgreSQL: pgbench search:$kind"
+            local pgk=(sudo -u postgres "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" -U postgres -M prepared
+                -c "$CLIENTS" -j 2 -D "n=$N" -f "$HERE/pg/search_$kind.sql" "$db")
+            (cd "$WORK/pgbench" && "${pgk[@]}" -T "$WARMUP" >/dev/null 2>&1)
+            (cd "$WORK/pgbench" && "${pgk[@]}" -T "$DURATION" -l --log-prefix="$WORK/pgbench/k$kind") \
+                >"$LOGS/pgbench-search-$kind.txt" 2>&1
+            "$PY" "$HERE/tools.py" pgbench --phase "search:$kind" --stdout "$LOGS/pgbench-search-$kind.txt" \
+                --logs "$WORK/pgbench/k$kind.*" --label "$label" --n "$N" --duration "$DURATION" \
+                --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
+            rm -f "$WORK/pgbench/k$kind".*
+        done
+    fi
     psql_pg -d "$db" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT c.* FROM (SELECT left(full_name, 2) AS t FROM customers
         WHERE cust_no = '00000042') s, LATERAL (SELECT * FROM customers c WHERE c.full_name >= s.t
         AND c.full_name < s.t || chr(1114111) ORDER BY c.full_name LIMIT 20) c" >"$LOGS/rawpg-search-plan.txt" 2>&1
@@ -345,6 +369,17 @@ run_banyan() { # backend tool
         if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-$ph.txt"; fi
         if [[ "$ph" == load && -n "${SEAL_WAIT:-}" ]]; then wait_sealed "$backend" "$tool" "$label"; fi
     done
+    if [[ "$tool" == loadgen ]]; then
+        local kind
+        for kind in $SEARCH_KINDS; do
+            log "banyan on $backend via loadgen: search:$kind"
+            "$LOADGEN" --base-url "$BASE_URL" --username bench --password "$PASSWORD" --run-tag 2 \
+                --phase search --terms "$kind" --csv "$csv" --state "$state" --clients "$CLIENTS" \
+                --duration "$DURATION" --warmup "$WARMUP" --seed 1 --label "$label" --results "$RESULTS" \
+                | tee -a "$LOGS/results.jsonl"
+            if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-search-$kind.txt"; fi
+        done
+    fi
     METRICS_TOKEN="$METRICS_TOKEN" "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true
     stop_banyan
     if [[ "$backend" == pg ]]; then # plans of two statements that matter (see docs/benchmarks.md)

@@ -95,12 +95,34 @@ await test('a wrong ID check digit shows the error next to the field, then the f
   await rm1.screenshot({ path: `${SHOTS}/customer.png`, fullPage: true });
 });
 
-await test('search finds the customer by name and by mobile number', async () => {
-  for (const q of [NAME.slice(0, 2), MOBILE]) {
+await test('search finds the customer by name, a middle part of it, pinyin, initials, mobile and its last four digits, with a count', async () => {
+  for (const q of [NAME.slice(0, 2), NAME.slice(1, 3), 'ouyang', 'yangce', 'oycs', MOBILE, MOBILE.slice(-4)]) {
     await rm1.goto(`${BASE}/customers?q=${encodeURIComponent(q)}`);
     await page_has(rm1, NAME);
+    assert.match(await rm1.locator('.total').textContent(), /^共 1 位客户 · 第 1 页，共 1 页$/, q);
   }
   await rm1.screenshot({ path: `${SHOTS}/search.png`, fullPage: true });
+});
+
+await test('the search box in the header finds while typing and opens the chosen customer from the keyboard', async () => {
+  await rm1.goto(`${BASE}/`);
+  await rm1.locator('#quick-q').pressSequentially('ouyang', { delay: 30 });
+  const first = rm1.locator('#quick-list li[role=option] a').first();
+  await first.waitFor();
+  assert.ok((await first.textContent()).includes(NAME));
+  // Masked as everywhere: the mobile's middle digits never reach the list.
+  assert.ok(!(await rm1.locator('#quick-list').textContent()).includes(MOBILE));
+  assert.equal(await rm1.locator('#quick-q').getAttribute('aria-expanded'), 'true');
+  await rm1.keyboard.press('ArrowDown');
+  assert.equal(await rm1.locator('#quick-list li').first().getAttribute('aria-selected'), 'true');
+  await rm1.screenshot({ path: `${SHOTS}/quick-search.png` });
+  await rm1.keyboard.press('Enter');
+  await rm1.waitForURL(customerUrl);
+  // Nothing found says so in words.
+  await rm1.locator('#quick-q').fill('');
+  await rm1.locator('#quick-q').pressSequentially('zzzz', { delay: 30 });
+  await rm1.locator('#quick-list li.muted').waitFor();
+  assert.equal((await rm1.locator('#quick-list li.muted').textContent()).trim(), '没有找到客户');
 });
 
 await test('the maker cannot verify their own record', async () => {

@@ -38,6 +38,8 @@ struct Args {
     threads: usize,
     results: Option<String>,
     label: String,
+    /// What the search phase types (see `search_term`).
+    terms: String,
 }
 
 fn usage() -> ! {
@@ -45,7 +47,8 @@ fn usage() -> ! {
         "usage: banyan-loadgen --base-url URL --username U --password P --csv FILE --state FILE \
          --phase load|read|search|update [--n N] [--clients 8] [--batch 100] [--duration 20] \
          [--warmup 3] [--max-seconds S] [--seed 1] [--run-tag 0..99] [--threads 1] \
-         [--results FILE] [--label TEXT]"
+         [--results FILE] [--label TEXT] \
+         [--terms prefix2|middle|pinyin|initials|tail4|mobile]"
     );
     std::process::exit(2)
 }
@@ -100,12 +103,43 @@ fn parse_args() -> Args {
         threads: num(&m, "threads", 1usize).max(1),
         results: m.get("results").cloned(),
         label: m.get("label").cloned().unwrap_or_default(),
+        terms: m.get("terms").cloned().unwrap_or_else(|| "prefix2".into()),
     };
+    if !TERMS.contains(&a.terms.as_str()) {
+        eprintln!("--terms must be one of {}", TERMS.join(", "));
+        usage();
+    }
     if !matches!(a.phase.as_str(), "load" | "read" | "search" | "update") {
         eprintln!("--phase must be load, read, search or update");
         usage();
     }
     a
+}
+
+const TERMS: [&str; 6] = ["prefix2", "middle", "pinyin", "initials", "tail4", "mobile"];
+
+/// What a person types to find this customer, by kind: the first two characters of the name (CRM-W1's W3),
+/// the name without its first character (a substring from the middle), the full pinyin of the name, its
+/// initials, the last four digits of the mobile, or the whole mobile.
+fn search_term(kind: &str, r: &Row) -> String {
+    use pinyin::ToPinyin;
+    let chars: Vec<char> = r.full_name.chars().collect();
+    let syllables = || {
+        r.full_name
+            .as_str()
+            .to_pinyin()
+            .flatten()
+            .map(|p| p.plain())
+            .collect::<Vec<_>>()
+    };
+    match kind {
+        "middle" => chars.iter().skip(1).collect(),
+        "pinyin" => syllables().concat(),
+        "initials" => syllables().iter().filter_map(|s| s.chars().next()).collect(),
+        "tail4" => r.mobile[r.mobile.len().saturating_sub(4)..].to_owned(),
+        "mobile" => r.mobile.clone(),
+        _ => chars.iter().take(2).collect(),
+    }
 }
 
 /// One workload row (only the columns Banyan stores and the driver needs).
@@ -455,7 +489,10 @@ async fn phase_timed(a: &Args, api: Arc<Api>, rows: Arc<Vec<Row>>) -> Res<Value>
     let mut keys: Vec<(String, String)> = Vec::new(); // (id, term)
     for r in rows.iter() {
         if let Some(id) = handles.get(&r.cust_no) {
-            keys.push((id.clone(), r.full_name.chars().take(2).collect()));
+            let term = search_term(&a.terms, r);
+            if !term.is_empty() {
+                keys.push((id.clone(), term));
+            }
         }
     }
     if keys.is_empty() {
@@ -558,7 +595,11 @@ async fn run(a: Args) -> Res<()> {
     let mut out = json!({
         "adapter": "banyan",
         "tool": "loadgen",
-        "phase": a.phase,
+        "phase": if a.phase == "search" && a.terms != "prefix2" {
+            format!("search:{}", a.terms)
+        } else {
+            a.phase.clone()
+        },
         "n": rows.len(),
         "clients": a.clients,
         "host": hostname(),

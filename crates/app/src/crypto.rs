@@ -19,6 +19,8 @@ use std::collections::HashMap;
 pub enum Purpose {
     Identifier,
     Mobile,
+    /// The last four digits of a mobile number, for search (keyed, so the index does not hold them).
+    MobileTail,
     Email,
     Address,
     /// A non-customer complainant's name and contact (feedback cases).
@@ -34,6 +36,7 @@ impl Purpose {
         match self {
             Purpose::Identifier => b"id",
             Purpose::Mobile => b"mobile",
+            Purpose::MobileTail => b"mobile-tail",
             Purpose::Email => b"email",
             Purpose::Address => b"address",
             Purpose::Complainant => b"complainant",

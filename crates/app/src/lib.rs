@@ -95,7 +95,7 @@ impl App {
         )
         .await?;
         let calendars = cases::Calendars::load(&db).await?;
-        Ok(Arc::new(App {
+        let app = Arc::new(App {
             calendars,
             audit,
             db,
@@ -107,7 +107,9 @@ impl App {
             node_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7()),
             tokens: Default::default(),
             logins: Default::default(),
-        }))
+        });
+        customers::search::rebuild_if_stale(&app).await?;
+        Ok(app)
     }
 
     /// The current key ring (cheap: an `Arc` clone).

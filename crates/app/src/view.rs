@@ -118,6 +118,22 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// How many items a listing holds: exact up to a cap, then `more` (the count is the cap).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Total {
+    pub count: u64,
+    /// True when there are more than `count`.
+    pub more: bool,
+}
+
+/// A page of customers with the size of the whole listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerList {
+    pub items: Vec<CustomerSummary>,
+    pub next_cursor: Option<String>,
+    pub total: Total,
+}
+
 /// A change of one field.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct FieldChange {

@@ -493,7 +493,7 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         "{}",
         text(&out)
     );
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 11"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 12"));
 }
 
 fn calendars_are_checked_loaded_and_listed(e: &Env) {

@@ -17,6 +17,7 @@ pub mod mask;
 pub mod money;
 pub mod notify;
 pub mod policy;
+pub mod search;
 pub mod segments;
 
 pub use error::{FieldError, FieldErrors};

@@ -133,8 +133,10 @@ impl ScopeFilter {
 /// How the search term of a listing matches (decided by the app from the shape of the term).
 #[derive(Debug, Clone)]
 pub enum Lookup {
-    /// Prefix of the display name (and, for ASCII terms, of the lower-cased Latin name).
-    NamePrefix(String),
+    /// Prefix of a search term (a suffix of the name, its pinyin or initials): a substring of the name.
+    TermPrefix(String),
+    /// A whole search term (the keyed tail of a mobile number).
+    Term(String),
     CustomerNo(String),
     /// Blind index of an identifier.
     IdBidx(Vec<u8>),
@@ -259,32 +261,34 @@ pub async fn get_customer<C: ConnectionTrait>(c: &C, id: CustomerId) -> Result<C
     find_customer(c, id).await?.ok_or(StoreError::NotFound)
 }
 
-pub async fn list_customers<C: ConnectionTrait>(
-    c: &C,
-    f: &CustomerFilter,
-) -> Result<Vec<CustomerRow>> {
-    let mut q = select_customers();
+/// The search index rows a term search may use: the caller's scope, inside the index.
+fn terms_where(scope: &ScopeFilter, term: Cond) -> Expr {
+    Expr::col("id").in_subquery(
+        Query::select()
+            .column("customer_id")
+            .from("customer_terms")
+            .cond_where(scope.cond().add(term))
+            .to_owned(),
+    )
+}
+
+/// What a listing keeps, before paging: scope, search and filters.
+fn filter_cond(f: &CustomerFilter) -> Cond {
     let mut cond = f.scope.cond();
     if !f.lookups.is_empty() {
         let mut any = Cond::any();
         for l in &f.lookups {
             any = match l {
-                Lookup::NamePrefix(p) => {
-                    let lower = p.to_lowercase();
-                    let mut by_name = Cond::any().add(
-                        Cond::all()
-                            .add(Expr::col("display_name").gte(p.clone()))
-                            .add(Expr::col("display_name").lt(prefix_end(p))),
-                    );
-                    if p.is_ascii() {
-                        by_name = by_name.add(
-                            Cond::all()
-                                .add(Expr::col("name_latin_lower").gte(lower.clone()))
-                                .add(Expr::col("name_latin_lower").lt(prefix_end(&lower))),
-                        );
-                    }
-                    any.add(by_name)
-                }
+                Lookup::TermPrefix(p) => any.add(terms_where(
+                    &f.scope,
+                    Cond::all()
+                        .add(Expr::col("term").gte(p.clone()))
+                        .add(Expr::col("term").lt(prefix_end(p))),
+                )),
+                Lookup::Term(t) => any.add(terms_where(
+                    &f.scope,
+                    Cond::all().add(Expr::col("term").eq(t.clone())),
+                )),
                 Lookup::CustomerNo(n) => any.add(Expr::col("customer_no").eq(n.clone())),
                 Lookup::IdBidx(b) => any.add(Expr::col("id_bidx").eq(b.clone())),
                 Lookup::MobileBidx(b) => any.add(
@@ -330,6 +334,39 @@ pub async fn list_customers<C: ConnectionTrait>(
             .add(Expr::col("status").eq("verified"))
             .add(Expr::col("review_due").lt(d.clone()));
     }
+    cond
+}
+
+/// How many customers a listing holds (cursor and limit aside), counted up to `cap`: a count past the cap
+/// is reported as `cap + 1` ("more than cap"), so that a broad search costs no more than a bounded scan.
+pub async fn count_customers_matching<C: ConnectionTrait>(
+    c: &C,
+    f: &CustomerFilter,
+    cap: u64,
+) -> Result<u64> {
+    let inner = Query::select()
+        .expr(Expr::val(1))
+        .from("customers")
+        .cond_where(filter_cond(f))
+        .limit(cap + 1)
+        .to_owned();
+    let q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(inner, "m")
+        .to_owned();
+    let n: i64 = match c.query_one(&q).await? {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))
+}
+
+pub async fn list_customers<C: ConnectionTrait>(
+    c: &C,
+    f: &CustomerFilter,
+) -> Result<Vec<CustomerRow>> {
+    let mut q = select_customers();
+    let mut cond = filter_cond(f);
     let key = sort_expr(f.sort.key);
     let desc = f.sort.desc;
     let beyond = |e: Expr, v: sea_orm::sea_query::Value| if desc { e.lt(v) } else { e.gt(v) };

@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait}
 
 mod audit_keyed;
 mod imports;
+mod search;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;
 
 /// One migration step.
@@ -82,6 +83,11 @@ const STEPS: &[Step] = &[
         version: 11,
         name: "customer imports as server jobs",
         run: imports::v11,
+    },
+    Step {
+        version: 12,
+        name: "customer search index",
+        run: search::v12,
     },
 ];
 

@@ -7,6 +7,7 @@ mod contacts;
 mod create;
 mod duplicates;
 mod read;
+pub(crate) mod search;
 mod update;
 
 pub use contacts::{
@@ -15,7 +16,10 @@ pub use contacts::{
 };
 pub(crate) use create::{WithBatch, create_batch_with};
 pub use create::{create, create_batch};
-pub use read::{ListQuery, SORTS, get, id_by_number, list, parse_sort, review_queue, versions};
+pub use read::{
+    COUNT_CAP, ListQuery, SORTS, count, get, id_by_number, list, parse_sort, review_queue, versions,
+};
+pub use search::rebuild_if_stale as rebuild_search_index;
 pub use update::{transition, update};
 
 use crate::App;
@@ -327,6 +331,7 @@ pub(crate) async fn commit_change(
         },
     )
     .await?;
+    search::reindex(app, tx, &[row.id.uuid()]).await?;
     let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
     audit::record(
         app,

@@ -3,7 +3,7 @@
 
 use super::purpose_of;
 use crate::App;
-use crate::actor::Actor;
+use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
 use crate::crypto::{KeyRing, Purpose};
 use crate::error::{AppError, Result};
@@ -253,18 +253,15 @@ pub(crate) fn lookups(keys: &KeyRing, q: &str) -> Vec<Lookup> {
         ));
         exact = true;
     }
-    if !exact && !t.is_empty() {
-        out.push(Lookup::NamePrefix(t.to_owned()));
+    if !exact {
+        out.extend(super::search::term_lookup(keys, t));
     }
     out
 }
 
-/// Lists customers in the actor's scope.
-pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<CustomerSummary>> {
-    let grant = actor.require(Permission::CustomerRead)?;
-    let limit = crate::view::page_limit(q.limit, 20, 200)?;
-    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
-    let keys = app.keys();
+/// The store's filter for a listing in the grant's scope (no cursor yet); sorted by name for a name search
+/// unless a sort was asked for.
+fn filter_of(app: &App, grant: &Granted<'_>, q: &ListQuery, limit: u64) -> Result<CustomerFilter> {
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if search.is_some_and(|s| s.chars().count() > 100) {
         return Err(AppError::field(
@@ -273,30 +270,32 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
             "must be at most 100 characters",
         ));
     }
-    let filter = CustomerFilter {
+    let lookups = search.map(|s| lookups(&app.keys(), s)).unwrap_or_default();
+    let by_name = lookups.iter().any(|l| matches!(l, Lookup::TermPrefix(_)));
+    Ok(CustomerFilter {
         scope: grant.scope(),
-        lookups: search.map(|s| lookups(&keys, s)).unwrap_or_default(),
+        lookups,
         kind: q.kind.map(|k| k.as_str().to_owned()),
         status: q.status.map(|s| s.as_str().to_owned()),
         branch_code: q.branch_code.clone(),
         rm_id: q.rm_id,
         review_before: q.review_overdue.then(|| app.today().to_string()),
         segments: q.segments.clone(),
-        after,
-        sort: Sort::default(),
-        limit: limit + 1,
-    };
-    let by_name = filter
-        .lookups
-        .iter()
-        .any(|l| matches!(l, Lookup::NamePrefix(_)));
-    let filter = CustomerFilter {
+        after: None,
         sort: q.sort.unwrap_or(Sort {
             key: if by_name { SortKey::Name } else { SortKey::Id },
             desc: false,
         }),
-        ..filter
-    };
+        limit,
+    })
+}
+
+/// Lists customers in the actor's scope.
+pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<CustomerSummary>> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let limit = crate::view::page_limit(q.limit, 20, 200)?;
+    let mut filter = filter_of(app, &grant, &q, limit + 1)?;
+    filter.after = q.cursor.as_deref().map(parse_cursor).transpose()?;
     let rows = store::list_customers(&app.db.conn, &filter).await?;
     let last_updated = rows.get(limit as usize - 1).map(|r| r.updated_at_us);
     let mut page = summaries(app, &app.db.conn, rows, limit).await?;
@@ -307,6 +306,20 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
             .map(|i| cursor_after(filter.sort.key, i, last_updated.unwrap_or_default()));
     }
     Ok(page)
+}
+
+/// A listing's count is exact up to this many; beyond it the listing says "more than".
+pub const COUNT_CAP: u64 = 10_000;
+
+/// How many customers a listing holds in the actor's scope (cursor and limit aside).
+pub async fn count(app: &App, actor: &Actor, q: &ListQuery) -> Result<Total> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let filter = filter_of(app, &grant, q, 1)?;
+    let n = store::count_customers_matching(&app.db.conn, &filter, COUNT_CAP).await?;
+    Ok(Total {
+        count: n.min(COUNT_CAP),
+        more: n > COUNT_CAP,
+    })
 }
 
 /// The id of the customer with this number (any case), if the actor may see it.

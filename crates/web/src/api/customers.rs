@@ -65,7 +65,10 @@ pub async fn create_batch(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
-    /// Name prefix (Chinese or Latin), customer number, exact ID number or mobile number.
+    /// What a person types: any part of the name (Chinese characters anywhere, Latin words from their start),
+    /// its full pinyin from any syllable or its initials (`wang`, `xiaoming`, `wxm`), the last four digits
+    /// of a mobile, a customer number, or an exact ID or mobile number. Only customers in your scope match;
+    /// `total` counts them (exactly up to 10,000, then `more`).
     pub q: Option<String>,
     pub kind: Option<CustomerKind>,
     pub status: Option<CustomerStatus>,
@@ -150,12 +153,12 @@ fn list_query(p: ListParams) -> ApiResult<ListQuery> {
 
 /// Lists customers in your scope (masked), searched and filtered, cursor-paginated.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), params(ListParams),
-    responses((status = 200, body = Page<CustomerSummary>)))]
+    responses((status = 200, body = CustomerList)))]
 pub async fn list(
     State(s): State<AppState>,
     auth: Auth,
     Query(p): Query<ListParams>,
-) -> ApiResult<axum::Json<Page<CustomerSummary>>> {
+) -> ApiResult<axum::Json<CustomerList>> {
     if p.format.is_some() {
         return Err(ApiError::field(
             StatusCode::BAD_REQUEST,
@@ -164,9 +167,14 @@ pub async fn list(
             "only for /customers/export",
         ));
     }
-    Ok(axum::Json(
-        uc::list(&s.app, &auth.actor, list_query(p)?).await?,
-    ))
+    let q = list_query(p)?;
+    let total = uc::count(&s.app, &auth.actor, &q).await?;
+    let page = uc::list(&s.app, &auth.actor, q).await?;
+    Ok(axum::Json(CustomerList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        total,
+    }))
 }
 
 /// Exports the current search as CSV or XLSX (masked values; audited).

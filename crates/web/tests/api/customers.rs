@@ -15,7 +15,7 @@ crate::tests![
     a_retried_create_with_the_same_idempotency_key_returns_the_first_result,
     an_idempotency_key_reused_with_another_body_is_refused,
     listings_are_masked_and_reveals_are_audited,
-    search_finds_by_name_prefix_latin_name_mobile_id_number_and_customer_number,
+    search_finds_substrings_pinyin_initials_mobile_tails_ids_and_numbers_in_scope,
     listings_are_paginated_with_a_cursor,
     two_updates_at_the_same_version_give_one_success_and_one_409,
     an_update_without_a_version_is_428,
@@ -289,7 +289,7 @@ async fn listings_are_masked_and_reveals_are_audited(app: &TestApp) {
     assert!(!a.text.contains(&id) && !a.text.contains("13812345678"));
 }
 
-async fn search_finds_by_name_prefix_latin_name_mobile_id_number_and_customer_number(
+async fn search_finds_substrings_pinyin_initials_mobile_tails_ids_and_numbers_in_scope(
     app: &TestApp,
 ) {
     let rm = app
@@ -350,8 +350,103 @@ async fn search_finds_by_name_prefix_latin_name_mobile_id_number_and_customer_nu
         ),
         vec!["欧阳修"]
     );
-    // A name is not matched in the middle, and an ID number only exactly.
-    assert!(hits(&app.get("/api/v1/customers?q=%E9%98%B3", &rm).await).is_empty()); // 阳
+    // A name is matched anywhere ("阳" in 欧阳修), by its pinyin from any syllable and by its initials.
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=%E9%98%B3", &rm).await),
+        vec!["欧阳修"]
+    ); // 阳
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=yangxiu", &rm).await),
+        vec!["欧阳修"]
+    );
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=Ou+Yang+Xiu", &rm).await),
+        vec!["欧阳修"]
+    );
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=oyx", &rm).await),
+        vec!["欧阳修"]
+    );
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=zs", &rm).await),
+        vec!["张三"]
+    );
+    // The last four digits of a mobile find every customer of the caller's book ending so, and only those:
+    // another RM's customer with the same ending is not found, nor counted.
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    app.create(
+        &rm2,
+        individual("测试张三", &resident_id("19830101", 489), "13612345678"),
+    )
+    .await;
+    let tail = app.get("/api/v1/customers?q=5678", &rm).await;
+    let mut by_tail = hits(&tail);
+    by_tail.sort();
+    assert_eq!(by_tail, vec!["张三", "欧文", "欧阳修"]);
+    assert_eq!(tail.body["total"], json!({"count": 3, "more": false}));
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=5678", &rm2).await),
+        vec!["测试张三"]
+    );
+    assert!(hits(&app.get("/api/v1/customers?q=1234", &rm).await).is_empty());
+    let three = app.get("/api/v1/customers?q=%E5%BC%A0%E4%B8%89", &rm).await; // 张三
+    assert_eq!(hits(&three), vec!["张三"]);
+    assert_eq!(three.body["total"]["count"], 1);
+    assert_eq!(
+        hits(
+            &app.get("/api/v1/customers?q=%E5%BC%A0%E4%B8%89", &rm2)
+                .await
+        ),
+        vec!["测试张三"]
+    );
+    // A renamed customer is found by the new name at once, and no longer by the old one.
+    let renamed = app
+        .patch(
+            &path(&a),
+            &rm,
+            1,
+            json!({"individual": {"name_zh": "欧阳询"}}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(
+        hits(&app.get("/api/v1/customers?q=yangxun", &rm).await),
+        vec!["欧阳询"]
+    );
+    assert!(hits(&app.get("/api/v1/customers?q=yangxiu", &rm).await).is_empty());
+    // An index built under an older term scheme (an upgrade) is rebuilt, and finds the same customers.
+    {
+        use sea_orm::ConnectionTrait;
+        let conn = &app.app.db().conn;
+        for sql in [
+            "DELETE FROM customer_terms",
+            "UPDATE counters SET value = 0 WHERE name = 'search_terms_version'",
+        ] {
+            conn.execute_unprepared(sql).await.unwrap();
+        }
+        assert!(hits(&app.get("/api/v1/customers?q=yangxun", &rm).await).is_empty());
+        let n = banyan_app::customers::rebuild_search_index(&app.app)
+            .await
+            .unwrap();
+        assert_eq!(n, 4);
+        assert_eq!(
+            hits(&app.get("/api/v1/customers?q=yangxun", &rm).await),
+            vec!["欧阳询"]
+        );
+        let mut by_tail = hits(&app.get("/api/v1/customers?q=5678", &rm).await);
+        by_tail.sort();
+        assert_eq!(by_tail, vec!["张三", "欧文", "欧阳询"]);
+        // Once rebuilt, a start does not rebuild again.
+        assert_eq!(
+            banyan_app::customers::rebuild_search_index(&app.app)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+    // An ID number is matched only exactly.
     assert!(
         hits(
             &app.get(&format!("/api/v1/customers?q={}", &id[..10]), &rm)

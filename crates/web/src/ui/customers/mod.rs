@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/customers", get(search::search))
+        .route("/customers/suggest", get(search::suggest))
         .route("/customers/new", get(form::new_form).post(form::create))
         .route(
             "/customers/{id}/edit",

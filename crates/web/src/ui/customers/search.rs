@@ -137,6 +137,9 @@ pub(crate) struct SearchPage {
     pub(crate) seg_filters: Vec<(&'static str, String, Vec<Choice>)>,
     pub(crate) items: Vec<Row>,
     pub(crate) next: Option<String>,
+    pub(crate) prev: Option<String>,
+    /// The size of the listing and the page: "共 120 位客户 · 第 1 页，共 3 页".
+    pub(crate) total: Option<String>,
     pub(crate) error: Option<String>,
     pub(crate) can_export: bool,
     pub(crate) export_query: String,
@@ -163,6 +166,9 @@ pub(crate) struct SearchQuery {
     pub(crate) branch_code: String,
     pub(crate) review: Option<String>,
     pub(crate) cursor: Option<String>,
+    /// The cursors of the pages before this one, oldest first, comma-separated (`~` for the first page):
+    /// what "previous page" goes back through, since a cursor only leads forward.
+    pub(crate) trail: Option<String>,
     /// Export only: `csv` or `xlsx`.
     #[serde(default)]
     pub(crate) format: String,
@@ -212,7 +218,70 @@ impl SearchQuery {
         }
         u.finish()
     }
+
+    /// The previous pages' cursors (`None` for the first page).
+    fn trail(&self) -> Vec<Option<String>> {
+        self.trail
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                t.split(',')
+                    .map(|c| Some(c.to_owned()).filter(|c| c != FIRST))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Links to the next page (after `next`) and the previous one, carrying the trail.
+    fn pages(&self, next: Option<&str>) -> (Option<String>, Option<String>) {
+        let mut trail = self.trail();
+        let join = |t: &[Option<String>]| {
+            t.iter()
+                .map(|c| c.as_deref().unwrap_or(FIRST))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let with_trail = |cursor: Option<&str>, t: &[Option<String>]| {
+            let mut l = self.link(cursor);
+            if !t.is_empty() {
+                l.push_str("&trail=");
+                l.push_str(&join(t));
+            }
+            format!("/customers?{l}")
+        };
+        let next = next.map(|n| {
+            let mut t = trail.clone();
+            t.push(self.cursor.clone());
+            with_trail(Some(n), &t)
+        });
+        let prev = trail.pop().map(|c| with_trail(c.as_deref(), &trail));
+        (next, prev)
+    }
 }
+
+/// The first page in a trail.
+const FIRST: &str = "~";
+
+/// "共 1,234 位客户 · 第 2 页，共 25 页" (or "more than 10,000").
+fn total_line(t: Tr, total: banyan_app::view::Total, page_no: usize, per_page: u64) -> String {
+    let n = crate::ui::labels::thousands(total.count);
+    if total.more {
+        let more = t.get("search.total_more").replace("{n}", &n);
+        let page = t
+            .get("search.page_open")
+            .replace("{k}", &page_no.to_string());
+        return format!("{more} · {page}");
+    }
+    let pages = total.count.div_ceil(per_page).max(1);
+    let line = t.get("search.total").replace("{n}", &n);
+    let page = t
+        .get("search.page")
+        .replace("{k}", &page_no.to_string())
+        .replace("{p}", &pages.to_string());
+    format!("{line} · {page}")
+}
+
+const PER_PAGE: u64 = 50;
 
 pub(crate) async fn search(
     State(s): State<AppState>,
@@ -220,7 +289,7 @@ pub(crate) async fn search(
     Query(p): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
     let query = ListQuery {
-        limit: Some(50),
+        limit: Some(PER_PAGE),
         ..p.list_query()
     };
     let rm_list = banyan_app::access::relationship_managers(&s.app, &sess.actor)
@@ -230,19 +299,22 @@ pub(crate) async fn search(
         .iter()
         .map(|r| (r.id, r.display_name.clone()))
         .collect();
-    let (items, next, error) = match uc::list(&s.app, &sess.actor, query).await {
-        Ok(page) => {
-            let next = page
-                .next_cursor
-                .map(|c| format!("/customers?{}", p.link(Some(&c))));
-            (rows(t, page.items, &rms), next, None)
+    let counted = uc::count(&s.app, &sess.actor, &query).await;
+    let listed = uc::list(&s.app, &sess.actor, query).await;
+    let (items, next, prev, total, error) = match (listed, counted) {
+        (Ok(page), Ok(total)) => {
+            let (next, prev) = p.pages(page.next_cursor.as_deref());
+            let line = total_line(t, total, p.trail().len() + 1, PER_PAGE);
+            (rows(t, page.items, &rms), next, prev, Some(line), None)
         }
-        Err(AppError::Validation(f)) => (
+        (Err(AppError::Validation(f)), _) | (_, Err(AppError::Validation(f))) => (
             Vec::new(),
+            None,
+            None,
             None,
             Some(crate::ui::forms::field_errors_text(t, &f)),
         ),
-        Err(e) => return Err(PageError::App(e, t, Some(sess))),
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::App(e, t, Some(sess))),
     };
     Ok(page(SearchPage {
         title: t.get("search.title").to_owned(),
@@ -273,8 +345,83 @@ pub(crate) async fn search(
         branch_code: p.branch_code,
         items,
         next,
+        prev,
+        total,
         error,
     }))
+}
+
+/// The type-ahead list under the header's search box: a few matches, masked, and a link to all of them.
+#[derive(Template)]
+#[template(path = "suggest.html")]
+struct Suggestions {
+    t: Tr,
+    /// The full search page for the same query.
+    all_href: String,
+    items: Vec<Row>,
+    total: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SuggestQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// How many matches the type-ahead shows.
+const SUGGESTED: u64 = 8;
+
+pub(crate) async fn suggest(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<SuggestQuery>,
+) -> Result<Response, PageError> {
+    let query = ListQuery {
+        q: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
+        limit: Some(SUGGESTED),
+        ..Default::default()
+    };
+    let (items, total) = if query.q.is_none() {
+        (Vec::new(), None)
+    } else {
+        let counted = uc::count(&s.app, &sess.actor, &query).await;
+        match (uc::list(&s.app, &sess.actor, query).await, counted) {
+            (Ok(page), Ok(total)) => {
+                let n = crate::ui::labels::thousands(total.count);
+                let key = if total.more {
+                    "search.total_more"
+                } else {
+                    "search.total"
+                };
+                (
+                    rows(t, page.items, &HashMap::new()),
+                    Some(t.get(key).replace("{n}", &n)),
+                )
+            }
+            // A query the search refuses (too long) simply finds nothing here; the full page says why.
+            (Err(AppError::Validation(_)), _) | (_, Err(AppError::Validation(_))) => {
+                (Vec::new(), None)
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(PageError::App(e, t, Some(sess))),
+        }
+    };
+    let all_href = format!(
+        "/customers?{}",
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &p.q)
+            .finish()
+    );
+    let mut r = page(Suggestions {
+        t,
+        all_href,
+        items,
+        total,
+    });
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(r)
 }
 
 #[cfg(test)]
@@ -314,12 +461,78 @@ mod tests {
             seg_filters: vec![],
             items: names.iter().map(|n| row(n)).collect(),
             next: None,
+            prev: None,
+            total: None,
             error: None,
             can_export: false,
             export_query: String::new(),
         }
         .render()
         .unwrap()
+    }
+
+    #[test]
+    fn previous_pages_go_back_through_the_trail_of_cursors() {
+        let first = SearchQuery {
+            q: "王".into(),
+            ..Default::default()
+        };
+        let (next, prev) = first.pages(Some("c1"));
+        assert_eq!(prev, None);
+        let next = next.unwrap();
+        assert!(
+            next.contains("cursor=c1") && next.ends_with("&trail=~"),
+            "{next}"
+        );
+        let second = SearchQuery {
+            cursor: Some("c1".into()),
+            trail: Some("~".into()),
+            ..first.clone()
+        };
+        let (next, prev) = second.pages(Some("c2"));
+        assert!(next.unwrap().ends_with("cursor=c2&trail=~,c1"));
+        let prev = prev.unwrap();
+        assert!(
+            !prev.contains("cursor=") && !prev.contains("trail="),
+            "{prev}"
+        );
+        let third = SearchQuery {
+            cursor: Some("c2".into()),
+            trail: Some("~,c1".into()),
+            ..first
+        };
+        let (next, prev) = third.pages(None);
+        assert_eq!(next, None);
+        let prev = prev.unwrap();
+        assert!(prev.ends_with("cursor=c1&trail=~"), "{prev}");
+        assert_eq!(third.trail().len() + 1, 3);
+    }
+
+    #[test]
+    fn totals_say_how_many_and_which_page() {
+        use banyan_app::view::Total;
+        let t = Tr::new(Lang::ZhCn);
+        let exact = Total {
+            count: 1234,
+            more: false,
+        };
+        assert_eq!(
+            total_line(t, exact, 2, 50),
+            "共 1,234 位客户 · 第 2 页，共 25 页"
+        );
+        let more = Total {
+            count: 10_000,
+            more: true,
+        };
+        assert_eq!(
+            total_line(t, more, 1, 50),
+            "超过 10,000 位客户，请加条件缩小范围 · 第 1 页"
+        );
+        let none = Total {
+            count: 0,
+            more: false,
+        };
+        assert_eq!(total_line(t, none, 1, 50), "共 0 位客户 · 第 1 页，共 1 页");
     }
 
     #[test]
@@ -354,6 +567,8 @@ mod tests {
             seg_filters: vec![],
             items: vec![],
             next: None,
+            prev: None,
+            total: None,
             error: None,
             can_export: false,
             export_query: String::new(),

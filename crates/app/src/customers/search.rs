@@ -1,0 +1,104 @@
+//! The customer search index: kept in step with every write (same transaction), rebuilt when the term
+//! scheme changes, and counted for listings.
+//!
+//! Why this engine: the index is a table beside the customers, read with the B-tree prefix range both
+//! databases already serve (see `docs/architecture.md`). It commits with the write it describes, so every
+//! node sees it at once with nothing to replicate; the scope (branch, RM) is inside the index, so an RM's
+//! search never reads other books. The figures are in `docs/benchmarks.md`.
+
+use crate::App;
+use crate::crypto::{KeyRing, Purpose};
+use crate::error::Result;
+use banyan_domain::search::{self as terms, QueryShape};
+use banyan_store::ConnectionTrait;
+use banyan_store::customers as cstore;
+use banyan_store::search::{self as store, TermRow};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// The term scheme; raise it when `banyan_domain::search` changes what a name is indexed by, and every
+/// node's start rebuilds the index once.
+pub const TERMS_VERSION: i64 = 1;
+
+const LEASE: &str = "search_rebuild";
+
+/// The term a mobile number's last four digits are found by: keyed, so the index never holds digits.
+pub(crate) fn mobile_tail_term(keys: &KeyRing, tail: &str) -> String {
+    format!(
+        "#{}",
+        hex::encode(&keys.blind_index(Purpose::MobileTail, tail)[..12])
+    )
+}
+
+/// Rewrites the index rows of these customers from their stored rows, inside the caller's transaction.
+pub(crate) async fn reindex<C: ConnectionTrait>(app: &App, c: &C, ids: &[Uuid]) -> Result<()> {
+    let keys = app.keys();
+    let named = store::names_of(c, ids).await?;
+    let contacts = cstore::list_contacts(c, ids).await?;
+    let mut rows = Vec::new();
+    for (id, display, latin, branch, rm) in named {
+        let mut set: BTreeSet<String> = terms::name_terms(&display, latin.as_deref());
+        for k in contacts
+            .iter()
+            .filter(|k| k.customer_id == id && k.kind == "mobile")
+        {
+            let number = keys.decrypt(Purpose::Mobile, &k.value_enc)?;
+            let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 4 {
+                let tail: String = digits[digits.len() - 4..].iter().collect();
+                set.insert(mobile_tail_term(&keys, &tail));
+            }
+        }
+        rows.extend(set.into_iter().map(|term| TermRow {
+            customer_id: id,
+            term,
+            branch_code: branch.clone(),
+            rm_id: rm,
+        }));
+    }
+    store::replace_terms(c, ids, &rows).await?;
+    Ok(())
+}
+
+/// Builds the index when it was built with an older term scheme (or never), in batches of customers, each
+/// in its own transaction; the old terms of a customer go in its batch, so searches keep working meanwhile.
+/// One node rebuilds (a lease); writes during the rebuild index their own customers. Returns how many
+/// customers were indexed.
+pub async fn rebuild_if_stale(app: &App) -> Result<u64> {
+    let db = &app.db;
+    if store::index_version(&db.conn).await? >= TERMS_VERSION {
+        return Ok(0);
+    }
+    let now = banyan_store::now_us();
+    let lease = 30 * 60 * 1_000_000;
+    if !banyan_store::misc::take_lease(&db.conn, LEASE, &app.node_id, now, now + lease).await? {
+        return Ok(0);
+    }
+    let mut after = None;
+    let mut n = 0u64;
+    loop {
+        let ids = store::customer_ids_after(&db.conn, after, 500).await?;
+        let Some(last) = ids.last().copied() else {
+            break;
+        };
+        let tx = db.begin_write().await?;
+        reindex(app, &*tx, &ids).await?;
+        tx.commit().await?;
+        n += ids.len() as u64;
+        after = Some(last);
+    }
+    let tx = db.begin_write().await?;
+    store::set_index_version(&*tx, TERMS_VERSION).await?;
+    tx.commit().await?;
+    banyan_store::misc::release_lease(&db.conn, LEASE, &app.node_id).await?;
+    Ok(n)
+}
+
+/// How a search box query is matched in a listing.
+pub(crate) fn term_lookup(keys: &KeyRing, q: &str) -> Option<cstore::Lookup> {
+    match terms::query_shape(q) {
+        QueryShape::MobileTail(t) => Some(cstore::Lookup::Term(mobile_tail_term(keys, &t))),
+        QueryShape::Term(t) => Some(cstore::Lookup::TermPrefix(t)),
+        QueryShape::Empty => None,
+    }
+}
