@@ -68,6 +68,12 @@ await test('a relationship manager signs in and sees the workbench in Chinese', 
   await rm1.screenshot({ path: `${SHOTS}/home.png`, fullPage: true });
 });
 
+// Entry forms on the 360 page are collapsed until asked for: open the one holding `formSel`.
+async function expand(page, formSel) {
+  const d = page.locator(`details:has(${formSel})`).first();
+  if ((await d.getAttribute('open')) === null) await d.locator('summary').first().click();
+}
+
 async function page_has(page, text) {
   const body = await page.textContent('body');
   assert.ok(body.includes(text), `page lacks "${text}"`);
@@ -88,6 +94,11 @@ await test('a wrong ID check digit shows the error next to the field, then the f
   await rm1.locator('form.card button[type=submit]').click();
   await rm1.waitForURL(/\/customers\/[0-9a-f-]{36}\?msg=created/);
   customerUrl = rm1.url().split('?')[0];
+  // The customer at a glance and the actions sit at the top, not under 3,000 px of sections.
+  const glance = await rm1.locator('#glance').textContent();
+  for (const w of ['状态', '客户经理', '复核到期', '下一项任务', '未结反馈/投诉', '未关闭预警', '营销联系授权']) assert.ok(glance.includes(w), glance);
+  const submitBox = await rm1.locator('#submit').boundingBox();
+  assert.ok(submitBox && submitBox.y < 600, `提交审核 at y=${submitBox && submitBox.y}`);
   assert.equal((await rm1.locator('#identifier').textContent()).includes(GOOD_ID), false, 'identifier must be masked');
   await rm1.locator('#submit').click();
   await rm1.waitForURL(customerUrl);
@@ -150,6 +161,13 @@ await test('a reviewer in another browser verifies the record from the queue', a
   const rev = await signIn('rev1');
   await rev.goto(`${BASE}/review`);
   assert.equal((await rev.locator('h1').textContent()).trim(), '审核队列');
+  // The queue says how many wait, who submitted each, when, and for how long.
+  assert.match(await rev.locator('#review-total').textContent(), /^共 2 位客户 · 第 1 页，共 1 页$/);
+  const head = await rev.locator('#review-queue thead').textContent();
+  for (const h of ['提交人', '提交时间', '已等待', '类型']) assert.ok(head.includes(h), head);
+  const mine = rev.locator('#review-queue tbody tr', { hasText: NAME });
+  assert.ok((await mine.textContent()).includes('rm1'));
+  assert.match(await mine.textContent(), /\d+ (分钟|小时|天)/);
   await rev.screenshot({ path: `${SHOTS}/review-queue.png`, fullPage: true });
   await rev.getByRole('link', { name: /P-BR0001-/ }).first().click();
   await rev.goto(customerUrl);
@@ -157,7 +175,30 @@ await test('a reviewer in another browser verifies the record from the queue', a
   await rev.waitForURL(customerUrl);
   assert.ok(rev.asked.some((m) => m.includes('审核通过')), rev.asked.join(' | '));
   assert.equal((await rev.locator('#status').textContent()).trim(), '已核实');
+  // The supervisor's own record is verified from the queue with the others ticked beside it.
+  await rev.goto(`${BASE}/review`);
+  await rev.getByLabel('选择 主管自建').check();
+  await rev.locator('#review-bulk button[type=submit]').click();
+  await rev.waitForURL(/verified=1/);
+  assert.ok(rev.asked.some((m) => m.includes('确定核实')), rev.asked.join(' | '));
+  assert.equal((await rev.locator('#review-outcome').textContent()).trim(), '已核实 1 条记录。');
+  assert.match(await rev.locator('#review-total').textContent(), /^共 0 位客户/);
   await rev.context().close();
+});
+
+await test('the makers are told of the verdict: an unread count in the header, the notice links to the customer', async () => {
+  const sup = await signIn('sup1');
+  assert.equal((await sup.locator('#unread .badge').textContent()).trim(), '1');
+  assert.equal(await sup.locator('#unread').getAttribute('aria-label'), '1 条未读通知');
+  await sup.locator('#unread').click();
+  const notice = sup.locator('#notices li', { hasText: '主管自建' });
+  assert.ok((await notice.textContent()).includes('客户资料已核实'));
+  await sup.screenshot({ path: `${SHOTS}/notices.png`, fullPage: true });
+  await notice.locator('a').click();
+  assert.equal((await sup.locator('#status').textContent()).trim(), '已核实');
+  await sup.context().close();
+  await rm1.goto(`${BASE}/`);
+  assert.ok((await rm1.locator('#notices').textContent()).includes(`客户资料已核实: `), 'rm1 is told too');
 });
 
 await test('another relationship manager cannot open the customer', async () => {
@@ -315,6 +356,7 @@ await test('custom fields the bank defined appear on the create form, are valida
 await test('on the 360 page a manager adds a contact point, records a consent and links a related customer', async () => {
   await rm1.goto(customerUrl);
   const before = await rm1.locator('#contacts li').count();
+  await expand(rm1, '#add-contact');
   await rm1.locator('#ct-kind').selectOption('email');
   await rm1.locator('#ct-value').fill('ouyang@example.cn');
   await rm1.locator('#add-contact button[type=submit]').click();
@@ -322,11 +364,13 @@ await test('on the 360 page a manager adds a contact point, records a consent an
   assert.equal(await rm1.locator('#contacts li').count(), before + 1);
   assert.ok(!(await rm1.locator('#contacts').textContent()).includes('ouyang@example.cn'), 'contact points are masked');
   // A bad value is refused with the rule, in Chinese, and nothing is added.
+  await expand(rm1, '#add-contact');
   await rm1.locator('#ct-kind').selectOption('mobile');
   await rm1.locator('#ct-value').fill('12345');
   await rm1.locator('#add-contact button[type=submit]').click();
   await rm1.locator('p.error').waitFor();
   assert.equal(await rm1.locator('#contacts li').count(), before + 1);
+  await expand(rm1, '#record-consent');
   await rm1.locator('#cs-channel').selectOption('sms');
   await rm1.locator('#cs-granted').selectOption('true');
   await rm1.locator('#cs-source').selectOption('branch_form');
@@ -336,12 +380,22 @@ await test('on the 360 page a manager adds a contact point, records a consent an
   assert.ok(consents.includes('短信') && consents.includes('网点纸质授权书') && !consents.includes('branch_form'), consents);
   // The change history tells the consent in words too.
   assert.ok(!(await rm1.textContent('main')).includes('branch_form'));
+  await expand(rm1, '#add-relationship');
   await rm1.locator('#rel-kind').selectOption('spouse');
   await rm1.locator('#rel-other').fill('P-BR0001-99999999');
   await rm1.locator('#add-relationship button[type=submit]').click();
-  await page_has(rm1, '找不到该客户号');
+  await page_has(rm1, '找不到该客户');
+  await expand(rm1, '#add-relationship');
   await rm1.locator('#rel-kind').selectOption('spouse');
-  await rm1.locator('#rel-other').fill(secondNo);
+  // The related customer is picked by typing the pinyin of the name, not by its number.
+  await rm1.locator('#rel-other').fill('');
+  await rm1.locator('#rel-other').pressSequentially('sima', { delay: 30 });
+  await rm1.locator('#rel-other-list li[role=option]', { hasText: '司马配偶' }).waitFor();
+  await rm1.keyboard.press('ArrowDown');
+  await rm1.keyboard.press('Enter');
+  assert.equal(await rm1.locator('#rel-other').inputValue(), secondNo);
+  assert.equal((await rm1.locator('#rel-other-picked').textContent()).trim(), `司马配偶 · ${secondNo}`);
+  await rm1.screenshot({ path: `${SHOTS}/picker.png` });
   await rm1.locator('#add-relationship button[type=submit]').click();
   await rm1.waitForURL(/msg=saved/);
   assert.ok((await rm1.locator('#relationships').textContent()).includes(secondNo));

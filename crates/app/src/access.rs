@@ -189,6 +189,7 @@ async fn tell_admins<C: ConnectionTrait>(c: &C, source: &str, now: i64) -> Resul
         .filter(|s| s.role == Role::Admin && !s.disabled)
         .map(|s| banyan_store::cases::NoticeRow {
             id: Uuid::now_v7(),
+            customer_id: None,
             staff_id: s.id.uuid(),
             case_id: None,
             kind: "auth.spray_suspected".into(),
@@ -259,6 +260,8 @@ pub struct Session {
     pub csrf: String,
     /// `zh-CN`, `zh-TW` or `en`.
     pub lang: String,
+    /// How many of the staff member's notices are unread (the header's count).
+    pub unread_notices: u64,
 }
 
 /// Signs in to the workbench: a new session (a fresh id at every login) whose cookie value is returned once.
@@ -303,6 +306,7 @@ pub async fn web_login(
             actor: actor_of(&s)?,
             csrf,
             lang: lang.to_owned(),
+            unread_notices: 0,
         },
     ))
 }
@@ -327,11 +331,13 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
     if now - row.last_seen_us > 60_000_000 {
         store::touch_session(&app.db.conn, row.id, now).await?;
     }
+    let unread_notices = banyan_store::cases::count_unread(&app.db.conn, s.id.uuid()).await?;
     Ok(Session {
         id: row.id,
         actor: actor_of(&s)?,
         csrf: row.csrf,
         lang: row.lang,
+        unread_notices,
     })
 }
 

@@ -52,6 +52,16 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The stable code of a refusal of one record (a rule, a state, a missing record), for reporting it
+    /// beside the others of a batch; `None` for failures that should stop the batch.
+    pub fn refusal_code(&self) -> Option<&'static str> {
+        match self {
+            AppError::Forbidden { code, .. } | AppError::Conflict { code, .. } => Some(code),
+            AppError::NotFound => Some("not_found"),
+            AppError::VersionConflict { .. } => Some("version_conflict"),
+            _ => None,
+        }
+    }
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         AppError::Forbidden {
             code,

@@ -11,7 +11,7 @@ use pinyin::ToPinyinMulti;
 use std::collections::BTreeSet;
 
 /// At most this many pinyin spellings of one name (heteronyms multiply).
-pub const MAX_READINGS: usize = 4;
+pub const MAX_READINGS: usize = 3;
 /// Suffixes start at most this many characters (or syllables) into a name: long company names would
 /// otherwise give hundreds of terms, and nobody types the last word of a 30-character name alone.
 pub const MAX_STARTS: usize = 16;
@@ -39,10 +39,12 @@ pub fn name_terms(display_name: &str, latin: Option<&str>) -> BTreeSet<String> {
             .iter()
             .map(|s| s.chars().next().map(String::from).unwrap_or_default())
             .collect();
-        for parts in [&full, &initials] {
-            for start in 0..parts.len().min(MAX_STARTS) {
-                push(&mut out, parts[start..].concat());
-            }
+        for start in 0..full.len().min(MAX_STARTS) {
+            push(&mut out, full[start..].concat());
+        }
+        // Initials from each syllable on, down to two letters.
+        for start in 0..initials.len().saturating_sub(1).min(MAX_STARTS) {
+            push(&mut out, initials[start..].concat());
         }
     }
     out
@@ -77,13 +79,16 @@ fn push(out: &mut BTreeSet<String>, term: String) {
 }
 
 /// The pinyin spellings of a name, syllable by syllable (a character without a reading stands for
-/// itself): every reading of each character in turn, until [`MAX_READINGS`] spellings.
+/// itself): one per reading of the first character (a surname such as 单 is "shan", 曾 is "zeng", while the
+/// common reading of the character is another), up to [`MAX_READINGS`], the other characters in their most
+/// common reading. Every further spelling multiplies the index rows a customer costs on every write.
 /// Empty when the name has no Chinese character.
 fn spellings(name: &str) -> Vec<Vec<String>> {
-    let mut readings: Vec<Vec<String>> = Vec::new();
+    let mut first: Vec<String> = Vec::new();
+    let mut rest: Vec<String> = Vec::new();
     let mut any_han = false;
-    for (c, multi) in name.chars().zip(name.to_pinyin_multi()) {
-        match multi {
+    for (i, (c, multi)) in name.chars().zip(name.to_pinyin_multi()).enumerate() {
+        let readings: Vec<String> = match multi {
             Some(m) => {
                 any_han = true;
                 let mut r: Vec<String> = Vec::new();
@@ -93,32 +98,28 @@ fn spellings(name: &str) -> Vec<Vec<String>> {
                         r.push(s);
                     }
                 }
-                readings.push(r);
+                r
             }
-            None if c.is_alphanumeric() => readings.push(vec![c.to_lowercase().collect()]),
-            None => {}
+            None if c.is_alphanumeric() => vec![c.to_lowercase().collect()],
+            None => continue,
+        };
+        if i == 0 {
+            first = readings.into_iter().take(MAX_READINGS).collect();
+        } else if let Some(r) = readings.into_iter().next() {
+            rest.push(r);
         }
     }
     if !any_han {
         return Vec::new();
     }
-    let mut out: Vec<Vec<String>> = vec![Vec::new()];
-    for r in readings {
-        let mut next = Vec::new();
-        for (k, reading) in r.iter().enumerate() {
-            for s in &out {
-                // The first reading of every character always; others while there is room.
-                if k > 0 && next.len() + out.len() > MAX_READINGS {
-                    break;
-                }
-                let mut s = s.clone();
-                s.push(reading.clone());
-                next.push(s);
-            }
-        }
-        out = next;
+    if first.is_empty() {
+        // The first character was punctuation: spell from the rest.
+        return vec![rest];
     }
-    out
+    first
+        .into_iter()
+        .map(|f| std::iter::once(f).chain(rest.iter().cloned()).collect())
+        .collect()
 }
 
 /// What a query looks like, for choosing how to match it.
@@ -203,6 +204,17 @@ mod tests {
             terms.len()
         );
         assert!(terms.iter().all(|t| t.chars().count() <= MAX_TERM_CHARS));
+    }
+
+    #[test]
+    fn a_name_costs_few_rows() {
+        // 3 characters, 3 pinyin suffixes, 2 initials suffixes; 王 has a second reading (yu): 5 more.
+        assert!(
+            name_terms("王小明", None).len() <= 13,
+            "{:?}",
+            name_terms("王小明", None)
+        );
+        assert_eq!(name_terms("张三", None).len(), 2 + 2 + 1);
     }
 
     #[test]

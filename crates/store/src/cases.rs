@@ -449,6 +449,8 @@ crate::table! {
         pub id: Uuid,
         pub staff_id: Uuid,
         pub case_id: Option<CaseId>,
+        /// The customer the notice is about (verified, returned, a case about them), if any.
+        pub customer_id: Option<Uuid>,
         /// `case.assigned`, `case.warning`, `case.breach`, ...
         pub kind: String,
         pub text: String,
@@ -473,6 +475,21 @@ pub async fn notices_for<C: ConnectionTrait>(
         .limit(limit)
         .to_owned();
     table::all(c, &q).await
+}
+
+/// How many of a staff member's notices are unread (the header's count).
+pub async fn count_unread<C: ConnectionTrait>(c: &C, staff_id: Uuid) -> Result<u64> {
+    let q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from("staff_notices")
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("read_at_us").is_null())
+        .to_owned();
+    let n: i64 = match c.query_one(&q).await? {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    u64::try_from(n).map_err(|_| crate::StoreError::Corrupt(format!("a count of {n}")))
 }
 
 pub async fn mark_notices_read<C: ConnectionTrait>(

@@ -16,7 +16,6 @@ pub mod imports;
 pub mod migrate;
 pub mod misc;
 pub mod notify;
-pub mod search;
 pub mod segments;
 pub mod table;
 

@@ -89,6 +89,11 @@ const STEPS: &[Step] = &[
         name: "customer search index",
         run: search::v12,
     },
+    Step {
+        version: 13,
+        name: "staff notices about a customer",
+        run: search::v13,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {

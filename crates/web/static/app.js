@@ -19,13 +19,11 @@ document.addEventListener('submit', function (e) {
   kind.addEventListener('change', sync);
   sync();
 })();
-// The header's customer search: matches while typing (the server's list, already masked and escaped),
-// arrow keys move through them, Enter opens one, Escape closes the list. Without this file the box is a
-// plain search form.
-(function () {
-  var box = document.getElementById('quick-q');
-  var list = document.getElementById('quick-list');
-  if (!box || !list) return;
+// Type-ahead lists: the header's customer search (choosing opens the customer) and pickers in forms
+// (`data-picker`: choosing fills the field with the chosen record's number and shows its name). The server
+// renders the options, masked and escaped; arrow keys move, Enter chooses, Escape closes. Without this file
+// the header box is a plain search form and a picker a plain field.
+function typeahead(box, list, url, choose) {
   var timer = null, seq = 0, active = -1;
   function options() { return list.querySelectorAll('li[role=option]:not([aria-disabled])'); }
   function close() {
@@ -43,7 +41,7 @@ document.addEventListener('submit', function (e) {
     var q = box.value.trim();
     if (!q) { close(); return; }
     var mine = ++seq;
-    fetch('/customers/suggest?q=' + encodeURIComponent(q), { credentials: 'same-origin' })
+    fetch(url + encodeURIComponent(q), { credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.text() : ''; })
       .then(function (html) {
         if (mine !== seq) return; // an older answer arriving late
@@ -58,9 +56,42 @@ document.addEventListener('submit', function (e) {
       if (list.hidden) return;
       e.preventDefault(); mark(active + (e.key === 'ArrowDown' ? 1 : -1));
     } else if (e.key === 'Enter' && active >= 0 && !list.hidden) {
-      var a = options()[active].querySelector('a');
-      if (a) { e.preventDefault(); window.location.href = a.href; }
+      e.preventDefault(); choose(options()[active]); close();
     } else if (e.key === 'Escape') { close(); }
   });
+  list.addEventListener('click', function (e) {
+    var li = e.target.closest && e.target.closest('li[role=option]:not([aria-disabled])');
+    if (li && li.dataset.value !== undefined) { e.preventDefault(); choose(li); close(); }
+  });
   document.addEventListener('click', function (e) { if (!list.contains(e.target) && e.target !== box) close(); });
+}
+(function () {
+  var box = document.getElementById('quick-q');
+  var list = document.getElementById('quick-list');
+  if (box && list) {
+    typeahead(box, list, '/customers/suggest?q=', function (li) {
+      var a = li.querySelector('a');
+      if (a) window.location.href = a.href;
+    });
+  }
+  document.querySelectorAll('input[data-picker]').forEach(function (input) {
+    var list = document.getElementById(input.getAttribute('aria-controls'));
+    var shown = document.getElementById(input.id + '-picked');
+    if (!list) return;
+    typeahead(input, list, input.getAttribute('data-picker'), function (li) {
+      if (li.dataset.value === undefined) return;
+      input.value = li.dataset.value;
+      if (shown) shown.textContent = li.dataset.label || '';
+    });
+  });
+})();
+// A link to a collapsed section ("记录联系" → #log-contact) opens it.
+(function () {
+  function openTarget() {
+    var id = window.location.hash.slice(1);
+    var el = id && document.getElementById(id);
+    if (el && el.tagName === 'DETAILS') { el.open = true; el.scrollIntoView(); }
+  }
+  window.addEventListener('hashchange', openTarget);
+  openTarget();
 })();

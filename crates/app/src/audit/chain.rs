@@ -257,6 +257,7 @@ async fn raise_forged<C: ConnectionTrait>(app: &App, c: &C, ids: &[Uuid]) -> Res
         .filter(|s| matches!(s.role, Role::Admin | Role::Auditor) && !s.disabled)
         .map(|s| banyan_store::cases::NoticeRow {
             id: Uuid::now_v7(),
+            customer_id: None,
             staff_id: s.id.uuid(),
             case_id: None,
             kind: "audit.forged_record".into(),

@@ -100,8 +100,10 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
             }
             to.sort();
             to.dedup();
-            // The kind says what happened (the workbench words it in the reader's language).
-            for (kind, _) in &reached {
+            // One notice per person per pass, of the gravest point reached (a case found late may pass
+            // several at once; `reached` runs from the least to the most grave). The kind says what
+            // happened; the workbench words it in the reader's language.
+            if let Some((kind, _)) = reached.last() {
                 let text = format!("{} {}", r.case_no, r.subject);
                 for s in &to {
                     notices.push(notice(*s, &r, kind, text.clone(), now_us));
@@ -175,6 +177,8 @@ pub async fn escalate_tick(app: Arc<App>, every: std::time::Duration) {
 pub struct NoticeView {
     pub id: Uuid,
     pub case_id: Option<CaseId>,
+    /// The customer it is about, if any.
+    pub customer_id: Option<Uuid>,
     pub kind: String,
     pub text: String,
     pub created_at: String,
@@ -190,6 +194,7 @@ pub async fn my_notices(app: &App, actor: &Actor, limit: u64) -> Result<Vec<Noti
             .map(|n| NoticeView {
                 id: n.id,
                 case_id: n.case_id,
+                customer_id: n.customer_id,
                 kind: n.kind,
                 text: n.text,
                 created_at: crate::fmt_us(n.created_at_us),

@@ -182,6 +182,7 @@ pub(crate) fn supervisors(
 pub(crate) fn notice(staff_id: Uuid, r: &CaseRow, kind: &str, text: String, at: i64) -> NoticeRow {
     NoticeRow {
         id: Uuid::now_v7(),
+        customer_id: None,
         staff_id,
         case_id: Some(r.id),
         kind: kind.to_owned(),

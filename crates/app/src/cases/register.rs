@@ -290,6 +290,21 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
                     now,
                 ));
             }
+            // The customer's relationship manager hears of a case about their customer.
+            if let Some(rm) = customer.as_ref().and_then(|c| c.rm_id).map(|r| r.uuid())
+                && rm != actor.id.uuid()
+                && Some(rm) != owner
+            {
+                let mut n = notice(
+                    rm,
+                    &row,
+                    "case.about_customer",
+                    format!("{} {}", row.case_no, row.subject),
+                    now,
+                );
+                n.customer_id = row.customer_id.map(|c| c.uuid());
+                notices.push(n);
+            }
         }
     }
     store::insert_log(&*tx, &logs).await?;

@@ -139,6 +139,7 @@ pub(crate) async fn record_probes(app: &App, grant: &Granted<'_>, probes: &[Prob
         }) {
             notices.push(NoticeRow {
                 id: Uuid::now_v7(),
+                customer_id: Some(h.id.uuid()),
                 staff_id: s.id.uuid(),
                 case_id: None,
                 kind: "customer.duplicate_probe".into(),

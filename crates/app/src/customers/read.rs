@@ -15,6 +15,7 @@ use banyan_domain::customer::{
 };
 use banyan_domain::ident::{CreditCode, IdDocument, IdDocumentType, PhoneNumber};
 use banyan_store::ConnectionTrait;
+use banyan_store::customers::search::{self, TermMatch, TermSearch};
 use banyan_store::customers::{self as store, ContactRow, CustomerFilter, CustomerRow, Lookup};
 use serde_json::json;
 use std::collections::HashMap;
@@ -290,12 +291,56 @@ fn filter_of(app: &App, grant: &Granted<'_>, q: &ListQuery, limit: u64) -> Resul
     })
 }
 
+/// A search the index answers alone (a name, pinyin, initials or a mobile's tail, in the default order):
+/// the index's own order, each customer once, so a page reads a page of the index and nothing more.
+fn term_search(filter: &CustomerFilter, q: &ListQuery) -> Option<TermSearch> {
+    let term = match filter.lookups.as_slice() {
+        [Lookup::TermPrefix(p)] => TermMatch::Prefix(p.clone()),
+        [Lookup::Term(x)] => TermMatch::Exact(x.clone()),
+        _ => return None,
+    };
+    if q.sort.is_some() {
+        return None; // a column the user sorted by: the general listing orders by it
+    }
+    Some(TermSearch {
+        scope: filter.scope.clone(),
+        term,
+        narrowing: store::narrowing(filter),
+        after: None,
+        limit: filter.limit,
+    })
+}
+
 /// Lists customers in the actor's scope.
 pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<CustomerSummary>> {
     let grant = actor.require(Permission::CustomerRead)?;
     let limit = crate::view::page_limit(q.limit, 20, 200)?;
     let mut filter = filter_of(app, &grant, &q, limit + 1)?;
-    filter.after = q.cursor.as_deref().map(parse_cursor).transpose()?;
+    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
+    if let Some(mut ts) = term_search(&filter, &q) {
+        ts.after = match after {
+            Some(store::Cursor::Text(term, id)) => Some((term, id)),
+            _ => None,
+        };
+        let hits = search::search_terms(&app.db.conn, &ts).await?;
+        let ids: Vec<Uuid> = hits.iter().map(|h| h.1).collect();
+        let mut by_id: HashMap<Uuid, CustomerRow> = store::rows_by_ids(&app.db.conn, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.uuid(), r))
+            .collect();
+        let rows: Vec<CustomerRow> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        let mut page = summaries(app, &app.db.conn, rows, limit).await?;
+        if page.next_cursor.is_some() {
+            page.next_cursor = hits.get(limit as usize - 1).map(|(term, id)| {
+                use base64::Engine;
+                let b = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(term);
+                format!("t.{b}.{id}")
+            });
+        }
+        return Ok(page);
+    }
+    filter.after = after;
     let rows = store::list_customers(&app.db.conn, &filter).await?;
     let last_updated = rows.get(limit as usize - 1).map(|r| r.updated_at_us);
     let mut page = summaries(app, &app.db.conn, rows, limit).await?;
@@ -310,15 +355,27 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
 
 /// A listing's count is exact up to this many; beyond it the listing says "more than".
 pub const COUNT_CAP: u64 = 10_000;
+/// A search's count is exact up to this many: past it, the searcher narrows the search rather than reads
+/// on, and counting further would cost more than answering.
+pub const SEARCH_COUNT_CAP: u64 = 1_000;
 
 /// How many customers a listing holds in the actor's scope (cursor and limit aside).
 pub async fn count(app: &App, actor: &Actor, q: &ListQuery) -> Result<Total> {
     let grant = actor.require(Permission::CustomerRead)?;
     let filter = filter_of(app, &grant, q, 1)?;
-    let n = store::count_customers_matching(&app.db.conn, &filter, COUNT_CAP).await?;
+    let (n, cap) = match term_search(&filter, q) {
+        Some(ts) => (
+            search::count_terms(&app.db.conn, &ts, SEARCH_COUNT_CAP).await?,
+            SEARCH_COUNT_CAP,
+        ),
+        None => (
+            store::count_customers_matching(&app.db.conn, &filter, COUNT_CAP).await?,
+            COUNT_CAP,
+        ),
+    };
     Ok(Total {
-        count: n.min(COUNT_CAP),
-        more: n > COUNT_CAP,
+        count: n.min(cap),
+        more: n > cap,
     })
 }
 
@@ -372,7 +429,8 @@ pub(crate) fn parse_cursor(c: &str) -> Result<store::Cursor> {
     let id: Uuid = id.parse().map_err(|_| bad())?;
     match tag {
         // `n.` is the name cursor of earlier releases; it has the same shape.
-        "k" | "n" => {
+        // `t.` is a search through the index: (term, id), the same shape.
+        "k" | "n" | "t" => {
             let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(v)
                 .map_err(|_| bad())?;
@@ -433,25 +491,6 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
         None
     };
     Ok(Page { items, next_cursor })
-}
-
-/// Submitted customers waiting for a checker.
-pub async fn review_queue(
-    app: &App,
-    actor: &Actor,
-    cursor: Option<String>,
-    limit: Option<u64>,
-) -> Result<Page<CustomerSummary>> {
-    let grant = actor.require(Permission::CustomerVerify)?;
-    let limit = crate::view::page_limit(limit, 50, 200)?;
-    let after = match cursor {
-        Some(c) => Some(c.parse::<Uuid>().map_err(|_| {
-            AppError::field("cursor", "format", "is not a cursor this API returned")
-        })?),
-        None => None,
-    };
-    let rows = store::list_submitted(&app.db.conn, &grant.scope(), after, limit + 1).await?;
-    summaries(app, &app.db.conn, rows, limit).await
 }
 
 /// The version history, newest first.

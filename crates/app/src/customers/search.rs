@@ -12,13 +12,13 @@ use crate::error::Result;
 use banyan_domain::search::{self as terms, QueryShape};
 use banyan_store::ConnectionTrait;
 use banyan_store::customers as cstore;
-use banyan_store::search::{self as store, TermRow};
+use banyan_store::customers::search::{self as store, TermRow};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// The term scheme; raise it when `banyan_domain::search` changes what a name is indexed by, and every
 /// node's start rebuilds the index once.
-pub const TERMS_VERSION: i64 = 1;
+pub const TERMS_VERSION: i64 = 2;
 
 const LEASE: &str = "search_rebuild";
 

@@ -22,6 +22,7 @@ use banyan_domain::customer::{
 };
 use banyan_domain::fields::validate_custom;
 use banyan_store::ConnectionTrait;
+use banyan_store::cases::NoticeRow;
 use banyan_store::customers::{self as store, ConsentRow, CustomerRow};
 use banyan_store::now_us;
 use serde_json::{Map, Value, json};
@@ -301,11 +302,7 @@ pub async fn transition(
             json!({"current_status": status.as_str()}),
         )
     })?;
-    if matches!(t, Transition::Verify | Transition::Return)
-        && (actor.id == row.created_by
-            || actor.id == row.updated_by
-            || Some(actor.id) == row.submitted_by)
-    {
+    if matches!(t, Transition::Verify | Transition::Return) && is_maker(actor, &row) {
         return Err(AppError::forbidden(
             "four_eyes",
             "whoever created, last edited or submitted a record cannot verify or return it",
@@ -391,10 +388,53 @@ pub async fn transition(
         },
     )
     .await?;
+    tell_makers(&*tx, actor, &row, action, now).await?;
     crate::reactions::on_change(app, &*tx, &[saved]).await?;
     let view = stored_view(app, &*tx, id).await?;
     tx.commit().await?;
     Ok(view)
+}
+
+/// A checker's verdict is told to whoever waits for it: the customer's relationship manager and the
+/// submitter (once each, never the checker), with a link to the customer.
+async fn tell_makers<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    row: &CustomerRow,
+    action: &str,
+    now: i64,
+) -> Result<()> {
+    let kind = match action {
+        "customer.verify" => "customer.verified",
+        "customer.return" => "customer.returned",
+        _ => return Ok(()),
+    };
+    let mut to: Vec<Uuid> = Vec::new();
+    for s in [row.rm_id, row.submitted_by].into_iter().flatten() {
+        if s != actor.id && !to.contains(&s.uuid()) {
+            to.push(s.uuid());
+        }
+    }
+    let notices: Vec<NoticeRow> = to
+        .into_iter()
+        .map(|staff_id| NoticeRow {
+            id: Uuid::now_v7(),
+            customer_id: Some(row.id.uuid()),
+            staff_id,
+            case_id: None,
+            kind: kind.to_owned(),
+            text: format!("{} {}", row.customer_no, row.display_name),
+            created_at_us: now,
+            read_at_us: None,
+        })
+        .collect();
+    banyan_store::cases::insert_notices(c, &notices).await?;
+    Ok(())
+}
+
+/// Four eyes: whoever created, last edited or submitted a record is its maker and may not check it.
+pub(crate) fn is_maker(actor: &Actor, row: &CustomerRow) -> bool {
+    actor.id == row.created_by || actor.id == row.updated_by || Some(actor.id) == row.submitted_by
 }
 
 pub(crate) fn transition_name(t: Transition) -> &'static str {

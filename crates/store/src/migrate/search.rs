@@ -4,7 +4,7 @@
 
 use super::{Stmt, idx, text, uidx, uuid, uuid_null};
 use crate::db::DbKind;
-use sea_orm::sea_query::Table;
+use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Table};
 
 pub(super) fn v12(s: &mut Vec<Stmt>, kind: DbKind) {
     let mut term = text("term");
@@ -42,4 +42,18 @@ pub(super) fn v12(s: &mut Vec<Stmt>, kind: DbKind) {
         "customer_terms",
         &["rm_id", "term", "customer_id"],
     ));
+}
+
+/// Migration 13: a staff notice may be about a customer (verified, returned, a case registered about them),
+/// so the notice links to the customer as case notices link to their case.
+pub(super) fn v13(s: &mut Vec<Stmt>, kind: DbKind) {
+    // The same column type sea-query gives a UUID column on each backend (as in every other table).
+    let alter = Table::alter()
+        .table("staff_notices")
+        .add_column(uuid_null("customer_id"))
+        .to_owned();
+    s.push(Stmt::Raw(match kind {
+        DbKind::Postgres => alter.to_string(PostgresQueryBuilder),
+        DbKind::Sqlite => alter.to_string(SqliteQueryBuilder),
+    }));
 }

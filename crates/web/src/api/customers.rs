@@ -6,7 +6,7 @@ use crate::extract::{Auth, IfMatch, Json, Query, read_body};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use banyan_app::customers::{self as uc, ListQuery};
+use banyan_app::customers::{self as uc, ListQuery, ReviewPage};
 use banyan_app::imports::{self, ImportPage, ImportView};
 use banyan_app::io;
 use banyan_app::view::*;
@@ -407,17 +407,47 @@ pub struct PageParams {
     pub limit: Option<u64>,
 }
 
-/// Records waiting for a checker, in your scope.
-#[utoipa::path(get, path = "/api/v1/review-queue", tag = "review", security(("bearer" = [])), params(PageParams),
-    responses((status = 200, body = Page<CustomerSummary>)))]
+/// The review queue's query: kind, order and page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewParams {
+    pub kind: Option<CustomerKind>,
+    /// `oldest` (default: the order to work them) or `newest`.
+    pub order: Option<String>,
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// Records waiting for a checker, in your scope: when and by whom each was submitted, whether you may verify
+/// it (not if you made it), and how many wait in all.
+#[utoipa::path(get, path = "/api/v1/review-queue", tag = "review", security(("bearer" = [])), params(ReviewParams),
+    responses((status = 200, body = ReviewPage)))]
 pub async fn review_queue(
     State(s): State<AppState>,
     auth: Auth,
-    Query(p): Query<PageParams>,
-) -> ApiResult<axum::Json<Page<CustomerSummary>>> {
-    Ok(axum::Json(
-        uc::review_queue(&s.app, &auth.actor, p.cursor, p.limit).await?,
-    ))
+    Query(p): Query<ReviewParams>,
+) -> ApiResult<axum::Json<ReviewPage>> {
+    let newest_first = match p.order.as_deref() {
+        None | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "order",
+                "one_of",
+                "must be oldest or newest",
+            ));
+        }
+    };
+    let q = uc::ReviewQuery {
+        kind: p.kind,
+        newest_first,
+        cursor: p.cursor,
+        limit: p.limit,
+    };
+    Ok(axum::Json(uc::review_queue(&s.app, &auth.actor, q).await?))
 }
 
 /// Version history with field-level changes, newest first.

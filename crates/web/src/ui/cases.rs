@@ -16,6 +16,7 @@ use banyan_app::access::Session;
 use banyan_app::cases::{self as uc, CaseAction, CaseInput, CaseQuery, Complainant};
 use banyan_domain::feedback as fb;
 use banyan_domain::ids::CaseId;
+use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -277,13 +278,23 @@ fn new_view(
     )
 }
 
+#[derive(Debug, Deserialize, Default)]
+struct NewQuery {
+    /// The customer's number, from the 360 page's "register a case".
+    customer: Option<String>,
+}
+
 async fn new_form(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
+    Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
     uc::may_register(&sess.actor).map_err(app_err(t, &sess))?;
     let mut f = HashMap::new();
     f.insert("severity".into(), "medium".into());
+    if let Some(no) = q.customer.filter(|n| !n.trim().is_empty()) {
+        f.insert("customer".into(), no);
+    }
     Ok(new_view(&s, &sess, t, f, None))
 }
 

@@ -24,6 +24,8 @@ pub(crate) struct NoticeLine {
     pub(crate) at: String,
     pub(crate) text: String,
     pub(crate) case: Option<CaseId>,
+    /// The customer it is about (linked when there is no case).
+    pub(crate) customer: Option<uuid::Uuid>,
     pub(crate) read: bool,
 }
 
@@ -127,10 +129,18 @@ pub(crate) async fn home(
         }
     }
     if a.offers().verify {
-        let q = uc::review_queue(&s.app, a, None, Some(20))
-            .await
-            .map_err(err)?;
-        sections.push(("home.queue", rows(t, q.items, &rms)));
+        let q = uc::review_queue(
+            &s.app,
+            a,
+            uc::ReviewQuery {
+                limit: Some(20),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+        let waiting = q.items.into_iter().map(|i| i.customer).collect();
+        sections.push(("home.queue", rows(t, waiting, &rms)));
     }
     // Notices are the staff member's own (cases, a duplicate probe of a customer, a password spray).
     let notices = banyan_app::cases::my_notices(&s.app, a, 10)
@@ -141,6 +151,7 @@ pub(crate) async fn home(
             at: t.datetime(&s.app.tz, &n.created_at),
             text: format!("{}: {}", t.of("notice", &n.kind), n.text),
             case: n.case_id,
+            customer: n.customer_id,
             read: n.read,
         })
         .collect();
@@ -172,31 +183,6 @@ pub(crate) async fn home(
     }))
 }
 
-pub(crate) async fn review(
-    State(s): State<AppState>,
-    Signed { sess, t }: Signed,
-) -> Result<Response, PageError> {
-    let q = uc::review_queue(&s.app, &sess.actor, None, Some(100))
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let rms = rm_names(&s, &sess).await;
-    Ok(page(HomePage {
-        title: t.get("nav.review").to_owned(),
-        tasks: Vec::new(),
-        show_tasks: false,
-        c: chrome(t, Some(&sess), "/review"),
-        headings: headings(None),
-        sections: vec![("home.queue", rows(t, q.items, &rms))],
-        can_audit: false,
-        q: AuditForm::default(),
-        notices: Vec::new(),
-        warnings: Vec::new(),
-        due: "week",
-    }))
-}
-
 pub(crate) fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/", axum::routing::get(home))
-        .route("/review", axum::routing::get(review))
+    axum::Router::new().route("/", axum::routing::get(home))
 }

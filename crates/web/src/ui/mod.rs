@@ -21,6 +21,7 @@ mod home;
 pub mod i18n;
 mod labels;
 mod page;
+mod paging;
 mod segments;
 
 pub use page::{Chrome, PageError, Signed, SignedForm};

@@ -71,6 +71,8 @@ pub struct Chrome {
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
+    /// Unread notices ("3 条未读通知"), when there are any.
+    pub unread: Option<(u64, String)>,
 }
 
 pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
@@ -87,6 +89,10 @@ pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         can_audit: session.is_some_and(|s| s.actor.offers().audit),
         can_admin: session.is_some_and(|s| s.actor.offers().staff),
         can_read: session.is_some_and(|s| s.actor.offers().read),
+        unread: session
+            .map(|s| s.unread_notices)
+            .filter(|n| *n > 0)
+            .map(|n| (n, t.get("notice.unread").replace("{n}", &n.to_string()))),
         can_cases: session.is_some_and(|s| s.actor.offers().cases),
         langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         back: form_urlencoded::byte_serialize(path.as_bytes()).collect(),

@@ -970,6 +970,17 @@ async fn each_clock_escalates_and_a_breach_cannot_be_undone(app: &TestApp) {
     let c = app.get(&format!("/api/v1/cases/{id}"), &sup).await;
     assert_eq!(log_of(&c.body), vec!["sla_warning", "regulatory_warning"]);
     assert_eq!(c.body["escalation_level"], 3);
+    // Both points passed in one pass are one notice to each person, of the graver one.
+    let n = app.get("/api/v1/notices", &sup).await;
+    let kinds: Vec<&str> = n
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["kind"].as_str())
+        .filter(|k| k.contains("warning"))
+        .collect();
+    assert_eq!(kinds, vec!["case.regulatory_warning"], "{}", n.text);
     // 27 February: the SLA breach is still told, although the regulatory clock warned first.
     assert_eq!(
         banyan_app::cases::escalate_due(&app.app, at("2026-02-27T12:00:00+08:00"))

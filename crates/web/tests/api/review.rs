@@ -163,9 +163,76 @@ async fn the_review_queue_lists_what_waits_for_a_checker(app: &TestApp) {
     let items = q.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["customer_no"], c["customer_no"]);
+    // Who submitted it and when, whether this checker may verify it, and how many wait.
+    assert_eq!(items[0]["submitter"], "rm1", "{}", q.text);
+    assert!(items[0]["submitted_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(items[0]["may_verify"], true);
+    assert_eq!(q.body["total"], 1);
     app.get("/api/v1/review-queue", &rm)
         .await
         .assert_problem(403, "permission_denied");
+    // A supervisor who made a record sees it in the queue but may not verify it (four eyes).
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let own = app
+        .create(
+            &sup,
+            individual("王五", &resident_id("19820101", 367), "13712345678"),
+        )
+        .await;
+    let own_path = format!("/api/v1/customers/{}", own["id"].as_str().unwrap());
+    app.req(
+        Method::POST,
+        &format!("{own_path}/submit"),
+        Some(&sup),
+        None,
+    )
+    .await;
+    let q = app.get("/api/v1/review-queue", &sup).await;
+    let by_no = |q: &Resp, no: &serde_json::Value| {
+        q.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| &i["customer_no"] == no)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(q.body["total"], 2, "{}", q.text);
+    assert_eq!(by_no(&q, &own["customer_no"])["may_verify"], false);
+    assert_eq!(by_no(&q, &c["customer_no"])["may_verify"], true);
+    // Oldest submission first by default, newest first on request; filtered by kind; paged with a cursor.
+    let order = |q: &Resp| {
+        q.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["display_name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        order(&app.get("/api/v1/review-queue", &rev).await),
+        ["张三", "王五"]
+    );
+    assert_eq!(
+        order(&app.get("/api/v1/review-queue?order=newest", &rev).await),
+        ["王五", "张三"]
+    );
+    let corporate = app.get("/api/v1/review-queue?kind=corporate", &rev).await;
+    assert_eq!(corporate.body["total"], 0);
+    let first = app.get("/api/v1/review-queue?limit=1", &rev).await;
+    assert_eq!(order(&first), ["张三"]);
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app
+        .get(
+            &format!("/api/v1/review-queue?limit=1&cursor={cursor}"),
+            &rev,
+        )
+        .await;
+    assert_eq!(order(&second), ["王五"]);
+    assert!(second.body["next_cursor"].is_null());
+    app.get("/api/v1/review-queue?order=sideways", &rev)
+        .await
+        .assert_problem(422, "validation");
 }
 
 async fn changing_identity_facts_of_a_verified_customer_needs_a_new_verification(app: &TestApp) {

@@ -2,7 +2,9 @@
 //! and export.
 
 pub(crate) mod form;
+pub(crate) mod glance;
 pub(crate) mod io;
+pub(crate) mod review;
 pub(crate) mod search;
 pub(crate) mod view;
 pub(crate) mod writes;
@@ -13,6 +15,8 @@ use axum::routing::{get, post};
 pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/customers", get(search::search))
+        .route("/review", get(review::queue))
+        .route("/review/verify", post(review::verify_many))
         .route("/customers/suggest", get(search::suggest))
         .route("/customers/new", get(form::new_form).post(form::create))
         .route(

@@ -4,6 +4,7 @@ use crate::AppState;
 use crate::ui::forms::{Choice, SEGMENT_FILTERS, kind_key, segment_choices, status_key};
 use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, chrome, page};
+use crate::ui::paging;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -218,67 +219,6 @@ impl SearchQuery {
         }
         u.finish()
     }
-
-    /// The previous pages' cursors (`None` for the first page).
-    fn trail(&self) -> Vec<Option<String>> {
-        self.trail
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .map(|t| {
-                t.split(',')
-                    .map(|c| Some(c.to_owned()).filter(|c| c != FIRST))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Links to the next page (after `next`) and the previous one, carrying the trail.
-    fn pages(&self, next: Option<&str>) -> (Option<String>, Option<String>) {
-        let mut trail = self.trail();
-        let join = |t: &[Option<String>]| {
-            t.iter()
-                .map(|c| c.as_deref().unwrap_or(FIRST))
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let with_trail = |cursor: Option<&str>, t: &[Option<String>]| {
-            let mut l = self.link(cursor);
-            if !t.is_empty() {
-                l.push_str("&trail=");
-                l.push_str(&join(t));
-            }
-            format!("/customers?{l}")
-        };
-        let next = next.map(|n| {
-            let mut t = trail.clone();
-            t.push(self.cursor.clone());
-            with_trail(Some(n), &t)
-        });
-        let prev = trail.pop().map(|c| with_trail(c.as_deref(), &trail));
-        (next, prev)
-    }
-}
-
-/// The first page in a trail.
-const FIRST: &str = "~";
-
-/// "共 1,234 位客户 · 第 2 页，共 25 页" (or "more than 10,000").
-fn total_line(t: Tr, total: banyan_app::view::Total, page_no: usize, per_page: u64) -> String {
-    let n = crate::ui::labels::thousands(total.count);
-    if total.more {
-        let more = t.get("search.total_more").replace("{n}", &n);
-        let page = t
-            .get("search.page_open")
-            .replace("{k}", &page_no.to_string());
-        return format!("{more} · {page}");
-    }
-    let pages = total.count.div_ceil(per_page).max(1);
-    let line = t.get("search.total").replace("{n}", &n);
-    let page = t
-        .get("search.page")
-        .replace("{k}", &page_no.to_string())
-        .replace("{p}", &pages.to_string());
-    format!("{line} · {page}")
 }
 
 const PER_PAGE: u64 = 50;
@@ -303,8 +243,15 @@ pub(crate) async fn search(
     let listed = uc::list(&s.app, &sess.actor, query).await;
     let (items, next, prev, total, error) = match (listed, counted) {
         (Ok(page), Ok(total)) => {
-            let (next, prev) = p.pages(page.next_cursor.as_deref());
-            let line = total_line(t, total, p.trail().len() + 1, PER_PAGE);
+            let (next, prev) = paging::pages(
+                "/customers",
+                &p.link(None),
+                p.cursor.as_deref(),
+                p.trail.as_deref(),
+                page.next_cursor.as_deref(),
+            );
+            let page_no = paging::trail_len(p.trail.as_deref()) + 1;
+            let line = paging::total_line(t, total.count, total.more, page_no, PER_PAGE);
             (rows(t, page.items, &rms), next, prev, Some(line), None)
         }
         (Err(AppError::Validation(f)), _) | (_, Err(AppError::Validation(f))) => (
@@ -358,6 +305,10 @@ struct Suggestions {
     t: Tr,
     /// The full search page for the same query.
     all_href: String,
+    /// A form's picker (choosing fills a field) rather than the header's search (choosing opens).
+    pick: bool,
+    /// The options' id prefix.
+    prefix: &'static str,
     items: Vec<Row>,
     total: Option<String>,
 }
@@ -366,6 +317,8 @@ struct Suggestions {
 pub(crate) struct SuggestQuery {
     #[serde(default)]
     q: String,
+    /// Set by a form's picker.
+    pick: Option<String>,
 }
 
 /// How many matches the type-ahead shows.
@@ -411,9 +364,12 @@ pub(crate) async fn suggest(
             .append_pair("q", &p.q)
             .finish()
     );
+    let pick = p.pick.is_some();
     let mut r = page(Suggestions {
         t,
         all_href,
+        pick,
+        prefix: if pick { "pick" } else { "quick" },
         items,
         total,
     });
@@ -469,70 +425,6 @@ mod tests {
         }
         .render()
         .unwrap()
-    }
-
-    #[test]
-    fn previous_pages_go_back_through_the_trail_of_cursors() {
-        let first = SearchQuery {
-            q: "王".into(),
-            ..Default::default()
-        };
-        let (next, prev) = first.pages(Some("c1"));
-        assert_eq!(prev, None);
-        let next = next.unwrap();
-        assert!(
-            next.contains("cursor=c1") && next.ends_with("&trail=~"),
-            "{next}"
-        );
-        let second = SearchQuery {
-            cursor: Some("c1".into()),
-            trail: Some("~".into()),
-            ..first.clone()
-        };
-        let (next, prev) = second.pages(Some("c2"));
-        assert!(next.unwrap().ends_with("cursor=c2&trail=~,c1"));
-        let prev = prev.unwrap();
-        assert!(
-            !prev.contains("cursor=") && !prev.contains("trail="),
-            "{prev}"
-        );
-        let third = SearchQuery {
-            cursor: Some("c2".into()),
-            trail: Some("~,c1".into()),
-            ..first
-        };
-        let (next, prev) = third.pages(None);
-        assert_eq!(next, None);
-        let prev = prev.unwrap();
-        assert!(prev.ends_with("cursor=c1&trail=~"), "{prev}");
-        assert_eq!(third.trail().len() + 1, 3);
-    }
-
-    #[test]
-    fn totals_say_how_many_and_which_page() {
-        use banyan_app::view::Total;
-        let t = Tr::new(Lang::ZhCn);
-        let exact = Total {
-            count: 1234,
-            more: false,
-        };
-        assert_eq!(
-            total_line(t, exact, 2, 50),
-            "共 1,234 位客户 · 第 2 页，共 25 页"
-        );
-        let more = Total {
-            count: 10_000,
-            more: true,
-        };
-        assert_eq!(
-            total_line(t, more, 1, 50),
-            "超过 10,000 位客户，请加条件缩小范围 · 第 1 页"
-        );
-        let none = Total {
-            count: 0,
-            more: false,
-        };
-        assert_eq!(total_line(t, none, 1, 50), "共 0 位客户 · 第 1 页，共 1 页");
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub(crate) struct CustomerPage {
     pub(crate) can_edit: bool,
     pub(crate) can_submit: bool,
     pub(crate) can_verify: bool,
+    /// The actor may register a feedback case (the action at the top links to the form).
+    pub(crate) can_register_case: bool,
+    /// The band of facts at the top.
+    pub(crate) glance: Vec<super::glance::Glance>,
     pub(crate) message: Option<String>,
     pub(crate) error: Option<String>,
 }
@@ -127,6 +131,17 @@ pub(crate) async fn customer_page(
         .await
         .map_err(err)?;
     let open_tasks = open_task_choices(t, &all_tasks);
+    // The earliest open task (choices are in the tasks' order; pick by due date).
+    let next_task = all_tasks
+        .iter()
+        .filter(|x| x.status == "open")
+        .min_by(|a, b| a.due_on.cmp(&b.due_on))
+        .and_then(|x| {
+            open_tasks
+                .iter()
+                .find(|(id, _)| *id == x.id)
+                .map(|o| (o.1.clone(), x.overdue))
+        });
     let customer_tasks = task_rows(t, all_tasks);
     let segments = segs(
         t,
@@ -139,7 +154,7 @@ pub(crate) async fn customer_page(
     let people = staff_in_history(s, &versions).await.map_err(err)?;
     let history = history_rows(t, &s.app.tz, versions, &people);
     let profile = profile_lines(t, &v, &defs);
-    let consents = v
+    let consents: Vec<ConsentLine> = v
         .consents
         .iter()
         .map(|c| ConsentLine {
@@ -151,17 +166,32 @@ pub(crate) async fn customer_page(
         .collect();
     let audit = customer_audit(s, a, t, id).await.map_err(err)?;
     let mine = v.created_by == a.id().uuid() || v.updated_by == a.id().uuid();
+    let review_due = v
+        .review_due
+        .as_deref()
+        .map(|d| t.date(d))
+        .unwrap_or_default();
+    let glance = super::glance::glance(
+        t,
+        super::glance::Facts {
+            rm_name: &rm_name,
+            review_due: &review_due,
+            review_overdue: v.review_overdue,
+            segs: &segments,
+            next_task,
+            cases: &cases,
+            consents: &consents,
+        },
+    );
     let page_v = CustomerPage {
         title: v.display_name.clone(),
         kind_key: kind_key(v.kind),
         status: v.status.as_str(),
         status_key: status_key(v.status),
         id_type_key: format!("doc.{}", v.identifier.id_type),
-        review_due: v
-            .review_due
-            .as_deref()
-            .map(|d| t.date(d))
-            .unwrap_or_default(),
+        review_due,
+        glance,
+        can_register_case: banyan_app::cases::may_register(a).is_ok(),
         can_reveal: a.offers().reveal,
         can_edit: a.offers().update && v.status != CustomerStatus::Submitted,
         can_submit: a.offers().submit
@@ -273,6 +303,8 @@ pub(crate) struct CaseLine {
     pub(crate) kind: String,
     pub(crate) subject: String,
     pub(crate) status: String,
+    /// Still being worked (not resolved, closed or merged).
+    pub(crate) open: bool,
 }
 
 /// The contacts logged with the customer, with the names of the staff who logged them.
@@ -396,6 +428,7 @@ async fn customer_cases(
             received: t.datetime(&s.app.tz, &c.received_at),
             kind: t.of("fb.kind", &c.kind),
             subject: c.subject,
+            open: c.status == "open",
             status: t.of("case.status", &c.status),
         })
         .collect())

@@ -6,9 +6,13 @@ use banyan_domain::customer::{CustomerKind, CustomerStatus};
 use banyan_domain::ids::{CustomerId, StaffId};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{
-    Alias, Cond, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement,
+    Alias, Cond, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement, UnionType,
 };
 use uuid::Uuid;
+
+mod review;
+pub mod search;
+pub use review::{SubmittedFilter, count_submitted, list_submitted};
 
 crate::table! {
     /// A stored customer, as read.
@@ -235,7 +239,7 @@ fn select_customers() -> SelectStatement {
 }
 
 /// Upper bound of a prefix range: every string starting with `p` sorts below it in byte order.
-fn prefix_end(p: &str) -> String {
+pub(crate) fn prefix_end(p: &str) -> String {
     format!("{p}\u{10FFFF}")
 }
 
@@ -257,84 +261,134 @@ pub async fn find_customer<C: ConnectionTrait>(
     table::one(c, &q).await
 }
 
+/// The customers with these ids (in no particular order).
+pub async fn rows_by_ids<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<CustomerRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = select_customers();
+    q.and_where(Expr::col("id").is_in(ids.iter().copied()));
+    table::all(c, &q).await
+}
+
 pub async fn get_customer<C: ConnectionTrait>(c: &C, id: CustomerId) -> Result<CustomerRow> {
     find_customer(c, id).await?.ok_or(StoreError::NotFound)
 }
 
-/// The search index rows a term search may use: the caller's scope, inside the index.
-fn terms_where(scope: &ScopeFilter, term: Cond) -> Expr {
-    Expr::col("id").in_subquery(
+/// The ids one way of matching a search term finds.
+fn lookup_ids(scope: &ScopeFilter, l: &Lookup) -> SelectStatement {
+    let ids = |table: &str, col: &str, c: Cond| {
         Query::select()
-            .column("customer_id")
-            .from("customer_terms")
-            .cond_where(scope.cond().add(term))
-            .to_owned(),
-    )
+            .column(col.to_owned())
+            .from(table.to_owned())
+            .cond_where(c)
+            .to_owned()
+    };
+    match l {
+        Lookup::TermPrefix(p) => ids(
+            "customer_terms",
+            "customer_id",
+            scope
+                .cond()
+                .add(Expr::col("term").gte(p.clone()))
+                .add(Expr::col("term").lt(prefix_end(p))),
+        ),
+        Lookup::Term(t) => ids(
+            "customer_terms",
+            "customer_id",
+            scope.cond().add(Expr::col("term").eq(t.clone())),
+        ),
+        Lookup::CustomerNo(n) => ids(
+            "customers",
+            "id",
+            Cond::all().add(Expr::col("customer_no").eq(n.clone())),
+        ),
+        Lookup::IdBidx(b) => ids(
+            "customers",
+            "id",
+            Cond::all().add(Expr::col("id_bidx").eq(b.clone())),
+        ),
+        Lookup::MobileBidx(b) => ids(
+            "customer_contacts",
+            "customer_id",
+            Cond::all()
+                .add(Expr::col("kind").eq("mobile"))
+                .add(Expr::col("bidx").eq(b.clone())),
+        ),
+    }
 }
 
 /// What a listing keeps, before paging: scope, search and filters.
 fn filter_cond(f: &CustomerFilter) -> Cond {
     let mut cond = f.scope.cond();
     if !f.lookups.is_empty() {
-        let mut any = Cond::any();
-        for l in &f.lookups {
-            any = match l {
-                Lookup::TermPrefix(p) => any.add(terms_where(
-                    &f.scope,
-                    Cond::all()
-                        .add(Expr::col("term").gte(p.clone()))
-                        .add(Expr::col("term").lt(prefix_end(p))),
-                )),
-                Lookup::Term(t) => any.add(terms_where(
-                    &f.scope,
-                    Cond::all().add(Expr::col("term").eq(t.clone())),
-                )),
-                Lookup::CustomerNo(n) => any.add(Expr::col("customer_no").eq(n.clone())),
-                Lookup::IdBidx(b) => any.add(Expr::col("id_bidx").eq(b.clone())),
-                Lookup::MobileBidx(b) => any.add(
-                    Expr::col("id").in_subquery(
-                        Query::select()
-                            .column("customer_id")
-                            .from("customer_contacts")
-                            .and_where(Expr::col("kind").eq("mobile"))
-                            .and_where(Expr::col("bidx").eq(b.clone()))
-                            .to_owned(),
-                    ),
-                ),
-            };
+        // One set of ids from every way the term matched, each read through its own index, so that no OR
+        // across columns turns the lookup into a scan.
+        let mut parts = f.lookups.iter().map(|l| lookup_ids(&f.scope, l));
+        if let Some(mut ids) = parts.next() {
+            for p in parts {
+                ids.union(UnionType::All, p);
+            }
+            cond = cond.add(Expr::col("id").in_subquery(ids));
         }
-        cond = cond.add(any);
     }
+    if let Some(more) = narrowing(f) {
+        cond = cond.add(more);
+    }
+    cond
+}
+
+/// The filters of a listing beyond scope and search (kind, status, branch, RM, segments, review), on the
+/// customers table; `None` when there are none.
+pub fn narrowing(f: &CustomerFilter) -> Option<Cond> {
+    let mut cond = Cond::all();
+    let mut any = false;
+    let mut add = |c: Cond, cond: &mut Cond| {
+        *cond = std::mem::replace(cond, Cond::all()).add(c);
+        any = true;
+    };
     if let Some(k) = &f.kind {
-        cond = cond.add(Expr::col("kind").eq(k.clone()));
+        add(Cond::all().add(Expr::col("kind").eq(k.clone())), &mut cond);
     }
     if let Some(s) = &f.status {
-        cond = cond.add(Expr::col("status").eq(s.clone()));
+        add(
+            Cond::all().add(Expr::col("status").eq(s.clone())),
+            &mut cond,
+        );
     }
     if let Some(b) = &f.branch_code {
-        cond = cond.add(Expr::col("branch_code").eq(b.clone()));
+        add(
+            Cond::all().add(Expr::col("branch_code").eq(b.clone())),
+            &mut cond,
+        );
     }
     if let Some(r) = f.rm_id {
-        cond = cond.add(Expr::col("rm_id").eq(r));
+        add(Cond::all().add(Expr::col("rm_id").eq(r)), &mut cond);
     }
     for (dim, value) in &f.segments {
-        cond = cond.add(
-            Expr::col("id").in_subquery(
-                Query::select()
-                    .column("customer_id")
-                    .from("segment_assignments")
-                    .and_where(Expr::col("dimension").eq(dim.clone()))
-                    .and_where(Expr::col("value").eq(value.clone()))
-                    .to_owned(),
+        add(
+            Cond::all().add(
+                Expr::col("id").in_subquery(
+                    Query::select()
+                        .column("customer_id")
+                        .from("segment_assignments")
+                        .and_where(Expr::col("dimension").eq(dim.clone()))
+                        .and_where(Expr::col("value").eq(value.clone()))
+                        .to_owned(),
+                ),
             ),
+            &mut cond,
         );
     }
     if let Some(d) = &f.review_before {
-        cond = cond
-            .add(Expr::col("status").eq("verified"))
-            .add(Expr::col("review_due").lt(d.clone()));
+        add(
+            Cond::all()
+                .add(Expr::col("status").eq("verified"))
+                .add(Expr::col("review_due").lt(d.clone())),
+            &mut cond,
+        );
     }
-    cond
+    any.then_some(cond)
 }
 
 /// How many customers a listing holds (cursor and limit aside), counted up to `cap`: a count past the cap
@@ -394,22 +448,6 @@ pub async fn list_customers<C: ConnectionTrait>(
         q.order_by_expr(k, order.clone());
     }
     q.order_by("id", order).limit(f.limit);
-    table::all(c, &q).await
-}
-
-/// Customers waiting for a checker, oldest submission first.
-pub async fn list_submitted<C: ConnectionTrait>(
-    c: &C,
-    scope: &ScopeFilter,
-    after: Option<Uuid>,
-    limit: u64,
-) -> Result<Vec<CustomerRow>> {
-    let mut q = select_customers();
-    let mut cond = scope.cond().add(Expr::col("status").eq("submitted"));
-    if let Some(a) = after {
-        cond = cond.add(Expr::col("id").gt(a));
-    }
-    q.cond_where(cond).order_by("id", Order::Asc).limit(limit);
     table::all(c, &q).await
 }
 

@@ -1,0 +1,147 @@
+//! The four-eyes review queue as a checker works it: who submitted what and when, how long it has waited,
+//! whether this checker may verify it, filtered and counted, oldest first; and verifying several at once.
+
+use super::read::summaries;
+use super::update::is_maker;
+use crate::App;
+use crate::actor::Actor;
+use crate::error::{AppError, Result};
+use crate::view::*;
+use banyan_domain::access::Permission;
+use banyan_domain::customer::{CustomerKind, Transition};
+use banyan_store::customers::{self as store, SubmittedFilter};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What a checker asks of the queue.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewQuery {
+    pub kind: Option<CustomerKind>,
+    pub newest_first: bool,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// A record waiting for a checker.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewItem {
+    #[serde(flatten)]
+    pub customer: CustomerSummary,
+    /// When it was submitted (RFC 3339).
+    pub submitted_at: Option<String>,
+    /// Microseconds since the epoch, for the age of the wait.
+    #[serde(skip)]
+    pub submitted_at_us: Option<i64>,
+    pub submitted_by: Option<Uuid>,
+    /// The submitter's name.
+    pub submitter: Option<String>,
+    /// False when this checker made the record (created, last edited or submitted it): four eyes.
+    pub may_verify: bool,
+}
+
+/// A page of the queue with the size of the whole queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewPage {
+    pub items: Vec<ReviewItem>,
+    pub next_cursor: Option<String>,
+    pub total: u64,
+}
+
+fn parse_cursor(c: &str) -> Result<(i64, Uuid)> {
+    let bad = || AppError::field("cursor", "format", "is not a cursor this API returned");
+    let (t, id) = c.split_once('.').ok_or_else(bad)?;
+    Ok((
+        t.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
+}
+
+/// Submitted customers waiting for a checker in the actor's scope.
+pub async fn review_queue(app: &App, actor: &Actor, q: ReviewQuery) -> Result<ReviewPage> {
+    let grant = actor.require(Permission::CustomerVerify)?;
+    let limit = crate::view::page_limit(q.limit, 50, 200)?;
+    let filter = SubmittedFilter {
+        scope: grant.scope(),
+        kind: q.kind.map(|k| k.as_str().to_owned()),
+        newest_first: q.newest_first,
+        after: q.cursor.as_deref().map(parse_cursor).transpose()?,
+        limit: limit + 1,
+    };
+    let total = store::count_submitted(&app.db.conn, &filter).await?;
+    let rows = store::list_submitted(&app.db.conn, &filter).await?;
+    let more = rows.len() as u64 > limit;
+    let made: Vec<(Option<i64>, Option<Uuid>, bool)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.submitted_at_us,
+                r.submitted_by.map(|s| s.uuid()),
+                !is_maker(actor, r),
+            )
+        })
+        .collect();
+    let page = summaries(app, &app.db.conn, rows, limit).await?;
+    let ids: Vec<Uuid> = made.iter().filter_map(|m| m.1).collect();
+    let names = crate::access::staff_names(app, actor, &ids).await?;
+    let items: Vec<ReviewItem> = page
+        .items
+        .into_iter()
+        .zip(made)
+        .map(|(customer, (at, by, may_verify))| ReviewItem {
+            customer,
+            submitted_at: at.map(crate::fmt_us),
+            submitted_at_us: at,
+            submitter: by.and_then(|b| names.get(&b).cloned()),
+            submitted_by: by,
+            may_verify,
+        })
+        .collect();
+    let next_cursor = if more {
+        items
+            .last()
+            .map(|i| format!("{}.{}", i.submitted_at_us.unwrap_or(0), i.customer.id))
+    } else {
+        None
+    };
+    Ok(ReviewPage {
+        items,
+        next_cursor,
+        total,
+    })
+}
+
+/// What verifying several records did: each verified, or refused with the reason's code.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct BulkOutcome {
+    pub verified: Vec<Uuid>,
+    /// (customer id, the refusal's code: `four_eyes`, `invalid_state`, `not_found`, ...).
+    pub refused: Vec<(Uuid, String)>,
+}
+
+/// Most records one bulk verification takes.
+pub const MAX_BULK: usize = 100;
+
+/// Verifies each record in its own transaction (one refusal never undoes another's verification), each
+/// with its own version and audit record, exactly as one by one.
+pub async fn verify_many(app: &App, actor: &Actor, ids: &[Uuid]) -> Result<BulkOutcome> {
+    actor.require(Permission::CustomerVerify)?;
+    if ids.len() > MAX_BULK {
+        return Err(AppError::field(
+            "id",
+            "max_items",
+            format!("at most {MAX_BULK} records at a time"),
+        ));
+    }
+    let mut out = BulkOutcome::default();
+    for id in ids {
+        match super::transition(app, actor, *id, Transition::Verify, None, None).await {
+            Ok(_) => out.verified.push(*id),
+            Err(e) => match e.refusal_code() {
+                Some(code) => out.refused.push((*id, code.to_owned())),
+                None => return Err(e),
+            },
+        }
+    }
+    Ok(out)
+}
