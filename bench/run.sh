@@ -375,7 +375,7 @@ run_banyan() { # backend tool
             log "banyan on $backend via loadgen: search:$kind"
             "$LOADGEN" --base-url "$BASE_URL" --username bench --password "$PASSWORD" --run-tag 2 \
                 --phase search --terms "$kind" --csv "$csv" --state "$state" --clients "$CLIENTS" \
-                --duration "$DURATION" --warmup "$WARMUP" --seed 1 --label "$label" --results "$RESULTS" \
+                --duration "$DURATION" --warmup "$WARMUP" --seed 7 --label "$label" --results "$RESULTS" \
                 | tee -a "$LOGS/results.jsonl"
             if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-search-$kind.txt"; fi
         done

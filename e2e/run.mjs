@@ -79,6 +79,18 @@ async function page_has(page, text) {
   assert.ok(body.includes(text), `page lacks "${text}"`);
 }
 
+await test('the create form helps: required fields marked, a date picker with the format, industries by name', async () => {
+  await rm1.goto(`${BASE}/customers/new`);
+  assert.ok((await rm1.locator('label[for=name_zh]').textContent()).includes('*'));
+  assert.ok((await rm1.locator('#required-legend').textContent()).includes('为必填项'));
+  assert.equal(await rm1.locator('#birth_date').getAttribute('type'), 'date');
+  assert.ok((await rm1.locator('#birth_date-hint').textContent()).includes('1990/01/01'));
+  await rm1.locator('#kind').selectOption('corporate');
+  const industries = await rm1.locator('#industry option').allTextContents();
+  assert.ok(industries.includes('J 金融业'), industries.join(' | '));
+  await rm1.screenshot({ path: `${SHOTS}/new-corporate-form.png`, fullPage: true });
+});
+
 await test('a wrong ID check digit shows the error next to the field, then the fixed record is created and submitted', async () => {
   await rm1.goto(`${BASE}/customers/new`);
   await rm1.locator('#name_zh').fill(NAME);

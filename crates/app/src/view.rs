@@ -118,7 +118,7 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// How many items a listing holds: exact up to a cap, then `more` (the count is the cap).
+/// How many items a listing holds: exact up to a cap; past it `more` is set and the count is a lower bound.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
 pub struct Total {
     pub count: u64,

@@ -291,8 +291,8 @@ pub(crate) async fn insert_prepared(
         for cc in contacts.chunks(500) {
             store::insert_contacts(tx, cc).await.map_err(map_unique)?;
         }
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id.uuid()).collect();
-        super::search::reindex(app, tx, &ids).await?;
+        let new_rows: Vec<&CustomerRow> = chunk.iter().map(|p| &p.row).collect();
+        super::search::index_new(app, tx, &new_rows, &contacts).await?;
         let consents: Vec<ConsentRow> = chunk.iter().flat_map(|p| p.consents.clone()).collect();
         store::upsert_consents(tx, &consents).await?;
         let versions: Vec<VersionRow> = chunk

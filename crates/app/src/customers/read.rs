@@ -363,19 +363,17 @@ pub const SEARCH_COUNT_CAP: u64 = 1_000;
 pub async fn count(app: &App, actor: &Actor, q: &ListQuery) -> Result<Total> {
     let grant = actor.require(Permission::CustomerRead)?;
     let filter = filter_of(app, &grant, q, 1)?;
-    let (n, cap) = match term_search(&filter, q) {
-        Some(ts) => (
-            search::count_terms(&app.db.conn, &ts, SEARCH_COUNT_CAP).await?,
-            SEARCH_COUNT_CAP,
-        ),
-        None => (
-            store::count_customers_matching(&app.db.conn, &filter, COUNT_CAP).await?,
-            COUNT_CAP,
-        ),
-    };
+    if let Some(ts) = term_search(&filter, q) {
+        let (count, more) = search::count_terms(&app.db.conn, &ts, SEARCH_COUNT_CAP).await?;
+        return Ok(Total {
+            count: count.min(SEARCH_COUNT_CAP),
+            more,
+        });
+    }
+    let n = store::count_customers_matching(&app.db.conn, &filter, COUNT_CAP).await?;
     Ok(Total {
-        count: n.min(cap),
-        more: n > cap,
+        count: n.min(COUNT_CAP),
+        more: n > COUNT_CAP,
     })
 }
 

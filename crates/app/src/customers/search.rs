@@ -11,8 +11,8 @@ use crate::crypto::{KeyRing, Purpose};
 use crate::error::Result;
 use banyan_domain::search::{self as terms, QueryShape};
 use banyan_store::ConnectionTrait;
-use banyan_store::customers as cstore;
 use banyan_store::customers::search::{self as store, TermRow};
+use banyan_store::customers::{self as cstore, ContactRow, CustomerRow};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
@@ -32,15 +32,47 @@ pub(crate) fn mobile_tail_term(keys: &KeyRing, tail: &str) -> String {
 
 /// Rewrites the index rows of these customers from their stored rows, inside the caller's transaction.
 pub(crate) async fn reindex<C: ConnectionTrait>(app: &App, c: &C, ids: &[Uuid]) -> Result<()> {
-    let keys = app.keys();
     let named = store::names_of(c, ids).await?;
     let contacts = cstore::list_contacts(c, ids).await?;
+    let rows = term_rows(app, &named, &contacts)?;
+    store::replace_terms(c, ids, &rows).await?;
+    Ok(())
+}
+
+/// Indexes customers created in the caller's transaction, from the rows in hand (nothing to read back,
+/// nothing to delete).
+pub(crate) async fn index_new<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customers: &[&CustomerRow],
+    contacts: &[ContactRow],
+) -> Result<()> {
+    let named: Vec<store::Named> = customers
+        .iter()
+        .map(|r| {
+            (
+                r.id.uuid(),
+                r.display_name.clone(),
+                r.name_latin_lower.clone(),
+                r.branch_code.clone(),
+                r.rm_id.map(|s| s.uuid()),
+            )
+        })
+        .collect();
+    let rows = term_rows(app, &named, contacts)?;
+    store::insert_terms(c, &rows).await?;
+    Ok(())
+}
+
+/// The index rows of customers: their name terms and the keyed tails of their mobile numbers.
+fn term_rows(app: &App, named: &[store::Named], contacts: &[ContactRow]) -> Result<Vec<TermRow>> {
+    let keys = app.keys();
     let mut rows = Vec::new();
     for (id, display, latin, branch, rm) in named {
-        let mut set: BTreeSet<String> = terms::name_terms(&display, latin.as_deref());
+        let mut set: BTreeSet<String> = terms::name_terms(display, latin.as_deref());
         for k in contacts
             .iter()
-            .filter(|k| k.customer_id == id && k.kind == "mobile")
+            .filter(|k| k.customer_id == *id && k.kind == "mobile")
         {
             let number = keys.decrypt(Purpose::Mobile, &k.value_enc)?;
             let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
@@ -50,14 +82,13 @@ pub(crate) async fn reindex<C: ConnectionTrait>(app: &App, c: &C, ids: &[Uuid]) 
             }
         }
         rows.extend(set.into_iter().map(|term| TermRow {
-            customer_id: id,
+            customer_id: *id,
             term,
             branch_code: branch.clone(),
-            rm_id: rm,
+            rm_id: *rm,
         }));
     }
-    store::replace_terms(c, ids, &rows).await?;
-    Ok(())
+    Ok(rows)
 }
 
 /// Builds the index when it was built with an older term scheme (or never), in batches of customers, each

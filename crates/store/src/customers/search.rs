@@ -31,6 +31,11 @@ pub async fn replace_terms<C: ConnectionTrait>(
             .to_owned();
         c.execute(&q).await?;
     }
+    insert_terms(c, rows).await
+}
+
+/// Adds index rows (of customers that have none yet).
+pub async fn insert_terms<C: ConnectionTrait>(c: &C, rows: &[TermRow]) -> Result<()> {
     // Four columns a row: well under both backends' limits on bound parameters.
     for chunk in rows.chunks(2000) {
         table::insert(c, chunk).await?;
@@ -137,6 +142,19 @@ pub struct TermSearch {
     pub limit: u64,
 }
 
+/// The listing's other filters, checked on the customer of an index row. Unqualified columns inside
+/// resolve to the customers table of the subquery.
+fn narrowed(n: &Cond) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from("customers")
+            .and_where(Expr::col(("customers", "id")).equals((Alias::new("t"), "customer_id")))
+            .cond_where(n.clone())
+            .to_owned(),
+    )
+}
+
 fn t(col: &'static str) -> Expr {
     Expr::col((Alias::new("t"), col))
 }
@@ -215,17 +233,42 @@ pub async fn search_terms<C: ConnectionTrait>(
         .collect()
 }
 
-/// How many customers a search finds, counted up to `cap` (`cap + 1` means more).
-pub async fn count_terms<C: ConnectionTrait>(c: &C, s: &TermSearch, cap: u64) -> Result<u64> {
-    let mut inner = term_select(s);
-    inner.expr(Expr::val(1)).limit(cap + 1);
+/// How many customers a search finds: `(count, more)`. It reads at most `cap + 1` index rows (an index-only
+/// range scan) and counts the distinct customers among them; when the range holds more rows than that,
+/// `more` is set and the count is a lower bound. (Counting each customer at its first term, as a page does,
+/// would cost an index probe per row.)
+pub async fn count_terms<C: ConnectionTrait>(
+    c: &C,
+    s: &TermSearch,
+    cap: u64,
+) -> Result<(u64, bool)> {
+    let mut inner = Query::select();
+    inner.from_as("customer_terms", Alias::new("t"));
+    let mut cond = s.scope.cond();
+    cond = match &s.term {
+        TermMatch::Exact(x) => cond.add(t("term").eq(x.clone())),
+        TermMatch::Prefix(p) => cond
+            .add(t("term").gte(p.clone()))
+            .add(t("term").lt(super::prefix_end(p))),
+    };
+    if let Some(n) = &s.narrowing {
+        cond = cond.add(narrowed(n));
+    }
+    inner
+        .expr_as(t("customer_id"), Alias::new("customer_id"))
+        .cond_where(cond)
+        .limit(cap + 1);
     let q = Query::select()
         .expr(Expr::cust("COUNT(*)"))
+        .expr(Expr::cust("COUNT(DISTINCT customer_id)"))
         .from_subquery(inner, Alias::new("m"))
         .to_owned();
-    let n: i64 = match c.query_one(&q).await? {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
+    let (rows, distinct): (i64, i64) = match c.query_one(&q).await? {
+        Some(r) => (r.try_get_by_index(0)?, r.try_get_by_index(1)?),
+        None => (0, 0),
     };
-    u64::try_from(n).map_err(|_| crate::StoreError::Corrupt(format!("a count of {n}")))
+    let n = |v: i64| {
+        u64::try_from(v).map_err(|_| crate::StoreError::Corrupt(format!("a count of {v}")))
+    };
+    Ok((n(distinct)?, n(rows)? > cap))
 }

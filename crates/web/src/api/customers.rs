@@ -68,7 +68,7 @@ pub struct ListParams {
     /// What a person types: any part of the name (Chinese characters anywhere, Latin words from their start),
     /// its full pinyin from any syllable or its initials (`wang`, `xiaoming`, `wxm`), the last four digits
     /// of a mobile, a customer number, or an exact ID or mobile number. Only customers in your scope match;
-    /// `total` counts them (exactly up to 10,000, then `more`).
+    /// `total` counts them: exactly up to 1,000 for a search and 10,000 for a listing, then `more`.
     pub q: Option<String>,
     pub kind: Option<CustomerKind>,
     pub status: Option<CustomerStatus>,

@@ -102,6 +102,74 @@ pub(crate) struct FieldView {
     pub(crate) kinds: &'static str,
     pub(crate) value: String,
     pub(crate) error: Option<String>,
+    /// How the field is entered: `text`, `date` (a picker, ISO value) or `industry` (the GB/T 4754 sections
+    /// by name).
+    pub(crate) control: &'static str,
+    pub(crate) required: bool,
+    /// A line under the field saying the expected form ("例如 1990-01-01").
+    pub(crate) hint_key: Option<&'static str>,
+}
+
+impl FieldView {
+    /// A field of the customer forms, with its control, whether it is required and its hint, all decided
+    /// by its name (one place for the create and the edit form).
+    pub(crate) fn new(
+        name: &'static str,
+        label_key: &'static str,
+        kinds: &'static str,
+        value: String,
+        error: Option<String>,
+    ) -> Self {
+        let (control, hint_key) = match name {
+            "birth_date" => ("date", Some("hint.date")),
+            "industry" => ("industry", None),
+            "credit_code" => ("text", Some("hint.credit_code")),
+            "mobile" => ("text", Some("hint.mobile")),
+            _ => ("text", None),
+        };
+        FieldView {
+            name,
+            label_key,
+            kinds,
+            value,
+            error,
+            control,
+            required: REQUIRED.contains(&name),
+            hint_key,
+        }
+    }
+}
+
+/// The fields a record cannot be saved without (the API's rules; marked on the forms).
+const REQUIRED: [&str; 4] = ["name_zh", "id_number", "registered_name", "credit_code"];
+
+/// A date as people type it (`1990/01/01`, `1990.1.1`, `19900101`) in the form the API reads
+/// (`1990-01-01`); anything else is left for the API to refuse with its rule.
+pub(crate) fn iso_date(input: &str) -> String {
+    fn digits(p: &str) -> bool {
+        !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())
+    }
+    let t = input.trim();
+    let parts: Vec<&str> = t
+        .split(['/', '.', '-', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [y, m, d]
+            if digits(y)
+                && digits(m)
+                && digits(d)
+                && y.len() == 4
+                && m.len() <= 2
+                && d.len() <= 2 =>
+        {
+            format!("{y}-{m:0>2}-{d:0>2}")
+        }
+        [ymd] if ymd.len() == 8 && digits(ymd) => {
+            format!("{}-{}-{}", &ymd[..4], &ymd[4..6], &ymd[6..])
+        }
+        _ => t.to_owned(),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,18 +298,20 @@ pub(crate) fn form_page(
     );
     let fields = FORM_FIELDS
         .iter()
-        .map(|(name, label, kinds, _)| FieldView {
-            name,
-            label_key: label,
-            kinds,
-            value: form.rest.get(*name).cloned().unwrap_or_else(|| {
-                if *name == "id_type" {
-                    "resident_id".into()
-                } else {
-                    String::new()
-                }
-            }),
-            error: errors.get(*name).cloned(),
+        .map(|(name, label, kinds, _)| {
+            FieldView::new(
+                name,
+                label,
+                kinds,
+                form.rest.get(*name).cloned().unwrap_or_else(|| {
+                    if *name == "id_type" {
+                        "resident_id".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+                errors.get(*name).cloned(),
+            )
         })
         .collect();
     let has_errors = !errors.is_empty() || general_error.is_some();
@@ -317,6 +387,7 @@ pub(crate) fn form_to_input(f: &CreateForm, defs: &[FieldDefinition]) -> serde_j
         let mut p = serde_json::Map::new();
         for k in ["name_zh", "name_latin", "birth_date", "occupation"] {
             if let Some(v) = get(k) {
+                let v = if k == "birth_date" { iso_date(&v) } else { v };
                 p.insert(k.into(), v.into());
             }
         }
@@ -532,12 +603,14 @@ pub(crate) async fn edit_page(
     };
     let fields = edit_fields(v.kind)
         .iter()
-        .map(|(name, label, _)| FieldView {
-            name,
-            label_key: label,
-            kinds: "",
-            value: value(name, profile_text(v, name)),
-            error: o.errors.get(*name).cloned(),
+        .map(|(name, label, _)| {
+            FieldView::new(
+                name,
+                label,
+                "",
+                value(name, profile_text(v, name)),
+                o.errors.get(*name).cloned(),
+            )
         })
         .collect();
     let customs = custom_inputs(
@@ -623,9 +696,12 @@ pub(crate) async fn edit(
     };
     let mut part = serde_json::Map::new();
     for (name, _, _) in edit_fields(current.kind) {
-        let Some(new) = f.get(*name).map(|v| v.trim().to_owned()) else {
+        let Some(mut new) = f.get(*name).map(|v| v.trim().to_owned()) else {
             continue;
         };
+        if *name == "birth_date" {
+            new = iso_date(&new);
+        }
         if new == profile_text(&current, name) {
             continue;
         }
@@ -729,5 +805,23 @@ pub(crate) async fn edit(
             edit_page(s, t, &sess, &current, o).await
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn dates_as_people_type_them_are_read() {
+        for typed in [
+            "1990/01/01",
+            "1990.1.1",
+            "19900101",
+            "1990年1月1日",
+            " 1990-01-01 ",
+        ] {
+            assert_eq!(super::iso_date(typed), "1990-01-01", "{typed}");
+        }
+        assert_eq!(super::iso_date("01/01/1990"), "01/01/1990");
+        assert_eq!(super::iso_date("昨天"), "昨天");
     }
 }

@@ -215,8 +215,10 @@ pub(crate) async fn customer_page(
             ("email", "field.email"),
             ("address", "field.address"),
         ],
+        // Only the links this kind of customer can have (a company has no spouse).
         rel_kinds: banyan_domain::customer::RelationshipKind::ALL
             .iter()
+            .filter(|k| CustomerKind::ALL.iter().any(|to| k.allows(v.kind, *to)))
             .map(|k| (k.as_str(), format!("rel.{}", k.as_str())))
             .collect(),
         relationships,
