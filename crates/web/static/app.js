@@ -45,8 +45,13 @@ function typeahead(box, list, url, choose) {
       .then(function (r) { return r.ok ? r.text() : ''; })
       .then(function (html) {
         if (mine !== seq) return; // an older answer arriving late
+        // A choice the user already moved to stays chosen when fresher results arrive.
+        var kept = active >= 0 && options()[active] ? options()[active].dataset.value : null;
         list.innerHTML = html; active = -1;
         list.hidden = !html; box.setAttribute('aria-expanded', html ? 'true' : 'false');
+        if (kept) {
+          options().forEach(function (li, k) { if (li.dataset.value === kept) mark(k); });
+        }
       })
       .catch(close);
   }

@@ -18,20 +18,37 @@ crate::table! {
     }
 }
 
-/// Replaces every term of these customers by `rows`.
-pub async fn replace_terms<C: ConnectionTrait>(
-    c: &C,
-    ids: &[Uuid],
-    rows: &[TermRow],
-) -> Result<()> {
-    for chunk in ids.chunks(500) {
-        let q = Query::delete()
-            .from_table("customer_terms")
-            .and_where(Expr::col("customer_id").is_in(chunk.iter().copied()))
-            .to_owned();
-        c.execute(&q).await?;
+/// The index rows of these customers.
+pub async fn terms_of<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<TermRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    insert_terms(c, rows).await
+    let q = table::select::<TermRow>()
+        .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Removes these index rows (by customer and term).
+pub async fn delete_terms<C: ConnectionTrait>(c: &C, rows: &[TermRow]) -> Result<()> {
+    for chunk in rows.chunks(200) {
+        let mut any = Cond::any();
+        for r in chunk {
+            any = any.add(
+                Cond::all()
+                    .add(Expr::col("customer_id").eq(r.customer_id))
+                    .add(Expr::col("term").eq(r.term.clone())),
+            );
+        }
+        c.execute(
+            &Query::delete()
+                .from_table("customer_terms")
+                .cond_where(any)
+                .to_owned(),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Adds index rows (of customers that have none yet).
@@ -160,48 +177,42 @@ fn t(col: &'static str) -> Expr {
 }
 
 /// The rows of the index a search reads: scoped, in range, narrowed, each customer at its first term.
+/// The index rows in the search's scope and range, narrowed by the listing's other filters.
+fn in_range(s: &TermSearch) -> Cond {
+    // Scope columns are the index's own (unqualified: the only table of the FROM).
+    let mut cond = s.scope.cond();
+    cond = match &s.term {
+        TermMatch::Exact(x) => cond.add(t("term").eq(x.clone())),
+        TermMatch::Prefix(p) => cond
+            .add(t("term").gte(p.clone()))
+            .add(t("term").lt(super::prefix_end(p))),
+    };
+    if let Some(n) = &s.narrowing {
+        cond = cond.add(narrowed(n));
+    }
+    cond
+}
+
+/// The rows of the index a page reads: in range, each customer at its first term.
 fn term_select(s: &TermSearch) -> sea_orm::sea_query::SelectStatement {
     let mut q = Query::select();
     q.from_as("customer_terms", Alias::new("t"));
-    // Scope columns are the index's own (unqualified: the only table of this FROM).
-    let mut cond = s.scope.cond();
-    match &s.term {
-        TermMatch::Exact(x) => cond = cond.add(t("term").eq(x.clone())),
-        TermMatch::Prefix(p) => {
-            cond = cond
-                .add(t("term").gte(p.clone()))
-                .add(t("term").lt(super::prefix_end(p)))
-                // Each customer once: at the first of its terms in the range.
-                .add(
-                    Expr::exists(
-                        Query::select()
-                            .expr(Expr::val(1))
-                            .from_as("customer_terms", Alias::new("t2"))
-                            .and_where(
-                                Expr::col((Alias::new("t2"), "customer_id"))
-                                    .equals((Alias::new("t"), "customer_id")),
-                            )
-                            .and_where(Expr::col((Alias::new("t2"), "term")).gte(p.clone()))
-                            .and_where(
-                                Expr::col((Alias::new("t2"), "term"))
-                                    .lt(Expr::col((Alias::new("t"), "term"))),
-                            )
-                            .to_owned(),
-                    )
-                    .not(),
-                );
-        }
-    }
-    if let Some(n) = &s.narrowing {
-        // Unqualified columns inside resolve to the customers table of the subquery.
-        cond = cond.add(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from("customers")
-                .and_where(Expr::col(("customers", "id")).equals((Alias::new("t"), "customer_id")))
-                .cond_where(n.clone())
-                .to_owned(),
-        ));
+    let mut cond = in_range(s);
+    if let TermMatch::Prefix(p) = &s.term {
+        // Each customer once: at the first of its terms in the range.
+        let t2 = |col: &'static str| Expr::col((Alias::new("t2"), col));
+        cond = cond.add(
+            Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from_as("customer_terms", Alias::new("t2"))
+                    .and_where(t2("customer_id").equals((Alias::new("t"), "customer_id")))
+                    .and_where(t2("term").gte(p.clone()))
+                    .and_where(t2("term").lt(t("term")))
+                    .to_owned(),
+            )
+            .not(),
+        );
     }
     q.cond_where(cond);
     q
@@ -244,16 +255,7 @@ pub async fn count_terms<C: ConnectionTrait>(
 ) -> Result<(u64, bool)> {
     let mut inner = Query::select();
     inner.from_as("customer_terms", Alias::new("t"));
-    let mut cond = s.scope.cond();
-    cond = match &s.term {
-        TermMatch::Exact(x) => cond.add(t("term").eq(x.clone())),
-        TermMatch::Prefix(p) => cond
-            .add(t("term").gte(p.clone()))
-            .add(t("term").lt(super::prefix_end(p))),
-    };
-    if let Some(n) = &s.narrowing {
-        cond = cond.add(narrowed(n));
-    }
+    let cond = in_range(s);
     inner
         .expr_as(t("customer_id"), Alias::new("customer_id"))
         .cond_where(cond)
