@@ -30,6 +30,8 @@ token() {
   curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
     -d "{\"username\":\"$1\",\"password\":\"banyan-demo-2026\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
+# One worker: with two, hypothesis parsed lambda sources from two threads at once and CPython 3.11's ast
+# failed ("AST constructor recursion depth mismatch"), an error of the tool, not of the API.
 # Every token first: fuzzing sign-in trips the throttle for this address. Signing out and disabling staff
 # would pull the ground from under the rest of the run.
 declare -A tokens
@@ -38,7 +40,7 @@ status=0
 for u in rm1 admin auditor1 ops1 reviewer1; do
   echo "== schemathesis as $u"
   (cd "$work" && "$venv/bin/st" --config-file "$root/.ci/schemathesis.toml" run "$base/api/v1/openapi.json" \
-    -H "Authorization: Bearer ${tokens[$u]}" --max-examples 10 --workers 2 --max-time 45 --seed 20261202 \
+    -H "Authorization: Bearer ${tokens[$u]}" --max-examples 10 --workers 1 --max-time 45 --seed 20261202 \
     --exclude-operation-id auth_login --exclude-operation-id auth_logout \
     --exclude-operation-id admin_disable_staff --continue-on-failure) || status=1
 done

@@ -474,7 +474,7 @@ pub async fn contacts(
 
 /// Adds a contact point (needs the customer's version in If-Match).
 #[utoipa::path(post, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = ContactInput, responses((status = 201, body = CustomerView), (status = 409, body = Problem)))]
+    request_body = ContactInput, responses((status = 201, body = CustomerView), (status = 409, body = Problem), (status = 428, body = Problem)))]
 pub async fn add_contact(
     State(s): State<AppState>,
     auth: Auth,
@@ -498,7 +498,7 @@ pub struct ContactPatch {
 /// Changes a contact point's value or label (needs the customer's version in If-Match).
 #[utoipa::path(patch, path = "/api/v1/customers/{id}/contacts/{contact_id}", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), request_body = ContactPatch,
-    responses((status = 200, body = CustomerView), (status = 409, body = Problem)))]
+    responses((status = 200, body = CustomerView), (status = 409, body = Problem), (status = 428, body = Problem)))]
 pub async fn update_contact(
     State(s): State<AppState>,
     auth: Auth,
@@ -515,7 +515,7 @@ pub async fn update_contact(
 
 /// Removes a contact point (needs the customer's version in If-Match).
 #[utoipa::path(delete, path = "/api/v1/customers/{id}/contacts/{contact_id}", tag = "customers", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), responses((status = 200, body = CustomerView)))]
+    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), responses((status = 200, body = CustomerView), (status = 409, body = Problem), (status = 428, body = Problem)))]
 pub async fn delete_contact(
     State(s): State<AppState>,
     auth: Auth,
