@@ -1,7 +1,6 @@
 //! The customer at a glance: the facts a relationship manager looks for first, in one band at the top of
 //! the 360 page, each linking to where its detail is on the page.
 
-use crate::ui::customers::view::{CaseLine, ConsentLine};
 use crate::ui::i18n::Tr;
 use crate::ui::segments::Segs;
 
@@ -22,8 +21,10 @@ pub(crate) struct Facts<'a> {
     pub(crate) segs: &'a Segs,
     /// The earliest open task in words, and whether it is overdue.
     pub(crate) next_task: Option<(String, bool)>,
-    pub(crate) cases: &'a [CaseLine],
-    pub(crate) consents: &'a [ConsentLine],
+    /// How many of the customer's cases are still being worked.
+    pub(crate) open_cases: usize,
+    /// The channels the customer agreed to be contacted on, in words.
+    pub(crate) granted: Vec<&'a str>,
 }
 
 pub(crate) fn glance(t: Tr, f: Facts<'_>) -> Vec<Glance> {
@@ -64,7 +65,7 @@ pub(crate) fn glance(t: Tr, f: Facts<'_>) -> Vec<Glance> {
         Some("#contacts-log"),
         overdue,
     ));
-    let open_cases = f.cases.iter().filter(|c| c.open).count();
+    let open_cases = f.open_cases;
     out.push(fact(
         "glance.open_cases",
         t.get("glance.count")
@@ -80,12 +81,7 @@ pub(crate) fn glance(t: Tr, f: Facts<'_>) -> Vec<Glance> {
         Some("#segments"),
         open_alerts > 0,
     ));
-    let granted: Vec<&str> = f
-        .consents
-        .iter()
-        .filter(|c| c.granted)
-        .map(|c| t.get(c.channel_key.as_str()))
-        .collect();
+    let granted = f.granted;
     out.push(fact(
         "glance.consent",
         if granted.is_empty() {

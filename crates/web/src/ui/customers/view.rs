@@ -179,8 +179,12 @@ pub(crate) async fn customer_page(
             review_overdue: v.review_overdue,
             segs: &segments,
             next_task,
-            cases: &cases,
-            consents: &consents,
+            open_cases: cases.iter().filter(|c| c.open).count(),
+            granted: consents
+                .iter()
+                .filter(|c| c.granted)
+                .map(|c| t.get(c.channel_key.as_str()))
+                .collect(),
         },
     );
     let page_v = CustomerPage {
