@@ -485,11 +485,7 @@ pub async fn count_unread<C: ConnectionTrait>(c: &C, staff_id: Uuid) -> Result<u
         .and_where(Expr::col("staff_id").eq(staff_id))
         .and_where(Expr::col("read_at_us").is_null())
         .to_owned();
-    let n: i64 = match c.query_one(&q).await? {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
-    };
-    u64::try_from(n).map_err(|_| crate::StoreError::Corrupt(format!("a count of {n}")))
+    table::count(c, &q).await
 }
 
 pub async fn mark_notices_read<C: ConnectionTrait>(

@@ -230,3 +230,12 @@ pub async fn update_versioned<T: Table, C: ConnectionTrait>(
         .and_where(Expr::col(version_col).eq(expected.into()));
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }
+
+/// The first column of a one-row answer as a count (`SELECT COUNT(*) ...`); a negative count is corrupt data.
+pub async fn count<C: ConnectionTrait>(c: &C, q: &SelectStatement) -> Result<u64> {
+    let n: i64 = match c.query_one(q).await? {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))
+}

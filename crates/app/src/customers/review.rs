@@ -29,13 +29,13 @@ pub struct ReviewItem {
     #[serde(flatten)]
     pub customer: CustomerSummary,
     /// When it was submitted (RFC 3339).
-    pub submitted_at: Option<String>,
+    pub submitted_at: String,
     /// Microseconds since the epoch, for the age of the wait.
     #[serde(skip)]
-    pub submitted_at_us: Option<i64>,
-    pub submitted_by: Option<Uuid>,
+    pub submitted_at_us: i64,
+    pub submitted_by: Uuid,
     /// The submitter's name.
-    pub submitter: Option<String>,
+    pub submitter: String,
     /// False when this checker made the record (created, last edited or submitted it): four eyes.
     pub may_verify: bool,
 }
@@ -71,36 +71,55 @@ pub async fn review_queue(app: &App, actor: &Actor, q: ReviewQuery) -> Result<Re
     let total = store::count_submitted(&app.db.conn, &filter).await?;
     let rows = store::list_submitted(&app.db.conn, &filter).await?;
     let more = rows.len() as u64 > limit;
-    let made: Vec<(Option<i64>, Option<Uuid>, bool)> = rows
+    // A record in the queue was submitted by someone at some time; a row without either is corrupt.
+    let made = rows
         .iter()
         .map(|r| {
-            (
-                r.submitted_at_us,
-                r.submitted_by.map(|s| s.uuid()),
+            let missing = |col: &str| {
+                AppError::internal(format!(
+                    "customers.{col} of submitted customer {} is empty",
+                    r.id
+                ))
+            };
+            Ok((
+                r.submitted_at_us
+                    .ok_or_else(|| missing("submitted_at_us"))?,
+                r.submitted_by
+                    .ok_or_else(|| missing("submitted_by"))?
+                    .uuid(),
                 !is_maker(actor, r),
-            )
+            ))
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     let page = summaries(app, &app.db.conn, rows, limit).await?;
-    let ids: Vec<Uuid> = made.iter().filter_map(|m| m.1).collect();
+    let ids: Vec<Uuid> = made.iter().map(|m| m.1).collect();
     let names = crate::access::staff_names(app, actor, &ids).await?;
-    let items: Vec<ReviewItem> = page
+    // Staff are disabled, never deleted: a submitter who is not staff is corrupt data.
+    let items = page
         .items
         .into_iter()
         .zip(made)
-        .map(|(customer, (at, by, may_verify))| ReviewItem {
-            customer,
-            submitted_at: at.map(crate::fmt_us),
-            submitted_at_us: at,
-            submitter: by.and_then(|b| names.get(&b).cloned()),
-            submitted_by: by,
-            may_verify,
+        .map(|(customer, (at, by, may_verify))| {
+            let submitter = names.get(&by).cloned().ok_or_else(|| {
+                AppError::internal(format!(
+                    "submitter {by} of customer {} is no staff member",
+                    customer.id
+                ))
+            })?;
+            Ok(ReviewItem {
+                customer,
+                submitted_at: crate::fmt_us(at),
+                submitted_at_us: at,
+                submitter,
+                submitted_by: by,
+                may_verify,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<ReviewItem>>>()?;
     let next_cursor = if more {
         items
             .last()
-            .map(|i| format!("{}.{}", i.submitted_at_us.unwrap_or(0), i.customer.id))
+            .map(|i| format!("{}.{}", i.submitted_at_us, i.customer.id))
     } else {
         None
     };

@@ -34,9 +34,9 @@ pub(crate) fn mobile_tail_term(keys: &KeyRing, tail: &str) -> String {
 /// transaction: only the rows that differ are deleted and added (an edit of an occupation changes none, a
 /// new mobile one), since every index row costs four index writes.
 pub(crate) async fn reindex<C: ConnectionTrait>(app: &App, c: &C, ids: &[Uuid]) -> Result<()> {
-    let named = store::names_of(c, ids).await?;
+    let customers = cstore::rows_by_ids(c, ids).await?;
     let contacts = cstore::list_contacts(c, ids).await?;
-    let wanted = term_rows(app, &named, &contacts)?;
+    let wanted = term_rows(app, &customers.iter().collect::<Vec<_>>(), &contacts)?;
     let stored = store::terms_of(c, ids).await?;
     let (gone, new) = difference(stored, wanted);
     store::delete_terms(c, &gone).await?;
@@ -77,32 +77,26 @@ pub(crate) async fn index_new<C: ConnectionTrait>(
     customers: &[&CustomerRow],
     contacts: &[ContactRow],
 ) -> Result<()> {
-    let named: Vec<store::Named> = customers
-        .iter()
-        .map(|r| {
-            (
-                r.id.uuid(),
-                r.display_name.clone(),
-                r.name_latin_lower.clone(),
-                r.branch_code.clone(),
-                r.rm_id.map(|s| s.uuid()),
-            )
-        })
-        .collect();
-    let rows = term_rows(app, &named, contacts)?;
+    let rows = term_rows(app, customers, contacts)?;
     store::insert_terms(c, &rows).await?;
     Ok(())
 }
 
 /// The index rows of customers: their name terms and the keyed tails of their mobile numbers.
-fn term_rows(app: &App, named: &[store::Named], contacts: &[ContactRow]) -> Result<Vec<TermRow>> {
+fn term_rows(
+    app: &App,
+    customers: &[&CustomerRow],
+    contacts: &[ContactRow],
+) -> Result<Vec<TermRow>> {
     let keys = app.keys();
     let mut rows = Vec::new();
-    for (id, display, latin, branch, rm) in named {
-        let mut set: BTreeSet<String> = terms::name_terms(display, latin.as_deref());
+    for r in customers {
+        let id = r.id.uuid();
+        let mut set: BTreeSet<String> =
+            terms::name_terms(&r.display_name, r.name_latin_lower.as_deref());
         for k in contacts
             .iter()
-            .filter(|k| k.customer_id == *id && k.kind == "mobile")
+            .filter(|k| k.customer_id == id && k.kind == "mobile")
         {
             let number = keys.decrypt(Purpose::Mobile, &k.value_enc)?;
             let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
@@ -112,10 +106,10 @@ fn term_rows(app: &App, named: &[store::Named], contacts: &[ContactRow]) -> Resu
             }
         }
         rows.extend(set.into_iter().map(|term| TermRow {
-            customer_id: *id,
+            customer_id: id,
             term,
-            branch_code: branch.clone(),
-            rm_id: *rm,
+            branch_code: r.branch_code.clone(),
+            rm_id: r.rm_id.map(|s| s.uuid()),
         }));
     }
     Ok(rows)

@@ -408,11 +408,7 @@ pub async fn count_customers_matching<C: ConnectionTrait>(
         .expr(Expr::cust("COUNT(*)"))
         .from_subquery(inner, "m")
         .to_owned();
-    let n: i64 = match c.query_one(&q).await? {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
-    };
-    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))
+    table::count(c, &q).await
 }
 
 pub async fn list_customers<C: ConnectionTrait>(

@@ -2,7 +2,7 @@
 //! keyset-paged by (submission time, id), and counted.
 
 use super::{CustomerRow, ScopeFilter, select_customers};
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::table;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, Order, Query};
@@ -35,11 +35,8 @@ pub async fn list_submitted<C: ConnectionTrait>(
 ) -> Result<Vec<CustomerRow>> {
     let mut q = select_customers();
     let mut cond = cond(f);
-    // A submitted record always has its submission time; 0 only guards the ordering expression.
-    let at = Expr::expr(sea_orm::sea_query::Func::coalesce([
-        Expr::col("submitted_at_us"),
-        Expr::val(0i64),
-    ]));
+    // A submitted record always has its submission time (the app refuses one without).
+    let at = Expr::col("submitted_at_us");
     if let Some((t, id)) = f.after {
         let beyond = |e: Expr, v: sea_orm::sea_query::Value| {
             if f.newest_first { e.lt(v) } else { e.gt(v) }
@@ -71,9 +68,5 @@ pub async fn count_submitted<C: ConnectionTrait>(c: &C, f: &SubmittedFilter) -> 
         .from("customers")
         .cond_where(cond(f))
         .to_owned();
-    let n: i64 = match c.query_one(&q).await? {
-        Some(r) => r.try_get_by_index(0)?,
-        None => 0,
-    };
-    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))
+    table::count(c, &q).await
 }

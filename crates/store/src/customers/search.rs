@@ -105,39 +105,6 @@ pub async fn set_index_version<C: ConnectionTrait>(c: &C, v: i64) -> Result<()> 
     Ok(())
 }
 
-/// What the index is built from: `(id, display_name, name_latin_lower, branch_code, rm_id)` of customers.
-pub type Named = (Uuid, String, Option<String>, String, Option<Uuid>);
-
-pub async fn names_of<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<Named>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let q = Query::select()
-        .columns([
-            "id",
-            "display_name",
-            "name_latin_lower",
-            "branch_code",
-            "rm_id",
-        ])
-        .from("customers")
-        .and_where(Expr::col("id").is_in(ids.iter().copied()))
-        .to_owned();
-    c.query_all(&q)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get_by_index(0)?,
-                r.try_get_by_index(1)?,
-                r.try_get_by_index(2)?,
-                r.try_get_by_index(3)?,
-                r.try_get_by_index(4)?,
-            ))
-        })
-        .collect()
-}
-
 /// How a search term is matched against the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TermMatch {

@@ -61,10 +61,7 @@ pub(crate) struct QueueQuery {
 const PER_PAGE: u64 = 50;
 
 /// How long a record has waited, in the largest whole unit: days, else hours, else minutes.
-fn waited(t: Tr, since_us: Option<i64>, now_us: i64) -> String {
-    let Some(since) = since_us else {
-        return String::new();
-    };
+fn waited(t: Tr, since: i64, now_us: i64) -> String {
     let mins = (now_us - since).max(0) / 60_000_000;
     let (n, key) = if mins >= 24 * 60 {
         (mins / (24 * 60), "unit.days")
@@ -102,10 +99,8 @@ pub(crate) async fn queue(
     let mut items = Vec::with_capacity(q.items.len());
     for i in q.items {
         let facts = (
-            i.submitter.unwrap_or_default(),
-            i.submitted_at
-                .map(|a| t.datetime(&tz, &a))
-                .unwrap_or_default(),
+            i.submitter,
+            t.datetime(&tz, &i.submitted_at),
             waited(t, i.submitted_at_us, now),
             i.may_verify,
         );
@@ -199,9 +194,8 @@ mod tests {
     fn the_wait_reads_in_the_largest_whole_unit() {
         let t = Tr::new(Lang::ZhCn);
         let h = 3_600_000_000i64;
-        assert_eq!(waited(t, Some(0), 50 * h), "2 天");
-        assert_eq!(waited(t, Some(0), 5 * h + 1), "5 小时");
-        assert_eq!(waited(t, Some(0), 60_000_000 * 7), "7 分钟");
-        assert_eq!(waited(t, None, 5), "");
+        assert_eq!(waited(t, 0, 50 * h), "2 天");
+        assert_eq!(waited(t, 0, 5 * h + 1), "5 小时");
+        assert_eq!(waited(t, 0, 60_000_000 * 7), "7 分钟");
     }
 }
