@@ -201,7 +201,7 @@ await test('a reviewer in another browser verifies the record from the queue', a
 await test('the makers are told of the verdict: an unread count in the header, the notice links to the customer', async () => {
   const sup = await signIn('sup1');
   assert.equal((await sup.locator('#unread .badge').textContent()).trim(), '1');
-  assert.equal(await sup.locator('#unread').getAttribute('aria-label'), '1 条未读通知');
+  assert.equal((await sup.locator('#unread .sr-only').textContent()).trim(), '1 条未读通知');
   await sup.locator('#unread').click();
   const notice = sup.locator('#notices li', { hasText: '主管自建' });
   assert.ok((await notice.textContent()).includes('客户资料已核实'));
@@ -548,8 +548,14 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   await rm1.locator('#vi-prep').fill('带上养老规划方案');
   await rm1.locator('#plan-visit button[type=submit]').click();
   await rm1.waitForURL(/msg=saved/);
-  await rm1.goto(`${BASE}/calendar`);
-  assert.ok((await rm1.locator('#visits').textContent()).includes('年度资产配置回顾'));
+  // The visit sits on its day in the week grid, with its time; the month grid shows it too.
+  const visitDay = local(3).slice(0, 10);
+  await rm1.goto(`${BASE}/calendar?view=week&at=${visitDay}`);
+  const visitCell = await rm1.locator(`#cal-grid td[data-day="${visitDay}"]`).textContent();
+  assert.ok(visitCell.includes('年度资产配置回顾') && visitCell.includes(local(3).slice(11, 16)), visitCell);
+  await rm1.goto(`${BASE}/calendar?at=${visitDay}`);
+  assert.ok((await rm1.locator(`#cal-grid td[data-day="${visitDay}"]`).textContent()).includes('年度资产配置回顾'));
+  assert.match(await rm1.locator('#cal-count').textContent(), /拜访 1 项/);
   await rm1.locator('#new-event summary').click();
   await rm1.locator('#ev-title').fill('年末宏观经济讲座');
   await rm1.locator('#ev-location').fill('三楼会议室');
@@ -573,8 +579,22 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
   assert.ok((await rm1.locator('.inv-feedback').first().textContent()).includes('4/5 · 内容实用'));
   await rm1.screenshot({ path: `${SHOTS}/event.png`, fullPage: true });
-  await rm1.goto(`${BASE}/calendar`);
+  // The event is on the calendar; the week moves with its links, the month is a grid of whole weeks.
+  const eventDay = local(7).slice(0, 10);
+  await rm1.goto(`${BASE}/calendar?view=week&at=${eventDay}`);
+  assert.ok((await rm1.locator(`#cal-grid td[data-day="${eventDay}"]`).textContent()).includes('年末宏观经济讲座'));
+  await rm1.locator('#cal-prev').click();
+  await rm1.locator('#cal-next').click();
+  assert.ok((await rm1.locator(`#cal-grid td[data-day="${eventDay}"]`).textContent()).includes('年末宏观经济讲座'));
+  await rm1.screenshot({ path: `${SHOTS}/calendar-week.png`, fullPage: true });
+  await rm1.locator('#cal-month').click();
+  assert.equal((await rm1.locator('#cal-grid tbody td').count()) % 7, 0);
+  assert.equal(await rm1.locator('#cal-grid th').first().textContent(), '周一');
   await rm1.screenshot({ path: `${SHOTS}/calendar.png`, fullPage: true });
+  // A day written wrongly is said so, and this month is shown.
+  const bad = await rm1.goto(`${BASE}/calendar?at=2026/12/01`);
+  assert.equal(bad.status(), 422);
+  assert.ok((await rm1.locator('.error').textContent()).includes('2026-12-01'));
   // The visit is carried out: the contact logged against it completes it, with its purpose on the page.
   await rm1.goto(customerUrl);
   await rm1.locator('#log-contact summary').click();
@@ -705,6 +725,54 @@ await test('an administrator edits a working-day calendar from its file', async 
   assert.ok((await admin.locator('.notice').textContent()).includes('CN'));
   await admin.screenshot({ path: `${SHOTS}/calendars.png`, fullPage: true });
   await admin.context().close();
+});
+
+await test('on a phone: a compact header with a menu, lists as cards; the 360 and a case print without the workbench around them', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel(/用户名|Username/).fill('cs1');
+  await page.getByLabel(/密码|Password/).fill(PASSWORD);
+  await page.locator('form button[type=submit]').click();
+  await page.waitForURL(`${BASE}/`);
+  const header = async () => page.evaluate(() => document.querySelector('header').getBoundingClientRect().height);
+  assert.ok(await header() <= 120, `the header takes ${await header()} px at 390 px`);
+  assert.equal(await page.locator('header nav[aria-label] a[href="/cases"]').isVisible(), false, 'pages wait in the menu');
+  await page.locator('.menu-toggle').click();
+  assert.equal(await page.locator('.menu-toggle').getAttribute('aria-expanded'), 'true');
+  await page.locator('header nav a[href="/cases"]').click();
+  await page.waitForURL(`${BASE}/cases`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `/cases scrolls sideways by ${overflow}px at 390 px`);
+  // Each row is a card: a cell reads under its column's heading.
+  const cell = page.locator('#cases tbody tr').first().locator('td').nth(2);
+  assert.equal(await cell.getAttribute('data-label'), '类型');
+  assert.equal(await page.locator('#cases').evaluate((t) => getComputedStyle(t.querySelector('tbody tr')).display), 'block');
+  await page.screenshot({ path: `${SHOTS}/phone-cases.png` });
+  await page.locator('#cases tbody a').first().click();
+  await page.waitForURL(/\/cases\/[0-9a-f-]+$/);
+  await page.screenshot({ path: `${SHOTS}/phone-case.png`, fullPage: true });
+  // Print: no header, forms or actions; collapsed sections print open; the printer is named.
+  await page.setViewportSize({ width: 1000, height: 1400 });
+  await page.emulateMedia({ media: 'print' });
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  assert.equal(await page.locator('header').isVisible(), false);
+  assert.equal(await page.locator('form').first().isVisible(), false);
+  assert.ok((await page.locator('#printed-by').textContent()).includes('cs1'));
+  assert.ok(await page.locator('#case-facts').isVisible());
+  await page.screenshot({ path: `${SHOTS}/print-case.png`, fullPage: true });
+  await context.close();
+  // The relationship manager prints the 360 of the customer made earlier.
+  await rm1.goto(customerUrl);
+  assert.ok(await rm1.locator('#print').isVisible(), 'the print button shows on screen');
+  await rm1.emulateMedia({ media: 'print' });
+  await rm1.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  assert.equal(await rm1.locator('#print').isVisible(), false);
+  assert.equal(await rm1.locator('header').isVisible(), false);
+  assert.ok((await rm1.locator('h1').textContent()).includes(NAME));
+  assert.ok((await rm1.locator('#printed-by').textContent()).includes('rm1'));
+  await rm1.screenshot({ path: `${SHOTS}/print-customer.png`, fullPage: true });
+  await rm1.emulateMedia({ media: 'screen' });
 });
 
 await test('the language switch changes the labels', async () => {

@@ -506,6 +506,38 @@ async fn views(app: &App, tasks: Vec<TaskRow>, today: Date) -> Result<Vec<TaskVi
         .collect())
 }
 
+/// The longest stretch the calendar shows at once: a month grid of six weeks.
+pub const AGENDA_MAX_DAYS: i64 = 42;
+
+/// The actor's calendar for the days `[from, to]`: contact tasks due on those days (open, done or
+/// cancelled) and visits planned on them, each with its customer. Events come from `events`.
+pub async fn agenda(app: &App, actor: &Actor, from: Date, to: Date) -> Result<Vec<TaskView>> {
+    actor.require(Permission::CustomerRead)?;
+    let days = from.until(to).ok().map(|s| i64::from(s.get_days()));
+    if !days.is_some_and(|d| (0..AGENDA_MAX_DAYS).contains(&d)) {
+        return Err(AppError::field(
+            "to",
+            "range",
+            format!(
+                "give a day from `from` to {} days after it",
+                AGENDA_MAX_DAYS - 1
+            ),
+        ));
+    }
+    let (from_us, to_us) = app.day_bounds(from, to)?;
+    let owner = actor.id.uuid();
+    let mut rows = store::tasks_due_between(
+        &app.db.conn,
+        owner,
+        &from.to_string(),
+        &to.to_string(),
+        2_000,
+    )
+    .await?;
+    rows.extend(store::visits_of(&app.db.conn, owner, from_us, to_us).await?);
+    views(app, rows, app.today()).await
+}
+
 /// The contact tasks of one customer (open and done), newest due first.
 pub async fn customer_tasks(app: &App, actor: &Actor, customer_id: Uuid) -> Result<Vec<TaskView>> {
     let grant = actor.require(Permission::CustomerRead)?;

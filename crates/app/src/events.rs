@@ -202,13 +202,32 @@ pub async fn get_event(app: &App, actor: &Actor, id: Uuid) -> Result<EventView> 
 
 /// Upcoming events (of the actor's branch for branch- and own-scoped staff).
 pub async fn list_events(app: &App, actor: &Actor) -> Result<Vec<EventView>> {
+    events_in(app, actor, now_us(), None).await
+}
+
+/// Events starting in `[from_us, to_us)`, past ones included (the calendar's month or week).
+pub async fn events_between(
+    app: &App,
+    actor: &Actor,
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<EventView>> {
+    events_in(app, actor, from_us, Some(to_us)).await
+}
+
+async fn events_in(
+    app: &App,
+    actor: &Actor,
+    from_us: i64,
+    to_us: Option<i64>,
+) -> Result<Vec<EventView>> {
     let grant = actor.require(Permission::CustomerRead)?;
     let branch = match actor.role.scope() {
         banyan_domain::access::ScopeKind::All => None,
         _ => actor.branch_code.clone(),
     };
     let mut out = Vec::new();
-    for e in store::list_events(&app.db.conn, now_us(), branch.as_deref()).await? {
+    for e in store::list_events(&app.db.conn, from_us, to_us, branch.as_deref()).await? {
         out.push(view(app, &grant, e).await?);
     }
     Ok(out)

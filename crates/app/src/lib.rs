@@ -156,6 +156,24 @@ impl App {
     pub fn today(&self) -> jiff::civil::Date {
         jiff::Timestamp::now().to_zoned(self.tz.clone()).date()
     }
+
+    /// The first instant of `from` and of the day after `to` in the bank's time zone, in microseconds:
+    /// the half-open span of those days, for reading times stored as instants.
+    pub fn day_bounds(
+        &self,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> error::Result<(i64, i64)> {
+        let start = |d: jiff::civil::Date| {
+            d.to_zoned(self.tz.clone())
+                .map(|z| z.timestamp().as_microsecond())
+                .map_err(|e| AppError::internal_from(format!("calendar day {d}"), e))
+        };
+        let after = to
+            .tomorrow()
+            .map_err(|e| AppError::internal_from(format!("calendar day {to}"), e))?;
+        Ok((start(from)?, start(after)?))
+    }
 }
 
 /// Opens the database (`sqlite://...` or `postgres://...`).

@@ -380,6 +380,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
             round += 1;
         }
         demo_cases(app, &some, &mut rng).await?;
+        demo_calendar(app, &some).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await
@@ -396,6 +397,106 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
     }
     if !fresh {
         println!("(demo data already present: nothing added)");
+    }
+    Ok(())
+}
+
+/// Visits rm1 planned over the next weeks and client events of branch BR0001 this month and next, so the
+/// calendar has something on it on the first morning.
+async fn demo_calendar(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
+    let rm1 = banyan_app::access::actor_for(app, "rm1")
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let today = app.today();
+    let at = |days: i64, hour: i8, minute: i8| -> Result<String> {
+        let d = today
+            .checked_add(jiff::Span::new().days(days))
+            .map_err(|e| anyhow!("{e}"))?;
+        let z = d
+            .at(hour, minute, 0, 0)
+            .to_zoned(app.tz.clone())
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(z.timestamp().to_string())
+    };
+    let visits = [
+        (
+            1,
+            10,
+            0,
+            "visit",
+            "年度资产配置回顾",
+            Some("带上产品清单与上年度收益报告"),
+        ),
+        (
+            2,
+            15,
+            0,
+            "meeting",
+            "房贷续贷面谈",
+            Some("准备收入证明复印件清单"),
+        ),
+        (3, 10, 30, "visit", "养老规划沟通", None),
+        (
+            6,
+            14,
+            0,
+            "meeting",
+            "企业结算账户开立",
+            Some("营业执照、法人证件"),
+        ),
+        (9, 9, 30, "visit", "投诉回访", None),
+        (13, 16, 0, "meeting", "子女教育金方案", None),
+    ];
+    // rm1 manages every third demo customer; the others are not in rm1's book and are skipped.
+    let mut planned = 0;
+    for id in customers {
+        let Some((days, h, m, method, purpose, prep)) = visits.get(planned) else {
+            break;
+        };
+        let input = banyan_app::engagement::VisitInput {
+            purpose: (*purpose).into(),
+            scheduled_at: at(*days, *h, *m)?,
+            method: (*method).into(),
+            preparation: prep.map(str::to_owned),
+            staff: None,
+            key_customer: planned == 0,
+        };
+        if banyan_app::engagement::plan_visit(app, &rm1, *id, input)
+            .await
+            .is_ok()
+        {
+            planned += 1;
+        }
+    }
+    let events = [
+        (5, 14, 0, "lecture", "年末宏观经济讲座", "三楼会议室", 40),
+        (
+            11,
+            19,
+            0,
+            "exchange",
+            "私行客户新年交流会",
+            "滨江酒店宴会厅",
+            60,
+        ),
+        (30, 9, 0, "outdoor", "亲子徒步活动", "西山森林公园", 30),
+    ];
+    for (days, h, m, kind, title, location, capacity) in events {
+        banyan_app::events::create_event(
+            app,
+            &rm1,
+            banyan_app::events::EventInput {
+                title: title.into(),
+                kind: kind.into(),
+                description: None,
+                location: location.into(),
+                starts_at: at(days, h, m)?,
+                capacity,
+                branch_code: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     }
     Ok(())
 }

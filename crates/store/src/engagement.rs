@@ -259,3 +259,24 @@ pub async fn visits_of<C: ConnectionTrait>(
         .to_owned();
     table::all::<TaskRow, _>(c, &q).await
 }
+
+/// An owner's tasks other than visits due in `[from, to]` (`YYYY-MM-DD`), in any status, by due date:
+/// the calendar's contact tasks.
+pub async fn tasks_due_between<C: ConnectionTrait>(
+    c: &C,
+    owner: Uuid,
+    from: &str,
+    to: &str,
+    limit: u64,
+) -> Result<Vec<TaskRow>> {
+    let q = table::select::<TaskRow>()
+        .and_where(Expr::col("owner_id").eq(owner))
+        .and_where(Expr::col("kind").ne("visit"))
+        .and_where(Expr::col("due_on").gte(from))
+        .and_where(Expr::col("due_on").lte(to))
+        .order_by("due_on", Order::Asc)
+        .order_by("id", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    table::all::<TaskRow, _>(c, &q).await
+}

@@ -67,10 +67,14 @@ pub async fn find_event<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<Ev
 pub async fn list_events<C: ConnectionTrait>(
     c: &C,
     from_us: i64,
+    to_us: Option<i64>,
     branch: Option<&str>,
 ) -> Result<Vec<EventRow>> {
     let mut q = table::select::<EventRow>();
     q.and_where(Expr::col("starts_at_us").gte(from_us));
+    if let Some(t) = to_us {
+        q.and_where(Expr::col("starts_at_us").lt(t));
+    }
     if let Some(b) = branch {
         q.and_where(Expr::col("branch_code").eq(b));
     }

@@ -100,3 +100,44 @@ function typeahead(box, list, url, choose) {
   window.addEventListener('hashchange', openTarget);
   openTarget();
 })();
+// Phones: the header's menu opens and closes with its button; tables read as cards (CSS), each cell under
+// its column's heading, copied here from the table's own headings. Tables whose rows do not line up with
+// one heading per cell (a calendar grid, a merged cell) stay tables.
+(function () {
+  document.documentElement.classList.add('js');
+  var toggle = document.querySelector('.menu-toggle');
+  if (toggle) {
+    toggle.addEventListener('click', function () {
+      var open = toggle.closest('header').classList.toggle('open');
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    });
+  }
+  document.querySelectorAll('table').forEach(function (table) {
+    if (table.hasAttribute('data-grid')) return;
+    var heads = table.querySelectorAll('thead th');
+    if (!heads.length || table.querySelector('[colspan],[rowspan]')) return;
+    var rows = table.querySelectorAll('tbody tr');
+    for (var i = 0; i < rows.length; i++) if (rows[i].cells.length !== heads.length) return;
+    rows.forEach(function (tr) {
+      for (var k = 0; k < tr.cells.length; k++) tr.cells[k].setAttribute('data-label', heads[k].textContent.trim());
+    });
+    table.classList.add('cards');
+  });
+})();
+// Print: a button with data-print prints the page; collapsed sections print open and close again after.
+(function () {
+  document.querySelectorAll('[data-print]').forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener('click', function () { window.print(); });
+  });
+  var opened = [];
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details:not([open])').forEach(function (d) {
+      if (!d.querySelector('form')) { d.open = true; opened.push(d); }
+    });
+  });
+  window.addEventListener('afterprint', function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+})();

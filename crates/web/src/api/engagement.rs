@@ -167,6 +167,40 @@ pub async fn plan_visit(
     ))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaParams {
+    /// First day shown (`YYYY-MM-DD`).
+    #[param(value_type = String)]
+    pub from: jiff::civil::Date,
+    /// Last day shown, at most 41 days after `from`.
+    #[param(value_type = String)]
+    pub to: jiff::civil::Date,
+}
+
+/// My calendar for the days `from` to `to`: contact tasks due and visits planned (with their customers),
+/// and the client events of my branch starting on those days.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Agenda {
+    pub tasks: Vec<TaskView>,
+    pub events: Vec<banyan_app::events::EventView>,
+}
+
+/// My calendar for a month or a week: tasks due, visits planned and client events on those days.
+#[utoipa::path(get, path = "/api/v1/agenda", tag = "engagement", security(("bearer" = [])), params(AgendaParams),
+    responses((status = 200, body = Agenda), (status = 400, body = Problem), (status = 422, body = Problem)))]
+pub async fn agenda(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<AgendaParams>,
+) -> ApiResult<axum::Json<Agenda>> {
+    let tasks = eng::agenda(&s.app, &auth.actor, p.from, p.to).await?;
+    let (from_us, to_us) = s.app.day_bounds(p.from, p.to)?;
+    let events = banyan_app::events::events_between(&s.app, &auth.actor, from_us, to_us).await?;
+    Ok(axum::Json(Agenda { tasks, events }))
+}
+
 /// My visits from yesterday to 30 days ahead.
 #[utoipa::path(get, path = "/api/v1/visits", tag = "engagement", security(("bearer" = [])),
     responses((status = 200, body = Vec<eng::VisitView>)))]

@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(engagement::campaigns).merge(creating(post(engagement::campaign))),
         )
         .route("/api/v1/visits", get(engagement::my_visits))
+        .route("/api/v1/agenda", get(engagement::agenda))
         .route(
             "/api/v1/customers/{id}/visits",
             creating(post(engagement::plan_visit)),

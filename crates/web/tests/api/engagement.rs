@@ -12,6 +12,7 @@ crate::tests![
     corporates_get_a_quarterly_meeting,
     a_planned_visit_is_carried_out_and_counts_as_the_contact,
     every_contact_cycle_missed_counts_once,
+    the_agenda_holds_the_visits_tasks_and_events_of_the_days_asked,
 ];
 
 fn months_from_today(app: &TestApp, m: i64) -> String {
@@ -397,4 +398,113 @@ async fn every_contact_cycle_missed_counts_once(app: &TestApp) {
         "{}",
         c.text
     );
+}
+
+/// The calendar's agenda: the visits I planned and the contact tasks due on the days asked, with their
+/// customers, and my branch's events; another branch's manager sees none of it; a span longer than the
+/// month grid, or one running backwards, is refused naming `to`.
+async fn the_agenda_holds_the_visits_tasks_and_events_of_the_days_asked(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let other = app
+        .login_as("rm9", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
+    load(app, &ops, &id, 7_000_000, 60_000, 12).await;
+    let now = jiff::Timestamp::now();
+    let visit_at = (now + jiff::SignedDuration::from_hours(48)).to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{id}/visits"),
+            &rm,
+            json!({"purpose": "年度资产配置回顾", "scheduled_at": visit_at, "method": "visit"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let event_at = (now + jiff::SignedDuration::from_hours(72)).to_string();
+    let r = app
+        .post("/api/v1/events", &rm, json!({"title": "理财沙龙", "kind": "lecture", "location": "三楼", "starts_at": event_at, "capacity": 10}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let today = app.app.today();
+    let days = |n: i64| {
+        today
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap()
+            .to_string()
+    };
+    // Every open contact task due in the span is on the agenda, and only those.
+    let (from, to) = (days(-1), days(40));
+    let mut expected: Vec<String> = tasks(app, &rm)
+        .await
+        .into_iter()
+        .filter(|t| t["kind"] != "visit")
+        .filter(|t| {
+            let d = t["due_on"].as_str().unwrap();
+            d >= from.as_str() && d <= to.as_str()
+        })
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "the diamond plan has a contact due within 40 days"
+    );
+    let r = app
+        .get(&format!("/api/v1/agenda?from={from}&to={to}"), &rm)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let items = r.body["tasks"].as_array().unwrap();
+    let visit = items
+        .iter()
+        .find(|t| t["kind"] == "visit")
+        .expect("the visit");
+    assert_eq!(visit["purpose"], "年度资产配置回顾");
+    assert_eq!(visit["customer_id"], id.as_str());
+    assert!(!visit["customer_name"].as_str().unwrap().is_empty());
+    let mut got: Vec<String> = items
+        .iter()
+        .filter(|t| t["kind"] != "visit")
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+    assert_eq!(r.body["events"][0]["title"], "理财沙龙", "{}", r.text);
+    // Days before the visit and the event: neither is there.
+    let r = app
+        .get(
+            &format!("/api/v1/agenda?from={}&to={}", days(-10), days(-1)),
+            &rm,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.body["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["kind"] != "visit")
+    );
+    assert!(r.body["events"].as_array().unwrap().is_empty());
+    // Another branch's manager: nothing of rm1's.
+    let r = app
+        .get(&format!("/api/v1/agenda?from={from}&to={to}"), &other)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["tasks"].as_array().unwrap().is_empty(), "{}", r.text);
+    assert!(
+        r.body["events"].as_array().unwrap().is_empty(),
+        "{}",
+        r.text
+    );
+    // Too long, and backwards.
+    for (f, t) in [(days(0), days(42)), (days(5), days(4))] {
+        let r = app
+            .get(&format!("/api/v1/agenda?from={f}&to={t}"), &rm)
+            .await;
+        r.assert_problem(422, "validation");
+        assert_eq!(r.field_errors()[0].0, "to", "{}", r.text);
+    }
 }

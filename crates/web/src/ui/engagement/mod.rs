@@ -17,6 +17,9 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
+mod calendar;
+use calendar::{calendar_page, calendar_with_error};
+
 /// A task as listed.
 #[derive(Debug)]
 pub(crate) struct TaskRow {
@@ -142,113 +145,6 @@ pub(crate) async fn coverage_page(
     }))
 }
 
-/// A planned visit on the calendar.
-pub(crate) struct VisitLine {
-    pub(crate) when: String,
-    pub(crate) customer_id: Uuid,
-    pub(crate) name: String,
-    pub(crate) purpose: String,
-    pub(crate) preparation: String,
-    pub(crate) key_customer: bool,
-    pub(crate) status: String,
-}
-
-/// An upcoming event on the calendar, with seats taken of its capacity.
-pub(crate) struct EventLine {
-    pub(crate) id: Uuid,
-    pub(crate) when: String,
-    pub(crate) title: String,
-    pub(crate) location: String,
-    pub(crate) seats: String,
-}
-
-#[derive(Template)]
-#[template(path = "calendar.html")]
-pub(crate) struct CalendarPage {
-    pub(crate) c: Chrome,
-    pub(crate) title: String,
-    /// (when, customer id, customer, purpose, preparation, key customer, status).
-    pub(crate) visits: Vec<VisitLine>,
-    pub(crate) events: Vec<EventLine>,
-    pub(crate) kinds: Vec<(&'static str, String)>,
-    pub(crate) can_create: bool,
-    pub(crate) error: Option<String>,
-}
-
-pub(crate) async fn calendar_view(
-    s: &AppState,
-    sess: Session,
-    t: Tr,
-    error: Option<String>,
-) -> Result<Response, PageError> {
-    let err = |e| PageError::App(e, t, Some(sess.clone()));
-    let visits = banyan_app::engagement::my_visits(&s.app, &sess.actor, 30)
-        .await
-        .map_err(err)?;
-    let ids: Vec<Uuid> = visits.iter().map(|v| v.customer_id).collect();
-    let mut names = HashMap::new();
-    for id in ids {
-        if let Ok(v) = uc::get(&s.app, &sess.actor, id, false).await {
-            names.insert(id, format!("{} {}", v.customer_no, v.display_name));
-        }
-    }
-    let events = banyan_app::events::list_events(&s.app, &sess.actor)
-        .await
-        .map_err(err)?;
-    let failed = error.is_some();
-    Ok(page_status(
-        CalendarPage {
-            title: t.get("cal.title").to_owned(),
-            visits: visits
-                .into_iter()
-                .map(|v| VisitLine {
-                    when: v
-                        .scheduled_at
-                        .as_deref()
-                        .map(|a| t.datetime(&s.app.tz, a))
-                        .unwrap_or_default(),
-                    customer_id: v.customer_id,
-                    name: names.get(&v.customer_id).cloned().unwrap_or_default(),
-                    purpose: v.purpose.unwrap_or_default(),
-                    preparation: v.preparation.unwrap_or_default(),
-                    key_customer: v.key_customer,
-                    status: t.of("task", &v.status),
-                })
-                .collect(),
-            events: events
-                .into_iter()
-                .map(|e| EventLine {
-                    id: e.id,
-                    when: t.datetime(&s.app.tz, &e.starts_at),
-                    seats: format!(
-                        "{}/{}",
-                        e.counts.get("accepted").copied().unwrap_or(0)
-                            + e.counts.get("attended").copied().unwrap_or(0),
-                        e.capacity
-                    ),
-                    title: e.title,
-                    location: e.location,
-                })
-                .collect(),
-            kinds: ["lecture", "exchange", "outdoor"]
-                .iter()
-                .map(|k| (*k, t.of("event.kind", k)))
-                .collect(),
-            can_create: sess.actor.offers().update,
-            c: chrome(t, Some(&sess), "/calendar"),
-            error,
-        },
-        failed,
-    ))
-}
-
-pub(crate) async fn calendar_page(
-    State(s): State<AppState>,
-    Signed { sess, t }: Signed,
-) -> Result<Response, PageError> {
-    calendar_view(&s, sess, t, None).await
-}
-
 /// After a write from the event page: back to it, or the page again with the refusal.
 pub(crate) async fn after_event_write<T>(
     s: &AppState,
@@ -282,7 +178,7 @@ pub(crate) async fn create_event(
         Ok(e) => Ok(Redirect::to(&format!("/events/{}", e.id)).into_response()),
         Err(AppError::Validation(e)) => {
             let msg = field_errors_text(t, &e);
-            calendar_view(&s, sess, t, Some(msg)).await
+            calendar_with_error(&s, sess, t, msg).await
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
