@@ -5,14 +5,7 @@
 // CSV downloads must start with a UTF-8 BOM (Excel on Windows) and, on a Chinese page, have Chinese headers.
 // axe-core (WCAG 2.2 AA) checks each page shape once per role; serious and critical violations are findings.
 // Prints every finding with its page and role, and a closing "N pages, N findings"; exits 1 on any finding.
-import { launch } from './browser.mjs';
-import { createRequire } from 'node:module';
-
-// axe-core checks every page shape once per role against WCAG 2.2 AA (in the first language of the crawl:
-// the markup is the same in every language); a serious or critical violation is a finding.
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
+import { accessibility, launch } from './browser.mjs';
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.PASSWORD;
 const USERS = (process.env.USERS || '').split(',').filter(Boolean);
@@ -77,18 +70,6 @@ function findings(text, lang, allowed) {
 const report = [];
 let pages = 0;
 let axed = 0;
-
-/// Serious and critical WCAG 2.2 AA violations of the page as it stands, one line each.
-async function accessibility(page) {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.impact} ${v.id}: ${v.nodes.length}× e.g. ${v.nodes[0].target.join(' ')}`);
-  }, AXE_TAGS);
-  return violations.map((v) => `WCAG 2.2 AA ${v}`);
-}
 
 async function crawl(user, lang) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: false,

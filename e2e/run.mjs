@@ -2,7 +2,7 @@
 // banyan server (BASE_URL) whose staff rm1, rm2 (relationship managers, BR0001), sup1 (supervisor, BR0001)
 // and rev1 (reviewer) share PASSWORD. Screenshots of the main pages go to SHOT_DIR.
 // Prints one line per test and a closing "N passed, N failed"; exits 1 on any failure.
-import { SHOTS, launch } from './browser.mjs';
+import { SHOTS, accessibility, launch } from './browser.mjs';
 import assert from 'node:assert/strict';
 
 const BASE = process.env.BASE_URL;
@@ -218,10 +218,32 @@ await test('another relationship manager cannot open the customer', async () => 
   const resp = await rm2.goto(customerUrl);
   assert.equal(resp.status(), 404);
   await page_has(rm2, '没有找到该记录，或您无权查看。');
+  // Entering the same ID number: told in Chinese that it exists and whom to ask, with no link.
+  await rm2.goto(`${BASE}/customers/new`);
+  await rm2.locator('#name_zh').fill('重复测试');
+  await rm2.locator('#id_number').fill(GOOD_ID);
+  await rm2.locator('form.card button[type=submit]').click();
+  const outside = await rm2.locator('#duplicate').textContent();
+  assert.ok(outside.includes('已有客户使用此证件号码') && outside.includes('网点 BR0001'), outside);
+  assert.equal(await rm2.locator('#duplicate a').count(), 0);
+  assert.equal(await rm2.locator('#id_number').getAttribute('aria-invalid'), 'true');
   await rm2.context().close();
 });
 
-await test('if someone else saved first, the edit page says so and shows their change instead of overwriting it', async () => {
+await test('the duplicate message links to the existing customer when the user may see it', async () => {
+  await rm1.goto(`${BASE}/customers/new`);
+  await rm1.locator('#name_zh').fill('重复测试');
+  await rm1.locator('#id_number').fill(GOOD_ID);
+  await rm1.locator('form.card button[type=submit]').click();
+  const dup = rm1.locator('#duplicate');
+  assert.ok((await dup.textContent()).includes('已有客户使用此证件号码'));
+  assert.doesNotMatch(await dup.textContent(), /[A-Za-z]{3,}/, 'one language');
+  await rm1.screenshot({ path: `${SHOTS}/new-customer-duplicate.png`, fullPage: true });
+  await dup.locator('a').click();
+  await rm1.waitForURL(customerUrl);
+});
+
+await test('if someone else saved first, the edit page says so, shows their change and keeps what the user typed', async () => {
   const sup = await signIn('sup1');
   await rm1.goto(`${customerUrl}/edit`);
   await sup.goto(`${customerUrl}/edit`);
@@ -229,11 +251,35 @@ await test('if someone else saved first, the edit page says so and shows their c
   await sup.locator('form.card button[type=submit]').click();
   await sup.waitForURL(/msg=saved/);
   await rm1.locator('#occupation').fill('律师');
+  await rm1.locator('#employer').fill('金杜律师事务所');
   await rm1.locator('form.card button[type=submit]').click();
   await rm1.locator('#conflict').waitFor();
   assert.ok((await rm1.locator('#conflict').textContent()).includes('医生'));
+  // Both changed the occupation: theirs in the field, mine beside it. Only I changed the employer: kept.
   assert.equal(await rm1.locator('#occupation').inputValue(), '医生');
+  assert.ok((await rm1.locator('#occupation-mine').textContent()).includes('律师'));
+  assert.equal(await rm1.locator('#employer').inputValue(), '金杜律师事务所');
+  assert.ok(await rm1.locator('#employer-kept').isVisible());
   await rm1.screenshot({ path: `${SHOTS}/edit-conflict.png`, fullPage: true });
+  // The supervisor's occupation stands; the employer is saved on the second try.
+  await rm1.locator('form.card button[type=submit]').click();
+  await rm1.waitForURL(/msg=saved/);
+  const facts = await rm1.locator('main').textContent();
+  assert.ok(facts.includes('医生') && facts.includes('金杜律师事务所'), 'both changes are on the record');
+  // "改用我的" puts the user's value back when they prefer it.
+  await sup.goto(`${customerUrl}/edit`);
+  await rm1.goto(`${customerUrl}/edit`);
+  await sup.locator('#occupation').fill('教师');
+  await sup.locator('form.card button[type=submit]').click();
+  await sup.waitForURL(/msg=saved/);
+  await rm1.locator('#occupation').fill('医生（主任医师）');
+  await rm1.locator('form.card button[type=submit]').click();
+  await rm1.locator('#conflict').waitFor();
+  await rm1.locator('#occupation-mine button').click();
+  assert.equal(await rm1.locator('#occupation').inputValue(), '医生（主任医师）');
+  await rm1.locator('#occupation').fill('医生');
+  await rm1.locator('form.card button[type=submit]').click();
+  await rm1.waitForURL(/msg=saved/);
   await sup.context().close();
 });
 
@@ -728,8 +774,9 @@ await test('an administrator edits a working-day calendar from its file', async 
 });
 
 await test('on a phone: a compact header with a menu, lists as cards; the 360 and a case print without the workbench around them', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
   const page = await context.newPage();
+  const axe = async () => assert.deepEqual(await accessibility(page), [], `WCAG 2.2 AA at 390 px on ${page.url()}`);
   await page.goto(`${BASE}/login`);
   await page.getByLabel(/用户名|Username/).fill('cs1');
   await page.getByLabel(/密码|Password/).fill(PASSWORD);
@@ -738,8 +785,10 @@ await test('on a phone: a compact header with a menu, lists as cards; the 360 an
   const header = async () => page.evaluate(() => document.querySelector('header').getBoundingClientRect().height);
   assert.ok(await header() <= 120, `the header takes ${await header()} px at 390 px`);
   assert.equal(await page.locator('header nav[aria-label] a[href="/cases"]').isVisible(), false, 'pages wait in the menu');
+  await axe();
   await page.locator('.menu-toggle').click();
   assert.equal(await page.locator('.menu-toggle').getAttribute('aria-expanded'), 'true');
+  await axe();
   await page.locator('header nav a[href="/cases"]').click();
   await page.waitForURL(`${BASE}/cases`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -748,9 +797,14 @@ await test('on a phone: a compact header with a menu, lists as cards; the 360 an
   const cell = page.locator('#cases tbody tr').first().locator('td').nth(2);
   assert.equal(await cell.getAttribute('data-label'), '类型');
   assert.equal(await page.locator('#cases').evaluate((t) => getComputedStyle(t.querySelector('tbody tr')).display), 'block');
+  await axe();
   await page.screenshot({ path: `${SHOTS}/phone-cases.png` });
+  await page.goto(`${BASE}/calendar?view=week`);
+  await axe();
+  await page.goBack();
   await page.locator('#cases tbody a').first().click();
   await page.waitForURL(/\/cases\/[0-9a-f-]+$/);
+  await axe();
   await page.screenshot({ path: `${SHOTS}/phone-case.png`, fullPage: true });
   // Print: no header, forms or actions; collapsed sections print open; the printer is named.
   await page.setViewportSize({ width: 1000, height: 1400 });

@@ -141,3 +141,12 @@ function typeahead(box, list, url, choose) {
     opened = [];
   });
 })();
+// After an edit conflict: "改用我的" puts the user's own value back into the field.
+(function () {
+  document.querySelectorAll('button[data-fill]').forEach(function (b) {
+    var input = document.getElementById(b.getAttribute('data-fill'));
+    if (!input) return;
+    b.hidden = false;
+    b.addEventListener('click', function () { input.value = b.getAttribute('data-value'); input.focus(); });
+  });
+})();

@@ -19,7 +19,8 @@ pub(crate) use create::{WithBatch, create_batch_with};
 pub use create::{create, create_batch};
 pub use read::{COUNT_CAP, ListQuery, SORTS, count, get, id_by_number, list, parse_sort, versions};
 pub use review::{
-    BulkOutcome, MAX_BULK, ReviewItem, ReviewPage, ReviewQuery, review_queue, verify_many,
+    BulkOutcome, MAX_BULK, Pick, Refusal, ReviewItem, ReviewPage, ReviewQuery, review_queue,
+    verify_many,
 };
 pub use search::rebuild_if_stale as rebuild_search_index;
 pub use update::{transition, update};

@@ -10,7 +10,7 @@ use crate::view::*;
 use banyan_domain::access::Permission;
 use banyan_domain::customer::{CustomerKind, Transition};
 use banyan_store::customers::{self as store, SubmittedFilter};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -130,12 +130,29 @@ pub async fn review_queue(app: &App, actor: &Actor, q: ReviewQuery) -> Result<Re
     })
 }
 
+/// A record picked for verification, at the version the checker saw.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pick {
+    pub id: Uuid,
+    /// The version reviewed; a record changed since is refused (`version_conflict`), not verified unseen.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
 /// What verifying several records did: each verified, or refused with the reason's code.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct BulkOutcome {
     pub verified: Vec<Uuid>,
-    /// (customer id, the refusal's code: `four_eyes`, `invalid_state`, `not_found`, ...).
-    pub refused: Vec<(Uuid, String)>,
+    pub refused: Vec<Refusal>,
+}
+
+/// A record of a bulk verification that was not verified, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Refusal {
+    pub id: Uuid,
+    /// `four_eyes`, `invalid_state`, `version_conflict`, `not_found`, ...
+    pub code: String,
 }
 
 /// Most records one bulk verification takes.
@@ -143,21 +160,28 @@ pub const MAX_BULK: usize = 100;
 
 /// Verifies each record in its own transaction (one refusal never undoes another's verification), each
 /// with its own version and audit record, exactly as one by one.
-pub async fn verify_many(app: &App, actor: &Actor, ids: &[Uuid]) -> Result<BulkOutcome> {
+///
+/// A retry of the same request writes nothing twice: a record already verified is refused as
+/// `invalid_state`, and one verified at another version as `version_conflict`.
+pub async fn verify_many(app: &App, actor: &Actor, picks: &[Pick]) -> Result<BulkOutcome> {
     actor.require(Permission::CustomerVerify)?;
-    if ids.len() > MAX_BULK {
+    if picks.is_empty() || picks.len() > MAX_BULK {
         return Err(AppError::field(
-            "id",
-            "max_items",
-            format!("at most {MAX_BULK} records at a time"),
+            "items",
+            "count",
+            format!("pick from 1 to {MAX_BULK} records"),
         ));
     }
     let mut out = BulkOutcome::default();
-    for id in ids {
-        match super::transition(app, actor, *id, Transition::Verify, None, None).await {
-            Ok(_) => out.verified.push(*id),
+    let mut seen = std::collections::HashSet::new();
+    for p in picks.iter().filter(|p| seen.insert(p.id)) {
+        match super::transition(app, actor, p.id, Transition::Verify, None, p.version).await {
+            Ok(_) => out.verified.push(p.id),
             Err(e) => match e.refusal_code() {
-                Some(code) => out.refused.push((*id, code.to_owned())),
+                Some(code) => out.refused.push(Refusal {
+                    id: p.id,
+                    code: code.to_owned(),
+                }),
                 None => return Err(e),
             },
         }

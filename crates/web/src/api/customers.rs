@@ -450,6 +450,28 @@ pub async fn review_queue(
     Ok(axum::Json(uc::review_queue(&s.app, &auth.actor, q).await?))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkVerifyRequest {
+    /// The records to verify (1 to 100), each at the version reviewed.
+    pub items: Vec<uc::Pick>,
+}
+
+/// Verifies several submitted records, each on its own exactly as one by one (four eyes, version, audit):
+/// the ones verified and the ones refused with the reason's code. A retry verifies nothing twice.
+#[utoipa::path(post, path = "/api/v1/review-queue/verify", tag = "review", security(("bearer" = [])),
+    request_body = BulkVerifyRequest,
+    responses((status = 200, body = uc::BulkOutcome), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn verify_many(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<BulkVerifyRequest>,
+) -> ApiResult<axum::Json<uc::BulkOutcome>> {
+    Ok(axum::Json(
+        uc::verify_many(&s.app, &auth.actor, &body.value.items).await?,
+    ))
+}
+
 /// Version history with field-level changes, newest first.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/versions", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<VersionView>)))]

@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             delete(customers::delete_relationship),
         )
         .route("/api/v1/review-queue", get(customers::review_queue))
+        .route("/api/v1/review-queue/verify", post(customers::verify_many))
         .route("/api/v1/audit", get(audit::search))
         .route("/api/v1/audit/verify", get(audit::verify))
         .route(

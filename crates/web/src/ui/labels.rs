@@ -273,7 +273,7 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
     }
     let families: &[&str] = match key {
         "channel" | "reply_via" => &["channel", "fb.channel", "via"],
-        "department" | "from" | "to" => &["department"],
+        "department" | "from" | "to" => &["department", "inv"],
         "reached" => &["reached"],
         "kind" => &["kind", "fb.kind"],
         "status" | "current_status" => &["status", "case.status", "import.status"],
@@ -292,6 +292,25 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
 mod tests {
     use super::*;
     use crate::ui::i18n::Lang;
+
+    #[test]
+    fn visits_and_events_in_the_trail_read_as_words() {
+        let t = Tr::new(Lang::ZhCn);
+        let tz = jiff::tz::TimeZone::UTC;
+        let d = serde_json::json!({"purpose": "年度回顾", "scheduled_at": "2026-12-04T02:00:00Z",
+            "owner_id": "01a23aae-220e-7205-9e85-c57a185d4ddf", "key_customer": true});
+        assert_eq!(
+            detail_text(t, &tz, &d),
+            "重点客户专项计划: 是; 拜访目的: 年度回顾; 拜访时间: 2026年12月04日 02:00"
+        );
+        let e = serde_json::json!({"title": "讲座", "capacity": 30});
+        assert_eq!(detail_text(t, &tz, &e), "名额: 30; 标题: 讲座");
+        let r = serde_json::json!({"from": "invited", "to": "accepted", "promoted": false});
+        assert_eq!(
+            detail_text(t, &tz, &r),
+            "从: 已邀请; 候补转正: 否; 至: 已报名"
+        );
+    }
 
     #[test]
     fn details_read_as_words() {

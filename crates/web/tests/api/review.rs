@@ -12,6 +12,7 @@ crate::tests![
     the_review_queue_lists_what_waits_for_a_checker,
     changing_identity_facts_of_a_verified_customer_needs_a_new_verification,
     overdue_periodic_reviews_are_listed,
+    a_checker_verifies_several_records_at_once_each_as_one_by_one,
 ];
 
 async fn make(app: &TestApp, token: &str) -> (String, serde_json::Value) {
@@ -288,4 +289,135 @@ async fn overdue_periodic_reviews_are_listed(app: &TestApp) {
     app.get("/api/v1/customers?review=soon", &rm)
         .await
         .assert_problem(400, "validation");
+}
+
+/// Bulk verification: each record on its own (four eyes, the version reviewed, one audit record each);
+/// the refused ones are named with their reason; a retry verifies nothing twice.
+async fn a_checker_verifies_several_records_at_once_each_as_one_by_one(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let mut made = Vec::new();
+    for (i, (name, mobile)) in [
+        ("张三", "13812345678"),
+        ("李四", "13912345678"),
+        ("王五", "13712345678"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = app
+            .create(
+                &rm,
+                individual(name, &resident_id("19800101", 123 + i as u32 * 111), mobile),
+            )
+            .await;
+        let id = c["id"].as_str().unwrap().to_owned();
+        let r = app
+            .req(
+                Method::POST,
+                &format!("/api/v1/customers/{id}/submit"),
+                Some(&rm),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        made.push((id, r.body["version"].as_i64().unwrap()));
+    }
+    // The supervisor's own record: four eyes refuse it.
+    let own = app
+        .create(
+            &sup,
+            individual("赵六", &resident_id("19820101", 367), "13612345678"),
+        )
+        .await;
+    let own_id = own["id"].as_str().unwrap().to_owned();
+    let r = app
+        .req(
+            Method::POST,
+            &format!("/api/v1/customers/{own_id}/submit"),
+            Some(&sup),
+            None,
+        )
+        .await;
+    let own_version = r.body["version"].as_i64().unwrap();
+    // The third changed after it was reviewed: its old version is refused.
+    let stale = made[2].1 - 1;
+    let items = json!([
+        {"id": made[0].0, "version": made[0].1},
+        {"id": made[1].0},
+        {"id": made[2].0, "version": stale},
+        {"id": own_id, "version": own_version},
+        {"id": uuid::Uuid::now_v7()},
+    ]);
+    let audit_before = app.count("audit_log").await;
+    let r = app
+        .post("/api/v1/review-queue/verify", &sup, json!({"items": items}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let verified: Vec<&str> = r.body["verified"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(verified, [made[0].0.as_str(), made[1].0.as_str()]);
+    let refused: Vec<(String, String)> = r.body["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap().to_owned(),
+                x["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        refused[0],
+        (made[2].0.clone(), "version_conflict".to_owned())
+    );
+    assert_eq!(refused[1], (own_id.clone(), "four_eyes".to_owned()));
+    assert_eq!(refused[2].1, "not_found");
+    assert_eq!(
+        app.count("audit_log").await,
+        audit_before + 2,
+        "one audit record per verification"
+    );
+    for (id, _) in &made[..2] {
+        let c = app.get(&format!("/api/v1/customers/{id}"), &sup).await;
+        assert_eq!(c.body["status"], "verified");
+    }
+    // A retry writes nothing twice: the two are already verified.
+    let r = app
+        .post("/api/v1/review-queue/verify", &sup, json!({"items": items}))
+        .await;
+    assert!(
+        r.body["verified"].as_array().unwrap().is_empty(),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["refused"][0]["code"], "version_conflict");
+    assert_eq!(r.body["refused"][1]["code"], "invalid_state");
+    assert_eq!(app.count("audit_log").await, audit_before + 2);
+    // Nothing, or too much, is refused naming the field; a maker may not verify at all.
+    let r = app
+        .post("/api/v1/review-queue/verify", &sup, json!({"items": []}))
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0].0, "items");
+    let many: Vec<_> = (0..101)
+        .map(|_| json!({"id": uuid::Uuid::now_v7()}))
+        .collect();
+    app.post("/api/v1/review-queue/verify", &sup, json!({"items": many}))
+        .await
+        .assert_problem(422, "validation");
+    app.post(
+        "/api/v1/review-queue/verify",
+        &rm,
+        json!({"items": [{"id": made[2].0}]}),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
 }

@@ -15,7 +15,7 @@ use banyan_app::view::CustomerView;
 use banyan_domain::customer::CustomerKind;
 use banyan_domain::fields::{FieldDefinition, FieldType};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// One input for a custom field a bank defined.
@@ -33,6 +33,10 @@ pub(crate) struct CustomInput {
     pub(crate) required: bool,
     pub(crate) value: String,
     pub(crate) error: Option<String>,
+    /// After a conflict: the user's own value when the other person changed this field too.
+    pub(crate) mine: Option<String>,
+    /// After a conflict: the user's change is kept in the field (the other person did not touch it).
+    pub(crate) kept: bool,
 }
 
 /// The inputs for the definitions of `kind` (all kinds when `None`), filled by `value`.
@@ -61,6 +65,8 @@ pub(crate) fn custom_inputs(
                 required: d.required,
                 value: value(d),
                 error: errors.get(&name).cloned(),
+                mine: None,
+                kept: false,
                 name,
             }
         })
@@ -108,6 +114,10 @@ pub(crate) struct FieldView {
     pub(crate) required: bool,
     /// A line under the field saying the expected form ("例如 1990-01-01").
     pub(crate) hint_key: Option<&'static str>,
+    /// After a conflict: the user's own value when the other person changed this field too.
+    pub(crate) mine: Option<String>,
+    /// After a conflict: the user's change is kept in the field (the other person did not touch it).
+    pub(crate) kept: bool,
 }
 
 impl FieldView {
@@ -136,6 +146,8 @@ impl FieldView {
             control,
             required: REQUIRED.contains(&name),
             hint_key,
+            mine: None,
+            kept: false,
         }
     }
 }
@@ -193,6 +205,47 @@ pub(crate) struct FormPage {
     pub(crate) customs: Vec<CustomInput>,
     pub(crate) errors: Vec<String>,
     pub(crate) general_error: Option<String>,
+    pub(crate) duplicate: Option<Duplicate>,
+}
+
+/// A create refused because the ID number or mobile is already a customer's: said in the user's language,
+/// with a link to that customer when the user may see it (otherwise the branch to ask).
+pub(crate) struct Duplicate {
+    pub(crate) text: String,
+    pub(crate) link: Option<(String, String)>,
+}
+
+impl Duplicate {
+    /// From the conflict's detail (`code`, and `customer_id` and `customer_no`, or `branch_code`).
+    fn from_detail(t: Tr, detail: &serde_json::Value) -> Duplicate {
+        let what = match detail["code"].as_str() {
+            Some("duplicate_mobile") => t.get("dup.mobile"),
+            _ => t.get("dup.id_number"),
+        };
+        match (
+            detail["customer_id"].as_str(),
+            detail["customer_no"].as_str(),
+        ) {
+            (Some(id), Some(no)) => Duplicate {
+                text: what.to_owned(),
+                link: Some((format!("/customers/{id}"), no.to_owned())),
+            },
+            _ => Duplicate {
+                text: format!(
+                    "{what}{}",
+                    t.get("dup.outside").replace(
+                        "{branch}",
+                        &format!(
+                            "{} {}",
+                            t.get("field.branch"),
+                            detail["branch_code"].as_str().unwrap_or("")
+                        ),
+                    )
+                ),
+                link: None,
+            },
+        }
+    }
 }
 
 pub(crate) const FORM_FIELDS: &[(&str, &str, &str, &str)] = &[
@@ -284,6 +337,7 @@ pub(crate) fn form_page(
     form: CreateForm,
     errors: &HashMap<String, String>,
     general_error: Option<String>,
+    duplicate: Option<Duplicate>,
 ) -> Response {
     let customs = custom_inputs(
         defs,
@@ -314,7 +368,7 @@ pub(crate) fn form_page(
             )
         })
         .collect();
-    let has_errors = !errors.is_empty() || general_error.is_some();
+    let has_errors = !errors.is_empty() || general_error.is_some() || duplicate.is_some();
     let mut r = page(FormPage {
         title: t.get("nav.new").to_owned(),
         c: chrome(t, Some(sess), "/customers/new"),
@@ -333,6 +387,7 @@ pub(crate) fn form_page(
         customs,
         errors: errors.values().cloned().collect(),
         general_error,
+        duplicate,
     });
     if has_errors {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -352,7 +407,15 @@ pub(crate) async fn new_form(
         branch_code: sess.actor.branch_code().unwrap_or_default().to_owned(),
         ..Default::default()
     };
-    Ok(form_page(t, &sess, &defs, form, &HashMap::new(), None))
+    Ok(form_page(
+        t,
+        &sess,
+        &defs,
+        form,
+        &HashMap::new(),
+        None,
+        None,
+    ))
 }
 
 /// The create request the form describes (the same JSON the API takes, so the same rules apply).
@@ -482,14 +545,21 @@ pub(crate) async fn create(
     match uc::create(&s.app, &sess.actor, input).await {
         Ok(v) => Ok(Redirect::to(&format!("/customers/{}?msg=created", v.id)).into_response()),
         Err(AppError::Validation(errs)) => Ok(with_field_errors(t, &sess, &defs, f, errs)),
-        Err(AppError::Conflict { message, .. }) => Ok(form_page(
-            t,
-            &sess,
-            &defs,
-            f,
-            &HashMap::new(),
-            Some(format!("{} ({message})", t.get("rule.duplicate"))),
-        )),
+        Err(AppError::Conflict { detail, .. }) => {
+            let dup = Duplicate::from_detail(t, &detail);
+            // The clashing input is marked too: the ID number, or the mobile.
+            let input = if detail["code"] == "duplicate_mobile" {
+                "mobile"
+            } else {
+                "id_number"
+            };
+            let said = match &dup.link {
+                Some((_, no)) => format!("{}{no}", dup.text),
+                None => dup.text.clone(),
+            };
+            let errors = HashMap::from([(input.to_owned(), said)]);
+            Ok(form_page(t, &sess, &defs, f, &errors, None, Some(dup)))
+        }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
 }
@@ -517,7 +587,7 @@ pub(crate) fn with_field_errors(
         }
     }
     let general = (!general.is_empty()).then(|| general.join("; "));
-    form_page(t, sess, defs, f, &map, general)
+    form_page(t, sess, defs, f, &map, general, None)
 }
 
 #[derive(Template)]
@@ -536,6 +606,9 @@ pub(crate) struct EditPage {
     pub(crate) rm_error: Option<String>,
     pub(crate) conflict: Vec<String>,
     pub(crate) general_error: Option<String>,
+    /// The stored value of every field as the form was drawn (`orig.<name>`): what the user changed is
+    /// what differs from these, which a conflict needs to tell the user's changes from the other's.
+    pub(crate) origs: Vec<(String, String)>,
 }
 
 /// Editable profile fields per kind: (input name, label key, path in the API's field errors).
@@ -582,6 +655,8 @@ pub(crate) struct EditOutcome<'a> {
     pub(crate) errors: HashMap<String, String>,
     pub(crate) conflict: Vec<String>,
     pub(crate) general_error: Option<String>,
+    /// After a conflict: the user's values of fields the other person changed too, by input name.
+    pub(crate) mine: HashMap<String, String>,
 }
 
 pub(crate) async fn edit_page(
@@ -601,25 +676,47 @@ pub(crate) async fn edit_page(
             .and_then(|m| m.get(name).cloned())
             .unwrap_or(stored)
     };
+    let mut origs = Vec::new();
+    // After a conflict, a value of the user's that is kept in the field (not the stored one).
+    let kept = |name: &str, stored: &str| {
+        !o.conflict.is_empty()
+            && o.values
+                .and_then(|m| m.get(name))
+                .is_some_and(|v| v != stored)
+    };
     let fields = edit_fields(v.kind)
         .iter()
         .map(|(name, label, _)| {
-            FieldView::new(
+            let stored = profile_text(v, name);
+            let mut f = FieldView::new(
                 name,
                 label,
                 "",
-                value(name, profile_text(v, name)),
+                value(name, stored.clone()),
                 o.errors.get(*name).cloned(),
-            )
+            );
+            f.mine = o.mine.get(*name).cloned();
+            f.kept = kept(name, &stored);
+            origs.push(((*name).to_owned(), stored));
+            f
         })
         .collect();
-    let customs = custom_inputs(
+    let mut customs = custom_inputs(
         &defs,
         Some(v.kind),
         |d| value(&format!("custom.{}", d.key), custom_text(&v.custom, &d.key)),
         &o.errors,
     );
-    let current_rm = value("rm_id", v.rm_id.map(|r| r.to_string()).unwrap_or_default());
+    for ci in &mut customs {
+        let key = ci.name.trim_start_matches("custom.");
+        let stored = custom_text(&v.custom, key);
+        ci.mine = o.mine.get(&ci.name).cloned();
+        ci.kept = kept(&ci.name, &stored);
+        origs.push((ci.name.clone(), stored));
+    }
+    let stored_rm = v.rm_id.map(|r| r.to_string()).unwrap_or_default();
+    origs.push(("rm_id".to_owned(), stored_rm.clone()));
+    let current_rm = value("rm_id", stored_rm);
     let status = if !o.conflict.is_empty() {
         StatusCode::CONFLICT
     } else if !o.errors.is_empty() || o.general_error.is_some() {
@@ -652,6 +749,7 @@ pub(crate) async fn edit_page(
         rm_error: o.errors.get("rm_id").cloned(),
         conflict: o.conflict,
         general_error: o.general_error,
+        origs,
     });
     *r.status_mut() = status;
     Ok(r)
@@ -761,9 +859,14 @@ pub(crate) async fn edit(
                     )
                 })
                 .collect();
-            // The form shows the latest record, not the stale input: nothing is overwritten.
+            // Nothing is overwritten and nothing typed is lost: a field only the user changed keeps the
+            // user's value; a field both changed shows the other person's value with the user's beside it.
+            let theirs = conflicting_inputs(current.kind, &since);
+            let (values, mine) = own_changes(&f, &theirs);
             let o = EditOutcome {
+                values: Some(&values),
                 conflict,
+                mine,
                 ..Default::default()
             };
             edit_page(s, t, &sess, &current, o).await
@@ -806,6 +909,51 @@ pub(crate) async fn edit(
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
+}
+
+/// The form inputs whose fields changed in the versions saved since the form was read.
+fn conflicting_inputs(kind: CustomerKind, since: &serde_json::Value) -> HashSet<String> {
+    since
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|v| v["changes"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| {
+            let path = c["field"].as_str()?;
+            edit_fields(kind)
+                .iter()
+                .find(|(_, _, p)| *p == path)
+                .map(|(name, _, _)| (*name).to_owned())
+                .or_else(|| {
+                    (path.starts_with("custom.") || path == "rm_id").then(|| path.to_owned())
+                })
+        })
+        .collect()
+}
+
+/// What the user changed in a form that arrived stale (its value differs from the `orig.` value the form
+/// was drawn with): the changes no one else touched, kept as the field's value; and the user's values of
+/// fields the other person changed too, shown beside the other's.
+fn own_changes(
+    f: &HashMap<String, String>,
+    theirs: &HashSet<String>,
+) -> (HashMap<String, String>, HashMap<String, String>) {
+    let mut keep = HashMap::new();
+    let mut mine = HashMap::new();
+    for (name, typed) in f {
+        let Some(orig) = f.get(&format!("orig.{name}")) else {
+            continue;
+        };
+        if typed.trim() == orig.trim() {
+            continue;
+        }
+        if theirs.contains(name) {
+            mine.insert(name.clone(), typed.clone());
+        } else {
+            keep.insert(name.clone(), typed.clone());
+        }
+    }
+    (keep, mine)
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::customers::{self as uc, ReviewQuery};
 use banyan_domain::customer::CustomerKind;
 use serde::Deserialize;
-use uuid::Uuid;
 
 /// A row of the queue: the customer's row and the review facts.
 #[derive(Debug)]
@@ -26,6 +25,8 @@ pub(crate) struct QueueRow {
     pub(crate) may_verify: bool,
     /// The checkbox's accessible name: "选择 王芳".
     pub(crate) pick_label: String,
+    /// The version shown, sent with the tick: a record changed since is refused, not verified unseen.
+    pub(crate) version: i64,
 }
 
 #[derive(Template)]
@@ -56,6 +57,8 @@ pub(crate) struct QueueQuery {
     /// After a bulk verification: how many were verified and refused.
     verified: Option<usize>,
     refused: Option<usize>,
+    /// The bulk button was pressed with nothing ticked.
+    none: Option<u8>,
 }
 
 const PER_PAGE: u64 = 50;
@@ -98,6 +101,7 @@ pub(crate) async fn queue(
     let tz = s.app.tz.clone();
     let mut items = Vec::with_capacity(q.items.len());
     for i in q.items {
+        let version = i.customer.version;
         let facts = (
             i.submitter,
             t.datetime(&tz, &i.submitted_at),
@@ -115,6 +119,7 @@ pub(crate) async fn queue(
                 submitted: facts.1,
                 waited: facts.2,
                 may_verify: facts.3,
+                version,
             });
         }
     }
@@ -133,9 +138,12 @@ pub(crate) async fn queue(
     );
     let page_no = paging::trail_len(p.trail.as_deref()) + 1;
     let total = paging::total_line(t, q.total, false, page_no, PER_PAGE);
-    let outcome = p
-        .verified
-        .map(|n| t.get("review.verified_n").replace("{n}", &n.to_string()));
+    let outcome = match p.none {
+        Some(_) => Some(t.get("review.none_picked").to_owned()),
+        None => p
+            .verified
+            .map(|n| t.get("review.verified_n").replace("{n}", &n.to_string())),
+    };
     let refused = p
         .refused
         .filter(|n| *n > 0)
@@ -164,17 +172,26 @@ pub(crate) async fn queue(
     }))
 }
 
-/// Verifies the ticked records (`pick.<id>`), each on its own; says how many were verified and refused.
+/// Verifies the ticked records (`pick.<id>` = the version shown), each on its own; says how many were
+/// verified and refused.
 pub(crate) async fn verify_many(
     State(s): State<AppState>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let ids: Vec<Uuid> = f
-        .keys()
-        .filter_map(|k| k.strip_prefix("pick."))
-        .filter_map(|id| id.parse().ok())
+    let picks: Vec<uc::Pick> = f
+        .iter()
+        .filter_map(|(k, v)| {
+            let id = k.strip_prefix("pick.")?.parse().ok()?;
+            Some(uc::Pick {
+                id,
+                version: v.parse().ok(),
+            })
+        })
         .collect();
-    let out = uc::verify_many(&s.app, &sess.actor, &ids)
+    if picks.is_empty() {
+        return Ok(Redirect::to("/review?none=1").into_response());
+    }
+    let out = uc::verify_many(&s.app, &sess.actor, &picks)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     Ok(Redirect::to(&format!(
