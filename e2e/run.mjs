@@ -737,6 +737,13 @@ await test('customer service registers a complaint, works it to the survey, and 
   assert.ok((await cs.locator('#customer-events').textContent()).includes('年末宏观经济讲座'));
   await cs.goto(`${BASE}/cases`);
   assert.ok((await cs.locator('#cases').textContent()).includes('柜台排队超过一小时'));
+  assert.match(await cs.locator('#case-total').textContent(), /^共 \d+ 件 · 第 1 页，共 1 页$/);
+  // The deadline column sorts, soonest first; the filters keep the sort.
+  await cs.locator('#sort-due').click();
+  await cs.waitForURL(/sort=due/);
+  assert.ok((await cs.locator('#sort-due').textContent()).includes('↑'));
+  await cs.locator('#case-filter button[type=submit]').click();
+  await cs.waitForURL(/sort=due/);
   await cs.screenshot({ path: `${SHOTS}/cases.png`, fullPage: true });
   await cs.goto(`${BASE}/cases/analytics`);
   assert.equal((await cs.locator('#fig-total').textContent()).trim(), '1');

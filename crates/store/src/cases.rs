@@ -191,9 +191,45 @@ pub struct CaseFilter {
     /// Received in `[from, to)`.
     pub received_from_us: Option<i64>,
     pub received_to_us: Option<i64>,
-    /// Keyset: cases after this one in the list's order.
+    /// The list's order.
+    pub order: CaseOrder,
+    /// Keyset of the default order: cases after this one.
     pub before: Option<CaseKey>,
+    /// Keyset of the other orders: cases after this (value of the order's column, id).
+    pub after: Option<(i64, Uuid)>,
     pub limit: u64,
+}
+
+/// The orders a case list can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaseOrder {
+    /// Open critical cases first, then newest first (the queue's order).
+    #[default]
+    Urgent,
+    /// Oldest received first.
+    Oldest,
+    /// The internal deadline soonest first.
+    DueSoonest,
+}
+
+impl CaseOrder {
+    /// The column of the keyset of [`CaseOrder::Oldest`] and [`CaseOrder::DueSoonest`].
+    fn column(self) -> Option<&'static str> {
+        match self {
+            CaseOrder::Urgent => None,
+            CaseOrder::Oldest => Some("received_at_us"),
+            CaseOrder::DueSoonest => Some("sla_due_at_us"),
+        }
+    }
+
+    /// The keyset value of a row in this order (`None` for the default order, whose key is [`CaseKey`]).
+    pub fn key_of(self, r: &CaseRow) -> Option<(i64, Uuid)> {
+        match self {
+            CaseOrder::Urgent => None,
+            CaseOrder::Oldest => Some((r.received_at_us, r.id.uuid())),
+            CaseOrder::DueSoonest => Some((r.sla_due_at_us, r.id.uuid())),
+        }
+    }
 }
 
 impl CaseFilter {
@@ -212,7 +248,9 @@ impl CaseFilter {
             breached: false,
             received_from_us: None,
             received_to_us: None,
+            order: CaseOrder::Urgent,
             before: None,
+            after: None,
             limit,
         }
     }
@@ -265,8 +303,59 @@ fn urgency() -> Expr {
     Expr::cust("CASE WHEN cases.severity = 'critical' AND cases.status = 'open' THEN 1 ELSE 0 END")
 }
 
-/// Cases in list order: open critical cases first, then newest first.
+/// Cases in the filter's order (by default open critical cases first, then newest first).
 pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec<CaseRow>> {
+    let mut q = filtered(f);
+    let col = |n: &'static str| Expr::col(("cases", n));
+    match f.order.column() {
+        None => {
+            if let Some(k) = f.before {
+                let (u, at, id) = (i32::from(k.urgent), k.received_at_us, k.id);
+                q.cond_where(
+                    Cond::any().add(urgency().lt(u)).add(
+                        Cond::all().add(urgency().eq(u)).add(
+                            Cond::any().add(col("received_at_us").lt(at)).add(
+                                Cond::all()
+                                    .add(col("received_at_us").eq(at))
+                                    .add(col("id").lt(id)),
+                            ),
+                        ),
+                    ),
+                );
+            }
+            q.order_by_expr(urgency(), Order::Desc)
+                .order_by(("cases", "received_at_us"), Order::Desc)
+                .order_by(("cases", "id"), Order::Desc);
+        }
+        Some(key) => {
+            if let Some((v, id)) = f.after {
+                q.cond_where(
+                    Cond::any()
+                        .add(col(key).gt(v))
+                        .add(Cond::all().add(col(key).eq(v)).add(col("id").gt(id))),
+                );
+            }
+            q.order_by(("cases", key), Order::Asc)
+                .order_by(("cases", "id"), Order::Asc);
+        }
+    }
+    q.limit(f.limit);
+    table::all(c, &q).await
+}
+
+/// How many cases the filter holds (keyset and limit aside), counted up to `cap`: past it, `cap + 1`.
+pub async fn count_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter, cap: u64) -> Result<u64> {
+    let mut inner = filtered(f);
+    inner.limit(cap + 1);
+    let q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(inner, "m")
+        .to_owned();
+    table::count(c, &q).await
+}
+
+/// The cases the filter's conditions hold, in no order.
+fn filtered(f: &CaseFilter) -> SelectStatement {
     let mut q = select();
     q.cond_where(f.scope.cond());
     let col = |n: &'static str| Expr::col(("cases", n));
@@ -310,25 +399,7 @@ pub async fn list_cases<C: ConnectionTrait>(c: &C, f: &CaseFilter) -> Result<Vec
     if let Some(t) = f.received_to_us {
         q.and_where(col("received_at_us").lt(t));
     }
-    if let Some(k) = f.before {
-        let (u, at, id) = (i32::from(k.urgent), k.received_at_us, k.id);
-        q.cond_where(
-            Cond::any().add(urgency().lt(u)).add(
-                Cond::all().add(urgency().eq(u)).add(
-                    Cond::any().add(col("received_at_us").lt(at)).add(
-                        Cond::all()
-                            .add(col("received_at_us").eq(at))
-                            .add(col("id").lt(id)),
-                    ),
-                ),
-            ),
-        );
-    }
-    q.order_by_expr(urgency(), Order::Desc)
-        .order_by(("cases", "received_at_us"), Order::Desc)
-        .order_by(("cases", "id"), Order::Desc)
-        .limit(f.limit);
-    table::all(c, &q).await
+    q
 }
 
 /// Open, running cases whose next escalation threshold has passed.

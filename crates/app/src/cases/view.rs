@@ -398,13 +398,24 @@ pub struct CaseQuery {
     #[param(minimum = 1, maximum = 500)]
     #[schema(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
+    /// `urgent` (default: open critical cases first, then newest), `oldest` (received first) or `due`
+    /// (the internal deadline soonest first).
+    pub sort: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CasePage {
     pub items: Vec<CaseSummary>,
     pub next_cursor: Option<String>,
+    /// How many cases the filters hold (counted up to 10,000).
+    pub total: crate::view::Total,
 }
+
+/// Counting the cases of a list stops here: past it, "more than 10,000".
+const COUNT_CAP: u64 = 10_000;
+
+/// The sorts a case list offers.
+pub const SORTS: [&str; 3] = ["urgent", "oldest", "due"];
 
 /// The bank-local day range `[from, to]` as microseconds `[start, end)`.
 pub(crate) fn day_range(
@@ -491,10 +502,26 @@ pub(crate) fn filter_of(
     f.breached = q.breached == Some(true);
     f.min_level = q.min_level;
     f.customer = q.customer;
-    if let Some(c) = &q.cursor {
-        match store::CaseKey::parse(c) {
-            Some(k) => f.before = Some(k),
-            None => errs.push("cursor", "format", "is not a cursor this list gave"),
+    f.order = match q.sort.as_deref().map(str::trim).unwrap_or("") {
+        "" | "urgent" => store::CaseOrder::Urgent,
+        "oldest" => store::CaseOrder::Oldest,
+        "due" => store::CaseOrder::DueSoonest,
+        _ => {
+            errs.push(
+                "sort",
+                "one_of",
+                format!("must be one of {}", SORTS.join(", ")),
+            );
+            store::CaseOrder::Urgent
+        }
+    };
+    if let Some(c) = q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        let parsed = match f.order {
+            store::CaseOrder::Urgent => store::CaseKey::parse(c).map(|k| f.before = Some(k)),
+            _ => keyset(c).map(|k| f.after = Some(k)),
+        };
+        if parsed.is_none() {
+            errs.push("cursor", "format", "is not a cursor this list gave");
         }
     }
     errs.into_result()?;
@@ -504,7 +531,13 @@ pub(crate) fn filter_of(
     Ok(f)
 }
 
-/// Cases in the caller's scope (and their department's queue), newest first.
+/// The keyset cursor of the `oldest` and `due` orders: `value.id`.
+fn keyset(c: &str) -> Option<(i64, Uuid)> {
+    let (v, id) = c.split_once('.')?;
+    Some((v.parse().ok()?, id.parse().ok()?))
+}
+
+/// Cases in the caller's scope (and their department's queue) in the order asked, with how many there are.
 pub async fn list(app: &App, actor: &Actor, q: CaseQuery) -> Result<CasePage> {
     let limit = crate::view::page_limit(q.limit, 50, 500)?;
     let s = scope(app, actor).await?;
@@ -512,15 +545,23 @@ pub async fn list(app: &App, actor: &Actor, q: CaseQuery) -> Result<CasePage> {
     let mut rows = store::list_cases(&app.db.conn, &f).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
+    let counted = store::count_cases(&app.db.conn, &f, COUNT_CAP).await?;
     let staff = staff_map(app).await?;
     let names = customer_names(app, &rows).await?;
     let next_cursor = if more {
-        rows.last().map(|r| store::CaseKey::of(r).cursor())
+        rows.last().map(|r| match f.order.key_of(r) {
+            None => store::CaseKey::of(r).cursor(),
+            Some((v, id)) => format!("{v}.{id}"),
+        })
     } else {
         None
     };
     Ok(CasePage {
         items: rows.iter().map(|r| summary(r, &staff, &names)).collect(),
         next_cursor,
+        total: crate::view::Total {
+            count: counted.min(COUNT_CAP),
+            more: counted > COUNT_CAP,
+        },
     })
 }

@@ -54,16 +54,36 @@ pub(crate) fn pages(
 
 /// "共 1,234 位客户 · 第 2 页，共 25 页"; past a cap, "超过 10,000 位客户… · 第 1 页".
 pub(crate) fn total_line(t: Tr, count: u64, more: bool, page_no: usize, per_page: u64) -> String {
+    total_line_of(
+        t,
+        ("search.total", "search.total_more"),
+        count,
+        more,
+        page_no,
+        per_page,
+    )
+}
+
+/// [`total_line`] for a list of other things: `(total, more)` are the keys of "共 {n} 件" and of
+/// "超过 {n} 件…".
+pub(crate) fn total_line_of(
+    t: Tr,
+    (total_key, more_key): (&str, &str),
+    count: u64,
+    more: bool,
+    page_no: usize,
+    per_page: u64,
+) -> String {
     let n = thousands(count);
     if more {
-        let more = t.get("search.total_more").replace("{n}", &n);
+        let more = t.get(more_key).replace("{n}", &n);
         let page = t
             .get("search.page_open")
             .replace("{k}", &page_no.to_string());
         return format!("{more} · {page}");
     }
     let pages = count.div_ceil(per_page).max(1);
-    let line = t.get("search.total").replace("{n}", &n);
+    let line = t.get(total_key).replace("{n}", &n);
     let page = t
         .get("search.page")
         .replace("{k}", &page_no.to_string())

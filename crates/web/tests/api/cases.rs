@@ -1503,6 +1503,43 @@ async fn a_critical_case_gets_its_own_shorter_clock(app: &TestApp) {
         second.text
     );
     assert!(second.body["next_cursor"].is_null(), "{}", second.text);
+    // Every page says how many there are in all.
+    assert_eq!(first.body["total"]["count"], 2, "{}", first.text);
+    assert_eq!(second.body["total"], json!({"count": 2, "more": false}));
+    // The other orders page through the same cases, each in its own order.
+    for (sort, key) in [("oldest", "received_at"), ("due", "sla")] {
+        let mut seen = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r = app
+                .get(&format!("/api/v1/cases?limit=1&sort={sort}{cursor}"), &cs)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            let item = &r.body["items"][0];
+            seen.push(if key == "sla" {
+                us(&item["sla"]["due_at"])
+            } else {
+                us(&item["received_at"])
+            });
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 2, "{sort}");
+        assert!(seen[0] <= seen[1], "{sort}: {seen:?}");
+    }
+    let r = app.get("/api/v1/cases?sort=loudest", &cs).await;
+    r.assert_problem(422, "validation");
+    assert_eq!(r.field_errors()[0].0, "sort");
+    // A cursor of one order does not lead through another.
+    let r = app
+        .get(
+            &format!("/api/v1/cases?limit=1&sort=due&cursor={cursor}"),
+            &cs,
+        )
+        .await;
+    r.assert_problem(422, "validation");
     // A page size beyond the documented range is refused, not quietly shrunk.
     let r = app
         .get("/api/v1/cases?limit=9223372036854775808", &cs)

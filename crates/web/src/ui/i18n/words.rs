@@ -474,6 +474,8 @@ crate::ui::i18n::catalog! {
     "notice.case.regulatory_breach" => ["监管时限已超", "監管時限已超", "Regulatory deadline breached"],
     "case.from" => ["受理日期自", "受理日期自", "Received from"],
     "case.total" => ["受理总数", "受理總數", "Cases received"],
+    "case.count" => ["共 {n} 件", "共 {n} 件", "{n} cases"],
+    "case.count_more" => ["超过 {n} 件，请加条件缩小范围", "超過 {n} 件，請加條件縮小範圍", "More than {n} cases: add a filter to narrow them"],
     "case.open" => ["处理中", "處理中", "Open"],
     "case.breached_open" => ["超时未办结", "超時未辦結", "Open past a deadline"],
     "case.sla_attainment" => ["内部时限达成率", "內部時限達成率", "SLA attainment"],
