@@ -662,11 +662,25 @@ await test('a manager pushes content to the platinum tier and sees it in the cam
   await rm1.locator('#camp-channel').selectOption('sms');
   // Without the zh-CN text the form comes back with what was typed and the field named.
   await rm1.locator('#camp-body-zh-CN').evaluate((e) => e.removeAttribute('required'));
-  await rm1.locator('#campaign-form button[type=submit]').click();
-  await page_has(rm1, 'body.zh-CN');
+  await rm1.locator('#camp-preview').click();
+  await page_has(rm1, '正文（简体中文）');
   assert.equal(await rm1.locator('#camp-key').inputValue(), '年末利率调整说明');
   await rm1.locator('#camp-body-zh-CN').fill('{name}{honorific}您好：作为{tier}客户，年末利率调整说明请见手机银行。');
-  await rm1.locator('#campaign-form button[type=submit]').click();
+  // 预览: how many customers, in which language and channel, and the message as the first reads it.
+  await rm1.locator('#camp-preview').click();
+  const preview = await rm1.locator('#campaign-preview').textContent();
+  assert.ok(preview.includes('将发送给 1 位客户') && preview.includes('简体中文 1') && preview.includes('短信 1'), preview);
+  assert.ok(preview.includes('白金级客户，年末利率调整说明'), preview);
+  assert.equal(await rm1.locator('#campaigns').count(), 0, 'nothing sent by a preview');
+  await rm1.screenshot({ path: `${SHOTS}/campaign-preview.png`, fullPage: true });
+  // Changed after the preview: previewed again, not sent.
+  await rm1.locator('#camp-body-zh-CN').fill('{name}{honorific}您好：作为{tier}客户，年末利率调整说明请见手机银行或网点。');
+  await rm1.locator('#camp-send').click();
+  assert.ok((await rm1.locator('#campaign-notice').textContent()).includes('请确认新的预览'));
+  assert.equal(await rm1.locator('#campaigns').count(), 0, 'nothing sent unpreviewed');
+  const asked = rm1.asked.length;
+  await rm1.locator('#camp-send').click();
+  assert.equal(rm1.asked[asked], '确认向 1 位客户发送此消息？发送后无法撤回。');
   const notice = await rm1.locator('#campaign-notice').textContent();
   assert.ok(notice.includes('1 位客户') && notice.includes('1 条消息'), notice);
   const report = await rm1.locator('#campaigns').textContent();

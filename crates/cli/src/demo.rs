@@ -123,8 +123,10 @@ const OCCUPATIONS: &[&str] = &[
     "退休",
     "销售经理",
 ];
+/// The two halves of a trade name (字号): 24 × 24 names, so that a demo's companies rarely share one.
 const COMPANIES: &[&str] = &[
-    "华信", "宏远", "鼎盛", "恒通", "瑞丰", "金桥", "德润", "天成",
+    "华", "宏", "鼎", "恒", "瑞", "金", "德", "天", "嘉", "永", "博", "兴", "盛", "安", "远", "泰",
+    "信", "达", "丰", "润", "成", "通", "隆", "昌",
 ];
 const TRADES: &[(&str, &str)] = &[
     ("科技", "I"),
@@ -193,21 +195,21 @@ fn individual(rng: &mut impl Rng, branch: &str, n: usize) -> CustomerInput {
     serde_json::from_value(v).unwrap_or_else(|e| panic!("demo individual is malformed: {e}"))
 }
 
-fn corporate(rng: &mut impl Rng, branch: &str, n: usize) -> CustomerInput {
+fn corporate(rng: &mut impl Rng, branch: &str) -> CustomerInput {
     let (code, city) = AREAS[rng.random_range(0..AREAS.len())];
     let (trade, section) = TRADES[rng.random_range(0..TRADES.len())];
-    let name = format!(
-        "{}{}{}有限公司",
-        &city[..9],
-        COMPANIES[rng.random_range(0..COMPANIES.len())],
-        trade
-    );
+    let brand = |rng: &mut dyn rand::RngCore| COMPANIES[rng.random_range(0..COMPANIES.len())];
+    let (first, mut second) = (brand(rng), brand(rng));
+    while second == first {
+        second = brand(rng);
+    }
+    let name = format!("{}{first}{second}{trade}有限公司", &city[..9]);
     let employees = rng.random_range(5..2000);
     let v = json!({
         "kind": "corporate",
         "branch_code": branch,
         "organization": {
-            "registered_name": format!("{name}{n}"),
+            "registered_name": name,
             "credit_code": credit_code(rng, code),
             "legal_form": "limited_liability",
             "industry": section,
@@ -319,7 +321,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
                 .map(|i| {
                     let n = made + i;
                     if n % 5 == 4 {
-                        corporate(&mut rng, branch, n)
+                        corporate(&mut rng, branch)
                     } else {
                         individual(&mut rng, branch, n)
                     }
@@ -381,6 +383,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         }
         demo_cases(app, &some, &mut rng).await?;
         demo_calendar(app, &some).await?;
+        demo_wealth_book(app, &some).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await
@@ -397,6 +400,36 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
     }
     if !fresh {
         println!("(demo data already present: nothing added)");
+    }
+    Ok(())
+}
+
+/// The wealth manager's book: a supervisor of BR0001 hands wm1 eight of the branch's customers, so wm1's
+/// home, calendar and customer list are not empty on the first morning.
+async fn demo_wealth_book(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
+    let sup = banyan_app::access::actor_for(app, "supervisor1")
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let wm1 = banyan_app::access::actor_for(app, "wm1")
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let patch = json!({ "rm_id": wm1.id().uuid() });
+    let mut handed = 0;
+    // From the end: the first customers carry rm1's planned visits.
+    for id in customers.iter().rev() {
+        if handed == 8 {
+            break;
+        }
+        // Customers of the other branch are not the supervisor's to hand over: skipped.
+        let Ok(c) = banyan_app::customers::get(app, &sup, *id, false).await else {
+            continue;
+        };
+        // A record waiting for review cannot be edited: it stays with its maker.
+        match banyan_app::customers::update(app, &sup, *id, patch.clone(), Some(c.version)).await {
+            Ok(_) => handed += 1,
+            Err(e) if e.refusal_code().is_some() => continue,
+            Err(e) => return Err(anyhow!("{e}")),
+        }
     }
     Ok(())
 }

@@ -122,7 +122,7 @@ impl Modify for Problems {
         api::engagement::my_tasks, api::engagement::log, api::engagement::list, api::engagement::customer_tasks,
         api::engagement::coverage, api::engagement::campaign, api::engagement::campaigns, api::engagement::messages,
         api::events::create, api::events::list, api::events::get, api::events::invite, api::events::respond,
-        api::events::feedback, api::engagement::plan_visit, api::engagement::my_visits, api::engagement::agenda,
+        api::events::feedback, api::engagement::plan_visit, api::engagement::my_visits, api::engagement::agenda, api::engagement::campaign_preview,
         api::cases::register, api::cases::list, api::cases::get, api::cases::act, api::cases::analytics,
         api::cases::export, api::cases::notices, api::cases::read_notices, api::cases::calendars,
         api::cases::put_calendar, api::cases::calendar, api::cases::attach, api::cases::attachment, api::cases::inbound,

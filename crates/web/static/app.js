@@ -1,7 +1,9 @@
 // Progressive enhancement only: every page works without this file.
 // Risky actions ask first: a form with data-confirm submits only once the user agrees to its words.
+// The button pressed may ask instead of the form (a form whose buttons do different things).
 document.addEventListener('submit', function (e) {
-  var words = e.target.getAttribute && e.target.getAttribute('data-confirm');
+  var words = (e.submitter && e.submitter.getAttribute('data-confirm')) ||
+    (e.target.getAttribute && e.target.getAttribute('data-confirm'));
   if (words && !window.confirm(words)) e.preventDefault();
 });
 // Shows only the fields of the chosen customer kind on the create form.

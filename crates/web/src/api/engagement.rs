@@ -125,6 +125,21 @@ pub async fn campaign(
     ))
 }
 
+/// What a content push would do if sent now, without sending it: how many customers it reaches, in which
+/// languages and by which channels, and each language's message as its first customer would read it.
+#[utoipa::path(post, path = "/api/v1/campaigns/preview", tag = "engagement", security(("bearer" = [])),
+    request_body = banyan_app::notify::CampaignInput,
+    responses((status = 200, body = banyan_app::notify::CampaignPreview), (status = 422, body = Problem)))]
+pub async fn campaign_preview(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<banyan_app::notify::CampaignInput>,
+) -> ApiResult<axum::Json<banyan_app::notify::CampaignPreview>> {
+    Ok(axum::Json(
+        banyan_app::notify::preview_campaign(&s.app, &auth.actor, &body.value).await?,
+    ))
+}
+
 /// Campaigns, newest first, with their messages by delivery status (customers in your scope).
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "engagement", security(("bearer" = [])),
     responses((status = 200, body = Vec<banyan_app::notify::CampaignSummary>)))]

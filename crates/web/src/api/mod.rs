@@ -109,6 +109,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/api/v1/campaigns",
             get(engagement::campaigns).merge(creating(post(engagement::campaign))),
         )
+        .route(
+            "/api/v1/campaigns/preview",
+            post(engagement::campaign_preview),
+        )
         .route("/api/v1/visits", get(engagement::my_visits))
         .route("/api/v1/agenda", get(engagement::agenda))
         .route(

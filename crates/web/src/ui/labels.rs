@@ -17,6 +17,12 @@ pub(crate) fn code_label(t: Tr, families: &[&str], code: &str) -> String {
 /// A field path (`individual.id_number`, `contacts[0].value`) by its label: the list's label for an item
 /// of a list, else the last part's, else the first part's; the path itself when none has one.
 pub(crate) fn field_label(t: Tr, path: &str) -> String {
+    // A text in one language (`body.zh-CN`): the text's label and the language's name.
+    if let Some((head, lang)) = path.rsplit_once('.')
+        && let Some(l) = crate::ui::i18n::Lang::parse(lang)
+    {
+        return format!("{}（{}）", field_label(t, head), l.name());
+    }
     let parts: Vec<&str> = path
         .split('.')
         .map(|p| p.split('[').next().unwrap_or(p))
@@ -292,6 +298,13 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
 mod tests {
     use super::*;
     use crate::ui::i18n::Lang;
+
+    #[test]
+    fn a_text_in_one_language_is_named_with_the_language() {
+        let t = Tr::new(Lang::ZhCn);
+        assert_eq!(field_label(t, "body.zh-CN"), "正文（简体中文）");
+        assert_eq!(field_label(t, "subject.en"), "标题（English）");
+    }
 
     #[test]
     fn visits_and_events_in_the_trail_read_as_words() {

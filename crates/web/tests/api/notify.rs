@@ -290,13 +290,39 @@ async fn a_content_push_fills_name_honorific_and_tier_in_the_customers_language(
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = app
+    // The preview says who and what before anything is sent, and writes nothing.
+    let messages_before = app.count("messages").await;
+    let audit_before = app.count("audit_log").await;
+    let input =
+        json!({"key": "priority-2026-b", "segments": {"wealth_tier": "platinum"}, "body": body});
+    let p = app
+        .post("/api/v1/campaigns/preview", &rm, input.clone())
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    assert_eq!(p.body["audience"], 2, "{}", p.text);
+    assert_eq!(p.body["by_language"], json!({"en": 1, "zh-CN": 1}));
+    assert_eq!(p.body["by_channel"]["sms"], 2, "{}", p.text);
+    assert_eq!(p.body["samples"][0]["lang"], "en");
+    assert_eq!(
+        p.body["samples"][0]["body"],
+        "Dear Ms 王芳, as a Platinum client you may subscribe first."
+    );
+    assert_eq!(
+        p.body["samples"][1]["body"],
+        "刘洋女士您好：作为白金级客户，您可优先认购。"
+    );
+    assert_eq!(app.count("messages").await, messages_before);
+    assert_eq!(app.count("audit_log").await, audit_before);
+    let bad = app
         .post(
-            "/api/v1/campaigns",
+            "/api/v1/campaigns/preview",
             &rm,
-            json!({"key": "priority-2026-b", "segments": {"wealth_tier": "platinum"}, "body": body}),
+            json!({"key": "x", "body": {"en": "hi"}}),
         )
         .await;
+    bad.assert_problem(422, "validation");
+    assert_eq!(bad.field_errors()[0].0, "body.zh-CN");
+    let r = app.post("/api/v1/campaigns", &rm, input).await;
     assert_eq!(r.body["queued"], 2, "{}", r.text);
     let m = app
         .get(&format!("/api/v1/customers/{en_id}/messages"), &rm)

@@ -327,6 +327,80 @@ pub(crate) struct CampaignsPage {
     pub(crate) can_send: bool,
     pub(crate) error: Option<String>,
     pub(crate) notice: Option<String>,
+    /// After 预览: who and what the push would send, and the fingerprint the send must match.
+    pub(crate) preview: Option<PreviewView>,
+}
+
+/// A campaign's preview as the page shows it.
+pub(crate) struct PreviewView {
+    /// "将发送给 43 位客户".
+    pub(crate) audience: String,
+    /// "简体中文 40 · English 3".
+    pub(crate) languages: String,
+    /// "短信 30 · 电子邮件 13".
+    pub(crate) channels: String,
+    /// (language name, subject, text).
+    pub(crate) samples: Vec<(&'static str, String, String)>,
+    /// The words of the send button's confirmation, with the count.
+    pub(crate) confirm: String,
+    /// Of the inputs previewed: a send whose inputs differ is previewed again instead.
+    pub(crate) fingerprint: String,
+    pub(crate) empty: bool,
+}
+
+fn preview_view(
+    t: Tr,
+    p: &banyan_app::notify::CampaignPreview,
+    fingerprint: String,
+) -> PreviewView {
+    let lang_name = |code: &str| Lang::parse(code).map_or("", Lang::name);
+    let n = p.audience.to_string();
+    PreviewView {
+        audience: t.get("camp.audience").replace("{n}", &n),
+        languages: p
+            .by_language
+            .iter()
+            .map(|(l, k)| format!("{} {k}", lang_name(l)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        channels: p
+            .by_channel
+            .iter()
+            .map(|(c, k)| format!("{} {k}", t.of("channel", c)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        samples: p
+            .samples
+            .iter()
+            .map(|x| {
+                (
+                    lang_name(&x.lang),
+                    x.subject.clone().unwrap_or_default(),
+                    x.body.clone(),
+                )
+            })
+            .collect(),
+        confirm: t.get("camp.confirm_send").replace("{n}", &n),
+        fingerprint,
+        empty: p.audience == 0,
+    }
+}
+
+/// A fingerprint of what a campaign form says (everything but the CSRF token and the step), so that a send
+/// goes out only as it was previewed.
+fn fingerprint(f: &HashMap<String, String>) -> String {
+    use std::hash::{Hash, Hasher};
+    let fields: BTreeMap<&String, &str> = f
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "_csrf" | "step" | "previewed"))
+        .map(|(k, v)| (k, v.trim()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    // DefaultHasher::new() is the same on every node of one build: a preview on one node matches a send on
+    // another.
+    let mut h = std::hash::DefaultHasher::new();
+    fields.hash(&mut h);
+    format!("{:016x}", h.finish())
 }
 
 pub(crate) async fn campaigns_view(
@@ -336,6 +410,7 @@ pub(crate) async fn campaigns_view(
     form: HashMap<String, String>,
     error: Option<String>,
     notice: Option<String>,
+    preview: Option<PreviewView>,
 ) -> Result<Response, PageError> {
     let mut campaigns = banyan_app::notify::campaigns(&s.app, &sess.actor)
         .await
@@ -372,6 +447,7 @@ pub(crate) async fn campaigns_view(
             can_send: sess.actor.offers().update,
             error,
             notice,
+            preview,
         },
         failed,
     ))
@@ -381,7 +457,7 @@ pub(crate) async fn campaigns_page(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
 ) -> Result<Response, PageError> {
-    campaigns_view(&s, sess, t, HashMap::new(), None, None).await
+    campaigns_view(&s, sess, t, HashMap::new(), None, None, None).await
 }
 
 /// Queues a content push from the campaign form.
@@ -406,18 +482,38 @@ pub(crate) async fn send_campaign(
         subject: texts("subject"),
         body: texts("body"),
     };
+    // 预览 first: the send goes only as previewed (the same inputs), and asks with the audience count.
+    let print = fingerprint(&f);
+    let previewed = f.get("previewed").map(String::as_str) == Some(print.as_str());
+    if f.get("step").map(String::as_str) != Some("send") || !previewed {
+        let stale = f.get("step").map(String::as_str) == Some("send");
+        return match banyan_app::notify::preview_campaign(&s.app, &sess.actor, &input).await {
+            Ok(p) => {
+                let preview = preview_view(t, &p, print);
+                let notice = stale.then(|| t.get("camp.stale").to_owned());
+                let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
+                campaigns_view(&s, sess, t, form, None, notice, Some(preview)).await
+            }
+            Err(AppError::Validation(e)) => {
+                let msg = field_errors_text(t, &e);
+                let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
+                campaigns_view(&s, sess, t, form, Some(msg), None, None).await
+            }
+            Err(e) => Err(PageError::App(e, t, Some(sess))),
+        };
+    }
     match banyan_app::notify::campaign(&s.app, &sess.actor, input).await {
         Ok(r) => {
             let notice = t
                 .get("camp.queued")
                 .replace("{customers}", &r.customers.to_string())
                 .replace("{queued}", &r.queued.to_string());
-            campaigns_view(&s, sess, t, HashMap::new(), None, Some(notice)).await
+            campaigns_view(&s, sess, t, HashMap::new(), None, Some(notice), None).await
         }
         Err(AppError::Validation(e)) => {
             let msg = field_errors_text(t, &e);
             let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
-            campaigns_view(&s, sess, t, form, Some(msg), None).await
+            campaigns_view(&s, sess, t, form, Some(msg), None, None).await
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }

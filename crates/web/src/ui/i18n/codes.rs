@@ -4,6 +4,8 @@
 use super::Lang;
 
 crate::ui::i18n::catalog! {
+    "field.body" => ["正文", "正文", "Text"],
+    "field.subject" => ["标题", "標題", "Subject"],
     "field.rm_id" => ["客户经理", "客戶經理", "Relationship manager"],
     "field.branch_code" => ["网点", "網點", "Branch"],
     "field.family_status" => ["婚姻状况", "婚姻狀況", "Marital status"],
@@ -177,7 +179,6 @@ crate::ui::i18n::catalog! {
     "confirm.relationship_delete" => ["确定删除这条关系吗？双方客户的记录都会不再显示它。", "確定刪除這條關係嗎？雙方客戶的記錄都不再顯示它。", "Remove this relationship? It disappears from both customers' records."],
     "confirm.verify" => ["确认已核对证件与资料，审核通过该客户吗？通过后客户即为有效客户。", "確認已核對證件與資料，審核通過該客戶嗎？通過後客戶即為有效客戶。", "Have you checked the documents? Verifying makes the customer active."],
     "confirm.disable" => ["确定停用该员工账号吗？其登录会立即失效。", "確定停用該員工帳號嗎？其登入會立即失效。", "Disable this staff account? Their sessions end at once."],
-    "confirm.campaign" => ["确定向所选客户发送吗？发送后不能撤回；营销类消息只发往客户已同意的渠道。", "確定向所選客戶發送嗎？發送後不能撤回；行銷類訊息只發往客戶已同意的渠道。", "Send to the chosen customers? Sending cannot be undone; marketing goes only to consented channels."],
     "home.calendar_missing" => ["{year}年的工作日历（{name}）尚未载入：跨入{year}年的处理期限只能先按周末推算。请在官方假日安排公布后载入。", "{year}年的工作日曆（{name}）尚未載入：跨入{year}年的處理期限只能先按週末推算。請在官方假日安排公布後載入。", "The {year} working-day calendar ({name}) is not loaded: deadlines running into {year} count weekends only until it is. Load it once the official holidays are published."],
     "login.demo" => ["演示账号", "示範帳號", "Demo accounts"],
     "login.demo_password" => ["所有演示账号的密码：", "所有示範帳號的密碼：", "Password of every demo account:"],

@@ -27,6 +27,12 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+mod campaigns;
+pub use campaigns::{
+    CampaignInput, CampaignPreview, CampaignReport, CampaignSummary, PreviewText, campaign,
+    campaigns, preview_campaign,
+};
+
 /// The bank's notification gateway for SMS, app push and WeChat.
 #[derive(Debug, Clone)]
 pub struct Gateway {
@@ -194,7 +200,7 @@ pub async fn birthday_greetings(app: &App, bank: &str) -> Result<u64> {
 }
 
 /// The shipped holiday list (`data/holidays/zh-CN.toml`); a bank's own copy replaces it.
-pub const DEFAULT_HOLIDAYS: &str = include_str!("../../../data/holidays/zh-CN.toml");
+pub const DEFAULT_HOLIDAYS: &str = include_str!("../../../../data/holidays/zh-CN.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -388,187 +394,6 @@ fn greeting(
         body,
         lang,
     }))
-}
-
-/// A content push to a segment (market news, a rate change explained).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CampaignInput {
-    /// Names the push; with the customer id it makes re-sending the same campaign a no-op.
-    pub key: String,
-    /// Segment filters: dimension -> value (`{"wealth_tier": "platinum"}`); empty means everyone in scope.
-    #[serde(default)]
-    pub segments: BTreeMap<String, String>,
-    /// `email`, `sms`, `app`, `wechat`, or omitted for each customer's preferred channel.
-    #[serde(default)]
-    pub channel: Option<String>,
-    /// Language code -> subject / body (`zh-CN` required).
-    #[serde(default)]
-    pub subject: BTreeMap<String, String>,
-    pub body: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CampaignReport {
-    pub customers: u64,
-    pub queued: u64,
-}
-
-const CHANNELS: [&str; 4] = ["email", "sms", "app", "wechat"];
-
-/// Queues a marketing message for every verified customer in the segment (within the actor's scope).
-pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<CampaignReport> {
-    let grant = actor.require(Permission::CustomerUpdate)?;
-    let mut errs = banyan_domain::FieldErrors::new();
-    if input.key.trim().is_empty() || input.key.len() > 100 {
-        errs.push(
-            "key",
-            "required",
-            "name the campaign (at most 100 characters)",
-        );
-    }
-    if !input.body.contains_key("zh-CN") {
-        errs.push("body.zh-CN", "required", "is required");
-    }
-    if let Some(c) = &input.channel
-        && !CHANNELS.contains(&c.as_str())
-    {
-        errs.push(
-            "channel",
-            "one_of",
-            format!("must be one of {}", CHANNELS.join(", ")),
-        );
-    }
-    // Pushes know the customer's name, honorific and tier; anything else in braces is a mistake.
-    const PUSH_VARS: [&str; 3] = ["name", "honorific", "tier"];
-    for (part, texts) in [("subject", &input.subject), ("body", &input.body)] {
-        for (lang, text) in texts {
-            let unknown = banyan_domain::notify::unknown_variables(text, &PUSH_VARS);
-            if !unknown.is_empty() {
-                errs.push(
-                    format!("{part}.{lang}"),
-                    "unknown_variable",
-                    format!(
-                        "unknown variable {{{}}}; use {{name}}, {{honorific}} or {{tier}}",
-                        unknown.join("}, {")
-                    ),
-                );
-            }
-        }
-    }
-    let segments = crate::segments::segment_filter(&input.segments, &mut errs);
-    errs.into_result()?;
-    let now = now_us();
-    let mut report = CampaignReport {
-        customers: 0,
-        queued: 0,
-    };
-    let mut after = None;
-    loop {
-        let f = cstore::CustomerFilter {
-            status: Some("verified".into()),
-            segments: segments.clone(),
-            after: after.map(cstore::Cursor::Id),
-            ..cstore::CustomerFilter::scoped(grant.scope(), 500)
-        };
-        let page = cstore::list_customers(&app.db.conn, &f).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id.uuid());
-        let mut drafts = Vec::new();
-        let tiers =
-            wealth_tiers(app, &page.iter().map(|r| r.id.uuid()).collect::<Vec<_>>()).await?;
-        for r in &page {
-            let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
-            let (lang, vars) = customer_vars(r, tiers.get(&r.id.uuid()).map(String::as_str), "")?;
-            drafts.push(row(
-                Draft {
-                    customer_id: r.id.uuid(),
-                    channel: input.channel.clone().unwrap_or_else(|| {
-                        channel_for(r.preferred_channel.as_deref(), &consents, true)
-                    }),
-                    purpose: "marketing",
-                    cause: format!("campaign:{}", input.key.trim()),
-                    cause_key: format!("campaign:{}:{}", input.key.trim(), r.id),
-                    subject: pick(&input.subject, &lang).map(|s| render(s, &vars)),
-                    body: pick(&input.body, &lang)
-                        .map(|b| render(b, &vars))
-                        .unwrap_or_default(),
-                    lang,
-                },
-                now,
-            ));
-        }
-        report.customers += page.len() as u64;
-        let tx = app.db.begin_write().await?;
-        // Pages commit one by one: the Idempotency-Key is claimed with the first, answered after the last.
-        crate::idempotency::claim(&*tx, actor).await?;
-        report.queued += store::enqueue(&*tx, &drafts).await?;
-        crate::audit::record(
-            app,
-            &*tx,
-            &grant,
-            vec![crate::audit::Entry {
-                action: "campaign.queue",
-                entity: "campaign",
-                entity_id: Some(input.key.clone()),
-                customer_id: None,
-                detail: serde_json::json!({"customers": page.len(), "segments": input.segments}),
-            }],
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    crate::idempotency::finish(app, actor, 201, &report).await?;
-    Ok(report)
-}
-
-/// One campaign's messages by delivery status (customers in the actor's scope).
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct CampaignSummary {
-    pub key: String,
-    /// When its first message was queued.
-    pub started_at: String,
-    pub total: u64,
-    pub queued: u64,
-    pub sent: u64,
-    pub failed: u64,
-    pub suppressed: u64,
-}
-
-/// Campaigns, newest first, with how their messages fared.
-pub async fn campaigns(app: &App, actor: &Actor) -> Result<Vec<CampaignSummary>> {
-    let grant = actor.require(Permission::CustomerRead)?;
-    let mut by: BTreeMap<String, (i64, CampaignSummary)> = BTreeMap::new();
-    for c in store::campaign_counts(&app.db.conn, &grant.scope()).await? {
-        let key = c.cause.trim_start_matches("campaign:").to_owned();
-        let e = by.entry(key.clone()).or_insert_with(|| {
-            (
-                c.first_us,
-                CampaignSummary {
-                    key,
-                    ..Default::default()
-                },
-            )
-        });
-        e.0 = e.0.min(c.first_us);
-        let n = c.n.max(0) as u64;
-        e.1.total += n;
-        match c.status.as_str() {
-            "queued" => e.1.queued += n,
-            "sent" => e.1.sent += n,
-            "failed" => e.1.failed += n,
-            _ => e.1.suppressed += n,
-        }
-    }
-    let mut out: Vec<(i64, CampaignSummary)> = by.into_values().collect();
-    out.sort_by_key(|o| std::cmp::Reverse(o.0));
-    Ok(out
-        .into_iter()
-        .map(|(first, mut s)| {
-            s.started_at = crate::fmt_us(first);
-            s
-        })
-        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
