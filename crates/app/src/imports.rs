@@ -24,6 +24,7 @@ use banyan_store::imports::{self as store, ImportJobRow, ImportRejectRow};
 use banyan_store::{ConnectionTrait, now_us};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -211,10 +212,11 @@ pub async fn start(
         return Ok(Started { job, new: false });
     }
     let now = now_us();
+    let words = app.import_words();
     let ignored: Vec<&String> = src
         .headers
         .iter()
-        .filter(|h| io::canonical_column(h).is_none())
+        .filter(|h| words.column(h).is_none())
         .collect();
     let row = ImportJobRow {
         id: Uuid::now_v7(),
@@ -329,11 +331,18 @@ async fn run_chunks(
         }
     };
     let src = format.read(&app.keys().decrypt_bytes(Purpose::Import, &enc)?)?;
-    let cols: Vec<Option<&'static str>> = src
-        .headers
-        .iter()
-        .map(|h| io::canonical_column(h))
+    let words = app.import_words();
+    let cols: Vec<Option<&'static str>> = src.headers.iter().map(|h| words.column(h)).collect();
+    // A row may name its relationship manager by username (`rm1`) as well as by id.
+    let staff: HashMap<String, String> = banyan_store::access::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.username.to_lowercase(), s.id.to_string()))
         .collect();
+    let cells = RowWords {
+        words: &words,
+        staff: &staff,
+    };
     let total = src.rows.len() as i64;
     let mut done = job.done_rows;
     let start = usize::try_from(done).map_err(|e| AppError::internal_from("done_rows", e))?;
@@ -346,7 +355,7 @@ async fn run_chunks(
         if !take(app, id).await? {
             return Ok(());
         }
-        let chunk = Chunk::of(id, done, &cols, rows);
+        let chunk = Chunk::of(id, done, &cols, &cells, rows);
         if chunk.inputs.is_empty() {
             let tx = app.db.begin_write().await?;
             chunk.record(app, &*tx, None).await?;
@@ -382,8 +391,35 @@ pub(crate) struct Chunk {
     refused: Vec<(Rejected, Vec<RowError>)>,
 }
 
+/// How a file's cells become the API's values: labels to codes, a manager's username to their id.
+pub(crate) struct RowWords<'a> {
+    words: &'a io::ImportWords,
+    /// Username (lower case) -> staff id.
+    staff: &'a HashMap<String, String>,
+}
+
+impl RowWords<'_> {
+    fn cell(&self, column: &'static str, v: &str) -> String {
+        match column {
+            "birth_date" | "id_expiry" => banyan_domain::calendar::iso_date(v),
+            "rm_id" if Uuid::parse_str(v.trim()).is_err() => self
+                .staff
+                .get(&v.trim().to_lowercase())
+                .cloned()
+                .unwrap_or_else(|| v.to_owned()),
+            _ => self.words.value(column, v),
+        }
+    }
+}
+
 impl Chunk {
-    fn of(job: Uuid, from: i64, cols: &[Option<&'static str>], rows: &[io::SourceRow]) -> Chunk {
+    fn of(
+        job: Uuid,
+        from: i64,
+        cols: &[Option<&'static str>],
+        words: &RowWords<'_>,
+        rows: &[io::SourceRow],
+    ) -> Chunk {
         let mut c = Chunk {
             job,
             from,
@@ -410,7 +446,7 @@ impl Chunk {
             let map = cols
                 .iter()
                 .zip(cells)
-                .filter_map(|(c, v)| c.map(|name| (name, v.clone())))
+                .filter_map(|(c, v)| c.map(|name| (name, words.cell(name, v))))
                 .collect();
             match io::row_to_input(&map) {
                 Ok(input) => {
@@ -499,6 +535,34 @@ impl customers::WithBatch for Chunk {
     }
 }
 
+/// How the rejected rows' cells are shown: personal data (ID numbers, mobiles, e-mails, addresses, credit
+/// codes) masked like any export, unless `reveal`.
+fn masking<'a>(
+    app: &App,
+    headers: &[String],
+    reveal: bool,
+) -> impl Fn(Vec<String>) -> Vec<String> + 'a {
+    let words = app.import_words();
+    let hide: Vec<bool> = headers
+        .iter()
+        .map(|h| {
+            words
+                .column(h)
+                .is_some_and(|c| io::SENSITIVE_COLUMNS.contains(&c))
+        })
+        .collect();
+    move |cells: Vec<String>| {
+        cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match hide.get(i) {
+                Some(true) if !reveal && !v.trim().is_empty() => banyan_domain::mask::loose(&v),
+                _ => v,
+            })
+            .collect()
+    }
+}
+
 /// An ended import's rejected rows as a CSV file for a reader: the line, the file's own columns, and every
 /// broken rule of the row in `reasons`' words; the `line` and `reason` headings and the byte-order mark
 /// from `words`. Only its starter gets it (anyone else: not found); a running import has none yet.
@@ -516,6 +580,30 @@ pub async fn rejected_file(
     };
     let headers: Vec<String> =
         crate::json::stored(&j.headers, format_args!("import_jobs.headers of job {id}"))?;
+    // Someone who may reveal customers' data gets the file as it was (to correct and import again), and
+    // that is audited as a reveal; anyone else gets it masked.
+    let reveal = match actor.require(Permission::CustomerReveal) {
+        Ok(grant) => {
+            let tx = app.db.begin_write().await?;
+            audit::record(
+                app,
+                &*tx,
+                &grant,
+                vec![Entry {
+                    action: "import.reveal",
+                    entity: "import_job",
+                    entity_id: Some(id.to_string()),
+                    customer_id: None,
+                    detail: json!({"rows": j.rejected}),
+                }],
+            )
+            .await?;
+            tx.commit().await?;
+            true
+        }
+        Err(_) => false,
+    };
+    let masked = masking(app, &headers, reveal);
     // The file's own headings stay as they were, so the corrected file imports again.
     let mut heading = vec![words.heading("line")];
     heading.extend(headers.iter().cloned());
@@ -525,7 +613,7 @@ pub async fn rejected_file(
         .into_iter()
         .map(|(r, errors)| {
             let mut rec = vec![r.line.to_string()];
-            rec.extend(r.cells);
+            rec.extend(masked(r.cells));
             rec.resize(headers.len() + 1, String::new());
             rec.push(reasons(&errors));
             rec
@@ -546,7 +634,14 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<ImportView> {
         let rejected = rejected_rows(app, &j).await?;
         let headers: Vec<String> =
             crate::json::stored(&j.headers, format_args!("import_jobs.headers of job {id}"))?;
-        let rows: Vec<Rejected> = rejected.iter().map(|(r, _)| r.clone()).collect();
+        let masked = masking(app, &headers, false);
+        let rows: Vec<Rejected> = rejected
+            .iter()
+            .map(|(r, _)| Rejected {
+                cells: masked(r.cells.clone()),
+                ..r.clone()
+            })
+            .collect();
         let csv = io::rejected_csv(&headers, &rows)?;
         view.report = Some(ImportReport {
             rejected_rows: rejected

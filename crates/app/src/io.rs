@@ -45,11 +45,122 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("preferred_channel", &[]),
 ];
 
-pub(crate) fn canonical_column(h: &str) -> Option<&'static str> {
-    COLUMNS
+/// The columns an import file may have, by their names (the template's order).
+pub fn import_columns() -> impl Iterator<Item = &'static str> {
+    COLUMNS.iter().map(|(n, _)| *n)
+}
+
+/// Columns whose values are personal data: masked in a rejected-rows file unless its reader may reveal.
+pub(crate) const SENSITIVE_COLUMNS: [&str; 5] =
+    ["id_number", "mobile", "email", "address", "credit_code"];
+
+/// Headings and values as the workbench's labels write them, in every language (from the web layer).
+#[derive(Debug, Clone, Default)]
+pub struct ImportWords {
+    /// A heading (`证件号码`, `Document number`) -> its column.
+    pub headers: std::collections::HashMap<String, &'static str>,
+    /// Per column, a value's label (`个人`, `居民身份证`, `100万元及以上`) -> its code.
+    pub values: std::collections::HashMap<&'static str, std::collections::HashMap<String, String>>,
+}
+
+impl ImportWords {
+    /// The column a heading names: a column name or alias, else a label of the column in any language.
+    pub fn column(&self, h: &str) -> Option<&'static str> {
+        let h = h.trim().trim_end_matches(['*', '＊']).trim();
+        COLUMNS
+            .iter()
+            .find(|(n, aliases)| *n == h || aliases.contains(&h))
+            .map(|(n, _)| *n)
+            .or_else(|| self.headers.get(h).copied())
+            .or_else(|| self.headers.get(&h.to_lowercase()).copied())
+    }
+
+    /// A cell as the API reads it: a label of one of the column's codes becomes the code.
+    pub(crate) fn value(&self, column: &str, v: &str) -> String {
+        let t = v.trim();
+        self.values
+            .get(column)
+            .and_then(|m| m.get(t).or_else(|| m.get(&t.to_lowercase())))
+            .cloned()
+            .unwrap_or_else(|| v.to_owned())
+    }
+}
+
+/// The template's example rows: an individual and a corporate that import as they are (codes, written
+/// through the reader's words like any cell).
+const TEMPLATE_ROWS: [&[(&str, &str)]; 2] = [
+    &[
+        ("kind", "individual"),
+        ("branch_code", "BR0001"),
+        ("name_zh", "张伟"),
+        ("name_latin", "Zhang Wei"),
+        ("gender", "male"),
+        ("birth_date", "1990-03-07"),
+        ("nationality", "CN"),
+        ("id_type", "resident_id"),
+        ("id_number", "330106199003072415"),
+        ("occupation", "教师"),
+        ("income_band", "from100k_to300k"),
+        ("family_status", "married"),
+        ("mobile", "13800138000"),
+        ("email", "zhang.wei@example.com"),
+        ("preferred_channel", "sms"),
+    ],
+    &[
+        ("kind", "corporate"),
+        ("branch_code", "BR0001"),
+        ("registered_name", "杭州市嘉禾贸易有限公司"),
+        ("credit_code", "91330100MA27XL0E2G"),
+        ("legal_form", "limited_liability"),
+        ("industry", "F"),
+        ("employees", "120"),
+        ("legal_representative", "李娜"),
+        ("address", "杭州市西湖区文三路100号"),
+        ("preferred_channel", "visit"),
+    ],
+];
+
+/// An import template: every column headed in the reader's words, and two example rows (an individual
+/// and a corporate) that import as they are; the headings and values are read back in any language.
+pub fn template(format: Format, words: &dyn crate::tabular::Words) -> Result<Vec<u8>> {
+    let columns: Vec<&str> = import_columns().collect();
+    let rows: Vec<Vec<String>> = TEMPLATE_ROWS
         .iter()
-        .find(|(n, aliases)| *n == h || aliases.contains(&h))
-        .map(|(n, _)| *n)
+        .map(|r| {
+            columns
+                .iter()
+                .map(|c| {
+                    r.iter()
+                        .find(|(k, _)| k == c)
+                        .map(|(_, v)| words.cell(c, v))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    let headings: Vec<String> = columns.iter().map(|c| words.heading(c)).collect();
+    match format {
+        Format::Csv => Ok(crate::tabular::with_bom(
+            words,
+            crate::tabular::write_csv(&headings, rows)?,
+        )),
+        Format::Xlsx => {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet();
+            let x = |e: rust_xlsxwriter::XlsxError| {
+                AppError::internal_from("writing the import template", e)
+            };
+            for (c, h) in headings.iter().enumerate() {
+                ws.write_string(0, c as u16, h).map_err(x)?;
+            }
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    ws.write_string(r as u32 + 1, c as u16, v).map_err(x)?;
+                }
+            }
+            wb.save_to_buffer().map_err(x)
+        }
+    }
 }
 
 /// Turns one row into a create request (JSON first, so every error names its field).

@@ -51,6 +51,9 @@ pub struct App {
     pub(crate) logins: throttle::LoginThrottle,
     /// Working-day calendars (shipped and loaded by administrators).
     pub calendars: cases::Calendars,
+    /// How import files may name their columns and values besides the column names: the workbench's
+    /// labels in every language, given by the web layer ([`App::accept_import_words`]).
+    pub(crate) import_words: RwLock<Arc<io::ImportWords>>,
 }
 
 impl App {
@@ -107,6 +110,7 @@ impl App {
             node_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7()),
             tokens: Default::default(),
             logins: Default::default(),
+            import_words: Default::default(),
         });
         customers::search::rebuild_if_stale(&app).await?;
         Ok(app)
@@ -153,6 +157,21 @@ impl App {
     }
 
     /// Today's civil date in the bank's time zone.
+    /// Lets import files name columns and values as the workbench's labels do (the web layer's registry of
+    /// display labels, in every language): `客户经理`, `證件類型`, `Document number`; `个人`, `居民身份证`.
+    pub fn accept_import_words(&self, words: io::ImportWords) {
+        if let Ok(mut w) = self.import_words.write() {
+            *w = Arc::new(words);
+        }
+    }
+
+    pub(crate) fn import_words(&self) -> Arc<io::ImportWords> {
+        self.import_words
+            .read()
+            .map(|w| Arc::clone(&w))
+            .unwrap_or_default()
+    }
+
     pub fn today(&self) -> jiff::civil::Date {
         jiff::Timestamp::now().to_zoned(self.tz.clone()).date()
     }

@@ -134,6 +134,7 @@ async fn import_customers(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    app.accept_import_words(banyan_web::ui::import_words());
     let started = imports::start(app, actor, &name, &bytes, format)
         .await
         .map_err(app_err)?;

@@ -266,6 +266,35 @@ pub fn due_with_pauses(
     Some(shifted)
 }
 
+/// A date as people type it (`1990/01/01`, `1990.1.1`, `19900101`) in the form the API reads
+/// (`1990-01-01`); anything else is left for the API to refuse with its rule.
+pub fn iso_date(input: &str) -> String {
+    fn digits(p: &str) -> bool {
+        !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())
+    }
+    let t = input.trim();
+    let parts: Vec<&str> = t
+        .split(['/', '.', '-', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [y, m, d]
+            if digits(y)
+                && digits(m)
+                && digits(d)
+                && y.len() == 4
+                && m.len() <= 2
+                && d.len() <= 2 =>
+        {
+            format!("{y}-{m:0>2}-{d:0>2}")
+        }
+        [ymd] if ymd.len() == 8 && digits(ymd) => {
+            format!("{}-{}-{}", &ymd[..4], &ymd[4..6], &ymd[6..])
+        }
+        _ => t.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -2,7 +2,7 @@
 //! style, and the free-form details of audit records and case logs as `label: value` sentences. Every page
 //! and export that shows a stored value goes through here, so no code, key, UUID or JSON reaches a reader.
 
-use crate::ui::i18n::Tr;
+use crate::ui::i18n::{Lang, Tr};
 use serde_json::Value;
 
 /// A code by the label of the first family that has one (`department` + `wealth` → 财富管理部); the code
@@ -159,6 +159,9 @@ impl banyan_app::tabular::Words for ReaderWords {
             "party" | "department" => code_label(t, &[column], value),
             "segment" => code_label(t, &["seg.wealth_tier"], value),
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),
+            c if import_family(c).is_some() => {
+                code_label(t, &[import_family(c).unwrap_or_default()], value)
+            }
             _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
             _ => value.to_owned(),
         }
@@ -166,6 +169,50 @@ impl banyan_app::tabular::Words for ReaderWords {
     fn bom(&self) -> bool {
         true
     }
+}
+
+/// The label family of an import column's codes (`id_type` → `doc.resident_id`).
+fn import_family(column: &str) -> Option<&'static str> {
+    Some(match column {
+        "id_type" => "doc",
+        "gender" => "gender",
+        "income_band" => "income_band",
+        "family_status" => "family_status",
+        "legal_form" => "legal_form",
+        "industry" => "industry",
+        "preferred_channel" => "channel",
+        "nationality" => "country",
+        _ => return None,
+    })
+}
+
+/// How import files may write headings and values besides the column names and codes: as this registry
+/// labels them, in every language (`证件号码`, `Document number`; `个人`, `居民身份证`, `Married`). The
+/// template is written with the same words, so a template filled in any language imports.
+pub fn import_words() -> banyan_app::io::ImportWords {
+    use banyan_app::tabular::Words;
+    let mut w = banyan_app::io::ImportWords::default();
+    for lang in Lang::ALL {
+        let t = Tr::new(lang);
+        let words = ReaderWords(t);
+        for c in banyan_app::io::import_columns() {
+            let h = words.heading(c);
+            w.headers.insert(h.to_lowercase(), c);
+            w.headers.insert(h, c);
+            let family = match c {
+                "kind" => Some("kind"),
+                other => import_family(other),
+            };
+            if let Some(f) = family {
+                let values = w.values.entry(c).or_default();
+                for (code, label) in t.family(f) {
+                    values.insert(label.to_lowercase(), code.to_owned());
+                    values.insert(label.to_owned(), code.to_owned());
+                }
+            }
+        }
+    }
+    w
 }
 
 /// The value of a changed field (`individual.family_status`), by its last key.

@@ -26,6 +26,7 @@ crate::tests![
     a_batch_reports_each_item_and_keeps_the_valid_ones,
     a_retried_batch_with_the_same_idempotency_key_creates_nothing_twice,
     import_reports_every_bad_row_and_export_is_masked,
+    an_import_file_may_be_headed_and_filled_in_any_language_with_a_manager_per_row,
     formulas_in_names_are_written_as_text_in_every_csv,
     rotating_keys_keeps_every_value_readable,
 ];
@@ -1281,4 +1282,69 @@ async fn a_duplicate_outside_the_callers_scope_is_refused_without_naming_the_cus
         .await;
     r.assert_problem(409, "duplicate_id_number");
     assert_eq!(r.body["customer_no"], first["customer_no"]);
+}
+
+/// A back office's file: headings and values in Simplified or Traditional Chinese or English (the
+/// workbench's labels), dates as people type them, the manager of each row by username; the rejected
+/// rows come back with their personal data masked for a reader who may not reveal it.
+async fn an_import_file_may_be_headed_and_filled_in_any_language_with_a_manager_per_row(
+    app: &TestApp,
+) {
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm_id = app.get("/api/v1/me", &rm).await.body["id"].clone();
+    let zh = format!(
+        "类型,网点,中文姓名,证件类型,证件号码,性别,出生日期,婚姻状况,手机,客户经理\n\
+         个人,BR0001,王芳,居民身份证,{},女,1990/3/7,已婚,13812345678,rm1\n\
+         个人,BR0001,李四,居民身份证,110105198001012451,男,1980年1月1日,未婚,13812345679,rm1\n",
+        resident_id("19900307", 242)
+    );
+    let r = app.import(&ops, "text/csv", zh.into_bytes()).await;
+    assert_eq!(r.body["created"], 1, "{}", r.text);
+    assert_eq!(r.body["rejected"], 1, "{}", r.text);
+    assert_eq!(r.body["ignored_columns"], json!([]), "{}", r.text);
+    // The bad row names its field; its ID number and mobile are masked in the report's file.
+    let csv = r.body["report"]["rejected_csv"].as_str().unwrap();
+    assert!(!csv.contains("110105198001012451"), "{csv}");
+    assert!(!csv.contains("13812345679"), "{csv}");
+    assert!(csv.contains("110***"), "{csv}");
+    let found = app.get("/api/v1/customers?q=王芳", &ops).await;
+    let c = &found.body["items"][0];
+    assert_eq!(c["rm_id"], rm_id, "{}", found.text);
+    assert_eq!(c["birth_date"], "1990-03-07", "{}", found.text);
+    let id = c["id"].as_str().unwrap();
+    let full = app.get(&format!("/api/v1/customers/{id}"), &ops).await;
+    assert_eq!(
+        full.body["profile"]["family_status"], "married",
+        "{}",
+        full.text
+    );
+    assert_eq!(full.body["profile"]["gender"], "female", "{}", full.text);
+    // Traditional Chinese and English headings and values.
+    let tw = format!(
+        "類型,網點,註冊名稱,統一社會信用代碼,組織形式,行業門類\n企業,BR0001,杭州市嘉禾貿易有限公司,{},有限責任公司,批發和零售業\n",
+        "91330100MA27XL0E2G"
+    );
+    let r = app.import(&ops, "text/csv", tw.into_bytes()).await;
+    assert_eq!(r.body["created"], 1, "{}", r.text);
+    let en = format!(
+        "Kind,Branch,Chinese name,Document number,Gender,Marital status,Relationship manager\nIndividual,BR0001,赵六,{},Male,Single,RM1\n",
+        resident_id("19850612", 157)
+    );
+    let r = app.import(&ops, "text/csv", en.into_bytes()).await;
+    assert_eq!(r.body["created"], 1, "{}", r.text);
+    // A manager named who is no manager: the row is refused naming the column.
+    let bad = format!(
+        "类型,网点,中文姓名,证件号码,客户经理\n个人,BR0001,钱七,{},nobody\n",
+        resident_id("19700101", 111)
+    );
+    let r = app.import(&ops, "text/csv", bad.into_bytes()).await;
+    assert_eq!(r.body["rejected"], 1, "{}", r.text);
+    assert_eq!(
+        r.body["report"]["rejected_rows"][0]["errors"][0]["field"], "rm_id",
+        "{}",
+        r.text
+    );
 }

@@ -155,34 +155,7 @@ impl FieldView {
 /// The fields a record cannot be saved without (the API's rules; marked on the forms).
 const REQUIRED: [&str; 4] = ["name_zh", "id_number", "registered_name", "credit_code"];
 
-/// A date as people type it (`1990/01/01`, `1990.1.1`, `19900101`) in the form the API reads
-/// (`1990-01-01`); anything else is left for the API to refuse with its rule.
-pub(crate) fn iso_date(input: &str) -> String {
-    fn digits(p: &str) -> bool {
-        !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())
-    }
-    let t = input.trim();
-    let parts: Vec<&str> = t
-        .split(['/', '.', '-', '年', '月', '日'])
-        .filter(|p| !p.is_empty())
-        .collect();
-    match parts.as_slice() {
-        [y, m, d]
-            if digits(y)
-                && digits(m)
-                && digits(d)
-                && y.len() == 4
-                && m.len() <= 2
-                && d.len() <= 2 =>
-        {
-            format!("{y}-{m:0>2}-{d:0>2}")
-        }
-        [ymd] if ymd.len() == 8 && digits(ymd) => {
-            format!("{}-{}-{}", &ymd[..4], &ymd[4..6], &ymd[6..])
-        }
-        _ => t.to_owned(),
-    }
-}
+pub(crate) use banyan_domain::calendar::iso_date;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct CreateForm {

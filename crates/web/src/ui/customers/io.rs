@@ -23,6 +23,102 @@ pub(crate) struct ImportPage {
     pub(crate) job: Option<JobLines>,
     /// The caller's recent imports (on the upload form).
     pub(crate) recent: Vec<RecentLine>,
+    /// The column guide (on the upload form): heading, when it is required, its rule.
+    pub(crate) guide: Vec<(String, String, String)>,
+}
+
+/// Every column of an import file in the reader's words: its heading, whether it is required (and for
+/// which kind), and what it takes, with the values it may take spelt out from the registry.
+fn column_guide(t: Tr) -> Vec<(String, String, String)> {
+    use banyan_app::tabular::Words;
+    let words = ReaderWords(t);
+    banyan_app::io::import_columns()
+        .map(|c| {
+            let required = match c {
+                "branch_code" => t.get("import.req.all"),
+                "name_zh" | "id_number" => t.get("import.req.individual"),
+                "registered_name" | "credit_code" => t.get("import.req.corporate"),
+                _ => "",
+            };
+            let family = match c {
+                "kind" => Some("kind"),
+                "id_type" => Some("doc"),
+                "gender" | "income_band" | "family_status" | "legal_form" => Some(c),
+                "preferred_channel" => Some("channel"),
+                _ => None,
+            };
+            let rule = match family {
+                Some(f) => {
+                    // A company's credit code is a document of its own column, not an individual's.
+                    let labels: Vec<&str> = t
+                        .family(f)
+                        .into_iter()
+                        .filter(|(code, _)| *code != "credit_code")
+                        .map(|(_, l)| l)
+                        .collect();
+                    let mut r = t.get("import.choose").replace("{list}", &labels.join("、"));
+                    let key = format!("import.col.{c}");
+                    let note = t.get(&key);
+                    if note != key {
+                        r = format!("{note}；{r}");
+                    }
+                    r
+                }
+                None => t.get(&format!("import.col.{c}")).to_owned(),
+            };
+            (words.heading(c), required.to_owned(), rule)
+        })
+        .collect()
+}
+
+/// The import template in the reader's words (CSV or XLSX): every column, two example rows.
+pub(crate) async fn import_template(
+    Signed { sess, t }: Signed,
+    Path(file): Path<String>,
+) -> Result<Response, PageError> {
+    let err = |e| PageError::App(e, t, Some(sess.clone()));
+    banyan_app::io::may_import(&sess.actor).map_err(err)?;
+    let (format, mime) = match file.as_str() {
+        "template.csv" => (banyan_app::io::Format::Csv, "text/csv; charset=utf-8"),
+        "template.xlsx" => (
+            banyan_app::io::Format::Xlsx,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => return Err(err(AppError::NotFound)),
+    };
+    let bytes = banyan_app::io::template(format, &ReaderWords(t)).map_err(err)?;
+    let name = format!(
+        "{}.{}",
+        t.get("import.template_name"),
+        file.rsplit('.').next().unwrap_or("csv")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"import-template.{}\"; filename*=UTF-8''{}",
+                    file.rsplit('.').next().unwrap_or("csv"),
+                    utf8_percent(&name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A file name for `filename*=UTF-8''…` (RFC 5987): every byte outside the unreserved set escaped.
+fn utf8_percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// One of the caller's recent imports.
@@ -86,6 +182,7 @@ pub(crate) async fn import_form(
         c: chrome(t, Some(&sess), "/import"),
         job: None,
         recent,
+        guide: column_guide(t),
     }))
 }
 
@@ -166,6 +263,7 @@ pub(crate) async fn import_job(
         c: chrome(t, Some(&sess), "/import"),
         job: Some(job),
         recent: Vec::new(),
+        guide: Vec::new(),
     }))
 }
 

@@ -54,6 +54,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         )
         .route("/import", get(io::import_form).post(io::import))
         .route("/import/{id}", get(io::import_job))
+        .route("/import/files/{file}", get(io::import_template))
         .route("/import/{id}/rejected.csv", get(io::import_rejected))
         .route("/customers/export", get(io::export))
 }

@@ -206,6 +206,7 @@ crate::ui::i18n::catalog! {
     "audit.action.customer.verify" => ["审核通过", "審核通過", "Verified"],
     "audit.action.customer.return" => ["退回", "退回", "Returned"],
     "audit.action.customer.reveal" => ["查看客户敏感信息", "檢視客戶敏感資訊", "Customer data revealed"],
+    "audit.action.import.reveal" => ["下载未遮盖的导入拒绝行", "下載未遮蓋的匯入拒絕列", "Rejected import rows downloaded unmasked"],
     "audit.action.customer.contact_add" => ["添加联系方式", "新增聯絡方式", "Contact point added"],
     "audit.action.customer.contact_update" => ["修改联系方式", "修改聯絡方式", "Contact point changed"],
     "audit.action.customer.contact_delete" => ["删除联系方式", "刪除聯絡方式", "Contact point removed"],
