@@ -751,6 +751,17 @@ await test('customer service registers a complaint, works it to the survey, and 
   await cs.locator('#an-text').fill('调取监控，确认叫号系统故障');
   await cs.locator('#act-note button[type=submit]').click();
   await cs.waitForURL(caseUrl);
+  // The owner is picked by name, not typed: the picker lists who may work cases, with their department.
+  await cs.locator('#act-assign summary').click();
+  await cs.locator('#aa-owner').pressSequentially('cs', { delay: 30 });
+  const option = cs.locator('#aa-owner-list li[role=option]', { hasText: 'cs1' });
+  await option.waitFor();
+  assert.ok((await option.textContent()).includes('客户服务部'), await option.textContent());
+  await cs.locator('#aa-owner').press('ArrowDown');
+  await cs.locator('#aa-owner').press('Enter');
+  assert.equal(await cs.locator('#aa-owner').inputValue(), 'cs1');
+  await cs.locator('#act-assign button[type=submit]').click();
+  await cs.waitForURL(caseUrl);
   // The complaint letter, scanned, goes with the case.
   await cs.locator('#att-file').setInputFiles({ name: '投诉信.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 scanned letter') });
   await cs.locator('#attach-form button[type=submit]').click();

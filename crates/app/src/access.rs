@@ -598,6 +598,27 @@ pub async fn relationship_managers(app: &App, actor: &Actor) -> Result<Vec<Staff
         .collect())
 }
 
+/// The staff who may own a feedback case or an assist task (active, with case work among their rights),
+/// whose name or username contains `q`, for the case page's owner picker: at most 20, by username.
+pub async fn case_owners(app: &App, actor: &Actor, q: &str) -> Result<Vec<StaffView>> {
+    actor.require(Permission::CaseWrite)?;
+    let q = q.trim().to_lowercase();
+    let mut out: Vec<StaffView> = store::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(StaffView::from)
+        .filter(|s| !s.disabled && s.role.has(Permission::CaseWrite))
+        .filter(|s| {
+            q.is_empty()
+                || s.username.to_lowercase().contains(&q)
+                || s.display_name.to_lowercase().contains(&q)
+        })
+        .collect();
+    out.sort_by(|a, b| a.username.cmp(&b.username));
+    out.truncate(20);
+    Ok(out)
+}
+
 /// Display names of staff members (who logged a contact, who owns a task): names only, for anyone who
 /// reads customers.
 pub async fn staff_names(app: &App, actor: &Actor, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {

@@ -39,6 +39,7 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/cases/{id}/attachments/{attachment}", get(download))
         .route("/notices/read", post(read_notices))
+        .route("/cases/owners", get(owners))
         .route("/admin/calendars", get(calendars).post(load_calendar))
 }
 
@@ -91,6 +92,48 @@ struct LogLine {
     what: String,
     note: String,
     detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "owner_suggest.html")]
+struct OwnerSuggestions {
+    t: Tr,
+    /// (username, name, department in words).
+    items: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OwnerQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The owner picker's options: staff who may work cases, by name or username, with their department.
+async fn owners(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<OwnerQuery>,
+) -> Result<Response, PageError> {
+    let staff = banyan_app::access::case_owners(&s.app, &sess.actor, &p.q)
+        .await
+        .map_err(app_err(t, &sess))?;
+    let items = staff
+        .into_iter()
+        .map(|x| {
+            let dept = x
+                .department
+                .as_deref()
+                .map(|d| crate::ui::labels::department(t, d))
+                .unwrap_or_default();
+            (x.username, x.display_name, dept)
+        })
+        .collect();
+    let mut r = page(OwnerSuggestions { t, items });
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(r)
 }
 
 fn app_err(t: Tr, sess: &Session) -> impl Fn(AppError) -> PageError + '_ {

@@ -430,6 +430,7 @@ crate::ui::i18n::catalog! {
     "case.new_facts" => ["有新事实（重新计时）", "有新事實（重新計時）", "Brings new facts (restart the clock)"],
     "case.owner" => ["负责人", "負責人", "Owner"],
     "case.owner_username" => ["负责人用户名（留空自动分配）", "負責人用戶名（留空自動分配）", "Owner username (blank: assign automatically)"],
+    "case.owner_hint" => ["输入姓名或用户名选择", "輸入姓名或使用者名稱選擇", "Type a name or username to pick"],
     "case.sla" => ["内部时限", "內部時限", "Internal SLA"],
     "case.sla_due" => ["内部时限到期", "內部時限到期", "SLA due"],
     "case.regulatory" => ["监管时限", "監管時限", "Regulatory deadline"],
