@@ -592,6 +592,11 @@ await test('the platinum customer has a quarterly contact task; logging a call c
   const rows = await sup.locator('#timeline tr').allTextContents();
   assert.ok(rows.some((r) => r.includes('主管回访确认服务满意') && r.includes('sup1')), rows.join(' | '));
   assert.ok(rows.some((r) => r.includes('了解到年底有一笔定期到期') && r.includes('rm1')), rows.join(' | '));
+  // One timeline of everything, newest first: the supervisor's contact on top, the record's creation below.
+  const moments = await sup.locator('#moments tbody tr').allTextContents();
+  assert.ok(moments[0].includes('联系') && moments[0].includes('主管回访确认服务满意') && moments[0].includes('sup1'), moments[0]);
+  assert.ok(moments.some((m) => m.includes('资料变更') && m.includes('新建')), moments.join(' | '));
+  assert.ok(moments.some((m) => m.includes('资料变更') && m.includes('审核通过')), moments.join(' | '));
   await sup.context().close();
   await rm1.screenshot({ path: `${SHOTS}/customer-timeline.png`, fullPage: true });
   await rm1.goto(`${BASE}/`);

@@ -6,6 +6,7 @@ pub(crate) mod glance;
 pub(crate) mod io;
 pub(crate) mod review;
 pub(crate) mod search;
+pub(crate) mod timeline;
 pub(crate) mod view;
 pub(crate) mod writes;
 

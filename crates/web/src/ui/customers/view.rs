@@ -28,6 +28,10 @@ use uuid::Uuid;
 pub(crate) struct HistoryRow {
     pub(crate) version: i64,
     pub(crate) at: String,
+    /// The instant as stored (RFC 3339, UTC): orders the merged timeline.
+    pub(crate) key: String,
+    /// Who made the change.
+    pub(crate) who: String,
     pub(crate) action: String,
     pub(crate) changes: Vec<String>,
 }
@@ -66,6 +70,8 @@ pub(crate) struct CustomerPage {
     /// The questionnaire for individuals: (key, question, [(answer key, answer)]).
     pub(crate) questionnaire: Vec<(String, String, Vec<Pair>)>,
     pub(crate) history: Vec<HistoryRow>,
+    /// Everything that happened to the customer, newest first: contacts, cases, events, messages, changes.
+    pub(crate) moments: Vec<super::timeline::Moment>,
     pub(crate) audit: Vec<crate::ui::audit::AuditLine>,
     pub(crate) can_reveal: bool,
     pub(crate) can_edit: bool,
@@ -187,6 +193,16 @@ pub(crate) async fn customer_page(
                 .collect(),
         },
     );
+    let moments = super::timeline::merged(
+        t,
+        super::timeline::Sources {
+            contacts: &timeline,
+            cases: &cases,
+            events: &events,
+            messages: &messages,
+            history: &history,
+        },
+    );
     let page_v = CustomerPage {
         title: v.display_name.clone(),
         kind_key: kind_key(v.kind),
@@ -246,6 +262,7 @@ pub(crate) async fn customer_page(
             Vec::new()
         },
         history,
+        moments,
         audit,
         c: chrome(t, Some(&sess), &format!("/customers/{id}")),
         v,
@@ -272,6 +289,7 @@ pub(crate) async fn show(
 #[derive(Debug)]
 pub(crate) struct ContactLine {
     pub(crate) at: String,
+    pub(crate) key: String,
     pub(crate) method: String,
     pub(crate) who: String,
     pub(crate) outcome: String,
@@ -284,6 +302,7 @@ pub(crate) struct ContactLine {
 #[derive(Debug)]
 pub(crate) struct MessageLine {
     pub(crate) at: String,
+    pub(crate) key: String,
     pub(crate) channel: String,
     pub(crate) cause: String,
     pub(crate) status: String,
@@ -296,6 +315,7 @@ pub(crate) struct MessageLine {
 pub(crate) struct EventLine {
     pub(crate) id: Uuid,
     pub(crate) at: String,
+    pub(crate) key: String,
     pub(crate) title: String,
     pub(crate) status: String,
 }
@@ -306,6 +326,7 @@ pub(crate) struct CaseLine {
     pub(crate) id: CaseId,
     pub(crate) no: String,
     pub(crate) received: String,
+    pub(crate) key: String,
     pub(crate) kind: String,
     pub(crate) subject: String,
     pub(crate) status: String,
@@ -326,6 +347,7 @@ async fn timeline_lines(
         .into_iter()
         .map(|i| ContactLine {
             at: t.datetime(&s.app.tz, &i.occurred_at),
+            key: i.occurred_at.clone(),
             method: t.of("method", &i.method),
             who: names.get(&i.staff_id).cloned().unwrap_or_default(),
             outcome: i.outcome,
@@ -378,6 +400,7 @@ async fn message_lines(
         .into_iter()
         .map(|m| MessageLine {
             at: t.datetime(&s.app.tz, &m.created_at),
+            key: m.created_at.clone(),
             channel: t.of("channel", &m.channel),
             cause: crate::ui::labels::message_cause(t, &m.cause),
             status: t.of("msg", &m.status),
@@ -403,6 +426,7 @@ async fn event_lines(
         .map(|e| EventLine {
             id: e.event_id,
             at: t.datetime(&s.app.tz, &e.starts_at),
+            key: e.starts_at.clone(),
             title: e.title,
             status: t.of("inv", &e.status),
         })
@@ -432,6 +456,7 @@ async fn customer_cases(
             id: c.id,
             no: c.case_no,
             received: t.datetime(&s.app.tz, &c.received_at),
+            key: c.received_at.clone(),
             kind: t.of("fb.kind", &c.kind),
             subject: c.subject,
             open: c.status == "open",
@@ -478,18 +503,22 @@ async fn staff_in_history(
     s: &AppState,
     versions: &[banyan_app::view::VersionView],
 ) -> Result<HashMap<String, String>, banyan_app::AppError> {
-    let mut names = HashMap::new();
+    // Who made each version, and the managers a reassignment names.
+    let mut ids: std::collections::BTreeSet<Uuid> = versions.iter().map(|v| v.actor_id).collect();
     for c in versions.iter().flat_map(|v| &v.changes) {
         if c.field != "rm_id" {
             continue;
         }
         for v in [&c.old, &c.new] {
-            let Some(id) = v.as_str().and_then(|x| x.parse::<Uuid>().ok()) else {
-                continue;
-            };
-            if let Some(st) = banyan_app::access::find_staff(&s.app, id).await? {
-                names.insert(id.to_string(), staff_name(&st.display_name, &st.username));
+            if let Some(id) = v.as_str().and_then(|x| x.parse::<Uuid>().ok()) {
+                ids.insert(id);
             }
+        }
+    }
+    let mut names = HashMap::new();
+    for id in ids {
+        if let Some(st) = banyan_app::access::find_staff(&s.app, id).await? {
+            names.insert(id.to_string(), staff_name(&st.display_name, &st.username));
         }
     }
     Ok(names)
@@ -514,6 +543,11 @@ fn history_rows(
         .map(|h| HistoryRow {
             version: h.version,
             at: t.datetime(tz, &h.at),
+            key: h.at.clone(),
+            who: people
+                .get(&h.actor_id.to_string())
+                .cloned()
+                .unwrap_or_default(),
             action: crate::ui::labels::code_label(t, &["history.action"], &h.action),
             changes: h
                 .changes
