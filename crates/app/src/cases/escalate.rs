@@ -185,23 +185,33 @@ pub struct NoticeView {
     pub read: bool,
 }
 
-/// The caller's notices, newest first.
+/// The caller's notices, newest first. A notice keeps its words, but names its customer only while the
+/// customer is in the caller's scope: a customer since handed to another manager is not linked (nor found).
 pub async fn my_notices(app: &App, actor: &Actor, limit: u64) -> Result<Vec<NoticeView>> {
-    Ok(
-        store::notices_for(&app.db.conn, actor.id.uuid(), limit.clamp(1, 200))
-            .await?
-            .into_iter()
-            .map(|n| NoticeView {
-                id: n.id,
-                case_id: n.case_id,
-                customer_id: n.customer_id,
-                kind: n.kind,
-                text: n.text,
-                created_at: crate::fmt_us(n.created_at_us),
-                read: n.read_at_us.is_some(),
-            })
-            .collect(),
-    )
+    let notices = store::notices_for(&app.db.conn, actor.id.uuid(), limit.clamp(1, 200)).await?;
+    let ids: Vec<Uuid> = notices.iter().filter_map(|n| n.customer_id).collect();
+    let visible: std::collections::HashSet<Uuid> =
+        match actor.require(banyan_domain::access::Permission::CustomerRead) {
+            Ok(grant) if !ids.is_empty() => banyan_store::customers::list_brief(&app.db.conn, &ids)
+                .await?
+                .into_iter()
+                .filter(|(_, _, _, branch, rm)| grant.can_see(branch, rm.map(Into::into)))
+                .map(|(id, ..)| id)
+                .collect(),
+            _ => Default::default(),
+        };
+    Ok(notices
+        .into_iter()
+        .map(|n| NoticeView {
+            id: n.id,
+            case_id: n.case_id,
+            customer_id: n.customer_id.filter(|c| visible.contains(c)),
+            kind: n.kind,
+            text: n.text,
+            created_at: crate::fmt_us(n.created_at_us),
+            read: n.read_at_us.is_some(),
+        })
+        .collect())
 }
 
 pub async fn mark_notices_read(app: &App, actor: &Actor) -> Result<u64> {

@@ -13,6 +13,7 @@ crate::tests![
     changing_identity_facts_of_a_verified_customer_needs_a_new_verification,
     overdue_periodic_reviews_are_listed,
     a_checker_verifies_several_records_at_once_each_as_one_by_one,
+    a_notice_stops_naming_a_customer_handed_to_another_manager,
 ];
 
 async fn make(app: &TestApp, token: &str) -> (String, serde_json::Value) {
@@ -420,4 +421,58 @@ async fn a_checker_verifies_several_records_at_once_each_as_one_by_one(app: &Tes
     )
     .await
     .assert_problem(403, "permission_denied");
+}
+
+/// The maker is told of the verdict with a link to the customer; once the customer is handed to another
+/// manager, the notice keeps its words but no longer names (links) a customer the maker may not see.
+async fn a_notice_stops_naming_a_customer_handed_to_another_manager(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let (p, c) = make(app, &rm).await;
+    app.req(Method::POST, &format!("{p}/submit"), Some(&rm), None)
+        .await;
+    let r = app
+        .req(Method::POST, &format!("{p}/verify"), Some(&rev), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let n = app.get("/api/v1/notices", &rm).await;
+    let told = n
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "customer.verified")
+        .cloned();
+    let told = told.unwrap_or_else(|| panic!("{}", n.text));
+    assert_eq!(told["customer_id"], c["id"]);
+    // Handed to rm2 by the supervisor.
+    let rm2_id = app.get("/api/v1/me", &rm2).await.body["id"].clone();
+    let current = app.get(&p, &sup).await;
+    let r = app
+        .req(
+            Method::PATCH,
+            &p,
+            Some(&sup),
+            Some(json!({"rm_id": rm2_id, "version": current.body["version"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.get(&p, &rm).await.assert_problem(404, "not_found");
+    let n = app.get("/api/v1/notices", &rm).await;
+    let told = n
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "customer.verified")
+        .cloned();
+    let told = told.unwrap_or_else(|| panic!("{}", n.text));
+    assert!(told["customer_id"].is_null(), "{}", n.text);
+    assert!(!told["text"].as_str().unwrap().is_empty());
 }
