@@ -125,6 +125,22 @@ await test('search finds the customer by name, a middle part of it, pinyin, init
     assert.match(await rm1.locator('.total').textContent(), /^共 1 位客户 · 第 1 页，共 1 页$/, q);
   }
   await rm1.screenshot({ path: `${SHOTS}/search.png`, fullPage: true });
+  // A search saved by name comes back with one click, and goes when deleted (after asking).
+  await rm1.goto(`${BASE}/customers?q=ouyang&status=submitted`);
+  await rm1.locator('#save-name').fill('欧阳待审');
+  await rm1.locator('#save-search button[type=submit]').click();
+  await rm1.locator('#save-note').waitFor();
+  assert.equal((await rm1.locator('#save-note').textContent()).trim(), '已保存为常用查询。');
+  await rm1.goto(`${BASE}/customers`);
+  await rm1.locator('#saved-searches a', { hasText: '欧阳待审' }).click();
+  await rm1.waitForURL(/status=submitted/);
+  await page_has(rm1, NAME);
+  await rm1.screenshot({ path: `${SHOTS}/saved-search.png`, fullPage: true });
+  const asked = rm1.asked.length;
+  await rm1.locator('#saved-searches button').first().click();
+  await rm1.waitForURL(`${BASE}/customers`);
+  assert.equal(rm1.asked[asked], '删除常用查询「欧阳待审」？');
+  assert.equal(await rm1.locator('#saved-searches').count(), 0);
 });
 
 await test('the search box in the header finds while typing and opens the chosen customer from the keyboard', async () => {

@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait}
 
 mod audit_keyed;
 mod imports;
+mod saved;
 mod search;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;
 
@@ -93,6 +94,11 @@ const STEPS: &[Step] = &[
         version: 13,
         name: "staff notices about a customer",
         run: search::v13,
+    },
+    Step {
+        version: 14,
+        name: "saved customer searches",
+        run: saved::v14,
     },
 ];
 

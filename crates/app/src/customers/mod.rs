@@ -8,6 +8,7 @@ mod create;
 mod duplicates;
 mod read;
 mod review;
+mod saved;
 pub(crate) mod search;
 mod update;
 
@@ -21,6 +22,9 @@ pub use read::{COUNT_CAP, ListQuery, SORTS, count, get, id_by_number, list, pars
 pub use review::{
     BulkOutcome, MAX_BULK, Pick, Refusal, ReviewItem, ReviewPage, ReviewQuery, review_queue,
     verify_many,
+};
+pub use saved::{
+    MAX_SAVED, SaveSearch, SavedSearch, delete_saved_search, save_search, saved_searches,
 };
 pub use search::rebuild_if_stale as rebuild_search_index;
 pub use update::{transition, update};

@@ -11,8 +11,10 @@ use sea_orm::sea_query::{
 use uuid::Uuid;
 
 mod review;
+mod saved;
 pub mod search;
 pub use review::{SubmittedFilter, count_submitted, list_submitted};
+pub use saved::{SavedSearchRow, delete_saved_search, put_saved_search, saved_searches};
 
 crate::table! {
     /// A stored customer, as read.

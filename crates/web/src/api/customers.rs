@@ -472,6 +472,43 @@ pub async fn verify_many(
     ))
 }
 
+/// Your saved customer searches, by name (run one as `GET /api/v1/customers?{query}`).
+#[utoipa::path(get, path = "/api/v1/saved-searches", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = Vec<uc::SavedSearch>)))]
+pub async fn saved_searches(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<uc::SavedSearch>>> {
+    Ok(axum::Json(uc::saved_searches(&s.app, &auth.actor).await?))
+}
+
+/// Saves a customer search under a name (a name already used is replaced); at most 20 per person.
+#[utoipa::path(post, path = "/api/v1/saved-searches", tag = "customers", security(("bearer" = [])),
+    request_body = uc::SaveSearch,
+    responses((status = 201, body = uc::SavedSearch), (status = 422, body = Problem)))]
+pub async fn save_search(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<uc::SaveSearch>,
+) -> ApiResult<(StatusCode, axum::Json<uc::SavedSearch>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::save_search(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// Deletes one of your saved searches.
+#[utoipa::path(delete, path = "/api/v1/saved-searches/{id}", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn delete_saved_search(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
+    uc::delete_saved_search(&s.app, &auth.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Version history with field-level changes, newest first.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/versions", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<VersionView>)))]

@@ -66,6 +66,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/api/v1/review-queue", get(customers::review_queue))
         .route("/api/v1/review-queue/verify", post(customers::verify_many))
+        .route(
+            "/api/v1/saved-searches",
+            get(customers::saved_searches).merge(creating(post(customers::save_search))),
+        )
+        .route(
+            "/api/v1/saved-searches/{id}",
+            delete(customers::delete_saved_search),
+        )
         .route("/api/v1/audit", get(audit::search))
         .route("/api/v1/audit/verify", get(audit::verify))
         .route(

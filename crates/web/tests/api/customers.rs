@@ -27,6 +27,7 @@ crate::tests![
     a_retried_batch_with_the_same_idempotency_key_creates_nothing_twice,
     import_reports_every_bad_row_and_export_is_masked,
     an_import_file_may_be_headed_and_filled_in_any_language_with_a_manager_per_row,
+    a_person_saves_searches_by_name_runs_them_and_deletes_them,
     formulas_in_names_are_written_as_text_in_every_csv,
     rotating_keys_keeps_every_value_readable,
 ];
@@ -1347,4 +1348,80 @@ async fn an_import_file_may_be_headed_and_filled_in_any_language_with_a_manager_
         "{}",
         r.text
     );
+}
+
+/// Saved searches are a person's own: saved by name (the same name again replaces it), listed by name,
+/// run as a search, deleted; someone else's cannot be deleted (not found); bad ones are refused by field.
+async fn a_person_saves_searches_by_name_runs_them_and_deletes_them(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    app.create(
+        &rm,
+        individual("王芳", &resident_id("19900307", 242), "13812345678"),
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/saved-searches",
+            &rm,
+            json!({"name": "王姓草稿", "query": "q=王&status=draft&cursor=abc"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // The page position is not part of a search.
+    assert_eq!(r.body["query"], "q=%E7%8E%8B&status=draft", "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    // The same name again: replaced, not doubled.
+    let r = app
+        .post(
+            "/api/v1/saved-searches",
+            &rm,
+            json!({"name": "王姓草稿", "query": "q=王&kind=individual"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["id"], id.as_str());
+    let list = app.get("/api/v1/saved-searches", &rm).await;
+    assert_eq!(list.body.as_array().unwrap().len(), 1, "{}", list.text);
+    let query = list.body[0]["query"].as_str().unwrap().to_owned();
+    let found = app.get(&format!("/api/v1/customers?{query}"), &rm).await;
+    assert_eq!(found.body["total"]["count"], 1, "{}", found.text);
+    // Another person sees none of it and cannot delete it.
+    assert_eq!(
+        app.get("/api/v1/saved-searches", &rm2).await.body,
+        json!([])
+    );
+    app.req(
+        Method::DELETE,
+        &format!("/api/v1/saved-searches/{id}"),
+        Some(&rm2),
+        None,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    // Refused by field: no name, a query that is no search.
+    let r = app
+        .post(
+            "/api/v1/saved-searches",
+            &rm,
+            json!({"name": " ", "query": "<script>=1"}),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    let fields: Vec<String> = r.field_errors().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["name", "query"]);
+    let r = app
+        .req(
+            Method::DELETE,
+            &format!("/api/v1/saved-searches/{id}"),
+            Some(&rm),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(app.get("/api/v1/saved-searches", &rm).await.body, json!([]));
 }

@@ -19,6 +19,8 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/review", get(review::queue))
         .route("/review/verify", post(review::verify_many))
         .route("/customers/suggest", get(search::suggest))
+        .route("/customers/saved", post(search::save_search))
+        .route("/customers/saved/{id}/delete", post(search::delete_search))
         .route("/customers/new", get(form::new_form).post(form::create))
         .route(
             "/customers/{id}/edit",

@@ -6,8 +6,8 @@ use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, chrome, page};
 use crate::ui::paging;
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::customers::{self as uc, ListQuery};
@@ -144,6 +144,11 @@ pub(crate) struct SearchPage {
     pub(crate) error: Option<String>,
     pub(crate) can_export: bool,
     pub(crate) export_query: String,
+    /// The searcher's saved searches, and whether this search has a filter worth saving.
+    pub(crate) saved: Vec<banyan_app::customers::SavedSearch>,
+    pub(crate) savable: bool,
+    /// What became of saving this search.
+    pub(crate) save_note: Option<(bool, String)>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -173,6 +178,8 @@ pub(crate) struct SearchQuery {
     /// Export only: `csv` or `xlsx`.
     #[serde(default)]
     pub(crate) format: String,
+    /// After saving this search: `ok`, or `invalid` (no name, too long, too many saved).
+    pub(crate) saved: Option<String>,
 }
 
 impl SearchQuery {
@@ -239,6 +246,10 @@ pub(crate) async fn search(
         .iter()
         .map(|r| (r.id, r.display_name.clone()))
         .collect();
+    let saved = uc::saved_searches(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let savable = form_urlencoded::parse(p.link(None).as_bytes()).any(|(_, v)| !v.is_empty());
     let counted = uc::count(&s.app, &sess.actor, &query).await;
     let listed = uc::list(&s.app, &sess.actor, query).await;
     let (items, next, prev, total, error) = match (listed, counted) {
@@ -288,6 +299,13 @@ pub(crate) async fn search(
         seg_filters: segment_choices(&s.app, t, &p.segments),
         can_export: sess.actor.offers().export,
         export_query: p.link(None),
+        saved,
+        savable,
+        save_note: match p.saved.as_deref() {
+            Some("ok") => Some((true, t.get("saved.done").to_owned())),
+            Some(_) => Some((false, t.get("saved.invalid").to_owned())),
+            None => None,
+        },
         q: p.q,
         branch_code: p.branch_code,
         items,
@@ -380,6 +398,40 @@ pub(crate) async fn suggest(
     Ok(r)
 }
 
+/// Saves the search on the page under the name typed (from the search page's "保存此查询").
+pub(crate) async fn save_search(
+    State(s): State<AppState>,
+    crate::ui::page::SignedForm { sess, t, f }: crate::ui::page::SignedForm,
+) -> Result<Response, PageError> {
+    let query = f.get("query").cloned().unwrap_or_default();
+    let input = uc::SaveSearch {
+        name: f.get("name").cloned().unwrap_or_default(),
+        query: query.clone(),
+    };
+    // Back to the search, saying whether it was saved (the page says why not in the user's words).
+    let outcome = match uc::save_search(&s.app, &sess.actor, input).await {
+        Ok(_) => "ok",
+        Err(AppError::Validation(_)) => "invalid",
+        Err(e) => return Err(PageError::App(e, t, Some(sess))),
+    };
+    Ok(
+        axum::response::Redirect::to(&format!("/customers?{query}&saved={outcome}"))
+            .into_response(),
+    )
+}
+
+/// Deletes one of the searcher's saved searches, after they agreed.
+pub(crate) async fn delete_search(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    crate::ui::page::SignedForm { sess, t, .. }: crate::ui::page::SignedForm,
+) -> Result<Response, PageError> {
+    uc::delete_saved_search(&s.app, &sess.actor, id)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess)))?;
+    Ok(axum::response::Redirect::to("/customers").into_response())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -422,6 +474,9 @@ mod tests {
             error: None,
             can_export: false,
             export_query: String::new(),
+            saved: Vec::new(),
+            savable: false,
+            save_note: None,
         }
         .render()
         .unwrap()
@@ -464,6 +519,9 @@ mod tests {
             error: None,
             can_export: false,
             export_query: String::new(),
+            saved: Vec::new(),
+            savable: false,
+            save_note: None,
         }
         .render()
         .unwrap();

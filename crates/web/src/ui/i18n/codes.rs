@@ -217,6 +217,8 @@ crate::ui::i18n::catalog! {
     "audit.action.customer.import" => ["导入客户", "匯入客戶", "Customers imported"],
     "audit.action.customer.consent" => ["记录营销授权", "記錄行銷授權", "Consent recorded"],
     "audit.action.event.create" => ["新建客户活动", "新建客戶活動", "Event created"],
+    "audit.action.search.save" => ["保存常用查询", "儲存常用查詢", "Search saved"],
+    "audit.action.search.delete" => ["删除常用查询", "刪除常用查詢", "Saved search deleted"],
     "audit.action.event.invite" => ["邀请客户", "邀請客戶", "Customers invited"],
     "audit.action.event.respond" => ["记录活动回复", "記錄活動回覆", "Reply recorded"],
     "audit.action.event.feedback" => ["记录活动反馈", "記錄活動回饋", "Event feedback recorded"],
