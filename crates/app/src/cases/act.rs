@@ -21,12 +21,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::clocks::{instant, local, set_clocks, set_level, stages_at};
-use super::register::{pick_owner, reach_of, sees};
+use super::register::pick_owner;
 use super::staff_map;
 use super::view::{CaseView, view};
 use super::{
     Content, changed, check_department, customer_message, load, log_row, notice, opt_text, text,
 };
+use super::{reach_of, sees};
 use banyan_domain::feedback::{CaseStatus, CaseTransition};
 
 /// What to do with a case (`{"action": "note", "text": "..."}`).
@@ -280,7 +281,7 @@ fn check_sees(
     errs: &mut FieldErrors,
     staff: &HashMap<Uuid, banyan_store::access::StaffRow>,
     named: Option<&str>,
-    reach: &super::register::Reach,
+    reach: &super::Reach,
 ) {
     if let Some(s) = named.and_then(|u| staff.values().find(|s| s.username == u))
         && !sees(s, reach)

@@ -303,3 +303,31 @@ pub(crate) async fn staff_map(app: &App) -> Result<HashMap<Uuid, banyan_store::a
         .map(|s| (s.id.uuid(), s))
         .collect())
 }
+
+/// Whose customer a case is about, as scope sees it: its branch and relationship manager (`None`: a
+/// non-customer complainant, whom every case handler may see).
+pub(crate) type Reach = Option<(String, Option<banyan_domain::ids::StaffId>)>;
+
+/// The reach of a stored case's customer.
+pub(crate) async fn reach_of<C: banyan_store::ConnectionTrait>(
+    c: &C,
+    case: &banyan_store::cases::CaseRow,
+) -> crate::error::Result<Reach> {
+    let Some(id) = case.customer_id else {
+        return Ok(None);
+    };
+    let row = banyan_store::customers::find_customer(c, id)
+        .await?
+        .ok_or_else(|| {
+            crate::error::AppError::internal("a case names a customer that does not exist")
+        })?;
+    Ok(Some((row.branch_code, row.rm_id)))
+}
+
+/// Whether a staff member may open the case's customer record (an owner who could not would meet a 404).
+pub(crate) fn sees(s: &banyan_store::access::StaffRow, reach: &Reach) -> bool {
+    match reach {
+        None => true,
+        Some((branch, rm)) => crate::access::actor_of(s).is_ok_and(|a| a.sees(branch, *rm)),
+    }
+}

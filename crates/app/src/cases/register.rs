@@ -22,8 +22,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::clocks::{local, set_clocks, set_level};
-use super::staff_map;
 use super::view::CaseView;
+use super::{Reach, sees, staff_map};
 use super::{changed, log_row, notice, one_of, opt_text, text, visible};
 use banyan_domain::feedback::CaseStatus;
 
@@ -72,29 +72,6 @@ pub struct CaseInput {
     /// With `repeat_of`: the repeat brings new facts, so the open case's clocks restart.
     #[serde(default)]
     pub new_facts: bool,
-}
-
-/// Whose customer a case is about, as scope sees it: its branch and relationship manager (`None`: a
-/// non-customer complainant, whom every case handler may see).
-pub(crate) type Reach = Option<(String, Option<banyan_domain::ids::StaffId>)>;
-
-/// The reach of a stored case's customer.
-pub(crate) async fn reach_of<C: ConnectionTrait>(c: &C, case: &CaseRow) -> Result<Reach> {
-    let Some(id) = case.customer_id else {
-        return Ok(None);
-    };
-    let row = banyan_store::customers::find_customer(c, id)
-        .await?
-        .ok_or_else(|| AppError::internal("a case names a customer that does not exist"))?;
-    Ok(Some((row.branch_code, row.rm_id)))
-}
-
-/// Whether a staff member may open the case's customer record (an owner who could not would meet a 404).
-pub(crate) fn sees(s: &banyan_store::access::StaffRow, reach: &Reach) -> bool {
-    match reach {
-        None => true,
-        Some((branch, rm)) => crate::access::actor_of(s).is_ok_and(|a| a.sees(branch, *rm)),
-    }
 }
 
 /// Picks the owner among those who may see the customer: the rule's named owner, else the active member of

@@ -186,7 +186,7 @@ pub async fn get(app: &App, actor: &Actor, id: CaseId) -> Result<CaseView> {
 
 /// The view as `actor` sees it: whether they may open the customer's record.
 async fn for_actor(app: &App, actor: &Actor, r: &CaseRow, mut v: CaseView) -> Result<CaseView> {
-    v.customer_open = match super::register::reach_of(&app.db.conn, r).await? {
+    v.customer_open = match super::reach_of(&app.db.conn, r).await? {
         Some((branch, rm)) => {
             actor.require(Permission::CustomerRead).is_ok() && actor.sees(&branch, rm)
         }

@@ -4,6 +4,7 @@
 pub(crate) mod form;
 pub(crate) mod glance;
 pub(crate) mod io;
+pub(crate) mod lines;
 pub(crate) mod review;
 pub(crate) mod search;
 pub(crate) mod timeline;

@@ -1,7 +1,7 @@
 //! The 360 page's one timeline: everything that happened to the customer — contacts, feedback cases,
 //! events, messages and changes to the record — newest first, from the lines the page already shows.
 
-use super::view::{CaseLine, ContactLine, EventLine, HistoryRow, MessageLine};
+use super::lines::{CaseLine, ContactLine, EventLine, HistoryRow, MessageLine};
 use crate::ui::i18n::Tr;
 
 /// The most moments the timeline shows (the sections below it hold the rest).
