@@ -160,16 +160,20 @@ impl App {
     /// Lets import files name columns and values as the workbench's labels do (the web layer's registry of
     /// display labels, in every language): `客户经理`, `證件類型`, `Document number`; `个人`, `居民身份证`.
     pub fn accept_import_words(&self, words: io::ImportWords) {
-        if let Ok(mut w) = self.import_words.write() {
-            *w = Arc::new(words);
-        }
+        // A lock poisoned by a panic elsewhere still holds whole words (they are swapped, never edited).
+        let mut w = self
+            .import_words
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *w = Arc::new(words);
     }
 
     pub(crate) fn import_words(&self) -> Arc<io::ImportWords> {
-        self.import_words
+        let w = self
+            .import_words
             .read()
-            .map(|w| Arc::clone(&w))
-            .unwrap_or_default()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(&w)
     }
 
     pub fn today(&self) -> jiff::civil::Date {

@@ -90,7 +90,9 @@ pub async fn save_search(app: &App, actor: &Actor, input: SaveSearch) -> Result<
             "must be a customer search with at least one filter",
         );
     }
-    let existing = store::saved_searches(&app.db.conn, actor.id.uuid()).await?;
+    // Read in the write's transaction: two saves at once cannot both take the last place.
+    let tx = app.db.begin_write().await?;
+    let existing = store::saved_searches(&*tx, actor.id.uuid()).await?;
     if existing.len() >= MAX_SAVED && !existing.iter().any(|e| e.name == name) {
         errs.push(
             "name",
@@ -109,7 +111,6 @@ pub async fn save_search(app: &App, actor: &Actor, input: SaveSearch) -> Result<
         query: query.unwrap_or_default(),
         created_at_us: now_us(),
     };
-    let tx = app.db.begin_write().await?;
     store::put_saved_search(&*tx, &row).await?;
     audit::record(
         app,

@@ -91,6 +91,48 @@ async fn audience_page(
     Ok(cstore::list_customers(&app.db.conn, &f).await?)
 }
 
+/// The message each customer of a page of the audience would get: in their language (the Chinese text
+/// when theirs is missing, which `check` guarantees), by the campaign's channel or their own preferred
+/// one among those they consented to. One read of tiers and one of consents per page.
+async fn drafts(
+    app: &App,
+    input: &CampaignInput,
+    page: &[cstore::CustomerRow],
+) -> Result<Vec<Draft>> {
+    let ids: Vec<Uuid> = page.iter().map(|r| r.id.uuid()).collect();
+    let tiers = wealth_tiers(app, &ids).await?;
+    let mut consents: std::collections::HashMap<Uuid, Vec<cstore::ConsentRow>> =
+        std::collections::HashMap::new();
+    if input.channel.is_none() {
+        for c in cstore::consents_of(&app.db.conn, &ids).await? {
+            consents.entry(c.customer_id).or_default().push(c);
+        }
+    }
+    let key = input.key.trim();
+    let mut out = Vec::with_capacity(page.len());
+    for r in page {
+        let id = r.id.uuid();
+        let (lang, vars) = customer_vars(r, tiers.get(&id).map(String::as_str), "")?;
+        let body = pick(&input.body, &lang).ok_or_else(|| {
+            AppError::internal("a checked campaign has no text in Chinese to fall back on")
+        })?;
+        out.push(Draft {
+            customer_id: id,
+            channel: input.channel.clone().unwrap_or_else(|| {
+                let theirs = consents.get(&id).map_or(&[][..], Vec::as_slice);
+                channel_for(r.preferred_channel.as_deref(), theirs, true)
+            }),
+            purpose: "marketing",
+            cause: format!("campaign:{key}"),
+            cause_key: format!("campaign:{key}:{}", r.id),
+            subject: pick(&input.subject, &lang).map(|s| render(s, &vars)),
+            body: render(body, &vars),
+            lang,
+        });
+    }
+    Ok(out)
+}
+
 /// Queues a marketing message for every verified customer in the segment (within the actor's scope).
 pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<CampaignReport> {
     let grant = actor.require(Permission::CustomerUpdate)?;
@@ -105,30 +147,11 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
         let page = audience_page(app, &grant, &segments, after).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.uuid());
-        let mut drafts = Vec::new();
-        let tiers =
-            wealth_tiers(app, &page.iter().map(|r| r.id.uuid()).collect::<Vec<_>>()).await?;
-        for r in &page {
-            let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
-            let (lang, vars) = customer_vars(r, tiers.get(&r.id.uuid()).map(String::as_str), "")?;
-            drafts.push(row(
-                Draft {
-                    customer_id: r.id.uuid(),
-                    channel: input.channel.clone().unwrap_or_else(|| {
-                        channel_for(r.preferred_channel.as_deref(), &consents, true)
-                    }),
-                    purpose: "marketing",
-                    cause: format!("campaign:{}", input.key.trim()),
-                    cause_key: format!("campaign:{}:{}", input.key.trim(), r.id),
-                    subject: pick(&input.subject, &lang).map(|s| render(s, &vars)),
-                    body: pick(&input.body, &lang)
-                        .map(|b| render(b, &vars))
-                        .unwrap_or_default(),
-                    lang,
-                },
-                now,
-            ));
-        }
+        let drafts: Vec<MessageRow> = drafts(app, &input, &page)
+            .await?
+            .into_iter()
+            .map(|d| row(d, now))
+            .collect();
         report.customers += page.len() as u64;
         let tx = app.db.begin_write().await?;
         // Pages commit one by one: the Idempotency-Key is claimed with the first, answered after the last.
@@ -237,26 +260,14 @@ pub async fn preview_campaign(
         let page = audience_page(app, &grant, &segments, after).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.uuid());
-        let tiers =
-            wealth_tiers(app, &page.iter().map(|r| r.id.uuid()).collect::<Vec<_>>()).await?;
-        for r in &page {
-            let (lang, vars) = customer_vars(r, tiers.get(&r.id.uuid()).map(String::as_str), "")?;
-            let channel = match &input.channel {
-                Some(c) => c.clone(),
-                None => {
-                    let consents = cstore::list_consents(&app.db.conn, r.id.uuid()).await?;
-                    channel_for(r.preferred_channel.as_deref(), &consents, true)
-                }
-            };
-            *out.by_channel.entry(channel).or_default() += 1;
-            *out.by_language.entry(lang.clone()).or_default() += 1;
-            if !out.samples.iter().any(|s| s.lang == lang) {
+        for d in drafts(app, input, &page).await? {
+            *out.by_channel.entry(d.channel).or_default() += 1;
+            *out.by_language.entry(d.lang.clone()).or_default() += 1;
+            if !out.samples.iter().any(|s| s.lang == d.lang) {
                 out.samples.push(PreviewText {
-                    subject: pick(&input.subject, &lang).map(|s| render(s, &vars)),
-                    body: pick(&input.body, &lang)
-                        .map(|b| render(b, &vars))
-                        .unwrap_or_default(),
-                    lang,
+                    subject: d.subject,
+                    body: d.body,
+                    lang: d.lang,
                 });
             }
         }

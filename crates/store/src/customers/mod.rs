@@ -691,6 +691,19 @@ pub async fn list_consents<C: ConnectionTrait>(
     table::all::<ConsentRow, _>(c, &q).await
 }
 
+/// The consents of several customers in one read (a campaign's page of audience).
+pub async fn consents_of<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<ConsentRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<ConsentRow>()
+        .and_where(Expr::col("customer_id").is_in(ids.iter().copied()))
+        .order_by("customer_id", Order::Asc)
+        .order_by("channel", Order::Asc)
+        .to_owned();
+    table::all::<ConsentRow, _>(c, &q).await
+}
+
 pub async fn insert_relationship<C: ConnectionTrait>(c: &C, r: &RelationshipRow) -> Result<()> {
     let q = Query::insert()
         .into_table("customer_relationships")

@@ -159,11 +159,11 @@ impl banyan_app::tabular::Words for ReaderWords {
             "party" | "department" => code_label(t, &[column], value),
             "segment" => code_label(t, &["seg.wealth_tier"], value),
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),
-            c if import_family(c).is_some() => {
-                code_label(t, &[import_family(c).unwrap_or_default()], value)
-            }
             _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
-            _ => value.to_owned(),
+            c => match import_family(c) {
+                Some(family) => code_label(t, &[family], value),
+                None => value.to_owned(),
+            },
         }
     }
     fn bom(&self) -> bool {

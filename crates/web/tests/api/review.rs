@@ -441,16 +441,7 @@ async fn a_notice_stops_naming_a_customer_handed_to_another_manager(app: &TestAp
         .req(Method::POST, &format!("{p}/verify"), Some(&rev), None)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let n = app.get("/api/v1/notices", &rm).await;
-    let told = n
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["kind"] == "customer.verified")
-        .cloned();
-    let told = told.unwrap_or_else(|| panic!("{}", n.text));
-    assert_eq!(told["customer_id"], c["id"]);
+    assert_eq!(verdict(app, &rm).await["customer_id"], c["id"]);
     // Handed to rm2 by the supervisor.
     let rm2_id = app.get("/api/v1/me", &rm2).await.body["id"].clone();
     let current = app.get(&p, &sup).await;
@@ -464,7 +455,14 @@ async fn a_notice_stops_naming_a_customer_handed_to_another_manager(app: &TestAp
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.get(&p, &rm).await.assert_problem(404, "not_found");
-    let n = app.get("/api/v1/notices", &rm).await;
+    let told = verdict(app, &rm).await;
+    assert!(told["customer_id"].is_null(), "{told}");
+    assert!(!told["text"].as_str().unwrap().is_empty());
+}
+
+/// The maker's notice of the verdict on their record.
+async fn verdict(app: &TestApp, token: &str) -> serde_json::Value {
+    let n = app.get("/api/v1/notices", token).await;
     let told = n
         .body
         .as_array()
@@ -472,7 +470,5 @@ async fn a_notice_stops_naming_a_customer_handed_to_another_manager(app: &TestAp
         .iter()
         .find(|x| x["kind"] == "customer.verified")
         .cloned();
-    let told = told.unwrap_or_else(|| panic!("{}", n.text));
-    assert!(told["customer_id"].is_null(), "{}", n.text);
-    assert!(!told["text"].as_str().unwrap().is_empty());
+    told.unwrap_or_else(|| panic!("{}", n.text))
 }

@@ -817,24 +817,21 @@ pub(crate) async fn edit(
     match uc::update(&s.app, &sess.actor, id, patch, form_version(&f)).await {
         Ok(_) => Ok(Redirect::to(&format!("/customers/{id}?msg=saved")).into_response()),
         Err(AppError::VersionConflict { since, .. }) => {
-            let conflict: Vec<String> = since
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|v| v["changes"].as_array().cloned().unwrap_or_default())
-                .map(|c| {
-                    let field = c["field"].as_str().unwrap_or("");
+            let changes = changes_since(&since).map_err(err)?;
+            let conflict: Vec<String> = changes
+                .iter()
+                .map(|(field, old, new)| {
                     crate::ui::labels::change_line(
                         t,
                         field,
-                        &crate::ui::labels::field_value(t, field, &c["old"]),
-                        &crate::ui::labels::field_value(t, field, &c["new"]),
+                        &crate::ui::labels::field_value(t, field, old),
+                        &crate::ui::labels::field_value(t, field, new),
                     )
                 })
                 .collect();
             // Nothing is overwritten and nothing typed is lost: a field only the user changed keeps the
             // user's value; a field both changed shows the other person's value with the user's beside it.
-            let theirs = conflicting_inputs(current.kind, &since);
+            let theirs = conflicting_inputs(current.kind, &changes);
             let (values, mine) = own_changes(&f, &theirs);
             let o = EditOutcome {
                 values: Some(&values),
@@ -884,15 +881,31 @@ pub(crate) async fn edit(
     }
 }
 
+/// The changes a version conflict reports (the versions saved since the form was read): (field, old, new).
+/// The app writes them; one that does not read so is an error, not an empty list.
+fn changes_since(
+    since: &serde_json::Value,
+) -> Result<Vec<(String, serde_json::Value, serde_json::Value)>, AppError> {
+    let bad = || AppError::internal("a version conflict whose changes do not read as versions");
+    let mut out = Vec::new();
+    for v in since.as_array().ok_or_else(bad)? {
+        for c in v["changes"].as_array().ok_or_else(bad)? {
+            let field = c["field"].as_str().ok_or_else(bad)?;
+            out.push((field.to_owned(), c["old"].clone(), c["new"].clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// The form inputs whose fields changed in the versions saved since the form was read.
-fn conflicting_inputs(kind: CustomerKind, since: &serde_json::Value) -> HashSet<String> {
-    since
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|v| v["changes"].as_array().cloned().unwrap_or_default())
-        .filter_map(|c| {
-            let path = c["field"].as_str()?;
+fn conflicting_inputs(
+    kind: CustomerKind,
+    changes: &[(String, serde_json::Value, serde_json::Value)],
+) -> HashSet<String> {
+    changes
+        .iter()
+        .map(|(path, _, _)| path.as_str())
+        .filter_map(|path| {
             edit_fields(kind)
                 .iter()
                 .find(|(_, _, p)| *p == path)

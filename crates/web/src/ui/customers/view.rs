@@ -486,7 +486,7 @@ fn history_rows(
             who: people
                 .get(&h.actor_id.to_string())
                 .cloned()
-                .unwrap_or_default(),
+                .unwrap_or_else(|| t.get("history.unknown_staff").to_owned()),
             action: crate::ui::labels::code_label(t, &["history.action"], &h.action),
             changes: h
                 .changes
