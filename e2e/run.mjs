@@ -731,6 +731,32 @@ await test('a manager pushes content to the platinum tier and sees it in the cam
   const report = await rm1.locator('#campaigns').textContent();
   assert.ok(report.includes('年末利率调整说明'), report);
   await rm1.screenshot({ path: `${SHOTS}/campaigns.png`, fullPage: true });
+  // Asked to be approved: it waits; the maker is offered to cancel, not to approve.
+  await rm1.locator('#camp-key').fill('贵宾客户新品预约');
+  await rm1.locator('#camp-wealth_tier').selectOption('platinum');
+  await rm1.locator('#camp-body-zh-CN').fill('{name}{honorific}您好：作为{tier}客户，您可优先预约新品。');
+  await rm1.locator('#camp-ask').check();
+  await rm1.locator('#camp-preview').click();
+  assert.equal(await rm1.locator('#camp-send').textContent(), '提交审批');
+  await rm1.locator('#camp-send').click();
+  assert.ok(rm1.asked.at(-1).includes('须经批准后发送'), rm1.asked.at(-1));
+  assert.ok((await rm1.locator('#campaign-notice').textContent()).includes('已提交审批'));
+  const waiting = rm1.locator('#campaigns tr', { hasText: '贵宾客户新品预约' });
+  assert.ok((await waiting.textContent()).includes('待审批'));
+  assert.equal(await waiting.locator('.camp-approve').count(), 0, 'the maker does not approve');
+  assert.equal(await waiting.locator('.camp-cancel').count(), 1);
+  // The branch supervisor is told, approves after being asked, and it goes at once.
+  const sup = await signIn('sup1');
+  assert.ok((await sup.locator('#home-approvals').textContent()).includes('1 项推送等待您审批'), 'told on the home page');
+  await sup.locator('#home-approvals a').click();
+  assert.ok((await sup.locator('#campaigns-awaiting').textContent()).includes('1 项推送等待您审批'));
+  await sup.screenshot({ path: `${SHOTS}/campaign-approval.png`, fullPage: true });
+  await sup.locator('#campaigns tr', { hasText: '贵宾客户新品预约' }).locator('.camp-approve').click();
+  assert.ok(sup.asked.at(-1).includes('批准后将向 1 位客户发送'), sup.asked.at(-1));
+  assert.ok((await sup.locator('#campaign-notice').textContent()).includes('已批准推送'));
+  const approved = await sup.locator('#campaigns tr', { hasText: '贵宾客户新品预约' }).textContent();
+  assert.ok(approved.includes('已发送') && approved.includes('sup1'), approved);
+  await sup.context().close();
   await rm1.goto(customerUrl);
   const msgs = await rm1.locator('#messages').textContent();
   assert.ok(msgs.includes('白金级客户，年末利率调整说明'), msgs);

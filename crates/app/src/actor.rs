@@ -72,9 +72,14 @@ impl Actor {
         }
     }
 
+    /// Which customers the role (or the CLI's override) reaches.
+    pub(crate) fn scope_kind(&self) -> ScopeKind {
+        self.scope_override.unwrap_or(self.role.scope())
+    }
+
     /// The customers this actor may see, as a store filter.
     fn scope_filter(&self) -> ScopeFilter {
-        match self.scope_override.unwrap_or(self.role.scope()) {
+        match self.scope_kind() {
             ScopeKind::All => ScopeFilter::All,
             ScopeKind::Own => ScopeFilter::Rm(self.id.uuid()),
             ScopeKind::Branch => match &self.branch_code {
@@ -166,6 +171,7 @@ pub struct Offers {
     pub cases: bool,
     pub case_write: bool,
     pub case_approve: bool,
+    pub campaign_approve: bool,
 }
 
 impl Actor {
@@ -187,6 +193,7 @@ impl Actor {
             cases: has(Permission::CaseRead),
             case_write: has(Permission::CaseWrite),
             case_approve: has(Permission::CaseApprove),
+            campaign_approve: has(Permission::CampaignApprove),
         }
     }
 }

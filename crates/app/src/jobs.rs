@@ -10,6 +10,7 @@
 //! | `imports.resume` | 5 s | each job's own lease (`imports::resume_orphaned`) |
 //! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |
 //! | `cases.escalate` | 60 s | `cases.escalate` |
+//! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
 //! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings are idempotent per customer |
 
 use crate::App;
@@ -84,6 +85,20 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
             s.escalate_every,
             app.clone(),
             move |app| crate::cases::escalate_tick(app, s.escalate_every),
+        ),
+        every(
+            "notify.campaigns",
+            Duration::from_secs(30),
+            app.clone(),
+            |app| async move {
+                match notify::send_due(&app).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(campaigns = n, "scheduled campaigns sent"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sending scheduled campaigns failed; will retry")
+                    }
+                }
+            },
         ),
     ];
     let d = Arc::new(delivery);

@@ -384,6 +384,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         demo_cases(app, &some, &mut rng).await?;
         demo_calendar(app, &some).await?;
         demo_wealth_book(app, &some).await?;
+        demo_campaigns(app).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await
@@ -400,6 +401,83 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
     }
     if !fresh {
         println!("(demo data already present: nothing added)");
+    }
+    Ok(())
+}
+
+/// Content pushes in every state a newcomer meets: one sent by operations to the branch, one rm1 scheduled
+/// for next Saturday morning, and one rm1 asked a supervisor to approve (supervisor1 sees it waiting).
+async fn demo_campaigns(app: &App) -> Result<()> {
+    let as_ = |u: &'static str| async move {
+        banyan_app::access::actor_for(app, u)
+            .await
+            .map_err(|e| anyhow!("{e}"))
+    };
+    let text = |zh: &str, tw: &str, en: &str| {
+        std::collections::BTreeMap::from([
+            ("zh-CN".to_owned(), zh.to_owned()),
+            ("zh-TW".to_owned(), tw.to_owned()),
+            ("en".to_owned(), en.to_owned()),
+        ])
+    };
+    let today = app.today();
+    let saturday = (1..=7)
+        .filter_map(|d| today.checked_add(jiff::Span::new().days(d)).ok())
+        .find(|d| d.weekday() == jiff::civil::Weekday::Saturday)
+        .ok_or_else(|| anyhow!("no Saturday in the next week"))?
+        .at(9, 30, 0, 0)
+        .to_zoned(app.tz.clone())
+        .map_err(|e| anyhow!("{e}"))?
+        .timestamp()
+        .to_string();
+    let pushes = [
+        (
+            "ops1",
+            "2026年存款利率调整说明",
+            None,
+            false,
+            text(
+                "{name}{honorific}您好：本行自下月起调整人民币存款挂牌利率，详情请咨询您的客户经理。",
+                "{name}{honorific}您好：本行自下月起調整人民幣存款掛牌利率，詳情請諮詢您的客戶經理。",
+                "Dear {honorific}{name}, our deposit rates change from next month; your relationship manager can tell you more.",
+            ),
+        ),
+        (
+            "rm1",
+            "周六理财讲座邀请",
+            Some(saturday),
+            false,
+            text(
+                "{name}{honorific}您好：本周六上午在网点举办养老理财讲座，欢迎您参加。",
+                "{name}{honorific}您好：本週六上午在網點舉辦養老理財講座，歡迎您參加。",
+                "Dear {honorific}{name}, join our retirement planning talk at the branch this Saturday morning.",
+            ),
+        ),
+        (
+            "rm1",
+            "{tier}客户专属新品预约",
+            None,
+            true,
+            text(
+                "{name}{honorific}您好：作为{tier}客户，您可优先预约本月新发理财产品。",
+                "{name}{honorific}您好：作為{tier}客戶，您可優先預約本月新發理財產品。",
+                "Dear {honorific}{name}, as a {tier} client you may reserve this month's new product first.",
+            ),
+        ),
+    ];
+    for (who, key, send_at, ask_approval, body) in pushes {
+        let input = banyan_app::notify::CampaignInput {
+            key: key.replace("{tier}", "贵宾"),
+            segments: Default::default(),
+            channel: None,
+            subject: Default::default(),
+            body,
+            send_at,
+            ask_approval,
+        };
+        banyan_app::notify::campaign(app, &as_(who).await?, input)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
     }
     Ok(())
 }

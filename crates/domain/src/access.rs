@@ -58,6 +58,8 @@ pub enum Permission {
     CaseApprove,
     /// Approve the second extension (30 -> 60 days, customer told).
     CaseApproveSenior,
+    /// Approve or refuse a campaign someone else made that needs a second person (four eyes).
+    CampaignApprove,
 }
 
 /// Which customers a role's permissions reach.
@@ -129,6 +131,7 @@ const SUPERVISOR: &[Permission] = &[
     P::CaseRead,
     P::CaseWrite,
     P::CaseApprove,
+    P::CampaignApprove,
 ];
 const AUDITOR: &[Permission] = &[P::CustomerRead, P::AuditRead, P::CaseRead];
 const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage];
@@ -138,6 +141,7 @@ const SENIOR: &[Permission] = &[
     P::CaseWrite,
     P::CaseApprove,
     P::CaseApproveSenior,
+    P::CampaignApprove,
 ];
 
 impl Role {
@@ -216,7 +220,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -233,6 +237,7 @@ impl Permission {
         P::CaseWrite,
         P::CaseApprove,
         P::CaseApproveSenior,
+        P::CampaignApprove,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -253,6 +258,7 @@ impl Permission {
             P::CaseWrite => "case.write",
             P::CaseApprove => "case.approve",
             P::CaseApproveSenior => "case.approve_senior",
+            P::CampaignApprove => "campaign.approve",
         }
     }
 }

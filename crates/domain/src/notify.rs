@@ -28,6 +28,15 @@ pub struct NotifyPolicy {
     pub retry_base_seconds: u32,
     /// Greeting and other templates by key (`birthday`, ...).
     pub templates: BTreeMap<String, Template>,
+    /// A campaign reaching more customers than this waits for a second person's approval before it is
+    /// sent (its maker may ask for one at any size).
+    #[serde(default = "default_approval_above")]
+    pub campaign_approval_above: u32,
+}
+
+/// The approval threshold of a policy written before it existed: a branch-sized push.
+fn default_approval_above() -> u32 {
+    1000
 }
 
 impl NotifyPolicy {
@@ -176,6 +185,89 @@ pub fn tier_label(tier: &str, lang: &str) -> String {
     }
 }
 
+/// Where a campaign stands. It is sent at its time (at once when none is given) unless it needs a second
+/// person's approval first; until it is sent its maker or an approver may cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignState {
+    AwaitingApproval,
+    Scheduled,
+    Sent,
+    Rejected,
+    Cancelled,
+}
+
+/// What moves a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignStep {
+    /// A second person approves it: it goes at its time.
+    Approve,
+    /// A second person refuses it, with a reason.
+    Reject,
+    /// Its maker or an approver withdraws it before it is sent.
+    Cancel,
+    /// Its messages are queued.
+    Send,
+}
+
+impl CampaignState {
+    pub const ALL: [CampaignState; 5] = [
+        Self::AwaitingApproval,
+        Self::Scheduled,
+        Self::Sent,
+        Self::Rejected,
+        Self::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AwaitingApproval => "awaiting_approval",
+            Self::Scheduled => "scheduled",
+            Self::Sent => "sent",
+            Self::Rejected => "rejected",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// A new campaign's state: waiting for approval when it needs one, else scheduled (for now or later).
+    pub fn initial(needs_approval: bool) -> Self {
+        if needs_approval {
+            Self::AwaitingApproval
+        } else {
+            Self::Scheduled
+        }
+    }
+
+    /// The state after `step`, or `None` when it is not allowed from here.
+    pub fn apply(self, step: CampaignStep) -> Option<Self> {
+        use CampaignStep as S;
+        match (self, step) {
+            (Self::AwaitingApproval, S::Approve) => Some(Self::Scheduled),
+            (Self::AwaitingApproval, S::Reject) => Some(Self::Rejected),
+            (Self::AwaitingApproval | Self::Scheduled, S::Cancel) => Some(Self::Cancelled),
+            (Self::Scheduled, S::Send) => Some(Self::Sent),
+            _ => None,
+        }
+    }
+}
+
+/// What a campaign says and to whom, as stored until it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignContent {
+    /// Segment filters: dimension -> value; empty means everyone in its maker's scope.
+    pub segments: BTreeMap<String, String>,
+    /// One channel for everyone, or `None` for each customer's preferred one.
+    pub channel: Option<String>,
+    /// Language code -> subject / body.
+    pub subject: BTreeMap<String, String>,
+    pub body: BTreeMap<String, String>,
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -193,6 +285,32 @@ mod tests {
             vec!["bank", "nmae"]
         );
         assert!(unknown_variables("利率 {name}", &["name"]).is_empty());
+    }
+
+    #[test]
+    fn a_campaign_is_sent_once_and_only_when_approved_or_small() {
+        use CampaignState as C;
+        use CampaignStep as S;
+        assert_eq!(C::initial(true), C::AwaitingApproval);
+        assert_eq!(C::initial(false), C::Scheduled);
+        assert_eq!(
+            C::AwaitingApproval.apply(S::Send),
+            None,
+            "not before approval"
+        );
+        assert_eq!(C::AwaitingApproval.apply(S::Approve), Some(C::Scheduled));
+        assert_eq!(C::AwaitingApproval.apply(S::Reject), Some(C::Rejected));
+        assert_eq!(C::Scheduled.apply(S::Send), Some(C::Sent));
+        assert_eq!(C::Scheduled.apply(S::Approve), None);
+        assert_eq!(C::Scheduled.apply(S::Cancel), Some(C::Cancelled));
+        for done in [C::Sent, C::Rejected, C::Cancelled] {
+            for s in [S::Approve, S::Reject, S::Cancel, S::Send] {
+                assert_eq!(done.apply(s), None, "{done:?} is final");
+            }
+        }
+        for c in C::ALL {
+            assert_eq!(C::parse(c.as_str()), Some(c));
+        }
     }
 
     #[test]

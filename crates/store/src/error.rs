@@ -48,6 +48,7 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         &["ux_customer_versions", "customer_versions.customer_id"],
     ),
     ("audit_seq", &["ux_audit_seq", "audit_log.seq"]),
+    ("campaigns_key", &["ux_campaigns_key", "campaigns.key"]),
 ];
 
 impl From<DbErr> for StoreError {

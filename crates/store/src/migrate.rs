@@ -10,6 +10,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 
 mod audit_keyed;
+mod campaigns;
 mod imports;
 mod saved;
 mod search;
@@ -99,6 +100,11 @@ const STEPS: &[Step] = &[
         version: 14,
         name: "saved customer searches",
         run: saved::v14,
+    },
+    Step {
+        version: 15,
+        name: "campaigns that wait for their time or an approval",
+        run: campaigns::v15,
     },
 ];
 

@@ -2,6 +2,8 @@
 
 use crate::error::Result;
 use crate::table::{self, Table};
+use banyan_domain::ids::StaffId;
+use banyan_domain::notify::{CampaignContent, CampaignState};
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
@@ -259,4 +261,114 @@ pub async fn campaign_counts<C: ConnectionTrait>(
             .all(c)
             .await?,
     )
+}
+
+crate::table! {
+    /// A campaign: what it says and to whom, when it goes, and who approved or refused it.
+    pub struct CampaignRow in "campaigns" {
+        pub id: Uuid,
+        /// Its name, unique in the bank; its messages' cause is `campaign:KEY`.
+        pub key: String,
+        pub state: CampaignState,
+        pub content: CampaignContent,
+        /// Customers it reached when it was made (sent: the customers it was queued for).
+        pub audience: i64,
+        /// It needs (needed) a second person's approval: its audience was above the threshold, or its
+        /// maker asked for one.
+        pub needs_approval: bool,
+        pub created_by: StaffId,
+        /// The maker's branch (none for bank-wide roles): whose supervisors may approve it.
+        pub branch_code: Option<String>,
+        pub created_at_us: i64,
+        /// When it goes (its creation time when it goes at once).
+        pub send_at_us: i64,
+        pub decided_by: Option<StaffId>,
+        pub decided_at_us: Option<i64>,
+        /// Why it was refused or cancelled.
+        pub note: Option<String>,
+        pub sent_at_us: Option<i64>,
+        /// Messages queued when it was sent.
+        pub queued: Option<i64>,
+        pub version: i32,
+    }
+}
+
+crate::enum_col!(CampaignState);
+crate::json_col!(CampaignContent);
+
+pub async fn insert_campaign<C: ConnectionTrait>(c: &C, r: &CampaignRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(r)).await
+}
+
+/// Writes a campaign whole if its version is still `expected`; false when someone else moved it first.
+pub async fn update_campaign<C: ConnectionTrait>(
+    c: &C,
+    r: &CampaignRow,
+    expected: i32,
+) -> Result<bool> {
+    table::update_versioned(c, r, r.id, &[], "version", expected).await
+}
+
+pub async fn find_campaign<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<CampaignRow>> {
+    let q = table::select::<CampaignRow>()
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    table::one(c, &q).await
+}
+
+pub async fn find_campaign_by_key<C: ConnectionTrait>(
+    c: &C,
+    key: &str,
+) -> Result<Option<CampaignRow>> {
+    let q = table::select::<CampaignRow>()
+        .and_where(Expr::col("key").eq(key))
+        .to_owned();
+    table::one(c, &q).await
+}
+
+/// Whose campaigns a member of staff sees: their own, and (approvers) those made in their branch or,
+/// bank-wide, all.
+#[derive(Debug, Clone)]
+pub enum CampaignScope {
+    All,
+    /// Made by this person or in this branch.
+    MineOrBranch(StaffId, String),
+    Mine(StaffId),
+}
+
+/// Campaigns in a scope, newest first.
+pub async fn campaigns<C: ConnectionTrait>(
+    c: &C,
+    scope: &CampaignScope,
+    limit: u64,
+) -> Result<Vec<CampaignRow>> {
+    let mut q = table::select::<CampaignRow>();
+    match scope {
+        CampaignScope::All => {}
+        CampaignScope::MineOrBranch(me, branch) => {
+            q.cond_where(
+                Cond::any()
+                    .add(Expr::col("created_by").eq(me.uuid()))
+                    .add(Expr::col("branch_code").eq(branch.as_str())),
+            );
+        }
+        CampaignScope::Mine(me) => {
+            q.and_where(Expr::col("created_by").eq(me.uuid()));
+        }
+    }
+    q.order_by("created_at_us", Order::Desc)
+        .order_by("id", Order::Desc)
+        .limit(limit);
+    table::all(c, &q).await
+}
+
+/// Scheduled campaigns whose time has come, earliest first.
+pub async fn due_campaigns<C: ConnectionTrait>(c: &C, now_us: i64) -> Result<Vec<CampaignRow>> {
+    let q = table::select::<CampaignRow>()
+        .and_where(Expr::col("state").eq(CampaignState::Scheduled.as_str()))
+        .and_where(Expr::col("send_at_us").lte(now_us))
+        .order_by("send_at_us", Order::Asc)
+        .limit(50)
+        .to_owned();
+    table::all(c, &q).await
 }

@@ -2,6 +2,7 @@
 //! the message each language reads), the queueing of one message per customer, and how they fared.
 
 use super::*;
+use banyan_domain::notify::{CampaignContent, CampaignState};
 
 /// A content push to a segment (market news, a rate change explained).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -19,19 +20,67 @@ pub struct CampaignInput {
     #[serde(default)]
     pub subject: BTreeMap<String, String>,
     pub body: BTreeMap<String, String>,
+    /// When to send it (RFC 3339, within 90 days); omitted: at once (or once approved).
+    #[serde(default)]
+    pub send_at: Option<String>,
+    /// Ask a second person to approve it although its audience is under the policy's threshold.
+    #[serde(default)]
+    pub ask_approval: bool,
 }
 
+impl CampaignInput {
+    pub(crate) fn content(&self) -> CampaignContent {
+        CampaignContent {
+            segments: self.segments.clone(),
+            channel: self.channel.clone(),
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+        }
+    }
+}
+
+/// What became of a new campaign: sent at once (with its counts), scheduled, or waiting for approval.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CampaignReport {
+    pub id: Uuid,
+    pub state: CampaignState,
+    /// Customers it reaches (as counted when it was made; once sent, those it was queued for).
     pub customers: u64,
+    /// Messages queued (0 until it is sent).
     pub queued: u64,
+    /// When it goes (RFC 3339).
+    pub send_at: String,
 }
+
+/// Whether a campaign waits for a second person: its maker asks, or it reaches more customers than the
+/// policy lets go without one.
+pub(super) fn needs_approval(app: &App, asked: bool, audience: u64) -> bool {
+    above(app.policy.notify.campaign_approval_above, asked, audience)
+}
+
+fn above(limit: u32, asked: bool, audience: u64) -> bool {
+    asked || audience > u64::from(limit)
+}
+
+/// The number of customers above which a campaign needs a second person's approval (for the form's hint).
+pub fn approval_threshold(app: &App) -> u32 {
+    app.policy.notify.campaign_approval_above
+}
+
+/// How far ahead a campaign may be scheduled.
+const MAX_AHEAD_DAYS: i64 = 90;
 
 const CHANNELS: [&str; 4] = ["email", "sms", "app", "wechat"];
 
+/// A checked campaign: the segment filter to apply and when it goes (`None`: at once).
+pub(super) struct Checked {
+    pub(super) segments: Vec<(String, String)>,
+    pub(super) send_at_us: Option<i64>,
+}
+
 /// The campaign's rules, checked before a preview or a send: its name, the Chinese text, the channel, the
-/// variables, the segment filters. The segment filter to apply.
-fn check(input: &CampaignInput) -> Result<Vec<(String, String)>> {
+/// variables, the segment filters, the time it goes.
+pub(super) fn check(input: &CampaignInput) -> Result<Checked> {
     let mut errs = banyan_domain::FieldErrors::new();
     if input.key.trim().is_empty() || input.key.len() > 100 {
         errs.push(
@@ -70,13 +119,41 @@ fn check(input: &CampaignInput) -> Result<Vec<(String, String)>> {
         }
     }
     let segments = crate::segments::segment_filter(&input.segments, &mut errs);
+    let send_at_us = input
+        .send_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .and_then(|t| match t.parse::<jiff::Timestamp>() {
+            Ok(at) => {
+                let us = at.as_microsecond();
+                let now = now_us();
+                if us <= now {
+                    errs.push("send_at", "future", "must be in the future");
+                } else if us > now + MAX_AHEAD_DAYS * 86_400_000_000 {
+                    errs.push(
+                        "send_at",
+                        "max_days",
+                        format!("must be within {MAX_AHEAD_DAYS} days"),
+                    );
+                }
+                Some(us)
+            }
+            Err(_) => {
+                errs.push("send_at", "format", "must be an RFC 3339 time");
+                None
+            }
+        });
     errs.into_result()?;
-    Ok(segments)
+    Ok(Checked {
+        segments,
+        send_at_us,
+    })
 }
 
 /// One page of the campaign's audience: verified customers in the segment and the actor's scope, after
 /// the customer `after` (by id).
-async fn audience_page(
+pub(super) async fn audience_page(
     app: &App,
     grant: &crate::actor::Granted<'_>,
     segments: &[(String, String)],
@@ -94,9 +171,10 @@ async fn audience_page(
 /// The message each customer of a page of the audience would get: in their language (the Chinese text
 /// when theirs is missing, which `check` guarantees), by the campaign's channel or their own preferred
 /// one among those they consented to. One read of tiers and one of consents per page.
-async fn drafts(
+pub(super) async fn drafts(
     app: &App,
-    input: &CampaignInput,
+    key: &str,
+    input: &CampaignContent,
     page: &[cstore::CustomerRow],
 ) -> Result<Vec<Draft>> {
     let ids: Vec<Uuid> = page.iter().map(|r| r.id.uuid()).collect();
@@ -108,7 +186,7 @@ async fn drafts(
             consents.entry(c.customer_id).or_default().push(c);
         }
     }
-    let key = input.key.trim();
+    let key = key.trim();
     let mut out = Vec::with_capacity(page.len());
     for r in page {
         let id = r.id.uuid();
@@ -133,98 +211,6 @@ async fn drafts(
     Ok(out)
 }
 
-/// Queues a marketing message for every verified customer in the segment (within the actor's scope).
-pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<CampaignReport> {
-    let grant = actor.require(Permission::CustomerUpdate)?;
-    let segments = check(&input)?;
-    let now = now_us();
-    let mut report = CampaignReport {
-        customers: 0,
-        queued: 0,
-    };
-    let mut after = None;
-    loop {
-        let page = audience_page(app, &grant, &segments, after).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id.uuid());
-        let drafts: Vec<MessageRow> = drafts(app, &input, &page)
-            .await?
-            .into_iter()
-            .map(|d| row(d, now))
-            .collect();
-        report.customers += page.len() as u64;
-        let tx = app.db.begin_write().await?;
-        // Pages commit one by one: the Idempotency-Key is claimed with the first, answered after the last.
-        crate::idempotency::claim(&*tx, actor).await?;
-        report.queued += store::enqueue(&*tx, &drafts).await?;
-        crate::audit::record(
-            app,
-            &*tx,
-            &grant,
-            vec![crate::audit::Entry {
-                action: "campaign.queue",
-                entity: "campaign",
-                entity_id: Some(input.key.clone()),
-                customer_id: None,
-                detail: serde_json::json!({"customers": page.len(), "segments": input.segments}),
-            }],
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    crate::idempotency::finish(app, actor, 201, &report).await?;
-    Ok(report)
-}
-
-/// One campaign's messages by delivery status (customers in the actor's scope).
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct CampaignSummary {
-    pub key: String,
-    /// When its first message was queued.
-    pub started_at: String,
-    pub total: u64,
-    pub queued: u64,
-    pub sent: u64,
-    pub failed: u64,
-    pub suppressed: u64,
-}
-
-/// Campaigns, newest first, with how their messages fared.
-pub async fn campaigns(app: &App, actor: &Actor) -> Result<Vec<CampaignSummary>> {
-    let grant = actor.require(Permission::CustomerRead)?;
-    let mut by: BTreeMap<String, (i64, CampaignSummary)> = BTreeMap::new();
-    for c in store::campaign_counts(&app.db.conn, &grant.scope()).await? {
-        let key = c.cause.trim_start_matches("campaign:").to_owned();
-        let e = by.entry(key.clone()).or_insert_with(|| {
-            (
-                c.first_us,
-                CampaignSummary {
-                    key,
-                    ..Default::default()
-                },
-            )
-        });
-        e.0 = e.0.min(c.first_us);
-        let n = c.n.max(0) as u64;
-        e.1.total += n;
-        match c.status.as_str() {
-            "queued" => e.1.queued += n,
-            "sent" => e.1.sent += n,
-            "failed" => e.1.failed += n,
-            _ => e.1.suppressed += n,
-        }
-    }
-    let mut out: Vec<(i64, CampaignSummary)> = by.into_values().collect();
-    out.sort_by_key(|o| std::cmp::Reverse(o.0));
-    Ok(out
-        .into_iter()
-        .map(|(first, mut s)| {
-            s.started_at = crate::fmt_us(first);
-            s
-        })
-        .collect())
-}
-
 /// What a campaign would do if sent now: how many customers it reaches, in which languages and by which
 /// channels, and each language's message as its first customer would read it.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
@@ -236,6 +222,10 @@ pub struct CampaignPreview {
     pub by_channel: BTreeMap<String, u64>,
     /// One rendered message per language of the audience.
     pub samples: Vec<PreviewText>,
+    /// Whether it would wait for a second person's approval (audience above `approval_above`, or asked).
+    pub needs_approval: bool,
+    /// The policy's threshold (`notify.campaign_approval_above`).
+    pub approval_above: u32,
 }
 
 /// A language's message as one of its customers would read it.
@@ -253,14 +243,15 @@ pub async fn preview_campaign(
     input: &CampaignInput,
 ) -> Result<CampaignPreview> {
     let grant = actor.require(Permission::CustomerUpdate)?;
-    let segments = check(input)?;
+    let checked = check(input)?;
+    let content = input.content();
     let mut out = CampaignPreview::default();
     let mut after = None;
     loop {
-        let page = audience_page(app, &grant, &segments, after).await?;
+        let page = audience_page(app, &grant, &checked.segments, after).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.uuid());
-        for d in drafts(app, input, &page).await? {
+        for d in drafts(app, &input.key, &content, &page).await? {
             *out.by_channel.entry(d.channel).or_default() += 1;
             *out.by_language.entry(d.lang.clone()).or_default() += 1;
             if !out.samples.iter().any(|s| s.lang == d.lang) {
@@ -274,5 +265,25 @@ pub async fn preview_campaign(
         out.audience += page.len() as u64;
     }
     out.samples.sort_by(|a, b| a.lang.cmp(&b.lang));
+    out.approval_above = app.policy.notify.campaign_approval_above;
+    out.needs_approval = needs_approval(app, input.ask_approval, out.audience);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_campaign_above_the_threshold_or_asked_for_waits_for_approval() {
+        assert!(
+            !super::above(1000, false, 1000),
+            "the threshold itself goes"
+        );
+        assert!(super::above(1000, false, 1001));
+        assert!(super::above(1000, true, 3), "its maker may ask at any size");
+        assert!(
+            super::above(0, false, 1),
+            "0: every campaign needs a second person"
+        );
+        assert!(!super::above(0, false, 0));
+    }
 }

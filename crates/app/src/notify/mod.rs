@@ -27,10 +27,15 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+mod approval;
 mod campaigns;
+pub use approval::{
+    CANCEL_MAKER, CANCEL_SEGMENT, CampaignDecision, CampaignSummary, approve, awaiting_my_approval,
+    campaign, campaigns, cancel, reject, send_due,
+};
 pub use campaigns::{
-    CampaignInput, CampaignPreview, CampaignReport, CampaignSummary, PreviewText, campaign,
-    campaigns, preview_campaign,
+    CampaignInput, CampaignPreview, CampaignReport, PreviewText, approval_threshold,
+    preview_campaign,
 };
 
 /// The bank's notification gateway for SMS, app push and WeChat.

@@ -109,49 +109,6 @@ pub async fn coverage(
     ))
 }
 
-/// Queues a content push (market news, a rate change explained) for every verified customer of a segment
-/// in your scope; consent, quiet hours and the weekly cap are checked when each message is sent.
-#[utoipa::path(post, path = "/api/v1/campaigns", tag = "engagement", security(("bearer" = [])),
-    request_body = banyan_app::notify::CampaignInput,
-    responses((status = 201, body = banyan_app::notify::CampaignReport), (status = 422, body = Problem)))]
-pub async fn campaign(
-    State(s): State<AppState>,
-    auth: Auth,
-    body: Json<banyan_app::notify::CampaignInput>,
-) -> ApiResult<(StatusCode, axum::Json<banyan_app::notify::CampaignReport>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(banyan_app::notify::campaign(&s.app, &auth.actor, body.value).await?),
-    ))
-}
-
-/// What a content push would do if sent now, without sending it: how many customers it reaches, in which
-/// languages and by which channels, and each language's message as its first customer would read it.
-#[utoipa::path(post, path = "/api/v1/campaigns/preview", tag = "engagement", security(("bearer" = [])),
-    request_body = banyan_app::notify::CampaignInput,
-    responses((status = 200, body = banyan_app::notify::CampaignPreview), (status = 422, body = Problem)))]
-pub async fn campaign_preview(
-    State(s): State<AppState>,
-    auth: Auth,
-    body: Json<banyan_app::notify::CampaignInput>,
-) -> ApiResult<axum::Json<banyan_app::notify::CampaignPreview>> {
-    Ok(axum::Json(
-        banyan_app::notify::preview_campaign(&s.app, &auth.actor, &body.value).await?,
-    ))
-}
-
-/// Campaigns, newest first, with their messages by delivery status (customers in your scope).
-#[utoipa::path(get, path = "/api/v1/campaigns", tag = "engagement", security(("bearer" = [])),
-    responses((status = 200, body = Vec<banyan_app::notify::CampaignSummary>)))]
-pub async fn campaigns(
-    State(s): State<AppState>,
-    auth: Auth,
-) -> ApiResult<axum::Json<Vec<banyan_app::notify::CampaignSummary>>> {
-    Ok(axum::Json(
-        banyan_app::notify::campaigns(&s.app, &auth.actor).await?,
-    ))
-}
-
 /// The customer's messages with their delivery status (queued, sent, failed, suppressed and why).
 #[utoipa::path(get, path = "/api/v1/customers/{id}/messages", tag = "engagement", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<banyan_app::notify::MessageView>), (status = 404, body = Problem)))]

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod engagement;
 pub mod events;
 pub mod health;
+pub mod notify;
 pub mod segments;
 
 use crate::AppState;
@@ -115,12 +116,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/tasks", get(engagement::my_tasks))
         .route(
             "/api/v1/campaigns",
-            get(engagement::campaigns).merge(creating(post(engagement::campaign))),
+            get(notify::campaigns).merge(creating(post(notify::campaign))),
         )
-        .route(
-            "/api/v1/campaigns/preview",
-            post(engagement::campaign_preview),
-        )
+        .route("/api/v1/campaigns/preview", post(notify::campaign_preview))
+        .route("/api/v1/campaigns/{id}/approve", post(notify::approve))
+        .route("/api/v1/campaigns/{id}/reject", post(notify::reject))
+        .route("/api/v1/campaigns/{id}/cancel", post(notify::cancel))
         .route("/api/v1/visits", get(engagement::my_visits))
         .route("/api/v1/agenda", get(engagement::agenda))
         .route(

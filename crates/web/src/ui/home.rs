@@ -48,6 +48,8 @@ pub(crate) struct HomePage {
     pub(crate) due: &'static str,
     /// For administrators: next year's working-day calendars still to load.
     pub(crate) warnings: Vec<String>,
+    /// For approvers: "有 2 项推送等待您审批".
+    pub(crate) approvals: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,7 +170,15 @@ pub(crate) async fn home(
     } else {
         Vec::new()
     };
+    let mut approvals = None;
+    if a.offers().campaign_approve {
+        let n = banyan_app::notify::awaiting_my_approval(&s.app, a)
+            .await
+            .map_err(err)?;
+        approvals = (n > 0).then(|| t.get("camp.awaiting_count").replace("{n}", &n.to_string()));
+    }
     Ok(page(HomePage {
+        approvals,
         title: t.get("home.title").to_owned(),
         warnings,
         due: due_key,

@@ -246,9 +246,17 @@ pub(crate) fn refusal_text(t: Tr, e: &banyan_app::AppError) -> Option<String> {
     if let Some(Value::Object(m)) = detail {
         for (k, v) in m {
             let shown = match (k.as_str(), v) {
-                ("current_status", Value::String(s)) => {
-                    code_label(t, &["status", "case.status", "alert.status", "rsvp"], s)
-                }
+                ("current_status", Value::String(s)) => code_label(
+                    t,
+                    &[
+                        "status",
+                        "case.status",
+                        "alert.status",
+                        "rsvp",
+                        "camp.state",
+                    ],
+                    s,
+                ),
                 (_, Value::String(s)) => s.clone(),
                 (_, other) => other.to_string(),
             };

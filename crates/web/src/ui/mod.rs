@@ -20,6 +20,7 @@ mod forms;
 mod home;
 pub mod i18n;
 mod labels;
+mod notify;
 pub use labels::import_words;
 mod page;
 mod paging;
@@ -39,6 +40,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(customers::routes())
         .merge(segments::routes())
         .merge(engagement::routes())
+        .merge(notify::routes())
         .merge(audit::routes())
         .merge(cases::routes())
         .route("/static/app.css", get(css))

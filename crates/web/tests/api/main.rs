@@ -11,6 +11,7 @@
 mod access;
 mod audit;
 mod audit_chain;
+mod campaigns;
 mod cases;
 mod customers;
 mod engagement;
@@ -68,6 +69,7 @@ fn main() {
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());
+    tests.extend(campaigns::all());
     tests.extend(events::all());
     tests.extend(customers::all());
     tests.extend(review::all());

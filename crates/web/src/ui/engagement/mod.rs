@@ -1,11 +1,8 @@
-//! Relationship maintenance: tasks, the task calendar, contacts and visits, coverage, content pushes and
-//! client events.
+//! Relationship maintenance: tasks, the task calendar, contacts and visits, coverage and client events.
 
 use crate::AppState;
-use crate::ui::forms::{
-    Chart, Choice, field_errors_text, form_text, local_instant, refusal, segment_choices,
-};
-use crate::ui::i18n::{Lang, Tr};
+use crate::ui::forms::{Chart, field_errors_text, form_text, local_instant, refusal};
+use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page, page_status};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -14,7 +11,6 @@ use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::customers::{self as uc};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 mod calendar;
@@ -304,221 +300,6 @@ pub(crate) async fn respond_event(
     after_event_write(&s, sess, t, id, r).await
 }
 
-/// A campaign's subject and body in one language, as typed so far.
-pub(crate) struct CampaignText {
-    pub(crate) lang: &'static str,
-    pub(crate) name: &'static str,
-    pub(crate) subject: String,
-    pub(crate) body: String,
-}
-
-#[derive(Template)]
-#[template(path = "campaigns.html")]
-pub(crate) struct CampaignsPage {
-    pub(crate) c: Chrome,
-    pub(crate) title: String,
-    pub(crate) campaigns: Vec<banyan_app::notify::CampaignSummary>,
-    pub(crate) seg_filters: Vec<(&'static str, String, Vec<Choice>)>,
-    /// What was typed, shown again after an error.
-    pub(crate) key: String,
-    pub(crate) channel: String,
-    /// (language, its name, subject, text).
-    pub(crate) texts: Vec<CampaignText>,
-    pub(crate) can_send: bool,
-    pub(crate) error: Option<String>,
-    pub(crate) notice: Option<String>,
-    /// After 预览: who and what the push would send, and the fingerprint the send must match.
-    pub(crate) preview: Option<PreviewView>,
-}
-
-/// A campaign's preview as the page shows it.
-pub(crate) struct PreviewView {
-    /// "将发送给 43 位客户".
-    pub(crate) audience: String,
-    /// "简体中文 40 · English 3".
-    pub(crate) languages: String,
-    /// "短信 30 · 电子邮件 13".
-    pub(crate) channels: String,
-    /// (language name, subject, text).
-    pub(crate) samples: Vec<(&'static str, String, String)>,
-    /// The words of the send button's confirmation, with the count.
-    pub(crate) confirm: String,
-    /// Of the inputs previewed: a send whose inputs differ is previewed again instead.
-    pub(crate) fingerprint: String,
-    pub(crate) empty: bool,
-}
-
-fn preview_view(
-    t: Tr,
-    p: &banyan_app::notify::CampaignPreview,
-    fingerprint: String,
-) -> PreviewView {
-    let lang_name = |code: &str| Lang::parse(code).map_or("", Lang::name);
-    let n = p.audience.to_string();
-    PreviewView {
-        audience: t.get("camp.audience").replace("{n}", &n),
-        languages: p
-            .by_language
-            .iter()
-            .map(|(l, k)| format!("{} {k}", lang_name(l)))
-            .collect::<Vec<_>>()
-            .join(" · "),
-        channels: p
-            .by_channel
-            .iter()
-            .map(|(c, k)| format!("{} {k}", t.of("channel", c)))
-            .collect::<Vec<_>>()
-            .join(" · "),
-        samples: p
-            .samples
-            .iter()
-            .map(|x| {
-                (
-                    lang_name(&x.lang),
-                    x.subject.clone().unwrap_or_default(),
-                    x.body.clone(),
-                )
-            })
-            .collect(),
-        confirm: t.get("camp.confirm_send").replace("{n}", &n),
-        fingerprint,
-        empty: p.audience == 0,
-    }
-}
-
-/// A fingerprint of what a campaign form says (everything but the CSRF token and the step), so that a send
-/// goes out only as it was previewed.
-fn fingerprint(f: &HashMap<String, String>) -> String {
-    use std::hash::{Hash, Hasher};
-    let fields: BTreeMap<&String, &str> = f
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "_csrf" | "step" | "previewed"))
-        .map(|(k, v)| (k, v.trim()))
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    // DefaultHasher::new() is the same on every node of one build: a preview on one node matches a send on
-    // another.
-    let mut h = std::hash::DefaultHasher::new();
-    fields.hash(&mut h);
-    format!("{:016x}", h.finish())
-}
-
-pub(crate) async fn campaigns_view(
-    s: &AppState,
-    sess: Session,
-    t: Tr,
-    form: HashMap<String, String>,
-    error: Option<String>,
-    notice: Option<String>,
-    preview: Option<PreviewView>,
-) -> Result<Response, PageError> {
-    let mut campaigns = banyan_app::notify::campaigns(&s.app, &sess.actor)
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    for c in &mut campaigns {
-        c.started_at = t.datetime(&s.app.tz, &c.started_at);
-    }
-    let chosen: BTreeMap<String, String> = form
-        .iter()
-        .filter(|(k, _)| k.starts_with("seg_"))
-        .map(|(k, v)| (k.trim_start_matches("seg_").to_owned(), v.clone()))
-        .collect();
-    let failed = error.is_some();
-    Ok(page_status(
-        CampaignsPage {
-            title: t.get("camp.title").to_owned(),
-            c: chrome(t, Some(&sess), "/campaigns"),
-            campaigns,
-            seg_filters: segment_choices(&s.app, t, &chosen),
-            key: form.get("key").cloned().unwrap_or_default(),
-            channel: form.get("channel").cloned().unwrap_or_default(),
-            texts: Lang::ALL
-                .into_iter()
-                .map(|l| {
-                    let v = |k: &str| form.get(&format!("{k}_{}", l.code())).cloned();
-                    CampaignText {
-                        lang: l.code(),
-                        name: l.name(),
-                        subject: v("subject").unwrap_or_default(),
-                        body: v("body").unwrap_or_default(),
-                    }
-                })
-                .collect(),
-            can_send: sess.actor.offers().update,
-            error,
-            notice,
-            preview,
-        },
-        failed,
-    ))
-}
-
-pub(crate) async fn campaigns_page(
-    State(s): State<AppState>,
-    Signed { sess, t }: Signed,
-) -> Result<Response, PageError> {
-    campaigns_view(&s, sess, t, HashMap::new(), None, None, None).await
-}
-
-/// Queues a content push from the campaign form.
-pub(crate) async fn send_campaign(
-    State(s): State<AppState>,
-    SignedForm { sess, t, f }: SignedForm,
-) -> Result<Response, PageError> {
-    let texts = |prefix: &str| -> BTreeMap<String, String> {
-        ["zh-CN", "zh-TW", "en"]
-            .into_iter()
-            .filter_map(|l| form_text(&f, &format!("{prefix}_{l}")).map(|v| (l.to_owned(), v)))
-            .collect()
-    };
-    let input = banyan_app::notify::CampaignInput {
-        key: f.get("key").cloned().unwrap_or_default(),
-        segments: f
-            .iter()
-            .filter(|(k, v)| k.starts_with("seg_") && !v.trim().is_empty())
-            .map(|(k, v)| (k.trim_start_matches("seg_").to_owned(), v.clone()))
-            .collect(),
-        channel: form_text(&f, "channel"),
-        subject: texts("subject"),
-        body: texts("body"),
-    };
-    // 预览 first: the send goes only as previewed (the same inputs), and asks with the audience count.
-    let print = fingerprint(&f);
-    let previewed = f.get("previewed").map(String::as_str) == Some(print.as_str());
-    if f.get("step").map(String::as_str) != Some("send") || !previewed {
-        let stale = f.get("step").map(String::as_str) == Some("send");
-        return match banyan_app::notify::preview_campaign(&s.app, &sess.actor, &input).await {
-            Ok(p) => {
-                let preview = preview_view(t, &p, print);
-                let notice = stale.then(|| t.get("camp.stale").to_owned());
-                let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
-                campaigns_view(&s, sess, t, form, None, notice, Some(preview)).await
-            }
-            Err(AppError::Validation(e)) => {
-                let msg = field_errors_text(t, &e);
-                let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
-                campaigns_view(&s, sess, t, form, Some(msg), None, None).await
-            }
-            Err(e) => Err(PageError::App(e, t, Some(sess))),
-        };
-    }
-    match banyan_app::notify::campaign(&s.app, &sess.actor, input).await {
-        Ok(r) => {
-            let notice = t
-                .get("camp.queued")
-                .replace("{customers}", &r.customers.to_string())
-                .replace("{queued}", &r.queued.to_string());
-            campaigns_view(&s, sess, t, HashMap::new(), None, Some(notice), None).await
-        }
-        Err(AppError::Validation(e)) => {
-            let msg = field_errors_text(t, &e);
-            let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
-            campaigns_view(&s, sess, t, form, Some(msg), None, None).await
-        }
-        Err(e) => Err(PageError::App(e, t, Some(sess))),
-    }
-}
-
 /// Records an attendee's rating and comment from the event page.
 pub(crate) async fn event_feedback(
     State(s): State<AppState>,
@@ -544,7 +325,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/coverage", get(coverage_page))
-        .route("/campaigns", get(campaigns_page).post(send_campaign))
         .route("/calendar", get(calendar_page))
         .route("/events", post(create_event))
         .route("/events/{id}", get(event_page))
