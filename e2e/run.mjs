@@ -378,6 +378,14 @@ await test('administrators see staff accounts and the policy; auditors see the a
   }
   await admin.goto(`${BASE}/admin/staff`);
   await page_has(admin, 'rm1');
+  // A list says how many, and its columns sort (a second click reverses).
+  assert.match(await admin.locator('.list-total').textContent(), /共 \d+ 名员工 · 第 1 页，共 1 页/);
+  await admin.locator('#staff th a', { hasText: '角色' }).click();
+  assert.equal(await admin.locator('#staff th[aria-sort=ascending]').textContent(), '角色 ▲');
+  const roles = await admin.locator('#staff tbody tr td:nth-child(2)').allTextContents();
+  assert.equal(roles[0], '客户服务专员', roles.join(' '));
+  await admin.locator('#staff th a', { hasText: '角色' }).click();
+  assert.equal(await admin.locator('#staff th[aria-sort=descending]').textContent(), '角色 ▼');
   await admin.screenshot({ path: `${SHOTS}/admin-staff.png`, fullPage: true });
   await admin.goto(`${BASE}/admin/policy`);
   assert.ok((await admin.locator('#policy').textContent()).includes('individual_months = 6'));
@@ -397,6 +405,10 @@ await test('administrators see staff accounts and the policy; auditors see the a
   await aud.waitForURL(/\/audit\?/);
   const rows = await aud.locator('tbody tr').allTextContents();
   assert.ok(rows.length === 1 && rows[0].includes('rev1'), rows.join(' | '));
+  assert.ok((await aud.locator('#audit-total').textContent()).startsWith('共 1 条记录'));
+  await aud.locator('#audit-sort').click();
+  assert.ok((await aud.locator('#audit-sort').textContent()).includes('▲'), 'oldest first');
+  assert.equal(await aud.locator('#a-action').inputValue(), 'customer.verify', 'the search is kept');
   await aud.locator('#a-staff').fill('nobody');
   await aud.locator('#audit-search button[type=submit]').click();
   await aud.locator('p.error').waitFor();

@@ -303,11 +303,15 @@ pub struct AuditFilter {
     pub from_us: Option<i64>,
     pub to_us: Option<i64>,
     pub action: Option<String>,
-    pub before: Option<(i64, Uuid)>,
+    /// The last row of the page before (a keyset cursor): rows past it in the order read.
+    pub past: Option<(i64, Uuid)>,
+    /// Oldest first (the default is newest first).
+    pub oldest_first: bool,
     pub limit: u64,
 }
 
-pub async fn list_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+/// The filter's conditions, the cursor aside.
+fn audit_cond(f: &AuditFilter) -> Cond {
     let mut cond = Cond::all();
     if let Some(v) = f.customer_id {
         cond = cond.add(Expr::col("customer_id").eq(v));
@@ -324,22 +328,50 @@ pub async fn list_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Ve
     if let Some(v) = &f.action {
         cond = cond.add(Expr::col("action").eq(v.clone()));
     }
-    if let Some((at, id)) = f.before {
+    cond
+}
+
+pub async fn list_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+    let mut cond = audit_cond(f);
+    if let Some((at, id)) = f.past {
+        let (at_past, id_past) = if f.oldest_first {
+            (Expr::col("at_us").gt(at), Expr::col("id").gt(id))
+        } else {
+            (Expr::col("at_us").lt(at), Expr::col("id").lt(id))
+        };
         cond = cond.add(
-            Cond::any().add(Expr::col("at_us").lt(at)).add(
-                Cond::all()
-                    .add(Expr::col("at_us").eq(at))
-                    .add(Expr::col("id").lt(id)),
-            ),
+            Cond::any()
+                .add(at_past)
+                .add(Cond::all().add(Expr::col("at_us").eq(at)).add(id_past)),
         );
     }
+    let order = if f.oldest_first {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
     let q = table::select::<AuditRow>()
         .cond_where(cond)
-        .order_by("at_us", Order::Desc)
-        .order_by("id", Order::Desc)
+        .order_by("at_us", order.clone())
+        .order_by("id", order)
         .limit(f.limit)
         .to_owned();
     table::all::<AuditRow, _>(c, &q).await
+}
+
+/// How many records match the filter (the cursor aside), counted up to `cap`: past it, `cap + 1`.
+pub async fn count_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter, cap: u64) -> Result<u64> {
+    let inner = Query::select()
+        .expr(Expr::val(1))
+        .from("audit_log")
+        .cond_where(audit_cond(f))
+        .limit(cap + 1)
+        .to_owned();
+    let q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(inner, "m")
+        .to_owned();
+    table::count(c, &q).await
 }
 
 #[cfg(test)]

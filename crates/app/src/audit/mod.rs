@@ -18,7 +18,7 @@ use crate::actor::{Actor, Granted};
 use crate::error::{AppError, Result};
 use banyan_store::audit::{self as store, AuditFilter, AuditRow};
 use banyan_store::{ConnectionTrait, now_us};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -128,7 +128,23 @@ pub struct AuditView {
 pub struct AuditPage {
     pub items: Vec<AuditView>,
     pub next_cursor: Option<String>,
+    /// How many records match (the cursor aside), counted up to 10,000.
+    pub total: u64,
+    /// More than `total` match: narrow the search to count them.
+    pub total_more: bool,
 }
+
+/// The order of an audit search: newest first (default) or oldest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditOrder {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+/// Audit searches count their matches up to this many.
+const AUDIT_COUNT_CAP: u64 = 10_000;
 
 /// Query parameters for the audit search.
 #[derive(Debug, Clone, Default)]
@@ -140,9 +156,10 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<u64>,
+    pub order: AuditOrder,
 }
 
-/// Auditors query by customer, staff member and time range (newest first).
+/// Auditors query by customer, staff member and time range (newest first, or oldest first).
 pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage> {
     actor.require(banyan_domain::access::Permission::AuditRead)?;
     let before = match &q.cursor {
@@ -158,19 +175,18 @@ pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage
         }
     };
     let limit = crate::view::page_limit(q.limit, 50, 500)?;
-    let rows = store::list_audit(
-        &app.db.conn,
-        &AuditFilter {
-            customer_id: q.customer_id,
-            actor_id: q.staff_id,
-            from_us: q.from.map(|t| t.as_microsecond()),
-            to_us: q.to.map(|t| t.as_microsecond()),
-            action: q.action,
-            before,
-            limit: limit + 1,
-        },
-    )
-    .await?;
+    let filter = AuditFilter {
+        customer_id: q.customer_id,
+        actor_id: q.staff_id,
+        from_us: q.from.map(|t| t.as_microsecond()),
+        to_us: q.to.map(|t| t.as_microsecond()),
+        action: q.action,
+        past: before,
+        oldest_first: q.order == AuditOrder::Oldest,
+        limit: limit + 1,
+    };
+    let rows = store::list_audit(&app.db.conn, &filter).await?;
+    let counted = store::count_audit(&app.db.conn, &filter, AUDIT_COUNT_CAP).await?;
     let more = rows.len() as u64 > limit;
     let mut rows = rows;
     rows.truncate(limit as usize);
@@ -201,5 +217,10 @@ pub async fn search(app: &App, actor: &Actor, q: AuditQuery) -> Result<AuditPage
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(AuditPage { items, next_cursor })
+    Ok(AuditPage {
+        items,
+        next_cursor,
+        total: counted.min(AUDIT_COUNT_CAP),
+        total_more: counted > AUDIT_COUNT_CAP,
+    })
 }

@@ -22,6 +22,8 @@ pub struct AuditParams {
     pub to: Option<String>,
     pub action: Option<String>,
     pub cursor: Option<String>,
+    /// `newest` (default) or `oldest` first.
+    pub order: Option<banyan_app::audit::AuditOrder>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
@@ -57,6 +59,7 @@ pub async fn search(
         action: p.action,
         cursor: p.cursor,
         limit: p.limit,
+        order: p.order.unwrap_or_default(),
     };
     Ok(axum::Json(audit::search(&s.app, &auth.actor, q).await?))
 }

@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::extract::ClientAddr;
 use crate::ui::i18n::{Lang, Tr};
+use crate::ui::listing::{Column, ListParams, ListSpec, Listing, listing};
 use crate::ui::page::constant_eq;
 use crate::ui::page::{
     Chrome, LANG_COOKIE, LOGIN_CSRF_COOKIE, PageError, SESSION_COOKIE, Signed, SignedForm, chrome,
@@ -14,7 +15,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::AppError;
-use banyan_app::access::Session;
+use banyan_app::access::{Session, StaffView};
+use banyan_domain::access::Role;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -158,26 +160,56 @@ pub(crate) async fn set_lang(
 pub(crate) struct StaffPage {
     pub(crate) c: Chrome,
     pub(crate) title: String,
-    pub(crate) staff: Vec<banyan_app::access::StaffView>,
+    pub(crate) list: Listing<banyan_app::access::StaffView>,
     pub(crate) roles: Vec<&'static str>,
     pub(crate) error: Option<String>,
 }
+
+/// The staff list's columns: each sorts by what it shows (roles in their registry order).
+fn staff_columns() -> Vec<Column<StaffView>> {
+    fn role_rank(v: &StaffView) -> Option<usize> {
+        Role::ALL.iter().position(|r| *r == v.role)
+    }
+    vec![
+        Column::sorted("login.username", "username", |a, b| {
+            a.username.cmp(&b.username)
+        }),
+        Column::sorted("admin.role", "role", |a, b| role_rank(a).cmp(&role_rank(b))),
+        Column::sorted("field.branch", "branch", |a, b| {
+            a.branch_code.cmp(&b.branch_code)
+        }),
+        Column::sorted("field.team", "team", |a, b| a.team.cmp(&b.team)),
+        Column::sorted("field.department", "department", |a, b| {
+            a.department.cmp(&b.department)
+        }),
+        Column::sorted("field.status", "status", |a, b| a.disabled.cmp(&b.disabled)),
+    ]
+}
+
+const STAFF_LIST: ListSpec = ListSpec {
+    path: "/admin/staff",
+    total_key: "staff.count",
+    default_sort: "username",
+    per_page: 50,
+};
 
 pub(crate) async fn staff_view(
     s: &AppState,
     sess: Session,
     t: Tr,
+    params: &ListParams,
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let staff = banyan_app::access::list_staff(&s.app, &sess.actor)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let list = listing(t, &STAFF_LIST, params, staff, &staff_columns());
     let failed = error.is_some();
     Ok(page_status(
         StaffPage {
             title: t.get("admin.staff").to_owned(),
             c: chrome(t, Some(&sess), "/admin/staff"),
-            staff,
+            list,
             roles: banyan_domain::access::Role::ALL
                 .iter()
                 .map(|r| r.as_str())
@@ -191,8 +223,9 @@ pub(crate) async fn staff_view(
 pub(crate) async fn staff_page(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
+    Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    staff_view(&s, sess, t, None).await
+    staff_view(&s, sess, t, &p, None).await
 }
 
 pub(crate) async fn add_staff(
@@ -209,6 +242,7 @@ pub(crate) async fn add_staff(
             &s,
             sess,
             t,
+            &ListParams::default(),
             Some(t.rule("required", "role is required").into_owned()),
         )
         .await;
@@ -225,7 +259,7 @@ pub(crate) async fn add_staff(
     match banyan_app::access::add_staff(&s.app, &sess.actor, n).await {
         Ok(_) => Ok(Redirect::to("/admin/staff").into_response()),
         Err(e) => match crate::ui::forms::refusal(t, e) {
-            Ok(msg) => staff_view(&s, sess, t, Some(msg)).await,
+            Ok(msg) => staff_view(&s, sess, t, &ListParams::default(), Some(msg)).await,
             Err(e) => Err(PageError::App(e, t, Some(sess))),
         },
     }

@@ -2,7 +2,9 @@
 
 use crate::AppState;
 use crate::ui::i18n::Tr;
+use crate::ui::listing::SortHead;
 use crate::ui::page::{Chrome, PageError, Signed, chrome, page_status};
+use crate::ui::paging::{pages, total_line_of, trail_len};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -46,6 +48,11 @@ pub(crate) struct AuditPageT {
     pub(crate) title: String,
     pub(crate) q: AuditForm,
     pub(crate) audit: Vec<AuditLine>,
+    /// The time heading: a click turns the order (newest first, oldest first).
+    pub(crate) audit_sort: Option<SortHead>,
+    /// "共 1,234 条记录 · 第 1 页，共 13 页".
+    pub(crate) total: Option<String>,
+    pub(crate) prev: Option<String>,
     pub(crate) next: Option<String>,
     pub(crate) error: Option<String>,
 }
@@ -64,19 +71,42 @@ pub(crate) struct AuditForm {
     pub(crate) from: String,
     #[serde(default)]
     pub(crate) to: String,
+    /// `oldest` for oldest first; anything else is newest first.
+    #[serde(default)]
+    pub(crate) order: String,
     pub(crate) cursor: Option<String>,
+    /// The cursors of the pages before (for "previous").
+    pub(crate) trail: Option<String>,
 }
 
 impl AuditForm {
-    fn link(&self, cursor: &str) -> String {
+    fn oldest(&self) -> bool {
+        self.order == "oldest"
+    }
+
+    /// The search's query string in `order` (the cursor and trail aside).
+    fn query(&self, oldest: bool) -> String {
         let mut u = form_urlencoded::Serializer::new(String::new());
         u.append_pair("customer", &self.customer)
             .append_pair("staff", &self.staff)
             .append_pair("action", &self.action)
             .append_pair("from", &self.from)
-            .append_pair("to", &self.to)
-            .append_pair("cursor", cursor);
-        format!("/audit?{}", u.finish())
+            .append_pair("to", &self.to);
+        if oldest {
+            u.append_pair("order", "oldest");
+        }
+        u.finish()
+    }
+
+    /// The time heading: sorted one way, linking to the other (from the first page).
+    fn time_head(&self, t: Tr) -> SortHead {
+        let oldest = self.oldest();
+        SortHead {
+            label: t.get("field.time").to_owned(),
+            href: Some(format!("/audit?{}", self.query(!oldest))),
+            aria_sort: if oldest { "ascending" } else { "descending" },
+            arrow: if oldest { " ▲" } else { " ▼" },
+        }
     }
 }
 
@@ -86,6 +116,9 @@ pub(crate) fn day_start(tz: &jiff::tz::TimeZone, d: &str, days: i64) -> Option<j
     let date = date.checked_add(jiff::Span::new().days(days)).ok()?;
     date.to_zoned(tz.clone()).ok().map(|z| z.timestamp())
 }
+
+/// Audit records a page.
+const PER_PAGE: u64 = 100;
 
 pub(crate) async fn audit_page(
     State(s): State<AppState>,
@@ -137,7 +170,7 @@ pub(crate) async fn audit_page(
     };
     let from = date("audit.from", &p.from, 0);
     let to = date("audit.to", &p.to, 1);
-    let (audit, next) = if errors.is_empty() {
+    let (audit, total, prev, next) = if errors.is_empty() {
         let q = banyan_app::audit::AuditQuery {
             customer_id,
             staff_id: staff_id.map(Into::into),
@@ -145,21 +178,43 @@ pub(crate) async fn audit_page(
             to,
             action: Some(p.action.trim().to_owned()).filter(|a| !a.is_empty()),
             cursor: p.cursor.clone(),
-            limit: Some(100),
+            limit: Some(PER_PAGE),
+            order: if p.oldest() {
+                banyan_app::audit::AuditOrder::Oldest
+            } else {
+                banyan_app::audit::AuditOrder::Newest
+            },
         };
         let page = banyan_app::audit::search(&s.app, &sess.actor, q)
             .await
             .map_err(err)?;
-        let next = page.next_cursor.as_deref().map(|c| p.link(c));
-        (audit_rows(t, &s.app.tz, page), next)
+        let (next, prev) = pages(
+            "/audit",
+            &p.query(p.oldest()),
+            p.cursor.as_deref(),
+            p.trail.as_deref(),
+            page.next_cursor.as_deref(),
+        );
+        let total = total_line_of(
+            t,
+            ("audit.total", "audit.total_more"),
+            page.total,
+            page.total_more,
+            trail_len(p.trail.as_deref()) + 1,
+            PER_PAGE,
+        );
+        (audit_rows(t, &s.app.tz, page), Some(total), prev, next)
     } else {
-        (Vec::new(), None)
+        (Vec::new(), None, None, None)
     };
     let failed = !errors.is_empty();
     Ok(page_status(
         AuditPageT {
             title: t.get("home.audit").to_owned(),
             audit,
+            audit_sort: Some(p.time_head(t)),
+            total,
+            prev,
             next,
             c: chrome(t, Some(&sess), "/audit"),
             q: p,

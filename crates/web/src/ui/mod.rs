@@ -20,6 +20,7 @@ mod forms;
 mod home;
 pub mod i18n;
 mod labels;
+mod listing;
 mod notify;
 pub use labels::import_words;
 mod page;

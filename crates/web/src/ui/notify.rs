@@ -6,9 +6,10 @@ use crate::ui::forms::{
     Choice, field_errors_text, form_text, local_instant, refusal, segment_choices,
 };
 use crate::ui::i18n::{Lang, Tr};
+use crate::ui::listing::{Column, ListParams, ListSpec, Listing, listing};
 use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page_status};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use banyan_app::AppError;
 use banyan_app::access::Session;
@@ -25,6 +26,8 @@ pub(crate) struct CampaignLine {
     /// The state's code, for the row's style.
     pub(crate) state_code: &'static str,
     pub(crate) send_at: String,
+    /// The send time as an instant, to sort by.
+    pub(crate) send_at_key: String,
     pub(crate) created_by: String,
     pub(crate) decided_by: String,
     /// Why it was refused or cancelled.
@@ -55,6 +58,7 @@ fn line(s: &AppState, t: Tr, c: CampaignSummary) -> CampaignLine {
         state: t.of("camp.state", c.state.as_str()),
         state_code: c.state.as_str(),
         send_at: t.datetime(&s.app.tz, when),
+        send_at_key: when.to_owned(),
         created_by: c.created_by.clone().unwrap_or_default(),
         decided_by: c.decided_by.clone().unwrap_or_default(),
         note,
@@ -87,7 +91,7 @@ pub(crate) struct CampaignText {
 pub(crate) struct CampaignsPage {
     pub(crate) c: Chrome,
     pub(crate) title: String,
-    pub(crate) campaigns: Vec<CampaignLine>,
+    pub(crate) list: Listing<CampaignLine>,
     /// How many wait for the caller's approval.
     pub(crate) awaiting: usize,
     pub(crate) seg_filters: Vec<(&'static str, String, Vec<Choice>)>,
@@ -206,15 +210,78 @@ fn fingerprint(f: &HashMap<String, String>) -> String {
     format!("{:016x}", h.finish())
 }
 
+const CAMPAIGN_LIST: ListSpec = ListSpec {
+    path: "/campaigns",
+    total_key: "camp.count",
+    default_sort: "-send_at",
+    per_page: 50,
+};
+
+/// The campaign list's columns; states sort in the order a campaign moves through them.
+fn campaign_columns() -> Vec<Column<CampaignLine>> {
+    fn rank(l: &CampaignLine) -> Option<usize> {
+        CampaignState::ALL
+            .iter()
+            .position(|s| s.as_str() == l.state_code)
+    }
+    vec![
+        Column::sorted("camp.key", "key", |a, b| a.key.cmp(&b.key)),
+        Column::sorted("camp.state", "state", |a, b| rank(a).cmp(&rank(b))),
+        Column::sorted("camp.send_at", "send_at", |a, b| {
+            a.send_at_key.cmp(&b.send_at_key)
+        }),
+        Column::sorted("camp.maker", "maker", |a, b| {
+            a.created_by.cmp(&b.created_by)
+        }),
+        Column::plain("camp.decider"),
+        Column::sorted("camp.customers", "customers", |a, b| {
+            a.audience.cmp(&b.audience)
+        }),
+        Column::sorted("camp.total", "messages", |a, b| a.total.cmp(&b.total)),
+        Column::plain("msg.queued"),
+        Column::sorted("msg.sent", "sent", |a, b| a.sent.cmp(&b.sent)),
+        Column::sorted("msg.failed", "failed", |a, b| a.failed.cmp(&b.failed)),
+        Column::plain("msg.suppressed"),
+        Column::plain("camp.actions"),
+    ]
+}
+
+/// What the campaigns page says above its list after a step: an error, a notice, or a preview.
+#[derive(Default)]
+pub(crate) struct Said {
+    pub(crate) error: Option<String>,
+    pub(crate) notice: Option<String>,
+    pub(crate) preview: Option<PreviewView>,
+}
+
+impl Said {
+    fn error(e: String) -> Said {
+        Said {
+            error: Some(e),
+            ..Said::default()
+        }
+    }
+    fn notice(n: String) -> Said {
+        Said {
+            notice: Some(n),
+            ..Said::default()
+        }
+    }
+}
+
 pub(crate) async fn campaigns_view(
     s: &AppState,
     sess: Session,
     t: Tr,
+    params: &ListParams,
     form: HashMap<String, String>,
-    error: Option<String>,
-    notice: Option<String>,
-    preview: Option<PreviewView>,
+    said: Said,
 ) -> Result<Response, PageError> {
+    let Said {
+        error,
+        notice,
+        preview,
+    } = said;
     let campaigns: Vec<CampaignLine> = banyan_app::notify::campaigns(&s.app, &sess.actor)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?
@@ -222,6 +289,7 @@ pub(crate) async fn campaigns_view(
         .map(|c| line(s, t, c))
         .collect();
     let awaiting = campaigns.iter().filter(|c| c.can_approve).count();
+    let list = listing(t, &CAMPAIGN_LIST, params, campaigns, &campaign_columns());
     let chosen: BTreeMap<String, String> = form
         .iter()
         .filter(|(k, _)| k.starts_with("seg_"))
@@ -232,7 +300,7 @@ pub(crate) async fn campaigns_view(
         CampaignsPage {
             title: t.get("camp.title").to_owned(),
             c: chrome(t, Some(&sess), "/campaigns"),
-            campaigns,
+            list,
             awaiting,
             seg_filters: segment_choices(&s.app, t, &chosen),
             key: form.get("key").cloned().unwrap_or_default(),
@@ -267,8 +335,9 @@ pub(crate) async fn campaigns_view(
 pub(crate) async fn campaigns_page(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
+    Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    campaigns_view(&s, sess, t, HashMap::new(), None, None, None).await
+    campaigns_view(&s, sess, t, &p, HashMap::new(), Said::default()).await
 }
 
 /// Queues a content push from the campaign form.
@@ -313,12 +382,24 @@ pub(crate) async fn send_campaign(
                 let preview = preview_view(t, &p, going, print);
                 let notice = stale.then(|| t.get("camp.stale").to_owned());
                 let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
-                campaigns_view(&s, sess, t, form, None, notice, Some(preview)).await
+                campaigns_view(
+                    &s,
+                    sess,
+                    t,
+                    &ListParams::default(),
+                    form,
+                    Said {
+                        error: None,
+                        notice,
+                        preview: Some(preview),
+                    },
+                )
+                .await
             }
             Err(AppError::Validation(e)) => {
                 let msg = field_errors_text(t, &e);
                 let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
-                campaigns_view(&s, sess, t, form, Some(msg), None, None).await
+                campaigns_view(&s, sess, t, &ListParams::default(), form, Said::error(msg)).await
             }
             Err(e) => Err(PageError::App(e, t, Some(sess))),
         };
@@ -335,12 +416,20 @@ pub(crate) async fn send_campaign(
                     .replace("{customers}", &r.customers.to_string())
                     .replace("{queued}", &r.queued.to_string()),
             };
-            campaigns_view(&s, sess, t, HashMap::new(), None, Some(notice), None).await
+            campaigns_view(
+                &s,
+                sess,
+                t,
+                &ListParams::default(),
+                HashMap::new(),
+                Said::notice(notice),
+            )
+            .await
         }
         Err(AppError::Validation(e)) => {
             let msg = field_errors_text(t, &e);
             let form = f.into_iter().filter(|(k, _)| k != "_csrf").collect();
-            campaigns_view(&s, sess, t, form, Some(msg), None, None).await
+            campaigns_view(&s, sess, t, &ListParams::default(), form, Said::error(msg)).await
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
@@ -372,11 +461,29 @@ async fn decide(
     match r {
         Ok(c) => {
             let notice = t.get(&format!("camp.done_{step}")).replace("{key}", &c.key);
-            campaigns_view(&s, sess, t, HashMap::new(), None, Some(notice), None).await
+            campaigns_view(
+                &s,
+                sess,
+                t,
+                &ListParams::default(),
+                HashMap::new(),
+                Said::notice(notice),
+            )
+            .await
         }
         Err(AppError::NotFound) => Err(PageError::App(AppError::NotFound, t, Some(sess))),
         Err(e) => match refusal(t, e) {
-            Ok(msg) => campaigns_view(&s, sess, t, HashMap::new(), Some(msg), None, None).await,
+            Ok(msg) => {
+                campaigns_view(
+                    &s,
+                    sess,
+                    t,
+                    &ListParams::default(),
+                    HashMap::new(),
+                    Said::error(msg),
+                )
+                .await
+            }
             Err(e) => Err(PageError::App(e, t, Some(sess))),
         },
     }

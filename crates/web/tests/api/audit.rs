@@ -82,6 +82,43 @@ async fn auditors_query_by_staff_member_and_time_range(app: &TestApp) {
         .await;
     assert_eq!(next.status, StatusCode::OK, "{}", next.text);
     assert_ne!(next.body["items"][0]["id"], future.body["items"][0]["id"]);
+    // Every page counts all the matches; oldest first reads the same records the other way round.
+    let all = app
+        .get("/api/v1/audit?from=2000-01-01T00:00:00Z&limit=500", &aud)
+        .await;
+    let n = all.body["items"].as_array().unwrap().len();
+    assert!(n > 2, "{}", all.text);
+    assert_eq!(future.body["total"], n, "{}", future.text);
+    assert_eq!(next.body["total"], n);
+    assert_eq!(future.body["total_more"], false);
+    let oldest = app
+        .get(
+            "/api/v1/audit?from=2000-01-01T00:00:00Z&limit=2&order=oldest",
+            &aud,
+        )
+        .await;
+    assert_eq!(
+        oldest.body["items"][0]["id"],
+        all.body["items"][n - 1]["id"]
+    );
+    let oldest2 = app
+        .get(
+            &format!(
+                "/api/v1/audit?from=2000-01-01T00:00:00Z&limit=2&order=oldest&cursor={}",
+                oldest.body["next_cursor"].as_str().unwrap()
+            ),
+            &aud,
+        )
+        .await;
+    assert_eq!(
+        oldest2.body["items"][0]["id"],
+        all.body["items"][n - 3]["id"],
+        "{}",
+        oldest2.text
+    );
+    app.get("/api/v1/audit?order=sideways", &aud)
+        .await
+        .assert_problem(400, "validation");
     app.get("/api/v1/audit?from=yesterday", &aud)
         .await
         .assert_problem(400, "validation");

@@ -5,6 +5,7 @@ use crate::ui::customers::search::SearchQuery;
 use crate::ui::forms::{read_upload, rule_text};
 use crate::ui::i18n::Tr;
 use crate::ui::labels::ReaderWords;
+use crate::ui::listing::{Column, ListParams, ListSpec, Listing, listing};
 use crate::ui::page::{Chrome, PageError, Signed, check_csrf, chrome, page, session};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -21,8 +22,8 @@ pub(crate) struct ImportPage {
     pub(crate) c: Chrome,
     pub(crate) title: String,
     pub(crate) job: Option<JobLines>,
-    /// The caller's recent imports (on the upload form).
-    pub(crate) recent: Vec<RecentLine>,
+    /// The caller's recent imports (on the upload form; empty on a job's page).
+    pub(crate) list: Listing<RecentLine>,
     /// The column guide (on the upload form): heading, when it is required, its rule.
     pub(crate) guide: Vec<(String, String, String)>,
 }
@@ -127,6 +128,8 @@ pub(crate) struct RecentLine {
     pub(crate) file_name: String,
     pub(crate) status: String,
     pub(crate) started: String,
+    /// The start as an instant, to sort by.
+    pub(crate) started_key: String,
     pub(crate) rows: i64,
     pub(crate) created: i64,
     pub(crate) rejected: i64,
@@ -157,12 +160,39 @@ pub(crate) struct JobLines {
     pub(crate) rejected_rows: Vec<(i64, String)>,
 }
 
-/// The upload form and the caller's 20 most recent imports.
+const IMPORT_LIST: ListSpec = ListSpec {
+    path: "/import",
+    total_key: "import.count",
+    default_sort: "-started",
+    per_page: 20,
+};
+
+fn import_columns() -> Vec<Column<RecentLine>> {
+    vec![
+        Column::sorted("import.file_name", "file", |a, b| {
+            a.file_name.cmp(&b.file_name)
+        }),
+        Column::sorted("import.started", "started", |a, b| {
+            a.started_key.cmp(&b.started_key)
+        }),
+        Column::sorted("import.state", "state", |a, b| a.status.cmp(&b.status)),
+        Column::sorted("import.rows", "rows", |a, b| a.rows.cmp(&b.rows)),
+        Column::sorted("import.created", "created", |a, b| {
+            a.created.cmp(&b.created)
+        }),
+        Column::sorted("import.rejected", "rejected", |a, b| {
+            a.rejected.cmp(&b.rejected)
+        }),
+    ]
+}
+
+/// The upload form and the caller's recent imports (the last 200), sortable, 20 a page.
 pub(crate) async fn import_form(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
+    Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let recent = imports::mine(&s.app, &sess.actor, None, Some(20))
+    let recent = imports::mine(&s.app, &sess.actor, None, Some(200))
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?
         .items
@@ -171,6 +201,7 @@ pub(crate) async fn import_form(
             id: j.id,
             status: status_words(t, j.status),
             started: t.datetime(&s.app.tz, &j.started_at),
+            started_key: j.started_at,
             file_name: j.file_name,
             rows: j.rows,
             created: j.created,
@@ -181,7 +212,7 @@ pub(crate) async fn import_form(
         title: t.get("import.title").to_owned(),
         c: chrome(t, Some(&sess), "/import"),
         job: None,
-        recent,
+        list: listing(t, &IMPORT_LIST, &p, recent, &import_columns()),
         guide: column_guide(t),
     }))
 }
@@ -262,7 +293,13 @@ pub(crate) async fn import_job(
         title: t.get("import.title").to_owned(),
         c: chrome(t, Some(&sess), "/import"),
         job: Some(job),
-        recent: Vec::new(),
+        list: listing(
+            t,
+            &IMPORT_LIST,
+            &ListParams::default(),
+            Vec::new(),
+            &import_columns(),
+        ),
         guide: Vec::new(),
     }))
 }

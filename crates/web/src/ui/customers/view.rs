@@ -61,6 +61,8 @@ pub(crate) struct CustomerPage {
     /// Everything that happened to the customer, newest first: contacts, cases, events, messages, changes.
     pub(crate) moments: Vec<super::timeline::Moment>,
     pub(crate) audit: Vec<crate::ui::audit::AuditLine>,
+    /// The audit table's time heading sorts only on the audit search page.
+    pub(crate) audit_sort: Option<crate::ui::listing::SortHead>,
     pub(crate) can_reveal: bool,
     pub(crate) can_edit: bool,
     pub(crate) can_submit: bool,
@@ -252,6 +254,7 @@ pub(crate) async fn customer_page(
         history,
         moments,
         audit,
+        audit_sort: None,
         c: chrome(t, Some(&sess), &format!("/customers/{id}")),
         v,
     };
