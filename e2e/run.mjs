@@ -649,6 +649,12 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   await rm1.locator('#vi-purpose').fill('年度资产配置回顾');
   await rm1.locator('#vi-when').fill(local(3));
   await rm1.locator('#vi-prep').fill('带上养老规划方案');
+  // Who goes is picked among the staff who may see this customer: its manager, not another manager.
+  await rm1.locator('#vi-staff').pressSequentially('rm', { delay: 30 });
+  await rm1.locator('#vi-staff-list li[role=option]', { hasText: 'rm1' }).waitFor();
+  const goers = (await rm1.locator('#vi-staff-list li[role=option]').allTextContents()).join(' ');
+  assert.ok(!goers.includes('rm2'), goers);
+  await rm1.locator('#vi-staff').fill('');
   await rm1.locator('#plan-visit button[type=submit]').click();
   await rm1.waitForURL(/msg=saved/);
   // The visit sits on its day in the week grid, with its time; the month grid shows it too.

@@ -702,6 +702,43 @@ fn visit_view(t: TaskRow) -> VisitView {
     }
 }
 
+/// Whether a staff member may be sent to this customer: active, able to read customers, and with this
+/// one in their scope (a visit task shows the customer to its owner).
+fn may_attend(st: &banyan_store::access::StaffRow, c: &cstore::CustomerRow) -> bool {
+    !st.disabled
+        && crate::access::actor_of(st).is_ok_and(|a| {
+            a.require(Permission::CustomerRead)
+                .is_ok_and(|g| g.can_see(&c.branch_code, c.rm_id))
+        })
+}
+
+/// The staff who may carry out a visit to this customer (see [`may_attend`]) whose name or username
+/// contains `q`, for the visit form's picker: at most 20, by username. Out of scope is not found.
+pub async fn visit_owners(
+    app: &App,
+    actor: &Actor,
+    customer_id: Uuid,
+    q: &str,
+) -> Result<Vec<crate::access::StaffView>> {
+    let grant = actor.require(Permission::CustomerUpdate)?;
+    let row = crate::scope::load_in_scope(&app.db.conn, &grant, customer_id).await?;
+    let q = q.trim().to_lowercase();
+    let mut out: Vec<crate::access::StaffView> = banyan_store::access::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .filter(|st| may_attend(st, &row))
+        .filter(|st| {
+            q.is_empty()
+                || st.username.to_lowercase().contains(&q)
+                || st.display_name.to_lowercase().contains(&q)
+        })
+        .map(crate::access::StaffView::from)
+        .collect();
+    out.sort_by(|a, b| a.username.cmp(&b.username));
+    out.truncate(20);
+    Ok(out)
+}
+
 /// Plans a visit: a task of kind `visit` for the staff member, carried out by logging an interaction
 /// with its `task_id`.
 pub async fn plan_visit(
@@ -735,14 +772,9 @@ pub async fn plan_visit(
     // A named staff member must be active and able to see this customer (a visit task shows the customer
     // to its owner).
     if let Some(sid) = v.staff {
-        let ok = match banyan_store::access::find_staff(&*tx, sid.into()).await? {
-            // They must be able to read customers, and this one must be in their scope.
-            Some(st) if !st.disabled => crate::access::actor_of(&st).is_ok_and(|a| {
-                a.require(Permission::CustomerRead)
-                    .is_ok_and(|g| g.can_see(&row.branch_code, row.rm_id))
-            }),
-            _ => false,
-        };
+        let ok = banyan_store::access::find_staff(&*tx, sid.into())
+            .await?
+            .is_some_and(|st| may_attend(&st, &row));
         if !ok {
             return Err(AppError::field(
                 "staff",

@@ -94,14 +94,6 @@ struct LogLine {
     detail: String,
 }
 
-#[derive(Template)]
-#[template(path = "owner_suggest.html")]
-struct OwnerSuggestions {
-    t: Tr,
-    /// (username, name, department in words).
-    items: Vec<(String, String, String)>,
-}
-
 #[derive(Debug, Deserialize)]
 struct OwnerQuery {
     #[serde(default)]
@@ -117,23 +109,7 @@ async fn owners(
     let staff = banyan_app::access::case_owners(&s.app, &sess.actor, &p.q)
         .await
         .map_err(app_err(t, &sess))?;
-    let items = staff
-        .into_iter()
-        .map(|x| {
-            let dept = x
-                .department
-                .as_deref()
-                .map(|d| crate::ui::labels::department(t, d))
-                .unwrap_or_default();
-            (x.username, x.display_name, dept)
-        })
-        .collect();
-    let mut r = page(OwnerSuggestions { t, items });
-    r.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(r)
+    Ok(crate::ui::forms::staff_suggestions(t, staff))
 }
 
 fn app_err(t: Tr, sess: &Session) -> impl Fn(AppError) -> PageError + '_ {

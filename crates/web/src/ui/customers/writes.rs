@@ -205,12 +205,24 @@ pub(crate) async fn plan_visit(
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    // The picker names the staff member by username; empty sends the customer's manager.
+    let staff = match form_text(&f, "staff") {
+        None => None,
+        Some(u) => match banyan_app::access::actor_for(&s.app, &u).await {
+            Ok(a) => Some(a.id().uuid()),
+            Err(AppError::NotFound) => {
+                let e = AppError::field("staff", "not_found", "no such staff member");
+                return after_write(&s, sess, t, id, None, Err::<(), _>(e)).await;
+            }
+            Err(e) => return Err(PageError::App(e, t, Some(sess))),
+        },
+    };
     let input = banyan_app::engagement::VisitInput {
         purpose: get("purpose"),
         scheduled_at: local_instant(&s, &get("scheduled_at")),
         method: get("method"),
         preparation: form_text(&f, "preparation"),
-        staff: None,
+        staff,
         key_customer: f.contains_key("key_customer"),
     };
     let r = banyan_app::engagement::plan_visit(&s.app, &sess.actor, id, input).await;

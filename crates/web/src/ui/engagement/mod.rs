@@ -321,11 +321,31 @@ pub(crate) async fn event_feedback(
     after_event_write(&s, sess, t, id, r).await
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PickQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The visit form's staff picker: who may go to this customer (active, with the customer in scope).
+pub(crate) async fn visit_owners(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<PickQuery>,
+) -> Result<Response, PageError> {
+    let staff = banyan_app::engagement::visit_owners(&s.app, &sess.actor, id, &p.q)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    Ok(crate::ui::forms::staff_suggestions(t, staff))
+}
+
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/coverage", get(coverage_page))
         .route("/calendar", get(calendar_page))
+        .route("/customers/{id}/visit-owners", get(visit_owners))
         .route("/events", post(create_event))
         .route("/events/{id}", get(event_page))
         .route("/events/{id}/invite", post(invite_event))

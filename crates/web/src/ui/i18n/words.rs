@@ -681,6 +681,8 @@ crate::ui::i18n::catalog! {
     "visit.title" => ["拜访计划", "拜訪計劃", "Plan a visit"],
     "visit.purpose" => ["拜访目的", "拜訪目的", "Purpose"],
     "visit.when" => ["时间", "時間", "When"],
+    "visit.staff" => ["拜访人员", "拜訪人員", "Who goes"],
+    "visit.staff_hint" => ["留空由客户经理前往；输入姓名或用户名选择", "留空由客戶經理前往；輸入姓名或使用者名稱選擇", "Empty: the customer's manager; type a name to pick"],
     "visit.preparation" => ["准备事项", "準備事項", "Preparation"],
     "visit.key" => ["重点客户专项计划", "重點客戶專項計劃", "Key-customer plan"],
     "event.rating" => ["评分", "評分", "Rating"],
