@@ -385,6 +385,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         demo_calendar(app, &some).await?;
         demo_wealth_book(app, &some).await?;
         demo_campaigns(app).await?;
+        demo_contacts(app, &some).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await
@@ -401,6 +402,136 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
     }
     if !fresh {
         println!("(demo data already present: nothing added)");
+    }
+    Ok(())
+}
+
+/// Open cases at the stages staff meet: one waiting on another department's task, one paused for an
+/// appraisal, one whose regulatory deadline was extended (supervisor1 approves those two), one moved to the
+/// wealth department; the others wait (and escalate by age).
+async fn open_case_stage(app: &App, i: usize, id: banyan_domain::ids::CaseId) -> Result<()> {
+    use banyan_app::cases::CaseAction;
+    let action = match i {
+        3 => CaseAction::Task {
+            department: "operations".into(),
+            owner: None,
+            title: "核对当日汇款处理记录".into(),
+            due: app
+                .today()
+                .checked_add(jiff::Span::new().days(3))
+                .map_err(|e| anyhow!("{e}"))?
+                .to_string(),
+        },
+        6 => CaseAction::Pause {
+            reason: "等待第三方司法鉴定结果".into(),
+        },
+        12 => CaseAction::Extend {
+            reason: "需调取多家分行录音，情况复杂".into(),
+            customer_notified: false,
+        },
+        18 => CaseAction::Assign {
+            department: "wealth".into(),
+            owner: None,
+        },
+        _ => return Ok(()),
+    };
+    let who = if matches!(i, 6 | 12) {
+        "supervisor1"
+    } else {
+        "cs1"
+    };
+    let actor = banyan_app::access::actor_for(app, who)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    banyan_app::cases::act(app, &actor, id, action, None)
+        .await
+        .map_err(|e| anyhow!("demo case stage {i}: {e}"))?;
+    Ok(())
+}
+
+/// A year of contact history, so that the first morning has contacts due today, overdue and later this
+/// month, and the coverage report (this month by default) has done and open tasks: every verified
+/// customer is planned; of every three, one is given its last contact a cycle ago (so its next falls near
+/// today), and of those, some were contacted again this morning.
+async fn demo_contacts(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
+    banyan_app::engagement::plan_all(app, |_, _| {})
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let today = app.today();
+    let mut rms = Vec::new();
+    for u in ["rm1", "rm2", "rm3"] {
+        rms.push(
+            banyan_app::access::actor_for(app, u)
+                .await
+                .map_err(|e| anyhow!("{e}"))?,
+        );
+    }
+    // Days from today the next contact falls due: some overdue, some today, most later this month.
+    const OFFSETS: [i64; 10] = [-12, -4, 0, 0, 2, 5, 8, 13, 19, 26];
+    let mut n = 0usize;
+    for id in customers.iter().step_by(3) {
+        for rm in &rms {
+            let Ok(tasks) = banyan_app::engagement::customer_tasks(app, rm, *id).await else {
+                continue; // another manager's customer
+            };
+            let Some(due) = tasks
+                .iter()
+                .find(|t| t.kind == "contact" && t.status == "open")
+                .and_then(|t| t.due_on.parse::<jiff::civil::Date>().ok())
+            else {
+                break;
+            };
+            // The plan's cycle, in months: the task is due one cycle after today (planned from now).
+            let months = today
+                .until((jiff::Unit::Month, due))
+                .map_err(|e| anyhow!("{e}"))?
+                .get_months();
+            let offset = OFFSETS[n % OFFSETS.len()];
+            let last = today
+                .checked_sub(jiff::Span::new().months(months))
+                .and_then(|d| d.checked_add(jiff::Span::new().days(offset)))
+                .map_err(|e| anyhow!("{e}"))?;
+            let at = |d: jiff::civil::Date, h: i8| -> Result<String> {
+                Ok(d.at(h, 0, 0, 0)
+                    .to_zoned(app.tz.clone())
+                    .map_err(|e| anyhow!("{e}"))?
+                    .timestamp()
+                    .to_string())
+            };
+            let contact = |when: String, outcome: &str, method: &str| {
+                banyan_app::engagement::InteractionInput {
+                    method: method.to_owned(),
+                    occurred_at: Some(when),
+                    outcome: outcome.to_owned(),
+                    needs: None,
+                    satisfaction: Some(4),
+                    next_step: None,
+                    task_id: None,
+                }
+            };
+            banyan_app::engagement::log_interaction(
+                app,
+                rm,
+                *id,
+                contact(at(last, 10)?, "电话回访，客户对现有产品满意", "call"),
+            )
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+            // One in four of those due this month were already reached this morning.
+            if n % 4 == 1 && offset >= 0 {
+                let now = jiff::Timestamp::now().to_string();
+                banyan_app::engagement::log_interaction(
+                    app,
+                    rm,
+                    *id,
+                    contact(now, "网点面谈，介绍了新发行的理财产品", "meeting"),
+                )
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            }
+            n += 1;
+            break;
+        }
     }
     Ok(())
 }
@@ -655,7 +786,12 @@ async fn demo_cases(app: &App, customers: &[uuid::Uuid], rng: &mut impl Rng) -> 
     let now = jiff::Timestamp::now();
     for i in 0..customers.len().min(40) {
         let (kind, subject, content) = subjects[i % subjects.len()];
-        let hours_ago = rng.random_range(1..30 * 24);
+        // The first open complaint arrived this morning (nothing escalated yet); the rest over a month.
+        let hours_ago = if i == 0 {
+            2
+        } else {
+            rng.random_range(1..30 * 24)
+        };
         let received = now
             .checked_sub(jiff::SignedDuration::from_hours(hours_ago))
             .map_err(|e| anyhow!("{e}"))?;
@@ -684,7 +820,9 @@ async fn demo_cases(app: &App, customers: &[uuid::Uuid], rng: &mut impl Rng) -> 
             // A customer outside customer service's reach would be skipped; all are bank-wide today.
             Err(e) => return Err(anyhow!("demo case: {e}")),
         };
-        if i % 3 != 0 {
+        if i % 3 == 0 {
+            open_case_stage(app, i, c.summary.id).await?;
+        } else {
             let id = c.summary.id;
             let resolve = CaseAction::Resolve {
                 solution: "已核实并处理，向客户说明处理结果。".into(),
