@@ -2,10 +2,12 @@
 // USERS, comma-separated, share PASSWORD) from each home page, following every same-site link. It fails on
 // a broken link (any answer >= 400, downloads included), and on any word a bank's staff could not read: a
 // UUID, a JSON brace, a snake_case or dotted key, a lowercase code, or an English sentence on a Chinese page.
-// CSV downloads must start with a UTF-8 BOM (Excel on Windows) and, on a Chinese page, have Chinese headers.
+// CSV downloads must start with a UTF-8 BOM (Excel on Windows) and, on a Chinese page, have Chinese headers;
+// XLSX downloads are opened (a zip of XML) and their cells read like a page's text.
 // axe-core (WCAG 2.2 AA) checks each page shape once per role; serious and critical violations are findings.
 // Prints every finding with its page and role, and a closing "N pages, N findings"; exits 1 on any finding.
 import { accessibility, launch } from './browser.mjs';
+import { inflateRawSync } from 'node:zlib';
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.PASSWORD;
 const USERS = (process.env.USERS || '').split(',').filter(Boolean);
@@ -39,6 +41,48 @@ function isDownload(url) {
   return /\.(csv|xlsx)$/.test(p) || /\/(export|download)\b/.test(p);
 }
 
+/// The files of a zip (an XLSX) by name, inflated: read from the central directory at its end.
+function unzip(buf) {
+  const files = new Map();
+  let end = buf.length - 22;
+  while (end >= 0 && buf.readUInt32LE(end) !== 0x06054b50) end -= 1;
+  if (end < 0) throw new Error('not a zip file');
+  let at = buf.readUInt32LE(end + 16);
+  for (let i = 0; i < buf.readUInt16LE(end + 10); i += 1) {
+    if (buf.readUInt32LE(at) !== 0x02014b50) throw new Error('broken zip directory');
+    const method = buf.readUInt16LE(at + 10);
+    const size = buf.readUInt32LE(at + 20);
+    const nameLen = buf.readUInt16LE(at + 28);
+    const local = buf.readUInt32LE(at + 42);
+    const name = buf.toString('utf8', at + 46, at + 46 + nameLen);
+    const data = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const raw = buf.subarray(data, data + size);
+    files.set(name, method === 8 ? inflateRawSync(raw) : raw);
+    at += 46 + nameLen + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  return files;
+}
+
+/// The text of every cell of an XLSX (shared and inline strings), one per line; the first sheet's first
+/// row (its headings) apart.
+function xlsxText(buf) {
+  const files = unzip(buf);
+  const texts = (xml) => [...xml.matchAll(/<t(?:\s[^>]*)?>([^<]*)<\/t>/g)].map((m) => m[1]
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&'));
+  const shared = files.has('xl/sharedStrings.xml') ? texts(files.get('xl/sharedStrings.xml').toString('utf8')) : [];
+  const cells = [];
+  let header = '';
+  for (const [name, body] of files) {
+    if (!/^xl\/worksheets\/sheet\d+\.xml$/.test(name)) continue;
+    const xml = body.toString('utf8');
+    const rows = [...xml.matchAll(/<row[^>]*>([\s\S]*?)<\/row>/g)].map((r) => [...r[1].matchAll(/<c([^>]*)>([\s\S]*?)<\/c>/g)]
+      .map((c) => (/t="s"/.test(c[1]) ? shared[Number((c[2].match(/<v>(\d+)<\/v>/) || [])[1])] : texts(c[2]).join('')) || ''));
+    if (!header && rows.length) header = rows[0].join(' ');
+    for (const r of rows) cells.push(...r);
+  }
+  return { header, text: cells.join('\n') };
+}
+
 /// What a reader would stumble over in the visible text of a page.
 function findings(text, lang, allowed) {
   const out = [];
@@ -70,6 +114,7 @@ function findings(text, lang, allowed) {
 const report = [];
 let pages = 0;
 let axed = 0;
+let xlsx = 0;
 
 async function crawl(user, lang) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: false,
@@ -105,6 +150,11 @@ async function crawl(user, lang) {
         if (!(body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf)) report.push(`${where}: CSV without a UTF-8 BOM`);
         const header = body.toString('utf8').replace(/^\uFEFF/, '').split('\n')[0];
         if (lang !== 'en' && /[a-z]{3,}/.test(header)) report.push(`${where}: CSV header not in the page's language: ${header.slice(0, 80)}`);
+      } else if (type.includes('spreadsheetml')) {
+        const { header, text } = xlsxText(await r.body());
+        if (lang !== 'en' && /[a-z]{3,}/.test(header)) report.push(`${where}: XLSX header not in the page's language: ${header.slice(0, 80)}`);
+        for (const f of findings(text, lang, allowed)) report.push(`${where} (XLSX cells): ${f}`);
+        xlsx += 1;
       }
       pages += 1;
       continue;
@@ -153,5 +203,5 @@ for (const user of USERS) {
 await browser.close();
 const unique = [...new Set(report)];
 for (const line of unique) console.log(line);
-console.log(`${pages} pages (${axed} checked by axe-core), ${unique.length} findings`);
+console.log(`${pages} pages (${axed} checked by axe-core, ${xlsx} XLSX files read), ${unique.length} findings`);
 process.exit(unique.length ? 1 : 0);

@@ -361,17 +361,7 @@ pub async fn list_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Ve
 
 /// How many records match the filter (the cursor aside), counted up to `cap`: past it, `cap + 1`.
 pub async fn count_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter, cap: u64) -> Result<u64> {
-    let inner = Query::select()
-        .expr(Expr::val(1))
-        .from("audit_log")
-        .cond_where(audit_cond(f))
-        .limit(cap + 1)
-        .to_owned();
-    let q = Query::select()
-        .expr(Expr::cust("COUNT(*)"))
-        .from_subquery(inner, "m")
-        .to_owned();
-    table::count(c, &q).await
+    table::count_capped(c, "audit_log", audit_cond(f), cap).await
 }
 
 #[cfg(test)]

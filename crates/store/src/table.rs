@@ -7,7 +7,7 @@
 //! never a default: a deadline read from a silently emptied list of pauses would be wrong without a trace.
 
 use crate::error::{Result, StoreError};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, QueryResult, TryGetable};
 use uuid::Uuid;
 
@@ -238,4 +238,25 @@ pub async fn count<C: ConnectionTrait>(c: &C, q: &SelectStatement) -> Result<u64
         None => 0,
     };
     u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))
+}
+
+/// How many rows of `table` match `cond`, counted up to `cap`: past it the answer is `cap + 1` ("more than
+/// cap"), so that a broad search costs no more than a bounded scan.
+pub async fn count_capped<C: ConnectionTrait>(
+    c: &C,
+    table: &'static str,
+    cond: Cond,
+    cap: u64,
+) -> Result<u64> {
+    let inner = Query::select()
+        .expr(Expr::val(1))
+        .from(table)
+        .cond_where(cond)
+        .limit(cap + 1)
+        .to_owned();
+    let q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(inner, "m")
+        .to_owned();
+    count(c, &q).await
 }

@@ -127,6 +127,16 @@ pub async fn campaign(app: &App, actor: &Actor, input: CampaignInput) -> Result<
     Ok(report)
 }
 
+/// The audit action a step of a campaign is recorded under.
+fn audit_action(step: CampaignStep) -> &'static str {
+    match step {
+        CampaignStep::Approve => "campaign.approve",
+        CampaignStep::Reject => "campaign.reject",
+        CampaignStep::Cancel => "campaign.cancel",
+        CampaignStep::Send => "campaign.sent",
+    }
+}
+
 fn key_taken() -> AppError {
     AppError::field(
         "key",
@@ -257,17 +267,12 @@ async fn finish_as(
     if store::update_campaign(&*tx, &row, expected).await? {
         let system = Actor::system("campaigns");
         let grant = system.require(Permission::ConfigManage)?;
-        let action = if step == CampaignStep::Send {
-            "campaign.sent"
-        } else {
-            "campaign.cancel"
-        };
         crate::audit::record(
             app,
             &*tx,
             &grant,
             vec![entry(
-                action,
+                audit_action(step),
                 &row,
                 serde_json::json!({"queued": row.queued, "by": "system"}),
             )],
@@ -439,17 +444,12 @@ async fn decide(
             since: serde_json::json!([]),
         });
     }
-    let action = match step {
-        CampaignStep::Approve => "campaign.approve",
-        CampaignStep::Reject => "campaign.reject",
-        _ => "campaign.cancel",
-    };
     crate::audit::record(
         app,
         &*tx,
         &grant,
         vec![entry(
-            action,
+            audit_action(step),
             &row,
             serde_json::json!({"note": row.note.is_some()}),
         )],

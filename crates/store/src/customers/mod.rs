@@ -400,17 +400,7 @@ pub async fn count_customers_matching<C: ConnectionTrait>(
     f: &CustomerFilter,
     cap: u64,
 ) -> Result<u64> {
-    let inner = Query::select()
-        .expr(Expr::val(1))
-        .from("customers")
-        .cond_where(filter_cond(f))
-        .limit(cap + 1)
-        .to_owned();
-    let q = Query::select()
-        .expr(Expr::cust("COUNT(*)"))
-        .from_subquery(inner, "m")
-        .to_owned();
-    table::count(c, &q).await
+    table::count_capped(c, "customers", filter_cond(f), cap).await
 }
 
 pub async fn list_customers<C: ConnectionTrait>(

@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::ui::i18n::Tr;
 use crate::ui::labels::field_label;
 use askama::Template;
-use axum::response::Response;
 use banyan_app::AppError;
 use banyan_domain::customer::{CustomerKind, CustomerStatus};
 use std::collections::{BTreeMap, HashMap};
@@ -192,15 +191,18 @@ impl Chart {
 
 #[derive(Template)]
 #[template(path = "owner_suggest.html")]
-struct StaffSuggestions {
+pub(crate) struct StaffSuggestions {
     t: Tr,
     /// (username, name, department in words).
     items: Vec<(String, String, String)>,
 }
 
 /// A staff picker's suggestions (the case owner, the staff member who goes on a visit): name, username and
-/// department, picked by username; never cached (who may be picked changes).
-pub(crate) fn staff_suggestions(t: Tr, staff: Vec<banyan_app::access::StaffView>) -> Response {
+/// department, picked by username. Served with `page::fresh_page` (who may be picked changes).
+pub(crate) fn staff_suggestions(
+    t: Tr,
+    staff: Vec<banyan_app::access::StaffView>,
+) -> StaffSuggestions {
     let items = staff
         .into_iter()
         .map(|x| {
@@ -212,10 +214,5 @@ pub(crate) fn staff_suggestions(t: Tr, staff: Vec<banyan_app::access::StaffView>
             (x.username, x.display_name, dept)
         })
         .collect();
-    let mut r = crate::ui::page::page(StaffSuggestions { t, items });
-    r.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    r
+    StaffSuggestions { t, items }
 }

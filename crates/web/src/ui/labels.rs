@@ -340,6 +340,7 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
         "status" | "current_status" => &["status", "case.status", "import.status"],
         "role" => &["role"],
         "approver" => &["approver"],
+        "method" => &["method"],
         "action" => &["case.act"],
         "route_rule" | "sla_rule" => return Some(rule_ref(t, s)),
         "format" | "type" => return Some(s.to_uppercase()),

@@ -108,6 +108,16 @@ pub(crate) fn page_status(t: impl Template, failed: bool) -> Response {
     r
 }
 
+/// A page never kept by a cache (suggestions that change with who may be picked).
+pub(crate) fn fresh_page(t: impl Template) -> Response {
+    let mut r = page(t);
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
 pub(crate) fn page(t: impl Template) -> Response {
     match t.render() {
         Ok(html) => {

@@ -109,7 +109,9 @@ async fn owners(
     let staff = banyan_app::access::case_owners(&s.app, &sess.actor, &p.q)
         .await
         .map_err(app_err(t, &sess))?;
-    Ok(crate::ui::forms::staff_suggestions(t, staff))
+    Ok(crate::ui::page::fresh_page(
+        crate::ui::forms::staff_suggestions(t, staff),
+    ))
 }
 
 fn app_err(t: Tr, sess: &Session) -> impl Fn(AppError) -> PageError + '_ {

@@ -337,7 +337,9 @@ pub(crate) async fn visit_owners(
     let staff = banyan_app::engagement::visit_owners(&s.app, &sess.actor, id, &p.q)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    Ok(crate::ui::forms::staff_suggestions(t, staff))
+    Ok(crate::ui::page::fresh_page(
+        crate::ui::forms::staff_suggestions(t, staff),
+    ))
 }
 
 pub(crate) fn routes() -> axum::Router<AppState> {
