@@ -787,10 +787,12 @@ async fn demo_cases(app: &App, customers: &[uuid::Uuid], rng: &mut impl Rng) -> 
     for i in 0..customers.len().min(40) {
         let (kind, subject, content) = subjects[i % subjects.len()];
         // The first open complaint arrived this morning (nothing escalated yet); the rest over a month.
-        let hours_ago = if i == 0 {
-            2
-        } else {
-            rng.random_range(1..30 * 24)
+        // Those given a stage below arrived two days ago, inside every deadline (an extension is granted
+        // before the regulatory deadline passes, never after).
+        let hours_ago = match i {
+            0 => 2,
+            3 | 6 | 12 | 18 => 48,
+            _ => rng.random_range(1..30 * 24),
         };
         let received = now
             .checked_sub(jiff::SignedDuration::from_hours(hours_ago))
