@@ -274,7 +274,7 @@ async fn finish_as(
             vec![entry(
                 audit_action(step),
                 &row,
-                serde_json::json!({"queued": row.queued, "by": "system"}),
+                serde_json::json!({"queued": row.queued}),
             )],
         )
         .await?;

@@ -123,6 +123,7 @@ crate::ui::i18n::catalog! {
     "field.complainant" => ["反馈人", "回饋人", "Complainant"],
     "actor.escalation" => ["系统（升级提醒）", "系統（升級提醒）", "System (escalation)"],
     "actor.system" => ["系统", "系統", "System"],
+    "actor.campaigns" => ["系统（定时推送）", "系統（定時推送）", "System (scheduled pushes)"],
     "actor.demo" => ["系统（演示数据）", "系統（示範資料）", "System (demo data)"],
     "actor.cli" => ["系统（命令行）", "系統（命令列）", "System (command line)"],
     "policy.review" => ["定期复核", "定期複核", "Periodic review"],
