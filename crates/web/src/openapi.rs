@@ -105,7 +105,7 @@ impl Modify for Problems {
 #[openapi(
     info(title = "Banyan API", description = "Customer-relationship management for banks: the customer registry, four-eyes review, audit."),
     modifiers(&Bearer, &Problems),
-    components(schemas(banyan_app::engagement::Due, banyan_app::engagement::CoverageBy, crate::error::Problem)),
+    components(schemas(banyan_app::engagement::Due, banyan_app::engagement::CoverageBy, banyan_app::audit::AuditOrder, crate::error::Problem)),
     paths(
         api::health::healthz, api::health::readyz, api::health::metrics,
         api::auth::login, api::auth::logout, api::auth::me,
