@@ -950,6 +950,50 @@ await test('on a phone: a compact header with a menu, lists as cards; the 360 an
   await rm1.emulateMedia({ media: 'screen' });
 });
 
+await test("an administrator adds a product, operations load the day's holdings, and the 360 page shows them", async () => {
+  const admin = await signIn('admin1');
+  await admin.goto(`${BASE}/products/new`);
+  await admin.locator('#p-code').fill('WM-E2E-90D');
+  await admin.locator('#p-kind').selectOption('wealth_product');
+  await admin.locator('#p-name-zh-CN').fill('测试稳盈理财');
+  await admin.locator('#p-launch').fill('2026-01-01');
+  await admin.locator('#product-save').click();
+  // An investment product without its risk level is refused, in words.
+  const err = await admin.locator('#product-error').textContent();
+  assert.ok(err.includes('风险等级') && !err.includes('risk_level') && !err.includes('required'), err);
+  await admin.locator('#p-risk').selectOption('R2');
+  await admin.locator('#product-save').click();
+  assert.ok((await admin.locator('#product-notice').textContent()).includes('产品已新增'));
+  assert.ok((await admin.locator('#product-versions').textContent()).includes('第 1 版'));
+  await admin.screenshot({ path: `${SHOTS}/product.png`, fullPage: true });
+  await admin.goto(`${BASE}/products?kind=wealth_product`);
+  const list = await admin.locator('#products').textContent();
+  assert.ok(list.includes('WM-E2E-90D') && list.includes('银行理财') && list.includes('R2 中低风险'), list);
+  await admin.screenshot({ path: `${SHOTS}/products.png`, fullPage: true });
+  await admin.context().close();
+
+  const ops = await signIn('ops1');
+  await ops.goto(`${BASE}/book/loads`);
+  const id = customerUrl.split('/').pop();
+  const csv = `account_no,customer,product,currency,status,opened_on,balance\n6222990000000001,${id},WM-E2E-90D,CNY,active,2024-01-02,"800,000.00"\n6222990000000002,${id},NO-SUCH,CNY,active,2024-01-02,1\n`;
+  await ops.locator('#load-file').setInputFiles({ name: 'core-holdings.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await ops.locator('#load-submit').click();
+  await ops.locator('#load-summary').waitFor();
+  assert.ok(ops.asked.some((q) => q.includes('确定装载该文件')), 'the load asks first');
+  assert.equal((await ops.locator('#load-loaded').textContent()).trim(), '1');
+  assert.equal((await ops.locator('#load-rejected').textContent()).trim(), '1');
+  const rejects = await ops.locator('#load-rejects').textContent();
+  assert.ok(rejects.includes('****0002') && !rejects.includes('unknown') && !rejects.includes('NO-SUCH'), rejects);
+  await ops.screenshot({ path: `${SHOTS}/book-load.png`, fullPage: true });
+  await ops.context().close();
+
+  await rm1.goto(customerUrl);
+  const book = await rm1.locator('#book').textContent();
+  assert.ok(book.includes('¥800,000.00') && book.includes('****0001') && book.includes('测试稳盈理财'), book);
+  await rm1.locator('#book-holdings summary').click();
+  await rm1.locator('#book').screenshot({ path: `${SHOTS}/customer-book.png` });
+});
+
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('a[data-lang=en]').click();

@@ -172,6 +172,10 @@ pub struct Offers {
     pub case_write: bool,
     pub case_approve: bool,
     pub campaign_approve: bool,
+    /// Define and change the product catalogue.
+    pub products: bool,
+    /// Load the core system's feeds.
+    pub book_load: bool,
 }
 
 impl Actor {
@@ -194,6 +198,8 @@ impl Actor {
             case_write: has(Permission::CaseWrite),
             case_approve: has(Permission::CaseApprove),
             campaign_approve: has(Permission::CampaignApprove),
+            products: has(Permission::ProductManage),
+            book_load: has(Permission::BookLoad),
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod actor;
 pub mod audit;
+pub mod book;
 pub mod cases;
 pub mod crypto;
 pub mod customers;

@@ -57,6 +57,11 @@ pub(crate) enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// The bank's book: load the core system's feeds.
+    Book {
+        #[command(subcommand)]
+        command: crate::book::BookCommand,
+    },
     /// Export customers.
     Export {
         #[command(subcommand)]

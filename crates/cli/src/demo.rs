@@ -386,6 +386,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         demo_wealth_book(app, &some).await?;
         demo_campaigns(app).await?;
         demo_contacts(app, &some).await?;
+        crate::demo_book::demo_book(app, &some).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await

@@ -2,9 +2,11 @@
 //! staff, verifies the audit chain, rotates keys and shows the configuration.
 
 mod args;
+mod book;
 mod commands;
 mod config;
 mod demo;
+mod demo_book;
 mod setup;
 
 use anyhow::Result;
@@ -61,6 +63,7 @@ async fn run() -> Result<()> {
         } => demo_cmd(&cfg, customers, and_serve).await?,
         Command::User { command } => user_cmd(&cfg, &system, command).await?,
         Command::Import { what } => import_cmd(&cfg, what).await?,
+        Command::Book { command } => book::book_cmd(&cfg, command).await?,
         Command::Export { what } => export_cmd(&cfg, what).await?,
         Command::Audit { command } => audit_cmd(&cfg, command).await?,
         Command::Policy { command } => policy_cmd(&cfg, command).await?,

@@ -60,6 +60,10 @@ pub enum Permission {
     CaseApproveSenior,
     /// Approve or refuse a campaign someone else made that needs a second person (four eyes).
     CampaignApprove,
+    /// Define and change the product catalogue.
+    ProductManage,
+    /// Load the core system's daily feeds (holdings) for the whole bank.
+    BookLoad,
 }
 
 /// Which customers a role's permissions reach.
@@ -116,6 +120,7 @@ const OPS: &[Permission] = &[
     P::CustomerImport,
     P::CustomerExport,
     P::MetricsWrite,
+    P::BookLoad,
     P::CaseRead,
     P::CaseWrite,
 ];
@@ -134,7 +139,7 @@ const SUPERVISOR: &[Permission] = &[
     P::CampaignApprove,
 ];
 const AUDITOR: &[Permission] = &[P::CustomerRead, P::AuditRead, P::CaseRead];
-const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage];
+const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage, P::ProductManage];
 const SENIOR: &[Permission] = &[
     P::CustomerRead,
     P::CaseRead,
@@ -220,7 +225,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 19] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -238,6 +243,8 @@ impl Permission {
         P::CaseApprove,
         P::CaseApproveSenior,
         P::CampaignApprove,
+        P::ProductManage,
+        P::BookLoad,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -259,6 +266,8 @@ impl Permission {
             P::CaseApprove => "case.approve",
             P::CaseApproveSenior => "case.approve_senior",
             P::CampaignApprove => "campaign.approve",
+            P::ProductManage => "product.manage",
+            P::BookLoad => "book.load",
         }
     }
 }

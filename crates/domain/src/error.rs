@@ -1,11 +1,11 @@
 //! Validation errors that name the field and the rule, so every client can show them next to the input.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One broken rule on one field. `field` is a JSON-pointer-like path (`individual.id_number`),
 /// `rule` a stable machine code (`check_digit`, `required`, `format`, ...), `message` English text;
 /// the workbench localises by `rule`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub rule: String,

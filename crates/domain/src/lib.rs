@@ -4,6 +4,7 @@
 //! inside the application a value of the type is valid by construction.
 
 pub mod access;
+pub mod book;
 pub mod calendar;
 pub mod customer;
 pub mod engagement;

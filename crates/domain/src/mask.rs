@@ -34,9 +34,26 @@ pub fn loose(v: &str) -> String {
     format!("{front}{}{back}", "*".repeat(n - 2 * keep))
 }
 
+/// Masks an account number: only its last four characters show (`****0001`); a number of four or fewer is
+/// hidden whole.
+pub fn account(no: &str) -> String {
+    let n = no.chars().count();
+    if n <= 4 {
+        return "*".repeat(n.max(1));
+    }
+    let tail: String = no.chars().skip(n - 4).collect();
+    format!("****{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_number_shows_its_last_four() {
+        assert_eq!(account("6222020200001234"), "****1234");
+        assert_eq!(account("123"), "***");
+    }
 
     #[test]
     fn a_loose_value_shows_a_third_at_most() {

@@ -65,9 +65,56 @@ impl Money {
     }
 }
 
+/// An amount written in major units (`1,234.56`, `-0.05`) as minor units of a currency with `digits`
+/// decimals: commas are thousands separators, at most `digits` decimals, an optional leading minus.
+pub fn parse_major(s: &str, digits: u8) -> Result<i64, &'static str> {
+    let t: String = s.trim().chars().filter(|c| *c != ',').collect();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r.to_owned()),
+        None => (false, t),
+    };
+    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+    if int.is_empty()
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > usize::from(digits)
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(if digits == 0 {
+            "must be a whole amount"
+        } else {
+            "must be an amount with at most two decimals"
+        });
+    }
+    let whole: i64 = int.parse().map_err(|_| "is too large")?;
+    let scale = 10i64.pow(u32::from(digits));
+    let cents: i64 = if digits == 0 {
+        0
+    } else {
+        format!("{frac:0<width$}", width = usize::from(digits))
+            .parse()
+            .map_err(|_| "is too large")?
+    };
+    let v = whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(cents))
+        .ok_or("is too large")?;
+    Ok(if neg { -v } else { v })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn major_amounts_become_minor_units() {
+        assert_eq!(parse_major("1,234.5", 2), Ok(123_450));
+        assert_eq!(parse_major("-0.05", 2), Ok(-5));
+        assert_eq!(parse_major("10000", 0), Ok(10_000));
+        assert!(parse_major("1.5", 0).is_err());
+        assert!(parse_major("1.234", 2).is_err());
+        assert!(parse_major("", 2).is_err());
+        assert!(parse_major("99999999999999999999", 2).is_err());
+    }
 
     #[test]
     fn currency_parses_three_capitals_only() {

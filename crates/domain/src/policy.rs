@@ -18,6 +18,10 @@ pub struct Policy {
     pub engagement: crate::engagement::EngagementPolicy,
     pub notify: crate::notify::NotifyPolicy,
     pub feedback: crate::feedback::FeedbackPolicy,
+    /// The book: accepted currencies and their reference rates, the deposit average's window, the
+    /// services each segment is entitled to. A policy file without it accepts CNY only.
+    #[serde(default)]
+    pub book: crate::book::BookPolicy,
 }
 
 /// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
@@ -106,6 +110,15 @@ impl Policy {
             key: format!("feedback.{k}"),
             message: m,
         })?;
+        self.book.check()?;
+        for (i, e) in self.book.entitlements.iter().enumerate() {
+            if !crate::segments::DIMENSIONS.contains(&e.dimension.as_str()) {
+                return Err(bad(
+                    &format!("book.entitlements[{i}].dimension"),
+                    "is not a dimension the policy engine decides",
+                ));
+            }
+        }
         for (i, p) in self.engagement.plans.iter().enumerate() {
             if let Some(d) = &p.dimension
                 && !crate::segments::DIMENSIONS.contains(&d.as_str())

@@ -49,6 +49,7 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
     ),
     ("audit_seq", &["ux_audit_seq", "audit_log.seq"]),
     ("campaigns_key", &["ux_campaigns_key", "campaigns.key"]),
+    ("products_code", &["ux_products_code", "products.code"]),
 ];
 
 impl From<DbErr> for StoreError {

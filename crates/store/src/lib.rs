@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod book;
 pub mod cases;
 pub mod customers;
 pub mod db;

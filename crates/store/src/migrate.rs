@@ -10,6 +10,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 
 mod audit_keyed;
+mod book;
 mod campaigns;
 mod imports;
 mod saved;
@@ -105,6 +106,11 @@ const STEPS: &[Step] = &[
         version: 15,
         name: "campaigns that wait for their time or an approval",
         run: campaigns::v15,
+    },
+    Step {
+        version: 16,
+        name: "the bank's book: products, accounts, holdings, loads",
+        run: book::v16,
     },
 ];
 

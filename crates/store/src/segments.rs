@@ -145,6 +145,60 @@ pub async fn recent_metrics<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
+/// Each customer's latest metrics on or before `until` (`YYYY-MM-DD`), if any.
+pub async fn latest_metrics<C: ConnectionTrait>(
+    c: &C,
+    ids: &[Uuid],
+    until: &str,
+) -> Result<Vec<MetricsRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let latest = Query::select()
+        .expr(Expr::col(("m2", "as_of")).max())
+        .from_as("customer_metrics", "m2")
+        .and_where(Expr::col(("m2", "customer_id")).equals(("m", "customer_id")))
+        .and_where(Expr::col(("m2", "as_of")).lte(until))
+        .to_owned();
+    let q = Query::select()
+        .columns(MetricsRow::COLUMNS.iter().map(|col| ("m", *col)))
+        .from_as("customer_metrics", "m")
+        .and_where(Expr::col(("m", "customer_id")).is_in(ids.iter().copied()))
+        .and_where(Expr::col(("m", "as_of")).eq(Expr::SubQuery(
+            None,
+            Box::new(sea_orm::sea_query::SubQueryStatement::SelectStatement(
+                latest,
+            )),
+        )))
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// A customer's AUM by business date from `since` (`YYYY-MM-DD`) on, oldest first.
+pub async fn aum_since<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    since: &str,
+) -> Result<Vec<(String, i64)>> {
+    let q = Query::select()
+        .columns(["as_of", "aum"])
+        .from("customer_metrics")
+        .and_where(Expr::col("customer_id").eq(id))
+        .and_where(Expr::col("as_of").gte(since))
+        .order_by("as_of", Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index::<String>(0)?,
+                r.try_get_by_index::<i64>(1)?,
+            ))
+        })
+        .collect()
+}
+
 pub async fn assignments_for<C: ConnectionTrait>(
     c: &C,
     ids: &[Uuid],

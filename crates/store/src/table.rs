@@ -260,3 +260,37 @@ pub async fn count_capped<C: ConnectionTrait>(
         .to_owned();
     count(c, &q).await
 }
+
+/// A domain value stored as text and read back with its own parser; a stored text that does not parse is
+/// corrupt data.
+macro_rules! text_col {
+    ($($t:ty => $write:expr, $parse:expr);* $(;)?) => {$(
+        impl Col for $t {
+            fn value(&self) -> SimpleExpr {
+                let w: fn(&$t) -> String = $write;
+                w(self).into()
+            }
+            fn read(row: &QueryResult, table: &str, col: &str) -> Result<Self> {
+                let s: String = get(row, table, col)?;
+                let p: fn(&str) -> Option<$t> = $parse;
+                p(&s).ok_or_else(|| corrupt(row, table, col, format!("`{s}` does not parse")))
+            }
+        }
+        impl Col for Option<$t> {
+            fn value(&self) -> SimpleExpr {
+                let w: fn(&$t) -> String = $write;
+                self.as_ref().map(w).into()
+            }
+            fn read(row: &QueryResult, table: &str, col: &str) -> Result<Self> {
+                let s: Option<String> = get(row, table, col)?;
+                let p: fn(&str) -> Option<$t> = $parse;
+                s.map(|s| p(&s).ok_or_else(|| corrupt(row, table, col, format!("`{s}` does not parse"))))
+                    .transpose()
+            }
+        }
+    )*};
+}
+text_col!(
+    jiff::civil::Date => |d| d.to_string(), |s| s.parse().ok();
+    banyan_domain::money::Currency => |c| c.as_str().to_owned(), |s| banyan_domain::money::Currency::parse(s).ok();
+);

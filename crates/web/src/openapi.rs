@@ -126,6 +126,8 @@ impl Modify for Problems {
         api::cases::register, api::cases::list, api::cases::get, api::cases::act, api::cases::analytics,
         api::cases::export, api::cases::notices, api::cases::read_notices, api::cases::calendars,
         api::cases::put_calendar, api::cases::calendar, api::cases::attach, api::cases::attachment, api::cases::inbound,
+        api::book::products, api::book::create, api::book::product, api::book::update, api::book::versions,
+        api::book::load_holdings, api::book::load_holdings_file, api::book::loads, api::book::load, api::book::customer_book,
     )
 )]
 pub struct ApiDoc;

@@ -8,6 +8,7 @@ use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_domain::segments::Metrics;
+use banyan_store::ConnectionTrait;
 use banyan_store::customers::{self as cstore, CustomerFilter, CustomerRow, Lookup, ScopeFilter};
 use banyan_store::now_us;
 use banyan_store::segments::{self as store};
@@ -83,48 +84,13 @@ pub async fn record_metrics(
     let mut changes = Vec::new();
     for chunk in ok.chunks(500) {
         let tx = app.db.begin_write().await?;
-        let now = now_us();
-        // One row per customer and date (the later item wins), and each customer evaluated once: several
-        // items for one customer in a request are normal (a history), and PostgreSQL refuses an upsert that
-        // touches one row twice.
-        let mut by_key: std::collections::BTreeMap<(Uuid, String), store::MetricsRow> =
-            std::collections::BTreeMap::new();
-        let mut customers: Vec<CustomerRow> = Vec::new();
-        for (_, r, m) in chunk {
-            by_key.insert(
-                (r.id.uuid(), m.as_of.to_string()),
-                store::MetricsRow {
-                    customer_id: r.id.uuid(),
-                    as_of: m.as_of.to_string(),
-                    aum: m.aum(),
-                    data: serde_json::to_string(m)
-                        .map_err(|e| AppError::internal_from("metrics as JSON", e))?,
-                    recorded_at_us: now,
-                    recorded_by: actor.id.uuid(),
-                },
-            );
-            if !customers.iter().any(|c| c.id == r.id) {
-                customers.push(r.clone());
-            }
-        }
-        let rows: Vec<store::MetricsRow> = by_key.into_values().collect();
-        store::upsert_metrics(&*tx, &rows).await?;
-        changes.extend(
-            evaluate_rows(
-                app,
-                &*tx,
-                &customers,
-                &app.policy,
-                &app.policy_hash,
-                Mode {
-                    write: true,
-                    refresh_reasons: true,
-                    warnings: true,
-                },
-            )
-            .await?,
-        );
-        crate::engagement::plan_rows(app, &*tx, &customers).await?;
+        let mut items: Vec<(CustomerRow, Metrics)> = chunk
+            .iter()
+            .map(|(_, r, m)| (r.clone(), m.clone()))
+            .collect();
+        // For customers the book holds, its figures prevail over posted ones for the same things.
+        crate::book::figures::overlay(app, &*tx, &mut items).await?;
+        changes.extend(write_figures(app, &*tx, actor.id.uuid(), &items).await?);
         let entries = chunk
             .iter()
             .map(|(_, r, m)| Entry {
@@ -143,6 +109,57 @@ pub async fn record_metrics(
         rejected,
         changes,
     })
+}
+
+/// Writes figures (one row per customer and date: the later item wins), re-evaluates the customers they
+/// belong to and plans their contacts, in the caller's transaction. The hand-posted metrics and the figures
+/// derived from the book both come in here.
+pub(crate) async fn write_figures<C: ConnectionTrait>(
+    app: &App,
+    tx: &C,
+    recorded_by: Uuid,
+    items: &[(CustomerRow, Metrics)],
+) -> Result<Vec<Change>> {
+    let now = now_us();
+    // Several items for one customer in a request are normal (a history), and PostgreSQL refuses an upsert
+    // that touches one row twice; each customer is evaluated once.
+    let mut by_key: std::collections::BTreeMap<(Uuid, String), store::MetricsRow> =
+        std::collections::BTreeMap::new();
+    let mut customers: Vec<CustomerRow> = Vec::new();
+    for (r, m) in items {
+        by_key.insert(
+            (r.id.uuid(), m.as_of.to_string()),
+            store::MetricsRow {
+                customer_id: r.id.uuid(),
+                as_of: m.as_of.to_string(),
+                aum: m.aum(),
+                data: serde_json::to_string(m)
+                    .map_err(|e| AppError::internal_from("metrics as JSON", e))?,
+                recorded_at_us: now,
+                recorded_by,
+            },
+        );
+        if !customers.iter().any(|c| c.id == r.id) {
+            customers.push(r.clone());
+        }
+    }
+    let rows: Vec<store::MetricsRow> = by_key.into_values().collect();
+    store::upsert_metrics(tx, &rows).await?;
+    let changes = evaluate_rows(
+        app,
+        tx,
+        &customers,
+        &app.policy,
+        &app.policy_hash,
+        Mode {
+            write: true,
+            refresh_reasons: true,
+            warnings: true,
+        },
+    )
+    .await?;
+    crate::engagement::plan_rows(app, tx, &customers).await?;
+    Ok(changes)
 }
 
 /// A customer by id or number, within the actor's scope.
@@ -189,26 +206,8 @@ const COUNT_COLUMNS: [&str; 6] = [
 
 /// Yuan with up to two decimals (`1234.5`, `1,234.56`) as minor units.
 fn yuan(s: &str) -> std::result::Result<i64, &'static str> {
-    let t: String = s.trim().chars().filter(|c| *c != ',').collect();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r.to_owned()),
-        None => (false, t),
-    };
-    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
-    if int.is_empty()
-        || !int.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err("must be an amount in CNY with at most two decimals");
-    }
-    let whole: i64 = int.parse().map_err(|_| "is too large")?;
-    let cents: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
-    let v = whole
-        .checked_mul(100)
-        .and_then(|w| w.checked_add(cents))
-        .ok_or("is too large")?;
-    Ok(if neg { -v } else { v })
+    banyan_domain::money::parse_major(s, 2)
+        .map_err(|_| "must be an amount in CNY with at most two decimals")
 }
 
 /// What a metrics file held: the items to load (with their file line) and the rows that could not be read.

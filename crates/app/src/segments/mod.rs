@@ -8,7 +8,7 @@
 //! `crate::evaluation` decides and writes assignments (one customer or everyone); `metrics` takes the
 //! figures in.
 
-mod metrics;
+pub(crate) mod metrics;
 
 pub use crate::evaluation::{BatchReport, Change, diff, evaluate_all, policy_hash};
 pub use metrics::{

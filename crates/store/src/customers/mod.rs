@@ -273,6 +273,19 @@ pub async fn rows_by_ids<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<
     table::all(c, &q).await
 }
 
+/// The customers with these customer numbers (in no particular order).
+pub async fn rows_by_numbers<C: ConnectionTrait>(
+    c: &C,
+    numbers: &[String],
+) -> Result<Vec<CustomerRow>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = select_customers();
+    q.and_where(Expr::col("customer_no").is_in(numbers.iter().cloned()));
+    table::all(c, &q).await
+}
+
 pub async fn get_customer<C: ConnectionTrait>(c: &C, id: CustomerId) -> Result<CustomerRow> {
     find_customer(c, id).await?.ok_or(StoreError::NotFound)
 }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod book;
 pub mod cases;
 pub mod customers;
 pub mod engagement;
@@ -113,6 +114,23 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(cases::calendar).put(cases::put_calendar),
         )
         .route("/api/v1/metrics", post(segments::record))
+        .route(
+            "/api/v1/products",
+            get(book::products).merge(creating(post(book::create))),
+        )
+        .route(
+            "/api/v1/products/{id}",
+            get(book::product).put(book::update),
+        )
+        .route("/api/v1/products/{id}/versions", get(book::versions))
+        .route("/api/v1/book/holdings", creating(post(book::load_holdings)))
+        .route(
+            "/api/v1/book/holdings/file",
+            creating(post(book::load_holdings_file)),
+        )
+        .route("/api/v1/book/loads", get(book::loads))
+        .route("/api/v1/book/loads/{id}", get(book::load))
+        .route("/api/v1/customers/{id}/book", get(book::customer_book))
         .route("/api/v1/tasks", get(engagement::my_tasks))
         .route(
             "/api/v1/campaigns",

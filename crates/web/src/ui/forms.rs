@@ -29,22 +29,47 @@ pub(crate) fn form_text(f: &HashMap<String, String>, k: &str) -> Option<String> 
 
 /// Reads the multipart form: the CSRF token, then the file (name and bytes).
 pub(crate) async fn read_upload(
-    mut mp: axum::extract::Multipart,
+    mp: axum::extract::Multipart,
 ) -> Option<(Option<String>, String, Vec<u8>)> {
+    let up = read_form_upload(mp).await?;
+    Some((up.csrf, up.name, up.bytes))
+}
+
+/// A multipart form with a file: the CSRF token, the file, and the form's other fields.
+pub(crate) struct Upload {
+    pub(crate) csrf: Option<String>,
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) fields: HashMap<String, String>,
+}
+
+/// Reads a multipart form with a file and other fields; `None` when it has no file.
+pub(crate) async fn read_form_upload(mut mp: axum::extract::Multipart) -> Option<Upload> {
     let mut csrf = None;
     let mut file = None;
+    let mut fields = HashMap::new();
     while let Ok(Some(field)) = mp.next_field().await {
-        match field.name() {
+        match field.name().map(str::to_owned).as_deref() {
             Some("_csrf") => csrf = field.text().await.ok(),
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_owned();
                 file = Some((name, field.bytes().await.ok()?.to_vec()));
             }
-            _ => {}
+            Some(other) => {
+                if let Ok(v) = field.text().await {
+                    fields.insert(other.to_owned(), v);
+                }
+            }
+            None => {}
         }
     }
     let (name, bytes) = file?;
-    Some((csrf, name, bytes))
+    Some(Upload {
+        csrf,
+        name,
+        bytes,
+        fields,
+    })
 }
 
 /// What a page says when a use case refuses a form the user can correct on the same page (bad input, a

@@ -339,6 +339,8 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
         "kind" => &["kind", "fb.kind"],
         "status" | "current_status" => &["status", "case.status", "import.status"],
         "role" => &["role"],
+        "feed" => &["feed"],
+        "source" => &["book_source", "consent_source"],
         "approver" => &["approver"],
         "method" => &["method"],
         "action" => &["case.act"],

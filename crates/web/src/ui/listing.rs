@@ -75,8 +75,20 @@ pub(crate) fn listing<T>(
     t: Tr,
     spec: &ListSpec,
     p: &ListParams,
+    rows: Vec<T>,
+    cols: &[Column<T>],
+) -> Listing<T> {
+    listing_keeping(t, spec, p, rows, cols, &[])
+}
+
+/// [`listing`] of a filtered list: the links to other pages and orders keep the filters (`keep`).
+pub(crate) fn listing_keeping<T>(
+    t: Tr,
+    spec: &ListSpec,
+    p: &ListParams,
     mut rows: Vec<T>,
     cols: &[Column<T>],
+    keep: &[(&str, String)],
 ) -> Listing<T> {
     let find = |s: &str| {
         let key = s.trim_start_matches('-');
@@ -96,6 +108,9 @@ pub(crate) fn listing<T>(
     let page = p.page.unwrap_or(1).clamp(1, pages);
     let link = |sort: &str, page: usize| {
         let mut u = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in keep.iter().filter(|(_, v)| !v.is_empty()) {
+            u.append_pair(k, v);
+        }
         u.append_pair("sort", sort);
         if page > 1 {
             u.append_pair("page", &page.to_string());

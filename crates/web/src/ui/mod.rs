@@ -13,6 +13,7 @@
 
 mod access;
 mod audit;
+mod book;
 mod cases;
 mod customers;
 mod engagement;
@@ -43,6 +44,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(engagement::routes())
         .merge(notify::routes())
         .merge(audit::routes())
+        .merge(book::routes())
         .merge(cases::routes())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))

@@ -68,6 +68,10 @@ pub struct Chrome {
     pub can_admin: bool,
     pub can_read: bool,
     pub can_cases: bool,
+    /// The product catalogue (read by staff who read customers, changed by administrators).
+    pub can_products: bool,
+    /// The core system's feeds.
+    pub can_book_load: bool,
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
@@ -94,6 +98,8 @@ pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
             .filter(|n| *n > 0)
             .map(|n| (n, t.get("notice.unread").replace("{n}", &n.to_string()))),
         can_cases: session.is_some_and(|s| s.actor.offers().cases),
+        can_products: session.is_some_and(|s| s.actor.offers().read || s.actor.offers().products),
+        can_book_load: session.is_some_and(|s| s.actor.offers().book_load),
         langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         back: form_urlencoded::byte_serialize(path.as_bytes()).collect(),
     }

@@ -11,6 +11,7 @@
 mod access;
 mod audit;
 mod audit_chain;
+mod book;
 mod campaigns;
 mod cases;
 mod customers;
@@ -70,6 +71,7 @@ fn main() {
     tests.extend(engagement::all());
     tests.extend(notify::all());
     tests.extend(campaigns::all());
+    tests.extend(book::all());
     tests.extend(events::all());
     tests.extend(customers::all());
     tests.extend(review::all());

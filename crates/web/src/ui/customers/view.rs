@@ -71,6 +71,8 @@ pub(crate) struct CustomerPage {
     pub(crate) can_register_case: bool,
     /// The band of facts at the top.
     pub(crate) glance: Vec<super::glance::Glance>,
+    /// What the customer holds (the bank's book).
+    pub(crate) book: crate::ui::book::BookSection,
     pub(crate) message: Option<String>,
     pub(crate) error: Option<String>,
 }
@@ -161,6 +163,9 @@ pub(crate) async fn customer_page(
         })
         .collect();
     let audit = customer_audit(s, a, t, id).await.map_err(err)?;
+    let book = crate::ui::book::book_section(s, &sess, t, id)
+        .await
+        .map_err(err)?;
     let mine = v.created_by == a.id().uuid() || v.updated_by == a.id().uuid();
     let review_due = v
         .review_due
@@ -201,6 +206,7 @@ pub(crate) async fn customer_page(
         id_type_key: format!("doc.{}", v.identifier.id_type),
         review_due,
         glance,
+        book,
         can_register_case: banyan_app::cases::may_register(a).is_ok(),
         can_reveal: a.offers().reveal,
         can_edit: a.offers().update && v.status != CustomerStatus::Submitted,

@@ -52,12 +52,21 @@ macro_rules! catalog {
 }
 pub(crate) use catalog;
 
+mod book;
 mod codes;
 mod words;
 
-/// One registry of display labels: the workbench's words, then the labels of codes.
+/// One registry of display labels: the workbench's words, the labels of codes, and the book's (products,
+/// accounts, loads) in a file of its own.
 fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
-    words::lookup(lang, key).or_else(|| codes::lookup(lang, key))
+    words::lookup(lang, key)
+        .or_else(|| codes::lookup(lang, key))
+        .or_else(|| book::lookup(lang, key))
+}
+
+/// Every key of the registry.
+fn all_keys() -> impl Iterator<Item = &'static &'static str> {
+    words::KEYS.iter().chain(codes::KEYS).chain(book::KEYS)
 }
 
 impl Tr {
@@ -90,9 +99,7 @@ impl Tr {
     /// for the selects that let a user pick a code by its name.
     pub fn family(&self, family: &str) -> Vec<(&'static str, &'static str)> {
         let prefix = format!("{family}.");
-        words::KEYS
-            .iter()
-            .chain(codes::KEYS)
+        all_keys()
             .filter_map(|k| {
                 let code = k.strip_prefix(prefix.as_str())?;
                 Some((code, lookup(self.lang, k)?))
@@ -149,7 +156,7 @@ mod tests {
 
     #[test]
     fn every_key_has_three_different_non_empty_entries_where_scripts_differ() {
-        for k in words::KEYS.iter().chain(codes::KEYS) {
+        for k in all_keys() {
             for l in Lang::ALL {
                 assert!(!Tr::new(l).get(k).is_empty(), "{k} empty in {}", l.code());
             }
@@ -160,7 +167,7 @@ mod tests {
     #[test]
     fn a_key_lives_in_one_catalog_only() {
         let mut seen = std::collections::HashSet::new();
-        for k in words::KEYS.iter().chain(codes::KEYS) {
+        for k in all_keys() {
             assert!(seen.insert(k), "{k} is in the registry twice");
         }
     }

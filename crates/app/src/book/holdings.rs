@@ -1,0 +1,731 @@
+//! Holdings in: the core system's daily file (CSV or XLSX) or the API's items, for one source and business
+//! date. Every row is checked against its product and customer; a row that breaks a rule is rejected with
+//! its reasons and the rest load, 500 rows per transaction with the load's progress, so a row is written
+//! whole or not at all. A row identical to what is stored for its account and date counts as unchanged:
+//! loading the same file twice changes nothing. After the rows, the figures of every customer touched are
+//! derived again ([`super::figures`]), which re-evaluates their segments.
+//!
+//! An older business date than an account's latest (a backfill of history) adds its snapshot without
+//! turning the account back to its older state.
+
+use super::figures;
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, Result};
+use banyan_domain::access::Permission;
+use banyan_domain::book::{AccountStatus, HoldingRecord};
+use banyan_domain::ids::CustomerId;
+use banyan_domain::imports::ImportStatus;
+use banyan_domain::money::{Currency, parse_major};
+use banyan_domain::{FieldError, FieldErrors};
+use banyan_store::book::{
+    self as store, AccountRow, BookLoadRow, BookRejectRow, HoldingRow, ProductRow,
+};
+use banyan_store::customers::{self as cstore, CustomerRow};
+use banyan_store::{ConnectionTrait, now_us};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Rows per transaction.
+const CHUNK: usize = 500;
+/// Rejected rows a report lists (all are kept with the load).
+const REPORT_REJECTS: u64 = 1000;
+
+/// A day's holdings by API.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldingsLoad {
+    /// The system the figures come from (`core`); account numbers are unique within it.
+    pub source: String,
+    /// The business date the figures are for (not after today).
+    #[schema(value_type = String, example = "2026-12-01")]
+    pub as_of: Date,
+    /// A name for the load in its list (default: `API`).
+    #[serde(default)]
+    pub file_name: Option<String>,
+    pub items: Vec<HoldingRecord>,
+}
+
+/// A load as its list and its page show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LoadView {
+    pub id: Uuid,
+    /// `holdings`.
+    pub kind: String,
+    pub source: String,
+    #[schema(value_type = String)]
+    pub as_of: Date,
+    pub file_name: String,
+    pub status: ImportStatus,
+    /// Rows read, and what became of them.
+    pub rows: i64,
+    pub loaded: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    /// Customers whose figures were derived again.
+    pub customers: i64,
+    /// Who loaded it (display name; none for the system).
+    pub by: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// Why the whole load stopped (a file without the columns it needs), as broken rules.
+    pub error: Option<Vec<FieldError>>,
+}
+
+/// A row the load rejected.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RejectedHolding {
+    /// The line in the file (header = 1) or the item's position (from 1).
+    pub line: i64,
+    pub account_no: String,
+    pub errors: Vec<FieldError>,
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LoadReport {
+    pub load: LoadView,
+    /// The first 1,000 rejected rows, by line.
+    pub rejected: Vec<RejectedHolding>,
+}
+
+/// A row as read: the record, or the account number (as far as it could be read) and its broken rules.
+type RowIn = (
+    i64,
+    std::result::Result<HoldingRecord, (String, FieldErrors)>,
+);
+
+/// Where a load comes from and which day it is.
+struct Meta {
+    source: String,
+    as_of: Date,
+    file_name: String,
+}
+
+fn check_meta(app: &App, source: &str, as_of: Date) -> Result<()> {
+    let mut e = FieldErrors::new();
+    let ok = (1..=32).contains(&source.len())
+        && source
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !ok {
+        e.push(
+            "source",
+            "format",
+            "must be 1-32 lower-case letters, digits, '-' or '_' (e.g. core)",
+        );
+    }
+    if as_of > app.today() {
+        e.push("as_of", "not_future", "must not be after today");
+    }
+    e.into_result().map_err(AppError::Validation)
+}
+
+/// Loads a day's holdings sent as API items.
+pub async fn load_holdings(app: &App, actor: &Actor, input: HoldingsLoad) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    check_meta(app, &input.source, input.as_of)?;
+    let rows: Vec<RowIn> = input
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1),
+                Ok(r),
+            )
+        })
+        .collect();
+    let meta = Meta {
+        source: input.source,
+        as_of: input.as_of,
+        file_name: input.file_name.unwrap_or_else(|| "API".into()),
+    };
+    run(app, actor, meta, rows).await
+}
+
+/// The columns of a holdings file; the first seven are required.
+pub const COLUMNS: [&str; 11] = [
+    "account_no",
+    "customer",
+    "product",
+    "currency",
+    "status",
+    "opened_on",
+    "balance",
+    "closed_on",
+    "credit_limit",
+    "outstanding",
+    "days_past_due",
+];
+
+/// Loads a day's holdings file (CSV, UTF-8, or XLSX). A file without the required columns is recorded as a
+/// failed load naming them.
+pub async fn load_holdings_file(
+    app: &App,
+    actor: &Actor,
+    source: &str,
+    as_of: Date,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    check_meta(app, source, as_of)?;
+    let xlsx = file_name.to_ascii_lowercase().ends_with(".xlsx");
+    let src = if xlsx {
+        crate::tabular::read_xlsx(bytes)
+    } else {
+        crate::tabular::read_csv(bytes)
+    };
+    let meta = Meta {
+        source: source.to_owned(),
+        as_of,
+        file_name: file_name.to_owned(),
+    };
+    let src = match src {
+        Ok(s) => s,
+        Err(_) => {
+            let mut e = FieldErrors::new();
+            e.push(
+                "file",
+                "unreadable",
+                "cannot be read as CSV (UTF-8) or XLSX",
+            );
+            return failed_load(app, actor, meta, e).await;
+        }
+    };
+    match rows_from_table(app, &src) {
+        Ok(rows) => run(app, actor, meta, rows).await,
+        Err(e) => failed_load(app, actor, meta, e).await,
+    }
+}
+
+/// The rows of a holdings table, or the header's broken rules.
+fn rows_from_table(
+    app: &App,
+    src: &crate::tabular::Source,
+) -> std::result::Result<Vec<RowIn>, FieldErrors> {
+    let col = |name: &str| src.headers.iter().position(|h| h.trim() == name);
+    let mut e = FieldErrors::new();
+    for c in &COLUMNS[..7] {
+        if col(c).is_none() {
+            e.push(
+                format!("file.{c}"),
+                "missing_column",
+                "the header row has no such column",
+            );
+        }
+    }
+    e.into_result()?;
+    let idx: Vec<Option<usize>> = COLUMNS.iter().map(|c| col(c)).collect();
+    Ok(src
+        .rows
+        .iter()
+        .map(|row| {
+            let line = i64::try_from(row.line).unwrap_or(i64::MAX);
+            match &row.cells {
+                Err(_) => {
+                    let mut e = FieldErrors::new();
+                    e.push(
+                        "",
+                        "row_shape",
+                        "the row does not have the header's columns",
+                    );
+                    (line, Err((String::new(), e)))
+                }
+                Ok(cells) => {
+                    let cell = |i: usize| {
+                        idx[i]
+                            .and_then(|k| cells.get(k))
+                            .map(|s| s.trim())
+                            .unwrap_or("")
+                    };
+                    (line, record_of(app, &cell))
+                }
+            }
+        })
+        .collect())
+}
+
+/// One row's cells (by [`COLUMNS`] position) as a record, or every cell's broken rule.
+fn record_of<'a>(
+    app: &App,
+    cell: &dyn Fn(usize) -> &'a str,
+) -> std::result::Result<HoldingRecord, (String, FieldErrors)> {
+    let mut e = FieldErrors::new();
+    let account_no = cell(0).to_owned();
+    let required = |e: &mut FieldErrors, i: usize| {
+        if cell(i).is_empty() {
+            e.push(COLUMNS[i], "required", "is required");
+            false
+        } else {
+            true
+        }
+    };
+    for i in 0..3 {
+        required(&mut e, i);
+    }
+    let currency = match Currency::parse(cell(3)) {
+        Ok(c) => Some(c),
+        Err(m) => {
+            e.push("currency", "format", m);
+            None
+        }
+    };
+    let digits = currency
+        .and_then(|c| app.policy.book.currency(c))
+        .map_or(2, |r| r.digits);
+    let status = match AccountStatus::parse(cell(4)) {
+        Some(s) => Some(s),
+        None => {
+            e.push(
+                "status",
+                "unknown",
+                "must be one of active, dormant, frozen, closed",
+            );
+            None
+        }
+    };
+    let date = |e: &mut FieldErrors, i: usize| -> Option<Date> {
+        match cell(i).parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                e.push(COLUMNS[i], "date", "must be a date YYYY-MM-DD");
+                None
+            }
+        }
+    };
+    let opened_on = if required(&mut e, 5) {
+        date(&mut e, 5)
+    } else {
+        None
+    };
+    let closed_on = if cell(7).is_empty() {
+        None
+    } else {
+        date(&mut e, 7)
+    };
+    let amount = |e: &mut FieldErrors, i: usize| -> Option<i64> {
+        match parse_major(cell(i), digits) {
+            Ok(v) => Some(v),
+            Err(m) => {
+                e.push(COLUMNS[i], "amount", m);
+                None
+            }
+        }
+    };
+    let balance = if required(&mut e, 6) {
+        amount(&mut e, 6)
+    } else {
+        None
+    };
+    let credit_limit = if cell(8).is_empty() {
+        None
+    } else {
+        amount(&mut e, 8)
+    };
+    let outstanding = if cell(9).is_empty() {
+        None
+    } else {
+        amount(&mut e, 9)
+    };
+    let days_past_due = if cell(10).is_empty() {
+        Some(0)
+    } else {
+        match cell(10).parse::<u32>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                e.push(
+                    "days_past_due",
+                    "whole_number",
+                    "must be a whole number of at least 0",
+                );
+                None
+            }
+        }
+    };
+    match (currency, status, opened_on, balance, days_past_due) {
+        (Some(currency), Some(status), Some(opened_on), Some(balance), Some(days_past_due))
+            if e.is_empty() =>
+        {
+            Ok(HoldingRecord {
+                account_no,
+                customer: cell(1).to_owned(),
+                product: cell(2).to_owned(),
+                currency,
+                status,
+                opened_on,
+                closed_on,
+                balance,
+                credit_limit,
+                outstanding,
+                days_past_due,
+            })
+        }
+        _ => Err((account_no, e)),
+    }
+}
+
+fn view_of(r: &BookLoadRow, by: Option<String>) -> Result<LoadView> {
+    let error = match &r.error {
+        None => None,
+        Some(s) => Some(
+            serde_json::from_str(s)
+                .map_err(|e| AppError::internal_from(format!("book_loads.error of {}", r.id), e))?,
+        ),
+    };
+    Ok(LoadView {
+        id: r.id,
+        kind: r.kind.clone(),
+        source: r.source.clone(),
+        as_of: r.as_of,
+        file_name: r.file_name.clone(),
+        status: r.status,
+        rows: r.rows,
+        loaded: r.loaded,
+        unchanged: r.unchanged,
+        rejected: r.rejected,
+        customers: r.customers,
+        by,
+        started_at: crate::fmt_us(r.created_at_us),
+        finished_at: r.finished_at_us.map(crate::fmt_us),
+        error,
+    })
+}
+
+fn new_load(actor: &Actor, meta: &Meta, rows: usize) -> BookLoadRow {
+    BookLoadRow {
+        id: Uuid::now_v7(),
+        kind: "holdings".into(),
+        source: meta.source.clone(),
+        as_of: meta.as_of,
+        file_name: meta.file_name.clone(),
+        status: ImportStatus::Running,
+        rows: i64::try_from(rows).unwrap_or(i64::MAX),
+        loaded: 0,
+        unchanged: 0,
+        rejected: 0,
+        customers: 0,
+        actor_id: actor.id,
+        actor: actor.username.clone(),
+        error: None,
+        created_at_us: now_us(),
+        finished_at_us: None,
+    }
+}
+
+/// Records a load that could not start (its file unreadable or without the columns it needs).
+async fn failed_load(app: &App, actor: &Actor, meta: Meta, e: FieldErrors) -> Result<LoadReport> {
+    let grant = actor.require(Permission::BookLoad)?;
+    let mut load = new_load(actor, &meta, 0);
+    load.status = ImportStatus::Failed;
+    load.finished_at_us = Some(load.created_at_us);
+    load.error = Some(
+        serde_json::to_string(&e.0).map_err(|e| AppError::internal_from("errors as JSON", e))?,
+    );
+    let tx = app.db.begin_write().await?;
+    store::insert_load(&*tx, &load).await?;
+    audit::record(app, &*tx, &grant, vec![load_entry(&load)]).await?;
+    let report = LoadReport {
+        load: view_of(&load, by_name(app, actor).await?)?,
+        rejected: Vec::new(),
+    };
+    crate::idempotency::commit(tx, actor, 201, &report).await?;
+    Ok(report)
+}
+
+fn load_entry(l: &BookLoadRow) -> Entry {
+    Entry {
+        action: "book.load",
+        entity: "book_load",
+        entity_id: Some(l.id.to_string()),
+        customer_id: None,
+        detail: json!({"feed": l.kind, "source": l.source, "as_of": l.as_of.to_string(),
+            "filename": l.file_name, "status": l.status.as_str(), "rows": l.rows, "loaded": l.loaded,
+            "unchanged": l.unchanged, "rejected": l.rejected, "refreshed": l.customers}),
+    }
+}
+
+async fn by_name(app: &App, actor: &Actor) -> Result<Option<String>> {
+    super::staff_name(app, actor.id).await
+}
+
+/// Runs a load: the rows chunk by chunk, then the figures of the customers touched, then the report.
+async fn run(app: &App, actor: &Actor, meta: Meta, rows: Vec<RowIn>) -> Result<LoadReport> {
+    let grant = actor.require(Permission::BookLoad)?;
+    let products: HashMap<String, ProductRow> = store::all_products(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
+    let mut load = new_load(actor, &meta, rows.len());
+    let tx = app.db.begin_write().await?;
+    store::insert_load(&*tx, &load).await?;
+    crate::idempotency::claim(&*tx, actor).await?;
+    tx.commit().await?;
+    let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let outcome = async {
+        for chunk in rows.chunks(CHUNK) {
+            let tx = app.db.begin_write().await?;
+            let mut ctx = Chunk {
+                app,
+                products: &products,
+                load: &mut load,
+                touched: &mut touched,
+                seen: &mut seen,
+            };
+            ctx.write(&*tx, chunk).await?;
+            store::update_load(&*tx, &load).await?;
+            tx.commit().await?;
+        }
+        let ids: Vec<CustomerId> = touched.iter().copied().collect();
+        figures::derive(app, actor.id.uuid(), &ids, meta.as_of).await
+    }
+    .await;
+    load.finished_at_us = Some(now_us());
+    match outcome {
+        Ok(n) => {
+            load.customers = i64::try_from(n).unwrap_or(i64::MAX);
+            load.status = ImportStatus::Done;
+        }
+        Err(e) => {
+            tracing::error!(load = %load.id, error = %e.chain(), "holdings load stopped");
+            load.status = ImportStatus::Failed;
+            let mut fe = FieldErrors::new();
+            fe.push(
+                "",
+                "load_stopped",
+                "the load stopped on an error; rows loaded so far stay",
+            );
+            load.error = serde_json::to_string(&fe.0).ok();
+        }
+    }
+    let tx = app.db.begin_write().await?;
+    store::update_load(&*tx, &load).await?;
+    audit::record(app, &*tx, &grant, vec![load_entry(&load)]).await?;
+    tx.commit().await?;
+    let report = report(app, &load).await?;
+    crate::idempotency::finish(app, actor, 201, &report).await?;
+    Ok(report)
+}
+
+async fn report(app: &App, load: &BookLoadRow) -> Result<LoadReport> {
+    let by = super::staff_name(app, load.actor_id).await?;
+    let mut rejected = Vec::new();
+    for r in store::load_rejects(&app.db.conn, load.id, REPORT_REJECTS).await? {
+        rejected.push(RejectedHolding {
+            line: r.line,
+            account_no: r.account_no.clone(),
+            errors: serde_json::from_str(&r.errors).map_err(|e| {
+                AppError::internal_from(format!("book_load_rejects.errors of {}", r.id), e)
+            })?,
+        });
+    }
+    Ok(LoadReport {
+        load: view_of(load, by)?,
+        rejected,
+    })
+}
+
+/// One chunk's work and what it advances.
+struct Chunk<'a> {
+    app: &'a App,
+    products: &'a HashMap<String, ProductRow>,
+    load: &'a mut BookLoadRow,
+    touched: &'a mut BTreeSet<CustomerId>,
+    /// Account numbers already read in this load (a second row for one is a duplicate).
+    seen: &'a mut HashSet<String>,
+}
+
+impl Chunk<'_> {
+    async fn customers<C: ConnectionTrait>(
+        &self,
+        c: &C,
+        rows: &[RowIn],
+    ) -> Result<HashMap<String, CustomerRow>> {
+        let keys: Vec<&str> = rows
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .map(|r| r.customer.trim())
+            .collect();
+        let ids: Vec<Uuid> = keys.iter().filter_map(|k| k.parse().ok()).collect();
+        let numbers: Vec<String> = keys
+            .iter()
+            .filter(|k| k.parse::<Uuid>().is_err())
+            .map(|k| k.to_ascii_uppercase())
+            .collect();
+        let mut out = HashMap::new();
+        for r in cstore::rows_by_ids(c, &ids).await? {
+            out.insert(r.id.to_string(), r);
+        }
+        for r in cstore::rows_by_numbers(c, &numbers).await? {
+            out.insert(r.customer_no.clone(), r);
+        }
+        Ok(out)
+    }
+
+    async fn write<C: ConnectionTrait>(&mut self, c: &C, rows: &[RowIn]) -> Result<()> {
+        let as_of = self.load.as_of;
+        let customers = self.customers(c, rows).await?;
+        let numbers: Vec<String> = rows
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .map(|r| r.account_no.clone())
+            .collect();
+        let existing: HashMap<String, AccountRow> =
+            store::accounts_by_number(c, &self.load.source, &numbers)
+                .await?
+                .into_iter()
+                .map(|a| (a.account_no.clone(), a))
+                .collect();
+        let ids: Vec<Uuid> = existing.values().map(|a| a.id).collect();
+        let stored: HashMap<Uuid, HoldingRow> = store::holdings_on(c, &ids, as_of)
+            .await?
+            .into_iter()
+            .map(|h| (h.account_id, h))
+            .collect();
+        let (mut accounts, mut holdings, mut rejects) = (Vec::new(), Vec::new(), Vec::new());
+        for (line, row) in rows {
+            let rec = match row {
+                Ok(r) => r,
+                Err((no, e)) => {
+                    rejects.push(reject(self.load.id, *line, no, e)?);
+                    continue;
+                }
+            };
+            let key = rec.customer.trim().to_ascii_uppercase();
+            let customer = customers
+                .get(&key)
+                .or_else(|| customers.get(&rec.customer.trim().to_ascii_lowercase()));
+            let product = self.products.get(rec.product.trim());
+            let mut e = FieldErrors::new();
+            if customer.is_none() {
+                e.push("customer", "unknown", "no customer has this number or id");
+            }
+            if self.app.policy.book.currency(rec.currency).is_none() {
+                e.push("currency", "unknown", "is not a currency the book accepts");
+            }
+            match product {
+                None => e.push(
+                    "product",
+                    "unknown",
+                    "no product in the catalogue has this code",
+                ),
+                Some(p) => e.0.extend(rec.check(p.kind, p.currency, as_of).0),
+            }
+            if !self.seen.insert(rec.account_no.clone()) {
+                e.push("account_no", "duplicate", "appears twice in this load");
+            }
+            let (Some(customer), Some(product), true) = (customer, product, e.is_empty()) else {
+                rejects.push(reject(self.load.id, *line, &rec.account_no, &e)?);
+                continue;
+            };
+            let old = existing.get(&rec.account_no);
+            let account = AccountRow {
+                id: old.map_or_else(Uuid::now_v7, |a| a.id),
+                source: self.load.source.clone(),
+                account_no: rec.account_no.clone(),
+                customer_id: customer.id,
+                product_id: product.id,
+                currency: rec.currency,
+                status: rec.status,
+                opened_on: rec.opened_on,
+                closed_on: rec.closed_on,
+                last_as_of: as_of,
+                updated_at_us: now_us(),
+            };
+            let snap = HoldingRow {
+                account_id: account.id,
+                as_of,
+                customer_id: customer.id,
+                status: rec.status,
+                balance: rec.balance,
+                credit_limit: rec.credit_limit,
+                outstanding: rec.outstanding,
+                days_past_due: i32::try_from(rec.days_past_due).unwrap_or(i32::MAX),
+                load_id: self.load.id,
+            };
+            // A backfill (an older date) adds the snapshot but leaves the account as its latest date says.
+            let newer = old.is_none_or(|a| a.last_as_of <= as_of);
+            let same_account = old.is_some_and(|a| !newer || same_state(a, &account));
+            let same_snap = stored.get(&account.id).is_some_and(|h| {
+                HoldingRow {
+                    load_id: h.load_id,
+                    ..snap.clone()
+                } == *h
+            });
+            if same_account && same_snap {
+                self.load.unchanged += 1;
+                continue;
+            }
+            self.touched.insert(customer.id);
+            if let Some(a) = old.filter(|a| a.customer_id != customer.id) {
+                self.touched.insert(a.customer_id);
+            }
+            if !same_account {
+                accounts.push(account);
+            }
+            holdings.push(snap);
+            self.load.loaded += 1;
+        }
+        store::upsert_accounts(c, &accounts).await?;
+        store::upsert_holdings(c, &holdings).await?;
+        store::insert_rejects(c, &rejects).await?;
+        self.load.rejected += i64::try_from(rejects.len()).unwrap_or(i64::MAX);
+        Ok(())
+    }
+}
+
+/// Whether an account's stored state is the one a row reports (its load date aside).
+fn same_state(a: &AccountRow, b: &AccountRow) -> bool {
+    a.customer_id == b.customer_id
+        && a.product_id == b.product_id
+        && a.currency == b.currency
+        && a.status == b.status
+        && a.opened_on == b.opened_on
+        && a.closed_on == b.closed_on
+        && a.last_as_of == b.last_as_of
+}
+
+fn reject(load: Uuid, line: i64, account_no: &str, e: &FieldErrors) -> Result<BookRejectRow> {
+    Ok(BookRejectRow {
+        id: Uuid::now_v7(),
+        load_id: load,
+        line,
+        account_no: account_no.to_owned(),
+        errors: serde_json::to_string(&e.0)
+            .map_err(|e| AppError::internal_from("errors as JSON", e))?,
+    })
+}
+
+/// One load with its report (the first 1,000 rejected rows). Loads are the bank's: anyone who may load
+/// them may read them.
+pub async fn load(app: &App, actor: &Actor, id: Uuid) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    let l = store::find_load(&app.db.conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    report(app, &l).await
+}
+
+/// A page of loads, newest first, and how many there are.
+pub async fn loads(
+    app: &App,
+    actor: &Actor,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<LoadView>, u64)> {
+    actor.require(Permission::BookLoad)?;
+    let rows = store::recent_loads(&app.db.conn, offset, limit.clamp(1, 200)).await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        out.push(view_of(r, super::staff_name(app, r.actor_id).await?)?);
+    }
+    Ok((out, store::count_loads(&app.db.conn).await?))
+}

@@ -1,0 +1,219 @@
+//! What a customer's page shows of the book: the accounts and holdings of the latest business date, totals
+//! by kind, a year of AUM month by month, how long the customer has banked here, and the services the
+//! customer's segments entitle them to.
+
+use crate::App;
+use crate::actor::Actor;
+use crate::error::Result;
+use banyan_domain::access::Permission;
+use banyan_domain::book::{AccountStatus, ProductKind, RiskLevel};
+use banyan_domain::mask;
+use banyan_store::book::{self as store, HoldingRow};
+use banyan_store::segments as sstore;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// One account as the customer's page lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HoldingLine {
+    /// Masked: the last four characters (the full number stays in the core system).
+    pub account_no: String,
+    pub product_code: String,
+    /// The product's names by language.
+    pub product_names: BTreeMap<String, String>,
+    pub kind: ProductKind,
+    pub risk_level: Option<RiskLevel>,
+    pub currency: String,
+    /// The currency's minor-unit digits (2 for CNY, 0 for JPY).
+    pub digits: u8,
+    pub status: AccountStatus,
+    #[schema(value_type = String)]
+    pub opened_on: Date,
+    /// Balance or market value in minor units of the account's currency, and in CNY fen.
+    pub balance: i64,
+    pub balance_cny: i64,
+    pub credit_limit: Option<i64>,
+    pub outstanding: Option<i64>,
+    /// Outstanding in CNY fen.
+    pub outstanding_cny: Option<i64>,
+    pub days_past_due: i32,
+    /// The business date of the figures.
+    #[schema(value_type = String)]
+    pub as_of: Date,
+}
+
+/// Holdings of one kind, added up in CNY.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KindTotal {
+    pub kind: ProductKind,
+    pub accounts: u32,
+    /// Balances (or, for credit, outstanding) in CNY fen.
+    pub total_cny: i64,
+}
+
+/// Investment holdings of one risk level.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RiskTotal {
+    pub risk_level: RiskLevel,
+    /// CNY fen.
+    pub total_cny: i64,
+}
+
+/// AUM at the end of a month (the month's last figures).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AumPoint {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// CNY fen.
+    pub aum: i64,
+}
+
+/// The book as a customer's page shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerBook {
+    /// The latest business date of any holding (none when the book holds nothing for the customer).
+    #[schema(value_type = Option<String>)]
+    pub as_of: Option<Date>,
+    pub holdings: Vec<HoldingLine>,
+    pub by_kind: Vec<KindTotal>,
+    /// Assets under management and outstanding credit, CNY fen (accounts not closed).
+    pub aum: i64,
+    pub loans: i64,
+    /// Investment holdings by product risk level.
+    pub by_risk: Vec<RiskTotal>,
+    /// Month-end AUM for the last 12 months that have figures, oldest first.
+    pub aum_line: Vec<AumPoint>,
+    /// The earliest account's opening date.
+    #[schema(value_type = Option<String>)]
+    pub customer_since: Option<Date>,
+    /// Services the customer's segments entitle them to (codes of the policy's `book.entitlements`).
+    pub services: Vec<String>,
+}
+
+/// A customer's book, within the caller's scope (out of scope: not found).
+pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<CustomerBook> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
+    let c = &app.db.conn;
+    let accounts = store::customer_accounts(c, &[row.id]).await?;
+    let products: HashMap<Uuid, _> = store::all_products(c)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let as_of = accounts.iter().map(|a| a.last_as_of).max();
+    let book = &app.policy.book;
+    let mut holdings = Vec::new();
+    if let Some(day) = as_of {
+        let since = day.checked_sub(400.days()).unwrap_or(Date::MIN);
+        // Each account's latest snapshot (an account the latest file no longer lists keeps its last one).
+        let mut latest: HashMap<Uuid, HoldingRow> = HashMap::new();
+        for h in store::customer_holdings(c, &[row.id], since, day).await? {
+            latest.insert(h.account_id, h);
+        }
+        for a in &accounts {
+            let (Some(h), Some(p)) = (latest.get(&a.id), products.get(&a.product_id)) else {
+                continue;
+            };
+            holdings.push(HoldingLine {
+                account_no: mask::account(&a.account_no),
+                product_code: p.code.clone(),
+                product_names: p.names.0.clone(),
+                kind: p.kind,
+                risk_level: p.risk_level,
+                currency: a.currency.as_str().to_owned(),
+                digits: book.currency(a.currency).map_or(2, |c| c.digits),
+                status: h.status,
+                opened_on: a.opened_on,
+                balance: h.balance,
+                balance_cny: book.to_cny_minor(h.balance, a.currency).unwrap_or(0),
+                credit_limit: h.credit_limit,
+                outstanding: h.outstanding,
+                outstanding_cny: h
+                    .outstanding
+                    .map(|o| book.to_cny_minor(o, a.currency).unwrap_or(0)),
+                days_past_due: h.days_past_due,
+                as_of: h.as_of,
+            });
+        }
+    }
+    // Open accounts first, then by kind (the catalogue's order) and opening date.
+    holdings.sort_by_key(|h| (h.status == AccountStatus::Closed, h.kind, h.opened_on));
+    let mut by_kind: BTreeMap<ProductKind, KindTotal> = BTreeMap::new();
+    let mut by_risk: BTreeMap<RiskLevel, i64> = BTreeMap::new();
+    let (mut aum, mut loans) = (0i64, 0i64);
+    for h in holdings
+        .iter()
+        .filter(|h| h.status != AccountStatus::Closed)
+    {
+        let amount = if h.kind.is_credit() {
+            let out = h.outstanding_cny.unwrap_or(0);
+            loans += out;
+            out
+        } else {
+            if h.kind.asset_class().is_some() {
+                aum += h.balance_cny;
+            }
+            h.balance_cny
+        };
+        let t = by_kind.entry(h.kind).or_insert(KindTotal {
+            kind: h.kind,
+            accounts: 0,
+            total_cny: 0,
+        });
+        t.accounts += 1;
+        t.total_cny += amount;
+        if let Some(r) = h.risk_level {
+            *by_risk.entry(r).or_default() += h.balance_cny;
+        }
+    }
+    let assignments: Vec<(String, String)> = sstore::assignments_for(c, &[row.id.uuid()])
+        .await?
+        .into_iter()
+        .map(|a| (a.dimension, a.value))
+        .collect();
+    Ok(CustomerBook {
+        as_of,
+        aum_line: aum_line(app, row.id.uuid()).await?,
+        customer_since: accounts.iter().map(|a| a.opened_on).min(),
+        services: book
+            .services_for(&assignments)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        holdings,
+        by_kind: by_kind.into_values().collect(),
+        aum,
+        loans,
+        by_risk: by_risk
+            .into_iter()
+            .map(|(risk_level, total_cny)| RiskTotal {
+                risk_level,
+                total_cny,
+            })
+            .collect(),
+    })
+}
+
+/// The last AUM figure of each of the last 12 months that have one (from the metrics the book and the
+/// posts wrote), oldest first.
+async fn aum_line(app: &App, id: Uuid) -> Result<Vec<AumPoint>> {
+    let today = app.today();
+    let since = today
+        .first_of_month()
+        .checked_sub(11.months())
+        .unwrap_or(Date::MIN);
+    let mut months: BTreeMap<String, i64> = BTreeMap::new();
+    for (as_of, aum) in sstore::aum_since(&app.db.conn, id, &since.to_string()).await? {
+        // Rows are in date order: the month's last one wins.
+        months.insert(as_of.chars().take(7).collect(), aum);
+    }
+    Ok(months
+        .into_iter()
+        .map(|(month, aum)| AumPoint { month, aum })
+        .collect())
+}

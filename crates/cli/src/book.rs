@@ -1,0 +1,101 @@
+//! `banyan book load holdings FILE`: the core system's daily file, loaded here as a feed load (the same
+//! use case as the API and the workbench), with its report on standard output and the rejected rows
+//! beside the file.
+
+use crate::config::Config;
+use crate::setup::{app_err, import_actor, open};
+use anyhow::{Context, Result};
+use clap::{Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BookCommand {
+    /// Load a feed file (CSV in UTF-8, or XLSX) for one business date. Loading the same file again changes
+    /// nothing; rejected rows are listed with their reasons and written to FILE.rejected.txt.
+    Load {
+        feed: Feed,
+        file: PathBuf,
+        /// The business date the file is for (YYYY-MM-DD).
+        #[arg(long)]
+        as_of: String,
+        /// The system the file comes from; account numbers are unique within it.
+        #[arg(long, default_value = "core")]
+        source: String,
+        /// Staff member the load is recorded under (needs book.load); default: a system load.
+        #[arg(long)]
+        as_user: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Feed {
+    /// Accounts and holdings (columns in docs/book.md).
+    Holdings,
+}
+
+pub(crate) async fn book_cmd(cfg: &Config, command: BookCommand) -> Result<()> {
+    match command {
+        BookCommand::Load {
+            feed: Feed::Holdings,
+            file,
+            as_of,
+            source,
+            as_user,
+        } => {
+            let as_of = as_of
+                .trim()
+                .parse()
+                .with_context(|| format!("--as-of {as_of}: must be a date YYYY-MM-DD"))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "holdings.csv".into());
+            let app = open(cfg, false).await?;
+            let actor = import_actor(&app, as_user).await?;
+            let r = banyan_app::book::holdings::load_holdings_file(
+                &app, &actor, &source, as_of, &name, &bytes,
+            )
+            .await
+            .map_err(app_err)?;
+            let l = &r.load;
+            println!(
+                "load {}: {} rows — {} loaded, {} unchanged, {} rejected; figures of {} customers derived again ({})",
+                l.id,
+                l.rows,
+                l.loaded,
+                l.unchanged,
+                l.rejected,
+                l.customers,
+                l.status.as_str()
+            );
+            let reasons = |errs: &[banyan_domain::FieldError]| {
+                errs.iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            if let Some(e) = &l.error {
+                println!("the file could not be loaded: {}", reasons(e));
+            }
+            if !r.rejected.is_empty() {
+                let out = file.with_extension("rejected.txt");
+                let text: String = r
+                    .rejected
+                    .iter()
+                    .map(|x| format!("line {}: {}\n", x.line, reasons(&x.errors)))
+                    .collect();
+                std::fs::write(&out, text)?;
+                for x in r.rejected.iter().take(20) {
+                    println!("  line {}: {}", x.line, reasons(&x.errors));
+                }
+                println!("rejected rows: {}", out.display());
+            }
+            banyan_app::audit::seal_pending(&app)
+                .await
+                .map_err(app_err)?;
+            Ok(())
+        }
+    }
+}

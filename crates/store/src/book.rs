@@ -1,0 +1,365 @@
+//! The book's tables: products and their versions, accounts, daily holdings, and the loads that brought
+//! them in.
+
+use crate::error::Result;
+use crate::table::{self, Table};
+use banyan_domain::book::{AccountStatus, ProductKind, ProductStatus, RiskLevel};
+use banyan_domain::ids::{CustomerId, StaffId};
+use banyan_domain::imports::ImportStatus;
+use banyan_domain::money::Currency;
+use jiff::civil::Date;
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+crate::enum_col!(ProductKind, ProductStatus, RiskLevel, AccountStatus);
+
+/// Names by language, stored as a JSON object.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Names(pub BTreeMap<String, String>);
+
+/// Target segments (`dimension:value`), stored as a JSON list.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Targets(pub Vec<String>);
+
+crate::json_col!(Names, Targets);
+
+crate::table! {
+    /// A product of the catalogue as it stands now.
+    pub struct ProductRow in "products" {
+        pub id: Uuid,
+        pub code: String,
+        pub kind: ProductKind,
+        pub names: Names,
+        pub currency: Currency,
+        pub term_months: Option<i32>,
+        pub min_amount: i64,
+        pub risk_level: Option<RiskLevel>,
+        pub private: bool,
+        pub dual_recording: bool,
+        pub targets: Targets,
+        pub status: ProductStatus,
+        pub launch_on: Date,
+        pub end_on: Option<Date>,
+        pub version: i32,
+        pub updated_at_us: i64,
+        pub updated_by: StaffId,
+    }
+}
+
+crate::table! {
+    /// A saved state of a product (the input as it was saved, JSON).
+    pub struct ProductVersionRow in "product_versions" {
+        pub id: Uuid,
+        pub product_id: Uuid,
+        pub version: i32,
+        pub data: String,
+        pub changed_by: StaffId,
+        pub changed_at_us: i64,
+    }
+}
+
+crate::table! {
+    /// An account as the core system knows it, with its latest state.
+    pub struct AccountRow in "accounts" {
+        pub id: Uuid,
+        pub source: String,
+        pub account_no: String,
+        pub customer_id: CustomerId,
+        pub product_id: Uuid,
+        pub currency: Currency,
+        pub status: AccountStatus,
+        pub opened_on: Date,
+        pub closed_on: Option<Date>,
+        /// The latest business date a load reported it.
+        pub last_as_of: Date,
+        pub updated_at_us: i64,
+    }
+}
+
+crate::table! {
+    /// One account on one business date.
+    pub struct HoldingRow in "holdings" {
+        pub account_id: Uuid,
+        pub as_of: Date,
+        pub customer_id: CustomerId,
+        pub status: AccountStatus,
+        pub balance: i64,
+        pub credit_limit: Option<i64>,
+        pub outstanding: Option<i64>,
+        pub days_past_due: i32,
+        pub load_id: Uuid,
+    }
+}
+
+crate::table! {
+    /// A feed load: what came in, and what it did.
+    pub struct BookLoadRow in "book_loads" {
+        pub id: Uuid,
+        /// `holdings` (later: `transactions`, `events`).
+        pub kind: String,
+        pub source: String,
+        pub as_of: Date,
+        pub file_name: String,
+        pub status: ImportStatus,
+        pub rows: i64,
+        pub loaded: i64,
+        pub unchanged: i64,
+        pub rejected: i64,
+        /// Customers whose figures were derived again.
+        pub customers: i64,
+        pub actor_id: StaffId,
+        pub actor: String,
+        pub error: Option<String>,
+        pub created_at_us: i64,
+        pub finished_at_us: Option<i64>,
+    }
+}
+
+crate::table! {
+    /// A row a load rejected, with the broken rules (JSON list of field errors).
+    pub struct BookRejectRow in "book_load_rejects" {
+        pub id: Uuid,
+        pub load_id: Uuid,
+        pub line: i64,
+        pub account_no: String,
+        pub errors: String,
+    }
+}
+
+pub async fn insert_product<C: ConnectionTrait>(c: &C, r: &ProductRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(r)).await
+}
+
+/// Replaces a product if it is still at `expected`; false when someone saved it first.
+pub async fn update_product<C: ConnectionTrait>(
+    c: &C,
+    r: &ProductRow,
+    expected: i32,
+) -> Result<bool> {
+    table::update_versioned(c, r, r.id, &["code"], "version", expected).await
+}
+
+pub async fn insert_product_version<C: ConnectionTrait>(
+    c: &C,
+    r: &ProductVersionRow,
+) -> Result<()> {
+    table::insert(c, std::slice::from_ref(r)).await
+}
+
+pub async fn product_versions<C: ConnectionTrait>(
+    c: &C,
+    product_id: Uuid,
+) -> Result<Vec<ProductVersionRow>> {
+    let q = table::select::<ProductVersionRow>()
+        .and_where(Expr::col("product_id").eq(product_id))
+        .order_by("version", Order::Desc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+pub async fn find_product<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<ProductRow>> {
+    let q = table::select::<ProductRow>()
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    table::one(c, &q).await
+}
+
+/// The whole catalogue by code (a bank's catalogue is hundreds of products, read whole).
+pub async fn all_products<C: ConnectionTrait>(c: &C) -> Result<Vec<ProductRow>> {
+    let q = table::select::<ProductRow>()
+        .order_by("code", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// The accounts of `source` among `numbers`.
+pub async fn accounts_by_number<C: ConnectionTrait>(
+    c: &C,
+    source: &str,
+    numbers: &[String],
+) -> Result<Vec<AccountRow>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<AccountRow>()
+        .and_where(Expr::col("source").eq(source))
+        .and_where(Expr::col("account_no").is_in(numbers.iter().cloned()))
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Writes accounts: new ones inserted, known ones (same source and number) given their latest state.
+pub async fn upsert_accounts<C: ConnectionTrait>(c: &C, rows: &[AccountRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table(AccountRow::NAME)
+        .columns(AccountRow::COLUMNS.iter().copied());
+    for r in rows {
+        q.values_panic(r.values());
+    }
+    q.on_conflict(
+        OnConflict::columns(["source", "account_no"])
+            .update_columns([
+                "customer_id",
+                "product_id",
+                "currency",
+                "status",
+                "opened_on",
+                "closed_on",
+                "last_as_of",
+                "updated_at_us",
+            ])
+            .to_owned(),
+    );
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// The snapshots of these accounts on one business date.
+pub async fn holdings_on<C: ConnectionTrait>(
+    c: &C,
+    accounts: &[Uuid],
+    as_of: Date,
+) -> Result<Vec<HoldingRow>> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<HoldingRow>()
+        .and_where(Expr::col("account_id").is_in(accounts.iter().copied()))
+        .and_where(Expr::col("as_of").eq(as_of.to_string()))
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Writes snapshots; a second load of an account for the same date replaces the first.
+pub async fn upsert_holdings<C: ConnectionTrait>(c: &C, rows: &[HoldingRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table(HoldingRow::NAME)
+        .columns(HoldingRow::COLUMNS.iter().copied());
+    for r in rows {
+        q.values_panic(r.values());
+    }
+    q.on_conflict(
+        OnConflict::columns(["account_id", "as_of"])
+            .update_columns([
+                "customer_id",
+                "status",
+                "balance",
+                "credit_limit",
+                "outstanding",
+                "days_past_due",
+                "load_id",
+            ])
+            .to_owned(),
+    );
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Every account of these customers.
+pub async fn customer_accounts<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+) -> Result<Vec<AccountRow>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<AccountRow>()
+        .and_where(Expr::col("customer_id").is_in(customers.iter().map(|c| c.uuid())))
+        .order_by("opened_on", Order::Asc)
+        .order_by("account_no", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// The snapshots of these customers from `since` to `until` (business dates, both included).
+pub async fn customer_holdings<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+    since: Date,
+    until: Date,
+) -> Result<Vec<HoldingRow>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<HoldingRow>()
+        .and_where(Expr::col("customer_id").is_in(customers.iter().map(|c| c.uuid())))
+        .and_where(Expr::col("as_of").gte(since.to_string()))
+        .and_where(Expr::col("as_of").lte(until.to_string()))
+        .order_by("as_of", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+pub async fn insert_load<C: ConnectionTrait>(c: &C, r: &BookLoadRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(r)).await
+}
+
+/// Writes a load's counts and status (each chunk advances them in its own transaction).
+pub async fn update_load<C: ConnectionTrait>(c: &C, r: &BookLoadRow) -> Result<()> {
+    let mut q = Query::update();
+    q.table(BookLoadRow::NAME);
+    for (col, v) in BookLoadRow::COLUMNS.iter().zip(r.values()).skip(1) {
+        q.value(*col, v);
+    }
+    q.and_where(Expr::col("id").eq(r.id));
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn find_load<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<BookLoadRow>> {
+    let q = table::select::<BookLoadRow>()
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    table::one(c, &q).await
+}
+
+/// Loads, newest first: one page and whether there are more.
+pub async fn recent_loads<C: ConnectionTrait>(
+    c: &C,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<BookLoadRow>> {
+    let q = table::select::<BookLoadRow>()
+        .order_by("created_at_us", Order::Desc)
+        .order_by("id", Order::Desc)
+        .offset(offset)
+        .limit(limit)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+pub async fn count_loads<C: ConnectionTrait>(c: &C) -> Result<u64> {
+    let q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(BookLoadRow::NAME)
+        .to_owned();
+    table::count(c, &q).await
+}
+
+pub async fn insert_rejects<C: ConnectionTrait>(c: &C, rows: &[BookRejectRow]) -> Result<()> {
+    table::insert(c, rows).await
+}
+
+/// A load's rejected rows by line (at most `limit`).
+pub async fn load_rejects<C: ConnectionTrait>(
+    c: &C,
+    load_id: Uuid,
+    limit: u64,
+) -> Result<Vec<BookRejectRow>> {
+    let q = table::select::<BookRejectRow>()
+        .and_where(Expr::col("load_id").eq(load_id))
+        .order_by("line", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    table::all(c, &q).await
+}

@@ -1,0 +1,194 @@
+//! The bank's book over HTTP: the product catalogue (read by staff, changed by administrators, every state
+//! kept), the core system's daily holdings (as items or as its file) with each load's report, and a
+//! customer's holdings.
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Json, Query, read_body};
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use banyan_app::book::{
+    self as uc, CustomerBook, HoldingsLoad, LoadReport, LoadView, ProductChange, ProductQuery,
+    ProductVersionView, ProductView,
+};
+use banyan_domain::book::ProductInput;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// The catalogue by code, filtered by kind, status, risk level or part of a code or name.
+#[utoipa::path(get, path = "/api/v1/products", tag = "book", security(("bearer" = [])),
+    params(ProductQuery), responses((status = 200, body = Vec<ProductView>)))]
+pub async fn products(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ProductQuery>,
+) -> ApiResult<axum::Json<Vec<ProductView>>> {
+    Ok(axum::Json(uc::products(&s.app, &auth.actor, &q).await?))
+}
+
+/// Adds a product (`product.manage`). Its code is the core system's and never changes.
+#[utoipa::path(post, path = "/api/v1/products", tag = "book", security(("bearer" = [])),
+    request_body = ProductInput,
+    responses((status = 201, body = ProductView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<ProductInput>,
+) -> ApiResult<(StatusCode, axum::Json<ProductView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::create_product(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// One product.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = ProductView), (status = 404, body = Problem)))]
+pub async fn product(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<ProductView>> {
+    Ok(axum::Json(uc::product(&s.app, &auth.actor, id).await?))
+}
+
+/// Replaces a product as read at `version` (`product.manage`); the new state is kept in its history.
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ProductChange,
+    responses((status = 200, body = ProductView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<ProductChange>,
+) -> ApiResult<axum::Json<ProductView>> {
+    Ok(axum::Json(
+        uc::update_product(&s.app, &auth.actor, id, body.value).await?,
+    ))
+}
+
+/// Every saved state of a product, newest first.
+#[utoipa::path(get, path = "/api/v1/products/{id}/versions", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<ProductVersionView>), (status = 404, body = Problem)))]
+pub async fn versions(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<ProductVersionView>>> {
+    Ok(axum::Json(
+        uc::product_versions(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+/// Loads a business date's holdings from one source (`book.load`): rejected items are listed with their
+/// reasons and the rest load; sending the same day again changes nothing (`unchanged`).
+#[utoipa::path(post, path = "/api/v1/book/holdings", tag = "book", security(("bearer" = [])),
+    request_body = HoldingsLoad,
+    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn load_holdings(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<HoldingsLoad>,
+) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::holdings::load_holdings(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FileParams {
+    /// The system the file comes from (`core`).
+    pub source: String,
+    /// The business date (`YYYY-MM-DD`).
+    pub as_of: String,
+    /// The file's name, for the list of loads (an `.xlsx` name is read as a workbook).
+    #[serde(default)]
+    pub file_name: Option<String>,
+}
+
+/// Loads the core system's holdings file (CSV, UTF-8; columns in `docs/book.md`) for a business date. A
+/// file without the required columns is recorded as a failed load naming them.
+#[utoipa::path(post, path = "/api/v1/book/holdings/file", tag = "book", security(("bearer" = [])),
+    params(FileParams), request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn load_holdings_file(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<FileParams>,
+    req: Request,
+) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
+    let Ok(as_of) = p.as_of.trim().parse() else {
+        return Err(
+            banyan_app::AppError::field("as_of", "date", "must be a date YYYY-MM-DD").into(),
+        );
+    };
+    let bytes = read_body(req, s.import_limit).await?;
+    let name = p.file_name.unwrap_or_else(|| "holdings.csv".into());
+    let r = uc::holdings::load_holdings_file(&s.app, &auth.actor, &p.source, as_of, &name, &bytes)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(r)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LoadParams {
+    #[serde(default)]
+    pub offset: u64,
+    /// 1-200 (default 50).
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+/// A page of loads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoadPage {
+    pub items: Vec<LoadView>,
+    pub total: u64,
+}
+
+/// The feed loads, newest first, with their counts (`book.load`).
+#[utoipa::path(get, path = "/api/v1/book/loads", tag = "book", security(("bearer" = [])),
+    params(LoadParams), responses((status = 200, body = LoadPage), (status = 403, body = Problem)))]
+pub async fn loads(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<LoadParams>,
+) -> ApiResult<axum::Json<LoadPage>> {
+    let (items, total) =
+        uc::holdings::loads(&s.app, &auth.actor, p.offset, p.limit.unwrap_or(50)).await?;
+    Ok(axum::Json(LoadPage { items, total }))
+}
+
+/// One load with its first 1,000 rejected rows and their reasons.
+#[utoipa::path(get, path = "/api/v1/book/loads/{id}", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = LoadReport), (status = 404, body = Problem)))]
+pub async fn load(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<LoadReport>> {
+    Ok(axum::Json(
+        uc::holdings::load(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+/// A customer's holdings of the latest business date, totals by kind, a year of month-end AUM and the
+/// services the customer's segments entitle them to (account numbers masked; out of scope: 404).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/book", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = CustomerBook), (status = 404, body = Problem)))]
+pub async fn customer_book(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<CustomerBook>> {
+    Ok(axum::Json(
+        uc::customer_book(&s.app, &auth.actor, id).await?,
+    ))
+}

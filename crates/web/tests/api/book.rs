@@ -1,0 +1,447 @@
+//! The bank's book: the catalogue kept by administrators with every state versioned, a day's holdings
+//! loaded from the core system (items or file) with rejected rows named, the figures the segments read
+//! derived from the book, and a reload that changes nothing.
+
+use crate::harness::*;
+use banyan_domain::access::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+crate::tests![
+    an_administrator_keeps_the_catalogue_and_every_change_is_versioned_and_audited,
+    a_days_holdings_derive_the_figures_and_loading_them_again_changes_nothing,
+    a_holdings_file_without_its_columns_fails_whole_and_a_bad_row_names_its_column,
+];
+
+fn product(code: &str, kind: &str, risk: Option<&str>) -> Value {
+    let mut p = json!({
+        "code": code, "kind": kind, "names": {"zh-CN": format!("产品{code}"), "en": format!("Product {code}")},
+        "currency": "CNY", "min_amount": 1_000_000, "status": "on_sale", "launch_on": "2026-01-01",
+    });
+    if let Some(r) = risk {
+        p["risk_level"] = json!(r);
+    }
+    if kind == "time_deposit" {
+        p["term_months"] = json!(12);
+    }
+    p
+}
+
+async fn actions(app: &TestApp, entity: &str) -> Vec<String> {
+    app.texts(&format!(
+        "SELECT action FROM audit_log WHERE entity = '{entity}' ORDER BY seq"
+    ))
+    .await
+}
+
+async fn an_administrator_keeps_the_catalogue_and_every_change_is_versioned_and_audited(
+    app: &TestApp,
+) {
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let body = product("WM-R3-1Y", "wealth_product", Some("R3"));
+    let r = app
+        .req_h(
+            Method::POST,
+            "/api/v1/products",
+            Some(&admin),
+            Some(body.clone()),
+            &[("Idempotency-Key", "prod-1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (r.body["version"].as_i64(), r.body["risk_level"].as_str()),
+        (Some(1), Some("R3"))
+    );
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    // A retry with the same key answers the same product; the same code without it is refused.
+    let again = app
+        .req_h(
+            Method::POST,
+            "/api/v1/products",
+            Some(&admin),
+            Some(body.clone()),
+            &[("Idempotency-Key", "prod-1")],
+        )
+        .await;
+    assert_eq!(again.body["id"], r.body["id"], "{}", again.text);
+    assert_eq!(app.count("products").await, 1);
+    let dup = app.post("/api/v1/products", &admin, body).await;
+    dup.assert_problem(422, "validation");
+    assert_eq!(
+        dup.field_errors(),
+        vec![("code".to_owned(), "taken".to_owned())]
+    );
+    // Every broken rule is named: a code in lower case, an investment without its risk level.
+    let mut bad = product("wm 2", "fund", None);
+    bad["end_on"] = json!("2025-01-01");
+    let r = app.post("/api/v1/products", &admin, bad).await;
+    r.assert_problem(422, "validation");
+    let errs = r.field_errors();
+    for want in [
+        ("code", "format"),
+        ("risk_level", "required"),
+        ("end_on", "order"),
+    ] {
+        assert!(
+            errs.contains(&(want.0.to_owned(), want.1.to_owned())),
+            "{want:?} in {errs:?}"
+        );
+    }
+    // A relationship manager reads the catalogue but cannot change it.
+    app.post(
+        "/api/v1/products",
+        &rm,
+        product("TD-1Y", "time_deposit", None),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    let list = app.get("/api/v1/products?kind=wealth_product", &rm).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1));
+    let none = app.get("/api/v1/products?kind=fund", &rm).await;
+    assert_eq!(none.body.as_array().map(Vec::len), Some(0));
+    // A change at the version read; a stale one is a conflict; the code never changes.
+    let path = format!("/api/v1/products/{id}");
+    let mut p = product("WM-R3-1Y", "wealth_product", Some("R3"));
+    p["status"] = json!("suspended");
+    p["dual_recording"] = json!(true);
+    let r = app
+        .req(
+            Method::PUT,
+            &path,
+            Some(&admin),
+            Some(json!({"version": 1, "product": p.clone()})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.body["version"].as_i64(), r.body["status"].as_str()),
+        (Some(2), Some("suspended"))
+    );
+    app.req(
+        Method::PUT,
+        &path,
+        Some(&admin),
+        Some(json!({"version": 1, "product": p.clone()})),
+    )
+    .await
+    .assert_problem(409, "version_conflict");
+    p["code"] = json!("WM-OTHER");
+    let r = app
+        .req(
+            Method::PUT,
+            &path,
+            Some(&admin),
+            Some(json!({"version": 2, "product": p})),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("code".to_owned(), "immutable".to_owned())]
+    );
+    let v = app.get(&format!("{path}/versions"), &rm).await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text);
+    let states: Vec<(i64, String)> = v
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["version"].as_i64().unwrap(),
+                x["product"]["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(states, vec![(2, "suspended".into()), (1, "on_sale".into())]);
+    assert_eq!(
+        actions(app, "product").await,
+        vec!["product.create", "product.update"]
+    );
+    app.get("/api/v1/products/01a23aae-220e-7205-9e85-c57a185d4ddf", &rm)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+fn holding(no: &str, customer: &str, product: &str, balance: i64) -> Value {
+    json!({"account_no": no, "customer": customer, "product": product, "currency": "CNY",
+        "status": "active", "opened_on": "2020-05-01", "balance": balance})
+}
+
+fn assignment<'a>(seg: &'a Value, dim: &str) -> &'a Value {
+    seg["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["dimension"] == dim)
+        .unwrap_or(&Value::Null)
+}
+
+async fn a_days_holdings_derive_the_figures_and_loading_them_again_changes_nothing(app: &TestApp) {
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    for p in [
+        product("DD-CNY", "demand_deposit", None),
+        product("WM-R2", "wealth_product", Some("R2")),
+        product("ML-CNY", "mortgage", None),
+    ] {
+        let r = app.post("/api/v1/products", &admin, p).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let id = verified_individual(app, &rm, "13812345601", 41).await;
+    let no = app.get(&format!("/api/v1/customers/{id}"), &rm).await.body["customer_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut mortgage = holding("ML0001", &no, "ML-CNY", 0);
+    mortgage["credit_limit"] = json!(150_000_000);
+    mortgage["outstanding"] = json!(90_000_000);
+    let mut negative = holding("DD0009", &no, "DD-CNY", -5);
+    negative["status"] = json!("closed");
+    let mut usd = holding("DD0010", &no, "DD-CNY", 100);
+    usd["currency"] = json!("USD");
+    let items = json!([
+        holding("6222000000000001", &no, "DD-CNY", 30_000_000),
+        holding("6222000000000002", &id, "WM-R2", 40_000_000),
+        mortgage,
+        holding("DD0003", &no, "NO-SUCH", 1),
+        holding("DD0004", "P-BR0009-99999999", "DD-CNY", 1),
+        negative,
+        usd,
+        holding("6222000000000001", &no, "DD-CNY", 1),
+    ]);
+    let load = json!({"source": "core", "as_of": "2026-11-30", "items": items});
+    // Loading is operations' work.
+    app.post("/api/v1/book/holdings", &rm, load.clone())
+        .await
+        .assert_problem(403, "permission_denied");
+    let r = app.post("/api/v1/book/holdings", &ops, load.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let l = &r.body["load"];
+    assert_eq!(
+        (
+            l["status"].as_str(),
+            l["rows"].as_i64(),
+            l["loaded"].as_i64(),
+            l["rejected"].as_i64(),
+            l["customers"].as_i64()
+        ),
+        (Some("done"), Some(8), Some(3), Some(5), Some(1)),
+        "{}",
+        r.text
+    );
+    let rejected: Vec<(i64, Vec<(String, String)>)> = r.body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            let errs = x["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap().to_owned(),
+                        e["rule"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            (x["line"].as_i64().unwrap(), errs)
+        })
+        .collect();
+    let has = |line: i64, field: &str, rule: &str| {
+        rejected
+            .iter()
+            .any(|(l, errs)| *l == line && errs.contains(&(field.to_owned(), rule.to_owned())))
+    };
+    assert!(has(4, "product", "unknown"), "{rejected:?}");
+    assert!(has(5, "customer", "unknown"), "{rejected:?}");
+    assert!(
+        has(6, "balance", "min") && has(6, "closed_on", "required"),
+        "{rejected:?}"
+    );
+    assert!(has(7, "currency", "mismatch"), "{rejected:?}");
+    assert!(has(8, "account_no", "duplicate"), "{rejected:?}");
+    // The figures come from the book: AUM 700,000 yuan makes a VIP; the mortgage is a loan.
+    let seg = app
+        .get(&format!("/api/v1/customers/{id}/segments"), &rm)
+        .await;
+    assert_eq!(
+        assignment(&seg.body, "asset_tier")["value"],
+        "vip",
+        "{}",
+        seg.text
+    );
+    let book = app.get(&format!("/api/v1/customers/{id}/book"), &rm).await;
+    assert_eq!(book.status, StatusCode::OK, "{}", book.text);
+    assert_eq!(
+        (
+            book.body["aum"].as_i64(),
+            book.body["loans"].as_i64(),
+            book.body["as_of"].as_str()
+        ),
+        (Some(70_000_000), Some(90_000_000), Some("2026-11-30"))
+    );
+    let numbers: Vec<&str> = book.body["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["account_no"].as_str().unwrap())
+        .collect();
+    assert!(
+        numbers.contains(&"****0001") && !numbers.iter().any(|n| n.contains("62220")),
+        "{numbers:?}"
+    );
+    assert!(
+        book.body["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "vip_channel"),
+        "{}",
+        book.text
+    );
+    // Another branch's manager does not see the customer's book.
+    app.get(&format!("/api/v1/customers/{id}/book"), &rm2)
+        .await
+        .assert_problem(404, "not_found");
+    // The same day again: nothing changes.
+    let again = app.post("/api/v1/book/holdings", &ops, load).await;
+    assert_eq!(
+        (
+            again.body["load"]["loaded"].as_i64(),
+            again.body["load"]["unchanged"].as_i64()
+        ),
+        (Some(0), Some(3)),
+        "{}",
+        again.text
+    );
+    assert_eq!(app.count("holdings").await, 3);
+    // Hand-posted figures keep the book's for what the book holds: assets posted as nothing stay 700,000.
+    let r = app
+        .post(
+            "/api/v1/metrics",
+            &ops,
+            json!({"items": [{"customer": id, "metrics": {"as_of": "2026-11-30", "assets": {"deposits": 0}, "income": 50_000_000}}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let seg = app
+        .get(&format!("/api/v1/customers/{id}/segments"), &rm)
+        .await;
+    assert_eq!(
+        assignment(&seg.body, "asset_tier")["value"],
+        "vip",
+        "{}",
+        seg.text
+    );
+    let loads = app.get("/api/v1/book/loads", &ops).await;
+    assert_eq!(loads.body["total"].as_u64(), Some(2), "{}", loads.text);
+    assert_eq!(
+        actions(app, "book_load").await,
+        vec!["book.load", "book.load"]
+    );
+}
+
+async fn a_holdings_file_without_its_columns_fails_whole_and_a_bad_row_names_its_column(
+    app: &TestApp,
+) {
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let r = app
+        .post(
+            "/api/v1/products",
+            &admin,
+            product("DD-CNY", "demand_deposit", None),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = verified_individual(app, &rm, "13812345602", 42).await;
+    let url = "/api/v1/book/holdings/file?source=core&as_of=2026-11-30&file_name=h.csv";
+    let wrong =
+        "account_no,customer,product,currency,status,opened_on\n1,2,3,CNY,active,2020-01-01\n";
+    let r = app
+        .raw(
+            Method::POST,
+            url,
+            Some(&ops),
+            "text/csv",
+            wrong.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["load"]["status"], "failed", "{}", r.text);
+    assert_eq!(
+        r.body["load"]["error"][0]["field"], "file.balance",
+        "{}",
+        r.text
+    );
+    assert_eq!(app.count("holdings").await, 0);
+    let file = format!(
+        "account_no,customer,product,currency,status,opened_on,balance\n\
+         A1,{id},DD-CNY,CNY,active,2020-01-01,\"1,234.56\"\n\
+         A2,{id},DD-CNY,CNY,open,2020-13-01,12.345\n"
+    );
+    let r = app
+        .raw(Method::POST, url, Some(&ops), "text/csv", file.into_bytes())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (
+            r.body["load"]["loaded"].as_i64(),
+            r.body["load"]["rejected"].as_i64()
+        ),
+        (Some(1), Some(1)),
+        "{}",
+        r.text
+    );
+    let errs: Vec<(String, String)> = r.body["rejected"][0]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errs,
+        vec![
+            ("status".to_owned(), "unknown".to_owned()),
+            ("opened_on".to_owned(), "date".to_owned()),
+            ("balance".to_owned(), "amount".to_owned()),
+        ]
+    );
+    let book = app.get(&format!("/api/v1/customers/{id}/book"), &rm).await;
+    assert_eq!(book.body["aum"].as_i64(), Some(123_456), "{}", book.text);
+    // A business date after today is refused before anything is read.
+    let r = app
+        .raw(
+            Method::POST,
+            "/api/v1/book/holdings/file?source=core&as_of=2999-01-01",
+            Some(&ops),
+            "text/csv",
+            b"x".to_vec(),
+        )
+        .await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors(),
+        vec![("as_of".to_owned(), "not_future".to_owned())]
+    );
+}
