@@ -595,3 +595,53 @@ fn compare(
     }
     seen
 }
+
+/// Writes figures (one row per customer and date: the later item wins), re-evaluates the customers they
+/// belong to and plans their contacts, in the caller's transaction. The hand-posted metrics and the figures
+/// derived from the book both come in here.
+pub(crate) async fn write_figures<C: ConnectionTrait>(
+    app: &App,
+    tx: &C,
+    recorded_by: Uuid,
+    items: &[(CustomerRow, Metrics)],
+) -> Result<Vec<Change>> {
+    let now = now_us();
+    // Several items for one customer in a request are normal (a history), and PostgreSQL refuses an upsert
+    // that touches one row twice; each customer is evaluated once.
+    let mut by_key: BTreeMap<(Uuid, String), store::MetricsRow> = BTreeMap::new();
+    let mut customers: Vec<CustomerRow> = Vec::new();
+    for (r, m) in items {
+        by_key.insert(
+            (r.id.uuid(), m.as_of.to_string()),
+            store::MetricsRow {
+                customer_id: r.id.uuid(),
+                as_of: m.as_of.to_string(),
+                aum: m.aum(),
+                data: serde_json::to_string(m)
+                    .map_err(|e| AppError::internal_from("metrics as JSON", e))?,
+                recorded_at_us: now,
+                recorded_by,
+            },
+        );
+        if !customers.iter().any(|c| c.id == r.id) {
+            customers.push(r.clone());
+        }
+    }
+    let rows: Vec<store::MetricsRow> = by_key.into_values().collect();
+    store::upsert_metrics(tx, &rows).await?;
+    let changes = evaluate_rows(
+        app,
+        tx,
+        &customers,
+        &app.policy,
+        &app.policy_hash,
+        Mode {
+            write: true,
+            refresh_reasons: true,
+            warnings: true,
+        },
+    )
+    .await?;
+    crate::engagement::plan_rows(app, tx, &customers).await?;
+    Ok(changes)
+}

@@ -200,6 +200,15 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
         Ok(None) => tracing::info!("nightly task planning run by another node"),
         Err(e) => tracing::error!(error = %e, "nightly task planning failed"),
     }
+    // Deleting what is past its retention is the same on every node (and dropping a month twice is a no-op).
+    match crate::book::activity::apply_retention(app).await {
+        Ok(r) => tracing::info!(
+            months_dropped = r.months_dropped,
+            rows_deleted = r.rows_deleted,
+            "book retention applied"
+        ),
+        Err(e) => tracing::error!(error = %e, "book retention failed"),
+    }
     // Greetings are idempotent per customer and year, so every node may run them.
     match notify::birthday_greetings(app, bank).await {
         Ok(n) => tracing::info!(queued = n, "birthday greetings queued"),

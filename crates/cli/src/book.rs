@@ -31,12 +31,16 @@ pub(crate) enum BookCommand {
 pub(crate) enum Feed {
     /// Accounts and holdings (columns in docs/book.md).
     Holdings,
+    /// Transactions of the book's accounts.
+    Transactions,
+    /// Digital-banking events (log-ins, exchange-rate look-ups, product views).
+    Events,
 }
 
 pub(crate) async fn book_cmd(cfg: &Config, command: BookCommand) -> Result<()> {
     match command {
         BookCommand::Load {
-            feed: Feed::Holdings,
+            feed,
             file,
             as_of,
             source,
@@ -54,10 +58,23 @@ pub(crate) async fn book_cmd(cfg: &Config, command: BookCommand) -> Result<()> {
                 .unwrap_or_else(|| "holdings.csv".into());
             let app = open(cfg, false).await?;
             let actor = import_actor(&app, as_user).await?;
-            let r = banyan_app::book::holdings::load_holdings_file(
-                &app, &actor, &source, as_of, &name, &bytes,
-            )
-            .await
+            use banyan_app::book::activity::{ActivityFeed, load_activity_file};
+            let r = match feed {
+                Feed::Holdings => {
+                    banyan_app::book::holdings::load_holdings_file(
+                        &app, &actor, &source, as_of, &name, &bytes,
+                    )
+                    .await
+                }
+                Feed::Transactions => {
+                    let f = ActivityFeed::Transactions;
+                    load_activity_file(&app, &actor, f, &source, as_of, &name, &bytes).await
+                }
+                Feed::Events => {
+                    let f = ActivityFeed::Events;
+                    load_activity_file(&app, &actor, f, &source, as_of, &name, &bytes).await
+                }
+            }
             .map_err(app_err)?;
             let l = &r.load;
             println!(

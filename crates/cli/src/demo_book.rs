@@ -489,5 +489,169 @@ pub(crate) async fn demo_book(app: &App, customers: &[uuid::Uuid]) -> Result<()>
             .await
             .map_err(|e| anyhow!("holdings of {day}: {e}"))?;
     }
+    activity(app, &loader, customers, yesterday).await
+}
+
+/// Two months of transactions on each customer's current account and a few digital-banking events:
+/// salaries, card spending, mortgage payments, hospital bills for some, exchange-rate look-ups for others.
+async fn activity(app: &App, loader: &Actor, customers: &[uuid::Uuid], until: Date) -> Result<()> {
+    use banyan_domain::book::activity::{
+        ChannelEventRecord, Counterparty as Cp, Direction as D, EventKind, TransactionRecord,
+        TxCategory as C, TxChannel as Ch,
+    };
+    let at = |day: Date, hour: i8| -> Result<jiff::Timestamp> {
+        Ok(day
+            .at(hour, 0, 0, 0)
+            .to_zoned(app.tz.clone())
+            .map_err(|e| anyhow!("{e}"))?
+            .timestamp())
+    };
+    let mut txs = Vec::new();
+    let mut events = Vec::new();
+    for (p, id) in customers.iter().enumerate() {
+        let account = format!("6222{:08}{:04}", p, 1);
+        let corporate = p % 5 == 4;
+        let mut push =
+            |n: usize, day: Date, amount: i64, d: D, ch: Ch, cp: Cp, c: C| -> Result<()> {
+                txs.push(TransactionRecord {
+                    id: format!("D{p:04}-{n:03}"),
+                    account_no: account.clone(),
+                    at: at(day, 10)?,
+                    amount: amount * 100,
+                    currency: Currency::CNY,
+                    direction: d,
+                    channel: ch,
+                    counterparty: cp,
+                    category: Some(c),
+                    cash: false,
+                    cross_border: false,
+                    description: None,
+                });
+                Ok(())
+            };
+        for m in 1..3i64 {
+            let first = until
+                .first_of_month()
+                .checked_sub(m.months())
+                .map_err(|e| anyhow!("{e}"))?;
+            let day = |d: i8| first.checked_add(i64::from(d - 1).days()).unwrap_or(first);
+            let n = ((m - 1) as usize) * 10;
+            if corporate {
+                push(
+                    n,
+                    day(5),
+                    180_000 + (p as i64 % 7) * 20_000,
+                    D::Credit,
+                    Ch::Wire,
+                    Cp::Company,
+                    C::Transfer,
+                )?;
+                push(
+                    n + 1,
+                    day(10),
+                    95_000,
+                    D::Debit,
+                    Ch::Batch,
+                    Cp::Individual,
+                    C::Salary,
+                )?;
+                continue;
+            }
+            push(
+                n,
+                day(10),
+                12_000 + (p as i64 % 9) * 1_500,
+                D::Credit,
+                Ch::Batch,
+                Cp::Company,
+                C::Salary,
+            )?;
+            push(
+                n + 1,
+                day(12),
+                300 + (p as i64 % 13) * 40,
+                D::Debit,
+                Ch::Pos,
+                Cp::Company,
+                C::Retail,
+            )?;
+            push(
+                n + 2,
+                day(15),
+                2_000,
+                D::Debit,
+                Ch::Mobile,
+                Cp::Internal,
+                C::CardRepayment,
+            )?;
+            if p % 4 == 1 || p % 7 == 3 {
+                push(
+                    n + 3,
+                    day(20),
+                    6_800,
+                    D::Debit,
+                    Ch::Batch,
+                    Cp::Financial,
+                    C::MortgagePayment,
+                )?;
+            }
+            if p % 23 == 5 {
+                push(
+                    n + 4,
+                    day(8),
+                    18_000,
+                    D::Debit,
+                    Ch::Pos,
+                    Cp::Company,
+                    C::Medical,
+                )?;
+            }
+        }
+        if p % 6 == 1 {
+            for k in 0..4i64 {
+                events.push(ChannelEventRecord {
+                    id: format!("E{p:04}-{k}"),
+                    customer: id.to_string(),
+                    at: at(until.checked_sub((k * 3).days()).unwrap_or(until), 21)?,
+                    kind: EventKind::FxRateLookup,
+                    product: None,
+                });
+            }
+        }
+        if p % 8 == 2 {
+            events.push(ChannelEventRecord {
+                id: format!("E{p:04}-v"),
+                customer: id.to_string(),
+                at: at(until, 20)?,
+                kind: EventKind::ProductView,
+                product: Some("FD-EQ-R4".into()),
+            });
+        }
+    }
+    let day = until;
+    banyan_app::book::activity::load_transactions(
+        app,
+        loader,
+        banyan_app::book::activity::TransactionsLoad {
+            source: "core".into(),
+            as_of: day,
+            file_name: Some(format!("core-transactions-{day}.csv")),
+            items: txs,
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("transactions: {e}"))?;
+    banyan_app::book::activity::load_events(
+        app,
+        loader,
+        banyan_app::book::activity::EventsLoad {
+            source: "digital".into(),
+            as_of: day,
+            file_name: Some(format!("digital-events-{day}.csv")),
+            items: events,
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("channel events: {e}"))?;
     Ok(())
 }

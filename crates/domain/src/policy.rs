@@ -110,7 +110,10 @@ impl Policy {
             key: format!("feedback.{k}"),
             message: m,
         })?;
-        self.book.check()?;
+        self.book.validate().map_err(|(k, m)| PolicyError {
+            key: format!("book.{k}"),
+            message: m,
+        })?;
         for (i, e) in self.book.entitlements.iter().enumerate() {
             if !crate::segments::DIMENSIONS.contains(&e.dimension.as_str()) {
                 return Err(bad(

@@ -9,6 +9,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 
+mod activity;
 mod audit_keyed;
 mod book;
 mod campaigns;
@@ -111,6 +112,11 @@ const STEPS: &[Step] = &[
         version: 16,
         name: "the bank's book: products, accounts, holdings, loads",
         run: book::v16,
+    },
+    Step {
+        version: 17,
+        name: "transactions and channel events (by month on PostgreSQL)",
+        run: activity::v17,
     },
 ];
 

@@ -6,7 +6,7 @@
 
 use crate::App;
 use crate::error::Result;
-use crate::segments::metrics::write_figures;
+use crate::evaluation::write_figures;
 use banyan_domain::book::{AccountStatus, BookFigures, Position, figures};
 use banyan_domain::ids::CustomerId;
 use banyan_domain::segments::Metrics;

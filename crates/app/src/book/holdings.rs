@@ -9,32 +9,23 @@
 //! turning the account back to its older state.
 
 use super::figures;
+use super::loads::{self, CHUNK, LoadReport, Meta, RowIn, check_meta, failed_load, reject};
 use crate::App;
 use crate::actor::Actor;
-use crate::audit::{self, Entry};
-use crate::error::{AppError, Result};
+use crate::error::Result;
+use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::book::{AccountStatus, HoldingRecord};
 use banyan_domain::ids::CustomerId;
-use banyan_domain::imports::ImportStatus;
 use banyan_domain::money::{Currency, parse_major};
-use banyan_domain::{FieldError, FieldErrors};
-use banyan_store::book::{
-    self as store, AccountRow, BookLoadRow, BookRejectRow, HoldingRow, ProductRow,
-};
+use banyan_store::book::{self as store, AccountRow, BookLoadRow, HoldingRow, ProductRow};
 use banyan_store::customers::{self as cstore, CustomerRow};
 use banyan_store::{ConnectionTrait, now_us};
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Rows per transaction.
-const CHUNK: usize = 500;
-/// Rejected rows a report lists (all are kept with the load).
-const REPORT_REJECTS: u64 = 1000;
 
 /// A day's holdings by API.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -51,86 +42,11 @@ pub struct HoldingsLoad {
     pub items: Vec<HoldingRecord>,
 }
 
-/// A load as its list and its page show it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LoadView {
-    pub id: Uuid,
-    /// `holdings`.
-    pub kind: String,
-    pub source: String,
-    #[schema(value_type = String)]
-    pub as_of: Date,
-    pub file_name: String,
-    pub status: ImportStatus,
-    /// Rows read, and what became of them.
-    pub rows: i64,
-    pub loaded: i64,
-    pub unchanged: i64,
-    pub rejected: i64,
-    /// Customers whose figures were derived again.
-    pub customers: i64,
-    /// Who loaded it (display name; none for the system).
-    pub by: Option<String>,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    /// Why the whole load stopped (a file without the columns it needs), as broken rules.
-    pub error: Option<Vec<FieldError>>,
-}
-
-/// A row the load rejected.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RejectedHolding {
-    /// The line in the file (header = 1) or the item's position (from 1).
-    pub line: i64,
-    pub account_no: String,
-    pub errors: Vec<FieldError>,
-}
-
-/// What a load did.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LoadReport {
-    pub load: LoadView,
-    /// The first 1,000 rejected rows, by line.
-    pub rejected: Vec<RejectedHolding>,
-}
-
-/// A row as read: the record, or the account number (as far as it could be read) and its broken rules.
-type RowIn = (
-    i64,
-    std::result::Result<HoldingRecord, (String, FieldErrors)>,
-);
-
-/// Where a load comes from and which day it is.
-struct Meta {
-    source: String,
-    as_of: Date,
-    file_name: String,
-}
-
-fn check_meta(app: &App, source: &str, as_of: Date) -> Result<()> {
-    let mut e = FieldErrors::new();
-    let ok = (1..=32).contains(&source.len())
-        && source
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    if !ok {
-        e.push(
-            "source",
-            "format",
-            "must be 1-32 lower-case letters, digits, '-' or '_' (e.g. core)",
-        );
-    }
-    if as_of > app.today() {
-        e.push("as_of", "not_future", "must not be after today");
-    }
-    e.into_result().map_err(AppError::Validation)
-}
-
 /// Loads a day's holdings sent as API items.
 pub async fn load_holdings(app: &App, actor: &Actor, input: HoldingsLoad) -> Result<LoadReport> {
     actor.require(Permission::BookLoad)?;
     check_meta(app, &input.source, input.as_of)?;
-    let rows: Vec<RowIn> = input
+    let rows: Vec<RowIn<HoldingRecord>> = input
         .items
         .into_iter()
         .enumerate()
@@ -142,6 +58,7 @@ pub async fn load_holdings(app: &App, actor: &Actor, input: HoldingsLoad) -> Res
         })
         .collect();
     let meta = Meta {
+        kind: "holdings",
         source: input.source,
         as_of: input.as_of,
         file_name: input.file_name.unwrap_or_else(|| "API".into()),
@@ -183,6 +100,7 @@ pub async fn load_holdings_file(
         crate::tabular::read_csv(bytes)
     };
     let meta = Meta {
+        kind: "holdings",
         source: source.to_owned(),
         as_of,
         file_name: file_name.to_owned(),
@@ -209,7 +127,7 @@ pub async fn load_holdings_file(
 fn rows_from_table(
     app: &App,
     src: &crate::tabular::Source,
-) -> std::result::Result<Vec<RowIn>, FieldErrors> {
+) -> std::result::Result<Vec<RowIn<HoldingRecord>>, FieldErrors> {
     let col = |name: &str| src.headers.iter().position(|h| h.trim() == name);
     let mut e = FieldErrors::new();
     for c in &COLUMNS[..7] {
@@ -371,103 +289,20 @@ fn record_of<'a>(
     }
 }
 
-fn view_of(r: &BookLoadRow, by: Option<String>) -> Result<LoadView> {
-    let error = match &r.error {
-        None => None,
-        Some(s) => Some(
-            serde_json::from_str(s)
-                .map_err(|e| AppError::internal_from(format!("book_loads.error of {}", r.id), e))?,
-        ),
-    };
-    Ok(LoadView {
-        id: r.id,
-        kind: r.kind.clone(),
-        source: r.source.clone(),
-        as_of: r.as_of,
-        file_name: r.file_name.clone(),
-        status: r.status,
-        rows: r.rows,
-        loaded: r.loaded,
-        unchanged: r.unchanged,
-        rejected: r.rejected,
-        customers: r.customers,
-        by,
-        started_at: crate::fmt_us(r.created_at_us),
-        finished_at: r.finished_at_us.map(crate::fmt_us),
-        error,
-    })
-}
-
-fn new_load(actor: &Actor, meta: &Meta, rows: usize) -> BookLoadRow {
-    BookLoadRow {
-        id: Uuid::now_v7(),
-        kind: "holdings".into(),
-        source: meta.source.clone(),
-        as_of: meta.as_of,
-        file_name: meta.file_name.clone(),
-        status: ImportStatus::Running,
-        rows: i64::try_from(rows).unwrap_or(i64::MAX),
-        loaded: 0,
-        unchanged: 0,
-        rejected: 0,
-        customers: 0,
-        actor_id: actor.id,
-        actor: actor.username.clone(),
-        error: None,
-        created_at_us: now_us(),
-        finished_at_us: None,
-    }
-}
-
-/// Records a load that could not start (its file unreadable or without the columns it needs).
-async fn failed_load(app: &App, actor: &Actor, meta: Meta, e: FieldErrors) -> Result<LoadReport> {
-    let grant = actor.require(Permission::BookLoad)?;
-    let mut load = new_load(actor, &meta, 0);
-    load.status = ImportStatus::Failed;
-    load.finished_at_us = Some(load.created_at_us);
-    load.error = Some(
-        serde_json::to_string(&e.0).map_err(|e| AppError::internal_from("errors as JSON", e))?,
-    );
-    let tx = app.db.begin_write().await?;
-    store::insert_load(&*tx, &load).await?;
-    audit::record(app, &*tx, &grant, vec![load_entry(&load)]).await?;
-    let report = LoadReport {
-        load: view_of(&load, by_name(app, actor).await?)?,
-        rejected: Vec::new(),
-    };
-    crate::idempotency::commit(tx, actor, 201, &report).await?;
-    Ok(report)
-}
-
-fn load_entry(l: &BookLoadRow) -> Entry {
-    Entry {
-        action: "book.load",
-        entity: "book_load",
-        entity_id: Some(l.id.to_string()),
-        customer_id: None,
-        detail: json!({"feed": l.kind, "source": l.source, "as_of": l.as_of.to_string(),
-            "filename": l.file_name, "status": l.status.as_str(), "rows": l.rows, "loaded": l.loaded,
-            "unchanged": l.unchanged, "rejected": l.rejected, "refreshed": l.customers}),
-    }
-}
-
-async fn by_name(app: &App, actor: &Actor) -> Result<Option<String>> {
-    super::staff_name(app, actor.id).await
-}
-
 /// Runs a load: the rows chunk by chunk, then the figures of the customers touched, then the report.
-async fn run(app: &App, actor: &Actor, meta: Meta, rows: Vec<RowIn>) -> Result<LoadReport> {
-    let grant = actor.require(Permission::BookLoad)?;
+async fn run(
+    app: &App,
+    actor: &Actor,
+    meta: Meta,
+    rows: Vec<RowIn<HoldingRecord>>,
+) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
     let products: HashMap<String, ProductRow> = store::all_products(&app.db.conn)
         .await?
         .into_iter()
         .map(|p| (p.code.clone(), p))
         .collect();
-    let mut load = new_load(actor, &meta, rows.len());
-    let tx = app.db.begin_write().await?;
-    store::insert_load(&*tx, &load).await?;
-    crate::idempotency::claim(&*tx, actor).await?;
-    tx.commit().await?;
+    let mut load = loads::begin(app, actor, &meta, rows.len()).await?;
     let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
     let mut seen: HashSet<String> = HashSet::new();
     let outcome = async {
@@ -488,49 +323,7 @@ async fn run(app: &App, actor: &Actor, meta: Meta, rows: Vec<RowIn>) -> Result<L
         figures::derive(app, actor.id.uuid(), &ids, meta.as_of).await
     }
     .await;
-    load.finished_at_us = Some(now_us());
-    match outcome {
-        Ok(n) => {
-            load.customers = i64::try_from(n).unwrap_or(i64::MAX);
-            load.status = ImportStatus::Done;
-        }
-        Err(e) => {
-            tracing::error!(load = %load.id, error = %e.chain(), "holdings load stopped");
-            load.status = ImportStatus::Failed;
-            let mut fe = FieldErrors::new();
-            fe.push(
-                "",
-                "load_stopped",
-                "the load stopped on an error; rows loaded so far stay",
-            );
-            load.error = serde_json::to_string(&fe.0).ok();
-        }
-    }
-    let tx = app.db.begin_write().await?;
-    store::update_load(&*tx, &load).await?;
-    audit::record(app, &*tx, &grant, vec![load_entry(&load)]).await?;
-    tx.commit().await?;
-    let report = report(app, &load).await?;
-    crate::idempotency::finish(app, actor, 201, &report).await?;
-    Ok(report)
-}
-
-async fn report(app: &App, load: &BookLoadRow) -> Result<LoadReport> {
-    let by = super::staff_name(app, load.actor_id).await?;
-    let mut rejected = Vec::new();
-    for r in store::load_rejects(&app.db.conn, load.id, REPORT_REJECTS).await? {
-        rejected.push(RejectedHolding {
-            line: r.line,
-            account_no: r.account_no.clone(),
-            errors: serde_json::from_str(&r.errors).map_err(|e| {
-                AppError::internal_from(format!("book_load_rejects.errors of {}", r.id), e)
-            })?,
-        });
-    }
-    Ok(LoadReport {
-        load: view_of(load, by)?,
-        rejected,
-    })
+    loads::finish(app, actor, load, outcome).await
 }
 
 /// One chunk's work and what it advances.
@@ -547,7 +340,7 @@ impl Chunk<'_> {
     async fn customers<C: ConnectionTrait>(
         &self,
         c: &C,
-        rows: &[RowIn],
+        rows: &[RowIn<HoldingRecord>],
     ) -> Result<HashMap<String, CustomerRow>> {
         let keys: Vec<&str> = rows
             .iter()
@@ -570,7 +363,11 @@ impl Chunk<'_> {
         Ok(out)
     }
 
-    async fn write<C: ConnectionTrait>(&mut self, c: &C, rows: &[RowIn]) -> Result<()> {
+    async fn write<C: ConnectionTrait>(
+        &mut self,
+        c: &C,
+        rows: &[RowIn<HoldingRecord>],
+    ) -> Result<()> {
         let as_of = self.load.as_of;
         let customers = self.customers(c, rows).await?;
         let numbers: Vec<String> = rows
@@ -691,41 +488,4 @@ fn same_state(a: &AccountRow, b: &AccountRow) -> bool {
         && a.opened_on == b.opened_on
         && a.closed_on == b.closed_on
         && a.last_as_of == b.last_as_of
-}
-
-fn reject(load: Uuid, line: i64, account_no: &str, e: &FieldErrors) -> Result<BookRejectRow> {
-    Ok(BookRejectRow {
-        id: Uuid::now_v7(),
-        load_id: load,
-        line,
-        account_no: account_no.to_owned(),
-        errors: serde_json::to_string(&e.0)
-            .map_err(|e| AppError::internal_from("errors as JSON", e))?,
-    })
-}
-
-/// One load with its report (the first 1,000 rejected rows). Loads are the bank's: anyone who may load
-/// them may read them.
-pub async fn load(app: &App, actor: &Actor, id: Uuid) -> Result<LoadReport> {
-    actor.require(Permission::BookLoad)?;
-    let l = store::find_load(&app.db.conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    report(app, &l).await
-}
-
-/// A page of loads, newest first, and how many there are.
-pub async fn loads(
-    app: &App,
-    actor: &Actor,
-    offset: u64,
-    limit: u64,
-) -> Result<(Vec<LoadView>, u64)> {
-    actor.require(Permission::BookLoad)?;
-    let rows = store::recent_loads(&app.db.conn, offset, limit.clamp(1, 200)).await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        out.push(view_of(r, super::staff_name(app, r.actor_id).await?)?);
-    }
-    Ok((out, store::count_loads(&app.db.conn).await?))
 }

@@ -6,8 +6,10 @@
 //! with `product.manage` (administrators); feeds are loaded with `book.load` (operations), bank-wide,
 //! because the core system's file is the bank's; a customer's holdings are read within the customer scope.
 
+pub mod activity;
 pub mod figures;
 pub mod holdings;
+pub mod loads;
 pub mod view;
 
 use crate::App;
@@ -23,8 +25,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use holdings::{HoldingsLoad, LoadReport, LoadView, RejectedHolding};
-pub use view::{AumPoint, CustomerBook, HoldingLine, KindTotal, RiskTotal, customer_book};
+pub use holdings::HoldingsLoad;
+pub use loads::{LoadReport, LoadView, RejectedRow};
+pub use view::{
+    AumPoint, CustomerBook, HoldingLine, KindTotal, RiskTotal, TransactionLine, customer_book,
+};
 
 /// A product as the catalogue shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -130,7 +135,7 @@ pub fn currencies(app: &App) -> Vec<String> {
 
 /// Checks a product against the policy's segments and the rules of its kind.
 fn check(app: &App, p: &ProductInput) -> Result<()> {
-    let dims = crate::segments::dimension_values(app);
+    let dims = app.policy.segments.dimension_values();
     let known = |d: &str, v: &str| {
         dims.iter()
             .any(|(dim, values)| *dim == d && values.iter().any(|x| x == v))

@@ -72,6 +72,29 @@ pub struct AumPoint {
     pub aum: i64,
 }
 
+/// A transaction as the customer's page lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TransactionLine {
+    /// The account, masked to its last four characters.
+    pub account_no: String,
+    /// When it was booked (RFC 3339).
+    pub at: String,
+    /// Minor units of its currency, and in CNY fen.
+    pub amount: i64,
+    pub currency: String,
+    pub digits: u8,
+    pub amount_cny: i64,
+    pub direction: banyan_domain::book::activity::Direction,
+    pub channel: banyan_domain::book::activity::TxChannel,
+    pub counterparty: banyan_domain::book::activity::Counterparty,
+    pub category: Option<banyan_domain::book::activity::TxCategory>,
+    pub cash: bool,
+    pub cross_border: bool,
+}
+
+/// Transactions a customer's page lists (the latest).
+const RECENT_TRANSACTIONS: u64 = 10;
+
 /// The book as a customer's page shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CustomerBook {
@@ -92,6 +115,8 @@ pub struct CustomerBook {
     pub customer_since: Option<Date>,
     /// Services the customer's segments entitle them to (codes of the policy's `book.entitlements`).
     pub services: Vec<String>,
+    /// The latest transactions, newest first.
+    pub transactions: Vec<TransactionLine>,
 }
 
 /// A customer's book, within the caller's scope (out of scope: not found).
@@ -176,7 +201,31 @@ pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<Custome
         .into_iter()
         .map(|a| (a.dimension, a.value))
         .collect();
+    let numbers: HashMap<Uuid, String> = accounts
+        .iter()
+        .map(|a| (a.id, mask::account(&a.account_no)))
+        .collect();
+    let transactions =
+        banyan_store::book::activity::recent_transactions(c, row.id, RECENT_TRANSACTIONS)
+            .await?
+            .into_iter()
+            .map(|t| TransactionLine {
+                account_no: numbers.get(&t.account_id).cloned().unwrap_or_default(),
+                at: crate::fmt_us(t.at_us),
+                amount: t.amount,
+                currency: t.currency.as_str().to_owned(),
+                digits: book.currency(t.currency).map_or(2, |c| c.digits),
+                amount_cny: t.amount_cny,
+                direction: t.direction,
+                channel: t.channel,
+                counterparty: t.counterparty,
+                category: t.category,
+                cash: t.cash,
+                cross_border: t.cross_border,
+            })
+            .collect();
     Ok(CustomerBook {
+        transactions,
         as_of,
         aum_line: aum_line(app, row.id.uuid()).await?,
         customer_since: accounts.iter().map(|a| a.opened_on).min(),

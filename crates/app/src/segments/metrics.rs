@@ -5,20 +5,15 @@ use super::Change;
 use crate::App;
 use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use banyan_domain::access::Permission;
 use banyan_domain::segments::Metrics;
-use banyan_store::ConnectionTrait;
 use banyan_store::customers::{self as cstore, CustomerFilter, CustomerRow, Lookup, ScopeFilter};
-use banyan_store::now_us;
-use banyan_store::segments::{self as store};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::evaluation::{Mode, evaluate_rows};
 
 /// One customer's metrics: the customer by id or customer number.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -90,7 +85,7 @@ pub async fn record_metrics(
             .collect();
         // For customers the book holds, its figures prevail over posted ones for the same things.
         crate::book::figures::overlay(app, &*tx, &mut items).await?;
-        changes.extend(write_figures(app, &*tx, actor.id.uuid(), &items).await?);
+        changes.extend(crate::evaluation::write_figures(app, &*tx, actor.id.uuid(), &items).await?);
         let entries = chunk
             .iter()
             .map(|(_, r, m)| Entry {
@@ -109,57 +104,6 @@ pub async fn record_metrics(
         rejected,
         changes,
     })
-}
-
-/// Writes figures (one row per customer and date: the later item wins), re-evaluates the customers they
-/// belong to and plans their contacts, in the caller's transaction. The hand-posted metrics and the figures
-/// derived from the book both come in here.
-pub(crate) async fn write_figures<C: ConnectionTrait>(
-    app: &App,
-    tx: &C,
-    recorded_by: Uuid,
-    items: &[(CustomerRow, Metrics)],
-) -> Result<Vec<Change>> {
-    let now = now_us();
-    // Several items for one customer in a request are normal (a history), and PostgreSQL refuses an upsert
-    // that touches one row twice; each customer is evaluated once.
-    let mut by_key: std::collections::BTreeMap<(Uuid, String), store::MetricsRow> =
-        std::collections::BTreeMap::new();
-    let mut customers: Vec<CustomerRow> = Vec::new();
-    for (r, m) in items {
-        by_key.insert(
-            (r.id.uuid(), m.as_of.to_string()),
-            store::MetricsRow {
-                customer_id: r.id.uuid(),
-                as_of: m.as_of.to_string(),
-                aum: m.aum(),
-                data: serde_json::to_string(m)
-                    .map_err(|e| AppError::internal_from("metrics as JSON", e))?,
-                recorded_at_us: now,
-                recorded_by,
-            },
-        );
-        if !customers.iter().any(|c| c.id == r.id) {
-            customers.push(r.clone());
-        }
-    }
-    let rows: Vec<store::MetricsRow> = by_key.into_values().collect();
-    store::upsert_metrics(tx, &rows).await?;
-    let changes = evaluate_rows(
-        app,
-        tx,
-        &customers,
-        &app.policy,
-        &app.policy_hash,
-        Mode {
-            write: true,
-            refresh_reasons: true,
-            warnings: true,
-        },
-    )
-    .await?;
-    crate::engagement::plan_rows(app, tx, &customers).await?;
-    Ok(changes)
 }
 
 /// A customer by id or number, within the actor's scope.

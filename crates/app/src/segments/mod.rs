@@ -8,7 +8,7 @@
 //! `crate::evaluation` decides and writes assignments (one customer or everyone); `metrics` takes the
 //! figures in.
 
-pub(crate) mod metrics;
+mod metrics;
 
 pub use crate::evaluation::{BatchReport, Change, diff, evaluate_all, policy_hash};
 pub use metrics::{
@@ -59,45 +59,9 @@ pub fn wealth_tiers(app: &App) -> Vec<String> {
         .collect()
 }
 
+/// Every dimension the engine decides with the values the policy gives it.
 pub fn dimension_values(app: &App) -> Vec<(&'static str, Vec<String>)> {
-    let s = &app.policy.segments;
-    let ratings = |c: &banyan_domain::segments::Scorecard| {
-        c.ratings
-            .iter()
-            .map(|r| r.rating.clone())
-            .collect::<Vec<_>>()
-    };
-    vec![
-        (
-            "age_group",
-            s.age_groups.iter().map(|g| g.name.clone()).collect(),
-        ),
-        (
-            "asset_tier",
-            s.asset_tiers.iter().map(|t| t.name.clone()).collect(),
-        ),
-        ("wealth_tier", wealth_tiers(app)),
-        ("risk_rating", ratings(&s.risk_rating.individual)),
-        ("credit_grade", ratings(&s.risk_rating.corporate)),
-        (
-            "company_size",
-            vec![
-                s.company_size.small_class.clone(),
-                "medium".into(),
-                "large".into(),
-            ],
-        ),
-        (
-            "lifecycle_stage",
-            ["prospect", "new", "stable", "mature", "at_risk"]
-                .map(String::from)
-                .to_vec(),
-        ),
-        (
-            "value_tier",
-            s.value.tiers.iter().map(|t| t.name.clone()).collect(),
-        ),
-    ]
+    app.policy.segments.dimension_values()
 }
 
 /// Segment filters from a request (`{"wealth_tier": "platinum"}`) as the store takes them; a name that is

@@ -350,3 +350,50 @@ pub struct SegmentPolicy {
     pub warnings: WarningPolicy,
     pub risk_questionnaire: Questionnaire,
 }
+
+impl SegmentPolicy {
+    /// Every dimension the engine decides with the values this policy gives it, in the order pickers show.
+    pub fn dimension_values(&self) -> Vec<(&'static str, Vec<String>)> {
+        let s = self;
+        let ratings = |c: &Scorecard| {
+            c.ratings
+                .iter()
+                .map(|r| r.rating.clone())
+                .collect::<Vec<_>>()
+        };
+        vec![
+            (
+                "age_group",
+                s.age_groups.iter().map(|g| g.name.clone()).collect(),
+            ),
+            (
+                "asset_tier",
+                s.asset_tiers.iter().map(|t| t.name.clone()).collect(),
+            ),
+            (
+                "wealth_tier",
+                s.wealth.tiers.iter().map(|t| t.name.clone()).collect(),
+            ),
+            ("risk_rating", ratings(&s.risk_rating.individual)),
+            ("credit_grade", ratings(&s.risk_rating.corporate)),
+            (
+                "company_size",
+                vec![
+                    s.company_size.small_class.clone(),
+                    "medium".into(),
+                    "large".into(),
+                ],
+            ),
+            (
+                "lifecycle_stage",
+                ["prospect", "new", "stable", "mature", "at_risk"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            (
+                "value_tier",
+                s.value.tiers.iter().map(|t| t.name.clone()).collect(),
+            ),
+        ]
+    }
+}

@@ -7,6 +7,7 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Json, Query, read_body};
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use banyan_app::book::activity::{self, ActivityFeed, EventsLoad, TransactionsLoad};
 use banyan_app::book::{
     self as uc, CustomerBook, HoldingsLoad, LoadReport, LoadView, ProductChange, ProductQuery,
     ProductVersionView, ProductView,
@@ -135,6 +136,84 @@ pub async fn load_holdings_file(
     Ok((StatusCode::CREATED, axum::Json(r)))
 }
 
+/// Loads transactions (`book.load`): each names an account of the source the book holds, in its currency;
+/// a transaction already stored (same source and id) counts as unchanged, a repeated id in one load is
+/// rejected.
+#[utoipa::path(post, path = "/api/v1/book/transactions", tag = "book", security(("bearer" = [])),
+    request_body = TransactionsLoad,
+    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn load_transactions(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<TransactionsLoad>,
+) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(activity::load_transactions(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// Loads digital-banking events (`book.load`): log-ins, exchange-rate look-ups, product views.
+#[utoipa::path(post, path = "/api/v1/book/events", tag = "book", security(("bearer" = [])),
+    request_body = EventsLoad,
+    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn load_events(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<EventsLoad>,
+) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(activity::load_events(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+async fn activity_file(
+    s: AppState,
+    auth: Auth,
+    p: FileParams,
+    req: Request,
+    feed: ActivityFeed,
+) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
+    let Ok(as_of) = p.as_of.trim().parse() else {
+        return Err(
+            banyan_app::AppError::field("as_of", "date", "must be a date YYYY-MM-DD").into(),
+        );
+    };
+    let bytes = read_body(req, s.import_limit).await?;
+    let name = p.file_name.unwrap_or_else(|| "activity.csv".into());
+    let r =
+        activity::load_activity_file(&s.app, &auth.actor, feed, &p.source, as_of, &name, &bytes)
+            .await?;
+    Ok((StatusCode::CREATED, axum::Json(r)))
+}
+
+/// Loads a transactions file (CSV in UTF-8 or XLSX; columns in `docs/book.md`).
+#[utoipa::path(post, path = "/api/v1/book/transactions/file", tag = "book", security(("bearer" = [])),
+    params(FileParams), request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn load_transactions_file(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<FileParams>,
+    req: Request,
+) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
+    activity_file(s, auth, p, req, ActivityFeed::Transactions).await
+}
+
+/// Loads a channel-events file (CSV in UTF-8 or XLSX; columns in `docs/book.md`).
+#[utoipa::path(post, path = "/api/v1/book/events/file", tag = "book", security(("bearer" = [])),
+    params(FileParams), request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn load_events_file(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<FileParams>,
+    req: Request,
+) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
+    activity_file(s, auth, p, req, ActivityFeed::Events).await
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -162,7 +241,7 @@ pub async fn loads(
     Query(p): Query<LoadParams>,
 ) -> ApiResult<axum::Json<LoadPage>> {
     let (items, total) =
-        uc::holdings::loads(&s.app, &auth.actor, p.offset, p.limit.unwrap_or(50)).await?;
+        uc::loads::loads(&s.app, &auth.actor, p.offset, p.limit.unwrap_or(50)).await?;
     Ok(axum::Json(LoadPage { items, total }))
 }
 
@@ -174,9 +253,7 @@ pub async fn load(
     auth: Auth,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<LoadReport>> {
-    Ok(axum::Json(
-        uc::holdings::load(&s.app, &auth.actor, id).await?,
-    ))
+    Ok(axum::Json(uc::loads::load(&s.app, &auth.actor, id).await?))
 }
 
 /// A customer's holdings of the latest business date, totals by kind, a year of month-end AUM and the

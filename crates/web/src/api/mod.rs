@@ -128,6 +128,19 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/api/v1/book/holdings/file",
             creating(post(book::load_holdings_file)),
         )
+        .route(
+            "/api/v1/book/transactions",
+            creating(post(book::load_transactions)),
+        )
+        .route(
+            "/api/v1/book/transactions/file",
+            creating(post(book::load_transactions_file)),
+        )
+        .route("/api/v1/book/events", creating(post(book::load_events)))
+        .route(
+            "/api/v1/book/events/file",
+            creating(post(book::load_events_file)),
+        )
         .route("/api/v1/book/loads", get(book::loads))
         .route("/api/v1/book/loads/{id}", get(book::load))
         .route("/api/v1/customers/{id}/book", get(book::customer_book))

@@ -11,6 +11,7 @@ crate::tests![
     an_administrator_keeps_the_catalogue_and_every_change_is_versioned_and_audited,
     a_days_holdings_derive_the_figures_and_loading_them_again_changes_nothing,
     a_holdings_file_without_its_columns_fails_whole_and_a_bad_row_names_its_column,
+    transactions_and_channel_events_load_once_show_on_the_customers_page_and_age_out,
 ];
 
 fn product(code: &str, kind: &str, risk: Option<&str>) -> Value {
@@ -444,4 +445,246 @@ async fn a_holdings_file_without_its_columns_fails_whole_and_a_bad_row_names_its
         r.field_errors(),
         vec![("as_of".to_owned(), "not_future".to_owned())]
     );
+}
+
+fn tx(id: &str, account: &str, at: &str, amount: i64) -> Value {
+    json!({"id": id, "account_no": account, "at": at, "amount": amount, "currency": "CNY",
+        "direction": "credit", "channel": "batch", "counterparty": "company", "category": "salary"})
+}
+
+fn rules_of(r: &Value) -> Vec<(i64, String, String)> {
+    r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|x| {
+            let line = x["line"].as_i64().unwrap();
+            x["errors"].as_array().unwrap().iter().map(move |e| {
+                (
+                    line,
+                    e["field"].as_str().unwrap().to_owned(),
+                    e["rule"].as_str().unwrap().to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+async fn transactions_and_channel_events_load_once_show_on_the_customers_page_and_age_out(
+    app: &TestApp,
+) {
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    for p in [
+        product("DD-CNY", "demand_deposit", None),
+        product("FD-1", "fund", Some("R3")),
+    ] {
+        let r = app.post("/api/v1/products", &admin, p).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let id = verified_individual(app, &rm, "13812345603", 43).await;
+    let r = app
+        .post(
+            "/api/v1/book/holdings",
+            &ops,
+            json!({"source": "core", "as_of": "2026-11-30", "items": [holding("6222000000000007", &id, "DD-CNY", 100_000)]}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(1), "{}", r.text);
+    // Two months (two partitions on PostgreSQL), and every way a record can be wrong.
+    let mut usd = tx("T-5", "6222000000000007", "2026-11-03T09:00:00+08:00", 100);
+    usd["currency"] = json!("USD");
+    let mut medical = tx(
+        "T-2",
+        "6222000000000007",
+        "2026-11-20T10:00:00+08:00",
+        880_000,
+    );
+    medical["direction"] = json!("debit");
+    medical["counterparty"] = json!("company");
+    medical["category"] = json!("medical");
+    let items = json!([
+        tx(
+            "T-1",
+            "6222000000000007",
+            "2026-10-15T09:00:00+08:00",
+            1_500_000
+        ),
+        medical,
+        tx(
+            "T-3",
+            "6222000000000007",
+            "2026-11-25T09:00:00+08:00",
+            1_500_000
+        ),
+        tx("T-4", "6222999999999999", "2026-11-03T09:00:00+08:00", 100),
+        usd,
+        tx("T-6", "6222000000000007", "2026-11-03T09:00:00+08:00", 0),
+        tx("T-7", "6222000000000007", "2099-01-01T00:00:00Z", 100),
+        tx(
+            "T-1",
+            "6222000000000007",
+            "2026-10-15T09:00:00+08:00",
+            1_500_000
+        ),
+    ]);
+    let body = json!({"source": "core", "as_of": "2026-11-30", "items": items});
+    app.post("/api/v1/book/transactions", &rm, body.clone())
+        .await
+        .assert_problem(403, "permission_denied");
+    let r = app
+        .post("/api/v1/book/transactions", &ops, body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (
+            r.body["load"]["kind"].as_str(),
+            r.body["load"]["loaded"].as_i64(),
+            r.body["load"]["rejected"].as_i64()
+        ),
+        (Some("transactions"), Some(3), Some(5)),
+        "{}",
+        r.text
+    );
+    let rules = rules_of(&r.body);
+    for want in [
+        (4, "account_no", "unknown"),
+        (5, "currency", "mismatch"),
+        (6, "amount", "min"),
+        (7, "at", "not_future"),
+        (8, "id", "duplicate"),
+    ] {
+        assert!(
+            rules.contains(&(want.0, want.1.to_owned(), want.2.to_owned())),
+            "{want:?} in {rules:?}"
+        );
+    }
+    // Sent again: nothing is written twice.
+    let again = app.post("/api/v1/book/transactions", &ops, body).await;
+    assert_eq!(
+        (
+            again.body["load"]["loaded"].as_i64(),
+            again.body["load"]["unchanged"].as_i64()
+        ),
+        (Some(0), Some(3)),
+        "{}",
+        again.text
+    );
+    assert_eq!(app.count("transactions").await, 3);
+    // The customer's page lists them newest first, the account masked.
+    let book = app.get(&format!("/api/v1/customers/{id}/book"), &rm).await;
+    let lines = book.body["transactions"].as_array().unwrap();
+    assert_eq!(lines.len(), 3, "{}", book.text);
+    assert_eq!(
+        (
+            lines[0]["account_no"].as_str(),
+            lines[0]["amount"].as_i64(),
+            lines[1]["category"].as_str()
+        ),
+        (Some("****0007"), Some(1_500_000), Some("medical"))
+    );
+    // A file: a local date-time in the bank's time zone, and a header without its columns.
+    let url = "/api/v1/book/transactions/file?source=core&as_of=2026-11-30&file_name=t.csv";
+    let file = "id,account_no,at,amount,currency,direction,channel,counterparty,cash\n\
+                F-1,6222000000000007,2026-11-28 10:00:00,\"2,000.00\",CNY,debit,branch,internal,true\n\
+                F-2,6222000000000007,yesterday,1,CNY,sideways,branch,internal,maybe\n";
+    let r = app
+        .raw(
+            Method::POST,
+            url,
+            Some(&ops),
+            "text/csv",
+            file.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.body["load"]["loaded"].as_i64(),
+            r.body["load"]["rejected"].as_i64()
+        ),
+        (Some(1), Some(1)),
+        "{}",
+        r.text
+    );
+    let rules = rules_of(&r.body);
+    for want in ["at", "direction", "cash"] {
+        assert!(
+            rules.iter().any(|(l, f, _)| *l == 3 && f == want),
+            "{want} in {rules:?}"
+        );
+    }
+    let at = app
+        .texts("SELECT CAST(at_us AS TEXT) FROM transactions WHERE tx_id = 'F-1'")
+        .await;
+    assert_eq!(
+        at,
+        vec!["1795831200000000".to_owned()],
+        "10:00 in Shanghai is 02:00 UTC"
+    );
+    let r = app
+        .raw(
+            Method::POST,
+            url,
+            Some(&ops),
+            "text/csv",
+            b"id,account_no\nX,Y\n".to_vec(),
+        )
+        .await;
+    assert_eq!(r.body["load"]["status"], "failed", "{}", r.text);
+    // Channel events: a product view names a catalogue product.
+    let events = json!([
+        {"id": "E-1", "customer": id, "at": "2026-11-29T20:00:00+08:00", "kind": "fx_rate_lookup"},
+        {"id": "E-2", "customer": id, "at": "2026-11-29T20:01:00+08:00", "kind": "product_view", "product": "FD-1"},
+        {"id": "E-3", "customer": id, "at": "2026-11-29T20:02:00+08:00", "kind": "product_view", "product": "NO-SUCH"},
+        {"id": "E-4", "customer": id, "at": "2026-11-29T20:03:00+08:00", "kind": "login", "product": "FD-1"},
+    ]);
+    let r = app
+        .post(
+            "/api/v1/book/events",
+            &ops,
+            json!({"source": "digital", "as_of": "2026-11-30", "items": events}),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.body["load"]["loaded"].as_i64(),
+            r.body["load"]["rejected"].as_i64()
+        ),
+        (Some(2), Some(2)),
+        "{}",
+        r.text
+    );
+    let rules = rules_of(&r.body);
+    assert!(
+        rules.contains(&(3, "product".into(), "unknown".into())),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&(4, "product".into(), "not_allowed".into())),
+        "{rules:?}"
+    );
+    // Past its retention (ten years for transactions), a record goes, with its month on PostgreSQL.
+    let old = json!({"source": "core", "as_of": "2026-11-30", "items": [tx("OLD-1", "6222000000000007", "2012-03-01T09:00:00+08:00", 100)]});
+    let r = app.post("/api/v1/book/transactions", &ops, old).await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(1), "{}", r.text);
+    assert_eq!(app.count("transactions").await, 5);
+    let gone = banyan_app::book::activity::apply_retention(&app.app)
+        .await
+        .unwrap();
+    assert_eq!(app.count("transactions").await, 4);
+    if app.backend == Backend::Postgres {
+        assert_eq!(gone.months_dropped, 1, "{gone:?}");
+        let parts = app
+            .texts("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'transactions' ORDER BY 1")
+            .await;
+        assert_eq!(
+            parts,
+            vec!["transactions_y2026m10", "transactions_y2026m11"]
+        );
+    } else {
+        assert_eq!(gone.rows_deleted, 1, "{gone:?}");
+    }
 }

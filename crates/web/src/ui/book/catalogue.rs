@@ -1,35 +1,23 @@
-//! The book on the workbench: the product catalogue (list, form, versions), the feed loads (upload, list,
-//! report), and the section of a customer's page that shows what the customer holds.
+//! The product catalogue on the workbench: the list with its filters, a product's form (read-only for those
+//! who may not change it) and its saved versions.
 
+use super::{choices, name_in};
 use crate::AppState;
-use crate::ui::forms::{Choice, field_errors_text, form_text, read_form_upload, rule_text};
+use crate::ui::forms::{Choice, field_errors_text, form_text};
 use crate::ui::i18n::Tr;
-use crate::ui::listing::{Column, ListParams, ListSpec, Listing, listing, listing_keeping};
-use crate::ui::page::{
-    Chrome, PageError, Signed, SignedForm, check_csrf, chrome, page, page_status, session,
-};
+use crate::ui::listing::{Column, ListParams, ListSpec, Listing, listing_keeping};
+use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page, page_status};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::AppError;
 use banyan_app::access::Session;
-use banyan_app::book::{self as uc, CustomerBook, LoadView, ProductQuery, ProductView};
+use banyan_app::book::{self as uc, ProductQuery, ProductView};
 use banyan_domain::book::{ProductInput, ProductKind, ProductStatus, RiskLevel};
-use banyan_domain::imports::ImportStatus;
 use banyan_domain::money::{Currency, parse_major};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use uuid::Uuid;
-
-/// A product's name in the reader's language, else in simplified Chinese.
-pub(crate) fn name_in(t: Tr, names: &BTreeMap<String, String>) -> String {
-    names
-        .get(t.code())
-        .or_else(|| names.get("zh-CN"))
-        .cloned()
-        .unwrap_or_default()
-}
 
 /// A product as its row in the catalogue shows it.
 pub(crate) struct ProductLine {
@@ -139,23 +127,7 @@ pub(crate) struct ProductParams {
     page: Option<usize>,
 }
 
-/// Options of a select of codes, labelled, with `chosen` selected.
-fn choices<T: Copy>(
-    t: Tr,
-    family: &str,
-    all: &[T],
-    code: fn(T) -> &'static str,
-    chosen: &str,
-) -> Vec<Choice> {
-    all.iter()
-        .map(|v| {
-            let c = code(*v);
-            (c.to_owned(), t.of(family, c), c == chosen)
-        })
-        .collect()
-}
-
-async fn products_page(
+pub(super) async fn products_page(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
     Query(p): Query<ProductParams>,
@@ -490,14 +462,14 @@ async fn product_view(
     ))
 }
 
-async fn new_product(
+pub(super) async fn new_product(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
 ) -> Result<Response, PageError> {
     product_view(&s, sess, t, None, None, Said::default()).await
 }
 
-async fn product_page(
+pub(super) async fn product_page(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
     Path(id): Path<Uuid>,
@@ -595,393 +567,17 @@ async fn save(
     }
 }
 
-async fn create_product(
+pub(super) async fn create_product(
     State(s): State<AppState>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
     save(s, sess, t, None, f).await
 }
 
-async fn save_product(
+pub(super) async fn save_product(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
     save(s, sess, t, Some(id), f).await
-}
-
-/// A load as its row in the list shows it.
-pub(crate) struct LoadLine {
-    pub(crate) id: Uuid,
-    pub(crate) started: String,
-    pub(crate) started_key: String,
-    pub(crate) file: String,
-    pub(crate) feed: String,
-    pub(crate) source: String,
-    pub(crate) as_of: String,
-    pub(crate) status: String,
-    pub(crate) status_code: &'static str,
-    pub(crate) rows: i64,
-    pub(crate) loaded: i64,
-    pub(crate) unchanged: i64,
-    pub(crate) rejected: i64,
-    pub(crate) refreshed: i64,
-    pub(crate) by: String,
-}
-
-fn load_line(s: &AppState, t: Tr, l: &LoadView) -> LoadLine {
-    LoadLine {
-        id: l.id,
-        started: t.datetime(&s.app.tz, &l.started_at),
-        started_key: l.started_at.clone(),
-        file: l.file_name.clone(),
-        feed: t.of("feed", &l.kind),
-        source: crate::ui::labels::code_label(t, &["book_source"], &l.source),
-        as_of: t.date(&l.as_of.to_string()),
-        status: t.of("import.status", l.status.as_str()),
-        status_code: l.status.as_str(),
-        rows: l.rows,
-        loaded: l.loaded,
-        unchanged: l.unchanged,
-        rejected: l.rejected,
-        refreshed: l.customers,
-        by: l
-            .by
-            .clone()
-            .unwrap_or_else(|| t.get("book.by_system").to_owned()),
-    }
-}
-
-const LOAD_LIST: ListSpec = ListSpec {
-    path: "/book/loads",
-    total_key: "book.load_count",
-    default_sort: "-started",
-    per_page: 50,
-};
-
-fn load_columns() -> Vec<Column<LoadLine>> {
-    vec![
-        Column::sorted("book.started", "started", |a, b| {
-            a.started_key.cmp(&b.started_key)
-        }),
-        Column::plain("field.file"),
-        Column::plain("detail.feed"),
-        Column::plain("field.source"),
-        Column::plain("field.as_of"),
-        Column::plain("field.status"),
-        Column::plain("book.rows"),
-        Column::plain("book.loaded"),
-        Column::plain("book.unchanged"),
-        Column::sorted("book.rejected", "rejected", |a, b| {
-            a.rejected.cmp(&b.rejected)
-        }),
-        Column::plain("book.refreshed"),
-        Column::plain("book.by"),
-    ]
-}
-
-#[derive(Template)]
-#[template(path = "book_loads.html")]
-pub(crate) struct LoadsPage {
-    pub(crate) c: Chrome,
-    pub(crate) title: String,
-    pub(crate) list: Listing<LoadLine>,
-    pub(crate) today: String,
-    pub(crate) required: String,
-    pub(crate) optional: String,
-    pub(crate) error: Option<String>,
-}
-
-/// The most recent loads a page lists (older ones through the API's paging).
-const LOADS_SHOWN: u64 = 500;
-
-async fn loads_view(
-    s: &AppState,
-    sess: Session,
-    t: Tr,
-    p: &ListParams,
-    error: Option<String>,
-) -> Result<Response, PageError> {
-    let (loads, _) = uc::holdings::loads(&s.app, &sess.actor, 0, LOADS_SHOWN)
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let lines = loads.iter().map(|l| load_line(s, t, l)).collect();
-    let cols = uc::holdings::COLUMNS;
-    let failed = error.is_some();
-    Ok(page_status(
-        LoadsPage {
-            title: t.get("book.loads").to_owned(),
-            c: chrome(t, Some(&sess), "/book/loads"),
-            list: listing(t, &LOAD_LIST, p, lines, &load_columns()),
-            today: s.app.today().to_string(),
-            required: cols[..7].join(", "),
-            optional: cols[7..].join(", "),
-            error,
-        },
-        failed,
-    ))
-}
-
-async fn loads_page(
-    State(s): State<AppState>,
-    Signed { sess, t }: Signed,
-    Query(p): Query<ListParams>,
-) -> Result<Response, PageError> {
-    loads_view(&s, sess, t, &p, None).await
-}
-
-/// Loads the uploaded holdings file (multipart: CSRF token, source, business date, then the file) and shows
-/// its report.
-async fn upload(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    mp: axum::extract::Multipart,
-) -> Result<Response, PageError> {
-    let (sess, t) = session(&s, &headers).await?;
-    let Some(up) = read_form_upload(mp).await else {
-        let msg = rule_text(t, "file", "required", "choose a file", None);
-        return loads_view(&s, sess, t, &ListParams::default(), Some(msg)).await;
-    };
-    check_csrf(&sess, t, up.csrf.as_deref())?;
-    let source = up
-        .fields
-        .get("source")
-        .map_or("core", |v| v.trim())
-        .to_owned();
-    let Some(as_of) = up.fields.get("as_of").and_then(|v| v.trim().parse().ok()) else {
-        let msg = rule_text(t, "as_of", "date", "must be a date YYYY-MM-DD", None);
-        return loads_view(&s, sess, t, &ListParams::default(), Some(msg)).await;
-    };
-    match uc::holdings::load_holdings_file(&s.app, &sess.actor, &source, as_of, &up.name, &up.bytes)
-        .await
-    {
-        Ok(r) => Ok(Redirect::to(&format!("/book/loads/{}", r.load.id)).into_response()),
-        Err(AppError::Validation(e)) => {
-            let msg = field_errors_text(t, &e);
-            loads_view(&s, sess, t, &ListParams::default(), Some(msg)).await
-        }
-        Err(e) => Err(PageError::App(e, t, Some(sess))),
-    }
-}
-
-/// A rejected row as the report shows it.
-pub(crate) struct RejectLine {
-    pub(crate) line: i64,
-    pub(crate) account: String,
-    pub(crate) reasons: String,
-}
-
-#[derive(Template)]
-#[template(path = "book_load.html")]
-pub(crate) struct LoadPage {
-    pub(crate) c: Chrome,
-    pub(crate) title: String,
-    pub(crate) l: LoadLine,
-    pub(crate) failed: Option<String>,
-    pub(crate) rejects: Vec<RejectLine>,
-    pub(crate) more: bool,
-}
-
-async fn load_page(
-    State(s): State<AppState>,
-    Signed { sess, t }: Signed,
-    Path(id): Path<Uuid>,
-) -> Result<Response, PageError> {
-    let r = uc::holdings::load(&s.app, &sess.actor, id)
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let reasons = |errors: &[banyan_domain::FieldError]| {
-        errors
-            .iter()
-            .map(|e| rule_text(t, &e.field, &e.rule, &e.message, None))
-            .collect::<Vec<_>>()
-            .join("；")
-    };
-    let failed = (r.load.status == ImportStatus::Failed)
-        .then(|| reasons(r.load.error.as_deref().unwrap_or_default()));
-    Ok(page(LoadPage {
-        title: t.get("book.load_title").to_owned(),
-        c: chrome(t, Some(&sess), "/book/loads"),
-        l: load_line(&s, t, &r.load),
-        failed,
-        more: i64::try_from(r.rejected.len()).unwrap_or(i64::MAX) < r.load.rejected,
-        rejects: r
-            .rejected
-            .iter()
-            .map(|x| RejectLine {
-                line: x.line,
-                account: banyan_domain::mask::account(&x.account_no),
-                reasons: reasons(&x.errors),
-            })
-            .collect(),
-    }))
-}
-
-/// An account as the customer's page lists it.
-pub(crate) struct HoldingView {
-    pub(crate) account: String,
-    pub(crate) product: String,
-    pub(crate) kind: String,
-    pub(crate) risk: String,
-    pub(crate) status: String,
-    pub(crate) closed: bool,
-    pub(crate) opened: String,
-    pub(crate) amount: String,
-    pub(crate) credit: String,
-    pub(crate) overdue: String,
-}
-
-/// What the customer's page shows of the book.
-pub(crate) struct BookSection {
-    pub(crate) empty: bool,
-    pub(crate) as_of: String,
-    pub(crate) aum: String,
-    pub(crate) loans: String,
-    pub(crate) since: String,
-    pub(crate) services: Vec<String>,
-    /// (kind, accounts, total in CNY).
-    pub(crate) kinds: Vec<(String, u32, String)>,
-    pub(crate) risks: Vec<(String, String)>,
-    pub(crate) lines: Vec<HoldingView>,
-    /// The AUM line: SVG points ("x,y x,y"), its words for screen readers, and the months shown.
-    pub(crate) spark: Option<(String, String)>,
-}
-
-fn amount_text(t: Tr, minor: i64, currency: &str, digits: u8) -> String {
-    // `money` writes two decimals: a currency without minor units is scaled to match.
-    let scaled = match digits {
-        0 => minor.saturating_mul(100),
-        _ => minor,
-    };
-    t.money(scaled, currency)
-}
-
-/// The customer's book for their page.
-pub(crate) async fn book_section(
-    s: &AppState,
-    sess: &Session,
-    t: Tr,
-    id: Uuid,
-) -> Result<BookSection, AppError> {
-    let b: CustomerBook = uc::customer_book(&s.app, &sess.actor, id).await?;
-    let spark = spark(t, &b);
-    Ok(BookSection {
-        empty: b.holdings.is_empty(),
-        as_of: b.as_of.map(|d| t.date(&d.to_string())).unwrap_or_default(),
-        aum: t.money(b.aum, "CNY"),
-        loans: t.money(b.loans, "CNY"),
-        since: b
-            .customer_since
-            .map(|d| t.date(&d.to_string()))
-            .unwrap_or_default(),
-        services: b.services.iter().map(|c| t.of("service", c)).collect(),
-        kinds: b
-            .by_kind
-            .iter()
-            .map(|k| {
-                (
-                    t.of("product_kind", k.kind.as_str()),
-                    k.accounts,
-                    t.money(k.total_cny, "CNY"),
-                )
-            })
-            .collect(),
-        risks: b
-            .by_risk
-            .iter()
-            .map(|r| {
-                (
-                    t.of("risk_level", r.risk_level.as_str()),
-                    t.money(r.total_cny, "CNY"),
-                )
-            })
-            .collect(),
-        lines: b
-            .holdings
-            .iter()
-            .map(|h| HoldingView {
-                account: h.account_no.clone(),
-                product: format!("{} {}", h.product_code, name_in(t, &h.product_names)),
-                kind: t.of("product_kind", h.kind.as_str()),
-                risk: h
-                    .risk_level
-                    .map_or_else(String::new, |r| t.of("risk_level", r.as_str())),
-                status: t.of("account_status", h.status.as_str()),
-                closed: h.status == banyan_domain::book::AccountStatus::Closed,
-                opened: t.date(&h.opened_on.to_string()),
-                amount: if h.kind.is_credit() {
-                    String::new()
-                } else {
-                    amount_text(t, h.balance, &h.currency, h.digits)
-                },
-                credit: match (h.credit_limit, h.outstanding) {
-                    (Some(l), Some(o)) => format!(
-                        "{} / {}",
-                        amount_text(t, l, &h.currency, h.digits),
-                        amount_text(t, o, &h.currency, h.digits)
-                    ),
-                    _ => String::new(),
-                },
-                overdue: if h.days_past_due > 0 {
-                    t.get("book.overdue")
-                        .replace("{n}", &h.days_past_due.to_string())
-                } else {
-                    String::new()
-                },
-            })
-            .collect(),
-        spark,
-    })
-}
-
-/// A month (`2026-01`) in the reader's words (`2026年01月`, `Jan 2026`).
-fn month_text(t: Tr, month: &str) -> String {
-    match format!("{month}-01").parse::<jiff::civil::Date>() {
-        Ok(d) => match t.lang {
-            crate::ui::i18n::Lang::En => d.strftime("%b %Y").to_string(),
-            _ => d.strftime("%Y年%m月").to_string(),
-        },
-        Err(_) => month.to_owned(),
-    }
-}
-
-/// The AUM line as SVG points in a 240×48 box, and what it says in words.
-fn spark(t: Tr, b: &CustomerBook) -> Option<(String, String)> {
-    let (first, last) = (b.aum_line.first()?, b.aum_line.last()?);
-    if b.aum_line.len() < 2 {
-        return None;
-    }
-    // Scaled between the year's lowest and highest figures, so that a change shows as a slope.
-    let max = b.aum_line.iter().map(|p| p.aum).max().unwrap_or(0);
-    let min = b.aum_line.iter().map(|p| p.aum).min().unwrap_or(0);
-    let span = (max - min).max(1);
-    let step = 240.0 / (b.aum_line.len() - 1) as f64;
-    let points = b
-        .aum_line
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            // Display only: a pixel position, not money.
-            let y = 44.0 - 40.0 * ((p.aum - min) as f64 / span as f64);
-            format!("{:.1},{:.1}", i as f64 * step, y)
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    let words = t
-        .get("book.aum_line_text")
-        .replace("{from}", &month_text(t, &first.month))
-        .replace("{a}", &t.money(first.aum, "CNY"))
-        .replace("{to}", &month_text(t, &last.month))
-        .replace("{b}", &t.money(last.aum, "CNY"));
-    Some((points, words))
-}
-
-pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::get;
-    axum::Router::new()
-        .route("/products", get(products_page))
-        .route("/products/new", get(new_product).post(create_product))
-        .route("/products/{id}", get(product_page).post(save_product))
-        .route("/book/loads", get(loads_page).post(upload))
-        .route("/book/loads/{id}", get(load_page))
 }

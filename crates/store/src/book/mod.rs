@@ -1,6 +1,8 @@
 //! The book's tables: products and their versions, accounts, daily holdings, and the loads that brought
 //! them in.
 
+pub mod activity;
+
 use crate::error::Result;
 use crate::table::{self, Table};
 use banyan_domain::book::{AccountStatus, ProductKind, ProductStatus, RiskLevel};

@@ -34,6 +34,8 @@ macro_rules! code_enum {
     };
 }
 
+pub mod activity;
+
 code_enum!(
     /// What a product is. Decides which figures a holding feeds (AUM class, loans) and whether the product
     /// must carry a risk level.
@@ -400,6 +402,9 @@ pub struct BookPolicy {
     /// Services a segment is entitled to (seed 000 §4), shown on the customer's page.
     #[serde(default)]
     pub entitlements: Vec<Entitlement>,
+    /// How long transactions and channel events are kept.
+    #[serde(default)]
+    pub retention: activity::Retention,
 }
 
 /// One currency: its minor-unit digits and its reference rate to CNY (a decimal string, up to 6 places).
@@ -432,6 +437,7 @@ impl Default for BookPolicy {
             }],
             avg_deposit_days: 90,
             entitlements: Vec::new(),
+            retention: activity::Retention::default(),
         }
     }
 }
@@ -454,37 +460,35 @@ pub fn rate_micros(s: &str) -> Option<i64> {
 }
 
 impl BookPolicy {
-    /// Every broken rule, keyed like the policy file.
-    pub fn check(&self) -> Result<(), crate::policy::PolicyError> {
-        let bad = |key: String, message: &str| crate::policy::PolicyError {
-            key,
-            message: message.to_owned(),
-        };
+    /// The first broken rule, as (key under `book.`, message) like the other sections of the policy.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |key: String, message: &str| Err((key, message.to_owned()));
         if !self.currencies.iter().any(|c| c.code == "CNY") {
-            return Err(bad("book.currencies".into(), "must include CNY"));
+            return bad("currencies".into(), "must include CNY");
         }
         for (i, c) in self.currencies.iter().enumerate() {
             if Currency::parse(&c.code).is_err() {
-                return Err(bad(
-                    format!("book.currencies[{i}].code"),
-                    "must be an ISO 4217 code",
-                ));
+                return bad(format!("currencies[{i}].code"), "must be an ISO 4217 code");
             }
             if c.digits > 4 {
-                return Err(bad(
-                    format!("book.currencies[{i}].digits"),
-                    "must be 0 to 4",
-                ));
+                return bad(format!("currencies[{i}].digits"), "must be 0 to 4");
             }
             if rate_micros(&c.to_cny).is_none() {
-                return Err(bad(
-                    format!("book.currencies[{i}].to_cny"),
+                return bad(
+                    format!("currencies[{i}].to_cny"),
                     "must be a positive decimal with at most six places",
-                ));
+                );
             }
         }
         if !(1..=366).contains(&self.avg_deposit_days) {
-            return Err(bad("book.avg_deposit_days".into(), "must be 1 to 366"));
+            return bad("avg_deposit_days".into(), "must be 1 to 366");
+        }
+        // The AML rules keep transaction records at least five years (ten in the reading).
+        if !(5..=30).contains(&self.retention.transactions_years) {
+            return bad("retention.transactions_years".into(), "must be 5 to 30");
+        }
+        if !(30..=3650).contains(&self.retention.events_days) {
+            return bad("retention.events_days".into(), "must be 30 to 3650");
         }
         Ok(())
     }
@@ -710,7 +714,7 @@ mod tests {
             ],
             ..BookPolicy::default()
         };
-        assert!(p.check().is_ok());
+        assert!(p.validate().is_ok());
         assert_eq!(p.to_cny_minor(12_345, Currency::CNY), Some(12_345));
         // USD 100.00 = CNY 710.00
         assert_eq!(

@@ -1,0 +1,640 @@
+//! Transactions and channel events in: the core system's and digital banking's feeds, by file or API, as
+//! loads like holdings. Append-only and idempotent per (source, id): a record already stored counts as
+//! unchanged (a resent file writes nothing); a second record with one id in the same load is rejected. A
+//! transaction names an account the book holds (its customer is the account's) in the account's currency;
+//! an event names a customer. Records older than the policy's retention are removed by the nightly job.
+
+use super::loads::{self, CHUNK, LoadReport, Meta, RowIn, check_meta, failed_load, reject};
+use crate::App;
+use crate::actor::Actor;
+use crate::error::Result;
+use banyan_domain::FieldErrors;
+use banyan_domain::access::Permission;
+use banyan_domain::book::activity::{
+    ChannelEventRecord, Counterparty, Direction, EventKind, TransactionRecord, TxCategory,
+    TxChannel,
+};
+use banyan_domain::money::{Currency, parse_major};
+use banyan_store::ConnectionTrait;
+use banyan_store::book::activity::{self as astore, EventRow, TransactionRow};
+use banyan_store::book::{self as store, BookLoadRow};
+use banyan_store::customers as cstore;
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Transactions by API.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionsLoad {
+    /// The system the records come from (`core`): the accounts' source, and the ids' namespace.
+    pub source: String,
+    /// The business date the feed covers (not after today).
+    #[schema(value_type = String, example = "2026-12-01")]
+    pub as_of: Date,
+    #[serde(default)]
+    pub file_name: Option<String>,
+    pub items: Vec<TransactionRecord>,
+}
+
+/// Channel events by API.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventsLoad {
+    /// The system the events come from (`digital`).
+    pub source: String,
+    #[schema(value_type = String, example = "2026-12-01")]
+    pub as_of: Date,
+    #[serde(default)]
+    pub file_name: Option<String>,
+    pub items: Vec<ChannelEventRecord>,
+}
+
+/// The columns of a transactions file; the first eight are required.
+pub const TX_COLUMNS: [&str; 12] = [
+    "id",
+    "account_no",
+    "at",
+    "amount",
+    "currency",
+    "direction",
+    "channel",
+    "counterparty",
+    "category",
+    "cash",
+    "cross_border",
+    "description",
+];
+
+/// The columns of a channel-events file; the first four are required.
+pub const EVENT_COLUMNS: [&str; 5] = ["id", "customer", "at", "kind", "product"];
+
+fn numbered<T>(items: Vec<T>) -> Vec<RowIn<T>> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1),
+                Ok(r),
+            )
+        })
+        .collect()
+}
+
+/// Loads transactions sent as API items.
+pub async fn load_transactions(
+    app: &App,
+    actor: &Actor,
+    input: TransactionsLoad,
+) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    check_meta(app, &input.source, input.as_of)?;
+    let meta = Meta {
+        kind: "transactions",
+        source: input.source,
+        as_of: input.as_of,
+        file_name: input.file_name.unwrap_or_else(|| "API".into()),
+    };
+    run_transactions(app, actor, meta, numbered(input.items)).await
+}
+
+/// Loads channel events sent as API items.
+pub async fn load_events(app: &App, actor: &Actor, input: EventsLoad) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    check_meta(app, &input.source, input.as_of)?;
+    let meta = Meta {
+        kind: "events",
+        source: input.source,
+        as_of: input.as_of,
+        file_name: input.file_name.unwrap_or_else(|| "API".into()),
+    };
+    run_events(app, actor, meta, numbered(input.items)).await
+}
+
+/// Which feed a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityFeed {
+    Transactions,
+    Events,
+}
+
+/// Loads a transactions or channel-events file (CSV in UTF-8, or XLSX). A file without the required columns
+/// is recorded as a failed load naming them.
+pub async fn load_activity_file(
+    app: &App,
+    actor: &Actor,
+    feed: ActivityFeed,
+    source: &str,
+    as_of: Date,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    check_meta(app, source, as_of)?;
+    let meta = Meta {
+        kind: match feed {
+            ActivityFeed::Transactions => "transactions",
+            ActivityFeed::Events => "events",
+        },
+        source: source.to_owned(),
+        as_of,
+        file_name: file_name.to_owned(),
+    };
+    let src = if file_name.to_ascii_lowercase().ends_with(".xlsx") {
+        crate::tabular::read_xlsx(bytes)
+    } else {
+        crate::tabular::read_csv(bytes)
+    };
+    let Ok(src) = src else {
+        let mut e = FieldErrors::new();
+        e.push(
+            "file",
+            "unreadable",
+            "cannot be read as CSV (UTF-8) or XLSX",
+        );
+        return failed_load(app, actor, meta, e).await;
+    };
+    let cols: &[&str] = match feed {
+        ActivityFeed::Transactions => &TX_COLUMNS,
+        ActivityFeed::Events => &EVENT_COLUMNS,
+    };
+    let required = match feed {
+        ActivityFeed::Transactions => 8,
+        ActivityFeed::Events => 4,
+    };
+    let idx: Vec<Option<usize>> = cols
+        .iter()
+        .map(|c| src.headers.iter().position(|h| h.trim() == *c))
+        .collect();
+    let mut e = FieldErrors::new();
+    for (c, i) in cols.iter().zip(&idx).take(required) {
+        if i.is_none() {
+            e.push(
+                format!("file.{c}"),
+                "missing_column",
+                "the header row has no such column",
+            );
+        }
+    }
+    if !e.is_empty() {
+        return failed_load(app, actor, meta, e).await;
+    }
+    let mut tx_rows = Vec::new();
+    let mut ev_rows = Vec::new();
+    for row in &src.rows {
+        let line = i64::try_from(row.line).unwrap_or(i64::MAX);
+        let cells = match &row.cells {
+            Ok(c) => c,
+            Err(_) => {
+                let mut e = FieldErrors::new();
+                e.push(
+                    "",
+                    "row_shape",
+                    "the row does not have the header's columns",
+                );
+                match feed {
+                    ActivityFeed::Transactions => tx_rows.push((line, Err((String::new(), e)))),
+                    ActivityFeed::Events => ev_rows.push((line, Err((String::new(), e)))),
+                }
+                continue;
+            }
+        };
+        let cell = |i: usize| idx[i].and_then(|k| cells.get(k)).map_or("", |s| s.trim());
+        match feed {
+            ActivityFeed::Transactions => tx_rows.push((line, transaction_of(app, &cell))),
+            ActivityFeed::Events => ev_rows.push((line, event_of(app, &cell))),
+        }
+    }
+    match feed {
+        ActivityFeed::Transactions => run_transactions(app, actor, meta, tx_rows).await,
+        ActivityFeed::Events => run_events(app, actor, meta, ev_rows).await,
+    }
+}
+
+/// An instant as a file writes it: RFC 3339 with an offset, or a civil date-time in the bank's time zone
+/// (`2026-12-01 09:30:00`).
+fn instant(app: &App, s: &str) -> Option<Timestamp> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t);
+    }
+    let civil: jiff::civil::DateTime = s.replace(' ', "T").parse().ok()?;
+    civil.to_zoned(app.tz.clone()).ok().map(|z| z.timestamp())
+}
+
+/// A yes/no cell (`true`/`false`, `1`/`0`, `是`/`否`; empty is no).
+fn flag(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "否" => Some(false),
+        "true" | "1" | "yes" | "是" => Some(true),
+        _ => None,
+    }
+}
+
+/// A code cell of an enum, or the rule it breaks.
+fn code<T>(e: &mut FieldErrors, field: &str, v: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
+    let r = parse(v);
+    if r.is_none() {
+        e.push(field, "unknown", "is not one of the codes in docs/book.md");
+    }
+    r
+}
+
+fn transaction_of<'a>(
+    app: &App,
+    cell: &dyn Fn(usize) -> &'a str,
+) -> std::result::Result<TransactionRecord, (String, FieldErrors)> {
+    let mut e = FieldErrors::new();
+    for (i, c) in TX_COLUMNS.iter().enumerate().take(8) {
+        if cell(i).is_empty() {
+            e.push(*c, "required", "is required");
+        }
+    }
+    let at = instant(app, cell(2));
+    if at.is_none() && !cell(2).is_empty() {
+        e.push(
+            "at",
+            "date",
+            "must be a date and time (2026-12-01T09:30:00+08:00)",
+        );
+    }
+    let currency = Currency::parse(cell(4)).ok();
+    let digits = currency
+        .and_then(|c| app.policy.book.currency(c))
+        .map_or(2, |r| r.digits);
+    let amount = match parse_major(cell(3), digits) {
+        Ok(v) => Some(v),
+        Err(m) => {
+            if !cell(3).is_empty() {
+                e.push("amount", "amount", m);
+            }
+            None
+        }
+    };
+    let direction = code(&mut e, "direction", cell(5), Direction::parse);
+    let channel = code(&mut e, "channel", cell(6), TxChannel::parse);
+    let counterparty = code(&mut e, "counterparty", cell(7), Counterparty::parse);
+    let category = if cell(8).is_empty() {
+        None
+    } else {
+        code(&mut e, "category", cell(8), TxCategory::parse)
+    };
+    let (cash, cross_border) = (flag(cell(9)), flag(cell(10)));
+    if cash.is_none() {
+        e.push("cash", "one_of", "must be true or false");
+    }
+    if cross_border.is_none() {
+        e.push("cross_border", "one_of", "must be true or false");
+    }
+    match (at, currency, amount, direction, channel, counterparty) {
+        (
+            Some(at),
+            Some(currency),
+            Some(amount),
+            Some(direction),
+            Some(channel),
+            Some(counterparty),
+        ) if e.is_empty() => Ok(TransactionRecord {
+            id: cell(0).to_owned(),
+            account_no: cell(1).to_owned(),
+            at,
+            amount,
+            currency,
+            direction,
+            channel,
+            counterparty,
+            category,
+            cash: cash.unwrap_or(false),
+            cross_border: cross_border.unwrap_or(false),
+            description: Some(cell(11).to_owned()).filter(|d| !d.is_empty()),
+        }),
+        _ => Err((cell(0).to_owned(), e)),
+    }
+}
+
+fn event_of<'a>(
+    app: &App,
+    cell: &dyn Fn(usize) -> &'a str,
+) -> std::result::Result<ChannelEventRecord, (String, FieldErrors)> {
+    let mut e = FieldErrors::new();
+    for (i, c) in EVENT_COLUMNS.iter().enumerate().take(4) {
+        if cell(i).is_empty() {
+            e.push(*c, "required", "is required");
+        }
+    }
+    let at = instant(app, cell(2));
+    if at.is_none() && !cell(2).is_empty() {
+        e.push(
+            "at",
+            "date",
+            "must be a date and time (2026-12-01T09:30:00+08:00)",
+        );
+    }
+    let kind = code(&mut e, "kind", cell(3), EventKind::parse);
+    match (at, kind) {
+        (Some(at), Some(kind)) if e.is_empty() => Ok(ChannelEventRecord {
+            id: cell(0).to_owned(),
+            customer: cell(1).to_owned(),
+            at,
+            kind,
+            product: Some(cell(4).to_owned()).filter(|p| !p.is_empty()),
+        }),
+        _ => Err((cell(0).to_owned(), e)),
+    }
+}
+
+/// The months (UTC) the records fall in, as partition bounds: (year, month, first µs, end µs).
+fn months_of(instants: impl Iterator<Item = Timestamp>) -> Vec<(i16, i8, i64, i64)> {
+    let firsts: BTreeSet<Date> = instants
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().first_of_month())
+        .collect();
+    firsts
+        .into_iter()
+        .filter_map(|d| {
+            let start = d.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp();
+            let end = d
+                .checked_add(1.month())
+                .ok()?
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .ok()?
+                .timestamp();
+            Some((
+                d.year(),
+                d.month(),
+                start.as_microsecond(),
+                end.as_microsecond(),
+            ))
+        })
+        .collect()
+}
+
+async fn run_transactions(
+    app: &App,
+    actor: &Actor,
+    meta: Meta,
+    rows: Vec<RowIn<TransactionRecord>>,
+) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    // Months only for records that can load (a record dated in 2099 makes no partition).
+    let now = Timestamp::now();
+    let months = months_of(
+        rows.iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .filter(|r| r.check(now).is_empty())
+            .map(|r| r.at),
+    );
+    astore::ensure_months(&app.db, "transactions", &months).await?;
+    let mut load = loads::begin(app, actor, &meta, rows.len()).await?;
+    let mut seen: HashSet<String> = HashSet::new();
+    let outcome = async {
+        for chunk in rows.chunks(CHUNK) {
+            let tx = app.db.begin_write().await?;
+            write_transactions(app, &*tx, &mut load, &mut seen, chunk).await?;
+            store::update_load(&*tx, &load).await?;
+            tx.commit().await?;
+        }
+        Ok(0)
+    }
+    .await;
+    loads::finish(app, actor, load, outcome).await
+}
+
+async fn write_transactions<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    load: &mut BookLoadRow,
+    seen: &mut HashSet<String>,
+    rows: &[RowIn<TransactionRecord>],
+) -> Result<()> {
+    let ok: Vec<&TransactionRecord> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+    let numbers: Vec<String> = ok.iter().map(|r| r.account_no.clone()).collect();
+    let accounts: HashMap<String, store::AccountRow> =
+        store::accounts_by_number(c, &load.source, &numbers)
+            .await?
+            .into_iter()
+            .map(|a| (a.account_no.clone(), a))
+            .collect();
+    let ids: Vec<String> = ok.iter().map(|r| r.id.clone()).collect();
+    let known = astore::known_ids(c, "transactions", "tx_id", &load.source, &ids).await?;
+    let now = Timestamp::now();
+    let (mut out, mut rejects) = (Vec::new(), Vec::new());
+    for (line, row) in rows {
+        let rec = match row {
+            Ok(r) => r,
+            Err((id, e)) => {
+                rejects.push(reject(load.id, *line, id, e)?);
+                continue;
+            }
+        };
+        let mut e = rec.check(now);
+        let account = accounts.get(&rec.account_no);
+        match account {
+            None => e.push(
+                "account_no",
+                "unknown",
+                "no account of this source has this number",
+            ),
+            Some(a) if a.currency != rec.currency => e.push(
+                "currency",
+                "mismatch",
+                format!("must be the account's currency {}", a.currency.as_str()),
+            ),
+            Some(_) => {}
+        }
+        let cny = app.policy.book.to_cny_minor(rec.amount, rec.currency);
+        if cny.is_none() {
+            e.push("currency", "unknown", "is not a currency the book accepts");
+        }
+        if !seen.insert(rec.id.clone()) {
+            e.push("id", "duplicate", "appears twice in this load");
+        }
+        let (Some(a), Some(cny), true) = (account, cny, e.is_empty()) else {
+            rejects.push(reject(load.id, *line, &rec.id, &e)?);
+            continue;
+        };
+        if known.contains(&rec.id) {
+            load.unchanged += 1;
+            continue;
+        }
+        out.push(TransactionRow {
+            source: load.source.clone(),
+            tx_id: rec.id.clone(),
+            account_id: a.id,
+            customer_id: a.customer_id,
+            at_us: rec.at.as_microsecond(),
+            amount: rec.amount,
+            currency: rec.currency,
+            amount_cny: cny,
+            direction: rec.direction,
+            channel: rec.channel,
+            counterparty: rec.counterparty,
+            category: rec.category,
+            cash: rec.cash,
+            cross_border: rec.cross_border,
+            description: rec.description.clone(),
+            load_id: load.id,
+        });
+    }
+    load.loaded += i64::try_from(out.len()).unwrap_or(i64::MAX);
+    load.rejected += i64::try_from(rejects.len()).unwrap_or(i64::MAX);
+    astore::insert_transactions(c, &out).await?;
+    store::insert_rejects(c, &rejects).await?;
+    Ok(())
+}
+
+async fn run_events(
+    app: &App,
+    actor: &Actor,
+    meta: Meta,
+    rows: Vec<RowIn<ChannelEventRecord>>,
+) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    // Months only for records that can load (a record dated in 2099 makes no partition).
+    let now = Timestamp::now();
+    let months = months_of(
+        rows.iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .filter(|r| r.check(now).is_empty())
+            .map(|r| r.at),
+    );
+    astore::ensure_months(&app.db, "channel_events", &months).await?;
+    let products: HashSet<String> = store::all_products(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|p| p.code)
+        .collect();
+    let mut load = loads::begin(app, actor, &meta, rows.len()).await?;
+    let mut seen: HashSet<String> = HashSet::new();
+    let outcome = async {
+        for chunk in rows.chunks(CHUNK) {
+            let tx = app.db.begin_write().await?;
+            write_events(&*tx, &products, &mut load, &mut seen, chunk).await?;
+            store::update_load(&*tx, &load).await?;
+            tx.commit().await?;
+        }
+        Ok(0)
+    }
+    .await;
+    loads::finish(app, actor, load, outcome).await
+}
+
+async fn write_events<C: ConnectionTrait>(
+    c: &C,
+    products: &HashSet<String>,
+    load: &mut BookLoadRow,
+    seen: &mut HashSet<String>,
+    rows: &[RowIn<ChannelEventRecord>],
+) -> Result<()> {
+    let ok: Vec<&ChannelEventRecord> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+    let keys: Vec<&str> = ok.iter().map(|r| r.customer.trim()).collect();
+    let uuids: Vec<Uuid> = keys.iter().filter_map(|k| k.parse().ok()).collect();
+    let numbers: Vec<String> = keys
+        .iter()
+        .filter(|k| k.parse::<Uuid>().is_err())
+        .map(|k| k.to_ascii_uppercase())
+        .collect();
+    let mut customers = HashMap::new();
+    for r in cstore::rows_by_ids(c, &uuids).await? {
+        customers.insert(r.id.to_string(), r.id);
+    }
+    for r in cstore::rows_by_numbers(c, &numbers).await? {
+        customers.insert(r.customer_no.clone(), r.id);
+    }
+    let ids: Vec<String> = ok.iter().map(|r| r.id.clone()).collect();
+    let known = astore::known_ids(c, "channel_events", "event_id", &load.source, &ids).await?;
+    let now = Timestamp::now();
+    let (mut out, mut rejects) = (Vec::new(), Vec::new());
+    for (line, row) in rows {
+        let rec = match row {
+            Ok(r) => r,
+            Err((id, e)) => {
+                rejects.push(reject(load.id, *line, id, e)?);
+                continue;
+            }
+        };
+        let mut e = rec.check(now);
+        let key = rec.customer.trim();
+        let customer = customers
+            .get(&key.to_ascii_uppercase())
+            .or_else(|| customers.get(&key.to_ascii_lowercase()));
+        if customer.is_none() {
+            e.push("customer", "unknown", "no customer has this number or id");
+        }
+        if rec.product.as_ref().is_some_and(|p| !products.contains(p)) {
+            e.push(
+                "product",
+                "unknown",
+                "no product in the catalogue has this code",
+            );
+        }
+        if !seen.insert(rec.id.clone()) {
+            e.push("id", "duplicate", "appears twice in this load");
+        }
+        let (Some(customer), true) = (customer, e.is_empty()) else {
+            rejects.push(reject(load.id, *line, &rec.id, &e)?);
+            continue;
+        };
+        if known.contains(&rec.id) {
+            load.unchanged += 1;
+            continue;
+        }
+        out.push(EventRow {
+            source: load.source.clone(),
+            event_id: rec.id.clone(),
+            customer_id: *customer,
+            at_us: rec.at.as_microsecond(),
+            kind: rec.kind,
+            product: rec.product.clone(),
+            load_id: load.id,
+        });
+    }
+    load.loaded += i64::try_from(out.len()).unwrap_or(i64::MAX);
+    load.rejected += i64::try_from(rejects.len()).unwrap_or(i64::MAX);
+    astore::insert_events(c, &out).await?;
+    store::insert_rejects(c, &rejects).await?;
+    Ok(())
+}
+
+/// What the retention removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retained {
+    pub months_dropped: u64,
+    pub rows_deleted: u64,
+}
+
+/// Removes transactions and channel events older than the policy's retention (whole months on
+/// PostgreSQL, then what is left before the cut-off). Safe on several nodes at once.
+pub async fn apply_retention(app: &App) -> Result<Retained> {
+    let r = &app.policy.book.retention;
+    let today = app.today();
+    let cuts = [
+        (
+            "transactions",
+            today.checked_sub(i64::from(r.transactions_years).years()),
+        ),
+        (
+            "channel_events",
+            today.checked_sub(i64::from(r.events_days).days()),
+        ),
+    ];
+    let mut out = Retained::default();
+    for (table, cut) in cuts {
+        let Ok(cut) = cut else { continue };
+        let month = cut.first_of_month();
+        out.months_dropped +=
+            astore::drop_months_before(&app.db, table, month.year(), month.month()).await?;
+        let Ok(cut_us) = cut
+            .to_zoned(app.tz.clone())
+            .map(|z| z.timestamp().as_microsecond())
+        else {
+            continue;
+        };
+        let tx = app.db.begin_write().await?;
+        out.rows_deleted += astore::delete_before(&*tx, table, cut_us).await?;
+        tx.commit().await?;
+    }
+    Ok(out)
+}

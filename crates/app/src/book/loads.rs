@@ -1,0 +1,298 @@
+//! A feed load's record: what came in (source, business date, file), its progress and counts, the rows it
+//! rejected with their reasons, and the audit entry. Every feed (holdings, transactions, channel events) is
+//! loaded through these: begun with the load's record and the Idempotency-Key claimed, written chunk by
+//! chunk, and ended done (or failed, with the rows written so far kept).
+
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, Result};
+use banyan_domain::FieldError;
+use banyan_domain::FieldErrors;
+use banyan_domain::access::Permission;
+use banyan_domain::imports::ImportStatus;
+use banyan_store::book::{self as store, BookLoadRow, BookRejectRow};
+use banyan_store::now_us;
+use jiff::civil::Date;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Rows per transaction.
+pub(super) const CHUNK: usize = 500;
+/// Rejected rows a report lists (all are kept with the load).
+const REPORT_REJECTS: u64 = 1000;
+
+/// A load as its list and its page show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LoadView {
+    pub id: Uuid,
+    /// `holdings`.
+    pub kind: String,
+    pub source: String,
+    #[schema(value_type = String)]
+    pub as_of: Date,
+    pub file_name: String,
+    pub status: ImportStatus,
+    /// Rows read, and what became of them.
+    pub rows: i64,
+    pub loaded: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    /// Customers whose figures were derived again.
+    pub customers: i64,
+    /// Who loaded it (display name; none for the system).
+    pub by: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// Why the whole load stopped (a file without the columns it needs), as broken rules.
+    pub error: Option<Vec<FieldError>>,
+}
+
+/// A row the load rejected.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RejectedRow {
+    /// The line in the file (header = 1) or the item's position (from 1).
+    pub line: i64,
+    pub account_no: String,
+    pub errors: Vec<FieldError>,
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LoadReport {
+    pub load: LoadView,
+    /// The first 1,000 rejected rows, by line.
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// A row as read: the record, or the key it names (as far as it could be read) and its broken rules.
+pub(super) type RowIn<T> = (i64, std::result::Result<T, (String, FieldErrors)>);
+
+/// Where a load comes from, which feed and which day it is.
+pub(super) struct Meta {
+    /// `holdings`, `transactions`, `events`.
+    pub(super) kind: &'static str,
+    pub(super) source: String,
+    pub(super) as_of: Date,
+    pub(super) file_name: String,
+}
+
+pub(super) fn check_meta(app: &App, source: &str, as_of: Date) -> Result<()> {
+    let mut e = FieldErrors::new();
+    let ok = (1..=32).contains(&source.len())
+        && source
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !ok {
+        e.push(
+            "source",
+            "format",
+            "must be 1-32 lower-case letters, digits, '-' or '_' (e.g. core)",
+        );
+    }
+    if as_of > app.today() {
+        e.push("as_of", "not_future", "must not be after today");
+    }
+    e.into_result().map_err(AppError::Validation)
+}
+
+pub(super) fn view_of(r: &BookLoadRow, by: Option<String>) -> Result<LoadView> {
+    let error = match &r.error {
+        None => None,
+        Some(s) => Some(
+            serde_json::from_str(s)
+                .map_err(|e| AppError::internal_from(format!("book_loads.error of {}", r.id), e))?,
+        ),
+    };
+    Ok(LoadView {
+        id: r.id,
+        kind: r.kind.clone(),
+        source: r.source.clone(),
+        as_of: r.as_of,
+        file_name: r.file_name.clone(),
+        status: r.status,
+        rows: r.rows,
+        loaded: r.loaded,
+        unchanged: r.unchanged,
+        rejected: r.rejected,
+        customers: r.customers,
+        by,
+        started_at: crate::fmt_us(r.created_at_us),
+        finished_at: r.finished_at_us.map(crate::fmt_us),
+        error,
+    })
+}
+
+pub(super) fn new_load(actor: &Actor, meta: &Meta, rows: usize) -> BookLoadRow {
+    BookLoadRow {
+        id: Uuid::now_v7(),
+        kind: meta.kind.into(),
+        source: meta.source.clone(),
+        as_of: meta.as_of,
+        file_name: meta.file_name.clone(),
+        status: ImportStatus::Running,
+        rows: i64::try_from(rows).unwrap_or(i64::MAX),
+        loaded: 0,
+        unchanged: 0,
+        rejected: 0,
+        customers: 0,
+        actor_id: actor.id,
+        actor: actor.username.clone(),
+        error: None,
+        created_at_us: now_us(),
+        finished_at_us: None,
+    }
+}
+
+/// Records a load that could not start (its file unreadable or without the columns it needs).
+pub(super) async fn failed_load(
+    app: &App,
+    actor: &Actor,
+    meta: Meta,
+    e: FieldErrors,
+) -> Result<LoadReport> {
+    let grant = actor.require(Permission::BookLoad)?;
+    let mut load = new_load(actor, &meta, 0);
+    load.status = ImportStatus::Failed;
+    load.finished_at_us = Some(load.created_at_us);
+    load.error = Some(
+        serde_json::to_string(&e.0).map_err(|e| AppError::internal_from("errors as JSON", e))?,
+    );
+    let tx = app.db.begin_write().await?;
+    store::insert_load(&*tx, &load).await?;
+    audit::record(app, &*tx, &grant, vec![load_entry(&load)]).await?;
+    let report = LoadReport {
+        load: view_of(&load, by_name(app, actor).await?)?,
+        rejected: Vec::new(),
+    };
+    crate::idempotency::commit(tx, actor, 201, &report).await?;
+    Ok(report)
+}
+
+pub(super) fn load_entry(l: &BookLoadRow) -> Entry {
+    Entry {
+        action: "book.load",
+        entity: "book_load",
+        entity_id: Some(l.id.to_string()),
+        customer_id: None,
+        detail: json!({"feed": l.kind, "source": l.source, "as_of": l.as_of.to_string(),
+            "filename": l.file_name, "status": l.status.as_str(), "rows": l.rows, "loaded": l.loaded,
+            "unchanged": l.unchanged, "rejected": l.rejected, "refreshed": l.customers}),
+    }
+}
+
+async fn by_name(app: &App, actor: &Actor) -> Result<Option<String>> {
+    super::staff_name(app, actor.id).await
+}
+
+pub(super) async fn report(app: &App, load: &BookLoadRow) -> Result<LoadReport> {
+    let by = super::staff_name(app, load.actor_id).await?;
+    let mut rejected = Vec::new();
+    for r in store::load_rejects(&app.db.conn, load.id, REPORT_REJECTS).await? {
+        rejected.push(RejectedRow {
+            line: r.line,
+            account_no: r.account_no.clone(),
+            errors: serde_json::from_str(&r.errors).map_err(|e| {
+                AppError::internal_from(format!("book_load_rejects.errors of {}", r.id), e)
+            })?,
+        });
+    }
+    Ok(LoadReport {
+        load: view_of(load, by)?,
+        rejected,
+    })
+}
+
+pub(super) fn reject(
+    load: Uuid,
+    line: i64,
+    account_no: &str,
+    e: &FieldErrors,
+) -> Result<BookRejectRow> {
+    Ok(BookRejectRow {
+        id: Uuid::now_v7(),
+        load_id: load,
+        line,
+        account_no: account_no.to_owned(),
+        errors: serde_json::to_string(&e.0)
+            .map_err(|e| AppError::internal_from("errors as JSON", e))?,
+    })
+}
+
+/// Records the load and claims the request's Idempotency-Key, before any row is written.
+pub(super) async fn begin(
+    app: &App,
+    actor: &Actor,
+    meta: &Meta,
+    rows: usize,
+) -> Result<BookLoadRow> {
+    let load = new_load(actor, meta, rows);
+    let tx = app.db.begin_write().await?;
+    store::insert_load(&*tx, &load).await?;
+    crate::idempotency::claim(&*tx, actor).await?;
+    tx.commit().await?;
+    Ok(load)
+}
+
+/// Ends a load: done with the customers whose figures were derived again, or failed (rows written so far
+/// stay); audited; the report is the request's answer.
+pub(super) async fn finish(
+    app: &App,
+    actor: &Actor,
+    mut load: BookLoadRow,
+    outcome: Result<u64>,
+) -> Result<LoadReport> {
+    let grant = actor.require(Permission::BookLoad)?;
+    load.finished_at_us = Some(now_us());
+    match outcome {
+        Ok(n) => {
+            load.customers = i64::try_from(n).unwrap_or(i64::MAX);
+            load.status = ImportStatus::Done;
+        }
+        Err(e) => {
+            tracing::error!(load = %load.id, feed = load.kind, error = %e.chain(), "feed load stopped");
+            load.status = ImportStatus::Failed;
+            let mut fe = FieldErrors::new();
+            fe.push(
+                "",
+                "load_stopped",
+                "the load stopped on an error; rows loaded so far stay",
+            );
+            load.error = serde_json::to_string(&fe.0).ok();
+        }
+    }
+    let tx = app.db.begin_write().await?;
+    store::update_load(&*tx, &load).await?;
+    audit::record(app, &*tx, &grant, vec![load_entry(&load)]).await?;
+    tx.commit().await?;
+    let report = report(app, &load).await?;
+    crate::idempotency::finish(app, actor, 201, &report).await?;
+    Ok(report)
+}
+/// One load with its report (the first 1,000 rejected rows). Loads are the bank's: anyone who may load
+/// them may read them.
+pub async fn load(app: &App, actor: &Actor, id: Uuid) -> Result<LoadReport> {
+    actor.require(Permission::BookLoad)?;
+    let l = store::find_load(&app.db.conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    report(app, &l).await
+}
+
+/// A page of loads, newest first, and how many there are.
+pub async fn loads(
+    app: &App,
+    actor: &Actor,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<LoadView>, u64)> {
+    actor.require(Permission::BookLoad)?;
+    let rows = store::recent_loads(&app.db.conn, offset, limit.clamp(1, 200)).await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        out.push(view_of(r, super::staff_name(app, r.actor_id).await?)?);
+    }
+    Ok((out, store::count_loads(&app.db.conn).await?))
+}

@@ -1,0 +1,191 @@
+//! Transactions and channel events: append-only, one row per (source, id), read by customer and time. On
+//! PostgreSQL both tables are partitioned by month of `at_us` ([`ensure_months`] makes the partitions a load
+//! needs; [`drop_months_before`] drops whole months past their retention).
+
+use crate::db::{Db, DbKind};
+use crate::error::Result;
+use crate::table;
+use banyan_domain::book::activity::{Counterparty, Direction, EventKind, TxCategory, TxChannel};
+use banyan_domain::ids::CustomerId;
+use banyan_domain::money::Currency;
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, Statement};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+crate::enum_col!(Direction, TxChannel, Counterparty, TxCategory, EventKind);
+
+crate::table! {
+    /// One transaction.
+    pub struct TransactionRow in "transactions" {
+        pub source: String,
+        pub tx_id: String,
+        pub account_id: Uuid,
+        pub customer_id: CustomerId,
+        pub at_us: i64,
+        pub amount: i64,
+        pub currency: Currency,
+        /// The amount in CNY fen at the policy's reference rate when it was loaded.
+        pub amount_cny: i64,
+        pub direction: Direction,
+        pub channel: TxChannel,
+        pub counterparty: Counterparty,
+        pub category: Option<TxCategory>,
+        pub cash: bool,
+        pub cross_border: bool,
+        pub description: Option<String>,
+        pub load_id: Uuid,
+    }
+}
+
+crate::table! {
+    /// One digital-banking event.
+    pub struct EventRow in "channel_events" {
+        pub source: String,
+        pub event_id: String,
+        pub customer_id: CustomerId,
+        pub at_us: i64,
+        pub kind: EventKind,
+        pub product: Option<String>,
+        pub load_id: Uuid,
+    }
+}
+
+/// The partitioned tables and the column their months are cut on.
+pub const PARTITIONED: [&str; 2] = ["transactions", "channel_events"];
+
+/// `table_y2026m11`: the partition of a month.
+fn partition_name(table: &str, year: i16, month: i8) -> String {
+    format!("{table}_y{year:04}m{month:02}")
+}
+
+/// Makes sure the monthly partitions of `table` exist for these months (year, month, first and end instant
+/// in µs); nothing to do on SQLite. Run outside the load's transactions (DDL), before its rows.
+pub async fn ensure_months(
+    db: &Db,
+    table: &'static str,
+    months: &[(i16, i8, i64, i64)],
+) -> Result<()> {
+    if db.kind != DbKind::Postgres || !PARTITIONED.contains(&table) {
+        return Ok(());
+    }
+    for (y, m, from, to) in months {
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {} PARTITION OF {table} FOR VALUES FROM ({from}) TO ({to})",
+            partition_name(table, *y, *m)
+        );
+        db.conn
+            .execute_raw(Statement::from_string(db.conn.get_database_backend(), sql))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Drops the monthly partitions of `table` whose month ended before `(year, month)` (PostgreSQL); returns
+/// how many went.
+pub async fn drop_months_before(db: &Db, table: &'static str, year: i16, month: i8) -> Result<u64> {
+    if db.kind != DbKind::Postgres || !PARTITIONED.contains(&table) {
+        return Ok(0);
+    }
+    let rows = db
+        .conn
+        .query_all_raw(Statement::from_sql_and_values(
+            db.conn.get_database_backend(),
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1",
+            [table.into()],
+        ))
+        .await?;
+    let limit = partition_name(table, year, month);
+    let mut dropped = 0;
+    for r in rows {
+        let name: String = r.try_get_by_index(0)?;
+        // Names sort by month (`_y2026m01` < `_y2026m02`); only this table's own names are considered.
+        if name.starts_with(&format!("{table}_y")) && name.len() == limit.len() && name < limit {
+            db.conn
+                .execute_raw(Statement::from_string(
+                    db.conn.get_database_backend(),
+                    format!("DROP TABLE IF EXISTS {name}"),
+                ))
+                .await?;
+            dropped += 1;
+        }
+    }
+    Ok(dropped)
+}
+
+/// Deletes the rows of `table` booked before `before_us` (what is left of a month on PostgreSQL, every row
+/// on SQLite); returns how many.
+pub async fn delete_before<C: ConnectionTrait>(
+    c: &C,
+    table: &'static str,
+    before_us: i64,
+) -> Result<u64> {
+    let q = Query::delete()
+        .from_table(table)
+        .and_where(Expr::col("at_us").lt(before_us))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected())
+}
+
+/// Which of these ids of `source` are already stored in `table` (`id_col` names the id column).
+pub async fn known_ids<C: ConnectionTrait>(
+    c: &C,
+    table: &'static str,
+    id_col: &'static str,
+    source: &str,
+    ids: &[String],
+) -> Result<HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let q = Query::select()
+        .column(id_col)
+        .from(table)
+        .and_where(Expr::col("source").eq(source))
+        .and_where(Expr::col(id_col).is_in(ids.iter().cloned()))
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get_by_index::<String>(0)?))
+        .collect()
+}
+
+pub async fn insert_transactions<C: ConnectionTrait>(c: &C, rows: &[TransactionRow]) -> Result<()> {
+    table::insert(c, rows).await
+}
+
+pub async fn insert_events<C: ConnectionTrait>(c: &C, rows: &[EventRow]) -> Result<()> {
+    table::insert(c, rows).await
+}
+
+/// A customer's latest transactions, newest first.
+pub async fn recent_transactions<C: ConnectionTrait>(
+    c: &C,
+    customer: CustomerId,
+    limit: u64,
+) -> Result<Vec<TransactionRow>> {
+    let q = table::select::<TransactionRow>()
+        .and_where(Expr::col("customer_id").eq(customer.uuid()))
+        .order_by("at_us", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// How many rows `table` holds for a customer since `since_us`.
+pub async fn count_since<C: ConnectionTrait>(
+    c: &C,
+    table: &'static str,
+    customer: CustomerId,
+    since_us: i64,
+) -> Result<u64> {
+    let q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(table)
+        .and_where(Expr::col("customer_id").eq(customer.uuid()))
+        .and_where(Expr::col("at_us").gte(since_us))
+        .to_owned();
+    table::count(c, &q).await
+}

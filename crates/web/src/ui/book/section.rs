@@ -1,0 +1,209 @@
+//! What a customer's page shows of the book: AUM, loans, a year of month-end AUM, totals by kind, the
+//! accounts, and the services the customer's segments entitle them to.
+
+use super::name_in;
+use crate::AppState;
+use crate::ui::i18n::Tr;
+use banyan_app::AppError;
+use banyan_app::access::Session;
+use banyan_app::book::{self as uc, CustomerBook};
+use uuid::Uuid;
+
+/// An account as the customer's page lists it.
+pub(crate) struct HoldingView {
+    pub(crate) account: String,
+    pub(crate) product: String,
+    pub(crate) kind: String,
+    pub(crate) risk: String,
+    pub(crate) status: String,
+    pub(crate) closed: bool,
+    pub(crate) opened: String,
+    pub(crate) amount: String,
+    pub(crate) credit: String,
+    pub(crate) overdue: String,
+}
+
+/// A transaction as the customer's page lists it.
+pub(crate) struct TxView {
+    pub(crate) at: String,
+    pub(crate) account: String,
+    /// "转入" / "转出" with the amount.
+    pub(crate) direction: String,
+    pub(crate) credit: bool,
+    pub(crate) amount: String,
+    /// Channel, counterparty, category, cash or cross-border, in words.
+    pub(crate) what: String,
+}
+
+/// What the customer's page shows of the book.
+pub(crate) struct BookSection {
+    pub(crate) empty: bool,
+    pub(crate) as_of: String,
+    pub(crate) aum: String,
+    pub(crate) loans: String,
+    pub(crate) since: String,
+    pub(crate) services: Vec<String>,
+    /// (kind, accounts, total in CNY).
+    pub(crate) kinds: Vec<(String, u32, String)>,
+    pub(crate) risks: Vec<(String, String)>,
+    pub(crate) lines: Vec<HoldingView>,
+    pub(crate) transactions: Vec<TxView>,
+    /// The AUM line: SVG points ("x,y x,y"), its words for screen readers, and the months shown.
+    pub(crate) spark: Option<(String, String)>,
+}
+
+fn amount_text(t: Tr, minor: i64, currency: &str, digits: u8) -> String {
+    // `money` writes two decimals: a currency without minor units is scaled to match.
+    let scaled = match digits {
+        0 => minor.saturating_mul(100),
+        _ => minor,
+    };
+    t.money(scaled, currency)
+}
+
+/// The customer's book for their page.
+pub(crate) async fn book_section(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    id: Uuid,
+) -> Result<BookSection, AppError> {
+    let b: CustomerBook = uc::customer_book(&s.app, &sess.actor, id).await?;
+    let spark = spark(t, &b);
+    Ok(BookSection {
+        empty: b.holdings.is_empty(),
+        as_of: b.as_of.map(|d| t.date(&d.to_string())).unwrap_or_default(),
+        aum: t.money(b.aum, "CNY"),
+        loans: t.money(b.loans, "CNY"),
+        since: b
+            .customer_since
+            .map(|d| t.date(&d.to_string()))
+            .unwrap_or_default(),
+        services: b.services.iter().map(|c| t.of("service", c)).collect(),
+        kinds: b
+            .by_kind
+            .iter()
+            .map(|k| {
+                (
+                    t.of("product_kind", k.kind.as_str()),
+                    k.accounts,
+                    t.money(k.total_cny, "CNY"),
+                )
+            })
+            .collect(),
+        risks: b
+            .by_risk
+            .iter()
+            .map(|r| {
+                (
+                    t.of("risk_level", r.risk_level.as_str()),
+                    t.money(r.total_cny, "CNY"),
+                )
+            })
+            .collect(),
+        lines: b
+            .holdings
+            .iter()
+            .map(|h| HoldingView {
+                account: h.account_no.clone(),
+                product: format!("{} {}", h.product_code, name_in(t, &h.product_names)),
+                kind: t.of("product_kind", h.kind.as_str()),
+                risk: h
+                    .risk_level
+                    .map_or_else(String::new, |r| t.of("risk_level", r.as_str())),
+                status: t.of("account_status", h.status.as_str()),
+                closed: h.status == banyan_domain::book::AccountStatus::Closed,
+                opened: t.date(&h.opened_on.to_string()),
+                amount: if h.kind.is_credit() {
+                    String::new()
+                } else {
+                    amount_text(t, h.balance, &h.currency, h.digits)
+                },
+                credit: match (h.credit_limit, h.outstanding) {
+                    (Some(l), Some(o)) => format!(
+                        "{} / {}",
+                        amount_text(t, l, &h.currency, h.digits),
+                        amount_text(t, o, &h.currency, h.digits)
+                    ),
+                    _ => String::new(),
+                },
+                overdue: if h.days_past_due > 0 {
+                    t.get("book.overdue")
+                        .replace("{n}", &h.days_past_due.to_string())
+                } else {
+                    String::new()
+                },
+            })
+            .collect(),
+        transactions: b
+            .transactions
+            .iter()
+            .map(|x| {
+                let mut what = vec![
+                    t.of("tx_channel", x.channel.as_str()),
+                    t.of("counterparty", x.counterparty.as_str()),
+                ];
+                if let Some(c) = x.category {
+                    what.push(t.of("tx_category", c.as_str()));
+                }
+                if x.cash {
+                    what.push(t.get("book.cash").to_owned());
+                }
+                if x.cross_border {
+                    what.push(t.get("book.cross_border").to_owned());
+                }
+                TxView {
+                    at: t.datetime(&s.app.tz, &x.at),
+                    account: x.account_no.clone(),
+                    direction: t.of("direction", x.direction.as_str()),
+                    credit: x.direction == banyan_domain::book::activity::Direction::Credit,
+                    amount: amount_text(t, x.amount, &x.currency, x.digits),
+                    what: what.join(" · "),
+                }
+            })
+            .collect(),
+        spark,
+    })
+}
+
+/// A month (`2026-01`) in the reader's words (`2026年01月`, `Jan 2026`).
+fn month_text(t: Tr, month: &str) -> String {
+    match format!("{month}-01").parse::<jiff::civil::Date>() {
+        Ok(d) => match t.lang {
+            crate::ui::i18n::Lang::En => d.strftime("%b %Y").to_string(),
+            _ => d.strftime("%Y年%m月").to_string(),
+        },
+        Err(_) => month.to_owned(),
+    }
+}
+
+/// The AUM line as SVG points in a 240×48 box, and what it says in words.
+fn spark(t: Tr, b: &CustomerBook) -> Option<(String, String)> {
+    let (first, last) = (b.aum_line.first()?, b.aum_line.last()?);
+    if b.aum_line.len() < 2 {
+        return None;
+    }
+    // Scaled between the year's lowest and highest figures, so that a change shows as a slope.
+    let max = b.aum_line.iter().map(|p| p.aum).max().unwrap_or(0);
+    let min = b.aum_line.iter().map(|p| p.aum).min().unwrap_or(0);
+    let span = (max - min).max(1);
+    let step = 240.0 / (b.aum_line.len() - 1) as f64;
+    let points = b
+        .aum_line
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            // Display only: a pixel position, not money.
+            let y = 44.0 - 40.0 * ((p.aum - min) as f64 / span as f64);
+            format!("{:.1},{:.1}", i as f64 * step, y)
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words = t
+        .get("book.aum_line_text")
+        .replace("{from}", &month_text(t, &first.month))
+        .replace("{a}", &t.money(first.aum, "CNY"))
+        .replace("{to}", &month_text(t, &last.month))
+        .replace("{b}", &t.money(last.aum, "CNY"));
+    Some((points, words))
+}
