@@ -591,6 +591,18 @@ async fn activity(app: &App, loader: &Actor, customers: &[uuid::Uuid], until: Da
                     6_800,
                     D::Debit,
                     Ch::Batch,
+                    Cp::Internal,
+                    C::MortgagePayment,
+                )?;
+            }
+            // A mortgage with another bank, paid from here: a refinance conversation.
+            if p % 11 == 2 {
+                push(
+                    n + 5,
+                    day(18),
+                    5_400,
+                    D::Debit,
+                    Ch::Batch,
                     Cp::Financial,
                     C::MortgagePayment,
                 )?;

@@ -14,6 +14,7 @@ mod audit_keyed;
 mod book;
 mod campaigns;
 mod imports;
+mod insights;
 mod saved;
 mod search;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;
@@ -117,6 +118,11 @@ const STEPS: &[Step] = &[
         version: 17,
         name: "transactions and channel events (by month on PostgreSQL)",
         run: activity::v17,
+    },
+    Step {
+        version: 18,
+        name: "insights: needs read from behaviour",
+        run: insights::v18,
     },
 ];
 

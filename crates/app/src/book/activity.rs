@@ -14,6 +14,7 @@ use banyan_domain::book::activity::{
     ChannelEventRecord, Counterparty, Direction, EventKind, TransactionRecord, TxCategory,
     TxChannel,
 };
+use banyan_domain::ids::CustomerId;
 use banyan_domain::money::{Currency, parse_major};
 use banyan_store::ConnectionTrait;
 use banyan_store::book::activity::{self as astore, EventRow, TransactionRow};
@@ -389,13 +390,16 @@ async fn run_transactions(
     astore::ensure_months(&app.db, "transactions", &months).await?;
     let mut load = loads::begin(app, actor, &meta, rows.len()).await?;
     let mut seen: HashSet<String> = HashSet::new();
+    let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
     let outcome = async {
         for chunk in rows.chunks(CHUNK) {
             let tx = app.db.begin_write().await?;
-            write_transactions(app, &*tx, &mut load, &mut seen, chunk).await?;
+            write_transactions(app, &*tx, &mut load, &mut seen, &mut touched, chunk).await?;
             store::update_load(&*tx, &load).await?;
             tx.commit().await?;
         }
+        let ids: Vec<CustomerId> = touched.iter().copied().collect();
+        super::insights::evaluate(app, &ids).await?;
         Ok(0)
     }
     .await;
@@ -407,6 +411,7 @@ async fn write_transactions<C: ConnectionTrait>(
     c: &C,
     load: &mut BookLoadRow,
     seen: &mut HashSet<String>,
+    touched: &mut BTreeSet<CustomerId>,
     rows: &[RowIn<TransactionRecord>],
 ) -> Result<()> {
     let ok: Vec<&TransactionRecord> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
@@ -459,6 +464,7 @@ async fn write_transactions<C: ConnectionTrait>(
             load.unchanged += 1;
             continue;
         }
+        touched.insert(a.customer_id);
         out.push(TransactionRow {
             source: load.source.clone(),
             tx_id: rec.id.clone(),
@@ -508,13 +514,16 @@ async fn run_events(
         .collect();
     let mut load = loads::begin(app, actor, &meta, rows.len()).await?;
     let mut seen: HashSet<String> = HashSet::new();
+    let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
     let outcome = async {
         for chunk in rows.chunks(CHUNK) {
             let tx = app.db.begin_write().await?;
-            write_events(&*tx, &products, &mut load, &mut seen, chunk).await?;
+            write_events(&*tx, &products, &mut load, &mut seen, &mut touched, chunk).await?;
             store::update_load(&*tx, &load).await?;
             tx.commit().await?;
         }
+        let ids: Vec<CustomerId> = touched.iter().copied().collect();
+        super::insights::evaluate(app, &ids).await?;
         Ok(0)
     }
     .await;
@@ -526,6 +535,7 @@ async fn write_events<C: ConnectionTrait>(
     products: &HashSet<String>,
     load: &mut BookLoadRow,
     seen: &mut HashSet<String>,
+    touched: &mut BTreeSet<CustomerId>,
     rows: &[RowIn<ChannelEventRecord>],
 ) -> Result<()> {
     let ok: Vec<&ChannelEventRecord> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
@@ -581,6 +591,7 @@ async fn write_events<C: ConnectionTrait>(
             load.unchanged += 1;
             continue;
         }
+        touched.insert(*customer);
         out.push(EventRow {
             source: load.source.clone(),
             event_id: rec.id.clone(),

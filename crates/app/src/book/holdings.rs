@@ -320,7 +320,9 @@ async fn run(
             tx.commit().await?;
         }
         let ids: Vec<CustomerId> = touched.iter().copied().collect();
-        figures::derive(app, actor.id.uuid(), &ids, meta.as_of).await
+        let n = figures::derive(app, actor.id.uuid(), &ids, meta.as_of).await?;
+        super::insights::evaluate(app, &ids).await?;
+        Ok(n)
     }
     .await;
     loads::finish(app, actor, load, outcome).await

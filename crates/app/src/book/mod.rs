@@ -9,6 +9,7 @@
 pub mod activity;
 pub mod figures;
 pub mod holdings;
+pub mod insights;
 pub mod loads;
 pub mod view;
 

@@ -35,6 +35,7 @@ macro_rules! code_enum {
 }
 
 pub mod activity;
+pub mod insight;
 
 code_enum!(
     /// What a product is. Decides which figures a holding feeds (AUM class, loans) and whether the product
@@ -405,6 +406,9 @@ pub struct BookPolicy {
     /// How long transactions and channel events are kept.
     #[serde(default)]
     pub retention: activity::Retention,
+    /// Needs read from behaviour (seed 001), evaluated after each load.
+    #[serde(default)]
+    pub insights: Vec<insight::InsightRule>,
 }
 
 /// One currency: its minor-unit digits and its reference rate to CNY (a decimal string, up to 6 places).
@@ -438,6 +442,7 @@ impl Default for BookPolicy {
             avg_deposit_days: 90,
             entitlements: Vec::new(),
             retention: activity::Retention::default(),
+            insights: Vec::new(),
         }
     }
 }
@@ -489,6 +494,14 @@ impl BookPolicy {
         }
         if !(30..=3650).contains(&self.retention.events_days) {
             return bad("retention.events_days".into(), "must be 30 to 3650");
+        }
+        for (i, r) in self.insights.iter().enumerate() {
+            if let Err((k, m)) = r.validate() {
+                return Err((format!("insights[{i}].{k}"), m));
+            }
+            if self.insights[..i].iter().any(|o| o.key == r.key) {
+                return bad(format!("insights[{i}].key"), "is used by another rule");
+            }
         }
         Ok(())
     }

@@ -160,6 +160,38 @@ pub async fn insert_events<C: ConnectionTrait>(c: &C, rows: &[EventRow]) -> Resu
     table::insert(c, rows).await
 }
 
+/// The transactions of these customers booked since `since_us`.
+pub async fn transactions_since<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+    since_us: i64,
+) -> Result<Vec<TransactionRow>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<TransactionRow>()
+        .and_where(Expr::col("customer_id").is_in(customers.iter().map(|c| c.uuid())))
+        .and_where(Expr::col("at_us").gte(since_us))
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// The channel events of these customers since `since_us`.
+pub async fn events_since<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+    since_us: i64,
+) -> Result<Vec<EventRow>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<EventRow>()
+        .and_where(Expr::col("customer_id").is_in(customers.iter().map(|c| c.uuid())))
+        .and_where(Expr::col("at_us").gte(since_us))
+        .to_owned();
+    table::all(c, &q).await
+}
+
 /// A customer's latest transactions, newest first.
 pub async fn recent_transactions<C: ConnectionTrait>(
     c: &C,

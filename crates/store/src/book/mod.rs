@@ -2,6 +2,7 @@
 //! them in.
 
 pub mod activity;
+pub mod insights;
 
 use crate::error::Result;
 use crate::table::{self, Table};

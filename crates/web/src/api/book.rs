@@ -8,11 +8,13 @@ use crate::extract::{Auth, Json, Query, read_body};
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use banyan_app::book::activity::{self, ActivityFeed, EventsLoad, TransactionsLoad};
+use banyan_app::book::insights::{InsightDecision, InsightView};
 use banyan_app::book::{
     self as uc, CustomerBook, HoldingsLoad, LoadReport, LoadView, ProductChange, ProductQuery,
     ProductVersionView, ProductView,
 };
 use banyan_domain::book::ProductInput;
+use banyan_domain::book::insight::InsightStep;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -267,5 +269,50 @@ pub async fn customer_book(
 ) -> ApiResult<axum::Json<CustomerBook>> {
     Ok(axum::Json(
         uc::customer_book(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+/// A customer's insights (needs read from behaviour), newest first, with the figures and records behind
+/// each (out of scope: 404).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/insights", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<InsightView>), (status = 404, body = Problem)))]
+pub async fn insights(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<InsightView>>> {
+    Ok(axum::Json(
+        uc::insights::customer_insights(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+/// Marks an insight acted on (the manager followed it up; `note` says how), at the version read.
+#[utoipa::path(post, path = "/api/v1/insights/{id}/act", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = InsightDecision,
+    responses((status = 200, body = InsightView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn act_insight(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<InsightDecision>,
+) -> ApiResult<axum::Json<InsightView>> {
+    Ok(axum::Json(
+        uc::insights::decide(&s.app, &auth.actor, id, InsightStep::Act, body.value).await?,
+    ))
+}
+
+/// Sets an insight aside, saying why (`note` required), at the version read.
+#[utoipa::path(post, path = "/api/v1/insights/{id}/dismiss", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = InsightDecision,
+    responses((status = 200, body = InsightView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn dismiss_insight(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<InsightDecision>,
+) -> ApiResult<axum::Json<InsightView>> {
+    Ok(axum::Json(
+        uc::insights::decide(&s.app, &auth.actor, id, InsightStep::Dismiss, body.value).await?,
     ))
 }

@@ -340,6 +340,7 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
         "status" | "current_status" => &["status", "case.status", "import.status"],
         "role" => &["role"],
         "feed" => &["feed"],
+        "insight" => &["insight"],
         "source" => &["book_source", "consent_source"],
         "approver" => &["approver"],
         "method" => &["method"],

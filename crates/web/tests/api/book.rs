@@ -12,6 +12,7 @@ crate::tests![
     a_days_holdings_derive_the_figures_and_loading_them_again_changes_nothing,
     a_holdings_file_without_its_columns_fails_whole_and_a_bad_row_names_its_column,
     transactions_and_channel_events_load_once_show_on_the_customers_page_and_age_out,
+    needs_read_from_behaviour_reach_the_manager_and_are_followed_up_once,
 ];
 
 fn product(code: &str, kind: &str, risk: Option<&str>) -> Value {
@@ -687,4 +688,162 @@ async fn transactions_and_channel_events_load_once_show_on_the_customers_page_an
     } else {
         assert_eq!(gone.rows_deleted, 1, "{gone:?}");
     }
+}
+
+async fn needs_read_from_behaviour_reach_the_manager_and_are_followed_up_once(app: &TestApp) {
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let r = app
+        .post(
+            "/api/v1/products",
+            &admin,
+            product("DD-CNY", "demand_deposit", None),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = verified_individual(app, &rm, "13812345604", 44).await;
+    let r = app
+        .post(
+            "/api/v1/book/holdings",
+            &ops,
+            json!({"source": "core", "as_of": app_today(app), "items": [holding("6222000000000008", &id, "DD-CNY", 100_000)]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let ago = |days: i64| {
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days)).to_string()
+    };
+    // Two hospital bills of 12,000 yuan in the window (the rule: 2 and 20,000 in 90 days).
+    let bill = |id: &str, days: i64| {
+        let mut t = tx(id, "6222000000000008", &ago(days), 1_200_000);
+        t["direction"] = json!("debit");
+        t["category"] = json!("medical");
+        t
+    };
+    let items = json!([bill("M-1", 40), bill("M-2", 10)]);
+    let r = app
+        .post(
+            "/api/v1/book/transactions",
+            &ops,
+            json!({"source": "core", "as_of": app_today(app), "items": items}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(2), "{}", r.text);
+    // Three exchange-rate look-ups in 30 days.
+    let events: Vec<Value> = (0..3)
+        .map(|k| json!({"id": format!("FX-{k}"), "customer": id, "at": ago(k + 1), "kind": "fx_rate_lookup"}))
+        .collect();
+    let r = app
+        .post(
+            "/api/v1/book/events",
+            &ops,
+            json!({"source": "digital", "as_of": app_today(app), "items": events}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(3), "{}", r.text);
+    let list = app
+        .get(&format!("/api/v1/customers/{id}/insights"), &rm)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let keys: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"care_lead") && keys.contains(&"cross_border_need"),
+        "{keys:?}"
+    );
+    let care = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "care_lead")
+        .unwrap();
+    assert_eq!(
+        (
+            care["facts"]["count"].as_u64(),
+            care["facts"]["total_cny"].as_i64(),
+            care["evidence"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(2_400_000), Some(2)),
+        "{care}"
+    );
+    // The manager is told.
+    let told = app
+        .texts("SELECT CAST(COUNT(*) AS TEXT) FROM staff_notices WHERE kind = 'book.insight'")
+        .await;
+    assert_eq!(told, vec!["2".to_owned()]);
+    // The same behaviour again makes no second insight within the rule's window.
+    let more = json!([{"id": "FX-9", "customer": id, "at": ago(0), "kind": "fx_rate_lookup"}]);
+    app.post(
+        "/api/v1/book/events",
+        &ops,
+        json!({"source": "digital", "as_of": app_today(app), "items": more}),
+    )
+    .await;
+    assert_eq!(app.count("insights").await, 2);
+    // Another branch's manager does not see them; setting one aside needs a reason; acting is once.
+    let iid = care["id"].as_str().unwrap();
+    app.get(&format!("/api/v1/customers/{id}/insights"), &rm2)
+        .await
+        .assert_problem(404, "not_found");
+    app.post(
+        &format!("/api/v1/insights/{iid}/act"),
+        &rm2,
+        json!({"version": 1}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    let r = app
+        .post(
+            &format!("/api/v1/insights/{iid}/dismiss"),
+            &rm,
+            json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("note".to_owned(), "required".to_owned())]
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/insights/{iid}/act"),
+            &rm,
+            json!({"version": 1, "note": "已电话关怀，客户暂不需要"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["version"].as_i64()),
+        (Some("acted"), Some(2))
+    );
+    app.post(
+        &format!("/api/v1/insights/{iid}/act"),
+        &rm,
+        json!({"version": 2}),
+    )
+    .await
+    .assert_problem(409, "invalid_state");
+    assert_eq!(
+        actions(app, "customer")
+            .await
+            .iter()
+            .filter(|a| a.starts_with("insight."))
+            .count(),
+        1
+    );
+}
+
+fn app_today(app: &TestApp) -> String {
+    app.app.today().to_string()
 }

@@ -36,6 +36,14 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         )
         .route("/customers/{id}/consents", post(writes::record_consent))
         .route(
+            "/customers/{id}/insights/{insight}/act",
+            post(writes::act_insight),
+        )
+        .route(
+            "/customers/{id}/insights/{insight}/dismiss",
+            post(writes::dismiss_insight),
+        )
+        .route(
             "/customers/{id}/relationships",
             post(writes::add_relationship),
         )

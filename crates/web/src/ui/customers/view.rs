@@ -73,6 +73,8 @@ pub(crate) struct CustomerPage {
     pub(crate) glance: Vec<super::glance::Glance>,
     /// What the customer holds (the bank's book).
     pub(crate) book: crate::ui::book::BookSection,
+    /// Needs read from behaviour (需求洞察).
+    pub(crate) insights: Vec<crate::ui::book::InsightLine>,
     pub(crate) message: Option<String>,
     pub(crate) error: Option<String>,
 }
@@ -166,6 +168,9 @@ pub(crate) async fn customer_page(
     let book = crate::ui::book::book_section(s, &sess, t, id)
         .await
         .map_err(err)?;
+    let insights = crate::ui::book::insight_lines(s, &sess, t, id)
+        .await
+        .map_err(err)?;
     let mine = v.created_by == a.id().uuid() || v.updated_by == a.id().uuid();
     let review_due = v
         .review_due
@@ -207,6 +212,7 @@ pub(crate) async fn customer_page(
         review_due,
         glance,
         book,
+        insights,
         can_register_case: banyan_app::cases::may_register(a).is_ok(),
         can_reveal: a.offers().reveal,
         can_edit: a.offers().update && v.status != CustomerStatus::Submitted,
@@ -277,6 +283,7 @@ pub(crate) async fn show(
         "created" => Some(t.get("form.created").to_owned()),
         "saved" => Some(t.get("form.saved").to_owned()),
         "logged" => Some(t.get("ix.saved").to_owned()),
+        "insight" => Some(t.get("insight.saved").to_owned()),
         _ => None,
     });
     customer_page(&s, sess, t, id, q.reveal.is_some(), msg, None).await

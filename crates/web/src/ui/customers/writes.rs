@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::customers::{self as uc};
+use banyan_domain::book::insight::InsightStep;
 use banyan_domain::customer::Transition;
 use uuid::Uuid;
 
@@ -259,4 +260,60 @@ pub(crate) async fn close_alert(
     )
     .await;
     after_write(&s, sess, t, id, Some("saved"), r).await
+}
+
+/// An insight acted on or set aside from the customer's page (需求洞察).
+async fn decide_insight(
+    s: AppState,
+    sess: Session,
+    t: Tr,
+    customer: Uuid,
+    id: Uuid,
+    f: std::collections::HashMap<String, String>,
+    step: InsightStep,
+) -> Result<Response, PageError> {
+    let Some(version) = f.get("version").and_then(|v| v.trim().parse().ok()) else {
+        return Err(PageError::App(AppError::VersionRequired, t, Some(sess)));
+    };
+    let d = banyan_app::book::insights::InsightDecision {
+        version,
+        note: form_text(&f, "note"),
+    };
+    match banyan_app::book::insights::decide(&s.app, &sess.actor, id, step, d).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/customers/{customer}?msg=insight#insights")).into_response(),
+        ),
+        Err(AppError::NotFound) => Err(PageError::App(AppError::NotFound, t, Some(sess))),
+        Err(e) => match crate::ui::forms::refusal(t, e) {
+            Ok(msg) => {
+                crate::ui::customers::view::customer_page(
+                    &s,
+                    sess,
+                    t,
+                    customer,
+                    false,
+                    None,
+                    Some(msg),
+                )
+                .await
+            }
+            Err(e) => Err(PageError::App(e, t, Some(sess))),
+        },
+    }
+}
+
+pub(crate) async fn act_insight(
+    State(s): State<AppState>,
+    Path((customer, id)): Path<(Uuid, Uuid)>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    decide_insight(s, sess, t, customer, id, f, InsightStep::Act).await
+}
+
+pub(crate) async fn dismiss_insight(
+    State(s): State<AppState>,
+    Path((customer, id)): Path<(Uuid, Uuid)>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    decide_insight(s, sess, t, customer, id, f, InsightStep::Dismiss).await
 }

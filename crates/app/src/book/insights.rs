@@ -1,0 +1,411 @@
+//! Insights: after each load, the policy's rules (`[[book.insights]]`) are read over the transactions,
+//! channel events and holdings of the customers the load touched; a rule met makes an insight with its
+//! figures and the records behind it (at most ten), and tells the customer's manager. A rule does not
+//! repeat itself for a customer within its window. The manager marks an insight acted on or sets it aside
+//! (with a note); an open insight past its expiry reads as expired.
+
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, Result};
+use banyan_domain::access::Permission;
+use banyan_domain::book::activity::Direction;
+use banyan_domain::book::insight::{
+    Evidence, InsightFacts, InsightRule, InsightSource, InsightStatus, InsightStep,
+};
+use banyan_domain::book::{AccountStatus, ProductKind};
+use banyan_domain::ids::CustomerId;
+use banyan_store::book::activity::{self as astore, EventRow, TransactionRow};
+use banyan_store::book::insights::{self as istore, EvidenceList, InsightRow};
+use banyan_store::book::{self as store, AccountRow, ProductRow};
+use banyan_store::cases::NoticeRow;
+use banyan_store::customers as cstore;
+use banyan_store::now_us;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+const DAY_US: i64 = 86_400_000_000;
+/// Records shown with an insight.
+const EVIDENCE: usize = 10;
+
+/// An insight as the customer's page and the API show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InsightView {
+    pub id: Uuid,
+    /// The rule's code (`cross_border_need`).
+    pub key: String,
+    /// What the rule read (none when the policy no longer has the rule).
+    pub source: Option<InsightSource>,
+    pub status: InsightStatus,
+    /// Open but past its expiry.
+    pub expired: bool,
+    pub facts: InsightFacts,
+    pub evidence: Vec<Evidence>,
+    pub created_at: String,
+    pub expires_at: String,
+    /// Who acted on it or set it aside (display name), when, and why.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub note: Option<String>,
+    pub version: i32,
+}
+
+/// The manager's step on an insight, at the version read.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InsightDecision {
+    pub version: i32,
+    /// What was done, or why it is set aside (required to set it aside).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What a rule found for one customer.
+struct Found {
+    facts: InsightFacts,
+    evidence: Vec<Evidence>,
+}
+
+fn tx_matches(r: &InsightRule, t: &TransactionRow, since_us: i64) -> bool {
+    t.at_us >= since_us
+        && r.category.is_none_or(|c| t.category == Some(c))
+        && r.direction.is_none_or(|d| t.direction == d)
+        && r.counterparty.is_none_or(|c| t.counterparty == c)
+}
+
+fn from_transactions(r: &InsightRule, txs: &[&TransactionRow], now: i64) -> Option<Found> {
+    let since = now - i64::from(r.window_days) * DAY_US;
+    let mut hits: Vec<&&TransactionRow> = txs.iter().filter(|t| tx_matches(r, t, since)).collect();
+    let count = u32::try_from(hits.len()).unwrap_or(u32::MAX);
+    let total: i64 = hits.iter().map(|t| t.amount_cny).sum();
+    let single = hits.iter().map(|t| t.amount_cny).max().unwrap_or(0);
+    if count < r.min_count || total < r.min_total * 100 || single < r.min_single * 100 {
+        return None;
+    }
+    hits.sort_by_key(|t| std::cmp::Reverse(t.at_us));
+    Some(Found {
+        facts: InsightFacts {
+            count,
+            total_cny: total,
+            window_days: r.window_days,
+        },
+        evidence: hits
+            .iter()
+            .take(EVIDENCE)
+            .map(|t| Evidence {
+                at: crate::fmt_us(t.at_us),
+                amount_cny: Some(if t.direction == Direction::Debit {
+                    -t.amount_cny
+                } else {
+                    t.amount_cny
+                }),
+                what: t.category.map_or_else(
+                    || t.direction.as_str().to_owned(),
+                    |c| c.as_str().to_owned(),
+                ),
+            })
+            .collect(),
+    })
+}
+
+fn from_events(r: &InsightRule, events: &[&EventRow], now: i64) -> Option<Found> {
+    let since = now - i64::from(r.window_days) * DAY_US;
+    let mut hits: Vec<&&EventRow> = events
+        .iter()
+        .filter(|e| e.at_us >= since && r.event.is_none_or(|k| e.kind == k))
+        .collect();
+    let count = u32::try_from(hits.len()).unwrap_or(u32::MAX);
+    if count < r.min_count {
+        return None;
+    }
+    hits.sort_by_key(|e| std::cmp::Reverse(e.at_us));
+    Some(Found {
+        facts: InsightFacts {
+            count,
+            total_cny: 0,
+            window_days: r.window_days,
+        },
+        evidence: hits
+            .iter()
+            .take(EVIDENCE)
+            .map(|e| Evidence {
+                at: crate::fmt_us(e.at_us),
+                amount_cny: None,
+                what: e
+                    .product
+                    .clone()
+                    .unwrap_or_else(|| e.kind.as_str().to_owned()),
+            })
+            .collect(),
+    })
+}
+
+/// The next maturity of a term product opened on `opened` (an auto-renewed deposit matures every term).
+fn next_maturity(opened: Date, term_months: i32, today: Date) -> Option<Date> {
+    let mut k = 1i32;
+    loop {
+        let d = opened.checked_add((k * term_months).months()).ok()?;
+        if d >= today {
+            return Some(d);
+        }
+        k += 1;
+        if k > 1200 {
+            return None;
+        }
+    }
+}
+
+fn from_holdings(
+    r: &InsightRule,
+    accounts: &[&AccountRow],
+    products: &HashMap<Uuid, ProductRow>,
+    today: Date,
+) -> Option<Found> {
+    let within = i64::from(r.matures_within_days?);
+    let kind: ProductKind = r.product_kind?;
+    let horizon = today.checked_add(within.days()).ok()?;
+    let mut hits: Vec<(Date, String)> = accounts
+        .iter()
+        .filter(|a| a.status != AccountStatus::Closed)
+        .filter_map(|a| {
+            let p = products.get(&a.product_id).filter(|p| p.kind == kind)?;
+            let m = next_maturity(a.opened_on, p.term_months?, today)?;
+            (m <= horizon).then(|| (m, p.code.clone()))
+        })
+        .collect();
+    if u32::try_from(hits.len()).unwrap_or(u32::MAX) < r.min_count {
+        return None;
+    }
+    hits.sort();
+    Some(Found {
+        facts: InsightFacts {
+            count: u32::try_from(hits.len()).unwrap_or(u32::MAX),
+            total_cny: 0,
+            window_days: r.window_days,
+        },
+        evidence: hits
+            .into_iter()
+            .take(EVIDENCE)
+            .map(|(m, code)| Evidence {
+                at: m.to_string(),
+                amount_cny: None,
+                what: code,
+            })
+            .collect(),
+    })
+}
+
+/// Reads the policy's rules for these customers and makes the insights they meet; returns how many.
+pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64> {
+    let rules = &app.policy.book.insights;
+    if rules.is_empty() || customers.is_empty() {
+        return Ok(0);
+    }
+    let now = now_us();
+    let today = app.today();
+    let longest = rules.iter().map(|r| r.window_days).max().unwrap_or(0);
+    let since = now - i64::from(longest) * DAY_US;
+    let products: HashMap<Uuid, ProductRow> = store::all_products(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut made = 0u64;
+    for chunk in customers.chunks(500) {
+        let c = &app.db.conn;
+        let txs = astore::transactions_since(c, chunk, since).await?;
+        let events = astore::events_since(c, chunk, since).await?;
+        let accounts = store::customer_accounts(c, chunk).await?;
+        let recent = istore::recent_insight_keys(c, chunk, since).await?;
+        let rows =
+            cstore::rows_by_ids(c, &chunk.iter().map(|c| c.uuid()).collect::<Vec<_>>()).await?;
+        let mut new = Vec::new();
+        let mut notices = Vec::new();
+        for row in &rows {
+            let my_tx: Vec<&TransactionRow> =
+                txs.iter().filter(|t| t.customer_id == row.id).collect();
+            let my_ev: Vec<&EventRow> = events.iter().filter(|e| e.customer_id == row.id).collect();
+            let my_acc: Vec<&AccountRow> = accounts
+                .iter()
+                .filter(|a| a.customer_id == row.id)
+                .collect();
+            for r in rules {
+                let window_start = now - i64::from(r.window_days) * DAY_US;
+                let repeated = recent.iter().any(|(cid, key, at)| {
+                    *cid == row.id.uuid() && *key == r.key && *at >= window_start
+                });
+                if repeated {
+                    continue;
+                }
+                let found = match r.source {
+                    InsightSource::Transactions => from_transactions(r, &my_tx, now),
+                    InsightSource::Events => from_events(r, &my_ev, now),
+                    InsightSource::Holdings => from_holdings(r, &my_acc, &products, today),
+                };
+                let Some(f) = found else { continue };
+                let id = Uuid::now_v7();
+                new.push(InsightRow {
+                    id,
+                    customer_id: row.id,
+                    key: r.key.clone(),
+                    status: InsightStatus::Open,
+                    facts: f.facts,
+                    evidence: EvidenceList(f.evidence),
+                    created_at_us: now,
+                    expires_at_us: now + i64::from(r.expires_days) * DAY_US,
+                    decided_by: None,
+                    decided_at_us: None,
+                    note: None,
+                    version: 1,
+                });
+                if let Some(rm) = row.rm_id {
+                    notices.push(NoticeRow {
+                        id: Uuid::now_v7(),
+                        staff_id: rm.uuid(),
+                        case_id: None,
+                        customer_id: Some(row.id.uuid()),
+                        kind: "book.insight".into(),
+                        text: format!("{} {}", row.customer_no, row.display_name),
+                        created_at_us: now,
+                        read_at_us: None,
+                    });
+                }
+            }
+        }
+        if new.is_empty() {
+            continue;
+        }
+        made += new.len() as u64;
+        let tx = app.db.begin_write().await?;
+        istore::insert_insights(&*tx, &new).await?;
+        banyan_store::cases::insert_notices(&*tx, &notices).await?;
+        tx.commit().await?;
+    }
+    Ok(made)
+}
+
+fn view_of(app: &App, r: InsightRow, by: Option<String>, now: i64) -> InsightView {
+    InsightView {
+        id: r.id,
+        source: app
+            .policy
+            .book
+            .insights
+            .iter()
+            .find(|x| x.key == r.key)
+            .map(|x| x.source),
+        key: r.key,
+        status: r.status,
+        expired: r.status == InsightStatus::Open && r.expires_at_us < now,
+        facts: r.facts,
+        evidence: r.evidence.0,
+        created_at: crate::fmt_us(r.created_at_us),
+        expires_at: crate::fmt_us(r.expires_at_us),
+        decided_by: by,
+        decided_at: r.decided_at_us.map(crate::fmt_us),
+        note: r.note,
+        version: r.version,
+    }
+}
+
+/// A customer's insights, newest first (within the caller's scope; out of scope: not found).
+pub async fn customer_insights(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<InsightView>> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
+    let now = now_us();
+    let mut out = Vec::new();
+    for r in istore::insights_of(&app.db.conn, row.id).await? {
+        let by = match r.decided_by {
+            Some(s) => super::staff_name(app, s).await?,
+            None => None,
+        };
+        out.push(view_of(app, r, by, now));
+    }
+    Ok(out)
+}
+
+/// Marks an insight acted on (`act`) or sets it aside (`dismiss`, with the reason), at the version read;
+/// audited. Needs the right to edit the customer, within scope.
+pub async fn decide(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    step: InsightStep,
+    d: InsightDecision,
+) -> Result<InsightView> {
+    let grant = actor.require(Permission::CustomerUpdate)?;
+    let note = d
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    if step == InsightStep::Dismiss && note.is_none() {
+        return Err(AppError::field(
+            "note",
+            "required",
+            "say why it is set aside",
+        ));
+    }
+    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(AppError::field(
+            "note",
+            "max_length",
+            "must be at most 500 characters",
+        ));
+    }
+    let tx = app.db.begin_write().await?;
+    let Some(old) = istore::find_insight(&*tx, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    // Out of scope reads as not found.
+    crate::scope::load_in_scope(&*tx, &grant, old.customer_id.uuid()).await?;
+    let Some(status) = old.status.apply(step) else {
+        return Err(AppError::conflict(
+            "invalid_state",
+            "this insight was already acted on or set aside",
+            json!({"status": old.status.as_str()}),
+        ));
+    };
+    if d.version != old.version {
+        return Err(AppError::VersionConflict {
+            current_version: i64::from(old.version),
+            since: json!([]),
+        });
+    }
+    let now = now_us();
+    let new = InsightRow {
+        status,
+        decided_by: Some(actor.id),
+        decided_at_us: Some(now),
+        note,
+        version: old.version + 1,
+        ..old.clone()
+    };
+    if !istore::update_insight(&*tx, &new, old.version).await? {
+        return Err(AppError::VersionConflict {
+            current_version: i64::from(old.version) + 1,
+            since: json!([]),
+        });
+    }
+    audit::record(
+        app,
+        &*tx,
+        &grant,
+        vec![Entry::customer(
+            match step {
+                InsightStep::Act => "insight.act",
+                InsightStep::Dismiss => "insight.dismiss",
+            },
+            new.customer_id.uuid(),
+            json!({"insight": new.key}),
+        )],
+    )
+    .await?;
+    tx.commit().await?;
+    let by = super::staff_name(app, actor.id).await?;
+    Ok(view_of(app, new, by, now))
+}

@@ -1,0 +1,211 @@
+//! Needs read from behaviour (seed 001): rules in the policy over transactions, channel events or holdings
+//! in a window, each producing an **insight** on the customer with its reason (the figures that met the
+//! rule) and its evidence (the records that did). An insight is a prompt for the manager, never a
+//! conclusion about the customer: a care lead from hospital payments says "a possible need", not a
+//! diagnosis.
+
+use super::ProductKind;
+use super::activity::{Counterparty, Direction, EventKind, TxCategory};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+code_enum!(
+    /// What a rule reads.
+    InsightSource {
+        Transactions = "transactions",
+        Events = "events",
+        Holdings = "holdings",
+    }
+);
+
+code_enum!(
+    /// Where an insight stands: open until the manager acts on it or sets it aside (with a note); an open
+    /// one past its expiry is shown as expired.
+    InsightStatus {
+        Open = "open",
+        Acted = "acted",
+        Dismissed = "dismissed",
+    }
+);
+
+/// What the manager does with an insight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsightStep {
+    Act,
+    Dismiss,
+}
+
+impl InsightStatus {
+    /// The status after `step`, or `None` when the insight is no longer open.
+    pub fn apply(self, step: InsightStep) -> Option<InsightStatus> {
+        match (self, step) {
+            (Self::Open, InsightStep::Act) => Some(Self::Acted),
+            (Self::Open, InsightStep::Dismiss) => Some(Self::Dismissed),
+            _ => None,
+        }
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One rule of the policy's `[[book.insights]]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsightRule {
+    /// The insight's code (`cross_border_need`), labelled in the workbench's registry.
+    pub key: String,
+    pub source: InsightSource,
+    /// Transactions: which ones count.
+    #[serde(default)]
+    pub category: Option<TxCategory>,
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    #[serde(default)]
+    pub counterparty: Option<Counterparty>,
+    /// Events: which kind counts.
+    #[serde(default)]
+    pub event: Option<EventKind>,
+    /// Holdings: accounts of this kind of product that mature within `matures_within_days`.
+    #[serde(default)]
+    pub product_kind: Option<ProductKind>,
+    #[serde(default)]
+    pub matures_within_days: Option<u32>,
+    /// How many matching records at least (default 1).
+    #[serde(default = "one")]
+    pub min_count: u32,
+    /// Their total in CNY yuan at least (transactions).
+    #[serde(default)]
+    pub min_total: i64,
+    /// One of them at least this much, in CNY yuan (transactions).
+    #[serde(default)]
+    pub min_single: i64,
+    /// The window the records are read in, days back from now.
+    pub window_days: u32,
+    /// Days the insight stays open before it is shown as expired.
+    pub expires_days: u32,
+}
+
+impl InsightRule {
+    /// The first broken rule, as (field, message).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |k: &str, m: &str| Err((k.to_owned(), m.to_owned()));
+        let key_ok = (3..=40).contains(&self.key.len())
+            && self
+                .key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !key_ok {
+            return bad("key", "must be 3-40 lower-case letters, digits or _");
+        }
+        if !(1..=400).contains(&self.window_days) {
+            return bad("window_days", "must be 1 to 400");
+        }
+        if !(1..=366).contains(&self.expires_days) {
+            return bad("expires_days", "must be 1 to 366");
+        }
+        if self.min_count == 0 || self.min_total < 0 || self.min_single < 0 {
+            return bad("min_count", "must be at least 1 (and amounts not negative)");
+        }
+        let tx_filters = self.category.is_some()
+            || self.direction.is_some()
+            || self.counterparty.is_some()
+            || self.min_total > 0
+            || self.min_single > 0;
+        let holding_filters = self.product_kind.is_some() || self.matures_within_days.is_some();
+        match self.source {
+            InsightSource::Transactions if self.event.is_some() || holding_filters => bad(
+                "source",
+                "a transactions rule reads only transaction filters",
+            ),
+            InsightSource::Events if self.event.is_none() => {
+                bad("event", "an events rule names the event kind")
+            }
+            InsightSource::Events if tx_filters || holding_filters => {
+                bad("source", "an events rule reads only the event kind")
+            }
+            InsightSource::Holdings
+                if self.product_kind.is_none() || self.matures_within_days.is_none() =>
+            {
+                bad(
+                    "matures_within_days",
+                    "a holdings rule names the product kind and the days to maturity",
+                )
+            }
+            InsightSource::Holdings if tx_filters || self.event.is_some() => {
+                bad("source", "a holdings rule reads only holdings filters")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// One record behind an insight, as shown with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Evidence {
+    /// When (RFC 3339) or, for a holding, the maturity date (`YYYY-MM-DD`).
+    pub at: String,
+    /// CNY fen, when the record has an amount.
+    #[serde(default)]
+    pub amount_cny: Option<i64>,
+    /// The record's code: a transaction category or direction, an event kind, a product code.
+    pub what: String,
+}
+
+/// What met the rule: the count and total, in the rule's window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InsightFacts {
+    pub count: u32,
+    /// CNY fen (transactions and holdings).
+    pub total_cny: i64,
+    pub window_days: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn rule() -> InsightRule {
+        InsightRule {
+            key: "cross_border_need".into(),
+            source: InsightSource::Events,
+            category: None,
+            direction: None,
+            counterparty: None,
+            event: Some(EventKind::FxRateLookup),
+            product_kind: None,
+            matures_within_days: None,
+            min_count: 3,
+            min_total: 0,
+            min_single: 0,
+            window_days: 30,
+            expires_days: 30,
+        }
+    }
+
+    #[test]
+    fn a_rule_reads_only_what_its_source_has() {
+        assert!(rule().validate().is_ok());
+        let mut r = rule();
+        r.event = None;
+        assert_eq!(r.validate().unwrap_err().0, "event");
+        let mut r = rule();
+        r.category = Some(TxCategory::Medical);
+        assert_eq!(r.validate().unwrap_err().0, "source");
+        let mut r = rule();
+        r.source = InsightSource::Holdings;
+        r.event = None;
+        assert_eq!(r.validate().unwrap_err().0, "matures_within_days");
+    }
+
+    #[test]
+    fn only_an_open_insight_moves() {
+        assert_eq!(
+            InsightStatus::Open.apply(InsightStep::Act),
+            Some(InsightStatus::Acted)
+        );
+        assert_eq!(InsightStatus::Dismissed.apply(InsightStep::Act), None);
+    }
+}

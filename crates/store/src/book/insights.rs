@@ -1,0 +1,97 @@
+//! Insights on customers: needs read from behaviour, with the figures and records behind each.
+
+use crate::error::Result;
+use crate::table;
+use banyan_domain::book::insight::{Evidence, InsightFacts, InsightStatus};
+use banyan_domain::ids::{CustomerId, StaffId};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use uuid::Uuid;
+
+crate::enum_col!(InsightStatus);
+
+/// The records behind an insight, stored as JSON.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct EvidenceList(pub Vec<Evidence>);
+
+crate::json_col!(EvidenceList, InsightFacts);
+
+crate::table! {
+    /// An insight on a customer.
+    pub struct InsightRow in "insights" {
+        pub id: Uuid,
+        pub customer_id: CustomerId,
+        pub key: String,
+        pub status: InsightStatus,
+        pub facts: InsightFacts,
+        pub evidence: EvidenceList,
+        pub created_at_us: i64,
+        pub expires_at_us: i64,
+        pub decided_by: Option<StaffId>,
+        pub decided_at_us: Option<i64>,
+        pub note: Option<String>,
+        pub version: i32,
+    }
+}
+
+pub async fn insert_insights<C: ConnectionTrait>(c: &C, rows: &[InsightRow]) -> Result<()> {
+    table::insert(c, rows).await
+}
+
+pub async fn update_insight<C: ConnectionTrait>(
+    c: &C,
+    r: &InsightRow,
+    expected: i32,
+) -> Result<bool> {
+    table::update_versioned(c, r, r.id, &[], "version", expected).await
+}
+
+/// A customer's insights, newest first.
+pub async fn insights_of<C: ConnectionTrait>(
+    c: &C,
+    customer: CustomerId,
+) -> Result<Vec<InsightRow>> {
+    let q = table::select::<InsightRow>()
+        .and_where(Expr::col("customer_id").eq(customer.uuid()))
+        .order_by("created_at_us", Order::Desc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// (customer, key, made at) of the insights made since `since_us`: a rule does not repeat itself for a
+/// customer within its window.
+pub async fn recent_insight_keys<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+    since_us: i64,
+) -> Result<Vec<(Uuid, String, i64)>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns(["customer_id", "key", "created_at_us"])
+        .from("insights")
+        .and_where(Expr::col("customer_id").is_in(customers.iter().map(|c| c.uuid())))
+        .and_where(Expr::col("created_at_us").gte(since_us))
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index::<Uuid>(0)?,
+                r.try_get_by_index::<String>(1)?,
+                r.try_get_by_index::<i64>(2)?,
+            ))
+        })
+        .collect()
+}
+
+/// One insight.
+pub async fn find_insight<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<InsightRow>> {
+    let q = table::select::<InsightRow>()
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    table::one(c, &q).await
+}
