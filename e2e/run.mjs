@@ -985,9 +985,29 @@ await test("an administrator adds a product, operations load the day's holdings,
   const rejects = await ops.locator('#load-rejects').textContent();
   assert.ok(rejects.includes('****0002') && !rejects.includes('unknown') && !rejects.includes('NO-SUCH'), rejects);
   await ops.screenshot({ path: `${SHOTS}/book-load.png`, fullPage: true });
+  // Digital banking reports three exchange-rate look-ups this week: a need the manager is told about.
+  await ops.goto(`${BASE}/book/loads`);
+  const day = (n) => new Date(Date.now() - n * 86400000).toISOString();
+  const events = `id,customer,at,kind\nE2E-1,${id},${day(1)},fx_rate_lookup\nE2E-2,${id},${day(2)},fx_rate_lookup\nE2E-3,${id},${day(3)},fx_rate_lookup\n`;
+  await ops.locator('#load-feed').selectOption('events');
+  await ops.locator('#load-source').selectOption('digital');
+  await ops.locator('#load-file').setInputFiles({ name: 'digital-events.csv', mimeType: 'text/csv', buffer: Buffer.from(events) });
+  await ops.locator('#load-submit').click();
+  await ops.locator('#load-summary').waitFor();
+  assert.equal((await ops.locator('#load-loaded').textContent()).trim(), '3');
   await ops.context().close();
 
+  await rm1.goto(`${BASE}/`);
+  const home = await rm1.locator('#home-insights').textContent();
+  assert.ok(home.includes('可能有跨境金融服务需求') && home.includes('近 30 天 3 次'), home);
   await rm1.goto(customerUrl);
+  const insight = rm1.locator('#insights li.insight', { hasText: '跨境' });
+  assert.ok((await insight.textContent()).includes('待跟进'));
+  await rm1.screenshot({ path: `${SHOTS}/customer-insights.png`, fullPage: true });
+  await insight.locator('input[name=note]').first().fill('已电话沟通外币理财');
+  await insight.locator('.insight-act').click();
+  await rm1.waitForURL(/msg=insight/);
+  assert.ok((await rm1.locator('#insights').textContent()).includes('已跟进'));
   const book = await rm1.locator('#book').textContent();
   assert.ok(book.includes('¥800,000.00') && book.includes('****0001') && book.includes('测试稳盈理财'), book);
   await rm1.locator('#book-holdings summary').click();

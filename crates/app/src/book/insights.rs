@@ -409,3 +409,29 @@ pub async fn decide(
     let by = super::staff_name(app, actor.id).await?;
     Ok(view_of(app, new, by, now))
 }
+
+/// An open insight on one of the caller's customers, for the home page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OpenInsight {
+    pub customer_id: Uuid,
+    pub customer_no: String,
+    pub customer_name: String,
+    pub insight: InsightView,
+}
+
+/// Open, unexpired insights on the customers in the caller's scope, newest first (at most `limit`).
+pub async fn open_insights(app: &App, actor: &Actor, limit: u64) -> Result<Vec<OpenInsight>> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let now = now_us();
+    let rows =
+        istore::open_in_scope(&app.db.conn, &grant.scope(), now, limit.clamp(1, 100)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(r, no, name)| OpenInsight {
+            customer_id: r.customer_id.uuid(),
+            customer_no: no,
+            customer_name: name,
+            insight: view_of(app, r, None, now),
+        })
+        .collect())
+}

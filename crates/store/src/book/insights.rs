@@ -95,3 +95,36 @@ pub async fn find_insight<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<
         .to_owned();
     table::one(c, &q).await
 }
+
+/// Open, unexpired insights on the customers of a scope, newest first, with each customer's number and
+/// name.
+pub async fn open_in_scope<C: ConnectionTrait>(
+    c: &C,
+    scope: &crate::customers::ScopeFilter,
+    now_us: i64,
+    limit: u64,
+) -> Result<Vec<(InsightRow, String, String)>> {
+    let mut q = table::select::<InsightRow>();
+    q.column(("customers", "customer_no"))
+        .column(("customers", "display_name"))
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("insights", "customer_id")),
+        )
+        .cond_where(scope.cond_on("customers"))
+        .and_where(Expr::col(("insights", "status")).eq(InsightStatus::Open.as_str()))
+        .and_where(Expr::col(("insights", "expires_at_us")).gte(now_us))
+        .order_by(("insights", "created_at_us"), Order::Desc)
+        .limit(limit);
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                <InsightRow as crate::table::Table>::read(r)?,
+                r.try_get::<String>("", "customer_no")?,
+                r.try_get::<String>("", "display_name")?,
+            ))
+        })
+        .collect()
+}

@@ -8,7 +8,7 @@ use crate::extract::{Auth, Json, Query, read_body};
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use banyan_app::book::activity::{self, ActivityFeed, EventsLoad, TransactionsLoad};
-use banyan_app::book::insights::{InsightDecision, InsightView};
+use banyan_app::book::insights::{InsightDecision, InsightView, OpenInsight};
 use banyan_app::book::{
     self as uc, CustomerBook, HoldingsLoad, LoadReport, LoadView, ProductChange, ProductQuery,
     ProductVersionView, ProductView,
@@ -314,5 +314,17 @@ pub async fn dismiss_insight(
 ) -> ApiResult<axum::Json<InsightView>> {
     Ok(axum::Json(
         uc::insights::decide(&s.app, &auth.actor, id, InsightStep::Dismiss, body.value).await?,
+    ))
+}
+
+/// Open, unexpired insights on the customers in your scope, newest first (at most 100).
+#[utoipa::path(get, path = "/api/v1/insights", tag = "book", security(("bearer" = [])),
+    responses((status = 200, body = Vec<OpenInsight>)))]
+pub async fn open_insights(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<OpenInsight>>> {
+    Ok(axum::Json(
+        uc::insights::open_insights(&s.app, &auth.actor, 100).await?,
     ))
 }

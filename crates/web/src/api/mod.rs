@@ -145,6 +145,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/book/loads/{id}", get(book::load))
         .route("/api/v1/customers/{id}/book", get(book::customer_book))
         .route("/api/v1/customers/{id}/insights", get(book::insights))
+        .route("/api/v1/insights", get(book::open_insights))
         .route("/api/v1/insights/{id}/act", post(book::act_insight))
         .route("/api/v1/insights/{id}/dismiss", post(book::dismiss_insight))
         .route("/api/v1/tasks", get(engagement::my_tasks))

@@ -50,6 +50,8 @@ pub(crate) struct HomePage {
     pub(crate) warnings: Vec<String>,
     /// For approvers: "有 2 项推送等待您审批".
     pub(crate) approvals: Option<String>,
+    /// Open insights on my customers: (customer id, customer, insight).
+    pub(crate) insights: Vec<(uuid::Uuid, String, crate::ui::book::InsightLine)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -177,8 +179,25 @@ pub(crate) async fn home(
             .map_err(err)?;
         approvals = (n > 0).then(|| t.get("camp.awaiting_count").replace("{n}", &n.to_string()));
     }
+    let insights = if a.offers().read {
+        banyan_app::book::insights::open_insights(&s.app, a, 10)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|o| {
+                (
+                    o.customer_id,
+                    format!("{} {}", o.customer_no, o.customer_name),
+                    crate::ui::book::insight_line(&s, t, o.insight),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(page(HomePage {
         approvals,
+        insights,
         title: t.get("home.title").to_owned(),
         warnings,
         due: due_key,

@@ -778,6 +778,11 @@ async fn needs_read_from_behaviour_reach_the_manager_and_are_followed_up_once(ap
         (Some(2), Some(2_400_000), Some(2)),
         "{care}"
     );
+    // The manager sees them among the open insights of their customers; another branch's does not.
+    let open = app.get("/api/v1/insights", &rm).await;
+    assert_eq!(open.body.as_array().map(Vec::len), Some(2), "{}", open.text);
+    let none = app.get("/api/v1/insights", &rm2).await;
+    assert_eq!(none.body.as_array().map(Vec::len), Some(0), "{}", none.text);
     // The manager is told.
     let told = app
         .texts("SELECT CAST(COUNT(*) AS TEXT) FROM staff_notices WHERE kind = 'book.insight'")

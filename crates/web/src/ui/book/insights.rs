@@ -25,7 +25,7 @@ pub(crate) struct InsightLine {
     pub(crate) made: String,
 }
 
-fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
+pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
     let f = &v.facts;
     let days = f.window_days.to_string();
     let count = f.count.to_string();

@@ -12,7 +12,7 @@ use crate::ui::forms::Choice;
 use crate::ui::i18n::Tr;
 use std::collections::BTreeMap;
 
-pub(crate) use insights::{InsightLine, insight_lines};
+pub(crate) use insights::{InsightLine, insight_lines, line as insight_line};
 pub(crate) use section::{BookSection, book_section};
 
 /// A product's name in the reader's language, else in simplified Chinese.
