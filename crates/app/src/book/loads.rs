@@ -52,7 +52,7 @@ pub struct LoadView {
 
 /// A row the load rejected.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RejectedRow {
+pub struct RejectedFeedRow {
     /// The line in the file (header = 1) or the item's position (from 1).
     pub line: i64,
     pub account_no: String,
@@ -64,7 +64,7 @@ pub struct RejectedRow {
 pub struct LoadReport {
     pub load: LoadView,
     /// The first 1,000 rejected rows, by line.
-    pub rejected: Vec<RejectedRow>,
+    pub rejected: Vec<RejectedFeedRow>,
 }
 
 /// A row as read: the record, or the key it names (as far as it could be read) and its broken rules.
@@ -191,7 +191,7 @@ pub(super) async fn report(app: &App, load: &BookLoadRow) -> Result<LoadReport> 
     let by = super::staff_name(app, load.actor_id).await?;
     let mut rejected = Vec::new();
     for r in store::load_rejects(&app.db.conn, load.id, REPORT_REJECTS).await? {
-        rejected.push(RejectedRow {
+        rejected.push(RejectedFeedRow {
             line: r.line,
             account_no: r.account_no.clone(),
             errors: serde_json::from_str(&r.errors).map_err(|e| {
@@ -289,6 +289,9 @@ pub async fn loads(
     limit: u64,
 ) -> Result<(Vec<LoadView>, u64)> {
     actor.require(Permission::BookLoad)?;
+    if offset > 1_000_000 {
+        return Err(AppError::field("offset", "max", "must be at most 1000000"));
+    }
     let rows = store::recent_loads(&app.db.conn, offset, limit.clamp(1, 200)).await?;
     let mut out = Vec::new();
     for r in &rows {

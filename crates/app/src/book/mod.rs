@@ -27,7 +27,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use holdings::HoldingsLoad;
-pub use loads::{LoadReport, LoadView, RejectedRow};
+pub use loads::{LoadReport, LoadView, RejectedFeedRow};
 pub use view::{
     AumPoint, CustomerBook, HoldingLine, KindTotal, RiskTotal, TransactionLine, customer_book,
 };
@@ -37,7 +37,6 @@ pub use view::{
 pub struct ProductView {
     pub id: Uuid,
     pub version: i32,
-    #[serde(flatten)]
     pub product: ProductInput,
     /// When it was last saved (RFC 3339) and by whom (display name; none for the system).
     pub updated_at: String,

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal),* $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $name {
             $($(#[$vm])* #[serde(rename = $code)] $v),*
         }
@@ -31,6 +31,21 @@ macro_rules! code_enum {
                 Self::ALL.iter().copied().find(|k| k.as_str() == s)
             }
         }
+
+        // Written by hand: the derive does not read a variant's rename given through a macro, and the
+        // document would list the Rust names instead of the codes that go over the wire (schemathesis
+        // found the difference).
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                use utoipa::openapi::schema::{ObjectBuilder, Type};
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([$($code),*]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 

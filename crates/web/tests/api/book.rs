@@ -55,7 +55,10 @@ async fn an_administrator_keeps_the_catalogue_and_every_change_is_versioned_and_
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(
-        (r.body["version"].as_i64(), r.body["risk_level"].as_str()),
+        (
+            r.body["version"].as_i64(),
+            r.body["product"]["risk_level"].as_str()
+        ),
         (Some(1), Some("R3"))
     );
     let id = r.body["id"].as_str().unwrap().to_owned();
@@ -121,7 +124,10 @@ async fn an_administrator_keeps_the_catalogue_and_every_change_is_versioned_and_
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
-        (r.body["version"].as_i64(), r.body["status"].as_str()),
+        (
+            r.body["version"].as_i64(),
+            r.body["product"]["status"].as_str()
+        ),
         (Some(2), Some("suspended"))
     );
     app.req(
