@@ -19,13 +19,11 @@ use banyan_domain::money::{Currency, parse_major};
 use banyan_store::ConnectionTrait;
 use banyan_store::book::activity::{self as astore, EventRow, TransactionRow};
 use banyan_store::book::{self as store, BookLoadRow};
-use banyan_store::customers as cstore;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// Transactions by API.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -73,19 +71,6 @@ pub const TX_COLUMNS: [&str; 12] = [
 /// The columns of a channel-events file; the first four are required.
 pub const EVENT_COLUMNS: [&str; 5] = ["id", "customer", "at", "kind", "product"];
 
-fn numbered<T>(items: Vec<T>) -> Vec<RowIn<T>> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            (
-                i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1),
-                Ok(r),
-            )
-        })
-        .collect()
-}
-
 /// Loads transactions sent as API items.
 pub async fn load_transactions(
     app: &App,
@@ -100,7 +85,7 @@ pub async fn load_transactions(
         as_of: input.as_of,
         file_name: input.file_name.unwrap_or_else(|| "API".into()),
     };
-    run_transactions(app, actor, meta, numbered(input.items)).await
+    run_transactions(app, actor, meta, loads::numbered(input.items)).await
 }
 
 /// Loads channel events sent as API items.
@@ -113,7 +98,7 @@ pub async fn load_events(app: &App, actor: &Actor, input: EventsLoad) -> Result<
         as_of: input.as_of,
         file_name: input.file_name.unwrap_or_else(|| "API".into()),
     };
-    run_events(app, actor, meta, numbered(input.items)).await
+    run_events(app, actor, meta, loads::numbered(input.items)).await
 }
 
 /// Which feed a file holds.
@@ -539,20 +524,8 @@ async fn write_events<C: ConnectionTrait>(
     rows: &[RowIn<ChannelEventRecord>],
 ) -> Result<()> {
     let ok: Vec<&ChannelEventRecord> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
-    let keys: Vec<&str> = ok.iter().map(|r| r.customer.trim()).collect();
-    let uuids: Vec<Uuid> = keys.iter().filter_map(|k| k.parse().ok()).collect();
-    let numbers: Vec<String> = keys
-        .iter()
-        .filter(|k| k.parse::<Uuid>().is_err())
-        .map(|k| k.to_ascii_uppercase())
-        .collect();
-    let mut customers = HashMap::new();
-    for r in cstore::rows_by_ids(c, &uuids).await? {
-        customers.insert(r.id.to_string(), r.id);
-    }
-    for r in cstore::rows_by_numbers(c, &numbers).await? {
-        customers.insert(r.customer_no.clone(), r.id);
-    }
+    let keys: Vec<&str> = ok.iter().map(|r| r.customer.as_str()).collect();
+    let customers = loads::customers_named(c, &keys).await?;
     let ids: Vec<String> = ok.iter().map(|r| r.id.clone()).collect();
     let known = astore::known_ids(c, "channel_events", "event_id", &load.source, &ids).await?;
     let now = Timestamp::now();
@@ -566,10 +539,7 @@ async fn write_events<C: ConnectionTrait>(
             }
         };
         let mut e = rec.check(now);
-        let key = rec.customer.trim();
-        let customer = customers
-            .get(&key.to_ascii_uppercase())
-            .or_else(|| customers.get(&key.to_ascii_lowercase()));
+        let customer = loads::customer_of(&customers, &rec.customer).map(|r| r.id);
         if customer.is_none() {
             e.push("customer", "unknown", "no customer has this number or id");
         }
@@ -591,11 +561,11 @@ async fn write_events<C: ConnectionTrait>(
             load.unchanged += 1;
             continue;
         }
-        touched.insert(*customer);
+        touched.insert(customer);
         out.push(EventRow {
             source: load.source.clone(),
             event_id: rec.id.clone(),
-            customer_id: *customer,
+            customer_id: customer,
             at_us: rec.at.as_microsecond(),
             kind: rec.kind,
             product: rec.product.clone(),

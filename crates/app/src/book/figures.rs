@@ -42,7 +42,11 @@ pub(crate) async fn derive(
             .into_iter()
             .filter_map(|r| {
                 let f = book.get(&r.id)?;
-                let mut m = base.get(&r.id.uuid()).cloned().unwrap_or_default();
+                // A customer with no metrics posted yet starts from none: the book's are all it has.
+                let mut m = match base.get(&r.id.uuid()) {
+                    Some(m) => m.clone(),
+                    None => Metrics::default(),
+                };
                 m.as_of = as_of;
                 apply(&mut m, f);
                 Some((r, m))

@@ -19,7 +19,6 @@ use banyan_domain::book::{AccountStatus, HoldingRecord};
 use banyan_domain::ids::CustomerId;
 use banyan_domain::money::{Currency, parse_major};
 use banyan_store::book::{self as store, AccountRow, BookLoadRow, HoldingRow, ProductRow};
-use banyan_store::customers::{self as cstore, CustomerRow};
 use banyan_store::{ConnectionTrait, now_us};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -46,17 +45,7 @@ pub struct HoldingsLoad {
 pub async fn load_holdings(app: &App, actor: &Actor, input: HoldingsLoad) -> Result<LoadReport> {
     actor.require(Permission::BookLoad)?;
     check_meta(app, &input.source, input.as_of)?;
-    let rows: Vec<RowIn<HoldingRecord>> = input
-        .items
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            (
-                i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1),
-                Ok(r),
-            )
-        })
-        .collect();
+    let rows: Vec<RowIn<HoldingRecord>> = loads::numbered(input.items);
     let meta = Meta {
         kind: "holdings",
         source: input.source,
@@ -339,39 +328,18 @@ struct Chunk<'a> {
 }
 
 impl Chunk<'_> {
-    async fn customers<C: ConnectionTrait>(
-        &self,
-        c: &C,
-        rows: &[RowIn<HoldingRecord>],
-    ) -> Result<HashMap<String, CustomerRow>> {
-        let keys: Vec<&str> = rows
-            .iter()
-            .filter_map(|(_, r)| r.as_ref().ok())
-            .map(|r| r.customer.trim())
-            .collect();
-        let ids: Vec<Uuid> = keys.iter().filter_map(|k| k.parse().ok()).collect();
-        let numbers: Vec<String> = keys
-            .iter()
-            .filter(|k| k.parse::<Uuid>().is_err())
-            .map(|k| k.to_ascii_uppercase())
-            .collect();
-        let mut out = HashMap::new();
-        for r in cstore::rows_by_ids(c, &ids).await? {
-            out.insert(r.id.to_string(), r);
-        }
-        for r in cstore::rows_by_numbers(c, &numbers).await? {
-            out.insert(r.customer_no.clone(), r);
-        }
-        Ok(out)
-    }
-
     async fn write<C: ConnectionTrait>(
         &mut self,
         c: &C,
         rows: &[RowIn<HoldingRecord>],
     ) -> Result<()> {
         let as_of = self.load.as_of;
-        let customers = self.customers(c, rows).await?;
+        let keys: Vec<&str> = rows
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .map(|r| r.customer.as_str())
+            .collect();
+        let customers = loads::customers_named(c, &keys).await?;
         let numbers: Vec<String> = rows
             .iter()
             .filter_map(|(_, r)| r.as_ref().ok())
@@ -398,10 +366,7 @@ impl Chunk<'_> {
                     continue;
                 }
             };
-            let key = rec.customer.trim().to_ascii_uppercase();
-            let customer = customers
-                .get(&key)
-                .or_else(|| customers.get(&rec.customer.trim().to_ascii_lowercase()));
+            let customer = loads::customer_of(&customers, &rec.customer);
             let product = self.products.get(rec.product.trim());
             let mut e = FieldErrors::new();
             if customer.is_none() {

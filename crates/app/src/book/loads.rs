@@ -221,6 +221,53 @@ pub(super) fn reject(
     })
 }
 
+/// API items as rows of a load, numbered from 1 (the item's position, as a file's line would be).
+pub(super) fn numbered<T>(items: Vec<T>) -> Vec<RowIn<T>> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1),
+                Ok(r),
+            )
+        })
+        .collect()
+}
+
+/// The customers a load's rows name, by customer number (upper case) or id: the map is keyed by both
+/// spellings, so [`customer_of`] finds either.
+pub(super) async fn customers_named<C: banyan_store::ConnectionTrait>(
+    c: &C,
+    keys: &[&str],
+) -> Result<std::collections::HashMap<String, banyan_store::customers::CustomerRow>> {
+    use banyan_store::customers as cstore;
+    let ids: Vec<Uuid> = keys.iter().filter_map(|k| k.trim().parse().ok()).collect();
+    let numbers: Vec<String> = keys
+        .iter()
+        .filter(|k| k.trim().parse::<Uuid>().is_err())
+        .map(|k| k.trim().to_ascii_uppercase())
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    for r in cstore::rows_by_ids(c, &ids).await? {
+        out.insert(r.id.to_string(), r);
+    }
+    for r in cstore::rows_by_numbers(c, &numbers).await? {
+        out.insert(r.customer_no.clone(), r);
+    }
+    Ok(out)
+}
+
+/// The customer a row names, from [`customers_named`].
+pub(super) fn customer_of<'a>(
+    map: &'a std::collections::HashMap<String, banyan_store::customers::CustomerRow>,
+    key: &str,
+) -> Option<&'a banyan_store::customers::CustomerRow> {
+    let key = key.trim();
+    map.get(&key.to_ascii_uppercase())
+        .or_else(|| map.get(&key.to_ascii_lowercase()))
+}
+
 /// Records the load and claims the request's Idempotency-Key, before any row is written.
 pub(super) async fn begin(
     app: &App,

@@ -201,29 +201,38 @@ pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<Custome
         .into_iter()
         .map(|a| (a.dimension, a.value))
         .collect();
-    let numbers: HashMap<Uuid, String> = accounts
-        .iter()
+    let recent =
+        banyan_store::book::activity::recent_transactions(c, row.id, RECENT_TRANSACTIONS).await?;
+    // A transaction's account, read by id: it may since have moved to another customer.
+    let ids: Vec<Uuid> = recent.iter().map(|t| t.account_id).collect();
+    let numbers: HashMap<Uuid, String> = store::accounts_by_ids(c, &ids)
+        .await?
+        .into_iter()
         .map(|a| (a.id, mask::account(&a.account_no)))
         .collect();
-    let transactions =
-        banyan_store::book::activity::recent_transactions(c, row.id, RECENT_TRANSACTIONS)
-            .await?
-            .into_iter()
-            .map(|t| TransactionLine {
-                account_no: numbers.get(&t.account_id).cloned().unwrap_or_default(),
-                at: crate::fmt_us(t.at_us),
-                amount: t.amount,
-                currency: t.currency.as_str().to_owned(),
-                digits: book.currency(t.currency).map_or(2, |c| c.digits),
-                amount_cny: t.amount_cny,
-                direction: t.direction,
-                channel: t.channel,
-                counterparty: t.counterparty,
-                category: t.category,
-                cash: t.cash,
-                cross_border: t.cross_border,
-            })
-            .collect();
+    let mut transactions = Vec::with_capacity(recent.len());
+    for t in recent {
+        let Some(account_no) = numbers.get(&t.account_id).cloned() else {
+            return Err(crate::error::AppError::internal(format!(
+                "transaction {} of {} names account {} that is not stored",
+                t.tx_id, t.source, t.account_id
+            )));
+        };
+        transactions.push(TransactionLine {
+            account_no,
+            at: crate::fmt_us(t.at_us),
+            amount: t.amount,
+            currency: t.currency.as_str().to_owned(),
+            digits: book.currency(t.currency).map_or(2, |c| c.digits),
+            amount_cny: t.amount_cny,
+            direction: t.direction,
+            channel: t.channel,
+            counterparty: t.counterparty,
+            category: t.category,
+            cash: t.cash,
+            cross_border: t.cross_border,
+        });
+    }
     Ok(CustomerBook {
         transactions,
         as_of,

@@ -195,6 +195,17 @@ pub async fn accounts_by_number<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
+/// The accounts with these ids.
+pub async fn accounts_by_ids<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<AccountRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<AccountRow>()
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
+    table::all(c, &q).await
+}
+
 /// Writes accounts: new ones inserted, known ones (same source and number) given their latest state.
 pub async fn upsert_accounts<C: ConnectionTrait>(c: &C, rows: &[AccountRow]) -> Result<()> {
     if rows.is_empty() {

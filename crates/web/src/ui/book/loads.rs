@@ -229,8 +229,11 @@ pub(super) async fn load_page(
             .collect::<Vec<_>>()
             .join("；")
     };
-    let failed = (r.load.status == ImportStatus::Failed)
-        .then(|| reasons(r.load.error.as_deref().unwrap_or_default()));
+    let failed = (r.load.status == ImportStatus::Failed).then(|| match r.load.error.as_deref() {
+        Some(errors) => reasons(errors),
+        // A load that stopped records why; one without a reason stopped on an error of the server.
+        None => t.rule("load_stopped", "").into_owned(),
+    });
     Ok(page(LoadPage {
         title: t.get("book.load_title").to_owned(),
         c: chrome(t, Some(&sess), "/book/loads"),
