@@ -4,6 +4,7 @@
 // Prints one line per test and a closing "N passed, N failed"; exits 1 on any failure.
 import { SHOTS, accessibility, launch } from './browser.mjs';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.PASSWORD;
@@ -1012,6 +1013,48 @@ await test("an administrator adds a product, operations load the day's holdings,
   assert.ok(book.includes('¥800,000.00') && book.includes('****0001') && book.includes('测试稳盈理财'), book);
   await rm1.locator('#book-holdings summary').click();
   await rm1.locator('#book').screenshot({ path: `${SHOTS}/customer-book.png` });
+});
+
+await test('two cash deposits on one day raise a large-value alert the manager disposes of, and compliance exports the report', async () => {
+  const ops = await signIn('ops1');
+  await ops.goto(`${BASE}/book/loads`);
+  // Yesterday at 10:00 and 15:00 in the bank's day: 30,000 + 30,000 in cash (neither alone is large).
+  const y = new Date(Date.now() - 86400000 + 8 * 3600000).toISOString().slice(0, 10);
+  const txs = `id,account_no,at,amount,currency,direction,channel,counterparty,category,cash\nE2E-C1,6222990000000001,${y} 10:00:00,"30,000.00",CNY,credit,branch,individual,other,true\nE2E-C2,6222990000000001,${y} 15:00:00,"30,000.00",CNY,credit,branch,individual,other,true\n`;
+  await ops.locator('#load-feed').selectOption('transactions');
+  await ops.locator('#load-file').setInputFiles({ name: 'core-transactions.csv', mimeType: 'text/csv', buffer: Buffer.from(txs) });
+  await ops.locator('#load-submit').click();
+  await ops.locator('#load-summary').waitFor();
+  assert.equal((await ops.locator('#load-loaded').textContent()).trim(), '2');
+  await ops.context().close();
+
+  await rm1.goto(`${BASE}/alerts?kind=monitoring&status=open`);
+  const queue = await rm1.locator('#alerts-queue').textContent();
+  assert.ok(queue.includes('大额现金交易') && queue.includes('当日合计 ¥60,000.00 ≥ ¥50,000.00') && queue.includes(NAME), queue);
+  assert.ok(!/monitor\.|large_cash|[0-9a-f]{8}-[0-9a-f]{4}/.test(queue), queue);
+  await rm1.screenshot({ path: `${SHOTS}/alerts.png`, fullPage: true });
+  await rm1.locator('#alerts-queue a', { hasText: '大额现金交易' }).first().click();
+  const hits = await rm1.locator('#alert-hits').textContent();
+  assert.ok(hits.includes('¥30,000.00') && hits.includes('转入'), hits);
+  await rm1.locator('#ac-submit').click();
+  // The form names what is missing before anything is sent.
+  assert.ok(await rm1.locator('#ac-disposition:invalid').count() === 1);
+  await rm1.locator('#ac-disposition').selectOption('explained');
+  await rm1.locator('#ac-resolution').fill('客户经营收入存现，已核实');
+  await rm1.locator('#ac-submit').click();
+  await rm1.waitForURL(/msg=saved/);
+  assert.ok(rm1.asked.some((q) => q.includes('关闭此告警')), 'closing asks first');
+  assert.ok((await rm1.locator('#alert-closed').textContent()).includes('已核实，业务合理'));
+  await rm1.screenshot({ path: `${SHOTS}/alert.png`, fullPage: true });
+
+  const aud = await signIn('aud1');
+  await aud.goto(`${BASE}/alerts`);
+  await aud.locator('#lv-from').fill(y);
+  const [dl] = await Promise.all([aud.waitForEvent('download'), aud.locator('#lv-export').click()]);
+  const file = fs.readFileSync(await dl.path(), 'utf8');
+  assert.ok(file.includes('判定标准') && file.includes('大额现金交易') && file.includes('转入') && file.includes(NAME), file);
+  assert.ok(!file.includes('large_cash') && !file.includes('credit'), file);
+  await aud.context().close();
 });
 
 await test('the language switch changes the labels', async () => {

@@ -176,6 +176,8 @@ pub struct Offers {
     pub products: bool,
     /// Load the core system's feeds.
     pub book_load: bool,
+    /// Export the large-value report.
+    pub monitoring_report: bool,
 }
 
 impl Actor {
@@ -200,6 +202,7 @@ impl Actor {
             campaign_approve: has(Permission::CampaignApprove),
             products: has(Permission::ProductManage),
             book_load: has(Permission::BookLoad),
+            monitoring_report: has(Permission::MonitoringReport),
         }
     }
 }

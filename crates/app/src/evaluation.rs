@@ -504,13 +504,18 @@ fn alerts_for(
             id: Uuid::now_v7(),
             customer_id: r.id.uuid(),
             indicator: w.indicator.clone(),
-            status: "open".into(),
+            subject: String::new(),
+            status: banyan_domain::book::monitoring::AlertStatus::Open,
             owner_id: r.rm_id.map(Into::into),
             reason: w.reason.clone(),
             checks: serde_json::to_string(&w.checks).unwrap_or_else(|_| "[]".into()),
             due_on: due.to_string(),
             created_at_us: now,
             closed_at_us: None,
+            closed_by: None,
+            resolution: None,
+            disposition: None,
+            escalated_at_us: None,
         })
         .collect()
 }

@@ -10,6 +10,7 @@
 //! | `imports.resume` | 5 s | each job's own lease (`imports::resume_orphaned`) |
 //! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |
 //! | `cases.escalate` | 60 s | `cases.escalate` |
+//! | `alerts.escalate` | 60 s | none: each overdue alert is marked escalated once (`segments::alerts::escalate_overdue`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
 //! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings are idempotent per customer |
 
@@ -85,6 +86,19 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
             s.escalate_every,
             app.clone(),
             move |app| crate::cases::escalate_tick(app, s.escalate_every),
+        ),
+        // Each alert escalates once: the node that marks it tells the supervisors, so every node may run it.
+        every(
+            "alerts.escalate",
+            s.escalate_every,
+            app.clone(),
+            |app| async move {
+                match crate::segments::alerts::escalate_overdue(&app).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(alerts = n, "overdue alerts escalated"),
+                    Err(e) => tracing::error!(error = %e, "alert escalation failed"),
+                }
+            },
         ),
         every(
             "notify.campaigns",

@@ -181,6 +181,15 @@ impl App {
         jiff::Timestamp::now().to_zoned(self.tz.clone()).date()
     }
 
+    /// The bank's calendar day of an instant stored as microseconds (out of jiff's range: the last day it
+    /// knows, which no stored instant reaches).
+    pub fn date_of_us(&self, us: i64) -> jiff::civil::Date {
+        jiff::Timestamp::from_microsecond(us)
+            .unwrap_or(jiff::Timestamp::MAX)
+            .to_zoned(self.tz.clone())
+            .date()
+    }
+
     /// The first instant of `from` and of the day after `to` in the bank's time zone, in microseconds:
     /// the half-open span of those days, for reading times stored as instants.
     pub fn day_bounds(

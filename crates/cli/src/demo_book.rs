@@ -619,6 +619,44 @@ async fn activity(app: &App, loader: &Actor, customers: &[uuid::Uuid], until: Da
                 )?;
             }
         }
+        // A few customers the compliance team should look at (transaction monitoring): money in and
+        // straight out again, and a large cash deposit.
+        let recent = until.checked_sub(3.days()).unwrap_or(until);
+        if !corporate && p % 29 == 7 {
+            let next = recent.checked_add(1.days()).unwrap_or(recent);
+            push(
+                40,
+                recent,
+                320_000,
+                D::Credit,
+                Ch::Online,
+                Cp::Individual,
+                C::Transfer,
+            )?;
+            push(
+                41,
+                next,
+                300_000,
+                D::Debit,
+                Ch::Online,
+                Cp::Individual,
+                C::Transfer,
+            )?;
+        }
+        if !corporate && p % 17 == 3 {
+            push(
+                42,
+                recent,
+                62_000,
+                D::Credit,
+                Ch::Branch,
+                Cp::Individual,
+                C::Other,
+            )?;
+            if let Some(t) = txs.last_mut() {
+                t.cash = true;
+            }
+        }
         if p % 6 == 1 {
             for k in 0..4i64 {
                 events.push(ChannelEventRecord {

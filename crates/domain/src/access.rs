@@ -64,6 +64,8 @@ pub enum Permission {
     ProductManage,
     /// Load the core system's daily feeds (holdings) for the whole bank.
     BookLoad,
+    /// Export the large-value transaction report (compliance).
+    MonitoringReport,
 }
 
 /// Which customers a role's permissions reach.
@@ -111,6 +113,7 @@ const RISK: &[Permission] = &[
     P::CustomerReveal,
     P::MetricsWrite,
     P::CaseRead,
+    P::MonitoringReport,
 ];
 const OPS: &[Permission] = &[
     P::CustomerRead,
@@ -138,7 +141,12 @@ const SUPERVISOR: &[Permission] = &[
     P::CaseApprove,
     P::CampaignApprove,
 ];
-const AUDITOR: &[Permission] = &[P::CustomerRead, P::AuditRead, P::CaseRead];
+const AUDITOR: &[Permission] = &[
+    P::CustomerRead,
+    P::AuditRead,
+    P::CaseRead,
+    P::MonitoringReport,
+];
 const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage, P::ProductManage];
 const SENIOR: &[Permission] = &[
     P::CustomerRead,
@@ -225,7 +233,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -245,6 +253,7 @@ impl Permission {
         P::CampaignApprove,
         P::ProductManage,
         P::BookLoad,
+        P::MonitoringReport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -268,6 +277,7 @@ impl Permission {
             P::CampaignApprove => "campaign.approve",
             P::ProductManage => "product.manage",
             P::BookLoad => "book.load",
+            P::MonitoringReport => "monitoring.report",
         }
     }
 }

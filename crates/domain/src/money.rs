@@ -20,6 +20,8 @@ pub struct Currency([u8; 3]);
 
 impl Currency {
     pub const CNY: Currency = Currency(*b"CNY");
+    /// The currency of the foreign large-value thresholds.
+    pub const USD: Currency = Currency(*b"USD");
 
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         let b = s.trim().as_bytes();

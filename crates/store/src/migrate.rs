@@ -15,6 +15,7 @@ mod book;
 mod campaigns;
 mod imports;
 mod insights;
+mod monitoring;
 mod saved;
 mod search;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;
@@ -123,6 +124,11 @@ const STEPS: &[Step] = &[
         version: 18,
         name: "insights: needs read from behaviour",
         run: insights::v18,
+    },
+    Step {
+        version: 19,
+        name: "monitoring of large and unusual transactions: one alert queue, hits",
+        run: monitoring::v19,
     },
 ];
 

@@ -2,9 +2,12 @@
 
 use crate::error::Result;
 use crate::table::{self, Table};
+use banyan_domain::book::monitoring::{AlertStatus, Disposition};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
+
+crate::enum_col!(AlertStatus, Disposition);
 
 crate::table! {
     pub struct MetricsRow in "customer_metrics" {
@@ -57,17 +60,24 @@ crate::table! {
 }
 
 crate::table! {
+    /// An alert of the one queue: an early warning of the policy engine or a monitoring hit.
     pub struct AlertRow in "alerts" {
         pub id: Uuid,
         pub customer_id: Uuid,
         pub indicator: String,
-        pub status: String,
+        /// What the alert is about within its indicator: a monitoring alert's day; empty for warnings.
+        pub subject: String,
+        pub status: AlertStatus,
         pub owner_id: Option<Uuid>,
         pub reason: String,
         pub checks: String,
         pub due_on: String,
         pub created_at_us: i64,
         pub closed_at_us: Option<i64>,
+        pub closed_by: Option<Uuid>,
+        pub resolution: Option<String>,
+        pub disposition: Option<Disposition>,
+        pub escalated_at_us: Option<i64>,
     }
 }
 
@@ -415,19 +425,151 @@ pub async fn close_alert<C: ConnectionTrait>(
     c: &C,
     id: Uuid,
     by: Uuid,
+    disposition: Disposition,
     resolution: &str,
     at_us: i64,
 ) -> Result<bool> {
     let q = Query::update()
         .table("alerts")
-        .value("status", "closed")
+        .value("status", AlertStatus::Closed.as_str())
         .value("closed_at_us", at_us)
         .value("closed_by", by)
+        .value("disposition", disposition.as_str())
         .value("resolution", resolution)
         .and_where(Expr::col("id").eq(id))
-        .and_where(Expr::col("status").eq("open"))
+        .and_where(Expr::col("status").eq(AlertStatus::Open.as_str()))
         .to_owned();
     Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// Which alerts of the queue to list.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    pub status: Option<AlertStatus>,
+    /// Monitoring alerts only (`Some(true)`), early warnings only (`Some(false)`).
+    pub monitoring: Option<bool>,
+    pub indicator: Option<String>,
+    /// Open and due before this day (`YYYY-MM-DD`).
+    pub overdue_on: Option<String>,
+    pub owner: Option<Uuid>,
+}
+
+impl AlertFilter {
+    fn apply(&self, q: &mut sea_orm::sea_query::SelectStatement) {
+        if let Some(s) = self.status {
+            q.and_where(Expr::col(("alerts", "status")).eq(s.as_str()));
+        }
+        let like = format!("{}%", banyan_domain::book::monitoring::INDICATOR_PREFIX);
+        match self.monitoring {
+            Some(true) => {
+                q.and_where(Expr::col(("alerts", "indicator")).like(like));
+            }
+            Some(false) => {
+                q.and_where(Expr::col(("alerts", "indicator")).not_like(like));
+            }
+            None => {}
+        }
+        if let Some(i) = &self.indicator {
+            q.and_where(Expr::col(("alerts", "indicator")).eq(i.as_str()));
+        }
+        if let Some(d) = &self.overdue_on {
+            q.and_where(Expr::col(("alerts", "status")).eq(AlertStatus::Open.as_str()))
+                .and_where(Expr::col(("alerts", "due_on")).lt(d.as_str()));
+        }
+        if let Some(o) = self.owner {
+            q.and_where(Expr::col(("alerts", "owner_id")).eq(o));
+        }
+    }
+}
+
+/// One page of the alert queue within a scope, oldest due first, with each customer's number and name,
+/// and how many match.
+pub async fn alert_queue<C: ConnectionTrait>(
+    c: &C,
+    scope: &crate::customers::ScopeFilter,
+    f: &AlertFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(u64, Vec<(AlertRow, String, String)>)> {
+    let join = |q: &mut sea_orm::sea_query::SelectStatement| {
+        q.inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("alerts", "customer_id")),
+        )
+        .cond_where(scope.cond_on("customers"));
+        f.apply(q);
+    };
+    let mut count = Query::select();
+    count
+        .expr(Expr::col(("alerts", "id")).count())
+        .from("alerts");
+    join(&mut count);
+    let total = table::count(c, &count).await?;
+    let mut q = table::select::<AlertRow>();
+    q.column(("customers", "customer_no"))
+        .column(("customers", "display_name"));
+    join(&mut q);
+    q.order_by(("alerts", "status"), Order::Desc)
+        .order_by(("alerts", "due_on"), Order::Asc)
+        .order_by(("alerts", "created_at_us"), Order::Asc)
+        .offset(offset)
+        .limit(limit);
+    let rows = c
+        .query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                <AlertRow as Table>::read(r)?,
+                r.try_get::<String>("", "customer_no")?,
+                r.try_get::<String>("", "display_name")?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((total, rows))
+}
+
+/// Open alerts due before `today` that have not escalated yet, oldest due first.
+pub async fn overdue_unescalated<C: ConnectionTrait>(
+    c: &C,
+    today: &str,
+    limit: u64,
+) -> Result<Vec<AlertRow>> {
+    let q = table::select::<AlertRow>()
+        .and_where(Expr::col("status").eq(AlertStatus::Open.as_str()))
+        .and_where(Expr::col("due_on").lt(today))
+        .and_where(Expr::col("escalated_at_us").is_null())
+        .order_by("due_on", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    table::all::<AlertRow, _>(c, &q).await
+}
+
+/// Marks an alert escalated; false if it already was (another node got there first).
+pub async fn mark_escalated<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<bool> {
+    let q = Query::update()
+        .table("alerts")
+        .value("escalated_at_us", at_us)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("escalated_at_us").is_null())
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// An open alert for this customer, indicator and subject, if any.
+pub async fn open_alert<C: ConnectionTrait>(
+    c: &C,
+    customer_id: Uuid,
+    indicator: &str,
+    subject: &str,
+) -> Result<Option<AlertRow>> {
+    let q = table::select::<AlertRow>()
+        .and_where(Expr::col("customer_id").eq(customer_id))
+        .and_where(Expr::col("indicator").eq(indicator))
+        .and_where(Expr::col("subject").eq(subject))
+        .and_where(Expr::col("status").eq(AlertStatus::Open.as_str()))
+        .to_owned();
+    table::one::<AlertRow, _>(c, &q).await
 }
 
 pub async fn find_alert<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<AlertRow>> {

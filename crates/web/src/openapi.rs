@@ -105,7 +105,7 @@ impl Modify for Problems {
 #[openapi(
     info(title = "Banyan API", description = "Customer-relationship management for banks: the customer registry, four-eyes review, audit."),
     modifiers(&Bearer, &Problems),
-    components(schemas(banyan_app::engagement::Due, banyan_app::engagement::CoverageBy, banyan_app::audit::AuditOrder, crate::error::Problem)),
+    components(schemas(banyan_app::segments::alerts::AlertKind, banyan_app::engagement::Due, banyan_app::engagement::CoverageBy, banyan_app::audit::AuditOrder, crate::error::Problem)),
     paths(
         api::health::healthz, api::health::readyz, api::health::metrics,
         api::auth::login, api::auth::logout, api::auth::me,
@@ -118,7 +118,7 @@ impl Modify for Problems {
         api::admin::list_staff, api::admin::add_staff, api::admin::disable_staff, api::admin::set_staff_org, api::admin::list_fields,
         api::admin::define_field, api::admin::policy,
         api::segments::record, api::segments::segments, api::segments::measures,
-        api::segments::questionnaire, api::segments::assess, api::segments::close_alert,
+        api::segments::questionnaire, api::segments::assess, api::segments::close_alert, api::segments::alert_queue, api::segments::alert,
         api::engagement::my_tasks, api::engagement::log, api::engagement::list, api::engagement::customer_tasks,
         api::engagement::coverage, api::notify::campaign, api::notify::campaigns, api::notify::approve, api::notify::reject, api::notify::cancel, api::engagement::messages,
         api::events::create, api::events::list, api::events::get, api::events::invite, api::events::respond,
@@ -127,7 +127,7 @@ impl Modify for Problems {
         api::cases::export, api::cases::notices, api::cases::read_notices, api::cases::calendars,
         api::cases::put_calendar, api::cases::calendar, api::cases::attach, api::cases::attachment, api::cases::inbound,
         api::book::products, api::book::create, api::book::product, api::book::update, api::book::versions,
-        api::book::load_holdings, api::book::load_holdings_file, api::book::load_transactions, api::book::load_transactions_file, api::book::load_events, api::book::load_events_file, api::book::loads, api::book::load, api::book::customer_book, api::book::insights, api::book::open_insights, api::book::act_insight, api::book::dismiss_insight,
+        api::book::load_holdings, api::book::load_holdings_file, api::book::load_transactions, api::book::load_transactions_file, api::book::load_events, api::book::load_events_file, api::book::loads, api::book::load, api::book::customer_book, api::book::insights, api::book::open_insights, api::book::act_insight, api::book::dismiss_insight, api::book::large_value,
     )
 )]
 pub struct ApiDoc;

@@ -376,15 +376,21 @@ async fn run_transactions(
     let mut load = loads::begin(app, actor, &meta, rows.len()).await?;
     let mut seen: HashSet<String> = HashSet::new();
     let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
+    let mut fresh = super::monitoring::Fresh::default();
     let outcome = async {
         for chunk in rows.chunks(CHUNK) {
             let tx = app.db.begin_write().await?;
-            write_transactions(app, &*tx, &mut load, &mut seen, &mut touched, chunk).await?;
+            let written =
+                write_transactions(app, &*tx, &mut load, &mut seen, &mut touched, chunk).await?;
             store::update_load(&*tx, &load).await?;
             tx.commit().await?;
+            for (id, at) in written {
+                fresh.add(&id, at);
+            }
         }
         let ids: Vec<CustomerId> = touched.iter().copied().collect();
         super::insights::evaluate(app, &ids).await?;
+        super::monitoring::evaluate(app, &load.source, &ids, &fresh).await?;
         Ok(0)
     }
     .await;
@@ -398,7 +404,7 @@ async fn write_transactions<C: ConnectionTrait>(
     seen: &mut HashSet<String>,
     touched: &mut BTreeSet<CustomerId>,
     rows: &[RowIn<TransactionRecord>],
-) -> Result<()> {
+) -> Result<Vec<(String, i64)>> {
     let ok: Vec<&TransactionRecord> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
     let numbers: Vec<String> = ok.iter().map(|r| r.account_no.clone()).collect();
     let accounts: HashMap<String, store::AccountRow> =
@@ -473,7 +479,8 @@ async fn write_transactions<C: ConnectionTrait>(
     load.rejected += i64::try_from(rejects.len()).unwrap_or(i64::MAX);
     astore::insert_transactions(c, &out).await?;
     store::insert_rejects(c, &rejects).await?;
-    Ok(())
+    // What was written, for monitoring once the load has committed.
+    Ok(out.into_iter().map(|t| (t.tx_id, t.at_us)).collect())
 }
 
 async fn run_events(

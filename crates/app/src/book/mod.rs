@@ -11,6 +11,7 @@ pub mod figures;
 pub mod holdings;
 pub mod insights;
 pub mod loads;
+pub mod monitoring;
 pub mod view;
 
 use crate::App;

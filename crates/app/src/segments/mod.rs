@@ -8,7 +8,10 @@
 //! `crate::evaluation` decides and writes assignments (one customer or everyone); `metrics` takes the
 //! figures in.
 
+pub mod alerts;
 mod metrics;
+
+pub use alerts::AlertView;
 
 pub use crate::evaluation::{BatchReport, Change, diff, evaluate_all, policy_hash};
 pub use metrics::{
@@ -116,18 +119,6 @@ pub struct MeasuresView {
     pub blocked: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AlertView {
-    pub id: Uuid,
-    pub customer_id: Uuid,
-    pub indicator: String,
-    pub status: String,
-    pub owner_id: Option<Uuid>,
-    pub reason: String,
-    pub due_on: String,
-    pub created_at: String,
-}
-
 /// A customer's segments with their reasons, history, measures and alerts.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SegmentsView {
@@ -209,17 +200,8 @@ pub async fn segments(app: &App, actor: &Actor, id: Uuid) -> Result<SegmentsView
             .collect(),
         alerts: alerts
             .into_iter()
-            .map(|a| AlertView {
-                id: a.id,
-                customer_id: a.customer_id,
-                created_at: crate::fmt_us(a.created_at_us),
-                indicator: a.indicator,
-                status: a.status,
-                owner_id: a.owner_id,
-                reason: a.reason,
-                due_on: a.due_on,
-            })
-            .collect(),
+            .map(|a| alerts::view_of(app, a))
+            .collect::<Result<Vec<_>>>()?,
     })
 }
 
@@ -339,52 +321,4 @@ pub async fn record_assessment(
     };
     crate::idempotency::commit(tx, actor, 201, &view).await?;
     Ok(view)
-}
-
-/// Closes an early-warning alert with what was done (the owner, or staff who may act on the customer).
-pub async fn close_alert(app: &App, actor: &Actor, alert_id: Uuid, resolution: &str) -> Result<()> {
-    let read = actor.require(Permission::CustomerRead)?;
-    let resolution = resolution.trim();
-    if resolution.is_empty() {
-        return Err(AppError::field(
-            "resolution",
-            "required",
-            "say what was done about the alert",
-        ));
-    }
-    let tx = app.db.begin_write().await?;
-    let alert = store::find_alert(&*tx, alert_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    crate::scope::load_in_scope(&*tx, &read, alert.customer_id).await?;
-    let may_act = actor.require(Permission::CustomerUpdate).is_ok()
-        || actor.require(Permission::MetricsWrite).is_ok();
-    if alert.owner_id != Some(actor.id.uuid()) && !may_act {
-        return Err(AppError::forbidden(
-            "permission_denied",
-            "only the alert's owner or staff who may act on the customer can close it",
-        ));
-    }
-    if !store::close_alert(&*tx, alert_id, actor.id.uuid(), resolution, now_us()).await? {
-        return Err(AppError::conflict(
-            "invalid_state",
-            "the alert is already closed",
-            json!({"current_status": alert.status}),
-        ));
-    }
-    audit::record(
-        app,
-        &*tx,
-        &read,
-        vec![Entry {
-            action: "alert.close",
-            entity: "alert",
-            entity_id: Some(alert_id.to_string()),
-            customer_id: Some(alert.customer_id),
-            detail: json!({"indicator": alert.indicator, "resolution": resolution}),
-        }],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }

@@ -51,6 +51,7 @@ macro_rules! code_enum {
 
 pub mod activity;
 pub mod insight;
+pub mod monitoring;
 
 code_enum!(
     /// What a product is. Decides which figures a holding feeds (AUM class, loans) and whether the product
@@ -424,6 +425,9 @@ pub struct BookPolicy {
     /// Needs read from behaviour (seed 001), evaluated after each load.
     #[serde(default)]
     pub insights: Vec<insight::InsightRule>,
+    /// Large and unusual transactions, checked after each transactions load.
+    #[serde(default)]
+    pub monitoring: monitoring::MonitoringPolicy,
 }
 
 /// One currency: its minor-unit digits and its reference rate to CNY (a decimal string, up to 6 places).
@@ -458,6 +462,7 @@ impl Default for BookPolicy {
             entitlements: Vec::new(),
             retention: activity::Retention::default(),
             insights: Vec::new(),
+            monitoring: monitoring::MonitoringPolicy::default(),
         }
     }
 }
@@ -517,6 +522,9 @@ impl BookPolicy {
             if self.insights[..i].iter().any(|o| o.key == r.key) {
                 return bad(format!("insights[{i}].key"), "is used by another rule");
             }
+        }
+        if let Err((k, m)) = self.monitoring.validate() {
+            return Err((format!("monitoring.{k}"), m));
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod insights;
+pub mod monitoring;
 
 use crate::error::Result;
 use crate::table::{self, Table};

@@ -9,6 +9,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use banyan_app::book::activity::{self, ActivityFeed, EventsLoad, TransactionsLoad};
 use banyan_app::book::insights::{InsightDecision, InsightView, OpenInsight};
+use banyan_app::book::monitoring::{self, LargeValueLine};
 use banyan_app::book::{
     self as uc, CustomerBook, HoldingsLoad, LoadReport, LoadView, ProductChange, ProductQuery,
     ProductVersionView, ProductView,
@@ -326,5 +327,32 @@ pub async fn open_insights(
 ) -> ApiResult<axum::Json<Vec<OpenInsight>>> {
     Ok(axum::Json(
         uc::insights::open_insights(&s.app, &auth.actor, 100).await?,
+    ))
+}
+
+/// The days of the large-value report.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDays {
+    /// The first day (`YYYY-MM-DD`).
+    #[param(value_type = String, format = Date)]
+    pub from: jiff::civil::Date,
+    /// The last day, at most 366 days after the first.
+    #[param(value_type = String, format = Date)]
+    pub to: jiff::civil::Date,
+}
+
+/// The large-value report (`monitoring.report`): per customer, day, criterion and side, the count and the
+/// total in CNY fen, by day and customer number; audited as an export.
+#[utoipa::path(get, path = "/api/v1/monitoring/large-value", tag = "book", security(("bearer" = [])),
+    params(ReportDays), responses((status = 200, body = Vec<LargeValueLine>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn large_value(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ReportDays>,
+) -> ApiResult<axum::Json<Vec<LargeValueLine>>> {
+    Ok(axum::Json(
+        monitoring::large_value_report(&s.app, &auth.actor, q.from, q.to).await?,
     ))
 }

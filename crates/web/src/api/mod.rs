@@ -182,7 +182,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(engagement::customer_tasks),
         )
         .route("/api/v1/risk-questionnaire", get(segments::questionnaire))
+        .route("/api/v1/alerts", get(segments::alert_queue))
+        .route("/api/v1/alerts/{id}", get(segments::alert))
         .route("/api/v1/alerts/{id}/close", post(segments::close_alert))
+        .route("/api/v1/monitoring/large-value", get(book::large_value))
         .route(
             "/api/v1/customers/{id}/risk-assessment",
             creating(post(segments::assess)),

@@ -2,8 +2,9 @@
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Auth, Json};
+use crate::extract::{Auth, Json, Query};
 use axum::extract::{Path, State};
+use banyan_app::segments::alerts::{self, AlertClose, AlertDetail, AlertPage, AlertQuery};
 use banyan_app::segments::{self as seg, MeasuresView, MetricsInput, MetricsReport, SegmentsView};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -78,23 +79,40 @@ pub async fn assess(
     ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CloseAlert {
-    /// What was done about it.
-    pub resolution: String,
-}
-
-/// Closes an early-warning alert with what was done.
+/// Closes an alert (an early warning or a monitoring alert) with its disposition and what was done; a
+/// monitoring alert needs its disposition.
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/close", tag = "policy", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = CloseAlert,
+    request_body = AlertClose,
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn close_alert(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<Uuid>,
-    body: Json<CloseAlert>,
+    body: Json<AlertClose>,
 ) -> ApiResult<axum::http::StatusCode> {
-    seg::close_alert(&s.app, &auth.actor, id, &body.value.resolution).await?;
+    alerts::close(&s.app, &auth.actor, id, body.value).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The one alert queue (early warnings and monitoring) within the caller's scope: open before closed, the
+/// earliest due first, with how many match.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "policy", security(("bearer" = [])),
+    params(AlertQuery), responses((status = 200, body = AlertPage), (status = 422, body = Problem)))]
+pub async fn alert_queue(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<AlertQuery>,
+) -> ApiResult<axum::Json<AlertPage>> {
+    Ok(axum::Json(alerts::queue(&s.app, &auth.actor, q).await?))
+}
+
+/// One alert with its figures and (for monitoring) the transactions behind it.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "policy", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = AlertDetail), (status = 404, body = Problem)))]
+pub async fn alert(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<AlertDetail>> {
+    Ok(axum::Json(alerts::detail(&s.app, &auth.actor, id).await?))
 }

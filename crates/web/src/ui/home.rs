@@ -52,6 +52,8 @@ pub(crate) struct HomePage {
     pub(crate) approvals: Option<String>,
     /// Open insights on my customers: (customer id, customer, insight).
     pub(crate) insights: Vec<(uuid::Uuid, String, crate::ui::book::InsightLine)>,
+    /// "3 条告警待处理（1 条已逾期）" for the alerts of the customers in scope.
+    pub(crate) alerts: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -195,9 +197,15 @@ pub(crate) async fn home(
     } else {
         Vec::new()
     };
+    let alerts = if a.offers().read {
+        open_alerts(&s, a, t).await.map_err(err)?
+    } else {
+        None
+    };
     Ok(page(HomePage {
         approvals,
         insights,
+        alerts,
         title: t.get("home.title").to_owned(),
         warnings,
         due: due_key,
@@ -210,6 +218,37 @@ pub(crate) async fn home(
         c: chrome(t, Some(&sess), "/"),
         sections,
     }))
+}
+
+/// How many alerts of the customers in scope are open and overdue, in words (none: `None`).
+async fn open_alerts(
+    s: &AppState,
+    a: &banyan_app::actor::Actor,
+    t: crate::ui::i18n::Tr,
+) -> Result<Option<String>, banyan_app::AppError> {
+    use banyan_app::segments::alerts::{AlertQuery, queue};
+    use banyan_domain::book::monitoring::AlertStatus;
+    let count = |overdue: bool| AlertQuery {
+        status: Some(AlertStatus::Open),
+        overdue: Some(overdue),
+        limit: Some(1),
+        ..AlertQuery::default()
+    };
+    let open = queue(&s.app, a, count(false)).await?.total;
+    if open == 0 {
+        return Ok(None);
+    }
+    let overdue = queue(&s.app, a, count(true)).await?.total;
+    let key = if overdue > 0 {
+        "home.alerts_overdue"
+    } else {
+        "home.alerts_open"
+    };
+    Ok(Some(
+        t.get(key)
+            .replace("{n}", &open.to_string())
+            .replace("{k}", &overdue.to_string()),
+    ))
 }
 
 pub(crate) fn routes() -> axum::Router<AppState> {

@@ -158,6 +158,8 @@ impl banyan_app::tabular::Words for ReaderWords {
             "product" | "cause" | "severity" => code_label(t, &[&format!("fb.{column}")], value),
             "party" | "department" => code_label(t, &[column], value),
             "segment" => code_label(t, &["seg.wealth_tier"], value),
+            "criterion" => code_label(t, &["criterion"], value),
+            "direction" => code_label(t, &["direction"], value),
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),
             _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
             c => match import_family(c) {

@@ -20,6 +20,7 @@ mod events;
 mod harness;
 mod idempotency;
 mod input;
+mod monitoring;
 mod notify;
 mod review;
 mod segments;
@@ -72,6 +73,7 @@ fn main() {
     tests.extend(notify::all());
     tests.extend(campaigns::all());
     tests.extend(book::all());
+    tests.extend(monitoring::all());
     tests.extend(events::all());
     tests.extend(customers::all());
     tests.extend(review::all());

@@ -252,13 +252,13 @@ pub(crate) async fn close_alert(
     Path((id, aid)): Path<(Uuid, Uuid)>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let r = banyan_app::segments::close_alert(
-        &s.app,
-        &sess.actor,
-        aid,
-        f.get("resolution").map_or("", |v| v),
-    )
-    .await;
+    let input = banyan_app::segments::alerts::AlertClose {
+        resolution: f.get("resolution").cloned().unwrap_or_default(),
+        disposition: f
+            .get("disposition")
+            .and_then(|d| banyan_domain::book::monitoring::Disposition::parse(d)),
+    };
+    let r = banyan_app::segments::alerts::close(&s.app, &sess.actor, aid, input).await;
     after_write(&s, sess, t, id, Some("saved"), r).await
 }
 

@@ -54,6 +54,7 @@ pub(crate) use catalog;
 
 mod book;
 mod codes;
+mod monitoring;
 mod words;
 
 /// One registry of display labels: the workbench's words, the labels of codes, and the book's (products,
@@ -62,11 +63,16 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
     words::lookup(lang, key)
         .or_else(|| codes::lookup(lang, key))
         .or_else(|| book::lookup(lang, key))
+        .or_else(|| monitoring::lookup(lang, key))
 }
 
 /// Every key of the registry.
 fn all_keys() -> impl Iterator<Item = &'static &'static str> {
-    words::KEYS.iter().chain(codes::KEYS).chain(book::KEYS)
+    words::KEYS
+        .iter()
+        .chain(codes::KEYS)
+        .chain(book::KEYS)
+        .chain(monitoring::KEYS)
 }
 
 impl Tr {

@@ -1,4 +1,7 @@
-//! The policy engine's pages: a customer's segments, measures and alerts, the questionnaire, the policy.
+//! The policy engine's pages: a customer's segments, measures and alerts, the questionnaire, the policy;
+//! the alert queue in `alerts`.
+
+pub(crate) mod alerts;
 
 use crate::AppState;
 use crate::ui::i18n::Tr;
@@ -35,13 +38,17 @@ pub(crate) struct SegmentChange {
     pub(crate) change: String,
 }
 
-/// An early-warning alert as shown.
+/// An alert (early warning or monitoring) as the customer's page shows it.
 #[derive(Debug)]
 pub(crate) struct AlertRow {
     pub(crate) id: Uuid,
     pub(crate) indicator: String,
+    /// A monitoring alert's day, or empty.
+    pub(crate) day: String,
     pub(crate) due: String,
     pub(crate) open: bool,
+    /// Closed from its own page, where the disposition is chosen and the transactions are shown.
+    pub(crate) monitoring: bool,
     pub(crate) status: String,
 }
 
@@ -96,9 +103,15 @@ pub(crate) fn segs(t: Tr, tz: &jiff::tz::TimeZone, v: banyan_app::segments::Segm
             .map(|a| AlertRow {
                 id: a.id,
                 indicator: t.of("indicator", &a.indicator),
+                day: if a.subject.is_empty() {
+                    String::new()
+                } else {
+                    t.date(&a.subject)
+                },
                 due: t.date(&a.due_on),
-                open: a.status == "open",
-                status: t.of("alert", &a.status),
+                open: a.status == banyan_domain::book::monitoring::AlertStatus::Open,
+                monitoring: a.criterion.is_some(),
+                status: t.of("alert", a.status.as_str()),
             })
             .collect(),
         history: v
@@ -253,6 +266,11 @@ pub(crate) async fn policy_page(
 }
 
 pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::get;
-    axum::Router::new().route("/admin/policy", get(policy_page))
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/admin/policy", get(policy_page))
+        .route("/alerts", get(alerts::alerts_page))
+        .route("/alerts/large-value.csv", get(alerts::large_value_csv))
+        .route("/alerts/{id}", get(alerts::alert_page))
+        .route("/alerts/{id}/close", post(alerts::close))
 }

@@ -1,0 +1,334 @@
+//! The one alert queue: the policy engine's early warnings and the book's monitoring alerts. Staff read it
+//! within their scope with filters, open an alert with its figures and (for monitoring) the transactions
+//! behind it, and dispose of it with a reason; an open alert past its due day escalates once to the
+//! supervisors of the customer's branch.
+
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::book::monitoring::HitView;
+use crate::error::{AppError, Result};
+use banyan_domain::access::{Permission, Role};
+use banyan_domain::book::monitoring::{AlertStatus, Criterion, Disposition};
+use banyan_domain::segments::Check;
+use banyan_store::cases::NoticeRow;
+use banyan_store::now_us;
+use banyan_store::segments::{self as store, AlertFilter, AlertRow};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// An alert as the queue, the customer's page and the API show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlertView {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    /// An early warning's indicator (`aum_drop`) or a monitoring criterion's (`monitor.large_cash`).
+    pub indicator: String,
+    /// The monitoring criterion, for a monitoring alert.
+    pub criterion: Option<Criterion>,
+    /// A monitoring alert's day (`YYYY-MM-DD`); empty for an early warning.
+    pub subject: String,
+    pub status: AlertStatus,
+    pub owner_id: Option<Uuid>,
+    pub reason: String,
+    /// The figures against the thresholds.
+    pub checks: Vec<Check>,
+    pub due_on: String,
+    /// Open and past its due day.
+    pub overdue: bool,
+    pub created_at: String,
+    pub escalated_at: Option<String>,
+    pub disposition: Option<Disposition>,
+    pub resolution: Option<String>,
+    pub closed_at: Option<String>,
+}
+
+pub(crate) fn view_of(app: &App, a: AlertRow) -> Result<AlertView> {
+    let checks: Vec<Check> = serde_json::from_str(&a.checks)
+        .map_err(|e| AppError::internal_from(format!("alerts.checks of {}", a.id), e))?;
+    let today = app.today().to_string();
+    Ok(AlertView {
+        id: a.id,
+        customer_id: a.customer_id,
+        criterion: Criterion::of_indicator(&a.indicator),
+        overdue: a.status == AlertStatus::Open && a.due_on < today,
+        indicator: a.indicator,
+        subject: a.subject,
+        status: a.status,
+        owner_id: a.owner_id,
+        reason: a.reason,
+        checks,
+        due_on: a.due_on,
+        created_at: crate::fmt_us(a.created_at_us),
+        escalated_at: a.escalated_at_us.map(crate::fmt_us),
+        disposition: a.disposition,
+        resolution: a.resolution,
+        closed_at: a.closed_at_us.map(crate::fmt_us),
+    })
+}
+
+/// Which source of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// Large and unusual transactions.
+    Monitoring,
+    /// The policy engine's early warnings.
+    Warning,
+}
+
+/// Which alerts of the queue to show.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AlertQuery {
+    /// `open` or `closed` (default: both).
+    #[serde(default)]
+    pub status: Option<AlertStatus>,
+    /// `monitoring` or `warning` (default: both).
+    #[serde(default)]
+    pub kind: Option<AlertKind>,
+    /// One indicator (`monitor.large_cash`, `aum_drop`).
+    #[serde(default)]
+    pub indicator: Option<String>,
+    /// Open alerts past their due day only.
+    #[serde(default)]
+    pub overdue: Option<bool>,
+    /// Only the caller's own alerts.
+    #[serde(default)]
+    pub mine: Option<bool>,
+    #[serde(default)]
+    #[param(minimum = 0, maximum = 1_000_000)]
+    pub offset: Option<u64>,
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+/// An alert in the queue, with its customer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QueuedAlert {
+    pub customer_no: String,
+    pub customer_name: String,
+    pub alert: AlertView,
+}
+
+/// A page of the queue and how many alerts match.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlertPage {
+    pub total: u64,
+    pub offset: u64,
+    pub items: Vec<QueuedAlert>,
+}
+
+/// The alert queue within the caller's scope: open before closed, the earliest due first.
+pub async fn queue(app: &App, actor: &Actor, q: AlertQuery) -> Result<AlertPage> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let offset = q.offset.unwrap_or(0);
+    if offset > 1_000_000 {
+        return Err(AppError::field("offset", "max", "at most 1000000"));
+    }
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let f = AlertFilter {
+        status: q.status,
+        monitoring: q.kind.map(|k| k == AlertKind::Monitoring),
+        indicator: q.indicator.filter(|i| !i.is_empty()),
+        overdue_on: q.overdue.unwrap_or(false).then(|| app.today().to_string()),
+        owner: q.mine.unwrap_or(false).then(|| actor.id.uuid()),
+    };
+    let (total, rows) = store::alert_queue(&app.db.conn, &grant.scope(), &f, offset, limit).await?;
+    let items = rows
+        .into_iter()
+        .map(|(a, no, name)| {
+            Ok(QueuedAlert {
+                customer_no: no,
+                customer_name: name,
+                alert: view_of(app, a)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(AlertPage {
+        total,
+        offset,
+        items,
+    })
+}
+
+/// An alert with its customer and the transactions behind it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlertDetail {
+    pub customer_no: String,
+    pub customer_name: String,
+    pub alert: AlertView,
+    pub transactions: Vec<HitView>,
+}
+
+/// One alert (out of scope: not found).
+pub async fn detail(app: &App, actor: &Actor, id: Uuid) -> Result<AlertDetail> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let a = store::find_alert(&app.db.conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let row = crate::scope::load_in_scope(&app.db.conn, &grant, a.customer_id).await?;
+    Ok(AlertDetail {
+        customer_no: row.customer_no,
+        customer_name: row.display_name,
+        transactions: crate::book::monitoring::hits_of(app, a.id).await?,
+        alert: view_of(app, a)?,
+    })
+}
+
+/// How an alert is closed.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertClose {
+    /// What was done (at most 500 characters).
+    pub resolution: String,
+    /// Required for a monitoring alert; an early warning without one was followed up.
+    #[serde(default)]
+    pub disposition: Option<Disposition>,
+}
+
+/// Closes an alert with its disposition and what was done (the owner, or staff who may act on the
+/// customer); audited.
+pub async fn close(app: &App, actor: &Actor, alert_id: Uuid, input: AlertClose) -> Result<()> {
+    let read = actor.require(Permission::CustomerRead)?;
+    let resolution = input.resolution.trim();
+    if resolution.is_empty() {
+        return Err(AppError::field(
+            "resolution",
+            "required",
+            "say what was done about the alert",
+        ));
+    }
+    if resolution.chars().count() > 500 {
+        return Err(AppError::field(
+            "resolution",
+            "max_length",
+            "must be at most 500 characters",
+        ));
+    }
+    let tx = app.db.begin_write().await?;
+    let alert = store::find_alert(&*tx, alert_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::scope::load_in_scope(&*tx, &read, alert.customer_id).await?;
+    let may_act = actor.require(Permission::CustomerUpdate).is_ok()
+        || actor.require(Permission::MetricsWrite).is_ok();
+    if alert.owner_id != Some(actor.id.uuid()) && !may_act {
+        return Err(AppError::forbidden(
+            "permission_denied",
+            "only the alert's owner or staff who may act on the customer can close it",
+        ));
+    }
+    let monitoring = Criterion::of_indicator(&alert.indicator).is_some();
+    let disposition = match (input.disposition, monitoring) {
+        (Some(d), _) => d,
+        (None, false) => Disposition::FollowedUp,
+        (None, true) => {
+            return Err(AppError::field(
+                "disposition",
+                "required",
+                "say how the monitoring alert was disposed of",
+            ));
+        }
+    };
+    let now = now_us();
+    if !store::close_alert(
+        &*tx,
+        alert_id,
+        actor.id.uuid(),
+        disposition,
+        resolution,
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::conflict(
+            "invalid_state",
+            "the alert is already closed",
+            json!({"current_status": alert.status.as_str()}),
+        ));
+    }
+    audit::record(
+        app,
+        &*tx,
+        &read,
+        vec![Entry {
+            action: "alert.close",
+            entity: "alert",
+            entity_id: Some(alert_id.to_string()),
+            customer_id: Some(alert.customer_id),
+            detail: json!({"indicator": alert.indicator, "disposition": disposition.as_str(), "resolution": resolution}),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Escalates every open alert past its due day that has not escalated yet: the supervisors of the
+/// customer's branch are told, the audit log says why. Returns how many escalated.
+pub async fn escalate_overdue(app: &App) -> Result<u64> {
+    let today = app.today().to_string();
+    let staff = crate::cases::staff_map(app).await?;
+    let system = Actor::system("escalation");
+    let mut n = 0;
+    loop {
+        let due = store::overdue_unescalated(&app.db.conn, &today, 200).await?;
+        if due.is_empty() {
+            break;
+        }
+        let now = now_us();
+        let tx = app.db.begin_write().await?;
+        let ids: Vec<Uuid> = due.iter().map(|a| a.customer_id).collect();
+        let customers = banyan_store::customers::rows_by_ids(&*tx, &ids).await?;
+        let mut notices = Vec::new();
+        let mut audits = Vec::new();
+        for a in &due {
+            if !store::mark_escalated(&*tx, a.id, now).await? {
+                continue;
+            }
+            n += 1;
+            let Some(c) = customers.iter().find(|c| c.id.uuid() == a.customer_id) else {
+                continue;
+            };
+            for s in staff.values().filter(|s| {
+                !s.disabled
+                    && s.role == Role::Supervisor
+                    && s.branch_code.as_deref() == Some(c.branch_code.as_str())
+            }) {
+                notices.push(NoticeRow {
+                    id: Uuid::now_v7(),
+                    staff_id: s.id.uuid(),
+                    case_id: None,
+                    customer_id: Some(a.customer_id),
+                    kind: "alert.escalated".into(),
+                    text: format!("{} {}", c.customer_no, c.display_name),
+                    created_at_us: now,
+                    read_at_us: None,
+                });
+            }
+            audits.push(Entry {
+                action: "alert.escalate",
+                entity: "alert",
+                entity_id: Some(a.id.to_string()),
+                customer_id: Some(a.customer_id),
+                detail: json!({"indicator": a.indicator, "due_on": a.due_on}),
+            });
+        }
+        banyan_store::cases::insert_notices(&*tx, &notices).await?;
+        audit::record_as(
+            app,
+            &*tx,
+            Some(system.id().uuid()),
+            system.username(),
+            audits,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(n)
+}
