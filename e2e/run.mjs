@@ -1013,6 +1013,16 @@ await test("an administrator adds a product, operations load the day's holdings,
   assert.ok(book.includes('¥800,000.00') && book.includes('****0001') && book.includes('测试稳盈理财'), book);
   await rm1.locator('#book-holdings summary').click();
   await rm1.locator('#book').screenshot({ path: `${SHOTS}/customer-book.png` });
+  // A wealth sale recorded through the gate: picked, not typed, and asked first.
+  await rm1.locator('#sale-form-wrap summary').click();
+  await rm1.locator('#sale-kind').selectOption('product_sale');
+  await rm1.locator('#sale-product').selectOption('WM-E2E-90D');
+  await rm1.locator('#sale-amount').fill('200,000.00');
+  await rm1.locator('#sale-submit').click();
+  await rm1.waitForURL(/msg=sale/);
+  assert.ok(rm1.asked.some((q) => q.includes('确认提交该业务申请')), 'a sale asks first');
+  const sales = await rm1.locator('#sales').textContent();
+  assert.ok(sales.includes('产品销售') && sales.includes('测试稳盈理财') && sales.includes('¥200,000.00') && sales.includes('已记录'), sales);
 });
 
 await test('two cash deposits on one day raise a large-value alert the manager disposes of, and compliance exports the report', async () => {

@@ -59,6 +59,12 @@ pub struct App {
 
 impl App {
     /// The version the loaded policy names (shown by the CLI beside its content hash).
+    /// The minor-unit digits of a currency the book accepts (2 for one it does not: such an amount is
+    /// refused later anyway), for reading an amount a person typed.
+    pub fn currency_digits(&self, c: banyan_domain::money::Currency) -> u8 {
+        self.policy.book.currency(c).map_or(2, |r| r.digits)
+    }
+
     pub fn policy_version(&self) -> &str {
         &self.policy.version
     }

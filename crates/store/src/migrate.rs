@@ -16,6 +16,7 @@ mod campaigns;
 mod imports;
 mod insights;
 mod monitoring;
+mod sales;
 mod saved;
 mod search;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;
@@ -129,6 +130,11 @@ const STEPS: &[Step] = &[
         version: 19,
         name: "monitoring of large and unusual transactions: one alert queue, hits",
         run: monitoring::v19,
+    },
+    Step {
+        version: 20,
+        name: "sales and applications with the gate's decision",
+        run: sales::v20,
     },
 ];
 

@@ -12,6 +12,7 @@ pub mod holdings;
 pub mod insights;
 pub mod loads;
 pub mod monitoring;
+pub mod sales;
 pub mod view;
 
 use crate::App;

@@ -137,11 +137,7 @@ async fn in_scope(app: &App, actor: &Actor, id: Uuid) -> Result<CustomerRow> {
 }
 
 fn measures_of(policy: &Policy, kind: &str, assignments: &[AssignmentRow]) -> MeasuresView {
-    let dimension = if kind == "individual" {
-        "risk_rating"
-    } else {
-        "credit_grade"
-    };
+    let dimension = banyan_domain::segments::rating_dimension(kind);
     let rating = assignments
         .iter()
         .find(|a| a.dimension == dimension)

@@ -52,6 +52,7 @@ macro_rules! code_enum {
 pub mod activity;
 pub mod insight;
 pub mod monitoring;
+pub mod sale;
 
 code_enum!(
     /// What a product is. Decides which figures a holding feeds (AUM class, loans) and whether the product
@@ -428,6 +429,9 @@ pub struct BookPolicy {
     /// Large and unusual transactions, checked after each transactions load.
     #[serde(default)]
     pub monitoring: monitoring::MonitoringPolicy,
+    /// Which sales are high-risk business, for the one gate every sale passes.
+    #[serde(default)]
+    pub gate: sale::GatePolicy,
 }
 
 /// One currency: its minor-unit digits and its reference rate to CNY (a decimal string, up to 6 places).
@@ -463,6 +467,7 @@ impl Default for BookPolicy {
             retention: activity::Retention::default(),
             insights: Vec::new(),
             monitoring: monitoring::MonitoringPolicy::default(),
+            gate: sale::GatePolicy::default(),
         }
     }
 }

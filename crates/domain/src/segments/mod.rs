@@ -29,7 +29,7 @@ mod rules;
 mod tests;
 
 pub use facts::{Assignment, Check, Facts, Metrics, Warning, money_text};
-pub use rules::{Refusal, age_on, permits};
+pub use rules::{Refusal, age_on, permits, rating_dimension};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};

@@ -726,6 +726,16 @@ pub struct Refusal {
     pub reason: String,
 }
 
+/// The dimension that holds a customer's risk rating: `risk_rating` for individuals, `credit_grade` for
+/// companies and institutions.
+pub fn rating_dimension(kind: &str) -> &'static str {
+    if kind == "individual" {
+        "risk_rating"
+    } else {
+        "credit_grade"
+    }
+}
+
 /// Whether a customer with this rating may do `action` (seed 000: high-risk customers may not open new
 /// high-risk business). Later modules call this before they act.
 pub fn permits(policy: &SegmentPolicy, rating: Option<&str>, action: &str) -> Result<(), Refusal> {

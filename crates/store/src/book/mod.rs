@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod insights;
 pub mod monitoring;
+pub mod sales;
 
 use crate::error::Result;
 use crate::table::{self, Table};
@@ -173,6 +174,14 @@ pub async fn find_product<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<
 }
 
 /// The whole catalogue by code (a bank's catalogue is hundreds of products, read whole).
+/// The product with this catalogue code.
+pub async fn product_by_code<C: ConnectionTrait>(c: &C, code: &str) -> Result<Option<ProductRow>> {
+    let q = table::select::<ProductRow>()
+        .and_where(Expr::col("code").eq(code))
+        .to_owned();
+    table::one(c, &q).await
+}
+
 pub async fn all_products<C: ConnectionTrait>(c: &C) -> Result<Vec<ProductRow>> {
     let q = table::select::<ProductRow>()
         .order_by("code", Order::Asc)

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use banyan_app::book::activity::{self, ActivityFeed, EventsLoad, TransactionsLoad};
 use banyan_app::book::insights::{InsightDecision, InsightView, OpenInsight};
 use banyan_app::book::monitoring::{self, LargeValueLine};
+use banyan_app::book::sales::{self, RefusalCount, SaleInput, SaleView};
 use banyan_app::book::{
     self as uc, CustomerBook, HoldingsLoad, LoadReport, LoadView, ProductChange, ProductQuery,
     ProductVersionView, ProductView,
@@ -354,5 +355,50 @@ pub async fn large_value(
 ) -> ApiResult<axum::Json<Vec<LargeValueLine>>> {
     Ok(axum::Json(
         monitoring::large_value_report(&s.app, &auth.actor, q.from, q.to).await?,
+    ))
+}
+
+/// Records a sale or application of the customer through the gate (`customer.update`, in scope): answered
+/// 201 with the gate's decision — `refused` names the action the customer's risk measures block and the
+/// rating. Idempotent with an Idempotency-Key.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/sales", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = SaleInput,
+    responses((status = 201, body = SaleView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_sale(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<SaleInput>,
+) -> ApiResult<(StatusCode, axum::Json<SaleView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(sales::record_sale(&s.app, &auth.actor, id, body.value).await?),
+    ))
+}
+
+/// A customer's sales and applications, newest first (at most 100).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/sales", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<SaleView>), (status = 404, body = Problem)))]
+pub async fn customer_sales(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<SaleView>>> {
+    Ok(axum::Json(
+        sales::customer_sales(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+/// How many requests the gate refused on the days asked for, per blocked action and rating, within the
+/// caller's scope.
+#[utoipa::path(get, path = "/api/v1/sales/refusals", tag = "book", security(("bearer" = [])),
+    params(ReportDays), responses((status = 200, body = Vec<RefusalCount>), (status = 422, body = Problem)))]
+pub async fn sale_refusals(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ReportDays>,
+) -> ApiResult<axum::Json<Vec<RefusalCount>>> {
+    Ok(axum::Json(
+        sales::refusal_counts(&s.app, &auth.actor, q.from, q.to).await?,
     ))
 }

@@ -187,6 +187,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/alerts/{id}/close", post(segments::close_alert))
         .route("/api/v1/monitoring/large-value", get(book::large_value))
         .route(
+            "/api/v1/customers/{id}/sales",
+            get(book::customer_sales).merge(creating(post(book::record_sale))),
+        )
+        .route("/api/v1/sales/refusals", get(book::sale_refusals))
+        .route(
             "/api/v1/customers/{id}/risk-assessment",
             creating(post(segments::assess)),
         )

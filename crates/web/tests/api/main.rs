@@ -23,6 +23,7 @@ mod input;
 mod monitoring;
 mod notify;
 mod review;
+mod sales;
 mod segments;
 
 use harness::{Backend, Cluster, TestApp};
@@ -74,6 +75,7 @@ fn main() {
     tests.extend(campaigns::all());
     tests.extend(book::all());
     tests.extend(monitoring::all());
+    tests.extend(sales::all());
     tests.extend(events::all());
     tests.extend(customers::all());
     tests.extend(review::all());

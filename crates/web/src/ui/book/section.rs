@@ -50,6 +50,10 @@ pub(crate) struct BookSection {
     pub(crate) transactions: Vec<TxView>,
     /// The AUM line: SVG points ("x,y x,y"), its words for screen readers, and the months shown.
     pub(crate) spark: Option<(String, String)>,
+    /// Sales and applications, and what the form offers (kinds, products on sale).
+    pub(crate) sales: Vec<super::sales::SaleLine>,
+    pub(crate) sale_kinds: Vec<(&'static str, String)>,
+    pub(crate) sale_products: Vec<(String, String)>,
 }
 
 fn amount_text(t: Tr, minor: i64, currency: &str, digits: u8) -> String {
@@ -70,7 +74,11 @@ pub(crate) async fn book_section(
 ) -> Result<BookSection, AppError> {
     let b: CustomerBook = uc::customer_book(&s.app, &sess.actor, id).await?;
     let spark = spark(t, &b);
+    let (sales, (sale_kinds, sale_products)) = super::sales::sales_of(s, sess, t, id).await?;
     Ok(BookSection {
+        sales,
+        sale_kinds,
+        sale_products,
         empty: b.holdings.is_empty(),
         as_of: b.as_of.map(|d| t.date(&d.to_string())).unwrap_or_default(),
         aum: t.money(b.aum, "CNY"),

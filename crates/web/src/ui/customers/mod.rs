@@ -35,6 +35,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             post(writes::delete_contact),
         )
         .route("/customers/{id}/consents", post(writes::record_consent))
+        .route("/customers/{id}/sales", post(writes::record_sale))
         .route(
             "/customers/{id}/insights/{insight}/act",
             post(writes::act_insight),

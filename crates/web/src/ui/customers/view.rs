@@ -284,6 +284,8 @@ pub(crate) async fn show(
         "saved" => Some(t.get("form.saved").to_owned()),
         "logged" => Some(t.get("ix.saved").to_owned()),
         "insight" => Some(t.get("insight.saved").to_owned()),
+        "sale" => Some(t.get("sale.recorded").to_owned()),
+        "sale_refused" => Some(t.get("sale.refused_notice").to_owned()),
         _ => None,
     });
     customer_page(&s, sess, t, id, q.reveal.is_some(), msg, None).await

@@ -1,0 +1,259 @@
+//! The one gate every sale or application recorded in Banyan passes (an account opened, a product sold, a
+//! loan applied for, a credit limit raised). The request is checked against the catalogue (the product
+//! fits the kind of sale, is on sale, the amount reaches its minimum); then the customer's risk measures
+//! (seed 000 §六.2) decide: an action the rating blocks is **refused**, recorded with the action and the
+//! rating, audited and counted; otherwise the sale is recorded. Suitability (the wealth issue) joins the
+//! gate after the measures, in [`suitability`].
+
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::error::{AppError, Result};
+use banyan_domain::FieldErrors;
+use banyan_domain::access::Permission;
+use banyan_domain::book::sale::{self, GateProduct, GateRefusal, SaleDecision, SaleKind};
+use banyan_domain::money::Currency;
+use banyan_store::book::sales::{self as sstore, SaleRow};
+use banyan_store::book::{self as store, ProductRow};
+use banyan_store::customers::CustomerRow;
+use banyan_store::now_us;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A sale or application to record.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleInput {
+    pub kind: SaleKind,
+    /// The product's catalogue code.
+    pub product: String,
+    /// Minor units of the product's currency (a credit limit: the new limit).
+    pub amount: i64,
+    /// At most 500 characters.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A recorded sale or application and the gate's decision.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SaleView {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub kind: SaleKind,
+    pub product: String,
+    /// The product's names by language (`zh-CN`, `zh-TW`, `en`).
+    pub product_names: std::collections::BTreeMap<String, String>,
+    pub amount: i64,
+    #[schema(value_type = String, example = "CNY")]
+    pub currency: Currency,
+    pub decision: SaleDecision,
+    /// What the customer's measures block, when refused.
+    pub refusal: Option<GateRefusal>,
+    pub note: Option<String>,
+    pub recorded_by: Option<String>,
+    pub at: String,
+}
+
+fn view_of(r: &SaleRow, p: &ProductRow, by: Option<String>) -> Result<SaleView> {
+    let refusal = match (r.decision, &r.action, &r.rating) {
+        (SaleDecision::Recorded, _, _) => None,
+        (SaleDecision::Refused, Some(action), Some(rating)) => Some(GateRefusal {
+            action: action.clone(),
+            rating: rating.clone(),
+        }),
+        (SaleDecision::Refused, _, _) => {
+            return Err(AppError::internal(format!(
+                "sales {}: a refusal without its action and rating",
+                r.id
+            )));
+        }
+    };
+    Ok(SaleView {
+        id: r.id,
+        customer_id: r.customer_id.uuid(),
+        kind: r.kind,
+        product: p.code.clone(),
+        product_names: p.names.0.clone(),
+        amount: r.amount,
+        currency: p.currency,
+        decision: r.decision,
+        refusal,
+        note: r.note.clone(),
+        recorded_by: by,
+        at: crate::fmt_us(r.at_us),
+    })
+}
+
+/// The customer's rating and the first action of the sale it blocks.
+async fn measures_refuse<C: sea_orm::ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customer: &CustomerRow,
+    actions: &[&str],
+) -> Result<Option<GateRefusal>> {
+    let dimension = banyan_domain::segments::rating_dimension(customer.kind.as_str());
+    let rating = banyan_store::segments::assignments_for(c, &[customer.id.uuid()])
+        .await?
+        .into_iter()
+        .find(|a| a.dimension == dimension)
+        .map(|a| a.value);
+    for action in actions {
+        if let Err(r) =
+            banyan_domain::segments::permits(&app.policy.segments, rating.as_deref(), action)
+        {
+            return Ok(Some(GateRefusal {
+                action: r.action,
+                rating: r.rating,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Suitability: the customer's risk appetite against the product's level, cooling-off and dual recording.
+/// The wealth issue (17) decides it here, after the measures; until then every product passes.
+fn suitability(_customer: &CustomerRow, _product: &ProductRow) -> Option<GateRefusal> {
+    None
+}
+
+/// Records a sale or application of a customer in the caller's scope (out of scope: not found), through
+/// the gate: a request the customer's measures block is recorded as refused and named; either way the
+/// record is audited and answered 201.
+pub async fn record_sale(
+    app: &App,
+    actor: &Actor,
+    customer: Uuid,
+    input: SaleInput,
+) -> Result<SaleView> {
+    let grant = actor.require(Permission::CustomerUpdate)?;
+    let note = input
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(AppError::field(
+            "note",
+            "max_length",
+            "must be at most 500 characters",
+        ));
+    }
+    let tx = app.db.begin_write().await?;
+    let row = crate::scope::load_in_scope(&*tx, &grant, customer).await?;
+    let Some(product) = store::product_by_code(&*tx, input.product.trim()).await? else {
+        return Err(AppError::field(
+            "product",
+            "unknown",
+            "no product in the catalogue has this code",
+        ));
+    };
+    let gp = GateProduct {
+        kind: product.kind,
+        risk_level: product.risk_level,
+        status: product.status,
+        min_amount: product.min_amount,
+    };
+    let errors: FieldErrors = sale::check(input.kind, &gp, input.amount);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let actions = app.policy.book.gate.actions(input.kind, &gp);
+    let refusal = match measures_refuse(app, &*tx, &row, &actions).await? {
+        Some(r) => Some(r),
+        None => suitability(&row, &product),
+    };
+    let r = SaleRow {
+        id: Uuid::now_v7(),
+        customer_id: row.id,
+        kind: input.kind,
+        product_id: product.id,
+        amount: input.amount,
+        decision: if refusal.is_some() {
+            SaleDecision::Refused
+        } else {
+            SaleDecision::Recorded
+        },
+        action: refusal.as_ref().map(|r| r.action.clone()),
+        rating: refusal.as_ref().map(|r| r.rating.clone()),
+        note,
+        recorded_by: actor.id,
+        at_us: now_us(),
+    };
+    sstore::insert_sale(&*tx, &r).await?;
+    audit::record(
+        app,
+        &*tx,
+        &grant,
+        vec![Entry::customer(
+            match r.decision {
+                SaleDecision::Recorded => "sale.record",
+                SaleDecision::Refused => "sale.refuse",
+            },
+            row.id.uuid(),
+            json!({"kind": r.kind.as_str(), "product": product.code, "action": r.action, "rating": r.rating}),
+        )],
+    )
+    .await?;
+    let by = super::staff_name(app, actor.id).await?;
+    let v = view_of(&r, &product, by)?;
+    crate::idempotency::commit(tx, actor, 201, &v).await?;
+    Ok(v)
+}
+
+/// A customer's sales and applications, newest first (at most 100; out of scope: not found).
+pub async fn customer_sales(app: &App, actor: &Actor, customer: Uuid) -> Result<Vec<SaleView>> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let row = crate::scope::load_in_scope(&app.db.conn, &grant, customer).await?;
+    let products: std::collections::HashMap<Uuid, ProductRow> = store::all_products(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut out = Vec::new();
+    for r in sstore::sales_of(&app.db.conn, row.id, 100).await? {
+        let p = products
+            .get(&r.product_id)
+            .ok_or_else(|| AppError::internal(format!("sales {}: its product is gone", r.id)))?;
+        let by = super::staff_name(app, r.recorded_by).await?;
+        out.push(view_of(&r, p, by)?);
+    }
+    Ok(out)
+}
+
+/// How many requests the gate refused, per blocked action and rating.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RefusalCount {
+    pub action: String,
+    pub rating: String,
+    pub count: i64,
+}
+
+/// The gate's refusals on the days `from..=to` within the caller's scope.
+pub async fn refusal_counts(
+    app: &App,
+    actor: &Actor,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> Result<Vec<RefusalCount>> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    if to < from {
+        return Err(AppError::field(
+            "to",
+            "after_from",
+            "must not be before from",
+        ));
+    }
+    let (since, until) = app.day_bounds(from, to)?;
+    Ok(
+        sstore::refusal_counts(&app.db.conn, &grant.scope(), since, until)
+            .await?
+            .into_iter()
+            .map(|(action, rating, count)| RefusalCount {
+                action,
+                rating,
+                count,
+            })
+            .collect(),
+    )
+}

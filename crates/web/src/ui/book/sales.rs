@@ -1,0 +1,83 @@
+//! Sales and applications on the customer's page (业务申请): the form that records one through the gate, and
+//! the customer's list with each refusal named in words (the rating and what its measures block).
+
+use super::name_in;
+use crate::AppState;
+use crate::ui::i18n::Tr;
+use banyan_app::AppError;
+use banyan_app::access::Session;
+use banyan_app::book::sales::{self as uc, SaleView};
+use banyan_domain::book::ProductStatus;
+use banyan_domain::book::sale::{SaleDecision, SaleKind};
+use uuid::Uuid;
+
+/// A sale or application as the customer's page lists it.
+pub(crate) struct SaleLine {
+    pub(crate) at: String,
+    pub(crate) kind: String,
+    pub(crate) product: String,
+    pub(crate) amount: String,
+    pub(crate) refused: bool,
+    /// "已记录" or "已拒绝：风险等级 高 的管控措施限制 新增高风险业务".
+    pub(crate) decision: String,
+    pub(crate) by: String,
+}
+
+fn line(s: &AppState, t: Tr, v: SaleView) -> SaleLine {
+    let decision = match &v.refusal {
+        Some(r) => t
+            .get("sale.refused_because")
+            .replace("{rating}", &rating_text(t, &r.rating))
+            .replace("{action}", &t.of("action", &r.action)),
+        None => t.of("sale_decision", v.decision.as_str()),
+    };
+    SaleLine {
+        at: t.datetime(&s.app.tz, &v.at),
+        kind: t.of("sale_kind", v.kind.as_str()),
+        product: format!("{} {}", v.product, name_in(t, &v.product_names)),
+        amount: t.money(v.amount, v.currency.as_str()),
+        refused: v.decision == SaleDecision::Refused,
+        decision,
+        by: v.recorded_by.unwrap_or_default(),
+    }
+}
+
+/// A rating in words: an individual's risk rating or a company's credit grade.
+fn rating_text(t: Tr, rating: &str) -> String {
+    crate::ui::labels::code_label(t, &["seg.risk_rating", "seg.credit_grade"], rating)
+}
+
+/// The customer's sales, and what the form offers: (kinds, products on sale).
+pub(crate) type SaleChoices = (Vec<(&'static str, String)>, Vec<(String, String)>);
+
+pub(crate) async fn sales_of(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    id: Uuid,
+) -> Result<(Vec<SaleLine>, SaleChoices), AppError> {
+    let lines = uc::customer_sales(&s.app, &sess.actor, id)
+        .await?
+        .into_iter()
+        .map(|v| line(s, t, v))
+        .collect();
+    let kinds = SaleKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), t.of("sale_kind", k.as_str())))
+        .collect();
+    let products = banyan_app::book::products(&s.app, &sess.actor, &Default::default())
+        .await?
+        .into_iter()
+        .filter(|p| p.product.status == ProductStatus::OnSale)
+        .map(|p| {
+            let label = format!(
+                "{} {}（{}）",
+                p.product.code,
+                name_in(t, &p.product.names),
+                t.of("product_kind", p.product.kind.as_str())
+            );
+            (p.product.code, label)
+        })
+        .collect();
+    Ok((lines, (kinds, products)))
+}
