@@ -539,7 +539,9 @@ pub async fn overdue_unescalated<C: ConnectionTrait>(
         .and_where(Expr::col("status").eq(AlertStatus::Open.as_str()))
         .and_where(Expr::col("due_on").lt(today))
         .and_where(Expr::col("escalated_at_us").is_null())
+        // A total order: two nodes mark the same alerts in the same order (no deadlock on PostgreSQL).
         .order_by("due_on", Order::Asc)
+        .order_by("id", Order::Asc)
         .limit(limit)
         .to_owned();
     table::all::<AlertRow, _>(c, &q).await

@@ -153,34 +153,12 @@ async fn raise<C: sea_orm::ConnectionTrait>(
     let now = now_us();
     let indicator = hit.criterion.indicator();
     let subject = hit.day.to_string();
-    let existing = sstore::open_alert(c, row.id.uuid(), &indicator, &subject).await?;
-    let alert_id = existing.as_ref().map_or_else(Uuid::now_v7, |a| a.id);
-    let hits: Vec<HitRow> = hit
-        .txs
-        .iter()
-        .filter_map(|i| txs.get(*i))
-        .map(|t| HitRow {
-            id: Uuid::now_v7(),
-            source: t.source.clone(),
-            tx_id: t.tx_id.clone(),
-            criterion: hit.criterion,
-            alert_id,
-            customer_id: row.id,
-            day: hit.day,
-            direction: t.direction,
-            at_us: t.at_us,
-            amount_cny: t.amount_cny,
-        })
-        .collect();
-    if mstore::insert_hits(c, &hits).await? == 0 || existing.is_some() {
-        return Ok(0);
-    }
     let due = app
         .today()
         .checked_add(jiff::Span::new().days(i64::from(app.policy.book.monitoring.due_days)))
         .map_err(|e| AppError::internal_from("an alert's due day", e))?;
     let alert = AlertRow {
-        id: alert_id,
+        id: Uuid::now_v7(),
         customer_id: row.id.uuid(),
         indicator: indicator.clone(),
         subject: subject.clone(),
@@ -202,7 +180,43 @@ async fn raise<C: sea_orm::ConnectionTrait>(
         disposition: None,
         escalated_at_us: None,
     };
-    sstore::open_alerts(c, std::slice::from_ref(&alert)).await?;
+    // The open alert of the customer, criterion and day, or a new one; when another node opens it at the
+    // same moment, the unique index keeps theirs and the hits join it.
+    let (alert_id, opened) =
+        match sstore::open_alert(c, alert.customer_id, &indicator, &subject).await? {
+            Some(a) => (a.id, false),
+            None if sstore::open_alerts(c, std::slice::from_ref(&alert)).await? == 1 => {
+                (alert.id, true)
+            }
+            None => {
+                let a = sstore::open_alert(c, alert.customer_id, &indicator, &subject)
+                    .await?
+                    .ok_or_else(|| AppError::internal("an open alert refused and not found"))?;
+                (a.id, false)
+            }
+        };
+    // Every hit holds a new transaction (detect's rule), so at least one row is new here.
+    let hits: Vec<HitRow> = hit
+        .txs
+        .iter()
+        .filter_map(|i| txs.get(*i))
+        .map(|t| HitRow {
+            id: Uuid::now_v7(),
+            source: t.source.clone(),
+            tx_id: t.tx_id.clone(),
+            criterion: hit.criterion,
+            alert_id,
+            customer_id: row.id,
+            day: hit.day,
+            direction: t.direction,
+            at_us: t.at_us,
+            amount_cny: t.amount_cny,
+        })
+        .collect();
+    mstore::insert_hits(c, &hits).await?;
+    if !opened {
+        return Ok(0);
+    }
     sstore::insert_outbox(
         c,
         &[OutboxRow {
@@ -295,7 +309,15 @@ pub async fn large_value_report(
         return Err(AppError::field("to", "max_days", "at most 366 days"));
     }
     let lines =
-        mstore::large_value_report(&app.db.conn, &grant.scope(), from, to, REPORT_LINES).await?;
+        mstore::large_value_report(&app.db.conn, &grant.scope(), from, to, REPORT_LINES + 1)
+            .await?;
+    if lines.len() as u64 > REPORT_LINES {
+        return Err(AppError::field(
+            "to",
+            "too_many",
+            "more than 50000 lines: ask for fewer days",
+        ));
+    }
     let out = lines
         .into_iter()
         .map(|l| {

@@ -79,6 +79,19 @@ code_enum!(
     }
 );
 
+impl Disposition {
+    /// Whether this disposes of a monitoring alert (`true`) or an early warning: monitoring alerts are
+    /// explained, reported or false positives; early warnings are followed up with the customer, explained
+    /// or false positives (nothing of theirs is reported).
+    pub fn fits(self, monitoring: bool) -> bool {
+        match self {
+            Self::FollowedUp => !monitoring,
+            Self::Reported => monitoring,
+            Self::Explained | Self::FalsePositive => true,
+        }
+    }
+}
+
 /// A regulatory threshold: in CNY yuan for CNY transactions, in US dollars for the others' equivalent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -379,21 +392,34 @@ fn large_values(p: &MonitoringPolicy, s: &Subject, txs: &[Tx]) -> Vec<Hit> {
             .map(|t| t.amount_cny)
             .sum();
         let usd: i64 = g.iter().filter_map(|t| t.usd_cents).sum();
+        // RMB and foreign currency are counted apart: a hit holds the transactions of the side that crossed.
+        let (cny_hit, usd_hit) = (cny >= th.cny * 100, usd >= th.usd * 100);
         let mut checks = Vec::new();
-        if cny >= th.cny * 100 {
+        if cny_hit {
             checks.push(check("day_total", cny, th.cny * 100, "money"));
         }
-        if usd >= th.usd * 100 {
+        if usd_hit {
             checks.push(check("day_total_usd", usd / 100, th.usd, "count"));
         }
-        if checks.is_empty() {
+        let side: Vec<&&Tx> = g
+            .iter()
+            .filter(|t| {
+                if t.usd_cents.is_some() {
+                    usd_hit
+                } else {
+                    cny_hit
+                }
+            })
+            .collect();
+        // The side that crossed must hold a new transaction: the other side's new ones are not its news.
+        if checks.is_empty() || !side.iter().any(|t| t.new) {
             continue;
         }
         out.push(Hit {
             criterion,
             day,
             direction,
-            txs: g.iter().map(|t| t.idx).collect(),
+            txs: side.iter().map(|t| t.idx).collect(),
             checks,
         });
     }
@@ -433,7 +459,7 @@ fn unusual(p: &MonitoringPolicy, s: &Subject, txs: &[Tx]) -> Vec<Hit> {
                     op: ">=".into(),
                     value: (t.amount_cny as f64 / avg.max(1) as f64 * 10.0).round() / 10.0,
                     threshold: s.limits.unusual_multiple,
-                    unit: "count".into(),
+                    unit: "times".into(),
                 },
             ],
         });
@@ -499,14 +525,24 @@ fn rapid(p: &MonitoringPolicy, s: &Subject, txs: &[Tx]) -> Vec<Hit> {
         .filter(|t| t.counterparty != Counterparty::Internal)
         .collect();
     credits.sort_by_key(|t| t.at_us);
-    for c in credits {
+    // Only a credit that is new, or has a new transaction within its window, can make a new hit: the
+    // history's other credits are not scanned (a busy account has hundreds).
+    let mut fresh: Vec<i64> = txs.iter().filter(|t| t.new).map(|t| t.at_us).collect();
+    fresh.sort_unstable();
+    let near_new = |c: &Tx| {
+        let i = fresh.partition_point(|at| *at <= c.at_us);
+        c.new || fresh.get(i).is_some_and(|at| *at <= c.at_us + span)
+    };
+    for c in credits.into_iter().filter(|c| near_new(c)) {
         if used.contains(&c.idx) {
             continue;
         }
+        // A debit already counted against an earlier credit is not counted again.
         let debits: Vec<&Tx> = txs
             .iter()
             .filter(|d| d.direction == Direction::Debit && d.at_us > c.at_us)
             .filter(|d| d.at_us <= c.at_us + span && d.counterparty != Counterparty::Internal)
+            .filter(|d| !used.contains(&d.idx))
             .collect();
         let out_total: i64 = debits.iter().map(|d| d.amount_cny).sum();
         if !(c.new || debits.iter().any(|d| d.new))

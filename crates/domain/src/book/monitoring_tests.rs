@@ -108,7 +108,13 @@ fn foreign_currency_is_held_against_the_usd_threshold() {
     assert_eq!(criteria(&hits), vec![Criterion::LargeCash]);
     assert_eq!(hits[0].checks[0].fact, "day_total_usd");
     t.usd_cents = Some(9_999 * 100);
-    assert!(detect(&p, &person(&p), &[t]).is_empty());
+    assert!(detect(&p, &person(&p), std::slice::from_ref(&t)).is_empty());
+    // RMB and foreign currency count apart: CNY 50,000 in cash is the hit, the USD beside it is not in it.
+    let mut cny = tx(1, T0 + 1, 50_000, Direction::Credit);
+    cny.cash = true;
+    let hits = detect(&p, &person(&p), &[t, cny]);
+    assert_eq!(hits[0].txs, vec![1]);
+    assert_eq!(hits[0].checks[0].fact, "day_total");
 }
 
 #[test]
@@ -169,6 +175,17 @@ fn money_in_and_straight_out_again() {
     let hits = detect(&p, &person(&p), &[inflow.clone(), out1.clone(), out2]);
     assert_eq!(criteria(&hits), vec![Criterion::RapidInOut]);
     assert_eq!(hits[0].txs, vec![0, 1, 2]);
+    // One debit does not answer for two credits.
+    let twice = detect(
+        &p,
+        &person(&p),
+        &[
+            inflow.clone(),
+            tx(3, T0 + 3_600_000_000, 150_000, Direction::Credit),
+            tx(1, T0 + 5 * 3_600_000_000, 140_000, Direction::Debit),
+        ],
+    );
+    assert_eq!(criteria(&twice), vec![Criterion::RapidInOut]);
     // Out after the window does not count.
     let late = tx(2, T0 + 60 * 3_600_000_000, 60_000, Direction::Debit);
     assert!(detect(&p, &person(&p), &[inflow, out1, late]).is_empty());
@@ -194,4 +211,11 @@ fn segments_and_the_care_programme_move_the_behavioural_thresholds() {
     assert!(p.validate().is_ok());
     p.rapid_share = 0.0;
     assert_eq!(p.validate().unwrap_err().0, "rapid_share");
+}
+
+#[test]
+fn each_kind_of_alert_has_its_own_dispositions() {
+    assert!(Disposition::Reported.fits(true) && !Disposition::Reported.fits(false));
+    assert!(Disposition::FollowedUp.fits(false) && !Disposition::FollowedUp.fits(true));
+    assert!(Disposition::Explained.fits(true) && Disposition::FalsePositive.fits(false));
 }

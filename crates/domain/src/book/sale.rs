@@ -90,7 +90,13 @@ impl GatePolicy {
     /// The blockable actions a sale of this kind of this product is (each checked against the measures).
     pub fn actions(&self, kind: SaleKind, p: &GateProduct) -> Vec<&'static str> {
         let mut out = Vec::new();
-        if kind == SaleKind::CreditLimit {
+        // More credit: a higher limit, a new loan, a new card.
+        let credit = match kind {
+            SaleKind::CreditLimit | SaleKind::LoanApplication => true,
+            SaleKind::AccountOpening => p.kind.is_credit(),
+            SaleKind::ProductSale => false,
+        };
+        if credit {
             out.push(CREDIT_INCREASE);
         }
         let high = self.high_risk_kinds.contains(&p.kind)
@@ -154,6 +160,19 @@ mod tests {
         let g = GatePolicy::default();
         let fund = product(ProductKind::Fund, Some(RiskLevel::R2));
         assert!(g.actions(SaleKind::ProductSale, &fund).is_empty());
+        // More credit: a new loan, a new card.
+        let loan = product(ProductKind::PersonalLoan, None);
+        assert_eq!(
+            g.actions(SaleKind::LoanApplication, &loan),
+            vec![CREDIT_INCREASE]
+        );
+        let card = product(ProductKind::Card, None);
+        assert_eq!(
+            g.actions(SaleKind::AccountOpening, &card),
+            vec![CREDIT_INCREASE]
+        );
+        let deposit = product(ProductKind::DemandDeposit, None);
+        assert!(g.actions(SaleKind::AccountOpening, &deposit).is_empty());
         let risky = product(ProductKind::Fund, Some(RiskLevel::R5));
         assert_eq!(
             g.actions(SaleKind::ProductSale, &risky),

@@ -252,13 +252,10 @@ pub(crate) async fn close_alert(
     Path((id, aid)): Path<(Uuid, Uuid)>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let input = banyan_app::segments::alerts::AlertClose {
-        resolution: f.get("resolution").cloned().unwrap_or_default(),
-        disposition: f
-            .get("disposition")
-            .and_then(|d| banyan_domain::book::monitoring::Disposition::parse(d)),
+    let r = match crate::ui::segments::alerts::close_input(&f) {
+        Ok(input) => banyan_app::segments::alerts::close(&s.app, &sess.actor, aid, input).await,
+        Err(e) => Err(e),
     };
-    let r = banyan_app::segments::alerts::close(&s.app, &sess.actor, aid, input).await;
     after_write(&s, sess, t, id, Some("saved"), r).await
 }
 

@@ -62,7 +62,7 @@ crate::ui::i18n::catalog! {
     "fact.day_total" => ["当日合计", "當日合計", "the day's total"],
     "fact.day_total_usd" => ["当日外币合计（折美元）", "當日外幣合計（折美元）", "the day's foreign-currency total (USD)"],
     "fact.tx_amount" => ["单笔金额", "單筆金額", "the amount"],
-    "fact.times_average" => ["为90天平均的倍数", "為90天平均的倍數", "times the 90-day average"],
+    "fact.times_average" => ["为近期平均金额的倍数", "為近期平均金額的倍數", "times the recent average"],
     "fact.idle_days" => ["此前无交易天数", "此前無交易天數", "days without a transaction"],
     "fact.credit_amount" => ["转入金额", "轉入金額", "the amount in"],
     "fact.out_share" => ["随即转出比例", "隨即轉出比例", "share sent straight out"],

@@ -291,15 +291,7 @@ fn alert_view(s: &AppState, sess: &Session, t: Tr, d: AlertDetail) -> AlertPage 
             .collect(),
         dispositions: Disposition::ALL
             .iter()
-            .filter(|d| {
-                // Monitoring alerts are explained, reported or a false positive; early warnings are followed
-                // up with the customer (nothing of theirs is reported).
-                if monitoring {
-                    **d != Disposition::FollowedUp
-                } else {
-                    **d != Disposition::Reported
-                }
-            })
+            .filter(|d| d.fits(monitoring))
             .map(|d| (d.as_str(), t.of("disposition", d.as_str())))
             .collect(),
         monitoring,
@@ -328,17 +320,33 @@ pub(crate) async fn alert_page(
     Ok(page(p))
 }
 
+/// What a close form asks: a disposition that is not one of the codes is refused, not taken as none.
+pub(crate) fn close_input(
+    f: &std::collections::HashMap<String, String>,
+) -> Result<uc::AlertClose, AppError> {
+    let disposition = match f.get("disposition").map(|d| d.trim()) {
+        None | Some("") => None,
+        Some(d) => Some(Disposition::parse(d).ok_or_else(|| {
+            AppError::field("disposition", "one_of", "is not one of the dispositions")
+        })?),
+    };
+    Ok(uc::AlertClose {
+        resolution: f.get("resolution").cloned().unwrap_or_default(),
+        disposition,
+    })
+}
+
 /// Closes an alert from its page; a refused close shows the page again with the reason.
 pub(crate) async fn close(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let input = uc::AlertClose {
-        resolution: f.get("resolution").cloned().unwrap_or_default(),
-        disposition: f.get("disposition").and_then(|d| Disposition::parse(d)),
+    let r = match close_input(&f) {
+        Ok(input) => uc::close(&s.app, &sess.actor, id, input).await,
+        Err(e) => Err(e),
     };
-    let e = match uc::close(&s.app, &sess.actor, id, input).await {
+    let e = match r {
         Ok(()) => return Ok(Redirect::to(&format!("/alerts/{id}?msg=saved")).into_response()),
         Err(e) => e,
     };

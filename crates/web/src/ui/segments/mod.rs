@@ -57,6 +57,7 @@ pub(crate) fn check_text(t: Tr, c: &banyan_domain::segments::Check) -> String {
     let f = |v: f64| match c.unit.as_str() {
         "money" => t.money(v.round() as i64, "CNY"),
         "ratio" => format!("{:.1}%", v * 100.0),
+        "times" => format!("{v:.1}"),
         _ => format!("{}", v.round() as i64),
     };
     let op = match c.op.as_str() {
