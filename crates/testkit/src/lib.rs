@@ -62,7 +62,18 @@ impl Cluster {
              apt-get install sudo) or set BANYAN_SKIP_POSTGRES=1 to run the SQLite half only"
                 .to_owned()
         })?;
-        let db = std::panic::catch_unwind(|| pgtemp::PgTempDB::builder().with_bin_path(&bin).start()).map_err(|e| {
+        // pgtemp pipes the server's stdout and stderr and never reads them: once its log fills the pipe
+        // (64 KiB: a checkpoint line per dropped test database, an ERROR line per refused statement), every
+        // process that logs blocks — a DROP DATABASE then waits for a checkpoint for ever. The logging
+        // collector writes the log to files in the data directory instead.
+        let start = || {
+            pgtemp::PgTempDB::builder()
+                .with_bin_path(&bin)
+                .with_config_param("logging_collector", "on")
+                .with_config_param("log_checkpoints", "off")
+                .start()
+        };
+        let db = std::panic::catch_unwind(start).map_err(|e| {
             let why = e
                 .downcast_ref::<String>()
                 .cloned()
