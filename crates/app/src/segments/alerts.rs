@@ -48,6 +48,12 @@ pub struct AlertView {
 pub(crate) fn view_of(app: &App, a: AlertRow) -> Result<AlertView> {
     let checks: Vec<Check> = serde_json::from_str(&a.checks)
         .map_err(|e| AppError::internal_from(format!("alerts.checks of {}", a.id), e))?;
+    if a.status == AlertStatus::Closed && (a.resolution.is_none() || a.closed_at_us.is_none()) {
+        return Err(AppError::internal(format!(
+            "alerts {}: closed without what was done or when",
+            a.id
+        )));
+    }
     let today = app.today().to_string();
     Ok(AlertView {
         id: a.id,

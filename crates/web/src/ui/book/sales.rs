@@ -38,7 +38,10 @@ fn line(s: &AppState, t: Tr, v: SaleView) -> SaleLine {
         amount: t.money(v.amount, v.currency.as_str()),
         refused: v.decision == SaleDecision::Refused,
         decision,
-        by: v.recorded_by.unwrap_or_default(),
+        // None: recorded by the system (a job or the command line), as loads say it.
+        by: v
+            .recorded_by
+            .unwrap_or_else(|| t.get("book.by_system").to_owned()),
     }
 }
 

@@ -255,17 +255,19 @@ pub(crate) struct AlertPage {
 fn alert_view(s: &AppState, sess: &Session, t: Tr, d: AlertDetail) -> AlertPage {
     let v = &d.alert;
     let monitoring = v.criterion.is_some();
-    let closed = v.disposition.map(|disp| {
-        format!(
-            "{}：{}（{}）",
-            t.of("disposition", disp.as_str()),
-            v.resolution.clone().unwrap_or_default(),
-            v.closed_at
-                .as_deref()
-                .map(|a| t.datetime(&s.app.tz, a))
-                .unwrap_or_default()
-        )
-    });
+    // A closed alert always has what was done and when (the app refuses a stored one without); alerts
+    // closed before dispositions existed say only that they were closed.
+    let closed = match (&v.resolution, &v.closed_at) {
+        (Some(r), Some(at)) => Some(format!(
+            "{}：{r}（{}）",
+            v.disposition.map_or_else(
+                || t.get("alert.closed").to_owned(),
+                |d| t.of("disposition", d.as_str())
+            ),
+            t.datetime(&s.app.tz, at)
+        )),
+        _ => None,
+    };
     AlertPage {
         title: title(t, v),
         c: chrome(t, Some(sess), "/alerts"),
