@@ -1005,10 +1005,15 @@ await test("an administrator adds a product, operations load the day's holdings,
   const insight = rm1.locator('#insights li.insight', { hasText: '跨境' });
   assert.ok((await insight.textContent()).includes('待跟进'));
   await rm1.screenshot({ path: `${SHOTS}/customer-insights.png`, fullPage: true });
-  await insight.locator('input[name=note]').first().fill('已电话沟通外币理财');
-  await insight.locator('.insight-act').click();
-  await rm1.waitForURL(/msg=insight/);
-  assert.ok((await rm1.locator('#insights').textContent()).includes('已跟进'));
+  // The manager turns it into a follow-up: a meeting, picked not typed, due in three days by default.
+  await insight.locator('.insight-follow summary').click();
+  await insight.locator('select[name=method]').selectOption('meeting');
+  await insight.locator('.insight-follow input[name=note]').fill('介绍外币理财与跨境汇款');
+  await insight.locator('.insight-follow-up').click();
+  await rm1.waitForURL(/msg=insight_task/);
+  const followed = await rm1.locator('#insights').textContent();
+  assert.ok(followed.includes('已跟进') && followed.includes('跟进任务：会面') && followed.includes('待办'), followed);
+  await rm1.locator('#insights').screenshot({ path: `${SHOTS}/customer-insight-task.png` });
   const book = await rm1.locator('#book').textContent();
   assert.ok(book.includes('¥800,000.00') && book.includes('****0001') && book.includes('测试稳盈理财'), book);
   await rm1.locator('#book-holdings summary').click();
@@ -1023,6 +1028,17 @@ await test("an administrator adds a product, operations load the day's holdings,
   assert.ok(rm1.asked.some((q) => q.includes('确认提交该业务申请')), 'a sale asks first');
   const sales = await rm1.locator('#sales').textContent();
   assert.ok(sales.includes('产品销售') && sales.includes('测试稳盈理财') && sales.includes('¥200,000.00') && sales.includes('已记录'), sales);
+  // The follow-up is in the manager's tasks, named by the insight it follows.
+  await rm1.goto(`${BASE}/?due=week`);
+  const mine = await rm1.locator('#my-tasks').textContent();
+  assert.ok(mine.includes('需求洞察：可能有跨境金融服务需求'), mine);
+  // The insight report counts it made, acted on, followed up and — after the sale — converted.
+  await rm1.goto(`${BASE}/insights/report`);
+  const report = await rm1.locator('#insight-report').textContent();
+  assert.ok(report.includes('可能有跨境金融服务需求') && report.includes('合计') && !report.includes('cross_border_need'), report);
+  const row = await rm1.locator('#insight-report tr', { hasText: '可能有跨境金融服务需求' }).locator('td').allTextContents();
+  assert.ok(Number(row[1]) >= 1 && Number(row[6]) >= 1 && Number(row[8]) >= 1, row.join('|'));
+  await rm1.screenshot({ path: `${SHOTS}/insight-report.png`, fullPage: true });
 });
 
 await test('two cash deposits on one day raise a large-value alert the manager disposes of, and compliance exports the report', async () => {

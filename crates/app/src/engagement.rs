@@ -13,7 +13,7 @@ use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_domain::customer::CustomerStatus;
-use banyan_domain::engagement::{METHODS, next_due};
+use banyan_domain::engagement::next_due;
 use banyan_store::customers::{self as cstore, CustomerFilter, CustomerRow, ScopeFilter};
 use banyan_store::engagement::{self as store, InteractionRow, TaskRow};
 use banyan_store::{ConnectionTrait, misc, now_us};
@@ -310,13 +310,7 @@ pub async fn log_interaction(
 ) -> Result<InteractionView> {
     let grant = actor.require(Permission::CustomerUpdate)?;
     let mut errs = banyan_domain::FieldErrors::new();
-    if !METHODS.contains(&input.method.as_str()) {
-        errs.push(
-            "method",
-            "one_of",
-            format!("must be one of {}", METHODS.join(", ")),
-        );
-    }
+    banyan_domain::engagement::check_method(&mut errs, "method", &input.method);
     if input.outcome.trim().is_empty() {
         errs.push("outcome", "required", "say what came of the contact");
     }

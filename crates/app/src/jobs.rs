@@ -11,6 +11,7 @@
 //! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |
 //! | `cases.escalate` | 60 s | `cases.escalate` |
 //! | `alerts.escalate` | 60 s | none: each overdue alert is marked escalated once (`segments::alerts::escalate_overdue`) |
+//! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
 //! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings are idempotent per customer |
 
@@ -97,6 +98,31 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(alerts = n, "overdue alerts escalated"),
                     Err(e) => tracing::error!(error = %e, "alert escalation failed"),
+                }
+            },
+        ),
+        every(
+            "book.monitor",
+            Duration::from_secs(60),
+            app.clone(),
+            |app| async move {
+                let now = banyan_store::now_us();
+                let held = banyan_store::misc::take_lease(
+                    &app.db.conn,
+                    "book.monitor",
+                    &app.node_id,
+                    now,
+                    now + 180_000_000,
+                )
+                .await;
+                match held {
+                    Ok(true) => match crate::book::monitoring::sweep(&app).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(loads = n, "unmonitored loads caught up"),
+                        Err(e) => tracing::error!(error = %e, "catching up monitoring failed"),
+                    },
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "monitoring sweep lease failed"),
                 }
             },
         ),

@@ -489,7 +489,49 @@ pub(crate) async fn demo_book(app: &App, customers: &[uuid::Uuid]) -> Result<()>
             .await
             .map_err(|e| anyhow!("holdings of {day}: {e}"))?;
     }
-    activity(app, &loader, customers, yesterday).await
+    activity(app, &loader, customers, yesterday).await?;
+    follow_ups(app, today).await
+}
+
+/// Each manager follows up the newest open insight of their book with a call in three days, and for the
+/// next one opens a time deposit the customer agreed to — so the insight report shows follow-ups and a
+/// conversion.
+async fn follow_ups(app: &App, today: Date) -> Result<()> {
+    use banyan_app::book::insights::{self as ins, FollowUpInput};
+    for rm in ["rm1", "rm2", "rm3"] {
+        let actor = banyan_app::access::actor_for(app, rm)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let open = ins::open_insights(app, &actor, 2)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        for (k, o) in open.iter().enumerate() {
+            let input = FollowUpInput {
+                version: o.insight.version,
+                method: if k == 0 { "call" } else { "meeting" }.into(),
+                due_on: today
+                    .checked_add((3 + k as i64).days())
+                    .map_err(|e| anyhow!("{e}"))?
+                    .to_string(),
+                note: None,
+            };
+            ins::follow_up(app, &actor, o.insight.id, input)
+                .await
+                .map_err(|e| anyhow!("follow-up of an insight: {e}"))?;
+            if k == 1 {
+                let sale = banyan_app::book::sales::SaleInput {
+                    kind: banyan_domain::book::sale::SaleKind::AccountOpening,
+                    product: "TD-1Y-CNY".into(),
+                    amount: 200_000 * 100,
+                    note: None,
+                };
+                banyan_app::book::sales::record_sale(app, &actor, o.customer_id, sale)
+                    .await
+                    .map_err(|e| anyhow!("a sale after an insight: {e}"))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Two months of transactions on each customer's current account and a few digital-banking events:
@@ -618,6 +660,18 @@ async fn activity(app: &App, loader: &Actor, customers: &[uuid::Uuid], until: Da
                     C::Medical,
                 )?;
             }
+        }
+        // A large sum that came in three weeks ago and stayed: an investment conversation (idle inflow).
+        if !corporate && p % 13 == 6 {
+            push(
+                43,
+                until.checked_sub(21.days()).unwrap_or(until),
+                650_000,
+                D::Credit,
+                Ch::Online,
+                Cp::Company,
+                C::Other,
+            )?;
         }
         // A few customers the compliance team should look at (transaction monitoring): money in and
         // straight out again, and a large cash deposit.

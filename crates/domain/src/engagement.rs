@@ -33,6 +33,17 @@ pub struct EngagementPolicy {
 /// Kinds of interaction that count as a contact.
 pub const METHODS: [&str; 4] = ["call", "visit", "meeting", "message"];
 
+/// Notes under `field` that `method` is not one of [`METHODS`].
+pub fn check_method(e: &mut crate::FieldErrors, field: &str, method: &str) {
+    if !METHODS.contains(&method) {
+        e.push(
+            field,
+            "one_of",
+            format!("must be one of {}", METHODS.join(", ")),
+        );
+    }
+}
+
 impl PlanRule {
     fn matches(&self, kind: CustomerKind, segments: &BTreeMap<String, String>) -> bool {
         let kind_ok = self.customer_kind.is_none_or(|k| k == kind);

@@ -229,6 +229,17 @@ pub async fn interactions_of<C: ConnectionTrait>(
     table::all::<InteractionRow, _>(c, &q).await
 }
 
+/// Tasks by id, in any status (the follow-ups insights opened).
+pub async fn tasks_by_ids<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<TaskRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<TaskRow>()
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
+    table::all::<TaskRow, _>(c, &q).await
+}
+
 /// One open task of a customer by id (for completing a specific visit).
 pub async fn open_task<C: ConnectionTrait>(
     c: &C,

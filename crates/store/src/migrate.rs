@@ -13,6 +13,7 @@ mod activity;
 mod audit_keyed;
 mod book;
 mod campaigns;
+mod followups;
 mod imports;
 mod insights;
 mod monitoring;
@@ -135,6 +136,11 @@ const STEPS: &[Step] = &[
         version: 20,
         name: "sales and applications with the gate's decision",
         run: sales::v20,
+    },
+    Step {
+        version: 21,
+        name: "insight follow-up tasks; transactions loads marked once monitored",
+        run: followups::v21,
     },
 ];
 

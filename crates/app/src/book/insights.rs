@@ -20,6 +20,7 @@ use banyan_store::book::insights::{self as istore, EvidenceList, InsightRow};
 use banyan_store::book::{self as store, AccountRow, ProductRow};
 use banyan_store::cases::NoticeRow;
 use banyan_store::customers as cstore;
+use banyan_store::engagement::{self as estore, TaskRow};
 use banyan_store::now_us;
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -53,7 +54,50 @@ pub struct InsightView {
     pub decided_at: Option<String>,
     pub note: Option<String>,
     pub version: i32,
+    /// The follow-up task the insight opened, as it stands now.
+    pub task: Option<FollowUpView>,
 }
+
+/// The task an insight opened.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FollowUpView {
+    pub id: Uuid,
+    /// `call`, `visit`, `meeting` or `message`.
+    pub method: String,
+    /// `YYYY-MM-DD`.
+    pub due_on: String,
+    /// `open`, `done` or `cancelled`.
+    pub status: String,
+}
+
+impl From<&TaskRow> for FollowUpView {
+    fn from(t: &TaskRow) -> Self {
+        FollowUpView {
+            id: t.id,
+            method: t.method.clone(),
+            due_on: t.due_on.clone(),
+            status: t.status.clone(),
+        }
+    }
+}
+
+/// The follow-up an insight opens: a task for the customer's manager (the insight reads as acted on).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpInput {
+    /// The insight's version as read.
+    pub version: i32,
+    /// `call`, `visit`, `meeting` or `message`.
+    pub method: String,
+    /// The day it is due (`YYYY-MM-DD`), from today to 90 days ahead.
+    pub due_on: String,
+    /// What to raise with the customer.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The furthest a follow-up may be due.
+pub const FOLLOW_UP_DAYS: i64 = 90;
 
 /// The manager's step on an insight, at the version read.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -78,9 +122,34 @@ fn tx_matches(r: &InsightRule, t: &TransactionRow, since_us: i64) -> bool {
         && r.counterparty.is_none_or(|c| t.counterparty == c)
 }
 
+/// Whether an inflow is at least `days` old and the customer's debits in the `days` after it took at most
+/// the rule's share of it.
+fn stayed_idle(
+    r: &InsightRule,
+    t: &TransactionRow,
+    days: u32,
+    all: &[&TransactionRow],
+    now: i64,
+) -> bool {
+    let until = t.at_us + i64::from(days) * DAY_US;
+    if until > now {
+        return false;
+    }
+    let out: i64 = all
+        .iter()
+        .filter(|o| o.direction == Direction::Debit && o.at_us > t.at_us && o.at_us <= until)
+        .map(|o| o.amount_cny)
+        .sum();
+    i128::from(out) * 100 <= i128::from(t.amount_cny) * i128::from(r.max_outflow_percent)
+}
+
 fn from_transactions(r: &InsightRule, txs: &[&TransactionRow], now: i64) -> Option<Found> {
     let since = now - i64::from(r.window_days) * DAY_US;
-    let mut hits: Vec<&&TransactionRow> = txs.iter().filter(|t| tx_matches(r, t, since)).collect();
+    let mut hits: Vec<&&TransactionRow> = txs
+        .iter()
+        .filter(|t| tx_matches(r, t, since))
+        .filter(|t| r.idle_days.is_none_or(|d| stayed_idle(r, t, d, txs, now)))
+        .collect();
     let count = u32::try_from(hits.len()).unwrap_or(u32::MAX);
     let total: i64 = hits.iter().map(|t| t.amount_cny).sum();
     let single = hits.iter().map(|t| t.amount_cny).max().unwrap_or(0);
@@ -262,6 +331,7 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
                     decided_at_us: None,
                     note: None,
                     version: 1,
+                    task_id: None,
                 });
                 if let Some(rm) = row.rm_id {
                     notices.push(NoticeRow {
@@ -289,8 +359,15 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
     Ok(made)
 }
 
-fn view_of(app: &App, r: InsightRow, by: Option<String>, now: i64) -> InsightView {
+fn view_of(
+    app: &App,
+    r: InsightRow,
+    by: Option<String>,
+    task: Option<&TaskRow>,
+    now: i64,
+) -> InsightView {
     InsightView {
+        task: task.map(FollowUpView::from),
         id: r.id,
         source: app
             .policy
@@ -318,15 +395,85 @@ pub async fn customer_insights(app: &App, actor: &Actor, id: Uuid) -> Result<Vec
     let grant = actor.require(Permission::CustomerRead)?;
     let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
     let now = now_us();
+    let rows = istore::insights_of(&app.db.conn, row.id).await?;
+    let task_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.task_id).collect();
+    let tasks: HashMap<Uuid, TaskRow> = estore::tasks_by_ids(&app.db.conn, &task_ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
     let mut out = Vec::new();
-    for r in istore::insights_of(&app.db.conn, row.id).await? {
+    for r in rows {
         let by = match r.decided_by {
             Some(s) => super::staff_name(app, s).await?,
             None => None,
         };
-        out.push(view_of(app, r, by, now));
+        let task = match r.task_id {
+            Some(t) => Some(tasks.get(&t).ok_or_else(|| {
+                AppError::internal(format!("the follow-up task of insight {} is missing", r.id))
+            })?),
+            None => None,
+        };
+        out.push(view_of(app, r, by, task, now));
     }
     Ok(out)
+}
+
+/// Moves an insight by `step` at the version read, within the caller's scope (out of scope: not found), in
+/// the caller's transaction; returns the insight as written and its customer.
+/// A manager's step on an insight as written: the step, the version read, the note, the task it opened.
+struct Move {
+    step: InsightStep,
+    version: i32,
+    note: Option<String>,
+    task_id: Option<Uuid>,
+}
+
+async fn step_on<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    grant: &crate::actor::Granted<'_>,
+    actor: &Actor,
+    id: Uuid,
+    Move {
+        step,
+        version,
+        note,
+        task_id,
+    }: Move,
+) -> Result<(InsightRow, cstore::CustomerRow)> {
+    let Some(old) = istore::find_insight(c, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let customer = crate::scope::lock_in_scope(c, grant, old.customer_id.uuid()).await?;
+    let Some(status) = old.status.apply(step) else {
+        return Err(AppError::conflict(
+            "invalid_state",
+            "this insight was already acted on or set aside",
+            json!({"status": old.status.as_str()}),
+        ));
+    };
+    if version != old.version {
+        return Err(AppError::VersionConflict {
+            current_version: i64::from(old.version),
+            since: json!([]),
+        });
+    }
+    let new = InsightRow {
+        status,
+        decided_by: Some(actor.id),
+        decided_at_us: Some(now_us()),
+        note,
+        version: old.version + 1,
+        task_id,
+        ..old.clone()
+    };
+    if !istore::update_insight(c, &new, old.version).await? {
+        return Err(AppError::VersionConflict {
+            current_version: i64::from(old.version) + 1,
+            since: json!([]),
+        });
+    }
+    Ok((new, customer))
 }
 
 /// Marks an insight acted on (`act`) or sets it aside (`dismiss`, with the reason), at the version read;
@@ -339,10 +486,7 @@ pub async fn decide(
     d: InsightDecision,
 ) -> Result<InsightView> {
     let grant = actor.require(Permission::CustomerUpdate)?;
-    let note = d
-        .note
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
+    let note = super::note(d.note)?;
     if step == InsightStep::Dismiss && note.is_none() {
         return Err(AppError::field(
             "note",
@@ -350,47 +494,14 @@ pub async fn decide(
             "say why it is set aside",
         ));
     }
-    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(AppError::field(
-            "note",
-            "max_length",
-            "must be at most 500 characters",
-        ));
-    }
     let tx = app.db.begin_write().await?;
-    let Some(old) = istore::find_insight(&*tx, id).await? else {
-        return Err(AppError::NotFound);
-    };
-    // Out of scope reads as not found.
-    crate::scope::load_in_scope(&*tx, &grant, old.customer_id.uuid()).await?;
-    let Some(status) = old.status.apply(step) else {
-        return Err(AppError::conflict(
-            "invalid_state",
-            "this insight was already acted on or set aside",
-            json!({"status": old.status.as_str()}),
-        ));
-    };
-    if d.version != old.version {
-        return Err(AppError::VersionConflict {
-            current_version: i64::from(old.version),
-            since: json!([]),
-        });
-    }
-    let now = now_us();
-    let new = InsightRow {
-        status,
-        decided_by: Some(actor.id),
-        decided_at_us: Some(now),
+    let m = Move {
+        step,
+        version: d.version,
         note,
-        version: old.version + 1,
-        ..old.clone()
+        task_id: None,
     };
-    if !istore::update_insight(&*tx, &new, old.version).await? {
-        return Err(AppError::VersionConflict {
-            current_version: i64::from(old.version) + 1,
-            since: json!([]),
-        });
-    }
+    let (new, _) = step_on(&*tx, &grant, actor, id, m).await?;
     audit::record(
         app,
         &*tx,
@@ -407,7 +518,95 @@ pub async fn decide(
     .await?;
     tx.commit().await?;
     let by = super::staff_name(app, actor.id).await?;
-    Ok(view_of(app, new, by, now))
+    Ok(view_of(app, new, by, None, now_us()))
+}
+
+/// Opens the follow-up of an insight: a task (kind `insight`, the rule's key as its plan) for the customer's
+/// manager — or the caller when the customer has none — due on the day given, carried out like any task by
+/// logging the contact with it; the insight reads as acted on. Audited; a retry with the same
+/// Idempotency-Key opens one task.
+pub async fn follow_up(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    input: FollowUpInput,
+) -> Result<InsightView> {
+    let grant = actor.require(Permission::CustomerUpdate)?;
+    let mut errs = banyan_domain::FieldErrors::new();
+    banyan_domain::engagement::check_method(&mut errs, "method", &input.method);
+    let today = app.today();
+    let last = today
+        .checked_add(FOLLOW_UP_DAYS.days())
+        .map_err(|e| AppError::internal_from("the last follow-up day", e))?;
+    let due = match input.due_on.trim().parse::<Date>() {
+        Ok(d) if d >= today && d <= last => Some(d),
+        Ok(_) => {
+            errs.push(
+                "due_on",
+                "range",
+                format!("must be from today to {FOLLOW_UP_DAYS} days ahead"),
+            );
+            None
+        }
+        Err(_) => {
+            errs.push("due_on", "format", "must be a date (YYYY-MM-DD)");
+            None
+        }
+    };
+    let note = match super::note(input.note) {
+        Ok(n) => n,
+        Err(AppError::Validation(e)) => {
+            errs.0.extend(e.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    errs.into_result()?;
+    let due = due.ok_or_else(|| AppError::internal("a checked due day is missing"))?;
+    let tx = app.db.begin_write().await?;
+    let task_id = Uuid::now_v7();
+    let m = Move {
+        step: InsightStep::Act,
+        version: input.version,
+        note: note.clone(),
+        task_id: Some(task_id),
+    };
+    let (new, customer) = step_on(&*tx, &grant, actor, id, m).await?;
+    let now = now_us();
+    let task = TaskRow {
+        id: task_id,
+        customer_id: new.customer_id.uuid(),
+        owner_id: Some(customer.rm_id.map_or(actor.id.uuid(), |r| r.uuid())),
+        kind: "insight".into(),
+        plan_key: Some(new.key.clone()),
+        method: input.method,
+        due_on: due.to_string(),
+        status: "open".into(),
+        note,
+        purpose: None,
+        scheduled_at_us: None,
+        key_customer: false,
+        created_at_us: now,
+        done_at_us: None,
+        interaction_id: None,
+        on_time: None,
+    };
+    estore::insert_tasks(&*tx, std::slice::from_ref(&task)).await?;
+    audit::record(
+        app,
+        &*tx,
+        &grant,
+        vec![Entry::customer(
+            "insight.follow_up",
+            new.customer_id.uuid(),
+            json!({"insight": new.key, "task_id": task.id, "method": task.method, "due_on": task.due_on, "owner_id": task.owner_id}),
+        )],
+    )
+    .await?;
+    let by = super::staff_name(app, actor.id).await?;
+    let view = view_of(app, new, by, Some(&task), now);
+    crate::idempotency::commit(tx, actor, 201, &view).await?;
+    Ok(view)
 }
 
 /// An open insight on one of the caller's customers, for the home page.
@@ -431,7 +630,105 @@ pub async fn open_insights(app: &App, actor: &Actor, limit: u64) -> Result<Vec<O
             customer_id: r.customer_id.uuid(),
             customer_no: no,
             customer_name: name,
-            insight: view_of(app, r, None, now),
+            insight: view_of(app, r, None, None, now),
         })
         .collect())
+}
+
+/// One rule's figures in the insight report (or the total, with `key` `total`).
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct InsightReportLine {
+    pub key: String,
+    pub made: i64,
+    /// Still open and not yet expired.
+    pub open: i64,
+    pub acted: i64,
+    pub dismissed: i64,
+    pub expired: i64,
+    /// Follow-up tasks opened from the insights, and how many were done.
+    pub tasks: i64,
+    pub tasks_done: i64,
+    /// Insights followed by a sale the gate let through within the conversion window.
+    pub converted: i64,
+    /// Acted on and converted as a share of those made (percent, one decimal; none when none were made).
+    pub acted_pct: Option<f64>,
+    pub converted_pct: Option<f64>,
+}
+
+/// The insight report: per rule and in total, for the insights made on the days asked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InsightReport {
+    #[schema(value_type = String)]
+    pub from: Date,
+    #[schema(value_type = String)]
+    pub to: Date,
+    /// Days after an insight in which a sale counts it as converted (policy
+    /// `book.insight_conversion_days`).
+    pub conversion_days: u32,
+    pub lines: Vec<InsightReportLine>,
+    pub total: InsightReportLine,
+}
+
+fn pct(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+fn finish_line(mut l: InsightReportLine) -> InsightReportLine {
+    l.open = l.made - l.acted - l.dismissed - l.expired;
+    l.acted_pct = pct(l.acted, l.made);
+    l.converted_pct = pct(l.converted, l.made);
+    l
+}
+
+/// How many insights were made on the days `from..=to` (at most 366 days) on the customers in the caller's
+/// scope, and what became of them: acted on, set aside, expired, follow-ups opened and done, converted (a
+/// sale or application the gate let through within `book.insight_conversion_days`).
+pub async fn report(app: &App, actor: &Actor, from: Date, to: Date) -> Result<InsightReport> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    super::report_days(from, to)?;
+    let (since, until) = app.day_bounds(from, to)?;
+    let days = app.policy.book.insight_conversion_days;
+    let rows = istore::report(
+        &app.db.conn,
+        &grant.scope(),
+        since,
+        until,
+        now_us(),
+        i64::from(days) * DAY_US,
+    )
+    .await?;
+    let mut total = InsightReportLine {
+        key: "total".into(),
+        ..Default::default()
+    };
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            total.made += r.made;
+            total.acted += r.acted;
+            total.dismissed += r.dismissed;
+            total.expired += r.expired;
+            total.tasks += r.tasks;
+            total.tasks_done += r.tasks_done;
+            total.converted += r.converted;
+            finish_line(InsightReportLine {
+                key: r.key,
+                made: r.made,
+                acted: r.acted,
+                dismissed: r.dismissed,
+                expired: r.expired,
+                tasks: r.tasks,
+                tasks_done: r.tasks_done,
+                converted: r.converted,
+                ..Default::default()
+            })
+        })
+        .collect();
+    Ok(InsightReport {
+        from,
+        to,
+        conversion_days: days,
+        lines,
+        total: finish_line(total),
+    })
 }

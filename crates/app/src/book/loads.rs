@@ -143,6 +143,7 @@ pub(super) fn new_load(actor: &Actor, meta: &Meta, rows: usize) -> BookLoadRow {
         error: None,
         created_at_us: now_us(),
         finished_at_us: None,
+        monitored_at_us: None,
     }
 }
 
@@ -157,6 +158,8 @@ pub(super) async fn failed_load(
     let mut load = new_load(actor, &meta, 0);
     load.status = ImportStatus::Failed;
     load.finished_at_us = Some(load.created_at_us);
+    // Nothing was written, so there is nothing for monitoring to read.
+    load.monitored_at_us = Some(load.created_at_us);
     load.error = Some(
         serde_json::to_string(&e.0).map_err(|e| AppError::internal_from("errors as JSON", e))?,
     );
@@ -285,6 +288,21 @@ pub(super) async fn begin(
 
 /// Ends a load: done with the customers whose figures were derived again, or failed (rows written so far
 /// stay); audited; the report is the request's answer.
+/// Marks a load as stopped on an error (the rows it loaded stay).
+pub(super) fn stopped(load: &mut BookLoadRow) -> Result<()> {
+    load.status = ImportStatus::Failed;
+    let mut fe = FieldErrors::new();
+    fe.push(
+        "",
+        "load_stopped",
+        "the load stopped on an error; rows loaded so far stay",
+    );
+    load.error = Some(
+        serde_json::to_string(&fe.0).map_err(|e| AppError::internal_from("errors as JSON", e))?,
+    );
+    Ok(())
+}
+
 pub(super) async fn finish(
     app: &App,
     actor: &Actor,
@@ -300,14 +318,7 @@ pub(super) async fn finish(
         }
         Err(e) => {
             tracing::error!(load = %load.id, feed = load.kind, error = %e.chain(), "feed load stopped");
-            load.status = ImportStatus::Failed;
-            let mut fe = FieldErrors::new();
-            fe.push(
-                "",
-                "load_stopped",
-                "the load stopped on an error; rows loaded so far stay",
-            );
-            load.error = serde_json::to_string(&fe.0).ok();
+            stopped(&mut load)?;
         }
     }
     let tx = app.db.begin_write().await?;

@@ -34,6 +34,38 @@ pub use view::{
     AumPoint, CustomerBook, HoldingLine, KindTotal, RiskTotal, TransactionLine, customer_book,
 };
 
+/// The most characters a note on a book record (an insight's decision, a sale) holds.
+const NOTE_MAX: usize = 500;
+
+/// A free-text note as stored: trimmed, none when blank, refused (naming `note`) when too long.
+pub(crate) fn note(n: Option<String>) -> Result<Option<String>> {
+    let n = n.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if n.as_ref().is_some_and(|n| n.chars().count() > NOTE_MAX) {
+        return Err(AppError::field(
+            "note",
+            "max_length",
+            "must be at most 500 characters",
+        ));
+    }
+    Ok(n)
+}
+
+/// The days of a report: `to` not before `from`, at most 366 days apart (a longer period is asked for in
+/// parts); each broken rule names `to`.
+pub(crate) fn report_days(from: jiff::civil::Date, to: jiff::civil::Date) -> Result<()> {
+    if to < from {
+        return Err(AppError::field(
+            "to",
+            "after_from",
+            "must not be before from",
+        ));
+    }
+    if (to - from).get_days() > 366 {
+        return Err(AppError::field("to", "max_days", "at most 366 days"));
+    }
+    Ok(())
+}
+
 /// A product as the catalogue shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProductView {

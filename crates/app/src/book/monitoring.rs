@@ -140,6 +140,42 @@ pub(crate) async fn evaluate(
     Ok(opened)
 }
 
+/// A load still marked running this long after it started has lost its node.
+const STALE_RUNNING_US: i64 = 2 * 3600 * 1_000_000;
+
+/// Monitoring that did not happen: a transactions load whose node ended (or whose monitoring failed) after
+/// its rows were committed left them unread, and reloading the file finds them known. This reads them now —
+/// the insights and the monitoring criteria over their customers, as the load would have — and marks the
+/// load monitored; a load still marked running long after it started is recorded as stopped. Run by the
+/// `book.monitor` job under its lease; returns how many loads it caught up.
+pub async fn sweep(app: &App) -> Result<u64> {
+    let now = now_us();
+    let loads = store::unmonitored_loads(&app.db.conn, now - STALE_RUNNING_US, 20).await?;
+    let mut done = 0;
+    for mut load in loads {
+        if load.status == banyan_domain::imports::ImportStatus::Running {
+            super::loads::stopped(&mut load)?;
+            load.finished_at_us = Some(now);
+            store::update_load(&app.db.conn, &load).await?;
+        }
+        let rows = astore::transactions_of_load(&app.db.conn, load.id).await?;
+        let mut fresh = Fresh::default();
+        let mut customers: Vec<CustomerId> = Vec::new();
+        for (customer, id, at) in &rows {
+            fresh.add(id, *at);
+            customers.push(*customer);
+        }
+        customers.sort_unstable_by_key(|c| c.uuid());
+        customers.dedup();
+        super::insights::evaluate(app, &customers).await?;
+        evaluate(app, &load.source, &customers, &fresh).await?;
+        store::mark_monitored(&app.db.conn, load.id, now_us()).await?;
+        tracing::info!(load = %load.id, transactions = rows.len(), "unmonitored load caught up");
+        done += 1;
+    }
+    Ok(done)
+}
+
 /// Records one hit: into the open alert of its customer, criterion and day, or a new one for the manager
 /// (told by a notice and announced in the outbox). Returns 1 when an alert opened. Transactions already
 /// recorded for the criterion are not recorded again; a hit with none new raises nothing.
@@ -298,16 +334,7 @@ pub async fn large_value_report(
     to: Date,
 ) -> Result<Vec<LargeValueLine>> {
     let grant = actor.require(Permission::MonitoringReport)?;
-    if to < from {
-        return Err(AppError::field(
-            "to",
-            "after_from",
-            "must not be before from",
-        ));
-    }
-    if (to - from).get_days() > 366 {
-        return Err(AppError::field("to", "max_days", "at most 366 days"));
-    }
+    super::report_days(from, to)?;
     let lines =
         mstore::large_value_report(&app.db.conn, &grant.scope(), from, to, REPORT_LINES + 1)
             .await?;

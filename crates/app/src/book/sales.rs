@@ -128,17 +128,7 @@ pub async fn record_sale(
     input: SaleInput,
 ) -> Result<SaleView> {
     let grant = actor.require(Permission::CustomerUpdate)?;
-    let note = input
-        .note
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(AppError::field(
-            "note",
-            "max_length",
-            "must be at most 500 characters",
-        ));
-    }
+    let note = super::note(input.note)?;
     let tx = app.db.begin_write().await?;
     let row = crate::scope::load_in_scope(&*tx, &grant, customer).await?;
     let Some(product) = store::product_by_code(&*tx, input.product.trim()).await? else {
@@ -229,7 +219,7 @@ pub struct RefusalCount {
     pub count: i64,
 }
 
-/// The gate's refusals on the days `from..=to` within the caller's scope.
+/// The gate's refusals on the days `from..=to` (at most 366 days) within the caller's scope.
 pub async fn refusal_counts(
     app: &App,
     actor: &Actor,
@@ -237,13 +227,7 @@ pub async fn refusal_counts(
     to: jiff::civil::Date,
 ) -> Result<Vec<RefusalCount>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    if to < from {
-        return Err(AppError::field(
-            "to",
-            "after_from",
-            "must not be before from",
-        ));
-    }
+    super::report_days(from, to)?;
     let (since, until) = app.day_bounds(from, to)?;
     Ok(
         sstore::refusal_counts(&app.db.conn, &grant.scope(), since, until)

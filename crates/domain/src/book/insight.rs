@@ -50,6 +50,10 @@ fn one() -> u32 {
     1
 }
 
+fn twenty() -> u32 {
+    20
+}
+
 /// One rule of the policy's `[[book.insights]]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,6 +85,15 @@ pub struct InsightRule {
     /// One of them at least this much, in CNY yuan (transactions).
     #[serde(default)]
     pub min_single: i64,
+    /// Idle inflow (transactions, credits): a credit counts only once it is this many days old and the
+    /// customer's debits in those days took at most `max_outflow_percent` of it — money that came in and
+    /// stayed, an investment conversation rather than a payment passing through.
+    #[serde(default)]
+    pub idle_days: Option<u32>,
+    /// With `idle_days`: the share of the inflow the customer may have paid out since and it still counts
+    /// as idle (default 20 %).
+    #[serde(default = "twenty")]
+    pub max_outflow_percent: u32,
     /// The window the records are read in, days back from now.
     pub window_days: u32,
     /// Days the insight stays open before it is shown as expired.
@@ -114,6 +127,22 @@ impl InsightRule {
             || self.min_total > 0
             || self.min_single > 0;
         let holding_filters = self.product_kind.is_some() || self.matures_within_days.is_some();
+        if let Some(idle) = self.idle_days {
+            if self.source != InsightSource::Transactions
+                || self.direction != Some(Direction::Credit)
+            {
+                return bad(
+                    "idle_days",
+                    "only a transactions rule over credits reads idle inflows",
+                );
+            }
+            if idle == 0 || idle >= self.window_days {
+                return bad("idle_days", "must be at least 1 and less than window_days");
+            }
+            if self.max_outflow_percent > 100 {
+                return bad("max_outflow_percent", "must be 0 to 100");
+            }
+        }
         match self.source {
             InsightSource::Transactions if self.event.is_some() || holding_filters => bad(
                 "source",
@@ -180,6 +209,8 @@ mod tests {
             min_count: 3,
             min_total: 0,
             min_single: 0,
+            idle_days: None,
+            max_outflow_percent: 20,
             window_days: 30,
             expires_days: 30,
         }
@@ -198,6 +229,15 @@ mod tests {
         r.source = InsightSource::Holdings;
         r.event = None;
         assert_eq!(r.validate().unwrap_err().0, "matures_within_days");
+        let mut r = rule();
+        r.idle_days = Some(14);
+        assert_eq!(r.validate().unwrap_err().0, "idle_days");
+        r.source = InsightSource::Transactions;
+        r.event = None;
+        r.direction = Some(Direction::Credit);
+        assert!(r.validate().is_ok());
+        r.idle_days = Some(30);
+        assert_eq!(r.validate().unwrap_err().0, "idle_days");
     }
 
     #[test]

@@ -426,12 +426,20 @@ pub struct BookPolicy {
     /// Needs read from behaviour (seed 001), evaluated after each load.
     #[serde(default)]
     pub insights: Vec<insight::InsightRule>,
+    /// Days after an insight in which a sale to the customer (one the gate let through) counts it as
+    /// converted in the insight report.
+    #[serde(default = "conversion_days")]
+    pub insight_conversion_days: u32,
     /// Large and unusual transactions, checked after each transactions load.
     #[serde(default)]
     pub monitoring: monitoring::MonitoringPolicy,
     /// Which sales are high-risk business, for the one gate every sale passes.
     #[serde(default)]
     pub gate: sale::GatePolicy,
+}
+
+fn conversion_days() -> u32 {
+    90
 }
 
 /// One currency: its minor-unit digits and its reference rate to CNY (a decimal string, up to 6 places).
@@ -466,6 +474,7 @@ impl Default for BookPolicy {
             entitlements: Vec::new(),
             retention: activity::Retention::default(),
             insights: Vec::new(),
+            insight_conversion_days: conversion_days(),
             monitoring: monitoring::MonitoringPolicy::default(),
             gate: sale::GatePolicy::default(),
         }
@@ -527,6 +536,9 @@ impl BookPolicy {
             if self.insights[..i].iter().any(|o| o.key == r.key) {
                 return bad(format!("insights[{i}].key"), "is used by another rule");
             }
+        }
+        if !(1..=366).contains(&self.insight_conversion_days) {
+            return bad("insight_conversion_days".into(), "must be 1 to 366");
         }
         if let Err((k, m)) = self.monitoring.validate() {
             return Err((format!("monitoring.{k}"), m));

@@ -176,6 +176,29 @@ pub async fn transactions_since<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
+/// (customer, transaction id, instant) of the transactions one load wrote.
+pub async fn transactions_of_load<C: ConnectionTrait>(
+    c: &C,
+    load: Uuid,
+) -> Result<Vec<(CustomerId, String, i64)>> {
+    let q = Query::select()
+        .columns(["customer_id", "tx_id", "at_us"])
+        .from("transactions")
+        .and_where(Expr::col("load_id").eq(load))
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                CustomerId::from(r.try_get_by_index::<Uuid>(0)?),
+                r.try_get_by_index::<String>(1)?,
+                r.try_get_by_index::<i64>(2)?,
+            ))
+        })
+        .collect()
+}
+
 /// The channel events of these customers since `since_us`.
 pub async fn events_since<C: ConnectionTrait>(
     c: &C,

@@ -5,7 +5,7 @@ use crate::table;
 use banyan_domain::book::insight::{Evidence, InsightFacts, InsightStatus};
 use banyan_domain::ids::{CustomerId, StaffId};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query};
 use uuid::Uuid;
 
 crate::enum_col!(InsightStatus);
@@ -32,6 +32,8 @@ crate::table! {
         pub decided_at_us: Option<i64>,
         pub note: Option<String>,
         pub version: i32,
+        /// The follow-up task the insight opened.
+        pub task_id: Option<Uuid>,
     }
 }
 
@@ -125,6 +127,82 @@ pub async fn open_in_scope<C: ConnectionTrait>(
                 r.try_get::<String>("", "customer_no")?,
                 r.try_get::<String>("", "display_name")?,
             ))
+        })
+        .collect()
+}
+
+/// One rule's line of the insight report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportLine {
+    pub key: String,
+    pub made: i64,
+    pub acted: i64,
+    pub dismissed: i64,
+    /// Still open and past their expiry.
+    pub expired: i64,
+    /// Follow-up tasks opened, and done.
+    pub tasks: i64,
+    pub tasks_done: i64,
+    /// A sale the gate let through on the customer within `conversion_us` of the insight.
+    pub converted: i64,
+}
+
+/// The insights made in `[since_us, until_us)` on the customers of a scope, counted per rule: made, acted
+/// on, set aside, expired, follow-ups opened and done, converted.
+pub async fn report<C: ConnectionTrait>(
+    c: &C,
+    scope: &crate::customers::ScopeFilter,
+    since_us: i64,
+    until_us: i64,
+    now_us: i64,
+    conversion_us: i64,
+) -> Result<Vec<ReportLine>> {
+    let i = |col: &'static str| Expr::col(("insights", col));
+    // Both figures are integers the app computes (never input text), so they are written into the SQL.
+    let count_if = |cond: String| Expr::cust(format!("SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"));
+    let q = Query::select()
+        .expr(i("key"))
+        .expr(Expr::cust("COUNT(*)"))
+        .expr(count_if("insights.status = 'acted'".into()))
+        .expr(count_if("insights.status = 'dismissed'".into()))
+        .expr(count_if(format!(
+            "insights.status = 'open' AND insights.expires_at_us < {now_us}"
+        )))
+        .expr(Func::count(i("task_id")))
+        .expr(count_if(
+            "EXISTS (SELECT 1 FROM tasks WHERE tasks.id = insights.task_id AND tasks.status = 'done')"
+                .into(),
+        ))
+        .expr(count_if(format!(
+            "EXISTS (SELECT 1 FROM sales WHERE sales.customer_id = insights.customer_id \
+             AND sales.decision = 'recorded' AND sales.at_us >= insights.created_at_us \
+             AND sales.at_us < insights.created_at_us + {conversion_us})"
+        )))
+        .from("insights")
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("insights", "customer_id")),
+        )
+        .cond_where(scope.cond_on("customers"))
+        .and_where(i("created_at_us").gte(since_us))
+        .and_where(i("created_at_us").lt(until_us))
+        .group_by_col(("insights", "key"))
+        .order_by(("insights", "key"), Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ReportLine {
+                key: r.try_get_by_index(0)?,
+                made: r.try_get_by_index(1)?,
+                acted: r.try_get_by_index(2)?,
+                dismissed: r.try_get_by_index(3)?,
+                expired: r.try_get_by_index(4)?,
+                tasks: r.try_get_by_index(5)?,
+                tasks_done: r.try_get_by_index(6)?,
+                converted: r.try_get_by_index(7)?,
+            })
         })
         .collect()
 }

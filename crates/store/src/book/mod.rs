@@ -14,7 +14,7 @@ use banyan_domain::imports::ImportStatus;
 use banyan_domain::money::Currency;
 use jiff::civil::Date;
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Order, Query};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -121,6 +121,8 @@ crate::table! {
         pub error: Option<String>,
         pub created_at_us: i64,
         pub finished_at_us: Option<i64>,
+        /// A transactions load: when its rows were read by monitoring (none: not yet).
+        pub monitored_at_us: Option<i64>,
     }
 }
 
@@ -336,6 +338,38 @@ pub async fn update_load<C: ConnectionTrait>(c: &C, r: &BookLoadRow) -> Result<(
         q.value(*col, v);
     }
     q.and_where(Expr::col("id").eq(r.id));
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Transactions loads whose rows monitoring has not read: finished (done or stopped on an error) or
+/// still marked running though started before `stale_before_us` (their node ended mid-load), oldest first.
+pub async fn unmonitored_loads<C: ConnectionTrait>(
+    c: &C,
+    stale_before_us: i64,
+    limit: u64,
+) -> Result<Vec<BookLoadRow>> {
+    let q = table::select::<BookLoadRow>()
+        .and_where(Expr::col("kind").eq("transactions"))
+        .and_where(Expr::col("monitored_at_us").is_null())
+        .cond_where(
+            Condition::any()
+                .add(Expr::col("status").ne(ImportStatus::Running.as_str()))
+                .add(Expr::col("created_at_us").lt(stale_before_us)),
+        )
+        .order_by("created_at_us", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Marks a transactions load's rows as read by monitoring.
+pub async fn mark_monitored<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {
+    let q = Query::update()
+        .table(BookLoadRow::NAME)
+        .value("monitored_at_us", at_us)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
     c.execute(&q).await?;
     Ok(())
 }

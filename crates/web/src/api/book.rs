@@ -8,7 +8,9 @@ use crate::extract::{Auth, Json, Query, read_body};
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use banyan_app::book::activity::{self, ActivityFeed, EventsLoad, TransactionsLoad};
-use banyan_app::book::insights::{InsightDecision, InsightView, OpenInsight};
+use banyan_app::book::insights::{
+    FollowUpInput, InsightDecision, InsightReport, InsightView, OpenInsight,
+};
 use banyan_app::book::monitoring::{self, LargeValueLine};
 use banyan_app::book::sales::{self, RefusalCount, SaleInput, SaleView};
 use banyan_app::book::{
@@ -316,6 +318,40 @@ pub async fn dismiss_insight(
 ) -> ApiResult<axum::Json<InsightView>> {
     Ok(axum::Json(
         uc::insights::decide(&s.app, &auth.actor, id, InsightStep::Dismiss, body.value).await?,
+    ))
+}
+
+/// Opens the follow-up of an insight: a task (call, visit, meeting or message) for the customer's manager,
+/// due on the day given (today to 90 days ahead), carried out by logging the contact with its `task_id`; the
+/// insight reads as acted on. Idempotent with an Idempotency-Key.
+#[utoipa::path(post, path = "/api/v1/insights/{id}/follow-up", tag = "book", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = FollowUpInput,
+    responses((status = 201, body = InsightView), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn follow_up_insight(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<FollowUpInput>,
+) -> ApiResult<(StatusCode, axum::Json<InsightView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::insights::follow_up(&s.app, &auth.actor, id, body.value).await?),
+    ))
+}
+
+/// The insight report for the insights made on the days asked, within your scope: per rule and in total,
+/// how many were made, acted on, set aside, expired, followed up by a task (and done), and converted — a
+/// sale or application the gate let through within `book.insight_conversion_days` of the insight.
+#[utoipa::path(get, path = "/api/v1/insights/report", tag = "book", security(("bearer" = [])),
+    params(ReportDays), responses((status = 200, body = InsightReport), (status = 422, body = Problem)))]
+pub async fn insight_report(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ReportDays>,
+) -> ApiResult<axum::Json<InsightReport>> {
+    Ok(axum::Json(
+        uc::insights::report(&s.app, &auth.actor, q.from, q.to).await?,
     ))
 }
 

@@ -146,6 +146,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/v1/customers/{id}/book", get(book::customer_book))
         .route("/api/v1/customers/{id}/insights", get(book::insights))
         .route("/api/v1/insights", get(book::open_insights))
+        .route("/api/v1/insights/report", get(book::insight_report))
+        .route(
+            "/api/v1/insights/{id}/follow-up",
+            creating(post(book::follow_up_insight)),
+        )
         .route("/api/v1/insights/{id}/act", post(book::act_insight))
         .route("/api/v1/insights/{id}/dismiss", post(book::dismiss_insight))
         .route("/api/v1/tasks", get(engagement::my_tasks))

@@ -338,7 +338,7 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
         "channel" | "reply_via" => &["channel", "fb.channel", "via"],
         "department" | "from" | "to" => &["department", "inv"],
         "reached" => &["reached"],
-        "kind" => &["kind", "fb.kind"],
+        "kind" => &["kind", "fb.kind", "sale_kind"],
         "status" | "current_status" => &["status", "case.status", "import.status"],
         "role" => &["role"],
         "feed" => &["feed"],

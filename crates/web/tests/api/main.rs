@@ -20,6 +20,7 @@ mod events;
 mod harness;
 mod idempotency;
 mod input;
+mod insight_followups;
 mod monitoring;
 mod notify;
 mod review;
@@ -76,6 +77,7 @@ fn main() {
     tests.extend(book::all());
     tests.extend(monitoring::all());
     tests.extend(sales::all());
+    tests.extend(insight_followups::all());
     tests.extend(events::all());
     tests.extend(customers::all());
     tests.extend(review::all());

@@ -7,6 +7,7 @@ use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::book::insights::{self as uc, InsightView};
 use banyan_domain::book::insight::{InsightSource, InsightStatus};
+use banyan_domain::engagement::METHODS;
 use uuid::Uuid;
 
 /// An insight as the customer's page shows it.
@@ -23,6 +24,13 @@ pub(crate) struct InsightLine {
     /// Who acted on it or set it aside, when, and the note.
     pub(crate) decided: String,
     pub(crate) made: String,
+    /// The follow-up task it opened, in words (empty when none).
+    pub(crate) follow_up: String,
+    /// The follow-up form's picks: (method code, label), and the due day it proposes (in three days).
+    pub(crate) methods: Vec<(&'static str, String)>,
+    pub(crate) due_default: String,
+    pub(crate) due_min: String,
+    pub(crate) due_max: String,
 }
 
 pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
@@ -69,7 +77,24 @@ pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
         }
         _ => String::new(),
     };
+    let follow_up = v.task.as_ref().map_or_else(String::new, |task| {
+        t.get("insight.task")
+            .replace("{method}", &t.of("method", &task.method))
+            .replace("{due}", &t.date(&task.due_on))
+            .replace("{status}", &t.of("task", &task.status))
+    });
+    let today = s.app.today();
+    let in_days = |n: i64| {
+        today
+            .checked_add(jiff::Span::new().days(n))
+            .map_or_else(|_| today.to_string(), |d| d.to_string())
+    };
     InsightLine {
+        follow_up,
+        methods: METHODS.iter().map(|m| (*m, t.of("method", m))).collect(),
+        due_default: in_days(3),
+        due_min: in_days(0),
+        due_max: in_days(uc::FOLLOW_UP_DAYS),
         id: v.id,
         title: t.of("insight", &v.key),
         reason,
@@ -94,4 +119,148 @@ pub(crate) async fn insight_lines(
         .into_iter()
         .map(|v| line(s, t, v))
         .collect())
+}
+
+/// One row of the insight report in words.
+pub(crate) struct ReportRow {
+    pub(crate) title: String,
+    pub(crate) cells: Vec<String>,
+}
+
+fn report_row(t: Tr, l: &uc::InsightReportLine) -> ReportRow {
+    let pct = |p: Option<f64>| p.map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"));
+    ReportRow {
+        title: if l.key == "total" {
+            t.get("insight.total").to_owned()
+        } else {
+            t.of("insight", &l.key)
+        },
+        cells: vec![
+            l.made.to_string(),
+            l.open.to_string(),
+            l.acted.to_string(),
+            l.dismissed.to_string(),
+            l.expired.to_string(),
+            l.tasks.to_string(),
+            l.tasks_done.to_string(),
+            l.converted.to_string(),
+            pct(l.acted_pct),
+            pct(l.converted_pct),
+        ],
+    }
+}
+
+/// The report's columns after the rule's name.
+const REPORT_COLUMNS: [&str; 10] = [
+    "insight.col.made",
+    "insight.col.open",
+    "insight.col.acted",
+    "insight.col.dismissed",
+    "insight.col.expired",
+    "insight.col.tasks",
+    "insight.col.tasks_done",
+    "insight.col.converted",
+    "insight.col.acted_pct",
+    "insight.col.converted_pct",
+];
+
+#[derive(askama::Template)]
+#[template(path = "insight_report.html")]
+pub(crate) struct ReportPage {
+    pub(crate) c: crate::ui::page::Chrome,
+    pub(crate) title: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) intro: String,
+    pub(crate) heads: Vec<String>,
+    pub(crate) rows: Vec<ReportRow>,
+    pub(crate) total: Option<ReportRow>,
+    /// The gate's refusals in the same days: (blocked action, rating, count), in words.
+    pub(crate) refusals: Vec<(String, String, i64)>,
+    /// The conversion chart: one bar per rule, converted of made.
+    pub(crate) chart: crate::ui::forms::Chart,
+    pub(crate) error: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+pub(crate) struct ReportForm {
+    #[serde(default)]
+    pub(crate) from: String,
+    #[serde(default)]
+    pub(crate) to: String,
+}
+
+/// 需求洞察与转化: the insights made in a period and what became of them, with the gate's refusals beside.
+pub(crate) async fn report_page(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    crate::ui::page::Signed { sess, t }: crate::ui::page::Signed,
+    axum::extract::Query(p): axum::extract::Query<ReportForm>,
+) -> Result<axum::response::Response, crate::ui::page::PageError> {
+    use crate::ui::page::PageError;
+    let today = s.app.today();
+    let from = p
+        .from
+        .parse::<jiff::civil::Date>()
+        .unwrap_or_else(|_| today.first_of_month());
+    let to = p.to.parse::<jiff::civil::Date>().unwrap_or(today);
+    let refused = banyan_app::book::sales::refusal_counts(&s.app, &sess.actor, from, to);
+    let (report, refusals) = match (
+        uc::report(&s.app, &sess.actor, from, to).await,
+        refused.await,
+    ) {
+        (Ok(r), Ok(f)) => (r, f),
+        (Err(AppError::Validation(e)), _) | (_, Err(AppError::Validation(e))) => {
+            let msg = crate::ui::forms::field_errors_text(t, &e);
+            return Ok(crate::ui::page::page(ReportPage {
+                title: t.get("insight.report").to_owned(),
+                c: crate::ui::page::chrome(t, Some(&sess), "/insights/report"),
+                from: from.to_string(),
+                to: to.to_string(),
+                intro: String::new(),
+                heads: Vec::new(),
+                rows: Vec::new(),
+                total: None,
+                refusals: Vec::new(),
+                chart: Default::default(),
+                error: Some(msg),
+            }));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::App(e, t, Some(sess))),
+    };
+    let chart = crate::ui::forms::Chart::new(report.lines.iter().map(|l| {
+        let pct = l.converted_pct.unwrap_or(0.0);
+        (
+            t.of("insight", &l.key),
+            (pct * 3.0).round() as u32,
+            format!("{} / {}", l.converted, l.made),
+        )
+    }));
+    Ok(crate::ui::page::page(ReportPage {
+        title: t.get("insight.report").to_owned(),
+        c: crate::ui::page::chrome(t, Some(&sess), "/insights/report"),
+        from: from.to_string(),
+        to: to.to_string(),
+        intro: t
+            .get("insight.report_intro")
+            .replace("{days}", &report.conversion_days.to_string()),
+        heads: REPORT_COLUMNS.iter().map(|k| t.get(k).to_owned()).collect(),
+        rows: report.lines.iter().map(|l| report_row(t, l)).collect(),
+        total: (report.total.made > 0).then(|| report_row(t, &report.total)),
+        refusals: refusals
+            .into_iter()
+            .map(|r| {
+                (
+                    t.of("action", &r.action),
+                    crate::ui::labels::code_label(
+                        t,
+                        &["seg.risk_rating", "seg.credit_grade"],
+                        &r.rating,
+                    ),
+                    r.count,
+                )
+            })
+            .collect(),
+        chart,
+        error: None,
+    }))
 }

@@ -56,4 +56,5 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         )
         .route("/book/loads", get(loads::loads_page).post(loads::upload))
         .route("/book/loads/{id}", get(loads::load_page))
+        .route("/insights/report", get(insights::report_page))
 }

@@ -45,6 +45,10 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             post(writes::dismiss_insight),
         )
         .route(
+            "/customers/{id}/insights/{insight}/follow-up",
+            post(writes::follow_up_insight),
+        )
+        .route(
             "/customers/{id}/relationships",
             post(writes::add_relationship),
         )

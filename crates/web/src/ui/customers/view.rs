@@ -284,6 +284,7 @@ pub(crate) async fn show(
         "saved" => Some(t.get("form.saved").to_owned()),
         "logged" => Some(t.get("ix.saved").to_owned()),
         "insight" => Some(t.get("insight.saved").to_owned()),
+        "insight_task" => Some(t.get("insight.task_opened").to_owned()),
         "sale" => Some(t.get("sale.recorded").to_owned()),
         "sale_refused" => Some(t.get("sale.refused_notice").to_owned()),
         _ => None,
@@ -428,11 +429,7 @@ fn open_task_choices(t: Tr, tasks: &[banyan_app::engagement::TaskView]) -> Vec<(
         .iter()
         .filter(|x| x.status == "open")
         .map(|x| {
-            let what = x
-                .purpose
-                .clone()
-                .or_else(|| x.plan_key.as_deref().map(|p| t.of("plan", p)))
-                .unwrap_or_default();
+            let what = crate::ui::engagement::task_what(t, x);
             (
                 x.id,
                 format!(

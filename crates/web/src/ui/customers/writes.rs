@@ -296,7 +296,7 @@ pub(crate) async fn record_sale(
     after_write(&s, sess, t, id, Some(msg), r).await
 }
 
-/// An insight acted on or set aside from the customer's page (需求洞察).
+/// An insight acted on, set aside or followed up from the customer's page (需求洞察).
 async fn decide_insight(
     s: AppState,
     sess: Session,
@@ -304,19 +304,37 @@ async fn decide_insight(
     customer: Uuid,
     id: Uuid,
     f: std::collections::HashMap<String, String>,
-    step: InsightStep,
+    step: Option<InsightStep>,
 ) -> Result<Response, PageError> {
+    use banyan_app::book::insights as uc;
     let Some(version) = f.get("version").and_then(|v| v.trim().parse().ok()) else {
         return Err(PageError::App(AppError::VersionRequired, t, Some(sess)));
     };
-    let d = banyan_app::book::insights::InsightDecision {
-        version,
-        note: form_text(&f, "note"),
+    let note = form_text(&f, "note");
+    let r = match step {
+        Some(step) => {
+            let d = uc::InsightDecision { version, note };
+            uc::decide(&s.app, &sess.actor, id, step, d).await
+        }
+        None => {
+            let input = uc::FollowUpInput {
+                version,
+                method: f.get("method").cloned().unwrap_or_default(),
+                due_on: f.get("due_on").cloned().unwrap_or_default(),
+                note,
+            };
+            uc::follow_up(&s.app, &sess.actor, id, input).await
+        }
     };
-    match banyan_app::book::insights::decide(&s.app, &sess.actor, id, step, d).await {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/customers/{customer}?msg=insight#insights")).into_response(),
-        ),
+    let msg = if step.is_some() {
+        "insight"
+    } else {
+        "insight_task"
+    };
+    match r {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/customers/{customer}?msg={msg}#insights")).into_response())
+        }
         Err(AppError::NotFound) => Err(PageError::App(AppError::NotFound, t, Some(sess))),
         Err(e) => match crate::ui::forms::refusal(t, e) {
             Ok(msg) => {
@@ -341,7 +359,7 @@ pub(crate) async fn act_insight(
     Path((customer, id)): Path<(Uuid, Uuid)>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    decide_insight(s, sess, t, customer, id, f, InsightStep::Act).await
+    decide_insight(s, sess, t, customer, id, f, Some(InsightStep::Act)).await
 }
 
 pub(crate) async fn dismiss_insight(
@@ -349,5 +367,13 @@ pub(crate) async fn dismiss_insight(
     Path((customer, id)): Path<(Uuid, Uuid)>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    decide_insight(s, sess, t, customer, id, f, InsightStep::Dismiss).await
+    decide_insight(s, sess, t, customer, id, f, Some(InsightStep::Dismiss)).await
+}
+
+pub(crate) async fn follow_up_insight(
+    State(s): State<AppState>,
+    Path((customer, id)): Path<(Uuid, Uuid)>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    decide_insight(s, sess, t, customer, id, f, None).await
 }

@@ -158,10 +158,10 @@ fn task_entry(t: Tr, tz: &jiff::tz::TimeZone, x: TaskView) -> Option<(Date, Entr
         ));
     }
     let due = x.due_on.parse::<Date>().ok()?;
-    let plan = x.plan_key.as_deref().map(|p| t.of("plan", p));
+    let what = super::task_what(t, &x);
     let mut text = format!("{} · {who}", t.of("method", &x.method));
-    if let Some(p) = plan {
-        text.push_str(&format!(" · {p}"));
+    if !what.is_empty() {
+        text.push_str(&format!(" · {what}"));
     }
     Some((
         due,

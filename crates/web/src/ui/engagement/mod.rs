@@ -29,16 +29,24 @@ pub(crate) struct TaskRow {
     pub(crate) status: String,
 }
 
+/// What a task is for, in words: a visit's purpose, a contact plan's name, or the insight it follows up.
+pub(crate) fn task_what(t: Tr, x: &banyan_app::engagement::TaskView) -> String {
+    match (&x.purpose, &x.plan_key) {
+        (Some(p), _) => p.clone(),
+        (None, Some(k)) if x.kind == "insight" => {
+            format!("{}：{}", t.get("insight.title"), t.of("insight", k))
+        }
+        (None, Some(k)) => t.of("plan", k),
+        (None, None) => String::new(),
+    }
+}
+
 pub(crate) fn task_rows(t: Tr, tasks: Vec<banyan_app::engagement::TaskView>) -> Vec<TaskRow> {
     tasks
         .into_iter()
         .map(|x| TaskRow {
-            customer_id: x.customer_id,
-            customer_no: x.customer_no,
-            customer_name: x.customer_name,
-            method: t.of("method", &x.method),
             plan: match (&x.plan_key, &x.purpose) {
-                (Some(p), _) => t.of("plan", p),
+                (Some(_), _) => task_what(t, &x),
                 // A visit: its purpose, preparation and the key-customer mark.
                 (None, Some(purpose)) => {
                     let mut s = purpose.clone();
@@ -52,6 +60,10 @@ pub(crate) fn task_rows(t: Tr, tasks: Vec<banyan_app::engagement::TaskView>) -> 
                 }
                 (None, None) => String::new(),
             },
+            customer_id: x.customer_id,
+            customer_no: x.customer_no,
+            customer_name: x.customer_name,
+            method: t.of("method", &x.method),
             due: t.date(&x.due_on),
             overdue: x.overdue,
             status: match (x.status.as_str(), x.on_time) {
