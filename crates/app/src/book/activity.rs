@@ -379,7 +379,7 @@ async fn run_transactions(
     let mut fresh = super::monitoring::Fresh::default();
     let outcome = async {
         for chunk in rows.chunks(CHUNK) {
-            let tx = app.db.begin_write().await?;
+            let tx = app.db.begin_bulk_write().await?;
             let written =
                 write_transactions(app, &*tx, &mut load, &mut seen, &mut touched, chunk).await?;
             store::update_load(&*tx, &load).await?;
@@ -525,7 +525,7 @@ async fn run_events(
     let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
     let outcome = async {
         for chunk in rows.chunks(CHUNK) {
-            let tx = app.db.begin_write().await?;
+            let tx = app.db.begin_bulk_write().await?;
             write_events(&*tx, &products, &mut load, &mut seen, &mut touched, chunk).await?;
             store::update_load(&*tx, &load).await?;
             tx.commit().await?;

@@ -296,7 +296,7 @@ async fn run(
     let mut seen: HashSet<String> = HashSet::new();
     let outcome = async {
         for chunk in rows.chunks(CHUNK) {
-            let tx = app.db.begin_write().await?;
+            let tx = app.db.begin_bulk_write().await?;
             let mut ctx = Chunk {
                 app,
                 products: &products,

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# The book benchmark (issue 14, "Scale and speed"): a day of transactions loaded through Banyan against raw
+# PostgreSQL COPY of the same file, in one run. Figures and reading: docs/benchmarks.md, "The book".
+#
+#   bench/book/run.sh                               # 1,000,000 transactions over 100,000 customers' accounts
+#   ROWS=100000 CUSTOMERS=20000 bench/book/run.sh   # a quick pass
+#   BACKENDS=pg SKIP_BUILD=1 bench/book/run.sh
+#
+# Per backend, on a fresh database: `banyan migrate`; CUSTOMERS customers (bench/policy's generator, SQL in the
+# database) with one demand-deposit account each (SQL); untimed, their time reported. Then, timed:
+#   load     `banyan book load transactions FILE` — parse, check, write in chunks, then the insight rules and
+#            the monitoring criteria over every customer the file touched (their split from Banyan's log)
+#   reload   the same file again: every row known, nothing written
+# and on PostgreSQL in the same database, raw: `\copy` of the file into a table shaped like the CSV, then
+# INSERT ... SELECT of those rows into a table shaped like Banyan's `transactions` (LIKE ... INCLUDING ALL,
+# the account resolved by a join): the ceiling for "load 1,000,000 transactions".
+# Before each timed step: CHECKPOINT (PostgreSQL) or wal_checkpoint(TRUNCATE) (SQLite), untimed.
+#
+# Settings: CUSTOMERS=100000 ROWS=1000000 BACKENDS="pg sqlite" SKIP_BUILD=1 BANYAN=path KEEP_WORK=1
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CUSTOMERS=${CUSTOMERS:-100000}
+ROWS=${ROWS:-1000000}
+BACKENDS=${BACKENDS:-"pg sqlite"}
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+POLICY=${POLICY:-$ROOT/policy/default.toml}
+if [[ -n "${BANYAN:-}" ]]; then SKIP_BUILD=1; fi
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BANYAN=${BANYAN:-$CARGO_TARGET_DIR/release/banyan}
+PT=(python3 "$ROOT/bench/policy/tools.py")
+BT=(python3 "$HERE/tools.py")
+
+OUT=$ROOT/bench/out
+RESULTS=$OUT/book-results.jsonl
+RUN_ID=book-$(date -u +%Y%m%dT%H%M%SZ)
+LOGS=$OUT/$RUN_ID
+mkdir -p "$LOGS"
+WORK=$(mktemp -d /tmp/banyan-book.XXXXXX)
+chmod 755 "$WORK"
+AS_OF=$(TZ=Asia/Shanghai date -d yesterday +%F)
+MASTER_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+PG_STARTED=""
+stop_pg() {
+    if [[ -n "$PG_STARTED" ]]; then
+        sudo -u postgres "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+        PG_STARTED=""
+    fi
+}
+cleanup() {
+    local rc=$?
+    stop_pg
+    if [[ -z "${KEEP_WORK:-}" ]]; then rm -rf "$WORK"; else log "kept $WORK"; fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "run $RUN_ID: $ROWS transactions over $CUSTOMERS customers, backends [$BACKENDS], day $AS_OF"
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+    log "building banyan (release)"
+    (cd "$ROOT" && cargo build --release -q -p banyan)
+fi
+{ echo "banyan binary: $BANYAN (built $(date -u -r "$BANYAN" +%Y-%m-%dT%H:%M:%SZ))"
+  git -C "$ROOT" log -1 --format='work tree HEAD at run start: %H %s (%cI)' 2>/dev/null || true
+  echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; $(uname -sr)"
+} >"$LOGS/version.txt"
+cat "$LOGS/version.txt" >&2
+
+FILE="$WORK/core-transactions-$AS_OF.csv"
+log "generating $ROWS transactions ($FILE)"
+"${BT[@]}" tx-csv --accounts "$CUSTOMERS" --rows "$ROWS" --day "$AS_OF" --out "$FILE"
+chmod 644 "$FILE"
+ls -l "$FILE" >>"$LOGS/version.txt"
+
+PG_PORT=""
+psql_pg() { PGOPTIONS='-c client_min_messages=warning' "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
+start_pg() { # the settings of bench/run.sh: durable defaults
+    PG_PORT=$("${PT[@]}" free-port)
+    mkdir -p "$WORK/pg/run"
+    chown -R postgres: "$WORK/pg"
+    log "initdb + PostgreSQL 15 on 127.0.0.1:$PG_PORT"
+    sudo -u postgres "$PGBIN/initdb" -D "$WORK/pg/data" -E UTF8 --locale=C.UTF-8 -U postgres \
+        --auth-local=trust --auth-host=trust >"$LOGS/initdb.log" 2>&1
+    cat >>"$WORK/pg/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$WORK/pg/run'
+max_connections = 100
+shared_buffers = 1GB
+effective_cache_size = 8GB
+work_mem = 16MB
+maintenance_work_mem = 256MB
+max_wal_size = 4GB
+checkpoint_timeout = 15min
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.max = 1000
+CONF
+    sudo -u postgres "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgres.log" -w -t 60 start >/dev/null
+    PG_STARTED=1
+    psql_pg -d postgres -c "CREATE ROLE bench LOGIN PASSWORD 'bench' SUPERUSER"
+    psql_pg -d postgres -At -c "SELECT version()" >>"$LOGS/version.txt"
+}
+
+banyan() {
+    env BANYAN_MASTER_KEY="$MASTER_KEY" BANYAN_LOG_FORMAT=text BANYAN_LOG_LEVEL=info BANYAN_POLICY_FILE="$POLICY" \
+        BANYAN_DATA_DIR="$DIR" ${DB_URL:+BANYAN_DATABASE_URL="$DB_URL"} "$BANYAN" "$@"
+}
+settle() {
+    if [[ "$BACKEND" == pg ]]; then
+        psql_pg -d "$PGDB" -c "VACUUM ANALYZE" -c "CHECKPOINT"
+        psql_pg -d "$PGDB" -c "SELECT pg_stat_statements_reset()" >/dev/null
+    else python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=60); c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()' "$DIR/banyan.db"
+    fi
+    sync
+}
+pgss_dump() { # file: time per kind of statement (VALUES and IN lists of any length together), then reset
+    psql_pg -d "$PGDB" -c "WITH s AS (SELECT calls, total_exec_time, rows, regexp_replace(regexp_replace(
+                regexp_replace(query, '\s+', ' ', 'g'), '(VALUES|IN) \(\\$.*$', '\1 (...)'), '\"', '', 'g') AS q
+            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()))
+        SELECT sum(calls) AS calls, round(sum(total_exec_time)::numeric) AS total_ms,
+            round((sum(total_exec_time) / sum(calls))::numeric, 3) AS mean_ms, sum(rows) AS rows, left(q, 150) AS query
+        FROM s GROUP BY q ORDER BY sum(total_exec_time) DESC LIMIT 15" >"$1" 2>&1 || true
+    psql_pg -d "$PGDB" -c "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+}
+pgcpu() { if [[ "$BACKEND" == pg ]]; then "${PT[@]}" pgcpu "$WORK/pg/data"; else echo 0; fi; }
+
+load() { # case: one timed `banyan book load transactions`
+    local c=$1 out="$LOGS/load-$BACKEND-$1.txt" t0 t1 cpu0 cpu1
+    settle
+    log "$BACKEND: banyan book load transactions ($c)"
+    cpu0=$(pgcpu); t0=$(date +%s.%N)
+    banyan book load transactions "$FILE" --as-of "$AS_OF" >"$out" 2>&1 || { tail -20 "$out" >&2; exit 1; }
+    t1=$(date +%s.%N); cpu1=$(pgcpu)
+    if [[ "$BACKEND" == pg ]]; then pgss_dump "$LOGS/pgss-$BACKEND-$c.txt"; fi
+    sed -i 's/\x1b\[[0-9;]*m//g' "$out"   # the log's colours
+    local wall ins mon
+    wall=$(secs "$t0" "$t1")
+    ins=$(grep -o 'insights_ms=[0-9]*' "$out" | tail -1 | cut -d= -f2 || true)
+    mon=$(grep -o 'monitoring_ms=[0-9]*' "$out" | tail -1 | cut -d= -f2 || true)
+    "${PT[@]}" json "label=$RUN_ID/$BACKEND" "backend=$BACKEND" "rows=$ROWS" "customers=$CUSTOMERS" "case=$c" \
+        what=banyan-load "seconds=$wall" "rows_per_s=$(awk -v n="$ROWS" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')" \
+        "insights_s=$(awk -v m="${ins:-0}" 'BEGIN { printf "%.2f", m / 1000 }')" \
+        "monitoring_s=$(awk -v m="${mon:-0}" 'BEGIN { printf "%.2f", m / 1000 }')" \
+        "pg_cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" \
+        --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
+}
+
+raw_copy() {
+    settle
+    log "pg: raw \\copy into a CSV-shaped table, then INSERT ... SELECT into Banyan's table shape"
+    "${BT[@]}" staging-sql --file "$FILE" >"$WORK/raw.sql"
+    psql_pg -d "$PGDB" -f "$WORK/raw.sql" >"$LOGS/raw-pg.txt" 2>&1 || { cat "$LOGS/raw-pg.txt" >&2; exit 1; }
+    local times copy insert
+    times=$(grep -oE 'Time: [0-9.]+ ms' "$LOGS/raw-pg.txt" | awk '{print $2}')
+    copy=$(echo "$times" | sed -n 2p)
+    insert=$(echo "$times" | sed -n 4p)
+    "${PT[@]}" json "label=$RUN_ID/pg" backend=pg "rows=$ROWS" case=raw what=copy \
+        "seconds=$(awk -v m="$copy" 'BEGIN { printf "%.3f", m / 1000 }')" \
+        "rows_per_s=$(awk -v n="$ROWS" -v m="$copy" 'BEGIN { printf "%.0f", n * 1000 / m }')" \
+        --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
+    "${PT[@]}" json "label=$RUN_ID/pg" backend=pg "rows=$ROWS" case=raw what=copy+insert-shaped \
+        "seconds=$(awk -v a="$copy" -v b="$insert" 'BEGIN { printf "%.3f", (a + b) / 1000 }')" \
+        "rows_per_s=$(awk -v n="$ROWS" -v a="$copy" -v b="$insert" 'BEGIN { printf "%.0f", n * 1000 / (a + b) }')" \
+        --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
+}
+
+run_backend() {
+    BACKEND=$1
+    DIR="$WORK/$BACKEND"
+    mkdir -p "$DIR"
+    DB_URL=""
+    if [[ "$BACKEND" == pg ]]; then
+        PGDB=book_bench
+        psql_pg -d postgres -c "CREATE DATABASE $PGDB OWNER bench"
+        psql_pg -d "$PGDB" -c "CREATE EXTENSION pg_stat_statements"
+        DB_URL="postgres://bench:bench@127.0.0.1:$PG_PORT/$PGDB${PG_URL_OPTS:-}"
+    fi
+    log "$BACKEND: banyan migrate; $CUSTOMERS customers and their accounts (SQL, untimed)"
+    banyan migrate >"$LOGS/migrate-$BACKEND.txt" 2>&1
+    local t0
+    t0=$(date +%s.%N)
+    if [[ "$BACKEND" == pg ]]; then
+        { echo 'BEGIN;'; "${PT[@]}" sql pg generate --n "$CUSTOMERS" --as-of "$AS_OF" --policy "$POLICY";
+          "${BT[@]}" accounts-sql pg --as-of "$AS_OF"; echo 'COMMIT;'; } >"$WORK/setup.sql"
+        psql_pg -d "$PGDB" -f "$WORK/setup.sql" >"$LOGS/setup-pg.txt" 2>&1 || { cat "$LOGS/setup-pg.txt" >&2; exit 1; }
+    else
+        "${PT[@]}" sqlite "$DIR/banyan.db" generate --n "$CUSTOMERS" --as-of "$AS_OF" --policy "$POLICY" >/dev/null
+        "${BT[@]}" accounts-sql sqlite --as-of "$AS_OF" >"$WORK/accounts.sql"
+        python3 - "$DIR/banyan.db" "$WORK/accounts.sql" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=60)
+c.create_function("unhex", 1, lambda s: bytes.fromhex(s), deterministic=True)
+c.executescript(open(sys.argv[2]).read())
+c.commit()
+PY
+    fi
+    log "$BACKEND: setup took $(secs "$t0" "$(date +%s.%N)") s"
+    load first
+    load reload
+    if [[ "$BACKEND" == pg ]]; then raw_copy; fi
+    if [[ "$BACKEND" == pg ]]; then
+        psql_pg -d "$PGDB" -c "SELECT count(*) AS transactions FROM transactions" \
+            -c "SELECT count(*) AS alerts FROM alerts" -c "SELECT count(*) AS hits FROM monitoring_hits" \
+            -c "SELECT pg_size_pretty(pg_total_relation_size('transactions_y' || to_char(now(), 'YYYY') || 'm' || to_char(now(), 'MM'))) AS this_month" \
+            >"$LOGS/counts-$BACKEND.txt" 2>&1 || true
+    fi
+}
+
+for b in $BACKENDS; do
+    case "$b" in
+        pg) [[ -n "$PG_STARTED" ]] || start_pg; run_backend pg ;;
+        sqlite) run_backend sqlite ;;
+        *) echo "unknown backend $b" >&2; exit 2 ;;
+    esac
+done
+stop_pg
+log "results: $RESULTS ($RUN_ID), logs: $LOGS"
+cat "$LOGS/results.jsonl"
