@@ -7,7 +7,7 @@ pgcpu, the customer generator) are bench/policy/tools.py's.
       6222 + the customer's 12-digit position in id order), made inside the database
   tools.py tx-csv --accounts N --rows R --day YYYY-MM-DD --out FILE
       R transactions of one bank day (+08:00) over the N accounts, deterministic: small amounts mostly,
-      1 in 200 a cash deposit of CNY 50,000-80,000 (large-value cash), 1 in 500 a transfer of 500,000+
+      1 in 200 a cash deposit of CNY 50,000-80,000 (large-value cash), 1 in 1,000 a transfer of 500,000+
   tools.py staging-sql --file FILE
       raw PostgreSQL: the CSV-shaped table, COPY of FILE into it, then the same rows into a table shaped like
       Banyan's `transactions` (account resolved by a join), each step timed by psql

@@ -124,7 +124,8 @@ impl Db {
         })
     }
 
-    /// Starts a write transaction for one chunk of a bulk load (a feed file's rows). On PostgreSQL the
+    /// Starts a write transaction for one chunk of a bulk load (a feed file's rows, or the monitoring of
+    /// the customers it touched). On PostgreSQL the
     /// transaction plans every statement for its own values (`plan_cache_mode = force_custom_plan`, for
     /// this transaction only): the connection's prepared statements otherwise settle on a generic plan
     /// made while the month's partition was new and empty — a sequential scan for "which of these 500 ids

@@ -357,6 +357,14 @@ fn months_of(instants: impl Iterator<Item = Timestamp>) -> Vec<(i16, i8, i64, i6
         .collect()
 }
 
+/// Whether the partitions a load writes have grown enough since their statistics were last refreshed: after
+/// chunk 1, 4, 16, 64, 256, 1024 … (each about four times the rows of the one before), so a million rows
+/// refresh them six times.
+fn grown(chunk: usize) -> bool {
+    let n = chunk + 1;
+    n.is_power_of_two() && n.trailing_zeros() % 2 == 0
+}
+
 async fn run_transactions(
     app: &App,
     actor: &Actor,
@@ -378,12 +386,15 @@ async fn run_transactions(
     let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
     let mut fresh = super::monitoring::Fresh::default();
     let outcome = async {
-        for chunk in rows.chunks(CHUNK) {
+        for (k, chunk) in rows.chunks(CHUNK).enumerate() {
             let tx = app.db.begin_bulk_write().await?;
             let written =
                 write_transactions(app, &*tx, &mut load, &mut seen, &mut touched, chunk).await?;
             store::update_load(&*tx, &load).await?;
             tx.commit().await?;
+            if grown(k) {
+                astore::analyze_months(&app.db, "transactions", &months).await?;
+            }
             for (id, at) in written {
                 fresh.add(&id, at);
             }
@@ -524,11 +535,14 @@ async fn run_events(
     let mut seen: HashSet<String> = HashSet::new();
     let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
     let outcome = async {
-        for chunk in rows.chunks(CHUNK) {
+        for (k, chunk) in rows.chunks(CHUNK).enumerate() {
             let tx = app.db.begin_bulk_write().await?;
             write_events(&*tx, &products, &mut load, &mut seen, &mut touched, chunk).await?;
             store::update_load(&*tx, &load).await?;
             tx.commit().await?;
+            if grown(k) {
+                astore::analyze_months(&app.db, "channel_events", &months).await?;
+            }
         }
         let ids: Vec<CustomerId> = touched.iter().copied().collect();
         super::insights::evaluate(app, &ids).await?;

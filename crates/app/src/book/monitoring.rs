@@ -103,7 +103,7 @@ pub(crate) async fn evaluate(
                 .or_default()
                 .push((a.dimension, a.value));
         }
-        let tx = app.db.begin_write().await?;
+        let tx = app.db.begin_bulk_write().await?;
         for row in &rows {
             let mine: Vec<&TransactionRow> =
                 txs.iter().filter(|t| t.customer_id == row.id).collect();

@@ -81,6 +81,27 @@ pub async fn ensure_months(
     Ok(())
 }
 
+/// Refreshes the planner's statistics of these months' partitions of `table` (PostgreSQL; nothing to do on
+/// SQLite). A load calls it as a partition grows: a month's partition made by the load starts without
+/// statistics, and "which of these ids are known" is then planned as a scan of the whole partition on every
+/// chunk (measured: 25 ms per 500 ids at 1,000,000 rows, against 2 ms once analysed).
+pub async fn analyze_months(
+    db: &Db,
+    table: &'static str,
+    months: &[(i16, i8, i64, i64)],
+) -> Result<()> {
+    if db.kind != DbKind::Postgres || !PARTITIONED.contains(&table) {
+        return Ok(());
+    }
+    for (y, m, _, _) in months {
+        let sql = format!("ANALYZE {}", partition_name(table, *y, *m));
+        db.conn
+            .execute_raw(Statement::from_string(db.conn.get_database_backend(), sql))
+            .await?;
+    }
+    Ok(())
+}
+
 /// Drops the monthly partitions of `table` whose month ended before `(year, month)` (PostgreSQL); returns
 /// how many went.
 pub async fn drop_months_before(db: &Db, table: &'static str, year: i16, month: i8) -> Result<u64> {
