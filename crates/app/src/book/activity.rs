@@ -362,7 +362,7 @@ fn months_of(instants: impl Iterator<Item = Timestamp>) -> Vec<(i16, i8, i64, i6
 /// refresh them six times.
 fn grown(chunk: usize) -> bool {
     let n = chunk + 1;
-    n.is_power_of_two() && n.trailing_zeros() % 2 == 0
+    n.is_power_of_two() && n.trailing_zeros().is_multiple_of(2)
 }
 
 async fn run_transactions(
