@@ -109,10 +109,10 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
                 let now = banyan_store::now_us();
                 let held = banyan_store::misc::take_lease(
                     &app.db.conn,
-                    "book.monitor",
+                    crate::book::monitoring::LEASE,
                     &app.node_id,
                     now,
-                    now + 180_000_000,
+                    now + crate::book::monitoring::LEASE_US,
                 )
                 .await;
                 match held {

@@ -142,6 +142,11 @@ const STEPS: &[Step] = &[
         name: "insight follow-up tasks; transactions loads marked once monitored",
         run: followups::v21,
     },
+    Step {
+        version: 22,
+        name: "transactions loads from before the monitored mark marked as read",
+        run: followups::v22,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {

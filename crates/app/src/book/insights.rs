@@ -122,8 +122,8 @@ fn tx_matches(r: &InsightRule, t: &TransactionRow, since_us: i64) -> bool {
         && r.counterparty.is_none_or(|c| t.counterparty == c)
 }
 
-/// Whether an inflow is at least `days` old and the customer's debits in the `days` after it took at most
-/// the rule's share of it.
+/// Whether an inflow is at least `days` old and the customer's debits since it came in — up to now, so money
+/// paid out after the idle days does not count as waiting — took at most the rule's share of it.
 fn stayed_idle(
     r: &InsightRule,
     t: &TransactionRow,
@@ -131,13 +131,12 @@ fn stayed_idle(
     all: &[&TransactionRow],
     now: i64,
 ) -> bool {
-    let until = t.at_us + i64::from(days) * DAY_US;
-    if until > now {
+    if t.at_us + i64::from(days) * DAY_US > now {
         return false;
     }
     let out: i64 = all
         .iter()
-        .filter(|o| o.direction == Direction::Debit && o.at_us > t.at_us && o.at_us <= until)
+        .filter(|o| o.direction == Direction::Debit && o.at_us > t.at_us && o.at_us <= now)
         .map(|o| o.amount_cny)
         .sum();
     i128::from(out) * 100 <= i128::from(t.amount_cny) * i128::from(r.max_outflow_percent)
@@ -419,8 +418,6 @@ pub async fn customer_insights(app: &App, actor: &Actor, id: Uuid) -> Result<Vec
     Ok(out)
 }
 
-/// Moves an insight by `step` at the version read, within the caller's scope (out of scope: not found), in
-/// the caller's transaction; returns the insight as written and its customer.
 /// A manager's step on an insight as written: the step, the version read, the note, the task it opened.
 struct Move {
     step: InsightStep,
@@ -429,6 +426,8 @@ struct Move {
     task_id: Option<Uuid>,
 }
 
+/// Moves an insight by `step` at the version read, within the caller's scope (out of scope: not found), in
+/// the caller's transaction; returns the insight as written and its customer.
 async fn step_on<C: sea_orm::ConnectionTrait>(
     c: &C,
     grant: &crate::actor::Granted<'_>,
@@ -449,9 +448,17 @@ async fn step_on<C: sea_orm::ConnectionTrait>(
         return Err(AppError::conflict(
             "invalid_state",
             "this insight was already acted on or set aside",
-            json!({"status": old.status.as_str()}),
+            json!({"current_status": old.status.as_str()}),
         ));
     };
+    // An expired insight is a stale lead: neither followed up nor counted as acted on.
+    if old.expires_at_us < now_us() {
+        return Err(AppError::conflict(
+            "expired",
+            "this insight has expired",
+            json!({"expires_at": crate::fmt_us(old.expires_at_us)}),
+        ));
+    }
     if version != old.version {
         return Err(AppError::VersionConflict {
             current_version: i64::from(old.version),

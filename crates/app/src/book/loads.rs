@@ -286,8 +286,6 @@ pub(super) async fn begin(
     Ok(load)
 }
 
-/// Ends a load: done with the customers whose figures were derived again, or failed (rows written so far
-/// stay); audited; the report is the request's answer.
 /// Marks a load as stopped on an error (the rows it loaded stay).
 pub(super) fn stopped(load: &mut BookLoadRow) -> Result<()> {
     load.status = ImportStatus::Failed;
@@ -303,6 +301,8 @@ pub(super) fn stopped(load: &mut BookLoadRow) -> Result<()> {
     Ok(())
 }
 
+/// Ends a load: done with the customers whose figures were derived again, or failed (rows written so far
+/// stay); audited; the report is the request's answer.
 pub(super) async fn finish(
     app: &App,
     actor: &Actor,

@@ -140,6 +140,10 @@ pub(crate) async fn evaluate(
     Ok(opened)
 }
 
+/// The sweep's lease and how long one holding lasts.
+pub const LEASE: &str = "book.monitor";
+pub const LEASE_US: i64 = 180_000_000;
+
 /// A load still marked running this long after it started has lost its node.
 const STALE_RUNNING_US: i64 = 2 * 3600 * 1_000_000;
 
@@ -153,6 +157,14 @@ pub async fn sweep(app: &App) -> Result<u64> {
     let loads = store::unmonitored_loads(&app.db.conn, now - STALE_RUNNING_US, 20).await?;
     let mut done = 0;
     for mut load in loads {
+        // Each load renews the sweep's lease, so that a long pass is not taken over by another node.
+        let now = now_us();
+        let held =
+            banyan_store::misc::take_lease(&app.db.conn, LEASE, &app.node_id, now, now + LEASE_US)
+                .await?;
+        if !held {
+            break;
+        }
         if load.status == banyan_domain::imports::ImportStatus::Running {
             super::loads::stopped(&mut load)?;
             load.finished_at_us = Some(now);
@@ -167,18 +179,29 @@ pub async fn sweep(app: &App) -> Result<u64> {
         }
         customers.sort_unstable_by_key(|c| c.uuid());
         customers.dedup();
-        super::insights::evaluate(app, &customers).await?;
-        evaluate(app, &load.source, &customers, &fresh).await?;
-        store::mark_monitored(&app.db.conn, load.id, now_us()).await?;
-        tracing::info!(load = %load.id, transactions = rows.len(), "unmonitored load caught up");
-        done += 1;
+        let read = async {
+            super::insights::evaluate(app, &customers).await?;
+            evaluate(app, &load.source, &customers, &fresh).await?;
+            store::mark_monitored(&app.db.conn, load.id, now_us()).await?;
+            Ok::<(), AppError>(())
+        };
+        // One load that fails is logged and retried next time; it does not hold up the others.
+        match read.await {
+            Ok(()) => {
+                tracing::info!(load = %load.id, transactions = rows.len(), "unmonitored load caught up");
+                done += 1;
+            }
+            Err(e) => {
+                tracing::error!(load = %load.id, error = %e.chain(), "catching up a load failed");
+            }
+        }
     }
     Ok(done)
 }
 
 /// Records one hit: into the open alert of its customer, criterion and day, or a new one for the manager
 /// (told by a notice and announced in the outbox). Returns 1 when an alert opened. Transactions already
-/// recorded for the criterion are not recorded again; a hit with none new raises nothing.
+/// recorded for the criterion are not recorded again, and a hit with none new raises nothing.
 async fn raise<C: sea_orm::ConnectionTrait>(
     app: &App,
     c: &C,
@@ -216,6 +239,24 @@ async fn raise<C: sea_orm::ConnectionTrait>(
         disposition: None,
         escalated_at_us: None,
     };
+    // Only transactions not yet recorded for the criterion count: a re-read (the sweep, a reload) whose
+    // transactions are all recorded raises nothing, even when the day's alert was closed since.
+    let ids: Vec<String> = hit
+        .txs
+        .iter()
+        .filter_map(|i| txs.get(*i))
+        .map(|t| t.tx_id.clone())
+        .collect();
+    let known = mstore::recorded(c, hit.criterion.as_str(), &ids).await?;
+    let new: Vec<&&TransactionRow> = hit
+        .txs
+        .iter()
+        .filter_map(|i| txs.get(*i))
+        .filter(|t| !known.contains(&(t.source.clone(), t.tx_id.clone())))
+        .collect();
+    if new.is_empty() {
+        return Ok(0);
+    }
     // The open alert of the customer, criterion and day, or a new one; when another node opens it at the
     // same moment, the unique index keeps theirs and the hits join it.
     let (alert_id, opened) =
@@ -231,11 +272,8 @@ async fn raise<C: sea_orm::ConnectionTrait>(
                 (a.id, false)
             }
         };
-    // Every hit holds a new transaction (detect's rule), so at least one row is new here.
-    let hits: Vec<HitRow> = hit
-        .txs
+    let hits: Vec<HitRow> = new
         .iter()
-        .filter_map(|i| txs.get(*i))
         .map(|t| HitRow {
             id: Uuid::now_v7(),
             source: t.source.clone(),

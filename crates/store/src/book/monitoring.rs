@@ -51,6 +51,28 @@ pub async fn insert_hits<C: ConnectionTrait>(c: &C, rows: &[HitRow]) -> Result<u
     Ok(n)
 }
 
+/// (source, transaction id) of these transactions already recorded as hits of `criterion`.
+pub async fn recorded<C: ConnectionTrait>(
+    c: &C,
+    criterion: &str,
+    tx_ids: &[String],
+) -> Result<std::collections::HashSet<(String, String)>> {
+    if tx_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let q = Query::select()
+        .columns(["source", "tx_id"])
+        .from("monitoring_hits")
+        .and_where(Expr::col("criterion").eq(criterion))
+        .and_where(Expr::col("tx_id").is_in(tx_ids.iter().cloned()))
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
 /// The hits of an alert, oldest first.
 pub async fn hits_of_alert<C: ConnectionTrait>(c: &C, alert: Uuid) -> Result<Vec<HitRow>> {
     let q = table::select::<HitRow>()

@@ -37,3 +37,14 @@ pub(super) fn v21(s: &mut Vec<Stmt>, kind: DbKind) {
         &["kind", "monitored_at_us"],
     ));
 }
+
+/// Migration 22: the transactions loads made before monitoring marked them were read when they ran (or, for
+/// the ones before monitoring existed, never will be: their days are past), so they are marked now — without
+/// this the `book.monitor` sweep would read every old load again as if it were new.
+pub(super) fn v22(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Raw(
+        "UPDATE book_loads SET monitored_at_us = COALESCE(finished_at_us, created_at_us) \
+         WHERE monitored_at_us IS NULL AND status <> 'running'"
+            .into(),
+    ));
+}

@@ -256,6 +256,7 @@ pub(crate) fn refusal_text(t: Tr, e: &banyan_app::AppError) -> Option<String> {
                         "alert.status",
                         "rsvp",
                         "camp.state",
+                        "insight_status",
                     ],
                     s,
                 ),

@@ -282,8 +282,10 @@ async fn a_large_inflow_that_stays_is_an_investment_conversation_and_one_paid_ou
     product(app, &admin, "DD-CNY", "demand_deposit").await;
     let stays = verified_individual(app, &rm, "13812345911", 92).await;
     let passes = verified_individual(app, &rm, "13812345912", 93).await;
+    let later = verified_individual(app, &rm, "13812345913", 95).await;
     account(app, &ops, &stays, "6222000000000911").await;
     account(app, &ops, &passes, "6222000000000912").await;
+    account(app, &ops, &later, "6222000000000913").await;
     load_txs(
         app,
         &ops,
@@ -296,6 +298,9 @@ async fn a_large_inflow_that_stays_is_an_investment_conversation_and_one_paid_ou
             tx("P-1", "6222000000000912", 21, 600_000, "credit"),
             tx("P-2", "6222000000000912", 18, 550_000, "debit"),
             tx("P-3", "6222000000000912", 3, 700_000, "credit"),
+            // 600,000 that sat for two weeks and was paid out five days ago: no longer waiting.
+            tx("L-1", "6222000000000913", 21, 600_000, "credit"),
+            tx("L-2", "6222000000000913", 5, 580_000, "debit"),
         ]),
     )
     .await;
@@ -316,6 +321,24 @@ async fn a_large_inflow_that_stays_is_an_investment_conversation_and_one_paid_ou
         "{found:?}"
     );
     assert!(keys(&insights_of(app, &rm, &passes).await).is_empty());
+    assert!(keys(&insights_of(app, &rm, &later).await).is_empty());
+    // An insight past its expiry is a stale lead: it is neither followed up nor acted on.
+    app.sql("UPDATE insights SET expires_at_us = 1").await;
+    let iid = found[0]["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/insights/{iid}/follow-up"),
+        &rm,
+        json!({"version": 1, "method": "call", "due_on": in_days(app, 2)}),
+    )
+    .await
+    .assert_problem(409, "expired");
+    app.post(
+        &format!("/api/v1/insights/{iid}/act"),
+        &rm,
+        json!({"version": 1}),
+    )
+    .await
+    .assert_problem(409, "expired");
 }
 
 async fn rows_a_load_left_unmonitored_are_caught_up_by_the_sweep(app: &TestApp) {
@@ -365,5 +388,18 @@ async fn rows_a_load_left_unmonitored_are_caught_up_by_the_sweep(app: &TestApp) 
         banyan_app::book::monitoring::sweep(&app.app).await.unwrap(),
         0
     );
+    assert_eq!(app.texts(alerts).await.len(), 1);
+    // Read again after the manager closed the alert (a load whose mark was lost): the transaction is
+    // already recorded, so no second alert opens for the same day.
+    app.sql("UPDATE alerts SET status = 'closed'").await;
+    app.sql("UPDATE book_loads SET monitored_at_us = NULL WHERE kind = 'transactions'")
+        .await;
+    assert_eq!(
+        banyan_app::book::monitoring::sweep(&app.app).await.unwrap(),
+        2
+    );
+    let open =
+        "SELECT indicator FROM alerts WHERE indicator = 'monitor.large_cash' AND status = 'open'";
+    assert!(app.texts(open).await.is_empty());
     assert_eq!(app.texts(alerts).await.len(), 1);
 }
