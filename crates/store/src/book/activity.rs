@@ -66,14 +66,25 @@ pub async fn ensure_months(
     table: &'static str,
     months: &[(i16, i8, i64, i64)],
 ) -> Result<()> {
+    each_month(db, table, months, |name, from, to| {
+        format!("CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} FOR VALUES FROM ({from}) TO ({to})")
+    })
+    .await
+}
+
+/// Runs one statement per month's partition of `table` (named for the partition and given the month's
+/// first and end instant); nothing to do on SQLite or for a table that is not partitioned.
+async fn each_month(
+    db: &Db,
+    table: &'static str,
+    months: &[(i16, i8, i64, i64)],
+    statement: impl Fn(&str, i64, i64) -> String,
+) -> Result<()> {
     if db.kind != DbKind::Postgres || !PARTITIONED.contains(&table) {
         return Ok(());
     }
     for (y, m, from, to) in months {
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {} PARTITION OF {table} FOR VALUES FROM ({from}) TO ({to})",
-            partition_name(table, *y, *m)
-        );
+        let sql = statement(&partition_name(table, *y, *m), *from, *to);
         db.conn
             .execute_raw(Statement::from_string(db.conn.get_database_backend(), sql))
             .await?;
@@ -90,16 +101,7 @@ pub async fn analyze_months(
     table: &'static str,
     months: &[(i16, i8, i64, i64)],
 ) -> Result<()> {
-    if db.kind != DbKind::Postgres || !PARTITIONED.contains(&table) {
-        return Ok(());
-    }
-    for (y, m, _, _) in months {
-        let sql = format!("ANALYZE {}", partition_name(table, *y, *m));
-        db.conn
-            .execute_raw(Statement::from_string(db.conn.get_database_backend(), sql))
-            .await?;
-    }
-    Ok(())
+    each_month(db, table, months, |name, _, _| format!("ANALYZE {name}")).await
 }
 
 /// Drops the monthly partitions of `table` whose month ended before `(year, month)` (PostgreSQL); returns
