@@ -11,6 +11,17 @@ const PASSWORD = process.env.PASSWORD;
 
 const browser = await launch();
 
+// A feed file loads as a job: its page shows the progress and refreshes itself until the load has ended.
+async function loadEnded(page) {
+  for (let i = 0; i < 120; i++) {
+    await page.locator('#load-summary').waitFor();
+    if ((await page.locator('#load-progress').count()) === 0) return;
+    await page.waitForTimeout(250);
+    await page.goto(page.url());
+  }
+  throw new Error(`the load at ${page.url()} never ended`);
+}
+
 async function signIn(username) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -979,7 +990,7 @@ await test("an administrator adds a product, operations load the day's holdings,
   const csv = `account_no,customer,product,currency,status,opened_on,balance\n6222990000000001,${id},WM-E2E-90D,CNY,active,2024-01-02,"800,000.00"\n6222990000000002,${id},NO-SUCH,CNY,active,2024-01-02,1\n`;
   await ops.locator('#load-file').setInputFiles({ name: 'core-holdings.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await ops.locator('#load-submit').click();
-  await ops.locator('#load-summary').waitFor();
+  await loadEnded(ops);
   assert.ok(ops.asked.some((q) => q.includes('确定装载该文件')), 'the load asks first');
   assert.equal((await ops.locator('#load-loaded').textContent()).trim(), '1');
   assert.equal((await ops.locator('#load-rejected').textContent()).trim(), '1');
@@ -994,7 +1005,7 @@ await test("an administrator adds a product, operations load the day's holdings,
   await ops.locator('#load-source').selectOption('digital');
   await ops.locator('#load-file').setInputFiles({ name: 'digital-events.csv', mimeType: 'text/csv', buffer: Buffer.from(events) });
   await ops.locator('#load-submit').click();
-  await ops.locator('#load-summary').waitFor();
+  await loadEnded(ops);
   assert.equal((await ops.locator('#load-loaded').textContent()).trim(), '3');
   await ops.context().close();
 
@@ -1050,7 +1061,7 @@ await test('two cash deposits on one day raise a large-value alert the manager d
   await ops.locator('#load-feed').selectOption('transactions');
   await ops.locator('#load-file').setInputFiles({ name: 'core-transactions.csv', mimeType: 'text/csv', buffer: Buffer.from(txs) });
   await ops.locator('#load-submit').click();
-  await ops.locator('#load-summary').waitFor();
+  await loadEnded(ops);
   assert.equal((await ops.locator('#load-loaded').textContent()).trim(), '2');
   await ops.context().close();
 

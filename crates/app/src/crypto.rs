@@ -29,6 +29,8 @@ pub enum Purpose {
     Attachment,
     /// A customer file being imported, and its rejected rows.
     Import,
+    /// A feed file (holdings, transactions, channel events) kept while its load runs as a job.
+    BookFile,
 }
 
 impl Purpose {
@@ -42,6 +44,7 @@ impl Purpose {
             Purpose::Complainant => b"complainant",
             Purpose::Attachment => b"attachment",
             Purpose::Import => b"import",
+            Purpose::BookFile => b"book-file",
         }
     }
 }

@@ -11,6 +11,7 @@
 //! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |
 //! | `cases.escalate` | 60 s | `cases.escalate` |
 //! | `alerts.escalate` | 60 s | none: each overdue alert is marked escalated once (`segments::alerts::escalate_overdue`) |
+//! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
 //! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings are idempotent per customer |
@@ -79,6 +80,16 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
             |app| async move {
                 if let Err(e) = crate::imports::resume_orphaned(&app).await {
                     tracing::warn!(error = %e, "resuming imports failed; will retry");
+                }
+            },
+        ),
+        every(
+            "book.resume",
+            std::time::Duration::from_secs(5),
+            app.clone(),
+            |app| async move {
+                if let Err(e) = crate::book::files::resume_orphaned(&app).await {
+                    tracing::warn!(error = %e, "resuming feed loads failed; will retry");
                 }
             },
         ),

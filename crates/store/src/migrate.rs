@@ -16,6 +16,7 @@ mod campaigns;
 mod followups;
 mod imports;
 mod insights;
+mod loadjobs;
 mod monitoring;
 mod sales;
 mod saved;
@@ -147,6 +148,11 @@ const STEPS: &[Step] = &[
         name: "transactions loads from before the monitored mark marked as read",
         run: followups::v22,
     },
+    Step {
+        version: 23,
+        name: "feed files loaded as jobs: the file kept until the load ends, the runner's lease",
+        run: loadjobs::v23,
+    },
 ];
 
 fn id(name: &'static str) -> ColumnDef {
@@ -182,6 +188,14 @@ fn boolean(name: &'static str) -> ColumnDef {
 }
 fn blob(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).var_binary(4096).not_null().to_owned()
+}
+/// An `ALTER TABLE` in the backend's words (SQLite adds one column per statement).
+fn alter(kind: DbKind, alter: sea_orm::sea_query::TableAlterStatement) -> Stmt {
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+    Stmt::Raw(match kind {
+        DbKind::Postgres => alter.to_string(PostgresQueryBuilder),
+        DbKind::Sqlite => alter.to_string(SqliteQueryBuilder),
+    })
 }
 fn idx(name: &'static str, table: &'static str, cols: &[&'static str]) -> Stmt {
     let mut i = Index::create();

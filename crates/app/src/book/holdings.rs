@@ -9,7 +9,7 @@
 //! turning the account back to its older state.
 
 use super::figures;
-use super::loads::{self, CHUNK, LoadReport, Meta, RowIn, check_meta, failed_load, reject};
+use super::loads::{self, CHUNK, LoadReport, Meta, RowIn, Start, failed_load, reject};
 use crate::App;
 use crate::actor::Actor;
 use crate::error::Result;
@@ -18,6 +18,7 @@ use banyan_domain::access::Permission;
 use banyan_domain::book::{AccountStatus, HoldingRecord};
 use banyan_domain::ids::CustomerId;
 use banyan_domain::money::{Currency, parse_major};
+use banyan_store::book::activity as astore;
 use banyan_store::book::{self as store, AccountRow, BookLoadRow, HoldingRow, ProductRow};
 use banyan_store::{ConnectionTrait, now_us};
 use jiff::civil::Date;
@@ -44,15 +45,10 @@ pub struct HoldingsLoad {
 /// Loads a day's holdings sent as API items.
 pub async fn load_holdings(app: &App, actor: &Actor, input: HoldingsLoad) -> Result<LoadReport> {
     actor.require(Permission::BookLoad)?;
-    check_meta(app, &input.source, input.as_of)?;
+    let file_name = input.file_name.as_deref().unwrap_or("API");
+    let meta = Meta::checked(app, "holdings", &input.source, input.as_of, file_name)?;
     let rows: Vec<RowIn<HoldingRecord>> = loads::numbered(input.items);
-    let meta = Meta {
-        kind: "holdings",
-        source: input.source,
-        as_of: input.as_of,
-        file_name: input.file_name.unwrap_or_else(|| "API".into()),
-    };
-    run(app, actor, meta, rows).await
+    run(app, actor, Start::New(meta), rows).await
 }
 
 /// The columns of a holdings file; the first seven are required.
@@ -81,35 +77,21 @@ pub async fn load_holdings_file(
     bytes: &[u8],
 ) -> Result<LoadReport> {
     actor.require(Permission::BookLoad)?;
-    check_meta(app, source, as_of)?;
-    let xlsx = file_name.to_ascii_lowercase().ends_with(".xlsx");
-    let src = if xlsx {
-        crate::tabular::read_xlsx(bytes)
-    } else {
-        crate::tabular::read_csv(bytes)
-    };
-    let meta = Meta {
-        kind: "holdings",
-        source: source.to_owned(),
-        as_of,
-        file_name: file_name.to_owned(),
-    };
-    let src = match src {
-        Ok(s) => s,
-        Err(_) => {
-            let mut e = FieldErrors::new();
-            e.push(
-                "file",
-                "unreadable",
-                "cannot be read as CSV (UTF-8) or XLSX",
-            );
-            return failed_load(app, actor, meta, e).await;
-        }
-    };
-    match rows_from_table(app, &src) {
-        Ok(rows) => run(app, actor, meta, rows).await,
+    let meta = Meta::checked(app, "holdings", source, as_of, file_name)?;
+    match rows_of_file(app, file_name, bytes) {
+        Ok(rows) => run(app, actor, Start::New(meta), rows).await,
         Err(e) => failed_load(app, actor, meta, e).await,
     }
+}
+
+/// The rows of a holdings file (an `.xlsx` name is read as a workbook), or why the file cannot load.
+pub(super) fn rows_of_file(
+    app: &App,
+    file_name: &str,
+    bytes: &[u8],
+) -> std::result::Result<Vec<RowIn<HoldingRecord>>, FieldErrors> {
+    let src = loads::read_table(file_name, bytes)?;
+    rows_from_table(app, &src)
 }
 
 /// The rows of a holdings table, or the header's broken rules.
@@ -279,10 +261,10 @@ fn record_of<'a>(
 }
 
 /// Runs a load: the rows chunk by chunk, then the figures of the customers touched, then the report.
-async fn run(
+pub(super) async fn run(
     app: &App,
     actor: &Actor,
-    meta: Meta,
+    start: Start,
     rows: Vec<RowIn<HoldingRecord>>,
 ) -> Result<LoadReport> {
     actor.require(Permission::BookLoad)?;
@@ -291,7 +273,8 @@ async fn run(
         .into_iter()
         .map(|p| (p.code.clone(), p))
         .collect();
-    let mut load = loads::begin(app, actor, &meta, rows.len()).await?;
+    let resumed = start.resumed();
+    let mut load = start.open(app, actor, rows.len()).await?;
     let mut touched: BTreeSet<CustomerId> = BTreeSet::new();
     let mut seen: HashSet<String> = HashSet::new();
     let outcome = async {
@@ -305,11 +288,15 @@ async fn run(
                 seen: &mut seen,
             };
             ctx.write(&*tx, chunk).await?;
-            store::update_load(&*tx, &load).await?;
+            loads::advance(&*tx, &mut load).await?;
             tx.commit().await?;
         }
+        if resumed {
+            let before = astore::customers_of_load(&app.db.conn, "holdings", load.id).await?;
+            touched.extend(before);
+        }
         let ids: Vec<CustomerId> = touched.iter().copied().collect();
-        let n = figures::derive(app, actor.id.uuid(), &ids, meta.as_of).await?;
+        let n = figures::derive(app, actor.id.uuid(), &ids, load.as_of).await?;
         super::insights::evaluate(app, &ids).await?;
         Ok(n)
     }

@@ -79,7 +79,49 @@ pub(super) struct Meta {
     pub(super) file_name: String,
 }
 
-pub(super) fn check_meta(app: &App, source: &str, as_of: Date) -> Result<()> {
+/// A feed file as a table (an `.xlsx` name is read as a workbook, anything else as CSV in UTF-8), or why it
+/// cannot be read.
+pub(super) fn read_table(
+    file_name: &str,
+    bytes: &[u8],
+) -> std::result::Result<crate::tabular::Source, FieldErrors> {
+    let src = if file_name.to_ascii_lowercase().ends_with(".xlsx") {
+        crate::tabular::read_xlsx(bytes)
+    } else {
+        crate::tabular::read_csv(bytes)
+    };
+    src.map_err(|_| {
+        let mut e = FieldErrors::new();
+        e.push(
+            "file",
+            "unreadable",
+            "cannot be read as CSV (UTF-8) or XLSX",
+        );
+        e
+    })
+}
+
+impl Meta {
+    /// The load's description, once its source and day are judged: a source is a short code, the day is
+    /// not in the future.
+    pub(super) fn checked(
+        app: &App,
+        kind: &'static str,
+        source: &str,
+        as_of: Date,
+        file_name: &str,
+    ) -> Result<Meta> {
+        check_meta(app, source, as_of)?;
+        Ok(Meta {
+            kind,
+            source: source.to_owned(),
+            as_of,
+            file_name: file_name.to_owned(),
+        })
+    }
+}
+
+fn check_meta(app: &App, source: &str, as_of: Date) -> Result<()> {
     let mut e = FieldErrors::new();
     let ok = (1..=32).contains(&source.len())
         && source
@@ -144,6 +186,8 @@ pub(super) fn new_load(actor: &Actor, meta: &Meta, rows: usize) -> BookLoadRow {
         created_at_us: now_us(),
         finished_at_us: None,
         monitored_at_us: None,
+        node: None,
+        lease_until_us: None,
     }
 }
 
@@ -271,6 +315,52 @@ pub(super) fn customer_of<'a>(
         .or_else(|| map.get(&key.to_ascii_lowercase()))
 }
 
+/// How a run of rows starts: a new load (its record made and the request's Idempotency-Key claimed), or a
+/// load already recorded (a file load run as a job, perhaps resumed after its last committed chunk).
+pub(super) enum Start {
+    New(Meta),
+    Recorded(Box<BookLoadRow>),
+}
+
+impl Start {
+    /// Whether rows of this load were committed before (a resumed job): what they touched is read back.
+    pub(super) fn resumed(&self) -> bool {
+        matches!(self, Start::Recorded(l) if l.loaded + l.unchanged + l.rejected > 0)
+    }
+
+    /// The load the rows go to.
+    pub(super) async fn open(self, app: &App, actor: &Actor, rows: usize) -> Result<BookLoadRow> {
+        match self {
+            Start::New(meta) => begin(app, actor, &meta, rows).await,
+            Start::Recorded(load) => Ok(*load),
+        }
+    }
+}
+
+/// How long a job's claim on a load lasts without renewal (a chunk takes far less).
+pub(super) const LEASE_US: i64 = 60_000_000;
+
+/// Writes a chunk's counts with the chunk (in its transaction) and, for a load run as a job, renews the
+/// runner's claim. A load another runner has taken over (this one's claim lapsed) stops here: the chunk is
+/// rolled back and the other runner goes on from the last committed one.
+pub(super) async fn advance<C: banyan_store::ConnectionTrait>(
+    c: &C,
+    load: &mut BookLoadRow,
+) -> Result<()> {
+    if load.node.is_some() {
+        load.lease_until_us = Some(now_us() + LEASE_US);
+    }
+    if store::update_load(c, load).await? {
+        Ok(())
+    } else {
+        Err(AppError::conflict(
+            "load_taken_over",
+            "another runner has taken this load over",
+            json!({}),
+        ))
+    }
+}
+
 /// Records the load and claims the request's Idempotency-Key, before any row is written.
 pub(super) async fn begin(
     app: &App,
@@ -322,7 +412,9 @@ pub(super) async fn finish(
         }
     }
     let tx = app.db.begin_write().await?;
-    store::update_load(&*tx, &load).await?;
+    advance(&*tx, &mut load).await?;
+    // A file run as a job is kept until its load ends, and no longer.
+    store::delete_load_file(&*tx, load.id).await?;
     audit::record(app, &*tx, &grant, vec![load_entry(&load)]).await?;
     tx.commit().await?;
     let report = report(app, &load).await?;

@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod figures;
+pub mod files;
 pub mod holdings;
 pub mod insights;
 pub mod loads;

@@ -168,7 +168,16 @@ pub async fn sweep(app: &App) -> Result<u64> {
         if load.status == banyan_domain::imports::ImportStatus::Running {
             super::loads::stopped(&mut load)?;
             load.finished_at_us = Some(now);
-            store::update_load(&app.db.conn, &load).await?;
+            let system = crate::actor::Actor::system("book.monitor");
+            let tx = app.db.begin_write().await?;
+            // A runner that renewed its claim meanwhile goes on; the sweep leaves that load to it.
+            if !store::update_load(&*tx, &load).await? {
+                continue;
+            }
+            let entry = super::loads::load_entry(&load);
+            let who = (Some(system.id().uuid()), system.username());
+            crate::audit::record_as(app, &*tx, who.0, who.1, vec![entry]).await?;
+            tx.commit().await?;
         }
         let rows = astore::transactions_of_load(&app.db.conn, load.id).await?;
         let mut fresh = Fresh::default();
@@ -241,11 +250,11 @@ async fn raise<C: sea_orm::ConnectionTrait>(
     };
     // Only transactions not yet recorded for the criterion count: a re-read (the sweep, a reload) whose
     // transactions are all recorded raises nothing, even when the day's alert was closed since.
-    let ids: Vec<String> = hit
+    let ids: Vec<(String, String)> = hit
         .txs
         .iter()
         .filter_map(|i| txs.get(*i))
-        .map(|t| t.tx_id.clone())
+        .map(|t| (t.source.clone(), t.tx_id.clone()))
         .collect();
     let known = mstore::recorded(c, hit.criterion.as_str(), &ids).await?;
     let new: Vec<&&TransactionRow> = hit

@@ -222,6 +222,25 @@ pub async fn transactions_of_load<C: ConnectionTrait>(
         .collect()
 }
 
+/// The customers whose rows of `table` (`transactions`, `channel_events`, `holdings`) one load wrote.
+pub async fn customers_of_load<C: ConnectionTrait>(
+    c: &C,
+    table: &'static str,
+    load: Uuid,
+) -> Result<Vec<CustomerId>> {
+    let q = Query::select()
+        .distinct()
+        .column("customer_id")
+        .from(table)
+        .and_where(Expr::col("load_id").eq(load))
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| Ok(CustomerId::from(r.try_get_by_index::<Uuid>(0)?)))
+        .collect()
+}
+
 /// The channel events of these customers since `since_us`.
 pub async fn events_since<C: ConnectionTrait>(
     c: &C,

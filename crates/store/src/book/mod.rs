@@ -123,6 +123,18 @@ crate::table! {
         pub finished_at_us: Option<i64>,
         /// A transactions load: when its rows were read by monitoring (none: not yet).
         pub monitored_at_us: Option<i64>,
+        /// A file load run as a job: the process running it, and until when its claim holds (each chunk
+        /// renews it). None for a load run within its request.
+        pub node: Option<String>,
+        pub lease_until_us: Option<i64>,
+    }
+}
+
+crate::table! {
+    /// The file of a load run as a job, encrypted, kept until the load ends.
+    pub struct BookLoadFileRow in "book_load_files" {
+        pub load_id: Uuid,
+        pub data: Vec<u8>,
     }
 }
 
@@ -330,20 +342,84 @@ pub async fn insert_load<C: ConnectionTrait>(c: &C, r: &BookLoadRow) -> Result<(
     table::insert(c, std::slice::from_ref(r)).await
 }
 
-/// Writes a load's counts and status (each chunk advances them in its own transaction).
-pub async fn update_load<C: ConnectionTrait>(c: &C, r: &BookLoadRow) -> Result<()> {
+/// Writes a load's counts and status (each chunk advances them in its own transaction) — only while the
+/// load is still held by the same runner (`node`): false when another runner has taken it over.
+pub async fn update_load<C: ConnectionTrait>(c: &C, r: &BookLoadRow) -> Result<bool> {
     let mut q = Query::update();
     q.table(BookLoadRow::NAME);
     for (col, v) in BookLoadRow::COLUMNS.iter().zip(r.values()).skip(1) {
         q.value(*col, v);
     }
     q.and_where(Expr::col("id").eq(r.id));
+    match &r.node {
+        Some(n) => q.and_where(Expr::col("node").eq(n.as_str())),
+        None => q.and_where(Expr::col("node").is_null()),
+    };
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+pub async fn insert_load_file<C: ConnectionTrait>(c: &C, f: &BookLoadFileRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(f)).await
+}
+
+/// The (encrypted) file of a load that has not ended.
+pub async fn load_file<C: ConnectionTrait>(c: &C, load: Uuid) -> Result<Option<Vec<u8>>> {
+    let q = table::select::<BookLoadFileRow>()
+        .and_where(Expr::col("load_id").eq(load))
+        .to_owned();
+    Ok(table::one::<BookLoadFileRow, _>(c, &q)
+        .await?
+        .map(|f| f.data))
+}
+
+/// Drops a load's file (once the load has ended, nothing reads it again).
+pub async fn delete_load_file<C: ConnectionTrait>(c: &C, load: Uuid) -> Result<()> {
+    let q = Query::delete()
+        .from_table(BookLoadFileRow::NAME)
+        .and_where(Expr::col("load_id").eq(load))
+        .to_owned();
     c.execute(&q).await?;
     Ok(())
 }
 
+/// Claims a running load for `node` until `until_us`: when nobody holds it, its holder's lease has lapsed,
+/// or `node` holds it already. False when another runner holds it (or it has ended).
+pub async fn take_load<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    node: &str,
+    now_us: i64,
+    until_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table(BookLoadRow::NAME)
+        .value("node", node)
+        .value("lease_until_us", until_us)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").eq(ImportStatus::Running.as_str()))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col("node").is_null())
+                .add(Expr::col("node").eq(node))
+                .add(Expr::col("lease_until_us").lt(now_us)),
+        )
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// Running file loads whose runner stopped renewing its lease (its process ended).
+pub async fn orphaned_loads<C: ConnectionTrait>(c: &C, now_us: i64) -> Result<Vec<BookLoadRow>> {
+    let q = table::select::<BookLoadRow>()
+        .and_where(Expr::col("status").eq(ImportStatus::Running.as_str()))
+        .and_where(Expr::col("lease_until_us").lt(now_us))
+        .order_by("created_at_us", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
 /// Transactions loads whose rows monitoring has not read: finished (done or stopped on an error) or
-/// still marked running though started before `stale_before_us` (their node ended mid-load), oldest first.
+/// still marked running though their runner is gone: started before `stale_before_us` without a lease, or
+/// with a lease that lapsed before it (their node ended mid-load and nobody resumed it), oldest first.
 pub async fn unmonitored_loads<C: ConnectionTrait>(
     c: &C,
     stale_before_us: i64,
@@ -355,7 +431,14 @@ pub async fn unmonitored_loads<C: ConnectionTrait>(
         .cond_where(
             Condition::any()
                 .add(Expr::col("status").ne(ImportStatus::Running.as_str()))
-                .add(Expr::col("created_at_us").lt(stale_before_us)),
+                // Run within a request: judged by when it started. Run as a job: by when its runner last
+                // renewed its claim (a resumed load may run long, and is not stale while it does).
+                .add(
+                    Condition::all()
+                        .add(Expr::col("lease_until_us").is_null())
+                        .add(Expr::col("created_at_us").lt(stale_before_us)),
+                )
+                .add(Expr::col("lease_until_us").lt(stale_before_us)),
         )
         .order_by("created_at_us", Order::Asc)
         .limit(limit)

@@ -51,26 +51,32 @@ pub async fn insert_hits<C: ConnectionTrait>(c: &C, rows: &[HitRow]) -> Result<u
     Ok(n)
 }
 
-/// (source, transaction id) of these transactions already recorded as hits of `criterion`.
+/// Which of these transactions (source, transaction id) are already recorded as hits of `criterion`. Asked
+/// per source, so that the unique index (source, tx_id, criterion) answers: without the source the question
+/// was a scan of every hit (measured: 0.6 ms a question, 5 of a million-row load's seconds).
 pub async fn recorded<C: ConnectionTrait>(
     c: &C,
     criterion: &str,
-    tx_ids: &[String],
+    txs: &[(String, String)],
 ) -> Result<std::collections::HashSet<(String, String)>> {
-    if tx_ids.is_empty() {
-        return Ok(Default::default());
+    let mut by_source: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (source, id) in txs {
+        by_source.entry(source).or_default().push(id.clone());
     }
-    let q = Query::select()
-        .columns(["source", "tx_id"])
-        .from("monitoring_hits")
-        .and_where(Expr::col("criterion").eq(criterion))
-        .and_where(Expr::col("tx_id").is_in(tx_ids.iter().cloned()))
-        .to_owned();
-    c.query_all(&q)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
-        .collect()
+    let mut out = std::collections::HashSet::new();
+    for (source, ids) in by_source {
+        let q = Query::select()
+            .columns(["source", "tx_id"])
+            .from("monitoring_hits")
+            .and_where(Expr::col("source").eq(source))
+            .and_where(Expr::col("tx_id").is_in(ids))
+            .and_where(Expr::col("criterion").eq(criterion))
+            .to_owned();
+        for r in c.query_all(&q).await? {
+            out.insert((r.try_get_by_index(0)?, r.try_get_by_index(1)?));
+        }
+    }
+    Ok(out)
 }
 
 /// The hits of an alert, oldest first.

@@ -3,16 +3,9 @@
 //! (`book_loads.monitored_at_us`), so rows committed by a load whose node stopped before monitoring are
 //! picked up by the sweep instead of never being looked at.
 
-use super::{Stmt, bigint_null, idx, uuid_null};
+use super::{Stmt, alter as raw, bigint_null, idx, uuid_null};
 use crate::db::DbKind;
-use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder, Table, TableAlterStatement};
-
-fn raw(kind: DbKind, alter: TableAlterStatement) -> Stmt {
-    Stmt::Raw(match kind {
-        DbKind::Postgres => alter.to_string(PostgresQueryBuilder),
-        DbKind::Sqlite => alter.to_string(SqliteQueryBuilder),
-    })
-}
+use sea_orm::sea_query::Table;
 
 pub(super) fn v21(s: &mut Vec<Stmt>, kind: DbKind) {
     s.push(raw(

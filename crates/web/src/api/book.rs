@@ -6,8 +6,10 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Json, Query, read_body};
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
-use banyan_app::book::activity::{self, ActivityFeed, EventsLoad, TransactionsLoad};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use banyan_app::book::activity::{self, EventsLoad, TransactionsLoad};
+use banyan_app::book::files::{self, Feed};
 use banyan_app::book::insights::{
     FollowUpInput, InsightDecision, InsightReport, InsightView, OpenInsight,
 };
@@ -119,27 +121,48 @@ pub struct FileParams {
     pub file_name: Option<String>,
 }
 
-/// Loads the core system's holdings file (CSV, UTF-8; columns in `docs/book.md`) for a business date. A
-/// file without the required columns is recorded as a failed load naming them.
-#[utoipa::path(post, path = "/api/v1/book/holdings/file", tag = "book", security(("bearer" = [])),
-    params(FileParams), request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn load_holdings_file(
-    State(s): State<AppState>,
+/// Starts a feed file's load as a job on the server and answers at once: 202 with the load (running) and
+/// its address, which shows the progress and, once it has ended, the report.
+async fn file_job(
+    s: AppState,
     auth: Auth,
-    Query(p): Query<FileParams>,
+    p: FileParams,
     req: Request,
-) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
+    feed: Feed,
+) -> ApiResult<Response> {
     let Ok(as_of) = p.as_of.trim().parse() else {
         return Err(
             banyan_app::AppError::field("as_of", "date", "must be a date YYYY-MM-DD").into(),
         );
     };
     let bytes = read_body(req, s.import_limit).await?;
-    let name = p.file_name.unwrap_or_else(|| "holdings.csv".into());
-    let r = uc::holdings::load_holdings_file(&s.app, &auth.actor, &p.source, as_of, &name, &bytes)
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(r)))
+    let name = p
+        .file_name
+        .unwrap_or_else(|| format!("{}.csv", feed.kind()));
+    let load = files::start(&s.app, &auth.actor, feed, &p.source, as_of, &name, &bytes).await?;
+    files::spawn(s.app.clone(), load.id, auth.actor.clone());
+    let location = format!("/api/v1/book/loads/{}", load.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        axum::Json(load),
+    )
+        .into_response())
+}
+
+/// Loads the core system's holdings file (CSV, UTF-8, or XLSX; columns in `docs/book.md`) for a business
+/// date, as a job: 202 with the load, whose address (`Location`) shows its progress and then its report. A
+/// file without the required columns ends as a failed load naming them.
+#[utoipa::path(post, path = "/api/v1/book/holdings/file", tag = "book", security(("bearer" = [])),
+    params(FileParams), request_body(content = String, content_type = "text/csv"),
+    responses((status = 202, body = LoadView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn load_holdings_file(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<FileParams>,
+    req: Request,
+) -> ApiResult<Response> {
+    file_job(s, auth, p, req, Feed::Holdings).await
 }
 
 /// Loads transactions (`book.load`): each names an account of the source the book holds, in its currency;
@@ -174,50 +197,30 @@ pub async fn load_events(
     ))
 }
 
-async fn activity_file(
-    s: AppState,
-    auth: Auth,
-    p: FileParams,
-    req: Request,
-    feed: ActivityFeed,
-) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
-    let Ok(as_of) = p.as_of.trim().parse() else {
-        return Err(
-            banyan_app::AppError::field("as_of", "date", "must be a date YYYY-MM-DD").into(),
-        );
-    };
-    let bytes = read_body(req, s.import_limit).await?;
-    let name = p.file_name.unwrap_or_else(|| "activity.csv".into());
-    let r =
-        activity::load_activity_file(&s.app, &auth.actor, feed, &p.source, as_of, &name, &bytes)
-            .await?;
-    Ok((StatusCode::CREATED, axum::Json(r)))
-}
-
-/// Loads a transactions file (CSV in UTF-8 or XLSX; columns in `docs/book.md`).
+/// Loads a transactions file (CSV in UTF-8 or XLSX; columns in `docs/book.md`) as a job, like holdings.
 #[utoipa::path(post, path = "/api/v1/book/transactions/file", tag = "book", security(("bearer" = [])),
     params(FileParams), request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 202, body = LoadView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn load_transactions_file(
     State(s): State<AppState>,
     auth: Auth,
     Query(p): Query<FileParams>,
     req: Request,
-) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
-    activity_file(s, auth, p, req, ActivityFeed::Transactions).await
+) -> ApiResult<Response> {
+    file_job(s, auth, p, req, Feed::Transactions).await
 }
 
-/// Loads a channel-events file (CSV in UTF-8 or XLSX; columns in `docs/book.md`).
+/// Loads a channel-events file (CSV in UTF-8 or XLSX; columns in `docs/book.md`) as a job, like holdings.
 #[utoipa::path(post, path = "/api/v1/book/events/file", tag = "book", security(("bearer" = [])),
     params(FileParams), request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = LoadReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 202, body = LoadView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn load_events_file(
     State(s): State<AppState>,
     auth: Auth,
     Query(p): Query<FileParams>,
     req: Request,
-) -> ApiResult<(StatusCode, axum::Json<LoadReport>)> {
-    activity_file(s, auth, p, req, ActivityFeed::Events).await
+) -> ApiResult<Response> {
+    file_job(s, auth, p, req, Feed::Events).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -15,7 +15,7 @@ crate::tests![
     needs_read_from_behaviour_reach_the_manager_and_are_followed_up_once,
 ];
 
-fn product(code: &str, kind: &str, risk: Option<&str>) -> Value {
+pub(crate) fn product(code: &str, kind: &str, risk: Option<&str>) -> Value {
     let mut p = json!({
         "code": code, "kind": kind, "names": {"zh-CN": format!("产品{code}"), "en": format!("Product {code}")},
         "currency": "CNY", "min_amount": 1_000_000, "status": "on_sale", "launch_on": "2026-01-01",
@@ -29,7 +29,29 @@ fn product(code: &str, kind: &str, risk: Option<&str>) -> Value {
     p
 }
 
-async fn actions(app: &TestApp, entity: &str) -> Vec<String> {
+/// Who a book test needs (the branch's RM who owns the customer,
+/// the branch's operator who loads) and one verified customer, with the given products in the catalogue.
+pub(crate) struct Desk {
+    pub(crate) rm: String,
+    pub(crate) ops: String,
+    pub(crate) customer: String,
+}
+
+pub(crate) async fn desk(app: &TestApp, products: Vec<Value>, phone: &str, n: u32) -> Desk {
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    for p in products {
+        let r = app.post("/api/v1/products", &admin, p).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let customer = verified_individual(app, &rm, phone, n).await;
+    Desk { rm, ops, customer }
+}
+
+pub(crate) async fn actions(app: &TestApp, entity: &str) -> Vec<String> {
     app.texts(&format!(
         "SELECT action FROM audit_log WHERE entity = '{entity}' ORDER BY seq"
     ))
@@ -190,23 +212,24 @@ fn assignment<'a>(seg: &'a Value, dim: &str) -> &'a Value {
 }
 
 async fn a_days_holdings_derive_the_figures_and_loading_them_again_changes_nothing(app: &TestApp) {
-    let admin = app.login_as("adm", Role::Admin, None).await;
-    let rm = app
-        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
-        .await;
+    let Desk {
+        rm,
+        ops,
+        customer: id,
+    } = desk(
+        app,
+        vec![
+            product("DD-CNY", "demand_deposit", None),
+            product("WM-R2", "wealth_product", Some("R2")),
+            product("ML-CNY", "mortgage", None),
+        ],
+        "13812345601",
+        41,
+    )
+    .await;
     let rm2 = app
         .login_as("rm2", Role::RelationshipManager, Some("BR0002"))
         .await;
-    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
-    for p in [
-        product("DD-CNY", "demand_deposit", None),
-        product("WM-R2", "wealth_product", Some("R2")),
-        product("ML-CNY", "mortgage", None),
-    ] {
-        let r = app.post("/api/v1/products", &admin, p).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    }
-    let id = verified_individual(app, &rm, "13812345601", 41).await;
     let no = app.get(&format!("/api/v1/customers/{id}"), &rm).await.body["customer_no"]
         .as_str()
         .unwrap()
@@ -364,33 +387,21 @@ async fn a_days_holdings_derive_the_figures_and_loading_them_again_changes_nothi
 async fn a_holdings_file_without_its_columns_fails_whole_and_a_bad_row_names_its_column(
     app: &TestApp,
 ) {
-    let admin = app.login_as("adm", Role::Admin, None).await;
-    let rm = app
-        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
-        .await;
-    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
-    let r = app
-        .post(
-            "/api/v1/products",
-            &admin,
-            product("DD-CNY", "demand_deposit", None),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let id = verified_individual(app, &rm, "13812345602", 42).await;
+    let Desk {
+        rm,
+        ops,
+        customer: id,
+    } = desk(
+        app,
+        vec![product("DD-CNY", "demand_deposit", None)],
+        "13812345602",
+        42,
+    )
+    .await;
     let url = "/api/v1/book/holdings/file?source=core&as_of=2026-11-30&file_name=h.csv";
     let wrong =
         "account_no,customer,product,currency,status,opened_on\n1,2,3,CNY,active,2020-01-01\n";
-    let r = app
-        .raw(
-            Method::POST,
-            url,
-            Some(&ops),
-            "text/csv",
-            wrong.as_bytes().to_vec(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app.feed_file(&ops, url, wrong.as_bytes().to_vec()).await;
     assert_eq!(r.body["load"]["status"], "failed", "{}", r.text);
     assert_eq!(
         r.body["load"]["error"][0]["field"], "file.balance",
@@ -403,10 +414,8 @@ async fn a_holdings_file_without_its_columns_fails_whole_and_a_bad_row_names_its
          A1,{id},DD-CNY,CNY,active,2020-01-01,\"1,234.56\"\n\
          A2,{id},DD-CNY,CNY,open,2020-13-01,12.345\n"
     );
-    let r = app
-        .raw(Method::POST, url, Some(&ops), "text/csv", file.into_bytes())
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app.feed_file(&ops, url, file.into_bytes()).await;
+    assert_eq!(r.body["load"]["status"], "done", "{}", r.text);
     assert_eq!(
         (
             r.body["load"]["loaded"].as_i64(),
@@ -480,19 +489,20 @@ fn rules_of(r: &Value) -> Vec<(i64, String, String)> {
 async fn transactions_and_channel_events_load_once_show_on_the_customers_page_and_age_out(
     app: &TestApp,
 ) {
-    let admin = app.login_as("adm", Role::Admin, None).await;
-    let rm = app
-        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
-        .await;
-    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
-    for p in [
-        product("DD-CNY", "demand_deposit", None),
-        product("FD-1", "fund", Some("R3")),
-    ] {
-        let r = app.post("/api/v1/products", &admin, p).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    }
-    let id = verified_individual(app, &rm, "13812345603", 43).await;
+    let Desk {
+        rm,
+        ops,
+        customer: id,
+    } = desk(
+        app,
+        vec![
+            product("DD-CNY", "demand_deposit", None),
+            product("FD-1", "fund", Some("R3")),
+        ],
+        "13812345603",
+        43,
+    )
+    .await;
     let r = app
         .post(
             "/api/v1/book/holdings",
@@ -598,15 +608,7 @@ async fn transactions_and_channel_events_load_once_show_on_the_customers_page_an
     let file = "id,account_no,at,amount,currency,direction,channel,counterparty,cash\n\
                 F-1,6222000000000007,2026-11-28 10:00:00,\"2,000.00\",CNY,debit,branch,internal,true\n\
                 F-2,6222000000000007,yesterday,1,CNY,sideways,branch,internal,maybe\n";
-    let r = app
-        .raw(
-            Method::POST,
-            url,
-            Some(&ops),
-            "text/csv",
-            file.as_bytes().to_vec(),
-        )
-        .await;
+    let r = app.feed_file(&ops, url, file.as_bytes().to_vec()).await;
     assert_eq!(
         (
             r.body["load"]["loaded"].as_i64(),
@@ -632,13 +634,7 @@ async fn transactions_and_channel_events_load_once_show_on_the_customers_page_an
         "10:00 in Shanghai is 02:00 UTC"
     );
     let r = app
-        .raw(
-            Method::POST,
-            url,
-            Some(&ops),
-            "text/csv",
-            b"id,account_no\nX,Y\n".to_vec(),
-        )
+        .feed_file(&ops, url, b"id,account_no\nX,Y\n".to_vec())
         .await;
     assert_eq!(r.body["load"]["status"], "failed", "{}", r.text);
     // Channel events: a product view names a catalogue product.
@@ -697,23 +693,20 @@ async fn transactions_and_channel_events_load_once_show_on_the_customers_page_an
 }
 
 async fn needs_read_from_behaviour_reach_the_manager_and_are_followed_up_once(app: &TestApp) {
-    let admin = app.login_as("adm", Role::Admin, None).await;
-    let rm = app
-        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
-        .await;
+    let Desk {
+        rm,
+        ops,
+        customer: id,
+    } = desk(
+        app,
+        vec![product("DD-CNY", "demand_deposit", None)],
+        "13812345604",
+        44,
+    )
+    .await;
     let rm2 = app
         .login_as("rm2", Role::RelationshipManager, Some("BR0002"))
         .await;
-    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
-    let r = app
-        .post(
-            "/api/v1/products",
-            &admin,
-            product("DD-CNY", "demand_deposit", None),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let id = verified_individual(app, &rm, "13812345604", 44).await;
     let r = app
         .post(
             "/api/v1/book/holdings",

@@ -284,6 +284,30 @@ impl TestApp {
             .await
     }
 
+    /// Posts a feed file (holdings, transactions, events) as a load job (202 with the load, running, and
+    /// its address), then follows the load until it has ended and returns its report as the API shows it.
+    pub async fn feed_file(&self, token: &str, url: &str, body: Vec<u8>) -> Resp {
+        let r = self
+            .raw(Method::POST, url, Some(token), "text/csv", body)
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        assert_eq!(r.body["status"], "running", "{}", r.text);
+        let id = r.body["id"].as_str().unwrap().to_owned();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let l = self.get(&format!("/api/v1/book/loads/{id}"), token).await;
+            assert_eq!(l.status, StatusCode::OK, "{}", l.text);
+            if l.body["load"]["status"] != "running" {
+                return l;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "load {id} never ended"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Polls an import job until it is no longer running (a bound on waiting, not a claim about speed).
     pub async fn follow_import(&self, token: &str, id: &str) -> Resp {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);

@@ -12,6 +12,7 @@ mod access;
 mod audit;
 mod audit_chain;
 mod book;
+mod book_files;
 mod campaigns;
 mod cases;
 mod customers;
@@ -75,6 +76,7 @@ fn main() {
     tests.extend(notify::all());
     tests.extend(campaigns::all());
     tests.extend(book::all());
+    tests.extend(book_files::all());
     tests.extend(monitoring::all());
     tests.extend(sales::all());
     tests.extend(insight_followups::all());

@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::AppError;
 use banyan_app::access::Session;
+use banyan_app::book::files::{self, Feed};
 use banyan_app::book::{self as uc, LoadView};
 use banyan_domain::imports::ImportStatus;
 use uuid::Uuid;
@@ -151,8 +152,8 @@ pub(super) async fn loads_page(
     loads_view(&s, sess, t, &p, None).await
 }
 
-/// Loads the uploaded holdings file (multipart: CSRF token, source, business date, then the file) and shows
-/// its report.
+/// Starts loading the uploaded feed file (multipart: CSRF token, feed, source, business date, then the file)
+/// as a job and shows its page.
 pub(super) async fn upload(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -173,21 +174,18 @@ pub(super) async fn upload(
         let msg = rule_text(t, "as_of", "date", "must be a date YYYY-MM-DD", None);
         return loads_view(&s, sess, t, &ListParams::default(), Some(msg)).await;
     };
-    let feed = up.fields.get("feed").map_or("holdings", |v| v.trim());
+    let feed = up
+        .fields
+        .get("feed")
+        .and_then(|v| Feed::parse(v.trim()))
+        .unwrap_or(Feed::Holdings);
     let (app, actor, name, bytes) = (&s.app, &sess.actor, up.name.as_str(), up.bytes.as_slice());
-    let r = match feed {
-        "transactions" | "events" => {
-            let f = if feed == "events" {
-                uc::activity::ActivityFeed::Events
-            } else {
-                uc::activity::ActivityFeed::Transactions
-            };
-            uc::activity::load_activity_file(app, actor, f, &source, as_of, name, bytes).await
+    // The file loads as a job; its page shows the progress and then the report.
+    match files::start(app, actor, feed, &source, as_of, name, bytes).await {
+        Ok(load) => {
+            files::spawn(s.app.clone(), load.id, sess.actor.clone());
+            Ok(Redirect::to(&format!("/book/loads/{}", load.id)).into_response())
         }
-        _ => uc::holdings::load_holdings_file(app, actor, &source, as_of, name, bytes).await,
-    };
-    match r {
-        Ok(r) => Ok(Redirect::to(&format!("/book/loads/{}", r.load.id)).into_response()),
         Err(AppError::Validation(e)) => {
             let msg = field_errors_text(t, &e);
             loads_view(&s, sess, t, &ListParams::default(), Some(msg)).await
@@ -212,6 +210,9 @@ pub(crate) struct LoadPage {
     pub(crate) failed: Option<String>,
     pub(crate) rejects: Vec<RejectLine>,
     pub(crate) more: bool,
+    /// Still running (the page refreshes itself), and the rows done so far.
+    pub(crate) running: bool,
+    pub(crate) done: i64,
 }
 
 pub(super) async fn load_page(
@@ -235,6 +236,8 @@ pub(super) async fn load_page(
         None => t.rule("load_stopped", "").into_owned(),
     });
     Ok(page(LoadPage {
+        running: r.load.status == ImportStatus::Running,
+        done: r.load.loaded + r.load.unchanged + r.load.rejected,
         title: t.get("book.load_title").to_owned(),
         c: chrome(t, Some(&sess), "/book/loads"),
         l: load_line(&s, t, &r.load),
