@@ -3,7 +3,7 @@
 //! beside the file.
 
 use crate::config::Config;
-use crate::setup::{app_err, import_actor, open};
+use crate::setup::{app_err, import_actor, open, progress_bar};
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -37,6 +37,51 @@ pub(crate) enum Feed {
     Events,
 }
 
+/// Loads the file as the workbench does — a load recorded with its file, then run — here in this process,
+/// with a progress bar on standard error read from the load's own counts. If this process ends mid-file,
+/// a running server's `book.resume` job takes the load over (when it was loaded `--as-user`) or ends it as
+/// stopped; the rows committed stay either way.
+async fn load_as_job(
+    app: &banyan_app::App,
+    actor: &banyan_app::actor::Actor,
+    feed: Feed,
+    source: &str,
+    as_of: jiff::civil::Date,
+    name: &str,
+    bytes: &[u8],
+) -> Result<banyan_app::book::LoadReport> {
+    use banyan_app::book::{files, loads};
+    let feed = match feed {
+        Feed::Holdings => files::Feed::Holdings,
+        Feed::Transactions => files::Feed::Transactions,
+        Feed::Events => files::Feed::Events,
+    };
+    let load = files::start(app, actor, feed, source, as_of, name, bytes)
+        .await
+        .map_err(app_err)?;
+    let bar = progress_bar(0, "rows");
+    let run = files::run(app, load.id, actor);
+    tokio::pin!(run);
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            r = &mut run => {
+                r.map_err(app_err)?;
+                break;
+            }
+            _ = tick.tick() => {
+                // The load's counts as its last committed chunk left them.
+                if let Ok(v) = loads::load_view(app, actor, load.id).await {
+                    bar.set_length(v.rows.max(0).unsigned_abs());
+                    bar.set_position((v.loaded + v.unchanged + v.rejected).max(0).unsigned_abs());
+                }
+            }
+        }
+    }
+    bar.finish_and_clear();
+    loads::load(app, actor, load.id).await.map_err(app_err)
+}
+
 pub(crate) async fn book_cmd(cfg: &Config, command: BookCommand) -> Result<()> {
     match command {
         BookCommand::Load {
@@ -58,24 +103,7 @@ pub(crate) async fn book_cmd(cfg: &Config, command: BookCommand) -> Result<()> {
                 .unwrap_or_else(|| "holdings.csv".into());
             let app = open(cfg, false).await?;
             let actor = import_actor(&app, as_user).await?;
-            use banyan_app::book::activity::{ActivityFeed, load_activity_file};
-            let r = match feed {
-                Feed::Holdings => {
-                    banyan_app::book::holdings::load_holdings_file(
-                        &app, &actor, &source, as_of, &name, &bytes,
-                    )
-                    .await
-                }
-                Feed::Transactions => {
-                    let f = ActivityFeed::Transactions;
-                    load_activity_file(&app, &actor, f, &source, as_of, &name, &bytes).await
-                }
-                Feed::Events => {
-                    let f = ActivityFeed::Events;
-                    load_activity_file(&app, &actor, f, &source, as_of, &name, &bytes).await
-                }
-            }
-            .map_err(app_err)?;
+            let r = load_as_job(&app, &actor, feed, &source, as_of, &name, &bytes).await?;
             let l = &r.load;
             println!(
                 "load {}: {} rows — {} loaded, {} unchanged, {} rejected; figures of {} customers derived again ({})",

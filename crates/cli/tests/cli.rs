@@ -526,6 +526,76 @@ fn calendars_are_checked_loaded_and_listed(e: &Env) {
     );
 }
 
+fn book_load_reports_its_rows_and_writes_the_rejected_beside_the_file(e: &Env) {
+    let demo = |args: &[&str]| {
+        e.cmd(args)
+            .env_remove("BANYAN_MASTER_KEY")
+            .output()
+            .unwrap()
+    };
+    ok(&demo(&["demo", "--customers", "3"]));
+    // The first demo customer's first account is a demand deposit in CNY.
+    std::fs::write(
+        e.path("tx.csv"),
+        "id,account_no,at,amount,currency,direction,channel,counterparty\n\
+         CLI-T1,6222000000010001,2026-11-30 10:00:00,100.00,CNY,credit,mobile,individual\n\
+         CLI-T2,6222999999999999,2026-11-30 10:00:00,5.00,CNY,credit,mobile,individual\n",
+    )
+    .unwrap();
+    let file = e.path("tx.csv").display().to_string();
+    let load = [
+        "book",
+        "load",
+        "transactions",
+        &file,
+        "--as-of",
+        "2026-11-30",
+    ];
+    let first = ok(&demo(&load));
+    assert!(
+        first.contains("2 rows — 1 loaded, 0 unchanged, 1 rejected"),
+        "{first}"
+    );
+    let rejected = std::fs::read_to_string(e.path("tx.rejected.txt")).unwrap();
+    assert!(
+        rejected.starts_with("line 3: account_no:"),
+        "the unknown account is named: {rejected}"
+    );
+    // The same file again: the known row is unchanged, nothing is written twice.
+    let again = ok(&demo(&load));
+    assert!(
+        again.contains("2 rows — 0 loaded, 1 unchanged, 1 rejected"),
+        "{again}"
+    );
+    // A file without the columns a feed needs fails whole, naming them.
+    std::fs::write(e.path("bad.csv"), "id,account_no\nX,1\n").unwrap();
+    let bad = e.path("bad.csv").display().to_string();
+    let failed = ok(&demo(&[
+        "book",
+        "load",
+        "transactions",
+        &bad,
+        "--as-of",
+        "2026-11-30",
+    ]));
+    assert!(
+        failed.contains("(failed)") && failed.contains("file.amount"),
+        "{failed}"
+    );
+    // A business day after today is refused before anything is recorded.
+    let future = demo(&[
+        "book",
+        "load",
+        "transactions",
+        &file,
+        "--as-of",
+        "2999-01-01",
+    ]);
+    assert_eq!(future.status.code(), Some(1), "{}", text(&future));
+    assert!(text(&future).contains("as_of"), "{}", text(&future));
+    assert!(ok(&demo(&["audit", "verify"])).contains("audit chain OK"));
+}
+
 type Test = fn(&Env);
 
 fn main() {
@@ -562,6 +632,10 @@ fn main() {
         (
             "calendars_are_checked_loaded_and_listed",
             calendars_are_checked_loaded_and_listed,
+        ),
+        (
+            "book_load_reports_its_rows_and_writes_the_rejected_beside_the_file",
+            book_load_reports_its_rows_and_writes_the_rejected_beside_the_file,
         ),
         (
             "killed_servers_never_duplicate_or_lose_an_acknowledged_create",

@@ -4,7 +4,7 @@
 //! transaction names an account the book holds (its customer is the account's) in the account's currency;
 //! an event names a customer. Records older than the policy's retention are removed by the nightly job.
 
-use super::loads::{self, LoadReport, Meta, RowIn, Start, failed_load, reject};
+use super::loads::{self, LoadReport, Meta, RowIn, Start, reject};
 use crate::App;
 use crate::actor::Actor;
 use crate::error::Result;
@@ -142,25 +142,6 @@ impl FeedRows {
             FeedRows::Transactions(r) => run_transactions(app, actor, start, r).await,
             FeedRows::Events(r) => run_events(app, actor, start, r).await,
         }
-    }
-}
-
-/// Loads a transactions or channel-events file (CSV in UTF-8, or XLSX). A file without the required columns
-/// is recorded as a failed load naming them.
-pub async fn load_activity_file(
-    app: &App,
-    actor: &Actor,
-    feed: ActivityFeed,
-    source: &str,
-    as_of: Date,
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<LoadReport> {
-    actor.require(Permission::BookLoad)?;
-    let meta = Meta::checked(app, feed.kind(), source, as_of, file_name)?;
-    match rows_of_file(app, feed, file_name, bytes) {
-        Ok(rows) => rows.run(app, actor, Start::New(meta)).await,
-        Err(e) => failed_load(app, actor, meta, e).await,
     }
 }
 

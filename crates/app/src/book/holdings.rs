@@ -9,7 +9,7 @@
 //! turning the account back to its older state.
 
 use super::figures;
-use super::loads::{self, CHUNK, LoadReport, Meta, RowIn, Start, failed_load, reject};
+use super::loads::{self, CHUNK, LoadReport, Meta, RowIn, Start, reject};
 use crate::App;
 use crate::actor::Actor;
 use crate::error::Result;
@@ -65,24 +65,6 @@ pub const COLUMNS: [&str; 11] = [
     "outstanding",
     "days_past_due",
 ];
-
-/// Loads a day's holdings file (CSV, UTF-8, or XLSX). A file without the required columns is recorded as a
-/// failed load naming them.
-pub async fn load_holdings_file(
-    app: &App,
-    actor: &Actor,
-    source: &str,
-    as_of: Date,
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<LoadReport> {
-    actor.require(Permission::BookLoad)?;
-    let meta = Meta::checked(app, "holdings", source, as_of, file_name)?;
-    match rows_of_file(app, file_name, bytes) {
-        Ok(rows) => run(app, actor, Start::New(meta), rows).await,
-        Err(e) => failed_load(app, actor, meta, e).await,
-    }
-}
 
 /// The rows of a holdings file (an `.xlsx` name is read as a workbook), or why the file cannot load.
 pub(super) fn rows_of_file(

@@ -191,33 +191,6 @@ pub(super) fn new_load(actor: &Actor, meta: &Meta, rows: usize) -> BookLoadRow {
     }
 }
 
-/// Records a load that could not start (its file unreadable or without the columns it needs).
-pub(super) async fn failed_load(
-    app: &App,
-    actor: &Actor,
-    meta: Meta,
-    e: FieldErrors,
-) -> Result<LoadReport> {
-    let grant = actor.require(Permission::BookLoad)?;
-    let mut load = new_load(actor, &meta, 0);
-    load.status = ImportStatus::Failed;
-    load.finished_at_us = Some(load.created_at_us);
-    // Nothing was written, so there is nothing for monitoring to read.
-    load.monitored_at_us = Some(load.created_at_us);
-    load.error = Some(
-        serde_json::to_string(&e.0).map_err(|e| AppError::internal_from("errors as JSON", e))?,
-    );
-    let tx = app.db.begin_write().await?;
-    store::insert_load(&*tx, &load).await?;
-    audit::record(app, &*tx, &grant, vec![load_entry(&load)]).await?;
-    let report = LoadReport {
-        load: view_of(&load, by_name(app, actor).await?)?,
-        rejected: Vec::new(),
-    };
-    crate::idempotency::commit(tx, actor, 201, &report).await?;
-    Ok(report)
-}
-
 pub(super) fn load_entry(l: &BookLoadRow) -> Entry {
     Entry {
         action: "book.load",
@@ -228,10 +201,6 @@ pub(super) fn load_entry(l: &BookLoadRow) -> Entry {
             "filename": l.file_name, "status": l.status.as_str(), "rows": l.rows, "loaded": l.loaded,
             "unchanged": l.unchanged, "rejected": l.rejected, "refreshed": l.customers}),
     }
-}
-
-async fn by_name(app: &App, actor: &Actor) -> Result<Option<String>> {
-    super::staff_name(app, actor.id).await
 }
 
 pub(super) async fn report(app: &App, load: &BookLoadRow) -> Result<LoadReport> {
@@ -429,6 +398,15 @@ pub async fn load(app: &App, actor: &Actor, id: Uuid) -> Result<LoadReport> {
         .await?
         .ok_or(AppError::NotFound)?;
     report(app, &l).await
+}
+
+/// One load without its rejected rows: how far it has come (read while it runs).
+pub async fn load_view(app: &App, actor: &Actor, id: Uuid) -> Result<LoadView> {
+    actor.require(Permission::BookLoad)?;
+    let l = store::find_load(&app.db.conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view_of(&l, super::staff_name(app, l.actor_id).await?)
 }
 
 /// A page of loads, newest first, and how many there are.
