@@ -16,13 +16,24 @@
 # the account resolved by a join): the ceiling for "load 1,000,000 transactions".
 # Before each timed step: CHECKPOINT (PostgreSQL) or wal_checkpoint(TRUNCATE) (SQLite), untimed.
 #
-# Settings: CUSTOMERS=100000 ROWS=1000000 BACKENDS="pg sqlite" SKIP_BUILD=1 BANYAN=path KEEP_WORK=1
+# FEED=holdings: a day's holdings instead (CUSTOMERS=250000 customers, PER=4 accounts each: 1,000,000 rows).
+# Timed: `banyan book load holdings` of the day before yesterday (first: every account new) and of yesterday
+# (next: every account known, most balances moved) — each the rows, then every touched customer's figures
+# derived and segments re-evaluated, then the insight rules (their split from Banyan's log). On PostgreSQL, raw:
+# the same two days as set-based SQL (tools.py holdings-sql: COPY, accounts upserted, snapshots inserted,
+# figures aggregated and upserted, wealth tier re-evaluated) into tables shaped like Banyan's.
+#
+# Settings: CUSTOMERS=100000 ROWS=1000000 BACKENDS="pg sqlite" FEED=transactions|holdings PER=4 SKIP_BUILD=1
+#           BANYAN=path KEEP_WORK=1
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-CUSTOMERS=${CUSTOMERS:-100000}
+FEED=${FEED:-transactions}
+PER=${PER:-4}
+if [[ "$FEED" == holdings ]]; then CUSTOMERS=${CUSTOMERS:-250000}; else CUSTOMERS=${CUSTOMERS:-100000}; fi
 ROWS=${ROWS:-1000000}
+if [[ "$FEED" == holdings ]]; then ROWS=$((CUSTOMERS * PER)); fi
 BACKENDS=${BACKENDS:-"pg sqlite"}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 POLICY=${POLICY:-$ROOT/policy/default.toml}
@@ -34,12 +45,13 @@ BT=(python3 "$HERE/tools.py")
 
 OUT=$ROOT/bench/out
 RESULTS=$OUT/book-results.jsonl
-RUN_ID=book-$(date -u +%Y%m%dT%H%M%SZ)
+RUN_ID=book-$([[ "$FEED" == holdings ]] && echo holdings-)$(date -u +%Y%m%dT%H%M%SZ)
 LOGS=$OUT/$RUN_ID
 mkdir -p "$LOGS"
 WORK=$(mktemp -d /tmp/banyan-book.XXXXXX)
 chmod 755 "$WORK"
 AS_OF=$(TZ=Asia/Shanghai date -d yesterday +%F)
+DAY1=$(TZ=Asia/Shanghai date -d '2 days ago' +%F)   # the holdings case's first day; AS_OF is its next
 MASTER_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -61,7 +73,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log "run $RUN_ID: $ROWS transactions over $CUSTOMERS customers, backends [$BACKENDS], day $AS_OF"
+log "run $RUN_ID: $ROWS $FEED rows over $CUSTOMERS customers, backends [$BACKENDS], day $AS_OF"
 if [[ -z "${SKIP_BUILD:-}" ]]; then
     log "building banyan (release)"
     (cd "$ROOT" && cargo build --release -q -p banyan)
@@ -73,10 +85,22 @@ fi
 cat "$LOGS/version.txt" >&2
 
 FILE="$WORK/core-transactions-$AS_OF.csv"
-log "generating $ROWS transactions ($FILE)"
-"${BT[@]}" tx-csv --accounts "$CUSTOMERS" --rows "$ROWS" --day "$AS_OF" --out "$FILE"
-chmod 644 "$FILE"
-ls -l "$FILE" >>"$LOGS/version.txt"
+H1="$WORK/core-holdings-$DAY1.csv"
+H2="$WORK/core-holdings-$AS_OF.csv"
+if [[ "$FEED" == transactions ]]; then
+    log "generating $ROWS transactions ($FILE)"
+    "${BT[@]}" tx-csv --accounts "$CUSTOMERS" --rows "$ROWS" --day "$AS_OF" --out "$FILE"
+    chmod 644 "$FILE"
+    ls -l "$FILE" >>"$LOGS/version.txt"
+fi
+holdings_files() { # once, from the first backend's customers (the generator is deterministic)
+    [[ -f "$H1" ]] && return
+    log "generating two days' holdings: $CUSTOMERS customers x $PER accounts"
+    "${BT[@]}" holdings-csv --customers "$WORK/customers.txt" --per "$PER" --day "$DAY1" --out "$H1"
+    "${BT[@]}" holdings-csv --customers "$WORK/customers.txt" --per "$PER" --day "$AS_OF" --next 1 --out "$H2"
+    chmod 644 "$H1" "$H2"
+    ls -l "$H1" "$H2" >>"$LOGS/version.txt"
+}
 
 PG_PORT=""
 psql_pg() { PGOPTIONS='-c client_min_messages=warning' "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
@@ -100,6 +124,13 @@ max_wal_size = 4GB
 checkpoint_timeout = 15min
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.max = 1000
+# Plans as run, with their real row counts, of 2 % of the statements (every kind that runs often: the rules'
+# reads among them), in the server's log; copied to the run's logs as plans-pg.log.
+session_preload_libraries = 'auto_explain'
+auto_explain.log_min_duration = 0
+auto_explain.sample_rate = 0.02
+auto_explain.log_analyze = on
+auto_explain.log_timing = off
 CONF
     sudo -u postgres "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/postgres.log" -w -t 60 start >/dev/null
     PG_STARTED=1
@@ -151,6 +182,40 @@ load() { # case: one timed `banyan book load transactions`
         --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
 }
 
+load_holdings() { # case file day: one timed `banyan book load holdings`
+    local c=$1 f=$2 day=$3 out="$LOGS/load-$BACKEND-holdings-$1.txt" t0 t1 cpu0 cpu1
+    settle
+    log "$BACKEND: banyan book load holdings ($c, $day)"
+    cpu0=$(pgcpu); t0=$(date +%s.%N)
+    banyan book load holdings "$f" --as-of "$day" >"$out" 2>&1 || { tail -20 "$out" >&2; exit 1; }
+    t1=$(date +%s.%N); cpu1=$(pgcpu)
+    if [[ "$BACKEND" == pg ]]; then pgss_dump "$LOGS/pgss-$BACKEND-holdings-$c.txt"; fi
+    sed -i 's/\x1b\[[0-9;]*m//g' "$out"
+    local wall fig ins
+    wall=$(secs "$t0" "$t1")
+    fig=$(grep -o 'figures_ms=[0-9]*' "$out" | tail -1 | cut -d= -f2 || true)
+    ins=$(grep -o 'insights_ms=[0-9]*' "$out" | tail -1 | cut -d= -f2 || true)
+    "${PT[@]}" json "label=$RUN_ID/$BACKEND" "backend=$BACKEND" "rows=$ROWS" "customers=$CUSTOMERS" "case=$c" \
+        what=banyan-holdings "seconds=$wall" "rows_per_s=$(awk -v n="$ROWS" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')" \
+        "figures_s=$(awk -v m="${fig:-0}" 'BEGIN { printf "%.2f", m / 1000 }')" \
+        "insights_s=$(awk -v m="${ins:-0}" 'BEGIN { printf "%.2f", m / 1000 }')" \
+        "pg_cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" \
+        --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
+}
+
+raw_holdings() { # case file day: the same day's work as set-based SQL
+    local c=$1 f=$2 day=$3 out="$LOGS/raw-pg-holdings-$1.txt"
+    settle
+    log "pg: raw set-based SQL for the holdings of $day ($c)"
+    "${BT[@]}" holdings-sql --file "$f" --day "$day" --policy "$POLICY" >"$WORK/raw-holdings.sql"
+    psql_pg -d "$PGDB" -f "$WORK/raw-holdings.sql" >"$out" 2>&1 || { cat "$out" >&2; exit 1; }
+    local s
+    s=$("${PT[@]}" psql-time "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin)["seconds"])')
+    "${PT[@]}" json "label=$RUN_ID/pg" backend=pg "rows=$ROWS" "customers=$CUSTOMERS" "case=raw-$c" \
+        what=sql-holdings "seconds=$s" "rows_per_s=$(awk -v n="$ROWS" -v s="$s" 'BEGIN { printf "%.0f", n / s }')" \
+        --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
+}
+
 raw_copy() {
     settle
     log "pg: raw \\copy into a CSV-shaped table, then INSERT ... SELECT into Banyan's table shape"
@@ -170,6 +235,28 @@ raw_copy() {
         --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
 }
 
+holdings_backend() {
+    if [[ "$BACKEND" == pg ]]; then
+        psql_pg -d "$PGDB" -At -c "SELECT customer_no FROM customers ORDER BY customer_no" >"$WORK/customers.txt"
+    else
+        python3 -c 'import sqlite3, sys
+for (n,) in sqlite3.connect(sys.argv[1]).execute("SELECT customer_no FROM customers ORDER BY customer_no"): print(n)' \
+            "$DIR/banyan.db" >"$WORK/customers.txt"
+    fi
+    holdings_files
+    load_holdings first "$H1" "$DAY1"
+    load_holdings next "$H2" "$AS_OF"
+    if [[ "$BACKEND" == pg ]]; then
+        raw_holdings first "$H1" "$DAY1"
+        raw_holdings next "$H2" "$AS_OF"
+        psql_pg -d "$PGDB" -c "SELECT count(*) AS accounts FROM accounts" -c "SELECT count(*) AS holdings FROM holdings" \
+            -c "SELECT count(*) AS raw_holdings FROM bench_h_holdings" \
+            -c "SELECT tier, count(*) FROM bench_h_tiers GROUP BY 1 ORDER BY 1" \
+            -c "SELECT value AS banyan_wealth_tier, count(*) FROM segment_assignments WHERE dimension = 'wealth_tier' GROUP BY 1 ORDER BY 1" \
+            >"$LOGS/counts-$BACKEND.txt" 2>&1 || true
+    fi
+}
+
 run_backend() {
     BACKEND=$1
     DIR="$WORK/$BACKEND"
@@ -185,13 +272,15 @@ run_backend() {
     banyan migrate >"$LOGS/migrate-$BACKEND.txt" 2>&1
     local t0
     t0=$(date +%s.%N)
+    local catalogue=(accounts-sql "$BACKEND" --as-of "$AS_OF")
+    if [[ "$FEED" == holdings ]]; then catalogue=(products-sql "$BACKEND"); fi
     if [[ "$BACKEND" == pg ]]; then
         { echo 'BEGIN;'; "${PT[@]}" sql pg generate --n "$CUSTOMERS" --as-of "$AS_OF" --policy "$POLICY";
-          "${BT[@]}" accounts-sql pg --as-of "$AS_OF"; echo 'COMMIT;'; } >"$WORK/setup.sql"
+          "${BT[@]}" "${catalogue[@]}"; echo 'COMMIT;'; } >"$WORK/setup.sql"
         psql_pg -d "$PGDB" -f "$WORK/setup.sql" >"$LOGS/setup-pg.txt" 2>&1 || { cat "$LOGS/setup-pg.txt" >&2; exit 1; }
     else
         "${PT[@]}" sqlite "$DIR/banyan.db" generate --n "$CUSTOMERS" --as-of "$AS_OF" --policy "$POLICY" >/dev/null
-        "${BT[@]}" accounts-sql sqlite --as-of "$AS_OF" >"$WORK/accounts.sql"
+        "${BT[@]}" "${catalogue[@]}" >"$WORK/accounts.sql"
         python3 - "$DIR/banyan.db" "$WORK/accounts.sql" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], timeout=60)
@@ -201,6 +290,10 @@ c.commit()
 PY
     fi
     log "$BACKEND: setup took $(secs "$t0" "$(date +%s.%N)") s"
+    if [[ "$FEED" == holdings ]]; then
+        holdings_backend
+        return
+    fi
     load first
     load reload
     if [[ "$BACKEND" == pg ]]; then raw_copy; fi
@@ -219,6 +312,9 @@ for b in $BACKENDS; do
         *) echo "unknown backend $b" >&2; exit 2 ;;
     esac
 done
+if [[ -f "$WORK/pg/postgres.log" ]]; then
+    cp "$WORK/pg/postgres.log" "$LOGS/plans-pg.log"
+fi
 stop_pg
 log "results: $RESULTS ($RUN_ID), logs: $LOGS"
 cat "$LOGS/results.jsonl"

@@ -4,7 +4,7 @@
 //! transaction names an account the book holds (its customer is the account's) in the account's currency;
 //! an event names a customer. Records older than the policy's retention are removed by the nightly job.
 
-use super::loads::{self, LoadReport, Meta, RowIn, Start, reject};
+use super::loads::{self, LoadReport, Meta, RowIn, Start, grown, reject};
 use crate::App;
 use crate::actor::Actor;
 use crate::error::Result;
@@ -365,14 +365,6 @@ fn months_of(instants: impl Iterator<Item = Timestamp>) -> Vec<(i16, i8, i64, i6
         .collect()
 }
 
-/// Whether the partitions a load writes have grown enough since their statistics were last refreshed: after
-/// chunk 1, 4, 16, 64, 256, 1024 … (each about four times the rows of the one before), so a million rows
-/// refresh them six times.
-fn grown(chunk: usize) -> bool {
-    let n = chunk + 1;
-    n.is_power_of_two() && n.trailing_zeros().is_multiple_of(2)
-}
-
 async fn run_transactions(
     app: &App,
     actor: &Actor,
@@ -407,7 +399,8 @@ async fn run_transactions(
             let written = write_transactions(app, &*tx, &mut w, chunk).await?;
             loads::advance(&*tx, &mut load).await?;
             tx.commit().await?;
-            if grown(k) {
+            // Statistics change only when rows were written (a reload of a known file writes none).
+            if grown(k) && load.loaded > 0 {
                 astore::analyze_months(&app.db, "transactions", &months).await?;
             }
             for (id, at) in written {
@@ -609,7 +602,8 @@ async fn run_events(
             write_events(&*tx, &products, &mut load, &mut seen, &mut touched, chunk).await?;
             loads::advance(&*tx, &mut load).await?;
             tx.commit().await?;
-            if grown(k) {
+            // Statistics change only when rows were written (a reload of a known file writes none).
+            if grown(k) && load.loaded > 0 {
                 astore::analyze_months(&app.db, "channel_events", &months).await?;
             }
         }

@@ -191,6 +191,14 @@ pub(super) fn new_load(actor: &Actor, meta: &Meta, rows: usize) -> BookLoadRow {
     }
 }
 
+/// Whether the tables (or partitions) a load writes have grown enough since their statistics were last refreshed: after
+/// chunk 1, 4, 16, 64, 256, 1024 … (each about four times the rows of the one before), so a million rows
+/// refresh them six times.
+pub(super) fn grown(chunk: usize) -> bool {
+    let n = chunk + 1;
+    n.is_power_of_two() && n.trailing_zeros().is_multiple_of(2)
+}
+
 pub(super) fn load_entry(l: &BookLoadRow) -> Entry {
     Entry {
         action: "book.load",

@@ -104,6 +104,24 @@ pub async fn analyze_months(
     each_month(db, table, months, |name, _, _| format!("ANALYZE {name}")).await
 }
 
+/// Refreshes the planner's statistics of plain tables a load grows (PostgreSQL; nothing to do on SQLite):
+/// a bank's first holdings file fills an empty `accounts`, and "which of these numbers are known" was then
+/// planned as a scan on every chunk (measured: 15 ms per 500 numbers at 1,000,000 accounts).
+pub async fn analyze_tables(db: &Db, tables: &[&'static str]) -> Result<()> {
+    if db.kind != DbKind::Postgres {
+        return Ok(());
+    }
+    for t in tables {
+        db.conn
+            .execute_raw(Statement::from_string(
+                db.conn.get_database_backend(),
+                format!("ANALYZE {t}"),
+            ))
+            .await?;
+    }
+    Ok(())
+}
+
 /// Drops the monthly partitions of `table` whose month ended before `(year, month)` (PostgreSQL); returns
 /// how many went.
 pub async fn drop_months_before(db: &Db, table: &'static str, year: i16, month: i8) -> Result<u64> {
