@@ -1073,16 +1073,26 @@ await test('two cash deposits on one day raise a large-value alert the manager d
   await rm1.locator('#alerts-queue a', { hasText: '大额现金交易' }).first().click();
   const hits = await rm1.locator('#alert-hits').textContent();
   assert.ok(hits.includes('¥30,000.00') && hits.includes('转入'), hits);
-  await rm1.locator('#ac-submit').click();
+  // A large-value alert is compliance's: the manager sees it, is told so, and is not offered to close it.
+  assert.ok((await rm1.locator('#alert-compliance').textContent()).includes('合规'));
+  assert.equal(await rm1.locator('#alert-close').count(), 0);
+  await rm1.screenshot({ path: `${SHOTS}/alert-rm.png`, fullPage: true });
+  const alertUrl = rm1.url();
+  const risk = await signIn('risk1');
+  await risk.goto(alertUrl);
+  const offered = await risk.locator('#ac-disposition option').allTextContents();
+  assert.ok(offered.includes('已报送') && !offered.includes('已核实，业务合理'), offered.join('|'));
+  await risk.locator('#ac-submit').click();
   // The form names what is missing before anything is sent.
-  assert.ok(await rm1.locator('#ac-disposition:invalid').count() === 1);
-  await rm1.locator('#ac-disposition').selectOption('explained');
-  await rm1.locator('#ac-resolution').fill('客户经营收入存现，已核实');
-  await rm1.locator('#ac-submit').click();
-  await rm1.waitForURL(/msg=saved/);
-  assert.ok(rm1.asked.some((q) => q.includes('关闭此告警')), 'closing asks first');
-  assert.ok((await rm1.locator('#alert-closed').textContent()).includes('已核实，业务合理'));
-  await rm1.screenshot({ path: `${SHOTS}/alert.png`, fullPage: true });
+  assert.ok(await risk.locator('#ac-disposition:invalid').count() === 1);
+  await risk.locator('#ac-disposition').selectOption('reported');
+  await risk.locator('#ac-resolution').fill('已核实并纳入大额交易报告');
+  await risk.locator('#ac-submit').click();
+  await risk.waitForURL(/msg=saved/);
+  assert.ok(risk.asked.some((q) => q.includes('关闭此告警')), 'closing asks first');
+  assert.ok((await risk.locator('#alert-closed').textContent()).includes('已报送'));
+  await risk.screenshot({ path: `${SHOTS}/alert.png`, fullPage: true });
+  await risk.context().close();
 
   const aud = await signIn('aud1');
   await aud.goto(`${BASE}/alerts`);

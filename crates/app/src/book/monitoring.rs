@@ -208,6 +208,26 @@ pub async fn sweep(app: &App) -> Result<u64> {
     Ok(done)
 }
 
+/// The day an alert opened today is due: `due_days` working days on (the large-value report is due within
+/// five working days), by the calendar of the customer's branch or the bank's. Past the calendar's years
+/// (next year's holidays not yet published) weekends only are skipped, as a case's deadline does.
+fn due_day(app: &App, branch: &str) -> Result<jiff::civil::Date> {
+    let n = app.policy.book.monitoring.due_days;
+    let today = app.today();
+    let name = &app.policy.feedback.calendar;
+    let calendar = app
+        .calendars
+        .for_branch(branch)
+        .or_else(|| app.calendars.get(name))
+        .ok_or_else(|| {
+            AppError::internal(format!("the working-day calendar `{name}` is not loaded"))
+        })?;
+    calendar
+        .add_working_days(today, n)
+        .or_else(|| calendar.lenient().add_working_days(today, n))
+        .ok_or_else(|| AppError::internal("an alert's due day is out of range"))
+}
+
 /// Records one hit: into the open alert of its customer, criterion and day, or a new one for the manager
 /// (told by a notice and announced in the outbox). Returns 1 when an alert opened. Transactions already
 /// recorded for the criterion are not recorded again, and a hit with none new raises nothing.
@@ -221,10 +241,7 @@ async fn raise<C: sea_orm::ConnectionTrait>(
     let now = now_us();
     let indicator = hit.criterion.indicator();
     let subject = hit.day.to_string();
-    let due = app
-        .today()
-        .checked_add(jiff::Span::new().days(i64::from(app.policy.book.monitoring.due_days)))
-        .map_err(|e| AppError::internal_from("an alert's due day", e))?;
+    let due = due_day(app, &row.branch_code)?;
     let alert = AlertRow {
         id: Uuid::now_v7(),
         customer_id: row.id.uuid(),

@@ -169,6 +169,8 @@ pub struct AlertDetail {
     pub customer_name: String,
     pub alert: AlertView,
     pub transactions: Vec<HitView>,
+    /// Whether the reader may dispose of it (see [`may_close`]).
+    pub may_close: bool,
 }
 
 /// One alert (out of scope: not found).
@@ -182,8 +184,23 @@ pub async fn detail(app: &App, actor: &Actor, id: Uuid) -> Result<AlertDetail> {
         customer_no: row.customer_no,
         customer_name: row.display_name,
         transactions: crate::book::monitoring::hits_of(app, a.id).await?,
+        may_close: a.status == AlertStatus::Open && may_close(actor, &a),
         alert: view_of(app, a)?,
     })
+}
+
+/// Who may dispose of an alert: its owner, or staff who may act on the customer. A large-value alert only
+/// compliance may dispose of (staff with `monitoring.report` who may act on customers: the risk officer):
+/// the large-value report is theirs, and the manager who serves the customer does not clear their own
+/// customer's report.
+pub fn may_close(actor: &Actor, a: &AlertRow) -> bool {
+    let may_act = actor.require(Permission::CustomerUpdate).is_ok()
+        || actor.require(Permission::MetricsWrite).is_ok();
+    let large_value = Criterion::of_indicator(&a.indicator).is_some_and(Criterion::large_value);
+    if large_value {
+        return may_act && actor.require(Permission::MonitoringReport).is_ok();
+    }
+    a.owner_id == Some(actor.id.uuid()) || may_act
 }
 
 /// How an alert is closed.
@@ -221,17 +238,16 @@ pub async fn close(app: &App, actor: &Actor, alert_id: Uuid, input: AlertClose) 
         .await?
         .ok_or(AppError::NotFound)?;
     crate::scope::load_in_scope(&*tx, &read, alert.customer_id).await?;
-    let may_act = actor.require(Permission::CustomerUpdate).is_ok()
-        || actor.require(Permission::MetricsWrite).is_ok();
-    if alert.owner_id != Some(actor.id.uuid()) && !may_act {
+    if !may_close(actor, &alert) {
         return Err(AppError::forbidden(
             "permission_denied",
-            "only the alert's owner or staff who may act on the customer can close it",
+            "only the alert's owner or staff who may act on the customer can close it; a large-value alert, only compliance",
         ));
     }
-    let monitoring = Criterion::of_indicator(&alert.indicator).is_some();
+    let criterion = Criterion::of_indicator(&alert.indicator);
+    let monitoring = criterion.is_some();
     let disposition = match (input.disposition, monitoring) {
-        (Some(d), _) if d.fits(monitoring) => d,
+        (Some(d), _) if d.fits(criterion) => d,
         (Some(_), _) => {
             return Err(AppError::field(
                 "disposition",

@@ -80,14 +80,17 @@ code_enum!(
 );
 
 impl Disposition {
-    /// Whether this disposes of a monitoring alert (`true`) or an early warning: monitoring alerts are
-    /// explained, reported or false positives; early warnings are followed up with the customer, explained
-    /// or false positives (nothing of theirs is reported).
-    pub fn fits(self, monitoring: bool) -> bool {
-        match self {
-            Self::FollowedUp => !monitoring,
-            Self::Reported => monitoring,
-            Self::Explained | Self::FalsePositive => true,
+    /// Whether this disposes of an alert of this monitoring criterion (`None`: an early warning). Early
+    /// warnings are followed up with the customer, explained or false positives (nothing of theirs is
+    /// reported); monitoring alerts are explained, reported or false positives — except a large-value one,
+    /// which is reported or a false positive (a data error, an internal movement): the large-value report is
+    /// not waived because the customer's business explains the sum.
+    pub fn fits(self, criterion: Option<Criterion>) -> bool {
+        match (self, criterion) {
+            (Self::FollowedUp, c) => c.is_none(),
+            (Self::Reported, c) => c.is_some(),
+            (Self::Explained, Some(c)) => !c.large_value(),
+            (Self::Explained, None) | (Self::FalsePositive, _) => true,
         }
     }
 }

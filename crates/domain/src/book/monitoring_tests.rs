@@ -215,7 +215,10 @@ fn segments_and_the_care_programme_move_the_behavioural_thresholds() {
 
 #[test]
 fn each_kind_of_alert_has_its_own_dispositions() {
-    assert!(Disposition::Reported.fits(true) && !Disposition::Reported.fits(false));
-    assert!(Disposition::FollowedUp.fits(false) && !Disposition::FollowedUp.fits(true));
-    assert!(Disposition::Explained.fits(true) && Disposition::FalsePositive.fits(false));
+    let (cash, unusual) = (Some(Criterion::LargeCash), Some(Criterion::Unusual));
+    assert!(Disposition::Reported.fits(cash) && !Disposition::Reported.fits(None));
+    assert!(Disposition::FollowedUp.fits(None) && !Disposition::FollowedUp.fits(unusual));
+    assert!(Disposition::Explained.fits(unusual) && Disposition::Explained.fits(None));
+    // A large-value alert is reported or a false positive; the customer's business does not waive it.
+    assert!(!Disposition::Explained.fits(cash) && Disposition::FalsePositive.fits(cash));
 }

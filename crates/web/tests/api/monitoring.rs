@@ -141,10 +141,29 @@ async fn large_and_unusual_transactions_reach_the_one_alert_queue_once(app: &Tes
         .await
         .assert_problem(404, "not_found");
 
-    // A monitoring alert is disposed of with its disposition and a reason.
+    // Due five working days on, by the bank's calendar (not five calendar days).
+    let today = app.app.today();
+    let due = banyan_domain::calendar::WorkCalendar::china()
+        .add_working_days(today, 5)
+        .unwrap();
+    assert_eq!(cash["due_on"].as_str(), Some(&due.to_string()[..]));
+
+    // A large-value alert is compliance's: the manager sees it and is not offered to close it, and is
+    // refused when trying.
+    assert_eq!(d.body["may_close"], false, "{}", d.text);
     let close = format!("/api/v1/alerts/{cash_id}/close");
+    app.post(
+        &close,
+        &rm,
+        json!({"resolution": "客户经营收入存现，已核实", "disposition": "reported"}),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    let seen = app.get(&format!("/api/v1/alerts/{cash_id}"), &risk).await;
+    assert_eq!(seen.body["may_close"], true, "{}", seen.text);
+    // Disposed of with its disposition and a reason; the customer's business does not waive the report.
     let r = app
-        .post(&close, &rm, json!({"resolution": "客户经营收入存现"}))
+        .post(&close, &risk, json!({"resolution": "客户经营收入存现"}))
         .await;
     assert_eq!(
         r.field_errors(),
@@ -153,8 +172,8 @@ async fn large_and_unusual_transactions_reach_the_one_alert_queue_once(app: &Tes
     let r = app
         .post(
             &close,
-            &rm,
-            json!({"resolution": "  ", "disposition": "explained"}),
+            &risk,
+            json!({"resolution": "  ", "disposition": "reported"}),
         )
         .await;
     assert_eq!(
@@ -164,29 +183,59 @@ async fn large_and_unusual_transactions_reach_the_one_alert_queue_once(app: &Tes
     let r = app
         .post(
             &close,
-            &rm,
-            json!({"resolution": "客户经营收入存现，已核实", "disposition": "explained"}),
+            &risk,
+            json!({"resolution": "客户经营收入存现", "disposition": "explained"}),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("disposition".into(), "one_of".into())]
+    );
+    let r = app
+        .post(
+            &close,
+            &risk,
+            json!({"resolution": "已核实并纳入大额交易报告", "disposition": "reported"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     app.post(
         &close,
-        &rm,
-        json!({"resolution": "again", "disposition": "explained"}),
+        &risk,
+        json!({"resolution": "again", "disposition": "reported"}),
     )
     .await
     .assert_problem(409, "invalid_state");
     let closed = app.get(&format!("/api/v1/alerts/{cash_id}"), &rm).await;
     assert_eq!(closed.body["alert"]["status"], "closed");
-    assert_eq!(closed.body["alert"]["disposition"], "explained");
+    assert_eq!(closed.body["alert"]["disposition"], "reported");
+    assert_eq!(closed.body["may_close"], false);
+    // The manager disposes of their customer's behavioural alert (not a large-value one) as explained.
+    let unusual = q.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["alert"]["indicator"] == "monitor.unusual")
+        .unwrap()["alert"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/alerts/{unusual}/close"),
+            &rm,
+            json!({"resolution": "客户购房首付，已核实", "disposition": "explained"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     let open = app.get("/api/v1/alerts?status=open", &rm).await;
-    assert_eq!(open.body["total"].as_u64(), Some(2), "{}", open.text);
+    assert_eq!(open.body["total"].as_u64(), Some(1), "{}", open.text);
 
     // Past its due day an open alert escalates once, to the branch's supervisors.
     app.sql("UPDATE alerts SET due_on = '2020-01-01' WHERE status = 'open'")
         .await;
     let overdue = app.get("/api/v1/alerts?overdue=true", &rm).await;
-    assert_eq!(overdue.body["total"].as_u64(), Some(2), "{}", overdue.text);
+    assert_eq!(overdue.body["total"].as_u64(), Some(1), "{}", overdue.text);
     assert!(
         overdue.body["items"][0]["alert"]["overdue"]
             .as_bool()
@@ -195,7 +244,7 @@ async fn large_and_unusual_transactions_reach_the_one_alert_queue_once(app: &Tes
     let n = banyan_app::segments::alerts::escalate_overdue(&app.app)
         .await
         .unwrap();
-    assert_eq!(n, 2);
+    assert_eq!(n, 1);
     let again = banyan_app::segments::alerts::escalate_overdue(&app.app)
         .await
         .unwrap();
@@ -204,7 +253,7 @@ async fn large_and_unusual_transactions_reach_the_one_alert_queue_once(app: &Tes
     let told = app
         .texts("SELECT kind FROM staff_notices WHERE kind = 'alert.escalated'")
         .await;
-    assert_eq!(told.len(), 2);
+    assert_eq!(told.len(), 1);
 
     // The large-value report: compliance's, per customer, day and criterion; audited.
     let from = at(app, 7, 0)[..10].to_owned();
@@ -253,7 +302,7 @@ async fn large_and_unusual_transactions_reach_the_one_alert_queue_once(app: &Tes
         actions,
         vec![
             "alert.close",
-            "alert.escalate",
+            "alert.close",
             "alert.escalate",
             "monitoring.large_value_report"
         ]

@@ -32,6 +32,7 @@ crate::ui::i18n::catalog! {
     "alert.closed_how" => ["处理结果", "處理結果", "Disposed of"],
     "alert.transactions" => ["触发告警的交易", "觸發告警的交易", "Transactions behind the alert"],
     "alert.amount_cny" => ["金额（折人民币）", "金額（折人民幣）", "Amount (CNY)"],
+    "alert.compliance_only" => ["大额交易告警由合规（风险管理岗）核实并报送，客户经理可查看，不能自行关闭。", "大額交易告警由合規（風險管理崗）核實並報送，客戶經理可查看，不能自行關閉。", "Large-value alerts are checked and reported by compliance (risk officers); the relationship manager can see them but not close them."],
     "alert.close_confirm" => ["确认按所选结论关闭此告警？关闭后不能重新打开。", "確認按所選結論關閉此告警？關閉後不能重新打開。", "Close this alert with the disposition chosen? It cannot be reopened."],
     "alert.dispose" => ["处理告警", "處理告警", "Dispose of the alert"],
     "alert.choose" => ["请选择处理结论", "請選擇處理結論", "Choose a disposition"],

@@ -238,7 +238,10 @@ pub(crate) struct AlertPage {
     pub(crate) day: String,
     pub(crate) figures: Vec<String>,
     pub(crate) status: String,
-    pub(crate) open: bool,
+    /// Open, and the reader may dispose of it (else the form is not offered).
+    pub(crate) may_close: bool,
+    /// Open, large-value, and the reader may not dispose of it: compliance does.
+    pub(crate) compliance_only: bool,
     pub(crate) opened: String,
     pub(crate) due: String,
     pub(crate) escalated: Option<String>,
@@ -277,7 +280,10 @@ fn alert_view(s: &AppState, sess: &Session, t: Tr, d: AlertDetail) -> AlertPage 
         day: day(t, v),
         figures: v.checks.iter().map(|c| super::check_text(t, c)).collect(),
         status: status(t, v),
-        open: v.status == AlertStatus::Open,
+        may_close: d.may_close,
+        compliance_only: v.status == AlertStatus::Open
+            && !d.may_close
+            && v.criterion.is_some_and(|c| c.large_value()),
         opened: t.datetime(&s.app.tz, &v.created_at),
         due: t.date(&v.due_on),
         escalated: v.escalated_at.as_deref().map(|a| t.datetime(&s.app.tz, a)),
@@ -293,7 +299,7 @@ fn alert_view(s: &AppState, sess: &Session, t: Tr, d: AlertDetail) -> AlertPage 
             .collect(),
         dispositions: Disposition::ALL
             .iter()
-            .filter(|d| d.fits(monitoring))
+            .filter(|d| d.fits(v.criterion))
             .map(|d| (d.as_str(), t.of("disposition", d.as_str())))
             .collect(),
         monitoring,
