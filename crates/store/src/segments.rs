@@ -558,6 +558,25 @@ pub async fn mark_escalated<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> 
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
+/// Replaces an open alert's figures and reason with a later reading of the same day (a transaction that
+/// joined it moved the day's total); a closed alert keeps what it was closed on.
+pub async fn refresh_alert<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    reason: &str,
+    checks: &str,
+) -> Result<()> {
+    let q = Query::update()
+        .table("alerts")
+        .value("reason", reason)
+        .value("checks", checks)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").eq(AlertStatus::Open.as_str()))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
 /// An open alert for this customer, indicator and subject, if any.
 pub async fn open_alert<C: ConnectionTrait>(
     c: &C,

@@ -287,7 +287,12 @@ async fn raise<C: sea_orm::ConnectionTrait>(
     // same moment, the unique index keeps theirs and the hits join it.
     let (alert_id, opened) =
         match sstore::open_alert(c, alert.customer_id, &indicator, &subject).await? {
-            Some(a) => (a.id, false),
+            // Joined: the alert's figures become this reading's, which counts the day's transactions so
+            // far (compliance reads the day's total, not the first one that crossed the line).
+            Some(a) => {
+                sstore::refresh_alert(c, a.id, &alert.reason, &alert.checks).await?;
+                (a.id, false)
+            }
             None if sstore::open_alerts(c, std::slice::from_ref(&alert)).await? == 1 => {
                 (alert.id, true)
             }

@@ -299,7 +299,8 @@ pub async fn close(app: &App, actor: &Actor, alert_id: Uuid, input: AlertClose) 
 }
 
 /// Escalates every open alert past its due day that has not escalated yet: the supervisors of the
-/// customer's branch are told, the audit log says why. Returns how many escalated.
+/// customer's branch are told — and for a large-value alert the risk officers too (bank-wide or of the
+/// branch), who alone may dispose of it — and the audit log says why. Returns how many escalated.
 pub async fn escalate_overdue(app: &App) -> Result<u64> {
     let today = app.today().to_string();
     // Read from the store: the cases module reaches the policy engine through notify, and must not be
@@ -326,10 +327,15 @@ pub async fn escalate_overdue(app: &App) -> Result<u64> {
             let Some(c) = customers.iter().find(|c| c.id.uuid() == a.customer_id) else {
                 continue;
             };
+            let large_value =
+                Criterion::of_indicator(&a.indicator).is_some_and(Criterion::large_value);
+            let branch = Some(c.branch_code.as_str());
             for s in staff.iter().filter(|s| {
                 !s.disabled
-                    && s.role == Role::Supervisor
-                    && s.branch_code.as_deref() == Some(c.branch_code.as_str())
+                    && ((s.role == Role::Supervisor && s.branch_code.as_deref() == branch)
+                        || (large_value
+                            && s.role == Role::RiskOfficer
+                            && (s.branch_code.is_none() || s.branch_code.as_deref() == branch)))
             }) {
                 notices.push(NoticeRow {
                     id: Uuid::now_v7(),
