@@ -470,8 +470,14 @@ fn unusual(p: &MonitoringPolicy, s: &Subject, txs: &[Tx]) -> Vec<Hit> {
     out
 }
 
+/// Small transactions (below `dormant_min`) this close before a large one do not end an account's idleness:
+/// a token transfer to "wake" a dormant account first would otherwise hide the sum that follows. Older small
+/// ones do: an account used for small payments over the months is not dormant.
+const WAKE_DAYS: i64 = 30;
+
 /// A new transaction on an account that had none for `dormant_days` and was open at least as long (or that
-/// the core system reports dormant, with nothing in the history read).
+/// the core system reports dormant, with nothing in the history read); small transactions just before it do
+/// not count as activity ([`WAKE_DAYS`]).
 fn dormant(p: &MonitoringPolicy, s: &Subject, txs: &[Tx]) -> Vec<Hit> {
     let mut out = Vec::new();
     let idle = i64::from(p.dormant_days);
@@ -488,6 +494,9 @@ fn dormant(p: &MonitoringPolicy, s: &Subject, txs: &[Tx]) -> Vec<Hit> {
         let last = txs
             .iter()
             .filter(|b| b.account == t.account && b.at_us < t.at_us)
+            .filter(|b| {
+                b.amount_cny >= s.limits.dormant_min || t.at_us - b.at_us > WAKE_DAYS * DAY_US
+            })
             .map(|b| b.at_us)
             .max();
         let idle_days = match last {

@@ -155,6 +155,15 @@ fn an_idle_account_that_moves_money_is_flagged_once() {
     let mut recent = old.clone();
     recent.at_us = T0 + 100 * 86_400_000_000;
     assert!(detect(&p, &s, &[recent, wake.clone()]).is_empty());
+    // A token transfer the day before does not wake it unseen: idle is counted to the last real activity.
+    let mut token = tx(3, T0 + 199 * 86_400_000_000, 1, Direction::Credit);
+    token.new = false;
+    let hits = detect(&p, &s, &[old.clone(), token.clone(), wake.clone()]);
+    assert_eq!(criteria(&hits), vec![Criterion::Dormant]);
+    assert_eq!(hits[0].checks[0].value, 200.0);
+    // A sum as large as the threshold the day before is activity: the account was woken then, and flagged then.
+    token.amount_cny = 20_000 * Y;
+    assert!(detect(&p, &s, &[old.clone(), token, wake.clone()]).is_empty());
     // Nothing read before it: not known to be idle, unless the core system reports the account dormant.
     assert!(detect(&p, &s, std::slice::from_ref(&wake)).is_empty());
     s.dormant.insert(acct());
