@@ -21,7 +21,11 @@
 # (next: every account known, most balances moved) — each the rows, then every touched customer's figures
 # derived and segments re-evaluated, then the insight rules (their split from Banyan's log). On PostgreSQL, raw:
 # the same two days as set-based SQL (tools.py holdings-sql: COPY, accounts upserted, snapshots inserted,
-# figures aggregated and upserted, wealth tier re-evaluated) into tables shaped like Banyan's.
+# figures aggregated and upserted, wealth tier re-evaluated) into tables shaped like Banyan's. Around the loads
+# (SKIP_PAGES=1 leaves it out): the 360 page's book section (`GET /api/v1/customers/{id}/book`) of 2,000
+# individuals under PAGE_CLIENTS=8 closed-loop clients for PAGE_DURATION=20 s (bench/book/pages.py), served by
+# `banyan serve`, before the book is loaded and after, with twelve month-end snapshots per account added by
+# SQL so that its AUM line has a year.
 #
 # Settings: CUSTOMERS=100000 ROWS=1000000 BACKENDS="pg sqlite" FEED=transactions|holdings PER=4 SKIP_BUILD=1
 #           BANYAN=path KEEP_WORK=1
@@ -235,6 +239,63 @@ raw_copy() {
         --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
 }
 
+PAGE_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+export PAGE_PASSWORD
+PAGE_CLIENTS=${PAGE_CLIENTS:-8}
+PAGE_DURATION=${PAGE_DURATION:-20}
+sql_backend() { # statement: run on this backend's database
+    if [[ "$BACKEND" == pg ]]; then psql_pg -d "$PGDB" -At -c "$1"
+    else python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=60)
+for r in c.execute(sys.argv[2]): print(*r)
+c.commit()' "$DIR/banyan.db" "$1"
+    fi
+}
+pages() { # case expect: the 360 page's book section of 2,000 individuals under PAGE_CLIENTS clients, served by `banyan serve`
+    local c=$1 expect=$2 port pid out="$LOGS/pages-$BACKEND-$1.json"
+    if [[ ! -f "$WORK/ids-$BACKEND.txt" ]]; then
+        if [[ "$BACKEND" == pg ]]; then
+            sql_backend "SELECT id FROM customers WHERE kind = 'individual' ORDER BY customer_no LIMIT 2000" >"$WORK/ids-$BACKEND.txt"
+        else
+            sql_backend "SELECT lower(substr(hex(id),1,8)||'-'||substr(hex(id),9,4)||'-'||substr(hex(id),13,4)||'-'||substr(hex(id),17,4)||'-'||substr(hex(id),21)) FROM customers WHERE kind = 'individual' ORDER BY customer_no LIMIT 2000" >"$WORK/ids-$BACKEND.txt"
+        fi
+        printf '%s\n' "$PAGE_PASSWORD" | banyan user add --username pagebench --role risk_officer --password-stdin >/dev/null
+    fi
+    settle
+    port=$("${PT[@]}" free-port)
+    (exec env BANYAN_MASTER_KEY="$MASTER_KEY" BANYAN_LOG_FORMAT=text BANYAN_LOG_LEVEL=warn BANYAN_POLICY_FILE="$POLICY" \
+        BANYAN_DATA_DIR="$DIR" ${DB_URL:+BANYAN_DATABASE_URL="$DB_URL"} "$BANYAN" serve --listen "127.0.0.1:$port" \
+        >"$LOGS/serve-$BACKEND-$c.log" 2>&1) &
+    pid=$!
+    for _ in $(seq 1 300); do
+        if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "http://127.0.0.1:$port/readyz" 2>/dev/null; then break; fi
+        sleep 0.2
+    done
+    log "$BACKEND: the 360 page's book ($c), $PAGE_CLIENTS clients, $PAGE_DURATION s"
+    python3 "$HERE/pages.py" --base "http://127.0.0.1:$port" --user pagebench --password-env PAGE_PASSWORD \
+        --ids "$WORK/ids-$BACKEND.txt" --clients "$PAGE_CLIENTS" --duration "$PAGE_DURATION" --expect "$expect" >"$out"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    python3 - "$out" "$RUN_ID/$BACKEND" "$BACKEND" "$c" "$RESULTS" <<'PY' | tee -a "$LOGS/results.jsonl"
+import json, sys
+r = json.load(open(sys.argv[1]))
+line = {"label": sys.argv[2], "backend": sys.argv[3], "case": "page-" + sys.argv[4], "what": "360-page", **r}
+print(json.dumps(line))
+open(sys.argv[5], "a").write(json.dumps(line) + "\n")
+PY
+}
+month_ends() { # a year of month-end snapshots behind the first day's, so the 360 page draws a 12-month AUM line
+    local d i
+    log "$BACKEND: twelve month-end snapshots per account (SQL, untimed)"
+    for i in $(seq 1 12); do
+        d=$(date -d "$DAY1 -$((i - 1)) month" +%Y-%m-01)
+        d=$(date -d "$d -1 day" +%F)
+        sql_backend "INSERT INTO holdings (account_id, as_of, customer_id, status, balance, credit_limit, outstanding, days_past_due, load_id)
+            SELECT account_id, '$d', customer_id, status, balance * (100 - $i) / 100, credit_limit, outstanding, days_past_due, load_id
+            FROM holdings WHERE as_of = '$DAY1'" >/dev/null
+    done
+}
+
 holdings_backend() {
     if [[ "$BACKEND" == pg ]]; then
         psql_pg -d "$PGDB" -At -c "SELECT customer_no FROM customers ORDER BY customer_no" >"$WORK/customers.txt"
@@ -244,8 +305,10 @@ for (n,) in sqlite3.connect(sys.argv[1]).execute("SELECT customer_no FROM custom
             "$DIR/banyan.db" >"$WORK/customers.txt"
     fi
     holdings_files
+    if [[ -z "${SKIP_PAGES:-}" ]]; then pages before-book '"aum_line"'; fi
     load_holdings first "$H1" "$DAY1"
     load_holdings next "$H2" "$AS_OF"
+    if [[ -z "${SKIP_PAGES:-}" ]]; then month_ends; pages with-book '"aum_line":[{'; fi
     if [[ "$BACKEND" == pg ]]; then
         raw_holdings first "$H1" "$DAY1"
         raw_holdings next "$H2" "$AS_OF"
