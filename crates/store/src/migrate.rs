@@ -4,10 +4,15 @@
 use crate::db::{Db, DbKind, now_us};
 use crate::error::Result;
 use sea_orm::sea_query::{
-    ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Func,
-    Index, IndexCreateStatement, Query, Table, TableCreateStatement,
+    ColumnDef, Expr, ExprTrait, Func, Index, IndexCreateStatement, Query, Table,
+    TableCreateStatement,
 };
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
+// The columns, indexes and keys the steps are made of (the steps' modules reach them as `super::…`).
+use parts::{
+    alter, bigint, bigint_null, blob, boolean, fk, id, idx, int, text, text_null, uidx, uuid,
+    uuid_null,
+};
 
 mod activity;
 mod audit_keyed;
@@ -18,6 +23,7 @@ mod imports;
 mod insights;
 mod loadjobs;
 mod monitoring;
+mod parts;
 mod sales;
 mod saved;
 mod search;
@@ -154,73 +160,6 @@ const STEPS: &[Step] = &[
         run: loadjobs::v23,
     },
 ];
-
-fn id(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .uuid()
-        .not_null()
-        .primary_key()
-        .to_owned()
-}
-fn uuid(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).uuid().not_null().to_owned()
-}
-fn uuid_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).uuid().null().to_owned()
-}
-fn text(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).text().not_null().to_owned()
-}
-fn text_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).text().null().to_owned()
-}
-fn bigint(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().to_owned()
-}
-fn bigint_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).big_integer().null().to_owned()
-}
-fn int(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).integer().not_null().to_owned()
-}
-fn boolean(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).boolean().not_null().to_owned()
-}
-fn blob(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).var_binary(4096).not_null().to_owned()
-}
-/// An `ALTER TABLE` in the backend's words (SQLite adds one column per statement).
-fn alter(kind: DbKind, alter: sea_orm::sea_query::TableAlterStatement) -> Stmt {
-    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
-    Stmt::Raw(match kind {
-        DbKind::Postgres => alter.to_string(PostgresQueryBuilder),
-        DbKind::Sqlite => alter.to_string(SqliteQueryBuilder),
-    })
-}
-fn idx(name: &'static str, table: &'static str, cols: &[&'static str]) -> Stmt {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(*c);
-    }
-    Stmt::Index(Box::new(i.to_owned()))
-}
-fn uidx(name: &'static str, table: &'static str, cols: &[&'static str]) -> Stmt {
-    let mut i = Index::create();
-    i.name(name).table(table).unique();
-    for c in cols {
-        i.col(*c);
-    }
-    Stmt::Index(Box::new(i.to_owned()))
-}
-fn fk(table: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    let mut f = ForeignKey::create();
-    f.name(format!("fk_{table}_{col}"))
-        .from(table, col)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Restrict);
-    f
-}
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released
 /// migration, read top to bottom against the databases it created, and it is never edited (later changes
