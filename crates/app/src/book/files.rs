@@ -94,6 +94,32 @@ pub async fn run(app: &App, id: Uuid, actor: &Actor) -> Result<()> {
     if !store::take_load(&app.db.conn, id, &app.node_id, now, now + LEASE_US).await? {
         return Ok(());
     }
+    // The claim is renewed beside the work for as long as it runs, not only per chunk: after the rows come
+    // the figures, insights and monitoring of every customer touched, which for a million-row file take
+    // minutes — long enough for the claim to lapse and another node to start the same work again.
+    let work = load_file(app, id, actor);
+    tokio::pin!(work);
+    let mut beat = tokio::time::interval(std::time::Duration::from_micros(
+        u64::try_from(LEASE_US / 4).unwrap_or(15_000_000),
+    ));
+    beat.tick().await;
+    loop {
+        tokio::select! {
+            r = &mut work => return r,
+            _ = beat.tick() => {
+                let until = now_us() + LEASE_US;
+                if !store::renew_load(&app.db.conn, id, &app.node_id, until).await? {
+                    // Taken over (or ended): the other runner goes on; what this one had not committed
+                    // is rolled back as the work is dropped.
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// The load's file read and loaded from where the load stands, under the claim [`run`] holds.
+async fn load_file(app: &App, id: Uuid, actor: &Actor) -> Result<()> {
     let Some(load) = store::find_load(&app.db.conn, id).await? else {
         return Ok(());
     };

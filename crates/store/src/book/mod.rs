@@ -407,6 +407,24 @@ pub async fn take_load<C: ConnectionTrait>(
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
+/// Renews `node`'s claim on a running load until `until_us`; false when the load is no longer `node`'s (taken
+/// over, or ended).
+pub async fn renew_load<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    node: &str,
+    until_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table(BookLoadRow::NAME)
+        .value("lease_until_us", until_us)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("node").eq(node))
+        .and_where(Expr::col("status").eq(ImportStatus::Running.as_str()))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
 /// Running file loads whose runner stopped renewing its lease (its process ended).
 pub async fn orphaned_loads<C: ConnectionTrait>(c: &C, now_us: i64) -> Result<Vec<BookLoadRow>> {
     let q = table::select::<BookLoadRow>()
