@@ -107,6 +107,17 @@ pub async fn record_as<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Appends records of one of the system's own jobs (`escalation`, `book.monitor` …), under the job's name.
+pub async fn record_system<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    job: &str,
+    entries: Vec<Entry>,
+) -> Result<()> {
+    let system = crate::actor::Actor::system(job);
+    record_as(app, c, Some(system.id().uuid()), system.username(), entries).await
+}
+
 /// An audit record as shown to auditors.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditView {

@@ -203,7 +203,6 @@ async fn rows_of(app: &App, load: &BookLoadRow) -> Result<std::result::Result<Ro
 /// error. Rows a runner before committed stay (and are left for the monitoring sweep); none is marked
 /// monitored unless nothing was written.
 async fn end_unread(app: &App, mut load: BookLoadRow, e: Option<FieldErrors>) -> Result<()> {
-    let system = Actor::system("book.resume");
     match e {
         Some(e) => {
             load.status = ImportStatus::Failed;
@@ -222,9 +221,7 @@ async fn end_unread(app: &App, mut load: BookLoadRow, e: Option<FieldErrors>) ->
     let tx = app.db.begin_write().await?;
     loads::advance(&*tx, &mut load).await?;
     store::delete_load_file(&*tx, load.id).await?;
-    let entry = loads::load_entry(&load);
-    let who = (Some(system.id().uuid()), system.username());
-    audit::record_as(app, &*tx, who.0, who.1, vec![entry]).await?;
+    audit::record_system(app, &*tx, "book.resume", vec![loads::load_entry(&load)]).await?;
     tx.commit().await?;
     Ok(())
 }

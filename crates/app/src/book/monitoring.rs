@@ -168,15 +168,13 @@ pub async fn sweep(app: &App) -> Result<u64> {
         if load.status == banyan_domain::imports::ImportStatus::Running {
             super::loads::stopped(&mut load)?;
             load.finished_at_us = Some(now);
-            let system = crate::actor::Actor::system("book.monitor");
             let tx = app.db.begin_write().await?;
             // A runner that renewed its claim meanwhile goes on; the sweep leaves that load to it.
             if !store::update_load(&*tx, &load).await? {
                 continue;
             }
             let entry = super::loads::load_entry(&load);
-            let who = (Some(system.id().uuid()), system.username());
-            crate::audit::record_as(app, &*tx, who.0, who.1, vec![entry]).await?;
+            crate::audit::record_system(app, &*tx, "book.monitor", vec![entry]).await?;
             tx.commit().await?;
         }
         let rows = astore::transactions_of_load(&app.db.conn, load.id).await?;

@@ -25,7 +25,6 @@ use super::{log_row, notice, supervisors};
 /// Returns how many cases escalated.
 pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
     let staff = staff_map(app).await?;
-    let system = Actor::system("escalation");
     let mut n = 0;
     let mut done: std::collections::HashSet<CaseId> = std::collections::HashSet::new();
     loop {
@@ -128,14 +127,7 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
         }
         store::insert_log(&*tx, &logs).await?;
         store::insert_notices(&*tx, &notices).await?;
-        audit::record_as(
-            app,
-            &*tx,
-            Some(system.id().uuid()),
-            system.username(),
-            audits,
-        )
-        .await?;
+        audit::record_system(app, &*tx, "escalation", audits).await?;
         tx.commit().await?;
     }
     Ok(n)

@@ -306,7 +306,6 @@ pub async fn escalate_overdue(app: &App) -> Result<u64> {
     // Read from the store: the cases module reaches the policy engine through notify, and must not be
     // reached back.
     let staff = banyan_store::access::list_staff(&app.db.conn).await?;
-    let system = Actor::system("escalation");
     let mut n = 0;
     loop {
         let due = store::overdue_unescalated(&app.db.conn, &today, 200).await?;
@@ -357,14 +356,7 @@ pub async fn escalate_overdue(app: &App) -> Result<u64> {
             });
         }
         banyan_store::cases::insert_notices(&*tx, &notices).await?;
-        audit::record_as(
-            app,
-            &*tx,
-            Some(system.id().uuid()),
-            system.username(),
-            audits,
-        )
-        .await?;
+        audit::record_system(app, &*tx, "escalation", audits).await?;
         tx.commit().await?;
     }
     Ok(n)
