@@ -213,13 +213,9 @@ fn due_day(app: &App, branch: &str) -> Result<jiff::civil::Date> {
     let n = app.policy.book.monitoring.due_days;
     let today = app.today();
     let name = &app.policy.feedback.calendar;
-    let calendar = app
-        .calendars
-        .for_branch(branch)
-        .or_else(|| app.calendars.get(name))
-        .ok_or_else(|| {
-            AppError::internal(format!("the working-day calendar `{name}` is not loaded"))
-        })?;
+    let calendar = app.calendars.for_branch_or(branch, name).ok_or_else(|| {
+        AppError::internal(format!("the working-day calendar `{name}` is not loaded"))
+    })?;
     calendar
         .add_working_days(today, n)
         .or_else(|| calendar.lenient().add_working_days(today, n))

@@ -53,6 +53,11 @@ impl Calendars {
         })
     }
 
+    /// The calendar of `branch`'s place, or else the one named `name` (the bank's, from the policy).
+    pub fn for_branch_or(&self, branch: &str, name: &str) -> Option<Arc<WorkCalendar>> {
+        self.for_branch(branch).or_else(|| self.get(name))
+    }
+
     fn put(&self, name: &str, c: WorkCalendar) {
         if let Ok(mut m) = self.0.write() {
             m.insert(name.to_owned(), Arc::new(c));

@@ -35,8 +35,7 @@ pub(crate) fn clocks(app: &App, r: &CaseRow, now: i64) -> Result<Clocks> {
     let name = &app.policy.feedback.calendar;
     let calendar = app
         .calendars
-        .for_branch(&r.branch_code)
-        .or_else(|| app.calendars.get(name))
+        .for_branch_or(&r.branch_code, name)
         .ok_or_else(|| {
             AppError::conflict(
                 "calendar_missing",
