@@ -194,13 +194,25 @@ pub async fn detail(app: &App, actor: &Actor, id: Uuid) -> Result<AlertDetail> {
 /// the large-value report is theirs, and the manager who serves the customer does not clear their own
 /// customer's report.
 pub fn may_close(actor: &Actor, a: &AlertRow) -> bool {
-    let may_act = actor.require(Permission::CustomerUpdate).is_ok()
-        || actor.require(Permission::MetricsWrite).is_ok();
-    let large_value = Criterion::of_indicator(&a.indicator).is_some_and(Criterion::large_value);
-    if large_value {
-        return may_act && actor.require(Permission::MonitoringReport).is_ok();
+    let has = |p| actor.require(p).is_ok();
+    if large_value(a) {
+        return compliance(has);
     }
-    a.owner_id == Some(actor.id.uuid()) || may_act
+    a.owner_id == Some(actor.id.uuid()) || may_act(has)
+}
+
+fn large_value(a: &AlertRow) -> bool {
+    Criterion::of_indicator(&a.indicator).is_some_and(Criterion::large_value)
+}
+
+/// Whoever holds these permissions may act on an alert's customer.
+fn may_act(has: impl Fn(Permission) -> bool) -> bool {
+    has(Permission::CustomerUpdate) || has(Permission::MetricsWrite)
+}
+
+/// Whoever holds these permissions is compliance for large-value alerts: reports them and may act.
+fn compliance(has: impl Fn(Permission) -> bool) -> bool {
+    has(Permission::MonitoringReport) && may_act(has)
 }
 
 /// How an alert is closed.
@@ -326,15 +338,17 @@ pub async fn escalate_overdue(app: &App) -> Result<u64> {
             let Some(c) = customers.iter().find(|c| c.id.uuid() == a.customer_id) else {
                 continue;
             };
-            let large_value =
-                Criterion::of_indicator(&a.indicator).is_some_and(Criterion::large_value);
+            let large_value = large_value(a);
             let branch = Some(c.branch_code.as_str());
+            // Compliance by what the role may do, as `may_close` judges it, bank-wide or of the branch.
+            let compliance = |s: &banyan_store::access::StaffRow| {
+                compliance(|p| s.role.permissions().contains(&p))
+                    && (s.branch_code.is_none() || s.branch_code.as_deref() == branch)
+            };
             for s in staff.iter().filter(|s| {
                 !s.disabled
                     && ((s.role == Role::Supervisor && s.branch_code.as_deref() == branch)
-                        || (large_value
-                            && s.role == Role::RiskOfficer
-                            && (s.branch_code.is_none() || s.branch_code.as_deref() == branch)))
+                        || (large_value && compliance(s)))
             }) {
                 notices.push(NoticeRow {
                     id: Uuid::now_v7(),
