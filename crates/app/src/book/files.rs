@@ -77,6 +77,21 @@ pub async fn start(
     Ok(view)
 }
 
+/// Starts the load ([`start`]) and runs it in the background of the server ([`spawn`]): what an upload does.
+pub async fn submit(
+    app: &Arc<App>,
+    actor: &Actor,
+    feed: Feed,
+    source: &str,
+    as_of: Date,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<LoadView> {
+    let load = start(app, actor, feed, source, as_of, file_name, bytes).await?;
+    spawn(app.clone(), load.id, actor.clone());
+    Ok(load)
+}
+
 /// Runs the load in the background of the server.
 pub fn spawn(app: Arc<App>, id: Uuid, actor: Actor) {
     tokio::spawn(async move {

@@ -139,8 +139,7 @@ async fn file_job(
     let name = p
         .file_name
         .unwrap_or_else(|| format!("{}.csv", feed.kind()));
-    let load = files::start(&s.app, &auth.actor, feed, &p.source, as_of, &name, &bytes).await?;
-    files::spawn(s.app.clone(), load.id, auth.actor.clone());
+    let load = files::submit(&s.app, &auth.actor, feed, &p.source, as_of, &name, &bytes).await?;
     let location = format!("/api/v1/book/loads/{}", load.id);
     Ok((
         StatusCode::ACCEPTED,

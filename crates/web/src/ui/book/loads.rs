@@ -181,11 +181,8 @@ pub(super) async fn upload(
         .unwrap_or(Feed::Holdings);
     let (app, actor, name, bytes) = (&s.app, &sess.actor, up.name.as_str(), up.bytes.as_slice());
     // The file loads as a job; its page shows the progress and then the report.
-    match files::start(app, actor, feed, &source, as_of, name, bytes).await {
-        Ok(load) => {
-            files::spawn(s.app.clone(), load.id, sess.actor.clone());
-            Ok(Redirect::to(&format!("/book/loads/{}", load.id)).into_response())
-        }
+    match files::submit(app, actor, feed, &source, as_of, name, bytes).await {
+        Ok(load) => Ok(Redirect::to(&format!("/book/loads/{}", load.id)).into_response()),
         Err(AppError::Validation(e)) => {
             let msg = field_errors_text(t, &e);
             loads_view(&s, sess, t, &ListParams::default(), Some(msg)).await
