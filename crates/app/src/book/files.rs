@@ -3,9 +3,10 @@
 //! Starting one records the load (running, no rows read yet) with the file encrypted beside it, claims the
 //! request's Idempotency-Key in that transaction and answers at once with the load; a runner then reads the
 //! file and loads it chunk by chunk, each chunk's transaction advancing the load's counts — so the load's
-//! page shows its progress. The runner holds a lease on the load and renews it per chunk; if its process
-//! ends, the `book.resume` job hands the load to another runner, which goes on after the last committed
-//! chunk (the rows before it are not read again). The file is dropped when the load ends.
+//! page shows its progress. The runner holds a lease on the load and renews it every quarter of it while
+//! it runs (and with each chunk); if its process ends, the `book.resume` job hands the load to another
+//! runner, which goes on after the last committed chunk (the rows before it are not read again). The file
+//! is dropped when the load ends.
 
 use super::activity::{self, ActivityFeed, FeedRows};
 use super::holdings;
