@@ -3,6 +3,7 @@
 // and rev1 (reviewer) share PASSWORD. Screenshots of the main pages go to SHOT_DIR.
 // Prints one line per test and a closing "N passed, N failed"; exits 1 on any failure.
 import { SHOTS, accessibility, launch } from './browser.mjs';
+import { acquisitionTests } from './acquisition.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
@@ -1103,6 +1104,8 @@ await test('two cash deposits on one day raise a large-value alert the manager d
   assert.ok(!file.includes('large_cash') && !file.includes('credit'), file);
   await aud.context().close();
 });
+
+await acquisitionTests({ test, signIn, BASE, SHOTS, product: 'WM-E2E-90D' });
 
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);

@@ -178,6 +178,16 @@ pub struct Offers {
     pub book_load: bool,
     /// Export the large-value report.
     pub monitoring_report: bool,
+    /// Read leads and the acquisition pipeline.
+    pub leads: bool,
+    /// Capture and work leads.
+    pub lead_write: bool,
+    /// Review screened leads.
+    pub lead_review: bool,
+    /// Override the model's or a reviewer's rejection.
+    pub lead_override: bool,
+    /// Record partner institutions.
+    pub partners: bool,
 }
 
 impl Actor {
@@ -198,6 +208,11 @@ impl Actor {
             config: has(Permission::ConfigManage),
             cases: has(Permission::CaseRead),
             case_write: has(Permission::CaseWrite),
+            leads: has(Permission::LeadRead),
+            lead_write: has(Permission::LeadWrite),
+            lead_review: has(Permission::LeadReview),
+            lead_override: has(Permission::LeadOverride),
+            partners: has(Permission::PartnerManage),
             case_approve: has(Permission::CaseApprove),
             campaign_approve: has(Permission::CampaignApprove),
             products: has(Permission::ProductManage),

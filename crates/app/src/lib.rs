@@ -3,6 +3,7 @@
 //! the CLI all call these functions; none of them talks to the store directly.
 
 pub mod access;
+pub mod acquisition;
 pub mod actor;
 pub mod audit;
 pub mod book;

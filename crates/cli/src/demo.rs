@@ -136,7 +136,7 @@ const TRADES: &[(&str, &str)] = &[
     ("物流", "G"),
 ];
 
-fn resident_id(rng: &mut impl Rng, area: &str, male: bool) -> String {
+pub(crate) fn resident_id(rng: &mut impl Rng, area: &str, male: bool) -> String {
     let year = rng.random_range(1950..=2004);
     let month = rng.random_range(1..=12);
     let day = rng.random_range(1..=28);
@@ -149,7 +149,7 @@ fn resident_id(rng: &mut impl Rng, area: &str, male: bool) -> String {
     format!("{body}{check}")
 }
 
-fn credit_code(rng: &mut impl Rng, area: &str) -> String {
+pub(crate) fn credit_code(rng: &mut impl Rng, area: &str) -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
     let org: String = (0..9)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
@@ -387,6 +387,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         demo_campaigns(app).await?;
         demo_contacts(app, &some).await?;
         crate::demo_book::demo_book(app, &some).await?;
+        crate::demo_leads::demo_leads(app).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await

@@ -66,6 +66,16 @@ pub enum Permission {
     BookLoad,
     /// Export the large-value transaction report (compliance).
     MonitoringReport,
+    /// Read leads (in scope) and the acquisition pipeline.
+    LeadRead,
+    /// Capture and work leads: edit, screen, move along the pipeline, mark lost.
+    LeadWrite,
+    /// Review a screened lead: accept, reject with a reason, ask for more (not one's own lead).
+    LeadReview,
+    /// Let on a lead the model failed or a reviewer rejected, with a reason (supervisors; audited).
+    LeadOverride,
+    /// Record and change the partner institutions that bring leads.
+    PartnerManage,
 }
 
 /// Which customers a role's permissions reach.
@@ -91,6 +101,8 @@ const CS: &[Permission] = &[
     P::CustomerSubmit,
     P::CaseRead,
     P::CaseWrite,
+    P::LeadRead,
+    P::LeadWrite,
 ];
 const RM: &[Permission] = &[
     P::CustomerRead,
@@ -100,6 +112,8 @@ const RM: &[Permission] = &[
     P::CustomerReveal,
     P::CaseRead,
     P::CaseWrite,
+    P::LeadRead,
+    P::LeadWrite,
 ];
 const WM: &[Permission] = &[
     P::CustomerRead,
@@ -107,6 +121,8 @@ const WM: &[Permission] = &[
     P::CustomerSubmit,
     P::CaseRead,
     P::CaseWrite,
+    P::LeadRead,
+    P::LeadWrite,
 ];
 const RISK: &[Permission] = &[
     P::CustomerRead,
@@ -114,6 +130,7 @@ const RISK: &[Permission] = &[
     P::MetricsWrite,
     P::CaseRead,
     P::MonitoringReport,
+    P::LeadRead,
 ];
 const OPS: &[Permission] = &[
     P::CustomerRead,
@@ -126,8 +143,17 @@ const OPS: &[Permission] = &[
     P::BookLoad,
     P::CaseRead,
     P::CaseWrite,
+    P::LeadRead,
+    P::LeadWrite,
+    P::PartnerManage,
 ];
-const REVIEWER: &[Permission] = &[P::CustomerRead, P::CustomerVerify, P::CustomerReveal];
+const REVIEWER: &[Permission] = &[
+    P::CustomerRead,
+    P::CustomerVerify,
+    P::CustomerReveal,
+    P::LeadRead,
+    P::LeadReview,
+];
 const SUPERVISOR: &[Permission] = &[
     P::CustomerRead,
     P::CustomerCreate,
@@ -140,12 +166,18 @@ const SUPERVISOR: &[Permission] = &[
     P::CaseWrite,
     P::CaseApprove,
     P::CampaignApprove,
+    P::LeadRead,
+    P::LeadWrite,
+    P::LeadReview,
+    P::LeadOverride,
+    P::PartnerManage,
 ];
 const AUDITOR: &[Permission] = &[
     P::CustomerRead,
     P::AuditRead,
     P::CaseRead,
     P::MonitoringReport,
+    P::LeadRead,
 ];
 const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage, P::ProductManage];
 const SENIOR: &[Permission] = &[
@@ -155,6 +187,7 @@ const SENIOR: &[Permission] = &[
     P::CaseApprove,
     P::CaseApproveSenior,
     P::CampaignApprove,
+    P::LeadRead,
 ];
 
 impl Role {
@@ -233,7 +266,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 25] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -254,6 +287,11 @@ impl Permission {
         P::ProductManage,
         P::BookLoad,
         P::MonitoringReport,
+        P::LeadRead,
+        P::LeadWrite,
+        P::LeadReview,
+        P::LeadOverride,
+        P::PartnerManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -278,6 +316,11 @@ impl Permission {
             P::ProductManage => "product.manage",
             P::BookLoad => "book.load",
             P::MonitoringReport => "monitoring.report",
+            P::LeadRead => "lead.read",
+            P::LeadWrite => "lead.write",
+            P::LeadReview => "lead.review",
+            P::LeadOverride => "lead.override",
+            P::PartnerManage => "partner.manage",
         }
     }
 }

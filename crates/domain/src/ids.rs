@@ -87,6 +87,10 @@ id_type!(
     StaffId,
     /// A feedback or complaint case.
     CaseId,
+    /// A prospective customer in the acquisition pipeline.
+    LeadId,
+    /// A partner institution that brings leads.
+    PartnerId,
 );
 
 #[cfg(test)]

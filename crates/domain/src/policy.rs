@@ -22,6 +22,10 @@ pub struct Policy {
     /// services each segment is entitled to. A policy file without it accepts CNY only.
     #[serde(default)]
     pub book: crate::book::BookPolicy,
+    /// Customer acquisition (seed 002): the screening model, lost and rejection reasons. A policy file
+    /// without it uses the shipped section.
+    #[serde(default)]
+    pub acquisition: crate::acquisition::AcquisitionPolicy,
 }
 
 /// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
@@ -112,6 +116,10 @@ impl Policy {
         })?;
         self.book.validate().map_err(|(k, m)| PolicyError {
             key: format!("book.{k}"),
+            message: m,
+        })?;
+        self.acquisition.validate().map_err(|(k, m)| PolicyError {
+            key: format!("acquisition.{k}"),
             message: m,
         })?;
         for (i, e) in self.book.entitlements.iter().enumerate() {

@@ -5,6 +5,7 @@
 //! Rows are plain structs (`*Row`); they never serialise themselves to JSON.
 
 pub mod access;
+pub mod acquisition;
 pub mod audit;
 pub mod book;
 pub mod cases;

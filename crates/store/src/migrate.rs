@@ -14,6 +14,7 @@ use parts::{
     uuid_null,
 };
 
+mod acquisition;
 mod activity;
 mod audit_keyed;
 mod book;
@@ -158,6 +159,11 @@ const STEPS: &[Step] = &[
         version: 23,
         name: "feed files loaded as jobs: the file kept until the load ends, the runner's lease",
         run: loadjobs::v23,
+    },
+    Step {
+        version: 24,
+        name: "customer acquisition: partners, leads and their history",
+        run: acquisition::v24,
     },
 ];
 

@@ -125,7 +125,9 @@ macro_rules! id_col {
 id_col!(
     banyan_domain::ids::CaseId,
     banyan_domain::ids::CustomerId,
-    banyan_domain::ids::StaffId
+    banyan_domain::ids::StaffId,
+    banyan_domain::ids::LeadId,
+    banyan_domain::ids::PartnerId
 );
 
 /// A list stored as JSON text.
@@ -294,3 +296,6 @@ text_col!(
     jiff::civil::Date => |d| d.to_string(), |s| s.parse().ok();
     banyan_domain::money::Currency => |c| c.as_str().to_owned(), |s| banyan_domain::money::Currency::parse(s).ok();
 );
+
+// A list of codes (catalogue codes, reasons) stored as a JSON array.
+json_col!(Vec<String>);

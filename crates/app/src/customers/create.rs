@@ -518,3 +518,48 @@ fn batch_result(
         items: out,
     }
 }
+
+/// A customer draft made from another context's record (a lead becoming a customer), checked and numbered
+/// before the caller's write transaction begins: numbering takes a transaction of its own, which must not
+/// wait behind the caller's.
+pub(crate) struct Draft(Prepared);
+
+/// Checks and numbers a draft (the input's errors name the customer's fields).
+pub(crate) async fn prepare_draft(
+    app: &App,
+    grant: &Granted<'_>,
+    input: CustomerInput,
+) -> Result<Draft> {
+    let defs = field_definitions(app).await?;
+    let p = match prepare(app, grant, vec![input], &defs).await?.pop() {
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return Err(AppError::Validation(e)),
+        None => return Err(AppError::internal("nothing prepared")),
+    };
+    let mut items = vec![(0, p)];
+    allocate_numbers(app, &mut items).await?;
+    let (_, p) = items.remove(0);
+    Ok(Draft(p))
+}
+
+/// Inserts a draft in the caller's transaction (versioned, indexed, audited as `customer.create`): its id
+/// and number, or the duplicate's refusal with the probes to record once the caller has rolled back.
+pub(crate) async fn insert_draft(
+    app: &App,
+    tx: &DatabaseTransaction,
+    grant: &Granted<'_>,
+    d: Draft,
+) -> Result<std::result::Result<(banyan_domain::ids::CustomerId, String), (AppError, Vec<Probe>)>> {
+    let mut items = vec![(0, d.0)];
+    let (rejected, probes) = insert_prepared(app, tx, grant, &mut items).await?;
+    if let Some(v) = rejected.get(&0) {
+        let taken = if v["code"] == "duplicate_mobile" {
+            Taken::Mobile
+        } else {
+            Taken::Identifier
+        };
+        return Ok(Err((duplicates::conflict(taken, v.clone()), probes)));
+    }
+    let row = &items[0].1.row;
+    Ok(Ok((row.id, row.customer_no.clone())))
+}

@@ -62,6 +62,12 @@ impl Gender {
             Gender::Female => "female",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Gender::Male, Gender::Female]
+            .into_iter()
+            .find(|g| g.as_str() == s)
+    }
 }
 
 /// Shared normalisation for document numbers: drop all whitespace (including

@@ -1,5 +1,6 @@
 //! The JSON API, one module per resource.
 
+pub mod acquisition;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -20,8 +21,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     // Creating POSTs other than customer create (which stores its answer in its own transaction).
     let idem = axum::middleware::from_fn_with_state(state, health::idempotent);
     let creating = |h: axum::routing::MethodRouter<AppState>| h.route_layer(idem.clone());
-    Router::new()
-        .route("/healthz", get(health::healthz))
+    let r = acquisition::routes(Router::new(), creating);
+    r.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/api/v1/auth/login", post(auth::login))

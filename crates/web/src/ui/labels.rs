@@ -257,6 +257,7 @@ pub(crate) fn refusal_text(t: Tr, e: &banyan_app::AppError) -> Option<String> {
                         "rsvp",
                         "camp.state",
                         "insight_status",
+                        "lead_stage",
                     ],
                     s,
                 ),

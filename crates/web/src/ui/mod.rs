@@ -12,6 +12,7 @@
 )]
 
 mod access;
+mod acquisition;
 mod audit;
 mod book;
 mod cases;
@@ -46,6 +47,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(audit::routes())
         .merge(book::routes())
         .merge(cases::routes())
+        .merge(acquisition::routes())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

@@ -72,6 +72,8 @@ pub struct Chrome {
     pub can_products: bool,
     /// The core system's feeds.
     pub can_book_load: bool,
+    /// Leads and the acquisition pipeline.
+    pub can_leads: bool,
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
@@ -100,6 +102,7 @@ pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         can_cases: session.is_some_and(|s| s.actor.offers().cases),
         can_products: session.is_some_and(|s| s.actor.offers().read || s.actor.offers().products),
         can_book_load: session.is_some_and(|s| s.actor.offers().book_load),
+        can_leads: session.is_some_and(|s| s.actor.offers().leads),
         langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         back: form_urlencoded::byte_serialize(path.as_bytes()).collect(),
     }

@@ -9,6 +9,7 @@
 )]
 
 mod access;
+mod acquisition;
 mod audit;
 mod audit_chain;
 mod book;
@@ -71,6 +72,7 @@ fn main() {
     let args = Arguments::from_args();
     let mut tests: Vec<(&'static str, TestFn)> = Vec::new();
     tests.extend(access::all());
+    tests.extend(acquisition::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());

@@ -52,6 +52,7 @@ macro_rules! catalog {
 }
 pub(crate) use catalog;
 
+mod acquisition;
 mod book;
 mod codes;
 mod monitoring;
@@ -64,6 +65,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| codes::lookup(lang, key))
         .or_else(|| book::lookup(lang, key))
         .or_else(|| monitoring::lookup(lang, key))
+        .or_else(|| acquisition::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -73,6 +75,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(codes::KEYS)
         .chain(book::KEYS)
         .chain(monitoring::KEYS)
+        .chain(acquisition::KEYS)
 }
 
 impl Tr {

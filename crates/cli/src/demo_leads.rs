@@ -1,0 +1,302 @@
+//! Demo acquisition: two partner institutions and leads at every stage of the pipeline — new, screened
+//! (passed, for the reviewer, and failed), qualified (one by a supervisor's override), visiting, proposal,
+//! contract, account application, rejected and lost — captured by the demo managers through the same use
+//! cases as the workbench.
+
+use anyhow::{Result, anyhow};
+use banyan_app::App;
+use banyan_app::access::Actor;
+use banyan_app::acquisition::{LeadInput, LeadWork, PartnerInput, board, leads, work};
+use banyan_domain::acquisition::{LawfulBasis, LeadChannel, LeadKind, PartnerKind};
+
+const PEOPLE: [&str; 12] = [
+    "林晓雯",
+    "陈志强",
+    "黄丽娟",
+    "周建国",
+    "吴婷婷",
+    "郑海涛",
+    "孙嘉怡",
+    "马俊杰",
+    "朱慧敏",
+    "胡振宇",
+    "郭雅琴",
+    "何文博",
+];
+const COMPANIES: [&str; 12] = [
+    "江南精工机械有限公司",
+    "海川物流股份有限公司",
+    "明德软件科技有限公司",
+    "绿野农业发展有限公司",
+    "华联商贸有限公司",
+    "东方新材料科技有限公司",
+    "长风建设工程有限公司",
+    "金桥国际贸易有限公司",
+    "云帆信息技术有限公司",
+    "瑞丰食品有限公司",
+    "恒信医疗器械有限公司",
+    "远航船舶服务有限公司",
+];
+const INDUSTRIES: [&str; 6] = ["C", "G", "I", "A", "F", "K"];
+const GRADES: [&str; 6] = ["AAA", "AA", "A", "BBB", "BB", "B"];
+
+async fn actor(app: &App, name: &str) -> Result<Actor> {
+    banyan_app::access::actor_for(app, name)
+        .await
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// The `i`-th demo lead: people and companies alternate; every third has no credit result; market
+/// research leads have no lawful basis for contact.
+fn lead(
+    i: usize,
+    partner: Option<banyan_domain::ids::PartnerId>,
+    today: jiff::civil::Date,
+) -> LeadInput {
+    let corporate = i % 2 == 1;
+    let channel = match i % 7 {
+        0 => LeadChannel::Branch,
+        1 => LeadChannel::TradeFair,
+        2 => LeadChannel::Website,
+        3 if partner.is_some() => LeadChannel::Partner,
+        3 => LeadChannel::SocialMedia,
+        4 => LeadChannel::MobileApp,
+        5 => LeadChannel::CommunityEvent,
+        _ => LeadChannel::MarketResearch,
+    };
+    let recent = |days: i64| {
+        today
+            .checked_sub(jiff::Span::new().days(days))
+            .unwrap_or(today)
+            .to_string()
+    };
+    let has_credit = i % 3 != 2;
+    let wealthy = i.is_multiple_of(4);
+    LeadInput {
+        kind: Some(if corporate {
+            LeadKind::Corporate
+        } else {
+            LeadKind::Individual
+        }),
+        name: Some(if corporate {
+            COMPANIES[(i / 2) % COMPANIES.len()].to_owned()
+        } else {
+            PEOPLE[(i / 2) % PEOPLE.len()].to_owned()
+        }),
+        gender: (!corporate).then(|| {
+            if i.is_multiple_of(4) {
+                "female"
+            } else {
+                "male"
+            }
+            .to_owned()
+        }),
+        birth_year: (!corporate).then(|| 1965 + i32::try_from(i % 30).unwrap_or(0)),
+        mobile: Some(format!("1990001{:04}", i)),
+        address: Some(format!("上海市浦东新区张江路 {} 号", 100 + i)),
+        industry: corporate.then(|| INDUSTRIES[i % INDUSTRIES.len()].to_owned()),
+        business_scope: corporate.then(|| "生产、销售及技术服务".to_owned()),
+        employees: corporate.then(|| 20 + i32::try_from(i * 13 % 400).unwrap_or(0)),
+        income: Some(if corporate {
+            (30_000_000 + (i as i64) * 7_000_000) * 100
+        } else if wealthy {
+            1_200_000 * 100
+        } else {
+            (120_000 + (i as i64) * 15_000) * 100
+        }),
+        assets: Some(if corporate {
+            80_000_000 * 100
+        } else {
+            3_000_000 * 100
+        }),
+        liabilities: Some(if i % 5 == 3 {
+            if corporate {
+                90_000_000 * 100
+            } else {
+                3_600_000 * 100
+            }
+        } else if corporate {
+            25_000_000 * 100
+        } else {
+            600_000 * 100
+        }),
+        products_wanted: if corporate {
+            vec!["WC-CNY".into(), "PAY-CORP".into()]
+        } else if wealthy {
+            vec!["WM-R3-1Y".into(), "TD-1Y-CNY".into()]
+        } else {
+            vec!["DD-CNY".into()]
+        },
+        expected_return_bp: (!corporate).then_some(300),
+        channel: Some(channel),
+        partner_id: (channel == LeadChannel::Partner)
+            .then_some(partner)
+            .flatten(),
+        basis: match channel {
+            LeadChannel::MarketResearch => None,
+            LeadChannel::Partner => Some(LawfulBasis::Contract),
+            _ => Some(LawfulBasis::Consent),
+        },
+        consent_on: (channel != LeadChannel::MarketResearch && channel != LeadChannel::Partner)
+            .then(|| recent(3 + (i as i64 % 20))),
+        consent_ref: Some(format!("登记表 {:04}", 200 + i)),
+        credit_grade: has_credit.then(|| GRADES[i % GRADES.len()].to_owned()),
+        credit_source: has_credit.then(|| {
+            if corporate {
+                "中诚信国际"
+            } else {
+                "人民银行征信中心"
+            }
+            .to_owned()
+        }),
+        credit_on: has_credit.then(|| recent(10 + (i as i64 % 60))),
+        note: None,
+        ..LeadInput::default()
+    }
+}
+
+/// Moves a lead as far as `to` steps of the demo's script allow; a step the rules refuse (the model failed
+/// it, no lawful basis) ends the walk there, as it would for staff.
+async fn walk(app: &App, i: usize, id: banyan_domain::ids::LeadId, owner: &Actor) -> Result<()> {
+    let reviewer = actor(app, "reviewer1").await?;
+    // The supervisor of the lead's branch lets a failed lead on.
+    let supervisor = actor(
+        app,
+        if owner.branch_code() == Some("BR0002") {
+            "supervisor2"
+        } else {
+            "supervisor1"
+        },
+    )
+    .await?;
+    let step = |w: LeadWork| async {
+        work::act(app, owner, id, w, None)
+            .await
+            .map(|_| ())
+            .map_err(|e| anyhow!("{e}"))
+    };
+    let script = i % 12;
+    if script < 2 {
+        return Ok(()); // new
+    }
+    step(LeadWork::Screen).await?;
+    let view = leads::get(app, owner, id)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let failed = view.outcome == Some(banyan_domain::acquisition::ScreeningOutcome::Fail);
+    match script {
+        2 | 3 => return Ok(()), // waiting for a reviewer
+        9 => {
+            return work::act(
+                app,
+                &reviewer,
+                id,
+                LeadWork::Reject {
+                    reason: Some("poor_credit".into()),
+                    note: Some("近两年有多笔逾期".into()),
+                },
+                None,
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| anyhow!("{e}"));
+        }
+        _ => {}
+    }
+    let decided = if failed || script == 11 {
+        work::act(
+            app,
+            &supervisor,
+            id,
+            LeadWork::Override {
+                note: Some("战略合作单位推荐，支行行长同意准入".into()),
+            },
+            None,
+        )
+        .await
+    } else {
+        work::act(
+            app,
+            &reviewer,
+            id,
+            LeadWork::Accept {
+                note: Some("资料齐全，同意准入".into()),
+            },
+            None,
+        )
+        .await
+    };
+    decided.map_err(|e| anyhow!("{e}"))?;
+    if script == 10 {
+        return step(LeadWork::Lose {
+            reason: Some("competitor".into()),
+            note: Some("客户选择了他行的优惠利率".into()),
+        })
+        .await;
+    }
+    let advances = match script {
+        5 => 1,
+        6 => 2,
+        7 => 3,
+        8 => 4,
+        _ => 0,
+    };
+    for _ in 0..advances {
+        if view.basis.is_none() {
+            return Ok(());
+        }
+        step(LeadWork::Advance { note: None }).await?;
+    }
+    // Every other account application has been made: the lead became a customer draft for review.
+    if script == 8 && (i / 12) % 2 == 0 && view.id_number.is_some() {
+        step(LeadWork::Win { note: None }).await?;
+    }
+    Ok(())
+}
+
+pub async fn demo_leads(app: &App) -> Result<()> {
+    let ops = actor(app, "ops1").await?;
+    let mut partner = None;
+    for (name, kind) in [
+        ("张江高科技园区管委会", PartnerKind::Government),
+        ("浦东新区工商业联合会", PartnerKind::Association),
+    ] {
+        let p = board::create_partner(
+            app,
+            &ops,
+            PartnerInput {
+                name: Some(name.into()),
+                kind: Some(kind),
+                branch_code: Some("BR0001".into()),
+                note: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+        partner.get_or_insert(p.id);
+    }
+    let today = app.today();
+    let mut rng = rand::rng();
+    let owners = [
+        actor(app, "rm1").await?,
+        actor(app, "rm2").await?,
+        actor(app, "rm3").await?,
+    ];
+    for i in 0..48 {
+        let owner = &owners[i % owners.len()];
+        let mut input = lead(i, partner, today);
+        // Leads near their account opening carry the identifier an account needs.
+        if i % 12 == 8 {
+            input.id_number = Some(if input.kind == Some(LeadKind::Corporate) {
+                crate::demo::credit_code(&mut rng, "310115")
+            } else {
+                crate::demo::resident_id(&mut rng, "310115", i % 3 == 0)
+            });
+        }
+        let v = leads::create(app, owner, input)
+            .await
+            .map_err(|e| anyhow!("demo lead {i}: {e}"))?;
+        walk(app, i, v.id, owner).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Migration 24: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
+//! for the duplicate check) and each lead's history.
+
+use super::{
+    Stmt, bigint, bigint_null, boolean, id, idx, int, text, text_null, uidx, uuid, uuid_null,
+};
+use crate::db::DbKind;
+use sea_orm::sea_query::{ColumnDef, Table};
+
+fn int_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).integer().null().to_owned()
+}
+fn bytes_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).blob().null().to_owned()
+}
+
+pub(super) fn v24(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("acq_partners")
+            .col(id("id"))
+            .col(text("name"))
+            .col(text("kind"))
+            .col(text_null("branch_code"))
+            .col(text_null("note"))
+            .col(boolean("active"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_acq_partners_name", "acq_partners", &["name"]));
+    let mut leads = Table::create();
+    leads.table("leads").col(id("id")).col(text("lead_no"));
+    for c in ["kind", "name"] {
+        leads.col(text(c));
+    }
+    leads.col(text_null("gender")).col(int_null("birth_year"));
+    for c in ["mobile_enc", "mobile_bidx"] {
+        leads.col(bytes_null(c));
+    }
+    leads.col(text_null("mobile_mask"));
+    leads
+        .col(bytes_null("email_enc"))
+        .col(text_null("email_mask"));
+    leads
+        .col(bytes_null("address_enc"))
+        .col(text_null("address_mask"));
+    leads
+        .col(bytes_null("id_enc"))
+        .col(bytes_null("id_bidx"))
+        .col(text_null("id_mask"));
+    leads
+        .col(text_null("industry"))
+        .col(text_null("business_scope"))
+        .col(int_null("employees"));
+    for c in ["income", "assets", "liabilities"] {
+        leads.col(bigint_null(c));
+    }
+    leads
+        .col(text("products_wanted"))
+        .col(int_null("expected_return_bp"))
+        .col(text("channel"))
+        .col(uuid_null("partner_id"))
+        .col(text_null("basis"))
+        .col(text_null("consent_on"))
+        .col(text_null("consent_ref"))
+        .col(text_null("credit_grade"))
+        .col(text_null("credit_source"))
+        .col(text_null("credit_on"))
+        .col(text("branch_code"))
+        .col(uuid_null("rm_id"))
+        .col(text("stage"))
+        .col(bigint("stage_at_us"))
+        .col(int_null("score"))
+        .col(text_null("outcome"))
+        .col(text("factors"))
+        .col(text_null("reason"))
+        .col(uuid_null("customer_id"))
+        .col(text_null("note"))
+        .col(uuid("created_by"))
+        .col(bigint("created_at_us"))
+        .col(bigint("updated_at_us"))
+        .col(int("version"));
+    s.push(Stmt::Table(Box::new(leads.to_owned())));
+    s.push(uidx("ux_leads_no", "leads", &["lead_no"]));
+    // The board and the lists read by scope (branch, owner) and stage; the duplicate check by blind index.
+    s.push(idx(
+        "ix_leads_branch_stage",
+        "leads",
+        &["branch_code", "stage", "stage_at_us"],
+    ));
+    s.push(idx(
+        "ix_leads_rm_stage",
+        "leads",
+        &["rm_id", "stage", "stage_at_us"],
+    ));
+    s.push(idx("ix_leads_stage", "leads", &["stage", "stage_at_us"]));
+    s.push(idx("ix_leads_mobile", "leads", &["mobile_bidx"]));
+    s.push(idx("ix_leads_ident", "leads", &["id_bidx"]));
+    s.push(idx("ix_leads_partner", "leads", &["partner_id", "stage"]));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("lead_events")
+            .col(id("id"))
+            .col(uuid("lead_id"))
+            .col(bigint("at_us"))
+            .col(uuid("by_id"))
+            .col(text("action"))
+            .col(text_null("from_stage"))
+            .col(text_null("to_stage"))
+            .col(text_null("reason"))
+            .col(text_null("note"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_lead_events_lead",
+        "lead_events",
+        &["lead_id", "at_us"],
+    ));
+}

@@ -1,0 +1,158 @@
+//! Customer acquisition over HTTP: leads (capture, read, reveal, edit, work), the pipeline's board and the
+//! partner institutions.
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, IfMatch, Json, Query};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{MethodRouter, get, post};
+use banyan_app::acquisition::{
+    self as uc, Board, BoardQuery, LeadInput, LeadPage, LeadQuery, LeadView, LeadWork,
+    PartnerInput, PartnerView,
+};
+use banyan_domain::ids::LeadId;
+use serde::Deserialize;
+
+/// The routes of this module; `creating` makes a creating POST idempotent.
+pub fn routes(
+    r: Router<AppState>,
+    creating: impl Fn(MethodRouter<AppState>) -> MethodRouter<AppState>,
+) -> Router<AppState> {
+    r.route("/api/v1/leads", get(list).merge(creating(post(create))))
+        .route("/api/v1/leads/board", get(board))
+        .route("/api/v1/leads/{id}", get(lead).put(update))
+        .route("/api/v1/leads/{id}/actions", post(act))
+        .route(
+            "/api/v1/partners",
+            get(partners).merge(creating(post(create_partner))),
+        )
+}
+
+/// Captures a lead from any channel: contact data encrypted, the source and the lawful basis recorded,
+/// refused when a customer or an open lead already holds its mobile number or identifier.
+#[utoipa::path(post, path = "/api/v1/leads", tag = "acquisition", security(("bearer" = [])), request_body = LeadInput,
+    responses((status = 201, body = LeadView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<LeadInput>,
+) -> ApiResult<(StatusCode, axum::Json<LeadView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::leads::create(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// Leads in your scope, newest first, with how many the filters hold.
+#[utoipa::path(get, path = "/api/v1/leads", tag = "acquisition", security(("bearer" = [])), params(LeadQuery),
+    responses((status = 200, body = LeadPage), (status = 422, body = Problem)))]
+pub async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<LeadQuery>,
+) -> ApiResult<axum::Json<LeadPage>> {
+    Ok(axum::Json(uc::leads::list(&s.app, &auth.actor, q).await?))
+}
+
+/// The pipeline: a column per stage with its count, its ageing and its longest-waiting leads.
+#[utoipa::path(get, path = "/api/v1/leads/board", tag = "acquisition", security(("bearer" = [])), params(BoardQuery),
+    responses((status = 200, body = Board)))]
+pub async fn board(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<BoardQuery>,
+) -> ApiResult<axum::Json<Board>> {
+    Ok(axum::Json(uc::board::board(&s.app, &auth.actor, q).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct GetParams {
+    /// `true`: the contact data in full (`customer.reveal`; audited).
+    #[serde(default)]
+    pub reveal: bool,
+}
+
+/// One lead (by id or lead number) with its screening and history.
+#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "acquisition", security(("bearer" = [])), params(("id" = String, Path, description = "id or lead number"), GetParams),
+    responses((status = 200, body = LeadView), (status = 404, body = Problem)))]
+pub async fn lead(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(p): Query<GetParams>,
+) -> ApiResult<axum::Json<LeadView>> {
+    let id = match id.parse::<LeadId>() {
+        Ok(id) => id,
+        Err(_) => uc::leads::get_by_no(&s.app, &auth.actor, &id).await?.id,
+    };
+    Ok(axum::Json(if p.reveal {
+        uc::leads::reveal(&s.app, &auth.actor, id).await?
+    } else {
+        uc::leads::get(&s.app, &auth.actor, id).await?
+    }))
+}
+
+/// Edits an open lead: the whole form again, with `If-Match` carrying the version read. A screened lead
+/// whose data changed goes back to `new`.
+#[utoipa::path(put, path = "/api/v1/leads/{id}", tag = "acquisition", security(("bearer" = [])), params(("id" = LeadId, Path)),
+    request_body = LeadInput,
+    responses((status = 200, body = LeadView), (status = 409, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)))]
+pub async fn update(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    IfMatch(version): IfMatch,
+    body: Json<LeadInput>,
+) -> ApiResult<axum::Json<LeadView>> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
+    Ok(axum::Json(
+        uc::leads::update(&s.app, &auth.actor, id, body.value, version).await?,
+    ))
+}
+
+/// Works a lead (`If-Match` with the version read refuses acting on a changed lead): `screen`, `accept`,
+/// `reject` (with `reason`), `ask_more`, `override` (supervisors), `advance`, `lose` (with `reason`),
+/// `reopen`.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/actions", tag = "acquisition", security(("bearer" = [])), params(("id" = LeadId, Path)),
+    request_body = LeadWork,
+    responses((status = 200, body = LeadView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn act(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    IfMatch(version): IfMatch,
+    body: Json<LeadWork>,
+) -> ApiResult<axum::Json<LeadView>> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
+    Ok(axum::Json(
+        uc::work::act(&s.app, &auth.actor, id, body.value, version).await?,
+    ))
+}
+
+/// The partner institutions, with how many leads each brought and what became of them.
+#[utoipa::path(get, path = "/api/v1/partners", tag = "acquisition", security(("bearer" = [])),
+    responses((status = 200, body = [PartnerView])))]
+pub async fn partners(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<PartnerView>>> {
+    Ok(axum::Json(uc::board::partners(&s.app, &auth.actor).await?))
+}
+
+/// Records a partner institution (`partner.manage`).
+#[utoipa::path(post, path = "/api/v1/partners", tag = "acquisition", security(("bearer" = [])), request_body = PartnerInput,
+    responses((status = 201, body = PartnerView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_partner(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<PartnerInput>,
+) -> ApiResult<(StatusCode, axum::Json<PartnerView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::board::create_partner(&s.app, &auth.actor, body.value).await?),
+    ))
+}
