@@ -248,7 +248,7 @@ async fn walk(app: &App, i: usize, id: banyan_domain::ids::LeadId, owner: &Actor
         step(LeadWork::Advance { note: None }).await?;
     }
     // Every other account application has been made: the lead became a customer draft for review.
-    if script == 8 && (i / 12) % 2 == 0 && view.id_number.is_some() {
+    if script == 8 && (i / 12).is_multiple_of(2) && view.id_number.is_some() {
         step(LeadWork::Win { note: None }).await?;
     }
     Ok(())

@@ -87,6 +87,8 @@ crate::table! {
         pub rm_id: Option<StaffId>,
         pub stage: LeadStage,
         pub stage_at_us: i64,
+        /// The furthest pipeline stage the lead has reached (the funnel counts it there after it is lost).
+        pub reached: LeadStage,
         pub score: Option<i32>,
         pub outcome: Option<ScreeningOutcome>,
         /// The last screening's factors (empty before the first).
@@ -398,6 +400,79 @@ pub async fn partner_counts<C: ConnectionTrait>(c: &C) -> Result<Vec<(PartnerId,
                 crate::error::StoreError::Corrupt(format!("leads.stage `{s}` is not a known stage"))
             })?;
             Ok((PartnerId::from_uuid(p), stage, r.try_get_by_index(2)?))
+        })
+        .collect()
+}
+
+/// What the funnel is broken down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunnelBy {
+    Channel,
+    Partner,
+    Owner,
+    Branch,
+}
+
+/// Leads captured in a period, counted per value of the breakdown, furthest stage reached and current stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelRow {
+    /// The channel or branch code, or the partner's or owner's id; `None`: without one.
+    pub key: Option<String>,
+    pub reached: LeadStage,
+    pub stage: LeadStage,
+    pub count: i64,
+}
+
+/// The funnel's counts of the leads captured in `[from_us, to_us)` within the scope.
+pub async fn funnel<C: ConnectionTrait>(
+    c: &C,
+    scope: &ScopeFilter,
+    by: FunnelBy,
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<FunnelRow>> {
+    let key = match by {
+        FunnelBy::Channel => "channel",
+        FunnelBy::Partner => "partner_id",
+        FunnelBy::Owner => "rm_id",
+        FunnelBy::Branch => "branch_code",
+    };
+    let col = |n: &'static str| Expr::col(("leads", n));
+    let q = Query::select()
+        .expr(col(key))
+        .expr(col("reached"))
+        .expr(col("stage"))
+        .expr(Func::count(col("id")))
+        .from("leads")
+        .cond_where(scope.cond_on("leads"))
+        .and_where(col("created_at_us").gte(from_us))
+        .and_where(col("created_at_us").lt(to_us))
+        .group_by_col(("leads", key))
+        .group_by_col(("leads", "reached"))
+        .group_by_col(("leads", "stage"))
+        .to_owned();
+    let stage = |r: &sea_orm::QueryResult, i: usize| -> Result<LeadStage> {
+        let s: String = r.try_get_by_index(i)?;
+        LeadStage::parse(&s).ok_or_else(|| {
+            crate::error::StoreError::Corrupt(format!("leads: `{s}` is not a known stage"))
+        })
+    };
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            let key = match by {
+                FunnelBy::Partner | FunnelBy::Owner => r
+                    .try_get_by_index::<Option<uuid::Uuid>>(0)?
+                    .map(|u| u.to_string()),
+                FunnelBy::Channel | FunnelBy::Branch => r.try_get_by_index::<Option<String>>(0)?,
+            };
+            Ok(FunnelRow {
+                key,
+                reached: stage(r, 1)?,
+                stage: stage(r, 2)?,
+                count: r.try_get_by_index(3)?,
+            })
         })
         .collect()
 }

@@ -134,6 +134,7 @@ pub async fn convert(
     let now = now_us();
     r.stage = LeadStage::Won;
     r.stage_at_us = now;
+    r.reached = LeadStage::Won;
     r.customer_id = Some(customer);
     r.updated_at_us = now;
     r.version = old.version + 1;

@@ -582,6 +582,7 @@ pub async fn create(app: &App, actor: &Actor, input: LeadInput) -> Result<LeadVi
         rm_id: None,
         stage: LeadStage::New,
         stage_at_us: now,
+        reached: LeadStage::New,
         score: None,
         outcome: None,
         factors: Vec::new(),

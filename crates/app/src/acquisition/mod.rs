@@ -10,6 +10,7 @@
 
 pub mod board;
 pub mod convert;
+pub mod funnel;
 pub mod leads;
 pub mod work;
 
@@ -28,6 +29,7 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 pub use board::{Board, BoardCard, BoardColumn, BoardQuery, PartnerInput, PartnerView};
+pub use funnel::{Funnel, FunnelLine, FunnelQuery};
 pub use leads::{LeadInput, LeadPage, LeadQuery, LeadSummary};
 pub use work::LeadWork;
 

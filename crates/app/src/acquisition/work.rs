@@ -277,6 +277,7 @@ pub async fn act(
     if to != old.stage {
         r.stage = to;
         r.stage_at_us = now;
+        r.reached = old.reached.furthest(to);
     }
     r.updated_at_us = now;
     r.version = old.version + 1;

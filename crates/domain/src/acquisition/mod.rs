@@ -170,6 +170,23 @@ impl LeadStage {
         }
     }
 
+    /// The stage's place along the pipeline (`new` 0 … `won` 7); rejected and lost are off it.
+    pub fn rank(self) -> Option<u8> {
+        Self::BOARD
+            .iter()
+            .position(|s| *s == self)
+            .and_then(|i| u8::try_from(i).ok())
+    }
+
+    /// The furthest of two pipeline stages (`self` when `other` is off the pipeline).
+    pub fn furthest(self, other: LeadStage) -> LeadStage {
+        match (self.rank(), other.rank()) {
+            (Some(a), Some(b)) if b > a => other,
+            (None, Some(_)) => other,
+            _ => self,
+        }
+    }
+
     /// Whether the lead is still being worked (not won, rejected or lost).
     pub fn is_open(self) -> bool {
         !matches!(self, Self::Won | Self::Rejected | Self::Lost)
@@ -283,6 +300,16 @@ mod tests {
         assert_eq!(S::Won.apply(M::Lose), None);
         assert_eq!(S::Lost.apply(M::Reopen), Some(S::New));
         assert_eq!(S::Rejected.apply(M::Reopen), None);
+    }
+
+    #[test]
+    fn the_furthest_stage_reached_never_goes_back() {
+        use LeadStage as S;
+        assert_eq!(S::Visiting.furthest(S::Lost), S::Visiting);
+        assert_eq!(S::Visiting.furthest(S::New), S::Visiting);
+        assert_eq!(S::Screened.furthest(S::Qualified), S::Qualified);
+        assert_eq!(S::Won.rank(), Some(7));
+        assert_eq!(S::Rejected.rank(), None);
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub(super) fn v24(s: &mut Vec<Stmt>, _: DbKind) {
         .col(uuid_null("rm_id"))
         .col(text("stage"))
         .col(bigint("stage_at_us"))
+        .col(text("reached"))
         .col(int_null("score"))
         .col(text_null("outcome"))
         .col(text("factors"))
@@ -98,6 +99,7 @@ pub(super) fn v24(s: &mut Vec<Stmt>, _: DbKind) {
     s.push(idx("ix_leads_mobile", "leads", &["mobile_bidx"]));
     s.push(idx("ix_leads_ident", "leads", &["id_bidx"]));
     s.push(idx("ix_leads_partner", "leads", &["partner_id", "stage"]));
+    s.push(idx("ix_leads_created", "leads", &["created_at_us"]));
     s.push(Stmt::Table(Box::new(
         Table::create()
             .table("lead_events")

@@ -9,8 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post};
 use banyan_app::acquisition::{
-    self as uc, Board, BoardQuery, LeadInput, LeadPage, LeadQuery, LeadView, LeadWork,
-    PartnerInput, PartnerView,
+    self as uc, Board, BoardQuery, Funnel, FunnelQuery, LeadInput, LeadPage, LeadQuery, LeadView,
+    LeadWork, PartnerInput, PartnerView,
 };
 use banyan_domain::ids::LeadId;
 use serde::Deserialize;
@@ -22,6 +22,7 @@ pub fn routes(
 ) -> Router<AppState> {
     r.route("/api/v1/leads", get(list).merge(creating(post(create))))
         .route("/api/v1/leads/board", get(board))
+        .route("/api/v1/leads/funnel", get(funnel))
         .route("/api/v1/leads/{id}", get(lead).put(update))
         .route("/api/v1/leads/{id}/actions", post(act))
         .route(
@@ -65,6 +66,20 @@ pub async fn board(
     Query(q): Query<BoardQuery>,
 ) -> ApiResult<axum::Json<Board>> {
     Ok(axum::Json(uc::board::board(&s.app, &auth.actor, q).await?))
+}
+
+/// The conversion funnel of the leads captured in a period: how many reached each stage, were won,
+/// rejected and lost, by channel, partner, owner or branch.
+#[utoipa::path(get, path = "/api/v1/leads/funnel", tag = "acquisition", security(("bearer" = [])), params(FunnelQuery),
+    responses((status = 200, body = Funnel), (status = 422, body = Problem)))]
+pub async fn funnel(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<FunnelQuery>,
+) -> ApiResult<axum::Json<Funnel>> {
+    Ok(axum::Json(
+        uc::funnel::funnel(&s.app, &auth.actor, q).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

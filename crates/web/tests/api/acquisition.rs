@@ -210,6 +210,30 @@ async fn a_lead_is_screened_reviewed_by_another_and_moved_along_the_pipeline(app
     assert!(audited.contains(&"lead.accept".to_owned()), "{audited:?}");
     assert!(audited.contains(&"lead.lose".to_owned()), "{audited:?}");
     assert!(audited.contains(&"lead.win".to_owned()), "{audited:?}");
+
+    // The funnel counts each lead at the furthest stage it reached: the won one went through every stage.
+    let f = app.get("/api/v1/leads/funnel?by=channel", &rm).await;
+    assert_eq!(f.status, StatusCode::OK, "{}", f.text);
+    let fair = f.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == "trade_fair")
+        .unwrap()
+        .clone();
+    assert_eq!(fair["captured"], 2, "{fair}");
+    assert_eq!(fair["reached"], json!([1, 1, 1, 1, 1, 1, 1]), "{fair}");
+    assert_eq!(fair["won"], 1);
+    assert_eq!(fair["conversion_permille"], 500);
+    assert_eq!(f.body["total"]["captured"], 2);
+    let other = app
+        .login_as("rm9", Role::RelationshipManager, Some("BR0009"))
+        .await;
+    let f = app.get("/api/v1/leads/funnel", &other).await;
+    assert_eq!(f.body["total"]["captured"], 0, "out of scope: {}", f.text);
+    app.get("/api/v1/leads/funnel?by=colour", &rm)
+        .await
+        .assert_problem(422, "validation");
 }
 
 async fn bad_lead_input_names_the_field_and_the_rule_and_writes_nothing(app: &TestApp) {

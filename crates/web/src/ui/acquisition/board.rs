@@ -190,3 +190,132 @@ pub(super) async fn create_partner(
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
     }
 }
+
+/// One row of the funnel as the page shows it.
+struct FunnelRow {
+    label: String,
+    /// Where the row's leads are listed (channels and partners).
+    href: Option<String>,
+    captured: i64,
+    reached: Vec<i64>,
+    rejected: i64,
+    lost: i64,
+    conversion: String,
+}
+
+#[derive(Template)]
+#[template(path = "lead_funnel.html")]
+struct FunnelPage {
+    c: Chrome,
+    title: String,
+    from: String,
+    to: String,
+    by: String,
+    bys: Vec<(&'static str, String)>,
+    stages: Vec<String>,
+    rows: Vec<FunnelRow>,
+    total: FunnelRow,
+    chart: crate::ui::forms::Chart,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct FunnelForm {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    by: String,
+}
+
+fn funnel_row(t: Tr, by: &str, l: &banyan_app::acquisition::FunnelLine) -> FunnelRow {
+    let (label, href) = match (by, &l.key) {
+        (_, None) => (t.get("lead.funnel_none").to_owned(), None),
+        ("channel", Some(k)) => (t.of("lead_channel", k), Some(format!("/leads?channel={k}"))),
+        ("partner", Some(k)) => (
+            l.name
+                .clone()
+                .unwrap_or_else(|| t.get("lead.funnel_none").to_owned()),
+            Some(format!("/leads?partner_id={k}")),
+        ),
+        (_, Some(k)) => (l.name.clone().unwrap_or_else(|| k.clone()), None),
+    };
+    FunnelRow {
+        label,
+        href,
+        captured: l.captured,
+        reached: l.reached.clone(),
+        rejected: l.rejected,
+        lost: l.lost,
+        conversion: format!(
+            "{}.{} %",
+            l.conversion_permille / 10,
+            l.conversion_permille % 10
+        ),
+    }
+}
+
+pub(super) async fn funnel_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<FunnelForm>,
+) -> Result<Response, PageError> {
+    let blank = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let q = banyan_app::acquisition::FunnelQuery {
+        from: blank(&p.from),
+        to: blank(&p.to),
+        by: blank(&p.by),
+    };
+    let (f, error) = match banyan_app::acquisition::funnel::funnel(&s.app, &sess.actor, q).await {
+        Ok(f) => (Some(f), None),
+        Err(e) => match refusal(t, e) {
+            Ok(msg) => (None, Some(msg)),
+            Err(e) => return Err(PageError::App(e, t, Some(sess))),
+        },
+    };
+    let by = f
+        .as_ref()
+        .map_or_else(|| "channel".to_owned(), |f| f.by.clone());
+    let rows: Vec<FunnelRow> = f
+        .as_ref()
+        .map(|f| f.lines.iter().map(|l| funnel_row(t, &by, l)).collect())
+        .unwrap_or_default();
+    let mut total = f
+        .as_ref()
+        .map(|f| funnel_row(t, &by, &f.total))
+        .unwrap_or_else(|| funnel_row(t, &by, &Default::default()));
+    total.label = t.get("lead.funnel_total").to_owned();
+    total.href = None;
+    // The whole funnel as bars: captured, then each stage reached.
+    let stage_labels: Vec<String> = banyan_domain::acquisition::LeadStage::BOARD[1..]
+        .iter()
+        .map(|s| t.of("lead_stage", s.as_str()))
+        .collect();
+    let max = total.captured.max(1);
+    let pct = |n: i64| u32::try_from(n * 300 / max).unwrap_or(0);
+    let mut bars = vec![(
+        t.get("lead.funnel_captured").to_owned(),
+        pct(total.captured),
+        total.captured.to_string(),
+    )];
+    for (label, n) in stage_labels.iter().zip(&total.reached) {
+        bars.push((label.clone(), pct(*n), n.to_string()));
+    }
+    Ok(page(FunnelPage {
+        title: t.get("lead.funnel").to_owned(),
+        c: chrome(t, Some(&sess), "/leads/funnel"),
+        from: f.as_ref().map(|f| f.from.clone()).unwrap_or(p.from),
+        to: f.as_ref().map(|f| f.to.clone()).unwrap_or(p.to),
+        bys: ["channel", "partner", "owner", "branch"]
+            .iter()
+            .map(|b| (*b, t.of("funnel_by", b)))
+            .collect(),
+        by,
+        stages: stage_labels,
+        rows,
+        total,
+        chart: crate::ui::forms::Chart::new(bars),
+        error,
+    }))
+}

@@ -23,6 +23,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads", get(list_page))
         .route("/leads/new", get(lead::new_form).post(lead::create))
         .route("/leads/board", get(board::board_page))
+        .route("/leads/funnel", get(board::funnel_page))
         .route(
             "/leads/partners",
             get(board::partners_page).post(board::create_partner),
