@@ -81,7 +81,8 @@ class Backend:
                         os.path.join(self.work, "postgres.log"), "-w", "-t", "60", "start"], check=True,
                        stdout=subprocess.DEVNULL)
         self.pg = data
-        self.psql("postgres", "CREATE ROLE bench LOGIN PASSWORD 'bench' SUPERUSER; CREATE DATABASE acq OWNER bench")
+        self.psql("postgres", "CREATE ROLE bench LOGIN PASSWORD 'bench' SUPERUSER")
+        self.psql("postgres", "CREATE DATABASE acq OWNER bench")
         self.url = f"postgres://bench:bench@127.0.0.1:{self.port}/acq"
 
     def stop(self):
@@ -93,7 +94,9 @@ class Backend:
     def psql(self, db, sql):
         r = subprocess.run([f"{PGBIN}/psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
                             str(self.port), "-U", "postgres", "-d", db, "-c", sql],
-                           check=True, capture_output=True, text=True)
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"psql: {r.stderr.strip()}")
         return r.stdout
 
     def sql(self, sql):
@@ -141,9 +144,9 @@ def seed(b, rm_id):
               '[]', (ARRAY['branch','website','mobile_app','social_media','market_research','community_event','trade_fair'])[1 + i % 7],
               'BR' || lpad((1 + i % 10)::text, 4, '0'), {owner}, {stage},
               CASE WHEN {stage} IN ('rejected', 'lost') THEN 'screened' ELSE {stage} END,
-              {now} - ((i * 7) % 120) * 86400000000 - (i % 86400) * 1000000,
+              {now} - ((i * 7) % 120) * 86400000000 - (i % 86400) * 1000000::bigint,
               CASE WHEN i % 5 = 0 THEN NULL ELSE 40 + i % 60 END, '[]',
-              '{rm_id}'::uuid, {now} - ((i * 7) % 120) * 86400000000 - (i % 86400) * 1000000, {now}, 1
+              '{rm_id}'::uuid, {now} - ((i * 7) % 120) * 86400000000 - (i % 86400) * 1000000::bigint, {now}, 1
             FROM generate_series(0, {LEADS - 1}) AS i""")
         b.sql("ANALYZE leads")
         return
@@ -276,8 +279,10 @@ def record(line):
 
 
 def run(kind, work):
-    b = Backend(kind, work)
+    b = Backend.__new__(Backend)
+    b.pg = None
     try:
+        b.__init__(kind, work)
         b.banyan("migrate")
         for user, role, branch in READERS:
             args = ["user", "add", "--username", user, "--role", role, "--password-stdin"]

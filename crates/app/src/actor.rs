@@ -188,6 +188,8 @@ pub struct Offers {
     pub lead_override: bool,
     /// Record partner institutions.
     pub partners: bool,
+    /// Set acquisition targets.
+    pub targets: bool,
 }
 
 impl Actor {
@@ -213,6 +215,7 @@ impl Actor {
             lead_review: has(Permission::LeadReview),
             lead_override: has(Permission::LeadOverride),
             partners: has(Permission::PartnerManage),
+            targets: has(Permission::TargetManage),
             case_approve: has(Permission::CaseApprove),
             campaign_approve: has(Permission::CampaignApprove),
             products: has(Permission::ProductManage),

@@ -298,5 +298,82 @@ pub async fn demo_leads(app: &App) -> Result<()> {
             .map_err(|e| anyhow!("demo lead {i}: {e}"))?;
         walk(app, i, v.id, owner).await?;
     }
+    demo_targets(app).await
+}
+
+/// This quarter's targets: the bank's (senior1), branch BR0001's, its retail team's and rm1's (supervisor1).
+async fn demo_targets(app: &App) -> Result<()> {
+    use banyan_app::acquisition::targets::{self, TargetInput, TargetQuery};
+    use banyan_domain::acquisition::targets::{TargetLevel as L, TargetMetric as M, TargetPeriod};
+    let sup = actor(app, "supervisor1").await?;
+    let senior = actor(app, "senior1").await?;
+    let rm1 = actor(app, "rm1").await?;
+    let starts_on = targets::report(app, &sup, TargetQuery::default())
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+        .starts_on;
+    let set =
+        |who: &Actor, level, branch: Option<&str>, team: Option<&str>, staff, metric, value| {
+            let input = TargetInput {
+                period: TargetPeriod::Quarter,
+                starts_on: starts_on.clone(),
+                level,
+                branch_code: branch.map(str::to_owned),
+                team: team.map(str::to_owned),
+                staff,
+                metric,
+                value,
+            };
+            let who = who.clone();
+            async move {
+                targets::set_target(app, &who, input)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| anyhow!("demo target: {e}"))
+            }
+        };
+    set(&senior, L::Bank, None, None, None, M::LeadsCaptured, 400).await?;
+    set(&senior, L::Bank, None, None, None, M::NewCorporate, 30).await?;
+    set(&senior, L::Bank, None, None, None, M::NewIndividual, 60).await?;
+    set(
+        &sup,
+        L::Branch,
+        Some("BR0001"),
+        None,
+        None,
+        M::LeadsCaptured,
+        120,
+    )
+    .await?;
+    set(
+        &sup,
+        L::Branch,
+        Some("BR0001"),
+        None,
+        None,
+        M::NewIndividual,
+        20,
+    )
+    .await?;
+    set(
+        &sup,
+        L::Team,
+        Some("BR0001"),
+        Some("零售一组"),
+        None,
+        M::LeadsQualified,
+        40,
+    )
+    .await?;
+    set(
+        &sup,
+        L::Person,
+        None,
+        None,
+        Some(rm1.id()),
+        M::LeadsCaptured,
+        50,
+    )
+    .await?;
     Ok(())
 }

@@ -76,6 +76,9 @@ pub enum Permission {
     LeadOverride,
     /// Record and change the partner institutions that bring leads.
     PartnerManage,
+    /// Set acquisition targets: a branch's, its teams' and its people's (supervisors), the bank's (senior
+    /// managers).
+    TargetManage,
 }
 
 /// Which customers a role's permissions reach.
@@ -171,6 +174,7 @@ const SUPERVISOR: &[Permission] = &[
     P::LeadReview,
     P::LeadOverride,
     P::PartnerManage,
+    P::TargetManage,
 ];
 const AUDITOR: &[Permission] = &[
     P::CustomerRead,
@@ -188,6 +192,7 @@ const SENIOR: &[Permission] = &[
     P::CaseApproveSenior,
     P::CampaignApprove,
     P::LeadRead,
+    P::TargetManage,
 ];
 
 impl Role {
@@ -266,7 +271,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -292,6 +297,7 @@ impl Permission {
         P::LeadReview,
         P::LeadOverride,
         P::PartnerManage,
+        P::TargetManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -321,6 +327,7 @@ impl Permission {
             P::LeadReview => "lead.review",
             P::LeadOverride => "lead.override",
             P::PartnerManage => "partner.manage",
+            P::TargetManage => "target.manage",
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::customers::ScopeFilter;
 use crate::error::Result;
 use crate::table;
 use banyan_domain::acquisition::screening::FactorScore;
+use banyan_domain::acquisition::targets::{TargetLevel, TargetMetric, TargetPeriod};
 use banyan_domain::acquisition::{
     LawfulBasis, LeadAction, LeadChannel, LeadKind, LeadStage, PartnerKind, ScreeningOutcome,
 };
@@ -21,7 +22,10 @@ crate::enum_col!(
     LeadStage,
     ScreeningOutcome,
     LeadAction,
-    Gender
+    Gender,
+    TargetPeriod,
+    TargetLevel,
+    TargetMetric
 );
 crate::json_col!(Vec<FactorScore>);
 
@@ -475,4 +479,126 @@ pub async fn funnel<C: ConnectionTrait>(
             })
         })
         .collect()
+}
+
+crate::table! {
+    /// A target for a period, an owner (the bank, a branch, a team or a person) and a metric.
+    pub struct TargetRow in "acq_targets" {
+        pub id: uuid::Uuid,
+        pub period: TargetPeriod,
+        /// `YYYY-MM-DD`, the period's first day; `ends_on` the day after its last.
+        pub starts_on: String,
+        pub ends_on: String,
+        pub level: TargetLevel,
+        pub branch_code: Option<String>,
+        pub team: Option<String>,
+        pub staff_id: Option<StaffId>,
+        pub owner_key: String,
+        pub metric: TargetMetric,
+        pub value: i64,
+        pub set_by: StaffId,
+        pub set_at_us: i64,
+    }
+}
+
+/// The targets of one period, by owner and metric.
+pub async fn targets_of<C: ConnectionTrait>(
+    c: &C,
+    period: TargetPeriod,
+    starts_on: &str,
+) -> Result<Vec<TargetRow>> {
+    let q = table::select::<TargetRow>()
+        .and_where(Expr::col("period").eq(period.as_str()))
+        .and_where(Expr::col("starts_on").eq(starts_on))
+        .order_by("owner_key", Order::Asc)
+        .order_by("metric", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Sets a target: replaces the value of the one with the same period, owner and metric, or adds it. The
+/// previous value, if any.
+pub async fn put_target<C: ConnectionTrait>(c: &C, r: &TargetRow) -> Result<Option<i64>> {
+    let q = table::select::<TargetRow>()
+        .and_where(Expr::col("period").eq(r.period.as_str()))
+        .and_where(Expr::col("starts_on").eq(r.starts_on.clone()))
+        .and_where(Expr::col("owner_key").eq(r.owner_key.clone()))
+        .and_where(Expr::col("metric").eq(r.metric.as_str()))
+        .to_owned();
+    match table::one::<TargetRow, _>(c, &q).await? {
+        Some(old) => {
+            let u = Query::update()
+                .table("acq_targets")
+                .value("value", r.value)
+                .value("set_by", r.set_by.uuid())
+                .value("set_at_us", r.set_at_us)
+                .and_where(Expr::col("id").eq(old.id))
+                .to_owned();
+            c.execute(&u).await?;
+            Ok(Some(old.value))
+        }
+        None => {
+            table::insert(c, std::slice::from_ref(r)).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Whose leads a target counts.
+#[derive(Debug, Clone)]
+pub enum Owner {
+    Bank,
+    Branch(String),
+    /// The owners (staff ids) of a team.
+    Staff(Vec<uuid::Uuid>),
+}
+
+/// The actual of a target's metric over `[from_us, to_us)`.
+pub async fn actual<C: ConnectionTrait>(
+    c: &C,
+    metric: TargetMetric,
+    owner: &Owner,
+    from_us: i64,
+    to_us: i64,
+) -> Result<i64> {
+    let col = |n: &'static str| Expr::col(("leads", n));
+    let mut q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from("leads")
+        .to_owned();
+    match owner {
+        Owner::Bank => {}
+        Owner::Branch(b) => {
+            q.and_where(col("branch_code").eq(b.clone()));
+        }
+        Owner::Staff(ids) => {
+            q.and_where(col("rm_id").is_in(ids.clone()));
+        }
+    }
+    let won = |q: &mut SelectStatement, kind: LeadKind| {
+        q.and_where(col("stage").eq(LeadStage::Won.as_str()))
+            .and_where(col("kind").eq(kind.as_str()))
+            .and_where(col("stage_at_us").gte(from_us))
+            .and_where(col("stage_at_us").lt(to_us));
+    };
+    match metric {
+        TargetMetric::LeadsCaptured | TargetMetric::LeadsQualified => {
+            q.and_where(col("created_at_us").gte(from_us))
+                .and_where(col("created_at_us").lt(to_us));
+            if metric == TargetMetric::LeadsQualified {
+                q.and_where(
+                    col("reached").is_in(
+                        LeadStage::BOARD[2..]
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>(),
+                    ),
+                );
+            }
+        }
+        TargetMetric::NewIndividual => won(&mut q, LeadKind::Individual),
+        TargetMetric::NewCorporate => won(&mut q, LeadKind::Corporate),
+    }
+    let n = table::count(c, &q).await?;
+    Ok(i64::try_from(n).unwrap_or(i64::MAX))
 }

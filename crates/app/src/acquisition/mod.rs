@@ -12,6 +12,7 @@ pub mod board;
 pub mod convert;
 pub mod funnel;
 pub mod leads;
+pub mod targets;
 pub mod work;
 
 use crate::App;
@@ -31,6 +32,7 @@ use utoipa::ToSchema;
 pub use board::{Board, BoardCard, BoardColumn, BoardQuery, PartnerInput, PartnerView};
 pub use funnel::{Funnel, FunnelLine, FunnelQuery};
 pub use leads::{LeadInput, LeadPage, LeadQuery, LeadSummary};
+pub use targets::{TargetInput, TargetLine, TargetQuery, TargetReport};
 pub use work::LeadWork;
 
 /// A lead as its page shows it (contact data masked unless revealed).

@@ -3,6 +3,7 @@
 //! application keeps the leads.
 
 pub mod screening;
+pub mod targets;
 
 use crate::FieldErrors;
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post};
 use banyan_app::acquisition::{
     self as uc, Board, BoardQuery, Funnel, FunnelQuery, LeadInput, LeadPage, LeadQuery, LeadView,
-    LeadWork, PartnerInput, PartnerView,
+    LeadWork, PartnerInput, PartnerView, TargetInput, TargetLine, TargetQuery, TargetReport,
 };
 use banyan_domain::ids::LeadId;
 use serde::Deserialize;
@@ -23,6 +23,10 @@ pub fn routes(
     r.route("/api/v1/leads", get(list).merge(creating(post(create))))
         .route("/api/v1/leads/board", get(board))
         .route("/api/v1/leads/funnel", get(funnel))
+        .route(
+            "/api/v1/leads/targets",
+            get(targets).merge(creating(post(set_target))),
+        )
         .route("/api/v1/leads/{id}", get(lead).put(update))
         .route("/api/v1/leads/{id}/actions", post(act))
         .route(
@@ -79,6 +83,34 @@ pub async fn funnel(
 ) -> ApiResult<axum::Json<Funnel>> {
     Ok(axum::Json(
         uc::funnel::funnel(&s.app, &auth.actor, q).await?,
+    ))
+}
+
+/// A period's acquisition targets beside their actuals (leads captured and qualified, new individual and
+/// corporate customers), with the gap and the attainment.
+#[utoipa::path(get, path = "/api/v1/leads/targets", tag = "acquisition", security(("bearer" = [])), params(TargetQuery),
+    responses((status = 200, body = TargetReport), (status = 422, body = Problem)))]
+pub async fn targets(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<TargetQuery>,
+) -> ApiResult<axum::Json<TargetReport>> {
+    Ok(axum::Json(
+        uc::targets::report(&s.app, &auth.actor, q).await?,
+    ))
+}
+
+/// Sets a target for a period and an owner (setting it again replaces its value; `target.manage`).
+#[utoipa::path(post, path = "/api/v1/leads/targets", tag = "acquisition", security(("bearer" = [])), request_body = TargetInput,
+    responses((status = 201, body = TargetLine), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_target(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<TargetInput>,
+) -> ApiResult<(StatusCode, axum::Json<TargetLine>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::targets::set_target(&s.app, &auth.actor, body.value).await?),
     ))
 }
 

@@ -234,6 +234,50 @@ async fn a_lead_is_screened_reviewed_by_another_and_moved_along_the_pipeline(app
     app.get("/api/v1/leads/funnel?by=colour", &rm)
         .await
         .assert_problem(422, "validation");
+
+    // The branch's target for the quarter stands beside what the quarter has won so far.
+    let quarter = app.get("/api/v1/leads/targets", &sup).await;
+    assert_eq!(quarter.status, StatusCode::OK, "{}", quarter.text);
+    let starts_on = quarter.body["starts_on"].as_str().unwrap().to_owned();
+    let target = |level: &str, value: i64| {
+        json!({"period": "quarter", "starts_on": starts_on, "level": level, "branch_code": "BR0001",
+            "metric": "new_corporate", "value": value})
+    };
+    app.post("/api/v1/leads/targets", &rm, target("branch", 4))
+        .await
+        .assert_problem(403, "permission_denied");
+    let mut bank = target("bank", 40);
+    bank.as_object_mut().unwrap().remove("branch_code");
+    app.post("/api/v1/leads/targets", &sup, bank)
+        .await
+        .assert_problem(403, "target_scope");
+    let mut off = target("branch", 4);
+    off["starts_on"] = json!("2026-11-15");
+    let r = app.post("/api/v1/leads/targets", &sup, off).await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("starts_on".into(), "period_start".into())]
+    );
+    let r = app
+        .post("/api/v1/leads/targets", &sup, target("branch", 3))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post("/api/v1/leads/targets", &sup, target("branch", 4))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "setting it again replaces it: {}",
+        r.text
+    );
+    let report = app.get("/api/v1/leads/targets", &rm).await;
+    let lines = report.body["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{}", report.text);
+    assert_eq!(lines[0]["target"], 4);
+    assert_eq!(lines[0]["actual"], 1, "the company won this quarter");
+    assert_eq!(lines[0]["gap"], 3);
+    assert_eq!(lines[0]["attainment_permille"], 250);
 }
 
 async fn bad_lead_input_names_the_field_and_the_rule_and_writes_nothing(app: &TestApp) {

@@ -4,6 +4,7 @@
 
 mod board;
 mod lead;
+mod targets;
 
 use crate::AppState;
 use crate::ui::forms::field_errors_text;
@@ -24,6 +25,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads/new", get(lead::new_form).post(lead::create))
         .route("/leads/board", get(board::board_page))
         .route("/leads/funnel", get(board::funnel_page))
+        .route(
+            "/leads/targets",
+            get(targets::targets_page).post(targets::set_target),
+        )
         .route(
             "/leads/partners",
             get(board::partners_page).post(board::create_partner),

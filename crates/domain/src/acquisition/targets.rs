@@ -1,0 +1,142 @@
+//! Acquisition targets (seed 002 §二): for a period — a month, a quarter, a half-year or a year — and for the
+//! bank, a branch, a team or a person, how many leads to capture and qualify and how many new individual and
+//! corporate customers to win. The period is named by its first day, which must begin one.
+
+use crate::FieldErrors;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+code_enum!(
+    /// How long a target runs.
+    TargetPeriod {
+        Month = "month",
+        Quarter = "quarter",
+        HalfYear = "half_year",
+        Year = "year",
+    }
+);
+
+code_enum!(
+    /// Whose target it is.
+    TargetLevel {
+        Bank = "bank",
+        Branch = "branch",
+        Team = "team",
+        Person = "person",
+    }
+);
+
+code_enum!(
+    /// What a target counts.
+    TargetMetric {
+        /// Leads captured in the period.
+        LeadsCaptured = "leads_captured",
+        /// Leads captured in the period that were qualified (or went further).
+        LeadsQualified = "leads_qualified",
+        /// Leads of people won in the period (new individual customers).
+        NewIndividual = "new_individual",
+        /// Leads of companies and institutions won in the period (new corporate customers).
+        NewCorporate = "new_corporate",
+    }
+);
+
+impl TargetPeriod {
+    fn months(self) -> i8 {
+        match self {
+            Self::Month => 1,
+            Self::Quarter => 3,
+            Self::HalfYear => 6,
+            Self::Year => 12,
+        }
+    }
+
+    /// The period beginning on `start` as `[start, end)`: `start` must be the first day of such a period
+    /// (`quarter`: 1 January, April, July or October).
+    pub fn range(self, start: Date) -> Result<(Date, Date), &'static str> {
+        let m = self.months();
+        if start.day() != 1 || (start.month() - 1) % m != 0 {
+            return Err(match self {
+                Self::Month => "must be the first day of a month",
+                Self::Quarter => {
+                    "must be the first day of a quarter (1 January, April, July or October)"
+                }
+                Self::HalfYear => "must be the first day of a half-year (1 January or July)",
+                Self::Year => "must be 1 January",
+            });
+        }
+        let end = start
+            .checked_add(jiff::Span::new().months(i64::from(m)))
+            .map_err(|_| "is out of range")?;
+        Ok((start, end))
+    }
+}
+
+/// A target as entered, checked: whose it is must match its level.
+pub fn check_owner(
+    e: &mut FieldErrors,
+    level: TargetLevel,
+    branch: Option<&str>,
+    team: Option<&str>,
+    person: bool,
+) {
+    let (needs_branch, needs_team, needs_person) = match level {
+        TargetLevel::Bank => (false, false, false),
+        TargetLevel::Branch => (true, false, false),
+        TargetLevel::Team => (true, true, false),
+        TargetLevel::Person => (false, false, true),
+    };
+    for (field, given, needed) in [
+        ("branch_code", branch.is_some(), needs_branch),
+        ("team", team.is_some(), needs_team),
+        ("staff", person, needs_person),
+    ] {
+        if needed && !given {
+            e.push(field, "required", "the target's level needs it");
+        } else if given && !needed && !(field == "branch_code" && level == TargetLevel::Person) {
+            e.push(field, "level", "does not belong to a target of this level");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn a_period_is_named_by_its_first_day() {
+        assert_eq!(
+            TargetPeriod::Quarter.range(date(2026, 10, 1)).unwrap(),
+            (date(2026, 10, 1), date(2027, 1, 1))
+        );
+        assert!(TargetPeriod::Quarter.range(date(2026, 11, 1)).is_err());
+        assert!(TargetPeriod::Month.range(date(2026, 11, 2)).is_err());
+        assert_eq!(
+            TargetPeriod::HalfYear.range(date(2026, 7, 1)).unwrap().1,
+            date(2027, 1, 1)
+        );
+        assert!(TargetPeriod::Year.range(date(2026, 7, 1)).is_err());
+    }
+
+    #[test]
+    fn whose_target_it_is_matches_its_level() {
+        let rules = |level, b: Option<&str>, t: Option<&str>, p| {
+            let mut e = FieldErrors::new();
+            check_owner(&mut e, level, b, t, p);
+            e.0.iter()
+                .map(|x| format!("{}:{}", x.field, x.rule))
+                .collect::<Vec<_>>()
+        };
+        assert!(rules(TargetLevel::Bank, None, None, false).is_empty());
+        assert_eq!(
+            rules(TargetLevel::Team, Some("BR0001"), None, false),
+            vec!["team:required"]
+        );
+        assert_eq!(
+            rules(TargetLevel::Bank, Some("BR0001"), None, false),
+            vec!["branch_code:level"]
+        );
+        assert!(rules(TargetLevel::Person, None, None, true).is_empty());
+    }
+}
