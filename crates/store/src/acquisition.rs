@@ -308,20 +308,15 @@ pub async fn list_leads<C: ConnectionTrait>(c: &C, f: &LeadFilter) -> Result<Vec
     if let Some(b) = f.before {
         q.and_where(Expr::col(("leads", "id")).lt(b.uuid()));
     }
-    q.order_by(("leads", "id"), Order::Desc).limit(f.limit);
-    table::all(c, &q).await
+    q.order_by(("leads", "id"), Order::Desc);
+    table::all_limited(c, &q, f.limit).await
 }
 
 /// How many leads the filter holds, counted up to `cap` (past it `cap + 1`).
 pub async fn count_leads<C: ConnectionTrait>(c: &C, f: &LeadFilter, cap: u64) -> Result<u64> {
     let mut inner = Query::select().expr(Expr::val(1)).from("leads").to_owned();
     f.apply(&mut inner);
-    inner.limit(cap + 1);
-    let q = Query::select()
-        .expr(Expr::cust("COUNT(*)"))
-        .from_subquery(inner, "m")
-        .to_owned();
-    table::count(c, &q).await
+    table::count_limited(c, &inner, cap).await
 }
 
 /// One column of the pipeline's board: how many leads stand at a stage and since when the oldest waits.
@@ -379,9 +374,8 @@ pub async fn oldest_at_stage<C: ConnectionTrait>(
     g.stage = Some(stage);
     g.apply(&mut q);
     q.order_by(("leads", "stage_at_us"), Order::Asc)
-        .order_by(("leads", "id"), Order::Asc)
-        .limit(limit);
-    table::all(c, &q).await
+        .order_by(("leads", "id"), Order::Asc);
+    table::all_limited(c, &q, limit).await
 }
 
 /// Leads per partner and stage (how many each partner brought and how many were rejected).

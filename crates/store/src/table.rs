@@ -299,3 +299,42 @@ text_col!(
 
 // A list of codes (catalogue codes, reasons) stored as a JSON array.
 json_col!(Vec<String>);
+
+/// `q` (which must not have a limit of its own) with `LIMIT n` written into the SQL as a number, its filters
+/// still bound. PostgreSQL plans a prepared statement generically after five runs, and a generic plan reads
+/// a bound `LIMIT $n` as a tenth of the rows: a capped count then scanned the whole table instead of an index
+/// (37 ms against 0.7 ms at 100,000 leads; bench/acquisition run 20261204T121122Z).
+fn with_limit<C: ConnectionTrait>(c: &C, q: &SelectStatement, n: u64) -> sea_orm::Statement {
+    let mut st = c.get_database_backend().build(q);
+    st.sql = format!("{} LIMIT {n}", st.sql);
+    st
+}
+
+/// Every row of `q` (without a limit of its own) up to `n`, the limit a literal (see [`with_limit`]).
+pub async fn all_limited<T: Table, C: ConnectionTrait>(
+    c: &C,
+    q: &SelectStatement,
+    n: u64,
+) -> Result<Vec<T>> {
+    c.query_all_raw(with_limit(c, q, n))
+        .await?
+        .iter()
+        .map(T::read)
+        .collect()
+}
+
+/// How many rows `inner` (a `SELECT 1 ...` without a limit) holds, counted up to `cap` (past it `cap + 1`),
+/// the cap a literal (see [`with_limit`]).
+pub async fn count_limited<C: ConnectionTrait>(
+    c: &C,
+    inner: &SelectStatement,
+    cap: u64,
+) -> Result<u64> {
+    let mut st = with_limit(c, inner, cap + 1);
+    st.sql = format!("SELECT COUNT(*) FROM ({}) m", st.sql);
+    let n: i64 = match c.query_one_raw(st).await? {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a count of {n}")))
+}
