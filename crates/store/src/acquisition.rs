@@ -378,13 +378,17 @@ pub async fn oldest_at_stage<C: ConnectionTrait>(
     table::all_limited(c, &q, limit).await
 }
 
-/// Leads per partner and stage (how many each partner brought and how many were rejected).
-pub async fn partner_counts<C: ConnectionTrait>(c: &C) -> Result<Vec<(PartnerId, LeadStage, i64)>> {
+/// Leads per partner and stage within a scope (how many each partner brought, won and had rejected).
+pub async fn partner_counts<C: ConnectionTrait>(
+    c: &C,
+    scope: &ScopeFilter,
+) -> Result<Vec<(PartnerId, LeadStage, i64)>> {
     let q = Query::select()
         .column("partner_id")
         .column("stage")
         .expr(Func::count(Expr::col("id")))
         .from("leads")
+        .cond_where(scope.cond_on("leads"))
         .and_where(Expr::col("partner_id").is_not_null())
         .group_by_col("partner_id")
         .group_by_col("stage")

@@ -144,17 +144,35 @@ pub async fn create_partner(app: &App, actor: &Actor, i: PartnerInput) -> Result
     if i.kind.is_none() {
         e.push("kind", "required", "is required");
     }
+    let branch = i
+        .branch_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    if let Some(b) = &branch
+        && let Err(m) = banyan_domain::customer::BranchCode::parse(b)
+    {
+        e.push("branch_code", "format", m);
+    }
+    // A branch records its own partners; a bank-wide partner is recorded by a bank-wide role.
+    let own = match &branch {
+        Some(b) => grant.can_see(b, None),
+        None => actor.scope_kind() == banyan_domain::access::ScopeKind::All,
+    };
+    if !own {
+        e.push(
+            "branch_code",
+            "scope",
+            "the partner would be outside your own scope",
+        );
+    }
     e.into_result()?;
     let r = PartnerRow {
         id: PartnerId::new(),
         name: name.unwrap_or_default(),
         kind: i.kind.unwrap_or(PartnerKind::ThirdParty),
-        branch_code: i
-            .branch_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned),
+        branch_code: branch,
         note: note("note", i.note)?,
         active: true,
         created_by: actor.id(),
@@ -220,10 +238,10 @@ fn partner_view(r: &PartnerRow, counts: &[(PartnerId, LeadStage, i64)]) -> Partn
     }
 }
 
-/// Every partner with what its leads became (bank-wide counts: a partner's record is the bank's).
+/// Every partner (a partner's record is the bank's) with what its leads in the reader's scope became.
 pub async fn partners(app: &App, actor: &Actor) -> Result<Vec<PartnerView>> {
-    actor.require(Permission::LeadRead)?;
+    let grant = actor.require(Permission::LeadRead)?;
     let rows = store::list_partners(&app.db.conn).await?;
-    let counts = store::partner_counts(&app.db.conn).await?;
+    let counts = store::partner_counts(&app.db.conn, &grant.scope()).await?;
     Ok(rows.iter().map(|r| partner_view(r, &counts)).collect())
 }

@@ -341,6 +341,21 @@ async fn check(
             _ => e.push("rm_id", "unknown", "no such active staff member"),
         }
     }
+    if let Some(b) = &branch_code
+        && let Err(m) = banyan_domain::customer::BranchCode::parse(b)
+    {
+        e.push("branch_code", "format", m);
+    }
+    // A manager who works a portfolio captures leads for the branch they work at.
+    if actor.scope_kind() == banyan_domain::access::ScopeKind::Own
+        && branch_code.as_deref() != actor.branch_code()
+    {
+        e.push(
+            "branch_code",
+            "scope",
+            "the lead would be outside your own scope",
+        );
+    }
     match &branch_code {
         None => e.push("branch_code", "required", "is required"),
         Some(b) if !grant.can_see(b, rm_id) => e.push(
@@ -439,14 +454,18 @@ fn fill(keys: &KeyRing, r: &mut LeadRow, c: Checked) -> Result<()> {
     Ok(())
 }
 
-/// A refusal of a duplicate, and the probes of records outside the caller's scope to record once the
-/// refused write has rolled back.
-type Refusal = (AppError, Vec<crate::customers::duplicates::Probe>);
+/// A refusal of a duplicate, the probes of customers outside the caller's scope, and the open lead outside
+/// it, to record once the refused write has rolled back.
+pub(crate) type Refusal = (
+    AppError,
+    Vec<crate::customers::duplicates::Probe>,
+    Option<LeadId>,
+);
 
 /// Refuses a lead whose mobile number or identifier a customer or another open lead already holds: one the
 /// caller may see is named; one outside the caller's scope is not (the customer's probe is recorded as the
 /// registry records it, after the write rolls back).
-async fn duplicate_of<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn duplicate_of<C: sea_orm::ConnectionTrait>(
     c: &C,
     grant: &Granted<'_>,
     r: &LeadRow,
@@ -465,7 +484,11 @@ async fn duplicate_of<C: sea_orm::ConnectionTrait>(
         };
         if let Some(h) = holder {
             let (v, probe) = told(grant, taken, field, &h);
-            return Ok(Some((conflict(taken, v), probe.into_iter().collect())));
+            return Ok(Some((
+                conflict(taken, v),
+                probe.into_iter().collect(),
+                None,
+            )));
         }
     }
     let open = store::open_leads_holding(
@@ -481,7 +504,8 @@ async fn duplicate_of<C: sea_orm::ConnectionTrait>(
         } else {
             "id_number"
         };
-        let detail = if grant.can_see(&o.branch_code, o.rm_id) {
+        let seen = grant.can_see(&o.branch_code, o.rm_id);
+        let detail = if seen {
             json!({"code": "duplicate_lead", "field": field, "lead_no": o.lead_no, "lead_id": o.id,
                 "message": format!("an open lead already holds this: {}", o.lead_no)})
         } else {
@@ -490,20 +514,38 @@ async fn duplicate_of<C: sea_orm::ConnectionTrait>(
         };
         let message = detail["message"].as_str().unwrap_or_default().to_owned();
         let e = AppError::conflict("duplicate_lead", message, detail);
-        return Ok(Some((e, Vec::new())));
+        return Ok(Some((e, Vec::new(), (!seen).then_some(o.id))));
     }
     Ok(None)
 }
 
-/// Rolls the refused write back, records the probes, and answers the refusal.
-async fn refuse(
+/// Rolls the refused write back, records the probes — a customer's as the registry does; an open lead's
+/// outside the caller's scope audited as `lead.duplicate_probe` — and answers the refusal.
+pub(crate) async fn refuse(
     app: &App,
     grant: &Granted<'_>,
     tx: banyan_store::WriteTx,
-    (e, probes): Refusal,
+    (e, probes, lead): Refusal,
 ) -> Result<LeadView> {
     tx.rollback().await?;
     crate::customers::duplicates::record_probes(app, grant, &probes).await?;
+    if let Some(id) = lead {
+        let tx = app.db.begin_write().await?;
+        audit::record(
+            app,
+            &*tx,
+            grant,
+            vec![Entry {
+                action: "lead.duplicate_probe",
+                entity: "lead",
+                entity_id: Some(id.to_string()),
+                customer_id: None,
+                detail: json!({"from_branch": grant.actor().branch_code()}),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+    }
     Err(e)
 }
 
@@ -663,12 +705,14 @@ impl Kept {
             mobile: same(&mut i.mobile, &old.mobile_mask),
             email: same(&mut i.email, &old.email_mask),
             address: same(&mut i.address, &old.address_mask),
-            id_number: same(&mut i.id_number, &old.id_mask),
+            // A person's identifier is not a company's: a lead whose kind changes is given its new one.
+            id_number: i.kind == Some(old.kind) && same(&mut i.id_number, &old.id_mask),
         }
     }
 
-    fn any(self) -> bool {
-        self.mobile || self.email || self.address || self.id_number
+    /// Whether a contact point is kept (the identifier is not one).
+    fn contact(self) -> bool {
+        self.mobile || self.email || self.address
     }
 
     fn restore(self, r: &mut LeadRow, old: &LeadRow) {
@@ -707,7 +751,7 @@ pub async fn update(
     let version = version.ok_or(AppError::VersionRequired)?;
     let current = lead_in_scope(&app.db.conn, &grant, id).await?;
     let kept = Kept::take(&mut input, &current);
-    let checked = check(app, &grant, &input, kept.any()).await?;
+    let checked = check(app, &grant, &input, kept.contact()).await?;
     let tx = app.db.begin_write().await?;
     let old = lead_in_scope(&*tx, &grant, id).await?;
     if old.version != version {

@@ -1,7 +1,8 @@
 //! Acquisition targets and how far the period has got towards them (seed 002 §二 and §七): a supervisor sets
 //! the targets of the branch, its teams and its people; a senior manager the bank's. The report puts each
 //! target beside its actual — leads captured and qualified, new individual and corporate customers won — with
-//! the gap and the attainment. The actual of a target is a count over its owner's leads, whoever reads it.
+//! the gap and the attainment. The actual of a target is a count over its owner's leads: a reader sees the
+//! targets whose leads are in their scope.
 
 use crate::App;
 use crate::actor::Actor;
@@ -304,19 +305,15 @@ pub async fn report(app: &App, actor: &Actor, q: TargetQuery) -> Result<TargetRe
         return Err(AppError::internal("a checked period without its range"));
     };
     let staff = banyan_store::access::list_staff(&app.db.conn).await?;
-    let me = staff.iter().find(|s| s.id == actor.id());
-    let visible = |r: &TargetRow| {
-        actor.scope_kind() == ScopeKind::All
-            || r.level == TargetLevel::Bank
-            || (r.level == TargetLevel::Branch && r.branch_code.as_deref() == actor.branch_code())
-            || (r.level == TargetLevel::Team
-                && r.branch_code.as_deref() == actor.branch_code()
-                && (actor.scope_kind() == ScopeKind::Branch
-                    || me.and_then(|m| m.team.clone()) == r.team))
-            || (r.level == TargetLevel::Person
-                && (r.staff_id == Some(actor.id())
-                    || (actor.scope_kind() == ScopeKind::Branch
-                        && r.branch_code.as_deref() == actor.branch_code())))
+    // A target's actual counts its owner's leads: a reader sees the targets whose leads are in their scope —
+    // a bank-wide reader all of them, a branch's reader those of the branch, its teams and people, a manager
+    // their own.
+    let in_branch = |r: &TargetRow| r.branch_code.as_deref() == actor.branch_code();
+    let visible = |r: &TargetRow| match actor.scope_kind() {
+        ScopeKind::All => true,
+        ScopeKind::Branch => r.level != TargetLevel::Bank && in_branch(r),
+        ScopeKind::Own => r.level == TargetLevel::Person && r.staff_id == Some(actor.id()),
+        ScopeKind::None => false,
     };
     let rows = store::targets_of(&app.db.conn, period, &start.to_string()).await?;
     let mut lines = Vec::new();

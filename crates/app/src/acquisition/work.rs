@@ -178,17 +178,21 @@ fn reasons(app: &App, w: &LeadWork) -> Result<(Option<String>, Option<String>)> 
     Ok((reason, note("note", n)?))
 }
 
-/// The rules a move must meet beyond the stage machine: four eyes on a review, an override only of a
-/// failed or rejected lead, no contact without a lawful basis.
-fn guard(grant: &Granted<'_>, w: &LeadWork, r: &LeadRow) -> Result<()> {
+/// The rules a move must meet beyond the stage machine: four eyes on a review and an override (not by the
+/// lead's owner, its capturer, or anyone who edited its data: `edited`), an override only of a failed or
+/// rejected lead, no contact without a lawful basis.
+fn guard(grant: &Granted<'_>, w: &LeadWork, r: &LeadRow, edited: bool) -> Result<()> {
     let me = grant.actor().id();
     match w {
-        LeadWork::Accept { .. } | LeadWork::Reject { .. } | LeadWork::AskMore { .. }
-            if r.rm_id == Some(me) || r.created_by == me =>
+        LeadWork::Accept { .. }
+        | LeadWork::Reject { .. }
+        | LeadWork::AskMore { .. }
+        | LeadWork::Override { .. }
+            if r.rm_id == Some(me) || r.created_by == me || edited =>
         {
             Err(AppError::forbidden(
                 "own_lead",
-                "a lead is reviewed by someone other than its owner and the one who captured it",
+                "a lead is reviewed by someone other than its owner, its capturer and whoever edited its data",
             ))
         }
         LeadWork::Accept { .. } if r.outcome == Some(ScreeningOutcome::Fail) => {
@@ -243,7 +247,11 @@ pub async fn act(
     let Some(to) = old.stage.apply(mv) else {
         return Err(refuse_state(&old));
     };
-    guard(&grant, &w, &old)?;
+    let edited = store::events_of(&*tx, id)
+        .await?
+        .iter()
+        .any(|e| e.by_id == actor.id() && e.action == LeadAction::Edited);
+    guard(&grant, &w, &old, edited)?;
     let mut r = old.clone();
     let now = now_us();
     let mut detail = json!({"from": old.stage.as_str(), "to": to.as_str()});
@@ -273,6 +281,14 @@ pub async fn act(
             r.reason = None;
         }
         LeadWork::Accept { .. } | LeadWork::Advance { .. } | LeadWork::Win { .. } => {}
+    }
+    // A lead taken up again (reopened, or let on after a rejection) is checked for duplicates as a capture
+    // is: a customer or another open lead may hold its number by now.
+    if !old.stage.is_open()
+        && to.is_open()
+        && let Some(refusal) = super::leads::duplicate_of(&*tx, &grant, &r).await?
+    {
+        return super::leads::refuse(app, &grant, tx, refusal).await;
     }
     if to != old.stage {
         r.stage = to;

@@ -271,7 +271,10 @@ async fn a_lead_is_screened_reviewed_by_another_and_moved_along_the_pipeline(app
         "setting it again replaces it: {}",
         r.text
     );
-    let report = app.get("/api/v1/leads/targets", &rm).await;
+    // A manager sees only their own targets: the branch's actual counts other managers' leads.
+    let mine = app.get("/api/v1/leads/targets", &rm).await;
+    assert_eq!(mine.body["lines"], json!([]), "{}", mine.text);
+    let report = app.get("/api/v1/leads/targets", &sup).await;
     let lines = report.body["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 1, "{}", report.text);
     assert_eq!(lines[0]["target"], 4);
@@ -562,10 +565,22 @@ async fn partners_are_credited_with_their_leads_and_a_retry_captures_once(app: &
     app.post(
         "/api/v1/partners",
         &ops,
-        json!({"name": "高新区管委会", "kind": "government"}),
+        json!({"name": "高新区管委会", "kind": "government", "branch_code": "BR0001"}),
     )
     .await
     .assert_problem(409, "duplicate_partner");
+    // A branch records its own partners; a bank-wide one needs a bank-wide role.
+    let r = app
+        .post(
+            "/api/v1/partners",
+            &ops,
+            json!({"name": "全国商会", "kind": "association"}),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("branch_code".into(), "scope".into())]
+    );
     let lead = json!({"kind": "corporate", "name": "园区新材料公司", "mobile": "13500003333",
         "channel": "partner", "partner_id": partner, "basis": "contract"});
     let key = [("Idempotency-Key", "lead-capture-1")];
