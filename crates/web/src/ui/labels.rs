@@ -337,10 +337,14 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
         return Some(t.date(s));
     }
     let families: &[&str] = match key {
-        "channel" | "reply_via" => &["channel", "fb.channel", "via"],
-        "department" | "from" | "to" => &["department", "inv"],
+        "channel" | "reply_via" => &["channel", "fb.channel", "via", "lead_channel"],
+        "department" | "from" | "to" => &["department", "inv", "lead_stage"],
+        "outcome" => &["outcome"],
+        "reason" | "rejected_for" => &["reject_reason", "lost_reason"],
+        "period" => &["target_period"],
+        "metric" => &["target_metric"],
         "reached" => &["reached"],
-        "kind" => &["kind", "fb.kind", "sale_kind"],
+        "kind" => &["kind", "fb.kind", "sale_kind", "lead_kind", "partner_kind"],
         "status" | "current_status" => &["status", "case.status", "import.status"],
         "role" => &["role"],
         "feed" => &["feed"],
