@@ -656,11 +656,14 @@ await test('the platinum customer has a quarterly contact task; logging a call c
 
 await test('a manager plans a visit, creates an event, invites the customer and records the reply', async () => {
   const local = (days) => { const d = new Date(Date.now() + days * 86400000); return d.toISOString().slice(0, 16); };
+  // Taken once: computing them again later could cross a minute boundary and look for another time.
+  const visitAt = local(3);
+  const eventAt = local(7);
   await rm1.goto(customerUrl);
   const no = (await rm1.locator('h1 small').textContent()).trim();
   await rm1.locator('#plan-visit summary').click();
   await rm1.locator('#vi-purpose').fill('年度资产配置回顾');
-  await rm1.locator('#vi-when').fill(local(3));
+  await rm1.locator('#vi-when').fill(visitAt);
   await rm1.locator('#vi-prep').fill('带上养老规划方案');
   // Who goes is picked among the staff who may see this customer: its manager, not another manager.
   await rm1.locator('#vi-staff').pressSequentially('rm', { delay: 30 });
@@ -671,17 +674,17 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   await rm1.locator('#plan-visit button[type=submit]').click();
   await rm1.waitForURL(/msg=saved/);
   // The visit sits on its day in the week grid, with its time; the month grid shows it too.
-  const visitDay = local(3).slice(0, 10);
+  const visitDay = visitAt.slice(0, 10);
   await rm1.goto(`${BASE}/calendar?view=week&at=${visitDay}`);
   const visitCell = await rm1.locator(`#cal-grid td[data-day="${visitDay}"]`).textContent();
-  assert.ok(visitCell.includes('年度资产配置回顾') && visitCell.includes(local(3).slice(11, 16)), visitCell);
+  assert.ok(visitCell.includes('年度资产配置回顾') && visitCell.includes(visitAt.slice(11, 16)), visitCell);
   await rm1.goto(`${BASE}/calendar?at=${visitDay}`);
   assert.ok((await rm1.locator(`#cal-grid td[data-day="${visitDay}"]`).textContent()).includes('年度资产配置回顾'));
   assert.match(await rm1.locator('#cal-count').textContent(), /拜访 1 项/);
   await rm1.locator('#new-event summary').click();
   await rm1.locator('#ev-title').fill('年末宏观经济讲座');
   await rm1.locator('#ev-location').fill('三楼会议室');
-  await rm1.locator('#ev-when').fill(local(7));
+  await rm1.locator('#ev-when').fill(eventAt);
   await rm1.locator('#ev-capacity').fill('30');
   await rm1.locator('#new-event button[type=submit]').click();
   await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
@@ -702,7 +705,7 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   assert.ok((await rm1.locator('.inv-feedback').first().textContent()).includes('4/5 · 内容实用'));
   await rm1.screenshot({ path: `${SHOTS}/event.png`, fullPage: true });
   // The event is on the calendar; the week moves with its links, the month is a grid of whole weeks.
-  const eventDay = local(7).slice(0, 10);
+  const eventDay = eventAt.slice(0, 10);
   await rm1.goto(`${BASE}/calendar?view=week&at=${eventDay}`);
   assert.ok((await rm1.locator(`#cal-grid td[data-day="${eventDay}"]`).textContent()).includes('年末宏观经济讲座'));
   await rm1.locator('#cal-prev').click();
