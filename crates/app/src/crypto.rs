@@ -31,6 +31,8 @@ pub enum Purpose {
     Import,
     /// A feed file (holdings, transactions, channel events) kept while its load runs as a job.
     BookFile,
+    /// A lead's documents: the signed contract, the account-opening application's papers.
+    LeadFile,
 }
 
 impl Purpose {
@@ -45,6 +47,7 @@ impl Purpose {
             Purpose::Attachment => b"attachment",
             Purpose::Import => b"import",
             Purpose::BookFile => b"book-file",
+            Purpose::LeadFile => b"lead-file",
         }
     }
 }

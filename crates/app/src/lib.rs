@@ -14,6 +14,7 @@ pub mod engagement;
 pub mod error;
 pub mod evaluation;
 pub mod events;
+pub mod files;
 pub mod idempotency;
 pub mod imports;
 pub mod inbound;

@@ -91,6 +91,12 @@ id_type!(
     LeadId,
     /// A partner institution that brings leads.
     PartnerId,
+    /// One round of a lead's proposal.
+    ProposalId,
+    /// A lead's contract or account-opening application.
+    PaperId,
+    /// A document attached to a lead (a signed contract, an application's document).
+    LeadFileId,
 );
 
 #[cfg(test)]

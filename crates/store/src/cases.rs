@@ -631,16 +631,7 @@ pub async fn insert_attachment<C: ConnectionTrait>(
     m: &AttachmentMeta,
     data: Vec<u8>,
 ) -> Result<()> {
-    let mut cols = AttachmentMeta::COLUMNS.to_vec();
-    cols.push("data");
-    let mut values = m.values();
-    values.push(data.into());
-    let mut q = Query::insert();
-    q.into_table(AttachmentMeta::NAME).columns(cols);
-    q.values(values)
-        .map_err(|e| crate::StoreError::Corrupt(format!("case_attachments: {e}")))?;
-    c.execute(&q).await?;
-    Ok(())
+    table::insert_with_data(c, m, data).await
 }
 
 pub async fn attachments_for<C: ConnectionTrait>(
@@ -667,14 +658,7 @@ pub async fn find_attachment<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
-    let q = Query::select()
-        .column("data")
-        .from("case_attachments")
-        .and_where(Expr::col("id").eq(id))
-        .to_owned();
-    let row = c.query_one(&q).await?;
-    Ok(match row {
-        Some(r) => Some((m, r.try_get_by_index::<Vec<u8>>(0)?)),
-        None => None,
-    })
+    Ok(table::data_of::<AttachmentMeta, _>(c, id)
+        .await?
+        .map(|d| (m, d)))
 }

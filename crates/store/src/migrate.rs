@@ -165,6 +165,11 @@ const STEPS: &[Step] = &[
         name: "customer acquisition: partners, leads and their history",
         run: acquisition::v24,
     },
+    Step {
+        version: 25,
+        name: "a deal's papers: proposal rounds, contract and application with their review, documents",
+        run: acquisition::v25,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

@@ -127,7 +127,10 @@ id_col!(
     banyan_domain::ids::CustomerId,
     banyan_domain::ids::StaffId,
     banyan_domain::ids::LeadId,
-    banyan_domain::ids::PartnerId
+    banyan_domain::ids::PartnerId,
+    banyan_domain::ids::ProposalId,
+    banyan_domain::ids::PaperId,
+    banyan_domain::ids::LeadFileId
 );
 
 /// A list stored as JSON text.
@@ -209,6 +212,41 @@ pub async fn insert<T: Table, C: ConnectionTrait>(c: &C, rows: &[T]) -> Result<(
     }
     c.execute(&q).await?;
     Ok(())
+}
+
+/// Inserts one row with its (encrypted) bytes in a `data` column beside the row's own columns: files are
+/// listed by their row alone and their bytes read only when opened ([`data_of`]).
+pub async fn insert_with_data<T: Table, C: ConnectionTrait>(
+    c: &C,
+    r: &T,
+    data: Vec<u8>,
+) -> Result<()> {
+    let mut cols = T::COLUMNS.to_vec();
+    cols.push("data");
+    let mut values = r.values();
+    values.push(data.into());
+    let mut q = Query::insert();
+    q.into_table(T::NAME).columns(cols);
+    q.values(values)
+        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", T::NAME)))?;
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// The `data` column of the row of `T` whose key (first column) is `key`.
+pub async fn data_of<T: Table, C: ConnectionTrait>(
+    c: &C,
+    key: impl Into<sea_orm::Value>,
+) -> Result<Option<Vec<u8>>> {
+    let q = Query::select()
+        .column("data")
+        .from(T::NAME)
+        .and_where(Expr::col(T::COLUMNS[0]).eq(key.into()))
+        .to_owned();
+    Ok(match c.query_one(&q).await? {
+        Some(r) => Some(r.try_get_by_index::<Vec<u8>>(0)?),
+        None => None,
+    })
 }
 
 /// Replaces every column but the first (the key) and those in `keep` of the row whose key is `key` and

@@ -4,7 +4,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{StatusCode, header, request::Parts};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Response};
 use banyan_app::access::Actor;
 use serde::de::DeserializeOwned;
 
@@ -200,4 +201,36 @@ fn serde_urlencoded_compat<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> 
 
 fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(q.as_bytes())
+}
+
+/// A stored file as a download (never rendered inline: staff's files come from outside the bank).
+pub fn download(filename: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes()).collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        encoded.replace('+', "%20")
+    );
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    if let Ok(ct) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, ct);
+    }
+    if let Ok(d) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, d);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
 }

@@ -112,6 +112,7 @@ pub async fn convert(
     if lead.stage.apply(LeadMove::Win).is_none() {
         return Err(refuse(&lead));
     }
+    super::papers::ready_to_move(&app.db.conn, &lead, LeadMove::Win).await?;
     let draft = crate::customers::prepare_draft(app, &cgrant, customer_input(app, &lead)?).await?;
     let tx = app.db.begin_write().await?;
     let old = lead_in_scope(&*tx, &grant, id).await?;

@@ -12,6 +12,7 @@ pub mod board;
 pub mod convert;
 pub mod funnel;
 pub mod leads;
+pub mod papers;
 pub mod targets;
 pub mod work;
 
@@ -32,6 +33,7 @@ use utoipa::ToSchema;
 pub use board::{Board, BoardCard, BoardColumn, BoardQuery, PartnerInput, PartnerView};
 pub use funnel::{Funnel, FunnelLine, FunnelQuery};
 pub use leads::{LeadInput, LeadPage, LeadQuery, LeadSummary};
+pub use papers::{PaperWork, Papers, ProposalInput};
 pub use targets::{TargetInput, TargetLine, TargetQuery, TargetReport};
 pub use work::LeadWork;
 
@@ -92,6 +94,8 @@ pub struct LeadView {
     pub created_at: String,
     pub version: i32,
     pub history: Vec<HistoryLine>,
+    /// The proposal's rounds, the contract, the application and their documents.
+    pub papers: Papers,
 }
 
 /// One entry of a lead's history.
@@ -225,6 +229,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         .iter()
         .find(|t| t.kind == r.kind)
         .copied();
+    let papers = papers::papers_of(app, c, r, &names).await?;
     let is_revealed = revealed.is_some();
     let rv = revealed.unwrap_or_default();
     Ok(LeadView {
@@ -291,5 +296,6 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         created_at: crate::fmt_us(r.created_at_us),
         version: r.version,
         history,
+        papers,
     })
 }

@@ -252,6 +252,7 @@ pub async fn act(
         .iter()
         .any(|e| e.by_id == actor.id() && e.action == LeadAction::Edited);
     guard(&grant, &w, &old, edited)?;
+    super::papers::ready_to_move(&*tx, &old, mv).await?;
     let mut r = old.clone();
     let now = now_us();
     let mut detail = json!({"from": old.stage.as_str(), "to": to.as_str()});

@@ -6,7 +6,6 @@ use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
-use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
 use banyan_domain::ids::CaseId;
 use banyan_store::cases::{self as store};
@@ -21,29 +20,7 @@ use super::staff_map;
 use super::{load, log_row};
 
 /// Largest attachment accepted.
-pub const ATTACHMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
-
-/// Accepted file types: extension, content type, and the bytes such a file starts with (when it has any).
-pub(crate) const ATTACHMENT_TYPES: [(&str, &str, &[u8]); 10] = [
-    ("pdf", "application/pdf", b"%PDF"),
-    ("png", "image/png", b"\x89PNG"),
-    ("jpg", "image/jpeg", b"\xFF\xD8\xFF"),
-    ("jpeg", "image/jpeg", b"\xFF\xD8\xFF"),
-    ("txt", "text/plain; charset=utf-8", b""),
-    ("eml", "message/rfc822", b""),
-    (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        b"PK",
-    ),
-    (
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        b"PK",
-    ),
-    ("mp3", "audio/mpeg", b""),
-    ("wav", "audio/wav", b"RIFF"),
-];
+pub const ATTACHMENT_MAX_BYTES: usize = crate::files::FILE_MAX_BYTES;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttachmentView {
@@ -84,44 +61,11 @@ pub async fn attach(
 ) -> Result<AttachmentView> {
     let grant = actor.require(Permission::CaseWrite)?;
     let r = load(app, actor, case_id).await?;
-    let name = filename
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    let mut errs = FieldErrors::new();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        errs.push("filename", "format", "a file name of 1-200 characters");
-    }
-    let kind = ATTACHMENT_TYPES.iter().find(|(e, _, _)| *e == ext);
-    match kind {
-        None => errs.push(
-            "filename",
-            "file_type",
-            format!(
-                "must end in one of {}",
-                ATTACHMENT_TYPES.map(|(e, _, _)| e).join(", ")
-            ),
-        ),
-        Some((_, _, magic)) if !bytes.starts_with(magic) => errs.push(
-            "file",
-            "file_type",
-            format!("the content is not a .{ext} file"),
-        ),
-        _ => {}
-    }
-    if bytes.is_empty() {
-        errs.push("file", "required", "the file is empty");
-    } else if bytes.len() > ATTACHMENT_MAX_BYTES {
-        errs.push("file", "size", "must be at most 10 MiB");
-    }
-    errs.into_result()?;
-    let content_type = kind.map(|(_, c, _)| (*c).to_owned()).unwrap_or_default();
+    let crate::files::CheckedFile {
+        name,
+        ext,
+        content_type,
+    } = crate::files::check(filename, bytes)?;
     let now = now_us();
     let meta = store::AttachmentMeta {
         id: Uuid::now_v7(),

@@ -2,6 +2,7 @@
 //! pipeline and what may move it, and the `[acquisition]` section of the policy file. Pure rules; the
 //! application keeps the leads.
 
+pub mod papers;
 pub mod screening;
 pub mod targets;
 
@@ -104,6 +105,19 @@ code_enum!(
         Reopened = "reopened",
         Won = "won",
         Reassigned = "reassigned",
+        /// A proposal's round (the first or a later one of the negotiation).
+        Proposed = "proposed",
+        /// The customer agreed to a round of the proposal.
+        ProposalAgreed = "proposal_agreed",
+        ContractSubmitted = "contract_submitted",
+        ContractApproved = "contract_approved",
+        ContractReturned = "contract_returned",
+        ContractSigned = "contract_signed",
+        ApplicationSubmitted = "application_submitted",
+        ApplicationApproved = "application_approved",
+        ApplicationReturned = "application_returned",
+        /// A document attached (the signed contract, an application's document).
+        FileAdded = "file_added",
     }
 );
 
@@ -204,6 +218,10 @@ pub struct AcquisitionPolicy {
     pub reject_reasons: Vec<String>,
     /// The screening model.
     pub screening: screening::ScreeningPolicy,
+    /// The contract's legal check list and the application's documents. A policy file without it uses the
+    /// shipped lists.
+    #[serde(default)]
+    pub papers: papers::PapersPolicy,
 }
 
 impl Default for AcquisitionPolicy {
@@ -229,6 +247,9 @@ impl AcquisitionPolicy {
                 ));
             }
         }
+        self.papers
+            .validate()
+            .map_err(|(k, m)| (format!("papers.{k}"), m))?;
         self.screening
             .validate()
             .map_err(|(k, m)| (format!("screening.{k}"), m))

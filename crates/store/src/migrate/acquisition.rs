@@ -1,4 +1,4 @@
-//! Migration 24: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
+//! Migrations 24 and 25: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
 //! for the duplicate check), each lead's history, and targets per period and owner.
 
 use super::{
@@ -153,5 +153,80 @@ pub(super) fn v24(s: &mut Vec<Stmt>, _: DbKind) {
         "ux_acq_targets",
         "acq_targets",
         &["period", "starts_on", "owner_key", "metric"],
+    ));
+}
+
+/// Migration 25: a deal's papers. Proposal rounds are numbered per lead (a unique index, so that two
+/// simultaneous rounds cannot take one number); a lead has at most one contract and one application; its
+/// documents keep their bytes encrypted in `data`.
+pub(super) fn v25(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("lead_proposals")
+            .col(id("id"))
+            .col(uuid("lead_id"))
+            .col(int("round"))
+            .col(text("content"))
+            .col(text_null("terms"))
+            .col(text_null("pricing"))
+            .col(text_null("obligations"))
+            .col(text("products"))
+            .col(text("changes"))
+            .col(bigint_null("agreed_at_us"))
+            .col(uuid_null("agreed_by"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_lead_proposals_round",
+        "lead_proposals",
+        &["lead_id", "round"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("lead_papers")
+            .col(id("id"))
+            .col(uuid("lead_id"))
+            .col(text("kind"))
+            .col(text("state"))
+            .col(uuid_null("proposal_id"))
+            .col(text("checked"))
+            .col(uuid_null("submitted_by"))
+            .col(bigint_null("submitted_at_us"))
+            .col(uuid_null("reviewed_by"))
+            .col(bigint_null("reviewed_at_us"))
+            .col(text_null("review_note"))
+            .col(text_null("signed_on"))
+            .col(text_null("signatories"))
+            .col(bigint("created_at_us"))
+            .col(bigint("updated_at_us"))
+            .col(int("version"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_lead_papers_kind",
+        "lead_papers",
+        &["lead_id", "kind"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("lead_files")
+            .col(id("id"))
+            .col(uuid("lead_id"))
+            .col(text("doc"))
+            .col(text("filename"))
+            .col(text("content_type"))
+            .col(bigint("size_bytes"))
+            .col(text("sha256"))
+            .col(uuid("uploaded_by"))
+            .col(bigint("uploaded_at_us"))
+            .col(ColumnDef::new("data").blob().not_null().to_owned())
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_lead_files_lead",
+        "lead_files",
+        &["lead_id", "uploaded_at_us"],
     ));
 }

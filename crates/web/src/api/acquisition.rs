@@ -5,14 +5,18 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, IfMatch, Json, Query};
 use axum::Router;
+use axum::extract::Request;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
+use banyan_app::acquisition::papers::LeadFileView;
 use banyan_app::acquisition::{
     self as uc, Board, BoardQuery, Funnel, FunnelQuery, LeadInput, LeadPage, LeadQuery, LeadView,
-    LeadWork, PartnerInput, PartnerView, TargetInput, TargetLine, TargetQuery, TargetReport,
+    LeadWork, PaperWork, PartnerInput, PartnerView, ProposalInput, TargetInput, TargetLine,
+    TargetQuery, TargetReport,
 };
-use banyan_domain::ids::LeadId;
+use banyan_domain::ids::{LeadFileId, LeadId};
 use serde::Deserialize;
 
 /// The routes of this module; `creating` makes a creating POST idempotent.
@@ -29,6 +33,10 @@ pub fn routes(
         )
         .route("/api/v1/leads/{id}", get(lead).put(update))
         .route("/api/v1/leads/{id}/actions", post(act))
+        .route("/api/v1/leads/{id}/proposals", creating(post(propose)))
+        .route("/api/v1/leads/{id}/papers", post(papers))
+        .route("/api/v1/leads/{id}/files", creating(post(attach)))
+        .route("/api/v1/leads/{id}/files/{file}", get(file))
         .route(
             "/api/v1/partners",
             get(partners).merge(creating(post(create_partner))),
@@ -201,5 +209,88 @@ pub async fn create_partner(
     Ok((
         StatusCode::CREATED,
         axum::Json(uc::board::create_partner(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// A new round of the proposal on a lead at the proposal stage: content, terms, pricing, obligations and
+/// products from the catalogue; a later round names what changed (`If-Match`: the lead's version).
+#[utoipa::path(post, path = "/api/v1/leads/{id}/proposals", tag = "acquisition", security(("bearer" = [])), params(("id" = LeadId, Path)),
+    request_body = ProposalInput,
+    responses((status = 201, body = LeadView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn propose(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    IfMatch(version): IfMatch,
+    body: Json<ProposalInput>,
+) -> ApiResult<(StatusCode, axum::Json<LeadView>)> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::papers::propose(&s.app, &auth.actor, id, body.value, version).await?),
+    ))
+}
+
+/// Works a lead's papers (`If-Match`: the lead's version): `agree_proposal` (with `round`),
+/// `submit_contract`, `approve_contract` (with every item of the legal check list in `checked`),
+/// `return_contract` (with `note`), `sign_contract` (`signed_on`, `signatories`, the signed copy attached
+/// first), `submit_application` (every document attached), `approve_application` (every document in
+/// `checked`), `return_application`. Approving and returning: a second person (`lead.review`).
+#[utoipa::path(post, path = "/api/v1/leads/{id}/papers", tag = "acquisition", security(("bearer" = [])), params(("id" = LeadId, Path)),
+    request_body = PaperWork,
+    responses((status = 200, body = LeadView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn papers(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    IfMatch(version): IfMatch,
+    body: Json<PaperWork>,
+) -> ApiResult<axum::Json<LeadView>> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
+    Ok(axum::Json(
+        uc::papers::act(&s.app, &auth.actor, id, body.value, version).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AttachParams {
+    /// What the file is: `signed_contract`, or a code of the application's document list.
+    pub doc: String,
+    pub filename: String,
+}
+
+/// Attaches a document to a lead (the request body, at most 10 MiB; stored encrypted).
+#[utoipa::path(post, path = "/api/v1/leads/{id}/files", tag = "acquisition", security(("bearer" = [])),
+    params(("id" = LeadId, Path), AttachParams), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = LeadFileView), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    Query(p): Query<AttachParams>,
+    req: Request,
+) -> ApiResult<(StatusCode, axum::Json<LeadFileView>)> {
+    let bytes = crate::extract::read_body(req, banyan_app::files::FILE_MAX_BYTES + 1).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::papers::attach(&s.app, &auth.actor, id, &p.doc, &p.filename, &bytes).await?),
+    ))
+}
+
+/// Opens a lead's document (audited).
+#[utoipa::path(get, path = "/api/v1/leads/{id}/files/{file}", tag = "acquisition", security(("bearer" = [])),
+    params(("id" = LeadId, Path), ("file" = LeadFileId, Path)), responses((status = 200, description = "the file"), (status = 404, body = Problem)))]
+pub async fn file(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, file)): Path<(LeadId, LeadFileId)>,
+) -> ApiResult<Response> {
+    let (v, bytes) = uc::papers::file(&s.app, &auth.actor, id, file).await?;
+    Ok(crate::extract::download(
+        &v.filename,
+        &v.content_type,
+        bytes,
     ))
 }

@@ -170,37 +170,9 @@ pub async fn attachment(
     Ok(file(&v, bytes))
 }
 
-/// A stored file as a download (never rendered inline: attachments come from outside the bank).
+/// A case's attachment as a download.
 pub fn file(v: &AttachmentView, bytes: Vec<u8>) -> Response {
-    let ascii: String = v
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = form_urlencoded::byte_serialize(v.filename.as_bytes()).collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        encoded.replace('+', "%20")
-    );
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    if let Ok(ct) = HeaderValue::from_str(&v.content_type) {
-        h.insert(header::CONTENT_TYPE, ct);
-    }
-    if let Ok(d) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, d);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    r
+    crate::extract::download(&v.filename, &v.content_type, bytes)
 }
 
 /// A customer's reply relayed by the notification gateway (a survey score, an answer to an invitation).

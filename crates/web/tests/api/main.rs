@@ -10,6 +10,7 @@
 
 mod access;
 mod acquisition;
+mod acquisition_papers;
 mod audit;
 mod audit_chain;
 mod book;
@@ -73,6 +74,7 @@ fn main() {
     let mut tests: Vec<(&'static str, TestFn)> = Vec::new();
     tests.extend(access::all());
     tests.extend(acquisition::all());
+    tests.extend(acquisition_papers::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());

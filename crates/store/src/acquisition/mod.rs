@@ -1,6 +1,8 @@
 //! Customer acquisition: partner institutions, leads (contact data encrypted, with blind indexes for the
 //! duplicate check), each lead's history, and the pipeline's counts.
 
+pub mod papers;
+
 use crate::customers::ScopeFilter;
 use crate::error::Result;
 use crate::table;
