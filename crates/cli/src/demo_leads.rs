@@ -1,13 +1,15 @@
 //! Demo acquisition: two partner institutions and leads at every stage of the pipeline — new, screened
 //! (passed, for the reviewer, and failed), qualified (one by a supervisor's override), visiting, proposal,
 //! contract, account application, rejected and lost — captured by the demo managers through the same use
-//! cases as the workbench.
+//! cases as the workbench, each carrying the papers of its stage (`demo_papers`).
 
 use anyhow::{Result, anyhow};
 use banyan_app::App;
 use banyan_app::access::Actor;
 use banyan_app::acquisition::{LeadInput, LeadWork, PartnerInput, board, leads, work};
 use banyan_domain::acquisition::{LawfulBasis, LeadChannel, LeadKind, PartnerKind};
+
+use crate::demo_papers;
 
 const PEOPLE: [&str; 12] = [
     "林晓雯",
@@ -241,15 +243,39 @@ async fn walk(app: &App, i: usize, id: banyan_domain::ids::LeadId, owner: &Actor
         8 => 4,
         _ => 0,
     };
-    for _ in 0..advances {
+    let even = (i / 12).is_multiple_of(2);
+    for k in 0..advances {
         if view.basis.is_none() {
             return Ok(());
         }
+        // Each stage's paper before the lead moves past it: the proposal agreed, the contract signed.
+        match k {
+            2 => demo_papers::propose(app, owner, id, if even { 2 } else { 1 }, true).await?,
+            3 => demo_papers::contract(app, owner, &reviewer, id, true, true).await?,
+            _ => {}
+        }
         step(LeadWork::Advance { note: None }).await?;
     }
-    // Every other account application has been made: the lead became a customer draft for review.
-    if script == 8 && (i / 12).is_multiple_of(2) && view.id_number.is_some() {
-        step(LeadWork::Win { note: None }).await?;
+    if view.basis.is_none() {
+        return Ok(());
+    }
+    match script {
+        // In negotiation: one or two rounds, not yet agreed.
+        6 => demo_papers::propose(app, owner, id, if even { 2 } else { 1 }, false).await?,
+        // A contract with the reviewer (odd), or approved and waiting for the signatures (even).
+        7 => demo_papers::contract(app, owner, &reviewer, id, even, false).await?,
+        // Every other application is reviewed and the lead became a customer draft for review; the rest
+        // are still collecting their documents.
+        8 if even && view.id_number.is_some() => {
+            demo_papers::application(app, owner, &reviewer, id, true, true).await?;
+            step(LeadWork::Win {
+                note: None,
+                custom: Default::default(),
+            })
+            .await?;
+        }
+        8 => demo_papers::application(app, owner, &reviewer, id, false, false).await?,
+        _ => {}
     }
     Ok(())
 }

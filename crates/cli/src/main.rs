@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod demo_book;
 mod demo_leads;
+mod demo_papers;
 mod setup;
 
 use anyhow::Result;

@@ -50,6 +50,19 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
     ("audit_seq", &["ux_audit_seq", "audit_log.seq"]),
     ("campaigns_key", &["ux_campaigns_key", "campaigns.key"]),
     ("products_code", &["ux_products_code", "products.code"]),
+    (
+        "acq_partners_name",
+        &["ux_acq_partners_name", "acq_partners.name"],
+    ),
+    ("acq_targets", &["ux_acq_targets", "acq_targets.period"]),
+    (
+        "lead_proposals_round",
+        &["ux_lead_proposals_round", "lead_proposals.lead_id"],
+    ),
+    (
+        "lead_papers_kind",
+        &["ux_lead_papers_kind", "lead_papers.lead_id"],
+    ),
 ];
 
 impl From<DbErr> for StoreError {

@@ -184,13 +184,17 @@ pub async fn create_partner(app: &App, actor: &Actor, i: PartnerInput) -> Result
         .iter()
         .any(|p| p.name == r.name)
     {
-        return Err(AppError::conflict(
-            "duplicate_partner",
-            "a partner with this name exists",
-            json!({"field": "name"}),
-        ));
+        return Err(duplicate_partner());
     }
-    store::insert_partner(&*tx, &r).await?;
+    // The check above reads committed rows: a partner of the same name recorded at the same moment meets the
+    // unique index instead, and is refused alike.
+    store::insert_partner(&*tx, &r).await.map_err(|e| {
+        if e.is_conflict_on("acq_partners_name") {
+            duplicate_partner()
+        } else {
+            e.into()
+        }
+    })?;
     audit::record(
         app,
         &*tx,
@@ -207,6 +211,14 @@ pub async fn create_partner(app: &App, actor: &Actor, i: PartnerInput) -> Result
     let v = partner_view(&r, &[]);
     crate::idempotency::commit(tx, actor, 201, &v).await?;
     Ok(v)
+}
+
+fn duplicate_partner() -> AppError {
+    AppError::conflict(
+        "duplicate_partner",
+        "a partner with this name exists",
+        json!({"field": "name"}),
+    )
 }
 
 fn partner_view(r: &PartnerRow, counts: &[(PartnerId, LeadStage, i64)]) -> PartnerView {

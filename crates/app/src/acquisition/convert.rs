@@ -21,7 +21,11 @@ use serde_json::{Value, json};
 
 /// The customer draft a lead makes: every datum the lead holds, decrypted only to be encrypted again by the
 /// registry. An account is opened with the customer's identifier: a lead without one is refused, naming it.
-fn customer_input(app: &App, r: &LeadRow) -> Result<CustomerInput> {
+fn customer_input(
+    app: &App,
+    r: &LeadRow,
+    custom: serde_json::Map<String, Value>,
+) -> Result<CustomerInput> {
     let keys = app.keys();
     let dec = |p: Purpose, v: &Option<Vec<u8>>| -> Result<Option<String>> {
         v.as_deref().map(|b| keys.decrypt(p, b)).transpose()
@@ -78,6 +82,9 @@ fn customer_input(app: &App, r: &LeadRow) -> Result<CustomerInput> {
         }
     }
     strip_nulls(&mut v);
+    if !custom.is_empty() {
+        v["custom"] = Value::Object(custom);
+    }
     serde_json::from_value(v)
         .map_err(|e| AppError::internal_from("the customer draft of a lead", e))
 }
@@ -97,6 +104,7 @@ pub async fn convert(
     id: LeadId,
     version: Option<i32>,
     n: Option<String>,
+    custom: serde_json::Map<String, Value>,
 ) -> Result<LeadView> {
     let grant = actor.require(Permission::LeadWrite)?;
     let cgrant = actor.require(Permission::CustomerCreate)?;
@@ -113,7 +121,8 @@ pub async fn convert(
         return Err(refuse(&lead));
     }
     super::papers::ready_to_move(&app.db.conn, &lead, LeadMove::Win).await?;
-    let draft = crate::customers::prepare_draft(app, &cgrant, customer_input(app, &lead)?).await?;
+    let draft =
+        crate::customers::prepare_draft(app, &cgrant, customer_input(app, &lead, custom)?).await?;
     let tx = app.db.begin_write().await?;
     let old = lead_in_scope(&*tx, &grant, id).await?;
     if version.is_some_and(|v| v != old.version) || old.version != lead.version {

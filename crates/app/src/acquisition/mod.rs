@@ -10,6 +10,7 @@
 
 pub mod board;
 pub mod convert;
+pub mod deal;
 pub mod funnel;
 pub mod leads;
 pub mod papers;
@@ -31,9 +32,10 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 pub use board::{Board, BoardCard, BoardColumn, BoardQuery, PartnerInput, PartnerView};
+pub use deal::{PaperWork, ProposalInput};
 pub use funnel::{Funnel, FunnelLine, FunnelQuery};
 pub use leads::{LeadInput, LeadPage, LeadQuery, LeadSummary};
-pub use papers::{PaperWork, Papers, ProposalInput};
+pub use papers::Papers;
 pub use targets::{TargetInput, TargetLine, TargetQuery, TargetReport};
 pub use work::LeadWork;
 

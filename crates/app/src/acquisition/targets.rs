@@ -193,12 +193,31 @@ pub async fn set_target(app: &App, actor: &Actor, i: TargetInput) -> Result<Targ
         set_by: actor.id(),
         set_at_us: now_us(),
     };
+    let name = person.map(|p| p.display_name.clone());
+    // Two managers setting the same target at once: the second insert meets the unique index (PostgreSQL
+    // reads committed), and is made again — now it finds the first's row and replaces its value.
+    match write_target(app, actor, &grant, &r, name.clone()).await {
+        Err(AppError::Store(e)) if e.is_conflict_on("acq_targets") => {
+            write_target(app, actor, &grant, &r, name).await
+        }
+        other => other,
+    }
+}
+
+/// Sets the target in one transaction (replacing an existing value), audited, the key claimed with it.
+async fn write_target(
+    app: &App,
+    actor: &Actor,
+    grant: &crate::actor::Granted<'_>,
+    r: &TargetRow,
+    name: Option<String>,
+) -> Result<TargetLine> {
     let tx = app.db.begin_write().await?;
-    let before = store::put_target(&*tx, &r).await?;
+    let before = store::put_target(&*tx, r).await?;
     audit::record(
         app,
         &*tx,
-        &grant,
+        grant,
         vec![Entry {
             action: "target.set",
             entity: "target",
@@ -209,7 +228,7 @@ pub async fn set_target(app: &App, actor: &Actor, i: TargetInput) -> Result<Targ
         }],
     )
     .await?;
-    let line = line_of(app, &*tx, &r, person.map(|p| p.display_name.clone())).await?;
+    let line = line_of(app, &*tx, r, name).await?;
     crate::idempotency::commit(tx, actor, 201, &line).await?;
     Ok(line)
 }

@@ -72,6 +72,11 @@ pub enum LeadWork {
     Win {
         #[serde(default)]
         note: Option<String>,
+        /// Values of the bank's custom fields for the customer's kind, which a lead does not hold (the
+        /// registry's rules apply: a required one missing is refused, naming it).
+        #[serde(default)]
+        #[schema(value_type = Object)]
+        custom: serde_json::Map<String, serde_json::Value>,
     },
 }
 
@@ -172,7 +177,7 @@ fn reasons(app: &App, w: &LeadWork) -> Result<(Option<String>, Option<String>)> 
         LeadWork::Accept { note }
         | LeadWork::Advance { note }
         | LeadWork::Reopen { note }
-        | LeadWork::Win { note } => (None, note.clone()),
+        | LeadWork::Win { note, .. } => (None, note.clone()),
     };
     e.into_result()?;
     Ok((reason, note("note", n)?))
@@ -228,8 +233,8 @@ pub async fn act(
     w: LeadWork,
     version: Option<i32>,
 ) -> Result<LeadView> {
-    if let LeadWork::Win { note } = w {
-        return super::convert::convert(app, actor, id, version, note).await;
+    if let LeadWork::Win { note, custom } = w {
+        return super::convert::convert(app, actor, id, version, note, custom).await;
     }
     let grant = actor.require(w.permission())?;
     let (reason, n) = reasons(app, &w)?;

@@ -227,7 +227,7 @@ pub async fn propose(
     let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
     Ok((
         StatusCode::CREATED,
-        axum::Json(uc::papers::propose(&s.app, &auth.actor, id, body.value, version).await?),
+        axum::Json(uc::deal::propose(&s.app, &auth.actor, id, body.value, version).await?),
     ))
 }
 
@@ -248,7 +248,7 @@ pub async fn papers(
 ) -> ApiResult<axum::Json<LeadView>> {
     let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
     Ok(axum::Json(
-        uc::papers::act(&s.app, &auth.actor, id, body.value, version).await?,
+        uc::deal::act(&s.app, &auth.actor, id, body.value, version).await?,
     ))
 }
 

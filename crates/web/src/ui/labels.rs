@@ -338,7 +338,11 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
     }
     let families: &[&str] = match key {
         "channel" | "reply_via" => &["channel", "fb.channel", "via", "lead_channel"],
-        "department" | "from" | "to" => &["department", "inv", "lead_stage"],
+        "department" | "from" | "to" => &["department", "inv", "lead_stage", "paper_state"],
+        "paper" => &["paper_kind"],
+        "doc" => &["lead_doc"],
+        "checked" => &["contract_check", "lead_doc"],
+        "changes" => return Some(field_label(t, s)),
         "outcome" => &["outcome"],
         "reason" | "rejected_for" => &["reject_reason", "lost_reason"],
         "period" => &["target_period"],

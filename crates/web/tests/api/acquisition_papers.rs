@@ -441,15 +441,41 @@ async fn a_deal_goes_from_proposal_rounds_to_a_signed_contract_and_a_reviewed_ap
         documents.iter().all(|d| !d["file"].is_null()),
         "{documents:?}"
     );
-    let won = app
+    // A field the bank requires of every corporate customer is given with the win, or the registry refuses.
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let r = app
         .post(
-            &format!("/api/v1/leads/{id}/actions"),
-            &rm,
-            json!({"action": "win"}),
+            "/api/v1/field-definitions",
+            &admin,
+            json!({"kind": "corporate", "key": "group_code", "label": "集团编号", "field_type": "text", "required": true}),
         )
         .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let win = |custom: Value| {
+        let (rm, id) = (rm.clone(), id.clone());
+        async move {
+            app.post(
+                &format!("/api/v1/leads/{id}/actions"),
+                &rm,
+                json!({"action": "win", "custom": custom}),
+            )
+            .await
+        }
+    };
+    let r = win(json!({})).await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("custom.group_code".into(), "required".into())],
+        "{}",
+        r.text
+    );
+    assert_eq!(app.count("customers").await, 0, "nothing half-written");
+    let won = win(json!({"group_code": "JT-0042"})).await;
     assert_eq!(won.status, StatusCode::OK, "{}", won.text);
     assert_eq!(won.body["stage"], "won");
+    let customer = won.body["customer_id"].as_str().unwrap();
+    let c = app.get(&format!("/api/v1/customers/{customer}"), &rm).await;
+    assert!(c.text.contains("JT-0042"), "{}", c.text);
 
     // The history tells the deal; the audit trail holds each step, never a file's name.
     let actions: Vec<&str> = won.body["history"]

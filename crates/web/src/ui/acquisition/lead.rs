@@ -72,6 +72,10 @@ struct LeadPage {
     can: Can,
     reject_reasons: Vec<(String, String)>,
     lost_reasons: Vec<(String, String)>,
+    /// The proposal, the contract and the application.
+    pp: super::papers::PapersSection,
+    /// The bank's custom fields of the customer's kind, asked for when the lead becomes a customer.
+    customs: Vec<crate::ui::customers::form::CustomInput>,
     error: Option<String>,
 }
 
@@ -108,7 +112,7 @@ fn reasons(t: Tr, family: &str, list: &[String]) -> Vec<(String, String)> {
     list.iter().map(|r| (r.clone(), t.of(family, r))).collect()
 }
 
-async fn lead_view(
+pub(super) async fn lead_view(
     s: &AppState,
     sess: Session,
     t: Tr,
@@ -116,6 +120,9 @@ async fn lead_view(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let policy = banyan_app::acquisition::choices(&s.app)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let defs = banyan_app::customers::field_definitions(&s.app)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let factors = v
@@ -147,7 +154,13 @@ async fn lead_view(
             reason: h
                 .reason
                 .as_deref()
-                .map(|r| crate::ui::labels::code_label(t, &["reject_reason", "lost_reason"], r))
+                .map(|r| {
+                    crate::ui::labels::code_label(
+                        t,
+                        &["reject_reason", "lost_reason", "lead_doc"],
+                        r,
+                    )
+                })
                 .unwrap_or_default(),
             note: h.note.clone().unwrap_or_default(),
         })
@@ -219,6 +232,13 @@ async fn lead_view(
             .map(|r| crate::ui::labels::code_label(t, &["reject_reason", "lost_reason"], r))
             .unwrap_or_default(),
         can: can(&sess, &v),
+        pp: super::papers::section(s, &sess, t, &v, &policy),
+        customs: crate::ui::customers::form::custom_inputs(
+            &defs,
+            Some(customer_kind(v.kind)),
+            |_| String::new(),
+            &HashMap::new(),
+        ),
         reject_reasons: reasons(t, "reject_reason", &policy.reject_reasons),
         lost_reasons: reasons(t, "lost_reason", &policy.lost_reasons),
         v,
@@ -267,21 +287,75 @@ pub(super) async fn act(
         "advance" => LeadWork::Advance { note },
         "lose" => LeadWork::Lose { reason, note },
         "reopen" => LeadWork::Reopen { note },
-        "win" => LeadWork::Win { note },
+        "win" => LeadWork::Win {
+            note,
+            custom: custom_of(&s, &f)
+                .await
+                .map_err(|e| PageError::App(e, t, Some(sess.clone())))?,
+        },
         _ => return Err(PageError::App(AppError::NotFound, t, Some(sess))),
     };
     // The version the page showed: acting on a lead changed since is refused and the page shows it anew.
     let version = f.get("version").and_then(|v| v.trim().parse().ok());
-    match work::act(&s.app, &sess.actor, id, w, version)
+    let r = work::act(&s.app, &sess.actor, id, w, version)
         .await
-        .map_err(|e| refusal(t, e))
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/leads/{id}")).into_response()),
-        Err(Ok(msg)) => match uc::get(&s.app, &sess.actor, id).await {
-            Ok(v) => lead_view(&s, sess, t, v, Some(msg)).await,
-            Err(e) => Err(PageError::App(e, t, Some(sess))),
-        },
+        .map(|_| ());
+    redirect_or_refusal(&s, sess, t, id, r).await
+}
+
+/// The customer kind a lead of this kind becomes.
+fn customer_kind(k: LeadKind) -> banyan_domain::customer::CustomerKind {
+    match k {
+        LeadKind::Individual => banyan_domain::customer::CustomerKind::Individual,
+        LeadKind::Corporate => banyan_domain::customer::CustomerKind::Corporate,
+    }
+}
+
+/// The custom fields' values the win form carries (`custom.<key>`), typed by their definitions; blank
+/// ones are left out, so that the registry names a required one.
+async fn custom_of(
+    s: &AppState,
+    f: &HashMap<String, String>,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    let defs = banyan_app::customers::field_definitions(&s.app).await?;
+    Ok(defs
+        .iter()
+        .filter_map(|d| {
+            let raw = form_text(f, &format!("custom.{}", d.key))?;
+            Some((
+                d.key.clone(),
+                crate::ui::customers::form::custom_json(d, &raw),
+            ))
+        })
+        .collect())
+}
+
+/// After a write on the lead: back to its page, or the page again with the refusal in words.
+pub(super) async fn redirect_or_refusal(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: LeadId,
+    r: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    match r.map_err(|e| refusal(t, e)) {
+        Ok(()) => Ok(Redirect::to(&format!("/leads/{id}")).into_response()),
+        Err(Ok(msg)) => page_with(s, sess, t, id, msg).await,
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// The lead's page read afresh, with `msg` (a refusal in words) at its top.
+pub(super) async fn page_with(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    id: LeadId,
+    msg: String,
+) -> Result<Response, PageError> {
+    match uc::get(&s.app, &sess.actor, id).await {
+        Ok(v) => lead_view(s, sess, t, v, Some(msg)).await,
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
 }
 

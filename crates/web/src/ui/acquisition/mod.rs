@@ -1,9 +1,10 @@
 //! Customer acquisition on the workbench: the list of leads (filters, count, pages), a lead's page with its
 //! screening and the work on it (`lead`), the capture and edit form (`lead`), the pipeline's board and the
-//! partner institutions (`board`).
+//! partner institutions (`board`), the deal's papers on the lead's page (`papers`).
 
 mod board;
 mod lead;
+mod papers;
 mod targets;
 
 use crate::AppState;
@@ -36,6 +37,15 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads/{id}", get(lead::show))
         .route("/leads/{id}/edit", get(lead::edit_form).post(lead::save))
         .route("/leads/{id}/act", post(lead::act))
+        .route("/leads/{id}/propose", post(papers::propose))
+        .route("/leads/{id}/papers", post(papers::act))
+        .route(
+            "/leads/{id}/files",
+            post(papers::upload).layer(axum::extract::DefaultBodyLimit::max(
+                banyan_app::files::FILE_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/leads/{id}/files/{file}", get(papers::download))
 }
 
 fn blank(s: &str) -> Option<String> {
