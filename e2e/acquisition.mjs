@@ -168,7 +168,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '开户申请');
     // The documents of an individual's account opening, each uploaded, then reviewed by the second person.
     for (const doc of ['id_document', 'address_proof', 'application_form']) {
-      await rm.locator(`#doc-${doc}`).setInputFiles(pdf(`${doc}.pdf`));
+      await rm.locator(`#doc-${doc}`).setInputFiles(pdf(`资料${['id_document', 'address_proof', 'application_form'].indexOf(doc) + 1}.pdf`));
       await rm.locator(`#upload-${doc}`).click();
       await rm.waitForURL(url);
     }

@@ -14,6 +14,20 @@ use banyan_domain::ids::LeadId;
 /// A stand-in scan: a real PDF header, so that the type check accepts it as it would a scan.
 const SCAN: &[u8] = b"%PDF-1.4\n% Banyan demo scan\n";
 
+/// The file name a branch's scan of each document would carry (never the document's code).
+fn scan_name(doc: &str) -> &'static str {
+    match doc {
+        "id_document" => "身份证正反面扫描件.pdf",
+        "address_proof" => "住址证明.pdf",
+        "application_form" => "开户申请书（已签字）.pdf",
+        "business_licence" => "营业执照副本.pdf",
+        "legal_rep_id" => "法定代表人身份证.pdf",
+        "authorisation" => "授权委托书.pdf",
+        "beneficial_owners" => "受益所有人声明.pdf",
+        _ => "开户资料扫描件.pdf",
+    }
+}
+
 fn err(e: banyan_app::AppError) -> anyhow::Error {
     anyhow!("{e}")
 }
@@ -123,7 +137,7 @@ pub async fn application(
         .collect();
     let take = if all { docs.len() } else { 1 };
     for d in docs.iter().take(take) {
-        papers::attach(app, owner, id, d, &format!("{d}.pdf"), SCAN)
+        papers::attach(app, owner, id, d, scan_name(d), SCAN)
             .await
             .map_err(err)?;
     }
