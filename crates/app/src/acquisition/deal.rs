@@ -521,7 +521,12 @@ async fn move_paper(
         }
         (_, PaperMove::Sign) => {
             let copy = signed_copy(c, lead).await?;
-            let (day, who) = signing.unwrap_or_default();
+            // Checked before the transaction for every signing; its absence here is a defect, not a blank.
+            let Some((day, who)) = signing else {
+                return Err(AppError::internal(
+                    "a signing without its checked day and signatories",
+                ));
+            };
             p.signed_on = Some(day.clone());
             p.signatories = Some(who);
             detail["signed_on"] = json!(day);
