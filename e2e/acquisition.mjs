@@ -1,6 +1,6 @@
 // Browser tests of customer acquisition: a manager captures a lead on the form (picking, not typing codes),
-// the model's score is shown factor by factor in words, a reviewer accepts it, the manager moves it along
-// and the board shows it at its stage; marking it lost asks first. A second lead goes the whole way: proposal
+// the model's score is shown factor by factor in words, a reviewer accepts it, the manager plans a visit
+// (which moves it on, and stands on the calendar) and records it, and the board shows it at its stage; marking it lost asks first. A second lead goes the whole way: proposal
 // rounds, the customer's agreement, the contract's legal review and signing with its copy, the account-opening
 // documents and their review, and the customer it becomes. Called by run.mjs with its helpers.
 import assert from 'node:assert/strict';
@@ -58,11 +58,54 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
 
     const rm = await signIn('rm1');
     await rm.goto(leadUrl);
-    await rm.locator('#lead-advance').click();
+    // A qualified lead moves on by its first visit plan, not by hand.
+    assert.equal(await rm.locator('#lead-advance').count(), 0, 'a qualified lead is not moved on by hand');
+    // Taken once: computing it again later could cross a minute boundary.
+    const visitAt = new Date(Date.now() + 2 * 86400000).toISOString().slice(0, 16);
+    await rm.locator('#lv-purpose').fill('初次拜访：了解养老规划需求');
+    await rm.locator('#lv-when').fill(visitAt);
+    await rm.locator('#lv-method').selectOption('meeting');
+    // Who goes is picked among the staff who may work this lead: not another manager's.
+    await rm.locator('#lv-staff').pressSequentially('rm', { delay: 30 });
+    await rm.locator('#lv-staff-list li[role=option]', { hasText: 'rm1' }).waitFor();
+    const goers = (await rm.locator('#lv-staff-list li[role=option]').allTextContents()).join(' ');
+    assert.ok(!goers.includes('rm2'), goers);
+    await rm.locator('#lv-staff').fill('');
+    // A key lead's special plan is prepared in full: refused in words, what was typed is kept.
+    await rm.locator('#lv-key').check();
+    await rm.locator('#lv-background').fill('社区活动中登记，关注养老规划');
+    await rm.locator('#plan-visit').click();
+    await rm.locator('#lead-error').waitFor();
+    const refusal = await rm.locator('#lead-error').textContent();
+    assert.ok(refusal.includes('竞争对手情况') && refusal.includes('重点客户') && !refusal.includes('required'), refusal);
+    assert.equal(await rm.locator('#lv-purpose').inputValue(), '初次拜访：了解养老规划需求', 'the typed plan is kept');
+    assert.equal(await rm.locator('#lv-background').inputValue(), '社区活动中登记，关注养老规划');
+    await rm.locator('#lv-competitors').fill('他行理财经理已接触');
+    await rm.locator('#lv-talking').fill('养老金账户税收优惠；稳健型组合');
+    await rm.locator('#plan-visit').click();
+    await rm.waitForURL(/#lead-visits$/);
+    assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '拜访中');
+    const planned = await rm.locator('#visit-1').textContent();
+    for (const w of ['约见到行', '已计划', '重点客户', '他行理财经理已接触']) assert.ok(planned.includes(w), planned);
+    const log = await rm.locator('#lead-log').textContent();
+    assert.ok(log.includes('审核通过') && log.includes('已准入 → 拜访中') && log.includes('资质良好') && log.includes('制定拜访计划'), log);
+    // The visit stands on its day of the manager's calendar, beside the customers' visits.
+    const visitDay = visitAt.slice(0, 10);
+    await rm.goto(`${BASE}/calendar?view=week&at=${visitDay}`);
+    const cell = await rm.locator(`#cal-grid td[data-day="${visitDay}"]`).textContent();
+    assert.ok(cell.includes('拓户拜访') && cell.includes('上官测试') && cell.includes(visitAt.slice(11, 16)), cell);
+    // The visit's record: another visit is needed, so the lead stays where it is.
+    await rm.goto(leadUrl);
+    await rm.locator('#visit-1 .record-visit summary').click();
+    await rm.locator('#vr-summary-1').fill('客户关注养老金账户的税收优惠，想比较两家银行');
+    await rm.locator('#vr-outcome-1').selectOption('follow_up');
+    await rm.locator('#vr-next-1').fill('带理财经理再次拜访，讲解稳健型组合');
+    await rm.locator('#visit-1 .record-visit-submit').click();
     await rm.waitForURL(leadUrl);
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '拜访中');
-    const log = await rm.locator('#lead-log').textContent();
-    assert.ok(log.includes('审核通过') && log.includes('已准入 → 拜访中') && log.includes('资质良好'), log);
+    const held = await rm.locator('#visit-1').textContent();
+    assert.ok(held.includes('已拜访') && held.includes('需再次拜访') && held.includes('税收优惠'), held);
+    await rm.screenshot({ path: `${SHOTS}/lead-visits.png`, fullPage: true });
     await rm.goto(`${BASE}/leads/board`);
     const col = await rm.locator('#col-visiting').textContent();
     assert.ok(col.includes('上官测试') && col.includes('拜访中'), col);
@@ -106,12 +149,19 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rev.goto(url);
     await rev.locator('#lead-accept').click();
     await rev.waitForURL(url);
-    for (const stage of ['拜访中', '方案洽谈']) {
-      await rm.goto(url);
-      await rm.locator('#lead-advance').click();
-      await rm.waitForURL(url);
-      assert.equal((await rm.locator('#lead-stage').textContent()).trim(), stage);
-    }
+    // Visited: the plan moves it to 拜访中, the record (the customer wants to go on) to 方案洽谈.
+    await rm.goto(url);
+    await rm.locator('#lv-purpose').fill('上门拜访：确认开户与理财需求');
+    await rm.locator('#lv-when').fill(new Date(Date.now() + 86400000).toISOString().slice(0, 16));
+    await rm.locator('#plan-visit').click();
+    await rm.waitForURL(/#lead-visits$/);
+    assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '拜访中');
+    await rm.locator('#visit-1 .record-visit summary').click();
+    await rm.locator('#vr-summary-1').fill('客户确认开立养老金账户并购买稳健理财');
+    await rm.locator('#vr-outcome-1').selectOption('proceed');
+    await rm.locator('#visit-1 .record-visit-submit').click();
+    await rm.waitForURL(url);
+    assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '方案洽谈');
     // Moving on before the customer agreed is refused in words.
     await rm.locator('#lead-advance').click();
     await rm.locator('#lead-error').waitFor(); // the page again, at the form's address, with the refusal

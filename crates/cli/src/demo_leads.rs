@@ -1,7 +1,7 @@
 //! Demo acquisition: two partner institutions and leads at every stage of the pipeline — new, screened
 //! (passed, for the reviewer, and failed), qualified (one by a supervisor's override), visiting, proposal,
 //! contract, account application, rejected and lost — captured by the demo managers through the same use
-//! cases as the workbench, each carrying the papers of its stage (`demo_papers`).
+//! cases as the workbench, each carrying the visits and papers of its stage (`demo_visits`, `demo_papers`).
 
 use anyhow::{Result, anyhow};
 use banyan_app::App;
@@ -9,7 +9,7 @@ use banyan_app::access::Actor;
 use banyan_app::acquisition::{LeadInput, LeadWork, PartnerInput, board, leads, work};
 use banyan_domain::acquisition::{LawfulBasis, LeadChannel, LeadKind, PartnerKind};
 
-use crate::demo_papers;
+use crate::{demo_papers, demo_visits};
 
 const PEOPLE: [&str; 12] = [
     "林晓雯",
@@ -248,13 +248,19 @@ async fn walk(app: &App, i: usize, id: banyan_domain::ids::LeadId, owner: &Actor
         if view.basis.is_none() {
             return Ok(());
         }
-        // Each stage's paper before the lead moves past it: the proposal agreed, the contract signed.
+        // A visit planned moves the qualified lead on, its record (the customer wants to go on) the
+        // visited one; each later stage's paper comes before the lead moves past it: the proposal agreed,
+        // the contract signed.
         match k {
+            0 => demo_visits::plan(app, owner, id, 1 + i64::try_from(i % 5)?, even).await?,
+            1 => demo_visits::record(app, owner, id).await?,
             2 => demo_papers::propose(app, owner, id, if even { 2 } else { 1 }, true).await?,
             3 => demo_papers::contract(app, owner, &reviewer, id, true, true).await?,
             _ => {}
         }
-        step(LeadWork::Advance { note: None }).await?;
+        if k >= 2 {
+            step(LeadWork::Advance { note: None }).await?;
+        }
     }
     if view.basis.is_none() {
         return Ok(());

@@ -97,6 +97,8 @@ id_type!(
     PaperId,
     /// A document attached to a lead (a signed contract, an application's document).
     LeadFileId,
+    /// A visit to a lead (planned, then recorded or cancelled).
+    LeadVisitId,
 );
 
 #[cfg(test)]

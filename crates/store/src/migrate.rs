@@ -170,6 +170,11 @@ const STEPS: &[Step] = &[
         name: "a deal's papers: proposal rounds, contract and application with their review, documents",
         run: acquisition::v25,
     },
+    Step {
+        version: 26,
+        name: "visits to leads: the plan with its preparation, the record and feedback",
+        run: acquisition::v26,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

@@ -130,7 +130,8 @@ id_col!(
     banyan_domain::ids::PartnerId,
     banyan_domain::ids::ProposalId,
     banyan_domain::ids::PaperId,
-    banyan_domain::ids::LeadFileId
+    banyan_domain::ids::LeadFileId,
+    banyan_domain::ids::LeadVisitId
 );
 
 /// A list stored as JSON text.

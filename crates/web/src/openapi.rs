@@ -128,7 +128,7 @@ impl Modify for Problems {
         api::cases::put_calendar, api::cases::calendar, api::cases::attach, api::cases::attachment, api::cases::inbound,
         api::book::products, api::book::create, api::book::product, api::book::update, api::book::versions,
         api::book::load_holdings, api::book::load_holdings_file, api::book::load_transactions, api::book::load_transactions_file, api::book::load_events, api::book::load_events_file, api::book::loads, api::book::load, api::book::customer_book, api::book::insights, api::book::open_insights, api::book::act_insight, api::book::dismiss_insight, api::book::follow_up_insight, api::book::insight_report, api::book::large_value, api::book::record_sale, api::book::customer_sales, api::book::sale_refusals,
-        api::acquisition::create, api::acquisition::list, api::acquisition::board, api::acquisition::funnel, api::acquisition::targets, api::acquisition::set_target, api::acquisition::lead, api::acquisition::update, api::acquisition::act, api::acquisition::propose, api::acquisition::papers, api::acquisition::attach, api::acquisition::file, api::acquisition::partners, api::acquisition::create_partner,
+        api::acquisition::create, api::acquisition::list, api::acquisition::board, api::acquisition::funnel, api::acquisition::targets, api::acquisition::set_target, api::acquisition::lead, api::acquisition::update, api::acquisition::act, api::acquisition::propose, api::acquisition::plan_visit, api::acquisition::visit, api::acquisition::my_visits, api::acquisition::papers, api::acquisition::attach, api::acquisition::file, api::acquisition::partners, api::acquisition::create_partner,
     )
 )]
 pub struct ApiDoc;

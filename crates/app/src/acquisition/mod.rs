@@ -15,6 +15,7 @@ pub mod funnel;
 pub mod leads;
 pub mod papers;
 pub mod targets;
+pub mod visits;
 pub mod work;
 
 use crate::App;
@@ -37,6 +38,7 @@ pub use funnel::{Funnel, FunnelLine, FunnelQuery};
 pub use leads::{LeadInput, LeadPage, LeadQuery, LeadSummary};
 pub use papers::Papers;
 pub use targets::{TargetInput, TargetLine, TargetQuery, TargetReport};
+pub use visits::{CalendarVisit, LeadVisitInput, LeadVisitView, VisitWork};
 pub use work::LeadWork;
 
 /// A lead as its page shows it (contact data masked unless revealed).
@@ -96,6 +98,8 @@ pub struct LeadView {
     pub created_at: String,
     pub version: i32,
     pub history: Vec<HistoryLine>,
+    /// The visits planned, recorded and cancelled, by their planned time.
+    pub visits: Vec<LeadVisitView>,
     /// The proposal's rounds, the contract, the application and their documents.
     pub papers: Papers,
 }
@@ -173,6 +177,15 @@ pub(crate) async fn lead_in_scope<C: ConnectionTrait>(
     }
 }
 
+/// The refusal to contact a lead collected without a lawful basis (PIPL art. 13).
+pub(crate) fn no_lawful_basis() -> AppError {
+    AppError::conflict(
+        "no_lawful_basis",
+        "the lead has no lawful basis for contact: record its consent or another basis first",
+        serde_json::json!({}),
+    )
+}
+
 /// Staff names by id (display name, else user name).
 pub(crate) async fn staff_names(app: &App) -> Result<HashMap<StaffId, String>> {
     Ok(banyan_store::access::list_staff(&app.db.conn)
@@ -232,6 +245,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         .find(|t| t.kind == r.kind)
         .copied();
     let papers = papers::papers_of(app, c, r, &names).await?;
+    let visits = visits::visits_of(c, r, &names).await?;
     let is_revealed = revealed.is_some();
     let rv = revealed.unwrap_or_default();
     Ok(LeadView {
@@ -298,6 +312,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         created_at: crate::fmt_us(r.created_at_us),
         version: r.version,
         history,
+        visits,
         papers,
     })
 }

@@ -216,11 +216,7 @@ fn guard(grant: &Granted<'_>, w: &LeadWork, r: &LeadRow, edited: bool) -> Result
                 json!({"stage": r.stage.as_str()}),
             ))
         }
-        LeadWork::Advance { .. } if r.basis.is_none() => Err(AppError::conflict(
-            "no_lawful_basis",
-            "the lead has no lawful basis for contact: record its consent or another basis first",
-            json!({}),
-        )),
+        LeadWork::Advance { .. } if r.basis.is_none() => Err(super::no_lawful_basis()),
         _ => Ok(()),
     }
 }
@@ -257,6 +253,7 @@ pub async fn act(
         .iter()
         .any(|e| e.by_id == actor.id() && e.action == LeadAction::Edited);
     guard(&grant, &w, &old, edited)?;
+    super::visits::ready_to_move(&*tx, &old, mv).await?;
     super::papers::ready_to_move(&*tx, &old, mv).await?;
     let mut r = old.clone();
     let now = now_us();
@@ -300,6 +297,9 @@ pub async fn act(
         r.stage = to;
         r.stage_at_us = now;
         r.reached = old.reached.furthest(to);
+    }
+    if to == LeadStage::Lost {
+        super::visits::cancel_planned(&*tx, &old).await?;
     }
     r.updated_at_us = now;
     r.version = old.version + 1;

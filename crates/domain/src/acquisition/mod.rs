@@ -5,6 +5,7 @@
 pub mod papers;
 pub mod screening;
 pub mod targets;
+pub mod visits;
 
 use crate::FieldErrors;
 use serde::{Deserialize, Serialize};
@@ -118,6 +119,11 @@ code_enum!(
         ApplicationReturned = "application_returned",
         /// A document attached (the signed contract, an application's document).
         FileAdded = "file_added",
+        /// A visit planned (the first moves a qualified lead to `visiting`).
+        VisitPlanned = "visit_planned",
+        /// A visit's record and feedback (the customer's wish to go on moves it to `proposal`).
+        VisitRecorded = "visit_recorded",
+        VisitCancelled = "visit_cancelled",
     }
 );
 

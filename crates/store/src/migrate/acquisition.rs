@@ -230,3 +230,45 @@ pub(super) fn v25(s: &mut Vec<Stmt>, _: DbKind) {
         &["lead_id", "uploaded_at_us"],
     ));
 }
+
+pub(super) fn v26(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("lead_visits")
+            .col(id("id"))
+            .col(uuid("lead_id"))
+            .col(text("state"))
+            .col(text("purpose"))
+            .col(text("method"))
+            .col(bigint("scheduled_at_us"))
+            .col(uuid("staff_id"))
+            .col(boolean("key_lead"))
+            .col(text_null("background"))
+            .col(text_null("competitors"))
+            .col(text_null("materials"))
+            .col(text_null("talking_points"))
+            .col(bigint_null("held_at_us"))
+            .col(text_null("summary"))
+            .col(text_null("opinions"))
+            .col(text_null("outcome"))
+            .col(text_null("next_step"))
+            .col(text_null("cancel_reason"))
+            .col(uuid_null("recorded_by"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .col(bigint("updated_at_us"))
+            .col(int("version"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_lead_visits_lead",
+        "lead_visits",
+        &["lead_id", "scheduled_at_us"],
+    ));
+    // The calendar reads a staff member's visits by time.
+    s.push(idx(
+        "ix_lead_visits_staff",
+        "lead_visits",
+        &["staff_id", "scheduled_at_us"],
+    ));
+}

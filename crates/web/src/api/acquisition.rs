@@ -16,7 +16,8 @@ use banyan_app::acquisition::{
     LeadWork, PaperWork, PartnerInput, PartnerView, ProposalInput, TargetInput, TargetLine,
     TargetQuery, TargetReport,
 };
-use banyan_domain::ids::{LeadFileId, LeadId};
+use banyan_app::acquisition::{CalendarVisit, LeadVisitInput, VisitWork};
+use banyan_domain::ids::{LeadFileId, LeadId, LeadVisitId};
 use serde::Deserialize;
 
 /// The routes of this module; `creating` makes a creating POST idempotent.
@@ -33,6 +34,9 @@ pub fn routes(
         )
         .route("/api/v1/leads/{id}", get(lead).put(update))
         .route("/api/v1/leads/{id}/actions", post(act))
+        .route("/api/v1/leads/visits", get(my_visits))
+        .route("/api/v1/leads/{id}/visits", creating(post(plan_visit)))
+        .route("/api/v1/leads/{id}/visits/{visit}", post(visit))
         .route("/api/v1/leads/{id}/proposals", creating(post(propose)))
         .route("/api/v1/leads/{id}/papers", post(papers))
         .route("/api/v1/leads/{id}/files", creating(post(attach)))
@@ -228,6 +232,69 @@ pub async fn propose(
     Ok((
         StatusCode::CREATED,
         axum::Json(uc::deal::propose(&s.app, &auth.actor, id, body.value, version).await?),
+    ))
+}
+
+/// Plans a visit to a lead (purpose, time, method, who goes, its preparation; a key lead's plan prepared in
+/// full). The first plan moves a qualified lead to `visiting` (`If-Match`: the lead's version).
+#[utoipa::path(post, path = "/api/v1/leads/{id}/visits", tag = "acquisition", security(("bearer" = [])), params(("id" = LeadId, Path)),
+    request_body = LeadVisitInput,
+    responses((status = 201, body = LeadView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn plan_visit(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    IfMatch(version): IfMatch,
+    body: Json<LeadVisitInput>,
+) -> ApiResult<(StatusCode, axum::Json<LeadView>)> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::visits::plan(&s.app, &auth.actor, id, body.value, version).await?),
+    ))
+}
+
+/// Records a planned visit (`record`: `summary`, `outcome`, `opinions`, `next_step`, `held_at`) or cancels
+/// it (`cancel` with `reason`). From `visiting`, the outcome `proceed` moves the lead to `proposal`
+/// (`If-Match`: the lead's version).
+#[utoipa::path(post, path = "/api/v1/leads/{id}/visits/{visit}", tag = "acquisition", security(("bearer" = [])),
+    params(("id" = LeadId, Path), ("visit" = LeadVisitId, Path)),
+    request_body = VisitWork,
+    responses((status = 200, body = LeadView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn visit(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, visit)): Path<(LeadId, LeadVisitId)>,
+    IfMatch(version): IfMatch,
+    body: Json<VisitWork>,
+) -> ApiResult<axum::Json<LeadView>> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
+    Ok(axum::Json(
+        uc::visits::act(&s.app, &auth.actor, id, visit, body.value, version).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct VisitsParams {
+    /// The first day (`YYYY-MM-DD`, the bank's time zone); today by default.
+    pub from: Option<String>,
+    /// The last day, inclusive; 30 days after `from` by default, at most 366.
+    pub to: Option<String>,
+}
+
+/// The caller's visits to leads between two days (cancelled ones left out): their calendar's.
+#[utoipa::path(get, path = "/api/v1/leads/visits", tag = "acquisition", security(("bearer" = [])), params(VisitsParams),
+    responses((status = 200, body = [CalendarVisit]), (status = 422, body = Problem)))]
+pub async fn my_visits(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<VisitsParams>,
+) -> ApiResult<axum::Json<Vec<CalendarVisit>>> {
+    Ok(axum::Json(
+        uc::visits::my_visits_between(&s.app, &auth.actor, p.from.as_deref(), p.to.as_deref())
+            .await?,
     ))
 }
 

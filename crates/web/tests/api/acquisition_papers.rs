@@ -122,7 +122,8 @@ pub(crate) async fn papers_done(app: &TestApp, rm: &str, rev: &str, id: &str) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
-/// A corporate lead of rm1's, qualified by rev1 and advanced to the proposal stage: its id.
+/// A corporate lead of rm1's, qualified by rev1 and visited, the customer wanting to go on: its id (at the
+/// proposal stage).
 async fn lead_at_proposal(app: &TestApp, rm: &str, rev: &str, mobile: &str) -> String {
     let r = app
         .post(
@@ -150,14 +151,7 @@ async fn lead_at_proposal(app: &TestApp, rm: &str, rev: &str, mobile: &str) -> S
     );
     let r = act(rev, json!({"action": "accept"})).await;
     assert_eq!(r.body["stage"], "qualified", "{}", r.text);
-    assert_eq!(
-        act(rm, json!({"action": "advance"})).await.body["stage"],
-        "visiting"
-    );
-    assert_eq!(
-        act(rm, json!({"action": "advance"})).await.body["stage"],
-        "proposal"
-    );
+    crate::acquisition_visits::visited(app, rm, &id).await;
     id
 }
 

@@ -11,6 +11,7 @@
 mod access;
 mod acquisition;
 mod acquisition_papers;
+mod acquisition_visits;
 mod audit;
 mod audit_chain;
 mod book;
@@ -75,6 +76,7 @@ fn main() {
     tests.extend(access::all());
     tests.extend(acquisition::all());
     tests.extend(acquisition_papers::all());
+    tests.extend(acquisition_visits::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());

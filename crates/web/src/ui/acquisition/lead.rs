@@ -72,6 +72,8 @@ struct LeadPage {
     can: Can,
     reject_reasons: Vec<(String, String)>,
     lost_reasons: Vec<(String, String)>,
+    /// The visits planned, held and cancelled.
+    vs: super::visits::VisitsSection,
     /// The proposal, the contract and the application.
     pp: super::papers::PapersSection,
     /// The bank's custom fields of the customer's kind, asked for when the lead becomes a customer.
@@ -96,11 +98,9 @@ fn can(sess: &Session, v: &LeadView) -> Can {
         advance: o.lead_write
             && matches!(
                 s,
-                LeadStage::Qualified
-                    | LeadStage::Visiting
-                    | LeadStage::Proposal
-                    | LeadStage::Contract
-            ),
+                LeadStage::Visiting | LeadStage::Proposal | LeadStage::Contract
+            )
+            && super::visits::may_advance_by_hand(v),
         lose: o.lead_write && s.is_open(),
         reopen: o.lead_write && s == LeadStage::Lost,
         win: o.lead_write && o.create && s == LeadStage::Application,
@@ -118,6 +118,18 @@ pub(super) async fn lead_view(
     t: Tr,
     v: LeadView,
     error: Option<String>,
+) -> Result<Response, PageError> {
+    lead_view_drafted(s, sess, t, v, error, HashMap::new()).await
+}
+
+/// The lead's page with a refused visit plan's values kept in its form (`draft`: the form as sent).
+pub(super) async fn lead_view_drafted(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    v: LeadView,
+    error: Option<String>,
+    draft: HashMap<String, String>,
 ) -> Result<Response, PageError> {
     let policy = banyan_app::acquisition::choices(&s.app)
         .await
@@ -157,7 +169,7 @@ pub(super) async fn lead_view(
                 .map(|r| {
                     crate::ui::labels::code_label(
                         t,
-                        &["reject_reason", "lost_reason", "lead_doc"],
+                        &["reject_reason", "lost_reason", "lead_doc", "visit_outcome"],
                         r,
                     )
                 })
@@ -233,6 +245,7 @@ pub(super) async fn lead_view(
             .unwrap_or_default(),
         can: can(&sess, &v),
         pp: super::papers::section(s, &sess, t, &v, &policy),
+        vs: super::visits::section(s, &sess, t, &v, draft),
         customs: crate::ui::customers::form::custom_inputs(
             &defs,
             Some(customer_kind(v.kind)),

@@ -1,11 +1,13 @@
 //! Customer acquisition on the workbench: the list of leads (filters, count, pages), a lead's page with its
 //! screening and the work on it (`lead`), the capture and edit form (`lead`), the pipeline's board and the
-//! partner institutions (`board`), the deal's papers on the lead's page (`papers`).
+//! partner institutions (`board`), the visits to a lead (`visits`) and the deal's papers (`papers`) on the
+//! lead's page.
 
 mod board;
 mod lead;
 mod papers;
 mod targets;
+mod visits;
 
 use crate::AppState;
 use crate::ui::forms::field_errors_text;
@@ -37,6 +39,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads/{id}", get(lead::show))
         .route("/leads/{id}/edit", get(lead::edit_form).post(lead::save))
         .route("/leads/{id}/act", post(lead::act))
+        .route("/leads/{id}/visits", post(visits::plan))
+        .route("/leads/{id}/visits/{visit}", post(visits::act))
+        .route("/leads/{id}/visit-staff", get(visits::staff))
         .route("/leads/{id}/propose", post(papers::propose))
         .route("/leads/{id}/papers", post(papers::act))
         .route(

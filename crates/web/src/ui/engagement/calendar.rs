@@ -1,5 +1,5 @@
-//! The calendar: a month or week grid of the visits a member of staff planned, the contact tasks due and
-//! the client events of their branch, each linking to where it is done.
+//! The calendar: a month or week grid of the visits a member of staff planned (to customers and to leads),
+//! the contact tasks due and the client events of their branch, each linking to where it is done.
 
 use crate::AppState;
 use crate::ui::i18n::{Lang, Tr};
@@ -196,6 +196,42 @@ fn event_entry(tz: &jiff::tz::TimeZone, e: EventView) -> Option<(Date, Entry)> {
     ))
 }
 
+/// A visit to a lead (the acquisition pipeline's), beside the customers' visits.
+fn lead_visit_entry(
+    t: Tr,
+    tz: &jiff::tz::TimeZone,
+    x: banyan_app::acquisition::CalendarVisit,
+) -> Option<(Date, Entry)> {
+    use banyan_domain::acquisition::visits::LeadVisitState;
+    let at = local(tz, &x.visit.scheduled_at)?;
+    let time = at.strftime("%H:%M").to_string();
+    let done = x.visit.state == LeadVisitState::Done;
+    let overdue = !done && at.timestamp() < jiff::Timestamp::now();
+    let state = if overdue {
+        t.get("task.overdue").to_owned()
+    } else {
+        t.of("lead_visit_state", x.visit.state.as_str())
+    };
+    Some((
+        at.date(),
+        Entry {
+            kind: "visit",
+            href: format!("/leads/{}#lead-visits", x.lead_id),
+            order: time.clone(),
+            time,
+            text: format!(
+                "{} · {} · {}",
+                t.get("cal.lead_visit"),
+                x.lead_name,
+                x.visit.purpose
+            ),
+            state,
+            done,
+            overdue,
+        },
+    ))
+}
+
 fn month_heading(t: Tr, at: Date) -> String {
     match t.lang {
         Lang::En => at.strftime("%B %Y").to_string(),
@@ -224,12 +260,16 @@ fn by_day(
     tz: &jiff::tz::TimeZone,
     tasks: Vec<TaskView>,
     events: Vec<EventView>,
+    lead_visits: Vec<banyan_app::acquisition::CalendarVisit>,
 ) -> (BTreeMap<Date, Vec<Entry>>, [usize; 3]) {
     let mut days: BTreeMap<Date, Vec<Entry>> = BTreeMap::new();
     let mut counts = [0; 3];
     let tasks = tasks.into_iter().filter_map(|x| task_entry(t, tz, x));
     let events = events.into_iter().filter_map(|e| event_entry(tz, e));
-    for (d, e) in tasks.chain(events) {
+    let leads = lead_visits
+        .into_iter()
+        .filter_map(|x| lead_visit_entry(t, tz, x));
+    for (d, e) in tasks.chain(events).chain(leads) {
         counts[match e.kind {
             "visit" => 0,
             "task" => 1,
@@ -274,7 +314,15 @@ pub(crate) async fn calendar_view(
     let events = banyan_app::events::events_between(&s.app, &sess.actor, from_us, to_us)
         .await
         .map_err(err)?;
-    let (mut entries, counts) = by_day(t, &s.app.tz, tasks, events);
+    // Visits to leads, for staff who may read leads (others are sent on none).
+    let lead_visits =
+        match banyan_app::acquisition::visits::my_visits(&s.app, &sess.actor, from_us, to_us).await
+        {
+            Ok(v) => v,
+            Err(banyan_app::AppError::Forbidden { .. }) => Vec::new(),
+            Err(e) => return Err(err(e)),
+        };
+    let (mut entries, counts) = by_day(t, &s.app.tz, tasks, events, lead_visits);
     let mut weeks = Vec::new();
     let mut day = start;
     while day <= end {
