@@ -2,7 +2,8 @@
 // the model's score is shown factor by factor in words, a reviewer accepts it, the manager plans a visit
 // (which moves it on, and stands on the calendar) and records it, and the board shows it at its stage; marking it lost asks first. A second lead goes the whole way: proposal
 // rounds, the customer's agreement, the contract's legal review and signing with its copy, the account-opening
-// documents and their review, and the customer it becomes. Called by run.mjs with its helpers.
+// documents and their review, the customer it becomes and its first service and follow-ups. Called by run.mjs
+// with its helpers.
 import assert from 'node:assert/strict';
 
 export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
@@ -248,6 +249,16 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     const log = await rm.locator('#lead-log').textContent();
     for (const w of ['提出方案', '客户确认方案', '合同审核通过', '合同签署', '上传资料', '开户资料审核通过', '转为客户']) assert.ok(log.includes(w), `${w} missing: ${log}`);
     for (const code of ['contract_signed', 'id_document', 'signed_contract']) assert.ok(!log.includes(code), log);
+    // After the opening: the first-service guidance and the follow-ups, the owner's tasks, in words.
+    const after = await rm.locator('#onboarding').textContent();
+    for (const w of ['首次服务指导', '开户后第 7 天回访', '开户后第 90 天回访', '待办']) assert.ok(after.includes(w), `${w} missing: ${after}`);
+    for (const code of ['first_service', 'follow_up', 'meeting']) assert.ok(!after.includes(code), after);
+    await rm.screenshot({ path: `${SHOTS}/lead-onboarding.png`, fullPage: true });
+    // The first service is carried out on the customer's page by logging the contact for it.
+    await rm.locator('#onboarding a').first().click();
+    await rm.waitForURL(/\/customers\/[0-9a-f-]{36}/);
+    const choices = (await rm.locator('#ix-task option').allTextContents()).join(' ');
+    assert.ok(choices.includes('首次服务指导'), choices);
     await rm.context().close();
   });
 }

@@ -196,6 +196,65 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
     Ok(report)
 }
 
+/// The onboarding of a customer won from a lead (seed 002 §六.2): a task of its owner for the first-service
+/// guidance and one per follow-up, due at the policy's days from `opened`, in the caller's transaction. They
+/// are carried out like any task, by logging the contact with its `task_id`; after the last, the customer's
+/// contact plan carries on alone.
+pub(crate) async fn plan_onboarding<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customer_id: Uuid,
+    owner: Option<Uuid>,
+    opened: Date,
+) -> Result<()> {
+    let now = now_us();
+    let rows: Vec<TaskRow> = app
+        .policy
+        .acquisition
+        .onboarding
+        .schedule(opened)
+        .into_iter()
+        .map(|(step, method, due)| TaskRow {
+            id: Uuid::now_v7(),
+            customer_id,
+            owner_id: owner,
+            kind: ONBOARDING.into(),
+            plan_key: Some(step.key()),
+            method: method.to_owned(),
+            due_on: due.to_string(),
+            status: "open".into(),
+            note: None,
+            purpose: None,
+            scheduled_at_us: None,
+            key_customer: false,
+            created_at_us: now,
+            done_at_us: None,
+            interaction_id: None,
+            on_time: None,
+        })
+        .collect();
+    store::insert_tasks(c, &rows).await?;
+    Ok(())
+}
+
+/// The kind of an onboarding task.
+pub const ONBOARDING: &str = "onboarding";
+
+/// A customer's onboarding tasks by due date (the lead it came from shows them), read in `c`.
+pub(crate) async fn onboarding_of<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customer_id: Uuid,
+) -> Result<Vec<TaskView>> {
+    let mut tasks: Vec<TaskRow> = store::tasks_of_customer(c, customer_id)
+        .await?
+        .into_iter()
+        .filter(|t| t.kind == ONBOARDING)
+        .collect();
+    tasks.sort_by(|a, b| a.due_on.cmp(&b.due_on));
+    views(app, tasks, app.today()).await
+}
+
 const LEASE: &str = "engagement.plan";
 
 /// Plans every customer, a page per transaction, under a lease (`None` when another node holds it).

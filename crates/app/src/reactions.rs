@@ -1,6 +1,7 @@
 //! Reactions to a change of a customer's facts, run in the writer's transaction: re-evaluate the segments,
 //! then re-plan the contact tasks (a tier change moves the next due date). The customer use cases call this;
-//! it calls the policy engine and the planner, neither of which calls back into customers.
+//! it calls the policy engine and the planner, neither of which calls back into customers. A lead that
+//! became a customer gets its onboarding tasks the same way (acquisition calls this, not the planner).
 
 use crate::App;
 use crate::error::Result;
@@ -30,4 +31,15 @@ pub(crate) async fn on_change<C: ConnectionTrait>(
     .await?;
     crate::engagement::plan_rows(app, c, rows).await?;
     Ok(())
+}
+
+/// A lead became the customer `customer` (its draft just written in `c`): its owner's onboarding tasks —
+/// the first-service guidance and the follow-ups — are planned from today.
+pub(crate) async fn on_lead_won<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customer: uuid::Uuid,
+    owner: Option<uuid::Uuid>,
+) -> Result<()> {
+    crate::engagement::plan_onboarding(app, c, customer, owner, app.today()).await
 }

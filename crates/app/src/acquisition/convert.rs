@@ -140,6 +140,9 @@ pub async fn convert(
                 return Err(e);
             }
         };
+    // The new customer's onboarding (first service, follow-ups) in the same transaction: a won lead is
+    // never without it.
+    crate::reactions::on_lead_won(app, &*tx, customer.uuid(), old.rm_id.map(|s| s.uuid())).await?;
     let mut r = old.clone();
     let now = now_us();
     r.stage = LeadStage::Won;

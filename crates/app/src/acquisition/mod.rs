@@ -100,6 +100,10 @@ pub struct LeadView {
     pub history: Vec<HistoryLine>,
     /// The visits planned, recorded and cancelled, by their planned time.
     pub visits: Vec<LeadVisitView>,
+    /// A won lead's customer's onboarding tasks (first service, follow-ups), by due date.
+    pub onboarding: Vec<crate::engagement::TaskView>,
+    /// Whether every onboarding task is closed: the customer's contact plan carries on alone.
+    pub handed_over: bool,
     /// The proposal's rounds, the contract, the application and their documents.
     pub papers: Papers,
 }
@@ -246,6 +250,11 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         .copied();
     let papers = papers::papers_of(app, c, r, &names).await?;
     let visits = visits::visits_of(c, r, &names).await?;
+    let onboarding = match r.customer_id {
+        Some(cid) => crate::engagement::onboarding_of(app, c, cid.uuid()).await?,
+        None => Vec::new(),
+    };
+    let handed_over = !onboarding.is_empty() && onboarding.iter().all(|t| t.status != "open");
     let is_revealed = revealed.is_some();
     let rv = revealed.unwrap_or_default();
     Ok(LeadView {
@@ -313,6 +322,8 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         version: r.version,
         history,
         visits,
+        onboarding,
+        handed_over,
         papers,
     })
 }

@@ -2,6 +2,7 @@
 //! pipeline and what may move it, and the `[acquisition]` section of the policy file. Pure rules; the
 //! application keeps the leads.
 
+pub mod onboarding;
 pub mod papers;
 pub mod screening;
 pub mod targets;
@@ -228,6 +229,10 @@ pub struct AcquisitionPolicy {
     /// shipped lists.
     #[serde(default)]
     pub papers: papers::PapersPolicy,
+    /// The first service and the follow-ups after the opening. A policy file without it uses the shipped
+    /// days.
+    #[serde(default)]
+    pub onboarding: onboarding::OnboardingPolicy,
 }
 
 impl Default for AcquisitionPolicy {
@@ -256,6 +261,9 @@ impl AcquisitionPolicy {
         self.papers
             .validate()
             .map_err(|(k, m)| (format!("papers.{k}"), m))?;
+        self.onboarding
+            .validate()
+            .map_err(|(k, m)| (format!("onboarding.{k}"), m))?;
         self.screening
             .validate()
             .map_err(|(k, m)| (format!("screening.{k}"), m))

@@ -14,6 +14,18 @@ pub(crate) fn code_label(t: Tr, families: &[&str], code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
+/// A new customer's onboarding step by its task's key (`first_service`, `follow_up:30`), in words.
+pub(crate) fn onboarding_step(t: Tr, key: &str) -> String {
+    use banyan_domain::acquisition::onboarding::OnboardingStep as S;
+    match S::parse(key) {
+        Some(S::FirstService) => t.get("onboarding.first_service").to_owned(),
+        Some(S::FollowUp(d)) => t
+            .get("onboarding.follow_up")
+            .replace("{days}", &d.to_string()),
+        None => t.get("onboarding.title").to_owned(),
+    }
+}
+
 /// A field path (`individual.id_number`, `contacts[0].value`) by its label: the list's label for an item
 /// of a list, else the last part's, else the first part's; the path itself when none has one.
 pub(crate) fn field_label(t: Tr, path: &str) -> String {

@@ -10,6 +10,7 @@
 
 mod access;
 mod acquisition;
+mod acquisition_onboarding;
 mod acquisition_papers;
 mod acquisition_visits;
 mod audit;
@@ -77,6 +78,7 @@ fn main() {
     tests.extend(acquisition::all());
     tests.extend(acquisition_papers::all());
     tests.extend(acquisition_visits::all());
+    tests.extend(acquisition_onboarding::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());

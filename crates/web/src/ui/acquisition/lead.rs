@@ -74,6 +74,8 @@ struct LeadPage {
     lost_reasons: Vec<(String, String)>,
     /// The visits planned, held and cancelled.
     vs: super::visits::VisitsSection,
+    /// A won lead's onboarding: (step, method, due day, state in words, open).
+    onboarding: Vec<(String, String, String, String, bool)>,
     /// The proposal, the contract and the application.
     pp: super::papers::PapersSection,
     /// The bank's custom fields of the customer's kind, asked for when the lead becomes a customer.
@@ -246,6 +248,22 @@ pub(super) async fn lead_view_drafted(
         can: can(&sess, &v),
         pp: super::papers::section(s, &sess, t, &v, &policy),
         vs: super::visits::section(s, &sess, t, &v, draft),
+        onboarding: v
+            .onboarding
+            .iter()
+            .map(|x| {
+                (
+                    crate::ui::labels::onboarding_step(
+                        t,
+                        x.plan_key.as_deref().unwrap_or_default(),
+                    ),
+                    t.of("method", &x.method),
+                    t.date(&x.due_on),
+                    crate::ui::engagement::task_state(t, x),
+                    x.status == "open",
+                )
+            })
+            .collect(),
         customs: crate::ui::customers::form::custom_inputs(
             &defs,
             Some(customer_kind(v.kind)),

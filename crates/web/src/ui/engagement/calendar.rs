@@ -130,12 +130,7 @@ fn task_entry(t: Tr, tz: &jiff::tz::TimeZone, x: TaskView) -> Option<(Date, Entr
     } else {
         x.customer_name.clone()
     };
-    let state = match (x.status.as_str(), x.on_time) {
-        ("done", Some(true)) => t.get("task.on_time").to_owned(),
-        ("done", _) => t.get("task.late").to_owned(),
-        ("open", _) if x.overdue => t.get("task.overdue").to_owned(),
-        (other, _) => t.of("task", other),
-    };
+    let state = super::task_state(t, &x);
     let href = format!("/customers/{}#log-contact", x.customer_id);
     let done = x.status != "open";
     if x.kind == "visit" {

@@ -29,10 +29,24 @@ pub(crate) struct TaskRow {
     pub(crate) status: String,
 }
 
-/// What a task is for, in words: a visit's purpose, a contact plan's name, or the insight it follows up.
+/// A task's state in words: done on time or late, overdue, or its status (待办, 已取消, ...).
+pub(crate) fn task_state(t: Tr, x: &banyan_app::engagement::TaskView) -> String {
+    match (x.status.as_str(), x.on_time) {
+        ("done", Some(true)) => t.get("task.on_time").to_owned(),
+        ("done", _) => t.get("task.late").to_owned(),
+        ("open", _) if x.overdue => t.get("task.overdue").to_owned(),
+        (other, _) => t.of("task", other),
+    }
+}
+
+/// What a task is for, in words: a visit's purpose, a contact plan's name, the insight it follows up, or a
+/// new customer's onboarding step.
 pub(crate) fn task_what(t: Tr, x: &banyan_app::engagement::TaskView) -> String {
     match (&x.purpose, &x.plan_key) {
         (Some(p), _) => p.clone(),
+        (None, Some(k)) if x.kind == banyan_app::engagement::ONBOARDING => {
+            crate::ui::labels::onboarding_step(t, k)
+        }
         (None, Some(k)) if x.kind == "insight" => {
             format!("{}：{}", t.get("insight.title"), t.of("insight", k))
         }

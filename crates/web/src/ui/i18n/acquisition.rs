@@ -406,4 +406,13 @@ crate::ui::i18n::catalog! {
     "notice.lead.visit_planned" => ["您被安排拜访一条拓户线索", "您被安排拜訪一條拓戶線索", "You are sent on a visit to a lead"],
     "notice.lead.visit_recorded" => ["您负责的线索有新的拜访记录", "您負責的線索有新的拜訪記錄", "A visit to your lead was recorded"],
     "cal.lead_visit" => ["拓户拜访", "拓戶拜訪", "Lead visit"],
+    "onboarding.title" => ["开户后服务", "開戶後服務", "After the opening"],
+    "onboarding.hint" => ["客户负责人按期完成首次服务指导和回访；在客户页面“记录联系”中选择对应事项即完成。", "客戶負責人按期完成首次服務指導和回訪；在客戶頁面「記錄聯繫」中選擇對應事項即完成。", "The customer's manager gives the first-service guidance and the follow-ups on time; logging the contact for the step on the customer's page completes it."],
+    "onboarding.first_service" => ["首次服务指导", "首次服務指導", "First-service guidance"],
+    "onboarding.follow_up" => ["开户后第 {days} 天回访", "開戶後第 {days} 天回訪", "Follow-up on day {days}"],
+    "onboarding.step" => ["事项", "事項", "Step"],
+    "onboarding.due" => ["到期日", "到期日", "Due"],
+    "onboarding.state" => ["状态", "狀態", "State"],
+    "onboarding.handed_over" => ["首次服务和回访已全部完成：客户已移交客户维护计划。", "首次服務和回訪已全部完成：客戶已移交客戶維護計劃。", "The first service and every follow-up are done: the customer is handed over to the relationship-maintenance plan."],
+    "onboarding.log" => ["去记录联系", "去記錄聯繫", "Log the contact"],
 }
