@@ -638,10 +638,14 @@ pub async fn create(app: &App, actor: &Actor, input: LeadInput) -> Result<LeadVi
     };
     fill(&app.keys(), &mut r, checked)?;
     let tx = app.db.begin_write().await?;
+    // The number first: its counter row is locked until this capture commits, so two captures of the same
+    // person at once take turns, and the second one's duplicate check (a statement begun after the first
+    // committed) sees the first lead. Checked first, both would find nothing (PostgreSQL reads committed
+    // data only; SQLite has one writer anyway). A refusal rolls the number back with everything else.
+    r.lead_no = next_lead_no(&*tx, app.today().year()).await?;
     if let Some(refusal) = duplicate_of(&*tx, &grant, &r).await? {
         return refuse(app, &grant, tx, refusal).await;
     }
-    r.lead_no = next_lead_no(&*tx, app.today().year()).await?;
     store::insert_lead(&*tx, &r).await?;
     store::insert_events(
         &*tx,

@@ -16,6 +16,7 @@ crate::tests![
     a_failed_lead_needs_a_supervisor_and_no_lawful_basis_means_no_contact,
     leads_out_of_scope_are_not_found_and_a_reveal_is_audited,
     partners_are_credited_with_their_leads_and_a_retry_captures_once,
+    the_same_person_captured_at_once_by_two_managers_is_one_lead,
 ];
 
 async fn product(app: &TestApp, code: &str, kind: &str) {
@@ -610,4 +611,49 @@ async fn partners_are_credited_with_their_leads_and_a_retry_captures_once(app: &
         .get(&format!("/api/v1/leads?partner_id={partner}"), &rm)
         .await;
     assert_eq!(by_partner.body["total"]["count"], 1, "{}", by_partner.text);
+}
+
+/// Two managers of a branch (and their supervisor) capture the same person at the same moment, each with a
+/// key of their own: one lead is made, the others are refused as duplicates.
+async fn the_same_person_captured_at_once_by_two_managers_is_one_lead(app: &TestApp) {
+    let rm1 = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let body = json!({"kind": "individual", "name": "同时登记", "mobile": "13700009999",
+        "channel": "branch", "basis": "consent", "consent_on": "2026-11-30"});
+    let capture = |t: &str| {
+        let (t, body) = (t.to_owned(), body.clone());
+        async move { app.post("/api/v1/leads", &t, body).await }
+    };
+    for round in 0..3 {
+        let (a, b, c) = tokio::join!(capture(&rm1), capture(&rm2), capture(&sup));
+        let made: Vec<&Resp> = [&a, &b, &c]
+            .into_iter()
+            .filter(|r| r.status == StatusCode::CREATED)
+            .collect();
+        let expected = usize::from(round == 0);
+        assert_eq!(
+            made.len(),
+            expected,
+            "round {round}: {} / {} / {}",
+            a.text,
+            b.text,
+            c.text
+        );
+        for r in [&a, &b, &c] {
+            assert!(
+                r.status == StatusCode::CREATED || r.status == StatusCode::CONFLICT,
+                "{}",
+                r.text
+            );
+        }
+    }
+    let n = app
+        .texts("SELECT lead_no FROM leads WHERE name = '同时登记'")
+        .await;
+    assert_eq!(n.len(), 1, "{n:?}");
 }
