@@ -240,7 +240,8 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     // left blank, the registry refuses the draft naming the rule; filled, the lead becomes the customer.
     await rm.locator('#lead-win').click();
     await rm.locator('#lead-error').waitFor();
-    assert.ok((await rm.locator('#lead-error').textContent()).includes('必填'));
+    const missing = await rm.locator('#lead-error').textContent();
+    assert.ok(missing.includes('客群备注') && missing.includes('必填') && !missing.includes('自定义字段'), `the bank's field is named by its label: ${missing}`);
     await rm.goto(url);
     await rm.locator('[id="custom.segment_note"]').fill('拓户转化');
     await rm.locator('#lead-win').click();

@@ -102,6 +102,42 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("banyan-dummy-password-for-timing").unwrap_or_default())
 }
 
+/// Whether a staff member may be sent to a record of `branch` and `rm` (a visit shows it to whoever goes):
+/// active, holding `permission`, with the record in their scope.
+pub(crate) fn may_be_sent(
+    st: &StaffRow,
+    permission: Permission,
+    branch: &str,
+    rm: Option<StaffId>,
+) -> bool {
+    !st.disabled
+        && actor_of(st).is_ok_and(|a| a.require(permission).is_ok_and(|g| g.can_see(branch, rm)))
+}
+
+/// The staff who pass `fit` whose name or username contains `q`, for a form's picker: at most 20, by
+/// username.
+pub(crate) async fn pick_staff(
+    app: &App,
+    q: &str,
+    fit: impl Fn(&StaffRow) -> bool,
+) -> Result<Vec<StaffView>> {
+    let q = q.trim().to_lowercase();
+    let mut out: Vec<StaffView> = store::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .filter(|st| fit(st))
+        .filter(|st| {
+            q.is_empty()
+                || st.username.to_lowercase().contains(&q)
+                || st.display_name.to_lowercase().contains(&q)
+        })
+        .map(StaffView::from)
+        .collect();
+    out.sort_by(|a, b| a.username.cmp(&b.username));
+    out.truncate(20);
+    Ok(out)
+}
+
 pub(crate) fn actor_of(r: &StaffRow) -> Result<Actor> {
     Ok(Actor {
         id: r.id,

@@ -170,24 +170,15 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
                 report.moved += 1;
             }
             None => {
-                inserts.push(TaskRow {
-                    id: Uuid::now_v7(),
-                    customer_id: r.id.uuid(),
-                    owner_id: r.rm_id.map(Into::into),
-                    kind: "contact".into(),
-                    plan_key: Some(plan.key.clone()),
-                    method: plan.method.clone(),
-                    due_on: due,
-                    status: "open".into(),
-                    note: None,
-                    purpose: None,
-                    scheduled_at_us: None,
-                    key_customer: false,
-                    created_at_us: now,
-                    done_at_us: None,
-                    interaction_id: None,
-                    on_time: None,
-                });
+                inserts.push(open_task(
+                    r.id.uuid(),
+                    r.rm_id.map(Into::into),
+                    "contact",
+                    plan.key.clone(),
+                    &plan.method,
+                    due,
+                    now,
+                ));
                 report.created += 1;
             }
         }
@@ -214,27 +205,51 @@ pub(crate) async fn plan_onboarding<C: ConnectionTrait>(
         .onboarding
         .schedule(opened)
         .into_iter()
-        .map(|(step, method, due)| TaskRow {
-            id: Uuid::now_v7(),
-            customer_id,
-            owner_id: owner,
-            kind: ONBOARDING.into(),
-            plan_key: Some(step.key()),
-            method: method.to_owned(),
-            due_on: due.to_string(),
-            status: "open".into(),
-            note: None,
-            purpose: None,
-            scheduled_at_us: None,
-            key_customer: false,
-            created_at_us: now,
-            done_at_us: None,
-            interaction_id: None,
-            on_time: None,
+        .map(|(step, method, due)| {
+            open_task(
+                customer_id,
+                owner,
+                ONBOARDING,
+                step.key(),
+                method,
+                due.to_string(),
+                now,
+            )
         })
         .collect();
     store::insert_tasks(c, &rows).await?;
     Ok(())
+}
+
+/// A new open task of `kind` for the customer's owner, due on `due` (a contact plan's or an onboarding
+/// step's, named by `plan_key`).
+fn open_task(
+    customer_id: Uuid,
+    owner_id: Option<Uuid>,
+    kind: &str,
+    plan_key: String,
+    method: &str,
+    due_on: String,
+    now: i64,
+) -> TaskRow {
+    TaskRow {
+        id: Uuid::now_v7(),
+        customer_id,
+        owner_id,
+        kind: kind.to_owned(),
+        plan_key: Some(plan_key),
+        method: method.to_owned(),
+        due_on,
+        status: "open".into(),
+        note: None,
+        purpose: None,
+        scheduled_at_us: None,
+        key_customer: false,
+        created_at_us: now,
+        done_at_us: None,
+        interaction_id: None,
+        on_time: None,
+    }
 }
 
 /// The kind of an onboarding task.
@@ -758,11 +773,7 @@ fn visit_view(t: TaskRow) -> VisitView {
 /// Whether a staff member may be sent to this customer: active, able to read customers, and with this
 /// one in their scope (a visit task shows the customer to its owner).
 fn may_attend(st: &banyan_store::access::StaffRow, c: &cstore::CustomerRow) -> bool {
-    !st.disabled
-        && crate::access::actor_of(st).is_ok_and(|a| {
-            a.require(Permission::CustomerRead)
-                .is_ok_and(|g| g.can_see(&c.branch_code, c.rm_id))
-        })
+    crate::access::may_be_sent(st, Permission::CustomerRead, &c.branch_code, c.rm_id)
 }
 
 /// The staff who may carry out a visit to this customer (see [`may_attend`]) whose name or username
@@ -775,21 +786,7 @@ pub async fn visit_owners(
 ) -> Result<Vec<crate::access::StaffView>> {
     let grant = actor.require(Permission::CustomerUpdate)?;
     let row = crate::scope::load_in_scope(&app.db.conn, &grant, customer_id).await?;
-    let q = q.trim().to_lowercase();
-    let mut out: Vec<crate::access::StaffView> = banyan_store::access::list_staff(&app.db.conn)
-        .await?
-        .into_iter()
-        .filter(|st| may_attend(st, &row))
-        .filter(|st| {
-            q.is_empty()
-                || st.username.to_lowercase().contains(&q)
-                || st.display_name.to_lowercase().contains(&q)
-        })
-        .map(crate::access::StaffView::from)
-        .collect();
-    out.sort_by(|a, b| a.username.cmp(&b.username));
-    out.truncate(20);
-    Ok(out)
+    crate::access::pick_staff(app, q, |st| may_attend(st, &row)).await
 }
 
 /// Plans a visit: a task of kind `visit` for the staff member, carried out by logging an interaction

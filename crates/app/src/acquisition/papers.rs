@@ -262,8 +262,33 @@ pub(super) async fn record<C: ConnectionTrait>(
     audit_action: &'static str,
     detail: serde_json::Value,
 ) -> Result<LeadRow> {
+    record_at(app, tx, grant, old, old.stage, line, audit_action, detail).await
+}
+
+/// [`record`] at stage `to`: when it differs, the lead enters it now, and the history and the audit record
+/// name both stages (a visit's plan or record moves the lead on).
+#[allow(clippy::too_many_arguments)] // the one writer of a step's effect on its lead
+pub(super) async fn record_at<C: ConnectionTrait>(
+    app: &App,
+    tx: &C,
+    grant: &Granted<'_>,
+    old: &LeadRow,
+    to: LeadStage,
+    line: (LeadAction, Option<String>, Option<String>),
+    audit_action: &'static str,
+    mut detail: serde_json::Value,
+) -> Result<LeadRow> {
+    let now = now_us();
     let mut r = old.clone();
-    r.updated_at_us = now_us();
+    let moved = to != old.stage;
+    if moved {
+        r.stage = to;
+        r.stage_at_us = now;
+        r.reached = old.reached.furthest(to);
+        detail["from"] = json!(old.stage.as_str());
+        detail["to"] = json!(to.as_str());
+    }
+    r.updated_at_us = now;
     r.version = old.version + 1;
     if !leads_store::update_lead(tx, &r, old.version).await? {
         return Err(AppError::VersionConflict {
@@ -272,14 +297,15 @@ pub(super) async fn record<C: ConnectionTrait>(
         });
     }
     let (action, reason, n) = line;
+    let stages = moved.then_some((old.stage, to));
     leads_store::insert_events(
         tx,
         &[event(
             r.id,
             grant.actor().id(),
             action,
-            None,
-            None,
+            stages.map(|s| s.0),
+            stages.map(|s| s.1),
             reason,
             n,
         )],

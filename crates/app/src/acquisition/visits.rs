@@ -6,12 +6,10 @@
 //! is the lead's owner when someone else records the visit. The visits stand on their staff member's
 //! calendar beside the customers' visits.
 
-use super::leads::{event, lead_entry};
-use super::papers::{check_version, refuse_stage};
+use super::papers::{check_version, record_at, refuse_stage};
 use super::{LeadView, lead_in_scope, staff_names, view_of};
 use crate::App;
-use crate::actor::{Actor, Granted};
-use crate::audit;
+use crate::actor::Actor;
 use crate::error::{AppError, Result};
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
@@ -217,11 +215,7 @@ fn time(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<i64> {
 /// Whether a staff member may be sent to this lead: active, able to work leads (the visit is theirs to
 /// record), with the lead in scope.
 fn may_go(st: &banyan_store::access::StaffRow, r: &LeadRow) -> bool {
-    !st.disabled
-        && crate::access::actor_of(st).is_ok_and(|a| {
-            a.require(Permission::LeadWrite)
-                .is_ok_and(|g| g.can_see(&r.branch_code, r.rm_id))
-        })
+    crate::access::may_be_sent(st, Permission::LeadWrite, &r.branch_code, r.rm_id)
 }
 
 /// The staff who may be sent to this lead whose name or username contains `q`, for the plan's picker: at
@@ -234,21 +228,7 @@ pub async fn visit_staff(
 ) -> Result<Vec<crate::access::StaffView>> {
     let grant = actor.require(Permission::LeadWrite)?;
     let r = lead_in_scope(&app.db.conn, &grant, id).await?;
-    let q = q.trim().to_lowercase();
-    let mut out: Vec<crate::access::StaffView> = banyan_store::access::list_staff(&app.db.conn)
-        .await?
-        .into_iter()
-        .filter(|st| may_go(st, &r))
-        .filter(|st| {
-            q.is_empty()
-                || st.username.to_lowercase().contains(&q)
-                || st.display_name.to_lowercase().contains(&q)
-        })
-        .map(crate::access::StaffView::from)
-        .collect();
-    out.sort_by(|a, b| a.username.cmp(&b.username));
-    out.truncate(20);
-    Ok(out)
+    crate::access::pick_staff(app, q, |st| may_go(st, &r)).await
 }
 
 fn notice(staff: StaffId, kind: &str, r: &LeadRow, at: i64) -> NoticeRow {
@@ -262,56 +242,6 @@ fn notice(staff: StaffId, kind: &str, r: &LeadRow, at: i64) -> NoticeRow {
         created_at_us: at,
         read_at_us: None,
     }
-}
-
-/// Writes the lead's next version at stage `to` (entering it now when it changed), its history entry and
-/// its audit record.
-#[allow(clippy::too_many_arguments)] // the one writer of a visit's effect on its lead
-async fn record_on_lead<C: ConnectionTrait>(
-    app: &App,
-    tx: &C,
-    grant: &Granted<'_>,
-    old: &LeadRow,
-    to: LeadStage,
-    line: (LeadAction, Option<String>, Option<String>),
-    audit_action: &'static str,
-    mut detail: serde_json::Value,
-) -> Result<LeadRow> {
-    let now = now_us();
-    let mut r = old.clone();
-    let moved = to != old.stage;
-    if moved {
-        r.stage = to;
-        r.stage_at_us = now;
-        r.reached = old.reached.furthest(to);
-        detail["from"] = json!(old.stage.as_str());
-        detail["to"] = json!(to.as_str());
-    }
-    r.updated_at_us = now;
-    r.version = old.version + 1;
-    if !leads_store::update_lead(tx, &r, old.version).await? {
-        return Err(AppError::VersionConflict {
-            current_version: i64::from(old.version + 1),
-            since: json!([]),
-        });
-    }
-    let (action, reason, n) = line;
-    let stages = moved.then_some((old.stage, to));
-    leads_store::insert_events(
-        tx,
-        &[event(
-            r.id,
-            grant.actor().id(),
-            action,
-            stages.map(|s| s.0),
-            stages.map(|s| s.1),
-            reason,
-            n,
-        )],
-    )
-    .await?;
-    audit::record(app, tx, grant, vec![lead_entry(audit_action, &r, detail)]).await?;
-    Ok(r)
 }
 
 /// Plans a visit to a lead (answered 201; a retry with the same Idempotency-Key writes nothing twice). The
@@ -409,7 +339,7 @@ pub async fn plan(
     store::insert_visit(&*tx, &row).await?;
     let detail = json!({"visit": row.id, "scheduled_at": crate::fmt_us(at),
         "method": method.as_str(), "staff": staff, "key_lead": row.key_lead});
-    let r = record_on_lead(
+    let r = record_at(
         app,
         &*tx,
         &grant,
@@ -528,7 +458,7 @@ pub async fn act(
         ),
     };
     let detail = json!({"visit": visit, "outcome": outcome.map(|o| o.as_str())});
-    let r = record_on_lead(app, &*tx, &grant, &old, to, line, audit_action, detail).await?;
+    let r = record_at(app, &*tx, &grant, &old, to, line, audit_action, detail).await?;
     if let Some(owner) = r.rm_id
         && owner != actor.id()
         && mv == VisitMove::Record

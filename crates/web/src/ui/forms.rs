@@ -84,8 +84,21 @@ pub(crate) fn refusal(t: Tr, e: AppError) -> Result<String, AppError> {
 
 /// Field errors in the user's language: `field: rule; ...`.
 pub(crate) fn field_errors_text(t: Tr, e: &banyan_domain::FieldErrors) -> String {
+    field_errors_named(t, e, &HashMap::new())
+}
+
+/// [`field_errors_text`], naming the fields of `named` (a path → its label) by those labels: the bank's own
+/// custom fields (`custom.group_code` → 集团编号), which the registry of display labels cannot know.
+pub(crate) fn field_errors_named(
+    t: Tr,
+    e: &banyan_domain::FieldErrors,
+    named: &HashMap<String, String>,
+) -> String {
     e.0.iter()
-        .map(|e| rule_text(t, &e.field, &e.rule, &e.message, None))
+        .map(|e| match named.get(&e.field) {
+            Some(label) => format!("{label}: {}", t.rule(&e.rule, &e.message)),
+            None => rule_text(t, &e.field, &e.rule, &e.message, None),
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }

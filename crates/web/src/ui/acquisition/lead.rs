@@ -331,6 +331,19 @@ pub(super) async fn act(
     let r = work::act(&s.app, &sess.actor, id, w, version)
         .await
         .map(|_| ());
+    // A custom field the registry refused (the win's draft) is named by the label the bank gave it.
+    if let Err(AppError::Validation(v)) = &r
+        && v.0.iter().any(|e| e.field.starts_with("custom."))
+    {
+        let named = banyan_app::customers::field_definitions(&s.app)
+            .await
+            .map_err(|e| PageError::App(e, t, Some(sess.clone())))?
+            .into_iter()
+            .map(|d| (format!("custom.{}", d.key), d.label))
+            .collect();
+        let msg = crate::ui::forms::field_errors_named(t, v, &named);
+        return page_with(&s, sess, t, id, msg).await;
+    }
     redirect_or_refusal(&s, sess, t, id, r).await
 }
 
