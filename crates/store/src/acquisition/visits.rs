@@ -88,18 +88,23 @@ pub async fn update_visit<C: ConnectionTrait>(
     .await
 }
 
-/// A staff member's visits to leads planned from `from_us` (inclusive) to `to_us` (exclusive), cancelled
-/// ones left out: the calendar's.
+/// A staff member's visits to leads planned, or held, from `from_us` (inclusive) to `to_us` (exclusive),
+/// cancelled ones left out: the calendar's (a visit held earlier than planned stands on the day it was held).
 pub async fn visits_between<C: ConnectionTrait>(
     c: &C,
     staff: StaffId,
     from_us: i64,
     to_us: i64,
 ) -> Result<Vec<LeadVisitRow>> {
+    let planned = Expr::col("scheduled_at_us")
+        .gte(from_us)
+        .and(Expr::col("scheduled_at_us").lt(to_us));
+    let held = Expr::col("held_at_us")
+        .gte(from_us)
+        .and(Expr::col("held_at_us").lt(to_us));
     let q = table::select::<LeadVisitRow>()
         .and_where(Expr::col("staff_id").eq(staff.uuid()))
-        .and_where(Expr::col("scheduled_at_us").gte(from_us))
-        .and_where(Expr::col("scheduled_at_us").lt(to_us))
+        .and_where(planned.or(held))
         .and_where(Expr::col("state").ne(LeadVisitState::Cancelled.as_str()))
         .order_by("scheduled_at_us", Order::Asc)
         .to_owned();

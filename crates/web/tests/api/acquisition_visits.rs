@@ -229,6 +229,16 @@ async fn a_lead_is_visited_from_a_plan_to_a_record_that_moves_it_on(app: &TestAp
     assert_eq!(r.body["visits"][0]["state"], "done");
     assert_eq!(r.body["visits"][0]["outcome"], "follow_up");
     assert_eq!(r.body["visits"][0]["recorded_by"], "sup1");
+    // Held today, planned for later: it stands on today's calendar.
+    let today = app.app.today();
+    let cal = app
+        .get(
+            &format!("/api/v1/leads/visits?from={today}&to={today}"),
+            &sup,
+        )
+        .await;
+    assert_eq!(cal.body.as_array().unwrap().len(), 1, "{}", cal.text);
+    assert_eq!(cal.body[0]["visit"]["state"], "done");
     visit(
         app,
         &sup,

@@ -198,7 +198,11 @@ fn lead_visit_entry(
     x: banyan_app::acquisition::CalendarVisit,
 ) -> Option<(Date, Entry)> {
     use banyan_domain::acquisition::visits::LeadVisitState;
-    let at = local(tz, &x.visit.scheduled_at)?;
+    // A held visit stands when it was held (a visit may take place before its planned time).
+    let at = local(
+        tz,
+        x.visit.held_at.as_deref().unwrap_or(&x.visit.scheduled_at),
+    )?;
     let time = at.strftime("%H:%M").to_string();
     let done = x.visit.state == LeadVisitState::Done;
     let overdue = !done && at.timestamp() < jiff::Timestamp::now();
