@@ -266,6 +266,18 @@ pub(crate) async fn onboarding_of<C: ConnectionTrait>(
         .into_iter()
         .filter(|t| t.kind == ONBOARDING)
         .collect();
+    // Each names its step: a stored key that does not read is an error, never a blank row.
+    if let Some(t) = tasks.iter().find(|t| {
+        t.plan_key
+            .as_deref()
+            .and_then(banyan_domain::acquisition::onboarding::OnboardingStep::parse)
+            .is_none()
+    }) {
+        return Err(AppError::internal(format!(
+            "tasks {}: an onboarding task without its step",
+            t.id
+        )));
+    }
     tasks.sort_by(|a, b| a.due_on.cmp(&b.due_on));
     views(app, tasks, app.today()).await
 }

@@ -43,7 +43,8 @@ pub struct LeadVisitView {
     pub method: VisitMethod,
     pub scheduled_at: String,
     pub staff_id: StaffId,
-    pub staff: Option<String>,
+    /// Who goes, by name.
+    pub staff: String,
     /// A key lead's special plan.
     pub key_lead: bool,
     pub background: Option<String>,
@@ -118,16 +119,31 @@ pub enum VisitWork {
     },
 }
 
-pub(crate) fn visit_view(v: &LeadVisitRow, names: &HashMap<StaffId, String>) -> LeadVisitView {
+pub(crate) fn visit_view(
+    v: &LeadVisitRow,
+    names: &HashMap<StaffId, String>,
+) -> Result<LeadVisitView> {
     let who = |id: Option<StaffId>| id.and_then(|i| names.get(&i).cloned());
-    LeadVisitView {
+    let unreadable = |what: &str| AppError::internal(format!("lead_visits {}: {what}", v.id));
+    let staff = who(Some(v.staff_id)).ok_or_else(|| unreadable("its staff member is unknown"))?;
+    let recorded_by = who(v.recorded_by);
+    // A held visit carries its record: a stored one without it is unreadable, never shown blank.
+    if v.state == LeadVisitState::Done
+        && (v.held_at_us.is_none()
+            || recorded_by.is_none()
+            || v.outcome.is_none()
+            || v.summary.is_none())
+    {
+        return Err(unreadable("held without its record"));
+    }
+    Ok(LeadVisitView {
         id: v.id,
         state: v.state,
         purpose: v.purpose.clone(),
         method: v.method,
         scheduled_at: crate::fmt_us(v.scheduled_at_us),
         staff_id: v.staff_id,
-        staff: who(Some(v.staff_id)),
+        staff,
         key_lead: v.key_lead,
         background: v.background.clone(),
         competitors: v.competitors.clone(),
@@ -139,10 +155,10 @@ pub(crate) fn visit_view(v: &LeadVisitRow, names: &HashMap<StaffId, String>) -> 
         outcome: v.outcome,
         next_step: v.next_step.clone(),
         cancel_reason: v.cancel_reason.clone(),
-        recorded_by: who(v.recorded_by),
+        recorded_by,
         created_by: who(Some(v.created_by)),
         created_at: crate::fmt_us(v.created_at_us),
-    }
+    })
 }
 
 /// A lead's visits as its page shows them, read in `c`.
@@ -151,11 +167,11 @@ pub(crate) async fn visits_of<C: ConnectionTrait>(
     r: &LeadRow,
     names: &HashMap<StaffId, String>,
 ) -> Result<Vec<LeadVisitView>> {
-    Ok(store::visits_of(c, r.id)
+    store::visits_of(c, r.id)
         .await?
         .iter()
         .map(|v| visit_view(v, names))
-        .collect())
+        .collect()
 }
 
 /// What a move by hand needs of the visits: a planned visit to start visiting, a recorded one to leave it.
@@ -533,7 +549,7 @@ pub async fn my_visits(
                 lead_id: l.id,
                 lead_no: l.lead_no.clone(),
                 lead_name: l.name.clone(),
-                visit: visit_view(&v, &names),
+                visit: visit_view(&v, &names)?,
             });
         }
     }

@@ -14,16 +14,16 @@ pub(crate) fn code_label(t: Tr, families: &[&str], code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-/// A new customer's onboarding step by its task's key (`first_service`, `follow_up:30`), in words.
-pub(crate) fn onboarding_step(t: Tr, key: &str) -> String {
+/// A new customer's onboarding step by its task's key (`first_service`, `follow_up:30`), in words; `None`
+/// when the key names no step.
+pub(crate) fn onboarding_step(t: Tr, key: &str) -> Option<String> {
     use banyan_domain::acquisition::onboarding::OnboardingStep as S;
-    match S::parse(key) {
-        Some(S::FirstService) => t.get("onboarding.first_service").to_owned(),
-        Some(S::FollowUp(d)) => t
+    Some(match S::parse(key)? {
+        S::FirstService => t.get("onboarding.first_service").to_owned(),
+        S::FollowUp(d) => t
             .get("onboarding.follow_up")
             .replace("{days}", &d.to_string()),
-        None => t.get("onboarding.title").to_owned(),
-    }
+    })
 }
 
 /// A field path (`individual.id_number`, `contacts[0].value`) by its label: the list's label for an item

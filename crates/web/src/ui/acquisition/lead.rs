@@ -200,6 +200,28 @@ pub(super) async fn lead_view_drafted(
         })
         .collect::<Vec<_>>()
         .join("、");
+    // The app checked each onboarding task's step: one that names none is an error, not a blank row.
+    let mut onboarding = Vec::with_capacity(v.onboarding.len());
+    for x in &v.onboarding {
+        let Some(step) = x
+            .plan_key
+            .as_deref()
+            .and_then(|k| crate::ui::labels::onboarding_step(t, k))
+        else {
+            let e = AppError::internal(format!(
+                "tasks {}: an onboarding task without its step",
+                x.id
+            ));
+            return Err(PageError::App(e, t, Some(sess)));
+        };
+        onboarding.push((
+            step,
+            t.of("method", &x.method),
+            t.date(&x.due_on),
+            crate::ui::engagement::task_state(t, x),
+            x.status == "open",
+        ));
+    }
     let page = LeadPage {
         title: format!("{} {}", v.lead_no, v.name),
         c: chrome(t, Some(&sess), &format!("/leads/{}", v.id)),
@@ -248,22 +270,7 @@ pub(super) async fn lead_view_drafted(
         can: can(&sess, &v),
         pp: super::papers::section(s, &sess, t, &v, &policy),
         vs: super::visits::section(s, &sess, t, &v, draft),
-        onboarding: v
-            .onboarding
-            .iter()
-            .map(|x| {
-                (
-                    crate::ui::labels::onboarding_step(
-                        t,
-                        x.plan_key.as_deref().unwrap_or_default(),
-                    ),
-                    t.of("method", &x.method),
-                    t.date(&x.due_on),
-                    crate::ui::engagement::task_state(t, x),
-                    x.status == "open",
-                )
-            })
-            .collect(),
+        onboarding,
         customs: crate::ui::customers::form::custom_inputs(
             &defs,
             Some(customer_kind(v.kind)),

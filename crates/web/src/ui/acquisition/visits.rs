@@ -73,8 +73,7 @@ fn line(s: &AppState, t: Tr, x: &LeadVisitView, may_write: bool, open_lead: bool
     .filter_map(|(k, v)| v.as_ref().map(|v| (t.get(k).to_owned(), v.clone())))
     .collect();
     let mut record = Vec::new();
-    if let Some(at) = &x.held_at {
-        let by = x.recorded_by.clone().unwrap_or_default();
+    if let (Some(at), Some(by)) = (&x.held_at, &x.recorded_by) {
         record.push((
             t.get("visit.held_at").to_owned(),
             format!("{} · {by}", when(at)),
@@ -109,7 +108,7 @@ fn line(s: &AppState, t: Tr, x: &LeadVisitView, may_write: bool, open_lead: bool
         state_code: x.state.as_str(),
         when: when(&x.scheduled_at),
         method: t.of("lead_visit_method", x.method.as_str()),
-        staff: x.staff.clone().unwrap_or_default(),
+        staff: x.staff.clone(),
         purpose: x.purpose.clone(),
         key_lead: x.key_lead,
         prep,
@@ -119,15 +118,12 @@ fn line(s: &AppState, t: Tr, x: &LeadVisitView, may_write: bool, open_lead: bool
     }
 }
 
-/// The time `at` (microseconds) as a `datetime-local` value in the bank's time zone.
-fn local_input(s: &AppState, at_us: i64) -> String {
-    jiff::Timestamp::from_microsecond(at_us)
-        .map(|t| {
-            t.to_zoned(s.app.tz.clone())
-                .strftime("%Y-%m-%dT%H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+/// Now as a `datetime-local` value in the bank's time zone (the earliest plan, the latest record).
+fn local_now(s: &AppState) -> String {
+    jiff::Zoned::now()
+        .with_time_zone(s.app.tz.clone())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 /// The visits' part of the page for this reader.
@@ -140,7 +136,6 @@ pub(crate) fn section(
 ) -> VisitsSection {
     let may_write = sess.actor.offers().lead_write;
     let open = v.stage.is_open();
-    let now = jiff::Timestamp::now().as_microsecond();
     let can_plan = may_write && rules::may_plan(v.stage) && v.contactable;
     VisitsSection {
         show: rules::may_plan(v.stage) || !v.visits.is_empty(),
@@ -159,8 +154,8 @@ pub(crate) fn section(
             .iter()
             .map(|o| (o.as_str(), t.of("visit_outcome", o.as_str())))
             .collect(),
-        min_at: local_input(s, now),
-        max_held: local_input(s, now),
+        min_at: local_now(s),
+        max_held: local_now(s),
         draft,
     }
 }

@@ -45,7 +45,7 @@ pub(crate) fn task_what(t: Tr, x: &banyan_app::engagement::TaskView) -> String {
     match (&x.purpose, &x.plan_key) {
         (Some(p), _) => p.clone(),
         (None, Some(k)) if x.kind == banyan_app::engagement::ONBOARDING => {
-            crate::ui::labels::onboarding_step(t, k)
+            crate::ui::labels::onboarding_step(t, k).unwrap_or_else(|| t.of("plan", k))
         }
         (None, Some(k)) if x.kind == "insight" => {
             format!("{}：{}", t.get("insight.title"), t.of("insight", k))
