@@ -2,7 +2,8 @@
 // the model's score is shown factor by factor in words, a reviewer accepts it, the manager plans a visit
 // (which moves it on, and stands on the calendar) and records it, and the board shows it at its stage; marking it lost asks first. A second lead goes the whole way: proposal
 // rounds, the customer's agreement, the contract's legal review and signing with its copy, the account-opening
-// documents and their review, the customer it becomes and its first service and follow-ups. Called by run.mjs
+// documents and their review, the customer it becomes and its first service and follow-ups, then — once the
+// registry verified the customer — its account and the product it signed, through the gate. Called by run.mjs
 // with its helpers.
 import assert from 'node:assert/strict';
 
@@ -127,7 +128,17 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.context().close();
   });
 
-  await test('a deal goes from proposal rounds to a signed contract, reviewed documents and a customer', async () => {
+  await test('a deal goes from proposal rounds to a signed contract, reviewed documents, a customer, its account and products', async () => {
+    // The account the won lead opens is of a deposit product of the catalogue.
+    const admin = await signIn('admin1');
+    await admin.goto(`${BASE}/products/new`);
+    await admin.locator('#p-code').fill('DD-E2E');
+    await admin.locator('#p-kind').selectOption('demand_deposit');
+    await admin.locator('#p-name-zh-CN').fill('测试活期账户');
+    await admin.locator('#p-launch').fill('2026-01-01');
+    await admin.locator('#product-save').click();
+    assert.ok((await admin.locator('#product-notice').textContent()).includes('产品已新增'));
+    await admin.context().close();
     const pdf = (name) => ({ name, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% e2e scan\n') });
     const rm = await signIn('rm1');
     await rm.goto(`${BASE}/leads/new`);
@@ -233,7 +244,6 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rev.locator('#approve-application').click();
     await rev.waitForURL(url);
     assert.equal((await rev.locator('#application-state').textContent()).trim(), '审核通过');
-    await rev.context().close();
     await rm.goto(url);
     await rm.screenshot({ path: `${SHOTS}/lead-papers.png`, fullPage: true });
     // The bank's own required customer field (defined earlier in run.mjs) is asked for on the win form:
@@ -260,6 +270,53 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.waitForURL(/\/customers\/[0-9a-f-]{36}/);
     const choices = (await rm.locator('#ix-task option').allTextContents()).join(' ');
     assert.ok(choices.includes('首次服务指导'), choices);
+
+    // The account and the products wait for the registry's review of the new customer: the manager
+    // submits the draft from the customer's page, the reviewer verifies it.
+    await rm.goto(url);
+    const wait = await rm.locator('#opening-wait').textContent();
+    assert.ok(wait.includes('复核尚未通过') && wait.includes('草稿') && !wait.includes('draft'), wait);
+    assert.equal(await rm.locator('#open-account-form').count(), 0, 'no opening before the review');
+    await rm.locator('#opening-wait a').click();
+    await rm.waitForURL(/\/customers\/[0-9a-f-]{36}/);
+    const customerUrl = rm.url();
+    await rm.locator('#submit').click();
+    await rm.waitForURL(customerUrl);
+    await rev.goto(customerUrl);
+    await rev.locator('#verify').click();
+    await rev.waitForURL(customerUrl);
+    assert.equal((await rev.locator('#status').textContent()).trim(), '已核实');
+    await rev.context().close();
+    // The account as the core system numbered it: a malformed number is refused in words; then the
+    // opening, through the gate (asks first); then the product the customer signed.
+    await rm.goto(url);
+    await rm.locator('#oa-product').selectOption('DD-E2E');
+    await rm.locator('#oa-account').fill('6222 0808');
+    await rm.locator('#oa-amount').fill('50,000.00');
+    await rm.locator('#open-account-submit').click();
+    await rm.locator('#lead-error').waitFor();
+    const bad = await rm.locator('#lead-error').textContent();
+    assert.ok(bad.includes('账号') && bad.includes('6–34') && !bad.includes('account_no'), bad);
+    await rm.goto(url);
+    assert.equal(await rm.locator('#sign-product-form').count(), 0, 'no product before the account');
+    await rm.locator('#oa-product').selectOption('DD-E2E');
+    await rm.locator('#oa-account').fill('6222080800001234');
+    await rm.locator('#oa-amount').fill('50,000.00');
+    await rm.locator('#open-account-submit').click();
+    await rm.waitForURL(/#lead-opening$/);
+    assert.ok(rm.asked.some((q) => q.includes('确认记录该账户的开立')), 'the opening asks first');
+    await rm.locator('#sp-kind').selectOption('product_sale');
+    await rm.locator('#sp-product').selectOption(product);
+    await rm.locator('#sp-amount').fill('200,000.00');
+    await rm.locator('#sign-product-submit').click();
+    await rm.waitForURL(/#lead-opening$/);
+    const opening = await rm.locator('#opening-sales').textContent();
+    for (const w of ['开户（账号 ****1234）', '产品销售', '¥200,000.00', '已记录']) assert.ok(opening.includes(w), `${w} missing: ${opening}`);
+    for (const code of ['account_opening', 'product_sale', '6222080800001234']) assert.ok(!opening.includes(code), opening);
+    const log2 = await rm.locator('#lead-log').textContent();
+    assert.ok(log2.includes('开立账户') && log2.includes('签约产品'), log2);
+    await rm.locator('#lead-opening').scrollIntoViewIfNeeded();
+    await rm.screenshot({ path: `${SHOTS}/lead-opening.png`, fullPage: true });
     await rm.context().close();
   });
 }

@@ -498,7 +498,7 @@ pub(crate) async fn demo_book(app: &App, customers: &[uuid::Uuid]) -> Result<()>
 /// conversion.
 async fn follow_ups(app: &App, today: Date) -> Result<()> {
     use banyan_app::book::insights::{self as ins, FollowUpInput};
-    for rm in ["rm1", "rm2", "rm3"] {
+    for (r, rm) in ["rm1", "rm2", "rm3"].into_iter().enumerate() {
         let actor = banyan_app::access::actor_for(app, rm)
             .await
             .map_err(|e| anyhow!("{e}"))?;
@@ -524,6 +524,8 @@ async fn follow_ups(app: &App, today: Date) -> Result<()> {
                     product: "TD-1Y-CNY".into(),
                     amount: 200_000 * 100,
                     note: None,
+                    // As the core system numbered the new time deposit.
+                    account_no: Some(format!("62170000{:08}", 90_000 + r)),
                 };
                 banyan_app::book::sales::record_sale(app, &actor, o.customer_id, sale)
                     .await

@@ -279,9 +279,65 @@ async fn walk(app: &App, i: usize, id: banyan_domain::ids::LeadId, owner: &Actor
                 custom: Default::default(),
             })
             .await?;
+            // The first won lead's customer is verified, its account opened and a product signed; the
+            // other's draft waits for its review.
+            if i < 12 {
+                opened(app, owner, &reviewer, id, i).await?;
+            }
         }
         8 => demo_papers::application(app, owner, &reviewer, id, false, false).await?,
         _ => {}
+    }
+    Ok(())
+}
+
+/// A won lead's customer through the registry's review (submitted by its owner, verified by the reviewer),
+/// then its account as the core system numbered it and a product the proposal agreed, through the gate.
+async fn opened(
+    app: &App,
+    owner: &Actor,
+    reviewer: &Actor,
+    id: banyan_domain::ids::LeadId,
+    i: usize,
+) -> Result<()> {
+    use banyan_app::book::sales::SaleInput;
+    use banyan_domain::book::sale::SaleKind;
+    use banyan_domain::customer::Transition;
+    let lead = leads::get(app, owner, id)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let customer = lead
+        .customer_id
+        .ok_or_else(|| anyhow!("demo lead {i}: won without its customer"))?
+        .uuid();
+    for (who, t) in [(owner, Transition::Submit), (reviewer, Transition::Verify)] {
+        banyan_app::customers::transition(app, who, customer, t, None, None)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    let (product, kind, amount) = match lead.kind {
+        LeadKind::Corporate => ("WC-CNY", SaleKind::LoanApplication, 300_000_000),
+        LeadKind::Individual => ("WM-R2-90D", SaleKind::ProductSale, 10_000_000),
+    };
+    for input in [
+        SaleInput {
+            kind: SaleKind::AccountOpening,
+            product: "DD-CNY".into(),
+            amount: 5_000_000,
+            note: None,
+            account_no: Some(format!("6222{:012}", 310_115_000_000 + i)),
+        },
+        SaleInput {
+            kind,
+            product: product.into(),
+            amount,
+            note: Some("按约定方案签约".into()),
+            account_no: None,
+        },
+    ] {
+        banyan_app::acquisition::opening::record_sale(app, owner, id, input)
+            .await
+            .map_err(|e| anyhow!("demo lead {i}: {e}"))?;
     }
     Ok(())
 }

@@ -59,6 +59,7 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         "lead_proposals_round",
         &["ux_lead_proposals_round", "lead_proposals.lead_id"],
     ),
+    ("sales_account", &["ux_sales_account", "sales.account_no"]),
     (
         "lead_papers_kind",
         &["ux_lead_papers_kind", "lead_papers.lead_id"],

@@ -175,6 +175,11 @@ const STEPS: &[Step] = &[
         name: "visits to leads: the plan with its preparation, the record and feedback",
         run: acquisition::v26,
     },
+    Step {
+        version: 27,
+        name: "an account opening names its account",
+        run: sales::v27,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

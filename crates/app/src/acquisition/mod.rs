@@ -13,6 +13,7 @@ pub mod convert;
 pub mod deal;
 pub mod funnel;
 pub mod leads;
+pub mod opening;
 pub mod papers;
 pub mod targets;
 pub mod visits;
@@ -36,6 +37,7 @@ pub use board::{Board, BoardCard, BoardColumn, BoardQuery, PartnerInput, Partner
 pub use deal::{PaperWork, ProposalInput};
 pub use funnel::{Funnel, FunnelLine, FunnelQuery};
 pub use leads::{LeadInput, LeadPage, LeadQuery, LeadSummary};
+pub use opening::Opening;
 pub use papers::Papers;
 pub use targets::{TargetInput, TargetLine, TargetQuery, TargetReport};
 pub use visits::{CalendarVisit, LeadVisitInput, LeadVisitView, VisitWork};
@@ -104,6 +106,8 @@ pub struct LeadView {
     pub onboarding: Vec<crate::engagement::TaskView>,
     /// Whether every onboarding task is closed: the customer's contact plan carries on alone.
     pub handed_over: bool,
+    /// A won lead's account and products (through the book's gate) and its customer's review state.
+    pub opening: Option<Opening>,
     /// The proposal's rounds, the contract, the application and their documents.
     pub papers: Papers,
 }
@@ -255,6 +259,10 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         None => Vec::new(),
     };
     let handed_over = !onboarding.is_empty() && onboarding.iter().all(|t| t.status != "open");
+    let opening = match r.customer_id {
+        Some(cid) => Some(opening::opening_of(app, c, cid).await?),
+        None => None,
+    };
     let is_revealed = revealed.is_some();
     let rv = revealed.unwrap_or_default();
     Ok(LeadView {
@@ -324,6 +332,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         visits,
         onboarding,
         handed_over,
+        opening,
         papers,
     })
 }

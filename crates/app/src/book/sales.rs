@@ -34,6 +34,10 @@ pub struct SaleInput {
     /// At most 500 characters.
     #[serde(default)]
     pub note: Option<String>,
+    /// An account opening: the account as the core system numbered it (6 to 34 letters, digits or
+    /// hyphens). Only an opening carries one.
+    #[serde(default)]
+    pub account_no: Option<String>,
 }
 
 /// A recorded sale or application and the gate's decision.
@@ -52,6 +56,8 @@ pub struct SaleView {
     /// What the customer's measures block, when refused.
     pub refusal: Option<GateRefusal>,
     pub note: Option<String>,
+    /// An account opening's account, masked to its last four characters.
+    pub account_no: Option<String>,
     pub recorded_by: Option<String>,
     pub at: String,
 }
@@ -81,6 +87,7 @@ fn view_of(r: &SaleRow, p: &ProductRow, by: Option<String>) -> Result<SaleView> 
         decision: r.decision,
         refusal,
         note: r.note.clone(),
+        account_no: r.account_no.as_deref().map(banyan_domain::mask::account),
         recorded_by: by,
         at: crate::fmt_us(r.at_us),
     })
@@ -128,10 +135,25 @@ pub async fn record_sale(
     input: SaleInput,
 ) -> Result<SaleView> {
     let grant = actor.require(Permission::CustomerUpdate)?;
-    let note = super::note(input.note)?;
     let tx = app.db.begin_write().await?;
     let row = crate::scope::load_in_scope(&*tx, &grant, customer).await?;
-    let Some(product) = store::product_by_code(&*tx, input.product.trim()).await? else {
+    let v = record_in(app, &tx, &grant, &row, input).await?;
+    crate::idempotency::commit(tx, actor, 201, &v).await?;
+    Ok(v)
+}
+
+/// The gate inside a caller's transaction (the account opening and products of a won lead write their
+/// lead's history in the same one): checks, decides, records and audits a sale of `customer`, read in
+/// scope by the caller.
+pub(crate) async fn record_in(
+    app: &App,
+    tx: &sea_orm::DatabaseTransaction,
+    grant: &crate::actor::Granted<'_>,
+    customer: &CustomerRow,
+    input: SaleInput,
+) -> Result<SaleView> {
+    let note = super::note(input.note)?;
+    let Some(product) = store::product_by_code(tx, input.product.trim()).await? else {
         return Err(AppError::field(
             "product",
             "unknown",
@@ -144,18 +166,25 @@ pub async fn record_sale(
         status: product.status,
         min_amount: product.min_amount,
     };
-    let errors: FieldErrors = sale::check(input.kind, &gp, input.amount);
+    let account_no = input
+        .account_no
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty());
+    let errors: FieldErrors = sale::check(input.kind, &gp, input.amount, account_no.as_deref());
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    if let Some(no) = &account_no {
+        account_unknown(tx, customer, no).await?;
+    }
     let actions = app.policy.book.gate.actions(input.kind, &gp);
-    let refusal = match measures_refuse(app, &*tx, &row, &actions).await? {
+    let refusal = match measures_refuse(app, tx, customer, &actions).await? {
         Some(r) => Some(r),
-        None => suitability(&row, &product),
+        None => suitability(customer, &product),
     };
     let r = SaleRow {
         id: Uuid::now_v7(),
-        customer_id: row.id,
+        customer_id: customer.id,
         kind: input.kind,
         product_id: product.id,
         amount: input.amount,
@@ -167,41 +196,81 @@ pub async fn record_sale(
         action: refusal.as_ref().map(|r| r.action.clone()),
         rating: refusal.as_ref().map(|r| r.rating.clone()),
         note,
-        recorded_by: actor.id,
+        recorded_by: grant.actor().id(),
         at_us: now_us(),
+        account_no,
     };
-    sstore::insert_sale(&*tx, &r).await?;
+    if let Err(e) = sstore::insert_sale(tx, &r).await {
+        // The unique index on recorded openings: the same account recorded at the same moment.
+        return Err(if e.is_conflict_on("sales_account") {
+            duplicate_account()
+        } else {
+            e.into()
+        });
+    }
     audit::record(
         app,
-        &*tx,
-        &grant,
+        tx,
+        grant,
         vec![Entry::customer(
             match r.decision {
                 SaleDecision::Recorded => "sale.record",
                 SaleDecision::Refused => "sale.refuse",
             },
-            row.id.uuid(),
+            customer.id.uuid(),
             json!({"kind": r.kind.as_str(), "product": product.code, "action": r.action, "rating": r.rating}),
         )],
     )
     .await?;
-    let by = super::staff_name(app, actor.id).await?;
-    let v = view_of(&r, &product, by)?;
-    crate::idempotency::commit(tx, actor, 201, &v).await?;
-    Ok(v)
+    let by = super::staff_name(app, grant.actor().id()).await?;
+    view_of(&r, &product, by)
+}
+
+fn duplicate_account() -> AppError {
+    AppError::conflict(
+        "duplicate_account",
+        "an opening of this account is already recorded, or the book holds it for another customer",
+        json!({}),
+    )
+}
+
+/// An account is opened once: not already recorded, and not in the book (the core system's feed) as
+/// another customer's. Which customer holds it is not said.
+async fn account_unknown<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    customer: &CustomerRow,
+    no: &str,
+) -> Result<()> {
+    if sstore::account_recorded(c, no).await? {
+        return Err(duplicate_account());
+    }
+    let held = banyan_store::book::accounts_with_number(c, no).await?;
+    if held.iter().any(|a| a.customer_id != customer.id) {
+        return Err(duplicate_account());
+    }
+    Ok(())
 }
 
 /// A customer's sales and applications, newest first (at most 100; out of scope: not found).
 pub async fn customer_sales(app: &App, actor: &Actor, customer: Uuid) -> Result<Vec<SaleView>> {
     let grant = actor.require(Permission::CustomerRead)?;
     let row = crate::scope::load_in_scope(&app.db.conn, &grant, customer).await?;
-    let products: std::collections::HashMap<Uuid, ProductRow> = store::all_products(&app.db.conn)
+    sales_in(app, &app.db.conn, row.id).await
+}
+
+/// A customer's sales, newest first (at most 100), read in `c` by a caller that has proven it may.
+pub(crate) async fn sales_in<C: sea_orm::ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customer: banyan_domain::ids::CustomerId,
+) -> Result<Vec<SaleView>> {
+    let products: std::collections::HashMap<Uuid, ProductRow> = store::all_products(c)
         .await?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
     let mut out = Vec::new();
-    for r in sstore::sales_of(&app.db.conn, row.id, 100).await? {
+    for r in sstore::sales_of(c, customer, 100).await? {
         let p = products
             .get(&r.product_id)
             .ok_or_else(|| AppError::internal(format!("sales {}: its product is gone", r.id)))?;

@@ -46,6 +46,50 @@ pub struct HoldingLine {
     pub as_of: Date,
 }
 
+/// An account the core system's feed brought, as a won lead's page lists it (the customer's page shows
+/// its figures).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeedAccount {
+    /// Masked: the last four characters.
+    pub account_no: String,
+    pub product_code: String,
+    pub product_names: BTreeMap<String, String>,
+    pub status: AccountStatus,
+    #[schema(value_type = String)]
+    pub opened_on: Date,
+}
+
+/// The accounts of a customer the feed brought, oldest first (the caller has proven it may read them).
+pub(crate) async fn feed_accounts<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    customer: banyan_domain::ids::CustomerId,
+) -> Result<Vec<FeedAccount>> {
+    let accounts = store::customer_accounts(c, &[customer]).await?;
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let products: HashMap<Uuid, store::ProductRow> = store::all_products(c)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    accounts
+        .iter()
+        .map(|a| {
+            let p = products.get(&a.product_id).ok_or_else(|| {
+                crate::error::AppError::internal(format!("accounts {}: its product is gone", a.id))
+            })?;
+            Ok(FeedAccount {
+                account_no: mask::account(&a.account_no),
+                product_code: p.code.clone(),
+                product_names: p.names.0.clone(),
+                status: a.status,
+                opened_on: a.opened_on,
+            })
+        })
+        .collect()
+}
+
 /// Holdings of one kind, added up in CNY.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KindTotal {

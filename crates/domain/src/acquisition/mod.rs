@@ -3,6 +3,7 @@
 //! application keeps the leads.
 
 pub mod onboarding;
+pub mod opening;
 pub mod papers;
 pub mod screening;
 pub mod targets;
@@ -125,6 +126,12 @@ code_enum!(
         /// A visit's record and feedback (the customer's wish to go on moves it to `proposal`).
         VisitRecorded = "visit_recorded",
         VisitCancelled = "visit_cancelled",
+        /// The won lead's account, as the core system opened it, recorded through the book's gate.
+        AccountOpened = "account_opened",
+        /// A product the new customer signed, recorded through the gate.
+        ProductSigned = "product_signed",
+        /// The gate refused an account or a product (the customer's risk measures block it).
+        SaleRefused = "sale_refused",
     }
 );
 

@@ -109,9 +109,39 @@ impl GatePolicy {
     }
 }
 
-/// Every broken rule of a sale request itself (before the customer's measures are read).
-pub fn check(kind: SaleKind, p: &GateProduct, amount: i64) -> FieldErrors {
+/// An account number as the core system gives it: 6 to 34 letters, digits or hyphens (34: the longest
+/// IBAN), without spaces.
+pub fn account_no_ok(no: &str) -> bool {
+    (6..=34).contains(&no.len()) && no.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Every broken rule of a sale request itself (before the customer's measures are read). An account
+/// opening names the account the core system opened; no other kind carries one.
+pub fn check(
+    kind: SaleKind,
+    p: &GateProduct,
+    amount: i64,
+    account_no: Option<&str>,
+) -> FieldErrors {
     let mut e = FieldErrors::new();
+    match (kind, account_no) {
+        (SaleKind::AccountOpening, None) => e.push(
+            "account_no",
+            "required",
+            "an account opening names the account the core system opened",
+        ),
+        (SaleKind::AccountOpening, Some(no)) if !account_no_ok(no) => e.push(
+            "account_no",
+            "account_format",
+            "must be 6 to 34 letters, digits or hyphens",
+        ),
+        (SaleKind::AccountOpening, Some(_)) | (_, None) => {}
+        (_, Some(_)) => e.push(
+            "account_no",
+            "not_allowed",
+            "only an account opening names an account",
+        ),
+    }
     if !kind.fits(p.kind) {
         e.push(
             "product",
@@ -188,18 +218,51 @@ mod tests {
     #[test]
     fn a_request_names_what_is_wrong_with_it() {
         let mut card = product(ProductKind::Card, None);
-        assert!(check(SaleKind::AccountOpening, &card, 100).is_empty());
-        assert!(check(SaleKind::CreditLimit, &card, 100).is_empty());
+        let no = Some("6222020200001234");
+        assert!(check(SaleKind::AccountOpening, &card, 100, no).is_empty());
+        assert!(check(SaleKind::CreditLimit, &card, 100, None).is_empty());
         let rules = |e: FieldErrors| -> Vec<String> { e.0.into_iter().map(|x| x.rule).collect() };
         assert_eq!(
-            rules(check(SaleKind::LoanApplication, &card, 100)),
+            rules(check(SaleKind::LoanApplication, &card, 100, None)),
             vec!["kind"]
         );
         card.status = ProductStatus::Suspended;
         assert_eq!(
-            rules(check(SaleKind::AccountOpening, &card, 50)),
+            rules(check(SaleKind::AccountOpening, &card, 50, no)),
             vec!["not_on_sale", "below_minimum"]
         );
-        assert_eq!(rules(check(SaleKind::AccountOpening, &card, 0))[1], "min");
+        assert_eq!(
+            rules(check(SaleKind::AccountOpening, &card, 0, no))[1],
+            "min"
+        );
+    }
+
+    #[test]
+    fn an_opening_names_its_account_and_nothing_else_does() {
+        let card = product(ProductKind::Card, None);
+        let rules = |k, no| -> Vec<String> {
+            check(k, &card, 100, no)
+                .0
+                .into_iter()
+                .map(|x| format!("{}:{}", x.field, x.rule))
+                .collect()
+        };
+        assert_eq!(
+            rules(SaleKind::AccountOpening, None),
+            vec!["account_no:required"]
+        );
+        let too_long = "9".repeat(35);
+        for bad in ["12345", "6222 0202 0000", "账户123456", &too_long] {
+            assert_eq!(
+                rules(SaleKind::AccountOpening, Some(bad)),
+                vec!["account_no:account_format"],
+                "{bad}"
+            );
+        }
+        assert!(rules(SaleKind::AccountOpening, Some("DE89-3704004405")).is_empty());
+        assert_eq!(
+            rules(SaleKind::CreditLimit, Some("6222020200001234")),
+            vec!["account_no:not_allowed"]
+        );
     }
 }

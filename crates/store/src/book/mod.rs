@@ -219,6 +219,17 @@ pub async fn accounts_by_number<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
+/// The accounts of any source with this number.
+pub async fn accounts_with_number<C: ConnectionTrait>(
+    c: &C,
+    number: &str,
+) -> Result<Vec<AccountRow>> {
+    let q = table::select::<AccountRow>()
+        .and_where(Expr::col("account_no").eq(number))
+        .to_owned();
+    table::all(c, &q).await
+}
+
 /// The accounts with these ids.
 pub async fn accounts_by_ids<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<AccountRow>> {
     if ids.is_empty() {

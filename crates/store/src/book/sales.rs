@@ -26,11 +26,25 @@ crate::table! {
         pub note: Option<String>,
         pub recorded_by: StaffId,
         pub at_us: i64,
+        /// An account opening's account, as the core system numbered it.
+        pub account_no: Option<String>,
     }
 }
 
 pub async fn insert_sale<C: ConnectionTrait>(c: &C, r: &SaleRow) -> Result<()> {
     table::insert(c, std::slice::from_ref(r)).await
+}
+
+/// Whether an opening of this account is recorded.
+pub async fn account_recorded<C: ConnectionTrait>(c: &C, account_no: &str) -> Result<bool> {
+    let q = Query::select()
+        .expr(Expr::val(1))
+        .from("sales")
+        .and_where(Expr::col("account_no").eq(account_no))
+        .and_where(Expr::col("decision").eq(SaleDecision::Recorded.as_str()))
+        .limit(1)
+        .to_owned();
+    Ok(c.query_one(&q).await?.is_some())
 }
 
 /// A customer's sales and applications, newest first.

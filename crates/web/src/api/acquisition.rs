@@ -17,6 +17,7 @@ use banyan_app::acquisition::{
     TargetQuery, TargetReport,
 };
 use banyan_app::acquisition::{CalendarVisit, LeadVisitInput, VisitWork};
+use banyan_app::book::sales::{SaleInput, SaleView};
 use banyan_domain::ids::{LeadFileId, LeadId, LeadVisitId};
 use serde::Deserialize;
 
@@ -38,6 +39,7 @@ pub fn routes(
         .route("/api/v1/leads/{id}/visits", creating(post(plan_visit)))
         .route("/api/v1/leads/{id}/visits/{visit}", post(visit))
         .route("/api/v1/leads/{id}/proposals", creating(post(propose)))
+        .route("/api/v1/leads/{id}/sales", creating(post(record_sale)))
         .route("/api/v1/leads/{id}/papers", post(papers))
         .route("/api/v1/leads/{id}/files", creating(post(attach)))
         .route("/api/v1/leads/{id}/files/{file}", get(file))
@@ -251,6 +253,27 @@ pub async fn plan_visit(
     Ok((
         StatusCode::CREATED,
         axum::Json(uc::visits::plan(&s.app, &auth.actor, id, body.value, version).await?),
+    ))
+}
+
+/// Records the account opening (`account_opening` with the account's number as the core system gave it) or
+/// a product the new customer signed, of a won lead, through the book's one gate (the customer's risk
+/// measures, then suitability): answered 201 with the gate's record — `refused` names the blocked action
+/// and the rating. The registry must have verified the customer (`409 customer_not_verified`); a product
+/// needs an account (`409 account_not_opened`); an account is recorded once (`409 duplicate_account`).
+/// Idempotent with an Idempotency-Key.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/sales", tag = "acquisition", security(("bearer" = [])), params(("id" = LeadId, Path)),
+    request_body = SaleInput,
+    responses((status = 201, body = SaleView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_sale(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    body: Json<SaleInput>,
+) -> ApiResult<(StatusCode, axum::Json<SaleView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::opening::record_sale(&s.app, &auth.actor, id, body.value).await?),
     ))
 }
 

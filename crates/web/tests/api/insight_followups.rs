@@ -236,7 +236,8 @@ async fn an_insight_followed_up_is_one_task_carried_out_and_the_report_counts_it
         .post(
             &format!("/api/v1/customers/{id}/sales"),
             &rm,
-            json!({"kind": "account_opening", "product": "DD-CNY", "amount": 10_000}),
+            json!({"kind": "account_opening", "product": "DD-CNY", "amount": 10_000,
+                "account_no": "6222020200009876"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);

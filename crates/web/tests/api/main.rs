@@ -11,6 +11,7 @@
 mod access;
 mod acquisition;
 mod acquisition_onboarding;
+mod acquisition_opening;
 mod acquisition_papers;
 mod acquisition_visits;
 mod audit;
@@ -79,6 +80,7 @@ fn main() {
     tests.extend(acquisition_papers::all());
     tests.extend(acquisition_visits::all());
     tests.extend(acquisition_onboarding::all());
+    tests.extend(acquisition_opening::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());

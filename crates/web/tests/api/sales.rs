@@ -121,8 +121,20 @@ async fn a_high_risk_customer_is_refused_what_their_measures_block_and_it_is_cou
         .post(&path, &rm, sale("product_sale", "FD-R2", 200_000))
         .await;
     assert_eq!(r.body["decision"], "recorded", "{}", r.text);
+    // An opening names its account; the number is shown masked, and the account is opened once.
     let r = app.post(&path, &rm, sale("account_opening", "DD", 1)).await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("account_no".into(), "required".into())]
+    );
+    let mut open = sale("account_opening", "DD", 1);
+    open["account_no"] = json!("6222020200001234");
+    let r = app.post(&path, &rm, open.clone()).await;
     assert_eq!(r.body["decision"], "recorded", "{}", r.text);
+    assert_eq!(r.body["account_no"], "****1234", "{}", r.text);
+    let r = app.post(&path, &rm, open).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.body["code"], "duplicate_account", "{}", r.text);
 
     let list = app.get(&path, &rm).await;
     let decisions: Vec<&str> = list

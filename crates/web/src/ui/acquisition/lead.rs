@@ -78,6 +78,8 @@ struct LeadPage {
     onboarding: Vec<(String, String, String, String, bool)>,
     /// The proposal, the contract and the application.
     pp: super::papers::PapersSection,
+    /// A won lead's account and products.
+    op: super::opening::OpeningSection,
     /// The bank's custom fields of the customer's kind, asked for when the lead becomes a customer.
     customs: Vec<crate::ui::customers::form::CustomInput>,
     error: Option<String>,
@@ -222,6 +224,9 @@ pub(super) async fn lead_view_drafted(
             x.status == "open",
         ));
     }
+    let op = super::opening::section(s, &sess, t, &v)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let page = LeadPage {
         title: format!("{} {}", v.lead_no, v.name),
         c: chrome(t, Some(&sess), &format!("/leads/{}", v.id)),
@@ -270,6 +275,7 @@ pub(super) async fn lead_view_drafted(
         can: can(&sess, &v),
         pp: super::papers::section(s, &sess, t, &v, &policy),
         vs: super::visits::section(s, &sess, t, &v, draft),
+        op,
         onboarding,
         customs: crate::ui::customers::form::custom_inputs(
             &defs,

@@ -5,6 +5,7 @@
 
 mod board;
 mod lead;
+mod opening;
 mod papers;
 mod targets;
 mod visits;
@@ -43,6 +44,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads/{id}/visits/{visit}", post(visits::act))
         .route("/leads/{id}/visit-staff", get(visits::staff))
         .route("/leads/{id}/propose", post(papers::propose))
+        .route("/leads/{id}/sales", post(opening::record))
         .route("/leads/{id}/papers", post(papers::act))
         .route(
             "/leads/{id}/files",

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 pub(crate) use insights::{InsightLine, insight_lines, line as insight_line};
 pub(crate) use section::{BookSection, book_section};
 
-mod sales;
+pub(crate) mod sales;
 
 /// A product's name in the reader's language, else in simplified Chinese.
 pub(crate) fn name_in(t: Tr, names: &BTreeMap<String, String>) -> String {

@@ -23,7 +23,7 @@ pub(crate) struct SaleLine {
     pub(crate) by: String,
 }
 
-fn line(s: &AppState, t: Tr, v: SaleView) -> SaleLine {
+pub(crate) fn line(s: &AppState, t: Tr, v: SaleView) -> SaleLine {
     let decision = match &v.refusal {
         Some(r) => t
             .get("sale.refused_because")
@@ -33,7 +33,14 @@ fn line(s: &AppState, t: Tr, v: SaleView) -> SaleLine {
     };
     SaleLine {
         at: t.datetime(&s.app.tz, &v.at),
-        kind: t.of("sale_kind", v.kind.as_str()),
+        // An opening names its account (masked): "开户（账号 ****1234）".
+        kind: match &v.account_no {
+            Some(no) => t
+                .get("sale.kind_account")
+                .replace("{kind}", &t.of("sale_kind", v.kind.as_str()))
+                .replace("{account}", no),
+            None => t.of("sale_kind", v.kind.as_str()),
+        },
         product: format!("{} {}", v.product, name_in(t, &v.product_names)),
         amount: t.money(v.amount, v.currency.as_str()),
         refused: v.decision == SaleDecision::Refused,
@@ -68,19 +75,59 @@ pub(crate) async fn sales_of(
         .iter()
         .map(|k| (k.as_str(), t.of("sale_kind", k.as_str())))
         .collect();
-    let products = banyan_app::book::products(&s.app, &sess.actor, &Default::default())
-        .await?
-        .into_iter()
-        .filter(|p| p.product.status == ProductStatus::OnSale)
-        .map(|p| {
-            let label = format!(
-                "{} {}（{}）",
-                p.product.code,
-                name_in(t, &p.product.names),
-                t.of("product_kind", p.product.kind.as_str())
-            );
-            (p.product.code, label)
-        })
-        .collect();
+    let products = products_for(s, sess, t, SaleKind::ALL).await?;
     Ok((lines, (kinds, products)))
+}
+
+/// The products on sale that a sale of one of `kinds` can be for, as a select offers them.
+pub(crate) async fn products_for(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    kinds: &[SaleKind],
+) -> Result<Vec<(String, String)>, AppError> {
+    Ok(
+        banyan_app::book::products(&s.app, &sess.actor, &Default::default())
+            .await?
+            .into_iter()
+            .filter(|p| p.product.status == ProductStatus::OnSale)
+            .filter(|p| kinds.iter().any(|k| k.fits(p.product.kind)))
+            .map(|p| {
+                let label = format!(
+                    "{} {}（{}）",
+                    p.product.code,
+                    name_in(t, &p.product.names),
+                    t.of("product_kind", p.product.kind.as_str())
+                );
+                (p.product.code, label)
+            })
+            .collect(),
+    )
+}
+
+/// A sale as a form sent it (the customer's page, a won lead's page): the amount is typed in the
+/// product's currency, whose minor digits come from the policy; an opening's account number as typed.
+pub(crate) async fn sale_input(
+    s: &AppState,
+    sess: &Session,
+    f: &std::collections::HashMap<String, String>,
+) -> Result<uc::SaleInput, AppError> {
+    let code = f.get("product").cloned().unwrap_or_default();
+    let products = banyan_app::book::products(&s.app, &sess.actor, &Default::default()).await?;
+    let digits = products
+        .iter()
+        .find(|p| p.product.code == code)
+        .map_or(2, |p| s.app.currency_digits(p.product.currency));
+    let amount = banyan_domain::money::parse_major(f.get("amount").map_or("", |v| v), digits);
+    match (amount, f.get("kind").and_then(|k| SaleKind::parse(k))) {
+        (Err(m), _) => Err(AppError::field("amount", "amount", m)),
+        (_, None) => Err(AppError::field("kind", "one_of", "pick a kind of request")),
+        (Ok(amount), Some(kind)) => Ok(uc::SaleInput {
+            kind,
+            product: code,
+            amount,
+            note: f.get("note").cloned(),
+            account_no: crate::ui::forms::form_text(f, "account_no"),
+        }),
+    }
 }

@@ -266,28 +266,10 @@ pub(crate) async fn record_sale(
     Path(id): Path<Uuid>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    use banyan_domain::book::sale::{SaleDecision, SaleKind};
-    let code = f.get("product").cloned().unwrap_or_default();
-    // The amount is typed in the product's currency: its minor digits come from the policy.
-    let products = banyan_app::book::products(&s.app, &sess.actor, &Default::default()).await;
-    let digits = products
-        .as_ref()
-        .ok()
-        .and_then(|ps| ps.iter().find(|p| p.product.code == code))
-        .map_or(2, |p| s.app.currency_digits(p.product.currency));
-    let amount = banyan_domain::money::parse_major(f.get("amount").map_or("", |v| v), digits);
-    let r = match (amount, f.get("kind").and_then(|k| SaleKind::parse(k))) {
-        (Err(m), _) => Err(AppError::field("amount", "amount", m)),
-        (_, None) => Err(AppError::field("kind", "one_of", "pick a kind of request")),
-        (Ok(amount), Some(kind)) => {
-            let input = banyan_app::book::sales::SaleInput {
-                kind,
-                product: code,
-                amount,
-                note: f.get("note").cloned(),
-            };
-            banyan_app::book::sales::record_sale(&s.app, &sess.actor, id, input).await
-        }
+    use banyan_domain::book::sale::SaleDecision;
+    let r = match crate::ui::book::sales::sale_input(&s, &sess, &f).await {
+        Ok(input) => banyan_app::book::sales::record_sale(&s.app, &sess.actor, id, input).await,
+        Err(e) => Err(e),
     };
     let msg = match &r {
         Ok(v) if v.decision == SaleDecision::Refused => "sale_refused",
