@@ -319,4 +319,19 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.screenshot({ path: `${SHOTS}/lead-opening.png`, fullPage: true });
     await rm.context().close();
   });
+
+  await test("a supervisor sets the quarter's deposits target in yuan and sees it beside what new customers brought", async () => {
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/leads/targets`);
+    await sup.locator('#tf-level').selectOption('branch');
+    await sup.locator('#tf-branch').selectOption('BR0001');
+    await sup.locator('#tf-metric').selectOption('new_deposits');
+    await sup.locator('#tf-value').fill('5,000,000.00');
+    await sup.locator('#target-save').click();
+    await sup.waitForURL(/\/leads\/targets\?/);
+    const row = await sup.locator('#targets tr', { hasText: '新客户存款' }).textContent();
+    assert.ok(row.includes('¥5,000,000.00') && row.includes('BR0001') && !row.includes('new_deposits'), row);
+    await sup.screenshot({ path: `${SHOTS}/lead-targets.png`, fullPage: true });
+    await sup.context().close();
+  });
 }

@@ -423,6 +423,27 @@ async fn demo_targets(app: &App) -> Result<()> {
     set(&senior, L::Bank, None, None, None, M::LeadsCaptured, 400).await?;
     set(&senior, L::Bank, None, None, None, M::NewCorporate, 30).await?;
     set(&senior, L::Bank, None, None, None, M::NewIndividual, 60).await?;
+    // What the quarter's new customers bring (CNY fen): 50 million yuan of deposits, 200 million of loans.
+    set(
+        &senior,
+        L::Bank,
+        None,
+        None,
+        None,
+        M::NewDeposits,
+        5_000_000_000,
+    )
+    .await?;
+    set(
+        &senior,
+        L::Bank,
+        None,
+        None,
+        None,
+        M::NewLoans,
+        20_000_000_000,
+    )
+    .await?;
     set(
         &sup,
         L::Branch,

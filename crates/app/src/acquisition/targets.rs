@@ -1,7 +1,8 @@
 //! Acquisition targets and how far the period has got towards them (seed 002 §二 and §七): a supervisor sets
 //! the targets of the branch, its teams and its people; a senior manager the bank's. The report puts each
-//! target beside its actual — leads captured and qualified, new individual and corporate customers won — with
-//! the gap and the attainment. The actual of a target is a count over its owner's leads: a reader sees the
+//! target beside its actual — leads captured and qualified, new individual and corporate customers won, and
+//! what those new customers brought (assets, deposits, loans, fee income: the book's latest figures of the
+//! customers of the owner's leads won in the period) — with the gap and the attainment. A reader sees the
 //! targets whose leads are in their scope.
 
 use crate::App;
@@ -260,7 +261,21 @@ async fn line_of<C: sea_orm::ConnectionTrait>(
             .map(|z| z.timestamp().as_microsecond())
             .map_err(|e| AppError::internal_from("the start of a day", e))
     };
-    let actual = store::actual(c, r.metric, &owner, day(&r.starts_on)?, day(&r.ends_on)?).await?;
+    let (from, to) = (day(&r.starts_on)?, day(&r.ends_on)?);
+    let actual = if r.metric.is_money() {
+        let ends: jiff::civil::Date = r
+            .ends_on
+            .parse()
+            .map_err(|e| AppError::internal_from(format!("acq_targets {}: its end", r.id), e))?;
+        let until = ends
+            .yesterday()
+            .map_err(|e| AppError::internal_from("a period's last day", e))?
+            .min(app.today());
+        let customers = store::won_customers(c, &owner, from, to).await?;
+        brought(c, r.metric, &customers, until).await?
+    } else {
+        store::actual(c, r.metric, &owner, from, to).await?
+    };
     Ok(TargetLine {
         level: r.level,
         branch_code: r.branch_code.clone(),
@@ -277,6 +292,28 @@ async fn line_of<C: sea_orm::ConnectionTrait>(
             0
         },
     })
+}
+
+/// What the new customers brought, by a money metric: the sum of their part of the book's latest figures on
+/// or before `until` (the period's last day, or today while it runs). A customer the book has no figures for
+/// yet brings nothing.
+async fn brought<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    metric: TargetMetric,
+    customers: &[uuid::Uuid],
+    until: jiff::civil::Date,
+) -> Result<i64> {
+    let mut sum = 0i64;
+    for r in banyan_store::segments::latest_metrics(c, customers, &until.to_string()).await? {
+        let m: banyan_domain::segments::Metrics = serde_json::from_str(&r.data).map_err(|e| {
+            AppError::internal_from(
+                format!("customer_metrics.data of {} {}", r.customer_id, r.as_of),
+                e,
+            )
+        })?;
+        sum = sum.saturating_add(metric.figure(&m));
+    }
+    Ok(sum)
 }
 
 /// Which period the report shows.

@@ -1,6 +1,7 @@
-//! Acquisition targets (seed 002 §二): for a period — a month, a quarter, a half-year or a year — and for the
-//! bank, a branch, a team or a person, how many leads to capture and qualify and how many new individual and
-//! corporate customers to win. The period is named by its first day, which must begin one.
+//! Acquisition targets (seed 002 §二, §七): for a period — a month, a quarter, a half-year or a year — and
+//! for the bank, a branch, a team or a person, how many leads to capture and qualify, how many new individual
+//! and corporate customers to win, and what those new customers bring: assets, deposits, loans and fee
+//! income (from the book's figures). The period is named by its first day, which must begin one.
 
 use crate::FieldErrors;
 use jiff::civil::Date;
@@ -37,8 +38,38 @@ code_enum!(
         NewIndividual = "new_individual",
         /// Leads of companies and institutions won in the period (new corporate customers).
         NewCorporate = "new_corporate",
+        /// Assets under management the customers won in the period brought (CNY fen, their latest figures).
+        NewAssets = "new_assets",
+        /// Their deposits (CNY fen).
+        NewDeposits = "new_deposits",
+        /// Their outstanding loans (CNY fen).
+        NewLoans = "new_loans",
+        /// Their fee income to the bank (CNY fen, the last 12 months as the book reports it).
+        NewFeeIncome = "new_fee_income",
     }
 );
+
+impl TargetMetric {
+    /// Whether the target is an amount (CNY fen, from the book's figures of the new customers) rather than
+    /// a count of leads.
+    pub fn is_money(self) -> bool {
+        matches!(
+            self,
+            Self::NewAssets | Self::NewDeposits | Self::NewLoans | Self::NewFeeIncome
+        )
+    }
+
+    /// A new customer's part of a money target, from its latest figures (0 for a count).
+    pub fn figure(self, m: &crate::segments::Metrics) -> i64 {
+        match self {
+            Self::NewAssets => m.assets.values().sum(),
+            Self::NewDeposits => m.assets.get("deposits").copied().unwrap_or(0),
+            Self::NewLoans => m.loans,
+            Self::NewFeeIncome => m.fee_income,
+            _ => 0,
+        }
+    }
+}
 
 impl TargetPeriod {
     fn months(self) -> i8 {
@@ -103,6 +134,33 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn a_money_target_adds_up_its_part_of_the_figures() {
+        let m: crate::segments::Metrics = serde_json::from_value(serde_json::json!({
+            "as_of": "2026-11-30",
+            "assets": {"deposits": 500, "wealth_products": 300},
+            "loans": 70, "fee_income": 9
+        }))
+        .unwrap();
+        let got: Vec<(bool, i64)> = TargetMetric::ALL
+            .iter()
+            .map(|t| (t.is_money(), t.figure(&m)))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (false, 0),
+                (false, 0),
+                (false, 0),
+                (false, 0),
+                (true, 800),
+                (true, 500),
+                (true, 70),
+                (true, 9)
+            ]
+        );
+    }
 
     #[test]
     fn a_period_is_named_by_its_first_day() {

@@ -554,7 +554,46 @@ pub enum Owner {
     Staff(Vec<uuid::Uuid>),
 }
 
-/// The actual of a target's metric over `[from_us, to_us)`.
+/// Limits `q` (over `leads`) to an owner's leads.
+fn owned(q: &mut SelectStatement, owner: &Owner) {
+    let col = |n: &'static str| Expr::col(("leads", n));
+    match owner {
+        Owner::Bank => {}
+        Owner::Branch(b) => {
+            q.and_where(col("branch_code").eq(b.clone()));
+        }
+        Owner::Staff(ids) => {
+            q.and_where(col("rm_id").is_in(ids.clone()));
+        }
+    }
+}
+
+/// The customers of an owner's leads won in `[from_us, to_us)`.
+pub async fn won_customers<C: ConnectionTrait>(
+    c: &C,
+    owner: &Owner,
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<uuid::Uuid>> {
+    let col = |n: &'static str| Expr::col(("leads", n));
+    let mut q = Query::select()
+        .expr(col("customer_id"))
+        .from("leads")
+        .and_where(col("stage").eq(LeadStage::Won.as_str()))
+        .and_where(col("stage_at_us").gte(from_us))
+        .and_where(col("stage_at_us").lt(to_us))
+        .and_where(col("customer_id").is_not_null())
+        .to_owned();
+    owned(&mut q, owner);
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get_by_index::<uuid::Uuid>(0)?))
+        .collect()
+}
+
+/// The actual of a target's counted metric over `[from_us, to_us)` (a money metric counts nothing here:
+/// its actual is the book's figures of [`won_customers`]).
 pub async fn actual<C: ConnectionTrait>(
     c: &C,
     metric: TargetMetric,
@@ -567,15 +606,7 @@ pub async fn actual<C: ConnectionTrait>(
         .expr(Expr::cust("COUNT(*)"))
         .from("leads")
         .to_owned();
-    match owner {
-        Owner::Bank => {}
-        Owner::Branch(b) => {
-            q.and_where(col("branch_code").eq(b.clone()));
-        }
-        Owner::Staff(ids) => {
-            q.and_where(col("rm_id").is_in(ids.clone()));
-        }
-    }
+    owned(&mut q, owner);
     let won = |q: &mut SelectStatement, kind: LeadKind| {
         q.and_where(col("stage").eq(LeadStage::Won.as_str()))
             .and_where(col("kind").eq(kind.as_str()))
@@ -599,6 +630,10 @@ pub async fn actual<C: ConnectionTrait>(
         }
         TargetMetric::NewIndividual => won(&mut q, LeadKind::Individual),
         TargetMetric::NewCorporate => won(&mut q, LeadKind::Corporate),
+        TargetMetric::NewAssets
+        | TargetMetric::NewDeposits
+        | TargetMetric::NewLoans
+        | TargetMetric::NewFeeIncome => return Ok(0),
     }
     let n = table::count(c, &q).await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))

@@ -8,9 +8,13 @@ use banyan_domain::access::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-crate::tests![a_won_lead_opens_its_account_then_signs_its_products_through_the_gate];
+crate::tests![
+    a_won_lead_opens_its_account_signs_its_products_and_counts_toward_the_business_targets
+];
 
-async fn a_won_lead_opens_its_account_then_signs_its_products_through_the_gate(app: &TestApp) {
+async fn a_won_lead_opens_its_account_signs_its_products_and_counts_toward_the_business_targets(
+    app: &TestApp,
+) {
     let admin = app.login_as("adm", Role::Admin, None).await;
     let rm = app
         .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
@@ -167,4 +171,57 @@ async fn a_won_lead_opens_its_account_then_signs_its_products_through_the_gate(a
             .await;
         assert_eq!(n, 2, "{action}");
     }
+
+    // What the new customer brought counts toward the owner's business targets once the book has its
+    // figures: the deposits and the loans of the customers won this quarter.
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let risk = app.login_as("risk1", Role::RiskOfficer, None).await;
+    let quarter = app.get("/api/v1/leads/targets", &sup).await;
+    let starts_on = quarter.body["starts_on"].as_str().unwrap().to_owned();
+    for (metric, value) in [("new_deposits", 100_000_000), ("new_loans", 400_000_000)] {
+        let r = app
+            .post(
+                "/api/v1/leads/targets",
+                &sup,
+                json!({"period": "quarter", "starts_on": starts_on, "level": "person",
+                    "staff": v["rm_id"], "metric": metric, "value": value}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["actual"], 0, "no figures yet: {}", r.text);
+    }
+    let figures = json!({"as_of": app.app.today().to_string(),
+        "assets": {"deposits": 40_000_000, "wealth_products": 10_000_000},
+        "loans": 500_000_000, "fee_income": 1_200_000});
+    let r = app
+        .post(
+            "/api/v1/metrics",
+            &risk,
+            json!({"items": [{"customer": customer, "metrics": figures}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let report = app.get("/api/v1/leads/targets", &sup).await;
+    let got: Vec<(String, i64, i64, i64)> = report.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["metric"].as_str().unwrap().to_owned(),
+                l["actual"].as_i64().unwrap(),
+                l["gap"].as_i64().unwrap(),
+                l["attainment_permille"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("new_deposits".into(), 40_000_000, 60_000_000, 400),
+            ("new_loans".into(), 500_000_000, 0, 1250)
+        ],
+        "{}",
+        report.text
+    );
 }

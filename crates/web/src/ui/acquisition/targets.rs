@@ -17,9 +17,10 @@ struct Line {
     level: String,
     owner: String,
     metric: String,
-    target: i64,
-    actual: i64,
-    gap: i64,
+    /// A count, or an amount in yuan for what the new customers brought.
+    target: String,
+    actual: String,
+    gap: String,
     attainment: String,
     reached: bool,
 }
@@ -87,9 +88,9 @@ async fn view(
                         TargetLevel::Person => l.staff_name.clone().unwrap_or_default(),
                     },
                     metric: t.of("target_metric", l.metric.as_str()),
-                    target: l.target,
-                    actual: l.actual,
-                    gap: l.gap,
+                    target: figure(t, l.metric, l.target),
+                    actual: figure(t, l.metric, l.actual),
+                    gap: figure(t, l.metric, l.gap),
                     attainment: format!(
                         "{}.{} %",
                         l.attainment_permille / 10,
@@ -153,6 +154,15 @@ async fn view(
     ))
 }
 
+/// A target's figure as the page shows it: a count, or an amount in CNY.
+fn figure(t: Tr, metric: TargetMetric, v: i64) -> String {
+    if metric.is_money() {
+        t.money(v, "CNY")
+    } else {
+        v.to_string()
+    }
+}
+
 pub(super) async fn targets_page(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
@@ -172,7 +182,11 @@ pub(super) async fn set_target(
     let starts_on = form_text(&f, "starts_on").unwrap_or_default();
     let level = f.get("level").and_then(|v| TargetLevel::parse(v));
     let metric = f.get("metric").and_then(|v| TargetMetric::parse(v));
-    let value = form_text(&f, "value").and_then(|v| v.replace(',', "").parse::<i64>().ok());
+    // An amount target is typed in yuan (5,000,000.00), a count as a whole number.
+    let value = form_text(&f, "value").and_then(|v| match metric {
+        Some(m) if m.is_money() => banyan_domain::money::parse_major(&v, 2).ok(),
+        _ => v.replace(',', "").parse::<i64>().ok(),
+    });
     let back = PeriodForm {
         period: period.as_str().to_owned(),
         starts_on: starts_on.clone(),
