@@ -179,6 +179,16 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#lead-error').waitFor(); // the page again, at the form's address, with the refusal
     assert.ok((await rm.locator('#lead-error').textContent()).includes('客户尚未确认'));
     await rm.goto(url);
+    // The deal's team: operations named beside the owner, picked among those who may work the lead.
+    await rm.locator('#team-assign summary').click();
+    await rm.locator('#tm-role').selectOption('operations');
+    await rm.locator('#tm-staff').pressSequentially('ops', { delay: 30 });
+    await rm.locator('#tm-staff-list li[role=option]', { hasText: 'ops1' }).click();
+    await rm.locator('#team-save').click();
+    await rm.waitForURL(/#lead-team$/);
+    const crew = await rm.locator('#team-members').textContent();
+    assert.ok(crew.includes('客户经理（负责人）') && crew.includes('运营人员') && crew.includes('ops1') && !crew.includes('operations'), crew);
+    await rm.goto(url);
     // Two rounds: the second starts from the first and names what changed.
     await rm.locator('#pr-content').fill('个人养老金账户与稳健理财组合');
     await rm.locator('#pr-pricing').fill('理财认购费 8 折');

@@ -6,7 +6,8 @@
 use anyhow::{Result, anyhow};
 use banyan_app::App;
 use banyan_app::access::Actor;
-use banyan_app::acquisition::{LeadInput, LeadWork, PartnerInput, board, leads, work};
+use banyan_app::acquisition::{LeadInput, LeadWork, PartnerInput, TeamInput, board, leads, work};
+use banyan_domain::acquisition::team::DealRole;
 use banyan_domain::acquisition::{LawfulBasis, LeadChannel, LeadKind, PartnerKind};
 
 use crate::{demo_papers, demo_visits};
@@ -264,6 +265,20 @@ async fn walk(app: &App, i: usize, id: banyan_domain::ids::LeadId, owner: &Actor
     }
     if view.basis.is_none() {
         return Ok(());
+    }
+    // Deals of branch BR0001 from the proposal on have their team: ops1 for the account and the service
+    // after it, supervisor1 for the products once the contract is drawn.
+    if script >= 6 && view.branch_code == "BR0001" {
+        let mut parts = vec![(DealRole::Operations, "ops1")];
+        if script >= 7 {
+            parts.push((DealRole::ProductManager, "supervisor1"));
+        }
+        for (role, who) in parts {
+            let staff = Some(actor(app, who).await?.id());
+            banyan_app::acquisition::team::assign(app, owner, id, TeamInput { role, staff }, None)
+                .await
+                .map_err(|e| anyhow!("demo lead {i}'s team: {e}"))?;
+        }
     }
     match script {
         // In negotiation: one or two rounds, not yet agreed.

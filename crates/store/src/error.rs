@@ -60,6 +60,7 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         &["ux_lead_proposals_round", "lead_proposals.lead_id"],
     ),
     ("sales_account", &["ux_sales_account", "sales.account_no"]),
+    ("lead_team", &["ux_lead_team", "lead_team.lead_id"]),
     (
         "lead_papers_kind",
         &["ux_lead_papers_kind", "lead_papers.lead_id"],

@@ -180,6 +180,11 @@ const STEPS: &[Step] = &[
         name: "an account opening names its account",
         run: sales::v27,
     },
+    Step {
+        version: 28,
+        name: "the deal's team: a product manager and an operations person on each lead",
+        run: acquisition::v28,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

@@ -16,6 +16,7 @@ pub mod leads;
 pub mod opening;
 pub mod papers;
 pub mod targets;
+pub mod team;
 pub mod visits;
 pub mod work;
 
@@ -40,6 +41,7 @@ pub use leads::{LeadInput, LeadPage, LeadQuery, LeadSummary};
 pub use opening::Opening;
 pub use papers::Papers;
 pub use targets::{TargetInput, TargetLine, TargetQuery, TargetReport};
+pub use team::{TeamInput, TeamMember};
 pub use visits::{CalendarVisit, LeadVisitInput, LeadVisitView, VisitWork};
 pub use work::LeadWork;
 
@@ -108,6 +110,8 @@ pub struct LeadView {
     pub handed_over: bool,
     /// A won lead's account and products (through the book's gate) and its customer's review state.
     pub opening: Option<Opening>,
+    /// The deal's team beside its owner (the relationship manager): product manager, operations.
+    pub team: Vec<TeamMember>,
     /// The proposal's rounds, the contract, the application and their documents.
     pub papers: Papers,
 }
@@ -259,6 +263,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         None => Vec::new(),
     };
     let handed_over = !onboarding.is_empty() && onboarding.iter().all(|t| t.status != "open");
+    let team = team::team_of(app, c, r.id).await?;
     let opening = match r.customer_id {
         Some(cid) => Some(opening::opening_of(app, c, cid).await?),
         None => None,
@@ -333,6 +338,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         onboarding,
         handed_over,
         opening,
+        team,
         papers,
     })
 }

@@ -230,7 +230,7 @@ fn time(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<i64> {
 
 /// Whether a staff member may be sent to this lead: active, able to work leads (the visit is theirs to
 /// record), with the lead in scope.
-fn may_go(st: &banyan_store::access::StaffRow, r: &LeadRow) -> bool {
+pub(super) fn may_go(st: &banyan_store::access::StaffRow, r: &LeadRow) -> bool {
     crate::access::may_be_sent(st, Permission::LeadWrite, &r.branch_code, r.rm_id)
 }
 
@@ -247,7 +247,7 @@ pub async fn visit_staff(
     crate::access::pick_staff(app, q, |st| may_go(st, &r)).await
 }
 
-fn notice(staff: StaffId, kind: &str, r: &LeadRow, at: i64) -> NoticeRow {
+pub(super) fn notice(staff: StaffId, kind: &str, r: &LeadRow, at: i64) -> NoticeRow {
     NoticeRow {
         id: uuid::Uuid::now_v7(),
         staff_id: staff.uuid(),

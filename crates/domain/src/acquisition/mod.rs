@@ -7,6 +7,7 @@ pub mod opening;
 pub mod papers;
 pub mod screening;
 pub mod targets;
+pub mod team;
 pub mod visits;
 
 use crate::FieldErrors;
@@ -132,6 +133,10 @@ code_enum!(
         ProductSigned = "product_signed",
         /// The gate refused an account or a product (the customer's risk measures block it).
         SaleRefused = "sale_refused",
+        /// A product manager or an operations person named on the deal (the reason: the part).
+        TeamJoined = "team_joined",
+        /// Someone taken off the deal's team.
+        TeamLeft = "team_left",
     }
 );
 

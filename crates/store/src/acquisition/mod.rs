@@ -2,6 +2,7 @@
 //! duplicate check), each lead's history, and the pipeline's counts.
 
 pub mod papers;
+pub mod team;
 pub mod visits;
 
 use crate::customers::ScopeFilter;

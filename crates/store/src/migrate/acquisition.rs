@@ -1,4 +1,4 @@
-//! Migrations 24 and 25: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
+//! Migrations 24 to 26 and 28: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
 //! for the duplicate check), each lead's history, and targets per period and owner.
 
 use super::{
@@ -271,4 +271,20 @@ pub(super) fn v26(s: &mut Vec<Stmt>, _: DbKind) {
         "lead_visits",
         &["staff_id", "scheduled_at_us"],
     ));
+}
+
+/// Migration 28: the deal's team — a product manager and an operations person beside the lead's owner.
+pub(super) fn v28(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("lead_team")
+            .col(uuid("lead_id"))
+            .col(text("role"))
+            .col(uuid("staff_id"))
+            .col(uuid("assigned_by"))
+            .col(bigint("assigned_at_us"))
+            .to_owned(),
+    )));
+    // One holder per part: two people naming someone at the same moment meet here.
+    s.push(uidx("ux_lead_team", "lead_team", &["lead_id", "role"]));
 }

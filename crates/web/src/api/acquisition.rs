@@ -16,7 +16,7 @@ use banyan_app::acquisition::{
     LeadWork, PaperWork, PartnerInput, PartnerView, ProposalInput, TargetInput, TargetLine,
     TargetQuery, TargetReport,
 };
-use banyan_app::acquisition::{CalendarVisit, LeadVisitInput, VisitWork};
+use banyan_app::acquisition::{CalendarVisit, LeadVisitInput, TeamInput, VisitWork};
 use banyan_app::book::sales::{SaleInput, SaleView};
 use banyan_domain::ids::{LeadFileId, LeadId, LeadVisitId};
 use serde::Deserialize;
@@ -40,6 +40,7 @@ pub fn routes(
         .route("/api/v1/leads/{id}/visits/{visit}", post(visit))
         .route("/api/v1/leads/{id}/proposals", creating(post(propose)))
         .route("/api/v1/leads/{id}/sales", creating(post(record_sale)))
+        .route("/api/v1/leads/{id}/team", post(team))
         .route("/api/v1/leads/{id}/papers", post(papers))
         .route("/api/v1/leads/{id}/files", creating(post(attach)))
         .route("/api/v1/leads/{id}/files/{file}", get(file))
@@ -274,6 +275,25 @@ pub async fn record_sale(
     Ok((
         StatusCode::CREATED,
         axum::Json(uc::opening::record_sale(&s.app, &auth.actor, id, body.value).await?),
+    ))
+}
+
+/// Names the deal's product manager or operations person (`{"role", "staff"}`), or takes the part off the
+/// team (`staff` absent): one of each, among the staff who may work the lead, never its owner
+/// (`If-Match`: the lead's version). The one named is told.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/team", tag = "acquisition", security(("bearer" = [])), params(("id" = LeadId, Path)),
+    request_body = TeamInput,
+    responses((status = 200, body = LeadView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn team(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    IfMatch(version): IfMatch,
+    body: Json<TeamInput>,
+) -> ApiResult<axum::Json<LeadView>> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
+    Ok(axum::Json(
+        uc::team::assign(&s.app, &auth.actor, id, body.value, version).await?,
     ))
 }
 

@@ -13,6 +13,7 @@ mod acquisition;
 mod acquisition_onboarding;
 mod acquisition_opening;
 mod acquisition_papers;
+mod acquisition_team;
 mod acquisition_visits;
 mod audit;
 mod audit_chain;
@@ -81,6 +82,7 @@ fn main() {
     tests.extend(acquisition_visits::all());
     tests.extend(acquisition_onboarding::all());
     tests.extend(acquisition_opening::all());
+    tests.extend(acquisition_team::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());

@@ -80,6 +80,8 @@ struct LeadPage {
     pp: super::papers::PapersSection,
     /// A won lead's account and products.
     op: super::opening::OpeningSection,
+    /// The deal's team.
+    tm: super::team::TeamSection,
     /// The bank's custom fields of the customer's kind, asked for when the lead becomes a customer.
     customs: Vec<crate::ui::customers::form::CustomInput>,
     error: Option<String>,
@@ -173,7 +175,13 @@ pub(super) async fn lead_view_drafted(
                 .map(|r| {
                     crate::ui::labels::code_label(
                         t,
-                        &["reject_reason", "lost_reason", "lead_doc", "visit_outcome"],
+                        &[
+                            "reject_reason",
+                            "lost_reason",
+                            "lead_doc",
+                            "visit_outcome",
+                            "deal_role",
+                        ],
                         r,
                     )
                 })
@@ -275,6 +283,7 @@ pub(super) async fn lead_view_drafted(
         can: can(&sess, &v),
         pp: super::papers::section(s, &sess, t, &v, &policy),
         vs: super::visits::section(s, &sess, t, &v, draft),
+        tm: super::team::section(s, &sess, t, &v),
         op,
         onboarding,
         customs: crate::ui::customers::form::custom_inputs(

@@ -8,6 +8,7 @@ mod lead;
 mod opening;
 mod papers;
 mod targets;
+mod team;
 mod visits;
 
 use crate::AppState;
@@ -45,6 +46,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads/{id}/visit-staff", get(visits::staff))
         .route("/leads/{id}/propose", post(papers::propose))
         .route("/leads/{id}/sales", post(opening::record))
+        .route("/leads/{id}/team", post(team::assign))
         .route("/leads/{id}/papers", post(papers::act))
         .route(
             "/leads/{id}/files",

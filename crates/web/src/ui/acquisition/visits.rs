@@ -172,7 +172,7 @@ pub(crate) fn may_advance_by_hand(v: &LeadView) -> bool {
 }
 
 /// A staff member picked by username (empty: the lead's owner goes).
-async fn picked_staff(
+pub(super) async fn picked_staff(
     s: &AppState,
     f: &std::collections::HashMap<String, String>,
 ) -> Result<Option<banyan_domain::ids::StaffId>, AppError> {
