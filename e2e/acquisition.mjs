@@ -344,4 +344,42 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.screenshot({ path: `${SHOTS}/lead-targets.png`, fullPage: true });
     await sup.context().close();
   });
+
+  await test('a supervisor records a team meeting with its minutes and an action, which its owner marks done', async () => {
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/leads/meetings`);
+    await sup.locator('#record-meeting summary').click();
+    // A meeting without its attendees is refused in words, naming the field.
+    const local = (ms) => { const d = new Date(ms - new Date().getTimezoneOffset() * 60000); return d.toISOString().slice(0, 16); };
+    await sup.locator('#mt-held').fill(local(Date.now() - 3600000));
+    await sup.locator('#mt-topic').fill('周例会：开户资料与对公结算');
+    await sup.locator('#mt-minutes').fill('讨论开户资料退回原因；分享对公结算方案');
+    await sup.locator('#meeting-save').click();
+    await sup.locator('#meeting-error').waitFor();
+    const err = await sup.locator('#meeting-error').textContent();
+    assert.ok(err.includes('参会人') && !err.includes('attendees') && !err.includes('required'), err);
+    await sup.locator('#record-meeting summary').click();
+    await sup.locator('#mt-held').fill(local(Date.now() - 3600000));
+    await sup.locator('#mt-topic').fill('周例会：开户资料与对公结算');
+    await sup.locator('#mt-minutes').fill('讨论开户资料退回原因；分享对公结算方案');
+    await sup.locator('#mt-attendees label', { hasText: 'rm1' }).locator('input').check();
+    await sup.locator('#mt-attendees label', { hasText: 'sup1' }).locator('input').check();
+    await sup.locator('#mt-what0').fill('回访三位社区活动客户');
+    await sup.locator('#mt-owner0').selectOption({ label: 'rm1' });
+    await sup.locator('#mt-due0').fill(new Date(Date.now() + 86400000).toISOString().slice(0, 10));
+    await sup.locator('#meeting-save').click();
+    await sup.waitForURL(`${BASE}/leads/meetings`);
+    const list = await sup.locator('main').textContent();
+    assert.ok(list.includes('周例会：开户资料与对公结算') && list.includes('回访三位社区活动客户') && list.includes('待办'), list);
+    await sup.context().close();
+    const rm = await signIn('rm1');
+    await rm.goto(`${BASE}/leads/meetings`);
+    await rm.locator('#my-actions .action-done').first().click();
+    await rm.waitForURL(`${BASE}/leads/meetings`);
+    assert.ok(rm.asked.some((q) => q.includes('确认该事项已完成')), 'marking done asks first');
+    assert.equal(await rm.locator('#my-actions').count(), 0, 'no open action left');
+    assert.ok((await rm.locator('main').textContent()).includes('已完成（rm1'));
+    await rm.screenshot({ path: `${SHOTS}/lead-meetings.png`, fullPage: true });
+    await rm.context().close();
+  });
 }

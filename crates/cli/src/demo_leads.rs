@@ -401,7 +401,51 @@ pub async fn demo_leads(app: &App) -> Result<()> {
             .map_err(|e| anyhow!("demo lead {i}: {e}"))?;
         walk(app, i, v.id, owner).await?;
     }
+    demo_meeting(app).await?;
     demo_targets(app).await
+}
+
+/// Last week's team meeting of branch BR0001 (supervisor1 with the managers and operations): the minutes
+/// and three actions, one of them done.
+async fn demo_meeting(app: &App) -> Result<()> {
+    use banyan_app::acquisition::meetings::{self, ActionInput, MeetingInput};
+    let sup = actor(app, "supervisor1").await?;
+    let who = |u: &'static str| async move { Ok::<_, anyhow::Error>(actor(app, u).await?.id()) };
+    let (rm1, rm2, ops1) = (who("rm1").await?, who("rm2").await?, who("ops1").await?);
+    let today = app.today();
+    let day = |n: i64| -> Result<String> {
+        Ok(today
+            .checked_add(jiff::Span::new().days(n))
+            .map_err(|e| anyhow!("{e}"))?
+            .to_string())
+    };
+    let held = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 6))
+        .map_err(|e| anyhow!("{e}"))?;
+    let m = meetings::record(
+        app,
+        &sup,
+        MeetingInput {
+            held_at: held.to_string(),
+            branch_code: None,
+            team: Some("零售一组".into()),
+            topic: "拓户周例会：社区活动获客与对公结算方案".into(),
+            minutes: "1. 林晓雯等三位客户经社区活动登记，资料齐全，已进入准入评分。\n2. 两家制造企业关注跨境结算时效，产品经理准备结算套餐对比。\n3. 开户资料退回率偏高，运营提醒住址证明须为近三个月。".into(),
+            attendees: vec![sup.id(), rm1, rm2, ops1],
+            actions: vec![
+                ActionInput { what: "整理社区活动登记名单并逐一回访".into(), owner: rm1, due_on: day(1)? },
+                ActionInput { what: "准备对公结算套餐与他行报价对比".into(), owner: rm2, due_on: day(5)? },
+                ActionInput { what: "更新开户资料清单说明（住址证明时限）".into(), owner: ops1, due_on: day(-2)? },
+            ],
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("demo meeting: {e}"))?;
+    let ops = actor(app, "ops1").await?;
+    meetings::done(app, &ops, m.id, m.actions[2].id)
+        .await
+        .map_err(|e| anyhow!("demo meeting's action: {e}"))?;
+    Ok(())
 }
 
 /// This quarter's targets: the bank's (senior1), branch BR0001's, its retail team's and rm1's (supervisor1).

@@ -99,6 +99,10 @@ id_type!(
     LeadFileId,
     /// A visit to a lead (planned, then recorded or cancelled).
     LeadVisitId,
+    /// A team meeting of the acquisition team, with its minutes.
+    MeetingId,
+    /// An action a team meeting gave someone.
+    MeetingActionId,
 );
 
 #[cfg(test)]

@@ -185,6 +185,11 @@ const STEPS: &[Step] = &[
         name: "the deal's team: a product manager and an operations person on each lead",
         run: acquisition::v28,
     },
+    Step {
+        version: 29,
+        name: "the acquisition team's meetings, their minutes and actions",
+        run: acquisition::v29,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

@@ -131,7 +131,9 @@ id_col!(
     banyan_domain::ids::ProposalId,
     banyan_domain::ids::PaperId,
     banyan_domain::ids::LeadFileId,
-    banyan_domain::ids::LeadVisitId
+    banyan_domain::ids::LeadVisitId,
+    banyan_domain::ids::MeetingId,
+    banyan_domain::ids::MeetingActionId
 );
 
 /// A list stored as JSON text.

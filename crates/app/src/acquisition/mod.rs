@@ -13,6 +13,7 @@ pub mod convert;
 pub mod deal;
 pub mod funnel;
 pub mod leads;
+pub mod meetings;
 pub mod opening;
 pub mod papers;
 pub mod targets;

@@ -217,7 +217,7 @@ fn text(e: &mut FieldErrors, field: &str, v: Option<String>, max: usize) -> Opti
     Some(v)
 }
 
-fn time(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<i64> {
+pub(super) fn time(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<i64> {
     let v = v.map(str::trim).filter(|v| !v.is_empty())?;
     match v.parse::<jiff::Timestamp>() {
         Ok(t) => Some(t.as_microsecond()),

@@ -1,6 +1,7 @@
 //! Customer acquisition: partner institutions, leads (contact data encrypted, with blind indexes for the
 //! duplicate check), each lead's history, and the pipeline's counts.
 
+pub mod meetings;
 pub mod papers;
 pub mod team;
 pub mod visits;

@@ -1,4 +1,4 @@
-//! Migrations 24 to 26 and 28: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
+//! Migrations 24 to 26, 28 and 29: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
 //! for the duplicate check), each lead's history, and targets per period and owner.
 
 use super::{
@@ -287,4 +287,52 @@ pub(super) fn v28(s: &mut Vec<Stmt>, _: DbKind) {
     )));
     // One holder per part: two people naming someone at the same moment meet here.
     s.push(uidx("ux_lead_team", "lead_team", &["lead_id", "role"]));
+}
+
+/// Migration 29: the acquisition team's meetings with their minutes, and the actions they gave.
+pub(super) fn v29(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("acq_meetings")
+            .col(id("id"))
+            .col(text("branch_code"))
+            .col(text_null("team"))
+            .col(bigint("held_at_us"))
+            .col(text("topic"))
+            .col(text("minutes"))
+            .col(text("attendees"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_acq_meetings_branch",
+        "acq_meetings",
+        &["branch_code", "held_at_us"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("acq_meeting_actions")
+            .col(id("id"))
+            .col(uuid("meeting_id"))
+            .col(int("pos"))
+            .col(text("what"))
+            .col(uuid("owner_id"))
+            .col(text("due_on"))
+            .col(text("state"))
+            .col(uuid_null("done_by"))
+            .col(bigint_null("done_at_us"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_acq_meeting_actions_meeting",
+        "acq_meeting_actions",
+        &["meeting_id", "pos"],
+    ));
+    // A staff member's open actions, by day.
+    s.push(idx(
+        "ix_acq_meeting_actions_owner",
+        "acq_meeting_actions",
+        &["owner_id", "state", "due_on"],
+    ));
 }

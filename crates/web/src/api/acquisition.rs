@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
+use banyan_app::acquisition::meetings::{MeetingInput, MeetingPage, MeetingView};
 use banyan_app::acquisition::papers::LeadFileView;
 use banyan_app::acquisition::{
     self as uc, Board, BoardQuery, Funnel, FunnelQuery, LeadInput, LeadPage, LeadQuery, LeadView,
@@ -18,7 +19,7 @@ use banyan_app::acquisition::{
 };
 use banyan_app::acquisition::{CalendarVisit, LeadVisitInput, TeamInput, VisitWork};
 use banyan_app::book::sales::{SaleInput, SaleView};
-use banyan_domain::ids::{LeadFileId, LeadId, LeadVisitId};
+use banyan_domain::ids::{LeadFileId, LeadId, LeadVisitId, MeetingActionId, MeetingId};
 use serde::Deserialize;
 
 /// The routes of this module; `creating` makes a creating POST idempotent.
@@ -36,6 +37,14 @@ pub fn routes(
         .route("/api/v1/leads/{id}", get(lead).put(update))
         .route("/api/v1/leads/{id}/actions", post(act))
         .route("/api/v1/leads/visits", get(my_visits))
+        .route(
+            "/api/v1/leads/meetings",
+            get(meetings).merge(creating(post(record_meeting))),
+        )
+        .route(
+            "/api/v1/leads/meetings/{id}/actions/{action}/done",
+            post(action_done),
+        )
         .route("/api/v1/leads/{id}/visits", creating(post(plan_visit)))
         .route("/api/v1/leads/{id}/visits/{visit}", post(visit))
         .route("/api/v1/leads/{id}/proposals", creating(post(propose)))
@@ -402,5 +411,59 @@ pub async fn file(
         &v.filename,
         &v.content_type,
         bytes,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingsParams {
+    /// Meetings to skip (newest first).
+    #[serde(default)]
+    pub offset: u64,
+    /// At most this many (1–100; 20 by default).
+    pub limit: Option<u64>,
+}
+
+/// The acquisition team's meetings the caller may read (their branch's; every branch's for a bank-wide
+/// role), newest first, with `total`, and the caller's open actions.
+#[utoipa::path(get, path = "/api/v1/leads/meetings", tag = "acquisition", security(("bearer" = [])), params(MeetingsParams),
+    responses((status = 200, body = MeetingPage)))]
+pub async fn meetings(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<MeetingsParams>,
+) -> ApiResult<axum::Json<MeetingPage>> {
+    Ok(axum::Json(
+        uc::meetings::list(&s.app, &auth.actor, p.offset, p.limit.unwrap_or(20)).await?,
+    ))
+}
+
+/// Records a team meeting of the caller's branch: when, who attended, the topic, the minutes and the actions
+/// agreed (each given to an attendee with its day; they are told). Idempotent with an Idempotency-Key.
+#[utoipa::path(post, path = "/api/v1/leads/meetings", tag = "acquisition", security(("bearer" = [])), request_body = MeetingInput,
+    responses((status = 201, body = MeetingView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_meeting(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<MeetingInput>,
+) -> ApiResult<(StatusCode, axum::Json<MeetingView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::meetings::record(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// Marks a meeting's action done (its owner, or a supervisor).
+#[utoipa::path(post, path = "/api/v1/leads/meetings/{id}/actions/{action}/done", tag = "acquisition", security(("bearer" = [])),
+    params(("id" = MeetingId, Path), ("action" = MeetingActionId, Path)),
+    responses((status = 200, body = MeetingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn action_done(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, action)): Path<(MeetingId, MeetingActionId)>,
+) -> ApiResult<axum::Json<MeetingView>> {
+    Ok(axum::Json(
+        uc::meetings::done(&s.app, &auth.actor, id, action).await?,
     ))
 }

@@ -10,6 +10,7 @@
 
 mod access;
 mod acquisition;
+mod acquisition_meetings;
 mod acquisition_onboarding;
 mod acquisition_opening;
 mod acquisition_papers;
@@ -83,6 +84,7 @@ fn main() {
     tests.extend(acquisition_onboarding::all());
     tests.extend(acquisition_opening::all());
     tests.extend(acquisition_team::all());
+    tests.extend(acquisition_meetings::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());

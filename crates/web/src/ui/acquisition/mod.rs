@@ -5,6 +5,7 @@
 
 mod board;
 mod lead;
+mod meetings;
 mod opening;
 mod papers;
 mod targets;
@@ -37,6 +38,14 @@ pub fn routes() -> axum::Router<AppState> {
         .route(
             "/leads/partners",
             get(board::partners_page).post(board::create_partner),
+        )
+        .route(
+            "/leads/meetings",
+            get(meetings::meetings_page).post(meetings::record),
+        )
+        .route(
+            "/leads/meetings/{id}/actions/{action}/done",
+            post(meetings::done),
         )
         .route("/leads/{id}", get(lead::show))
         .route("/leads/{id}/edit", get(lead::edit_form).post(lead::save))
