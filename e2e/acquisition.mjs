@@ -382,4 +382,32 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.screenshot({ path: `${SHOTS}/lead-meetings.png`, fullPage: true });
     await rm.context().close();
   });
+
+  await test("a supervisor creates the branch's campaign with its strategy and channels, and a new lead can name it", async () => {
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/leads/campaigns`);
+    await sup.locator('#new-campaign summary').click();
+    const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+    await sup.locator('#cp-name').fill('社区金融服务周');
+    await sup.locator('#cp-strategy').selectOption('channel_expansion');
+    await sup.locator('#cp-kind').selectOption('individual');
+    await sup.locator('#cp-segment').fill('社区中老年居民');
+    await sup.locator('#cp-channels input[name="channel.community_event"]').check();
+    await sup.locator('#cp-start').fill(day(-1));
+    await sup.locator('#cp-end').fill(day(30));
+    await sup.locator('#cp-leads').fill('30');
+    await sup.locator('#cp-won').fill('5');
+    await sup.locator('#campaign-save').click();
+    await sup.waitForURL(`${BASE}/leads/campaigns`);
+    const row = await sup.locator('#campaigns tr', { hasText: '社区金融服务周' }).textContent();
+    for (const w of ['渠道拓展', '社区活动', '进行中', '0 / 30', '0 / 5']) assert.ok(row.includes(w), `${w} missing: ${row}`);
+    assert.ok(!row.includes('channel_expansion') && !row.includes('community_event'), row);
+    await sup.screenshot({ path: `${SHOTS}/lead-campaigns.png`, fullPage: true });
+    await sup.context().close();
+    const rm = await signIn('rm1');
+    await rm.goto(`${BASE}/leads/new`);
+    const offered = (await rm.locator('#lf-campaign option').allTextContents()).join(' ');
+    assert.ok(offered.includes('社区金融服务周'), offered);
+    await rm.context().close();
+  });
 }

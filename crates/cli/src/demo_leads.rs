@@ -385,9 +385,16 @@ pub async fn demo_leads(app: &App) -> Result<()> {
         actor(app, "rm2").await?,
         actor(app, "rm3").await?,
     ];
+    let (community, joint) = demo_campaigns(app, partner).await?;
     for i in 0..48 {
         let owner = &owners[i % owners.len()];
         let mut input = lead(i, partner, today);
+        // Leads of the campaigns' channels name them (the branch's only for its own managers).
+        input.campaign_id = match input.channel {
+            Some(LeadChannel::CommunityEvent | LeadChannel::Website) => Some(community),
+            Some(LeadChannel::Partner) if owner.branch_code() == Some("BR0001") => Some(joint),
+            _ => None,
+        };
         // Leads near their account opening carry the identifier an account needs.
         if i % 12 == 8 {
             input.id_number = Some(if input.kind == Some(LeadKind::Corporate) {
@@ -403,6 +410,66 @@ pub async fn demo_leads(app: &App) -> Result<()> {
     }
     demo_meeting(app).await?;
     demo_targets(app).await
+}
+
+/// This quarter's campaigns: the bank's community campaign (senior1) through community events and the
+/// website, and branch BR0001's partnership campaign with the high-tech park (supervisor1).
+async fn demo_campaigns(
+    app: &App,
+    partner: Option<banyan_domain::ids::PartnerId>,
+) -> Result<(
+    banyan_domain::ids::AcqCampaignId,
+    banyan_domain::ids::AcqCampaignId,
+)> {
+    use banyan_app::acquisition::campaigns::{self, CampaignInput};
+    use banyan_domain::acquisition::campaigns::Strategy;
+    let today = app.today();
+    let q = (today.month() - 1) / 3 * 3 + 1;
+    let start = jiff::civil::Date::new(today.year(), q, 1).map_err(|e| anyhow!("{e}"))?;
+    let end = start
+        .checked_add(jiff::Span::new().months(3))
+        .and_then(|d| d.yesterday())
+        .map_err(|e| anyhow!("{e}"))?;
+    let make = |who: &'static str, input: CampaignInput| async move {
+        let a = actor(app, who).await?;
+        campaigns::create(app, &a, input)
+            .await
+            .map(|c| c.id)
+            .map_err(|e| anyhow!("demo campaign: {e}"))
+    };
+    let community = make(
+        "senior1",
+        CampaignInput {
+            name: "社区养老金融季".into(),
+            strategy: Some(Strategy::ChannelExpansion),
+            kind: Some(LeadKind::Individual),
+            segment: Some("社区 50 岁以上居民及其子女，关注养老规划与稳健理财".into()),
+            channels: vec![LeadChannel::CommunityEvent, LeadChannel::Website],
+            partners: Vec::new(),
+            starts_on: start.to_string(),
+            ends_on: end.to_string(),
+            leads_target: 60,
+            won_target: 10,
+        },
+    )
+    .await?;
+    let joint = make(
+        "supervisor1",
+        CampaignInput {
+            name: "张江园区科技企业结算合作".into(),
+            strategy: Some(Strategy::Partnership),
+            kind: Some(LeadKind::Corporate),
+            segment: Some("园区内成立 5 年以内的科技型中小企业".into()),
+            channels: vec![LeadChannel::Partner],
+            partners: partner.into_iter().collect(),
+            starts_on: start.to_string(),
+            ends_on: end.to_string(),
+            leads_target: 20,
+            won_target: 4,
+        },
+    )
+    .await?;
+    Ok((community, joint))
 }
 
 /// Last week's team meeting of branch BR0001 (supervisor1 with the managers and operations): the minutes

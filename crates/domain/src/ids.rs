@@ -103,6 +103,8 @@ id_type!(
     MeetingId,
     /// An action a team meeting gave someone.
     MeetingActionId,
+    /// An acquisition campaign with its strategy.
+    AcqCampaignId,
 );
 
 #[cfg(test)]

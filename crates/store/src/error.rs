@@ -62,6 +62,10 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
     ("sales_account", &["ux_sales_account", "sales.account_no"]),
     ("lead_team", &["ux_lead_team", "lead_team.lead_id"]),
     (
+        "acq_campaigns_name",
+        &["ux_acq_campaigns_name", "acq_campaigns.name"],
+    ),
+    (
         "lead_papers_kind",
         &["ux_lead_papers_kind", "lead_papers.lead_id"],
     ),

@@ -190,6 +190,11 @@ const STEPS: &[Step] = &[
         name: "the acquisition team's meetings, their minutes and actions",
         run: acquisition::v29,
     },
+    Step {
+        version: 30,
+        name: "acquisition campaigns with their strategy; the campaign of a lead",
+        run: acquisition::v30,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

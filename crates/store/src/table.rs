@@ -133,7 +133,8 @@ id_col!(
     banyan_domain::ids::LeadFileId,
     banyan_domain::ids::LeadVisitId,
     banyan_domain::ids::MeetingId,
-    banyan_domain::ids::MeetingActionId
+    banyan_domain::ids::MeetingActionId,
+    banyan_domain::ids::AcqCampaignId
 );
 
 /// A list stored as JSON text.

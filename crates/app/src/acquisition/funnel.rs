@@ -23,7 +23,7 @@ pub struct FunnelQuery {
     pub from: Option<String>,
     /// Last day of capture (default: today).
     pub to: Option<String>,
-    /// `channel` (default), `partner`, `owner` or `branch`.
+    /// `channel` (default), `partner`, `owner`, `branch` or `campaign`.
     pub by: Option<String>,
 }
 
@@ -90,11 +90,12 @@ pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> 
         "partner" => (FunnelBy::Partner, "partner"),
         "owner" => (FunnelBy::Owner, "owner"),
         "branch" => (FunnelBy::Branch, "branch"),
+        "campaign" => (FunnelBy::Campaign, "campaign"),
         _ => {
             return Err(AppError::field(
                 "by",
                 "one_of",
-                "must be one of channel, partner, owner, branch",
+                "must be one of channel, partner, owner, branch, campaign",
             ));
         }
     };
@@ -159,6 +160,11 @@ pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> 
             .await?
             .into_iter()
             .map(|p| (p.id.to_string(), p.name))
+            .collect(),
+        FunnelBy::Campaign => store::campaigns::all(&app.db.conn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.to_string(), c.name))
             .collect(),
         _ => BTreeMap::new(),
     };

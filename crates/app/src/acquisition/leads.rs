@@ -51,6 +51,9 @@ pub struct LeadInput {
     pub channel: Option<LeadChannel>,
     /// Required when the channel is `partner`.
     pub partner_id: Option<PartnerId>,
+    /// The acquisition campaign it was captured in (running that day, through this channel).
+    #[serde(default)]
+    pub campaign_id: Option<banyan_domain::ids::AcqCampaignId>,
     /// The lawful basis of collecting the data; without one the lead may not be contacted.
     pub basis: Option<LawfulBasis>,
     /// The date consent was given (`YYYY-MM-DD`, required with `consent`).
@@ -635,8 +638,17 @@ pub async fn create(app: &App, actor: &Actor, input: LeadInput) -> Result<LeadVi
         created_at_us: now,
         updated_at_us: now,
         version: 1,
+        campaign_id: None,
     };
     fill(&app.keys(), &mut r, checked)?;
+    r.campaign_id = super::campaigns::for_lead(
+        &app.db.conn,
+        actor,
+        input.campaign_id,
+        r.channel,
+        app.today(),
+    )
+    .await?;
     let tx = app.db.begin_write().await?;
     // The number first: its counter row is locked until this capture commits, so two captures of the same
     // person at once take turns, and the second one's duplicate check (a statement begun after the first
@@ -774,6 +786,12 @@ pub async fn update(
     let mut r = old.clone();
     fill(&app.keys(), &mut r, checked)?;
     kept.restore(&mut r, &old);
+    // A campaign kept as it was stays (it may have ended since); another is checked on the lead's day.
+    if input.campaign_id != old.campaign_id || r.channel != old.channel {
+        let day = app.date_of_us(old.created_at_us);
+        r.campaign_id =
+            super::campaigns::for_lead(&*tx, actor, input.campaign_id, r.channel, day).await?;
+    }
     if let Some(refusal) = duplicate_of(&*tx, &grant, &r).await? {
         return refuse(app, &grant, tx, refusal).await;
     }

@@ -9,6 +9,7 @@
 //! `customer.reveal` and is audited like a customer's.
 
 pub mod board;
+pub mod campaigns;
 pub mod convert;
 pub mod deal;
 pub mod funnel;
@@ -75,6 +76,9 @@ pub struct LeadView {
     pub channel: LeadChannel,
     pub partner_id: Option<PartnerId>,
     pub partner: Option<String>,
+    /// The acquisition campaign it was captured in, and its name.
+    pub campaign_id: Option<banyan_domain::ids::AcqCampaignId>,
+    pub campaign: Option<String>,
     pub basis: Option<LawfulBasis>,
     /// Whether the lead may be contacted (it has a lawful basis).
     pub contactable: bool,
@@ -244,6 +248,10 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         Some(p) => store::find_partner(c, p).await?.map(|p| p.name),
         None => None,
     };
+    let campaign = match r.campaign_id {
+        Some(id) => store::campaigns::find(c, id).await?.map(|x| x.name),
+        None => None,
+    };
     let history = store::events_of(c, r.id)
         .await?
         .iter()
@@ -310,6 +318,8 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         channel: r.channel,
         partner_id: r.partner_id,
         partner,
+        campaign_id: r.campaign_id,
+        campaign,
         basis: r.basis,
         contactable: r.basis.is_some(),
         consent_on: r.consent_on.clone(),

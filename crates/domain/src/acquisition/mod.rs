@@ -2,6 +2,7 @@
 //! pipeline and what may move it, and the `[acquisition]` section of the policy file. Pure rules; the
 //! application keeps the leads.
 
+pub mod campaigns;
 pub mod meetings;
 pub mod onboarding;
 pub mod opening;

@@ -1,6 +1,7 @@
 //! Customer acquisition: partner institutions, leads (contact data encrypted, with blind indexes for the
 //! duplicate check), each lead's history, and the pipeline's counts.
 
+pub mod campaigns;
 pub mod meetings;
 pub mod papers;
 pub mod team;
@@ -15,7 +16,7 @@ use banyan_domain::acquisition::{
     LawfulBasis, LeadAction, LeadChannel, LeadKind, LeadStage, PartnerKind, ScreeningOutcome,
 };
 use banyan_domain::ident::Gender;
-use banyan_domain::ids::{CustomerId, LeadId, PartnerId, StaffId};
+use banyan_domain::ids::{AcqCampaignId, CustomerId, LeadId, PartnerId, StaffId};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 
@@ -110,6 +111,8 @@ crate::table! {
         pub created_at_us: i64,
         pub updated_at_us: i64,
         pub version: i32,
+        /// The acquisition campaign it was captured in, if any.
+        pub campaign_id: Option<AcqCampaignId>,
     }
 }
 
@@ -418,6 +421,7 @@ pub enum FunnelBy {
     Partner,
     Owner,
     Branch,
+    Campaign,
 }
 
 /// Leads captured in a period, counted per value of the breakdown, furthest stage reached and current stage.
@@ -443,6 +447,7 @@ pub async fn funnel<C: ConnectionTrait>(
         FunnelBy::Partner => "partner_id",
         FunnelBy::Owner => "rm_id",
         FunnelBy::Branch => "branch_code",
+        FunnelBy::Campaign => "campaign_id",
     };
     let col = |n: &'static str| Expr::col(("leads", n));
     let q = Query::select()
@@ -469,7 +474,7 @@ pub async fn funnel<C: ConnectionTrait>(
         .iter()
         .map(|r| {
             let key = match by {
-                FunnelBy::Partner | FunnelBy::Owner => r
+                FunnelBy::Partner | FunnelBy::Owner | FunnelBy::Campaign => r
                     .try_get_by_index::<Option<uuid::Uuid>>(0)?
                     .map(|u| u.to_string()),
                 FunnelBy::Channel | FunnelBy::Branch => r.try_get_by_index::<Option<String>>(0)?,

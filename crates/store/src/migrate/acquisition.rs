@@ -1,4 +1,4 @@
-//! Migrations 24 to 26, 28 and 29: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
+//! Migrations 24 to 26 and 28 to 30: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
 //! for the duplicate check), each lead's history, and targets per period and owner.
 
 use super::{
@@ -334,5 +334,41 @@ pub(super) fn v29(s: &mut Vec<Stmt>, _: DbKind) {
         "ix_acq_meeting_actions_owner",
         "acq_meeting_actions",
         &["owner_id", "state", "due_on"],
+    ));
+}
+
+/// Migration 30: acquisition campaigns with their strategy, and the campaign a lead was captured in.
+pub(super) fn v30(s: &mut Vec<Stmt>, kind: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("acq_campaigns")
+            .col(id("id"))
+            .col(text("name"))
+            .col(text("strategy"))
+            .col(text_null("kind"))
+            .col(text_null("segment"))
+            .col(text("channels"))
+            .col(text("partners"))
+            .col(text_null("branch_code"))
+            .col(text("starts_on"))
+            .col(text("ends_on"))
+            .col(bigint("leads_target"))
+            .col(bigint("won_target"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_acq_campaigns_name", "acq_campaigns", &["name"]));
+    s.push(super::alter(
+        kind,
+        sea_orm::sea_query::Table::alter()
+            .table("leads")
+            .add_column(uuid_null("campaign_id"))
+            .to_owned(),
+    ));
+    s.push(idx(
+        "ix_leads_campaign",
+        "leads",
+        &["campaign_id", "created_at_us"],
     ));
 }

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
+use banyan_app::acquisition::campaigns::{CampaignInput, CampaignView};
 use banyan_app::acquisition::meetings::{MeetingInput, MeetingPage, MeetingView};
 use banyan_app::acquisition::papers::LeadFileView;
 use banyan_app::acquisition::{
@@ -37,6 +38,10 @@ pub fn routes(
         .route("/api/v1/leads/{id}", get(lead).put(update))
         .route("/api/v1/leads/{id}/actions", post(act))
         .route("/api/v1/leads/visits", get(my_visits))
+        .route(
+            "/api/v1/leads/campaigns",
+            get(campaigns).merge(creating(post(create_campaign))),
+        )
         .route(
             "/api/v1/leads/meetings",
             get(meetings).merge(creating(post(record_meeting))),
@@ -465,5 +470,31 @@ pub async fn action_done(
 ) -> ApiResult<axum::Json<MeetingView>> {
     Ok(axum::Json(
         uc::meetings::done(&s.app, &auth.actor, id, action).await?,
+    ))
+}
+
+/// The acquisition campaigns the caller reads (the bank's and their branch's; every one for a bank-wide
+/// role), each with its strategy, channels, partners, period and own targets beside what it brought.
+#[utoipa::path(get, path = "/api/v1/leads/campaigns", tag = "acquisition", security(("bearer" = [])),
+    responses((status = 200, body = [CampaignView])))]
+pub async fn campaigns(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<CampaignView>>> {
+    Ok(axum::Json(uc::campaigns::list(&s.app, &auth.actor).await?))
+}
+
+/// Creates an acquisition campaign (`target.manage`: a supervisor's is their branch's, a bank-wide role's
+/// the bank's). Idempotent with an Idempotency-Key.
+#[utoipa::path(post, path = "/api/v1/leads/campaigns", tag = "acquisition", security(("bearer" = [])), request_body = CampaignInput,
+    responses((status = 201, body = CampaignView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_campaign(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<CampaignInput>,
+) -> ApiResult<(StatusCode, axum::Json<CampaignView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::campaigns::create(&s.app, &auth.actor, body.value).await?),
     ))
 }

@@ -10,6 +10,7 @@
 
 mod access;
 mod acquisition;
+mod acquisition_campaigns;
 mod acquisition_meetings;
 mod acquisition_onboarding;
 mod acquisition_opening;
@@ -85,6 +86,7 @@ fn main() {
     tests.extend(acquisition_opening::all());
     tests.extend(acquisition_team::all());
     tests.extend(acquisition_meetings::all());
+    tests.extend(acquisition_campaigns::all());
     tests.extend(segments::all());
     tests.extend(engagement::all());
     tests.extend(notify::all());

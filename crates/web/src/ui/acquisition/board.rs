@@ -307,7 +307,7 @@ pub(super) async fn funnel_page(
         c: chrome(t, Some(&sess), "/leads/funnel"),
         from: f.as_ref().map(|f| f.from.clone()).unwrap_or(p.from),
         to: f.as_ref().map(|f| f.to.clone()).unwrap_or(p.to),
-        bys: ["channel", "partner", "owner", "branch"]
+        bys: ["channel", "partner", "owner", "branch", "campaign"]
             .iter()
             .map(|b| (*b, t.of("funnel_by", b)))
             .collect(),

@@ -443,6 +443,8 @@ struct FormPage {
     channels: Vec<(&'static str, String)>,
     bases: Vec<(&'static str, String)>,
     partners: Vec<(String, String)>,
+    /// The campaigns running today: (id, name with its channels).
+    campaigns: Vec<(String, String)>,
     grades: Vec<String>,
     /// (code, name, chosen) of the catalogue's products on sale.
     products: Vec<(String, String, bool)>,
@@ -474,6 +476,25 @@ async fn form_view(
         .into_iter()
         .filter(|p| p.active)
         .map(|p| (p.id.to_string(), p.name))
+        .collect();
+    // The campaigns running today, and the lead's own if it has ended since (an edit keeps it).
+    let kept = f.get("campaign_id").cloned().unwrap_or_default();
+    let campaigns = banyan_app::acquisition::campaigns::list(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?
+        .into_iter()
+        .filter(|c| c.running || c.id.to_string() == kept)
+        .map(|c| {
+            let via: Vec<String> = c
+                .channels
+                .iter()
+                .map(|ch| t.of("lead_channel", ch.as_str()))
+                .collect();
+            (
+                c.id.to_string(),
+                format!("{}（{}）", c.name, via.join("、")),
+            )
+        })
         .collect();
     let products = policy
         .on_sale
@@ -514,6 +535,7 @@ async fn form_view(
             channels: options(t, "lead_channel", LeadChannel::ALL, LeadChannel::as_str),
             bases: options(t, "lawful_basis", LawfulBasis::ALL, LawfulBasis::as_str),
             partners,
+            campaigns,
             grades: policy.credit_grades.clone(),
             products,
             today: s.app.today().to_string(),
@@ -605,6 +627,7 @@ fn input_of(f: &HashMap<String, String>, t: Tr, errs: &mut Vec<String>) -> LeadI
         expected_return_bp,
         channel: f.get("channel").and_then(|k| LeadChannel::parse(k)),
         partner_id: f.get("partner_id").and_then(|p| p.trim().parse().ok()),
+        campaign_id: f.get("campaign_id").and_then(|p| p.trim().parse().ok()),
         basis: f.get("basis").and_then(|k| LawfulBasis::parse(k)),
         consent_on: form_text(f, "consent_on"),
         consent_ref: form_text(f, "consent_ref"),
@@ -667,6 +690,7 @@ fn fields_of(v: &LeadView) -> HashMap<String, String> {
     );
     put("channel", Some(v.channel.as_str().to_owned()));
     put("partner_id", v.partner_id.map(|p| p.to_string()));
+    put("campaign_id", v.campaign_id.map(|p| p.to_string()));
     put("basis", v.basis.map(|b| b.as_str().to_owned()));
     put("consent_on", v.consent_on.clone());
     put("consent_ref", v.consent_ref.clone());

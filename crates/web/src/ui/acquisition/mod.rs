@@ -4,6 +4,7 @@
 //! lead's page.
 
 mod board;
+mod campaigns;
 mod lead;
 mod meetings;
 mod opening;
@@ -38,6 +39,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route(
             "/leads/partners",
             get(board::partners_page).post(board::create_partner),
+        )
+        .route(
+            "/leads/campaigns",
+            get(campaigns::campaigns_page).post(campaigns::create),
         )
         .route(
             "/leads/meetings",
