@@ -79,6 +79,21 @@ impl AppError {
             detail,
         }
     }
+    /// A store error as the use case answers it: a write that met the unique index `constraint` (the same
+    /// thing written by two people at once) is the conflict `code`; anything else stays what it was.
+    pub(crate) fn unless_unique(
+        constraint: &'static str,
+        code: &'static str,
+        message: &'static str,
+    ) -> impl FnOnce(StoreError) -> AppError {
+        move |e| {
+            if e.is_conflict_on(constraint) {
+                AppError::conflict(code, message, serde_json::json!({}))
+            } else {
+                e.into()
+            }
+        }
+    }
     /// An internal error with no underlying cause (an invariant that did not hold).
     pub fn internal(what: impl Into<String>) -> Self {
         AppError::Internal {

@@ -138,17 +138,13 @@ pub async fn create(app: &App, actor: &Actor, i: CampaignInput) -> Result<Campai
         created_at_us: now_us(),
     };
     let tx = app.db.begin_write().await?;
-    store::insert(&*tx, &r).await.map_err(|e| {
-        if e.is_conflict_on("acq_campaigns_name") {
-            AppError::conflict(
-                "duplicate_campaign",
-                "a campaign of this name exists",
-                json!({}),
-            )
-        } else {
-            e.into()
-        }
-    })?;
+    store::insert(&*tx, &r)
+        .await
+        .map_err(AppError::unless_unique(
+            "acq_campaigns_name",
+            "duplicate_campaign",
+            "a campaign of this name exists",
+        ))?;
     audit::record(
         app,
         &*tx,

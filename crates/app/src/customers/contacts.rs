@@ -358,17 +358,13 @@ pub async fn add_relationship(
         created_by: actor.id.uuid(),
         created_at_us: now_us(),
     };
-    store::insert_relationship(&*tx, &row).await.map_err(|e| {
-        if e.is_conflict_on("relationships") {
-            AppError::conflict(
-                "duplicate_relationship",
-                "these customers are already linked this way",
-                json!({}),
-            )
-        } else {
-            e.into()
-        }
-    })?;
+    store::insert_relationship(&*tx, &row)
+        .await
+        .map_err(AppError::unless_unique(
+            "relationships",
+            "duplicate_relationship",
+            "these customers are already linked this way",
+        ))?;
     audit::record(
         app,
         &*tx,
