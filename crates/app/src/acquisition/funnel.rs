@@ -54,6 +54,13 @@ pub struct Funnel {
     pub stages: Vec<LeadStage>,
     pub lines: Vec<FunnelLine>,
     pub total: FunnelLine,
+    /// The period of the same length just before (`previous_from`..=`previous_to`), its totals, and the
+    /// growth of the leads captured and won over it, per thousand (none when the period before had none).
+    pub previous_from: String,
+    pub previous_to: String,
+    pub previous: FunnelLine,
+    pub growth_captured_permille: Option<i64>,
+    pub growth_won_permille: Option<i64>,
 }
 
 fn add(l: &mut FunnelLine, reached: LeadStage, stage: LeadStage, n: i64) {
@@ -140,6 +147,24 @@ pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> 
         start(after)?,
     )
     .await?;
+    // The period of the same length just before, for the growth.
+    let days = (to - from).get_days() + 1;
+    let before = from
+        .checked_sub(jiff::Span::new().days(days))
+        .map_err(|e| AppError::internal_from("the period before", e))?;
+    let mut previous = FunnelLine::default();
+    for r in store::funnel(
+        &app.db.conn,
+        &grant.scope(),
+        by,
+        start(before)?,
+        start(from)?,
+    )
+    .await?
+    {
+        add(&mut previous, r.reached, r.stage, r.count);
+    }
+    finish(&mut previous);
     let mut lines: BTreeMap<Option<String>, FunnelLine> = BTreeMap::new();
     let mut total = FunnelLine::default();
     for r in &rows {
@@ -175,12 +200,134 @@ pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> 
     }
     lines.sort_by(|a, b| b.captured.cmp(&a.captured).then(a.key.cmp(&b.key)));
     finish(&mut total);
+    let growth = |now: i64, then: i64| (then > 0).then(|| (now - then) * 1000 / then);
     Ok(Funnel {
         from: from.to_string(),
         to: to.to_string(),
         by: by_code.to_owned(),
         stages: LeadStage::BOARD[1..].to_vec(),
         lines,
+        growth_captured_permille: growth(total.captured, previous.captured),
+        growth_won_permille: growth(total.won, previous.won),
         total,
+        previous_from: before.to_string(),
+        previous_to: from
+            .yesterday()
+            .map_err(|e| AppError::internal_from("the day before `from`", e))?
+            .to_string(),
+        previous,
     })
+}
+
+/// The funnel's columns in an export: the breakdown's value, then the counts.
+const EXPORT_COUNTS: [&str; 5] = ["captured", "won", "rejected", "lost", "conversion"];
+
+/// The funnel as an XLSX workbook headed and coded in `words` (the reader's language): one row per channel,
+/// partner, owner, branch or campaign, then the total and the period before with the growth; audited
+/// (`lead.funnel.export`, counts only).
+pub async fn export_xlsx(
+    app: &App,
+    actor: &Actor,
+    q: FunnelQuery,
+    words: &dyn crate::tabular::Words,
+) -> Result<Vec<u8>> {
+    let grant = actor.require(Permission::LeadRead)?;
+    let f = funnel(app, actor, q).await?;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let x = |e: rust_xlsxwriter::XlsxError| AppError::internal_from("writing the funnel's XLSX", e);
+    let by = format!("funnel_by.{}", f.by);
+    let mut headings = vec![words.heading(&by)];
+    headings.extend(
+        f.stages
+            .iter()
+            .map(|s| words.cell("lead_stage", s.as_str())),
+    );
+    headings.extend(
+        EXPORT_COUNTS
+            .iter()
+            .map(|c| words.heading(&format!("funnel.{c}"))),
+    );
+    // Headings: the breakdown, captured, each stage reached, won, rejected, lost, conversion.
+    let order: Vec<String> = std::iter::once(headings[0].clone())
+        .chain(std::iter::once(headings[1 + f.stages.len()].clone()))
+        .chain(headings[1..=f.stages.len()].iter().cloned())
+        .chain(headings[2 + f.stages.len()..].iter().cloned())
+        .collect();
+    for (c, h) in order.iter().enumerate() {
+        ws.write_string(0, col(c)?, h).map_err(x)?;
+    }
+    let label = |l: &FunnelLine| -> String {
+        match (&l.name, &l.key) {
+            (Some(n), _) => n.clone(),
+            (None, Some(k)) if f.by == "channel" => words.cell("lead_channel", k),
+            (None, Some(k)) => k.clone(),
+            (None, None) => words.cell("funnel", "none"),
+        }
+    };
+    let mut rows: Vec<(String, &FunnelLine)> = f.lines.iter().map(|l| (label(l), l)).collect();
+    rows.push((words.cell("funnel", "total"), &f.total));
+    let previous = format!(
+        "{} {}—{}",
+        words.cell("funnel", "previous"),
+        words.cell("date", &f.previous_from),
+        words.cell("date", &f.previous_to)
+    );
+    rows.push((previous, &f.previous));
+    for (i, (name, l)) in rows.iter().enumerate() {
+        let r = u32::try_from(i + 1).map_err(|e| AppError::internal_from("a row number", e))?;
+        ws.write_string(r, 0, name).map_err(x)?;
+        let mut numbers = vec![l.captured];
+        numbers.extend(l.reached.iter().copied());
+        numbers.extend([l.won, l.rejected, l.lost]);
+        for (c, n) in numbers.iter().enumerate() {
+            #[allow(clippy::cast_precision_loss)] // counts of leads, far below 2^52
+            ws.write_number(r, col(c + 1)?, *n as f64).map_err(x)?;
+        }
+        let pct = format!(
+            "{}.{} %",
+            l.conversion_permille / 10,
+            l.conversion_permille % 10
+        );
+        ws.write_string(r, col(numbers.len() + 1)?, &pct)
+            .map_err(x)?;
+    }
+    let growth = |g: Option<i64>| {
+        g.map(|g| {
+            format!(
+                "{}{}.{} %",
+                if g < 0 { "-" } else { "" },
+                g.abs() / 10,
+                g.abs() % 10
+            )
+        })
+        .unwrap_or_default()
+    };
+    let r =
+        u32::try_from(rows.len() + 1).map_err(|e| AppError::internal_from("a row number", e))?;
+    ws.write_string(r, 0, words.cell("funnel", "growth"))
+        .map_err(x)?;
+    ws.write_string(r, 1, growth(f.growth_captured_permille))
+        .map_err(x)?;
+    ws.write_string(r, col(2 + f.stages.len())?, growth(f.growth_won_permille))
+        .map_err(x)?;
+    let bytes = wb.save_to_buffer().map_err(x)?;
+    crate::audit::record(
+        app,
+        &app.db.conn,
+        &grant,
+        vec![crate::audit::Entry {
+            action: "lead.funnel.export",
+            entity: "lead",
+            entity_id: None,
+            customer_id: None,
+            detail: serde_json::json!({"by": f.by, "from": f.from, "to": f.to, "rows": f.lines.len()}),
+        }],
+    )
+    .await?;
+    Ok(bytes)
+}
+
+fn col(c: usize) -> Result<u16> {
+    u16::try_from(c).map_err(|e| AppError::internal_from("a column number", e))
 }

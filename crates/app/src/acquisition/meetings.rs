@@ -20,6 +20,9 @@ use serde_json::json;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
+/// The furthest a list of meetings is paged.
+const OFFSET_MAX: u64 = 100_000;
+
 /// An action agreed at the meeting.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -305,6 +308,11 @@ pub async fn record(app: &App, actor: &Actor, i: MeetingInput) -> Result<Meeting
 /// actions.
 pub async fn list(app: &App, actor: &Actor, offset: u64, limit: u64) -> Result<MeetingPage> {
     actor.require(Permission::LeadRead)?;
+    // Pages are read from the newest; past this many meetings nobody pages (and the database's offset is
+    // signed).
+    if offset > OFFSET_MAX {
+        return Err(AppError::field("offset", "max", "must be at most 100000"));
+    }
     let branch = read_branch(actor)?;
     let (rows, total) =
         store::meetings(&app.db.conn, branch.as_deref(), offset, limit.clamp(1, 100)).await?;

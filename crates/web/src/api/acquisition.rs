@@ -31,6 +31,7 @@ pub fn routes(
     r.route("/api/v1/leads", get(list).merge(creating(post(create))))
         .route("/api/v1/leads/board", get(board))
         .route("/api/v1/leads/funnel", get(funnel))
+        .route("/api/v1/leads/funnel/export", get(funnel_export))
         .route(
             "/api/v1/leads/targets",
             get(targets).merge(creating(post(set_target))),
@@ -496,5 +497,22 @@ pub async fn create_campaign(
     Ok((
         StatusCode::CREATED,
         axum::Json(uc::campaigns::create(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// The funnel as an XLSX workbook with stable column names and codes (audited `lead.funnel.export`): one row
+/// per breakdown value, the total, the period before and the growth.
+#[utoipa::path(get, path = "/api/v1/leads/funnel/export", tag = "acquisition", security(("bearer" = [])), params(FunnelQuery),
+    responses((status = 200, description = "funnel.xlsx"), (status = 422, body = Problem)))]
+pub async fn funnel_export(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<FunnelQuery>,
+) -> ApiResult<Response> {
+    let bytes =
+        uc::funnel::export_xlsx(&s.app, &auth.actor, q, &banyan_app::tabular::Codes).await?;
+    Ok(crate::api::cases::xlsx_named(
+        bytes,
+        "attachment; filename=\"funnel.xlsx\"",
     ))
 }

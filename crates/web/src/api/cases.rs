@@ -114,6 +114,11 @@ pub async fn export(
 
 /// An XLSX attachment named `cases.xlsx`.
 pub fn xlsx(bytes: Vec<u8>) -> Response {
+    xlsx_named(bytes, "attachment; filename=\"cases.xlsx\"")
+}
+
+/// An XLSX attachment; `disposition` names the file (`attachment; filename="funnel.xlsx"`).
+pub fn xlsx_named(bytes: Vec<u8>, disposition: &'static str) -> Response {
     (
         [
             (
@@ -124,7 +129,7 @@ pub fn xlsx(bytes: Vec<u8>) -> Response {
             ),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"cases.xlsx\""),
+                HeaderValue::from_static(disposition),
             ),
         ],
         bytes,

@@ -158,6 +158,7 @@ impl banyan_app::tabular::Words for ReaderWords {
             "line" => t.get("export.line").to_owned(),
             "reason" => t.get("export.reason").to_owned(),
             "display_name" => t.get("field.name").to_owned(),
+            c if c.starts_with("funnel_by.") || c.starts_with("funnel.") => t.get(c).to_owned(),
             c => field_label(t, c),
         }
     }
@@ -172,6 +173,8 @@ impl banyan_app::tabular::Words for ReaderWords {
             "segment" => code_label(t, &["seg.wealth_tier"], value),
             "criterion" => code_label(t, &["criterion"], value),
             "direction" => code_label(t, &["direction"], value),
+            "lead_stage" | "lead_channel" => code_label(t, &[column], value),
+            "funnel" => t.get(&format!("funnel.{value}")).to_owned(),
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),
             _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
             c => match import_family(c) {

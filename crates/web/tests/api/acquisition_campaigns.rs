@@ -107,6 +107,31 @@ async fn a_campaign_carries_its_strategy_and_counts_the_leads_that_name_it(app: 
     let f = app.get("/api/v1/leads/funnel?by=campaign", &sup).await;
     assert_eq!(f.body["lines"][0]["name"], "社区养老金融季", "{}", f.text);
     assert_eq!(f.body["lines"][0]["captured"], 1);
+    // Against the period before (no leads then): no growth to speak of; the same funnel as a workbook,
+    // audited.
+    assert_eq!(
+        (
+            f.body["previous"]["captured"].as_i64(),
+            f.body["growth_captured_permille"].is_null()
+        ),
+        (Some(0), true),
+        "{}",
+        f.text
+    );
+    let x = app
+        .get("/api/v1/leads/funnel/export?by=campaign", &sup)
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert_eq!(
+        x.headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(x.text.starts_with("PK"), "a zip: an XLSX workbook");
+    assert_eq!(
+        app.count("audit_log WHERE action = 'lead.funnel.export'")
+            .await,
+        1
+    );
     let other = app.get("/api/v1/leads/campaigns", &far).await;
     assert_eq!(other.body, json!([]), "{}", other.text);
 }

@@ -113,7 +113,7 @@ async fn view(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let fail = |e, sess: &Session| PageError::App(e, t, Some(sess.clone()));
-    let p = uc::list(&s.app, &sess.actor, page * PER_PAGE, PER_PAGE)
+    let p = uc::list(&s.app, &sess.actor, page.saturating_mul(PER_PAGE), PER_PAGE)
         .await
         .map_err(|e| fail(e, &sess))?;
     let can_record = sess.actor.offers().lead_write;
@@ -128,7 +128,7 @@ async fn view(
     let total = t
         .get("meeting.total")
         .replace("{n}", &p.total.to_string())
-        .replace("{k}", &(page + 1).to_string())
+        .replace("{k}", &page.saturating_add(1).to_string())
         .replace("{p}", &pages.to_string());
     let failed = error.is_some();
     Ok(page_status(
@@ -147,7 +147,8 @@ async fn view(
                 .map(|a| action_line(s, &sess, t, a))
                 .collect(),
             prev: (page > 0).then(|| format!("/leads/meetings?page={}", page - 1)),
-            next: (page + 1 < pages).then(|| format!("/leads/meetings?page={}", page + 1)),
+            next: (page.saturating_add(1) < pages)
+                .then(|| format!("/leads/meetings?page={}", page + 1)),
             can_record: can_record && !staff.is_empty(),
             staff,
             rows: (0..ACTION_ROWS).collect(),

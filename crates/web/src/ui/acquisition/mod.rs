@@ -32,6 +32,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads/new", get(lead::new_form).post(lead::create))
         .route("/leads/board", get(board::board_page))
         .route("/leads/funnel", get(board::funnel_page))
+        .route("/leads/funnel.xlsx", get(board::funnel_export))
         .route(
             "/leads/targets",
             get(targets::targets_page).post(targets::set_target),
