@@ -369,6 +369,7 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
         "role" => &["role", "deal_role"],
         "decision" => &["sale_decision"],
         "strategy" => &["strategy"],
+        "by" => &["funnel_by"],
         "feed" => &["feed"],
         "insight" => &["insight"],
         "source" => &["book_source", "consent_source"],

@@ -427,6 +427,7 @@ crate::ui::i18n::catalog! {
     "field.minutes" => ["会议纪要", "會議紀要", "Minutes"],
     "field.actions" => ["会议事项", "會議事項", "Action"],
     "field.role" => ["角色", "角色", "Role"],
+    "detail.by" => ["分组", "分組", "Broken down by"],
     "detail.decision" => ["判定", "判定", "Decision"],
     "detail.sale" => ["业务申请", "業務申請", "Sale"],
     "field.ends_on" => ["结束日期", "結束日期", "Last day"],
