@@ -10,8 +10,9 @@ use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use banyan_domain::access::{Permission, ScopeKind};
 use banyan_domain::acquisition::campaigns::{self as rules, CampaignDraft, Strategy};
-use banyan_domain::acquisition::{LeadChannel, LeadKind};
+use banyan_domain::acquisition::{LeadChannel, LeadKind, LeadStage};
 use banyan_domain::ids::{AcqCampaignId, PartnerId};
+use banyan_store::acquisition::FunnelBy;
 use banyan_store::acquisition::campaigns::{self as store, CampaignRow};
 use banyan_store::now_us;
 use jiff::civil::Date;
@@ -92,7 +93,7 @@ pub async fn create(app: &App, actor: &Actor, i: CampaignInput) -> Result<Campai
     let mut e = banyan_domain::FieldErrors::new();
     let starts_on = date(&mut e, "starts_on", &i.starts_on);
     let ends_on = date(&mut e, "ends_on", &i.ends_on);
-    let segment = i.segment.as_deref().map(str::trim).unwrap_or_default();
+    let segment = i.segment.as_deref().map_or("", str::trim);
     let mut channels = i.channels.clone();
     channels.dedup();
     let mut partners = i.partners.clone();
@@ -158,7 +159,12 @@ pub async fn create(app: &App, actor: &Actor, i: CampaignInput) -> Result<Campai
         }],
     )
     .await?;
-    let v = view(app, &*tx, &grant.scope(), &r).await?;
+    let v = view(
+        &r,
+        &known,
+        &counts(&*tx, &grant.scope()).await?,
+        &app.today().to_string(),
+    );
     crate::idempotency::commit(tx, actor, 201, &v).await?;
     Ok(v)
 }
@@ -174,16 +180,39 @@ fn visible(actor: &Actor, r: &CampaignRow) -> bool {
     }
 }
 
-async fn view<C: ConnectionTrait>(
-    app: &App,
+/// What the leads in the reader's scope that name each campaign became: (captured, qualified or further,
+/// won) by campaign — the funnel's own grouped count over every capture day.
+type Counts = std::collections::HashMap<String, (i64, i64, i64)>;
+
+async fn counts<C: ConnectionTrait>(
     c: &C,
     scope: &banyan_store::customers::ScopeFilter,
+) -> Result<Counts> {
+    let rows = banyan_store::acquisition::funnel(c, scope, FunnelBy::Campaign, 0, i64::MAX).await?;
+    let qualified = LeadStage::Qualified.rank().unwrap_or(0);
+    let mut out = Counts::new();
+    for r in rows {
+        let Some(key) = r.key else { continue };
+        let e = out.entry(key).or_default();
+        e.0 += r.count;
+        if r.reached.rank().is_some_and(|k| k >= qualified) {
+            e.1 += r.count;
+        }
+        if r.stage == LeadStage::Won {
+            e.2 += r.count;
+        }
+    }
+    Ok(out)
+}
+
+fn view(
     r: &CampaignRow,
-) -> Result<CampaignView> {
-    let partners = banyan_store::acquisition::list_partners(&app.db.conn).await?;
-    let counts = store::counts(c, scope, r.id).await?;
-    let today = app.today().to_string();
-    Ok(CampaignView {
+    partners: &[banyan_store::acquisition::PartnerRow],
+    counts: &Counts,
+    today: &str,
+) -> CampaignView {
+    let (captured, qualified, won) = counts.get(&r.id.to_string()).copied().unwrap_or((0, 0, 0));
+    CampaignView {
         id: r.id,
         name: r.name.clone(),
         strategy: r.strategy,
@@ -198,26 +227,28 @@ async fn view<C: ConnectionTrait>(
         branch_code: r.branch_code.clone(),
         starts_on: r.starts_on.clone(),
         ends_on: r.ends_on.clone(),
-        running: r.starts_on <= today && today <= r.ends_on,
+        running: r.starts_on.as_str() <= today && today <= r.ends_on.as_str(),
         leads_target: r.leads_target,
         won_target: r.won_target,
-        captured: counts.0,
-        qualified: counts.1,
-        won: counts.2,
-    })
+        captured,
+        qualified,
+        won,
+    }
 }
 
-/// The campaigns the reader may read, the latest first, each beside its actual.
+/// The campaigns the reader may read, the latest first, each beside its actual (one grouped count for all).
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<CampaignView>> {
     let grant = actor.require(Permission::LeadRead)?;
-    let scope = grant.scope();
-    let mut out = Vec::new();
-    for r in store::all(&app.db.conn).await? {
-        if visible(actor, &r) {
-            out.push(view(app, &app.db.conn, &scope, &r).await?);
-        }
-    }
-    Ok(out)
+    let c = &app.db.conn;
+    let partners = banyan_store::acquisition::list_partners(c).await?;
+    let counts = counts(c, &grant.scope()).await?;
+    let today = app.today().to_string();
+    Ok(store::all(c)
+        .await?
+        .iter()
+        .filter(|r| visible(actor, r))
+        .map(|r| view(r, &partners, &counts, &today))
+        .collect())
 }
 
 /// The campaign a lead captured through `channel` on `day` may name, checked: one the actor reads, running

@@ -292,8 +292,9 @@ pub async fn export_xlsx(
         ws.write_string(r, col(numbers.len() + 1)?, &pct)
             .map_err(x)?;
     }
+    // A growth without a period before to compare with is an empty cell, not 0 %.
     let growth = |g: Option<i64>| {
-        g.map(|g| {
+        g.map_or_else(String::new, |g| {
             format!(
                 "{}{}.{} %",
                 if g < 0 { "-" } else { "" },
@@ -301,7 +302,6 @@ pub async fn export_xlsx(
                 g.abs() % 10
             )
         })
-        .unwrap_or_default()
     };
     let r =
         u32::try_from(rows.len() + 1).map_err(|e| AppError::internal_from("a row number", e))?;

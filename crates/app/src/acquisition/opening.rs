@@ -73,6 +73,14 @@ fn opened(s: &SaleView) -> bool {
     s.kind == SaleKind::AccountOpening && s.decision == SaleDecision::Recorded
 }
 
+/// Whether the customer has an account: an opening recorded through the gate, or one the feed brought.
+async fn has_account<C: ConnectionTrait>(c: &C, customer: CustomerId) -> Result<bool> {
+    Ok(banyan_store::book::sales::has_opening(c, customer).await?
+        || !banyan_store::book::customer_accounts(c, &[customer])
+            .await?
+            .is_empty())
+}
+
 /// Records the account opening or a product of a won lead's customer through the gate (answered 201 with
 /// the gate's record, a refusal named in it; a retry with the same Idempotency-Key writes nothing twice).
 /// Needs `lead.write` on the lead and `customer.update` on its customer; the registry must have verified
@@ -91,7 +99,7 @@ pub async fn record_sale(
         return Err(refused(OpeningRefusal::NotWon, &lead, None));
     };
     let customer = crate::scope::load_in_scope(&*tx, &cgrant, cid.uuid()).await?;
-    let has_account = opening_of(app, &*tx, cid).await?.account_opened;
+    let has_account = has_account(&*tx, cid).await?;
     rules::may_record(
         lead.stage,
         input.kind,

@@ -1,14 +1,12 @@
 //! Acquisition campaigns with their strategy, channels, partners, period and own targets.
 
-use crate::customers::ScopeFilter;
 use crate::error::Result;
 use crate::table;
-use banyan_domain::acquisition::LeadStage;
 use banyan_domain::acquisition::campaigns::Strategy;
 use banyan_domain::acquisition::{LeadChannel, LeadKind};
 use banyan_domain::ids::{AcqCampaignId, PartnerId, StaffId};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Order};
 
 crate::enum_col!(Strategy);
 crate::json_col!(Vec<LeadChannel>, Vec<PartnerId>);
@@ -54,38 +52,4 @@ pub async fn find<C: ConnectionTrait>(c: &C, id: AcqCampaignId) -> Result<Option
         .and_where(Expr::col("id").eq(id.uuid()))
         .to_owned();
     table::one(c, &q).await
-}
-
-/// The leads within `scope` that name the campaign: (captured, qualified or further, won).
-pub async fn counts<C: ConnectionTrait>(
-    c: &C,
-    scope: &ScopeFilter,
-    id: AcqCampaignId,
-) -> Result<(i64, i64, i64)> {
-    let col = |n: &'static str| Expr::col(("leads", n));
-    let base = || {
-        Query::select()
-            .expr(Expr::cust("COUNT(*)"))
-            .from("leads")
-            .cond_where(scope.cond_on("leads"))
-            .and_where(col("campaign_id").eq(id.uuid()))
-            .to_owned()
-    };
-    let qualified: Vec<&str> = LeadStage::BOARD[2..].iter().map(|s| s.as_str()).collect();
-    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    Ok((
-        n(table::count(c, &base()).await?),
-        n(table::count(
-            c,
-            &base().and_where(col("reached").is_in(qualified)).to_owned(),
-        )
-        .await?),
-        n(table::count(
-            c,
-            &base()
-                .and_where(col("stage").eq(LeadStage::Won.as_str()))
-                .to_owned(),
-        )
-        .await?),
-    ))
 }

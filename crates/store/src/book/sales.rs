@@ -47,6 +47,19 @@ pub async fn account_recorded<C: ConnectionTrait>(c: &C, account_no: &str) -> Re
     Ok(c.query_one(&q).await?.is_some())
 }
 
+/// Whether the customer has a recorded account opening.
+pub async fn has_opening<C: ConnectionTrait>(c: &C, customer: CustomerId) -> Result<bool> {
+    let q = Query::select()
+        .expr(Expr::val(1))
+        .from("sales")
+        .and_where(Expr::col("customer_id").eq(customer.uuid()))
+        .and_where(Expr::col("kind").eq(SaleKind::AccountOpening.as_str()))
+        .and_where(Expr::col("decision").eq(SaleDecision::Recorded.as_str()))
+        .limit(1)
+        .to_owned();
+    Ok(c.query_one(&q).await?.is_some())
+}
+
 /// A customer's sales and applications, newest first.
 pub async fn sales_of<C: ConnectionTrait>(
     c: &C,

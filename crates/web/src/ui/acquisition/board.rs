@@ -217,9 +217,9 @@ struct FunnelPage {
     total: FunnelRow,
     chart: crate::ui::forms::Chart,
     /// Against the period before: "与上一期（…）相比：登记线索 +12.5 %，成为客户 -3.0 %".
-    growth: String,
+    growth: Option<String>,
     /// The same funnel as an XLSX workbook.
-    export: String,
+    export: Option<String>,
     error: Option<String>,
 }
 
@@ -260,18 +260,23 @@ fn funnel_row(t: Tr, by: &str, l: &banyan_app::acquisition::FunnelLine) -> Funne
     }
 }
 
+/// The funnel's query as its form sent it (an empty field: the default).
+fn funnel_query(p: &FunnelForm) -> banyan_app::acquisition::FunnelQuery {
+    let blank = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    banyan_app::acquisition::FunnelQuery {
+        from: blank(&p.from),
+        to: blank(&p.to),
+        by: blank(&p.by),
+    }
+}
+
 /// The funnel as the reader's XLSX workbook (headings and codes in their language).
 pub(super) async fn funnel_export(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
     Query(p): Query<FunnelForm>,
 ) -> Result<Response, PageError> {
-    let blank = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-    let q = banyan_app::acquisition::FunnelQuery {
-        from: blank(&p.from),
-        to: blank(&p.to),
-        by: blank(&p.by),
-    };
+    let q = funnel_query(&p);
     let words = crate::ui::labels::ReaderWords(t);
     match banyan_app::acquisition::funnel::export_xlsx(&s.app, &sess.actor, q, &words).await {
         Ok(bytes) => Ok(crate::api::cases::xlsx_named(
@@ -287,12 +292,7 @@ pub(super) async fn funnel_page(
     Signed { sess, t }: Signed,
     Query(p): Query<FunnelForm>,
 ) -> Result<Response, PageError> {
-    let blank = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-    let q = banyan_app::acquisition::FunnelQuery {
-        from: blank(&p.from),
-        to: blank(&p.to),
-        by: blank(&p.by),
-    };
+    let q = funnel_query(&p);
     let (f, error) = match banyan_app::acquisition::funnel::funnel(&s.app, &sess.actor, q).await {
         Ok(f) => (Some(f), None),
         Err(e) => match refusal(t, e) {
@@ -337,26 +337,26 @@ pub(super) async fn funnel_page(
         ),
         None => t.get("funnel.no_growth").to_owned(),
     };
-    let growth = f
-        .as_ref()
-        .map(|f| {
-            t.get("funnel.growth_line")
-                .replace("{from}", &t.date(&f.previous_from))
-                .replace("{to}", &t.date(&f.previous_to))
-                .replace("{captured}", &growth_pct(f.growth_captured_permille))
-                .replace("{won}", &growth_pct(f.growth_won_permille))
-        })
-        .unwrap_or_default();
-    let export = f
-        .as_ref()
-        .map(|f| {
+    // Against the period before, and the same funnel as a workbook: none when the query was refused.
+    let (growth, export) = match &f {
+        Some(f) => {
             let mut u = form_urlencoded::Serializer::new(String::new());
             u.append_pair("from", &f.from)
                 .append_pair("to", &f.to)
                 .append_pair("by", &f.by);
-            format!("/leads/funnel.xlsx?{}", u.finish())
-        })
-        .unwrap_or_default();
+            let growth = t
+                .get("funnel.growth_line")
+                .replace("{from}", &t.date(&f.previous_from))
+                .replace("{to}", &t.date(&f.previous_to))
+                .replace("{captured}", &growth_pct(f.growth_captured_permille))
+                .replace("{won}", &growth_pct(f.growth_won_permille));
+            (
+                Some(growth),
+                Some(format!("/leads/funnel.xlsx?{}", u.finish())),
+            )
+        }
+        None => (None, None),
+    };
     Ok(page(FunnelPage {
         title: t.get("lead.funnel").to_owned(),
         c: chrome(t, Some(&sess), "/leads/funnel"),

@@ -34,7 +34,7 @@ struct ActionLine {
 
 struct MeetingLine {
     when: String,
-    team: String,
+    team: Option<String>,
     topic: String,
     minutes: String,
     attendees: String,
@@ -88,7 +88,7 @@ fn action_line(s: &AppState, sess: &Session, t: Tr, a: &ActionView) -> ActionLin
 fn meeting_line(s: &AppState, sess: &Session, t: Tr, m: &MeetingView) -> MeetingLine {
     MeetingLine {
         when: t.datetime(&s.app.tz, &m.held_at),
-        team: m.team.clone().unwrap_or_default(),
+        team: m.team.clone(),
         topic: m.topic.clone(),
         minutes: m.minutes.clone(),
         attendees: m

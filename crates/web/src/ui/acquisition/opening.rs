@@ -5,7 +5,7 @@
 
 use super::lead::redirect_or_refusal;
 use crate::AppState;
-use crate::ui::book::sales::{SaleLine, line, products_for, sale_input};
+use crate::ui::book::sales::{SaleLine, fitting, line, on_sale, sale_input};
 use crate::ui::i18n::Tr;
 use crate::ui::page::{PageError, SignedForm};
 use axum::extract::{Path, State};
@@ -61,8 +61,14 @@ pub(super) async fn section(
         .filter(|p| p.agreed)
         .flat_map(|p| p.products.iter())
         .collect();
+    // The catalogue is read once, for both forms.
+    let catalogue = if may {
+        on_sale(s, sess, t).await?
+    } else {
+        Vec::new()
+    };
     let mut sign_products = if can_sign {
-        products_for(s, sess, t, SIGN_KINDS).await?
+        fitting(&catalogue, SIGN_KINDS)
     } else {
         Vec::new()
     };
@@ -95,11 +101,7 @@ pub(super) async fn section(
         sales: o.sales.iter().cloned().map(|x| line(s, t, x)).collect(),
         can_open: may,
         can_sign,
-        account_products: if may {
-            products_for(s, sess, t, &[SaleKind::AccountOpening]).await?
-        } else {
-            Vec::new()
-        },
+        account_products: fitting(&catalogue, &[SaleKind::AccountOpening]),
         sign_products,
         sign_kinds: SIGN_KINDS
             .iter()

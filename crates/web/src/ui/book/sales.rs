@@ -7,8 +7,8 @@ use crate::ui::i18n::Tr;
 use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::book::sales::{self as uc, SaleView};
-use banyan_domain::book::ProductStatus;
 use banyan_domain::book::sale::{SaleDecision, SaleKind};
+use banyan_domain::book::{ProductKind, ProductStatus};
 use uuid::Uuid;
 
 /// A sale or application as the customer's page lists it.
@@ -75,23 +75,22 @@ pub(crate) async fn sales_of(
         .iter()
         .map(|k| (k.as_str(), t.of("sale_kind", k.as_str())))
         .collect();
-    let products = products_for(s, sess, t, SaleKind::ALL).await?;
+    let products = fitting(&on_sale(s, sess, t).await?, SaleKind::ALL);
     Ok((lines, (kinds, products)))
 }
 
-/// The products on sale that a sale of one of `kinds` can be for, as a select offers them.
-pub(crate) async fn products_for(
+/// The catalogue's products on sale as selects offer them: (kind, code, "code name（kind）"), read once per
+/// page and filtered by [`fitting`].
+pub(crate) async fn on_sale(
     s: &AppState,
     sess: &Session,
     t: Tr,
-    kinds: &[SaleKind],
-) -> Result<Vec<(String, String)>, AppError> {
+) -> Result<Vec<(ProductKind, String, String)>, AppError> {
     Ok(
         banyan_app::book::products(&s.app, &sess.actor, &Default::default())
             .await?
             .into_iter()
             .filter(|p| p.product.status == ProductStatus::OnSale)
-            .filter(|p| kinds.iter().any(|k| k.fits(p.product.kind)))
             .map(|p| {
                 let label = format!(
                     "{} {}（{}）",
@@ -99,10 +98,21 @@ pub(crate) async fn products_for(
                     name_in(t, &p.product.names),
                     t.of("product_kind", p.product.kind.as_str())
                 );
-                (p.product.code, label)
+                (p.product.kind, p.product.code, label)
             })
             .collect(),
     )
+}
+
+/// The products of `all` that a sale of one of `kinds` can be for: (code, label).
+pub(crate) fn fitting(
+    all: &[(ProductKind, String, String)],
+    kinds: &[SaleKind],
+) -> Vec<(String, String)> {
+    all.iter()
+        .filter(|(k, _, _)| kinds.iter().any(|s| s.fits(*k)))
+        .map(|(_, code, label)| (code.clone(), label.clone()))
+        .collect()
 }
 
 /// A sale as a form sent it (the customer's page, a won lead's page): the amount is typed in the
