@@ -14,7 +14,7 @@
 //! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
-//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings are idempotent per customer |
+//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings and the acquisition risk watch are idempotent |
 
 use crate::App;
 use crate::notify::{self, Delivery, DispatchReport};
@@ -250,6 +250,15 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
         ),
         Ok(None) => tracing::info!("nightly task planning run by another node"),
         Err(e) => tracing::error!(error = %e, "nightly task planning failed"),
+    }
+    // The watch opens a warning once per customer or partner and indicator, so every node may run it.
+    match crate::acquisition::risk::watch(app).await {
+        Ok(r) => tracing::info!(
+            customer_alerts = r.customer_alerts,
+            partner_alerts = r.partner_alerts,
+            "acquisition risk watch done"
+        ),
+        Err(e) => tracing::error!(error = %e, "acquisition risk watch failed"),
     }
     // Deleting what is past its retention is the same on every node (and dropping a month twice is a no-op).
     match crate::book::activity::apply_retention(app).await {

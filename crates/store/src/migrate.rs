@@ -195,6 +195,11 @@ const STEPS: &[Step] = &[
         name: "acquisition campaigns with their strategy; the campaign of a lead",
         run: acquisition::v30,
     },
+    Step {
+        version: 31,
+        name: "acquisition risk: responses to a deal's risks, warnings about partners",
+        run: acquisition::v31,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

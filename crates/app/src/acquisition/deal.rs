@@ -399,6 +399,9 @@ pub async fn act(
             agree(app, &tx, &grant, &old, *round, n).await?
         }
         (_, Some((kind, mv))) => {
+            if mv == PaperMove::Submit {
+                super::risk::gate(app, &*tx, &old).await?;
+            }
             let detail = move_paper(app, &tx, &grant, &old, &w, kind, mv, signing).await?;
             let (action, audit_action) = step_of(kind, mv);
             record(

@@ -17,6 +17,7 @@ pub mod leads;
 pub mod meetings;
 pub mod opening;
 pub mod papers;
+pub mod risk;
 pub mod targets;
 pub mod team;
 pub mod visits;
@@ -119,6 +120,8 @@ pub struct LeadView {
     pub team: Vec<TeamMember>,
     /// The proposal's rounds, the contract, the application and their documents.
     pub papers: Papers,
+    /// The deal's four risks rated by the policy's rules, with the responses to them.
+    pub risks: risk::Risks,
 }
 
 /// One entry of a lead's history.
@@ -252,11 +255,9 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         Some(id) => store::campaigns::find(c, id).await?.map(|x| x.name),
         None => None,
     };
-    let history = store::events_of(c, r.id)
-        .await?
-        .iter()
-        .map(|e| history_line(e, &names))
-        .collect();
+    let events = store::events_of(c, r.id).await?;
+    let history = events.iter().map(|e| history_line(e, &names)).collect();
+    let risks = risk::risks_of(app, c, r, &events, &names).await?;
     let t = app
         .policy
         .acquisition
@@ -351,5 +352,6 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         opening,
         team,
         papers,
+        risks,
     })
 }

@@ -109,23 +109,8 @@ impl LeadWork {
 /// What the model reads of a lead: its own data, the industry's risk from the segments policy, and which
 /// of the products it wants the catalogue has on sale.
 async fn facts_of(app: &App, r: &LeadRow) -> Result<Facts> {
-    let credit = match (&r.credit_grade, &r.credit_on) {
-        (Some(g), Some(on)) => Some((
-            g.clone(),
-            on.parse::<jiff::civil::Date>()
-                .map_err(|e| AppError::internal_from(format!("leads {}: credit_on", r.id), e))?,
-        )),
-        _ => None,
-    };
-    let risk = &app.policy.segments.risk_rating.industry_risk;
-    let industry_risk = match (r.kind, &r.industry) {
-        (LeadKind::Corporate, Some(i)) => risk
-            .get(i)
-            .or_else(|| risk.get("other"))
-            // Industry risk is 0–100 in the policy; the clamp keeps a cast from wrapping.
-            .map(|v| v.clamp(0.0, 100.0).round() as u8),
-        _ => None,
-    };
+    let credit = credit_of(r)?;
+    let industry_risk = industry_risk_of(app, r);
     let mut matched = 0;
     for code in &r.products_wanted {
         if let Some(p) = banyan_store::book::product_by_code(&app.db.conn, code).await?
@@ -144,6 +129,31 @@ async fn facts_of(app: &App, r: &LeadRow) -> Result<Facts> {
         wanted: u32::try_from(r.products_wanted.len()).unwrap_or(u32::MAX),
         matched,
     })
+}
+
+/// The lead's credit grade and the day of the result, when both are recorded.
+pub(super) fn credit_of(r: &LeadRow) -> Result<Option<(String, jiff::civil::Date)>> {
+    match (&r.credit_grade, &r.credit_on) {
+        (Some(g), Some(on)) => Ok(Some((
+            g.clone(),
+            on.parse::<jiff::civil::Date>()
+                .map_err(|e| AppError::internal_from(format!("leads {}: credit_on", r.id), e))?,
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// A company lead's industry risk (0–100) from the segments policy (`other` for an unlisted industry).
+pub(super) fn industry_risk_of(app: &App, r: &LeadRow) -> Option<u8> {
+    let risk = &app.policy.segments.risk_rating.industry_risk;
+    match (r.kind, &r.industry) {
+        (LeadKind::Corporate, Some(i)) => risk
+            .get(i)
+            .or_else(|| risk.get("other"))
+            // Industry risk is 0–100 in the policy; the clamp keeps a cast from wrapping.
+            .map(|v| v.clamp(0.0, 100.0).round() as u8),
+        _ => None,
+    }
 }
 
 fn refuse_state(r: &LeadRow) -> AppError {

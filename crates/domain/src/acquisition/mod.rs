@@ -7,6 +7,7 @@ pub mod meetings;
 pub mod onboarding;
 pub mod opening;
 pub mod papers;
+pub mod risk;
 pub mod screening;
 pub mod targets;
 pub mod team;
@@ -139,6 +140,8 @@ code_enum!(
         TeamJoined = "team_joined",
         /// Someone taken off the deal's team.
         TeamLeft = "team_left",
+        /// A response to one of the deal's risks.
+        RiskAnswered = "risk_answered",
     }
 );
 
@@ -247,6 +250,9 @@ pub struct AcquisitionPolicy {
     /// days.
     #[serde(default)]
     pub onboarding: onboarding::OnboardingPolicy,
+    /// The risk rules and the watch's indicators. A policy file without it uses the shipped rules.
+    #[serde(default)]
+    pub risk: risk::RiskPolicy,
 }
 
 impl Default for AcquisitionPolicy {
@@ -278,6 +284,9 @@ impl AcquisitionPolicy {
         self.onboarding
             .validate()
             .map_err(|(k, m)| (format!("onboarding.{k}"), m))?;
+        self.risk
+            .validate()
+            .map_err(|(k, m)| (format!("risk.{k}"), m))?;
         self.screening
             .validate()
             .map_err(|(k, m)| (format!("screening.{k}"), m))

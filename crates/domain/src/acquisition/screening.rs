@@ -229,9 +229,13 @@ pub struct Screening {
     pub factors: Vec<FactorScore>,
 }
 
-/// Scores a lead on `today`.
-pub fn screen(p: &ScreeningPolicy, f: &Facts, today: Date) -> Screening {
-    let credit = match &f.credit {
+/// The credit factor on `today`: the grade's points, or none for a missing or stale result.
+pub fn credit_factor(
+    p: &ScreeningPolicy,
+    credit: Option<&(String, Date)>,
+    today: Date,
+) -> (Basis, u8) {
+    match credit {
         None => (Basis::NoCredit, 0),
         Some((grade, on)) => {
             let age = (today - *on).get_days();
@@ -246,7 +250,12 @@ pub fn screen(p: &ScreeningPolicy, f: &Facts, today: Date) -> Screening {
                 (Basis::Grade, pts)
             }
         }
-    };
+    }
+}
+
+/// Scores a lead on `today`.
+pub fn screen(p: &ScreeningPolicy, f: &Facts, today: Date) -> Screening {
+    let credit = credit_factor(p, f.credit.as_ref(), today);
     let operating = match f.kind {
         LeadKind::Corporate => match f.industry_risk {
             Some(r) => (Basis::Industry, 100u8.saturating_sub(r.min(100))),

@@ -4,6 +4,7 @@
 pub mod campaigns;
 pub mod meetings;
 pub mod papers;
+pub mod risk;
 pub mod team;
 pub mod visits;
 

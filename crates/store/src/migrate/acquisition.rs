@@ -1,4 +1,4 @@
-//! Migrations 24 to 26 and 28 to 30: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
+//! Migrations 24 to 26 and 28 to 31: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
 //! for the duplicate check), each lead's history, and targets per period and owner.
 
 use super::{
@@ -370,5 +370,53 @@ pub(super) fn v30(s: &mut Vec<Stmt>, kind: DbKind) {
         "ix_leads_campaign",
         "leads",
         &["campaign_id", "created_at_us"],
+    ));
+}
+
+/// Migration 31: acquisition risk — the responses to a deal's risks, and the watch's warnings about partners.
+pub(super) fn v31(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("acq_risk_responses")
+            .col(id("id"))
+            .col(uuid("lead_id"))
+            .col(text("kind"))
+            .col(text("level"))
+            .col(text("response"))
+            .col(text("note"))
+            .col(uuid("by_id"))
+            .col(bigint("at_us"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_acq_risk_responses_lead",
+        "acq_risk_responses",
+        &["lead_id", "at_us"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("acq_partner_alerts")
+            .col(id("id"))
+            .col(uuid("partner_id"))
+            .col(text("indicator"))
+            .col(text("status"))
+            .col(text("checks"))
+            .col(text("due_on"))
+            .col(bigint("created_at_us"))
+            .col(bigint_null("closed_at_us"))
+            .col(uuid_null("closed_by"))
+            .col(text_null("disposition"))
+            .col(text_null("resolution"))
+            .to_owned(),
+    )));
+    // One open warning per partner and indicator: a second watch (or node) finds it open and leaves it.
+    s.push(Stmt::Raw(
+        "CREATE UNIQUE INDEX ux_acq_partner_alerts_open ON acq_partner_alerts (partner_id, indicator) WHERE status = 'open'"
+            .into(),
+    ));
+    s.push(idx(
+        "ix_acq_partner_alerts_queue",
+        "acq_partner_alerts",
+        &["status", "due_on"],
     ));
 }

@@ -13,6 +13,7 @@ use axum::routing::{MethodRouter, get, post};
 use banyan_app::acquisition::campaigns::{CampaignInput, CampaignView};
 use banyan_app::acquisition::meetings::{MeetingInput, MeetingPage, MeetingView};
 use banyan_app::acquisition::papers::LeadFileView;
+use banyan_app::acquisition::risk::{PartnerAlertPage, PartnerAlertQuery, RiskInput, WatchReport};
 use banyan_app::acquisition::{
     self as uc, Board, BoardQuery, Funnel, FunnelQuery, LeadInput, LeadPage, LeadQuery, LeadView,
     LeadWork, PaperWork, PartnerInput, PartnerView, ProposalInput, TargetInput, TargetLine,
@@ -20,6 +21,7 @@ use banyan_app::acquisition::{
 };
 use banyan_app::acquisition::{CalendarVisit, LeadVisitInput, TeamInput, VisitWork};
 use banyan_app::book::sales::{SaleInput, SaleView};
+use banyan_app::segments::alerts::AlertClose;
 use banyan_domain::ids::{LeadFileId, LeadId, LeadVisitId, MeetingActionId, MeetingId};
 use serde::Deserialize;
 
@@ -56,6 +58,13 @@ pub fn routes(
         .route("/api/v1/leads/{id}/proposals", creating(post(propose)))
         .route("/api/v1/leads/{id}/sales", creating(post(record_sale)))
         .route("/api/v1/leads/{id}/team", post(team))
+        .route("/api/v1/leads/{id}/risks", post(respond_risk))
+        .route("/api/v1/leads/risk/watch", post(run_watch))
+        .route("/api/v1/leads/risk/partner-alerts", get(partner_alerts))
+        .route(
+            "/api/v1/leads/risk/partner-alerts/{id}/close",
+            post(close_partner_alert),
+        )
         .route("/api/v1/leads/{id}/papers", post(papers))
         .route("/api/v1/leads/{id}/files", creating(post(attach)))
         .route("/api/v1/leads/{id}/files/{file}", get(file))
@@ -515,4 +524,66 @@ pub async fn funnel_export(
         bytes,
         "attachment; filename=\"funnel.xlsx\"",
     ))
+}
+
+/// Records a response to one of an open deal's risks (`{"kind", "response", "note"}`: avoid, reduce,
+/// transfer or accept, with why) — kept with the level the risk has now (`If-Match`: the lead's version). A
+/// risk rated high needs one before the contract or the application goes to review (`409
+/// risk_unanswered`); a response to avoid a risk stops the deal there (`409 risk_avoided`).
+#[utoipa::path(post, path = "/api/v1/leads/{id}/risks", tag = "acquisition", security(("bearer" = [])), params(("id" = LeadId, Path)),
+    request_body = RiskInput,
+    responses((status = 200, body = LeadView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn respond_risk(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<LeadId>,
+    IfMatch(version): IfMatch,
+    body: Json<RiskInput>,
+) -> ApiResult<axum::Json<LeadView>> {
+    let version = version.map(|v| i32::try_from(v).unwrap_or(-1));
+    Ok(axum::Json(
+        uc::risk::respond(&s.app, &auth.actor, id, body.value, version).await?,
+    ))
+}
+
+/// Runs the acquisition risk watch now, as the nightly job does (`partner.manage`, or compliance): new
+/// customers overdue or complaining within the policy's days get a warning in the alert queue, partners
+/// rejected above the rate one in the partners' warnings; what is open stays as it is. Audited.
+#[utoipa::path(post, path = "/api/v1/leads/risk/watch", tag = "acquisition", security(("bearer" = [])),
+    responses((status = 200, body = WatchReport), (status = 403, body = Problem)))]
+pub async fn run_watch(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<WatchReport>> {
+    Ok(axum::Json(uc::risk::run_watch(&s.app, &auth.actor).await?))
+}
+
+/// The warnings about partners whose leads are rejected above the policy's rate, open before closed, with
+/// `total` and whether the caller may dispose of them.
+#[utoipa::path(get, path = "/api/v1/leads/risk/partner-alerts", tag = "acquisition", security(("bearer" = [])), params(PartnerAlertQuery),
+    responses((status = 200, body = PartnerAlertPage), (status = 422, body = Problem)))]
+pub async fn partner_alerts(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PartnerAlertQuery>,
+) -> ApiResult<axum::Json<PartnerAlertPage>> {
+    Ok(axum::Json(
+        uc::risk::partner_alerts(&s.app, &auth.actor, q).await?,
+    ))
+}
+
+/// Disposes of a partner's warning (`{"resolution", "disposition"}`: explained, false_positive or
+/// followed_up) — `partner.manage`, or compliance; audited.
+#[utoipa::path(post, path = "/api/v1/leads/risk/partner-alerts/{id}/close", tag = "acquisition", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    request_body = AlertClose,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn close_partner_alert(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<uuid::Uuid>,
+    body: Json<AlertClose>,
+) -> ApiResult<StatusCode> {
+    uc::risk::close_partner_alert(&s.app, &auth.actor, id, body.value).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -15,6 +15,7 @@ mod acquisition_meetings;
 mod acquisition_onboarding;
 mod acquisition_opening;
 mod acquisition_papers;
+mod acquisition_risk;
 mod acquisition_team;
 mod acquisition_visits;
 mod audit;
@@ -84,6 +85,7 @@ fn main() {
     tests.extend(acquisition_visits::all());
     tests.extend(acquisition_onboarding::all());
     tests.extend(acquisition_opening::all());
+    tests.extend(acquisition_risk::all());
     tests.extend(acquisition_team::all());
     tests.extend(acquisition_meetings::all());
     tests.extend(acquisition_campaigns::all());
