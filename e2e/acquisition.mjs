@@ -3,7 +3,8 @@
 // (which moves it on, and stands on the calendar) and records it, and the board shows it at its stage; marking it lost asks first. A second lead goes the whole way: proposal
 // rounds, the customer's agreement, the contract's legal review and signing with its copy, the account-opening
 // documents and their review, the customer it becomes and its first service and follow-ups, then — once the
-// registry verified the customer — its account and the product it signed, through the gate. Called by run.mjs
+// registry verified the customer — its account and the product it signed, through the gate. A deal's high risk
+// is answered before review and the risk watch runs. Called by run.mjs
 // with its helpers.
 import assert from 'node:assert/strict';
 
@@ -143,7 +144,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     const rm = await signIn('rm1');
     await rm.goto(`${BASE}/leads/new`);
     await rm.locator('#lf-name').fill('欧阳签约');
-    await rm.locator('#lf-mobile').fill('13900005678');
+    await rm.locator('#lf-mobile').fill('13711112468');
     await rm.locator('#lf-id').fill('310115198506120034');
     await rm.locator('#lf-income').fill('800000');
     await rm.locator('#lf-assets').fill('3000000');
@@ -409,5 +410,48 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     const offered = (await rm.locator('#lf-campaign option').allTextContents()).join(' ');
     assert.ok(offered.includes('社区金融服务周'), offered);
     await rm.context().close();
+  });
+
+  await test("a manager answers a deal's high risk before review, and a supervisor runs the risk watch", async () => {
+    const rm = await signIn('rm1');
+    await rm.goto(`${BASE}/leads/new`);
+    await rm.locator('#lf-name').fill('欧阳风险');
+    await rm.locator('#lf-mobile').fill('13522224680');
+    await rm.locator('#lf-return').fill('12%');
+    await rm.locator('#lf-channel').selectOption('branch');
+    await rm.locator('#lf-basis').selectOption('consent');
+    await rm.locator('#lf-consent-on').fill('2026-11-28');
+    await rm.locator('#lead-save').click();
+    await rm.waitForLoadState();
+    if (!/\/leads\/[0-9a-f-]{36}$/.test(rm.url())) assert.fail(`not saved: ${await rm.locator('#lead-error').textContent()}`);
+    const url = rm.url();
+    // A person expecting 12 % a year: market risk high, in words, with the figure against the cut-off.
+    const market = await rm.locator('#risk-market').textContent();
+    for (const w of ['市场风险', '高', '预期年化收益', '12.00%', '10.00%', '尚未应对']) assert.ok(market.includes(w), `${w} missing: ${market}`);
+    assert.ok(!market.includes('expected_return') && !market.includes('high'), market);
+    assert.ok((await rm.locator('#risk-blocked').textContent()).includes('市场风险评为高'));
+    await rm.locator('#rk-kind').selectOption('market');
+    await rm.locator('#rk-response').selectOption('reduce');
+    await rm.locator('#rk-note').fill('推荐稳健型理财组合，签署风险揭示书');
+    await rm.locator('#risk-save').click();
+    await rm.waitForURL(`${url}#lead-risk`);
+    assert.ok(rm.asked.some((q) => q.includes('规避')), 'recording a response asks first');
+    const answered = await rm.locator('#risk-market').textContent();
+    assert.ok(answered.includes('降低') && answered.includes('推荐稳健型理财组合') && answered.includes('rm1'), answered);
+    assert.equal(await rm.locator('#risk-blocked').count(), 0);
+    assert.ok((await rm.locator('#lead-log').textContent()).includes('记录风险应对'));
+    await rm.locator('#lead-risk').scrollIntoViewIfNeeded();
+    await rm.screenshot({ path: `${SHOTS}/lead-risk.png` });
+    await rm.context().close();
+
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/leads/risk`);
+    await sup.locator('#watch-run').click();
+    await sup.waitForURL(/\/leads\/risk\?ran=/);
+    assert.ok((await sup.locator('#watch-ran').textContent()).includes('风险监测已运行'));
+    const links = (await sup.locator('.queue-link').allTextContents()).join(' ');
+    assert.ok(links.includes('新客户开户初期逾期') && !links.includes('acq_'), links);
+    await sup.screenshot({ path: `${SHOTS}/lead-risk-watch.png`, fullPage: true });
+    await sup.context().close();
   });
 }

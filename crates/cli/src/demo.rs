@@ -388,6 +388,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         demo_contacts(app, &some).await?;
         crate::demo_book::demo_book(app, &some).await?;
         crate::demo_leads::demo_leads(app).await?;
+        crate::demo_risk::demo_risk(app).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await

@@ -80,6 +80,7 @@ pub async fn contract(
         let who = who.clone();
         async move { deal::act(app, &who, id, w, None).await.map_err(err) }
     };
+    crate::demo_risk::answer_high(app, owner, id).await?;
     act(owner, PaperWork::SubmitContract { note: None }).await?;
     if !review {
         return Ok(());

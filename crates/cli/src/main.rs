@@ -9,6 +9,7 @@ mod demo;
 mod demo_book;
 mod demo_leads;
 mod demo_papers;
+mod demo_risk;
 mod demo_visits;
 mod setup;
 

@@ -193,7 +193,7 @@ pub(crate) async fn risks_of<C: ConnectionTrait>(
 }
 
 /// Refuses to send the contract or the application to review while a high risk has no response or a
-/// response is to avoid the risk (`409 risk_unanswered` / `409 risk_avoided`, naming the risk).
+/// response is to avoid the risk (`409 risk_unanswered` / `409 risk_avoided`, naming the risk in `risk`).
 pub(super) async fn gate<C: ConnectionTrait>(app: &App, c: &C, r: &LeadRow) -> Result<()> {
     let events = banyan_store::acquisition::events_of(c, r.id).await?;
     let ratings = rules::rate(
@@ -202,7 +202,7 @@ pub(super) async fn gate<C: ConnectionTrait>(app: &App, c: &C, r: &LeadRow) -> R
     );
     let rows = store::responses_of(c, r.id).await?;
     let refuse = |code: &'static str, message: String, kind: RiskKind| {
-        AppError::conflict(code, message, json!({"kind": kind.as_str()}))
+        AppError::conflict(code, message, json!({"risk": kind.as_str()}))
     };
     match rules::gate(&ratings, &answered(&latest(&rows))) {
         Ok(()) => Ok(()),

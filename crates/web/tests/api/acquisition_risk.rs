@@ -134,7 +134,7 @@ async fn a_high_risk_holds_the_contract_back_until_it_has_a_response(app: &TestA
     let submit = json!({"action": "submit_contract"});
     let r = crate::acquisition_papers::papers(app, &rm, &id, submit.clone()).await;
     r.assert_problem(409, "risk_unanswered");
-    assert_eq!(r.body["kind"], "market", "{}", r.text);
+    assert_eq!(r.body["risk"], "market", "{}", r.text);
 
     // A response names its kind, the response and why; each bad field is named.
     let r = respond(
@@ -238,7 +238,7 @@ async fn a_high_risk_holds_the_contract_back_until_it_has_a_response(app: &TestA
     assert!(
         items
             .iter()
-            .any(|e| e["detail"]["response"] == "reduce" && e["detail"]["level"] == "high")
+            .any(|e| e["detail"]["response"] == "reduce" && e["detail"]["risk_level"] == "high")
     );
 
     // A lost lead takes no more responses.

@@ -82,6 +82,8 @@ struct LeadPage {
     op: super::opening::OpeningSection,
     /// The deal's team.
     tm: super::team::TeamSection,
+    /// The deal's risks and the responses to them.
+    rk: super::risk::RiskSection,
     /// The bank's custom fields of the customer's kind, asked for when the lead becomes a customer.
     customs: Vec<crate::ui::customers::form::CustomInput>,
     error: Option<String>,
@@ -181,6 +183,7 @@ pub(super) async fn lead_view_drafted(
                             "lead_doc",
                             "visit_outcome",
                             "deal_role",
+                            "risk_kind",
                         ],
                         r,
                     )
@@ -284,6 +287,7 @@ pub(super) async fn lead_view_drafted(
         pp: super::papers::section(s, &sess, t, &v, &policy),
         vs: super::visits::section(s, &sess, t, &v, draft),
         tm: super::team::section(s, &sess, t, &v),
+        rk: super::risk::section(s, &sess, t, &v),
         op,
         onboarding,
         customs: crate::ui::customers::form::custom_inputs(

@@ -9,6 +9,7 @@ mod lead;
 mod meetings;
 mod opening;
 mod papers;
+mod risk;
 mod targets;
 mod team;
 mod visits;
@@ -62,6 +63,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads/{id}/propose", post(papers::propose))
         .route("/leads/{id}/sales", post(opening::record))
         .route("/leads/{id}/team", post(team::assign))
+        .route("/leads/{id}/risks", post(risk::respond))
+        .route("/leads/risk", get(risk::risk_page))
+        .route("/leads/risk/watch", post(risk::run_watch))
+        .route("/leads/risk/partner-alerts/{id}/close", post(risk::close))
         .route("/leads/{id}/papers", post(papers::act))
         .route(
             "/leads/{id}/files",

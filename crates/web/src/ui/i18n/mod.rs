@@ -53,6 +53,7 @@ macro_rules! catalog {
 pub(crate) use catalog;
 
 mod acquisition;
+mod acquisition_risk;
 mod book;
 mod codes;
 mod monitoring;
@@ -66,6 +67,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| book::lookup(lang, key))
         .or_else(|| monitoring::lookup(lang, key))
         .or_else(|| acquisition::lookup(lang, key))
+        .or_else(|| acquisition_risk::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -76,6 +78,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(book::KEYS)
         .chain(monitoring::KEYS)
         .chain(acquisition::KEYS)
+        .chain(acquisition_risk::KEYS)
 }
 
 impl Tr {

@@ -77,6 +77,9 @@ pub(crate) struct QueueForm {
     overdue: String,
     #[serde(default)]
     mine: String,
+    /// One indicator (the acquisition risk page links to its new customers' warnings).
+    #[serde(default)]
+    indicator: String,
     #[serde(default)]
     page: Option<u64>,
 }
@@ -92,6 +95,8 @@ pub(crate) struct AlertsPage {
     pub(crate) kinds: Vec<(&'static str, String, bool)>,
     pub(crate) overdue: bool,
     pub(crate) mine: bool,
+    /// The indicator filtered on: its code and its name.
+    pub(crate) indicator: Option<(String, String)>,
     /// The large-value report's form, for those who may export it: (first day, last day).
     pub(crate) report: Option<(String, String)>,
 }
@@ -114,7 +119,7 @@ pub(crate) async fn alerts_page(
     let q = AlertQuery {
         status: chosen,
         kind,
-        indicator: None,
+        indicator: Some(f.indicator.clone()).filter(|i| !i.is_empty()),
         overdue: Some(overdue),
         mine: Some(mine),
         offset: Some((page_no - 1) * PER_PAGE),
@@ -146,6 +151,7 @@ pub(crate) async fn alerts_page(
             ("kind", f.kind.as_str()),
             ("overdue", f.overdue.as_str()),
             ("mine", f.mine.as_str()),
+            ("indicator", f.indicator.as_str()),
         ] {
             if !v.is_empty() {
                 u.append_pair(k, v);
@@ -212,6 +218,9 @@ pub(crate) async fn alerts_page(
         .collect(),
         overdue,
         mine,
+        indicator: Some(f.indicator.clone())
+            .filter(|i| !i.is_empty())
+            .map(|i| (i.clone(), t.of("indicator", &i))),
         report: sess
             .actor
             .offers()
