@@ -454,4 +454,23 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.screenshot({ path: `${SHOTS}/lead-risk-watch.png`, fullPage: true });
     await sup.context().close();
   });
+
+  await test("a supervisor reads the period's effectiveness beside the funnel and drills down to the leads", async () => {
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/leads/funnel`);
+    const row = await sup.locator('#effect-new_customers').textContent();
+    assert.ok(row.includes('新增客户'), row);
+    const shown = (await sup.locator('#effect-new_customers a').textContent()).trim();
+    assert.ok(Number(shown) >= 1, `the deal won earlier counts: ${row}`);
+    const ageing = await sup.locator('#effect-ageing').textContent();
+    for (const w of ['0–7 天', '91 天以上', '新线索']) assert.ok(ageing.includes(w), `${w} missing: ${ageing}`);
+    assert.ok(!ageing.includes('已成为客户'), ageing);
+    await sup.locator('#effect-h').scrollIntoViewIfNeeded();
+    await sup.screenshot({ path: `${SHOTS}/lead-effectiveness.png`, fullPage: true });
+    await sup.locator('#effect-new_customers a').click();
+    await sup.waitForURL(/\/leads\?stage=won&entered_from=/);
+    const total = await sup.locator('#lead-total').textContent();
+    assert.ok(total.includes(`共 ${shown} 条线索`), total);
+    await sup.context().close();
+  });
 }

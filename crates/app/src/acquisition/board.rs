@@ -68,7 +68,7 @@ pub async fn board(app: &App, actor: &Actor, q: BoardQuery) -> Result<Board> {
         partner_id: q.partner_id,
         ..LeadQuery::default()
     };
-    let f = filter_of(&grant, &lq, CARDS)?;
+    let f = filter_of(app, &grant, &lq, CARDS)?;
     let counts = store::stage_counts(&app.db.conn, &f).await?;
     let names = staff_names(app).await?;
     let count_of = |s: LeadStage| counts.iter().find(|c| c.stage == s);

@@ -89,6 +89,74 @@ fn finish(l: &mut FunnelLine) {
     };
 }
 
+/// A report's period: its days, the period of the same length just before, and the bank's instants that
+/// bound them (the start of `from`, of the day after `to`, of `before`).
+pub(super) struct Period {
+    pub(super) from: jiff::civil::Date,
+    pub(super) to: jiff::civil::Date,
+    pub(super) before: jiff::civil::Date,
+    pub(super) from_us: i64,
+    pub(super) after_us: i64,
+    pub(super) before_us: i64,
+}
+
+/// The period `from`..=`to` as asked (`to` defaults to today, `from` to 90 days before it; at most 366
+/// days), each bad date named.
+pub(super) fn period(app: &App, from: Option<&str>, to: Option<&str>) -> Result<Period> {
+    let day = |field: &str, v: &str| {
+        v.parse::<jiff::civil::Date>()
+            .map_err(|_| AppError::field(field, "format", "must be a date, YYYY-MM-DD"))
+    };
+    let to = match to.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(t) => day("to", t)?,
+        None => app.today(),
+    };
+    let from = match from.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(f) => day("from", f)?,
+        None => to
+            .checked_sub(jiff::Span::new().days(90))
+            .map_err(|e| AppError::internal_from("90 days before `to`", e))?,
+    };
+    if to < from {
+        return Err(AppError::field("to", "range", "must not be before `from`"));
+    }
+    if (to - from).get_days() > 366 {
+        return Err(AppError::field(
+            "to",
+            "range",
+            "a report covers at most 366 days",
+        ));
+    }
+    let after = to
+        .tomorrow()
+        .map_err(|e| AppError::internal_from("the day after `to`", e))?;
+    // The period of the same length just before, for the growth.
+    let days = (to - from).get_days() + 1;
+    let before = from
+        .checked_sub(jiff::Span::new().days(days))
+        .map_err(|e| AppError::internal_from("the period before", e))?;
+    Ok(Period {
+        from,
+        to,
+        before,
+        from_us: day_start(app, from)?,
+        after_us: day_start(app, after)?,
+        before_us: day_start(app, before)?,
+    })
+}
+
+/// The start of a day in the bank's time zone.
+pub(super) fn day_start(app: &App, d: jiff::civil::Date) -> Result<i64> {
+    d.to_zoned(app.tz.clone())
+        .map(|z| z.timestamp().as_microsecond())
+        .map_err(|e| AppError::internal_from("the start of a day", e))
+}
+
+/// The growth of `now` over `then`, per thousand (none when `then` had none).
+pub(super) fn growth(now: i64, then: i64) -> Option<i64> {
+    (then > 0).then(|| (now - then) * 1000 / then)
+}
+
 /// The funnel of the leads captured in the period, within the reader's scope.
 pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> {
     let grant = actor.require(Permission::LeadRead)?;
@@ -106,62 +174,17 @@ pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> 
             ));
         }
     };
-    let to = match q.to.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(t) => t
-            .parse::<jiff::civil::Date>()
-            .map_err(|_| AppError::field("to", "format", "must be a date, YYYY-MM-DD"))?,
-        None => app.today(),
-    };
-    let from = match q.from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(f) => f
-            .parse::<jiff::civil::Date>()
-            .map_err(|_| AppError::field("from", "format", "must be a date, YYYY-MM-DD"))?,
-        None => to
-            .checked_sub(jiff::Span::new().days(90))
-            .map_err(|e| AppError::internal_from("90 days before `to`", e))?,
-    };
-    if to < from {
-        return Err(AppError::field("to", "range", "must not be before `from`"));
-    }
-    if (to - from).get_days() > 366 {
-        return Err(AppError::field(
-            "to",
-            "range",
-            "a funnel covers at most 366 days",
-        ));
-    }
-    // The bank's days: from the start of `from` to the start of the day after `to`, in its time zone.
-    let start = |d: jiff::civil::Date| -> Result<i64> {
-        d.to_zoned(app.tz.clone())
-            .map(|z| z.timestamp().as_microsecond())
-            .map_err(|e| AppError::internal_from("the start of a day", e))
-    };
-    let after = to
-        .tomorrow()
-        .map_err(|e| AppError::internal_from("the day after `to`", e))?;
-    let rows = store::funnel(
-        &app.db.conn,
-        &grant.scope(),
-        by,
-        start(from)?,
-        start(after)?,
-    )
-    .await?;
-    // The period of the same length just before, for the growth.
-    let days = (to - from).get_days() + 1;
-    let before = from
-        .checked_sub(jiff::Span::new().days(days))
-        .map_err(|e| AppError::internal_from("the period before", e))?;
+    let Period {
+        from,
+        to,
+        before,
+        from_us,
+        after_us,
+        before_us,
+    } = period(app, q.from.as_deref(), q.to.as_deref())?;
+    let rows = store::funnel(&app.db.conn, &grant.scope(), by, from_us, after_us).await?;
     let mut previous = FunnelLine::default();
-    for r in store::funnel(
-        &app.db.conn,
-        &grant.scope(),
-        by,
-        start(before)?,
-        start(from)?,
-    )
-    .await?
-    {
+    for r in store::funnel(&app.db.conn, &grant.scope(), by, before_us, from_us).await? {
         add(&mut previous, r.reached, r.stage, r.count);
     }
     finish(&mut previous);
@@ -200,7 +223,6 @@ pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> 
     }
     lines.sort_by(|a, b| b.captured.cmp(&a.captured).then(a.key.cmp(&b.key)));
     finish(&mut total);
-    let growth = |now: i64, then: i64| (then > 0).then(|| (now - then) * 1000 / then);
     Ok(Funnel {
         from: from.to_string(),
         to: to.to_string(),

@@ -895,6 +895,10 @@ pub struct LeadQuery {
     pub branch_code: Option<String>,
     /// The start of a name, or a whole lead number.
     pub q: Option<String>,
+    /// Entered their current stage on or after this day, `YYYY-MM-DD` (the effectiveness report's links).
+    pub entered_from: Option<String>,
+    /// Entered their current stage on or before this day.
+    pub entered_to: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 200 (default 50).
     pub limit: Option<u64>,
@@ -929,7 +933,12 @@ pub struct LeadPage {
 
 const COUNT_CAP: u64 = 10_000;
 
-pub(crate) fn filter_of(grant: &Granted<'_>, q: &LeadQuery, limit: u64) -> Result<LeadFilter> {
+pub(crate) fn filter_of(
+    app: &App,
+    grant: &Granted<'_>,
+    q: &LeadQuery,
+    limit: u64,
+) -> Result<LeadFilter> {
     let mut f = LeadFilter::scoped(grant.scope(), limit);
     f.stage = q.stage;
     f.open = q.open == Some(true);
@@ -941,6 +950,23 @@ pub(crate) fn filter_of(grant: &Granted<'_>, q: &LeadQuery, limit: u64) -> Resul
     }
     f.branch_code = text(&q.branch_code);
     f.term = text(&q.q);
+    let day = |field: &str, v: &Option<String>| -> Result<Option<jiff::civil::Date>> {
+        text(v)
+            .map(|d| {
+                d.parse::<jiff::civil::Date>()
+                    .map_err(|_| AppError::field(field, "format", "must be a date, YYYY-MM-DD"))
+            })
+            .transpose()
+    };
+    if let Some(d) = day("entered_from", &q.entered_from)? {
+        f.entered_from_us = Some(super::funnel::day_start(app, d)?);
+    }
+    if let Some(d) = day("entered_to", &q.entered_to)? {
+        let after = d
+            .tomorrow()
+            .map_err(|_| AppError::field("entered_to", "range", "must be a day before the last"))?;
+        f.entered_to_us = Some(super::funnel::day_start(app, after)?);
+    }
     if let Some(c) = text(&q.cursor) {
         f.before =
             Some(c.parse::<LeadId>().map_err(|_| {
@@ -954,7 +980,7 @@ pub(crate) fn filter_of(grant: &Granted<'_>, q: &LeadQuery, limit: u64) -> Resul
 pub async fn list(app: &App, actor: &Actor, q: LeadQuery) -> Result<LeadPage> {
     let grant = actor.require(Permission::LeadRead)?;
     let limit = crate::view::page_limit(q.limit, 50, 200)?;
-    let f = filter_of(&grant, &q, limit + 1)?;
+    let f = filter_of(app, &grant, &q, limit + 1)?;
     let mut rows = store::list_leads(&app.db.conn, &f).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));

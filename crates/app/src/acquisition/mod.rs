@@ -12,6 +12,7 @@ pub mod board;
 pub mod campaigns;
 pub mod convert;
 pub mod deal;
+pub mod effectiveness;
 pub mod funnel;
 pub mod leads;
 pub mod meetings;

@@ -2,6 +2,7 @@
 //! duplicate check), each lead's history, and the pipeline's counts.
 
 pub mod campaigns;
+pub mod effectiveness;
 pub mod meetings;
 pub mod papers;
 pub mod risk;
@@ -243,6 +244,10 @@ pub struct LeadFilter {
     pub branch_code: Option<String>,
     /// A prefix of the name or the lead number.
     pub term: Option<String>,
+    /// Entered their current stage at or after this instant (a report's drill-down).
+    pub entered_from_us: Option<i64>,
+    /// Entered their current stage before this instant.
+    pub entered_to_us: Option<i64>,
     /// Newest first, after this id (the keyset cursor).
     pub before: Option<LeadId>,
     pub limit: u64,
@@ -260,6 +265,8 @@ impl LeadFilter {
             owner: None,
             branch_code: None,
             term: None,
+            entered_from_us: None,
+            entered_to_us: None,
             before: None,
             limit,
         }
@@ -292,6 +299,12 @@ impl LeadFilter {
         }
         if let Some(b) = &self.branch_code {
             q.and_where(col("branch_code").eq(b.clone()));
+        }
+        if let Some(f) = self.entered_from_us {
+            q.and_where(col("stage_at_us").gte(f));
+        }
+        if let Some(t) = self.entered_to_us {
+            q.and_where(col("stage_at_us").lt(t));
         }
         if let Some(t) = &self.term {
             let like = format!("{}%", escape_like(t));

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use banyan_app::acquisition::campaigns::{CampaignInput, CampaignView};
+use banyan_app::acquisition::effectiveness::{EffectQuery, Effectiveness};
 use banyan_app::acquisition::meetings::{MeetingInput, MeetingPage, MeetingView};
 use banyan_app::acquisition::papers::LeadFileView;
 use banyan_app::acquisition::risk::{PartnerAlertPage, PartnerAlertQuery, RiskInput, WatchReport};
@@ -34,6 +35,7 @@ pub fn routes(
         .route("/api/v1/leads/board", get(board))
         .route("/api/v1/leads/funnel", get(funnel))
         .route("/api/v1/leads/funnel/export", get(funnel_export))
+        .route("/api/v1/leads/effectiveness", get(effectiveness))
         .route(
             "/api/v1/leads/targets",
             get(targets).merge(creating(post(set_target))),
@@ -586,4 +588,19 @@ pub async fn close_partner_alert(
 ) -> ApiResult<StatusCode> {
     uc::risk::close_partner_alert(&s.app, &auth.actor, id, body.value).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The effectiveness report of a period (`from`, `to`; at most 366 days): the customers won, what they
+/// brought by the book's latest figures, their risk ratings and activity after 90 days, beside the period
+/// before with the growth; and the open leads' ageing by stage. Within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/leads/effectiveness", tag = "acquisition", security(("bearer" = [])), params(EffectQuery),
+    responses((status = 200, body = Effectiveness), (status = 422, body = Problem)))]
+pub async fn effectiveness(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<EffectQuery>,
+) -> ApiResult<axum::Json<Effectiveness>> {
+    Ok(axum::Json(
+        uc::effectiveness::report(&s.app, &auth.actor, q).await?,
+    ))
 }

@@ -50,7 +50,7 @@ fn line<'a>(v: &'a Value, kind: &str) -> &'a Value {
 }
 
 /// A corporate lead of `rm`'s in `industry`, screened, accepted by `rev` and visited (at `proposal`).
-async fn corporate_at_proposal(
+pub(crate) async fn corporate_at_proposal(
     app: &TestApp,
     rm: &str,
     rev: &str,

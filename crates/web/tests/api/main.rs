@@ -11,6 +11,7 @@
 mod access;
 mod acquisition;
 mod acquisition_campaigns;
+mod acquisition_effectiveness;
 mod acquisition_meetings;
 mod acquisition_onboarding;
 mod acquisition_opening;
@@ -85,6 +86,7 @@ fn main() {
     tests.extend(acquisition_visits::all());
     tests.extend(acquisition_onboarding::all());
     tests.extend(acquisition_opening::all());
+    tests.extend(acquisition_effectiveness::all());
     tests.extend(acquisition_risk::all());
     tests.extend(acquisition_team::all());
     tests.extend(acquisition_meetings::all());

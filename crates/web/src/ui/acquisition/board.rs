@@ -220,6 +220,8 @@ struct FunnelPage {
     growth: Option<String>,
     /// The same funnel as an XLSX workbook.
     export: Option<String>,
+    /// What the period's new customers brought, and the open leads' ageing.
+    ef: Option<super::effectiveness::EffectSection>,
     error: Option<String>,
 }
 
@@ -328,15 +330,7 @@ pub(super) async fn funnel_page(
     for (label, n) in stage_labels.iter().zip(&total.reached) {
         bars.push((label.clone(), pct(*n), n.to_string()));
     }
-    let growth_pct = |g: Option<i64>| match g {
-        Some(g) => format!(
-            "{}{}.{} %",
-            if g < 0 { "-" } else { "+" },
-            g.abs() / 10,
-            g.abs() % 10
-        ),
-        None => t.get("funnel.no_growth").to_owned(),
-    };
+    let growth_pct = |g: Option<i64>| super::effectiveness::growth_text(t, g);
     // Against the period before, and the same funnel as a workbook: none when the query was refused.
     let (growth, export) = match &f {
         Some(f) => {
@@ -357,6 +351,12 @@ pub(super) async fn funnel_page(
         }
         None => (None, None),
     };
+    let ef = match &f {
+        Some(f) => super::effectiveness::section(&s.app, &sess, t, &f.from, &f.to)
+            .await
+            .map_err(|e| PageError::App(e, t, Some(sess.clone())))?,
+        None => None,
+    };
     Ok(page(FunnelPage {
         title: t.get("lead.funnel").to_owned(),
         c: chrome(t, Some(&sess), "/leads/funnel"),
@@ -373,6 +373,7 @@ pub(super) async fn funnel_page(
         chart: crate::ui::forms::Chart::new(bars),
         growth,
         export,
+        ef,
         error,
     }))
 }

@@ -5,6 +5,7 @@
 
 mod board;
 mod campaigns;
+mod effectiveness;
 mod lead;
 mod meetings;
 mod opening;
@@ -162,6 +163,10 @@ struct ListForm {
     #[serde(default)]
     partner_id: String,
     #[serde(default)]
+    entered_from: String,
+    #[serde(default)]
+    entered_to: String,
+    #[serde(default)]
     cursor: String,
     trail: Option<String>,
 }
@@ -181,6 +186,8 @@ async fn list_page(
         open: Some(!p.open.is_empty()),
         q: blank(&p.q),
         partner_id: p.partner_id.trim().parse().ok(),
+        entered_from: blank(&p.entered_from),
+        entered_to: blank(&p.entered_to),
         cursor: blank(&p.cursor),
         limit: Some(PER_PAGE),
         ..LeadQuery::default()
@@ -204,6 +211,8 @@ async fn list_page(
         ("open", &p.open),
         ("q", &p.q),
         ("partner_id", &p.partner_id),
+        ("entered_from", &p.entered_from),
+        ("entered_to", &p.entered_to),
     ] {
         if !v.is_empty() {
             u.append_pair(k, v);

@@ -1,5 +1,5 @@
-//! Labels of acquisition risk: the four risks, their levels, what each rating was read from, the responses,
-//! the watch's warnings and the acquisition risk page.
+//! Labels of acquisition risk (the four risks, their levels, what each rating was read from, the responses,
+//! the watch's warnings and the acquisition risk page) and of the effectiveness report beside the funnel.
 
 use super::Lang;
 
@@ -86,5 +86,28 @@ crate::ui::i18n::catalog! {
     "partner_disposition.followed_up" => ["已跟进合作机构（约谈、整改或暂停合作）", "已跟進合作機構（約談、整改或暫停合作）", "Followed up with the partner (met, remedied or suspended)"],
     "partner_disposition.explained" => ["已核实，拒绝原因合理", "已核實，拒絕原因合理", "Checked: the rejections are explained"],
     "partner_disposition.false_positive" => ["误报", "誤報", "False positive"],
+    "effect.title" => ["拓户成效", "拓戶成效", "Effectiveness"],
+    "effect.hint" => ["统计期内成为客户的线索：按业务数据的最新数字计其带来的资产与业务，与上一期对比；开户满 90 天的客户中仍有交易的为活跃。点击数字查看对应线索。", "統計期內成為客戶的線索：按業務資料的最新數字計其帶來的資產與業務，與上一期對比；開戶滿 90 天的客戶中仍有交易的為活躍。點擊數字查看對應線索。", "The leads won in the period: what their customers brought by the book's latest figures, beside the period before; of those won 90 days or more ago, the ones still transacting are active. Each count opens its leads."],
+    "effect.figure" => ["指标", "指標", "Figure"],
+    "effect.this_period" => ["本期", "本期", "This period"],
+    "effect.previous_period" => ["上一期（{from}至{to}）", "上一期（{from}至{to}）", "Period before ({from} to {to})"],
+    "effect.growth" => ["增长", "增長", "Growth"],
+    "effect.new_customers" => ["新增客户", "新增客戶", "New customers"],
+    "effect.new_individual" => ["其中个人客户", "其中個人客戶", "of them individuals"],
+    "effect.new_corporate" => ["其中对公客户", "其中對公客戶", "of them companies"],
+    "effect.assets" => ["带来资产", "帶來資產", "Assets brought"],
+    "effect.deposits" => ["新增存款", "新增存款", "Deposits"],
+    "effect.loans" => ["新增贷款", "新增貸款", "Loans"],
+    "effect.fee_income" => ["中间业务收入", "中間業務收入", "Fee income"],
+    "effect.active_after_90d" => ["开户满 90 天仍活跃", "開戶滿 90 天仍活躍", "Active after 90 days"],
+    "effect.active_of" => ["{n} / {m}", "{n} / {m}", "{n} of {m}"],
+    "effect.ratings" => ["新客户风险评级", "新客戶風險評級", "New customers' risk ratings"],
+    "effect.no_ratings" => ["暂无评级", "暫無評級", "None rated yet"],
+    "effect.ageing" => ["在办线索账龄", "在辦線索帳齡", "Open leads' ageing"],
+    "effect.ageing_hint" => ["各阶段在办线索停留的天数。", "各階段在辦線索停留的天數。", "How long the open leads have stood at their stage."],
+    "effect.band" => ["{from}–{to} 天", "{from}–{to} 天", "{from}–{to} days"],
+    "effect.band_open" => ["{from} 天以上", "{from} 天以上", "{from} days or more"],
+    "lead.entered_from" => ["进入当前阶段自", "進入當前階段自", "At the stage since"],
+    "lead.entered_to" => ["至", "至", "until"],
     "riskpage.all" => ["全部", "全部", "All"],
 }

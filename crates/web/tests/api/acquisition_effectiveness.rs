@@ -1,0 +1,139 @@
+//! The effectiveness report beside the funnel: the customers won in a period with what the book says they
+//! brought, beside the period before; the open leads' ageing by stage within the reader's scope; and the
+//! lead list that each figure drills down to.
+
+use crate::harness::*;
+use banyan_domain::access::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+crate::tests![a_period_shows_what_its_new_customers_brought_and_how_long_open_leads_wait];
+
+async fn a_period_shows_what_its_new_customers_brought_and_how_long_open_leads_wait(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rev = app.login_as("rev1", Role::Reviewer, None).await;
+    let risk = app.login_as("risk1", Role::RiskOfficer, None).await;
+
+    // One deal won today, its customer's deposits and loans in the book.
+    let id = crate::acquisition_risk::corporate_at_proposal(
+        app,
+        &rm,
+        &rev,
+        "13600007777",
+        "MA7778889",
+        "C",
+    )
+    .await;
+    crate::acquisition_papers::papers_done(app, &rm, &rev, &id).await;
+    let won = app
+        .post(
+            &format!("/api/v1/leads/{id}/actions"),
+            &rm,
+            json!({"action": "win"}),
+        )
+        .await;
+    assert_eq!(won.status, StatusCode::OK, "{}", won.text);
+    let customer = won.body["customer_id"].as_str().unwrap().to_owned();
+    let mut m = crate::segments::metrics("2026-12-01", 800_000, 3_000, 0);
+    m["loans"] = json!(5_000_000 * 100);
+    m["fee_income"] = json!(12_000 * 100);
+    let r = app
+        .post(
+            "/api/v1/metrics",
+            &risk,
+            json!({"items": [{"customer": customer, "metrics": m}]}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    // Two open leads: rm1's new one, and rm2's (outside rm1's scope).
+    for (token, mobile) in [(&rm, "13600008888"), (&rm2, "13600009999")] {
+        let r = app
+            .post(
+                "/api/v1/leads",
+                token,
+                json!({"kind": "individual", "name": "账龄测试", "mobile": mobile, "channel": "branch",
+                    "basis": "consent", "consent_on": "2026-11-20"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+
+    let e = app.get("/api/v1/leads/effectiveness", &rm).await;
+    assert_eq!(e.status, StatusCode::OK, "{}", e.text);
+    let c = &e.body["current"];
+    assert_eq!(
+        (
+            c["new_customers"].as_i64(),
+            c["new_corporate"].as_i64(),
+            c["new_individual"].as_i64()
+        ),
+        (Some(1), Some(1), Some(0)),
+        "{}",
+        e.text
+    );
+    assert_eq!(c["deposits"], 800_000 * 100);
+    assert_eq!(c["loans"], 5_000_000 * 100);
+    assert_eq!(c["fee_income"], 12_000 * 100);
+    assert_eq!(c["assets"], 800_000 * 100);
+    // Won today: too new to judge its activity after 90 days.
+    assert_eq!(
+        (c["mature"].as_i64(), c["active_after_90d"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(e.body["previous"]["new_customers"], 0);
+    assert_eq!(e.body["growth"]["new_customers"], Value::Null);
+    // Ageing: rm1's one new lead, entered today (the first band); rm2's is not rm1's to count.
+    let new = e.body["ageing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["stage"] == "new")
+        .unwrap();
+    assert_eq!(new["counts"], json!([1, 0, 0, 0]), "{}", e.text);
+    assert_eq!(e.body["bands"][0], json!({"from_days": 0, "to_days": 7}));
+
+    // The drill-down: the leads won in the period, and none the day before.
+    let today = e.body["to"].as_str().unwrap().to_owned();
+    let l = app
+        .get(
+            &format!("/api/v1/leads?stage=won&entered_from={today}&entered_to={today}"),
+            &rm,
+        )
+        .await;
+    assert_eq!(l.body["total"]["count"], 1, "{}", l.text);
+    assert_eq!(l.body["items"][0]["id"], id.as_str());
+    let yesterday = e.body["previous_to"].as_str().unwrap().to_owned();
+    let l = app
+        .get(
+            &format!("/api/v1/leads?stage=won&entered_to={yesterday}"),
+            &rm,
+        )
+        .await;
+    assert_eq!(l.body["total"]["count"], 0, "{}", l.text);
+
+    // Bad periods and days are named.
+    let r = app.get("/api/v1/leads?entered_from=yesterday", &rm).await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("entered_from".into(), "format".into())]
+    );
+    let r = app
+        .get(
+            "/api/v1/leads/effectiveness?from=2026-12-01&to=2026-11-01",
+            &rm,
+        )
+        .await;
+    assert_eq!(r.field_errors(), vec![("to".into(), "range".into())]);
+    let r = app
+        .get(
+            "/api/v1/leads/effectiveness?from=2024-01-01&to=2026-11-01",
+            &rm,
+        )
+        .await;
+    assert_eq!(r.field_errors(), vec![("to".into(), "range".into())]);
+}
