@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The acquisition benchmark (issue 15, "Done when"): the pipeline's board and the lead list at 100,000 leads,
+"""The acquisition benchmark (issue 15, "Done when"): the pipeline's board, the lead list, the conversion funnel
+and the effectiveness report at 100,000 leads,
 through Banyan and against raw PostgreSQL in the same run. Figures and reading: docs/benchmarks.md,
 "Acquisition".
 
@@ -14,9 +15,13 @@ ten branches, 50 owners per branch (the manager owns one BR0001 share: 1/500 of 
 rejected 8 %, lost 10 %), stage entered up to 120 days ago. Then `banyan serve`, and for each reader:
   board   GET /api/v1/leads/board            (counts, ageing and the 20 longest-waiting cards per stage)
   list    GET /api/v1/leads?open=true        (the first 50 open leads, newest first, with their count)
+  funnel  GET /api/v1/leads/funnel           (the last 91 days' leads by channel, furthest stage and stage, and the
+                                              period before)
+  effect  GET /api/v1/leads/effectiveness    (the customers won in the last 91 days and the 91 before, the open
+                                              leads' ageing in four bands)
 under CLIENTS=8 closed-loop clients for DURATION=15 s after WARMUP=3 s. On PostgreSQL in the same database,
-raw: the same reads as SQL (the board's GROUP BY and its eight card queries; the list's page and its capped
-count) under pgbench with the same clients and duration, p99 from its per-transaction log.
+raw: the same reads as SQL (the board's GROUP BY and its seven card queries; the list's page and its capped
+count; the funnel's two grouped counts; the report's two won-lead reads and four ageing counts) under pgbench with the same clients and duration, p99 from its per-transaction log.
 Results: one JSON line per case in bench/out/acquisition-results.jsonl and the run's directory.
 """
 import json, os, random, secrets, shutil, socket, sqlite3, subprocess, sys, tempfile, threading, time
@@ -247,7 +252,23 @@ def raw_scripts(reader, rm_id):
     not_open = "('won', 'rejected', 'lost')"
     lst = [f"SELECT {cols} FROM leads WHERE {w} AND stage NOT IN {not_open} ORDER BY id DESC LIMIT 51;",
            f"SELECT count(*) FROM (SELECT 1 FROM leads WHERE {w} AND stage NOT IN {not_open} LIMIT 10001) m;"]
-    return {"board": "\n".join(board) + "\n", "list": "\n".join(lst) + "\n"}
+    # The funnel and the report over the last 91 days (today and the 90 before) and the 91 before those.
+    day = 86400000000
+    now = int(time.time() * 1e6)
+    start = now - now % day - 90 * day
+    end, before = start + 91 * day, start - 91 * day
+    funnel = [f"SELECT channel, reached, stage, count(*) FROM leads WHERE {w} AND created_at_us >= {a} "
+              f"AND created_at_us < {z} GROUP BY channel, reached, stage;" for a, z in ((start, end), (before, start))]
+    effect = [f"SELECT customer_id, kind, stage_at_us FROM leads WHERE {w} AND stage = 'won' AND stage_at_us >= {a} "
+              f"AND stage_at_us < {z} AND customer_id IS NOT NULL;" for a, z in ((start, end), (before, start))]
+    today = now - now % day
+    for first, last in ((0, 7), (8, 30), (31, 90), (91, None)):
+        lo = f"AND stage_at_us >= {today - last * day} " if last is not None else ""
+        open_in = "(" + ", ".join(f"'{x}'" for x in OPEN) + ")"
+        effect.append(f"SELECT stage, count(id) FROM leads WHERE {w} AND stage IN {open_in} {lo}"
+                      f"AND stage_at_us < {today + day - first * day} GROUP BY stage;")
+    return {"board": "\n".join(board) + "\n", "list": "\n".join(lst) + "\n",
+            "funnel": "\n".join(funnel) + "\n", "effect": "\n".join(effect) + "\n"}
 
 
 def pgbench(b, name, script):
@@ -306,7 +327,9 @@ def run(kind, work):
         try:
             for reader in READERS:
                 for case, path, expect in [("board", "/api/v1/leads/board", b'"columns"'),
-                                           ("list", "/api/v1/leads?open=true", b'"total"')]:
+                                           ("list", "/api/v1/leads?open=true", b'"total"'),
+                                           ("funnel", "/api/v1/leads/funnel", b'"lines"'),
+                                           ("effect", "/api/v1/leads/effectiveness", b'"ageing"')]:
                     log(f"{kind}: {case} as {reader[1]}, {CLIENTS} clients, {DURATION} s")
                     r = closed_loop(base, reader[0], path, expect)
                     record({"label": f"{RUN_ID}/{kind}", "backend": kind, "case": case, "reader": reader[1],

@@ -200,6 +200,11 @@ const STEPS: &[Step] = &[
         name: "acquisition risk: responses to a deal's risks, warnings about partners",
         run: acquisition::v31,
     },
+    Step {
+        version: 32,
+        name: "the funnel's period within a branch's or an owner's leads",
+        run: acquisition::v32,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

@@ -150,7 +150,7 @@ async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) -> Result<Fig
     let ids: Vec<uuid::Uuid> = won.iter().map(|w| w.customer_id).collect();
     // Won 90 days or more before the period's last day: old enough to tell whether they stayed active.
     let mature_before = day_start(app, until)? - 90 * 86_400_000_000;
-    let mature: Vec<uuid::Uuid> = won
+    let mature: std::collections::HashSet<uuid::Uuid> = won
         .iter()
         .filter(|w| w.won_at_us <= mature_before)
         .map(|w| w.customer_id)

@@ -283,8 +283,7 @@ pub async fn respond(
         },
     )
     .await?;
-    let detail =
-        json!({"kind": i.kind.as_str(), "level": level.as_str(), "response": i.response.as_str()});
+    let detail = json!({"risk": i.kind.as_str(), "risk_level": level.as_str(), "response": i.response.as_str()});
     let line = (
         LeadAction::RiskAnswered,
         Some(i.kind.as_str().to_owned()),
@@ -373,7 +372,7 @@ pub async fn watch(app: &App) -> Result<WatchReport> {
                 owner(m.customer_id),
                 &due,
                 now,
-            ));
+            )?);
         }
     }
     let first = won.first().map_or(now, |x| x.won_at_us);
@@ -393,7 +392,7 @@ pub async fn watch(app: &App) -> Result<WatchReport> {
                 owner(id),
                 &due,
                 now,
-            ));
+            )?);
         }
     }
     let tx = app.db.begin_write().await?;
@@ -460,8 +459,8 @@ fn customer_alert(
     owner: Option<Uuid>,
     due: &str,
     now: i64,
-) -> AlertRow {
-    AlertRow {
+) -> Result<AlertRow> {
+    Ok(AlertRow {
         id: Uuid::now_v7(),
         customer_id: customer,
         indicator: indicator.into(),
@@ -472,7 +471,8 @@ fn customer_alert(
             "a customer won within the watch's days: {} {} >= {}",
             check.fact, check.value, check.threshold
         ),
-        checks: serde_json::to_string(&[&check]).unwrap_or_else(|_| "[]".into()),
+        checks: serde_json::to_string(&[&check])
+            .map_err(|e| AppError::internal_from("a warning's checks", e))?,
         due_on: due.into(),
         created_at_us: now,
         closed_at_us: None,
@@ -480,7 +480,7 @@ fn customer_alert(
         resolution: None,
         disposition: None,
         escalated_at_us: None,
-    }
+    })
 }
 
 /// A partner's warning as the risk page and the API show it.
@@ -591,21 +591,7 @@ pub async fn close_partner_alert(
     input: crate::segments::alerts::AlertClose,
 ) -> Result<()> {
     let grant = watcher(actor)?;
-    let resolution = input.resolution.trim();
-    if resolution.is_empty() {
-        return Err(AppError::field(
-            "resolution",
-            "required",
-            "say what was done about the warning",
-        ));
-    }
-    if resolution.chars().count() > 500 {
-        return Err(AppError::field(
-            "resolution",
-            "max_length",
-            "must be at most 500 characters",
-        ));
-    }
+    let resolution = crate::segments::alerts::resolution_of(&input)?;
     let disposition = match input.disposition {
         None => Disposition::FollowedUp,
         Some(d) if d.fits(None) => d,

@@ -226,10 +226,8 @@ pub struct AlertClose {
     pub disposition: Option<Disposition>,
 }
 
-/// Closes an alert with its disposition and what was done (the owner, or staff who may act on the
-/// customer); audited.
-pub async fn close(app: &App, actor: &Actor, alert_id: Uuid, input: AlertClose) -> Result<()> {
-    let read = actor.require(Permission::CustomerRead)?;
+/// What was done about an alert (or a partner's warning), trimmed: required, at most 500 characters.
+pub(crate) fn resolution_of(input: &AlertClose) -> Result<&str> {
     let resolution = input.resolution.trim();
     if resolution.is_empty() {
         return Err(AppError::field(
@@ -245,6 +243,14 @@ pub async fn close(app: &App, actor: &Actor, alert_id: Uuid, input: AlertClose) 
             "must be at most 500 characters",
         ));
     }
+    Ok(resolution)
+}
+
+/// Closes an alert with its disposition and what was done (the owner, or staff who may act on the
+/// customer); audited.
+pub async fn close(app: &App, actor: &Actor, alert_id: Uuid, input: AlertClose) -> Result<()> {
+    let read = actor.require(Permission::CustomerRead)?;
+    let resolution = resolution_of(&input)?;
     let tx = app.db.begin_write().await?;
     let alert = store::find_alert(&*tx, alert_id)
         .await?

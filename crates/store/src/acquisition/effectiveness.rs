@@ -63,11 +63,17 @@ pub async fn open_by_stage<C: ConnectionTrait>(
         .expr(Func::count(col("id")))
         .from("leads")
         .cond_where(scope.cond_on("leads"))
-        .and_where(col("stage").is_not_in([
-            LeadStage::Won.as_str(),
-            LeadStage::Rejected.as_str(),
-            LeadStage::Lost.as_str(),
-        ]))
+        // The open stages named (not "not closed"): an index of (scope, stage, stage_at_us) then reads each
+        // stage's range; `NOT IN` made SQLite scan the stage index for a branch (bench/acquisition).
+        .and_where(
+            col("stage").is_in(
+                LeadStage::BOARD
+                    .iter()
+                    .filter(|s| s.is_open())
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        )
         .group_by_col(("leads", "stage"))
         .to_owned();
     if let Some(f) = from_us {
