@@ -8,7 +8,7 @@ use banyan_app::App;
 use banyan_app::access::Actor;
 use banyan_app::acquisition::risk::{self, RiskInput};
 use banyan_app::acquisition::{LeadInput, LeadWork, PartnerInput, board, leads, work};
-use banyan_domain::acquisition::risk::{RiskKind, RiskLevel, RiskResponse};
+use banyan_domain::acquisition::risk::{DealRiskLevel, RiskKind, RiskResponse};
 use banyan_domain::acquisition::{LawfulBasis, LeadChannel, LeadKind, LeadStage, PartnerKind};
 use banyan_domain::ids::LeadId;
 
@@ -20,7 +20,7 @@ fn err(e: banyan_app::AppError) -> anyhow::Error {
 pub async fn answer_high(app: &App, owner: &Actor, id: LeadId) -> Result<()> {
     let v = leads::get(app, owner, id).await.map_err(err)?;
     for l in v.risks.lines {
-        if l.rating.level != RiskLevel::High || l.response.is_some() {
+        if l.rating.level != DealRiskLevel::High || l.response.is_some() {
             continue;
         }
         let (response, note) = match l.rating.kind {

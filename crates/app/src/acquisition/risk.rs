@@ -16,7 +16,7 @@ use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_domain::acquisition::risk::{
-    self as rules, GateRefusal, Rating, RiskFacts, RiskKind, RiskLevel, RiskResponse,
+    self as rules, DealRiskLevel, GateRefusal, Rating, RiskFacts, RiskKind, RiskResponse,
 };
 use banyan_domain::acquisition::{LeadAction, screening};
 use banyan_domain::book::monitoring::{AlertStatus, Disposition};
@@ -47,7 +47,7 @@ const DAY_US: i64 = 86_400_000_000;
 pub struct ResponseView {
     pub response: RiskResponse,
     /// The risk's level when the response was given.
-    pub level: RiskLevel,
+    pub level: DealRiskLevel,
     pub note: String,
     pub by: Option<String>,
     pub at: String,
@@ -268,7 +268,7 @@ pub async fn respond(
     let level = rules::rate(&app.policy.acquisition.risk, &f)
         .into_iter()
         .find(|r| r.kind == i.kind)
-        .map_or(RiskLevel::Low, |r| r.level);
+        .map_or(DealRiskLevel::Low, |r| r.level);
     store::insert_response(
         &*tx,
         &RiskResponseRow {

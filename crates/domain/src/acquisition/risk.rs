@@ -26,7 +26,7 @@ code_enum!(
 
 code_enum!(
     /// How high a risk is rated; in this order (low < medium < high).
-    RiskLevel {
+    DealRiskLevel {
         Low = "low",
         Medium = "medium",
         High = "high",
@@ -82,13 +82,13 @@ pub struct Scale {
 }
 
 impl Scale {
-    fn level(self, value: i64) -> RiskLevel {
+    fn level(self, value: i64) -> DealRiskLevel {
         if value >= self.high_from {
-            RiskLevel::High
+            DealRiskLevel::High
         } else if value >= self.medium_from {
-            RiskLevel::Medium
+            DealRiskLevel::Medium
         } else {
-            RiskLevel::Low
+            DealRiskLevel::Low
         }
     }
 
@@ -110,7 +110,7 @@ pub struct CreditScale {
     pub high_below: u8,
     pub medium_below: u8,
     /// The rating when there is no credit result (or it is stale).
-    pub missing: RiskLevel,
+    pub missing: DealRiskLevel,
 }
 
 /// The watch's indicators (seed 002 §八.3, 风险监测).
@@ -223,7 +223,7 @@ pub struct RiskFacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Rating {
     pub kind: RiskKind,
-    pub level: RiskLevel,
+    pub level: DealRiskLevel,
     pub basis: RiskBasis,
     /// The figure read (points, percent, basis points or a count, as the basis says).
     pub figure: Option<i64>,
@@ -232,7 +232,7 @@ pub struct Rating {
 }
 
 impl Rating {
-    fn of(kind: RiskKind, basis: RiskBasis, level: RiskLevel) -> Self {
+    fn of(kind: RiskKind, basis: RiskBasis, level: DealRiskLevel) -> Self {
         Self {
             kind,
             level,
@@ -249,7 +249,7 @@ impl Rating {
             level,
             basis,
             figure: Some(value),
-            threshold: (level > RiskLevel::Low).then(|| s.threshold(value)),
+            threshold: (level > DealRiskLevel::Low).then(|| s.threshold(value)),
         }
     }
 }
@@ -262,7 +262,7 @@ fn worst(kind: RiskKind, ratings: impl IntoIterator<Item = Rating>) -> Rating {
             Some(w) if w.level >= r.level => Some(w),
             _ => Some(r),
         })
-        .unwrap_or(Rating::of(kind, RiskBasis::Nothing, RiskLevel::Low))
+        .unwrap_or(Rating::of(kind, RiskBasis::Nothing, DealRiskLevel::Low))
 }
 
 /// Rates the four risks of a lead, in [`RiskKind`] order.
@@ -273,11 +273,11 @@ pub fn rate(p: &RiskPolicy, f: &RiskFacts) -> Vec<Rating> {
         None => Rating::of(K::Credit, B::NoCredit, p.credit.missing),
         Some(pts) => {
             let (level, threshold) = if pts < p.credit.high_below {
-                (RiskLevel::High, Some(p.credit.high_below))
+                (DealRiskLevel::High, Some(p.credit.high_below))
             } else if pts < p.credit.medium_below {
-                (RiskLevel::Medium, Some(p.credit.medium_below))
+                (DealRiskLevel::Medium, Some(p.credit.medium_below))
             } else {
-                (RiskLevel::Low, None)
+                (DealRiskLevel::Low, None)
             };
             Rating {
                 kind: K::Credit,
@@ -310,15 +310,16 @@ pub fn rate(p: &RiskPolicy, f: &RiskFacts) -> Vec<Rating> {
         K::Operational,
         [
             (!f.lawful_basis)
-                .then(|| Rating::of(K::Operational, B::NoLawfulBasis, RiskLevel::High)),
-            (!f.has_contact).then(|| Rating::of(K::Operational, B::NoContact, RiskLevel::Medium)),
+                .then(|| Rating::of(K::Operational, B::NoLawfulBasis, DealRiskLevel::High)),
+            (!f.has_contact)
+                .then(|| Rating::of(K::Operational, B::NoContact, DealRiskLevel::Medium)),
             Some(Rating::scaled(
                 K::Operational,
                 B::PapersReturned,
                 p.papers_returned,
                 i64::from(f.papers_returned),
             ))
-            .filter(|r| r.level > RiskLevel::Low),
+            .filter(|r| r.level > DealRiskLevel::Low),
         ]
         .into_iter()
         .flatten(),
@@ -349,7 +350,7 @@ pub fn gate(ratings: &[Rating], responses: &[(RiskKind, RiskResponse)]) -> Resul
     }
     match ratings
         .iter()
-        .find(|r| r.level == RiskLevel::High && response(r.kind).is_none())
+        .find(|r| r.level == DealRiskLevel::High && response(r.kind).is_none())
     {
         Some(r) => Err(GateRefusal::Unanswered(r.kind)),
         None => Ok(()),
@@ -395,7 +396,7 @@ mod tests {
         }
     }
 
-    fn level(r: &[Rating], k: RiskKind) -> (RiskLevel, RiskBasis) {
+    fn level(r: &[Rating], k: RiskKind) -> (DealRiskLevel, RiskBasis) {
         let x = r.iter().find(|x| x.kind == k).expect("every kind is rated");
         (x.level, x.basis)
     }
@@ -404,7 +405,7 @@ mod tests {
     fn a_clean_lead_is_low_on_every_risk() {
         let r = rate(&RiskPolicy::default(), &facts());
         assert_eq!(r.len(), 4);
-        assert!(r.iter().all(|x| x.level == RiskLevel::Low), "{r:?}");
+        assert!(r.iter().all(|x| x.level == DealRiskLevel::Low), "{r:?}");
     }
 
     #[test]
@@ -418,19 +419,19 @@ mod tests {
         let r = rate(&p, &f);
         assert_eq!(
             level(&r, RiskKind::Credit),
-            (RiskLevel::High, RiskBasis::CreditPoints)
+            (DealRiskLevel::High, RiskBasis::CreditPoints)
         );
         assert_eq!(
             level(&r, RiskKind::Market),
-            (RiskLevel::High, RiskBasis::ExpectedReturn)
+            (DealRiskLevel::High, RiskBasis::ExpectedReturn)
         );
         assert_eq!(
             level(&r, RiskKind::Operational),
-            (RiskLevel::High, RiskBasis::NoLawfulBasis)
+            (DealRiskLevel::High, RiskBasis::NoLawfulBasis)
         );
         assert_eq!(
             level(&r, RiskKind::Reputational),
-            (RiskLevel::Medium, RiskBasis::PartnerRejects)
+            (DealRiskLevel::Medium, RiskBasis::PartnerRejects)
         );
         let credit = r[0];
         assert_eq!(credit.figure, Some(i64::from(p.credit.high_below - 1)));
@@ -448,18 +449,18 @@ mod tests {
         let r = rate(&p, &f);
         assert_eq!(
             level(&r, RiskKind::Credit),
-            (RiskLevel::High, RiskBasis::DebtRatio)
+            (DealRiskLevel::High, RiskBasis::DebtRatio)
         );
         assert_eq!(
             level(&r, RiskKind::Market),
-            (RiskLevel::Medium, RiskBasis::Industry)
+            (DealRiskLevel::Medium, RiskBasis::Industry)
         );
         f.has_contact = false;
         f.papers_returned = 5;
         let r = rate(&p, &f);
         assert_eq!(
             level(&r, RiskKind::Operational),
-            (RiskLevel::High, RiskBasis::PapersReturned)
+            (DealRiskLevel::High, RiskBasis::PapersReturned)
         );
     }
 

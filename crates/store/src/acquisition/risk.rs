@@ -5,7 +5,7 @@
 use crate::error::{Result, StoreError};
 use crate::table::{self, Table};
 use banyan_domain::acquisition::LeadStage;
-use banyan_domain::acquisition::risk::{PartnerRecord, RiskKind, RiskLevel, RiskResponse};
+use banyan_domain::acquisition::risk::{DealRiskLevel, PartnerRecord, RiskKind, RiskResponse};
 use banyan_domain::book::monitoring::{AlertStatus, Disposition};
 use banyan_domain::ids::{CustomerId, LeadId, PartnerId, StaffId};
 use sea_orm::ConnectionTrait;
@@ -13,7 +13,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Order, Query};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-crate::enum_col!(RiskKind, RiskLevel, RiskResponse);
+crate::enum_col!(RiskKind, DealRiskLevel, RiskResponse);
 
 crate::table! {
     /// A response to one of a deal's risks, with the level the risk had when it was given.
@@ -21,7 +21,7 @@ crate::table! {
         pub id: Uuid,
         pub lead_id: LeadId,
         pub kind: RiskKind,
-        pub level: RiskLevel,
+        pub level: DealRiskLevel,
         pub response: RiskResponse,
         pub note: String,
         pub by_id: StaffId,

@@ -17,7 +17,7 @@ use banyan_app::access::Session;
 use banyan_app::acquisition::LeadView;
 use banyan_app::acquisition::risk::{self as uc, PartnerAlertQuery, RiskInput};
 use banyan_app::segments::alerts::AlertClose;
-use banyan_domain::acquisition::risk::{Rating, RiskBasis, RiskKind, RiskLevel, RiskResponse};
+use banyan_domain::acquisition::risk::{DealRiskLevel, Rating, RiskBasis, RiskKind, RiskResponse};
 use banyan_domain::book::monitoring::{AlertStatus, Disposition};
 use banyan_domain::ids::LeadId;
 
@@ -119,7 +119,7 @@ pub(super) fn section(s: &AppState, sess: &Session, t: Tr, v: &LeadView) -> Risk
 
 /// Whether a level is shown as a warning.
 pub(crate) fn high(level: &str) -> bool {
-    level == RiskLevel::High.as_str()
+    level == DealRiskLevel::High.as_str()
 }
 
 /// Records a response from the lead page's form.
