@@ -429,8 +429,22 @@ pub async fn close_alert<C: ConnectionTrait>(
     resolution: &str,
     at_us: i64,
 ) -> Result<bool> {
+    close_open(c, "alerts", id, by, disposition, resolution, at_us).await
+}
+
+/// Closes an open row of an alert table (the one queue, a partner's warnings) with its disposition and what
+/// was done; false if it was not open.
+pub(crate) async fn close_open<C: ConnectionTrait>(
+    c: &C,
+    table: &'static str,
+    id: Uuid,
+    by: Uuid,
+    disposition: Disposition,
+    resolution: &str,
+    at_us: i64,
+) -> Result<bool> {
     let q = Query::update()
-        .table("alerts")
+        .table(table)
         .value("status", AlertStatus::Closed.as_str())
         .value("closed_at_us", at_us)
         .value("closed_by", by)

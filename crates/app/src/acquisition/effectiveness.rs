@@ -68,11 +68,14 @@ pub struct AgeingLine {
 pub const AGEING_BANDS: [(i64, Option<i64>); 4] =
     [(0, Some(7)), (8, Some(30)), (31, Some(90)), (91, None)];
 
-/// An ageing band: its first and last day at the stage (none: open-ended).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+/// An ageing band: its first and last day at the stage (none: open-ended), and the days on which its leads
+/// entered their stage (the lead list's `entered_from`, `entered_to`: its drill-down).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Band {
     pub from_days: i64,
     pub to_days: Option<i64>,
+    pub entered_from: Option<String>,
+    pub entered_to: String,
 }
 
 /// The effectiveness report.
@@ -125,15 +128,30 @@ pub async fn report(app: &App, actor: &Actor, q: EffectQuery) -> Result<Effectiv
         current,
         previous,
         growth,
-        bands: AGEING_BANDS
-            .iter()
-            .map(|(from_days, to_days)| Band {
-                from_days: *from_days,
-                to_days: *to_days,
-            })
-            .collect(),
+        bands: bands(app.today())?,
         ageing: ageing(app, &scope).await?,
     })
+}
+
+/// The ageing bands as of `today`.
+fn bands(today: jiff::civil::Date) -> Result<Vec<Band>> {
+    let ago = |n: i64| {
+        today
+            .checked_sub(jiff::Span::new().days(n))
+            .map(|d| d.to_string())
+            .map_err(|e| AppError::internal_from("an ageing band's day", e))
+    };
+    AGEING_BANDS
+        .iter()
+        .map(|(from_days, to_days)| {
+            Ok(Band {
+                from_days: *from_days,
+                to_days: *to_days,
+                entered_from: to_days.map(ago).transpose()?,
+                entered_to: ago(*from_days)?,
+            })
+        })
+        .collect()
 }
 
 /// The figures of the customers won, by the book's latest figures on or before `until`.

@@ -49,7 +49,7 @@ pub struct ResponseView {
     /// The risk's level when the response was given.
     pub level: DealRiskLevel,
     pub note: String,
-    pub by: Option<String>,
+    pub by: String,
     pub at: String,
 }
 
@@ -132,20 +132,40 @@ fn window_from(days: u16) -> i64 {
     now_us() - i64::from(days) * DAY_US
 }
 
-/// The latest response to each kind.
-fn latest(rows: &[RiskResponseRow]) -> Vec<(RiskKind, &RiskResponseRow)> {
-    let mut out: Vec<(RiskKind, &RiskResponseRow)> = Vec::new();
-    // `responses_of` reads the latest first.
-    for r in rows {
-        if !out.iter().any(|(k, _)| *k == r.kind) {
-            out.push((r.kind, r));
-        }
-    }
-    out
+/// A lead's risks as rated now, each kind's latest response, and what the gate says.
+struct Assessed {
+    ratings: Vec<Rating>,
+    /// Each kind's latest response.
+    latest: Vec<RiskResponseRow>,
+    gate: std::result::Result<(), GateRefusal>,
 }
 
-fn answered(latest: &[(RiskKind, &RiskResponseRow)]) -> Vec<(RiskKind, RiskResponse)> {
-    latest.iter().map(|(k, x)| (*k, x.response)).collect()
+/// Rates the lead's risks (`events`: its history, read once by the caller) and reads its responses.
+async fn assess<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    r: &LeadRow,
+    events: &[LeadEventRow],
+) -> Result<Assessed> {
+    let ratings = rules::rate(
+        &app.policy.acquisition.risk,
+        &facts(app, c, r, events).await?,
+    );
+    let mut latest: Vec<RiskResponseRow> = Vec::new();
+    // `responses_of` reads the latest first.
+    for x in store::responses_of(c, r.id).await? {
+        if !latest.iter().any(|l| l.kind == x.kind) {
+            latest.push(x);
+        }
+    }
+    let answered: Vec<(RiskKind, RiskResponse)> =
+        latest.iter().map(|x| (x.kind, x.response)).collect();
+    let gate = rules::gate(&ratings, &answered);
+    Ok(Assessed {
+        ratings,
+        latest,
+        gate,
+    })
 }
 
 /// The lead's risks with their responses (`events`: its history, read once by the caller).
@@ -156,39 +176,36 @@ pub(crate) async fn risks_of<C: ConnectionTrait>(
     events: &[LeadEventRow],
     names: &HashMap<StaffId, String>,
 ) -> Result<Risks> {
-    let ratings = rules::rate(
-        &app.policy.acquisition.risk,
-        &facts(app, c, r, events).await?,
-    );
-    let rows = store::responses_of(c, r.id).await?;
-    let latest = latest(&rows);
-    let blocked = match rules::gate(&ratings, &answered(&latest)) {
-        Ok(()) => None,
-        Err(GateRefusal::Unanswered(kind)) => Some(Blocked {
-            code: "risk_unanswered".to_owned(),
+    let a = assess(app, c, r, events).await?;
+    let blocked = a.gate.err().map(|g| {
+        let (code, kind) = g.code();
+        Blocked {
+            code: code.to_owned(),
             kind,
-        }),
-        Err(GateRefusal::Avoided(kind)) => Some(Blocked {
-            code: "risk_avoided".to_owned(),
-            kind,
-        }),
-    };
-    let lines = ratings
+        }
+    });
+    let lines = a
+        .ratings
         .into_iter()
-        .map(|rating| RiskLine {
-            response: latest
-                .iter()
-                .find(|(k, _)| *k == rating.kind)
-                .map(|(_, x)| ResponseView {
+        .map(|rating| {
+            let response = match a.latest.iter().find(|x| x.kind == rating.kind) {
+                Some(x) => Some(ResponseView {
                     response: x.response,
                     level: x.level,
                     note: x.note.clone(),
-                    by: names.get(&x.by_id).cloned(),
+                    by: names.get(&x.by_id).cloned().ok_or_else(|| {
+                        AppError::internal(format!(
+                            "acq_risk_responses {}: staff {} unknown",
+                            x.id, x.by_id
+                        ))
+                    })?,
                     at: crate::fmt_us(x.at_us),
                 }),
-            rating,
+                None => None,
+            };
+            Ok(RiskLine { rating, response })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(Risks { lines, blocked })
 }
 
@@ -196,33 +213,25 @@ pub(crate) async fn risks_of<C: ConnectionTrait>(
 /// response is to avoid the risk (`409 risk_unanswered` / `409 risk_avoided`, naming the risk in `risk`).
 pub(super) async fn gate<C: ConnectionTrait>(app: &App, c: &C, r: &LeadRow) -> Result<()> {
     let events = banyan_store::acquisition::events_of(c, r.id).await?;
-    let ratings = rules::rate(
-        &app.policy.acquisition.risk,
-        &facts(app, c, r, &events).await?,
-    );
-    let rows = store::responses_of(c, r.id).await?;
-    let refuse = |code: &'static str, message: String, kind: RiskKind| {
-        AppError::conflict(code, message, json!({"risk": kind.as_str()}))
+    let Err(refusal) = assess(app, c, r, &events).await?.gate else {
+        return Ok(());
     };
-    match rules::gate(&ratings, &answered(&latest(&rows))) {
-        Ok(()) => Ok(()),
-        Err(GateRefusal::Unanswered(kind)) => Err(refuse(
-            "risk_unanswered",
-            format!(
-                "the deal's {} risk is rated high: record a response to it first",
-                kind.as_str()
-            ),
-            kind,
-        )),
-        Err(GateRefusal::Avoided(kind)) => Err(refuse(
-            "risk_avoided",
-            format!(
-                "the response to the deal's {} risk is to avoid it: the deal goes no further",
-                kind.as_str()
-            ),
-            kind,
-        )),
-    }
+    let (code, kind) = refusal.code();
+    let message = match refusal {
+        GateRefusal::Unanswered(_) => format!(
+            "the deal's {} risk is rated high: record a response to it first",
+            kind.as_str()
+        ),
+        GateRefusal::Avoided(_) => format!(
+            "the response to the deal's {} risk is to avoid it: the deal goes no further",
+            kind.as_str()
+        ),
+    };
+    Err(AppError::conflict(
+        code,
+        message,
+        json!({"risk": kind.as_str()}),
+    ))
 }
 
 /// A response to one of the deal's risks.
@@ -264,8 +273,9 @@ pub async fn respond(
         ));
     }
     let events = banyan_store::acquisition::events_of(&*tx, id).await?;
-    let f = facts(app, &*tx, &old, &events).await?;
-    let level = rules::rate(&app.policy.acquisition.risk, &f)
+    let level = assess(app, &*tx, &old, &events)
+        .await?
+        .ratings
         .into_iter()
         .find(|r| r.kind == i.kind)
         .map_or(DealRiskLevel::Low, |r| r.level);
@@ -315,32 +325,21 @@ pub struct WatchReport {
     pub partner_alerts: u64,
 }
 
-/// Runs the watch now (as the nightly job does), for those who may.
+/// Runs the watch now (as the nightly job does), for those who may; audited with what it raised.
 pub async fn run_watch(app: &App, actor: &Actor) -> Result<WatchReport> {
     let grant = watcher(actor)?;
-    let report = watch(app).await?;
-    let tx = app.db.begin_write().await?;
-    audit::record(
-        app,
-        &*tx,
-        &grant,
-        vec![Entry {
-            action: "acquisition.watch",
-            entity: "acquisition",
-            entity_id: None,
-            customer_id: None,
-            detail: json!({"customer_alerts": report.customer_alerts, "partner_alerts": report.partner_alerts}),
-        }],
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(report)
+    watch_as(app, Some(&grant)).await
 }
 
 /// One pass of the watch: warnings for new customers overdue or complaining (one open per customer and
 /// indicator) and for partners above the rejection rate (one open per partner). Idempotent: what is open
-/// stays as it is.
+/// stays as it is. What it raised is audited in the transaction that raised it (as the nightly job, when
+/// it raised something).
 pub async fn watch(app: &App) -> Result<WatchReport> {
+    watch_as(app, None).await
+}
+
+async fn watch_as(app: &App, grant: Option<&Granted<'_>>) -> Result<WatchReport> {
     let w = app.policy.acquisition.risk.watch;
     let now = now_us();
     let due = app
@@ -437,6 +436,20 @@ pub async fn watch(app: &App) -> Result<WatchReport> {
         if store::open_partner_alert(&*tx, &row).await? {
             report.partner_alerts += 1;
         }
+    }
+    let entry = Entry {
+        action: "acquisition.watch",
+        entity: "acquisition",
+        entity_id: None,
+        customer_id: None,
+        detail: json!({"customer_alerts": report.customer_alerts, "partner_alerts": report.partner_alerts}),
+    };
+    match grant {
+        Some(g) => audit::record(app, &*tx, g, vec![entry]).await?,
+        None if report != WatchReport::default() => {
+            audit::record_system(app, &*tx, "acquisition.watch", vec![entry]).await?
+        }
+        None => {}
     }
     tx.commit().await?;
     Ok(report)
@@ -557,6 +570,22 @@ pub async fn partner_alerts(
             let partner = partners.get(&a.partner_id).cloned().ok_or_else(|| {
                 AppError::internal(format!("acq_partner_alerts {}: partner unknown", a.id))
             })?;
+            let closed = (a.closed_by, &a.disposition, &a.resolution, a.closed_at_us);
+            let complete = matches!(closed, (Some(_), Some(_), Some(_), Some(_)));
+            if (a.status == AlertStatus::Closed) != complete {
+                return Err(AppError::internal(format!(
+                    "acq_partner_alerts {}: {} with its closing {}",
+                    a.id,
+                    a.status.as_str(),
+                    if complete { "recorded" } else { "incomplete" }
+                )));
+            }
+            let closed_by = match a.closed_by {
+                Some(s) => Some(names.get(&s).cloned().ok_or_else(|| {
+                    AppError::internal(format!("acq_partner_alerts {}: staff {s} unknown", a.id))
+                })?),
+                None => None,
+            };
             Ok(PartnerAlertView {
                 id: a.id,
                 partner_id: a.partner_id,
@@ -569,7 +598,7 @@ pub async fn partner_alerts(
                 created_at: crate::fmt_us(a.created_at_us),
                 disposition: a.disposition,
                 resolution: a.resolution,
-                closed_by: a.closed_by.and_then(|s| names.get(&s).cloned()),
+                closed_by,
                 closed_at: a.closed_at_us.map(crate::fmt_us),
             })
         })

@@ -341,6 +341,16 @@ pub enum GateRefusal {
     Avoided(RiskKind),
 }
 
+impl GateRefusal {
+    /// The refusal's code (`risk_unanswered`, `risk_avoided`) and the risk it names.
+    pub fn code(self) -> (&'static str, RiskKind) {
+        match self {
+            Self::Unanswered(k) => ("risk_unanswered", k),
+            Self::Avoided(k) => ("risk_avoided", k),
+        }
+    }
+}
+
 /// Whether the contract or the application may go to review: every risk rated high has a response, and no
 /// response (to any risk) is to avoid it. `responses` holds each kind's latest response.
 pub fn gate(ratings: &[Rating], responses: &[(RiskKind, RiskResponse)]) -> Result<(), GateRefusal> {

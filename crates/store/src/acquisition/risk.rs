@@ -216,15 +216,14 @@ pub async fn close_partner_alert<C: ConnectionTrait>(
     resolution: &str,
     at_us: i64,
 ) -> Result<bool> {
-    let q = Query::update()
-        .table("acq_partner_alerts")
-        .value("status", AlertStatus::Closed.as_str())
-        .value("closed_at_us", at_us)
-        .value("closed_by", by.uuid())
-        .value("disposition", disposition.as_str())
-        .value("resolution", resolution)
-        .and_where(Expr::col("id").eq(id))
-        .and_where(Expr::col("status").eq(AlertStatus::Open.as_str()))
-        .to_owned();
-    Ok(c.execute(&q).await?.rows_affected() == 1)
+    crate::segments::close_open(
+        c,
+        "acq_partner_alerts",
+        id,
+        by.uuid(),
+        disposition,
+        resolution,
+        at_us,
+    )
+    .await
 }

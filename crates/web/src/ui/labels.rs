@@ -277,8 +277,7 @@ pub(crate) fn refusal_text(t: Tr, e: &banyan_app::AppError) -> Option<String> {
                     ],
                     s,
                 ),
-                ("risk", Value::String(s)) => code_label(t, &["risk_kind"], s),
-                (_, Value::String(s)) => s.clone(),
+                (k, Value::String(s)) => code_label(t, families_of(k), s),
                 (_, other) => other.to_string(),
             };
             words = words.replace(&format!("{{{k}}}"), &shown);
@@ -353,13 +352,24 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
     if s.parse::<jiff::civil::Date>().is_ok() {
         return Some(t.date(s));
     }
-    let families: &[&str] = match key {
+    let families = match key {
+        "changes" => return Some(field_label(t, s)),
+        "route_rule" | "sla_rule" => return Some(rule_ref(t, s)),
+        "format" | "type" => return Some(s.to_uppercase()),
+        k => families_of(k),
+    };
+    let s = s.strip_prefix("outbox:").unwrap_or(s);
+    Some(code_label(t, families, s))
+}
+
+/// The code families a detail's value under `key` is read in (`reason` → reject and lost reasons).
+fn families_of(key: &str) -> &'static [&'static str] {
+    match key {
         "channel" | "reply_via" => &["channel", "fb.channel", "via", "lead_channel"],
         "department" | "from" | "to" => &["department", "inv", "lead_stage", "paper_state"],
         "paper" => &["paper_kind"],
         "doc" => &["lead_doc"],
         "checked" => &["contract_check", "lead_doc"],
-        "changes" => return Some(field_label(t, s)),
         "outcome" => &["outcome", "visit_outcome"],
         "reason" | "rejected_for" => &["reject_reason", "lost_reason"],
         "period" => &["target_period"],
@@ -382,12 +392,8 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
         "approver" => &["approver"],
         "method" => &["method", "lead_visit_method"],
         "action" => &["case.act"],
-        "route_rule" | "sla_rule" => return Some(rule_ref(t, s)),
-        "format" | "type" => return Some(s.to_uppercase()),
         _ => &[],
-    };
-    let s = s.strip_prefix("outbox:").unwrap_or(s);
-    Some(code_label(t, families, s))
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ pub(crate) struct FigureRow {
     pub(crate) label: String,
     pub(crate) current: String,
     pub(crate) previous: String,
-    pub(crate) growth: String,
+    /// Against the period before; none for a breakdown of a figure.
+    pub(crate) growth: Option<String>,
     pub(crate) href: Option<String>,
 }
 
@@ -68,7 +69,7 @@ fn rows(t: Tr, e: &Effectiveness) -> Vec<FigureRow> {
         label: t.get(&format!("effect.{key}")).to_owned(),
         current: show(f(c)),
         previous: show(f(p)),
-        growth: growth.map(|x| growth_text(t, x)).unwrap_or_default(),
+        growth: growth.map(|x| growth_text(t, x)),
         href,
     };
     let mut out = vec![
@@ -102,7 +103,7 @@ fn rows(t: Tr, e: &Effectiveness) -> Vec<FigureRow> {
         label: t.get("effect.active_after_90d").to_owned(),
         current: active(c),
         previous: active(p),
-        growth: String::new(),
+        growth: None,
         href: None,
     });
     out
@@ -132,13 +133,6 @@ pub(super) async fn section(
         .map(|(r, n)| format!("{} {n}", t.of("seg.risk_rating", r)))
         .collect::<Vec<_>>()
         .join(" · ");
-    let today = app.today();
-    let day = |n: i64| {
-        today
-            .checked_sub(jiff::Span::new().days(n))
-            .map(|d| d.to_string())
-            .unwrap_or_default()
-    };
     let ageing = e
         .ageing
         .iter()
@@ -149,10 +143,9 @@ pub(super) async fn section(
                 .iter()
                 .zip(&e.bands)
                 .map(|(n, b)| {
-                    let from = b.to_days.map(day);
                     (
                         *n,
-                        leads_href(l.stage.as_str(), from.as_deref(), &day(b.from_days)),
+                        leads_href(l.stage.as_str(), b.entered_from.as_deref(), &b.entered_to),
                     )
                 })
                 .collect(),

@@ -25,7 +25,8 @@ use banyan_domain::ids::LeadId;
 pub(crate) struct RiskRow {
     pub(crate) kind: &'static str,
     pub(crate) label: String,
-    pub(crate) level: &'static str,
+    /// Rated high: shown as a warning.
+    pub(crate) high: bool,
     pub(crate) level_label: String,
     pub(crate) why: String,
     pub(crate) response: Option<String>,
@@ -80,7 +81,7 @@ pub(super) fn section(s: &AppState, sess: &Session, t: Tr, v: &LeadView) -> Risk
         .map(|l| RiskRow {
             kind: l.rating.kind.as_str(),
             label: t.of("risk_kind", l.rating.kind.as_str()),
-            level: l.rating.level.as_str(),
+            high: l.rating.level == DealRiskLevel::High,
             level_label: t.of("risk_level", l.rating.level.as_str()),
             why: why(t, &l.rating),
             response: l.response.as_ref().map(|x| {
@@ -88,7 +89,7 @@ pub(super) fn section(s: &AppState, sess: &Session, t: Tr, v: &LeadView) -> Risk
                     .replace("{response}", &t.of("risk_response", x.response.as_str()))
                     .replace("{level}", &t.of("risk_level", x.level.as_str()))
                     .replace("{note}", &x.note)
-                    .replace("{by}", x.by.as_deref().unwrap_or_default())
+                    .replace("{by}", &x.by)
                     .replace("{at}", &t.datetime(&s.app.tz, &x.at))
             }),
         })
@@ -115,11 +116,6 @@ pub(super) fn section(s: &AppState, sess: &Session, t: Tr, v: &LeadView) -> Risk
             .map(|r| (r.as_str(), t.of("risk_response", r.as_str())))
             .collect(),
     }
-}
-
-/// Whether a level is shown as a warning.
-pub(crate) fn high(level: &str) -> bool {
-    level == DealRiskLevel::High.as_str()
 }
 
 /// Records a response from the lead page's form.
@@ -192,12 +188,13 @@ pub(super) struct RiskPageQuery {
 }
 
 fn warning_line(s: &AppState, t: Tr, a: &uc::PartnerAlertView) -> WarningLine {
-    let state = match (&a.disposition, &a.resolution, &a.closed_at) {
-        (Some(d), Some(r), Some(at)) => t
+    // The use case answers a closed warning with all four, an open one with none.
+    let state = match (&a.disposition, &a.resolution, &a.closed_by, &a.closed_at) {
+        (Some(d), Some(r), Some(by), Some(at)) => t
             .get("riskpage.closed_line")
             .replace("{disposition}", &t.of("partner_disposition", d.as_str()))
             .replace("{resolution}", r)
-            .replace("{by}", a.closed_by.as_deref().unwrap_or_default())
+            .replace("{by}", by)
             .replace("{at}", &t.datetime(&s.app.tz, at)),
         _ => t.of("alert", a.status.as_str()),
     };
