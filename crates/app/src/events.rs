@@ -457,7 +457,7 @@ pub async fn respond(
     let e = store::lock_event(&*tx, event_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::scope::load_in_scope(&*tx, &grant, input.customer).await?;
+    crate::scope::field_in_scope(&*tx, &grant, input.customer, "customer").await?;
     let invs = store::invitations(&*tx, event_id).await?;
     let Some(mine) = invs.iter().find(|i| i.customer_id == input.customer) else {
         return Err(AppError::field(
@@ -595,8 +595,12 @@ pub async fn feedback(
         ));
     }
     let tx = app.db.begin_write().await?;
+    // An unknown event is "not found", not "the customer did not attend".
+    store::lock_event(&*tx, event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let invs = store::invitations(&*tx, event_id).await?;
-    crate::scope::load_in_scope(&*tx, &grant, input.customer).await?;
+    crate::scope::field_in_scope(&*tx, &grant, input.customer, "customer").await?;
     if !invs
         .iter()
         .any(|i| i.customer_id == input.customer && i.status == "attended")

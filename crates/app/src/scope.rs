@@ -20,6 +20,25 @@ pub(crate) async fn load_in_scope<C: ConnectionTrait>(
     }
 }
 
+/// Like [`load_in_scope`] for a customer named in a request body rather than the path: an unknown or
+/// out-of-scope customer is a field error (422) naming `field`, so a client is not told that the
+/// resource in the path is missing.
+pub(crate) async fn field_in_scope<C: ConnectionTrait>(
+    c: &C,
+    grant: &Granted<'_>,
+    id: Uuid,
+    field: &str,
+) -> Result<CustomerRow> {
+    match load_in_scope(c, grant, id).await {
+        Err(AppError::NotFound) => Err(AppError::field(
+            field,
+            "not_found",
+            "no such customer in your scope",
+        )),
+        r => r,
+    }
+}
+
 /// Like [`load_in_scope`], locking the row for the rest of the write transaction.
 pub(crate) async fn lock_in_scope<C: ConnectionTrait>(
     c: &C,

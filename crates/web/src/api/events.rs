@@ -60,7 +60,7 @@ pub async fn invite(
 /// Records a reply (`accept`, `decline`) or attendance (`attended`, `no_show`); answers the status now.
 #[utoipa::path(post, path = "/api/v1/events/{id}/responses", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = ResponseInput,
-    responses((status = 200, description = "the customer's status: accepted, waitlisted, declined, attended, no_show"), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "the customer's status: accepted, waitlisted, declined, attended, no_show"), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn respond(
     State(s): State<AppState>,
     auth: Auth,
@@ -74,7 +74,7 @@ pub async fn respond(
 /// Records an attendee's rating and comment.
 #[utoipa::path(post, path = "/api/v1/events/{id}/feedback", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = FeedbackInput,
-    responses((status = 204), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn feedback(
     State(s): State<AppState>,
     auth: Auth,

@@ -118,6 +118,21 @@ async fn an_event_fills_up_keeps_a_waitlist_and_gives_back_seats(app: &TestApp) 
         "{seat}"
     );
     assert_eq!(seat["purpose"], "service");
+    // A customer the caller cannot see is a field error, not "no such event"; an unknown event is 404.
+    let stranger = uuid::Uuid::now_v7().to_string();
+    let r = respond(&stranger, "accept").await;
+    r.assert_problem(422, "validation");
+    assert_eq!(
+        r.field_errors(),
+        vec![("customer".to_owned(), "not_found".to_owned())]
+    );
+    app.post(
+        &format!("/api/v1/events/{}/feedback", uuid::Uuid::now_v7()),
+        &rm,
+        json!({"customer": ids[1], "rating": 5}),
+    )
+    .await
+    .assert_problem(404, "not_found");
     // Attendance only for seat holders; feedback only from attendees.
     respond(&ids[0], "attended")
         .await
