@@ -890,6 +890,8 @@ pub struct LeadQuery {
     pub kind: Option<LeadKind>,
     pub channel: Option<LeadChannel>,
     pub partner_id: Option<PartnerId>,
+    /// Only the leads captured in this acquisition campaign (the campaigns page's links).
+    pub campaign_id: Option<banyan_domain::ids::AcqCampaignId>,
     /// `true`: only leads you own.
     pub mine: Option<bool>,
     pub branch_code: Option<String>,
@@ -945,6 +947,7 @@ pub(crate) fn filter_of(
     f.kind = q.kind;
     f.channel = q.channel;
     f.partner = q.partner_id;
+    f.campaign = q.campaign_id;
     if q.mine == Some(true) {
         f.owner = Some(grant.actor().id());
     }

@@ -240,6 +240,8 @@ pub struct LeadFilter {
     pub kind: Option<LeadKind>,
     pub channel: Option<LeadChannel>,
     pub partner: Option<PartnerId>,
+    /// Captured in this acquisition campaign.
+    pub campaign: Option<AcqCampaignId>,
     pub owner: Option<StaffId>,
     pub branch_code: Option<String>,
     /// A prefix of the name or the lead number.
@@ -262,6 +264,7 @@ impl LeadFilter {
             kind: None,
             channel: None,
             partner: None,
+            campaign: None,
             owner: None,
             branch_code: None,
             term: None,
@@ -293,6 +296,9 @@ impl LeadFilter {
         }
         if let Some(p) = self.partner {
             q.and_where(col("partner_id").eq(p.uuid()));
+        }
+        if let Some(c) = self.campaign {
+            q.and_where(col("campaign_id").eq(c.uuid()));
         }
         if let Some(o) = self.owner {
             q.and_where(col("rm_id").eq(o.uuid()));

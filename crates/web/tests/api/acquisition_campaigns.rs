@@ -104,6 +104,12 @@ async fn a_campaign_carries_its_strategy_and_counts_the_leads_that_name_it(app: 
         "{}",
         list.text
     );
+    // Its count drills down to its leads.
+    let l = app
+        .get(&format!("/api/v1/leads?campaign_id={id}"), &sup)
+        .await;
+    assert_eq!(l.body["total"]["count"], 1, "{}", l.text);
+    assert_eq!(l.body["items"][0]["name"], "活动线索");
     let f = app.get("/api/v1/leads/funnel?by=campaign", &sup).await;
     assert_eq!(f.body["lines"][0]["name"], "社区养老金融季", "{}", f.text);
     assert_eq!(f.body["lines"][0]["captured"], 1);

@@ -16,6 +16,8 @@ use banyan_domain::acquisition::campaigns::Strategy;
 use banyan_domain::acquisition::{LeadChannel, LeadKind};
 
 struct Line {
+    /// The campaign's leads on the lead list.
+    href: String,
     name: String,
     strategy: String,
     segment: String,
@@ -65,6 +67,7 @@ fn line(t: Tr, today: &str, v: &CampaignView) -> Line {
         (None, None) => String::new(),
     };
     Line {
+        href: format!("/leads?campaign_id={}", v.id),
         name: v.name.clone(),
         strategy: t.of("strategy", v.strategy.as_str()),
         segment,

@@ -163,6 +163,8 @@ struct ListForm {
     #[serde(default)]
     partner_id: String,
     #[serde(default)]
+    campaign_id: String,
+    #[serde(default)]
     entered_from: String,
     #[serde(default)]
     entered_to: String,
@@ -186,6 +188,7 @@ async fn list_page(
         open: Some(!p.open.is_empty()),
         q: blank(&p.q),
         partner_id: p.partner_id.trim().parse().ok(),
+        campaign_id: p.campaign_id.trim().parse().ok(),
         entered_from: blank(&p.entered_from),
         entered_to: blank(&p.entered_to),
         cursor: blank(&p.cursor),
@@ -211,6 +214,7 @@ async fn list_page(
         ("open", &p.open),
         ("q", &p.q),
         ("partner_id", &p.partner_id),
+        ("campaign_id", &p.campaign_id),
         ("entered_from", &p.entered_from),
         ("entered_to", &p.entered_to),
     ] {
