@@ -1,4 +1,5 @@
-//! Customer imports as jobs on the server, independent of the connection that started them.
+//! Imports (customers, or leads: `acquisition::import`) as jobs on the server, independent of the
+//! connection that started them.
 //!
 //! Starting one parses the file (a file that cannot be read is refused at once), stores it encrypted in a
 //! job row and answers with the job: the same file posted again by the same staff member is the same job,
@@ -19,7 +20,7 @@ use crate::io::{self, Rejected, Source};
 use crate::view::BatchResult;
 use banyan_domain::access::Permission;
 use banyan_domain::customer::CustomerInput;
-use banyan_domain::imports::{ImportStatus, ImportStep};
+use banyan_domain::imports::{ImportStatus, ImportStep, ImportTarget};
 use banyan_store::imports::{self as store, ImportJobRow, ImportRejectRow};
 use banyan_store::{ConnectionTrait, now_us};
 use serde::{Deserialize, Serialize};
@@ -57,10 +58,21 @@ impl FileFormat {
     }
 }
 
+/// Who may start and follow an import of this kind: customers need `customer.import`, leads the right to
+/// capture leads.
+fn permission(target: ImportTarget) -> Permission {
+    match target {
+        ImportTarget::Customers => Permission::CustomerImport,
+        ImportTarget::Leads => Permission::LeadWrite,
+    }
+}
+
 /// An import as its starter sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportView {
     pub id: Uuid,
+    /// What the rows become.
+    pub target: ImportTarget,
     pub status: ImportStatus,
     pub file_name: String,
     /// Data rows in the file.
@@ -109,7 +121,7 @@ pub struct RowError {
 }
 
 impl RowError {
-    fn whole(rule: &str, message: impl Into<String>) -> RowError {
+    pub(crate) fn whole(rule: &str, message: impl Into<String>) -> RowError {
         RowError {
             field: String::new(),
             rule: rule.to_owned(),
@@ -118,8 +130,8 @@ impl RowError {
         }
     }
 
-    /// The rules an error broke.
-    fn of(e: &AppError) -> Vec<RowError> {
+    /// The rules an error broke (a refusal such as a duplicate: its code, field and holder).
+    pub(crate) fn of(e: &AppError) -> Vec<RowError> {
         match e {
             AppError::Validation(f) => {
                 f.0.iter()
@@ -131,6 +143,10 @@ impl RowError {
                     })
                     .collect()
             }
+            AppError::Conflict { detail, .. } if detail.get("code").is_some() => {
+                RowError::of_item(detail)
+            }
+            AppError::Forbidden { code, message } => vec![RowError::whole(code, message.clone())],
             other => vec![RowError::whole("invalid", other.to_string())],
         }
     }
@@ -152,7 +168,9 @@ impl RowError {
                 field: text(&err["field"]).unwrap_or_default(),
                 rule: text(&err["code"]).unwrap_or_else(|| "rejected".to_owned()),
                 message: text(&err["message"]).unwrap_or_default(),
-                detail: text(&err["customer_no"]).or_else(|| text(&err["branch_code"])),
+                detail: text(&err["customer_no"])
+                    .or_else(|| text(&err["lead_no"]))
+                    .or_else(|| text(&err["branch_code"])),
             }],
         }
     }
@@ -173,6 +191,7 @@ fn instant(us: i64, what: &str, id: Uuid) -> Result<String> {
 fn view_of(j: &ImportJobRow) -> Result<ImportView> {
     Ok(ImportView {
         id: j.id,
+        target: j.target,
         status: j.status,
         file_name: j.file_name.clone(),
         rows: j.rows,
@@ -198,21 +217,22 @@ fn view_of(j: &ImportJobRow) -> Result<ImportView> {
 pub async fn start(
     app: &App,
     actor: &Actor,
+    target: ImportTarget,
     file_name: &str,
     bytes: &[u8],
     format: FileFormat,
 ) -> Result<Started> {
-    let grant = actor.require(Permission::CustomerImport)?;
+    let grant = actor.require(permission(target))?;
     let src = format.read(bytes)?;
     let file_hash = sha256_hex(bytes);
     let tx = app.db.begin_write().await?;
-    if let Some(j) = store::find_by_file(&*tx, actor.id.uuid(), &file_hash).await? {
+    if let Some(j) = store::find_by_file(&*tx, actor.id.uuid(), target, &file_hash).await? {
         let job = view_of(&j)?;
         crate::idempotency::commit(tx, actor, 202, &job).await?;
         return Ok(Started { job, new: false });
     }
     let now = now_us();
-    let words = app.import_words();
+    let words = app.import_words(target);
     let ignored: Vec<&String> = src
         .headers
         .iter()
@@ -238,6 +258,7 @@ pub async fn start(
         lease_until_us: 0,
         created_at_us: now,
         finished_at_us: None,
+        target,
     };
     store::insert_job(&*tx, &row).await?;
     store::insert_file(
@@ -253,7 +274,10 @@ pub async fn start(
         &*tx,
         &grant,
         vec![Entry {
-            action: "customer.import",
+            action: match target {
+                ImportTarget::Customers => "customer.import",
+                ImportTarget::Leads => "lead.import",
+            },
             entity: "import_job",
             entity_id: Some(row.id.to_string()),
             customer_id: None,
@@ -331,17 +355,21 @@ async fn run_chunks(
         }
     };
     let src = format.read(&app.keys().decrypt_bytes(Purpose::Import, &enc)?)?;
-    let words = app.import_words();
+    let words = app.import_words(job.target);
     let cols: Vec<Option<&'static str>> = src.headers.iter().map(|h| words.column(h)).collect();
-    // A row may name its relationship manager by username (`rm1`) as well as by id.
-    let staff: HashMap<String, String> = banyan_store::access::list_staff(&app.db.conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.username.to_lowercase(), s.id.to_string()))
-        .collect();
-    let cells = RowWords {
-        words: &words,
-        staff: &staff,
+    let reader = match job.target {
+        ImportTarget::Customers => {
+            // A row may name its relationship manager by username (`rm1`) as well as by id.
+            let staff: HashMap<String, String> = banyan_store::access::list_staff(&app.db.conn)
+                .await?
+                .into_iter()
+                .map(|s| (s.username.to_lowercase(), s.id.to_string()))
+                .collect();
+            Reader::Customers(staff)
+        }
+        ImportTarget::Leads => {
+            Reader::Leads(crate::acquisition::import::Lookups::load(&app.db.conn).await?)
+        }
     };
     let total = src.rows.len() as i64;
     let mut done = job.done_rows;
@@ -355,18 +383,86 @@ async fn run_chunks(
         if !take(app, id).await? {
             return Ok(());
         }
-        let chunk = Chunk::of(id, done, &cols, &cells, rows);
-        if chunk.inputs.is_empty() {
-            let tx = app.db.begin_write().await?;
-            chunk.record(app, &*tx, None).await?;
-            tx.commit().await?;
-        } else {
-            customers::create_batch_with(app, actor, chunk.inputs.clone(), Some(&chunk)).await?;
+        let at = Position {
+            job: id,
+            from: done,
+            to: done + rows.len() as i64,
+        };
+        match &reader {
+            Reader::Customers(staff) => {
+                let cells = RowWords {
+                    words: &words,
+                    staff,
+                };
+                let chunk = Chunk::of(at, &cols, &cells, rows);
+                if chunk.inputs.is_empty() {
+                    let tx = app.db.begin_write().await?;
+                    chunk.record(app, &*tx, None).await?;
+                    tx.commit().await?;
+                } else {
+                    customers::create_batch_with(app, actor, chunk.inputs.clone(), Some(&chunk))
+                        .await?;
+                }
+            }
+            Reader::Leads(names) => {
+                crate::acquisition::import::chunk(app, actor, at, &cols, &words, names, rows)
+                    .await?
+            }
         }
-        done = chunk.to;
+        done = at.to;
         progress(done, total);
     }
     end(app, id, ImportStep::Finish, None).await
+}
+
+/// How a job's rows are read: a customer file names managers by username (username -> id), a lead file
+/// also partners and campaigns by name.
+enum Reader {
+    Customers(HashMap<String, String>),
+    Leads(crate::acquisition::import::Lookups),
+}
+
+/// Where a chunk stands in its job: the position it moves the job from and to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Position {
+    pub(crate) job: Uuid,
+    pub(crate) from: i64,
+    pub(crate) to: i64,
+}
+
+/// Records a chunk in the transaction that wrote its rows: the job advances from the position the chunk
+/// expects (else another runner did it, and the transaction must roll back), and its rejected rows are
+/// stored (encrypted: they are personal data).
+pub(crate) async fn record_chunk<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    at: Position,
+    created: i64,
+    rejected: &[(Rejected, Vec<RowError>)],
+) -> Result<()> {
+    if !store::advance(c, at.job, at.from, at.to, created, rejected.len() as i64).await? {
+        return Err(AppError::conflict(
+            "import_taken_over",
+            "another runner committed this part of the import",
+            json!({}),
+        ));
+    }
+    let keys = app.keys();
+    let rows = rejected
+        .iter()
+        .map(|(r, errors)| {
+            Ok(ImportRejectRow {
+                id: Uuid::now_v7(),
+                job_id: at.job,
+                line: r.line as i64,
+                reason: r.reason.clone(),
+                errors: json!(errors).to_string(),
+                cells: keys.encrypt(Purpose::Import, &json!(r.cells).to_string())?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    store::insert_rejects(c, &rows).await?;
+    Ok(())
 }
 
 async fn end(app: &App, id: Uuid, step: ImportStep, error: Option<&str>) -> Result<()> {
@@ -382,9 +478,7 @@ async fn end(app: &App, id: Uuid, step: ImportStep, error: Option<&str>) -> Resu
 /// One chunk of an import: its rows turned into create requests, the rows refused before that, and the
 /// job position it moves from and to.
 pub(crate) struct Chunk {
-    job: Uuid,
-    from: i64,
-    to: i64,
+    at: Position,
     inputs: Vec<CustomerInput>,
     /// Line and cells of each input, by its index.
     lines: Vec<(usize, Vec<String>)>,
@@ -412,33 +506,39 @@ impl RowWords<'_> {
     }
 }
 
+/// A row's cells, or the row refused because its bytes do not read as text.
+pub(crate) fn cells_of(
+    row: &io::SourceRow,
+) -> std::result::Result<&Vec<String>, (Rejected, Vec<RowError>)> {
+    row.cells.as_ref().map_err(|e| {
+        (
+            Rejected {
+                line: row.line,
+                reason: e.clone(),
+                cells: Vec::new(),
+            },
+            vec![RowError::whole("encoding", e.clone())],
+        )
+    })
+}
+
 impl Chunk {
     fn of(
-        job: Uuid,
-        from: i64,
+        at: Position,
         cols: &[Option<&'static str>],
         words: &RowWords<'_>,
         rows: &[io::SourceRow],
     ) -> Chunk {
         let mut c = Chunk {
-            job,
-            from,
-            to: from + rows.len() as i64,
+            at,
             inputs: Vec::new(),
             lines: Vec::new(),
             refused: Vec::new(),
         };
         for row in rows {
-            let cells = match &row.cells {
-                Err(e) => {
-                    c.refused.push((
-                        Rejected {
-                            line: row.line,
-                            reason: e.clone(),
-                            cells: Vec::new(),
-                        },
-                        vec![RowError::whole("encoding", e.clone())],
-                    ));
+            let cells = match cells_of(row) {
+                Err(refused) => {
+                    c.refused.push(refused);
                     continue;
                 }
                 Ok(cells) => cells,
@@ -466,9 +566,7 @@ impl Chunk {
         c
     }
 
-    /// Records the chunk in the transaction that created its customers: the job advances from the
-    /// position this chunk expects (else another runner did it, and the transaction must roll back), and
-    /// its rejected rows are stored.
+    /// Records the chunk in the transaction that created its customers ([`record_chunk`]).
     pub(crate) async fn record<C: ConnectionTrait>(
         &self,
         app: &App,
@@ -489,38 +587,7 @@ impl Chunk {
             }
         }
         let created = result.map_or(0, |r| r.created as i64);
-        if !store::advance(
-            c,
-            self.job,
-            self.from,
-            self.to,
-            created,
-            rejected.len() as i64,
-        )
-        .await?
-        {
-            return Err(AppError::conflict(
-                "import_taken_over",
-                "another runner committed this part of the import",
-                json!({}),
-            ));
-        }
-        let keys = app.keys();
-        let rows = rejected
-            .iter()
-            .map(|(r, errors)| {
-                Ok(ImportRejectRow {
-                    id: Uuid::now_v7(),
-                    job_id: self.job,
-                    line: r.line as i64,
-                    reason: r.reason.clone(),
-                    errors: json!(errors).to_string(),
-                    cells: keys.encrypt(Purpose::Import, &json!(r.cells).to_string())?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        store::insert_rejects(c, &rows).await?;
-        Ok(())
+        record_chunk(app, c, self.at, created, &rejected).await
     }
 }
 
@@ -539,17 +606,18 @@ impl customers::WithBatch for Chunk {
 /// codes) masked like any export, unless `reveal`.
 fn masking<'a>(
     app: &App,
+    target: ImportTarget,
     headers: &[String],
     reveal: bool,
 ) -> impl Fn(Vec<String>) -> Vec<String> + 'a {
-    let words = app.import_words();
+    let words = app.import_words(target);
+    let sensitive: &[&str] = match target {
+        ImportTarget::Customers => &io::SENSITIVE_COLUMNS,
+        ImportTarget::Leads => &crate::acquisition::import::SENSITIVE_COLUMNS,
+    };
     let hide: Vec<bool> = headers
         .iter()
-        .map(|h| {
-            words
-                .column(h)
-                .is_some_and(|c| io::SENSITIVE_COLUMNS.contains(&c))
-        })
+        .map(|h| words.column(h).is_some_and(|c| sensitive.contains(&c)))
         .collect();
     move |cells: Vec<String>| {
         cells
@@ -573,11 +641,11 @@ pub async fn rejected_file(
     words: &dyn crate::tabular::Words,
     reasons: &(dyn Fn(&[RowError]) -> String + Sync),
 ) -> Result<Vec<u8>> {
-    actor.require(Permission::CustomerImport)?;
     let j = match store::find_job(&app.db.conn, id).await? {
         Some(j) if j.actor_id == actor.id.uuid() && j.status != ImportStatus::Running => j,
         _ => return Err(AppError::NotFound),
     };
+    actor.require(permission(j.target))?;
     let headers: Vec<String> =
         crate::json::stored(&j.headers, format_args!("import_jobs.headers of job {id}"))?;
     // Someone who may reveal customers' data gets the file as it was (to correct and import again), and
@@ -603,7 +671,7 @@ pub async fn rejected_file(
         }
         Err(_) => false,
     };
-    let masked = masking(app, &headers, reveal);
+    let masked = masking(app, j.target, &headers, reveal);
     // The file's own headings stay as they were, so the corrected file imports again.
     let mut heading = vec![words.heading("line")];
     heading.extend(headers.iter().cloned());
@@ -624,17 +692,17 @@ pub async fn rejected_file(
 
 /// The import as its starter sees it (anyone else: not found), with the report once it has ended.
 pub async fn get(app: &App, actor: &Actor, id: Uuid) -> Result<ImportView> {
-    actor.require(Permission::CustomerImport)?;
     let j = match store::find_job(&app.db.conn, id).await? {
         Some(j) if j.actor_id == actor.id.uuid() => j,
         _ => return Err(AppError::NotFound),
     };
+    actor.require(permission(j.target))?;
     let mut view = view_of(&j)?;
     if j.status != ImportStatus::Running {
         let rejected = rejected_rows(app, &j).await?;
         let headers: Vec<String> =
             crate::json::stored(&j.headers, format_args!("import_jobs.headers of job {id}"))?;
-        let masked = masking(app, &headers, false);
+        let masked = masking(app, j.target, &headers, false);
         let rows: Vec<Rejected> = rejected
             .iter()
             .map(|(r, _)| Rejected {
@@ -666,14 +734,15 @@ pub struct ImportPage {
     pub next_cursor: Option<String>,
 }
 
-/// The caller's own imports, newest first.
+/// The caller's own imports of one kind, newest first.
 pub async fn mine(
     app: &App,
     actor: &Actor,
+    target: ImportTarget,
     cursor: Option<&str>,
     limit: Option<u64>,
 ) -> Result<ImportPage> {
-    actor.require(Permission::CustomerImport)?;
+    actor.require(permission(target))?;
     let limit = crate::view::page_limit(limit, 20, 200)?;
     let before = match cursor {
         None => None,
@@ -685,7 +754,8 @@ pub async fn mine(
                 })?,
         ),
     };
-    let mut rows = store::list_for(&app.db.conn, actor.id.uuid(), before, limit + 1).await?;
+    let mut rows =
+        store::list_for(&app.db.conn, actor.id.uuid(), target, before, limit + 1).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = match rows.last() {

@@ -54,20 +54,39 @@ pub fn import_columns() -> impl Iterator<Item = &'static str> {
 pub(crate) const SENSITIVE_COLUMNS: [&str; 5] =
     ["id_number", "mobile", "email", "address", "credit_code"];
 
-/// Headings and values as the workbench's labels write them, in every language (from the web layer).
-#[derive(Debug, Clone, Default)]
+/// Headings and values as the workbench's labels write them, in every language (from the web layer), for
+/// one kind of file (customers or leads: each has its own columns).
+#[derive(Debug, Clone)]
 pub struct ImportWords {
+    /// The file kind's column names with their aliases.
+    pub columns: &'static [(&'static str, &'static [&'static str])],
     /// A heading (`证件号码`, `Document number`) -> its column.
     pub headers: std::collections::HashMap<String, &'static str>,
     /// Per column, a value's label (`个人`, `居民身份证`, `100万元及以上`) -> its code.
     pub values: std::collections::HashMap<&'static str, std::collections::HashMap<String, String>>,
 }
 
+impl Default for ImportWords {
+    /// A customer file's column names and aliases, without labels (until the web layer gives them).
+    fn default() -> Self {
+        ImportWords::of(COLUMNS)
+    }
+}
+
 impl ImportWords {
+    /// The column names and aliases of a kind of file, without labels.
+    pub fn of(columns: &'static [(&'static str, &'static [&'static str])]) -> Self {
+        ImportWords {
+            columns,
+            headers: Default::default(),
+            values: Default::default(),
+        }
+    }
+
     /// The column a heading names: a column name or alias, else a label of the column in any language.
     pub fn column(&self, h: &str) -> Option<&'static str> {
         let h = h.trim().trim_end_matches(['*', '＊']).trim();
-        COLUMNS
+        self.columns
             .iter()
             .find(|(n, aliases)| *n == h || aliases.contains(&h))
             .map(|(n, _)| *n)
@@ -124,7 +143,17 @@ const TEMPLATE_ROWS: [&[(&str, &str)]; 2] = [
 /// and a corporate) that import as they are; the headings and values are read back in any language.
 pub fn template(format: Format, words: &dyn crate::tabular::Words) -> Result<Vec<u8>> {
     let columns: Vec<&str> = import_columns().collect();
-    let rows: Vec<Vec<String>> = TEMPLATE_ROWS
+    template_of(&columns, &TEMPLATE_ROWS, format, words)
+}
+
+/// A template of these columns with these example rows (column, code), in the reader's words.
+pub(crate) fn template_of(
+    columns: &[&str],
+    examples: &[&[(&str, &str)]],
+    format: Format,
+    words: &dyn crate::tabular::Words,
+) -> Result<Vec<u8>> {
+    let rows: Vec<Vec<String>> = examples
         .iter()
         .map(|r| {
             columns

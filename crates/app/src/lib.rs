@@ -57,6 +57,8 @@ pub struct App {
     /// How import files may name their columns and values besides the column names: the workbench's
     /// labels in every language, given by the web layer ([`App::accept_import_words`]).
     pub(crate) import_words: RwLock<Arc<io::ImportWords>>,
+    /// The same for lead files ([`App::accept_lead_import_words`]).
+    pub(crate) lead_import_words: RwLock<Arc<io::ImportWords>>,
 }
 
 impl App {
@@ -120,6 +122,9 @@ impl App {
             tokens: Default::default(),
             logins: Default::default(),
             import_words: Default::default(),
+            lead_import_words: RwLock::new(Arc::new(io::ImportWords::of(
+                acquisition::import::COLUMNS,
+            ))),
         });
         customers::search::rebuild_if_stale(&app).await?;
         Ok(app)
@@ -165,26 +170,42 @@ impl App {
         Ok(banyan_store::migrate::current_version(&self.db).await?)
     }
 
-    /// Today's civil date in the bank's time zone.
     /// Lets import files name columns and values as the workbench's labels do (the web layer's registry of
     /// display labels, in every language): `客户经理`, `證件類型`, `Document number`; `个人`, `居民身份证`.
     pub fn accept_import_words(&self, words: io::ImportWords) {
+        Self::swap_words(&self.import_words, words);
+    }
+
+    /// Lets lead files name columns and values as the workbench's labels do (see
+    /// [`App::accept_import_words`]).
+    pub fn accept_lead_import_words(&self, words: io::ImportWords) {
+        Self::swap_words(&self.lead_import_words, words);
+    }
+
+    fn swap_words(slot: &RwLock<Arc<io::ImportWords>>, words: io::ImportWords) {
         // A lock poisoned by a panic elsewhere still holds whole words (they are swapped, never edited).
-        let mut w = self
-            .import_words
+        let mut w = slot
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *w = Arc::new(words);
     }
 
-    pub(crate) fn import_words(&self) -> Arc<io::ImportWords> {
-        let w = self
-            .import_words
+    /// The words of a kind of import file.
+    pub(crate) fn import_words(
+        &self,
+        target: banyan_domain::imports::ImportTarget,
+    ) -> Arc<io::ImportWords> {
+        let slot = match target {
+            banyan_domain::imports::ImportTarget::Customers => &self.import_words,
+            banyan_domain::imports::ImportTarget::Leads => &self.lead_import_words,
+        };
+        let w = slot
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(&w)
     }
 
+    /// Today's civil date in the bank's time zone.
     pub fn today(&self) -> jiff::civil::Date {
         jiff::Timestamp::now().to_zoned(self.tz.clone()).date()
     }

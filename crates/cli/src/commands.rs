@@ -135,9 +135,16 @@ async fn import_customers(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     app.accept_import_words(banyan_web::ui::import_words());
-    let started = imports::start(app, actor, &name, &bytes, format)
-        .await
-        .map_err(app_err)?;
+    let started = imports::start(
+        app,
+        actor,
+        banyan_domain::imports::ImportTarget::Customers,
+        &name,
+        &bytes,
+        format,
+    )
+    .await
+    .map_err(app_err)?;
     let id = started.job.id;
     if !started.new {
         println!(

@@ -389,6 +389,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         crate::demo_book::demo_book(app, &some).await?;
         crate::demo_leads::demo_leads(app).await?;
         crate::demo_risk::demo_risk(app).await?;
+        crate::demo_import::demo_import(app).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await

@@ -1,9 +1,17 @@
-//! A customer import as a job on the server: it runs chunk by chunk, independent of the connection that
+//! An import (customers or leads) as a job on the server: it runs chunk by chunk, independent of the connection that
 //! started it, and ends done (every row created or rejected with its reason) or failed (an error that
 //! stopped it, with the rows done so far kept and reported).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+code_enum!(
+    /// What a file's rows become: customers (through the registry's identification review) or leads.
+    ImportTarget {
+        Customers = "customers",
+        Leads = "leads",
+    }
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -1,14 +1,15 @@
-//! Customer import jobs: the job row, its encrypted file until it ends, its progress advanced only
+//! Import jobs (customers or leads): the job row, its encrypted file until it ends, its progress advanced only
 //! by the chunk that holds the expected position, and its rejected rows.
 
 use crate::error::Result;
 use crate::table;
-use banyan_domain::imports::ImportStatus;
+use banyan_domain::imports::{ImportStatus, ImportTarget};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use uuid::Uuid;
 
 crate::enum_col!(ImportStatus);
+crate::enum_col!(ImportTarget);
 
 crate::table! {
     pub struct ImportJobRow in "import_jobs" {
@@ -35,6 +36,8 @@ crate::table! {
         pub lease_until_us: i64,
         pub created_at_us: i64,
         pub finished_at_us: Option<i64>,
+        /// What the rows become.
+        pub target: ImportTarget,
     }
 }
 
@@ -82,15 +85,17 @@ pub async fn find_job<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<Impo
     table::one::<ImportJobRow, _>(c, &q).await
 }
 
-/// A staff member's jobs, newest first; keyset after `before` (created_at_us, id).
+/// A staff member's jobs of one target, newest first; keyset after `before` (created_at_us, id).
 pub async fn list_for<C: ConnectionTrait>(
     c: &C,
     actor_id: Uuid,
+    target: ImportTarget,
     before: Option<(i64, Uuid)>,
     limit: u64,
 ) -> Result<Vec<ImportJobRow>> {
     let mut q = table::select::<ImportJobRow>()
         .and_where(Expr::col("actor_id").eq(actor_id))
+        .and_where(Expr::col("target").eq(target.as_str()))
         .to_owned();
     if let Some((at, id)) = before {
         q.and_where(
@@ -107,14 +112,16 @@ pub async fn list_for<C: ConnectionTrait>(
     table::all::<ImportJobRow, _>(c, &q).await
 }
 
-/// The staff member's job for this file that did not fail (running or done), if any.
+/// The staff member's job for this file and target that did not fail (running or done), if any.
 pub async fn find_by_file<C: ConnectionTrait>(
     c: &C,
     actor_id: Uuid,
+    target: ImportTarget,
     file_hash: &str,
 ) -> Result<Option<ImportJobRow>> {
     let q = table::select::<ImportJobRow>()
         .and_where(Expr::col("actor_id").eq(actor_id))
+        .and_where(Expr::col("target").eq(target.as_str()))
         .and_where(Expr::col("file_hash").eq(file_hash))
         .and_where(Expr::col("status").ne(ImportStatus::Failed.as_str()))
         .order_by("created_at_us", Order::Desc)

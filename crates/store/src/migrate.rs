@@ -205,6 +205,11 @@ const STEPS: &[Step] = &[
         name: "the funnel's period within a branch's or an owner's leads",
         run: acquisition::v32,
     },
+    Step {
+        version: 33,
+        name: "import jobs for leads as well as customers",
+        run: imports::v33,
+    },
 ];
 
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released

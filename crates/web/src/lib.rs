@@ -73,6 +73,7 @@ pub fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle>
 pub fn router(state: AppState) -> Router {
     // Import files may be headed and filled in the workbench's words, in any of its languages.
     state.app.accept_import_words(ui::import_words());
+    state.app.accept_lead_import_words(ui::lead_import_words());
     let security = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),

@@ -109,7 +109,7 @@ impl Modify for Problems {
     paths(
         api::health::healthz, api::health::readyz, api::health::metrics,
         api::auth::login, api::auth::logout, api::auth::me,
-        api::customers::create, api::customers::create_batch, api::customers::list, api::customers::export, api::customers::import, api::customers::my_imports, api::customers::import_job,
+        api::customers::create, api::customers::create_batch, api::customers::list, api::customers::export, api::customers::import, api::imports::my_imports, api::imports::import_job, api::imports::import_leads, api::imports::my_lead_imports,
         api::customers::get, api::customers::update, api::customers::submit, api::customers::verify, api::customers::return_,
         api::customers::verify_many, api::customers::saved_searches, api::customers::save_search, api::customers::delete_saved_search, api::customers::review_queue, api::customers::versions, api::customers::contacts, api::customers::add_contact,
         api::customers::update_contact, api::customers::delete_contact, api::customers::relationships,

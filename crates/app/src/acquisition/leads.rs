@@ -531,25 +531,36 @@ pub(crate) async fn refuse(
     (e, probes, lead): Refusal,
 ) -> Result<LeadView> {
     tx.rollback().await?;
-    crate::customers::duplicates::record_probes(app, grant, &probes).await?;
-    if let Some(id) = lead {
-        let tx = app.db.begin_write().await?;
-        audit::record(
-            app,
-            &*tx,
-            grant,
-            vec![Entry {
-                action: "lead.duplicate_probe",
-                entity: "lead",
-                entity_id: Some(id.to_string()),
-                customer_id: None,
-                detail: json!({"from_branch": grant.actor().branch_code()}),
-            }],
-        )
-        .await?;
-        tx.commit().await?;
-    }
+    record_probes(app, grant, &probes, lead.as_slice()).await?;
     Err(e)
+}
+
+/// Records what refused captures probed outside the caller's scope: customers as the registry does, open
+/// leads audited as `lead.duplicate_probe`.
+pub(crate) async fn record_probes(
+    app: &App,
+    grant: &Granted<'_>,
+    probes: &[crate::customers::duplicates::Probe],
+    leads: &[LeadId],
+) -> Result<()> {
+    crate::customers::duplicates::record_probes(app, grant, probes).await?;
+    if leads.is_empty() {
+        return Ok(());
+    }
+    let tx = app.db.begin_write().await?;
+    let entries = leads
+        .iter()
+        .map(|id| Entry {
+            action: "lead.duplicate_probe",
+            entity: "lead",
+            entity_id: Some(id.to_string()),
+            customer_id: None,
+            detail: json!({"from_branch": grant.actor().branch_code()}),
+        })
+        .collect();
+    audit::record(app, &*tx, grant, entries).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The next lead number of the year (`XS` + year + 7 digits), from the year's counter in the capturing
@@ -588,7 +599,21 @@ pub(crate) fn event(
 /// Captures a lead (answered 201; a retry with the same Idempotency-Key writes nothing twice).
 pub async fn create(app: &App, actor: &Actor, input: LeadInput) -> Result<LeadView> {
     let grant = actor.require(Permission::LeadWrite)?;
-    let checked = check(app, &grant, &input, false).await?;
+    let mut r = prepare(app, &grant, &input).await?;
+    let tx = app.db.begin_write().await?;
+    if let Some(refusal) = capture_in(app, &*tx, &grant, &mut r, json!({})).await? {
+        return refuse(app, &grant, tx, refusal).await;
+    }
+    let v = view_of(app, &*tx, &r, None).await?;
+    crate::idempotency::commit(tx, actor, 201, &v).await?;
+    Ok(v)
+}
+
+/// A new lead from a form that passed its checks (each broken rule names its field), contact data
+/// encrypted, the campaign checked; not yet numbered or stored.
+pub(crate) async fn prepare(app: &App, grant: &Granted<'_>, input: &LeadInput) -> Result<LeadRow> {
+    let actor = grant.actor();
+    let checked = check(app, grant, input, false).await?;
     let now = now_us();
     let mut r = LeadRow {
         id: LeadId::new(),
@@ -649,21 +674,34 @@ pub async fn create(app: &App, actor: &Actor, input: LeadInput) -> Result<LeadVi
         app.today(),
     )
     .await?;
-    let tx = app.db.begin_write().await?;
+    Ok(r)
+}
+
+/// Numbers and stores a prepared lead in the caller's transaction, with its history and audit (`more`
+/// joins the audit's detail) — unless a customer or an open lead already holds its mobile or identifier:
+/// then the refusal, and nothing written but the number's counter (numbers may have gaps).
+pub(crate) async fn capture_in<C: sea_orm::ConnectionTrait>(
+    app: &App,
+    c: &C,
+    grant: &Granted<'_>,
+    r: &mut LeadRow,
+    more: serde_json::Value,
+) -> Result<Option<Refusal>> {
     // The number first: its counter row is locked until this capture commits, so two captures of the same
     // person at once take turns, and the second one's duplicate check (a statement begun after the first
     // committed) sees the first lead. Checked first, both would find nothing (PostgreSQL reads committed
-    // data only; SQLite has one writer anyway). A refusal rolls the number back with everything else.
-    r.lead_no = next_lead_no(&*tx, app.today().year()).await?;
-    if let Some(refusal) = duplicate_of(&*tx, &grant, &r).await? {
-        return refuse(app, &grant, tx, refusal).await;
+    // data only; SQLite has one writer anyway). A capture's refusal rolls the number back with everything
+    // else; in an import's chunk the refused row's number is skipped.
+    r.lead_no = next_lead_no(c, app.today().year()).await?;
+    if let Some(refusal) = duplicate_of(c, grant, r).await? {
+        return Ok(Some(refusal));
     }
-    store::insert_lead(&*tx, &r).await?;
+    store::insert_lead(c, r).await?;
     store::insert_events(
-        &*tx,
+        c,
         &[event(
             r.id,
-            actor.id(),
+            grant.actor().id(),
             LeadAction::Created,
             None,
             Some(LeadStage::New),
@@ -672,20 +710,12 @@ pub async fn create(app: &App, actor: &Actor, input: LeadInput) -> Result<LeadVi
         )],
     )
     .await?;
-    audit::record(
-        app,
-        &*tx,
-        &grant,
-        vec![lead_entry(
-            "lead.create",
-            &r,
-            json!({"channel": r.channel.as_str(), "kind": r.kind.as_str()}),
-        )],
-    )
-    .await?;
-    let v = view_of(app, &*tx, &r, None).await?;
-    crate::idempotency::commit(tx, actor, 201, &v).await?;
-    Ok(v)
+    let mut detail = json!({"channel": r.channel.as_str(), "kind": r.kind.as_str()});
+    if let (Some(d), Some(m)) = (detail.as_object_mut(), more.as_object()) {
+        d.extend(m.clone());
+    }
+    audit::record(app, c, grant, vec![lead_entry("lead.create", r, detail)]).await?;
+    Ok(None)
 }
 
 pub(crate) fn lead_entry(action: &'static str, r: &LeadRow, detail: serde_json::Value) -> Entry {

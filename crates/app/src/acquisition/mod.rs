@@ -14,6 +14,7 @@ pub mod convert;
 pub mod deal;
 pub mod effectiveness;
 pub mod funnel;
+pub mod import;
 pub mod leads;
 pub mod meetings;
 pub mod opening;

@@ -59,3 +59,26 @@ pub(super) fn v11(s: &mut Vec<Stmt>, _kind: DbKind) {
         &["job_id", "line"],
     ));
 }
+
+/// Migration 33: an import job says what its rows become (customers, or leads since this version); the
+/// jobs before it imported customers.
+pub(super) fn v33(s: &mut Vec<Stmt>, kind: DbKind) {
+    s.push(super::alter(
+        kind,
+        Table::alter()
+            .table("import_jobs")
+            .add_column(
+                ColumnDef::new("target")
+                    .text()
+                    .not_null()
+                    .default("customers")
+                    .to_owned(),
+            )
+            .to_owned(),
+    ));
+    s.push(idx(
+        "ix_import_jobs_actor_target",
+        "import_jobs",
+        &["actor_id", "target", "created_at_us"],
+    ));
+}

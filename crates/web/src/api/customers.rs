@@ -2,17 +2,18 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, IfMatch, Json, Query, read_body};
+use crate::extract::{Auth, IfMatch, Json, Query};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use banyan_app::customers::{self as uc, ListQuery, ReviewPage};
-use banyan_app::imports::{self, ImportPage, ImportView};
+use banyan_app::imports::ImportView;
 use banyan_app::io;
 use banyan_app::view::*;
 use banyan_domain::customer::{
     ContactInput, CustomerInput, CustomerKind, CustomerStatus, RelationshipKind, Transition,
 };
+use banyan_domain::imports::ImportTarget;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -237,65 +238,7 @@ pub fn download(format: io::Format, bytes: Vec<u8>) -> Response {
     request_body(content = String, content_type = "text/csv"),
     responses((status = 202, body = ImportView, description = "the import job, running"), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn import(State(s): State<AppState>, auth: Auth, req: Request) -> ApiResult<Response> {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let format =
-        if ct.starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") {
-            imports::FileFormat::Xlsx
-        } else if ct.starts_with("text/csv") {
-            imports::FileFormat::Csv
-        } else {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send text/csv or an XLSX workbook",
-            ));
-        };
-    let name = match format {
-        imports::FileFormat::Xlsx => "upload.xlsx",
-        imports::FileFormat::Csv => "upload.csv",
-    };
-    let bytes = read_body(req, s.import_limit).await?;
-    let started = imports::start(&s.app, &auth.actor, name, &bytes, format).await?;
-    if started.new {
-        imports::spawn(s.app.clone(), started.job.id, auth.actor.clone());
-    }
-    let location = format!("/api/v1/imports/{}", started.job.id);
-    Ok((
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, location)],
-        axum::Json(started.job),
-    )
-        .into_response())
-}
-
-/// Your imports, newest first (open one for its report).
-#[utoipa::path(get, path = "/api/v1/imports", tag = "customers", security(("bearer" = [])), params(PageParams),
-    responses((status = 200, body = ImportPage)))]
-pub async fn my_imports(
-    State(s): State<AppState>,
-    auth: Auth,
-    Query(p): Query<PageParams>,
-) -> ApiResult<axum::Json<ImportPage>> {
-    Ok(axum::Json(
-        imports::mine(&s.app, &auth.actor, p.cursor.as_deref(), p.limit).await?,
-    ))
-}
-
-/// An import's progress and, once it has ended, its per-row report and the rejected rows as CSV (only
-/// for the staff member who started it).
-#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = ImportView), (status = 404, body = Problem)))]
-pub async fn import_job(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<Uuid>,
-) -> ApiResult<axum::Json<ImportView>> {
-    Ok(axum::Json(imports::get(&s.app, &auth.actor, id).await?))
+    crate::api::imports::start(s, auth, req, ImportTarget::Customers).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,6 +10,7 @@ pub mod customers;
 pub mod engagement;
 pub mod events;
 pub mod health;
+pub mod imports;
 pub mod notify;
 pub mod segments;
 
@@ -41,8 +42,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             creating(post(customers::import)),
         )
         .route("/api/v1/customers/export", get(customers::export))
-        .route("/api/v1/imports", get(customers::my_imports))
-        .route("/api/v1/imports/{id}", get(customers::import_job))
+        .route("/api/v1/imports", get(imports::my_imports))
+        .route("/api/v1/imports/{id}", get(imports::import_job))
+        .route(
+            "/api/v1/leads/import",
+            creating(post(imports::import_leads)),
+        )
+        .route("/api/v1/leads/imports", get(imports::my_lead_imports))
         .route(
             "/api/v1/customers/{id}",
             get(customers::get).patch(customers::update),

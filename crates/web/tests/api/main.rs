@@ -12,6 +12,7 @@ mod access;
 mod acquisition;
 mod acquisition_campaigns;
 mod acquisition_effectiveness;
+mod acquisition_import;
 mod acquisition_meetings;
 mod acquisition_onboarding;
 mod acquisition_opening;
@@ -82,6 +83,7 @@ fn main() {
     let mut tests: Vec<(&'static str, TestFn)> = Vec::new();
     tests.extend(access::all());
     tests.extend(acquisition::all());
+    tests.extend(acquisition_import::all());
     tests.extend(acquisition_papers::all());
     tests.extend(acquisition_visits::all());
     tests.extend(acquisition_onboarding::all());

@@ -6,6 +6,7 @@
 mod board;
 mod campaigns;
 mod effectiveness;
+mod import;
 mod lead;
 mod meetings;
 mod opening;
@@ -28,8 +29,10 @@ use banyan_app::AppError;
 use banyan_app::acquisition::{LeadQuery, LeadSummary, leads as uc};
 use banyan_domain::acquisition::{LeadChannel, LeadKind, LeadStage};
 
+pub use import::lead_import_words;
+
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
+    let r = axum::Router::new()
         .route("/leads", get(list_page))
         .route("/leads/new", get(lead::new_form).post(lead::create))
         .route("/leads/board", get(board::board_page))
@@ -75,7 +78,8 @@ pub fn routes() -> axum::Router<AppState> {
                 banyan_app::files::FILE_MAX_BYTES + 64 * 1024,
             )),
         )
-        .route("/leads/{id}/files/{file}", get(papers::download))
+        .route("/leads/{id}/files/{file}", get(papers::download));
+    crate::ui::imports::routes(r, &import::LEAD_IMPORT)
 }
 
 fn blank(s: &str) -> Option<String> {

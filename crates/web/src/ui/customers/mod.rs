@@ -15,7 +15,7 @@ use crate::AppState;
 use axum::routing::{get, post};
 
 pub(crate) fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
+    let r = axum::Router::new()
         .route("/customers", get(search::search))
         .route("/review", get(review::queue))
         .route("/review/verify", post(review::verify_many))
@@ -69,9 +69,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             "/customers/{id}/alerts/{aid}/close",
             post(writes::close_alert),
         )
-        .route("/import", get(io::import_form).post(io::import))
-        .route("/import/{id}", get(io::import_job))
-        .route("/import/files/{file}", get(io::import_template))
-        .route("/import/{id}/rejected.csv", get(io::import_rejected))
-        .route("/customers/export", get(io::export))
+        .route("/customers/export", get(io::export));
+    crate::ui::imports::routes(r, &io::CUSTOMER_IMPORT)
 }

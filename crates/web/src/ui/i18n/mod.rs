@@ -53,6 +53,7 @@ macro_rules! catalog {
 pub(crate) use catalog;
 
 mod acquisition;
+mod acquisition_import;
 mod acquisition_risk;
 mod book;
 mod codes;
@@ -68,6 +69,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| monitoring::lookup(lang, key))
         .or_else(|| acquisition::lookup(lang, key))
         .or_else(|| acquisition_risk::lookup(lang, key))
+        .or_else(|| acquisition_import::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -79,6 +81,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(monitoring::KEYS)
         .chain(acquisition::KEYS)
         .chain(acquisition_risk::KEYS)
+        .chain(acquisition_import::KEYS)
 }
 
 impl Tr {

@@ -739,6 +739,7 @@ crate::ui::i18n::catalog! {
     "rule.duplicate" => ["已存在相同证件号或手机号的客户", "已存在相同證件號或手機號的客戶", "a customer with this number already exists"],
     "rule.duplicate_id_number" => ["已有相同证件号码的客户", "已有相同證件號碼的客戶", "a customer with this document number already exists"],
     "rule.duplicate_mobile" => ["已有相同手机号的客户", "已有相同手機號的客戶", "a customer with this mobile number already exists"],
+    "rule.duplicate_lead" => ["已有进行中的线索使用该号码", "已有進行中的線索使用該號碼", "an open lead already holds this number"],
     "rule.encoding" => ["这一行不是 UTF-8 文本（请把文件另存为 UTF-8 编码的 CSV）", "這一行不是 UTF-8 文字（請將檔案另存為 UTF-8 編碼的 CSV）", "this line is not UTF-8 text (save the file as UTF-8 CSV)"],
     "rule.empty" => ["不能为空", "不能為空", "must not be empty"],
 }

@@ -1,0 +1,37 @@
+//! Labels of the lead import (`/leads/import`): its title, the template's name and the column guide.
+
+use super::Lang;
+
+crate::ui::i18n::catalog! {
+    "lead.import.title" => ["批量导入线索", "批次匯入線索", "Import leads"],
+    "lead.import.link" => ["批量导入", "批次匯入", "Import a file"],
+    "lead.import.template_name" => ["线索导入模板", "線索匯入範本", "lead-import-template"],
+    "lead.import.failed_hint" => ["已处理的行已保留并列在下方；修正后重新导入同一文件即可补完，已登记的线索不会重复。", "已處理的行已保留並列在下方；修正後重新匯入同一檔案即可補完，已登記的線索不會重複。", "The rows done are kept and listed below; import the same file again to finish — leads already captured are not captured twice."],
+    "lead.import.req.partner" => ["渠道为合作机构时必填", "渠道為合作機構時必填", "When the channel is a partner"],
+    "lead.import.text" => ["文字", "文字", "Text"],
+    "lead.import.col.kind" => ["不填为个人", "不填為個人", "A person when empty"],
+    "lead.import.col.name" => ["个人姓名或机构名称，最多 100 字", "個人姓名或機構名稱，最多 100 字", "A person's or an organisation's name, at most 100 characters"],
+    "lead.import.col.birth_year" => ["四位年份，如 1985", "四位年份，如 1985", "A four-digit year, e.g. 1985"],
+    "lead.import.col.mobile" => ["11 位手机号，如 13812345678；境外号码以 + 开头", "11 位手機號，如 13812345678；境外號碼以 + 開頭", "11 digits, e.g. 13812345678; numbers abroad start with +"],
+    "lead.import.col.email" => ["电子邮件地址", "電子郵件地址", "An e-mail address"],
+    "lead.import.col.address" => ["地址，最多 200 字", "地址，最多 200 字", "An address, at most 200 characters"],
+    "lead.import.col.id_number" => ["个人填居民身份证号，机构填统一社会信用代码；校验位须正确", "個人填居民身分證號，機構填統一社會信用代碼；校驗位須正確", "A person's resident ID or an organisation's unified social credit code, with a correct check digit"],
+    "lead.import.col.industry" => ["机构所属的国民经济行业门类", "機構所屬的國民經濟行業門類", "The organisation's GB/T 4754 section"],
+    "lead.import.col.employees" => ["整数", "整數", "A whole number"],
+    "lead.import.col.income" => ["年收入（个人）或年营业收入（机构），单位元，如 360000", "年收入（個人）或年營業收入（機構），單位元，如 360000", "Yearly income (a person) or revenue (an organisation) in yuan, e.g. 360000"],
+    "lead.import.col.assets" => ["资产，单位元", "資產，單位元", "Assets in yuan"],
+    "lead.import.col.liabilities" => ["负债，单位元", "負債，單位元", "Liabilities in yuan"],
+    "lead.import.col.products_wanted" => ["产品目录中的产品名称或代码，多个用顿号或逗号分隔", "產品目錄中的產品名稱或代碼，多個用頓號或逗號分隔", "Product names or codes from the catalogue, separated by commas"],
+    "lead.import.col.expected_return" => ["百分数，如 3.5", "百分數，如 3.5", "A percentage, e.g. 3.5"],
+    "lead.import.col.partner" => ["合作机构页上的机构名称", "合作機構頁上的機構名稱", "The partner's name as on the partners page"],
+    "lead.import.col.campaign" => ["拓户活动名称；活动须在登记当日进行中并使用该渠道", "拓戶活動名稱；活動須在登記當日進行中並使用該渠道", "The campaign's name; it must be running that day through the lead's channel"],
+    "lead.import.col.basis" => ["不填则该线索不得联系", "不填則該線索不得聯繫", "Without one the lead may not be contacted"],
+    "lead.import.col.consent_on" => ["取得同意的日期，如 2026-11-20；依据为同意时必填", "取得同意的日期，如 2026-11-20；依據為同意時必填", "The date consent was given, e.g. 2026-11-20; required with consent"],
+    "lead.import.col.consent_ref" => ["同意书或录音的编号", "同意書或錄音的編號", "Where the consent is kept: a form or recording number"],
+    "lead.import.col.credit_grade" => ["政策中的信用等级，如 AA；须同时填来源与日期", "政策中的信用等級，如 AA；須同時填來源與日期", "One of the policy's credit grades, e.g. AA, with its source and date"],
+    "lead.import.col.credit_source" => ["征信机构或评级机构的名称", "徵信機構或評級機構的名稱", "The credit bureau or rating agency"],
+    "lead.import.col.credit_on" => ["评级日期，如 2026-10-31", "評級日期，如 2026-10-31", "The date of the grade, e.g. 2026-10-31"],
+    "lead.import.col.branch_code" => ["网点代码，如 BR0001；不填为本人所在网点", "網點代碼，如 BR0001；不填為本人所在網點", "The branch code, e.g. BR0001; your own branch when empty"],
+    "lead.import.col.rm" => ["负责的客户经理的用户名，如 rm1；客户经理导入时不填即为本人", "負責的客戶經理的使用者名稱，如 rm1；客戶經理匯入時不填即為本人", "The owner's username, e.g. rm1; a relationship manager's own when empty"],
+    "audit.action.lead.import" => ["导入线索", "匯入線索", "Leads imported"],
+}
