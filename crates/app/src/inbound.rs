@@ -1,5 +1,5 @@
 //! Replies from customers, relayed by the bank's notification gateway: the answer to a satisfaction survey
-//! (a score 1-5) and the reply to an event invitation (yes / no). The gateway signs each request like
+//! (a score 1-5: a case's, or a new customer's after the opening) and the reply to an event invitation (yes / no). The gateway signs each request like
 //! Banyan signs its own (HMAC-SHA256 over `timestamp.body`); the web layer checks the signature, this
 //! module finds what the reply answers (the message it replies to) and records it as the gateway.
 
@@ -27,8 +27,19 @@ pub struct Reply {
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 #[serde(tag = "applied", rename_all = "snake_case")]
 pub enum Applied {
-    Survey { case_no: String, satisfaction: i32 },
-    Rsvp { event_id: Uuid, status: String },
+    Survey {
+        case_no: String,
+        satisfaction: i32,
+    },
+    /// A new customer's answer to the satisfaction survey after their account opening.
+    NewCustomerSurvey {
+        lead_no: String,
+        satisfaction: i32,
+    },
+    Rsvp {
+        event_id: Uuid,
+        status: String,
+    },
 }
 
 /// The gateway acting for the customer: bank-wide, case and customer writes only, audited as `gateway`.
@@ -100,6 +111,21 @@ pub async fn receive(app: &App, reply: Reply) -> Result<Applied> {
             .await?;
             Ok(Applied::Survey {
                 case_no: v.summary.case_no,
+                satisfaction,
+            })
+        }
+        "lead.survey" => {
+            let (satisfaction, comment) = survey_score(&reply.text).ok_or_else(|| {
+                AppError::field(
+                    "text",
+                    "survey_score",
+                    "must start with a score from 1 to 5",
+                )
+            })?;
+            let lead_no =
+                crate::acquisition::survey::answer(app, m.id, satisfaction, comment).await?;
+            Ok(Applied::NewCustomerSurvey {
+                lead_no,
                 satisfaction,
             })
         }

@@ -122,9 +122,7 @@ impl App {
             tokens: Default::default(),
             logins: Default::default(),
             import_words: Default::default(),
-            lead_import_words: RwLock::new(Arc::new(io::ImportWords::of(
-                acquisition::import::COLUMNS,
-            ))),
+            lead_import_words: RwLock::new(Arc::new(io::ImportWords::of(imports::leads::COLUMNS))),
         });
         customers::search::rebuild_if_stale(&app).await?;
         Ok(app)

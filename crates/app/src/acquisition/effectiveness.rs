@@ -1,7 +1,7 @@
 //! The effectiveness report beside the funnel (seed 002 §七, 拓户效果评估): of the customers won in a
 //! period within the reader's scope — how many, of which kind, what they brought by the book's latest
 //! figures (assets, deposits, loans, fee income), their risk ratings, and how many of those won 90 days or
-//! more ago are active — against the period of the same length before, with the growth; and how long the
+//! more ago are active, and how satisfied the new customers said they were (the survey) — against the period of the same length before, with the growth; and how long the
 //! open leads have stood at their stage (ageing), each count a link to the leads it counts.
 
 use super::funnel::{Period, day_start, growth, period};
@@ -44,6 +44,12 @@ pub struct Figures {
     pub mature: i64,
     /// … and of them, those with transactions in their latest 90 days.
     pub active_after_90d: i64,
+    /// New customers' satisfaction surveys sent in the period …
+    pub surveys_sent: i64,
+    /// … the answers received in it …
+    pub surveys_answered: i64,
+    /// … and their average score in tenths (43 = 4.3 of 5; none without answers).
+    pub satisfaction_tenths: Option<i64>,
 }
 
 /// The growth of each figure over the period before, per thousand (none when it had none).
@@ -110,9 +116,11 @@ pub async fn report(app: &App, actor: &Actor, q: EffectQuery) -> Result<Effectiv
         .yesterday()
         .map_err(|e| AppError::internal_from("the day before `from`", e))?;
     let won = store::won_in(&app.db.conn, &scope, from_us, after_us).await?;
-    let current = figures(app, &won, to).await?;
+    let mut current = figures(app, &won, to).await?;
+    surveys(app, &scope, from_us, after_us, &mut current).await?;
     let won = store::won_in(&app.db.conn, &scope, before_us, from_us).await?;
-    let previous = figures(app, &won, before_to).await?;
+    let mut previous = figures(app, &won, before_to).await?;
+    surveys(app, &scope, before_us, from_us, &mut previous).await?;
     let growth = Growth {
         new_customers: growth(current.new_customers, previous.new_customers),
         assets: growth(current.assets, previous.assets),
@@ -204,6 +212,23 @@ async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) -> Result<Fig
         }
     }
     Ok(f)
+}
+
+/// The new customers' surveys sent and answered in `[from_us, to_us)`, and the average answer.
+async fn surveys(
+    app: &App,
+    scope: &banyan_store::customers::ScopeFilter,
+    from_us: i64,
+    to_us: i64,
+    f: &mut Figures,
+) -> Result<()> {
+    let (sent, answered, sum) =
+        banyan_store::acquisition::survey::counts(&app.db.conn, scope, from_us, to_us).await?;
+    f.surveys_sent = sent;
+    f.surveys_answered = answered;
+    // Rounded to the nearest tenth.
+    f.satisfaction_tenths = (answered > 0).then(|| (sum * 20 + answered) / (answered * 2));
+    Ok(())
 }
 
 /// The open leads of each pipeline stage by band of days at the stage.

@@ -14,12 +14,12 @@ pub mod convert;
 pub mod deal;
 pub mod effectiveness;
 pub mod funnel;
-pub mod import;
 pub mod leads;
 pub mod meetings;
 pub mod opening;
 pub mod papers;
 pub mod risk;
+pub mod survey;
 pub mod targets;
 pub mod team;
 pub mod visits;
@@ -116,6 +116,8 @@ pub struct LeadView {
     pub onboarding: Vec<crate::engagement::TaskView>,
     /// Whether every onboarding task is closed: the customer's contact plan carries on alone.
     pub handed_over: bool,
+    /// A won lead's satisfaction survey, once sent (and its answer, once the customer replied).
+    pub survey: Option<survey::SurveyView>,
     /// A won lead's account and products (through the book's gate) and its customer's review state.
     pub opening: Option<Opening>,
     /// The deal's team beside its owner (the relationship manager): product manager, operations.
@@ -276,6 +278,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
     };
     let handed_over = !onboarding.is_empty() && onboarding.iter().all(|t| t.status != "open");
     let team = team::team_of(app, c, r.id).await?;
+    let survey = survey::of_lead(c, r.id, r.stage).await?;
     let opening = match r.customer_id {
         Some(cid) => Some(opening::opening_of(app, c, cid).await?),
         None => None,
@@ -351,6 +354,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         visits,
         onboarding,
         handed_over,
+        survey,
         opening,
         team,
         papers,

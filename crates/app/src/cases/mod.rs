@@ -37,7 +37,7 @@ use banyan_domain::ids::CaseId;
 use banyan_store::cases::{self as store, CaseLogRow, CaseRow, CaseScope, NoticeRow};
 use banyan_store::customers as cstore;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub(crate) async fn scope(app: &App, actor: &Actor) -> Result<CaseScope> {
@@ -224,69 +224,8 @@ pub(crate) fn check_department(
     }
 }
 
-/// What a message to a customer says: a policy template with variables (`{name}` is added), or a text
-/// written by staff.
-pub(crate) enum Content<'a> {
-    Template(&'a str, &'a [(&'static str, String)]),
-    Text { subject: String, body: String },
-}
-
-/// A service message about a case to its customer, in the customer's language, on `channel` or their
-/// preferred one; `None` when the policy has no such template (or none in that language).
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn customer_message<C: banyan_store::ConnectionTrait>(
-    app: &App,
-    c: &C,
-    customer_id: Uuid,
-    channel: Option<String>,
-    cause: &str,
-    content: Content<'_>,
-    cause_key: String,
-    now: i64,
-) -> Result<Option<banyan_store::notify::MessageRow>> {
-    let cust = cstore::find_customer(c, customer_id.into())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let lang = crate::notify::language_of(&cust)?;
-    let (subject, body) = match content {
-        Content::Text { subject, body } => (Some(subject), body),
-        Content::Template(name, vars) => {
-            let Some(t) = app.policy.notify.templates.get(name) else {
-                return Ok(None);
-            };
-            let mut v: BTreeMap<&str, String> = vars.iter().cloned().collect();
-            v.insert("name", cust.display_name.clone());
-            let Some(body) = banyan_domain::notify::pick(&t.body, &lang) else {
-                return Ok(None);
-            };
-            (
-                banyan_domain::notify::pick(&t.subject, &lang)
-                    .map(|s| banyan_domain::notify::render(s, &v)),
-                banyan_domain::notify::render(body, &v),
-            )
-        }
-    };
-    let channel = match channel {
-        Some(ch) => ch,
-        None => {
-            let consents = cstore::list_consents(c, customer_id).await?;
-            crate::notify::channel_for(cust.preferred_channel.as_deref(), &consents, false)
-        }
-    };
-    Ok(Some(crate::notify::row(
-        crate::notify::Draft {
-            customer_id,
-            channel,
-            purpose: "service",
-            cause: cause.to_owned(),
-            cause_key,
-            subject,
-            body,
-            lang,
-        },
-        now,
-    )))
-}
+// The service message to a case's customer is the outbox's (`notify::service`), shared with others.
+pub(crate) use crate::notify::{Content, customer_message};
 
 pub(crate) fn changed() -> AppError {
     AppError::conflict(

@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 mod approval;
 mod campaigns;
+mod service;
 pub use approval::{
     CANCEL_MAKER, CANCEL_SEGMENT, CampaignDecision, CampaignSummary, approve, awaiting_my_approval,
     campaign, campaigns, cancel, reject, send_due,
@@ -37,6 +38,7 @@ pub use campaigns::{
     CampaignInput, CampaignPreview, CampaignReport, PreviewText, approval_threshold,
     preview_campaign,
 };
+pub(crate) use service::{Content, customer_message};
 
 /// The bank's notification gateway for SMS, app push and WeChat.
 #[derive(Debug, Clone)]

@@ -142,6 +142,10 @@ code_enum!(
         TeamLeft = "team_left",
         /// A response to one of the deal's risks.
         RiskAnswered = "risk_answered",
+        /// The satisfaction survey sent to the new customer (the policy's days after the win).
+        SurveySent = "survey_sent",
+        /// The customer's answer to it (the note: the score).
+        Surveyed = "surveyed",
     }
 );
 

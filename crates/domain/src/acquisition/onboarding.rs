@@ -19,6 +19,13 @@ pub struct OnboardingPolicy {
     /// The follow-up contacts, days after the opening, in increasing order (e.g. 7, 30 and 90).
     pub follow_up_days: Vec<u16>,
     pub follow_up_method: String,
+    /// The satisfaction survey is sent this many days after the opening (a policy file without it: 30).
+    #[serde(default = "survey_days")]
+    pub survey_days: u16,
+}
+
+fn survey_days() -> u16 {
+    30
 }
 
 impl Default for OnboardingPolicy {
@@ -67,6 +74,9 @@ impl OnboardingPolicy {
         let days = 1..=366;
         if !days.contains(&self.first_service_days) {
             return Err(("first_service_days".into(), "must be 1 to 366 days".into()));
+        }
+        if !days.contains(&self.survey_days) {
+            return Err(("survey_days".into(), "must be 1 to 366 days".into()));
         }
         if self.follow_up_days.is_empty() {
             return Err((
@@ -163,5 +173,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(p.validate().unwrap_err().0, "first_service_days");
+        let p = OnboardingPolicy {
+            survey_days: 400,
+            ..Default::default()
+        };
+        assert_eq!(p.validate().unwrap_err().0, "survey_days");
     }
 }

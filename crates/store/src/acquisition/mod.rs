@@ -6,6 +6,7 @@ pub mod effectiveness;
 pub mod meetings;
 pub mod papers;
 pub mod risk;
+pub mod survey;
 pub mod team;
 pub mod visits;
 

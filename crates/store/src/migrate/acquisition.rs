@@ -1,4 +1,4 @@
-//! Migrations 24 to 26 and 28 to 32: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
+//! Migrations 24 to 26, 28 to 32 and 34: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
 //! for the duplicate check), each lead's history, and targets per period and owner.
 
 use super::{
@@ -433,5 +433,36 @@ pub(super) fn v32(s: &mut Vec<Stmt>, _: DbKind) {
         "ix_leads_rm_created",
         "leads",
         &["rm_id", "created_at_us"],
+    ));
+}
+
+/// Migration 34: the new customers' satisfaction surveys — one per won lead (a second node's or night's run
+/// finds it sent), found again by the message a reply answers; the effectiveness report counts them by
+/// when they were sent and answered.
+pub(super) fn v34(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("acq_surveys")
+            .col(id("id"))
+            .col(uuid("lead_id"))
+            .col(uuid("customer_id"))
+            .col(uuid("message_id"))
+            .col(bigint("sent_at_us"))
+            .col(ColumnDef::new("satisfaction").integer().null().to_owned())
+            .col(text_null("comment"))
+            .col(bigint_null("answered_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_acq_surveys_lead", "acq_surveys", &["lead_id"]));
+    s.push(uidx(
+        "ux_acq_surveys_message",
+        "acq_surveys",
+        &["message_id"],
+    ));
+    s.push(idx("ix_acq_surveys_sent", "acq_surveys", &["sent_at_us"]));
+    s.push(idx(
+        "ix_acq_surveys_answered",
+        "acq_surveys",
+        &["answered_at_us"],
     ));
 }

@@ -1214,7 +1214,7 @@ async fn contacts_reveal_drill_down_without_a_value_and_calendar_text(app: &Test
 }
 
 /// Posts a customer's reply as the gateway would (signed unless `sign` says otherwise).
-async fn reply(app: &TestApp, body: Value, ts: i64, secret: &[u8]) -> Resp {
+pub(crate) async fn reply(app: &TestApp, body: Value, ts: i64, secret: &[u8]) -> Resp {
     let bytes = serde_json::to_vec(&body).unwrap();
     let sig = banyan_app::notify::signature(secret, ts, &bytes);
     app.raw_h(

@@ -18,6 +18,7 @@ mod acquisition_onboarding;
 mod acquisition_opening;
 mod acquisition_papers;
 mod acquisition_risk;
+mod acquisition_survey;
 mod acquisition_team;
 mod acquisition_visits;
 mod audit;
@@ -84,6 +85,7 @@ fn main() {
     tests.extend(access::all());
     tests.extend(acquisition::all());
     tests.extend(acquisition_import::all());
+    tests.extend(acquisition_survey::all());
     tests.extend(acquisition_papers::all());
     tests.extend(acquisition_visits::all());
     tests.extend(acquisition_onboarding::all());

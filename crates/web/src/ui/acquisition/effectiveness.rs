@@ -98,6 +98,24 @@ fn rows(t: Tr, e: &Effectiveness) -> Vec<FigureRow> {
             .replace("{n}", &f.active_after_90d.to_string())
             .replace("{m}", &f.mature.to_string())
     };
+    let satisfaction = |f: &Figures| match f.satisfaction_tenths {
+        Some(x) => t
+            .get("effect.satisfaction_of")
+            .replace("{avg}", &format!("{}.{}", x / 10, x % 10))
+            .replace("{n}", &f.surveys_answered.to_string())
+            .replace("{m}", &f.surveys_sent.to_string()),
+        None => t
+            .get("effect.satisfaction_none")
+            .replace("{m}", &f.surveys_sent.to_string()),
+    };
+    out.push(FigureRow {
+        key: "satisfaction",
+        label: t.get("effect.satisfaction").to_owned(),
+        current: satisfaction(c),
+        previous: satisfaction(p),
+        growth: None,
+        href: None,
+    });
     out.push(FigureRow {
         key: "active_after_90d",
         label: t.get("effect.active_after_90d").to_owned(),

@@ -5,7 +5,7 @@
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::imports::{ImportKind, list_spec};
 use crate::ui::labels::field_label;
-use banyan_app::acquisition::import as uc;
+use banyan_app::imports::leads as uc;
 use banyan_app::tabular::Words;
 use banyan_domain::imports::ImportTarget;
 

@@ -76,6 +76,8 @@ struct LeadPage {
     vs: super::visits::VisitsSection,
     /// A won lead's onboarding: (step, method, due day, state in words, open).
     onboarding: Vec<(String, String, String, String, bool)>,
+    /// The new customer's satisfaction survey, once sent.
+    survey: Option<String>,
     /// The proposal, the contract and the application.
     pp: super::papers::PapersSection,
     /// A won lead's account and products.
@@ -289,6 +291,7 @@ pub(super) async fn lead_view_drafted(
         tm: super::team::section(s, &sess, t, &v),
         rk: super::risk::section(s, &sess, t, &v),
         op,
+        survey: super::opening::survey_line(&s.app, t, &v),
         onboarding,
         customs: crate::ui::customers::form::custom_inputs(
             &defs,

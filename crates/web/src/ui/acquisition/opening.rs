@@ -125,3 +125,24 @@ pub(super) async fn record(
         Err(e) => redirect_or_refusal(&s, sess, t, id, Err(e)).await,
     }
 }
+
+/// The new customer's satisfaction survey in words: sent and waiting, or the score with the customer's
+/// words; none before it is sent.
+pub(super) fn survey_line(app: &banyan_app::App, t: Tr, v: &LeadView) -> Option<String> {
+    let sv = v.survey.as_ref()?;
+    Some(match (sv.satisfaction, &sv.answered_at) {
+        (Some(score), Some(at)) => {
+            let mut l = t
+                .get("survey.answered")
+                .replace("{score}", &score.to_string())
+                .replace("{at}", &t.datetime(&app.tz, at));
+            if let Some(c) = &sv.comment {
+                l.push_str(&t.get("survey.comment").replace("{comment}", c));
+            }
+            l
+        }
+        _ => t
+            .get("survey.sent")
+            .replace("{at}", &t.datetime(&app.tz, &sv.sent_at)),
+    })
+}

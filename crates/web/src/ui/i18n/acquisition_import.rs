@@ -1,4 +1,5 @@
-//! Labels of the lead import (`/leads/import`): its title, the template's name and the column guide.
+//! Labels of the lead import (`/leads/import`: its title, the template's name and the column guide) and of
+//! the new customers' satisfaction survey (the lead's page, the effectiveness report, the history, the audit).
 
 use super::Lang;
 
@@ -34,4 +35,16 @@ crate::ui::i18n::catalog! {
     "lead.import.col.branch_code" => ["网点代码，如 BR0001；不填为本人所在网点", "網點代碼，如 BR0001；不填為本人所在網點", "The branch code, e.g. BR0001; your own branch when empty"],
     "lead.import.col.rm" => ["负责的客户经理的用户名，如 rm1；客户经理导入时不填即为本人", "負責的客戶經理的使用者名稱，如 rm1；客戶經理匯入時不填即為本人", "The owner's username, e.g. rm1; a relationship manager's own when empty"],
     "audit.action.lead.import" => ["导入线索", "匯入線索", "Leads imported"],
+    "survey.sent" => ["满意度回访已于 {at} 发出，等待客户回复。", "滿意度回訪已於 {at} 發出，等待客戶回覆。", "The satisfaction survey went out on {at}; waiting for the customer's reply."],
+    "survey.answered" => ["满意度回访：客户于 {at} 回复 {score} 分（满分 5 分）。", "滿意度回訪：客戶於 {at} 回覆 {score} 分（滿分 5 分）。", "Satisfaction survey: the customer replied {score} of 5 on {at}."],
+    "survey.comment" => ["客户意见：{comment}", "客戶意見：{comment}", " The customer wrote: {comment}"],
+    "effect.satisfaction" => ["新客户满意度（回访）", "新客戶滿意度（回訪）", "New customers' satisfaction (survey)"],
+    "effect.satisfaction_of" => ["{avg} 分 · 回复 {n} / 发出 {m}", "{avg} 分 · 回覆 {n} / 發出 {m}", "{avg} of 5 · {n} replies of {m} sent"],
+    "effect.satisfaction_none" => ["暂无回复 · 发出 {m}", "暫無回覆 · 發出 {m}", "No replies · {m} sent"],
+    "lead_action.survey_sent" => ["发出满意度回访", "發出滿意度回訪", "Satisfaction survey sent"],
+    "lead_action.surveyed" => ["客户回复满意度", "客戶回覆滿意度", "Customer answered the survey"],
+    "audit.action.lead.survey_sent" => ["发出新客户满意度回访", "發出新客戶滿意度回訪", "New customer's survey sent"],
+    "audit.action.lead.survey" => ["记录新客户满意度", "記錄新客戶滿意度", "New customer's survey answer recorded"],
+    "cause.lead.survey" => ["开户满意度回访", "開戶滿意度回訪", "Satisfaction survey after the opening"],
+    "actor.acquisition.survey" => ["系统（新客户满意度回访）", "系統（新客戶滿意度回訪）", "System (new customers' surveys)"],
 }

@@ -1,4 +1,4 @@
-//! Imports (customers, or leads: `acquisition::import`) as jobs on the server, independent of the
+//! Imports (customers, or leads: [`leads`]) as jobs on the server, independent of the
 //! connection that started them.
 //!
 //! Starting one parses the file (a file that cannot be read is refused at once), stores it encrypted in a
@@ -8,6 +8,8 @@
 //! counted exactly once, even if two runners meet) and stores its rejected rows (encrypted: they are
 //! personal data). A runner holds a lease on the job and renews it per chunk; if its process ends, the
 //! `imports.resume` job hands the job to another runner, which goes on from the last committed chunk.
+
+pub mod leads;
 
 use crate::App;
 use crate::access::actor_for;
@@ -367,9 +369,7 @@ async fn run_chunks(
                 .collect();
             Reader::Customers(staff)
         }
-        ImportTarget::Leads => {
-            Reader::Leads(crate::acquisition::import::Lookups::load(&app.db.conn).await?)
-        }
+        ImportTarget::Leads => Reader::Leads(leads::Lookups::load(&app.db.conn).await?),
     };
     let total = src.rows.len() as i64;
     let mut done = job.done_rows;
@@ -405,8 +405,7 @@ async fn run_chunks(
                 }
             }
             Reader::Leads(names) => {
-                crate::acquisition::import::chunk(app, actor, at, &cols, &words, names, rows)
-                    .await?
+                leads::chunk(app, actor, at, &cols, &words, names, rows).await?
             }
         }
         done = at.to;
@@ -419,7 +418,7 @@ async fn run_chunks(
 /// also partners and campaigns by name.
 enum Reader {
     Customers(HashMap<String, String>),
-    Leads(crate::acquisition::import::Lookups),
+    Leads(leads::Lookups),
 }
 
 /// Where a chunk stands in its job: the position it moves the job from and to.
@@ -613,7 +612,7 @@ fn masking<'a>(
     let words = app.import_words(target);
     let sensitive: &[&str] = match target {
         ImportTarget::Customers => &io::SENSITIVE_COLUMNS,
-        ImportTarget::Leads => &crate::acquisition::import::SENSITIVE_COLUMNS,
+        ImportTarget::Leads => &leads::SENSITIVE_COLUMNS,
     };
     let hide: Vec<bool> = headers
         .iter()

@@ -4,11 +4,11 @@
 //! import job ([`crate::imports`]: resumable, counted once, idempotent per file) with a report of every
 //! refused row and why.
 
-use super::leads::{self, LeadInput};
+use super::{Position, RowError, cells_of, record_chunk};
 use crate::App;
+use crate::acquisition::leads::{self, LeadInput};
 use crate::actor::Actor;
 use crate::error::{AppError, Result};
-use crate::imports::{Position, RowError, cells_of, record_chunk};
 use crate::io::{self, ImportWords, Rejected, SourceRow};
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;

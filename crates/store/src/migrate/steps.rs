@@ -1,0 +1,176 @@
+//! Every migration step in order: its version, its name and the function that builds its statements.
+
+use super::*;
+
+pub(super) const STEPS: &[Step] = &[
+    Step {
+        version: 1,
+        name: "customer registry foundation",
+        run: v1,
+    },
+    Step {
+        version: 2,
+        name: "workbench sessions",
+        run: v2,
+    },
+    Step {
+        version: 3,
+        name: "policy engine: metrics, segments, history, outbox, alerts",
+        run: v3,
+    },
+    Step {
+        version: 4,
+        name: "relationship maintenance: tasks, interactions, notification outbox, events",
+        run: v4,
+    },
+    Step {
+        version: 5,
+        name: "staff teams and departments, campaign report index",
+        run: v5,
+    },
+    Step {
+        version: 6,
+        name: "feedback and complaint cases, staff notices, calendars",
+        run: v6,
+    },
+    Step {
+        version: 7,
+        name: "feedback case attachments",
+        run: v7,
+    },
+    Step {
+        version: 8,
+        name: "feedback cases: escalation stage per clock",
+        run: v8,
+    },
+    Step {
+        version: 9,
+        name: "keyed audit chain: record MACs, quarantine",
+        run: audit_keyed::v9,
+    },
+    Step {
+        version: 10,
+        name: "audit log append-only in the database",
+        run: audit_keyed::v10,
+    },
+    Step {
+        version: 11,
+        name: "customer imports as server jobs",
+        run: imports::v11,
+    },
+    Step {
+        version: 12,
+        name: "customer search index",
+        run: search::v12,
+    },
+    Step {
+        version: 13,
+        name: "staff notices about a customer",
+        run: search::v13,
+    },
+    Step {
+        version: 14,
+        name: "saved customer searches",
+        run: saved::v14,
+    },
+    Step {
+        version: 15,
+        name: "campaigns that wait for their time or an approval",
+        run: campaigns::v15,
+    },
+    Step {
+        version: 16,
+        name: "the bank's book: products, accounts, holdings, loads",
+        run: book::v16,
+    },
+    Step {
+        version: 17,
+        name: "transactions and channel events (by month on PostgreSQL)",
+        run: activity::v17,
+    },
+    Step {
+        version: 18,
+        name: "insights: needs read from behaviour",
+        run: insights::v18,
+    },
+    Step {
+        version: 19,
+        name: "monitoring of large and unusual transactions: one alert queue, hits",
+        run: monitoring::v19,
+    },
+    Step {
+        version: 20,
+        name: "sales and applications with the gate's decision",
+        run: sales::v20,
+    },
+    Step {
+        version: 21,
+        name: "insight follow-up tasks; transactions loads marked once monitored",
+        run: followups::v21,
+    },
+    Step {
+        version: 22,
+        name: "transactions loads from before the monitored mark marked as read",
+        run: followups::v22,
+    },
+    Step {
+        version: 23,
+        name: "feed files loaded as jobs: the file kept until the load ends, the runner's lease",
+        run: loadjobs::v23,
+    },
+    Step {
+        version: 24,
+        name: "customer acquisition: partners, leads and their history",
+        run: acquisition::v24,
+    },
+    Step {
+        version: 25,
+        name: "a deal's papers: proposal rounds, contract and application with their review, documents",
+        run: acquisition::v25,
+    },
+    Step {
+        version: 26,
+        name: "visits to leads: the plan with its preparation, the record and feedback",
+        run: acquisition::v26,
+    },
+    Step {
+        version: 27,
+        name: "an account opening names its account",
+        run: sales::v27,
+    },
+    Step {
+        version: 28,
+        name: "the deal's team: a product manager and an operations person on each lead",
+        run: acquisition::v28,
+    },
+    Step {
+        version: 29,
+        name: "the acquisition team's meetings, their minutes and actions",
+        run: acquisition::v29,
+    },
+    Step {
+        version: 30,
+        name: "acquisition campaigns with their strategy; the campaign of a lead",
+        run: acquisition::v30,
+    },
+    Step {
+        version: 31,
+        name: "acquisition risk: responses to a deal's risks, warnings about partners",
+        run: acquisition::v31,
+    },
+    Step {
+        version: 32,
+        name: "the funnel's period within a branch's or an owner's leads",
+        run: acquisition::v32,
+    },
+    Step {
+        version: 33,
+        name: "import jobs for leads as well as customers",
+        run: imports::v33,
+    },
+    Step {
+        version: 34,
+        name: "the new customers' satisfaction surveys",
+        run: acquisition::v34,
+    },
+];
