@@ -163,7 +163,7 @@ fn bands(today: jiff::civil::Date) -> Result<Vec<Band>> {
 }
 
 /// The figures of the customers won, by the book's latest figures on or before `until`.
-async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) -> Result<Figures> {
+pub(super) async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) -> Result<Figures> {
     let mut f = Figures {
         new_customers: won.len() as i64,
         new_individual: won
@@ -215,7 +215,7 @@ async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) -> Result<Fig
 }
 
 /// The new customers' surveys sent and answered in `[from_us, to_us)`, and the average answer.
-async fn surveys(
+pub(super) async fn surveys(
     app: &App,
     scope: &banyan_store::customers::ScopeFilter,
     from_us: i64,

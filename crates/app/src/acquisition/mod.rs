@@ -22,6 +22,7 @@ pub mod risk;
 pub mod survey;
 pub mod targets;
 pub mod team;
+pub mod trend;
 pub mod visits;
 pub mod work;
 

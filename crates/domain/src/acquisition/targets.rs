@@ -102,6 +102,31 @@ impl TargetPeriod {
     }
 }
 
+impl TargetPeriod {
+    /// The first day of the period of this kind that contains `d` (a quarter: 1 January, April, July or
+    /// October).
+    pub fn containing(self, d: Date) -> Date {
+        let m = self.months();
+        let month = d.month() - (d.month() - 1) % m;
+        Date::new(d.year(), month, 1).unwrap_or(d)
+    }
+
+    /// The `n` periods of this kind ending with the one that contains `today`, oldest first, each as
+    /// `[start, end)`.
+    pub fn last(self, today: Date, n: usize) -> Result<Vec<(Date, Date)>, &'static str> {
+        let mut start = self.containing(today);
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.range(start)?);
+            start = start
+                .checked_sub(jiff::Span::new().months(i64::from(self.months())))
+                .map_err(|_| "is out of range")?;
+        }
+        out.reverse();
+        Ok(out)
+    }
+}
+
 /// A target as entered, checked: whose it is must match its level.
 pub fn check_owner(
     e: &mut FieldErrors,
@@ -134,6 +159,27 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn a_series_ends_with_the_period_of_today_and_reaches_back_across_the_year() {
+        let today = date(2026, 2, 14);
+        assert_eq!(
+            TargetPeriod::Quarter.containing(date(2026, 8, 31)),
+            date(2026, 7, 1)
+        );
+        assert_eq!(TargetPeriod::HalfYear.containing(today), date(2026, 1, 1));
+        let months = TargetPeriod::Month.last(today, 3).unwrap();
+        assert_eq!(
+            months,
+            vec![
+                (date(2025, 12, 1), date(2026, 1, 1)),
+                (date(2026, 1, 1), date(2026, 2, 1)),
+                (date(2026, 2, 1), date(2026, 3, 1)),
+            ]
+        );
+        let halves = TargetPeriod::HalfYear.last(today, 2).unwrap();
+        assert_eq!(halves[0], (date(2025, 7, 1), date(2026, 1, 1)));
+    }
 
     #[test]
     fn a_money_target_adds_up_its_part_of_the_figures() {

@@ -15,6 +15,7 @@ use banyan_app::acquisition::effectiveness::{EffectQuery, Effectiveness};
 use banyan_app::acquisition::meetings::{MeetingInput, MeetingPage, MeetingView};
 use banyan_app::acquisition::papers::LeadFileView;
 use banyan_app::acquisition::risk::{PartnerAlertPage, PartnerAlertQuery, RiskInput, WatchReport};
+use banyan_app::acquisition::trend::{Trend, TrendQuery};
 use banyan_app::acquisition::{
     self as uc, Board, BoardQuery, Funnel, FunnelQuery, LeadInput, LeadPage, LeadQuery, LeadView,
     LeadWork, PaperWork, PartnerInput, PartnerView, ProposalInput, TargetInput, TargetLine,
@@ -36,6 +37,14 @@ pub fn routes(
         .route("/api/v1/leads/funnel", get(funnel))
         .route("/api/v1/leads/funnel/export", get(funnel_export))
         .route("/api/v1/leads/effectiveness", get(effectiveness))
+        .route(
+            "/api/v1/leads/effectiveness/series",
+            get(effectiveness_series),
+        )
+        .route(
+            "/api/v1/leads/effectiveness/export",
+            get(effectiveness_export),
+        )
         .route(
             "/api/v1/leads/targets",
             get(targets).merge(creating(post(set_target))),
@@ -602,5 +611,34 @@ pub async fn effectiveness(
 ) -> ApiResult<axum::Json<Effectiveness>> {
     Ok(axum::Json(
         uc::effectiveness::report(&s.app, &auth.actor, q).await?,
+    ))
+}
+
+/// The effectiveness report over time: the same figures for each of the last months, quarters, half-years
+/// or years up to the current one (`period`, `count` 1 to 12, default 6 months), oldest first, within the
+/// caller's scope.
+#[utoipa::path(get, path = "/api/v1/leads/effectiveness/series", tag = "acquisition", security(("bearer" = [])), params(TrendQuery),
+    responses((status = 200, body = Trend), (status = 422, body = Problem)))]
+pub async fn effectiveness_series(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<TrendQuery>,
+) -> ApiResult<axum::Json<Trend>> {
+    Ok(axum::Json(uc::trend::trend(&s.app, &auth.actor, q).await?))
+}
+
+/// The series as an XLSX workbook with stable column names (audited `lead.effectiveness.export`): one row
+/// per period, amounts in yuan.
+#[utoipa::path(get, path = "/api/v1/leads/effectiveness/export", tag = "acquisition", security(("bearer" = [])), params(TrendQuery),
+    responses((status = 200, description = "effectiveness.xlsx"), (status = 422, body = Problem)))]
+pub async fn effectiveness_export(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<TrendQuery>,
+) -> ApiResult<Response> {
+    let bytes = uc::trend::export_xlsx(&s.app, &auth.actor, q, &banyan_app::tabular::Codes).await?;
+    Ok(crate::api::cases::xlsx_named(
+        bytes,
+        "attachment; filename=\"effectiveness.xlsx\"",
     ))
 }

@@ -158,7 +158,12 @@ impl banyan_app::tabular::Words for ReaderWords {
             "line" => t.get("export.line").to_owned(),
             "reason" => t.get("export.reason").to_owned(),
             "display_name" => t.get("field.name").to_owned(),
-            c if c.starts_with("funnel_by.") || c.starts_with("funnel.") => t.get(c).to_owned(),
+            c if c.starts_with("funnel_by.")
+                || c.starts_with("funnel.")
+                || c.starts_with("effect.") =>
+            {
+                t.get(c).to_owned()
+            }
             c => field_label(t, c),
         }
     }

@@ -1,6 +1,6 @@
 //! The effectiveness report beside the funnel: the customers won in a period with what the book says they
 //! brought, beside the period before; the open leads' ageing by stage within the reader's scope; and the
-//! lead list that each figure drills down to.
+//! lead list that each figure drills down to; the same figures month by month (or by quarter), and as a file.
 
 use crate::harness::*;
 use banyan_domain::access::Role;
@@ -120,6 +120,66 @@ async fn a_period_shows_what_its_new_customers_brought_and_how_long_open_leads_w
         )
         .await;
     assert_eq!(l.body["total"]["count"], 0, "{}", l.text);
+
+    // The same figures period by period: six months ending with this one (which runs to today), the won
+    // customer in the last; quarters on asking.
+    let s = app.get("/api/v1/leads/effectiveness/series", &rm).await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+    let points = s.body["points"].as_array().unwrap();
+    assert_eq!(
+        (s.body["period"].as_str(), points.len()),
+        (Some("month"), 6)
+    );
+    assert_eq!(points[5]["to"], e.body["to"], "{}", s.text);
+    assert!(points[5]["from"].as_str().unwrap().ends_with("-01"));
+    assert_eq!(points[5]["figures"]["new_customers"], 1, "{}", s.text);
+    assert_eq!(points[5]["figures"]["deposits"], c["deposits"]);
+    assert!(
+        points[..5]
+            .iter()
+            .all(|p| p["figures"]["new_customers"] == 0),
+        "{}",
+        s.text
+    );
+    let q = app
+        .get(
+            "/api/v1/leads/effectiveness/series?period=quarter&count=2",
+            &rm,
+        )
+        .await;
+    assert_eq!(q.body["points"].as_array().unwrap().len(), 2, "{}", q.text);
+    let r = app
+        .get(
+            "/api/v1/leads/effectiveness/series?period=week&count=13",
+            &rm,
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![
+            ("period".into(), "one_of".into()),
+            ("count".into(), "range".into())
+        ]
+    );
+    // The series as a file, audited.
+    let x = app
+        .client
+        .get(format!(
+            "{}/api/v1/leads/effectiveness/export?period=month",
+            app.base
+        ))
+        .bearer_auth(&rm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(x.status(), StatusCode::OK);
+    assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+    assert_eq!(
+        app.texts("SELECT action FROM audit_log WHERE action = 'lead.effectiveness.export'")
+            .await
+            .len(),
+        1
+    );
 
     // Bad periods and days are named.
     let r = app.get("/api/v1/leads?entered_from=yesterday", &rm).await;

@@ -222,6 +222,8 @@ struct FunnelPage {
     export: Option<String>,
     /// What the period's new customers brought, and the open leads' ageing.
     ef: Option<super::effectiveness::EffectSection>,
+    /// The same figures over the last periods.
+    tr: Option<super::trend::TrendSection>,
     error: Option<String>,
 }
 
@@ -233,6 +235,9 @@ pub(super) struct FunnelForm {
     to: String,
     #[serde(default)]
     by: String,
+    /// The series' period kind (`month`, `quarter`, `half_year`, `year`).
+    #[serde(default)]
+    trend: String,
 }
 
 fn funnel_row(t: Tr, by: &str, l: &banyan_app::acquisition::FunnelLine) -> FunnelRow {
@@ -357,6 +362,20 @@ pub(super) async fn funnel_page(
             .map_err(|e| PageError::App(e, t, Some(sess.clone())))?,
         None => None,
     };
+    let tr = match &f {
+        Some(f) => Some(
+            super::trend::section(
+                &s.app,
+                &sess,
+                t,
+                &p.trend,
+                &[("from", &f.from), ("to", &f.to), ("by", &f.by)],
+            )
+            .await
+            .map_err(|e| PageError::App(e, t, Some(sess.clone())))?,
+        ),
+        None => None,
+    };
     Ok(page(FunnelPage {
         title: t.get("lead.funnel").to_owned(),
         c: chrome(t, Some(&sess), "/leads/funnel"),
@@ -374,6 +393,27 @@ pub(super) async fn funnel_page(
         growth,
         export,
         ef,
+        tr,
         error,
     }))
+}
+
+/// The effectiveness series as an XLSX file in the reader's words (`trend`: the period kind).
+pub(super) async fn effectiveness_export(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(p): Query<FunnelForm>,
+) -> Result<Response, PageError> {
+    let q = banyan_app::acquisition::trend::TrendQuery {
+        period: Some(p.trend).filter(|x| !x.is_empty()),
+        count: None,
+    };
+    let words = crate::ui::labels::ReaderWords(t);
+    match banyan_app::acquisition::trend::export_xlsx(&s.app, &sess.actor, q, &words).await {
+        Ok(bytes) => Ok(crate::api::cases::xlsx_named(
+            bytes,
+            "attachment; filename=\"effectiveness.xlsx\"",
+        )),
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
 }

@@ -14,6 +14,7 @@ mod papers;
 mod risk;
 mod targets;
 mod team;
+mod trend;
 mod visits;
 
 use crate::AppState;
@@ -38,6 +39,10 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads/board", get(board::board_page))
         .route("/leads/funnel", get(board::funnel_page))
         .route("/leads/funnel.xlsx", get(board::funnel_export))
+        .route(
+            "/leads/effectiveness.xlsx",
+            get(board::effectiveness_export),
+        )
         .route(
             "/leads/targets",
             get(targets::targets_page).post(targets::set_target),
