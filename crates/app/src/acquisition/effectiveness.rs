@@ -70,6 +70,9 @@ pub struct AgeingLine {
     pub counts: Vec<i64>,
 }
 
+/// The policy engine's rating of a person and of a company.
+pub(crate) const RATING_DIMENSIONS: [&str; 2] = ["risk_rating", "credit_grade"];
+
 /// The ageing bands: days at the stage from (inclusive) and to (inclusive; none: no end).
 pub const AGEING_BANDS: [(i64, Option<i64>); 4] =
     [(0, Some(7)), (8, Some(30)), (31, Some(90)), (91, None)];
@@ -206,7 +209,8 @@ pub(super) async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) ->
             }
         }
         for a in banyan_store::segments::assignment_values_for(&app.db.conn, chunk).await? {
-            if a.dimension == "risk_rating" {
+            // People are rated low / medium / high (`risk_rating`), companies A to D (`credit_grade`).
+            if RATING_DIMENSIONS.contains(&a.dimension.as_str()) {
                 *f.ratings.entry(a.value).or_default() += 1;
             }
         }

@@ -273,6 +273,8 @@ async fn line_of<C: sea_orm::ConnectionTrait>(
             .min(app.today());
         let customers = store::won_customers(c, &owner, from, to).await?;
         brought(c, r.metric, &customers, until).await?
+    } else if r.metric.is_quality() {
+        quality(app, c, r.metric, &owner, from, to).await?
     } else {
         store::actual(c, r.metric, &owner, from, to).await?
     };
@@ -316,6 +318,55 @@ async fn brought<C: sea_orm::ConnectionTrait>(
     Ok(sum)
 }
 
+/// How many of the period's new customers meet a quality target: rated in the lowest-risk band of their kind
+/// (the first of the policy's ratings) by the policy engine now; or won 90 days or more before today and
+/// with transactions in their latest 90 days by the book's latest figures.
+async fn quality<C: sea_orm::ConnectionTrait>(
+    app: &App,
+    c: &C,
+    metric: TargetMetric,
+    owner: &store::Owner,
+    from: i64,
+    to: i64,
+) -> Result<i64> {
+    let today = app.today();
+    if metric == TargetMetric::ActiveAfter90d {
+        let mature_before = super::funnel::day_start(app, today)? - 89 * 86_400_000_000;
+        let customers = store::won_customers(c, owner, from, to.min(mature_before)).await?;
+        let mut n = 0;
+        for r in banyan_store::segments::latest_metrics(c, &customers, &today.to_string()).await? {
+            let m: banyan_domain::segments::Metrics =
+                serde_json::from_str(&r.data).map_err(|e| {
+                    AppError::internal_from(
+                        format!("customer_metrics.data of {} {}", r.customer_id, r.as_of),
+                        e,
+                    )
+                })?;
+            if m.transactions_90d > 0 {
+                n += 1;
+            }
+        }
+        return Ok(n);
+    }
+    let rr = &app.policy.segments.risk_rating;
+    let best: Vec<&str> = [&rr.individual.ratings, &rr.corporate.ratings]
+        .into_iter()
+        .filter_map(|r| r.first().map(|b| b.rating.as_str()))
+        .collect();
+    let customers = store::won_customers(c, owner, from, to).await?;
+    let mut n = 0;
+    for chunk in customers.chunks(500) {
+        for a in banyan_store::segments::assignment_values_for(c, chunk).await? {
+            if super::effectiveness::RATING_DIMENSIONS.contains(&a.dimension.as_str())
+                && best.contains(&a.value.as_str())
+            {
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
 /// Which period the report shows.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -325,19 +376,6 @@ pub struct TargetQuery {
     pub period: Option<TargetPeriod>,
     /// The period's first day (default: the current period's).
     pub starts_on: Option<String>,
-}
-
-/// The first day of the period of kind `p` that holds `d`.
-fn current_start(p: TargetPeriod, d: jiff::civil::Date) -> Result<jiff::civil::Date> {
-    let months: i8 = match p {
-        TargetPeriod::Month => 1,
-        TargetPeriod::Quarter => 3,
-        TargetPeriod::HalfYear => 6,
-        TargetPeriod::Year => 12,
-    };
-    let m = (d.month() - 1) / months * months + 1;
-    jiff::civil::Date::new(d.year(), m, 1)
-        .map_err(|e| AppError::internal_from("a period's first day", e))
 }
 
 /// A period's targets beside their actuals: the bank's, and those of the reader's branch, team and self (all
@@ -353,7 +391,7 @@ pub async fn report(app: &App, actor: &Actor, q: TargetQuery) -> Result<TargetRe
         .filter(|s| !s.is_empty())
     {
         Some(s) => s.to_owned(),
-        None => current_start(period, app.today())?.to_string(),
+        None => period.containing(app.today()).to_string(),
     };
     let range = period_of(&mut e, period, &starts_on);
     e.into_result()?;

@@ -1,7 +1,7 @@
 //! Acquisition targets (seed 002 §二, §七): for a period — a month, a quarter, a half-year or a year — and
 //! for the bank, a branch, a team or a person, how many leads to capture and qualify, how many new individual
-//! and corporate customers to win, and what those new customers bring: assets, deposits, loans and fee
-//! income (from the book's figures). The period is named by its first day, which must begin one.
+//! and corporate customers to win, what those new customers bring — assets, deposits, loans and fee
+//! income (from the book's figures) — and their quality: their risk rating and their activity after 90 days. The period is named by its first day, which must begin one.
 
 use crate::FieldErrors;
 use jiff::civil::Date;
@@ -46,17 +46,29 @@ code_enum!(
         NewLoans = "new_loans",
         /// Their fee income to the bank (CNY fen, the last 12 months as the book reports it).
         NewFeeIncome = "new_fee_income",
+        /// Customer quality: new customers of the period rated in the lowest-risk band of their kind (the
+        /// first of the policy's ratings: `low` for people, `A` for companies).
+        NewLowRisk = "new_low_risk",
+        /// Customer quality: new customers of the period won 90 days or more ago who still had
+        /// transactions in their latest 90 days (counted as the days pass).
+        ActiveAfter90d = "active_after_90d",
     }
 );
 
 impl TargetMetric {
     /// Whether the target is an amount (CNY fen, from the book's figures of the new customers) rather than
-    /// a count of leads.
+    /// a count of leads or customers.
     pub fn is_money(self) -> bool {
         matches!(
             self,
             Self::NewAssets | Self::NewDeposits | Self::NewLoans | Self::NewFeeIncome
         )
+    }
+
+    /// Whether the target counts the new customers by their quality (their rating or their activity),
+    /// read from the policy engine and the book rather than from the leads.
+    pub fn is_quality(self) -> bool {
+        matches!(self, Self::NewLowRisk | Self::ActiveAfter90d)
     }
 
     /// A new customer's part of a money target, from its latest figures (0 for a count).
@@ -203,7 +215,10 @@ mod tests {
                 (true, 800),
                 (true, 500),
                 (true, 70),
-                (true, 9)
+                (true, 9),
+                // The quality targets count customers, not amounts.
+                (false, 0),
+                (false, 0),
             ]
         );
     }

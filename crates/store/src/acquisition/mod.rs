@@ -620,8 +620,8 @@ pub async fn won_customers<C: ConnectionTrait>(
         .collect()
 }
 
-/// The actual of a target's counted metric over `[from_us, to_us)` (a money metric counts nothing here:
-/// its actual is the book's figures of [`won_customers`]).
+/// The actual of a target's counted metric over `[from_us, to_us)` (a money or quality metric counts
+/// nothing here: its actual is read from the book's figures or the ratings of [`won_customers`]).
 pub async fn actual<C: ConnectionTrait>(
     c: &C,
     metric: TargetMetric,
@@ -661,7 +661,9 @@ pub async fn actual<C: ConnectionTrait>(
         TargetMetric::NewAssets
         | TargetMetric::NewDeposits
         | TargetMetric::NewLoans
-        | TargetMetric::NewFeeIncome => return Ok(0),
+        | TargetMetric::NewFeeIncome
+        | TargetMetric::NewLowRisk
+        | TargetMetric::ActiveAfter90d => return Ok(0),
     }
     let n = table::count(c, &q).await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))

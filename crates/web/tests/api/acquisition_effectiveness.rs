@@ -181,6 +181,78 @@ async fn a_period_shows_what_its_new_customers_brought_and_how_long_open_leads_w
         1
     );
 
+    // Quality targets of the branch for the quarter: new customers in the lowest risk rating of their kind,
+    // and new customers still active 90 days after the win (none yet: won today).
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let quality = |starts_on: &str| {
+        let starts_on = starts_on.to_owned();
+        let sup = sup.clone();
+        async move {
+            for (metric, value) in [("new_low_risk", 2), ("active_after_90d", 1)] {
+                let r = app
+                    .post(
+                        "/api/v1/leads/targets",
+                        &sup,
+                        json!({"period": "quarter", "starts_on": starts_on, "level": "branch",
+                            "branch_code": "BR0001", "metric": metric, "value": value}),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            }
+            let r = app
+                .get(
+                    &format!("/api/v1/leads/targets?period=quarter&starts_on={starts_on}"),
+                    &sup,
+                )
+                .await;
+            let lines = r.body["lines"].as_array().unwrap().clone();
+            let actual = |m: &str| {
+                lines
+                    .iter()
+                    .find(|l| l["metric"] == m)
+                    .unwrap_or_else(|| panic!("no {m} target: {lines:?}"))["actual"]
+                    .as_i64()
+            };
+            (actual("new_low_risk"), actual("active_after_90d"))
+        }
+    };
+    let today: jiff::civil::Date = e.body["to"].as_str().unwrap().parse().unwrap();
+    let now = banyan_domain::acquisition::targets::TargetPeriod::Quarter.containing(today);
+    // The registry verifies the new customer and the policy engine rates it (the nightly evaluation).
+    for (step, who) in [("submit", &rm), ("verify", &rev)] {
+        let r = app
+            .post(
+                &format!("/api/v1/customers/{customer}/{step}"),
+                who,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    banyan_app::segments::evaluate_all(&app.app, |_, _| {})
+        .await
+        .unwrap();
+    let rated = app.get("/api/v1/leads/effectiveness", &rm).await;
+    // A company with no overdue and a manufacturer's industry risk: grade A, the best of its kind.
+    assert_eq!(
+        rated.body["current"]["ratings"],
+        json!({"A": 1}),
+        "{}",
+        rated.text
+    );
+    let best = 1;
+    assert_eq!(quality(&now.to_string()).await, (Some(best), Some(0)));
+    // Won 100 days ago instead (a quarter before; the test's one won lead): now it counts as active after 90
+    // days.
+    app.sql(&format!(
+        "UPDATE leads SET stage_at_us = stage_at_us - {} WHERE stage = 'won'",
+        100_i64 * 86_400_000_000
+    ))
+    .await;
+    let then = banyan_domain::acquisition::targets::TargetPeriod::Quarter
+        .containing(today.checked_sub(jiff::Span::new().days(100)).unwrap());
+    assert_eq!(quality(&then.to_string()).await, (Some(best), Some(1)));
+
     // Bad periods and days are named.
     let r = app.get("/api/v1/leads?entered_from=yesterday", &rm).await;
     assert_eq!(

@@ -148,7 +148,15 @@ pub(super) async fn section(
         .current
         .ratings
         .iter()
-        .map(|(r, n)| format!("{} {n}", t.of("seg.risk_rating", r)))
+        .map(|(r, n)| {
+            // A person's rating (low / medium / high) or a company's grade (A to D).
+            let family = if r.len() == 1 {
+                "seg.credit_grade"
+            } else {
+                "seg.risk_rating"
+            };
+            format!("{} {n}", t.of(family, r))
+        })
         .collect::<Vec<_>>()
         .join(" · ");
     let ageing = e

@@ -64,6 +64,8 @@ crate::ui::i18n::catalog! {
     "target_metric.new_deposits" => ["新客户存款", "新客戶存款", "New customers' deposits"],
     "target_metric.new_loans" => ["新客户贷款", "新客戶貸款", "New customers' loans"],
     "target_metric.new_fee_income" => ["新客户中间业务收入", "新客戶中間業務收入", "New customers' fee income"],
+    "target_metric.new_low_risk" => ["风险评级最优的新客户", "風險評級最優的新客戶", "New customers in the lowest risk rating"],
+    "target_metric.active_after_90d" => ["开户满 90 天仍活跃的新客户", "開戶滿 90 天仍活躍的新客戶", "New customers active after 90 days"],
     "target.value_hint" => ["客户数、线索数填整数；资产、存款、贷款、中间业务收入填人民币金额，如 5,000,000.00", "客戶數、線索數填整數；資產、存款、貸款、中間業務收入填人民幣金額，如 5,000,000.00", "A whole number for customers and leads; an amount in CNY for assets, deposits, loans and fee income, e.g. 5,000,000.00"],
     "rule.period_start" => ["不是该周期的起始日", "不是該週期的起始日", "is not the first day of such a period"],
     "rule.level" => ["与目标层级不符", "與目標層級不符", "does not belong to a target of this level"],

@@ -328,6 +328,7 @@ crate::ui::i18n::catalog! {
     "detail.from" => ["从", "從", "From"],
     "detail.to" => ["至", "至", "To"],
     "detail.rows" => ["行数", "行數", "Rows"],
+    "detail.periods" => ["期数", "期數", "Periods"],
     "detail.format" => ["格式", "格式", "Format"],
     "detail.aum" => ["资产", "資產", "Assets"],
     "detail.as_of" => ["数据日期", "資料日期", "As of"],
