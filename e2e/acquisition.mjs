@@ -471,6 +471,41 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.waitForURL(/\/leads\?stage=won&entered_from=/);
     const total = await sup.locator('#lead-total').textContent();
     assert.ok(total.includes(`共 ${shown} 条线索`), total);
+    // The same figures quarter by quarter, the current one ending today, and as a file.
+    await sup.goto(`${BASE}/leads/funnel`);
+    await sup.locator('#trend-kinds a', { hasText: '按季度' }).click();
+    await sup.waitForURL(/trend=quarter/);
+    const rows = await sup.locator('#trend tbody tr').count();
+    assert.equal(rows, 6);
+    const last = await sup.locator('#trend tbody tr').last().textContent();
+    assert.ok(last.includes('—') && !last.includes('quarter'), last);
+    await sup.locator('#trend-h').scrollIntoViewIfNeeded();
+    await sup.screenshot({ path: `${SHOTS}/lead-trend.png` });
+    const [file] = await Promise.all([sup.waitForEvent('download'), sup.locator('#trend-export').click()]);
+    assert.ok(file.suggestedFilename().endsWith('.xlsx'), file.suggestedFilename());
     await sup.context().close();
+  });
+
+  await test('a manager imports a sheet of leads and reads why each refused row was refused', async () => {
+    const rm = await signIn('rm1');
+    await rm.goto(`${BASE}/leads`);
+    await rm.locator('#lead-import').click();
+    await rm.waitForURL(/\/leads\/import$/);
+    const csv = '类型,姓名/名称,手机,渠道,信息收集的合法依据,授权日期\n' +
+      '个人,导入线索甲,13700001001,网点（申请表、问卷）,本人同意,2026-11-20\n' +
+      '个人,导入线索乙,13700001001,网点（申请表、问卷）,本人同意,2026-11-20\n' +
+      '个人,导入线索丙,13700001003,飞鸽传书,本人同意,2026-11-20\n';
+    await rm.locator('#file').setInputFiles({ name: 'leads.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await rm.locator('form.card button[type=submit]').click();
+    await rm.locator('#report').waitFor();
+    const summary = await rm.locator('#summary').textContent();
+    assert.ok(summary.includes('已创建: 1') && summary.includes('被拒绝: 2'), summary);
+    const report = await rm.locator('#report').textContent();
+    assert.ok(report.includes('已有进行中的线索使用该号码') && report.includes('渠道'), report);
+    assert.ok(!report.includes('duplicate_lead') && !report.includes('one_of') && !report.includes('an open lead'), report);
+    await rm.screenshot({ path: `${SHOTS}/lead-import.png`, fullPage: true });
+    await rm.goto(`${BASE}/leads?q=导入线索甲`);
+    assert.ok((await rm.locator('#lead-total').textContent()).includes('共 1 条线索'));
+    await rm.context().close();
   });
 }

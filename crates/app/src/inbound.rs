@@ -63,6 +63,17 @@ pub fn survey_score(text: &str) -> Option<(i32, Option<String>)> {
     Some((n as i32, (!rest.is_empty()).then(|| rest.to_owned())))
 }
 
+/// A survey reply's score and words, or the field error that says what a reply must start with.
+fn score_of(text: &str) -> Result<(i32, Option<String>)> {
+    survey_score(text).ok_or_else(|| {
+        AppError::field(
+            "text",
+            "survey_score",
+            "must start with a score from 1 to 5",
+        )
+    })
+}
+
 /// Reads a yes / no answer to an invitation.
 pub fn rsvp(text: &str) -> Option<&'static str> {
     let t = text.trim().to_lowercase();
@@ -91,13 +102,7 @@ pub async fn receive(app: &App, reply: Reply) -> Result<Applied> {
                 .nth(1)
                 .and_then(|s| s.parse().ok())
                 .ok_or(AppError::NotFound)?;
-            let (satisfaction, comment) = survey_score(&reply.text).ok_or_else(|| {
-                AppError::field(
-                    "text",
-                    "survey_score",
-                    "must start with a score from 1 to 5",
-                )
-            })?;
+            let (satisfaction, comment) = score_of(&reply.text)?;
             let v = crate::cases::act(
                 app,
                 &actor,
@@ -115,13 +120,7 @@ pub async fn receive(app: &App, reply: Reply) -> Result<Applied> {
             })
         }
         "lead.survey" => {
-            let (satisfaction, comment) = survey_score(&reply.text).ok_or_else(|| {
-                AppError::field(
-                    "text",
-                    "survey_score",
-                    "must start with a score from 1 to 5",
-                )
-            })?;
+            let (satisfaction, comment) = score_of(&reply.text)?;
             let lead_no =
                 crate::acquisition::survey::answer(app, m.id, satisfaction, comment).await?;
             Ok(Applied::NewCustomerSurvey {

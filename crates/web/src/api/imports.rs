@@ -64,16 +64,7 @@ pub async fn my_imports(
     auth: Auth,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<ImportPage>> {
-    Ok(axum::Json(
-        imports::mine(
-            &s.app,
-            &auth.actor,
-            ImportTarget::Customers,
-            p.cursor.as_deref(),
-            p.limit,
-        )
-        .await?,
-    ))
+    mine(s, auth, p, ImportTarget::Customers).await
 }
 
 /// An import's progress and, once it has ended, its per-row report and the rejected rows as CSV (only
@@ -96,16 +87,7 @@ pub async fn my_lead_imports(
     auth: Auth,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<ImportPage>> {
-    Ok(axum::Json(
-        imports::mine(
-            &s.app,
-            &auth.actor,
-            ImportTarget::Leads,
-            p.cursor.as_deref(),
-            p.limit,
-        )
-        .await?,
-    ))
+    mine(s, auth, p, ImportTarget::Leads).await
 }
 
 /// Starts importing leads from a CSV (`text/csv`) or XLSX file as a job on the server and answers at once
@@ -121,4 +103,15 @@ pub async fn import_leads(
     req: Request,
 ) -> ApiResult<Response> {
     start(s, auth, req, ImportTarget::Leads).await
+}
+
+/// The caller's imports of one kind, newest first.
+async fn mine(
+    s: AppState,
+    auth: Auth,
+    p: PageParams,
+    target: ImportTarget,
+) -> ApiResult<axum::Json<ImportPage>> {
+    let page = imports::mine(&s.app, &auth.actor, target, p.cursor.as_deref(), p.limit).await?;
+    Ok(axum::Json(page))
 }

@@ -11,6 +11,18 @@ use serde_json::json;
 
 crate::tests![a_lead_file_is_captured_row_by_row_with_a_report];
 
+/// Posts a CSV file of leads to import.
+async fn post(app: &TestApp, token: &str, file: &str) -> Resp {
+    app.raw(
+        Method::POST,
+        "/api/v1/leads/import",
+        Some(token),
+        "text/csv",
+        file.as_bytes().to_vec(),
+    )
+    .await
+}
+
 async fn a_lead_file_is_captured_row_by_row_with_a_report(app: &TestApp) {
     let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
     let rm = app
@@ -32,15 +44,7 @@ async fn a_lead_file_is_captured_row_by_row_with_a_report(app: &TestApp) {
         individual,李雷,13900139001,branch,,consent,2026-11-21,,\n\
         individual,韩梅梅,13900139003,partner,不存在的商会,contract,,三十万,\n\
         individual,,13900139004,branch,,contract,,,\n";
-    let started = app
-        .raw(
-            Method::POST,
-            "/api/v1/leads/import",
-            Some(&rm),
-            "text/csv",
-            file.as_bytes().to_vec(),
-        )
-        .await;
+    let started = post(app, &rm, file).await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
     assert_eq!(started.body["target"], "leads");
     let id = started.body["id"].as_str().unwrap().to_owned();
@@ -140,15 +144,7 @@ async fn a_lead_file_is_captured_row_by_row_with_a_report(app: &TestApp) {
         wang.text
     );
     // The same file again is the same job: nothing is captured twice.
-    let again = app
-        .raw(
-            Method::POST,
-            "/api/v1/leads/import",
-            Some(&rm),
-            "text/csv",
-            file.as_bytes().to_vec(),
-        )
-        .await;
+    let again = post(app, &rm, file).await;
     assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
     assert_eq!(again.body["id"], id.as_str());
     assert_eq!(app.count("leads").await, 2);
@@ -162,15 +158,9 @@ async fn a_lead_file_is_captured_row_by_row_with_a_report(app: &TestApp) {
         .assert_problem(404, "not_found");
     // Capturing leads is a right of its own: a reviewer may not import them.
     let reviewer = app.login_as("rev1", Role::Reviewer, Some("BR0001")).await;
-    app.raw(
-        Method::POST,
-        "/api/v1/leads/import",
-        Some(&reviewer),
-        "text/csv",
-        file.as_bytes().to_vec(),
-    )
-    .await
-    .assert_problem(403, "permission_denied");
+    post(app, &reviewer, file)
+        .await
+        .assert_problem(403, "permission_denied");
     // The import is audited.
     assert_eq!(
         app.texts("SELECT action FROM audit_log WHERE action = 'lead.import'")

@@ -45,6 +45,21 @@ pub(super) fn growth_text(t: Tr, g: Option<i64>) -> String {
     }
 }
 
+/// The new customers' satisfaction in words: the average with the replies of the surveys sent, or that
+/// none replied.
+pub(super) fn satisfaction_text(t: Tr, f: &Figures) -> String {
+    match f.satisfaction_tenths {
+        Some(x) => t
+            .get("effect.satisfaction_of")
+            .replace("{avg}", &format!("{}.{}", x / 10, x % 10))
+            .replace("{n}", &f.surveys_answered.to_string())
+            .replace("{m}", &f.surveys_sent.to_string()),
+        None => t
+            .get("effect.satisfaction_none")
+            .replace("{m}", &f.surveys_sent.to_string()),
+    }
+}
+
 fn leads_href(stage: &str, from: Option<&str>, to: &str) -> String {
     let mut u = form_urlencoded::Serializer::new(String::new());
     u.append_pair("stage", stage);
@@ -98,16 +113,7 @@ fn rows(t: Tr, e: &Effectiveness) -> Vec<FigureRow> {
             .replace("{n}", &f.active_after_90d.to_string())
             .replace("{m}", &f.mature.to_string())
     };
-    let satisfaction = |f: &Figures| match f.satisfaction_tenths {
-        Some(x) => t
-            .get("effect.satisfaction_of")
-            .replace("{avg}", &format!("{}.{}", x / 10, x % 10))
-            .replace("{n}", &f.surveys_answered.to_string())
-            .replace("{m}", &f.surveys_sent.to_string()),
-        None => t
-            .get("effect.satisfaction_none")
-            .replace("{m}", &f.surveys_sent.to_string()),
-    };
+    let satisfaction = |f: &Figures| satisfaction_text(t, f);
     out.push(FigureRow {
         key: "satisfaction",
         label: t.get("effect.satisfaction").to_owned(),

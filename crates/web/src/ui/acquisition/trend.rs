@@ -5,7 +5,6 @@
 use crate::ui::forms::Chart;
 use crate::ui::i18n::Tr;
 use banyan_app::access::Session;
-use banyan_app::acquisition::effectiveness::Figures;
 use banyan_app::acquisition::trend::{self as uc, TrendQuery};
 use banyan_domain::acquisition::targets::TargetPeriod;
 
@@ -28,19 +27,6 @@ pub(crate) struct TrendSection {
     pub(crate) chart: Chart,
     pub(crate) rows: Vec<TrendRow>,
     pub(crate) export: String,
-}
-
-fn satisfaction(t: Tr, f: &Figures) -> String {
-    match f.satisfaction_tenths {
-        Some(x) => t
-            .get("effect.satisfaction_of")
-            .replace("{avg}", &format!("{}.{}", x / 10, x % 10))
-            .replace("{n}", &f.surveys_answered.to_string())
-            .replace("{m}", &f.surveys_sent.to_string()),
-        None => t
-            .get("effect.satisfaction_none")
-            .replace("{m}", &f.surveys_sent.to_string()),
-    }
 }
 
 /// The series of `kind` (`month` when it is not one), its links keeping the funnel's own query `keep`.
@@ -98,7 +84,7 @@ pub(super) async fn section(
                     .get("effect.active_of")
                     .replace("{n}", &f.active_after_90d.to_string())
                     .replace("{m}", &f.mature.to_string()),
-                satisfaction: satisfaction(t, f),
+                satisfaction: super::effectiveness::satisfaction_text(t, f),
             }
         })
         .collect();
