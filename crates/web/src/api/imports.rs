@@ -2,7 +2,6 @@
 //! /api/v1/leads/import`): starting one from a request's file, and following the caller's own.
 
 use crate::AppState;
-use crate::api::customers::PageParams;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Auth, Query, read_body};
 use axum::extract::{Path, Request, State};
@@ -10,7 +9,20 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use banyan_app::imports::{self, ImportPage, ImportView};
 use banyan_domain::imports::ImportTarget;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
+
+/// A page of the caller's imports: the cursor a page answered with, and its size.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
 
 /// Starts an import of the request's file (CSV or XLSX by its content type) as a job and answers 202
 /// with the job and where to follow it; a new job is handed to a runner on this server.
