@@ -185,37 +185,38 @@ pub(super) async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) ->
         .map(|w| w.customer_id)
         .collect();
     f.mature = mature.len() as i64;
-    for chunk in ids.chunks(500) {
-        for r in
-            banyan_store::segments::latest_metrics(&app.db.conn, chunk, &until.to_string()).await?
-        {
-            let m: banyan_domain::segments::Metrics =
-                serde_json::from_str(&r.data).map_err(|e| {
-                    AppError::internal_from(
-                        format!("customer_metrics.data of {} {}", r.customer_id, r.as_of),
-                        e,
-                    )
-                })?;
-            f.assets = f.assets.saturating_add(TargetMetric::NewAssets.figure(&m));
-            f.deposits = f
-                .deposits
-                .saturating_add(TargetMetric::NewDeposits.figure(&m));
-            f.loans = f.loans.saturating_add(TargetMetric::NewLoans.figure(&m));
-            f.fee_income = f
-                .fee_income
-                .saturating_add(TargetMetric::NewFeeIncome.figure(&m));
-            if m.transactions_90d > 0 && mature.contains(&r.customer_id) {
-                f.active_after_90d += 1;
-            }
+    for (id, m) in super::latest_figures(&app.db.conn, &ids, until).await? {
+        f.assets = f.assets.saturating_add(TargetMetric::NewAssets.figure(&m));
+        f.deposits = f
+            .deposits
+            .saturating_add(TargetMetric::NewDeposits.figure(&m));
+        f.loans = f.loans.saturating_add(TargetMetric::NewLoans.figure(&m));
+        f.fee_income = f
+            .fee_income
+            .saturating_add(TargetMetric::NewFeeIncome.figure(&m));
+        if m.transactions_90d > 0 && mature.contains(&id) {
+            f.active_after_90d += 1;
         }
-        for a in banyan_store::segments::assignment_values_for(&app.db.conn, chunk).await? {
-            // People are rated low / medium / high (`risk_rating`), companies A to D (`credit_grade`).
+    }
+    f.ratings = ratings_of(&app.db.conn, &ids).await?;
+    Ok(f)
+}
+
+/// How many of these customers the policy engine rates with each rating: people low / medium / high
+/// (`risk_rating`), companies A to D (`credit_grade`).
+pub(super) async fn ratings_of<C: banyan_store::ConnectionTrait>(
+    c: &C,
+    customers: &[uuid::Uuid],
+) -> Result<BTreeMap<String, i64>> {
+    let mut out = BTreeMap::new();
+    for chunk in customers.chunks(500) {
+        for a in banyan_store::segments::assignment_values_for(c, chunk).await? {
             if RATING_DIMENSIONS.contains(&a.dimension.as_str()) {
-                *f.ratings.entry(a.value).or_default() += 1;
+                *out.entry(a.value).or_default() += 1;
             }
         }
     }
-    Ok(f)
+    Ok(out)
 }
 
 /// The new customers' surveys sent and answered in `[from_us, to_us)`, and the average answer.

@@ -357,18 +357,14 @@ async fn watch_as(app: &App, grant: Option<&Granted<'_>>) -> Result<WatchReport>
             .and_then(|c| c.rm_id.map(Into::into))
     };
     let mut alerts = Vec::new();
-    let today = app.today().to_string();
-    for m in banyan_store::segments::latest_metrics(&app.db.conn, &ids, &today).await? {
-        let x: banyan_domain::segments::Metrics = serde_json::from_str(&m.data).map_err(|e| {
-            AppError::internal_from(format!("customer_metrics of {}", m.customer_id), e)
-        })?;
+    for (customer_id, x) in super::latest_figures(&app.db.conn, &ids, app.today()).await? {
         if x.overdue_count >= u32::from(w.overdue_from) {
             let check = count_check("overdue_count", f64::from(x.overdue_count), w.overdue_from);
             alerts.push(customer_alert(
-                m.customer_id,
+                customer_id,
                 EARLY_OVERDUE,
                 check,
-                owner(m.customer_id),
+                owner(customer_id),
                 &due,
                 now,
             )?);

@@ -305,17 +305,10 @@ async fn brought<C: sea_orm::ConnectionTrait>(
     customers: &[uuid::Uuid],
     until: jiff::civil::Date,
 ) -> Result<i64> {
-    let mut sum = 0i64;
-    for r in banyan_store::segments::latest_metrics(c, customers, &until.to_string()).await? {
-        let m: banyan_domain::segments::Metrics = serde_json::from_str(&r.data).map_err(|e| {
-            AppError::internal_from(
-                format!("customer_metrics.data of {} {}", r.customer_id, r.as_of),
-                e,
-            )
-        })?;
-        sum = sum.saturating_add(metric.figure(&m));
-    }
-    Ok(sum)
+    Ok(super::latest_figures(c, customers, until)
+        .await?
+        .iter()
+        .fold(0i64, |sum, (_, m)| sum.saturating_add(metric.figure(m))))
 }
 
 /// How many of the period's new customers meet a quality target: rated in the lowest-risk band of their kind
@@ -333,20 +326,11 @@ async fn quality<C: sea_orm::ConnectionTrait>(
     if metric == TargetMetric::ActiveAfter90d {
         let mature_before = super::funnel::day_start(app, today)? - 89 * 86_400_000_000;
         let customers = store::won_customers(c, owner, from, to.min(mature_before)).await?;
-        let mut n = 0;
-        for r in banyan_store::segments::latest_metrics(c, &customers, &today.to_string()).await? {
-            let m: banyan_domain::segments::Metrics =
-                serde_json::from_str(&r.data).map_err(|e| {
-                    AppError::internal_from(
-                        format!("customer_metrics.data of {} {}", r.customer_id, r.as_of),
-                        e,
-                    )
-                })?;
-            if m.transactions_90d > 0 {
-                n += 1;
-            }
-        }
-        return Ok(n);
+        let figures = super::latest_figures(c, &customers, today).await?;
+        return Ok(figures
+            .iter()
+            .filter(|(_, m)| m.transactions_90d > 0)
+            .count() as i64);
     }
     let rr = &app.policy.segments.risk_rating;
     let best: Vec<&str> = [&rr.individual.ratings, &rr.corporate.ratings]
@@ -354,17 +338,8 @@ async fn quality<C: sea_orm::ConnectionTrait>(
         .filter_map(|r| r.first().map(|b| b.rating.as_str()))
         .collect();
     let customers = store::won_customers(c, owner, from, to).await?;
-    let mut n = 0;
-    for chunk in customers.chunks(500) {
-        for a in banyan_store::segments::assignment_values_for(c, chunk).await? {
-            if super::effectiveness::RATING_DIMENSIONS.contains(&a.dimension.as_str())
-                && best.contains(&a.value.as_str())
-            {
-                n += 1;
-            }
-        }
-    }
-    Ok(n)
+    let ratings = super::effectiveness::ratings_of(c, &customers).await?;
+    Ok(best.iter().filter_map(|b| ratings.get(*b)).sum())
 }
 
 /// Which period the report shows.

@@ -219,9 +219,10 @@ pub(crate) fn row_to_input(
         bp
     });
     let mut products_wanted = Vec::new();
+    // An empty or missing cell wants nothing.
     for p in get("products_wanted")
-        .unwrap_or_default()
-        .split([',', '，', ';', '；', '、', '|'])
+        .into_iter()
+        .flat_map(|v| v.split([',', '，', ';', '；', '、', '|']))
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {

@@ -273,11 +273,11 @@ pub(crate) async fn import_job(
         created: j.created,
         rejected: j.rejected,
         ignored_columns: j.ignored_columns.join(", "),
+        // A running import has no report yet: nothing to list until it ends.
         rejected_rows: j
             .report
-            .map(|r| r.rejected_rows)
-            .unwrap_or_default()
             .into_iter()
+            .flat_map(|r| r.rejected_rows)
             .map(|r| {
                 let words = r
                     .errors
