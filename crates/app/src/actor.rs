@@ -190,6 +190,12 @@ pub struct Offers {
     pub partners: bool,
     /// Set acquisition targets.
     pub targets: bool,
+    /// Report care leads (and break a compartment's glass).
+    pub care_report: bool,
+    /// Work care records one is on the team of.
+    pub care_work: bool,
+    /// Verify, register and supervise care records.
+    pub care_manage: bool,
 }
 
 impl Actor {
@@ -221,6 +227,9 @@ impl Actor {
             products: has(Permission::ProductManage),
             book_load: has(Permission::BookLoad),
             monitoring_report: has(Permission::MonitoringReport),
+            care_report: has(Permission::CareReport),
+            care_work: has(Permission::CareWork),
+            care_manage: has(Permission::CareManage),
         }
     }
 }

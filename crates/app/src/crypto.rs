@@ -33,6 +33,8 @@ pub enum Purpose {
     BookFile,
     /// A lead's documents: the signed contract, the account-opening application's papers.
     LeadFile,
+    /// A care record's own key (see [`RecordKey`]).
+    CareKey,
 }
 
 impl Purpose {
@@ -48,6 +50,7 @@ impl Purpose {
             Purpose::Import => b"import",
             Purpose::BookFile => b"book-file",
             Purpose::LeadFile => b"lead-file",
+            Purpose::CareKey => b"care-key",
         }
     }
 }
@@ -337,6 +340,96 @@ impl KeyRing {
     }
 }
 
+/// A key of one record's own (a care record's compartment, seed 003 §六): made at random when the record
+/// is reported, kept only wrapped by the field key, so what it sealed can be read only through the record —
+/// and is gone for good when the wrapped key is destroyed at the end of retention (nothing to hunt down in
+/// backups of other tables). Each value is bound to the record and to what it is (`detail`, `note`), so it
+/// cannot be moved to another record or column.
+pub struct RecordKey {
+    cipher: Aes256Gcm,
+    record: uuid::Uuid,
+}
+
+impl std::fmt::Debug for RecordKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecordKey({}, <redacted>)", self.record)
+    }
+}
+
+impl RecordKey {
+    /// A new key for `record` and its wrapped form to store.
+    pub fn generate(ring: &KeyRing, record: uuid::Uuid) -> Result<(RecordKey, Vec<u8>)> {
+        let key: [u8; 32] = random_array()?;
+        let wrapped = ring.encrypt_bytes(Purpose::CareKey, &key)?;
+        Ok((
+            RecordKey {
+                cipher: Aes256Gcm::new(&key.into()),
+                record,
+            },
+            wrapped,
+        ))
+    }
+
+    /// The key of `record` from its stored wrapped form.
+    pub fn unwrap(ring: &KeyRing, record: uuid::Uuid, wrapped: &[u8]) -> Result<RecordKey> {
+        let key: [u8; 32] = ring
+            .decrypt_bytes(Purpose::CareKey, wrapped)?
+            .try_into()
+            .map_err(|_| {
+                AppError::internal(format!("record key of {record} has the wrong length"))
+            })?;
+        Ok(RecordKey {
+            cipher: Aes256Gcm::new(&key.into()),
+            record,
+        })
+    }
+
+    fn aad(&self, what: &str) -> String {
+        format!("record:{}:{what}", self.record)
+    }
+
+    /// `nonce (12) || ciphertext+tag`.
+    pub fn seal(&self, what: &str, plaintext: &str) -> Result<Vec<u8>> {
+        let nonce: [u8; NONCE] = random_array()?;
+        let aad = self.aad(what);
+        let ct = self
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| AppError::internal("encryption failed"))?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    pub fn open(&self, what: &str, data: &[u8]) -> Result<String> {
+        if data.len() < NONCE + 16 {
+            return Err(AppError::internal("ciphertext is truncated"));
+        }
+        let (nonce, ct) = data.split_at(NONCE);
+        let nonce: [u8; NONCE] = nonce
+            .try_into()
+            .map_err(|_| AppError::internal("bad nonce"))?;
+        let aad = self.aad(what);
+        let pt = self
+            .cipher
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: ct,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| AppError::internal("a stored value failed its integrity check"))?;
+        String::from_utf8(pt).map_err(|_| AppError::internal("decrypted value is not UTF-8"))
+    }
+}
+
 /// SHA-256 as lower-case hex.
 /// Whether two secrets are equal, in time that does not depend on where they differ: their SHA-256 digests
 /// are compared byte by byte without an early exit.
@@ -424,6 +517,20 @@ mod tests {
         };
         let e = unwrap_key(&other, &row).unwrap_err().to_string();
         assert!(e.contains("BANYAN_MASTER_KEY"), "{e}");
+    }
+
+    #[test]
+    fn a_record_key_opens_only_its_own_record_and_column() {
+        let r = ring();
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let (k, wrapped) = RecordKey::generate(&r, a).unwrap();
+        let sealed = k.seal("detail", "化疗中").unwrap();
+        let again = RecordKey::unwrap(&r, a, &wrapped).unwrap();
+        assert_eq!(again.open("detail", &sealed).unwrap(), "化疗中");
+        assert!(again.open("note", &sealed).is_err());
+        let moved = RecordKey::unwrap(&r, b, &wrapped).unwrap();
+        assert!(moved.open("detail", &sealed).is_err());
+        assert!(!format!("{k:?}").contains("detail"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod acquisition;
 pub mod actor;
 pub mod audit;
 pub mod book;
+pub mod care;
 pub mod cases;
 pub mod crypto;
 pub mod customers;

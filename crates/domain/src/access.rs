@@ -79,6 +79,14 @@ pub enum Permission {
     /// Set acquisition targets: a branch's, its teams' and its people's (supervisors), the bank's (senior
     /// managers).
     TargetManage,
+    /// Report a customer who may be in critical illness or hardship (a care lead), and break the glass of a
+    /// care record's compartment with a reason (reviewed afterwards).
+    CareReport,
+    /// Work a care record one is on the team of: its tasks, measures and notes.
+    CareWork,
+    /// Verify or reject care leads, register and end care records, name their teams and the supervisors
+    /// who may read a compartment, approve measures, review break-glass access (supervisors).
+    CareManage,
 }
 
 /// Which customers a role's permissions reach.
@@ -106,6 +114,8 @@ const CS: &[Permission] = &[
     P::CaseWrite,
     P::LeadRead,
     P::LeadWrite,
+    P::CareReport,
+    P::CareWork,
 ];
 const RM: &[Permission] = &[
     P::CustomerRead,
@@ -117,6 +127,8 @@ const RM: &[Permission] = &[
     P::CaseWrite,
     P::LeadRead,
     P::LeadWrite,
+    P::CareReport,
+    P::CareWork,
 ];
 const WM: &[Permission] = &[
     P::CustomerRead,
@@ -126,6 +138,8 @@ const WM: &[Permission] = &[
     P::CaseWrite,
     P::LeadRead,
     P::LeadWrite,
+    P::CareReport,
+    P::CareWork,
 ];
 const RISK: &[Permission] = &[
     P::CustomerRead,
@@ -134,6 +148,8 @@ const RISK: &[Permission] = &[
     P::CaseRead,
     P::MonitoringReport,
     P::LeadRead,
+    P::CareReport,
+    P::CareWork,
 ];
 const OPS: &[Permission] = &[
     P::CustomerRead,
@@ -149,6 +165,8 @@ const OPS: &[Permission] = &[
     P::LeadRead,
     P::LeadWrite,
     P::PartnerManage,
+    P::CareReport,
+    P::CareWork,
 ];
 const REVIEWER: &[Permission] = &[
     P::CustomerRead,
@@ -175,6 +193,9 @@ const SUPERVISOR: &[Permission] = &[
     P::LeadOverride,
     P::PartnerManage,
     P::TargetManage,
+    P::CareReport,
+    P::CareWork,
+    P::CareManage,
 ];
 const AUDITOR: &[Permission] = &[
     P::CustomerRead,
@@ -271,7 +292,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 29] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -298,6 +319,9 @@ impl Permission {
         P::LeadOverride,
         P::PartnerManage,
         P::TargetManage,
+        P::CareReport,
+        P::CareWork,
+        P::CareManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -328,6 +352,9 @@ impl Permission {
             P::LeadOverride => "lead.override",
             P::PartnerManage => "partner.manage",
             P::TargetManage => "target.manage",
+            P::CareReport => "care.report",
+            P::CareWork => "care.work",
+            P::CareManage => "care.manage",
         }
     }
 }

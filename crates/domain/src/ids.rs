@@ -105,6 +105,16 @@ id_type!(
     MeetingActionId,
     /// An acquisition campaign with its strategy.
     AcqCampaignId,
+    /// A care record: a customer in critical illness or hardship, from the lead to the end.
+    CareId,
+    /// A task of a care team's member.
+    CareTaskId,
+    /// A measure taken for a care customer.
+    CareMeasureId,
+    /// A note in a care record's compartment.
+    CareNoteId,
+    /// A grant of access to a care record's compartment.
+    CareGrantId,
 );
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ pub mod access;
 pub mod acquisition;
 pub mod book;
 pub mod calendar;
+pub mod care;
 pub mod customer;
 pub mod engagement;
 pub mod error;

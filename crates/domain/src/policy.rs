@@ -26,6 +26,11 @@ pub struct Policy {
     /// without it uses the shipped section.
     #[serde(default)]
     pub acquisition: crate::acquisition::AcquisitionPolicy,
+    /// Care for customers in critical illness or hardship (seed 003): review and retention, the
+    /// compartment's periods, the team's tasks, the emergency loan's clock. A policy file without it uses
+    /// the shipped section.
+    #[serde(default)]
+    pub care: crate::care::CarePolicy,
 }
 
 /// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
@@ -120,6 +125,10 @@ impl Policy {
         })?;
         self.acquisition.validate().map_err(|(k, m)| PolicyError {
             key: format!("acquisition.{k}"),
+            message: m,
+        })?;
+        self.care.validate().map_err(|(k, m)| PolicyError {
+            key: format!("care.{k}"),
             message: m,
         })?;
         for (i, e) in self.book.entitlements.iter().enumerate() {

@@ -8,6 +8,7 @@ pub mod access;
 pub mod acquisition;
 pub mod audit;
 pub mod book;
+pub mod care;
 pub mod cases;
 pub mod customers;
 pub mod db;

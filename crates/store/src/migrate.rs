@@ -19,6 +19,7 @@ mod activity;
 mod audit_keyed;
 mod book;
 mod campaigns;
+mod care;
 mod followups;
 mod imports;
 mod insights;

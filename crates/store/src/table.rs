@@ -134,7 +134,12 @@ id_col!(
     banyan_domain::ids::LeadVisitId,
     banyan_domain::ids::MeetingId,
     banyan_domain::ids::MeetingActionId,
-    banyan_domain::ids::AcqCampaignId
+    banyan_domain::ids::AcqCampaignId,
+    banyan_domain::ids::CareId,
+    banyan_domain::ids::CareTaskId,
+    banyan_domain::ids::CareMeasureId,
+    banyan_domain::ids::CareNoteId,
+    banyan_domain::ids::CareGrantId
 );
 
 /// A list stored as JSON text.

@@ -173,4 +173,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "the new customers' satisfaction surveys",
         run: acquisition::v34,
     },
+    Step {
+        version: 35,
+        name: "care for customers in critical illness or hardship: records, teams, tasks, measures, the compartment",
+        run: care::v35,
+    },
 ];

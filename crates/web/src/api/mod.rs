@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod book;
+pub mod care;
 pub mod cases;
 pub mod customers;
 pub mod engagement;
@@ -23,6 +24,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let idem = axum::middleware::from_fn_with_state(state, health::idempotent);
     let creating = |h: axum::routing::MethodRouter<AppState>| h.route_layer(idem.clone());
     let r = acquisition::routes(Router::new(), creating);
+    let r = care::routes(r, creating);
     r.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -190,6 +190,15 @@ impl TestApp {
         .id
     }
 
+    /// The id of a staff member, as text.
+    pub async fn staff_id(&self, username: &str) -> String {
+        banyan_app::access::actor_for(&self.app, username)
+            .await
+            .expect("staff")
+            .id()
+            .to_string()
+    }
+
     /// Creates a staff member (unless they exist) and signs in: returns the token.
     pub async fn login_as(&self, username: &str, role: Role, branch: Option<&str>) -> String {
         if banyan_app::access::actor_for(&self.app, username)

@@ -26,6 +26,7 @@ mod audit_chain;
 mod book;
 mod book_files;
 mod campaigns;
+mod care;
 mod cases;
 mod customers;
 mod engagement;
@@ -99,6 +100,7 @@ fn main() {
     tests.extend(engagement::all());
     tests.extend(notify::all());
     tests.extend(campaigns::all());
+    tests.extend(care::all());
     tests.extend(book::all());
     tests.extend(book_files::all());
     tests.extend(monitoring::all());

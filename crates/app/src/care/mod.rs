@@ -1,0 +1,543 @@
+//! Care for customers in critical illness or hardship (seed 003): a lead reported by any staff member
+//! (`identify`), verified by a supervisor and registered; a named team with its tasks (`team`); the
+//! measures taken (`measures`); the compartment that keeps the condition to those who need to know it
+//! (`compartment`); and what everyone else sees — the adjustments, never the reason (`adjustments_of`).
+//!
+//! Who may see a record at all: its team, the staff member who reported it, and supervisors (`care.manage`)
+//! of the customer's scope; to anyone else it does not exist (404). Who may read its compartment is a
+//! narrower question, decided by `banyan_domain::care::compartment::access`, and every read is audited.
+
+pub mod compartment;
+pub mod identify;
+pub mod measures;
+pub mod purge;
+pub mod team;
+
+use crate::App;
+use crate::actor::{Actor, Granted};
+use crate::crypto::RecordKey;
+use crate::error::{AppError, Result};
+use banyan_domain::access::Permission;
+use banyan_domain::care::compartment::{AccessBasis, Grant, Holder};
+use banyan_domain::care::measures::{MeasureKind, MeasureState};
+use banyan_domain::care::team::{CareRole, CareTaskKind};
+use banyan_domain::care::{
+    Adjustment, CareSource, CareStatus, ConsentScope, FinancialImpact, Situation,
+};
+use banyan_domain::ids::{CareId, CareMeasureId, CareTaskId, CustomerId, StaffId};
+use banyan_store::care::compartment as cstore;
+use banyan_store::care::{self as store, CareRow, CareTeamRow};
+use banyan_store::customers::CustomerRow;
+use banyan_store::now_us;
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+pub use compartment::{AccessReview, CompartmentView, GlassInput, GrantInput, ReviewInput};
+pub use identify::{CareList, CareQuery, DecisionInput, EndInput, RegistrationInput, ReportInput};
+pub use measures::{MeasureAction, MeasureInput};
+pub use team::{CareTeamInput, MyCareTask};
+
+/// A member of the care team.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    pub role: CareRole,
+    pub staff_id: StaffId,
+    pub name: String,
+    pub assigned_at: String,
+    /// When they confirmed the confidentiality terms (until then the compartment stays shut to them).
+    pub confirmed_at: Option<String>,
+}
+
+/// A duty of the team.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TaskView {
+    pub id: CareTaskId,
+    pub kind: CareTaskKind,
+    pub role: CareRole,
+    pub staff: Option<String>,
+    #[schema(value_type = String, format = Date)]
+    pub due_on: jiff::civil::Date,
+    pub done_at: Option<String>,
+    pub done_by: Option<String>,
+    pub overdue: bool,
+}
+
+/// A measure for the customer: what, whose, where it stands, its dates and outcome.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasureView {
+    pub id: CareMeasureId,
+    pub kind: MeasureKind,
+    pub state: MeasureState,
+    pub owner: String,
+    pub owner_id: StaffId,
+    pub second_staff: Option<String>,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// The approver's deadline (the emergency loan's fast track, in working hours).
+    pub due_at: Option<String>,
+    pub overdue: bool,
+    pub account_no: Option<String>,
+    /// Minor units of CNY.
+    pub amount: Option<i64>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub starts_on: Option<jiff::civil::Date>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub ends_on: Option<jiff::civil::Date>,
+    pub scheduled_at: Option<String>,
+    pub what: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub reason: Option<String>,
+    pub outcome: Option<String>,
+    pub done_at: Option<String>,
+    pub version: i32,
+}
+
+/// The separate consent (PIPL Art. 29): what it covers, when it was given, when withdrawn.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConsentView {
+    pub scopes: Vec<ConsentScope>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub given_on: Option<jiff::civil::Date>,
+    pub withdrawn_at: Option<String>,
+}
+
+/// A care record as its team and its supervisors see it. The condition itself is not here: it is in the
+/// compartment, read on its own and audited.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CareView {
+    pub id: CareId,
+    pub customer_id: CustomerId,
+    pub customer_no: String,
+    pub customer_name: String,
+    pub status: CareStatus,
+    pub source: CareSource,
+    #[schema(value_type = String, format = Date)]
+    pub discovered_on: jiff::civil::Date,
+    pub reported_by: String,
+    pub reported_at: String,
+    pub situation: Option<Situation>,
+    pub impact: Option<FinancialImpact>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_note: Option<String>,
+    pub registered_by: Option<String>,
+    pub registered_at: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub review_on: Option<jiff::civil::Date>,
+    pub review_due: bool,
+    pub adjustments: Vec<Adjustment>,
+    pub advice_line: Option<String>,
+    pub consent: ConsentView,
+    pub ended_at: Option<String>,
+    pub end_reason: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub purge_on: Option<jiff::civil::Date>,
+    /// The sensitive detail was destroyed at the end of retention.
+    pub purged: bool,
+    pub team: Vec<MemberView>,
+    pub tasks: Vec<TaskView>,
+    pub measures: Vec<MeasureView>,
+    /// The reader's part on the team, if any.
+    pub my_role: Option<CareRole>,
+    /// On what basis the reader would be let into the compartment now (none: they see the adjustments).
+    pub my_access: Option<AccessBasis>,
+    pub version: i32,
+}
+
+/// What every screen that shows the customer shows: that they need adjustments, and which — never why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Adjustments {
+    pub needs_adjustments: bool,
+    pub adjustments: Vec<Adjustment>,
+    /// Served first at the window and in every queue.
+    pub priority: bool,
+    /// The dedicated advice line number to give the customer.
+    pub advice_line: Option<String>,
+    /// Who to ask: the care team's lead contact.
+    pub contact: Option<String>,
+}
+
+/// Who the reader is to a record.
+pub(crate) struct Reader {
+    pub(crate) role: Option<CareRole>,
+    pub(crate) basis: Option<AccessBasis>,
+}
+
+/// The record `id` if the actor may see it at all (its team, its reporter, a supervisor of the customer's
+/// scope, the holder of a live grant), with its customer; otherwise not found.
+pub(crate) async fn load<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    id: CareId,
+) -> Result<(CareRow, CustomerRow, Vec<CareTeamRow>)> {
+    let Some(r) = store::find(c, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let Some(cust) = banyan_store::customers::find_customer(c, r.customer_id).await? else {
+        return Err(AppError::internal(format!(
+            "care record {id}: customer missing"
+        )));
+    };
+    let team = store::team_of(c, id).await?;
+    let on_team = team.iter().any(|m| m.staff_id == actor.id());
+    let supervises =
+        actor.role().has(Permission::CareManage) && actor.sees(&cust.branch_code, cust.rm_id);
+    if on_team || r.reported_by == actor.id() || supervises {
+        return Ok((r, cust, team));
+    }
+    // A live grant (a named supervisor, broken glass) shows the record it opens, for its period.
+    let now = now_us();
+    let granted = cstore::grants_of(c, id)
+        .await?
+        .iter()
+        .any(|g| g.staff_id == actor.id() && g.revoked_at_us.is_none() && g.until_us > now);
+    if granted {
+        Ok((r, cust, team))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// On what basis `actor` may read the record's compartment now.
+pub(crate) async fn reader<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    r: &CareRow,
+    cust: &CustomerRow,
+    team: &[CareTeamRow],
+) -> Result<Reader> {
+    let confirmed: Vec<StaffId> = team
+        .iter()
+        .filter(|m| m.confirmed_at_us.is_some())
+        .map(|m| m.staff_id)
+        .collect();
+    let grants: Vec<Grant> = cstore::grants_of(c, r.id)
+        .await?
+        .into_iter()
+        .map(|g| Grant {
+            staff: g.staff_id,
+            basis: g.basis,
+            until_us: g.until_us,
+            revoked: g.revoked_at_us.is_some(),
+        })
+        .collect();
+    let verifier = actor.role().has(Permission::CareManage)
+        && actor.sees(&cust.branch_code, cust.rm_id)
+        && r.reported_by != actor.id();
+    let basis = banyan_domain::care::compartment::access(
+        r.status,
+        &Holder {
+            staff: actor.id(),
+            verifier,
+            team: &confirmed,
+            grants: &grants,
+        },
+        now_us(),
+    );
+    Ok(Reader {
+        role: team
+            .iter()
+            .find(|m| m.staff_id == actor.id())
+            .map(|m| m.role),
+        basis,
+    })
+}
+
+/// The record's own key (none once destroyed at the end of retention).
+pub(crate) fn record_key(app: &App, r: &CareRow) -> Result<Option<RecordKey>> {
+    r.key_enc
+        .as_deref()
+        .map(|w| RecordKey::unwrap(&app.keys(), r.id.uuid(), w))
+        .transpose()
+}
+
+/// Staff names by id (the names the views show).
+pub(crate) async fn names(app: &App) -> Result<HashMap<StaffId, String>> {
+    crate::acquisition::staff_names(app).await
+}
+
+fn name_of(names: &HashMap<StaffId, String>, id: StaffId, what: &str) -> Result<String> {
+    names
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| AppError::internal(format!("care {what}: staff {id} unknown")))
+}
+
+fn opt_name(
+    names: &HashMap<StaffId, String>,
+    id: Option<StaffId>,
+    what: &str,
+) -> Result<Option<String>> {
+    id.map(|i| name_of(names, i, what)).transpose()
+}
+
+fn opt_us(us: Option<i64>) -> Option<String> {
+    us.map(crate::fmt_us)
+}
+
+/// The record as its page shows it, read in `c`.
+pub(crate) async fn view_of<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    actor: &Actor,
+    r: &CareRow,
+    cust: &CustomerRow,
+    team: &[CareTeamRow],
+) -> Result<CareView> {
+    let names = names(app).await?;
+    let today = app.today();
+    let now = now_us();
+    let me = reader(c, actor, r, cust, team).await?;
+    let team_views = team
+        .iter()
+        .map(|m| {
+            Ok(MemberView {
+                role: m.role,
+                staff_id: m.staff_id,
+                name: name_of(&names, m.staff_id, "team")?,
+                assigned_at: crate::fmt_us(m.assigned_at_us),
+                confirmed_at: opt_us(m.confirmed_at_us),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut team_views = team_views;
+    team_views.sort_by_key(|m| CareRole::ALL.iter().position(|r| *r == m.role));
+    let tasks = store::tasks_of(c, r.id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            Ok(TaskView {
+                id: t.id,
+                kind: t.kind,
+                role: t.role,
+                staff: opt_name(&names, t.staff_id, "task")?,
+                due_on: t.due_on,
+                done_at: opt_us(t.done_at_us),
+                done_by: opt_name(&names, t.done_by, "task")?,
+                overdue: t.done_at_us.is_none() && t.due_on < today,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let measures = store::measures_of(c, r.id)
+        .await?
+        .into_iter()
+        .map(|m| measures::view(&names, &m, now))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(CareView {
+        id: r.id,
+        customer_id: r.customer_id,
+        customer_no: cust.customer_no.clone(),
+        customer_name: cust.display_name.clone(),
+        status: r.status,
+        source: r.source,
+        discovered_on: r.discovered_on,
+        reported_by: name_of(&names, r.reported_by, "reporter")?,
+        reported_at: crate::fmt_us(r.reported_at_us),
+        situation: r.situation,
+        impact: r.impact,
+        decided_by: opt_name(&names, r.decided_by, "decision")?,
+        decided_at: opt_us(r.decided_at_us),
+        decision_note: r.decision_note.clone(),
+        registered_by: opt_name(&names, r.registered_by, "registration")?,
+        registered_at: opt_us(r.registered_at_us),
+        review_on: r.review_on,
+        review_due: r.status == CareStatus::Registered && r.review_on.is_some_and(|d| d <= today),
+        adjustments: r.adjustments.clone(),
+        advice_line: r.advice_line.clone(),
+        consent: ConsentView {
+            scopes: r.consent_scopes.clone(),
+            given_on: r.consent_on,
+            withdrawn_at: opt_us(r.consent_withdrawn_at_us),
+        },
+        ended_at: opt_us(r.ended_at_us),
+        end_reason: r.end_reason.clone(),
+        purge_on: r.purge_on,
+        purged: r.purged_at_us.is_some(),
+        team: team_views,
+        tasks,
+        measures,
+        my_role: me.role,
+        my_access: me.basis,
+        version: r.version,
+    })
+}
+
+/// The record `id` as the actor may see it (`care.report`, `care.work` or `care.manage`; otherwise 404).
+pub async fn get(app: &App, actor: &Actor, id: CareId) -> Result<CareView> {
+    any_care_permission(actor)?;
+    let c = &app.db.conn;
+    let (r, cust, team) = load(c, actor, id).await?;
+    view_of(app, c, actor, &r, &cust, &team).await
+}
+
+/// Fails unless the actor's role takes part in care at all.
+pub(crate) fn any_care_permission(actor: &Actor) -> Result<Granted<'_>> {
+    actor
+        .require(Permission::CareManage)
+        .or_else(|_| actor.require(Permission::CareWork))
+        .or_else(|_| actor.require(Permission::CareReport))
+}
+
+/// What every screen that shows the customer shows (`customer.read`, the customer in scope): whether they
+/// need adjustments, which, the advice line and who to ask — from a registered record only, and never its
+/// reason.
+pub async fn adjustments_of(app: &App, actor: &Actor, customer: CustomerId) -> Result<Adjustments> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let c = &app.db.conn;
+    crate::scope::load_in_scope(c, &grant, customer.uuid()).await?;
+    let rec = store::open_of(c, customer)
+        .await?
+        .filter(|r| r.status == CareStatus::Registered);
+    let Some(r) = rec else {
+        return Ok(Adjustments {
+            needs_adjustments: false,
+            adjustments: Vec::new(),
+            priority: false,
+            advice_line: None,
+            contact: None,
+        });
+    };
+    let lead = store::team_of(c, r.id)
+        .await?
+        .into_iter()
+        .find(|m| m.role == CareRole::RelationshipManager);
+    let contact = match lead {
+        Some(m) => Some(name_of(&names(app).await?, m.staff_id, "contact")?),
+        None => None,
+    };
+    Ok(Adjustments {
+        needs_adjustments: true,
+        priority: r.adjustments.contains(&Adjustment::Priority),
+        adjustments: r.adjustments,
+        advice_line: r.advice_line,
+        contact,
+    })
+}
+
+/// Of `customers`, those registered with the priority flag (the queues show it).
+pub async fn priority_among<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+) -> Result<std::collections::HashSet<CustomerId>> {
+    Ok(store::registered_with(c, customers)
+        .await?
+        .into_iter()
+        .filter(|(_, a)| a.contains(&Adjustment::Priority))
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Of `customers`, those whose marketing is paused while registered (campaigns skip them).
+pub async fn marketing_paused<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+) -> Result<std::collections::HashSet<CustomerId>> {
+    Ok(store::registered_with(c, customers)
+        .await?
+        .into_iter()
+        .filter(|(_, a)| a.contains(&Adjustment::NoMarketing))
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Writes the record at its next version with its audit entry; a stale write is a version conflict.
+pub(crate) async fn save<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    grant: &Granted<'_>,
+    old: &CareRow,
+    mut new: CareRow,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> Result<CareRow> {
+    new.version = old.version + 1;
+    if !store::update(c, &new, old.version).await? {
+        return Err(AppError::VersionConflict {
+            current_version: i64::from(old.version + 1),
+            since: serde_json::json!([]),
+        });
+    }
+    audit(app, c, grant, &new, action, detail).await?;
+    Ok(new)
+}
+
+/// One audit record about a care record: its customer, the action and non-personal detail.
+pub(crate) async fn audit<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    grant: &Granted<'_>,
+    r: &CareRow,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    crate::audit::record(
+        app,
+        c,
+        grant,
+        vec![crate::audit::Entry {
+            action,
+            entity: "care",
+            entity_id: Some(r.id.to_string()),
+            customer_id: Some(r.customer_id.uuid()),
+            detail,
+        }],
+    )
+    .await
+}
+
+/// Checks the version the client read, when it sent one.
+pub(crate) fn check_version(r: &CareRow, version: Option<i32>) -> Result<()> {
+    match version {
+        Some(v) if v != r.version => Err(AppError::VersionConflict {
+            current_version: i64::from(r.version),
+            since: serde_json::json!([]),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A notice to a staff member about a care record: its customer's number only (no condition, no name).
+pub(crate) fn notice(
+    staff: StaffId,
+    kind: &str,
+    cust: &CustomerRow,
+    at: i64,
+) -> banyan_store::cases::NoticeRow {
+    banyan_store::cases::NoticeRow {
+        id: uuid::Uuid::now_v7(),
+        staff_id: staff.uuid(),
+        case_id: None,
+        customer_id: Some(cust.id.uuid()),
+        kind: kind.to_owned(),
+        text: cust.customer_no.clone(),
+        created_at_us: at,
+        read_at_us: None,
+    }
+}
+
+/// A required free text, trimmed, at most `max` characters; the error names the field.
+pub(crate) fn required_text(field: &str, v: &str, max: usize) -> Result<String> {
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(AppError::field(field, "required", "must not be empty"));
+    }
+    if t.chars().count() > max {
+        return Err(AppError::field(
+            field,
+            "too_long",
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// An optional free text: blank is none.
+pub(crate) fn optional_text(field: &str, v: Option<&str>, max: usize) -> Result<Option<String>> {
+    match v.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => required_text(field, t, max).map(Some),
+        None => Ok(None),
+    }
+}
