@@ -726,3 +726,21 @@ pub async fn actor_for(app: &App, username: &str) -> Result<Actor> {
 pub async fn find_staff(app: &App, id: Uuid) -> Result<Option<StaffRow>> {
     Ok(store::find_staff(&app.db.conn, id.into()).await?)
 }
+
+/// Every staff member's name by id, as pages and views show them: the display name, else the username.
+pub(crate) async fn names_by_id(
+    app: &App,
+) -> Result<std::collections::HashMap<banyan_domain::ids::StaffId, String>> {
+    Ok(banyan_store::access::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let name = if s.display_name.trim().is_empty() {
+                s.username
+            } else {
+                s.display_name
+            };
+            (s.id, name)
+        })
+        .collect())
+}

@@ -14,7 +14,7 @@
 //! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
-//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings, the acquisition risk watch and the new customers' surveys are idempotent |
+//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings, the acquisition risk watch, the new customers' surveys and the care retention purge are idempotent |
 
 use crate::App;
 use crate::notify::{self, Delivery, DispatchReport};
@@ -273,6 +273,12 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
             "book retention applied"
         ),
         Err(e) => tracing::error!(error = %e, "book retention failed"),
+    }
+    // A care record's detail past its retention is destroyed once: a second node finds it purged (its
+    // versioned write loses) and does nothing.
+    match crate::care::purge::run(app, app.today()).await {
+        Ok(n) => tracing::info!(records = n, "care records past retention purged"),
+        Err(e) => tracing::error!(error = %e, "care retention failed"),
     }
     // Greetings are idempotent per customer and year, so every node may run them.
     match notify::birthday_greetings(app, bank).await {

@@ -70,6 +70,11 @@ impl App {
         self.policy.book.currency(c).map_or(2, |r| r.digits)
     }
 
+    /// The `[care]` section of the policy (the pages say how long break-glass access lasts).
+    pub fn care_policy(&self) -> &banyan_domain::care::CarePolicy {
+        &self.policy.care
+    }
+
     pub fn policy_version(&self) -> &str {
         &self.policy.version
     }

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod demo;
 mod demo_book;
+mod demo_care;
 mod demo_import;
 mod demo_leads;
 mod demo_papers;

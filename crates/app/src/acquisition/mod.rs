@@ -213,18 +213,7 @@ pub(crate) fn no_lawful_basis() -> AppError {
 
 /// Staff names by id (display name, else user name).
 pub(crate) async fn staff_names(app: &App) -> Result<HashMap<StaffId, String>> {
-    Ok(banyan_store::access::list_staff(&app.db.conn)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let name = if s.display_name.trim().is_empty() {
-                s.username
-            } else {
-                s.display_name
-            };
-            (s.id, name)
-        })
-        .collect())
+    crate::access::names_by_id(app).await
 }
 
 /// Whole days from `since_us` to now.

@@ -168,7 +168,7 @@ pub struct AccessReview {
     pub break_glass_unreviewed: u64,
 }
 
-fn grant_view(
+pub(super) fn grant_view(
     names: &std::collections::HashMap<StaffId, String>,
     g: &GrantRow,
     now: i64,
@@ -632,9 +632,26 @@ pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<A
         .unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to));
     if from > to {
         return Err(AppError::field(
+            "to",
+            "after_from",
+            "must not be before `from`",
+        ));
+    }
+    // A review covers at most a year, within the years the bank's clock can name.
+    let floor = jiff::civil::date(2000, 1, 1);
+    let ceiling = banyan_domain::care::team::add_days(today, 366);
+    if from < floor || to > ceiling {
+        return Err(AppError::field(
+            if from < floor { "from" } else { "to" },
+            "range",
+            format!("from {floor} to {ceiling}"),
+        ));
+    }
+    if to.since(from).map_or(true, |s| s.get_days() > 366) {
+        return Err(AppError::field(
             "from",
-            "before_to",
-            "must not be after `to`",
+            "range",
+            "a review covers at most a year",
         ));
     }
     let (from_us, to_us) = app.day_bounds(from, to)?;

@@ -135,7 +135,7 @@ fn check(app: &App, i: &MeasureInput) -> Result<(Option<String>, Option<i64>)> {
     if let (Some(s), Some(t)) = (i.starts_on, i.ends_on)
         && t < s
     {
-        e.push("ends_on", "after_start", "must not be before the first day");
+        e.push("ends_on", "after_from", "must not be before the first day");
     }
     let scheduled = match i
         .scheduled_at

@@ -140,6 +140,11 @@ pub struct CareView {
     pub team: Vec<MemberView>,
     pub tasks: Vec<TaskView>,
     pub measures: Vec<MeasureView>,
+    /// Who was given access to the compartment and who broke its glass (for the record's supervisors only;
+    /// empty for everyone else).
+    pub grants: Vec<compartment::GrantView>,
+    /// The reader supervises the record (`care.manage`, the customer in their scope).
+    pub supervisor: bool,
     /// The reader's part on the team, if any.
     pub my_role: Option<CareRole>,
     /// On what basis the reader would be let into the compartment now (none: they see the adjustments).
@@ -158,6 +163,13 @@ pub struct Adjustments {
     pub advice_line: Option<String>,
     /// Who to ask: the care team's lead contact.
     pub contact: Option<String>,
+    /// The open care record, when the reader may see it (its team, its reporter, its supervisors) or may
+    /// break its glass; none otherwise.
+    pub care_id: Option<CareId>,
+    /// The reader may open the record's page.
+    pub can_open: bool,
+    /// The reader may break the compartment's glass with a reason (`care.report`, a registered record).
+    pub can_break_glass: bool,
 }
 
 /// Who the reader is to a record.
@@ -256,7 +268,7 @@ pub(crate) fn record_key(app: &App, r: &CareRow) -> Result<Option<RecordKey>> {
 
 /// Staff names by id (the names the views show).
 pub(crate) async fn names(app: &App) -> Result<HashMap<StaffId, String>> {
-    crate::acquisition::staff_names(app).await
+    crate::access::names_by_id(app).await
 }
 
 fn name_of(names: &HashMap<StaffId, String>, id: StaffId, what: &str) -> Result<String> {
@@ -326,7 +338,20 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         .into_iter()
         .map(|m| measures::view(&names, &m, now))
         .collect::<Result<Vec<_>>>()?;
+    let supervises =
+        actor.role().has(Permission::CareManage) && actor.sees(&cust.branch_code, cust.rm_id);
+    let grants = if supervises {
+        cstore::grants_of(c, r.id)
+            .await?
+            .iter()
+            .map(|g| compartment::grant_view(&names, g, now))
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     Ok(CareView {
+        grants,
+        supervisor: supervises,
         id: r.id,
         customer_id: r.customer_id,
         customer_no: cust.customer_no.clone(),
@@ -388,16 +413,27 @@ pub async fn adjustments_of(app: &App, actor: &Actor, customer: CustomerId) -> R
     let grant = actor.require(Permission::CustomerRead)?;
     let c = &app.db.conn;
     crate::scope::load_in_scope(c, &grant, customer.uuid()).await?;
-    let rec = store::open_of(c, customer)
-        .await?
-        .filter(|r| r.status == CareStatus::Registered);
-    let Some(r) = rec else {
+    let open = store::open_of(c, customer).await?;
+    let can_open = match &open {
+        Some(r) => match load(c, actor, r.id).await {
+            Ok(_) => true,
+            Err(AppError::NotFound) => false,
+            Err(e) => return Err(e),
+        },
+        None => false,
+    };
+    let registered = open.filter(|r| r.status == CareStatus::Registered);
+    let can_break_glass = registered.is_some() && actor.role().has(Permission::CareReport);
+    let Some(r) = registered else {
         return Ok(Adjustments {
             needs_adjustments: false,
             adjustments: Vec::new(),
             priority: false,
             advice_line: None,
             contact: None,
+            care_id: None,
+            can_open,
+            can_break_glass: false,
         });
     };
     let lead = store::team_of(c, r.id)
@@ -414,7 +450,31 @@ pub async fn adjustments_of(app: &App, actor: &Actor, customer: CustomerId) -> R
         adjustments: r.adjustments,
         advice_line: r.advice_line,
         contact,
+        care_id: (can_open || can_break_glass).then_some(r.id),
+        can_open,
+        can_break_glass,
     })
+}
+
+/// The open care record of a customer, when the reader may see it (the customer page links to it while it
+/// is being verified, before it says "needs adjustments").
+pub async fn open_record_of(
+    app: &App,
+    actor: &Actor,
+    customer: CustomerId,
+) -> Result<Option<CareView>> {
+    if any_care_permission(actor).is_err() {
+        return Ok(None);
+    }
+    let c = &app.db.conn;
+    let Some(r) = store::open_of(c, customer).await? else {
+        return Ok(None);
+    };
+    match load(c, actor, r.id).await {
+        Ok((r, cust, team)) => Ok(Some(view_of(app, c, actor, &r, &cust, &team).await?)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Of `customers`, those registered with the priority flag (the queues show it).
@@ -527,7 +587,7 @@ pub(crate) fn required_text(field: &str, v: &str, max: usize) -> Result<String> 
     if t.chars().count() > max {
         return Err(AppError::field(
             field,
-            "too_long",
+            "max_length",
             format!("at most {max} characters"),
         ));
     }

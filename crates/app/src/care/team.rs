@@ -237,3 +237,35 @@ pub async fn my_tasks(app: &App, actor: &Actor) -> Result<Vec<MyCareTask>> {
     }
     Ok(out)
 }
+
+/// Who a picker offers on a record's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Members for the team (active, `care.work`).
+    Team,
+    /// Supervisors to name to the compartment (active, `care.manage`).
+    Supervisor,
+    /// A home visit's second staff member (any active staff member who serves customers).
+    Staff,
+}
+
+/// The staff a record's pickers offer, matching `q` (`care.manage` for the team and supervisors, `care.work`
+/// for a visit's second person; the record visible to the reader).
+pub async fn candidates(
+    app: &App,
+    actor: &Actor,
+    id: CareId,
+    q: &str,
+    pick: Pick,
+) -> Result<Vec<crate::access::StaffView>> {
+    match pick {
+        Pick::Team | Pick::Supervisor => actor.require(Permission::CareManage)?,
+        Pick::Staff => actor.require(Permission::CareWork)?,
+    };
+    load(&app.db.conn, actor, id).await?;
+    let need = match pick {
+        Pick::Team | Pick::Staff => Permission::CareWork,
+        Pick::Supervisor => Permission::CareManage,
+    };
+    crate::access::pick_staff(app, q, |st| !st.disabled && st.role.has(need)).await
+}

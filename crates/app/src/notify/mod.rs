@@ -560,6 +560,19 @@ async fn attempt(
     let c = &app.db.conn;
     let policy = &app.policy.notify;
     if m.purpose == "marketing" {
+        // A customer in the care programme gets no marketing while registered (seed 003 §五), unless the
+        // registration dropped the pause at their request; decided at send time, so a registration after
+        // a campaign was queued still holds it back.
+        let customer = banyan_domain::ids::CustomerId::from_uuid(m.customer_id);
+        if !crate::care::marketing_paused(c, &[customer])
+            .await?
+            .is_empty()
+        {
+            return Ok(Outcome::Suppressed(
+                "care_pause: marketing is paused while the customer is in the care programme"
+                    .into(),
+            ));
+        }
         let consents = cstore::list_consents(c, m.customer_id).await?;
         let granted = consents.iter().any(|x| x.channel == m.channel && x.granted);
         if !granted {

@@ -54,6 +54,8 @@ pub(crate) struct HomePage {
     pub(crate) insights: Vec<(uuid::Uuid, String, crate::ui::book::InsightLine)>,
     /// "3 条告警待处理（1 条已逾期）" for the alerts of the customers in scope.
     pub(crate) alerts: Option<String>,
+    /// My open care tasks (the care team's duties, seed 003).
+    pub(crate) care_tasks: Vec<crate::ui::care::TaskLine>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,7 +204,9 @@ pub(crate) async fn home(
     } else {
         None
     };
+    let care_tasks = crate::ui::care::my_tasks(&s, &sess, t).await.map_err(err)?;
     Ok(page(HomePage {
+        care_tasks,
         approvals,
         insights,
         alerts,

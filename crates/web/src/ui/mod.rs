@@ -15,6 +15,7 @@ mod access;
 mod acquisition;
 mod audit;
 mod book;
+mod care;
 mod cases;
 mod customers;
 mod engagement;
@@ -50,6 +51,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(book::routes())
         .merge(cases::routes())
         .merge(acquisition::routes())
+        .merge(care::routes())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

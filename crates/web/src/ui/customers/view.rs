@@ -75,6 +75,8 @@ pub(crate) struct CustomerPage {
     pub(crate) book: crate::ui::book::BookSection,
     /// Needs read from behaviour (需求洞察).
     pub(crate) insights: Vec<crate::ui::book::InsightLine>,
+    /// "Needs adjustments" and which (care, seed 003), never why.
+    pub(crate) care: crate::ui::care::Banner,
     pub(crate) message: Option<String>,
     pub(crate) error: Option<String>,
 }
@@ -171,6 +173,15 @@ pub(crate) async fn customer_page(
     let insights = crate::ui::book::insight_lines(s, &sess, t, id)
         .await
         .map_err(err)?;
+    let care = crate::ui::care::banner(
+        s,
+        &sess,
+        t,
+        banyan_domain::ids::CustomerId::from_uuid(id),
+        &v.customer_no,
+    )
+    .await
+    .map_err(err)?;
     let mine = v.created_by == a.id().uuid() || v.updated_by == a.id().uuid();
     let review_due = v
         .review_due
@@ -204,6 +215,7 @@ pub(crate) async fn customer_page(
         },
     );
     let page_v = CustomerPage {
+        care,
         title: v.display_name.clone(),
         kind_key: kind_key(v.kind),
         status: v.status.as_str(),

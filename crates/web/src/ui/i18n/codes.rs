@@ -156,6 +156,7 @@ crate::ui::i18n::catalog! {
     "cause.greeting" => ["节日问候", "節日問候", "Holiday greeting"],
     "cause.other" => ["其他通知", "其他通知", "Other notice"],
     "msg_reason.no_consent" => ["客户未同意通过该渠道接收营销信息", "客戶未同意透過該渠道接收行銷資訊", "The customer has not consented to marketing on this channel"],
+    "msg_reason.care_pause" => ["客户在关怀期间暂停营销", "客戶在關懷期間暫停行銷", "Marketing is paused while the customer is in the care programme"],
     "msg_reason.frequency_cap" => ["已达每周营销信息上限", "已達每週行銷資訊上限", "The weekly marketing limit is reached"],
     "msg_reason.no_address" => ["客户没有该渠道的联系方式", "客戶沒有該渠道的聯絡方式", "The customer has no contact for this channel"],
     "msg_reason.quiet_hours" => ["免打扰时段，稍后发送", "免打擾時段，稍後發送", "Quiet hours: sent later"],

@@ -56,6 +56,7 @@ mod acquisition;
 mod acquisition_import;
 mod acquisition_risk;
 mod book;
+mod care;
 mod codes;
 mod monitoring;
 mod words;
@@ -70,6 +71,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| acquisition::lookup(lang, key))
         .or_else(|| acquisition_risk::lookup(lang, key))
         .or_else(|| acquisition_import::lookup(lang, key))
+        .or_else(|| care::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -82,6 +84,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(acquisition::KEYS)
         .chain(acquisition_risk::KEYS)
         .chain(acquisition_import::KEYS)
+        .chain(care::KEYS)
 }
 
 impl Tr {

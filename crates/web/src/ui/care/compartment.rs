@@ -1,0 +1,293 @@
+//! The compartment on the workbench (保密信息): opened only on its own page, each opening recorded and said
+//! so at the top; the team's notes and the form that adds one; the break-glass form that asks for the
+//! reason and asks again before opening; and the supervisors' access review.
+
+use crate::AppState;
+use crate::ui::forms::refusal;
+use crate::ui::i18n::Tr;
+use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page, page_status};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use banyan_app::AppError;
+use banyan_app::access::Session;
+use banyan_app::care::compartment::{NoteInput, ReviewQuery};
+use banyan_app::care::{self as uc, CompartmentView, GlassInput};
+use banyan_domain::care::compartment::AccessBasis;
+use banyan_domain::ids::CareId;
+
+#[derive(Template)]
+#[template(path = "care_compartment.html")]
+struct CompartmentPage {
+    c: Chrome,
+    title: String,
+    id: CareId,
+    recorded: String,
+    observation: String,
+    detail: String,
+    diagnosis: String,
+    /// (author, at, body)
+    notes: Vec<(String, String, String)>,
+    /// (staff, basis, at)
+    reads: Vec<(String, String, String)>,
+    can_note: bool,
+    error: Option<String>,
+}
+
+fn compartment_page(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    v: CompartmentView,
+    error: Option<String>,
+) -> Response {
+    let none = t.get("care.nothing").to_owned();
+    let failed = error.is_some();
+    page_status(
+        CompartmentPage {
+            title: t.get("care.compartment").to_owned(),
+            c: chrome(t, Some(sess), &format!("/care/{}/compartment", v.care_id)),
+            id: v.care_id,
+            recorded: t
+                .get("care.read_recorded")
+                .replace("{basis}", &t.of("care_basis", v.basis.as_str())),
+            observation: v.observation.unwrap_or_else(|| none.clone()),
+            detail: v.detail.unwrap_or_else(|| none.clone()),
+            diagnosis: v.diagnosis.unwrap_or(none),
+            notes: v
+                .notes
+                .into_iter()
+                .map(|n| (n.author, t.datetime(&s.app.tz, &n.at), n.body))
+                .collect(),
+            reads: v
+                .reads
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.staff,
+                        t.of("care_basis", r.basis.as_str()),
+                        t.datetime(&s.app.tz, &r.at),
+                    )
+                })
+                .collect(),
+            can_note: v.basis == AccessBasis::Team,
+            error,
+        },
+        failed,
+    )
+}
+
+/// Opens the compartment (the reading is recorded).
+pub(super) async fn show(
+    State(s): State<AppState>,
+    Path(id): Path<CareId>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    match uc::compartment::open(&s.app, &sess.actor, id).await {
+        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// Adds a team note; the answer is the compartment with it.
+pub(super) async fn add_note(
+    State(s): State<AppState>,
+    Path(id): Path<CareId>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let body = f.get("body").cloned().unwrap_or_default();
+    match uc::compartment::add_note(&s.app, &sess.actor, id, NoteInput { body })
+        .await
+        .map_err(|e| refusal(t, e))
+    {
+        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
+        Err(Ok(msg)) => match uc::compartment::open(&s.app, &sess.actor, id).await {
+            Ok(v) => Ok(compartment_page(&s, &sess, t, v, Some(msg))),
+            Err(e) => Err(PageError::App(e, t, Some(sess))),
+        },
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "care_glass.html")]
+struct GlassPage {
+    c: Chrome,
+    title: String,
+    id: CareId,
+    hint: String,
+    reason: String,
+    error: Option<String>,
+}
+
+fn glass_page(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    id: CareId,
+    reason: String,
+    error: Option<String>,
+) -> Response {
+    let failed = error.is_some();
+    page_status(
+        GlassPage {
+            title: t.get("care.break_glass").to_owned(),
+            c: chrome(t, Some(sess), &format!("/care/{id}/break-glass")),
+            id,
+            hint: t
+                .get("care.glass_hint")
+                .replace("{h}", &s.app.care_policy().break_glass_hours.to_string()),
+            reason,
+            error,
+        },
+        failed,
+    )
+}
+
+/// The break-glass form (reason first; the button asks again).
+pub(super) async fn glass_form(
+    State(s): State<AppState>,
+    Path(id): Path<CareId>,
+    Signed { sess, t }: Signed,
+) -> Result<Response, PageError> {
+    if !sess.actor.offers().care_report {
+        let e = AppError::forbidden("permission_denied", "care.report");
+        return Err(PageError::App(e, t, Some(sess)));
+    }
+    Ok(glass_page(&s, &sess, t, id, String::new(), None))
+}
+
+/// Breaks the glass; the answer is the compartment itself (no second reading).
+pub(super) async fn break_glass(
+    State(s): State<AppState>,
+    Path(id): Path<CareId>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let reason = f.get("reason").cloned().unwrap_or_default();
+    match uc::compartment::break_glass(
+        &s.app,
+        &sess.actor,
+        id,
+        GlassInput {
+            reason: reason.clone(),
+        },
+    )
+    .await
+    .map_err(|e| refusal(t, e))
+    {
+        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
+        Err(Ok(msg)) => Ok(glass_page(&s, &sess, t, id, reason, Some(msg))),
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+struct ReviewLine {
+    href: String,
+    customer: String,
+    status: String,
+    team: Vec<String>,
+    grants: Vec<String>,
+    reads: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "care_review.html")]
+struct ReviewPage {
+    c: Chrome,
+    title: String,
+    from: String,
+    to: String,
+    summary: String,
+    lines: Vec<ReviewLine>,
+}
+
+/// The access review for a period (30 days to today unless chosen).
+pub(super) async fn review_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let day = |k: &str| q.get(k).and_then(|v| v.trim().parse().ok());
+    let r = uc::compartment::access_review(
+        &s.app,
+        &sess.actor,
+        ReviewQuery {
+            from: day("from"),
+            to: day("to"),
+        },
+    )
+    .await
+    .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let tz = &s.app.tz;
+    let lines = r
+        .records
+        .iter()
+        .map(|x| ReviewLine {
+            href: format!("/care/{}", x.care_id),
+            customer: x.customer_no.clone(),
+            status: t.of("care_status", x.status.as_str()),
+            team: x
+                .team
+                .iter()
+                .map(|m| {
+                    let state = if m.confirmed_at.is_some() {
+                        "care.confirmed"
+                    } else {
+                        "care.not_confirmed"
+                    };
+                    format!(
+                        "{}：{}（{}）",
+                        t.of("care_role", m.role.as_str()),
+                        m.name,
+                        t.get(state)
+                    )
+                })
+                .collect(),
+            grants: x
+                .grants
+                .iter()
+                .map(|g| {
+                    let review = match g.verdict {
+                        Some(v) => t.of("care_verdict", v.as_str()),
+                        None if g.basis == AccessBasis::BreakGlass => {
+                            t.get("care.unreviewed").to_owned()
+                        }
+                        None => String::new(),
+                    };
+                    format!(
+                        "{} · {} · {} · {} — {} {}",
+                        g.staff,
+                        t.of("care_basis", g.basis.as_str()),
+                        g.purpose,
+                        t.datetime(tz, &g.from),
+                        t.datetime(tz, &g.until),
+                        review
+                    )
+                })
+                .collect(),
+            reads: x
+                .reads
+                .iter()
+                .map(|c| {
+                    t.get("care.reads_by")
+                        .replace("{staff}", &c.staff)
+                        .replace("{basis}", &t.of("care_basis", c.basis.as_str()))
+                        .replace("{n}", &c.count.to_string())
+                        .replace("{at}", &t.datetime(tz, &c.last_at))
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(page(ReviewPage {
+        title: t.get("care.access_review").to_owned(),
+        c: chrome(t, Some(&sess), "/care/access-review"),
+        from: r.from.to_string(),
+        to: r.to.to_string(),
+        summary: t
+            .get("care.review_summary")
+            .replace("{reads}", &r.reads.to_string())
+            .replace("{glass}", &r.break_glass.to_string())
+            .replace("{open}", &r.break_glass_unreviewed.to_string()),
+        lines,
+    }))
+}
