@@ -1,9 +1,10 @@
 // Browser tests of the workbench: headless Debian chromium driven by playwright-core, against a running
-// banyan server (BASE_URL) whose staff rm1, rm2 (relationship managers, BR0001), sup1 (supervisor, BR0001)
+// banyan server (BASE_URL) whose staff rm1, rm2 (relationship managers, BR0001), sup1 (supervisor, BR0001), cs1
 // and rev1 (reviewer) share PASSWORD. Screenshots of the main pages go to SHOT_DIR.
 // Prints one line per test and a closing "N passed, N failed"; exits 1 on any failure.
 import { SHOTS, accessibility, launch } from './browser.mjs';
 import { acquisitionTests } from './acquisition.mjs';
+import { careTests } from './care.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
@@ -1109,6 +1110,8 @@ await test('two cash deposits on one day raise a large-value alert the manager d
 });
 
 await acquisitionTests({ test, signIn, BASE, SHOTS, product: 'WM-E2E-90D' });
+
+await careTests({ test, signIn, BASE, SHOTS, customerUrl });
 
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);

@@ -11,6 +11,7 @@ use crate::actor::{Actor, Granted};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_domain::care::compartment::{AccessBasis, GlassVerdict};
+use banyan_domain::care::team::CareRole;
 use banyan_domain::care::{CareStatus, ConsentScope};
 use banyan_domain::ids::{CareGrantId, CareId, CareNoteId, CustomerId, StaffId};
 use banyan_store::care::compartment::{self as cstore, GrantRow, NoteRow, ReadRow};
@@ -318,6 +319,14 @@ pub async fn add_note(
     )
     .await?;
     audit(app, &*tx, &grant, &r, "care.note", json!({})).await?;
+    // The team's channel: the others hear there is a new note (the customer's number only).
+    let now = now_us();
+    let notices: Vec<_> = team
+        .iter()
+        .filter(|m| m.staff_id != actor.id())
+        .map(|m| super::notice(m.staff_id, "care.note", &cust, now))
+        .collect();
+    banyan_store::cases::insert_notices(&*tx, &notices).await?;
     let v = open_in(app, &*tx, &grant, id).await?;
     crate::idempotency::commit(tx, actor, 201, &v).await?;
     Ok(v)
@@ -495,7 +504,7 @@ pub async fn break_glass(
     .await?;
     let mut tell: Vec<StaffId> = team
         .iter()
-        .filter(|m| m.role == banyan_domain::care::team::CareRole::RelationshipManager)
+        .filter(|m| m.role == CareRole::RelationshipManager)
         .map(|m| m.staff_id)
         .collect();
     tell.extend(r.registered_by.or(r.decided_by));
@@ -706,8 +715,9 @@ pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<A
                 }),
             }
         }
-        let team = store::team_of(c, r.id)
-            .await?
+        let mut members = store::team_of(c, r.id).await?;
+        members.sort_by_key(|m| CareRole::ALL.iter().position(|x| *x == m.role));
+        let team = members
             .into_iter()
             .map(|m| {
                 Ok(super::MemberView {

@@ -56,6 +56,9 @@ pub struct CaseSummary {
     pub sla: ClockView,
     pub regulatory: Option<ClockView>,
     pub paused: bool,
+    /// The customer is in the care programme with priority service (seed 003): every queue shows it first
+    /// to the eye. Never why.
+    pub priority: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -121,8 +124,10 @@ pub(crate) fn summary(
     r: &CaseRow,
     staff: &HashMap<Uuid, banyan_store::access::StaffRow>,
     names: &HashMap<Uuid, String>,
+    priority: &std::collections::HashSet<banyan_domain::ids::CustomerId>,
 ) -> CaseSummary {
     CaseSummary {
+        priority: r.customer_id.is_some_and(|c| priority.contains(&c)),
         id: r.id,
         case_no: r.case_no.clone(),
         kind: r.kind.clone(),
@@ -319,7 +324,9 @@ pub(crate) async fn view_on<C: ConnectionTrait>(
         .into_iter()
         .map(|a| attachment_view(a, &staff))
         .collect();
-    let mut summary = summary(&r, &staff, &names);
+    let priority =
+        crate::care::priority_among(c, &r.customer_id.into_iter().collect::<Vec<_>>()).await?;
+    let mut summary = summary(&r, &staff, &names, &priority);
     if let Some(n) = full_name {
         summary.complainant = n;
     }
@@ -548,6 +555,8 @@ pub async fn list(app: &App, actor: &Actor, q: CaseQuery) -> Result<CasePage> {
     let counted = store::count_cases(&app.db.conn, &f, COUNT_CAP).await?;
     let staff = staff_map(app).await?;
     let names = customer_names(app, &rows).await?;
+    let customers: Vec<_> = rows.iter().filter_map(|r| r.customer_id).collect();
+    let priority = crate::care::priority_among(&app.db.conn, &customers).await?;
     let next_cursor = if more {
         rows.last().map(|r| match f.order.key_of(r) {
             None => store::CaseKey::of(r).cursor(),
@@ -557,7 +566,10 @@ pub async fn list(app: &App, actor: &Actor, q: CaseQuery) -> Result<CasePage> {
         None
     };
     Ok(CasePage {
-        items: rows.iter().map(|r| summary(r, &staff, &names)).collect(),
+        items: rows
+            .iter()
+            .map(|r| summary(r, &staff, &names, &priority))
+            .collect(),
         next_cursor,
         total: crate::view::Total {
             count: counted.min(COUNT_CAP),

@@ -311,6 +311,12 @@ async fn only_those_who_need_to_know_read_the_compartment_and_every_read_is_audi
         .await;
     assert_eq!(n.status, StatusCode::CREATED, "{}", n.text);
     assert_eq!(n.body["notes"][0]["body"], "与家属约定每周三上午电话联系");
+    // The team hears of it, by the customer's number only.
+    let heard = app
+        .get("/api/v1/notices", member(&c, "wealth_manager"))
+        .await;
+    assert!(heard.text.contains("care.note"), "{}", heard.text);
+    assert!(!heard.text.contains("每周三"), "{}", heard.text);
 
     // An administrator, an auditor and the customer's own RM (outside the team): the adjustments only.
     let admin = app.login_as("admin1", Role::Admin, None).await;

@@ -15,6 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 crate::tests![
     a_birthday_greeting_goes_out_once_by_the_signed_webhook,
     withdrawn_consent_suppresses_marketing_with_the_reason,
+    marketing_is_held_back_while_the_customer_is_in_the_care_programme,
     a_content_push_fills_name_honorific_and_tier_in_the_customers_language,
     e_mail_is_delivered_over_smtp,
     a_crashed_dispatcher_never_delivers_a_message_twice,
@@ -878,4 +879,63 @@ async fn a_dispatcher_whose_claim_ran_out_does_not_record_the_outcome(app: &Test
         .get(&format!("/api/v1/customers/{id}/messages"), &rm)
         .await;
     assert_eq!(m.body[0]["status"], "sent", "{}", m.text);
+}
+
+/// A customer registered in the care programme (with the default adjustments, which pause marketing) gets
+/// no marketing message queued before the registration; service messages still go.
+async fn marketing_is_held_back_while_the_customer_is_in_the_care_programme(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id = birthday_customer(app, &rm).await;
+    let (url, got) = gateway(0).await;
+    let r = app
+        .post(
+            "/api/v1/campaigns",
+            &rm,
+            json!({"key": "fund-launch", "channel": "sms", "body": {"zh-CN": "{name}您好，新基金发行"}}),
+        )
+        .await;
+    assert_eq!(r.body["queued"], 1, "{}", r.text);
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let sup2 = app.login_as("sup2", Role::Supervisor, Some("BR0001")).await;
+    let c = app
+        .post(
+            "/api/v1/care",
+            &sup,
+            json!({"customer_id": id, "source": "own_account", "observation": "家属来电告知住院"}),
+        )
+        .await;
+    let care = c.body["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/care/{care}/decision"),
+        &sup2,
+        json!({"decision": "verify"}),
+    )
+    .await;
+    let reg = app
+        .post(
+            &format!("/api/v1/care/{care}/registration"),
+            &sup2,
+            json!({"situation": "severe_injury", "impact": "minor", "detail": "住院康复"}),
+        )
+        .await;
+    assert_eq!(reg.status, StatusCode::OK, "{}", reg.text);
+    assert!(reg.text.contains("no_marketing"), "{}", reg.text);
+    let r = dispatch_once(&app.app, &delivery(&url), 100, noon(app))
+        .await
+        .unwrap();
+    assert_eq!(r.suppressed, 1, "{r:?}");
+    assert!(got.lock().unwrap().requests.is_empty());
+    let m = app
+        .get(&format!("/api/v1/customers/{id}/messages"), &rm)
+        .await;
+    assert!(
+        m.body[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("care_pause"),
+        "{}",
+        m.text
+    );
 }

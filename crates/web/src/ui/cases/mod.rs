@@ -58,6 +58,8 @@ pub struct CaseLine {
     pub level: i32,
     pub level_label: String,
     pub status: String,
+    /// A care customer served first (the adjustment, never why).
+    pub priority: bool,
 }
 
 fn line(t: Tr, s: &AppState, c: &uc::CaseSummary) -> CaseLine {
@@ -78,6 +80,7 @@ fn line(t: Tr, s: &AppState, c: &uc::CaseSummary) -> CaseLine {
         level: c.escalation_level,
         level_label: t.of("case.level", &c.escalation_level.to_string()),
         status: t.of("case.status", &c.status),
+        priority: c.priority,
     }
 }
 

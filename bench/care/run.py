@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""The care benchmark (issue 16, "Done when"): what the need-to-know checks cost on the customer 360 page — the
+page of a registered care customer against the page of a customer outside the programme — through Banyan on
+both backends, and the adjustments read against the same statements as raw PostgreSQL in the same run.
+
+  bench/care/run.py                       # both backends
+  CUSTOMERS=300 BACKENDS=pg bench/care/run.py
+  BANYAN=target/release/banyan (default; built by `cargo build --release -p banyan` when missing)
+
+Per backend, on a fresh database: `banyan demo --customers CUSTOMERS` (its care demo registers customer
+P-BR0001-00000001 with rm1 on the team, and verifies no other), then `banyan serve`. Two readers: rm1 (the care
+team's lead contact, his own customers) and supervisor1 (branch BR0001, supervises the record). Cases, each under
+CLIENTS closed-loop clients for DURATION s after WARMUP s:
+  page   GET /customers/{id}                      (the workbench's 360 page, a signed-in session; for the care
+                                                    customer it shows the adjustments band: the record, its team,
+                                                    its grants, the staff names, the access decision)
+  adjust GET /api/v1/customers/{id}/adjustments   (the same check alone)
+for the care customer and for another customer of rm1's in BR0001 (no record: one indexed miss). Raw: the adjust
+case's statements as SQL on the PostgreSQL database (the customer; the open record; its team; its grants; the staff
+names) under pgbench with the same clients and duration, p99 from its per-transaction log.
+Results: one JSON line per case in bench/out/care-results.jsonl and the run's directory.
+"""
+import html, http.cookiejar, json, os, re, secrets, shutil, socket, subprocess, sys, tempfile, threading, time
+import urllib.parse, urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CUSTOMERS = int(os.environ.get("CUSTOMERS", "300"))
+BACKENDS = os.environ.get("BACKENDS", "pg sqlite").split()
+CLIENTS = int(os.environ.get("CLIENTS", "8"))
+DURATION = float(os.environ.get("DURATION", "15"))
+WARMUP = float(os.environ.get("WARMUP", "3"))
+PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
+BANYAN = os.environ.get("BANYAN", os.path.join(ROOT, "target", "release", "banyan"))
+RUN_ID = "care-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+OUT = os.path.join(ROOT, "bench", "out")
+LOGS = os.path.join(OUT, RUN_ID)
+PASSWORD = "banyan-demo-2026"  # the demo's staff password
+MASTER = secrets.token_hex(32)
+READERS = ["rm1", "supervisor1"]
+
+
+def log(*a):
+    print(time.strftime("[%H:%M:%S]"), *a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def pct(lat, p):
+    if not lat:
+        return None
+    s = sorted(lat)
+    return round(s[min(len(s) - 1, int(len(s) * p))], 2)
+
+
+class Backend:
+    def __init__(self, kind, work):
+        self.kind, self.work, self.pg, self.url = kind, work, None, None
+        self.dir = os.path.join(work, kind)
+        os.makedirs(self.dir)
+        if kind == "pg":
+            self.port = free_port()
+            data, run = os.path.join(work, "pgdata"), os.path.join(work, "pgrun")
+            os.makedirs(run)
+            subprocess.run(["chown", "-R", "postgres:", work], check=True)
+            subprocess.run(["sudo", "-u", "postgres", f"{PGBIN}/initdb", "-D", data, "-E", "UTF8",
+                            "--locale=C.UTF-8", "-U", "postgres", "--auth-local=trust", "--auth-host=trust"],
+                           check=True, stdout=subprocess.DEVNULL)
+            with open(os.path.join(data, "postgresql.conf"), "a") as f:
+                f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{run}'\n"
+                        "max_connections = 100\nshared_buffers = 512MB\nwork_mem = 16MB\n")
+            subprocess.run(["sudo", "-u", "postgres", f"{PGBIN}/pg_ctl", "-D", data, "-l",
+                            os.path.join(work, "postgres.log"), "-w", "-t", "60", "start"], check=True,
+                           stdout=subprocess.DEVNULL)
+            self.pg = data
+            self.psql("postgres", "CREATE ROLE bench LOGIN PASSWORD 'bench' SUPERUSER")
+            self.psql("postgres", "CREATE DATABASE care OWNER bench")
+            self.url = f"postgres://bench:bench@127.0.0.1:{self.port}/care"
+
+    def stop(self):
+        if self.pg:
+            subprocess.run(["sudo", "-u", "postgres", f"{PGBIN}/pg_ctl", "-D", self.pg, "-m", "fast", "-w", "stop"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.pg = None
+
+    def psql(self, db, sql):
+        r = subprocess.run([f"{PGBIN}/psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
+                            str(self.port), "-U", "postgres", "-d", db, "-c", sql], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"psql: {r.stderr.strip()}")
+        return r.stdout.strip()
+
+    def sql(self, sql):
+        if self.kind == "pg":
+            return self.psql("care", sql)
+        import sqlite3
+        c = sqlite3.connect(os.path.join(self.dir, "banyan.db"), timeout=60)
+        rows = c.execute(sql).fetchall()
+        c.close()
+        return "\n".join("|".join(str(x) for x in r) for r in rows)
+
+    def env(self):
+        e = dict(os.environ, BANYAN_MASTER_KEY=MASTER, BANYAN_LOG_FORMAT="text", BANYAN_LOG_LEVEL="warn",
+                 BANYAN_DATA_DIR=self.dir)
+        if self.url:
+            e["BANYAN_DATABASE_URL"] = self.url
+        return e
+
+
+def uuid_sql(b, expr):
+    return expr if b.kind == "pg" else f"lower(hex({expr}))"
+
+
+def dashed(u):
+    u = u.replace("-", "")
+    return f"{u[:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:]}"
+
+
+def session(base, user):
+    """A signed-in workbench session (cookie jar), as a browser would have it."""
+    jar = http.cookiejar.CookieJar()
+    op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = op.open(f"{base}/login", timeout=30).read().decode()
+    csrf = html.unescape(re.search(r'name="_csrf" value="([^"]*)"', page).group(1))
+    body = urllib.parse.urlencode({"_csrf": csrf, "username": user, "password": PASSWORD}).encode()
+    op.open(urllib.request.Request(f"{base}/login", data=body, method="POST"), timeout=30).read()
+    return op
+
+
+def token(base, user):
+    req = urllib.request.Request(f"{base}/api/v1/auth/login", method="POST",
+                                 data=json.dumps({"username": user, "password": PASSWORD}).encode(),
+                                 headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)["token"]
+
+
+def closed_loop(base, user, path, expect, page):
+    """CLIENTS clients ask for `path` in a loop; a read counts when it answers 200 holding `expect`."""
+    if page:
+        openers = [session(base, user) for _ in range(CLIENTS)]
+        fetch = lambda k: openers[k].open(base + path, timeout=60)
+    else:
+        tokens = [token(base, user) for _ in range(CLIENTS)]
+        fetch = lambda k: urllib.request.urlopen(urllib.request.Request(
+            base + path, headers={"authorization": f"Bearer {tokens[k]}"}), timeout=60)
+    start = time.monotonic()
+    begin, end = start + WARMUP, start + WARMUP + DURATION
+    lat, errors, lock = [], [0], threading.Lock()
+
+    def client(k):
+        mine, bad = [], 0
+        while True:
+            t0 = time.monotonic()
+            if t0 >= end:
+                break
+            try:
+                with fetch(k) as r:
+                    ok = r.status == 200 and expect in r.read()
+            except Exception:  # a failed read counts as an error; the loop goes on
+                ok = False
+            t1 = time.monotonic()
+            if t0 >= begin:
+                if ok:
+                    mine.append((t1 - t0) * 1000)
+                else:
+                    bad += 1
+        with lock:
+            lat.extend(mine)
+            errors[0] += bad
+
+    ts = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return {"reads": len(lat), "errors": errors[0], "rate": round(len(lat) / DURATION, 1),
+            "p50_ms": pct(lat, 0.5), "p90_ms": pct(lat, 0.9), "p99_ms": pct(lat, 0.99),
+            "max_ms": round(max(lat), 2) if lat else None}
+
+
+def raw_script(customer, record):
+    """The adjustments read as SQL: the customer in scope, its open record, the record's team and grants (is the
+    reader on it?), the staff names for the lead contact."""
+    s = [f"SELECT * FROM customers WHERE id = '{customer}';",
+         f"SELECT * FROM care_records WHERE customer_id = '{customer}' AND status IN ('reported', 'verified', "
+         "'registered') ORDER BY reported_at_us DESC LIMIT 1;"]
+    if record:
+        s += [f"SELECT * FROM care_team WHERE record_id = '{record}';",
+              f"SELECT * FROM care_grants WHERE record_id = '{record}' ORDER BY from_us DESC;",
+              f"SELECT * FROM care_team WHERE record_id = '{record}';",
+              "SELECT * FROM staff;"]
+    return "\n".join(s) + "\n"
+
+
+def pgbench(b, name, script):
+    d = tempfile.mkdtemp(dir=b.work)
+    f = os.path.join(d, "script.sql")
+    open(f, "w").write(script)
+    subprocess.run(["chmod", "-R", "a+rwx", d], check=True)
+    r = subprocess.run([f"{PGBIN}/pgbench", "-n", "-h", "127.0.0.1", "-p", str(b.port), "-U", "bench", "-c",
+                        str(CLIENTS), "-j", "2", "-T", str(int(DURATION)), "-f", f, "--log", "--log-prefix",
+                        os.path.join(d, "tx"), "care"], cwd=d, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"pgbench {name}: {r.stderr}")
+    lat = []
+    for fn in os.listdir(d):
+        if fn.startswith("tx"):
+            for line in open(os.path.join(d, fn)):
+                parts = line.split()
+                if len(parts) >= 3:
+                    lat.append(int(parts[2]) / 1000)
+    return {"reads": len(lat), "errors": 0, "rate": round(len(lat) / DURATION, 1), "p50_ms": pct(lat, 0.5),
+            "p90_ms": pct(lat, 0.9), "p99_ms": pct(lat, 0.99), "max_ms": round(max(lat), 2) if lat else None}
+
+
+def record(line):
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+    for p in (os.path.join(OUT, "care-results.jsonl"), os.path.join(LOGS, "results.jsonl")):
+        with open(p, "a") as f:
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def run(kind, work):
+    b = Backend(kind, work)
+    serve = None
+    try:
+        t0 = time.monotonic()
+        subprocess.run([BANYAN, "demo", "--customers", str(CUSTOMERS)], env=b.env(), check=True,
+                       stdout=subprocess.DEVNULL)
+        log(f"{kind}: demo of {CUSTOMERS} customers in {time.monotonic() - t0:.0f} s (untimed)")
+        rm1 = b.sql(f"SELECT {uuid_sql(b, 'id')} FROM staff WHERE username = 'rm1'")
+        care = b.sql(f"SELECT {uuid_sql(b, 'r.customer_id')}, {uuid_sql(b, 'r.id')} FROM care_records r JOIN care_team t "
+                     f"ON t.record_id = r.id JOIN staff s ON s.id = t.staff_id WHERE r.status = 'registered' "
+                     "AND s.username = 'rm1'").split("|")
+        other = b.sql(f"SELECT {uuid_sql(b, 'c.id')} FROM customers c WHERE c.branch_code = 'BR0001' "
+                      "AND c.kind = 'individual' AND c.rm_id = (SELECT id FROM staff WHERE username = 'rm1') "
+                      "AND NOT EXISTS (SELECT 1 FROM care_records r WHERE r.customer_id = c.id) "
+                      "ORDER BY c.customer_no LIMIT 1")
+        who = {"care": (dashed(care[0]), dashed(care[1])), "other": (dashed(other), None)}
+        log(f"{kind}: rm1 {dashed(rm1)}; care customer {who['care'][0]}, other {who['other'][0]}")
+        port = free_port()
+        serve = subprocess.Popen([BANYAN, "serve", "--listen", f"127.0.0.1:{port}"], env=b.env(),
+                                 stdout=open(os.path.join(LOGS, f"serve-{kind}.log"), "w"), stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}/readyz", timeout=2).read()
+                break
+            except Exception:
+                time.sleep(0.5)
+        for case in ["page", "adjust"]:
+            for reader in READERS:
+                for customer, (cid, rec) in who.items():
+                    path = f"/customers/{cid}" if case == "page" else f"/api/v1/customers/{cid}/adjustments"
+                    expect = b"care-banner" if (case == "page" and customer == "care") else (
+                        b"glance" if case == "page" else b"needs_adjustments")
+                    log(f"{kind}: {case} of the {customer} customer as {reader}")
+                    r = closed_loop(base, reader, path, expect, case == "page")
+                    record({"run": RUN_ID, "backend": kind, "case": case, "reader": reader, "customer": customer,
+                            "customers": CUSTOMERS, "clients": CLIENTS, "duration_s": DURATION, **r})
+                    if kind == "pg" and case == "adjust" and reader == READERS[0]:
+                        r = pgbench(b, f"raw-{customer}", raw_script(cid, rec))
+                        record({"run": RUN_ID, "backend": "pg-raw", "case": case, "reader": reader,
+                                "customer": customer, "customers": CUSTOMERS, "clients": CLIENTS,
+                                "duration_s": DURATION, **r})
+    finally:
+        if serve:
+            serve.terminate()
+            serve.wait()
+        b.stop()
+
+
+def main():
+    if not os.path.exists(BANYAN):
+        subprocess.run(["cargo", "build", "--release", "-p", "banyan"], cwd=ROOT, check=True)
+    os.makedirs(LOGS, exist_ok=True)
+    for kind in BACKENDS:
+        work = tempfile.mkdtemp(prefix=f"care-{kind}-")
+        try:
+            run(kind, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    log(f"results: {os.path.join(LOGS, 'results.jsonl')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+// Browser tests of care for customers in critical illness or hardship (seed 003): customer service reports a
+// lead from the customer's page (the customer filled in, the source picked), a supervisor verifies it (asked
+// first), names the team with the picker and registers it (the diagnosis only with the separate consent); the
+// team's lead contact finds the task on the home page, confirms the terms and opens the compartment, which says
+// the reading is recorded; the customer's own RM outside the team and an auditor see only the adjustments, the
+// RM breaks the glass with a reason (asked first), and the supervisor's access review counts it until reviewed.
+// Called by run.mjs with its helpers.
+import assert from 'node:assert/strict';
+
+export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
+  let careUrl;
+  await test('customer service reports a care lead from the customer page', async () => {
+    const cs = await signIn('cs1');
+    await cs.goto(customerUrl);
+    await cs.locator('#care-banner a', { hasText: '报告关怀线索' }).click();
+    await cs.waitForURL(/\/care\/new\?customer=/);
+    assert.ok((await cs.locator('#cr-customer').inputValue()).startsWith('P-BR0001-'));
+    await cs.locator('#cr-source').selectOption('own_account');
+    await cs.locator('#cr-observation').fill('客户家属来电：客户住院治疗，想了解暂停定投和紧急借款');
+    await cs.locator('#care-report-save').click();
+    await cs.waitForURL(/\/care\/[0-9a-f-]{36}$/);
+    careUrl = cs.url();
+    assert.equal((await cs.locator('#care-status').textContent()).trim(), '待核实');
+    // The reporter sees the record, not what is sealed.
+    assert.equal(await cs.locator('#care-open').count(), 0);
+    await cs.context().close();
+  });
+
+  await test('a supervisor verifies the lead, names the team and registers the customer', async () => {
+    const sup = await signIn('sup1');
+    await sup.goto(careUrl);
+    await sup.locator('input[name=decision][value=verify]').check();
+    await sup.locator('#care-decide-save').click();
+    await sup.waitForURL(/#care-facts$/);
+    assert.ok(sup.asked.some((m) => m.includes('核实')), sup.asked.join('|'));
+    assert.equal((await sup.locator('#care-status').textContent()).trim(), '已核实待登记');
+    for (const [role, user] of [['relationship_manager', 'rm2'], ['operations_support', 'ops1']]) {
+      await sup.locator('#care-assign summary').click();
+      await sup.locator('#ct-role').selectOption(role);
+      await sup.locator('#ct-staff').pressSequentially(user, { delay: 30 });
+      await sup.locator('#ct-staff-list li[role=option]', { hasText: user }).click();
+      await sup.locator('#care-team-save').click();
+      await sup.waitForURL(/#care-team$/);
+    }
+    const team = await sup.locator('#care-members').textContent();
+    assert.ok(team.includes('rm2') && team.includes('ops1') && team.includes('未确认保密条款'), team);
+    // A diagnosis without the separate consent is refused in words.
+    await sup.locator('#rg-situation').selectOption('serious_illness');
+    await sup.locator('#rg-impact').selectOption('severe');
+    await sup.locator('#rg-detail').fill('长期住院，收入中断');
+    await sup.locator('#rg-diagnosis').fill('（测试）某重大疾病');
+    await sup.locator('#care-register-save').click();
+    const err = await sup.locator('#care-error').textContent();
+    assert.ok(err.includes('诊断') && err.includes('单独同意') && !err.includes('consent_required'), err);
+    await sup.locator('#rg-situation').selectOption('serious_illness');
+    await sup.locator('#rg-impact').selectOption('severe');
+    await sup.locator('#rg-detail').fill('长期住院，收入中断');
+    await sup.locator('#rg-diagnosis').fill('（测试）某重大疾病');
+    await sup.locator('input[name="consent.diagnosis"]').check();
+    await sup.locator('#rg-consent-on').fill(new Date().toISOString().slice(0, 10));
+    await sup.locator('input[name="adj.home_visits"]').check();
+    await sup.locator('#rg-line').fill('400-820-1234');
+    await sup.locator('#care-register-save').click();
+    await sup.waitForURL(/#care-facts$/);
+    assert.equal((await sup.locator('#care-status').textContent()).trim(), '已登记');
+    const tasks = await sup.locator('#care-task-list').textContent();
+    for (const w of ['首次联系客户', '财务状况评估', '定期回访']) assert.ok(tasks.includes(w), tasks);
+    await sup.screenshot({ path: `${SHOTS}/care.png`, fullPage: true });
+    await sup.context().close();
+  });
+
+  await test('the team lead confirms the terms and opens the compartment; the reading is recorded', async () => {
+    const rm2 = await signIn('rm2');
+    const home = await rm2.locator('#care-tasks').textContent();
+    assert.ok(home.includes('首次联系客户'), home);
+    await rm2.locator('#care-tasks a').first().click();
+    await rm2.waitForURL(/\/care\/[0-9a-f-]{36}#care-tasks$/);
+    assert.equal(await rm2.locator('#care-open').count(), 0, 'not before the terms are confirmed');
+    await rm2.locator('#care-confirm').click();
+    await rm2.locator('#care-open').click();
+    await rm2.waitForURL(/\/compartment$/);
+    assert.ok((await rm2.locator('#care-recorded').textContent()).includes('关怀团队成员'));
+    assert.equal((await rm2.locator('#care-diagnosis').textContent()).trim(), '（测试）某重大疾病');
+    await rm2.locator('#cn-body').fill('约定每周三上午与家属电话联系');
+    await rm2.locator('#care-note-save').click();
+    assert.ok((await rm2.locator('#care-note-list').textContent()).includes('每周三'));
+    await rm2.screenshot({ path: `${SHOTS}/care-compartment.png`, fullPage: true });
+    await rm2.context().close();
+  });
+
+  await test('outside the team only the adjustments show; breaking the glass asks for a reason and is reviewed', async () => {
+    const aud = await signIn('aud1');
+    await aud.goto(customerUrl);
+    const seen = await aud.locator('#care-banner').textContent();
+    assert.ok(seen.includes('需要调整服务方式') && seen.includes('上门服务') && seen.includes('400-820-1234'), seen);
+    assert.ok(!seen.includes('疾病') && !seen.includes('住院'), seen);
+    await aud.context().close();
+
+    const rm1 = await signIn('rm1');
+    await rm1.goto(customerUrl);
+    await rm1.locator('#care-banner a', { hasText: '紧急查阅' }).click();
+    await rm1.locator('#cg-reason').fill('客户在柜台身体不适，需要确认紧急联系人');
+    await rm1.locator('#care-glass-go').click();
+    assert.ok(rm1.asked.some((m) => m.includes('通知')), rm1.asked.join('|'));
+    assert.ok((await rm1.locator('#care-recorded').textContent()).includes('紧急查阅'));
+    await rm1.context().close();
+
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/care/access-review`);
+    const summary = await sup.locator('#care-review-summary').textContent();
+    assert.ok(summary.includes('紧急查阅 1 次') && summary.includes('1 次待审查'), summary);
+    await sup.goto(careUrl);
+    await sup.locator('#care-grants input[value=justified]').check();
+    await sup.locator('#care-grants button', { hasText: '审查' }).click();
+    await sup.waitForURL(/#care-supervise$/);
+    assert.ok((await sup.locator('#care-grants').textContent()).includes('理由正当'));
+    await sup.goto(`${BASE}/care/access-review`);
+    assert.ok((await sup.locator('#care-review-summary').textContent()).includes('0 次待审查'));
+    await sup.screenshot({ path: `${SHOTS}/care-review.png`, fullPage: true });
+    await sup.context().close();
+  });
+}
