@@ -24,8 +24,11 @@ raw: the same reads as SQL (the board's GROUP BY and its seven card queries; the
 count; the funnel's two grouped counts; the report's two won-lead reads and four ageing counts) under pgbench with the same clients and duration, p99 from its per-transaction log.
 Results: one JSON line per case in bench/out/acquisition-results.jsonl and the run's directory.
 """
-import json, os, random, secrets, shutil, socket, sqlite3, subprocess, sys, tempfile, threading, time
+import json, os, random, secrets, shutil, sqlite3, subprocess, sys, tempfile, time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from closedloop import closed_loop as loop, free_port, pgbench as run_pgbench  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LEADS = int(os.environ.get("LEADS", "100000"))
@@ -49,14 +52,6 @@ READERS = [("bench_risk", "risk_officer", None), ("bench_sup", "supervisor", "BR
 
 def log(*a):
     print(time.strftime("[%H:%M:%S]"), *a, file=sys.stderr, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Backend:
@@ -188,50 +183,12 @@ def token(base, user):
         return json.load(r)["token"]
 
 
-def pct(lat, p):
-    if not lat:
-        return None
-    s = sorted(lat)
-    return round(s[min(len(s) - 1, int(len(s) * p))], 2)
-
-
 def closed_loop(base, user, path, expect):
     """CLIENTS clients ask for `path` in a loop; a read counts when it answers 200 holding `expect`."""
     tokens = [token(base, user) for _ in range(CLIENTS)]
-    start = time.monotonic()
-    begin, end = start + WARMUP, start + WARMUP + DURATION
-    lat, errors, lock = [], [0], threading.Lock()
-
-    def client(k):
-        mine, bad = [], 0
-        while True:
-            t0 = time.monotonic()
-            if t0 >= end:
-                break
-            try:
-                req = urllib.request.Request(base + path, headers={"authorization": f"Bearer {tokens[k]}"})
-                with urllib.request.urlopen(req, timeout=60) as r:
-                    ok = r.status == 200 and expect in r.read()
-            except Exception:  # a failed read counts as an error; the loop goes on
-                ok = False
-            t1 = time.monotonic()
-            if t0 >= begin:
-                if ok:
-                    mine.append((t1 - t0) * 1000)
-                else:
-                    bad += 1
-        with lock:
-            lat.extend(mine)
-            errors[0] += bad
-
-    ts = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return {"reads": len(lat), "errors": errors[0], "rate": round(len(lat) / DURATION, 1),
-            "p50_ms": pct(lat, 0.5), "p90_ms": pct(lat, 0.9), "p99_ms": pct(lat, 0.99),
-            "max_ms": round(max(lat), 2) if lat else None}
+    fetch = lambda k: urllib.request.urlopen(urllib.request.Request(
+        base + path, headers={"authorization": f"Bearer {tokens[k]}"}), timeout=60)
+    return loop(fetch, CLIENTS, WARMUP, DURATION, expect)
 
 
 def scope_sql(reader, rm_id):
@@ -272,24 +229,7 @@ def raw_scripts(reader, rm_id):
 
 
 def pgbench(b, name, script):
-    d = tempfile.mkdtemp(dir=b.work)
-    f = os.path.join(d, "script.sql")
-    open(f, "w").write(script)
-    subprocess.run(["chmod", "-R", "a+rwx", d], check=True)
-    r = subprocess.run([f"{PGBIN}/pgbench", "-n", "-h", "127.0.0.1", "-p", str(b.port), "-U", "bench", "-c", str(CLIENTS),
-                        "-j", "2", "-T", str(int(DURATION)), "-f", f, "--log", "--log-prefix", os.path.join(d, "tx"),
-                        "acq"], cwd=d, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"pgbench {name}: {r.stderr}")
-    lat = []
-    for fn in os.listdir(d):
-        if fn.startswith("tx"):
-            for line in open(os.path.join(d, fn)):
-                parts = line.split()
-                if len(parts) >= 3:
-                    lat.append(int(parts[2]) / 1000)
-    return {"reads": len(lat), "errors": 0, "rate": round(len(lat) / DURATION, 1), "p50_ms": pct(lat, 0.5),
-            "p90_ms": pct(lat, 0.9), "p99_ms": pct(lat, 0.99), "max_ms": round(max(lat), 2) if lat else None}
+    return run_pgbench(PGBIN, b.work, b.port, "acq", script, CLIENTS, DURATION, name)
 
 
 def record(line):

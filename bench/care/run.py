@@ -20,8 +20,11 @@ case's statements as SQL on the PostgreSQL database (the customer; the open reco
 names) under pgbench with the same clients and duration, p99 from its per-transaction log.
 Results: one JSON line per case in bench/out/care-results.jsonl and the run's directory.
 """
-import html, http.cookiejar, json, os, re, secrets, shutil, socket, subprocess, sys, tempfile, threading, time
+import html, http.cookiejar, json, os, re, secrets, shutil, subprocess, sys, tempfile, time
 import urllib.parse, urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from closedloop import closed_loop, free_port, pgbench  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CUSTOMERS = int(os.environ.get("CUSTOMERS", "300"))
@@ -41,21 +44,6 @@ READERS = ["rm1", "supervisor1"]
 
 def log(*a):
     print(time.strftime("[%H:%M:%S]"), *a, file=sys.stderr, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def pct(lat, p):
-    if not lat:
-        return None
-    s = sorted(lat)
-    return round(s[min(len(s) - 1, int(len(s) * p))], 2)
 
 
 class Backend:
@@ -140,8 +128,8 @@ def token(base, user):
         return json.load(r)["token"]
 
 
-def closed_loop(base, user, path, expect, page):
-    """CLIENTS clients ask for `path` in a loop; a read counts when it answers 200 holding `expect`."""
+def reads(base, user, path, expect, page):
+    """CLIENTS clients ask for `path` in a loop, signed in as `user` (a workbench session or a bearer token)."""
     if page:
         openers = [session(base, user) for _ in range(CLIENTS)]
         fetch = lambda k: openers[k].open(base + path, timeout=60)
@@ -149,39 +137,7 @@ def closed_loop(base, user, path, expect, page):
         tokens = [token(base, user) for _ in range(CLIENTS)]
         fetch = lambda k: urllib.request.urlopen(urllib.request.Request(
             base + path, headers={"authorization": f"Bearer {tokens[k]}"}), timeout=60)
-    start = time.monotonic()
-    begin, end = start + WARMUP, start + WARMUP + DURATION
-    lat, errors, lock = [], [0], threading.Lock()
-
-    def client(k):
-        mine, bad = [], 0
-        while True:
-            t0 = time.monotonic()
-            if t0 >= end:
-                break
-            try:
-                with fetch(k) as r:
-                    ok = r.status == 200 and expect in r.read()
-            except Exception:  # a failed read counts as an error; the loop goes on
-                ok = False
-            t1 = time.monotonic()
-            if t0 >= begin:
-                if ok:
-                    mine.append((t1 - t0) * 1000)
-                else:
-                    bad += 1
-        with lock:
-            lat.extend(mine)
-            errors[0] += bad
-
-    ts = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return {"reads": len(lat), "errors": errors[0], "rate": round(len(lat) / DURATION, 1),
-            "p50_ms": pct(lat, 0.5), "p90_ms": pct(lat, 0.9), "p99_ms": pct(lat, 0.99),
-            "max_ms": round(max(lat), 2) if lat else None}
+    return closed_loop(fetch, CLIENTS, WARMUP, DURATION, expect)
 
 
 def raw_script(customer, record):
@@ -196,27 +152,6 @@ def raw_script(customer, record):
               f"SELECT * FROM care_team WHERE record_id = '{record}';",
               "SELECT * FROM staff;"]
     return "\n".join(s) + "\n"
-
-
-def pgbench(b, name, script):
-    d = tempfile.mkdtemp(dir=b.work)
-    f = os.path.join(d, "script.sql")
-    open(f, "w").write(script)
-    subprocess.run(["chmod", "-R", "a+rwx", d], check=True)
-    r = subprocess.run([f"{PGBIN}/pgbench", "-n", "-h", "127.0.0.1", "-p", str(b.port), "-U", "bench", "-c",
-                        str(CLIENTS), "-j", "2", "-T", str(int(DURATION)), "-f", f, "--log", "--log-prefix",
-                        os.path.join(d, "tx"), "care"], cwd=d, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"pgbench {name}: {r.stderr}")
-    lat = []
-    for fn in os.listdir(d):
-        if fn.startswith("tx"):
-            for line in open(os.path.join(d, fn)):
-                parts = line.split()
-                if len(parts) >= 3:
-                    lat.append(int(parts[2]) / 1000)
-    return {"reads": len(lat), "errors": 0, "rate": round(len(lat) / DURATION, 1), "p50_ms": pct(lat, 0.5),
-            "p90_ms": pct(lat, 0.9), "p99_ms": pct(lat, 0.99), "max_ms": round(max(lat), 2) if lat else None}
 
 
 def record(line):
@@ -261,11 +196,12 @@ def run(kind, work):
                     expect = b"care-banner" if (case == "page" and customer == "care") else (
                         b"glance" if case == "page" else b"needs_adjustments")
                     log(f"{kind}: {case} of the {customer} customer as {reader}")
-                    r = closed_loop(base, reader, path, expect, case == "page")
+                    r = reads(base, reader, path, expect, case == "page")
                     record({"run": RUN_ID, "backend": kind, "case": case, "reader": reader, "customer": customer,
                             "customers": CUSTOMERS, "clients": CLIENTS, "duration_s": DURATION, **r})
                     if kind == "pg" and case == "adjust" and reader == READERS[0]:
-                        r = pgbench(b, f"raw-{customer}", raw_script(cid, rec))
+                        r = pgbench(PGBIN, b.work, b.port, "care", raw_script(cid, rec), CLIENTS, DURATION,
+                                    f"raw-{customer}")
                         record({"run": RUN_ID, "backend": "pg-raw", "case": case, "reader": reader,
                                 "customer": customer, "customers": CUSTOMERS, "clients": CLIENTS,
                                 "duration_s": DURATION, **r})

@@ -15,6 +15,7 @@ pub mod engagement;
 pub mod error;
 pub mod evaluation;
 pub mod events;
+pub mod figures;
 pub mod files;
 pub mod idempotency;
 pub mod imports;

@@ -634,35 +634,7 @@ pub async fn withdraw(
 /// reads in the period by reader and basis.
 pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<AccessReview> {
     let grant = actor.require(Permission::CareManage)?;
-    let today = app.today();
-    let to = q.to.unwrap_or(today);
-    let from = q
-        .from
-        .unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to));
-    if from > to {
-        return Err(AppError::field(
-            "to",
-            "after_from",
-            "must not be before `from`",
-        ));
-    }
-    // A review covers at most a year, within the years the bank's clock can name.
-    let floor = jiff::civil::date(2000, 1, 1);
-    let ceiling = banyan_domain::care::team::add_days(today, 366);
-    if from < floor || to > ceiling {
-        return Err(AppError::field(
-            if from < floor { "from" } else { "to" },
-            "range",
-            format!("from {floor} to {ceiling}"),
-        ));
-    }
-    if to.since(from).map_or(true, |s| s.get_days() > 366) {
-        return Err(AppError::field(
-            "from",
-            "range",
-            "a review covers at most a year",
-        ));
-    }
+    let (from, to) = period(app, &q)?;
     let (from_us, to_us) = app.day_bounds(from, to)?;
     let c = &app.db.conn;
     let f = CareFilter {
@@ -671,7 +643,7 @@ pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<A
         statuses: CareStatus::ALL.to_vec(),
         customer: None,
     };
-    let (rows, _) = store::list(c, &f, 0, 1000).await?;
+    let rows = super::report::records_in_scope(c, &f).await?;
     let ids: Vec<CareId> = rows.iter().map(|r| r.id).collect();
     let reads = cstore::reads_of(c, &ids, from_us, to_us).await?;
     let grants = cstore::grants_of_many(c, &ids).await?;
@@ -754,4 +726,39 @@ pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<A
         break_glass_unreviewed: glass.iter().filter(|g| g.reviewed_at_us.is_none()).count() as u64,
         records: out,
     })
+}
+
+/// The period of a review or report: `from`–`to` (30 days to today unless chosen), at most a year, within the
+/// years the bank's clock can name.
+pub(super) fn period(app: &App, q: &ReviewQuery) -> Result<(Date, Date)> {
+    let today = app.today();
+    let to = q.to.unwrap_or(today);
+    let from = q
+        .from
+        .unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to));
+    if from > to {
+        return Err(AppError::field(
+            "to",
+            "after_from",
+            "must not be before `from`",
+        ));
+    }
+    // A review covers at most a year, within the years the bank's clock can name.
+    let floor = jiff::civil::date(2000, 1, 1);
+    let ceiling = banyan_domain::care::team::add_days(today, 366);
+    if from < floor || to > ceiling {
+        return Err(AppError::field(
+            if from < floor { "from" } else { "to" },
+            "range",
+            format!("from {floor} to {ceiling}"),
+        ));
+    }
+    if to.since(from).map_or(true, |s| s.get_days() > 366) {
+        return Err(AppError::field(
+            "from",
+            "range",
+            "a review covers at most a year",
+        ));
+    }
+    Ok((from, to))
 }

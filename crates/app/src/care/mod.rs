@@ -11,6 +11,7 @@ pub mod compartment;
 pub mod identify;
 pub mod measures;
 pub mod purge;
+pub mod report;
 pub mod team;
 
 use crate::App;
@@ -166,6 +167,9 @@ pub struct Adjustments {
     /// The open care record, when the reader may see it (its team, its reporter, its supervisors) or may
     /// break its glass; none otherwise.
     pub care_id: Option<CareId>,
+    /// The open record's status, when the reader may see the record (a lead being verified shows on the
+    /// customer page to those who work it).
+    pub record_status: Option<CareStatus>,
     /// The reader may open the record's page.
     pub can_open: bool,
     /// The reader may break the compartment's glass with a reason (`care.report`, a registered record).
@@ -178,8 +182,30 @@ pub(crate) struct Reader {
     pub(crate) basis: Option<AccessBasis>,
 }
 
-/// The record `id` if the actor may see it at all (its team, its reporter, a supervisor of the customer's
-/// scope, the holder of a live grant), with its customer; otherwise not found.
+/// Whether the actor may see the record at all: its team, its reporter, a supervisor of the customer's scope,
+/// the holder of a live grant (a named supervisor, broken glass) for its period.
+async fn visible<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    r: &CareRow,
+    cust: &CustomerRow,
+    team: &[CareTeamRow],
+) -> Result<bool> {
+    let on_team = team.iter().any(|m| m.staff_id == actor.id());
+    let supervises =
+        actor.role().has(Permission::CareManage) && actor.sees(&cust.branch_code, cust.rm_id);
+    if on_team || r.reported_by == actor.id() || supervises {
+        return Ok(true);
+    }
+    let now = now_us();
+    Ok(cstore::grants_of(c, r.id)
+        .await?
+        .iter()
+        .any(|g| g.staff_id == actor.id() && g.revoked_at_us.is_none() && g.until_us > now))
+}
+
+/// The record `id` if the actor may see it at all ([`visible`]), with its customer and team; otherwise not
+/// found.
 pub(crate) async fn load<C: ConnectionTrait>(
     c: &C,
     actor: &Actor,
@@ -194,19 +220,7 @@ pub(crate) async fn load<C: ConnectionTrait>(
         )));
     };
     let team = store::team_of(c, id).await?;
-    let on_team = team.iter().any(|m| m.staff_id == actor.id());
-    let supervises =
-        actor.role().has(Permission::CareManage) && actor.sees(&cust.branch_code, cust.rm_id);
-    if on_team || r.reported_by == actor.id() || supervises {
-        return Ok((r, cust, team));
-    }
-    // A live grant (a named supervisor, broken glass) shows the record it opens, for its period.
-    let now = now_us();
-    let granted = cstore::grants_of(c, id)
-        .await?
-        .iter()
-        .any(|g| g.staff_id == actor.id() && g.revoked_at_us.is_none() && g.until_us > now);
-    if granted {
+    if visible(c, actor, &r, &cust, &team).await? {
         Ok((r, cust, team))
     } else {
         Err(AppError::NotFound)
@@ -412,69 +426,55 @@ pub(crate) fn any_care_permission(actor: &Actor) -> Result<Granted<'_>> {
 pub async fn adjustments_of(app: &App, actor: &Actor, customer: CustomerId) -> Result<Adjustments> {
     let grant = actor.require(Permission::CustomerRead)?;
     let c = &app.db.conn;
-    crate::scope::load_in_scope(c, &grant, customer.uuid()).await?;
-    let open = store::open_of(c, customer).await?;
-    let can_open = match &open {
-        Some(r) => match load(c, actor, r.id).await {
-            Ok(_) => true,
-            Err(AppError::NotFound) => false,
-            Err(e) => return Err(e),
-        },
-        None => false,
+    let cust = crate::scope::load_in_scope(c, &grant, customer.uuid()).await?;
+    let mut a = Adjustments {
+        needs_adjustments: false,
+        adjustments: Vec::new(),
+        priority: false,
+        advice_line: None,
+        contact: None,
+        care_id: None,
+        record_status: None,
+        can_open: false,
+        can_break_glass: false,
     };
-    let registered = open.filter(|r| r.status == CareStatus::Registered);
-    let can_break_glass = registered.is_some() && actor.role().has(Permission::CareReport);
-    let Some(r) = registered else {
-        return Ok(Adjustments {
-            needs_adjustments: false,
-            adjustments: Vec::new(),
-            priority: false,
-            advice_line: None,
-            contact: None,
-            care_id: None,
-            can_open,
-            can_break_glass: false,
-        });
-    };
-    let lead = store::team_of(c, r.id)
-        .await?
-        .into_iter()
-        .find(|m| m.role == CareRole::RelationshipManager);
-    let contact = match lead {
-        Some(m) => Some(name_of(&names(app).await?, m.staff_id, "contact")?),
-        None => None,
-    };
-    Ok(Adjustments {
-        needs_adjustments: true,
-        priority: r.adjustments.contains(&Adjustment::Priority),
-        adjustments: r.adjustments,
-        advice_line: r.advice_line,
-        contact,
-        care_id: (can_open || can_break_glass).then_some(r.id),
-        can_open,
-        can_break_glass,
-    })
-}
-
-/// The open care record of a customer, when the reader may see it (the customer page links to it while it
-/// is being verified, before it says "needs adjustments").
-pub async fn open_record_of(
-    app: &App,
-    actor: &Actor,
-    customer: CustomerId,
-) -> Result<Option<CareView>> {
-    if any_care_permission(actor).is_err() {
-        return Ok(None);
-    }
-    let c = &app.db.conn;
     let Some(r) = store::open_of(c, customer).await? else {
-        return Ok(None);
+        return Ok(a);
     };
-    match load(c, actor, r.id).await {
-        Ok((r, cust, team)) => Ok(Some(view_of(app, c, actor, &r, &cust, &team).await?)),
-        Err(AppError::NotFound) => Ok(None),
-        Err(e) => Err(e),
+    let team = store::team_of(c, r.id).await?;
+    a.can_open = visible(c, actor, &r, &cust, &team).await?;
+    if a.can_open {
+        a.care_id = Some(r.id);
+        a.record_status = Some(r.status);
     }
+    if r.status != CareStatus::Registered {
+        return Ok(a);
+    }
+    a.can_break_glass = actor.role().has(Permission::CareReport);
+    if a.can_break_glass {
+        a.care_id = Some(r.id);
+    }
+    if let Some(m) = team
+        .iter()
+        .find(|m| m.role == CareRole::RelationshipManager)
+    {
+        let Some(st) = banyan_store::access::find_staff(c, m.staff_id).await? else {
+            return Err(AppError::internal(format!(
+                "care {}: lead contact unknown",
+                r.id
+            )));
+        };
+        a.contact = Some(if st.display_name.trim().is_empty() {
+            st.username
+        } else {
+            st.display_name
+        });
+    }
+    a.needs_adjustments = true;
+    a.priority = r.adjustments.contains(&Adjustment::Priority);
+    a.adjustments = r.adjustments;
+    a.advice_line = r.advice_line;
+    Ok(a)
 }
 
 /// Of `customers`, those registered with the priority flag (the queues show it).

@@ -215,21 +215,32 @@ pub async fn my_tasks(app: &App, actor: &Actor) -> Result<Vec<MyCareTask>> {
     let c = &app.db.conn;
     let rows = store::open_tasks_of(c, actor.id(), 50).await?;
     let today = app.today();
+    let ids: Vec<CareId> = rows.iter().map(|t| t.record_id).collect();
+    let records = store::find_many(c, &ids).await?;
+    let customers = banyan_store::customers::rows_by_ids(
+        c,
+        &records
+            .iter()
+            .map(|r| r.customer_id.uuid())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for t in rows {
-        let Some(r) = store::find(c, t.record_id).await? else {
-            return Err(AppError::internal(format!(
-                "care task {}: record missing",
-                t.id
-            )));
-        };
-        let cust = banyan_store::customers::get_customer(c, r.customer_id).await?;
+        let r = records
+            .iter()
+            .find(|r| r.id == t.record_id)
+            .ok_or_else(|| AppError::internal(format!("care task {}: record missing", t.id)))?;
+        let cust = customers
+            .iter()
+            .find(|x| x.id == r.customer_id)
+            .ok_or_else(|| AppError::internal(format!("care {}: customer missing", r.id)))?;
         out.push(MyCareTask {
             id: t.id,
             care_id: r.id,
             customer_id: r.customer_id,
-            customer_no: cust.customer_no,
-            customer_name: cust.display_name,
+            customer_no: cust.customer_no.clone(),
+            customer_name: cust.display_name.clone(),
             kind: t.kind,
             due_on: t.due_on,
             overdue: t.due_on < today,

@@ -2,6 +2,7 @@
 //! the team, its tasks, the measures, and the compartment's notes, grants and reads.
 
 pub mod compartment;
+pub mod report;
 
 use crate::customers::ScopeFilter;
 use crate::error::Result;
@@ -193,6 +194,18 @@ pub async fn find<C: ConnectionTrait>(c: &C, id: CareId) -> Result<Option<CareRo
         .and_where(Expr::col("id").eq(id.uuid()))
         .to_owned();
     table::one(c, &q).await
+}
+
+/// The records with these ids (in no particular order).
+pub async fn find_many<C: ConnectionTrait>(c: &C, ids: &[CareId]) -> Result<Vec<CareRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let q = table::select::<CareRow>()
+            .and_where(Expr::col("id").is_in(chunk.iter().map(|i| i.uuid())))
+            .to_owned();
+        out.extend(table::all::<CareRow, _>(c, &q).await?);
+    }
+    Ok(out)
 }
 
 /// The customer's open record (reported, verified or registered), if any.

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post};
 use banyan_app::care::compartment::{NoteInput, ReviewQuery, WithdrawInput};
+use banyan_app::care::report::CareReport;
 use banyan_app::care::{
     self as uc, AccessReview, Adjustments, CareList, CareQuery, CareTeamInput, CareView,
     CompartmentView, DecisionInput, EndInput, GlassInput, GrantInput, MeasureAction, MeasureInput,
@@ -25,6 +26,7 @@ pub fn routes(
     r.route("/api/v1/care", get(list).merge(creating(post(report))))
         .route("/api/v1/care/tasks", get(my_tasks))
         .route("/api/v1/care/access-review", get(access_review))
+        .route("/api/v1/care/report", get(supervision))
         .route("/api/v1/care/{id}", get(record))
         .route("/api/v1/care/{id}/decision", post(decide))
         .route("/api/v1/care/{id}/registration", post(register))
@@ -335,6 +337,20 @@ pub async fn access_review(
 ) -> ApiResult<axum::Json<AccessReview>> {
     Ok(axum::Json(
         uc::compartment::access_review(&s.app, &auth.actor, q).await?,
+    ))
+}
+
+/// The programme's supervision report for a period (`care.manage`): where the records stand, handling times,
+/// late duties, the check list, and registered customers' outcomes beside the others' (groups of ten or more).
+#[utoipa::path(get, path = "/api/v1/care/report", tag = "care", security(("bearer" = [])), params(ReviewQuery),
+    responses((status = 200, body = CareReport), (status = 422, body = Problem)))]
+pub async fn supervision(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ReviewQuery>,
+) -> ApiResult<axum::Json<CareReport>> {
+    Ok(axum::Json(
+        uc::report::report(&s.app, &auth.actor, q).await?,
     ))
 }
 

@@ -14,6 +14,7 @@ crate::tests![
     a_care_customer_is_found_verified_registered_and_served_by_a_team,
     only_those_who_need_to_know_read_the_compartment_and_every_read_is_audited,
     measures_wait_for_one_approver_and_the_end_destroys_the_detail_after_retention,
+    the_supervision_report_compares_outcomes_only_for_groups_of_ten,
 ];
 
 struct Cast {
@@ -604,4 +605,115 @@ async fn measures_wait_for_one_approver_and_the_end_destroys_the_detail_after_re
             .len(),
         1
     );
+}
+
+async fn the_supervision_report_compares_outcomes_only_for_groups_of_ten(app: &TestApp) {
+    let c = cast(app).await;
+    registered(app, &c).await;
+    // With one registered customer its outcomes are not shown; the check list counts what waits.
+    let r = app.get("/api/v1/care/report", &c.sup).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let group = |r: &Resp, g: &str| {
+        r.body["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["group"] == g)
+            .cloned()
+            .unwrap()
+    };
+    let reg = group(&r, "registered");
+    assert_eq!(
+        (reg["customers"].as_u64(), reg["shown"].as_bool()),
+        (Some(1), Some(false))
+    );
+    assert_eq!(reg["complaints_per_100_tenths"], Value::Null);
+    let check = |r: &Resp, item: &str| {
+        r.body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["item"] == item)
+            .unwrap()["count"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(check(&r, "terms_unconfirmed"), 5, "{}", r.text);
+    assert_eq!(check(&r, "lead_contact_missing"), 0);
+    assert_eq!(r.body["registered"], 1);
+
+    // Nine more registered customers (ten in all), one of them overdue and complaining.
+    let risk = app.login_as("risk1", Role::RiskOfficer, None).await;
+    let mut last = String::new();
+    for k in 0..9u32 {
+        let customer =
+            verified_individual(app, &c.rm, &format!("1390000{:04}", 8100 + k), 810 + k).await;
+        let v = app
+            .post(
+                "/api/v1/care",
+                &c.cs,
+                json!({"customer_id": customer, "source": "own_account", "observation": "家属告知"}),
+            )
+            .await;
+        let id = v.body["id"].as_str().unwrap().to_owned();
+        app.post(
+            &format!("/api/v1/care/{id}/decision"),
+            &c.sup,
+            json!({"decision": "verify"}),
+        )
+        .await;
+        let g = app
+            .post(
+                &format!("/api/v1/care/{id}/registration"),
+                &c.sup,
+                json!({"situation": "major_hardship", "impact": "minor", "detail": "暂时困难"}),
+            )
+            .await;
+        assert_eq!(g.status, StatusCode::OK, "{}", g.text);
+        last = customer;
+    }
+    let mut m = crate::segments::metrics("2026-12-01", 100_000, 100, 0);
+    m["overdue_count"] = json!(1);
+    let r = app
+        .post(
+            "/api/v1/metrics",
+            &risk,
+            json!({"items": [{"customer": last, "metrics": m}]}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/cases",
+            &c.cs,
+            json!({"kind": "complaint", "channel": "hotline", "product": "deposits", "cause": "waiting_time",
+                   "severity": "medium", "customer": last, "subject": "柜台等候太久",
+                   "content": "客户反映在柜台等候超过一小时。"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app.get("/api/v1/care/report", &c.sup).await;
+    let reg = group(&r, "registered");
+    assert_eq!(
+        (reg["customers"].as_u64(), reg["shown"].as_bool()),
+        (Some(10), Some(true)),
+        "{}",
+        r.text
+    );
+    // One complaint among ten customers: 10 per 100; one of the one with figures in arrears: 100 %.
+    assert_eq!(reg["complaints_per_100_tenths"], 100, "{}", r.text);
+    assert_eq!(reg["arrears_pct_tenths"], 1000, "{}", r.text);
+    let others = group(&r, "others");
+    assert_eq!(others["shown"], false, "{}", r.text);
+    assert_eq!(others["complaints_per_100_tenths"], Value::Null);
+    assert_eq!(r.body["registered"], 10);
+    assert_eq!(check(&r, "lead_contact_missing"), 9);
+    // Only supervisors read it; a period past a year is refused.
+    app.get("/api/v1/care/report", &c.rm)
+        .await
+        .assert_problem(403, "permission_denied");
+    let bad = app
+        .get("/api/v1/care/report?from=2020-01-01&to=2026-01-01", &c.sup)
+        .await;
+    assert_eq!(bad.field_errors(), vec![("from".into(), "range".into())]);
 }

@@ -291,3 +291,126 @@ pub(super) async fn review_page(
         lines,
     }))
 }
+
+struct KpiLine {
+    kind: String,
+    requested: u64,
+    done: u64,
+    declined: u64,
+    cancelled: u64,
+    hours: String,
+}
+
+#[derive(Template)]
+#[template(path = "care_report.html")]
+struct ReportPage {
+    c: Chrome,
+    title: String,
+    from: String,
+    to: String,
+    statuses: Vec<(String, u64)>,
+    flow: String,
+    handling: String,
+    tasks: String,
+    approvals: String,
+    kpis: Vec<KpiLine>,
+    /// (group, customers, complaints, arrears, switches) — or the reason it is not shown.
+    outcomes: Vec<(String, String, String, String, String)>,
+    checks: Vec<(String, u64)>,
+}
+
+/// A tenths figure in words (`12.5`), or a dash.
+fn tenths(v: Option<i64>) -> String {
+    v.map_or_else(|| "—".to_owned(), |x| format!("{}.{}", x / 10, x % 10))
+}
+
+/// The programme's supervision report for a period.
+pub(super) async fn report_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let day = |k: &str| q.get(k).and_then(|v| v.trim().parse().ok());
+    let r = uc::report::report(
+        &s.app,
+        &sess.actor,
+        ReviewQuery {
+            from: day("from"),
+            to: day("to"),
+        },
+    )
+    .await
+    .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let hidden = t
+        .get("care.kpi.too_few")
+        .replace("{n}", &uc::report::MIN_GROUP.to_string());
+    Ok(page(ReportPage {
+        title: t.get("care.kpi.title").to_owned(),
+        c: chrome(t, Some(&sess), "/care/report"),
+        from: r.from.to_string(),
+        to: r.to.to_string(),
+        statuses: r
+            .by_status
+            .iter()
+            .map(|x| (t.of("care_status", x.status.as_str()), x.count))
+            .collect(),
+        flow: t
+            .get("care.kpi.flow")
+            .replace("{reported}", &r.reported.to_string())
+            .replace("{registered}", &r.registered.to_string())
+            .replace("{ended}", &r.ended.to_string()),
+        handling: t
+            .get("care.kpi.handling")
+            .replace("{h}", &tenths(r.avg_handling_tenths_h)),
+        tasks: t
+            .get("care.kpi.tasks")
+            .replace("{due}", &r.tasks_due.to_string())
+            .replace("{late}", &r.tasks_late.to_string())
+            .replace("{pct}", &tenths(r.overdue_pct_tenths)),
+        approvals: t
+            .get("care.kpi.approvals")
+            .replace("{on_time}", &r.approvals_on_time.to_string())
+            .replace("{late}", &r.approvals_late.to_string()),
+        kpis: r
+            .measures
+            .iter()
+            .map(|m| KpiLine {
+                kind: t.of("care_measure", m.kind.as_str()),
+                requested: m.requested,
+                done: m.done,
+                declined: m.declined,
+                cancelled: m.cancelled,
+                hours: tenths(m.avg_handling_tenths_h),
+            })
+            .collect(),
+        outcomes: r
+            .outcomes
+            .iter()
+            .map(|g| {
+                let name = t.of("care.kpi.group", &g.group);
+                if g.shown {
+                    (
+                        name,
+                        g.customers.to_string(),
+                        tenths(g.complaints_per_100_tenths),
+                        tenths(g.arrears_pct_tenths),
+                        tenths(g.switches_per_100_tenths),
+                    )
+                } else {
+                    (
+                        name,
+                        hidden.clone(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    )
+                }
+            })
+            .collect(),
+        checks: r
+            .checks
+            .iter()
+            .map(|x| (t.of("care.check", &x.item), x.count))
+            .collect(),
+    }))
+}

@@ -28,6 +28,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/care", get(list_page))
         .route("/care/new", get(new_form).post(report))
         .route("/care/access-review", get(compartment::review_page))
+        .route("/care/report", get(compartment::report_page))
         .route("/care/{id}", get(record::show))
         .route("/care/{id}/decision", post(record::decide))
         .route("/care/{id}/registration", post(record::register))
@@ -369,18 +370,15 @@ pub(crate) async fn banner(
         }
     }
     if !a.needs_adjustments {
-        match uc::open_record_of(&s.app, &sess.actor, customer).await? {
-            Some(v) => {
+        match a.record_status {
+            // A lead being verified: those who may see it are told where it stands (the link is above).
+            Some(status) => {
                 b.lead = Some(
                     t.get("care.lead_open")
-                        .replace("{status}", &t.of("care_status", v.status.as_str())),
+                        .replace("{status}", &t.of("care_status", status.as_str())),
                 );
-                b.links.push((
-                    format!("/care/{}", v.id),
-                    t.get("care.see_record").to_owned(),
-                ));
             }
-            None if o.care_report => b.links.push((
+            None if o.care_report && a.care_id.is_none() => b.links.push((
                 format!("/care/new?customer={customer_no}"),
                 t.get("care.report").to_owned(),
             )),
