@@ -48,6 +48,7 @@ pub struct ReturnNote {
 
 /// A possible duplicate found on create (same name and birth date): a warning, not an error.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DuplicateWarning)]
 pub struct Warning {
     pub code: String,
     pub message: String,

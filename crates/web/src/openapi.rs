@@ -153,6 +153,79 @@ mod tests {
             .collect()
     }
 
+    /// The schema names of the types behind the document (`#[derive(ToSchema)]`, `code_enum!`), as utoipa names
+    /// them — the type's name, or its `#[schema(as = …)]` — with the file each comes from.
+    fn schema_names() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).expect("source directory").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for c in ["app/src", "domain/src", "web/src"] {
+            walk(&root.join(c), &mut files);
+        }
+        let mut out = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).expect("source file");
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                let derive = l.contains("derive(") && l.contains("ToSchema");
+                let code_enum = l.trim() == "code_enum!(";
+                if !derive && !code_enum {
+                    continue;
+                }
+                let mut renamed = None;
+                for next in lines.iter().skip(i + 1).take(30) {
+                    let t = next.trim();
+                    if let Some(r) = t.strip_prefix("#[schema(as = ") {
+                        renamed = r.strip_suffix(")]").map(str::to_owned);
+                    }
+                    if t.starts_with("///") || t.starts_with("#[") || t.is_empty() {
+                        continue;
+                    }
+                    let name = t
+                        .trim_start_matches("pub struct ")
+                        .trim_start_matches("pub enum ")
+                        .split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    out.push((renamed.unwrap_or(name), f.display().to_string()));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// utoipa names a schema by its type's name: two types of one name become one schema, the later
+    /// overwriting the earlier, and every answer of the other "violates" its documented shape (schemathesis
+    /// found an alert's checks read as the care report's check list). Each name is used once.
+    #[test]
+    fn no_two_types_share_a_schema_name() {
+        let names = schema_names();
+        assert!(names.len() > 100, "the scan found {} types", names.len());
+        let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        let mut clashes = Vec::new();
+        for (name, file) in &names {
+            if let Some(other) = seen.insert(name, file) {
+                clashes.push(format!("{name}: {other} and {file}"));
+            }
+        }
+        assert!(
+            clashes.is_empty(),
+            "schema names used twice:\n{}",
+            clashes.join("\n")
+        );
+    }
+
     /// Two types of one name share one schema in the document, the later overwriting the earlier: a
     /// product's R1–R5 risk level read as a deal's low/medium/high made every product list "violate" its
     /// schema (schemathesis found it). Each keeps its own name.

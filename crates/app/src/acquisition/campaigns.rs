@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 
 /// A campaign to create.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = AcqCampaignInput)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignInput {
     pub name: String,

@@ -53,7 +53,7 @@ pub struct MemberView {
 
 /// A duty of the team.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TaskView {
+pub struct CareTaskView {
     pub id: CareTaskId,
     pub kind: CareTaskKind,
     pub role: CareRole,
@@ -98,7 +98,7 @@ pub struct MeasureView {
 
 /// The separate consent (PIPL Art. 29): what it covers, when it was given, when withdrawn.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ConsentView {
+pub struct CareConsentView {
     pub scopes: Vec<ConsentScope>,
     #[schema(value_type = Option<String>, format = Date)]
     pub given_on: Option<jiff::civil::Date>,
@@ -131,7 +131,7 @@ pub struct CareView {
     pub review_due: bool,
     pub adjustments: Vec<Adjustment>,
     pub advice_line: Option<String>,
-    pub consent: ConsentView,
+    pub consent: CareConsentView,
     pub ended_at: Option<String>,
     pub end_reason: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -139,7 +139,7 @@ pub struct CareView {
     /// The sensitive detail was destroyed at the end of retention.
     pub purged: bool,
     pub team: Vec<MemberView>,
-    pub tasks: Vec<TaskView>,
+    pub tasks: Vec<CareTaskView>,
     pub measures: Vec<MeasureView>,
     /// Who was given access to the compartment and who broke its glass (for the record's supervisors only;
     /// empty for everyone else).
@@ -335,7 +335,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|t| {
-            Ok(TaskView {
+            Ok(CareTaskView {
                 id: t.id,
                 kind: t.kind,
                 role: t.role,
@@ -386,7 +386,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         review_due: r.status == CareStatus::Registered && r.review_on.is_some_and(|d| d <= today),
         adjustments: r.adjustments.clone(),
         advice_line: r.advice_line.clone(),
-        consent: ConsentView {
+        consent: CareConsentView {
             scopes: r.consent_scopes.clone(),
             given_on: r.consent_on,
             withdrawn_at: opt_us(r.consent_withdrawn_at_us),

@@ -63,7 +63,7 @@ pub struct OutcomeGroup {
 
 /// One item of the supervision check list and how many need attention (0: in order).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Check {
+pub struct CareCheck {
     /// `leads_waiting`, `review_due`, `lead_contact_missing`, `terms_unconfirmed`, `tasks_overdue`,
     /// `approvals_overdue`, `glass_unreviewed`.
     pub item: String,
@@ -94,7 +94,7 @@ pub struct CareReport {
     pub approvals_on_time: u64,
     pub approvals_late: u64,
     pub outcomes: Vec<OutcomeGroup>,
-    pub checks: Vec<Check>,
+    pub checks: Vec<CareCheck>,
 }
 
 fn ratio_tenths(n: u64, d: u64, per: u64) -> Option<i64> {
@@ -326,7 +326,7 @@ async fn checks<C: sea_orm::ConnectionTrait>(
     ids: &[CareId],
     today: Date,
     now: i64,
-) -> Result<Vec<Check>> {
+) -> Result<Vec<CareCheck>> {
     let open: HashSet<CareId> = records
         .iter()
         .filter(|r| r.status.is_open())
@@ -393,7 +393,7 @@ async fn checks<C: sea_orm::ConnectionTrait>(
     }
     Ok(items
         .into_iter()
-        .map(|(item, count)| Check {
+        .map(|(item, count)| CareCheck {
             item: item.to_owned(),
             count,
         })

@@ -149,6 +149,7 @@ pub struct BulkOutcome {
 
 /// A record of a bulk verification that was not verified, and why.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VerifyRefusal)]
 pub struct Refusal {
     pub id: Uuid,
     /// `four_eyes`, `invalid_state`, `version_conflict`, `not_found`, ...

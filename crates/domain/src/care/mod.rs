@@ -54,13 +54,14 @@ code_enum!(
 
 code_enum!(
     /// Where a care record stands: `reported`, then `verified` or `rejected` by a supervisor; a verified one
-    /// is `registered`; a registered one `ended` when the situation ends.
+    /// is `registered`; a registered one `ended` when the situation ends. Listed in the order a record moves
+    /// through them, the rejected last (the pages' tabs and counts follow it).
     CareStatus {
         Reported = "reported",
-        Rejected = "rejected",
         Verified = "verified",
         Registered = "registered",
         Ended = "ended",
+        Rejected = "rejected",
     }
 );
 
