@@ -103,8 +103,11 @@ pub(crate) async fn evaluate(
                 .or_default()
                 .push((a.dimension, a.value));
         }
+        // Customers in the care programme are read against lower thresholds, and their team hears of it.
+        let care = crate::care::teams_of_registered(c, chunk).await?;
         let tx = app.db.begin_bulk_write().await?;
         for row in &rows {
+            let team = care.get(&row.id);
             let mine: Vec<&TransactionRow> =
                 txs.iter().filter(|t| t.customer_id == row.id).collect();
             let list: Vec<Tx> = mine
@@ -114,10 +117,9 @@ pub(crate) async fn evaluate(
                 .collect();
             let subject = Subject {
                 person: row.kind == CustomerKind::Individual,
-                // The care programme (a later issue) will say who is in it; until then no one is.
                 limits: p.limits(
                     segs.get(&row.id.uuid()).map_or(&[][..], |v| v.as_slice()),
-                    false,
+                    team.is_some(),
                 ),
                 opened: accounts
                     .iter()
@@ -132,7 +134,28 @@ pub(crate) async fn evaluate(
                 history_days: p.history_days(),
             };
             for hit in m::detect(p, &subject, &list) {
-                opened += raise(app, &*tx, row, &hit, &mine).await?;
+                let n = raise(app, &*tx, row, &hit, &mine).await?;
+                if n > 0
+                    && let Some(team) = team
+                {
+                    let now = now_us();
+                    let notices: Vec<NoticeRow> = team
+                        .iter()
+                        .filter(|s| Some(**s) != row.rm_id)
+                        .map(|s| NoticeRow {
+                            id: Uuid::now_v7(),
+                            staff_id: s.uuid(),
+                            case_id: None,
+                            customer_id: Some(row.id.uuid()),
+                            kind: "care.alert".into(),
+                            text: row.customer_no.clone(),
+                            created_at_us: now,
+                            read_at_us: None,
+                        })
+                        .collect();
+                    banyan_store::cases::insert_notices(&*tx, &notices).await?;
+                }
+                opened += n;
             }
         }
         tx.commit().await?;

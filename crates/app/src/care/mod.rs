@@ -490,6 +490,24 @@ pub async fn priority_among<C: ConnectionTrait>(
         .collect())
 }
 
+/// The care team of each registered customer among `customers`: the book's monitoring reads them against
+/// lower thresholds and tells their team (seed 003 §五: 降低大额异常交易的监测阈值).
+pub async fn teams_of_registered<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+) -> Result<HashMap<CustomerId, Vec<StaffId>>> {
+    let mut out = HashMap::new();
+    for r in store::registered_of(c, customers).await? {
+        let team = store::team_of(c, r.id)
+            .await?
+            .into_iter()
+            .map(|m| m.staff_id)
+            .collect();
+        out.insert(r.customer_id, team);
+    }
+    Ok(out)
+}
+
 /// Of `customers`, those whose marketing is paused while registered (campaigns skip them).
 pub async fn marketing_paused<C: ConnectionTrait>(
     c: &C,

@@ -223,23 +223,33 @@ pub async fn open_of<C: ConnectionTrait>(c: &C, customer: CustomerId) -> Result<
     table::one(c, &q).await
 }
 
-/// Of `customers`, those with a registered record, with its adjustments (a campaign's marketing pause,
-/// the queues' priority flag).
-pub async fn registered_with<C: ConnectionTrait>(
+/// The registered records of `customers` (a campaign's marketing pause, the queues' priority flag, the
+/// book's monitoring).
+pub async fn registered_of<C: ConnectionTrait>(
     c: &C,
     customers: &[CustomerId],
-) -> Result<Vec<(CustomerId, Vec<Adjustment>)>> {
+) -> Result<Vec<CareRow>> {
     let mut out = Vec::new();
     for chunk in customers.chunks(500) {
         let q = table::select::<CareRow>()
             .and_where(Expr::col("status").eq(CareStatus::Registered.as_str()))
             .and_where(Expr::col("customer_id").is_in(chunk.iter().map(|c| c.uuid())))
             .to_owned();
-        for r in table::all::<CareRow, _>(c, &q).await? {
-            out.push((r.customer_id, r.adjustments));
-        }
+        out.extend(table::all::<CareRow, _>(c, &q).await?);
     }
     Ok(out)
+}
+
+/// Of `customers`, those with a registered record, with its adjustments.
+pub async fn registered_with<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+) -> Result<Vec<(CustomerId, Vec<Adjustment>)>> {
+    Ok(registered_of(c, customers)
+        .await?
+        .into_iter()
+        .map(|r| (r.customer_id, r.adjustments))
+        .collect())
 }
 
 pub async fn insert<C: ConnectionTrait>(c: &C, r: &CareRow) -> Result<()> {

@@ -15,6 +15,7 @@ crate::tests![
     only_those_who_need_to_know_read_the_compartment_and_every_read_is_audited,
     measures_wait_for_one_approver_and_the_end_destroys_the_detail_after_retention,
     the_supervision_report_compares_outcomes_only_for_groups_of_ten,
+    a_care_customer_is_watched_more_closely_and_the_team_is_told,
 ];
 
 struct Cast {
@@ -716,4 +717,87 @@ async fn the_supervision_report_compares_outcomes_only_for_groups_of_ten(app: &T
         .get("/api/v1/care/report?from=2020-01-01&to=2026-01-01", &c.sup)
         .await;
     assert_eq!(bad.field_errors(), vec![("from".into(), "range".into())]);
+}
+
+/// The same transactions on two customers' accounts: five payments of 5,000 and then one of 30,000. Another
+/// customer is not unusual (below the policy's 50,000); a registered care customer is read against the halved
+/// thresholds (`care_factor`), so an alert opens and the care team hears of it by the customer's number.
+async fn a_care_customer_is_watched_more_closely_and_the_team_is_told(app: &TestApp) {
+    let c = cast(app).await;
+    let care = registered(app, &c).await;
+    let v = app.get(&format!("/api/v1/care/{care}"), &c.sup).await;
+    let cared = v.body["customer_id"].as_str().unwrap().to_owned();
+    let other = verified_individual(app, &c.rm, "13900008201", 821).await;
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let ops = member(&c, "operations_support").to_owned();
+    let r = app
+        .post(
+            "/api/v1/products",
+            &admin,
+            json!({"code": "DD-CNY", "kind": "demand_deposit", "names": {"zh-CN": "活期"}, "currency": "CNY",
+                "min_amount": 0, "status": "on_sale", "launch_on": "2020-01-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let today = app.app.today();
+    let holdings: Vec<Value> = [(&cared, "6222000000008101"), (&other, "6222000000008102")]
+        .iter()
+        .map(|(customer, account)| {
+            json!({"account_no": account, "customer": customer, "product": "DD-CNY", "currency": "CNY",
+                   "status": "active", "opened_on": "2020-05-01", "balance": 100_000_000})
+        })
+        .collect();
+    let r = app
+        .post(
+            "/api/v1/book/holdings",
+            &ops,
+            json!({"source": "core", "as_of": today.to_string(), "items": holdings}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(2), "{}", r.text);
+    let at = |back: i64| {
+        let d = today.checked_sub(jiff::Span::new().days(back)).unwrap();
+        format!("{d}T10:00:00+08:00")
+    };
+    let mut items = Vec::new();
+    for account in ["6222000000008101", "6222000000008102"] {
+        for (i, (back, yuan)) in [
+            (20, 5_000),
+            (21, 5_000),
+            (22, 5_000),
+            (23, 5_000),
+            (24, 5_000),
+            (1, 30_000),
+        ]
+        .iter()
+        .enumerate()
+        {
+            items.push(
+                json!({"id": format!("{account}-{i}"), "account_no": account, "at": at(*back),
+                "amount": yuan * 100, "currency": "CNY", "direction": "debit", "channel": "branch",
+                "counterparty": "individual"}),
+            );
+        }
+    }
+    let r = app
+        .post(
+            "/api/v1/book/transactions",
+            &ops,
+            json!({"source": "core", "as_of": today.to_string(), "items": items}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(12), "{}", r.text);
+    let q = app.get("/api/v1/alerts?kind=monitoring", &c.sup).await;
+    let alerted: Vec<&str> = q.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["alert"]["indicator"] == "monitor.unusual")
+        .map(|i| i["alert"]["customer_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(alerted, vec![cared.as_str()], "{}", q.text);
+    let heard = app
+        .get("/api/v1/notices", member(&c, "wealth_manager"))
+        .await;
+    assert!(heard.text.contains("care.alert"), "{}", heard.text);
 }

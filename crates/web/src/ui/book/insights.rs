@@ -31,6 +31,9 @@ pub(crate) struct InsightLine {
     pub(crate) due_default: String,
     pub(crate) due_min: String,
     pub(crate) due_max: String,
+    /// A possible care lead (the book's `care_lead` rule, seed 003's data-analysis channel): the page offers to
+    /// report it for a supervisor to verify.
+    pub(crate) care_lead: bool,
 }
 
 pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
@@ -96,6 +99,7 @@ pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
         due_min: in_days(0),
         due_max: in_days(uc::FOLLOW_UP_DAYS),
         id: v.id,
+        care_lead: v.key == "care_lead",
         title: t.of("insight", &v.key),
         reason,
         evidence,

@@ -220,6 +220,9 @@ pub(super) struct NewQuery {
     /// A customer number to start with (the customer page's link).
     #[serde(default)]
     customer: String,
+    /// Where the lead came from, when the link knows (a data-analysis insight).
+    #[serde(default)]
+    source: String,
 }
 
 fn new_page(
@@ -258,6 +261,9 @@ async fn new_form(
     }
     let mut f = std::collections::HashMap::new();
     f.insert("customer".to_owned(), q.customer);
+    if CareSource::parse(&q.source).is_some() {
+        f.insert("source".to_owned(), q.source);
+    }
     Ok(new_page(&s, &sess, t, &f, None))
 }
 
@@ -330,6 +336,8 @@ pub(crate) struct Banner {
     pub(crate) links: Vec<(String, String)>,
     /// A lead being verified, in words, for those who may see it.
     pub(crate) lead: Option<String>,
+    /// The reader may report a care lead for the customer (no record they can see is open).
+    pub(crate) can_report: bool,
 }
 
 pub(crate) async fn banner(
@@ -378,10 +386,13 @@ pub(crate) async fn banner(
                         .replace("{status}", &t.of("care_status", status.as_str())),
                 );
             }
-            None if o.care_report && a.care_id.is_none() => b.links.push((
-                format!("/care/new?customer={customer_no}"),
-                t.get("care.report").to_owned(),
-            )),
+            None if o.care_report && a.care_id.is_none() => {
+                b.can_report = true;
+                b.links.push((
+                    format!("/care/new?customer={customer_no}"),
+                    t.get("care.report").to_owned(),
+                ));
+            }
             None => {}
         }
     }

@@ -247,6 +247,7 @@ crate::ui::i18n::catalog! {
     "notice.care.granted" => ["您被指定查阅一条关怀记录的保密信息", "您被指定查閱一條關懷記錄的保密資訊", "You were named to read a care record"],
     "notice.care.break_glass" => ["有人紧急查阅了关怀记录的保密信息", "有人緊急查閱了關懷記錄的保密資訊", "Someone broke the glass of a care record"],
     "notice.care.note" => ["关怀团队有一条新记录", "關懷團隊有一條新記錄", "A new note on a care team"],
+    "notice.care.alert" => ["关怀客户的账户出现需关注的交易（已按较低阈值监测）", "關懷客戶的帳戶出現需關注的交易（已按較低閾值監測）", "A transaction to look at on a care customer's account (lower thresholds)"],
     "notice.care.ended" => ["一条关怀记录已结束", "一條關懷記錄已結束", "A care record ended"],
     "audit.action.care.report" => ["报告关怀线索", "報告關懷線索", "Care lead reported"],
     "audit.action.care.decide" => ["核实关怀线索", "核實關懷線索", "Care lead decided"],
