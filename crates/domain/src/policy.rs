@@ -33,6 +33,13 @@ pub struct Policy {
     pub care: crate::care::CarePolicy,
 }
 
+/// The shipped `[care]` section (the policy module owns the shipped file, so the care module need not know it).
+impl Default for crate::care::CarePolicy {
+    fn default() -> Self {
+        Policy::default_policy().care
+    }
+}
+
 /// Periodic information review (seed 000: individuals every 6 months, corporates every quarter).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

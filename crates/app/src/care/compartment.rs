@@ -5,7 +5,9 @@
 //! glass with a reason. Every read is audited and logged for the access review; everyone else sees the
 //! adjustments only.
 
-use super::{audit, check_version, load, name_of, names, reader, record_key, required_text};
+use super::{
+    ReviewQuery, audit, check_version, load, name_of, names, reader, record_key, required_text,
+};
 use crate::App;
 use crate::actor::{Actor, Granted};
 use crate::error::{AppError, Result};
@@ -20,7 +22,7 @@ use banyan_store::now_us;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 /// A note of the team.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -117,20 +119,6 @@ pub struct WithdrawInput {
     pub scopes: Vec<ConsentScope>,
     #[serde(default)]
     pub version: Option<i32>,
-}
-
-/// The period of an access review.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReviewQuery {
-    /// First day (30 days ago when absent).
-    #[serde(default)]
-    #[param(value_type = Option<String>, format = Date)]
-    pub from: Option<Date>,
-    /// Last day (today when absent).
-    #[serde(default)]
-    #[param(value_type = Option<String>, format = Date)]
-    pub to: Option<Date>,
 }
 
 /// One record in the access review: who could see it, and who did.
@@ -634,7 +622,7 @@ pub async fn withdraw(
 /// reads in the period by reader and basis.
 pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<AccessReview> {
     let grant = actor.require(Permission::CareManage)?;
-    let (from, to) = period(app, &q)?;
+    let (from, to) = super::period(app, &q)?;
     let (from_us, to_us) = app.day_bounds(from, to)?;
     let c = &app.db.conn;
     let f = CareFilter {
@@ -643,7 +631,7 @@ pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<A
         statuses: CareStatus::ALL.to_vec(),
         customer: None,
     };
-    let rows = super::report::records_in_scope(c, &f).await?;
+    let rows = super::records_in_scope(c, &f).await?;
     let ids: Vec<CareId> = rows.iter().map(|r| r.id).collect();
     let reads = cstore::reads_of(c, &ids, from_us, to_us).await?;
     let grants = cstore::grants_of_many(c, &ids).await?;
@@ -726,39 +714,4 @@ pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<A
         break_glass_unreviewed: glass.iter().filter(|g| g.reviewed_at_us.is_none()).count() as u64,
         records: out,
     })
-}
-
-/// The period of a review or report: `from`–`to` (30 days to today unless chosen), at most a year, within the
-/// years the bank's clock can name.
-pub(super) fn period(app: &App, q: &ReviewQuery) -> Result<(Date, Date)> {
-    let today = app.today();
-    let to = q.to.unwrap_or(today);
-    let from = q
-        .from
-        .unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to));
-    if from > to {
-        return Err(AppError::field(
-            "to",
-            "after_from",
-            "must not be before `from`",
-        ));
-    }
-    // A review covers at most a year, within the years the bank's clock can name.
-    let floor = jiff::civil::date(2000, 1, 1);
-    let ceiling = banyan_domain::care::team::add_days(today, 366);
-    if from < floor || to > ceiling {
-        return Err(AppError::field(
-            if from < floor { "from" } else { "to" },
-            "range",
-            format!("from {floor} to {ceiling}"),
-        ));
-    }
-    if to.since(from).map_or(true, |s| s.get_days() > 366) {
-        return Err(AppError::field(
-            "from",
-            "range",
-            "a review covers at most a year",
-        ));
-    }
-    Ok((from, to))
 }

@@ -27,13 +27,14 @@ use banyan_domain::care::{
 };
 use banyan_domain::ids::{CareId, CareMeasureId, CareTaskId, CustomerId, StaffId};
 use banyan_store::care::compartment as cstore;
-use banyan_store::care::{self as store, CareRow, CareTeamRow};
+use banyan_store::care::{self as store, CareFilter, CareRow, CareTeamRow};
 use banyan_store::customers::CustomerRow;
 use banyan_store::now_us;
+use jiff::civil::Date;
 use sea_orm::ConnectionTrait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 pub use compartment::{AccessReview, CompartmentView, GlassInput, GrantInput, ReviewInput};
 pub use identify::{CareList, CareQuery, DecisionInput, EndInput, RegistrationInput, ReportInput};
@@ -618,4 +619,69 @@ pub(crate) fn optional_text(field: &str, v: Option<&str>, max: usize) -> Result<
         Some(t) => required_text(field, t, max).map(Some),
         None => Ok(None),
     }
+}
+
+/// The period of an access review.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQuery {
+    /// First day (30 days ago when absent).
+    #[serde(default)]
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<Date>,
+    /// Last day (today when absent).
+    #[serde(default)]
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<Date>,
+}
+
+/// Every record the actor supervises (`care.manage`, customers in scope), page by page.
+pub(crate) async fn records_in_scope<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    f: &CareFilter,
+) -> Result<Vec<CareRow>> {
+    let mut rows = Vec::new();
+    loop {
+        let (page, total) = store::list(c, f, rows.len() as u64, 500).await?;
+        let got = page.len();
+        rows.extend(page);
+        if got == 0 || rows.len() as u64 >= total {
+            return Ok(rows);
+        }
+    }
+}
+
+/// The period of a review or report: `from`–`to` (30 days to today unless chosen), at most a year, within the
+/// years the bank's clock can name.
+pub(crate) fn period(app: &App, q: &ReviewQuery) -> Result<(Date, Date)> {
+    let today = app.today();
+    let to = q.to.unwrap_or(today);
+    let from = q
+        .from
+        .unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to));
+    if from > to {
+        return Err(AppError::field(
+            "to",
+            "after_from",
+            "must not be before `from`",
+        ));
+    }
+    // A review covers at most a year, within the years the bank's clock can name.
+    let floor = jiff::civil::date(2000, 1, 1);
+    let ceiling = banyan_domain::care::team::add_days(today, 366);
+    if from < floor || to > ceiling {
+        return Err(AppError::field(
+            if from < floor { "from" } else { "to" },
+            "range",
+            format!("from {floor} to {ceiling}"),
+        ));
+    }
+    if to.since(from).map_or(true, |s| s.get_days() > 366) {
+        return Err(AppError::field(
+            "from",
+            "range",
+            "a review covers at most a year",
+        ));
+    }
+    Ok((from, to))
 }

@@ -3,7 +3,7 @@
 //! list, and the outcomes of registered customers beside the others — complaints, arrears, product switches —
 //! shown only for groups of at least ten customers, so no person can be singled out.
 
-use super::compartment::ReviewQuery;
+use super::{ReviewQuery, records_in_scope};
 use crate::App;
 use crate::actor::Actor;
 use crate::error::{AppError, Result};
@@ -105,26 +105,10 @@ fn in_period(at: Option<i64>, from_us: i64, to_us: i64) -> bool {
     at.is_some_and(|t| t >= from_us && t < to_us)
 }
 
-/// Every record the actor supervises (`care.manage`, customers in scope), page by page.
-pub(super) async fn records_in_scope<C: sea_orm::ConnectionTrait>(
-    c: &C,
-    f: &CareFilter,
-) -> Result<Vec<CareRow>> {
-    let mut rows = Vec::new();
-    loop {
-        let (page, total) = store::list(c, f, rows.len() as u64, 500).await?;
-        let got = page.len();
-        rows.extend(page);
-        if got == 0 || rows.len() as u64 >= total {
-            return Ok(rows);
-        }
-    }
-}
-
 /// The report (`care.manage`) for a period (30 days to today unless chosen, at most a year).
 pub async fn report(app: &App, actor: &Actor, q: ReviewQuery) -> Result<CareReport> {
     let grant = actor.require(Permission::CareManage)?;
-    let (from, to) = super::compartment::period(app, &q)?;
+    let (from, to) = super::period(app, &q)?;
     let (from_us, to_us) = app.day_bounds(from, to)?;
     let c = &app.db.conn;
     let scope = grant.scope();

@@ -161,12 +161,6 @@ pub struct CarePolicy {
     pub emergency_loan: measures::LoanPolicy,
 }
 
-impl Default for CarePolicy {
-    fn default() -> Self {
-        crate::policy::Policy::default_policy().care
-    }
-}
-
 impl CarePolicy {
     /// Checks the section; the error names the key.
     pub fn validate(&self) -> Result<(), (String, String)> {

@@ -9,7 +9,8 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, get, post};
-use banyan_app::care::compartment::{NoteInput, ReviewQuery, WithdrawInput};
+use banyan_app::care::ReviewQuery;
+use banyan_app::care::compartment::{NoteInput, WithdrawInput};
 use banyan_app::care::report::CareReport;
 use banyan_app::care::{
     self as uc, AccessReview, Adjustments, CareList, CareQuery, CareTeamInput, CareView,
