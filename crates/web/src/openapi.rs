@@ -190,13 +190,12 @@ mod tests {
                     if t.starts_with("///") || t.starts_with("#[") || t.is_empty() {
                         continue;
                     }
-                    let name = t
+                    let name: String = t
                         .trim_start_matches("pub struct ")
                         .trim_start_matches("pub enum ")
-                        .split(|c: char| !c.is_alphanumeric() && c != '_')
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     out.push((renamed.unwrap_or(name), f.display().to_string()));
                     break;
                 }

@@ -236,14 +236,25 @@ pub(crate) async fn reader<C: ConnectionTrait>(
     cust: &CustomerRow,
     team: &[CareTeamRow],
 ) -> Result<Reader> {
+    let grants = cstore::grants_of(c, r.id).await?;
+    Ok(reader_with(actor, r, cust, team, &grants))
+}
+
+/// [`reader`] over the record's grants already read (a view that lists them reads them once).
+pub(crate) fn reader_with(
+    actor: &Actor,
+    r: &CareRow,
+    cust: &CustomerRow,
+    team: &[CareTeamRow],
+    grants: &[cstore::GrantRow],
+) -> Reader {
     let confirmed: Vec<StaffId> = team
         .iter()
         .filter(|m| m.confirmed_at_us.is_some())
         .map(|m| m.staff_id)
         .collect();
-    let grants: Vec<Grant> = cstore::grants_of(c, r.id)
-        .await?
-        .into_iter()
+    let grants: Vec<Grant> = grants
+        .iter()
         .map(|g| Grant {
             staff: g.staff_id,
             basis: g.basis,
@@ -264,13 +275,13 @@ pub(crate) async fn reader<C: ConnectionTrait>(
         },
         now_us(),
     );
-    Ok(Reader {
+    Reader {
         role: team
             .iter()
             .find(|m| m.staff_id == actor.id())
             .map(|m| m.role),
         basis,
-    })
+    }
 }
 
 /// The record's own key (none once destroyed at the end of retention).
@@ -317,7 +328,8 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
     let names = names(app).await?;
     let today = app.today();
     let now = now_us();
-    let me = reader(c, actor, r, cust, team).await?;
+    let grant_rows = cstore::grants_of(c, r.id).await?;
+    let me = reader_with(actor, r, cust, team, &grant_rows);
     let team_views = team
         .iter()
         .map(|m| {
@@ -356,8 +368,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
     let supervises =
         actor.role().has(Permission::CareManage) && actor.sees(&cust.branch_code, cust.rm_id);
     let grants = if supervises {
-        cstore::grants_of(c, r.id)
-            .await?
+        grant_rows
             .iter()
             .map(|g| compartment::grant_view(&names, g, now))
             .collect::<Result<Vec<_>>>()?
@@ -478,17 +489,27 @@ pub async fn adjustments_of(app: &App, actor: &Actor, customer: CustomerId) -> R
     Ok(a)
 }
 
+/// Of `customers`, those registered with adjustment `adj`: the priority flag the queues show, the marketing
+/// pause the outbox keeps.
+pub async fn registered_with<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+    adj: Adjustment,
+) -> Result<std::collections::HashSet<CustomerId>> {
+    Ok(store::registered_of(c, customers)
+        .await?
+        .into_iter()
+        .filter(|r| r.adjustments.contains(&adj))
+        .map(|r| r.customer_id)
+        .collect())
+}
+
 /// Of `customers`, those registered with the priority flag (the queues show it).
 pub async fn priority_among<C: ConnectionTrait>(
     c: &C,
     customers: &[CustomerId],
 ) -> Result<std::collections::HashSet<CustomerId>> {
-    Ok(store::registered_with(c, customers)
-        .await?
-        .into_iter()
-        .filter(|(_, a)| a.contains(&Adjustment::Priority))
-        .map(|(id, _)| id)
-        .collect())
+    registered_with(c, customers, Adjustment::Priority).await
 }
 
 /// The care team of each registered customer among `customers`: the book's monitoring reads them against
@@ -497,28 +518,19 @@ pub async fn teams_of_registered<C: ConnectionTrait>(
     c: &C,
     customers: &[CustomerId],
 ) -> Result<HashMap<CustomerId, Vec<StaffId>>> {
-    let mut out = HashMap::new();
-    for r in store::registered_of(c, customers).await? {
-        let team = store::team_of(c, r.id)
-            .await?
-            .into_iter()
-            .map(|m| m.staff_id)
-            .collect();
-        out.insert(r.customer_id, team);
-    }
-    Ok(out)
-}
-
-/// Of `customers`, those whose marketing is paused while registered (campaigns skip them).
-pub async fn marketing_paused<C: ConnectionTrait>(
-    c: &C,
-    customers: &[CustomerId],
-) -> Result<std::collections::HashSet<CustomerId>> {
-    Ok(store::registered_with(c, customers)
-        .await?
-        .into_iter()
-        .filter(|(_, a)| a.contains(&Adjustment::NoMarketing))
-        .map(|(id, _)| id)
+    let records = store::registered_of(c, customers).await?;
+    let ids: Vec<CareId> = records.iter().map(|r| r.id).collect();
+    let members = store::team_of_many(c, &ids).await?;
+    Ok(records
+        .iter()
+        .map(|r| {
+            let team = members
+                .iter()
+                .filter(|m| m.record_id == r.id)
+                .map(|m| m.staff_id)
+                .collect();
+            (r.customer_id, team)
+        })
         .collect())
 }
 

@@ -320,14 +320,20 @@ async fn checks<C: sea_orm::ConnectionTrait>(
         .iter()
         .filter(|r| r.status == CareStatus::Registered)
         .collect();
-    let (mut unconfirmed, mut no_lead) = (0, 0);
-    for r in &registered {
-        let team = store::team_of(c, r.id).await?;
-        if !team.iter().any(|m| m.role == CareRole::RelationshipManager) {
-            no_lead += 1;
-        }
-        unconfirmed += team.iter().filter(|m| m.confirmed_at_us.is_none()).count() as u64;
-    }
+    let reg_ids: Vec<CareId> = registered.iter().map(|r| r.id).collect();
+    let members = store::team_of_many(c, &reg_ids).await?;
+    let no_lead = registered
+        .iter()
+        .filter(|r| {
+            !members
+                .iter()
+                .any(|m| m.record_id == r.id && m.role == CareRole::RelationshipManager)
+        })
+        .count() as u64;
+    let unconfirmed = members
+        .iter()
+        .filter(|m| m.confirmed_at_us.is_none())
+        .count() as u64;
     let grants = cstore::grants_of_many(c, ids).await?;
     let items: [(&str, u64); 7] = [
         (

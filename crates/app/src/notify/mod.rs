@@ -564,7 +564,8 @@ async fn attempt(
         // registration dropped the pause at their request; decided at send time, so a registration after
         // a campaign was queued still holds it back.
         let customer = banyan_domain::ids::CustomerId::from_uuid(m.customer_id);
-        if !crate::care::marketing_paused(c, &[customer])
+        let pause = banyan_domain::care::Adjustment::NoMarketing;
+        if !crate::care::registered_with(c, &[customer], pause)
             .await?
             .is_empty()
         {

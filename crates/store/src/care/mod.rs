@@ -240,18 +240,6 @@ pub async fn registered_of<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Of `customers`, those with a registered record, with its adjustments.
-pub async fn registered_with<C: ConnectionTrait>(
-    c: &C,
-    customers: &[CustomerId],
-) -> Result<Vec<(CustomerId, Vec<Adjustment>)>> {
-    Ok(registered_of(c, customers)
-        .await?
-        .into_iter()
-        .map(|r| (r.customer_id, r.adjustments))
-        .collect())
-}
-
 pub async fn insert<C: ConnectionTrait>(c: &C, r: &CareRow) -> Result<()> {
     table::insert(c, std::slice::from_ref(r)).await
 }
@@ -275,6 +263,18 @@ pub async fn team_of<C: ConnectionTrait>(c: &C, id: CareId) -> Result<Vec<CareTe
         .and_where(Expr::col("record_id").eq(id.uuid()))
         .to_owned();
     table::all(c, &q).await
+}
+
+/// The teams of the records in `ids`.
+pub async fn team_of_many<C: ConnectionTrait>(c: &C, ids: &[CareId]) -> Result<Vec<CareTeamRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let q = table::select::<CareTeamRow>()
+            .and_where(Expr::col("record_id").is_in(chunk.iter().map(|i| i.uuid())))
+            .to_owned();
+        out.extend(table::all::<CareTeamRow, _>(c, &q).await?);
+    }
+    Ok(out)
 }
 
 /// Takes the part off the team; whether someone held it.

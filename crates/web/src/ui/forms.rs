@@ -20,6 +20,12 @@ pub(crate) fn form_version(f: &HashMap<String, String>) -> Option<i64> {
     f.get("version").and_then(|v| v.parse().ok())
 }
 
+/// A form value as typed; a field the browser did not send reads as empty, which the use case refuses in
+/// words where the field is required.
+pub(crate) fn form_raw(f: &HashMap<String, String>, k: &str) -> String {
+    f.get(k).map_or_else(String::new, String::clone)
+}
+
 /// A form value, trimmed; `None` when empty.
 pub(crate) fn form_text(f: &HashMap<String, String>, k: &str) -> Option<String> {
     f.get(k)

@@ -3,7 +3,7 @@
 //! reason and asks again before opening; and the supervisors' access review.
 
 use crate::AppState;
-use crate::ui::forms::refusal;
+use crate::ui::forms::{form_raw, refusal};
 use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page, page_status};
 use askama::Template;
@@ -96,7 +96,7 @@ pub(super) async fn add_note(
     Path(id): Path<CareId>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let body = f.get("body").cloned().unwrap_or_default();
+    let body = form_raw(&f, "body");
     match uc::compartment::add_note(&s.app, &sess.actor, id, NoteInput { body })
         .await
         .map_err(|e| refusal(t, e))
@@ -164,7 +164,7 @@ pub(super) async fn break_glass(
     Path(id): Path<CareId>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let reason = f.get("reason").cloned().unwrap_or_default();
+    let reason = form_raw(&f, "reason");
     match uc::compartment::break_glass(
         &s.app,
         &sess.actor,

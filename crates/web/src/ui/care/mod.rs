@@ -8,7 +8,7 @@ mod compartment;
 mod record;
 
 use crate::AppState;
-use crate::ui::forms::{form_text, refusal};
+use crate::ui::forms::{form_raw, form_text, refusal};
 use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page_status};
 use askama::Template;
@@ -72,9 +72,9 @@ struct Line {
     customer: String,
     status: String,
     source: String,
-    situation: String,
+    situation: Option<String>,
     reported: String,
-    review_on: String,
+    review_on: Option<String>,
     priority: bool,
 }
 
@@ -178,15 +178,9 @@ async fn list_page(
                     customer: format!("{} {}", l.customer_no, l.customer_name),
                     status: t.of("care_status", l.status.as_str()),
                     source: t.of("care_source", l.source.as_str()),
-                    situation: l
-                        .situation
-                        .map(|x| t.of("care_situation", x.as_str()))
-                        .unwrap_or_default(),
+                    situation: l.situation.map(|x| t.of("care_situation", x.as_str())),
                     reported: t.datetime(&s.app.tz, &l.reported_at),
-                    review_on: l
-                        .review_on
-                        .map(|d| t.date(&d.to_string()))
-                        .unwrap_or_default(),
+                    review_on: l.review_on.map(|d| t.date(&d.to_string())),
                     priority: l.priority,
                 })
                 .collect(),
@@ -233,7 +227,7 @@ fn new_page(
     error: Option<String>,
 ) -> Response {
     let failed = error.is_some();
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let get = |k: &str| form_raw(f, k);
     page_status(
         NewPage {
             title: t.get("care.report").to_owned(),
@@ -309,7 +303,7 @@ async fn report(
                     customer_id,
                     source,
                     discovered_on,
-                    observation: f.get("observation").cloned().unwrap_or_default(),
+                    observation: form_raw(&f, "observation"),
                 },
             )
             .await

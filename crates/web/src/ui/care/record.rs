@@ -5,7 +5,7 @@
 
 use super::options;
 use crate::AppState;
-use crate::ui::forms::{form_text, local_instant, refusal};
+use crate::ui::forms::{form_raw, form_text, local_instant, refusal};
 use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page_status};
 use askama::Template;
@@ -53,8 +53,8 @@ struct Measure {
     owner: String,
     state: String,
     dates: Vec<String>,
-    amount: String,
-    account: String,
+    amount: Option<String>,
+    account: Option<String>,
     result: String,
     version: i32,
     can_decide: bool,
@@ -106,10 +106,12 @@ struct RecordPage {
     error: Option<String>,
 }
 
-fn when(s: &AppState, t: Tr, at: &Option<String>) -> String {
-    at.as_deref()
-        .map(|a| t.datetime(&s.app.tz, a))
-        .unwrap_or_default()
+/// Who did it and when, in words (the time left out when there is none).
+fn by_at(s: &AppState, t: Tr, by: &str, at: &Option<String>) -> String {
+    match at {
+        Some(a) => format!("{by} · {}", t.datetime(&s.app.tz, a)),
+        None => by.to_owned(),
+    }
 }
 
 fn facts(s: &AppState, t: Tr, v: &CareView) -> Vec<(String, String)> {
@@ -136,7 +138,7 @@ fn facts(s: &AppState, t: Tr, v: &CareView) -> Vec<(String, String)> {
         ),
     ];
     if let Some(by) = &v.decided_by {
-        let mut d = format!("{by} · {}", when(s, t, &v.decided_at));
+        let mut d = by_at(s, t, by, &v.decided_at);
         if let Some(n) = &v.decision_note {
             d.push_str(&format!(" · {n}"));
         }
@@ -157,7 +159,7 @@ fn facts(s: &AppState, t: Tr, v: &CareView) -> Vec<(String, String)> {
     if let Some(by) = &v.registered_by {
         out.push((
             t.get("care.registered").to_owned(),
-            format!("{by} · {}", when(s, t, &v.registered_at)),
+            by_at(s, t, by, &v.registered_at),
         ));
     }
     if let Some(d) = v.review_on {
@@ -244,7 +246,7 @@ fn measure_line(s: &AppState, t: Tr, sess: &Session, v: &CareView, m: &uc::Measu
         result.push(format!("{}：{x}", t.get("field.second_staff")));
     }
     if let Some(d) = &m.decided_by {
-        result.push(format!("{d} · {}", when(s, t, &m.decided_at)));
+        result.push(by_at(s, t, d, &m.decided_at));
     }
     if let Some(r) = &m.reason {
         result.push(r.clone());
@@ -261,8 +263,8 @@ fn measure_line(s: &AppState, t: Tr, sess: &Session, v: &CareView, m: &uc::Measu
         owner: m.owner.clone(),
         state: t.of("care_measure_state", m.state.as_str()),
         dates,
-        amount: m.amount.map(|a| t.money(a, "CNY")).unwrap_or_default(),
-        account: m.account_no.clone().unwrap_or_default(),
+        amount: m.amount.map(|a| t.money(a, "CNY")),
+        account: m.account_no.clone(),
         result: result.join(" · "),
         version: m.version,
         can_decide: open && supervises && m.state == MeasureState::Requested,
@@ -340,14 +342,13 @@ fn view(s: &AppState, sess: &Session, t: Tr, v: CareView, error: Option<String>)
             ),
             live: g.live,
             review: match (&g.verdict, &g.reviewed_by) {
-                (Some(x), Some(by)) => format!(
-                    "{} · {by}{}",
-                    t.of("care_verdict", x.as_str()),
-                    g.review_note
-                        .as_ref()
-                        .map(|n| format!(" · {n}"))
-                        .unwrap_or_default()
-                ),
+                (Some(x), Some(by)) => {
+                    let verdict = format!("{} · {by}", t.of("care_verdict", x.as_str()));
+                    match &g.review_note {
+                        Some(n) => format!("{verdict} · {n}"),
+                        None => verdict,
+                    }
+                }
                 _ if g.basis == banyan_domain::care::compartment::AccessBasis::BreakGlass => {
                     t.get("care.unreviewed").to_owned()
                 }
@@ -486,7 +487,7 @@ pub(super) async fn decide(
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
     let i = DecisionInput {
-        decision: f.get("decision").cloned().unwrap_or_default(),
+        decision: form_raw(&f, "decision"),
         note: form_text(&f, "note"),
         version: version(&f),
     };
@@ -513,7 +514,7 @@ pub(super) async fn register(
         let i = RegistrationInput {
             situation,
             impact,
-            detail: f.get("detail").cloned().unwrap_or_default(),
+            detail: form_raw(&f, "detail"),
             diagnosis: form_text(&f, "diagnosis"),
             consent_scopes: ConsentScope::ALL
                 .iter()
@@ -546,7 +547,7 @@ pub(super) async fn end(
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
     let i = EndInput {
-        reason: f.get("reason").cloned().unwrap_or_default(),
+        reason: form_raw(&f, "reason"),
         version: version(&f),
     };
     let r = uc::identify::end(&s.app, &sess.actor, id, i)
@@ -634,7 +635,7 @@ pub(super) async fn add_measure(
             .ok_or_else(|| AppError::field("kind", "one_of", "pick the measure"))?;
         let i = MeasureInput {
             kind,
-            what: f.get("what").cloned().unwrap_or_default(),
+            what: form_raw(&f, "what"),
             owner: None,
             second_staff: staff_of(&s, &f, "second_staff").await?,
             account_no: form_text(&f, "account_no"),
@@ -657,7 +658,7 @@ pub(super) async fn move_measure(
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
     let i = MeasureAction {
-        action: f.get("action").cloned().unwrap_or_default(),
+        action: form_raw(&f, "action"),
         reason: form_text(&f, "reason"),
         outcome: form_text(&f, "outcome"),
         version: version(&f),
@@ -679,7 +680,7 @@ pub(super) async fn grant(
             .ok_or_else(|| AppError::field("staff", "required", "pick the supervisor"))?;
         let until = date(&f, "until")?
             .ok_or_else(|| AppError::field("until", "required", "the last day of access"))?;
-        let purpose = f.get("purpose").cloned().unwrap_or_default();
+        let purpose = form_raw(&f, "purpose");
         uc::compartment::grant(
             &s.app,
             &sess.actor,
