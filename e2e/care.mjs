@@ -3,7 +3,8 @@
 // first), names the team with the picker and registers it (the diagnosis only with the separate consent); the
 // team's lead contact finds the task on the home page, confirms the terms and opens the compartment, which says
 // the reading is recorded; the customer's own RM outside the team and an auditor see only the adjustments, the
-// RM breaks the glass with a reason (asked first), and the supervisor's access review counts it until reviewed.
+// RM breaks the glass with a reason (asked first), and the supervisor's access review counts it until reviewed;
+// the team files a document signed by remote video before a witness, and a referral picks a partner hospital.
 // Called by run.mjs with its helpers.
 import assert from 'node:assert/strict';
 
@@ -85,6 +86,70 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     await rm2.locator('#care-note-save').click();
     assert.ok((await rm2.locator('#care-note-list').textContent()).includes('每周三'));
     await rm2.screenshot({ path: `${SHOTS}/care-compartment.png`, fullPage: true });
+    await rm2.context().close();
+  });
+
+  await test('the team files a document signed by remote video before a witness, read on a basis', async () => {
+    const rm2 = await signIn('rm2');
+    await rm2.goto(`${careUrl}/compartment`);
+    await rm2.locator('#care-doc-add summary').click();
+    // Signed by video without the recording's reference or a witness: refused in words, field by field.
+    await rm2.locator('#cd-kind').selectOption('repayment_agreement');
+    await rm2.locator('#cd-subject').fill('还款计划调整协议');
+    await rm2.locator('#cd-signing').selectOption('remote_video');
+    await rm2.locator('#cd-signed').fill(new Date().toISOString().slice(0, 10));
+    await rm2.locator('#cd-file').setInputFiles({ name: '还款协议.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 e2e') });
+    await rm2.locator('#care-doc-save').click();
+    const err = await rm2.locator('#care-error').textContent();
+    assert.ok(err.includes('见证人') && err.includes('签署/录像编号') && !err.includes('witness'), err);
+    await rm2.locator('#care-doc-add summary').click();
+    await rm2.locator('#cd-kind').selectOption('repayment_agreement');
+    await rm2.locator('#cd-subject').fill('还款计划调整协议');
+    await rm2.locator('#cd-signing').selectOption('remote_video');
+    await rm2.locator('#cd-signed').fill(new Date().toISOString().slice(0, 10));
+    await rm2.locator('#cd-ref').fill('VID-E2E-1');
+    const witness = await rm2.locator('#cd-witness option', { hasText: 'ops1' }).getAttribute('value');
+    await rm2.locator('#cd-witness').selectOption(witness);
+    await rm2.locator('#cd-file').setInputFiles({ name: '还款协议.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 e2e') });
+    await rm2.locator('#care-doc-save').click();
+    await rm2.waitForURL(/#care-documents$/);
+    const docs = await rm2.locator('#care-doc-list').textContent();
+    assert.ok(docs.includes('还款协议') && docs.includes('远程视频见证签署') && docs.includes('ops1') && docs.includes('VID-E2E-1'), docs);
+    const [download] = await Promise.all([
+      rm2.waitForEvent('download'),
+      rm2.locator('#care-doc-list a').first().click(),
+    ]);
+    assert.equal(download.suggestedFilename(), '还款协议.pdf');
+    await rm2.screenshot({ path: `${SHOTS}/care-documents.png`, fullPage: true });
+    await rm2.context().close();
+  });
+
+  await test('a supervisor keeps the partner hospitals; a referral picks an active one', async () => {
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/care/hospitals`);
+    await sup.locator('#ha-name').fill('市第一人民医院');
+    await sup.locator('#ha-city').fill('上海');
+    await sup.locator('#ha-channel').fill('肿瘤科 张主任 021-5555-0101');
+    await sup.locator('#hospital-save').click();
+    await sup.waitForURL(/\/care\/hospitals$/);
+    assert.ok((await sup.locator('#hospital-list').textContent()).includes('市第一人民医院'));
+    assert.ok((await sup.locator('#hospital-total').textContent()).includes('1'));
+    await sup.screenshot({ path: `${SHOTS}/care-hospitals.png`, fullPage: true });
+    await sup.context().close();
+
+    const rm2 = await signIn('rm2');
+    await rm2.goto(careUrl);
+    await rm2.locator('#care-add-measure summary').click();
+    await rm2.locator('#cm-kind').selectOption('hospital_referral');
+    await rm2.locator('#cm-what').fill('协调住院绿色通道');
+    await rm2.locator('#cm-hospital').selectOption({ label: '市第一人民医院 · 上海' });
+    await rm2.locator('#care-measure-save').click();
+    await rm2.waitForURL(/#care-measures$/);
+    const measures = await rm2.locator('#care-measure-list').textContent();
+    assert.ok(measures.includes('合作医院') && measures.includes('市第一人民医院'), measures);
+    // The watch shows what the book tells of the customer's capacity, in words.
+    const watch = await rm2.locator('#care-watch').locator('..').textContent();
+    assert.ok(watch.includes('R1') && !watch.includes('above_capacity'), watch);
     await rm2.context().close();
   });
 

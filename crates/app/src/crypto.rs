@@ -390,6 +390,11 @@ impl RecordKey {
 
     /// `nonce (12) || ciphertext+tag`.
     pub fn seal(&self, what: &str, plaintext: &str) -> Result<Vec<u8>> {
+        self.seal_bytes(what, plaintext.as_bytes())
+    }
+
+    /// [`seal`](Self::seal) for bytes (a document's file).
+    pub fn seal_bytes(&self, what: &str, plaintext: &[u8]) -> Result<Vec<u8>> {
         let nonce: [u8; NONCE] = random_array()?;
         let aad = self.aad(what);
         let ct = self
@@ -397,7 +402,7 @@ impl RecordKey {
             .encrypt(
                 &Nonce::from(nonce),
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: aad.as_bytes(),
                 },
             )
@@ -408,6 +413,12 @@ impl RecordKey {
     }
 
     pub fn open(&self, what: &str, data: &[u8]) -> Result<String> {
+        String::from_utf8(self.open_bytes(what, data)?)
+            .map_err(|_| AppError::internal("decrypted value is not UTF-8"))
+    }
+
+    /// [`open`](Self::open) for bytes.
+    pub fn open_bytes(&self, what: &str, data: &[u8]) -> Result<Vec<u8>> {
         if data.len() < NONCE + 16 {
             return Err(AppError::internal("ciphertext is truncated"));
         }
@@ -416,8 +427,7 @@ impl RecordKey {
             .try_into()
             .map_err(|_| AppError::internal("bad nonce"))?;
         let aad = self.aad(what);
-        let pt = self
-            .cipher
+        self.cipher
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {
@@ -425,8 +435,7 @@ impl RecordKey {
                     aad: aad.as_bytes(),
                 },
             )
-            .map_err(|_| AppError::internal("a stored value failed its integrity check"))?;
-        String::from_utf8(pt).map_err(|_| AppError::internal("decrypted value is not UTF-8"))
+            .map_err(|_| AppError::internal("a stored value failed its integrity check"))
     }
 }
 

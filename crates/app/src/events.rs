@@ -335,7 +335,7 @@ pub async fn invite(
         ));
     }
     let mut errs = banyan_domain::FieldErrors::new();
-    let segments = crate::segments::segment_filter(&input.segments, &mut errs);
+    let segments = banyan_domain::segments::segment_filter(&input.segments, &mut errs);
     errs.into_result()?;
     let e = store::find_event(&app.db.conn, event_id)
         .await?

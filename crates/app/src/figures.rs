@@ -1,9 +1,21 @@
 //! A customer's latest figures from the book (balances, overdue instalments, activity) as the policy engine
 //! stored them: read by acquisition (targets, effectiveness, the risk watch) and care (the outcome
-//! comparison), so neither reaches into the other for them.
+//! comparison), so neither reaches into the other for them; and each account's latest holding, read by the
+//! customer's page (the book) and the care watch, which the book's loads call — so care does not reach back
+//! into the book.
 
+use crate::App;
 use crate::error::{AppError, Result};
+use banyan_domain::book::{AccountStatus, ProductKind, RiskLevel};
+use banyan_domain::mask;
+use banyan_store::book::{self as store, HoldingRow};
+use jiff::ToSpan;
+use jiff::civil::Date;
 use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// The book's latest figures of each customer on or before `until`, read in chunks of 500; a stored row that
 /// does not read as figures is an error. Customers the book has no figures for yet are left out.
@@ -26,4 +38,86 @@ pub(crate) async fn latest_figures<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// One account as the customer's page lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HoldingLine {
+    /// Masked: the last four characters (the full number stays in the core system).
+    pub account_no: String,
+    pub product_code: String,
+    /// The product's names by language.
+    pub product_names: BTreeMap<String, String>,
+    pub kind: ProductKind,
+    pub risk_level: Option<RiskLevel>,
+    pub currency: String,
+    /// The currency's minor-unit digits (2 for CNY, 0 for JPY).
+    pub digits: u8,
+    pub status: AccountStatus,
+    #[schema(value_type = String)]
+    pub opened_on: Date,
+    /// Balance or market value in minor units of the account's currency, and in CNY fen.
+    pub balance: i64,
+    pub balance_cny: i64,
+    pub credit_limit: Option<i64>,
+    pub outstanding: Option<i64>,
+    /// Outstanding in CNY fen.
+    pub outstanding_cny: Option<i64>,
+    pub days_past_due: i32,
+    /// The business date of the figures.
+    #[schema(value_type = String)]
+    pub as_of: Date,
+}
+
+/// Each account's latest figures for a customer (the caller has proven it may read them): the latest
+/// business date, the lines, and the accounts they come from. The customer's page and the care watch read
+/// the book through this one piece.
+pub(crate) async fn latest_lines<C: sea_orm::ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customer: banyan_domain::ids::CustomerId,
+) -> Result<(Option<Date>, Vec<HoldingLine>, Vec<store::AccountRow>)> {
+    let accounts = store::customer_accounts(c, &[customer]).await?;
+    let products: HashMap<Uuid, _> = store::all_products(c)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let as_of = accounts.iter().map(|a| a.last_as_of).max();
+    let book = &app.policy.book;
+    let mut holdings = Vec::new();
+    if let Some(day) = as_of {
+        let since = day.checked_sub(400.days()).unwrap_or(Date::MIN);
+        // Each account's latest snapshot (an account the latest file no longer lists keeps its last one).
+        let mut latest: HashMap<Uuid, HoldingRow> = HashMap::new();
+        for h in store::customer_holdings(c, &[customer], since, day).await? {
+            latest.insert(h.account_id, h);
+        }
+        for a in &accounts {
+            let (Some(h), Some(p)) = (latest.get(&a.id), products.get(&a.product_id)) else {
+                continue;
+            };
+            holdings.push(HoldingLine {
+                account_no: mask::account(&a.account_no),
+                product_code: p.code.clone(),
+                product_names: p.names.0.clone(),
+                kind: p.kind,
+                risk_level: p.risk_level,
+                currency: a.currency.as_str().to_owned(),
+                digits: book.currency(a.currency).map_or(2, |c| c.digits),
+                status: h.status,
+                opened_on: a.opened_on,
+                balance: h.balance,
+                balance_cny: book.to_cny_minor(h.balance, a.currency).unwrap_or(0),
+                credit_limit: h.credit_limit,
+                outstanding: h.outstanding,
+                outstanding_cny: h
+                    .outstanding
+                    .map(|o| book.to_cny_minor(o, a.currency).unwrap_or(0)),
+                days_past_due: h.days_past_due,
+                as_of: h.as_of,
+            });
+        }
+    }
+    Ok((as_of, holdings, accounts))
 }

@@ -1,5 +1,5 @@
 //! Replies from customers, relayed by the bank's notification gateway: the answer to a satisfaction survey
-//! (a score 1-5: a case's, or a new customer's after the opening) and the reply to an event invitation (yes / no). The gateway signs each request like
+//! (a score 1-5: a case's, a new customer's after the opening, a care customer's) and the reply to an event invitation (yes / no). The gateway signs each request like
 //! Banyan signs its own (HMAC-SHA256 over `timestamp.body`); the web layer checks the signature, this
 //! module finds what the reply answers (the message it replies to) and records it as the gateway.
 
@@ -39,6 +39,11 @@ pub enum Applied {
     Rsvp {
         event_id: Uuid,
         status: String,
+    },
+    /// A care customer's answer to the programme's satisfaction survey.
+    CareSurvey {
+        customer_no: String,
+        satisfaction: i32,
     },
 }
 
@@ -125,6 +130,14 @@ pub async fn receive(app: &App, reply: Reply) -> Result<Applied> {
                 crate::acquisition::survey::answer(app, m.id, satisfaction, comment).await?;
             Ok(Applied::NewCustomerSurvey {
                 lead_no,
+                satisfaction,
+            })
+        }
+        "care.survey" => {
+            let (satisfaction, comment) = score_of(&reply.text)?;
+            let customer_no = crate::care::survey::answer(app, m.id, satisfaction, comment).await?;
+            Ok(Applied::CareSurvey {
+                customer_no,
                 satisfaction,
             })
         }

@@ -14,7 +14,7 @@
 //! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
-//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings, the acquisition risk watch, the new customers' surveys and the care retention purge are idempotent |
+//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings, the acquisition risk watch, the new customers' and the care surveys and the care retention purge are idempotent |
 
 use crate::App;
 use crate::notify::{self, Delivery, DispatchReport};
@@ -264,6 +264,11 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
     match crate::acquisition::survey::send_due(app, app.today()).await {
         Ok(n) => tracing::info!(sent = n, "new customers' satisfaction surveys sent"),
         Err(e) => tracing::error!(error = %e, "new customers' satisfaction surveys failed"),
+    }
+    // Likewise a care survey is recorded once per record.
+    match crate::care::survey::send_due(app).await {
+        Ok(n) => tracing::info!(sent = n, "care satisfaction surveys sent"),
+        Err(e) => tracing::error!(error = %e, "care satisfaction surveys failed"),
     }
     // Deleting what is past its retention is the same on every node (and dropping a month twice is a no-op).
     match crate::book::activity::apply_retention(app).await {

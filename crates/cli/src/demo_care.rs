@@ -1,16 +1,20 @@
 //! Demo care records (seed 003): two registered customers of branch BR0001 — one in serious illness with
-//! the whole team named and confirmed, an emergency loan waiting for its approver, a home visit booked and
-//! a team note; one in hardship with a fee waiver approved — and a lead customer service reported that
+//! the whole team named and confirmed, an emergency loan waiting for its approver, a home visit booked, a
+//! green-channel referral to a partner hospital, two documents (signed by remote video before a witness,
+//! and electronically) and a team note; one in hardship with a fee waiver approved — and a lead customer service reported that
 //! waits for supervisor1's verification. Log in as rm1 for the team's tasks and the compartment, as
 //! supervisor1 for the verification, the approvals and the access review, as auditor1 to see that only the
 //! adjustments show.
 
 use anyhow::{Result, anyhow};
 use banyan_app::App;
+use banyan_app::care::documents::DocumentMeta;
+use banyan_app::care::hospitals::HospitalInput;
 use banyan_app::care::{
     self as uc, CareTeamInput, DecisionInput, MeasureAction, MeasureInput, RegistrationInput,
     ReportInput,
 };
+use banyan_domain::care::documents::{DocumentKind, SigningMethod};
 use banyan_domain::care::measures::MeasureKind;
 use banyan_domain::care::team::CareRole;
 use banyan_domain::care::{Adjustment, CareSource, ConsentScope, FinancialImpact, Situation};
@@ -80,6 +84,83 @@ async fn name_team(app: &App, id: CareId, team: &[(CareRole, &str)]) -> Result<(
         uc::team::confirm_terms(app, &actor(app, user).await?, id)
             .await
             .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Three partner hospitals added by supervisor1 (one no longer a partner); the first one's id.
+async fn partner_hospitals(app: &App) -> Result<uuid::Uuid> {
+    let sup = actor(app, "supervisor1").await?;
+    let mut first = None;
+    for (name, city, channel, active) in [
+        (
+            "市第一人民医院",
+            "上海",
+            "肿瘤科绿色通道 张主任 021-5555-0101",
+            true,
+        ),
+        ("华山医院", "上海", "医务处 李老师 021-5555-0202", true),
+        ("市第三医院", "上海", "急诊 021-5555-0303", false),
+    ] {
+        let h = uc::hospitals::add(
+            app,
+            &sup,
+            HospitalInput {
+                name: name.into(),
+                city: city.into(),
+                green_channel: channel.into(),
+                active: Some(active),
+                version: None,
+            },
+        )
+        .await
+        .map_err(err)?;
+        first.get_or_insert(h.id);
+    }
+    first.ok_or_else(|| anyhow!("no partner hospital was added"))
+}
+
+/// Two documents in the compartment: a repayment agreement signed before a witness by remote video, and
+/// a loan application signed electronically.
+async fn documents(app: &App, id: CareId) -> Result<()> {
+    let rm1 = actor(app, "rm1").await?;
+    let cs1 = actor(app, "cs1").await?;
+    let today = app.today();
+    for (kind, subject, signing, reference, witness, file) in [
+        (
+            DocumentKind::RepaymentAgreement,
+            "个人贷款还款计划调整协议",
+            SigningMethod::RemoteVideo,
+            "VID-2026-0042",
+            Some(cs1.id()),
+            "还款协议.pdf",
+        ),
+        (
+            DocumentKind::LoanApplication,
+            "紧急医疗借款申请表",
+            SigningMethod::ESignature,
+            "ES-88231907",
+            None,
+            "借款申请.pdf",
+        ),
+    ] {
+        uc::documents::attach(
+            app,
+            &rm1,
+            id,
+            DocumentMeta {
+                kind,
+                subject: subject.into(),
+                signing,
+                signed_on: Some(today),
+                reference: Some(reference.into()),
+                witness,
+            },
+            file,
+            format!("%PDF-1.4\n% demo: {subject}\n").as_bytes(),
+        )
+        .await
+        .map_err(err)?;
     }
     Ok(())
 }
@@ -161,6 +242,7 @@ pub async fn demo_care(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
             starts_on: None,
             ends_on: None,
             scheduled_at: None,
+            hospital: None,
         },
     )
     .await
@@ -182,10 +264,32 @@ pub async fn demo_care(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
             starts_on: None,
             ends_on: None,
             scheduled_at: Some(visit_at.to_string()),
+            hospital: None,
         },
     )
     .await
     .map_err(err)?;
+    let hospital = partner_hospitals(app).await?;
+    uc::measures::add(
+        app,
+        &rm1,
+        id,
+        MeasureInput {
+            kind: MeasureKind::HospitalReferral,
+            what: "协调住院绿色通道，减少排队".into(),
+            owner: None,
+            second_staff: None,
+            account_no: None,
+            amount: None,
+            starts_on: None,
+            ends_on: None,
+            scheduled_at: None,
+            hospital: Some(hospital),
+        },
+    )
+    .await
+    .map_err(err)?;
+    documents(app, id).await?;
     uc::compartment::add_note(
         app,
         &rm1,
@@ -247,6 +351,7 @@ pub async fn demo_care(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
             starts_on: Some(today),
             ends_on: today.checked_add(jiff::Span::new().months(6)).ok(),
             scheduled_at: None,
+            hospital: None,
         },
     )
     .await

@@ -54,6 +54,10 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         "acq_partners_name",
         &["ux_acq_partners_name", "acq_partners.name"],
     ),
+    (
+        "care_hospitals_name",
+        &["ux_care_hospitals_name", "care_hospitals.name"],
+    ),
     ("acq_targets", &["ux_acq_targets", "acq_targets.period"]),
     (
         "lead_proposals_round",

@@ -118,6 +118,33 @@ impl FromRequestParts<AppState> for IfMatch {
     }
 }
 
+/// The `Identity-Check` header: how staff confirmed, with a second factor, that they deal with the customer
+/// (`in_person`, `video_call`, `call_back`) — required to change the contacts of a customer registered with
+/// stronger authentication (care, seed 003 §五).
+#[derive(Debug, Clone, Copy)]
+pub struct IdentityCheckHeader(pub Option<banyan_domain::care::IdentityCheck>);
+
+impl FromRequestParts<AppState> for IdentityCheckHeader {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(v) = parts.headers.get("identity-check") else {
+            return Ok(IdentityCheckHeader(None));
+        };
+        v.to_str()
+            .ok()
+            .and_then(|s| banyan_domain::care::IdentityCheck::parse(s.trim()))
+            .map(|c| IdentityCheckHeader(Some(c)))
+            .ok_or_else(|| {
+                ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    "Identity-Check",
+                    "one_of",
+                    "must be in_person, video_call or call_back",
+                )
+            })
+    }
+}
+
 /// The client's address: the trusted proxy's header when one is configured (`trusted_proxy_header`; with a
 /// list, the last entry, the one the proxy added), else the connection's peer. Sign-in throttling keys on it.
 #[derive(Debug, Clone)]

@@ -286,10 +286,12 @@ pub(super) async fn run(
         let n = figures::derive(app, actor.id.uuid(), &ids, load.as_of).await?;
         let derived = started.elapsed();
         let insights = super::insights::evaluate(app, &ids).await?;
+        let watched = crate::care::watch::after_load(app, &ids).await?;
         tracing::info!(
             load = %load.id,
             customers = ids.len(),
             insights,
+            care_tasks = watched,
             figures_ms = derived.as_millis() as u64,
             insights_ms = (started.elapsed() - derived).as_millis() as u64,
             "holdings load: figures derived and segments re-evaluated, insights read"

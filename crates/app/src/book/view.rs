@@ -8,7 +8,7 @@ use crate::error::Result;
 use banyan_domain::access::Permission;
 use banyan_domain::book::{AccountStatus, ProductKind, RiskLevel};
 use banyan_domain::mask;
-use banyan_store::book::{self as store, HoldingRow};
+use banyan_store::book as store;
 use banyan_store::segments as sstore;
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -17,34 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// One account as the customer's page lists it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct HoldingLine {
-    /// Masked: the last four characters (the full number stays in the core system).
-    pub account_no: String,
-    pub product_code: String,
-    /// The product's names by language.
-    pub product_names: BTreeMap<String, String>,
-    pub kind: ProductKind,
-    pub risk_level: Option<RiskLevel>,
-    pub currency: String,
-    /// The currency's minor-unit digits (2 for CNY, 0 for JPY).
-    pub digits: u8,
-    pub status: AccountStatus,
-    #[schema(value_type = String)]
-    pub opened_on: Date,
-    /// Balance or market value in minor units of the account's currency, and in CNY fen.
-    pub balance: i64,
-    pub balance_cny: i64,
-    pub credit_limit: Option<i64>,
-    pub outstanding: Option<i64>,
-    /// Outstanding in CNY fen.
-    pub outstanding_cny: Option<i64>,
-    pub days_past_due: i32,
-    /// The business date of the figures.
-    #[schema(value_type = String)]
-    pub as_of: Date,
-}
+pub use crate::figures::HoldingLine;
 
 /// An account the core system's feed brought, as a won lead's page lists it (the customer's page shows
 /// its figures).
@@ -168,48 +141,8 @@ pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<Custome
     let grant = actor.require(Permission::CustomerRead)?;
     let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
     let c = &app.db.conn;
-    let accounts = store::customer_accounts(c, &[row.id]).await?;
-    let products: HashMap<Uuid, _> = store::all_products(c)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let as_of = accounts.iter().map(|a| a.last_as_of).max();
+    let (as_of, mut holdings, accounts) = crate::figures::latest_lines(app, c, row.id).await?;
     let book = &app.policy.book;
-    let mut holdings = Vec::new();
-    if let Some(day) = as_of {
-        let since = day.checked_sub(400.days()).unwrap_or(Date::MIN);
-        // Each account's latest snapshot (an account the latest file no longer lists keeps its last one).
-        let mut latest: HashMap<Uuid, HoldingRow> = HashMap::new();
-        for h in store::customer_holdings(c, &[row.id], since, day).await? {
-            latest.insert(h.account_id, h);
-        }
-        for a in &accounts {
-            let (Some(h), Some(p)) = (latest.get(&a.id), products.get(&a.product_id)) else {
-                continue;
-            };
-            holdings.push(HoldingLine {
-                account_no: mask::account(&a.account_no),
-                product_code: p.code.clone(),
-                product_names: p.names.0.clone(),
-                kind: p.kind,
-                risk_level: p.risk_level,
-                currency: a.currency.as_str().to_owned(),
-                digits: book.currency(a.currency).map_or(2, |c| c.digits),
-                status: h.status,
-                opened_on: a.opened_on,
-                balance: h.balance,
-                balance_cny: book.to_cny_minor(h.balance, a.currency).unwrap_or(0),
-                credit_limit: h.credit_limit,
-                outstanding: h.outstanding,
-                outstanding_cny: h
-                    .outstanding
-                    .map(|o| book.to_cny_minor(o, a.currency).unwrap_or(0)),
-                days_past_due: h.days_past_due,
-                as_of: h.as_of,
-            });
-        }
-    }
     // Open accounts first, then by kind (the catalogue's order) and opening date.
     holdings.sort_by_key(|h| (h.status == AccountStatus::Closed, h.kind, h.opened_on));
     let mut by_kind: BTreeMap<ProductKind, KindTotal> = BTreeMap::new();

@@ -7,12 +7,14 @@
 
 use super::{
     ReviewQuery, audit, check_version, load, name_of, names, reader, record_key, required_text,
+    shut,
 };
 use crate::App;
 use crate::actor::{Actor, Granted};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_domain::care::compartment::{AccessBasis, GlassVerdict};
+use banyan_domain::care::documents::DocumentKind;
 use banyan_domain::care::team::CareRole;
 use banyan_domain::care::{CareStatus, ConsentScope};
 use banyan_domain::ids::{CareGrantId, CareId, CareNoteId, CustomerId, StaffId};
@@ -73,6 +75,10 @@ pub struct CompartmentView {
     /// Only under a separate consent covering it.
     pub diagnosis: Option<String>,
     pub notes: Vec<NoteView>,
+    /// The documents (each downloaded on its own, and that read recorded too).
+    pub documents: Vec<super::documents::DocumentView>,
+    /// What the customer wrote after their survey score.
+    pub survey_comment: Option<String>,
     pub grants: Vec<GrantView>,
     /// The latest reads (50).
     pub reads: Vec<ReadView>,
@@ -180,14 +186,6 @@ pub(super) fn grant_view(
     })
 }
 
-/// The refusal for a reader without a need to know (they may see the record, not its compartment).
-fn shut() -> AppError {
-    AppError::forbidden(
-        "need_to_know",
-        "the compartment is open to the care team and named supervisors only",
-    )
-}
-
 /// Opens the compartment (any care permission; a basis from `access`, else `403 need_to_know`): the
 /// observation, the condition, the diagnosis, the notes, the grants and the latest reads. The read is
 /// audited (`care.read`, with its basis) and logged for the access review in the same transaction.
@@ -201,7 +199,7 @@ pub async fn open(app: &App, actor: &Actor, id: CareId) -> Result<CompartmentVie
 
 /// [`open`] in the caller's transaction (a write that answers with the compartment reads it back, and that
 /// read is recorded like any other).
-async fn open_in<C: sea_orm::ConnectionTrait>(
+pub(super) async fn open_in<C: sea_orm::ConnectionTrait>(
     app: &App,
     c: &C,
     grant: &Granted<'_>,
@@ -255,6 +253,14 @@ async fn open_in<C: sea_orm::ConnectionTrait>(
         .iter()
         .map(|g| grant_view(&names, g, now))
         .collect::<Result<Vec<_>>>()?;
+    let documents = super::documents::views(c, &key, &names, id).await?;
+    let survey_comment = match banyan_store::care::survey::of_records(c, &[id])
+        .await?
+        .first()
+    {
+        Some(s) => open("survey", &s.comment_enc)?,
+        None => None,
+    };
     let reads = cstore::reads_of(c, &[id], 0, i64::MAX)
         .await?
         .into_iter()
@@ -274,6 +280,8 @@ async fn open_in<C: sea_orm::ConnectionTrait>(
         detail: open("detail", &r.detail_enc)?,
         diagnosis: open("diagnosis", &r.diagnosis_enc)?,
         notes,
+        documents,
+        survey_comment,
         grants,
         reads,
     })
@@ -561,7 +569,8 @@ pub async fn review(
 }
 
 /// The customer withdraws a separate consent (`care.manage`): the consent records its withdrawal, and what it
-/// covered is destroyed at once (a withdrawn diagnosis consent destroys the diagnosis).
+/// covered is destroyed at once (a withdrawn diagnosis consent destroys the diagnosis and the medical
+/// certificates).
 pub async fn withdraw(
     app: &App,
     actor: &Actor,
@@ -601,7 +610,16 @@ pub async fn withdraw(
         consent_withdrawn_at_us: Some(now),
         ..old.clone()
     };
-    let detail = json!({"withdrawn": i.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>()});
+    // A medical certificate names the diagnosis: it goes with the consent that let it in.
+    let certificates = if new.consent_scopes.contains(&ConsentScope::Diagnosis) {
+        0
+    } else {
+        cstore::delete_documents_of_kind(&*tx, id, DocumentKind::MedicalCertificate).await?
+    };
+    let detail = json!({
+        "withdrawn": i.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "certificates_destroyed": certificates,
+    });
     let r = super::save(
         app,
         &*tx,

@@ -481,6 +481,8 @@ pub async fn register(
         })
         .collect();
     store::insert_tasks(&*tx, &tasks).await?;
+    // What the book already tells (holdings above the capacity left, credit in arrears) is a task from today.
+    super::watch::sweep(app, &*tx, &[cust.id]).await?;
     let v = view_of(app, &*tx, actor, &r, &cust, &team).await?;
     tx.commit().await?;
     Ok(v)

@@ -47,6 +47,9 @@ pub struct MeasureInput {
     /// A home visit's time agreed with the customer (RFC 3339).
     #[serde(default)]
     pub scheduled_at: Option<String>,
+    /// A green-channel referral's partner hospital (an active one of the list).
+    #[serde(default)]
+    pub hospital: Option<uuid::Uuid>,
 }
 
 /// A move of a measure.
@@ -68,10 +71,20 @@ pub struct MeasureAction {
 
 pub(super) fn view(
     names: &HashMap<StaffId, String>,
+    hospitals: &HashMap<uuid::Uuid, String>,
     m: &MeasureRow,
     now: i64,
 ) -> Result<MeasureView> {
+    let hospital = m
+        .hospital_id
+        .map(|h| {
+            hospitals.get(&h).cloned().ok_or_else(|| {
+                AppError::internal(format!("care measure {}: hospital {h} unknown", m.id))
+            })
+        })
+        .transpose()?;
     Ok(MeasureView {
+        hospital,
         id: m.id,
         kind: m.kind,
         state: m.state,
@@ -172,6 +185,18 @@ fn check(app: &App, i: &MeasureInput) -> Result<(Option<String>, Option<i64>)> {
             );
         }
     }
+    match (
+        i.kind == MeasureKind::HospitalReferral,
+        i.hospital.is_some(),
+    ) {
+        (true, false) => e.push("hospital", "required", "the partner hospital referred to"),
+        (false, true) => e.push(
+            "hospital",
+            "not_allowed",
+            "only a hospital referral names a hospital",
+        ),
+        _ => {}
+    }
     if !e.is_empty() {
         return Err(AppError::Validation(e));
     }
@@ -220,6 +245,9 @@ pub async fn add(app: &App, actor: &Actor, id: CareId, i: MeasureInput) -> Resul
                 ));
             }
         }
+    }
+    if let Some(h) = i.hospital {
+        super::hospitals::active(&*tx, h).await?;
     }
     let now = now_us();
     let state = MeasureState::initial(i.kind);
@@ -273,6 +301,7 @@ pub async fn add(app: &App, actor: &Actor, id: CareId, i: MeasureInput) -> Resul
         outcome: None,
         done_at_us: None,
         version: 1,
+        hospital_id: i.hospital,
     };
     store::insert_measure(&*tx, &m).await?;
     audit(

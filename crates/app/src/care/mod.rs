@@ -8,11 +8,15 @@
 //! narrower question, decided by `banyan_domain::care::compartment::access`, and every read is audited.
 
 pub mod compartment;
+pub mod documents;
+pub mod hospitals;
 pub mod identify;
 pub mod measures;
 pub mod purge;
 pub mod report;
+pub mod survey;
 pub mod team;
+pub mod watch;
 
 use crate::App;
 use crate::actor::{Actor, Granted};
@@ -23,7 +27,7 @@ use banyan_domain::care::compartment::{AccessBasis, Grant, Holder};
 use banyan_domain::care::measures::{MeasureKind, MeasureState};
 use banyan_domain::care::team::{CareRole, CareTaskKind};
 use banyan_domain::care::{
-    Adjustment, CareSource, CareStatus, ConsentScope, FinancialImpact, Situation,
+    Adjustment, CareSource, CareStatus, ConsentScope, FinancialImpact, IdentityCheck, Situation,
 };
 use banyan_domain::ids::{CareId, CareMeasureId, CareTaskId, CustomerId, StaffId};
 use banyan_store::care::compartment as cstore;
@@ -88,6 +92,8 @@ pub struct MeasureView {
     #[schema(value_type = Option<String>, format = Date)]
     pub ends_on: Option<jiff::civil::Date>,
     pub scheduled_at: Option<String>,
+    /// A green-channel referral's partner hospital.
+    pub hospital: Option<String>,
     pub what: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
@@ -147,6 +153,10 @@ pub struct CareView {
     pub grants: Vec<compartment::GrantView>,
     /// The reader supervises the record (`care.manage`, the customer in their scope).
     pub supervisor: bool,
+    /// What the book tells of the customer's capacity (registered records, for the team and supervisors).
+    pub watch: Option<watch::CareWatch>,
+    /// The satisfaction survey, once sent (the score; the customer's words are in the compartment).
+    pub survey: Option<survey::CareSurveyView>,
     /// The reader's part on the team, if any.
     pub my_role: Option<CareRole>,
     /// On what basis the reader would be let into the compartment now (none: they see the adjustments).
@@ -360,13 +370,25 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let hospitals = hospitals::names(c).await?;
     let measures = store::measures_of(c, r.id)
         .await?
         .into_iter()
-        .map(|m| measures::view(&names, &m, now))
+        .map(|m| measures::view(&names, &hospitals, &m, now))
         .collect::<Result<Vec<_>>>()?;
     let supervises =
         actor.role().has(Permission::CareManage) && actor.sees(&cust.branch_code, cust.rm_id);
+    let watch = if supervises || me.role.is_some() {
+        let named = team
+            .iter()
+            .find(|m| m.role == CareRole::RiskSpecialist)
+            .map(|m| name_of(&names, m.staff_id, "team"))
+            .transpose()?;
+        watch::watch_of(app, c, r, named).await?
+    } else {
+        None
+    };
+    let survey = survey::view_of(c, r.id).await?;
     let grants = if supervises {
         grant_rows
             .iter()
@@ -410,6 +432,8 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
         team: team_views,
         tasks,
         measures,
+        watch,
+        survey,
         my_role: me.role,
         my_access: me.basis,
         version: r.version,
@@ -489,19 +513,41 @@ pub async fn adjustments_of(app: &App, actor: &Actor, customer: CustomerId) -> R
     Ok(a)
 }
 
-/// Of `customers`, those registered with adjustment `adj`: the priority flag the queues show, the marketing
-/// pause the outbox keeps.
-pub async fn registered_with<C: ConnectionTrait>(
+/// Before a change of where the bank reaches a customer (their contacts): a customer registered with stronger
+/// authentication (seed 003 §五 加强身份验证) must have been confirmed with a second factor, and how is
+/// recorded in the audit; without it the change is refused on `identity_check`. Other customers need nothing
+/// (a check given anyway is recorded too).
+pub(crate) async fn identity_confirmed<C: ConnectionTrait>(
+    app: &App,
     c: &C,
-    customers: &[CustomerId],
-    adj: Adjustment,
-) -> Result<std::collections::HashSet<CustomerId>> {
-    Ok(store::registered_of(c, customers)
-        .await?
-        .into_iter()
-        .filter(|r| r.adjustments.contains(&adj))
-        .map(|r| r.customer_id)
-        .collect())
+    grant: &Granted<'_>,
+    customer: CustomerId,
+    check: Option<IdentityCheck>,
+) -> Result<()> {
+    let Some(check) = check else {
+        if store::registered_with(c, &[customer], Adjustment::StrongAuthentication)
+            .await?
+            .is_empty()
+        {
+            return Ok(());
+        }
+        return Err(AppError::field(
+            "identity_check",
+            "strong_authentication",
+            "this customer's contacts change only after their identity is confirmed with a second factor: in person, by video call or by calling back the number on file",
+        ));
+    };
+    crate::audit::record(
+        app,
+        c,
+        grant,
+        vec![crate::audit::Entry::customer(
+            "customer.identity_check",
+            customer.uuid(),
+            serde_json::json!({"method": check.as_str()}),
+        )],
+    )
+    .await
 }
 
 /// Of `customers`, those registered with the priority flag (the queues show it).
@@ -509,7 +555,7 @@ pub async fn priority_among<C: ConnectionTrait>(
     c: &C,
     customers: &[CustomerId],
 ) -> Result<std::collections::HashSet<CustomerId>> {
-    registered_with(c, customers, Adjustment::Priority).await
+    Ok(store::registered_with(c, customers, Adjustment::Priority).await?)
 }
 
 /// The care team of each registered customer among `customers`: the book's monitoring reads them against
@@ -577,6 +623,14 @@ pub(crate) async fn audit<C: ConnectionTrait>(
         }],
     )
     .await
+}
+
+/// The refusal for a reader without a need to know (they may see the record, not its compartment).
+pub(crate) fn shut() -> AppError {
+    AppError::forbidden(
+        "need_to_know",
+        "the compartment is open to the care team and named supervisors only",
+    )
 }
 
 /// Checks the version the client read, when it sent one.

@@ -1,6 +1,6 @@
 //! The end of retention (PIPL Art. 19 and 47): a record that ended keeps its sensitive detail only for the
-//! policy's `retention_days`; then its own key is destroyed with the ciphertexts and notes, so nothing it
-//! sealed can be read again. What remains is the workflow: dates, the team, the measures, the audit trail.
+//! policy's `retention_days`; then its own key is destroyed with the ciphertexts, notes, documents and the
+//! survey's words, so nothing it sealed can be read again. What remains is the workflow: dates, the team, the measures, the audit trail.
 
 use crate::App;
 use crate::error::Result;
@@ -30,6 +30,9 @@ pub async fn run(app: &App, day: jiff::civil::Date) -> Result<u64> {
             continue;
         }
         let notes = cstore::delete_notes(&*tx, old.id).await?;
+        let documents = cstore::delete_documents(&*tx, old.id).await?;
+        // The survey's score stays for the report; the customer's words go with the key.
+        banyan_store::care::survey::forget_comment(&*tx, old.id).await?;
         crate::audit::record_system(
             app,
             &*tx,
@@ -39,7 +42,7 @@ pub async fn run(app: &App, day: jiff::civil::Date) -> Result<u64> {
                 entity: "care",
                 entity_id: Some(old.id.to_string()),
                 customer_id: Some(old.customer_id.uuid()),
-                detail: json!({"notes": notes}),
+                detail: json!({"notes": notes, "documents": documents}),
             }],
         )
         .await?;

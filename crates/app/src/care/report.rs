@@ -93,6 +93,11 @@ pub struct CareReport {
     /// Approvals decided within their clock, and past it (or still waiting past it).
     pub approvals_on_time: u64,
     pub approvals_late: u64,
+    /// Satisfaction surveys sent in the period, and of them answered.
+    pub surveys_sent: u64,
+    pub surveys_answered: u64,
+    /// The answered surveys' average score (1-5), in tenths.
+    pub satisfaction_avg_tenths: Option<i64>,
     pub outcomes: Vec<OutcomeGroup>,
     pub checks: Vec<CareCheck>,
 }
@@ -215,6 +220,15 @@ pub async fn report(app: &App, actor: &Actor, q: ReviewQuery) -> Result<CareRepo
             tasks_late += 1;
         }
     }
+    let surveys: Vec<_> = banyan_store::care::survey::of_records(c, &ids)
+        .await?
+        .into_iter()
+        .filter(|x| in_period(Some(x.sent_at_us), from_us, to_us))
+        .collect();
+    let scores: Vec<i64> = surveys
+        .iter()
+        .filter_map(|x| x.satisfaction.map(i64::from))
+        .collect();
     let outcomes = outcomes(app, &records, &scope, from_us, to_us, to).await?;
     let checks = checks(c, &records, &tasks, &measures, &ids, today, now).await?;
     Ok(CareReport {
@@ -240,6 +254,13 @@ pub async fn report(app: &App, actor: &Actor, q: ReviewQuery) -> Result<CareRepo
         overdue_pct_tenths: ratio_tenths(tasks_late, due.len() as u64, 100),
         approvals_on_time: on_time,
         approvals_late: late,
+        surveys_sent: surveys.len() as u64,
+        surveys_answered: scores.len() as u64,
+        satisfaction_avg_tenths: ratio_tenths(
+            u64::try_from(scores.iter().sum::<i64>()).unwrap_or(0),
+            scores.len() as u64,
+            1,
+        ),
         outcomes,
         checks,
     })

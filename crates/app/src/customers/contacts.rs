@@ -11,6 +11,7 @@ use crate::error::{AppError, Result};
 use crate::scope::{load_in_scope, lock_in_scope};
 use crate::view::*;
 use banyan_domain::access::Permission;
+use banyan_domain::care::IdentityCheck;
 use banyan_domain::customer::{ContactInput, ContactKind, ContactValue, RelationshipKind};
 use banyan_store::customers::{self as store, ContactRow, CustomerRow, Holder, RelationshipRow};
 use banyan_store::{ConnectionTrait, DatabaseTransaction, StoreError, now_us};
@@ -68,19 +69,22 @@ pub(crate) fn parse_contact(c: &ContactInput) -> Result<ContactValue> {
     ContactValue::parse(c.kind, &c.value).map_err(|(rule, msg)| AppError::field("value", rule, msg))
 }
 
-/// Adds a contact point.
+/// Adds a contact point. A customer registered in the care programme with stronger authentication needs
+/// `identity` (how staff confirmed it was them), for this and every other change of their contacts.
 pub async fn add_contact(
     app: &App,
     actor: &Actor,
     id: Uuid,
     c: ContactInput,
     if_match: Option<i64>,
+    identity: Option<IdentityCheck>,
 ) -> Result<CustomerView> {
     let v = parse_contact(&c)?;
     let keys = app.keys();
     let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, &grant, id, if_match).await?;
+    crate::care::identity_confirmed(app, &*tx, &grant, row.id, identity).await?;
     if let Some(h) = mobile_holder(&*tx, &keys, &v, id).await? {
         tx.rollback().await?;
         return Err(refuse(app, &grant, Taken::Mobile, "value", &h).await);
@@ -145,7 +149,8 @@ pub(crate) async fn stored_contact<C: ConnectionTrait>(
     Ok((existing, kind, value))
 }
 
-/// Changes a contact point's value and/or label.
+/// Changes a contact point's value and/or label (`identity` as for [`add_contact`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn update_contact(
     app: &App,
     actor: &Actor,
@@ -154,11 +159,13 @@ pub async fn update_contact(
     value: Option<String>,
     label: Option<String>,
     if_match: Option<i64>,
+    identity: Option<IdentityCheck>,
 ) -> Result<CustomerView> {
     let keys = app.keys();
     let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, &grant, id, if_match).await?;
+    crate::care::identity_confirmed(app, &*tx, &grant, row.id, identity).await?;
     let (existing, kind, old_v) = stored_contact(&*tx, &keys, id, contact_id).await?;
     let p = purpose_of(kind);
     let mut updated = existing.clone();
@@ -215,18 +222,20 @@ pub async fn update_contact(
     Ok(view)
 }
 
-/// Removes a contact point.
+/// Removes a contact point (`identity` as for [`add_contact`]).
 pub async fn delete_contact(
     app: &App,
     actor: &Actor,
     id: Uuid,
     contact_id: Uuid,
     if_match: Option<i64>,
+    identity: Option<IdentityCheck>,
 ) -> Result<CustomerView> {
     let keys = app.keys();
     let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
     let row = editable_row(&tx, &grant, id, if_match).await?;
+    crate::care::identity_confirmed(app, &*tx, &grant, row.id, identity).await?;
     let (_, kind, old) = stored_contact(&*tx, &keys, id, contact_id).await?;
     let masked = old.masked();
     store::delete_contact(&*tx, id, contact_id).await?;

@@ -38,6 +38,8 @@ pub struct ReviewItem {
     pub submitter: String,
     /// False when this checker made the record (created, last edited or submitted it): four eyes.
     pub may_verify: bool,
+    /// A care customer to be served first (the care registration's priority adjustment; never why).
+    pub priority: bool,
 }
 
 /// A page of the queue with the size of the whole queue.
@@ -94,6 +96,9 @@ pub async fn review_queue(app: &App, actor: &Actor, q: ReviewQuery) -> Result<Re
     let page = summaries(app, &app.db.conn, rows, limit).await?;
     let ids: Vec<Uuid> = made.iter().map(|m| m.1).collect();
     let names = crate::access::staff_names(app, actor, &ids).await?;
+    let customers: Vec<banyan_domain::ids::CustomerId> =
+        page.items.iter().map(|c| c.id.into()).collect();
+    let first = crate::care::priority_among(&app.db.conn, &customers).await?;
     // Staff are disabled, never deleted: a submitter who is not staff is corrupt data.
     let items = page
         .items
@@ -107,6 +112,7 @@ pub async fn review_queue(app: &App, actor: &Actor, q: ReviewQuery) -> Result<Re
                 ))
             })?;
             Ok(ReviewItem {
+                priority: first.contains(&customer.id.into()),
                 customer,
                 submitted_at: crate::fmt_us(at),
                 submitted_at_us: at,

@@ -194,7 +194,7 @@ async fn send(app: &App, row: CampaignRow) -> Result<CampaignRow> {
     let grant = maker.require(Permission::CustomerUpdate)?;
     // A segment the policy no longer has would widen the audience if it were dropped: the campaign stops.
     let mut errs = banyan_domain::FieldErrors::new();
-    let segments = crate::segments::segment_filter(&row.content.segments, &mut errs);
+    let segments = banyan_domain::segments::segment_filter(&row.content.segments, &mut errs);
     if !errs.is_empty() {
         return cancel_by_system(app, row, CANCEL_SEGMENT).await;
     }

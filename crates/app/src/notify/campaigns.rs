@@ -118,7 +118,7 @@ pub(super) fn check(input: &CampaignInput) -> Result<Checked> {
             }
         }
     }
-    let segments = crate::segments::segment_filter(&input.segments, &mut errs);
+    let segments = banyan_domain::segments::segment_filter(&input.segments, &mut errs);
     let send_at_us = input
         .send_at
         .as_deref()

@@ -565,7 +565,7 @@ async fn attempt(
         // a campaign was queued still holds it back.
         let customer = banyan_domain::ids::CustomerId::from_uuid(m.customer_id);
         let pause = banyan_domain::care::Adjustment::NoMarketing;
-        if !crate::care::registered_with(c, &[customer], pause)
+        if !banyan_store::care::registered_with(c, &[customer], pause)
             .await?
             .is_empty()
         {

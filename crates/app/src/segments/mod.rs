@@ -67,27 +67,6 @@ pub fn dimension_values(app: &App) -> Vec<(&'static str, Vec<String>)> {
     app.policy.segments.dimension_values()
 }
 
-/// Segment filters from a request (`{"wealth_tier": "platinum"}`) as the store takes them; a name that is
-/// not a dimension the engine decides is reported as `segments.<name>`.
-pub(crate) fn segment_filter(
-    segments: &BTreeMap<String, String>,
-    errs: &mut banyan_domain::FieldErrors,
-) -> Vec<(String, String)> {
-    for d in segments.keys() {
-        if !banyan_domain::segments::DIMENSIONS.contains(&d.as_str()) {
-            errs.push(
-                format!("segments.{d}"),
-                "unknown_field",
-                "is not a segment dimension",
-            );
-        }
-    }
-    segments
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssignmentView {
     pub dimension: String,

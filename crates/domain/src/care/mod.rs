@@ -12,8 +12,10 @@
 //! simplified documents, no marketing), never why, so a customer never has to explain again.
 
 pub mod compartment;
+pub mod documents;
 pub mod measures;
 pub mod team;
+pub mod watch;
 
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +105,19 @@ impl Adjustment {
 }
 
 code_enum!(
+    /// How staff confirmed, with a second factor, that they were dealing with the customer before changing
+    /// where the bank reaches them (a customer registered with [`Adjustment::StrongAuthentication`]).
+    IdentityCheck {
+        /// In person at a branch or a home visit, with the identity document.
+        InPerson = "in_person",
+        /// A video call with the identity document shown.
+        VideoCall = "video_call",
+        /// A call back to the number the bank already held.
+        CallBack = "call_back",
+    }
+);
+
+code_enum!(
     /// What a separate consent (PIPL Art. 29) covers.
     ConsentScope {
         /// Recording the diagnosis itself in the compartment.
@@ -159,6 +174,11 @@ pub struct CarePolicy {
     pub tasks: team::TaskPolicy,
     /// The emergency small loan's fast track.
     pub emergency_loan: measures::LoanPolicy,
+    /// What the book's figures call for (holdings above capacity, credit in arrears).
+    pub watch: watch::WatchPolicy,
+    /// The satisfaction survey goes to a registered customer this many days after the registration (or at
+    /// the end, when sooner).
+    pub survey_days: u16,
 }
 
 impl CarePolicy {
@@ -169,6 +189,7 @@ impl CarePolicy {
             ("retention_days", u32::from(self.retention_days)),
             ("grant_max_days", u32::from(self.grant_max_days)),
             ("break_glass_hours", u32::from(self.break_glass_hours)),
+            ("survey_days", u32::from(self.survey_days)),
         ];
         for (k, v) in positive {
             if v == 0 {
@@ -180,7 +201,10 @@ impl CarePolicy {
             .map_err(|(k, m)| (format!("tasks.{k}"), m))?;
         self.emergency_loan
             .validate()
-            .map_err(|(k, m)| (format!("emergency_loan.{k}"), m))
+            .map_err(|(k, m)| (format!("emergency_loan.{k}"), m))?;
+        self.watch
+            .validate()
+            .map_err(|(k, m)| (format!("watch.{k}"), m))
     }
 }
 

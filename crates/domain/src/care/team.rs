@@ -43,6 +43,11 @@ code_enum!(
         RiskAssessment = "risk_assessment",
         AccountReview = "account_review",
         CheckIn = "check_in",
+        /// Holdings above the customer's current capacity, flagged from the book: review and rebalance.
+        Rebalance = "rebalance",
+        /// Credit in arrears or near its limit, flagged from the book: contact the customer in person and
+        /// renegotiate repayment if needed (gentle collection).
+        ArrearsContact = "arrears_contact",
     }
 );
 
@@ -51,8 +56,8 @@ impl CareTaskKind {
     pub fn role(self) -> CareRole {
         match self {
             Self::FirstContact | Self::CheckIn => CareRole::RelationshipManager,
-            Self::FinancialAssessment => CareRole::WealthManager,
-            Self::RiskAssessment => CareRole::RiskSpecialist,
+            Self::FinancialAssessment | Self::Rebalance => CareRole::WealthManager,
+            Self::RiskAssessment | Self::ArrearsContact => CareRole::RiskSpecialist,
             Self::AccountReview => CareRole::OperationsSupport,
         }
     }
@@ -116,7 +121,11 @@ mod tests {
         let p = crate::care::CarePolicy::default().tasks;
         let day = jiff::civil::date(2026, 12, 1);
         let tasks = p.on_registration(day);
-        assert_eq!(tasks.len(), CareTaskKind::ALL.len());
+        // Every duty but the book's watch is set on registration, once.
+        assert_eq!(tasks.len(), CareTaskKind::ALL.len() - 2);
+        let kinds: std::collections::HashSet<_> = tasks.iter().map(|t| t.0).collect();
+        assert_eq!(kinds.len(), tasks.len());
+        assert!(!kinds.contains(&CareTaskKind::Rebalance));
         for (k, due) in &tasks {
             assert!(*due >= day, "{k:?}");
         }

@@ -397,3 +397,24 @@ impl SegmentPolicy {
         ]
     }
 }
+
+/// Segment filters from a request (`{"wealth_tier": "platinum"}`) as the store takes them; a name that is
+/// not a dimension the engine decides is reported as `segments.<name>`.
+pub fn segment_filter(
+    segments: &BTreeMap<String, String>,
+    errs: &mut crate::FieldErrors,
+) -> Vec<(String, String)> {
+    for d in segments.keys() {
+        if !DIMENSIONS.contains(&d.as_str()) {
+            errs.push(
+                format!("segments.{d}"),
+                "unknown_field",
+                "is not a segment dimension",
+            );
+        }
+    }
+    segments
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}

@@ -4,12 +4,14 @@
 use crate::error::Result;
 use crate::table;
 use banyan_domain::care::compartment::{AccessBasis, GlassVerdict};
+use banyan_domain::care::documents::{DocumentKind, SigningMethod};
 use banyan_domain::ids::{CareGrantId, CareId, CareNoteId, StaffId};
+use jiff::civil::Date;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use uuid::Uuid;
 
-crate::enum_col!(AccessBasis, GlassVerdict);
+crate::enum_col!(AccessBasis, GlassVerdict, DocumentKind, SigningMethod);
 
 crate::table! {
     /// A note of the team, encrypted under the record's key.
@@ -166,4 +168,83 @@ pub async fn grants_of_many<C: ConnectionTrait>(c: &C, ids: &[CareId]) -> Result
         out.extend(table::all::<GrantRow, _>(c, &q).await?);
     }
     Ok(out)
+}
+
+crate::table! {
+    /// A document of the compartment: its subject and file name sealed under the record's key like its bytes
+    /// (`data`, read on its own), how it was signed in the clear.
+    pub struct DocumentRow in "care_documents" {
+        pub id: Uuid,
+        pub record_id: CareId,
+        pub kind: DocumentKind,
+        pub signing: SigningMethod,
+        pub signed_on: Option<Date>,
+        pub reference: Option<String>,
+        pub witness_id: Option<StaffId>,
+        pub subject_enc: Vec<u8>,
+        pub filename_enc: Vec<u8>,
+        pub content_type: String,
+        pub size_bytes: i64,
+        pub sha256: String,
+        pub uploaded_by: StaffId,
+        pub uploaded_at_us: i64,
+    }
+}
+
+pub async fn insert_document<C: ConnectionTrait>(
+    c: &C,
+    r: &DocumentRow,
+    data: Vec<u8>,
+) -> Result<()> {
+    table::insert_with_data(c, r, data).await
+}
+
+/// The record's documents, newest first (without their bytes).
+pub async fn documents_of<C: ConnectionTrait>(c: &C, id: CareId) -> Result<Vec<DocumentRow>> {
+    let q = table::select::<DocumentRow>()
+        .and_where(Expr::col("record_id").eq(id.uuid()))
+        .order_by("uploaded_at_us", Order::Desc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// One document of the record and its sealed bytes.
+pub async fn find_document<C: ConnectionTrait>(
+    c: &C,
+    record: CareId,
+    id: Uuid,
+) -> Result<Option<(DocumentRow, Vec<u8>)>> {
+    let q = table::select::<DocumentRow>()
+        .and_where(Expr::col("record_id").eq(record.uuid()))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    let Some(d) = table::one::<DocumentRow, _>(c, &q).await? else {
+        return Ok(None);
+    };
+    Ok(table::data_of::<DocumentRow, _>(c, id)
+        .await?
+        .map(|b| (d, b)))
+}
+
+/// Destroys the record's documents (end of retention).
+pub async fn delete_documents<C: ConnectionTrait>(c: &C, id: CareId) -> Result<u64> {
+    let q = Query::delete()
+        .from_table("care_documents")
+        .and_where(Expr::col("record_id").eq(id.uuid()))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected())
+}
+
+/// Destroys the record's documents of one kind (a withdrawn consent); how many.
+pub async fn delete_documents_of_kind<C: ConnectionTrait>(
+    c: &C,
+    id: CareId,
+    kind: DocumentKind,
+) -> Result<u64> {
+    let q = Query::delete()
+        .from_table("care_documents")
+        .and_where(Expr::col("record_id").eq(id.uuid()))
+        .and_where(Expr::col("kind").eq(kind.as_str()))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected())
 }

@@ -2,7 +2,9 @@
 //! the team, its tasks, the measures, and the compartment's notes, grants and reads.
 
 pub mod compartment;
+pub mod hospitals;
 pub mod report;
+pub mod survey;
 
 use crate::customers::ScopeFilter;
 use crate::error::Result;
@@ -116,6 +118,8 @@ crate::table! {
         pub outcome: Option<String>,
         pub done_at_us: Option<i64>,
         pub version: i32,
+        /// The partner hospital of a green-channel referral.
+        pub hospital_id: Option<uuid::Uuid>,
     }
 }
 
@@ -238,6 +242,21 @@ pub async fn registered_of<C: ConnectionTrait>(
         out.extend(table::all::<CareRow, _>(c, &q).await?);
     }
     Ok(out)
+}
+
+/// Of `customers`, those registered with adjustment `adj` (the queues' priority flag, the outbox's marketing
+/// pause, the contacts' stronger authentication).
+pub async fn registered_with<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+    adj: Adjustment,
+) -> Result<std::collections::HashSet<CustomerId>> {
+    Ok(registered_of(c, customers)
+        .await?
+        .into_iter()
+        .filter(|r| r.adjustments.contains(&adj))
+        .map(|r| r.customer_id)
+        .collect())
 }
 
 pub async fn insert<C: ConnectionTrait>(c: &C, r: &CareRow) -> Result<()> {

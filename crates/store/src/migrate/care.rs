@@ -3,7 +3,8 @@
 //! compartment's notes, grants and the log of its reads.
 
 use super::{
-    Stmt, bigint, bigint_null, blob, id, idx, int, text, text_null, uidx, uuid, uuid_null,
+    Stmt, alter, bigint, bigint_null, blob, boolean, id, idx, int, text, text_null, uidx, uuid,
+    uuid_null,
 };
 use crate::db::DbKind;
 use sea_orm::sea_query::{ColumnDef, Table};
@@ -175,4 +176,71 @@ pub(super) fn v35(s: &mut Vec<Stmt>, _: DbKind) {
         &["record_id", "at_us"],
     ));
     s.push(idx("ix_care_reads_at", "care_reads", &["at_us"]));
+}
+
+/// Migration 36: the rest of the care programme — the compartment's documents (sealed under the record's
+/// key, with how each was signed), the partner hospitals a referral goes to, and the satisfaction surveys.
+pub(super) fn v36(s: &mut Vec<Stmt>, kind: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("care_documents")
+            .col(id("id"))
+            .col(uuid("record_id"))
+            .col(text("kind"))
+            .col(text("signing"))
+            .col(text_null("signed_on"))
+            .col(text_null("reference"))
+            .col(uuid_null("witness_id"))
+            .col(blob("subject_enc"))
+            .col(blob("filename_enc"))
+            .col(text("content_type"))
+            .col(bigint("size_bytes"))
+            .col(text("sha256"))
+            .col(uuid("uploaded_by"))
+            .col(bigint("uploaded_at_us"))
+            .col(ColumnDef::new("data").blob().not_null().to_owned())
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_care_documents_record",
+        "care_documents",
+        &["record_id"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("care_hospitals")
+            .col(id("id"))
+            .col(text("name"))
+            .col(text("city"))
+            .col(text("green_channel"))
+            .col(boolean("active"))
+            .col(uuid("updated_by"))
+            .col(bigint("updated_at_us"))
+            .col(int("version"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_care_hospitals_name", "care_hospitals", &["name"]));
+    s.push(alter(
+        kind,
+        Table::alter()
+            .table("care_measures")
+            .add_column(uuid_null("hospital_id"))
+            .to_owned(),
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("care_surveys")
+            .col(id("record_id"))
+            .col(uuid("message_id"))
+            .col(bigint("sent_at_us"))
+            .col(ColumnDef::new("satisfaction").integer().null().to_owned())
+            .col(bytes_null("comment_enc"))
+            .col(bigint_null("answered_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_care_surveys_message",
+        "care_surveys",
+        &["message_id"],
+    ));
 }

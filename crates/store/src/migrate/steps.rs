@@ -178,4 +178,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "care for customers in critical illness or hardship: records, teams, tasks, measures, the compartment",
         run: care::v35,
     },
+    Step {
+        version: 36,
+        name: "care: the compartment's documents, partner hospitals, satisfaction surveys",
+        run: care::v36,
+    },
 ];

@@ -6,18 +6,26 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Auth, Json, Query};
 use axum::Router;
+use axum::extract::Request;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{MethodRouter, get, post};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post, put};
 use banyan_app::care::ReviewQuery;
 use banyan_app::care::compartment::{NoteInput, WithdrawInput};
+use banyan_app::care::documents::{DocumentMeta, DocumentView};
+use banyan_app::care::hospitals::{HospitalInput, HospitalView};
 use banyan_app::care::report::CareReport;
+use banyan_app::care::watch::CollectionHold;
 use banyan_app::care::{
     self as uc, AccessReview, Adjustments, CareList, CareQuery, CareTeamInput, CareView,
     CompartmentView, DecisionInput, EndInput, GlassInput, GrantInput, MeasureAction, MeasureInput,
     MyCareTask, RegistrationInput, ReportInput, ReviewInput,
 };
-use banyan_domain::ids::{CareGrantId, CareId, CareMeasureId, CareTaskId, CustomerId};
+use banyan_domain::care::documents::{DocumentKind, SigningMethod};
+use banyan_domain::ids::{CareGrantId, CareId, CareMeasureId, CareTaskId, CustomerId, StaffId};
+use serde::Deserialize;
+use uuid::Uuid;
 
 /// The routes of this module; `creating` makes a creating POST idempotent.
 pub fn routes(
@@ -47,6 +55,14 @@ pub fn routes(
         .route("/api/v1/care/{id}/grants/{grant}/revoke", post(revoke))
         .route("/api/v1/care/{id}/grants/{grant}/review", post(review))
         .route("/api/v1/care/{id}/break-glass", creating(post(break_glass)))
+        .route("/api/v1/care/{id}/documents", post(attach))
+        .route("/api/v1/care/{id}/documents/{document}", get(document))
+        .route(
+            "/api/v1/care/hospitals",
+            get(hospitals).merge(creating(post(add_hospital))),
+        )
+        .route("/api/v1/care/hospitals/{hospital}", put(update_hospital))
+        .route("/api/v1/care/collection-holds", get(collection_holds))
         .route("/api/v1/customers/{id}/adjustments", get(adjustments))
 }
 
@@ -366,5 +382,129 @@ pub async fn adjustments(
 ) -> ApiResult<axum::Json<Adjustments>> {
     Ok(axum::Json(
         uc::adjustments_of(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+/// What a document is and how it was signed, beside its bytes (the request body).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentParams {
+    /// The file's name; its extension decides the type (pdf, png, jpg, txt, eml, docx, xlsx, mp3, wav).
+    pub filename: String,
+    #[param(value_type = String)]
+    pub kind: DocumentKind,
+    /// What the document is about, in a line.
+    pub subject: String,
+    #[param(value_type = String)]
+    pub signing: SigningMethod,
+    #[serde(default)]
+    #[param(value_type = Option<String>, format = Date)]
+    pub signed_on: Option<jiff::civil::Date>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    #[param(value_type = Option<Uuid>)]
+    pub witness: Option<StaffId>,
+}
+
+/// Files a document in the compartment (`care.work`, a confirmed member of the team): the file is the body
+/// (at most 10 MiB), sealed under the record's key with its subject and name; how it was signed is checked (a
+/// day; a reference for an electronic or video signature; a witness from the team for a video one).
+#[utoipa::path(post, path = "/api/v1/care/{id}/documents", tag = "care", security(("bearer" = [])),
+    params(("id" = CareId, Path), DocumentParams), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = DocumentView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<CareId>,
+    Query(p): Query<DocumentParams>,
+    req: Request,
+) -> ApiResult<(StatusCode, axum::Json<DocumentView>)> {
+    let bytes = crate::extract::read_body(req, banyan_app::files::FILE_MAX_BYTES + 1).await?;
+    let meta = DocumentMeta {
+        kind: p.kind,
+        subject: p.subject,
+        signing: p.signing,
+        signed_on: p.signed_on,
+        reference: p.reference,
+        witness: p.witness,
+    };
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            uc::documents::attach(&s.app, &auth.actor, id, meta, &p.filename, &bytes).await?,
+        ),
+    ))
+}
+
+/// A document's file, for a reader with a need to know (403 `need_to_know` otherwise); the read is logged
+/// for the access review and audited.
+#[utoipa::path(get, path = "/api/v1/care/{id}/documents/{document}", tag = "care", security(("bearer" = [])),
+    params(("id" = CareId, Path), ("document" = Uuid, Path)),
+    responses((status = 200, description = "the file"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn document(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, doc)): Path<(CareId, Uuid)>,
+) -> ApiResult<Response> {
+    let (v, bytes) = uc::documents::download(&s.app, &auth.actor, id, doc).await?;
+    Ok(crate::extract::download(
+        &v.filename,
+        &v.content_type,
+        bytes,
+    ))
+}
+
+/// The partner hospitals a green-channel referral goes to, active first (any care permission).
+#[utoipa::path(get, path = "/api/v1/care/hospitals", tag = "care", security(("bearer" = [])),
+    responses((status = 200, body = Vec<HospitalView>), (status = 403, body = Problem)))]
+pub async fn hospitals(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<HospitalView>>> {
+    Ok(axum::Json(uc::hospitals::list(&s.app, &auth.actor).await?))
+}
+
+/// Adds a partner hospital (`care.manage`); a name already listed is refused.
+#[utoipa::path(post, path = "/api/v1/care/hospitals", tag = "care", security(("bearer" = [])),
+    request_body = HospitalInput,
+    responses((status = 201, body = HospitalView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_hospital(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<HospitalInput>,
+) -> ApiResult<(StatusCode, axum::Json<HospitalView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::hospitals::add(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// Changes a partner hospital or sets it inactive (`care.manage`; `version` as read).
+#[utoipa::path(put, path = "/api/v1/care/hospitals/{hospital}", tag = "care", security(("bearer" = [])),
+    params(("hospital" = Uuid, Path)), request_body = HospitalInput,
+    responses((status = 200, body = HospitalView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_hospital(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<HospitalInput>,
+) -> ApiResult<axum::Json<HospitalView>> {
+    Ok(axum::Json(
+        uc::hospitals::update(&s.app, &auth.actor, id, body.value).await?,
+    ))
+}
+
+/// The gentle-collection holds for the core system's collection (`care.manage`, the scope): registered care
+/// customers whose arrears are handled by a named person with no automated reminder, and who that is.
+#[utoipa::path(get, path = "/api/v1/care/collection-holds", tag = "care", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CollectionHold>), (status = 403, body = Problem)))]
+pub async fn collection_holds(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<CollectionHold>>> {
+    Ok(axum::Json(
+        uc::watch::collection_holds(&s.app, &auth.actor).await?,
     ))
 }

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Auth, IfMatch, Json, Query};
+use crate::extract::{Auth, IdentityCheckHeader, IfMatch, Json, Query};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -465,17 +465,18 @@ pub async fn contacts(
 }
 
 /// Adds a contact point (needs the customer's version in If-Match).
-#[utoipa::path(post, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])), params(("id" = Uuid, Path), ("Identity-Check" = Option<String>, Header, description = "in_person, video_call or call_back: how the customer was confirmed with a second factor; required for a care customer registered with stronger authentication")),
     request_body = ContactInput, responses((status = 201, body = CustomerView), (status = 409, body = Problem), (status = 428, body = Problem)))]
 pub async fn add_contact(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<Uuid>,
     m: IfMatch,
+    idc: IdentityCheckHeader,
     body: Json<ContactInput>,
 ) -> ApiResult<Response> {
     Ok(with_etag(
-        uc::add_contact(&s.app, &auth.actor, id, body.value, m.0).await?,
+        uc::add_contact(&s.app, &auth.actor, id, body.value, m.0, idc.0).await?,
         StatusCode::CREATED,
     ))
 }
@@ -489,33 +490,35 @@ pub struct ContactPatch {
 
 /// Changes a contact point's value or label (needs the customer's version in If-Match).
 #[utoipa::path(patch, path = "/api/v1/customers/{id}/contacts/{contact_id}", tag = "customers", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), request_body = ContactPatch,
+    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path), ("Identity-Check" = Option<String>, Header, description = "in_person, video_call or call_back: how the customer was confirmed with a second factor; required for a care customer registered with stronger authentication")), request_body = ContactPatch,
     responses((status = 200, body = CustomerView), (status = 409, body = Problem), (status = 428, body = Problem)))]
 pub async fn update_contact(
     State(s): State<AppState>,
     auth: Auth,
     Path((id, cid)): Path<(Uuid, Uuid)>,
     m: IfMatch,
+    idc: IdentityCheckHeader,
     body: Json<ContactPatch>,
 ) -> ApiResult<Response> {
     let b = body.value;
     Ok(with_etag(
-        uc::update_contact(&s.app, &auth.actor, id, cid, b.value, b.label, m.0).await?,
+        uc::update_contact(&s.app, &auth.actor, id, cid, b.value, b.label, m.0, idc.0).await?,
         StatusCode::OK,
     ))
 }
 
 /// Removes a contact point (needs the customer's version in If-Match).
 #[utoipa::path(delete, path = "/api/v1/customers/{id}/contacts/{contact_id}", tag = "customers", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path)), responses((status = 200, body = CustomerView), (status = 409, body = Problem), (status = 428, body = Problem)))]
+    params(("id" = Uuid, Path), ("contact_id" = Uuid, Path), ("Identity-Check" = Option<String>, Header, description = "in_person, video_call or call_back: how the customer was confirmed with a second factor; required for a care customer registered with stronger authentication")), responses((status = 200, body = CustomerView), (status = 409, body = Problem), (status = 428, body = Problem)))]
 pub async fn delete_contact(
     State(s): State<AppState>,
     auth: Auth,
     Path((id, cid)): Path<(Uuid, Uuid)>,
     m: IfMatch,
+    idc: IdentityCheckHeader,
 ) -> ApiResult<Response> {
     Ok(with_etag(
-        uc::delete_contact(&s.app, &auth.actor, id, cid, m.0).await?,
+        uc::delete_contact(&s.app, &auth.actor, id, cid, m.0, idc.0).await?,
         StatusCode::OK,
     ))
 }

@@ -18,16 +18,16 @@ crate::tests![
     a_care_customer_is_watched_more_closely_and_the_team_is_told,
 ];
 
-struct Cast {
-    rm: String,
-    cs: String,
-    sup: String,
-    sup2: String,
-    team: Vec<(&'static str, String, String)>,
-    customer: String,
+pub(crate) struct Cast {
+    pub(crate) rm: String,
+    pub(crate) cs: String,
+    pub(crate) sup: String,
+    pub(crate) sup2: String,
+    pub(crate) team: Vec<(&'static str, String, String)>,
+    pub(crate) customer: String,
 }
 
-async fn cast(app: &TestApp) -> Cast {
+pub(crate) async fn cast(app: &TestApp) -> Cast {
     let rm = app
         .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
         .await;
@@ -59,6 +59,11 @@ async fn cast(app: &TestApp) -> Cast {
 
 /// Reported by customer service, verified by sup1, the team named, registered with consent: the record's id.
 async fn registered(app: &TestApp, c: &Cast) -> String {
+    registered_with(app, c, json!(["priority", "home_visits", "no_marketing"])).await
+}
+
+/// [`registered`] with these adjustments (a significant financial impact, the diagnosis consented to).
+pub(crate) async fn registered_with(app: &TestApp, c: &Cast, adjustments: Value) -> String {
     let r = app
         .post(
             "/api/v1/care",
@@ -94,7 +99,7 @@ async fn registered(app: &TestApp, c: &Cast) -> String {
             json!({"situation": "serious_illness", "impact": "significant",
                    "detail": "长期住院治疗，收入中断", "diagnosis": "某恶性肿瘤",
                    "consent_scopes": ["diagnosis"], "consent_on": app.app.today().to_string(),
-                   "adjustments": ["priority", "home_visits", "no_marketing"],
+                   "adjustments": adjustments,
                    "advice_line": "400-800-1234"}),
         )
         .await;
@@ -102,7 +107,7 @@ async fn registered(app: &TestApp, c: &Cast) -> String {
     id
 }
 
-fn member<'a>(c: &'a Cast, part: &str) -> &'a str {
+pub(crate) fn member<'a>(c: &'a Cast, part: &str) -> &'a str {
     &c.team.iter().find(|(p, _, _)| *p == part).unwrap().1
 }
 

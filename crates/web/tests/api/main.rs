@@ -27,6 +27,7 @@ mod book;
 mod book_files;
 mod campaigns;
 mod care;
+mod care_support;
 mod cases;
 mod customers;
 mod engagement;
@@ -101,6 +102,7 @@ fn main() {
     tests.extend(notify::all());
     tests.extend(campaigns::all());
     tests.extend(care::all());
+    tests.extend(care_support::all());
     tests.extend(book::all());
     tests.extend(book_files::all());
     tests.extend(monitoring::all());

@@ -13,9 +13,46 @@ use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::care::ReviewQuery;
 use banyan_app::care::compartment::NoteInput;
+use banyan_app::care::documents::DocumentView;
 use banyan_app::care::{self as uc, CompartmentView, GlassInput};
 use banyan_domain::care::compartment::AccessBasis;
+use banyan_domain::care::documents::{DocumentKind, SigningMethod};
 use banyan_domain::ids::CareId;
+
+/// A document as the compartment lists it.
+pub(super) struct DocLine {
+    pub(super) id: String,
+    pub(super) kind: String,
+    pub(super) subject: String,
+    pub(super) file: String,
+    pub(super) signing: String,
+    pub(super) filed: String,
+}
+
+fn doc_line(s: &AppState, t: Tr, d: &DocumentView) -> DocLine {
+    let mut signing = t.of("care_signing", d.signing.as_str());
+    if let Some(day) = d.signed_on {
+        signing.push_str(&format!(" · {}", t.date(&day.to_string())));
+    }
+    if let Some(w) = &d.witness {
+        signing.push_str(&format!(" · {}：{w}", t.get("field.witness")));
+    }
+    if let Some(r) = &d.reference {
+        signing.push_str(&format!(" · {}：{r}", t.get("field.reference")));
+    }
+    DocLine {
+        id: d.id.to_string(),
+        kind: t.of("care_document", d.kind.as_str()),
+        subject: d.subject.clone(),
+        file: format!("{}（{} KB）", d.filename, (d.size_bytes + 1023) / 1024),
+        signing,
+        filed: format!(
+            "{} · {}",
+            d.uploaded_by,
+            t.datetime(&s.app.tz, &d.uploaded_at)
+        ),
+    }
+}
 
 #[derive(Template)]
 #[template(path = "care_compartment.html")]
@@ -29,17 +66,25 @@ struct CompartmentPage {
     diagnosis: String,
     /// (author, at, body)
     notes: Vec<(String, String, String)>,
+    documents: Vec<DocLine>,
+    survey_comment: Option<String>,
+    /// The document form's choices: kinds, ways of signing, the team (witnesses).
+    doc_kinds: Vec<(&'static str, String)>,
+    signings: Vec<(&'static str, String)>,
+    witnesses: Vec<(String, String)>,
+    today: String,
     /// (staff, basis, at)
     reads: Vec<(String, String, String)>,
     can_note: bool,
     error: Option<String>,
 }
 
-fn compartment_page(
+pub(super) fn compartment_page(
     s: &AppState,
     sess: &Session,
     t: Tr,
     v: CompartmentView,
+    team: Vec<(String, String)>,
     error: Option<String>,
 ) -> Response {
     let none = t.get("care.nothing").to_owned();
@@ -60,6 +105,12 @@ fn compartment_page(
                 .into_iter()
                 .map(|n| (n.author, t.datetime(&s.app.tz, &n.at), n.body))
                 .collect(),
+            documents: v.documents.iter().map(|d| doc_line(s, t, d)).collect(),
+            survey_comment: v.survey_comment,
+            doc_kinds: super::options(t, "care_document", DocumentKind::ALL, DocumentKind::as_str),
+            signings: super::options(t, "care_signing", SigningMethod::ALL, SigningMethod::as_str),
+            witnesses: team,
+            today: s.app.today().to_string(),
             reads: v
                 .reads
                 .into_iter()
@@ -84,10 +135,41 @@ pub(super) async fn show(
     Path(id): Path<CareId>,
     Signed { sess, t }: Signed,
 ) -> Result<Response, PageError> {
-    match uc::compartment::open(&s.app, &sess.actor, id).await {
-        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
+    match opened(&s, &sess, t, id).await {
+        Ok((v, team)) => Ok(compartment_page(&s, &sess, t, v, team, None)),
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
+}
+
+/// The compartment opened (the read recorded) and the team, the witnesses a document may name.
+pub(super) async fn opened(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    id: CareId,
+) -> Result<(CompartmentView, Vec<(String, String)>), AppError> {
+    let v = uc::compartment::open(&s.app, &sess.actor, id).await?;
+    let team = team_of(s, sess, t, id).await?;
+    Ok((v, team))
+}
+
+/// The record's team as (staff id, name · part) for a select.
+async fn team_of(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    id: CareId,
+) -> Result<Vec<(String, String)>, AppError> {
+    let r = uc::get(&s.app, &sess.actor, id).await?;
+    Ok(r.team
+        .iter()
+        .map(|m| {
+            (
+                m.staff_id.to_string(),
+                format!("{} · {}", m.name, t.of("care_role", m.role.as_str())),
+            )
+        })
+        .collect())
 }
 
 /// Adds a team note; the answer is the compartment with it.
@@ -101,9 +183,12 @@ pub(super) async fn add_note(
         .await
         .map_err(|e| refusal(t, e))
     {
-        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
-        Err(Ok(msg)) => match uc::compartment::open(&s.app, &sess.actor, id).await {
-            Ok(v) => Ok(compartment_page(&s, &sess, t, v, Some(msg))),
+        Ok(v) => match team_of(&s, &sess, t, id).await {
+            Ok(team) => Ok(compartment_page(&s, &sess, t, v, team, None)),
+            Err(e) => Err(PageError::App(e, t, Some(sess))),
+        },
+        Err(Ok(msg)) => match opened(&s, &sess, t, id).await {
+            Ok((v, team)) => Ok(compartment_page(&s, &sess, t, v, team, Some(msg))),
             Err(e) => Err(PageError::App(e, t, Some(sess))),
         },
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
@@ -176,7 +261,8 @@ pub(super) async fn break_glass(
     .await
     .map_err(|e| refusal(t, e))
     {
-        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
+        // Broken glass reads; it does not file documents, so no witnesses are offered.
+        Ok(v) => Ok(compartment_page(&s, &sess, t, v, Vec::new(), None)),
         Err(Ok(msg)) => Ok(glass_page(&s, &sess, t, id, reason, Some(msg))),
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
     }
@@ -314,6 +400,9 @@ struct ReportPage {
     handling: String,
     tasks: String,
     approvals: String,
+    surveys: String,
+    /// The gentle-collection holds: (customer number, named person, since).
+    holds: Vec<(String, String, String)>,
     kpis: Vec<KpiLine>,
     /// (group, customers, complaints, arrears, switches) — or the reason it is not shown.
     outcomes: Vec<(String, String, String, String, String)>,
@@ -342,6 +431,9 @@ pub(super) async fn report_page(
     )
     .await
     .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let holds = uc::watch::collection_holds(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let hidden = t
         .get("care.kpi.too_few")
         .replace("{n}", &uc::report::MIN_GROUP.to_string());
@@ -372,6 +464,22 @@ pub(super) async fn report_page(
             .get("care.kpi.approvals")
             .replace("{on_time}", &r.approvals_on_time.to_string())
             .replace("{late}", &r.approvals_late.to_string()),
+        surveys: t
+            .get("care.kpi.surveys")
+            .replace("{sent}", &r.surveys_sent.to_string())
+            .replace("{answered}", &r.surveys_answered.to_string())
+            .replace("{avg}", &tenths(r.satisfaction_avg_tenths)),
+        holds: holds
+            .into_iter()
+            .map(|h| {
+                (
+                    h.customer_no,
+                    h.named_person
+                        .unwrap_or_else(|| t.get("care.vacant").to_owned()),
+                    t.datetime(&s.app.tz, &h.since),
+                )
+            })
+            .collect(),
         kpis: r
             .measures
             .iter()

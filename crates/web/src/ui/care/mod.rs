@@ -5,7 +5,10 @@
 //! who may see and do what; pages only offer what the reader's role allows.
 
 mod compartment;
+mod documents;
+mod hospitals;
 mod record;
+mod watch;
 
 use crate::AppState;
 use crate::ui::forms::{form_raw, form_text, refusal};
@@ -49,6 +52,15 @@ pub fn routes() -> axum::Router<AppState> {
             "/care/{id}/compartment",
             get(compartment::show).post(compartment::add_note),
         )
+        .route(
+            "/care/{id}/documents",
+            post(documents::upload).layer(axum::extract::DefaultBodyLimit::max(
+                banyan_app::files::FILE_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/care/{id}/documents/{document}", get(documents::download))
+        .route("/care/hospitals", get(hospitals::page).post(hospitals::add))
+        .route("/care/hospitals/{hospital}", post(hospitals::update))
         .route(
             "/care/{id}/break-glass",
             get(compartment::glass_form).post(compartment::break_glass),
@@ -332,6 +344,9 @@ pub(crate) struct Banner {
     pub(crate) lead: Option<String>,
     /// The reader may report a care lead for the customer (no record they can see is open).
     pub(crate) can_report: bool,
+    /// Changing the customer's contacts needs their identity confirmed with a second factor: the ways, for
+    /// the contact forms' picker (empty when it does not).
+    pub(crate) identity_checks: Vec<(&'static str, String)>,
 }
 
 pub(crate) async fn banner(
@@ -353,6 +368,19 @@ pub(crate) async fn banner(
             .map(|x| t.of("care_adjustment", x.as_str()))
             .collect(),
         priority: a.priority,
+        identity_checks: if a
+            .adjustments
+            .contains(&banyan_domain::care::Adjustment::StrongAuthentication)
+        {
+            options(
+                t,
+                "identity_check",
+                banyan_domain::care::IdentityCheck::ALL,
+                banyan_domain::care::IdentityCheck::as_str,
+            )
+        } else {
+            Vec::new()
+        },
         advice_line: a.advice_line.clone(),
         contact: a
             .contact

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::care::compartment::WithdrawInput;
+use banyan_app::care::hospitals::HospitalView;
 use banyan_app::care::team::Pick;
 use banyan_app::care::{
     self as uc, CareTeamInput, CareView, DecisionInput, EndInput, GrantInput, MeasureAction,
@@ -102,6 +103,9 @@ struct RecordPage {
     given: Vec<(&'static str, String)>,
     adjustment_choices: Vec<(&'static str, String, bool)>,
     kinds: Vec<(&'static str, String)>,
+    /// The active partner hospitals a referral picks from: (id, name · city).
+    hospitals: Vec<(String, String)>,
+    watch: Option<super::watch::WatchPanel>,
     today: String,
     error: Option<String>,
 }
@@ -196,6 +200,18 @@ fn facts(s: &AppState, t: Tr, v: &CareView) -> Vec<(String, String)> {
         }
         out.push((t.get("care.consent").to_owned(), c));
     }
+    if let Some(x) = &v.survey {
+        let said = match x.satisfaction {
+            Some(n) => t
+                .get("care.survey_answered")
+                .replace("{score}", &n.to_string()),
+            None => t.get("care.survey_waiting").to_owned(),
+        };
+        out.push((
+            t.get("care.survey").to_owned(),
+            format!("{} · {said}", t.datetime(&s.app.tz, &x.sent_at)),
+        ));
+    }
     if let Some(at) = &v.ended_at {
         let mut e = t.datetime(&s.app.tz, at);
         if let Some(r) = &v.end_reason {
@@ -242,6 +258,9 @@ fn measure_line(s: &AppState, t: Tr, sess: &Session, v: &CareView, m: &uc::Measu
         ));
     }
     let mut result = Vec::new();
+    if let Some(h) = &m.hospital {
+        result.push(format!("{}：{h}", t.get("field.hospital")));
+    }
     if let Some(x) = &m.second_staff {
         result.push(format!("{}：{x}", t.get("field.second_staff")));
     }
@@ -273,7 +292,14 @@ fn measure_line(s: &AppState, t: Tr, sess: &Session, v: &CareView, m: &uc::Measu
     }
 }
 
-fn view(s: &AppState, sess: &Session, t: Tr, v: CareView, error: Option<String>) -> Response {
+fn view(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    v: CareView,
+    hospitals: Vec<HospitalView>,
+    error: Option<String>,
+) -> Response {
     let o = sess.actor.offers();
     let me = sess.actor.id();
     let supervises = v.supervisor;
@@ -414,6 +440,12 @@ fn view(s: &AppState, sess: &Session, t: Tr, v: CareView, error: Option<String>)
                 })
                 .collect(),
             kinds: options(t, "care_measure", MeasureKind::ALL, MeasureKind::as_str),
+            hospitals: hospitals
+                .into_iter()
+                .filter(|h| h.active)
+                .map(|h| (h.id.to_string(), format!("{} · {}", h.name, h.city)))
+                .collect(),
+            watch: v.watch.as_ref().map(|w| super::watch::panel(t, w)),
             today: s.app.today().to_string(),
             v,
             error,
@@ -427,10 +459,21 @@ pub(super) async fn show(
     Path(id): Path<CareId>,
     Signed { sess, t }: Signed,
 ) -> Result<Response, PageError> {
-    match uc::get(&s.app, &sess.actor, id).await {
-        Ok(v) => Ok(view(&s, &sess, t, v, None)),
+    match read(&s, &sess, id).await {
+        Ok((v, h)) => Ok(view(&s, &sess, t, v, h, None)),
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
+}
+
+/// The record and the partner hospitals its measure form offers.
+async fn read(
+    s: &AppState,
+    sess: &Session,
+    id: CareId,
+) -> Result<(CareView, Vec<HospitalView>), AppError> {
+    let v = uc::get(&s.app, &sess.actor, id).await?;
+    let h = uc::hospitals::list(&s.app, &sess.actor).await?;
+    Ok((v, h))
 }
 
 /// After a form: back to the record at `anchor`, or the record again with the refusal in words.
@@ -444,8 +487,8 @@ async fn after(
 ) -> Result<Response, PageError> {
     match r.map_err(|e| refusal(t, e)) {
         Ok(()) => Ok(Redirect::to(&format!("/care/{id}#{anchor}")).into_response()),
-        Err(Ok(msg)) => match uc::get(&s.app, &sess.actor, id).await {
-            Ok(v) => Ok(view(s, &sess, t, v, Some(msg))),
+        Err(Ok(msg)) => match read(s, &sess, id).await {
+            Ok((v, h)) => Ok(view(s, &sess, t, v, h, Some(msg))),
             Err(e) => Err(PageError::App(e, t, Some(sess))),
         },
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
@@ -643,6 +686,12 @@ pub(super) async fn add_measure(
             starts_on: date(&f, "starts_on")?,
             ends_on: date(&f, "ends_on")?,
             scheduled_at: form_text(&f, "scheduled_at").map(|v| local_instant(&s, &v)),
+            hospital: match form_text(&f, "hospital") {
+                None => None,
+                Some(h) => Some(h.parse().map_err(|_| {
+                    AppError::field("hospital", "not_partner", "pick a partner hospital")
+                })?),
+            },
         };
         uc::measures::add(&s.app, &sess.actor, id, i)
             .await

@@ -23,6 +23,8 @@ pub(crate) struct QueueRow {
     /// "3 天" / "5 小时".
     pub(crate) waited: String,
     pub(crate) may_verify: bool,
+    /// A care customer served first (never why).
+    pub(crate) priority: bool,
     /// The checkbox's accessible name: "选择 王芳".
     pub(crate) pick_label: String,
     /// The version shown, sent with the tick: a record changed since is refused, not verified unseen.
@@ -107,6 +109,7 @@ pub(crate) async fn queue(
             t.datetime(&tz, &i.submitted_at),
             waited(t, i.submitted_at_us, now),
             i.may_verify,
+            i.priority,
         );
         let row = rows(t, vec![i.customer], &rms).pop();
         if let Some(row) = row {
@@ -119,6 +122,7 @@ pub(crate) async fn queue(
                 submitted: facts.1,
                 waited: facts.2,
                 may_verify: facts.3,
+                priority: facts.4,
                 version,
             });
         }

@@ -88,6 +88,24 @@ pub(crate) async fn after_write<T>(
     Ok(page)
 }
 
+/// The form's `identity_check` (picked when the customer needs stronger authentication), or the field error.
+fn identity_of(
+    f: &std::collections::HashMap<String, String>,
+) -> Result<Option<banyan_domain::care::IdentityCheck>, AppError> {
+    match form_text(f, "identity_check") {
+        None => Ok(None),
+        Some(v) => banyan_domain::care::IdentityCheck::parse(&v)
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::field(
+                    "identity_check",
+                    "one_of",
+                    "must be in_person, video_call or call_back",
+                )
+            }),
+    }
+}
+
 pub(crate) async fn add_contact(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -105,7 +123,10 @@ pub(crate) async fn add_contact(
                 value: form_text(&f, "value").unwrap_or_default(),
                 label: form_text(&f, "label"),
             };
-            uc::add_contact(&s.app, &sess.actor, id, c, form_version(&f)).await
+            match identity_of(&f) {
+                Ok(idc) => uc::add_contact(&s.app, &sess.actor, id, c, form_version(&f), idc).await,
+                Err(e) => Err(e),
+            }
         }
     };
     after_write(&s, sess, t, id, Some("saved"), r).await
@@ -116,7 +137,10 @@ pub(crate) async fn delete_contact(
     Path((id, cid)): Path<(Uuid, Uuid)>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let r = uc::delete_contact(&s.app, &sess.actor, id, cid, form_version(&f)).await;
+    let r = match identity_of(&f) {
+        Ok(idc) => uc::delete_contact(&s.app, &sess.actor, id, cid, form_version(&f), idc).await,
+        Err(e) => Err(e),
+    };
     after_write(&s, sess, t, id, Some("saved"), r).await
 }
 
