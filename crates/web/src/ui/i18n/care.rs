@@ -303,6 +303,7 @@ crate::ui::i18n::catalog! {
     "care.add_document" => ["归档文件", "歸檔文件", "File a document"],
     "care.reference_hint" => ["电子签名平台的签署编号，或远程视频见证的录像编号。", "電子簽名平台的簽署編號，或遠端視訊見證的錄影編號。", "The e-signature platform's signing number, or the video recording's number."],
     "care.hospital_hint" => ["仅在“合作医院绿色通道”时选择。", "僅在「合作醫院綠色通道」時選擇。", "Only for a green-channel hospital referral."],
+    "care.hospital_name" => ["医院名称", "醫院名稱", "Hospital"],
     "care.hospitals" => ["合作医院", "合作醫院", "Partner hospitals"],
     "care.hospitals_total" => ["共 {n} 家", "共 {n} 家", "{n} hospitals"],
     "care.hospitals_hint" => ["绿色通道转介的合作医院；不再合作的设为停用，已有转介仍保留医院名称。", "綠色通道轉介的合作醫院；不再合作的設為停用，已有轉介仍保留醫院名稱。", "The hospitals a green-channel referral goes to; one no longer a partner is set inactive and its referrals keep its name."],
