@@ -38,8 +38,8 @@ function followable(url) {
 
 function isDownload(url) {
   const p = new URL(url).pathname;
-  // A stored file (a case's attachment, a lead's document) is a download too: fetched, never opened as a page.
-  return /\.(csv|xlsx)$/.test(p) || /\/(export|download)\b/.test(p) || /\/(files|attachments)\/[0-9a-f-]{36}$/.test(p);
+  // A stored file (a case's attachment, a lead's or a care record's document) is a download too: fetched, never opened as a page.
+  return /\.(csv|xlsx)$/.test(p) || /\/(export|download)\b/.test(p) || /\/(files|attachments|documents)\/[0-9a-f-]{36}$/.test(p);
 }
 
 /// The files of a zip (an XLSX) by name, inflated: read from the central directory at its end.
