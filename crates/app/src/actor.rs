@@ -196,6 +196,8 @@ pub struct Offers {
     pub care_work: bool,
     /// Verify, register and supervise care records.
     pub care_manage: bool,
+    pub wealth_review: bool,
+    pub wealth_report: bool,
 }
 
 impl Actor {
@@ -230,6 +232,8 @@ impl Actor {
             care_report: has(Permission::CareReport),
             care_work: has(Permission::CareWork),
             care_manage: has(Permission::CareManage),
+            wealth_review: has(Permission::WealthReview),
+            wealth_report: has(Permission::WealthReport),
         }
     }
 }

@@ -428,6 +428,8 @@ pub async fn log_interaction(
     errs.into_result()?;
     let tx = app.db.begin_write().await?;
     let row = crate::scope::lock_in_scope(&*tx, &grant, customer_id).await?;
+    // The seller of a private product may not contact the client during its cooling-off.
+    crate::wealth::suitability::seller_may_contact(&*tx, row.id, actor.id()).await?;
     let contact_task = store::open_contact_tasks(&*tx, &[customer_id])
         .await?
         .into_iter()

@@ -10,6 +10,7 @@
 //! | `imports.resume` | 5 s | each job's own lease (`imports::resume_orphaned`) |
 //! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |
 //! | `cases.escalate` | 60 s | `cases.escalate` |
+//! | `wealth.finalise` | 60 s | none: each sale past its cooling-off completes once (a versioned write) |
 //! | `alerts.escalate` | 60 s | none: each overdue alert is marked escalated once (`segments::alerts::escalate_overdue`) |
 //! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
@@ -98,6 +99,19 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
             s.escalate_every,
             app.clone(),
             move |app| crate::cases::escalate_tick(app, s.escalate_every),
+        ),
+        // A cooled sale completes once: its versioned write loses on a second node, so every node may run it.
+        every(
+            "wealth.finalise",
+            s.escalate_every,
+            app.clone(),
+            |app| async move {
+                match crate::wealth::suitability::finalise_due(&app).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(sales = n, "sales past their cooling-off completed"),
+                    Err(e) => tracing::error!(error = %e, "finalising cooled sales failed"),
+                }
+            },
         ),
         // Each alert escalates once: the node that marks it tells the supervisors, so every node may run it.
         every(

@@ -30,6 +30,7 @@ pub mod segments;
 pub mod tabular;
 pub mod throttle;
 pub mod view;
+pub mod wealth;
 
 pub use banyan_store::Db;
 pub use error::{AppError, Result};

@@ -392,6 +392,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         crate::demo_import::demo_import(app).await?;
         crate::demo_survey::demo_survey(app).await?;
         crate::demo_care::demo_care(app, &some).await?;
+        crate::demo_wealth::demo_wealth(app, &some).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await

@@ -526,6 +526,9 @@ async fn follow_ups(app: &App, today: Date) -> Result<()> {
                     note: None,
                     // As the core system numbered the new time deposit.
                     account_no: Some(format!("62170000{:08}", 90_000 + r)),
+                    channel: None,
+                    recording_ref: None,
+                    client_confirmation: None,
                 };
                 banyan_app::book::sales::record_sale(app, &actor, o.customer_id, sale)
                     .await

@@ -334,6 +334,31 @@ async fn opened(
         LeadKind::Corporate => ("WC-CNY", SaleKind::LoanApplication, 300_000_000),
         LeadKind::Individual => ("WM-R2-90D", SaleKind::ProductSale, 10_000_000),
     };
+    if lead.kind == LeadKind::Individual {
+        // A first purchase of a wealth product: the risk questionnaire face to face at the branch first
+        // (balanced: R1-R3 products suit).
+        let answers = [
+            ("horizon", "1_3y"),
+            ("experience", "funds"),
+            ("loss_tolerance", "up_to_10"),
+            ("objective", "steady"),
+            ("income_share", "20_50"),
+        ]
+        .iter()
+        .map(|(q, a)| ((*q).to_owned(), (*a).to_owned()))
+        .collect();
+        banyan_app::segments::record_assessment(
+            app,
+            owner,
+            customer,
+            banyan_app::segments::AssessmentInput {
+                answers,
+                channel: "branch".into(),
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("demo lead {i}: {e}"))?;
+    }
     for input in [
         SaleInput {
             kind: SaleKind::AccountOpening,
@@ -341,6 +366,9 @@ async fn opened(
             amount: 5_000_000,
             note: None,
             account_no: Some(format!("6222{:012}", 310_115_000_000 + i)),
+            channel: None,
+            recording_ref: None,
+            client_confirmation: None,
         },
         SaleInput {
             kind,
@@ -348,6 +376,10 @@ async fn opened(
             amount,
             note: Some("按约定方案签约".into()),
             account_no: None,
+            // In the branch's sales zone, recorded (双录) when the catalogue asks for it.
+            channel: None,
+            recording_ref: Some(format!("SZ-BR0001-{:06}", 4_100 + i)),
+            client_confirmation: None,
         },
     ] {
         banyan_app::acquisition::opening::record_sale(app, owner, id, input)

@@ -14,6 +14,7 @@ mod demo_papers;
 mod demo_risk;
 mod demo_survey;
 mod demo_visits;
+mod demo_wealth;
 mod setup;
 
 use anyhow::Result;

@@ -87,6 +87,11 @@ pub enum Permission {
     /// Verify or reject care leads, register and end care records, name their teams and the supervisors
     /// who may read a compartment, approve measures, review break-glass access (supervisors).
     CareManage,
+    /// Approve or decline an investment sale that waits for a senior reviewer (a client of the senior age
+    /// and a high-risk product) — never one's own sale.
+    WealthReview,
+    /// Read the suitability report of a period: every investment sale's decision with what it read.
+    WealthReport,
 }
 
 /// Which customers a role's permissions reach.
@@ -150,6 +155,7 @@ const RISK: &[Permission] = &[
     P::LeadRead,
     P::CareReport,
     P::CareWork,
+    P::WealthReport,
 ];
 const OPS: &[Permission] = &[
     P::CustomerRead,
@@ -196,6 +202,8 @@ const SUPERVISOR: &[Permission] = &[
     P::CareReport,
     P::CareWork,
     P::CareManage,
+    P::WealthReview,
+    P::WealthReport,
 ];
 const AUDITOR: &[Permission] = &[
     P::CustomerRead,
@@ -203,6 +211,7 @@ const AUDITOR: &[Permission] = &[
     P::CaseRead,
     P::MonitoringReport,
     P::LeadRead,
+    P::WealthReport,
 ];
 const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage, P::ProductManage];
 const SENIOR: &[Permission] = &[
@@ -214,6 +223,8 @@ const SENIOR: &[Permission] = &[
     P::CampaignApprove,
     P::LeadRead,
     P::TargetManage,
+    P::WealthReview,
+    P::WealthReport,
 ];
 
 impl Role {
@@ -292,7 +303,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 31] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -322,6 +333,8 @@ impl Permission {
         P::CareReport,
         P::CareWork,
         P::CareManage,
+        P::WealthReview,
+        P::WealthReport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -355,6 +368,8 @@ impl Permission {
             P::CareReport => "care.report",
             P::CareWork => "care.work",
             P::CareManage => "care.manage",
+            P::WealthReview => "wealth.review",
+            P::WealthReport => "wealth.report",
         }
     }
 }

@@ -62,5 +62,6 @@ pub mod notify;
 pub mod policy;
 pub mod search;
 pub mod segments;
+pub mod wealth;
 
 pub use error::{FieldError, FieldErrors};

@@ -31,6 +31,17 @@ pub struct Policy {
     /// the shipped section.
     #[serde(default)]
     pub care: crate::care::CarePolicy,
+    /// Wealth advisory (seed 004, DOMAIN-DEFAULTS §2): suitability at the moment of sale. A policy file
+    /// without it uses the shipped section.
+    #[serde(default)]
+    pub wealth: crate::wealth::WealthPolicy,
+}
+
+/// The shipped `[wealth]` section.
+impl Default for crate::wealth::WealthPolicy {
+    fn default() -> Self {
+        Policy::default_policy().wealth
+    }
 }
 
 /// The shipped `[care]` section (the policy module owns the shipped file, so the care module need not know it).
@@ -136,6 +147,10 @@ impl Policy {
         })?;
         self.care.validate().map_err(|(k, m)| PolicyError {
             key: format!("care.{k}"),
+            message: m,
+        })?;
+        self.wealth.validate().map_err(|(k, m)| PolicyError {
+            key: format!("wealth.{k}"),
             message: m,
         })?;
         for (i, e) in self.book.entitlements.iter().enumerate() {

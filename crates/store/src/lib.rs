@@ -21,6 +21,7 @@ pub mod misc;
 pub mod notify;
 pub mod segments;
 pub mod table;
+pub mod wealth;
 
 pub use db::{Db, DbKind, WriteTx, now_us};
 pub use error::StoreError;

@@ -30,6 +30,7 @@ mod sales;
 mod saved;
 mod search;
 mod steps;
+mod wealth;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;
 
 /// One migration step.

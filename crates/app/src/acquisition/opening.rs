@@ -109,9 +109,10 @@ pub async fn record_sale(
     .map_err(|r| refused(r, &lead, Some(customer.status)))?;
     let sale = gate::record_in(app, &tx, &cgrant, &customer, input).await?;
     let action = match (sale.decision, sale.kind) {
-        (SaleDecision::Refused, _) => LeadAction::SaleRefused,
+        (SaleDecision::Refused | SaleDecision::Withdrawn, _) => LeadAction::SaleRefused,
         (SaleDecision::Recorded, SaleKind::AccountOpening) => LeadAction::AccountOpened,
-        (SaleDecision::Recorded, _) => LeadAction::ProductSigned,
+        // Signed, and waiting for a senior reviewer or its cooling-off (the sale's page says which).
+        (SaleDecision::Recorded | SaleDecision::Pending, _) => LeadAction::ProductSigned,
     };
     // The history names the product (code and its name in the bank's first language, as the catalogue
     // lists it) and, for an opening, the account's last four characters.

@@ -2,8 +2,8 @@
 //! loan applied for, a credit limit raised). The request is checked against the catalogue (the product
 //! fits the kind of sale, is on sale, the amount reaches its minimum); then the customer's risk measures
 //! (seed 000 §六.2) decide: an action the rating blocks is **refused**, recorded with the action and the
-//! rating, audited and counted; otherwise the sale is recorded. Suitability (the wealth issue) joins the
-//! gate after the measures, in [`suitability`].
+//! rating, audited and counted; otherwise suitability (`wealth::suitability`) decides an investment
+//! product's sale: refused with its rule, recorded, or pending a senior reviewer or a cooling-off.
 
 use crate::App;
 use crate::actor::Actor;
@@ -38,6 +38,17 @@ pub struct SaleInput {
     /// hyphens). Only an opening carries one.
     #[serde(default)]
     pub account_no: Option<String>,
+    /// An investment product's sale: where it is made (`branch` when absent).
+    #[serde(default)]
+    pub channel: Option<banyan_domain::wealth::suitability::SaleChannel>,
+    /// An in-branch sale to an individual of a product the catalogue marks for it: the audio-video
+    /// recording's (双录) reference.
+    #[serde(default)]
+    pub recording_ref: Option<String>,
+    /// A client of the senior age buying a high-risk product: their extra confirmation (the signed form's
+    /// reference, or their words).
+    #[serde(default)]
+    pub client_confirmation: Option<String>,
 }
 
 /// A recorded sale or application and the gate's decision.
@@ -60,11 +71,18 @@ pub struct SaleView {
     pub account_no: Option<String>,
     pub recorded_by: Option<String>,
     pub at: String,
+    /// An investment product's sale: what suitability read and decided, and where the sale stands.
+    pub suitability: Option<crate::wealth::SuitabilityView>,
 }
 
-fn view_of(r: &SaleRow, p: &ProductRow, by: Option<String>) -> Result<SaleView> {
+fn view_of(
+    r: &SaleRow,
+    p: &ProductRow,
+    by: Option<String>,
+    suitability: Option<crate::wealth::SuitabilityView>,
+) -> Result<SaleView> {
     let refusal = match (r.decision, &r.action, &r.rating) {
-        (SaleDecision::Recorded, _, _) => None,
+        (SaleDecision::Recorded | SaleDecision::Pending | SaleDecision::Withdrawn, _, _) => None,
         (SaleDecision::Refused, Some(action), Some(rating)) => Some(GateRefusal {
             action: action.clone(),
             rating: rating.clone(),
@@ -90,6 +108,7 @@ fn view_of(r: &SaleRow, p: &ProductRow, by: Option<String>) -> Result<SaleView> 
         account_no: r.account_no.as_deref().map(banyan_domain::mask::account),
         recorded_by: by,
         at: crate::fmt_us(r.at_us),
+        suitability,
     })
 }
 
@@ -117,12 +136,6 @@ async fn measures_refuse<C: sea_orm::ConnectionTrait>(
         }
     }
     Ok(None)
-}
-
-/// Suitability: the customer's risk appetite against the product's level, cooling-off and dual recording.
-/// The wealth issue (17) decides it here, after the measures; until then every product passes.
-fn suitability(_customer: &CustomerRow, _product: &ProductRow) -> Option<GateRefusal> {
-    None
 }
 
 /// Records a sale or application of a customer in the caller's scope (out of scope: not found), through
@@ -178,20 +191,30 @@ pub(crate) async fn record_in(
         account_unknown(tx, customer, no).await?;
     }
     let actions = app.policy.book.gate.actions(input.kind, &gp);
+    // Suitability reads its facts for every investment sale, so the record says what they were even when
+    // the measures refuse first.
+    let facts = crate::wealth::suitability::SaleFacts {
+        channel: input.channel,
+        recording_ref: input.recording_ref,
+        client_confirmation: input.client_confirmation,
+    };
+    let assessed =
+        crate::wealth::suitability::assess(app, tx, customer, &product, input.kind, facts).await?;
     let refusal = match measures_refuse(app, tx, customer, &actions).await? {
         Some(r) => Some(r),
-        None => suitability(customer, &product),
+        None => assessed.as_ref().and_then(|a| a.refusal()),
     };
+    let pending = refusal.is_none() && assessed.as_ref().is_some_and(|a| a.pending());
     let r = SaleRow {
         id: Uuid::now_v7(),
         customer_id: customer.id,
         kind: input.kind,
         product_id: product.id,
         amount: input.amount,
-        decision: if refusal.is_some() {
-            SaleDecision::Refused
-        } else {
-            SaleDecision::Recorded
+        decision: match (refusal.is_some(), pending) {
+            (true, _) => SaleDecision::Refused,
+            (false, true) => SaleDecision::Pending,
+            (false, false) => SaleDecision::Recorded,
         },
         action: refusal.as_ref().map(|r| r.action.clone()),
         rating: refusal.as_ref().map(|r| r.rating.clone()),
@@ -208,6 +231,10 @@ pub(crate) async fn record_in(
             e.into()
         });
     }
+    let suitability = match assessed {
+        Some(a) => Some(crate::wealth::suitability::record(app, tx, &r, &product, a).await?),
+        None => None,
+    };
     audit::record(
         app,
         tx,
@@ -216,6 +243,7 @@ pub(crate) async fn record_in(
             match r.decision {
                 SaleDecision::Recorded => "sale.record",
                 SaleDecision::Refused => "sale.refuse",
+                SaleDecision::Pending | SaleDecision::Withdrawn => "sale.pending",
             },
             customer.id.uuid(),
             json!({"kind": r.kind.as_str(), "product": product.code, "action": r.action, "rating": r.rating}),
@@ -223,7 +251,7 @@ pub(crate) async fn record_in(
     )
     .await?;
     let by = super::staff_name(app, grant.actor().id()).await?;
-    view_of(&r, &product, by)
+    view_of(&r, &product, by, suitability)
 }
 
 fn duplicate_account() -> AppError {
@@ -269,13 +297,16 @@ pub(crate) async fn sales_in<C: sea_orm::ConnectionTrait>(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
+    let rows = sstore::sales_of(c, customer, 100).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut suitability = crate::wealth::suitability::views_of(app, c, &ids).await?;
     let mut out = Vec::new();
-    for r in sstore::sales_of(c, customer, 100).await? {
+    for r in rows {
         let p = products
             .get(&r.product_id)
             .ok_or_else(|| AppError::internal(format!("sales {}: its product is gone", r.id)))?;
         let by = super::staff_name(app, r.recorded_by).await?;
-        out.push(view_of(&r, p, by)?);
+        out.push(view_of(&r, p, by, suitability.remove(&r.id))?);
     }
     Ok(out)
 }

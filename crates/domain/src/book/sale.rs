@@ -29,6 +29,10 @@ code_enum!(
     SaleDecision {
         Recorded = "recorded",
         Refused = "refused",
+        /// Suitable, and waiting for what suitability asks next (a senior reviewer, the cooling-off).
+        Pending = "pending",
+        /// A pending sale the senior reviewer declined or the client cancelled during the cooling-off.
+        Withdrawn = "withdrawn",
     }
 );
 

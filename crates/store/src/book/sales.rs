@@ -113,3 +113,14 @@ pub async fn refusal_counts<C: ConnectionTrait>(
         })
         .collect()
 }
+
+/// Moves a sale's decision (a pending sale recorded or withdrawn after suitability's steps).
+pub async fn set_decision<C: ConnectionTrait>(c: &C, id: Uuid, d: SaleDecision) -> Result<()> {
+    let q = Query::update()
+        .table("sales")
+        .value("decision", d.as_str())
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}

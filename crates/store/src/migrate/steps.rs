@@ -183,4 +183,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "care: the compartment's documents, partner hospitals, satisfaction surveys",
         run: care::v36,
     },
+    Step {
+        version: 37,
+        name: "wealth: suitability at the moment of sale",
+        run: wealth::v37,
+    },
 ];

@@ -14,6 +14,7 @@ pub mod health;
 pub mod imports;
 pub mod notify;
 pub mod segments;
+pub mod wealth;
 
 use crate::AppState;
 use axum::Router;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let creating = |h: axum::routing::MethodRouter<AppState>| h.route_layer(idem.clone());
     let r = acquisition::routes(Router::new(), creating);
     let r = care::routes(r, creating);
+    let r = wealth::routes(r, creating);
     r.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

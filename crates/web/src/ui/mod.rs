@@ -31,6 +31,7 @@ pub use labels::import_words;
 mod page;
 mod paging;
 mod segments;
+mod wealth;
 
 pub use page::{Chrome, PageError, Signed, SignedForm};
 
@@ -52,6 +53,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(cases::routes())
         .merge(acquisition::routes())
         .merge(care::routes())
+        .merge(wealth::routes())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

@@ -76,6 +76,7 @@ pub struct Chrome {
     pub can_leads: bool,
     /// Care records (reporting, the team's work, supervision).
     pub can_care: bool,
+    pub can_wealth_report: bool,
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
@@ -105,6 +106,7 @@ pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         can_products: session.is_some_and(|s| s.actor.offers().read || s.actor.offers().products),
         can_book_load: session.is_some_and(|s| s.actor.offers().book_load),
         can_leads: session.is_some_and(|s| s.actor.offers().leads),
+        can_wealth_report: session.is_some_and(|s| s.actor.offers().wealth_report),
         can_care: session.is_some_and(|s| {
             let o = s.actor.offers();
             o.care_report || o.care_work || o.care_manage

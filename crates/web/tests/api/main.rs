@@ -41,6 +41,7 @@ mod notify;
 mod review;
 mod sales;
 mod segments;
+mod wealth;
 
 use harness::{Backend, Cluster, TestApp};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -103,6 +104,7 @@ fn main() {
     tests.extend(campaigns::all());
     tests.extend(care::all());
     tests.extend(care_support::all());
+    tests.extend(wealth::all());
     tests.extend(book::all());
     tests.extend(book_files::all());
     tests.extend(monitoring::all());

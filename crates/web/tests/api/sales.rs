@@ -39,7 +39,17 @@ async fn a_high_risk_customer_is_refused_what_their_measures_block_and_it_is_cou
     let path = format!("/api/v1/customers/{id}/sales");
     let sale = |kind: &str, product: &str, amount: i64| json!({"kind": kind, "product": product, "amount": amount});
 
-    // Before any rating, a high-risk fund is recorded.
+    // Assessed face to face as aggressive (suitability lets R5 through), before any rating a high-risk fund
+    // is recorded.
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{id}/risk-assessment"),
+            &rm,
+            json!({"channel": "branch", "answers": {"horizon": "over_5y", "experience": "equities",
+                "loss_tolerance": "over_30", "objective": "growth", "income_share": "under_20"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let r = app
         .post(&path, &rm, sale("product_sale", "FD-R5", 200_000))
         .await;

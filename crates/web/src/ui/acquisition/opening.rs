@@ -98,7 +98,12 @@ pub(super) async fn section(
                 )
             })
             .collect(),
-        sales: o.sales.iter().cloned().map(|x| line(s, t, x)).collect(),
+        sales: o
+            .sales
+            .iter()
+            .cloned()
+            .map(|x| line(s, sess, t, x))
+            .collect(),
         can_open: may,
         can_sign,
         account_products: fitting(&catalogue, &[SaleKind::AccountOpening]),

@@ -257,7 +257,7 @@ pub(crate) async fn report_page(
                     t.of("action", &r.action),
                     crate::ui::labels::code_label(
                         t,
-                        &["seg.risk_rating", "seg.credit_grade"],
+                        &["seg.risk_rating", "seg.credit_grade", "seg.risk_appetite"],
                         &r.rating,
                     ),
                     r.count,

@@ -9,6 +9,7 @@ use banyan_app::access::Session;
 use banyan_app::book::sales::{self as uc, SaleView};
 use banyan_domain::book::sale::{SaleDecision, SaleKind};
 use banyan_domain::book::{ProductKind, ProductStatus};
+use banyan_domain::wealth::SaleStep;
 use uuid::Uuid;
 
 /// A sale or application as the customer's page lists it.
@@ -21,16 +22,50 @@ pub(crate) struct SaleLine {
     /// "已记录" or "已拒绝：风险等级 高 的管控措施限制 新增高风险业务".
     pub(crate) decision: String,
     pub(crate) by: String,
+    /// An investment sale's suitability checks in words, each with whether it passed.
+    pub(crate) checks: Vec<(String, bool)>,
+    /// A sale waiting for a senior reviewer (the id), or cooling off (the id): the forms offered.
+    pub(crate) review: Option<String>,
+    pub(crate) cancel: Option<String>,
 }
 
-pub(crate) fn line(s: &AppState, t: Tr, v: SaleView) -> SaleLine {
-    let decision = match &v.refusal {
-        Some(r) => t
+pub(crate) fn line(s: &AppState, sess: &Session, t: Tr, v: SaleView) -> SaleLine {
+    let decision = match (&v.refusal, &v.suitability) {
+        (Some(r), _) if r.action.starts_with("suitability.") => t.get("sale.unsuitable").replace(
+            "{rule}",
+            &t.of("suitability_rule", &r.action["suitability.".len()..]),
+        ),
+        (Some(r), _) => t
             .get("sale.refused_because")
             .replace("{rating}", &rating_text(t, &r.rating))
             .replace("{action}", &t.of("action", &r.action)),
-        None => t.of("sale_decision", v.decision.as_str()),
+        (None, Some(x)) if x.step.is_some_and(|st| st.is_pending()) => match &x.cooling_off_until {
+            Some(until) if x.step == Some(SaleStep::CoolingOff) => t
+                .get("sale.cooling_off")
+                .replace("{until}", &t.datetime(&s.app.tz, until)),
+            _ => t.of("sale_step", x.step.map_or("", |st| st.as_str())),
+        },
+        (None, Some(x)) if x.step.is_some_and(|st| st != SaleStep::Completed) => {
+            t.of("sale_step", x.step.map_or("", |st| st.as_str()))
+        }
+        (None, _) => t.of("sale_decision", v.decision.as_str()),
     };
+    let o = sess.actor.offers();
+    let suit = v.suitability.as_ref();
+    let checks = suit.map_or_else(Vec::new, |x| {
+        x.verdict
+            .checks
+            .iter()
+            .filter(|c| c.applies)
+            .map(|c| (t.of("suitability_rule", c.rule.as_str()), c.passed))
+            .collect()
+    });
+    let step = suit.and_then(|x| x.step);
+    let review = (step == Some(SaleStep::AwaitingReview)
+        && o.wealth_review
+        && suit.is_some_and(|x| x.sold_by_id != sess.actor.id()))
+    .then(|| v.id.to_string());
+    let cancel = (step == Some(SaleStep::CoolingOff) && o.update).then(|| v.id.to_string());
     SaleLine {
         at: t.datetime(&s.app.tz, &v.at),
         // An opening names its account (masked): "开户（账号 ****1234）".
@@ -49,6 +84,9 @@ pub(crate) fn line(s: &AppState, t: Tr, v: SaleView) -> SaleLine {
         by: v
             .recorded_by
             .unwrap_or_else(|| t.get("book.by_system").to_owned()),
+        checks,
+        review,
+        cancel,
     }
 }
 
@@ -69,7 +107,7 @@ pub(crate) async fn sales_of(
     let lines = uc::customer_sales(&s.app, &sess.actor, id)
         .await?
         .into_iter()
-        .map(|v| line(s, t, v))
+        .map(|v| line(s, sess, t, v))
         .collect();
     let kinds = SaleKind::ALL
         .iter()
@@ -138,6 +176,16 @@ pub(crate) async fn sale_input(
             amount,
             note: f.get("note").cloned(),
             account_no: crate::ui::forms::form_text(f, "account_no"),
+            channel: match crate::ui::forms::form_text(f, "channel") {
+                None => None,
+                Some(c) => Some(
+                    banyan_domain::wealth::suitability::SaleChannel::parse(&c).ok_or_else(
+                        || AppError::field("channel", "one_of", "pick where the sale is made"),
+                    )?,
+                ),
+            },
+            recording_ref: crate::ui::forms::form_text(f, "recording_ref"),
+            client_confirmation: crate::ui::forms::form_text(f, "client_confirmation"),
         }),
     }
 }

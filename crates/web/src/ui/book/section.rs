@@ -54,6 +54,8 @@ pub(crate) struct BookSection {
     pub(crate) sales: Vec<super::sales::SaleLine>,
     pub(crate) sale_kinds: Vec<(&'static str, String)>,
     pub(crate) sale_products: Vec<(String, String)>,
+    /// Where an investment sale is made (the form's picker).
+    pub(crate) sale_channels: Vec<(&'static str, String)>,
 }
 
 fn amount_text(t: Tr, minor: i64, currency: &str, digits: u8) -> String {
@@ -79,6 +81,10 @@ pub(crate) async fn book_section(
         sales,
         sale_kinds,
         sale_products,
+        sale_channels: banyan_domain::wealth::suitability::SaleChannel::ALL
+            .iter()
+            .map(|c| (c.as_str(), t.of("sale_channel", c.as_str())))
+            .collect(),
         empty: b.holdings.is_empty(),
         as_of: b.as_of.map(|d| t.date(&d.to_string())).unwrap_or_default(),
         aum: t.money(b.aum, "CNY"),

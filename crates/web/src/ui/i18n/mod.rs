@@ -59,6 +59,7 @@ mod book;
 mod care;
 mod codes;
 mod monitoring;
+mod wealth;
 mod words;
 
 /// One registry of display labels: the workbench's words, the labels of codes, and the book's (products,
@@ -72,6 +73,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| acquisition_risk::lookup(lang, key))
         .or_else(|| acquisition_import::lookup(lang, key))
         .or_else(|| care::lookup(lang, key))
+        .or_else(|| wealth::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -85,6 +87,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(acquisition_risk::KEYS)
         .chain(acquisition_import::KEYS)
         .chain(care::KEYS)
+        .chain(wealth::KEYS)
 }
 
 impl Tr {
