@@ -316,6 +316,25 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#open-account-submit').click();
     await rm.waitForURL(/#lead-opening$/);
     assert.ok(rm.asked.some((q) => q.includes('确认记录该账户的开立')), 'the opening asks first');
+    // A first purchase of a wealth product needs a valid risk assessment made face to face: refused in words
+    // (the rule named) until the questionnaire is recorded at the branch on the customer's page.
+    await rm.locator('#sp-kind').selectOption('product_sale');
+    await rm.locator('#sp-product').selectOption(product);
+    await rm.locator('#sp-amount').fill('200,000.00');
+    await rm.locator('#sign-product-submit').click();
+    await rm.waitForURL(/#lead-opening$/);
+    const unsuitable = await rm.locator('#opening-sales').textContent();
+    assert.ok(unsuitable.includes('不符合适当性要求') && unsuitable.includes('风险测评有效') && !unsuitable.includes('suitability'), unsuitable);
+    await rm.goto(customerUrl);
+    await rm.locator('#questionnaire summary').click();
+    for (const fs of await rm.locator('#questionnaire fieldset').all()) {
+      const radios = await fs.locator('input[type=radio]').all();
+      await radios[Math.floor(radios.length / 2)].check();
+    }
+    await rm.locator('#qa-channel').selectOption('branch');
+    await rm.locator('#questionnaire button[type=submit]').click();
+    await rm.waitForURL(/msg=saved/);
+    await rm.goto(url);
     await rm.locator('#sp-kind').selectOption('product_sale');
     await rm.locator('#sp-product').selectOption(product);
     await rm.locator('#sp-amount').fill('200,000.00');

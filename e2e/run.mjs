@@ -5,6 +5,7 @@
 import { SHOTS, accessibility, launch } from './browser.mjs';
 import { acquisitionTests } from './acquisition.mjs';
 import { careTests } from './care.mjs';
+import { wealthTests } from './wealth.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
@@ -1112,6 +1113,8 @@ await test('two cash deposits on one day raise a large-value alert the manager d
 await acquisitionTests({ test, signIn, BASE, SHOTS, product: 'WM-E2E-90D' });
 
 await careTests({ test, signIn, BASE, SHOTS, customerUrl });
+
+await wealthTests({ test, signIn, BASE, SHOTS, customerUrl });
 
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
