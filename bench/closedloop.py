@@ -25,9 +25,9 @@ def summary(lat, errors, duration):
             "max_ms": round(max(lat), 2) if lat else None}
 
 
-def closed_loop(fetch, clients, warmup, duration, expect):
+def closed_loop(fetch, clients, warmup, duration, expect, status=200):
     """`clients` threads call `fetch(k)` (a response to read) in a loop for `duration` s after `warmup` s; a read
-    counts when it answers 200 holding `expect`, any other answer or failure is an error."""
+    counts when it answers `status` (200; a write 201) holding `expect`, any other answer or failure is an error."""
     start = time.monotonic()
     begin, end = start + warmup, start + warmup + duration
     lat, errors, lock = [], [0], threading.Lock()
@@ -40,7 +40,7 @@ def closed_loop(fetch, clients, warmup, duration, expect):
                 break
             try:
                 with fetch(k) as r:
-                    ok = r.status == 200 and expect in r.read()
+                    ok = r.status == status and expect in r.read()
             except Exception:  # a failed read counts as an error; the loop goes on
                 ok = False
             t1 = time.monotonic()

@@ -20,11 +20,12 @@ case's statements as SQL on the PostgreSQL database (the customer; the open reco
 names) under pgbench with the same clients and duration, p99 from its per-transaction log.
 Results: one JSON line per case in bench/out/care-results.jsonl and the run's directory.
 """
-import html, http.cookiejar, json, os, re, secrets, shutil, subprocess, sys, tempfile, time
-import urllib.parse, urllib.request
+import json, os, secrets, shutil, subprocess, sys, tempfile, time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from closedloop import closed_loop, free_port, pgbench  # noqa: E402
+from backends import Backend, dashed, session, token, uuid_sql  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CUSTOMERS = int(os.environ.get("CUSTOMERS", "300"))
@@ -37,95 +38,12 @@ BANYAN = os.environ.get("BANYAN", os.path.join(ROOT, "target", "release", "banya
 RUN_ID = "care-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
 OUT = os.path.join(ROOT, "bench", "out")
 LOGS = os.path.join(OUT, RUN_ID)
-PASSWORD = "banyan-demo-2026"  # the demo's staff password
 MASTER = secrets.token_hex(32)
 READERS = ["rm1", "supervisor1"]
 
 
 def log(*a):
     print(time.strftime("[%H:%M:%S]"), *a, file=sys.stderr, flush=True)
-
-
-class Backend:
-    def __init__(self, kind, work):
-        self.kind, self.work, self.pg, self.url = kind, work, None, None
-        self.dir = os.path.join(work, kind)
-        os.makedirs(self.dir)
-        if kind == "pg":
-            self.port = free_port()
-            data, run = os.path.join(work, "pgdata"), os.path.join(work, "pgrun")
-            os.makedirs(run)
-            subprocess.run(["chown", "-R", "postgres:", work], check=True)
-            subprocess.run(["sudo", "-u", "postgres", f"{PGBIN}/initdb", "-D", data, "-E", "UTF8",
-                            "--locale=C.UTF-8", "-U", "postgres", "--auth-local=trust", "--auth-host=trust"],
-                           check=True, stdout=subprocess.DEVNULL)
-            with open(os.path.join(data, "postgresql.conf"), "a") as f:
-                f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{run}'\n"
-                        "max_connections = 100\nshared_buffers = 512MB\nwork_mem = 16MB\n")
-            subprocess.run(["sudo", "-u", "postgres", f"{PGBIN}/pg_ctl", "-D", data, "-l",
-                            os.path.join(work, "postgres.log"), "-w", "-t", "60", "start"], check=True,
-                           stdout=subprocess.DEVNULL)
-            self.pg = data
-            self.psql("postgres", "CREATE ROLE bench LOGIN PASSWORD 'bench' SUPERUSER")
-            self.psql("postgres", "CREATE DATABASE care OWNER bench")
-            self.url = f"postgres://bench:bench@127.0.0.1:{self.port}/care"
-
-    def stop(self):
-        if self.pg:
-            subprocess.run(["sudo", "-u", "postgres", f"{PGBIN}/pg_ctl", "-D", self.pg, "-m", "fast", "-w", "stop"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            self.pg = None
-
-    def psql(self, db, sql):
-        r = subprocess.run([f"{PGBIN}/psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
-                            str(self.port), "-U", "postgres", "-d", db, "-c", sql], capture_output=True, text=True)
-        if r.returncode != 0:
-            raise SystemExit(f"psql: {r.stderr.strip()}")
-        return r.stdout.strip()
-
-    def sql(self, sql):
-        if self.kind == "pg":
-            return self.psql("care", sql)
-        import sqlite3
-        c = sqlite3.connect(os.path.join(self.dir, "banyan.db"), timeout=60)
-        rows = c.execute(sql).fetchall()
-        c.close()
-        return "\n".join("|".join(str(x) for x in r) for r in rows)
-
-    def env(self):
-        e = dict(os.environ, BANYAN_MASTER_KEY=MASTER, BANYAN_LOG_FORMAT="text", BANYAN_LOG_LEVEL="warn",
-                 BANYAN_DATA_DIR=self.dir)
-        if self.url:
-            e["BANYAN_DATABASE_URL"] = self.url
-        return e
-
-
-def uuid_sql(b, expr):
-    return expr if b.kind == "pg" else f"lower(hex({expr}))"
-
-
-def dashed(u):
-    u = u.replace("-", "")
-    return f"{u[:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:]}"
-
-
-def session(base, user):
-    """A signed-in workbench session (cookie jar), as a browser would have it."""
-    jar = http.cookiejar.CookieJar()
-    op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = op.open(f"{base}/login", timeout=30).read().decode()
-    csrf = html.unescape(re.search(r'name="_csrf" value="([^"]*)"', page).group(1))
-    body = urllib.parse.urlencode({"_csrf": csrf, "username": user, "password": PASSWORD}).encode()
-    op.open(urllib.request.Request(f"{base}/login", data=body, method="POST"), timeout=30).read()
-    return op
-
-
-def token(base, user):
-    req = urllib.request.Request(f"{base}/api/v1/auth/login", method="POST",
-                                 data=json.dumps({"username": user, "password": PASSWORD}).encode(),
-                                 headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)["token"]
 
 
 def reads(base, user, path, expect, page):
@@ -162,7 +80,7 @@ def record(line):
 
 
 def run(kind, work):
-    b = Backend(kind, work)
+    b = Backend(kind, work, "care", PGBIN, MASTER)
     serve = None
     try:
         t0 = time.monotonic()

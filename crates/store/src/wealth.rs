@@ -142,9 +142,9 @@ pub async fn in_period<C: ConnectionTrait>(
     let mut q = table::select::<WealthSaleRow>();
     q.and_where(Expr::col("sold_at_us").gte(from_us))
         .and_where(Expr::col("sold_at_us").lt(to_us))
-        .and_where(Expr::col("customer_id").in_subquery(in_scope(scope)));
+        .cond_where(in_scope(scope));
     let mut count = q.clone();
-    count.clear_selects().expr(Expr::col("sale_id").count());
+    count.clear_selects().expr(Expr::col("sold_at_us").count());
     let total: i64 = match c.query_one(&count).await? {
         Some(r) => r.try_get_by_index(0)?,
         None => 0,
@@ -156,13 +156,19 @@ pub async fn in_period<C: ConnectionTrait>(
     Ok((rows, u64::try_from(total).unwrap_or(0)))
 }
 
-/// The ids of the customers in scope (a subquery).
-fn in_scope(scope: &crate::customers::ScopeFilter) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
+/// Sales of customers in scope: every sale for the whole bank (no subquery, so a period's count and counts
+/// read the period index alone), else those whose customer the scope holds.
+fn in_scope(scope: &crate::customers::ScopeFilter) -> sea_orm::sea_query::Cond {
+    use crate::customers::ScopeFilter;
+    if *scope == ScopeFilter::All {
+        return sea_orm::sea_query::Cond::all();
+    }
+    let ids = Query::select()
         .column(("customers", "id"))
         .from("customers")
         .cond_where(scope.cond_on("customers"))
-        .to_owned()
+        .to_owned();
+    sea_orm::sea_query::Cond::all().add(Expr::col("customer_id").in_subquery(ids))
 }
 
 /// Each (refused rule or none, step or none) of the period's sales in scope and how many.
@@ -175,11 +181,11 @@ pub async fn counts<C: ConnectionTrait>(
     let q = Query::select()
         .column("refused_rule")
         .column("step")
-        .expr(Expr::col("sale_id").count())
+        .expr(Expr::col("sold_at_us").count())
         .from("wealth_sales")
         .and_where(Expr::col("sold_at_us").gte(from_us))
         .and_where(Expr::col("sold_at_us").lt(to_us))
-        .and_where(Expr::col("customer_id").in_subquery(in_scope(scope)))
+        .cond_where(in_scope(scope))
         .group_by_col("refused_rule")
         .group_by_col("step")
         .to_owned();

@@ -188,4 +188,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "wealth: suitability at the moment of sale",
         run: wealth::v37,
     },
+    Step {
+        version: 38,
+        name: "wealth: the suitability report's period index",
+        run: wealth::v38,
+    },
 ];
