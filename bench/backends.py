@@ -3,7 +3,7 @@ standard library only): a fresh PostgreSQL cluster (through `sudo -u postgres`) 
 directory, the environment `banyan` runs in, SQL on it, and signing in as a demo staff member (a workbench
 session or an API token).
 """
-import html, http.cookiejar, json, os, re, subprocess, urllib.parse, urllib.request
+import html, http.cookiejar, json, os, re, shutil, subprocess, tempfile, time, urllib.parse, urllib.request
 
 from closedloop import free_port
 
@@ -91,3 +91,31 @@ def token(base, user):
                                  headers={"content-type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.load(r)["token"]
+
+
+def serve(banyan, b, log_path):
+    """`banyan serve` on the backend: its process and its base address, once it answers /readyz."""
+    port = free_port()
+    proc = subprocess.Popen([banyan, "serve", "--listen", f"127.0.0.1:{port}"], env=b.env(),
+                            stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{base}/readyz", timeout=2).read()
+            break
+        except Exception:  # not up yet
+            time.sleep(0.5)
+    return proc, base
+
+
+def each_backend(root, banyan, backends, prefix, logs, run):
+    """`run(kind, work)` on each backend in a fresh work directory, the release binary built first if missing."""
+    if not os.path.exists(banyan):
+        subprocess.run(["cargo", "build", "--release", "-p", "banyan"], cwd=root, check=True)
+    os.makedirs(logs, exist_ok=True)
+    for kind in backends:
+        work = tempfile.mkdtemp(prefix=f"{prefix}-{kind}-")
+        try:
+            run(kind, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)

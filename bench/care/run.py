@@ -20,12 +20,13 @@ case's statements as SQL on the PostgreSQL database (the customer; the open reco
 names) under pgbench with the same clients and duration, p99 from its per-transaction log.
 Results: one JSON line per case in bench/out/care-results.jsonl and the run's directory.
 """
-import json, os, secrets, shutil, subprocess, sys, tempfile, time
+import json, os, secrets, subprocess, sys, time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from closedloop import closed_loop, free_port, pgbench  # noqa: E402
-from backends import Backend, dashed, session, token, uuid_sql  # noqa: E402
+from closedloop import closed_loop, pgbench  # noqa: E402
+from backends import Backend, dashed, each_backend, session, token, uuid_sql  # noqa: E402
+from backends import serve as start  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CUSTOMERS = int(os.environ.get("CUSTOMERS", "300"))
@@ -97,16 +98,7 @@ def run(kind, work):
                       "ORDER BY c.customer_no LIMIT 1")
         who = {"care": (dashed(care[0]), dashed(care[1])), "other": (dashed(other), None)}
         log(f"{kind}: rm1 {dashed(rm1)}; care customer {who['care'][0]}, other {who['other'][0]}")
-        port = free_port()
-        serve = subprocess.Popen([BANYAN, "serve", "--listen", f"127.0.0.1:{port}"], env=b.env(),
-                                 stdout=open(os.path.join(LOGS, f"serve-{kind}.log"), "w"), stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}/readyz", timeout=2).read()
-                break
-            except Exception:
-                time.sleep(0.5)
+        serve, base = start(BANYAN, b, os.path.join(LOGS, f"serve-{kind}.log"))
         for case in ["page", "adjust"]:
             for reader in READERS:
                 for customer, (cid, rec) in who.items():
@@ -131,15 +123,7 @@ def run(kind, work):
 
 
 def main():
-    if not os.path.exists(BANYAN):
-        subprocess.run(["cargo", "build", "--release", "-p", "banyan"], cwd=ROOT, check=True)
-    os.makedirs(LOGS, exist_ok=True)
-    for kind in BACKENDS:
-        work = tempfile.mkdtemp(prefix=f"care-{kind}-")
-        try:
-            run(kind, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    each_backend(ROOT, BANYAN, BACKENDS, "care", LOGS, run)
     log(f"results: {os.path.join(LOGS, 'results.jsonl')}")
 
 

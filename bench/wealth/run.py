@@ -22,12 +22,13 @@ PostgreSQL database under pgbench with the same clients and duration (the gate's
 report's page, count and group counts), p99 from pgbench's per-transaction log.
 Results: one JSON line per case in bench/out/wealth-results.jsonl and the run's directory.
 """
-import json, os, secrets, shutil, subprocess, sys, tempfile, time
+import json, os, secrets, subprocess, sys, time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from closedloop import closed_loop, free_port, pgbench  # noqa: E402
-from backends import Backend, dashed, token, uuid_sql  # noqa: E402
+from closedloop import closed_loop, pgbench  # noqa: E402
+from backends import Backend, dashed, each_backend, token, uuid_sql  # noqa: E402
+from backends import serve as start  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CUSTOMERS = int(os.environ.get("CUSTOMERS", "300"))
@@ -178,16 +179,7 @@ def run(kind, work):
             "AND c.rm_id = (SELECT id FROM staff WHERE username = 'rm1') AND c.birth_date > '1965-01-01' "
             "ORDER BY c.customer_no LIMIT 1"))
         staff = dashed(b.sql(f"SELECT {uuid_sql(b, 'id')} FROM staff WHERE username = 'rm1'"))
-        port = free_port()
-        serve = subprocess.Popen([BANYAN, "serve", "--listen", f"127.0.0.1:{port}"], env=b.env(),
-                                 stdout=open(os.path.join(LOGS, f"serve-{kind}.log"), "w"), stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}/readyz", timeout=2).read()
-                break
-            except Exception:
-                time.sleep(0.5)
+        serve, base = start(BANYAN, b, os.path.join(LOGS, f"serve-{kind}.log"))
         rm = token(base, "rm1")
         api(base, rm, "POST", f"/api/v1/customers/{customer}/risk-assessment",
             {"channel": "branch", "answers": {"horizon": "1_3y", "experience": "funds", "loss_tolerance": "up_to_10",
@@ -239,15 +231,7 @@ def run(kind, work):
 
 
 def main():
-    if not os.path.exists(BANYAN):
-        subprocess.run(["cargo", "build", "--release", "-p", "banyan"], cwd=ROOT, check=True)
-    os.makedirs(LOGS, exist_ok=True)
-    for kind in BACKENDS:
-        work = tempfile.mkdtemp(prefix=f"wealth-{kind}-")
-        try:
-            run(kind, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    each_backend(ROOT, BANYAN, BACKENDS, "wealth", LOGS, run)
     log(f"results: {os.path.join(LOGS, 'results.jsonl')}")
 
 
