@@ -37,7 +37,7 @@ pub struct CareWatch {
     pub stretched: Vec<HoldingLine>,
     /// Arrears are handled by a named person, no automated reminders (the record's adjustment).
     pub gentle_collection: bool,
-    /// Who that named person is: the team's risk specialist.
+    /// Who that named person is: the holder of the policy's `collection_part` (the risk specialist).
     pub named_person: Option<String>,
 }
 
@@ -122,14 +122,19 @@ pub(crate) async fn sweep<C: ConnectionTrait>(
         let team = store::team_of(c, r.id).await?;
         let holder = |role: CareRole| team.iter().find(|m| m.role == role).map(|m| m.staff_id);
         let due_on = add_days(app.today(), app.policy.care.watch.task_days);
+        // The personal contact goes to the part the policy names for gentle collection.
+        let part = |k: CareTaskKind| match k {
+            CareTaskKind::ArrearsContact => app.policy.care.watch.collection_part,
+            k => k.role(),
+        };
         let tasks: Vec<CareTaskRow> = due
             .iter()
             .map(|k| CareTaskRow {
                 id: CareTaskId::new(),
                 record_id: r.id,
                 kind: *k,
-                role: k.role(),
-                staff_id: holder(k.role()),
+                role: part(*k),
+                staff_id: holder(part(*k)),
                 due_on,
                 done_at_us: None,
                 done_by: None,
@@ -195,7 +200,7 @@ pub async fn after_load(app: &App, customers: &[CustomerId]) -> Result<usize> {
 pub struct CollectionHold {
     pub customer_id: CustomerId,
     pub customer_no: String,
-    /// The team's risk specialist (none until the part is named: the supervisor sees to it).
+    /// The holder of the policy's `collection_part` (none until the part is named: the supervisor sees to it).
     pub named_person: Option<String>,
     pub named_person_id: Option<banyan_domain::ids::StaffId>,
     /// Since the registration.
@@ -242,7 +247,7 @@ pub async fn collection_holds(
             })?;
         let named = members
             .iter()
-            .find(|m| m.record_id == r.id && m.role == CareRole::RiskSpecialist)
+            .find(|m| m.record_id == r.id && m.role == app.policy.care.watch.collection_part)
             .map(|m| m.staff_id);
         out.push(CollectionHold {
             customer_id: r.customer_id,

@@ -21,6 +21,9 @@ pub struct WatchPolicy {
     pub utilisation_pct: u8,
     /// The review or the contact a watch sets is due this many days later.
     pub task_days: u16,
+    /// Gentle collection: the team's part that contacts a customer in arrears in person (the named person the
+    /// core system's collection is told of; Banyan itself sends no collection reminders).
+    pub collection_part: super::team::CareRole,
 }
 
 impl WatchPolicy {
@@ -87,6 +90,10 @@ mod tests {
         assert!(p.in_arrears(i32::from(p.arrears_days)));
         assert_eq!(p.stretched(9_500, 10_000), 95 >= p.utilisation_pct);
         assert!(!p.stretched(1, 0));
+        assert_eq!(
+            p.collection_part,
+            crate::care::team::CareRole::RiskSpecialist
+        );
         let mut bad = p.clone();
         bad.capacity_severe = RiskLevel::R5;
         bad.capacity_significant = RiskLevel::R2;

@@ -80,7 +80,12 @@ pub(crate) async fn after_write<T>(
                 .join("; "),
         ),
         AppError::VersionConflict { .. } => (StatusCode::CONFLICT, t.get("form.stale").to_owned()),
-        e @ AppError::Conflict { .. } => (StatusCode::CONFLICT, e.to_string()),
+        // The refusal in the user's words (the code's label with its detail), never the use case's English.
+        e @ AppError::Conflict { .. } => (
+            StatusCode::CONFLICT,
+            crate::ui::labels::refusal_text(t, &e)
+                .unwrap_or_else(|| t.get("refusal.conflict").to_owned()),
+        ),
         e => return Err(PageError::App(e, t, Some(sess))),
     };
     let mut page = customer_page(s, sess, t, id, false, None, Some(msg)).await?;

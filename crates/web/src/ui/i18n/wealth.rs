@@ -45,7 +45,7 @@ crate::ui::i18n::catalog! {
     "suitability_rule.senior_care" => ["高龄客户购买高风险产品：客户确认并经高级复核", "高齡客戶購買高風險產品：客戶確認並經高級覆核", "An older client and a high-risk product: the client's confirmation and a senior reviewer"],
     "suitability_rule.cooling_off" => ["私募产品冷静期", "私募產品冷靜期", "A private product's cooling-off"],
     "refusal.own_sale" => ["您本人的销售须由另一位复核人复核。", "您本人的銷售須由另一位覆核人覆核。", "Another reviewer reviews a sale you made."],
-    "refusal.cooling_off" => ["客户正处于您销售的私募产品冷静期内，期间您不得联系客户（至 {cooling_off_until}）。", "客戶正處於您銷售的私募產品冷靜期內，期間您不得聯絡客戶（至 {cooling_off_until}）。", "The client is in the cooling-off of a sale you made: you may not contact them until {cooling_off_until}."],
+    "refusal.cooling_off" => ["客户正处于您销售的私募产品冷静期内，冷静期结束前您不得联系客户（结束时间见客户的业务申请记录）。", "客戶正處於您銷售的私募產品冷靜期內，冷靜期結束前您不得聯絡客戶（結束時間見客戶的業務申請記錄）。", "The client is in the cooling-off of a sale you made: you may not contact them until it ends (see the customer's sales)."],
     "refusal.cooling_off_over" => ["冷静期已结束，这笔销售已生效，不能再撤销。", "冷靜期已結束，這筆銷售已生效，不能再撤銷。", "The cooling-off has ended: the sale is final and cannot be cancelled."],
     "notice.wealth.reviewed" => ["您的一笔销售已经过高级复核", "您的一筆銷售已經過高級覆核", "A sale of yours was reviewed"],
     "audit.action.sale.pending" => ["记录待完成的销售（待复核或冷静期）", "記錄待完成的銷售（待覆核或冷靜期）", "Sale pending (review or cooling-off)"],
