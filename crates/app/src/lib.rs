@@ -28,6 +28,7 @@ pub mod reactions;
 pub mod scope;
 pub mod segments;
 pub mod tabular;
+mod text;
 pub mod throttle;
 pub mod view;
 pub mod wealth;

@@ -231,8 +231,12 @@ pub(crate) async fn record_in(
             e.into()
         });
     }
+    let by = super::staff_name(app, grant.actor().id()).await?;
     let suitability = match assessed {
-        Some(a) => Some(crate::wealth::suitability::record(app, tx, &r, &product, a).await?),
+        Some(a) => {
+            let seller = by.as_deref().unwrap_or(grant.actor().username());
+            Some(crate::wealth::suitability::record(app, tx, &r, &product, seller, a).await?)
+        }
         None => None,
     };
     audit::record(
@@ -250,7 +254,6 @@ pub(crate) async fn record_in(
         )],
     )
     .await?;
-    let by = super::staff_name(app, grant.actor().id()).await?;
     view_of(&r, &product, by, suitability)
 }
 
@@ -299,13 +302,15 @@ pub(crate) async fn sales_in<C: sea_orm::ConnectionTrait>(
         .collect();
     let rows = sstore::sales_of(c, customer, 100).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut suitability = crate::wealth::suitability::views_of(app, c, &ids).await?;
+    // The staff names are read once for the whole list (a system-recorded sale names nobody).
+    let names = crate::access::names_by_id(app).await?;
+    let mut suitability = crate::wealth::suitability::views_of(c, &names, &ids).await?;
     let mut out = Vec::new();
     for r in rows {
         let p = products
             .get(&r.product_id)
             .ok_or_else(|| AppError::internal(format!("sales {}: its product is gone", r.id)))?;
-        let by = super::staff_name(app, r.recorded_by).await?;
+        let by = names.get(&r.recorded_by).cloned();
         out.push(view_of(&r, p, by, suitability.remove(&r.id))?);
     }
     Ok(out)

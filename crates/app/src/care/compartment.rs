@@ -75,6 +75,8 @@ pub struct CompartmentView {
     /// Only under a separate consent covering it.
     pub diagnosis: Option<String>,
     pub notes: Vec<NoteView>,
+    /// The team (a document's witness is one of them).
+    pub team: Vec<super::MemberView>,
     /// The documents (each downloaded on its own, and that read recorded too).
     pub documents: Vec<super::documents::DocumentView>,
     /// What the customer wrote after their survey score.
@@ -280,6 +282,7 @@ pub(super) async fn open_in<C: sea_orm::ConnectionTrait>(
         detail: open("detail", &r.detail_enc)?,
         diagnosis: open("diagnosis", &r.diagnosis_enc)?,
         notes,
+        team: super::member_views(&names, team.iter())?,
         documents,
         survey_comment,
         grants,
@@ -653,6 +656,8 @@ pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<A
     let ids: Vec<CareId> = rows.iter().map(|r| r.id).collect();
     let reads = cstore::reads_of(c, &ids, from_us, to_us).await?;
     let grants = cstore::grants_of_many(c, &ids).await?;
+    // Every record's team in one read (the review lists many records).
+    let members = store::team_of_many(c, &ids).await?;
     let names = names(app).await?;
     let customers = banyan_store::customers::rows_by_ids(
         c,
@@ -693,20 +698,7 @@ pub async fn access_review(app: &App, actor: &Actor, q: ReviewQuery) -> Result<A
                 }),
             }
         }
-        let mut members = store::team_of(c, r.id).await?;
-        members.sort_by_key(|m| CareRole::ALL.iter().position(|x| *x == m.role));
-        let team = members
-            .into_iter()
-            .map(|m| {
-                Ok(super::MemberView {
-                    role: m.role,
-                    staff_id: m.staff_id,
-                    name: name_of(&names, m.staff_id, "team")?,
-                    assigned_at: crate::fmt_us(m.assigned_at_us),
-                    confirmed_at: super::opt_us(m.confirmed_at_us),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let team = super::member_views(&names, members.iter().filter(|m| m.record_id == r.id))?;
         out.push(RecordAccess {
             care_id: r.id,
             customer_id: r.customer_id,

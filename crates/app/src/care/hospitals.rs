@@ -96,25 +96,18 @@ pub(crate) async fn active<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Hospit
 fn checked(i: &HospitalInput) -> Result<(String, String, String)> {
     let mut e = banyan_domain::FieldErrors::new();
     let mut take = |field: &'static str, v: &str, max: usize| {
-        let t = v.trim();
-        if t.is_empty() {
+        if v.trim().is_empty() {
             e.push(field, "required", "must not be empty");
-        } else if t.chars().count() > max || t.chars().any(char::is_control) {
-            e.push(
-                field,
-                "length",
-                format!("at most {max} characters, one line"),
-            );
         }
-        t.to_owned()
+        crate::text::one_line(&mut e, field, v, max)
     };
     let name = take("name", &i.name, 100);
     let city = take("city", &i.city, 50);
     let channel = take("green_channel", &i.green_channel, 200);
-    if !e.is_empty() {
-        return Err(AppError::Validation(e));
+    match (name, city, channel) {
+        (Some(n), Some(c), Some(g)) if e.is_empty() => Ok((n, c, g)),
+        _ => Err(AppError::Validation(e)),
     }
-    Ok((name, city, channel))
 }
 
 fn taken(e: banyan_store::StoreError) -> AppError {

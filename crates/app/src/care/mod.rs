@@ -326,6 +326,26 @@ fn opt_us(us: Option<i64>) -> Option<String> {
     us.map(crate::fmt_us)
 }
 
+/// A team as the pages list it: each member named, in the parts' order.
+pub(crate) fn member_views<'a>(
+    names: &HashMap<StaffId, String>,
+    team: impl Iterator<Item = &'a CareTeamRow>,
+) -> Result<Vec<MemberView>> {
+    let mut out = team
+        .map(|m| {
+            Ok(MemberView {
+                role: m.role,
+                staff_id: m.staff_id,
+                name: name_of(names, m.staff_id, "team")?,
+                assigned_at: crate::fmt_us(m.assigned_at_us),
+                confirmed_at: opt_us(m.confirmed_at_us),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by_key(|m| CareRole::ALL.iter().position(|r| *r == m.role));
+    Ok(out)
+}
+
 /// The record as its page shows it, read in `c`.
 pub(crate) async fn view_of<C: ConnectionTrait>(
     app: &App,
@@ -340,20 +360,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
     let now = now_us();
     let grant_rows = cstore::grants_of(c, r.id).await?;
     let me = reader_with(actor, r, cust, team, &grant_rows);
-    let team_views = team
-        .iter()
-        .map(|m| {
-            Ok(MemberView {
-                role: m.role,
-                staff_id: m.staff_id,
-                name: name_of(&names, m.staff_id, "team")?,
-                assigned_at: crate::fmt_us(m.assigned_at_us),
-                confirmed_at: opt_us(m.confirmed_at_us),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut team_views = team_views;
-    team_views.sort_by_key(|m| CareRole::ALL.iter().position(|r| *r == m.role));
+    let team_views = member_views(&names, team.iter())?;
     let tasks = store::tasks_of(c, r.id)
         .await?
         .into_iter()
@@ -370,9 +377,14 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let hospitals = hospitals::names(c).await?;
-    let measures = store::measures_of(c, r.id)
-        .await?
+    let measure_rows = store::measures_of(c, r.id).await?;
+    // The partner hospitals are read only for a record that has referred to one.
+    let hospitals = if measure_rows.iter().any(|m| m.hospital_id.is_some()) {
+        hospitals::names(c).await?
+    } else {
+        HashMap::new()
+    };
+    let measures = measure_rows
         .into_iter()
         .map(|m| measures::view(&names, &hospitals, &m, now))
         .collect::<Result<Vec<_>>>()?;

@@ -140,32 +140,15 @@ pub(crate) fn view(names: &HashMap<StaffId, String>, r: &WealthSaleRow) -> Resul
 
 /// The suitability of these sales by sale (a customer's sales list shows it beside the gate's decision).
 pub(crate) async fn views_of<C: ConnectionTrait>(
-    app: &App,
     c: &C,
+    names: &HashMap<StaffId, String>,
     sales: &[Uuid],
 ) -> Result<HashMap<Uuid, SuitabilityView>> {
-    let rows = store::of_sales(c, sales).await?;
-    if rows.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let names = crate::access::names_by_id(app).await?;
-    rows.iter()
-        .map(|r| Ok((r.sale_id, view(&names, r)?)))
+    store::of_sales(c, sales)
+        .await?
+        .iter()
+        .map(|r| Ok((r.sale_id, view(names, r)?)))
         .collect()
-}
-
-fn optional(field: &str, v: Option<&str>, max: usize) -> Result<Option<String>> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) if s.chars().count() > max || s.chars().any(char::is_control) => {
-            Err(AppError::field(
-                field,
-                "length",
-                format!("at most {max} characters, one line"),
-            ))
-        }
-        Some(s) => Ok(Some(s.to_owned())),
-    }
 }
 
 /// The client's latest risk assessment (a stored one that does not read is an error).
@@ -202,8 +185,9 @@ pub(crate) async fn assess<C: ConnectionTrait>(
     kind: SaleKind,
     sale: SaleFacts,
 ) -> Result<Option<Assessed>> {
-    let recording_ref = optional("recording_ref", sale.recording_ref.as_deref(), 100)?;
-    let client_confirmation = optional(
+    let recording_ref =
+        crate::text::optional_line("recording_ref", sale.recording_ref.as_deref(), 100)?;
+    let client_confirmation = crate::text::optional_line(
         "client_confirmation",
         sale.client_confirmation.as_deref(),
         500,
@@ -262,12 +246,14 @@ fn keep_until(app: &App, product: &ProductRow) -> Option<Date> {
 }
 
 /// Stores the suitability of the sale the gate just recorded (refused by the measures or by suitability,
-/// or not), in the gate's transaction.
+/// or not), in the gate's transaction; `seller` is the recorder's name (the gate has read it: the view names
+/// nobody else yet, so the staff list is not read on this path).
 pub(crate) async fn record<C: ConnectionTrait>(
     app: &App,
     c: &C,
     sale: &banyan_store::book::sales::SaleRow,
     product: &ProductRow,
+    seller: &str,
     a: Assessed,
 ) -> Result<SuitabilityView> {
     let refused = sale.decision == SaleDecision::Refused;
@@ -305,7 +291,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
         version: 1,
     };
     store::insert(c, &r).await?;
-    view(&crate::access::names_by_id(app).await?, &r)
+    view(&HashMap::from([(r.sold_by, seller.to_owned())]), &r)
 }
 
 /// A senior reviewer's decision on a sale that waits for one.
@@ -351,11 +337,12 @@ async fn movable<C: ConnectionTrait>(
     Ok(r)
 }
 
-/// Moves the record and the book's sale together; a stale move is a version conflict.
+/// Moves the record and the book's sale together, audited as the actor `grant` was given to (none: the job
+/// `action`); a stale move is a version conflict.
 async fn apply<C: ConnectionTrait>(
     app: &App,
     c: &C,
-    grant: &crate::actor::Granted<'_>,
+    grant: Option<&crate::actor::Granted<'_>>,
     old: &WealthSaleRow,
     m: StepMove,
     mut new: WealthSaleRow,
@@ -389,17 +376,15 @@ async fn apply<C: ConnectionTrait>(
         SaleStep::AwaitingReview | SaleStep::CoolingOff => SaleDecision::Pending,
     };
     banyan_store::book::sales::set_decision(c, old.sale_id, decision).await?;
-    audit::record(
-        app,
-        c,
-        grant,
-        vec![Entry::customer(
-            action,
-            old.customer_id.uuid(),
-            json!({"step": step.as_str()}),
-        )],
-    )
-    .await?;
+    let entry = vec![Entry::customer(
+        action,
+        old.customer_id.uuid(),
+        json!({"step": step.as_str()}),
+    )];
+    match grant {
+        Some(g) => audit::record(app, c, g, entry).await?,
+        None => audit::record_system(app, c, action, entry).await?,
+    }
     Ok(new)
 }
 
@@ -408,7 +393,7 @@ async fn apply<C: ConnectionTrait>(
 /// off; a declined sale is withdrawn. The seller is told.
 pub async fn review(app: &App, actor: &Actor, id: Uuid, i: SaleReview) -> Result<SuitabilityView> {
     let grant = actor.require(Permission::WealthReview)?;
-    let note = optional("note", i.note.as_deref(), 500)?;
+    let note = crate::text::optional_line("note", i.note.as_deref(), 500)?;
     let m = match i.decision.trim() {
         "approve" => None,
         "decline" => Some(StepMove::Decline),
@@ -441,7 +426,7 @@ pub async fn review(app: &App, actor: &Actor, id: Uuid, i: SaleReview) -> Result
         review_note: note,
         ..old.clone()
     };
-    let r = apply(app, &*tx, &grant, &old, m, new, "wealth.review").await?;
+    let r = apply(app, &*tx, Some(&grant), &old, m, new, "wealth.review").await?;
     let notice = banyan_store::cases::NoticeRow {
         id: Uuid::now_v7(),
         staff_id: old.sold_by.uuid(),
@@ -462,7 +447,7 @@ pub async fn review(app: &App, actor: &Actor, id: Uuid, i: SaleReview) -> Result
 /// scope): the sale is withdrawn and the full amount is to be refunded (the core system books it).
 pub async fn cancel(app: &App, actor: &Actor, id: Uuid, i: CancelInput) -> Result<SuitabilityView> {
     let grant = actor.require(Permission::CustomerUpdate)?;
-    let Some(reason) = optional("reason", Some(&i.reason), 500)? else {
+    let Some(reason) = crate::text::optional_line("reason", Some(&i.reason), 500)? else {
         return Err(AppError::field(
             "reason",
             "required",
@@ -487,7 +472,7 @@ pub async fn cancel(app: &App, actor: &Actor, id: Uuid, i: CancelInput) -> Resul
     let r = apply(
         app,
         &*tx,
-        &grant,
+        Some(&grant),
         &old,
         StepMove::Cancel,
         new,
@@ -506,27 +491,26 @@ pub async fn finalise_due(app: &App) -> Result<usize> {
     let mut n = 0;
     for old in store::cooled(&app.db.conn, now, 500).await? {
         let tx = app.db.begin_write().await?;
-        let mut new = old.clone();
-        new.step = Some(SaleStep::Completed);
-        new.completed_at_us = Some(now);
-        new.version = old.version + 1;
-        if !store::update(&*tx, &new, old.version).await? {
-            continue;
-        }
-        banyan_store::book::sales::set_decision(&*tx, old.sale_id, SaleDecision::Recorded).await?;
-        audit::record_system(
+        let new = old.clone();
+        match apply(
             app,
             &*tx,
+            None,
+            &old,
+            StepMove::Finalise,
+            new,
             "wealth.finalise",
-            vec![Entry::customer(
-                "wealth.finalise",
-                old.customer_id.uuid(),
-                json!({"step": SaleStep::Completed.as_str()}),
-            )],
         )
-        .await?;
-        tx.commit().await?;
-        n += 1;
+        .await
+        {
+            Ok(_) => {
+                tx.commit().await?;
+                n += 1;
+            }
+            // Moved meanwhile (cancelled at the last moment, or finalised by another node).
+            Err(AppError::VersionConflict { .. }) => continue,
+            Err(e) => return Err(e),
+        }
     }
     Ok(n)
 }

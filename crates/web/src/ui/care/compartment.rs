@@ -84,7 +84,6 @@ pub(super) fn compartment_page(
     sess: &Session,
     t: Tr,
     v: CompartmentView,
-    team: Vec<(String, String)>,
     error: Option<String>,
 ) -> Response {
     let none = t.get("care.nothing").to_owned();
@@ -109,7 +108,17 @@ pub(super) fn compartment_page(
             survey_comment: v.survey_comment,
             doc_kinds: super::options(t, "care_document", DocumentKind::ALL, DocumentKind::as_str),
             signings: super::options(t, "care_signing", SigningMethod::ALL, SigningMethod::as_str),
-            witnesses: team,
+            // A video signing's witness is a member of the team: (staff id, name · part).
+            witnesses: v
+                .team
+                .iter()
+                .map(|m| {
+                    (
+                        m.staff_id.to_string(),
+                        format!("{} · {}", m.name, t.of("care_role", m.role.as_str())),
+                    )
+                })
+                .collect(),
             today: s.app.today().to_string(),
             reads: v
                 .reads
@@ -135,41 +144,10 @@ pub(super) async fn show(
     Path(id): Path<CareId>,
     Signed { sess, t }: Signed,
 ) -> Result<Response, PageError> {
-    match opened(&s, &sess, t, id).await {
-        Ok((v, team)) => Ok(compartment_page(&s, &sess, t, v, team, None)),
+    match uc::compartment::open(&s.app, &sess.actor, id).await {
+        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
-}
-
-/// The compartment opened (the read recorded) and the team, the witnesses a document may name.
-pub(super) async fn opened(
-    s: &AppState,
-    sess: &Session,
-    t: Tr,
-    id: CareId,
-) -> Result<(CompartmentView, Vec<(String, String)>), AppError> {
-    let v = uc::compartment::open(&s.app, &sess.actor, id).await?;
-    let team = team_of(s, sess, t, id).await?;
-    Ok((v, team))
-}
-
-/// The record's team as (staff id, name · part) for a select.
-async fn team_of(
-    s: &AppState,
-    sess: &Session,
-    t: Tr,
-    id: CareId,
-) -> Result<Vec<(String, String)>, AppError> {
-    let r = uc::get(&s.app, &sess.actor, id).await?;
-    Ok(r.team
-        .iter()
-        .map(|m| {
-            (
-                m.staff_id.to_string(),
-                format!("{} · {}", m.name, t.of("care_role", m.role.as_str())),
-            )
-        })
-        .collect())
 }
 
 /// Adds a team note; the answer is the compartment with it.
@@ -183,12 +161,9 @@ pub(super) async fn add_note(
         .await
         .map_err(|e| refusal(t, e))
     {
-        Ok(v) => match team_of(&s, &sess, t, id).await {
-            Ok(team) => Ok(compartment_page(&s, &sess, t, v, team, None)),
-            Err(e) => Err(PageError::App(e, t, Some(sess))),
-        },
-        Err(Ok(msg)) => match opened(&s, &sess, t, id).await {
-            Ok((v, team)) => Ok(compartment_page(&s, &sess, t, v, team, Some(msg))),
+        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
+        Err(Ok(msg)) => match uc::compartment::open(&s.app, &sess.actor, id).await {
+            Ok(v) => Ok(compartment_page(&s, &sess, t, v, Some(msg))),
             Err(e) => Err(PageError::App(e, t, Some(sess))),
         },
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
@@ -261,8 +236,7 @@ pub(super) async fn break_glass(
     .await
     .map_err(|e| refusal(t, e))
     {
-        // Broken glass reads; it does not file documents, so no witnesses are offered.
-        Ok(v) => Ok(compartment_page(&s, &sess, t, v, Vec::new(), None)),
+        Ok(v) => Ok(compartment_page(&s, &sess, t, v, None)),
         Err(Ok(msg)) => Ok(glass_page(&s, &sess, t, id, reason, Some(msg))),
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
     }

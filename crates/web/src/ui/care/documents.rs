@@ -2,7 +2,7 @@
 //! (what it is, how it was signed — on paper, electronically, by remote video before a witness of the team —
 //! and the file), and the download, which is a read of the compartment like opening it.
 
-use super::compartment::{compartment_page, opened};
+use super::compartment::compartment_page;
 use crate::AppState;
 use crate::ui::forms::{form_raw, read_form_upload, refusal};
 use crate::ui::page::{PageError, Signed, check_csrf, session};
@@ -73,8 +73,8 @@ pub(super) async fn upload(
         Ok(()) => {
             Ok(Redirect::to(&format!("/care/{id}/compartment#care-documents")).into_response())
         }
-        Err(Ok(msg)) => match opened(&s, &sess, t, id).await {
-            Ok((v, team)) => Ok(compartment_page(&s, &sess, t, v, team, Some(msg))),
+        Err(Ok(msg)) => match uc::compartment::open(&s.app, &sess.actor, id).await {
+            Ok(v) => Ok(compartment_page(&s, &sess, t, v, Some(msg))),
             Err(e) => Err(PageError::App(e, t, Some(sess))),
         },
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
