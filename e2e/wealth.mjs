@@ -1,7 +1,9 @@
 // Browser tests of suitability at the moment of sale (issue 17): the customer (assessed balanced at the branch
 // earlier in the walk) is refused an R4 fund in words naming the rule; a private product's sale cools off, the
 // sales list says until when, and the client's cancellation is asked first and recorded; compliance reads the
-// suitability report with every check in words. Called by run.mjs with its helpers.
+// suitability report with every check in words. The client's wealth page: the declared picture, a goal funded,
+// a plan refused above the level in words and made within it, a recommendation picked from what the gate
+// allows and the client's answer asked first, a review. Called by run.mjs with its helpers.
 import assert from 'node:assert/strict';
 
 export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
@@ -56,5 +58,71 @@ export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     assert.ok(report.includes('测试成长基金') && report.includes('✗ 未通过') && report.includes('客户已在冷静期内撤销'), report);
     await sup.screenshot({ path: `${SHOTS}/wealth-report.png`, fullPage: true });
     await sup.context().close();
+  });
+
+  await test('the wealth page keeps the client\'s picture, funds a goal, plans within the level and recommends what the gate allows', async () => {
+    const rm1 = await signIn('rm1');
+    const wealthUrl = `${customerUrl}/wealth`;
+    await rm1.goto(customerUrl);
+    await rm1.locator('#wealth-link a').click();
+    await rm1.waitForURL(/\/wealth$/);
+    await rm1.locator('#picture-form-wrap summary').click();
+    await rm1.locator('#f-assets\\.stocks').fill('200000');
+    await rm1.locator('#f-liabilities\\.mortgage').fill('500000');
+    await rm1.locator('#f-income\\.salary').fill('360000');
+    await rm1.locator('#f-marital').selectOption('married');
+    await rm1.locator('#picture-save').click();
+    await rm1.waitForURL(/#picture$/);
+    assert.ok(rm1.asked.some((q) => q.includes('保存客户申报的财务状况')), rm1.asked.join('|'));
+    const facts = await rm1.locator('#wealth-facts').textContent();
+    assert.ok(facts.includes('¥200,000.00') && facts.includes('净资产'), facts);
+    await rm1.locator('#goal-form-wrap summary').click();
+    await rm1.locator('#g-kind').selectOption('education');
+    await rm1.locator('#g-amount').fill('100000');
+    await rm1.locator('#g-on').fill('2036-09-01');
+    await rm1.locator('#goal-save').click();
+    await rm1.waitForURL(/#goals$/);
+    const goal = await rm1.locator('#goal-list tbody tr').first().textContent();
+    assert.ok(goal.includes('子女教育') && goal.includes('100%') && goal.includes('进行中'), goal);
+    // Balanced buys up to R3: equity (R4) is refused in words, naming the class.
+    await rm1.locator('#plan-form-wrap summary').click();
+    await rm1.locator('#p-target\\.equity').fill('10');
+    await rm1.locator('#p-target\\.fixed_income').fill('30');
+    await rm1.locator('#plan-save').click();
+    const error = await rm1.locator('#wealth-error').textContent();
+    assert.ok(error.includes('权益类') && error.includes('高于客户风险测评可购买的等级'), error);
+    await rm1.goto(wealthUrl);
+    await rm1.locator('#plan-form-wrap summary').click();
+    await rm1.locator('#plan-save').click();
+    await rm1.waitForURL(/#plan$/);
+    const plan = await rm1.locator('#plan-now').textContent();
+    assert.ok(plan.includes('第 1 版方案') && plan.includes('首次制定'), plan);
+    assert.equal(await rm1.locator('#gap-chart svg rect').count() > 0, true);
+    // The picker offers only what the gate lets through: the R4 fund is not there.
+    await rm1.locator('#action-form-wrap summary').click();
+    const offered = await rm1.locator('#a-product option').allTextContents();
+    assert.ok(!offered.some((o) => o.includes('FD-E2E-R4')), offered.join('|'));
+    assert.ok(offered.some((o) => o.includes('PF-E2E-R2') && o.includes('固定收益类')), offered.join('|'));
+    await rm1.locator('#a-product').selectOption('PF-E2E-R2');
+    await rm1.locator('#a-amount').fill('100,000.00');
+    await rm1.locator('#a-rationale').fill('补足固定收益类');
+    await rm1.locator('#action-save').click();
+    await rm1.waitForURL(/#actions$/, { timeout: 5000 }).catch(async (e) => {
+      throw new Error(`${e.message}: ${await rm1.locator('#wealth-error').textContent().catch(() => '')}`);
+    });
+    const row = rm1.locator('#action-list tbody tr').first();
+    await row.locator('select[name=decision]').selectOption('accepted');
+    await row.locator('button', { hasText: '记录决定' }).click();
+    await rm1.waitForURL(/#actions$/);
+    assert.ok(rm1.asked.some((q) => q.includes('记录客户的决定')), rm1.asked.join('|'));
+    const answered = await rm1.locator('#action-list tbody tr').first().textContent();
+    assert.ok(answered.includes('客户接受'), answered);
+    await rm1.locator('#review-save').click();
+    await rm1.waitForURL(/#reviews$/);
+    assert.ok((await rm1.locator('#next-review').textContent()).includes('下次检视'));
+    const page = await rm1.locator('main').textContent();
+    for (const code of ['fixed_income', 'education', 'accepted', 'initial']) assert.ok(!page.includes(code), code);
+    await rm1.screenshot({ path: `${SHOTS}/wealth-plan.png`, fullPage: true });
+    await rm1.context().close();
   });
 }

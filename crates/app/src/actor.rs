@@ -198,6 +198,7 @@ pub struct Offers {
     pub care_manage: bool,
     pub wealth_review: bool,
     pub wealth_report: bool,
+    pub wealth_plan: bool,
 }
 
 impl Actor {
@@ -234,6 +235,7 @@ impl Actor {
             care_manage: has(Permission::CareManage),
             wealth_review: has(Permission::WealthReview),
             wealth_report: has(Permission::WealthReport),
+            wealth_plan: has(Permission::WealthPlan),
         }
     }
 }

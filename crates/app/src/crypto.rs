@@ -35,6 +35,8 @@ pub enum Purpose {
     LeadFile,
     /// A care record's own key (see [`RecordKey`]).
     CareKey,
+    /// A client's declared finances, the snapshots of their reviews, and their advisory team's notes.
+    Wealth,
 }
 
 impl Purpose {
@@ -51,6 +53,7 @@ impl Purpose {
             Purpose::BookFile => b"book-file",
             Purpose::LeadFile => b"lead-file",
             Purpose::CareKey => b"care-key",
+            Purpose::Wealth => b"wealth",
         }
     }
 }

@@ -2,7 +2,8 @@
 //! stored them: read by acquisition (targets, effectiveness, the risk watch) and care (the outcome
 //! comparison), so neither reaches into the other for them; and each account's latest holding, read by the
 //! customer's page (the book) and the care watch, which the book's loads call — so care does not reach back
-//! into the book.
+//! into the book; and a customer's risk rating, whose measures the book's gate and a wealth plan weigh (so
+//! neither reaches into the segments' use cases).
 
 use crate::App;
 use crate::error::{AppError, Result};
@@ -120,4 +121,20 @@ pub(crate) async fn latest_lines<C: sea_orm::ConnectionTrait>(
         }
     }
     Ok((as_of, holdings, accounts))
+}
+
+/// The customer's risk rating (the dimension their kind is rated on), none when not rated: the book's gate
+/// and a wealth plan weigh the rating's measures against each product.
+pub(crate) async fn rating_of<C: banyan_store::ConnectionTrait>(
+    c: &C,
+    customer: &banyan_store::customers::CustomerRow,
+) -> Result<Option<String>> {
+    let dimension = banyan_domain::segments::rating_dimension(customer.kind.as_str());
+    Ok(
+        banyan_store::segments::assignments_for(c, &[customer.id.uuid()])
+            .await?
+            .into_iter()
+            .find(|a| a.dimension == dimension)
+            .map(|a| a.value),
+    )
 }

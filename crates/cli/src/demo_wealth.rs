@@ -4,6 +4,11 @@
 //! its cooling-off; and a client of 65 or more whose R4 fund waits for supervisor1's senior review after
 //! being refused without the client's confirmation. Log in as rm1 for the customers' sales, as supervisor1
 //! to review, as risk1 or auditor1 for the suitability report.
+//!
+//! The trust's buyer is planned for (财富规划): a declared picture, three goals, a plan adjusted once with its
+//! reason, recommendations the client answered and one still open, a review, and an advisory team — wm1 as
+//! investment expert and rm3 of the other branch as tax adviser, who open the page by membership (log in
+//! as wm1 or rm3) — with notes and a task. The first client has a picture, a goal and a plan.
 
 use anyhow::{Result, anyhow};
 use banyan_app::App;
@@ -120,6 +125,10 @@ pub async fn demo_wealth(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
         let mut trust = sale("TR-FAM-R3", 10_000_000, SaleChannel::Branch);
         trust.recording_ref = Some("SZ-BR0001-2026-0815".into());
         record_sale(app, &rm, *a, trust).await.map_err(err)?;
+        crate::demo_plans::private_client(app, &rm, *a).await?;
+    }
+    if let Some(b) = young.first() {
+        crate::demo_plans::first_plan(app, &rm, *b).await?;
     }
     if let Some(o) = old {
         assess(app, &rm, o, true, "branch").await?;

@@ -92,6 +92,9 @@ pub enum Permission {
     WealthReview,
     /// Read the suitability report of a period: every investment sale's decision with what it read.
     WealthReport,
+    /// Keep a client's financial picture, goals and plan, and name their advisory team (the customer in
+    /// scope; a team member reads the client's wealth page and writes its notes by membership).
+    WealthPlan,
 }
 
 /// Which customers a role's permissions reach.
@@ -134,6 +137,7 @@ const RM: &[Permission] = &[
     P::LeadWrite,
     P::CareReport,
     P::CareWork,
+    P::WealthPlan,
 ];
 const WM: &[Permission] = &[
     P::CustomerRead,
@@ -145,6 +149,7 @@ const WM: &[Permission] = &[
     P::LeadWrite,
     P::CareReport,
     P::CareWork,
+    P::WealthPlan,
 ];
 const RISK: &[Permission] = &[
     P::CustomerRead,
@@ -204,6 +209,7 @@ const SUPERVISOR: &[Permission] = &[
     P::CareManage,
     P::WealthReview,
     P::WealthReport,
+    P::WealthPlan,
 ];
 const AUDITOR: &[Permission] = &[
     P::CustomerRead,
@@ -303,7 +309,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 31] = [
+    pub const ALL: [Permission; 32] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -335,6 +341,7 @@ impl Permission {
         P::CareManage,
         P::WealthReview,
         P::WealthReport,
+        P::WealthPlan,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -370,6 +377,7 @@ impl Permission {
             P::CareManage => "care.manage",
             P::WealthReview => "wealth.review",
             P::WealthReport => "wealth.report",
+            P::WealthPlan => "wealth.plan",
         }
     }
 }

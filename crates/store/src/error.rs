@@ -73,6 +73,14 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         "lead_papers_kind",
         &["ux_lead_papers_kind", "lead_papers.lead_id"],
     ),
+    (
+        "wealth_plans",
+        &["ux_wealth_plans_seq", "wealth_plans.customer_id"],
+    ),
+    (
+        "wealth_team",
+        &["ux_wealth_team_member", "wealth_team.customer_id"],
+    ),
 ];
 
 impl From<DbErr> for StoreError {

@@ -119,12 +119,7 @@ async fn measures_refuse<C: sea_orm::ConnectionTrait>(
     customer: &CustomerRow,
     actions: &[&str],
 ) -> Result<Option<GateRefusal>> {
-    let dimension = banyan_domain::segments::rating_dimension(customer.kind.as_str());
-    let rating = banyan_store::segments::assignments_for(c, &[customer.id.uuid()])
-        .await?
-        .into_iter()
-        .find(|a| a.dimension == dimension)
-        .map(|a| a.value);
+    let rating = crate::figures::rating_of(c, customer).await?;
     for action in actions {
         if let Err(r) =
             banyan_domain::segments::permits(&app.policy.segments, rating.as_deref(), action)

@@ -675,29 +675,7 @@ pub(crate) fn notice(
     }
 }
 
-/// A required free text, trimmed, at most `max` characters; the error names the field.
-pub(crate) fn required_text(field: &str, v: &str, max: usize) -> Result<String> {
-    let t = v.trim();
-    if t.is_empty() {
-        return Err(AppError::field(field, "required", "must not be empty"));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::field(
-            field,
-            "max_length",
-            format!("at most {max} characters"),
-        ));
-    }
-    Ok(t.to_owned())
-}
-
-/// An optional free text: blank is none.
-pub(crate) fn optional_text(field: &str, v: Option<&str>, max: usize) -> Result<Option<String>> {
-    match v.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => required_text(field, t, max).map(Some),
-        None => Ok(None),
-    }
-}
+pub(crate) use crate::text::{optional_text, required_text};
 
 /// The period of an access review.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]

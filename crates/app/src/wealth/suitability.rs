@@ -175,6 +175,75 @@ async fn latest_assessment<C: ConnectionTrait>(
     }))
 }
 
+/// What the gate reads of the client alone, the same for every product: a plan asks it once and weighs
+/// every product of the catalogue against it.
+pub(crate) struct ClientFacts {
+    today: Date,
+    assessment: Option<AssessmentFacts>,
+    bought_before: bool,
+    individual: bool,
+    age: Option<u32>,
+}
+
+impl ClientFacts {
+    /// The facts of a sale of `product` (at `level`) to this client.
+    pub fn facts(
+        &self,
+        level: banyan_domain::book::RiskLevel,
+        product: &ProductRow,
+        channel: SaleChannel,
+        recording_ref: bool,
+        client_confirmed: bool,
+    ) -> Facts {
+        Facts {
+            today: self.today,
+            assessment: self.assessment.clone(),
+            bought_before: self.bought_before,
+            product_level: level,
+            private: product.private,
+            dual_recording: product.dual_recording,
+            individual: self.individual,
+            age: self.age,
+            channel,
+            recording_ref,
+            client_confirmed,
+        }
+    }
+
+    /// The highest level the client's valid assessment may buy (none: no valid assessment).
+    pub fn ceiling(&self, app: &App) -> Option<banyan_domain::book::RiskLevel> {
+        self.assessment
+            .as_ref()
+            .filter(|a| a.expires_on >= self.today)
+            .and_then(|a| app.policy.wealth.ceiling(&a.level))
+    }
+}
+
+/// Reads [`ClientFacts`] of `customer` now.
+pub(crate) async fn client_facts<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customer: &CustomerRow,
+) -> Result<ClientFacts> {
+    let today = app.today();
+    let age = match (customer.kind, customer.birth_date.as_deref()) {
+        (CustomerKind::Individual, Some(b)) => Some(rules::age_on(
+            b.parse::<Date>().map_err(|e| {
+                AppError::internal_from(format!("customers.birth_date of {}", customer.id), e)
+            })?,
+            today,
+        )),
+        _ => None,
+    };
+    Ok(ClientFacts {
+        today,
+        assessment: latest_assessment(c, customer.id).await?,
+        bought_before: store::bought_before(c, customer.id).await?,
+        individual: customer.kind == CustomerKind::Individual,
+        age,
+    })
+}
+
 /// Suitability of a sale (none for what is not an investment product's sale): the facts read now and the
 /// rules' verdict. The recording reference and the client's confirmation are checked as text here.
 pub(crate) async fn assess<C: ConnectionTrait>(
@@ -202,30 +271,14 @@ pub(crate) async fn assess<C: ConnectionTrait>(
         }
         return Ok(None);
     };
-    let today = app.today();
-    let age = match (customer.kind, customer.birth_date.as_deref()) {
-        (CustomerKind::Individual, Some(b)) => Some(rules::age_on(
-            b.parse::<Date>().map_err(|e| {
-                AppError::internal_from(format!("customers.birth_date of {}", customer.id), e)
-            })?,
-            today,
-        )),
-        _ => None,
-    };
     let channel = sale.channel.unwrap_or(SaleChannel::Branch);
-    let facts = Facts {
-        today,
-        assessment: latest_assessment(c, customer.id).await?,
-        bought_before: store::bought_before(c, customer.id).await?,
-        product_level: level,
-        private: product.private,
-        dual_recording: product.dual_recording,
-        individual: customer.kind == CustomerKind::Individual,
-        age,
+    let facts = client_facts(app, c, customer).await?.facts(
+        level,
+        product,
         channel,
-        recording_ref: recording_ref.is_some(),
-        client_confirmed: client_confirmation.is_some(),
-    };
+        recording_ref.is_some(),
+        client_confirmation.is_some(),
+    );
     let verdict = rules::decide(&app.policy.wealth, &facts);
     Ok(Some(Assessed {
         facts,

@@ -4,10 +4,15 @@
 //! reviewer for an older client and a high-risk product, the cooling-off of a private product) are the
 //! states of [`SaleStep`].
 
+pub mod picture;
+pub mod plan;
 pub mod suitability;
+pub mod team;
 
 use crate::book::RiskLevel;
+use plan::{Allocation, AllocationClass};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 code_enum!(
     /// Where a suitable sale stands once the gate let it through.
@@ -84,6 +89,9 @@ pub struct WealthPolicy {
     pub cooling_off_hours: u16,
     /// The audio-video recording is kept at least this many months after the product ends.
     pub recording_months: u16,
+    /// The target allocation a plan starts from, by the highest product level the client's assessment may
+    /// buy (R1 to R5), in percent by class.
+    pub allocation: BTreeMap<RiskLevel, Allocation>,
 }
 
 impl WealthPolicy {
@@ -109,6 +117,28 @@ impl WealthPolicy {
                 "must be at least 6 (the rules' minimum)".into(),
             ));
         }
+        for level in RiskLevel::ALL {
+            let Some(a) = self.allocation.get(level) else {
+                return Err((
+                    format!("allocation.{}", level.as_str()),
+                    "every level R1 to R5 has a target allocation".into(),
+                ));
+            };
+            if let Err(e) = a.check("", *level) {
+                let f =
+                    e.0.first()
+                        .map(|f| f.field.trim_start_matches('.'))
+                        .unwrap_or("");
+                return Err((
+                    format!(
+                        "allocation.{}{}{f}",
+                        level.as_str(),
+                        if f.is_empty() { "" } else { "." }
+                    ),
+                    e.0.first().map(|f| f.message.clone()).unwrap_or_default(),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -126,6 +156,14 @@ impl WealthPolicy {
             "C5" => Some(RiskLevel::R5),
             _ => None,
         }
+    }
+
+    /// The target allocation a plan for a client who may buy up to `ceiling` starts from.
+    pub fn target_for(&self, ceiling: RiskLevel) -> Allocation {
+        self.allocation
+            .get(&ceiling)
+            .cloned()
+            .unwrap_or_else(|| Allocation(BTreeMap::from([(AllocationClass::Deposits, 100)])))
     }
 }
 

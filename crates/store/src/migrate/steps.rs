@@ -193,4 +193,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "wealth: the suitability report's period index",
         run: wealth::v38,
     },
+    Step {
+        version: 39,
+        name: "wealth: the client's financial picture, goals, reviews, plans and advisory team",
+        run: wealth::v39,
+    },
 ];

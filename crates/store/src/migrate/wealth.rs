@@ -2,7 +2,9 @@
 //! facts it read and every rule's result, and the steps it then waits for (the senior reviewer, the
 //! cooling-off), the recording's reference and how long it is kept.
 
-use super::{Stmt, bigint, bigint_null, id, idx, int, text, text_null, uuid, uuid_null};
+use super::{
+    Stmt, bigint, bigint_null, blob, id, idx, int, text, text_null, uidx, uuid, uuid_null,
+};
 use crate::db::DbKind;
 use sea_orm::sea_query::Table;
 
@@ -54,5 +56,133 @@ pub(super) fn v38(s: &mut Vec<Stmt>, _: DbKind) {
         "ix_wealth_sales_period",
         "wealth_sales",
         &["sold_at_us", "refused_rule", "step"],
+    ));
+}
+
+/// Migration 39: the client's financial picture (what they declare, sealed), their goals, the reviews at
+/// each revisit (a sealed snapshot each: the trend), the plan's versions and its recommended actions, and
+/// the high-net-worth client's advisory team with its notes and tasks (sealed).
+pub(super) fn v39(s: &mut Vec<Stmt>, _: DbKind) {
+    let t = |name: &'static str| Table::create().table(name).to_owned();
+    s.push(Stmt::Table(Box::new(
+        t("wealth_pictures")
+            .col(id("customer_id"))
+            .col(blob("picture_enc"))
+            .col(uuid("updated_by"))
+            .col(bigint("updated_at_us"))
+            .col(int("version"))
+            .to_owned(),
+    )));
+    s.push(Stmt::Table(Box::new(
+        t("wealth_goals")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("kind"))
+            .col(bigint("target_amount"))
+            .col(text("target_on"))
+            .col(text_null("note"))
+            .col(text("status"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .col(int("version"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_wealth_goals_customer",
+        "wealth_goals",
+        &["customer_id"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        t("wealth_reviews")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("reviewed_on"))
+            .col(uuid("reviewed_by"))
+            .col(bigint("reviewed_at_us"))
+            .col(blob("snapshot_enc"))
+            .col(int("plan_seq"))
+            .col(text_null("note"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_wealth_reviews_customer",
+        "wealth_reviews",
+        &["customer_id", "reviewed_on"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        t("wealth_plans")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(int("seq"))
+            .col(text("reason"))
+            .col(text_null("reason_note"))
+            .col(text("ceiling"))
+            .col(text("target"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_wealth_plans_seq",
+        "wealth_plans",
+        &["customer_id", "seq"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        t("wealth_actions")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(int("plan_seq"))
+            .col(uuid("product_id"))
+            .col(bigint("amount"))
+            .col(text("rationale"))
+            .col(text("decision"))
+            .col(uuid_null("decided_by"))
+            .col(bigint_null("decided_at_us"))
+            .col(text_null("decision_note"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .col(int("version"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_wealth_actions_customer",
+        "wealth_actions",
+        &["customer_id", "created_at_us"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        t("wealth_team")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(uuid("staff_id"))
+            .col(text("role"))
+            .col(uuid("added_by"))
+            .col(bigint("added_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_wealth_team_member",
+        "wealth_team",
+        &["customer_id", "staff_id"],
+    ));
+    s.push(idx("ix_wealth_team_staff", "wealth_team", &["staff_id"]));
+    s.push(Stmt::Table(Box::new(
+        t("wealth_entries")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("kind"))
+            .col(uuid("author"))
+            .col(blob("body_enc"))
+            .col(uuid_null("assignee"))
+            .col(text_null("due_on"))
+            .col(uuid_null("done_by"))
+            .col(bigint_null("done_at_us"))
+            .col(bigint("at_us"))
+            .col(int("version"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_wealth_entries_customer",
+        "wealth_entries",
+        &["customer_id", "at_us"],
     ));
 }

@@ -42,6 +42,7 @@ mod review;
 mod sales;
 mod segments;
 mod wealth;
+mod wealth_plan;
 
 use harness::{Backend, Cluster, TestApp};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -105,6 +106,7 @@ fn main() {
     tests.extend(care::all());
     tests.extend(care_support::all());
     tests.extend(wealth::all());
+    tests.extend(wealth_plan::all());
     tests.extend(book::all());
     tests.extend(book_files::all());
     tests.extend(monitoring::all());

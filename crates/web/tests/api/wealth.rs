@@ -15,14 +15,14 @@ crate::tests![
     a_private_product_cools_off_and_its_seller_keeps_away,
 ];
 
-struct Desk {
-    rm: String,
-    sup: String,
+pub(crate) struct Desk {
+    pub(crate) rm: String,
+    pub(crate) sup: String,
 }
 
 /// The catalogue the tests sell from: R2 and R4 wealth products, a private R3 one, an R3 fund the
 /// catalogue marks for recording (ending 2027-06-30).
-async fn desk(app: &TestApp) -> Desk {
+pub(crate) async fn desk(app: &TestApp) -> Desk {
     let admin = app.login_as("adm", Role::Admin, None).await;
     let mut products = vec![
         crate::book::product("WM-R2", "wealth_product", Some("R2")),
@@ -48,7 +48,7 @@ async fn desk(app: &TestApp) -> Desk {
 }
 
 /// A verified individual born on `born` (YYYYMMDD).
-async fn client(app: &TestApp, rm: &str, born: &str, seq: u32) -> String {
+pub(crate) async fn client(app: &TestApp, rm: &str, born: &str, seq: u32) -> String {
     let v = app
         .create(
             rm,
@@ -69,7 +69,7 @@ async fn client(app: &TestApp, rm: &str, born: &str, seq: u32) -> String {
 }
 
 /// A risk questionnaire: `balanced` (score 18) or `aggressive` (32), at the branch or online.
-async fn assess(app: &TestApp, rm: &str, customer: &str, appetite: &str, channel: &str) {
+pub(crate) async fn assess(app: &TestApp, rm: &str, customer: &str, appetite: &str, channel: &str) {
     let answers = match appetite {
         "balanced" => {
             json!({"horizon": "1_3y", "experience": "funds", "loss_tolerance": "up_to_10",

@@ -29,16 +29,22 @@ pub(crate) struct SaleLine {
     pub(crate) cancel: Option<String>,
 }
 
-pub(crate) fn line(s: &AppState, sess: &Session, t: Tr, v: SaleView) -> SaleLine {
-    let decision = match (&v.refusal, &v.suitability) {
-        (Some(r), _) if r.action.starts_with("suitability.") => t.get("sale.unsuitable").replace(
-            "{rule}",
-            &t.of("suitability_rule", &r.action["suitability.".len()..]),
-        ),
-        (Some(r), _) => t
+/// What the gate refuses, in words: the suitability rule, or the rating and what its measures block.
+pub(crate) fn refusal_words(t: Tr, r: &banyan_domain::book::sale::GateRefusal) -> String {
+    match r.action.strip_prefix("suitability.") {
+        Some(rule) => t
+            .get("sale.unsuitable")
+            .replace("{rule}", &t.of("suitability_rule", rule)),
+        None => t
             .get("sale.refused_because")
             .replace("{rating}", &rating_text(t, &r.rating))
             .replace("{action}", &t.of("action", &r.action)),
+    }
+}
+
+pub(crate) fn line(s: &AppState, sess: &Session, t: Tr, v: SaleView) -> SaleLine {
+    let decision = match (&v.refusal, &v.suitability) {
+        (Some(r), _) => refusal_words(t, r),
         (None, Some(x)) if x.step.is_some_and(|st| st.is_pending()) => match &x.cooling_off_until {
             Some(until) if x.step == Some(SaleStep::CoolingOff) => t
                 .get("sale.cooling_off")

@@ -64,6 +64,8 @@ pub(crate) struct CustomerPage {
     /// The audit table's time heading sorts only on the audit search page.
     pub(crate) audit_sort: Option<crate::ui::listing::SortHead>,
     pub(crate) can_reveal: bool,
+    /// The actor plans clients' wealth (the page 财富规划 is linked).
+    pub(crate) can_plan: bool,
     pub(crate) can_edit: bool,
     pub(crate) can_submit: bool,
     pub(crate) can_verify: bool,
@@ -227,6 +229,7 @@ pub(crate) async fn customer_page(
         insights,
         can_register_case: banyan_app::cases::may_register(a).is_ok(),
         can_reveal: a.offers().reveal,
+        can_plan: a.offers().wealth_plan,
         can_edit: a.offers().update && v.status != CustomerStatus::Submitted,
         can_submit: a.offers().submit
             && matches!(v.status, CustomerStatus::Draft | CustomerStatus::Returned),

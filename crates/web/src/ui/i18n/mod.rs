@@ -60,6 +60,7 @@ mod care;
 mod codes;
 mod monitoring;
 mod wealth;
+mod wealth_plan;
 mod words;
 
 /// One registry of display labels: the workbench's words, the labels of codes, and the book's (products,
@@ -74,6 +75,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| acquisition_import::lookup(lang, key))
         .or_else(|| care::lookup(lang, key))
         .or_else(|| wealth::lookup(lang, key))
+        .or_else(|| wealth_plan::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -88,6 +90,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(acquisition_import::KEYS)
         .chain(care::KEYS)
         .chain(wealth::KEYS)
+        .chain(wealth_plan::KEYS)
 }
 
 impl Tr {

@@ -1,6 +1,10 @@
 //! Wealth advisory on the workbench: a senior reviewer's decision on a sale that waits for one and the
 //! client's cancellation during a cooling-off (from the customer's sales list, asked first), and the
-//! suitability report (适当性报告) with its counts by outcome and every sale's checks in words, paged.
+//! suitability report (适当性报告) with its counts by outcome and every sale's checks in words, paged; a
+//! client's wealth page (`client`, its forms in `forms`).
+
+mod client;
+mod forms;
 
 use crate::AppState;
 use crate::ui::forms::{form_raw, form_text, refusal};
@@ -20,6 +24,30 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/sales/{id}/review", post(review))
         .route("/sales/{id}/cancel", post(cancel))
         .route("/wealth/suitability", get(report_page))
+        .route("/customers/{id}/wealth", get(forms::page))
+        .route("/customers/{id}/wealth/picture", post(forms::save_picture))
+        .route("/customers/{id}/wealth/goals", post(forms::add_goal))
+        .route(
+            "/customers/{id}/wealth/goals/{goal}",
+            post(forms::change_goal),
+        )
+        .route("/customers/{id}/wealth/reviews", post(forms::add_review))
+        .route("/customers/{id}/wealth/plans", post(forms::make_plan))
+        .route("/customers/{id}/wealth/actions", post(forms::recommend))
+        .route(
+            "/customers/{id}/wealth/actions/{action}/answer",
+            post(forms::answer),
+        )
+        .route("/customers/{id}/wealth/team", post(forms::add_member))
+        .route(
+            "/customers/{id}/wealth/team/{staff}/remove",
+            post(forms::remove_member),
+        )
+        .route("/customers/{id}/wealth/entries", post(forms::add_entry))
+        .route(
+            "/customers/{id}/wealth/entries/{entry}/done",
+            post(forms::finish_task),
+        )
 }
 
 /// Back to the customer's sales, or the customer's page with the refusal in words.

@@ -1,5 +1,9 @@
 //! Wealth advisory: the suitability record of each investment sale (the facts the gate read and every rule's
-//! result as JSON, as they were at the moment of sale) and the steps it waits for.
+//! result as JSON, as they were at the moment of sale) and the steps it waits for; the client's picture,
+//! goals, reviews and plans (`plans`); the advisory team (`team`).
+
+pub mod plans;
+pub mod team;
 
 use crate::error::Result;
 use crate::table;
