@@ -315,3 +315,23 @@ pub async fn first_plan(app: &App, rm: &Actor, c: Uuid) -> Result<()> {
     .map_err(err)?;
     Ok(())
 }
+
+/// `by` introduced `whom` (the referral rate of rm1's KPIs counts it).
+pub async fn referral(app: &App, rm: &Actor, by: Uuid, whom: Uuid) -> Result<()> {
+    let no = banyan_app::customers::get(app, rm, whom, false)
+        .await
+        .map_err(err)?
+        .customer_no;
+    banyan_app::wealth::referrals::record(
+        app,
+        rm,
+        by,
+        banyan_app::wealth::referrals::ReferralInput {
+            introduced: no,
+            note: Some("同一公司的同事".into()),
+        },
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
+}

@@ -8,7 +8,8 @@
 //! The trust's buyer is planned for (财富规划): a declared picture, three goals, a plan adjusted once with its
 //! reason, recommendations the client answered and one still open, a review, and an advisory team — wm1 as
 //! investment expert and rm3 of the other branch as tax adviser, who open the page by membership (log in
-//! as wm1 or rm3) — with notes and a task. The first client has a picture, a goal and a plan.
+//! as wm1 or rm3) — with notes and a task; they introduced the first client, who has a picture, a goal and a
+//! plan. The managers' KPIs (理财经理考核指标) count these for rm1.
 
 use anyhow::{Result, anyhow};
 use banyan_app::App;
@@ -129,6 +130,9 @@ pub async fn demo_wealth(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
     }
     if let Some(b) = young.first() {
         crate::demo_plans::first_plan(app, &rm, *b).await?;
+        if let Some(a) = young.get(1) {
+            crate::demo_plans::referral(app, &rm, *a, *b).await?;
+        }
     }
     if let Some(o) = old {
         assess(app, &rm, o, true, "branch").await?;

@@ -81,6 +81,10 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         "wealth_team",
         &["ux_wealth_team_member", "wealth_team.customer_id"],
     ),
+    (
+        "wealth_referrals",
+        &["ux_wealth_referrals_pair", "wealth_referrals.referrer_id"],
+    ),
 ];
 
 impl From<DbErr> for StoreError {

@@ -3,14 +3,17 @@
 //! steps a sale then waits for (a senior reviewer, a cooling-off), and the suitability report for compliance
 //! (`suitability`); the client's financial picture, goals and reviews (`picture`); their plan, its gap and
 //! the actions it recommends, each passing the gate (`plans`); a high-net-worth client's advisory team with
-//! its notes and tasks (`team`); the client's wealth page that shows them together (`workspace`).
+//! its notes and tasks (`team`); the referrals clients make (`referrals`); the client's wealth page that
+//! shows them together (`workspace`); the wealth managers' KPIs per manager and team (`kpis`).
 //!
 //! Who reads a client's wealth page: a planner (`wealth.plan`) who has the customer in scope, or a member of
 //! the client's advisory team (by membership: the bank's experts may sit in another branch). Every opening
 //! of the page is audited with its basis; the picture, the reviews' figures and the team's notes are sealed.
 
+pub mod kpis;
 pub mod picture;
 pub mod plans;
+pub mod referrals;
 pub mod suitability;
 pub mod team;
 pub mod workspace;

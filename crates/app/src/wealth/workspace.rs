@@ -89,6 +89,8 @@ pub struct WealthView {
     pub manager: Option<String>,
     pub team: Vec<MemberView>,
     pub entries: Vec<EntryView>,
+    /// The customers the client introduced.
+    pub referrals: Vec<super::referrals::ReferralView>,
     /// Staff a planner may name on the team (a planner's page only).
     pub advisors: Vec<AdvisorOption>,
 }
@@ -224,6 +226,7 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
         manager: cust.rm_id.and_then(|m| names.get(&m).cloned()),
         team,
         entries,
+        referrals: super::referrals::of(c, cust.id.uuid()).await?,
         advisors,
     };
     tx.commit().await?;

@@ -4,6 +4,7 @@
 //! reviewer for an older client and a high-risk product, the cooling-off of a private product) are the
 //! states of [`SaleStep`].
 
+pub mod kpi;
 pub mod picture;
 pub mod plan;
 pub mod suitability;
@@ -92,6 +93,9 @@ pub struct WealthPolicy {
     /// The target allocation a plan starts from, by the highest product level the client's assessment may
     /// buy (R1 to R5), in percent by class.
     pub allocation: BTreeMap<RiskLevel, Allocation>,
+    /// The wealth managers' KPIs: what each measures, its target and its weight on a scorecard.
+    #[serde(default)]
+    pub kpis: Vec<kpi::KpiDef>,
 }
 
 impl WealthPolicy {
@@ -117,6 +121,7 @@ impl WealthPolicy {
                 "must be at least 6 (the rules' minimum)".into(),
             ));
         }
+        kpi::validate(&self.kpis)?;
         for level in RiskLevel::ALL {
             let Some(a) = self.allocation.get(level) else {
                 return Err((

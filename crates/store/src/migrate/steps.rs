@@ -198,4 +198,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "wealth: the client's financial picture, goals, reviews, plans and advisory team",
         run: wealth::v39,
     },
+    Step {
+        version: 40,
+        name: "wealth: the referrals clients make (the referral rate of the managers' KPIs)",
+        run: wealth::v40,
+    },
 ];

@@ -186,3 +186,29 @@ pub(super) fn v39(s: &mut Vec<Stmt>, _: DbKind) {
         &["customer_id", "at_us"],
     ));
 }
+
+/// Migration 40: the referrals clients make — a client introduced someone who became a customer, once per
+/// pair — read by the referral rate of the wealth managers' KPIs.
+pub(super) fn v40(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("wealth_referrals")
+            .col(id("id"))
+            .col(uuid("referrer_id"))
+            .col(uuid("referred_id"))
+            .col(text_null("note"))
+            .col(uuid("recorded_by"))
+            .col(bigint("at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_wealth_referrals_pair",
+        "wealth_referrals",
+        &["referrer_id", "referred_id"],
+    ));
+    s.push(idx(
+        "ix_wealth_referrals_at",
+        "wealth_referrals",
+        &["referrer_id", "at_us"],
+    ));
+}

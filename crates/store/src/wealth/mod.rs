@@ -2,6 +2,7 @@
 //! result as JSON, as they were at the moment of sale) and the steps it waits for; the client's picture,
 //! goals, reviews and plans (`plans`); the advisory team (`team`).
 
+pub mod kpis;
 pub mod plans;
 pub mod team;
 

@@ -10,10 +10,12 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{MethodRouter, delete, get, post, put};
+use banyan_app::wealth::kpis::{self as kpi, DrillQuery, KpiDrill, KpiQuery, KpiReport};
 use banyan_app::wealth::picture::{
     GoalChange, GoalView, PictureInput, PictureView, ReviewInput, ReviewView,
 };
 use banyan_app::wealth::plans::{ActionAnswer, ActionInput, ActionView, PlanInput, PlanView};
+use banyan_app::wealth::referrals::{self, ReferralInput, ReferralView};
 use banyan_app::wealth::suitability::{self as uc, ReportQuery};
 use banyan_app::wealth::team::{EntryInput, EntryView, MemberInput, MemberView};
 use banyan_app::wealth::workspace::WealthView;
@@ -21,6 +23,7 @@ use banyan_app::wealth::{
     CancelInput, SaleReview, SuitabilityReport, SuitabilityView, picture, plans, team, workspace,
 };
 use banyan_domain::ids::StaffId;
+use banyan_domain::wealth::kpi::KpiMeasure;
 use banyan_domain::wealth::picture::GoalInput;
 use uuid::Uuid;
 
@@ -64,6 +67,56 @@ pub fn routes(
             creating(post(add_entry)),
         )
         .route("/api/v1/wealth/entries/{entry}/done", post(finish_task))
+        .route(
+            "/api/v1/customers/{id}/wealth/referrals",
+            creating(post(add_referral)),
+        )
+        .route("/api/v1/wealth/kpis", get(kpis))
+        .route("/api/v1/wealth/kpis/{measure}", get(kpi_drill))
+}
+
+/// Records that the client introduced another customer (`wealth.plan`, both in scope; once per pair).
+#[utoipa::path(post, path = "/api/v1/customers/{id}/wealth/referrals", tag = "wealth", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ReferralInput,
+    responses((status = 201, body = ReferralView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_referral(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<ReferralInput>,
+) -> ApiResult<(StatusCode, axum::Json<ReferralView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(referrals::record(&s.app, &auth.actor, id, body.value).await?),
+    ))
+}
+
+/// The wealth managers' KPIs of a quarter or a year, per manager and team, as the policy defines them
+/// (`wealth.report`: the managers in scope; `wealth.plan`: one's own).
+#[utoipa::path(get, path = "/api/v1/wealth/kpis", tag = "wealth", security(("bearer" = [])),
+    params(KpiQuery),
+    responses((status = 200, body = KpiReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn kpis(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<KpiQuery>,
+) -> ApiResult<axum::Json<KpiReport>> {
+    Ok(axum::Json(kpi::report(&s.app, &auth.actor, q).await?))
+}
+
+/// The records one KPI figure of one manager counts (the manager in reach, else not found).
+#[utoipa::path(get, path = "/api/v1/wealth/kpis/{measure}", tag = "wealth", security(("bearer" = [])),
+    params(("measure" = KpiMeasure, Path), DrillQuery),
+    responses((status = 200, body = KpiDrill), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn kpi_drill(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(measure): Path<KpiMeasure>,
+    Query(q): Query<DrillQuery>,
+) -> ApiResult<axum::Json<KpiDrill>> {
+    Ok(axum::Json(
+        kpi::drill(&s.app, &auth.actor, measure, q).await?,
+    ))
 }
 
 /// The client's wealth page (a planner with `wealth.plan` and the customer in scope, or a member of the

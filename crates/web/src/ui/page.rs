@@ -77,6 +77,8 @@ pub struct Chrome {
     /// Care records (reporting, the team's work, supervision).
     pub can_care: bool,
     pub can_wealth_report: bool,
+    /// Reads wealth managers' KPIs (reports in scope, or one's own).
+    pub can_wealth_kpis: bool,
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
@@ -107,6 +109,10 @@ pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         can_book_load: session.is_some_and(|s| s.actor.offers().book_load),
         can_leads: session.is_some_and(|s| s.actor.offers().leads),
         can_wealth_report: session.is_some_and(|s| s.actor.offers().wealth_report),
+        can_wealth_kpis: session.is_some_and(|s| {
+            let o = s.actor.offers();
+            o.wealth_report || o.wealth_plan
+        }),
         can_care: session.is_some_and(|s| {
             let o = s.actor.offers();
             o.care_report || o.care_work || o.care_manage

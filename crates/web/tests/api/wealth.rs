@@ -89,7 +89,13 @@ pub(crate) async fn assess(app: &TestApp, rm: &str, customer: &str, appetite: &s
     assert_eq!(r.body["level"], appetite, "{}", r.text);
 }
 
-async fn sell(app: &TestApp, token: &str, customer: &str, product: &str, extra: Value) -> Resp {
+pub(crate) async fn sell(
+    app: &TestApp,
+    token: &str,
+    customer: &str,
+    product: &str,
+    extra: Value,
+) -> Resp {
     let mut body = json!({"kind": "product_sale", "product": product, "amount": 5_000_000});
     for (k, v) in extra.as_object().unwrap() {
         body[k] = v.clone();

@@ -2,7 +2,8 @@
 //! client declares (sealed, audited without amounts); goals are funded nearest first; a review keeps the
 //! figures then; a plan starts from a valid assessment, its target stays within the level, and it recommends
 //! only what the book's gate lets through — asked again when the client accepts; an advisory team reads the
-//! page by membership (and only while a member) and keeps its notes and tasks.
+//! page by membership (and only while a member) and keeps its notes and tasks; the managers' KPIs count
+//! their clients' records, per manager and team, in the reader's reach, and drill down to them.
 
 use crate::harness::*;
 use crate::wealth::{assess, client, desk};
@@ -14,6 +15,7 @@ crate::tests![
     a_clients_picture_reads_the_book_and_what_they_declare_and_goals_are_funded_nearest_first,
     a_plan_starts_from_the_assessment_and_recommends_only_what_the_gate_lets_through,
     an_advisory_team_reads_the_page_by_membership_and_keeps_its_notes_and_tasks,
+    the_managers_kpis_count_their_records_per_manager_and_team_and_drill_down,
 ];
 
 fn day(app: &TestApp, years: i16) -> String {
@@ -511,4 +513,127 @@ async fn an_advisory_team_reads_the_page_by_membership_and_keeps_its_notes_and_t
     app.get(&wealth(&c), &expert)
         .await
         .assert_problem(404, "not_found");
+}
+
+async fn the_managers_kpis_count_their_records_per_manager_and_team_and_drill_down(app: &TestApp) {
+    let d = desk(app).await;
+    let c1 = client(app, &d.rm, "19800101", 914).await;
+    let c2 = client(app, &d.rm, "19810101", 915).await;
+    // A contact rated 4; two completed purchases (a repeat buyer); a referral of c2 by c1.
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{c1}/interactions"),
+            &d.rm,
+            json!({"method": "call", "outcome": "reached", "satisfaction": 4}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assess(app, &d.rm, &c1, "aggressive", "branch").await;
+    for _ in 0..2 {
+        let r = crate::wealth::sell(app, &d.rm, &c1, "WM-R2", json!({})).await;
+        assert_eq!(r.body["suitability"]["step"], "completed", "{}", r.text);
+    }
+    let no2 = app
+        .get(&format!("/api/v1/customers/{c2}"), &d.rm)
+        .await
+        .body["customer_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refer = format!("{}/referrals", wealth(&c1));
+    let r = app
+        .post(&refer, &d.rm, json!({"introduced": "P-BR0009-99999999"}))
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        [("introduced".into(), "not_found".into())],
+        "{}",
+        r.text
+    );
+    let r = app
+        .post(&refer, &d.rm, json!({"introduced": no2, "note": "同事"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    app.post(&refer, &d.rm, json!({"introduced": no2}))
+        .await
+        .assert_problem(409, "already_recorded");
+    // The supervisor reads the branch's managers; the figures are numerators over denominators.
+    let k = app.get("/api/v1/wealth/kpis", &d.sup).await;
+    assert_eq!(k.status, StatusCode::OK, "{}", k.text);
+    let rm1 = app.staff_id("rm1").await;
+    let mine = k.body["managers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["staff_id"] == rm1.as_str())
+        .unwrap_or_else(|| panic!("{}", k.text));
+    assert_eq!(mine["clients"], 2);
+    let fig = |m: &str| {
+        mine["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["measure"] == m)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(fig("client_satisfaction")["value"], 4.0);
+    assert_eq!(fig("client_satisfaction")["met"], false);
+    assert_eq!(fig("repeat_purchase")["value"], 100.0);
+    assert_eq!(fig("referral")["value"], 50.0);
+    assert_eq!(
+        (
+            fig("referral")["numerator"].clone(),
+            fig("referral")["denominator"].clone()
+        ),
+        (json!(1), json!(2))
+    );
+    assert!(fig("complaint_satisfaction")["value"].is_null());
+    assert!(!k.body["teams"].as_array().unwrap().is_empty());
+    // Each figure drills down to its records.
+    let drill = app
+        .get(&format!("/api/v1/wealth/kpis/referral?staff={rm1}"), &d.sup)
+        .await;
+    assert_eq!(drill.status, StatusCode::OK, "{}", drill.text);
+    assert_eq!(drill.body["lines"][0]["what"], no2.as_str());
+    let drill = app
+        .get(
+            &format!("/api/v1/wealth/kpis/repeat_purchase?staff={rm1}&period=2026"),
+            &d.sup,
+        )
+        .await;
+    assert_eq!(drill.body["lines"][0]["counted"], true, "{}", drill.text);
+    // A manager reads their own; another branch's manager does not reach rm1.
+    let own = app.get("/api/v1/wealth/kpis", &d.rm).await;
+    assert_eq!(
+        own.body["managers"].as_array().unwrap().len(),
+        1,
+        "{}",
+        own.text
+    );
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let theirs = app.get("/api/v1/wealth/kpis", &rm2).await;
+    assert!(
+        theirs.body["managers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["staff_id"] != rm1.as_str())
+    );
+    app.get(&format!("/api/v1/wealth/kpis/referral?staff={rm1}"), &rm2)
+        .await
+        .assert_problem(404, "not_found");
+    let r = app.get("/api/v1/wealth/kpis?period=2026-Q9", &d.sup).await;
+    assert_eq!(
+        r.field_errors(),
+        [("period".into(), "period".into())],
+        "{}",
+        r.text
+    );
+    let cs = app.login_as("cs1", Role::CustomerService, None).await;
+    app.get("/api/v1/wealth/kpis", &cs)
+        .await
+        .assert_problem(403, "permission_denied");
 }

@@ -153,6 +153,8 @@ pub(super) struct ClientPage {
     pub roles: Vec<(String, String)>,
     pub entries: Vec<EntryLine>,
     pub assignees: Vec<(String, String)>,
+    /// (customer page, number and name, when, note)
+    pub referrals: Vec<(String, String, String, String)>,
 }
 
 fn yuan(minor: i64) -> String {
@@ -644,6 +646,18 @@ pub(super) fn render(
                     .iter()
                     .map(|m| (m.staff_id.to_string(), m.name.clone())),
             )
+            .collect(),
+        referrals: v
+            .referrals
+            .iter()
+            .map(|r| {
+                (
+                    format!("/customers/{}", r.introduced_id),
+                    format!("{} {}", r.introduced_no, r.introduced_name),
+                    t.datetime(&s.app.tz, &r.at),
+                    r.note.clone().unwrap_or_default(),
+                )
+            })
             .collect(),
     };
     page_status(page, failed)

@@ -456,3 +456,18 @@ pub(super) async fn finish_task(
         .map(|_| ());
     after(&s, sess, t, id, "notes", r).await
 }
+
+pub(super) async fn add_referral(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let i = banyan_app::wealth::referrals::ReferralInput {
+        introduced: form_raw(&f, "introduced"),
+        note: form_text(&f, "note"),
+    };
+    let r = banyan_app::wealth::referrals::record(&s.app, &sess.actor, id, i)
+        .await
+        .map(|_| ());
+    after(&s, sess, t, id, "referrals", r).await
+}

@@ -5,6 +5,7 @@
 
 mod client;
 mod forms;
+mod kpis;
 
 use crate::AppState;
 use crate::ui::forms::{form_raw, form_text, refusal};
@@ -24,7 +25,13 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/sales/{id}/review", post(review))
         .route("/sales/{id}/cancel", post(cancel))
         .route("/wealth/suitability", get(report_page))
+        .route("/wealth/kpis", get(kpis::page))
+        .route("/wealth/kpis/{measure}", get(kpis::drill))
         .route("/customers/{id}/wealth", get(forms::page))
+        .route(
+            "/customers/{id}/wealth/referrals",
+            post(forms::add_referral),
+        )
         .route("/customers/{id}/wealth/picture", post(forms::save_picture))
         .route("/customers/{id}/wealth/goals", post(forms::add_goal))
         .route(
