@@ -50,6 +50,8 @@ async fn goal(
     Ok(g.id)
 }
 
+/// Recommends a product; none when the gate would refuse it to this client (a demo client's rating is drawn
+/// at random, and its measures may block high-risk products).
 async fn recommend(
     app: &App,
     rm: &Actor,
@@ -57,8 +59,8 @@ async fn recommend(
     product: &str,
     yuan: i64,
     why: &str,
-) -> Result<Uuid> {
-    let a = plans::recommend(
+) -> Result<Option<Uuid>> {
+    let a = match plans::recommend(
         app,
         rm,
         c,
@@ -69,11 +71,22 @@ async fn recommend(
         },
     )
     .await
-    .map_err(err)?;
-    Ok(a.id)
+    {
+        Ok(a) => a,
+        Err(e) if e.refusal_code() == Some("unsuitable") => return Ok(None),
+        Err(e) => return Err(err(e)),
+    };
+    Ok(Some(a.id))
 }
 
-async fn answer(app: &App, rm: &Actor, id: Uuid, d: ActionDecision, note: &str) -> Result<()> {
+async fn answer(
+    app: &App,
+    rm: &Actor,
+    id: Option<Uuid>,
+    d: ActionDecision,
+    note: &str,
+) -> Result<()> {
+    let Some(id) = id else { return Ok(()) };
     plans::answer(
         app,
         rm,
