@@ -46,10 +46,16 @@ async fn verified(
             source,
             discovered_on: None,
             observation: what.into(),
+            hospital_consent_on: (source == CareSource::PartnerHospital).then(|| app.today()),
         },
     )
     .await
     .map_err(err)?;
+    let uc::identify::Reported::New(v) = v else {
+        return Err(anyhow!(
+            "the demo's customer already had an open care record"
+        ));
+    };
     uc::identify::decide(
         app,
         &sup,
@@ -381,6 +387,7 @@ pub async fn demo_care(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
             source: CareSource::DataAnalysis,
             discovered_on: None,
             observation: "近三个月每月向医院大额转账，请核实是否需要关怀（仅为线索）".into(),
+            hospital_consent_on: None,
         },
     )
     .await

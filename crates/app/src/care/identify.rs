@@ -37,6 +37,26 @@ pub struct ReportInput {
     pub discovered_on: Option<Date>,
     /// What was seen or heard, in the reporter's words (encrypted under the record's own key).
     pub observation: String,
+    /// A partner hospital's report: the day the customer consented to the hospital telling the bank
+    /// (required with that source, refused with the others; not in the future).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub hospital_consent_on: Option<Date>,
+}
+
+/// What a report did: a new lead, or the observation added to the customer's open record (whose team reads
+/// it; the reporter learns only that it reached them).
+#[derive(Debug, Clone)]
+pub enum Reported {
+    New(Box<CareView>),
+    Added,
+}
+
+/// The answer to a report added to an open record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportAdded {
+    /// Always true: the observation reached the team of the record already open for the customer.
+    pub added_to_open_record: bool,
 }
 
 /// A supervisor's verification of a lead.
@@ -136,9 +156,12 @@ pub struct CareList {
     pub per_page: u64,
 }
 
-/// Reports a care lead about a customer in scope (`care.report`). A customer has at most one open record
-/// (`409 already_open`); the observation goes into the record's compartment.
-pub async fn report(app: &App, actor: &Actor, i: ReportInput) -> Result<CareView> {
+/// Reports a care lead about a customer in scope (`care.report`); the observation goes into the record's
+/// compartment. A partner hospital's report carries the day the customer consented to the hospital telling the
+/// bank (the separate consent's hospital scope from that day). A customer has at most one open record: a second
+/// report adds its observation to the open one as a sealed note its team reads ([`Reported::Added`]), so
+/// nothing is lost and the reporter learns nothing of the record.
+pub async fn report(app: &App, actor: &Actor, i: ReportInput) -> Result<Reported> {
     let grant = actor.require(Permission::CareReport)?;
     let observation = required_text("observation", &i.observation, 2000)?;
     let today = app.today();
@@ -150,17 +173,47 @@ pub async fn report(app: &App, actor: &Actor, i: ReportInput) -> Result<CareView
             "must not be after today",
         ));
     }
+    match (i.source, i.hospital_consent_on) {
+        (CareSource::PartnerHospital, None) => {
+            return Err(AppError::field(
+                "hospital_consent_on",
+                "required",
+                "a partner hospital tells the bank only with the customer's consent: the day they gave it",
+            ));
+        }
+        (CareSource::PartnerHospital, Some(d)) if d > today => {
+            return Err(AppError::field(
+                "hospital_consent_on",
+                "not_future",
+                "must not be after today",
+            ));
+        }
+        (CareSource::PartnerHospital, Some(_)) | (_, None) => {}
+        (_, Some(_)) => {
+            return Err(AppError::field(
+                "hospital_consent_on",
+                "not_allowed",
+                "only a partner hospital's report carries the hospital consent",
+            ));
+        }
+    }
     let tx = app.db.begin_write().await?;
     let cust =
         crate::scope::field_in_scope(&*tx, &grant, i.customer_id.uuid(), "customer_id").await?;
     // Two reports of one customer at once queue here, so the second sees the first's open record.
     banyan_store::customers::lock_customer(&*tx, cust.id).await?;
     if let Some(open) = store::open_of(&*tx, cust.id).await? {
-        return Err(AppError::conflict(
-            "already_open",
-            "the customer already has an open care record",
-            json!({"care_id": open.id}),
-        ));
+        add_to_open(app, &tx, &grant, &open, &cust, &observation, i.source).await?;
+        crate::idempotency::commit(
+            tx,
+            actor,
+            202,
+            &ReportAdded {
+                added_to_open_record: true,
+            },
+        )
+        .await?;
+        return Ok(Reported::Added);
     }
     let id = CareId::new();
     let (key, wrapped) = RecordKey::generate(&app.keys(), id.uuid())?;
@@ -182,8 +235,11 @@ pub async fn report(app: &App, actor: &Actor, i: ReportInput) -> Result<CareView
         review_on: None,
         adjustments: Vec::new(),
         advice_line: None,
-        consent_scopes: Vec::new(),
-        consent_on: None,
+        consent_scopes: i
+            .hospital_consent_on
+            .map(|_| vec![ConsentScope::HospitalSharing])
+            .unwrap_or_default(),
+        consent_on: i.hospital_consent_on,
         consent_withdrawn_at_us: None,
         ended_at_us: None,
         end_reason: None,
@@ -220,7 +276,66 @@ pub async fn report(app: &App, actor: &Actor, i: ReportInput) -> Result<CareView
     banyan_store::cases::insert_notices(&*tx, &supervisors).await?;
     let v = view_of(app, &*tx, actor, &r, &cust, &[]).await?;
     crate::idempotency::commit(tx, actor, 201, &v).await?;
-    Ok(v)
+    Ok(Reported::New(Box::new(v)))
+}
+
+/// A second report of a customer with an open record: its observation becomes a sealed note of the record's
+/// compartment (by the reporter), audited on the record; the team — or, before there is one, the branch's care
+/// supervisors — are told a note was added (the customer's number only).
+async fn add_to_open(
+    app: &App,
+    tx: &sea_orm::DatabaseTransaction,
+    grant: &crate::actor::Granted<'_>,
+    open: &CareRow,
+    cust: &banyan_store::customers::CustomerRow,
+    observation: &str,
+    source: CareSource,
+) -> Result<()> {
+    let key = record_key(app, open)?
+        .ok_or_else(|| AppError::internal(format!("care record {}: no key", open.id)))?;
+    let now = now_us();
+    banyan_store::care::compartment::insert_note(
+        tx,
+        &banyan_store::care::compartment::NoteRow {
+            id: banyan_domain::ids::CareNoteId::new(),
+            record_id: open.id,
+            author_id: grant.actor().id(),
+            at_us: now,
+            body_enc: key.seal("note", observation)?,
+        },
+    )
+    .await?;
+    audit(
+        app,
+        tx,
+        grant,
+        open,
+        "care.report_again",
+        json!({"source": source.as_str()}),
+    )
+    .await?;
+    let team = store::team_of(tx, open.id).await?;
+    let told: Vec<_> = if team.is_empty() {
+        banyan_store::access::list_staff(tx)
+            .await?
+            .into_iter()
+            .filter(|s| {
+                !s.disabled
+                    && s.role.has(Permission::CareManage)
+                    && s.branch_code.as_deref() == Some(cust.branch_code.as_str())
+            })
+            .map(|s| s.id)
+            .collect()
+    } else {
+        team.iter().map(|m| m.staff_id).collect()
+    };
+    let notices: Vec<_> = told
+        .into_iter()
+        .filter(|s| *s != grant.actor().id())
+        .map(|s| super::notice(s, "care.note", cust, now))
+        .collect();
+    banyan_store::cases::insert_notices(tx, &notices).await?;
+    Ok(())
 }
 
 /// The records the actor may see (their team's, their reports, and for supervisors those of customers in

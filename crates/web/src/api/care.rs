@@ -69,16 +69,25 @@ pub fn routes(
 /// Reports a customer who may be in critical illness or hardship (`care.report`): where it came from and
 /// what was seen, kept in the record's compartment. One open record per customer (`409 already_open`).
 #[utoipa::path(post, path = "/api/v1/care", tag = "care", security(("bearer" = [])), request_body = ReportInput,
-    responses((status = 201, body = CareView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CareView), (status = 202, body = banyan_app::care::identify::ReportAdded, description = "the customer has an open record: the observation was added to it"), (status = 422, body = Problem)))]
 pub async fn report(
     State(s): State<AppState>,
     auth: Auth,
     body: Json<ReportInput>,
-) -> ApiResult<(StatusCode, axum::Json<CareView>)> {
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(uc::identify::report(&s.app, &auth.actor, body.value).await?),
-    ))
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    Ok(
+        match uc::identify::report(&s.app, &auth.actor, body.value).await? {
+            uc::identify::Reported::New(v) => (StatusCode::CREATED, axum::Json(*v)).into_response(),
+            uc::identify::Reported::Added => (
+                StatusCode::ACCEPTED,
+                axum::Json(uc::identify::ReportAdded {
+                    added_to_open_record: true,
+                }),
+            )
+                .into_response(),
+        },
+    )
 }
 
 /// The care records the caller may see (their team's, their reports, and for supervisors those in scope),

@@ -148,17 +148,39 @@ async fn a_care_customer_is_found_verified_registered_and_served_by_a_team(app: 
         vec![("customer_id".into(), "not_found".into())]
     );
 
+    // A partner hospital tells the bank only with the customer's consent: its day is asked.
+    let hospital = json!({"customer_id": c.customer, "source": "partner_hospital", "observation": "合作医院转介"});
+    let r = app.post("/api/v1/care", &c.sup, hospital.clone()).await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("hospital_consent_on".into(), "required".into())]
+    );
     let r = app
         .post(
             "/api/v1/care",
-            &c.sup,
-            json!({"customer_id": c.customer, "source": "partner_hospital", "observation": "合作医院转介"}),
+            &c.cs,
+            json!({"customer_id": c.customer, "source": "own_account", "observation": "x", "hospital_consent_on": "2026-01-01"}),
         )
         .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("hospital_consent_on".into(), "not_allowed".into())]
+    );
+    let mut with_consent = hospital;
+    with_consent["hospital_consent_on"] = json!(app.app.today().to_string());
+    let r = app.post("/api/v1/care", &c.sup, with_consent).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.body["id"].as_str().unwrap().to_owned();
     assert_eq!(r.body["status"], "reported");
-    // One open record per customer.
+    assert_eq!(
+        app.count(
+            "care_records WHERE consent_scopes LIKE '%hospital_sharing%' AND consent_on IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    // One open record per customer: a second report adds its observation to it (nothing is lost), and the
+    // reporter learns only that it reached the team.
     let again = app
         .post(
             "/api/v1/care",
@@ -166,7 +188,15 @@ async fn a_care_customer_is_found_verified_registered_and_served_by_a_team(app: 
             json!({"customer_id": c.customer, "source": "own_account", "observation": "又一次"}),
         )
         .await;
-    again.assert_problem(409, "already_open");
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    assert_eq!(again.body, json!({"added_to_open_record": true}));
+    assert_eq!(app.count("care_records").await, 1);
+    assert_eq!(app.count("care_notes").await, 1);
+    assert_eq!(
+        app.count("audit_log WHERE action = 'care.report_again'")
+            .await,
+        1
+    );
     // Four eyes: the reporting supervisor does not verify their own lead; another does.
     let own = app
         .post(

@@ -217,8 +217,11 @@ struct NewPage {
     source: String,
     discovered_on: String,
     observation: String,
+    hospital_consent_on: String,
     today: String,
     error: Option<String>,
+    /// The report reached the team of the customer's open record.
+    added: bool,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -238,6 +241,17 @@ fn new_page(
     f: &std::collections::HashMap<String, String>,
     error: Option<String>,
 ) -> Response {
+    new_page_with(s, sess, t, f, error, false)
+}
+
+fn new_page_with(
+    s: &AppState,
+    sess: &Session,
+    t: Tr,
+    f: &std::collections::HashMap<String, String>,
+    error: Option<String>,
+    added: bool,
+) -> Response {
     let failed = error.is_some();
     let get = |k: &str| form_raw(f, k);
     page_status(
@@ -248,9 +262,15 @@ fn new_page(
             customer: get("customer"),
             source: get("source"),
             discovered_on: get("discovered_on"),
-            observation: get("observation"),
+            observation: if added {
+                String::new()
+            } else {
+                get("observation")
+            },
+            hospital_consent_on: get("hospital_consent_on"),
             today: s.app.today().to_string(),
             error,
+            added,
         },
         failed,
     )
@@ -306,8 +326,16 @@ async fn report(
             .map(Some)
             .map_err(|_| AppError::field("discovered_on", "date", "a date")),
     };
+    let consent = match form_text(&f, "hospital_consent_on") {
+        None => Ok(None),
+        Some(d) => d
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::field("hospital_consent_on", "date", "a date")),
+    };
+    let discovered_on = discovered_on.and_then(|d| consent.map(|c| (d, c)));
     let r = match (customer, source, discovered_on) {
-        (Ok(customer_id), Ok(source), Ok(discovered_on)) => {
+        (Ok(customer_id), Ok(source), Ok((discovered_on, hospital_consent_on))) => {
             uc::identify::report(
                 &s.app,
                 &sess.actor,
@@ -316,6 +344,7 @@ async fn report(
                     source,
                     discovered_on,
                     observation: form_raw(&f, "observation"),
+                    hospital_consent_on,
                 },
             )
             .await
@@ -323,7 +352,10 @@ async fn report(
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
     };
     match r.map_err(|e| refusal(t, e)) {
-        Ok(v) => Ok(Redirect::to(&format!("/care/{}", v.id)).into_response()),
+        Ok(uc::identify::Reported::New(v)) => {
+            Ok(Redirect::to(&format!("/care/{}", v.id)).into_response())
+        }
+        Ok(uc::identify::Reported::Added) => Ok(new_page_with(&s, &sess, t, &f, None, true)),
         Err(Ok(msg)) => Ok(new_page(&s, &sess, t, &f, Some(msg))),
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
     }

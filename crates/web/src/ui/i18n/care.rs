@@ -369,4 +369,8 @@ crate::ui::i18n::catalog! {
     "detail.certificates_destroyed" => ["销毁的医疗证明数", "銷毀的醫療證明數", "Medical certificates destroyed"],
     "detail.active" => ["合作中", "合作中", "Partner"],
     "detail.holds" => ["名单人数", "名單人數", "Customers listed"],
+    "field.hospital_consent_on" => ["客户同意合作医院告知本行的日期", "客戶同意合作醫院告知本行的日期", "Day the customer let the hospital tell the bank"],
+    "care.hospital_consent_hint" => ["来源为合作医院时必填：医院须取得客户同意后才能告知本行；其他来源请留空。", "來源為合作醫院時必填：醫院須取得客戶同意後才能告知本行；其他來源請留空。", "Required when a partner hospital reported: it tells the bank only with the customer's consent. Leave blank for other sources."],
+    "care.report_added" => ["该客户已有正在处理的关怀记录：您的观察已转交其关怀团队，无需再次报告。", "該客戶已有正在處理的關懷記錄：您的觀察已轉交其關懷團隊，無需再次報告。", "The customer's care is already being handled: your observation went to its team; there is nothing more to report."],
+    "audit.action.care.report_again" => ["再次报告（并入进行中的记录）", "再次報告（併入進行中的記錄）", "Reported again (added to the open record)"],
 }
