@@ -5,6 +5,7 @@
 // a plan refused above the level in words and made within it, a recommendation picked from what the gate
 // allows and the client's answer asked first, a review. Called by run.mjs with its helpers.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
   await test('the gate refuses an unsuitable sale in words, a private product cools off and the client cancels', async () => {
@@ -57,6 +58,11 @@ export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     const report = await sup.locator('#suit-sales').textContent();
     assert.ok(report.includes('测试成长基金') && report.includes('✗ 未通过') && report.includes('客户已在冷静期内撤销'), report);
     await sup.screenshot({ path: `${SHOTS}/wealth-report.png`, fullPage: true });
+    // Compliance takes the period away as a file, in words.
+    const [dl] = await Promise.all([sup.waitForEvent('download'), sup.locator('#suit-csv').click()]);
+    const csv = readFileSync(await dl.path(), 'utf8');
+    assert.ok(csv.includes('销售渠道') && csv.includes('测试成长基金') && csv.includes('✗ 未通过'), csv);
+    assert.ok(!csv.includes('suitability') && !csv.includes('cooling_off') && !csv.includes('online'), csv);
     await sup.context().close();
   });
 

@@ -640,13 +640,10 @@ pub struct ReportLine {
     pub suitability: SuitabilityView,
 }
 
-/// The suitability report (`wealth.report`, the scope; a period of at most a year).
-pub async fn report(app: &App, actor: &Actor, q: ReportQuery) -> Result<SuitabilityReport> {
-    let grant = actor.require(Permission::WealthReport)?;
-    let to = q.to.unwrap_or_else(|| app.today());
-    let from = q
-        .from
-        .unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to));
+/// The period asked (the last 30 days to today by default), at most a year.
+fn period(app: &App, from: Option<Date>, to: Option<Date>) -> Result<(Date, Date)> {
+    let to = to.unwrap_or_else(|| app.today());
+    let from = from.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(30)).unwrap_or(to));
     if from > to {
         return Err(AppError::field("from", "before_to", "must not be after to"));
     }
@@ -657,16 +654,15 @@ pub async fn report(app: &App, actor: &Actor, q: ReportQuery) -> Result<Suitabil
             "a period of at most a year",
         ));
     }
-    let per_page = q.per_page.unwrap_or(50);
-    if !(1..=200).contains(&per_page) {
-        return Err(AppError::field("per_page", "range", "from 1 to 200"));
-    }
-    let page = q.page.unwrap_or(0).min(10_000);
-    let (from_us, to_us) = app.day_bounds(from, to)?;
-    let c = &app.db.conn;
-    let scope = grant.scope();
-    let (rows, total) =
-        store::in_period(c, &scope, from_us, to_us, page * per_page, per_page).await?;
+    Ok((from, to))
+}
+
+/// The report's lines of these sales: each with its customer's number and product.
+async fn lines<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    rows: &[WealthSaleRow],
+) -> Result<Vec<ReportLine>> {
     let names = crate::access::names_by_id(app).await?;
     let customers: HashMap<CustomerId, String> = banyan_store::customers::rows_by_ids(
         c,
@@ -684,8 +680,7 @@ pub async fn report(app: &App, actor: &Actor, q: ReportQuery) -> Result<Suitabil
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let sales = rows
-        .iter()
+    rows.iter()
         .map(|r| {
             let p = products.get(&r.product_id).ok_or_else(|| {
                 AppError::internal(format!("wealth sale {}: product gone", r.sale_id))
@@ -700,7 +695,60 @@ pub async fn report(app: &App, actor: &Actor, q: ReportQuery) -> Result<Suitabil
                 suitability: view(&names, r)?,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
+
+/// The most sales one exported file holds; a longer period is refused, asking for a shorter one.
+pub const EXPORT_MAX: u64 = 20_000;
+
+/// Every sale of the period in the reader's scope, oldest first, for a file (`wealth.report`; at most
+/// [`EXPORT_MAX`], else `409 export_too_large` with the count).
+pub async fn export(
+    app: &App,
+    actor: &Actor,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Result<(Date, Date, Vec<ReportLine>)> {
+    let grant = actor.require(Permission::WealthReport)?;
+    let (from, to) = period(app, from, to)?;
+    let (from_us, to_us) = app.day_bounds(from, to)?;
+    let c = &app.db.conn;
+    let scope = grant.scope();
+    let mut rows = Vec::new();
+    loop {
+        let offset = rows.len() as u64;
+        let (page, total) = store::in_period(c, &scope, from_us, to_us, offset, 1_000).await?;
+        if total > EXPORT_MAX {
+            return Err(AppError::conflict(
+                "export_too_large",
+                "the period holds more sales than one file does: ask for a shorter one",
+                json!({"count": total, "max": EXPORT_MAX}),
+            ));
+        }
+        let done = page.len() < 1_000;
+        rows.extend(page);
+        if done {
+            break;
+        }
+    }
+    Ok((from, to, lines(app, c, &rows).await?))
+}
+
+/// The suitability report (`wealth.report`, the scope; a period of at most a year).
+pub async fn report(app: &App, actor: &Actor, q: ReportQuery) -> Result<SuitabilityReport> {
+    let grant = actor.require(Permission::WealthReport)?;
+    let (from, to) = period(app, q.from, q.to)?;
+    let per_page = q.per_page.unwrap_or(50);
+    if !(1..=200).contains(&per_page) {
+        return Err(AppError::field("per_page", "range", "from 1 to 200"));
+    }
+    let page = q.page.unwrap_or(0).min(10_000);
+    let (from_us, to_us) = app.day_bounds(from, to)?;
+    let c = &app.db.conn;
+    let scope = grant.scope();
+    let (rows, total) =
+        store::in_period(c, &scope, from_us, to_us, page * per_page, per_page).await?;
+    let sales = lines(app, c, &rows).await?;
     let mut counts = Vec::new();
     for (rule, step, n) in store::counts(c, &scope, from_us, to_us).await? {
         counts.push(SuitabilityCount {

@@ -266,4 +266,6 @@ crate::ui::i18n::catalog! {
     "kpi.heads.repeat_purchase" => ["客户|最近购买|是否重复购买", "客戶|最近購買|是否重複購買", "Client|Latest purchase|Repeat"],
     "kpi.heads.referral" => ["介绍人|介绍时间|被介绍客户", "介紹人|介紹時間|被介紹客戶", "Client|When|Introduced"],
     "kpi.heads.asset_growth" => ["客户|期初资产|期末资产", "客戶|期初資產|期末資產", "Client|Assets at the start|Assets at the end"],
+    "wealth.export_csv" => ["导出 CSV", "匯出 CSV", "Export CSV"],
+    "refusal.export_too_large" => ["所选期间有 {count} 笔销售，超过单个文件上限 {max} 笔：请缩短期间后再导出。", "所選期間有 {count} 筆銷售，超過單個檔案上限 {max} 筆：請縮短期間後再匯出。", "The period holds {count} sales, more than a file's {max}: export a shorter period."],
 }

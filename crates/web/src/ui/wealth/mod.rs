@@ -25,6 +25,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/sales/{id}/review", post(review))
         .route("/sales/{id}/cancel", post(cancel))
         .route("/wealth/suitability", get(report_page))
+        .route("/wealth/suitability.csv", get(report_csv))
         .route("/wealth/kpis", get(kpis::page))
         .route("/wealth/kpis/{measure}", get(kpis::drill))
         .route("/customers/{id}/wealth", get(forms::page))
@@ -163,13 +164,7 @@ async fn report_page(
     )
     .await
     .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let outcome = |rule: Option<&str>, step: Option<&str>| match (rule, step) {
-        (Some(rule), _) => t
-            .get("sale.unsuitable")
-            .replace("{rule}", &t.of("suitability_rule", rule)),
-        (None, Some(step)) => t.of("sale_step", step),
-        (None, None) => String::new(),
-    };
+    let outcome = |rule: Option<&str>, step: Option<&str>| outcome_words(t, rule, step);
     let href = |p: u64| format!("/wealth/suitability?from={}&to={}&page={p}", r.from, r.to);
     let pages = r.total.div_ceil(r.per_page.max(1));
     Ok(page_status(
@@ -227,4 +222,92 @@ async fn report_page(
         },
         false,
     ))
+}
+
+/// A sale's outcome in words: the rule that refused it, or the step it stands at.
+fn outcome_words(t: Tr, rule: Option<&str>, step: Option<&str>) -> String {
+    match (rule, step) {
+        (Some(rule), _) => t
+            .get("sale.unsuitable")
+            .replace("{rule}", &t.of("suitability_rule", rule)),
+        (None, Some(step)) => t.of("sale_step", step),
+        (None, None) => String::new(),
+    }
+}
+
+/// The report's sales of the period as a CSV file in the reader's words (every cell neutralised): when,
+/// customer, product, seller, channel, outcome, each check passed or not, the recording's reference.
+async fn report_csv(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let day = |k: &str| q.get(k).and_then(|v| v.trim().parse().ok());
+    let (from, to, lines) = uc::export(&s.app, &sess.actor, day("from"), day("to"))
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let header: Vec<String> = [
+        "field.time",
+        "care.customer",
+        "book.product",
+        "sale.by",
+        "field.sale_channel",
+        "sale.decision",
+        "sale.checks",
+        "field.recording_ref",
+    ]
+    .iter()
+    .map(|k| t.get(k).to_owned())
+    .collect();
+    let rows = lines.iter().map(|l| {
+        let v = &l.suitability;
+        vec![
+            t.datetime(&s.app.tz, &v.sold_at),
+            l.customer_no.clone(),
+            format!(
+                "{} {}",
+                l.product,
+                crate::ui::book::name_in(t, &l.product_names)
+            ),
+            v.sold_by.clone(),
+            t.of("sale_channel", v.channel.as_str()),
+            outcome_words(
+                t,
+                v.verdict.refused.map(|x| x.as_str()),
+                v.step.map(|x| x.as_str()),
+            ),
+            v.verdict
+                .checks
+                .iter()
+                .filter(|c| c.applies)
+                .map(|c| {
+                    format!(
+                        "{} {}",
+                        t.get(if c.passed {
+                            "sale.check_passed"
+                        } else {
+                            "sale.check_failed"
+                        }),
+                        t.of("suitability_rule", c.rule.as_str())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            v.recording_ref.clone().unwrap_or_default(),
+        ]
+    });
+    let file = banyan_app::tabular::write_csv(&header, rows)
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let name = format!("attachment; filename=\"suitability-{from}-{to}.csv\"");
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        [b"\xEF\xBB\xBF".as_slice(), &file].concat(),
+    )
+        .into_response())
 }
