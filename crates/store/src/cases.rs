@@ -530,6 +530,28 @@ crate::table! {
     }
 }
 
+impl NoticeRow {
+    /// An unread notice to `staff` about a customer (no case): its kind and its text (a number, a step).
+    pub fn about_customer(
+        staff: Uuid,
+        kind: &str,
+        customer: Uuid,
+        text: impl Into<String>,
+        at_us: i64,
+    ) -> NoticeRow {
+        NoticeRow {
+            id: Uuid::now_v7(),
+            staff_id: staff,
+            case_id: None,
+            customer_id: Some(customer),
+            kind: kind.to_owned(),
+            text: text.into(),
+            created_at_us: at_us,
+            read_at_us: None,
+        }
+    }
+}
+
 pub async fn insert_notices<C: ConnectionTrait>(c: &C, rows: &[NoticeRow]) -> Result<()> {
     table::insert(c, rows).await
 }

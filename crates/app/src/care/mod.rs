@@ -663,16 +663,13 @@ pub(crate) fn notice(
     cust: &CustomerRow,
     at: i64,
 ) -> banyan_store::cases::NoticeRow {
-    banyan_store::cases::NoticeRow {
-        id: uuid::Uuid::now_v7(),
-        staff_id: staff.uuid(),
-        case_id: None,
-        customer_id: Some(cust.id.uuid()),
-        kind: kind.to_owned(),
-        text: cust.customer_no.clone(),
-        created_at_us: at,
-        read_at_us: None,
-    }
+    banyan_store::cases::NoticeRow::about_customer(
+        staff.uuid(),
+        kind,
+        cust.id.uuid(),
+        cust.customer_no.clone(),
+        at,
+    )
 }
 
 pub(crate) use crate::text::{optional_text, required_text};

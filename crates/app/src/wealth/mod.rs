@@ -121,3 +121,16 @@ pub(crate) fn check_version(stored: i32, sent: Option<i32>) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+/// The answer of a versioned write: `Ok` when it wrote, else the version conflict (someone moved it first;
+/// `next` is the version they made).
+pub(crate) fn written(wrote: bool, next: i32) -> Result<()> {
+    if wrote {
+        Ok(())
+    } else {
+        Err(AppError::VersionConflict {
+            current_version: i64::from(next),
+            since: serde_json::json!([]),
+        })
+    }
+}

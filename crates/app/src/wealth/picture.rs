@@ -200,12 +200,10 @@ pub async fn save_picture(
     match &old {
         Some(o) => {
             check_version(o.version, i.version)?;
-            if !store::update_picture(&*tx, &r, o.version).await? {
-                return Err(AppError::VersionConflict {
-                    current_version: i64::from(o.version + 1),
-                    since: json!([]),
-                });
-            }
+            super::written(
+                store::update_picture(&*tx, &r, o.version).await?,
+                o.version + 1,
+            )?;
         }
         None => store::insert_picture(&*tx, &r).await?,
     }
@@ -327,12 +325,10 @@ pub async fn change_goal(app: &App, actor: &Actor, id: Uuid, i: GoalChange) -> R
         version: old.version + 1,
         ..old.clone()
     };
-    if !store::update_goal(&*tx, &new, old.version).await? {
-        return Err(AppError::VersionConflict {
-            current_version: i64::from(new.version),
-            since: json!([]),
-        });
-    }
+    super::written(
+        store::update_goal(&*tx, &new, old.version).await?,
+        new.version,
+    )?;
     audit(
         app,
         &*tx,

@@ -466,12 +466,10 @@ pub async fn answer(app: &App, actor: &Actor, id: Uuid, i: ActionAnswer) -> Resu
         version: old.version + 1,
         ..old.clone()
     };
-    if !store::update_action(&*tx, &new, old.version).await? {
-        return Err(AppError::VersionConflict {
-            current_version: i64::from(new.version),
-            since: json!([]),
-        });
-    }
+    super::written(
+        store::update_action(&*tx, &new, old.version).await?,
+        new.version,
+    )?;
     audit(
         app,
         &*tx,

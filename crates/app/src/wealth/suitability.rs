@@ -480,16 +480,13 @@ pub async fn review(app: &App, actor: &Actor, id: Uuid, i: SaleReview) -> Result
         ..old.clone()
     };
     let r = apply(app, &*tx, Some(&grant), &old, m, new, "wealth.review").await?;
-    let notice = banyan_store::cases::NoticeRow {
-        id: Uuid::now_v7(),
-        staff_id: old.sold_by.uuid(),
-        case_id: None,
-        customer_id: Some(old.customer_id.uuid()),
-        kind: "wealth.reviewed".into(),
-        text: r.step.map_or("", |s| s.as_str()).to_owned(),
-        created_at_us: now_us(),
-        read_at_us: None,
-    };
+    let notice = banyan_store::cases::NoticeRow::about_customer(
+        old.sold_by.uuid(),
+        "wealth.reviewed",
+        old.customer_id.uuid(),
+        r.step.map_or("", |s| s.as_str()),
+        now_us(),
+    );
     banyan_store::cases::insert_notices(&*tx, &[notice]).await?;
     let v = view(&crate::access::names_by_id(app).await?, &r)?;
     tx.commit().await?;

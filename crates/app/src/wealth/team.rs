@@ -61,22 +61,20 @@ pub(crate) fn may_advise(s: &banyan_store::access::StaffRow) -> bool {
     !s.disabled && s.role.has(Permission::CustomerRead) && s.role != Role::Admin
 }
 
+/// A notice to a member about the client: its number only.
 fn notice(
     staff: StaffId,
     kind: &str,
     cust: &CustomerRow,
     at: i64,
 ) -> banyan_store::cases::NoticeRow {
-    banyan_store::cases::NoticeRow {
-        id: Uuid::now_v7(),
-        staff_id: staff.uuid(),
-        case_id: None,
-        customer_id: Some(cust.id.uuid()),
-        kind: kind.to_owned(),
-        text: cust.customer_no.clone(),
-        created_at_us: at,
-        read_at_us: None,
-    }
+    banyan_store::cases::NoticeRow::about_customer(
+        staff.uuid(),
+        kind,
+        cust.id.uuid(),
+        cust.customer_no.clone(),
+        at,
+    )
 }
 
 /// Names a member of the client's advisory team (`wealth.plan`, in scope); they are told.
@@ -315,12 +313,10 @@ pub async fn finish_task(app: &App, actor: &Actor, id: Uuid) -> Result<EntryView
         version: old.version + 1,
         ..old.clone()
     };
-    if !store::update_entry(&*tx, &new, old.version).await? {
-        return Err(AppError::VersionConflict {
-            current_version: i64::from(new.version),
-            since: json!([]),
-        });
-    }
+    super::written(
+        store::update_entry(&*tx, &new, old.version).await?,
+        new.version,
+    )?;
     audit(app, &*tx, &grant, &cust, "wealth.task_done", json!({})).await?;
     tx.commit().await?;
     entry_view(app, &crate::access::names_by_id(app).await?, &new)
