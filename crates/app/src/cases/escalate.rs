@@ -178,7 +178,9 @@ pub struct NoticeView {
 }
 
 /// The caller's notices, newest first. A notice keeps its words, but names its customer only while the
-/// customer is in the caller's scope: a customer since handed to another manager is not linked (nor found).
+/// customer is in the caller's scope: a customer since handed to another manager is not linked (nor found);
+/// a client's advisory team's notices name the client while the caller is on the team (whose page, and only
+/// that, opens to them).
 pub async fn my_notices(app: &App, actor: &Actor, limit: u64) -> Result<Vec<NoticeView>> {
     let notices = store::notices_for(&app.db.conn, actor.id.uuid(), limit.clamp(1, 200)).await?;
     let ids: Vec<Uuid> = notices.iter().filter_map(|n| n.customer_id).collect();
@@ -192,12 +194,23 @@ pub async fn my_notices(app: &App, actor: &Actor, limit: u64) -> Result<Vec<Noti
                 .collect(),
             _ => Default::default(),
         };
+    let advised: std::collections::HashSet<Uuid> =
+        if notices.iter().any(|n| n.kind.starts_with("wealth.")) {
+            banyan_store::wealth::team::clients_of_member(&app.db.conn, actor.id)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            Default::default()
+        };
     Ok(notices
         .into_iter()
         .map(|n| NoticeView {
             id: n.id,
             case_id: n.case_id,
-            customer_id: n.customer_id.filter(|c| visible.contains(c)),
+            customer_id: n.customer_id.filter(|c| {
+                visible.contains(c) || (n.kind.starts_with("wealth.") && advised.contains(c))
+            }),
             kind: n.kind,
             text: n.text,
             created_at: crate::fmt_us(n.created_at_us),

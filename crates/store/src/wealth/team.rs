@@ -63,6 +63,20 @@ pub async fn is_member<C: ConnectionTrait>(
     Ok(c.query_one(&q).await?.is_some())
 }
 
+/// The clients whose advisory team `staff` is on.
+pub async fn clients_of_member<C: ConnectionTrait>(c: &C, staff: StaffId) -> Result<Vec<Uuid>> {
+    let q = Query::select()
+        .column("customer_id")
+        .from("wealth_team")
+        .and_where(Expr::col("staff_id").eq(staff.uuid()))
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get_by_index(0)?))
+        .collect()
+}
+
 /// Adds a member; the unique `(customer_id, staff_id)` refuses the same person twice.
 pub async fn insert_member<C: ConnectionTrait>(c: &C, r: &MemberRow) -> Result<()> {
     table::insert(c, std::slice::from_ref(r)).await

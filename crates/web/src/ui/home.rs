@@ -24,8 +24,9 @@ pub(crate) struct NoticeLine {
     pub(crate) at: String,
     pub(crate) text: String,
     pub(crate) case: Option<CaseId>,
-    /// The customer it is about (linked when there is no case).
-    pub(crate) customer: Option<uuid::Uuid>,
+    /// Where the notice leads when there is no case: the customer's page, or for a client's advisory team
+    /// (whose members may see only that) the client's wealth page.
+    pub(crate) customer: Option<String>,
     pub(crate) read: bool,
 }
 
@@ -159,7 +160,13 @@ pub(crate) async fn home(
             at: t.datetime(&s.app.tz, &n.created_at),
             text: format!("{}: {}", t.of("notice", &n.kind), n.text),
             case: n.case_id,
-            customer: n.customer_id,
+            customer: n.customer_id.map(|id| {
+                if n.kind.starts_with("wealth.team") || n.kind.starts_with("wealth.task") {
+                    format!("/customers/{id}/wealth")
+                } else {
+                    format!("/customers/{id}")
+                }
+            }),
             read: n.read,
         })
         .collect();

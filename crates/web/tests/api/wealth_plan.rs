@@ -419,6 +419,17 @@ async fn an_advisory_team_reads_the_page_by_membership_and_keeps_its_notes_and_t
         app.count("staff_notices WHERE kind = 'wealth.team'").await,
         1
     );
+    // The member's notice names the client while they are on the team (its page opens to them).
+    let notices = app.get("/api/v1/notices", &expert).await;
+    let told = notices
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "wealth.team")
+        .unwrap()
+        .clone();
+    assert_eq!(told["customer_id"], c.as_str(), "{}", notices.text);
     // The member reads the page by membership, and only the page: no planning, no customer record.
     let v = app.get(&wealth(&c), &expert).await;
     assert_eq!(v.status, StatusCode::OK, "{}", v.text);
@@ -513,6 +524,16 @@ async fn an_advisory_team_reads_the_page_by_membership_and_keeps_its_notes_and_t
     app.get(&wealth(&c), &expert)
         .await
         .assert_problem(404, "not_found");
+    let notices = app.get("/api/v1/notices", &expert).await;
+    let told = notices
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "wealth.team")
+        .unwrap()
+        .clone();
+    assert!(told["customer_id"].is_null(), "{}", notices.text);
 }
 
 async fn the_managers_kpis_count_their_records_per_manager_and_team_and_drill_down(app: &TestApp) {
