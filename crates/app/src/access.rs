@@ -731,16 +731,24 @@ pub async fn find_staff(app: &App, id: Uuid) -> Result<Option<StaffRow>> {
 pub(crate) async fn names_by_id(
     app: &App,
 ) -> Result<std::collections::HashMap<banyan_domain::ids::StaffId, String>> {
-    Ok(banyan_store::access::list_staff(&app.db.conn)
-        .await?
-        .into_iter()
+    Ok(names_of(
+        &banyan_store::access::list_staff(&app.db.conn).await?,
+    ))
+}
+
+/// [`names_by_id`] of a staff list the caller has read already (one read of the staff, not two).
+pub(crate) fn names_of(
+    staff: &[StaffRow],
+) -> std::collections::HashMap<banyan_domain::ids::StaffId, String> {
+    staff
+        .iter()
         .map(|s| {
             let name = if s.display_name.trim().is_empty() {
-                s.username
+                s.username.clone()
             } else {
-                s.display_name
+                s.display_name.clone()
             };
             (s.id, name)
         })
-        .collect())
+        .collect()
 }

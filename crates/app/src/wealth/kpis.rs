@@ -256,7 +256,7 @@ pub async fn report(app: &App, actor: &Actor, q: KpiQuery) -> Result<KpiReport> 
     let (_grant, managers) = managers_in_reach(actor, &staff)?;
     let days = period.days();
     let r = records(app, &app.db.conn, &managers, days).await?;
-    let names = crate::access::names_by_id(app).await?;
+    let names = crate::access::names_of(&staff);
     let mut out = Vec::new();
     let mut teams: BTreeMap<(Option<String>, Option<String>), Vec<StaffId>> = BTreeMap::new();
     for m in &managers {
@@ -356,45 +356,54 @@ pub async fn drill(
     };
     let r = records(app, &app.db.conn, std::slice::from_ref(&m), period.days()).await?;
     let mine = |c: &Uuid| r.manager_of.get(c) == Some(&m.id);
-    let no = |c: &Uuid| r.number.get(c).cloned().unwrap_or_default();
-    let line = |c: &Uuid| DrillLine {
-        customer_id: *c,
-        customer_no: no(c),
-        at: None,
-        score: None,
-        what: None,
-        start: None,
-        end: None,
-        counted: true,
+    // Every record counted is of a client the same read named, so a number is always there; one missing is
+    // an inconsistency, said rather than shown blank.
+    let line = |c: &Uuid| -> Result<DrillLine> {
+        Ok(DrillLine {
+            customer_id: *c,
+            customer_no: r.number.get(c).cloned().ok_or_else(|| {
+                AppError::internal(format!("kpi drill: customer {c} without a number"))
+            })?,
+            at: None,
+            score: None,
+            what: None,
+            start: None,
+            end: None,
+            counted: true,
+        })
     };
-    let scored = |rows: &[(Uuid, i64, i32, String)]| -> Vec<DrillLine> {
+    let scored = |rows: &[(Uuid, i64, i32, String)]| -> Result<Vec<DrillLine>> {
         rows.iter()
-            .map(|(c, at, s, w)| DrillLine {
-                at: Some(crate::fmt_us(*at)),
-                score: Some(*s),
-                what: Some(w.clone()),
-                ..line(c)
+            .map(|(c, at, s, w)| {
+                Ok(DrillLine {
+                    at: Some(crate::fmt_us(*at)),
+                    score: Some(*s),
+                    what: Some(w.clone()),
+                    ..line(c)?
+                })
             })
             .collect()
     };
     let lines = match measure {
-        KpiMeasure::ClientSatisfaction => scored(&r.contacts),
-        KpiMeasure::ComplaintSatisfaction => scored(&r.complaints),
+        KpiMeasure::ClientSatisfaction => scored(&r.contacts)?,
+        KpiMeasure::ComplaintSatisfaction => scored(&r.complaints)?,
         KpiMeasure::RepeatPurchase => {
             let (buyers, repeat) = buyers(&r, &mine);
             let mut v: Vec<DrillLine> = buyers
                 .iter()
-                .map(|c| DrillLine {
-                    counted: repeat.contains(c),
-                    at: r
-                        .sales
-                        .iter()
-                        .rev()
-                        .find(|s| s.0 == *c)
-                        .map(|s| crate::fmt_us(s.1)),
-                    ..line(c)
+                .map(|c| {
+                    Ok(DrillLine {
+                        counted: repeat.contains(c),
+                        at: r
+                            .sales
+                            .iter()
+                            .rev()
+                            .find(|s| s.0 == *c)
+                            .map(|s| crate::fmt_us(s.1)),
+                        ..line(c)?
+                    })
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             v.sort_by(|a, b| a.customer_no.cmp(&b.customer_no));
             v
         }
@@ -408,31 +417,39 @@ pub async fn drill(
                     .collect();
             r.referrals
                 .iter()
-                .map(|x| DrillLine {
-                    at: Some(crate::fmt_us(x.at_us)),
-                    what: numbers.get(&x.referred_id.uuid()).cloned(),
-                    ..line(&x.referrer_id.uuid())
+                .map(|x| {
+                    let no = numbers.get(&x.referred_id.uuid()).cloned().ok_or_else(|| {
+                        AppError::internal(format!("wealth_referrals {}: customer unknown", x.id))
+                    })?;
+                    Ok(DrillLine {
+                        at: Some(crate::fmt_us(x.at_us)),
+                        what: Some(no),
+                        ..line(&x.referrer_id.uuid())?
+                    })
                 })
-                .collect()
+                .collect::<Result<_>>()?
         }
         KpiMeasure::AssetGrowth => {
             let mut v: Vec<DrillLine> = r
                 .manager_of
                 .keys()
                 .filter(|c| r.aum_start.contains_key(*c) || r.aum_end.contains_key(*c))
-                .map(|c| DrillLine {
-                    start: Some(r.aum_start.get(c).copied().unwrap_or(0)),
-                    end: Some(r.aum_end.get(c).copied().unwrap_or(0)),
-                    ..line(c)
+                .map(|c| {
+                    Ok(DrillLine {
+                        // No figures on one side: the client held nothing with the bank then.
+                        start: Some(r.aum_start.get(c).copied().unwrap_or(0)),
+                        end: Some(r.aum_end.get(c).copied().unwrap_or(0)),
+                        ..line(c)?
+                    })
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             v.sort_by(|a, b| a.customer_no.cmp(&b.customer_no));
             v
         }
     };
     let (n, d) = counts(&r, measure, &mine);
     let v = value(measure, n, d);
-    let names = crate::access::names_by_id(app).await?;
+    let names = crate::access::names_of(&staff);
     Ok(KpiDrill {
         period: period.code(),
         measure,

@@ -134,3 +134,16 @@ pub(crate) fn written(wrote: bool, next: i32) -> Result<()> {
         })
     }
 }
+
+/// A staff member's name as the views show it; an id no staff row has is an error naming `what` (staff are
+/// disabled, never deleted).
+pub(crate) fn staff_name(
+    names: &std::collections::HashMap<banyan_domain::ids::StaffId, String>,
+    id: banyan_domain::ids::StaffId,
+    what: &str,
+) -> Result<String> {
+    names
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| AppError::internal(format!("{what}: staff {id} unknown")))
+}

@@ -149,10 +149,7 @@ pub(crate) async fn picture_of<C: ConnectionTrait>(
 }
 
 fn name(names: &HashMap<StaffId, String>, id: StaffId) -> Result<String> {
-    names
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| AppError::internal(format!("wealth: staff {id} unknown")))
+    super::staff_name(names, id, "wealth")
 }
 
 pub(crate) fn picture_view(

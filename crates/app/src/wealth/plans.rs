@@ -150,10 +150,7 @@ pub struct PlanView {
 }
 
 fn name(names: &HashMap<StaffId, String>, id: StaffId) -> Result<String> {
-    names
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| AppError::internal(format!("wealth plan: staff {id} unknown")))
+    super::staff_name(names, id, "wealth plan")
 }
 
 pub(crate) fn plan_view(names: &HashMap<StaffId, String>, r: &PlanRow) -> Result<PlanView> {

@@ -106,10 +106,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(what: &str, r: &WealthSaleRow, s: 
 }
 
 fn name(names: &HashMap<StaffId, String>, id: StaffId) -> Result<String> {
-    names
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| AppError::internal(format!("wealth sale: staff {id} unknown")))
+    super::staff_name(names, id, "wealth sale")
 }
 
 pub(crate) fn view(names: &HashMap<StaffId, String>, r: &WealthSaleRow) -> Result<SuitabilityView> {

@@ -40,10 +40,7 @@ pub struct MemberView {
 }
 
 fn name(names: &HashMap<StaffId, String>, id: StaffId) -> Result<String> {
-    names
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| AppError::internal(format!("wealth team: staff {id} unknown")))
+    super::staff_name(names, id, "wealth team")
 }
 
 pub(crate) fn member_view(names: &HashMap<StaffId, String>, m: &MemberRow) -> Result<MemberView> {
@@ -141,8 +138,8 @@ pub async fn remove_member(app: &App, actor: &Actor, customer: Uuid, staff: Staf
     }
     let name = banyan_store::access::find_staff(&*tx, staff)
         .await?
-        .map(|s| s.display_name)
-        .unwrap_or_default();
+        .ok_or_else(|| AppError::internal(format!("wealth team: staff {staff} unknown")))?
+        .display_name;
     audit(
         app,
         &*tx,

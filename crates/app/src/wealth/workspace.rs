@@ -109,7 +109,8 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
     )
     .await?;
     let c = &*tx;
-    let names = crate::access::names_by_id(app).await?;
+    let staff = banyan_store::access::list_staff(c).await?;
+    let names = crate::access::names_of(&staff);
     let (picture, prow) = picture_of(app, c, cust.id).await?;
     let h = held(app, c, cust.id).await?;
     let snap = Snapshot::of(&h, &picture);
@@ -181,7 +182,7 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
         .map(|e| entry_view(app, &names, e))
         .collect::<Result<Vec<_>>>()?;
     let advisors = if can_plan {
-        advisor_options(c, &names, &team).await?
+        advisor_options(&staff, &names, &team)
     } else {
         Vec::new()
     };
@@ -223,7 +224,10 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
         cadence_months: cadence,
         next_review_on,
         manager_id: cust.rm_id,
-        manager: cust.rm_id.and_then(|m| names.get(&m).cloned()),
+        manager: cust
+            .rm_id
+            .map(|m| super::staff_name(&names, m, "customer's manager"))
+            .transpose()?,
         team,
         entries,
         referrals: super::referrals::of(c, cust.id.uuid()).await?,
@@ -233,20 +237,21 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
     Ok(v)
 }
 
-async fn advisor_options<C: sea_orm::ConnectionTrait>(
-    c: &C,
+fn advisor_options(
+    staff: &[banyan_store::access::StaffRow],
     names: &HashMap<StaffId, String>,
     team: &[MemberView],
-) -> Result<Vec<AdvisorOption>> {
-    Ok(banyan_store::access::list_staff(c)
-        .await?
-        .into_iter()
+) -> Vec<AdvisorOption> {
+    staff
+        .iter()
         .filter(|s| may_advise(s) && !team.iter().any(|m| m.staff_id == s.id))
-        .map(|s| AdvisorOption {
-            name: names.get(&s.id).cloned().unwrap_or(s.username),
-            staff_id: s.id,
-            role: s.role,
-            branch_code: s.branch_code,
+        .filter_map(|s| {
+            Some(AdvisorOption {
+                name: names.get(&s.id)?.clone(),
+                staff_id: s.id,
+                role: s.role,
+                branch_code: s.branch_code.clone(),
+            })
         })
-        .collect())
+        .collect()
 }
