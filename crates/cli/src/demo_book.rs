@@ -642,6 +642,28 @@ async fn activity(app: &App, loader: &Actor, customers: &[uuid::Uuid], until: Da
                     C::MortgagePayment,
                 )?;
             }
+            // The month's account and card fees: the fee contribution the page counts.
+            push(
+                n + 6,
+                day(25),
+                10 + (p as i64 % 3) * 10,
+                D::Debit,
+                Ch::Batch,
+                Cp::Internal,
+                C::Fee,
+            )?;
+            // A monthly fund plan (定投) for every third customer: the investment purchases.
+            if p % 3 == 0 {
+                push(
+                    n + 7,
+                    day(16),
+                    1_000 + (p as i64 % 4) * 500,
+                    D::Debit,
+                    Ch::Mobile,
+                    Cp::Internal,
+                    C::Investment,
+                )?;
+            }
             // A mortgage with another bank, paid from here: a refinance conversation.
             if p % 11 == 2 {
                 push(

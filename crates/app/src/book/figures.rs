@@ -7,10 +7,12 @@
 use crate::App;
 use crate::error::Result;
 use crate::evaluation::write_figures;
+use banyan_domain::book::activity::{ActivityFigures, RECENT_DAYS, YEAR_DAYS};
 use banyan_domain::book::{AccountStatus, BookFigures, Position, figures};
 use banyan_domain::ids::CustomerId;
 use banyan_domain::segments::Metrics;
 use banyan_store::ConnectionTrait;
+use banyan_store::book::activity as astore;
 use banyan_store::book::{self as store, AccountRow, HoldingRow, ProductRow};
 use banyan_store::customers::{self as cstore, CustomerRow};
 use banyan_store::segments as sstore;
@@ -73,6 +75,11 @@ fn apply(m: &mut Metrics, f: &BookFigures) {
     m.avg_deposits = f.avg_deposits;
     m.loans = f.loans;
     m.product_count = f.product_count;
+    if let Some(a) = f.activity {
+        m.fee_income = a.fee_income;
+        m.investment_count = a.investment_count;
+        m.transactions_90d = a.transactions_90d;
+    }
 }
 
 /// Each customer's latest metrics on or before `as_of`.
@@ -155,7 +162,39 @@ pub(crate) async fn book_figures<C: ConnectionTrait>(
         let days: Vec<i64> = deposit_days.into_values().collect();
         out.insert(customer, figures(&positions, &days));
     }
+    if astore::any_transactions(c).await? {
+        let ids: Vec<CustomerId> = out.keys().copied().collect();
+        let mut found: HashMap<CustomerId, ActivityFigures> =
+            activity(app, c, &ids, as_of).await?.into_iter().collect();
+        for (id, f) in out.iter_mut() {
+            // A customer of the book without a transaction in the window has none to count.
+            f.activity = Some(found.remove(id).unwrap_or_default());
+        }
+    }
     Ok(out)
+}
+
+/// The activity figures of these customers for the business date `as_of` (its windows end with that day
+/// in the bank's time zone); customers without a transaction in the window are left out.
+pub(crate) async fn activity<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customers: &[CustomerId],
+    as_of: Date,
+) -> Result<Vec<(CustomerId, ActivityFigures)>> {
+    let start_of = |d: Date| -> Result<i64> {
+        let z = d.to_zoned(app.tz.clone()).map_err(|e| {
+            crate::error::AppError::internal_from(format!("start of {d} in the bank's zone"), e)
+        })?;
+        Ok(z.timestamp().as_microsecond())
+    };
+    let day_before = |days: i32| as_of.checked_sub((days - 1).days()).unwrap_or(Date::MIN);
+    let until = start_of(as_of.tomorrow().unwrap_or(Date::MAX))?;
+    let year = start_of(day_before(YEAR_DAYS))?;
+    let recent = start_of(day_before(RECENT_DAYS))?;
+    astore::activity_figures(c, customers, year, recent, until)
+        .await
+        .map_err(Into::into)
 }
 
 /// Gives hand-posted metrics the book's figures for the customers the book holds on their date.

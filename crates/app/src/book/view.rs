@@ -134,6 +134,9 @@ pub struct CustomerBook {
     pub services: Vec<String>,
     /// The latest transactions, newest first.
     pub transactions: Vec<TransactionLine>,
+    /// Fee contribution and investment purchases of the last 12 months, transactions of the last 90 days,
+    /// up to today (none while the bank feeds no transactions).
+    pub activity: Option<banyan_domain::book::activity::ActivityFigures>,
 }
 
 /// A customer's book, within the caller's scope (out of scope: not found).
@@ -210,7 +213,14 @@ pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<Custome
             cross_border: t.cross_border,
         });
     }
+    let activity = if banyan_store::book::activity::any_transactions(c).await? {
+        let found = super::figures::activity(app, c, &[row.id], app.today()).await?;
+        Some(found.into_iter().next().map(|(_, f)| f).unwrap_or_default())
+    } else {
+        None
+    };
     Ok(CustomerBook {
+        activity,
         transactions,
         as_of,
         aum_line: aum_line(app, row.id.uuid()).await?,

@@ -59,6 +59,9 @@ code_enum!(
         Tax = "tax",
         Retail = "retail",
         Interest = "interest",
+        /// What the bank charges: account and card fees, a wealth product's subscription fee. Debits of it
+        /// are the customer's fee contribution.
+        Fee = "fee",
         Other = "other",
     }
 );
@@ -178,6 +181,32 @@ impl ChannelEventRecord {
         }
         e
     }
+}
+
+/// What a customer's transactions give the policy engine: the figures the segments read as `fee_income`,
+/// `investment_count` and `transactions_90d`, derived from the book instead of posted by hand once the
+/// bank feeds transactions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = BookActivityFigures)]
+pub struct ActivityFigures {
+    /// Fees the bank charged (debits of category `fee`) in the [`YEAR_DAYS`] ending on the business date,
+    /// CNY fen.
+    pub fee_income: i64,
+    /// Investment purchases (debits of category `investment`) in the same window.
+    pub investment_count: u32,
+    /// Transactions of any kind in the [`RECENT_DAYS`] ending on the business date.
+    pub transactions_90d: u32,
+}
+
+/// The window of the fee contribution and the investment frequency (12 months).
+pub const YEAR_DAYS: i32 = 365;
+/// The window of the recent activity.
+pub const RECENT_DAYS: i32 = 90;
+
+impl ActivityFigures {
+    /// The transactions that are fees and investments: what the core system books against the customer.
+    pub const FEE: (TxCategory, Direction) = (TxCategory::Fee, Direction::Debit);
+    pub const INVESTMENT: (TxCategory, Direction) = (TxCategory::Investment, Direction::Debit);
 }
 
 /// How long the book keeps activity (the AML rules keep transaction records at least ten years).

@@ -553,6 +553,9 @@ pub struct BookFigures {
     pub avg_deposits: i64,
     /// Distinct products held in accounts not closed.
     pub product_count: u32,
+    /// From the customer's transactions, once the bank feeds them (none until then: the posted figures
+    /// stand).
+    pub activity: Option<activity::ActivityFigures>,
 }
 
 /// One account's snapshot as the figures read it.

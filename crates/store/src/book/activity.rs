@@ -5,7 +5,9 @@
 use crate::db::{Db, DbKind};
 use crate::error::Result;
 use crate::table;
-use banyan_domain::book::activity::{Counterparty, Direction, EventKind, TxCategory, TxChannel};
+use banyan_domain::book::activity::{
+    ActivityFigures, Counterparty, Direction, EventKind, TxCategory, TxChannel,
+};
 use banyan_domain::ids::CustomerId;
 use banyan_domain::money::Currency;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
@@ -303,4 +305,72 @@ pub async fn count_since<C: ConnectionTrait>(
         .and_where(Expr::col("at_us").gte(since_us))
         .to_owned();
     table::count(c, &q).await
+}
+
+/// Whether the book holds any transaction at all (the bank feeds them): until it does, the figures read
+/// from transactions are not the book's to give.
+pub async fn any_transactions<C: ConnectionTrait>(c: &C) -> Result<bool> {
+    let q = Query::select()
+        .expr(Expr::cust("1"))
+        .from("transactions")
+        .limit(1)
+        .to_owned();
+    Ok(c.query_one(&q).await?.is_some())
+}
+
+/// Each customer's activity figures from their transactions in `[year_since_us, until_us)` (fees and
+/// investments) and `[recent_since_us, until_us)` (every transaction); customers without any are left out.
+pub async fn activity_figures<C: ConnectionTrait>(
+    c: &C,
+    customers: &[CustomerId],
+    year_since_us: i64,
+    recent_since_us: i64,
+    until_us: i64,
+) -> Result<Vec<(CustomerId, ActivityFigures)>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The codes and instants are the app's own (never input text), so they are written into the SQL.
+    let is = |(cat, dir): (TxCategory, Direction)| {
+        format!(
+            "category = '{}' AND direction = '{}'",
+            cat.as_str(),
+            dir.as_str()
+        )
+    };
+    let q = Query::select()
+        .column("customer_id")
+        .expr(Expr::cust(format!(
+            // PostgreSQL sums a bigint as a numeric.
+            "CAST(SUM(CASE WHEN {} THEN amount_cny ELSE 0 END) AS BIGINT)",
+            is(ActivityFigures::FEE)
+        )))
+        .expr(Expr::cust(format!(
+            "SUM(CASE WHEN {} THEN 1 ELSE 0 END)",
+            is(ActivityFigures::INVESTMENT)
+        )))
+        .expr(Expr::cust(format!(
+            "SUM(CASE WHEN at_us >= {recent_since_us} THEN 1 ELSE 0 END)"
+        )))
+        .from("transactions")
+        .and_where(Expr::col("customer_id").is_in(customers.iter().map(|c| c.uuid())))
+        .and_where(Expr::col("at_us").gte(year_since_us))
+        .and_where(Expr::col("at_us").lt(until_us))
+        .group_by_col("customer_id")
+        .to_owned();
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                CustomerId::from(r.try_get_by_index::<Uuid>(0)?),
+                ActivityFigures {
+                    fee_income: r.try_get_by_index::<i64>(1)?,
+                    investment_count: count(r.try_get_by_index::<i64>(2)?),
+                    transactions_90d: count(r.try_get_by_index::<i64>(3)?),
+                },
+            ))
+        })
+        .collect()
 }

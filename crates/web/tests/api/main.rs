@@ -24,6 +24,7 @@ mod acquisition_visits;
 mod audit;
 mod audit_chain;
 mod book;
+mod book_figures;
 mod book_files;
 mod campaigns;
 mod care;
@@ -108,6 +109,7 @@ fn main() {
     tests.extend(wealth::all());
     tests.extend(wealth_plan::all());
     tests.extend(book::all());
+    tests.extend(book_figures::all());
     tests.extend(book_files::all());
     tests.extend(monitoring::all());
     tests.extend(sales::all());

@@ -48,6 +48,9 @@ pub(crate) struct BookSection {
     pub(crate) risks: Vec<(String, String)>,
     pub(crate) lines: Vec<HoldingView>,
     pub(crate) transactions: Vec<TxView>,
+    /// Fees of the last 12 months, investment purchases, transactions of the last 90 days (in words), once
+    /// the bank feeds transactions.
+    pub(crate) activity: Option<(String, String, String)>,
     /// The AUM line: SVG points ("x,y x,y"), its words for screen readers, and the months shown.
     pub(crate) spark: Option<(String, String)>,
     /// Sales and applications, and what the form offers (kinds, products on sale).
@@ -86,6 +89,14 @@ pub(crate) async fn book_section(
             .map(|c| (c.as_str(), t.of("sale_channel", c.as_str())))
             .collect(),
         empty: b.holdings.is_empty(),
+        activity: b.activity.map(|a| {
+            let n = |k: u32| t.get("book.count_of_tx").replace("{n}", &k.to_string());
+            (
+                t.money(a.fee_income, "CNY"),
+                n(a.investment_count),
+                n(a.transactions_90d),
+            )
+        }),
         as_of: b.as_of.map(|d| t.date(&d.to_string())).unwrap_or_default(),
         aum: t.money(b.aum, "CNY"),
         loans: t.money(b.loans, "CNY"),
