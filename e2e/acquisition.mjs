@@ -38,8 +38,19 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     leadUrl = rm.url();
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '新线索');
     assert.equal((await rm.locator('#lead-mobile').textContent()).trim(), '139****1234');
-    await rm.locator('#lead-screen').click();
-    await rm.waitForURL(leadUrl);
+    // On the board the manager drags the new lead's card onto the next column: the model scores it.
+    const leadId = leadUrl.split('/').pop();
+    await rm.goto(`${BASE}/leads/board`);
+    const hint = await rm.locator('#board-how').textContent();
+    assert.ok(hint.includes('拖到下一列'), hint);
+    await rm.locator(`#col-new .board-card[data-lead="${leadId}"]`).dragTo(rm.locator('#col-screened'));
+    await rm.waitForURL(/\/leads\/board\?.*#col-screened$/);
+    const screenedCol = await rm.locator('#col-screened').textContent();
+    assert.ok(screenedCol.includes('上官测试'), screenedCol);
+    // Accepting is a reviewer's: the owner's screened card is not offered for dragging.
+    assert.equal(await rm.locator('#col-screened .board-card[draggable=true]').count(), 0);
+    await rm.screenshot({ path: `${SHOTS}/lead-board-drag.png`, fullPage: true });
+    await rm.goto(leadUrl);
     const score = await rm.locator('#lead-score').textContent();
     assert.ok(score.includes('得分') && score.includes('模型通过'), score);
     const factors = await rm.locator('#lead-factors').textContent();
@@ -51,6 +62,11 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
   });
 
   await test('a reviewer accepts the lead, the manager moves it on and the board counts it', async () => {
+    // The manager's board is open while the reviewer accepts: it shows the move by itself within 30 s.
+    const watcher = await signIn('rm1');
+    await watcher.clock.install();
+    await watcher.goto(`${BASE}/leads/board`);
+    assert.ok((await watcher.locator('#col-screened').textContent()).includes('上官测试'));
     const rev = await signIn('rev1');
     await rev.goto(leadUrl);
     await rev.locator('#la-note').fill('资质良好，同意准入');
@@ -58,6 +74,18 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rev.waitForURL(leadUrl);
     assert.equal((await rev.locator('#lead-stage').textContent()).trim(), '已准入');
     await rev.context().close();
+    await watcher.clock.runFor(31000);
+    await watcher.locator('#col-qualified .board-card', { hasText: '上官测试' }).waitFor();
+    assert.ok(!(await watcher.locator('#col-screened').textContent()).includes('上官测试'));
+    assert.ok((await watcher.locator('#board-updated').textContent()).includes('看板已更新'));
+    // The next step is the visit plan's: a drop on 拜访中 is refused in words, and the lead stays.
+    await watcher.locator(`#col-qualified .board-card[data-lead="${leadUrl.split('/').pop()}"]`).dragTo(watcher.locator('#col-visiting'));
+    await watcher.locator('#board-error').waitFor();
+    const refused = await watcher.locator('#board-error').textContent();
+    assert.ok(refused.includes('拜访') && !refused.includes('visit_not_planned'), refused);
+    assert.ok((await watcher.locator('#col-qualified').textContent()).includes('上官测试'));
+    await watcher.screenshot({ path: `${SHOTS}/lead-board-refused.png`, fullPage: true });
+    await watcher.context().close();
 
     const rm = await signIn('rm1');
     await rm.goto(leadUrl);
@@ -361,6 +389,25 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.waitForURL(/\/leads\/targets\?/);
     const row = await sup.locator('#targets tr', { hasText: '新客户存款' }).textContent();
     assert.ok(row.includes('¥5,000,000.00') && row.includes('BR0001') && !row.includes('new_deposits'), row);
+    // A market-share target in percent, read against the market's figure the supervisor records.
+    await sup.locator('#tf-level').selectOption('branch');
+    await sup.locator('#tf-branch').selectOption('BR0001');
+    await sup.locator('#tf-metric').selectOption('share_new_corporate');
+    await sup.locator('#tf-value').fill('2.5');
+    await sup.locator('#target-save').click();
+    await sup.waitForURL(/\/leads\/targets\?/);
+    let share = await sup.locator('#targets tr', { hasText: '新增对公客户市场占有率' }).textContent();
+    assert.ok(share.includes('2.50 %') && share.includes('尚未录入本期市场数据'), share);
+    await sup.locator('#mf-branch').selectOption('BR0001');
+    await sup.locator('#mf-measure').selectOption('new_corporate');
+    await sup.locator('#mf-value').fill('400');
+    await sup.locator('#mf-source').fill('人民银行季度金融统计');
+    await sup.locator('#market-save').click();
+    await sup.waitForURL(/#market$/);
+    const figures = await sup.locator('#market-figures').textContent();
+    assert.ok(figures.includes('新增对公客户（全市场）') && figures.includes('400') && figures.includes('人民银行季度金融统计'), figures);
+    share = await sup.locator('#targets tr', { hasText: '新增对公客户市场占有率' }).textContent();
+    assert.ok(share.includes('全市场 400') && !share.includes('share_new'), share);
     await sup.screenshot({ path: `${SHOTS}/lead-targets.png`, fullPage: true });
     await sup.context().close();
   });

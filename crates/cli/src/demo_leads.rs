@@ -642,5 +642,46 @@ async fn demo_targets(app: &App) -> Result<()> {
         50,
     )
     .await?;
+    // The market's figures of the quarter (the bank's whole market and BR0001's area) and the shares the
+    // bank and the branch aim for: 1.50 % of new individual customers, 2.00 % of new corporate ones.
+    set(
+        &senior,
+        L::Bank,
+        None,
+        None,
+        None,
+        M::ShareNewIndividual,
+        150,
+    )
+    .await?;
+    set(
+        &sup,
+        L::Branch,
+        Some("BR0001"),
+        None,
+        None,
+        M::ShareNewCorporate,
+        200,
+    )
+    .await?;
+    use banyan_app::acquisition::market::{self, MarketInput};
+    use banyan_domain::acquisition::targets::MarketMeasure;
+    for (who, branch, measure, value) in [
+        (&senior, None, MarketMeasure::NewIndividual, 12_000),
+        (&senior, None, MarketMeasure::NewCorporate, 2_400),
+        (&sup, Some("BR0001"), MarketMeasure::NewCorporate, 350),
+    ] {
+        let input = MarketInput {
+            period: TargetPeriod::Quarter,
+            starts_on: starts_on.clone(),
+            branch_code: branch.map(str::to_owned),
+            measure,
+            value,
+            source: "人民银行杭州中心支行金融统计（季度）".into(),
+        };
+        market::set_market(app, who, input)
+            .await
+            .map_err(|e| anyhow!("demo market figure: {e}"))?;
+    }
     Ok(())
 }

@@ -59,6 +59,7 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         &["ux_care_hospitals_name", "care_hospitals.name"],
     ),
     ("acq_targets", &["ux_acq_targets", "acq_targets.period"]),
+    ("acq_market", &["ux_acq_market", "acq_market.period"]),
     (
         "lead_proposals_round",
         &["ux_lead_proposals_round", "lead_proposals.lead_id"],

@@ -152,3 +152,66 @@ function typeahead(box, list, url, choose) {
     b.addEventListener('click', function () { input.value = b.getAttribute('data-value'); input.focus(); });
   });
 })();
+// The pipeline's board: a card dragged onto the next column (`data-next` of its column) fills the hidden
+// move form and sends it; the server applies the move's rules and answers with the board (or the refusal in
+// words). Every 30 seconds (`data-refresh`), while nothing is being dragged and the page is in view, the
+// board is read again and its columns replaced, so that moves by colleagues show. Without this file a card
+// is a link to the lead's page, whose forms move it.
+(function () {
+  var board = document.getElementById('board');
+  if (!board || !board.classList.contains('board')) return;
+  var form = document.getElementById('board-move');
+  var dragging = null;
+  function bind() {
+    if (!form) return;
+    board.querySelectorAll('.board-card[draggable=true]').forEach(function (card) {
+      card.addEventListener('dragstart', function (e) {
+        var col = card.closest('.board-col');
+        dragging = { lead: card.dataset.lead, from: col.dataset.stage, next: col.dataset.next };
+        e.dataTransfer.effectAllowed = 'move';
+        e.dataTransfer.setData('text/plain', card.dataset.lead);
+        var target = document.getElementById('col-' + dragging.next);
+        if (target) target.classList.add('drop-ok');
+      });
+      card.addEventListener('dragend', function () {
+        dragging = null;
+        board.querySelectorAll('.drop-ok').forEach(function (c) { c.classList.remove('drop-ok'); });
+      });
+    });
+    board.querySelectorAll('.board-col').forEach(function (col) {
+      col.addEventListener('dragover', function (e) {
+        if (dragging && col.dataset.stage === dragging.next) e.preventDefault();
+      });
+      col.addEventListener('drop', function (e) {
+        if (!dragging || col.dataset.stage !== dragging.next) return;
+        e.preventDefault();
+        form.elements.lead.value = dragging.lead;
+        form.elements.from.value = dragging.from;
+        form.elements.to.value = col.dataset.stage;
+        form.submit();
+      });
+    });
+  }
+  bind();
+  var every = parseInt(board.dataset.refresh || '0', 10);
+  if (!every) return;
+  var note = document.getElementById('board-updated');
+  setInterval(function () {
+    if (dragging || document.hidden) return;
+    fetch(location.pathname + location.search, { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html || dragging) return;
+        var fresh = new DOMParser().parseFromString(html, 'text/html');
+        var b = fresh.getElementById('board'), closed = fresh.getElementById('board-closed');
+        // Unchanged: nothing to replace or announce.
+        if (!b || b.innerHTML === board.innerHTML) return;
+        board.innerHTML = b.innerHTML;
+        var was = document.getElementById('board-closed');
+        if (closed && was) was.textContent = closed.textContent;
+        if (note) note.textContent = note.dataset.text + ' ' + new Date().toLocaleTimeString();
+        bind();
+      })
+      .catch(function () {});
+  }, every * 1000);
+})();

@@ -15,6 +15,7 @@ pub mod deal;
 pub mod effectiveness;
 pub mod funnel;
 pub mod leads;
+pub mod market;
 pub mod meetings;
 pub mod opening;
 pub mod papers;

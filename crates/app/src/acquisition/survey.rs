@@ -72,7 +72,15 @@ pub async fn send_due(app: &App, as_of: jiff::civil::Date) -> Result<usize> {
             customer.uuid(),
             None,
             "lead.survey",
-            Content::Template("acq_survey", &[("lead_no", lead_row.lead_no.clone())]),
+            // The message says how long ago the opening was from the policy's own days, so that a
+            // bank changing `survey_days` need not change the template's words.
+            Content::Template(
+                "acq_survey",
+                &[
+                    ("lead_no", lead_row.lead_no.clone()),
+                    ("days", survey_days(app).to_string()),
+                ],
+            ),
             format!("lead:{lead}:survey"),
             now,
         )

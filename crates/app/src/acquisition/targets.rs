@@ -57,6 +57,11 @@ pub struct TargetLine {
     pub gap: i64,
     /// Actual per thousand of the target.
     pub attainment_permille: i64,
+    /// A market-share target (its target and actual in basis points): the bank's own figure and the
+    /// market's it is read against (none until the market's figure for the period and region is recorded:
+    /// the actual is then 0).
+    pub own: Option<i64>,
+    pub market: Option<i64>,
 }
 
 /// The targets of a period.
@@ -69,7 +74,7 @@ pub struct TargetReport {
     pub lines: Vec<TargetLine>,
 }
 
-fn period_of(
+pub(super) fn period_of(
     e: &mut FieldErrors,
     period: TargetPeriod,
     starts_on: &str,
@@ -262,23 +267,30 @@ async fn line_of<C: sea_orm::ConnectionTrait>(
             .map_err(|e| AppError::internal_from("the start of a day", e))
     };
     let (from, to) = (day(&r.starts_on)?, day(&r.ends_on)?);
-    let actual = if r.metric.is_money() {
-        let ends: jiff::civil::Date = r
-            .ends_on
-            .parse()
-            .map_err(|e| AppError::internal_from(format!("acq_targets {}: its end", r.id), e))?;
-        let until = ends
-            .yesterday()
-            .map_err(|e| AppError::internal_from("a period's last day", e))?
-            .min(app.today());
-        let customers = store::won_customers(c, &owner, from, to).await?;
-        brought(c, r.metric, &customers, until).await?
-    } else if r.metric.is_quality() {
-        quality(app, c, r.metric, &owner, from, to).await?
+    let (mut own, mut market) = (None, None);
+    let actual = if let Some(measure) = r.metric.share_of() {
+        let mine = actual_of(app, c, r, measure.own(), &owner, from, to).await?;
+        // The bank's target is read against the bank's whole market, the others against their branch's.
+        let region = banyan_store::acquisition::market::region_key(match r.level {
+            TargetLevel::Bank => None,
+            _ => r.branch_code.as_deref(),
+        });
+        let whole = banyan_store::acquisition::market::market_of(c, r.period, &r.starts_on)
+            .await?
+            .into_iter()
+            .find(|m| m.region_key == region && m.measure == measure)
+            .map(|m| m.value);
+        own = Some(mine);
+        market = whole;
+        whole
+            .and_then(|w| banyan_domain::acquisition::targets::share_bp(mine, w))
+            .unwrap_or(0)
     } else {
-        store::actual(c, r.metric, &owner, from, to).await?
+        actual_of(app, c, r, r.metric, &owner, from, to).await?
     };
     Ok(TargetLine {
+        own,
+        market,
         level: r.level,
         branch_code: r.branch_code.clone(),
         team: r.team.clone(),
@@ -293,6 +305,34 @@ async fn line_of<C: sea_orm::ConnectionTrait>(
         } else {
             0
         },
+    })
+}
+
+/// What an owner achieved of a (not share) metric in `[from, to)`.
+async fn actual_of<C: sea_orm::ConnectionTrait>(
+    app: &App,
+    c: &C,
+    r: &TargetRow,
+    metric: TargetMetric,
+    owner: &Owner,
+    from: i64,
+    to: i64,
+) -> Result<i64> {
+    Ok(if metric.is_money() {
+        let ends: jiff::civil::Date = r
+            .ends_on
+            .parse()
+            .map_err(|e| AppError::internal_from(format!("acq_targets {}: its end", r.id), e))?;
+        let until = ends
+            .yesterday()
+            .map_err(|e| AppError::internal_from("a period's last day", e))?
+            .min(app.today());
+        let customers = store::won_customers(c, owner, from, to).await?;
+        brought(c, metric, &customers, until).await?
+    } else if metric.is_quality() {
+        quality(app, c, metric, owner, from, to).await?
+    } else {
+        store::actual(c, metric, owner, from, to).await?
     })
 }
 

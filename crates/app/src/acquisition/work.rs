@@ -343,3 +343,64 @@ pub async fn act(
     tx.commit().await?;
     Ok(v)
 }
+
+/// What dropping a card on the board's next column did.
+#[derive(Debug, Clone)]
+pub enum BoardDrop {
+    /// The lead moved (scored, accepted or one step along).
+    Moved(Box<LeadView>),
+    /// A win needs its form (the customer's draft and the bank's own fields): the lead's page asks for it.
+    OpenToWin,
+}
+
+/// Moves a lead whose card the actor dropped on the board from the column `from` on the column `to`: only
+/// the next column, by the move that leads there ([`LeadStage::board_move`]: `422 to: not_next` otherwise),
+/// with every rule of that move as if asked on the lead's page. A lead that has left `from` since the board
+/// was drawn is not moved (`409 invalid_state` with its stage), so a stale board never moves a lead twice.
+pub async fn drop_on_board(
+    app: &App,
+    actor: &Actor,
+    id: LeadId,
+    from: LeadStage,
+    to: LeadStage,
+) -> Result<BoardDrop> {
+    let Some(mv) = from.board_move(to) else {
+        return Err(AppError::field(
+            "to",
+            "not_next",
+            "a card moves only to the next column",
+        ));
+    };
+    let Some(w) = board_work(mv) else {
+        return Ok(BoardDrop::OpenToWin);
+    };
+    let grant = actor.require(w.permission())?;
+    let now = lead_in_scope(&app.db.conn, &grant, id).await?;
+    if now.stage != from {
+        return Err(refuse_state(&now));
+    }
+    act(app, actor, id, w, Some(now.version))
+        .await
+        .map(|v| BoardDrop::Moved(Box::new(v)))
+}
+
+/// The work a drop does (none for a win: its form is on the lead's page).
+fn board_work(mv: LeadMove) -> Option<LeadWork> {
+    match mv {
+        LeadMove::Screen => Some(LeadWork::Screen),
+        LeadMove::Accept => Some(LeadWork::Accept { note: None }),
+        LeadMove::Win => None,
+        _ => Some(LeadWork::Advance { note: None }),
+    }
+}
+
+/// The column a card at `from` may be dropped on by this actor: the next one, when the actor may do the
+/// move that leads there (a manager does not accept leads: a reviewer does). The board offers no other.
+pub fn drop_target(actor: &Actor, from: LeadStage) -> Option<LeadStage> {
+    let to = from.board_next()?;
+    let permission = match board_work(from.board_move(to)?) {
+        Some(w) => w.permission(),
+        None => Permission::LeadWrite,
+    };
+    actor.require(permission).ok().map(|_| to)
+}

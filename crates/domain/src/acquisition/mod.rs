@@ -202,6 +202,26 @@ impl LeadStage {
         }
     }
 
+    /// The move that takes a lead from this stage to `to` when its card is dropped on that column of the
+    /// board: only the next column — scored (screen), accepted (a reviewer), one step along, or won (its form
+    /// on the lead's page). Any other drop is no move.
+    pub fn board_move(self, to: LeadStage) -> Option<LeadMove> {
+        let m = match (self, to) {
+            (Self::New, Self::Screened) => LeadMove::Screen,
+            (Self::Screened, Self::Qualified) => LeadMove::Accept,
+            (Self::Application, Self::Won) => LeadMove::Win,
+            _ => LeadMove::Advance,
+        };
+        (self.apply(m) == Some(to)).then_some(m)
+    }
+
+    /// The column a card of this stage may be dropped on (the next one), if any.
+    pub fn board_next(self) -> Option<LeadStage> {
+        let i = self.rank()?;
+        let next = *Self::BOARD.get(usize::from(i) + 1)?;
+        self.board_move(next).map(|_| next)
+    }
+
     /// The next stage of the pipeline after a qualified lead (`None` before qualification and at the end).
     fn next(self) -> Option<LeadStage> {
         match self {
@@ -327,6 +347,36 @@ pub fn check_reason(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_card_is_dropped_only_on_the_next_column() {
+        use LeadMove as M;
+        use LeadStage as S;
+        assert_eq!(S::New.board_move(S::Screened), Some(M::Screen));
+        assert_eq!(S::Screened.board_move(S::Qualified), Some(M::Accept));
+        assert_eq!(S::Qualified.board_move(S::Visiting), Some(M::Advance));
+        assert_eq!(S::Contract.board_move(S::Application), Some(M::Advance));
+        assert_eq!(S::Application.board_move(S::Won), Some(M::Win));
+        // Not two columns on, not back, not off the board.
+        assert_eq!(S::Qualified.board_move(S::Proposal), None);
+        assert_eq!(S::Proposal.board_move(S::Visiting), None);
+        assert_eq!(S::New.board_move(S::Qualified), None);
+        assert_eq!(S::Won.board_move(S::Won), None);
+        let next: Vec<Option<S>> = S::BOARD.iter().map(|s| s.board_next()).collect();
+        assert_eq!(
+            next,
+            vec![
+                Some(S::Screened),
+                Some(S::Qualified),
+                Some(S::Visiting),
+                Some(S::Proposal),
+                Some(S::Contract),
+                Some(S::Application),
+                Some(S::Won),
+                None
+            ]
+        );
+    }
 
     #[test]
     fn a_lead_moves_only_along_the_pipeline() {

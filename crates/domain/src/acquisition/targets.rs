@@ -1,7 +1,9 @@
 //! Acquisition targets (seed 002 §二, §七): for a period — a month, a quarter, a half-year or a year — and
 //! for the bank, a branch, a team or a person, how many leads to capture and qualify, how many new individual
 //! and corporate customers to win, what those new customers bring — assets, deposits, loans and fee
-//! income (from the book's figures) — and their quality: their risk rating and their activity after 90 days. The period is named by its first day, which must begin one.
+//! income (from the book's figures) — and their quality: their risk rating and their activity after 90 days; and
+//! the bank's share of its market, read against the market's figures the bank records. The period is named by its
+//! first day, which must begin one.
 
 use crate::FieldErrors;
 use jiff::civil::Date;
@@ -52,8 +54,57 @@ code_enum!(
         /// Customer quality: new customers of the period won 90 days or more ago who still had
         /// transactions in their latest 90 days (counted as the days pass).
         ActiveAfter90d = "active_after_90d",
+        /// Market share (basis points of the market's figure the bank recorded for the period and region):
+        /// new individual customers.
+        ShareNewIndividual = "share_new_individual",
+        /// Market share of new corporate customers.
+        ShareNewCorporate = "share_new_corporate",
+        /// Market share of the deposits new customers brought.
+        ShareNewDeposits = "share_new_deposits",
+        /// Market share of the loans new customers took.
+        ShareNewLoans = "share_new_loans",
     }
 );
+
+code_enum!(
+    /// What the bank records of its market for a period and region (the central bank's or the banking
+    /// association's statistics): the market's total of something the bank also counts of itself.
+    MarketMeasure {
+        /// New individual customers all banks of the region won.
+        NewIndividual = "new_individual",
+        /// New corporate customers.
+        NewCorporate = "new_corporate",
+        /// New deposits (CNY fen).
+        NewDeposits = "new_deposits",
+        /// New loans (CNY fen).
+        NewLoans = "new_loans",
+    }
+);
+
+impl MarketMeasure {
+    /// The bank's own figure of the same thing: the share's numerator.
+    pub fn own(self) -> TargetMetric {
+        match self {
+            Self::NewIndividual => TargetMetric::NewIndividual,
+            Self::NewCorporate => TargetMetric::NewCorporate,
+            Self::NewDeposits => TargetMetric::NewDeposits,
+            Self::NewLoans => TargetMetric::NewLoans,
+        }
+    }
+
+    /// Whether the market's figure is an amount (CNY fen) rather than a count of customers.
+    pub fn is_money(self) -> bool {
+        self.own().is_money()
+    }
+}
+
+/// A share in basis points (1/100 of a percent), rounded down: `part` of `whole`; none without a whole.
+pub fn share_bp(part: i64, whole: i64) -> Option<i64> {
+    if whole <= 0 {
+        return None;
+    }
+    Some(i64::try_from(i128::from(part) * 10_000 / i128::from(whole)).unwrap_or(i64::MAX))
+}
 
 impl TargetMetric {
     /// Whether the target is an amount (CNY fen, from the book's figures of the new customers) rather than
@@ -69,6 +120,17 @@ impl TargetMetric {
     /// read from the policy engine and the book rather than from the leads.
     pub fn is_quality(self) -> bool {
         matches!(self, Self::NewLowRisk | Self::ActiveAfter90d)
+    }
+
+    /// The market a share target is read against (none for the other targets).
+    pub fn share_of(self) -> Option<MarketMeasure> {
+        match self {
+            Self::ShareNewIndividual => Some(MarketMeasure::NewIndividual),
+            Self::ShareNewCorporate => Some(MarketMeasure::NewCorporate),
+            Self::ShareNewDeposits => Some(MarketMeasure::NewDeposits),
+            Self::ShareNewLoans => Some(MarketMeasure::NewLoans),
+            _ => None,
+        }
     }
 
     /// A new customer's part of a money target, from its latest figures (0 for a count).
@@ -219,8 +281,28 @@ mod tests {
                 // The quality targets count customers, not amounts.
                 (false, 0),
                 (false, 0),
+                // A share is read against the market, in basis points.
+                (false, 0),
+                (false, 0),
+                (false, 0),
+                (false, 0),
             ]
         );
+    }
+
+    #[test]
+    fn a_share_is_read_against_the_market_of_the_same_thing() {
+        assert_eq!(share_bp(325, 10_000), Some(325));
+        assert_eq!(share_bp(1, 3), Some(3333));
+        assert_eq!(share_bp(5, 0), None);
+        assert_eq!(
+            TargetMetric::ShareNewDeposits
+                .share_of()
+                .map(MarketMeasure::own),
+            Some(TargetMetric::NewDeposits)
+        );
+        assert!(MarketMeasure::NewLoans.is_money() && !MarketMeasure::NewCorporate.is_money());
+        assert_eq!(TargetMetric::NewDeposits.share_of(), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod campaigns;
 pub mod effectiveness;
+pub mod market;
 pub mod meetings;
 pub mod papers;
 pub mod risk;
@@ -663,7 +664,11 @@ pub async fn actual<C: ConnectionTrait>(
         | TargetMetric::NewLoans
         | TargetMetric::NewFeeIncome
         | TargetMetric::NewLowRisk
-        | TargetMetric::ActiveAfter90d => return Ok(0),
+        | TargetMetric::ActiveAfter90d
+        | TargetMetric::ShareNewIndividual
+        | TargetMetric::ShareNewCorporate
+        | TargetMetric::ShareNewDeposits
+        | TargetMetric::ShareNewLoans => return Ok(0),
     }
     let n = table::count(c, &q).await?;
     Ok(i64::try_from(n).unwrap_or(i64::MAX))

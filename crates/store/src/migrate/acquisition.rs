@@ -1,5 +1,5 @@
-//! Migrations 24 to 26, 28 to 32 and 34: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
-//! for the duplicate check), each lead's history, and targets per period and owner.
+//! Migrations 24 to 26, 28 to 32, 34 and 41: customer acquisition — partner institutions, leads (contact data encrypted, blind indexes
+//! for the duplicate check), each lead's history, targets per period and owner, and the market's figures.
 
 use super::{
     Stmt, bigint, bigint_null, boolean, id, idx, int, text, text_null, uidx, uuid, uuid_null,
@@ -464,5 +464,31 @@ pub(super) fn v34(s: &mut Vec<Stmt>, _: DbKind) {
         "ix_acq_surveys_answered",
         "acq_surveys",
         &["answered_at_us"],
+    ));
+}
+
+/// Migration 41: the market's figures the bank records per period and region (the bank's own, or a
+/// branch's area), against which the market-share targets are read. `region_key` (`bank`, `branch:BR0001`)
+/// makes one figure per period, region and measure a unique index on both backends.
+pub(super) fn v41(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("acq_market")
+            .col(id("id"))
+            .col(text("period"))
+            .col(text("starts_on"))
+            .col(text("region_key"))
+            .col(text_null("branch_code"))
+            .col(text("measure"))
+            .col(bigint("value"))
+            .col(text("source"))
+            .col(uuid("set_by"))
+            .col(bigint("set_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_acq_market",
+        "acq_market",
+        &["period", "starts_on", "region_key", "measure"],
     ));
 }

@@ -203,4 +203,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "wealth: the referrals clients make (the referral rate of the managers' KPIs)",
         run: wealth::v40,
     },
+    Step {
+        version: 41,
+        name: "acquisition: the market's figures the market-share targets are read against",
+        run: acquisition::v41,
+    },
 ];

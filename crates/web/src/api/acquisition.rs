@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use banyan_app::acquisition::campaigns::{CampaignInput, CampaignView};
 use banyan_app::acquisition::effectiveness::{EffectQuery, Effectiveness};
+use banyan_app::acquisition::market::{MarketInput, MarketLine};
 use banyan_app::acquisition::meetings::{MeetingInput, MeetingPage, MeetingView};
 use banyan_app::acquisition::papers::LeadFileView;
 use banyan_app::acquisition::risk::{PartnerAlertPage, PartnerAlertQuery, RiskInput, WatchReport};
@@ -48,6 +49,10 @@ pub fn routes(
         .route(
             "/api/v1/leads/targets",
             get(targets).merge(creating(post(set_target))),
+        )
+        .route(
+            "/api/v1/leads/market",
+            get(market).merge(creating(post(set_market))),
         )
         .route("/api/v1/leads/{id}", get(lead).put(update))
         .route("/api/v1/leads/{id}/actions", post(act))
@@ -161,6 +166,45 @@ pub async fn set_target(
     Ok((
         StatusCode::CREATED,
         axum::Json(uc::targets::set_target(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// Which period's market figures to read.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MarketQuery {
+    pub period: banyan_domain::acquisition::targets::TargetPeriod,
+    /// The period's first day, `YYYY-MM-DD`.
+    pub starts_on: String,
+}
+
+/// The market's figures of a period that the market-share targets are read against: a bank-wide reader's
+/// all, the others' their branch's area's.
+#[utoipa::path(get, path = "/api/v1/leads/market", tag = "acquisition", security(("bearer" = [])), params(MarketQuery),
+    responses((status = 200, body = Vec<MarketLine>)))]
+pub async fn market(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<MarketQuery>,
+) -> ApiResult<axum::Json<Vec<MarketLine>>> {
+    Ok(axum::Json(
+        uc::market::market(&s.app, &auth.actor, q.period, q.starts_on.trim()).await?,
+    ))
+}
+
+/// Records the market's figure of a period for the bank or a branch's area (recording it again replaces
+/// it; `target.manage`, within the recorder's reach: `403 target_scope`).
+#[utoipa::path(post, path = "/api/v1/leads/market", tag = "acquisition", security(("bearer" = [])), request_body = MarketInput,
+    responses((status = 201, body = MarketLine), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_market(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<MarketInput>,
+) -> ApiResult<(StatusCode, axum::Json<MarketLine>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::market::set_market(&s.app, &auth.actor, body.value).await?),
     ))
 }
 

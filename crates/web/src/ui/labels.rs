@@ -380,6 +380,7 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "reason" | "rejected_for" => &["reject_reason", "lost_reason", "plan_reason"],
         "period" => &["target_period"],
         "metric" => &["target_metric"],
+        "measure" => &["market_measure"],
         "reached" => &["reached"],
         "kind" => &[
             "kind",

@@ -282,6 +282,92 @@ async fn a_lead_is_screened_reviewed_by_another_and_moved_along_the_pipeline(app
     assert_eq!(lines[0]["actual"], 1, "the company won this quarter");
     assert_eq!(lines[0]["gap"], 3);
     assert_eq!(lines[0]["attainment_permille"], 250);
+
+    // A market-share target is read against the market's figure the bank records for the branch's area.
+    let mut share = target("branch", 500);
+    share["metric"] = json!("share_new_corporate");
+    let r = app.post("/api/v1/leads/targets", &sup, share).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (&r.body["actual"], &r.body["own"], &r.body["market"]),
+        (&json!(0), &json!(1), &Value::Null),
+        "no market figure yet: {}",
+        r.text
+    );
+    let figure = |branch: Option<&str>, value: i64, source: &str| {
+        let mut f = json!({"period": "quarter", "starts_on": starts_on, "measure": "new_corporate",
+            "value": value, "source": source});
+        if let Some(b) = branch {
+            f["branch_code"] = json!(b);
+        }
+        f
+    };
+    app.post(
+        "/api/v1/leads/market",
+        &rm,
+        figure(Some("BR0001"), 40, "人行统计"),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    app.post("/api/v1/leads/market", &sup, figure(None, 900, "人行统计"))
+        .await
+        .assert_problem(403, "target_scope");
+    let r = app
+        .post("/api/v1/leads/market", &sup, figure(Some("BR0999"), 0, " "))
+        .await;
+    let mut errors = r.field_errors();
+    errors.sort();
+    assert_eq!(
+        errors,
+        vec![
+            ("branch_code".into(), "unknown".into()),
+            ("source".into(), "required".into()),
+            ("value".into(), "min".into()),
+        ]
+    );
+    let r = app
+        .post(
+            "/api/v1/leads/market",
+            &sup,
+            figure(Some("BR0001"), 40, "人民银行杭州中心支行季度统计"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let report = app.get("/api/v1/leads/targets", &sup).await;
+    let share = report.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["metric"] == "share_new_corporate")
+        .unwrap()
+        .clone();
+    // One of the area's 40 new corporate customers: 2.50 % of the 5.00 % target.
+    assert_eq!(
+        (
+            &share["own"],
+            &share["market"],
+            &share["actual"],
+            &share["attainment_permille"]
+        ),
+        (&json!(1), &json!(40), &json!(250), &json!(500)),
+        "{share}"
+    );
+    let url = format!("/api/v1/leads/market?period=quarter&starts_on={starts_on}");
+    let market = app.get(&url, &rm).await;
+    assert_eq!(market.status, StatusCode::OK, "{}", market.text);
+    assert_eq!(
+        (
+            market.body[0]["value"].as_i64(),
+            market.body[0]["source"].as_str()
+        ),
+        (Some(40), Some("人民银行杭州中心支行季度统计")),
+        "{}",
+        market.text
+    );
+    assert_eq!(
+        crate::book::actions(app, "market").await,
+        vec!["market.set"]
+    );
 }
 
 async fn bad_lead_input_names_the_field_and_the_rule_and_writes_nothing(app: &TestApp) {

@@ -9,9 +9,12 @@ use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page, page_
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use banyan_app::AppError;
 use banyan_app::access::Session;
+use banyan_app::acquisition::work::{BoardDrop, drop_on_board, drop_target};
 use banyan_app::acquisition::{BoardQuery, PartnerInput, board as uc};
-use banyan_domain::acquisition::{LeadChannel, LeadKind, PartnerKind};
+use banyan_domain::acquisition::{LeadChannel, LeadKind, LeadStage, PartnerKind};
+use banyan_domain::ids::LeadId;
 
 struct Column {
     stage: &'static str,
@@ -19,6 +22,8 @@ struct Column {
     count: i64,
     ageing: String,
     cards: Vec<LeadLine>,
+    /// The column its cards may be dropped on (the next one), and its name.
+    next: Option<(&'static str, String)>,
 }
 
 #[derive(Template)]
@@ -31,6 +36,10 @@ struct BoardPage {
     kinds: Vec<(&'static str, String)>,
     channels: Vec<(&'static str, String)>,
     f: BoardForm,
+    /// Whether the reader works leads: cards can be dragged to the next column.
+    can_move: bool,
+    /// A drop the rules refused, in words.
+    error: Option<String>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -48,6 +57,16 @@ pub(super) async fn board_page(
     Signed { sess, t }: Signed,
     Query(p): Query<BoardForm>,
 ) -> Result<Response, PageError> {
+    board_view(&s, sess, t, p, None).await
+}
+
+async fn board_view(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    p: BoardForm,
+    error: Option<String>,
+) -> Result<Response, PageError> {
     let q = BoardQuery {
         mine: Some(!p.mine.is_empty()),
         kind: LeadKind::parse(p.kind.trim()),
@@ -57,7 +76,7 @@ pub(super) async fn board_page(
     let b = uc::board(&s.app, &sess.actor, q)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    let columns = b
+    let columns: Vec<Column> = b
         .columns
         .iter()
         .map(|c| Column {
@@ -75,24 +94,70 @@ pub(super) async fn board_page(
             } else {
                 String::new()
             },
-            cards: c.cards.iter().map(|l| line(&s, t, l)).collect(),
+            cards: c.cards.iter().map(|l| line(s, t, l)).collect(),
+            next: drop_target(&sess.actor, c.stage)
+                .map(|n| (n.as_str(), t.of("lead_stage", n.as_str()))),
         })
         .collect();
-    Ok(page(BoardPage {
-        title: t.get("lead.board").to_owned(),
-        c: chrome(t, Some(&sess), "/leads/board"),
-        columns,
-        closed: format!(
-            "{} {} · {} {}",
-            t.get("lead.rejected"),
-            b.rejected,
-            t.get("lead.lost"),
-            b.lost
-        ),
-        kinds: options(t, "lead_kind", LeadKind::ALL, LeadKind::as_str),
-        channels: options(t, "lead_channel", LeadChannel::ALL, LeadChannel::as_str),
-        f: p,
-    }))
+    let columns_movable = columns.iter().any(|c| c.next.is_some());
+    let failed = error.is_some();
+    Ok(page_status(
+        BoardPage {
+            title: t.get("lead.board").to_owned(),
+            c: chrome(t, Some(&sess), "/leads/board"),
+            columns,
+            closed: format!(
+                "{} {} · {} {}",
+                t.get("lead.rejected"),
+                b.rejected,
+                t.get("lead.lost"),
+                b.lost
+            ),
+            kinds: options(t, "lead_kind", LeadKind::ALL, LeadKind::as_str),
+            channels: options(t, "lead_channel", LeadChannel::ALL, LeadChannel::as_str),
+            f: p,
+            can_move: columns_movable,
+            error,
+        },
+        failed,
+    ))
+}
+
+/// A card dropped on the next column: the lead moves by the move that leads there (every rule of it as on
+/// the lead's page); a win opens the lead's page at its form; a refusal is said on the board in words.
+pub(super) async fn board_move(
+    State(s): State<AppState>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let back = BoardForm {
+        mine: form_text(&f, "mine").unwrap_or_default(),
+        kind: form_text(&f, "kind").unwrap_or_default(),
+        channel: form_text(&f, "channel").unwrap_or_default(),
+    };
+    let stage = |k: &str| f.get(k).and_then(|v| LeadStage::parse(v.trim()));
+    let lead = f.get("lead").and_then(|v| v.trim().parse::<LeadId>().ok());
+    let (Some(lead), Some(from), Some(to)) = (lead, stage("from"), stage("to")) else {
+        return Err(PageError::App(AppError::NotFound, t, Some(sess)));
+    };
+    match drop_on_board(&s.app, &sess.actor, lead, from, to)
+        .await
+        .map_err(|e| refusal(t, e))
+    {
+        Ok(BoardDrop::Moved(_)) => {
+            let q = serde_urlencoded::to_string([
+                ("mine", back.mine.as_str()),
+                ("kind", back.kind.as_str()),
+                ("channel", back.channel.as_str()),
+            ])
+            .unwrap_or_default();
+            Ok(Redirect::to(&format!("/leads/board?{q}#col-{}", to.as_str())).into_response())
+        }
+        Ok(BoardDrop::OpenToWin) => {
+            Ok(Redirect::to(&format!("/leads/{lead}#lead-win")).into_response())
+        }
+        Err(Ok(msg)) => board_view(&s, sess, t, back, Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
 }
 
 struct PartnerLine {

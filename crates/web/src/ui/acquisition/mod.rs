@@ -37,6 +37,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/leads", get(list_page))
         .route("/leads/new", get(lead::new_form).post(lead::create))
         .route("/leads/board", get(board::board_page))
+        .route("/leads/board/move", post(board::board_move))
         .route("/leads/funnel", get(board::funnel_page))
         .route("/leads/funnel.xlsx", get(board::funnel_export))
         .route(
@@ -47,6 +48,7 @@ pub fn routes() -> axum::Router<AppState> {
             "/leads/targets",
             get(targets::targets_page).post(targets::set_target),
         )
+        .route("/leads/targets/market", post(targets::set_market))
         .route(
             "/leads/partners",
             get(board::partners_page).post(board::create_partner),

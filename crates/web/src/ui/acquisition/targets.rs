@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::access::Session;
 use banyan_app::acquisition::targets::{self as uc, TargetInput, TargetQuery};
-use banyan_domain::acquisition::targets::{TargetLevel, TargetMetric, TargetPeriod};
+use banyan_domain::acquisition::targets::{MarketMeasure, TargetLevel, TargetMetric, TargetPeriod};
 
 struct Line {
     level: String,
@@ -23,6 +23,18 @@ struct Line {
     gap: String,
     attainment: String,
     reached: bool,
+    /// A share target: the bank's own figure and the market's, in words ("12 / 369"), or that the market's
+    /// figure is not recorded yet.
+    market: Option<String>,
+}
+
+/// A recorded figure of the market.
+struct MarketView {
+    region: String,
+    measure: String,
+    value: String,
+    source: String,
+    by: String,
 }
 
 #[derive(Template)]
@@ -42,6 +54,10 @@ struct TargetsPage {
     teams: Vec<String>,
     staff: Vec<(String, String)>,
     error: Option<String>,
+    market: Vec<MarketView>,
+    measures: Vec<(&'static str, String)>,
+    /// Whether the reader may record the bank's whole market (a bank-wide role), beside the branches'.
+    bank_market: bool,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -97,6 +113,13 @@ async fn view(
                         l.attainment_permille % 10
                     ),
                     reached: l.target > 0 && l.actual >= l.target,
+                    market: l.metric.share_of().map(|m| match (l.own, l.market) {
+                        (Some(own), Some(whole)) => t
+                            .get("market.of")
+                            .replace("{own}", &market_figure(t, m, own))
+                            .replace("{market}", &market_figure(t, m, whole)),
+                        _ => t.get("market.not_recorded").to_owned(),
+                    }),
                 })
                 .collect()
         })
@@ -115,6 +138,30 @@ async fn view(
     let mut teams: Vec<String> = choices.iter().filter_map(|c| c.3.clone()).collect();
     teams.sort();
     teams.dedup();
+    let market = match &report {
+        Some(r) => match TargetPeriod::parse(r.period.as_str()) {
+            Some(period) => {
+                banyan_app::acquisition::market::market(&s.app, &sess.actor, period, &r.starts_on)
+                    .await
+                    .map_err(|e| PageError::App(e, t, Some(sess.clone())))?
+            }
+            None => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    let market = market
+        .into_iter()
+        .map(|m| MarketView {
+            region: m
+                .branch_code
+                .clone()
+                .unwrap_or_else(|| t.get("lead.bank_wide").to_owned()),
+            measure: t.of("market_measure", m.measure.as_str()),
+            value: market_figure(t, m.measure, m.value),
+            source: m.source,
+            by: m.set_by,
+        })
+        .collect();
     let failed = error.is_some();
     Ok(page_status(
         TargetsPage {
@@ -149,18 +196,51 @@ async fn view(
                 })
                 .collect(),
             error,
+            market,
+            measures: options(
+                t,
+                "market_measure",
+                MarketMeasure::ALL,
+                MarketMeasure::as_str,
+            ),
+            bank_market: banyan_app::acquisition::market::may_record_bank_market(&sess.actor),
         },
         failed,
     ))
 }
 
-/// A target's figure as the page shows it: a count, or an amount in CNY.
+/// A target's figure as the page shows it: a count, an amount in CNY, or a share in percent.
 fn figure(t: Tr, metric: TargetMetric, v: i64) -> String {
     if metric.is_money() {
+        t.money(v, "CNY")
+    } else if metric.share_of().is_some() {
+        format!("{}.{:02} %", v / 100, v % 100)
+    } else {
+        v.to_string()
+    }
+}
+
+/// A figure of the market as the page shows it: a count of customers or an amount in CNY.
+fn market_figure(t: Tr, m: MarketMeasure, v: i64) -> String {
+    if m.is_money() {
         t.money(v, "CNY")
     } else {
         v.to_string()
     }
+}
+
+/// A typed share in percent with at most two decimals (`3.25`, `3.25%`) in basis points.
+fn percent_bp(v: &str) -> Option<i64> {
+    let v = v.trim().trim_end_matches(['%', '％']).trim();
+    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !(whole.chars().chain(frac.chars())).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let frac = format!("{frac:0<2}");
+    Some(whole.parse::<i64>().ok()?.checked_mul(100)? + frac.parse::<i64>().ok()?)
 }
 
 pub(super) async fn targets_page(
@@ -182,9 +262,10 @@ pub(super) async fn set_target(
     let starts_on = form_text(&f, "starts_on").unwrap_or_default();
     let level = f.get("level").and_then(|v| TargetLevel::parse(v));
     let metric = f.get("metric").and_then(|v| TargetMetric::parse(v));
-    // An amount target is typed in yuan (5,000,000.00), a count as a whole number.
+    // An amount target is typed in yuan (5,000,000.00), a share in percent (3.25), a count as a whole number.
     let value = form_text(&f, "value").and_then(|v| match metric {
         Some(m) if m.is_money() => banyan_domain::money::parse_major(&v, 2).ok(),
+        Some(m) if m.share_of().is_some() => percent_bp(&v),
         _ => v.replace(',', "").parse::<i64>().ok(),
     });
     let back = PeriodForm {
@@ -225,5 +306,65 @@ pub(super) async fn set_target(
         .into_response()),
         Err(Ok(msg)) => view(&s, sess, t, back, Some(msg)).await,
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// Records the market's figure of the shown period for the bank or a branch's area.
+pub(super) async fn set_market(
+    State(s): State<AppState>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let period = f
+        .get("period")
+        .and_then(|v| TargetPeriod::parse(v))
+        .unwrap_or(TargetPeriod::Quarter);
+    let starts_on = form_text(&f, "starts_on").unwrap_or_default();
+    let back = PeriodForm {
+        period: period.as_str().to_owned(),
+        starts_on: starts_on.clone(),
+    };
+    let measure = f.get("measure").and_then(|v| MarketMeasure::parse(v));
+    // An amount is typed in yuan, a count of customers as a whole number.
+    let value = form_text(&f, "value").and_then(|v| match measure {
+        Some(m) if m.is_money() => banyan_domain::money::parse_major(&v, 2).ok(),
+        _ => v.replace(',', "").parse::<i64>().ok(),
+    });
+    let (Some(measure), Some(value)) = (measure, value) else {
+        let msg = crate::ui::forms::rule_text(t, "value", "format", "", None);
+        return view(&s, sess, t, back, Some(msg)).await;
+    };
+    let input = banyan_app::acquisition::market::MarketInput {
+        period,
+        starts_on: starts_on.clone(),
+        branch_code: form_text(&f, "branch_code"),
+        measure,
+        value,
+        source: form_text(&f, "source").unwrap_or_default(),
+    };
+    match banyan_app::acquisition::market::set_market(&s.app, &sess.actor, input)
+        .await
+        .map_err(|e| refusal(t, e))
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/leads/targets?period={}&starts_on={}#market",
+            period.as_str(),
+            starts_on
+        ))
+        .into_response()),
+        Err(Ok(msg)) => view(&s, sess, t, back, Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_share_is_typed_in_percent() {
+        assert_eq!(super::percent_bp("3.25"), Some(325));
+        assert_eq!(super::percent_bp("3.5 %"), Some(350));
+        assert_eq!(super::percent_bp("12"), Some(1200));
+        assert_eq!(super::percent_bp("3.255"), None);
+        assert_eq!(super::percent_bp("-1"), None);
+        assert_eq!(super::percent_bp(""), None);
     }
 }
