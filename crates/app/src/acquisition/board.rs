@@ -28,6 +28,9 @@ pub struct BoardQuery {
     pub kind: Option<LeadKind>,
     pub channel: Option<LeadChannel>,
     pub partner_id: Option<PartnerId>,
+    /// A team's board: the leads its members own (the team as staff accounts carry it; with `branch_code`,
+    /// that branch's team of the name).
+    pub team: Option<String>,
 }
 
 /// A lead on the board.
@@ -68,7 +71,23 @@ pub async fn board(app: &App, actor: &Actor, q: BoardQuery) -> Result<Board> {
         partner_id: q.partner_id,
         ..LeadQuery::default()
     };
-    let f = filter_of(app, &grant, &lq, CARDS)?;
+    let mut f = filter_of(app, &grant, &lq, CARDS)?;
+    if let Some(team) = q.team.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let branch = q
+            .branch_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty());
+        f.owners = Some(
+            banyan_store::access::list_staff(&app.db.conn)
+                .await?
+                .into_iter()
+                .filter(|s| s.team.as_deref() == Some(team))
+                .filter(|s| branch.is_none_or(|b| s.branch_code.as_deref() == Some(b)))
+                .map(|s| s.id)
+                .collect(),
+        );
+    }
     let counts = store::stage_counts(&app.db.conn, &f).await?;
     let names = staff_names(app).await?;
     let count_of = |s: LeadStage| counts.iter().find(|c| c.stage == s);
@@ -94,6 +113,23 @@ pub async fn board(app: &App, actor: &Actor, q: BoardQuery) -> Result<Board> {
         rejected: count_of(LeadStage::Rejected).map_or(0, |c| c.count),
         lost: count_of(LeadStage::Lost).map_or(0, |c| c.count),
     })
+}
+
+/// The teams whose boards the reader may open: (branch, team) of the staff of the reader's branch (every
+/// branch's for a bank-wide reader), for the board's picker.
+pub async fn teams(app: &App, actor: &Actor) -> Result<Vec<(String, String)>> {
+    let grant = actor.require(Permission::LeadRead)?;
+    let all = matches!(grant.scope(), banyan_store::customers::ScopeFilter::All);
+    let mut out: Vec<(String, String)> = banyan_store::access::list_staff(&app.db.conn)
+        .await?
+        .into_iter()
+        .filter(|s| !s.disabled)
+        .filter_map(|s| Some((s.branch_code?, s.team?)))
+        .filter(|(b, _)| all || actor.branch_code() == Some(b.as_str()))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 /// A partner institution to record.

@@ -245,6 +245,8 @@ pub struct LeadFilter {
     /// Captured in this acquisition campaign.
     pub campaign: Option<AcqCampaignId>,
     pub owner: Option<StaffId>,
+    /// Owned by one of these (a team's members; an empty list holds no lead).
+    pub owners: Option<Vec<StaffId>>,
     pub branch_code: Option<String>,
     /// A prefix of the name or the lead number.
     pub term: Option<String>,
@@ -268,6 +270,7 @@ impl LeadFilter {
             partner: None,
             campaign: None,
             owner: None,
+            owners: None,
             branch_code: None,
             term: None,
             entered_from_us: None,
@@ -304,6 +307,9 @@ impl LeadFilter {
         }
         if let Some(o) = self.owner {
             q.and_where(col("rm_id").eq(o.uuid()));
+        }
+        if let Some(ids) = &self.owners {
+            q.and_where(col("rm_id").is_in(ids.iter().map(|s| s.uuid())));
         }
         if let Some(b) = &self.branch_code {
             q.and_where(col("branch_code").eq(b.clone()));

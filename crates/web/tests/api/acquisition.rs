@@ -181,6 +181,29 @@ async fn a_lead_is_screened_reviewed_by_another_and_moved_along_the_pipeline(app
             .clone();
         assert_eq!(col["count"], 1);
     }
+    // A team's board counts its members' leads: rm1's team has the won lead, another team none.
+    app.sql("UPDATE staff SET team = '零售一组' WHERE username = 'rm1'")
+        .await;
+    let won = |b: &Resp| {
+        b.body["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["stage"] == "won")
+            .unwrap()["count"]
+            .as_i64()
+    };
+    let b = app
+        .get(
+            "/api/v1/leads/board?team=%E9%9B%B6%E5%94%AE%E4%B8%80%E7%BB%84&branch_code=BR0001",
+            &sup,
+        )
+        .await;
+    assert_eq!(won(&b), Some(1), "{}", b.text);
+    let b = app
+        .get("/api/v1/leads/board?team=%E5%AF%B9%E5%85%AC%E7%BB%84", &sup)
+        .await;
+    assert_eq!(won(&b), Some(0), "{}", b.text);
 
     // Lost needs a reason from the policy's list; a lost lead can be taken up again.
     let r = app.post("/api/v1/leads", &rm, company("13912340009")).await;

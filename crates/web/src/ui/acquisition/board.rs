@@ -35,6 +35,8 @@ struct BoardPage {
     closed: String,
     kinds: Vec<(&'static str, String)>,
     channels: Vec<(&'static str, String)>,
+    /// The teams whose boards the reader may open: (value, name).
+    teams: Vec<(String, String)>,
     f: BoardForm,
     /// Whether the reader works leads: cards can be dragged to the next column.
     can_move: bool,
@@ -50,6 +52,9 @@ pub(super) struct BoardForm {
     kind: String,
     #[serde(default)]
     channel: String,
+    /// A team's board: `BR0001/零售一组`.
+    #[serde(default)]
+    team: String,
 }
 
 pub(super) async fn board_page(
@@ -67,12 +72,24 @@ async fn board_view(
     p: BoardForm,
     error: Option<String>,
 ) -> Result<Response, PageError> {
+    let (team_branch, team) = match p.team.split_once('/') {
+        Some((b, t)) => (Some(b.trim().to_owned()), Some(t.trim().to_owned())),
+        None => (None, None),
+    };
     let q = BoardQuery {
         mine: Some(!p.mine.is_empty()),
         kind: LeadKind::parse(p.kind.trim()),
         channel: LeadChannel::parse(p.channel.trim()),
+        branch_code: team_branch,
+        team,
         ..BoardQuery::default()
     };
+    let teams = uc::teams(&s.app, &sess.actor)
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?
+        .into_iter()
+        .map(|(b, team)| (format!("{b}/{team}"), format!("{b} {team}")))
+        .collect();
     let b = uc::board(&s.app, &sess.actor, q)
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
@@ -115,6 +132,7 @@ async fn board_view(
             ),
             kinds: options(t, "lead_kind", LeadKind::ALL, LeadKind::as_str),
             channels: options(t, "lead_channel", LeadChannel::ALL, LeadChannel::as_str),
+            teams,
             f: p,
             can_move: columns_movable,
             error,
@@ -133,6 +151,7 @@ pub(super) async fn board_move(
         mine: form_text(&f, "mine").unwrap_or_default(),
         kind: form_text(&f, "kind").unwrap_or_default(),
         channel: form_text(&f, "channel").unwrap_or_default(),
+        team: form_text(&f, "team").unwrap_or_default(),
     };
     let stage = |k: &str| f.get(k).and_then(|v| LeadStage::parse(v.trim()));
     let lead = f.get("lead").and_then(|v| v.trim().parse::<LeadId>().ok());
@@ -148,6 +167,7 @@ pub(super) async fn board_move(
                 ("mine", back.mine.as_str()),
                 ("kind", back.kind.as_str()),
                 ("channel", back.channel.as_str()),
+                ("team", back.team.as_str()),
             ])
             .unwrap_or_default();
             Ok(Redirect::to(&format!("/leads/board?{q}#col-{}", to.as_str())).into_response())
