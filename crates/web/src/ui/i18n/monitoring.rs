@@ -7,6 +7,7 @@ crate::ui::i18n::catalog! {
     "home.alerts_open" => ["{n} 条告警待处理", "{n} 條告警待處理", "{n} alerts to dispose of"],
     "home.alerts_overdue" => ["{n} 条告警待处理，其中 {k} 条已逾期", "{n} 條告警待處理，其中 {k} 條已逾期", "{n} alerts to dispose of, {k} overdue"],
     "nav.alerts" => ["告警", "告警", "Alerts"],
+    "alert.partner_warnings" => ["合作机构预警 {n} 条待处置（线索被拒率超限）：在拓户风险页处置", "合作機構預警 {n} 條待處置（線索被拒率超限）：在拓戶風險頁處置", "{n} partner warnings to dispose of (leads rejected above the rate): on the acquisition risk page"],
     "alert.queue_hint" => ["本页列出您权限范围内客户的预警（客户资产与信用变化）和交易监测告警（大额、异常交易），未处理的在前，处理期限早的在前。逾期未处理的告警会上报网点主管。", "本頁列出您權限範圍內客戶的預警（客戶資產與信用變化）和交易監測告警（大額、異常交易），未處理的在前，處理期限早的在前。逾期未處理的告警會上報分行主管。", "Early warnings (changes in a customer's assets and credit) and transaction-monitoring alerts (large and unusual transactions) of the customers in your scope: open first, the earliest due first. Alerts left past their due day go to the branch's supervisors."],
     "alert.kind" => ["类别", "類別", "Kind"],
     "alert.all" => ["全部", "全部", "All"],

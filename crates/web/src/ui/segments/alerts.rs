@@ -99,6 +99,10 @@ pub(crate) struct AlertsPage {
     pub(crate) indicator: Option<(String, String)>,
     /// The large-value report's form, for those who may export it: (first day, last day).
     pub(crate) report: Option<(String, String)>,
+    /// Partners' open warnings (acquisition risk: a partner's leads rejected above the rate), in words, for
+    /// readers of leads: they stand in the queue beside the customers' alerts and are disposed of on the risk
+    /// page.
+    pub(crate) partners: Option<String>,
 }
 
 const PER_PAGE: u64 = 50;
@@ -196,7 +200,27 @@ pub(crate) async fn alerts_page(
     let month_ago = today
         .checked_sub(jiff::Span::new().days(30))
         .unwrap_or(today);
+    // A reader who may not read leads has no partners' warnings to see.
+    let partners = match banyan_app::acquisition::risk::partner_alerts(
+        &s.app,
+        &sess.actor,
+        banyan_app::acquisition::risk::PartnerAlertQuery {
+            status: Some(AlertStatus::Open),
+            offset: None,
+            limit: Some(1),
+        },
+    )
+    .await
+    {
+        Ok(p) if p.total > 0 => Some(
+            t.get("alert.partner_warnings")
+                .replace("{n}", &p.total.to_string()),
+        ),
+        Ok(_) | Err(banyan_app::AppError::Forbidden { .. }) => None,
+        Err(e) => return Err(PageError::App(e, t, Some(sess))),
+    };
     Ok(page(AlertsPage {
+        partners,
         title: t.get("nav.alerts").to_owned(),
         c: chrome(t, Some(&sess), "/alerts"),
         list,
