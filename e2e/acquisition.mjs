@@ -574,4 +574,31 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     assert.ok((await rm.locator('#lead-total').textContent()).includes('共 1 条线索'));
     await rm.context().close();
   });
+
+  await test('an administrator previews a catalogue file, confirms, and the products are in the catalogue', async () => {
+    const admin = await signIn('admin1');
+    await admin.goto(`${BASE}/products`);
+    await admin.locator('#import-catalogue').click();
+    await admin.waitForURL(/\/products\/import$/);
+    const guide = await admin.locator('#catalogue-guide').textContent();
+    assert.ok(guide.includes('产品代码') && guide.includes('在售') && !guide.includes('on_sale'), guide);
+    const csv = '产品代码,类型,产品名称（简体中文）,币种,起购金额,风险等级,状态,上市日期\n' +
+      'FD-E2E-R3,基金,稳健成长基金,CNY,"1,000.00",R3,在售,2026-12-01\n' +
+      'FD-E2E-BAD,基金,缺风险等级,CNY,1,,在售,2026-12-01\n';
+    await admin.locator('#cf-file').setInputFiles({ name: 'catalogue.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await admin.locator('#catalogue-preview').click();
+    await admin.locator('#catalogue-report').waitFor();
+    const summary = await admin.locator('#catalogue-summary').textContent();
+    assert.ok(summary.includes('将新增 1 个') && summary.includes('拒绝 1 行'), summary);
+    const rows = await admin.locator('#catalogue-rows').textContent();
+    assert.ok(rows.includes('风险等级') && !rows.includes('risk_level') && !rows.includes('required'), rows);
+    await admin.screenshot({ path: `${SHOTS}/catalogue-import.png`, fullPage: true });
+    await admin.locator('#catalogue-import-confirm').click();
+    await admin.locator('#catalogue-summary', { hasText: '已新增 1 个' }).waitFor();
+    assert.ok(admin.asked.some((q) => q.includes('确定导入')), 'importing asks first');
+    await admin.goto(`${BASE}/products?q=FD-E2E`);
+    const list = await admin.locator('main').textContent();
+    assert.ok(list.includes('稳健成长基金') && !list.includes('FD-E2E-BAD'), list);
+    await admin.context().close();
+  });
 }

@@ -7,6 +7,7 @@
 //! because the core system's file is the bank's; a customer's holdings are read within the customer scope.
 
 pub mod activity;
+pub mod catalogue;
 pub mod figures;
 pub mod files;
 pub mod holdings;

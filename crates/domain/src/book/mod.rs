@@ -15,6 +15,16 @@ pub mod monitoring;
 pub mod sale;
 
 code_enum!(
+    /// What a row of a catalogue file did (or would do, in a preview).
+    CatalogueRowOutcome {
+        Created = "created",
+        Updated = "updated",
+        Unchanged = "unchanged",
+        Rejected = "rejected",
+    }
+);
+
+code_enum!(
     /// What a product is. Decides which figures a holding feeds (AUM class, loans) and whether the product
     /// must carry a risk level.
     ProductKind {

@@ -9,6 +9,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use banyan_app::book::activity::{self, EventsLoad, TransactionsLoad};
+use banyan_app::book::catalogue::{self, CatalogueReport};
 use banyan_app::book::files::{self, Feed};
 use banyan_app::book::insights::{
     FollowUpInput, InsightDecision, InsightReport, InsightView, OpenInsight,
@@ -438,5 +439,47 @@ pub async fn sale_refusals(
 ) -> ApiResult<axum::Json<Vec<RefusalCount>>> {
     Ok(axum::Json(
         sales::refusal_counts(&s.app, &auth.actor, q.from, q.to).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueImportParams {
+    /// `true`: say what the file would do and write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The file's name (an `.xlsx` name is read as a workbook; otherwise CSV).
+    #[serde(default)]
+    pub file_name: Option<String>,
+}
+
+/// Imports the catalogue from a CSV or XLSX file (`product.manage`): each row adds a product, changes one
+/// (a new version, its fields audited) or changes nothing; a refused row names its column and rule, the
+/// rest land together. `dry_run=true` previews the same report and writes nothing.
+#[utoipa::path(post, path = "/api/v1/products/import", tag = "book", security(("bearer" = [])),
+    params(CatalogueImportParams), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = CatalogueReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn import_catalogue(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(p): Query<CatalogueImportParams>,
+    req: Request,
+) -> ApiResult<axum::Json<CatalogueReport>> {
+    let bytes = read_body(req, s.import_limit).await?;
+    let xlsx = p
+        .file_name
+        .as_deref()
+        .is_some_and(|n| n.to_lowercase().ends_with(".xlsx"));
+    Ok(axum::Json(
+        catalogue::import(
+            &s.app,
+            &auth.actor,
+            &bytes,
+            xlsx,
+            &crate::ui::catalogue_words(&s.app),
+            p.dry_run,
+        )
+        .await?,
     ))
 }

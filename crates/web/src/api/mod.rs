@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(book::product).put(book::update),
         )
         .route("/api/v1/products/{id}/versions", get(book::versions))
+        .route("/api/v1/products/import", post(book::import_catalogue))
         .route("/api/v1/book/holdings", creating(post(book::load_holdings)))
         .route(
             "/api/v1/book/holdings/file",

@@ -27,6 +27,7 @@ mod labels;
 mod listing;
 mod notify;
 pub use acquisition::lead_import_words;
+pub(crate) use book::catalogue_words;
 pub use labels::import_words;
 mod page;
 mod paging;

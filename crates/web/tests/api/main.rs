@@ -24,6 +24,7 @@ mod acquisition_visits;
 mod audit;
 mod audit_chain;
 mod book;
+mod book_catalogue;
 mod book_figures;
 mod book_files;
 mod campaigns;
@@ -110,6 +111,7 @@ fn main() {
     tests.extend(wealth_plan::all());
     tests.extend(book::all());
     tests.extend(book_figures::all());
+    tests.extend(book_catalogue::all());
     tests.extend(book_files::all());
     tests.extend(monitoring::all());
     tests.extend(sales::all());

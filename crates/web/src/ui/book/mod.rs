@@ -3,6 +3,7 @@
 //! (`section`).
 
 mod catalogue;
+mod catalogue_import;
 mod insights;
 mod loads;
 mod section;
@@ -12,6 +13,7 @@ use crate::ui::forms::Choice;
 use crate::ui::i18n::Tr;
 use std::collections::BTreeMap;
 
+pub(crate) use catalogue_import::catalogue_words;
 pub(crate) use insights::{InsightLine, insight_lines, line as insight_line};
 pub(crate) use section::{BookSection, book_section};
 
@@ -46,6 +48,15 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::get;
     axum::Router::new()
         .route("/products", get(catalogue::products_page))
+        .route(
+            "/products/import",
+            get(catalogue_import::import_page).post(catalogue_import::preview),
+        )
+        .route(
+            "/products/import/confirm",
+            axum::routing::post(catalogue_import::confirm),
+        )
+        .route("/products/catalogue.csv", get(catalogue_import::template))
         .route(
             "/products/new",
             get(catalogue::new_product).post(catalogue::create_product),
