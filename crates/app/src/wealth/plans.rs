@@ -285,6 +285,18 @@ pub struct ActionView {
     pub created_at: String,
     pub gate: Option<GateRefusal>,
     pub version: i32,
+    /// An accepted recommendation the client has since bought: the sale the book recorded for it (the
+    /// earliest of the same product after the acceptance that no other recommendation took).
+    pub carried_out: Option<CarriedOut>,
+}
+
+/// The sale that carried out an accepted recommendation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CarriedOut {
+    /// When the sale was recorded (RFC 3339).
+    pub at: String,
+    /// Minor units of the product's currency.
+    pub amount: i64,
 }
 
 pub(crate) fn action_view(
@@ -316,6 +328,7 @@ pub(crate) fn action_view(
             None
         },
         version: r.version,
+        carried_out: None,
     })
 }
 

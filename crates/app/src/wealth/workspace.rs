@@ -76,6 +76,9 @@ pub struct WealthView {
     /// The plan's gap against what the client holds (empty without a plan).
     pub gap: Vec<GapLine>,
     pub actions: Vec<ActionView>,
+    /// How far the plan is carried out: the accepted recommendations, and how many of them the client has
+    /// bought since (a sale the book recorded).
+    pub execution: Execution,
     /// Products the plan may recommend now (a planner's page only).
     pub options: Vec<ProductOption>,
     /// The reviews, the oldest first: the trend.
@@ -149,8 +152,8 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
             .into_iter()
             .map(|p| (p.id, p))
             .collect();
-    let actions = pstore::actions(c, cust.id)
-        .await?
+    let rows = pstore::actions(c, cust.id).await?;
+    let mut actions = rows
         .iter()
         .map(|a| {
             let p = products.get(&a.product_id).ok_or_else(|| {
@@ -159,6 +162,7 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
             action_view(app, &names, &gate, p, a)
         })
         .collect::<Result<Vec<_>>>()?;
+    let execution = carried_out(c, cust.id, &rows, &mut actions).await?;
     let can_plan = basis == Basis::Scope;
     let mut catalogue: Vec<_> = products.into_values().collect();
     catalogue.sort_by(|a, b| a.code.cmp(&b.code));
@@ -214,6 +218,7 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
         plan,
         history,
         actions,
+        execution,
         options: if can_plan {
             options(app, &gate, &catalogue)
         } else {
@@ -254,4 +259,65 @@ fn advisor_options(
             })
         })
         .collect()
+}
+
+/// The accepted recommendations and how many of them a recorded sale has carried out.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct Execution {
+    pub accepted: u32,
+    pub carried_out: u32,
+}
+
+/// Marks each accepted recommendation with the sale that carried it out (the book's recorded sales since
+/// the earliest acceptance) and counts them.
+async fn carried_out<C: banyan_store::ConnectionTrait>(
+    c: &C,
+    customer: banyan_domain::ids::CustomerId,
+    rows: &[banyan_store::wealth::plans::ActionRow],
+    views: &mut [ActionView],
+) -> Result<Execution> {
+    use banyan_domain::wealth::plan::{Accepted, Sold, carried_out};
+    let accepted: Vec<(usize, Accepted<Uuid>)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.decision == banyan_domain::wealth::plan::ActionDecision::Accepted)
+        .filter_map(|(i, r)| {
+            r.decided_at_us.map(|at| {
+                (
+                    i,
+                    Accepted {
+                        product: r.product_id,
+                        accepted_at_us: at,
+                    },
+                )
+            })
+        })
+        .collect();
+    let Some(since) = accepted.iter().map(|(_, a)| a.accepted_at_us).min() else {
+        return Ok(Execution::default());
+    };
+    let sold: Vec<Sold<Uuid>> = banyan_store::book::sales::recorded_since(c, customer, since)
+        .await?
+        .iter()
+        .map(|s| Sold {
+            product: s.product_id,
+            at_us: s.at_us,
+            amount: s.amount,
+        })
+        .collect();
+    let only: Vec<Accepted<Uuid>> = accepted.iter().map(|(_, a)| *a).collect();
+    let mut done = 0u32;
+    for ((i, _), sale) in accepted.iter().zip(carried_out(&only, &sold)) {
+        if let (Some(s), Some(v)) = (sale, views.get_mut(*i)) {
+            done += 1;
+            v.carried_out = Some(super::plans::CarriedOut {
+                at: crate::fmt_us(s.at_us),
+                amount: s.amount,
+            });
+        }
+    }
+    Ok(Execution {
+        accepted: u32::try_from(accepted.len()).unwrap_or(u32::MAX),
+        carried_out: done,
+    })
 }

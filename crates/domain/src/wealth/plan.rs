@@ -175,10 +175,75 @@ impl ActionDecision {
     }
 }
 
+/// An accepted recommendation as the matching reads it: which product, and when the client accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<P> {
+    pub product: P,
+    pub accepted_at_us: i64,
+}
+
+/// A sale the book recorded (the gate let it through): which product, when, how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sold<P> {
+    pub product: P,
+    pub at_us: i64,
+    pub amount: i64,
+}
+
+/// Which sale carried out each accepted recommendation: the earliest recorded sale of the same product at or
+/// after its acceptance that no earlier-accepted recommendation took (a sale carries out one
+/// recommendation). The answer is in the order of `accepted`; none where no such sale exists yet.
+pub fn carried_out<P: PartialEq + Copy>(
+    accepted: &[Accepted<P>],
+    sold: &[Sold<P>],
+) -> Vec<Option<Sold<P>>> {
+    let mut order: Vec<usize> = (0..accepted.len()).collect();
+    order.sort_by_key(|i| accepted[*i].accepted_at_us);
+    let mut taken = vec![false; sold.len()];
+    let mut out = vec![None; accepted.len()];
+    for i in order {
+        let a = accepted[i];
+        let found = sold
+            .iter()
+            .enumerate()
+            .filter(|(k, s)| !taken[*k] && s.product == a.product && s.at_us >= a.accepted_at_us)
+            .min_by_key(|(_, s)| s.at_us)
+            .map(|(k, _)| k);
+        if let Some(k) = found {
+            taken[k] = true;
+            out[i] = Some(sold[k]);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_sale_after_the_acceptance_carries_out_one_recommendation() {
+        let acc = |product, at| Accepted {
+            product,
+            accepted_at_us: at,
+        };
+        let sale = |product, at, amount| Sold {
+            product,
+            at_us: at,
+            amount,
+        };
+        let accepted = [acc('A', 100), acc('B', 100), acc('A', 50)];
+        // A sale of A before either acceptance carries out nothing; the two later sales of A go to the two
+        // acceptances of A, the earlier-accepted first; B was never bought.
+        let sold = [sale('A', 10, 1), sale('A', 300, 3), sale('A', 200, 2)];
+        let got = carried_out(&accepted, &sold);
+        assert_eq!(
+            got,
+            vec![Some(sale('A', 300, 3)), None, Some(sale('A', 200, 2))]
+        );
+        assert_eq!(carried_out::<char>(&[], &sold), vec![]);
+    }
 
     fn alloc(p: &[(AllocationClass, u8)]) -> Allocation {
         Allocation(p.iter().copied().collect())

@@ -124,3 +124,18 @@ pub async fn set_decision<C: ConnectionTrait>(c: &C, id: Uuid, d: SaleDecision) 
     c.execute(&q).await?;
     Ok(())
 }
+
+/// A customer's sales the book recorded (the gate let them through) at or after `since_us`, oldest first.
+pub async fn recorded_since<C: ConnectionTrait>(
+    c: &C,
+    customer: CustomerId,
+    since_us: i64,
+) -> Result<Vec<SaleRow>> {
+    let q = table::select::<SaleRow>()
+        .and_where(Expr::col("customer_id").eq(customer.uuid()))
+        .and_where(Expr::col("decision").eq(SaleDecision::Recorded.as_str()))
+        .and_where(Expr::col("at_us").gte(since_us))
+        .order_by("at_us", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}

@@ -325,6 +325,27 @@ async fn a_plan_starts_from_the_assessment_and_recommends_only_what_the_gate_let
     app.post(&answer, &d.rm, json!({"decision": "declined"}))
         .await
         .assert_problem(409, "invalid_state");
+    // The plan is carried out by the sales the book records after the acceptance.
+    let carried = |v: &Resp| {
+        let a = v.body["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == first.body["id"])
+            .unwrap()
+            .clone();
+        (
+            a["carried_out"]["amount"].as_i64(),
+            v.body["execution"]["accepted"].as_i64(),
+            v.body["execution"]["carried_out"].as_i64(),
+        )
+    };
+    let v = app.get(&wealth(&c), &d.rm).await;
+    assert_eq!(carried(&v), (None, Some(1), Some(0)), "{}", v.text);
+    let sale = crate::wealth::sell(app, &d.rm, &c, "WM-R2", json!({})).await;
+    assert_eq!(sale.body["decision"], "recorded", "{}", sale.text);
+    let v = app.get(&wealth(&c), &d.rm).await;
+    assert_eq!(carried(&v), (Some(5_000_000), Some(1), Some(1)), "{}", v.text);
     // An adjustment says why; the first version stays as history.
     let r = app
         .post(&plans, &d.rm, json!({"reason": "life_event"}))

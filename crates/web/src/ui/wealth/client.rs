@@ -80,6 +80,8 @@ pub(super) struct ActionLine {
     pub open: bool,
     pub refused: String,
     pub version: i32,
+    /// An accepted one: the sale that carried it out, or that it waits for one (in words).
+    pub carried: String,
 }
 
 pub(super) struct ReviewLine {
@@ -142,6 +144,8 @@ pub(super) struct ClientPage {
     /// (field, class in words, percent)
     pub targets: Vec<(String, String, u8)>,
     pub actions: Vec<ActionLine>,
+    /// How many accepted recommendations the client has bought since (in words).
+    pub execution: Option<String>,
     pub answers: Vec<(String, String)>,
     pub options: Vec<(String, String)>,
     pub reviews: Vec<ReviewLine>,
@@ -534,8 +538,21 @@ pub(super) fn render(
                     .map(|r| crate::ui::book::sales::refusal_words(t, r))
                     .unwrap_or_default(),
                 version: a.version,
+                carried: match (&a.carried_out, a.decision) {
+                    (Some(c), _) => t
+                        .get("wealth.carried_out")
+                        .replace("{at}", &t.datetime(&s.app.tz, &c.at))
+                        .replace("{amount}", &t.money(c.amount, &a.currency)),
+                    (None, ActionDecision::Accepted) => t.get("wealth.not_carried_out").to_owned(),
+                    _ => String::new(),
+                },
             })
             .collect(),
+        execution: (v.execution.accepted > 0).then(|| {
+            t.get("wealth.execution")
+                .replace("{done}", &v.execution.carried_out.to_string())
+                .replace("{accepted}", &v.execution.accepted.to_string())
+        }),
         answers: codes(
             t,
             "action_decision",
