@@ -195,6 +195,23 @@ pub async fn private_client(app: &App, rm: &Actor, c: Uuid) -> Result<()> {
         "同意，下周到网点办理",
     )
     .await?;
+    // The client buys it online: the recommendation is carried out (a gate that now refuses it leaves it
+    // waiting, as it would at the bank).
+    if bond.is_some() {
+        let sale = banyan_app::book::sales::SaleInput {
+            kind: banyan_domain::book::sale::SaleKind::ProductSale,
+            product: "WM-R2-90D".into(),
+            amount: 500_000 * 100,
+            note: None,
+            account_no: None,
+            channel: Some(banyan_domain::wealth::suitability::SaleChannel::Online),
+            recording_ref: None,
+            client_confirmation: None,
+        };
+        banyan_app::book::sales::record_sale(app, rm, c, sale)
+            .await
+            .map_err(err)?;
+    }
     let fund = recommend(app, rm, c, "FD-EQ-R4", 300_000, "权益配置低于目标").await?;
     answer(
         app,

@@ -345,7 +345,12 @@ async fn a_plan_starts_from_the_assessment_and_recommends_only_what_the_gate_let
     let sale = crate::wealth::sell(app, &d.rm, &c, "WM-R2", json!({})).await;
     assert_eq!(sale.body["decision"], "recorded", "{}", sale.text);
     let v = app.get(&wealth(&c), &d.rm).await;
-    assert_eq!(carried(&v), (Some(5_000_000), Some(1), Some(1)), "{}", v.text);
+    assert_eq!(
+        carried(&v),
+        (Some(5_000_000), Some(1), Some(1)),
+        "{}",
+        v.text
+    );
     // An adjustment says why; the first version stays as history.
     let r = app
         .post(&plans, &d.rm, json!({"reason": "life_event"}))

@@ -100,8 +100,8 @@ pub(crate) struct AlertsPage {
     /// The large-value report's form, for those who may export it: (first day, last day).
     pub(crate) report: Option<(String, String)>,
     /// Partners' open warnings (acquisition risk: a partner's leads rejected above the rate), in words, for
-    /// readers of leads: they stand in the queue beside the customers' alerts and are disposed of on the risk
-    /// page.
+    /// those who dispose of them: they stand in the queue beside the customers' alerts and are disposed of on
+    /// the risk page.
     pub(crate) partners: Option<String>,
 }
 
@@ -212,7 +212,8 @@ pub(crate) async fn alerts_page(
     )
     .await
     {
-        Ok(p) if p.total > 0 => Some(
+        // Shown to those who dispose of them (partner managers, compliance).
+        Ok(p) if p.total > 0 && p.may_handle => Some(
             t.get("alert.partner_warnings")
                 .replace("{n}", &p.total.to_string()),
         ),
