@@ -16,6 +16,11 @@ DURATION s after WARMUP s:
                                             audit, one transaction
   report  GET /api/v1/wealth/suitability     as risk1 (the whole bank), a period holding SALES sales: the page of
                                             50 with their customers and products, the count, the counts by outcome
+  kpis    GET /api/v1/wealth/kpis?period=Y   as supervisor1 (branch BR0001's managers and teams), the year to date
+                                            over the same SALES sales: each client's contacts' and complaints'
+                                            ratings, completed sales (counted per client), referrals, AUM
+  page    GET /api/v1/customers/{id}/wealth  as rm1, the demo's private client (picture, goals, plan, recommended
+                                            actions carried out by its sales, reviews, team, notes): the page
 SALES rows are written straight into `sales` and `wealth_sales` (untimed) before the report: a spread of the
 demo's customers, products and outcomes over the last 300 days. Raw: each case's statements as SQL on the
 PostgreSQL database under pgbench with the same clients and duration (the gate's reads and its three inserts; the
@@ -166,6 +171,58 @@ def raw_report(from_us, to_us):
     ]) + "\n"
 
 
+def raw_kpis(from_us, to_us, today):
+    """The KPIs' statements for a branch (supervisor1's reach), as the app runs them: the staff, the clients of
+    the branch's managers, their ratings at contacts and complaint surveys, their completed sales counted per
+    client, their referrals, their AUM at both ends of the period."""
+    clients = ("SELECT id FROM customers WHERE rm_id IN "
+               "(SELECT id FROM staff WHERE branch_code = 'BR0001')")
+    latest = ("SELECT DISTINCT ON (customer_id) customer_id, data FROM customer_metrics WHERE customer_id IN "
+              f"({clients}) AND as_of <= '{{d}}' ORDER BY customer_id, as_of DESC;")
+    return "\n".join([
+        "SELECT * FROM staff;",
+        "SELECT id, rm_id, customer_no FROM customers WHERE rm_id IN "
+        "(SELECT id FROM staff WHERE branch_code = 'BR0001') ORDER BY customer_no;",
+        f"SELECT customer_id, occurred_at_us, satisfaction, method FROM interactions WHERE customer_id IN ({clients}) "
+        f"AND satisfaction IS NOT NULL AND occurred_at_us >= {from_us} AND occurred_at_us < {to_us} "
+        "ORDER BY occurred_at_us;",
+        f"SELECT customer_id, surveyed_at_us, satisfaction, case_no FROM cases WHERE customer_id IN ({clients}) "
+        f"AND kind = 'complaint' AND satisfaction IS NOT NULL AND surveyed_at_us >= {from_us} "
+        f"AND surveyed_at_us < {to_us} ORDER BY surveyed_at_us;",
+        f"SELECT customer_id, count(*), max(sold_at_us) FROM wealth_sales WHERE customer_id IN ({clients}) "
+        f"AND step = 'completed' AND sold_at_us < {to_us} GROUP BY customer_id;",
+        f"SELECT * FROM wealth_referrals WHERE referrer_id IN ({clients}) AND at_us >= {from_us} "
+        f"AND at_us < {to_us};",
+        latest.replace("{d}", time.strftime("%Y-01-01", time.gmtime())),
+        latest.replace("{d}", today),
+    ]) + "\n"
+
+
+def raw_page(customer):
+    """The wealth page's statements for one client, as SQL: the customer, the picture, goals, plans,
+    recommended actions, reviews, team, notes, referrals, the book's accounts and latest holdings, the
+    catalogue, the rating and assessment the gate reads, the recorded sales, the staff."""
+    w = f"customer_id = '{customer}'"
+    return "\n".join([
+        f"SELECT * FROM customers WHERE id = '{customer}';",
+        f"SELECT * FROM wealth_pictures WHERE {w};",
+        f"SELECT * FROM wealth_goals WHERE {w};",
+        f"SELECT * FROM wealth_plans WHERE {w} ORDER BY seq;",
+        f"SELECT * FROM wealth_actions WHERE {w};",
+        f"SELECT * FROM wealth_reviews WHERE {w} ORDER BY reviewed_on;",
+        f"SELECT * FROM wealth_team WHERE {w};",
+        f"SELECT * FROM wealth_entries WHERE {w};",
+        f"SELECT * FROM wealth_referrals WHERE referrer_id = '{customer}';",
+        f"SELECT * FROM accounts WHERE {w};",
+        f"SELECT DISTINCT ON (account_id) * FROM holdings WHERE {w} ORDER BY account_id, as_of DESC;",
+        "SELECT * FROM products;",
+        f"SELECT * FROM segment_assignments WHERE {w};",
+        f"SELECT * FROM risk_assessments WHERE {w} ORDER BY at_us;",
+        f"SELECT * FROM sales WHERE {w} AND decision = 'recorded' ORDER BY at_us;",
+        "SELECT * FROM staff;",
+    ]) + "\n"
+
+
 def run(kind, work):
     b = Backend(kind, work, "wealth", PGBIN, MASTER)
     serve = None
@@ -222,6 +279,34 @@ def run(kind, work):
             r = pgbench(PGBIN, b.work, b.port, "wealth", raw_report(now - 331 * DAY_US, now + DAY_US), CLIENTS,
                         DURATION, "raw-report")
             record({"run": RUN_ID, "backend": "pg-raw", "case": "report", "sales": int(total),
+                    "clients": CLIENTS, "duration_s": DURATION, **r})
+        year = time.strftime("%Y", time.gmtime())
+        sup = [token(base, "supervisor1") for _ in range(CLIENTS)]
+        path = f"/api/v1/wealth/kpis?period={year}"
+        first = api(base, sup[0], "GET", path)
+        log(f"{kind}: the KPIs of {len(first.get('managers', []))} managers")
+        fetch = lambda k: urllib.request.urlopen(urllib.request.Request(
+            base + path, headers={"authorization": f"Bearer {sup[k]}"}), timeout=120)
+        r = closed_loop(fetch, CLIENTS, WARMUP, DURATION, b'"managers"')
+        record({"run": RUN_ID, "backend": kind, "case": "kpis", "sales": int(total), "customers": CUSTOMERS,
+                "clients": CLIENTS, "duration_s": DURATION, **r})
+        if kind == "pg":
+            now = int(time.time() * 1_000_000)
+            r = pgbench(PGBIN, b.work, b.port, "wealth",
+                        raw_kpis(now - 366 * DAY_US, now + DAY_US, time.strftime("%Y-%m-%d", time.gmtime())),
+                        CLIENTS, DURATION, "raw-kpis")
+            record({"run": RUN_ID, "backend": "pg-raw", "case": "kpis", "sales": int(total),
+                    "clients": CLIENTS, "duration_s": DURATION, **r})
+        private = dashed(b.sql(f"SELECT {uuid_sql(b, 'customer_id')} FROM wealth_actions LIMIT 1"))
+        path = f"/api/v1/customers/{private}/wealth"
+        fetch = lambda k: urllib.request.urlopen(urllib.request.Request(
+            base + path, headers={"authorization": f"Bearer {toks[k]}"}), timeout=120)
+        r = closed_loop(fetch, CLIENTS, WARMUP, DURATION, b'"execution"')
+        record({"run": RUN_ID, "backend": kind, "case": "page", "sales": int(total), "clients": CLIENTS,
+                "duration_s": DURATION, **r})
+        if kind == "pg":
+            r = pgbench(PGBIN, b.work, b.port, "wealth", raw_page(private), CLIENTS, DURATION, "raw-page")
+            record({"run": RUN_ID, "backend": "pg-raw", "case": "page", "sales": int(total),
                     "clients": CLIENTS, "duration_s": DURATION, **r})
     finally:
         if serve:

@@ -115,8 +115,8 @@ struct Records {
     number: HashMap<Uuid, String>,
     contacts: Vec<(Uuid, i64, i32, String)>,
     complaints: Vec<(Uuid, i64, i32, String)>,
-    /// Completed sales up to the period's end.
-    sales: Vec<(Uuid, i64, Uuid)>,
+    /// Each client's completed sales up to the period's end: how many, and the latest's moment.
+    sales: Vec<(Uuid, i64, i64)>,
     referrals: Vec<store::ReferralRow>,
     aum_start: HashMap<Uuid, i64>,
     aum_end: HashMap<Uuid, i64>,
@@ -205,18 +205,15 @@ fn counts(r: &Records, m: KpiMeasure, of: &dyn Fn(&Uuid) -> bool) -> (i64, i64) 
 /// The period's buyers and, of them, those who had bought before (another completed sale up to the end of
 /// the period, earlier in it or before it).
 fn buyers(r: &Records, of: &dyn Fn(&Uuid) -> bool) -> (HashSet<Uuid>, HashSet<Uuid>) {
-    let mut count: HashMap<Uuid, u32> = HashMap::new();
-    let mut buyers = HashSet::new();
-    for (c, at, _) in r.sales.iter().filter(|s| of(&s.0)) {
-        *count.entry(*c).or_insert(0) += 1;
-        if *at >= r.from_us {
-            buyers.insert(*c);
-        }
-    }
-    let repeat = buyers
+    // A client bought in the period when their latest sale up to its end is in it.
+    let in_period = r
+        .sales
         .iter()
-        .filter(|c| count.get(*c).is_some_and(|n| *n >= 2))
-        .copied()
+        .filter(|(c, _, latest)| of(c) && *latest >= r.from_us);
+    let buyers = in_period.clone().map(|(c, _, _)| *c).collect();
+    let repeat = in_period
+        .filter(|(_, n, _)| *n >= 2)
+        .map(|(c, _, _)| *c)
         .collect();
     (buyers, repeat)
 }
@@ -397,9 +394,8 @@ pub async fn drill(
                         at: r
                             .sales
                             .iter()
-                            .rev()
                             .find(|s| s.0 == *c)
-                            .map(|s| crate::fmt_us(s.1)),
+                            .map(|s| crate::fmt_us(s.2)),
                         ..line(c)?
                     })
                 })

@@ -136,21 +136,24 @@ pub async fn complaint_scores<C: ConnectionTrait>(
     .await
 }
 
-/// The clients' completed investment sales up to `to_us`: (customer, moment of sale, sale).
+/// Each client's completed investment sales up to `to_us`, summed in the database: (customer, how many,
+/// the latest's moment). Clients without one are left out.
 pub async fn completed_sales<C: ConnectionTrait>(
     c: &C,
     customers: &[Uuid],
     to_us: i64,
-) -> Result<Vec<(Uuid, i64, Uuid)>> {
+) -> Result<Vec<(Uuid, i64, i64)>> {
     let mut out = Vec::new();
     for chunk in customers.chunks(500) {
         let q = Query::select()
-            .columns(["customer_id", "sold_at_us", "sale_id"])
+            .column("customer_id")
+            .expr(Expr::cust("COUNT(*)"))
+            .expr(Expr::cust("MAX(sold_at_us)"))
             .from("wealth_sales")
             .and_where(Expr::col("customer_id").is_in(chunk.iter().copied()))
             .and_where(Expr::col("step").eq(banyan_domain::wealth::SaleStep::Completed.as_str()))
             .and_where(Expr::col("sold_at_us").lt(to_us))
-            .order_by("sold_at_us", Order::Asc)
+            .group_by_col("customer_id")
             .to_owned();
         for r in c.query_all(&q).await? {
             out.push((
