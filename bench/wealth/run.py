@@ -189,8 +189,10 @@ def raw_kpis(from_us, to_us, today):
         f"SELECT customer_id, surveyed_at_us, satisfaction, case_no FROM cases WHERE customer_id IN ({clients}) "
         f"AND kind = 'complaint' AND satisfaction IS NOT NULL AND surveyed_at_us >= {from_us} "
         f"AND surveyed_at_us < {to_us} ORDER BY surveyed_at_us;",
-        f"SELECT customer_id, count(*), max(sold_at_us) FROM wealth_sales WHERE customer_id IN ({clients}) "
-        f"AND step = 'completed' AND sold_at_us < {to_us} GROUP BY customer_id;",
+        "SELECT c.id, (SELECT count(*) FROM (SELECT 1 FROM wealth_sales w WHERE w.customer_id = c.id AND "
+        f"w.step = 'completed' AND w.sold_at_us < {to_us} LIMIT 2) two), (SELECT w.sold_at_us FROM wealth_sales w "
+        f"WHERE w.customer_id = c.id AND w.step = 'completed' AND w.sold_at_us < {to_us} ORDER BY w.sold_at_us DESC "
+        f"LIMIT 1) FROM customers c WHERE c.id IN ({clients});",
         f"SELECT * FROM wealth_referrals WHERE referrer_id IN ({clients}) AND at_us >= {from_us} "
         f"AND at_us < {to_us};",
         latest.replace("{d}", time.strftime("%Y-01-01", time.gmtime())),

@@ -115,7 +115,7 @@ struct Records {
     number: HashMap<Uuid, String>,
     contacts: Vec<(Uuid, i64, i32, String)>,
     complaints: Vec<(Uuid, i64, i32, String)>,
-    /// Each client's completed sales up to the period's end: how many, and the latest's moment.
+    /// Each client's completed sales up to the period's end: how many (up to 2), and the latest's moment.
     sales: Vec<(Uuid, i64, i64)>,
     referrals: Vec<store::ReferralRow>,
     aum_start: HashMap<Uuid, i64>,
