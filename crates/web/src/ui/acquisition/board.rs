@@ -169,7 +169,13 @@ pub(super) async fn board_move(
                 ("channel", back.channel.as_str()),
                 ("team", back.team.as_str()),
             ])
-            .unwrap_or_default();
+            .map_err(|e| {
+                PageError::App(
+                    AppError::internal_from("the board's filters as a query", e),
+                    t,
+                    Some(sess.clone()),
+                )
+            })?;
             Ok(Redirect::to(&format!("/leads/board?{q}#col-{}", to.as_str())).into_response())
         }
         Ok(BoardDrop::OpenToWin) => {

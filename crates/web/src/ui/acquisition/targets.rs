@@ -209,6 +209,23 @@ async fn view(
     ))
 }
 
+/// The period a targets-page form was posted for (the quarter when it names none), its first day, and the
+/// page to show again on a refusal.
+fn posted_period(
+    f: &std::collections::HashMap<String, String>,
+) -> (TargetPeriod, String, PeriodForm) {
+    let period = f
+        .get("period")
+        .and_then(|v| TargetPeriod::parse(v))
+        .unwrap_or(TargetPeriod::Quarter);
+    let starts_on = form_text(f, "starts_on").unwrap_or_default();
+    let back = PeriodForm {
+        period: period.as_str().to_owned(),
+        starts_on: starts_on.clone(),
+    };
+    (period, starts_on, back)
+}
+
 /// A target's figure as the page shows it: a count, an amount in CNY, or a share in percent.
 fn figure(t: Tr, metric: TargetMetric, v: i64) -> String {
     if metric.is_money() {
@@ -255,11 +272,7 @@ pub(super) async fn set_target(
     State(s): State<AppState>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let period = f
-        .get("period")
-        .and_then(|v| TargetPeriod::parse(v))
-        .unwrap_or(TargetPeriod::Quarter);
-    let starts_on = form_text(&f, "starts_on").unwrap_or_default();
+    let (period, starts_on, back) = posted_period(&f);
     let level = f.get("level").and_then(|v| TargetLevel::parse(v));
     let metric = f.get("metric").and_then(|v| TargetMetric::parse(v));
     // An amount target is typed in yuan (5,000,000.00), a share in percent (3.25), a count as a whole number.
@@ -268,10 +281,6 @@ pub(super) async fn set_target(
         Some(m) if m.share_of().is_some() => percent_bp(&v),
         _ => v.replace(',', "").parse::<i64>().ok(),
     });
-    let back = PeriodForm {
-        period: period.as_str().to_owned(),
-        starts_on: starts_on.clone(),
-    };
     let (Some(level), Some(metric), Some(value)) = (level, metric, value) else {
         let msg = crate::ui::forms::rule_text(t, "value", "format", "", None);
         return view(&s, sess, t, back, Some(msg)).await;
@@ -314,15 +323,7 @@ pub(super) async fn set_market(
     State(s): State<AppState>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let period = f
-        .get("period")
-        .and_then(|v| TargetPeriod::parse(v))
-        .unwrap_or(TargetPeriod::Quarter);
-    let starts_on = form_text(&f, "starts_on").unwrap_or_default();
-    let back = PeriodForm {
-        period: period.as_str().to_owned(),
-        starts_on: starts_on.clone(),
-    };
+    let (period, starts_on, back) = posted_period(&f);
     let measure = f.get("measure").and_then(|v| MarketMeasure::parse(v));
     // An amount is typed in yuan, a count of customers as a whole number.
     let value = form_text(&f, "value").and_then(|v| match measure {
