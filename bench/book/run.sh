@@ -174,14 +174,18 @@ load() { # case: one timed `banyan book load transactions`
     t1=$(date +%s.%N); cpu1=$(pgcpu)
     if [[ "$BACKEND" == pg ]]; then pgss_dump "$LOGS/pgss-$BACKEND-$c.txt"; fi
     sed -i 's/\x1b\[[0-9;]*m//g' "$out"   # the log's colours
-    local wall ins mon
+    local wall ins mon rules
     wall=$(secs "$t0" "$t1")
     ins=$(grep -o 'insights_ms=[0-9]*' "$out" | tail -1 | cut -d= -f2 || true)
     mon=$(grep -o 'monitoring_ms=[0-9]*' "$out" | tail -1 | cut -d= -f2 || true)
+    # insights and monitoring run side by side: rules_ms is the two together, wall clock
+    rules=$(grep -o 'rules_ms=[0-9]*' "$out" | tail -1 | cut -d= -f2 || true)
     "${PT[@]}" json "label=$RUN_ID/$BACKEND" "backend=$BACKEND" "rows=$ROWS" "customers=$CUSTOMERS" "case=$c" \
         what=banyan-load "seconds=$wall" "rows_per_s=$(awk -v n="$ROWS" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')" \
         "insights_s=$(awk -v m="${ins:-0}" 'BEGIN { printf "%.2f", m / 1000 }')" \
         "monitoring_s=$(awk -v m="${mon:-0}" 'BEGIN { printf "%.2f", m / 1000 }')" \
+        "rules_s=$(awk -v m="${rules:-0}" 'BEGIN { printf "%.2f", m / 1000 }')" \
+        "rows_s=$(awk -v w="$wall" -v m="${rules:-0}" 'BEGIN { printf "%.2f", w - m / 1000 }')" \
         "pg_cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')" \
         --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
 }

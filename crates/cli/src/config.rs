@@ -236,8 +236,9 @@ impl Config {
         {
             bail!("database_url: must start with postgres:// or sqlite:");
         }
-        if !(1..=512).contains(&self.db_max_connections) {
-            bail!("db_max_connections: must be between 1 and 512");
+        // Two at least: a feed load checks its next chunk on one connection while it writes on another.
+        if !(2..=512).contains(&self.db_max_connections) {
+            bail!("db_max_connections: must be between 2 and 512");
         }
         if let Some(h) = &self.trusted_proxy_header
             && !h.is_empty()

@@ -294,14 +294,15 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
             cstore::rows_by_ids(c, &chunk.iter().map(|c| c.uuid()).collect::<Vec<_>>()).await?;
         let mut new = Vec::new();
         let mut notices = Vec::new();
+        let (txs_of, events_of) = (
+            super::by_customer(&txs, |t| t.customer_id),
+            super::by_customer(&events, |e| e.customer_id),
+        );
+        let accounts_of = super::by_customer(&accounts, |a| a.customer_id);
         for row in &rows {
-            let my_tx: Vec<&TransactionRow> =
-                txs.iter().filter(|t| t.customer_id == row.id).collect();
-            let my_ev: Vec<&EventRow> = events.iter().filter(|e| e.customer_id == row.id).collect();
-            let my_acc: Vec<&AccountRow> = accounts
-                .iter()
-                .filter(|a| a.customer_id == row.id)
-                .collect();
+            let my_tx: &[&TransactionRow] = txs_of.get(&row.id).map_or(&[], Vec::as_slice);
+            let my_ev: &[&EventRow] = events_of.get(&row.id).map_or(&[], Vec::as_slice);
+            let my_acc: &[&AccountRow] = accounts_of.get(&row.id).map_or(&[], Vec::as_slice);
             for r in rules {
                 let window_start = now - i64::from(r.window_days) * DAY_US;
                 let repeated = recent.iter().any(|(cid, key, at)| {
@@ -311,9 +312,9 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
                     continue;
                 }
                 let found = match r.source {
-                    InsightSource::Transactions => from_transactions(r, &my_tx, now),
-                    InsightSource::Events => from_events(r, &my_ev, now),
-                    InsightSource::Holdings => from_holdings(r, &my_acc, &products, today),
+                    InsightSource::Transactions => from_transactions(r, my_tx, now),
+                    InsightSource::Events => from_events(r, my_ev, now),
+                    InsightSource::Holdings => from_holdings(r, my_acc, &products, today),
                 };
                 let Some(f) = found else { continue };
                 let id = Uuid::now_v7();

@@ -54,6 +54,19 @@ pub(crate) fn note(n: Option<String>) -> Result<Option<String>> {
 
 /// The days of a report: `to` not before `from`, at most 366 days apart (a longer period is asked for in
 /// parts); each broken rule names `to`.
+/// Rows of many customers grouped by customer, in their order: the rules read each customer's own
+/// (a filter of the whole chunk per customer was quadratic: 500 customers x 5,000 transactions a chunk).
+pub(crate) fn by_customer<T>(
+    items: &[T],
+    key: impl Fn(&T) -> banyan_domain::ids::CustomerId,
+) -> std::collections::HashMap<banyan_domain::ids::CustomerId, Vec<&T>> {
+    let mut m: std::collections::HashMap<_, Vec<&T>> = std::collections::HashMap::new();
+    for i in items {
+        m.entry(key(i)).or_default().push(i);
+    }
+    m
+}
+
 pub(crate) fn report_days(from: jiff::civil::Date, to: jiff::civil::Date) -> Result<()> {
     if to < from {
         return Err(AppError::field(

@@ -18,7 +18,7 @@ use banyan_domain::ids::CustomerId;
 use banyan_domain::money::Currency;
 use banyan_store::book::activity::{self as astore, TransactionRow};
 use banyan_store::book::monitoring::{self as mstore, HitRow};
-use banyan_store::book::{self as store};
+use banyan_store::book::{self as store, AccountRow};
 use banyan_store::cases::NoticeRow;
 use banyan_store::customers as cstore;
 use banyan_store::now_us;
@@ -105,11 +105,13 @@ pub(crate) async fn evaluate(
         }
         // Customers in the care programme are read against lower thresholds, and their team hears of it.
         let care = crate::care::teams_of_registered(c, chunk).await?;
+        let txs_of = super::by_customer(&txs, |t| t.customer_id);
+        let accounts_of = super::by_customer(&accounts, |a| a.customer_id);
         let tx = app.db.begin_bulk_write().await?;
         for row in &rows {
             let team = care.get(&row.id);
-            let mine: Vec<&TransactionRow> =
-                txs.iter().filter(|t| t.customer_id == row.id).collect();
+            let mine: &[&TransactionRow] = txs_of.get(&row.id).map_or(&[], Vec::as_slice);
+            let my_accounts: &[&AccountRow] = accounts_of.get(&row.id).map_or(&[], Vec::as_slice);
             let list: Vec<Tx> = mine
                 .iter()
                 .enumerate()
@@ -121,20 +123,16 @@ pub(crate) async fn evaluate(
                     segs.get(&row.id.uuid()).map_or(&[][..], |v| v.as_slice()),
                     team.is_some(),
                 ),
-                opened: accounts
+                opened: my_accounts.iter().map(|a| (a.id, a.opened_on)).collect(),
+                dormant: my_accounts
                     .iter()
-                    .filter(|a| a.customer_id == row.id)
-                    .map(|a| (a.id, a.opened_on))
-                    .collect(),
-                dormant: accounts
-                    .iter()
-                    .filter(|a| a.customer_id == row.id && a.status == AccountStatus::Dormant)
+                    .filter(|a| a.status == AccountStatus::Dormant)
                     .map(|a| a.id)
                     .collect(),
                 history_days: p.history_days(),
             };
             for hit in m::detect(p, &subject, &list) {
-                let n = raise(app, &*tx, row, &hit, &mine).await?;
+                let n = raise(app, &*tx, row, &hit, mine).await?;
                 if n > 0
                     && let Some(team) = team
                 {

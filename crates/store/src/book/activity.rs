@@ -182,6 +182,27 @@ pub async fn known_ids<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
+    if c.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // One array parameter: the same statement text for every chunk, prepared once (an `IN` list is a
+        // new text for every length).
+        use sea_orm::sea_query::{ArrayType, Value};
+        let list: Vec<Value> = ids.iter().map(|i| Value::String(Some(i.clone()))).collect();
+        let sql = format!("SELECT {id_col} FROM {table} WHERE source = $1 AND {id_col} = ANY($2)");
+        let rows = c
+            .query_all_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                sql,
+                [
+                    source.into(),
+                    Value::Array(ArrayType::String, Some(Box::new(list))),
+                ],
+            ))
+            .await?;
+        return rows
+            .iter()
+            .map(|r| Ok(r.try_get_by_index::<String>(0)?))
+            .collect();
+    }
     let q = Query::select()
         .column(id_col)
         .from(table)
@@ -196,11 +217,11 @@ pub async fn known_ids<C: ConnectionTrait>(
 }
 
 pub async fn insert_transactions<C: ConnectionTrait>(c: &C, rows: &[TransactionRow]) -> Result<()> {
-    table::insert(c, rows).await
+    table::insert_many(c, rows).await
 }
 
 pub async fn insert_events<C: ConnectionTrait>(c: &C, rows: &[EventRow]) -> Result<()> {
-    table::insert(c, rows).await
+    table::insert_many(c, rows).await
 }
 
 /// The transactions of these customers booked since `since_us`.

@@ -6,8 +6,12 @@
 use crate::book::{Desk, actions, desk, product};
 use crate::harness::*;
 use banyan_app::book::files::{self, Feed};
+use serde_json::json;
 
-crate::tests![a_file_load_whose_runner_stopped_goes_on_after_the_rows_it_committed,];
+crate::tests![
+    a_file_load_whose_runner_stopped_goes_on_after_the_rows_it_committed,
+    a_feed_of_many_chunks_writes_each_row_once_and_names_the_rows_it_refused,
+];
 
 async fn a_file_load_whose_runner_stopped_goes_on_after_the_rows_it_committed(app: &TestApp) {
     let Desk {
@@ -101,4 +105,97 @@ async fn a_file_load_whose_runner_stopped_goes_on_after_the_rows_it_committed(ap
     .unwrap_err();
     assert!(matches!(e, banyan_app::AppError::Validation(_)), "{e:?}");
     assert_eq!(app.count("book_loads").await, 1);
+}
+
+/// A feed longer than one chunk (1,000 rows) is checked one chunk ahead of the one being written: an id met
+/// in an earlier chunk is still a duplicate, and a second load of the same records writes nothing.
+async fn a_feed_of_many_chunks_writes_each_row_once_and_names_the_rows_it_refused(app: &TestApp) {
+    let Desk {
+        ops, customer: id, ..
+    } = desk(
+        app,
+        vec![product("DD-CNY", "demand_deposit", None)],
+        "13812345604",
+        44,
+    )
+    .await;
+    let holding = json!({"account_no": "6222000000000009", "customer": id, "product": "DD-CNY",
+        "currency": "CNY", "status": "active", "opened_on": "2020-01-01", "balance": 100_000});
+    let r = app
+        .post(
+            "/api/v1/book/holdings",
+            &ops,
+            json!({"source": "core", "as_of": "2026-11-30", "items": [holding]}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(1), "{}", r.text);
+    // Line 1,502 (after the header) names an account the book does not hold; line 2,102 repeats the id of line 7.
+    let mut file =
+        String::from("id,account_no,at,amount,currency,direction,channel,counterparty,category\n");
+    for i in 0..2500 {
+        let account = if i == 1500 {
+            "6222999999999999"
+        } else {
+            "6222000000000009"
+        };
+        let tx_id = if i == 2100 {
+            "M-5".to_owned()
+        } else {
+            format!("M-{i}")
+        };
+        file.push_str(&format!(
+            "{tx_id},{account},2026-11-20 10:00:00,{}.00,CNY,credit,batch,company,salary\n",
+            1_000 + i
+        ));
+    }
+    let url = "/api/v1/book/transactions/file?source=core&as_of=2026-11-30&file_name=m.csv";
+    let r = app.feed_file(&ops, url, file.clone().into_bytes()).await;
+    let counts = |r: &Resp| {
+        (
+            r.body["load"]["loaded"].as_i64(),
+            r.body["load"]["unchanged"].as_i64(),
+            r.body["load"]["rejected"].as_i64(),
+        )
+    };
+    assert_eq!(
+        counts(&r),
+        (Some(2498), Some(0), Some(2)),
+        "{}",
+        r.body["load"]
+    );
+    let refused: Vec<(i64, String)> = r.body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|x| {
+            let line = x["line"].as_i64().unwrap();
+            x["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |e| (line, e["rule"].as_str().unwrap().to_owned()))
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        vec![(1502, "unknown".to_owned()), (2102, "duplicate".to_owned())]
+    );
+    assert_eq!(app.count("transactions").await, 2498);
+    let amounts = app
+        .texts("SELECT CAST(SUM(amount) AS TEXT) FROM transactions")
+        .await;
+    // Every row but the two refused, each once, in fen: sum(1000 + i) yuan for i in 0..2500, less rows
+    // 1500 and 2100.
+    let want: i64 =
+        ((0..2500).map(|i| 1_000 + i).sum::<i64>() - (1_000 + 1500) - (1_000 + 2100)) * 100;
+    assert_eq!(amounts, vec![want.to_string()]);
+    // The same records again: nothing written, the same two refused.
+    let again = app.feed_file(&ops, url, file.into_bytes()).await;
+    assert_eq!(
+        counts(&again),
+        (Some(0), Some(2498), Some(2)),
+        "{}",
+        again.body["load"]
+    );
+    assert_eq!(app.count("transactions").await, 2498);
 }
