@@ -114,23 +114,30 @@ pub async fn run(app: &App, id: Uuid, actor: &Actor) -> Result<()> {
     // the figures, insights and monitoring of every customer touched, which for a million-row file take
     // minutes — long enough for the claim to lapse and another node to start the same work again.
     let work = load_file(app, id, actor);
-    tokio::pin!(work);
-    let mut beat = tokio::time::interval(std::time::Duration::from_micros(
-        u64::try_from(LEASE_US / 4).unwrap_or(15_000_000),
-    ));
-    beat.tick().await;
-    loop {
-        tokio::select! {
-            r = &mut work => return r,
-            _ = beat.tick() => {
-                let until = now_us() + LEASE_US;
-                if !store::renew_load(&app.db.conn, id, &app.node_id, until).await? {
-                    // Taken over (or ended): the other runner goes on; what this one had not committed
-                    // is rolled back as the work is dropped.
-                    return Ok(());
-                }
+    let beat = async {
+        let mut beat = tokio::time::interval(std::time::Duration::from_micros(
+            u64::try_from(LEASE_US / 4).unwrap_or(15_000_000),
+        ));
+        beat.tick().await;
+        loop {
+            beat.tick().await;
+            // In the writers' queue like every write (on SQLite a write outside it waits in the busy
+            // handler for as long as the load keeps the lock, and a load 1,000,000 rows long keeps it
+            // almost always).
+            let tx = app.db.begin_write().await?;
+            let held = store::renew_load(&*tx, id, &app.node_id, now_us() + LEASE_US).await?;
+            tx.commit().await?;
+            if !held {
+                return Ok::<(), AppError>(());
             }
         }
+    };
+    // Both are polled together: the renewal waits for its turn while the work goes on.
+    tokio::select! {
+        r = work => r,
+        // Taken over (or ended): the other runner goes on; what this one had not committed is rolled back
+        // as the work is dropped.
+        r = beat => r,
     }
 }
 
