@@ -198,6 +198,9 @@ pub struct Offers {
     pub care_manage: bool,
     pub wealth_review: bool,
     pub wealth_report: bool,
+    /// One's scorecard (staff performance); `performance_manage`: the people's in one's scope.
+    pub performance: bool,
+    pub performance_manage: bool,
     pub wealth_plan: bool,
 }
 
@@ -235,6 +238,8 @@ impl Actor {
             care_manage: has(Permission::CareManage),
             wealth_review: has(Permission::WealthReview),
             wealth_report: has(Permission::WealthReport),
+            performance: has(Permission::PerformanceRead),
+            performance_manage: has(Permission::PerformanceManage),
             wealth_plan: has(Permission::WealthPlan),
         }
     }

@@ -24,6 +24,7 @@ pub mod io;
 pub mod jobs;
 pub mod json;
 pub mod notify;
+pub mod performance;
 pub mod reactions;
 pub mod scope;
 pub mod segments;

@@ -95,6 +95,12 @@ pub enum Permission {
     /// Keep a client's financial picture, goals and plan, and name their advisory team (the customer in
     /// scope; a team member reads the client's wealth page and writes its notes by membership).
     WealthPlan,
+    /// Read one's own scorecard (staff performance); with `performance.manage`, those of the people in
+    /// one's scope.
+    PerformanceRead,
+    /// Set the people's targets in one's scope, and close their quarter's scorecards with an assessment
+    /// (supervisors; senior managers bank-wide).
+    PerformanceManage,
 }
 
 /// Which customers a role's permissions reach.
@@ -124,6 +130,7 @@ const CS: &[Permission] = &[
     P::LeadWrite,
     P::CareReport,
     P::CareWork,
+    P::PerformanceRead,
 ];
 const RM: &[Permission] = &[
     P::CustomerRead,
@@ -138,6 +145,7 @@ const RM: &[Permission] = &[
     P::CareReport,
     P::CareWork,
     P::WealthPlan,
+    P::PerformanceRead,
 ];
 const WM: &[Permission] = &[
     P::CustomerRead,
@@ -150,6 +158,7 @@ const WM: &[Permission] = &[
     P::CareReport,
     P::CareWork,
     P::WealthPlan,
+    P::PerformanceRead,
 ];
 const RISK: &[Permission] = &[
     P::CustomerRead,
@@ -161,6 +170,7 @@ const RISK: &[Permission] = &[
     P::CareReport,
     P::CareWork,
     P::WealthReport,
+    P::PerformanceRead,
 ];
 const OPS: &[Permission] = &[
     P::CustomerRead,
@@ -178,6 +188,7 @@ const OPS: &[Permission] = &[
     P::PartnerManage,
     P::CareReport,
     P::CareWork,
+    P::PerformanceRead,
 ];
 const REVIEWER: &[Permission] = &[
     P::CustomerRead,
@@ -185,6 +196,7 @@ const REVIEWER: &[Permission] = &[
     P::CustomerReveal,
     P::LeadRead,
     P::LeadReview,
+    P::PerformanceRead,
 ];
 const SUPERVISOR: &[Permission] = &[
     P::CustomerRead,
@@ -210,6 +222,8 @@ const SUPERVISOR: &[Permission] = &[
     P::WealthReview,
     P::WealthReport,
     P::WealthPlan,
+    P::PerformanceRead,
+    P::PerformanceManage,
 ];
 const AUDITOR: &[Permission] = &[
     P::CustomerRead,
@@ -218,6 +232,7 @@ const AUDITOR: &[Permission] = &[
     P::MonitoringReport,
     P::LeadRead,
     P::WealthReport,
+    P::PerformanceRead,
 ];
 const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage, P::ProductManage];
 const SENIOR: &[Permission] = &[
@@ -231,6 +246,8 @@ const SENIOR: &[Permission] = &[
     P::TargetManage,
     P::WealthReview,
     P::WealthReport,
+    P::PerformanceRead,
+    P::PerformanceManage,
 ];
 
 impl Role {
@@ -309,7 +326,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 32] = [
+    pub const ALL: [Permission; 34] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -342,6 +359,8 @@ impl Permission {
         P::WealthReview,
         P::WealthReport,
         P::WealthPlan,
+        P::PerformanceRead,
+        P::PerformanceManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -378,6 +397,8 @@ impl Permission {
             P::WealthReview => "wealth.review",
             P::WealthReport => "wealth.report",
             P::WealthPlan => "wealth.plan",
+            P::PerformanceRead => "performance.read",
+            P::PerformanceManage => "performance.manage",
         }
     }
 }

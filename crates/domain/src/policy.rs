@@ -35,6 +35,17 @@ pub struct Policy {
     /// without it uses the shipped section.
     #[serde(default)]
     pub wealth: crate::wealth::WealthPolicy,
+    /// Staff performance (seed 000 §7): each role's scorecard — its KPIs, their default targets and
+    /// weights. A policy file without it uses the shipped section.
+    #[serde(default)]
+    pub performance: crate::performance::PerformancePolicy,
+}
+
+/// The shipped `[performance]` section.
+impl Default for crate::performance::PerformancePolicy {
+    fn default() -> Self {
+        Policy::default_policy().performance
+    }
 }
 
 /// The shipped `[wealth]` section.
@@ -151,6 +162,10 @@ impl Policy {
         })?;
         self.wealth.validate().map_err(|(k, m)| PolicyError {
             key: format!("wealth.{k}"),
+            message: m,
+        })?;
+        self.performance.validate().map_err(|(k, m)| PolicyError {
+            key: format!("performance.{k}"),
             message: m,
         })?;
         for (i, e) in self.book.entitlements.iter().enumerate() {

@@ -60,6 +60,11 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
     ),
     ("acq_targets", &["ux_acq_targets", "acq_targets.period"]),
     ("acq_market", &["ux_acq_market", "acq_market.period"]),
+    ("perf_targets", &["ux_perf_targets", "perf_targets.period"]),
+    (
+        "perf_scorecards",
+        &["ux_perf_scorecards", "perf_scorecards.staff_id"],
+    ),
     (
         "lead_proposals_round",
         &["ux_lead_proposals_round", "lead_proposals.lead_id"],

@@ -19,6 +19,7 @@ pub mod imports;
 pub mod migrate;
 pub mod misc;
 pub mod notify;
+pub mod performance;
 pub mod segments;
 pub mod table;
 pub mod wealth;

@@ -26,6 +26,7 @@ mod insights;
 mod loadjobs;
 mod monitoring;
 mod parts;
+mod performance;
 mod sales;
 mod saved;
 mod search;

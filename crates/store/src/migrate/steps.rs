@@ -208,4 +208,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "acquisition: the market's figures the market-share targets are read against",
         run: acquisition::v41,
     },
+    Step {
+        version: 42,
+        name: "staff performance: targets per person and quarter, closed scorecards",
+        run: performance::v42,
+    },
 ];

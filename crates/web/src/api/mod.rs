@@ -13,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod imports;
 pub mod notify;
+pub mod performance;
 pub mod segments;
 pub mod wealth;
 
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let r = acquisition::routes(Router::new(), creating);
     let r = care::routes(r, creating);
     let r = wealth::routes(r, creating);
+    let r = performance::routes(r, creating);
     r.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

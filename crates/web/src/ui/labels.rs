@@ -381,6 +381,8 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "period" => &["target_period"],
         "metric" => &["target_metric"],
         "measure" => &["market_measure"],
+        "kpi" => &["staff_kpi"],
+        "rating" => &["perf_rating"],
         "reached" => &["reached"],
         "kind" => &[
             "kind",

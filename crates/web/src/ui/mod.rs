@@ -31,6 +31,7 @@ pub(crate) use book::catalogue_words;
 pub use labels::import_words;
 mod page;
 mod paging;
+mod performance;
 mod segments;
 mod wealth;
 
@@ -55,6 +56,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(acquisition::routes())
         .merge(care::routes())
         .merge(wealth::routes())
+        .merge(performance::routes())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
 }

@@ -79,6 +79,7 @@ pub struct Chrome {
     pub can_wealth_report: bool,
     /// Reads wealth managers' KPIs (reports in scope, or one's own).
     pub can_wealth_kpis: bool,
+    pub can_performance: bool,
     pub langs: Vec<(&'static str, &'static str)>,
     /// The current path, URL-encoded, for the language links.
     pub back: String,
@@ -113,6 +114,7 @@ pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
             let o = s.actor.offers();
             o.wealth_report || o.wealth_plan
         }),
+        can_performance: session.is_some_and(|s| s.actor.offers().performance),
         can_care: session.is_some_and(|s| {
             let o = s.actor.offers();
             o.care_report || o.care_work || o.care_manage

@@ -19,7 +19,7 @@ crate::tests![
     the_same_person_captured_at_once_by_two_managers_is_one_lead,
 ];
 
-async fn product(app: &TestApp, code: &str, kind: &str) {
+pub(crate) async fn product(app: &TestApp, code: &str, kind: &str) {
     let admin = app.login_as("adm", Role::Admin, None).await;
     let r = app
         .post(
@@ -32,7 +32,7 @@ async fn product(app: &TestApp, code: &str, kind: &str) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
 
-fn company(mobile: &str) -> Value {
+pub(crate) fn company(mobile: &str) -> Value {
     json!({
         "kind": "corporate", "name": "星河精密制造有限公司", "mobile": mobile,
         "id_number": credit_code("MA1234567"), "industry": "C", "business_scope": "精密零部件",

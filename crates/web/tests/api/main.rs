@@ -40,6 +40,7 @@ mod input;
 mod insight_followups;
 mod monitoring;
 mod notify;
+mod performance;
 mod review;
 mod sales;
 mod segments;
@@ -109,6 +110,7 @@ fn main() {
     tests.extend(care_support::all());
     tests.extend(wealth::all());
     tests.extend(wealth_plan::all());
+    tests.extend(performance::all());
     tests.extend(book::all());
     tests.extend(book_figures::all());
     tests.extend(book_catalogue::all());

@@ -59,6 +59,7 @@ mod book;
 mod care;
 mod codes;
 mod monitoring;
+mod performance;
 mod wealth;
 mod wealth_plan;
 mod words;
@@ -76,6 +77,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| care::lookup(lang, key))
         .or_else(|| wealth::lookup(lang, key))
         .or_else(|| wealth_plan::lookup(lang, key))
+        .or_else(|| performance::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -91,6 +93,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(care::KEYS)
         .chain(wealth::KEYS)
         .chain(wealth_plan::KEYS)
+        .chain(performance::KEYS)
 }
 
 impl Tr {

@@ -1,0 +1,306 @@
+//! Staff performance (seed 000 §7 考核: 客户满意度、客户忠诚度、业务增长、风险控制; seeds 002-004 for the
+//! acquisition, care and wealth teams): the KPI library, each KPI a formula over Banyan's own records with a
+//! unit and a direction; the scorecard of a role (which KPIs, their default targets and weights) in the
+//! policy; attainment, the weighted score and the composite; the scorecard's life (open while its quarter
+//! runs, then closed: frozen with the policy version, a correction a new version).
+//!
+//! The formulas (docs/performance.md lists them with their sources):
+//! - `new_customers`: leads the person owns won as customers in the period (count; higher is better);
+//! - `contact_coverage`: of the person's contact tasks due in the period up to today, the percent done on
+//!   time (percent; higher);
+//! - `case_sla`: of the cases the person owns received in the period, those resolved within their SLA over
+//!   those resolved plus those open past it (percent; higher);
+//! - `case_satisfaction`: the mean rating (1-5) of those cases' satisfaction surveys (score; higher);
+//! - `overdue_alerts`: alerts the person owns due in the period and not closed by the end of their due day
+//!   (count; lower is better).
+
+use crate::access::Role;
+use crate::wealth::kpi::Period;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+code_enum!(
+    /// A KPI of the library.
+    StaffKpi {
+        NewCustomers = "new_customers",
+        ContactCoverage = "contact_coverage",
+        CaseSla = "case_sla",
+        CaseSatisfaction = "case_satisfaction",
+        OverdueAlerts = "overdue_alerts",
+    }
+);
+
+code_enum!(
+    /// How a KPI's figure reads.
+    KpiUnit {
+        Count = "count",
+        Percent = "percent",
+        Score = "score",
+    }
+);
+
+code_enum!(
+    /// The seeds' four pillars of an assessment, and service.
+    KpiPillar {
+        Growth = "growth",
+        Service = "service",
+        Satisfaction = "satisfaction",
+        RiskControl = "risk_control",
+    }
+);
+
+impl StaffKpi {
+    pub fn unit(self) -> KpiUnit {
+        match self {
+            Self::NewCustomers | Self::OverdueAlerts => KpiUnit::Count,
+            Self::ContactCoverage | Self::CaseSla => KpiUnit::Percent,
+            Self::CaseSatisfaction => KpiUnit::Score,
+        }
+    }
+
+    /// Lower is better only for what should not happen.
+    pub fn higher_is_better(self) -> bool {
+        !matches!(self, Self::OverdueAlerts)
+    }
+
+    pub fn pillar(self) -> KpiPillar {
+        match self {
+            Self::NewCustomers => KpiPillar::Growth,
+            Self::ContactCoverage | Self::CaseSla => KpiPillar::Service,
+            Self::CaseSatisfaction => KpiPillar::Satisfaction,
+            Self::OverdueAlerts => KpiPillar::RiskControl,
+        }
+    }
+
+    /// The figure from its numerator and denominator: a count is the numerator; a percent and a mean score
+    /// need a denominator (none without).
+    pub fn figure(self, numerator: i64, denominator: i64) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)]
+        let (n, d) = (numerator as f64, denominator as f64);
+        match self.unit() {
+            KpiUnit::Count => Some(n),
+            KpiUnit::Percent => (denominator > 0).then(|| n * 100.0 / d),
+            KpiUnit::Score => (denominator > 0).then(|| n / d),
+        }
+    }
+}
+
+/// One KPI of a role's scorecard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardKpi {
+    pub kpi: StaffKpi,
+    /// The quarter's target unless a supervisor set the person's own.
+    pub target: f64,
+    /// Its share of the composite (a card's weights add up to 100).
+    pub weight: u8,
+}
+
+/// The scorecard of a role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleCard {
+    pub role: Role,
+    pub kpis: Vec<CardKpi>,
+}
+
+/// The `[performance]` section of the policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerformancePolicy {
+    /// Attainment counts up to this percent (over-achievement on one KPI cannot hide another).
+    pub attainment_cap_pct: u16,
+    pub cards: Vec<RoleCard>,
+}
+
+impl PerformancePolicy {
+    /// Each role once, each KPI once per card, targets on their scale, weights adding up to 100.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if !(100..=200).contains(&self.attainment_cap_pct) {
+            return Err((
+                "attainment_cap_pct".into(),
+                "from 100 to 200 (percent)".into(),
+            ));
+        }
+        for (i, c) in self.cards.iter().enumerate() {
+            if self.cards[..i].iter().any(|o| o.role == c.role) {
+                return Err((format!("cards[{i}].role"), "each role once".into()));
+            }
+            for (j, k) in c.kpis.iter().enumerate() {
+                let key = format!("cards[{i}].kpis[{j}]");
+                if c.kpis[..j].iter().any(|o| o.kpi == k.kpi) {
+                    return Err((format!("{key}.kpi"), "each KPI once".into()));
+                }
+                if let Err(m) = check_target(k.kpi, k.target) {
+                    return Err((format!("{key}.target"), m.into()));
+                }
+            }
+            let sum: u32 = c.kpis.iter().map(|k| u32::from(k.weight)).sum();
+            if sum != 100 {
+                return Err((
+                    format!("cards[{i}].kpis"),
+                    format!("the weights add up to {sum}, not 100"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn card(&self, role: Role) -> Option<&RoleCard> {
+        self.cards.iter().find(|c| c.role == role)
+    }
+}
+
+/// A target on its KPI's scale: a count from 0, a percent from 0 to 100, a score from 1 to 5.
+pub fn check_target(kpi: StaffKpi, target: f64) -> Result<(), &'static str> {
+    let ok = match kpi.unit() {
+        KpiUnit::Count => (0.0..=1_000_000.0).contains(&target),
+        KpiUnit::Percent => (0.0..=100.0).contains(&target),
+        KpiUnit::Score => (1.0..=5.0).contains(&target),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(match kpi.unit() {
+            KpiUnit::Count => "a count from 0",
+            KpiUnit::Percent => "a percent from 0 to 100",
+            KpiUnit::Score => "a score from 1 to 5",
+        })
+    }
+}
+
+/// Attainment in percent, up to `cap`: the figure over the target where higher is better (a target of 0
+/// is met by anything); where lower is better, `(target + 1) / (figure + 1)` — 100 at or under the target,
+/// halving as the figure doubles past it. None without a figure.
+pub fn attainment(kpi: StaffKpi, figure: Option<f64>, target: f64, cap: u16) -> Option<f64> {
+    let f = figure?;
+    let a = if kpi.higher_is_better() {
+        if target <= 0.0 {
+            100.0
+        } else {
+            f * 100.0 / target
+        }
+    } else if f <= target {
+        100.0
+    } else {
+        (target + 1.0) * 100.0 / (f + 1.0)
+    };
+    Some(a.clamp(0.0, f64::from(cap)))
+}
+
+/// The composite: each KPI's attainment weighed (a KPI without a figure scores 0 — nothing to show is not
+/// full marks), out of 100 at full attainment.
+pub fn composite(parts: &[(Option<f64>, u8)]) -> f64 {
+    parts
+        .iter()
+        .map(|(a, w)| a.unwrap_or(0.0) * f64::from(*w) / 100.0)
+        .sum()
+}
+
+/// One KPI of a person's scorecard as computed, and as frozen when the quarter is closed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KpiLine {
+    pub kpi: StaffKpi,
+    /// What the figure counts: won customers; contacts on time; cases within SLA; ratings summed; alerts
+    /// overdue.
+    pub numerator: i64,
+    /// Over what: contacts due; cases resolved or open past their SLA; ratings given (0 for a count).
+    pub denominator: i64,
+    pub figure: Option<f64>,
+    pub target: f64,
+    /// Whether the target is the person's own (set by a supervisor) rather than the policy's.
+    pub own_target: bool,
+    pub weight: u8,
+    pub attainment: Option<f64>,
+    /// The attainment weighed: its part of the composite.
+    pub score: f64,
+}
+
+code_enum!(
+    /// The supervisor's qualitative assessment beside the numbers (seed 000 §7: 定量与定性相结合).
+    PerfRating {
+        Excellent = "excellent",
+        Good = "good",
+        Adequate = "adequate",
+        NeedsImprovement = "needs_improvement",
+    }
+);
+
+/// A quarter a scorecard may be closed for: one that has ended by `today`.
+pub fn closable(period: Period, today: jiff::civil::Date) -> bool {
+    period.quarter.is_some() && period.days().1 < today
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn attainment_reads_the_direction_and_stops_at_the_cap() {
+        let a = |k, f, t| attainment(k, f, t, 120);
+        assert_eq!(a(StaffKpi::NewCustomers, Some(6.0), 10.0), Some(60.0));
+        assert_eq!(a(StaffKpi::NewCustomers, Some(30.0), 10.0), Some(120.0));
+        assert_eq!(a(StaffKpi::NewCustomers, Some(0.0), 0.0), Some(100.0));
+        assert_eq!(a(StaffKpi::CaseSla, None, 90.0), None);
+        assert_eq!(a(StaffKpi::OverdueAlerts, Some(0.0), 0.0), Some(100.0));
+        assert_eq!(a(StaffKpi::OverdueAlerts, Some(1.0), 0.0), Some(50.0));
+        assert_eq!(a(StaffKpi::OverdueAlerts, Some(3.0), 1.0), Some(50.0));
+        assert_eq!(a(StaffKpi::OverdueAlerts, Some(1.0), 2.0), Some(100.0));
+    }
+
+    #[test]
+    fn the_composite_weighs_each_attainment_and_a_missing_figure_scores_nothing() {
+        assert_eq!(composite(&[(Some(100.0), 60), (Some(50.0), 40)]), 80.0);
+        assert_eq!(composite(&[(Some(100.0), 60), (None, 40)]), 60.0);
+    }
+
+    #[test]
+    fn a_figure_is_its_numerator_over_its_denominator_on_its_unit() {
+        assert_eq!(StaffKpi::NewCustomers.figure(3, 0), Some(3.0));
+        assert_eq!(StaffKpi::CaseSla.figure(3, 4), Some(75.0));
+        assert_eq!(StaffKpi::CaseSla.figure(0, 0), None);
+        assert_eq!(StaffKpi::CaseSatisfaction.figure(9, 2), Some(4.5));
+    }
+
+    #[test]
+    fn a_card_weighs_each_kpi_once_to_100() {
+        let card = |kpis: Vec<(StaffKpi, f64, u8)>| PerformancePolicy {
+            attainment_cap_pct: 120,
+            cards: vec![RoleCard {
+                role: Role::RelationshipManager,
+                kpis: kpis
+                    .into_iter()
+                    .map(|(kpi, target, weight)| CardKpi {
+                        kpi,
+                        target,
+                        weight,
+                    })
+                    .collect(),
+            }],
+        };
+        let ok = card(vec![
+            (StaffKpi::NewCustomers, 10.0, 60),
+            (StaffKpi::CaseSla, 90.0, 40),
+        ]);
+        assert!(ok.validate().is_ok());
+        let twice = card(vec![
+            (StaffKpi::CaseSla, 10.0, 60),
+            (StaffKpi::CaseSla, 90.0, 40),
+        ]);
+        assert_eq!(twice.validate().unwrap_err().0, "cards[0].kpis[1].kpi");
+        let score = card(vec![(StaffKpi::CaseSatisfaction, 7.0, 100)]);
+        assert_eq!(score.validate().unwrap_err().0, "cards[0].kpis[0].target");
+        let short = card(vec![(StaffKpi::CaseSla, 90.0, 90)]);
+        assert_eq!(short.validate().unwrap_err().0, "cards[0].kpis");
+    }
+
+    #[test]
+    fn only_an_ended_quarter_closes() {
+        let q3 = Period::parse("2026-Q3").unwrap();
+        assert!(closable(q3, date(2026, 10, 1)));
+        assert!(!closable(q3, date(2026, 9, 30)));
+        assert!(!closable(Period::parse("2026").unwrap(), date(2027, 1, 2)));
+    }
+}

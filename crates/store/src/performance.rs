@@ -1,0 +1,311 @@
+//! Staff performance: the targets supervisors set per person and quarter, the scorecards closed (frozen)
+//! per quarter, and the records each KPI counts for a set of people in a window — read once for all of
+//! them, grouped by person in `app`.
+
+use crate::error::{Result, StoreError};
+use crate::table;
+use banyan_domain::feedback::CaseStatus;
+use banyan_domain::ids::StaffId;
+use banyan_domain::performance::{KpiLine, PerfRating, StaffKpi};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::{ConnectionTrait, QueryResult};
+use uuid::Uuid;
+
+crate::enum_col!(StaffKpi, PerfRating);
+crate::json_col!(Vec<KpiLine>);
+
+crate::table! {
+    /// A person's own target for a KPI in a quarter (else the policy's).
+    pub struct TargetRow in "perf_targets" {
+        pub id: Uuid,
+        /// `2026-Q4`.
+        pub period: String,
+        pub staff_id: StaffId,
+        pub kpi: StaffKpi,
+        /// The target in thousandths (4.5 → 4500): exact on both databases.
+        pub target_milli: i64,
+        pub set_by: StaffId,
+        pub set_at_us: i64,
+    }
+}
+
+crate::table! {
+    /// A scorecard closed for a quarter: frozen with the policy version; a correction is a new version.
+    pub struct ScorecardRow in "perf_scorecards" {
+        pub id: Uuid,
+        pub staff_id: StaffId,
+        pub period: String,
+        pub version: i32,
+        pub lines: Vec<KpiLine>,
+        /// The composite in thousandths.
+        pub composite_milli: i64,
+        pub policy_version: String,
+        pub rating: PerfRating,
+        pub comment: Option<String>,
+        pub closed_by: StaffId,
+        pub closed_at_us: i64,
+    }
+}
+
+fn ids(staff: &[StaffId]) -> Vec<Uuid> {
+    staff.iter().map(|s| s.uuid()).collect()
+}
+
+pub async fn targets_of<C: ConnectionTrait>(
+    c: &C,
+    period: &str,
+    staff: &[StaffId],
+) -> Result<Vec<TargetRow>> {
+    let q = table::select::<TargetRow>()
+        .and_where(Expr::col("period").eq(period))
+        .and_where(Expr::col("staff_id").is_in(ids(staff)))
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Sets a person's target (replacing the one set before); returns the previous value.
+pub async fn put_target<C: ConnectionTrait>(c: &C, r: &TargetRow) -> Result<Option<i64>> {
+    let q = table::select::<TargetRow>()
+        .and_where(Expr::col("period").eq(r.period.as_str()))
+        .and_where(Expr::col("staff_id").eq(r.staff_id.uuid()))
+        .and_where(Expr::col("kpi").eq(r.kpi.as_str()))
+        .to_owned();
+    match table::one::<TargetRow, _>(c, &q).await? {
+        Some(old) => {
+            let u = Query::update()
+                .table("perf_targets")
+                .value("target_milli", r.target_milli)
+                .value("set_by", r.set_by.uuid())
+                .value("set_at_us", r.set_at_us)
+                .and_where(Expr::col("id").eq(old.id))
+                .to_owned();
+            c.execute(&u).await?;
+            Ok(Some(old.target_milli))
+        }
+        None => {
+            table::insert(c, std::slice::from_ref(r)).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Every closed version of these people's scorecards of a quarter, the latest last.
+pub async fn closed_of<C: ConnectionTrait>(
+    c: &C,
+    period: &str,
+    staff: &[StaffId],
+) -> Result<Vec<ScorecardRow>> {
+    let q = table::select::<ScorecardRow>()
+        .and_where(Expr::col("period").eq(period))
+        .and_where(Expr::col("staff_id").is_in(ids(staff)))
+        .order_by("version", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// A person's closed scorecards of the last quarters (latest version of each), newest first.
+pub async fn history_of<C: ConnectionTrait>(c: &C, staff: StaffId) -> Result<Vec<ScorecardRow>> {
+    let q = table::select::<ScorecardRow>()
+        .and_where(Expr::col("staff_id").eq(staff.uuid()))
+        .order_by("period", Order::Desc)
+        .order_by("version", Order::Desc)
+        .to_owned();
+    let mut rows: Vec<ScorecardRow> = table::all(c, &q).await?;
+    rows.dedup_by(|b, a| a.period == b.period);
+    Ok(rows)
+}
+
+pub async fn insert_scorecard<C: ConnectionTrait>(c: &C, r: &ScorecardRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(r)).await
+}
+
+fn get<T: sea_orm::TryGetable>(r: &QueryResult, i: usize) -> Result<T> {
+    Ok(r.try_get_by_index::<T>(i)?)
+}
+
+/// A record one KPI counts for its owner: the owner, what names it (a lead's, customer's or case's number),
+/// the instant or day it counts at, and how it counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted<K> {
+    pub owner: StaffId,
+    pub reference: String,
+    pub at: String,
+    pub how: K,
+}
+
+/// Leads these people own won as customers in `[from_us, to_us)`.
+pub async fn won_leads<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<Counted<i64>>> {
+    let q = Query::select()
+        .columns(["rm_id", "lead_no", "stage_at_us"])
+        .from("leads")
+        .and_where(Expr::col("stage").eq("won"))
+        .and_where(Expr::col("rm_id").is_in(ids(staff)))
+        .and_where(Expr::col("stage_at_us").gte(from_us))
+        .and_where(Expr::col("stage_at_us").lt(to_us))
+        .order_by("stage_at_us", Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            let at: i64 = get(r, 2)?;
+            Ok(Counted {
+                owner: StaffId::from_uuid(get(r, 0)?),
+                reference: get(r, 1)?,
+                at: at.to_string(),
+                how: at,
+            })
+        })
+        .collect()
+}
+
+/// How a contact task stands: done on time, done late, or not done (with its due day, to tell overdue from
+/// pending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactState {
+    OnTime,
+    Late,
+    NotDone,
+}
+
+/// Contact tasks these people own due in `[from, to]` (days), not cancelled, with their customer's number.
+pub async fn contact_tasks<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from: &str,
+    to: &str,
+) -> Result<Vec<Counted<ContactState>>> {
+    let q = Query::select()
+        .column(("tasks", "owner_id"))
+        .column(("customers", "customer_no"))
+        .column(("tasks", "due_on"))
+        .column(("tasks", "status"))
+        .column(("tasks", "on_time"))
+        .from("tasks")
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("tasks", "customer_id")),
+        )
+        .and_where(Expr::col(("tasks", "kind")).eq("contact"))
+        .and_where(Expr::col(("tasks", "status")).ne("cancelled"))
+        .and_where(Expr::col(("tasks", "owner_id")).is_in(ids(staff)))
+        .and_where(Expr::col(("tasks", "due_on")).gte(from))
+        .and_where(Expr::col(("tasks", "due_on")).lte(to))
+        .order_by(("tasks", "due_on"), Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            let status: String = get(r, 3)?;
+            let on_time: Option<bool> = get(r, 4)?;
+            let how = match (status.as_str(), on_time) {
+                ("done", Some(true)) => ContactState::OnTime,
+                ("done", _) => ContactState::Late,
+                _ => ContactState::NotDone,
+            };
+            Ok(Counted {
+                owner: StaffId::from_uuid(get(r, 0)?),
+                reference: get(r, 1)?,
+                at: get(r, 2)?,
+                how,
+            })
+        })
+        .collect()
+}
+
+/// What a case contributes: within SLA (resolved: met or not; open: past it or not) and its survey rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseCount {
+    pub open: bool,
+    pub sla_met: Option<bool>,
+    pub past_sla: bool,
+    pub satisfaction: Option<i32>,
+}
+
+/// Cases these people own received in `[from_us, to_us)`.
+pub async fn owned_cases<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<Counted<CaseCount>>> {
+    let q = Query::select()
+        .columns([
+            "owner_id",
+            "case_no",
+            "received_at_us",
+            "status",
+            "sla_stage",
+            "sla_met",
+            "satisfaction",
+        ])
+        .from("cases")
+        .and_where(Expr::col("owner_id").is_in(ids(staff)))
+        .and_where(Expr::col("received_at_us").gte(from_us))
+        .and_where(Expr::col("received_at_us").lt(to_us))
+        .order_by("received_at_us", Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            let status: String = get(r, 3)?;
+            let status = CaseStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("cases.status: {status}")))?;
+            let at: i64 = get(r, 2)?;
+            Ok(Counted {
+                owner: StaffId::from_uuid(get(r, 0)?),
+                reference: get(r, 1)?,
+                at: at.to_string(),
+                how: CaseCount {
+                    open: status.is_open(),
+                    sla_met: get(r, 5)?,
+                    past_sla: get::<i32>(r, 4)? >= 2,
+                    satisfaction: get(r, 6)?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Alerts these people own due in `[from, to]` (days), with their customer's number and when they closed.
+pub async fn owned_alerts<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from: &str,
+    to: &str,
+) -> Result<Vec<Counted<Option<i64>>>> {
+    let q = Query::select()
+        .column(("alerts", "owner_id"))
+        .column(("customers", "customer_no"))
+        .column(("alerts", "due_on"))
+        .column(("alerts", "closed_at_us"))
+        .from("alerts")
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("alerts", "customer_id")),
+        )
+        .and_where(Expr::col(("alerts", "owner_id")).is_in(ids(staff)))
+        .and_where(Expr::col(("alerts", "due_on")).gte(from))
+        .and_where(Expr::col(("alerts", "due_on")).lte(to))
+        .order_by(("alerts", "due_on"), Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Counted {
+                owner: StaffId::from_uuid(get(r, 0)?),
+                reference: get(r, 1)?,
+                at: get(r, 2)?,
+                how: get(r, 3)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,97 @@
+//! Staff performance over HTTP: the scorecards of a quarter (one's own, or the people in a supervisor's
+//! scope), one person's scorecard with the records behind every figure, targets per person, and the
+//! closing of an ended quarter with the supervisor's assessment.
+
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{Auth, Json, Query};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{MethodRouter, get, post};
+use banyan_app::performance::{
+    self as uc, CardDetail, CloseInput, PerfTargetInput, PerfTargetSet, ScorecardQuery,
+    ScorecardReport, StaffCard,
+};
+use banyan_domain::ids::StaffId;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+pub fn routes(
+    r: Router<AppState>,
+    creating: impl Fn(MethodRouter<AppState>) -> MethodRouter<AppState>,
+) -> Router<AppState> {
+    r.route("/api/v1/performance/scorecards", get(scorecards))
+        .route("/api/v1/performance/scorecards/{staff}", get(scorecard))
+        .route("/api/v1/performance/scorecards/{staff}/close", post(close))
+        .route("/api/v1/performance/targets", creating(post(set_target)))
+}
+
+/// The scorecards of a quarter: one's own (`performance.read`), or every person's in one's scope ranked
+/// within their teams (`performance.manage`).
+#[utoipa::path(get, path = "/api/v1/performance/scorecards", tag = "performance", security(("bearer" = [])),
+    params(ScorecardQuery),
+    responses((status = 200, body = ScorecardReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn scorecards(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ScorecardQuery>,
+) -> ApiResult<axum::Json<ScorecardReport>> {
+    Ok(axum::Json(uc::scorecards(&s.app, &auth.actor, q).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// A quarter (`2026-Q4`); the current quarter when absent.
+    #[serde(default)]
+    pub period: Option<String>,
+}
+
+/// One person's scorecard with the records behind every figure and the composites of closed quarters
+/// (the person in reach, else not found).
+#[utoipa::path(get, path = "/api/v1/performance/scorecards/{staff}", tag = "performance", security(("bearer" = [])),
+    params(("staff" = StaffId, Path), PeriodQuery),
+    responses((status = 200, body = CardDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn scorecard(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(staff): Path<StaffId>,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult<axum::Json<CardDetail>> {
+    Ok(axum::Json(
+        uc::scorecard(&s.app, &auth.actor, staff, q.period.as_deref()).await?,
+    ))
+}
+
+/// Sets a person's own target for a KPI of their card in a quarter (`performance.manage`, the person in
+/// scope; audited).
+#[utoipa::path(post, path = "/api/v1/performance/targets", tag = "performance", security(("bearer" = [])),
+    request_body = PerfTargetInput,
+    responses((status = 201, body = PerfTargetSet), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_target(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<PerfTargetInput>,
+) -> ApiResult<(StatusCode, axum::Json<PerfTargetSet>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::set_target(&s.app, &auth.actor, body.value).await?),
+    ))
+}
+
+/// Closes a person's scorecard of an ended quarter with a rating and a comment: the figures frozen with
+/// the policy version; closing again is a corrected version (`performance.manage`; never one's own).
+#[utoipa::path(post, path = "/api/v1/performance/scorecards/{staff}/close", tag = "performance", security(("bearer" = [])),
+    params(("staff" = StaffId, Path)), request_body = CloseInput,
+    responses((status = 200, body = StaffCard), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn close(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(staff): Path<StaffId>,
+    body: Json<CloseInput>,
+) -> ApiResult<axum::Json<StaffCard>> {
+    Ok(axum::Json(
+        uc::close(&s.app, &auth.actor, staff, body.value).await?,
+    ))
+}

@@ -1,0 +1,424 @@
+//! Staff performance on the workbench (绩效考核, `/performance`): the scorecards of a quarter — one's own,
+//! or a supervisor's people ranked within their teams — and one person's scorecard
+//! (`/performance/{staff}`): each KPI's figure against its target with its attainment bar, the composite
+//! and rank, the quarters closed before, the records behind every figure; for supervisors, a person's own
+//! target and the closing of an ended quarter with a rating and a comment (asked first).
+
+use crate::AppState;
+use crate::ui::forms::{form_text, refusal};
+use crate::ui::i18n::Tr;
+use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page_status};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use banyan_app::performance::{
+    self as uc, CardDetail, CloseInput, PerfTargetInput, ScorecardQuery, StaffCard,
+};
+use banyan_domain::ids::StaffId;
+use banyan_domain::performance::{KpiLine, KpiUnit, PerfRating, StaffKpi};
+use banyan_domain::wealth::kpi::Period;
+use std::collections::HashMap;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/performance", get(list_page))
+        .route("/performance/{staff}", get(card_page))
+        .route("/performance/{staff}/target", post(set_target))
+        .route("/performance/{staff}/close", post(close))
+}
+
+/// A figure on its unit: a count, a percent, a score out of 5; a dash-worded "no data" without one.
+fn shown(t: Tr, kpi: StaffKpi, v: Option<f64>) -> String {
+    match (v, kpi.unit()) {
+        (None, _) => t.get("perf.none").to_owned(),
+        (Some(v), KpiUnit::Count) => format!("{v:.0}"),
+        (Some(v), KpiUnit::Percent) => format!("{v:.1}%"),
+        (Some(v), KpiUnit::Score) => t.get("kpi.score").replace("{v}", &format!("{v:.2}")),
+    }
+}
+
+/// The last eight quarters, the chosen one marked.
+fn quarters(t: Tr, today: jiff::civil::Date, chosen: &str) -> Vec<(String, String, bool)> {
+    let mut p = Period::quarter_of(today);
+    let mut out = Vec::new();
+    for _ in 0..8 {
+        let code = p.code();
+        out.push((code.clone(), quarter_words(t, &code), code == chosen));
+        p = match p.quarter {
+            Some(1) => Period {
+                year: p.year - 1,
+                quarter: Some(4),
+            },
+            Some(q) => Period {
+                year: p.year,
+                quarter: Some(q - 1),
+            },
+            None => p,
+        };
+    }
+    out
+}
+
+fn quarter_words(t: Tr, code: &str) -> String {
+    match code.split_once("-Q") {
+        Some((y, q)) => t.get("kpi.quarter").replace("{y}", y).replace("{q}", q),
+        None => code.to_owned(),
+    }
+}
+
+fn status_words(t: Tr, c: &StaffCard) -> String {
+    match &c.closed {
+        Some(k) => t
+            .get("perf.closed_v")
+            .replace("{v}", &k.version.to_string())
+            .replace("{rating}", &t.of("perf_rating", k.rating.as_str())),
+        None => t.get("perf.open").to_owned(),
+    }
+}
+
+struct ListRow {
+    href: String,
+    name: String,
+    role: String,
+    team: String,
+    composite: String,
+    rank: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "performance.html")]
+struct ListPage {
+    c: Chrome,
+    title: String,
+    quarters: Vec<(String, String, bool)>,
+    teams: Vec<(String, bool)>,
+    range: String,
+    rows: Vec<ListRow>,
+    may_manage: bool,
+}
+
+fn team_words(t: Tr, c: &StaffCard) -> String {
+    format!(
+        "{} {}",
+        c.branch_code.clone().unwrap_or_default(),
+        c.team
+            .clone()
+            .unwrap_or_else(|| t.get("kpi.no_team").to_owned())
+    )
+}
+
+async fn list_page(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let team = q.get("team").cloned().filter(|v| !v.is_empty());
+    let r = uc::scorecards(
+        &s.app,
+        &sess.actor,
+        ScorecardQuery {
+            period: q.get("period").cloned().filter(|v| !v.is_empty()),
+            team: team.clone(),
+        },
+    )
+    .await
+    .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let mut teams: Vec<String> = r.cards.iter().filter_map(|c| c.team.clone()).collect();
+    teams.sort();
+    teams.dedup();
+    if let Some(tm) = &team
+        && !teams.contains(tm)
+    {
+        teams.push(tm.clone());
+    }
+    let rows = r
+        .cards
+        .iter()
+        .map(|c| ListRow {
+            href: format!("/performance/{}?period={}", c.staff_id, r.period),
+            name: c.name.clone(),
+            role: t.of("role", c.role.as_str()),
+            team: team_words(t, c),
+            composite: format!("{:.1}", c.composite),
+            rank: t
+                .get("perf.rank_of")
+                .replace("{rank}", &c.rank.to_string())
+                .replace("{n}", &c.team_size.to_string()),
+            status: status_words(t, c),
+        })
+        .collect();
+    Ok(page_status(
+        ListPage {
+            title: t.get("perf.title").to_owned(),
+            c: chrome(t, Some(&sess), "/performance"),
+            quarters: quarters(t, s.app.today(), &r.period),
+            teams: teams
+                .into_iter()
+                .map(|x| {
+                    let sel = team.as_deref() == Some(x.as_str());
+                    (x, sel)
+                })
+                .collect(),
+            range: format!(
+                "{} – {}",
+                t.date(&r.from.to_string()),
+                t.date(&r.to.to_string())
+            ),
+            rows,
+            may_manage: r.may_manage,
+        },
+        false,
+    ))
+}
+
+struct LineRow {
+    kpi: String,
+    pillar: String,
+    figure: String,
+    basis: String,
+    target: String,
+    own_target: bool,
+    attainment: String,
+    /// The meter's value, 0-100 (attainment over 100 drawn full).
+    bar: u32,
+    weight: u8,
+    score: String,
+}
+
+struct RecordRow {
+    kpi: String,
+    reference: String,
+    day: String,
+    counts: String,
+}
+
+#[derive(Template)]
+#[template(path = "performance_card.html")]
+struct CardPage {
+    c: Chrome,
+    title: String,
+    staff: String,
+    period: String,
+    period_words: String,
+    role: String,
+    team: String,
+    composite: String,
+    rank: String,
+    status: String,
+    comment: Option<String>,
+    lines: Vec<LineRow>,
+    trend: Vec<(String, String, u32)>,
+    records: Vec<RecordRow>,
+    may_manage: bool,
+    may_close: bool,
+    kpis: Vec<(String, String)>,
+    ratings: Vec<(String, String)>,
+    confirm_close: String,
+    failed: Option<String>,
+}
+
+fn basis(t: Tr, l: &KpiLine) -> String {
+    match l.kpi.unit() {
+        KpiUnit::Count => String::new(),
+        KpiUnit::Percent => t
+            .get("perf.basis_of")
+            .replace("{n}", &l.numerator.to_string())
+            .replace("{d}", &l.denominator.to_string()),
+        KpiUnit::Score => t
+            .get("perf.ratings")
+            .replace("{d}", &l.denominator.to_string()),
+    }
+}
+
+fn bar(v: Option<f64>) -> u32 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let w = v.unwrap_or(0.0).clamp(0.0, 100.0).round() as u32;
+    w
+}
+
+fn card_view(t: Tr, c_: Chrome, d: &CardDetail, failed: Option<String>) -> CardPage {
+    let c = &d.card;
+    let lines = c
+        .lines
+        .iter()
+        .map(|l| LineRow {
+            kpi: t.of("staff_kpi", l.kpi.as_str()),
+            pillar: t.of("kpi_pillar", l.kpi.pillar().as_str()),
+            figure: shown(t, l.kpi, l.figure),
+            basis: basis(t, l),
+            target: shown(t, l.kpi, Some(l.target)),
+            own_target: l.own_target,
+            attainment: l
+                .attainment
+                .map_or_else(|| t.get("perf.none").to_owned(), |a| format!("{a:.1}%")),
+            bar: bar(l.attainment),
+            weight: l.weight,
+            score: format!("{:.1}", l.score),
+        })
+        .collect();
+    let records = d
+        .records
+        .iter()
+        .map(|r| RecordRow {
+            kpi: t.of("staff_kpi", r.kpi.as_str()),
+            reference: r.reference.clone(),
+            day: t.date(&r.day),
+            counts: match r.rating {
+                Some(v) => t.get("kpi.score").replace("{v}", &v.to_string()),
+                None => t
+                    .get(if r.counts {
+                        "perf.counts"
+                    } else {
+                        "perf.not_counted"
+                    })
+                    .to_owned(),
+            },
+        })
+        .collect();
+    CardPage {
+        title: format!("{} · {}", t.get("perf.title"), c.name),
+        c: c_,
+        staff: c.staff_id.to_string(),
+        period: d.period.clone(),
+        period_words: quarter_words(t, &d.period),
+        role: t.of("role", c.role.as_str()),
+        team: team_words(t, c),
+        composite: format!("{:.1}", c.composite),
+        rank: t
+            .get("perf.rank_of")
+            .replace("{rank}", &c.rank.to_string())
+            .replace("{n}", &c.team_size.to_string()),
+        status: status_words(t, c),
+        comment: c.closed.as_ref().and_then(|k| k.comment.clone()),
+        lines,
+        trend: d
+            .trend
+            .iter()
+            .map(|p| {
+                (
+                    quarter_words(t, &p.period),
+                    format!("{:.1}", p.composite),
+                    bar(Some(p.composite)),
+                )
+            })
+            .collect(),
+        records,
+        may_manage: d.may_manage,
+        may_close: d.may_manage && d.ended,
+        kpis: c
+            .lines
+            .iter()
+            .map(|l| (l.kpi.as_str().to_owned(), t.of("staff_kpi", l.kpi.as_str())))
+            .collect(),
+        ratings: PerfRating::ALL
+            .iter()
+            .map(|r| (r.as_str().to_owned(), t.of("perf_rating", r.as_str())))
+            .collect(),
+        confirm_close: t
+            .get("perf.close_confirm")
+            .replace("{name}", &c.name)
+            .replace("{period}", &quarter_words(t, &d.period)),
+        failed,
+    }
+}
+
+async fn render(
+    s: &AppState,
+    sess: banyan_app::access::Session,
+    t: Tr,
+    staff: StaffId,
+    period: Option<String>,
+    failed: Option<String>,
+) -> Result<Response, PageError> {
+    let d = uc::scorecard(&s.app, &sess.actor, staff, period.as_deref())
+        .await
+        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+    let bad = failed.is_some();
+    let page = card_view(t, chrome(t, Some(&sess), "/performance"), &d, failed);
+    Ok(page_status(page, bad))
+}
+
+async fn card_page(
+    State(s): State<AppState>,
+    Path(staff): Path<String>,
+    Signed { sess, t }: Signed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let Ok(staff) = staff.parse::<StaffId>() else {
+        return Err(PageError::App(
+            banyan_app::AppError::NotFound,
+            t,
+            Some(sess),
+        ));
+    };
+    render(&s, sess, t, staff, q.get("period").cloned(), None).await
+}
+
+async fn set_target(
+    State(s): State<AppState>,
+    Path(staff): Path<String>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let Ok(staff) = staff.parse::<StaffId>() else {
+        return Err(PageError::App(
+            banyan_app::AppError::NotFound,
+            t,
+            Some(sess),
+        ));
+    };
+    let period = form_text(&f, "period").unwrap_or_default();
+    let kpi = f.get("kpi").and_then(|v| StaffKpi::parse(v));
+    let target = form_text(&f, "target_value").and_then(|v| v.replace(',', "").parse::<f64>().ok());
+    let (Some(kpi), Some(target)) = (kpi, target) else {
+        let msg = crate::ui::forms::rule_text(t, "target_value", "format", "", None);
+        return render(&s, sess, t, staff, Some(period), Some(msg)).await;
+    };
+    let input = PerfTargetInput {
+        period: period.clone(),
+        staff_id: staff,
+        kpi,
+        target_value: target,
+    };
+    match uc::set_target(&s.app, &sess.actor, input)
+        .await
+        .map_err(|e| refusal(t, e))
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/performance/{staff}?period={period}")).into_response()),
+        Err(Ok(msg)) => render(&s, sess, t, staff, Some(period), Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+async fn close(
+    State(s): State<AppState>,
+    Path(staff): Path<String>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let Ok(staff) = staff.parse::<StaffId>() else {
+        return Err(PageError::App(
+            banyan_app::AppError::NotFound,
+            t,
+            Some(sess),
+        ));
+    };
+    let period = form_text(&f, "period").unwrap_or_default();
+    let Some(rating) = f.get("rating").and_then(|v| PerfRating::parse(v)) else {
+        let msg = crate::ui::forms::rule_text(t, "rating", "required", "", None);
+        return render(&s, sess, t, staff, Some(period), Some(msg)).await;
+    };
+    let input = CloseInput {
+        period: period.clone(),
+        rating,
+        comment: form_text(&f, "comment"),
+    };
+    match uc::close(&s.app, &sess.actor, staff, input)
+        .await
+        .map_err(|e| refusal(t, e))
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/performance/{staff}?period={period}")).into_response()),
+        Err(Ok(msg)) => render(&s, sess, t, staff, Some(period), Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
