@@ -6,6 +6,7 @@ import { SHOTS, accessibility, launch } from './browser.mjs';
 import { acquisitionTests } from './acquisition.mjs';
 import { careTests } from './care.mjs';
 import { wealthTests } from './wealth.mjs';
+import { performanceTests } from './performance.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
@@ -1115,6 +1116,7 @@ await acquisitionTests({ test, signIn, BASE, SHOTS, product: 'WM-E2E-90D' });
 await careTests({ test, signIn, BASE, SHOTS, customerUrl });
 
 await wealthTests({ test, signIn, BASE, SHOTS, customerUrl });
+await performanceTests({ test, signIn, BASE, SHOTS });
 
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);

@@ -151,7 +151,7 @@ pub async fn scorecards(app: &App, actor: &Actor, q: ScorecardQuery) -> Result<S
     if let Some(team) = q.team.as_deref().filter(|t| !t.is_empty()) {
         people.retain(|s| s.team.as_deref() == Some(team));
     }
-    let cards = cards_of(app, period, &people, &staff).await?.0;
+    let cards = ranked(app, period, &people, &staff).await?.0;
     let (from, to) = period.days();
     Ok(ScorecardReport {
         period: period.code(),
@@ -161,6 +161,34 @@ pub async fn scorecards(app: &App, actor: &Actor, q: ScorecardQuery) -> Result<S
         cards,
         may_manage,
     })
+}
+
+/// The cards of these people, each ranked among its peers — the active people of the same branch, team and
+/// role, whether or not the reader reaches them (only the rank is shown of them) — with their records.
+async fn ranked(
+    app: &App,
+    period: Period,
+    people: &[StaffRow],
+    staff: &[StaffRow],
+) -> Result<(Vec<StaffCard>, HashMap<StaffId, Vec<Record>>)> {
+    let group = |s: &StaffRow| (s.branch_code.clone(), s.team.clone(), s.role);
+    let groups: std::collections::HashSet<_> = people.iter().map(group).collect();
+    let peers: Vec<StaffRow> = staff
+        .iter()
+        .filter(|s| !s.disabled && app.policy.performance.card(s.role).is_some())
+        .filter(|s| groups.contains(&group(s)))
+        .cloned()
+        .collect();
+    let (cards, mut records) = cards_of(app, period, &peers, staff).await?;
+    let shown: std::collections::HashSet<StaffId> = people.iter().map(|s| s.id).collect();
+    records.retain(|id, _| shown.contains(id));
+    Ok((
+        cards
+            .into_iter()
+            .filter(|c| shown.contains(&c.staff_id))
+            .collect(),
+        records,
+    ))
 }
 
 /// The cards of these people (ranked within their teams) and the records behind them.
@@ -228,10 +256,11 @@ async fn cards_of(
     Ok((cards.into_iter().map(|(c, _)| c).collect(), records))
 }
 
-/// Ranks each card within its team (its branch for people without one): 1 for the highest composite,
-/// ties sharing a rank; the cards end ordered by team, then rank.
+/// Ranks each card among the people of its team (its branch for people without one) with the same role —
+/// the same card, so composites compare: 1 for the highest, ties sharing a rank; the cards end ordered by
+/// team, role, then rank.
 fn rank(cards: &mut [(StaffCard, Vec<Record>)]) {
-    let key = |c: &StaffCard| (c.branch_code.clone(), c.team.clone());
+    let key = |c: &StaffCard| (c.branch_code.clone(), c.team.clone(), c.role.as_str());
     cards.sort_by(|(a, _), (b, _)| {
         key(a)
             .cmp(&key(b))
@@ -300,12 +329,14 @@ pub async fn scorecard(
     let period = period_of(app, period)?;
     let staff = banyan_store::access::list_staff(&app.db.conn).await?;
     let (_, may_manage, people) = people_in_reach(app, actor, &staff)?;
-    let Some(person) = people.into_iter().find(|s| s.id == staff_id) else {
+    let Some(person) = people.iter().find(|s| s.id == staff_id).cloned() else {
         return Err(AppError::NotFound);
     };
-    let (mut cards, mut records) =
-        cards_of(app, period, std::slice::from_ref(&person), &staff).await?;
-    let card = cards.pop().ok_or(AppError::NotFound)?;
+    let (cards, mut records) = ranked(app, period, std::slice::from_ref(&person), &staff).await?;
+    let card = cards
+        .into_iter()
+        .find(|c| c.staff_id == staff_id)
+        .ok_or(AppError::NotFound)?;
     let trend = store::history_of(&app.db.conn, staff_id)
         .await?
         .into_iter()
@@ -510,8 +541,100 @@ pub async fn close(
     )
     .await?;
     tx.commit().await?;
-    let mut cards = cards_of(app, period, std::slice::from_ref(&person), &staff)
+    ranked(app, period, std::slice::from_ref(&person), &staff)
         .await?
-        .0;
-    cards.pop().ok_or(AppError::NotFound)
+        .0
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// The quarter's scorecards in reach as an XLSX workbook in the reader's words: one row per person and KPI
+/// (figure, target, attainment, weight, score), with the person's composite, rank and status; audited.
+pub async fn export_xlsx(
+    app: &App,
+    actor: &Actor,
+    q: ScorecardQuery,
+    words: &dyn crate::tabular::Words,
+) -> Result<Vec<u8>> {
+    let r = scorecards(app, actor, q).await?;
+    let grant = actor.require(Permission::PerformanceRead)?;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let x =
+        |e: rust_xlsxwriter::XlsxError| AppError::internal_from("writing the scorecards' XLSX", e);
+    let heads = [
+        "perf.person",
+        "role",
+        "kpi.team",
+        "perf.kpi",
+        "perf.pillar",
+        "perf.figure",
+        "kpi.target",
+        "perf.attainment",
+        "perf.weight",
+        "perf.score",
+        "perf.composite",
+        "perf.rank",
+        "perf.status",
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string(0, col(c)?, words.heading(h)).map_err(x)?;
+    }
+    let mut row = 0u32;
+    for card in &r.cards {
+        let status = match &card.closed {
+            Some(k) => words.cell("perf_rating", k.rating.as_str()),
+            None => words.cell("perf", "open"),
+        };
+        for l in &card.lines {
+            row += 1;
+            let text = [
+                card.name.clone(),
+                words.cell("role", card.role.as_str()),
+                card.team.clone().unwrap_or_default(),
+                words.cell("staff_kpi", l.kpi.as_str()),
+                words.cell("kpi_pillar", l.kpi.pillar().as_str()),
+            ];
+            for (c, v) in text.iter().enumerate() {
+                ws.write_string(row, col(c)?, crate::tabular::neutralise(v))
+                    .map_err(x)?;
+            }
+            let numbers = [
+                l.figure,
+                Some(l.target),
+                l.attainment,
+                Some(f64::from(l.weight)),
+                Some(l.score),
+                Some(card.composite),
+                Some(f64::from(card.rank)),
+            ];
+            for (c, v) in numbers.iter().enumerate() {
+                if let Some(v) = v {
+                    ws.write_number(row, col(c + text.len())?, (v * 100.0).round() / 100.0)
+                        .map_err(x)?;
+                }
+            }
+            ws.write_string(row, col(heads.len() - 1)?, &status)
+                .map_err(x)?;
+        }
+    }
+    let bytes = wb.save_to_buffer().map_err(x)?;
+    audit::record(
+        app,
+        &app.db.conn,
+        &grant,
+        vec![Entry {
+            action: "performance.export",
+            entity: "staff",
+            entity_id: None,
+            customer_id: None,
+            detail: json!({"period": r.period, "people": r.cards.len()}),
+        }],
+    )
+    .await?;
+    Ok(bytes)
+}
+
+fn col(c: usize) -> Result<u16> {
+    u16::try_from(c).map_err(|e| AppError::internal_from("a column number", e))
 }

@@ -160,7 +160,9 @@ impl banyan_app::tabular::Words for ReaderWords {
             "display_name" => t.get("field.name").to_owned(),
             c if c.starts_with("funnel_by.")
                 || c.starts_with("funnel.")
-                || c.starts_with("effect.") =>
+                || c.starts_with("effect.")
+                || c.starts_with("perf.")
+                || c.starts_with("kpi.") =>
             {
                 t.get(c).to_owned()
             }
@@ -180,6 +182,8 @@ impl banyan_app::tabular::Words for ReaderWords {
             "direction" => code_label(t, &["direction"], value),
             "lead_stage" | "lead_channel" => code_label(t, &[column], value),
             "funnel" => t.get(&format!("funnel.{value}")).to_owned(),
+            "perf" => t.get(&format!("perf.{value}")).to_owned(),
+            "role" | "staff_kpi" | "kpi_pillar" | "perf_rating" => code_label(t, &[column], value),
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),
             _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
             c => match import_family(c) {

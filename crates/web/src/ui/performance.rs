@@ -23,6 +23,7 @@ use std::collections::HashMap;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/performance", get(list_page))
+        .route("/performance.xlsx", get(export))
         .route("/performance/{staff}", get(card_page))
         .route("/performance/{staff}/target", post(set_target))
         .route("/performance/{staff}/close", post(close))
@@ -97,6 +98,7 @@ struct ListPage {
     range: String,
     rows: Vec<ListRow>,
     may_manage: bool,
+    export: String,
 }
 
 fn team_words(t: Tr, c: &StaffCard) -> String {
@@ -168,9 +170,34 @@ async fn list_page(
             ),
             rows,
             may_manage: r.may_manage,
+            export: format!(
+                "/performance.xlsx?period={}&team={}",
+                r.period,
+                urlencoding(team.as_deref().unwrap_or_default())
+            ),
         },
         false,
     ))
+}
+
+/// The quarter's scorecards in reach as the reader's XLSX workbook.
+async fn export(
+    State(s): State<AppState>,
+    Signed { sess, t }: Signed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let q = ScorecardQuery {
+        period: q.get("period").cloned().filter(|v| !v.is_empty()),
+        team: q.get("team").cloned().filter(|v| !v.is_empty()),
+    };
+    let words = crate::ui::labels::ReaderWords(t);
+    match uc::export_xlsx(&s.app, &sess.actor, q, &words).await {
+        Ok(bytes) => Ok(crate::api::cases::xlsx_named(
+            bytes,
+            "attachment; filename=\"scorecards.xlsx\"",
+        )),
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
 }
 
 struct LineRow {
@@ -268,11 +295,11 @@ fn card_view(t: Tr, c_: Chrome, d: &CardDetail, failed: Option<String>) -> CardP
             counts: match r.rating {
                 Some(v) => t.get("kpi.score").replace("{v}", &v.to_string()),
                 None => t
-                    .get(if r.counts {
-                        "perf.counts"
-                    } else {
-                        "perf.not_counted"
-                    })
+                    .get(&format!(
+                        "perf.how.{}.{}",
+                        r.kpi.as_str(),
+                        if r.counts { "yes" } else { "no" }
+                    ))
                     .to_owned(),
             },
         })
@@ -421,4 +448,11 @@ async fn close(
         Err(Ok(msg)) => render(&s, sess, t, staff, Some(period), Some(msg)).await,
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
     }
+}
+
+/// A query value percent-encoded (a team's name is Chinese).
+fn urlencoding(v: &str) -> String {
+    serde_urlencoded::to_string([("v", v)])
+        .map(|s| s.trim_start_matches("v=").to_owned())
+        .unwrap_or_default()
 }

@@ -267,6 +267,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         own.text
     );
     assert_eq!(own.body["may_manage"], false);
+    // Their rank among the team shows; the others' figures do not.
+    assert_eq!(own.body["cards"][0]["team_size"], 2, "{}", own.text);
     app.get(
         &format!("/api/v1/performance/scorecards/{rm2_id}?period={q}"),
         &rm,
@@ -375,6 +377,34 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     assert_eq!(again.body["closed"]["version"], 2, "{}", again.text);
     assert_eq!(line(&again.body, "overdue_alerts")["numerator"], 0);
     assert_eq!(app.count("perf_scorecards").await, 2);
+    // The workbook: one row per person and KPI, the frozen figures, the status.
+    let actor = banyan_app::access::actor_for(&app.app, "sup1")
+        .await
+        .unwrap();
+    let q = banyan_app::performance::ScorecardQuery {
+        period: Some(q.clone()),
+        team: None,
+    };
+    let bytes =
+        banyan_app::performance::export_xlsx(&app.app, &actor, q, &banyan_app::tabular::Codes)
+            .await
+            .unwrap();
+    let book = banyan_app::tabular::read_xlsx(&bytes).unwrap();
+    assert_eq!(book.headers[3], "perf.kpi");
+    let rows: Vec<Vec<String>> = book.rows.into_iter().map(|r| r.cells.unwrap()).collect();
+    assert_eq!(
+        rows.len(),
+        5 + 5,
+        "two relationship managers' cards of five KPIs"
+    );
+    let nc = rows
+        .iter()
+        .find(|r| r[0] == "rm1" && r[3] == "new_customers")
+        .unwrap();
+    assert_eq!(
+        (nc[5].as_str(), nc[6].as_str(), nc[12].as_str()),
+        ("2", "2", "good")
+    );
     let actions = app
         .texts("SELECT action FROM audit_log WHERE action LIKE 'performance.%' ORDER BY at_us, id")
         .await;
@@ -383,7 +413,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         vec![
             "performance.target",
             "performance.close",
-            "performance.close"
+            "performance.close",
+            "performance.export"
         ]
     );
 }

@@ -1,0 +1,82 @@
+//! Demo staff performance (issue 18): supervisor1 closes the last quarter's scorecards of BR0001's
+//! relationship managers with an assessment (rm1 良好, rm2 称职, each with a comment) — frozen with the
+//! policy version — and sets rm1's own target of new customers for the running quarter, whose scorecards
+//! stay live. Log in as supervisor1 for the branch's scorecards (绩效考核), as rm1 for one's own.
+
+use anyhow::{Result, anyhow};
+use banyan_app::App;
+use banyan_app::performance::{self as perf, CloseInput, PerfTargetInput};
+use banyan_domain::performance::{PerfRating, StaffKpi};
+use banyan_domain::wealth::kpi::Period;
+
+fn err(e: banyan_app::AppError) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+pub async fn demo_performance(app: &App) -> Result<()> {
+    let sup = banyan_app::access::actor_for(app, "supervisor1")
+        .await
+        .map_err(err)?;
+    let now = Period::quarter_of(app.today());
+    let last = match now.quarter {
+        Some(1) => Period {
+            year: now.year - 1,
+            quarter: Some(4),
+        },
+        Some(q) => Period {
+            year: now.year,
+            quarter: Some(q - 1),
+        },
+        None => now,
+    };
+    let report = perf::scorecards(
+        app,
+        &sup,
+        perf::ScorecardQuery {
+            period: Some(last.code()),
+            team: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let rm1 = staff_id(app, "rm1").await?;
+    for card in &report.cards {
+        let (rating, comment) = if card.staff_id == rm1 {
+            (PerfRating::Good, "客户拓展达标，联系计划按时率需继续提升。")
+        } else {
+            (PerfRating::Adequate, "服务规范，下季度加强新客户拓展。")
+        };
+        perf::close(
+            app,
+            &sup,
+            card.staff_id,
+            CloseInput {
+                period: last.code(),
+                rating,
+                comment: Some(comment.into()),
+            },
+        )
+        .await
+        .map_err(err)?;
+    }
+    perf::set_target(
+        app,
+        &sup,
+        PerfTargetInput {
+            period: now.code(),
+            staff_id: rm1,
+            kpi: StaffKpi::NewCustomers,
+            target_value: 4.0,
+        },
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+async fn staff_id(app: &App, username: &str) -> Result<banyan_domain::ids::StaffId> {
+    Ok(banyan_app::access::actor_for(app, username)
+        .await
+        .map_err(err)?
+        .id())
+}
