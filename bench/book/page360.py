@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """The customer 360 page itself, with and without a book, under load (standard library only).
 
-  page360.py --base URL --user NAME --password-env VAR --db FILE [--clients 8] [--duration 20] [--warmup 3]
+  page360.py --base URL --user NAME --password-env VAR --with-book FILE --without FILE [--clients 8]
+             [--duration 20] [--warmup 3]
 
 Against a `banyan serve` of a demo database (`banyan demo`: every customer encrypted as Banyan writes it; the
 first 200 customers have a book — accounts and holdings with a year of month-end snapshots, a year of
 transactions). Signs in through the login form (a session cookie per client), then measures two sets of
-customers read from the database FILE: those with accounts ("with book") and as many without ("no book"),
+customers (one id a line; bench/book/page360.sh picks them): those with accounts ("with book") and as many
+verified customers without ("no book"),
 each in a closed loop of CLIENTS for DURATION seconds after WARMUP: `GET /customers/{id}`, the whole page
 drawn. A read counts when it answers 200 with its book section (the holdings, or "no holdings"). Prints one JSON line
 per set: pages, errors, rate, p50/p90/p99/max in ms.
 """
-import argparse, http.cookiejar, json, os, random, re, sqlite3, threading, time, urllib.parse, urllib.request
+import argparse, http.cookiejar, json, os, random, re, threading, time, urllib.parse, urllib.request
 
 
 def session(base, user, password):
@@ -23,11 +25,6 @@ def session(base, user, password):
     with op.open(urllib.request.Request(f"{base}/login", data=body, method="POST"), timeout=30) as r:
         r.read()
     return op
-
-
-def uuid_of(b):
-    h = b.hex()
-    return f"{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
 def run(a, ops, ids, expect):
@@ -76,20 +73,19 @@ def main():
     ap.add_argument("--base", required=True)
     ap.add_argument("--user", required=True)
     ap.add_argument("--password-env", required=True)
-    ap.add_argument("--db", required=True)
+    ap.add_argument("--with-book", required=True)
+    ap.add_argument("--without", required=True)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--duration", type=float, default=20)
     ap.add_argument("--warmup", type=float, default=3)
+    ap.add_argument("--with-first", action="store_true", help="measure the customers with a book first")
     a = ap.parse_args()
-    db = sqlite3.connect(a.db)
-    with_book = [uuid_of(r[0]) for r in db.execute(
-        "SELECT DISTINCT customer_id FROM accounts")]
-    without = [uuid_of(r[0]) for r in db.execute(
-        "SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM accounts) AND status = 'verified' "
-        "ORDER BY id LIMIT ?", (len(with_book),))]
+    read = lambda f: [l.strip() for l in open(f) if l.strip()]
+    with_book, without = read(a.with_book), read(a.without)
     password = os.environ[a.password_env]
     ops = [session(a.base, a.user, password) for _ in range(a.clients)]
-    for name, ids, expect in [("no book", without, b'id="book-empty"'), ("with book", with_book, b'id="book-aum"')]:
+    sets = [("no book", without, b'id="book-empty"'), ("with book", with_book, b'id="book-aum"')]
+    for name, ids, expect in (sets[::-1] if a.with_first else sets):
         r = run(a, ops, ids, expect)
         r.update({"set": name, "customers": len(ids), "clients": a.clients})
         print(json.dumps(r), flush=True)

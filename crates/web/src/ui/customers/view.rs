@@ -168,13 +168,14 @@ pub(crate) async fn customer_page(
             at: t.datetime(&s.app.tz, &c.at),
         })
         .collect();
-    let audit = customer_audit(s, a, t, id).await.map_err(err)?;
-    let book = crate::ui::book::book_section(s, &sess, t, id)
-        .await
-        .map_err(err)?;
-    let insights = crate::ui::book::insight_lines(s, &sess, t, id)
-        .await
-        .map_err(err)?;
+    // The audit trail, the book and its insights are read side by side: the page waits for the slowest of
+    // the three, not their sum (bench/book/page360.sh, docs/benchmarks.md).
+    let (audit, book, insights) = tokio::try_join!(
+        customer_audit(s, a, t, id),
+        crate::ui::book::book_section(s, &sess, t, id),
+        crate::ui::book::insight_lines(s, &sess, t, id),
+    )
+    .map_err(err)?;
     let care = crate::ui::care::banner(
         s,
         &sess,
