@@ -737,6 +737,18 @@ pub(crate) async fn names_by_id(
 }
 
 /// [`names_by_id`] of a staff list the caller has read already (one read of the staff, not two).
+/// Whether a staff member is within a reader's scope: everyone, the people of the reader's branch, or the
+/// reader alone (the reports on people — KPIs, scorecards — read them by this).
+pub(crate) fn staff_in_scope(scope: &banyan_store::customers::ScopeFilter, s: &StaffRow) -> bool {
+    use banyan_store::customers::ScopeFilter;
+    match scope {
+        ScopeFilter::All => true,
+        ScopeFilter::Branch(b) => s.branch_code.as_deref() == Some(b.as_str()),
+        ScopeFilter::Rm(id) => s.id.uuid() == *id,
+        ScopeFilter::Nothing => false,
+    }
+}
+
 pub(crate) fn names_of(
     staff: &[StaffRow],
 ) -> std::collections::HashMap<banyan_domain::ids::StaffId, String> {

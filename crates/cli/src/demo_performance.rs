@@ -18,17 +18,7 @@ pub async fn demo_performance(app: &App) -> Result<()> {
         .await
         .map_err(err)?;
     let now = Period::quarter_of(app.today());
-    let last = match now.quarter {
-        Some(1) => Period {
-            year: now.year - 1,
-            quarter: Some(4),
-        },
-        Some(q) => Period {
-            year: now.year,
-            quarter: Some(q - 1),
-        },
-        None => now,
-    };
+    let last = now.previous();
     let report = perf::scorecards(
         app,
         &sup,

@@ -20,7 +20,6 @@ use banyan_domain::ids::StaffId;
 use banyan_domain::performance::{self as perf, KpiLine, PerfRating, StaffKpi};
 use banyan_domain::wealth::kpi::Period;
 use banyan_store::access::StaffRow;
-use banyan_store::customers::ScopeFilter;
 use banyan_store::performance::{self as store, ScorecardRow, TargetRow};
 use figures::Record;
 use jiff::civil::Date;
@@ -98,12 +97,7 @@ fn people_in_reach<'a>(
         let reach = staff
             .iter()
             .filter(|s| has_card(s))
-            .filter(|s| match g.scope() {
-                ScopeFilter::All => true,
-                ScopeFilter::Branch(b) => s.branch_code.as_deref() == Some(b.as_str()),
-                ScopeFilter::Rm(id) => s.id.uuid() == id,
-                ScopeFilter::Nothing => false,
-            })
+            .filter(|s| crate::access::staff_in_scope(&g.scope(), s))
             .cloned()
             .collect();
         return Ok((g, true, reach));

@@ -14,7 +14,6 @@ use banyan_domain::access::{Permission, Role};
 use banyan_domain::ids::StaffId;
 use banyan_domain::wealth::kpi::{KpiMeasure, Period, value};
 use banyan_store::access::StaffRow;
-use banyan_store::customers::ScopeFilter;
 use banyan_store::wealth::kpis as store;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -89,12 +88,7 @@ fn managers_in_reach<'a>(
         let reach: Vec<StaffRow> = staff
             .iter()
             .filter(|s| manages(s))
-            .filter(|s| match g.scope() {
-                ScopeFilter::All => true,
-                ScopeFilter::Branch(b) => s.branch_code.as_deref() == Some(b.as_str()),
-                ScopeFilter::Rm(id) => s.id.uuid() == id,
-                ScopeFilter::Nothing => false,
-            })
+            .filter(|s| crate::access::staff_in_scope(&g.scope(), s))
             .cloned()
             .collect();
         return Ok((g, reach));

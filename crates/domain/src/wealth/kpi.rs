@@ -108,6 +108,24 @@ impl Period {
         }
     }
 
+    /// The quarter before a quarter (Q4 of the year before Q1); the year before a year.
+    pub fn previous(self) -> Period {
+        match self.quarter {
+            Some(1) => Period {
+                year: self.year - 1,
+                quarter: Some(4),
+            },
+            Some(q) => Period {
+                year: self.year,
+                quarter: Some(q - 1),
+            },
+            None => Period {
+                year: self.year - 1,
+                quarter: None,
+            },
+        }
+    }
+
     /// First and last day.
     pub fn days(self) -> (Date, Date) {
         let (m1, m2) = match self.quarter {
@@ -162,6 +180,14 @@ mod tests {
         assert!(Period::parse("2026-Q5").is_err());
         assert!(Period::parse("Q4").is_err());
         assert_eq!(Period::quarter_of(date(2026, 8, 31)).code(), "2026-Q3");
+        assert_eq!(
+            Period::parse("2026-Q1").unwrap().previous().code(),
+            "2025-Q4"
+        );
+        assert_eq!(
+            Period::parse("2026-Q3").unwrap().previous().code(),
+            "2026-Q2"
+        );
     }
 
     #[test]

@@ -46,17 +46,7 @@ fn quarters(t: Tr, today: jiff::civil::Date, chosen: &str) -> Vec<(String, Strin
     for _ in 0..8 {
         let code = p.code();
         out.push((code.clone(), quarter_words(t, &code), code == chosen));
-        p = match p.quarter {
-            Some(1) => Period {
-                year: p.year - 1,
-                quarter: Some(4),
-            },
-            Some(q) => Period {
-                year: p.year,
-                quarter: Some(q - 1),
-            },
-            None => p,
-        };
+        p = p.previous();
     }
     out
 }

@@ -20,17 +20,7 @@ fn last_quarter() -> (String, i64, String) {
     let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
     let today = jiff::Timestamp::now().to_zoned(tz.clone()).date();
     let now = Period::quarter_of(today);
-    let q = match now.quarter {
-        Some(1) => Period {
-            year: now.year - 1,
-            quarter: Some(4),
-        },
-        Some(n) => Period {
-            year: now.year,
-            quarter: Some(n - 1),
-        },
-        None => unreachable!(),
-    };
+    let q = now.previous();
     let day = q.days().0.checked_add(jiff::Span::new().days(20)).unwrap();
     let at = day
         .at(12, 0, 0, 0)

@@ -63,17 +63,7 @@ fn periods(t: Tr, today: jiff::civil::Date, chosen: &str) -> Vec<(String, String
     for _ in 0..8 {
         let code = p.code();
         out.push((code.clone(), period_words(t, &code), code == chosen));
-        p = match p.quarter {
-            Some(1) => Period {
-                year: p.year - 1,
-                quarter: Some(4),
-            },
-            Some(q) => Period {
-                year: p.year,
-                quarter: Some(q - 1),
-            },
-            None => p,
-        };
+        p = p.previous();
     }
     for y in [today.year(), today.year() - 1] {
         let code = y.to_string();
