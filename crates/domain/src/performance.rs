@@ -6,6 +6,8 @@
 //!
 //! The formulas (docs/performance.md lists them with their sources):
 //! - `new_customers`: leads the person owns won as customers in the period (count; higher is better);
+//! - `lead_conversion`: of the leads the person owns that ended in the period (won, lost or rejected), the
+//!   percent won (percent; higher);
 //! - `contact_coverage`: of the person's contact tasks due in the period up to today, the percent done on
 //!   time (percent; higher);
 //! - `case_sla`: of the cases the person owns received in the period, those resolved within their SLA over
@@ -23,6 +25,7 @@ code_enum!(
     /// A KPI of the library.
     StaffKpi {
         NewCustomers = "new_customers",
+        LeadConversion = "lead_conversion",
         ContactCoverage = "contact_coverage",
         CaseSla = "case_sla",
         CaseSatisfaction = "case_satisfaction",
@@ -53,7 +56,7 @@ impl StaffKpi {
     pub fn unit(self) -> KpiUnit {
         match self {
             Self::NewCustomers | Self::OverdueAlerts => KpiUnit::Count,
-            Self::ContactCoverage | Self::CaseSla => KpiUnit::Percent,
+            Self::LeadConversion | Self::ContactCoverage | Self::CaseSla => KpiUnit::Percent,
             Self::CaseSatisfaction => KpiUnit::Score,
         }
     }
@@ -65,7 +68,7 @@ impl StaffKpi {
 
     pub fn pillar(self) -> KpiPillar {
         match self {
-            Self::NewCustomers => KpiPillar::Growth,
+            Self::NewCustomers | Self::LeadConversion => KpiPillar::Growth,
             Self::ContactCoverage | Self::CaseSla => KpiPillar::Service,
             Self::CaseSatisfaction => KpiPillar::Satisfaction,
             Self::OverdueAlerts => KpiPillar::RiskControl,

@@ -133,17 +133,18 @@ pub struct Counted<K> {
     pub how: K,
 }
 
-/// Leads these people own won as customers in `[from_us, to_us)`.
-pub async fn won_leads<C: ConnectionTrait>(
+/// Leads these people own that ended in `[from_us, to_us)` — won, lost or rejected — with whether they were
+/// won.
+pub async fn ended_leads<C: ConnectionTrait>(
     c: &C,
     staff: &[StaffId],
     from_us: i64,
     to_us: i64,
-) -> Result<Vec<Counted<i64>>> {
+) -> Result<Vec<Counted<bool>>> {
     let q = Query::select()
-        .columns(["rm_id", "lead_no", "stage_at_us"])
+        .columns(["rm_id", "lead_no", "stage_at_us", "stage"])
         .from("leads")
-        .and_where(Expr::col("stage").eq("won"))
+        .and_where(Expr::col("stage").is_in(["won", "lost", "rejected"]))
         .and_where(Expr::col("rm_id").is_in(ids(staff)))
         .and_where(Expr::col("stage_at_us").gte(from_us))
         .and_where(Expr::col("stage_at_us").lt(to_us))
@@ -158,7 +159,7 @@ pub async fn won_leads<C: ConnectionTrait>(
                 owner: StaffId::from_uuid(get(r, 0)?),
                 reference: get(r, 1)?,
                 at: at.to_string(),
-                how: at,
+                how: get::<String>(r, 3)? == "won",
             })
         })
         .collect()

@@ -47,15 +47,27 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
     let (from, to) = (first.to_string(), last.to_string());
     let mut records: HashMap<StaffId, Vec<Record>> = HashMap::new();
     let mut push = |owner: StaffId, r: Record| records.entry(owner).or_default().push(r);
-    for w in store::won_leads(c, staff, from_us, to_us).await? {
+    for w in store::ended_leads(c, staff, from_us, to_us).await? {
         let day = day_of(app, &w.at);
+        if w.how {
+            push(
+                w.owner,
+                Record {
+                    kpi: StaffKpi::NewCustomers,
+                    reference: w.reference.clone(),
+                    day: day.clone(),
+                    counts: true,
+                    rating: None,
+                },
+            );
+        }
         push(
             w.owner,
             Record {
-                kpi: StaffKpi::NewCustomers,
+                kpi: StaffKpi::LeadConversion,
                 reference: w.reference,
                 day,
-                counts: true,
+                counts: w.how,
                 rating: None,
             },
         );
@@ -158,7 +170,9 @@ pub fn counts(kpi: StaffKpi, records: &[Record]) -> (i64, i64) {
     let counted = len(mine.iter().filter(|r| r.counts).count());
     match kpi {
         StaffKpi::NewCustomers | StaffKpi::OverdueAlerts => (counted, 0),
-        StaffKpi::ContactCoverage | StaffKpi::CaseSla => (counted, len(mine.len())),
+        StaffKpi::LeadConversion | StaffKpi::ContactCoverage | StaffKpi::CaseSla => {
+            (counted, len(mine.len()))
+        }
         StaffKpi::CaseSatisfaction => (
             mine.iter().filter_map(|r| r.rating).map(i64::from).sum(),
             len(mine.len()),

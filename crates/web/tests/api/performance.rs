@@ -69,9 +69,15 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     let (q, mid_us, mid_day) = last_quarter();
 
     // Won leads: two of rm1's, one of rm2's, in the quarter.
-    for (i, (tok, owner)) in [(&rm, "rm1"), (&rm, "rm1"), (&rm2, "rm2")]
-        .into_iter()
-        .enumerate()
+    // Ended leads: two of rm1's won and one lost, one of rm2's won, in the quarter.
+    for (i, (tok, owner, stage)) in [
+        (&rm, "rm1", "won"),
+        (&rm, "rm1", "won"),
+        (&rm2, "rm2", "won"),
+        (&rm, "rm1", "lost"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let r = app
             .post("/api/v1/leads", tok, company(&format!("1391234100{i}")))
@@ -80,7 +86,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         let no = r.body["lead_no"].as_str().unwrap();
         // Identifiers by what names them (SQLite keeps UUIDs as bytes, PostgreSQL as uuid).
         app.sql(&format!(
-            "UPDATE leads SET stage = 'won', stage_at_us = {mid_us}, \
+            "UPDATE leads SET stage = '{stage}', stage_at_us = {mid_us}, \
              rm_id = (SELECT id FROM staff WHERE username = '{owner}') WHERE lead_no = '{no}'"
         ))
         .await;
@@ -180,6 +186,12 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     let c1 = &cards[0];
     // Each figure from its records, against the relationship manager's card in the shipped policy.
     assert_eq!(line(c1, "new_customers")["numerator"], 2);
+    let conv = line(c1, "lead_conversion");
+    assert_eq!(
+        (conv["numerator"].as_i64(), conv["denominator"].as_i64()),
+        (Some(2), Some(3))
+    );
+    assert!(close_to(&conv["attainment"], 120.0), "{conv}");
     assert!(close_to(
         &line(c1, "new_customers")["attainment"],
         100.0 * 2.0 / 6.0
@@ -198,8 +210,9 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         close_to(&line(c1, "overdue_alerts")["attainment"], 50.0),
         "{c1}"
     );
-    let composite = 30.0 * (2.0 / 6.0)
-        + 25.0 * (75.0 / 90.0)
+    let composite = 25.0 * (2.0 / 6.0)
+        + 10.0 * 1.2
+        + 20.0 * (75.0 / 90.0)
         + 15.0 * (50.0 / 95.0)
         + 15.0 * (4.0 / 4.5)
         + 15.0 * 0.5;
@@ -210,7 +223,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     );
     // rm2: one won lead and nothing overdue; no records for the ratios scores nothing for them.
     assert!(
-        close_to(&cards[1]["composite"], 30.0 / 6.0 + 15.0),
+        close_to(&cards[1]["composite"], 25.0 / 6.0 + 12.0 + 15.0),
         "{}",
         cards[1]
     );
@@ -237,7 +250,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
                     (Some(8), Some(2))
                 );
             }
-            "contact_coverage" | "case_sla" => assert_eq!(
+            "lead_conversion" | "contact_coverage" | "case_sla" => assert_eq!(
                 (l["numerator"].as_i64(), l["denominator"].as_i64()),
                 (Some(counted), Some(mine.len() as i64)),
                 "{l}"
@@ -312,7 +325,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         (nc["own_target"].as_bool(), nc["target"].as_f64()),
         (Some(true), Some(2.0))
     );
-    let raised = composite - 30.0 * (2.0 / 6.0) + 30.0;
+    let raised = composite - 25.0 * (2.0 / 6.0) + 25.0;
     assert!(close_to(&d.body["card"]["composite"], raised), "{}", d.text);
 
     // Closing: not by the person, not a quarter still running; then frozen against later changes.
@@ -384,8 +397,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     let rows: Vec<Vec<String>> = book.rows.into_iter().map(|r| r.cells.unwrap()).collect();
     assert_eq!(
         rows.len(),
-        5 + 5,
-        "two relationship managers' cards of five KPIs"
+        6 + 6,
+        "two relationship managers' cards of six KPIs"
     );
     let nc = rows
         .iter()
