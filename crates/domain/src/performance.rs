@@ -229,9 +229,18 @@ code_enum!(
     }
 );
 
-/// A quarter a scorecard may be closed for: one that has ended by `today`.
+/// A period a scorecard may be closed for (a quarter or a year): one that has ended by `today`.
 pub fn closable(period: Period, today: jiff::civil::Date) -> bool {
-    period.quarter.is_some() && period.days().1 < today
+    period.days().1 < today
+}
+
+/// The policy's target (set per quarter) for a period: a count over a year is four quarters' worth; a
+/// percent or a score is the same for any period.
+pub fn period_target(kpi: StaffKpi, quarter_target: f64, period: Period) -> f64 {
+    match (kpi.unit(), period.quarter) {
+        (KpiUnit::Count, None) => quarter_target * 4.0,
+        _ => quarter_target,
+    }
 }
 
 #[cfg(test)]
@@ -300,10 +309,17 @@ mod tests {
     }
 
     #[test]
-    fn only_an_ended_quarter_closes() {
+    fn only_an_ended_period_closes_and_a_years_count_target_is_four_quarters() {
+        let year = Period::parse("2026").unwrap();
+        assert_eq!(period_target(StaffKpi::NewCustomers, 6.0, year), 24.0);
+        assert_eq!(period_target(StaffKpi::CaseSla, 95.0, year), 95.0);
         let q3 = Period::parse("2026-Q3").unwrap();
         assert!(closable(q3, date(2026, 10, 1)));
         assert!(!closable(q3, date(2026, 9, 30)));
-        assert!(!closable(Period::parse("2026").unwrap(), date(2027, 1, 2)));
+        assert!(closable(Period::parse("2026").unwrap(), date(2027, 1, 1)));
+        assert!(!closable(
+            Period::parse("2026").unwrap(),
+            date(2026, 12, 31)
+        ));
     }
 }

@@ -184,6 +184,7 @@ pub fn counts(kpi: StaffKpi, records: &[Record]) -> (i64, i64) {
 pub(crate) fn lines(
     app: &App,
     card: &perf::RoleCard,
+    period: Period,
     records: &[Record],
     own_targets: &HashMap<StaffKpi, f64>,
 ) -> Vec<KpiLine> {
@@ -194,7 +195,7 @@ pub(crate) fn lines(
             let (numerator, denominator) = counts(k.kpi, records);
             let figure = k.kpi.figure(numerator, denominator);
             let own = own_targets.get(&k.kpi).copied();
-            let target = own.unwrap_or(k.target);
+            let target = own.unwrap_or_else(|| perf::period_target(k.kpi, k.target, period));
             let attainment = perf::attainment(k.kpi, figure, target, cap);
             KpiLine {
                 kpi: k.kpi,

@@ -32,7 +32,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScorecardQuery {
-    /// A quarter (`2026-Q4`); the current quarter when absent.
+    /// A quarter (`2026-Q4`) or a year (`2026`); the current quarter when absent.
     #[serde(default)]
     pub period: Option<String>,
     /// Only this team's people.
@@ -112,18 +112,11 @@ fn people_in_reach<'a>(
 }
 
 fn period_of(app: &App, p: Option<&str>) -> Result<Period> {
-    let period = match p {
+    // A quarter, or a year (seed 000 §7: 按季度和年度).
+    Ok(match p {
         Some(p) => Period::parse(p).map_err(AppError::Validation)?,
         None => Period::quarter_of(app.today()),
-    };
-    if period.quarter.is_none() {
-        return Err(AppError::field(
-            "period",
-            "quarter",
-            "a scorecard is of a quarter (2026-Q4)",
-        ));
-    }
-    Ok(period)
+    })
 }
 
 fn milli(v: f64) -> i64 {
@@ -221,7 +214,13 @@ async fn cards_of(
             ),
             None => {
                 let empty = HashMap::new();
-                let lines = figures::lines(app, card, &records, own.get(&s.id).unwrap_or(&empty));
+                let lines = figures::lines(
+                    app,
+                    card,
+                    period,
+                    &records,
+                    own.get(&s.id).unwrap_or(&empty),
+                );
                 let composite = lines.iter().map(|l| l.score).sum();
                 (lines, composite, None)
             }
@@ -334,7 +333,10 @@ pub async fn scorecard(
     let trend = store::history_of(&app.db.conn, staff_id)
         .await?
         .into_iter()
-        .filter(|r| r.period != period.code())
+        // The same kind of period: quarters beside a quarter, years beside a year.
+        .filter(|r| {
+            r.period != period.code() && r.period.contains("-Q") == period.quarter.is_some()
+        })
         .take(8)
         .map(|r| QuarterScore {
             period: r.period,
@@ -476,7 +478,7 @@ pub async fn close(
         return Err(AppError::field(
             "period",
             "not_ended",
-            "a quarter is closed once it has ended",
+            "a period is closed once it has ended",
         ));
     }
     let comment = crate::text::optional_text("comment", input.comment.as_deref(), 2000)?;
@@ -497,6 +499,7 @@ pub async fn close(
     let lines = figures::lines(
         app,
         card,
+        period,
         records,
         if own.is_empty() { &empty } else { &own },
     );

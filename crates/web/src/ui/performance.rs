@@ -39,7 +39,7 @@ fn shown(t: Tr, kpi: StaffKpi, v: Option<f64>) -> String {
     }
 }
 
-/// The last eight quarters, the chosen one marked.
+/// The last eight quarters and two years, the chosen one marked.
 fn quarters(t: Tr, today: jiff::civil::Date, chosen: &str) -> Vec<(String, String, bool)> {
     let mut p = Period::quarter_of(today);
     let mut out = Vec::new();
@@ -48,13 +48,18 @@ fn quarters(t: Tr, today: jiff::civil::Date, chosen: &str) -> Vec<(String, Strin
         out.push((code.clone(), quarter_words(t, &code), code == chosen));
         p = p.previous();
     }
+    // The yearly scorecards (seed 000 §7: 按季度和年度): this year and the last.
+    for y in [today.year(), today.year() - 1] {
+        let code = y.to_string();
+        out.push((code.clone(), quarter_words(t, &code), code == chosen));
+    }
     out
 }
 
 fn quarter_words(t: Tr, code: &str) -> String {
     match code.split_once("-Q") {
         Some((y, q)) => t.get("kpi.quarter").replace("{y}", y).replace("{q}", q),
-        None => code.to_owned(),
+        None => t.get("kpi.year").replace("{y}", code),
     }
 }
 

@@ -259,6 +259,27 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         }
     }
 
+    // The year's scorecard counts the same records; a count's target is four quarters' worth.
+    let y = app
+        .get(
+            &format!("/api/v1/performance/scorecards?period={}", &q[..4]),
+            &sup,
+        )
+        .await;
+    assert_eq!(y.status, StatusCode::OK, "{}", y.text);
+    let yc = y.body["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["staff_id"] == rm1_id.as_str())
+        .unwrap();
+    let ync = line(yc, "new_customers");
+    assert_eq!(
+        (ync["numerator"].as_i64(), ync["target"].as_f64()),
+        (Some(2), Some(24.0))
+    );
+    assert!(close_to(&line(yc, "case_sla")["target"], 95.0));
+
     // A manager reads their own card only; another's is not found, as is one outside the supervisor's branch.
     let own = app
         .get(&format!("/api/v1/performance/scorecards?period={q}"), &rm)
@@ -307,12 +328,12 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         .post(
             "/api/v1/performance/targets",
             &sup,
-            json!({"period": "2026", "staff_id": rm1_id, "kpi": "new_customers", "target_value": 1.0}),
+            json!({"period": "2026-Q5", "staff_id": rm1_id, "kpi": "new_customers", "target_value": 1.0}),
         )
         .await;
     assert_eq!(
         a.field_errors(),
-        vec![("period".to_owned(), "quarter".to_owned())]
+        vec![("period".to_owned(), "period".to_owned())]
     );
     let d = app
         .get(

@@ -76,7 +76,7 @@ crate::ui::i18n::catalog! {
     "detail.composite" => ["综合得分", "綜合得分", "Composite"],
     "rule.not_on_card" => ["不是该员工考核卡上的指标", "不是該員工考核卡上的指標", "is not a KPI of this person's scorecard"],
     "rule.scale" => ["超出指标的取值范围（人数不小于 0，百分比 0–100，评分 1–5）", "超出指標的取值範圍（人數不小於 0，百分比 0–100，評分 1–5）", "is off the KPI's scale (a count from 0, a percent 0-100, a score 1-5)"],
-    "rule.quarter" => ["须为季度（如 2026 年第 4 季度）", "須為季度（如 2026 年第 4 季度）", "must be a quarter (such as 2026-Q4)"],
+    "rule.period" => ["须为季度（如 2026 年第 4 季度）或年度（如 2026 年）", "須為季度（如 2026 年第 4 季度）或年度（如 2026 年）", "must be a quarter (2026-Q4) or a year (2026)"],
     "rule.not_ended" => ["该季度尚未结束，结束后才能关闭", "該季度尚未結束，結束後才能關閉", "the quarter has not ended; it closes once it has"],
     "refusal.own_scorecard" => ["不能关闭本人的考核卡，须由上级主管关闭。", "不能關閉本人的考核卡，須由上級主管關閉。", "One's own scorecard is closed by one's own supervisor."],
     "audit.action.performance.target" => ["设定员工考核目标", "設定員工考核目標", "Performance target set"],
