@@ -193,7 +193,11 @@ pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<Custome
             Ok(
                 if banyan_store::book::activity::any_transactions(c).await? {
                     let found = super::figures::activity(app, c, &[row.id], app.today()).await?;
-                    Some(found.into_iter().next().map(|(_, f)| f).unwrap_or_default())
+                    // No row: no transactions in the windows, every figure zero.
+                    Some(found.into_iter().next().map_or_else(
+                        banyan_domain::book::activity::ActivityFigures::default,
+                        |(_, f)| f,
+                    ))
                 } else {
                     None
                 },

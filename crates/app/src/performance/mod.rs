@@ -205,7 +205,8 @@ async fn cards_of(
         let Some(card) = app.policy.performance.card(s.role) else {
             continue;
         };
-        let records = read.records.remove(&s.id).unwrap_or_default();
+        // Nobody's records: a person with none in the period (their figures are counts of nothing).
+        let records = read.records.remove(&s.id).unwrap_or_else(Vec::new);
         let (lines, composite, closing) = match closed.remove(&s.id) {
             Some(r) => (
                 r.lines.clone(),
@@ -285,7 +286,12 @@ fn closing_of(r: &ScorecardRow, names: &HashMap<StaffId, String>) -> Result<Clos
         version: r.version,
         rating: r.rating,
         comment: r.comment.clone(),
-        closed_by: names.get(&r.closed_by).cloned().unwrap_or_default(),
+        closed_by: names.get(&r.closed_by).cloned().ok_or_else(|| {
+            AppError::internal(format!(
+                "perf_scorecards {} closed by {}, who is not on the staff",
+                r.id, r.closed_by
+            ))
+        })?,
         closed_at: jiff::Timestamp::from_microsecond(r.closed_at_us)
             .map_err(|e| AppError::internal_from("perf_scorecards.closed_at_us", e))?,
         policy_version: r.policy_version.clone(),
@@ -347,7 +353,7 @@ pub async fn scorecard(
         period: period.code(),
         ended: perf::closable(period, app.today()),
         may_manage,
-        records: records.remove(&staff_id).unwrap_or_default(),
+        records: records.remove(&staff_id).unwrap_or_else(Vec::new),
         card,
         trend,
     })
@@ -588,7 +594,9 @@ pub async fn export_xlsx(
             let text = [
                 card.name.clone(),
                 words.cell("role", card.role.as_str()),
-                card.team.clone().unwrap_or_default(),
+                card.team
+                    .clone()
+                    .unwrap_or_else(|| words.cell("perf", "no_team")),
                 words.cell("staff_kpi", l.kpi.as_str()),
                 words.cell("kpi_pillar", l.kpi.pillar().as_str()),
             ];

@@ -8,6 +8,7 @@ use crate::extract::{Auth, Json, Query};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use banyan_app::performance::{
     self as uc, CardDetail, CloseInput, PerfTargetInput, PerfTargetSet, ScorecardQuery,
@@ -22,6 +23,7 @@ pub fn routes(
     creating: impl Fn(MethodRouter<AppState>) -> MethodRouter<AppState>,
 ) -> Router<AppState> {
     r.route("/api/v1/performance/scorecards", get(scorecards))
+        .route("/api/v1/performance/scorecards/export", get(export))
         .route("/api/v1/performance/scorecards/{staff}", get(scorecard))
         .route("/api/v1/performance/scorecards/{staff}/close", post(close))
         .route("/api/v1/performance/targets", creating(post(set_target)))
@@ -38,6 +40,23 @@ pub async fn scorecards(
     Query(q): Query<ScorecardQuery>,
 ) -> ApiResult<axum::Json<ScorecardReport>> {
     Ok(axum::Json(uc::scorecards(&s.app, &auth.actor, q).await?))
+}
+
+/// The scorecards in reach as an XLSX workbook with stable column names and codes (audited
+/// `performance.export`): one row per person and KPI.
+#[utoipa::path(get, path = "/api/v1/performance/scorecards/export", tag = "performance", security(("bearer" = [])),
+    params(ScorecardQuery),
+    responses((status = 200, description = "scorecards.xlsx"), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn export(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ScorecardQuery>,
+) -> ApiResult<Response> {
+    let bytes = uc::export_xlsx(&s.app, &auth.actor, q, &banyan_app::tabular::Codes).await?;
+    Ok(crate::api::cases::xlsx_named(
+        bytes,
+        "attachment; filename=\"scorecards.xlsx\"",
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

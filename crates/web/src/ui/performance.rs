@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use banyan_app::access::Session;
 use banyan_app::performance::{
     self as uc, CardDetail, CloseInput, PerfTargetInput, ScorecardQuery, StaffCard,
 };
@@ -96,14 +97,16 @@ struct ListPage {
     export: String,
 }
 
+/// The person's branch (none for a bank-wide post) and team.
 fn team_words(t: Tr, c: &StaffCard) -> String {
-    format!(
-        "{} {}",
-        c.branch_code.clone().unwrap_or_default(),
-        c.team
-            .clone()
-            .unwrap_or_else(|| t.get("kpi.no_team").to_owned())
-    )
+    let team = c
+        .team
+        .clone()
+        .unwrap_or_else(|| t.get("kpi.no_team").to_owned());
+    match &c.branch_code {
+        Some(b) => format!("{b} {team}"),
+        None => team,
+    }
 }
 
 async fn list_page(
@@ -130,6 +133,16 @@ async fn list_page(
     {
         teams.push(tm.clone());
     }
+    // The export keeps the page's period and team (a team's name is Chinese: encoded).
+    let mut query = vec![("period", r.period.as_str())];
+    query.extend(team.as_deref().map(|tm| ("team", tm)));
+    let export = serde_urlencoded::to_string(&query).map_err(|e| {
+        PageError::App(
+            banyan_app::AppError::internal_from("the scorecards' export link", e),
+            t,
+            Some(sess.clone()),
+        )
+    })?;
     let rows = r
         .cards
         .iter()
@@ -165,11 +178,7 @@ async fn list_page(
             ),
             rows,
             may_manage: r.may_manage,
-            export: format!(
-                "/performance.xlsx?period={}&team={}",
-                r.period,
-                urlencoding(team.as_deref().unwrap_or_default())
-            ),
+            export: format!("/performance.xlsx?{export}"),
         },
         false,
     ))
@@ -348,7 +357,7 @@ fn card_view(t: Tr, c_: Chrome, d: &CardDetail, failed: Option<String>) -> CardP
 
 async fn render(
     s: &AppState,
-    sess: banyan_app::access::Session,
+    sess: Session,
     t: Tr,
     staff: StaffId,
     period: Option<String>,
@@ -362,19 +371,35 @@ async fn render(
     Ok(page_status(page, bad))
 }
 
+/// The person named by the path: not found when it names no one.
+fn staff_of(raw: &str, t: Tr, sess: &Session) -> Result<StaffId, PageError> {
+    raw.parse::<StaffId>()
+        .map_err(|_| PageError::App(banyan_app::AppError::NotFound, t, Some(sess.clone())))
+}
+
+/// After a supervisor's form: back to the card, or the card again with the refusal in words.
+async fn answered<T>(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    staff: StaffId,
+    period: String,
+    result: Result<T, banyan_app::AppError>,
+) -> Result<Response, PageError> {
+    match result.map_err(|e| refusal(t, e)) {
+        Ok(_) => Ok(Redirect::to(&format!("/performance/{staff}?period={period}")).into_response()),
+        Err(Ok(msg)) => render(s, sess, t, staff, Some(period), Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
 async fn card_page(
     State(s): State<AppState>,
     Path(staff): Path<String>,
     Signed { sess, t }: Signed,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let Ok(staff) = staff.parse::<StaffId>() else {
-        return Err(PageError::App(
-            banyan_app::AppError::NotFound,
-            t,
-            Some(sess),
-        ));
-    };
+    let staff = staff_of(&staff, t, &sess)?;
     render(&s, sess, t, staff, q.get("period").cloned(), None).await
 }
 
@@ -383,19 +408,18 @@ async fn set_target(
     Path(staff): Path<String>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let Ok(staff) = staff.parse::<StaffId>() else {
-        return Err(PageError::App(
-            banyan_app::AppError::NotFound,
-            t,
-            Some(sess),
-        ));
-    };
-    let period = form_text(&f, "period").unwrap_or_default();
+    let staff = staff_of(&staff, t, &sess)?;
+    let period = form_text(&f, "period");
     let kpi = f.get("kpi").and_then(|v| StaffKpi::parse(v));
     let target = form_text(&f, "target_value").and_then(|v| v.replace(',', "").parse::<f64>().ok());
-    let (Some(kpi), Some(target)) = (kpi, target) else {
-        let msg = crate::ui::forms::rule_text(t, "target_value", "format", "", None);
-        return render(&s, sess, t, staff, Some(period), Some(msg)).await;
+    let (Some(period), Some(kpi), Some(target)) = (period.clone(), kpi, target) else {
+        let field = if period.is_none() {
+            "period"
+        } else {
+            "target_value"
+        };
+        let msg = crate::ui::forms::rule_text(t, field, "format", "", None);
+        return render(&s, sess, t, staff, period, Some(msg)).await;
     };
     let input = PerfTargetInput {
         period: period.clone(),
@@ -403,14 +427,8 @@ async fn set_target(
         kpi,
         target_value: target,
     };
-    match uc::set_target(&s.app, &sess.actor, input)
-        .await
-        .map_err(|e| refusal(t, e))
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/performance/{staff}?period={period}")).into_response()),
-        Err(Ok(msg)) => render(&s, sess, t, staff, Some(period), Some(msg)).await,
-        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
-    }
+    let result = uc::set_target(&s.app, &sess.actor, input).await;
+    answered(&s, sess, t, staff, period, result).await
 }
 
 async fn close(
@@ -418,36 +436,19 @@ async fn close(
     Path(staff): Path<String>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let Ok(staff) = staff.parse::<StaffId>() else {
-        return Err(PageError::App(
-            banyan_app::AppError::NotFound,
-            t,
-            Some(sess),
-        ));
-    };
-    let period = form_text(&f, "period").unwrap_or_default();
-    let Some(rating) = f.get("rating").and_then(|v| PerfRating::parse(v)) else {
-        let msg = crate::ui::forms::rule_text(t, "rating", "required", "", None);
-        return render(&s, sess, t, staff, Some(period), Some(msg)).await;
+    let staff = staff_of(&staff, t, &sess)?;
+    let period = form_text(&f, "period");
+    let rating = f.get("rating").and_then(|v| PerfRating::parse(v));
+    let (Some(period), Some(rating)) = (period.clone(), rating) else {
+        let field = if period.is_none() { "period" } else { "rating" };
+        let msg = crate::ui::forms::rule_text(t, field, "required", "", None);
+        return render(&s, sess, t, staff, period, Some(msg)).await;
     };
     let input = CloseInput {
         period: period.clone(),
         rating,
         comment: form_text(&f, "comment"),
     };
-    match uc::close(&s.app, &sess.actor, staff, input)
-        .await
-        .map_err(|e| refusal(t, e))
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/performance/{staff}?period={period}")).into_response()),
-        Err(Ok(msg)) => render(&s, sess, t, staff, Some(period), Some(msg)).await,
-        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
-    }
-}
-
-/// A query value percent-encoded (a team's name is Chinese).
-fn urlencoding(v: &str) -> String {
-    serde_urlencoded::to_string([("v", v)])
-        .map(|s| s.trim_start_matches("v=").to_owned())
-        .unwrap_or_default()
+    let result = uc::close(&s.app, &sess.actor, staff, input).await;
+    answered(&s, sess, t, staff, period, result).await
 }

@@ -405,6 +405,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     let actor = banyan_app::access::actor_for(&app.app, "sup1")
         .await
         .unwrap();
+    let q_code = q.clone();
     let q = banyan_app::performance::ScorecardQuery {
         period: Some(q.clone()),
         team: None,
@@ -413,6 +414,14 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         banyan_app::performance::export_xlsx(&app.app, &actor, q, &banyan_app::tabular::Codes)
             .await
             .unwrap();
+    // The API's export is the same workbook.
+    let r = app
+        .get(
+            &format!("/api/v1/performance/scorecards/export?period={q_code}"),
+            &sup,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let book = banyan_app::tabular::read_xlsx(&bytes).unwrap();
     assert_eq!(book.headers[3], "perf.kpi");
     let rows: Vec<Vec<String>> = book.rows.into_iter().map(|r| r.cells.unwrap()).collect();
@@ -438,6 +447,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
             "performance.target",
             "performance.close",
             "performance.close",
+            "performance.export",
             "performance.export"
         ]
     );

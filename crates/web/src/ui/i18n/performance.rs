@@ -24,6 +24,7 @@ crate::ui::i18n::catalog! {
     "perf.attainment" => ["达成率", "達成率", "Attainment"],
     "perf.weight" => ["权重", "權重", "Weight"],
     "perf.score" => ["得分", "得分", "Score"],
+    "perf.no_team" => ["未分组", "未分組", "No team"],
     "perf.none" => ["暂无数据", "暫無資料", "No data"],
     "perf.basis_of" => ["{n} / {d}", "{n} / {d}", "{n} of {d}"],
     "perf.ratings" => ["共 {d} 份评价", "共 {d} 份評價", "{d} ratings"],
