@@ -736,7 +736,19 @@ pub(crate) async fn names_by_id(
     ))
 }
 
-/// [`names_by_id`] of a staff list the caller has read already (one read of the staff, not two).
+/// The names of these staff members only (one bounded read, for a list that names a few people).
+pub(crate) async fn names_for(
+    app: &App,
+    ids: &[banyan_domain::ids::StaffId],
+) -> Result<std::collections::HashMap<banyan_domain::ids::StaffId, String>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable_by_key(|i| i.uuid());
+    ids.dedup();
+    Ok(names_of(
+        &banyan_store::access::staff_by_ids(&app.db.conn, &ids).await?,
+    ))
+}
+
 /// Whether a staff member is within a reader's scope: everyone, the people of the reader's branch, or the
 /// reader alone (the reports on people — KPIs, scorecards — read them by this).
 pub(crate) fn staff_in_scope(scope: &banyan_store::customers::ScopeFilter, s: &StaffRow) -> bool {
@@ -749,6 +761,7 @@ pub(crate) fn staff_in_scope(scope: &banyan_store::customers::ScopeFilter, s: &S
     }
 }
 
+/// [`names_by_id`] of a staff list the caller has read already (one read of the staff, not two).
 pub(crate) fn names_of(
     staff: &[StaffRow],
 ) -> std::collections::HashMap<banyan_domain::ids::StaffId, String> {

@@ -79,21 +79,27 @@ pub(crate) async fn latest_lines<C: sea_orm::ConnectionTrait>(
     customer: banyan_domain::ids::CustomerId,
 ) -> Result<(Option<Date>, Vec<HoldingLine>, Vec<store::AccountRow>)> {
     let accounts = store::customer_accounts(c, &[customer]).await?;
-    let products: HashMap<Uuid, _> = store::all_products(c)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
     let as_of = accounts.iter().map(|a| a.last_as_of).max();
     let book = &app.policy.book;
     let mut holdings = Vec::new();
     if let Some(day) = as_of {
+        let mut ids: Vec<Uuid> = accounts.iter().map(|a| a.product_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let products: HashMap<Uuid, _> = store::products_by_ids(c, &ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        // Each account's latest snapshot (an account the latest file no longer lists keeps its last one,
+        // shown while it is at most 400 days older than the customer's latest).
         let since = day.checked_sub(400.days()).unwrap_or(Date::MIN);
-        // Each account's latest snapshot (an account the latest file no longer lists keeps its last one).
-        let mut latest: HashMap<Uuid, HoldingRow> = HashMap::new();
-        for h in store::customer_holdings(c, &[customer], since, day).await? {
-            latest.insert(h.account_id, h);
-        }
+        let latest: HashMap<Uuid, HoldingRow> = store::latest_holdings(c, customer)
+            .await?
+            .into_iter()
+            .filter(|h| h.as_of >= since)
+            .map(|h| (h.account_id, h))
+            .collect();
         for a in &accounts {
             let (Some(h), Some(p)) = (latest.get(&a.id), products.get(&a.product_id)) else {
                 continue;

@@ -64,6 +64,9 @@ pub struct App {
     pub(crate) import_words: RwLock<Arc<io::ImportWords>>,
     /// The same for lead files ([`App::accept_lead_import_words`]).
     pub(crate) lead_import_words: RwLock<Arc<io::ImportWords>>,
+    /// Set once any transaction has been seen ([`book::figures::feeds_transactions`]): a bank that feeds
+    /// transactions does not stop, so a page asks the database only until the first one arrives.
+    pub(crate) feeds_transactions: std::sync::atomic::AtomicBool,
 }
 
 impl App {
@@ -133,6 +136,7 @@ impl App {
             logins: Default::default(),
             import_words: Default::default(),
             lead_import_words: RwLock::new(Arc::new(io::ImportWords::of(imports::leads::COLUMNS))),
+            feeds_transactions: std::sync::atomic::AtomicBool::new(false),
         });
         customers::search::rebuild_if_stale(&app).await?;
         Ok(app)

@@ -56,6 +56,17 @@ pub async fn list_staff<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
     table::all(c, &q).await
 }
 
+/// The staff with these ids (a list names the people it shows, not everyone).
+pub async fn staff_by_ids<C: ConnectionTrait>(c: &C, ids: &[StaffId]) -> Result<Vec<StaffRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<StaffRow>()
+        .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.uuid())))
+        .to_owned();
+    table::all(c, &q).await
+}
+
 /// The active administrators, locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's write
 /// transactions are exclusive), so two administrators disabling each other at once cannot both succeed.
 pub async fn lock_active_admins<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffId>> {

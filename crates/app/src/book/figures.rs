@@ -162,7 +162,7 @@ pub(crate) async fn book_figures<C: ConnectionTrait>(
         let days: Vec<i64> = deposit_days.into_values().collect();
         out.insert(customer, figures(&positions, &days));
     }
-    if astore::any_transactions(c).await? {
+    if feeds_transactions(app, c).await? {
         let ids: Vec<CustomerId> = out.keys().copied().collect();
         let mut found: HashMap<CustomerId, ActivityFigures> =
             activity(app, c, &ids, as_of).await?.into_iter().collect();
@@ -172,6 +172,21 @@ pub(crate) async fn book_figures<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// Whether the bank feeds transactions at all (activity figures are shown as zero, not left out, once it
+/// does). Remembered once true: the question is asked on every customer page, and the answer does not go
+/// back (retention deletes old transactions, not the feed).
+pub(crate) async fn feeds_transactions<C: ConnectionTrait>(app: &App, c: &C) -> Result<bool> {
+    use std::sync::atomic::Ordering;
+    if app.feeds_transactions.load(Ordering::Relaxed) {
+        return Ok(true);
+    }
+    let any = astore::any_transactions(c).await?;
+    if any {
+        app.feeds_transactions.store(true, Ordering::Relaxed);
+    }
+    Ok(any)
 }
 
 /// The activity figures of these customers for the business date `as_of` (its windows end with that day

@@ -290,16 +290,37 @@ pub(crate) async fn sales_in<C: sea_orm::ConnectionTrait>(
     c: &C,
     customer: banyan_domain::ids::CustomerId,
 ) -> Result<Vec<SaleView>> {
-    let products: std::collections::HashMap<Uuid, ProductRow> = store::all_products(c)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
     let rows = sstore::sales_of(c, customer, 100).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    // The staff names are read once for the whole list (a system-recorded sale names nobody).
-    let names = crate::access::names_by_id(app).await?;
-    let mut suitability = crate::wealth::suitability::views_of(c, &names, &ids).await?;
+    let suitability_rows = banyan_store::wealth::of_sales(c, &ids).await?;
+    // Only the products and the people the list names are read (a customer's page, not the catalogue
+    // and the staff list); a system-recorded sale names nobody.
+    let mut product_ids: Vec<Uuid> = rows.iter().map(|r| r.product_id).collect();
+    product_ids.sort_unstable();
+    product_ids.dedup();
+    let products: std::collections::HashMap<Uuid, ProductRow> =
+        store::products_by_ids(c, &product_ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    let people: Vec<banyan_domain::ids::StaffId> = rows
+        .iter()
+        .map(|r| r.recorded_by)
+        .chain(suitability_rows.iter().flat_map(|w| {
+            [Some(w.sold_by), w.reviewed_by, w.cancelled_by]
+                .into_iter()
+                .flatten()
+        }))
+        .collect();
+    let names = crate::access::names_for(app, &people).await?;
+    let mut suitability: std::collections::HashMap<Uuid, _> = suitability_rows
+        .iter()
+        .map(|w| Ok((w.sale_id, crate::wealth::suitability::view(&names, w)?)))
+        .collect::<Result<_>>()?;
     let mut out = Vec::new();
     for r in rows {
         let p = products

@@ -188,20 +188,18 @@ pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<Custome
                     .collect::<Vec<(String, String)>>(),
             )
         },
-        recent_lines(app, row.id),
+        recent_lines(app, row.id, &accounts),
         async {
-            Ok(
-                if banyan_store::book::activity::any_transactions(c).await? {
-                    let found = super::figures::activity(app, c, &[row.id], app.today()).await?;
-                    // No row: no transactions in the windows, every figure zero.
-                    Some(found.into_iter().next().map_or_else(
-                        banyan_domain::book::activity::ActivityFigures::default,
-                        |(_, f)| f,
-                    ))
-                } else {
-                    None
-                },
-            )
+            Ok(if super::figures::feeds_transactions(app, c).await? {
+                let found = super::figures::activity(app, c, &[row.id], app.today()).await?;
+                // No row: no transactions in the windows, every figure zero.
+                Some(found.into_iter().next().map_or_else(
+                    banyan_domain::book::activity::ActivityFigures::default,
+                    |(_, f)| f,
+                ))
+            } else {
+                None
+            })
         },
         aum_line(app, row.id.uuid()),
     )?;
@@ -234,18 +232,28 @@ pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<Custome
 async fn recent_lines(
     app: &App,
     customer: banyan_domain::ids::CustomerId,
+    accounts: &[store::AccountRow],
 ) -> Result<Vec<TransactionLine>> {
     let c = &app.db.conn;
     let book = &app.policy.book;
     let recent =
         banyan_store::book::activity::recent_transactions(c, customer, RECENT_TRANSACTIONS).await?;
-    // A transaction's account, read by id: it may since have moved to another customer.
-    let ids: Vec<Uuid> = recent.iter().map(|t| t.account_id).collect();
-    let numbers: HashMap<Uuid, String> = store::accounts_by_ids(c, &ids)
-        .await?
-        .into_iter()
+    // A transaction's account is one of the customer's, already read; one that has since moved to another
+    // customer is read by id.
+    let mut numbers: HashMap<Uuid, String> = accounts
+        .iter()
         .map(|a| (a.id, mask::account(&a.account_no)))
         .collect();
+    let mut moved: Vec<Uuid> = recent
+        .iter()
+        .map(|t| t.account_id)
+        .filter(|id| !numbers.contains_key(id))
+        .collect();
+    moved.sort_unstable();
+    moved.dedup();
+    for a in store::accounts_by_ids(c, &moved).await? {
+        numbers.insert(a.id, mask::account(&a.account_no));
+    }
     let mut transactions = Vec::with_capacity(recent.len());
     for t in recent {
         let Some(account_no) = numbers.get(&t.account_id).cloned() else {

@@ -135,19 +135,6 @@ pub(crate) fn view(names: &HashMap<StaffId, String>, r: &WealthSaleRow) -> Resul
     })
 }
 
-/// The suitability of these sales by sale (a customer's sales list shows it beside the gate's decision).
-pub(crate) async fn views_of<C: ConnectionTrait>(
-    c: &C,
-    names: &HashMap<StaffId, String>,
-    sales: &[Uuid],
-) -> Result<HashMap<Uuid, SuitabilityView>> {
-    store::of_sales(c, sales)
-        .await?
-        .iter()
-        .map(|r| Ok((r.sale_id, view(names, r)?)))
-        .collect()
-}
-
 /// The client's latest risk assessment (a stored one that does not read is an error).
 async fn latest_assessment<C: ConnectionTrait>(
     c: &C,

@@ -203,6 +203,17 @@ pub async fn all_products<C: ConnectionTrait>(c: &C) -> Result<Vec<ProductRow>> 
     table::all(c, &q).await
 }
 
+/// The products with these ids (a page reads the products it shows, not the catalogue).
+pub async fn products_by_ids<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<ProductRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<ProductRow>()
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
+    table::all(c, &q).await
+}
+
 /// The accounts of `source` among `numbers`.
 pub async fn accounts_by_number<C: ConnectionTrait>(
     c: &C,
@@ -326,6 +337,28 @@ pub async fn customer_accounts<C: ConnectionTrait>(
         .and_where(Expr::col("customer_id").is_in(customers.iter().map(|c| c.uuid())))
         .order_by("opened_on", Order::Asc)
         .order_by("account_no", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Each account's latest snapshot for a customer's accounts: the one of the account's `last_as_of` (a
+/// load writes the account's latest date with its snapshot; a backfill of an older date leaves both). One
+/// row per account however many days the book keeps — a customer's page does not read a year of
+/// snapshots to show today's.
+pub async fn latest_holdings<C: ConnectionTrait>(
+    c: &C,
+    customer: CustomerId,
+) -> Result<Vec<HoldingRow>> {
+    let q = table::select::<HoldingRow>()
+        .inner_join(
+            AccountRow::NAME,
+            Expr::col((AccountRow::NAME, "id"))
+                .equals((HoldingRow::NAME, "account_id"))
+                .and(
+                    Expr::col((AccountRow::NAME, "last_as_of")).equals((HoldingRow::NAME, "as_of")),
+                ),
+        )
+        .and_where(Expr::col((AccountRow::NAME, "customer_id")).eq(customer.uuid()))
         .to_owned();
     table::all(c, &q).await
 }

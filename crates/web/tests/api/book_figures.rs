@@ -154,4 +154,34 @@ async fn fees_and_investments_come_from_the_customers_transactions_once_the_bank
         "{}",
         book.text
     );
+    // The page shows each account once, at its latest day, however many days the book keeps; a backfill
+    // of an older day adds that day's snapshot and leaves the page as it was.
+    let r = app
+        .post(
+            "/api/v1/book/holdings",
+            &ops,
+            holdings(&id, "2026-11-27", 100_000),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(1), "{}", r.text);
+    let book = app.get(&format!("/api/v1/customers/{id}/book"), &rm).await;
+    let lines = book.body["holdings"].as_array().unwrap();
+    assert_eq!(
+        (
+            lines.len(),
+            lines[0]["balance"].as_i64(),
+            lines[0]["as_of"].as_str(),
+            book.body["as_of"].as_str(),
+            book.body["aum"].as_i64()
+        ),
+        (
+            1,
+            Some(600_000),
+            Some("2026-11-30"),
+            Some("2026-11-30"),
+            Some(600_000)
+        ),
+        "{}",
+        book.text
+    );
 }
