@@ -1,12 +1,14 @@
 //! Demo staff performance (issue 18): supervisor1 closes the last quarter's scorecards of BR0001's
 //! relationship managers with an assessment (rm1 良好, rm2 称职, each with a comment) — frozen with the
 //! policy version — and sets rm1's own target of new customers for the running quarter, whose scorecards
-//! stay live. Log in as supervisor1 for the branch's scorecards (绩效考核), as rm1 for one's own.
+//! stay live; closes rm1's scorecard of last year (优秀) and records the year's bonus (115 % of the standard)
+//! and promotion advice (列入晋升考察). Log in as supervisor1 for the branch's scorecards (绩效考核), as rm1
+//! for one's own.
 
 use anyhow::{Result, anyhow};
 use banyan_app::App;
 use banyan_app::performance::{self as perf, CloseInput, PerfTargetInput};
-use banyan_domain::performance::{PerfRating, StaffKpi};
+use banyan_domain::performance::{PerfRating, PromotionAdvice, StaffKpi};
 use banyan_domain::wealth::kpi::Period;
 
 fn err(e: banyan_app::AppError) -> anyhow::Error {
@@ -57,6 +59,32 @@ pub async fn demo_performance(app: &App) -> Result<()> {
             staff_id: rm1,
             kpi: StaffKpi::NewCustomers,
             target_value: 4.0,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let year = (app.today().year() - 1).to_string();
+    perf::close(
+        app,
+        &sup,
+        rm1,
+        CloseInput {
+            period: year.clone(),
+            rating: PerfRating::Excellent,
+            comment: Some("全年客户拓展与资产增长突出。".into()),
+        },
+    )
+    .await
+    .map_err(err)?;
+    perf::decision::decide(
+        app,
+        &sup,
+        rm1,
+        perf::decision::DecisionInput {
+            period: year,
+            bonus_pct: 115,
+            promotion: PromotionAdvice::Consider,
+            note: Some("年度综合得分居团队首位，列入明年晋升考察。".into()),
         },
     )
     .await

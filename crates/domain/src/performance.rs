@@ -14,7 +14,18 @@
 //!   those resolved plus those open past it (percent; higher);
 //! - `case_satisfaction`: the mean rating (1-5) of those cases' satisfaction surveys (score; higher);
 //! - `overdue_alerts`: alerts the person owns due in the period and not closed by the end of their due day
-//!   (count; lower is better).
+//!   (count; lower is better);
+//! - `aum_growth`, `deposit_growth`, `loan_growth`: the AUM, deposits and loans of the customers the person
+//!   manages at the period's end (today while it runs) against the day before it began, from the figures
+//!   the book derives (growth in percent; higher);
+//! - `fee_income`: fees debited from those customers' accounts in the period (yuan; higher);
+//! - `repeat_purchase`: of those customers who bought an investment product in the period, the percent who
+//!   had bought one before (percent; higher — seed 004 客户忠诚度);
+//! - `referrals`: customers those customers introduced in the period (count; higher — seed 004 转介绍);
+//! - `care_on_time`: of the care tasks given to the person due in the period up to today, the percent done
+//!   by the end of their due day (percent; higher — seed 003 逾期率);
+//! - `care_handling_days`: the mean days from a care measure's request to its completion, of the measures
+//!   the person owns completed in the period (days; lower — seed 003 处理时长).
 
 use crate::access::Role;
 use crate::wealth::kpi::Period;
@@ -30,6 +41,14 @@ code_enum!(
         CaseSla = "case_sla",
         CaseSatisfaction = "case_satisfaction",
         OverdueAlerts = "overdue_alerts",
+        AumGrowth = "aum_growth",
+        DepositGrowth = "deposit_growth",
+        LoanGrowth = "loan_growth",
+        FeeIncome = "fee_income",
+        RepeatPurchase = "repeat_purchase",
+        Referrals = "referrals",
+        CareOnTime = "care_on_time",
+        CareHandlingDays = "care_handling_days",
     }
 );
 
@@ -39,6 +58,12 @@ code_enum!(
         Count = "count",
         Percent = "percent",
         Score = "score",
+        /// The end over the start, in percent above it (the numerator the end, the denominator the start).
+        Growth = "growth",
+        /// Yuan (the numerator in fen).
+        Amount = "amount",
+        /// Days (the numerator in hours, the denominator what is counted).
+        Days = "days",
     }
 );
 
@@ -49,29 +74,45 @@ code_enum!(
         Service = "service",
         Satisfaction = "satisfaction",
         RiskControl = "risk_control",
+        Loyalty = "loyalty",
+        Care = "care",
     }
 );
 
 impl StaffKpi {
     pub fn unit(self) -> KpiUnit {
         match self {
-            Self::NewCustomers | Self::OverdueAlerts => KpiUnit::Count,
-            Self::LeadConversion | Self::ContactCoverage | Self::CaseSla => KpiUnit::Percent,
+            Self::NewCustomers | Self::OverdueAlerts | Self::Referrals => KpiUnit::Count,
+            Self::LeadConversion
+            | Self::ContactCoverage
+            | Self::CaseSla
+            | Self::RepeatPurchase
+            | Self::CareOnTime => KpiUnit::Percent,
             Self::CaseSatisfaction => KpiUnit::Score,
+            Self::AumGrowth | Self::DepositGrowth | Self::LoanGrowth => KpiUnit::Growth,
+            Self::FeeIncome => KpiUnit::Amount,
+            Self::CareHandlingDays => KpiUnit::Days,
         }
     }
 
-    /// Lower is better only for what should not happen.
+    /// Lower is better only for what should not happen and for how long it takes.
     pub fn higher_is_better(self) -> bool {
-        !matches!(self, Self::OverdueAlerts)
+        !matches!(self, Self::OverdueAlerts | Self::CareHandlingDays)
     }
 
     pub fn pillar(self) -> KpiPillar {
         match self {
-            Self::NewCustomers | Self::LeadConversion => KpiPillar::Growth,
+            Self::NewCustomers
+            | Self::LeadConversion
+            | Self::AumGrowth
+            | Self::DepositGrowth
+            | Self::LoanGrowth
+            | Self::FeeIncome => KpiPillar::Growth,
             Self::ContactCoverage | Self::CaseSla => KpiPillar::Service,
             Self::CaseSatisfaction => KpiPillar::Satisfaction,
             Self::OverdueAlerts => KpiPillar::RiskControl,
+            Self::RepeatPurchase | Self::Referrals => KpiPillar::Loyalty,
+            Self::CareOnTime | Self::CareHandlingDays => KpiPillar::Care,
         }
     }
 
@@ -84,6 +125,9 @@ impl StaffKpi {
             KpiUnit::Count => Some(n),
             KpiUnit::Percent => (denominator > 0).then(|| n * 100.0 / d),
             KpiUnit::Score => (denominator > 0).then(|| n / d),
+            KpiUnit::Growth => (denominator > 0).then(|| (n - d) * 100.0 / d),
+            KpiUnit::Amount => Some(n / 100.0),
+            KpiUnit::Days => (denominator > 0).then(|| n / d / 24.0),
         }
     }
 }
@@ -154,12 +198,16 @@ impl PerformancePolicy {
     }
 }
 
-/// A target on its KPI's scale: a count from 0, a percent from 0 to 100, a score from 1 to 5.
+/// A target on its KPI's scale: a count from 0, a percent from 0 to 100, a score from 1 to 5, a growth from
+/// -100 to 1,000 percent, an amount from 0 yuan, days from 0 to 365.
 pub fn check_target(kpi: StaffKpi, target: f64) -> Result<(), &'static str> {
     let ok = match kpi.unit() {
         KpiUnit::Count => (0.0..=1_000_000.0).contains(&target),
         KpiUnit::Percent => (0.0..=100.0).contains(&target),
         KpiUnit::Score => (1.0..=5.0).contains(&target),
+        KpiUnit::Growth => (-100.0..=1_000.0).contains(&target),
+        KpiUnit::Amount => (0.0..=1_000_000_000_000.0).contains(&target),
+        KpiUnit::Days => (0.0..=365.0).contains(&target),
     };
     if ok {
         Ok(())
@@ -168,18 +216,22 @@ pub fn check_target(kpi: StaffKpi, target: f64) -> Result<(), &'static str> {
             KpiUnit::Count => "a count from 0",
             KpiUnit::Percent => "a percent from 0 to 100",
             KpiUnit::Score => "a score from 1 to 5",
+            KpiUnit::Growth => "a growth from -100 to 1000 percent",
+            KpiUnit::Amount => "an amount in yuan from 0",
+            KpiUnit::Days => "days from 0 to 365",
         })
     }
 }
 
-/// Attainment in percent, up to `cap`: the figure over the target where higher is better (a target of 0
-/// is met by anything); where lower is better, `(target + 1) / (figure + 1)` — 100 at or under the target,
+/// Attainment in percent, up to `cap`: the figure over the target where higher is better (a target of 0 or
+/// below — a growth of at least -2 % — is met in full by any figure reaching it, and not at all by one
+/// below); where lower is better, `(target + 1) / (figure + 1)` — 100 at or under the target,
 /// halving as the figure doubles past it. None without a figure.
 pub fn attainment(kpi: StaffKpi, figure: Option<f64>, target: f64, cap: u16) -> Option<f64> {
     let f = figure?;
     let a = if kpi.higher_is_better() {
         if target <= 0.0 {
-            100.0
+            if f >= target { 100.0 } else { 0.0 }
         } else {
             f * 100.0 / target
         }
@@ -213,6 +265,10 @@ pub struct KpiLine {
     pub target: f64,
     /// Whether the target is the person's own (set by a supervisor) rather than the policy's.
     pub own_target: bool,
+    /// Where the target comes from: the person's own, their team's, their branch's, or the policy's (a
+    /// scorecard closed before group targets existed reads as the policy's or, with `own_target`, its own).
+    #[serde(default = "TargetSource::policy")]
+    pub target_source: TargetSource,
     pub weight: u8,
     pub attainment: Option<f64>,
     /// The attainment weighed: its part of the composite.
@@ -229,16 +285,52 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// Where a scorecard line's target comes from, the nearest first: the person's own, the team's, the
+    /// branch's, else the policy's card (seed 000 §7 targets for a person, a team, a branch).
+    TargetSource {
+        Own = "own",
+        Team = "team",
+        Branch = "branch",
+        Policy = "policy",
+    }
+);
+
+impl TargetSource {
+    pub fn policy() -> Self {
+        Self::Policy
+    }
+}
+
+code_enum!(
+    /// The promotion advice the yearly decision records (seed 000 §7: the yearly assessment feeds promotion).
+    PromotionAdvice {
+        Recommend = "recommend",
+        Consider = "consider",
+        NotYet = "not_yet",
+    }
+);
+
+/// The bonus the yearly decision grants, in percent of the role's standard bonus: from 0 to 200.
+pub fn check_bonus_pct(pct: i32) -> Result<(), &'static str> {
+    if (0..=200).contains(&pct) {
+        Ok(())
+    } else {
+        Err("a percent of the standard bonus from 0 to 200")
+    }
+}
+
 /// A period a scorecard may be closed for (a quarter or a year): one that has ended by `today`.
 pub fn closable(period: Period, today: jiff::civil::Date) -> bool {
     period.days().1 < today
 }
 
-/// The policy's target (set per quarter) for a period: a count over a year is four quarters' worth; a
-/// percent or a score is the same for any period.
+/// The policy's target (set per quarter) for a period: a count, an amount or a growth over a year is four
+/// quarters' worth (growth added, not compounded: a year's target the bank reads at a glance); a percent, a
+/// score or days are the same for any period.
 pub fn period_target(kpi: StaffKpi, quarter_target: f64, period: Period) -> f64 {
     match (kpi.unit(), period.quarter) {
-        (KpiUnit::Count, None) => quarter_target * 4.0,
+        (KpiUnit::Count | KpiUnit::Amount | KpiUnit::Growth, None) => quarter_target * 4.0,
         _ => quarter_target,
     }
 }
@@ -260,6 +352,13 @@ mod tests {
         assert_eq!(a(StaffKpi::OverdueAlerts, Some(1.0), 0.0), Some(50.0));
         assert_eq!(a(StaffKpi::OverdueAlerts, Some(3.0), 1.0), Some(50.0));
         assert_eq!(a(StaffKpi::OverdueAlerts, Some(1.0), 2.0), Some(100.0));
+        // A growth target at or below zero: reached in full, missed not at all.
+        assert_eq!(a(StaffKpi::AumGrowth, Some(-1.0), -2.0), Some(100.0));
+        assert_eq!(a(StaffKpi::AumGrowth, Some(-3.0), -2.0), Some(0.0));
+        assert_eq!(a(StaffKpi::AumGrowth, Some(1.5), 3.0), Some(50.0));
+        // Days: lower is better.
+        assert_eq!(a(StaffKpi::CareHandlingDays, Some(2.0), 3.0), Some(100.0));
+        assert_eq!(a(StaffKpi::CareHandlingDays, Some(7.0), 3.0), Some(50.0));
     }
 
     #[test]
@@ -274,6 +373,13 @@ mod tests {
         assert_eq!(StaffKpi::CaseSla.figure(3, 4), Some(75.0));
         assert_eq!(StaffKpi::CaseSla.figure(0, 0), None);
         assert_eq!(StaffKpi::CaseSatisfaction.figure(9, 2), Some(4.5));
+        // Growth: the end (numerator) over the start (denominator); none without a start.
+        assert_eq!(StaffKpi::AumGrowth.figure(110_000, 100_000), Some(10.0));
+        assert_eq!(StaffKpi::LoanGrowth.figure(90, 100), Some(-10.0));
+        assert_eq!(StaffKpi::DepositGrowth.figure(500, 0), None);
+        // An amount in fen shown in yuan; days from hours.
+        assert_eq!(StaffKpi::FeeIncome.figure(123_450, 0), Some(1_234.5));
+        assert_eq!(StaffKpi::CareHandlingDays.figure(144, 2), Some(3.0));
     }
 
     #[test]
@@ -309,10 +415,21 @@ mod tests {
     }
 
     #[test]
+    fn a_bonus_is_a_share_of_the_standard_from_nothing_to_double() {
+        assert!(check_bonus_pct(0).is_ok() && check_bonus_pct(200).is_ok());
+        assert!(check_bonus_pct(-1).is_err() && check_bonus_pct(201).is_err());
+    }
+
+    #[test]
     fn only_an_ended_period_closes_and_a_years_count_target_is_four_quarters() {
         let year = Period::parse("2026").unwrap();
         assert_eq!(period_target(StaffKpi::NewCustomers, 6.0, year), 24.0);
         assert_eq!(period_target(StaffKpi::CaseSla, 95.0, year), 95.0);
+        assert_eq!(
+            period_target(StaffKpi::FeeIncome, 50_000.0, year),
+            200_000.0
+        );
+        assert_eq!(period_target(StaffKpi::CareHandlingDays, 3.0, year), 3.0);
         let q3 = Period::parse("2026-Q3").unwrap();
         assert!(closable(q3, date(2026, 10, 1)));
         assert!(!closable(q3, date(2026, 9, 30)));

@@ -66,6 +66,14 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         &["ux_perf_scorecards", "perf_scorecards.staff_id"],
     ),
     (
+        "perf_decisions",
+        &["ux_perf_decisions", "perf_decisions.staff_id"],
+    ),
+    (
+        "perf_group_targets",
+        &["ux_perf_group_targets", "perf_group_targets.period"],
+    ),
+    (
         "lead_proposals_round",
         &["ux_lead_proposals_round", "lead_proposals.lead_id"],
     ),

@@ -6,12 +6,12 @@ use crate::error::{Result, StoreError};
 use crate::table;
 use banyan_domain::feedback::CaseStatus;
 use banyan_domain::ids::StaffId;
-use banyan_domain::performance::{KpiLine, PerfRating, StaffKpi};
+use banyan_domain::performance::{KpiLine, PerfRating, PromotionAdvice, StaffKpi};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
-crate::enum_col!(StaffKpi, PerfRating);
+crate::enum_col!(StaffKpi, PerfRating, PromotionAdvice);
 crate::json_col!(Vec<KpiLine>);
 
 crate::table! {
@@ -45,6 +45,106 @@ crate::table! {
         pub closed_by: StaffId,
         pub closed_at_us: i64,
     }
+}
+
+crate::table! {
+    /// A target a supervisor set for a team, or the whole branch (`team` empty), for a KPI in a period: it
+    /// applies to each person there without their own.
+    pub struct GroupTargetRow in "perf_group_targets" {
+        pub id: Uuid,
+        pub period: String,
+        pub branch_code: String,
+        pub team: String,
+        pub kpi: StaffKpi,
+        pub target_milli: i64,
+        pub set_by: StaffId,
+        pub set_at_us: i64,
+    }
+}
+
+/// The team and branch targets of a period (for these branches; all when `None`).
+pub async fn group_targets_of<C: ConnectionTrait>(
+    c: &C,
+    period: &str,
+    branches: Option<&[String]>,
+) -> Result<Vec<GroupTargetRow>> {
+    let mut q = table::select::<GroupTargetRow>()
+        .and_where(Expr::col("period").eq(period))
+        .order_by("branch_code", Order::Asc)
+        .order_by("team", Order::Asc)
+        .order_by("kpi", Order::Asc)
+        .to_owned();
+    if let Some(b) = branches {
+        q.and_where(Expr::col("branch_code").is_in(b.iter().cloned()));
+    }
+    table::all(c, &q).await
+}
+
+/// Sets a team's or branch's target (replacing the one set before); returns the previous value.
+pub async fn put_group_target<C: ConnectionTrait>(
+    c: &C,
+    r: &GroupTargetRow,
+) -> Result<Option<i64>> {
+    let q = table::select::<GroupTargetRow>()
+        .and_where(Expr::col("period").eq(r.period.as_str()))
+        .and_where(Expr::col("branch_code").eq(r.branch_code.as_str()))
+        .and_where(Expr::col("team").eq(r.team.as_str()))
+        .and_where(Expr::col("kpi").eq(r.kpi.as_str()))
+        .to_owned();
+    match table::one::<GroupTargetRow, _>(c, &q).await? {
+        Some(old) => {
+            let u = Query::update()
+                .table("perf_group_targets")
+                .value("target_milli", r.target_milli)
+                .value("set_by", r.set_by.uuid())
+                .value("set_at_us", r.set_at_us)
+                .and_where(Expr::col("id").eq(old.id))
+                .to_owned();
+            c.execute(&u).await?;
+            Ok(Some(old.target_milli))
+        }
+        None => {
+            table::insert(c, std::slice::from_ref(r)).await?;
+            Ok(None)
+        }
+    }
+}
+
+crate::table! {
+    /// The bonus and promotion decision on a person's closed yearly scorecard; a revision is a new version.
+    pub struct DecisionRow in "perf_decisions" {
+        pub id: Uuid,
+        pub staff_id: StaffId,
+        /// The year (`2026`).
+        pub period: String,
+        pub version: i32,
+        /// The closed scorecard's version the decision was made on.
+        pub scorecard_version: i32,
+        /// Percent of the role's standard bonus (0-200).
+        pub bonus_pct: i32,
+        pub promotion: PromotionAdvice,
+        pub note: Option<String>,
+        pub decided_by: StaffId,
+        pub decided_at_us: i64,
+    }
+}
+
+/// Every version of these people's decisions for a year, the latest last.
+pub async fn decisions_of<C: ConnectionTrait>(
+    c: &C,
+    period: &str,
+    staff: &[StaffId],
+) -> Result<Vec<DecisionRow>> {
+    let q = table::select::<DecisionRow>()
+        .and_where(Expr::col("period").eq(period))
+        .and_where(Expr::col("staff_id").is_in(ids(staff)))
+        .order_by("version", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+pub async fn insert_decision<C: ConnectionTrait>(c: &C, r: &DecisionRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(r)).await
 }
 
 fn ids(staff: &[StaffId]) -> Vec<Uuid> {
@@ -306,6 +406,96 @@ pub async fn owned_alerts<C: ConnectionTrait>(
                 reference: get(r, 1)?,
                 at: get(r, 2)?,
                 how: get(r, 3)?,
+            })
+        })
+        .collect()
+}
+
+/// Fees debited from these customers' accounts in `[from_us, to_us)`, per customer (CNY fen).
+pub async fn fee_income<C: ConnectionTrait>(
+    c: &C,
+    customers: &[Uuid],
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<(Uuid, i64)>> {
+    let mut out = Vec::new();
+    for chunk in customers.chunks(500) {
+        let q = Query::select()
+            .column("customer_id")
+            .expr(Expr::cust("CAST(SUM(amount_cny) AS BIGINT)"))
+            .from("transactions")
+            .and_where(Expr::col("customer_id").is_in(chunk.iter().copied()))
+            .and_where(Expr::col("category").eq("fee"))
+            .and_where(Expr::col("direction").eq("debit"))
+            .and_where(Expr::col("at_us").gte(from_us))
+            .and_where(Expr::col("at_us").lt(to_us))
+            .group_by_col("customer_id")
+            .to_owned();
+        for r in c.query_all(&q).await? {
+            out.push((get(&r, 0)?, get(&r, 1)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Care tasks given to these people due in `[from, to]` (days): the task's kind (the customer is not
+/// named: who is in care stays within the care team, seed 003), its due day and when it was done.
+pub async fn care_tasks<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from: &str,
+    to: &str,
+) -> Result<Vec<Counted<Option<i64>>>> {
+    let q = Query::select()
+        .columns(["staff_id", "kind", "due_on", "done_at_us"])
+        .from("care_tasks")
+        .and_where(Expr::col("staff_id").is_in(ids(staff)))
+        .and_where(Expr::col("due_on").gte(from))
+        .and_where(Expr::col("due_on").lte(to))
+        .order_by("due_on", Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Counted {
+                owner: StaffId::from_uuid(get(r, 0)?),
+                reference: get(r, 1)?,
+                at: get(r, 2)?,
+                how: get(r, 3)?,
+            })
+        })
+        .collect()
+}
+
+/// Care measures these people own completed in `[from_us, to_us)`: the measure's kind, when it was done
+/// and how long it took from its request (microseconds).
+pub async fn care_measures_done<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<Counted<i64>>> {
+    let q = Query::select()
+        .columns(["owner_id", "kind", "done_at_us", "requested_at_us"])
+        .from("care_measures")
+        .and_where(Expr::col("state").eq("done"))
+        .and_where(Expr::col("owner_id").is_in(ids(staff)))
+        .and_where(Expr::col("done_at_us").gte(from_us))
+        .and_where(Expr::col("done_at_us").lt(to_us))
+        .order_by("done_at_us", Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            let done: i64 = get(r, 2)?;
+            let requested: i64 = get(r, 3)?;
+            Ok(Counted {
+                owner: StaffId::from_uuid(get(r, 0)?),
+                reference: get(r, 1)?,
+                at: done.to_string(),
+                how: std::cmp::Ord::max(done.saturating_sub(requested), 0),
             })
         })
         .collect()

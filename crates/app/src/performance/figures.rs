@@ -4,12 +4,15 @@
 use crate::App;
 use crate::error::Result;
 use banyan_domain::ids::StaffId;
-use banyan_domain::performance::{self as perf, KpiLine, StaffKpi};
+use banyan_domain::performance::{self as perf, KpiLine, KpiUnit, StaffKpi, TargetSource};
+use banyan_domain::segments::Metrics;
 use banyan_domain::wealth::kpi::Period;
 use banyan_store::performance::{self as store, ContactState, Counted};
+use banyan_store::wealth::kpis as wstore;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 /// One record behind a figure: what names it, when it counts, and whether it counts towards the numerator
 /// (else only towards the denominator).
@@ -17,7 +20,8 @@ use utoipa::ToSchema;
 #[schema(as = PerformanceRecord)]
 pub struct Record {
     pub kpi: StaffKpi,
-    /// A lead's, customer's or case's number.
+    /// A lead's, customer's or case's number; for the care KPIs the care task's or measure's kind (a code:
+    /// who is in care stays within the care team, seed 003).
     pub reference: String,
     /// The day it counts at (`YYYY-MM-DD`).
     pub day: String,
@@ -25,6 +29,26 @@ pub struct Record {
     pub counts: bool,
     /// A case's rating (1-5), for the satisfaction figure.
     pub rating: Option<i32>,
+    /// A growth's start and end, or a fee income (the end alone): CNY fen.
+    pub amount_from: Option<i64>,
+    pub amount_to: Option<i64>,
+    /// How long a care measure took, in hours.
+    pub hours: Option<i64>,
+}
+
+impl Record {
+    fn new(kpi: StaffKpi, reference: String, day: String, counts: bool) -> Self {
+        Self {
+            kpi,
+            reference,
+            day,
+            counts,
+            rating: None,
+            amount_from: None,
+            amount_to: None,
+            hours: None,
+        }
+    }
 }
 
 /// Everything the KPIs count for these people in the period, by person.
@@ -52,24 +76,17 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
         if w.how {
             push(
                 w.owner,
-                Record {
-                    kpi: StaffKpi::NewCustomers,
-                    reference: w.reference.clone(),
-                    day: day.clone(),
-                    counts: true,
-                    rating: None,
-                },
+                Record::new(
+                    StaffKpi::NewCustomers,
+                    w.reference.clone(),
+                    day.clone(),
+                    true,
+                ),
             );
         }
         push(
             w.owner,
-            Record {
-                kpi: StaffKpi::LeadConversion,
-                reference: w.reference,
-                day,
-                counts: w.how,
-                rating: None,
-            },
+            Record::new(StaffKpi::LeadConversion, w.reference, day, w.how),
         );
     }
     let today_s = today.to_string();
@@ -84,13 +101,7 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
         if let Some(counts) = counts {
             push(
                 t.owner,
-                Record {
-                    kpi: StaffKpi::ContactCoverage,
-                    reference: t.reference,
-                    day: t.at,
-                    counts,
-                    rating: None,
-                },
+                Record::new(StaffKpi::ContactCoverage, t.reference, t.at, counts),
             );
         }
     }
@@ -98,19 +109,194 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
         cases(app, &mut push, k);
     }
     for a in store::owned_alerts(c, staff, &from, &to).await? {
-        let overdue = alert_overdue(app, &a, &today_s)?;
+        let overdue = overdue(app, &a, &today_s, "alerts.due_on")?;
         push(
             a.owner,
-            Record {
-                kpi: StaffKpi::OverdueAlerts,
-                reference: a.reference,
-                day: a.at,
-                counts: overdue,
-                rating: None,
-            },
+            Record::new(StaffKpi::OverdueAlerts, a.reference, a.at, overdue),
         );
     }
+    let needed: HashSet<StaffKpi> = app
+        .policy
+        .performance
+        .cards
+        .iter()
+        .flat_map(|c| c.kpis.iter().map(|k| k.kpi))
+        .collect();
+    book(app, period, staff, &needed, &mut push).await?;
+    care(app, period, staff, &needed, &mut push).await?;
     Ok(Read { records })
+}
+
+/// The KPIs over the customers a person manages (their relationship manager): growth of AUM, deposits and
+/// loans from the figures the book derives, fee income from the transactions, repeat purchases and the
+/// customers they introduced. Read only when a card in the policy weighs one of them.
+async fn book(
+    app: &App,
+    period: Period,
+    staff: &[StaffId],
+    needed: &HashSet<StaffKpi>,
+    push: &mut impl FnMut(StaffId, Record),
+) -> Result<()> {
+    use StaffKpi::{AumGrowth, DepositGrowth, FeeIncome, LoanGrowth, Referrals, RepeatPurchase};
+    let growth = [AumGrowth, DepositGrowth, LoanGrowth];
+    if !needed
+        .iter()
+        .any(|k| growth.contains(k) || [FeeIncome, RepeatPurchase, Referrals].contains(k))
+    {
+        return Ok(());
+    }
+    let c = &app.db.conn;
+    let (first, last) = period.days();
+    let (from_us, to_us) = app.day_bounds(first, last)?;
+    let clients = wstore::clients_of(c, staff).await?;
+    let list: Vec<Uuid> = clients.iter().map(|x| x.0).collect();
+    let manager: HashMap<Uuid, (StaffId, &str)> = clients
+        .iter()
+        .map(|(id, m, no)| (*id, (StaffId::from_uuid(*m), no.as_str())))
+        .collect();
+    // The end is today while the period runs.
+    let end = last.min(app.today());
+    let end_s = end.to_string();
+    if growth.iter().any(|k| needed.contains(k)) {
+        let start_day = first.yesterday().unwrap_or(first);
+        let start: HashMap<Uuid, Metrics> = crate::figures::latest_figures(c, &list, start_day)
+            .await?
+            .into_iter()
+            .collect();
+        let at_end: HashMap<Uuid, Metrics> = crate::figures::latest_figures(c, &list, end)
+            .await?
+            .into_iter()
+            .collect();
+        let pick = |kpi: StaffKpi, m: &Metrics| match kpi {
+            DepositGrowth => m.assets.get("deposits").copied().unwrap_or(0),
+            LoanGrowth => m.loans,
+            _ => m.assets.values().sum(),
+        };
+        for (id, (owner, no)) in &manager {
+            let (a, b) = (start.get(id), at_end.get(id));
+            if a.is_none() && b.is_none() {
+                continue;
+            }
+            for kpi in growth.iter().filter(|k| needed.contains(k)) {
+                let (from, to) = (
+                    a.map_or(0, |m| pick(*kpi, m)),
+                    b.map_or(0, |m| pick(*kpi, m)),
+                );
+                push(
+                    *owner,
+                    Record {
+                        amount_from: Some(from),
+                        amount_to: Some(to),
+                        ..Record::new(*kpi, (*no).to_owned(), end_s.clone(), to > from)
+                    },
+                );
+            }
+        }
+    }
+    if needed.contains(&FeeIncome) {
+        for (id, fen) in store::fee_income(c, &list, from_us, to_us).await? {
+            if let Some((owner, no)) = manager.get(&id) {
+                push(
+                    *owner,
+                    Record {
+                        amount_to: Some(fen),
+                        ..Record::new(FeeIncome, (*no).to_owned(), end_s.clone(), true)
+                    },
+                );
+            }
+        }
+    }
+    if needed.contains(&RepeatPurchase) {
+        let sales = wstore::completed_sales(c, &list, to_us).await?;
+        for (id, again, at) in crate::wealth::kpis::period_buyers(&sales, from_us) {
+            if let Some((owner, no)) = manager.get(&id) {
+                push(
+                    *owner,
+                    Record::new(RepeatPurchase, (*no).to_owned(), day_of_us(app, at), again),
+                );
+            }
+        }
+    }
+    if needed.contains(&Referrals) {
+        let referrals = wstore::referrals_by(c, &list, from_us, to_us).await?;
+        let introduced: Vec<Uuid> = referrals.iter().map(|r| r.referred_id.uuid()).collect();
+        let numbers: HashMap<Uuid, String> = banyan_store::customers::rows_by_ids(c, &introduced)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.uuid(), r.customer_no))
+            .collect();
+        for r in referrals {
+            let Some((owner, _)) = manager.get(&r.referrer_id.uuid()) else {
+                continue;
+            };
+            let no = numbers.get(&r.referred_id.uuid()).cloned().ok_or_else(|| {
+                crate::error::AppError::internal(format!(
+                    "wealth_referrals {}: the customer introduced is not stored",
+                    r.id
+                ))
+            })?;
+            push(
+                *owner,
+                Record::new(Referrals, no, day_of_us(app, r.at_us), true),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The care KPIs: care tasks given to the person done by the end of their due day, and how long the care
+/// measures they own took from request to completion.
+async fn care(
+    app: &App,
+    period: Period,
+    staff: &[StaffId],
+    needed: &HashSet<StaffKpi>,
+    push: &mut impl FnMut(StaffId, Record),
+) -> Result<()> {
+    let c = &app.db.conn;
+    let (first, last) = period.days();
+    let today = app.today().to_string();
+    if needed.contains(&StaffKpi::CareOnTime) {
+        let (from, to) = (first.to_string(), last.to_string());
+        for t in store::care_tasks(c, staff, &from, &to).await? {
+            // Done by the end of its due day; not done and the day passed is late; else pending, not counted.
+            let on_time = match t.how {
+                Some(_) => Some(!overdue(app, &t, &today, "care_tasks.due_on")?),
+                None if t.at < today => Some(false),
+                None => None,
+            };
+            if let Some(on_time) = on_time {
+                push(
+                    t.owner,
+                    Record::new(StaffKpi::CareOnTime, t.reference, t.at, on_time),
+                );
+            }
+        }
+    }
+    if needed.contains(&StaffKpi::CareHandlingDays) {
+        let (from_us, to_us) = app.day_bounds(first, last)?;
+        for m in store::care_measures_done(c, staff, from_us, to_us).await? {
+            // Whole hours, rounded up: a measure done within the hour took one.
+            let hours = (m.how + 3_599_999_999) / 3_600_000_000;
+            push(
+                m.owner,
+                Record {
+                    hours: Some(hours),
+                    ..Record::new(
+                        StaffKpi::CareHandlingDays,
+                        m.reference,
+                        day_of(app, &m.at),
+                        true,
+                    )
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+fn day_of_us(app: &App, us: i64) -> String {
+    app.date_of_us(us).to_string()
 }
 
 /// A case counts towards the SLA once resolved (met or not) or while open past it, and towards
@@ -126,36 +312,27 @@ fn cases(app: &App, push: &mut impl FnMut(StaffId, Record), k: Counted<store::Ca
     if let Some(met) = sla {
         push(
             k.owner,
-            Record {
-                kpi: StaffKpi::CaseSla,
-                reference: k.reference.clone(),
-                day: day.clone(),
-                counts: met,
-                rating: None,
-            },
+            Record::new(StaffKpi::CaseSla, k.reference.clone(), day.clone(), met),
         );
     }
     if let Some(rating) = c.satisfaction {
         push(
             k.owner,
             Record {
-                kpi: StaffKpi::CaseSatisfaction,
-                reference: k.reference,
-                day,
-                counts: true,
                 rating: Some(rating),
+                ..Record::new(StaffKpi::CaseSatisfaction, k.reference, day, true)
             },
         );
     }
 }
 
-/// An alert is overdue when it was not closed by the end of its due day: closed after it, or still open
-/// once the day has passed.
-fn alert_overdue(app: &App, a: &Counted<Option<i64>>, today: &str) -> Result<bool> {
+/// An alert or a care task is overdue when it was not closed (done) by the end of its due day: closed
+/// after it, or still open once the day has passed. `what` names the due day's column for an error.
+fn overdue(app: &App, a: &Counted<Option<i64>>, today: &str, what: &str) -> Result<bool> {
     Ok(match a.how {
         Some(closed_us) => {
             let due: jiff::civil::Date = a.at.parse().map_err(|e| {
-                crate::error::AppError::internal_from(format!("alerts.due_on {}", a.at), e)
+                crate::error::AppError::internal_from(format!("{what} {}", a.at), e)
             })?;
             closed_us >= app.day_bounds(due, due)?.1
         }
@@ -168,25 +345,29 @@ pub fn counts(kpi: StaffKpi, records: &[Record]) -> (i64, i64) {
     let len = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     let mine: Vec<&Record> = records.iter().filter(|r| r.kpi == kpi).collect();
     let counted = len(mine.iter().filter(|r| r.counts).count());
-    match kpi {
-        StaffKpi::NewCustomers | StaffKpi::OverdueAlerts => (counted, 0),
-        StaffKpi::LeadConversion | StaffKpi::ContactCoverage | StaffKpi::CaseSla => {
-            (counted, len(mine.len()))
-        }
-        StaffKpi::CaseSatisfaction => (
+    let sum = |f: fn(&Record) -> Option<i64>| mine.iter().filter_map(|r| f(r)).sum::<i64>();
+    match kpi.unit() {
+        KpiUnit::Count => (counted, 0),
+        KpiUnit::Percent => (counted, len(mine.len())),
+        KpiUnit::Score => (
             mine.iter().filter_map(|r| r.rating).map(i64::from).sum(),
             len(mine.len()),
         ),
+        // The end over the start.
+        KpiUnit::Growth => (sum(|r| r.amount_to), sum(|r| r.amount_from)),
+        KpiUnit::Amount => (sum(|r| r.amount_to), 0),
+        KpiUnit::Days => (sum(|r| r.hours), len(mine.len())),
     }
 }
 
-/// A person's scorecard lines: each KPI of the role's card against its target (the person's own where set).
+/// A person's scorecard lines: each KPI of the role's card against its target — the person's own, the
+/// team's or the branch's where set ([`super::targets::resolved`]), else the policy's.
 pub(crate) fn lines(
     app: &App,
     card: &perf::RoleCard,
     period: Period,
     records: &[Record],
-    own_targets: &HashMap<StaffKpi, f64>,
+    targets: &HashMap<StaffKpi, (f64, TargetSource)>,
 ) -> Vec<KpiLine> {
     let cap = app.policy.performance.attainment_cap_pct;
     card.kpis
@@ -194,8 +375,12 @@ pub(crate) fn lines(
         .map(|k| {
             let (numerator, denominator) = counts(k.kpi, records);
             let figure = k.kpi.figure(numerator, denominator);
-            let own = own_targets.get(&k.kpi).copied();
-            let target = own.unwrap_or_else(|| perf::period_target(k.kpi, k.target, period));
+            let (target, source) = targets.get(&k.kpi).copied().unwrap_or_else(|| {
+                (
+                    perf::period_target(k.kpi, k.target, period),
+                    TargetSource::Policy,
+                )
+            });
             let attainment = perf::attainment(k.kpi, figure, target, cap);
             KpiLine {
                 kpi: k.kpi,
@@ -203,7 +388,8 @@ pub(crate) fn lines(
                 denominator,
                 figure,
                 target,
-                own_target: own.is_some(),
+                own_target: source == TargetSource::Own,
+                target_source: source,
                 weight: k.weight,
                 attainment,
                 score: perf::composite(&[(attainment, k.weight)]),

@@ -8,7 +8,9 @@
 //! Who reads: everyone with a card reads their own (`performance.read`); a supervisor the people of their
 //! branch and a senior manager everyone (`performance.manage`). Anyone else's scorecard is not found.
 
+pub mod decision;
 pub mod figures;
+pub mod targets;
 
 use crate::App;
 use crate::actor::{Actor, Granted};
@@ -188,12 +190,7 @@ async fn cards_of(
     let ids: Vec<StaffId> = people.iter().map(|s| s.id).collect();
     let code = period.code();
     let c = &app.db.conn;
-    let mut own: HashMap<StaffId, HashMap<StaffKpi, f64>> = HashMap::new();
-    for t in store::targets_of(c, &code, &ids).await? {
-        own.entry(t.staff_id)
-            .or_default()
-            .insert(t.kpi, from_milli(t.target_milli));
-    }
+    let mut targets = targets::resolved(app, &code, people).await?;
     let mut closed: HashMap<StaffId, ScorecardRow> = HashMap::new();
     for r in store::closed_of(c, &code, &ids).await? {
         closed.insert(r.staff_id, r); // versions ascending: the latest stays
@@ -206,7 +203,9 @@ async fn cards_of(
             continue;
         };
         // Nobody's records: a person with none in the period (their figures are counts of nothing).
-        let records = read.records.remove(&s.id).unwrap_or_else(Vec::new);
+        let mut records = read.records.remove(&s.id).unwrap_or_else(Vec::new);
+        // The records are read for every card's KPIs at once; a person's are those of their own card.
+        records.retain(|r| card.kpis.iter().any(|k| k.kpi == r.kpi));
         let (lines, composite, closing) = match closed.remove(&s.id) {
             Some(r) => (
                 r.lines.clone(),
@@ -214,13 +213,12 @@ async fn cards_of(
                 Some(closing_of(&r, &names)?),
             ),
             None => {
-                let empty = HashMap::new();
                 let lines = figures::lines(
                     app,
                     card,
                     period,
                     &records,
-                    own.get(&s.id).unwrap_or(&empty),
+                    &targets.remove(&s.id).unwrap_or_default(),
                 );
                 let composite = lines.iter().map(|l| l.score).sum();
                 (lines, composite, None)
@@ -310,6 +308,8 @@ pub struct CardDetail {
     pub records: Vec<Record>,
     /// Closed quarters, newest first: (quarter, composite).
     pub trend: Vec<QuarterScore>,
+    /// The bonus and promotion decision on a closed year (the latest version).
+    pub decision: Option<decision::DecisionView>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -349,6 +349,13 @@ pub async fn scorecard(
             composite: from_milli(r.composite_milli),
         })
         .collect();
+    let decision = decision::latest(
+        app,
+        &period.code(),
+        staff_id,
+        &crate::access::names_of(&staff),
+    )
+    .await?;
     Ok(CardDetail {
         period: period.code(),
         ended: perf::closable(period, app.today()),
@@ -356,6 +363,7 @@ pub async fn scorecard(
         records: records.remove(&staff_id).unwrap_or_else(Vec::new),
         card,
         trend,
+        decision,
     })
 }
 
@@ -490,25 +498,18 @@ pub async fn close(
     let comment = crate::text::optional_text("comment", input.comment.as_deref(), 2000)?;
     // Recomputed live: the frozen figures are those of this closing.
     let code = period.code();
-    let empty = HashMap::new();
     let card = app
         .policy
         .performance
         .card(person.role)
         .ok_or(AppError::NotFound)?;
     let read = figures::read(app, period, &[person.id]).await?;
-    let mut own: HashMap<StaffKpi, f64> = HashMap::new();
-    for t in store::targets_of(&app.db.conn, &code, &[person.id]).await? {
-        own.insert(t.kpi, from_milli(t.target_milli));
-    }
+    let targets = targets::resolved(app, &code, std::slice::from_ref(&person))
+        .await?
+        .remove(&person.id)
+        .unwrap_or_default();
     let records = read.records.get(&person.id).map_or(&[][..], Vec::as_slice);
-    let lines = figures::lines(
-        app,
-        card,
-        period,
-        records,
-        if own.is_empty() { &empty } else { &own },
-    );
+    let lines = figures::lines(app, card, period, records, &targets);
     let composite: f64 = lines.iter().map(|l| l.score).sum();
     let tx = app.db.begin_write().await?;
     let version = store::closed_of(&*tx, &code, &[person.id])
@@ -571,6 +572,7 @@ pub async fn export_xlsx(
         "kpi.team",
         "perf.kpi",
         "perf.pillar",
+        "perf.unit",
         "perf.figure",
         "kpi.target",
         "perf.attainment",
@@ -599,6 +601,7 @@ pub async fn export_xlsx(
                     .unwrap_or_else(|| words.cell("perf", "no_team")),
                 words.cell("staff_kpi", l.kpi.as_str()),
                 words.cell("kpi_pillar", l.kpi.pillar().as_str()),
+                words.cell("kpi_unit", l.kpi.unit().as_str()),
             ];
             for (c, v) in text.iter().enumerate() {
                 ws.write_string(row, col(c)?, crate::tabular::neutralise(v))

@@ -199,17 +199,30 @@ fn counts(r: &Records, m: KpiMeasure, of: &dyn Fn(&Uuid) -> bool) -> (i64, i64) 
 /// The period's buyers and, of them, those who had bought before (another completed sale up to the end of
 /// the period, earlier in it or before it).
 fn buyers(r: &Records, of: &dyn Fn(&Uuid) -> bool) -> (HashSet<Uuid>, HashSet<Uuid>) {
-    // A client bought in the period when their latest sale up to its end is in it.
-    let in_period = r
-        .sales
-        .iter()
-        .filter(|(c, _, latest)| of(c) && *latest >= r.from_us);
-    let buyers = in_period.clone().map(|(c, _, _)| *c).collect();
+    let in_period: Vec<(Uuid, bool, i64)> = period_buyers(&r.sales, r.from_us)
+        .filter(|(c, _, _)| of(c))
+        .collect();
+    let buyers = in_period.iter().map(|(c, _, _)| *c).collect();
     let repeat = in_period
-        .filter(|(_, n, _)| *n >= 2)
+        .iter()
+        .filter(|(_, again, _)| *again)
         .map(|(c, _, _)| *c)
         .collect();
     (buyers, repeat)
+}
+
+/// Of each client's completed sales up to a period's end (`(client, how many up to 2, the latest's
+/// moment)`), the clients who bought in the period (their latest sale is in it, from `from_us`): the
+/// client, whether they had bought before, and when — the repeat-purchase rate's records, here and on the
+/// staff scorecards.
+pub(crate) fn period_buyers(
+    sales: &[(Uuid, i64, i64)],
+    from_us: i64,
+) -> impl Iterator<Item = (Uuid, bool, i64)> + '_ {
+    sales
+        .iter()
+        .filter(move |(_, _, latest)| *latest >= from_us)
+        .map(|(c, n, latest)| (*c, *n >= 2, *latest))
 }
 
 fn figures(app: &App, r: &Records, of: &dyn Fn(&Uuid) -> bool) -> Vec<KpiFigure> {

@@ -213,4 +213,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "staff performance: targets per person and quarter, closed scorecards",
         run: performance::v42,
     },
+    Step {
+        version: 43,
+        name: "staff performance: the yearly bonus and promotion decision, team and branch targets",
+        run: performance::v43,
+    },
 ];

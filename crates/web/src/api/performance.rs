@@ -1,6 +1,6 @@
 //! Staff performance over HTTP: the scorecards of a quarter (one's own, or the people in a supervisor's
-//! scope), one person's scorecard with the records behind every figure, targets per person, and the
-//! closing of an ended quarter with the supervisor's assessment.
+//! scope), one person's scorecard with the records behind every figure, targets per person, the
+//! closing of an ended quarter with the supervisor's assessment, and the yearly bonus and promotion decision.
 
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
@@ -10,6 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
+use banyan_app::performance::decision::{DecisionInput, DecisionView};
+use banyan_app::performance::targets::{GroupTarget, GroupTargetInput};
 use banyan_app::performance::{
     self as uc, CardDetail, CloseInput, PerfTargetInput, PerfTargetSet, ScorecardQuery,
     ScorecardReport, StaffCard,
@@ -26,7 +28,15 @@ pub fn routes(
         .route("/api/v1/performance/scorecards/export", get(export))
         .route("/api/v1/performance/scorecards/{staff}", get(scorecard))
         .route("/api/v1/performance/scorecards/{staff}/close", post(close))
+        .route(
+            "/api/v1/performance/scorecards/{staff}/decision",
+            creating(post(decide)),
+        )
         .route("/api/v1/performance/targets", creating(post(set_target)))
+        .route(
+            "/api/v1/performance/group-targets",
+            creating(post(set_group_target)).get(group_targets),
+        )
 }
 
 /// The scorecards of a quarter: one's own (`performance.read`), or every person's in one's scope ranked
@@ -112,5 +122,57 @@ pub async fn close(
 ) -> ApiResult<axum::Json<StaffCard>> {
     Ok(axum::Json(
         uc::close(&s.app, &auth.actor, staff, body.value).await?,
+    ))
+}
+
+/// Records the bonus (a percent of the role's standard bonus) and the promotion advice on a person's
+/// closed yearly scorecard, with who decided; a revision is a new version (`performance.manage`; never
+/// one's own; audited `performance.decide`; Idempotency-Key).
+#[utoipa::path(post, path = "/api/v1/performance/scorecards/{staff}/decision", tag = "performance", security(("bearer" = [])),
+    params(("staff" = StaffId, Path)), request_body = DecisionInput,
+    responses((status = 201, body = DecisionView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn decide(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(staff): Path<StaffId>,
+    body: Json<DecisionInput>,
+) -> ApiResult<(StatusCode, axum::Json<DecisionView>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::decision::decide(&s.app, &auth.actor, staff, body.value).await?),
+    ))
+}
+
+/// The team and branch targets of a period in reach (`performance.manage`: one's branch, or every branch).
+#[utoipa::path(get, path = "/api/v1/performance/group-targets", tag = "performance", security(("bearer" = [])),
+    params(PeriodQuery),
+    responses((status = 200, body = [GroupTarget]), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn group_targets(
+    State(s): State<AppState>,
+    auth: Auth,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult<axum::Json<Vec<GroupTarget>>> {
+    let period = match q.period {
+        Some(p) => p,
+        None => banyan_domain::wealth::kpi::Period::quarter_of(s.app.today()).code(),
+    };
+    Ok(axum::Json(
+        uc::targets::group_targets(&s.app, &auth.actor, &period).await?,
+    ))
+}
+
+/// Sets a team's (or, without a team, the whole branch's) target for a KPI in a period: each person there
+/// without their own reads it (`performance.manage`, the branch in scope; audited; Idempotency-Key).
+#[utoipa::path(post, path = "/api/v1/performance/group-targets", tag = "performance", security(("bearer" = [])),
+    request_body = GroupTargetInput,
+    responses((status = 201, body = GroupTarget), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_group_target(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<GroupTargetInput>,
+) -> ApiResult<(StatusCode, axum::Json<GroupTarget>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(uc::targets::set_group_target(&s.app, &auth.actor, body.value).await?),
     ))
 }

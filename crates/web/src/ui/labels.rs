@@ -183,7 +183,9 @@ impl banyan_app::tabular::Words for ReaderWords {
             "lead_stage" | "lead_channel" => code_label(t, &[column], value),
             "funnel" => t.get(&format!("funnel.{value}")).to_owned(),
             "perf" => t.get(&format!("perf.{value}")).to_owned(),
-            "role" | "staff_kpi" | "kpi_pillar" | "perf_rating" => code_label(t, &[column], value),
+            "role" | "staff_kpi" | "kpi_pillar" | "kpi_unit" | "perf_rating" => {
+                code_label(t, &[column], value)
+            }
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),
             _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
             c => match import_family(c) {
@@ -387,6 +389,7 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "measure" => &["market_measure"],
         "kpi" => &["staff_kpi"],
         "rating" => &["perf_rating"],
+        "promotion" => &["promotion_advice"],
         "reached" => &["reached"],
         "kind" => &[
             "kind",

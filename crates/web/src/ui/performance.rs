@@ -17,7 +17,9 @@ use banyan_app::performance::{
     self as uc, CardDetail, CloseInput, PerfTargetInput, ScorecardQuery, StaffCard,
 };
 use banyan_domain::ids::StaffId;
-use banyan_domain::performance::{KpiLine, KpiUnit, PerfRating, StaffKpi};
+use banyan_domain::performance::{
+    KpiLine, KpiUnit, PerfRating, PromotionAdvice, StaffKpi, TargetSource,
+};
 use banyan_domain::wealth::kpi::Period;
 use std::collections::HashMap;
 
@@ -25,9 +27,11 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/performance", get(list_page))
         .route("/performance.xlsx", get(export))
+        .route("/performance/group-target", post(set_group_target))
         .route("/performance/{staff}", get(card_page))
         .route("/performance/{staff}/target", post(set_target))
         .route("/performance/{staff}/close", post(close))
+        .route("/performance/{staff}/decision", post(decide))
 }
 
 /// A figure on its unit: a count, a percent, a score out of 5; a dash-worded "no data" without one.
@@ -37,7 +41,15 @@ fn shown(t: Tr, kpi: StaffKpi, v: Option<f64>) -> String {
         (Some(v), KpiUnit::Count) => format!("{v:.0}"),
         (Some(v), KpiUnit::Percent) => format!("{v:.1}%"),
         (Some(v), KpiUnit::Score) => t.get("kpi.score").replace("{v}", &format!("{v:.2}")),
+        (Some(v), KpiUnit::Growth) => format!("{v:+.1}%"),
+        (Some(v), KpiUnit::Amount) => t.money(fen(v * 100.0), "CNY"),
+        (Some(v), KpiUnit::Days) => t.get("perf.days").replace("{v}", &format!("{v:.1}")),
     }
+}
+
+#[allow(clippy::cast_possible_truncation)]
+fn fen(v: f64) -> i64 {
+    v.round() as i64
 }
 
 /// The last eight quarters and two years, the chosen one marked.
@@ -95,6 +107,22 @@ struct ListPage {
     rows: Vec<ListRow>,
     may_manage: bool,
     export: String,
+    period: String,
+    /// The team and branch targets set for the period: (where, KPI, target).
+    group_targets: Vec<(String, String, String)>,
+    /// Where a team or branch target may be set: (`branch|team`, words).
+    groups: Vec<(String, String)>,
+    /// Every KPI on a card shown: (code, words).
+    kpis: Vec<(String, String)>,
+    failed: Option<String>,
+}
+
+/// A team's or a whole branch's name.
+fn group_words(t: Tr, branch: &str, team: Option<&str>) -> String {
+    match team {
+        Some(tm) => format!("{branch} {tm}"),
+        None => t.get("perf.whole_branch").replace("{b}", branch),
+    }
 }
 
 /// The person's branch (none for a bank-wide post) and team.
@@ -113,6 +141,16 @@ async fn list_page(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
     Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    render_list(&s, sess, t, &q, None).await
+}
+
+async fn render_list(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    q: &HashMap<String, String>,
+    failed: Option<String>,
 ) -> Result<Response, PageError> {
     let team = q.get("team").cloned().filter(|v| !v.is_empty());
     let r = uc::scorecards(
@@ -143,6 +181,54 @@ async fn list_page(
             Some(sess.clone()),
         )
     })?;
+    // A supervisor's team and branch targets: those set, and where one may be set (the branches and teams
+    // of the people shown).
+    let group_targets = if r.may_manage {
+        uc::targets::group_targets(&s.app, &sess.actor, &r.period)
+            .await
+            .map_err(|e| PageError::App(e, t, Some(sess.clone())))?
+            .into_iter()
+            .map(|g| {
+                let kpi = g.kpi;
+                (
+                    group_words(t, &g.branch_code, g.team.as_deref()),
+                    t.of("staff_kpi", kpi.as_str()),
+                    shown(t, kpi, Some(g.target)),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut places: Vec<(String, Option<String>)> = Vec::new();
+    for c in &r.cards {
+        if let Some(b) = &c.branch_code {
+            places.push((b.clone(), None));
+            places.extend(c.team.clone().map(|tm| (b.clone(), Some(tm))));
+        }
+    }
+    places.sort();
+    places.dedup();
+    let groups = places
+        .iter()
+        .map(|(b, tm)| {
+            (
+                format!("{b}|{}", tm.as_deref().unwrap_or("")),
+                group_words(t, b, tm.as_deref()),
+            )
+        })
+        .collect();
+    let mut codes: Vec<StaffKpi> = r
+        .cards
+        .iter()
+        .flat_map(|c| c.lines.iter().map(|l| l.kpi))
+        .collect();
+    codes.sort_by_key(|k| k.as_str());
+    codes.dedup();
+    let kpis = codes
+        .iter()
+        .map(|k| (k.as_str().to_owned(), t.of("staff_kpi", k.as_str())))
+        .collect();
     let rows = r
         .cards
         .iter()
@@ -179,8 +265,13 @@ async fn list_page(
             rows,
             may_manage: r.may_manage,
             export: format!("/performance.xlsx?{export}"),
+            period: r.period.clone(),
+            group_targets,
+            groups,
+            kpis,
+            failed: failed.clone(),
         },
-        false,
+        failed.is_some(),
     ))
 }
 
@@ -210,12 +301,20 @@ struct LineRow {
     figure: String,
     basis: String,
     target: String,
-    own_target: bool,
+    /// Where the target comes from, when not the policy's card: 本人目标, 团队目标, 网点目标.
+    source: Option<String>,
     attainment: String,
     /// The meter's value, 0-100 (attainment over 100 drawn full).
     bar: u32,
     weight: u8,
     score: String,
+}
+
+struct DecisionText {
+    bonus: String,
+    promotion: String,
+    note: Option<String>,
+    by: String,
 }
 
 struct RecordRow {
@@ -247,6 +346,12 @@ struct CardPage {
     kpis: Vec<(String, String)>,
     ratings: Vec<(String, String)>,
     confirm_close: String,
+    /// A year: its bonus and promotion decision shows (and, once closed, a supervisor records it).
+    is_year: bool,
+    decision: Option<DecisionText>,
+    may_decide: bool,
+    promotions: Vec<(String, String)>,
+    confirm_decide: String,
     failed: Option<String>,
 }
 
@@ -260,7 +365,56 @@ fn basis(t: Tr, l: &KpiLine) -> String {
         KpiUnit::Score => t
             .get("perf.ratings")
             .replace("{d}", &l.denominator.to_string()),
+        KpiUnit::Growth => t
+            .get("perf.growth_of")
+            .replace("{from}", &t.money(l.denominator, "CNY"))
+            .replace("{to}", &t.money(l.numerator, "CNY")),
+        KpiUnit::Amount => String::new(),
+        KpiUnit::Days => t
+            .get("perf.measures_of")
+            .replace("{d}", &l.denominator.to_string()),
     }
+}
+
+/// How a record counts, in words: a rating, a growth's start and end, a fee, a care measure's time, or
+/// whether it counts.
+fn counts_words(t: Tr, r: &uc::figures::Record) -> String {
+    if let Some(v) = r.rating {
+        return t.get("kpi.score").replace("{v}", &v.to_string());
+    }
+    let how = t
+        .get(&format!(
+            "perf.how.{}.{}",
+            r.kpi.as_str(),
+            if r.counts { "yes" } else { "no" }
+        ))
+        .to_owned();
+    match (r.amount_from, r.amount_to, r.hours) {
+        (Some(a), Some(b), _) => format!(
+            "{how}（{}）",
+            t.get("perf.growth_of")
+                .replace("{from}", &t.money(a, "CNY"))
+                .replace("{to}", &t.money(b, "CNY"))
+        ),
+        (None, Some(b), _) => t.money(b, "CNY"),
+        (_, _, Some(h)) => format!(
+            "{how}（{}）",
+            t.get("perf.hours").replace("{h}", &h.to_string())
+        ),
+        _ => how,
+    }
+}
+
+/// What a record names: a number, or for a care KPI the task's or measure's kind in words (the customer is
+/// not named outside the care team).
+fn reference_words(t: Tr, r: &uc::figures::Record) -> String {
+    let family = match r.kpi {
+        StaffKpi::CareOnTime => "care_task",
+        StaffKpi::CareHandlingDays => "care_measure",
+        _ => return r.reference.clone(),
+    };
+    t.get("perf.care_item")
+        .replace("{kind}", &t.of(family, &r.reference))
 }
 
 fn bar(v: Option<f64>) -> u32 {
@@ -269,7 +423,13 @@ fn bar(v: Option<f64>) -> u32 {
     w
 }
 
-fn card_view(t: Tr, c_: Chrome, d: &CardDetail, failed: Option<String>) -> CardPage {
+fn card_view(
+    t: Tr,
+    tz: &jiff::tz::TimeZone,
+    c_: Chrome,
+    d: &CardDetail,
+    failed: Option<String>,
+) -> CardPage {
     let c = &d.card;
     let lines = c
         .lines
@@ -280,7 +440,10 @@ fn card_view(t: Tr, c_: Chrome, d: &CardDetail, failed: Option<String>) -> CardP
             figure: shown(t, l.kpi, l.figure),
             basis: basis(t, l),
             target: shown(t, l.kpi, Some(l.target)),
-            own_target: l.own_target,
+            source: match l.target_source {
+                TargetSource::Policy => None,
+                other => Some(t.of("target_source", other.as_str())),
+            },
             attainment: l
                 .attainment
                 .map_or_else(|| t.get("perf.none").to_owned(), |a| format!("{a:.1}%")),
@@ -294,18 +457,9 @@ fn card_view(t: Tr, c_: Chrome, d: &CardDetail, failed: Option<String>) -> CardP
         .iter()
         .map(|r| RecordRow {
             kpi: t.of("staff_kpi", r.kpi.as_str()),
-            reference: r.reference.clone(),
+            reference: reference_words(t, r),
             day: t.date(&r.day),
-            counts: match r.rating {
-                Some(v) => t.get("kpi.score").replace("{v}", &v.to_string()),
-                None => t
-                    .get(&format!(
-                        "perf.how.{}.{}",
-                        r.kpi.as_str(),
-                        if r.counts { "yes" } else { "no" }
-                    ))
-                    .to_owned(),
-            },
+            counts: counts_words(t, r),
         })
         .collect();
     CardPage {
@@ -351,6 +505,29 @@ fn card_view(t: Tr, c_: Chrome, d: &CardDetail, failed: Option<String>) -> CardP
             .get("perf.close_confirm")
             .replace("{name}", &c.name)
             .replace("{period}", &quarter_words(t, &d.period)),
+        is_year: !d.period.contains("-Q"),
+        decision: d.decision.as_ref().map(|x| DecisionText {
+            bonus: t
+                .get("perf.bonus_of")
+                .replace("{v}", &x.bonus_pct.to_string()),
+            promotion: t.of("promotion_advice", x.promotion.as_str()),
+            note: x.note.clone(),
+            by: t
+                .get("perf.decided_v")
+                .replace("{v}", &x.version.to_string())
+                .replace("{by}", &x.decided_by)
+                .replace("{at}", &t.datetime(tz, &x.decided_at.to_string()))
+                .replace("{s}", &x.scorecard_version.to_string()),
+        }),
+        may_decide: d.may_manage && !d.period.contains("-Q") && c.closed.is_some(),
+        promotions: PromotionAdvice::ALL
+            .iter()
+            .map(|p| (p.as_str().to_owned(), t.of("promotion_advice", p.as_str())))
+            .collect(),
+        confirm_decide: t
+            .get("perf.decide_confirm")
+            .replace("{name}", &c.name)
+            .replace("{period}", &quarter_words(t, &d.period)),
         failed,
     }
 }
@@ -367,7 +544,13 @@ async fn render(
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let bad = failed.is_some();
-    let page = card_view(t, chrome(t, Some(&sess), "/performance"), &d, failed);
+    let page = card_view(
+        t,
+        &s.app.tz,
+        chrome(t, Some(&sess), "/performance"),
+        &d,
+        failed,
+    );
     Ok(page_status(page, bad))
 }
 
@@ -451,4 +634,76 @@ async fn close(
     };
     let result = uc::close(&s.app, &sess.actor, staff, input).await;
     answered(&s, sess, t, staff, period, result).await
+}
+
+async fn decide(
+    State(s): State<AppState>,
+    Path(staff): Path<String>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let staff = staff_of(&staff, t, &sess)?;
+    let period = form_text(&f, "period");
+    let bonus = form_text(&f, "bonus_pct").and_then(|v| v.parse::<i32>().ok());
+    let promotion = f.get("promotion").and_then(|v| PromotionAdvice::parse(v));
+    let (Some(period), Some(bonus_pct), Some(promotion)) = (period.clone(), bonus, promotion)
+    else {
+        let (field, rule) = match (&period, bonus) {
+            (None, _) => ("period", "required"),
+            (_, None) => ("bonus_pct", "format"),
+            _ => ("promotion", "required"),
+        };
+        let msg = crate::ui::forms::rule_text(t, field, rule, "", None);
+        return render(&s, sess, t, staff, period, Some(msg)).await;
+    };
+    let input = uc::decision::DecisionInput {
+        period: period.clone(),
+        bonus_pct,
+        promotion,
+        note: form_text(&f, "note"),
+    };
+    let result = uc::decision::decide(&s.app, &sess.actor, staff, input).await;
+    answered(&s, sess, t, staff, period, result).await
+}
+
+/// A team's or branch's target from the list page: back to the list, or the list again with the refusal.
+async fn set_group_target(
+    State(s): State<AppState>,
+    SignedForm { sess, t, f }: SignedForm,
+) -> Result<Response, PageError> {
+    let period = form_text(&f, "period");
+    let group = form_text(&f, "group");
+    let kpi = f.get("kpi").and_then(|v| StaffKpi::parse(v));
+    let target = form_text(&f, "target_value").and_then(|v| v.replace(',', "").parse::<f64>().ok());
+    let mut q = HashMap::new();
+    if let Some(p) = &period {
+        q.insert("period".to_owned(), p.clone());
+    }
+    let place = group.as_deref().and_then(|g| g.split_once('|'));
+    let (Some(period), Some((branch, team)), Some(kpi), Some(target)) =
+        (period.clone(), place, kpi, target)
+    else {
+        let field = match (&period, place, kpi) {
+            (None, _, _) => "period",
+            (_, None, _) => "branch_code",
+            (_, _, None) => "kpi",
+            _ => "target_value",
+        };
+        let msg = crate::ui::forms::rule_text(t, field, "required", "", None);
+        return render_list(&s, sess, t, &q, Some(msg)).await;
+    };
+    let input = uc::targets::GroupTargetInput {
+        period: period.clone(),
+        branch_code: branch.to_owned(),
+        team: Some(team.to_owned()).filter(|x| !x.is_empty()),
+        kpi,
+        target_value: target,
+    };
+    match uc::targets::set_group_target(&s.app, &sess.actor, input)
+        .await
+        .map_err(|e| refusal(t, e))
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/performance?period={period}")).into_response()),
+        Err(Ok(msg)) => render_list(&s, sess, t, &q, Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
 }

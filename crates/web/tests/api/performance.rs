@@ -13,7 +13,12 @@ use banyan_store::segments::AlertRow;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-crate::tests![a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays_frozen,];
+crate::tests![
+    a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays_frozen,
+    the_book_loyalty_and_care_kpis_count_what_a_person_manages_and_the_care_they_give,
+    a_closed_year_gets_its_bonus_and_promotion_decision_with_who_decided,
+    a_team_or_branch_target_applies_to_its_people_without_their_own,
+];
 
 /// The quarter before today's, and an instant (µs) and a day in its middle.
 fn last_quarter() -> (String, i64, String) {
@@ -210,12 +215,13 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         close_to(&line(c1, "overdue_alerts")["attainment"], 50.0),
         "{c1}"
     );
-    let composite = 25.0 * (2.0 / 6.0)
+    // rm1 manages no customer with a book and has no care task: those KPIs score nothing.
+    let composite = 15.0 * (2.0 / 6.0)
         + 10.0 * 1.2
-        + 20.0 * (75.0 / 90.0)
-        + 15.0 * (50.0 / 95.0)
-        + 15.0 * (4.0 / 4.5)
-        + 15.0 * 0.5;
+        + 15.0 * (75.0 / 90.0)
+        + 10.0 * (50.0 / 95.0)
+        + 10.0 * (4.0 / 4.5)
+        + 10.0 * 0.5;
     assert!(close_to(&c1["composite"], composite), "{c1}");
     assert_eq!(
         (c1["rank"].as_u64(), c1["team_size"].as_u64()),
@@ -223,7 +229,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     );
     // rm2: one won lead and nothing overdue; no records for the ratios scores nothing for them.
     assert!(
-        close_to(&cards[1]["composite"], 25.0 / 6.0 + 12.0 + 15.0),
+        close_to(&cards[1]["composite"], 15.0 / 6.0 + 12.0 + 10.0),
         "{}",
         cards[1]
     );
@@ -346,7 +352,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         (nc["own_target"].as_bool(), nc["target"].as_f64()),
         (Some(true), Some(2.0))
     );
-    let raised = composite - 25.0 * (2.0 / 6.0) + 25.0;
+    let raised = composite - 15.0 * (2.0 / 6.0) + 15.0;
     assert!(close_to(&d.body["card"]["composite"], raised), "{}", d.text);
 
     // Closing: not by the person, not a quarter still running; then frozen against later changes.
@@ -427,16 +433,21 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     let rows: Vec<Vec<String>> = book.rows.into_iter().map(|r| r.cells.unwrap()).collect();
     assert_eq!(
         rows.len(),
-        6 + 6,
-        "two relationship managers' cards of six KPIs"
+        11 + 11,
+        "two relationship managers' cards of eleven KPIs"
     );
     let nc = rows
         .iter()
         .find(|r| r[0] == "rm1" && r[3] == "new_customers")
         .unwrap();
     assert_eq!(
-        (nc[5].as_str(), nc[6].as_str(), nc[12].as_str()),
-        ("2", "2", "good")
+        (
+            nc[5].as_str(),
+            nc[6].as_str(),
+            nc[7].as_str(),
+            nc[13].as_str()
+        ),
+        ("count", "2", "2", "good")
     );
     let actions = app
         .texts("SELECT action FROM audit_log WHERE action LIKE 'performance.%' ORDER BY at_us, id")
@@ -451,4 +462,513 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
             "performance.export"
         ]
     );
+}
+
+async fn the_book_loyalty_and_care_kpis_count_what_a_person_manages_and_the_care_they_give(
+    app: &TestApp,
+) {
+    use crate::book::{Desk, desk, product as book_product};
+    let (q, mid_us, mid_day) = last_quarter();
+    let period = Period::parse(&q).unwrap();
+    let (first, last) = period.days();
+    let before = first.yesterday().unwrap().to_string();
+    // rm1's customer: a current account and a mortgage, the day before the quarter and in it.
+    let Desk { rm, ops, customer } = desk(
+        app,
+        vec![
+            book_product("DD-CNY", "demand_deposit", None),
+            book_product("ML-CNY", "mortgage", None),
+        ],
+        "13900007001",
+        701,
+    )
+    .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let rm1 = app.staff_id("rm1").await;
+    let load = |as_of: &str, deposit: i64, owed: i64| {
+        json!({"source": "core", "as_of": as_of, "items": [
+            {"account_no": "6222000000007001", "customer": customer, "product": "DD-CNY", "currency": "CNY",
+             "status": "active", "opened_on": "2020-05-01", "balance": deposit},
+            {"account_no": "ML7001", "customer": customer, "product": "ML-CNY", "currency": "CNY",
+             "status": "active", "opened_on": "2020-05-01", "balance": 0, "credit_limit": 100_000_000,
+             "outstanding": owed}
+        ]})
+    };
+    for (day, deposit, owed) in [
+        (before.as_str(), 100_000_000, 50_000_000),
+        (mid_day.as_str(), 110_000_000, 45_000_000),
+    ] {
+        let r = app
+            .post("/api/v1/book/holdings", &ops, load(day, deposit, owed))
+            .await;
+        assert_eq!(r.body["load"]["loaded"].as_i64(), Some(2), "{}", r.text);
+    }
+    // Fees: 2,000 yuan debited in the quarter, 500 refunded (a credit), 900 debited before it.
+    let at = |us: i64| jiff::Timestamp::from_microsecond(us).unwrap().to_string();
+    let tx = |id: &str, at: String, amount: i64, direction: &str| {
+        json!({"id": id, "account_no": "6222000000007001", "at": at, "amount": amount, "currency": "CNY",
+               "direction": direction, "channel": "online", "counterparty": "internal", "category": "fee"})
+    };
+    let before_us = mid_us - 120 * 86_400_000_000;
+    let r = app
+        .post(
+            "/api/v1/book/transactions",
+            &ops,
+            json!({"source": "core", "as_of": last.to_string(), "items": [
+                tx("FEE-1", at(mid_us), 200_000, "debit"),
+                tx("FEE-2", at(mid_us + 1_000_000), 50_000, "credit"),
+                tx("FEE-0", at(before_us), 90_000, "debit"),
+            ]}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(3), "{}", r.text);
+
+    let d = app
+        .get(
+            &format!("/api/v1/performance/scorecards/{rm1}?period={q}"),
+            &sup,
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    let card = &d.body["card"];
+    // AUM and deposits grew by a tenth, the loans shrank by a tenth (from the figures the book derives).
+    let aum = line(card, "aum_growth");
+    assert_eq!(
+        (aum["numerator"].as_i64(), aum["denominator"].as_i64()),
+        (Some(110_000_000), Some(100_000_000)),
+        "{aum}"
+    );
+    assert!(close_to(&aum["figure"], 10.0), "{aum}");
+    assert!(close_to(&line(card, "deposit_growth")["figure"], 10.0));
+    assert!(
+        close_to(&line(card, "loan_growth")["figure"], -10.0),
+        "{card}"
+    );
+    // Growth over the 3 % target caps at 120; a loss scores nothing.
+    assert!(close_to(&aum["attainment"], 120.0), "{aum}");
+    assert!(close_to(&line(card, "loan_growth")["attainment"], 0.0));
+    // The quarter's fees debited: 2,000 yuan against the 5,000 target.
+    let fee = line(card, "fee_income");
+    assert_eq!(fee["numerator"].as_i64(), Some(200_000), "{fee}");
+    assert!(
+        close_to(&fee["figure"], 2_000.0) && close_to(&fee["attainment"], 40.0),
+        "{fee}"
+    );
+    // The drill-down names the customer with the start and the end.
+    let no = app
+        .get(&format!("/api/v1/customers/{customer}"), &rm)
+        .await
+        .body["customer_no"]
+        .clone();
+    let records = d.body["records"].as_array().unwrap();
+    let growth: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["kpi"] == "loan_growth")
+        .collect();
+    assert_eq!(growth.len(), 1, "{records:?}");
+    assert_eq!(
+        (
+            growth[0]["reference"].as_str(),
+            growth[0]["amount_from"].as_i64(),
+            growth[0]["amount_to"].as_i64(),
+            growth[0]["counts"].as_bool()
+        ),
+        (no.as_str(), Some(50_000_000), Some(45_000_000), Some(false))
+    );
+
+    // A wealth manager's loyalty, on their own card: the customers their clients introduced in the quarter.
+    let wm = app
+        .login_as("wm1", Role::WealthManager, Some("BR0001"))
+        .await;
+    let wm_id = app.staff_id("wm1").await;
+    // The client is opened by a relationship manager and handed to the wealth manager.
+    let client = verified_individual(app, &rm, "13900007002", 702).await;
+    let friend = verified_individual(app, &rm, "13900007003", 703).await;
+    let earlier = verified_individual(app, &rm, "13900007004", 704).await;
+    let client_no = app
+        .get(&format!("/api/v1/customers/{client}"), &rm)
+        .await
+        .body["customer_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.sql(&format!(
+        "UPDATE customers SET rm_id = (SELECT id FROM staff WHERE username = 'wm1') \
+         WHERE customer_no = '{client_no}'"
+    ))
+    .await;
+    let conn = &app.app.db().conn;
+    // One introduced in the quarter, one before it.
+    for (k, (introduced, at_us)) in [(&friend, mid_us), (&earlier, before_us)]
+        .into_iter()
+        .enumerate()
+    {
+        banyan_store::wealth::kpis::insert_referral(
+            conn,
+            &banyan_store::wealth::kpis::ReferralRow {
+                id: uuid::Uuid::now_v7(),
+                referrer_id: client.parse().unwrap(),
+                referred_id: introduced.parse().unwrap(),
+                note: Some(format!("第 {k} 次介绍")),
+                recorded_by: wm_id.parse().unwrap(),
+                at_us,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let w = app
+        .get(
+            &format!("/api/v1/performance/scorecards/{wm_id}?period={q}"),
+            &wm,
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::OK, "{}", w.text);
+    assert_eq!(
+        line(&w.body["card"], "referrals")["numerator"],
+        1,
+        "{}",
+        w.text
+    );
+    let friend_no = app
+        .get(&format!("/api/v1/customers/{friend}"), &rm)
+        .await
+        .body["customer_no"]
+        .clone();
+    assert!(
+        w.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kpi"] == "referrals" && r["reference"] == friend_no),
+        "{}",
+        w.text
+    );
+    // Nobody bought an investment: no repeat-purchase figure.
+    assert!(line(&w.body["card"], "repeat_purchase")["figure"].is_null());
+
+    // Customer service's care work: the tasks of a care record due in the quarter — one done that day, the
+    // rest never — and a measure that took two days; the customer is not named, the task's kind is.
+    let c = crate::care::cast(app).await;
+    let record = crate::care::registered_with(app, &c, json!(["priority"])).await;
+    let cs2 = app.staff_id("cs2").await;
+    app.sql(&format!(
+        "UPDATE care_tasks SET staff_id = (SELECT id FROM staff WHERE username = 'cs2'), \
+         due_on = '{mid_day}', done_at_us = NULL"
+    ))
+    .await;
+    app.sql(&format!(
+        "UPDATE care_tasks SET done_at_us = {mid_us} \
+         WHERE id IN (SELECT id FROM care_tasks ORDER BY kind LIMIT 1)"
+    ))
+    .await;
+    let tasks = app.count("care_tasks").await;
+    assert!(tasks >= 2, "{tasks} care tasks");
+    let hour = 3_600_000_000i64;
+    banyan_store::care::insert_measure(
+        conn,
+        &banyan_store::care::MeasureRow {
+            id: banyan_domain::ids::CareMeasureId::new(),
+            record_id: record.parse().unwrap(),
+            kind: banyan_domain::care::measures::MeasureKind::FeeWaiver,
+            state: banyan_domain::care::measures::MeasureState::Done,
+            owner_id: cs2.parse().unwrap(),
+            second_staff: None,
+            requested_by: cs2.parse().unwrap(),
+            requested_at_us: mid_us - 48 * hour,
+            due_at_us: None,
+            account_no: None,
+            amount: None,
+            starts_on: None,
+            ends_on: None,
+            scheduled_at_us: None,
+            what: "减免账户管理费".into(),
+            decided_by: None,
+            decided_at_us: None,
+            reason: None,
+            outcome: Some("已办结".into()),
+            done_at_us: Some(mid_us),
+            version: 1,
+            hospital_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let k = app
+        .get(
+            &format!("/api/v1/performance/scorecards/{cs2}?period={q}"),
+            &c.sup,
+        )
+        .await;
+    assert_eq!(k.status, StatusCode::OK, "{}", k.text);
+    let on_time = line(&k.body["card"], "care_on_time");
+    assert_eq!(
+        (
+            on_time["numerator"].as_i64(),
+            on_time["denominator"].as_i64()
+        ),
+        (Some(1), Some(tasks)),
+        "{on_time}"
+    );
+    let days = line(&k.body["card"], "care_handling_days");
+    assert!(close_to(&days["figure"], 2.0), "{days}");
+    assert!(close_to(&days["attainment"], 100.0), "{days}");
+    let care: Vec<&Value> = k.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kpi"] == "care_handling_days" || r["kpi"] == "care_on_time")
+        .collect();
+    assert!(
+        care.iter()
+            .any(|r| r["reference"] == "fee_waiver" && r["hours"] == 48),
+        "{care:?}"
+    );
+    let care_no = app
+        .get(&format!("/api/v1/customers/{}", c.customer), &c.rm)
+        .await
+        .body["customer_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !k.text.contains(&care_no),
+        "the care customer is not named on a scorecard: {}",
+        k.text
+    );
+}
+
+async fn a_closed_year_gets_its_bonus_and_promotion_decision_with_who_decided(app: &TestApp) {
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm1 = app.staff_id("rm1").await;
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+    let last_year = (jiff::Timestamp::now().to_zoned(tz).date().year() - 1).to_string();
+    let path = format!("/api/v1/performance/scorecards/{rm1}/decision");
+    let body = json!({"period": last_year, "bonus_pct": 120, "promotion": "consider",
+                      "note": "全年达成率较高，列入明年晋升考察"});
+    // Not before the year's scorecard is closed; not on a quarter; not by the person; not off the scale.
+    let r = app.post(&path, &sup, body.clone()).await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("period".to_owned(), "not_closed".to_owned())]
+    );
+    let r = app
+        .post(
+            &path,
+            &sup,
+            json!({"period": format!("{last_year}-Q4"), "bonus_pct": 250, "promotion": "recommend"}),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![
+            ("period".to_owned(), "year".to_owned()),
+            ("bonus_pct".to_owned(), "bonus_scale".to_owned())
+        ]
+    );
+    app.post(&path, &rm, body.clone())
+        .await
+        .assert_problem(403, "permission_denied");
+    let c = app
+        .post(
+            &format!("/api/v1/performance/scorecards/{rm1}/close"),
+            &sup,
+            json!({"period": last_year, "rating": "excellent"}),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    // Recorded once however often it is retried with its key.
+    let send = || {
+        app.req_h(
+            reqwest::Method::POST,
+            &path,
+            Some(&sup),
+            Some(body.clone()),
+            &[("idempotency-key", "decide-1")],
+        )
+    };
+    let first = send().await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let again = send().await;
+    assert_eq!(again.body, first.body);
+    assert!(again.headers.get("idempotent-replayed").is_some());
+    assert_eq!(app.count("perf_decisions").await, 1);
+    assert_eq!(
+        (
+            first.body["version"].as_i64(),
+            first.body["scorecard_version"].as_i64(),
+            first.body["bonus_pct"].as_i64(),
+            first.body["promotion"].as_str(),
+            first.body["decided_by"].as_str()
+        ),
+        (Some(1), Some(1), Some(120), Some("consider"), Some("sup1"))
+    );
+    // A revision is a new version; the card shows the latest, and the person reads it on their own card.
+    let r = app
+        .post(
+            &path,
+            &sup,
+            json!({"period": last_year, "bonus_pct": 130, "promotion": "recommend"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let own = app
+        .get(
+            &format!("/api/v1/performance/scorecards/{rm1}?period={last_year}"),
+            &rm,
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+    let d = &own.body["decision"];
+    assert_eq!(
+        (
+            d["version"].as_i64(),
+            d["bonus_pct"].as_i64(),
+            d["promotion"].as_str()
+        ),
+        (Some(2), Some(130), Some("recommend")),
+        "{}",
+        own.text
+    );
+    // A quarter's card has none.
+    let q = app
+        .get(
+            &format!("/api/v1/performance/scorecards/{rm1}?period={last_year}-Q4"),
+            &sup,
+        )
+        .await;
+    assert!(q.body["decision"].is_null(), "{}", q.text);
+    let actions = app
+        .texts("SELECT action FROM audit_log WHERE action = 'performance.decide'")
+        .await;
+    assert_eq!(actions.len(), 2);
+}
+
+async fn a_team_or_branch_target_applies_to_its_people_without_their_own(app: &TestApp) {
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    for (u, b) in [("rm2", "BR0001"), ("rm4", "BR0001"), ("rm3", "BR0002")] {
+        app.login_as(u, Role::RelationshipManager, Some(b)).await;
+    }
+    app.sql("UPDATE staff SET team = '零售一组' WHERE username IN ('rm1', 'rm2')")
+        .await;
+    let q = Period::quarter_of(jiff::Zoned::now().date()).code();
+    let set = |body: Value| app.post("/api/v1/performance/group-targets", &sup, body);
+    let r = set(
+        json!({"period": q, "branch_code": "BR0001", "kpi": "new_customers", "target_value": 10.0}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert!(
+        r.body["team"].is_null() && r.body["before"].is_null(),
+        "{}",
+        r.text
+    );
+    let r = set(
+        json!({"period": q, "branch_code": "BR0001", "team": "零售一组", "kpi": "new_customers",
+                       "target_value": 8.0}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/performance/targets",
+            &sup,
+            json!({"period": q, "staff_id": app.staff_id("rm1").await, "kpi": "new_customers", "target_value": 5.0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // Each person reads the nearest: rm1 their own, rm2 the team's, rm4 (no team) the branch's.
+    let cards = app
+        .get(&format!("/api/v1/performance/scorecards?period={q}"), &sup)
+        .await;
+    assert_eq!(cards.status, StatusCode::OK, "{}", cards.text);
+    let target_of = |name: &str| {
+        let c = cards.body["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {}", cards.text));
+        let l = line(c, "new_customers");
+        (
+            l["target"].as_f64(),
+            l["target_source"].as_str().map(str::to_owned),
+        )
+    };
+    assert_eq!(target_of("rm1"), (Some(5.0), Some("own".to_owned())));
+    assert_eq!(target_of("rm2"), (Some(8.0), Some("team".to_owned())));
+    assert_eq!(target_of("rm4"), (Some(10.0), Some("branch".to_owned())));
+    // Another branch reads as unknown to this supervisor; so does a team the branch does not have; a value
+    // off its scale names the field; a manager sets none.
+    let r = set(
+        json!({"period": q, "branch_code": "BR0002", "kpi": "new_customers", "target_value": 3.0}),
+    )
+    .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("branch_code".to_owned(), "unknown".to_owned())]
+    );
+    let r = set(
+        json!({"period": q, "branch_code": "BR0001", "team": "不存在的组", "kpi": "case_sla",
+                       "target_value": 150.0}),
+    )
+    .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![
+            ("team".to_owned(), "unknown".to_owned()),
+            ("target_value".to_owned(), "scale".to_owned())
+        ]
+    );
+    app.post(
+        "/api/v1/performance/group-targets",
+        &rm,
+        json!({"period": q, "branch_code": "BR0001", "kpi": "new_customers", "target_value": 1.0}),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    // Set again: replaced, the value before in the answer; listed for the period.
+    let r = set(
+        json!({"period": q, "branch_code": "BR0001", "kpi": "new_customers", "target_value": 12.0}),
+    )
+    .await;
+    assert_eq!(r.body["before"].as_f64(), Some(10.0), "{}", r.text);
+    let list = app
+        .get(
+            &format!("/api/v1/performance/group-targets?period={q}"),
+            &sup,
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let rows: Vec<(Option<&str>, Option<f64>)> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["team"].as_str(), g["target"].as_f64()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![(None, Some(12.0)), (Some("零售一组"), Some(8.0))]
+    );
+    let again = app
+        .get(&format!("/api/v1/performance/scorecards?period={q}"), &sup)
+        .await;
+    let rm4 = again.body["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "rm4")
+        .unwrap();
+    assert_eq!(line(rm4, "new_customers")["target"].as_f64(), Some(12.0));
+    let actions = app
+        .texts("SELECT action FROM audit_log WHERE action = 'performance.group_target'")
+        .await;
+    assert_eq!(actions.len(), 3);
 }
