@@ -233,6 +233,25 @@ pub struct Counted<K> {
     pub how: K,
 }
 
+/// Rows of `(owner, reference, at, how)` as [`Counted`] records.
+async fn counted<K: sea_orm::TryGetable, C: ConnectionTrait>(
+    c: &C,
+    q: &sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<Counted<K>>> {
+    c.query_all(q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Counted {
+                owner: StaffId::from_uuid(get(r, 0)?),
+                reference: get(r, 1)?,
+                at: get(r, 2)?,
+                how: get(r, 3)?,
+            })
+        })
+        .collect()
+}
+
 /// Leads these people own that ended in `[from_us, to_us)` — won, lost or rejected — with whether they were
 /// won.
 pub async fn ended_leads<C: ConnectionTrait>(
@@ -397,18 +416,7 @@ pub async fn owned_alerts<C: ConnectionTrait>(
         .and_where(Expr::col(("alerts", "due_on")).lte(to))
         .order_by(("alerts", "due_on"), Order::Asc)
         .to_owned();
-    c.query_all(&q)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Counted {
-                owner: StaffId::from_uuid(get(r, 0)?),
-                reference: get(r, 1)?,
-                at: get(r, 2)?,
-                how: get(r, 3)?,
-            })
-        })
-        .collect()
+    counted(c, &q).await
 }
 
 /// Fees debited from these customers' accounts in `[from_us, to_us)`, per customer (CNY fen).
@@ -454,18 +462,7 @@ pub async fn care_tasks<C: ConnectionTrait>(
         .and_where(Expr::col("due_on").lte(to))
         .order_by("due_on", Order::Asc)
         .to_owned();
-    c.query_all(&q)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Counted {
-                owner: StaffId::from_uuid(get(r, 0)?),
-                reference: get(r, 1)?,
-                at: get(r, 2)?,
-                how: get(r, 3)?,
-            })
-        })
-        .collect()
+    counted(c, &q).await
 }
 
 /// Care measures these people own completed in `[from_us, to_us)`: the measure's kind, when it was done

@@ -4,7 +4,7 @@
 //! with a note. The decision names the closed scorecard's version it was made on and who decided; a revision
 //! is a new version, the earlier kept; each is audited (`performance.decide`).
 
-use super::{period_of, reached};
+use super::{other_reached, period_of};
 use crate::App;
 use crate::actor::Actor;
 use crate::audit::{self, Entry};
@@ -96,14 +96,16 @@ pub async fn decide(
 ) -> Result<DecisionView> {
     let grant = actor.require(Permission::PerformanceManage)?;
     let period = period_of(app, Some(&input.period))?;
-    let staff = banyan_store::access::list_staff(&app.db.conn).await?;
-    let person = reached(app, actor, &staff, staff_id)?;
-    if person.id == actor.id() {
-        return Err(AppError::forbidden(
+    let (staff, person) = other_reached(
+        app,
+        actor,
+        staff_id,
+        (
             "own_decision",
             "one's own bonus and promotion are decided by one's own managers",
-        ));
-    }
+        ),
+    )
+    .await?;
     let mut e = FieldErrors::new();
     if period.quarter.is_some() {
         e.push(

@@ -404,6 +404,22 @@ fn reached(app: &App, actor: &Actor, staff: &[StaffRow], id: StaffId) -> Result<
     Ok(person)
 }
 
+/// Another person a manager of performance reaches, for a decision about them — never oneself (`own`: the
+/// refusal's code and words) — with the staff list read for it (their names).
+async fn other_reached(
+    app: &App,
+    actor: &Actor,
+    id: StaffId,
+    own: (&'static str, &'static str),
+) -> Result<(Vec<StaffRow>, StaffRow)> {
+    let staff = banyan_store::access::list_staff(&app.db.conn).await?;
+    let person = reached(app, actor, &staff, id)?;
+    if person.id == actor.id() {
+        return Err(AppError::forbidden(own.0, own.1));
+    }
+    Ok((staff, person))
+}
+
 /// Sets a person's own target for a KPI of their card in a quarter (audited; idempotent per key).
 pub async fn set_target(app: &App, actor: &Actor, input: PerfTargetInput) -> Result<PerfTargetSet> {
     let grant = actor.require(Permission::PerformanceManage)?;
@@ -480,14 +496,16 @@ pub async fn close(
 ) -> Result<StaffCard> {
     let grant = actor.require(Permission::PerformanceManage)?;
     let period = period_of(app, Some(&input.period))?;
-    let staff = banyan_store::access::list_staff(&app.db.conn).await?;
-    let person = reached(app, actor, &staff, staff_id)?;
-    if person.id == actor.id() {
-        return Err(AppError::forbidden(
+    let (staff, person) = other_reached(
+        app,
+        actor,
+        staff_id,
+        (
             "own_scorecard",
             "one's own scorecard is closed by one's own supervisor",
-        ));
-    }
+        ),
+    )
+    .await?;
     if !perf::closable(period, app.today()) {
         return Err(AppError::field(
             "period",
