@@ -11,6 +11,9 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     const list = await sup.locator('#perf-cards').textContent();
     assert.ok(list.includes('客户经理') && list.includes('进行中') && list.includes('第 1 名'), list);
     assert.ok(!/[a-z]+_[a-z]+/.test(list), list);
+    // The branch summed per role, with the composites' distribution.
+    const summed = await sup.locator('#perf-groups').textContent();
+    assert.ok(summed.includes('网点：BR0001 · 客户经理') && summed.includes('综合得分分布'), summed);
     // A target for the whole branch: listed in words, and read by the people without their own.
     await sup.locator('#g-group').selectOption({ index: 0 });
     await sup.locator('#g-kpi').selectOption('case_sla');

@@ -303,6 +303,15 @@ impl TargetSource {
 }
 
 code_enum!(
+    /// The level a summary of scorecards is read at (issue 18: my team's, the branch's and the bank's).
+    GroupLevel {
+        Team = "team",
+        Branch = "branch",
+        Bank = "bank",
+    }
+);
+
+code_enum!(
     /// The promotion advice the yearly decision records (seed 000 §7: the yearly assessment feeds promotion).
     PromotionAdvice {
         Recommend = "recommend",

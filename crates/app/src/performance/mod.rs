@@ -10,6 +10,7 @@
 
 pub mod decision;
 pub mod figures;
+pub mod groups;
 pub mod targets;
 
 use crate::App;
@@ -85,6 +86,9 @@ pub struct ScorecardReport {
     pub cards: Vec<StaffCard>,
     /// Whether the reader may set targets and close.
     pub may_manage: bool,
+    /// The cards summed per team, branch (and, for a reader of every branch, the bank) and role — for those who
+    /// manage; empty for one's own card.
+    pub groups: Vec<groups::GroupCard>,
 }
 
 /// The people a reader reaches, with the grant that proves it: the people with a card in the reader's
@@ -136,12 +140,18 @@ fn from_milli(m: i64) -> f64 {
 pub async fn scorecards(app: &App, actor: &Actor, q: ScorecardQuery) -> Result<ScorecardReport> {
     let period = period_of(app, q.period.as_deref())?;
     let staff = banyan_store::access::list_staff(&app.db.conn).await?;
-    let (_, may_manage, mut people) = people_in_reach(app, actor, &staff)?;
+    let (grant, may_manage, mut people) = people_in_reach(app, actor, &staff)?;
     if let Some(team) = q.team.as_deref().filter(|t| !t.is_empty()) {
         people.retain(|s| s.team.as_deref() == Some(team));
     }
     let cards = ranked(app, period, &people, &staff).await?.0;
     let (from, to) = period.days();
+    let groups = if may_manage {
+        let bank = matches!(grant.scope(), banyan_store::customers::ScopeFilter::All);
+        groups::summed(&cards, bank, app.policy.performance.attainment_cap_pct)
+    } else {
+        Vec::new()
+    };
     Ok(ScorecardReport {
         period: period.code(),
         from,
@@ -149,6 +159,7 @@ pub async fn scorecards(app: &App, actor: &Actor, q: ScorecardQuery) -> Result<S
         ended: perf::closable(period, app.today()),
         cards,
         may_manage,
+        groups,
     })
 }
 

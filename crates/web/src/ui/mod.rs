@@ -17,6 +17,7 @@ mod audit;
 mod book;
 mod care;
 mod cases;
+mod charts;
 mod customers;
 mod engagement;
 mod forms;

@@ -114,7 +114,69 @@ struct ListPage {
     groups: Vec<(String, String)>,
     /// Every KPI on a card shown: (code, words).
     kpis: Vec<(String, String)>,
+    /// The team, branch and bank summaries.
+    groups_summed: Vec<GroupRow>,
     failed: Option<String>,
+}
+
+/// A team's, branch's or the bank's scorecards summed, in words.
+struct GroupRow {
+    title: String,
+    composite: String,
+    bar: u32,
+    /// (KPI, figure, target, attainment, bar)
+    lines: Vec<(String, String, String, String, u32)>,
+    /// (band, people in it, people in all)
+    bands: Vec<(String, u32, u32)>,
+}
+
+fn group_row(t: Tr, g: &uc::groups::GroupCard) -> GroupRow {
+    let level = t.of("group_level", g.level.as_str());
+    let place = match (&g.branch_code, &g.team) {
+        (Some(b), Some(tm)) => format!("{b} {tm}"),
+        (Some(b), None) => b.clone(),
+        (None, _) => t.get("perf.bank").to_owned(),
+    };
+    let attainment =
+        |a: Option<f64>| a.map_or_else(|| t.get("perf.none").to_owned(), |a| format!("{a:.1}%"));
+    GroupRow {
+        title: t
+            .get("perf.group_title")
+            .replace("{level}", &level)
+            .replace("{place}", &place)
+            .replace("{role}", &t.of("role", g.role.as_str()))
+            .replace("{n}", &g.people.to_string()),
+        composite: format!("{:.1}", g.composite),
+        bar: bar(Some(g.composite)),
+        lines: g
+            .lines
+            .iter()
+            .map(|l| {
+                (
+                    t.of("staff_kpi", l.kpi.as_str()),
+                    shown(t, l.kpi, l.figure),
+                    shown(t, l.kpi, Some(l.target)),
+                    attainment(l.attainment),
+                    bar(l.attainment),
+                )
+            })
+            .collect(),
+        bands: g
+            .distribution
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let band = if i == 5 {
+                    t.get("perf.band_top").to_owned()
+                } else {
+                    t.get("perf.band")
+                        .replace("{from}", &(i * 20).to_string())
+                        .replace("{to}", &((i + 1) * 20).to_string())
+                };
+                (band, *n, g.people)
+            })
+            .collect(),
+    }
 }
 
 /// A team's or a whole branch's name.
@@ -266,6 +328,7 @@ async fn render_list(
             may_manage: r.may_manage,
             export: format!("/performance.xlsx?{export}"),
             period: r.period.clone(),
+            groups_summed: r.groups.iter().map(|g| group_row(t, g)).collect(),
             group_targets,
             groups,
             kpis,
@@ -340,6 +403,8 @@ struct CardPage {
     comment: Option<String>,
     lines: Vec<LineRow>,
     trend: Vec<(String, String, u32)>,
+    /// The composites of the periods before and this one, oldest first, as a line (two or more).
+    trend_line: Option<(String, String)>,
     records: Vec<RecordRow>,
     may_manage: bool,
     may_close: bool,
@@ -417,6 +482,25 @@ fn reference_words(t: Tr, r: &uc::figures::Record) -> String {
         .replace("{kind}", &t.of(family, &r.reference))
 }
 
+/// The composite over the periods closed before and this one, oldest first: the line's points and its
+/// words (from the first period's composite to this one's).
+fn trend_line(t: Tr, d: &CardDetail) -> Option<(String, String)> {
+    let first = d.trend.last()?;
+    let mut values: Vec<f64> = d.trend.iter().rev().map(|p| p.composite).collect();
+    values.push(d.card.composite);
+    let hi = values.iter().copied().fold(100.0, f64::max);
+    let words = t
+        .get("perf.trend_line")
+        .replace("{from}", &quarter_words(t, &first.period))
+        .replace("{a}", &format!("{:.1}", first.composite))
+        .replace("{to}", &quarter_words(t, &d.period))
+        .replace("{b}", &format!("{:.1}", d.card.composite));
+    Some((
+        crate::ui::charts::polyline(&values, 0.0, hi, 240.0, 48.0),
+        words,
+    ))
+}
+
 fn bar(v: Option<f64>) -> u32 {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let w = v.unwrap_or(0.0).clamp(0.0, 100.0).round() as u32;
@@ -489,6 +573,7 @@ fn card_view(
                 )
             })
             .collect(),
+        trend_line: trend_line(t, d),
         records,
         may_manage: d.may_manage,
         may_close: d.may_manage && d.ended,

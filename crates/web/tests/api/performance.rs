@@ -234,6 +234,43 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         cards[1]
     );
     assert_eq!(cards[1]["rank"], 2);
+    // The team summed: the two managers' records added up against their targets added up, the mean
+    // composite and its distribution; no bank-wide summary for a branch's supervisor.
+    let groups = r.body["groups"].as_array().unwrap();
+    let team = groups
+        .iter()
+        .find(|g| g["level"] == "team" && g["role"] == "relationship_manager")
+        .unwrap_or_else(|| panic!("{}", r.text));
+    assert_eq!(
+        (team["people"].as_u64(), team["team"].as_str()),
+        (Some(2), Some("零售一组"))
+    );
+    let nc = team["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kpi"] == "new_customers")
+        .unwrap();
+    assert_eq!(
+        (nc["numerator"].as_i64(), nc["target"].as_f64()),
+        (Some(3), Some(12.0)),
+        "{nc}"
+    );
+    assert!(close_to(&nc["attainment"], 25.0), "{nc}");
+    let conv = team["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kpi"] == "lead_conversion")
+        .unwrap();
+    assert_eq!(
+        (conv["numerator"].as_i64(), conv["denominator"].as_i64()),
+        (Some(3), Some(4))
+    );
+    let mean = (c1["composite"].as_f64().unwrap() + cards[1]["composite"].as_f64().unwrap()) / 2.0;
+    assert!(close_to(&team["composite"], mean), "{team}");
+    assert_eq!(team["distribution"], json!([0, 1, 1, 0, 0, 0]), "{team}");
+    assert!(groups.iter().all(|g| g["level"] != "bank"), "{}", r.text);
 
     // The drill-down is the records the figures count, for every KPI.
     let d = app

@@ -209,21 +209,11 @@ fn spark(t: Tr, b: &CustomerBook) -> Option<(String, String)> {
         return None;
     }
     // Scaled between the year's lowest and highest figures, so that a change shows as a slope.
-    let max = b.aum_line.iter().map(|p| p.aum).max().unwrap_or(0);
-    let min = b.aum_line.iter().map(|p| p.aum).min().unwrap_or(0);
-    let span = (max - min).max(1);
-    let step = 240.0 / (b.aum_line.len() - 1) as f64;
-    let points = b
-        .aum_line
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            // Display only: a pixel position, not money.
-            let y = 44.0 - 40.0 * ((p.aum - min) as f64 / span as f64);
-            format!("{:.1},{:.1}", i as f64 * step, y)
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    #[allow(clippy::cast_precision_loss)]
+    let values: Vec<f64> = b.aum_line.iter().map(|p| p.aum as f64).collect();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let points = crate::ui::charts::polyline(&values, lo, hi, 240.0, 48.0);
     let words = t
         .get("book.aum_line_text")
         .replace("{from}", &month_text(t, &first.month))
