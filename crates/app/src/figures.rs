@@ -9,14 +9,13 @@ use crate::App;
 use crate::error::{AppError, Result};
 use banyan_domain::book::{AccountStatus, ProductKind, RiskLevel};
 use banyan_domain::mask;
-use banyan_store::book::{self as store, HoldingRow};
+use banyan_store::book as store;
 use jiff::ToSpan;
 use jiff::civil::Date;
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// The book's latest figures of each customer on or before `until`, read in chunks of 500; a stored row that
 /// does not read as figures is an error. Customers the book has no figures for yet are left out.
@@ -78,30 +77,17 @@ pub(crate) async fn latest_lines<C: sea_orm::ConnectionTrait>(
     c: &C,
     customer: banyan_domain::ids::CustomerId,
 ) -> Result<(Option<Date>, Vec<HoldingLine>, Vec<store::AccountRow>)> {
-    let accounts = store::customer_accounts(c, &[customer]).await?;
-    let as_of = accounts.iter().map(|a| a.last_as_of).max();
+    // The accounts with their products and latest snapshots, one statement (the customer's page reads it).
+    let rows = store::customer_book(c, customer).await?;
+    let as_of = rows.iter().map(|(a, _, _)| a.last_as_of).max();
     let book = &app.policy.book;
     let mut holdings = Vec::new();
     if let Some(day) = as_of {
-        let mut ids: Vec<Uuid> = accounts.iter().map(|a| a.product_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let products: HashMap<Uuid, _> = store::products_by_ids(c, &ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
         // Each account's latest snapshot (an account the latest file no longer lists keeps its last one,
         // shown while it is at most 400 days older than the customer's latest).
         let since = day.checked_sub(400.days()).unwrap_or(Date::MIN);
-        let latest: HashMap<Uuid, HoldingRow> = store::latest_holdings(c, customer)
-            .await?
-            .into_iter()
-            .filter(|h| h.as_of >= since)
-            .map(|h| (h.account_id, h))
-            .collect();
-        for a in &accounts {
-            let (Some(h), Some(p)) = (latest.get(&a.id), products.get(&a.product_id)) else {
+        for (a, p, h) in &rows {
+            let Some(h) = h.as_ref().filter(|h| h.as_of >= since) else {
                 continue;
             };
             holdings.push(HoldingLine {
@@ -126,7 +112,11 @@ pub(crate) async fn latest_lines<C: sea_orm::ConnectionTrait>(
             });
         }
     }
-    Ok((as_of, holdings, accounts))
+    Ok((
+        as_of,
+        holdings,
+        rows.into_iter().map(|(a, _, _)| a).collect(),
+    ))
 }
 
 /// The customer's risk rating (the dimension their kind is rated on), none when not rated: the book's gate

@@ -438,6 +438,7 @@ pub async fn fee_income<C: ConnectionTrait>(
             .and_where(Expr::col("at_us").gte(from_us))
             .and_where(Expr::col("at_us").lt(to_us))
             .group_by_col("customer_id")
+            .order_by("customer_id", Order::Asc)
             .to_owned();
         for r in c.query_all(&q).await? {
             out.push((get(&r, 0)?, get(&r, 1)?));

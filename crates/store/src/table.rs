@@ -25,6 +25,9 @@ pub trait Table: Sized {
     /// The row's values, in the order of `COLUMNS`.
     fn values(&self) -> Vec<SimpleExpr>;
     fn read(row: &QueryResult) -> Result<Self>;
+    /// Reads the row from columns named with `prefix` before each name (a join's second table, selected
+    /// by [`select_prefixed`]).
+    fn read_prefixed(row: &QueryResult, prefix: &str) -> Result<Self>;
 }
 
 /// The error for a stored value that does not parse, naming where it is.
@@ -186,6 +189,15 @@ macro_rules! table {
                     $( $f: $crate::table::Col::read(row, $table, stringify!($f))? ),*
                 })
             }
+            fn read_prefixed(row: &sea_orm::QueryResult, prefix: &str) -> $crate::error::Result<Self> {
+                Ok(Self {
+                    $( $f: $crate::table::Col::read(
+                        row,
+                        $table,
+                        &format!("{prefix}{}", stringify!($f)),
+                    )? ),*
+                })
+            }
         }
     };
 }
@@ -196,6 +208,16 @@ pub fn select<T: Table>() -> SelectStatement {
         .columns(T::COLUMNS.iter().map(|c| (T::NAME, *c)))
         .from(T::NAME)
         .to_owned()
+}
+
+/// Adds every column of `T` to `q`, each named `<prefix><column>` (so a join's tables do not clash).
+pub fn select_prefixed<T: Table>(q: &mut SelectStatement, prefix: &str) {
+    for c in T::COLUMNS {
+        q.expr_as(
+            Expr::col((T::NAME, *c)),
+            sea_orm::sea_query::Alias::new(format!("{prefix}{c}")),
+        );
+    }
 }
 
 /// The first row of `q`, read as `T`.

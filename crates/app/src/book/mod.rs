@@ -34,6 +34,7 @@ pub use holdings::HoldingsLoad;
 pub use loads::{LoadReport, LoadView, RejectedFeedRow};
 pub use view::{
     AumPoint, CustomerBook, HoldingLine, KindTotal, RiskTotal, TransactionLine, customer_book,
+    customer_book_and_sales,
 };
 
 /// The most characters a note on a book record (an insight's decision, a sale) holds.

@@ -143,6 +143,26 @@ pub struct CustomerBook {
 pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<CustomerBook> {
     let grant = actor.require(Permission::CustomerRead)?;
     let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
+    book_of(app, &row).await
+}
+
+/// A customer's book and their sales, as the customer's page shows them side by side: one proof of scope
+/// for both (out of scope: not found).
+pub async fn customer_book_and_sales(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(CustomerBook, Vec<super::sales::SaleView>)> {
+    let grant = actor.require(Permission::CustomerRead)?;
+    let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
+    tokio::try_join!(
+        book_of(app, &row),
+        super::sales::sales_in(app, &app.db.conn, row.id)
+    )
+}
+
+/// The book of a customer the caller has proven it may read.
+async fn book_of(app: &App, row: &banyan_store::customers::CustomerRow) -> Result<CustomerBook> {
     let c = &app.db.conn;
     let (as_of, mut holdings, accounts) = crate::figures::latest_lines(app, c, row.id).await?;
     let book = &app.policy.book;

@@ -172,7 +172,9 @@ async fn book(
             LoanGrowth => m.loans,
             _ => m.assets.values().sum(),
         };
-        for (id, (owner, no)) in &manager {
+        // In the customers' order (by number): the drill-down lists them alike on every read.
+        for (id, owner, no) in &clients {
+            let owner = StaffId::from_uuid(*owner);
             let (a, b) = (start.get(id), at_end.get(id));
             if a.is_none() && b.is_none() {
                 continue;
@@ -183,11 +185,11 @@ async fn book(
                     b.map_or(0, |m| pick(*kpi, m)),
                 );
                 push(
-                    *owner,
+                    owner,
                     Record {
                         amount_from: Some(from),
                         amount_to: Some(to),
-                        ..Record::new(*kpi, (*no).to_owned(), end_s.clone(), to > from)
+                        ..Record::new(*kpi, no.clone(), end_s.clone(), to > from)
                     },
                 );
             }

@@ -341,26 +341,43 @@ pub async fn customer_accounts<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
-/// Each account's latest snapshot for a customer's accounts: the one of the account's `last_as_of` (a
-/// load writes the account's latest date with its snapshot; a backfill of an older date leaves both). One
-/// row per account however many days the book keeps — a customer's page does not read a year of
-/// snapshots to show today's.
-pub async fn latest_holdings<C: ConnectionTrait>(
+/// A customer's accounts, each with its product and its latest snapshot (the one of its `last_as_of`; none
+/// when retention removed it), in opening order — the customer's page in one statement instead of three.
+pub async fn customer_book<C: ConnectionTrait>(
     c: &C,
     customer: CustomerId,
-) -> Result<Vec<HoldingRow>> {
-    let q = table::select::<HoldingRow>()
-        .inner_join(
-            AccountRow::NAME,
-            Expr::col((AccountRow::NAME, "id"))
-                .equals((HoldingRow::NAME, "account_id"))
-                .and(
-                    Expr::col((AccountRow::NAME, "last_as_of")).equals((HoldingRow::NAME, "as_of")),
-                ),
-        )
-        .and_where(Expr::col((AccountRow::NAME, "customer_id")).eq(customer.uuid()))
-        .to_owned();
-    table::all(c, &q).await
+) -> Result<Vec<(AccountRow, ProductRow, Option<HoldingRow>)>> {
+    let mut q = table::select::<AccountRow>();
+    table::select_prefixed::<ProductRow>(&mut q, "p_");
+    table::select_prefixed::<HoldingRow>(&mut q, "h_");
+    q.inner_join(
+        ProductRow::NAME,
+        Expr::col((ProductRow::NAME, "id")).equals((AccountRow::NAME, "product_id")),
+    )
+    .left_join(
+        HoldingRow::NAME,
+        Expr::col((HoldingRow::NAME, "account_id"))
+            .equals((AccountRow::NAME, "id"))
+            .and(Expr::col((HoldingRow::NAME, "as_of")).equals((AccountRow::NAME, "last_as_of"))),
+    )
+    .and_where(Expr::col((AccountRow::NAME, "customer_id")).eq(customer.uuid()))
+    .order_by((AccountRow::NAME, "opened_on"), Order::Asc)
+    .order_by((AccountRow::NAME, "account_no"), Order::Asc);
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            let holding = match r.try_get::<Option<Uuid>>("", "h_account_id")? {
+                Some(_) => Some(HoldingRow::read_prefixed(r, "h_")?),
+                None => None,
+            };
+            Ok((
+                AccountRow::read(r)?,
+                ProductRow::read_prefixed(r, "p_")?,
+                holding,
+            ))
+        })
+        .collect()
 }
 
 /// The snapshots of these customers from `since` to `until` (business dates, both included).

@@ -10,7 +10,6 @@ use banyan_app::book::sales::{self as uc, SaleView};
 use banyan_domain::book::sale::{SaleDecision, SaleKind};
 use banyan_domain::book::{ProductKind, ProductStatus};
 use banyan_domain::wealth::SaleStep;
-use uuid::Uuid;
 
 /// A sale or application as the customer's page lists it.
 pub(crate) struct SaleLine {
@@ -104,17 +103,15 @@ fn rating_text(t: Tr, rating: &str) -> String {
 /// The customer's sales, and what the form offers: (kinds, products on sale).
 pub(crate) type SaleChoices = (Vec<(&'static str, String)>, Vec<(String, String)>);
 
+/// The customer's sales (read with their book, [`banyan_app::book::customer_book_and_sales`]) in words, and
+/// what the sale form offers.
 pub(crate) async fn sales_of(
     s: &AppState,
     sess: &Session,
     t: Tr,
-    id: Uuid,
+    views: Vec<banyan_app::book::sales::SaleView>,
 ) -> Result<(Vec<SaleLine>, SaleChoices), AppError> {
-    let lines = uc::customer_sales(&s.app, &sess.actor, id)
-        .await?
-        .into_iter()
-        .map(|v| line(s, sess, t, v))
-        .collect();
+    let lines = views.into_iter().map(|v| line(s, sess, t, v)).collect();
     let kinds = SaleKind::ALL
         .iter()
         .map(|k| (k.as_str(), t.of("sale_kind", k.as_str())))

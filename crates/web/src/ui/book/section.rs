@@ -77,9 +77,9 @@ pub(crate) async fn book_section(
     t: Tr,
     id: Uuid,
 ) -> Result<BookSection, AppError> {
-    let b: CustomerBook = uc::customer_book(&s.app, &sess.actor, id).await?;
+    let (b, sold): (CustomerBook, _) = uc::customer_book_and_sales(&s.app, &sess.actor, id).await?;
     let spark = spark(t, &b);
-    let (sales, (sale_kinds, sale_products)) = super::sales::sales_of(s, sess, t, id).await?;
+    let (sales, (sale_kinds, sale_products)) = super::sales::sales_of(s, sess, t, sold).await?;
     Ok(BookSection {
         sales,
         sale_kinds,
