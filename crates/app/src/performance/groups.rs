@@ -4,7 +4,8 @@
 //! targets (summed for a count or an amount, their mean otherwise), and the people's mean composite. A
 //! supervisor reads their branch and its teams; a senior manager every branch and the bank.
 
-use super::StaffCard;
+use super::{StaffCard, col};
+use crate::error::{AppError, Result};
 use banyan_domain::access::Role;
 use banyan_domain::performance::{self as perf, GroupLevel, KpiUnit, StaffKpi};
 use serde::Serialize;
@@ -137,4 +138,67 @@ fn lines_of(people: &[&StaffCard], cap: u16) -> Vec<GroupLine> {
             }
         })
         .collect()
+}
+
+/// The summaries as a second worksheet of the scorecards' export, in the reader's words: one row per group
+/// and KPI (level, place, role, people, the mean composite, the KPI's summed figure, target and attainment).
+pub(crate) fn write_sheet(
+    wb: &mut rust_xlsxwriter::Workbook,
+    groups: &[GroupCard],
+    words: &dyn crate::tabular::Words,
+) -> Result<()> {
+    let x =
+        |e: rust_xlsxwriter::XlsxError| AppError::internal_from("writing the summaries' XLSX", e);
+    let ws = wb.add_worksheet();
+    ws.set_name(words.heading("perf.groups")).map_err(x)?;
+    let heads = [
+        "perf.level",
+        "perf.group",
+        "role",
+        "perf.people",
+        "perf.mean_composite",
+        "perf.kpi",
+        "perf.unit",
+        "perf.figure",
+        "kpi.target",
+        "perf.attainment",
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string(0, col(c)?, words.heading(h)).map_err(x)?;
+    }
+    let mut row = 0u32;
+    for g in groups {
+        let place = match (&g.branch_code, &g.team) {
+            (Some(b), Some(t)) => format!("{b} {t}"),
+            (Some(b), None) => b.clone(),
+            (None, _) => words.cell("perf", "bank"),
+        };
+        for l in &g.lines {
+            row += 1;
+            let text = [
+                words.cell("group_level", g.level.as_str()),
+                place.clone(),
+                words.cell("role", g.role.as_str()),
+            ];
+            for (c, v) in text.iter().enumerate() {
+                ws.write_string(row, col(c)?, crate::tabular::neutralise(v))
+                    .map_err(x)?;
+            }
+            ws.write_number(row, col(3)?, f64::from(g.people))
+                .map_err(x)?;
+            ws.write_number(row, col(4)?, (g.composite * 100.0).round() / 100.0)
+                .map_err(x)?;
+            ws.write_string(row, col(5)?, words.cell("staff_kpi", l.kpi.as_str()))
+                .map_err(x)?;
+            ws.write_string(row, col(6)?, words.cell("kpi_unit", l.kpi.unit().as_str()))
+                .map_err(x)?;
+            for (c, v) in [l.figure, Some(l.target), l.attainment].iter().enumerate() {
+                if let Some(v) = v {
+                    ws.write_number(row, col(7 + c)?, (v * 100.0).round() / 100.0)
+                        .map_err(x)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }

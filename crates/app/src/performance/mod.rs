@@ -655,6 +655,9 @@ pub async fn export_xlsx(
                 .map_err(x)?;
         }
     }
+    if !r.groups.is_empty() {
+        groups::write_sheet(&mut wb, &r.groups, words)?;
+    }
     let bytes = wb.save_to_buffer().map_err(x)?;
     audit::record(
         app,

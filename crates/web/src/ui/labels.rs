@@ -183,7 +183,7 @@ impl banyan_app::tabular::Words for ReaderWords {
             "lead_stage" | "lead_channel" => code_label(t, &[column], value),
             "funnel" => t.get(&format!("funnel.{value}")).to_owned(),
             "perf" => t.get(&format!("perf.{value}")).to_owned(),
-            "role" | "staff_kpi" | "kpi_pillar" | "kpi_unit" | "perf_rating" => {
+            "role" | "staff_kpi" | "kpi_pillar" | "kpi_unit" | "perf_rating" | "group_level" => {
                 code_label(t, &[column], value)
             }
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),

@@ -465,6 +465,31 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The second sheet: the team and the branch summed, a row per KPI.
+    {
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(wb.sheet_names().len(), 2);
+        let sums = wb.worksheet_range("perf.groups").unwrap();
+        let rows: Vec<Vec<String>> = sums
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows.len(), 1 + 11 + 11, "{rows:?}");
+        let team_nc = rows
+            .iter()
+            .find(|r| r[0] == "team" && r[5] == "new_customers")
+            .unwrap();
+        assert_eq!(
+            (
+                team_nc[1].as_str(),
+                team_nc[2].as_str(),
+                team_nc[3].as_str()
+            ),
+            ("BR0001 零售一组", "relationship_manager", "2")
+        );
+    }
     let book = banyan_app::tabular::read_xlsx(&bytes).unwrap();
     assert_eq!(book.headers[3], "perf.kpi");
     let rows: Vec<Vec<String>> = book.rows.into_iter().map(|r| r.cells.unwrap()).collect();

@@ -92,6 +92,7 @@ crate::ui::i18n::catalog! {
     "group_level.team" => ["团队", "團隊", "Team"],
     "group_level.branch" => ["网点", "網點", "Branch"],
     "group_level.bank" => ["全行", "全行", "The bank"],
+    "perf.level" => ["层级", "層級", "Level"],
     "perf.bank" => ["全行", "全行", "The bank"],
     "perf.groups" => ["团队、网点与全行汇总", "團隊、網點與全行彙總", "Teams, branches and the bank"],
     "perf.groups_hint" => ["同一岗位的考核卡逐项汇总：各项指标按人员的分子分母合计后计算，目标按人数累加（人数、金额）或取平均；综合得分为人员平均分，并列出得分分布。", "同一崗位的考核卡逐項彙總：各項指標按人員的分子分母合計後計算，目標按人數累加（人數、金額）或取平均；綜合得分為人員平均分，並列出得分分佈。", "The cards of one role summed KPI by KPI: each figure from the people's numerators and denominators added up, the targets summed (counts, amounts) or averaged; the composite is the people's mean, with its distribution."],
