@@ -767,13 +767,14 @@ async fn set_group_target(
     let (Some(period), Some((branch, team)), Some(kpi), Some(target)) =
         (period.clone(), place, kpi, target)
     else {
-        let field = match (&period, place, kpi) {
-            (None, _, _) => "period",
-            (_, None, _) => "branch_code",
-            (_, _, None) => "kpi",
-            _ => "target_value",
+        // A value that is not a number is of the wrong format; anything else missing is required.
+        let (field, rule) = match (&period, place, kpi) {
+            (None, _, _) => ("period", "required"),
+            (_, None, _) => ("branch_code", "required"),
+            (_, _, None) => ("kpi", "required"),
+            _ => ("target_value", "format"),
         };
-        let msg = crate::ui::forms::rule_text(t, field, "required", "", None);
+        let msg = crate::ui::forms::rule_text(t, field, rule, "", None);
         return render_list(&s, sess, t, &q, Some(msg)).await;
     };
     let input = uc::targets::GroupTargetInput {
