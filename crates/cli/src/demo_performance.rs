@@ -16,6 +16,8 @@ fn err(e: banyan_app::AppError) -> anyhow::Error {
 }
 
 pub async fn demo_performance(app: &App) -> Result<()> {
+    // Training first: last quarter's sessions count on the scorecards closed below.
+    crate::demo_training::demo_training(app).await?;
     let sup = banyan_app::access::actor_for(app, "supervisor1")
         .await
         .map_err(err)?;

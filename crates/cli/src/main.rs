@@ -15,6 +15,7 @@ mod demo_performance;
 mod demo_plans;
 mod demo_risk;
 mod demo_survey;
+mod demo_training;
 mod demo_visits;
 mod demo_wealth;
 mod setup;

@@ -99,6 +99,22 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         "wealth_referrals",
         &["ux_wealth_referrals_pair", "wealth_referrals.referrer_id"],
     ),
+    (
+        "training_courses",
+        &["ux_training_courses", "training_courses.code"],
+    ),
+    (
+        "training_programmes",
+        &["ux_training_programmes", "training_programmes.code"],
+    ),
+    (
+        "training_enrolments",
+        &["ux_training_enrolments", "training_enrolments.programme_id"],
+    ),
+    (
+        "training_attendance",
+        &["ux_training_attendance", "training_attendance.session_id"],
+    ),
 ];
 
 impl From<DbErr> for StoreError {

@@ -10,8 +10,8 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
 // The columns, indexes and keys the steps are made of (the steps' modules reach them as `super::…`).
 use parts::{
-    alter, bigint, bigint_null, blob, boolean, fk, id, idx, int, text, text_null, uidx, uuid,
-    uuid_null,
+    alter, bigint, bigint_null, blob, boolean, fk, id, idx, int, int_null, text, text_null, uidx,
+    uuid, uuid_null,
 };
 
 mod acquisition;

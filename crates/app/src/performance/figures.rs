@@ -27,13 +27,15 @@ pub struct Record {
     pub day: String,
     /// Counted in the numerator: won, on time, within SLA, the rating given, overdue.
     pub counts: bool,
-    /// A case's rating (1-5), for the satisfaction figure.
+    /// A case's rating (1-5), for the satisfaction figure; an assessment's score (0-100).
     pub rating: Option<i32>,
     /// A growth's start and end, or a fee income (the end alone): CNY fen.
     pub amount_from: Option<i64>,
     pub amount_to: Option<i64>,
     /// How long a care measure took, in hours.
     pub hours: Option<i64>,
+    /// The minutes of training a session credits.
+    pub minutes: Option<i64>,
 }
 
 impl Record {
@@ -47,6 +49,7 @@ impl Record {
             amount_from: None,
             amount_to: None,
             hours: None,
+            minutes: None,
         }
     }
 }
@@ -124,6 +127,7 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
         .collect();
     book(app, period, staff, &needed, &mut push).await?;
     care(app, period, staff, &needed, &mut push).await?;
+    training(app, period, staff, &needed, &mut push).await?;
     Ok(Read { records })
 }
 
@@ -297,6 +301,61 @@ async fn care(
     Ok(())
 }
 
+/// The training KPIs: the hours of the sessions a person attended in the period, and the scores of the
+/// assessed courses' sessions they attended (the course's code names each record; passed counts).
+async fn training(
+    app: &App,
+    period: Period,
+    staff: &[StaffId],
+    needed: &HashSet<StaffKpi>,
+    push: &mut impl FnMut(StaffId, Record),
+) -> Result<()> {
+    use banyan_domain::performance::training::{self as tr, Attendance};
+    use banyan_store::performance::training as tstore;
+    if !needed.contains(&StaffKpi::TrainingHours) && !needed.contains(&StaffKpi::AssessmentScore) {
+        return Ok(());
+    }
+    let c = &app.db.conn;
+    let courses = tstore::courses(c).await?;
+    for a in tstore::attended(c, staff, Some(period.days())).await? {
+        if a.attendance != Attendance::Attended {
+            continue;
+        }
+        let k = courses
+            .iter()
+            .find(|k| k.id == a.course_id)
+            .ok_or_else(|| {
+                crate::error::AppError::internal(format!(
+                    "training_sessions course {} is not a course",
+                    a.course_id
+                ))
+            })?;
+        let day = a.held_on.to_string();
+        push(
+            a.staff_id,
+            Record {
+                minutes: Some(i64::from(k.hours_tenths) * 6),
+                ..Record::new(StaffKpi::TrainingHours, k.code.clone(), day.clone(), true)
+            },
+        );
+        if let (Some(score), Some(_)) = (a.score, k.pass_score) {
+            push(
+                a.staff_id,
+                Record {
+                    rating: Some(score),
+                    ..Record::new(
+                        StaffKpi::AssessmentScore,
+                        k.code.clone(),
+                        day,
+                        tr::completes(a.attendance, a.score, k.pass_score),
+                    )
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
 fn day_of_us(app: &App, us: i64) -> String {
     app.date_of_us(us).to_string()
 }
@@ -359,6 +418,8 @@ pub fn counts(kpi: StaffKpi, records: &[Record]) -> (i64, i64) {
         KpiUnit::Growth => (sum(|r| r.amount_to), sum(|r| r.amount_from)),
         KpiUnit::Amount => (sum(|r| r.amount_to), 0),
         KpiUnit::Days => (sum(|r| r.hours), len(mine.len())),
+        KpiUnit::Hours => (sum(|r| r.minutes), 0),
+        KpiUnit::Points => (sum(|r| r.rating.map(i64::from)), len(mine.len())),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod decision;
 pub mod figures;
 pub mod groups;
 pub mod targets;
+pub mod training;
 
 use crate::App;
 use crate::actor::{Actor, Granted};

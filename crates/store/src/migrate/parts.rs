@@ -35,6 +35,9 @@ pub(super) fn bigint_null(name: &'static str) -> ColumnDef {
 pub(super) fn int(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).integer().not_null().to_owned()
 }
+pub(super) fn int_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).integer().null().to_owned()
+}
 pub(super) fn boolean(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).boolean().not_null().to_owned()
 }

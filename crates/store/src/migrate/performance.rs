@@ -2,8 +2,13 @@
 //! scorecards closed per quarter (frozen with the policy version; a correction is a new version).
 //! Migration 43: the bonus and promotion decision on a closed yearly scorecard, with who decided (a revision
 //! is a new version); the targets a supervisor sets for a team or a whole branch.
+//! Migration 44: staff training — courses (each change a new version, audited), programmes of a set number
+//! of weeks and who is enrolled, sessions with each person's attendance, score and certificate.
 
-use super::{Stmt, bigint, id, int, text, text_null, uidx, uuid};
+use super::{
+    Stmt, bigint, bigint_null, boolean, id, idx, int, int_null, text, text_null, uidx, uuid,
+    uuid_null,
+};
 use crate::db::DbKind;
 use sea_orm::sea_query::Table;
 
@@ -87,5 +92,115 @@ pub(super) fn v43(s: &mut Vec<Stmt>, _: DbKind) {
         "ux_perf_group_targets",
         "perf_group_targets",
         &["period", "branch_code", "team", "kpi"],
+    ));
+}
+
+pub(super) fn v44(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("training_courses")
+            .col(id("id"))
+            .col(text("code"))
+            .col(text("title"))
+            .col(text_null("title_tw"))
+            .col(text_null("title_en"))
+            .col(text("kind"))
+            .col(text("topic"))
+            .col(int("hours_tenths"))
+            .col(text_null("provider"))
+            .col(int_null("pass_score"))
+            .col(int_null("valid_months"))
+            .col(text("mandatory_for"))
+            .col(int_null("refresh_months"))
+            .col(text_null("mandatory_since"))
+            .col(boolean("active"))
+            .col(int("version"))
+            .col(uuid("updated_by"))
+            .col(bigint("updated_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_training_courses", "training_courses", &["code"]));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("training_programmes")
+            .col(id("id"))
+            .col(text("code"))
+            .col(text("title"))
+            .col(int("weeks"))
+            .col(text("roles"))
+            .col(text("courses"))
+            .col(boolean("active"))
+            .col(uuid("updated_by"))
+            .col(bigint("updated_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_training_programmes",
+        "training_programmes",
+        &["code"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("training_enrolments")
+            .col(id("id"))
+            .col(uuid("programme_id"))
+            .col(uuid("staff_id"))
+            .col(text("starts_on"))
+            .col(text("ends_on"))
+            .col(uuid("enrolled_by"))
+            .col(bigint("enrolled_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_training_enrolments",
+        "training_enrolments",
+        &["programme_id", "staff_id"],
+    ));
+    s.push(idx(
+        "ix_training_enrolments_staff",
+        "training_enrolments",
+        &["staff_id"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("training_sessions")
+            .col(id("id"))
+            .col(uuid("course_id"))
+            .col(text("held_on"))
+            .col(text_null("place"))
+            .col(text_null("trainer"))
+            .col(text_null("branch_code"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .col(uuid_null("recorded_by"))
+            .col(bigint_null("recorded_at_us"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_training_sessions_held",
+        "training_sessions",
+        &["held_on"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("training_attendance")
+            .col(id("id"))
+            .col(uuid("session_id"))
+            .col(uuid("staff_id"))
+            .col(text("attendance"))
+            .col(int_null("score"))
+            .col(text_null("certificate_no"))
+            .col(text_null("expires_on"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_training_attendance",
+        "training_attendance",
+        &["session_id", "staff_id"],
+    ));
+    s.push(idx(
+        "ix_training_attendance_staff",
+        "training_attendance",
+        &["staff_id"],
     ));
 }

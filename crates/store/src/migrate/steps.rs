@@ -218,4 +218,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "staff performance: the yearly bonus and promotion decision, team and branch targets",
         run: performance::v43,
     },
+    Step {
+        version: 44,
+        name: "staff training: courses, programmes and enrolments, sessions with attendance, scores and certificates",
+        run: performance::v44,
+    },
 ];

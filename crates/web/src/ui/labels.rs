@@ -183,7 +183,8 @@ impl banyan_app::tabular::Words for ReaderWords {
             "lead_stage" | "lead_channel" => code_label(t, &[column], value),
             "funnel" => t.get(&format!("funnel.{value}")).to_owned(),
             "perf" => t.get(&format!("perf.{value}")).to_owned(),
-            "role" | "staff_kpi" | "kpi_pillar" | "kpi_unit" | "perf_rating" | "group_level" => {
+            "role" | "staff_kpi" | "kpi_pillar" | "kpi_unit" | "perf_rating" | "group_level"
+            | "attendance" | "due_state" | "course_kind" | "course_topic" => {
                 code_label(t, &[column], value)
             }
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),
@@ -389,6 +390,7 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "measure" => &["market_measure"],
         "kpi" => &["staff_kpi"],
         "rating" => &["perf_rating"],
+        "attendance" => &["attendance"],
         "promotion" => &["promotion_advice"],
         "reached" => &["reached"],
         "kind" => &[

@@ -44,6 +44,7 @@ mod performance;
 mod review;
 mod sales;
 mod segments;
+mod training;
 mod wealth;
 mod wealth_plan;
 
@@ -111,6 +112,7 @@ fn main() {
     tests.extend(wealth::all());
     tests.extend(wealth_plan::all());
     tests.extend(performance::all());
+    tests.extend(training::all());
     tests.extend(book::all());
     tests.extend(book_figures::all());
     tests.extend(book_catalogue::all());

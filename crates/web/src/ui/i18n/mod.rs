@@ -60,6 +60,7 @@ mod care;
 mod codes;
 mod monitoring;
 mod performance;
+mod training;
 mod wealth;
 mod wealth_plan;
 mod words;
@@ -78,6 +79,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| wealth::lookup(lang, key))
         .or_else(|| wealth_plan::lookup(lang, key))
         .or_else(|| performance::lookup(lang, key))
+        .or_else(|| training::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -94,6 +96,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(wealth::KEYS)
         .chain(wealth_plan::KEYS)
         .chain(performance::KEYS)
+        .chain(training::KEYS)
 }
 
 impl Tr {

@@ -23,8 +23,11 @@ use banyan_domain::performance::{
 use banyan_domain::wealth::kpi::Period;
 use std::collections::HashMap;
 
+mod training;
+
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        .merge(training::routes())
         .route("/performance", get(list_page))
         .route("/performance.xlsx", get(export))
         .route("/performance/group-target", post(set_group_target))
@@ -44,6 +47,8 @@ fn shown(t: Tr, kpi: StaffKpi, v: Option<f64>) -> String {
         (Some(v), KpiUnit::Growth) => format!("{v:+.1}%"),
         (Some(v), KpiUnit::Amount) => t.money(fen(v * 100.0), "CNY"),
         (Some(v), KpiUnit::Days) => t.get("perf.days").replace("{v}", &format!("{v:.1}")),
+        (Some(v), KpiUnit::Hours) => t.get("train.hours_v").replace("{v}", &format!("{v:.1}")),
+        (Some(v), KpiUnit::Points) => t.get("perf.points").replace("{v}", &format!("{v:.1}")),
     }
 }
 
@@ -438,6 +443,10 @@ fn basis(t: Tr, l: &KpiLine) -> String {
         KpiUnit::Days => t
             .get("perf.measures_of")
             .replace("{d}", &l.denominator.to_string()),
+        KpiUnit::Hours => String::new(),
+        KpiUnit::Points => t
+            .get("perf.assessments_of")
+            .replace("{d}", &l.denominator.to_string()),
     }
 }
 
@@ -445,7 +454,18 @@ fn basis(t: Tr, l: &KpiLine) -> String {
 /// whether it counts.
 fn counts_words(t: Tr, r: &uc::figures::Record) -> String {
     if let Some(v) = r.rating {
-        return t.get("kpi.score").replace("{v}", &v.to_string());
+        // A case's rating out of 5, an assessment's score out of 100.
+        let key = if r.kpi == StaffKpi::AssessmentScore {
+            "perf.points"
+        } else {
+            "kpi.score"
+        };
+        return t.get(key).replace("{v}", &v.to_string());
+    }
+    if let Some(m) = r.minutes {
+        #[allow(clippy::cast_precision_loss)]
+        let h = m as f64 / 60.0;
+        return t.get("train.hours_v").replace("{v}", &format!("{h:.1}"));
     }
     let how = t
         .get(&format!(
@@ -470,12 +490,18 @@ fn counts_words(t: Tr, r: &uc::figures::Record) -> String {
     }
 }
 
-/// What a record names: a number, or for a care KPI the task's or measure's kind in words (the customer is
-/// not named outside the care team).
-fn reference_words(t: Tr, r: &uc::figures::Record) -> String {
+/// What a record names: a number, for a care KPI the task's or measure's kind in words (the customer is
+/// not named outside the care team), for a training KPI the course's title.
+fn reference_words(t: Tr, r: &uc::figures::Record, titles: &HashMap<String, String>) -> String {
     let family = match r.kpi {
         StaffKpi::CareOnTime => "care_task",
         StaffKpi::CareHandlingDays => "care_measure",
+        StaffKpi::TrainingHours | StaffKpi::AssessmentScore => {
+            return titles
+                .get(&r.reference)
+                .cloned()
+                .unwrap_or_else(|| r.reference.clone());
+        }
         _ => return r.reference.clone(),
     };
     t.get("perf.care_item")
@@ -512,6 +538,7 @@ fn card_view(
     tz: &jiff::tz::TimeZone,
     c_: Chrome,
     d: &CardDetail,
+    titles: &HashMap<String, String>,
     failed: Option<String>,
 ) -> CardPage {
     let c = &d.card;
@@ -541,7 +568,7 @@ fn card_view(
         .iter()
         .map(|r| RecordRow {
             kpi: t.of("staff_kpi", r.kpi.as_str()),
-            reference: reference_words(t, r),
+            reference: reference_words(t, r, titles),
             day: t.date(&r.day),
             counts: counts_words(t, r),
         })
@@ -629,11 +656,22 @@ async fn render(
         .await
         .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
     let bad = failed.is_some();
+    // The training records name their courses: read the catalogue for their titles when there are any.
+    let titles = if d
+        .records
+        .iter()
+        .any(|r| matches!(r.kpi, StaffKpi::TrainingHours | StaffKpi::AssessmentScore))
+    {
+        training::titles(s, &sess, t).await?
+    } else {
+        HashMap::new()
+    };
     let page = card_view(
         t,
         &s.app.tz,
         chrome(t, Some(&sess), "/performance"),
         &d,
+        &titles,
         failed,
     );
     Ok(page_status(page, bad))

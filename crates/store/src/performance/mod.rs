@@ -2,6 +2,8 @@
 //! per quarter, and the records each KPI counts for a set of people in a window — read once for all of
 //! them, grouped by person in `app`.
 
+pub mod training;
+
 use crate::error::{Result, StoreError};
 use crate::table;
 use banyan_domain::feedback::CaseStatus;

@@ -25,7 +25,13 @@
 //! - `care_on_time`: of the care tasks given to the person due in the period up to today, the percent done
 //!   by the end of their due day (percent; higher — seed 003 逾期率);
 //! - `care_handling_days`: the mean days from a care measure's request to its completion, of the measures
-//!   the person owns completed in the period (days; lower — seed 003 处理时长).
+//!   the person owns completed in the period (days; lower — seed 003 处理时长);
+//! - `training_hours`: the hours of the training sessions the person attended in the period (hours;
+//!   higher — seed 000 §7.1);
+//! - `assessment_score`: the mean score (out of 100) of the course assessments the person took in the
+//!   period (points; higher).
+
+pub mod training;
 
 use crate::access::Role;
 use crate::wealth::kpi::Period;
@@ -49,6 +55,8 @@ code_enum!(
         Referrals = "referrals",
         CareOnTime = "care_on_time",
         CareHandlingDays = "care_handling_days",
+        TrainingHours = "training_hours",
+        AssessmentScore = "assessment_score",
     }
 );
 
@@ -64,6 +72,10 @@ code_enum!(
         Amount = "amount",
         /// Days (the numerator in hours, the denominator what is counted).
         Days = "days",
+        /// Hours (the numerator in minutes).
+        Hours = "hours",
+        /// A mean out of 100 (the numerator the scores summed, the denominator how many).
+        Points = "points",
     }
 );
 
@@ -76,6 +88,7 @@ code_enum!(
         RiskControl = "risk_control",
         Loyalty = "loyalty",
         Care = "care",
+        Training = "training",
     }
 );
 
@@ -92,6 +105,8 @@ impl StaffKpi {
             Self::AumGrowth | Self::DepositGrowth | Self::LoanGrowth => KpiUnit::Growth,
             Self::FeeIncome => KpiUnit::Amount,
             Self::CareHandlingDays => KpiUnit::Days,
+            Self::TrainingHours => KpiUnit::Hours,
+            Self::AssessmentScore => KpiUnit::Points,
         }
     }
 
@@ -113,6 +128,7 @@ impl StaffKpi {
             Self::OverdueAlerts => KpiPillar::RiskControl,
             Self::RepeatPurchase | Self::Referrals => KpiPillar::Loyalty,
             Self::CareOnTime | Self::CareHandlingDays => KpiPillar::Care,
+            Self::TrainingHours | Self::AssessmentScore => KpiPillar::Training,
         }
     }
 
@@ -128,6 +144,8 @@ impl StaffKpi {
             KpiUnit::Growth => (denominator > 0).then(|| (n - d) * 100.0 / d),
             KpiUnit::Amount => Some(n / 100.0),
             KpiUnit::Days => (denominator > 0).then(|| n / d / 24.0),
+            KpiUnit::Hours => Some(n / 60.0),
+            KpiUnit::Points => (denominator > 0).then(|| n / d),
         }
     }
 }
@@ -158,6 +176,9 @@ pub struct PerformancePolicy {
     /// Attainment counts up to this percent (over-achievement on one KPI cannot hide another).
     pub attainment_cap_pct: u16,
     pub cards: Vec<RoleCard>,
+    /// Training's due days (seed 000 §7.1).
+    #[serde(default)]
+    pub training: training::TrainingPolicy,
 }
 
 impl PerformancePolicy {
@@ -168,6 +189,9 @@ impl PerformancePolicy {
                 "attainment_cap_pct".into(),
                 "from 100 to 200 (percent)".into(),
             ));
+        }
+        if let Err((k, m)) = self.training.validate() {
+            return Err((format!("training.{k}"), m));
         }
         for (i, c) in self.cards.iter().enumerate() {
             if self.cards[..i].iter().any(|o| o.role == c.role) {
@@ -208,6 +232,8 @@ pub fn check_target(kpi: StaffKpi, target: f64) -> Result<(), &'static str> {
         KpiUnit::Growth => (-100.0..=1_000.0).contains(&target),
         KpiUnit::Amount => (0.0..=1_000_000_000_000.0).contains(&target),
         KpiUnit::Days => (0.0..=365.0).contains(&target),
+        KpiUnit::Hours => (0.0..=2_000.0).contains(&target),
+        KpiUnit::Points => (0.0..=100.0).contains(&target),
     };
     if ok {
         Ok(())
@@ -219,6 +245,8 @@ pub fn check_target(kpi: StaffKpi, target: f64) -> Result<(), &'static str> {
             KpiUnit::Growth => "a growth from -100 to 1000 percent",
             KpiUnit::Amount => "an amount in yuan from 0",
             KpiUnit::Days => "days from 0 to 365",
+            KpiUnit::Hours => "hours from 0 to 2000",
+            KpiUnit::Points => "a score from 0 to 100",
         })
     }
 }
@@ -339,7 +367,9 @@ pub fn closable(period: Period, today: jiff::civil::Date) -> bool {
 /// score or days are the same for any period.
 pub fn period_target(kpi: StaffKpi, quarter_target: f64, period: Period) -> f64 {
     match (kpi.unit(), period.quarter) {
-        (KpiUnit::Count | KpiUnit::Amount | KpiUnit::Growth, None) => quarter_target * 4.0,
+        (KpiUnit::Count | KpiUnit::Amount | KpiUnit::Growth | KpiUnit::Hours, None) => {
+            quarter_target * 4.0
+        }
         _ => quarter_target,
     }
 }
@@ -389,6 +419,10 @@ mod tests {
         // An amount in fen shown in yuan; days from hours.
         assert_eq!(StaffKpi::FeeIncome.figure(123_450, 0), Some(1_234.5));
         assert_eq!(StaffKpi::CareHandlingDays.figure(144, 2), Some(3.0));
+        // Hours from minutes; a mean score out of 100.
+        assert_eq!(StaffKpi::TrainingHours.figure(150, 0), Some(2.5));
+        assert_eq!(StaffKpi::AssessmentScore.figure(170, 2), Some(85.0));
+        assert_eq!(StaffKpi::AssessmentScore.figure(0, 0), None);
     }
 
     #[test]
@@ -406,6 +440,7 @@ mod tests {
                     })
                     .collect(),
             }],
+            training: Default::default(),
         };
         let ok = card(vec![
             (StaffKpi::NewCustomers, 10.0, 60),

@@ -20,11 +20,14 @@ use banyan_domain::ids::StaffId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+pub mod training;
+
 pub fn routes(
     r: Router<AppState>,
     creating: impl Fn(MethodRouter<AppState>) -> MethodRouter<AppState>,
 ) -> Router<AppState> {
-    r.route("/api/v1/performance/scorecards", get(scorecards))
+    let r = r
+        .route("/api/v1/performance/scorecards", get(scorecards))
         .route("/api/v1/performance/scorecards/export", get(export))
         .route("/api/v1/performance/scorecards/{staff}", get(scorecard))
         .route("/api/v1/performance/scorecards/{staff}/close", post(close))
@@ -36,7 +39,8 @@ pub fn routes(
         .route(
             "/api/v1/performance/group-targets",
             creating(post(set_group_target)).get(group_targets),
-        )
+        );
+    training::routes(r, creating)
 }
 
 /// The scorecards of a quarter: one's own (`performance.read`), or every person's in one's scope ranked
