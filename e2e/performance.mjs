@@ -78,4 +78,91 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     assert.equal(await rm1.locator('#perf-target').count(), 0);
     await rm1.context().close();
   });
+
+  await test('a supervisor keeps the training catalogue, records a session and reads what each person has due', async () => {
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/performance`);
+    await sup.locator('#perf-training').click();
+    await sup.waitForURL(/\/performance\/training$/);
+    // A course mandatory for relationship managers, assessed, with a certificate valid a year.
+    await sup.locator('#train-add-course summary').click();
+    await sup.locator('#k-code').fill('SEC-E2E');
+    await sup.locator('#k-title').fill('信息安全年度培训');
+    await sup.locator('#k-kind').selectOption('in_service');
+    await sup.locator('#k-topic').selectOption('info_security');
+    await sup.locator('#k-hours').fill('2.5');
+    await sup.locator('#k-pass').fill('80');
+    await sup.locator('#k-valid').fill('12');
+    await sup.locator('#train-add-course input[name="role_relationship_manager"]').check();
+    await sup.locator('#k-refresh').fill('12');
+    await sup.locator('#train-add-course button').click();
+    await sup.locator('#train-courses').waitFor();
+    const courses = await sup.locator('#train-courses').textContent();
+    assert.ok(courses.includes('信息安全年度培训') && courses.includes('在职进阶培训') && courses.includes('80 分及格')
+      && courses.includes('12 个月') && courses.includes('客户经理（每 12 个月复训）'), courses);
+    // A second course with the same code is refused in words.
+    await sup.locator('#train-add-course summary').click();
+    await sup.locator('#k-code').fill('SEC-E2E');
+    await sup.locator('#k-title').fill('重复');
+    await sup.locator('#k-hours').fill('1');
+    await sup.locator('#train-add-course button').click();
+    const dup = await sup.locator('#train-error').textContent();
+    assert.ok(dup.includes('该编号已存在'), dup);
+    // A session today for rm1 and rm2; its attendance recorded (asked first).
+    await sup.goto(`${BASE}/performance/training`);
+    await sup.locator('#s-course').selectOption('SEC-E2E');
+    await sup.locator('#train-schedule label', { hasText: 'rm1' }).locator('input').check();
+    await sup.locator('#train-schedule label', { hasText: 'rm2' }).locator('input').check();
+    await sup.locator('#s-place').fill('BR0001 培训室');
+    await sup.locator('#train-schedule button').click();
+    await sup.waitForURL(/\/performance\/training\/sessions\//);
+    const rows = sup.locator('#train-attendees tbody tr');
+    assert.equal(await rows.count(), 2);
+    const rm1Row = sup.locator('#train-attendees tbody tr', { hasText: 'rm1' });
+    await rm1Row.locator('input[name^="score_"]').fill('92');
+    await rm1Row.locator('input[name^="cert_"]').fill('SEC-E2E-1');
+    const rm2Row = sup.locator('#train-attendees tbody tr', { hasText: 'rm2' });
+    await rm2Row.locator('select').selectOption('absent');
+    await sup.locator('#train-record > button').click();
+    await sup.locator('#train-facts', { hasText: '已登记考勤' }).waitFor();
+    assert.ok(sup.asked.some((m) => m.includes('登记') && m.includes('信息安全年度培训')), sup.asked.join(' | '));
+    const done = await sup.locator('#train-attendees tbody tr', { hasText: 'rm1' }).textContent();
+    assert.ok(done.includes('已完成'), done);
+    const absent = await sup.locator('#train-attendees tbody tr', { hasText: 'rm2' }).textContent();
+    assert.ok(absent.includes('未完成'), absent);
+    await sup.screenshot({ path: `${SHOTS}/training-session.png`, fullPage: true });
+    // A programme of the course, and rm2 enrolled in it from their record.
+    await sup.goto(`${BASE}/performance/training`);
+    await sup.locator('#train-add-programme summary').click();
+    await sup.locator('#p-code').fill('NEW-E2E');
+    await sup.locator('#p-title').fill('客户经理新员工培训计划');
+    await sup.locator('#p-weeks').fill('4');
+    await sup.locator('#train-add-programme input[name="course_SEC-E2E"]').check();
+    await sup.locator('#train-add-programme button').click();
+    await sup.locator('#train-programmes').waitFor();
+    const people = await sup.locator('#train-people').textContent();
+    assert.ok(people.includes('rm1') && people.includes('2.5 学时'), people);
+    assert.ok(!/[a-z]+_[a-z]+/.test(people), people);
+    await sup.screenshot({ path: `${SHOTS}/training.png`, fullPage: true });
+    await sup.locator('#train-people a', { hasText: 'rm2' }).click();
+    await sup.locator('#e-programme').selectOption('NEW-E2E');
+    await sup.locator('#train-enrol button').click();
+    await sup.locator('#train-enrolments').waitFor();
+    const due = await sup.locator('#train-due').textContent();
+    assert.ok(due.includes('岗位必修') && due.includes('培训计划') && due.includes('待完成') && due.includes('前完成'), due);
+    assert.ok(!/[a-z]+_[a-z]+/.test(due), due);
+    await sup.screenshot({ path: `${SHOTS}/training-person.png`, fullPage: true });
+    await sup.context().close();
+
+    // rm1 reads their own record: the certificate and the course done until it expires; no forms.
+    const rm1 = await signIn('rm1');
+    await rm1.goto(`${BASE}/performance/training`);
+    await rm1.waitForURL(/\/performance\/training\/people\//);
+    const mine = await rm1.locator('#train-history').textContent();
+    assert.ok(mine.includes('SEC-E2E-1') && mine.includes('92 分'), mine);
+    const mineDue = await rm1.locator('#train-due').textContent();
+    assert.ok(mineDue.includes('已完成') && mineDue.includes('有效至'), mineDue);
+    assert.equal(await rm1.locator('#train-enrol').count(), 0);
+    await rm1.context().close();
+  });
 }

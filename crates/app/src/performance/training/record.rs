@@ -45,8 +45,9 @@ pub struct DueLine {
     pub course: String,
     pub title: String,
     pub why: DueWhy,
-    /// The programme's code, for a programme's course.
+    /// The programme's code and title, for a programme's course.
     pub programme: Option<String>,
+    pub programme_title: Option<String>,
     pub state: DueState,
     /// Due by, expiring on, or overdue since (none for a completion that never falls due again).
     #[schema(value_type = Option<String>, format = Date)]
@@ -131,7 +132,7 @@ impl Books {
         let done = self.completions(p.id)?;
         let today = app.today();
         let mut out = Vec::new();
-        let mut line = |k: &CourseRow, req: Requirement, programme: Option<String>| {
+        let mut line = |k: &CourseRow, req: Requirement, programme: Option<&ProgrammeRow>| {
             let (state, on) = tr::standing(
                 &req,
                 done.get(&k.id).map_or(&[][..], Vec::as_slice),
@@ -142,7 +143,8 @@ impl Books {
                 course: k.code.clone(),
                 title: k.title.clone(),
                 why: req.why,
-                programme,
+                programme: programme.map(|p| p.code.clone()),
+                programme_title: programme.map(|p| p.title.clone()),
                 state,
                 on,
             });
@@ -171,7 +173,7 @@ impl Books {
                     by: e.ends_on,
                     refresh_months: None,
                 };
-                line(k, req, Some(prog.code.clone()));
+                line(k, req, Some(prog));
             }
         }
         // The most pressing first: overdue, expiring, due, done; then by day.
@@ -254,11 +256,11 @@ impl Books {
 }
 
 fn hours_in_year(lines: &[RecordLine], year: i16) -> f64 {
+    // Folded from +0.0: an empty `sum` of floats is -0.0, which reads as "-0.0 hours".
     lines
         .iter()
         .filter(|l| l.held_on.year() == year)
-        .map(|l| l.hours)
-        .sum()
+        .fold(0.0, |a, l| a + l.hours)
 }
 
 /// A person's training record: one's own (`performance.read`), or a person a supervisor reaches; anyone

@@ -72,9 +72,10 @@ fn hours_words(t: Tr, h: f64) -> String {
     t.get("train.hours_v").replace("{v}", &format!("{h:.1}"))
 }
 
-fn roles_words(t: Tr, roles: &[Role]) -> String {
+/// The roles in words; `none` (a key) when there are none.
+fn roles_words(t: Tr, roles: &[Role], none: &str) -> String {
     if roles.is_empty() {
-        return t.get("train.none_mandatory").to_owned();
+        return t.get(none).to_owned();
     }
     roles
         .iter()
@@ -233,10 +234,10 @@ async fn render_overview(
                 mandatory: match k.refresh_months {
                     Some(m) => format!(
                         "{}（{}）",
-                        roles_words(t, &k.mandatory_for),
+                        roles_words(t, &k.mandatory_for, "train.none_mandatory"),
                         t.get("train.every_months").replace("{v}", &m.to_string())
                     ),
-                    None => roles_words(t, &k.mandatory_for),
+                    None => roles_words(t, &k.mandatory_for, "train.none_mandatory"),
                 },
                 active: k.active,
             })
@@ -248,7 +249,7 @@ async fn render_overview(
                     p.code.clone(),
                     p.title.clone(),
                     t.get("train.weeks_v").replace("{v}", &p.weeks.to_string()),
-                    roles_words(t, &p.roles),
+                    roles_words(t, &p.roles, "train.all_roles"),
                     p.courses
                         .iter()
                         .map(|c| title_of(c))
@@ -622,7 +623,7 @@ fn due_row(
     d: &DueLine,
     titles: &HashMap<String, String>,
 ) -> (String, String, &'static str, String, String) {
-    let why = match &d.programme {
+    let why = match &d.programme_title {
         Some(p) => format!("{}（{p}）", t.of("due_why", d.why.as_str())),
         None => t.of("due_why", d.why.as_str()),
     };
