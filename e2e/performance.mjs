@@ -165,4 +165,61 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     assert.equal(await rm1.locator('#train-enrol').count(), 0);
     await rm1.context().close();
   });
+
+  await test('a supervisor proposes a reward over closed scorecards; a second person approves it for payroll', async () => {
+    const sup = await signIn('sup1');
+    await sup.goto(`${BASE}/performance`);
+    await sup.locator('#perf-rewards').click();
+    await sup.waitForURL(/\/performance\/rewards$/);
+    // The running year's last quarter has no closed scorecard: refused in words.
+    await sup.locator('#reward-propose summary').click();
+    await sup.locator('#r-code').fill('E2E-Q');
+    await sup.locator('#r-name').fill('季度达标奖');
+    await sup.locator('#r-period').selectOption({ index: 0 });
+    await sup.locator('#r-rule').selectOption('threshold');
+    await sup.locator('#r-min').fill('0');
+    await sup.locator('#r-amount').fill('1000');
+    await sup.locator('#reward-propose button').click();
+    const refused = await sup.locator('#reward-error').textContent();
+    assert.ok(refused.includes('尚无已关闭的考核卡'), refused);
+    // Last year, closed for rm1 by the first walk: a threshold award of 1,000 yuan.
+    await sup.locator('#reward-propose summary').click();
+    await sup.locator('#r-code').fill('E2E-YEAR');
+    await sup.locator('#r-name').fill('年度达标奖');
+    await sup.locator('#r-period').selectOption(String(new Date().getFullYear() - 1));
+    await sup.locator('#r-rule').selectOption('threshold');
+    await sup.locator('#r-min').fill('0');
+    await sup.locator('#r-amount').fill('1000');
+    await sup.locator('#reward-propose button').click();
+    await sup.waitForURL(/\/performance\/rewards\/[0-9a-f-]+$/);
+    const awards = await sup.locator('#reward-awards').textContent();
+    assert.ok(awards.includes('rm1') && awards.includes('¥1,000.00'), awards);
+    const facts = await sup.locator('#reward-facts').textContent();
+    assert.ok(facts.includes('达标奖') && facts.includes('待审批') && facts.includes('客户经理'), facts);
+    assert.equal(await sup.locator('#reward-decide').count(), 0, 'the proposer does not approve');
+    const scheme = sup.url();
+    // An honour for rm1.
+    await sup.goto(`${BASE}/performance/rewards`);
+    await sup.locator('#h-person').selectOption({ label: 'rm1' });
+    await sup.locator('#h-title').fill('拓户之星');
+    await sup.locator('#reward-honour button').click();
+    await sup.locator('#reward-honour-list').waitFor();
+    const honours = await sup.locator('#reward-honour-list').textContent();
+    assert.ok(honours.includes('拓户之星') && honours.includes('rm1'), honours);
+    await sup.screenshot({ path: `${SHOTS}/rewards.png`, fullPage: true });
+    await sup.context().close();
+
+    const sen = await signIn('sen1');
+    await sen.goto(scheme);
+    await sen.locator('#reward-approve button').click();
+    await sen.locator('#reward-facts', { hasText: '已批准' }).waitFor();
+    assert.ok(sen.asked.some((m) => m.includes('批准') && m.includes('年度达标奖')), sen.asked.join(' | '));
+    const href = await sen.locator('#reward-payroll').getAttribute('href');
+    const csv = await (await sen.context().request.get(`${BASE}${href}`)).text();
+    assert.ok(csv.startsWith('\uFEFF员工账号,员工'), csv);
+    assert.ok(csv.includes('rm1') && csv.includes('年度达标奖') && csv.includes('1000.00'), csv);
+    assert.ok(!/relationship_manager|\d{4}-Q\d/.test(csv), csv);
+    await sen.screenshot({ path: `${SHOTS}/reward-scheme.png`, fullPage: true });
+    await sen.context().close();
+  });
 }

@@ -2,8 +2,9 @@
 //! relationship managers with an assessment (rm1 良好, rm2 称职, each with a comment) — frozen with the
 //! policy version — and sets rm1's own target of new customers for the running quarter, whose scorecards
 //! stay live; closes rm1's scorecard of last year (优秀) and records the year's bonus (115 % of the standard)
-//! and promotion advice (列入晋升考察). Log in as supervisor1 for the branch's scorecards (绩效考核), as rm1
-//! for one's own.
+//! and promotion advice (列入晋升考察); proposes the quarter's ranking reward for BR0001's relationship
+//! managers, which senior1 approves, and honours rm1 as 拓户之星. Log in as supervisor1 for the branch's
+//! scorecards (绩效考核) and 奖励与表彰, as rm1 for one's own.
 
 use anyhow::{Result, anyhow};
 use banyan_app::App;
@@ -53,6 +54,7 @@ pub async fn demo_performance(app: &App) -> Result<()> {
         .await
         .map_err(err)?;
     }
+    rewards(app, &sup, &last.code(), rm1).await?;
     perf::set_target(
         app,
         &sup,
@@ -87,6 +89,62 @@ pub async fn demo_performance(app: &App) -> Result<()> {
             bonus_pct: 115,
             promotion: PromotionAdvice::Consider,
             note: Some("年度综合得分居团队首位，列入明年晋升考察。".into()),
+        },
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// The quarter's ranking reward over the closed cards, approved by a second person; an honour for rm1.
+async fn rewards(
+    app: &App,
+    sup: &banyan_app::actor::Actor,
+    quarter: &str,
+    rm1: banyan_domain::ids::StaffId,
+) -> Result<()> {
+    use banyan_app::performance::rewards as rw;
+    let scheme = rw::propose(
+        app,
+        sup,
+        rw::SchemeInput {
+            code: "ACQ-STAR".into(),
+            name: "拓户专项奖励（季度排名）".into(),
+            period: quarter.into(),
+            role: banyan_domain::access::Role::RelationshipManager,
+            branch_code: None,
+            rule: banyan_domain::performance::rewards::RewardRule::Ranking,
+            min_composite: None,
+            amount_yuan: None,
+            rank_amounts_yuan: vec![3000.0, 1500.0],
+            pool_yuan: None,
+            note: Some("拓户专项奖励基金（seed 002）".into()),
+        },
+    )
+    .await
+    .map_err(err)?;
+    let senior = banyan_app::access::actor_for(app, "senior1")
+        .await
+        .map_err(err)?;
+    rw::decide(
+        app,
+        &senior,
+        scheme.id,
+        rw::DecideInput {
+            approve: true,
+            note: Some("同意按排名发放。".into()),
+        },
+    )
+    .await
+    .map_err(err)?;
+    rw::honour(
+        app,
+        sup,
+        rw::HonourInput {
+            staff_id: rm1,
+            title: "拓户之星".into(),
+            period: quarter.into(),
+            reason: Some("本季度新增客户与转化率居团队首位。".into()),
         },
     )
     .await

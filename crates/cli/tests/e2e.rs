@@ -203,6 +203,7 @@ fn the_workbench_works_in_a_real_browser() {
     add_user(&data, "rm1", "relationship_manager", Some("BR0001"));
     add_user(&data, "rm2", "relationship_manager", Some("BR0001"));
     add_user(&data, "sup1", "supervisor", Some("BR0001"));
+    add_user(&data, "sen1", "senior_manager", None);
     add_user(&data, "rev1", "reviewer", None);
     add_user(&data, "ops1", "operations", Some("BR0001"));
     add_user(&data, "admin1", "admin", None);

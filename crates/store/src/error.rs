@@ -112,6 +112,10 @@ const CONSTRAINTS: &[(&str, &[&str])] = &[
         &["ux_training_enrolments", "training_enrolments.programme_id"],
     ),
     (
+        "reward_schemes",
+        &["ux_reward_schemes", "reward_schemes.code"],
+    ),
+    (
         "training_attendance",
         &["ux_training_attendance", "training_attendance.session_id"],
     ),

@@ -11,6 +11,7 @@
 pub mod decision;
 pub mod figures;
 pub mod groups;
+pub mod rewards;
 pub mod targets;
 pub mod training;
 

@@ -31,6 +31,7 @@
 //! - `assessment_score`: the mean score (out of 100) of the course assessments the person took in the
 //!   period (points; higher).
 
+pub mod rewards;
 pub mod training;
 
 use crate::access::Role;

@@ -4,6 +4,8 @@
 //! is a new version); the targets a supervisor sets for a team or a whole branch.
 //! Migration 44: staff training — courses (each change a new version, audited), programmes of a set number
 //! of weeks and who is enrolled, sessions with each person's attendance, score and certificate.
+//! Migration 45: reward schemes over a period's closed scorecards, their awards, the second person's decision
+//! and the payroll export; honours.
 
 use super::{
     Stmt, bigint, bigint_null, boolean, id, idx, int, int_null, text, text_null, uidx, uuid,
@@ -203,4 +205,59 @@ pub(super) fn v44(s: &mut Vec<Stmt>, _: DbKind) {
         "training_attendance",
         &["staff_id"],
     ));
+}
+
+pub(super) fn v45(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("reward_schemes")
+            .col(id("id"))
+            .col(text("code"))
+            .col(text("name"))
+            .col(text("period"))
+            .col(text("role"))
+            .col(text_null("branch_code"))
+            .col(text("rule"))
+            .col(text("params"))
+            .col(text("state"))
+            .col(text_null("note"))
+            .col(bigint("total_fen"))
+            .col(uuid("proposed_by"))
+            .col(bigint("proposed_at_us"))
+            .col(uuid_null("decided_by"))
+            .col(bigint_null("decided_at_us"))
+            .col(text_null("decision_note"))
+            .col(bigint_null("exported_at_us"))
+            .to_owned(),
+    )));
+    s.push(uidx("ux_reward_schemes", "reward_schemes", &["code"]));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("reward_awards")
+            .col(id("id"))
+            .col(uuid("scheme_id"))
+            .col(uuid("staff_id"))
+            .col(int("rank"))
+            .col(bigint("composite_milli"))
+            .col(bigint("amount_fen"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_reward_awards_scheme",
+        "reward_awards",
+        &["scheme_id"],
+    ));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("honours")
+            .col(id("id"))
+            .col(uuid("staff_id"))
+            .col(text("title"))
+            .col(text("period"))
+            .col(text_null("reason"))
+            .col(uuid("awarded_by"))
+            .col(bigint("awarded_at_us"))
+            .to_owned(),
+    )));
+    s.push(idx("ix_honours_staff", "honours", &["staff_id"]));
 }

@@ -223,4 +223,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "staff training: courses, programmes and enrolments, sessions with attendance, scores and certificates",
         run: performance::v44,
     },
+    Step {
+        version: 45,
+        name: "staff rewards: schemes over closed scorecards with their awards, approved by a second person; honours",
+        run: performance::v45,
+    },
 ];

@@ -2,6 +2,7 @@
 //! per quarter, and the records each KPI counts for a set of people in a window — read once for all of
 //! them, grouped by person in `app`.
 
+pub mod rewards;
 pub mod training;
 
 use crate::error::{Result, StoreError};

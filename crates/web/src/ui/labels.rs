@@ -162,6 +162,7 @@ impl banyan_app::tabular::Words for ReaderWords {
                 || c.starts_with("funnel.")
                 || c.starts_with("effect.")
                 || c.starts_with("perf.")
+                || c.starts_with("reward.")
                 || c.starts_with("kpi.") =>
             {
                 t.get(c).to_owned()
@@ -183,10 +184,14 @@ impl banyan_app::tabular::Words for ReaderWords {
             "lead_stage" | "lead_channel" => code_label(t, &[column], value),
             "funnel" => t.get(&format!("funnel.{value}")).to_owned(),
             "perf" => t.get(&format!("perf.{value}")).to_owned(),
+            // A quarter (`2026-Q3`) or a year in words.
+            "kpi.period" => match value.split_once("-Q") {
+                Some((y, q)) => t.get("kpi.quarter").replace("{y}", y).replace("{q}", q),
+                None => t.get("kpi.year").replace("{y}", value),
+            },
             "role" | "staff_kpi" | "kpi_pillar" | "kpi_unit" | "perf_rating" | "group_level"
-            | "attendance" | "due_state" | "course_kind" | "course_topic" => {
-                code_label(t, &[column], value)
-            }
+            | "attendance" | "due_state" | "course_kind" | "course_topic" | "reward_rule"
+            | "scheme_state" => code_label(t, &[column], value),
             "sla_met" | "regulatory_met" => t.get(value).to_owned(),
             _ if value.parse::<jiff::civil::Date>().is_ok() => t.date(value),
             c => match import_family(c) {
@@ -391,6 +396,7 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "kpi" => &["staff_kpi"],
         "rating" => &["perf_rating"],
         "attendance" => &["attendance"],
+        "rule" => &["reward_rule"],
         "promotion" => &["promotion_advice"],
         "reached" => &["reached"],
         "kind" => &[
@@ -420,7 +426,7 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "impact" => &["care_impact"],
         "adjustments" => &["care_adjustment"],
         "consent" | "withdrawn" | "scopes" => &["care_consent"],
-        "state" | "current_state" => &["care_measure_state"],
+        "state" | "current_state" => &["care_measure_state", "scheme_state"],
         "basis" => &["care_basis"],
         "verdict" => &["care_verdict"],
         "strategy" => &["strategy"],

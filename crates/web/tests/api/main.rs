@@ -42,6 +42,7 @@ mod monitoring;
 mod notify;
 mod performance;
 mod review;
+mod rewards;
 mod sales;
 mod segments;
 mod training;
@@ -113,6 +114,7 @@ fn main() {
     tests.extend(wealth_plan::all());
     tests.extend(performance::all());
     tests.extend(training::all());
+    tests.extend(rewards::all());
     tests.extend(book::all());
     tests.extend(book_figures::all());
     tests.extend(book_catalogue::all());

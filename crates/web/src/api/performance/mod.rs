@@ -20,6 +20,7 @@ use banyan_domain::ids::StaffId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+pub mod rewards;
 pub mod training;
 
 pub fn routes(
@@ -40,6 +41,7 @@ pub fn routes(
             "/api/v1/performance/group-targets",
             creating(post(set_group_target)).get(group_targets),
         );
+    let r = rewards::routes(r, &creating);
     training::routes(r, creating)
 }
 

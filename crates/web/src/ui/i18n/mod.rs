@@ -60,6 +60,7 @@ mod care;
 mod codes;
 mod monitoring;
 mod performance;
+mod rewards;
 mod training;
 mod wealth;
 mod wealth_plan;
@@ -80,6 +81,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| wealth_plan::lookup(lang, key))
         .or_else(|| performance::lookup(lang, key))
         .or_else(|| training::lookup(lang, key))
+        .or_else(|| rewards::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -97,6 +99,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(wealth_plan::KEYS)
         .chain(performance::KEYS)
         .chain(training::KEYS)
+        .chain(rewards::KEYS)
 }
 
 impl Tr {

@@ -23,11 +23,13 @@ use banyan_domain::performance::{
 use banyan_domain::wealth::kpi::Period;
 use std::collections::HashMap;
 
+mod rewards;
 mod training;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(training::routes())
+        .merge(rewards::routes())
         .route("/performance", get(list_page))
         .route("/performance.xlsx", get(export))
         .route("/performance/group-target", post(set_group_target))
@@ -74,7 +76,7 @@ fn quarters(t: Tr, today: jiff::civil::Date, chosen: &str) -> Vec<(String, Strin
     out
 }
 
-fn quarter_words(t: Tr, code: &str) -> String {
+pub(super) fn quarter_words(t: Tr, code: &str) -> String {
     match code.split_once("-Q") {
         Some((y, q)) => t.get("kpi.quarter").replace("{y}", y).replace("{q}", q),
         None => t.get("kpi.year").replace("{y}", code),
