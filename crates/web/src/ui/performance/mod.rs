@@ -679,6 +679,17 @@ async fn render(
     Ok(page_status(page, bad))
 }
 
+/// A use case's error as the page's error, for the signed-in reader.
+pub(super) fn app_err(e: banyan_app::AppError, t: Tr, sess: &Session) -> PageError {
+    PageError::App(e, t, Some(sess.clone()))
+}
+
+/// The record named by the path (a session, a scheme): not found when it names none.
+pub(super) fn uuid_of(raw: &str, t: Tr, sess: &Session) -> Result<uuid::Uuid, PageError> {
+    raw.parse::<uuid::Uuid>()
+        .map_err(|_| app_err(banyan_app::AppError::NotFound, t, sess))
+}
+
 /// The person named by the path: not found when it names no one.
 fn staff_of(raw: &str, t: Tr, sess: &Session) -> Result<StaffId, PageError> {
     raw.parse::<StaffId>()

@@ -3,7 +3,7 @@
 //! scheme's page (`/performance/rewards/{id}`) lists its awards, lets a second person approve or reject it
 //! (asked first) and, once approved, hands out the payroll file in the reader's words.
 
-use super::quarter_words;
+use super::{app_err, quarter_words, uuid_of};
 use crate::AppState;
 use crate::ui::forms::{form_text, refusal};
 use crate::ui::i18n::Tr;
@@ -28,10 +28,6 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/performance/rewards/{id}", get(scheme_page))
         .route("/performance/rewards/{id}/decision", post(decide))
         .route("/performance/rewards/{id}/payroll.csv", get(payroll))
-}
-
-fn app_err(e: banyan_app::AppError, t: Tr, sess: &Session) -> PageError {
-    PageError::App(e, t, Some(sess.clone()))
 }
 
 fn money(t: Tr, yuan: f64) -> String {
@@ -257,11 +253,6 @@ struct SchemePage {
     confirm_approve: String,
     confirm_reject: String,
     failed: Option<String>,
-}
-
-fn uuid_of(raw: &str, t: Tr, sess: &Session) -> Result<Uuid, PageError> {
-    raw.parse::<Uuid>()
-        .map_err(|_| app_err(banyan_app::AppError::NotFound, t, sess))
 }
 
 async fn scheme_page(

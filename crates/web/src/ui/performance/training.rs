@@ -5,6 +5,7 @@
 //! to enrol them; a session (`/performance/training/sessions/{id}`) with the form to record attendance,
 //! scores and certificates (asked first). Anyone else sees their own record.
 
+use super::{app_err, uuid_of};
 use crate::AppState;
 use crate::ui::forms::{form_text, refusal};
 use crate::ui::i18n::{Lang, Tr};
@@ -38,10 +39,6 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/performance/training/people/{staff}", get(person_page))
         .route("/performance/training/people/{staff}/enrol", post(enrol))
-}
-
-fn app_err(e: banyan_app::AppError, t: Tr, sess: &Session) -> PageError {
-    PageError::App(e, t, Some(sess.clone()))
 }
 
 /// A course's title in the reader's language (the simplified title where no other is given).
@@ -443,11 +440,6 @@ struct SessionPage {
     action: String,
     confirm: String,
     failed: Option<String>,
-}
-
-fn uuid_of(raw: &str, t: Tr, sess: &Session) -> Result<Uuid, PageError> {
-    raw.parse::<Uuid>()
-        .map_err(|_| app_err(banyan_app::AppError::NotFound, t, sess))
 }
 
 async fn session_page(
