@@ -118,7 +118,7 @@ async fn rewards(
             amount_yuan: None,
             rank_amounts_yuan: vec![3000.0, 1500.0],
             pool_yuan: None,
-            note: Some("拓户专项奖励基金（seed 002）".into()),
+            note: Some("由拓户专项奖励基金列支。".into()),
         },
     )
     .await
