@@ -24,7 +24,10 @@ pub fn routes(
         creating(post(propose)).get(schemes),
     )
     .route("/api/v1/performance/rewards/{id}", get(scheme))
-    .route("/api/v1/performance/rewards/{id}/decision", post(decide))
+    .route(
+        "/api/v1/performance/rewards/{id}/decision",
+        post(decide_scheme),
+    )
     .route("/api/v1/performance/rewards/{id}/payroll", get(payroll))
     .route(
         "/api/v1/performance/honours",
@@ -75,7 +78,7 @@ pub async fn scheme(
 #[utoipa::path(post, path = "/api/v1/performance/rewards/{id}/decision", tag = "performance", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = DecideInput,
     responses((status = 200, body = SchemeView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn decide(
+pub async fn decide_scheme(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<Uuid>,
