@@ -434,12 +434,15 @@ pub async fn payroll_csv(
         ));
     }
     let staff = banyan_store::access::list_staff(&app.db.conn).await?;
+    // An award names someone on the staff list; one who is not is corrupt data, never an empty payroll row.
     let username = |sid: StaffId| {
         staff
             .iter()
             .find(|s| s.id == sid)
             .map(|s| s.username.clone())
-            .unwrap_or_default()
+            .ok_or_else(|| {
+                AppError::internal(format!("reward_awards of {} name staff {sid}", v.code))
+            })
     };
     let columns = [
         "username",
@@ -455,8 +458,8 @@ pub async fn payroll_csv(
         .awards
         .iter()
         .map(|a| {
-            vec![
-                username(a.staff_id),
+            Ok(vec![
+                username(a.staff_id)?,
                 a.name.clone(),
                 a.branch_code.clone().unwrap_or_default(),
                 v.name.clone(),
@@ -464,9 +467,9 @@ pub async fn payroll_csv(
                 a.rank.to_string(),
                 format!("{:.1}", a.composite),
                 format!("{:.2}", a.amount),
-            ]
+            ])
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let bytes = crate::tabular::write_csv_for(words, &columns, rows)?;
     let tx = app.db.begin_write().await?;
     store::mark_exported(&*tx, id, banyan_store::now_us()).await?;
