@@ -25,8 +25,9 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     await sup.screenshot({ path: `${SHOTS}/performance.png`, fullPage: true });
     await sup.locator('#perf-cards a', { hasText: 'rm1' }).first().click();
     const lines = await sup.locator('#perf-lines').textContent();
-    for (const words of ['新增客户数', '线索转化率', '联系计划按时完成率', '投诉按时办结率', '投诉处理满意度', '逾期未处置预警数', '业务增长', '风险控制',
-      '管户资产（AUM）增长率', '管户存款增长率', '管户贷款增长率', '中间业务收入', '关爱任务按时完成率', '特殊客户关爱']) {
+    for (const words of ['新增客户数', '线索转化率', '联系计划按时完成率', '投诉按时办结率', '客户反馈办理满意度', '逾期未处置预警数', '业务增长', '风险控制',
+      '管户资产（AUM）增长率', '管户存款增长率', '管户贷款增长率', '中间业务收入', '关爱任务按时完成率', '特殊客户关爱',
+      '客户满意度（回访与调查）', '风险预警按时处置率', '管户风险事件数', '拓客目标达成率', '客户拓展']) {
       assert.ok(lines.includes(words), `${words} in ${lines}`);
     }
     // A growth reads from the start's figure to the end's, in yuan.

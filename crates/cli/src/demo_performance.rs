@@ -1,4 +1,5 @@
-//! Demo staff performance (issue 18): supervisor1 closes the last quarter's scorecards of BR0001's
+//! Demo staff performance (issue 18): supervisor1 sets last quarter's acquisition targets of rm1 and rm2,
+//! then closes the last quarter's scorecards of BR0001's
 //! relationship managers with an assessment (rm1 良好, rm2 称职, each with a comment) — frozen with the
 //! policy version — and sets rm1's own target of new customers for the running quarter, whose scorecards
 //! stay live; closes rm1's scorecard of last year (优秀) and records the year's bonus (115 % of the standard)
@@ -35,6 +36,7 @@ pub async fn demo_performance(app: &App) -> Result<()> {
     .await
     .map_err(err)?;
     let rm1 = staff_id(app, "rm1").await?;
+    last_quarters_targets(app, &sup, last).await?;
     for card in &report.cards {
         let (rating, comment) = if card.staff_id == rm1 {
             (PerfRating::Good, "客户拓展达标，联系计划按时率需继续提升。")
@@ -93,6 +95,41 @@ pub async fn demo_performance(app: &App) -> Result<()> {
     )
     .await
     .map_err(err)?;
+    Ok(())
+}
+
+/// Last quarter's acquisition targets of BR0001's relationship managers (set before their cards close, so
+/// the closed cards show how many were met): new individual customers and leads captured.
+async fn last_quarters_targets(
+    app: &App,
+    sup: &banyan_app::actor::Actor,
+    last: Period,
+) -> Result<()> {
+    use banyan_app::acquisition::targets::{self, TargetInput};
+    use banyan_domain::acquisition::targets::{TargetLevel, TargetMetric, TargetPeriod};
+    for (who, metric, value) in [
+        ("rm1", TargetMetric::NewIndividual, 2),
+        ("rm1", TargetMetric::LeadsCaptured, 8),
+        ("rm2", TargetMetric::LeadsCaptured, 6),
+    ] {
+        let staff = staff_id(app, who).await?;
+        targets::set_target(
+            app,
+            sup,
+            TargetInput {
+                period: TargetPeriod::Quarter,
+                starts_on: last.days().0.to_string(),
+                level: TargetLevel::Person,
+                branch_code: None,
+                team: None,
+                staff: Some(staff),
+                metric,
+                value,
+            },
+        )
+        .await
+        .map_err(err)?;
+    }
     Ok(())
 }
 

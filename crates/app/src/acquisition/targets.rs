@@ -239,7 +239,7 @@ async fn write_target(
     Ok(line)
 }
 
-async fn line_of<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn line_of<C: sea_orm::ConnectionTrait>(
     app: &App,
     c: &C,
     r: &TargetRow,

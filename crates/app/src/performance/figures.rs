@@ -36,6 +36,13 @@ pub struct Record {
     pub hours: Option<i64>,
     /// The minutes of training a session credits.
     pub minutes: Option<i64>,
+    /// How a customer's rating was given: at a contact (`call`, `visit`, `meeting`, `message`) or in the
+    /// outbox's survey (`survey`).
+    pub via: Option<String>,
+    /// An acquisition target (the reference its metric): the target and what was achieved — a count, CNY
+    /// fen for a money metric, basis points for a market share.
+    pub target: Option<i64>,
+    pub actual: Option<i64>,
 }
 
 impl Record {
@@ -50,6 +57,9 @@ impl Record {
             amount_to: None,
             hours: None,
             minutes: None,
+            via: None,
+            target: None,
+            actual: None,
         }
     }
 }
@@ -113,9 +123,36 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
     }
     for a in store::owned_alerts(c, staff, &from, &to).await? {
         let overdue = overdue(app, &a, &today_s, "alerts.due_on")?;
+        // Closed by the end of its due day, or not: an open alert whose day has not passed is pending.
+        if a.how.is_some() || a.at < today_s {
+            push(
+                a.owner,
+                Record::new(
+                    StaffKpi::AlertsOnTime,
+                    a.reference.clone(),
+                    a.at.clone(),
+                    !overdue,
+                ),
+            );
+        }
         push(
             a.owner,
             Record::new(StaffKpi::OverdueAlerts, a.reference, a.at, overdue),
+        );
+    }
+    for r in store::ratings(c, staff, from_us, to_us).await? {
+        push(
+            r.owner,
+            Record {
+                rating: Some(r.how.score),
+                via: Some(r.how.via),
+                ..Record::new(
+                    StaffKpi::CustomerSatisfaction,
+                    r.reference,
+                    day_of(app, &r.at),
+                    true,
+                )
+            },
         );
     }
     let needed: HashSet<StaffKpi> = app
@@ -126,6 +163,12 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
         .flat_map(|c| c.kpis.iter().map(|k| k.kpi))
         .collect();
     book(app, period, staff, &needed, &mut push).await?;
+    if needed.contains(&StaffKpi::RiskEvents) {
+        risk_events(app, period, staff, &mut push).await?;
+    }
+    if needed.contains(&StaffKpi::AcquisitionTargets) {
+        acquisition_targets(app, period, staff, &mut push).await?;
+    }
     care(app, period, staff, &needed, &mut push).await?;
     training(app, period, staff, &needed, &mut push).await?;
     Ok(Read { records })
@@ -246,6 +289,89 @@ async fn book(
                 Record::new(Referrals, no, day_of_us(app, r.at_us), true),
             );
         }
+    }
+    Ok(())
+}
+
+/// Risk events in the portfolio: the alerts raised in the period on the customers a person manages (their
+/// relationship manager), each by the customer's number.
+async fn risk_events(
+    app: &App,
+    period: Period,
+    staff: &[StaffId],
+    push: &mut impl FnMut(StaffId, Record),
+) -> Result<()> {
+    let c = &app.db.conn;
+    let (first, last) = period.days();
+    let (from_us, to_us) = app.day_bounds(first, last)?;
+    let clients = wstore::clients_of(c, staff).await?;
+    let list: Vec<Uuid> = clients.iter().map(|x| x.0).collect();
+    let manager: HashMap<Uuid, (StaffId, &str)> = clients
+        .iter()
+        .map(|(id, m, no)| (*id, (StaffId::from_uuid(*m), no.as_str())))
+        .collect();
+    for (id, at) in store::alerts_raised(c, &list, from_us, to_us).await? {
+        if let Some((owner, no)) = manager.get(&id) {
+            push(
+                *owner,
+                Record::new(
+                    StaffKpi::RiskEvents,
+                    (*no).to_owned(),
+                    day_of_us(app, at),
+                    true,
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The acquisition targets set for each person within the period, beside what they achieved (the same
+/// figure the acquisition report shows): met counts at once; not met counts once the target's period has
+/// ended, pending before.
+async fn acquisition_targets(
+    app: &App,
+    period: Period,
+    staff: &[StaffId],
+    push: &mut impl FnMut(StaffId, Record),
+) -> Result<()> {
+    let c = &app.db.conn;
+    let (first, last) = period.days();
+    let end = last
+        .tomorrow()
+        .map_err(|e| crate::error::AppError::internal_from("a period's next day", e))?;
+    let today = app.today().to_string();
+    let rows = banyan_store::acquisition::person_targets_within(
+        c,
+        staff,
+        &first.to_string(),
+        &end.to_string(),
+    )
+    .await?;
+    for r in rows {
+        let Some(owner) = r.staff_id else { continue };
+        let line = crate::acquisition::targets::line_of(app, c, &r, None).await?;
+        let met = line.actual >= line.target;
+        if !met && r.ends_on > today {
+            continue;
+        }
+        let last_day: jiff::civil::Date = r.ends_on.parse().map_err(|e| {
+            crate::error::AppError::internal_from(format!("acq_targets {}: its end", r.id), e)
+        })?;
+        let day = last_day.yesterday().unwrap_or(last_day).to_string();
+        push(
+            owner,
+            Record {
+                target: Some(line.target),
+                actual: Some(line.actual),
+                ..Record::new(
+                    StaffKpi::AcquisitionTargets,
+                    r.metric.as_str().to_owned(),
+                    day,
+                    met,
+                )
+            },
+        );
     }
     Ok(())
 }
@@ -377,6 +503,20 @@ fn cases(app: &App, push: &mut impl FnMut(StaffId, Record), k: Counted<store::Ca
         );
     }
     if let Some(rating) = c.satisfaction {
+        if c.complaint {
+            push(
+                k.owner,
+                Record {
+                    rating: Some(rating),
+                    ..Record::new(
+                        StaffKpi::ComplaintSatisfaction,
+                        k.reference.clone(),
+                        day.clone(),
+                        true,
+                    )
+                },
+            );
+        }
         push(
             k.owner,
             Record {

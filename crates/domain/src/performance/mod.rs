@@ -29,7 +29,19 @@
 //! - `training_hours`: the hours of the training sessions the person attended in the period (hours;
 //!   higher — seed 000 §7.1);
 //! - `assessment_score`: the mean score (out of 100) of the course assessments the person took in the
-//!   period (points; higher).
+//!   period (points; higher);
+//! - `customer_satisfaction`: the mean rating (1-5) customers gave in the period — at the contacts the
+//!   person logged (a phone follow-up, a visit) and in the outbox's survey of the new customers of the
+//!   leads the person won (score; higher — seed 000 §7 客户满意度);
+//! - `complaint_satisfaction`: `case_satisfaction` of the complaints alone (score; higher — seed 004
+//!   投诉处理满意度);
+//! - `alerts_on_time`: of the alerts the person owns due in the period up to today, the percent closed by
+//!   the end of their due day (percent; higher — risk measures carried out on time);
+//! - `risk_events`: alerts raised in the period on the customers the person manages — early warnings and
+//!   the monitoring's hits (count; lower — risk events in the portfolio);
+//! - `acquisition_targets`: of the acquisition targets set for the person whose period lies within this
+//!   one, the percent met — one met early counts at once, one not yet met once its period has ended
+//!   (percent; higher — seed 002 §七 目标完成).
 
 pub mod rewards;
 pub mod training;
@@ -58,6 +70,11 @@ code_enum!(
         CareHandlingDays = "care_handling_days",
         TrainingHours = "training_hours",
         AssessmentScore = "assessment_score",
+        CustomerSatisfaction = "customer_satisfaction",
+        ComplaintSatisfaction = "complaint_satisfaction",
+        AlertsOnTime = "alerts_on_time",
+        RiskEvents = "risk_events",
+        AcquisitionTargets = "acquisition_targets",
     }
 );
 
@@ -90,19 +107,26 @@ code_enum!(
         Loyalty = "loyalty",
         Care = "care",
         Training = "training",
+        Acquisition = "acquisition",
     }
 );
 
 impl StaffKpi {
     pub fn unit(self) -> KpiUnit {
         match self {
-            Self::NewCustomers | Self::OverdueAlerts | Self::Referrals => KpiUnit::Count,
+            Self::NewCustomers | Self::OverdueAlerts | Self::Referrals | Self::RiskEvents => {
+                KpiUnit::Count
+            }
             Self::LeadConversion
             | Self::ContactCoverage
             | Self::CaseSla
             | Self::RepeatPurchase
-            | Self::CareOnTime => KpiUnit::Percent,
-            Self::CaseSatisfaction => KpiUnit::Score,
+            | Self::CareOnTime
+            | Self::AlertsOnTime
+            | Self::AcquisitionTargets => KpiUnit::Percent,
+            Self::CaseSatisfaction | Self::CustomerSatisfaction | Self::ComplaintSatisfaction => {
+                KpiUnit::Score
+            }
             Self::AumGrowth | Self::DepositGrowth | Self::LoanGrowth => KpiUnit::Growth,
             Self::FeeIncome => KpiUnit::Amount,
             Self::CareHandlingDays => KpiUnit::Days,
@@ -113,20 +137,25 @@ impl StaffKpi {
 
     /// Lower is better only for what should not happen and for how long it takes.
     pub fn higher_is_better(self) -> bool {
-        !matches!(self, Self::OverdueAlerts | Self::CareHandlingDays)
+        !matches!(
+            self,
+            Self::OverdueAlerts | Self::CareHandlingDays | Self::RiskEvents
+        )
     }
 
     pub fn pillar(self) -> KpiPillar {
         match self {
             Self::NewCustomers
-            | Self::LeadConversion
             | Self::AumGrowth
             | Self::DepositGrowth
             | Self::LoanGrowth
             | Self::FeeIncome => KpiPillar::Growth,
             Self::ContactCoverage | Self::CaseSla => KpiPillar::Service,
-            Self::CaseSatisfaction => KpiPillar::Satisfaction,
-            Self::OverdueAlerts => KpiPillar::RiskControl,
+            Self::CaseSatisfaction | Self::CustomerSatisfaction | Self::ComplaintSatisfaction => {
+                KpiPillar::Satisfaction
+            }
+            Self::OverdueAlerts | Self::AlertsOnTime | Self::RiskEvents => KpiPillar::RiskControl,
+            Self::LeadConversion | Self::AcquisitionTargets => KpiPillar::Acquisition,
             Self::RepeatPurchase | Self::Referrals => KpiPillar::Loyalty,
             Self::CareOnTime | Self::CareHandlingDays => KpiPillar::Care,
             Self::TrainingHours | Self::AssessmentScore => KpiPillar::Training,
@@ -396,6 +425,10 @@ mod tests {
         assert_eq!(a(StaffKpi::AumGrowth, Some(-1.0), -2.0), Some(100.0));
         assert_eq!(a(StaffKpi::AumGrowth, Some(-3.0), -2.0), Some(0.0));
         assert_eq!(a(StaffKpi::AumGrowth, Some(1.5), 3.0), Some(50.0));
+        // Risk events: lower is better; a portfolio at or under its allowance scores in full.
+        assert_eq!(a(StaffKpi::RiskEvents, Some(2.0), 2.0), Some(100.0));
+        assert_eq!(a(StaffKpi::RiskEvents, Some(5.0), 2.0), Some(50.0));
+        assert_eq!(StaffKpi::LeadConversion.pillar(), KpiPillar::Acquisition);
         // Days: lower is better.
         assert_eq!(a(StaffKpi::CareHandlingDays, Some(2.0), 3.0), Some(100.0));
         assert_eq!(a(StaffKpi::CareHandlingDays, Some(7.0), 3.0), Some(50.0));

@@ -552,6 +552,25 @@ pub async fn targets_of<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
+/// The targets set for these people (person level) whose period lies within `[from, to)` (days), for their
+/// scorecards.
+pub async fn person_targets_within<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from: &str,
+    to: &str,
+) -> Result<Vec<TargetRow>> {
+    let q = table::select::<TargetRow>()
+        .and_where(Expr::col("level").eq(TargetLevel::Person.as_str()))
+        .and_where(Expr::col("staff_id").is_in(staff.iter().map(|s| s.uuid())))
+        .and_where(Expr::col("starts_on").gte(from))
+        .and_where(Expr::col("ends_on").lte(to))
+        .order_by("starts_on", Order::Asc)
+        .order_by("metric", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
 /// Sets a target: replaces the value of the one with the same period, owner and metric, or adds it. The
 /// previous value, if any.
 pub async fn put_target<C: ConnectionTrait>(c: &C, r: &TargetRow) -> Result<Option<i64>> {

@@ -349,6 +349,8 @@ pub struct CaseCount {
     pub sla_met: Option<bool>,
     pub past_sla: bool,
     pub satisfaction: Option<i32>,
+    /// A complaint (else an inquiry, a suggestion, praise).
+    pub complaint: bool,
 }
 
 /// Cases these people own received in `[from_us, to_us)`.
@@ -367,6 +369,7 @@ pub async fn owned_cases<C: ConnectionTrait>(
             "sla_stage",
             "sla_met",
             "satisfaction",
+            "kind",
         ])
         .from("cases")
         .and_where(Expr::col("owner_id").is_in(ids(staff)))
@@ -391,6 +394,7 @@ pub async fn owned_cases<C: ConnectionTrait>(
                     sla_met: get(r, 5)?,
                     past_sla: get::<i32>(r, 4)? >= 2,
                     satisfaction: get(r, 6)?,
+                    complaint: get::<String>(r, 7)? == "complaint",
                 },
             })
         })
@@ -500,4 +504,100 @@ pub async fn care_measures_done<C: ConnectionTrait>(
             })
         })
         .collect()
+}
+
+/// A rating a customer gave (1-5): at a contact (how it was made: `call`, `visit`, `meeting`, `message`) or
+/// in the outbox's survey (`survey`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rating {
+    pub score: i32,
+    pub via: String,
+}
+
+/// The ratings customers gave in `[from_us, to_us)` at the contacts these people logged (by the customer's
+/// number), and in the surveys of the new customers of the leads they own (by the lead's number).
+pub async fn ratings<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<Counted<Rating>>> {
+    let contacts = Query::select()
+        .column(("interactions", "staff_id"))
+        .column(("customers", "customer_no"))
+        .column(("interactions", "occurred_at_us"))
+        .column(("interactions", "satisfaction"))
+        .column(("interactions", "method"))
+        .from("interactions")
+        .inner_join(
+            "customers",
+            Expr::col(("customers", "id")).equals(("interactions", "customer_id")),
+        )
+        .and_where(Expr::col(("interactions", "staff_id")).is_in(ids(staff)))
+        .and_where(Expr::col(("interactions", "satisfaction")).is_not_null())
+        .and_where(Expr::col(("interactions", "occurred_at_us")).gte(from_us))
+        .and_where(Expr::col(("interactions", "occurred_at_us")).lt(to_us))
+        .order_by(("interactions", "occurred_at_us"), Order::Asc)
+        .to_owned();
+    let surveys = Query::select()
+        .column(("leads", "rm_id"))
+        .column(("leads", "lead_no"))
+        .column(("acq_surveys", "answered_at_us"))
+        .column(("acq_surveys", "satisfaction"))
+        .from("acq_surveys")
+        .inner_join(
+            "leads",
+            Expr::col(("leads", "id")).equals(("acq_surveys", "lead_id")),
+        )
+        .and_where(Expr::col(("leads", "rm_id")).is_in(ids(staff)))
+        .and_where(Expr::col(("acq_surveys", "satisfaction")).is_not_null())
+        .and_where(Expr::col(("acq_surveys", "answered_at_us")).gte(from_us))
+        .and_where(Expr::col(("acq_surveys", "answered_at_us")).lt(to_us))
+        .order_by(("acq_surveys", "answered_at_us"), Order::Asc)
+        .to_owned();
+    let mut out = Vec::new();
+    for (q, survey) in [(contacts, false), (surveys, true)] {
+        for r in c.query_all(&q).await? {
+            let at: i64 = get(&r, 2)?;
+            out.push(Counted {
+                owner: StaffId::from_uuid(get(&r, 0)?),
+                reference: get(&r, 1)?,
+                at: at.to_string(),
+                how: Rating {
+                    score: get(&r, 3)?,
+                    via: if survey {
+                        "survey".to_owned()
+                    } else {
+                        get(&r, 4)?
+                    },
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Alerts raised in `[from_us, to_us)` on these customers — early warnings and the monitoring's hits: the
+/// customer and the instant, in order.
+pub async fn alerts_raised<C: ConnectionTrait>(
+    c: &C,
+    customers: &[Uuid],
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<(Uuid, i64)>> {
+    let mut out = Vec::new();
+    for chunk in customers.chunks(500) {
+        let q = Query::select()
+            .columns(["customer_id", "created_at_us"])
+            .from("alerts")
+            .and_where(Expr::col("customer_id").is_in(chunk.iter().copied()))
+            .and_where(Expr::col("created_at_us").gte(from_us))
+            .and_where(Expr::col("created_at_us").lt(to_us))
+            .to_owned();
+        for r in c.query_all(&q).await? {
+            out.push((get(&r, 0)?, get(&r, 1)?));
+        }
+    }
+    out.sort_by_key(|(_, at)| *at);
+    Ok(out)
 }

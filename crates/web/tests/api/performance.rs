@@ -75,6 +75,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
 
     // Won leads: two of rm1's, one of rm2's, in the quarter.
     // Ended leads: two of rm1's won and one lost, one of rm2's won, in the quarter.
+    let mut won_lead = None;
     for (i, (tok, owner, stage)) in [
         (&rm, "rm1", "won"),
         (&rm, "rm1", "won"),
@@ -89,6 +90,9 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         let no = r.body["lead_no"].as_str().unwrap();
+        if i == 0 {
+            won_lead = Some(r.body["id"].as_str().unwrap().to_owned());
+        }
         // Identifiers by what names them (SQLite keeps UUIDs as bytes, PostgreSQL as uuid).
         app.sql(&format!(
             "UPDATE leads SET stage = '{stage}', stage_at_us = {mid_us}, \
@@ -176,6 +180,47 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     banyan_store::segments::open_alerts(db, &alerts)
         .await
         .unwrap();
+    // A phone follow-up rm1 logged, rated 4; the survey of a won lead's new customer, answered 5.
+    let at_rfc = jiff::Timestamp::from_microsecond(mid_us)
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{customer}/interactions"),
+            &rm,
+            json!({"method": "call", "occurred_at": at_rfc, "outcome": "回访服务体验", "satisfaction": 4}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    banyan_store::acquisition::survey::insert_once(
+        db,
+        &banyan_store::acquisition::survey::SurveyRow {
+            id: uuid::Uuid::now_v7(),
+            lead_id: won_lead.unwrap().parse().unwrap(),
+            customer_id: customer.parse().unwrap(),
+            message_id: uuid::Uuid::now_v7(),
+            sent_at_us: mid_us - 86_400_000_000,
+            satisfaction: Some(5),
+            comment: None,
+            answered_at_us: Some(mid_us),
+        },
+    )
+    .await
+    .unwrap();
+    // rm1's acquisition targets for the quarter: two new corporate customers (met), five leads captured (the
+    // leads were captured today: missed once the quarter ended).
+    let q_first = Period::parse(&q).unwrap().days().0.to_string();
+    for (metric, value) in [("new_corporate", 2), ("leads_captured", 5)] {
+        let r = app
+            .post(
+                "/api/v1/leads/targets",
+                &sup,
+                json!({"period": "quarter", "starts_on": q_first, "level": "person", "staff": rm1_id,
+                       "metric": metric, "value": value}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
     // The supervisor reads the branch's people, ranked within the team; not another branch's.
     let r = app
         .get(&format!("/api/v1/performance/scorecards?period={q}"), &sup)
@@ -215,13 +260,45 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         close_to(&line(c1, "overdue_alerts")["attainment"], 50.0),
         "{c1}"
     );
+    // Alerts: one of two closed by its day (the rate), both raised on rm1's customer in the quarter (risk
+    // events, at the target of two).
+    let on_time = line(c1, "alerts_on_time");
+    assert_eq!(
+        (
+            on_time["numerator"].as_i64(),
+            on_time["denominator"].as_i64()
+        ),
+        (Some(1), Some(2)),
+        "{on_time}"
+    );
+    assert_eq!(line(c1, "risk_events")["numerator"], 2, "{c1}");
+    assert!(close_to(&line(c1, "risk_events")["attainment"], 100.0));
+    // Customers' ratings: 4 at the follow-up, 5 in the survey.
+    let sat = line(c1, "customer_satisfaction");
+    assert_eq!(
+        (sat["numerator"].as_i64(), sat["denominator"].as_i64()),
+        (Some(9), Some(2)),
+        "{sat}"
+    );
+    // One of the two acquisition targets met: 50 % against 80.
+    let acq = line(c1, "acquisition_targets");
+    assert_eq!(
+        (acq["numerator"].as_i64(), acq["denominator"].as_i64()),
+        (Some(1), Some(2)),
+        "{acq}"
+    );
+    assert!(close_to(&acq["attainment"], 62.5), "{acq}");
     // rm1 manages no customer with a book and has no care task: those KPIs score nothing.
-    let composite = 15.0 * (2.0 / 6.0)
+    let composite = 10.0 * (2.0 / 6.0)
         + 10.0 * 1.2
-        + 15.0 * (75.0 / 90.0)
+        + 5.0 * 0.625
+        + 10.0 * (75.0 / 90.0)
         + 10.0 * (50.0 / 95.0)
-        + 10.0 * (4.0 / 4.5)
-        + 10.0 * 0.5;
+        + 5.0
+        + 5.0 * (4.0 / 4.5)
+        + 5.0 * 0.5
+        + 5.0 * (50.0 / 95.0)
+        + 5.0;
     assert!(close_to(&c1["composite"], composite), "{c1}");
     assert_eq!(
         (c1["rank"].as_u64(), c1["team_size"].as_u64()),
@@ -229,7 +306,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     );
     // rm2: one won lead and nothing overdue; no records for the ratios scores nothing for them.
     assert!(
-        close_to(&cards[1]["composite"], 15.0 / 6.0 + 12.0 + 10.0),
+        close_to(&cards[1]["composite"], 10.0 / 6.0 + 12.0 + 5.0 + 5.0),
         "{}",
         cards[1]
     );
@@ -293,7 +370,32 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
                     (Some(8), Some(2))
                 );
             }
-            "lead_conversion" | "contact_coverage" | "case_sla" => assert_eq!(
+            "customer_satisfaction" => {
+                let sum: i64 = mine.iter().map(|r| r["rating"].as_i64().unwrap()).sum();
+                assert_eq!((sum, mine.len() as i64), (9, 2));
+                assert_eq!(l["numerator"].as_i64(), Some(sum));
+                let via: Vec<&str> = mine.iter().map(|r| r["via"].as_str().unwrap()).collect();
+                assert_eq!(via, vec!["call", "survey"]);
+            }
+            "acquisition_targets" => {
+                assert_eq!(
+                    (l["numerator"].as_i64(), l["denominator"].as_i64()),
+                    (Some(counted), Some(mine.len() as i64)),
+                    "{l}"
+                );
+                let met: Vec<(&str, i64, i64)> = mine
+                    .iter()
+                    .map(|r| {
+                        (
+                            r["reference"].as_str().unwrap(),
+                            r["target"].as_i64().unwrap(),
+                            r["actual"].as_i64().unwrap(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(met, vec![("leads_captured", 5, 0), ("new_corporate", 2, 2)]);
+            }
+            "lead_conversion" | "contact_coverage" | "case_sla" | "alerts_on_time" => assert_eq!(
                 (l["numerator"].as_i64(), l["denominator"].as_i64()),
                 (Some(counted), Some(mine.len() as i64)),
                 "{l}"
@@ -389,7 +491,7 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         (nc["own_target"].as_bool(), nc["target"].as_f64()),
         (Some(true), Some(2.0))
     );
-    let raised = composite - 15.0 * (2.0 / 6.0) + 15.0;
+    let raised = composite - 10.0 * (2.0 / 6.0) + 10.0;
     assert!(close_to(&d.body["card"]["composite"], raised), "{}", d.text);
 
     // Closing: not by the person, not a quarter still running; then frozen against later changes.
@@ -476,8 +578,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
             .rows()
             .map(|r| r.iter().map(|c| c.to_string()).collect())
             .collect();
-        // A row per KPI of the relationship manager's card (12), for the team and the branch.
-        assert_eq!(rows.len(), 1 + 12 + 12, "{rows:?}");
+        // A row per KPI of the relationship manager's card (16), for the team and the branch.
+        assert_eq!(rows.len(), 1 + 16 + 16, "{rows:?}");
         let team_nc = rows
             .iter()
             .find(|r| r[0] == "team" && r[5] == "new_customers")
@@ -496,8 +598,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     let rows: Vec<Vec<String>> = book.rows.into_iter().map(|r| r.cells.unwrap()).collect();
     assert_eq!(
         rows.len(),
-        12 + 12,
-        "two relationship managers' cards of twelve KPIs"
+        16 + 16,
+        "two relationship managers' cards of sixteen KPIs"
     );
     let nc = rows
         .iter()
@@ -709,6 +811,71 @@ async fn the_book_loyalty_and_care_kpis_count_what_a_person_manages_and_the_care
     );
     // Nobody bought an investment: no repeat-purchase figure.
     assert!(line(&w.body["card"], "repeat_purchase")["figure"].is_null());
+    // The client's ratings: 5 at a visit wm1 logged; 4 for a complaint wm1 handled, 2 for an inquiry (a
+    // case, not a complaint: not in the complaint-handling figure).
+    let at_rfc = jiff::Timestamp::from_microsecond(mid_us)
+        .unwrap()
+        .to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/customers/{client}/interactions"),
+            &wm,
+            json!({"method": "visit", "occurred_at": at_rfc, "outcome": "上门回访", "satisfaction": 5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let cs = app.login_as("cs1", Role::CustomerService, None).await;
+    for (kind, rating) in [("complaint", 4), ("inquiry", 2)] {
+        let r = app
+            .post(
+                "/api/v1/cases",
+                &cs,
+                json!({"kind": kind, "channel": "hotline", "product": "deposits", "cause": "waiting_time",
+                    "severity": "medium", "customer": client, "subject": "网点服务",
+                    "content": "客户来电反映网点服务情况。"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let no = r.body["case_no"].as_str().unwrap();
+        app.sql(&format!(
+            "UPDATE cases SET owner_id = (SELECT id FROM staff WHERE username = 'wm1'), \
+             received_at_us = {mid_us}, status = 'resolved', sla_met = true, satisfaction = {rating} \
+             WHERE case_no = '{no}'"
+        ))
+        .await;
+    }
+    let w = app
+        .get(
+            &format!("/api/v1/performance/scorecards/{wm_id}?period={q}"),
+            &wm,
+        )
+        .await;
+    let (cust, compl) = (
+        line(&w.body["card"], "customer_satisfaction"),
+        line(&w.body["card"], "complaint_satisfaction"),
+    );
+    assert_eq!(
+        (cust["numerator"].as_i64(), cust["denominator"].as_i64()),
+        (Some(5), Some(1)),
+        "{cust}"
+    );
+    assert_eq!(
+        (compl["numerator"].as_i64(), compl["denominator"].as_i64()),
+        (Some(4), Some(1)),
+        "{compl}"
+    );
+    assert!(close_to(&compl["figure"], 4.0), "{compl}");
+    assert!(
+        w.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kpi"] == "customer_satisfaction"
+                && r["reference"] == client_no.as_str()
+                && r["via"] == "visit"),
+        "{}",
+        w.text
+    );
 
     // Customer service's care work: the tasks of a care record due in the quarter — one done that day, the
     // rest never — and a measure that took two days; the customer is not named, the task's kind is.

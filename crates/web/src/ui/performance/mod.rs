@@ -464,6 +464,27 @@ fn counts_words(t: Tr, r: &uc::figures::Record) -> String {
         };
         return t.get(key).replace("{v}", &v.to_string());
     }
+    if let (Some(target), Some(actual)) = (r.target, r.actual) {
+        let metric = banyan_domain::acquisition::targets::TargetMetric::parse(&r.reference);
+        let v = |n: i64| match metric {
+            Some(m) if m.is_money() => t.money(n, "CNY"),
+            #[allow(clippy::cast_precision_loss)]
+            Some(m) if m.share_of().is_some() => format!("{:.2}%", n as f64 / 100.0),
+            _ => n.to_string(),
+        };
+        let how = t
+            .get(&format!(
+                "perf.how.acquisition_targets.{}",
+                if r.counts { "yes" } else { "no" }
+            ))
+            .to_owned();
+        return format!(
+            "{how}（{}）",
+            t.get("perf.target_actual")
+                .replace("{actual}", &v(actual))
+                .replace("{target}", &v(target))
+        );
+    }
     if let Some(m) = r.minutes {
         #[allow(clippy::cast_precision_loss)]
         let h = m as f64 / 60.0;
@@ -496,6 +517,18 @@ fn counts_words(t: Tr, r: &uc::figures::Record) -> String {
 /// not named outside the care team), for a training KPI the course's title.
 fn reference_words(t: Tr, r: &uc::figures::Record, titles: &HashMap<String, String>) -> String {
     let family = match r.kpi {
+        StaffKpi::CustomerSatisfaction => {
+            let via = r.via.as_deref().unwrap_or("survey");
+            return t
+                .get("perf.rated_via")
+                .replace("{ref}", &r.reference)
+                .replace("{via}", &t.of("rating_via", via));
+        }
+        StaffKpi::AcquisitionTargets => {
+            return t
+                .get("perf.acq_target")
+                .replace("{metric}", &t.of("target_metric", &r.reference));
+        }
         StaffKpi::CareOnTime => "care_task",
         StaffKpi::CareHandlingDays => "care_measure",
         StaffKpi::TrainingHours | StaffKpi::AssessmentScore => {
