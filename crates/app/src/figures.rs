@@ -40,6 +40,29 @@ pub(crate) async fn latest_figures<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// [`latest_figures`] of every customer these managers manage, read by manager (a whole bank's scorecards
+/// read millions of customers' figures).
+pub(crate) async fn latest_figures_managed<C: ConnectionTrait>(
+    c: &C,
+    managers: &[banyan_domain::ids::StaffId],
+    until: jiff::civil::Date,
+) -> Result<Vec<(uuid::Uuid, banyan_domain::segments::Metrics)>> {
+    let ids: Vec<uuid::Uuid> = managers.iter().map(|m| m.uuid()).collect();
+    banyan_store::segments::latest_metrics_managed(c, &ids, &until.to_string())
+        .await?
+        .into_iter()
+        .map(|r| {
+            let m = serde_json::from_str(&r.data).map_err(|e| {
+                AppError::internal_from(
+                    format!("customer_metrics.data of {} {}", r.customer_id, r.as_of),
+                    e,
+                )
+            })?;
+            Ok((r.customer_id, m))
+        })
+        .collect()
+}
+
 /// One account as the customer's page lists it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HoldingLine {

@@ -184,6 +184,42 @@ pub async fn latest_metrics<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
+/// The latest figures on or before `until` of every customer these managers manage (`customers.rm_id`), in
+/// one statement per thousand managers — a scorecard over a whole bank reads its millions of customers by
+/// their managers, not by lists of their ids.
+pub async fn latest_metrics_managed<C: ConnectionTrait>(
+    c: &C,
+    managers: &[Uuid],
+    until: &str,
+) -> Result<Vec<MetricsRow>> {
+    let mut out = Vec::new();
+    for chunk in managers.chunks(1000) {
+        let latest = Query::select()
+            .expr(Expr::col(("m2", "as_of")).max())
+            .from_as("customer_metrics", "m2")
+            .and_where(Expr::col(("m2", "customer_id")).equals(("m", "customer_id")))
+            .and_where(Expr::col(("m2", "as_of")).lte(until))
+            .to_owned();
+        let q = Query::select()
+            .columns(MetricsRow::COLUMNS.iter().map(|col| ("m", *col)))
+            .from_as("customer_metrics", "m")
+            .inner_join(
+                "customers",
+                Expr::col(("customers", "id")).equals(("m", "customer_id")),
+            )
+            .and_where(Expr::col(("customers", "rm_id")).is_in(chunk.iter().copied()))
+            .and_where(Expr::col(("m", "as_of")).eq(Expr::SubQuery(
+                None,
+                Box::new(sea_orm::sea_query::SubQueryStatement::SelectStatement(
+                    latest,
+                )),
+            )))
+            .to_owned();
+        out.extend(table::all::<MetricsRow, _>(c, &q).await?);
+    }
+    Ok(out)
+}
+
 /// A customer's AUM by business date from `since` (`YYYY-MM-DD`) on, oldest first.
 pub async fn aum_since<C: ConnectionTrait>(
     c: &C,

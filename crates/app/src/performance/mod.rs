@@ -257,8 +257,15 @@ async fn cards_of(
         ));
     }
     rank(&mut cards);
-    let records = cards.iter().map(|(c, r)| (c.staff_id, r.clone())).collect();
-    Ok((cards.into_iter().map(|(c, _)| c).collect(), records))
+    let mut records = HashMap::with_capacity(cards.len());
+    let cards = cards
+        .into_iter()
+        .map(|(c, r)| {
+            records.insert(c.staff_id, r);
+            c
+        })
+        .collect();
+    Ok((cards, records))
 }
 
 /// Ranks each card among the people of its team (its branch for people without one) with the same role —

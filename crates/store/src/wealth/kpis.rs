@@ -3,7 +3,7 @@
 //! read takes the clients in chunks of 500 so a manager's whole book is read in a few queries.
 
 use crate::error::Result;
-use crate::table;
+use crate::table::{self, Table};
 use banyan_domain::ids::{CustomerId, StaffId};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
@@ -42,6 +42,37 @@ pub async fn referrals_by<C: ConnectionTrait>(
             .to_owned();
         out.extend(table::all(c, &q).await?);
     }
+    Ok(out)
+}
+
+/// The referrals the clients of these managers made in `[from_us, to_us)`, oldest first (one statement per
+/// thousand managers).
+pub async fn referrals_managed<C: ConnectionTrait>(
+    c: &C,
+    managers: &[StaffId],
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<ReferralRow>> {
+    let mut out = Vec::new();
+    for chunk in managers.chunks(1000) {
+        let q = Query::select()
+            .columns(
+                ReferralRow::COLUMNS
+                    .iter()
+                    .map(|col| ("wealth_referrals", *col)),
+            )
+            .from("wealth_referrals")
+            .inner_join(
+                "customers",
+                Expr::col(("customers", "id")).equals(("wealth_referrals", "referrer_id")),
+            )
+            .and_where(Expr::col(("customers", "rm_id")).is_in(chunk.iter().map(|m| m.uuid())))
+            .and_where(Expr::col(("wealth_referrals", "at_us")).gte(from_us))
+            .and_where(Expr::col(("wealth_referrals", "at_us")).lt(to_us))
+            .to_owned();
+        out.extend(table::all::<ReferralRow, _>(c, &q).await?);
+    }
+    out.sort_by_key(|r| r.at_us);
     Ok(out)
 }
 
@@ -134,6 +165,45 @@ pub async fn complaint_scores<C: ConnectionTrait>(
             .to_owned()
     })
     .await
+}
+
+/// [`completed_sales`] of every client of these managers, grouped in the database (one statement per
+/// thousand managers: a whole bank's scorecards read their clients' sales by manager, not by lists of
+/// millions of ids): (customer, completed sales before `to_us` counted up to 2, the latest's instant).
+pub async fn completed_sales_managed<C: ConnectionTrait>(
+    c: &C,
+    managers: &[StaffId],
+    to_us: i64,
+) -> Result<Vec<(Uuid, i64, i64)>> {
+    let mut out = Vec::new();
+    for chunk in managers.chunks(1000) {
+        let q = Query::select()
+            .column(("wealth_sales", "customer_id"))
+            .expr(Expr::cust("COUNT(*)"))
+            .expr(Expr::col(("wealth_sales", "sold_at_us")).max())
+            .from("wealth_sales")
+            .inner_join(
+                "customers",
+                Expr::col(("customers", "id")).equals(("wealth_sales", "customer_id")),
+            )
+            .and_where(Expr::col(("customers", "rm_id")).is_in(chunk.iter().map(|m| m.uuid())))
+            .and_where(
+                Expr::col(("wealth_sales", "step"))
+                    .eq(banyan_domain::wealth::SaleStep::Completed.as_str()),
+            )
+            .and_where(Expr::col(("wealth_sales", "sold_at_us")).lt(to_us))
+            .group_by_col(("wealth_sales", "customer_id"))
+            .to_owned();
+        for r in c.query_all(&q).await? {
+            let n: i64 = r.try_get_by_index(1)?;
+            out.push((
+                r.try_get_by_index(0)?,
+                Ord::min(n, 2),
+                r.try_get_by_index(2)?,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Each client's completed investment sales up to `to_us`: (customer, how many — counted up to 2, enough to
