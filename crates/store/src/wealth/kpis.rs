@@ -167,9 +167,9 @@ pub async fn complaint_scores<C: ConnectionTrait>(
     .await
 }
 
-/// [`completed_sales`] of every client of these managers, grouped in the database (one statement per
-/// thousand managers: a whole bank's scorecards read their clients' sales by manager, not by lists of
-/// millions of ids): (customer, completed sales before `to_us` counted up to 2, the latest's instant).
+/// [`completed_sales`] of every client of these managers, found by manager (one statement per thousand
+/// managers: a whole bank's scorecards do not send lists of millions of ids), with the same two index probes
+/// per client.
 pub async fn completed_sales_managed<C: ConnectionTrait>(
     c: &C,
     managers: &[StaffId],
@@ -177,33 +177,46 @@ pub async fn completed_sales_managed<C: ConnectionTrait>(
 ) -> Result<Vec<(Uuid, i64, i64)>> {
     let mut out = Vec::new();
     for chunk in managers.chunks(1000) {
-        let q = Query::select()
-            .column(("wealth_sales", "customer_id"))
-            .expr(Expr::cust("COUNT(*)"))
-            .expr(Expr::col(("wealth_sales", "sold_at_us")).max())
-            .from("wealth_sales")
-            .inner_join(
-                "customers",
-                Expr::col(("customers", "id")).equals(("wealth_sales", "customer_id")),
-            )
+        let q = probes(to_us)
             .and_where(Expr::col(("customers", "rm_id")).is_in(chunk.iter().map(|m| m.uuid())))
-            .and_where(
-                Expr::col(("wealth_sales", "step"))
-                    .eq(banyan_domain::wealth::SaleStep::Completed.as_str()),
-            )
-            .and_where(Expr::col(("wealth_sales", "sold_at_us")).lt(to_us))
-            .group_by_col(("wealth_sales", "customer_id"))
             .to_owned();
-        for r in c.query_all(&q).await? {
-            let n: i64 = r.try_get_by_index(1)?;
-            out.push((
-                r.try_get_by_index(0)?,
-                Ord::min(n, 2),
-                r.try_get_by_index(2)?,
-            ));
-        }
+        probed(c, &q, &mut out).await?;
     }
     Ok(out)
+}
+
+/// The two probes of a client's completed sales before `to_us` (how many, up to 2; the latest), per customer.
+fn probes(to_us: i64) -> sea_orm::sea_query::SelectStatement {
+    // The step is a code and the instant an integer the app computes (never input), so both are written
+    // into the SQL.
+    let sales = format!(
+        "FROM wealth_sales w WHERE w.customer_id = customers.id AND w.step = '{}' AND w.sold_at_us < {to_us}",
+        banyan_domain::wealth::SaleStep::Completed.as_str()
+    );
+    Query::select()
+        .column(("customers", "id"))
+        .expr(Expr::cust(format!(
+            "(SELECT COUNT(*) FROM (SELECT 1 {sales} LIMIT 2) AS two)"
+        )))
+        .expr(Expr::cust(format!(
+            "(SELECT w.sold_at_us {sales} ORDER BY w.sold_at_us DESC LIMIT 1)"
+        )))
+        .from("customers")
+        .to_owned()
+}
+
+/// The probed clients with a completed sale, into `out`.
+async fn probed<C: ConnectionTrait>(
+    c: &C,
+    q: &sea_orm::sea_query::SelectStatement,
+    out: &mut Vec<(Uuid, i64, i64)>,
+) -> Result<()> {
+    for r in c.query_all(q).await? {
+        if let Some(latest) = r.try_get_by_index::<Option<i64>>(2)? {
+            out.push((r.try_get_by_index(0)?, r.try_get_by_index(1)?, latest));
+        }
+    }
+    Ok(())
 }
 
 /// Each client's completed investment sales up to `to_us`: (customer, how many — counted up to 2, enough to
@@ -215,30 +228,12 @@ pub async fn completed_sales<C: ConnectionTrait>(
     customers: &[Uuid],
     to_us: i64,
 ) -> Result<Vec<(Uuid, i64, i64)>> {
-    // The step is a code and the instant an integer the app computes (never input), so both are written
-    // into the SQL.
-    let sales = format!(
-        "FROM wealth_sales w WHERE w.customer_id = customers.id AND w.step = '{}' AND w.sold_at_us < {to_us}",
-        banyan_domain::wealth::SaleStep::Completed.as_str()
-    );
     let mut out = Vec::new();
     for chunk in customers.chunks(500) {
-        let q = Query::select()
-            .column(("customers", "id"))
-            .expr(Expr::cust(format!(
-                "(SELECT COUNT(*) FROM (SELECT 1 {sales} LIMIT 2) AS two)"
-            )))
-            .expr(Expr::cust(format!(
-                "(SELECT w.sold_at_us {sales} ORDER BY w.sold_at_us DESC LIMIT 1)"
-            )))
-            .from("customers")
+        let q = probes(to_us)
             .and_where(Expr::col(("customers", "id")).is_in(chunk.iter().copied()))
             .to_owned();
-        for r in c.query_all(&q).await? {
-            if let Some(latest) = r.try_get_by_index::<Option<i64>>(2)? {
-                out.push((r.try_get_by_index(0)?, r.try_get_by_index(1)?, latest));
-            }
-        }
+        probed(c, &q, &mut out).await?;
     }
     Ok(out)
 }

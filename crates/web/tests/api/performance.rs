@@ -811,6 +811,39 @@ async fn the_book_loyalty_and_care_kpis_count_what_a_person_manages_and_the_care
     );
     // Nobody bought an investment: no repeat-purchase figure.
     assert!(line(&w.body["card"], "repeat_purchase")["figure"].is_null());
+    // The client buys a wealth product twice — before the quarter and in it: a repeat purchase.
+    let admin = app.login_as("adm", Role::Admin, None).await;
+    let r = app
+        .post(
+            "/api/v1/products",
+            &admin,
+            book_product("WM-R2", "wealth_product", Some("R2")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    crate::wealth::assess(app, &wm, &client, "balanced", "branch").await;
+    for at in [before_us, mid_us] {
+        let r = crate::wealth::sell(app, &wm, &client, "WM-R2", json!({})).await;
+        assert_eq!(r.body["decision"], "recorded", "{}", r.text);
+        // The newest sale moved to its day.
+        app.sql(&format!(
+            "UPDATE wealth_sales SET sold_at_us = {at} WHERE sale_id = \
+             (SELECT sale_id FROM wealth_sales ORDER BY sold_at_us DESC LIMIT 1)"
+        ))
+        .await;
+    }
+    let w = app
+        .get(
+            &format!("/api/v1/performance/scorecards/{wm_id}?period={q}"),
+            &wm,
+        )
+        .await;
+    let repeat = line(&w.body["card"], "repeat_purchase");
+    assert_eq!(
+        (repeat["numerator"].as_i64(), repeat["denominator"].as_i64()),
+        (Some(1), Some(1)),
+        "{repeat}"
+    );
     // The client's ratings: 5 at a visit wm1 logged; 4 for a complaint wm1 handled, 2 for an inquiry (a
     // case, not a complaint: not in the complaint-handling figure).
     let at_rfc = jiff::Timestamp::from_microsecond(mid_us)
