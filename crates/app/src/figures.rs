@@ -51,14 +51,11 @@ pub(crate) async fn latest_figures_managed<C: ConnectionTrait>(
     banyan_store::segments::latest_metrics_managed(c, &ids, &until.to_string())
         .await?
         .into_iter()
-        .map(|r| {
-            let m = serde_json::from_str(&r.data).map_err(|e| {
-                AppError::internal_from(
-                    format!("customer_metrics.data of {} {}", r.customer_id, r.as_of),
-                    e,
-                )
+        .map(|(customer, data)| {
+            let m = serde_json::from_str(&data).map_err(|e| {
+                AppError::internal_from(format!("customer_metrics.data of {customer}"), e)
             })?;
-            Ok((r.customer_id, m))
+            Ok((customer, m))
         })
         .collect()
 }

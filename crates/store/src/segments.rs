@@ -184,38 +184,41 @@ pub async fn latest_metrics<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
-/// The latest figures on or before `until` of every customer these managers manage (`customers.rm_id`), in
-/// one statement per thousand managers — a scorecard over a whole bank reads its millions of customers by
-/// their managers, not by lists of their ids.
+/// The latest figures on or before `until` of every customer these managers manage (`customers.rm_id`):
+/// (customer, the metrics document), one statement per thousand managers — a scorecard over a whole bank
+/// reads its millions of customers by their managers, not by lists of their ids — and one backward probe of
+/// `(customer_id, as_of)` per customer, however many days of figures the customer has.
 pub async fn latest_metrics_managed<C: ConnectionTrait>(
     c: &C,
     managers: &[Uuid],
     until: &str,
-) -> Result<Vec<MetricsRow>> {
+) -> Result<Vec<(Uuid, String)>> {
     let mut out = Vec::new();
     for chunk in managers.chunks(1000) {
         let latest = Query::select()
-            .expr(Expr::col(("m2", "as_of")).max())
-            .from_as("customer_metrics", "m2")
-            .and_where(Expr::col(("m2", "customer_id")).equals(("m", "customer_id")))
-            .and_where(Expr::col(("m2", "as_of")).lte(until))
+            .column(("m", "data"))
+            .from_as("customer_metrics", "m")
+            .and_where(Expr::col(("m", "customer_id")).equals(("customers", "id")))
+            .and_where(Expr::col(("m", "as_of")).lte(until))
+            .order_by(("m", "as_of"), Order::Desc)
+            .limit(1)
             .to_owned();
         let q = Query::select()
-            .columns(MetricsRow::COLUMNS.iter().map(|col| ("m", *col)))
-            .from_as("customer_metrics", "m")
-            .inner_join(
-                "customers",
-                Expr::col(("customers", "id")).equals(("m", "customer_id")),
-            )
-            .and_where(Expr::col(("customers", "rm_id")).is_in(chunk.iter().copied()))
-            .and_where(Expr::col(("m", "as_of")).eq(Expr::SubQuery(
+            .column(("customers", "id"))
+            .expr(Expr::SubQuery(
                 None,
                 Box::new(sea_orm::sea_query::SubQueryStatement::SelectStatement(
                     latest,
                 )),
-            )))
+            ))
+            .from("customers")
+            .and_where(Expr::col(("customers", "rm_id")).is_in(chunk.iter().copied()))
             .to_owned();
-        out.extend(table::all::<MetricsRow, _>(c, &q).await?);
+        for r in c.query_all(&q).await? {
+            if let Some(data) = r.try_get_by_index::<Option<String>>(1)? {
+                out.push((r.try_get_by_index(0)?, data));
+            }
+        }
     }
     Ok(out)
 }
