@@ -145,6 +145,18 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     assert.ok(people.includes('rm1') && people.includes('2.5 学时'), people);
     assert.ok(!/[a-z]+_[a-z]+/.test(people), people);
     await sup.screenshot({ path: `${SHOTS}/training.png`, fullPage: true });
+    // The course changed from the catalogue (asked first): its code kept, its new title in the catalogue.
+    await sup.locator('#train-courses a', { hasText: 'SEC-E2E' }).click();
+    await sup.waitForURL(/\/performance\/training\/courses\/SEC-E2E$/);
+    assert.equal(await sup.locator('#k-code').inputValue(), 'SEC-E2E');
+    assert.equal(await sup.locator('#k-kind').inputValue(), await sup.locator('#k-kind option[selected]').getAttribute('value'));
+    await sup.locator('#k-title').fill('信息安全年度培训（2026 版）');
+    await sup.screenshot({ path: `${SHOTS}/training-course.png`, fullPage: true });
+    await sup.locator('#train-edit-course button').click();
+    await sup.waitForURL(/\/performance\/training#train-courses$/);
+    assert.ok(sup.asked.some((m) => m.includes('确认保存') && m.includes('信息安全年度培训')), sup.asked.join(' | '));
+    const catalogue = await sup.locator('#train-courses').textContent();
+    assert.ok(catalogue.includes('信息安全年度培训（2026 版）'), catalogue);
     await sup.locator('#train-people a', { hasText: 'rm2' }).click();
     await sup.locator('#e-programme').selectOption('NEW-E2E');
     await sup.locator('#train-enrol button').click();

@@ -80,6 +80,15 @@ pub async fn courses(app: &App, actor: &Actor) -> Result<Vec<CourseView>> {
         .collect())
 }
 
+/// A course as it stands, for a supervisor to change (`performance.manage`); none by that code is not found.
+pub async fn course_to_change(app: &App, actor: &Actor, code: &str) -> Result<CourseView> {
+    actor.require(Permission::PerformanceManage)?;
+    store::course_by_code(&app.db.conn, code)
+        .await?
+        .map(|r| view_of(&r))
+        .ok_or(AppError::NotFound)
+}
+
 /// The draft's texts trimmed and checked, every broken rule at once.
 fn checked(d: &CourseDraft) -> Result<CourseDraft> {
     let mut e = d.check();

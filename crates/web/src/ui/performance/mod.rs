@@ -23,12 +23,14 @@ use banyan_domain::performance::{
 use banyan_domain::wealth::kpi::Period;
 use std::collections::HashMap;
 
+mod courses;
 mod rewards;
 mod training;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(training::routes())
+        .merge(courses::routes())
         .merge(rewards::routes())
         .route("/performance", get(list_page))
         .route("/performance.xlsx", get(export))

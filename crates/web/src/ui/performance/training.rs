@@ -129,11 +129,118 @@ struct OverviewPage {
     pick_courses: Vec<(String, String)>,
     /// The people a session may enrol: (id, name).
     pick_people: Vec<(String, String)>,
-    kinds: Vec<(&'static str, String)>,
-    topics: Vec<(&'static str, String)>,
+    /// The form adding a course (blank).
+    form: CourseForm,
     roles: Vec<(&'static str, String)>,
     today: String,
     failed: Option<String>,
+}
+
+/// The fields of a course's form (`training_course_fields.html`): blank to add one, filled to change one.
+pub(super) struct CourseForm {
+    pub editing: bool,
+    pub code: String,
+    pub title: String,
+    pub title_tw: String,
+    pub title_en: String,
+    pub hours: String,
+    pub provider: String,
+    pub pass_score: String,
+    pub valid_months: String,
+    pub refresh_months: String,
+    /// (code, words, picked)
+    pub kinds: Vec<(&'static str, String, bool)>,
+    pub topics: Vec<(&'static str, String, bool)>,
+    pub roles: Vec<(&'static str, String, bool)>,
+}
+
+/// The roles a course may be mandatory for, in the order the forms show them.
+const MANDATORY_ROLES: [Role; 6] = [
+    Role::RelationshipManager,
+    Role::WealthManager,
+    Role::CustomerService,
+    Role::RiskOfficer,
+    Role::Operations,
+    Role::Supervisor,
+];
+
+impl CourseForm {
+    /// The form for `course` (blank without one).
+    pub(super) fn of(t: Tr, course: Option<&CourseView>) -> Self {
+        let text = |v: Option<String>| v.unwrap_or_default();
+        let num = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
+        Self {
+            editing: course.is_some(),
+            code: text(course.map(|k| k.code.clone())),
+            title: text(course.map(|k| k.title.clone())),
+            title_tw: text(course.and_then(|k| k.title_tw.clone())),
+            title_en: text(course.and_then(|k| k.title_en.clone())),
+            hours: text(course.map(|k| format!("{}", k.hours))),
+            provider: text(course.and_then(|k| k.provider.clone())),
+            pass_score: num(course.and_then(|k| k.pass_score)),
+            valid_months: num(course.and_then(|k| k.valid_months)),
+            refresh_months: num(course.and_then(|k| k.refresh_months)),
+            kinds: CourseKind::ALL
+                .iter()
+                .map(|k| {
+                    let on = course.is_some_and(|c| c.kind == *k);
+                    (k.as_str(), t.of("course_kind", k.as_str()), on)
+                })
+                .collect(),
+            topics: CourseTopic::ALL
+                .iter()
+                .map(|k| {
+                    let on = course.is_some_and(|c| c.topic == *k);
+                    (k.as_str(), t.of("course_topic", k.as_str()), on)
+                })
+                .collect(),
+            roles: MANDATORY_ROLES
+                .iter()
+                .map(|r| {
+                    let on = course.is_some_and(|c| c.mandatory_for.contains(r));
+                    (r.as_str(), t.of("role", r.as_str()), on)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A course as its form was filled (`active` as given), or the first missing pick or malformed number in
+/// words.
+pub(super) fn course_draft(
+    t: Tr,
+    f: &HashMap<String, String>,
+    active: bool,
+) -> Result<CourseDraft, String> {
+    let kind = f.get("kind").and_then(|v| CourseKind::parse(v));
+    let topic = f.get("topic").and_then(|v| CourseTopic::parse(v));
+    let hours = number::<f64>(f, "hours");
+    let (Some(kind), Some(topic), Some(hours)) = (kind, topic, hours) else {
+        let (field, rule) = match (kind, topic) {
+            (None, _) => ("kind", "required"),
+            (_, None) => ("topic", "required"),
+            _ => ("hours", "format"),
+        };
+        return Err(crate::ui::forms::rule_text(t, field, rule, "", None));
+    };
+    Ok(CourseDraft {
+        code: form_text(f, "code").unwrap_or_default().to_uppercase(),
+        title: form_text(f, "title").unwrap_or_default(),
+        title_tw: form_text(f, "title_tw"),
+        title_en: form_text(f, "title_en"),
+        kind,
+        topic,
+        hours,
+        provider: form_text(f, "provider"),
+        pass_score: number(f, "pass_score"),
+        valid_months: number(f, "valid_months"),
+        mandatory_for: checked(f, "role_")
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .collect(),
+        refresh_months: number(f, "refresh_months"),
+        active,
+    })
 }
 
 async fn overview_page(
@@ -265,25 +372,11 @@ async fn render_overview(
             .iter()
             .map(|p| (p.staff_id.to_string(), p.name.clone()))
             .collect(),
-        kinds: CourseKind::ALL
+        form: CourseForm::of(t, None),
+        roles: MANDATORY_ROLES
             .iter()
-            .map(|k| (k.as_str(), t.of("course_kind", k.as_str())))
+            .map(|r| (r.as_str(), t.of("role", r.as_str())))
             .collect(),
-        topics: CourseTopic::ALL
-            .iter()
-            .map(|k| (k.as_str(), t.of("course_topic", k.as_str())))
-            .collect(),
-        roles: [
-            Role::RelationshipManager,
-            Role::WealthManager,
-            Role::CustomerService,
-            Role::RiskOfficer,
-            Role::Operations,
-            Role::Supervisor,
-        ]
-        .iter()
-        .map(|r| (r.as_str(), t.of("role", r.as_str())))
-        .collect(),
         today: s.app.today().to_string(),
         failed: failed.clone(),
     };
@@ -306,12 +399,12 @@ async fn after_overview<T>(
 }
 
 /// A number typed in a form: none when blank or not a number (the use case names the rule).
-fn number<T: std::str::FromStr>(f: &HashMap<String, String>, k: &str) -> Option<T> {
+pub(super) fn number<T: std::str::FromStr>(f: &HashMap<String, String>, k: &str) -> Option<T> {
     form_text(f, k).and_then(|v| v.replace(',', "").parse().ok())
 }
 
 /// The codes of the checked boxes named `prefix` + code.
-fn checked(f: &HashMap<String, String>, prefix: &str) -> Vec<String> {
+pub(super) fn checked(f: &HashMap<String, String>, prefix: &str) -> Vec<String> {
     let mut out: Vec<String> = f
         .keys()
         .filter_map(|k| k.strip_prefix(prefix).map(str::to_owned))
@@ -324,35 +417,9 @@ async fn add_course(
     State(s): State<AppState>,
     SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let kind = f.get("kind").and_then(|v| CourseKind::parse(v));
-    let topic = f.get("topic").and_then(|v| CourseTopic::parse(v));
-    let hours = number::<f64>(&f, "hours");
-    let (Some(kind), Some(topic), Some(hours)) = (kind, topic, hours) else {
-        let (field, rule) = match (kind, topic) {
-            (None, _) => ("kind", "required"),
-            (_, None) => ("topic", "required"),
-            _ => ("hours", "format"),
-        };
-        let msg = crate::ui::forms::rule_text(t, field, rule, "", None);
-        return render_overview(&s, sess, t, Some(msg)).await;
-    };
-    let draft = CourseDraft {
-        code: form_text(&f, "code").unwrap_or_default().to_uppercase(),
-        title: form_text(&f, "title").unwrap_or_default(),
-        title_tw: form_text(&f, "title_tw"),
-        title_en: form_text(&f, "title_en"),
-        kind,
-        topic,
-        hours,
-        provider: form_text(&f, "provider"),
-        pass_score: number(&f, "pass_score"),
-        valid_months: number(&f, "valid_months"),
-        mandatory_for: checked(&f, "role_")
-            .iter()
-            .filter_map(|r| Role::parse(r))
-            .collect(),
-        refresh_months: number(&f, "refresh_months"),
-        active: true,
+    let draft = match course_draft(t, &f, true) {
+        Ok(d) => d,
+        Err(msg) => return render_overview(&s, sess, t, Some(msg)).await,
     };
     let result = uc::add_course(&s.app, &sess.actor, draft).await;
     after_overview(&s, sess, t, result, "train-courses").await
