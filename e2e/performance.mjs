@@ -150,6 +150,14 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     await sup.waitForURL(/\/performance\/training\/courses\/SEC-E2E$/);
     assert.equal(await sup.locator('#k-code').inputValue(), 'SEC-E2E');
     assert.equal(await sup.locator('#k-kind').inputValue(), await sup.locator('#k-kind option[selected]').getAttribute('value'));
+    // A blank name is refused in words naming the course's name (not a person's title), what was typed kept.
+    await sup.locator('#k-title').fill('   ');
+    await sup.locator('#k-hours').fill('3');
+    await sup.locator('#train-edit-course button').click();
+    const blank = await sup.locator('#train-error').textContent();
+    assert.ok(blank.includes('课程名称') && !blank.includes('职务'), blank);
+    assert.equal(await sup.locator('#k-hours').inputValue(), '3');
+    await sup.locator('#k-hours').fill('2.5');
     await sup.locator('#k-title').fill('信息安全年度培训（2026 版）');
     await sup.screenshot({ path: `${SHOTS}/training-course.png`, fullPage: true });
     await sup.locator('#train-edit-course button').click();

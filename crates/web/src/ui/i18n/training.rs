@@ -11,6 +11,8 @@ crate::ui::i18n::catalog! {
     "train.course_name_tw" => ["课程名称（繁体）", "課程名稱（繁體）", "Course name (traditional Chinese)"],
     "train.course_name_en" => ["课程名称（英文）", "課程名稱（英文）", "Course name (English)"],
     "train.programme_name" => ["培训计划名称", "培訓計劃名稱", "Programme name"],
+    "train.programme_name_tw" => ["培训计划名称（繁体）", "培訓計劃名稱（繁體）", "Programme name (traditional Chinese)"],
+    "train.programme_name_en" => ["培训计划名称（英文）", "培訓計劃名稱（英文）", "Programme name (English)"],
     "train.edit_course" => ["修改课程", "修改課程", "Change a course"],
     "train.course_version" => ["当前为第 {v} 版；保存后生成新版本，修改的字段记入审计日志。", "目前為第 {v} 版；儲存後產生新版本，修改的欄位記入稽核日誌。", "Version {v}; saving makes a new version, the fields changed recorded in the audit log."],
     "train.active" => ["在用（可安排培训场次）", "在用（可安排培訓場次）", "In use (sessions may be scheduled)"],

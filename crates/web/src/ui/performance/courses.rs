@@ -4,9 +4,9 @@
 //! with the fields that changed.
 
 use super::app_err;
-use super::training::{CourseForm, course_draft, course_title};
+use super::training::{CourseForm, course_draft, course_title, refusal_named};
 use crate::AppState;
-use crate::ui::forms::{form_text, refusal};
+use crate::ui::forms::form_text;
 use crate::ui::i18n::Tr;
 use crate::ui::page::{Chrome, PageError, Signed, SignedForm, chrome, page_status};
 use askama::Template;
@@ -112,7 +112,7 @@ async fn save_course(
         },
     )
     .await;
-    match result.map_err(|e| refusal(t, e)) {
+    match result.map_err(|e| refusal_named(t, e, "train.course_name")) {
         Ok(_) => Ok(Redirect::to("/performance/training#train-courses").into_response()),
         Err(Ok(msg)) => Ok(view(t, &sess, &typed, version, Some(msg))),
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),

@@ -391,10 +391,41 @@ async fn after_overview<T>(
     result: Result<T, banyan_app::AppError>,
     anchor: &str,
 ) -> Result<Response, PageError> {
-    match result.map_err(|e| refusal(t, e)) {
+    let named = if anchor == "train-programmes" {
+        "train.programme_name"
+    } else {
+        "train.course_name"
+    };
+    match result.map_err(|e| refusal_named(t, e, named)) {
         Ok(_) => Ok(Redirect::to(&format!("/performance/training#{anchor}")).into_response()),
         Err(Ok(msg)) => render_overview(s, sess, t, Some(msg)).await,
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
+}
+
+/// [`refusal`], naming a course's or a programme's `title` by `name` (a key) rather than the registry's
+/// `field.title` (a person's title, 职务).
+pub(super) fn refusal_named(
+    t: Tr,
+    e: banyan_app::AppError,
+    name: &str,
+) -> Result<String, banyan_app::AppError> {
+    match e {
+        banyan_app::AppError::Validation(v) => {
+            let named = HashMap::from([
+                ("title".to_owned(), t.get(name).to_owned()),
+                (
+                    "title_tw".to_owned(),
+                    t.get(&format!("{name}_tw")).to_owned(),
+                ),
+                (
+                    "title_en".to_owned(),
+                    t.get(&format!("{name}_en")).to_owned(),
+                ),
+            ]);
+            Ok(crate::ui::forms::field_errors_named(t, &v, &named))
+        }
+        e => refusal(t, e),
     }
 }
 
