@@ -173,6 +173,13 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     assert.ok(due.includes('岗位必修') && due.includes('培训计划') && due.includes('待完成') && due.includes('前完成'), due);
     assert.ok(!/[a-z]+_[a-z]+/.test(due), due);
     await sup.screenshot({ path: `${SHOTS}/training-person.png`, fullPage: true });
+    // A session next week for rm2, which rm1 will join themself.
+    await sup.goto(`${BASE}/performance/training`);
+    await sup.locator('#s-course').selectOption('SEC-E2E');
+    await sup.locator('#s-day').fill(new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10));
+    await sup.locator('#train-schedule label', { hasText: 'rm2' }).locator('input').check();
+    await sup.locator('#train-schedule button').click();
+    await sup.waitForURL(/\/performance\/training\/sessions\//);
     await sup.context().close();
 
     // rm1 reads their own record: the certificate and the course done until it expires; no forms.
@@ -184,6 +191,15 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     const mineDue = await rm1.locator('#train-due').textContent();
     assert.ok(mineDue.includes('已完成') && mineDue.includes('有效至'), mineDue);
     assert.equal(await rm1.locator('#train-enrol').count(), 0);
+    // rm1 signs up for next week's session from their own record (asked first).
+    const open = await rm1.locator('#train-open').textContent();
+    assert.ok(open.includes('信息安全年度培训（2026 版）') && open.includes('报名'), open);
+    await rm1.locator('#train-open button').first().click();
+    await rm1.waitForURL(/#train-open-h$/);
+    assert.ok(rm1.asked.some((m) => m.includes('确认报名')), rm1.asked.join(' | '));
+    const joined = await rm1.locator('#train-open').textContent();
+    assert.ok(joined.includes('已报名'), joined);
+    await rm1.screenshot({ path: `${SHOTS}/training-signup.png`, fullPage: true });
     await rm1.context().close();
   });
 

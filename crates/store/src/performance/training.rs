@@ -3,7 +3,7 @@
 //! attendance, score and certificate.
 
 use crate::error::Result;
-use crate::table;
+use crate::table::{self, Table};
 use banyan_domain::access::Role;
 use banyan_domain::ids::StaffId;
 use banyan_domain::performance::training::{Attendance, CourseKind, CourseTopic};
@@ -211,6 +211,21 @@ pub async fn attendance_of<C: ConnectionTrait>(c: &C, session: Uuid) -> Result<V
         .and_where(Expr::col("session_id").eq(session))
         .to_owned();
     table::all(c, &q).await
+}
+
+/// Adds a person to a session (they signed up): false when they are already in it (the unique index).
+pub async fn add_attendee<C: ConnectionTrait>(c: &C, r: &AttendanceRow) -> Result<bool> {
+    let q = Query::insert()
+        .into_table("training_attendance")
+        .columns(AttendanceRow::COLUMNS.iter().copied())
+        .values_panic(r.values())
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns(["session_id", "staff_id"])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
 /// Records a person's attendance, score and certificate in a session.

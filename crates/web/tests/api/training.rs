@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 crate::tests![
     a_session_recorded_makes_the_record_what_is_due_and_the_scorecards_training_figures,
     a_programme_falls_due_by_its_weeks_and_a_certificate_expires_on_time,
+    a_person_signs_up_for_a_session_ahead_of_their_branch_once,
 ];
 
 fn today() -> jiff::civil::Date {
@@ -399,4 +400,111 @@ async fn a_programme_falls_due_by_its_weeks_and_a_certificate_expires_on_time(ap
         detail.iter().any(|d| d.contains("\"fields\":[\"hours\"]")),
         "{detail:?}"
     );
+}
+
+async fn a_person_signs_up_for_a_session_ahead_of_their_branch_once(app: &TestApp) {
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let sup2 = app.login_as("sup2", Role::Supervisor, Some("BR0002")).await;
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    app.login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm3 = app
+        .login_as("rm3", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let (rm1, other) = (app.staff_id("rm1").await, app.staff_id("rm2").await);
+    let r = app
+        .post("/api/v1/performance/training/courses", &sup, security())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let sessions = "/api/v1/performance/training/sessions";
+    let schedule = |who: &'static str, day: jiff::civil::Date, people: Value| json!({"course": "SEC-ANNUAL", "held_on": day.to_string(), "place": who, "people": people});
+    // BR0001's session next week (rm2 in it), one held last week, and BR0002's next week.
+    let ahead = app
+        .post(
+            sessions,
+            &sup,
+            schedule("BR0001", days(today(), 7), json!([other])),
+        )
+        .await;
+    assert_eq!(ahead.status, StatusCode::CREATED, "{}", ahead.text);
+    let ahead = ahead.body["id"].as_str().unwrap().to_owned();
+    let past = app
+        .post(
+            sessions,
+            &sup,
+            schedule("BR0001", days(today(), -7), json!([other])),
+        )
+        .await;
+    let past = past.body["id"].as_str().unwrap().to_owned();
+    let r3 = app.staff_id("rm3").await;
+    let elsewhere = app
+        .post(
+            sessions,
+            &sup2,
+            schedule("BR0002", days(today(), 7), json!([r3])),
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::CREATED, "{}", elsewhere.text);
+    let elsewhere = elsewhere.body["id"].as_str().unwrap().to_owned();
+
+    // rm1 sees only their branch's session ahead, not yet in it.
+    let open = app
+        .get("/api/v1/performance/training/open-sessions", &rm)
+        .await;
+    assert_eq!(open.status, StatusCode::OK, "{}", open.text);
+    let list = open.body.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{}", open.text);
+    assert_eq!(
+        (
+            list[0]["id"].as_str(),
+            list[0]["signed_up"].as_bool(),
+            list[0]["people"].as_u64()
+        ),
+        (Some(ahead.as_str()), Some(false), Some(1))
+    );
+    // Signing up: once (a retry with the same key answers the same, writes nothing twice); again is a
+    // conflict; the held session is closed; another branch's is not found.
+    let sign = |id: &str| format!("{sessions}/{id}/sign-up");
+    let key = [("Idempotency-Key", "sign-up-1")];
+    let r = app
+        .req_h(Method::POST, &sign(&ahead), Some(&rm), None, &key)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (r.body["signed_up"].as_bool(), r.body["people"].as_u64()),
+        (Some(true), Some(2))
+    );
+    let again = app
+        .req_h(Method::POST, &sign(&ahead), Some(&rm), None, &key)
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    app.req(Method::POST, &sign(&ahead), Some(&rm), None)
+        .await
+        .assert_problem(409, "already_signed_up");
+    app.req(Method::POST, &sign(&past), Some(&rm), None)
+        .await
+        .assert_problem(409, "session_closed");
+    app.req(Method::POST, &sign(&elsewhere), Some(&rm), None)
+        .await
+        .assert_problem(404, "not_found");
+    // rm3 was put in their branch's session by its supervisor.
+    app.req(Method::POST, &sign(&elsewhere), Some(&rm3), None)
+        .await
+        .assert_problem(409, "already_signed_up");
+    // The session now has rm1 in it: the supervisor reads both; rm1's record lists it.
+    let s = app.get(&format!("{sessions}/{ahead}"), &sup).await;
+    let people: Vec<&str> = s.body["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["staff_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(people.len(), 2, "{}", s.text);
+    assert!(people.contains(&rm1.as_str()), "{}", s.text);
+    let n = app
+        .texts("SELECT action FROM audit_log WHERE action = 'training.sign_up'")
+        .await;
+    assert_eq!(n.len(), 1, "rm1's sign-up, once: {n:?}");
 }

@@ -6,6 +6,7 @@
 
 pub mod record;
 pub mod sessions;
+pub mod signup;
 
 use crate::App;
 use crate::actor::Actor;

@@ -13,6 +13,7 @@ use banyan_app::performance::training::record::{self as rec, Overview, PersonRec
 use banyan_app::performance::training::sessions::{
     self as ses, RecordInput, SessionInput, SessionSummary, SessionView,
 };
+use banyan_app::performance::training::signup::{self, OpenSession};
 use banyan_app::performance::training::{
     self as uc, CourseChange, CourseView, EnrolInput, EnrolmentView, ProgrammeInput, ProgrammeView,
 };
@@ -45,6 +46,14 @@ pub fn routes(
         creating(post(schedule)).get(sessions),
     )
     .route("/api/v1/performance/training/sessions/{id}", get(session))
+    .route(
+        "/api/v1/performance/training/open-sessions",
+        get(open_sessions),
+    )
+    .route(
+        "/api/v1/performance/training/sessions/{id}/sign-up",
+        creating(post(sign_up)),
+    )
     .route(
         "/api/v1/performance/training/sessions/{id}/attendance",
         post(record),
@@ -173,6 +182,36 @@ pub async fn session(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<SessionView>> {
     Ok(axum::Json(ses::session(&s.app, &auth.actor, id).await?))
+}
+
+/// The sessions ahead the reader may join — the bank-wide ones and their branch's, of active courses, not yet
+/// recorded — soonest first, each saying whether the reader is in it (`performance.read`).
+#[utoipa::path(get, path = "/api/v1/performance/training/open-sessions", tag = "performance", security(("bearer" = [])),
+    responses((status = 200, body = [OpenSession]), (status = 403, body = Problem)))]
+pub async fn open_sessions(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<OpenSession>>> {
+    Ok(axum::Json(
+        signup::open_sessions(&s.app, &auth.actor).await?,
+    ))
+}
+
+/// Signs the reader up for a session ahead (`performance.read`; audited `training.sign_up`;
+/// Idempotency-Key): another branch's is not found; one held, recorded or of a retired course is
+/// `409 session_closed`; being in it already `409 already_signed_up`.
+#[utoipa::path(post, path = "/api/v1/performance/training/sessions/{id}/sign-up", tag = "performance", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 201, body = OpenSession), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn sign_up(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<(StatusCode, axum::Json<OpenSession>)> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(signup::sign_up(&s.app, &auth.actor, id).await?),
+    ))
 }
 
 /// Records a held session's attendance, scores and certificates; recording again corrects it

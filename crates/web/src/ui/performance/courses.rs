@@ -1,4 +1,5 @@
-//! A training course changed on the workbench (`/performance/training/courses/{code}`): the catalogue's
+//! Signing oneself up for a training session from one's own record (`…/sessions/{id}/sign-up`), and a
+//! training course changed on the workbench (`/performance/training/courses/{code}`): the catalogue's
 //! form filled with the course as it stands, its version kept so two supervisors changing it at once do not
 //! overwrite each other, retiring it (no new sessions) by unticking 在用; saving asks first and is audited
 //! with the fields that changed.
@@ -17,10 +18,35 @@ use banyan_app::access::Session;
 use banyan_app::performance::training::{self as uc, CourseChange, CourseView};
 
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route(
-        "/performance/training/courses/{code}",
-        get(course_page).post(save_course),
-    )
+    axum::Router::new()
+        .route(
+            "/performance/training/courses/{code}",
+            get(course_page).post(save_course),
+        )
+        .route(
+            "/performance/training/sessions/{id}/sign-up",
+            axum::routing::post(sign_up),
+        )
+}
+
+/// Signing oneself up for a session ahead (asked first): back to one's record, or the record again with the
+/// refusal in words.
+async fn sign_up(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { sess, t, .. }: SignedForm,
+) -> Result<Response, PageError> {
+    let id = super::uuid_of(&id, t, &sess)?;
+    let me = sess.actor.id();
+    let result = banyan_app::performance::training::signup::sign_up(&s.app, &sess.actor, id).await;
+    match result.map_err(|e| crate::ui::forms::refusal(t, e)) {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/performance/training/people/{me}#train-open-h"))
+                .into_response(),
+        ),
+        Err(Ok(msg)) => super::training::render_person(&s, sess, t, me, Some(msg)).await,
+        Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
+    }
 }
 
 #[derive(Template)]

@@ -704,8 +704,22 @@ struct PersonPage {
     sessions: Vec<RecordRowView>,
     may_manage: bool,
     programmes: Vec<(String, String)>,
+    /// On one's own record: the sessions ahead one may join.
+    own: bool,
+    open: Vec<OpenRow>,
     today: String,
     failed: Option<String>,
+}
+
+struct OpenRow {
+    id: String,
+    day: String,
+    title: String,
+    hours: String,
+    place: String,
+    people: usize,
+    mine: bool,
+    confirm: String,
 }
 
 fn due_row(
@@ -749,7 +763,7 @@ async fn person_page(
     render_person(&s, sess, t, staff, None).await
 }
 
-async fn render_person(
+pub(super) async fn render_person(
     s: &AppState,
     sess: Session,
     t: Tr,
@@ -777,7 +791,36 @@ async fn render_person(
     } else {
         Vec::new()
     };
+    let own = r.staff_id == sess.actor.id();
+    let open = if own {
+        banyan_app::performance::training::signup::open_sessions(&s.app, &sess.actor)
+            .await
+            .map_err(|e| app_err(e, t, &sess))?
+            .into_iter()
+            .map(|x| {
+                let title = title_of(&x.course, &x.title);
+                let day = t.date(&x.held_on.to_string());
+                OpenRow {
+                    id: x.id.to_string(),
+                    confirm: t
+                        .get("train.sign_up_confirm")
+                        .replace("{course}", &title)
+                        .replace("{day}", &day),
+                    day,
+                    title,
+                    hours: hours_words(t, x.hours),
+                    place: x.place.unwrap_or_default(),
+                    people: x.people,
+                    mine: x.signed_up,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = PersonPage {
+        own,
+        open,
         title: format!("{} · {}", t.get("train.record_title"), r.name),
         c: chrome(t, Some(&sess), "/performance"),
         staff: r.staff_id.to_string(),
