@@ -163,11 +163,12 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
         .flat_map(|c| c.kpis.iter().map(|k| k.kpi))
         .collect();
     // The customers the people manage, read once for the KPIs over them.
-    let clients = if needed.iter().any(|k| OVER_CLIENTS.contains(k)) {
+    let list = if needed.iter().any(|k| OVER_CLIENTS.contains(k)) {
         wstore::clients_of(c, staff).await?
     } else {
         Vec::new()
     };
+    let clients = Clients::of(&list);
     book(app, period, staff, &clients, &needed, &mut push).await?;
     if needed.contains(&StaffKpi::RiskEvents) {
         risk_events(app, period, staff, &clients, &mut push).await?;
@@ -178,6 +179,23 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
     care(app, period, staff, &needed, &mut push).await?;
     training(app, period, staff, &needed, &mut push).await?;
     Ok(Read { records })
+}
+
+/// The customers the people manage: (customer, manager, number) in the customers' order, and each one's
+/// manager and number by id.
+struct Clients<'a> {
+    list: &'a [(Uuid, Uuid, String)],
+    manager: HashMap<Uuid, (StaffId, &'a str)>,
+}
+
+impl<'a> Clients<'a> {
+    fn of(list: &'a [(Uuid, Uuid, String)]) -> Self {
+        let manager = list
+            .iter()
+            .map(|(id, m, no)| (*id, (StaffId::from_uuid(*m), no.as_str())))
+            .collect();
+        Self { list, manager }
+    }
 }
 
 /// The KPIs counted over the customers a person manages.
@@ -199,7 +217,7 @@ async fn book(
     app: &App,
     period: Period,
     staff: &[StaffId],
-    clients: &[(Uuid, Uuid, String)],
+    clients: &Clients<'_>,
     needed: &HashSet<StaffKpi>,
     push: &mut impl FnMut(StaffId, Record),
 ) -> Result<()> {
@@ -214,10 +232,7 @@ async fn book(
     let c = &app.db.conn;
     let (first, last) = period.days();
     let (from_us, to_us) = app.day_bounds(first, last)?;
-    let manager: HashMap<Uuid, (StaffId, &str)> = clients
-        .iter()
-        .map(|(id, m, no)| (*id, (StaffId::from_uuid(*m), no.as_str())))
-        .collect();
+    let manager = &clients.manager;
     // The end is today while the period runs.
     let end = last.min(app.today());
     let end_s = end.to_string();
@@ -238,7 +253,7 @@ async fn book(
             _ => m.assets.values().sum(),
         };
         // In the customers' order (by number): the drill-down lists them alike on every read.
-        for (id, owner, no) in clients {
+        for (id, owner, no) in clients.list {
             let owner = StaffId::from_uuid(*owner);
             let (a, b) = (start.get(id), at_end.get(id));
             if a.is_none() && b.is_none() {
@@ -317,18 +332,14 @@ async fn risk_events(
     app: &App,
     period: Period,
     staff: &[StaffId],
-    clients: &[(Uuid, Uuid, String)],
+    clients: &Clients<'_>,
     push: &mut impl FnMut(StaffId, Record),
 ) -> Result<()> {
     let c = &app.db.conn;
     let (first, last) = period.days();
     let (from_us, to_us) = app.day_bounds(first, last)?;
-    let manager: HashMap<Uuid, (StaffId, &str)> = clients
-        .iter()
-        .map(|(id, m, no)| (*id, (StaffId::from_uuid(*m), no.as_str())))
-        .collect();
     for (id, at) in store::alerts_raised_managed(c, staff, from_us, to_us).await? {
-        if let Some((owner, no)) = manager.get(&id) {
+        if let Some((owner, no)) = clients.manager.get(&id) {
             push(
                 *owner,
                 Record::new(
