@@ -90,7 +90,7 @@ fn in_scope(scope: &ScopeFilter, s: &SessionRow) -> bool {
     }
 }
 
-async fn course_by_id(app: &App, id: Uuid) -> Result<CourseRow> {
+pub(super) async fn course_by_id(app: &App, id: Uuid) -> Result<CourseRow> {
     store::courses(&app.db.conn)
         .await?
         .into_iter()

@@ -105,11 +105,7 @@ pub async fn sign_up(app: &App, actor: &Actor, id: Uuid) -> Result<OpenSession> 
     if elsewhere {
         return Err(AppError::NotFound);
     }
-    let course = store::courses(c)
-        .await?
-        .into_iter()
-        .find(|k| k.id == s.course_id)
-        .ok_or_else(|| AppError::internal(format!("training_sessions {id} names no course")))?;
+    let course = super::sessions::course_by_id(app, s.course_id).await?;
     if !open_to(actor, &s, today) || !course.active {
         return Err(AppError::conflict(
             "session_closed",
