@@ -79,12 +79,16 @@ def main():
     ap.add_argument("--duration", type=float, default=20)
     ap.add_argument("--warmup", type=float, default=3)
     ap.add_argument("--with-first", action="store_true", help="measure the customers with a book first")
+    ap.add_argument("--before", action="store_true",
+                    help="a binary from before the book: only the customers of --without, no book section expected")
     a = ap.parse_args()
     read = lambda f: [l.strip() for l in open(f) if l.strip()]
     with_book, without = read(a.with_book), read(a.without)
     password = os.environ[a.password_env]
     ops = [session(a.base, a.user, password) for _ in range(a.clients)]
     sets = [("no book", without, b'id="book-empty"'), ("with book", with_book, b'id="book-aum"')]
+    if a.before:
+        sets = [("before the book", without, b'id="glance"')]
     for name, ids, expect in (sets[::-1] if a.with_first else sets):
         r = run(a, ops, ids, expect)
         r.update({"set": name, "customers": len(ids), "clients": a.clients})

@@ -496,10 +496,13 @@ pub async fn log_interaction(
 pub async fn interactions(
     app: &App,
     actor: &Actor,
-    customer_id: Uuid,
+    who: impl Into<crate::scope::Customer<'_>>,
 ) -> Result<Vec<InteractionView>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, &grant, customer_id).await?;
+    let customer_id = crate::scope::read_in_scope(&app.db.conn, &grant, who.into())
+        .await?
+        .id
+        .uuid();
     Ok(store::interactions_of(&app.db.conn, customer_id, 200)
         .await?
         .into_iter()
@@ -621,9 +624,16 @@ pub async fn agenda(app: &App, actor: &Actor, from: Date, to: Date) -> Result<Ve
 }
 
 /// The contact tasks of one customer (open and done), newest due first.
-pub async fn customer_tasks(app: &App, actor: &Actor, customer_id: Uuid) -> Result<Vec<TaskView>> {
+pub async fn customer_tasks(
+    app: &App,
+    actor: &Actor,
+    who: impl Into<crate::scope::Customer<'_>>,
+) -> Result<Vec<TaskView>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, &grant, customer_id).await?;
+    let customer_id = crate::scope::read_in_scope(&app.db.conn, &grant, who.into())
+        .await?
+        .id
+        .uuid();
     let tasks = store::tasks_of_customer(&app.db.conn, customer_id).await?;
     views(app, tasks, app.today()).await
 }

@@ -250,10 +250,13 @@ pub struct CustomerEvent {
 pub async fn customer_events(
     app: &App,
     actor: &Actor,
-    customer_id: Uuid,
+    who: impl Into<crate::scope::Customer<'_>>,
 ) -> Result<Vec<CustomerEvent>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, &grant, customer_id).await?;
+    let customer_id = crate::scope::read_in_scope(&app.db.conn, &grant, who.into())
+        .await?
+        .id
+        .uuid();
     Ok(store::invitations_of_customer(&app.db.conn, customer_id)
         .await?
         .into_iter()

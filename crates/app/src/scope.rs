@@ -4,6 +4,7 @@
 
 use crate::actor::Granted;
 use crate::error::{AppError, Result};
+use banyan_domain::ids::StaffId;
 use banyan_store::ConnectionTrait;
 use banyan_store::customers::{self as store, CustomerRow};
 use uuid::Uuid;
@@ -17,6 +18,85 @@ pub(crate) async fn load_in_scope<C: ConnectionTrait>(
     match store::find_customer(c, id.into()).await? {
         Some(r) if grant.can_see(&r.branch_code, r.rm_id) => Ok(r),
         _ => Err(AppError::NotFound),
+    }
+}
+
+/// A customer read in an actor's scope by this request, handed to the same page's other reads so that each does
+/// not read the customer's row again (the 360 page had read it eleven times). Only `app` makes one — the fields
+/// are private — and it remembers whom it was proved for: a read for another actor proves again. Held no longer
+/// than one request, so it is never staler than the page it draws.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    row: CustomerRow,
+    actor: StaffId,
+}
+
+impl Seen {
+    pub(crate) fn new(grant: &Granted<'_>, row: CustomerRow) -> Self {
+        Seen {
+            row,
+            actor: grant.actor().id(),
+        }
+    }
+
+    /// The customer's id.
+    pub fn id(&self) -> Uuid {
+        self.row.id.uuid()
+    }
+}
+
+/// Which customer a read is about: an id (read and checked against the actor's scope), or a customer this
+/// request has already read in the actor's scope ([`Seen`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Customer<'a> {
+    Id(Uuid),
+    Seen(&'a Seen),
+}
+
+impl Customer<'_> {
+    /// The customer's id.
+    pub fn id(&self) -> Uuid {
+        match self {
+            Customer::Id(id) => *id,
+            Customer::Seen(s) => s.id(),
+        }
+    }
+}
+
+impl From<Uuid> for Customer<'_> {
+    fn from(id: Uuid) -> Self {
+        Customer::Id(id)
+    }
+}
+
+impl From<banyan_domain::ids::CustomerId> for Customer<'_> {
+    fn from(id: banyan_domain::ids::CustomerId) -> Self {
+        Customer::Id(id.uuid())
+    }
+}
+
+impl<'a> From<&'a Seen> for Customer<'a> {
+    fn from(s: &'a Seen) -> Self {
+        Customer::Seen(s)
+    }
+}
+
+/// [`load_in_scope`] for a read: a customer already seen by this request for the same actor is checked against
+/// the grant in memory, anything else is read. Not for writes — they lock the row ([`lock_in_scope`]).
+pub(crate) async fn read_in_scope<C: ConnectionTrait>(
+    c: &C,
+    grant: &Granted<'_>,
+    who: Customer<'_>,
+) -> Result<CustomerRow> {
+    match who {
+        Customer::Seen(s) if s.actor == grant.actor().id() => {
+            if grant.can_see(&s.row.branch_code, s.row.rm_id) {
+                Ok(s.row.clone())
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+        other => load_in_scope(c, grant, other.id()).await,
     }
 }
 

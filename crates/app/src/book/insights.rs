@@ -391,9 +391,13 @@ fn view_of(
 }
 
 /// A customer's insights, newest first (within the caller's scope; out of scope: not found).
-pub async fn customer_insights(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<InsightView>> {
+pub async fn customer_insights(
+    app: &App,
+    actor: &Actor,
+    who: impl Into<crate::scope::Customer<'_>>,
+) -> Result<Vec<InsightView>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
+    let row = crate::scope::read_in_scope(&app.db.conn, &grant, who.into()).await?;
     let now = now_us();
     let rows = istore::insights_of(&app.db.conn, row.id).await?;
     let task_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.task_id).collect();

@@ -151,10 +151,10 @@ pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<Custome
 pub async fn customer_book_and_sales(
     app: &App,
     actor: &Actor,
-    id: Uuid,
+    who: impl Into<crate::scope::Customer<'_>>,
 ) -> Result<(CustomerBook, Vec<super::sales::SaleView>)> {
     let grant = actor.require(Permission::CustomerRead)?;
-    let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
+    let row = crate::scope::read_in_scope(&app.db.conn, &grant, who.into()).await?;
     tokio::try_join!(
         book_of(app, &row),
         super::sales::sales_in(app, &app.db.conn, row.id)

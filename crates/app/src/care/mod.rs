@@ -471,10 +471,14 @@ pub(crate) fn any_care_permission(actor: &Actor) -> Result<Granted<'_>> {
 /// What every screen that shows the customer shows (`customer.read`, the customer in scope): whether they
 /// need adjustments, which, the advice line and who to ask — from a registered record only, and never its
 /// reason.
-pub async fn adjustments_of(app: &App, actor: &Actor, customer: CustomerId) -> Result<Adjustments> {
+pub async fn adjustments_of(
+    app: &App,
+    actor: &Actor,
+    who: impl Into<crate::scope::Customer<'_>>,
+) -> Result<Adjustments> {
     let grant = actor.require(Permission::CustomerRead)?;
     let c = &app.db.conn;
-    let cust = crate::scope::load_in_scope(c, &grant, customer.uuid()).await?;
+    let cust = crate::scope::read_in_scope(c, &grant, who.into()).await?;
     let mut a = Adjustments {
         needs_adjustments: false,
         adjustments: Vec::new(),
@@ -486,7 +490,7 @@ pub async fn adjustments_of(app: &App, actor: &Actor, customer: CustomerId) -> R
         can_open: false,
         can_break_glass: false,
     };
-    let Some(r) = store::open_of(c, customer).await? else {
+    let Some(r) = store::open_of(c, cust.id).await? else {
         return Ok(a);
     };
     let team = store::team_of(c, r.id).await?;

@@ -553,7 +553,16 @@ pub async fn list(app: &App, actor: &Actor, q: CaseQuery) -> Result<CasePage> {
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let counted = store::count_cases(&app.db.conn, &f, COUNT_CAP).await?;
-    let staff = staff_map(app).await?;
+    // Only the owners of the cases on this page: the staff list is the bank's, the page is 50 cases.
+    let mut owners: Vec<_> = rows.iter().filter_map(|r| r.owner_id).collect();
+    owners.sort_unstable_by_key(|o| o.uuid());
+    owners.dedup();
+    let staff: HashMap<Uuid, banyan_store::access::StaffRow> =
+        banyan_store::access::staff_by_ids(&app.db.conn, &owners)
+            .await?
+            .into_iter()
+            .map(|s| (s.id.uuid(), s))
+            .collect();
     let names = customer_names(app, &rows).await?;
     let customers: Vec<_> = rows.iter().filter_map(|r| r.customer_id).collect();
     let priority = crate::care::priority_among(&app.db.conn, &customers).await?;

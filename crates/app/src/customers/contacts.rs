@@ -265,9 +265,16 @@ pub async fn delete_contact(
 
 /// Relationships of a customer, each as seen from this customer. Names of related customers outside the
 /// actor's scope are withheld.
-pub async fn relationships(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<RelationshipView>> {
+pub async fn relationships(
+    app: &App,
+    actor: &Actor,
+    who: impl Into<crate::scope::Customer<'_>>,
+) -> Result<Vec<RelationshipView>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    load_in_scope(&app.db.conn, &grant, id).await?;
+    let id = crate::scope::read_in_scope(&app.db.conn, &grant, who.into())
+        .await?
+        .id
+        .uuid();
     let rows = store::list_relationships(&app.db.conn, id).await?;
     let others: Vec<Uuid> = rows
         .iter()

@@ -19,7 +19,9 @@ pub use contacts::{
 pub(crate) use create::{WithBatch, create_batch_with};
 pub use create::{create, create_batch};
 pub(crate) use create::{insert_draft, prepare_draft};
-pub use read::{COUNT_CAP, ListQuery, SORTS, count, get, id_by_number, list, parse_sort, versions};
+pub use read::{
+    COUNT_CAP, ListQuery, SORTS, count, get, id_by_number, list, open, parse_sort, versions,
+};
 pub use review::{
     BulkOutcome, MAX_BULK, Pick, Refusal, ReviewItem, ReviewPage, ReviewQuery, review_queue,
     verify_many,

@@ -7,7 +7,6 @@ use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
 use crate::crypto::{KeyRing, Purpose};
 use crate::error::{AppError, Result};
-use crate::scope::load_in_scope;
 use crate::view::*;
 use banyan_domain::access::Permission;
 use banyan_domain::customer::{
@@ -148,6 +147,18 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
 
 /// Reads one customer. With `reveal`, identifiers and contacts are shown in full and the reveal audited.
 pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<CustomerView> {
+    Ok(open(app, actor, id, reveal).await?.0)
+}
+
+/// [`get`], with the proof that the customer is in the actor's scope for the rest of the request: the page that
+/// shows the customer hands it to its other reads (contacts, tasks, the book …), which then need not read the
+/// customer's row again.
+pub async fn open(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    reveal: bool,
+) -> Result<(CustomerView, crate::scope::Seen)> {
     let grant = actor.require(Permission::CustomerRead)?;
     if reveal {
         actor.require(Permission::CustomerReveal)?;
@@ -157,6 +168,7 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<Cus
         Some((r, c)) if grant.can_see(&r.branch_code, r.rm_id) => (r, c),
         _ => return Err(AppError::NotFound),
     };
+    let seen = crate::scope::Seen::new(&grant, row.clone());
     let view = view_of(app, &app.db.conn, row, contacts, reveal).await?;
     if reveal {
         let tx = app.db.begin_write().await?;
@@ -179,7 +191,7 @@ pub async fn get(app: &App, actor: &Actor, id: Uuid, reveal: bool) -> Result<Cus
         .await?;
         tx.commit().await?;
     }
-    Ok(view)
+    Ok((view, seen))
 }
 
 /// Search and filters for a customer listing.
@@ -519,9 +531,16 @@ pub(crate) async fn summaries<C: ConnectionTrait>(
 }
 
 /// The version history, newest first.
-pub async fn versions(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<VersionView>> {
+pub async fn versions(
+    app: &App,
+    actor: &Actor,
+    who: impl Into<crate::scope::Customer<'_>>,
+) -> Result<Vec<VersionView>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    load_in_scope(&app.db.conn, &grant, id).await?;
+    let id = crate::scope::read_in_scope(&app.db.conn, &grant, who.into())
+        .await?
+        .id
+        .uuid();
     store::list_versions(&app.db.conn, id)
         .await?
         .into_iter()

@@ -771,9 +771,16 @@ pub struct MessageView {
 }
 
 /// The customer's messages with their status, newest first.
-pub async fn customer_messages(app: &App, actor: &Actor, id: Uuid) -> Result<Vec<MessageView>> {
+pub async fn customer_messages(
+    app: &App,
+    actor: &Actor,
+    who: impl Into<crate::scope::Customer<'_>>,
+) -> Result<Vec<MessageView>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
+    let id = crate::scope::read_in_scope(&app.db.conn, &grant, who.into())
+        .await?
+        .id
+        .uuid();
     Ok(store::of_customer(&app.db.conn, id, 200)
         .await?
         .into_iter()

@@ -110,9 +110,13 @@ pub struct SegmentsView {
     pub alerts: Vec<AlertView>,
 }
 
-async fn in_scope(app: &App, actor: &Actor, id: Uuid) -> Result<CustomerRow> {
+async fn in_scope(
+    app: &App,
+    actor: &Actor,
+    who: crate::scope::Customer<'_>,
+) -> Result<CustomerRow> {
     let grant = actor.require(Permission::CustomerRead)?;
-    crate::scope::load_in_scope(&app.db.conn, &grant, id).await
+    crate::scope::read_in_scope(&app.db.conn, &grant, who).await
 }
 
 fn measures_of(policy: &Policy, kind: &str, assignments: &[AssignmentRow]) -> MeasuresView {
@@ -132,8 +136,13 @@ fn measures_of(policy: &Policy, kind: &str, assignments: &[AssignmentRow]) -> Me
     }
 }
 
-pub async fn segments(app: &App, actor: &Actor, id: Uuid) -> Result<SegmentsView> {
-    let row = in_scope(app, actor, id).await?;
+pub async fn segments(
+    app: &App,
+    actor: &Actor,
+    who: impl Into<crate::scope::Customer<'_>>,
+) -> Result<SegmentsView> {
+    let row = in_scope(app, actor, who.into()).await?;
+    let id = row.id.uuid();
     let c = &app.db.conn;
     let assignments = store::assignments_for(c, &[id]).await?;
     let history = store::history_for(c, id, 100).await?;
@@ -181,7 +190,7 @@ pub async fn segments(app: &App, actor: &Actor, id: Uuid) -> Result<SegmentsView
 }
 
 pub async fn measures(app: &App, actor: &Actor, id: Uuid) -> Result<MeasuresView> {
-    let row = in_scope(app, actor, id).await?;
+    let row = in_scope(app, actor, id.into()).await?;
     let assignments = store::assignments_for(&app.db.conn, &[id]).await?;
     Ok(measures_of(&app.policy, row.kind.as_str(), &assignments))
 }

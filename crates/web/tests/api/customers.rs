@@ -30,6 +30,7 @@ crate::tests![
     a_person_saves_searches_by_name_runs_them_and_deletes_them,
     formulas_in_names_are_written_as_text_in_every_csv,
     rotating_keys_keeps_every_value_readable,
+    a_customer_seen_by_one_person_is_proved_again_for_another,
 ];
 
 fn path(c: &serde_json::Value) -> String {
@@ -1424,4 +1425,69 @@ async fn a_person_saves_searches_by_name_runs_them_and_deletes_them(app: &TestAp
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     assert_eq!(app.get("/api/v1/saved-searches", &rm).await.body, json!([]));
+}
+
+/// The 360 page reads the customer once and hands that proof to its other reads; the proof is the reader's own:
+/// another person's read with it proves the scope again (out of scope: not found), and the reader's own reads with
+/// it answer what they answer by id.
+async fn a_customer_seen_by_one_person_is_proved_again_for_another(app: &TestApp) {
+    let rm1 = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let id: uuid::Uuid = verified_individual(app, &rm1, "13812340001", 801)
+        .await
+        .parse()
+        .unwrap();
+    let one = banyan_app::access::authenticate(&app.app, &rm1)
+        .await
+        .unwrap();
+    let two = banyan_app::access::authenticate(&app.app, &rm2)
+        .await
+        .unwrap();
+    let (_, seen) = banyan_app::customers::open(&app.app, &one, id, false)
+        .await
+        .unwrap();
+    assert_eq!(seen.id(), id);
+    // rm2 manages other customers: with rm1's proof as without it, rm1's customer does not exist for rm2.
+    use banyan_app::AppError::NotFound;
+    assert!(matches!(
+        banyan_app::engagement::interactions(&app.app, &two, &seen).await,
+        Err(NotFound)
+    ));
+    assert!(matches!(
+        banyan_app::engagement::customer_tasks(&app.app, &two, &seen).await,
+        Err(NotFound)
+    ));
+    assert!(matches!(
+        banyan_app::customers::versions(&app.app, &two, &seen).await,
+        Err(NotFound)
+    ));
+    assert!(matches!(
+        banyan_app::book::customer_book_and_sales(&app.app, &two, &seen).await,
+        Err(NotFound)
+    ));
+    assert!(matches!(
+        banyan_app::segments::segments(&app.app, &two, &seen).await,
+        Err(NotFound)
+    ));
+    // rm1's own reads with the proof answer as by id.
+    let by_proof = banyan_app::customers::versions(&app.app, &one, &seen)
+        .await
+        .unwrap();
+    let by_id = banyan_app::customers::versions(&app.app, &one, id)
+        .await
+        .unwrap();
+    assert_eq!(by_proof.len(), by_id.len());
+    assert!(
+        by_proof.len() >= 2,
+        "created, submitted and verified: {}",
+        by_proof.len()
+    );
+    let seg = banyan_app::segments::segments(&app.app, &one, &seen)
+        .await
+        .unwrap();
+    assert_eq!(seg.customer_id, id);
 }

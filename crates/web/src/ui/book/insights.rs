@@ -116,9 +116,9 @@ pub(crate) async fn insight_lines(
     s: &AppState,
     sess: &Session,
     t: Tr,
-    id: Uuid,
+    seen: &banyan_app::scope::Seen,
 ) -> Result<Vec<InsightLine>, AppError> {
-    Ok(uc::customer_insights(&s.app, &sess.actor, id)
+    Ok(uc::customer_insights(&s.app, &sess.actor, seen)
         .await?
         .into_iter()
         .map(|v| line(s, t, v))

@@ -7,7 +7,6 @@ use crate::ui::i18n::Tr;
 use banyan_app::AppError;
 use banyan_app::access::Session;
 use banyan_app::book::{self as uc, CustomerBook};
-use uuid::Uuid;
 
 /// An account as the customer's page lists it.
 pub(crate) struct HoldingView {
@@ -75,9 +74,10 @@ pub(crate) async fn book_section(
     s: &AppState,
     sess: &Session,
     t: Tr,
-    id: Uuid,
+    seen: &banyan_app::scope::Seen,
 ) -> Result<BookSection, AppError> {
-    let (b, sold): (CustomerBook, _) = uc::customer_book_and_sales(&s.app, &sess.actor, id).await?;
+    let (b, sold): (CustomerBook, _) =
+        uc::customer_book_and_sales(&s.app, &sess.actor, seen).await?;
     let spark = spark(t, &b);
     let (sales, (sale_kinds, sale_products)) = super::sales::sales_of(s, sess, t, sold).await?;
     Ok(BookSection {

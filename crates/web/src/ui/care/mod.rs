@@ -385,14 +385,14 @@ pub(crate) async fn banner(
     s: &AppState,
     sess: &Session,
     t: Tr,
-    customer: CustomerId,
+    seen: &banyan_app::scope::Seen,
     customer_no: &str,
 ) -> Result<Banner, AppError> {
     let o = sess.actor.offers();
     if !o.read {
         return Ok(Banner::default());
     }
-    let a = uc::adjustments_of(&s.app, &sess.actor, customer).await?;
+    let a = uc::adjustments_of(&s.app, &sess.actor, seen).await?;
     let mut b = Banner {
         adjustments: a
             .adjustments

@@ -111,27 +111,35 @@ pub(crate) async fn customer_page(
 ) -> Result<Response, PageError> {
     let a = &sess.actor;
     let err = |e| PageError::App(e, t, Some(sess.clone()));
-    let v = uc::get(&s.app, a, id, reveal).await.map_err(err)?;
-    let relationships = relationship_rows(s, a, id).await.map_err(err)?;
-    let rm_name = match v.rm_id {
-        None => String::new(),
-        Some(rm) => banyan_app::access::find_staff(&s.app, rm)
-            .await
-            .map_err(err)?
-            .map(|st| staff_name(&st.display_name, &st.username))
-            .unwrap_or_default(),
-    };
+    // The customer is read once, in the actor's scope; the page's other reads take that proof (`seen`) rather
+    // than reading the customer's row again each.
+    let (v, seen) = uc::open(&s.app, a, id, reveal).await.map_err(err)?;
+    let seen = &seen;
+    let relationships = relationship_rows(s, a, seen).await.map_err(err)?;
     let defs = uc::field_definitions(&s.app).await.map_err(err)?;
-    let contacts_logged = banyan_app::engagement::interactions(&s.app, a, id)
+    let contacts_logged = banyan_app::engagement::interactions(&s.app, a, seen)
         .await
         .map_err(err)?;
-    let timeline = timeline_lines(s, a, t, contacts_logged)
+    let versions = uc::versions(&s.app, a, seen).await.map_err(err)?;
+    // Everyone the page names — the manager, who logged each contact, who made each version and the managers
+    // a reassignment names — in one read.
+    let mut named = people_in_history(&versions);
+    named.extend(v.rm_id);
+    named.extend(contacts_logged.iter().map(|i| i.staff_id));
+    let named: Vec<Uuid> = named.into_iter().collect();
+    let staff = banyan_app::access::staff_named(&s.app, a, &named)
         .await
         .map_err(err)?;
-    let messages = message_lines(s, a, t, id).await.map_err(err)?;
-    let events = event_lines(s, a, t, id).await.map_err(err)?;
+    let rm_name = v
+        .rm_id
+        .and_then(|rm| staff.get(&rm))
+        .map(|st| staff_name(&st.display_name, &st.username))
+        .unwrap_or_default();
+    let timeline = timeline_lines(s, t, contacts_logged, &staff);
+    let messages = message_lines(s, a, t, seen).await.map_err(err)?;
+    let events = event_lines(s, a, t, seen).await.map_err(err)?;
     let cases = customer_cases(s, a, t, id).await.map_err(err)?;
-    let all_tasks = banyan_app::engagement::customer_tasks(&s.app, a, id)
+    let all_tasks = banyan_app::engagement::customer_tasks(&s.app, a, seen)
         .await
         .map_err(err)?;
     let open_tasks = open_task_choices(t, &all_tasks);
@@ -150,12 +158,14 @@ pub(crate) async fn customer_page(
     let segments = segs(
         t,
         &s.app.tz,
-        banyan_app::segments::segments(&s.app, a, id)
+        banyan_app::segments::segments(&s.app, a, seen)
             .await
             .map_err(err)?,
     );
-    let versions = uc::versions(&s.app, a, id).await.map_err(err)?;
-    let people = staff_in_history(s, &versions).await.map_err(err)?;
+    let people: HashMap<String, String> = staff
+        .iter()
+        .map(|(id, st)| (id.to_string(), staff_name(&st.display_name, &st.username)))
+        .collect();
     let history = history_rows(t, &s.app.tz, versions, &people);
     let profile = profile_lines(t, &v, &defs);
     let consents: Vec<ConsentLine> = v
@@ -172,19 +182,13 @@ pub(crate) async fn customer_page(
     // the three, not their sum (bench/book/page360.sh, docs/benchmarks.md).
     let (audit, book, insights) = tokio::try_join!(
         customer_audit(s, a, t, id),
-        crate::ui::book::book_section(s, &sess, t, id),
-        crate::ui::book::insight_lines(s, &sess, t, id),
+        crate::ui::book::book_section(s, &sess, t, seen),
+        crate::ui::book::insight_lines(s, &sess, t, seen),
     )
     .map_err(err)?;
-    let care = crate::ui::care::banner(
-        s,
-        &sess,
-        t,
-        banyan_domain::ids::CustomerId::from_uuid(id),
-        &v.customer_no,
-    )
-    .await
-    .map_err(err)?;
+    let care = crate::ui::care::banner(s, &sess, t, seen, &v.customer_no)
+        .await
+        .map_err(err)?;
     let mine = v.created_by == a.id().uuid() || v.updated_by == a.id().uuid();
     let review_due = v
         .review_due
@@ -309,27 +313,28 @@ pub(crate) async fn show(
 }
 
 /// The contacts logged with the customer, with the names of the staff who logged them.
-async fn timeline_lines(
+fn timeline_lines(
     s: &AppState,
-    a: &banyan_app::access::Actor,
     t: Tr,
     logged: Vec<banyan_app::engagement::InteractionView>,
-) -> Result<Vec<ContactLine>, banyan_app::AppError> {
-    let who: Vec<Uuid> = logged.iter().map(|i| i.staff_id).collect();
-    let names = banyan_app::access::staff_names(&s.app, a, &who).await?;
-    Ok(logged
+    staff: &HashMap<Uuid, banyan_app::access::StaffName>,
+) -> Vec<ContactLine> {
+    logged
         .into_iter()
         .map(|i| ContactLine {
             at: t.datetime(&s.app.tz, &i.occurred_at),
             key: i.occurred_at.clone(),
             method: t.of("method", &i.method),
-            who: names.get(&i.staff_id).cloned().unwrap_or_default(),
+            who: staff
+                .get(&i.staff_id)
+                .map(|st| st.display_name.clone())
+                .unwrap_or_default(),
             outcome: i.outcome,
             needs: i.needs.unwrap_or_default(),
             satisfaction: i.satisfaction.map(|x| x.to_string()).unwrap_or_default(),
             next_step: i.next_step.unwrap_or_default(),
         })
-        .collect())
+        .collect()
 }
 
 type Actor = banyan_app::access::Actor;
@@ -346,9 +351,9 @@ pub(crate) struct ConsentLine {
 async fn relationship_rows(
     s: &AppState,
     a: &Actor,
-    id: Uuid,
+    seen: &banyan_app::scope::Seen,
 ) -> Result<Vec<RelRow>, banyan_app::AppError> {
-    Ok(uc::relationships(&s.app, a, id)
+    Ok(uc::relationships(&s.app, a, seen)
         .await?
         .into_iter()
         .map(|r| RelRow {
@@ -367,9 +372,9 @@ async fn message_lines(
     s: &AppState,
     a: &Actor,
     t: Tr,
-    id: Uuid,
+    seen: &banyan_app::scope::Seen,
 ) -> Result<Vec<MessageLine>, banyan_app::AppError> {
-    Ok(banyan_app::notify::customer_messages(&s.app, a, id)
+    Ok(banyan_app::notify::customer_messages(&s.app, a, seen)
         .await?
         .into_iter()
         .map(|m| MessageLine {
@@ -392,9 +397,9 @@ async fn event_lines(
     s: &AppState,
     a: &Actor,
     t: Tr,
-    id: Uuid,
+    seen: &banyan_app::scope::Seen,
 ) -> Result<Vec<EventLine>, banyan_app::AppError> {
-    Ok(banyan_app::events::customer_events(&s.app, a, id)
+    Ok(banyan_app::events::customer_events(&s.app, a, seen)
         .await?
         .into_iter()
         .map(|e| EventLine {
@@ -468,11 +473,11 @@ pub(crate) fn staff_name(display: &str, username: &str) -> String {
     }
 }
 
-/// The names of the relationship managers a record's history mentions (by ID), for its sentences.
-async fn staff_in_history(
-    s: &AppState,
+/// The staff a record's history mentions (by ID), for its sentences: who made each version, and the managers a
+/// reassignment names.
+fn people_in_history(
     versions: &[banyan_app::view::VersionView],
-) -> Result<HashMap<String, String>, banyan_app::AppError> {
+) -> std::collections::BTreeSet<Uuid> {
     // Who made each version, and the managers a reassignment names.
     let mut ids: std::collections::BTreeSet<Uuid> = versions.iter().map(|v| v.actor_id).collect();
     for c in versions.iter().flat_map(|v| &v.changes) {
@@ -485,13 +490,7 @@ async fn staff_in_history(
             }
         }
     }
-    let mut names = HashMap::new();
-    for id in ids {
-        if let Some(st) = banyan_app::access::find_staff(&s.app, id).await? {
-            names.insert(id.to_string(), staff_name(&st.display_name, &st.username));
-        }
-    }
-    Ok(names)
+    ids
 }
 
 /// The record's versions, each change as a sentence: `手机号 由 139****0000 改为 139****1111`.
