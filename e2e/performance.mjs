@@ -200,6 +200,13 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     const joined = await rm1.locator('#train-open').textContent();
     assert.ok(joined.includes('已报名'), joined);
     await rm1.screenshot({ path: `${SHOTS}/training-signup.png`, fullPage: true });
+    // A place one took oneself may be given back before the session (asked first).
+    const row = rm1.locator('#train-open tr', { hasText: '信息安全年度培训（2026 版）' });
+    await row.locator('button', { hasText: '取消报名' }).click();
+    await rm1.waitForURL(/#train-open-h$/);
+    assert.ok(rm1.asked.some((m) => m.includes('确认取消报名')), rm1.asked.join(' | '));
+    const back = await rm1.locator('#train-open tr', { hasText: '信息安全年度培训（2026 版）' }).textContent();
+    assert.ok(!back.includes('已报名') && back.includes('报名'), back);
     await rm1.context().close();
   });
 

@@ -15,7 +15,7 @@
 //! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
-//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`; greetings, the acquisition risk watch, the new customers' and the care surveys and the care retention purge are idempotent |
+//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`, `performance.training.remind`; greetings, the acquisition risk watch, the new customers' and the care surveys and the care retention purge are idempotent |
 
 use crate::App;
 use crate::notify::{self, Delivery, DispatchReport};
@@ -273,6 +273,11 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
             "acquisition risk watch done"
         ),
         Err(e) => tracing::error!(error = %e, "acquisition risk watch failed"),
+    }
+    match crate::performance::training::remind::remind(app).await {
+        Ok(Some(n)) => tracing::info!(notices = n, "training reminders done"),
+        Ok(None) => tracing::info!("training reminders run by another node"),
+        Err(e) => tracing::error!(error = %e, "training reminders failed"),
     }
     // A survey is recorded once per lead (a second node's run finds it sent and sends nothing).
     match crate::acquisition::survey::send_due(app, app.today()).await {

@@ -282,5 +282,10 @@ pub async fn demo_training(app: &App) -> Result<()> {
     )
     .await
     .map_err(err)?;
+    // The night's reminders, as the nightly job writes them: rm2's home page says what is overdue or due soon,
+    // wm1's that a certificate is expiring.
+    banyan_app::performance::training::remind::remind(app)
+        .await
+        .map_err(err)?;
     Ok(())
 }

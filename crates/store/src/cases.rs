@@ -556,6 +556,30 @@ pub async fn insert_notices<C: ConnectionTrait>(c: &C, rows: &[NoticeRow]) -> Re
     table::insert(c, rows).await
 }
 
+/// The notices of these kinds written since a moment, as (staff, kind, text): what a reminder job already said.
+pub async fn notices_since<C: ConnectionTrait>(
+    c: &C,
+    kinds: &[&str],
+    since_us: i64,
+) -> Result<Vec<(Uuid, String, String)>> {
+    let q = Query::select()
+        .columns(["staff_id", "kind", "text"])
+        .from("staff_notices")
+        .and_where(Expr::col("kind").is_in(kinds.iter().copied()))
+        .and_where(Expr::col("created_at_us").gte(since_us))
+        .to_owned();
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                r.try_get_by_index(2)?,
+            ))
+        })
+        .collect()
+}
+
 /// A staff member's notices, newest first.
 pub async fn notices_for<C: ConnectionTrait>(
     c: &C,

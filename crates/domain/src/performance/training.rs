@@ -92,6 +92,14 @@ pub struct TrainingPolicy {
     pub grace_days: u16,
     /// Days before a certificate expires (or a refresh falls) that it shows as expiring.
     pub warn_days: u16,
+    /// The nightly reminder tells a person of a course due within `warn_days`, expiring or overdue, and again
+    /// every this many days while it stays so. A policy written before reminders existed gets the default.
+    #[serde(default = "default_remind_days")]
+    pub remind_days: u16,
+}
+
+fn default_remind_days() -> u16 {
+    30
 }
 
 impl Default for TrainingPolicy {
@@ -99,6 +107,7 @@ impl Default for TrainingPolicy {
         Self {
             grace_days: 90,
             warn_days: 60,
+            remind_days: default_remind_days(),
         }
     }
 }
@@ -110,6 +119,9 @@ impl TrainingPolicy {
         }
         if !(1..=365).contains(&self.warn_days) {
             return Err(("warn_days".into(), "from 1 to 365 (days)".into()));
+        }
+        if !(1..=365).contains(&self.remind_days) {
+            return Err(("remind_days".into(), "from 1 to 365 (days)".into()));
         }
         Ok(())
     }

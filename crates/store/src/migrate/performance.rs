@@ -6,9 +6,11 @@
 //! of weeks and who is enrolled, sessions with each person's attendance, score and certificate.
 //! Migration 45: reward schemes over a period's closed scorecards, their awards, the second person's decision
 //! and the payroll export; honours.
+//! Migration 46: whether a person signed themselves up for a session (they may then withdraw before it is
+//! held; a place a supervisor gave is the supervisor's to excuse).
 
 use super::{
-    Stmt, bigint, bigint_null, boolean, id, idx, int, int_null, text, text_null, uidx, uuid,
+    Stmt, alter, bigint, bigint_null, boolean, id, idx, int, int_null, text, text_null, uidx, uuid,
     uuid_null,
 };
 use crate::db::DbKind;
@@ -260,4 +262,14 @@ pub(super) fn v45(s: &mut Vec<Stmt>, _: DbKind) {
             .to_owned(),
     )));
     s.push(idx("ix_honours_staff", "honours", &["staff_id"]));
+}
+
+pub(super) fn v46(s: &mut Vec<Stmt>, kind: DbKind) {
+    s.push(alter(
+        kind,
+        Table::alter()
+            .table("training_attendance")
+            .add_column(boolean("self_signed").default(false).to_owned())
+            .to_owned(),
+    ));
 }

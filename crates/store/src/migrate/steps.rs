@@ -228,4 +228,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "staff rewards: schemes over closed scorecards with their awards, approved by a second person; honours",
         run: performance::v45,
     },
+    Step {
+        version: 46,
+        name: "staff training: whether a person signed themselves up for a session (and may withdraw)",
+        run: performance::v46,
+    },
 ];

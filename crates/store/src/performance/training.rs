@@ -100,6 +100,9 @@ crate::table! {
         pub certificate_no: Option<String>,
         /// The day the certificate earned here expires (none: no certificate, or one that never expires).
         pub expires_on: Option<Date>,
+        /// The person signed themselves up (and may withdraw before the session is held); a supervisor's
+        /// place is theirs to excuse.
+        pub self_signed: bool,
     }
 }
 
@@ -224,6 +227,23 @@ pub async fn add_attendee<C: ConnectionTrait>(c: &C, r: &AttendanceRow) -> Resul
                 .do_nothing()
                 .to_owned(),
         )
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// Takes a person's own sign-up back: only a place they took themselves and not yet recorded. Whether a row
+/// went.
+pub async fn remove_own_sign_up<C: ConnectionTrait>(
+    c: &C,
+    session: Uuid,
+    staff: StaffId,
+) -> Result<bool> {
+    let q = Query::delete()
+        .from_table("training_attendance")
+        .and_where(Expr::col("session_id").eq(session))
+        .and_where(Expr::col("staff_id").eq(staff.uuid()))
+        .and_where(Expr::col("self_signed").eq(true))
+        .and_where(Expr::col("attendance").eq(Attendance::Enrolled.as_str()))
         .to_owned();
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }

@@ -160,13 +160,18 @@ pub(crate) async fn home(
             at: t.datetime(&s.app.tz, &n.created_at),
             text: format!("{}: {}", t.of("notice", &n.kind), n.text),
             case: n.case_id,
-            customer: n.customer_id.map(|id| {
-                if n.kind.starts_with("wealth.team") || n.kind.starts_with("wealth.task") {
-                    format!("/customers/{id}/wealth")
-                } else {
-                    format!("/customers/{id}")
-                }
-            }),
+            customer: if n.kind.starts_with("training.") {
+                // A reminder of one's own training: the record says by when and which sessions to join.
+                Some(format!("/performance/training/people/{}", a.id()))
+            } else {
+                n.customer_id.map(|id| {
+                    if n.kind.starts_with("wealth.team") || n.kind.starts_with("wealth.task") {
+                        format!("/customers/{id}/wealth")
+                    } else {
+                        format!("/customers/{id}")
+                    }
+                })
+            },
             read: n.read,
         })
         .collect();

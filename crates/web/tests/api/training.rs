@@ -14,6 +14,7 @@ crate::tests![
     a_session_recorded_makes_the_record_what_is_due_and_the_scorecards_training_figures,
     a_programme_falls_due_by_its_weeks_and_a_certificate_expires_on_time,
     a_person_signs_up_for_a_session_ahead_of_their_branch_once,
+    the_night_reminds_a_person_of_what_falls_due_once_a_month,
 ];
 
 fn today() -> jiff::civil::Date {
@@ -507,4 +508,179 @@ async fn a_person_signs_up_for_a_session_ahead_of_their_branch_once(app: &TestAp
         .texts("SELECT action FROM audit_log WHERE action = 'training.sign_up'")
         .await;
     assert_eq!(n.len(), 1, "rm1's sign-up, once: {n:?}");
+
+    // Withdrawing: rm1 takes their own place back (a retry answers the same); rm2's place was the supervisor's
+    // to give and is not theirs to take back; the held session is closed; another branch's is not found.
+    let withdraw = |id: &str| format!("{sessions}/{id}/withdraw");
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let key = [("Idempotency-Key", "withdraw-1")];
+    let r = app
+        .req_h(Method::POST, &withdraw(&ahead), Some(&rm), None, &key)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        (r.body["signed_up"].as_bool(), r.body["people"].as_u64()),
+        (Some(false), Some(1))
+    );
+    let again = app
+        .req_h(Method::POST, &withdraw(&ahead), Some(&rm), None, &key)
+        .await;
+    assert_eq!(
+        (again.status, again.body.clone()),
+        (r.status, r.body.clone())
+    );
+    app.req(Method::POST, &withdraw(&ahead), Some(&rm), None)
+        .await
+        .assert_problem(409, "not_signed_up");
+    app.req(Method::POST, &withdraw(&ahead), Some(&rm2), None)
+        .await
+        .assert_problem(409, "not_signed_up");
+    app.req(Method::POST, &withdraw(&past), Some(&rm2), None)
+        .await
+        .assert_problem(409, "session_closed");
+    app.req(Method::POST, &withdraw(&elsewhere), Some(&rm), None)
+        .await
+        .assert_problem(404, "not_found");
+    let s = app.get(&format!("{sessions}/{ahead}"), &sup).await;
+    assert_eq!(s.body["people"].as_array().unwrap().len(), 1, "{}", s.text);
+    let n = app
+        .texts("SELECT detail FROM audit_log WHERE action = 'training.withdraw'")
+        .await;
+    assert_eq!(n.len(), 1, "rm1's withdrawal, once: {n:?}");
+    // Signed up again, the open list says it is theirs to withdraw.
+    let r = app.req(Method::POST, &sign(&ahead), Some(&rm), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["self_signed"], true, "{}", r.text);
+    let open = app
+        .get("/api/v1/performance/training/open-sessions", &rm2)
+        .await;
+    assert_eq!(
+        (
+            open.body[0]["signed_up"].as_bool(),
+            open.body[0]["self_signed"].as_bool()
+        ),
+        (Some(true), Some(false)),
+        "{}",
+        open.text
+    );
+}
+
+/// The training notices of a person's home page: (kind, course title), sorted.
+async fn training_notices(app: &TestApp, token: &str) -> Vec<(String, String)> {
+    let r = app.get("/api/v1/notices", token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut out: Vec<(String, String)> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"].as_str().unwrap().starts_with("training."))
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap().to_owned(),
+                n["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn the_night_reminds_a_person_of_what_falls_due_once_a_month(app: &TestApp) {
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let rm1_token = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let wm1_token = app
+        .login_as("wm1", Role::WealthManager, Some("BR0001"))
+        .await;
+    let cs1_token = app
+        .login_as("cs1", Role::CustomerService, Some("BR0001"))
+        .await;
+    let (rm1, wm1) = (app.staff_id("rm1").await, app.staff_id("wm1").await);
+    let url = "/api/v1/performance/training/courses";
+    let r = app.post(url, &sup, security()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // A course mandatory for every role from today, for a person who joined long ago: due within the grace
+    // days — 90 days away, beyond the 60 days' warning, so not yet worth a reminder.
+    let r = app
+        .post(
+            url,
+            &sup,
+            json!({"code": "AML-YEAR", "title": "反洗钱年度培训", "kind": "in_service", "topic": "compliance",
+                   "hours": 2, "mandatory_for": ["relationship_manager", "wealth_manager"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // rm1's security certificate, earned 330 days ago, expires within the warning; wm1, who joined 200 days
+    // ago, never took it and is past the 90 days' grace since it became mandatory (set back to 2020).
+    app.sql("UPDATE training_courses SET mandatory_since = '2020-01-01' WHERE code = 'SEC-ANNUAL'")
+        .await;
+    app.sql(
+        "UPDATE staff SET created_at_us = created_at_us - 17280000000000 WHERE username = 'wm1'",
+    )
+    .await;
+    let s = app
+        .post(
+            "/api/v1/performance/training/sessions",
+            &sup,
+            json!({"course": "SEC-ANNUAL", "held_on": days(today(), -330).to_string(), "people": [rm1]}),
+        )
+        .await;
+    assert_eq!(s.status, StatusCode::CREATED, "{}", s.text);
+    let id = s.body["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/performance/training/sessions/{id}/attendance"),
+            &sup,
+            json!({"people": [{"staff_id": rm1, "attendance": "attended", "score": 95, "certificate_no": "SEC-1"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let rec = app
+        .get(&format!("/api/v1/performance/training/people/{wm1}"), &sup)
+        .await;
+    assert_eq!(
+        due_of(&rec.body, "SEC-ANNUAL")["state"],
+        "overdue",
+        "{}",
+        rec.text
+    );
+    assert_eq!(
+        due_of(&rec.body, "AML-YEAR")["state"],
+        "due",
+        "{}",
+        rec.text
+    );
+
+    let remind = || banyan_app::performance::training::remind::remind(&app.app);
+    assert_eq!(remind().await.unwrap(), Some(2));
+    let sec = "信息安全年度培训".to_owned();
+    assert_eq!(
+        training_notices(app, &rm1_token).await,
+        [("training.expiring".to_owned(), sec.clone())]
+    );
+    assert_eq!(
+        training_notices(app, &wm1_token).await,
+        [("training.overdue".to_owned(), sec.clone())]
+    );
+    // Nothing is due for customer service; nothing is said twice the same month.
+    assert!(training_notices(app, &cs1_token).await.is_empty());
+    assert_eq!(remind().await.unwrap(), Some(0));
+    assert_eq!(training_notices(app, &wm1_token).await.len(), 1);
+    // A month on, still overdue: said again (the notices are set back 31 days, as a month would).
+    app.sql("UPDATE staff_notices SET created_at_us = created_at_us - 2678400000000 WHERE kind LIKE 'training.%'")
+        .await;
+    assert_eq!(remind().await.unwrap(), Some(2));
+    assert_eq!(training_notices(app, &wm1_token).await.len(), 2);
+    let detail = app
+        .texts("SELECT detail FROM audit_log WHERE action = 'training.reminded' ORDER BY seq")
+        .await;
+    assert_eq!(detail.len(), 2, "{detail:?}");
+    assert!(
+        detail[0].contains("\"notices\":2") && detail[0].contains("\"people\":2"),
+        "{detail:?}"
+    );
 }

@@ -5,6 +5,7 @@
 //! they have due in [`record`].
 
 pub mod record;
+pub mod remind;
 pub mod sessions;
 pub mod signup;
 

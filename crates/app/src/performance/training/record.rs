@@ -86,14 +86,14 @@ pub struct PersonRecord {
 }
 
 /// Everything a set of people's records are computed from, read once for all of them.
-struct Books {
+pub(super) struct Books {
     courses: Vec<CourseRow>,
     programmes: Vec<ProgrammeRow>,
     attended: Vec<Attended>,
     enrolments: Vec<store::EnrolmentRow>,
 }
 
-async fn books(app: &App, people: &[StaffId]) -> Result<Books> {
+pub(super) async fn books(app: &App, people: &[StaffId]) -> Result<Books> {
     let c = &app.db.conn;
     Ok(Books {
         courses: store::courses(c).await?,
@@ -126,7 +126,7 @@ impl Books {
     }
 
     /// What a person has due: the courses mandatory for their role, and their programmes' courses.
-    fn due(&self, app: &App, p: &StaffRow) -> Result<Vec<DueLine>> {
+    pub(super) fn due(&self, app: &App, p: &StaffRow) -> Result<Vec<DueLine>> {
         let policy = &app.policy.performance.training;
         let joined = app.date_of_us(p.created_at_us);
         let done = self.completions(p.id)?;

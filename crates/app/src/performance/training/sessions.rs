@@ -171,6 +171,7 @@ pub async fn schedule(app: &App, actor: &Actor, input: SessionInput) -> Result<S
             score: None,
             certificate_no: None,
             expires_on: None,
+            self_signed: false,
         })
         .collect();
     let tx = app.db.begin_write().await?;

@@ -1,6 +1,7 @@
 //! Signing oneself up for a training session (seed 000 §7.1: serving staff take part in the advanced
 //! courses): anyone who reads their own training sees the sessions ahead they may join — the bank-wide ones
-//! and their branch's, of active courses, not yet recorded — and signs up in one step, audited.
+//! and their branch's, of active courses, not yet recorded — and signs up in one step, audited; and may take
+//! their own sign-up back before the session is held (a place a supervisor gave is the supervisor's to excuse).
 
 use super::hours_of;
 use crate::App;
@@ -8,6 +9,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Entry};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
+use banyan_domain::ids::StaffId;
 use banyan_domain::performance::training::Attendance;
 use banyan_store::performance::training::{self as store, AttendanceRow, CourseRow, SessionRow};
 use jiff::civil::Date;
@@ -35,6 +37,8 @@ pub struct OpenSession {
     pub people: usize,
     /// Whether the reader is in it.
     pub signed_up: bool,
+    /// Whether the reader signed themselves up (and so may withdraw).
+    pub self_signed: bool,
 }
 
 /// Whether the reader may join the session: bank-wide or of their branch, today or later, not recorded.
@@ -46,7 +50,8 @@ fn open_to(actor: &Actor, s: &SessionRow, today: Date) -> bool {
     here && s.held_on >= today && s.recorded_at_us.is_none()
 }
 
-fn open_view(s: &SessionRow, k: &CourseRow, people: usize, signed_up: bool) -> OpenSession {
+fn open_view(s: &SessionRow, k: &CourseRow, people: &[AttendanceRow], me: StaffId) -> OpenSession {
+    let mine = people.iter().find(|a| a.staff_id == me);
     OpenSession {
         id: s.id,
         course: k.code.clone(),
@@ -56,8 +61,9 @@ fn open_view(s: &SessionRow, k: &CourseRow, people: usize, signed_up: bool) -> O
         place: s.place.clone(),
         trainer: s.trainer.clone(),
         branch_code: s.branch_code.clone(),
-        people,
-        signed_up,
+        people: people.len(),
+        signed_up: mine.is_some(),
+        self_signed: mine.is_some_and(|a| a.self_signed),
     }
 }
 
@@ -83,8 +89,7 @@ pub async fn open_sessions(app: &App, actor: &Actor) -> Result<Vec<OpenSession>>
             continue;
         }
         let people = store::attendance_of(c, s.id).await?;
-        let mine = people.iter().any(|a| a.staff_id == actor.id());
-        out.push(open_view(&s, k, people.len(), mine));
+        out.push(open_view(&s, k, &people, actor.id()));
     }
     out.sort_by(|a, b| a.held_on.cmp(&b.held_on).then(a.id.cmp(&b.id)));
     Ok(out)
@@ -121,6 +126,7 @@ pub async fn sign_up(app: &App, actor: &Actor, id: Uuid) -> Result<OpenSession> 
         score: None,
         certificate_no: None,
         expires_on: None,
+        self_signed: true,
     };
     let tx = app.db.begin_write().await?;
     if !store::add_attendee(&*tx, &row).await? {
@@ -143,8 +149,57 @@ pub async fn sign_up(app: &App, actor: &Actor, id: Uuid) -> Result<OpenSession> 
         }],
     )
     .await?;
-    let people = store::attendance_of(&*tx, s.id).await?.len();
-    let v = open_view(&s, &course, people, true);
+    let people = store::attendance_of(&*tx, s.id).await?;
+    let v = open_view(&s, &course, &people, actor.id());
     crate::idempotency::commit(tx, actor, 201, &v).await?;
+    Ok(v)
+}
+
+/// Takes the reader's own sign-up back (`performance.read`; audited `training.withdraw`; Idempotency-Key): a
+/// session not open to them is not found; one held or recorded is `409 session_closed`; a place they did not
+/// take themselves (a supervisor's) or none at all is `409 not_signed_up`.
+pub async fn withdraw(app: &App, actor: &Actor, id: Uuid) -> Result<OpenSession> {
+    let grant = actor.require(Permission::PerformanceRead)?;
+    let c = &app.db.conn;
+    let s = store::session(c, id).await?.ok_or(AppError::NotFound)?;
+    let elsewhere = s
+        .branch_code
+        .as_deref()
+        .is_some_and(|b| actor.branch_code() != Some(b));
+    if elsewhere {
+        return Err(AppError::NotFound);
+    }
+    let course = super::sessions::course_by_id(app, s.course_id).await?;
+    if !open_to(actor, &s, app.today()) {
+        return Err(AppError::conflict(
+            "session_closed",
+            "the session has been held or recorded",
+            json!({"held_on": s.held_on.to_string()}),
+        ));
+    }
+    let tx = app.db.begin_write().await?;
+    if !store::remove_own_sign_up(&*tx, s.id, actor.id()).await? {
+        return Err(AppError::conflict(
+            "not_signed_up",
+            "you did not sign yourself up for this session; your supervisor may excuse you",
+            json!({}),
+        ));
+    }
+    audit::record(
+        app,
+        &*tx,
+        &grant,
+        vec![Entry {
+            action: "training.withdraw",
+            entity: "course",
+            entity_id: Some(course.code.clone()),
+            customer_id: None,
+            detail: json!({"held_on": s.held_on.to_string()}),
+        }],
+    )
+    .await?;
+    let people = store::attendance_of(&*tx, s.id).await?;
+    let v = open_view(&s, &course, &people, actor.id());
+    crate::idempotency::commit(tx, actor, 200, &v).await?;
     Ok(v)
 }

@@ -55,6 +55,10 @@ pub fn routes(
         creating(post(sign_up)),
     )
     .route(
+        "/api/v1/performance/training/sessions/{id}/withdraw",
+        creating(post(withdraw)),
+    )
+    .route(
         "/api/v1/performance/training/sessions/{id}/attendance",
         post(record),
     )
@@ -212,6 +216,20 @@ pub async fn sign_up(
         StatusCode::CREATED,
         axum::Json(signup::sign_up(&s.app, &auth.actor, id).await?),
     ))
+}
+
+/// Takes the reader's own sign-up back before the session is held (`performance.read`; audited
+/// `training.withdraw`; Idempotency-Key): another branch's session is not found; one held or recorded is
+/// `409 session_closed`; a place a supervisor gave (or none) `409 not_signed_up`.
+#[utoipa::path(post, path = "/api/v1/performance/training/sessions/{id}/withdraw", tag = "performance", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = OpenSession), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn withdraw(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<OpenSession>> {
+    Ok(axum::Json(signup::withdraw(&s.app, &auth.actor, id).await?))
 }
 
 /// Records a held session's attendance, scores and certificates; recording again corrects it

@@ -27,24 +27,52 @@ pub fn routes() -> axum::Router<AppState> {
             "/performance/training/sessions/{id}/sign-up",
             axum::routing::post(sign_up),
         )
+        .route(
+            "/performance/training/sessions/{id}/withdraw",
+            axum::routing::post(withdraw),
+        )
 }
 
-/// Signing oneself up for a session ahead (asked first): back to one's record, or the record again with the
-/// refusal in words.
+/// Signing oneself up for a session ahead (asked first).
 async fn sign_up(
     State(s): State<AppState>,
     Path(id): Path<String>,
     SignedForm { sess, t, .. }: SignedForm,
 ) -> Result<Response, PageError> {
-    let id = super::uuid_of(&id, t, &sess)?;
+    own_place(&s, &id, sess, t, true).await
+}
+
+/// Taking one's own sign-up back (asked first).
+async fn withdraw(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    SignedForm { sess, t, .. }: SignedForm,
+) -> Result<Response, PageError> {
+    own_place(&s, &id, sess, t, false).await
+}
+
+/// Signs up (`join`) or withdraws: back to one's record, or the record again with the refusal in words.
+async fn own_place(
+    s: &AppState,
+    id: &str,
+    sess: Session,
+    t: Tr,
+    join: bool,
+) -> Result<Response, PageError> {
+    use banyan_app::performance::training::signup;
+    let id = super::uuid_of(id, t, &sess)?;
     let me = sess.actor.id();
-    let result = banyan_app::performance::training::signup::sign_up(&s.app, &sess.actor, id).await;
+    let result = if join {
+        signup::sign_up(&s.app, &sess.actor, id).await
+    } else {
+        signup::withdraw(&s.app, &sess.actor, id).await
+    };
     match result.map_err(|e| crate::ui::forms::refusal(t, e)) {
         Ok(_) => Ok(
             Redirect::to(&format!("/performance/training/people/{me}#train-open-h"))
                 .into_response(),
         ),
-        Err(Ok(msg)) => super::training::render_person(&s, sess, t, me, Some(msg)).await,
+        Err(Ok(msg)) => super::training::render_person(s, sess, t, me, Some(msg)).await,
         Err(Err(e)) => Err(PageError::App(e, t, Some(sess))),
     }
 }

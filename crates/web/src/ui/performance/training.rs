@@ -719,7 +719,10 @@ struct OpenRow {
     place: String,
     people: usize,
     mine: bool,
+    /// Signed up by themselves: they may withdraw (asked first).
+    own_place: bool,
     confirm: String,
+    withdraw_confirm: String,
 }
 
 fn due_row(
@@ -806,6 +809,11 @@ pub(super) async fn render_person(
                         .get("train.sign_up_confirm")
                         .replace("{course}", &title)
                         .replace("{day}", &day),
+                    withdraw_confirm: t
+                        .get("train.withdraw_confirm")
+                        .replace("{course}", &title)
+                        .replace("{day}", &day),
+                    own_place: x.self_signed,
                     day,
                     title,
                     hours: hours_words(t, x.hours),
