@@ -20,6 +20,8 @@ pub struct GroupLine {
     pub denominator: i64,
     pub figure: Option<f64>,
     pub target: f64,
+    /// The target was set for the group as a whole (else the people's targets, summed or averaged).
+    pub whole_target: bool,
     pub attainment: Option<f64>,
 }
 
@@ -43,8 +45,12 @@ pub struct GroupCard {
 /// (level, branch, team, role code): a role is not ordered, its code is.
 type Key = (GroupLevel, Option<String>, Option<String>, &'static str);
 
-/// The groups of these cards: the teams (people with one), the branches, and the bank when `bank`.
-pub(crate) fn summed(cards: &[StaffCard], bank: bool, cap: u16) -> Vec<GroupCard> {
+/// The targets set for a team or a branch as a whole, by (branch, team — empty for the branch, KPI).
+pub(crate) type Wholes = BTreeMap<(String, String, StaffKpi), f64>;
+
+/// The groups of these cards: the teams (people with one), the branches, and the bank when `bank`; a team's or
+/// branch's line reads the target set for it as a whole, where one is.
+pub(crate) fn summed(cards: &[StaffCard], bank: bool, cap: u16, wholes: &Wholes) -> Vec<GroupCard> {
     let mut groups: BTreeMap<Key, Vec<&StaffCard>> = BTreeMap::new();
     for c in cards {
         if let Some(team) = &c.team {
@@ -78,8 +84,14 @@ pub(crate) fn summed(cards: &[StaffCard], bank: bool, cap: u16) -> Vec<GroupCard
         .into_iter()
         .filter_map(|((level, branch_code, team, _), people)| {
             let role = people.first()?.role;
+            let whole = |kpi: StaffKpi| match (level, &branch_code) {
+                (GroupLevel::Bank, _) | (_, None) => None,
+                (_, Some(b)) => wholes
+                    .get(&(b.clone(), team.clone().unwrap_or_default(), kpi))
+                    .copied(),
+            };
             Some(GroupCard {
-                lines: lines_of(&people, cap),
+                lines: lines_of(&people, cap, whole),
                 composite: mean(people.iter().map(|c| c.composite)),
                 distribution: distribution(&people),
                 people: u32::try_from(people.len()).unwrap_or(u32::MAX),
@@ -108,8 +120,13 @@ fn distribution(people: &[&StaffCard]) -> [u32; 6] {
     bands
 }
 
-/// The card's KPIs in its order (the first person's), each summed over everyone.
-fn lines_of(people: &[&StaffCard], cap: u16) -> Vec<GroupLine> {
+/// The card's KPIs in its order (the first person's), each summed over everyone, against the group's own
+/// target for the KPI (`whole`) where one is set.
+fn lines_of(
+    people: &[&StaffCard],
+    cap: u16,
+    whole: impl Fn(StaffKpi) -> Option<f64>,
+) -> Vec<GroupLine> {
     let Some(first) = people.first() else {
         return Vec::new();
     };
@@ -123,9 +140,11 @@ fn lines_of(people: &[&StaffCard], cap: u16) -> Vec<GroupLine> {
             let (numerator, denominator) = mine.clone().fold((0i64, 0i64), |(n, d), x| {
                 (n + x.numerator, d + x.denominator)
             });
-            let target = match l.kpi.unit() {
-                KpiUnit::Count | KpiUnit::Amount => mine.map(|x| x.target).sum(),
-                _ => mean(mine.map(|x| x.target)),
+            let own = whole(l.kpi);
+            let target = match (own, l.kpi.unit()) {
+                (Some(t), _) => t,
+                (None, KpiUnit::Count | KpiUnit::Amount) => mine.map(|x| x.target).sum(),
+                (None, _) => mean(mine.map(|x| x.target)),
             };
             let figure = l.kpi.figure(numerator, denominator);
             GroupLine {
@@ -134,6 +153,7 @@ fn lines_of(people: &[&StaffCard], cap: u16) -> Vec<GroupLine> {
                 denominator,
                 figure,
                 target,
+                whole_target: own.is_some(),
                 attainment: perf::attainment(l.kpi, figure, target, cap),
             }
         })

@@ -150,7 +150,19 @@ pub async fn scorecards(app: &App, actor: &Actor, q: ScorecardQuery) -> Result<S
     let (from, to) = period.days();
     let groups = if may_manage {
         let bank = matches!(grant.scope(), banyan_store::customers::ScopeFilter::All);
-        groups::summed(&cards, bank, app.policy.performance.attainment_cap_pct)
+        let wholes: groups::Wholes =
+            banyan_store::performance::group_targets_of(&app.db.conn, &period.code(), None)
+                .await?
+                .into_iter()
+                .filter(|g| g.whole)
+                .map(|g| ((g.branch_code, g.team, g.kpi), from_milli(g.target_milli)))
+                .collect();
+        groups::summed(
+            &cards,
+            bank,
+            app.policy.performance.attainment_cap_pct,
+            &wholes,
+        )
     } else {
         Vec::new()
     };

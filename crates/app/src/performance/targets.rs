@@ -1,6 +1,8 @@
 //! Targets for a team and for a whole branch (seed 000 §7; issue 18: targets per KPI per period for a person,
-//! a team, a branch): a supervisor sets them for their branch, a senior manager for any. A person's line
-//! reads the nearest target set — their own, their team's, their branch's — else the policy card's.
+//! a team, a branch): a supervisor sets them for their branch, a senior manager for any. A target for a group is
+//! either for each of its people — a person's line reads the nearest target set: their own, their team's, their
+//! branch's, else the policy card's — or for the group as a whole (`whole`): the team's or branch's summary line
+//! reads it against the group's summed figure, and the people's own lines do not.
 
 use super::{from_milli, milli, people_in_reach, period_of};
 use crate::App;
@@ -49,17 +51,17 @@ pub(crate) async fn resolved(
             out.insert(s.id, mine);
             continue;
         };
-        // The branch's first, then the team's over it.
+        // The branch's first, then the team's over it; a target for the group as a whole is not a person's.
         for g in groups
             .iter()
-            .filter(|g| g.branch_code == branch && g.team.is_empty())
+            .filter(|g| !g.whole && g.branch_code == branch && g.team.is_empty())
         {
             mine.insert(g.kpi, (from_milli(g.target_milli), TargetSource::Branch));
         }
         if let Some(team) = s.team.as_deref() {
             for g in groups
                 .iter()
-                .filter(|g| g.branch_code == branch && g.team == team)
+                .filter(|g| !g.whole && g.branch_code == branch && g.team == team)
             {
                 mine.insert(g.kpi, (from_milli(g.target_milli), TargetSource::Team));
             }
@@ -86,6 +88,10 @@ pub struct GroupTargetInput {
     pub kpi: StaffKpi,
     /// On the KPI's scale.
     pub target_value: f64,
+    /// For the team or branch as a whole (its summary line reads it against the group's summed figure), not
+    /// for each of its people; false when absent.
+    #[serde(default)]
+    pub whole: bool,
 }
 
 /// A team's or branch's target as set.
@@ -97,6 +103,8 @@ pub struct GroupTarget {
     pub team: Option<String>,
     pub kpi: StaffKpi,
     pub target: f64,
+    /// For the group as a whole rather than each of its people.
+    pub whole: bool,
     /// The value before, when one was set (only in the answer to setting it).
     pub before: Option<f64>,
 }
@@ -108,6 +116,7 @@ fn view(r: &GroupTargetRow, before: Option<f64>) -> GroupTarget {
         team: Some(r.team.clone()).filter(|t| !t.is_empty()),
         kpi: r.kpi,
         target: from_milli(r.target_milli),
+        whole: r.whole,
         before,
     }
 }
@@ -179,6 +188,7 @@ pub async fn set_group_target(
         target_milli: milli(input.target_value),
         set_by: actor.id(),
         set_at_us: banyan_store::now_us(),
+        whole: input.whole,
     };
     let tx = app.db.begin_write().await?;
     let before = store::put_group_target(&*tx, &row).await?.map(from_milli);
@@ -192,7 +202,7 @@ pub async fn set_group_target(
             entity_id: Some(row.branch_code.clone()),
             customer_id: None,
             detail: json!({"period": row.period, "team": Some(&row.team).filter(|t| !t.is_empty()),
-                "kpi": row.kpi.as_str(),
+                "kpi": row.kpi.as_str(), "whole": row.whole,
                 "target_value": input.target_value, "before": before}),
         }],
     )

@@ -7,7 +7,8 @@
 //! Migration 45: reward schemes over a period's closed scorecards, their awards, the second person's decision
 //! and the payroll export; honours.
 //! Migration 46: whether a person signed themselves up for a session (they may then withdraw before it is
-//! held; a place a supervisor gave is the supervisor's to excuse).
+//! held; a place a supervisor gave is the supervisor's to excuse); whether a team's or branch's target is for
+//! the group as a whole (its summary reads it) rather than for each of its people.
 
 use super::{
     Stmt, alter, bigint, bigint_null, boolean, id, idx, int, int_null, text, text_null, uidx, uuid,
@@ -270,6 +271,13 @@ pub(super) fn v46(s: &mut Vec<Stmt>, kind: DbKind) {
         Table::alter()
             .table("training_attendance")
             .add_column(boolean("self_signed").default(false).to_owned())
+            .to_owned(),
+    ));
+    s.push(alter(
+        kind,
+        Table::alter()
+            .table("perf_group_targets")
+            .add_column(boolean("whole").default(false).to_owned())
             .to_owned(),
     ));
 }

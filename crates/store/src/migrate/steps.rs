@@ -230,7 +230,7 @@ pub(super) const STEPS: &[Step] = &[
     },
     Step {
         version: 46,
-        name: "staff training: whether a person signed themselves up for a session (and may withdraw)",
+        name: "staff training: whether a person signed themselves up for a session (and may withdraw); a team's or branch's target for the group as a whole",
         run: performance::v46,
     },
 ];

@@ -62,6 +62,8 @@ crate::table! {
         pub target_milli: i64,
         pub set_by: StaffId,
         pub set_at_us: i64,
+        /// For the team or branch as a whole (its summary line reads it), not for each of its people.
+        pub whole: bool,
     }
 }
 
@@ -99,6 +101,7 @@ pub async fn put_group_target<C: ConnectionTrait>(
             let u = Query::update()
                 .table("perf_group_targets")
                 .value("target_milli", r.target_milli)
+                .value("whole", r.whole)
                 .value("set_by", r.set_by.uuid())
                 .value("set_at_us", r.set_at_us)
                 .and_where(Expr::col("id").eq(old.id))

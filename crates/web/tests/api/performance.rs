@@ -1234,4 +1234,72 @@ async fn a_team_or_branch_target_applies_to_its_people_without_their_own(app: &T
         .texts("SELECT action FROM audit_log WHERE action = 'performance.group_target'")
         .await;
     assert_eq!(actions.len(), 3);
+
+    // A target for the team as a whole: the team's summary reads it against everyone's figures added up; the
+    // people's own lines keep theirs (the policy's 5,000 yuan of fees each), and the branch's summary adds up
+    // its people's targets as before.
+    let r = set(
+        json!({"period": q, "branch_code": "BR0001", "team": "零售一组", "kpi": "fee_income",
+               "target_value": 20000.0, "whole": true}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["whole"], true, "{}", r.text);
+    let cards = app
+        .get(&format!("/api/v1/performance/scorecards?period={q}"), &sup)
+        .await;
+    let person = |name: &str| {
+        let c = cards.body["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap();
+        let l = line(c, "fee_income");
+        (
+            l["target"].as_f64(),
+            l["target_source"].as_str().map(str::to_owned),
+        )
+    };
+    assert_eq!(person("rm1"), (Some(5000.0), Some("policy".to_owned())));
+    assert_eq!(person("rm2"), (Some(5000.0), Some("policy".to_owned())));
+    let group = |level: &str, team: Option<&str>| {
+        let g = cards.body["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| {
+                g["level"] == level
+                    && g["branch_code"] == "BR0001"
+                    && g["team"].as_str() == team
+                    && g["role"] == "relationship_manager"
+            })
+            .unwrap_or_else(|| panic!("{level} {team:?} in {}", cards.text));
+        let l = g["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["kpi"] == "fee_income")
+            .unwrap();
+        (l["target"].as_f64(), l["whole_target"].as_bool())
+    };
+    assert_eq!(group("team", Some("零售一组")), (Some(20000.0), Some(true)));
+    assert_eq!(group("branch", None), (Some(15000.0), Some(false)));
+    // The team's new-customer target is still each person's: the team's summary adds them up (rm1 5 + rm2 8).
+    let g = cards.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["level"] == "team" && g["role"] == "relationship_manager")
+        .unwrap();
+    let nc = g["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kpi"] == "new_customers")
+        .unwrap();
+    assert_eq!(
+        (nc["target"].as_f64(), nc["whole_target"].as_bool()),
+        (Some(13.0), Some(false))
+    );
 }

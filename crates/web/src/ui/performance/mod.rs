@@ -118,7 +118,8 @@ struct ListPage {
     export: String,
     period: String,
     /// The team and branch targets set for the period: (where, KPI, target).
-    group_targets: Vec<(String, String, String)>,
+    /// (group, KPI, target, for whom: each person or the group as a whole).
+    group_targets: Vec<(String, String, String, String)>,
     /// Where a team or branch target may be set: (`branch|team`, words).
     groups: Vec<(String, String)>,
     /// Every KPI on a card shown: (code, words).
@@ -164,7 +165,12 @@ fn group_row(t: Tr, g: &uc::groups::GroupCard) -> GroupRow {
                 (
                     t.of("staff_kpi", l.kpi.as_str()),
                     shown(t, l.kpi, l.figure),
-                    shown(t, l.kpi, Some(l.target)),
+                    if l.whole_target {
+                        t.get("perf.whole_target_of")
+                            .replace("{v}", &shown(t, l.kpi, Some(l.target)))
+                    } else {
+                        shown(t, l.kpi, Some(l.target))
+                    },
                     attainment(l.attainment),
                     bar(l.attainment),
                 )
@@ -265,6 +271,12 @@ async fn render_list(
                     group_words(t, &g.branch_code, g.team.as_deref()),
                     t.of("staff_kpi", kpi.as_str()),
                     shown(t, kpi, Some(g.target)),
+                    t.get(if g.whole {
+                        "perf.target_whole"
+                    } else {
+                        "perf.target_each"
+                    })
+                    .to_owned(),
                 )
             })
             .collect()
@@ -869,6 +881,8 @@ async fn set_group_target(
         team: Some(team.to_owned()).filter(|x| !x.is_empty()),
         kpi,
         target_value: target,
+        // The form picks 每人 or 整体; anything else is each person's, as the API's default.
+        whole: form_text(&f, "applies").as_deref() == Some("whole"),
     };
     match uc::targets::set_group_target(&s.app, &sess.actor, input)
         .await
