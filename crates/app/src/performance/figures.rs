@@ -404,8 +404,9 @@ async fn acquisition_targets(
     Ok(())
 }
 
-/// The care KPIs: care tasks given to the person done by the end of their due day, and how long the care
-/// measures they own took from request to completion.
+/// The care KPIs: care tasks given to the person done by the end of their due day, how long the care
+/// measures they own took from request to completion, and the care surveys of the records whose team they are
+/// on.
 async fn care(
     app: &App,
     period: Period,
@@ -446,6 +447,23 @@ async fn care(
                         StaffKpi::CareHandlingDays,
                         m.reference,
                         day_of(app, &m.at),
+                        true,
+                    )
+                },
+            );
+        }
+    }
+    if needed.contains(&StaffKpi::CareSatisfaction) {
+        let (from_us, to_us) = app.day_bounds(first, last)?;
+        for r in store::care_ratings(c, staff, from_us, to_us).await? {
+            push(
+                r.owner,
+                Record {
+                    rating: Some(r.how),
+                    ..Record::new(
+                        StaffKpi::CareSatisfaction,
+                        r.reference,
+                        day_of(app, &r.at),
                         true,
                     )
                 },

@@ -38,7 +38,7 @@ pub struct SchemeInput {
     #[serde(default)]
     pub branch_code: Option<String>,
     pub rule: rw::RewardRule,
-    /// For `threshold` and `pool_share`: the composite to reach.
+    /// For `threshold` and `pool_share`: the composite to reach; for `team_pool`, the team's mean composite.
     #[serde(default)]
     pub min_composite: Option<f64>,
     /// For `threshold`: each person's award, in yuan.
@@ -47,7 +47,7 @@ pub struct SchemeInput {
     /// For `ranking`: the first rank's award, the second's …, in yuan.
     #[serde(default)]
     pub rank_amounts_yuan: Vec<f64>,
-    /// For `pool_share`: the pool, in yuan.
+    /// For `pool_share`: the pool, in yuan; for `team_pool`, each qualifying team's pool.
     #[serde(default)]
     pub pool_yuan: Option<f64>,
     #[serde(default)]
@@ -269,10 +269,18 @@ pub async fn propose(app: &App, actor: &Actor, input: SchemeInput) -> Result<Sch
             json!({}),
         ));
     }
+    // A team pool reads the team each person is in when the scheme is proposed.
     #[allow(clippy::cast_precision_loss)]
-    let composites: Vec<(StaffId, f64)> = closed
+    let composites: Vec<rw::Scored> = closed
         .iter()
-        .map(|(id, m)| (*id, *m as f64 / 1000.0))
+        .map(|(id, m)| rw::Scored {
+            staff_id: *id,
+            team: staff
+                .iter()
+                .find(|s| s.id == *id)
+                .and_then(|s| s.team.clone()),
+            composite: *m as f64 / 1000.0,
+        })
         .collect();
     let id = Uuid::now_v7();
     let awards: Vec<AwardRow> = rw::awards(input.rule, &params, &composites)

@@ -41,7 +41,10 @@
 //!   the monitoring's hits (count; lower — risk events in the portfolio);
 //! - `acquisition_targets`: of the acquisition targets set for the person whose period lies within this
 //!   one, the percent met — one met early counts at once, one not yet met once its period has ended
-//!   (percent; higher — seed 002 §七 目标完成).
+//!   (percent; higher — seed 002 §七 目标完成);
+//! - `care_satisfaction`: the mean rating (1-5) the care customers gave in the outbox's care survey, answered
+//!   in the period, of the care records whose team the person is on (score; higher — seed 003 关爱团队
+//!   满意度; the record names the person's role on the team, never the customer).
 
 pub mod rewards;
 pub mod training;
@@ -75,6 +78,7 @@ code_enum!(
         AlertsOnTime = "alerts_on_time",
         RiskEvents = "risk_events",
         AcquisitionTargets = "acquisition_targets",
+        CareSatisfaction = "care_satisfaction",
     }
 );
 
@@ -124,9 +128,10 @@ impl StaffKpi {
             | Self::CareOnTime
             | Self::AlertsOnTime
             | Self::AcquisitionTargets => KpiUnit::Percent,
-            Self::CaseSatisfaction | Self::CustomerSatisfaction | Self::ComplaintSatisfaction => {
-                KpiUnit::Score
-            }
+            Self::CaseSatisfaction
+            | Self::CustomerSatisfaction
+            | Self::ComplaintSatisfaction
+            | Self::CareSatisfaction => KpiUnit::Score,
             Self::AumGrowth | Self::DepositGrowth | Self::LoanGrowth => KpiUnit::Growth,
             Self::FeeIncome => KpiUnit::Amount,
             Self::CareHandlingDays => KpiUnit::Days,
@@ -157,7 +162,7 @@ impl StaffKpi {
             Self::OverdueAlerts | Self::AlertsOnTime | Self::RiskEvents => KpiPillar::RiskControl,
             Self::LeadConversion | Self::AcquisitionTargets => KpiPillar::Acquisition,
             Self::RepeatPurchase | Self::Referrals => KpiPillar::Loyalty,
-            Self::CareOnTime | Self::CareHandlingDays => KpiPillar::Care,
+            Self::CareOnTime | Self::CareHandlingDays | Self::CareSatisfaction => KpiPillar::Care,
             Self::TrainingHours | Self::AssessmentScore => KpiPillar::Training,
         }
     }

@@ -1,8 +1,9 @@
 //! Reward schemes (seed 002 拓户专项奖励基金; seed 000 §7 and seed 004: results tied to bonuses; seed 003:
 //! 表彰和奖励): a scheme for a period and a role pays awards by a rule over the **closed** scorecards — a fixed
-//! amount to everyone at or over a composite, amounts by rank, or a pool shared in proportion to the composite
-//! among those at or over it — proposed by one supervisor and approved (or rejected) by another before it
-//! goes to payroll.
+//! amount to everyone at or over a composite, amounts by rank, a pool shared in proportion to the composite
+//! among those at or over it, or a pool per team for every team whose people's mean composite reaches it (seed
+//! 002's team reward: the acquisition team is rewarded as a team) — proposed by one supervisor and approved (or
+//! rejected) by another before it goes to payroll.
 
 use crate::ids::StaffId;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,9 @@ code_enum!(
         Ranking = "ranking",
         /// A pool shared among those at or over `min_composite` in proportion to their composite.
         PoolShare = "pool_share",
+        /// A pool for each team whose people's mean composite is at or over `min_composite`, shared among the
+        /// team's people in proportion to their composite (people without a team are in none).
+        TeamPool = "team_pool",
     }
 );
 
@@ -78,7 +82,7 @@ pub fn check(rule: RewardRule, p: &RuleParams) -> Vec<(&'static str, &'static st
                 ));
             }
         }
-        RewardRule::PoolShare => {
+        RewardRule::PoolShare | RewardRule::TeamPool => {
             if !composite(p.min_composite) {
                 e.push(("min_composite", "range", "a composite from 0 to 120"));
             }
@@ -88,6 +92,14 @@ pub fn check(rule: RewardRule, p: &RuleParams) -> Vec<(&'static str, &'static st
         }
     }
     e
+}
+
+/// A person a scheme reads: their closed composite and their team (none: in no team).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub staff_id: StaffId,
+    pub team: Option<String>,
+    pub composite: f64,
 }
 
 /// One award: the person, their rank by composite among the scheme's people, their composite and the amount.
@@ -101,8 +113,12 @@ pub struct Award {
 
 /// The awards of a rule over the people's composites (everyone ranked; those the rule pays nothing are left
 /// out). A pool is shared down to the fen; what rounding leaves stays in the fund.
-pub fn awards(rule: RewardRule, p: &RuleParams, people: &[(StaffId, f64)]) -> Vec<Award> {
-    let mut ranked: Vec<(StaffId, f64)> = people.to_vec();
+pub fn awards(rule: RewardRule, p: &RuleParams, people: &[Scored]) -> Vec<Award> {
+    if rule == RewardRule::TeamPool {
+        return team_awards(p, people);
+    }
+    let mut ranked: Vec<(StaffId, f64)> =
+        people.iter().map(|s| (s.staff_id, s.composite)).collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let rank_of = |c: f64| {
         let better = ranked.iter().filter(|(_, x)| *x > c).count();
@@ -125,10 +141,9 @@ pub fn awards(rule: RewardRule, p: &RuleParams, people: &[(StaffId, f64)]) -> Ve
                     if composite < min || eligible_total <= 0.0 {
                         return None;
                     }
-                    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-                    let share = (p.pool_fen? as f64 * composite / eligible_total).floor() as i64;
-                    share
+                    share_of(p.pool_fen?, composite, eligible_total)
                 }
+                RewardRule::TeamPool => return None, // by team, above
             };
             (amount_fen > 0).then_some(Award {
                 staff_id,
@@ -140,17 +155,78 @@ pub fn awards(rule: RewardRule, p: &RuleParams, people: &[(StaffId, f64)]) -> Ve
         .collect()
 }
 
+/// A composite's share of a pool, down to the fen.
+fn share_of(pool_fen: i64, composite: f64, total: f64) -> i64 {
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    let share = (pool_fen as f64 * composite / total).floor() as i64;
+    share
+}
+
+/// A team pool: each team whose people's mean composite reaches the minimum gets the pool, shared among its
+/// people by composite; a person's rank is their team's, by mean composite among the teams (ties share).
+fn team_awards(p: &RuleParams, people: &[Scored]) -> Vec<Award> {
+    let (Some(min), Some(pool)) = (p.min_composite, p.pool_fen) else {
+        return Vec::new();
+    };
+    let mut teams: std::collections::BTreeMap<&str, Vec<&Scored>> =
+        std::collections::BTreeMap::new();
+    for s in people {
+        if let Some(t) = s.team.as_deref() {
+            teams.entry(t).or_default().push(s);
+        }
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let means: Vec<(&str, f64)> = teams
+        .iter()
+        .map(|(t, m)| {
+            (
+                *t,
+                m.iter().map(|s| s.composite).sum::<f64>() / m.len() as f64,
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (team, mean) in &means {
+        if *mean < min {
+            continue;
+        }
+        let better = means.iter().filter(|(_, x)| x > mean).count();
+        let rank = u32::try_from(better + 1).unwrap_or(u32::MAX);
+        let members = &teams[team];
+        let total: f64 = members.iter().map(|s| s.composite).sum();
+        if total <= 0.0 {
+            continue;
+        }
+        for s in members {
+            let amount_fen = share_of(pool, s.composite, total);
+            if amount_fen > 0 {
+                out.push(Award {
+                    staff_id: s.staff_id,
+                    rank,
+                    composite: s.composite,
+                    amount_fen,
+                });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use uuid::Uuid;
 
-    fn people() -> Vec<(StaffId, f64)> {
-        [90.0, 75.0, 75.0, 40.0]
+    fn people() -> Vec<Scored> {
+        [(90.0, "A"), (75.0, "B"), (75.0, "A"), (40.0, "B")]
             .iter()
             .enumerate()
-            .map(|(i, c)| (StaffId::from_uuid(Uuid::from_u128(i as u128 + 1)), *c))
+            .map(|(i, (c, t))| Scored {
+                staff_id: StaffId::from_uuid(Uuid::from_u128(i as u128 + 1)),
+                team: Some((*t).to_owned()),
+                composite: *c,
+            })
             .collect()
     }
 
@@ -181,6 +257,35 @@ mod tests {
         // 90 / 240 and 75 / 240 of 10,000 yuan.
         assert_eq!(amounts, [375_000, 312_500, 312_500]);
         assert!(amounts.iter().sum::<i64>() <= 1_000_000);
+    }
+
+    #[test]
+    fn a_team_pool_pays_each_team_over_the_mean_its_pool_shared_by_composite() {
+        // Team A (90, 75: mean 82.5) reaches 70 and shares 10,000 yuan 90:75; team B (75, 40: mean 57.5) does
+        // not; a person without a team is in none.
+        let mut all = people();
+        all.push(Scored {
+            staff_id: StaffId::from_uuid(Uuid::from_u128(9)),
+            team: None,
+            composite: 100.0,
+        });
+        let a = awards(RewardRule::TeamPool, &params(), &all);
+        let got: Vec<(u128, u32, i64)> = a
+            .iter()
+            .map(|a| (a.staff_id.uuid().as_u128(), a.rank, a.amount_fen))
+            .collect();
+        assert_eq!(got, [(1, 1, 545_454), (3, 1, 454_545)]);
+        let mut low = params();
+        low.min_composite = Some(50.0);
+        let both = awards(RewardRule::TeamPool, &low, &people());
+        assert_eq!(both.len(), 4);
+        assert_eq!(
+            both.iter()
+                .filter(|a| a.rank == 2)
+                .map(|a| a.amount_fen)
+                .sum::<i64>(),
+            652_173 + 347_826
+        );
     }
 
     #[test]

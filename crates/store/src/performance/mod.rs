@@ -448,6 +448,46 @@ pub async fn care_tasks<C: ConnectionTrait>(
     counted(c, &q).await
 }
 
+/// The care surveys answered in `[from_us, to_us)` of the care records whose team these people are on: each
+/// member's role on the team (the customer is not named: who is in care stays within the care team), when it
+/// was answered and the rating.
+pub async fn care_ratings<C: ConnectionTrait>(
+    c: &C,
+    staff: &[StaffId],
+    from_us: i64,
+    to_us: i64,
+) -> Result<Vec<Counted<i32>>> {
+    let q = Query::select()
+        .column(("care_team", "staff_id"))
+        .column(("care_team", "role"))
+        .column(("care_surveys", "answered_at_us"))
+        .column(("care_surveys", "satisfaction"))
+        .from("care_surveys")
+        .inner_join(
+            "care_team",
+            Expr::col(("care_team", "record_id")).equals(("care_surveys", "record_id")),
+        )
+        .and_where(Expr::col(("care_team", "staff_id")).is_in(ids(staff)))
+        .and_where(Expr::col(("care_surveys", "satisfaction")).is_not_null())
+        .and_where(Expr::col(("care_surveys", "answered_at_us")).gte(from_us))
+        .and_where(Expr::col(("care_surveys", "answered_at_us")).lt(to_us))
+        .order_by(("care_surveys", "answered_at_us"), Order::Asc)
+        .to_owned();
+    c.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            let at: i64 = get(r, 2)?;
+            Ok(Counted {
+                owner: StaffId::from_uuid(get(r, 0)?),
+                reference: get(r, 1)?,
+                at: at.to_string(),
+                how: get(r, 3)?,
+            })
+        })
+        .collect()
+}
+
 /// Care measures these people own completed in `[from_us, to_us)`: the measure's kind, when it was done
 /// and how long it took from its request (microseconds).
 pub async fn care_measures_done<C: ConnectionTrait>(

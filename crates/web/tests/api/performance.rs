@@ -957,12 +957,37 @@ async fn the_book_loyalty_and_care_kpis_count_what_a_person_manages_and_the_care
     )
     .await
     .unwrap();
+    // The care customer answered the care survey with 4 in the quarter: the care team's satisfaction.
+    app.sql(&format!(
+        "INSERT INTO care_surveys (record_id, message_id, sent_at_us, satisfaction, answered_at_us) \
+         SELECT id, id, {}, 4, {mid_us} FROM care_records",
+        mid_us - 24 * hour
+    ))
+    .await;
     let k = app
         .get(
             &format!("/api/v1/performance/scorecards/{cs2}?period={q}"),
             &c.sup,
         )
         .await;
+    let rated = line(&k.body["card"], "care_satisfaction");
+    assert_eq!(
+        (rated["numerator"].as_i64(), rated["denominator"].as_i64()),
+        (Some(4), Some(1)),
+        "{rated}"
+    );
+    assert!(close_to(&rated["figure"], 4.0), "{rated}");
+    assert!(
+        k.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kpi"] == "care_satisfaction"
+                && r["reference"] == "customer_service"
+                && r["rating"] == 4),
+        "{}",
+        k.text
+    );
     assert_eq!(k.status, StatusCode::OK, "{}", k.text);
     let on_time = line(&k.body["card"], "care_on_time");
     assert_eq!(

@@ -148,6 +148,33 @@ async fn a_reward_scheme_pays_by_its_rule_over_closed_scorecards_after_a_second_
         .map(|a| a["amount"].as_f64().unwrap())
         .collect();
     assert_eq!(amounts, [5294.11, 4705.88], "{}", pool.text);
+    // A team pool: only rm1 is in a team (零售一组, mean 90 ≥ 70), so the team's 10,000 yuan is rm1's; rm2, in
+    // no team, is in no team's pool.
+    app.sql("UPDATE staff SET team = '零售一组' WHERE username = 'rm1'")
+        .await;
+    let mut team = scheme("team_pool");
+    team["code"] = json!("ACQ-TEAM");
+    let r = app.post(url, &sup, team).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let got: Vec<(&str, f64)> = r.body["awards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["staff_id"].as_str().unwrap(),
+                a["amount"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [(rm1.as_str(), 10000.0)], "{}", r.text);
+    let mut none = scheme("team_pool");
+    none["code"] = json!("ACQ-TEAM2");
+    none["pool_yuan"] = json!(null);
+    assert_eq!(
+        app.post(url, &sup, none).await.field_errors(),
+        [("pool_yuan".to_owned(), "range".to_owned())]
+    );
 
     // Not yet approved: no payroll. The proposer may not approve; another branch's supervisor does not
     // see it; the senior manager approves.
@@ -231,6 +258,7 @@ async fn a_reward_scheme_pays_by_its_rule_over_closed_scorecards_after_a_second_
             "performance.honour",
             "performance.reward_decide",
             "performance.reward_export",
+            "performance.reward_propose",
             "performance.reward_propose",
             "performance.reward_propose",
         ]

@@ -5,7 +5,7 @@ use super::Lang;
 crate::ui::i18n::catalog! {
     "reward.title" => ["奖励与表彰", "獎勵與表彰", "Rewards and honours"],
     "reward.link" => ["奖励与表彰", "獎勵與表彰", "Rewards and honours"],
-    "reward.hint" => ["奖励方案按已关闭（冻结）的考核卡计算：达标奖、排名奖或按综合得分分配奖金池；由一名主管提出、另一名主管或高级管理人员审批后方可导出发薪。荣誉（如“拓户之星”）记录在此。", "獎勵方案按已關閉（凍結）的考核卡計算：達標獎、排名獎或按綜合得分分配獎金池；由一名主管提出、另一名主管或高級管理人員審批後方可匯出發薪。榮譽（如「拓戶之星」）記錄在此。", "A reward scheme is computed from the closed (frozen) scorecards — a fixed award for reaching a composite, awards by rank, or a pool shared by composite — proposed by one supervisor and approved by another (or a senior manager) before it goes to payroll. Honours are recorded here."],
+    "reward.hint" => ["奖励方案按已关闭（冻结）的考核卡计算：达标奖、排名奖、按综合得分分配奖金池，或团队奖金池（每个平均得分达标的团队一份，团队内按得分分配）；由一名主管提出、另一名主管或高级管理人员审批后方可导出发薪。荣誉（如“拓户之星”）记录在此。", "獎勵方案按已關閉（凍結）的考核卡計算：達標獎、排名獎、按綜合得分分配獎金池，或團隊獎金池（每個平均得分達標的團隊一份，團隊內按得分分配）；由一名主管提出、另一名主管或高級管理人員審批後方可匯出發薪。榮譽（如「拓戶之星」）記錄在此。", "A reward scheme is computed from the closed (frozen) scorecards — a fixed award for reaching a composite, awards by rank, a pool shared by composite, or a pool for each team whose mean composite reaches the mark, shared within by composite — proposed by one supervisor and approved by another (or a senior manager) before it goes to payroll. Honours are recorded here."],
     "reward.schemes" => ["奖励方案", "獎勵方案", "Reward schemes"],
     "reward.no_schemes" => ["暂无奖励方案。", "暫無獎勵方案。", "No reward schemes yet."],
     "reward.scheme" => ["奖励方案", "獎勵方案", "Reward scheme"],
@@ -38,6 +38,7 @@ crate::ui::i18n::catalog! {
     "reward_rule.threshold" => ["达标奖", "達標獎", "Threshold award"],
     "reward_rule.ranking" => ["排名奖", "排名獎", "Awards by rank"],
     "reward_rule.pool_share" => ["奖金池按得分分配", "獎金池按得分分配", "Pool shared by composite"],
+    "reward_rule.team_pool" => ["团队奖金池（团队平均得分达标，团队内按得分分配）", "團隊獎金池（團隊平均得分達標，團隊內按得分分配）", "Team pool (a team whose mean composite reaches it; shared within by composite)"],
     "scheme_state.proposed" => ["待审批", "待審批", "Proposed"],
     "scheme_state.approved" => ["已批准", "已批准", "Approved"],
     "scheme_state.rejected" => ["已退回", "已退回", "Rejected"],

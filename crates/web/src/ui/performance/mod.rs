@@ -545,6 +545,11 @@ fn reference_words(t: Tr, r: &uc::figures::Record, titles: &HashMap<String, Stri
         }
         StaffKpi::CareOnTime => "care_task",
         StaffKpi::CareHandlingDays => "care_measure",
+        StaffKpi::CareSatisfaction => {
+            return t
+                .get("perf.care_rated")
+                .replace("{role}", &t.of("care_role", &r.reference));
+        }
         StaffKpi::TrainingHours | StaffKpi::AssessmentScore => {
             return titles
                 .get(&r.reference)
