@@ -22,12 +22,24 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     await sup.locator('#perf-group-targets').waitFor();
     const groups = await sup.locator('#perf-group-targets').textContent();
     assert.ok(groups.includes('整个网点') && groups.includes('投诉按时办结率') && groups.includes('90.0%'), groups);
+    assert.ok(groups.includes('每人'), groups);
+    // A target for the branch as a whole: its summary reads it, marked as the group's.
+    await sup.locator('#g-group').selectOption({ index: 0 });
+    await sup.locator('#g-kpi').selectOption('new_customers');
+    await sup.locator('#g-target').fill('12');
+    await sup.locator('#g-applies').selectOption('whole');
+    await sup.locator('#perf-group-target button').click();
+    await sup.locator('#perf-group-targets').waitFor();
+    const whole = await sup.locator('#perf-group-targets tr', { hasText: '新增客户数' }).textContent();
+    assert.ok(whole.includes('整体'), whole);
+    const branchSummary = await sup.locator('#perf-groups').textContent();
+    assert.ok(branchSummary.includes('（整体目标）'), branchSummary);
     await sup.screenshot({ path: `${SHOTS}/performance.png`, fullPage: true });
     await sup.locator('#perf-cards a', { hasText: 'rm1' }).first().click();
     const lines = await sup.locator('#perf-lines').textContent();
     for (const words of ['新增客户数', '线索转化率', '联系计划按时完成率', '投诉按时办结率', '客户反馈办理满意度', '逾期未处置预警数', '业务增长', '风险控制',
       '管户资产（AUM）增长率', '管户存款增长率', '管户贷款增长率', '中间业务收入', '关爱任务按时完成率', '特殊客户关爱',
-      '客户满意度（回访与调查）', '风险预警按时处置率', '管户风险事件数', '拓客目标达成率', '客户拓展']) {
+      '客户满意度（回访与调查）', '风险预警按时处置率', '管户风险事件数', '拓客目标达成率', '客户拓展', '投诉监管时限达标率']) {
       assert.ok(lines.includes(words), `${words} in ${lines}`);
     }
     // A growth reads from the start's figure to the end's, in yuan.

@@ -548,6 +548,23 @@ fn cases(app: &App, push: &mut impl FnMut(StaffId, Record), k: Counted<store::Ca
             Record::new(StaffKpi::CaseSla, k.reference.clone(), day.clone(), met),
         );
     }
+    // The regulator's deadline: met or missed once resolved; open past it is missed; open before it, pending.
+    let regulatory = match (c.reg_met, c.reg_due_at_us) {
+        (Some(met), Some(_)) => Some(met),
+        (None, Some(due)) if c.open && due < banyan_store::now_us() => Some(false),
+        _ => None,
+    };
+    if let Some(met) = regulatory {
+        push(
+            k.owner,
+            Record::new(
+                StaffKpi::CaseRegulatory,
+                k.reference.clone(),
+                day.clone(),
+                met,
+            ),
+        );
+    }
     if let Some(rating) = c.satisfaction {
         if c.complaint {
             push(

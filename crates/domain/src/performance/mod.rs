@@ -42,6 +42,9 @@
 //! - `acquisition_targets`: of the acquisition targets set for the person whose period lies within this
 //!   one, the percent met — one met early counts at once, one not yet met once its period has ended
 //!   (percent; higher — seed 002 §七 目标完成);
+//! - `case_regulatory`: of the cases the person owns received in the period that carry the regulator's
+//!   deadline, the percent resolved within it — open past it counts as missed (percent; higher — seed 000 §5
+//!   监管时限);
 //! - `care_satisfaction`: the mean rating (1-5) the care customers gave in the outbox's care survey, answered
 //!   in the period, of the care records whose team the person is on (score; higher — seed 003 关爱团队
 //!   满意度; the record names the person's role on the team, never the customer).
@@ -79,6 +82,7 @@ code_enum!(
         RiskEvents = "risk_events",
         AcquisitionTargets = "acquisition_targets",
         CareSatisfaction = "care_satisfaction",
+        CaseRegulatory = "case_regulatory",
     }
 );
 
@@ -124,6 +128,7 @@ impl StaffKpi {
             Self::LeadConversion
             | Self::ContactCoverage
             | Self::CaseSla
+            | Self::CaseRegulatory
             | Self::RepeatPurchase
             | Self::CareOnTime
             | Self::AlertsOnTime
@@ -155,7 +160,7 @@ impl StaffKpi {
             | Self::DepositGrowth
             | Self::LoanGrowth
             | Self::FeeIncome => KpiPillar::Growth,
-            Self::ContactCoverage | Self::CaseSla => KpiPillar::Service,
+            Self::ContactCoverage | Self::CaseSla | Self::CaseRegulatory => KpiPillar::Service,
             Self::CaseSatisfaction | Self::CustomerSatisfaction | Self::ComplaintSatisfaction => {
                 KpiPillar::Satisfaction
             }

@@ -354,6 +354,9 @@ pub struct CaseCount {
     pub satisfaction: Option<i32>,
     /// A complaint (else an inquiry, a suggestion, praise).
     pub complaint: bool,
+    /// The regulator's deadline, for a case that carries one, and whether it was met once resolved.
+    pub reg_due_at_us: Option<i64>,
+    pub reg_met: Option<bool>,
 }
 
 /// Cases these people own received in `[from_us, to_us)`.
@@ -373,6 +376,8 @@ pub async fn owned_cases<C: ConnectionTrait>(
             "sla_met",
             "satisfaction",
             "kind",
+            "reg_due_at_us",
+            "reg_met",
         ])
         .from("cases")
         .and_where(Expr::col("owner_id").is_in(ids(staff)))
@@ -398,6 +403,8 @@ pub async fn owned_cases<C: ConnectionTrait>(
                     past_sla: get::<i32>(r, 4)? >= 2,
                     satisfaction: get(r, 6)?,
                     complaint: get::<String>(r, 7)? == "complaint",
+                    reg_due_at_us: get(r, 8)?,
+                    reg_met: get(r, 9)?,
                 },
             })
         })

@@ -146,8 +146,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         let no = r.body["case_no"].as_str().unwrap();
         app.sql(&format!(
             "UPDATE cases SET owner_id = (SELECT id FROM staff WHERE username = 'rm1'), \
-             received_at_us = {mid_us}, status = 'resolved', sla_met = {met}, satisfaction = {rating} \
-             WHERE case_no = '{no}'"
+             received_at_us = {mid_us}, status = 'resolved', sla_met = {met}, satisfaction = {rating}, \
+             reg_met = true WHERE case_no = '{no}'"
         ))
         .await;
     }
@@ -251,6 +251,11 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         "{c1}"
     );
     assert!(close_to(&line(c1, "case_sla")["figure"], 50.0), "{c1}");
+    // Both complaints carry the regulator's deadline and were resolved within it, one past its own SLA.
+    assert!(
+        close_to(&line(c1, "case_regulatory")["figure"], 100.0),
+        "{c1}"
+    );
     assert!(
         close_to(&line(c1, "case_satisfaction")["figure"], 4.0),
         "{c1}"
@@ -293,7 +298,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
         + 10.0 * 1.2
         + 5.0 * 0.625
         + 10.0 * (75.0 / 90.0)
-        + 10.0 * (50.0 / 95.0)
+        + 5.0 * (50.0 / 95.0)
+        + 5.0 * (100.0 / 95.0)
         + 5.0
         + 5.0 * (4.0 / 4.5)
         + 5.0 * 0.5
@@ -395,7 +401,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
                     .collect();
                 assert_eq!(met, vec![("leads_captured", 5, 0), ("new_corporate", 2, 2)]);
             }
-            "lead_conversion" | "contact_coverage" | "case_sla" | "alerts_on_time" => assert_eq!(
+            "lead_conversion" | "contact_coverage" | "case_sla" | "case_regulatory"
+            | "alerts_on_time" => assert_eq!(
                 (l["numerator"].as_i64(), l["denominator"].as_i64()),
                 (Some(counted), Some(mine.len() as i64)),
                 "{l}"
@@ -578,8 +585,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
             .rows()
             .map(|r| r.iter().map(|c| c.to_string()).collect())
             .collect();
-        // A row per KPI of the relationship manager's card (16), for the team and the branch.
-        assert_eq!(rows.len(), 1 + 16 + 16, "{rows:?}");
+        // A row per KPI of the relationship manager's card (17), for the team and the branch.
+        assert_eq!(rows.len(), 1 + 17 + 17, "{rows:?}");
         let team_nc = rows
             .iter()
             .find(|r| r[0] == "team" && r[5] == "new_customers")
@@ -598,8 +605,8 @@ async fn a_scorecard_counts_each_kpi_from_the_records_and_a_closed_quarter_stays
     let rows: Vec<Vec<String>> = book.rows.into_iter().map(|r| r.cells.unwrap()).collect();
     assert_eq!(
         rows.len(),
-        16 + 16,
-        "two relationship managers' cards of sixteen KPIs"
+        17 + 17,
+        "two relationship managers' cards of seventeen KPIs"
     );
     let nc = rows
         .iter()
