@@ -99,66 +99,18 @@ pub async fn open_sessions(app: &App, actor: &Actor) -> Result<Vec<OpenSession>>
 /// not open to them (another branch's) is not found; one already held or recorded, or of a retired course,
 /// is `409 session_closed`; being in it already is `409 already_signed_up`.
 pub async fn sign_up(app: &App, actor: &Actor, id: Uuid) -> Result<OpenSession> {
-    let grant = actor.require(Permission::PerformanceRead)?;
-    let c = &app.db.conn;
-    let today = app.today();
-    let s = store::session(c, id).await?.ok_or(AppError::NotFound)?;
-    let elsewhere = s
-        .branch_code
-        .as_deref()
-        .is_some_and(|b| actor.branch_code() != Some(b));
-    if elsewhere {
-        return Err(AppError::NotFound);
-    }
-    let course = super::sessions::course_by_id(app, s.course_id).await?;
-    if !open_to(actor, &s, today) || !course.active {
-        return Err(AppError::conflict(
-            "session_closed",
-            "the session has been held, recorded or its course retired",
-            json!({"held_on": s.held_on.to_string()}),
-        ));
-    }
-    let row = AttendanceRow {
-        id: Uuid::now_v7(),
-        session_id: s.id,
-        staff_id: actor.id(),
-        attendance: Attendance::Enrolled,
-        score: None,
-        certificate_no: None,
-        expires_on: None,
-        self_signed: true,
-    };
-    let tx = app.db.begin_write().await?;
-    if !store::add_attendee(&*tx, &row).await? {
-        return Err(AppError::conflict(
-            "already_signed_up",
-            "you are already in this session",
-            json!({}),
-        ));
-    }
-    audit::record(
-        app,
-        &*tx,
-        &grant,
-        vec![Entry {
-            action: "training.sign_up",
-            entity: "course",
-            entity_id: Some(course.code.clone()),
-            customer_id: None,
-            detail: json!({"held_on": s.held_on.to_string()}),
-        }],
-    )
-    .await?;
-    let people = store::attendance_of(&*tx, s.id).await?;
-    let v = open_view(&s, &course, &people, actor.id());
-    crate::idempotency::commit(tx, actor, 201, &v).await?;
-    Ok(v)
+    own_place(app, actor, id, true).await
 }
 
 /// Takes the reader's own sign-up back (`performance.read`; audited `training.withdraw`; Idempotency-Key): a
 /// session not open to them is not found; one held or recorded is `409 session_closed`; a place they did not
 /// take themselves (a supervisor's) or none at all is `409 not_signed_up`.
 pub async fn withdraw(app: &App, actor: &Actor, id: Uuid) -> Result<OpenSession> {
+    own_place(app, actor, id, false).await
+}
+
+/// Takes (`join`) or gives back the reader's own place in a session, as [`sign_up`] and [`withdraw`] say.
+async fn own_place(app: &App, actor: &Actor, id: Uuid, join: bool) -> Result<OpenSession> {
     let grant = actor.require(Permission::PerformanceRead)?;
     let c = &app.db.conn;
     let s = store::session(c, id).await?.ok_or(AppError::NotFound)?;
@@ -170,27 +122,50 @@ pub async fn withdraw(app: &App, actor: &Actor, id: Uuid) -> Result<OpenSession>
         return Err(AppError::NotFound);
     }
     let course = super::sessions::course_by_id(app, s.course_id).await?;
-    if !open_to(actor, &s, app.today()) {
+    // A retired course takes no one new; a place in it may still be given back before the day.
+    if !open_to(actor, &s, app.today()) || (join && !course.active) {
         return Err(AppError::conflict(
             "session_closed",
-            "the session has been held or recorded",
+            "the session has been held, recorded or its course retired",
             json!({"held_on": s.held_on.to_string()}),
         ));
     }
     let tx = app.db.begin_write().await?;
-    if !store::remove_own_sign_up(&*tx, s.id, actor.id()).await? {
-        return Err(AppError::conflict(
-            "not_signed_up",
-            "you did not sign yourself up for this session; your supervisor may excuse you",
-            json!({}),
-        ));
-    }
+    let (action, status) = if join {
+        let row = AttendanceRow {
+            id: Uuid::now_v7(),
+            session_id: s.id,
+            staff_id: actor.id(),
+            attendance: Attendance::Enrolled,
+            score: None,
+            certificate_no: None,
+            expires_on: None,
+            self_signed: true,
+        };
+        if !store::add_attendee(&*tx, &row).await? {
+            return Err(AppError::conflict(
+                "already_signed_up",
+                "you are already in this session",
+                json!({}),
+            ));
+        }
+        ("training.sign_up", 201)
+    } else {
+        if !store::remove_own_sign_up(&*tx, s.id, actor.id()).await? {
+            return Err(AppError::conflict(
+                "not_signed_up",
+                "you did not sign yourself up for this session; your supervisor may excuse you",
+                json!({}),
+            ));
+        }
+        ("training.withdraw", 200)
+    };
     audit::record(
         app,
         &*tx,
         &grant,
         vec![Entry {
-            action: "training.withdraw",
+            action,
             entity: "course",
             entity_id: Some(course.code.clone()),
             customer_id: None,
@@ -200,6 +175,6 @@ pub async fn withdraw(app: &App, actor: &Actor, id: Uuid) -> Result<OpenSession>
     .await?;
     let people = store::attendance_of(&*tx, s.id).await?;
     let v = open_view(&s, &course, &people, actor.id());
-    crate::idempotency::commit(tx, actor, 200, &v).await?;
+    crate::idempotency::commit(tx, actor, status, &v).await?;
     Ok(v)
 }
