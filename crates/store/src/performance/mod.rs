@@ -6,7 +6,7 @@ pub mod rewards;
 pub mod training;
 
 use crate::error::{Result, StoreError};
-use crate::table;
+use crate::table::{self, Table};
 use banyan_domain::feedback::CaseStatus;
 use banyan_domain::ids::StaffId;
 use banyan_domain::performance::{KpiLine, PerfRating, PromotionAdvice, StaffKpi};
@@ -85,29 +85,97 @@ pub async fn group_targets_of<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
-/// Sets a team's or branch's target (replacing the one set before); returns the previous value.
+/// Sets a team's or branch's target (replacing the one set before, and whether it is for the group as a
+/// whole); returns the previous value.
 pub async fn put_group_target<C: ConnectionTrait>(
     c: &C,
     r: &GroupTargetRow,
 ) -> Result<Option<i64>> {
-    let q = table::select::<GroupTargetRow>()
-        .and_where(Expr::col("period").eq(r.period.as_str()))
-        .and_where(Expr::col("branch_code").eq(r.branch_code.as_str()))
-        .and_where(Expr::col("team").eq(r.team.as_str()))
-        .and_where(Expr::col("kpi").eq(r.kpi.as_str()))
-        .to_owned();
-    match table::one::<GroupTargetRow, _>(c, &q).await? {
+    put(c, r).await
+}
+
+/// What a person's target and a group's share: named by its key columns, replaced in place when set again.
+trait Target: Table {
+    fn id(&self) -> Uuid;
+    fn target_milli(&self) -> i64;
+    fn set_by(&self) -> StaffId;
+    fn set_at_us(&self) -> i64;
+    /// The columns that name the target (the period, whose, the KPI) with this row's values.
+    fn key(&self) -> Vec<(&'static str, sea_orm::Value)>;
+    /// What else changes in place with the value.
+    fn also(&self) -> Vec<(&'static str, sea_orm::Value)> {
+        Vec::new()
+    }
+}
+
+impl Target for TargetRow {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn target_milli(&self) -> i64 {
+        self.target_milli
+    }
+    fn set_by(&self) -> StaffId {
+        self.set_by
+    }
+    fn set_at_us(&self) -> i64 {
+        self.set_at_us
+    }
+    fn key(&self) -> Vec<(&'static str, sea_orm::Value)> {
+        vec![
+            ("period", self.period.clone().into()),
+            ("staff_id", self.staff_id.uuid().into()),
+            ("kpi", self.kpi.as_str().into()),
+        ]
+    }
+}
+
+impl Target for GroupTargetRow {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn target_milli(&self) -> i64 {
+        self.target_milli
+    }
+    fn set_by(&self) -> StaffId {
+        self.set_by
+    }
+    fn set_at_us(&self) -> i64 {
+        self.set_at_us
+    }
+    fn key(&self) -> Vec<(&'static str, sea_orm::Value)> {
+        vec![
+            ("period", self.period.clone().into()),
+            ("branch_code", self.branch_code.clone().into()),
+            ("team", self.team.clone().into()),
+            ("kpi", self.kpi.as_str().into()),
+        ]
+    }
+    fn also(&self) -> Vec<(&'static str, sea_orm::Value)> {
+        vec![("whole", self.whole.into())]
+    }
+}
+
+/// Sets a target: the one set before under the same key takes the new value (and who set it, when); else
+/// the row is inserted. Returns the value before.
+async fn put<T: Target, C: ConnectionTrait>(c: &C, r: &T) -> Result<Option<i64>> {
+    let mut q = table::select::<T>();
+    for (col, v) in r.key() {
+        q.and_where(Expr::col(col).eq(v));
+    }
+    match table::one::<T, _>(c, &q).await? {
         Some(old) => {
-            let u = Query::update()
-                .table("perf_group_targets")
-                .value("target_milli", r.target_milli)
-                .value("whole", r.whole)
-                .value("set_by", r.set_by.uuid())
-                .value("set_at_us", r.set_at_us)
-                .and_where(Expr::col("id").eq(old.id))
-                .to_owned();
+            let mut u = Query::update();
+            u.table(T::NAME)
+                .value("target_milli", r.target_milli())
+                .value("set_by", r.set_by().uuid())
+                .value("set_at_us", r.set_at_us());
+            for (col, v) in r.also() {
+                u.value(col, v);
+            }
+            u.and_where(Expr::col("id").eq(old.id()));
             c.execute(&u).await?;
-            Ok(Some(old.target_milli))
+            Ok(Some(old.target_milli()))
         }
         None => {
             table::insert(c, std::slice::from_ref(r)).await?;
@@ -171,28 +239,7 @@ pub async fn targets_of<C: ConnectionTrait>(
 
 /// Sets a person's target (replacing the one set before); returns the previous value.
 pub async fn put_target<C: ConnectionTrait>(c: &C, r: &TargetRow) -> Result<Option<i64>> {
-    let q = table::select::<TargetRow>()
-        .and_where(Expr::col("period").eq(r.period.as_str()))
-        .and_where(Expr::col("staff_id").eq(r.staff_id.uuid()))
-        .and_where(Expr::col("kpi").eq(r.kpi.as_str()))
-        .to_owned();
-    match table::one::<TargetRow, _>(c, &q).await? {
-        Some(old) => {
-            let u = Query::update()
-                .table("perf_targets")
-                .value("target_milli", r.target_milli)
-                .value("set_by", r.set_by.uuid())
-                .value("set_at_us", r.set_at_us)
-                .and_where(Expr::col("id").eq(old.id))
-                .to_owned();
-            c.execute(&u).await?;
-            Ok(Some(old.target_milli))
-        }
-        None => {
-            table::insert(c, std::slice::from_ref(r)).await?;
-            Ok(None)
-        }
-    }
+    put(c, r).await
 }
 
 /// Every closed version of these people's scorecards of a quarter, the latest last.
