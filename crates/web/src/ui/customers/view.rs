@@ -130,11 +130,13 @@ pub(crate) async fn customer_page(
     let staff = banyan_app::access::staff_named(&s.app, a, &named)
         .await
         .map_err(err)?;
-    let rm_name = v
-        .rm_id
-        .and_then(|rm| staff.get(&rm))
-        .map(|st| staff_name(&st.display_name, &st.username))
-        .unwrap_or_default();
+    // No manager is an empty name (the page says unassigned); a manager whose
+    // staff row cannot be read is named as history names one, never blank.
+    let rm_name = match v.rm_id.map(|rm| staff.get(&rm)) {
+        None => String::new(),
+        Some(Some(st)) => staff_name(&st.display_name, &st.username),
+        Some(None) => t.get("history.unknown_staff").to_owned(),
+    };
     let timeline = timeline_lines(s, t, contacts_logged, &staff);
     let messages = message_lines(s, a, t, seen).await.map_err(err)?;
     let events = event_lines(s, a, t, seen).await.map_err(err)?;
@@ -328,7 +330,7 @@ fn timeline_lines(
             who: staff
                 .get(&i.staff_id)
                 .map(|st| st.display_name.clone())
-                .unwrap_or_default(),
+                .unwrap_or_else(|| t.get("history.unknown_staff").to_owned()),
             outcome: i.outcome,
             needs: i.needs.unwrap_or_default(),
             satisfaction: i.satisfaction.map(|x| x.to_string()).unwrap_or_default(),
