@@ -144,6 +144,7 @@ pub(crate) fn actor_of(r: &StaffRow) -> Result<Actor> {
         username: r.username.clone(),
         role: r.role,
         branch_code: r.branch_code.clone(),
+        department: r.department.clone(),
         scope_override: None,
     })
 }

@@ -17,6 +17,9 @@ pub struct Actor {
     pub(crate) username: String,
     pub(crate) role: Role,
     pub(crate) branch_code: Option<String>,
+    /// The department whose case queue the staff member works, as the staff row said when the request
+    /// began (a case list scopes by it without reading the row again).
+    pub(crate) department: Option<String>,
     /// Widens the role's scope (CLI imports and exports run bank-wide).
     pub(crate) scope_override: Option<ScopeKind>,
 }
@@ -116,6 +119,7 @@ impl Actor {
             username: username.to_owned(),
             role: Role::Admin,
             branch_code: None,
+            department: None,
             scope_override: None,
         }
     }

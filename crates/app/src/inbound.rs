@@ -54,6 +54,7 @@ fn gateway() -> Actor {
         username: "gateway".into(),
         role: Role::CustomerService,
         branch_code: None,
+        department: None,
         scope_override: None,
     }
 }

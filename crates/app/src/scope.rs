@@ -7,6 +7,7 @@ use crate::error::{AppError, Result};
 use banyan_domain::ids::StaffId;
 use banyan_store::ConnectionTrait;
 use banyan_store::customers::{self as store, CustomerRow};
+use banyan_store::segments::AssignmentRow;
 use uuid::Uuid;
 
 /// Loads a customer the actor may see, else NotFound (no existence leak).
@@ -29,6 +30,9 @@ pub(crate) async fn load_in_scope<C: ConnectionTrait>(
 pub struct Seen {
     row: CustomerRow,
     actor: StaffId,
+    /// The customer's segment assignments once a read of this request has read them: the page's segments and
+    /// the book's services (what the segments entitle the customer to) both need them.
+    assignments: std::sync::Arc<tokio::sync::OnceCell<Vec<AssignmentRow>>>,
 }
 
 impl Seen {
@@ -36,6 +40,7 @@ impl Seen {
         Seen {
             row,
             actor: grant.actor().id(),
+            assignments: Default::default(),
         }
     }
 
@@ -97,6 +102,21 @@ pub(crate) async fn read_in_scope<C: ConnectionTrait>(
             }
         }
         other => load_in_scope(c, grant, other.id()).await,
+    }
+}
+
+/// The segment assignments of a customer whose row `read_in_scope` has just returned for `who`: read once for a
+/// customer this request has seen, shared by the page's reads that need them.
+pub(crate) async fn assignments_of<C: ConnectionTrait>(
+    c: &C,
+    who: Customer<'_>,
+) -> Result<Vec<AssignmentRow>> {
+    let read = || async {
+        Ok::<_, AppError>(banyan_store::segments::assignments_for(c, &[who.id()]).await?)
+    };
+    match who {
+        Customer::Seen(s) => Ok(s.assignments.get_or_try_init(read).await?.clone()),
+        Customer::Id(_) => read().await,
     }
 }
 

@@ -143,7 +143,7 @@ pub struct CustomerBook {
 pub async fn customer_book(app: &App, actor: &Actor, id: Uuid) -> Result<CustomerBook> {
     let grant = actor.require(Permission::CustomerRead)?;
     let row = crate::scope::load_in_scope(&app.db.conn, &grant, id).await?;
-    book_of(app, &row).await
+    book_of(app, &row, id.into()).await
 }
 
 /// A customer's book and their sales, as the customer's page shows them side by side: one proof of scope
@@ -154,15 +154,20 @@ pub async fn customer_book_and_sales(
     who: impl Into<crate::scope::Customer<'_>>,
 ) -> Result<(CustomerBook, Vec<super::sales::SaleView>)> {
     let grant = actor.require(Permission::CustomerRead)?;
-    let row = crate::scope::read_in_scope(&app.db.conn, &grant, who.into()).await?;
+    let who = who.into();
+    let row = crate::scope::read_in_scope(&app.db.conn, &grant, who).await?;
     tokio::try_join!(
-        book_of(app, &row),
+        book_of(app, &row, who),
         super::sales::sales_in(app, &app.db.conn, row.id)
     )
 }
 
-/// The book of a customer the caller has proven it may read.
-async fn book_of(app: &App, row: &banyan_store::customers::CustomerRow) -> Result<CustomerBook> {
+/// The book of a customer the caller has proven it may read (`row`, read for `who`).
+async fn book_of(
+    app: &App,
+    row: &banyan_store::customers::CustomerRow,
+    who: crate::scope::Customer<'_>,
+) -> Result<CustomerBook> {
     let c = &app.db.conn;
     let (as_of, mut holdings, accounts) = crate::figures::latest_lines(app, c, row.id).await?;
     let book = &app.policy.book;
@@ -201,7 +206,7 @@ async fn book_of(app: &App, row: &banyan_store::customers::CustomerRow) -> Resul
     let (assignments, transactions, activity, aum_line) = tokio::try_join!(
         async {
             Ok::<_, crate::error::AppError>(
-                sstore::assignments_for(c, &[row.id.uuid()])
+                crate::scope::assignments_of(c, who)
                     .await?
                     .into_iter()
                     .map(|a| (a.dimension, a.value))

@@ -101,7 +101,7 @@ pub(crate) fn counts(m: BTreeMap<String, u64>) -> Vec<Count> {
 
 /// The period's cases in scope (all pages), for analysis and export.
 pub(crate) async fn period_rows(app: &App, actor: &Actor, q: &CaseQuery) -> Result<Vec<CaseRow>> {
-    let s = scope(app, actor).await?;
+    let s = scope(actor)?;
     let mut f = filter_of(app, actor, q, s, 1000)?;
     // Always the whole period: a list cursor would start it mid-way.
     f.before = None;

@@ -40,11 +40,9 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub(crate) async fn scope(app: &App, actor: &Actor) -> Result<CaseScope> {
+pub(crate) fn scope(actor: &Actor) -> Result<CaseScope> {
     let grant = actor.require(Permission::CaseRead)?;
-    let department = banyan_store::access::find_staff(&app.db.conn, actor.id)
-        .await?
-        .and_then(|s| s.department);
+    let department = actor.department.clone();
     Ok(match grant.scope() {
         cstore::ScopeFilter::All => CaseScope::All,
         cstore::ScopeFilter::Branch(b) => CaseScope::Branch {
@@ -67,7 +65,7 @@ pub(crate) async fn scope(app: &App, actor: &Actor) -> Result<CaseScope> {
 }
 
 pub(crate) async fn visible(app: &App, actor: &Actor, r: &CaseRow) -> Result<bool> {
-    let s = scope(app, actor).await?;
+    let s = scope(actor)?;
     Ok(match &s {
         CaseScope::All => true,
         CaseScope::Branch { branch, me, .. } => {

@@ -141,10 +141,11 @@ pub async fn segments(
     actor: &Actor,
     who: impl Into<crate::scope::Customer<'_>>,
 ) -> Result<SegmentsView> {
-    let row = in_scope(app, actor, who.into()).await?;
+    let who = who.into();
+    let row = in_scope(app, actor, who).await?;
     let id = row.id.uuid();
     let c = &app.db.conn;
-    let assignments = store::assignments_for(c, &[id]).await?;
+    let assignments = crate::scope::assignments_of(c, who).await?;
     let history = store::history_for(c, id, 100).await?;
     let alerts = store::alerts_for(c, id).await?;
     Ok(SegmentsView {
