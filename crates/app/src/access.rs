@@ -351,16 +351,14 @@ pub async fn web_login(
 /// Resolves a session cookie: refused when revoked, past its absolute lifetime, or idle too long.
 pub async fn web_session(app: &App, token: &str) -> Result<Session> {
     let now = now_us();
-    let row = store::find_session(&app.db.conn, &sha256(token.as_bytes()))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let (row, s, unread_notices) =
+        store::find_session_with_staff(&app.db.conn, &sha256(token.as_bytes()))
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
     let idle = i64::from(app.policy.access.session_idle_minutes) * 60_000_000;
     if row.revoked_at_us.is_some() || row.expires_at_us <= now || row.last_seen_us + idle <= now {
         return Err(AppError::Unauthenticated);
     }
-    let s = store::find_staff(&app.db.conn, row.staff_id.into())
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
     if s.disabled {
         return Err(AppError::Unauthenticated);
     }
@@ -368,7 +366,6 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
     if now - row.last_seen_us > 60_000_000 {
         store::touch_session(&app.db.conn, row.id, now).await?;
     }
-    let unread_notices = banyan_store::cases::count_unread(&app.db.conn, s.id.uuid()).await?;
     Ok(Session {
         id: row.id,
         actor: actor_of(&s)?,

@@ -229,11 +229,37 @@ pub async fn insert_session<C: ConnectionTrait>(c: &C, s: &SessionRow) -> Result
     Ok(())
 }
 
-pub async fn find_session<C: ConnectionTrait>(c: &C, hash: &[u8]) -> Result<Option<SessionRow>> {
-    let q = table::select::<SessionRow>()
-        .and_where(Expr::col("token_hash").eq(hash.to_vec()))
-        .to_owned();
-    table::one::<SessionRow, _>(c, &q).await
+/// A session by its token's hash with its staff member and how many of their notices are unread, in one
+/// statement: every workbench page begins with it (it had been three).
+pub async fn find_session_with_staff<C: ConnectionTrait>(
+    c: &C,
+    hash: &[u8],
+) -> Result<Option<(SessionRow, StaffRow, u64)>> {
+    let mut q = table::select::<SessionRow>();
+    table::select_prefixed::<StaffRow>(&mut q, "s_");
+    q.expr_as(
+        Expr::cust(
+            "(SELECT COUNT(*) FROM staff_notices WHERE staff_notices.staff_id = web_sessions.staff_id \
+             AND staff_notices.read_at_us IS NULL)",
+        ),
+        "unread_notices",
+    )
+    .inner_join(
+        StaffRow::NAME,
+        Expr::col((StaffRow::NAME, "id")).equals((SessionRow::NAME, "staff_id")),
+    )
+    .and_where(Expr::col((SessionRow::NAME, "token_hash")).eq(hash.to_vec()));
+    let Some(r) = c.query_one(&q).await? else {
+        return Ok(None);
+    };
+    let unread: i64 = r.try_get("", "unread_notices")?;
+    let unread = u64::try_from(unread)
+        .map_err(|_| StoreError::Corrupt(format!("a count of {unread} unread notices")))?;
+    Ok(Some((
+        SessionRow::read(&r)?,
+        StaffRow::read_prefixed(&r, "s_")?,
+        unread,
+    )))
 }
 
 pub async fn touch_session<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {

@@ -594,17 +594,6 @@ pub async fn notices_for<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
-/// How many of a staff member's notices are unread (the header's count).
-pub async fn count_unread<C: ConnectionTrait>(c: &C, staff_id: Uuid) -> Result<u64> {
-    let q = Query::select()
-        .expr(Expr::cust("COUNT(*)"))
-        .from("staff_notices")
-        .and_where(Expr::col("staff_id").eq(staff_id))
-        .and_where(Expr::col("read_at_us").is_null())
-        .to_owned();
-    table::count(c, &q).await
-}
-
 pub async fn mark_notices_read<C: ConnectionTrait>(
     c: &C,
     staff_id: Uuid,

@@ -16,6 +16,7 @@ crate::tests![
     a_supervisor_sees_the_branch_and_not_other_branches,
     an_auditor_reads_everything_and_writes_nothing,
     a_disabled_account_loses_its_tokens,
+    a_workbench_session_counts_its_own_unread_notices_and_ends_with_the_account,
     staff_are_managed_by_administrators_only,
     every_answer_carries_a_request_id,
 ];
@@ -274,6 +275,70 @@ async fn a_disabled_account_loses_its_tokens(app: &TestApp) {
     )
     .await
     .assert_problem(401, "bad_credentials");
+}
+
+/// A workbench page begins by reading the session, its staff member and their unread notices in one statement:
+/// the count is the person's own unread notices, and a disabled account's session no longer opens.
+async fn a_workbench_session_counts_its_own_unread_notices_and_ends_with_the_account(
+    app: &TestApp,
+) {
+    let admin = app.login_as("admin", Role::Admin, None).await;
+    app.login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    app.login_as("rm2", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let (cookie, session) =
+        banyan_app::access::web_login(&app.app, "rm1", PASSWORD, "zh-CN", "127.0.0.1")
+            .await
+            .expect("rm1 signs in to the workbench");
+    assert_eq!(session.unread_notices, 0);
+    let notice = |who: &str, read: Option<i64>| {
+        let who = who.to_owned();
+        async move {
+            let staff_id: uuid::Uuid = app.staff_id(&who).await.parse().expect("a staff id");
+            banyan_store::cases::NoticeRow {
+                id: uuid::Uuid::now_v7(),
+                staff_id,
+                case_id: None,
+                customer_id: None,
+                kind: "customer.verified".into(),
+                text: "C000001".into(),
+                created_at_us: 1,
+                read_at_us: read,
+            }
+        }
+    };
+    let rows = vec![
+        notice("rm1", None).await,
+        notice("rm1", None).await,
+        notice("rm1", Some(2)).await,
+        notice("rm2", None).await,
+    ];
+    banyan_store::cases::insert_notices(&app.app.db().conn, &rows)
+        .await
+        .expect("notices");
+    let again = banyan_app::access::web_session(&app.app, &cookie)
+        .await
+        .expect("the session opens");
+    assert_eq!(again.unread_notices, 2, "rm1's own unread notices only");
+    assert_eq!(again.actor.username(), "rm1");
+    let r = app
+        .req(
+            Method::POST,
+            "/api/v1/staff/rm1/disable",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(matches!(
+        banyan_app::access::web_session(&app.app, &cookie).await,
+        Err(banyan_app::AppError::Unauthenticated)
+    ));
+    assert!(matches!(
+        banyan_app::access::web_session(&app.app, "not-a-session").await,
+        Err(banyan_app::AppError::Unauthenticated)
+    ));
 }
 
 async fn staff_are_managed_by_administrators_only(app: &TestApp) {
