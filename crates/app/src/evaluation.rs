@@ -236,7 +236,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
             now,
             &mut changes,
             &mut upserts,
-        );
+        )?;
         for (dim, old) in cur {
             if !seen.contains(dim) {
                 removals.push((r.id, dim.clone()));
@@ -254,7 +254,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
         if mode.warnings
             && let Some(m) = m
         {
-            alerts.extend(alerts_for(policy, r, m, earlier, today, now));
+            alerts.extend(alerts_for(policy, r, m, earlier, today, now)?);
         }
     }
     if !mode.write {
@@ -492,7 +492,7 @@ fn alerts_for(
     earlier: Option<&Metrics>,
     today: Date,
     now: i64,
-) -> Vec<AlertRow> {
+) -> Result<Vec<AlertRow>> {
     let due = today
         .checked_add(jiff::Span::new().days(i64::from(policy.segments.warnings.due_days)))
         .unwrap_or(today);
@@ -500,22 +500,27 @@ fn alerts_for(
         .segments
         .warnings(r.kind, m, earlier)
         .into_iter()
-        .map(|w| AlertRow {
-            id: Uuid::now_v7(),
-            customer_id: r.id.uuid(),
-            indicator: w.indicator.clone(),
-            subject: String::new(),
-            status: banyan_domain::book::monitoring::AlertStatus::Open,
-            owner_id: r.rm_id.map(Into::into),
-            reason: w.reason.clone(),
-            checks: serde_json::to_string(&w.checks).unwrap_or_else(|_| "[]".into()),
-            due_on: due.to_string(),
-            created_at_us: now,
-            closed_at_us: None,
-            closed_by: None,
-            resolution: None,
-            disposition: None,
-            escalated_at_us: None,
+        .map(|w| {
+            Ok(AlertRow {
+                id: Uuid::now_v7(),
+                customer_id: r.id.uuid(),
+                indicator: w.indicator.clone(),
+                subject: String::new(),
+                status: banyan_domain::book::monitoring::AlertStatus::Open,
+                owner_id: r.rm_id.map(Into::into),
+                reason: w.reason.clone(),
+                checks: crate::json::to_stored(
+                    &w.checks,
+                    format_args!("the checks of alert {}", w.indicator),
+                )?,
+                due_on: due.to_string(),
+                created_at_us: now,
+                closed_at_us: None,
+                closed_by: None,
+                resolution: None,
+                disposition: None,
+                escalated_at_us: None,
+            })
         })
         .collect()
 }
@@ -557,7 +562,7 @@ fn compare(
     now: i64,
     changes: &mut Vec<Change>,
     upserts: &mut Vec<AssignmentRow>,
-) -> Vec<String> {
+) -> Result<Vec<String>> {
     let mut seen = Vec::new();
     for a in decided {
         seen.push(a.dimension.clone());
@@ -592,13 +597,16 @@ fn compare(
                 dimension: a.dimension.clone(),
                 value: a.value.clone(),
                 reason: a.reason.clone(),
-                checks: serde_json::to_string(&a.checks).unwrap_or_else(|_| "[]".into()),
+                checks: crate::json::to_stored(
+                    &a.checks,
+                    format_args!("the checks of {}", a.dimension),
+                )?,
                 policy_hash: hash.to_owned(),
                 assigned_at_us: now,
             });
         }
     }
-    seen
+    Ok(seen)
 }
 
 /// Writes figures (one row per customer and date: the later item wins), re-evaluates the customers they

@@ -15,6 +15,16 @@ pub fn stored<T: DeserializeOwned>(
         .map_err(|e| AppError::internal_from(format!("{what} is unreadable"), e))
 }
 
+/// A value written to the database as JSON text; one that does not serialise is an error naming `what`, never
+/// an empty document in its place.
+pub fn to_stored<T: serde::Serialize + ?Sized>(
+    v: &T,
+    what: impl std::fmt::Display,
+) -> Result<String, AppError> {
+    serde_json::to_string(v)
+        .map_err(|e| AppError::internal_from(format!("{what} does not serialise"), e))
+}
+
 /// A stored instant (microseconds since the epoch) as RFC 3339; one outside the representable range is an
 /// error naming `what`, never an empty text.
 pub fn stored_instant(us: i64, what: impl std::fmt::Display) -> Result<String, AppError> {

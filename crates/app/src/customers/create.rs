@@ -297,17 +297,21 @@ pub(crate) async fn insert_prepared(
         store::upsert_consents(tx, &consents).await?;
         let versions: Vec<VersionRow> = chunk
             .iter()
-            .map(|p| VersionRow {
-                id: Uuid::now_v7(),
-                customer_id: p.row.id.uuid(),
-                version: 1,
-                actor_id: actor.id.uuid(),
-                at_us: now,
-                action: "create".into(),
-                changes: serde_json::to_string(&creation_changes(p))
-                    .unwrap_or_else(|_| "[]".into()),
+            .map(|p| {
+                Ok(VersionRow {
+                    id: Uuid::now_v7(),
+                    customer_id: p.row.id.uuid(),
+                    version: 1,
+                    actor_id: actor.id.uuid(),
+                    at_us: now,
+                    action: "create".into(),
+                    changes: crate::json::to_stored(
+                        &creation_changes(p),
+                        "the changes of a new customer's first version",
+                    )?,
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         store::insert_versions(tx, &versions).await?;
         let entries = chunk
             .iter()

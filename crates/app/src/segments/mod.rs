@@ -270,7 +270,7 @@ pub async fn record_assessment(
         &store::AssessmentRow {
             id: Uuid::now_v7(),
             customer_id: id,
-            answers: serde_json::to_string(&input.answers).unwrap_or_default(),
+            answers: crate::json::to_stored(&input.answers, "the questionnaire's answers")?,
             score: i32::try_from(score).unwrap_or(i32::MAX),
             level: level.clone(),
             assessed_on: today.to_string(),
