@@ -22,7 +22,7 @@
 #   PARTS="rawpg banyan-pg banyan-sqlite"   which systems
 #   TOOLS="driver loadgen"                  which clients for Banyan
 #   DB_MAX_CONNECTIONS=16                   Banyan's pool (BANYAN_DB_MAX_CONNECTIONS)
-#   PROFILE=1 | dwarf                       perf profile of the server in W2-W4 (bench/out/<run>/perf-*.txt):
+#   PROFILE=1 | dwarf                       perf profile of the server in W1-W4 (bench/out/<run>/perf-*.txt):
 #                                           1 = flat (self time), dwarf = with callers (inclusive time)
 #   SKIP_BUILD=1                            use the binaries already built
 #   SEAL_WAIT=1                             after W1, wait (untimed) until the audit sealer has sealed every
@@ -348,11 +348,14 @@ run_banyan() { # backend tool
         local extra=() cpu0 perf_pid=""
         if [[ "$ph" == load ]]; then extra=("${cap_args[@]}"); fi
         cpu0=$("$PY" "$HERE/tools.py" cpu --server-pid "$BANYAN_PID" --pg-data "$WORK/pg/data")
-        if [[ -n "${PROFILE:-}" && "$ph" != load ]] && command -v perf >/dev/null; then
+        if [[ -n "${PROFILE:-}" ]] && command -v perf >/dev/null; then
             local perf_opts=(-F 499)
             if [[ "$PROFILE" == dwarf ]]; then perf_opts=(-F 199 --call-graph dwarf,16384); fi
+            # The load runs until the CSV is in (its length unknown): perf is stopped when the client ends.
+            local perf_for=(sleep "$(( ${WARMUP%.*} + ${DURATION%.*} - 1 ))")
+            if [[ "$ph" == load ]]; then perf_for=(sleep 100000); fi
             perf record -q "${perf_opts[@]}" -p "$BANYAN_PID" -o "$WORK/perf-$backend-$tool-$ph.data" \
-                -- sleep "$(( ${WARMUP%.*} + ${DURATION%.*} - 1 ))" >/dev/null 2>&1 &
+                -- "${perf_for[@]}" >/dev/null 2>&1 &
             perf_pid=$!
         fi
         local client=()
@@ -370,6 +373,7 @@ run_banyan() { # backend tool
         "$PY" "$HERE/tools.py" cpu --server-pid "$BANYAN_PID" --pg-data "$WORK/pg/data" --since "$cpu0" \
             --client-times "$WORK/times" --label "$label" --phase "$ph" --results "$LOGS/cpu.jsonl" >/dev/null
         if [[ -n "$perf_pid" ]]; then
+            if [[ "$ph" == load ]]; then pkill -INT -P "$perf_pid" sleep 2>/dev/null || kill -INT "$perf_pid" 2>/dev/null || true; fi
             wait "$perf_pid" || true
             local report_opts=(--no-children --sort dso,symbol --percent-limit 0.4)
             if [[ "$PROFILE" == dwarf ]]; then report_opts=(--children --sort symbol -g none --percent-limit 1); fi
