@@ -65,19 +65,32 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
         return Ok(report);
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id.uuid()).collect();
+    // Only a verified customer with a manager has a plan: the segments and last contacts of the others are
+    // not read (a bulk load's new customers await review).
+    let planned: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.status == CustomerStatus::Verified && r.rm_id.is_some())
+        .map(|r| r.id.uuid())
+        .collect();
     let mut segments: HashMap<Uuid, BTreeMap<String, String>> = HashMap::new();
-    for a in banyan_store::segments::assignments_for(c, &ids).await? {
-        segments
-            .entry(a.customer_id)
-            .or_default()
-            .insert(a.dimension, a.value);
+    let mut last: HashMap<Uuid, i64> = HashMap::new();
+    if !planned.is_empty() {
+        for a in banyan_store::segments::assignments_for(c, &planned).await? {
+            segments
+                .entry(a.customer_id)
+                .or_default()
+                .insert(a.dimension, a.value);
+        }
+        last = store::last_contacts(c, &planned)
+            .await?
+            .into_iter()
+            .collect();
     }
     let open: HashMap<Uuid, TaskRow> = store::open_contact_tasks(c, &ids)
         .await?
         .into_iter()
         .map(|t| (t.customer_id, t))
         .collect();
-    let last: HashMap<Uuid, i64> = store::last_contacts(c, &ids).await?.into_iter().collect();
     let empty = BTreeMap::new();
     let now = now_us();
     let today = app.today();

@@ -74,6 +74,9 @@ pub(crate) struct Mode {
     pub refresh_reasons: bool,
     /// Open early-warning alerts (when metrics arrive).
     pub warnings: bool,
+    /// The customers were created in the caller's transaction: nothing is stored about them yet (figures,
+    /// assessments, assignments), so nothing is read (a bulk load's every chunk had read three empty answers).
+    pub fresh: bool,
 }
 
 fn civil_date(app: &App, us: i64) -> Option<Date> {
@@ -146,10 +149,22 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
         .checked_sub(jiff::Span::new().days(window.max(trend) * 2))
         .unwrap_or(today)
         .to_string();
-    let metrics = split_metrics(store::recent_metrics(c, &ids, &since).await?, window, trend)?;
+    let (figures, assessed, stored) = if mode.fresh {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        (
+            store::recent_metrics(c, &ids, &since).await?,
+            store::assessments_for(c, &ids).await?,
+            if mode.refresh_reasons {
+                store::assignments_for(c, &ids).await?
+            } else {
+                store::assignment_values_for(c, &ids).await?
+            },
+        )
+    };
+    let metrics = split_metrics(figures, window, trend)?;
     // The latest assessment per customer (rows come oldest first).
-    let assessments: HashMap<Uuid, Assessment> = store::assessments_for(c, &ids)
-        .await?
+    let assessments: HashMap<Uuid, Assessment> = assessed
         .into_iter()
         .filter_map(|a| {
             Some((
@@ -164,11 +179,6 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
         })
         .collect();
     let mut current: HashMap<Uuid, BTreeMap<String, AssignmentRow>> = HashMap::new();
-    let stored = if mode.refresh_reasons {
-        store::assignments_for(c, &ids).await?
-    } else {
-        store::assignment_values_for(c, &ids).await?
-    };
     for a in stored {
         current
             .entry(a.customer_id)
@@ -329,6 +339,7 @@ pub async fn evaluate_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Opti
                     write: true,
                     refresh_reasons: false,
                     warnings: false,
+                    fresh: false,
                 },
             )
             .await?;
@@ -366,6 +377,7 @@ pub async fn diff(app: &App, other: &Policy, progress: impl Fn(u64, u64)) -> Res
         write: false,
         refresh_reasons: false,
         warnings: false,
+        fresh: false,
     };
     let mut report = BatchReport::default();
     let mut after = None;
@@ -652,6 +664,7 @@ pub(crate) async fn write_figures<C: ConnectionTrait>(
             write: true,
             refresh_reasons: true,
             warnings: true,
+            fresh: false,
         },
     )
     .await?;

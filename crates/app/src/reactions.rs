@@ -16,6 +16,25 @@ pub(crate) async fn on_change<C: ConnectionTrait>(
     c: &C,
     rows: &[CustomerRow],
 ) -> Result<()> {
+    react(app, c, rows, false).await
+}
+
+/// [`on_change`] for customers created in the caller's transaction: nothing is stored about them yet, so
+/// their evaluation reads nothing back.
+pub(crate) async fn on_create<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    rows: &[CustomerRow],
+) -> Result<()> {
+    react(app, c, rows, true).await
+}
+
+async fn react<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    rows: &[CustomerRow],
+    fresh: bool,
+) -> Result<()> {
     evaluate_rows(
         app,
         c,
@@ -26,6 +45,7 @@ pub(crate) async fn on_change<C: ConnectionTrait>(
             write: true,
             refresh_reasons: true,
             warnings: false,
+            fresh,
         },
     )
     .await?;

@@ -53,6 +53,11 @@ pub fn now_us() -> i64 {
     jiff::Timestamp::now().as_microsecond()
 }
 
+/// SQLite: how much of the database file is read through a memory mapping (1 GiB; past it, reads are copied).
+const MMAP_BYTES: u64 = 1 << 30;
+/// SQLite: each connection's own page cache, in KiB (16 MiB; the default is 2 MiB).
+const CACHE_KIB: u64 = 16 * 1024;
+
 impl Db {
     /// Lets SQLite refresh its planner statistics (`PRAGMA optimize`, cheap when nothing changed); without
     /// them it can pick a poor index on tables that grew since (bench/engagement). PostgreSQL analyses by
@@ -90,6 +95,13 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(30))
                     .statement_cache_capacity(256)
+                    // Pages read through a shared mapping of the file rather than copied into each
+                    // connection's small cache (2 MiB by default): a bulk load into the search index's and
+                    // blind indexes' random-order B-trees had spent most of its time in the kernel copying
+                    // pages (bench/run.sh W1 profile, docs/benchmarks.md). The mapping is the page cache the
+                    // kernel keeps anyway; each connection keeps its own cache for the pages it writes.
+                    .pragma("mmap_size", MMAP_BYTES.to_string())
+                    .pragma("cache_size", format!("-{}", CACHE_KIB))
             });
         }
         let conn = Database::connect(opts).await?;

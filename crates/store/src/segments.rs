@@ -338,13 +338,7 @@ pub async fn delete_assignment<C: ConnectionTrait>(
 
 pub async fn insert_history<C: ConnectionTrait>(c: &C, rows: &[HistoryRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
-        let mut q = Query::insert();
-        q.into_table("segment_history")
-            .columns(HistoryRow::COLUMNS.iter().copied());
-        for r in chunk {
-            q.values_panic(r.values());
-        }
-        c.execute(&q).await?;
+        table::insert_many(c, chunk).await?;
     }
     Ok(())
 }
@@ -365,13 +359,7 @@ pub async fn history_for<C: ConnectionTrait>(
 
 pub async fn insert_outbox<C: ConnectionTrait>(c: &C, rows: &[OutboxRow]) -> Result<()> {
     for chunk in rows.chunks(500) {
-        let mut q = Query::insert();
-        q.into_table("outbox")
-            .columns(OutboxRow::COLUMNS.iter().copied());
-        for r in chunk {
-            q.values_panic(r.values());
-        }
-        c.execute(&q).await?;
+        table::insert_many(c, chunk).await?;
     }
     Ok(())
 }

@@ -211,6 +211,7 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
             .await?
             .unwrap_or((0, GENESIS.to_owned()));
         let mut forged = Vec::new();
+        let mut seals = Vec::with_capacity(batch.len());
         for r in &batch {
             let Some(mac) = app.audit.valid_mac(r) else {
                 store::quarantine(&*tx, r.id, now_us()).await?;
@@ -219,12 +220,18 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
             };
             seq += 1;
             let h = app.audit.chain(seq, &prev, mac);
-            if !store::seal(&*tx, r.id, seq, &prev, &h).await? {
-                return Err(AppError::internal("audit record sealed concurrently"));
-            }
-            prev = h;
-            total += 1;
+            seals.push(store::Seal {
+                id: r.id,
+                seq,
+                prev_hash: std::mem::replace(&mut prev, h.clone()),
+                hash: h,
+            });
         }
+        if store::seal_many(&*tx, &seals).await? != seals.len() as u64 {
+            // Another sealer chained some of these first (the lease should prevent it): roll back.
+            return Err(AppError::internal("audit record sealed concurrently"));
+        }
+        total += seals.len();
         if !forged.is_empty() {
             raise_forged(app, &*tx, &forged).await?;
         }

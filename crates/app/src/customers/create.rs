@@ -324,7 +324,7 @@ pub(crate) async fn insert_prepared(
             })
             .collect();
         audit::record(app, tx, grant, entries).await?;
-        crate::reactions::on_change(app, tx, &rows).await?;
+        crate::reactions::on_create(app, tx, &rows).await?;
     }
     Ok((rejected, probes))
 }

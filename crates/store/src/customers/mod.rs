@@ -251,7 +251,7 @@ pub async fn insert_customer<C: ConnectionTrait>(c: &C, row: &CustomerRow) -> Re
 
 /// Inserts many customers in one statement (bulk import path).
 pub async fn insert_customers<C: ConnectionTrait>(c: &C, rows: &[CustomerRow]) -> Result<()> {
-    table::insert(c, rows).await
+    table::insert_many(c, rows).await
 }
 
 pub async fn find_customer<C: ConnectionTrait>(
@@ -536,17 +536,7 @@ pub async fn update_customer<C: ConnectionTrait>(
 }
 
 pub async fn insert_contacts<C: ConnectionTrait>(c: &C, rows: &[ContactRow]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::insert();
-    q.into_table("customer_contacts")
-        .columns(ContactRow::COLUMNS.iter().copied());
-    for r in rows {
-        q.values_panic(r.values());
-    }
-    c.execute(&q).await?;
-    Ok(())
+    table::insert_many(c, rows).await
 }
 
 /// Contacts of the given customers, in creation order.
@@ -757,17 +747,7 @@ pub async fn insert_version<C: ConnectionTrait>(c: &C, v: &VersionRow) -> Result
 
 /// Inserts many version rows in one statement (bulk import path).
 pub async fn insert_versions<C: ConnectionTrait>(c: &C, rows: &[VersionRow]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::insert();
-    q.into_table("customer_versions")
-        .columns(VersionRow::COLUMNS.iter().copied());
-    for v in rows {
-        q.values_panic(v.values());
-    }
-    c.execute(&q).await?;
-    Ok(())
+    table::insert_many(c, rows).await
 }
 
 /// The version history, newest first.
