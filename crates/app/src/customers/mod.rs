@@ -341,7 +341,7 @@ pub(crate) async fn commit_change(
         },
     )
     .await?;
-    search::reindex(app, tx, &[row.id.uuid()]).await?;
+    search::reindex_rows(app, tx, &[&row]).await?;
     let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
     audit::record(
         app,

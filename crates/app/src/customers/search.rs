@@ -35,8 +35,20 @@ pub(crate) fn mobile_tail_term(keys: &KeyRing, tail: &str) -> String {
 /// new mobile one), since every index row costs four index writes.
 pub(crate) async fn reindex<C: ConnectionTrait>(app: &App, c: &C, ids: &[Uuid]) -> Result<()> {
     let customers = cstore::rows_by_ids(c, ids).await?;
+    reindex_rows(app, c, &customers.iter().collect::<Vec<_>>()).await
+}
+
+/// [`reindex`] for customers whose rows the caller has just written (nothing to read back but their
+/// contacts and stored terms).
+pub(crate) async fn reindex_rows<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    customers: &[&CustomerRow],
+) -> Result<()> {
+    let ids: Vec<Uuid> = customers.iter().map(|r| r.id.uuid()).collect();
+    let ids = &ids[..];
     let contacts = cstore::list_contacts(c, ids).await?;
-    let wanted = term_rows(app, &customers.iter().collect::<Vec<_>>(), &contacts)?;
+    let wanted = term_rows(app, customers, &contacts)?;
     let stored = store::terms_of(c, ids).await?;
     let (gone, new) = difference(stored, wanted);
     store::delete_terms(c, &gone).await?;

@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::crypto::KeyRing;
 use crate::crypto::Purpose;
 use crate::error::{AppError, Result};
-use crate::scope::{load_in_scope, lock_in_scope};
+use crate::scope::lock_in_scope;
 use crate::view::*;
 use banyan_domain::FieldErrors;
 use banyan_domain::access::Permission;
@@ -210,8 +210,13 @@ pub async fn update(
         AppError::Store(s) => map_unique(s),
         e => e,
     })?;
-    crate::reactions::on_change(app, &*tx, &[saved]).await?;
-    let view = build_view(app, &*tx, load_in_scope(&*tx, &grant, id).await?, false).await;
+    crate::reactions::on_change(app, &*tx, std::slice::from_ref(&saved)).await?;
+    // The answer is the row just written, in the actor's scope as a read would check it (a change that moves
+    // the customer out of it answers not found, and nothing is written).
+    if !grant.can_see(&saved.branch_code, saved.rm_id) {
+        return Err(AppError::NotFound);
+    }
+    let view = build_view(app, &*tx, saved, false).await;
     tx.commit().await?;
     view
 }
