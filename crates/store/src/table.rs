@@ -245,6 +245,9 @@ pub async fn insert<T: Table, C: ConnectionTrait>(c: &C, rows: &[T]) -> Result<(
     Ok(())
 }
 
+/// Fewer rows than this are inserted as a VALUES list on PostgreSQL too (see [`insert_many`]).
+const JSON_MIN_ROWS: usize = 16;
+
 /// Inserts many rows (a feed's, a bulk load's). On PostgreSQL the rows travel as one JSON parameter read by
 /// `json_populate_recordset` into the table's own row type: one statement text for every chunk (prepared
 /// once) instead of a `VALUES` list of 16,000 parameters parsed and planned per chunk — measured on a day's
@@ -254,7 +257,10 @@ pub async fn insert_many<T: Table, C: ConnectionTrait>(c: &C, rows: &[T]) -> Res
     if rows.is_empty() {
         return Ok(());
     }
-    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
+    // A few rows (one customer's update) stay a plain VALUES list: its text repeats, so it is prepared once,
+    // and PostgreSQL's JSON parsing cost more per statement than it saved (bench/run.sh W4, pg_stat_statements:
+    // 0.126 against 0.106 ms an audit insert).
+    if c.get_database_backend() != sea_orm::DbBackend::Postgres || rows.len() < JSON_MIN_ROWS {
         return insert(c, rows).await;
     }
     let Some(json) = rows_as_json(rows) else {
