@@ -6,6 +6,7 @@ pub mod access;
 pub mod acquisition;
 pub mod actor;
 pub mod audit;
+pub mod backup;
 pub mod book;
 pub mod care;
 pub mod cases;

@@ -72,6 +72,20 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Back up the database and the audit checkpoints into a new directory, online (the bank keeps working).
+    /// The master key is not in the backup: keep it apart, a restore needs the same key.
+    Backup {
+        /// A new (or empty) directory to write the backup into.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into this configuration's database (a fresh data directory or an empty PostgreSQL
+    /// database), then verify the audit chain.
+    Restore {
+        /// The backup directory (`banyan backup --to`).
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Encryption keys.
     Keys {
         #[command(subcommand)]

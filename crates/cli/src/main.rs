@@ -2,6 +2,7 @@
 //! staff, verifies the audit chain, rotates keys and shows the configuration.
 
 mod args;
+mod backup;
 mod book;
 mod commands;
 mod config;
@@ -83,6 +84,8 @@ async fn run() -> Result<()> {
         Command::Calendar { command } => calendar_cmd(&cfg, command).await?,
         Command::Tasks { command } => tasks_cmd(&cfg, command).await?,
         Command::Keys { command } => keys_cmd(&cfg, &system, command).await?,
+        Command::Backup { to } => backup::backup_cmd(&cfg, &system, &to).await?,
+        Command::Restore { from } => backup::restore_cmd(&cfg, &system, &from).await?,
     }
     Ok(())
 }

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "cli_support/backup.rs"]
+mod backup;
 #[path = "cli_support/crash.rs"]
 mod crash;
 #[path = "cli_support/import_kill.rs"]
@@ -36,6 +38,23 @@ impl Env {
                 sql(&c.admin_url(), &format!("CREATE DATABASE {name}"));
                 (Some(c.url(&name)), Some((c.admin_url(), name)))
             }
+        };
+        Env { dir, db_url, admin }
+    }
+
+    /// A fresh, empty environment on the same engine (a new data directory; on PostgreSQL a new database
+    /// in the same cluster): where a backup is restored.
+    fn sibling(&self) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let (db_url, admin) = match (&self.db_url, &self.admin) {
+            (Some(url), Some((admin, name))) => {
+                let fresh = Cluster::new_db_name();
+                sql(admin, &format!("CREATE DATABASE {fresh}"));
+                let url = url.replacen(&format!("/{name}?"), &format!("/{fresh}?"), 1);
+                assert!(url.contains(&fresh), "{url}");
+                (Some(url), Some((admin.clone(), fresh)))
+            }
+            _ => (None, None),
         };
         Env { dir, db_url, admin }
     }
@@ -644,6 +663,10 @@ fn main() {
         (
             "a_killed_import_goes_on_and_counts_every_row_once",
             import_kill::a_killed_import_goes_on_and_counts_every_row_once,
+        ),
+        (
+            "a_backup_under_write_load_restores_every_acknowledged_write",
+            backup::a_backup_under_write_load_restores_every_acknowledged_write,
         ),
         (
             "oversized_bodies_are_refused_without_being_buffered",

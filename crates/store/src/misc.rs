@@ -189,3 +189,32 @@ pub async fn list_field_definitions<C: ConnectionTrait>(c: &C) -> Result<Vec<Fie
         .to_owned();
     table::all::<FieldDefinitionRow, _>(c, &q).await
 }
+
+/// SQLite: writes a consistent copy of the whole database to `path` while others keep writing (`VACUUM
+/// INTO` reads in one transaction of its own and writes a compacted file; the file must not exist).
+pub async fn sqlite_copy_into(db: &crate::Db, path: &str) -> Result<()> {
+    // A string literal: SQLite does not bind parameters in VACUUM. Quotes are doubled.
+    let lit = path.replace('\'', "''");
+    db.conn
+        .execute_unprepared(&format!("VACUUM INTO '{lit}'"))
+        .await?;
+    Ok(())
+}
+
+/// How many tables the database holds (0: a fresh database a backup may be restored into).
+pub async fn table_count(db: &crate::Db) -> Result<i64> {
+    let sql = match db.kind {
+        crate::DbKind::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+        crate::DbKind::Postgres => {
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+        }
+    };
+    let row = db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.conn.get_database_backend(),
+            sql,
+        ))
+        .await?;
+    Ok(row.map_or(Ok(0), |r| r.try_get_by_index::<i64>(0))?)
+}

@@ -75,7 +75,7 @@ pub(crate) async fn login_as(http: &reqwest::Client, s: &Server, username: &str)
     v["token"].as_str().unwrap().to_owned()
 }
 
-fn body(n: usize) -> serde_json::Value {
+pub(crate) fn body(n: usize) -> serde_json::Value {
     banyan_testkit::fixtures::individual(
         "测试",
         &resident_id("19800101", n as u32),
