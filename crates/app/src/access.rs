@@ -14,7 +14,6 @@ use banyan_store::customers::ScopeFilter;
 use banyan_store::{ConnectionTrait, now_us};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -57,15 +56,6 @@ pub struct LoginResult {
     pub expires_at: String,
     pub staff: StaffView,
 }
-
-/// Validated sessions cached briefly so that a request costs no token lookup. Revocation on this node
-/// evicts immediately; other nodes see it within [`TOKEN_CACHE_US`].
-#[derive(Debug, Default)]
-pub struct TokenCache {
-    inner: Mutex<HashMap<Vec<u8>, (Actor, i64)>>,
-}
-
-const TOKEN_CACHE_US: i64 = 30_000_000;
 
 fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
@@ -403,47 +393,23 @@ pub async fn set_session_lang(app: &App, session: &Session, lang: &str) -> Resul
     Ok(())
 }
 
-/// Resolves a bearer token to its actor.
+/// Resolves a bearer token to its actor: one statement, read on every request and never cached, so that a
+/// sign-out, a disabled account or a new role holds on every node at once (a cache per process would keep
+/// a revoked token alive on the other nodes until it expired).
 pub async fn authenticate(app: &App, token: &str) -> Result<Actor> {
     let h = sha256(token.as_bytes());
-    let now = now_us();
-    if let Ok(cache) = app.tokens.inner.lock()
-        && let Some((actor, valid_until)) = cache.get(&h)
-        && *valid_until > now
-    {
-        return Ok(actor.clone());
-    }
-    let t = store::find_token(&app.db.conn, &h)
+    let (t, s) = store::find_token_with_staff(&app.db.conn, &h)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if t.revoked_at_us.is_some() || t.expires_at_us <= now {
+    if t.revoked_at_us.is_some() || t.expires_at_us <= now_us() || s.disabled {
         return Err(AppError::Unauthenticated);
     }
-    let s = store::find_staff(&app.db.conn, t.staff_id.into())
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if s.disabled {
-        return Err(AppError::Unauthenticated);
-    }
-    let actor = actor_of(&s)?;
-    if let Ok(mut cache) = app.tokens.inner.lock() {
-        if cache.len() > 100_000 {
-            cache.clear();
-        }
-        cache.insert(
-            h,
-            (actor.clone(), (now + TOKEN_CACHE_US).min(t.expires_at_us)),
-        );
-    }
-    Ok(actor)
+    actor_of(&s)
 }
 
 /// Revokes the token.
 pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
     let h = sha256(token.as_bytes());
-    if let Ok(mut cache) = app.tokens.inner.lock() {
-        cache.remove(&h);
-    }
     let tx = app.db.begin_write().await?;
     store::revoke_token(&*tx, &h, now_us()).await?;
     audit::record_as(
@@ -735,9 +701,6 @@ pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<S
     )
     .await?;
     tx.commit().await?;
-    if let Ok(mut cache) = app.tokens.inner.lock() {
-        cache.retain(|_, (a, _)| a.id != row.id);
-    }
     Ok(row.into())
 }
 

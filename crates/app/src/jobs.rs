@@ -5,7 +5,7 @@
 //!
 //! | job | every | lease |
 //! |---|---|---|
-//! | `audit.seal` | 0.5 s | `audit.seal` (taken by `audit::seal_pending`) |
+//! | `audit.seal` | 0.5 s | `audit-sealer` (taken by `audit::seal_pending`) |
 //! | `audit.checkpoint` | 10 s (`audit_checkpoint_secs`) | none: each node anchors to its own file |
 //! | `imports.resume` | 5 s | each job's own lease (`imports::resume_orphaned`) |
 //! | `notify.dispatch` | 5 s | none: each message is claimed with a token (`notify::dispatch_once`) |

@@ -56,7 +56,6 @@ pub struct App {
     pub tz: jiff::tz::TimeZone,
     /// Identifies this process as a lease holder.
     pub node_id: String,
-    pub(crate) tokens: access::TokenCache,
     pub(crate) logins: throttle::LoginThrottle,
     /// Working-day calendars (shipped and loaded by administrators).
     pub calendars: cases::Calendars,
@@ -133,7 +132,6 @@ impl App {
             policy_hash,
             tz,
             node_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7()),
-            tokens: Default::default(),
             logins: Default::default(),
             import_words: Default::default(),
             lead_import_words: RwLock::new(Arc::new(io::ImportWords::of(imports::leads::COLUMNS))),

@@ -11,6 +11,8 @@ mod crash;
 mod import_kill;
 #[path = "cli_support/memory.rs"]
 mod memory;
+#[path = "cli_support/nodes.rs"]
+mod nodes;
 
 use banyan_testkit::Cluster;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -667,6 +669,10 @@ fn main() {
         (
             "a_backup_under_write_load_restores_every_acknowledged_write",
             backup::a_backup_under_write_load_restores_every_acknowledged_write,
+        ),
+        (
+            "three_nodes_share_one_database",
+            nodes::three_nodes_share_one_database,
         ),
         (
             "oversized_bodies_are_refused_without_being_buffered",

@@ -1,0 +1,224 @@
+//! Several nodes on one database: three `banyan serve` processes share it as a load balancer would spread
+//! requests over them. A token signed in on one works on the others and its sign-out holds on all of them
+//! at once; one Idempotency-Key sent to all three at once makes one customer and one answer; two updates
+//! of one version through two nodes make one change and one conflict; the audit sealer's lease is held by
+//! one node, and when that node is killed another takes it within the lease's 30 s and seals what the
+//! others wrote: the chain verifies with nothing left unsealed.
+
+use crate::crash::{Server, body, login, ready, rm_and_runtime};
+use crate::{Env, block_on, ok};
+use reqwest::StatusCode;
+use std::time::{Duration, Instant};
+
+const NODES: usize = 3;
+
+/// The audit sealer's lease holder (`<pid>-<uuid>`), if any.
+fn seal_holder(url: &str) -> Option<String> {
+    one_text(
+        url,
+        "SELECT holder FROM leases WHERE name = 'audit-sealer'".to_owned(),
+    )
+}
+
+fn unsealed(url: &str) -> i64 {
+    one_text(
+        url,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE seq IS NULL \
+         AND id NOT IN (SELECT id FROM audit_quarantine)"
+            .to_owned(),
+    )
+    .and_then(|t| t.parse().ok())
+    .unwrap_or(-1)
+}
+
+fn one_text(url: &str, q: String) -> Option<String> {
+    block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = banyan_app::connect(url, 1).await.unwrap();
+        let row = db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.conn.get_database_backend(),
+                q,
+            ))
+            .await
+            .unwrap();
+        db.conn.close_by_ref().await.ok();
+        row.map(|r| r.try_get_by_index::<String>(0).unwrap())
+    })
+}
+
+async fn create(
+    http: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    key: &str,
+    n: usize,
+) -> (StatusCode, serde_json::Value) {
+    let r = http
+        .post(format!("{}/api/v1/customers", s.base))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&body(n))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or_default())
+}
+
+async fn status_of(http: &reqwest::Client, s: &Server, token: &str) -> StatusCode {
+    http.get(format!("{}/api/v1/customers?limit=1", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+pub(crate) fn three_nodes_share_one_database(e: &Env) {
+    let rt = rm_and_runtime(e);
+    let url = e.url();
+    let mut nodes: Vec<Server> = (0..NODES).map(|_| Server::start(e)).collect();
+    rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        for s in &nodes {
+            ready(&http, s).await;
+        }
+        // A token from one node works on every node; a sign-out on one holds on the others at once.
+        let token = login(&http, &nodes[0]).await;
+        for s in &nodes {
+            assert_eq!(status_of(&http, s, &token).await, StatusCode::OK);
+        }
+        let spare = login(&http, &nodes[1]).await;
+        let r = http
+            .post(format!("{}/api/v1/auth/logout", nodes[1].base))
+            .bearer_auth(&spare)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "logout: {}", r.status());
+        for s in &nodes {
+            assert_eq!(
+                status_of(&http, s, &spare).await,
+                StatusCode::UNAUTHORIZED,
+                "a signed-out token still worked on {}",
+                s.base
+            );
+        }
+
+        // Creates spread over the nodes, and each of five keys sent to all three nodes at once.
+        for n in 0..12 {
+            let (st, _) = create(&http, &nodes[n % NODES], &token, &format!("rr-{n}"), n).await;
+            assert_eq!(st, StatusCode::CREATED);
+        }
+        for k in 0..5 {
+            let n = 100 + k;
+            let key = format!("same-{k}");
+            let (a, b, c) = tokio::join!(
+                create(&http, &nodes[0], &token, &key, n),
+                create(&http, &nodes[1], &token, &key, n),
+                create(&http, &nodes[2], &token, &key, n),
+            );
+            let answers = [a, b, c];
+            let ids: Vec<&str> = answers
+                .iter()
+                .filter(|(st, _)| *st == StatusCode::CREATED)
+                .map(|(_, v)| v["id"].as_str().unwrap())
+                .collect();
+            assert!(!ids.is_empty(), "key {key}: {answers:?}");
+            assert!(
+                ids.iter().all(|id| *id == ids[0]),
+                "key {key} answered differently by two nodes: {answers:?}"
+            );
+            for (st, v) in &answers {
+                // A request still running on another node is said as such, never answered otherwise.
+                assert!(
+                    *st == StatusCode::CREATED || *st == StatusCode::CONFLICT,
+                    "key {key}: {st} {v}"
+                );
+            }
+        }
+        let r = http
+            .get(format!("{}/api/v1/customers?limit=1", nodes[2].base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["total"]["count"], 17, "one customer per key: {v}");
+
+        // One version updated through two nodes at once: one change, one conflict.
+        let (_, c) = create(&http, &nodes[0], &token, "race", 200).await;
+        let id = c["id"].as_str().unwrap().to_owned();
+        let patch = |s: &Server, job: &'static str| {
+            http.patch(format!("{}/api/v1/customers/{id}", s.base))
+                .bearer_auth(&token)
+                .header("if-match", "\"1\"")
+                .json(&serde_json::json!({"individual": {"occupation": job}}))
+                .send()
+        };
+        let (a, b) = tokio::join!(patch(&nodes[1], "医生"), patch(&nodes[2], "律师"));
+        let mut st = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+        st.sort();
+        assert_eq!(st, [200, 409]);
+    });
+
+    // The sealer's lease: one holder; killed, another node takes it within the lease and seals on.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while unsealed(&url) != 0 {
+        assert!(Instant::now() < deadline, "the sealer did not keep up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let holder = seal_holder(&url).expect("a sealer's lease");
+    let pid = holder.split('-').next().unwrap().to_owned();
+    let at = nodes
+        .iter()
+        .position(|s| s.child.id().to_string() == pid)
+        .expect("the lease holder is one of the nodes");
+    nodes.remove(at).kill();
+    let killed = Instant::now();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let token = login(&http, &nodes[0]).await;
+        for n in 0..4 {
+            let (st, _) =
+                create(&http, &nodes[n % 2], &token, &format!("after-{n}"), 300 + n).await;
+            assert_eq!(st, StatusCode::CREATED);
+        }
+    });
+    let deadline = killed + Duration::from_secs(45);
+    loop {
+        let now_holder = seal_holder(&url);
+        if unsealed(&url) == 0 && now_holder.as_deref() != Some(holder.as_str()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the lease did not move within 45 s of the kill (holder {now_holder:?}, {} unsealed)",
+            unsealed(&url)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let moved_in = killed.elapsed();
+    let new_holder = seal_holder(&url).unwrap();
+    assert!(
+        nodes
+            .iter()
+            .any(|s| new_holder.starts_with(&format!("{}-", s.child.id()))),
+        "{new_holder}"
+    );
+    eprintln!(
+        "three nodes: the sealer's lease moved {:.1} s after its holder was killed",
+        moved_in.as_secs_f64()
+    );
+    for s in nodes {
+        s.kill();
+    }
+    let said = ok(&e.run(&["audit", "verify"]));
+    assert!(said.contains("unsealed: 0"), "{said}");
+    assert!(said.contains("audit chain OK"), "{said}");
+}
