@@ -671,6 +671,10 @@ fn main() {
             backup::a_backup_under_write_load_restores_every_acknowledged_write,
         ),
         (
+            "nodes_started_together_migrate_once_and_all_start",
+            nodes::nodes_started_together_migrate_once_and_all_start,
+        ),
+        (
             "three_nodes_share_one_database",
             nodes::three_nodes_share_one_database,
         ),

@@ -77,7 +77,13 @@ impl Db {
         } else {
             DbKind::Postgres
         };
-        let mut opts = ConnectOptions::new(url.to_owned());
+        // Several hosts (a primary and its standbys): the pool reaches whichever is primary through a
+        // forwarder (see `failover`).
+        let url = match crate::failover::MultiHost::parse(url) {
+            Some(m) if kind == DbKind::Postgres => crate::failover::start(m).await?,
+            _ => url.to_owned(),
+        };
+        let mut opts = ConnectOptions::new(url);
         // Statements carry personal data as parameters; never log them.
         opts.sqlx_logging(false)
             .max_connections(max_connections)

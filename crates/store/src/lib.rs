@@ -15,6 +15,7 @@ pub mod db;
 pub mod engagement;
 pub mod error;
 pub mod events;
+mod failover;
 pub mod imports;
 pub mod migrate;
 pub mod misc;

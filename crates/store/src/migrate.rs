@@ -887,6 +887,14 @@ pub async fn run_through(db: &Db, last: i64) -> Result<Vec<i64>> {
     let mut applied = Vec::new();
     for step in STEPS.iter().filter(|s| s.version <= last) {
         let tx = db.conn.begin().await?;
+        // Nodes started together migrate one at a time: each step's transaction first takes the write
+        // lock on the ledger, so a second node waits, then finds the step done (instead of failing on a
+        // table the first one created).
+        tx.execute_unprepared(match db.kind {
+            DbKind::Postgres => "LOCK TABLE schema_migrations IN SHARE ROW EXCLUSIVE MODE",
+            DbKind::Sqlite => "DELETE FROM schema_migrations WHERE version < 0",
+        })
+        .await?;
         let done = tx
             .query_one(
                 Query::select()

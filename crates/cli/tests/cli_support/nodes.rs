@@ -222,3 +222,23 @@ pub(crate) fn three_nodes_share_one_database(e: &Env) {
     assert!(said.contains("unsealed: 0"), "{said}");
     assert!(said.contains("audit chain OK"), "{said}");
 }
+
+/// Nodes of a new release started together: each migrates, one at a time, and all of them start.
+pub(crate) fn nodes_started_together_migrate_once_and_all_start(e: &Env) {
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            e.cmd(&["migrate"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let said: Vec<String> = children
+        .into_iter()
+        .map(|c| ok(&c.wait_with_output().unwrap()))
+        .collect();
+    let version = said[0].clone();
+    assert!(version.contains("schema version"), "{version}");
+    assert!(said.iter().all(|s| *s == version), "{said:?}");
+}
