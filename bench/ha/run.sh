@@ -15,6 +15,7 @@ OUT=${OUT:-$(mktemp -d /tmp/banyan-ha-run.XXXX)}
 mkdir -p "$OUT"
 export BANYAN_MASTER_KEY=${BANYAN_MASTER_KEY:-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef}
 export BANYAN_LOG_LEVEL=warn BANYAN_NIGHTLY_EVALUATION=""
+PGBIN_DIR=${PGBIN:-/usr/lib/postgresql/15/bin}
 
 scripts/ha/cluster.sh stop >/dev/null 2>&1 || true
 scripts/ha/cluster.sh start >/dev/null
@@ -30,5 +31,6 @@ for port in 8091 8092; do
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 done
 python3 bench/ha/failover.py --nodes http://127.0.0.1:8091,http://127.0.0.1:8092 \
-  --kill-cmd "scripts/ha/cluster.sh kill 1" --before "${BEFORE:-10}" --after "${AFTER:-60}"
+  --kill-cmd "scripts/ha/cluster.sh kill 1" \
+  --count-cmd "$PGBIN_DIR/psql '$BANYAN_DATABASE_URL' -Atc 'SELECT count(*) FROM customers'" --before "${BEFORE:-10}" --after "${AFTER:-60}"
 scripts/ha/cluster.sh state

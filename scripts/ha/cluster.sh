@@ -78,6 +78,24 @@ case "${1:-}" in
       if ctl show uri --pgdata "$BASE/monitor" --formation monitor >"$BASE/monitor.uri" 2>/dev/null && [ -s "$BASE/monitor.uri" ]; then break; fi
       sleep 0.5
     done
+    # The monitor's timings (pg_auto_failover's defaults: a health check every 5 s, unhealthy after 20 s, a
+    # dead primary waited on for 30 s before its standby is promoted: about 55 s without writes here). On
+    # one machine's loopback a node that stops answering is dead; HA_DEFAULT_TIMINGS=1 keeps the defaults.
+    # On a real network keep them above the longest pause the network or a busy host can make, or the
+    # monitor fails over a primary that was only slow.
+    for _ in $(seq 1 120); do
+      "$PGBIN/pg_isready" -q -h localhost -p "$PORT0" && break
+      sleep 0.5
+    done
+    if [ -z "${HA_DEFAULT_TIMINGS:-}" ]; then
+      for setting in health_check_period=1s health_check_timeout=1s health_check_retry_delay=1s \
+        node_considered_unhealthy_timeout=5s primary_demote_timeout=5s; do
+        as_pg PATH="$PGBIN:$PATH" psql -q -h localhost -p "$PORT0" -d pg_auto_failover -U postgres \
+          -c "ALTER SYSTEM SET pgautofailover.${setting%%=*} = '${setting#*=}'"
+      done
+      as_pg PATH="$PGBIN:$PATH" psql -q -h localhost -p "$PORT0" -d pg_auto_failover -U postgres \
+        -c "SELECT pg_reload_conf()" >/dev/null
+    fi
     start_node node1 $((PORT0 + 1))
     wait_state node1 single
     start_node node2 $((PORT0 + 2))
@@ -92,11 +110,13 @@ case "${1:-}" in
     echo "postgres://postgres@localhost:$((PORT0 + 1)),localhost:$((PORT0 + 2))/$DB?target_session_attrs=read-write"
     ;;
   kill)
+    # The whole node dies at once: its keeper's process group (the keeper, the supervisor that would start
+    # PostgreSQL again, PostgreSQL itself), then the postmaster in case it left the group.
     n=${2:?node number}
-    pkill -9 -f "pg_autoctl run --pgdata $BASE/node$n" || true
-    pkill -9 -f "pg_autoctl: .*$BASE/node$n" || true
-    pid=$(head -1 "$BASE/node$n/postmaster.pid" 2>/dev/null || true)
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+    pid=$(pgrep -u postgres -f "pg_autoctl run --pgdata $BASE/node$n\$" | head -1 || true)
+    [ -n "$pid" ] && kill -9 -- "-$pid" 2>/dev/null || true
+    pm=$(head -1 "$BASE/node$n/postmaster.pid" 2>/dev/null || true)
+    [ -n "$pm" ] && kill -9 "$pm" 2>/dev/null || true
     ;;
   stop)
     # pg_autoctl's supervisors rename themselves ("pg_autoctl: start/stop postgres"): every pg_autoctl of the

@@ -254,6 +254,17 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
     Ok(Db::connect(url, max_connections).await?)
 }
 
+/// Adds a PostgreSQL standby that serves customer lists and searches while at most `max_lag` behind
+/// (`database_read_url`).
+pub async fn with_replica(
+    db: Db,
+    url: &str,
+    max_connections: u32,
+    max_lag: std::time::Duration,
+) -> Result<Db> {
+    Ok(db.with_replica(url, max_connections, max_lag).await?)
+}
+
 /// Formats stored microseconds as an RFC 3339 UTC instant.
 pub fn fmt_us(us: i64) -> String {
     jiff::Timestamp::from_microsecond(us)

@@ -13,6 +13,12 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `postgres://...` for PostgreSQL; empty means SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// A PostgreSQL standby that serves customer lists and searches while it is at most `read_max_lag_ms`
+    /// behind the primary (reads of a record by its id and every write's reads stay on the primary); empty:
+    /// every read from the primary.
+    pub database_read_url: Option<String>,
+    /// How far behind the standby may be and still serve reads, in milliseconds.
+    pub read_max_lag_ms: u64,
     /// Address the server listens on.
     pub listen: String,
     /// 256-bit master key as 64 hex characters (prefer `master_key_file`).
@@ -70,6 +76,8 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("./banyan-data"),
             database_url: None,
+            database_read_url: None,
+            read_max_lag_ms: 1000,
             listen: "127.0.0.1:8080".into(),
             master_key: None,
             master_key_file: None,
@@ -112,6 +120,8 @@ const OTHER_ENV: &[&str] = &[
 const FIELDS: &[&str] = &[
     "data_dir",
     "database_url",
+    "database_read_url",
+    "read_max_lag_ms",
     "listen",
     "master_key",
     "master_key_file",
@@ -139,6 +149,7 @@ const FIELDS: &[&str] = &[
 const SECRETS: &[&str] = &[
     "master_key",
     "database_url",
+    "database_read_url",
     "smtp_url",
     "gateway_secret",
     "metrics_token",
@@ -236,6 +247,12 @@ impl Config {
         {
             bail!("database_url: must start with postgres:// or sqlite:");
         }
+        if let Some(u) = self.database_read_url.as_deref().filter(|u| !u.is_empty())
+            && !u.starts_with("postgres://")
+            && !u.starts_with("postgresql://")
+        {
+            bail!("database_read_url: must start with postgres:// (a PostgreSQL standby)");
+        }
         // Two at least: a feed load checks its next chunk on one connection while it writes on another.
         if !(2..=512).contains(&self.db_max_connections) {
             bail!("db_max_connections: must be between 2 and 512");
@@ -252,6 +269,9 @@ impl Config {
             && !u.starts_with("http://")
         {
             bail!("audit_checkpoint_url: must start with https:// or http://");
+        }
+        if !(100..=600_000).contains(&self.read_max_lag_ms) {
+            bail!("read_max_lag_ms: must be between 100 and 600000 (ten minutes)");
         }
         if !(1..=3600).contains(&self.audit_checkpoint_secs) {
             bail!("audit_checkpoint_secs: must be between 1 and 3600");
@@ -326,6 +346,9 @@ impl Config {
         if let Some(u) = &c.database_url {
             c.database_url = Some(redact_url(u));
         }
+        if let Some(u) = &c.database_read_url {
+            c.database_read_url = Some(redact_url(u));
+        }
         if let Some(u) = &c.smtp_url {
             c.smtp_url = Some(redact_url(u));
         }
@@ -346,7 +369,11 @@ fn known_env() -> String {
 
 fn env_value(field: &str, v: &str) -> toml::Value {
     match field {
-        "db_max_connections" | "body_limit_bytes" | "import_limit_bytes" => v
+        "db_max_connections"
+        | "body_limit_bytes"
+        | "import_limit_bytes"
+        | "audit_checkpoint_secs"
+        | "read_max_lag_ms" => v
             .parse::<i64>()
             .map(toml::Value::Integer)
             .unwrap_or_else(|_| toml::Value::String(v.to_owned())),

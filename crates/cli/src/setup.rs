@@ -80,9 +80,19 @@ pub(crate) async fn open(cfg: &Config, demo: bool) -> Result<Arc<App>> {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
     }
-    let db = banyan_app::connect(&url, cfg.db_max_connections)
+    let mut db = banyan_app::connect(&url, cfg.db_max_connections)
         .await
         .map_err(|e| anyhow!("database: {e}"))?;
+    if let Some(read) = cfg.database_read_url.as_deref().filter(|u| !u.is_empty()) {
+        db = banyan_app::with_replica(
+            db,
+            read,
+            cfg.db_max_connections,
+            std::time::Duration::from_millis(cfg.read_max_lag_ms),
+        )
+        .await
+        .map_err(|e| anyhow!("database_read_url: {e}"))?;
+    }
     let tz = jiff::tz::TimeZone::get(&cfg.time_zone)?;
     App::open(db, key, policy, tz, cfg.audit_anchor())
         .await

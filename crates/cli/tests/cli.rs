@@ -13,6 +13,8 @@ mod import_kill;
 mod memory;
 #[path = "cli_support/nodes.rs"]
 mod nodes;
+#[path = "cli_support/replica.rs"]
+mod replica;
 
 use banyan_testkit::Cluster;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -673,6 +675,10 @@ fn main() {
         (
             "nodes_started_together_migrate_once_and_all_start",
             nodes::nodes_started_together_migrate_once_and_all_start,
+        ),
+        (
+            "lists_come_from_a_replica_within_its_lag",
+            replica::lists_come_from_a_replica_within_its_lag,
         ),
         (
             "three_nodes_share_one_database",

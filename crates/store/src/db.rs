@@ -23,6 +23,8 @@ pub struct Db {
     /// SQLite has one writer at a time. Writers of this process queue here, in order, instead of in SQLite's
     /// busy handler (which sleeps with back-off and gave p99 write latencies of ~0.4 s under 8 writers).
     write_queue: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// A standby that serves lag-tolerant reads (`database_read_url`), when configured.
+    read: Option<crate::replica::Replica>,
 }
 
 /// A write transaction; on SQLite it also holds this process's place in the writer queue until it ends.
@@ -116,7 +118,47 @@ impl Db {
             conn,
             kind,
             write_queue,
+            read: None,
         })
+    }
+
+    /// Adds a PostgreSQL standby (`url`) that serves the reads which may lag by up to `max_lag` (lists,
+    /// searches, reports): see `replica`. Reads go to the primary whenever the standby is further behind.
+    pub async fn with_replica(
+        mut self,
+        url: &str,
+        max_connections: u32,
+        max_lag: Duration,
+    ) -> Result<Db> {
+        if self.kind != DbKind::Postgres || url.starts_with("sqlite:") {
+            return Err(sea_orm::DbErr::Custom(
+                "database_read_url: a read replica needs PostgreSQL for both database_url and database_read_url"
+                    .to_owned(),
+            )
+            .into());
+        }
+        let standby = Db::connect(url, max_connections).await?;
+        let r = crate::replica::Replica {
+            conn: standby.conn,
+            fresh: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        };
+        crate::replica::watch(self.conn.clone(), r.clone(), max_lag);
+        self.read = Some(r);
+        Ok(self)
+    }
+
+    /// Where a read that may lag (within the replica's bound) goes: the standby while it is close
+    /// enough behind, else the primary. Never for a read that must see the caller's own write.
+    pub fn reader(&self) -> &DatabaseConnection {
+        match &self.read {
+            Some(r) if r.fresh.load(std::sync::atomic::Ordering::Relaxed) => &r.conn,
+            _ => &self.conn,
+        }
+    }
+
+    /// Whether lag-tolerant reads go to the standby now.
+    pub fn reads_from_replica(&self) -> bool {
+        !std::ptr::eq(self.reader(), &self.conn)
     }
 
     pub fn backend(&self) -> DbBackend {

@@ -21,6 +21,7 @@ pub mod migrate;
 pub mod misc;
 pub mod notify;
 pub mod performance;
+mod replica;
 pub mod segments;
 pub mod table;
 pub mod wealth;

@@ -129,3 +129,114 @@ impl Cluster {
         )
     }
 }
+
+/// Runs a PostgreSQL tool as the `postgres` user when this process is root (PostgreSQL refuses root).
+fn as_postgres(tool: &std::path::Path) -> std::process::Command {
+    // Whether this process runs as root, as `id -u` says (no unsafe call for it).
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    if root {
+        let mut c = std::process::Command::new("sudo");
+        c.args(["-u", "postgres"]).arg(tool);
+        c
+    } else {
+        std::process::Command::new(tool)
+    }
+}
+
+/// A hot standby of a [`Cluster`]: a base backup streamed from it (`pg_basebackup -R`), started on a port of
+/// its own and replaying the cluster's WAL. Dropping it stops the server and removes its directory.
+#[derive(Debug)]
+pub struct Standby {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    user: String,
+    pass: String,
+}
+
+impl Cluster {
+    /// Starts a hot standby of this cluster.
+    pub fn standby(&self) -> Result<Standby, String> {
+        let bin = postgres_bin_dir().ok_or("PostgreSQL binaries not found")?;
+        let dir =
+            std::env::temp_dir().join(Cluster::new_db_name().replacen("t_", "banyan-standby-", 1));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let out = as_postgres(&bin.join("pg_basebackup"))
+            .arg("-h")
+            .arg(self.db.data_dir())
+            .args([
+                "-p",
+                &self.db.db_port().to_string(),
+                "-U",
+                self.db.db_user(),
+            ])
+            .arg("-D")
+            .arg(&dir)
+            .args(["-R", "-X", "stream", "-c", "fast"])
+            .output()
+            .map_err(|e| format!("pg_basebackup: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "pg_basebackup: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let s = Standby {
+            dir,
+            bin,
+            port,
+            user: self.db.db_user().to_owned(),
+            pass: self.db.db_pass().to_owned(),
+        };
+        let opts = format!(
+            "-p {port} -c unix_socket_directories={} -c hot_standby=on -c fsync=off",
+            s.dir.display()
+        );
+        let out = as_postgres(&s.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&s.dir)
+            .args(["-o", &opts, "-l"])
+            .arg(s.dir.join("server.log"))
+            .args(["-w", "-t", "60", "start"])
+            .output()
+            .map_err(|e| format!("pg_ctl: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "starting the standby: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(s)
+    }
+}
+
+impl Standby {
+    /// A URL for database `name` on the standby.
+    pub fn url(&self, name: &str) -> String {
+        format!(
+            "postgres://{}:{}@localhost:{}/{}?host={}",
+            self.user,
+            self.pass,
+            self.port,
+            name,
+            self.dir.display()
+        )
+    }
+}
+
+impl Drop for Standby {
+    fn drop(&mut self) {
+        let _ = as_postgres(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.dir)
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

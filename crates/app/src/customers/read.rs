@@ -350,9 +350,12 @@ fn term_search(filter: &CustomerFilter, q: &ListQuery) -> Option<TermSearch> {
     })
 }
 
-/// Lists customers in the actor's scope.
+/// Lists customers in the actor's scope (from the read replica when one is configured and close enough
+/// behind: a customer saved a moment ago may show a moment later).
 pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<CustomerSummary>> {
     let grant = actor.require(Permission::CustomerRead)?;
+    // One source for the whole page (the standby may catch up or fall behind between two statements).
+    let rd = app.db.reader();
     let limit = crate::view::page_limit(q.limit, 20, 200)?;
     let mut filter = filter_of(app, &grant, &q, limit + 1).await?;
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
@@ -361,15 +364,15 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
             Some(store::Cursor::Text(term, id)) => Some((term, id)),
             _ => None,
         };
-        let hits = search::search_terms(&app.db.conn, &ts).await?;
+        let hits = search::search_terms(rd, &ts).await?;
         let ids: Vec<Uuid> = hits.iter().map(|h| h.1).collect();
-        let mut by_id: HashMap<Uuid, CustomerRow> = store::rows_by_ids(&app.db.conn, &ids)
+        let mut by_id: HashMap<Uuid, CustomerRow> = store::rows_by_ids(rd, &ids)
             .await?
             .into_iter()
             .map(|r| (r.id.uuid(), r))
             .collect();
         let rows: Vec<CustomerRow> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-        let mut page = summaries(app, &app.db.conn, rows, limit).await?;
+        let mut page = summaries(app, rd, rows, limit).await?;
         if page.next_cursor.is_some() {
             page.next_cursor = hits.get(limit as usize - 1).map(|(term, id)| {
                 use base64::Engine;
@@ -380,9 +383,9 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> Result<Page<Custome
         return Ok(page);
     }
     filter.after = after;
-    let rows = store::list_customers(&app.db.conn, &filter).await?;
+    let rows = store::list_customers(rd, &filter).await?;
     let last_updated = rows.get(limit as usize - 1).map(|r| r.updated_at_us);
-    let mut page = summaries(app, &app.db.conn, rows, limit).await?;
+    let mut page = summaries(app, rd, rows, limit).await?;
     if page.next_cursor.is_some() {
         page.next_cursor = page
             .items
@@ -401,15 +404,16 @@ pub const SEARCH_COUNT_CAP: u64 = 1_000;
 /// How many customers a listing holds in the actor's scope (cursor and limit aside).
 pub async fn count(app: &App, actor: &Actor, q: &ListQuery) -> Result<Total> {
     let grant = actor.require(Permission::CustomerRead)?;
+    let rd = app.db.reader();
     let filter = filter_of(app, &grant, q, 1).await?;
     if let Some(ts) = term_search(&filter, q) {
-        let (count, more) = search::count_terms(&app.db.conn, &ts, SEARCH_COUNT_CAP).await?;
+        let (count, more) = search::count_terms(rd, &ts, SEARCH_COUNT_CAP).await?;
         return Ok(Total {
             count: count.min(SEARCH_COUNT_CAP),
             more,
         });
     }
-    let n = store::count_customers_matching(&app.db.conn, &filter, COUNT_CAP).await?;
+    let n = store::count_customers_matching(rd, &filter, COUNT_CAP).await?;
     Ok(Total {
         count: n.min(COUNT_CAP),
         more: n > COUNT_CAP,

@@ -21,6 +21,11 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(e: &Env) -> Server {
+        Server::start_with(e, &[])
+    }
+
+    /// A server with settings of its own besides the test's (`BANYAN_*` variables).
+    pub(crate) fn start_with(e: &Env, settings: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -29,6 +34,7 @@ impl Server {
         let child = e
             .cmd(&["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("BANYAN_NIGHTLY_EVALUATION", "")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -40,7 +46,15 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown hook runs, in-flight transactions are cut off.
-    pub(crate) fn kill(mut self) {
+    pub(crate) fn kill(self) {
+        drop(self);
+    }
+}
+
+/// A server is killed when its test lets go of it, also when the test fails part way (a failed test had
+/// left its servers running, sealing and polling beside later runs).
+impl Drop for Server {
+    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

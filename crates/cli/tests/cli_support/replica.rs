@@ -1,0 +1,132 @@
+//! Reads from a replica (`database_read_url`): a real hot standby streaming from the primary. Customer
+//! lists are served by the standby while it is within `read_max_lag_ms` of the primary — a customer saved
+//! a moment ago is not listed yet, while the customer's own page (read on the primary) shows it at once —
+//! and never staler than the bound: with the standby's replay paused, the listing falls back to the
+//! primary once the bound has passed. On SQLite the setting is refused, naming it.
+
+use crate::crash::{Server, body, login, ready, rm_and_runtime};
+use crate::{Env, block_on, text};
+use banyan_testkit::Cluster;
+use std::time::{Duration, Instant};
+
+const LAG_MS: u64 = 5_000;
+
+fn on(url: &str, statement: &str) {
+    block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = banyan_app::connect(url, 1).await.unwrap();
+        db.conn.execute_unprepared(statement).await.unwrap();
+        db.conn.close_by_ref().await.ok();
+    });
+}
+
+async fn listed(http: &reqwest::Client, s: &Server, token: &str, name: &str) -> bool {
+    let r = http
+        .get(format!(
+            "{}/api/v1/customers?q={}",
+            s.base,
+            form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "list: {}", r.status());
+    let v: serde_json::Value = r.json().await.unwrap();
+    v["items"].as_array().is_some_and(|a| !a.is_empty())
+}
+
+async fn create(http: &reqwest::Client, s: &Server, token: &str, n: usize) -> String {
+    let mut b = body(n);
+    b["individual"]["name_zh"] = serde_json::json!(format!("副本{}", ["甲", "乙", "丙"][n % 3]));
+    let r = http
+        .post(format!("{}/api/v1/customers", s.base))
+        .bearer_auth(token)
+        .json(&b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let v: serde_json::Value = r.json().await.unwrap();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+pub(crate) fn lists_come_from_a_replica_within_its_lag(e: &Env) {
+    if e.db_url.is_none() {
+        let out = e
+            .cmd(&["migrate"])
+            .env("BANYAN_DATABASE_READ_URL", "postgres://banyan@db2/banyan")
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let said = text(&out);
+        assert!(
+            said.contains("database_read_url") && said.contains("needs PostgreSQL"),
+            "{said}"
+        );
+        return;
+    }
+    // A primary of its own (the suite's shared cluster has every other test's databases) and its standby.
+    let primary = Cluster::start().unwrap();
+    on(&primary.admin_url(), "CREATE DATABASE banyan");
+    let e = Env {
+        dir: tempfile::tempdir().unwrap(),
+        db_url: Some(primary.url("banyan")),
+        admin: None,
+    };
+    let rt = rm_and_runtime(&e);
+    let standby = primary.standby().unwrap();
+    let lag = LAG_MS.to_string();
+    let s = Server::start_with(
+        &e,
+        &[
+            ("BANYAN_DATABASE_READ_URL", &standby.url("banyan")),
+            ("BANYAN_READ_MAX_LAG_MS", &lag),
+        ],
+    );
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        ready(&http, &s).await;
+        let token = login(&http, &s).await;
+        // A first customer reaches the list (from the standby once it has replayed it).
+        create(&http, &s, &token, 0).await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !listed(&http, &s, &token, "副本甲").await {
+            assert!(Instant::now() < deadline, "the first customer never listed");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    // The standby stops replaying: it keeps serving lists while within the bound, not after.
+    on(&standby.url("banyan"), "SELECT pg_wal_replay_pause()");
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let token = login(&http, &s).await;
+        let saved = Instant::now();
+        let id = create(&http, &s, &token, 1).await;
+        // The customer's own page reads the primary: there at once.
+        let r = http
+            .get(format!("{}/api/v1/customers/{id}", s.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        // The list, within the bound, comes from the paused standby: not there yet.
+        let early = listed(&http, &s, &token, "副本乙").await;
+        assert!(
+            saved.elapsed() >= Duration::from_millis(LAG_MS) || !early,
+            "the list did not come from the standby"
+        );
+        // Past the bound the list comes from the primary.
+        tokio::time::sleep(Duration::from_millis(LAG_MS + 1_500).saturating_sub(saved.elapsed()))
+            .await;
+        assert!(
+            listed(&http, &s, &token, "副本乙").await,
+            "a list {} ms after the save was staler than the bound ({LAG_MS} ms)",
+            saved.elapsed().as_millis()
+        );
+    });
+    on(&standby.url("banyan"), "SELECT pg_wal_replay_resume()");
+    drop(s);
+    drop(standby);
+}

@@ -1,0 +1,85 @@
+//! Reads from a PostgreSQL standby (`database_read_url`), with its lag bounded. A watcher samples the
+//! primary's WAL position and the standby's replayed position every 100 ms; the standby serves reads only
+//! while it has replayed everything the primary had written `max_lag` ago. Otherwise (behind, paused,
+//! unreachable, promoted) reads go to the primary. So a listing served by the standby at time T holds every
+//! write committed before T − `max_lag`; reads that must see the caller's own write do not use it at all
+//! (a record by its id, every write's own reads).
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// A standby's pool and whether it may serve reads now.
+#[derive(Debug, Clone)]
+pub(crate) struct Replica {
+    pub conn: DatabaseConnection,
+    pub fresh: Arc<AtomicBool>,
+}
+
+/// A WAL position (`16/B374D848`) as a number.
+fn parse_lsn(s: &str) -> Option<u64> {
+    let (hi, lo) = s.split_once('/')?;
+    Some((u64::from_str_radix(hi, 16).ok()? << 32) | u64::from_str_radix(lo, 16).ok()?)
+}
+
+async fn lsn(c: &DatabaseConnection, sql: &str) -> Option<u64> {
+    let row = c
+        .query_one_raw(Statement::from_string(c.get_database_backend(), sql))
+        .await
+        .ok()??;
+    let text: Option<String> = row.try_get_by_index(0).ok()?;
+    parse_lsn(&text?)
+}
+
+/// Watches the standby's lag for as long as the process runs.
+pub(crate) fn watch(primary: DatabaseConnection, r: Replica, max_lag: Duration) {
+    tokio::spawn(async move {
+        // The primary's positions over the last `max_lag` (and one older): the oldest is where the
+        // standby must be.
+        let mut samples: VecDeque<(Instant, u64)> = VecDeque::new();
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let now = Instant::now();
+            if let Some(p) = lsn(&primary, "SELECT pg_current_wal_lsn()::text").await {
+                samples.push_back((now, p));
+            }
+            while samples.len() > 1
+                && samples
+                    .get(1)
+                    .is_some_and(|(t, _)| now.duration_since(*t) >= max_lag)
+            {
+                samples.pop_front();
+            }
+            // NULL on a server that is not a standby (one promoted since): not read from.
+            let replayed = lsn(&r.conn, "SELECT pg_last_wal_replay_lsn()::text").await;
+            let fresh =
+                matches!((replayed, samples.front()), (Some(at), Some((_, need))) if at >= *need);
+            if r.fresh.swap(fresh, Ordering::Relaxed) != fresh {
+                if fresh {
+                    tracing::info!("the read replica caught up: reads go to it again");
+                } else {
+                    tracing::warn!(
+                        max_lag_ms = max_lag.as_millis() as u64,
+                        "the read replica is behind (or unreachable): reads go to the primary"
+                    );
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wal_position_reads_as_one_number() {
+        assert_eq!(parse_lsn("0/0"), Some(0));
+        assert_eq!(parse_lsn("16/B374D848"), Some((0x16 << 32) | 0xB374_D848));
+        assert_eq!(parse_lsn("junk"), None);
+    }
+}
