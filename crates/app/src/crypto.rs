@@ -190,20 +190,20 @@ impl KeyRing {
         if rows.is_empty() {
             let tx = db.begin_write().await?;
             if misc::list_data_keys(&*tx).await?.is_empty() {
+                let mut first = Vec::new();
                 for (id, purpose) in [(1, "blind_index"), (2, "field")] {
                     let key: [u8; 32] = random_array()?;
-                    misc::insert_data_key(
-                        &*tx,
-                        &DataKeyRow {
-                            id,
-                            purpose: purpose.into(),
-                            wrapped: wrap(master, &key, id)?,
-                            active: true,
-                            created_at_us: now_us(),
-                        },
-                    )
-                    .await?;
+                    first.push(DataKeyRow {
+                        id,
+                        purpose: purpose.into(),
+                        wrapped: wrap(master, &key, id)?,
+                        active: true,
+                        created_at_us: now_us(),
+                    });
                 }
+                // Another node starting at the same moment may write its keys first: then these are
+                // dropped and every node loads that node's keys.
+                misc::insert_first_data_keys(&*tx, &first).await?;
             }
             tx.commit().await?;
             rows = misc::list_data_keys(&db.conn).await?;

@@ -112,7 +112,23 @@ impl Db {
                     .pragma("cache_size", format!("-{}", CACHE_KIB))
             });
         }
-        let conn = Database::connect(opts).await?;
+        // Processes opening a new SQLite file together: one switches it to WAL while another opens it, and
+        // SQLite answers "database is locked" at once rather than waiting. The open is tried again.
+        let mut tries = 0;
+        let conn = loop {
+            match Database::connect(opts.clone()).await {
+                Ok(c) => break c,
+                Err(e)
+                    if kind == DbKind::Sqlite
+                        && tries < 10
+                        && e.to_string().contains("database is locked") =>
+                {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100 * tries)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let write_queue = (kind == DbKind::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(Db {
             conn,

@@ -869,21 +869,24 @@ pub async fn run(db: &Db) -> Result<Vec<i64>> {
 
 /// Applies the steps not applied yet up to and including `last`.
 pub async fn run_through(db: &Db, last: i64) -> Result<Vec<i64>> {
-    db.conn
-        .execute(
-            Table::create()
-                .table("schema_migrations")
-                .if_not_exists()
-                .col(
-                    ColumnDef::new("version")
-                        .big_integer()
-                        .not_null()
-                        .primary_key(),
-                )
-                .col(text("name"))
-                .col(bigint("applied_at_us")),
+    let ledger = Table::create()
+        .table("schema_migrations")
+        .if_not_exists()
+        .col(
+            ColumnDef::new("version")
+                .big_integer()
+                .not_null()
+                .primary_key(),
         )
-        .await?;
+        .col(text("name"))
+        .col(bigint("applied_at_us"))
+        .to_owned();
+    if let Err(e) = db.conn.execute(&ledger).await {
+        // Nodes started together on an empty PostgreSQL database: IF NOT EXISTS does not stop a second
+        // CREATE from meeting the first one's catalog row (a unique violation). The ledger is there then.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        db.conn.execute(&ledger).await.map_err(|_| e)?;
+    }
     let mut applied = Vec::new();
     for step in STEPS.iter().filter(|s| s.version <= last) {
         let tx = db.conn.begin().await?;

@@ -141,6 +141,20 @@ pub async fn list_data_keys<C: ConnectionTrait>(c: &C) -> Result<Vec<DataKeyRow>
 }
 
 /// Adds a key; when `active`, every other key of the same purpose stops being active.
+/// The first data keys of a new database, in one statement that writes nothing if another node wrote
+/// them first (nodes started together on an empty database): every node then loads the same keys.
+pub async fn insert_first_data_keys<C: ConnectionTrait>(c: &C, keys: &[DataKeyRow]) -> Result<()> {
+    let mut q = Query::insert();
+    q.into_table("data_keys")
+        .columns(DataKeyRow::COLUMNS.iter().copied());
+    for k in keys {
+        q.values_panic(k.values());
+    }
+    q.on_conflict(OnConflict::column("id").do_nothing().to_owned());
+    c.execute(&q).await?;
+    Ok(())
+}
+
 pub async fn insert_data_key<C: ConnectionTrait>(c: &C, k: &DataKeyRow) -> Result<()> {
     if k.active {
         let q = Query::update()

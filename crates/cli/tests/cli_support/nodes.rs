@@ -241,4 +241,6 @@ pub(crate) fn nodes_started_together_migrate_once_and_all_start(e: &Env) {
     let version = said[0].clone();
     assert!(version.contains("schema version"), "{version}");
     assert!(said.iter().all(|s| *s == version), "{said:?}");
+    // One set of data keys, which every node loaded (two would leave each node unable to read the other's).
+    assert_eq!(crate::count(&e.url(), "data_keys"), 2);
 }
