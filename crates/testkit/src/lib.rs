@@ -160,7 +160,13 @@ pub struct Standby {
 impl Cluster {
     /// Starts a hot standby of this cluster.
     pub fn standby(&self) -> Result<Standby, String> {
-        let bin = postgres_bin_dir().ok_or("PostgreSQL binaries not found")?;
+        // The directory the server binaries really live in: `initdb` may be a link from a directory on PATH
+        // that holds no `pg_basebackup` (as on the CI machine's /usr/local/bin).
+        let bin = postgres_bin_dir()
+            .map(|d| d.join("initdb"))
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            .ok_or("PostgreSQL binaries not found")?;
         let dir =
             std::env::temp_dir().join(Cluster::new_db_name().replacen("t_", "banyan-standby-", 1));
         let port = std::net::TcpListener::bind("127.0.0.1:0")
