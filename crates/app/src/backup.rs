@@ -107,21 +107,13 @@ pub async fn backup(
     std::fs::create_dir_all(to).map_err(io_err(format!("creating {}", to.display())))?;
     let started = jiff::Timestamp::now();
     let kind = app.db.kind;
-    let tx = app.db.begin_write().await?;
-    audit::record(
+    record(
         app,
-        &*tx,
         &grant,
-        vec![Entry {
-            action: "backup.created",
-            entity: "backup",
-            entity_id: None,
-            customer_id: None,
-            detail: serde_json::json!({ "engine": engine(kind) }),
-        }],
+        "backup.created",
+        serde_json::json!({ "engine": engine(kind) }),
     )
     .await?;
-    tx.commit().await?;
 
     let mut names = Vec::new();
     if let Some(cp) = checkpoints.filter(|p| p.exists()) {
@@ -148,7 +140,7 @@ pub async fn backup(
     }
     let mut files = Vec::new();
     for name in names {
-        files.push(sum(to.join(name)).await?);
+        files.push(sum(to, name).await?);
     }
     let manifest = Manifest {
         format: FORMAT,
@@ -197,7 +189,7 @@ pub async fn restore(
         ));
     }
     for f in &manifest.files {
-        let now = sum(from.join(&f.name)).await?;
+        let now = sum(from, &f.name).await?;
         if now.sha256 != f.sha256 || now.bytes != f.bytes {
             return Err(refusal(
                 "backup_checksum_mismatch",
@@ -288,21 +280,37 @@ pub async fn restore(
 /// Records a restore in the restored database's audit log (once the application is open on it).
 pub async fn record_restore(app: &App, actor: &Actor, manifest: &Manifest) -> Result<()> {
     let grant = actor.require(Permission::ConfigManage)?;
+    record(
+        app,
+        &grant,
+        "backup.restored",
+        serde_json::json!({
+            "engine": manifest.engine,
+            "started_at": manifest.started_at,
+            "schema_version": manifest.schema_version,
+        }),
+    )
+    .await
+}
+
+/// One audit record about a backup, in a transaction of its own.
+async fn record(
+    app: &App,
+    grant: &crate::actor::Granted<'_>,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> Result<()> {
     let tx = app.db.begin_write().await?;
     audit::record(
         app,
         &*tx,
-        &grant,
+        grant,
         vec![Entry {
-            action: "backup.restored",
+            action,
             entity: "backup",
             entity_id: None,
             customer_id: None,
-            detail: serde_json::json!({
-                "engine": manifest.engine,
-                "started_at": manifest.started_at,
-                "schema_version": manifest.schema_version,
-            }),
+            detail,
         }],
     )
     .await?;
@@ -341,13 +349,11 @@ fn read_manifest(from: &Path) -> Result<Manifest> {
     Ok(m)
 }
 
-/// A file's size and SHA-256, read in 1 MiB pieces off the runtime's threads.
-async fn sum(path: PathBuf) -> Result<FileSum> {
+/// The size and SHA-256 of file `name` in `dir`, read in 1 MiB pieces off the runtime's threads.
+async fn sum(dir: &Path, name: &str) -> Result<FileSum> {
+    let path = dir.join(name);
+    let name = name.to_owned();
     tokio::task::spawn_blocking(move || {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         let mut f =
             std::fs::File::open(&path).map_err(io_err(format!("reading {}", path.display())))?;
         let mut h = Sha256::new();
