@@ -350,7 +350,7 @@ fn read_manifest(from: &Path) -> Result<Manifest> {
 }
 
 /// The size and SHA-256 of file `name` in `dir`, read in 1 MiB pieces off the runtime's threads.
-async fn sum(dir: &Path, name: &str) -> Result<FileSum> {
+pub(crate) async fn sum(dir: &Path, name: &str) -> Result<FileSum> {
     let path = dir.join(name);
     let name = name.to_owned();
     tokio::task::spawn_blocking(move || {

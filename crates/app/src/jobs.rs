@@ -151,6 +151,19 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
                 }
             },
         ),
+        // The audit log's month partitions, created 400 days ahead (every node; a race skips the month).
+        every(
+            "audit.months",
+            Duration::from_secs(86_400),
+            app.clone(),
+            |app| async move {
+                match crate::audit::prepare_months(&app).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(months = n, "audit log months prepared"),
+                    Err(e) => tracing::error!(error = %e, "preparing audit log months failed"),
+                }
+            },
+        ),
         every(
             "notify.campaigns",
             Duration::from_secs(30),

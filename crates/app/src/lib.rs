@@ -138,6 +138,7 @@ impl App {
             feeds_transactions: std::sync::atomic::AtomicBool::new(false),
         });
         customers::search::rebuild_if_stale(&app).await?;
+        audit::prepare_months(&app).await?;
         Ok(app)
     }
 

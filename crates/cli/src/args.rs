@@ -239,7 +239,22 @@ pub(crate) enum ExportWhat {
 pub(crate) enum AuditCommand {
     /// Seal pending records, write a checkpoint and verify the whole keyed chain against the checkpoints;
     /// exits 1 if broken.
-    Verify,
+    Verify {
+        /// The directory `audit archive` wrote: check the archived months' records from their files too
+        /// (without it they are stepped over by the chain values the database holds for them).
+        #[arg(long)]
+        archive: Option<PathBuf>,
+    },
+    /// Move every ended month before `--before` out of the database into compressed files with their
+    /// checksums and the checkpoints (AML records are kept ten years and more: keep the directory so).
+    Archive {
+        /// The first month kept in the database, as YYYY-MM (at the latest this month).
+        #[arg(long)]
+        before: String,
+        /// The archive directory (created if missing; months archived before may be in it).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Print the SQL (PostgreSQL) that lets the role the server connects as write audit records but never
     /// change or remove them; run it as the schema's owner after `banyan migrate`.
     Grants {

@@ -338,19 +338,60 @@ pub(crate) async fn audit_cmd(cfg: &Config, command: AuditCommand) -> Result<()>
                 println!("{stmt};");
             }
         }
-        AuditCommand::Verify => {
+        AuditCommand::Archive { before, to } => {
+            let app = open(cfg, false).await?;
+            banyan_app::audit::seal_pending(&app)
+                .await
+                .map_err(app_err)?;
+            banyan_app::audit::checkpoint(&app).await.map_err(app_err)?;
+            let done = banyan_app::audit::archive(
+                &app,
+                &Actor::system_as("cli", Role::Admin),
+                &before,
+                &to,
+            )
+            .await
+            .map_err(app_err)?;
+            for m in &done {
+                println!(
+                    "{}: {} records -> {} (sha256 {})",
+                    m.month,
+                    m.records,
+                    to.join(&m.file).display(),
+                    m.sha256
+                );
+            }
+            println!("archived {} months before {before}", done.len());
+            banyan_app::audit::seal_pending(&app)
+                .await
+                .map_err(app_err)?;
+        }
+        AuditCommand::Verify { archive } => {
             let app = open(cfg, false).await?;
             let sealed = banyan_app::audit::seal_pending(&app)
                 .await
                 .map_err(app_err)?;
             banyan_app::audit::checkpoint(&app).await.map_err(app_err)?;
-            let r = banyan_app::audit::verify(&app, &Actor::system_as("cli", Role::Auditor))
-                .await
-                .map_err(app_err)?;
+            let r = banyan_app::audit::verify_with_archive(
+                &app,
+                &Actor::system_as("cli", Role::Auditor),
+                archive.as_deref(),
+            )
+            .await
+            .map_err(app_err)?;
             println!(
                 "sealed now: {sealed}; checked: {}; unsealed: {}",
                 r.checked, r.unsealed
             );
+            if r.archived > 0 {
+                match archive {
+                    Some(_) => println!("archived: {} (checked from their files)", r.archived),
+                    None => println!(
+                        "archived: {} (stepped over; give --archive DIR to check them)",
+                        r.archived
+                    ),
+                }
+            }
             if let Some(cp) = &r.checkpoint {
                 println!("last checkpoint: seq {} at {}", cp.seq, cp.at);
             }

@@ -396,6 +396,175 @@ pub async fn count_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter, cap: u64) -
     table::count_capped(c, "audit_log", audit_cond(f), cap).await
 }
 
+crate::table! {
+    /// An archived month: its file, what the file holds, and the chain value at each end of each run of
+    /// consecutive positions (`ranges`, JSON `[[from, to, prev, hash], …]`).
+    pub struct ArchiveRow in "audit_archives" {
+        pub month: String,
+        pub file: String,
+        pub records: i64,
+        pub sha256: String,
+        pub ranges: String,
+        pub archived_at_us: i64,
+    }
+}
+
+/// Creates the month partitions (PostgreSQL) from `lo_us`'s month up to `hi_us`; returns how many it
+/// created. SQLite keeps one table: nothing to do.
+pub async fn add_months<C: ConnectionTrait>(c: &C, lo_us: i64, hi_us: i64) -> Result<i64> {
+    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(0);
+    }
+    let r = c
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT CAST(audit_log_add_months($1, $2) AS bigint)",
+            [lo_us.into(), hi_us.into()],
+        ))
+        .await?;
+    Ok(r.map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// The time of the oldest record in the database, if any.
+pub async fn oldest_at<C: ConnectionTrait>(c: &C) -> Result<Option<i64>> {
+    let q = Query::select()
+        .expr(Func::min(Expr::col("at_us")))
+        .from("audit_log")
+        .to_owned();
+    Ok(c.query_one(&q)
+        .await?
+        .and_then(|r| r.try_get_by_index::<Option<i64>>(0).ok().flatten()))
+}
+
+/// Records written in `[lo_us, hi_us)`: how many, and how many of them are not sealed.
+pub async fn month_counts<C: ConnectionTrait>(c: &C, lo_us: i64, hi_us: i64) -> Result<(i64, i64)> {
+    let q = Query::select()
+        .expr(Func::count(Expr::col("id")))
+        .expr(Func::count(Expr::col("hash")))
+        .from("audit_log")
+        .and_where(Expr::col("at_us").gte(lo_us))
+        .and_where(Expr::col("at_us").lt(hi_us))
+        .to_owned();
+    let r = c.query_one(&q).await?;
+    let (all, sealed) = match r {
+        None => (0, 0),
+        Some(r) => (r.try_get_by_index::<i64>(0)?, r.try_get_by_index::<i64>(1)?),
+    };
+    Ok((all, all - sealed))
+}
+
+/// Sealed records written in `[lo_us, hi_us)` with `seq > after`, in chain order.
+pub async fn page_month<C: ConnectionTrait>(
+    c: &C,
+    lo_us: i64,
+    hi_us: i64,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<AuditRow>> {
+    let q = table::select::<AuditRow>()
+        .and_where(Expr::col("at_us").gte(lo_us))
+        .and_where(Expr::col("at_us").lt(hi_us))
+        .and_where(Expr::col("seq").gt(after))
+        .order_by("seq", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    table::all::<AuditRow, _>(c, &q).await
+}
+
+/// Takes an archived month's records out of the database, in the caller's transaction with its catalogue
+/// row: on PostgreSQL the month's partition is detached and dropped (the month's records must all be in
+/// it); on SQLite they are deleted with the delete guard lifted for this transaction only.
+pub async fn drop_month<C: ConnectionTrait>(
+    c: &C,
+    kind: DbKind,
+    partition: &str,
+    lo_us: i64,
+    hi_us: i64,
+) -> Result<u64> {
+    let exec = |sql: String| async move {
+        c.execute_raw(sea_orm::Statement::from_string(
+            c.get_database_backend(),
+            sql,
+        ))
+        .await
+    };
+    match kind {
+        DbKind::Postgres => {
+            // The name is made here from digits, never from input: safe to splice.
+            if !partition
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(crate::error::StoreError::Corrupt(format!(
+                    "audit partition name {partition}"
+                )));
+            }
+            let n = count_in(c, lo_us, hi_us).await?;
+            exec(format!(
+                "ALTER TABLE audit_log DETACH PARTITION {partition}"
+            ))
+            .await?;
+            exec(format!("DROP TABLE {partition}")).await?;
+            Ok(n)
+        }
+        DbKind::Sqlite => {
+            exec("DROP TRIGGER audit_log_no_delete".into()).await?;
+            let n = c
+                .execute(
+                    Query::delete()
+                        .from_table("audit_log")
+                        .and_where(Expr::col("at_us").gte(lo_us))
+                        .and_where(Expr::col("at_us").lt(hi_us)),
+                )
+                .await?
+                .rows_affected();
+            // The guard's first statement is the delete trigger.
+            let guard = guard_statements(DbKind::Sqlite)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            exec(guard).await?;
+            Ok(n)
+        }
+    }
+}
+
+async fn count_in<C: ConnectionTrait>(c: &C, lo_us: i64, hi_us: i64) -> Result<u64> {
+    Ok(u64::try_from(month_counts(c, lo_us, hi_us).await?.0).unwrap_or(0))
+}
+
+/// PostgreSQL: records of `[lo_us, hi_us)` that landed in the default partition (their month's partition
+/// did not exist when they were written); archiving the month would leave them behind.
+pub async fn strays_in_default<C: ConnectionTrait>(c: &C, lo_us: i64, hi_us: i64) -> Result<i64> {
+    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(0);
+    }
+    let q = Query::select()
+        .expr(Func::count(Expr::col("id")))
+        .from("audit_log_default")
+        .and_where(Expr::col("at_us").gte(lo_us))
+        .and_where(Expr::col("at_us").lt(hi_us))
+        .to_owned();
+    Ok(match c.query_one(&q).await? {
+        Some(r) => r.try_get_by_index::<i64>(0)?,
+        None => 0,
+    })
+}
+
+pub async fn insert_archive<C: ConnectionTrait>(c: &C, row: &ArchiveRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(row)).await
+}
+
+/// The archived months, oldest first.
+pub async fn list_archives<C: ConnectionTrait>(c: &C) -> Result<Vec<ArchiveRow>> {
+    let q = table::select::<ArchiveRow>()
+        .order_by("month", Order::Asc)
+        .to_owned();
+    table::all::<ArchiveRow, _>(c, &q).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use parts::{
 
 mod acquisition;
 mod activity;
+mod archive;
 mod audit_keyed;
 mod book;
 mod campaigns;

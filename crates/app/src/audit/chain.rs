@@ -118,6 +118,11 @@ impl AuditKeeper {
         })
     }
 
+    /// The checkpoint file, if checkpoints are anchored in one.
+    pub fn checkpoint_file(&self) -> Option<&std::path::Path> {
+        self.anchor.file.as_deref()
+    }
+
     pub(crate) fn row_mac(&self, r: &AuditRow) -> String {
         row_mac_under(&self.key, r)
     }
@@ -207,9 +212,12 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
             tx.commit().await?;
             break;
         }
-        let (mut seq, mut prev) = store::last_sealed(&*tx)
-            .await?
-            .unwrap_or((0, GENESIS.to_owned()));
+        let in_db = store::last_sealed(&*tx).await?;
+        let archived = super::archive::tail(&*tx).await?;
+        let (mut seq, mut prev) = match (in_db, archived) {
+            (Some(d), Some(a)) => std::cmp::max_by_key(d, a, |t| t.0),
+            (d, a) => d.or(a).unwrap_or((0, GENESIS.to_owned())),
+        };
         let mut forged = Vec::new();
         let mut seals = Vec::with_capacity(batch.len());
         for r in &batch {
@@ -407,8 +415,11 @@ pub struct VerifyReport {
     /// Whether every sealed record matches, links to the one before, agrees with every checkpoint, and no
     /// record was forged.
     pub ok: bool,
-    /// Sealed records checked.
+    /// Sealed records checked (those in archived months only when verify was given their files).
     pub checked: i64,
+    /// Records of archived months (`banyan audit archive`): stepped over by the chain values the catalogue
+    /// holds, or checked from their files when given the archive directory.
+    pub archived: i64,
     /// The first record that does not match, if any.
     pub first_broken: Option<BrokenRecord>,
     /// Records written but not sealed yet (not covered by the chain yet).
@@ -423,6 +434,8 @@ pub struct BrokenRecord {
     pub seq: Option<i64>,
     pub id: Option<Uuid>,
     /// `gap` (a record removed), `link_mismatch` (removed or reordered), `edited` (content changed),
+    /// `archive_link` (records around an archived run do not link to it), `archive_missing` /
+    /// `archive_mismatch` (an archived month's file is missing or not the one archived),
     /// `hash_mismatch` (chain value not made with the key), `checkpoint_mismatch` (differs from the value
     /// anchored outside the database), `tail_missing` (records after this position were removed),
     /// `forged` (a record the sealer refused), `checkpoint_invalid` (a line of the checkpoint file).
@@ -437,8 +450,19 @@ fn broken(seq: Option<i64>, id: Option<Uuid>, reason: &str) -> BrokenRecord {
     }
 }
 
-/// Recomputes the whole chain against the key and the checkpoints, then looks for forged records.
+/// Recomputes the whole chain against the key and the checkpoints, then looks for forged records. Archived
+/// months are stepped over by the chain values their catalogue holds.
 pub async fn verify(app: &App, actor: &Actor) -> Result<VerifyReport> {
+    verify_with_archive(app, actor, None).await
+}
+
+/// [`verify`], checking every record of the archived months from their files in `archive` (the directory
+/// `banyan audit archive` wrote) against their checksums, the key and the checkpoints.
+pub async fn verify_with_archive(
+    app: &App,
+    actor: &Actor,
+    archive: Option<&std::path::Path>,
+) -> Result<VerifyReport> {
     actor.require(banyan_domain::access::Permission::AuditRead)?;
     let k = &app.audit;
     let c = &app.db.conn;
@@ -465,14 +489,26 @@ pub async fn verify(app: &App, actor: &Actor) -> Result<VerifyReport> {
             )?,
         }),
     };
-    let (checked, walk) = walk_chain(app, &anchors).await?;
-    let mut first_broken = walk.or(first);
+    let mut walk = Walk {
+        k,
+        anchors: &anchors,
+        runs: super::archive::catalogue(c).await?,
+        dir: archive,
+        files_checked: Default::default(),
+        prev: GENESIS.to_owned(),
+        expected: 1,
+        checked: 0,
+        archived: 0,
+    };
+    let broken_at = walk.walk(app).await?;
+    let mut first_broken = broken_at.or(first);
     if first_broken.is_none() {
         first_broken = find_forged(app).await?;
     }
     Ok(VerifyReport {
         ok: first_broken.is_none(),
-        checked,
+        checked: walk.checked,
+        archived: walk.archived,
         first_broken,
         unsealed,
         checkpoint: newest,
@@ -505,38 +541,123 @@ fn check_record(
     Ok(h)
 }
 
-/// Walks the sealed chain; returns how many records matched and the first that did not.
-async fn walk_chain(
-    app: &App,
-    anchors: &std::collections::BTreeMap<i64, Checkpoint>,
-) -> Result<(i64, Option<BrokenRecord>)> {
-    let k = &app.audit;
-    let mut prev = GENESIS.to_owned();
-    let mut expected = 1;
-    loop {
-        let page = store::page_sealed(&app.db.conn, expected - 1, 5000).await?;
-        if page.is_empty() {
-            break;
-        }
-        for r in &page {
-            let checked = check_record(k, r, expected, &prev, anchors.get(&expected));
-            match checked {
-                Ok(h) => prev = h,
-                Err(reason) => {
-                    return Ok((expected - 1, Some(broken(r.seq, Some(r.id), reason))));
+/// The walk along the chain: the database's sealed records in order, archived runs between them.
+struct Walk<'a> {
+    k: &'a AuditKeeper,
+    anchors: &'a std::collections::BTreeMap<i64, Checkpoint>,
+    runs: std::collections::BTreeMap<i64, super::archive::ArchivedRun>,
+    dir: Option<&'a std::path::Path>,
+    /// Archived months whose file's checksum was checked.
+    files_checked: std::collections::HashSet<String>,
+    prev: String,
+    /// The next position.
+    expected: i64,
+    checked: i64,
+    archived: i64,
+}
+
+impl Walk<'_> {
+    /// Walks the whole chain; returns the first record that breaks it.
+    async fn walk(&mut self, app: &App) -> Result<Option<BrokenRecord>> {
+        loop {
+            let page = store::page_sealed(&app.db.conn, self.expected - 1, 5000).await?;
+            if page.is_empty() {
+                break;
+            }
+            for r in &page {
+                if let Some(b) = self.step_archived(r.seq)? {
+                    return Ok(Some(b));
+                }
+                if let Some(b) = self.check(r) {
+                    return Ok(Some(b));
                 }
             }
-            expected += 1;
+        }
+        if let Some(b) = self.step_archived(None)? {
+            return Ok(Some(b));
+        }
+        let reached = self.expected - 1;
+        // Records the checkpoint saw that are no longer there: the tail was cut.
+        Ok(self
+            .anchors
+            .keys()
+            .next_back()
+            .filter(|&&s| s > reached)
+            .map(|_| broken(Some(reached + 1), None, "tail_missing")))
+    }
+
+    /// One record at the next position.
+    fn check(&mut self, r: &AuditRow) -> Option<BrokenRecord> {
+        let e = self.expected;
+        match check_record(self.k, r, e, &self.prev, self.anchors.get(&e)) {
+            Ok(h) => {
+                self.prev = h;
+                self.expected += 1;
+                self.checked += 1;
+                None
+            }
+            Err(reason) => Some(broken(r.seq, Some(r.id), reason)),
         }
     }
-    let checked = expected - 1;
-    // Records the checkpoint saw that are no longer there: the tail was cut.
-    let tail = anchors
-        .keys()
-        .next_back()
-        .filter(|&&s| s > checked)
-        .map(|_| broken(Some(checked + 1), None, "tail_missing"));
-    Ok((checked, tail))
+
+    /// Steps over the archived runs that start at the next position, up to the database's next record
+    /// (`None`: to the end): by the catalogue's chain values, or record by record from the files.
+    fn step_archived(&mut self, next_in_db: Option<i64>) -> Result<Option<BrokenRecord>> {
+        while next_in_db.is_none_or(|n| n > self.expected) {
+            let Some(a) = self.runs.get(&self.expected).cloned() else {
+                break;
+            };
+            if a.run.prev != self.prev {
+                return Ok(Some(broken(Some(a.run.from), None, "archive_link")));
+            }
+            self.archived += a.run.to - a.run.from + 1;
+            let Some(dir) = self.dir else {
+                self.prev = a.run.hash.clone();
+                self.expected = a.run.to + 1;
+                continue;
+            };
+            let path = dir.join(&a.file);
+            if !path.exists() {
+                return Ok(Some(broken(Some(a.run.from), None, "archive_missing")));
+            }
+            if self.files_checked.insert(a.month.clone()) && file_sha256(&path)? != a.sha256 {
+                return Ok(Some(broken(Some(a.run.from), None, "archive_mismatch")));
+            }
+            for r in super::archive::records(&path)? {
+                let r = r?;
+                let seq = r.seq.unwrap_or(0);
+                if seq < a.run.from || seq > a.run.to {
+                    continue;
+                }
+                if let Some(b) = self.check(&r) {
+                    return Ok(Some(b));
+                }
+            }
+            if self.expected != a.run.to + 1 {
+                return Ok(Some(broken(Some(self.expected), None, "archive_missing")));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn file_sha256(path: &std::path::Path) -> Result<String> {
+    use sha2::Digest;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| AppError::internal_from(format!("reading {}", path.display()), e))?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        use std::io::Read;
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| AppError::internal_from(format!("reading {}", path.display()), e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
 }
 
 /// The first record the sealer refused, or an unsealed record it will refuse.

@@ -4,11 +4,14 @@
 //! its write committed), each with its MAC under the audit key, and never wait on a global lock. The
 //! chain, its checkpoints outside the database and verification are in [`chain`].
 
+mod archive;
 mod chain;
+
+pub use archive::{ArchivedMonth, Run, archive};
 
 pub use chain::{
     Anchor, AuditKeeper, BrokenRecord, CheckpointView, GENESIS, VerifyReport, chain_under,
-    checkpoint, key_unkeyed_records, row_mac_under, seal_pending, verify,
+    checkpoint, key_unkeyed_records, row_mac_under, seal_pending, verify, verify_with_archive,
 };
 
 pub use banyan_store::audit::{app_role_grants, reguard_statements, unguard_statements};
@@ -105,6 +108,26 @@ pub async fn record_as<C: ConnectionTrait>(
         .collect();
     store::insert_audit(c, &rows).await?;
     Ok(())
+}
+
+/// Writes records as if at `at_us` (a month now past), through the writers' own path: for the tests of
+/// archiving, which need months that have ended.
+#[cfg(feature = "test-support")]
+pub async fn record_backdated(app: &App, at_us: i64, entries: Vec<Entry>) -> Result<()> {
+    let rows: Vec<AuditRow> = entries
+        .into_iter()
+        .map(|e| row(&app.audit, None, "history", e, at_us))
+        .collect();
+    store::insert_audit(&app.db.conn, &rows).await?;
+    Ok(())
+}
+
+/// Creates the audit log's month partitions (PostgreSQL) for the next 400 days: at start and daily, so
+/// a month's partition exists before its first record (one written without it lands in the default
+/// partition, which `audit archive` then refuses to leave behind). Safe on several nodes at once.
+pub async fn prepare_months(app: &App) -> Result<i64> {
+    let now = now_us();
+    Ok(store::add_months(&app.db.conn, now, now + 400 * 86_400 * 1_000_000).await?)
 }
 
 /// Appends records of one of the system's own jobs (`escalation`, `book.monitor` …), under the job's name.

@@ -233,4 +233,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "staff training: whether a person signed themselves up for a session (and may withdraw); a team's or branch's target for the group as a whole",
         run: performance::v46,
     },
+    Step {
+        version: 47,
+        name: "audit log partitioned by month on PostgreSQL; the catalogue of archived months",
+        run: archive::v47,
+    },
 ];

@@ -22,6 +22,7 @@ mod acquisition_survey;
 mod acquisition_team;
 mod acquisition_visits;
 mod audit;
+mod audit_archive;
 mod audit_chain;
 mod book;
 mod book_catalogue;
@@ -127,6 +128,7 @@ fn main() {
     tests.extend(review::all());
     tests.extend(audit::all());
     tests.extend(audit_chain::all());
+    tests.extend(audit_archive::all());
     tests.extend(input::all());
     tests.extend(cases::all());
     tests.extend(idempotency::all());
