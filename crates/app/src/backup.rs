@@ -19,8 +19,6 @@ use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
 use banyan_store::{Db, DbKind};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -349,30 +347,17 @@ fn read_manifest(from: &Path) -> Result<Manifest> {
     Ok(m)
 }
 
-/// The size and SHA-256 of file `name` in `dir`, read in 1 MiB pieces off the runtime's threads.
-pub(crate) async fn sum(dir: &Path, name: &str) -> Result<FileSum> {
+/// The size and SHA-256 of file `name` in `dir`, off the runtime's threads.
+async fn sum(dir: &Path, name: &str) -> Result<FileSum> {
     let path = dir.join(name);
     let name = name.to_owned();
     tokio::task::spawn_blocking(move || {
-        let mut f =
-            std::fs::File::open(&path).map_err(io_err(format!("reading {}", path.display())))?;
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        let mut bytes = 0u64;
-        loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(io_err(format!("reading {}", path.display())))?;
-            if n == 0 {
-                break;
-            }
-            bytes += n as u64;
-            h.update(&buf[..n]);
-        }
+        let (bytes, sha256) = crate::crypto::sha256_file(&path)
+            .map_err(io_err(format!("reading {}", path.display())))?;
         Ok(FileSum {
             name,
             bytes,
-            sha256: hex::encode(h.finalize()),
+            sha256,
         })
     })
     .await

@@ -442,7 +442,6 @@ impl RecordKey {
     }
 }
 
-/// SHA-256 as lower-case hex.
 /// Whether two secrets are equal, in time that does not depend on where they differ: their SHA-256 digests
 /// are compared byte by byte without an early exit.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -450,9 +449,29 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     x.iter().zip(&y).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0
 }
 
+/// SHA-256 as lower-case hex.
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(Sha256::digest(data))
+}
+
+/// A file's size and SHA-256 (lower-case hex), read in 1 MiB pieces (backups and audit archives are large).
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<(u64, String)> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((bytes, hex::encode(h.finalize())))
 }
 
 /// SHA-256 bytes.

@@ -540,7 +540,7 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         text(&out)
     );
     // The version of the last migration step (crates/store/src/migrate.rs).
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 46"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 47"));
 }
 
 fn calendars_are_checked_loaded_and_listed(e: &Env) {
@@ -706,6 +706,10 @@ fn main() {
         (
             "three_nodes_share_one_database",
             nodes::three_nodes_share_one_database,
+        ),
+        (
+            "three_nodes_share_the_background_work",
+            nodes::three_nodes_share_the_background_work,
         ),
         (
             "oversized_bodies_are_refused_without_being_buffered",

@@ -227,7 +227,9 @@ async fn archive_month(
             "{file}: read back {read} records of {records}; nothing was removed from the database"
         )));
     }
-    let sha256 = crate::backup::sum(dir, &file).await?.sha256;
+    let sha256 = crate::crypto::sha256_file(&dir.join(&file))
+        .map_err(io_err(format!("reading {file}")))?
+        .1;
     let a = ArchivedMonth {
         month: name.clone(),
         file: file.clone(),

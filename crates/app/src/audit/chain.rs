@@ -642,22 +642,9 @@ impl Walk<'_> {
 }
 
 fn file_sha256(path: &std::path::Path) -> Result<String> {
-    use sha2::Digest;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| AppError::internal_from(format!("reading {}", path.display()), e))?;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        use std::io::Read;
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| AppError::internal_from(format!("reading {}", path.display()), e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
+    crate::crypto::sha256_file(path)
+        .map(|(_, h)| h)
+        .map_err(|e| AppError::internal_from(format!("reading {}", path.display()), e))
 }
 
 /// The first record the sealer refused, or an unsealed record it will refuse.

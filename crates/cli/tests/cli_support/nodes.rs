@@ -244,3 +244,227 @@ pub(crate) fn nodes_started_together_migrate_once_and_all_start(e: &Env) {
     // One set of data keys, which every node loaded (two would leave each node unable to read the other's).
     assert_eq!(crate::count(&e.url(), "data_keys"), 2);
 }
+
+/// The gateway the nodes send SMS to: every request's idempotency key (the message's id), in order.
+async fn gateway() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let got: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let state = got.clone();
+    let app = axum::Router::new().route(
+        "/send",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let state = state.clone();
+            async move {
+                let key = headers
+                    .get("idempotency-key")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                state.lock().unwrap().push(key);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (url, got)
+}
+
+/// A fixed-offset zone where it is about noon now: marketing waits out quiet hours (21:00–08:00), and the
+/// test must not depend on when it runs.
+fn noon_zone() -> String {
+    let hour = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .hour();
+    let east = 12 - i32::from(hour);
+    // POSIX-style names: Etc/GMT-8 is eight hours east of UTC.
+    match east {
+        0 => "Etc/GMT".to_owned(),
+        e if e > 0 => format!("Etc/GMT-{e}"),
+        e => format!("Etc/GMT+{}", -e),
+    }
+}
+
+fn add_user(e: &Env, username: &str, role: &str) {
+    ok(&e.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--branch",
+            "BR0001",
+            "--password-stdin",
+        ],
+        &format!("{}\n", crate::crash::PASSWORD),
+    ));
+}
+
+async fn post(
+    http: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let r = http
+        .post(format!("{}{path}", s.base))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    assert!(status.is_success(), "{path}: {status} {v}");
+    v
+}
+
+/// The background work three nodes share: an import posted to one is followed on another and creates
+/// each row once; two campaigns scheduled through two nodes are queued once each (lease
+/// `notify.campaigns`) and every message is delivered once although all three dispatchers run; the chain
+/// seals what all of them wrote.
+pub(crate) fn three_nodes_share_the_background_work(e: &Env) {
+    let rt = rm_and_runtime(e);
+    add_user(e, "rev1", "reviewer");
+    add_user(e, "ops1", "operations");
+    let (gateway_url, got) = rt.block_on(gateway());
+    let zone = noon_zone();
+    let settings = [
+        ("BANYAN_GATEWAY_URL", gateway_url.as_str()),
+        ("BANYAN_GATEWAY_SECRET", "gateway-secret-for-tests"),
+        ("BANYAN_TIME_ZONE", zone.as_str()),
+    ];
+    let nodes: Vec<Server> = (0..NODES)
+        .map(|_| Server::start_with(e, &settings))
+        .collect();
+    let url = e.url();
+    rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        for s in &nodes {
+            ready(&http, s).await;
+        }
+        let rm = login(&http, &nodes[0]).await;
+        let rev = crate::crash::login_as(&http, &nodes[1], "rev1").await;
+        let ops = crate::crash::login_as(&http, &nodes[2], "ops1").await;
+        // Six verified customers, each made on one node, submitted on the next and verified on the third.
+        for n in 0..6 {
+            let (st, c) = create(&http, &nodes[n % NODES], &rm, &format!("mn-{n}"), 400 + n).await;
+            assert_eq!(st, StatusCode::CREATED, "{c}");
+            let id = c["id"].as_str().unwrap();
+            let submit = format!("/api/v1/customers/{id}/submit");
+            post(
+                &http,
+                &nodes[(n + 1) % NODES],
+                &rm,
+                &submit,
+                serde_json::json!({}),
+            )
+            .await;
+            let verify = format!("/api/v1/customers/{id}/verify");
+            post(
+                &http,
+                &nodes[(n + 2) % NODES],
+                &rev,
+                &verify,
+                serde_json::json!({}),
+            )
+            .await;
+        }
+        // An import posted to one node, followed on another: each row once.
+        let mut csv = String::from("full_name,gender,mobile,email,id_number,address,branch_code\n");
+        for n in 0..10u32 {
+            csv.push_str(&format!(
+                "导入{n},M,1370000{n:04},,{},北京市朝阳区建国路{n}号,BR0001\n",
+                crate::resident_id("19850101", 501 + 2 * n)
+            ));
+        }
+        let r = http
+            .post(format!("{}/api/v1/customers/import", nodes[2].base))
+            .bearer_auth(&ops)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let job: serde_json::Value = r.json().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+        let job_id = job["id"].as_str().unwrap().to_owned();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let done = loop {
+            let j: serde_json::Value = http
+                .get(format!("{}/api/v1/imports/{job_id}", nodes[0].base))
+                .bearer_auth(&ops)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if j["status"] != "running" {
+                break j;
+            }
+            assert!(Instant::now() < deadline, "the import never ended: {j}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(done["status"], "done", "{done}");
+        assert_eq!(done["created"], 10, "{done}");
+
+        // Two campaigns, scheduled through two nodes for a moment from now.
+        let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2)).to_string();
+        for (k, s) in [("mn-a", &nodes[0]), ("mn-b", &nodes[1])] {
+            let c = post(
+                &http,
+                s,
+                &rm,
+                "/api/v1/campaigns",
+                serde_json::json!({"key": k, "channel": "sms", "send_at": soon,
+                    "body": {"zh-CN": "{name}您好，理财讲座本周六举行。"}}),
+            )
+            .await;
+            assert_eq!(c["state"], "scheduled", "{c}");
+        }
+    });
+    // The campaign job runs every 30 s on each node and the dispatchers every 5 s: wait for every
+    // message, then one more round of every dispatcher, and count what the gateway got.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while got.lock().unwrap().len() < 12 {
+        assert!(
+            Instant::now() < deadline,
+            "the gateway got {} of 12 messages",
+            got.lock().unwrap().len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(7));
+    let sent = got.lock().unwrap().clone();
+    let distinct: std::collections::BTreeSet<&String> = sent.iter().collect();
+    assert_eq!(sent.len(), 12, "a message was delivered twice: {sent:?}");
+    assert_eq!(distinct.len(), 12);
+    let queued = one_text(
+        &url,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM messages WHERE cause LIKE 'campaign:mn-%' AND status = 'sent'"
+            .to_owned(),
+    );
+    assert_eq!(
+        queued.as_deref(),
+        Some("12"),
+        "each campaign queued once per customer"
+    );
+    let customers = one_text(
+        &url,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM customers".to_owned(),
+    );
+    assert_eq!(customers.as_deref(), Some("16"));
+    for s in nodes {
+        s.kill();
+    }
+    let said = ok(&e.run(&["audit", "verify"]));
+    assert!(said.contains("audit chain OK"), "{said}");
+}
