@@ -148,7 +148,7 @@ async fn check_password_login(
     source: &str,
 ) -> Result<StaffRow> {
     let now = now_us();
-    let policy = &app.policy.access;
+    let policy = &app.policy().access;
     app.logins.check(username, source, now)?;
     let staff = store::find_staff_by_username(&app.db.conn, username).await?;
     let hash = staff
@@ -247,7 +247,7 @@ pub async fn login(app: &App, username: &str, password: &str, source: &str) -> R
     let now = now_us();
     let token_bytes: [u8; 32] = random_bytes()?;
     let token = hex::encode(token_bytes);
-    let expires = now + i64::from(app.policy.access.token_ttl_minutes) * 60_000_000;
+    let expires = now + i64::from(app.policy().access.token_ttl_minutes) * 60_000_000;
     let tx = app.db.begin_write().await?;
     store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_token(
@@ -311,7 +311,7 @@ pub async fn web_login(
         lang: lang.to_owned(),
         created_at_us: now,
         last_seen_us: now,
-        expires_at_us: now + i64::from(app.policy.access.session_absolute_minutes) * 60_000_000,
+        expires_at_us: now + i64::from(app.policy().access.session_absolute_minutes) * 60_000_000,
         revoked_at_us: None,
     };
     let tx = app.db.begin_write().await?;
@@ -345,7 +345,7 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
         store::find_session_with_staff(&app.db.conn, &sha256(token.as_bytes()))
             .await?
             .ok_or(AppError::Unauthenticated)?;
-    let idle = i64::from(app.policy.access.session_idle_minutes) * 60_000_000;
+    let idle = i64::from(app.policy().access.session_idle_minutes) * 60_000_000;
     if row.revoked_at_us.is_some() || row.expires_at_us <= now || row.last_seen_us + idle <= now {
         return Err(AppError::Unauthenticated);
     }

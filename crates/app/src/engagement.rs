@@ -95,12 +95,12 @@ pub(crate) async fn plan_rows<C: ConnectionTrait>(
     let now = now_us();
     let today = app.today();
     let mut inserts = Vec::new();
+    let policy = app.policy();
     for r in rows {
         let kind = Some(r.kind);
         let verified = r.status == CustomerStatus::Verified;
         let plan = match (kind, verified, r.rm_id) {
-            (Some(k), true, Some(_)) => app
-                .policy
+            (Some(k), true, Some(_)) => policy
                 .engagement
                 .plan_for(k, segments.get(&r.id.uuid()).unwrap_or(&empty)),
             _ => None,
@@ -213,7 +213,7 @@ pub(crate) async fn plan_onboarding<C: ConnectionTrait>(
 ) -> Result<()> {
     let now = now_us();
     let rows: Vec<TaskRow> = app
-        .policy
+        .policy()
         .acquisition
         .onboarding
         .schedule(opened)
@@ -466,7 +466,7 @@ pub async fn log_interaction(
     let task = to_close.first().cloned();
     let id = Uuid::now_v7();
     let occurred_on = civil(app, occurred).unwrap_or_else(|| app.today());
-    let grace = i64::from(app.policy.engagement.on_time_grace_days);
+    let grace = i64::from(app.policy().engagement.on_time_grace_days);
     let i = InteractionRow {
         id,
         customer_id,

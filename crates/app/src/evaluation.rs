@@ -315,6 +315,8 @@ const PAGE: u64 = 1000;
 /// Re-evaluates every customer, a page at a time (one transaction per page), under a database lease so two
 /// nodes never run it together. Returns `None` when another node holds the lease.
 pub async fn evaluate_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Option<BatchReport>> {
+    // One policy for the whole run, though another node may put a new one in force meanwhile.
+    let policy = app.policy();
     let lease_for = |now: i64| now + 10 * 60 * 1_000_000;
     let now = now_us();
     if !misc::take_lease(&app.db.conn, LEASE, &app.node_id, now, lease_for(now)).await? {
@@ -333,8 +335,8 @@ pub async fn evaluate_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Opti
                 app,
                 &*tx,
                 &page,
-                &app.policy,
-                &app.policy_hash,
+                &policy,
+                &policy.hash,
                 Mode {
                     write: true,
                     refresh_reasons: false,
@@ -371,6 +373,8 @@ async fn page_of_customers(app: &App, after: Option<Uuid>) -> Result<Vec<Custome
 /// A dry run: how many customers would change tier, rating or stage under `other` compared with the
 /// policy in force, and which (first 100). Writes nothing.
 pub async fn diff(app: &App, other: &Policy, progress: impl Fn(u64, u64)) -> Result<BatchReport> {
+    // One policy for the whole run, though another node may put a new one in force meanwhile.
+    let policy = app.policy();
     let total = u64::try_from(cstore::count_customers(&app.db.conn).await?).unwrap_or(0);
     let other_hash = policy_hash(other);
     let dry = Mode {
@@ -386,7 +390,7 @@ pub async fn diff(app: &App, other: &Policy, progress: impl Fn(u64, u64)) -> Res
         let Some(last) = page.last() else { break };
         after = Some(last.id.uuid());
         let c = &app.db.conn;
-        let now = evaluate_rows(app, c, &page, &app.policy, &app.policy_hash, dry).await?;
+        let now = evaluate_rows(app, c, &page, &policy, &policy.hash, dry).await?;
         let then = evaluate_rows(app, c, &page, other, &other_hash, dry).await?;
         let stored = stored_values(app, &page).await?;
         // The values each file ends with: what is stored, changed by that file's evaluation.
@@ -418,7 +422,7 @@ pub async fn diff(app: &App, other: &Policy, progress: impl Fn(u64, u64)) -> Res
             let direction = match (&old, &new) {
                 (None, _) => "assign",
                 (_, None) => "remove",
-                (Some(o), Some(n)) => match (rank(other, &k.1, n), rank(&app.policy, &k.1, o)) {
+                (Some(o), Some(n)) => match (rank(other, &k.1, n), rank(&policy, &k.1, o)) {
                     (Some(nr), Some(or)) if nr < or => "upgrade",
                     (Some(nr), Some(or)) if nr > or => "downgrade",
                     _ => "change",
@@ -630,6 +634,7 @@ pub(crate) async fn write_figures<C: ConnectionTrait>(
     recorded_by: Uuid,
     items: &[(CustomerRow, Metrics)],
 ) -> Result<Vec<Change>> {
+    let policy = app.policy();
     let now = now_us();
     // Several items for one customer in a request are normal (a history), and PostgreSQL refuses an upsert
     // that touches one row twice; each customer is evaluated once.
@@ -658,8 +663,8 @@ pub(crate) async fn write_figures<C: ConnectionTrait>(
         app,
         tx,
         &customers,
-        &app.policy,
-        &app.policy_hash,
+        &policy,
+        &policy.hash,
         Mode {
             write: true,
             refresh_reasons: true,

@@ -100,7 +100,7 @@ pub(crate) async fn latest_lines<C: sea_orm::ConnectionTrait>(
     // The accounts with their products and latest snapshots, one statement (the customer's page reads it).
     let rows = store::customer_book(c, customer).await?;
     let as_of = rows.iter().map(|(a, _, _)| a.last_as_of).max();
-    let book = &app.policy.book;
+    let book = &app.policy().book;
     let mut holdings = Vec::new();
     if let Some(day) = as_of {
         // Each account's latest snapshot (an account the latest file no longer lists keeps its last one,

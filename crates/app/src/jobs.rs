@@ -151,6 +151,17 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
                 }
             },
         ),
+        // The policy another node put in force (`banyan policy apply`, or a node started with a new file).
+        every(
+            "policy.follow",
+            crate::segments::FOLLOW_EVERY,
+            app.clone(),
+            |app| async move {
+                if let Err(e) = crate::segments::follow(&app).await {
+                    tracing::error!(error = %e, "following the policy in force failed");
+                }
+            },
+        ),
         // The audit log's month partitions, created 400 days ahead (every node; a race skips the month).
         every(
             "audit.months",

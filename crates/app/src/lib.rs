@@ -50,9 +50,8 @@ pub struct App {
     /// The audit key (derived from the master key) and where checkpoints go.
     pub(crate) audit: audit::AuditKeeper,
     master: MasterKey,
-    pub(crate) policy: Arc<Policy>,
-    /// Content hash of `policy`, recorded with every assignment it makes.
-    pub policy_hash: String,
+    /// The policy in force with its content hash (a node follows the one the database says is in force).
+    policy: RwLock<Arc<segments::InForce>>,
     pub tz: jiff::tz::TimeZone,
     /// Identifies this process as a lease holder.
     pub node_id: String,
@@ -74,16 +73,37 @@ impl App {
     /// The minor-unit digits of a currency the book accepts (2 for one it does not: such an amount is
     /// refused later anyway), for reading an amount a person typed.
     pub fn currency_digits(&self, c: banyan_domain::money::Currency) -> u8 {
-        self.policy.book.currency(c).map_or(2, |r| r.digits)
+        self.policy().book.currency(c).map_or(2, |r| r.digits)
     }
 
     /// The `[care]` section of the policy (the pages say how long break-glass access lasts).
-    pub fn care_policy(&self) -> &banyan_domain::care::CarePolicy {
-        &self.policy.care
+    pub fn care_policy(&self) -> banyan_domain::care::CarePolicy {
+        self.policy().care.clone()
     }
 
-    pub fn policy_version(&self) -> &str {
-        &self.policy.version
+    pub fn policy_version(&self) -> String {
+        self.policy().version.clone()
+    }
+
+    /// The policy in force (cheap: an `Arc` clone). A use case takes it once and reads that one throughout:
+    /// another node may put a new one in force meanwhile.
+    pub(crate) fn policy(&self) -> Arc<segments::InForce> {
+        match self.policy.read() {
+            Ok(p) => p.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// The content hash of the policy in force, recorded with every assignment it makes.
+    pub fn policy_hash(&self) -> String {
+        self.policy().hash.clone()
+    }
+
+    pub(crate) fn swap_policy(&self, p: segments::InForce) {
+        match self.policy.write() {
+            Ok(mut slot) => *slot = Arc::new(p),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(p),
+        }
     }
 
     /// The database under the use cases, for integration tests that tamper with stored rows.
@@ -112,15 +132,7 @@ impl App {
         migrate::run(&db).await?;
         db.optimize().await?;
         let keys = KeyRing::load_or_init(&db, &master).await?;
-        let policy_hash = segments::policy_hash(&policy);
-        banyan_store::segments::record_policy(
-            &db.conn,
-            &policy_hash,
-            &policy.version,
-            &policy.canonical(),
-            banyan_store::now_us(),
-        )
-        .await?;
+        let (policy, introduced) = segments::in_force::settle(&db, policy).await?;
         let calendars = cases::Calendars::load(&db).await?;
         let app = Arc::new(App {
             calendars,
@@ -128,8 +140,7 @@ impl App {
             db,
             keys: RwLock::new(Arc::new(keys)),
             master,
-            policy: Arc::new(policy),
-            policy_hash,
+            policy: RwLock::new(Arc::new(policy)),
             tz,
             node_id: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7()),
             logins: Default::default(),
@@ -139,6 +150,9 @@ impl App {
         });
         customers::search::rebuild_if_stale(&app).await?;
         audit::prepare_months(&app).await?;
+        if introduced {
+            segments::in_force::record_introduced(&app).await?;
+        }
         Ok(app)
     }
 

@@ -35,12 +35,13 @@ async fn react<C: ConnectionTrait>(
     rows: &[CustomerRow],
     fresh: bool,
 ) -> Result<()> {
+    let policy = app.policy();
     evaluate_rows(
         app,
         c,
         rows,
-        &app.policy,
-        &app.policy_hash,
+        &policy,
+        &policy.hash,
         Mode {
             write: true,
             refresh_reasons: true,

@@ -438,42 +438,63 @@ pub(crate) async fn policy_cmd(cfg: &Config, command: PolicyCommand) -> Result<(
             println!(
                 "dry run: {} (in force: {}) -> {} ({})",
                 app.policy_version(),
-                app.policy_hash,
+                app.policy_hash(),
                 other.version,
                 banyan_app::segments::policy_hash(&other)
             );
             print_batch(&report, "would change");
+        }
+        PolicyCommand::Apply { file } => {
+            let policy = read_policy(&file)?;
+            let app = open(cfg, false).await?;
+            let was = (app.policy_version(), app.policy_hash());
+            banyan_app::segments::apply(&app, &Actor::system_as("cli", Role::Admin), policy)
+                .await
+                .map_err(app_err)?;
+            println!(
+                "in force on every node within 30 s: {} ({}); was {} ({})",
+                app.policy_version(),
+                app.policy_hash(),
+                was.0,
+                was.1
+            );
+            evaluate_every_customer(&app).await?;
         }
         PolicyCommand::Evaluate { all } => {
             if !all {
                 bail!("say --all to re-evaluate every customer");
             }
             let app = open(cfg, false).await?;
-            let bar = progress_bar(0, "customers");
-            let started = std::time::Instant::now();
-            let report = banyan_app::segments::evaluate_all(&app, |done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })
-            .await
-            .map_err(app_err)?;
-            bar.finish_and_clear();
-            match report {
-                None => {
-                    eprintln!(
-                        "another node is evaluating now (lease policy.evaluate held); nothing done"
-                    );
-                    std::process::exit(2);
-                }
-                Some(r) => {
-                    let secs = started.elapsed().as_secs_f64();
-                    print_batch(&r, "changed");
-                    println!(
-                        "in {secs:.1} s ({:.0} customers/s)",
-                        r.customers as f64 / secs.max(1e-9)
-                    );
-                }
-            }
+            evaluate_every_customer(&app).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Re-evaluates every customer under the policy in force, with a progress bar; exits 2 when another node
+/// holds the evaluation's lease.
+async fn evaluate_every_customer(app: &banyan_app::App) -> Result<()> {
+    let bar = progress_bar(0, "customers");
+    let started = std::time::Instant::now();
+    let report = banyan_app::segments::evaluate_all(app, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await
+    .map_err(app_err)?;
+    bar.finish_and_clear();
+    match report {
+        None => {
+            eprintln!("another node is evaluating now (lease policy.evaluate held); nothing done");
+            std::process::exit(2);
+        }
+        Some(r) => {
+            let secs = started.elapsed().as_secs_f64();
+            print_batch(&r, "changed");
+            println!(
+                "in {secs:.1} s ({:.0} customers/s)",
+                r.customers as f64 / secs.max(1e-9)
+            );
         }
     }
     Ok(())

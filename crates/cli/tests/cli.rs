@@ -540,7 +540,7 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         text(&out)
     );
     // The version of the last migration step (crates/store/src/migrate.rs).
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 47"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 48"));
 }
 
 fn calendars_are_checked_loaded_and_listed(e: &Env) {
@@ -710,6 +710,10 @@ fn main() {
         (
             "three_nodes_share_the_background_work",
             nodes::three_nodes_share_the_background_work,
+        ),
+        (
+            "a_policy_put_in_force_reaches_every_node",
+            nodes::a_policy_put_in_force_reaches_every_node,
         ),
         (
             "oversized_bodies_are_refused_without_being_buffered",

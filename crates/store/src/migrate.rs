@@ -28,6 +28,7 @@ mod loadjobs;
 mod monitoring;
 mod parts;
 mod performance;
+mod policy;
 mod sales;
 mod saved;
 mod search;

@@ -81,19 +81,49 @@ crate::table! {
     }
 }
 
-/// Records the policy a process runs with (once per distinct content).
+/// Records a policy's content once per distinct content; true when it was never seen before.
 pub async fn record_policy<C: ConnectionTrait>(
     c: &C,
     hash: &str,
     version: &str,
     content: &str,
     at_us: i64,
-) -> Result<()> {
+) -> Result<bool> {
     let q = Query::insert()
         .into_table("policy_versions")
         .columns(["hash", "version", "content", "loaded_at_us"])
         .values_panic([hash.into(), version.into(), content.into(), at_us.into()])
         .on_conflict(OnConflict::column("hash").do_nothing().to_owned())
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// The policy put in force last (`policy_changes`): its hash and content.
+pub async fn policy_in_force<C: ConnectionTrait>(c: &C) -> Result<Option<(String, String)>> {
+    let q = Query::select()
+        .column(("policy_changes", "hash"))
+        .column(("policy_versions", "content"))
+        .from("policy_changes")
+        .inner_join(
+            "policy_versions",
+            Expr::col(("policy_versions", "hash")).equals(("policy_changes", "hash")),
+        )
+        .order_by(("policy_changes", "at_us"), Order::Desc)
+        .order_by(("policy_changes", "id"), Order::Desc)
+        .limit(1)
+        .to_owned();
+    match c.query_one(&q).await? {
+        None => Ok(None),
+        Some(r) => Ok(Some((r.try_get_by_index(0)?, r.try_get_by_index(1)?))),
+    }
+}
+
+/// Puts a recorded policy in force (every node takes it up).
+pub async fn put_policy_in_force<C: ConnectionTrait>(c: &C, hash: &str, at_us: i64) -> Result<()> {
+    let q = Query::insert()
+        .into_table("policy_changes")
+        .columns(["id", "hash", "at_us"])
+        .values_panic([Uuid::now_v7().into(), hash.into(), at_us.into()])
         .to_owned();
     c.execute(&q).await?;
     Ok(())

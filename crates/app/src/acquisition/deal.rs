@@ -499,7 +499,8 @@ async fn move_paper(
             | PaperWork::ApproveApplication { checked, .. },
             _,
         ) => {
-            let list = app.policy.acquisition.papers.checklist(kind, lead.kind);
+            let policy = app.policy();
+            let list = policy.acquisition.papers.checklist(kind, lead.kind);
             let mut e = FieldErrors::new();
             check_ticks(&mut e, "checked", checked, list);
             e.into_result()?;
@@ -581,8 +582,8 @@ async fn ready_to_submit<C: sea_orm::ConnectionTrait>(
         p.proposal_id = Some(agreed.id);
         detail["round"] = json!(agreed.round);
     } else {
-        let missing: Vec<&String> = app
-            .policy
+        let policy = app.policy();
+        let missing: Vec<&String> = policy
             .acquisition
             .papers
             .documents_for(lead.kind)

@@ -302,7 +302,7 @@ async fn check(
     let credit_on = date_field(&mut e, "credit_on", &i.credit_on, today);
     let credit_source = text(&i.credit_source);
     if let Some(g) = &credit_grade {
-        if !app.policy.acquisition.screening.knows_grade(g) {
+        if !app.policy().acquisition.screening.knows_grade(g) {
             e.push(
                 "credit_grade",
                 "unknown",

@@ -156,7 +156,7 @@ pub struct Choices {
 
 /// The choices of the lead forms.
 pub async fn choices(app: &App) -> Result<Choices> {
-    let p = &app.policy.acquisition;
+    let p = &app.policy().acquisition;
     let products = banyan_store::book::all_products(&app.db.conn).await?;
     Ok(Choices {
         reject_reasons: p.reject_reasons.clone(),
@@ -254,7 +254,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
     let history = events.iter().map(|e| history_line(e, &names)).collect();
     let risks = risk::risks_of(app, c, r, &events, &names).await?;
     let t = app
-        .policy
+        .policy()
         .acquisition
         .screening
         .thresholds

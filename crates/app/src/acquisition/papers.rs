@@ -150,7 +150,7 @@ pub(crate) async fn papers_of<C: ConnectionTrait>(
             .find(|f| f.doc == doc)
             .map(|f| file_view(f, names))
     };
-    let p = &app.policy.acquisition.papers;
+    let p = &app.policy().acquisition.papers;
     let contract = store::paper_of(c, r.id, PaperKind::Contract).await?;
     let application = store::paper_of(c, r.id, PaperKind::Application).await?;
     Ok(Papers {
@@ -331,7 +331,7 @@ pub async fn attach(
     let file = crate::files::check(filename, bytes)?;
     let tx = app.db.begin_write().await?;
     let old = lead_in_scope(&*tx, &grant, id).await?;
-    let papers = &app.policy.acquisition.papers;
+    let papers = &app.policy().acquisition.papers;
     let (kind, open_states): (PaperKind, &[PaperState]) = if doc == SIGNED_CONTRACT {
         (PaperKind::Contract, &[PaperState::Approved])
     } else if papers.documents_for(old.kind).iter().any(|d| d == doc) {

@@ -86,7 +86,7 @@ async fn facts<C: ConnectionTrait>(
 ) -> Result<RiskFacts> {
     let credit = super::work::credit_of(r)?;
     let (basis, points) = screening::credit_factor(
-        &app.policy.acquisition.screening,
+        &app.policy().acquisition.screening,
         credit.as_ref(),
         app.today(),
     );
@@ -96,7 +96,7 @@ async fn facts<C: ConnectionTrait>(
         }
         _ => None,
     };
-    let w = &app.policy.acquisition.risk.watch;
+    let w = &app.policy().acquisition.risk.watch;
     let partner_reject_pct = match r.partner_id {
         Some(p) => store::partner_records(c, window_from(w.partner_window_days), Some(p))
             .await?
@@ -148,7 +148,7 @@ async fn assess<C: ConnectionTrait>(
     events: &[LeadEventRow],
 ) -> Result<Assessed> {
     let ratings = rules::rate(
-        &app.policy.acquisition.risk,
+        &app.policy().acquisition.risk,
         &facts(app, c, r, events).await?,
     );
     let mut latest: Vec<RiskResponseRow> = Vec::new();
@@ -340,7 +340,7 @@ pub async fn watch(app: &App) -> Result<WatchReport> {
 }
 
 async fn watch_as(app: &App, grant: Option<&Granted<'_>>) -> Result<WatchReport> {
-    let w = app.policy.acquisition.risk.watch;
+    let w = app.policy().acquisition.risk.watch;
     let now = now_us();
     let due = app
         .today()

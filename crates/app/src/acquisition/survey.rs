@@ -42,7 +42,7 @@ pub(crate) fn view_of(r: &SurveyRow) -> SurveyView {
 
 /// How many days after the win the survey goes out (the policy's `survey_days`).
 pub fn survey_days(app: &App) -> u16 {
-    app.policy.acquisition.onboarding.survey_days
+    app.policy().acquisition.onboarding.survey_days
 }
 
 /// Sends the survey to every customer won `survey_days` or more before `as_of` who has none yet (the

@@ -372,7 +372,7 @@ async fn quality<C: sea_orm::ConnectionTrait>(
             .filter(|(_, m)| m.transactions_90d > 0)
             .count() as i64);
     }
-    let rr = &app.policy.segments.risk_rating;
+    let rr = &app.policy().segments.risk_rating;
     let best: Vec<&str> = [&rr.individual.ratings, &rr.corporate.ratings]
         .into_iter()
         .filter_map(|r| r.first().map(|b| b.rating.as_str()))

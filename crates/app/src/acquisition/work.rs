@@ -145,7 +145,7 @@ pub(super) fn credit_of(r: &LeadRow) -> Result<Option<(String, jiff::civil::Date
 
 /// A company lead's industry risk (0–100) from the segments policy (`other` for an unlisted industry).
 pub(super) fn industry_risk_of(app: &App, r: &LeadRow) -> Option<u8> {
-    let risk = &app.policy.segments.risk_rating.industry_risk;
+    let risk = &app.policy().segments.risk_rating.industry_risk;
     match (r.kind, &r.industry) {
         (LeadKind::Corporate, Some(i)) => risk
             .get(i)
@@ -166,7 +166,7 @@ fn refuse_state(r: &LeadRow) -> AppError {
 
 /// The reason and note a move needs, checked (each missing or unknown one names its field).
 fn reasons(app: &App, w: &LeadWork) -> Result<(Option<String>, Option<String>)> {
-    let p = &app.policy.acquisition;
+    let p = &app.policy().acquisition;
     let mut e = FieldErrors::new();
     let (reason, n) = match w {
         LeadWork::Screen => (None, None),
@@ -271,7 +271,7 @@ pub async fn act(
     match &w {
         LeadWork::Screen => {
             let facts = facts_of(app, &r).await?;
-            let s = screening::screen(&app.policy.acquisition.screening, &facts, app.today());
+            let s = screening::screen(&app.policy().acquisition.screening, &facts, app.today());
             r.score = Some(i32::from(s.score));
             r.outcome = Some(s.outcome);
             r.factors = s.factors;

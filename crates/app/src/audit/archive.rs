@@ -214,8 +214,8 @@ async fn archive_month(
         return Err(refusal(
             "audit_month_in_default",
             format!(
-                "{name}: {strays} records are in the default partition (the month's partition did not exist when they were written); move them into audit_log_{} first",
-                name.replace('-', "_")
+                "{name}: {strays} records are in the default partition (the month's partition did not exist when they were written); move them into audit_log_y{} first",
+                name.replace('-', "m")
             ),
         ));
     }
@@ -257,7 +257,8 @@ async fn archive_month(
         },
     )
     .await?;
-    let partition = format!("audit_log_{}", name.replace('-', "_"));
+    // The month's partition, named as the book's are (`transactions_y2026m11`).
+    let partition = format!("audit_log_y{}", name.replace('-', "m"));
     let removed = store::drop_month(&*tx, app.db.kind, &partition, lo, hi).await?;
     if removed != records as u64 {
         // Written while we read? The month had ended and was sealed; refuse rather than lose one.

@@ -256,9 +256,7 @@ fn transaction_of<'a>(
         );
     }
     let currency = Currency::parse(cell(4)).ok();
-    let digits = currency
-        .and_then(|c| app.policy.book.currency(c))
-        .map_or(2, |r| r.digits);
+    let digits = currency.map_or(2, |c| app.currency_digits(c));
     let amount = match parse_major(cell(3), digits) {
         Ok(v) => Some(v),
         Err(m) => {
@@ -562,7 +560,7 @@ async fn check_transactions(
             ),
             Some(_) => {}
         }
-        let cny = app.policy.book.to_cny_minor(rec.amount, rec.currency);
+        let cny = app.policy().book.to_cny_minor(rec.amount, rec.currency);
         if cny.is_none() {
             e.push("currency", "unknown", "is not a currency the book accepts");
         }
@@ -761,7 +759,7 @@ pub struct Retained {
 /// Removes transactions and channel events older than the policy's retention (whole months on
 /// PostgreSQL, then what is left before the cut-off). Safe on several nodes at once.
 pub async fn apply_retention(app: &App) -> Result<Retained> {
-    let r = &app.policy.book.retention;
+    let r = &app.policy().book.retention;
     let today = app.today();
     let cuts = [
         (

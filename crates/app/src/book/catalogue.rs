@@ -323,9 +323,7 @@ fn product_of(
         }
         None => None,
     };
-    let digits = currency
-        .and_then(|c| app.policy.book.currency(c))
-        .map_or(2, |c| c.digits);
+    let digits = currency.map_or(2, |c| app.currency_digits(c));
     let min_amount = match opt("min_amount").map(|v| parse_major(&v, digits)) {
         Some(Ok(m)) => m,
         Some(Err(_)) => {
@@ -402,7 +400,11 @@ pub async fn template_rows(app: &App, actor: &Actor) -> Result<Vec<Vec<String>>>
         .iter()
         .map(|p| {
             let i = input_of(p);
-            let digits = app.policy.book.currency(i.currency).map_or(2, |c| c.digits);
+            let digits = app
+                .policy()
+                .book
+                .currency(i.currency)
+                .map_or(2, |c| c.digits);
             let name = |l: &str| i.names.get(l).cloned().unwrap_or_default();
             vec![
                 i.code.clone(),

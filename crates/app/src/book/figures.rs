@@ -110,7 +110,7 @@ pub(crate) async fn book_figures<C: ConnectionTrait>(
     customers: &[CustomerId],
     as_of: Date,
 ) -> Result<HashMap<CustomerId, BookFigures>> {
-    let days = i32::try_from(app.policy.book.avg_deposit_days).unwrap_or(90);
+    let days = i32::try_from(app.policy().book.avg_deposit_days).unwrap_or(90);
     let since = as_of.checked_sub((days - 1).days()).unwrap_or(Date::MIN);
     let accounts: HashMap<Uuid, AccountRow> = store::customer_accounts(c, customers)
         .await?
@@ -122,7 +122,7 @@ pub(crate) async fn book_figures<C: ConnectionTrait>(
     for h in &snaps {
         by_customer.entry(h.customer_id).or_default().push(h);
     }
-    let book = &app.policy.book;
+    let book = &app.policy().book;
     // A load accepts only the policy's currencies; an amount in one the policy has since dropped counts
     // as nothing until the policy lists it again.
     let mut out = HashMap::new();

@@ -148,9 +148,7 @@ fn record_of<'a>(
             None
         }
     };
-    let digits = currency
-        .and_then(|c| app.policy.book.currency(c))
-        .map_or(2, |r| r.digits);
+    let digits = currency.map_or(2, |c| app.currency_digits(c));
     let status = match AccountStatus::parse(cell(4)) {
         Some(s) => Some(s),
         None => {
@@ -357,7 +355,7 @@ impl Chunk<'_> {
             if customer.is_none() {
                 e.push("customer", "unknown", "no customer has this number or id");
             }
-            if self.app.policy.book.currency(rec.currency).is_none() {
+            if self.app.policy().book.currency(rec.currency).is_none() {
                 e.push("currency", "unknown", "is not a currency the book accepts");
             }
             match product {

@@ -270,7 +270,7 @@ fn from_holdings(
 
 /// Reads the policy's rules for these customers and makes the insights they meet; returns how many.
 pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64> {
-    let rules = &app.policy.book.insights;
+    let rules = &app.policy().book.insights;
     if rules.is_empty() || customers.is_empty() {
         return Ok(0);
     }
@@ -370,7 +370,7 @@ fn view_of(
         task: task.map(FollowUpView::from),
         id: r.id,
         source: app
-            .policy
+            .policy()
             .book
             .insights
             .iter()
@@ -699,7 +699,7 @@ pub async fn report(app: &App, actor: &Actor, from: Date, to: Date) -> Result<In
     let grant = actor.require(Permission::CustomerRead)?;
     super::report_days(from, to)?;
     let (since, until) = app.day_bounds(from, to)?;
-    let days = app.policy.book.insight_conversion_days;
+    let days = app.policy().book.insight_conversion_days;
     let rows = istore::report(
         &app.db.conn,
         &grant.scope(),

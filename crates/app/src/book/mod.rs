@@ -175,7 +175,7 @@ async fn staff_name(app: &App, id: banyan_domain::ids::StaffId) -> Result<Option
 
 /// The currencies the book accepts (the policy's), CNY first.
 pub fn currencies(app: &App) -> Vec<String> {
-    app.policy
+    app.policy()
         .book
         .currencies
         .iter()
@@ -185,13 +185,13 @@ pub fn currencies(app: &App) -> Vec<String> {
 
 /// Checks a product against the policy's segments and the rules of its kind.
 fn check(app: &App, p: &ProductInput) -> Result<()> {
-    let dims = app.policy.segments.dimension_values();
+    let dims = app.policy().segments.dimension_values();
     let known = |d: &str, v: &str| {
         dims.iter()
             .any(|(dim, values)| *dim == d && values.iter().any(|x| x == v))
     };
     p.check(known).into_result().map_err(AppError::Validation)?;
-    if app.policy.book.currency(p.currency).is_none() {
+    if app.policy().book.currency(p.currency).is_none() {
         return Err(AppError::field(
             "currency",
             "unknown",

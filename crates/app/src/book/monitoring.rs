@@ -55,7 +55,7 @@ fn tx_of(app: &App, idx: usize, t: &TransactionRow, fresh: &HashSet<String>, sou
     } else {
         // Another currency's US-dollar equivalent through the reference rates (none configured for USD:
         // the CNY threshold is the one that holds).
-        app.policy
+        app.policy()
             .book
             .to_cny_minor(100, Currency::USD)
             .filter(|f| *f > 0)
@@ -87,7 +87,7 @@ pub(crate) async fn evaluate(
     let Some(earliest) = fresh.earliest_us else {
         return Ok(0);
     };
-    let p = &app.policy.book.monitoring;
+    let p = &app.policy().book.monitoring;
     // The whole bank day of the earliest new transaction, and the history before it.
     let since = earliest - p.history_days() * DAY_US;
     let mut opened = 0;
@@ -231,9 +231,9 @@ pub async fn sweep(app: &App) -> Result<u64> {
 /// five working days), by the calendar of the customer's branch or the bank's. Past the calendar's years
 /// (next year's holidays not yet published) weekends only are skipped, as a case's deadline does.
 fn due_day(app: &App, branch: &str) -> Result<jiff::civil::Date> {
-    let n = app.policy.book.monitoring.due_days;
+    let n = app.policy().book.monitoring.due_days;
     let today = app.today();
-    let name = &app.policy.feedback.calendar;
+    let name = &app.policy().feedback.calendar;
     let calendar = app.calendars.for_branch_or(branch, name).ok_or_else(|| {
         AppError::internal(format!("the working-day calendar `{name}` is not loaded"))
     })?;

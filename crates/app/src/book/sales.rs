@@ -122,7 +122,7 @@ async fn measures_refuse<C: sea_orm::ConnectionTrait>(
     let rating = crate::figures::rating_of(c, customer).await?;
     for action in actions {
         if let Err(r) =
-            banyan_domain::segments::permits(&app.policy.segments, rating.as_deref(), action)
+            banyan_domain::segments::permits(&app.policy().segments, rating.as_deref(), action)
         {
             return Ok(Some(GateRefusal {
                 action: r.action,
@@ -185,7 +185,7 @@ pub(crate) async fn record_in(
     if let Some(no) = &account_no {
         account_unknown(tx, customer, no).await?;
     }
-    let actions = app.policy.book.gate.actions(input.kind, &gp);
+    let actions = app.policy().book.gate.actions(input.kind, &gp);
     // Suitability reads its facts for every investment sale, so the record says what they were even when
     // the measures refuse first.
     let facts = crate::wealth::suitability::SaleFacts {

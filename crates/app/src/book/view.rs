@@ -170,7 +170,7 @@ async fn book_of(
 ) -> Result<CustomerBook> {
     let c = &app.db.conn;
     let (as_of, mut holdings, accounts) = crate::figures::latest_lines(app, c, row.id).await?;
-    let book = &app.policy.book;
+    let book = &app.policy().book;
     // Open accounts first, then by kind (the catalogue's order) and opening date.
     holdings.sort_by_key(|h| (h.status == AccountStatus::Closed, h.kind, h.opened_on));
     let mut by_kind: BTreeMap<ProductKind, KindTotal> = BTreeMap::new();
@@ -260,7 +260,7 @@ async fn recent_lines(
     accounts: &[store::AccountRow],
 ) -> Result<Vec<TransactionLine>> {
     let c = &app.db.conn;
-    let book = &app.policy.book;
+    let book = &app.policy().book;
     let recent =
         banyan_store::book::activity::recent_transactions(c, customer, RECENT_TRANSACTIONS).await?;
     // A transaction's account is one of the customer's, already read; one that has since moved to another

@@ -355,14 +355,14 @@ async fn supervised<'a>(
 pub async fn grant(app: &App, actor: &Actor, id: CareId, i: GrantInput) -> Result<super::CareView> {
     let purpose = required_text("purpose", &i.purpose, 200)?;
     let today = app.today();
-    let max = banyan_domain::care::team::add_days(today, app.policy.care.grant_max_days);
+    let max = banyan_domain::care::team::add_days(today, app.policy().care.grant_max_days);
     if i.until < today || i.until > max {
         return Err(AppError::field(
             "until",
             "range",
             format!(
                 "from today to {max} (at most {} days)",
-                app.policy.care.grant_max_days
+                app.policy().care.grant_max_days
             ),
         ));
     }
@@ -475,7 +475,7 @@ pub async fn break_glass(
         ));
     }
     let now = now_us();
-    let hours = i64::from(app.policy.care.break_glass_hours);
+    let hours = i64::from(app.policy().care.break_glass_hours);
     let g = GrantRow {
         id: CareGrantId::new(),
         record_id: id,

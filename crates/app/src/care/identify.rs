@@ -521,7 +521,7 @@ pub async fn register(
             "a diagnosis is recorded only with the customer's separate consent to it",
         ));
     }
-    let policy = &app.policy.care;
+    let policy = &app.policy().care;
     let review_on = match i.review_on {
         Some(d) if d <= today => {
             return Err(AppError::field(
@@ -616,7 +616,7 @@ pub async fn end(app: &App, actor: &Actor, id: CareId, i: EndInput) -> Result<Ca
     check_version(&old, i.version)?;
     let status = moved(&old, CareMove::End)?;
     let now = now_us();
-    let purge_on = add_days(app.today(), app.policy.care.retention_days);
+    let purge_on = add_days(app.today(), app.policy().care.retention_days);
     let new = CareRow {
         status,
         ended_at_us: Some(now),

@@ -122,7 +122,7 @@ fn check(app: &App, i: &MeasureInput) -> Result<(Option<String>, Option<i64>)> {
         );
     }
     if i.kind.has_amount() {
-        let max = i64::from(app.policy.care.emergency_loan.max_amount_yuan) * 100;
+        let max = i64::from(app.policy().care.emergency_loan.max_amount_yuan) * 100;
         match i.amount {
             None => e.push("amount", "required", "the loan's amount"),
             Some(a) if a <= 0 || a > max => e.push(
@@ -252,12 +252,12 @@ pub async fn add(app: &App, actor: &Actor, id: CareId, i: MeasureInput) -> Resul
     let now = now_us();
     let state = MeasureState::initial(i.kind);
     let due_at_us = if i.kind == MeasureKind::EmergencyLoan {
-        let p = &app.policy.care.emergency_loan;
+        let p = &app.policy().care.emergency_loan;
         let local = jiff::Timestamp::from_microsecond(now)
             .map_err(|e| AppError::internal_from("clock", e))?
             .to_zoned(app.tz.clone())
             .datetime();
-        let name = &app.policy.feedback.calendar;
+        let name = &app.policy().feedback.calendar;
         let cal = app
             .calendars
             .for_branch_or(&cust.branch_code, name)

@@ -393,7 +393,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
     let watch = if supervises || me.role.is_some() {
         let named = team
             .iter()
-            .find(|m| m.role == app.policy.care.watch.collection_part)
+            .find(|m| m.role == app.policy().care.watch.collection_part)
             .map(|m| name_of(&names, m.staff_id, "team"))
             .transpose()?;
         watch::watch_of(app, c, r, named).await?

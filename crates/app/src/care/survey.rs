@@ -50,7 +50,7 @@ pub(crate) async fn view_of<C: ConnectionTrait>(
 /// the `care_survey` template sends nothing; each survey is recorded with its message in one transaction, at
 /// most once per record (another node's run finds it sent).
 pub async fn send_due(app: &App) -> Result<usize> {
-    let days = i64::from(app.policy.care.survey_days);
+    let days = i64::from(app.policy().care.survey_days);
     let registered_before = now_us() - days * 86_400_000_000;
     let mut sent = 0;
     for id in store::due(&app.db.conn, registered_before, BATCH).await? {

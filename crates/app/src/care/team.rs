@@ -189,7 +189,7 @@ pub async fn task_done(app: &App, actor: &Actor, id: CareId, task: CareTaskId) -
             kind: CareTaskKind::CheckIn,
             role: t.role,
             staff_id: team.iter().find(|m| m.role == t.role).map(|m| m.staff_id),
-            due_on: app.policy.care.tasks.next_check_in(app.today()),
+            due_on: app.policy().care.tasks.next_check_in(app.today()),
             done_at_us: None,
             done_by: None,
         };

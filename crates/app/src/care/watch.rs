@@ -61,7 +61,7 @@ pub(crate) async fn watch_of<C: ConnectionTrait>(
     let (Some(impact), CareStatus::Registered) = (r.impact, r.status) else {
         return Ok(None);
     };
-    let p = &app.policy.care.watch;
+    let p = &app.policy().care.watch;
     let capacity = p.capacity(impact);
     let (as_of, lines, _) = latest_lines(app, c, r.customer_id).await?;
     let mut w = CareWatch {
@@ -121,10 +121,10 @@ pub(crate) async fn sweep<C: ConnectionTrait>(
         }
         let team = store::team_of(c, r.id).await?;
         let holder = |role: CareRole| team.iter().find(|m| m.role == role).map(|m| m.staff_id);
-        let due_on = add_days(app.today(), app.policy.care.watch.task_days);
+        let due_on = add_days(app.today(), app.policy().care.watch.task_days);
         // The personal contact goes to the part the policy names for gentle collection.
         let part = |k: CareTaskKind| match k {
-            CareTaskKind::ArrearsContact => app.policy.care.watch.collection_part,
+            CareTaskKind::ArrearsContact => app.policy().care.watch.collection_part,
             k => k.role(),
         };
         let tasks: Vec<CareTaskRow> = due
@@ -247,7 +247,7 @@ pub async fn collection_holds(
             })?;
         let named = members
             .iter()
-            .find(|m| m.record_id == r.id && m.role == app.policy.care.watch.collection_part)
+            .find(|m| m.record_id == r.id && m.role == app.policy().care.watch.collection_part)
             .map(|m| m.staff_id);
         out.push(CollectionHold {
             customer_id: r.customer_id,

@@ -422,7 +422,7 @@ async fn extend(
         approver,
         customer_notified: *customer_notified || notify_customer,
     });
-    let span = cal::extended(&app.policy.feedback.regulatory, &ext).map_err(|m| {
+    let span = cal::extended(&app.policy().feedback.regulatory, &ext).map_err(|m| {
         AppError::conflict("extension_refused", m, json!({"extensions": ext.len() - 1}))
     })?;
     out.detail = json!({"to": span.amount, "unit": span.unit.as_str(), "approver": approver, "customer_notified": customer_notified, "notice_queued": notify_customer});
@@ -599,7 +599,7 @@ async fn resolve(
     r.reg_met = r.reg_due_at_us.map(|d| now <= d);
     r.solution = Some(solution);
     r.reply = Some(reply.clone());
-    r.reopen_until_us = Some(now + i64::from(app.policy.feedback.reopen_days) * 86_400_000_000);
+    r.reopen_until_us = Some(now + i64::from(app.policy().feedback.reopen_days) * 86_400_000_000);
     match r.customer_id {
         Some(cid) => {
             // The reply on the channel asked for (or the customer's), the survey after it.
@@ -689,7 +689,7 @@ async fn reopen(c: &Ctx<'_>, r: &mut CaseRow, reason: &str) -> Result<Outcome> {
             "reopen_window_passed",
             format!(
                 "a case can be reopened within {} days of its resolution",
-                app.policy.feedback.reopen_days
+                app.policy().feedback.reopen_days
             ),
             json!({"reopen_until": r.reopen_until_us.map(crate::fmt_us)}),
         ));

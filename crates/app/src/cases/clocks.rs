@@ -32,7 +32,7 @@ pub(crate) struct Clocks {
 }
 
 pub(crate) fn clocks(app: &App, r: &CaseRow, now: i64) -> Result<Clocks> {
-    let name = &app.policy.feedback.calendar;
+    let name = &app.policy().feedback.calendar;
     let calendar = app
         .calendars
         .for_branch_or(&r.branch_code, name)
@@ -71,7 +71,7 @@ pub(crate) fn clocks(app: &App, r: &CaseRow, now: i64) -> Result<Clocks> {
         })?),
         _ => None,
     };
-    let pct = app.policy.feedback.escalate_at_pct;
+    let pct = app.policy().feedback.escalate_at_pct;
     // Each clock escalates on its own: the next point is the earliest stage either has not reached.
     let mut points = Vec::new();
     let mut add = |due: i64, stage: i32| {
@@ -110,7 +110,7 @@ pub(crate) fn set_clocks(app: &App, r: &mut CaseRow, now: i64) -> Result<bool> {
 
 /// The stage each clock has reached at `now` (SLA, regulatory; 0 without a regulatory clock).
 pub(crate) fn stages_at(app: &App, r: &CaseRow, now: i64) -> (i32, i32) {
-    let pct = app.policy.feedback.escalate_at_pct;
+    let pct = app.policy().feedback.escalate_at_pct;
     let sla = fb::stage(r.clock_start_us, r.sla_due_at_us, pct, now);
     let reg = r
         .reg_due_at_us

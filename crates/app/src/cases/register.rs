@@ -119,7 +119,7 @@ pub fn may_register(actor: &Actor) -> Result<()> {
 
 /// The products and causes the bank's policy lists, offered on the form that registers a case.
 pub fn form_choices(app: &App) -> (Vec<String>, Vec<String>) {
-    let p = &app.policy.feedback;
+    let p = &app.policy().feedback;
     (p.products.clone(), p.causes.clone())
 }
 
@@ -138,7 +138,7 @@ async fn next_case_no<C: ConnectionTrait>(c: &C, year: i16) -> Result<String> {
 /// case it repeats (restarting its clocks when it brings new facts).
 pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<CaseView> {
     let grant = actor.require(Permission::CaseWrite)?;
-    let p = &app.policy.feedback;
+    let p = &app.policy().feedback;
     let Checked {
         severity,
         subject,
@@ -321,7 +321,7 @@ struct Checked {
 /// Checks a registration's input against the policy's lists and the actor's scope.
 async fn check_input(app: &App, grant: &Granted<'_>, input: &CaseInput) -> Result<Checked> {
     let actor = grant.actor();
-    let p = &app.policy.feedback;
+    let p = &app.policy().feedback;
     let mut errs = FieldErrors::new();
     one_of(&mut errs, "kind", &input.kind, &fb::KINDS);
     one_of(&mut errs, "channel", &input.channel, &fb::CHANNELS);
@@ -449,7 +449,7 @@ async fn merge_repeat(
     received: i64,
     now: i64,
 ) -> Result<(Vec<CaseLogRow>, Vec<NoticeRow>)> {
-    let p = &app.policy.feedback;
+    let p = &app.policy().feedback;
     let mut logs = Vec::new();
     let mut notices = Vec::new();
     row.status = CaseStatus::Merged;
@@ -515,7 +515,7 @@ async fn case_facts(
     branch: &str,
     severity: &str,
 ) -> Result<(CaseFacts, String, banyan_domain::calendar::Span)> {
-    let p = &app.policy.feedback;
+    let p = &app.policy().feedback;
     let segments: BTreeMap<String, String> = match customer {
         Some(c) => banyan_store::segments::assignment_values_for(&app.db.conn, &[c.id.uuid()])
             .await?

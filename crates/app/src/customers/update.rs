@@ -331,7 +331,7 @@ pub async fn transition(
         Transition::Verify => {
             let kind = row.kind;
             let today = app.today();
-            let due = app.policy.review_due(kind, today).to_string();
+            let due = app.policy().review_due(kind, today).to_string();
             r.verified_by = Some(actor.id);
             r.verified_at_us = Some(now);
             changes.push(FieldChange {

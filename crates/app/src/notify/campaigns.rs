@@ -55,7 +55,7 @@ pub struct CampaignReport {
 /// Whether a campaign waits for a second person: its maker asks, or it reaches more customers than the
 /// policy lets go without one.
 pub(super) fn needs_approval(app: &App, asked: bool, audience: u64) -> bool {
-    above(app.policy.notify.campaign_approval_above, asked, audience)
+    above(app.policy().notify.campaign_approval_above, asked, audience)
 }
 
 fn above(limit: u32, asked: bool, audience: u64) -> bool {
@@ -64,7 +64,7 @@ fn above(limit: u32, asked: bool, audience: u64) -> bool {
 
 /// The number of customers above which a campaign needs a second person's approval (for the form's hint).
 pub fn approval_threshold(app: &App) -> u32 {
-    app.policy.notify.campaign_approval_above
+    app.policy().notify.campaign_approval_above
 }
 
 /// How far ahead a campaign may be scheduled.
@@ -265,7 +265,7 @@ pub async fn preview_campaign(
         out.audience += page.len() as u64;
     }
     out.samples.sort_by(|a, b| a.lang.cmp(&b.lang));
-    out.approval_above = app.policy.notify.campaign_approval_above;
+    out.approval_above = app.policy().notify.campaign_approval_above;
     out.needs_approval = needs_approval(app, input.ask_approval, out.audience);
     Ok(out)
 }

@@ -180,7 +180,8 @@ pub(crate) fn channel_for(
 /// language of the customer's profile (zh-CN by default). Idempotent: one greeting per customer and year.
 pub async fn birthday_greetings(app: &App, bank: &str) -> Result<u64> {
     let today = app.today();
-    let Some(t) = app.policy.notify.templates.get("birthday") else {
+    let policy = app.policy();
+    let Some(t) = policy.notify.templates.get("birthday") else {
         return Ok(0);
     };
     let mut suffixes = vec![format!("-{:02}-{:02}", today.month(), today.day())];
@@ -227,7 +228,7 @@ struct HolidayGreeting {
 
 /// Checks a holiday list: the line and reason of a syntax error, or a key without its template.
 pub fn check_holidays(app: &App, text: &str) -> Result<()> {
-    let policy = &app.policy;
+    let policy = &app.policy();
     let h: Holidays = toml::from_str(text)
         .map_err(|e| AppError::field("holidays", "format", e.message().trim().to_owned()))?;
     for g in &h.greetings {
@@ -274,12 +275,8 @@ pub async fn holiday_greetings(app: &App, holidays: &str, bank: &str) -> Result<
     let today = app.today();
     let mut queued = 0;
     for g in h.greetings.iter().filter(|g| g.dates.contains(&today)) {
-        let Some(t) = app
-            .policy
-            .notify
-            .templates
-            .get(&format!("holiday_{}", g.key))
-        else {
+        let policy = app.policy();
+        let Some(t) = policy.notify.templates.get(&format!("holiday_{}", g.key)) else {
             continue;
         };
         let mut after = None;
@@ -539,11 +536,11 @@ async fn deliver(
         Outcome::Error(reason) => {
             // `attempts` already counts this one (the claim added it).
             let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
-            if attempts >= app.policy.notify.max_attempts {
+            if attempts >= app.policy().notify.max_attempts {
                 store::settle(c, id, claim, "failed", Some(&reason), None, None).await?;
                 Settled::Failed
             } else {
-                let next = now + app.policy.notify.backoff_seconds(attempts) * 1_000_000;
+                let next = now + app.policy().notify.backoff_seconds(attempts) * 1_000_000;
                 store::settle(c, id, claim, "queued", Some(&reason), Some(next), None).await?;
                 Settled::Retried
             }
@@ -558,7 +555,7 @@ async fn attempt(
     clock: jiff::Timestamp,
 ) -> Result<Outcome> {
     let c = &app.db.conn;
-    let policy = &app.policy.notify;
+    let policy = &app.policy().notify;
     if m.purpose == "marketing" {
         // A customer in the care programme gets no marketing while registered (seed 003 §五), unless the
         // registration dropped the pause at their request; decided at send time, so a registration after

@@ -35,7 +35,8 @@ pub(crate) async fn customer_message<C: banyan_store::ConnectionTrait>(
     let (subject, body) = match content {
         Content::Text { subject, body } => (Some(subject), body),
         Content::Template(name, vars) => {
-            let Some(t) = app.policy.notify.templates.get(name) else {
+            let policy = app.policy();
+            let Some(t) = policy.notify.templates.get(name) else {
                 return Ok(None);
             };
             let mut v: BTreeMap<&str, String> = vars.iter().cloned().collect();

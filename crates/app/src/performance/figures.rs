@@ -156,7 +156,7 @@ pub(crate) async fn read(app: &App, period: Period, staff: &[StaffId]) -> Result
         );
     }
     let needed: HashSet<StaffKpi> = app
-        .policy
+        .policy()
         .performance
         .cards
         .iter()
@@ -635,7 +635,7 @@ pub(crate) fn lines(
     records: &[Record],
     targets: &HashMap<StaffKpi, (f64, TargetSource)>,
 ) -> Vec<KpiLine> {
-    let cap = app.policy.performance.attainment_cap_pct;
+    let cap = app.policy().performance.attainment_cap_pct;
     card.kpis
         .iter()
         .map(|k| {

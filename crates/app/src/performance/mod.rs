@@ -100,7 +100,7 @@ fn people_in_reach<'a>(
     actor: &'a Actor,
     staff: &[StaffRow],
 ) -> Result<(Granted<'a>, bool, Vec<StaffRow>)> {
-    let has_card = |s: &StaffRow| !s.disabled && app.policy.performance.card(s.role).is_some();
+    let has_card = |s: &StaffRow| !s.disabled && app.policy().performance.card(s.role).is_some();
     if let Ok(g) = actor.require(Permission::PerformanceManage) {
         let reach = staff
             .iter()
@@ -160,7 +160,7 @@ pub async fn scorecards(app: &App, actor: &Actor, q: ScorecardQuery) -> Result<S
         groups::summed(
             &cards,
             bank,
-            app.policy.performance.attainment_cap_pct,
+            app.policy().performance.attainment_cap_pct,
             &wholes,
         )
     } else {
@@ -189,7 +189,7 @@ async fn ranked(
     let groups: std::collections::HashSet<_> = people.iter().map(group).collect();
     let peers: Vec<StaffRow> = staff
         .iter()
-        .filter(|s| !s.disabled && app.policy.performance.card(s.role).is_some())
+        .filter(|s| !s.disabled && app.policy().performance.card(s.role).is_some())
         .filter(|s| groups.contains(&group(s)))
         .cloned()
         .collect();
@@ -223,8 +223,9 @@ async fn cards_of(
     let mut read = figures::read(app, period, &ids).await?;
     let names = crate::access::names_of(staff);
     let mut cards = Vec::new();
+    let policy = app.policy();
     for s in people {
-        let Some(card) = app.policy.performance.card(s.role) else {
+        let Some(card) = policy.performance.card(s.role) else {
             continue;
         };
         // Nobody's records: a person with none in the period (their figures are counts of nothing).
@@ -459,7 +460,8 @@ pub async fn set_target(app: &App, actor: &Actor, input: PerfTargetInput) -> Res
     let staff = banyan_store::access::list_staff(&app.db.conn).await?;
     let person = reached(app, actor, &staff, input.staff_id)?;
     let mut e = FieldErrors::new();
-    let card = app.policy.performance.card(person.role);
+    let policy = app.policy();
+    let card = policy.performance.card(person.role);
     if !card.is_some_and(|c| c.kpis.iter().any(|k| k.kpi == input.kpi)) {
         e.push(
             "kpi",
@@ -548,8 +550,8 @@ pub async fn close(
     let comment = crate::text::optional_text("comment", input.comment.as_deref(), 2000)?;
     // Recomputed live: the frozen figures are those of this closing.
     let code = period.code();
-    let card = app
-        .policy
+    let policy = app.policy();
+    let card = policy
         .performance
         .card(person.role)
         .ok_or(AppError::NotFound)?;
@@ -573,7 +575,7 @@ pub async fn close(
         version,
         lines,
         composite_milli: milli(composite),
-        policy_version: app.policy.version.clone(),
+        policy_version: app.policy().version.clone(),
         rating: input.rating,
         comment,
         closed_by: actor.id(),

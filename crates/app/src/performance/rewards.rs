@@ -241,7 +241,7 @@ pub async fn propose(app: &App, actor: &Actor, input: SchemeInput) -> Result<Sch
             b
         }
     };
-    if app.policy.performance.card(input.role).is_none() {
+    if app.policy().performance.card(input.role).is_none() {
         e.push("role", "no_card", "the role has no scorecard");
     }
     let params = params_of(&input, &mut e);

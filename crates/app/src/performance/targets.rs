@@ -168,7 +168,7 @@ pub async fn set_group_target(
         e.push("team", "unknown", "no such team in the branch");
     }
     let on_a_card = app
-        .policy
+        .policy()
         .performance
         .cards
         .iter()

@@ -9,11 +9,13 @@
 //! figures in.
 
 pub mod alerts;
+pub(crate) mod in_force;
 mod metrics;
 
 pub use alerts::AlertView;
 
 pub use crate::evaluation::{BatchReport, Change, diff, evaluate_all, policy_hash};
+pub use in_force::{FOLLOW_EVERY, InForce, apply, follow};
 pub use metrics::{
     MetricsFile, MetricsInput, MetricsRejection, MetricsReport, metrics_from_table, record_metrics,
 };
@@ -37,23 +39,25 @@ use uuid::Uuid;
 
 /// The policy in force and its content hash, for those who configure it or read customers (whose segments
 /// it explains).
-pub fn policy_in_force(app: &App, actor: &Actor) -> Result<(std::sync::Arc<Policy>, String)> {
+pub fn policy_in_force(app: &App, actor: &Actor) -> Result<(std::sync::Arc<InForce>, String)> {
     if !actor.offers().config {
         actor.require(Permission::CustomerRead)?;
     }
-    Ok((app.policy.clone(), app.policy_hash.clone()))
+    let p = app.policy();
+    let hash = p.hash.clone();
+    Ok((p, hash))
 }
 
 /// The risk-appetite questionnaire of the policy in force.
 pub fn questionnaire(app: &App, actor: &Actor) -> Result<banyan_domain::segments::Questionnaire> {
     actor.require(Permission::CustomerRead)?;
-    Ok(app.policy.segments.risk_questionnaire.clone())
+    Ok(app.policy().segments.risk_questionnaire.clone())
 }
 
 /// Every dimension and its possible values under a policy, for filters.
 /// The policy's wealth tiers, highest first (a campaign's segment picker offers them).
 pub fn wealth_tiers(app: &App) -> Vec<String> {
-    app.policy
+    app.policy()
         .segments
         .wealth
         .tiers
@@ -64,7 +68,7 @@ pub fn wealth_tiers(app: &App) -> Vec<String> {
 
 /// Every dimension the engine decides with the values the policy gives it.
 pub fn dimension_values(app: &App) -> Vec<(&'static str, Vec<String>)> {
-    app.policy.segments.dimension_values()
+    app.policy().segments.dimension_values()
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -150,9 +154,9 @@ pub async fn segments(
     let alerts = store::alerts_for(c, id).await?;
     Ok(SegmentsView {
         customer_id: id,
-        policy_version: app.policy.version.clone(),
-        policy_hash: app.policy_hash.clone(),
-        measures: measures_of(&app.policy, row.kind.as_str(), &assignments),
+        policy_version: app.policy().version.clone(),
+        policy_hash: app.policy().hash.clone(),
+        measures: measures_of(&app.policy(), row.kind.as_str(), &assignments),
         assignments: assignments
             .into_iter()
             .map(|a| {
@@ -193,14 +197,14 @@ pub async fn segments(
 pub async fn measures(app: &App, actor: &Actor, id: Uuid) -> Result<MeasuresView> {
     let row = in_scope(app, actor, id.into()).await?;
     let assignments = store::assignments_for(&app.db.conn, &[id]).await?;
-    Ok(measures_of(&app.policy, row.kind.as_str(), &assignments))
+    Ok(measures_of(&app.policy(), row.kind.as_str(), &assignments))
 }
 
 /// Whether the customer's rating permits `action`; later modules call this before they act. A refusal is
 /// a 403 whose message gives the rating and the policy key.
 pub async fn permits(app: &App, actor: &Actor, id: Uuid, action: &str) -> Result<()> {
     let m = measures(app, actor, id).await?;
-    banyan_domain::segments::permits(&app.policy.segments, m.rating.as_deref(), action).map_err(
+    banyan_domain::segments::permits(&app.policy().segments, m.rating.as_deref(), action).map_err(
         |Refusal { reason, .. }| AppError::Forbidden {
             code: "policy_measure",
             message: reason,
@@ -239,7 +243,7 @@ pub async fn record_assessment(
     input: AssessmentInput,
 ) -> Result<AssessmentView> {
     let grant = actor.require(Permission::CustomerUpdate)?;
-    let q = &app.policy.segments.risk_questionnaire;
+    let q = &app.policy().segments.risk_questionnaire;
     let mut errs = banyan_domain::FieldErrors::new();
     if !["branch", "online"].contains(&input.channel.as_str()) {
         errs.push("channel", "one_of", "must be branch or online");

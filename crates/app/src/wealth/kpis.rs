@@ -226,7 +226,7 @@ pub(crate) fn period_buyers(
 }
 
 fn figures(app: &App, r: &Records, of: &dyn Fn(&Uuid) -> bool) -> Vec<KpiFigure> {
-    app.policy
+    app.policy()
         .wealth
         .kpis
         .iter()
@@ -298,7 +298,7 @@ pub async fn report(app: &App, actor: &Actor, q: KpiQuery) -> Result<KpiReport> 
         period: period.code(),
         from: days.0,
         to: days.1,
-        measures: app.policy.wealth.kpis.iter().map(|k| k.measure).collect(),
+        measures: app.policy().wealth.kpis.iter().map(|k| k.measure).collect(),
         managers: out,
         teams,
     })
@@ -355,7 +355,8 @@ pub async fn drill(
     let Some(m) = managers.into_iter().find(|m| m.id == q.staff) else {
         return Err(AppError::NotFound);
     };
-    let Some(def) = app.policy.wealth.kpis.iter().find(|k| k.measure == measure) else {
+    let policy = app.policy();
+    let Some(def) = policy.wealth.kpis.iter().find(|k| k.measure == measure) else {
         return Err(AppError::NotFound);
     };
     let r = records(app, &app.db.conn, std::slice::from_ref(&m), period.days()).await?;

@@ -470,7 +470,7 @@ pub(crate) async fn cadence_months<C: ConnectionTrait>(
             .map(|a| (a.dimension, a.value))
             .collect();
     Ok(app
-        .policy
+        .policy()
         .engagement
         .plan_for(cust.kind, &segments)
         .map_or(12, |p| p.every_months))

@@ -60,9 +60,9 @@ impl PlanGate {
             status: p.status,
             min_amount: p.min_amount,
         };
-        for action in app.policy.book.gate.actions(SaleKind::ProductSale, &gp) {
+        for action in app.policy().book.gate.actions(SaleKind::ProductSale, &gp) {
             if let Err(r) = banyan_domain::segments::permits(
-                &app.policy.segments,
+                &app.policy().segments,
                 self.rating.as_deref(),
                 action,
             ) {
@@ -74,7 +74,7 @@ impl PlanGate {
         }
         let level = p.risk_level?;
         let f = self.client.facts(level, p, SaleChannel::Branch, true, true);
-        let v = rules::decide(&app.policy.wealth, &f);
+        let v = rules::decide(&app.policy().wealth, &f);
         v.refused.map(|rule| GateRefusal {
             action: format!("suitability.{}", rule.as_str()),
             rating: match &f.assessment {
@@ -213,7 +213,7 @@ pub async fn make_plan(app: &App, actor: &Actor, customer: Uuid, i: PlanInput) -
             t.check("target", ceiling).map_err(AppError::Validation)?;
             Allocation(t.0.into_iter().filter(|(_, p)| *p > 0).collect())
         }
-        None => app.policy.wealth.target_for(ceiling),
+        None => app.policy().wealth.target_for(ceiling),
     };
     let r = PlanRow {
         id: Uuid::now_v7(),

@@ -199,7 +199,7 @@ impl ClientFacts {
         self.assessment
             .as_ref()
             .filter(|a| a.expires_on >= self.today)
-            .and_then(|a| app.policy.wealth.ceiling(&a.level))
+            .and_then(|a| app.policy().wealth.ceiling(&a.level))
     }
 }
 
@@ -263,7 +263,7 @@ pub(crate) async fn assess<C: ConnectionTrait>(
         recording_ref.is_some(),
         client_confirmation.is_some(),
     );
-    let verdict = rules::decide(&app.policy.wealth, &facts);
+    let verdict = rules::decide(&app.policy().wealth, &facts);
     Ok(Some(Assessed {
         facts,
         verdict,
@@ -277,7 +277,7 @@ pub(crate) async fn assess<C: ConnectionTrait>(
 /// product has no end day: it is kept).
 fn keep_until(app: &App, product: &ProductRow) -> Option<Date> {
     product.end_on.and_then(|d| {
-        d.checked_add(jiff::Span::new().months(i64::from(app.policy.wealth.recording_months)))
+        d.checked_add(jiff::Span::new().months(i64::from(app.policy().wealth.recording_months)))
             .ok()
     })
 }
@@ -297,7 +297,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
     let now = now_us();
     let step = (!refused).then(|| SaleStep::first(a.verdict.senior_review, a.verdict.cooling_off));
     let cooling = (step == Some(SaleStep::CoolingOff))
-        .then(|| now + i64::from(app.policy.wealth.cooling_off_hours) * 3_600_000_000);
+        .then(|| now + i64::from(app.policy().wealth.cooling_off_hours) * 3_600_000_000);
     let r = WealthSaleRow {
         sale_id: sale.id,
         customer_id: sale.customer_id,
@@ -399,7 +399,7 @@ async fn apply<C: ConnectionTrait>(
     }
     if step == SaleStep::CoolingOff {
         new.cooling_off_until_us =
-            Some(now_us() + i64::from(app.policy.wealth.cooling_off_hours) * 3_600_000_000);
+            Some(now_us() + i64::from(app.policy().wealth.cooling_off_hours) * 3_600_000_000);
     }
     if !store::update(c, &new, old.version).await? {
         return Err(AppError::VersionConflict {

@@ -210,7 +210,7 @@ pub async fn open(app: &App, actor: &Actor, customer: Uuid) -> Result<WealthView
             .transpose()?,
         goals,
         ceiling: gate.ceiling(app),
-        default_target: gate.ceiling(app).map(|c| app.policy.wealth.target_for(c)),
+        default_target: gate.ceiling(app).map(|c| app.policy().wealth.target_for(c)),
         gap: plan
             .as_ref()
             .map(|p| gap(&p.target, &invested))

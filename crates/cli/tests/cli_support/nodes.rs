@@ -468,3 +468,75 @@ pub(crate) fn three_nodes_share_the_background_work(e: &Env) {
     let said = ok(&e.run(&["audit", "verify"]));
     assert!(said.contains("audit chain OK"), "{said}");
 }
+
+/// The policy version and hash a node serves.
+async fn policy_of(http: &reqwest::Client, s: &Server, token: &str) -> (String, String) {
+    let v: serde_json::Value = http
+        .get(format!("{}/api/v1/policy", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        v["version"].as_str().unwrap_or("").to_owned(),
+        v["hash"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+/// A policy put in force with `banyan policy apply` reaches every running node, and a node started later
+/// with the old file serves the one in force: two nodes never assign by two policies for longer than the
+/// follow interval.
+pub(crate) fn a_policy_put_in_force_reaches_every_node(e: &Env) {
+    let rt = rm_and_runtime(e);
+    let mut nodes: Vec<Server> = (0..2).map(|_| Server::start(e)).collect();
+    let shipped = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../policy/default.toml"),
+    )
+    .unwrap();
+    let changed = shipped.replacen("version = \"2026.1\"", "version = \"2026.2-test\"", 1);
+    assert_ne!(changed, shipped);
+    std::fs::write(e.path("changed.toml"), changed).unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        for s in &nodes {
+            ready(&http, s).await;
+        }
+        let token = login(&http, &nodes[0]).await;
+        for s in &nodes {
+            assert_eq!(policy_of(&http, s, &token).await.0, "2026.1");
+        }
+        let said = ok(&e.run(&["policy", "apply", "changed.toml"]));
+        assert!(said.contains("2026.2-test"), "{said}");
+        let deadline = Instant::now() + Duration::from_secs(45);
+        for s in &nodes {
+            loop {
+                let (version, _) = policy_of(&http, s, &token).await;
+                if version == "2026.2-test" {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{} still serves {version} 45 s after the apply",
+                    s.base
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+        // A node started with the old file (the shipped default) serves the policy in force.
+        nodes.push(Server::start(e));
+        ready(&http, &nodes[2]).await;
+        let (version, hash) = policy_of(&http, &nodes[2], &token).await;
+        assert_eq!(version, "2026.2-test");
+        assert_eq!(policy_of(&http, &nodes[0], &token).await.1, hash);
+    });
+    drop(nodes);
+    let recorded = one_text(
+        &e.url(),
+        "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'policy.in_force'".to_owned(),
+    );
+    // The first node's start put the shipped policy in force; the apply put the changed one.
+    assert_eq!(recorded.as_deref(), Some("2"));
+}

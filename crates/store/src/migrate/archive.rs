@@ -87,7 +87,7 @@ fn add_months_function() -> String {
        m := date_trunc('month', to_timestamp(lo_us / 1000000.0) AT TIME ZONE 'UTC'); \
        WHILE m < (to_timestamp(hi_us / 1000000.0) AT TIME ZONE 'UTC') LOOP \
          nxt := m + INTERVAL '1 month'; \
-         part := 'audit_log_' || to_char(m, 'YYYY_MM'); \
+         part := 'audit_log_y' || to_char(m, 'YYYY') || 'm' || to_char(m, 'MM'); \
          IF to_regclass(part) IS NULL THEN \
            BEGIN \
              EXECUTE format('CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%s) TO (%s)', part, \

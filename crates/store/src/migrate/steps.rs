@@ -238,4 +238,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "audit log partitioned by month on PostgreSQL; the catalogue of archived months",
         run: archive::v47,
     },
+    Step {
+        version: 48,
+        name: "the policy in force for every node",
+        run: policy::v48,
+    },
 ];

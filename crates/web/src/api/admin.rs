@@ -139,7 +139,7 @@ pub async fn policy(
     auth: Auth,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let (policy, hash) = banyan_app::segments::policy_in_force(&s.app, &auth.actor)?;
-    let mut v = serde_json::to_value(policy.as_ref()).unwrap_or_default();
+    let mut v = serde_json::to_value(&policy.policy).unwrap_or_default();
     // The content hash every assignment records, so clients can tell which file decided.
     v["hash"] = serde_json::Value::String(hash);
     Ok(axum::Json(v))

@@ -123,8 +123,8 @@ async fn ended_months_are_archived_and_the_chain_verifies_with_and_without_their
     if app.backend == Backend::Postgres {
         let gone = app
             .texts(&format!(
-                "SELECT CAST(to_regclass('audit_log_{}') IS NULL AS TEXT)",
-                name3.replace('-', "_")
+                "SELECT CAST(to_regclass('audit_log_y{}') IS NULL AS TEXT)",
+                name3.replace('-', "m")
             ))
             .await;
         assert_eq!(gone, ["true"]);

@@ -127,7 +127,7 @@ impl Books {
 
     /// What a person has due: the courses mandatory for their role, and their programmes' courses.
     pub(super) fn due(&self, app: &App, p: &StaffRow) -> Result<Vec<DueLine>> {
-        let policy = &app.policy.performance.training;
+        let policy = &app.policy().performance.training;
         let joined = app.date_of_us(p.created_at_us);
         let done = self.completions(p.id)?;
         let today = app.today();

@@ -34,7 +34,7 @@ pub async fn remind(app: &App) -> Result<Option<u64>> {
 }
 
 async fn remind_all(app: &App, now: i64) -> Result<u64> {
-    let policy = &app.policy.performance.training;
+    let policy = &app.policy().performance.training;
     let c = &app.db.conn;
     let people: Vec<_> = banyan_store::access::list_staff(c)
         .await?

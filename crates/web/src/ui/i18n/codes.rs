@@ -257,6 +257,7 @@ crate::ui::i18n::catalog! {
     "audit.action.backup.created" => ["备份数据库", "備份資料庫", "Database backed up"],
     "audit.action.backup.restored" => ["从备份恢复数据库", "從備份還原資料庫", "Database restored from a backup"],
     "audit.action.audit.archived" => ["审计日志月份归档", "審計日誌月份歸檔", "Audit log month archived"],
+    "audit.action.policy.in_force" => ["政策文件生效", "政策檔案生效", "Policy put in force"],
     "audit.action.metrics.record" => ["录入客户指标", "錄入客戶指標", "Metrics recorded"],
     "audit.action.risk_assessment.record" => ["记录风险测评", "記錄風險測評", "Risk assessment recorded"],
     "audit.action.alert.close" => ["关闭预警", "關閉預警", "Alert closed"],

@@ -256,7 +256,7 @@ pub(crate) async fn policy_page(
         Ok(p) => p,
         Err(e) => return Err(PageError::App(e, t, Some(sess))),
     };
-    let policy = toml::to_string_pretty(policy_in_force.as_ref()).unwrap_or_default();
+    let policy = toml::to_string_pretty(&policy_in_force.policy).unwrap_or_default();
     Ok(page(PolicyPage {
         title: t.get("admin.policy").to_owned(),
         c: chrome(t, Some(&sess), "/admin/policy"),
