@@ -386,14 +386,20 @@ pub async fn list_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter) -> Result<Ve
         .cond_where(cond)
         .order_by("at_us", order.clone())
         .order_by("id", order)
-        .limit(f.limit)
         .to_owned();
-    table::all::<AuditRow, _>(c, &q).await
+    // A literal limit: with a bound one PostgreSQL plans every run over all the months' partitions (5 ms
+    // against 1 ms over 135 months), as it kept a worse plan for the leads (`table::with_limit`).
+    table::all_limited::<AuditRow, _>(c, &q, f.limit).await
 }
 
 /// How many records match the filter (the cursor aside), counted up to `cap`: past it, `cap + 1`.
 pub async fn count_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter, cap: u64) -> Result<u64> {
-    table::count_capped(c, "audit_log", audit_cond(f), cap).await
+    let inner = Query::select()
+        .expr(Expr::val(1))
+        .from("audit_log")
+        .cond_where(audit_cond(f))
+        .to_owned();
+    table::count_limited(c, &inner, cap).await
 }
 
 crate::table! {
