@@ -69,14 +69,6 @@ fn engine(kind: DbKind) -> &'static str {
     }
 }
 
-fn io_err(what: String) -> impl FnOnce(std::io::Error) -> AppError {
-    move |e| AppError::internal_from(what, e)
-}
-
-fn refusal(code: &'static str, message: String) -> AppError {
-    AppError::conflict(code, message, serde_json::json!({}))
-}
-
 /// Copies the whole database and the audit checkpoints (`checkpoints`, when kept in a file) into the new
 /// directory `to`, while the bank keeps working. The backup itself is audited (who, which engine); the
 /// record is in the copy.
@@ -90,11 +82,11 @@ pub async fn backup(
     let grant = actor.require(Permission::ConfigManage)?;
     if to.exists()
         && std::fs::read_dir(to)
-            .map_err(io_err(format!("reading {}", to.display())))?
+            .map_err(AppError::io(format!("reading {}", to.display())))?
             .next()
             .is_some()
     {
-        return Err(refusal(
+        return Err(AppError::refused(
             "backup_target_not_empty",
             format!(
                 "{} is not empty: a backup goes into a new directory",
@@ -102,7 +94,7 @@ pub async fn backup(
             ),
         ));
     }
-    std::fs::create_dir_all(to).map_err(io_err(format!("creating {}", to.display())))?;
+    std::fs::create_dir_all(to).map_err(AppError::io(format!("creating {}", to.display())))?;
     let started = jiff::Timestamp::now();
     let kind = app.db.kind;
     record(
@@ -116,7 +108,7 @@ pub async fn backup(
     let mut names = Vec::new();
     if let Some(cp) = checkpoints.filter(|p| p.exists()) {
         std::fs::copy(cp, to.join(CHECKPOINTS))
-            .map_err(io_err(format!("copying {}", cp.display())))?;
+            .map_err(AppError::io(format!("copying {}", cp.display())))?;
         names.push(CHECKPOINTS);
     }
     match kind {
@@ -154,10 +146,10 @@ pub async fn backup(
         .iter()
         .map(|f| format!("{}  {}\n", f.sha256, f.name))
         .collect();
-    std::fs::write(to.join(SUMS), sums).map_err(io_err(format!("writing {SUMS}")))?;
+    std::fs::write(to.join(SUMS), sums).map_err(AppError::io(format!("writing {SUMS}")))?;
     let text = serde_json::to_string_pretty(&manifest)
         .map_err(|e| AppError::internal_from("writing the manifest", e))?;
-    std::fs::write(to.join(MANIFEST), text).map_err(io_err(format!("writing {MANIFEST}")))?;
+    std::fs::write(to.join(MANIFEST), text).map_err(AppError::io(format!("writing {MANIFEST}")))?;
     Ok(manifest)
 }
 
@@ -177,7 +169,7 @@ pub async fn restore(
         DbKind::Postgres
     };
     if manifest.engine != engine(kind) {
-        return Err(refusal(
+        return Err(AppError::refused(
             "backup_engine_differs",
             format!(
                 "this backup is of {}, the target database is {}: restore into the same engine",
@@ -189,7 +181,7 @@ pub async fn restore(
     for f in &manifest.files {
         let now = sum(from, &f.name).await?;
         if now.sha256 != f.sha256 || now.bytes != f.bytes {
-            return Err(refusal(
+            return Err(AppError::refused(
                 "backup_checksum_mismatch",
                 format!(
                     "{}: its checksum differs from the manifest's (the file is damaged or was changed); nothing was restored",
@@ -209,7 +201,7 @@ pub async fn restore(
         let tables = banyan_store::misc::table_count(&db).await;
         db.conn.close_by_ref().await.ok();
         if tables? > 0 {
-            return Err(refusal(
+            return Err(AppError::refused(
                 "restore_target_not_empty",
                 "the target database already holds tables: restore into a fresh data directory or a new, empty database"
                     .to_owned(),
@@ -220,21 +212,21 @@ pub async fn restore(
         Some(target) => {
             if let Some(dir) = target.parent() {
                 std::fs::create_dir_all(dir)
-                    .map_err(io_err(format!("creating {}", dir.display())))?;
+                    .map_err(AppError::io(format!("creating {}", dir.display())))?;
             }
             // Written beside the target, then renamed: a restore cut short leaves no half a database.
             let part = target.with_extension("db.restoring");
             std::fs::copy(from.join(SQLITE_FILE), &part)
-                .map_err(io_err(format!("copying into {}", part.display())))?;
+                .map_err(AppError::io(format!("copying into {}", part.display())))?;
             for suffix in ["-wal", "-shm"] {
                 let side = PathBuf::from(format!("{}{suffix}", target.display()));
                 if side.exists() {
                     std::fs::remove_file(&side)
-                        .map_err(io_err(format!("removing {}", side.display())))?;
+                        .map_err(AppError::io(format!("removing {}", side.display())))?;
                 }
             }
             std::fs::rename(&part, &target)
-                .map_err(io_err(format!("renaming into {}", target.display())))?;
+                .map_err(AppError::io(format!("renaming into {}", target.display())))?;
         }
         None => {
             let (url, password) = libpq_url(database_url);
@@ -260,14 +252,16 @@ pub async fn restore(
                 cp.display(),
                 jiff::Timestamp::now().as_second()
             ));
-            std::fs::rename(cp, &aside).map_err(io_err(format!("renaming {}", cp.display())))?;
+            std::fs::rename(cp, &aside)
+                .map_err(AppError::io(format!("renaming {}", cp.display())))?;
             set_aside = Some(aside);
         }
         if let Some(dir) = cp.parent() {
-            std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(AppError::io(format!("creating {}", dir.display())))?;
         }
         std::fs::copy(from.join(CHECKPOINTS), cp)
-            .map_err(io_err(format!("copying into {}", cp.display())))?;
+            .map_err(AppError::io(format!("copying into {}", cp.display())))?;
     }
     Ok(Restored {
         manifest,
@@ -319,7 +313,7 @@ async fn record(
 fn read_manifest(from: &Path) -> Result<Manifest> {
     let path = from.join(MANIFEST);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        refusal(
+        AppError::refused(
             "backup_unreadable",
             format!(
                 "{}: {e} (is {} a backup directory?)",
@@ -329,13 +323,13 @@ fn read_manifest(from: &Path) -> Result<Manifest> {
         )
     })?;
     let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-        refusal(
+        AppError::refused(
             "backup_unreadable",
             format!("{}: not a Banyan manifest ({e})", path.display()),
         )
     })?;
     if m.format > FORMAT {
-        return Err(refusal(
+        return Err(AppError::refused(
             "backup_unreadable",
             format!(
                 "{}: format {} is newer than this Banyan reads ({FORMAT}): restore with the version that made it",
@@ -353,7 +347,7 @@ async fn sum(dir: &Path, name: &str) -> Result<FileSum> {
     let name = name.to_owned();
     tokio::task::spawn_blocking(move || {
         let (bytes, sha256) = crate::crypto::sha256_file(&path)
-            .map_err(io_err(format!("reading {}", path.display())))?;
+            .map_err(AppError::io(format!("reading {}", path.display())))?;
         Ok(FileSum {
             name,
             bytes,
@@ -438,7 +432,7 @@ fn pg_tool(name: &str) -> Result<PathBuf> {
         .unwrap_or_default();
     found.sort();
     found.pop().map(|(_, p)| p).ok_or_else(|| {
-        refusal(
+        AppError::refused(
             "pg_tool_missing",
             format!(
                 "{name} was not found on PATH or in /usr/lib/postgresql/*/bin: install the PostgreSQL client tools of the server's version or newer (Debian: apt-get install postgresql-client-15)"
@@ -455,7 +449,7 @@ async fn run_tool(mut cmd: Command, password: Option<String>, name: &'static str
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .map_err(|e| AppError::internal_from(name, e))?
-        .map_err(io_err(format!("starting {name}")))?;
+        .map_err(AppError::io(format!("starting {name}")))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = err.lines().rev().take(5).collect();

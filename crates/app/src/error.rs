@@ -111,6 +111,14 @@ impl AppError {
             source: Some(Box::new(source)),
         }
     }
+    /// A file operation's failure as an internal error naming what was being done (`map_err(AppError::io(…))`).
+    pub(crate) fn io(what: String) -> impl FnOnce(std::io::Error) -> AppError {
+        move |e| AppError::internal_from(what, e)
+    }
+    /// A command refused in the state things are in (a conflict without details).
+    pub(crate) fn refused(code: &'static str, message: String) -> AppError {
+        AppError::conflict(code, message, serde_json::json!({}))
+    }
     /// The error and its causes, outermost first, as one line (for the log at the edge).
     pub fn chain(&self) -> String {
         let mut s = self.to_string();

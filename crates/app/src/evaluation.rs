@@ -315,13 +315,14 @@ const PAGE: u64 = 1000;
 /// Re-evaluates every customer, a page at a time (one transaction per page), under a database lease so two
 /// nodes never run it together. Returns `None` when another node holds the lease.
 pub async fn evaluate_all(app: &App, progress: impl Fn(u64, u64)) -> Result<Option<BatchReport>> {
-    // One policy for the whole run, though another node may put a new one in force meanwhile.
-    let policy = app.policy();
     let lease_for = |now: i64| now + 10 * 60 * 1_000_000;
     let now = now_us();
     if !misc::take_lease(&app.db.conn, LEASE, &app.node_id, now, lease_for(now)).await? {
         return Ok(None);
     }
+    // One policy for the whole run, taken once the lease is held (the newest in force by then), though
+    // another node may put a new one in force meanwhile.
+    let policy = app.policy();
     let total = u64::try_from(cstore::count_customers(&app.db.conn).await?).unwrap_or(0);
     let mut report = BatchReport::default();
     let mut after = None;

@@ -112,13 +112,26 @@ impl App {
         &self.db
     }
 
-    /// Migrates the database, loads (or creates) the data keys and returns the application.
+    /// Migrates the database, loads (or creates) the data keys and returns the application, as a server
+    /// (its policy file is put in force when never seen before: [`segments::Starting`]).
     pub async fn open(
         db: Db,
         master: MasterKey,
         policy: Policy,
         tz: jiff::tz::TimeZone,
         anchor: audit::Anchor,
+    ) -> Result<Arc<App>> {
+        Self::open_as(db, master, policy, tz, anchor, segments::Starting::Server).await
+    }
+
+    /// [`App::open`] for a server or for a command.
+    pub async fn open_as(
+        db: Db,
+        master: MasterKey,
+        policy: Policy,
+        tz: jiff::tz::TimeZone,
+        anchor: audit::Anchor,
+        starting: segments::Starting,
     ) -> Result<Arc<App>> {
         notify::install_tls_provider();
         use banyan_store::migrate;
@@ -132,7 +145,7 @@ impl App {
         migrate::run(&db).await?;
         db.optimize().await?;
         let keys = KeyRing::load_or_init(&db, &master).await?;
-        let (policy, introduced) = segments::in_force::settle(&db, policy).await?;
+        let policy = segments::in_force::settle(&db, &audit, policy, starting).await?;
         let calendars = cases::Calendars::load(&db).await?;
         let app = Arc::new(App {
             calendars,
@@ -149,9 +162,10 @@ impl App {
             feeds_transactions: std::sync::atomic::AtomicBool::new(false),
         });
         customers::search::rebuild_if_stale(&app).await?;
-        audit::prepare_months(&app).await?;
-        if introduced {
-            segments::in_force::record_introduced(&app).await?;
+        // Months are made ahead; a failure here must not keep the bank from starting (a record without its
+        // month lands in the default partition, and the daily job tries again).
+        if let Err(e) = audit::prepare_months(&app).await {
+            tracing::error!(error = %e, "preparing audit log months failed");
         }
         Ok(app)
     }

@@ -165,8 +165,13 @@ pub(crate) enum PolicyCommand {
     /// Dry run: how many customers would change tier, rating or stage under FILE, and which. Writes nothing.
     Diff { file: PathBuf },
     /// Put FILE's policy in force on every node (each takes it up within 30 s; also an older one, to go
-    /// back), audited, then re-evaluate every customer under it.
-    Apply { file: PathBuf },
+    /// back), audited, then re-evaluate every customer under it once every node has taken it up.
+    Apply {
+        file: PathBuf,
+        /// Re-evaluate at once instead of waiting 30 s for the nodes: no server is running.
+        #[arg(long)]
+        now: bool,
+    },
     /// Re-evaluate customers under the policy in force (only changes are written).
     Evaluate {
         /// Every customer (the only mode; required so the command is never run by accident).

@@ -39,7 +39,7 @@ pub(crate) async fn demo_cmd(cfg: &Config, customers: usize, and_serve: bool) ->
             cfg.listen
         );
     }
-    let app = open(cfg, true).await?;
+    let app = open_serving(cfg, true).await?;
     demo::seed(&app, customers).await?;
     println!(
         "Open http://{}/ (API: http://{}/api/v1/openapi.json)",
@@ -444,7 +444,7 @@ pub(crate) async fn policy_cmd(cfg: &Config, command: PolicyCommand) -> Result<(
             );
             print_batch(&report, "would change");
         }
-        PolicyCommand::Apply { file } => {
+        PolicyCommand::Apply { file, now } => {
             let policy = read_policy(&file)?;
             let app = open(cfg, false).await?;
             let was = (app.policy_version(), app.policy_hash());
@@ -452,12 +452,22 @@ pub(crate) async fn policy_cmd(cfg: &Config, command: PolicyCommand) -> Result<(
                 .await
                 .map_err(app_err)?;
             println!(
-                "in force on every node within 30 s: {} ({}); was {} ({})",
+                "in force: {} ({}); was {} ({})",
                 app.policy_version(),
                 app.policy_hash(),
                 was.0,
                 was.1
             );
+            if !now {
+                // Nodes still on the old policy would write assignments under it meanwhile: evaluate after
+                // all of them have taken the new one up. `--now` is for a single node (or tests).
+                let wait = banyan_app::segments::FOLLOW_EVERY + std::time::Duration::from_secs(2);
+                println!(
+                    "waiting {} s for every node to take it up, then every customer is re-evaluated",
+                    wait.as_secs()
+                );
+                tokio::time::sleep(wait).await;
+            }
             evaluate_every_customer(&app).await?;
         }
         PolicyCommand::Evaluate { all } => {
@@ -485,7 +495,9 @@ async fn evaluate_every_customer(app: &banyan_app::App) -> Result<()> {
     bar.finish_and_clear();
     match report {
         None => {
-            eprintln!("another node is evaluating now (lease policy.evaluate held); nothing done");
+            eprintln!(
+                "another node is evaluating now (lease policy.evaluate held): customers were not re-evaluated by this command; run `banyan policy evaluate --all` once it is done"
+            );
             std::process::exit(2);
         }
         Some(r) => {

@@ -65,7 +65,7 @@ async fn run() -> Result<()> {
         Command::Config { command } => config_cmd(&cfg, command).await?,
         Command::Migrate => migrate_cmd(&cfg).await?,
         Command::Serve { .. } => {
-            let app = open(&cfg, false).await?;
+            let app = open_serving(&cfg, false).await?;
             serve(app, &cfg, &cfg.listen).await?;
         }
         Command::Demo {

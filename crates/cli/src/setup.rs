@@ -65,7 +65,22 @@ pub(crate) fn master_key(cfg: &Config, demo: bool) -> Result<MasterKey> {
     Ok(k)
 }
 
+/// Opens the application for a command: the policy in force is used, whatever `policy_file` this host has
+/// (a command run from another host must not change the bank's policy).
 pub(crate) async fn open(cfg: &Config, demo: bool) -> Result<Arc<App>> {
+    open_as(cfg, demo, banyan_app::segments::Starting::Command).await
+}
+
+/// Opens the application to serve: a `policy_file` never seen before is put in force on every node.
+pub(crate) async fn open_serving(cfg: &Config, demo: bool) -> Result<Arc<App>> {
+    open_as(cfg, demo, banyan_app::segments::Starting::Server).await
+}
+
+async fn open_as(
+    cfg: &Config,
+    demo: bool,
+    starting: banyan_app::segments::Starting,
+) -> Result<Arc<App>> {
     let key = master_key(cfg, demo)?;
     let policy = match &cfg.policy_file {
         Some(p) => Policy::from_toml(
@@ -94,7 +109,7 @@ pub(crate) async fn open(cfg: &Config, demo: bool) -> Result<Arc<App>> {
         .map_err(|e| anyhow!("database_read_url: {e}"))?;
     }
     let tz = jiff::tz::TimeZone::get(&cfg.time_zone)?;
-    App::open(db, key, policy, tz, cfg.audit_anchor())
+    App::open_as(db, key, policy, tz, cfg.audit_anchor(), starting)
         .await
         .map_err(|e| anyhow!("{e}"))
 }

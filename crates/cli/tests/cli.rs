@@ -401,7 +401,10 @@ fn policy_check_diff_evaluate_and_metrics_import(e: &Env) {
     // The dry run wrote nothing; running under the new file does.
     let out = ok(&e.run(&["policy", "evaluate", "--all"]));
     assert!(out.contains("0 changed"), "{out}");
+    // A command's own file does not change the policy in force; `apply` does (`--now`: no server runs).
     let out = ok(&e.run(&["--policy", "stricter.toml", "policy", "evaluate", "--all"]));
+    assert!(out.contains("0 changed"), "{out}");
+    let out = ok(&e.run(&["policy", "apply", "stricter.toml", "--now"]));
     assert!(out.contains("2 customers; 1 changed"), "{out}");
     assert!(out.contains("wealth_tier: 1"), "{out}");
     // Imported customers are drafts: nothing to plan yet, and re-running plans nothing twice.

@@ -118,11 +118,12 @@ const GUARDED_CONTENT: [&str; 10] = [
     "mac",
 ];
 
+const REFUSED: &str = "audit_log is append-only: records are neither changed nor removed";
+
 /// The statements that make the log append-only in the database itself: no DELETE or TRUNCATE, no
 /// UPDATE but the sealer's one-time setting of `seq`, `prev_hash` and `hash`, no INSERT of a sealed or
 /// MAC-less record. Applied by migration 10.
 pub fn guard_statements(kind: DbKind) -> Vec<String> {
-    const REFUSED: &str = "audit_log is append-only: records are neither changed nor removed";
     match kind {
         DbKind::Sqlite => {
             let changed = GUARDED_CONTENT
@@ -131,10 +132,7 @@ pub fn guard_statements(kind: DbKind) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(" OR ");
             vec![
-                format!(
-                    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
-                     BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END"
-                ),
+                sqlite_delete_guard(),
                 format!(
                     "CREATE TRIGGER audit_log_seal_once BEFORE UPDATE ON audit_log \
                      WHEN OLD.seq IS NOT NULL OR NEW.seq IS NULL OR NEW.hash IS NULL OR {changed} \
@@ -179,6 +177,14 @@ pub fn guard_statements(kind: DbKind) -> Vec<String> {
     }
 }
 
+/// SQLite's trigger that refuses a DELETE on the log (lifted only inside an archive's transaction).
+fn sqlite_delete_guard() -> String {
+    format!(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
+         BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END"
+    )
+}
+
 /// What an operator with the database owner's rights must run to lift the guard (tamper drills in the
 /// tests; never the application): the guard's own removal is the attack the MAC and checkpoints catch.
 pub fn unguard_statements(kind: DbKind) -> Vec<String> {
@@ -213,6 +219,13 @@ pub fn app_role_grants(role: &str) -> Vec<String> {
         format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
         format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {role}"),
         format!("GRANT UPDATE (seq, prev_hash, hash) ON audit_log TO {role}"),
+        // The month partitions that exist now came with ALL TABLES above; those made later belong to the
+        // schema's owner and are reached through audit_log only.
+        format!(
+            "DO $$ DECLARE p regclass; BEGIN FOR p IN SELECT inhrelid::regclass FROM pg_inherits \
+             WHERE inhparent = 'audit_log'::regclass LOOP \
+             EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %s FROM {role}', p); END LOOP; END $$"
+        ),
     ]
 }
 
@@ -250,6 +263,20 @@ pub async fn list_unsealed<C: ConnectionTrait>(c: &C, limit: u64) -> Result<Vec<
     table::all::<AuditRow, _>(c, &q).await
 }
 
+/// How many records are sealed at positions up to `through` (verify compares it with the records it walked:
+/// two at one position; records sealed while it walked are further on).
+pub async fn count_sealed<C: ConnectionTrait>(c: &C, through: i64) -> Result<i64> {
+    let q = Query::select()
+        .expr(Func::count(Expr::col("seq")))
+        .from("audit_log")
+        .and_where(Expr::col("seq").lte(through))
+        .to_owned();
+    let r = c.query_one(&q).await?;
+    Ok(r.map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
 pub async fn count_unsealed<C: ConnectionTrait>(c: &C) -> Result<i64> {
     let q = Query::select()
         .expr(Func::count(Expr::col("id")))
@@ -266,6 +293,9 @@ pub async fn count_unsealed<C: ConnectionTrait>(c: &C) -> Result<i64> {
 #[derive(Debug, Clone)]
 pub struct Seal {
     pub id: Uuid,
+    /// The record's time: it bounds the statement to the months a batch holds (the log is partitioned by
+    /// month; unbounded, each of a batch's records was looked up in every month's partition).
+    pub at_us: i64,
     pub seq: i64,
     pub prev_hash: String,
     pub hash: String,
@@ -296,11 +326,23 @@ pub async fn seal_many<C: ConnectionTrait>(c: &C, seals: &[Seal]) -> Result<u64>
             values.push(s.prev_hash.clone().into());
             values.push(s.hash.clone().into());
         }
+        let lo = chunk.iter().map(|s| s.at_us).min().unwrap_or(0);
+        let hi = chunk.iter().map(|s| s.at_us).max().unwrap_or(0);
+        let (lo_p, hi_p) = match backend {
+            sea_orm::DbBackend::Postgres => (
+                format!("${}", chunk.len() * 4 + 1),
+                format!("${}", chunk.len() * 4 + 2),
+            ),
+            _ => ("?".to_owned(), "?".to_owned()),
+        };
+        values.push(lo.into());
+        values.push(hi.into());
         // The same text on both databases: a VALUES list named by a CTE, joined by UPDATE ... FROM.
         let sql = format!(
             "WITH v(id, seq, prev_hash, hash) AS (VALUES {}) \
              UPDATE audit_log SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash \
-             FROM v WHERE audit_log.id = v.id AND audit_log.seq IS NULL",
+             FROM v WHERE audit_log.id = v.id AND audit_log.seq IS NULL \
+             AND audit_log.at_us BETWEEN {lo_p} AND {hi_p}",
             rows.join(", ")
         );
         sealed += c
@@ -404,7 +446,7 @@ pub async fn count_audit<C: ConnectionTrait>(c: &C, f: &AuditFilter, cap: u64) -
 
 crate::table! {
     /// An archived month: its file, what the file holds, and the chain value at each end of each run of
-    /// consecutive positions (`ranges`, JSON `[[from, to, prev, hash], …]`).
+    /// consecutive positions (`ranges`, JSON `[{"from", "to", "prev", "hash"}, …]`), under the audit key's MAC.
     pub struct ArchiveRow in "audit_archives" {
         pub month: String,
         pub file: String,
@@ -412,6 +454,7 @@ crate::table! {
         pub sha256: String,
         pub ranges: String,
         pub archived_at_us: i64,
+        pub mac: String,
     }
 }
 
@@ -439,9 +482,10 @@ pub async fn oldest_at<C: ConnectionTrait>(c: &C) -> Result<Option<i64>> {
         .expr(Func::min(Expr::col("at_us")))
         .from("audit_log")
         .to_owned();
-    Ok(c.query_one(&q)
-        .await?
-        .and_then(|r| r.try_get_by_index::<Option<i64>>(0).ok().flatten()))
+    match c.query_one(&q).await? {
+        None => Ok(None),
+        Some(r) => Ok(r.try_get_by_index::<Option<i64>>(0)?),
+    }
 }
 
 /// Records written in `[lo_us, hi_us)`: how many, and how many of them are not sealed.
@@ -488,7 +532,7 @@ pub async fn drop_month<C: ConnectionTrait>(
     partition: &str,
     lo_us: i64,
     hi_us: i64,
-) -> Result<u64> {
+) -> Result<Dropped> {
     let exec = |sql: String| async move {
         c.execute_raw(sea_orm::Statement::from_string(
             c.get_database_backend(),
@@ -507,38 +551,59 @@ pub async fn drop_month<C: ConnectionTrait>(
                     "audit partition name {partition}"
                 )));
             }
-            let n = count_in(c, lo_us, hi_us).await?;
+            // Detaching waits for the month's writers and holds every writer of the log meanwhile: a few
+            // seconds at most, else the command fails and may be run again.
+            exec("SET LOCAL lock_timeout = '5s'".into()).await?;
             exec(format!(
                 "ALTER TABLE audit_log DETACH PARTITION {partition}"
             ))
             .await?;
+            // Counted once detached: a writer that was still at work when the month was read out has
+            // committed into it by now, and is counted (and refused) here.
+            let q = Query::select()
+                .expr(Func::count(Expr::col("id")))
+                .expr(Func::count(Expr::col("hash")))
+                .from(sea_orm::sea_query::Alias::new(partition))
+                .to_owned();
+            let dropped = match c.query_one(&q).await? {
+                Some(r) => {
+                    let all: i64 = r.try_get_by_index(0)?;
+                    let sealed: i64 = r.try_get_by_index(1)?;
+                    Dropped {
+                        records: all,
+                        unsealed: all - sealed,
+                    }
+                }
+                None => Dropped::default(),
+            };
             exec(format!("DROP TABLE {partition}")).await?;
-            Ok(n)
+            Ok(dropped)
         }
         DbKind::Sqlite => {
+            // The write transaction holds SQLite's one write lock: nothing is written meanwhile.
+            let (all, unsealed) = month_counts(c, lo_us, hi_us).await?;
             exec("DROP TRIGGER audit_log_no_delete".into()).await?;
-            let n = c
-                .execute(
-                    Query::delete()
-                        .from_table("audit_log")
-                        .and_where(Expr::col("at_us").gte(lo_us))
-                        .and_where(Expr::col("at_us").lt(hi_us)),
-                )
-                .await?
-                .rows_affected();
-            // The guard's first statement is the delete trigger.
-            let guard = guard_statements(DbKind::Sqlite)
-                .into_iter()
-                .next()
-                .unwrap_or_default();
-            exec(guard).await?;
-            Ok(n)
+            c.execute(
+                Query::delete()
+                    .from_table("audit_log")
+                    .and_where(Expr::col("at_us").gte(lo_us))
+                    .and_where(Expr::col("at_us").lt(hi_us)),
+            )
+            .await?;
+            exec(sqlite_delete_guard()).await?;
+            Ok(Dropped {
+                records: all,
+                unsealed,
+            })
         }
     }
 }
 
-async fn count_in<C: ConnectionTrait>(c: &C, lo_us: i64, hi_us: i64) -> Result<u64> {
-    Ok(u64::try_from(month_counts(c, lo_us, hi_us).await?.0).unwrap_or(0))
+/// What left the database with an archived month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dropped {
+    pub records: i64,
+    pub unsealed: i64,
 }
 
 /// PostgreSQL: records of `[lo_us, hi_us)` that landed in the default partition (their month's partition

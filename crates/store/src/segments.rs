@@ -108,8 +108,7 @@ pub async fn policy_in_force<C: ConnectionTrait>(c: &C) -> Result<Option<(String
             "policy_versions",
             Expr::col(("policy_versions", "hash")).equals(("policy_changes", "hash")),
         )
-        .order_by(("policy_changes", "at_us"), Order::Desc)
-        .order_by(("policy_changes", "id"), Order::Desc)
+        .order_by(("policy_changes", "seq"), Order::Desc)
         .limit(1)
         .to_owned();
     match c.query_one(&q).await? {
@@ -118,12 +117,28 @@ pub async fn policy_in_force<C: ConnectionTrait>(c: &C) -> Result<Option<(String
     }
 }
 
-/// Puts a recorded policy in force (every node takes it up).
+/// Puts a recorded policy in force (every node takes it up), next in the order the database counts; in
+/// the caller's write transaction.
 pub async fn put_policy_in_force<C: ConnectionTrait>(c: &C, hash: &str, at_us: i64) -> Result<()> {
+    let backend = c.get_database_backend();
+    if backend == sea_orm::DbBackend::Postgres {
+        // Two nodes putting a policy in force at once count one after the other (SQLite's write
+        // transaction already does).
+        c.execute_unprepared("LOCK TABLE policy_changes IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+    }
+    let next = Query::select()
+        .expr(Expr::val(Uuid::now_v7()))
+        .expr(Expr::cust("COALESCE(MAX(seq), 0) + 1"))
+        .expr(Expr::val(hash))
+        .expr(Expr::val(at_us))
+        .from("policy_changes")
+        .to_owned();
     let q = Query::insert()
         .into_table("policy_changes")
-        .columns(["id", "hash", "at_us"])
-        .values_panic([Uuid::now_v7().into(), hash.into(), at_us.into()])
+        .columns(["id", "seq", "hash", "at_us"])
+        .select_from(next)
+        .map_err(|e| crate::error::StoreError::Corrupt(format!("policy change: {e}")))?
         .to_owned();
     c.execute(&q).await?;
     Ok(())

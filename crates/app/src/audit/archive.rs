@@ -134,14 +134,6 @@ fn parse_month(text: &str) -> Result<jiff::civil::Date> {
     jiff::civil::Date::new(y, m, 1).map_err(|_| bad())
 }
 
-fn io_err(what: String) -> impl FnOnce(std::io::Error) -> AppError {
-    move |e| AppError::internal_from(what, e)
-}
-
-fn refusal(code: &'static str, message: String) -> AppError {
-    AppError::conflict(code, message, serde_json::json!({}))
-}
-
 /// Archives every month before `before` (`YYYY-MM`, exclusive) that still has records in the database into
 /// `dir`; returns what it archived, oldest first. A month already archived has no records left and is
 /// passed over, so the command may be run again after a failure.
@@ -167,7 +159,7 @@ pub async fn archive(
             ),
         ));
     }
-    std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(AppError::io(format!("creating {}", dir.display())))?;
     let Some(oldest) = store::oldest_at(&app.db.conn).await? else {
         return Ok(Vec::new());
     };
@@ -183,7 +175,7 @@ pub async fn archive(
     }
     if let Some(cp) = app.audit.checkpoint_file().filter(|p| p.exists()) {
         std::fs::copy(cp, dir.join(CHECKPOINTS))
-            .map_err(io_err(format!("copying {}", cp.display())))?;
+            .map_err(AppError::io(format!("copying {}", cp.display())))?;
     }
     Ok(done)
 }
@@ -202,7 +194,7 @@ async fn archive_month(
         return Ok(None);
     }
     if pending > 0 {
-        return Err(refusal(
+        return Err(AppError::refused(
             "audit_month_unsealed",
             format!(
                 "{name}: {pending} records are not sealed (or the sealer refused them): run `banyan audit verify` and resolve them before archiving"
@@ -211,11 +203,10 @@ async fn archive_month(
     }
     let strays = store::strays_in_default(c, lo, hi).await?;
     if strays > 0 {
-        return Err(refusal(
+        return Err(AppError::refused(
             "audit_month_in_default",
             format!(
-                "{name}: {strays} records are in the default partition (the month's partition did not exist when they were written); move them into audit_log_y{} first",
-                name.replace('-', "m")
+                "{name}: {strays} records are in the default partition audit_log_default (written while the month's partition was missing): move them into the month first (docs/operations.md, \"Records in the default partition\")"
             ),
         ));
     }
@@ -228,7 +219,7 @@ async fn archive_month(
         )));
     }
     let sha256 = crate::crypto::sha256_file(&dir.join(&file))
-        .map_err(io_err(format!("reading {file}")))?
+        .map_err(AppError::io(format!("reading {file}")))?
         .1;
     let a = ArchivedMonth {
         month: name.clone(),
@@ -240,31 +231,36 @@ async fn archive_month(
     let manifest = serde_json::to_vec_pretty(&a)
         .map_err(|e| AppError::internal_from("archive manifest", e))?;
     let mpath = dir.join(format!("audit-{name}.json"));
-    std::fs::write(&mpath, manifest).map_err(io_err(format!("writing {}", mpath.display())))?;
+    std::fs::write(&mpath, manifest)
+        .map_err(AppError::io(format!("writing {}", mpath.display())))?;
 
     let ranges =
         serde_json::to_string(&a.runs).map_err(|e| AppError::internal_from("archive runs", e))?;
+    let mut row = ArchiveRow {
+        month: name.clone(),
+        file,
+        records,
+        sha256,
+        ranges,
+        archived_at_us: banyan_store::now_us(),
+        mac: String::new(),
+    };
+    row.mac = app.audit.archive_mac(&row);
     let tx = app.db.begin_write().await?;
-    store::insert_archive(
-        &*tx,
-        &ArchiveRow {
-            month: name.clone(),
-            file,
-            records,
-            sha256,
-            ranges,
-            archived_at_us: banyan_store::now_us(),
-        },
-    )
-    .await?;
+    store::insert_archive(&*tx, &row).await?;
     // The month's partition, named as the book's are (`transactions_y2026m11`).
     let partition = format!("audit_log_y{}", name.replace('-', "m"));
-    let removed = store::drop_month(&*tx, app.db.kind, &partition, lo, hi).await?;
-    if removed != records as u64 {
-        // Written while we read? The month had ended and was sealed; refuse rather than lose one.
-        return Err(AppError::internal(format!(
-            "{name}: {removed} records would leave the database, {records} were archived; nothing was removed"
-        )));
+    let dropped = store::drop_month(&*tx, app.db.kind, &partition, lo, hi).await?;
+    if dropped.records != records || dropped.unsealed != 0 {
+        // Written while the file was made (a writer with a clock behind, a long transaction): refuse rather
+        // than lose a record; the transaction rolls back, the month stays.
+        return Err(AppError::refused(
+            "audit_month_written",
+            format!(
+                "{name}: {} records ({} not sealed) were in the month when it was to leave the database, {records} in the file; nothing was removed: run the command again",
+                dropped.records, dropped.unsealed
+            ),
+        ));
     }
     let entry = Entry {
         action: "audit.archived",
@@ -298,7 +294,8 @@ fn extend(runs: &mut Vec<Run>, seq: i64, prev: &str, hash: &str) {
 /// Writes the month's records in chain order (to a temporary name, renamed once complete and synced).
 async fn write_month(app: &App, lo: i64, hi: i64, path: &Path) -> Result<Vec<Run>> {
     let tmp = path.with_extension("partial");
-    let f = std::fs::File::create(&tmp).map_err(io_err(format!("creating {}", tmp.display())))?;
+    let f =
+        std::fs::File::create(&tmp).map_err(AppError::io(format!("creating {}", tmp.display())))?;
     let mut gz =
         flate2::write::GzEncoder::new(std::io::BufWriter::new(f), flate2::Compression::default());
     let mut runs = Vec::new();
@@ -314,28 +311,29 @@ async fn write_month(app: &App, lo: i64, hi: i64, path: &Path) -> Result<Vec<Run
             extend(&mut runs, rec.seq, &rec.prev_hash, &rec.hash);
             let line = serde_json::to_string(&rec)
                 .map_err(|e| AppError::internal_from("archived record", e))?;
-            writeln!(gz, "{line}").map_err(io_err(format!("writing {}", tmp.display())))?;
+            writeln!(gz, "{line}").map_err(AppError::io(format!("writing {}", tmp.display())))?;
         }
     }
     let w = gz
         .finish()
-        .map_err(io_err(format!("writing {}", tmp.display())))?;
+        .map_err(AppError::io(format!("writing {}", tmp.display())))?;
     let f = w.into_inner().map_err(|e| {
         AppError::internal_from(format!("writing {}", tmp.display()), e.into_error())
     })?;
     f.sync_all()
-        .map_err(io_err(format!("syncing {}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(io_err(format!("renaming {}", tmp.display())))?;
+        .map_err(AppError::io(format!("syncing {}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(AppError::io(format!("renaming {}", tmp.display())))?;
     Ok(runs)
 }
 
 /// Every record of an archive file, in its order.
 pub(super) fn records(path: &Path) -> Result<impl Iterator<Item = Result<AuditRow>>> {
-    let f = std::fs::File::open(path).map_err(io_err(format!("reading {}", path.display())))?;
+    let f =
+        std::fs::File::open(path).map_err(AppError::io(format!("reading {}", path.display())))?;
     let shown: PathBuf = path.to_owned();
     let lines = std::io::BufReader::new(flate2::read::GzDecoder::new(f)).lines();
     Ok(lines.enumerate().map(move |(i, l)| {
-        let l = l.map_err(io_err(format!("reading {}", shown.display())))?;
+        let l = l.map_err(AppError::io(format!("reading {}", shown.display())))?;
         serde_json::from_str::<Record>(&l)
             .map(Record::into_row)
             .map_err(|e| AppError::internal(format!("{} line {}: {e}", shown.display(), i + 1)))
@@ -367,11 +365,14 @@ pub(super) struct ArchivedRun {
     pub month: String,
     pub file: String,
     pub sha256: String,
+    /// Whether the catalogue row's MAC is the audit key's.
+    pub vouched: bool,
 }
 
 /// The catalogue's runs by their first position. A catalogue row that does not parse is an error.
 pub(super) async fn catalogue<C: banyan_store::ConnectionTrait>(
     c: &C,
+    keeper: &super::AuditKeeper,
 ) -> Result<std::collections::BTreeMap<i64, ArchivedRun>> {
     let mut out = std::collections::BTreeMap::new();
     for row in store::list_archives(c).await? {
@@ -381,6 +382,7 @@ pub(super) async fn catalogue<C: banyan_store::ConnectionTrait>(
                 row.month
             ))
         })?;
+        let vouched = keeper.archive_mac(&row) == row.mac;
         for run in runs {
             out.insert(
                 run.from,
@@ -389,6 +391,7 @@ pub(super) async fn catalogue<C: banyan_store::ConnectionTrait>(
                     month: row.month.clone(),
                     file: row.file.clone(),
                     sha256: row.sha256.clone(),
+                    vouched,
                 },
             );
         }
@@ -396,12 +399,17 @@ pub(super) async fn catalogue<C: banyan_store::ConnectionTrait>(
     Ok(out)
 }
 
-/// The last archived position and its chain value: the sealer goes on from it when it is past every record
-/// left in the database (a month's late record was the newest when its month was archived).
-pub(super) async fn tail<C: banyan_store::ConnectionTrait>(c: &C) -> Result<Option<(i64, String)>> {
-    Ok(catalogue(c)
+/// The last archived position and its chain value (of rows the key vouches for): the sealer goes on from
+/// it when it is past every record left in the database (a month's late record was the newest when its
+/// month was archived).
+pub(super) async fn tail<C: banyan_store::ConnectionTrait>(
+    c: &C,
+    keeper: &super::AuditKeeper,
+) -> Result<Option<(i64, String)>> {
+    Ok(catalogue(c, keeper)
         .await?
         .into_values()
+        .filter(|a| a.vouched)
         .map(|a| (a.run.to, a.run.hash))
         .max_by_key(|(to, _)| *to))
 }

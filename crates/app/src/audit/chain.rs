@@ -131,6 +131,12 @@ impl AuditKeeper {
         chain_under(&self.key, seq, prev, mac)
     }
 
+    /// The MAC of an archived month's catalogue row: what verify trusts when it steps over the month.
+    pub(crate) fn archive_mac(&self, r: &banyan_store::audit::ArchiveRow) -> String {
+        let text = serde_json::json!(["archive", r.month, r.file, r.records, r.sha256, r.ranges]);
+        mac_hex(&self.key, &text.to_string())
+    }
+
     /// The record's MAC, if it is the one the key gives for its content.
     fn valid_mac<'r>(&self, r: &'r AuditRow) -> Option<&'r str> {
         r.mac.as_deref().filter(|m| *m == self.row_mac(r))
@@ -213,7 +219,7 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
             break;
         }
         let in_db = store::last_sealed(&*tx).await?;
-        let archived = super::archive::tail(&*tx).await?;
+        let archived = super::archive::tail(&*tx, &app.audit).await?;
         let (mut seq, mut prev) = match (in_db, archived) {
             (Some(d), Some(a)) => std::cmp::max_by_key(d, a, |t| t.0),
             (d, a) => d.or(a).unwrap_or((0, GENESIS.to_owned())),
@@ -230,6 +236,7 @@ pub async fn seal_pending(app: &App) -> Result<usize> {
             let h = app.audit.chain(seq, &prev, mac);
             seals.push(store::Seal {
                 id: r.id,
+                at_us: r.at_us,
                 seq,
                 prev_hash: std::mem::replace(&mut prev, h.clone()),
                 hash: h,
@@ -434,7 +441,9 @@ pub struct BrokenRecord {
     pub seq: Option<i64>,
     pub id: Option<Uuid>,
     /// `gap` (a record removed), `link_mismatch` (removed or reordered), `edited` (content changed),
-    /// `archive_link` (records around an archived run do not link to it), `archive_missing` /
+    /// `duplicate` (two sealed records at one position),
+    /// `archive_link` (records around an archived run do not link to it), `archive_catalogue` (an archived
+    /// month's catalogue row the audit key does not vouch for), `archive_missing` /
     /// `archive_mismatch` (an archived month's file is missing or not the one archived),
     /// `hash_mismatch` (chain value not made with the key), `checkpoint_mismatch` (differs from the value
     /// anchored outside the database), `tail_missing` (records after this position were removed),
@@ -492,12 +501,13 @@ pub async fn verify_with_archive(
     let mut walk = Walk {
         k,
         anchors: &anchors,
-        runs: super::archive::catalogue(c).await?,
+        runs: super::archive::catalogue(c, k).await?,
         dir: archive,
         files_checked: Default::default(),
         prev: GENESIS.to_owned(),
         expected: 1,
         checked: 0,
+        checked_in_db: 0,
         archived: 0,
     };
     let broken_at = walk.walk(app).await?;
@@ -553,6 +563,8 @@ struct Walk<'a> {
     /// The next position.
     expected: i64,
     checked: i64,
+    /// Of `checked`, those read from the database.
+    checked_in_db: i64,
     archived: i64,
 }
 
@@ -571,10 +583,16 @@ impl Walk<'_> {
                 if let Some(b) = self.check(r) {
                     return Ok(Some(b));
                 }
+                self.checked_in_db += 1;
             }
         }
         if let Some(b) = self.step_archived(None)? {
             return Ok(Some(b));
+        }
+        // Pages are read by position: a second record at a position a page ended on is never read. The
+        // count of sealed records tells.
+        if store::count_sealed(&app.db.conn, self.expected - 1).await? > self.checked_in_db {
+            return Ok(Some(broken(None, None, "duplicate")));
         }
         let reached = self.expected - 1;
         // Records the checkpoint saw that are no longer there: the tail was cut.
@@ -607,11 +625,22 @@ impl Walk<'_> {
             let Some(a) = self.runs.get(&self.expected).cloned() else {
                 break;
             };
+            if !a.vouched {
+                return Ok(Some(broken(Some(a.run.from), None, "archive_catalogue")));
+            }
             if a.run.prev != self.prev {
                 return Ok(Some(broken(Some(a.run.from), None, "archive_link")));
             }
             self.archived += a.run.to - a.run.from + 1;
             let Some(dir) = self.dir else {
+                // Without the file only a checkpoint at the run's last position can be compared.
+                if self
+                    .anchors
+                    .get(&a.run.to)
+                    .is_some_and(|cp| cp.chain != a.run.hash)
+                {
+                    return Ok(Some(broken(Some(a.run.to), None, "checkpoint_mismatch")));
+                }
                 self.prev = a.run.hash.clone();
                 self.expected = a.run.to + 1;
                 continue;

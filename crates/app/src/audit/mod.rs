@@ -137,8 +137,24 @@ pub async fn record_system<C: ConnectionTrait>(
     job: &str,
     entries: Vec<Entry>,
 ) -> Result<()> {
+    record_system_with(&app.audit, c, job, entries).await
+}
+
+/// [`record_system`] before the application exists (at start, in the transaction of what it records).
+pub(crate) async fn record_system_with<C: ConnectionTrait>(
+    keeper: &AuditKeeper,
+    c: &C,
+    job: &str,
+    entries: Vec<Entry>,
+) -> Result<()> {
     let system = crate::actor::Actor::system(job);
-    record_as(app, c, Some(system.id().uuid()), system.username(), entries).await
+    let at = now_us();
+    let rows: Vec<AuditRow> = entries
+        .into_iter()
+        .map(|e| row(keeper, Some(system.id().uuid()), system.username(), e, at))
+        .collect();
+    store::insert_audit(c, &rows).await?;
+    Ok(())
 }
 
 /// An audit record as shown to auditors.

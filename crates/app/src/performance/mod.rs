@@ -575,7 +575,7 @@ pub async fn close(
         version,
         lines,
         composite_milli: milli(composite),
-        policy_version: app.policy().version.clone(),
+        policy_version: policy.version.clone(),
         rating: input.rating,
         comment,
         closed_by: actor.id(),

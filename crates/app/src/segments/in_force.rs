@@ -31,11 +31,32 @@ impl std::ops::Deref for InForce {
     }
 }
 
-/// At start: records the file's policy; puts it in force if it was never seen before or nothing is in force
-/// yet, else keeps the policy in force. Returns the policy to serve and whether the file's was put in force.
-pub(crate) async fn settle(db: &Db, file: Policy) -> Result<(InForce, bool)> {
+/// Whether a process serves (and so may put its file in force) or only runs a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Starting {
+    /// `banyan serve` and `demo`: a policy file never seen before is put in force.
+    Server,
+    /// Every other command (`migrate`, `import`, `audit verify` … from any host): the policy in force is used
+    /// whatever file the command was given; only a database where none is in force yet takes it.
+    Command,
+}
+
+/// At start: the policy to serve and whether this start put it in force (audited in the same transaction).
+pub(crate) async fn settle(
+    db: &Db,
+    keeper: &crate::audit::AuditKeeper,
+    file: Policy,
+    starting: Starting,
+) -> Result<InForce> {
     let hash = super::policy_hash(&file);
     let tx = db.begin_write().await?;
+    if starting == Starting::Command
+        && let Some((h, content)) = store::policy_in_force(&*tx).await?
+    {
+        tx.commit().await?;
+        let policy = parse(&h, &content)?;
+        return Ok(InForce { policy, hash: h });
+    }
     let new = store::record_policy(&*tx, &hash, &file.version, &file.canonical(), now_us()).await?;
     let current = store::policy_in_force(&*tx).await?;
     let settled = match current {
@@ -48,12 +69,15 @@ pub(crate) async fn settle(db: &Db, file: Policy) -> Result<(InForce, bool)> {
                 in_force_hash = %h,
                 "policy_file is not the policy in force: serving the policy in force (`banyan policy apply FILE` changes it)"
             );
-            (InForce { policy, hash: h }, false)
+            InForce { policy, hash: h }
         }
-        Some((h, _)) if h == hash => (InForce { policy: file, hash }, false),
+        Some((h, _)) if h == hash => InForce { policy: file, hash },
         _ => {
             store::put_policy_in_force(&*tx, &hash, now_us()).await?;
-            (InForce { policy: file, hash }, true)
+            let p = InForce { policy: file, hash };
+            crate::audit::record_system_with(keeper, &*tx, "policy", vec![entry(&p, "start")])
+                .await?;
+            p
         }
     };
     tx.commit().await?;
@@ -78,13 +102,6 @@ pub async fn follow(app: &App) -> Result<bool> {
     tracing::info!(version = %policy.version, hash = %hash, "another node put this policy in force");
     app.swap_policy(InForce { policy, hash });
     Ok(true)
-}
-
-/// Records that a node started with a policy never seen before and put it in force.
-pub(crate) async fn record_introduced(app: &App) -> Result<()> {
-    let p = app.policy();
-    let entry = entry(&p, "start");
-    audit::record_system(app, &app.db.conn, "policy", vec![entry]).await
 }
 
 fn entry(p: &InForce, how: &str) -> Entry {

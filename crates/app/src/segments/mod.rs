@@ -15,7 +15,7 @@ mod metrics;
 pub use alerts::AlertView;
 
 pub use crate::evaluation::{BatchReport, Change, diff, evaluate_all, policy_hash};
-pub use in_force::{FOLLOW_EVERY, InForce, apply, follow};
+pub use in_force::{FOLLOW_EVERY, InForce, Starting, apply, follow};
 pub use metrics::{
     MetricsFile, MetricsInput, MetricsRejection, MetricsReport, metrics_from_table, record_metrics,
 };
@@ -152,11 +152,12 @@ pub async fn segments(
     let assignments = crate::scope::assignments_of(c, who).await?;
     let history = store::history_for(c, id, 100).await?;
     let alerts = store::alerts_for(c, id).await?;
+    let policy = app.policy();
     Ok(SegmentsView {
         customer_id: id,
-        policy_version: app.policy().version.clone(),
-        policy_hash: app.policy().hash.clone(),
-        measures: measures_of(&app.policy(), row.kind.as_str(), &assignments),
+        policy_version: policy.version.clone(),
+        policy_hash: policy.hash.clone(),
+        measures: measures_of(&policy, row.kind.as_str(), &assignments),
         assignments: assignments
             .into_iter()
             .map(|a| {

@@ -508,6 +508,19 @@ pub(crate) fn a_policy_put_in_force_reaches_every_node(e: &Env) {
         for s in &nodes {
             assert_eq!(policy_of(&http, s, &token).await.0, "2026.1");
         }
+        // A command run with another file (from any host) changes nothing: only a server or `apply` does.
+        ok(&e.run(&["--policy", "changed.toml", "audit", "verify"]));
+        let url = e.url();
+        // A thread of its own: the query helper runs its own runtime.
+        let changes = std::thread::spawn(move || {
+            one_text(
+                &url,
+                "SELECT CAST(COUNT(*) AS TEXT) FROM policy_changes".to_owned(),
+            )
+        })
+        .join()
+        .unwrap();
+        assert_eq!(changes.as_deref(), Some("1"));
         let said = ok(&e.run(&["policy", "apply", "changed.toml"]));
         assert!(said.contains("2026.2-test"), "{said}");
         let deadline = Instant::now() + Duration::from_secs(45);

@@ -24,9 +24,12 @@ pub(super) fn v47(s: &mut Vec<Stmt>, kind: DbKind) {
             .col(bigint("records"))
             .col(text("sha256"))
             // JSON: the runs of consecutive positions the file holds, each with the chain value before its
-            // first record and at its last: `[[from, to, prev, hash], …]`.
+            // first record and at its last: `[{"from", "to", "prev", "hash"}, …]`.
             .col(text("ranges"))
             .col(bigint("archived_at_us"))
+            // The row's MAC under the audit key: verify steps over a run only on a row the key vouches for
+            // (whoever holds the database could otherwise delete records and describe them as archived).
+            .col(text("mac"))
             .to_owned(),
     )));
     if kind == DbKind::Postgres {

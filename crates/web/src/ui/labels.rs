@@ -442,6 +442,7 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "approver" => &["approver"],
         "method" => &["method", "lead_visit_method", "identity_check"],
         "action" => &["case.act"],
+        "how" => &["policy_how"],
         _ => &[],
     }
 }
@@ -491,6 +492,18 @@ mod tests {
             "操作: 答复并办结; 案件编号: FB1; 详情: （答复渠道: 手机银行; 内部时限内办结: 否）; \
              涉及: 证件、地址; 负责人: 王经理; 分派依据: 分派规则第5条"
         );
+    }
+
+    #[test]
+    fn a_policy_put_in_force_reads_how() {
+        let t = Tr::new(Lang::ZhCn);
+        let tz = jiff::tz::TimeZone::UTC;
+        let d = serde_json::json!({"version": 2, "how": "start"});
+        assert_eq!(
+            detail_text(t, &tz, &d),
+            "方式: 节点以新的政策文件启动; 版本: 2"
+        );
+        assert_eq!(code_label(t, &["actor"], "policy"), "系统（政策文件）");
     }
 
     #[test]

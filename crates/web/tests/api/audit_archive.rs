@@ -8,6 +8,7 @@ use banyan_domain::access::Role;
 crate::tests![
     ended_months_are_archived_and_the_chain_verifies_with_and_without_their_files,
     an_archive_file_changed_afterwards_is_caught,
+    records_deleted_and_described_as_archived_are_caught,
 ];
 
 const DAY_US: i64 = 86_400_000_000;
@@ -205,4 +206,40 @@ async fn an_archive_file_changed_afterwards_is_caught(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.first_broken.unwrap().reason, "archive_missing");
+}
+
+/// Whoever holds the database but not the key deletes a record and writes a catalogue row that describes it
+/// as archived, with the right chain values: verify names the row the key does not vouch for.
+async fn records_deleted_and_described_as_archived_are_caught(app: &TestApp) {
+    let (_admin, aud, _, _) = three_months(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    archive_before_last_month(app, dir.path()).await;
+    app.seal().await;
+    let r = app.get("/api/v1/audit/verify", &aud).await;
+    assert_eq!(r.body["ok"], true, "{}", r.text);
+    let rows = banyan_store::audit::page_sealed(&app.app.db().conn, 0, 10_000)
+        .await
+        .unwrap();
+    let victim = rows.iter().rev().nth(2).unwrap();
+    let seq = victim.seq.unwrap();
+    let runs = serde_json::json!([{
+        "from": seq, "to": seq,
+        "prev": victim.prev_hash, "hash": victim.hash,
+    }])
+    .to_string();
+    app.tamper(&[&format!("DELETE FROM audit_log WHERE seq = {seq}")])
+        .await;
+    app.sql(&format!(
+        "INSERT INTO audit_archives (month, file, records, sha256, ranges, archived_at_us, mac) \
+         VALUES ('1999-01', 'audit-1999-01.jsonl.gz', 1, '00', '{runs}', 0, 'forged')"
+    ))
+    .await;
+    let r = app.get("/api/v1/audit/verify", &aud).await;
+    assert_eq!(r.body["ok"], false, "{}", r.text);
+    assert_eq!(
+        r.body["first_broken"]["reason"], "archive_catalogue",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["first_broken"]["seq"], seq, "{}", r.text);
 }
