@@ -227,7 +227,7 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
                 .and_then(|e| u32::try_from(e).ok()),
             revenue: money("annual_revenue"),
             total_assets: money("total_assets"),
-            client_since: r.verified_at_us.and_then(|us| civil_date(app, us)),
+            client_since: client_since(r.verified_at_us.and_then(|us| civil_date(app, us)), m),
             metrics: m,
             earlier,
             trend_earlier,
@@ -676,4 +676,14 @@ pub(crate) async fn write_figures<C: ConnectionTrait>(
     .await?;
     crate::engagement::plan_rows(app, tx, &customers).await?;
     Ok(changes)
+}
+
+/// When the customer became a client: verified in Banyan, or earlier when the book's first account says so.
+/// Only a verified customer has a tenure at all (a prospect with an account fed in stays a prospect).
+fn client_since(verified: Option<Date>, m: Option<&Metrics>) -> Option<Date> {
+    let verified = verified?;
+    Some(match m.and_then(|m| m.client_since) {
+        Some(first) if first < verified => first,
+        _ => verified,
+    })
 }

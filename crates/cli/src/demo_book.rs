@@ -576,13 +576,14 @@ async fn activity(app: &App, loader: &Actor, customers: &[uuid::Uuid], until: Da
                 });
                 Ok(())
             };
-        for m in 1..3i64 {
+        // A year of months (ids from 100 on; the few one-off records below are numbered 40-43).
+        for m in 1..=12i64 {
             let first = until
                 .first_of_month()
                 .checked_sub(m.months())
                 .map_err(|e| anyhow!("{e}"))?;
             let day = |d: i8| first.checked_add(i64::from(d - 1).days()).unwrap_or(first);
-            let n = ((m - 1) as usize) * 10;
+            let n = 100 + ((m - 1) as usize) * 10;
             if corporate {
                 push(
                     n,

@@ -229,6 +229,22 @@ pub async fn interactions_of<C: ConnectionTrait>(
     table::all::<InteractionRow, _>(c, &q).await
 }
 
+/// The contacts with these customers since `since_us` (the insights' rules over interactions).
+pub async fn interactions_since<C: ConnectionTrait>(
+    c: &C,
+    customers: &[Uuid],
+    since_us: i64,
+) -> Result<Vec<InteractionRow>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = table::select::<InteractionRow>()
+        .and_where(Expr::col("customer_id").is_in(customers.iter().copied()))
+        .and_where(Expr::col("occurred_at_us").gte(since_us))
+        .to_owned();
+    table::all::<InteractionRow, _>(c, &q).await
+}
+
 /// Tasks by id, in any status (the follow-ups insights opened).
 pub async fn tasks_by_ids<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<TaskRow>> {
     if ids.is_empty() {

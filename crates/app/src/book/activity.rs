@@ -228,10 +228,10 @@ fn flag(v: &str) -> Option<bool> {
     }
 }
 
-/// A code cell of an enum, or the rule it breaks.
+/// A code cell of an enum, or the rule it breaks (an empty cell is only `required`, said by the caller).
 fn code<T>(e: &mut FieldErrors, field: &str, v: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
     let r = parse(v);
-    if r.is_none() {
+    if r.is_none() && !v.is_empty() {
         e.push(field, "unknown", "is not one of the codes in docs/book.md");
     }
     r
@@ -547,20 +547,21 @@ async fn check_transactions(
         };
         let mut e = rec.check(now);
         let account = accounts.get(&rec.account_no);
+        let cny = app.policy().book.to_cny_minor(rec.amount, rec.currency);
         match account {
             None => e.push(
                 "account_no",
                 "unknown",
                 "no account of this source has this number",
             ),
-            Some(a) if a.currency != rec.currency => e.push(
+            // A currency the book does not know is said once, as unknown, not also as the wrong one.
+            Some(a) if a.currency != rec.currency && cny.is_some() => e.push(
                 "currency",
                 "mismatch",
                 format!("must be the account's currency {}", a.currency.as_str()),
             ),
             Some(_) => {}
         }
-        let cny = app.policy().book.to_cny_minor(rec.amount, rec.currency);
         if cny.is_none() {
             e.push("currency", "unknown", "is not a currency the book accepts");
         }

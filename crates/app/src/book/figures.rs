@@ -75,6 +75,8 @@ fn apply(m: &mut Metrics, f: &BookFigures) {
     m.avg_deposits = f.avg_deposits;
     m.loans = f.loans;
     m.product_count = f.product_count;
+    m.holdings_by_risk = f.by_risk.clone();
+    m.client_since = f.client_since;
     if let Some(a) = f.activity {
         m.fee_income = a.fee_income;
         m.investment_count = a.investment_count;
@@ -117,6 +119,12 @@ pub(crate) async fn book_figures<C: ConnectionTrait>(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    // Every account counts for the relationship's start, also one closed before the window.
+    let mut opened: HashMap<CustomerId, Date> = HashMap::new();
+    for a in accounts.values() {
+        let d = opened.entry(a.customer_id).or_insert(a.opened_on);
+        *d = (*d).min(a.opened_on);
+    }
     let snaps = store::customer_holdings(c, customers, since, as_of).await?;
     let mut by_customer: HashMap<CustomerId, Vec<&HoldingRow>> = HashMap::new();
     for h in &snaps {
@@ -151,6 +159,7 @@ pub(crate) async fn book_figures<C: ConnectionTrait>(
                 Some(Position {
                     kind: p.kind,
                     product: p.code.clone(),
+                    risk: p.risk_level,
                     status: h.status,
                     balance_cny: book.to_cny_minor(h.balance, a.currency).unwrap_or(0),
                     outstanding_cny: book
@@ -160,7 +169,9 @@ pub(crate) async fn book_figures<C: ConnectionTrait>(
             })
             .collect();
         let days: Vec<i64> = deposit_days.into_values().collect();
-        out.insert(customer, figures(&positions, &days));
+        let mut f = figures(&positions, &days);
+        f.client_since = opened.get(&customer).copied();
+        out.insert(customer, f);
     }
     if feeds_transactions(app, c).await? {
         let ids: Vec<CustomerId> = out.keys().copied().collect();

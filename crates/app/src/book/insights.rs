@@ -1,5 +1,6 @@
 //! Insights: after each load, the policy's rules (`[[book.insights]]`) are read over the transactions,
-//! channel events and holdings of the customers the load touched; a rule met makes an insight with its
+//! channel events, holdings and contacts of the customers the load touched (and after a contact is logged,
+//! over that customer's); a rule met makes an insight with its
 //! figures and the records behind it (at most ten), and tells the customer's manager. A rule does not
 //! repeat itself for a customer within its window. The manager marks an insight acted on or sets it aside
 //! (with a note); an open insight past its expiry reads as expired.
@@ -20,7 +21,7 @@ use banyan_store::book::insights::{self as istore, EvidenceList, InsightRow};
 use banyan_store::book::{self as store, AccountRow, ProductRow};
 use banyan_store::cases::NoticeRow;
 use banyan_store::customers as cstore;
-use banyan_store::engagement::{self as estore, TaskRow};
+use banyan_store::engagement::{self as estore, InteractionRow, TaskRow};
 use banyan_store::now_us;
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -183,15 +184,40 @@ fn from_transactions(r: &InsightRule, txs: &[&TransactionRow], now: i64) -> Opti
 
 fn from_events(r: &InsightRule, events: &[&EventRow], now: i64) -> Option<Found> {
     let since = now - i64::from(r.window_days) * DAY_US;
-    let mut hits: Vec<&&EventRow> = events
+    let hits = events
         .iter()
         .filter(|e| e.at_us >= since && r.event.is_none_or(|k| e.kind == k))
+        .map(|e| {
+            let what = e
+                .product
+                .clone()
+                .unwrap_or_else(|| e.kind.as_str().to_owned());
+            (e.at_us, what)
+        })
         .collect();
+    counted(r, hits)
+}
+
+/// The contacts that met an interactions rule: each shown by its time and method, never by what was said
+/// (the needs are the manager's notes, read on the customer's page by those who may).
+fn from_interactions(r: &InsightRule, contacts: &[&InteractionRow], now: i64) -> Option<Found> {
+    let since = now - i64::from(r.window_days) * DAY_US;
+    let hits = contacts
+        .iter()
+        .filter(|i| i.occurred_at_us >= since)
+        .filter(|i| r.contact_matches(&i.method, i.satisfaction, i.needs.as_deref()))
+        .map(|i| (i.occurred_at_us, i.method.clone()))
+        .collect();
+    counted(r, hits)
+}
+
+/// A rule met by a count of records, each (instant, code): at least the rule's count, the newest shown.
+fn counted(r: &InsightRule, mut hits: Vec<(i64, String)>) -> Option<Found> {
     let count = u32::try_from(hits.len()).unwrap_or(u32::MAX);
     if count < r.min_count {
         return None;
     }
-    hits.sort_by_key(|e| std::cmp::Reverse(e.at_us));
+    hits.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     Some(Found {
         facts: InsightFacts {
             count,
@@ -199,15 +225,12 @@ fn from_events(r: &InsightRule, events: &[&EventRow], now: i64) -> Option<Found>
             window_days: r.window_days,
         },
         evidence: hits
-            .iter()
+            .into_iter()
             .take(EVIDENCE)
-            .map(|e| Evidence {
-                at: crate::fmt_us(e.at_us),
+            .map(|(at, what)| Evidence {
+                at: crate::fmt_us(at),
                 amount_cny: None,
-                what: e
-                    .product
-                    .clone()
-                    .unwrap_or_else(|| e.kind.as_str().to_owned()),
+                what,
             })
             .collect(),
     })
@@ -288,10 +311,11 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
         let c = &app.db.conn;
         let txs = astore::transactions_since(c, chunk, since).await?;
         let events = astore::events_since(c, chunk, since).await?;
+        let uuids: Vec<Uuid> = chunk.iter().map(|c| c.uuid()).collect();
+        let contacts = estore::interactions_since(c, &uuids, since).await?;
         let accounts = store::customer_accounts(c, chunk).await?;
         let recent = istore::recent_insight_keys(c, chunk, since).await?;
-        let rows =
-            cstore::rows_by_ids(c, &chunk.iter().map(|c| c.uuid()).collect::<Vec<_>>()).await?;
+        let rows = cstore::rows_by_ids(c, &uuids).await?;
         let mut new = Vec::new();
         let mut notices = Vec::new();
         let (txs_of, events_of) = (
@@ -299,10 +323,13 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
             super::by_customer(&events, |e| e.customer_id),
         );
         let accounts_of = super::by_customer(&accounts, |a| a.customer_id);
+        let contacts_of = super::by_customer(&contacts, |i| CustomerId::from_uuid(i.customer_id));
         for row in &rows {
             let my_tx: &[&TransactionRow] = txs_of.get(&row.id).map_or(&[], Vec::as_slice);
             let my_ev: &[&EventRow] = events_of.get(&row.id).map_or(&[], Vec::as_slice);
             let my_acc: &[&AccountRow] = accounts_of.get(&row.id).map_or(&[], Vec::as_slice);
+            let my_contacts: &[&InteractionRow] =
+                contacts_of.get(&row.id).map_or(&[], Vec::as_slice);
             for r in rules {
                 let window_start = now - i64::from(r.window_days) * DAY_US;
                 let repeated = recent.iter().any(|(cid, key, at)| {
@@ -315,6 +342,7 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
                     InsightSource::Transactions => from_transactions(r, my_tx, now),
                     InsightSource::Events => from_events(r, my_ev, now),
                     InsightSource::Holdings => from_holdings(r, my_acc, &products, today),
+                    InsightSource::Interactions => from_interactions(r, my_contacts, now),
                 };
                 let Some(f) = found else { continue };
                 let id = Uuid::now_v7();

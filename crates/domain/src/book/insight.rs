@@ -1,5 +1,5 @@
-//! Needs read from behaviour (seed 001): rules in the policy over transactions, channel events or holdings
-//! in a window, each producing an **insight** on the customer with its reason (the figures that met the
+//! Needs read from behaviour (seed 001): rules in the policy over transactions, channel events, holdings
+//! or the staff's contacts with the customer in a window, each producing an **insight** on the customer with its reason (the figures that met the
 //! rule) and its evidence (the records that did). An insight is a prompt for the manager, never a
 //! conclusion about the customer: a care lead from hospital payments says "a possible need", not a
 //! diagnosis.
@@ -15,6 +15,7 @@ code_enum!(
         Transactions = "transactions",
         Events = "events",
         Holdings = "holdings",
+        Interactions = "interactions",
     }
 );
 
@@ -76,6 +77,15 @@ pub struct InsightRule {
     pub product_kind: Option<ProductKind>,
     #[serde(default)]
     pub matures_within_days: Option<u32>,
+    /// Interactions: contacts by this method only (`call`, `visit`, `meeting`, `message`).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Interactions: contacts the customer rated at most this (1-5).
+    #[serde(default)]
+    pub max_satisfaction: Option<u8>,
+    /// Interactions: contacts whose recorded needs mention any of these words (e.g. 留学, 出国).
+    #[serde(default)]
+    pub needs_any: Vec<String>,
     /// How many matching records at least (default 1).
     #[serde(default = "one")]
     pub min_count: u32,
@@ -127,6 +137,14 @@ impl InsightRule {
             || self.min_total > 0
             || self.min_single > 0;
         let holding_filters = self.product_kind.is_some() || self.matures_within_days.is_some();
+        let contact_filters =
+            self.method.is_some() || self.max_satisfaction.is_some() || !self.needs_any.is_empty();
+        if contact_filters && self.source != InsightSource::Interactions {
+            return bad(
+                "source",
+                "only an interactions rule reads a contact's method, satisfaction or needs",
+            );
+        }
         if let Some(idle) = self.idle_days {
             if self.source != InsightSource::Transactions
                 || self.direction != Some(Direction::Credit)
@@ -165,8 +183,60 @@ impl InsightRule {
             InsightSource::Holdings if tx_filters || self.event.is_some() => {
                 bad("source", "a holdings rule reads only holdings filters")
             }
+            InsightSource::Interactions => self.validate_contacts(tx_filters || holding_filters),
             _ => Ok(()),
         }
+    }
+}
+
+impl InsightRule {
+    /// An interactions rule: it names what in a contact counts (a low rating or words in the needs; every
+    /// contact counting would make an insight of being served), and nothing of the other sources.
+    fn validate_contacts(&self, other_filters: bool) -> Result<(), (String, String)> {
+        let bad = |k: &str, m: &str| Err((k.to_owned(), m.to_owned()));
+        if other_filters || self.event.is_some() {
+            return bad(
+                "source",
+                "an interactions rule reads only a contact's method, satisfaction or needs",
+            );
+        }
+        if self.max_satisfaction.is_none() && self.needs_any.is_empty() {
+            return bad(
+                "max_satisfaction",
+                "an interactions rule names a satisfaction at most or words in the needs",
+            );
+        }
+        if self.max_satisfaction.is_some_and(|s| !(1..=5).contains(&s)) {
+            return bad("max_satisfaction", "must be 1 to 5");
+        }
+        if self
+            .method
+            .as_deref()
+            .is_some_and(|m| !crate::engagement::METHODS.contains(&m))
+        {
+            return bad("method", "must be call, visit, meeting or message");
+        }
+        let word_ok = |w: &String| !w.trim().is_empty() && w.chars().count() <= 20;
+        if self.needs_any.len() > 20 || !self.needs_any.iter().all(word_ok) {
+            return bad("needs_any", "at most 20 words, each 1 to 20 characters");
+        }
+        Ok(())
+    }
+
+    /// Whether a contact counts for this rule (method, rating and words; the window is the caller's).
+    pub fn contact_matches(
+        &self,
+        method: &str,
+        satisfaction: Option<i32>,
+        needs: Option<&str>,
+    ) -> bool {
+        let method_ok = self.method.as_deref().is_none_or(|m| m == method);
+        let rating_ok = self
+            .max_satisfaction
+            .is_none_or(|max| satisfaction.is_some_and(|s| s <= i32::from(max)));
+        let needs_ok = self.needs_any.is_empty()
+            || needs.is_some_and(|n| self.needs_any.iter().any(|w| n.contains(w.trim())));
+        method_ok && rating_ok && needs_ok
     }
 }
 
@@ -206,6 +276,9 @@ mod tests {
             event: Some(EventKind::FxRateLookup),
             product_kind: None,
             matures_within_days: None,
+            method: None,
+            max_satisfaction: None,
+            needs_any: Vec::new(),
             min_count: 3,
             min_total: 0,
             min_single: 0,
@@ -238,6 +311,45 @@ mod tests {
         assert!(r.validate().is_ok());
         r.idle_days = Some(30);
         assert_eq!(r.validate().unwrap_err().0, "idle_days");
+    }
+
+    #[test]
+    fn an_interactions_rule_names_what_in_a_contact_counts() {
+        let mut r = rule();
+        r.source = InsightSource::Interactions;
+        r.event = None;
+        assert_eq!(r.validate().unwrap_err().0, "max_satisfaction");
+        r.max_satisfaction = Some(6);
+        assert_eq!(r.validate().unwrap_err().0, "max_satisfaction");
+        r.max_satisfaction = Some(2);
+        assert!(r.validate().is_ok());
+        r.method = Some("fax".into());
+        assert_eq!(r.validate().unwrap_err().0, "method");
+        r.method = Some("call".into());
+        r.category = Some(TxCategory::Medical);
+        assert_eq!(r.validate().unwrap_err().0, "source");
+        r.category = None;
+        assert!(r.contact_matches("call", Some(1), None));
+        assert!(
+            !r.contact_matches("call", Some(3), None),
+            "rated above the rule"
+        );
+        assert!(!r.contact_matches("call", None, None), "not rated");
+        assert!(!r.contact_matches("visit", Some(1), None), "another method");
+        r.max_satisfaction = None;
+        r.method = None;
+        r.needs_any = vec!["留学".into(), " 出国 ".into()];
+        assert!(r.validate().is_ok());
+        assert!(r.contact_matches("visit", None, Some("孩子明年出国读书")));
+        assert!(!r.contact_matches("visit", None, Some("想了解定期存款")));
+        assert!(!r.contact_matches("visit", None, None));
+        let mut other = rule();
+        other.needs_any = vec!["留学".into()];
+        assert_eq!(
+            other.validate().unwrap_err().0,
+            "source",
+            "an events rule reads no needs"
+        );
     }
 
     #[test]

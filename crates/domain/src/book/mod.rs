@@ -563,6 +563,11 @@ pub struct BookFigures {
     pub avg_deposits: i64,
     /// Distinct products held in accounts not closed.
     pub product_count: u32,
+    /// Balances of open positions in products with a risk level, by level (`R1`..`R5`).
+    pub by_risk: BTreeMap<String, i64>,
+    /// The day the customer's first account was opened (closed ones too): the relationship's start as the
+    /// core system knows it.
+    pub client_since: Option<Date>,
     /// From the customer's transactions, once the bank feeds them (none until then: the posted figures
     /// stand).
     pub activity: Option<activity::ActivityFigures>,
@@ -573,6 +578,8 @@ pub struct BookFigures {
 pub struct Position {
     pub kind: ProductKind,
     pub product: String,
+    /// The product's risk level (investment products).
+    pub risk: Option<RiskLevel>,
     pub status: AccountStatus,
     /// In CNY fen.
     pub balance_cny: i64,
@@ -597,6 +604,9 @@ pub fn figures(positions: &[Position], deposit_days: &[i64]) -> BookFigures {
         }
         if p.kind.is_credit() {
             f.loans += p.outstanding_cny;
+        }
+        if let Some(r) = p.risk {
+            *f.by_risk.entry(r.as_str().to_owned()).or_default() += p.balance_cny;
         }
         if !products.contains(&p.product.as_str()) {
             products.push(&p.product);
@@ -763,6 +773,7 @@ mod tests {
         let pos = |kind, product: &str, status, bal, out| Position {
             kind,
             product: product.into(),
+            risk: (kind == ProductKind::Fund).then_some(RiskLevel::R3),
             status,
             balance_cny: bal,
             outstanding_cny: out,
@@ -794,5 +805,7 @@ mod tests {
         assert_eq!(f.loans, 900);
         assert_eq!(f.product_count, 4);
         assert_eq!(f.avg_deposits, 300);
+        // The closed fund's balance is no longer held at any level.
+        assert_eq!(f.by_risk, BTreeMap::from([("R3".to_owned(), 50)]));
     }
 }

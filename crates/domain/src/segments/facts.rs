@@ -42,6 +42,14 @@ pub struct Metrics {
     pub transactions_90d: u32,
     #[serde(default)]
     pub product_count: u32,
+    /// Balances in investment products by their risk level (`R1`..`R5`), from the book.
+    #[serde(default)]
+    pub holdings_by_risk: BTreeMap<String, i64>,
+    /// The day the customer's first account was opened, from the book: tenure counts from it when it is
+    /// earlier than the verification in Banyan (a client of twenty years is not new because Banyan is).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "2012-03-01")]
+    pub client_since: Option<Date>,
     /// Overdue instalments in the last 24 months.
     #[serde(default)]
     pub overdue_count: u32,

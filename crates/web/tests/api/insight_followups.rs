@@ -1,7 +1,8 @@
 //! What becomes of an insight: the manager opens a follow-up task from it (once, whatever the retries),
 //! carries it out by logging the contact, a sale the gate lets through converts it, and the insight report
 //! counts all of it within the reader's scope. An inflow that stays idle is an investment conversation; one
-//! paid straight out is not. Rows a load left unmonitored are caught up by the sweep.
+//! paid straight out is not. Rows a load left unmonitored are caught up by the sweep. What the customer says
+//! at a contact is read too: two low ratings, or plans abroad in the needs recorded.
 
 use crate::harness::*;
 use banyan_domain::access::Role;
@@ -12,6 +13,7 @@ crate::tests![
     an_insight_followed_up_is_one_task_carried_out_and_the_report_counts_it_converted,
     a_large_inflow_that_stays_is_an_investment_conversation_and_one_paid_out_is_not,
     rows_a_load_left_unmonitored_are_caught_up_by_the_sweep,
+    contacts_rated_low_or_mentioning_plans_abroad_are_insights_for_the_manager,
 ];
 
 fn ago(days: i64) -> String {
@@ -403,4 +405,52 @@ async fn rows_a_load_left_unmonitored_are_caught_up_by_the_sweep(app: &TestApp) 
         "SELECT indicator FROM alerts WHERE indicator = 'monitor.large_cash' AND status = 'open'";
     assert!(app.texts(open).await.is_empty());
     assert_eq!(app.texts(alerts).await.len(), 1);
+}
+
+async fn contacts_rated_low_or_mentioning_plans_abroad_are_insights_for_the_manager(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm2 = app
+        .login_as("rm2", Role::RelationshipManager, Some("BR0002"))
+        .await;
+    let id = verified_individual(app, &rm, "13812345907", 97).await;
+    let path = format!("/api/v1/customers/{id}/interactions");
+    let contact = |satisfaction: i64, needs: &str| json!({"method": "call", "outcome": "回访", "satisfaction": satisfaction, "needs": needs});
+    // One low rating is not yet a pattern; a well-rated contact about deposits says nothing.
+    for body in [contact(2, "想了解定期存款"), contact(5, "想了解定期存款")] {
+        let r = app.post(&path, &rm, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    assert!(insights_of(app, &rm, &id).await.is_empty());
+    let notices_before = app.count("staff_notices").await;
+    // A second low rating within 90 days, mentioning a child's studies abroad: two insights.
+    let r = app.post(&path, &rm, contact(1, "孩子明年出国留学")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let found = insights_of(app, &rm, &id).await;
+    let mut keys: Vec<&str> = found.iter().map(|i| i["key"].as_str().unwrap()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["low_satisfaction", "overseas_plans"], "{found:?}");
+    let low = found
+        .iter()
+        .find(|i| i["key"] == "low_satisfaction")
+        .unwrap();
+    assert_eq!(low["source"], "interactions");
+    assert_eq!(low["facts"]["count"], 2);
+    assert_eq!(low["facts"]["window_days"], 90);
+    let evidence = low["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 2);
+    // The evidence names the contact by its method, never by what the customer said.
+    assert!(evidence.iter().all(|e| e["what"] == "call"), "{evidence:?}");
+    assert!(!low.to_string().contains("留学"));
+    // The manager is told, once per insight.
+    assert_eq!(app.count("staff_notices").await, notices_before + 2);
+    // Another contact in the window does not repeat the insights; another branch's manager sees none.
+    let r = app.post(&path, &rm, contact(1, "出国前想换汇")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(insights_of(app, &rm, &id).await.len(), 2);
+    let r = app
+        .get(&format!("/api/v1/customers/{id}/insights"), &rm2)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
 }

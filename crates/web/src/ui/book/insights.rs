@@ -43,6 +43,7 @@ pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
     let reason = match v.source {
         Some(InsightSource::Events) => t.get("insight.reason_events"),
         Some(InsightSource::Holdings) => t.get("insight.reason_holdings"),
+        Some(InsightSource::Interactions) => t.get("insight.reason_interactions"),
         _ => t.get("insight.reason_transactions"),
     }
     .replace("{days}", &days)
@@ -59,7 +60,7 @@ pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
             };
             let what = crate::ui::labels::code_label(
                 t,
-                &["tx_category", "direction", "event_kind"],
+                &["tx_category", "direction", "event_kind", "method"],
                 &e.what,
             );
             match e.amount_cny {
