@@ -19,7 +19,8 @@
 #   LOAD_CAP_S=         W1 cap in seconds (stop taking new batches after it), empty = none
 #   SQLITE_LOAD_CAP_S=$LOAD_CAP_S
 #   DURATION=20 WARMUP=3 CLIENTS=8
-#   PARTS="rawpg banyan-pg banyan-sqlite"   which systems
+#   PARTS="rawpg banyan-pg rawsqlite banyan-sqlite"   which systems (rawsqlite: bench/sqlite, SQLite's own
+#                                           ceiling: the same statements on one table through rusqlite)
 #   TOOLS="driver loadgen"                  which clients for Banyan
 #   DB_MAX_CONNECTIONS=16                   Banyan's pool (BANYAN_DB_MAX_CONNECTIONS)
 #   PROFILE=1 | dwarf                       perf profile of the server in W1-W4 (bench/out/<run>/perf-*.txt):
@@ -45,7 +46,7 @@ SQLITE_LOAD_CAP_S=${SQLITE_LOAD_CAP_S:-$LOAD_CAP_S}
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-3}
 CLIENTS=${CLIENTS:-8}
-PARTS=${PARTS:-"rawpg banyan-pg banyan-sqlite"}
+PARTS=${PARTS:-"rawpg banyan-pg rawsqlite banyan-sqlite"}
 SEARCH_KINDS=${SEARCH_KINDS-"middle pinyin initials tail4 mobile"}
 TOOLS=${TOOLS:-"driver loadgen"}
 DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-16}
@@ -63,6 +64,7 @@ chmod 755 "$WORK" # the postgres user works below it
 PY=$HERE/.venv/bin/python
 BANYAN=$CARGO_TARGET_DIR/release/banyan
 LOADGEN=$HERE/loadgen/target/release/banyan-loadgen
+SQLITE_CEILING=$HERE/sqlite/target/release/banyan-sqlite-ceiling
 # Each phase's JSON line is also kept in this run's log directory.
 
 log() { printf '\n[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -140,6 +142,11 @@ make_csv() {
 make_csv "$N"
 if [[ "$SQLITE_N" != "$N" && " $PARTS " == *" banyan-sqlite "* ]]; then make_csv "$SQLITE_N"; fi
 
+if [[ " $PARTS " == *" rawsqlite "* && ( -z "${SKIP_BUILD:-}" || ! -x "$SQLITE_CEILING" ) ]]; then
+    log "building bench/sqlite (release)"
+    cargo build --release -q --manifest-path "$HERE/sqlite/Cargo.toml" --target-dir "$HERE/sqlite/target"
+fi
+if [[ " $PARTS " == *" rawsqlite "* && "$SQLITE_N" != "$N" ]]; then make_csv "$SQLITE_N"; fi
 if [[ " $PARTS " == *" banyan-"* ]]; then
     if [[ -z "${SKIP_BUILD:-}" ]]; then
         log "building banyan (release) and the load generator"
@@ -397,6 +404,12 @@ run_banyan() { # backend tool
         done
     fi
     METRICS_TOKEN="$METRICS_TOKEN" "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true
+    # The server's memory after W1-W4 (issue 19's aim: resident size <= 150 MB at 1,000,000 customers): now,
+    # and the peak over the run (VmHWM), in MB.
+    "$PY" "$HERE/tools.py" json phase=memory "label=$label" "n=$n" \
+        "rss_mb=$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$BANYAN_PID/status")" \
+        "peak_rss_mb=$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$BANYAN_PID/status")" \
+        --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
     stop_banyan
     if [[ "$backend" == pg ]]; then # plans of two statements that matter (see docs/benchmarks.md)
         psql_pg -d "banyan_$tool" -c "EXPLAIN (ANALYZE, BUFFERS) SELECT id, seq, at_us FROM audit_log
@@ -416,9 +429,22 @@ run_banyan() { # backend tool
     fi
 }
 
+# ---------------------------------------------------------------- raw SQLite: the same four phases as raw statements
+run_rawsqlite() {
+    local n=$SQLITE_N
+    log "raw SQLite: bench/sqlite on one table ($n customers, $CLIENTS clients)"
+    mkdir -p "$WORK/rawsqlite"
+    "$SQLITE_CEILING" --db "$WORK/rawsqlite/raw.db" --csv "$(csv_for "$n")" --clients "$CLIENTS" \
+        --duration "$DURATION" --warmup "$WARMUP" --label "$RUN_ID/rawsqlite" --results "$RESULTS" \
+        | tee -a "$LOGS/results.jsonl"
+    du -sh "$WORK/rawsqlite" >"$LOGS/rawsqlite-size.txt" 2>&1 || true
+    if [[ -z "${KEEP_WORK:-}" ]]; then rm -rf "$WORK/rawsqlite"; fi
+}
+
 for part in $PARTS; do
     case "$part" in
         rawpg) run_rawpg ;;
+        rawsqlite) run_rawsqlite ;;
         banyan-pg) for t in $TOOLS; do run_banyan pg "$t"; done ;;
         banyan-sqlite) for t in $TOOLS; do run_banyan sqlite "$t"; done ;;
         *) echo "unknown part $part" >&2; exit 2 ;;

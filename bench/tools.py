@@ -99,6 +99,7 @@ def cmd_summary(a):
             by[key] = {}
         by[key][r["phase"]] = r
     ref = next((by[k] for k in systems if k.startswith("rawpg")), {})
+    sqlite_ref = next((by[k] for k in systems if k.startswith("rawsqlite")), {})
 
     def cell(k, ph):
         r = by[k].get(ph)
@@ -120,8 +121,8 @@ def cmd_summary(a):
             s += f" [{r['errors']} err]"
         return s
 
-    def ratio(k, ph):
-        r, b = by[k].get(ph), ref.get(ph)
+    def ratio(k, ph, base=None):
+        r, b = by[k].get(ph), (ref if base is None else base).get(ph)
         if not r or not b:
             return "–"
         f = "customers_per_s" if ph == "load" else "rps"
@@ -143,6 +144,20 @@ def cmd_summary(a):
             if k.startswith("rawpg"):
                 continue
             print(f"| {k} | " + " | ".join(ratio(k, ph) for ph in ("load", "read", "search", "update")) + " |")
+    if sqlite_ref:
+        print("\nRatio of Banyan on SQLite to SQLite's own ceiling (bench/sqlite: the raw statements) in the same run:\n")
+        print("| system | W1 | W2 | W3 | W4 |")
+        print("|---|---|---|---|---|")
+        for k in systems:
+            if k.startswith("banyan-sqlite"):
+                print(f"| {k} | " + " | ".join(ratio(k, ph, sqlite_ref) for ph in ("load", "read", "search", "update")) + " |")
+    mem = [(k, by[k]["memory"]) for k in systems if "memory" in by[k]]
+    if mem:
+        print("\nServer memory after W1-W4 (MB): resident now / peak (VmHWM)\n")
+        print("| system | customers | resident | peak |")
+        print("|---|---|---|---|")
+        for k, r in mem:
+            print(f"| {k} | {fmt(r.get('n'))} | {fmt(r.get('rss_mb'), 1)} | {fmt(r.get('peak_rss_mb'), 1)} |")
     cpu_table(a.cpu, a.run)
     seal = os.path.join(os.path.dirname(a.cpu), "seal.jsonl") if a.cpu else ""
     if seal and os.path.exists(seal):
