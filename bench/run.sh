@@ -405,10 +405,14 @@ run_banyan() { # backend tool
     fi
     METRICS_TOKEN="$METRICS_TOKEN" "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true
     # The server's memory after W1-W4 (issue 19's aim: resident size <= 150 MB at 1,000,000 customers): now,
-    # and the peak over the run (VmHWM), in MB.
+    # the peak over the run (VmHWM), and the process's own memory (RssAnon: heap and stacks) apart from pages
+    # of files it maps (RssFile: on SQLite the database file, mapped by every connection, the kernel's page
+    # cache counted once per mapping), in MB.
     "$PY" "$HERE/tools.py" json phase=memory "label=$label" "n=$n" \
         "rss_mb=$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$BANYAN_PID/status")" \
         "peak_rss_mb=$(awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$BANYAN_PID/status")" \
+        "anon_mb=$(awk '/^RssAnon:/ {printf "%.1f", $2 / 1024}' "/proc/$BANYAN_PID/status")" \
+        "file_mb=$(awk '/^RssFile:/ {printf "%.1f", $2 / 1024}' "/proc/$BANYAN_PID/status")" \
         --results "$RESULTS" | tee -a "$LOGS/results.jsonl"
     stop_banyan
     if [[ "$backend" == pg ]]; then # plans of two statements that matter (see docs/benchmarks.md)

@@ -153,11 +153,13 @@ def cmd_summary(a):
                 print(f"| {k} | " + " | ".join(ratio(k, ph, sqlite_ref) for ph in ("load", "read", "search", "update")) + " |")
     mem = [(k, by[k]["memory"]) for k in systems if "memory" in by[k]]
     if mem:
-        print("\nServer memory after W1-W4 (MB): resident now / peak (VmHWM)\n")
-        print("| system | customers | resident | peak |")
-        print("|---|---|---|---|")
+        print("\nServer memory after W1-W4 (MB): resident now, of it the process's own (heap, stacks) and mapped "
+              "files' pages, and the peak resident (VmHWM)\n")
+        print("| system | customers | resident | own (RssAnon) | mapped files (RssFile) | peak |")
+        print("|---|---|---|---|---|---|")
         for k, r in mem:
-            print(f"| {k} | {fmt(r.get('n'))} | {fmt(r.get('rss_mb'), 1)} | {fmt(r.get('peak_rss_mb'), 1)} |")
+            print(f"| {k} | {fmt(r.get('n'))} | {fmt(r.get('rss_mb'), 1)} | {fmt(r.get('anon_mb'), 1)} | "
+                  f"{fmt(r.get('file_mb'), 1)} | {fmt(r.get('peak_rss_mb'), 1)} |")
     cpu_table(a.cpu, a.run)
     seal = os.path.join(os.path.dirname(a.cpu), "seal.jsonl") if a.cpu else ""
     if seal and os.path.exists(seal):

@@ -7,7 +7,7 @@
 //! never a default: a deadline read from a silently emptied list of pauses would be wrong without a trace.
 
 use crate::error::{Result, StoreError};
-use sea_orm::sea_query::{Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, QueryResult, TryGetable};
 use uuid::Uuid;
 
@@ -232,8 +232,18 @@ pub async fn all<T: Table, C: ConnectionTrait>(c: &C, q: &SelectStatement) -> Re
 
 /// Inserts rows (one statement).
 pub async fn insert<T: Table, C: ConnectionTrait>(c: &C, rows: &[T]) -> Result<()> {
+    insert_values(c, rows, None).await.map(|_| ())
+}
+
+/// A multi-row `VALUES` insert; with `keep_first`, a row whose key those columns already hold is skipped.
+/// Returns the rows written.
+async fn insert_values<T: Table, C: ConnectionTrait>(
+    c: &C,
+    rows: &[T],
+    keep_first: Option<&[&'static str]>,
+) -> Result<u64> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let mut q = Query::insert();
     q.into_table(T::NAME).columns(T::COLUMNS.iter().copied());
@@ -241,8 +251,14 @@ pub async fn insert<T: Table, C: ConnectionTrait>(c: &C, rows: &[T]) -> Result<(
         q.values(r.values())
             .map_err(|e| StoreError::Corrupt(format!("{}: {e}", T::NAME)))?;
     }
-    c.execute(&q).await?;
-    Ok(())
+    if let Some(cols) = keep_first {
+        q.on_conflict(
+            OnConflict::columns(cols.iter().copied())
+                .do_nothing()
+                .to_owned(),
+        );
+    }
+    Ok(c.execute(&q).await?.rows_affected())
 }
 
 /// Fewer rows than this are inserted as a VALUES list on PostgreSQL too (see [`insert_many`]).
@@ -254,30 +270,53 @@ const JSON_MIN_ROWS: usize = 16;
 /// 1,000,000 transactions, see docs/benchmarks.md "The book: a day of transactions", and on the customers'
 /// bulk load. On SQLite, and for a row with a value JSON cannot carry, the multi-row [`insert`].
 pub async fn insert_many<T: Table, C: ConnectionTrait>(c: &C, rows: &[T]) -> Result<()> {
+    insert_rows(c, rows, None).await.map(|_| ())
+}
+
+/// [`insert_many`] for records that may already be there: a row whose key (`key`, the columns of a unique
+/// index) is already held is skipped, whoever wrote it — two writers racing with the same records write each
+/// once. Returns the rows written.
+pub async fn insert_many_new<T: Table, C: ConnectionTrait>(
+    c: &C,
+    rows: &[T],
+    key: &[&'static str],
+) -> Result<u64> {
+    insert_rows(c, rows, Some(key)).await
+}
+
+async fn insert_rows<T: Table, C: ConnectionTrait>(
+    c: &C,
+    rows: &[T],
+    keep_first: Option<&[&'static str]>,
+) -> Result<u64> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     // A few rows (one customer's update) stay a plain VALUES list: its text repeats, so it is prepared once,
     // and PostgreSQL's JSON parsing cost more per statement than it saved (bench/run.sh W4, pg_stat_statements:
     // 0.126 against 0.106 ms an audit insert).
     if c.get_database_backend() != sea_orm::DbBackend::Postgres || rows.len() < JSON_MIN_ROWS {
-        return insert(c, rows).await;
+        return insert_values(c, rows, keep_first).await;
     }
     let Some(json) = rows_as_json(rows) else {
-        return insert(c, rows).await;
+        return insert_values(c, rows, keep_first).await;
     };
     let cols = T::COLUMNS.join(", ");
+    let conflict = keep_first.map_or(String::new(), |k| {
+        format!(" ON CONFLICT ({}) DO NOTHING", k.join(", "))
+    });
     let sql = format!(
-        "INSERT INTO {t} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{t}, $1::json)",
+        "INSERT INTO {t} ({cols}) SELECT {cols} FROM json_populate_recordset(NULL::{t}, $1::json){conflict}",
         t = T::NAME
     );
-    c.execute_raw(sea_orm::Statement::from_sql_and_values(
-        sea_orm::DbBackend::Postgres,
-        sql,
-        [json.into()],
-    ))
-    .await?;
-    Ok(())
+    let done = c
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            sql,
+            [json.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// The rows as a JSON array of objects keyed by column, written straight into one buffer (a load writes

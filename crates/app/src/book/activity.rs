@@ -409,7 +409,11 @@ async fn run_transactions(
                 },
                 check_transactions(app, &mut w, chunk),
             );
-            if let Some(r) = written? {
+            if let Some((r, raced)) = written? {
+                // The chunk checked meanwhile counted from the counts before the write found some records
+                // already there: carry that into the counts that follow.
+                counted.loaded -= raced;
+                counted.unchanged += raced;
                 committed(app, &months, &mut load, &mut fresh, r).await?;
             }
             let (rows, rejects) = next?;
@@ -421,7 +425,7 @@ async fn run_transactions(
             });
         }
         if let Some(r) = ready.take() {
-            let r = write_ready(app, r).await?;
+            let (r, _) = write_ready(app, r).await?;
             committed(app, &months, &mut load, &mut fresh, r).await?;
         }
         if resumed {
@@ -609,14 +613,19 @@ struct Ready {
     load: BookLoadRow,
 }
 
-/// Writes a checked chunk and the load's counts in one transaction.
-async fn write_ready(app: &App, mut r: Ready) -> Result<Ready> {
+/// Writes a checked chunk and the load's counts in one transaction; returns it with how many of its rows
+/// another load had written since they were checked (counted as unchanged).
+async fn write_ready(app: &App, mut r: Ready) -> Result<(Ready, i64)> {
     let tx = app.db.begin_bulk_write().await?;
-    astore::insert_transactions(&*tx, &r.rows).await?;
+    let written = astore::insert_transactions(&*tx, &r.rows).await?;
+    // Checked as new before this transaction; another load of the same records may have written some since.
+    let raced = i64::try_from(r.rows.len() as u64 - written.min(r.rows.len() as u64)).unwrap_or(0);
+    r.load.loaded -= raced;
+    r.load.unchanged += raced;
     store::insert_rejects(&*tx, &r.rejects).await?;
     loads::advance(&*tx, &mut r.load).await?;
     tx.commit().await?;
-    Ok(r)
+    Ok((r, raced))
 }
 
 /// After a chunk committed: the load's committed counts, what monitoring reads once the load ends, and the
@@ -743,9 +752,12 @@ async fn write_events<C: ConnectionTrait>(
             load_id: load.id,
         });
     }
-    load.loaded += i64::try_from(out.len()).unwrap_or(i64::MAX);
+    let written = astore::insert_events(c, &out).await?;
+    // Checked as new in this transaction; another load of the same events may have written some meanwhile.
+    let raced = out.len() as u64 - written.min(out.len() as u64);
+    load.loaded += i64::try_from(written).unwrap_or(i64::MAX);
+    load.unchanged += i64::try_from(raced).unwrap_or(i64::MAX);
     load.rejected += i64::try_from(rejects.len()).unwrap_or(i64::MAX);
-    astore::insert_events(c, &out).await?;
     store::insert_rejects(c, &rejects).await?;
     Ok(())
 }

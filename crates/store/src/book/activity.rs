@@ -86,12 +86,36 @@ async fn each_month(
         return Ok(());
     }
     for (y, m, from, to) in months {
-        let sql = statement(&partition_name(table, *y, *m), *from, *to);
-        db.conn
+        let name = partition_name(table, *y, *m);
+        let sql = statement(&name, *from, *to);
+        let done = db
+            .conn
             .execute_raw(Statement::from_string(db.conn.get_database_backend(), sql))
-            .await?;
+            .await;
+        if let Err(e) = done {
+            // Two loads making the same month at once: `IF NOT EXISTS` is decided before the parent's lock
+            // is taken, so the second fails once the first has made it. The month being there is the goal.
+            if !partition_exists(db, &name).await? {
+                return Err(e.into());
+            }
+        }
     }
     Ok(())
+}
+
+async fn partition_exists(db: &Db, name: &str) -> Result<bool> {
+    let row = db
+        .conn
+        .query_one_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT to_regclass($1) IS NOT NULL",
+            [name.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get_by_index::<bool>(0)?,
+        None => false,
+    })
 }
 
 /// Refreshes the planner's statistics of these months' partitions of `table` (PostgreSQL; nothing to do on
@@ -216,12 +240,18 @@ pub async fn known_ids<C: ConnectionTrait>(
         .collect()
 }
 
-pub async fn insert_transactions<C: ConnectionTrait>(c: &C, rows: &[TransactionRow]) -> Result<()> {
-    table::insert_many(c, rows).await
+/// Writes transactions not yet held: one already there with the same source, id and instant (another load of
+/// the same records at the same moment wrote it) is skipped. Returns the rows written.
+pub async fn insert_transactions<C: ConnectionTrait>(
+    c: &C,
+    rows: &[TransactionRow],
+) -> Result<u64> {
+    table::insert_many_new(c, rows, &["source", "tx_id", "at_us"]).await
 }
 
-pub async fn insert_events<C: ConnectionTrait>(c: &C, rows: &[EventRow]) -> Result<()> {
-    table::insert_many(c, rows).await
+/// [`insert_transactions`] for channel events.
+pub async fn insert_events<C: ConnectionTrait>(c: &C, rows: &[EventRow]) -> Result<u64> {
+    table::insert_many_new(c, rows, &["source", "event_id", "at_us"]).await
 }
 
 /// The transactions of these customers booked since `since_us`.

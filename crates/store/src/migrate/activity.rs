@@ -2,7 +2,7 @@
 //! of `at_us` (the loader makes the months it needs; retention drops whole months); on SQLite they are
 //! plain tables with the same columns and indexes.
 
-use super::{Stmt, boolean, idx, text, text_null, uuid};
+use super::{Stmt, boolean, idx, text, text_null, uidx, uuid};
 use crate::db::DbKind;
 use sea_orm::sea_query::{ColumnDef, Table};
 
@@ -91,5 +91,29 @@ pub(super) fn v17(s: &mut Vec<Stmt>, kind: DbKind) {
         "ix_channel_events_customer_at",
         "channel_events",
         &["customer_id", "at_us"],
+    ));
+}
+
+/// Migration 49: a record of a feed is unique by (source, id, instant). The load checks (source, id) before
+/// it writes, outside its write transaction (pipelined); two loads of the same records at the same moment
+/// could both pass that check, and the unique index makes the second insert skip them. The instant is part
+/// of the key because a unique index on a partitioned table must hold its partition key; a record resent
+/// with another instant is still caught by the check.
+pub(super) fn v49(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Raw(
+        "DROP INDEX IF EXISTS ix_transactions_source_id".into(),
+    ));
+    s.push(uidx(
+        "ux_transactions_source_id",
+        "transactions",
+        &["source", "tx_id", "at_us"],
+    ));
+    s.push(Stmt::Raw(
+        "DROP INDEX IF EXISTS ix_channel_events_source_id".into(),
+    ));
+    s.push(uidx(
+        "ux_channel_events_source_id",
+        "channel_events",
+        &["source", "event_id", "at_us"],
     ));
 }

@@ -243,4 +243,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "the policy in force for every node",
         run: policy::v48,
     },
+    Step {
+        version: 49,
+        name: "a feed's record unique by source, id and instant (two loads of the same records write them once)",
+        run: activity::v49,
+    },
 ];

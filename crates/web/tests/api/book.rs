@@ -660,7 +660,11 @@ async fn transactions_and_channel_events_load_once_show_on_the_customers_page_an
     let required = |f: &str| (f.to_owned(), "required".to_owned());
     assert_eq!(
         of_line(4),
-        vec![required("direction"), required("channel"), required("counterparty")]
+        vec![
+            required("direction"),
+            required("channel"),
+            required("counterparty")
+        ]
     );
     assert_eq!(
         of_line(5),

@@ -1,7 +1,8 @@
 //! A feed file loads as a job on the server: the request is answered at once with the load (running), and
 //! the load's address shows its progress and then its report. A load whose runner stopped (its process
 //! ended) is handed to another runner, which goes on after the rows already committed instead of reading
-//! them again; the file is dropped once the load has ended.
+//! them again; the file is dropped once the load has ended. Two loads of the same records at once write each
+//! record once.
 
 use crate::book::{Desk, actions, desk, product};
 use crate::harness::*;
@@ -11,6 +12,7 @@ use serde_json::json;
 crate::tests![
     a_file_load_whose_runner_stopped_goes_on_after_the_rows_it_committed,
     a_feed_of_many_chunks_writes_each_row_once_and_names_the_rows_it_refused,
+    two_loads_of_the_same_records_at_once_write_each_once,
 ];
 
 async fn a_file_load_whose_runner_stopped_goes_on_after_the_rows_it_committed(app: &TestApp) {
@@ -198,4 +200,53 @@ async fn a_feed_of_many_chunks_writes_each_row_once_and_names_the_rows_it_refuse
         again.body["load"]
     );
     assert_eq!(app.count("transactions").await, 2498);
+}
+
+/// The core system sends the same day's records twice at the same moment (a retry after a timeout, with a new
+/// key): both loads check the ids before either has written them, and each record is still written once.
+async fn two_loads_of_the_same_records_at_once_write_each_once(app: &TestApp) {
+    let Desk {
+        ops, customer: id, ..
+    } = desk(
+        app,
+        vec![product("DD-CNY", "demand_deposit", None)],
+        "13812345605",
+        45,
+    )
+    .await;
+    let holding = json!({"account_no": "6222000000000010", "customer": id, "product": "DD-CNY",
+        "currency": "CNY", "status": "active", "opened_on": "2020-01-01", "balance": 100_000});
+    let r = app
+        .post(
+            "/api/v1/book/holdings",
+            &ops,
+            json!({"source": "core", "as_of": "2026-11-30", "items": [holding]}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(1), "{}", r.text);
+    let items: Vec<serde_json::Value> = (0..1500)
+        .map(|i| {
+            json!({"id": format!("S-{i}"), "account_no": "6222000000000010",
+                "at": "2026-11-20T10:00:00+08:00", "amount": 100 + i, "currency": "CNY",
+                "direction": "credit", "channel": "batch", "counterparty": "company"})
+        })
+        .collect();
+    let body = json!({"source": "core", "as_of": "2026-11-30", "items": items});
+    let (a, b) = tokio::join!(
+        app.post("/api/v1/book/transactions", &ops, body.clone()),
+        app.post("/api/v1/book/transactions", &ops, body)
+    );
+    let count = |r: &Resp, k: &str| r.body["load"][k].as_i64().unwrap_or(-1);
+    assert_eq!(
+        (
+            count(&a, "loaded") + count(&b, "loaded"),
+            count(&a, "unchanged") + count(&b, "unchanged"),
+            count(&a, "rejected") + count(&b, "rejected"),
+        ),
+        (1500, 1500, 0),
+        "{} / {}",
+        a.text,
+        b.text
+    );
+    assert_eq!(app.count("transactions").await, 1500);
 }
