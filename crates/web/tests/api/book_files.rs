@@ -112,25 +112,7 @@ async fn a_file_load_whose_runner_stopped_goes_on_after_the_rows_it_committed(ap
 /// A feed longer than one chunk (1,000 rows) is checked one chunk ahead of the one being written: an id met
 /// in an earlier chunk is still a duplicate, and a second load of the same records writes nothing.
 async fn a_feed_of_many_chunks_writes_each_row_once_and_names_the_rows_it_refused(app: &TestApp) {
-    let Desk {
-        ops, customer: id, ..
-    } = desk(
-        app,
-        vec![product("DD-CNY", "demand_deposit", None)],
-        "13812345604",
-        44,
-    )
-    .await;
-    let holding = json!({"account_no": "6222000000000009", "customer": id, "product": "DD-CNY",
-        "currency": "CNY", "status": "active", "opened_on": "2020-01-01", "balance": 100_000});
-    let r = app
-        .post(
-            "/api/v1/book/holdings",
-            &ops,
-            json!({"source": "core", "as_of": "2026-11-30", "items": [holding]}),
-        )
-        .await;
-    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(1), "{}", r.text);
+    let ops = one_account(app, "13812345604", 44, "6222000000000009").await;
     // Line 1,502 (after the header) names an account the book does not hold; line 2,102 repeats the id of line 7.
     let mut file =
         String::from("id,account_no,at,amount,currency,direction,channel,counterparty,category\n");
@@ -205,25 +187,7 @@ async fn a_feed_of_many_chunks_writes_each_row_once_and_names_the_rows_it_refuse
 /// The core system sends the same day's records twice at the same moment (a retry after a timeout, with a new
 /// key): both loads check the ids before either has written them, and each record is still written once.
 async fn two_loads_of_the_same_records_at_once_write_each_once(app: &TestApp) {
-    let Desk {
-        ops, customer: id, ..
-    } = desk(
-        app,
-        vec![product("DD-CNY", "demand_deposit", None)],
-        "13812345605",
-        45,
-    )
-    .await;
-    let holding = json!({"account_no": "6222000000000010", "customer": id, "product": "DD-CNY",
-        "currency": "CNY", "status": "active", "opened_on": "2020-01-01", "balance": 100_000});
-    let r = app
-        .post(
-            "/api/v1/book/holdings",
-            &ops,
-            json!({"source": "core", "as_of": "2026-11-30", "items": [holding]}),
-        )
-        .await;
-    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(1), "{}", r.text);
+    let ops = one_account(app, "13812345605", 45, "6222000000000010").await;
     let items: Vec<serde_json::Value> = (0..1500)
         .map(|i| {
             json!({"id": format!("S-{i}"), "account_no": "6222000000000010",
@@ -249,4 +213,28 @@ async fn two_loads_of_the_same_records_at_once_write_each_once(app: &TestApp) {
         b.text
     );
     assert_eq!(app.count("transactions").await, 1500);
+}
+
+/// A customer with one demand-deposit account the book knows (a holdings load of one row); operations' token.
+async fn one_account(app: &TestApp, mobile: &str, seq: u32, account: &str) -> String {
+    let Desk {
+        ops, customer: id, ..
+    } = desk(
+        app,
+        vec![product("DD-CNY", "demand_deposit", None)],
+        mobile,
+        seq,
+    )
+    .await;
+    let holding = json!({"account_no": account, "customer": id, "product": "DD-CNY",
+        "currency": "CNY", "status": "active", "opened_on": "2020-01-01", "balance": 100_000});
+    let r = app
+        .post(
+            "/api/v1/book/holdings",
+            &ops,
+            json!({"source": "core", "as_of": "2026-11-30", "items": [holding]}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["loaded"].as_i64(), Some(1), "{}", r.text);
+    ops
 }
