@@ -503,28 +503,8 @@ pub async fn log_interaction(
     plan_rows(app, &*tx, &[row]).await?;
     let view: InteractionView = i.into();
     crate::idempotency::commit(tx, actor, 201, &view).await?;
-    contact_insights(app, customer_id).await;
+    (app.on_contact)(app, customer_id).await;
     Ok(view)
-}
-
-/// The insights' rules over contacts, read for this customer once the contact is written. The contact
-/// stands whatever this finds: a failure here is logged (without the customer), and the rule is read
-/// again at the customer's next contact or book load.
-async fn contact_insights(app: &App, customer_id: Uuid) {
-    use banyan_domain::book::insight::InsightSource;
-    let policy = app.policy();
-    if !policy
-        .book
-        .insights
-        .iter()
-        .any(|r| r.source == InsightSource::Interactions)
-    {
-        return;
-    }
-    let who = [banyan_domain::ids::CustomerId::from_uuid(customer_id)];
-    if let Err(e) = crate::book::insights::evaluate(app, &who).await {
-        tracing::warn!(error = %e, "insights over a logged contact were not read");
-    }
 }
 
 pub async fn interactions(

@@ -66,6 +66,23 @@ pub struct App {
     /// Set once any transaction has been seen ([`book::figures::feeds_transactions`]): a bank that feeds
     /// transactions does not stop, so a page asks the database only until the first one arrives.
     pub(crate) feeds_transactions: std::sync::atomic::AtomicBool,
+    /// What follows a contact once it is logged (engagement announces it; who listens is wired here, so the
+    /// contacts' use case does not depend on them): the insights' rules over contacts.
+    pub(crate) on_contact: ContactHook,
+}
+
+/// A reaction to a contact logged with a customer (the customer's id); it handles its own failures.
+pub(crate) type ContactHook =
+    for<'a> fn(
+        &'a App,
+        uuid::Uuid,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
+fn after_contact(
+    app: &App,
+    customer: uuid::Uuid,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+    Box::pin(crate::book::insights::after_contact(app, customer))
 }
 
 impl App {
@@ -160,6 +177,7 @@ impl App {
             import_words: Default::default(),
             lead_import_words: RwLock::new(Arc::new(io::ImportWords::of(imports::leads::COLUMNS))),
             feeds_transactions: std::sync::atomic::AtomicBool::new(false),
+            on_contact: after_contact,
         });
         customers::search::rebuild_if_stale(&app).await?;
         // Months are made ahead; a failure here must not keep the bank from starting (a record without its

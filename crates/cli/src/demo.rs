@@ -537,6 +537,37 @@ async fn demo_contacts(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             }
+            // What customers said at a contact, for the insights read from contacts: one mentions a child's
+            // studies abroad (a possible cross-border need), one rated two recent contacts 2 (a caring
+            // follow-up).
+            let days_ago = |d: i64| {
+                today
+                    .checked_sub(jiff::Span::new().days(d))
+                    .map_err(|e| anyhow!("{e}"))
+            };
+            let said: Vec<(i64, &str, Option<&str>, i32)> = match n {
+                2 => vec![(
+                    2,
+                    "电话回访，客户提到家庭安排",
+                    Some("孩子明年出国留学，想了解换汇和境外汇款"),
+                    5,
+                )],
+                5 => vec![
+                    (20, "电话回访，客户对理财收益不满意", None, 2),
+                    (6, "网点面谈，客户反映排队时间长", None, 2),
+                ],
+                _ => Vec::new(),
+            };
+            for (ago, outcome, needs, rating) in said {
+                let input = banyan_app::engagement::InteractionInput {
+                    needs: needs.map(str::to_owned),
+                    satisfaction: Some(rating),
+                    ..contact(at(days_ago(ago)?, 15)?, outcome, "call")
+                };
+                banyan_app::engagement::log_interaction(app, rm, *id, input)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+            }
             n += 1;
             break;
         }

@@ -291,6 +291,24 @@ fn from_holdings(
     })
 }
 
+/// The insights' rules over contacts, read for this customer once a contact is logged (wired as the app's
+/// contact hook). The contact stands whatever this finds: a failure is logged (without the customer), and the
+/// rules are read again at the customer's next contact or book load.
+pub(crate) async fn after_contact(app: &App, customer_id: Uuid) {
+    if !app
+        .policy()
+        .book
+        .insights
+        .iter()
+        .any(|r| r.source == InsightSource::Interactions)
+    {
+        return;
+    }
+    if let Err(e) = evaluate(app, &[CustomerId::from_uuid(customer_id)]).await {
+        tracing::warn!(error = %e, "insights over a logged contact were not read");
+    }
+}
+
 /// Reads the policy's rules for these customers and makes the insights they meet; returns how many.
 pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64> {
     let rules = &app.policy().book.insights;
