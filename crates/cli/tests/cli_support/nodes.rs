@@ -317,7 +317,9 @@ async fn post(
         .await
         .unwrap();
     let status = r.status();
-    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    let text = r.text().await.unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{path}: {status} answered {text:?}, not JSON: {e}"));
     assert!(status.is_success(), "{path}: {status} {v}");
     v
 }
@@ -393,7 +395,9 @@ pub(crate) fn three_nodes_share_the_background_work(e: &Env) {
             .await
             .unwrap();
         let status = r.status();
-        let job: serde_json::Value = r.json().await.unwrap_or_default();
+        let text = r.text().await.unwrap();
+        let job: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("import: {status} answered {text:?}, not JSON: {e}"));
         assert_eq!(status, StatusCode::ACCEPTED, "{job}");
         let job_id = job["id"].as_str().unwrap().to_owned();
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -139,7 +139,9 @@ pub async fn policy(
     auth: Auth,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let (policy, hash) = banyan_app::segments::policy_in_force(&s.app, &auth.actor)?;
-    let mut v = serde_json::to_value(&policy.policy).unwrap_or_default();
+    // A policy that cannot be written as JSON is a fault to report, never an empty document.
+    let mut v = serde_json::to_value(&policy.policy)
+        .map_err(|e| banyan_app::AppError::internal_from("the policy in force as JSON", e))?;
     // The content hash every assignment records, so clients can tell which file decided.
     v["hash"] = serde_json::Value::String(hash);
     Ok(axum::Json(v))

@@ -256,7 +256,14 @@ pub(crate) async fn policy_page(
         Ok(p) => p,
         Err(e) => return Err(PageError::App(e, t, Some(sess))),
     };
-    let policy = toml::to_string_pretty(&policy_in_force.policy).unwrap_or_default();
+    // Shown as it is in force: a policy that cannot be written as TOML is a fault, never a blank page.
+    let policy = match toml::to_string_pretty(&policy_in_force.policy) {
+        Ok(p) => p,
+        Err(e) => {
+            let e = banyan_app::AppError::internal_from("the policy in force as TOML", e);
+            return Err(PageError::App(e, t, Some(sess)));
+        }
+    };
     Ok(page(PolicyPage {
         title: t.get("admin.policy").to_owned(),
         c: chrome(t, Some(&sess), "/admin/policy"),
