@@ -17,6 +17,9 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod service;
+pub use service::Call;
+
 /// A staff member as shown to administrators.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StaffView {
@@ -135,7 +138,9 @@ pub(crate) fn actor_of(r: &StaffRow) -> Result<Actor> {
         role: r.role,
         branch_code: r.branch_code.clone(),
         department: r.department.clone(),
-        scope_override: None,
+        // A service account that names a branch reaches that branch's customers only.
+        scope_override: (r.role.is_service() && r.branch_code.is_some())
+            .then_some(ScopeKind::Branch),
     })
 }
 
@@ -159,7 +164,11 @@ async fn check_password_login(
     let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
         .await
         .map_err(|e| AppError::internal_from("password hashing", e))?;
-    if let Some(s) = staff.as_ref().filter(|s| ok && !s.disabled) {
+    // A service account has no password (its hash is empty and never verifies); the filter says so too.
+    if let Some(s) = staff
+        .as_ref()
+        .filter(|s| ok && !s.disabled && !s.role.is_service())
+    {
         app.logins.succeeded(username, source)?;
         return Ok(s.clone());
     }
@@ -173,6 +182,7 @@ async fn check_password_login(
     let tx = app.db.begin_write().await?;
     let reason = match &staff {
         Some(s) if s.disabled => "disabled",
+        Some(s) if s.role.is_service() => "service_account",
         Some(_) => "bad_password",
         None => "unknown_user",
     };
@@ -259,6 +269,7 @@ pub async fn login(app: &App, username: &str, password: &str, source: &str) -> R
             created_at_us: now,
             expires_at_us: expires,
             revoked_at_us: None,
+            last_used_us: None,
         },
     )
     .await?;
@@ -393,18 +404,13 @@ pub async fn set_session_lang(app: &App, session: &Session, lang: &str) -> Resul
     Ok(())
 }
 
-/// Resolves a bearer token to its actor: one statement, read on every request and never cached, so that a
-/// sign-out, a disabled account or a new role holds on every node at once (a cache per process would keep
-/// a revoked token alive on the other nodes until it expired).
-pub async fn authenticate(app: &App, token: &str) -> Result<Actor> {
-    let h = sha256(token.as_bytes());
-    let (t, s) = store::find_token_with_staff(&app.db.conn, &h)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if t.revoked_at_us.is_some() || t.expires_at_us <= now_us() || s.disabled {
-        return Err(AppError::Unauthenticated);
-    }
-    actor_of(&s)
+/// Resolves a bearer token sent from `source` to its actor: one statement, read on every request and never
+/// cached, so that a sign-out, a disabled account or a new role holds on every node at once (a cache per
+/// process would keep a revoked token alive on the other nodes until it expired). A service account's token
+/// from an address outside its allow-list does not exist. Writes nothing: [`service::authenticate_call`]
+/// is the request's own authentication, which audits a service account's call.
+pub async fn authenticate(app: &App, token: &str, source: &str) -> Result<Actor> {
+    service::resolve(app, token, source).await
 }
 
 /// Revokes the token.
@@ -445,24 +451,19 @@ pub struct NewStaff {
 /// Creates a staff account (administrators, or the CLI as `system`).
 pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffView> {
     let grant = actor.require(Permission::StaffManage)?;
-    let uname = n.username.trim().to_owned();
-    if uname.is_empty()
-        || uname.len() > 64
-        || !uname
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
-    {
-        return Err(AppError::field(
-            "username",
-            "format",
-            "must be 1-64 letters, digits, '.', '_' or '-'",
-        ));
-    }
+    let uname = check_username(&n.username)?;
     check_password(&n.password)?;
     let (team, department) = org_names(n.team.as_deref(), n.department.as_deref())?;
     if let Some(b) = &n.branch_code {
         banyan_domain::customer::BranchCode::parse(b)
             .map_err(|m| AppError::field("branch_code", "format", m))?;
+    }
+    if n.role.is_service() {
+        return Err(AppError::field(
+            "role",
+            "one_of",
+            "a person holds a staff role; service roles belong to service accounts",
+        ));
     }
     if matches!(n.role.scope(), ScopeKind::Branch) && n.branch_code.is_none() {
         return Err(AppError::field(
@@ -488,19 +489,10 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         failed_logins: 0,
         locked_until_us: None,
         created_at_us: now_us(),
+        allowed_sources: None,
     };
     let tx = app.db.begin_write().await?;
-    store::insert_staff(&*tx, &row).await.map_err(|e| {
-        if e.is_conflict_on("staff_username") {
-            AppError::conflict(
-                "duplicate_username",
-                "this username is taken",
-                serde_json::json!({}),
-            )
-        } else {
-            e.into()
-        }
-    })?;
+    insert_account(&*tx, &row).await?;
     audit::record(app, &*tx, &grant, vec![Entry {
         action: "staff.create",
         entity: "staff",
@@ -512,6 +504,40 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
     let view: StaffView = row.into();
     crate::idempotency::commit(tx, actor, 201, &view).await?;
     Ok(view)
+}
+
+/// Inserts a new account (a person's or a service's); a taken username is a 409 `duplicate_username`.
+pub(crate) async fn insert_account<C: ConnectionTrait>(c: &C, row: &StaffRow) -> Result<()> {
+    store::insert_staff(c, row).await.map_err(|e| {
+        if e.is_conflict_on("staff_username") {
+            AppError::conflict(
+                "duplicate_username",
+                "this username is taken",
+                serde_json::json!({}),
+            )
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// Checks a new account's username (people's and service accounts' alike): trimmed, 1-64 letters, digits,
+/// '.', '_' or '-'.
+pub(crate) fn check_username(u: &str) -> Result<String> {
+    let uname = u.trim().to_owned();
+    if uname.is_empty()
+        || uname.len() > 64
+        || !uname
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+    {
+        return Err(AppError::field(
+            "username",
+            "format",
+            "must be 1-64 letters, digits, '.', '_' or '-'",
+        ));
+    }
+    Ok(uname)
 }
 
 /// Checks team and department names: trimmed, 1-64 characters, blank meaning none.

@@ -496,6 +496,7 @@ fn history_and_outbox(
             .to_string(),
             created_at_us: now,
             published_at_us: None,
+            seq: None,
         });
     }
     (history, outbox)
@@ -557,6 +558,7 @@ async fn open_alerts<C: ConnectionTrait>(c: &C, alerts: &[AlertRow], now: i64) -
                     payload: json!({"customer_id": a.customer_id, "indicator": a.indicator, "owner_id": a.owner_id, "due_on": a.due_on, "reason": a.reason}).to_string(),
                     created_at_us: now,
                     published_at_us: None,
+                    seq: None,
                 }],
             )
             .await?;

@@ -65,6 +65,16 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
             }
         }),
         every(
+            "outbound.publish",
+            s.seal_every,
+            app.clone(),
+            |app| async move {
+                if let Err(e) = crate::outbound::publish_pending(&app).await {
+                    tracing::warn!(error = %e, "publishing outbound events failed; will retry");
+                }
+            },
+        ),
+        every(
             "audit.checkpoint",
             s.checkpoint_every,
             app.clone(),

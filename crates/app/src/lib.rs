@@ -25,6 +25,7 @@ pub mod io;
 pub mod jobs;
 pub mod json;
 pub mod notify;
+pub mod outbound;
 pub mod performance;
 pub mod reactions;
 pub mod scope;

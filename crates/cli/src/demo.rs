@@ -300,6 +300,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
             .await
             .map_err(|e| anyhow!("{e}"))?;
         }
+        demo_service_accounts(app, &system).await?;
     }
     if fresh && customers > 0 {
         let mut rng = rand::rng();
@@ -410,6 +411,57 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
     }
     if !fresh {
         println!("(demo data already present: nothing added)");
+    }
+    Ok(())
+}
+
+/// The bank's other systems as service accounts: the core system's feed (from this machine, so a
+/// demonstration can call the API with a token an administrator rotates on the page), the call-centre's
+/// network, and a branch's data mart narrowed to its branch. Their first tokens are not kept.
+async fn demo_service_accounts(app: &App, system: &Actor) -> Result<()> {
+    use banyan_app::access::service::{self, NewServiceAccount};
+    use banyan_domain::access::Role;
+    let accounts = [
+        (
+            "core-feed",
+            "核心系统数据馈送",
+            Role::CoreFeed,
+            None,
+            vec!["127.0.0.1", "::1"],
+            90,
+        ),
+        (
+            "call-centre",
+            "95xxx 客服中心",
+            Role::CallCentre,
+            None,
+            vec!["10.20.0.0/16"],
+            180,
+        ),
+        (
+            "mart-br2",
+            "二分行数据集市",
+            Role::DataWarehouse,
+            Some("BR0002"),
+            vec!["10.30.1.15"],
+            30,
+        ),
+    ];
+    for (username, name, role, branch, sources, days) in accounts {
+        service::create(
+            app,
+            system,
+            NewServiceAccount {
+                username: username.to_owned(),
+                display_name: name.to_owned(),
+                role,
+                branch_code: branch.map(str::to_owned),
+                allowed_sources: sources.into_iter().map(str::to_owned).collect(),
+                token_days: days,
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     }
     Ok(())
 }

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod sources;
+
 /// Staff roles named by the bank's policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -20,6 +22,12 @@ pub enum Role {
     Admin,
     /// A head-office senior manager: approves the second extension of a complaint deadline.
     SeniorManager,
+    /// A service account of the core banking system: loads the book's feeds and the customers' figures.
+    CoreFeed,
+    /// A service account of the call-centre: reads customers and registers and works feedback cases.
+    CallCentre,
+    /// A service account of the data warehouse: reads and exports customers, cases and leads.
+    DataWarehouse,
 }
 
 /// One action a role may be granted.
@@ -101,6 +109,9 @@ pub enum Permission {
     /// Set the people's targets in one's scope, and close their quarter's scorecards with an assessment
     /// (supervisors; senior managers bank-wide).
     PerformanceManage,
+    /// Read the feed of changes other systems follow (customers created, verified, changed; cases; leads'
+    /// stages; segments; alerts), in the reader's scope.
+    OutboundRead,
 }
 
 /// Which customers a role's permissions reach.
@@ -235,6 +246,15 @@ const AUDITOR: &[Permission] = &[
     P::PerformanceRead,
 ];
 const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage, P::ProductManage];
+const CORE_FEED: &[Permission] = &[P::BookLoad, P::MetricsWrite];
+const CALL_CENTRE: &[Permission] = &[P::CustomerRead, P::CaseRead, P::CaseWrite, P::OutboundRead];
+const DATA_WAREHOUSE: &[Permission] = &[
+    P::CustomerRead,
+    P::CustomerExport,
+    P::CaseRead,
+    P::LeadRead,
+    P::OutboundRead,
+];
 const SENIOR: &[Permission] = &[
     P::CustomerRead,
     P::CaseRead,
@@ -251,6 +271,7 @@ const SENIOR: &[Permission] = &[
 ];
 
 impl Role {
+    /// The roles of people (a staff account); service accounts hold one of [`Role::SERVICE`].
     pub const ALL: [Role; 10] = [
         Role::CustomerService,
         Role::RelationshipManager,
@@ -264,6 +285,15 @@ impl Role {
         Role::SeniorManager,
     ];
 
+    /// The roles of service accounts: other bank systems calling the API, each with a narrow set of rights.
+    /// They never sign in with a password and never appear among the people (pickers, scorecards).
+    pub const SERVICE: [Role; 3] = [Role::CoreFeed, Role::CallCentre, Role::DataWarehouse];
+
+    /// Whether the role belongs to a service account.
+    pub fn is_service(self) -> bool {
+        Role::SERVICE.contains(&self)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::CustomerService => "customer_service",
@@ -276,11 +306,17 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Admin => "admin",
             Role::SeniorManager => "senior_manager",
+            Role::CoreFeed => "core_feed",
+            Role::CallCentre => "call_centre",
+            Role::DataWarehouse => "data_warehouse",
         }
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+        Role::ALL
+            .into_iter()
+            .chain(Role::SERVICE)
+            .find(|r| r.as_str() == s)
     }
 
     /// The permissions this role grants.
@@ -296,11 +332,15 @@ impl Role {
             Role::Auditor => AUDITOR,
             Role::Admin => ADMIN,
             Role::SeniorManager => SENIOR,
+            Role::CoreFeed => CORE_FEED,
+            Role::CallCentre => CALL_CENTRE,
+            Role::DataWarehouse => DATA_WAREHOUSE,
         }
     }
 
     /// Which customers the permissions reach. Wealth managers and RMs work their own portfolio;
     /// operations and supervisors their branch; customer service, risk, review and audit the whole bank.
+    /// Service accounts reach the whole bank unless the account names a branch (the app narrows it then).
     pub fn scope(self) -> ScopeKind {
         match self {
             Role::RelationshipManager | Role::WealthManager => ScopeKind::Own,
@@ -309,7 +349,10 @@ impl Role {
             | Role::RiskOfficer
             | Role::Reviewer
             | Role::Auditor
-            | Role::SeniorManager => ScopeKind::All,
+            | Role::SeniorManager
+            | Role::CoreFeed
+            | Role::CallCentre
+            | Role::DataWarehouse => ScopeKind::All,
             Role::Admin => ScopeKind::None,
         }
     }
@@ -326,7 +369,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 34] = [
+    pub const ALL: [Permission; 35] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -361,6 +404,7 @@ impl Permission {
         P::WealthPlan,
         P::PerformanceRead,
         P::PerformanceManage,
+        P::OutboundRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -399,6 +443,7 @@ impl Permission {
             P::WealthPlan => "wealth.plan",
             P::PerformanceRead => "performance.read",
             P::PerformanceManage => "performance.manage",
+            P::OutboundRead => "outbound.read",
         }
     }
 }
@@ -415,7 +460,7 @@ pub fn permission_table_markdown() -> String {
         out.push_str("---|");
     }
     out.push('\n');
-    for r in Role::ALL {
+    for r in Role::ALL.into_iter().chain(Role::SERVICE) {
         let scope = match r.scope() {
             ScopeKind::Own => "own",
             ScopeKind::Branch => "branch",
@@ -454,10 +499,27 @@ mod tests {
 
     #[test]
     fn role_names_round_trip() {
-        for r in Role::ALL {
+        for r in Role::ALL.into_iter().chain(Role::SERVICE) {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn service_roles_are_narrow_and_never_manage() {
+        for r in Role::SERVICE {
+            assert!(r.is_service());
+            assert!(r.permissions().len() <= 5, "{r} grants too much");
+            for p in [
+                P::StaffManage,
+                P::ConfigManage,
+                P::AuditRead,
+                P::CustomerReveal,
+            ] {
+                assert!(!r.has(p), "{r} must not have {}", p.as_str());
+            }
+        }
+        assert!(Role::ALL.iter().all(|r| !r.is_service()));
     }
 
     #[test]

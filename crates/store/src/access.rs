@@ -23,6 +23,8 @@ crate::table! {
         pub failed_logins: i32,
         pub locked_until_us: Option<i64>,
         pub created_at_us: i64,
+        /// A service account's allowed source addresses, space-separated (`None` for people).
+        pub allowed_sources: Option<String>,
     }
 }
 
@@ -49,11 +51,38 @@ pub async fn find_staff<C: ConnectionTrait>(c: &C, id: StaffId) -> Result<Option
     table::one(c, &q).await
 }
 
+/// The people: every staff account but the service accounts (which no picker, queue, scorecard or
+/// notice may ever name).
 pub async fn list_staff<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
     let q = table::select::<StaffRow>()
+        .and_where(Expr::col("role").is_not_in(Role::SERVICE.map(Role::as_str)))
         .order_by("username", Order::Asc)
         .to_owned();
     table::all(c, &q).await
+}
+
+/// The service accounts, by username.
+pub async fn list_service_accounts<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
+    let q = table::select::<StaffRow>()
+        .and_where(Expr::col("role").is_in(Role::SERVICE.map(Role::as_str)))
+        .order_by("username", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Sets a service account's allowed sources.
+pub async fn set_allowed_sources<C: ConnectionTrait>(
+    c: &C,
+    id: StaffId,
+    sources: &str,
+) -> Result<()> {
+    let q = Query::update()
+        .table("staff")
+        .value("allowed_sources", sources)
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
 }
 
 /// The staff with these ids (a list names the people it shows, not everyone).
@@ -162,7 +191,65 @@ crate::table! {
         pub created_at_us: i64,
         pub expires_at_us: i64,
         pub revoked_at_us: Option<i64>,
+        /// When the token last authenticated a call (kept for service accounts, to the minute).
+        pub last_used_us: Option<i64>,
     }
+}
+
+/// A staff member's tokens, newest first.
+pub async fn tokens_of<C: ConnectionTrait>(c: &C, staff_id: Uuid) -> Result<Vec<TokenRow>> {
+    let q = table::select::<TokenRow>()
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .order_by("created_at_us", Order::Desc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Records that a token was used now.
+pub async fn touch_token<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> Result<()> {
+    let q = Query::update()
+        .table("api_tokens")
+        .value("last_used_us", at_us)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Shortens the life of a staff member's live tokens to `until_us` (a rotation's overlap), leaving those
+/// that end sooner alone; returns how many were shortened.
+pub async fn expire_tokens_of<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    until_us: i64,
+    except: Uuid,
+) -> Result<u64> {
+    let q = Query::update()
+        .table("api_tokens")
+        .value("expires_at_us", until_us)
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("id").ne(except))
+        .and_where(Expr::col("revoked_at_us").is_null())
+        .and_where(Expr::col("expires_at_us").gt(until_us))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected())
+}
+
+/// Revokes one of a staff member's tokens; false when it is not theirs or was revoked already.
+pub async fn revoke_token_of<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    id: Uuid,
+    at_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("api_tokens")
+        .value("revoked_at_us", at_us)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("revoked_at_us").is_null())
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
 pub async fn insert_token<C: ConnectionTrait>(c: &C, t: &TokenRow) -> Result<()> {

@@ -20,6 +20,7 @@ pub mod imports;
 pub mod migrate;
 pub mod misc;
 pub mod notify;
+pub mod outbound;
 pub mod performance;
 mod replica;
 pub mod segments;

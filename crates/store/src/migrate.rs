@@ -14,6 +14,7 @@ use parts::{
     uuid, uuid_null,
 };
 
+mod access;
 mod acquisition;
 mod activity;
 mod archive;
@@ -26,6 +27,7 @@ mod imports;
 mod insights;
 mod loadjobs;
 mod monitoring;
+mod outbound;
 mod parts;
 mod performance;
 mod policy;

@@ -56,6 +56,8 @@ crate::table! {
         pub payload: String,
         pub created_at_us: i64,
         pub published_at_us: Option<i64>,
+        /// Its place in the outbound feed, given when it is published.
+        pub seq: Option<i64>,
     }
 }
 

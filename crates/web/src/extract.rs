@@ -32,7 +32,18 @@ impl FromRequestParts<AppState> for Auth {
             })
             .map(|t| t.trim().to_owned())
             .ok_or_else(|| ApiError::from(banyan_app::AppError::Unauthenticated))?;
-        let actor = banyan_app::access::authenticate(&state.app, &token).await?;
+        let Ok(ClientAddr(source)) = ClientAddr::from_request_parts(parts, state).await;
+        let route = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned());
+        let call = banyan_app::access::Call {
+            source: &source,
+            method: parts.method.as_str(),
+            route: &route,
+        };
+        let actor =
+            banyan_app::access::service::authenticate_call(&state.app, &token, call).await?;
         crate::trace::record_actor(actor.id().uuid());
         Ok(Auth { actor, token })
     }

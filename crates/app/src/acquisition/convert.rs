@@ -170,6 +170,7 @@ pub async fn convert(
         )],
     )
     .await?;
+    super::announce_stage(&*tx, &r, old.stage).await?;
     audit::record(
         app,
         &*tx,

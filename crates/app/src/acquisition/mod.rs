@@ -192,6 +192,26 @@ pub(crate) fn note(field: &str, n: Option<String>) -> Result<Option<String>> {
 }
 
 /// The lead, when it exists and is in the caller's scope (otherwise not found, alike).
+/// `lead.stage_changed` for a lead that moved from `from` to its stage now, in the caller's transaction
+/// (the lead's number, stage and branch; a won lead names its customer).
+pub(crate) async fn announce_stage<C: ConnectionTrait>(
+    c: &C,
+    r: &banyan_store::acquisition::LeadRow,
+    from: banyan_domain::acquisition::LeadStage,
+) -> Result<()> {
+    let customer = r.customer_id.map(|c| c.uuid());
+    crate::outbound::emit(
+        c,
+        &[crate::outbound::event(
+            "lead.stage_changed",
+            customer,
+            serde_json::json!({"lead_id": r.id.uuid(), "lead_no": r.lead_no, "from": from.as_str(),
+                "to": r.stage.as_str(), "branch_code": r.branch_code, "customer_id": customer}),
+        )],
+    )
+    .await
+}
+
 pub(crate) async fn lead_in_scope<C: ConnectionTrait>(
     c: &C,
     grant: &Granted<'_>,

@@ -332,6 +332,9 @@ pub async fn act(
         )],
     )
     .await?;
+    if to != old.stage {
+        super::announce_stage(&*tx, &r, old.stage).await?;
+    }
     audit::record(
         app,
         &*tx,

@@ -346,6 +346,7 @@ async fn raise<C: sea_orm::ConnectionTrait>(
             payload: json!({"customer_id": alert.customer_id, "indicator": indicator, "owner_id": alert.owner_id, "due_on": alert.due_on, "day": subject}).to_string(),
             created_at_us: now,
             published_at_us: None,
+            seq: None,
         }],
     )
     .await?;

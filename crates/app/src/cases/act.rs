@@ -247,6 +247,19 @@ pub async fn act(
     .await?;
     store::insert_notices(&*tx, &o.notices).await?;
     banyan_store::notify::enqueue(&*tx, &o.messages).await?;
+    if matches!(action, CaseAction::Resolve { .. }) {
+        let customer = r.customer_id.map(|c| c.uuid());
+        crate::outbound::emit(
+            &*tx,
+            &[crate::outbound::event(
+                "case.resolved",
+                customer,
+                json!({"case_id": r.id.uuid(), "case_no": r.case_no, "status": r.status.as_str(),
+                       "customer_id": customer}),
+            )],
+        )
+        .await?;
+    }
     audit::record(
         app,
         &*tx,

@@ -40,6 +40,7 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
         let mut logs = Vec::new();
         let mut notices = Vec::new();
         let mut audits = Vec::new();
+        let mut events = Vec::new();
         for mut r in due {
             // Each case once per call: its stages at `now_us` are reached in one step.
             done.insert(r.id);
@@ -117,6 +118,13 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
                 json!({"reached": what, "level": r.escalation_level, "notified": to.len()}),
                 now_us,
             ));
+            let customer = r.customer_id.map(|c| c.uuid());
+            events.push(crate::outbound::event(
+                "case.escalated",
+                customer,
+                json!({"case_id": r.id.uuid(), "case_no": r.case_no, "reached": what,
+                       "level": r.escalation_level, "customer_id": customer}),
+            ));
             audits.push(Entry {
                 action: "case.escalate",
                 entity: "case",
@@ -127,6 +135,7 @@ pub async fn escalate_due(app: &App, now_us: i64) -> Result<u64> {
         }
         store::insert_log(&*tx, &logs).await?;
         store::insert_notices(&*tx, &notices).await?;
+        crate::outbound::emit(&*tx, &events).await?;
         audit::record_system(app, &*tx, "escalation", audits).await?;
         tx.commit().await?;
     }

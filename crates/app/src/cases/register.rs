@@ -299,6 +299,17 @@ pub async fn register(app: &App, actor: &Actor, input: CaseInput) -> Result<Case
         }],
     )
     .await?;
+    let customer = row.customer_id.map(|c| c.uuid());
+    crate::outbound::emit(
+        &*tx,
+        &[crate::outbound::event(
+            "case.registered",
+            customer,
+            json!({"case_id": row.id.uuid(), "case_no": row.case_no, "kind": row.kind,
+                   "channel": row.channel, "status": row.status.as_str(), "customer_id": customer}),
+        )],
+    )
+    .await?;
     // What was written, read through the write's transaction (the registering staff member can see it),
     // and stored with it as the answer to a retry.
     let v = super::view::view_on(app, &*tx, row, false).await?;

@@ -325,6 +325,7 @@ pub(crate) async fn insert_prepared(
             .collect();
         audit::record(app, tx, grant, entries).await?;
         crate::reactions::on_create(app, tx, &rows).await?;
+        crate::outbound::customers(tx, "customer.created", &rows).await?;
     }
     Ok((rejected, probes))
 }

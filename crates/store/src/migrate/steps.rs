@@ -248,4 +248,14 @@ pub(super) const STEPS: &[Step] = &[
         name: "a feed's record unique by source, id and instant (two loads of the same records write them once)",
         run: activity::v49,
     },
+    Step {
+        version: 50,
+        name: "service accounts: the addresses they call from; when a token was last used",
+        run: access::v50,
+    },
+    Step {
+        version: 51,
+        name: "the outbound feed: the outbox's events numbered as they are published",
+        run: outbound::v51,
+    },
 ];

@@ -115,7 +115,13 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
     let Some(actor) = (match token {
-        Some(t) => banyan_app::access::authenticate(&s.app, &t).await.ok(),
+        Some(t) => {
+            let Ok(crate::extract::ClientAddr(source)) =
+                crate::extract::ClientAddr::from_request_parts(&mut parts, &s).await;
+            banyan_app::access::authenticate(&s.app, &t, &source)
+                .await
+                .ok()
+        }
         None => None,
     }) else {
         // The handler answers 401: who asks is judged before what the request carries.

@@ -13,8 +13,10 @@ pub mod events;
 pub mod health;
 pub mod imports;
 pub mod notify;
+pub mod outbound;
 pub mod performance;
 pub mod segments;
+pub mod service_accounts;
 pub mod wealth;
 
 use crate::AppState;
@@ -28,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let r = acquisition::routes(Router::new(), creating);
     let r = care::routes(r, creating);
     let r = wealth::routes(r, creating);
+    let r = service_accounts::routes(r, creating);
     let r = performance::routes(r, creating);
     r.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -90,6 +93,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             delete(customers::delete_saved_search),
         )
         .route("/api/v1/audit", get(audit::search))
+        .route("/api/v1/outbound/events", get(outbound::feed))
         .route("/api/v1/audit/verify", get(audit::verify))
         .route(
             "/api/v1/staff",

@@ -1,4 +1,4 @@
-//! Sign in and out, the language switch, and staff administration.
+//! Sign in and out, the language switch, and staff administration (service accounts in `service`).
 
 use crate::AppState;
 use crate::extract::ClientAddr;
@@ -18,6 +18,8 @@ use banyan_app::AppError;
 use banyan_app::access::{Session, StaffView};
 use banyan_domain::access::Role;
 use serde::Deserialize;
+
+pub(crate) mod service;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -284,4 +286,5 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/lang", get(set_lang))
         .route("/admin/staff", get(staff_page).post(add_staff))
         .route("/admin/staff/{username}/disable", post(disable_staff))
+        .merge(service::routes())
 }

@@ -1441,10 +1441,10 @@ async fn a_customer_seen_by_one_person_is_proved_again_for_another(app: &TestApp
         .await
         .parse()
         .unwrap();
-    let one = banyan_app::access::authenticate(&app.app, &rm1)
+    let one = banyan_app::access::authenticate(&app.app, &rm1, "127.0.0.1")
         .await
         .unwrap();
-    let two = banyan_app::access::authenticate(&app.app, &rm2)
+    let two = banyan_app::access::authenticate(&app.app, &rm2, "127.0.0.1")
         .await
         .unwrap();
     let (_, seen) = banyan_app::customers::open(&app.app, &one, id, false)

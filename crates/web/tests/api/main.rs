@@ -41,11 +41,13 @@ mod input;
 mod insight_followups;
 mod monitoring;
 mod notify;
+mod outbound;
 mod performance;
 mod review;
 mod rewards;
 mod sales;
 mod segments;
+mod service_accounts;
 mod training;
 mod wealth;
 mod wealth_plan;
@@ -132,6 +134,8 @@ fn main() {
     tests.extend(input::all());
     tests.extend(cases::all());
     tests.extend(idempotency::all());
+    tests.extend(service_accounts::all());
+    tests.extend(outbound::all());
 
     let skip_pg = banyan_testkit::skip_postgres();
     let wants_pg = !skip_pg

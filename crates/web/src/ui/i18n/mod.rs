@@ -61,6 +61,7 @@ mod codes;
 mod monitoring;
 mod performance;
 mod rewards;
+mod service;
 mod training;
 mod wealth;
 mod wealth_plan;
@@ -82,6 +83,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| performance::lookup(lang, key))
         .or_else(|| training::lookup(lang, key))
         .or_else(|| rewards::lookup(lang, key))
+        .or_else(|| service::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -100,6 +102,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(performance::KEYS)
         .chain(training::KEYS)
         .chain(rewards::KEYS)
+        .chain(service::KEYS)
 }
 
 impl Tr {
