@@ -37,6 +37,8 @@ pub enum Purpose {
     CareKey,
     /// A client's declared finances, the snapshots of their reviews, and their advisory team's notes.
     Wealth,
+    /// A webhook subscription's signing secret.
+    WebhookSecret,
 }
 
 impl Purpose {
@@ -54,6 +56,7 @@ impl Purpose {
             Purpose::LeadFile => b"lead-file",
             Purpose::CareKey => b"care-key",
             Purpose::Wealth => b"wealth",
+            Purpose::WebhookSecret => b"webhook-secret",
         }
     }
 }

@@ -489,7 +489,6 @@ fn history_and_outbox(
                 "old": ch.old,
                 "new": ch.new,
                 "direction": ch.direction,
-                "reason": ch.reason,
                 "policy_version": policy.version,
                 "policy_hash": hash,
             })
@@ -555,7 +554,9 @@ async fn open_alerts<C: ConnectionTrait>(c: &C, alerts: &[AlertRow], now: i64) -
                     id: Uuid::now_v7(),
                     topic: "alert.opened".into(),
                     customer_id: Some(a.customer_id),
-                    payload: json!({"customer_id": a.customer_id, "indicator": a.indicator, "owner_id": a.owner_id, "due_on": a.due_on, "reason": a.reason}).to_string(),
+                    // What opened, not why in figures (the reason quotes the customer's numbers; the alert's page
+                    // shows it to those who may read it).
+                    payload: json!({"alert_id": a.id, "customer_id": a.customer_id, "indicator": a.indicator, "owner_id": a.owner_id, "due_on": a.due_on}).to_string(),
                     created_at_us: now,
                     published_at_us: None,
                     seq: None,

@@ -75,6 +75,18 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
             },
         ),
         every(
+            "outbound.webhooks",
+            s.seal_every,
+            app.clone(),
+            |app| async move {
+                if let Err(e) =
+                    crate::outbound::webhooks::deliver_due(&app, banyan_store::now_us()).await
+                {
+                    tracing::warn!(error = %e, "delivering webhooks failed; will retry");
+                }
+            },
+        ),
+        every(
             "audit.checkpoint",
             s.checkpoint_every,
             app.clone(),

@@ -24,6 +24,8 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod webhooks;
+
 const LEASE: &str = "outbound-publisher";
 /// At most this many events a page of the feed holds.
 pub const MAX_PAGE: u64 = 500;
@@ -111,7 +113,7 @@ pub struct FeedEvent {
     /// The event's id: the same event always has the same id (a receiver drops a repeat by it).
     pub id: Uuid,
     /// `customer.created`, `customer.verified`, `customer.changed`, `case.registered`, `case.escalated`,
-    /// `case.resolved`, `lead.stage_changed`, `segment.upgrade` / `segment.downgrade` / `segment.change`,
+    /// `case.resolved`, `lead.stage_changed`, `segment.assign` / `segment.upgrade` / `segment.downgrade` / `segment.change` / `segment.remove`,
     /// `alert.opened`.
     pub kind: String,
     pub at: String,
@@ -171,17 +173,22 @@ pub async fn page(app: &App, actor: &Actor, after: i64, limit: u64) -> Result<Fe
         if !shown {
             continue;
         }
-        let seq = r.seq.ok_or_else(|| {
-            crate::AppError::internal(format!("published event {} has no number", r.id))
-        })?;
-        items.push(FeedEvent {
-            seq,
-            id: r.id,
-            kind: r.topic,
-            at: crate::fmt_us(r.created_at_us),
-            customer_id: r.customer_id,
-            data: crate::json::stored(&r.payload, format_args!("outbox {}.payload", r.id))?,
-        });
+        items.push(feed_event(r)?);
     }
     Ok(FeedPage { items, next_after })
+}
+
+/// A published event as the feed and the webhooks show it.
+pub(crate) fn feed_event(r: OutboxRow) -> Result<FeedEvent> {
+    let seq = r.seq.ok_or_else(|| {
+        crate::AppError::internal(format!("published event {} has no number", r.id))
+    })?;
+    Ok(FeedEvent {
+        seq,
+        data: crate::json::stored(&r.payload, format_args!("outbox {}.payload", r.id))?,
+        id: r.id,
+        kind: r.topic,
+        at: crate::fmt_us(r.created_at_us),
+        customer_id: r.customer_id,
+    })
 }

@@ -415,7 +415,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
     Ok(())
 }
 
-/// The bank's other systems as service accounts: the core system's feed (from this machine, so a
+/// The bank's other systems: as service accounts — the core system's feed (from this machine, so a
 /// demonstration can call the API with a token an administrator rotates on the page), the call-centre's
 /// network, and a branch's data mart narrowed to its branch. Their first tokens are not kept.
 async fn demo_service_accounts(app: &App, system: &Actor) -> Result<()> {
@@ -463,6 +463,21 @@ async fn demo_service_accounts(app: &App, system: &Actor) -> Result<()> {
         .await
         .map_err(|e| anyhow!("{e}"))?;
     }
+    // A subscription whose receiver is not running in a demonstration: its page shows a failing delivery
+    // waiting for its retry, and pausing, resuming and sending again can be tried.
+    banyan_app::outbound::webhooks::create(
+        app,
+        system,
+        "数据仓库（演示：接收方未运行）",
+        "http://127.0.0.1:9/banyan/events",
+        &[
+            "customer.created".to_owned(),
+            "customer.verified".to_owned(),
+            "case.registered".to_owned(),
+        ],
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
     Ok(())
 }
 

@@ -59,6 +59,7 @@ pub mod imports;
 pub mod mask;
 pub mod money;
 pub mod notify;
+pub mod outbound;
 pub mod performance;
 pub mod policy;
 pub mod search;

@@ -53,3 +53,146 @@ pub async fn page<C: ConnectionTrait>(c: &C, after: i64, limit: u64) -> Result<V
         .to_owned();
     table::all(c, &q).await
 }
+
+/// One published event by its id (a replay sends it again).
+pub async fn event<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<OutboxRow>> {
+    let q = table::select::<OutboxRow>()
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("seq").is_not_null())
+        .to_owned();
+    table::one(c, &q).await
+}
+
+crate::table! {
+    /// A system that wants the feed pushed to it.
+    pub struct SubscriptionRow in "webhook_subscriptions" {
+        pub id: Uuid,
+        pub name: String,
+        pub url: String,
+        pub secret_enc: Vec<u8>,
+        pub kinds: String,
+        pub active: bool,
+        pub cursor: i64,
+        pub attempts: i32,
+        pub next_attempt_at_us: i64,
+        pub last_error: Option<String>,
+        pub created_by: Uuid,
+        pub created_at_us: i64,
+    }
+}
+
+crate::table! {
+    /// One attempt to deliver one event to one subscription.
+    pub struct DeliveryRow in "webhook_deliveries" {
+        pub id: Uuid,
+        pub subscription_id: Uuid,
+        pub event_id: Uuid,
+        pub seq: i64,
+        pub kind: String,
+        pub at_us: i64,
+        pub status: Option<i32>,
+        pub ok: bool,
+        pub error: Option<String>,
+        pub replay: bool,
+    }
+}
+
+pub async fn insert_subscription<C: ConnectionTrait>(c: &C, s: &SubscriptionRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(s)).await
+}
+
+pub async fn subscriptions<C: ConnectionTrait>(c: &C) -> Result<Vec<SubscriptionRow>> {
+    let q = table::select::<SubscriptionRow>()
+        .order_by("name", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+pub async fn subscription<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<SubscriptionRow>> {
+    let q = table::select::<SubscriptionRow>()
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    table::one(c, &q).await
+}
+
+/// The active subscriptions whose next attempt is due.
+pub async fn due_subscriptions<C: ConnectionTrait>(
+    c: &C,
+    now_us: i64,
+) -> Result<Vec<SubscriptionRow>> {
+    let q = table::select::<SubscriptionRow>()
+        .and_where(Expr::col("active").eq(true))
+        .and_where(Expr::col("next_attempt_at_us").lte(now_us))
+        .order_by("created_at_us", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+/// Where a subscription stands after a round: its cursor, its failures in a row, when to try next and why
+/// the last attempt failed.
+pub async fn set_progress<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    cursor: i64,
+    attempts: i32,
+    next_attempt_at_us: i64,
+    last_error: Option<&str>,
+) -> Result<()> {
+    let q = Query::update()
+        .table("webhook_subscriptions")
+        .value("cursor", cursor)
+        .value("attempts", attempts)
+        .value("next_attempt_at_us", next_attempt_at_us)
+        .value("last_error", last_error)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+pub async fn set_active<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    active: bool,
+    now_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("webhook_subscriptions")
+        .value("active", active)
+        .value("attempts", 0)
+        .value("next_attempt_at_us", now_us)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+pub async fn insert_delivery<C: ConnectionTrait>(c: &C, d: &DeliveryRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(d)).await
+}
+
+/// A subscription's latest deliveries, newest first.
+pub async fn deliveries<C: ConnectionTrait>(
+    c: &C,
+    subscription: Uuid,
+    limit: u64,
+) -> Result<Vec<DeliveryRow>> {
+    let q = table::select::<DeliveryRow>()
+        .and_where(Expr::col("subscription_id").eq(subscription))
+        .order_by("at_us", Order::Desc)
+        .order_by("id", Order::Desc)
+        .limit(limit)
+        .to_owned();
+    table::all(c, &q).await
+}
+
+pub async fn delivery<C: ConnectionTrait>(
+    c: &C,
+    subscription: Uuid,
+    id: Uuid,
+) -> Result<Option<DeliveryRow>> {
+    let q = table::select::<DeliveryRow>()
+        .and_where(Expr::col("subscription_id").eq(subscription))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    table::one(c, &q).await
+}

@@ -343,7 +343,7 @@ async fn raise<C: sea_orm::ConnectionTrait>(
             id: Uuid::now_v7(),
             topic: "alert.opened".into(),
             customer_id: Some(alert.customer_id),
-            payload: json!({"customer_id": alert.customer_id, "indicator": indicator, "owner_id": alert.owner_id, "due_on": alert.due_on, "day": subject}).to_string(),
+            payload: json!({"alert_id": alert.id, "customer_id": alert.customer_id, "indicator": indicator, "owner_id": alert.owner_id, "due_on": alert.due_on, "day": subject}).to_string(),
             created_at_us: now,
             published_at_us: None,
             seq: None,

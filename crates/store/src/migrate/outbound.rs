@@ -2,12 +2,63 @@
 //! one order with a cursor (`seq`), which the time of writing cannot give (a transaction that commits late
 //! would slip in behind a reader's cursor).
 
-use super::{Stmt, uidx};
+use super::{Stmt, bigint, blob, boolean, fk, id, idx, int, int_null, text, text_null, uidx, uuid};
 use crate::db::DbKind;
+use sea_orm::sea_query::Table;
 
 pub(super) fn v51(s: &mut Vec<Stmt>, _: DbKind) {
     s.push(Stmt::Raw(
         "ALTER TABLE outbox ADD COLUMN seq BIGINT NULL".into(),
     ));
     s.push(uidx("ux_outbox_seq", "outbox", &["seq"]));
+}
+
+/// Migration 52: webhook subscriptions, each following the feed with its own cursor, and the log of every
+/// delivery attempt.
+pub(super) fn v52(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("webhook_subscriptions")
+            .col(id("id"))
+            .col(text("name"))
+            .col(text("url"))
+            // The signing secret, encrypted under a data key (it is shown once, when made).
+            .col(blob("secret_enc"))
+            // The event kinds it wants, space-separated.
+            .col(text("kinds"))
+            .col(boolean("active"))
+            // The last event number delivered (or passed over as not wanted).
+            .col(bigint("cursor"))
+            .col(int("attempts"))
+            .col(bigint("next_attempt_at_us"))
+            .col(text_null("last_error"))
+            .col(uuid("created_by"))
+            .col(bigint("created_at_us"))
+            .to_owned(),
+    )));
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("webhook_deliveries")
+            .col(id("id"))
+            .col(uuid("subscription_id"))
+            .col(uuid("event_id"))
+            .col(bigint("seq"))
+            .col(text("kind"))
+            .col(bigint("at_us"))
+            .col(int_null("status"))
+            .col(boolean("ok"))
+            .col(text_null("error"))
+            .col(boolean("replay"))
+            .foreign_key(&mut fk(
+                "webhook_deliveries",
+                "subscription_id",
+                "webhook_subscriptions",
+            ))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_webhook_deliveries_sub",
+        "webhook_deliveries",
+        &["subscription_id", "at_us"],
+    ));
 }

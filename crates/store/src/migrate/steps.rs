@@ -258,4 +258,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "the outbound feed: the outbox's events numbered as they are published",
         run: outbound::v51,
     },
+    Step {
+        version: 52,
+        name: "webhook subscriptions following the outbound feed, and their delivery log",
+        run: outbound::v52,
+    },
 ];

@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let r = care::routes(r, creating);
     let r = wealth::routes(r, creating);
     let r = service_accounts::routes(r, creating);
+    let r = outbound::routes(r, creating);
     let r = performance::routes(r, creating);
     r.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -93,7 +94,6 @@ pub fn router(state: AppState) -> Router<AppState> {
             delete(customers::delete_saved_search),
         )
         .route("/api/v1/audit", get(audit::search))
-        .route("/api/v1/outbound/events", get(outbound::feed))
         .route("/api/v1/audit/verify", get(audit::verify))
         .route(
             "/api/v1/staff",

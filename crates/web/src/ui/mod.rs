@@ -27,6 +27,7 @@ pub(crate) mod imports;
 mod labels;
 mod listing;
 mod notify;
+mod outbound;
 pub use acquisition::lead_import_words;
 pub(crate) use book::catalogue_words;
 pub use labels::import_words;
@@ -51,6 +52,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(segments::routes())
         .merge(engagement::routes())
         .merge(notify::routes())
+        .merge(outbound::routes())
         .merge(audit::routes())
         .merge(book::routes())
         .merge(cases::routes())

@@ -51,6 +51,7 @@ mod service_accounts;
 mod training;
 mod wealth;
 mod wealth_plan;
+mod webhooks;
 
 use harness::{Backend, Cluster, TestApp};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -136,6 +137,7 @@ fn main() {
     tests.extend(idempotency::all());
     tests.extend(service_accounts::all());
     tests.extend(outbound::all());
+    tests.extend(webhooks::all());
 
     let skip_pg = banyan_testkit::skip_postgres();
     let wants_pg = !skip_pg

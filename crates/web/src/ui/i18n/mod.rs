@@ -59,6 +59,7 @@ mod book;
 mod care;
 mod codes;
 mod monitoring;
+mod outbound;
 mod performance;
 mod rewards;
 mod service;
@@ -84,6 +85,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| training::lookup(lang, key))
         .or_else(|| rewards::lookup(lang, key))
         .or_else(|| service::lookup(lang, key))
+        .or_else(|| outbound::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -103,6 +105,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(training::KEYS)
         .chain(rewards::KEYS)
         .chain(service::KEYS)
+        .chain(outbound::KEYS)
 }
 
 impl Tr {
