@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub mod service;
+pub mod totp;
 pub use service::Call;
 
 /// A staff member as shown to administrators.
@@ -33,6 +34,8 @@ pub struct StaffView {
     /// The department whose queue the staff member works (feedback cases are routed to departments).
     pub department: Option<String>,
     pub disabled: bool,
+    /// Whether sign-ins need a code from an authenticator app besides the password.
+    pub second_factor: bool,
     pub created_at: String,
 }
 
@@ -47,6 +50,7 @@ impl From<StaffRow> for StaffView {
             team: r.team,
             department: r.department,
             disabled: r.disabled,
+            second_factor: r.totp_enc.is_some(),
             created_at: crate::fmt_us(r.created_at_us),
         }
     }
@@ -150,8 +154,9 @@ async fn check_password_login(
     app: &App,
     username: &str,
     password: &str,
+    code: Option<&str>,
     source: &str,
-) -> Result<StaffRow> {
+) -> Result<(StaffRow, Option<i64>)> {
     let now = now_us();
     let policy = &app.policy().access;
     app.logins.check(username, source, now)?;
@@ -165,12 +170,24 @@ async fn check_password_login(
         .await
         .map_err(|e| AppError::internal_from("password hashing", e))?;
     // A service account has no password (its hash is empty and never verifies); the filter says so too.
+    let mut second_refused = None;
     if let Some(s) = staff
         .as_ref()
         .filter(|s| ok && !s.disabled && !s.role.is_service())
     {
-        app.logins.succeeded(username, source)?;
-        return Ok(s.clone());
+        // The second factor is asked only once the password is right, and a refusal counts as a failed
+        // sign-in like a wrong password (the answer does not say which was wrong).
+        match totp::check_sign_in(app, s, code)? {
+            totp::Second::NotEnrolled => {
+                app.logins.succeeded(username, source)?;
+                return Ok((s.clone(), None));
+            }
+            totp::Second::Good(step) => {
+                app.logins.succeeded(username, source)?;
+                return Ok((s.clone(), Some(step)));
+            }
+            totp::Second::Refused(why) => second_refused = Some(why),
+        }
     }
     let failure = app.logins.failed(
         username,
@@ -181,6 +198,7 @@ async fn check_password_login(
     )?;
     let tx = app.db.begin_write().await?;
     let reason = match &staff {
+        _ if let Some(why) = second_refused => why,
         Some(s) if s.disabled => "disabled",
         Some(s) if s.role.is_service() => "service_account",
         Some(_) => "bad_password",
@@ -239,6 +257,15 @@ async fn tell_admins<C: ConnectionTrait>(c: &C, source: &str, now: i64) -> Resul
     Ok(())
 }
 
+/// Records the second factor's step a sign-in used; a step another sign-in used first (the same code
+/// twice at once) refuses this one.
+async fn use_step<C: ConnectionTrait>(c: &C, s: &StaffRow, step: Option<i64>) -> Result<()> {
+    match step {
+        Some(step) if !store::use_totp_step(c, s.id, step).await? => Err(AppError::BadCredentials),
+        _ => Ok(()),
+    }
+}
+
 fn login_entry(s: &StaffRow, channel: &str) -> Entry {
     Entry {
         action: "auth.login",
@@ -252,13 +279,20 @@ fn login_entry(s: &StaffRow, channel: &str) -> Entry {
 /// Signs in with username and password; returns a bearer token. Repeated failures lock the account.
 /// `source` is the client's address (from the connection, or the trusted proxy's header): failures are
 /// throttled per account and source, and per source across accounts.
-pub async fn login(app: &App, username: &str, password: &str, source: &str) -> Result<LoginResult> {
-    let s = check_password_login(app, username, password, source).await?;
+pub async fn login(
+    app: &App,
+    username: &str,
+    password: &str,
+    code: Option<&str>,
+    source: &str,
+) -> Result<LoginResult> {
+    let (s, step) = check_password_login(app, username, password, code, source).await?;
     let now = now_us();
     let token_bytes: [u8; 32] = random_bytes()?;
     let token = hex::encode(token_bytes);
     let expires = now + i64::from(app.policy().access.token_ttl_minutes) * 60_000_000;
     let tx = app.db.begin_write().await?;
+    use_step(&*tx, &s, step).await?;
     store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_token(
         &*tx,
@@ -307,10 +341,11 @@ pub async fn web_login(
     app: &App,
     username: &str,
     password: &str,
+    code: Option<&str>,
     lang: &str,
     source: &str,
 ) -> Result<(String, Session)> {
-    let s = check_password_login(app, username, password, source).await?;
+    let (s, step) = check_password_login(app, username, password, code, source).await?;
     let now = now_us();
     let token = hex::encode(random_bytes::<32>()?);
     let csrf = hex::encode(random_bytes::<24>()?);
@@ -326,6 +361,7 @@ pub async fn web_login(
         revoked_at_us: None,
     };
     let tx = app.db.begin_write().await?;
+    use_step(&*tx, &s, step).await?;
     store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_session(&*tx, &row).await?;
     audit::record_as(
@@ -490,6 +526,9 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         locked_until_us: None,
         created_at_us: now_us(),
         allowed_sources: None,
+        totp_enc: None,
+        totp_pending_enc: None,
+        totp_step: None,
     };
     let tx = app.db.begin_write().await?;
     insert_account(&*tx, &row).await?;
@@ -748,7 +787,7 @@ pub(crate) async fn names_by_id(
     app: &App,
 ) -> Result<std::collections::HashMap<banyan_domain::ids::StaffId, String>> {
     Ok(names_of(
-        &banyan_store::access::list_staff(&app.db.conn).await?,
+        &banyan_store::access::list_accounts(&app.db.conn).await?,
     ))
 }
 

@@ -39,6 +39,8 @@ pub enum Purpose {
     Wealth,
     /// A webhook subscription's signing secret.
     WebhookSecret,
+    /// A staff member's TOTP secret (second factor).
+    TotpSecret,
 }
 
 impl Purpose {
@@ -57,6 +59,7 @@ impl Purpose {
             Purpose::CareKey => b"care-key",
             Purpose::Wealth => b"wealth",
             Purpose::WebhookSecret => b"webhook-secret",
+            Purpose::TotpSecret => b"totp-secret",
         }
     }
 }

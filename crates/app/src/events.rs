@@ -222,7 +222,7 @@ async fn events_in(
     to_us: Option<i64>,
 ) -> Result<Vec<EventView>> {
     let grant = actor.require(Permission::CustomerRead)?;
-    let branch = match actor.role.scope() {
+    let branch = match actor.scope_kind() {
         banyan_domain::access::ScopeKind::All => None,
         _ => actor.branch_code.clone(),
     };

@@ -79,14 +79,22 @@ pub async fn publish_pending(app: &App) -> Result<usize> {
     {
         return Ok(0);
     }
-    let now = now_us();
-    if !banyan_store::misc::take_lease(&db.conn, LEASE, app.node_id.as_str(), now, now + 30_000_000)
-        .await?
-    {
-        return Ok(0);
-    }
     let mut total = 0;
     loop {
+        // Taken, then renewed before every batch: a long backlog never outlives the lease, so no other node
+        // numbers alongside (the unique number would refuse it anyway).
+        let now = now_us();
+        if !banyan_store::misc::take_lease(
+            &db.conn,
+            LEASE,
+            app.node_id.as_str(),
+            now,
+            now + 30_000_000,
+        )
+        .await?
+        {
+            return Ok(total);
+        }
         let tx = db.begin_write().await?;
         let batch = banyan_store::outbound::unpublished(&*tx, 1000).await?;
         if batch.is_empty() {

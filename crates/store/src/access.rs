@@ -25,6 +25,12 @@ crate::table! {
         pub created_at_us: i64,
         /// A service account's allowed source addresses, space-separated (`None` for people).
         pub allowed_sources: Option<String>,
+        /// The confirmed TOTP secret, encrypted (`None`: no second factor).
+        pub totp_enc: Option<Vec<u8>>,
+        /// A TOTP secret awaiting its first code, encrypted.
+        pub totp_pending_enc: Option<Vec<u8>>,
+        /// The last TOTP time step accepted: a code is good once.
+        pub totp_step: Option<i64>,
     }
 }
 
@@ -61,6 +67,15 @@ pub async fn list_staff<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
     table::all(c, &q).await
 }
 
+/// Every account, people's and services' (to name whoever wrote something: a call-centre's system
+/// registers cases too).
+pub async fn list_accounts<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
+    let q = table::select::<StaffRow>()
+        .order_by("username", Order::Asc)
+        .to_owned();
+    table::all(c, &q).await
+}
+
 /// The service accounts, by username.
 pub async fn list_service_accounts<C: ConnectionTrait>(c: &C) -> Result<Vec<StaffRow>> {
     let q = table::select::<StaffRow>()
@@ -68,6 +83,41 @@ pub async fn list_service_accounts<C: ConnectionTrait>(c: &C) -> Result<Vec<Staf
         .order_by("username", Order::Asc)
         .to_owned();
     table::all(c, &q).await
+}
+
+/// Sets a staff member's TOTP columns: the confirmed secret, the one awaiting confirmation, the last step.
+pub async fn set_totp<C: ConnectionTrait>(
+    c: &C,
+    id: StaffId,
+    secret: Option<&[u8]>,
+    pending: Option<&[u8]>,
+    step: Option<i64>,
+) -> Result<()> {
+    let q = Query::update()
+        .table("staff")
+        .value("totp_enc", secret.map(<[u8]>::to_vec))
+        .value("totp_pending_enc", pending.map(<[u8]>::to_vec))
+        .value("totp_step", step)
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Records the TOTP step a sign-in used, unless a later one was recorded meanwhile; false when the step was
+/// used already (a concurrent sign-in with the same code).
+pub async fn use_totp_step<C: ConnectionTrait>(c: &C, id: StaffId, step: i64) -> Result<bool> {
+    let q = Query::update()
+        .table("staff")
+        .value("totp_step", step)
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .cond_where(
+            sea_orm::sea_query::Cond::any()
+                .add(Expr::col("totp_step").is_null())
+                .add(Expr::col("totp_step").lt(step)),
+        )
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
 /// Sets a service account's allowed sources.

@@ -128,16 +128,19 @@ pub async fn due_subscriptions<C: ConnectionTrait>(
     table::all(c, &q).await
 }
 
-/// Where a subscription stands after a round: its cursor, its failures in a row, when to try next and why
-/// the last attempt failed.
+/// Where a subscription stands after a delivery: its cursor, its failures in a row, when to try next and
+/// why the last attempt failed — only if it is active and its cursor still `from` (a round that lost its
+/// lease to another node cannot move the cursor back; a pause stops a round under way); false otherwise.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_progress<C: ConnectionTrait>(
     c: &C,
     id: Uuid,
+    from: i64,
     cursor: i64,
     attempts: i32,
     next_attempt_at_us: i64,
     last_error: Option<&str>,
-) -> Result<()> {
+) -> Result<bool> {
     let q = Query::update()
         .table("webhook_subscriptions")
         .value("cursor", cursor)
@@ -145,9 +148,10 @@ pub async fn set_progress<C: ConnectionTrait>(
         .value("next_attempt_at_us", next_attempt_at_us)
         .value("last_error", last_error)
         .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("cursor").eq(from))
+        .and_where(Expr::col("active").eq(true))
         .to_owned();
-    c.execute(&q).await?;
-    Ok(())
+    Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
 pub async fn set_active<C: ConnectionTrait>(

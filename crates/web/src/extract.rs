@@ -165,9 +165,12 @@ impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
         let from_proxy = s.client_ip_header.as_ref().and_then(|h| {
+            // The last copy and its last entry: what the proxy added (a client may send its own before it).
             parts
                 .headers
-                .get(h.as_str())
+                .get_all(h.as_str())
+                .iter()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.rsplit(',').next())
                 .map(str::trim)

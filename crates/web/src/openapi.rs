@@ -108,7 +108,7 @@ impl Modify for Problems {
     components(schemas(banyan_app::segments::alerts::AlertKind, banyan_app::engagement::Due, banyan_app::engagement::CoverageBy, banyan_app::audit::AuditOrder, crate::error::Problem)),
     paths(
         api::health::healthz, api::health::readyz, api::health::metrics,
-        api::auth::login, api::auth::logout, api::auth::me,
+        api::auth::login, api::auth::logout, api::auth::me, api::auth::totp_status, api::auth::totp_begin, api::auth::totp_confirm, api::auth::totp_reset,
         api::customers::create, api::customers::create_batch, api::customers::list, api::customers::export, api::customers::import, api::imports::my_imports, api::imports::import_job, api::imports::import_leads, api::imports::my_lead_imports,
         api::customers::get, api::customers::update, api::customers::submit, api::customers::verify, api::customers::return_,
         api::customers::verify_many, api::customers::saved_searches, api::customers::save_search, api::customers::delete_saved_search, api::customers::review_queue, api::customers::versions, api::customers::contacts, api::customers::add_contact,

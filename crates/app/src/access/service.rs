@@ -214,6 +214,25 @@ pub async fn authenticate_call(app: &App, token: &str, call: Call<'_>) -> Result
     super::actor_of(&s)
 }
 
+/// Audits a service account's call answered before its handler ran (an idempotent replay); nothing for a
+/// person's.
+pub async fn record_call(app: &App, actor: &Actor, call: Call<'_>) -> Result<()> {
+    if !actor.role.is_service() {
+        return Ok(());
+    }
+    let tx = app.db.begin_write().await?;
+    audit::record_as(app, &*tx, Some(actor.id.uuid()), &actor.username, vec![Entry {
+        action: "service.call",
+        entity: "staff",
+        entity_id: Some(actor.id.to_string()),
+        customer_id: None,
+        detail: serde_json::json!({"call": format!("{} {}", call.method, call.route), "source": call.source, "replayed": true}),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn view_of(app: &App, s: StaffRow) -> Result<ServiceAccountView> {
     let tokens = store::tokens_of(&app.db.conn, s.id.uuid()).await?;
     view_with(s, &tokens, now_us())
@@ -314,6 +333,9 @@ pub async fn create(app: &App, actor: &Actor, n: NewServiceAccount) -> Result<Is
         locked_until_us: None,
         created_at_us: now,
         allowed_sources: Some(sources.to_stored()),
+        totp_enc: None,
+        totp_pending_enc: None,
+        totp_step: None,
     };
     let (token, t) = new_token(row.id, now, life)?;
     let tx = app.db.begin_write().await?;

@@ -834,6 +834,7 @@ pub async fn update(
         None,
         None,
     )];
+    let mut announce = false;
     if r.stage == LeadStage::Screened {
         r.stage = LeadStage::New;
         r.stage_at_us = now_us();
@@ -842,6 +843,7 @@ pub async fn update(
         r.factors.clear();
         events[0].from_stage = Some(LeadStage::Screened);
         events[0].to_stage = Some(LeadStage::New);
+        announce = true;
     }
     r.updated_at_us = now_us();
     r.version = old.version + 1;
@@ -852,6 +854,9 @@ pub async fn update(
         });
     }
     store::insert_events(&*tx, &events).await?;
+    if announce {
+        super::announce_stage(&*tx, &r, LeadStage::Screened).await?;
+    }
     audit::record(
         app,
         &*tx,

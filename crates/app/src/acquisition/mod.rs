@@ -191,7 +191,6 @@ pub(crate) fn note(field: &str, n: Option<String>) -> Result<Option<String>> {
     Ok(n)
 }
 
-/// The lead, when it exists and is in the caller's scope (otherwise not found, alike).
 /// `lead.stage_changed` for a lead that moved from `from` to its stage now, in the caller's transaction
 /// (the lead's number, stage and branch; a won lead names its customer).
 pub(crate) async fn announce_stage<C: ConnectionTrait>(
@@ -212,6 +211,7 @@ pub(crate) async fn announce_stage<C: ConnectionTrait>(
     .await
 }
 
+/// The lead, when it exists and is in the caller's scope (otherwise not found, alike).
 pub(crate) async fn lead_in_scope<C: ConnectionTrait>(
     c: &C,
     grant: &Granted<'_>,

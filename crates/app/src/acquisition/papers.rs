@@ -296,6 +296,9 @@ pub(super) async fn record_at<C: ConnectionTrait>(
             since: json!([]),
         });
     }
+    if moved {
+        super::announce_stage(tx, &r, old.stage).await?;
+    }
     let (action, reason, n) = line;
     let stages = moved.then_some((old.stage, to));
     leads_store::insert_events(

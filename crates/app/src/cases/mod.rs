@@ -233,8 +233,10 @@ pub(crate) fn changed() -> AppError {
     )
 }
 
+/// Every account by id, to name who did what (service accounts included: the call-centre's system registers
+/// cases).
 pub(crate) async fn staff_map(app: &App) -> Result<HashMap<Uuid, banyan_store::access::StaffRow>> {
-    Ok(banyan_store::access::list_staff(&app.db.conn)
+    Ok(banyan_store::access::list_accounts(&app.db.conn)
         .await?
         .into_iter()
         .map(|s| (s.id.uuid(), s))

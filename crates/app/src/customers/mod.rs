@@ -300,7 +300,9 @@ pub(crate) struct Change {
     pub touch_editor: bool,
 }
 
-/// Writes the changed row (version + 1), its version record and its audit record.
+/// Writes the changed row (version + 1), its version record, its audit record and its outbound event
+/// (`customer.verified` for a verification, else `customer.changed`): every change of a customer's record
+/// comes through here.
 pub(crate) async fn commit_change(
     app: &App,
     tx: &DatabaseTransaction,
@@ -354,5 +356,11 @@ pub(crate) async fn commit_change(
         )],
     )
     .await?;
+    let topic = if action == "customer.verify" {
+        "customer.verified"
+    } else {
+        "customer.changed"
+    };
+    crate::outbound::customers(tx, topic, std::slice::from_ref(&row)).await?;
     Ok(row)
 }

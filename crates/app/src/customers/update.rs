@@ -211,7 +211,6 @@ pub async fn update(
         e => e,
     })?;
     crate::reactions::on_change(app, &*tx, std::slice::from_ref(&saved)).await?;
-    crate::outbound::customers(&*tx, "customer.changed", std::slice::from_ref(&saved)).await?;
     // The answer is the row just written, in the actor's scope as a read would check it (a change that moves
     // the customer out of it answers not found, and nothing is written).
     if !grant.can_see(&saved.branch_code, saved.rm_id) {
@@ -395,12 +394,6 @@ pub async fn transition(
     )
     .await?;
     tell_makers(&*tx, actor, &row, action, now).await?;
-    let topic = if action == "customer.verify" {
-        "customer.verified"
-    } else {
-        "customer.changed"
-    };
-    crate::outbound::customers(&*tx, topic, std::slice::from_ref(&saved)).await?;
     crate::reactions::on_change(app, &*tx, &[saved]).await?;
     let view = stored_view(app, &*tx, id).await?;
     tx.commit().await?;

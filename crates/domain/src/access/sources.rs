@@ -34,10 +34,24 @@ impl Network {
             Some(p) => p
                 .parse::<u8>()
                 .ok()
-                .filter(|n| *n <= max)
-                .ok_or("the prefix length must be 0-32 (IPv4) or 0-128 (IPv6)")?,
+                .filter(|n| (1..=max).contains(n))
+                .ok_or("the prefix length must be 1-32 (IPv4) or 1-128 (IPv6); /0 would be every address")?,
         };
+        // An IPv4 network written as IPv4-mapped IPv6 is that IPv4 network (calls are compared as IPv4).
+        let (addr, prefix) = match addr {
+            IpAddr::V6(v6) if prefix >= 96 => match v6.to_ipv4_mapped() {
+                Some(v4) => (IpAddr::V4(v4), prefix - 96),
+                None => (addr, prefix),
+            },
+            _ => (addr, prefix),
+        };
+        if prefix == 0 {
+            return Err(
+                "the prefix length must be 1-32 (IPv4) or 1-128 (IPv6); /0 would be every address",
+            );
+        }
         let n = Network { addr, prefix };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
         if bits(addr) & !mask(prefix, max) != 0 {
             return Err(
                 "the address has bits set below the prefix; write the network's first address",
@@ -201,6 +215,12 @@ mod tests {
         let l = AllowList::parse(["10.0.0.0/8", "::1", "10.0.0.0/8"]).unwrap();
         assert_eq!(l.to_stored(), "10.0.0.0/8 ::1");
         assert_eq!(AllowList::from_stored(&l.to_stored()).unwrap(), l);
-        assert!(AllowList::parse(["0.0.0.0/0"]).unwrap().allows("8.8.8.8"));
+        assert!(
+            AllowList::parse(["0.0.0.0/0"]).is_err(),
+            "every address is no allow-list"
+        );
+        let mapped = AllowList::parse(["::ffff:10.0.0.0/104"]).unwrap();
+        assert_eq!(mapped.entries(), vec!["10.0.0.0/8"]);
+        assert!(mapped.allows("10.9.9.9") && mapped.allows("::ffff:10.9.9.9"));
     }
 }

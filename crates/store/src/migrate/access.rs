@@ -19,3 +19,22 @@ pub(super) fn v50(s: &mut Vec<Stmt>, _: DbKind) {
         &["staff_id", "created_at_us"],
     ));
 }
+
+/// Migration 53: a second factor for local accounts (TOTP): the confirmed secret, one awaiting its first
+/// code, and the last time step accepted (a code is good once); and the outbox's events from before the
+/// feed retired (see `outbound::v53_retire_old_events`).
+pub(super) fn v53(s: &mut Vec<Stmt>, kind: DbKind) {
+    super::outbound::v53_retire_old_events(s);
+    use sea_orm::sea_query::{ColumnDef, Table};
+    let blob_null = |n: &'static str| ColumnDef::new(n).var_binary(4096).null().to_owned();
+    for col in [
+        blob_null("totp_enc"),
+        blob_null("totp_pending_enc"),
+        ColumnDef::new("totp_step").big_integer().null().to_owned(),
+    ] {
+        s.push(super::alter(
+            kind,
+            Table::alter().table("staff").add_column(col).to_owned(),
+        ));
+    }
+}

@@ -62,3 +62,13 @@ pub(super) fn v52(s: &mut Vec<Stmt>, _: DbKind) {
         &["subscription_id", "at_us"],
     ));
 }
+
+/// Part of migration 53: the outbox rows written before the feed existed are kept out of it. They were
+/// announced to no one, and the policy engine's carried the reason of a change, which quotes the
+/// customer's figures; the feed's events never do. (Marked published without a number: never read.)
+pub(super) fn v53_retire_old_events(s: &mut Vec<Stmt>) {
+    s.push(Stmt::Raw(
+        "UPDATE outbox SET published_at_us = created_at_us WHERE seq IS NULL AND payload LIKE '%\"reason\":%'"
+            .into(),
+    ));
+}

@@ -263,4 +263,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "webhook subscriptions following the outbound feed, and their delivery log",
         run: outbound::v52,
     },
+    Step {
+        version: 53,
+        name: "a second factor for local accounts (TOTP); the outbox's events from before the feed kept out of it",
+        run: access::v53,
+    },
 ];

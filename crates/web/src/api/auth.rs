@@ -5,7 +5,7 @@ use crate::error::ApiResult;
 use crate::extract::{Auth, ClientAddr, Json};
 use axum::extract::State;
 use axum::http::StatusCode;
-use banyan_app::access::{self, LoginResult};
+use banyan_app::access::{self, LoginResult, totp};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +14,9 @@ use utoipa::ToSchema;
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The six-digit code of the authenticator app, for accounts with a second factor.
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 /// Exchanges a username and password for a bearer token. Repeated failures from one address are refused for
@@ -25,7 +28,8 @@ pub async fn login(
     ClientAddr(source): ClientAddr,
     body: Json<LoginRequest>,
 ) -> ApiResult<axum::Json<LoginResult>> {
-    let r = access::login(&s.app, &body.value.username, &body.value.password, &source).await?;
+    let b = &body.value;
+    let r = access::login(&s.app, &b.username, &b.password, b.totp.as_deref(), &source).await?;
     Ok(axum::Json(r))
 }
 
@@ -56,4 +60,60 @@ pub async fn me(auth: Auth) -> axum::Json<Me> {
         branch_code: a.branch_code().map(str::to_owned),
         permissions: a.permissions(),
     })
+}
+
+/// Whether one's own sign-ins need a code from an authenticator app.
+#[utoipa::path(get, path = "/api/v1/me/totp", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = totp::SecondFactor), (status = 409, body = crate::error::Problem)))]
+pub async fn totp_status(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<totp::SecondFactor>> {
+    Ok(axum::Json(totp::status(&s.app, &auth.actor).await?))
+}
+
+/// Begins enrolling one's own account in a second factor: the secret for the authenticator app (base32
+/// and as an `otpauth://` address). Sign-ins need codes only once it is confirmed.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = totp::Enrolment), (status = 409, body = crate::error::Problem)))]
+pub async fn totp_begin(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<axum::Json<totp::Enrolment>> {
+    Ok(axum::Json(
+        totp::begin(&s.app, &auth.actor, "Banyan").await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpCode {
+    /// The six digits the authenticator app shows now.
+    pub code: String,
+}
+
+/// Confirms the enrolment with the app's current code: from now on sign-ins need a code.
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "auth", security(("bearer" = [])), request_body = TotpCode,
+    responses((status = 200, body = totp::SecondFactor), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn totp_confirm(
+    State(s): State<AppState>,
+    auth: Auth,
+    body: Json<TotpCode>,
+) -> ApiResult<axum::Json<totp::SecondFactor>> {
+    Ok(axum::Json(
+        totp::confirm(&s.app, &auth.actor, &body.value.code).await?,
+    ))
+}
+
+/// Removes a staff member's second factor (a lost phone): they sign in with the password and enrol again.
+/// Administrators, never on their own account.
+#[utoipa::path(post, path = "/api/v1/staff/{username}/totp/reset", tag = "admin", security(("bearer" = [])),
+    params(("username" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn totp_reset(
+    State(s): State<AppState>,
+    auth: Auth,
+    axum::extract::Path(username): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    totp::reset(&s.app, &auth.actor, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

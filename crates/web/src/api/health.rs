@@ -149,10 +149,28 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
     material.extend_from_slice(&bytes);
     let hash = banyan_app::crypto::sha256_hex(&material);
     let claim = idem::Claim::new(&actor, &key, &hash);
-    match idem::lookup(&s.app, &claim).await {
-        Err(e) => return refused(e),
-        Ok(Some(stored)) => return replay(stored),
-        Ok(None) => {}
+    let answered_here = match idem::lookup(&s.app, &claim).await {
+        Err(e) => Some(refused(e)),
+        Ok(Some(stored)) => Some(replay(stored)),
+        Ok(None) => None,
+    };
+    if let Some(r) = answered_here {
+        // Answered without the handler: a service account's call is audited here instead.
+        let Ok(crate::extract::ClientAddr(source)) =
+            crate::extract::ClientAddr::from_request_parts(&mut parts, &s).await;
+        let route = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned());
+        let call = banyan_app::access::Call {
+            source: &source,
+            method: parts.method.as_str(),
+            route: &route,
+        };
+        if let Err(e) = banyan_app::access::service::record_call(&s.app, &actor, call).await {
+            return ApiError::from(e).into_response();
+        }
+        return r;
     }
     let req = Request::from_parts(parts, axum::body::Body::from(bytes));
     let resp = idem::with_claim(claim, next.run(req)).await;

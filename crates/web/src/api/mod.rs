@@ -105,6 +105,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/api/v1/staff/{username}/org", put(admin::set_staff_org))
         .route(
+            "/api/v1/staff/{username}/totp/reset",
+            post(auth::totp_reset),
+        )
+        .route(
+            "/api/v1/me/totp",
+            get(auth::totp_status).post(auth::totp_begin),
+        )
+        .route("/api/v1/me/totp/confirm", post(auth::totp_confirm))
+        .route(
             "/api/v1/field-definitions",
             get(admin::list_fields).merge(creating(post(admin::define_field))),
         )

@@ -28,7 +28,8 @@ pub struct FeedParams {
 /// The changes published after `after`, in order, in the reader's scope: customers created, verified and
 /// changed; feedback cases registered, escalated and resolved; leads' stages; segment changes; alerts
 /// opened. Each names what changed (ids, numbers, statuses), never a person's data. Ask again with
-/// `after=next_after`; an empty page means nothing new yet. (`/api/v1/events` is the client events —
+/// `after=next_after`; when `next_after` equals the `after` sent, nothing new was published yet (a page can
+/// be empty and still move on, for a reader limited to a branch). (`/api/v1/events` is the client events —
 /// seminars and invitations — hence this feed's own path.)
 #[utoipa::path(get, path = "/api/v1/outbound/events", tag = "events out", security(("bearer" = [])), params(FeedParams),
     responses((status = 200, body = FeedPage), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]

@@ -19,6 +19,7 @@ use banyan_app::access::{Session, StaffView};
 use banyan_domain::access::Role;
 use serde::Deserialize;
 
+pub(crate) mod security;
 pub(crate) mod service;
 
 #[derive(Template)]
@@ -60,6 +61,9 @@ pub(crate) async fn login_form(State(s): State<AppState>, headers: HeaderMap) ->
 pub(crate) struct LoginForm {
     pub(crate) username: String,
     pub(crate) password: String,
+    /// The authenticator app's code (accounts with a second factor).
+    #[serde(default)]
+    pub(crate) totp: String,
     #[serde(rename = "_csrf", default)]
     pub(crate) csrf: String,
 }
@@ -76,7 +80,10 @@ pub(crate) async fn login(
     if cookie_token.is_empty() || !constant_eq(cookie_token.as_bytes(), f.csrf.as_bytes()) {
         return PageError::Csrf(t, None).into_response();
     }
-    match banyan_app::access::web_login(&s.app, &f.username, &f.password, t.code(), &source).await {
+    let code = Some(f.totp.as_str()).filter(|c| !c.trim().is_empty());
+    match banyan_app::access::web_login(&s.app, &f.username, &f.password, code, t.code(), &source)
+        .await
+    {
         Ok((token, _)) => {
             let mut r = Redirect::to("/").into_response();
             // A new session id at every sign-in (no fixation).
@@ -287,4 +294,5 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/admin/staff", get(staff_page).post(add_staff))
         .route("/admin/staff/{username}/disable", post(disable_staff))
         .merge(service::routes())
+        .merge(security::routes())
 }

@@ -288,7 +288,7 @@ async fn a_workbench_session_counts_its_own_unread_notices_and_ends_with_the_acc
     app.login_as("rm2", Role::RelationshipManager, Some("BR0001"))
         .await;
     let (cookie, session) =
-        banyan_app::access::web_login(&app.app, "rm1", PASSWORD, "zh-CN", "127.0.0.1")
+        banyan_app::access::web_login(&app.app, "rm1", PASSWORD, None, "zh-CN", "127.0.0.1")
             .await
             .expect("rm1 signs in to the workbench");
     assert_eq!(session.unread_notices, 0);

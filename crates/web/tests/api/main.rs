@@ -46,6 +46,7 @@ mod performance;
 mod review;
 mod rewards;
 mod sales;
+mod second_factor;
 mod segments;
 mod service_accounts;
 mod training;
@@ -138,6 +139,7 @@ fn main() {
     tests.extend(service_accounts::all());
     tests.extend(outbound::all());
     tests.extend(webhooks::all());
+    tests.extend(second_factor::all());
 
     let skip_pg = banyan_testkit::skip_postgres();
     let wants_pg = !skip_pg

@@ -17,7 +17,7 @@ crate::ui::i18n::catalog! {
     "login.username" => ["用户名", "使用者名稱", "Username"],
     "login.password" => ["密码", "密碼", "Password"],
     "login.submit" => ["登录", "登入", "Sign in"],
-    "login.bad" => ["用户名或密码错误。", "使用者名稱或密碼錯誤。", "Username or password is wrong."],
+    "login.bad" => ["用户名、密码或动态验证码错误。", "使用者名稱、密碼或動態驗證碼錯誤。", "Username, password or one-time code is wrong."],
     "login.throttled" => ["登录失败次数过多，请稍后再试。", "登入失敗次數過多，請稍後再試。", "Too many failed sign-ins; try again later."],
     "home.title" => ["我的工作", "我的工作", "My work"],
     "home.overdue" => ["待定期复核的客户", "待定期複核的客戶", "Customers due for periodic review"],

@@ -1,0 +1,290 @@
+//! A second factor for local accounts: time-based one-time codes (TOTP, RFC 6238) from any authenticator
+//! app — six digits, thirty-second steps, HMAC-SHA1, as the apps compute them.
+//!
+//! A staff member enrols themselves: Banyan makes a secret (160 random bits) and keeps it encrypted as
+//! *pending* until the first code from the app confirms it; from then on every sign-in (API and workbench)
+//! needs a current code besides the password. A code is good once (the step it belongs to is recorded), one
+//! step either side is accepted for clocks that drift. A lost phone is an administrator's reset (audited),
+//! never one's own. Service accounts have no password and no second factor: their tokens are bound to
+//! addresses instead.
+
+use super::{StaffRow, store};
+use crate::App;
+use crate::actor::Actor;
+use crate::audit::{self, Entry};
+use crate::crypto::{Purpose, random_bytes};
+use crate::error::{AppError, Result};
+use banyan_domain::access::Permission;
+use hmac::{KeyInit, Mac};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+const STEP_SECONDS: i64 = 30;
+const DIGITS: u32 = 6;
+
+/// RFC 4648 base32 without padding (what authenticator apps take as the secret).
+pub fn base32(bytes: &[u8]) -> String {
+    const A: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    let (mut buf, mut bits) = (0u32, 0u32);
+    for b in bytes {
+        buf = (buf << 8) | u32::from(*b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(A[((buf >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(A[((buf << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// The code of one time step (HOTP over the step counter, dynamic truncation).
+pub fn code_at_step(secret: &[u8], step: i64) -> Result<u32> {
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret)
+        .map_err(|_| AppError::internal("TOTP key"))?;
+    mac.update(&step.to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let off = usize::from(h[h.len() - 1] & 0x0f);
+    let bin = (u32::from(h[off] & 0x7f) << 24)
+        | (u32::from(h[off + 1]) << 16)
+        | (u32::from(h[off + 2]) << 8)
+        | u32::from(h[off + 3]);
+    Ok(bin % 10u32.pow(DIGITS))
+}
+
+/// The time step of a Unix time in seconds.
+pub fn step_of(unix_seconds: i64) -> i64 {
+    unix_seconds.div_euclid(STEP_SECONDS)
+}
+
+/// The step a code belongs to, if it is one of now's or a step either side of it.
+fn matching_step(secret: &[u8], code: &str, now_s: i64) -> Result<Option<i64>> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let Ok(want) = code.parse::<u32>() else {
+        return Ok(None);
+    };
+    let now = step_of(now_s);
+    for step in [now, now - 1, now + 1] {
+        if code_at_step(secret, step)? == want {
+            return Ok(Some(step));
+        }
+    }
+    Ok(None)
+}
+
+/// What a sign-in's second factor came to.
+pub(super) enum Second {
+    /// The account has none.
+    NotEnrolled,
+    /// A good code of this step.
+    Good(i64),
+    /// Missing, wrong or used already.
+    Refused(&'static str),
+}
+
+/// Checks a sign-in's code against the account's secret (after its password was verified).
+pub(super) fn check_sign_in(app: &App, s: &StaffRow, code: Option<&str>) -> Result<Second> {
+    let Some(enc) = &s.totp_enc else {
+        return Ok(Second::NotEnrolled);
+    };
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(Second::Refused("totp_missing"));
+    };
+    let secret = app.keys().decrypt_bytes(Purpose::TotpSecret, enc)?;
+    Ok(
+        match matching_step(&secret, code, jiff::Timestamp::now().as_second())? {
+            Some(step) if s.totp_step.is_none_or(|used| step > used) => Second::Good(step),
+            Some(_) => Second::Refused("totp_reused"),
+            None => Second::Refused("totp_wrong"),
+        },
+    )
+}
+
+/// A secret to put into the authenticator app.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Enrolment {
+    /// The secret in base32, for typing into the app.
+    pub secret: String,
+    /// The same as an `otpauth://` address (what a QR code would hold).
+    pub uri: String,
+}
+
+/// Whether the signed-in staff member has a second factor.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SecondFactor {
+    pub enabled: bool,
+    /// An enrolment was begun and waits for its first code.
+    pub pending: bool,
+}
+
+async fn own_row(app: &App, actor: &Actor) -> Result<StaffRow> {
+    if actor.role.is_service() {
+        return Err(AppError::conflict(
+            "service_account",
+            "a service account has no password and no second factor",
+            serde_json::json!({}),
+        ));
+    }
+    store::find_staff(&app.db.conn, actor.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// Whether one's own account has a second factor.
+pub async fn status(app: &App, actor: &Actor) -> Result<SecondFactor> {
+    let s = own_row(app, actor).await?;
+    Ok(SecondFactor {
+        enabled: s.totp_enc.is_some(),
+        pending: s.totp_pending_enc.is_some(),
+    })
+}
+
+/// Begins enrolling one's own account: a new secret, kept pending until [`confirm`]. Begun again, the
+/// earlier pending secret is replaced; an enabled one stays in force until the new one is confirmed.
+pub async fn begin(app: &App, actor: &Actor, issuer: &str) -> Result<Enrolment> {
+    let s = own_row(app, actor).await?;
+    let secret = random_bytes::<20>()?;
+    let enc = app.keys().encrypt_bytes(Purpose::TotpSecret, &secret)?;
+    store::set_totp(
+        &app.db.conn,
+        s.id,
+        s.totp_enc.as_deref(),
+        Some(&enc),
+        s.totp_step,
+    )
+    .await?;
+    let b32 = base32(&secret);
+    let label: String =
+        form_urlencoded::byte_serialize(format!("{issuer}:{}", s.username).as_bytes()).collect();
+    let iss: String = form_urlencoded::byte_serialize(issuer.as_bytes()).collect();
+    Ok(Enrolment {
+        uri: format!(
+            "otpauth://totp/{label}?secret={b32}&issuer={iss}&algorithm=SHA1&digits=6&period=30"
+        ),
+        secret: b32,
+    })
+}
+
+/// Confirms the pending secret with a code from the app: from now on sign-ins need a code. Audited.
+pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFactor> {
+    let s = own_row(app, actor).await?;
+    let Some(pending) = &s.totp_pending_enc else {
+        return Err(AppError::conflict(
+            "no_enrolment",
+            "begin an enrolment first",
+            serde_json::json!({}),
+        ));
+    };
+    let secret = app.keys().decrypt_bytes(Purpose::TotpSecret, pending)?;
+    let Some(step) = matching_step(&secret, code, jiff::Timestamp::now().as_second())? else {
+        return Err(AppError::field(
+            "code",
+            "totp",
+            "is not the app's current code; check the phone's clock and type the six digits shown now",
+        ));
+    };
+    let tx = app.db.begin_write().await?;
+    store::set_totp(&*tx, s.id, Some(pending), None, Some(step)).await?;
+    audit::record_as(
+        app,
+        &*tx,
+        Some(s.id.uuid()),
+        &s.username,
+        vec![Entry {
+            action: "auth.totp_enable",
+            entity: "staff",
+            entity_id: Some(s.id.to_string()),
+            customer_id: None,
+            detail: serde_json::json!({}),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(SecondFactor {
+        enabled: true,
+        pending: false,
+    })
+}
+
+/// Removes a staff member's second factor (a lost phone), so they enrol again after signing in with the
+/// password alone; an administrator's act, never on their own account. Audited.
+pub async fn reset(app: &App, actor: &Actor, username: &str) -> Result<()> {
+    let grant = actor.require(Permission::StaffManage)?;
+    let s = store::find_staff_by_username(&app.db.conn, username.trim())
+        .await?
+        .filter(|s| !s.role.is_service())
+        .ok_or(AppError::NotFound)?;
+    if s.id == actor.id {
+        return Err(AppError::conflict(
+            "cannot_reset_self",
+            "ask another administrator to reset your own second factor",
+            serde_json::json!({}),
+        ));
+    }
+    let tx = app.db.begin_write().await?;
+    store::set_totp(&*tx, s.id, None, None, None).await?;
+    audit::record(
+        app,
+        &*tx,
+        &grant,
+        vec![Entry {
+            action: "auth.totp_reset",
+            entity: "staff",
+            entity_id: Some(s.id.to_string()),
+            customer_id: None,
+            detail: serde_json::json!({"username": s.username}),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// RFC 6238 appendix B (SHA-1, the 20-byte ASCII secret "12345678901234567890"), last six digits.
+    #[test]
+    fn codes_match_the_rfc_test_vectors() {
+        let secret = b"12345678901234567890";
+        for (t, code) in [
+            (59, 287_082),
+            (1_111_111_109, 81_804),
+            (1_111_111_111, 50_471),
+            (1_234_567_890, 5_924),
+            (2_000_000_000, 279_037),
+        ] {
+            assert_eq!(code_at_step(secret, step_of(t)).unwrap(), code, "t={t}");
+        }
+    }
+
+    #[test]
+    fn base32_is_rfc_4648() {
+        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(base32(b"f"), "MY");
+    }
+
+    #[test]
+    fn a_code_matches_its_step_or_one_either_side_only() {
+        let secret = b"12345678901234567890";
+        let now = 1_234_567_890;
+        let c = |s: i64| format!("{:06}", code_at_step(secret, s).unwrap());
+        let here = step_of(now);
+        assert_eq!(matching_step(secret, &c(here), now).unwrap(), Some(here));
+        assert_eq!(
+            matching_step(secret, &c(here - 1), now).unwrap(),
+            Some(here - 1)
+        );
+        assert_eq!(matching_step(secret, &c(here + 2), now).unwrap(), None);
+        assert_eq!(matching_step(secret, "12345", now).unwrap(), None);
+        assert_eq!(matching_step(secret, "abcdef", now).unwrap(), None);
+    }
+}

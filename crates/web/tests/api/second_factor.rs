@@ -1,0 +1,169 @@
+//! The second factor for local accounts: TOTP codes from an authenticator app, good once, reset by an
+//! administrator.
+
+use crate::harness::*;
+use banyan_app::access::totp::{code_at_step, step_of};
+use banyan_domain::access::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+crate::tests![
+    with_a_second_factor_a_sign_in_needs_a_current_code_good_once,
+    an_administrator_resets_a_lost_second_factor_but_not_their_own,
+];
+
+/// RFC 4648 base32 (no padding) back to bytes, as an authenticator app reads the secret.
+fn unbase32(s: &str) -> Vec<u8> {
+    const A: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut out, mut buf, mut bits) = (Vec::new(), 0u32, 0u32);
+    for c in s.chars() {
+        buf = (buf << 5) | A.find(c).expect("base32") as u32;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    out
+}
+
+fn code(secret: &[u8], step: i64) -> String {
+    format!("{:06}", code_at_step(secret, step).unwrap())
+}
+
+async fn login_with(app: &TestApp, user: &str, totp: Option<&str>) -> Resp {
+    app.req(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": user, "password": PASSWORD, "totp": totp})),
+    )
+    .await
+}
+
+/// Enrols `user` (signed in with `token`); returns the secret.
+async fn enrol(app: &TestApp, token: &str) -> Vec<u8> {
+    let r = app.post("/api/v1/me/totp", token, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let uri = r.body["uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/Banyan%3A") && uri.contains("period=30"),
+        "{uri}"
+    );
+    let secret = unbase32(r.body["secret"].as_str().unwrap());
+    assert_eq!(secret.len(), 20);
+    let now = step_of(jiff::Timestamp::now().as_second());
+    let r = app
+        .post(
+            "/api/v1/me/totp/confirm",
+            token,
+            json!({"code": code(&secret, now)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["enabled"], true);
+    secret
+}
+
+async fn with_a_second_factor_a_sign_in_needs_a_current_code_good_once(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    assert_eq!(app.get("/api/v1/me/totp", &rm).await.body["enabled"], false);
+    // A wrong first code does not turn it on.
+    app.post("/api/v1/me/totp", &rm, json!({})).await;
+    let r = app
+        .post("/api/v1/me/totp/confirm", &rm, json!({"code": "12x456"}))
+        .await;
+    r.assert_problem(422, "validation");
+    assert!(
+        r.field_errors().contains(&("code".into(), "totp".into())),
+        "{}",
+        r.text
+    );
+    assert_eq!(app.get("/api/v1/me/totp", &rm).await.body["enabled"], false);
+    // Until confirmed, the password alone still signs in.
+    assert_eq!(login_with(app, "rm1", None).await.status, StatusCode::OK);
+    let secret = enrol(app, &rm).await;
+    // Now the password alone, or with a wrong code, is refused alike.
+    login_with(app, "rm1", None)
+        .await
+        .assert_problem(401, "bad_credentials");
+    let now = step_of(jiff::Timestamp::now().as_second());
+    let wrong = format!(
+        "{:06}",
+        (code_at_step(&secret, now).unwrap() + 1) % 1_000_000
+    );
+    login_with(app, "rm1", Some(&wrong))
+        .await
+        .assert_problem(401, "bad_credentials");
+    // The confirming code's step was used; the next step's code (a clock a little ahead) is good, once.
+    let next = code(&secret, now + 1);
+    let ok = login_with(app, "rm1", Some(&next)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    login_with(app, "rm1", Some(&next))
+        .await
+        .assert_problem(401, "bad_credentials");
+    app.seal().await;
+    let aud = app.login_as("aud", Role::Auditor, None).await;
+    let f = app
+        .get("/api/v1/audit?action=auth.login_failed", &aud)
+        .await;
+    let mut reasons: Vec<&str> = f.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["detail"]["reason"].as_str().unwrap())
+        .collect();
+    reasons.sort_unstable();
+    assert_eq!(reasons, vec!["totp_missing", "totp_reused", "totp_wrong"]);
+    let e = app.get("/api/v1/audit?action=auth.totp_enable", &aud).await;
+    assert_eq!(e.body["items"].as_array().unwrap().len(), 1, "{}", e.text);
+}
+
+async fn an_administrator_resets_a_lost_second_factor_but_not_their_own(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    enrol(app, &rm).await;
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let staff = app.get("/api/v1/staff", &admin).await;
+    let rm1 = staff
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["username"] == "rm1")
+        .unwrap()
+        .clone();
+    assert_eq!(rm1["second_factor"], true);
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    app.post("/api/v1/staff/rm1/totp/reset", &sup, json!({}))
+        .await
+        .assert_problem(403, "permission_denied");
+    let r = app
+        .post("/api/v1/staff/rm1/totp/reset", &admin, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(login_with(app, "rm1", None).await.status, StatusCode::OK);
+    enrol(app, &admin).await;
+    app.post("/api/v1/staff/admin1/totp/reset", &admin, json!({}))
+        .await
+        .assert_problem(409, "cannot_reset_self");
+    app.post("/api/v1/staff/nobody/totp/reset", &admin, json!({}))
+        .await
+        .assert_problem(404, "not_found");
+    // A service account has no second factor to enrol.
+    let made = app
+        .post(
+            "/api/v1/service-accounts",
+            &admin,
+            json!({"username": "dw", "display_name": "数据仓库", "role": "data_warehouse",
+                   "allowed_sources": ["127.0.0.1", "::1"]}),
+        )
+        .await;
+    let token = made.body["token"].as_str().unwrap();
+    app.post("/api/v1/me/totp", token, json!({}))
+        .await
+        .assert_problem(409, "service_account");
+}
