@@ -32,11 +32,7 @@ impl FromRequestParts<AppState> for Auth {
             })
             .map(|t| t.trim().to_owned())
             .ok_or_else(|| ApiError::from(banyan_app::AppError::Unauthenticated))?;
-        let Ok(ClientAddr(source)) = ClientAddr::from_request_parts(parts, state).await;
-        let route = parts
-            .extensions
-            .get::<axum::extract::MatchedPath>()
-            .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned());
+        let (source, route) = call_of(parts, state).await;
         let call = banyan_app::access::Call {
             source: &source,
             method: parts.method.as_str(),
@@ -47,6 +43,17 @@ impl FromRequestParts<AppState> for Auth {
         crate::trace::record_actor(actor.id().uuid());
         Ok(Auth { actor, token })
     }
+}
+
+/// Where a call comes from and which route it asks (its template, without the values in the path): what a
+/// service account's call is audited with.
+pub(crate) async fn call_of(parts: &mut Parts, state: &AppState) -> (String, String) {
+    let Ok(ClientAddr(source)) = ClientAddr::from_request_parts(parts, state).await;
+    let route = parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned());
+    (source, route)
 }
 
 /// A JSON body: must be `application/json`, within the size limit, and well-formed; errors name the field.

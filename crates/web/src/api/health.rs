@@ -156,12 +156,7 @@ pub async fn idempotent(State(s): State<AppState>, req: Request, next: Next) -> 
     };
     if let Some(r) = answered_here {
         // Answered without the handler: a service account's call is audited here instead.
-        let Ok(crate::extract::ClientAddr(source)) =
-            crate::extract::ClientAddr::from_request_parts(&mut parts, &s).await;
-        let route = parts
-            .extensions
-            .get::<axum::extract::MatchedPath>()
-            .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned());
+        let (source, route) = crate::extract::call_of(&mut parts, &s).await;
         let call = banyan_app::access::Call {
             source: &source,
             method: parts.method.as_str(),
