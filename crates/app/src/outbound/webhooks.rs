@@ -45,6 +45,7 @@ pub struct SubscriptionView {
     /// Failures in a row of the event it waits on (0: healthy).
     pub failures: i32,
     pub next_attempt_at: Option<String>,
+    /// Why the event it waits on failed last (as a delivery's `error`).
     pub last_error: Option<String>,
     pub created_at: String,
 }
@@ -60,6 +61,7 @@ pub struct DeliveryView {
     /// The receiver's HTTP status (none: no answer).
     pub status: Option<i32>,
     pub ok: bool,
+    /// Why it failed: `refused` (see `status`), `timeout`, `unreachable`, `failed` or `internal`.
     pub error: Option<String>,
     /// Sent again by an administrator.
     pub replay: bool,
@@ -300,7 +302,8 @@ fn client() -> Result<&'static reqwest_tls::Client> {
     Ok(C.get_or_init(|| c))
 }
 
-/// Sends one event; the receiver's status, or why there was none.
+/// Sends one event; the receiver's status, and on failure its kind as a code: `refused` (a status other than
+/// 2xx), `timeout` (no answer within 10 seconds), `unreachable` (no connection), `failed`, `internal`.
 async fn send(
     url: &str,
     secret: &[u8],
@@ -308,11 +311,17 @@ async fn send(
 ) -> (Option<i32>, std::result::Result<(), String>) {
     let body = match serde_json::to_vec(e) {
         Ok(b) => b,
-        Err(err) => return (None, Err(format!("event as JSON: {err}"))),
+        Err(err) => {
+            tracing::error!(error = %err, "an event did not serialise");
+            return (None, Err("internal".into()));
+        }
     };
     let client = match client() {
         Ok(c) => c,
-        Err(err) => return (None, Err(err.to_string())),
+        Err(err) => {
+            tracing::error!(error = %err, "no HTTP client for webhooks");
+            return (None, Err("internal".into()));
+        }
     };
     let ts = jiff::Timestamp::now().as_second();
     let sig = crate::notify::signature(secret, ts, &body);
@@ -331,12 +340,12 @@ async fn send(
         Ok(resp) if resp.status().is_success() => (Some(i32::from(resp.status().as_u16())), Ok(())),
         Ok(resp) => (
             Some(i32::from(resp.status().as_u16())),
-            Err(format!("the receiver answered {}", resp.status().as_u16())),
+            Err("refused".into()),
         ),
         // Not the URL's query or anything the receiver said: the kind of failure only.
-        Err(err) if err.is_timeout() => (None, Err("no answer within 10 seconds".into())),
-        Err(err) if err.is_connect() => (None, Err("could not connect".into())),
-        Err(_) => (None, Err("the request failed".into())),
+        Err(err) if err.is_timeout() => (None, Err("timeout".into())),
+        Err(err) if err.is_connect() => (None, Err("unreachable".into())),
+        Err(_) => (None, Err("failed".into())),
     }
 }
 

@@ -175,8 +175,8 @@ fn outcome(t: Tr, status: Option<i32>, ok: bool, error: Option<&str>) -> String 
     match (ok, status, error) {
         (true, Some(s), _) => t.get("wh.delivered").replace("{status}", &s.to_string()),
         (false, Some(s), _) => t.get("wh.refused").replace("{status}", &s.to_string()),
-        (false, None, Some(e)) if e.contains("10 seconds") => t.get("wh.timeout").to_owned(),
-        (false, None, Some(e)) if e.contains("connect") => t.get("wh.unreachable").to_owned(),
+        (false, None, Some("timeout")) => t.get("wh.timeout").to_owned(),
+        (false, None, Some("unreachable")) => t.get("wh.unreachable").to_owned(),
         _ => t.get("wh.failed").to_owned(),
     }
 }
