@@ -71,7 +71,7 @@ fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| AppError::internal(format!("password hashing failed: {e}")))
 }
 
-fn verify_password(hash: &str, password: &str) -> bool {
+pub(super) fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).ok().is_some_and(|h| {
         Argon2::default()
             .verify_password(password.as_bytes(), &h)

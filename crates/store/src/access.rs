@@ -104,6 +104,57 @@ pub async fn set_totp<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Keeps a new TOTP secret as pending (the confirmed one, if any, stays in force).
+pub async fn set_totp_pending<C: ConnectionTrait>(
+    c: &C,
+    id: StaffId,
+    pending: &[u8],
+) -> Result<()> {
+    let q = Query::update()
+        .table("staff")
+        .value("totp_pending_enc", pending.to_vec())
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Puts the pending secret in force with the step its first code used — only if the pending secret is still
+/// the one that was checked (another enrolment begun meanwhile, or a reset, leaves it alone); false then.
+pub async fn confirm_totp<C: ConnectionTrait>(
+    c: &C,
+    id: StaffId,
+    pending: &[u8],
+    step: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("staff")
+        .value("totp_enc", pending.to_vec())
+        .value("totp_pending_enc", Option::<Vec<u8>>::None)
+        .value("totp_step", step)
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .and_where(Expr::col("totp_pending_enc").eq(pending.to_vec()))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// Ends every workbench session of a staff member (a second factor turned on or reset: sessions signed in
+/// without it end).
+pub async fn revoke_sessions_of<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    at_us: i64,
+) -> Result<()> {
+    let q = Query::update()
+        .table("web_sessions")
+        .value("revoked_at_us", at_us)
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("revoked_at_us").is_null())
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
 /// Records the TOTP step a sign-in used, unless a later one was recorded meanwhile; false when the step was
 /// used already (a concurrent sign-in with the same code).
 pub async fn use_totp_step<C: ConnectionTrait>(c: &C, id: StaffId, step: i64) -> Result<bool> {

@@ -145,20 +145,57 @@ pub async fn status(app: &App, actor: &Actor) -> Result<SecondFactor> {
     })
 }
 
-/// Begins enrolling one's own account: a new secret, kept pending until [`confirm`]. Begun again, the
-/// earlier pending secret is replaced; an enabled one stays in force until the new one is confirmed.
-pub async fn begin(app: &App, actor: &Actor, issuer: &str) -> Result<Enrolment> {
+/// Proof that the account's owner is at the keyboard before its second factor changes: the password, and
+/// a current code of the factor in force (if there is one). A stolen session alone cannot put an attacker's
+/// phone in place of the owner's, nor lock the owner out by enrolling one.
+async fn owner_proof(app: &App, s: &StaffRow, password: &str, code: Option<&str>) -> Result<()> {
+    let hash = s.password_hash.clone();
+    let pw = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || super::verify_password(&hash, &pw))
+        .await
+        .map_err(|e| AppError::internal_from("password hashing", e))?;
+    if !ok {
+        return Err(AppError::field(
+            "password",
+            "mismatch",
+            "is not this account's password",
+        ));
+    }
+    if let Some(enc) = &s.totp_enc {
+        let secret = app.keys().decrypt_bytes(Purpose::TotpSecret, enc)?;
+        let now = jiff::Timestamp::now().as_second();
+        // Proof of holding the app: a code of now (a sign-in's last code counts too — this is no sign-in).
+        let good = match code {
+            Some(c) => matching_step(&secret, c, now)?.is_some(),
+            None => false,
+        };
+        if !good {
+            return Err(AppError::field(
+                "current_code",
+                "totp",
+                "give a current code of the app in use now",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Begins enrolling one's own account (the password, and a current code of the factor in force if any, are
+/// asked first): a new secret, kept pending until [`confirm`]. Begun again, the earlier pending secret is
+/// replaced; an enabled one stays in force until the new one is confirmed.
+pub async fn begin(
+    app: &App,
+    actor: &Actor,
+    issuer: &str,
+    password: &str,
+    current_code: Option<&str>,
+) -> Result<Enrolment> {
     let s = own_row(app, actor).await?;
+    owner_proof(app, &s, password, current_code).await?;
     let secret = random_bytes::<20>()?;
     let enc = app.keys().encrypt_bytes(Purpose::TotpSecret, &secret)?;
-    store::set_totp(
-        &app.db.conn,
-        s.id,
-        s.totp_enc.as_deref(),
-        Some(&enc),
-        s.totp_step,
-    )
-    .await?;
+    // Only the pending secret is written: the one in force and its last step stay as they are now.
+    store::set_totp_pending(&app.db.conn, s.id, &enc).await?;
     let b32 = base32(&secret);
     let label: String =
         form_urlencoded::byte_serialize(format!("{issuer}:{}", s.username).as_bytes()).collect();
@@ -171,7 +208,9 @@ pub async fn begin(app: &App, actor: &Actor, issuer: &str) -> Result<Enrolment> 
     })
 }
 
-/// Confirms the pending secret with a code from the app: from now on sign-ins need a code. Audited.
+/// Confirms the pending secret with a code from the app: from now on sign-ins need a code, and every
+/// session and token of the account ends (those signed in without the new factor; one signs in again with
+/// it). Audited.
 pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFactor> {
     let s = own_row(app, actor).await?;
     let Some(pending) = &s.totp_pending_enc else {
@@ -189,8 +228,17 @@ pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFacto
             "is not the app's current code; check the phone's clock and type the six digits shown now",
         ));
     };
+    let now = banyan_store::now_us();
     let tx = app.db.begin_write().await?;
-    store::set_totp(&*tx, s.id, Some(pending), None, Some(step)).await?;
+    if !store::confirm_totp(&*tx, s.id, pending, step).await? {
+        return Err(AppError::conflict(
+            "no_enrolment",
+            "the enrolment changed meanwhile; begin again",
+            serde_json::json!({}),
+        ));
+    }
+    store::revoke_tokens_of(&*tx, s.id.uuid(), now).await?;
+    store::revoke_sessions_of(&*tx, s.id.uuid(), now).await?;
     audit::record_as(
         app,
         &*tx,
@@ -229,6 +277,10 @@ pub async fn reset(app: &App, actor: &Actor, username: &str) -> Result<()> {
     }
     let tx = app.db.begin_write().await?;
     store::set_totp(&*tx, s.id, None, None, None).await?;
+    // Whoever holds the lost phone may hold a session too: every one of the account's ends.
+    let now = banyan_store::now_us();
+    store::revoke_tokens_of(&*tx, s.id.uuid(), now).await?;
+    store::revoke_sessions_of(&*tx, s.id.uuid(), now).await?;
     audit::record(
         app,
         &*tx,

@@ -72,16 +72,36 @@ pub async fn totp_status(
     Ok(axum::Json(totp::status(&s.app, &auth.actor).await?))
 }
 
-/// Begins enrolling one's own account in a second factor: the secret for the authenticator app (base32
-/// and as an `otpauth://` address). Sign-ins need codes only once it is confirmed.
-#[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = totp::Enrolment), (status = 409, body = crate::error::Problem)))]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpBegin {
+    /// The account's password (a session alone does not change its second factor).
+    pub password: String,
+    /// A current code of the app in use now, when a second factor is already on.
+    #[serde(default)]
+    pub current_code: Option<String>,
+}
+
+/// Begins enrolling one's own account in a second factor (or moving it to another app): the secret for
+/// the authenticator app (base32 and as an `otpauth://` address). Asks the password, and a current code of
+/// the factor in force if there is one. Sign-ins need the new codes only once it is confirmed.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", security(("bearer" = [])), request_body = TotpBegin,
+    responses((status = 200, body = totp::Enrolment), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn totp_begin(
     State(s): State<AppState>,
     auth: Auth,
+    body: Json<TotpBegin>,
 ) -> ApiResult<axum::Json<totp::Enrolment>> {
+    let b = &body.value;
     Ok(axum::Json(
-        totp::begin(&s.app, &auth.actor, "Banyan").await?,
+        totp::begin(
+            &s.app,
+            &auth.actor,
+            "Banyan",
+            &b.password,
+            b.current_code.as_deref(),
+        )
+        .await?,
     ))
 }
 
@@ -92,7 +112,8 @@ pub struct TotpCode {
     pub code: String,
 }
 
-/// Confirms the enrolment with the app's current code: from now on sign-ins need a code.
+/// Confirms the enrolment with the app's current code: from now on sign-ins need a code, and the account's
+/// sessions and tokens end (this one too: sign in again with a code).
 #[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "auth", security(("bearer" = [])), request_body = TotpCode,
     responses((status = 200, body = totp::SecondFactor), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn totp_confirm(

@@ -43,7 +43,9 @@ async fn login_with(app: &TestApp, user: &str, totp: Option<&str>) -> Resp {
 
 /// Enrols `user` (signed in with `token`); returns the secret.
 async fn enrol(app: &TestApp, token: &str) -> Vec<u8> {
-    let r = app.post("/api/v1/me/totp", token, json!({})).await;
+    let r = app
+        .post("/api/v1/me/totp", token, json!({"password": PASSWORD}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let uri = r.body["uri"].as_str().unwrap();
     assert!(
@@ -70,8 +72,23 @@ async fn with_a_second_factor_a_sign_in_needs_a_current_code_good_once(app: &Tes
         .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
         .await;
     assert_eq!(app.get("/api/v1/me/totp", &rm).await.body["enabled"], false);
+    // Beginning asks the password (a stolen session alone cannot enrol the thief's phone).
+    let r = app
+        .post(
+            "/api/v1/me/totp",
+            &rm,
+            json!({"password": "not-the-password"}),
+        )
+        .await;
+    assert!(
+        r.field_errors()
+            .contains(&("password".into(), "mismatch".into())),
+        "{}",
+        r.text
+    );
     // A wrong first code does not turn it on.
-    app.post("/api/v1/me/totp", &rm, json!({})).await;
+    app.post("/api/v1/me/totp", &rm, json!({"password": PASSWORD}))
+        .await;
     let r = app
         .post("/api/v1/me/totp/confirm", &rm, json!({"code": "12x456"}))
         .await;
@@ -85,6 +102,10 @@ async fn with_a_second_factor_a_sign_in_needs_a_current_code_good_once(app: &Tes
     // Until confirmed, the password alone still signs in.
     assert_eq!(login_with(app, "rm1", None).await.status, StatusCode::OK);
     let secret = enrol(app, &rm).await;
+    // Turning it on ended the sessions and tokens signed in without it, this one too.
+    app.get("/api/v1/me", &rm)
+        .await
+        .assert_problem(401, "unauthenticated");
     // Now the password alone, or with a wrong code, is refused alike.
     login_with(app, "rm1", None)
         .await
@@ -104,6 +125,25 @@ async fn with_a_second_factor_a_sign_in_needs_a_current_code_good_once(app: &Tes
     login_with(app, "rm1", Some(&next))
         .await
         .assert_problem(401, "bad_credentials");
+    // Moving to another app asks a current code of this one as well as the password.
+    let token = ok.body["token"].as_str().unwrap();
+    let r = app
+        .post("/api/v1/me/totp", token, json!({"password": PASSWORD}))
+        .await;
+    assert!(
+        r.field_errors()
+            .contains(&("current_code".into(), "totp".into())),
+        "{}",
+        r.text
+    );
+    let r = app
+        .post(
+            "/api/v1/me/totp",
+            token,
+            json!({"password": PASSWORD, "current_code": next}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.seal().await;
     let aud = app.login_as("aud", Role::Auditor, None).await;
     let f = app
@@ -125,7 +165,7 @@ async fn an_administrator_resets_a_lost_second_factor_but_not_their_own(app: &Te
     let rm = app
         .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
         .await;
-    enrol(app, &rm).await;
+    let secret_of_rm = enrol(app, &rm).await;
     let admin = app.login_as("admin1", Role::Admin, None).await;
     let staff = app.get("/api/v1/staff", &admin).await;
     let rm1 = staff
@@ -141,12 +181,31 @@ async fn an_administrator_resets_a_lost_second_factor_but_not_their_own(app: &Te
     app.post("/api/v1/staff/rm1/totp/reset", &sup, json!({}))
         .await
         .assert_problem(403, "permission_denied");
+    let before = login_with(
+        app,
+        "rm1",
+        Some(&code(
+            &secret_of_rm,
+            step_of(jiff::Timestamp::now().as_second()) + 1,
+        )),
+    )
+    .await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+    let kept = before.body["token"].as_str().unwrap().to_owned();
     let r = app
         .post("/api/v1/staff/rm1/totp/reset", &admin, json!({}))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    // Whoever holds the lost phone may hold a session too: the account's tokens ended.
+    app.get("/api/v1/me", &kept)
+        .await
+        .assert_problem(401, "unauthenticated");
     assert_eq!(login_with(app, "rm1", None).await.status, StatusCode::OK);
-    enrol(app, &admin).await;
+    let mine = enrol(app, &admin).await;
+    let step = step_of(jiff::Timestamp::now().as_second()) + 1;
+    let again = login_with(app, "admin1", Some(&code(&mine, step))).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    let admin = again.body["token"].as_str().unwrap().to_owned();
     app.post("/api/v1/staff/admin1/totp/reset", &admin, json!({}))
         .await
         .assert_problem(409, "cannot_reset_self");
@@ -163,7 +222,7 @@ async fn an_administrator_resets_a_lost_second_factor_but_not_their_own(app: &Te
         )
         .await;
     let token = made.body["token"].as_str().unwrap();
-    app.post("/api/v1/me/totp", token, json!({}))
+    app.post("/api/v1/me/totp", token, json!({"password": "x"}))
         .await
         .assert_problem(409, "service_account");
 }

@@ -15,9 +15,10 @@ pub(crate) struct SecurityPage {
     c: Chrome,
     title: String,
     enabled: bool,
+    /// A first code was refused: the confirmation form is shown again.
+    confirming: bool,
     /// An enrolment just begun: (the secret in groups of four, the otpauth address).
     enrolment: Option<(String, String)>,
-    notice: Option<String>,
     error: Option<String>,
 }
 
@@ -26,8 +27,18 @@ async fn view(
     sess: Session,
     t: Tr,
     enrolment: Option<totp::Enrolment>,
-    notice: Option<String>,
     error: Option<String>,
+) -> Result<Response, PageError> {
+    view_as(s, sess, t, enrolment, error, false).await
+}
+
+async fn view_as(
+    s: &AppState,
+    sess: Session,
+    t: Tr,
+    enrolment: Option<totp::Enrolment>,
+    error: Option<String>,
+    confirming: bool,
 ) -> Result<Response, PageError> {
     let st = totp::status(&s.app, &sess.actor)
         .await
@@ -37,6 +48,7 @@ async fn view(
         title: t.get("sec.title").to_owned(),
         c: chrome(t, Some(&sess), "/account/security"),
         enabled: st.enabled,
+        confirming,
         enrolment: enrolment.map(|e| {
             let grouped = e
                 .secret
@@ -47,7 +59,6 @@ async fn view(
                 .join(" ");
             (grouped, e.uri)
         }),
-        notice,
         error,
     };
     Ok(if failed {
@@ -61,17 +72,31 @@ pub(crate) async fn security_page(
     State(s): State<AppState>,
     Signed { sess, t }: Signed,
 ) -> Result<Response, PageError> {
-    view(&s, sess, t, None, None, None).await
+    view(&s, sess, t, None, None).await
 }
 
 pub(crate) async fn begin(
     State(s): State<AppState>,
-    SignedForm { sess, t, .. }: SignedForm,
+    SignedForm { sess, t, f }: SignedForm,
 ) -> Result<Response, PageError> {
-    let e = totp::begin(&s.app, &sess.actor, "Banyan")
-        .await
-        .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-    view(&s, sess, t, Some(e), None, None).await
+    let password = f.get("password").cloned().unwrap_or_default();
+    let current = f
+        .get("current_code")
+        .map(String::as_str)
+        .filter(|c| !c.trim().is_empty());
+    match totp::begin(&s.app, &sess.actor, "Banyan", &password, current).await {
+        Ok(e) => view(&s, sess, t, Some(e), None).await,
+        Err(banyan_app::AppError::Validation(v)) => {
+            let key = if v.0.iter().any(|e| e.field == "password") {
+                "sec.wrong_password"
+            } else {
+                "sec.wrong_current"
+            };
+            let msg = t.get(key).to_owned();
+            view(&s, sess, t, None, Some(msg)).await
+        }
+        Err(e) => Err(PageError::App(e, t, Some(sess))),
+    }
 }
 
 pub(crate) async fn confirm(
@@ -80,21 +105,12 @@ pub(crate) async fn confirm(
 ) -> Result<Response, PageError> {
     let code = f.get("code").cloned().unwrap_or_default();
     match totp::confirm(&s.app, &sess.actor, &code).await {
-        Ok(_) => {
-            view(
-                &s,
-                sess,
-                t,
-                None,
-                Some(t.get("sec.enabled_now").to_owned()),
-                None,
-            )
-            .await
-        }
-        // The one field of the form: its refusal in the page's own words.
+        // Every session of the account ended with it, this one too: sign in again, with a code.
+        Ok(_) => Ok(Redirect::to("/login").into_response()),
+        // The one field of the form: its refusal in the page's own words, the form shown again.
         Err(banyan_app::AppError::Validation(_)) => {
             let msg = t.get("sec.wrong_code").to_owned();
-            view(&s, sess, t, None, None, Some(msg)).await
+            view_as(&s, sess, t, None, Some(msg), true).await
         }
         Err(e) => Err(PageError::App(e, t, Some(sess))),
     }
