@@ -155,7 +155,12 @@ pub async fn page(app: &App, actor: &Actor, after: i64, limit: u64) -> Result<Fe
         return Err(crate::AppError::field("limit", "range", "must be 1 to 500"));
     }
     let rows = banyan_store::outbound::page(&app.db.conn, after, limit).await?;
-    let next_after = rows.last().and_then(|r| r.seq).unwrap_or(after);
+    let next_after = match rows.last() {
+        None => after,
+        Some(r) => r.seq.ok_or_else(|| {
+            crate::AppError::internal(format!("published event {} has no number", r.id))
+        })?,
+    };
     let visible: Option<HashMap<Uuid, bool>> = match grant.scope() {
         ScopeFilter::All => None,
         _ => {

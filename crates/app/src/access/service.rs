@@ -341,14 +341,8 @@ pub async fn create(app: &App, actor: &Actor, n: NewServiceAccount) -> Result<Is
     let tx = app.db.begin_write().await?;
     super::insert_account(&*tx, &row).await?;
     store::insert_token(&*tx, &t).await?;
-    audit::record(app, &*tx, &grant, vec![Entry {
-        action: "service.create",
-        entity: "staff",
-        entity_id: Some(row.id.to_string()),
-        customer_id: None,
-        detail: serde_json::json!({"username": row.username, "role": row.role, "branch_code": row.branch_code,
-            "sources": sources.entries(), "expires_at": crate::fmt_us(t.expires_at_us)}),
-    }])
+    audit::record(app, &*tx, &grant, vec![Entry::staff("service.create", row.id, serde_json::json!({"username": row.username, "role": row.role, "branch_code": row.branch_code,
+            "sources": sources.entries(), "expires_at": crate::fmt_us(t.expires_at_us)}))])
     .await?;
     let account = view_with(row, std::slice::from_ref(&t), now)?;
     let issued = IssuedToken {
@@ -422,14 +416,17 @@ pub async fn rotate(
         t.id,
     )
     .await?;
-    audit::record(app, &*tx, &grant, vec![Entry {
-        action: "service.rotate",
-        entity: "staff",
-        entity_id: Some(s.id.to_string()),
-        customer_id: None,
-        detail: serde_json::json!({"username": s.username, "expires_at": crate::fmt_us(t.expires_at_us),
+    audit::record(
+        app,
+        &*tx,
+        &grant,
+        vec![Entry::staff(
+            "service.rotate",
+            s.id,
+            serde_json::json!({"username": s.username, "expires_at": crate::fmt_us(t.expires_at_us),
             "overlap_hours": overlap_hours, "shortened": shortened}),
-    }])
+        )],
+    )
     .await?;
     let tokens = store::tokens_of(&*tx, s.id.uuid()).await?;
     let issued = IssuedToken {
@@ -463,13 +460,11 @@ pub async fn revoke(
         app,
         &*tx,
         &grant,
-        vec![Entry {
-            action: "service.revoke",
-            entity: "staff",
-            entity_id: Some(s.id.to_string()),
-            customer_id: None,
-            detail: serde_json::json!({"username": s.username}),
-        }],
+        vec![Entry::staff(
+            "service.revoke",
+            s.id,
+            serde_json::json!({"username": s.username}),
+        )],
     )
     .await?;
     tx.commit().await?;
@@ -489,13 +484,7 @@ pub async fn set_sources(
     let before = allow_list(&s)?.entries();
     let tx = app.db.begin_write().await?;
     store::set_allowed_sources(&*tx, s.id, &list.to_stored()).await?;
-    audit::record(app, &*tx, &grant, vec![Entry {
-        action: "service.sources",
-        entity: "staff",
-        entity_id: Some(s.id.to_string()),
-        customer_id: None,
-        detail: serde_json::json!({"username": s.username, "previous_sources": before, "sources": list.entries()}),
-    }])
+    audit::record(app, &*tx, &grant, vec![Entry::staff("service.sources", s.id, serde_json::json!({"username": s.username, "previous_sources": before, "sources": list.entries()}))])
     .await?;
     tx.commit().await?;
     s.allowed_sources = Some(list.to_stored());

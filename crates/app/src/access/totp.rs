@@ -244,13 +244,11 @@ pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFacto
         &*tx,
         Some(s.id.uuid()),
         &s.username,
-        vec![Entry {
-            action: "auth.totp_enable",
-            entity: "staff",
-            entity_id: Some(s.id.to_string()),
-            customer_id: None,
-            detail: serde_json::json!({}),
-        }],
+        vec![Entry::staff(
+            "auth.totp_enable",
+            s.id,
+            serde_json::json!({}),
+        )],
     )
     .await?;
     tx.commit().await?;
@@ -285,13 +283,11 @@ pub async fn reset(app: &App, actor: &Actor, username: &str) -> Result<()> {
         app,
         &*tx,
         &grant,
-        vec![Entry {
-            action: "auth.totp_reset",
-            entity: "staff",
-            entity_id: Some(s.id.to_string()),
-            customer_id: None,
-            detail: serde_json::json!({"username": s.username}),
-        }],
+        vec![Entry::staff(
+            "auth.totp_reset",
+            s.id,
+            serde_json::json!({"username": s.username}),
+        )],
     )
     .await?;
     tx.commit().await?;

@@ -46,6 +46,21 @@ impl Entry {
             detail,
         }
     }
+
+    /// A record about a staff or service account (sign-ins, tokens, second factor): no customer.
+    pub fn staff(
+        action: &'static str,
+        id: banyan_domain::ids::StaffId,
+        detail: serde_json::Value,
+    ) -> Self {
+        Entry {
+            action,
+            entity: "staff",
+            entity_id: Some(id.to_string()),
+            customer_id: None,
+            detail,
+        }
+    }
 }
 
 fn row(
