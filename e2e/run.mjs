@@ -7,6 +7,7 @@ import { acquisitionTests } from './acquisition.mjs';
 import { careTests } from './care.mjs';
 import { wealthTests } from './wealth.mjs';
 import { performanceTests } from './performance.mjs';
+import { mergeTests } from './merge.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
@@ -1117,6 +1118,7 @@ await careTests({ test, signIn, BASE, SHOTS, customerUrl });
 
 await wealthTests({ test, signIn, BASE, SHOTS, customerUrl });
 await performanceTests({ test, signIn, BASE, SHOTS });
+await mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, residentId });
 
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);

@@ -138,6 +138,18 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     hash: &str,
     mode: Mode,
 ) -> Result<Vec<Change>> {
+    // A merged record no longer stands: its figures count on the survivor, and it holds no segments.
+    let live: Vec<CustomerRow>;
+    let rows = if rows.iter().any(|r| r.status == CustomerStatus::Merged) {
+        live = rows
+            .iter()
+            .filter(|r| r.status != CustomerStatus::Merged)
+            .cloned()
+            .collect();
+        &live[..]
+    } else {
+        rows
+    };
     if rows.is_empty() {
         return Ok(Vec::new());
     }

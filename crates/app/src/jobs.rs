@@ -15,7 +15,7 @@
 //! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
-//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`, `performance.training.remind`; greetings, the acquisition risk watch, the new customers' and the care surveys and the care retention purge are idempotent |
+//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`, `performance.training.remind`, `customers.duplicates`; greetings, the acquisition risk watch, the new customers' and the care surveys and the care retention purge are idempotent |
 
 use crate::App;
 use crate::notify::{self, Delivery, DispatchReport};
@@ -310,6 +310,16 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
         ),
         Ok(None) => tracing::info!("nightly task planning run by another node"),
         Err(e) => tracing::error!(error = %e, "nightly task planning failed"),
+    }
+    match crate::customers::pairs::scan(app).await {
+        Ok(Some(r)) => tracing::info!(
+            found = r.found,
+            added = r.added,
+            gone = r.gone,
+            "duplicate customer scan done"
+        ),
+        Ok(None) => tracing::info!("duplicate customer scan run by another node"),
+        Err(e) => tracing::error!(error = %e, "duplicate customer scan failed"),
     }
     // The watch opens a warning once per customer or partner and indicator, so every node may run it.
     match crate::acquisition::risk::watch(app).await {

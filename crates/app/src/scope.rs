@@ -4,6 +4,7 @@
 
 use crate::actor::Granted;
 use crate::error::{AppError, Result};
+use banyan_domain::customer::CustomerStatus;
 use banyan_domain::ids::StaffId;
 use banyan_store::ConnectionTrait;
 use banyan_store::customers::{self as store, CustomerRow};
@@ -135,6 +136,11 @@ pub(crate) async fn field_in_scope<C: ConnectionTrait>(
             "not_found",
             "no such customer in your scope",
         )),
+        Ok(r) if r.status == CustomerStatus::Merged => Err(AppError::field(
+            field,
+            "merged",
+            "this customer was merged into another record; name that record",
+        )),
         r => r,
     }
 }
@@ -146,7 +152,23 @@ pub(crate) async fn lock_in_scope<C: ConnectionTrait>(
     id: Uuid,
 ) -> Result<CustomerRow> {
     match store::lock_customer(c, id.into()).await? {
-        Some(r) if grant.can_see(&r.branch_code, r.rm_id) => Ok(r),
+        Some(r) if grant.can_see(&r.branch_code, r.rm_id) => {
+            refuse_merged(&r)?;
+            Ok(r)
+        }
         _ => Err(AppError::NotFound),
     }
+}
+
+/// A merged record is kept for its history and points to the survivor; nothing is written to it again (the
+/// write belongs on the survivor, which the client can follow from the merged record).
+fn refuse_merged(r: &CustomerRow) -> Result<()> {
+    if r.status == CustomerStatus::Merged {
+        return Err(AppError::conflict(
+            "customer_merged",
+            "this customer was merged into another record; write to that record",
+            serde_json::json!({"customer_id": r.id, "customer_no": r.customer_no}),
+        ));
+    }
+    Ok(())
 }

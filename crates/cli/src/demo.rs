@@ -395,6 +395,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         crate::demo_care::demo_care(app, &some).await?;
         crate::demo_wealth::demo_wealth(app, &some).await?;
         crate::demo_performance::demo_performance(app).await?;
+        crate::demo_merge::demo_duplicates(app).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await

@@ -11,6 +11,7 @@ mod demo_book;
 mod demo_care;
 mod demo_import;
 mod demo_leads;
+mod demo_merge;
 mod demo_papers;
 mod demo_performance;
 mod demo_plans;

@@ -8,6 +8,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub mod merge;
+
 /// Individual, corporate or institution (government body, public institution, association).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -47,6 +49,8 @@ pub enum CustomerStatus {
     Submitted,
     Verified,
     Returned,
+    /// Merged into another record, which it now points to; kept with its history, never edited again.
+    Merged,
 }
 
 /// A state transition of the four-eyes workflow.
@@ -58,14 +62,20 @@ pub enum Transition {
 }
 
 impl CustomerStatus {
-    pub const ALL: [CustomerStatus; 4] =
-        [Self::Draft, Self::Submitted, Self::Verified, Self::Returned];
+    pub const ALL: [CustomerStatus; 5] = [
+        Self::Draft,
+        Self::Submitted,
+        Self::Verified,
+        Self::Returned,
+        Self::Merged,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
             Self::Submitted => "submitted",
             Self::Verified => "verified",
             Self::Returned => "returned",
+            Self::Merged => "merged",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -89,7 +99,7 @@ impl CustomerStatus {
 
     /// Whether makers may still edit the record. A submitted record is frozen while a checker looks at it.
     pub fn is_editable(self) -> bool {
-        self != Self::Submitted
+        !matches!(self, Self::Submitted | Self::Merged)
     }
 }
 

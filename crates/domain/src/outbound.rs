@@ -2,10 +2,12 @@
 //! before the next try.
 
 /// Every kind of event the feed carries, in the order the workbench lists them.
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 15] = [
     "customer.created",
     "customer.verified",
     "customer.changed",
+    "customer.merged",
+    "customer.merge_undone",
     "case.registered",
     "case.escalated",
     "case.resolved",

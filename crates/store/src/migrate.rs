@@ -26,6 +26,7 @@ mod followups;
 mod imports;
 mod insights;
 mod loadjobs;
+mod merge;
 mod monitoring;
 mod outbound;
 mod parts;

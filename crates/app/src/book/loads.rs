@@ -279,7 +279,48 @@ pub(super) async fn customers_named<C: banyan_store::ConnectionTrait>(
     for r in cstore::rows_by_numbers(c, &numbers).await? {
         out.insert(r.customer_no.clone(), r);
     }
+    follow_merges(c, &mut out).await?;
     Ok(out)
+}
+
+/// A row naming a merged record goes to the record it was merged into (the core system may still send the old
+/// number): the book follows the merge, and a record merged in turn is followed again (a few hops at most).
+async fn follow_merges<C: banyan_store::ConnectionTrait>(
+    c: &C,
+    out: &mut std::collections::HashMap<String, banyan_store::customers::CustomerRow>,
+) -> Result<()> {
+    use banyan_domain::customer::CustomerStatus;
+    use banyan_store::customers::{self as cstore, merge};
+    for _ in 0..4 {
+        let merged: Vec<Uuid> = out
+            .values()
+            .filter(|r| r.status == CustomerStatus::Merged)
+            .map(|r| r.id.uuid())
+            .collect();
+        if merged.is_empty() {
+            return Ok(());
+        }
+        let pairs = merge::survivors_of(c, &merged).await?;
+        let ids: Vec<Uuid> = pairs.iter().map(|(_, s)| *s).collect();
+        let rows: std::collections::HashMap<Uuid, banyan_store::customers::CustomerRow> =
+            cstore::rows_by_ids(c, &ids)
+                .await?
+                .into_iter()
+                .map(|r| (r.id.uuid(), r))
+                .collect();
+        let to: std::collections::HashMap<Uuid, Uuid> = pairs.into_iter().collect();
+        let mut moved = false;
+        for r in out.values_mut() {
+            if let Some(s) = to.get(&r.id.uuid()).and_then(|s| rows.get(s)) {
+                *r = s.clone();
+                moved = true;
+            }
+        }
+        if !moved {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 /// The customer a row names, from [`customers_named`].

@@ -6,6 +6,8 @@
 mod contacts;
 mod create;
 pub(crate) mod duplicates;
+pub mod merge;
+pub mod pairs;
 mod read;
 mod review;
 mod saved;

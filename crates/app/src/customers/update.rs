@@ -251,7 +251,7 @@ fn identifier_change(
 
 /// The stored row with the edited values written in; the identifier is re-encrypted (with a new blind
 /// index) only when it changed.
-fn edited_row(
+pub(super) fn edited_row(
     keys: &KeyRing,
     row: &CustomerRow,
     new: &NewCustomer,
@@ -472,7 +472,10 @@ fn check_patch_keys(patch: &Map<String, Value>) -> Result<()> {
 
 /// The stored identifier (decrypted), profile and custom values of a customer. Unreadable stored values are
 /// errors naming what could not be read.
-fn stored_state(keys: &KeyRing, row: &CustomerRow) -> Result<(Identifier, Profile, Value)> {
+pub(super) fn stored_state(
+    keys: &KeyRing,
+    row: &CustomerRow,
+) -> Result<(Identifier, Profile, Value)> {
     let number = keys.decrypt(Purpose::Identifier, &row.id_enc)?;
     let old_identifier = Identifier::from_stored(&row.id_type, &number)
         .ok_or_else(|| AppError::internal("stored identifier unreadable"))?;
@@ -492,7 +495,7 @@ fn stored_state(keys: &KeyRing, row: &CustomerRow) -> Result<(Identifier, Profil
 }
 
 /// The current record in the shape of a create request, so the patched result goes through the same rules.
-fn as_create_request(
+pub(super) fn as_create_request(
     row: &CustomerRow,
     old_profile: &Profile,
     old_identifier: &Identifier,

@@ -10,6 +10,7 @@ use sea_orm::sea_query::{
 };
 use uuid::Uuid;
 
+pub mod merge;
 mod review;
 mod saved;
 pub mod search;

@@ -268,4 +268,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "a second factor for local accounts (TOTP); the outbox's events from before the feed kept out of it",
         run: access::v53,
     },
+    Step {
+        version: 54,
+        name: "duplicate customers: candidate pairs, merges with four eyes, and the rows each merge moved",
+        run: merge::v54,
+    },
 ];

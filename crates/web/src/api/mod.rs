@@ -12,6 +12,7 @@ pub mod engagement;
 pub mod events;
 pub mod health;
 pub mod imports;
+pub mod merges;
 pub mod notify;
 pub mod outbound;
 pub mod performance;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let r = care::routes(r, creating);
     let r = wealth::routes(r, creating);
     let r = service_accounts::routes(r, creating);
+    let r = merges::routes(r, creating);
     let r = outbound::routes(r, creating);
     let r = performance::routes(r, creating);
     r.route("/healthz", get(health::healthz))

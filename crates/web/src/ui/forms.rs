@@ -182,6 +182,7 @@ pub(crate) fn status_key(s: CustomerStatus) -> &'static str {
         CustomerStatus::Submitted => "status.submitted",
         CustomerStatus::Verified => "status.verified",
         CustomerStatus::Returned => "status.returned",
+        CustomerStatus::Merged => "status.merged",
     }
 }
 

@@ -391,6 +391,8 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "outcome" => &["outcome", "visit_outcome"],
         "reason" | "rejected_for" => &["reject_reason", "lost_reason", "plan_reason"],
         "period" => &["target_period"],
+        "merge_status" => &["merge_status"],
+        "pair_status" => &["pair_status"],
         "metric" => &["target_metric"],
         "measure" => &["market_measure"],
         "kpi" => &["staff_kpi"],

@@ -63,6 +63,8 @@ pub struct Chrome {
     pub csrf: String,
     pub can_create: bool,
     pub can_review: bool,
+    /// The actor may edit customers (and so work the duplicate queue).
+    pub can_edit_customers: bool,
     pub can_import: bool,
     pub can_audit: bool,
     pub can_admin: bool,
@@ -97,6 +99,7 @@ pub(crate) fn chrome(t: Tr, session: Option<&Session>, path: &str) -> Chrome {
         csrf: session.map(|s| s.csrf.clone()).unwrap_or_default(),
         can_create: session.is_some_and(|s| s.actor.offers().create),
         can_review: session.is_some_and(|s| s.actor.offers().verify),
+        can_edit_customers: session.is_some_and(|s| s.actor.offers().update),
         can_import: session.is_some_and(|s| s.actor.offers().import),
         can_audit: session.is_some_and(|s| s.actor.offers().audit),
         can_admin: session.is_some_and(|s| s.actor.offers().staff),

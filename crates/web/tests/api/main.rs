@@ -39,6 +39,7 @@ mod harness;
 mod idempotency;
 mod input;
 mod insight_followups;
+mod merges;
 mod monitoring;
 mod notify;
 mod outbound;
@@ -138,6 +139,7 @@ fn main() {
     tests.extend(idempotency::all());
     tests.extend(service_accounts::all());
     tests.extend(outbound::all());
+    tests.extend(merges::all());
     tests.extend(webhooks::all());
     tests.extend(second_factor::all());
 

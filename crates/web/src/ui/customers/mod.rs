@@ -5,6 +5,7 @@ pub(crate) mod form;
 pub(crate) mod glance;
 pub(crate) mod io;
 pub(crate) mod lines;
+pub(crate) mod merge;
 pub(crate) mod review;
 pub(crate) mod search;
 pub(crate) mod timeline;
@@ -70,5 +71,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             post(writes::close_alert),
         )
         .route("/customers/export", get(io::export));
+    let r = merge::routes(r);
     crate::ui::imports::routes(r, &io::CUSTOMER_IMPORT)
 }

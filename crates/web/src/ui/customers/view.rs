@@ -79,8 +79,33 @@ pub(crate) struct CustomerPage {
     pub(crate) insights: Vec<crate::ui::book::InsightLine>,
     /// "Needs adjustments" and which (care, seed 003), never why.
     pub(crate) care: crate::ui::care::Banner,
+    /// The record this one was merged into (its page is then read-only), and the records merged into it.
+    pub(crate) merged_into: Option<MergeLine>,
+    pub(crate) merged_from: Vec<MergeLine>,
     pub(crate) message: Option<String>,
     pub(crate) error: Option<String>,
+}
+
+/// The other side of a carried-out merge: its page, its number, when, and the merge's page.
+#[derive(Debug)]
+pub(crate) struct MergeLine {
+    pub(crate) href: String,
+    pub(crate) no: String,
+    pub(crate) at: String,
+    pub(crate) merge_href: String,
+}
+
+fn merge_line(s: &AppState, t: Tr, l: &banyan_app::customers::merge::MergeLink) -> MergeLine {
+    MergeLine {
+        href: format!("/customers/{}", l.customer_id),
+        no: l.customer_no.clone(),
+        at: l
+            .at
+            .as_deref()
+            .map(|a| t.datetime(&s.app.tz, a))
+            .unwrap_or_default(),
+        merge_href: format!("/customers/merges/{}", l.merge_id),
+    }
 }
 
 /// A relationship as shown: the kind's label key and the other side.
@@ -182,10 +207,11 @@ pub(crate) async fn customer_page(
         .collect();
     // The audit trail, the book and its insights are read side by side: the page waits for the slowest of
     // the three, not their sum (bench/book/page360.sh, docs/benchmarks.md).
-    let (audit, book, insights) = tokio::try_join!(
+    let (audit, book, insights, (into, from)) = tokio::try_join!(
         customer_audit(s, a, t, id),
         crate::ui::book::book_section(s, &sess, t, seen),
         crate::ui::book::insight_lines(s, &sess, t, seen),
+        uc::merge::links(&s.app, a, seen),
     )
     .map_err(err)?;
     let care = crate::ui::care::banner(s, &sess, t, seen, &v.customer_no)
@@ -234,10 +260,13 @@ pub(crate) async fn customer_page(
         glance,
         book,
         insights,
-        can_register_case: banyan_app::cases::may_register(a).is_ok(),
+        can_register_case: banyan_app::cases::may_register(a).is_ok()
+            && v.status != CustomerStatus::Merged,
         can_reveal: a.offers().reveal,
         can_plan: a.offers().wealth_plan,
-        can_edit: a.offers().update && v.status != CustomerStatus::Submitted,
+        can_edit: a.offers().update && v.status.is_editable(),
+        merged_into: into.as_ref().map(|l| merge_line(s, t, l)),
+        merged_from: from.iter().map(|l| merge_line(s, t, l)).collect(),
         can_submit: a.offers().submit
             && matches!(v.status, CustomerStatus::Draft | CustomerStatus::Returned),
         can_verify: a.offers().verify && v.status == CustomerStatus::Submitted && !mine,

@@ -58,6 +58,7 @@ mod acquisition_risk;
 mod book;
 mod care;
 mod codes;
+mod merge;
 mod monitoring;
 mod outbound;
 mod performance;
@@ -86,6 +87,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| rewards::lookup(lang, key))
         .or_else(|| service::lookup(lang, key))
         .or_else(|| outbound::lookup(lang, key))
+        .or_else(|| merge::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -106,6 +108,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(rewards::KEYS)
         .chain(service::KEYS)
         .chain(outbound::KEYS)
+        .chain(merge::KEYS)
 }
 
 impl Tr {

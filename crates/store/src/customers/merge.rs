@@ -1,0 +1,958 @@
+//! Duplicate customers and merges as stored: the candidate pairs, the merges, and the rows a merge moved
+//! from the merged record to the survivor (recorded so that an undo moves exactly those back, and nothing
+//! written to the survivor since).
+
+use crate::error::{Result, StoreError};
+use crate::table;
+use banyan_domain::customer::merge::{MergeStatus, PairStatus};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+use super::ScopeFilter;
+
+crate::enum_col!(MergeStatus, PairStatus);
+
+crate::table! {
+    /// Two records a scan found alike.
+    pub struct PairRow in "duplicate_pairs" {
+        pub id: Uuid,
+        pub first_id: Uuid,
+        pub second_id: Uuid,
+        pub signals: String,
+        pub score: i32,
+        pub status: PairStatus,
+        pub found_at_us: i64,
+        pub decided_by: Option<Uuid>,
+        pub decided_at_us: Option<i64>,
+        pub merge_id: Option<Uuid>,
+    }
+}
+
+crate::table! {
+    /// A merge of `merged_id` into `survivor_id`.
+    pub struct MergeRow in "customer_merges" {
+        pub id: Uuid,
+        pub survivor_id: Uuid,
+        pub merged_id: Uuid,
+        pub status: MergeStatus,
+        pub choices: String,
+        pub note: Option<String>,
+        pub proposed_by: Uuid,
+        pub proposed_at_us: i64,
+        pub decided_by: Option<Uuid>,
+        pub decided_at_us: Option<i64>,
+        pub decision_note: Option<String>,
+        pub before: Option<String>,
+        pub outcome: Option<String>,
+        pub undo_until_us: Option<i64>,
+        pub undone_by: Option<Uuid>,
+        pub undone_at_us: Option<i64>,
+        pub version: i32,
+    }
+}
+
+// ---- candidate pairs ----
+
+/// Every stored pair (the scan compares what it found with them; pairs are few next to customers).
+pub async fn all_pairs<C: ConnectionTrait>(c: &C) -> Result<Vec<PairRow>> {
+    table::all(c, &table::select::<PairRow>()).await
+}
+
+pub async fn insert_pairs<C: ConnectionTrait>(c: &C, rows: &[PairRow]) -> Result<()> {
+    for chunk in rows.chunks(500) {
+        table::insert_many(c, chunk).await?;
+    }
+    Ok(())
+}
+
+/// A pair still open found again: its signals and score as now.
+pub async fn refresh_pair<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    signals: &str,
+    score: i32,
+) -> Result<()> {
+    let q = Query::update()
+        .table("duplicate_pairs")
+        .value("signals", signals)
+        .value("score", score)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Open pairs the last scan no longer found (a name was corrected, a record merged): gone from the queue.
+pub async fn delete_open_pairs<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let q = Query::delete()
+            .from_table("duplicate_pairs")
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .and_where(Expr::col("status").eq(PairStatus::Open.as_str()))
+            .to_owned();
+        c.execute(&q).await?;
+    }
+    Ok(())
+}
+
+pub async fn find_pair<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<PairRow>> {
+    let mut q = table::select::<PairRow>();
+    q.and_where(Expr::col(("duplicate_pairs", "id")).eq(id));
+    table::one(c, &q).await
+}
+
+/// The pair of these two records, in either order.
+pub async fn pair_of<C: ConnectionTrait>(c: &C, a: Uuid, b: Uuid) -> Result<Option<PairRow>> {
+    let (first, second) = if a < b { (a, b) } else { (b, a) };
+    let mut q = table::select::<PairRow>();
+    q.and_where(Expr::col(("duplicate_pairs", "first_id")).eq(first))
+        .and_where(Expr::col(("duplicate_pairs", "second_id")).eq(second));
+    table::one(c, &q).await
+}
+
+/// Sets a pair's state if it is still `from`; false when someone else moved it first.
+pub async fn set_pair_status<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    from: &[PairStatus],
+    to: PairStatus,
+    by: Option<Uuid>,
+    at_us: i64,
+    merge_id: Option<Uuid>,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("duplicate_pairs")
+        .value("status", to.as_str())
+        .value("decided_by", by)
+        .value("decided_at_us", at_us)
+        .value("merge_id", merge_id)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("status").is_in(from.iter().map(|s| s.as_str())))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// The pairs whose two records are both in `scope`, in state `status`, best score first.
+fn pairs_in(scope: &ScopeFilter, status: PairStatus) -> SelectStatement {
+    let mut q = table::select::<PairRow>();
+    q.join_as(
+        sea_orm::sea_query::JoinType::InnerJoin,
+        "customers",
+        "a",
+        Expr::col(("a", "id")).equals(("duplicate_pairs", "first_id")),
+    )
+    .join_as(
+        sea_orm::sea_query::JoinType::InnerJoin,
+        "customers",
+        "b",
+        Expr::col(("b", "id")).equals(("duplicate_pairs", "second_id")),
+    )
+    .cond_where(scope.cond_on("a"))
+    .cond_where(scope.cond_on("b"))
+    .and_where(Expr::col(("duplicate_pairs", "status")).eq(status.as_str()));
+    q
+}
+
+/// One page of the queue: `limit` pairs from `offset`, best score first.
+pub async fn list_pairs<C: ConnectionTrait>(
+    c: &C,
+    scope: &ScopeFilter,
+    status: PairStatus,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<PairRow>> {
+    let mut q = pairs_in(scope, status);
+    q.order_by(("duplicate_pairs", "score"), Order::Desc)
+        .order_by(("duplicate_pairs", "id"), Order::Asc)
+        .offset(offset)
+        .limit(limit);
+    table::all(c, &q).await
+}
+
+pub async fn count_pairs<C: ConnectionTrait>(
+    c: &C,
+    scope: &ScopeFilter,
+    status: PairStatus,
+) -> Result<u64> {
+    let mut q = pairs_in(scope, status);
+    q.clear_selects();
+    q.expr(Expr::cust("COUNT(*)"));
+    table::count(c, &q).await
+}
+
+// ---- what a scan reads ----
+
+/// A display name compared without spaces (half- and full-width) and middle dots, in lower case: the
+/// database's half of `name_key` (which also folds full-width Latin letters), so that `张 三` groups with
+/// `张三` before the rows are read.
+fn name_key_sql(table: &str) -> Expr {
+    Expr::cust(format!(
+        "LOWER(REPLACE(REPLACE(REPLACE({table}.display_name, ' ', ''), '　', ''), '·', ''))"
+    ))
+}
+
+/// Records sharing a display name (spacing aside) and a birth date with another record, merged records left
+/// out: id, name, birth date.
+pub async fn name_birth_groups<C: ConnectionTrait>(c: &C) -> Result<Vec<(Uuid, String, String)>> {
+    let groups = Query::select()
+        .expr_as(name_key_sql("customers"), "k")
+        .column("birth_date")
+        .from("customers")
+        .and_where(Expr::col("status").ne("merged"))
+        .and_where(Expr::col("birth_date").is_not_null())
+        .add_group_by([name_key_sql("customers"), Expr::col("birth_date")])
+        .and_having(Expr::cust("COUNT(*) > 1"))
+        .to_owned();
+    let mut q = Query::select()
+        .columns([("c", "id"), ("c", "display_name"), ("c", "birth_date")])
+        .from_as("customers", "c")
+        .to_owned();
+    q.join_subquery(
+        sea_orm::sea_query::JoinType::InnerJoin,
+        groups,
+        "g",
+        Cond::all()
+            .add(Expr::col(("g", "k")).eq(name_key_sql("c")))
+            .add(Expr::col(("g", "birth_date")).equals(("c", "birth_date"))),
+    )
+    .and_where(Expr::col(("c", "status")).ne("merged"));
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                r.try_get_by_index(2)?,
+            ))
+        })
+        .collect()
+}
+
+/// Contact points of `kind` whose value (blind index) more than one customer holds: customer id and index.
+pub async fn shared_contacts<C: ConnectionTrait>(
+    c: &C,
+    kind: &str,
+) -> Result<Vec<(Uuid, Vec<u8>)>> {
+    let shared = Query::select()
+        .column("bidx")
+        .from("customer_contacts")
+        .and_where(Expr::col("kind").eq(kind))
+        .group_by_col("bidx")
+        .and_having(Expr::cust("COUNT(DISTINCT customer_id) > 1"))
+        .to_owned();
+    let q = Query::select()
+        .columns(["customer_id", "bidx"])
+        .from("customer_contacts")
+        .and_where(Expr::col("kind").eq(kind))
+        .and_where(Expr::col("bidx").in_subquery(shared))
+        .to_owned();
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+/// Companies and institutions not merged: id, display name, profile (JSON, holding the registered name and
+/// the legal representative).
+pub async fn organisations<C: ConnectionTrait>(c: &C) -> Result<Vec<(Uuid, String, String)>> {
+    let q = Query::select()
+        .columns(["id", "display_name", "profile"])
+        .from("customers")
+        .and_where(Expr::col("kind").is_in(["corporate", "institution"]))
+        .and_where(Expr::col("status").ne("merged"))
+        .to_owned();
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                r.try_get_by_index(2)?,
+            ))
+        })
+        .collect()
+}
+
+// ---- merges ----
+
+pub async fn insert_merge<C: ConnectionTrait>(c: &C, row: &MergeRow) -> Result<()> {
+    table::insert(c, std::slice::from_ref(row)).await
+}
+
+pub async fn find_merge<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<MergeRow>> {
+    let mut q = table::select::<MergeRow>();
+    q.and_where(Expr::col(("customer_merges", "id")).eq(id));
+    table::one(c, &q).await
+}
+
+/// Writes the merge back if its version is still `expected` (the row's version is the new one).
+pub async fn update_merge<C: ConnectionTrait>(
+    c: &C,
+    row: &MergeRow,
+    expected: i32,
+) -> Result<bool> {
+    table::update_versioned(c, row, row.id, &[], "version", expected).await
+}
+
+/// The merges, proposed or carried out, that hold any of these customers.
+pub async fn live_merges_of<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<MergeRow>> {
+    let mut q = table::select::<MergeRow>();
+    q.cond_where(
+        Cond::any()
+            .add(Expr::col(("customer_merges", "survivor_id")).is_in(ids.iter().copied()))
+            .add(Expr::col(("customer_merges", "merged_id")).is_in(ids.iter().copied())),
+    )
+    .and_where(
+        Expr::col(("customer_merges", "status"))
+            .is_in([MergeStatus::Proposed.as_str(), MergeStatus::Done.as_str()]),
+    );
+    table::all(c, &q).await
+}
+
+/// The merges whose survivor is in `scope` (the merged record's branch may differ, but a proposal needed
+/// both in the maker's scope), in state `status` (all when `None`), newest first.
+fn merges_in(scope: &ScopeFilter, status: Option<MergeStatus>) -> SelectStatement {
+    let mut q = table::select::<MergeRow>();
+    q.join_as(
+        sea_orm::sea_query::JoinType::InnerJoin,
+        "customers",
+        "s",
+        Expr::col(("s", "id")).equals(("customer_merges", "survivor_id")),
+    )
+    .join_as(
+        sea_orm::sea_query::JoinType::InnerJoin,
+        "customers",
+        "m",
+        Expr::col(("m", "id")).equals(("customer_merges", "merged_id")),
+    )
+    .cond_where(scope.cond_on("s"))
+    .cond_where(scope.cond_on("m"));
+    if let Some(s) = status {
+        q.and_where(Expr::col(("customer_merges", "status")).eq(s.as_str()));
+    }
+    q
+}
+
+pub async fn list_merges<C: ConnectionTrait>(
+    c: &C,
+    scope: &ScopeFilter,
+    status: Option<MergeStatus>,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<MergeRow>> {
+    let mut q = merges_in(scope, status);
+    q.order_by(("customer_merges", "id"), Order::Desc)
+        .offset(offset)
+        .limit(limit);
+    table::all(c, &q).await
+}
+
+pub async fn count_merges<C: ConnectionTrait>(
+    c: &C,
+    scope: &ScopeFilter,
+    status: Option<MergeStatus>,
+) -> Result<u64> {
+    let mut q = merges_in(scope, status);
+    q.clear_selects();
+    q.expr(Expr::cust("COUNT(*)"));
+    table::count(c, &q).await
+}
+
+/// The carried-out merge that took this record away, if any (its redirect).
+pub async fn merged_away<C: ConnectionTrait>(c: &C, merged_id: Uuid) -> Result<Option<MergeRow>> {
+    let mut q = table::select::<MergeRow>();
+    q.and_where(Expr::col(("customer_merges", "merged_id")).eq(merged_id))
+        .and_where(Expr::col(("customer_merges", "status")).eq(MergeStatus::Done.as_str()));
+    table::one(c, &q).await
+}
+
+/// The carried-out merges this record is in, either side (one read for the customer's page).
+pub async fn done_merges_of<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<Vec<MergeRow>> {
+    let mut q = table::select::<MergeRow>();
+    q.cond_where(
+        Cond::any()
+            .add(Expr::col(("customer_merges", "survivor_id")).eq(customer))
+            .add(Expr::col(("customer_merges", "merged_id")).eq(customer)),
+    )
+    .and_where(Expr::col(("customer_merges", "status")).eq(MergeStatus::Done.as_str()));
+    table::all(c, &q).await
+}
+
+/// For each of these merged records, the record it was merged into: (merged, survivor).
+pub async fn survivors_of<C: ConnectionTrait>(c: &C, merged: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>> {
+    if merged.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns(["merged_id", "survivor_id"])
+        .from("customer_merges")
+        .and_where(Expr::col("merged_id").is_in(merged.iter().copied()))
+        .and_where(Expr::col("status").eq(MergeStatus::Done.as_str()))
+        .to_owned();
+    let rows = c.query_all(&q).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+// ---- moving the dependent rows ----
+
+/// How a table's rows of a customer are found again after the move.
+#[derive(Clone, Copy)]
+enum Key {
+    /// By a UUID key column.
+    Uuid(&'static str),
+    /// By two text key columns.
+    Text2(&'static str, &'static str),
+    /// Rows of the accounts the merge moved, found by the account (holdings, transactions follow them).
+    Accounts,
+}
+
+/// A table holding rows of a customer, the column naming the customer, how its rows are keyed, and the rows
+/// that cannot move because the survivor already holds their like (a unique rule would refuse them, or the
+/// row would link the survivor to itself). Those stay with the merged record and are counted as kept.
+struct Dependent {
+    table: &'static str,
+    col: &'static str,
+    key: Key,
+    stays: fn(Uuid) -> Option<Cond>,
+}
+
+fn none(_: Uuid) -> Option<Cond> {
+    None
+}
+
+/// `EXISTS (SELECT 1 FROM <table> o WHERE o.<col> = survivor AND o.<same> = <table>.<same> ...)`.
+fn survivor_has(table: &'static str, col: &'static str, s: Uuid, same: &[&'static str]) -> Cond {
+    let mut q = Query::select()
+        .expr(Expr::val(1))
+        .from_as(table, "o")
+        .and_where(Expr::col(("o", col)).eq(s))
+        .to_owned();
+    for c in same {
+        q.and_where(Expr::col(("o", *c)).equals((table, *c)));
+    }
+    Cond::all().add(Expr::exists(q))
+}
+
+const DEPENDENTS: &[Dependent] = &[
+    Dependent {
+        table: "customer_contacts",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        // The same address or e-mail twice on one record helps no one: the survivor's copy stands.
+        stays: |s| {
+            Some(survivor_has(
+                "customer_contacts",
+                "customer_id",
+                s,
+                &["kind", "bidx"],
+            ))
+        },
+    },
+    Dependent {
+        table: "customer_relationships",
+        col: "from_id",
+        key: Key::Uuid("id"),
+        stays: |s| {
+            Some(
+                Cond::any()
+                    .add(Expr::col(("customer_relationships", "to_id")).eq(s))
+                    .add(survivor_has(
+                        "customer_relationships",
+                        "from_id",
+                        s,
+                        &["to_id", "kind"],
+                    )),
+            )
+        },
+    },
+    Dependent {
+        table: "customer_relationships",
+        col: "to_id",
+        key: Key::Uuid("id"),
+        stays: |s| {
+            Some(
+                Cond::any()
+                    .add(Expr::col(("customer_relationships", "from_id")).eq(s))
+                    .add(survivor_has(
+                        "customer_relationships",
+                        "to_id",
+                        s,
+                        &["from_id", "kind"],
+                    )),
+            )
+        },
+    },
+    Dependent {
+        table: "tasks",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        // One open contact task per customer.
+        stays: |s| {
+            let open_contact = |t: &'static str| {
+                Cond::all()
+                    .add(Expr::col((t, "status")).eq("open"))
+                    .add(Expr::col((t, "kind")).eq("contact"))
+            };
+            let mut q = Query::select()
+                .expr(Expr::val(1))
+                .from_as("tasks", "o")
+                .and_where(Expr::col(("o", "customer_id")).eq(s))
+                .to_owned();
+            q.cond_where(open_contact("o"));
+            Some(open_contact("tasks").add(Expr::exists(q)))
+        },
+    },
+    Dependent {
+        table: "interactions",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "messages",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "event_invitations",
+        col: "customer_id",
+        key: Key::Uuid("event_id"),
+        stays: |s| {
+            Some(survivor_has(
+                "event_invitations",
+                "customer_id",
+                s,
+                &["event_id"],
+            ))
+        },
+    },
+    Dependent {
+        table: "cases",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "staff_notices",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "alerts",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        // One open alert per indicator and subject.
+        stays: |s| {
+            Some(
+                Cond::all()
+                    .add(Expr::col(("alerts", "status")).eq("open"))
+                    .add(survivor_has(
+                        "alerts",
+                        "customer_id",
+                        s,
+                        &["indicator", "subject", "status"],
+                    )),
+            )
+        },
+    },
+    Dependent {
+        table: "risk_assessments",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "accounts",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "holdings",
+        col: "customer_id",
+        key: Key::Accounts,
+        stays: none,
+    },
+    Dependent {
+        table: "transactions",
+        col: "customer_id",
+        key: Key::Accounts,
+        stays: none,
+    },
+    Dependent {
+        table: "channel_events",
+        col: "customer_id",
+        key: Key::Text2("source", "event_id"),
+        stays: none,
+    },
+    Dependent {
+        table: "insights",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "monitoring_hits",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "sales",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "leads",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "acq_surveys",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "care_records",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "wealth_sales",
+        col: "customer_id",
+        key: Key::Uuid("sale_id"),
+        stays: none,
+    },
+    Dependent {
+        table: "wealth_goals",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "wealth_reviews",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "wealth_plans",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        // Plans are numbered per customer; a number the survivor has keeps the plan (and its actions).
+        stays: |s| Some(survivor_has("wealth_plans", "customer_id", s, &["seq"])),
+    },
+    Dependent {
+        table: "wealth_actions",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: |s| {
+            let q = Query::select()
+                .expr(Expr::val(1))
+                .from_as("wealth_plans", "o")
+                .and_where(Expr::col(("o", "customer_id")).eq(s))
+                .and_where(Expr::col(("o", "seq")).equals(("wealth_actions", "plan_seq")))
+                .to_owned();
+            Some(Cond::all().add(Expr::exists(q)))
+        },
+    },
+    Dependent {
+        table: "wealth_team",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: |s| Some(survivor_has("wealth_team", "customer_id", s, &["staff_id"])),
+    },
+    Dependent {
+        table: "wealth_entries",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+];
+
+/// The tables a merge moves rows of (for the outcome's labels and the tests that count every row).
+pub fn dependent_tables() -> Vec<(&'static str, &'static str)> {
+    DEPENDENTS.iter().map(|d| (d.table, d.col)).collect()
+}
+
+/// Per table (`table.column`): rows moved to the survivor and rows that stayed with the merged record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Moved {
+    pub moved: BTreeMap<String, u64>,
+    pub kept: BTreeMap<String, u64>,
+}
+
+const CHUNK: usize = 300;
+
+fn move_row(merge: Uuid, d: &Dependent, k1: String, k2: Option<String>) -> MoveRow {
+    MoveRow {
+        merge_id: merge,
+        tbl: d.table.to_owned(),
+        col: d.col.to_owned(),
+        key1: k1,
+        key2: k2,
+    }
+}
+
+crate::table! {
+    /// One row a merge moved.
+    pub struct MoveRow in "customer_merge_moves" {
+        pub merge_id: Uuid,
+        pub tbl: String,
+        pub col: String,
+        pub key1: String,
+        pub key2: Option<String>,
+    }
+}
+
+/// Moves every dependent row of `merged` to `survivor` (but those that must stay), recording each moved
+/// row under `merge`. Run inside the merge's transaction, after both customers' rows are locked.
+pub async fn move_rows<C: ConnectionTrait>(
+    c: &C,
+    merge: Uuid,
+    survivor: Uuid,
+    merged: Uuid,
+) -> Result<Moved> {
+    let mut out = Moved::default();
+    let mut accounts: Vec<Uuid> = Vec::new();
+    for d in DEPENDENTS {
+        let name = format!("{}.{}", d.table, d.col);
+        let mut pick = Cond::all().add(Expr::col((d.table, d.col)).eq(merged));
+        if let Some(stay) = (d.stays)(survivor) {
+            pick = pick.add(stay.not());
+        }
+        let n = match d.key {
+            Key::Accounts => {
+                let mut n = 0;
+                for chunk in accounts.chunks(CHUNK) {
+                    let q = Query::update()
+                        .table(d.table)
+                        .value(d.col, survivor)
+                        .cond_where(pick.clone())
+                        .and_where(Expr::col("account_id").is_in(chunk.iter().copied()))
+                        .to_owned();
+                    n += c.execute(&q).await?.rows_affected();
+                }
+                n
+            }
+            Key::Uuid(k) => {
+                let q = Query::select()
+                    .column((d.table, k))
+                    .from(d.table)
+                    .cond_where(pick)
+                    .to_owned();
+                let keys: Vec<Uuid> = c
+                    .query_all(&q)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get_by_index(0))
+                    .collect::<std::result::Result<_, _>>()?;
+                for chunk in keys.chunks(CHUNK) {
+                    let q = Query::update()
+                        .table(d.table)
+                        .value(d.col, survivor)
+                        .and_where(Expr::col(d.col).eq(merged))
+                        .and_where(Expr::col(k).is_in(chunk.iter().copied()))
+                        .to_owned();
+                    c.execute(&q).await?;
+                    let rows: Vec<MoveRow> = chunk
+                        .iter()
+                        .map(|id| move_row(merge, d, id.to_string(), None))
+                        .collect();
+                    table::insert_many(c, &rows).await?;
+                }
+                if d.table == "accounts" {
+                    accounts = keys.clone();
+                }
+                keys.len() as u64
+            }
+            Key::Text2(k1, k2) => {
+                let q = Query::select()
+                    .columns([(d.table, k1), (d.table, k2)])
+                    .from(d.table)
+                    .cond_where(pick)
+                    .to_owned();
+                let keys: Vec<(String, String)> = c
+                    .query_all(&q)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+                    .collect::<Result<_>>()?;
+                for chunk in keys.chunks(CHUNK) {
+                    let q = Query::update()
+                        .table(d.table)
+                        .value(d.col, survivor)
+                        .and_where(Expr::col(d.col).eq(merged))
+                        .cond_where(text2_keys(k1, k2, chunk))
+                        .to_owned();
+                    c.execute(&q).await?;
+                    let rows: Vec<MoveRow> = chunk
+                        .iter()
+                        .map(|(a, b)| move_row(merge, d, a.clone(), Some(b.clone())))
+                        .collect();
+                    table::insert_many(c, &rows).await?;
+                }
+                keys.len() as u64
+            }
+        };
+        let kept = table::count(
+            c,
+            &Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(d.table)
+                .and_where(Expr::col(d.col).eq(merged))
+                .to_owned(),
+        )
+        .await?;
+        if n > 0 {
+            out.moved.insert(name.clone(), n);
+        }
+        if kept > 0 {
+            out.kept.insert(name, kept);
+        }
+    }
+    Ok(out)
+}
+
+fn text2_keys(k1: &'static str, k2: &'static str, keys: &[(String, String)]) -> Cond {
+    keys.iter().fold(Cond::any(), |c, (a, b)| {
+        c.add(
+            Cond::all()
+                .add(Expr::col(k1).eq(a.clone()))
+                .add(Expr::col(k2).eq(b.clone())),
+        )
+    })
+}
+
+/// Moves back to `merged` exactly the rows `merge` moved that still belong to `survivor` (rows written to
+/// the survivor since the merge stay with it). Returns the rows moved back per table.
+pub async fn move_back<C: ConnectionTrait>(
+    c: &C,
+    merge: Uuid,
+    survivor: Uuid,
+    merged: Uuid,
+) -> Result<BTreeMap<String, u64>> {
+    let q = table::select::<MoveRow>()
+        .and_where(Expr::col(("customer_merge_moves", "merge_id")).eq(merge))
+        .to_owned();
+    let moves: Vec<MoveRow> = table::all(c, &q).await?;
+    let mut out = BTreeMap::new();
+    let mut accounts: Vec<Uuid> = Vec::new();
+    for d in DEPENDENTS {
+        let name = format!("{}.{}", d.table, d.col);
+        let mine = moves.iter().filter(|m| m.tbl == d.table && m.col == d.col);
+        let mut n = 0;
+        match d.key {
+            Key::Uuid(k) => {
+                let keys: Vec<Uuid> = mine
+                    .map(|m| {
+                        m.key1.parse::<Uuid>().map_err(|_| {
+                            StoreError::Corrupt(format!("customer_merge_moves key {}", m.key1))
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                for chunk in keys.chunks(CHUNK) {
+                    let q = Query::update()
+                        .table(d.table)
+                        .value(d.col, merged)
+                        .and_where(Expr::col(d.col).eq(survivor))
+                        .and_where(Expr::col(k).is_in(chunk.iter().copied()))
+                        .to_owned();
+                    n += c.execute(&q).await?.rows_affected();
+                }
+                if d.table == "accounts" {
+                    accounts = keys;
+                }
+            }
+            Key::Text2(k1, k2) => {
+                let keys: Vec<(String, String)> = mine
+                    .map(|m| (m.key1.clone(), m.key2.clone().unwrap_or_default()))
+                    .collect();
+                for chunk in keys.chunks(CHUNK) {
+                    let q = Query::update()
+                        .table(d.table)
+                        .value(d.col, merged)
+                        .and_where(Expr::col(d.col).eq(survivor))
+                        .cond_where(text2_keys(k1, k2, chunk))
+                        .to_owned();
+                    n += c.execute(&q).await?.rows_affected();
+                }
+            }
+            Key::Accounts => {
+                for chunk in accounts.chunks(CHUNK) {
+                    let q = Query::update()
+                        .table(d.table)
+                        .value(d.col, merged)
+                        .and_where(Expr::col(d.col).eq(survivor))
+                        .and_where(Expr::col("account_id").is_in(chunk.iter().copied()))
+                        .to_owned();
+                    n += c.execute(&q).await?.rows_affected();
+                }
+            }
+        }
+        if n > 0 {
+            out.insert(name, n);
+        }
+    }
+    Ok(out)
+}
+
+/// How many rows of each dependent table name each of these customers (for the tests that check nothing
+/// is lost, and for the merge page's preview).
+pub async fn dependent_counts<C: ConnectionTrait>(
+    c: &C,
+    customer: Uuid,
+) -> Result<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    for d in DEPENDENTS {
+        let n = table::count(
+            c,
+            &Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(d.table)
+                .and_where(Expr::col(d.col).eq(customer))
+                .to_owned(),
+        )
+        .await?;
+        if n > 0 {
+            out.insert(format!("{}.{}", d.table, d.col), n);
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes the segment assignments of a merged record: they are derived from its figures, which now count
+/// on the survivor; a record that no longer stands would otherwise be counted in every segment's size.
+pub async fn drop_assignments<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<()> {
+    let q = Query::delete()
+        .from_table("segment_assignments")
+        .and_where(Expr::col("customer_id").eq(customer))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Removes a customer's consent on one channel (an undo taking back a consent the merge copied).
+pub async fn delete_consent<C: ConnectionTrait>(
+    c: &C,
+    customer: Uuid,
+    channel: &str,
+) -> Result<()> {
+    let q = Query::delete()
+        .from_table("customer_consents")
+        .and_where(Expr::col("customer_id").eq(customer))
+        .and_where(Expr::col("channel").eq(channel))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
