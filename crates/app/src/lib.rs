@@ -28,6 +28,7 @@ pub mod notify;
 pub mod outbound;
 pub mod performance;
 pub mod reactions;
+pub mod rights;
 pub mod scope;
 pub mod segments;
 pub mod tabular;

@@ -62,6 +62,7 @@ pub mod notify;
 pub mod outbound;
 pub mod performance;
 pub mod policy;
+pub mod rights;
 pub mod search;
 pub mod segments;
 pub mod wealth;

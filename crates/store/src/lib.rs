@@ -23,6 +23,7 @@ pub mod notify;
 pub mod outbound;
 pub mod performance;
 mod replica;
+pub mod rights;
 pub mod segments;
 pub mod table;
 pub mod wealth;

@@ -32,6 +32,7 @@ mod outbound;
 mod parts;
 mod performance;
 mod policy;
+mod rights;
 mod sales;
 mod saved;
 mod search;

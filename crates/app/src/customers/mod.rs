@@ -366,3 +366,41 @@ pub(crate) async fn commit_change(
     crate::outbound::customers(tx, topic, std::slice::from_ref(&row)).await?;
     Ok(row)
 }
+
+/// One customer as a listing shows it (masked).
+pub(crate) async fn summary_of<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    row: CustomerRow,
+) -> Result<crate::view::CustomerSummary> {
+    read::summaries(app, c, vec![row], 1)
+        .await?
+        .items
+        .pop()
+        .ok_or_else(|| AppError::internal("summary of one customer"))
+}
+
+/// Records a withdrawal of every consent on the customer's record (a rights request): a new version with
+/// the consents changed, audited, announced.
+pub(crate) async fn commit_consent_withdrawal(
+    app: &App,
+    tx: &DatabaseTransaction,
+    grant: &Granted<'_>,
+    row: CustomerRow,
+    expected: i64,
+    fields: Vec<FieldChange>,
+) -> Result<CustomerRow> {
+    commit_change(
+        app,
+        tx,
+        grant,
+        row,
+        expected,
+        Change {
+            action: "customer.consents_withdraw",
+            fields,
+            touch_editor: false,
+        },
+    )
+    .await
+}

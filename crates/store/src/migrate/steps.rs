@@ -273,4 +273,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "duplicate customers: candidate pairs, merges with four eyes, and the rows each merge moved",
         run: merge::v54,
     },
+    Step {
+        version: 55,
+        name: "requests of people exercising their rights over their data, with their working-day deadline",
+        run: rights::v55,
+    },
 ];

@@ -16,6 +16,7 @@ pub mod merges;
 pub mod notify;
 pub mod outbound;
 pub mod performance;
+pub mod rights;
 pub mod segments;
 pub mod service_accounts;
 pub mod wealth;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let r = wealth::routes(r, creating);
     let r = service_accounts::routes(r, creating);
     let r = merges::routes(r, creating);
+    let r = rights::routes(r, creating);
     let r = outbound::routes(r, creating);
     let r = performance::routes(r, creating);
     r.route("/healthz", get(health::healthz))

@@ -28,6 +28,7 @@ mod labels;
 mod listing;
 mod notify;
 mod outbound;
+mod rights;
 pub use acquisition::lead_import_words;
 pub(crate) use book::catalogue_words;
 pub use labels::import_words;
@@ -53,6 +54,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(engagement::routes())
         .merge(notify::routes())
         .merge(outbound::routes())
+        .merge(rights::routes())
         .merge(audit::routes())
         .merge(book::routes())
         .merge(cases::routes())

@@ -46,6 +46,7 @@ mod outbound;
 mod performance;
 mod review;
 mod rewards;
+mod rights;
 mod sales;
 mod second_factor;
 mod segments;
@@ -140,6 +141,7 @@ fn main() {
     tests.extend(service_accounts::all());
     tests.extend(outbound::all());
     tests.extend(merges::all());
+    tests.extend(rights::all());
     tests.extend(webhooks::all());
     tests.extend(second_factor::all());
 

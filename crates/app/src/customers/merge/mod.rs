@@ -204,18 +204,6 @@ fn applied(s_req: &Value, fields: &[FieldOption]) -> Value {
     out
 }
 
-async fn summary_of<C: ConnectionTrait>(
-    app: &App,
-    c: &C,
-    row: CustomerRow,
-) -> Result<CustomerSummary> {
-    super::read::summaries(app, c, vec![row], 1)
-        .await?
-        .items
-        .pop()
-        .ok_or_else(|| AppError::internal("summary of one customer"))
-}
-
 /// Both records checked for a merge: in the actor's scope, neither merged already nor waiting for review,
 /// of one kind, and two records.
 fn check_pair(s: &CustomerRow, m: &CustomerRow) -> Result<()> {
@@ -267,8 +255,8 @@ pub async fn preview(
     )?;
     let records = mstore::dependent_counts(c, merged).await?;
     Ok(MergePreview {
-        survivor: summary_of(app, c, s).await?,
-        merged: summary_of(app, c, m).await?,
+        survivor: super::summary_of(app, c, s).await?,
+        merged: super::summary_of(app, c, m).await?,
         fields,
         records,
     })
@@ -440,8 +428,8 @@ async fn view_of<C: ConnectionTrait>(
     Ok(MergeView {
         id: m.id,
         status: m.status,
-        survivor: summary_of(app, c, s).await?,
-        merged: summary_of(app, c, g).await?,
+        survivor: super::summary_of(app, c, s).await?,
+        merged: super::summary_of(app, c, g).await?,
         fields,
         note: m.note,
         proposed_by: m.proposed_by,

@@ -63,6 +63,7 @@ mod monitoring;
 mod outbound;
 mod performance;
 mod rewards;
+mod rights;
 mod service;
 mod training;
 mod wealth;
@@ -88,6 +89,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| service::lookup(lang, key))
         .or_else(|| outbound::lookup(lang, key))
         .or_else(|| merge::lookup(lang, key))
+        .or_else(|| rights::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -109,6 +111,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(service::KEYS)
         .chain(outbound::KEYS)
         .chain(merge::KEYS)
+        .chain(rights::KEYS)
 }
 
 impl Tr {

@@ -1,0 +1,47 @@
+//! Migration 55: requests of people exercising their rights over their data (PIPL Art. 44-47).
+
+use super::{Stmt, bigint, bigint_null, id, idx, int, text, text_null, uidx, uuid, uuid_null};
+use crate::db::DbKind;
+use sea_orm::sea_query::Table;
+
+pub(super) fn v55(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("rights_requests")
+            .col(id("id"))
+            // RR + the year + a running number, as the person is told it.
+            .col(text("request_no"))
+            .col(uuid("customer_id"))
+            .col(text("kind"))
+            .col(text("status"))
+            .col(text("channel"))
+            .col(text("received_on"))
+            .col(text("due_on"))
+            // What the person asks, in their words (a correction: what is wrong).
+            .col(text("detail"))
+            .col(uuid("registered_by"))
+            .col(bigint("registered_at_us"))
+            // When the copy was produced (an access request is answered with it).
+            .col(bigint_null("copy_at_us"))
+            .col(uuid_null("decided_by"))
+            .col(bigint_null("decided_at_us"))
+            .col(text_null("outcome"))
+            .col(int("version"))
+            .to_owned(),
+    )));
+    s.push(uidx(
+        "ux_rights_requests_no",
+        "rights_requests",
+        &["request_no"],
+    ));
+    s.push(idx(
+        "ix_rights_requests_customer",
+        "rights_requests",
+        &["customer_id"],
+    ));
+    s.push(idx(
+        "ix_rights_requests_status",
+        "rights_requests",
+        &["status", "due_on"],
+    ));
+}
