@@ -10,6 +10,8 @@ export async function mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, resident
     const person = (seq, mobile, email, occupation) => ({
       kind: 'individual', branch_code: 'BR0001',
       individual: { name_zh: '合并测试员', id_type: 'resident_id', id_number: residentId(`11010519770707${seq}`), occupation },
+      // The bank made this field required earlier in the walk.
+      custom: { segment_note: '合并测试' },
       contacts: [{ kind: 'mobile', value: mobile }, { kind: 'email', value: email }, { kind: 'address', value: `北京市东城区测试路${seq}号` }],
     });
     const made = await rm1.evaluate(async ([base, pw, people]) => {

@@ -106,3 +106,26 @@ pub async fn count<C: ConnectionTrait>(
     q.expr(Expr::cust("COUNT(*)"));
     table::count(c, &q).await
 }
+
+/// Whether someone edited the customer's record (its fields or contact points, not a status or a consent)
+/// after `since_us`: a correction was made.
+pub async fn edited_since<C: ConnectionTrait>(
+    c: &C,
+    customer: Uuid,
+    since_us: i64,
+) -> Result<bool> {
+    let q = sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
+        .from("customer_versions")
+        .and_where(Expr::col("customer_id").eq(customer))
+        .and_where(Expr::col("at_us").gt(since_us))
+        .and_where(Expr::col("action").is_in([
+            "update",
+            "contact_add",
+            "contact_update",
+            "contact_delete",
+        ]))
+        .limit(1)
+        .to_owned();
+    Ok(c.query_one(&q).await?.is_some())
+}

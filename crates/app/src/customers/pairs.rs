@@ -285,7 +285,9 @@ async fn items_of(
         };
         items.push(PairItem {
             id: p.id,
-            score: u32::try_from(p.score).unwrap_or(0),
+            score: u32::try_from(p.score).map_err(|_| {
+                AppError::internal(format!("duplicate_pairs.score of {}: {}", p.id, p.score))
+            })?,
             signals: parse_signals(&p)?,
             status: p.status,
             first: first.clone(),

@@ -22,11 +22,11 @@ pub struct RightsCopy {
     pub records: BTreeMap<String, u64>,
 }
 
-/// Produces the copy for an access request and records that it was produced.
+/// Produces the copy for an open access request and records that it was produced (after it was built: a copy
+/// that failed is not one).
 pub async fn copy(app: &App, actor: &Actor, id: Uuid) -> Result<RightsCopy> {
     let grant = actor.require(Permission::CustomerReveal)?;
-    let tx = app.db.begin_write().await?;
-    let (mut r, _) = in_scope(&*tx, &grant, id).await?;
+    let (r, _) = in_scope(&app.db.conn, &grant, id).await?;
     if r.kind != RightKind::Access {
         return Err(AppError::conflict(
             "rights_kind",
@@ -34,16 +34,25 @@ pub async fn copy(app: &App, actor: &Actor, id: Uuid) -> Result<RightsCopy> {
             json!({}),
         ));
     }
-    let now = now_us();
-    r.copy_at_us = Some(now);
-    let r = save(&tx, r).await?;
-    audit::record(app, &*tx, &grant, vec![entry("rights.copy", &r, json!({}))]).await?;
-    tx.commit().await?;
+    if r.status != RightStatus::Open {
+        return Err(AppError::conflict(
+            "rights_state",
+            format!("the request is {}", r.status.as_str()),
+            json!({"rights_status": r.status}),
+        ));
+    }
     let customer = crate::customers::get(app, actor, r.customer_id, true).await?;
     let interactions = crate::engagement::interactions(app, actor, r.customer_id).await?;
     let messages = crate::notify::customer_messages(app, actor, r.customer_id).await?;
     let records =
         banyan_store::customers::merge::dependent_counts(&app.db.conn, r.customer_id).await?;
+    let tx = app.db.begin_write().await?;
+    let (mut r, _) = in_scope(&*tx, &grant, id).await?;
+    let now = now_us();
+    r.copy_at_us = Some(now);
+    let r = save(&tx, r).await?;
+    audit::record(app, &*tx, &grant, vec![entry("rights.copy", &r, json!({}))]).await?;
+    tx.commit().await?;
     Ok(RightsCopy {
         request_no: r.request_no,
         produced_at: crate::fmt_us(now),

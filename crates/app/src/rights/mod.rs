@@ -189,27 +189,39 @@ fn entry(action: &'static str, r: &RightRow, detail: Value) -> Entry {
     }
 }
 
+/// Whether the record of an open correction request was edited since the request (read only for those).
+async fn corrected<C: banyan_store::ConnectionTrait>(c: &C, r: &RightRow) -> Result<bool> {
+    if r.kind != RightKind::Correction || r.status != RightStatus::Open {
+        return Ok(false);
+    }
+    Ok(store::edited_since(c, r.customer_id, r.registered_at_us).await?)
+}
+
+/// Why a request cannot be answered yet, if it cannot.
+fn blocker_of(r: &RightRow, customer: &CustomerRow, edited: bool) -> Option<Blocker> {
+    match (r.status, r.kind) {
+        (RightStatus::Open, RightKind::Access) if r.copy_at_us.is_none() => {
+            Some(Blocker::CopyNeeded)
+        }
+        // Corrected: someone edited the record after the request and it stands verified (a change of identity
+        // facts sent it back to review, so a verified record has passed the checker again).
+        (RightStatus::Open, RightKind::Correction)
+            if !edited || customer.status != banyan_domain::customer::CustomerStatus::Verified =>
+        {
+            Some(Blocker::CorrectionUnverified)
+        }
+        (RightStatus::Open, RightKind::Deletion) => Some(Blocker::DeletionManual),
+        _ => None,
+    }
+}
+
 async fn view_of<C: banyan_store::ConnectionTrait>(
     app: &App,
     c: &C,
     r: RightRow,
     customer: CustomerRow,
 ) -> Result<RightView> {
-    let blocker = match (r.status, r.kind) {
-        (RightStatus::Open, RightKind::Access) if r.copy_at_us.is_none() => {
-            Some(Blocker::CopyNeeded)
-        }
-        // Corrected: the record changed after the request and stands verified (a change of identity facts sent
-        // it back to review, so a verified record has passed the checker again).
-        (RightStatus::Open, RightKind::Correction)
-            if customer.updated_at_us <= r.registered_at_us
-                || customer.status != banyan_domain::customer::CustomerStatus::Verified =>
-        {
-            Some(Blocker::CorrectionUnverified)
-        }
-        (RightStatus::Open, RightKind::Deletion) => Some(Blocker::DeletionManual),
-        _ => None,
-    };
+    let blocker = blocker_of(&r, &customer, corrected(c, &r).await?);
     let summary = crate::customers::summary_of(app, c, customer).await?;
     Ok(RightView {
         overdue: r.status == RightStatus::Open && r.due_on < app.today().to_string(),
@@ -365,8 +377,7 @@ pub async fn complete(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> R
     let grant = actor.require(Permission::CustomerVerify)?;
     let note = note_of(&d, false)?;
     let tx = app.db.begin_write().await?;
-    let (mut r, customer, next) =
-        for_decision(&tx, &grant, id, d.version, RightStep::Complete).await?;
+    let (r, customer, next) = for_decision(&tx, &grant, id, d.version, RightStep::Complete).await?;
     four_eyes(actor, &r)?;
     if r.kind == RightKind::Withdrawal {
         return Err(AppError::conflict(
@@ -375,14 +386,36 @@ pub async fn complete(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> R
             json!({}),
         ));
     }
-    let view = view_of(app, &*tx, r.clone(), customer.clone()).await?;
-    if let Some(b) = view.blocker {
+    if let Some(b) = blocker_of(&r, &customer, corrected(&*tx, &r).await?) {
         return Err(AppError::conflict(
             "rights_blocked",
             "the request cannot be answered yet",
             json!({"blocker": b}),
         ));
     }
+    answer(
+        app,
+        tx,
+        &grant,
+        (r, customer),
+        next,
+        note,
+        "rights.complete",
+    )
+    .await
+}
+
+/// Writes the answer or refusal of a request by the actor, audits it and answers with the request as now.
+async fn answer(
+    app: &App,
+    tx: banyan_store::WriteTx,
+    grant: &Granted<'_>,
+    (mut r, customer): (RightRow, CustomerRow),
+    next: RightStatus,
+    note: Option<String>,
+    action: &'static str,
+) -> Result<RightView> {
+    let actor = grant.actor();
     r.status = next;
     r.decided_by = Some(actor.id.uuid());
     r.decided_at_us = Some(now_us());
@@ -391,8 +424,8 @@ pub async fn complete(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> R
     audit::record(
         app,
         &*tx,
-        &grant,
-        vec![entry("rights.complete", &r, json!({"kind": r.kind}))],
+        grant,
+        vec![entry(action, &r, json!({"kind": r.kind}))],
     )
     .await?;
     let view = view_of(app, &*tx, r, customer).await?;
@@ -405,24 +438,9 @@ pub async fn refuse(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Res
     let grant = actor.require(Permission::CustomerVerify)?;
     let note = note_of(&d, true)?;
     let tx = app.db.begin_write().await?;
-    let (mut r, customer, next) =
-        for_decision(&tx, &grant, id, d.version, RightStep::Refuse).await?;
+    let (r, customer, next) = for_decision(&tx, &grant, id, d.version, RightStep::Refuse).await?;
     four_eyes(actor, &r)?;
-    r.status = next;
-    r.decided_by = Some(actor.id.uuid());
-    r.decided_at_us = Some(now_us());
-    r.outcome = note;
-    let r = save(&tx, r).await?;
-    audit::record(
-        app,
-        &*tx,
-        &grant,
-        vec![entry("rights.refuse", &r, json!({"kind": r.kind}))],
-    )
-    .await?;
-    let view = view_of(app, &*tx, r, customer).await?;
-    crate::idempotency::commit(tx, actor, 200, &view).await?;
-    Ok(view)
+    answer(app, tx, &grant, (r, customer), next, note, "rights.refuse").await
 }
 
 /// Carries out a withdrawal of consent at once (no second person: withdrawing must be as easy as giving):

@@ -296,7 +296,21 @@ pub async fn update_merge<C: ConnectionTrait>(
     table::update_versioned(c, row, row.id, &[], "version", expected).await
 }
 
-/// The merges, proposed or carried out, that hold any of these customers.
+/// A carried-out merge into this record that can still be undone at `now` (the record cannot be merged away
+/// until then: the undo would find the rows it moved on a third record).
+pub async fn undoable_into<C: ConnectionTrait>(
+    c: &C,
+    survivor: Uuid,
+    now: i64,
+) -> Result<Option<MergeRow>> {
+    let mut q = table::select::<MergeRow>();
+    q.and_where(Expr::col(("customer_merges", "survivor_id")).eq(survivor))
+        .and_where(Expr::col(("customer_merges", "status")).eq(MergeStatus::Done.as_str()))
+        .and_where(Expr::col(("customer_merges", "undo_until_us")).gte(now));
+    table::one(c, &q).await
+}
+
+/// The merges waiting for approval that hold any of these customers.
 pub async fn live_merges_of<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<MergeRow>> {
     let mut q = table::select::<MergeRow>();
     q.cond_where(
@@ -304,10 +318,7 @@ pub async fn live_merges_of<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<V
             .add(Expr::col(("customer_merges", "survivor_id")).is_in(ids.iter().copied()))
             .add(Expr::col(("customer_merges", "merged_id")).is_in(ids.iter().copied())),
     )
-    .and_where(
-        Expr::col(("customer_merges", "status"))
-            .is_in([MergeStatus::Proposed.as_str(), MergeStatus::Done.as_str()]),
-    );
+    .and_where(Expr::col(("customer_merges", "status")).eq(MergeStatus::Proposed.as_str()));
     table::all(c, &q).await
 }
 
@@ -422,6 +433,17 @@ struct Dependent {
 
 fn none(_: Uuid) -> Option<Cond> {
     None
+}
+
+/// `EXISTS (a plan of the survivor numbered as this row's plan)`.
+fn survivor_plan_has_seq(s: Uuid, table: &'static str) -> Cond {
+    let q = Query::select()
+        .expr(Expr::val(1))
+        .from_as("wealth_plans", "o")
+        .and_where(Expr::col(("o", "customer_id")).eq(s))
+        .and_where(Expr::col(("o", "seq")).equals((table, "plan_seq")))
+        .to_owned();
+    Cond::all().add(Expr::exists(q))
 }
 
 /// `EXISTS (SELECT 1 FROM <table> o WHERE o.<col> = survivor AND o.<same> = <table>.<same> ...)`.
@@ -639,11 +661,19 @@ const DEPENDENTS: &[Dependent] = &[
         key: Key::Uuid("id"),
         stays: none,
     },
+    // Actions and reviews name their plan by its number: they stay with a plan that stays (one whose number the
+    // survivor already has). Read before the plans move, while "the survivor's plans" are only its own.
+    Dependent {
+        table: "wealth_actions",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: |s| Some(survivor_plan_has_seq(s, "wealth_actions")),
+    },
     Dependent {
         table: "wealth_reviews",
         col: "customer_id",
         key: Key::Uuid("id"),
-        stays: none,
+        stays: |s| Some(survivor_plan_has_seq(s, "wealth_reviews")),
     },
     Dependent {
         table: "wealth_plans",
@@ -653,24 +683,28 @@ const DEPENDENTS: &[Dependent] = &[
         stays: |s| Some(survivor_has("wealth_plans", "customer_id", s, &["seq"])),
     },
     Dependent {
-        table: "wealth_actions",
-        col: "customer_id",
-        key: Key::Uuid("id"),
-        stays: |s| {
-            let q = Query::select()
-                .expr(Expr::val(1))
-                .from_as("wealth_plans", "o")
-                .and_where(Expr::col(("o", "customer_id")).eq(s))
-                .and_where(Expr::col(("o", "seq")).equals(("wealth_actions", "plan_seq")))
-                .to_owned();
-            Some(Cond::all().add(Expr::exists(q)))
-        },
-    },
-    Dependent {
         table: "wealth_team",
         col: "customer_id",
         key: Key::Uuid("id"),
         stays: |s| Some(survivor_has("wealth_team", "customer_id", s, &["staff_id"])),
+    },
+    Dependent {
+        table: "rights_requests",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "wealth_referrals",
+        col: "referrer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
+        table: "wealth_referrals",
+        col: "referred_id",
+        key: Key::Uuid("id"),
+        stays: none,
     },
     Dependent {
         table: "wealth_entries",
@@ -821,7 +855,46 @@ pub async fn move_rows<C: ConnectionTrait>(
             out.kept.insert(name, kept);
         }
     }
+    cancel_stranded_tasks(c, merge, merged).await?;
     Ok(out)
+}
+
+/// The merged record's tasks still open (a second open contact task the survivor already has one of) are
+/// cancelled: no one could complete them on a record that takes no more writes. Recorded, and reopened by an
+/// undo.
+async fn cancel_stranded_tasks<C: ConnectionTrait>(c: &C, merge: Uuid, merged: Uuid) -> Result<()> {
+    let q = Query::select()
+        .column("id")
+        .from("tasks")
+        .and_where(Expr::col("customer_id").eq(merged))
+        .and_where(Expr::col("status").eq("open"))
+        .to_owned();
+    let ids: Vec<Uuid> = c
+        .query_all(&q)
+        .await?
+        .iter()
+        .map(|r| r.try_get_by_index(0))
+        .collect::<std::result::Result<_, _>>()?;
+    for chunk in ids.chunks(CHUNK) {
+        let q = Query::update()
+            .table("tasks")
+            .value("status", "cancelled")
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .to_owned();
+        c.execute(&q).await?;
+        let rows: Vec<MoveRow> = chunk
+            .iter()
+            .map(|id| MoveRow {
+                merge_id: merge,
+                tbl: "tasks".to_owned(),
+                col: "status".to_owned(),
+                key1: id.to_string(),
+                key2: None,
+            })
+            .collect();
+        table::insert_many(c, &rows).await?;
+    }
+    Ok(())
 }
 
 fn text2_keys(k1: &'static str, k2: &'static str, keys: &[(String, String)]) -> Cond {
@@ -876,8 +949,14 @@ pub async fn move_back<C: ConnectionTrait>(
             }
             Key::Text2(k1, k2) => {
                 let keys: Vec<(String, String)> = mine
-                    .map(|m| (m.key1.clone(), m.key2.clone().unwrap_or_default()))
-                    .collect();
+                    .map(|m| match &m.key2 {
+                        Some(k2) => Ok((m.key1.clone(), k2.clone())),
+                        None => Err(StoreError::Corrupt(format!(
+                            "customer_merge_moves of {} in {} has no second key",
+                            m.key1, m.tbl
+                        ))),
+                    })
+                    .collect::<Result<_>>()?;
                 for chunk in keys.chunks(CHUNK) {
                     let q = Query::update()
                         .table(d.table)
@@ -903,6 +982,25 @@ pub async fn move_back<C: ConnectionTrait>(
         if n > 0 {
             out.insert(name, n);
         }
+    }
+    let cancelled: Vec<Uuid> = moves
+        .iter()
+        .filter(|m| m.tbl == "tasks" && m.col == "status")
+        .map(|m| {
+            m.key1
+                .parse::<Uuid>()
+                .map_err(|_| StoreError::Corrupt(format!("customer_merge_moves key {}", m.key1)))
+        })
+        .collect::<Result<_>>()?;
+    for chunk in cancelled.chunks(CHUNK) {
+        let q = Query::update()
+            .table("tasks")
+            .value("status", "open")
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .and_where(Expr::col("status").eq("cancelled"))
+            .and_where(Expr::col("customer_id").eq(merged))
+            .to_owned();
+        c.execute(&q).await?;
     }
     Ok(out)
 }

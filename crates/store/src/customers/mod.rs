@@ -266,12 +266,14 @@ pub async fn find_customer<C: ConnectionTrait>(
 
 /// The customers with these ids (in no particular order).
 pub async fn rows_by_ids<C: ConnectionTrait>(c: &C, ids: &[Uuid]) -> Result<Vec<CustomerRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    // In chunks: a caller may name more ids than a statement may bind (a duplicate scan of a large book).
+    for chunk in ids.chunks(5_000) {
+        let mut q = select_customers();
+        q.and_where(Expr::col("id").is_in(chunk.iter().copied()));
+        out.extend(table::all::<CustomerRow, _>(c, &q).await?);
     }
-    let mut q = select_customers();
-    q.and_where(Expr::col("id").is_in(ids.iter().copied()));
-    table::all(c, &q).await
+    Ok(out)
 }
 
 /// The customers with these customer numbers (in no particular order).

@@ -293,3 +293,26 @@ impl FromRequest<AppState> for SignedForm {
 pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// After a step posted from a record's page: back to `back`; when refused for a rule the user can read, the
+/// page again (`again`) with the refusal in words; anything else, the error page.
+pub(crate) async fn after_step<T, F, Fut>(
+    t: Tr,
+    sess: banyan_app::access::Session,
+    done: Result<T, AppError>,
+    back: String,
+    again: F,
+) -> Result<axum::response::Response, PageError>
+where
+    F: FnOnce(banyan_app::access::Session, String) -> Fut,
+    Fut: std::future::Future<Output = Result<axum::response::Response, PageError>>,
+{
+    use axum::response::IntoResponse;
+    match done {
+        Ok(_) => Ok(axum::response::Redirect::to(&back).into_response()),
+        Err(e) => match crate::ui::forms::refusal(t, e) {
+            Ok(msg) => again(sess, msg).await,
+            Err(e) => Err(PageError::App(e, t, Some(sess))),
+        },
+    }
+}

@@ -330,18 +330,14 @@ pub(crate) async fn decide(
         "withdraw" => rights::withdraw(&s.app, a, id, d).await,
         _ => Err(AppError::NotFound),
     };
-    match done {
-        Ok(_) => Ok(Redirect::to(&format!("/rights/{id}")).into_response()),
-        Err(e) => match crate::ui::forms::refusal(t, e) {
-            Ok(msg) => {
-                let v = rights::get(&s.app, a, id)
-                    .await
-                    .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-                detail_view(&s, sess, t, v, Some(msg)).await
-            }
-            Err(e) => Err(PageError::App(e, t, Some(sess))),
-        },
-    }
+    let back = format!("/rights/{id}");
+    crate::ui::page::after_step(t, sess, done, back, |sess, msg| async move {
+        let v = rights::get(&s.app, &sess.actor, id)
+            .await
+            .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+        detail_view(&s, sess, t, v, Some(msg)).await
+    })
+    .await
 }
 
 /// A line of the copy: a label and a value, in the person's language.

@@ -750,6 +750,10 @@ async fn a_merge_waits_for_a_second_person_and_refusals_name_the_rule(app: &Test
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A record that received a merge it can still undo is not merged away meanwhile.
+    app.post("/api/v1/merges", &rm, propose(&c, &a, json!({})))
+        .await
+        .assert_problem(409, "merge_recent");
     // (The only carried-out merge.)
     app.sql("UPDATE customer_merges SET undo_until_us = 1 WHERE status = 'done'")
         .await;

@@ -147,6 +147,9 @@ async fn a_request_is_answered_by_a_second_person_within_its_deadline(app: &Test
     )
     .await
     .assert_problem(409, "rights_state");
+    app.post(&format!("/api/v1/rights/{rid}/copy"), &rm, json!({}))
+        .await
+        .assert_problem(409, "rights_state");
 
     // A correction is answered once the record was changed and stands verified.
     let c = register(app, &rm, &id, "correction").await;

@@ -278,9 +278,23 @@ pub async fn propose(app: &App, actor: &Actor, input: MergeInput) -> Result<Merg
         ));
     }
     let tx = app.db.begin_write().await?;
-    let s = field_locked(&tx, &grant, input.survivor_id, "survivor_id").await?;
-    let m = field_locked(&tx, &grant, input.merged_id, "merged_id").await?;
+    // Locked in id order, so two proposals naming the same two records the other way round queue rather
+    // than deadlock.
+    let (s, m) = if input.survivor_id <= input.merged_id {
+        let s = field_locked(&tx, &grant, input.survivor_id, "survivor_id").await?;
+        (
+            s,
+            field_locked(&tx, &grant, input.merged_id, "merged_id").await?,
+        )
+    } else {
+        let m = field_locked(&tx, &grant, input.merged_id, "merged_id").await?;
+        (
+            field_locked(&tx, &grant, input.survivor_id, "survivor_id").await?,
+            m,
+        )
+    };
     check_pair(&s, &m)?;
+    refuse_recent(&tx, &m).await?;
     // Checked now for the answer; the choices are applied to the values as they are at approval.
     options(&request_of(app, &s)?, &request_of(app, &m)?, &input.choices)?;
     if let Some(other) = mstore::live_merges_of(&*tx, &[s.id.uuid(), m.id.uuid()])
@@ -362,6 +376,19 @@ async fn field_locked(
         )),
         r => r,
     }
+}
+
+/// A record that received a merge it can still undo is not merged away until then: the undo would look for
+/// the rows it moved on this record and find them on a third.
+async fn refuse_recent(tx: &DatabaseTransaction, merged: &CustomerRow) -> Result<()> {
+    if let Some(r) = mstore::undoable_into(tx, merged.id.uuid(), now_us()).await? {
+        return Err(AppError::conflict(
+            "merge_recent",
+            "this record received a merge that can still be undone; merge it away after that",
+            json!({"merge_id": r.id, "undo_until": r.undo_until_us.map(crate::fmt_us)}),
+        ));
+    }
+    Ok(())
 }
 
 /// One audit entry on each of the two records.
@@ -540,6 +567,7 @@ pub async fn approve(app: &App, actor: &Actor, id: Uuid, d: MergeDecision) -> Re
     let s = lock_in_scope(&*tx, &grant, m.survivor_id).await?;
     let g = lock_in_scope(&*tx, &grant, m.merged_id).await?;
     check_pair(&s, &g)?;
+    refuse_recent(&tx, &g).await?;
     let now = now_us();
     let (s_req, g_req) = (request_of(app, &s)?, request_of(app, &g)?);
     let mut choices = choices_of(&m)?;

@@ -74,7 +74,12 @@ pub async fn redirect_of(app: &App, actor: &Actor, customer: Uuid) -> Result<Opt
     let Some(m) = mstore::merged_away(c, customer).await? else {
         return Ok(None);
     };
-    let s = load_in_scope(c, &grant, m.survivor_id).await?;
+    // The survivor outside the reader's scope: the reader learns only that the record was merged (its status).
+    let s = match load_in_scope(c, &grant, m.survivor_id).await {
+        Ok(s) => s,
+        Err(AppError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
     Ok(Some(Redirect {
         merge_id: m.id,
         survivor_id: m.survivor_id,

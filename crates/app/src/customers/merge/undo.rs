@@ -96,7 +96,10 @@ pub async fn undo(app: &App, actor: &Actor, id: Uuid, d: MergeDecision) -> Resul
     )
     .await?;
     let moved_back = mstore::move_back(&*tx, m.id, s.id.uuid(), g.id.uuid()).await?;
-    restore_consents(&tx, &s, &before, m.decided_at_us.unwrap_or(0)).await?;
+    let merged_at = m.decided_at_us.ok_or_else(|| {
+        AppError::internal(format!("merge {} was carried out without its time", m.id))
+    })?;
+    restore_consents(&tx, &s, &before, merged_at).await?;
     crate::reactions::on_change(app, &*tx, &[saved, back_again]).await?;
     if let Some(p) = mstore::pair_of(&*tx, m.survivor_id, m.merged_id).await? {
         mstore::set_pair_status(

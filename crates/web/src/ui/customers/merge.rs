@@ -621,18 +621,14 @@ pub(crate) async fn decide(
         "undo" => merge::undo(&s.app, a, id, d).await,
         _ => Err(AppError::NotFound),
     };
-    match done {
-        Ok(_) => Ok(Redirect::to(&format!("/customers/merges/{id}")).into_response()),
-        Err(e) => match crate::ui::forms::refusal(t, e) {
-            Ok(msg) => {
-                let v = merge::get(&s.app, &sess.actor, id)
-                    .await
-                    .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
-                merge_view(&s, sess, t, v, Some(msg)).await
-            }
-            Err(e) => Err(PageError::App(e, t, Some(sess))),
-        },
-    }
+    let back = format!("/customers/merges/{id}");
+    crate::ui::page::after_step(t, sess, done, back, |sess, msg| async move {
+        let v = merge::get(&s.app, &sess.actor, id)
+            .await
+            .map_err(|e| PageError::App(e, t, Some(sess.clone())))?;
+        merge_view(&s, sess, t, v, Some(msg)).await
+    })
+    .await
 }
 
 pub(crate) fn routes(r: axum::Router<AppState>) -> axum::Router<AppState> {

@@ -115,6 +115,7 @@ crate::ui::i18n::catalog! {
     "merge_table.wealth_entries.customer_id" => ["服务记录", "服務記錄", "Service entries"],
     "refusal.customer_merged" => ["此客户已合并至另一条记录，请在保留的记录上操作。", "此客戶已合併至另一筆記錄，請在保留的記錄上操作。", "This customer was merged into another record; work on the record kept."],
     "refusal.merge_pending" => ["其中一条记录已在另一项待审批的合并中。", "其中一筆記錄已在另一項待審批的合併中。", "One of the records is already in a merge awaiting approval."],
+    "refusal.merge_recent" => ["此记录刚并入了另一条记录，在可撤销期限内不能再并入其他记录。", "此記錄剛併入了另一筆記錄，在可撤銷期限內不能再併入其他記錄。", "This record received a merge that can still be undone; it cannot be merged away until then."],
     "refusal.merge_four_eyes" => ["合并申请人不能审批自己的申请（双人原则）。", "合併申請人不能審批自己的申請（雙人原則）。", "Whoever proposed a merge cannot decide on it (four eyes)."],
     "refusal.not_proposer" => ["只有申请人可以撤回合并申请。", "只有申請人可以撤回合併申請。", "Only whoever proposed a merge can withdraw it."],
     "refusal.merge_state" => ["这项合并当前为“{merge_status}”，不能执行此操作。", "這項合併目前為「{merge_status}」，不能執行此操作。", "The merge is {merge_status}; this cannot be done now."],
