@@ -217,6 +217,22 @@ mod tests {
         }
     }
 
+    /// The merge's outcome and the person's copy name every kind of record a customer has, in words.
+    #[test]
+    fn every_kind_of_record_a_merge_moves_has_a_label() {
+        for (table, col) in banyan_store::customers::merge::dependent_tables() {
+            let key = format!("merge_table.{table}.{col}");
+            for l in Lang::ALL {
+                assert_ne!(
+                    Tr::new(l).get(&key),
+                    key,
+                    "{key} has no label in {}",
+                    l.code()
+                );
+            }
+        }
+    }
+
     #[test]
     fn money_and_dates_follow_the_locale() {
         assert_eq!(Tr::new(Lang::ZhCn).money(123456789, "CNY"), "¥1,234,567.89");
