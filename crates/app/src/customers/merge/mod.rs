@@ -204,6 +204,14 @@ fn applied(s_req: &Value, fields: &[FieldOption]) -> Value {
     out
 }
 
+/// Every kind of record a merge moves (`table.column`), as the outcome and the person's copy name them.
+pub fn record_kinds() -> Vec<String> {
+    mstore::dependent_tables()
+        .into_iter()
+        .map(|(t, c)| format!("{t}.{c}"))
+        .collect()
+}
+
 /// Both records checked for a merge: in the actor's scope, neither merged already nor waiting for review,
 /// of one kind, and two records.
 fn check_pair(s: &CustomerRow, m: &CustomerRow) -> Result<()> {

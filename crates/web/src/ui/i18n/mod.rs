@@ -220,8 +220,8 @@ mod tests {
     /// The merge's outcome and the person's copy name every kind of record a customer has, in words.
     #[test]
     fn every_kind_of_record_a_merge_moves_has_a_label() {
-        for (table, col) in banyan_store::customers::merge::dependent_tables() {
-            let key = format!("merge_table.{table}.{col}");
+        for kind in banyan_app::customers::merge::record_kinds() {
+            let key = format!("merge_table.{kind}");
             for l in Lang::ALL {
                 assert_ne!(
                     Tr::new(l).get(&key),
