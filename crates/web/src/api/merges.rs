@@ -47,7 +47,7 @@ pub struct QueueParams {
 }
 
 /// The pairs of records in your scope that look like one party, best score first.
-#[utoipa::path(get, path = "/api/v1/duplicates", tag = "customers", security(("bearer" = [])), params(QueueParams),
+#[utoipa::path(operation_id = "merges_queue", get, path = "/api/v1/duplicates", tag = "customers", security(("bearer" = [])), params(QueueParams),
     responses((status = 200, body = PairPage), (status = 422, body = crate::error::Problem)))]
 pub async fn queue(
     State(s): State<AppState>,
@@ -66,14 +66,14 @@ pub async fn queue(
 }
 
 /// Scans the whole book for duplicates now (it runs nightly too).
-#[utoipa::path(post, path = "/api/v1/duplicates/scan", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "merges_scan", post, path = "/api/v1/duplicates/scan", tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = ScanReport), (status = 409, body = crate::error::Problem)))]
 pub async fn scan(State(s): State<AppState>, auth: Auth) -> ApiResult<axum::Json<ScanReport>> {
     Ok(axum::Json(pairs::scan_now(&s.app, &auth.actor).await?))
 }
 
 /// One candidate pair.
-#[utoipa::path(get, path = "/api/v1/duplicates/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "merges_pair", get, path = "/api/v1/duplicates/{id}", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = PairItem), (status = 404, body = crate::error::Problem)))]
 pub async fn pair(
     State(s): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn pair(
 }
 
 /// Two parties after all: the pair leaves the queue and later scans leave it out.
-#[utoipa::path(post, path = "/api/v1/duplicates/{id}/dismiss", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "merges_dismiss", post, path = "/api/v1/duplicates/{id}/dismiss", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = PairItem), (status = 409, body = crate::error::Problem)))]
 pub async fn dismiss(
     State(s): State<AppState>,
@@ -105,7 +105,7 @@ pub struct ListParams {
 }
 
 /// Merges of records in your scope, newest first.
-#[utoipa::path(get, path = "/api/v1/merges", tag = "customers", security(("bearer" = [])), params(ListParams),
+#[utoipa::path(operation_id = "merges_list", get, path = "/api/v1/merges", tag = "customers", security(("bearer" = [])), params(ListParams),
     responses((status = 200, body = MergePage)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -132,7 +132,7 @@ pub struct PreviewParams {
 
 /// What merging two records would do: the fields they disagree on (with the default choice) and the records
 /// that would move. Nothing is written.
-#[utoipa::path(get, path = "/api/v1/merges/preview", tag = "customers", security(("bearer" = [])), params(PreviewParams),
+#[utoipa::path(operation_id = "merges_preview", get, path = "/api/v1/merges/preview", tag = "customers", security(("bearer" = [])), params(PreviewParams),
     responses((status = 200, body = MergePreview), (status = 422, body = crate::error::Problem)))]
 pub async fn preview(
     State(s): State<AppState>,
@@ -145,7 +145,7 @@ pub async fn preview(
 }
 
 /// Proposes a merge; a second person approves it.
-#[utoipa::path(post, path = "/api/v1/merges", tag = "customers", security(("bearer" = [])), request_body = MergeInput,
+#[utoipa::path(operation_id = "merges_propose", post, path = "/api/v1/merges", tag = "customers", security(("bearer" = [])), request_body = MergeInput,
     responses((status = 201, body = MergeView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn propose(
     State(s): State<AppState>,
@@ -157,7 +157,7 @@ pub async fn propose(
 }
 
 /// One merge.
-#[utoipa::path(get, path = "/api/v1/merges/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "merges_one", get, path = "/api/v1/merges/{id}", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = MergeView), (status = 404, body = crate::error::Problem)))]
 pub async fn one(
     State(s): State<AppState>,
@@ -168,7 +168,7 @@ pub async fn one(
 }
 
 /// Approves a proposed merge and carries it out (not by whoever proposed it).
-#[utoipa::path(post, path = "/api/v1/merges/{id}/approve", tag = "customers", security(("bearer" = [])), request_body = MergeDecision,
+#[utoipa::path(operation_id = "merges_approve", post, path = "/api/v1/merges/{id}/approve", tag = "customers", security(("bearer" = [])), request_body = MergeDecision,
     params(("id" = Uuid, Path)), responses((status = 200, body = MergeView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub async fn approve(
     State(s): State<AppState>,
@@ -182,7 +182,7 @@ pub async fn approve(
 }
 
 /// Refuses a proposed merge (a note says why).
-#[utoipa::path(post, path = "/api/v1/merges/{id}/reject", tag = "customers", security(("bearer" = [])), request_body = MergeDecision,
+#[utoipa::path(operation_id = "merges_reject", post, path = "/api/v1/merges/{id}/reject", tag = "customers", security(("bearer" = [])), request_body = MergeDecision,
     params(("id" = Uuid, Path)), responses((status = 200, body = MergeView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub async fn reject(
     State(s): State<AppState>,
@@ -196,7 +196,7 @@ pub async fn reject(
 }
 
 /// Takes back one's own proposal.
-#[utoipa::path(post, path = "/api/v1/merges/{id}/withdraw", tag = "customers", security(("bearer" = [])), request_body = MergeDecision,
+#[utoipa::path(operation_id = "merges_withdraw", post, path = "/api/v1/merges/{id}/withdraw", tag = "customers", security(("bearer" = [])), request_body = MergeDecision,
     params(("id" = Uuid, Path)), responses((status = 200, body = MergeView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub async fn withdraw(
     State(s): State<AppState>,
@@ -210,7 +210,7 @@ pub async fn withdraw(
 }
 
 /// Undoes a carried-out merge within its period (a note says why).
-#[utoipa::path(post, path = "/api/v1/merges/{id}/undo", tag = "customers", security(("bearer" = [])), request_body = MergeDecision,
+#[utoipa::path(operation_id = "merges_undo", post, path = "/api/v1/merges/{id}/undo", tag = "customers", security(("bearer" = [])), request_body = MergeDecision,
     params(("id" = Uuid, Path)), responses((status = 200, body = MergeView), (status = 409, body = crate::error::Problem)))]
 pub async fn undo(
     State(s): State<AppState>,
@@ -224,7 +224,7 @@ pub async fn undo(
 }
 
 /// Where a merged record points (204 when it was not merged).
-#[utoipa::path(get, path = "/api/v1/customers/{id}/merged-into", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "merges_redirect", get, path = "/api/v1/customers/{id}/merged-into", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = Redirect), (status = 204), (status = 404, body = crate::error::Problem)))]
 pub async fn redirect(
     State(s): State<AppState>,

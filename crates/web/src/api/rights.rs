@@ -40,7 +40,7 @@ pub struct ListParams {
 }
 
 /// Requests of customers in your scope, the nearest deadline first.
-#[utoipa::path(get, path = "/api/v1/rights", tag = "customers", security(("bearer" = [])), params(ListParams),
+#[utoipa::path(operation_id = "rights_list", get, path = "/api/v1/rights", tag = "customers", security(("bearer" = [])), params(ListParams),
     responses((status = 200, body = RightPage), (status = 422, body = crate::error::Problem)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -61,7 +61,7 @@ pub async fn list(
 }
 
 /// Registers a request; its due day is 15 working days after it was received.
-#[utoipa::path(post, path = "/api/v1/rights", tag = "customers", security(("bearer" = [])), request_body = RightInput,
+#[utoipa::path(operation_id = "rights_register", post, path = "/api/v1/rights", tag = "customers", security(("bearer" = [])), request_body = RightInput,
     responses((status = 201, body = RightView), (status = 422, body = crate::error::Problem)))]
 pub async fn register(
     State(s): State<AppState>,
@@ -73,7 +73,7 @@ pub async fn register(
 }
 
 /// One request.
-#[utoipa::path(get, path = "/api/v1/rights/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "rights_one", get, path = "/api/v1/rights/{id}", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = RightView), (status = 404, body = crate::error::Problem)))]
 pub async fn one(
     State(s): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn one(
 }
 
 /// Produces the copy of everything held on the person (an access request; audited as a reveal).
-#[utoipa::path(post, path = "/api/v1/rights/{id}/copy", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(operation_id = "rights_copy", post, path = "/api/v1/rights/{id}/copy", tag = "customers", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = RightsCopy), (status = 409, body = crate::error::Problem)))]
 pub async fn copy(
     State(s): State<AppState>,
@@ -95,7 +95,7 @@ pub async fn copy(
 }
 
 /// Answers a request (not by whoever registered it).
-#[utoipa::path(post, path = "/api/v1/rights/{id}/complete", tag = "customers", security(("bearer" = [])), request_body = RightDecision,
+#[utoipa::path(operation_id = "rights_complete", post, path = "/api/v1/rights/{id}/complete", tag = "customers", security(("bearer" = [])), request_body = RightDecision,
     params(("id" = Uuid, Path)), responses((status = 200, body = RightView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub async fn complete(
     State(s): State<AppState>,
@@ -109,7 +109,7 @@ pub async fn complete(
 }
 
 /// Refuses a request with the reason the person is told.
-#[utoipa::path(post, path = "/api/v1/rights/{id}/refuse", tag = "customers", security(("bearer" = [])), request_body = RightDecision,
+#[utoipa::path(operation_id = "rights_refuse", post, path = "/api/v1/rights/{id}/refuse", tag = "customers", security(("bearer" = [])), request_body = RightDecision,
     params(("id" = Uuid, Path)), responses((status = 200, body = RightView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub async fn refuse(
     State(s): State<AppState>,
@@ -123,7 +123,7 @@ pub async fn refuse(
 }
 
 /// Carries out a withdrawal of consent: every channel refused at once.
-#[utoipa::path(post, path = "/api/v1/rights/{id}/withdraw", tag = "customers", security(("bearer" = [])), request_body = RightDecision,
+#[utoipa::path(operation_id = "rights_withdraw", post, path = "/api/v1/rights/{id}/withdraw", tag = "customers", security(("bearer" = [])), request_body = RightDecision,
     params(("id" = Uuid, Path)), responses((status = 200, body = RightView), (status = 409, body = crate::error::Problem)))]
 pub async fn withdraw(
     State(s): State<AppState>,
