@@ -15,7 +15,7 @@ use banyan_store::customers::merge::{self as mstore, PairRow};
 use banyan_store::customers::{self as store};
 use banyan_store::now_us;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -96,17 +96,17 @@ async fn find(app: &App) -> Result<Pairs> {
         add_group(&mut pairs, &g, Signal::NameAddress);
     }
     let mut firms = Vec::new();
-    for (id, display, profile) in mstore::organisations(c).await? {
-        let p: Value = crate::json::stored(&profile, format_args!("customers.profile of {id}"))?;
-        let rep = p["legal_representative"]
-            .as_str()
-            .map(name_key)
-            .unwrap_or_default();
+    // The profile read as the record stores it: one that does not parse is an error naming the record.
+    for (id, profile) in mstore::organisations(c).await? {
+        let p: banyan_domain::customer::OrganizationProfile =
+            crate::json::stored(&profile, format_args!("customers.profile of {id}"))?;
+        let Some(rep) = p.legal_representative.as_deref().map(name_key) else {
+            continue;
+        };
         if rep.is_empty() {
             continue;
         }
-        let name = p["registered_name"].as_str().unwrap_or(&display);
-        firms.push(((name_key(name), rep), id));
+        firms.push(((name_key(&p.registered_name), rep), id));
     }
     for g in groups(firms) {
         add_group(&mut pairs, &g, Signal::CorporateRepresentative);

@@ -197,9 +197,11 @@ pub(crate) async fn register(
         RightKind::parse(&get("kind")),
         RightChannel::parse(&get("channel")),
     ) else {
-        let msg = crate::ui::forms::refusal(t, AppError::field("kind", "required", "pick one"))
-            .unwrap_or_default();
-        return new_view(&s, sess, t, customer, Some(msg)).await;
+        let missing = AppError::field("kind", "required", "pick one");
+        return match crate::ui::forms::refusal(t, missing) {
+            Ok(msg) => new_view(&s, sess, t, customer, Some(msg)).await,
+            Err(e) => Err(PageError::App(e, t, Some(sess))),
+        };
     };
     let input = RightInput {
         customer_id: customer,
@@ -434,11 +436,11 @@ fn copy_page(s: &AppState, sess: &Session, t: Tr, p: Tr, copy: &RightsCopy) -> C
             .iter()
             .map(|m| Line {
                 label: p.datetime(tz, &m.created_at),
-                value: format!(
-                    "{} · {}",
-                    p.of("channel", &m.channel),
-                    m.subject.clone().unwrap_or_default()
-                ),
+                // A message without a subject (an SMS) is named by its channel alone.
+                value: match &m.subject {
+                    Some(subject) => format!("{} · {subject}", p.of("channel", &m.channel)),
+                    None => p.of("channel", &m.channel),
+                },
             })
             .collect(),
         records: copy

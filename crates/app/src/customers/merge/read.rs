@@ -94,7 +94,8 @@ pub struct MergeLink {
     pub merge_id: Uuid,
     pub customer_id: Uuid,
     pub customer_no: String,
-    pub at: Option<String>,
+    /// When the merge was carried out (RFC 3339).
+    pub at: String,
 }
 
 /// The customer's carried-out merges: the record it was merged into, if any, and the records merged into it
@@ -140,7 +141,9 @@ pub async fn links(
             merge_id: m.id,
             customer_id: other,
             customer_no: r.customer_no.clone(),
-            at: m.decided_at_us.map(crate::fmt_us),
+            at: crate::fmt_us(m.decided_at_us.ok_or_else(|| {
+                AppError::internal(format!("merge {} was carried out without its time", m.id))
+            })?),
         };
         if m.merged_id == me {
             into = Some(link);

@@ -256,24 +256,18 @@ pub async fn shared_contacts<C: ConnectionTrait>(
         .collect()
 }
 
-/// Companies and institutions not merged: id, display name, profile (JSON, holding the registered name and
-/// the legal representative).
-pub async fn organisations<C: ConnectionTrait>(c: &C) -> Result<Vec<(Uuid, String, String)>> {
+/// Companies and institutions not merged: id and profile (JSON, holding the registered name and the legal
+/// representative).
+pub async fn organisations<C: ConnectionTrait>(c: &C) -> Result<Vec<(Uuid, String)>> {
     let q = Query::select()
-        .columns(["id", "display_name", "profile"])
+        .columns(["id", "profile"])
         .from("customers")
         .and_where(Expr::col("kind").is_in(["corporate", "institution"]))
         .and_where(Expr::col("status").ne("merged"))
         .to_owned();
     let rows = c.query_all(&q).await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get_by_index(0)?,
-                r.try_get_by_index(1)?,
-                r.try_get_by_index(2)?,
-            ))
-        })
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
         .collect()
 }
 

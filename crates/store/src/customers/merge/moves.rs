@@ -367,13 +367,7 @@ pub async fn move_rows<C: ConnectionTrait>(
             Key::Accounts => {
                 let mut n = 0;
                 for chunk in accounts.chunks(CHUNK) {
-                    let q = Query::update()
-                        .table(d.table)
-                        .value(d.col, survivor)
-                        .cond_where(pick.clone())
-                        .and_where(Expr::col("account_id").is_in(chunk.iter().copied()))
-                        .to_owned();
-                    n += c.execute(&q).await?.rows_affected();
+                    n += reassign(c, d, merged, survivor, of_accounts(chunk)).await?;
                 }
                 n
             }
@@ -390,13 +384,7 @@ pub async fn move_rows<C: ConnectionTrait>(
                     .map(|r| r.try_get_by_index(0))
                     .collect::<std::result::Result<_, _>>()?;
                 for chunk in keys.chunks(CHUNK) {
-                    let q = Query::update()
-                        .table(d.table)
-                        .value(d.col, survivor)
-                        .and_where(Expr::col(d.col).eq(merged))
-                        .and_where(Expr::col(k).is_in(chunk.iter().copied()))
-                        .to_owned();
-                    c.execute(&q).await?;
+                    reassign(c, d, merged, survivor, uuid_keys(k, chunk)).await?;
                     let rows: Vec<MoveRow> = chunk
                         .iter()
                         .map(|id| move_row(merge, d, id.to_string(), None))
@@ -421,13 +409,7 @@ pub async fn move_rows<C: ConnectionTrait>(
                     .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
                     .collect::<Result<_>>()?;
                 for chunk in keys.chunks(CHUNK) {
-                    let q = Query::update()
-                        .table(d.table)
-                        .value(d.col, survivor)
-                        .and_where(Expr::col(d.col).eq(merged))
-                        .cond_where(text2_keys(k1, k2, chunk))
-                        .to_owned();
-                    c.execute(&q).await?;
+                    reassign(c, d, merged, survivor, text2_keys(k1, k2, chunk)).await?;
                     let rows: Vec<MoveRow> = chunk
                         .iter()
                         .map(|(a, b)| move_row(merge, d, a.clone(), Some(b.clone())))
@@ -495,6 +477,32 @@ async fn cancel_stranded_tasks<C: ConnectionTrait>(c: &C, merge: Uuid, merged: U
     Ok(())
 }
 
+/// Moves the rows of `d` that `keys` pick from customer `from` to customer `to`; how many moved.
+async fn reassign<C: ConnectionTrait>(
+    c: &C,
+    d: &Dependent,
+    from: Uuid,
+    to: Uuid,
+    keys: Cond,
+) -> Result<u64> {
+    let q = Query::update()
+        .table(d.table)
+        .value(d.col, to)
+        .and_where(Expr::col(d.col).eq(from))
+        .cond_where(keys)
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected())
+}
+
+fn uuid_keys(k: &'static str, keys: &[Uuid]) -> Cond {
+    Cond::all().add(Expr::col(k).is_in(keys.iter().copied()))
+}
+
+/// The rows of these accounts (holdings and transactions follow their account).
+fn of_accounts(accounts: &[Uuid]) -> Cond {
+    uuid_keys("account_id", accounts)
+}
+
 fn text2_keys(k1: &'static str, k2: &'static str, keys: &[(String, String)]) -> Cond {
     keys.iter().fold(Cond::any(), |c, (a, b)| {
         c.add(
@@ -533,13 +541,7 @@ pub async fn move_back<C: ConnectionTrait>(
                     })
                     .collect::<Result<_>>()?;
                 for chunk in keys.chunks(CHUNK) {
-                    let q = Query::update()
-                        .table(d.table)
-                        .value(d.col, merged)
-                        .and_where(Expr::col(d.col).eq(survivor))
-                        .and_where(Expr::col(k).is_in(chunk.iter().copied()))
-                        .to_owned();
-                    n += c.execute(&q).await?.rows_affected();
+                    n += reassign(c, d, survivor, merged, uuid_keys(k, chunk)).await?;
                 }
                 if d.table == "accounts" {
                     accounts = keys;
@@ -556,24 +558,12 @@ pub async fn move_back<C: ConnectionTrait>(
                     })
                     .collect::<Result<_>>()?;
                 for chunk in keys.chunks(CHUNK) {
-                    let q = Query::update()
-                        .table(d.table)
-                        .value(d.col, merged)
-                        .and_where(Expr::col(d.col).eq(survivor))
-                        .cond_where(text2_keys(k1, k2, chunk))
-                        .to_owned();
-                    n += c.execute(&q).await?.rows_affected();
+                    n += reassign(c, d, survivor, merged, text2_keys(k1, k2, chunk)).await?;
                 }
             }
             Key::Accounts => {
                 for chunk in accounts.chunks(CHUNK) {
-                    let q = Query::update()
-                        .table(d.table)
-                        .value(d.col, merged)
-                        .and_where(Expr::col(d.col).eq(survivor))
-                        .and_where(Expr::col("account_id").is_in(chunk.iter().copied()))
-                        .to_owned();
-                    n += c.execute(&q).await?.rows_affected();
+                    n += reassign(c, d, survivor, merged, of_accounts(chunk)).await?;
                 }
             }
         }

@@ -570,16 +570,16 @@ async fn merge_view(
             .zip(v.decided_at.as_deref())
             .map(|(id, at)| by(id, at)),
         decision_note: v.decision_note.clone(),
+        // None until the merge is carried out: nothing moved yet.
         moved: v
             .moved
             .as_ref()
-            .map(|m| records_text(t, m))
-            .unwrap_or_default(),
+            .map_or_else(Vec::new, |m| records_text(t, m)),
+        // None until the merge is carried out: nothing moved yet.
         kept: v
             .kept
             .as_ref()
-            .map(|m| records_text(t, m))
-            .unwrap_or_default(),
+            .map_or_else(Vec::new, |m| records_text(t, m)),
         undo_until: v.undo_until.as_deref().map(|u| t.datetime(tz, u)),
         undone: v
             .undone_by

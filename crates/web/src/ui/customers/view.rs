@@ -99,11 +99,7 @@ fn merge_line(s: &AppState, t: Tr, l: &banyan_app::customers::merge::MergeLink) 
     MergeLine {
         href: format!("/customers/{}", l.customer_id),
         no: l.customer_no.clone(),
-        at: l
-            .at
-            .as_deref()
-            .map(|a| t.datetime(&s.app.tz, a))
-            .unwrap_or_default(),
+        at: t.datetime(&s.app.tz, &l.at),
         merge_href: format!("/customers/merges/{}", l.merge_id),
     }
 }
