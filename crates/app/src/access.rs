@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+mod id_token;
 pub mod service;
+pub mod sso;
 pub mod totp;
 pub use service::Call;
 
@@ -346,6 +348,19 @@ pub async fn web_login(
     source: &str,
 ) -> Result<(String, Session)> {
     let (s, step) = check_password_login(app, username, password, code, source).await?;
+    open_session(app, &s, lang, "web", step).await
+}
+
+/// Opens a workbench session for a staff member whose identity was proven (a password and second
+/// factor, or the bank's identity provider): a fresh id, recorded and audited with the `channel` of the
+/// sign-in.
+pub(crate) async fn open_session(
+    app: &App,
+    s: &StaffRow,
+    lang: &str,
+    channel: &str,
+    step: Option<i64>,
+) -> Result<(String, Session)> {
     let now = now_us();
     let token = hex::encode(random_bytes::<32>()?);
     let csrf = hex::encode(random_bytes::<24>()?);
@@ -361,7 +376,7 @@ pub async fn web_login(
         revoked_at_us: None,
     };
     let tx = app.db.begin_write().await?;
-    use_step(&*tx, &s, step).await?;
+    use_step(&*tx, s, step).await?;
     store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_session(&*tx, &row).await?;
     audit::record_as(
@@ -369,7 +384,7 @@ pub async fn web_login(
         &*tx,
         Some(s.id.uuid()),
         &s.username,
-        vec![login_entry(&s, "web")],
+        vec![login_entry(s, channel)],
     )
     .await?;
     tx.commit().await?;
@@ -377,7 +392,7 @@ pub async fn web_login(
         token,
         Session {
             id: row.id,
-            actor: actor_of(&s)?,
+            actor: actor_of(s)?,
             csrf,
             lang: lang.to_owned(),
             unread_notices: 0,

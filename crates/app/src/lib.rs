@@ -71,6 +71,8 @@ pub struct App {
     /// What follows a contact once it is logged (engagement announces it; who listens is wired here, so the
     /// contacts' use case does not depend on them): the insights' rules over contacts.
     pub(crate) on_contact: ContactHook,
+    /// The bank's identity provider for staff sign-in, when configured ([`App::configure_sso`]).
+    pub(crate) sso: RwLock<Option<Arc<access::sso::Provider>>>,
 }
 
 /// A reaction to a contact logged with a customer (the customer's id); it handles its own failures.
@@ -180,6 +182,7 @@ impl App {
             lead_import_words: RwLock::new(Arc::new(io::ImportWords::of(imports::leads::COLUMNS))),
             feeds_transactions: std::sync::atomic::AtomicBool::new(false),
             on_contact: after_contact,
+            sso: RwLock::new(None),
         });
         customers::search::rebuild_if_stale(&app).await?;
         // Months are made ahead; a failure here must not keep the bank from starting (a record without its

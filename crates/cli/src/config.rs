@@ -69,6 +69,24 @@ pub struct Config {
     pub audit_checkpoint_url: Option<String>,
     /// Seconds between audit checkpoints (when the chain grew).
     pub audit_checkpoint_secs: u64,
+    /// Single sign-on for staff: the bank's OpenID Connect issuer URL (`https://idp.bank.example/realms/staff`);
+    /// empty: local accounts only. See docs/sso.md.
+    pub sso_issuer: Option<String>,
+    /// The client id Banyan is registered under at the provider.
+    pub sso_client_id: Option<String>,
+    /// The client's secret (prefer `BANYAN_SSO_CLIENT_SECRET_FILE`).
+    pub sso_client_secret: Option<String>,
+    /// Banyan's callback as registered at the provider: `https://crm.bank.example/sso/callback`.
+    pub sso_redirect_url: Option<String>,
+    /// The claim holding the Banyan username.
+    pub sso_username_claim: String,
+    /// The claim listing the person's groups at the provider; set it (with `sso_role_map`) to take roles
+    /// from the provider and create accounts at first sign-in; empty: roles are kept in Banyan.
+    pub sso_roles_claim: Option<String>,
+    /// `provider-group:role` pairs, space-separated, first match wins: `crm-rm:relationship_manager crm-sup:supervisor`.
+    pub sso_role_map: Option<String>,
+    /// The claim holding the person's branch code (roles scoped to a branch need one).
+    pub sso_branch_claim: Option<String>,
 }
 
 impl Default for Config {
@@ -100,6 +118,14 @@ impl Default for Config {
             audit_checkpoint_file: None,
             audit_checkpoint_url: None,
             audit_checkpoint_secs: 10,
+            sso_issuer: None,
+            sso_client_id: None,
+            sso_client_secret: None,
+            sso_redirect_url: None,
+            sso_username_claim: "preferred_username".into(),
+            sso_roles_claim: None,
+            sso_role_map: None,
+            sso_branch_claim: None,
         }
     }
 }
@@ -144,6 +170,14 @@ const FIELDS: &[&str] = &[
     "audit_checkpoint_file",
     "audit_checkpoint_url",
     "audit_checkpoint_secs",
+    "sso_issuer",
+    "sso_client_id",
+    "sso_client_secret",
+    "sso_redirect_url",
+    "sso_username_claim",
+    "sso_roles_claim",
+    "sso_role_map",
+    "sso_branch_claim",
 ];
 /// Secrets that may also come from `<NAME>_FILE`.
 const SECRETS: &[&str] = &[
@@ -153,6 +187,7 @@ const SECRETS: &[&str] = &[
     "smtp_url",
     "gateway_secret",
     "metrics_token",
+    "sso_client_secret",
 ];
 
 /// Flags that override everything else.
@@ -288,6 +323,34 @@ impl Config {
         Ok(())
     }
 
+    /// Single sign-on, when an issuer is configured (checked: a bad setting stops the server at start).
+    pub fn sso(&self) -> Result<Option<banyan_app::access::sso::SsoConfig>> {
+        let some = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let Some(issuer) = some(&self.sso_issuer) else {
+            return Ok(None);
+        };
+        let role_map =
+            banyan_app::access::sso::parse_role_map(self.sso_role_map.as_deref().unwrap_or(""))
+                .map_err(crate::setup::app_err)?;
+        let cfg = banyan_app::access::sso::SsoConfig {
+            issuer,
+            client_id: some(&self.sso_client_id).unwrap_or_default(),
+            client_secret: some(&self.sso_client_secret).unwrap_or_default(),
+            redirect_url: some(&self.sso_redirect_url).unwrap_or_default(),
+            username_claim: self.sso_username_claim.trim().to_owned(),
+            roles_claim: some(&self.sso_roles_claim),
+            role_map,
+            branch_claim: some(&self.sso_branch_claim),
+        };
+        cfg.check().map_err(crate::setup::app_err)?;
+        Ok(Some(cfg))
+    }
+
     /// The master key text from `master_key` or `master_key_file`, if configured.
     pub fn resolve_master_key(&self) -> Result<Option<String>> {
         if let Some(k) = &self.master_key {
@@ -354,6 +417,9 @@ impl Config {
         }
         if c.gateway_secret.is_some() {
             c.gateway_secret = Some("<redacted>".into());
+        }
+        if c.sso_client_secret.is_some() {
+            c.sso_client_secret = Some("<redacted>".into());
         }
         toml::to_string(&c).unwrap_or_default()
     }

@@ -256,6 +256,7 @@ pub(crate) async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<(
             .map(str::to_ascii_lowercase),
         demo: is_demo(cfg)?.then(crate::demo::login),
     };
+    app.configure_sso(cfg.sso()?).map_err(app_err)?;
     let holiday_list = holidays(cfg)?;
     banyan_app::notify::check_holidays(&app, &holiday_list)
         .map_err(|e| anyhow!("holiday list: {}", app_err(e)))?;

@@ -493,3 +493,78 @@ pub async fn revoke_session<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> 
     c.execute(&q).await?;
     Ok(())
 }
+
+/// Sets a staff member's role and branch (a single sign-on that maps them from the identity provider's
+/// claims keeps Banyan's record in step with the bank's directory).
+pub async fn set_staff_role_branch<C: ConnectionTrait>(
+    c: &C,
+    id: StaffId,
+    role: Role,
+    branch_code: Option<&str>,
+) -> Result<()> {
+    let q = Query::update()
+        .table("staff")
+        .value("role", role.as_str())
+        .value("branch_code", branch_code)
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+crate::table! {
+    /// A single sign-on begun in a browser and not yet come back (migration 56).
+    pub struct SsoAttemptRow in "sso_attempts" {
+        pub id: Uuid,
+        pub state_hash: Vec<u8>,
+        pub nonce: String,
+        pub verifier: String,
+        pub lang: String,
+        pub created_at_us: i64,
+        pub used_at_us: Option<i64>,
+    }
+}
+
+/// Records a sign-on begun, and forgets those begun before `stale_before_us` (used or abandoned).
+pub async fn insert_sso_attempt<C: ConnectionTrait>(
+    c: &C,
+    a: &SsoAttemptRow,
+    stale_before_us: i64,
+) -> Result<()> {
+    let purge = Query::delete()
+        .from_table("sso_attempts")
+        .and_where(Expr::col("created_at_us").lt(stale_before_us))
+        .to_owned();
+    c.execute(&purge).await?;
+    let q = Query::insert()
+        .into_table("sso_attempts")
+        .columns(SsoAttemptRow::COLUMNS.iter().copied())
+        .values_panic(a.values())
+        .to_owned();
+    c.execute(&q).await?;
+    Ok(())
+}
+
+/// Takes the attempt whose state hashes to `state_hash`, once: marks it used, unless it already was or
+/// was begun before `not_before_us`. Two browsers (or two nodes) coming back with the same state cannot
+/// both take it: the update's condition decides.
+pub async fn take_sso_attempt<C: ConnectionTrait>(
+    c: &C,
+    state_hash: &[u8],
+    now_us: i64,
+    not_before_us: i64,
+) -> Result<Option<SsoAttemptRow>> {
+    let q = Query::update()
+        .table("sso_attempts")
+        .value("used_at_us", now_us)
+        .and_where(Expr::col("state_hash").eq(state_hash.to_vec()))
+        .and_where(Expr::col("used_at_us").is_null())
+        .and_where(Expr::col("created_at_us").gte(not_before_us))
+        .to_owned();
+    if c.execute(&q).await?.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let mut s = table::select::<SsoAttemptRow>();
+    s.and_where(Expr::col("state_hash").eq(state_hash.to_vec()));
+    table::one(c, &s).await
+}

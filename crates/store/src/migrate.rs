@@ -36,6 +36,7 @@ mod rights;
 mod sales;
 mod saved;
 mod search;
+mod sso;
 mod steps;
 mod wealth;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;

@@ -278,4 +278,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "requests of people exercising their rights over their data, with their working-day deadline",
         run: rights::v55,
     },
+    Step {
+        version: 56,
+        name: "single sign-on attempts: the nonce and PKCE verifier a sign-in through the bank's identity provider comes back to",
+        run: sso::v56,
+    },
 ];

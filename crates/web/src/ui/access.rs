@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 pub(crate) mod security;
 pub(crate) mod service;
+pub(crate) mod sso;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -32,26 +33,48 @@ pub(crate) struct LoginPage {
     pub(crate) error: Option<String>,
     /// A demonstration's accounts: (username, role) and the shared password.
     pub(crate) demo: Option<crate::DemoLogin>,
+    /// Staff may sign in through the bank's identity provider (its button first, local accounts below).
+    pub(crate) sso: bool,
 }
 
 pub(crate) async fn login_form(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let t = Tr::new(lang_of(&headers, None));
-    let csrf = match banyan_app::crypto::random_bytes::<24>() {
-        Ok(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>(),
-        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness").into_response(),
+    login_page(&s, &headers, t, None, String::new(), None)
+}
+
+/// The sign-in page, with `error` in words; `csrf`: the form's token when the browser already holds it,
+/// else a new one set in its cookie.
+pub(crate) fn login_page(
+    s: &AppState,
+    headers: &HeaderMap,
+    t: Tr,
+    csrf: Option<String>,
+    username: String,
+    error: Option<String>,
+) -> Response {
+    let fresh = csrf.is_none();
+    let csrf = match csrf {
+        Some(c) => c,
+        None => match banyan_app::crypto::random_bytes::<24>() {
+            Ok(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>(),
+            Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "no randomness").into_response(),
+        },
     };
     let mut r = page(LoginPage {
         title: t.get("login.title").to_owned(),
         c: chrome(t, None, "/login"),
         csrf: csrf.clone(),
-        username: String::new(),
-        error: None,
+        username,
+        error,
         demo: s.demo.clone(),
+        sso: banyan_app::access::sso::enabled(&s.app),
     });
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/login{}",
-        secure(&s, &headers)
-    )) {
+    if fresh
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LOGIN_CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/login{}",
+            secure(s, headers)
+        ))
+    {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -100,14 +123,15 @@ pub(crate) async fn login(
                 AppError::Throttled { .. } => "login.throttled",
                 _ => "login.bad",
             };
-            let mut r = page(LoginPage {
-                title: t.get("login.title").to_owned(),
-                error: Some(t.get(key).to_owned()),
-                c: chrome(t, None, "/login"),
-                csrf: f.csrf.clone(),
-                username: f.username.clone(),
-                demo: s.demo.clone(),
-            });
+            let error = Some(t.get(key).to_owned());
+            let mut r = login_page(
+                &s,
+                &headers,
+                t,
+                Some(f.csrf.clone()),
+                f.username.clone(),
+                error,
+            );
             *r.status_mut() = if matches!(e, AppError::Throttled { .. }) {
                 StatusCode::TOO_MANY_REQUESTS
             } else {
@@ -295,4 +319,5 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/admin/staff/{username}/disable", post(disable_staff))
         .merge(service::routes())
         .merge(security::routes())
+        .merge(sso::routes())
 }

@@ -51,6 +51,7 @@ mod sales;
 mod second_factor;
 mod segments;
 mod service_accounts;
+mod sso;
 mod training;
 mod wealth;
 mod wealth_plan;
@@ -139,6 +140,7 @@ fn main() {
     tests.extend(cases::all());
     tests.extend(idempotency::all());
     tests.extend(service_accounts::all());
+    tests.extend(sso::all());
     tests.extend(outbound::all());
     tests.extend(merges::all());
     tests.extend(rights::all());

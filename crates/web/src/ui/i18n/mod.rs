@@ -65,6 +65,7 @@ mod performance;
 mod rewards;
 mod rights;
 mod service;
+mod sso;
 mod training;
 mod wealth;
 mod wealth_plan;
@@ -90,6 +91,7 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
         .or_else(|| outbound::lookup(lang, key))
         .or_else(|| merge::lookup(lang, key))
         .or_else(|| rights::lookup(lang, key))
+        .or_else(|| sso::lookup(lang, key))
 }
 
 /// Every key of the registry.
@@ -112,6 +114,7 @@ fn all_keys() -> impl Iterator<Item = &'static &'static str> {
         .chain(outbound::KEYS)
         .chain(merge::KEYS)
         .chain(rights::KEYS)
+        .chain(sso::KEYS)
 }
 
 impl Tr {
