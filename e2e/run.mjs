@@ -1120,7 +1120,7 @@ await careTests({ test, signIn, BASE, SHOTS, customerUrl });
 await wealthTests({ test, signIn, BASE, SHOTS, customerUrl });
 await performanceTests({ test, signIn, BASE, SHOTS });
 await mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, residentId });
-await securityTests({ test, signIn, BASE, SHOTS, PASSWORD });
+await securityTests({ test, signIn, browser, BASE, SHOTS, PASSWORD });
 
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);

@@ -30,7 +30,29 @@ function code(secret, step) {
   return String(n % 1_000_000).padStart(6, '0');
 }
 
-export async function securityTests({ test, signIn, BASE, SHOTS, PASSWORD }) {
+export async function securityTests({ test, signIn, browser, BASE, SHOTS, PASSWORD }) {
+  await test("a staff member signs in through the bank's identity provider (OpenID Connect)", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/login`);
+    const button = page.locator('#sso-login');
+    assert.equal((await button.textContent()).trim(), '使用行内统一身份认证登录');
+    await page.screenshot({ path: `${SHOTS}/sso-login.png`, fullPage: true });
+    await button.click();
+    // The provider's own page (another site), where the person signs in with the bank's password.
+    await page.locator('#idp-login').waitFor();
+    assert.ok(!page.url().startsWith(BASE), page.url());
+    await page.locator('#idp-login').fill('sup1');
+    await page.locator('#idp-password').fill(process.env.IDP_PASSWORD);
+    await page.locator('#idp-submit').click();
+    // Back at Banyan, signed in: the workbench with the person's name and role in the header.
+    await page.waitForURL(`${BASE}/`);
+    const who = await page.locator('header .who').textContent();
+    assert.ok(who.includes('sup1') && who.includes('主管'), who);
+    await page.screenshot({ path: `${SHOTS}/sso-signed-in.png` });
+    await ctx.close();
+  });
+
   await test('a staff member turns on the second factor; signing in then needs a current code, good once', async () => {
     const rm2 = await signIn('rm2');
     const browser = rm2.context().browser();

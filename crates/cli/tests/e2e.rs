@@ -97,17 +97,26 @@ fn browser() -> Option<(PathBuf, PathBuf, String)> {
     Some((root, e2e, chromium))
 }
 
-/// Serves `data` on a free local port until dropped; the base URL.
-fn serve(data: &std::path::Path) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+/// Serves `data` on a free local port until dropped; the base URL.
+fn serve(data: &std::path::Path) -> (Server, String) {
+    serve_on(data, free_port(), &[])
+}
+
+/// Serves `data` on `port` with extra settings until dropped; the base URL.
+fn serve_on(data: &std::path::Path, port: u16, env: &[(&str, &str)]) -> (Server, String) {
     let listen = format!("127.0.0.1:{port}");
     let server = Server(
         banyan(data)
             .args(["serve", "--listen", &listen])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -216,7 +225,33 @@ fn the_workbench_works_in_a_real_browser() {
         Some("BR0001"),
         Some("service"),
     );
-    let (_server, base) = serve(&data);
+    // Staff may also sign in through the bank's identity provider (a real one, started here).
+    let port = free_port();
+    let idp = banyan_testkit::oidc::start(
+        &format!("http://127.0.0.1:{port}/sso/callback"),
+        &[banyan_testkit::oidc::Person {
+            username: "sup1",
+            name: "孙主管",
+            groups: &[],
+            branch: "BR0001",
+        }],
+    );
+    let (_server, base) = serve_on(
+        &data,
+        port,
+        &[
+            ("BANYAN_SSO_ISSUER", &idp.issuer),
+            ("BANYAN_SSO_CLIENT_ID", banyan_testkit::oidc::CLIENT_ID),
+            (
+                "BANYAN_SSO_CLIENT_SECRET",
+                banyan_testkit::oidc::CLIENT_SECRET,
+            ),
+            (
+                "BANYAN_SSO_REDIRECT_URL",
+                &format!("http://127.0.0.1:{port}/sso/callback"),
+            ),
+        ],
+    );
     let shots = root.join("target/e2e");
     let (ok, report) = node(
         &e2e,
@@ -224,6 +259,7 @@ fn the_workbench_works_in_a_real_browser() {
         &[
             ("BASE_URL", &base),
             ("PASSWORD", PASSWORD),
+            ("IDP_PASSWORD", banyan_testkit::oidc::PASSWORD),
             ("SHOT_DIR", &shots.to_string_lossy()),
             ("CHROMIUM", &chromium),
         ],

@@ -3,6 +3,7 @@
 //! suite builds its customers from ([`fixtures`]).
 
 pub mod fixtures;
+pub mod oidc;
 
 use std::path::PathBuf;
 

@@ -6,69 +6,29 @@
 use crate::harness::*;
 use banyan_app::access::sso::SsoConfig;
 use banyan_domain::access::Role;
+use banyan_testkit::oidc::{
+    self, CLIENT_ID, CLIENT_SECRET, PASSWORD as IDP_PASSWORD, Person, Provider as Idp,
+};
 use reqwest::StatusCode;
 use std::collections::BTreeMap;
-use std::io::BufRead;
 
 crate::tests![
     staff_sign_in_through_the_banks_identity_provider,
     roles_and_branch_come_from_the_providers_claims,
 ];
 
-const CLIENT_ID: &str = "banyan-crm";
-const CLIENT_SECRET: &str = "test-client-secret-0123456789";
-const IDP_PASSWORD: &str = "idp-password-2026";
-
-/// The provider's process, stopped when the test ends however it ends.
-struct Idp {
-    child: std::process::Child,
-    issuer: String,
-}
-
-impl Drop for Idp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the provider for Banyan at `base`, knowing people `(username, name, groups, branch)`.
 fn start_idp(base: &str, people: &[(&str, &str, &[&str], &str)]) -> Idp {
-    let e2e = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
-    assert!(
-        e2e.join("node_modules/oidc-provider").exists(),
-        "the OpenID provider for the sign-on tests is not installed: run `npm ci --prefix e2e`"
-    );
-    let accounts: Vec<serde_json::Value> = people
+    let people: Vec<Person<'_>> = people
         .iter()
-        .enumerate()
-        .map(|(i, (u, name, groups, branch))| {
-            serde_json::json!({"sub": format!("idp-{i}"), "username": u, "password": IDP_PASSWORD,
-                "name": name, "email": format!("{u}@bank.example"), "groups": groups, "branch": branch})
+        .map(|&(username, name, groups, branch)| Person {
+            username,
+            name,
+            groups,
+            branch,
         })
         .collect();
-    let mut child = std::process::Command::new("node")
-        .arg(e2e.join("oidc/provider.mjs"))
-        .current_dir(&e2e)
-        .env("PORT", "0")
-        .env("CLIENT_ID", CLIENT_ID)
-        .env("CLIENT_SECRET", CLIENT_SECRET)
-        .env("REDIRECT_URI", format!("{base}/sso/callback"))
-        .env("ACCOUNTS", serde_json::to_string(&accounts).unwrap())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("node is needed for the sign-on tests (Debian: apt-get install nodejs)");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let issuer = line
-        .trim()
-        .strip_prefix("ready ")
-        .unwrap_or_else(|| panic!("the provider did not start: {line:?}"))
-        .to_owned();
-    Idp { child, issuer }
+    oidc::start(&format!("{base}/sso/callback"), &people)
 }
 
 fn config(idp: &Idp, base: &str) -> SsoConfig {
