@@ -206,11 +206,18 @@ async fn check_password_login(
         Some(_) => "bad_password",
         None => "unknown_user",
     };
+    let mut code_paused = false;
     let (actor_id, actor) = match &staff {
         Some(s) => {
-            // Counted for administrators to see; the account itself is never locked (a stranger could
-            // lock its owner out): throttling is per source (`throttle`).
+            // Counted for administrators to see; the account itself is never locked for a wrong password
+            // (a stranger could lock its owner out): throttling is per source (`throttle`). A wrong code
+            // is another matter: whoever typed it had the password, so code entry pauses for the account.
             store::record_login_failure(&*tx, s.id.uuid()).await?;
+            if reason == "totp_wrong" {
+                let until = now + i64::from(policy.lockout_minutes) * 60_000_000;
+                let max = i32::try_from(policy.max_failed_logins).unwrap_or(i32::MAX);
+                code_paused = store::record_totp_failure(&*tx, s.id, max, until).await?;
+            }
             (Some(s.id.uuid()), s.username.as_str())
         }
         // The attempted username is recorded (it is not customer data and helps spot attacks).
@@ -223,6 +230,15 @@ async fn check_password_login(
         customer_id: None,
         detail: serde_json::json!({"reason": reason, "source": source}),
     }];
+    if code_paused {
+        entries.push(Entry {
+            action: "auth.totp_locked",
+            entity: "staff",
+            entity_id: staff.as_ref().map(|s| s.id.to_string()),
+            customer_id: None,
+            detail: serde_json::json!({"minutes": policy.lockout_minutes, "source": source}),
+        });
+    }
     if failure.spray {
         entries.push(Entry {
             action: "auth.spray_suspected",
@@ -289,6 +305,12 @@ pub async fn login(
     source: &str,
 ) -> Result<LoginResult> {
     let (s, step) = check_password_login(app, username, password, code, source).await?;
+    if must_enrol(app, &s) {
+        return Err(AppError::Forbidden {
+            code: "second_factor_required",
+            message: "this account must set up a second factor in the workbench (account security) before it may use the API".into(),
+        });
+    }
     let now = now_us();
     let token_bytes: [u8; 32] = random_bytes()?;
     let token = hex::encode(token_bytes);
@@ -325,6 +347,15 @@ pub async fn login(
     })
 }
 
+/// Whether the account must enrol a second factor before it may work: its role is one the policy lists,
+/// it signs in with a local password (an account made by single sign-on has none: the bank's provider
+/// asks its own second factor), and it has none yet.
+pub(crate) fn must_enrol(app: &App, s: &StaffRow) -> bool {
+    s.totp_enc.is_none()
+        && !s.password_hash.is_empty()
+        && app.policy().access.second_factor_roles.contains(&s.role)
+}
+
 /// A workbench session.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -336,6 +367,9 @@ pub struct Session {
     pub lang: String,
     /// How many of the staff member's notices are unread (the header's count).
     pub unread_notices: u64,
+    /// The policy asks this account for a second factor it has not set up: until it does, the workbench
+    /// opens only the page where it does ([`must_enrol`]).
+    pub must_enrol: bool,
 }
 
 /// Signs in to the workbench: a new session (a fresh id at every login) whose cookie value is returned once.
@@ -396,6 +430,7 @@ pub(crate) async fn open_session(
             csrf,
             lang: lang.to_owned(),
             unread_notices: 0,
+            must_enrol: must_enrol(app, s),
         },
     ))
 }
@@ -424,6 +459,7 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
         csrf: row.csrf,
         lang: row.lang,
         unread_notices,
+        must_enrol: must_enrol(app, &s),
     })
 }
 
@@ -544,6 +580,8 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         totp_enc: None,
         totp_pending_enc: None,
         totp_step: None,
+        totp_failures: 0,
+        totp_locked_until_us: None,
     };
     let tx = app.db.begin_write().await?;
     insert_account(&*tx, &row).await?;

@@ -207,6 +207,9 @@ pub(crate) enum UserCommand {
     List,
     /// Disable an account and revoke its tokens.
     Disable { username: String },
+    /// Remove an account's second factor (a lost phone, or the last administrator's own): it signs in with
+    /// its password alone and enrols again; its sessions and tokens end. Audited.
+    ResetTotp { username: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -113,6 +113,15 @@ pub(crate) async fn user_cmd(cfg: &Config, system: &Actor, command: UserCommand)
                 .map_err(app_err)?;
             println!("disabled {}", v.username);
         }
+        UserCommand::ResetTotp { username } => {
+            banyan_app::access::totp::reset(&app, system, &username)
+                .await
+                .map_err(app_err)?;
+            println!(
+                "second factor of {} removed; it enrols again at its next sign-in",
+                username.trim()
+            );
+        }
     }
     Ok(())
 }

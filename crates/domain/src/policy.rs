@@ -86,6 +86,10 @@ pub struct AccessPolicy {
     pub session_idle_minutes: u32,
     /// A workbench session ends this long after sign-in, however active.
     pub session_absolute_minutes: u32,
+    /// Roles whose local accounts must have a second factor (TOTP): until they enrol, their password
+    /// opens only the page where they do, and no API token is issued to them.
+    #[serde(default)]
+    pub second_factor_roles: Vec<crate::access::Role>,
 }
 
 /// A policy that failed validation, with the offending key.

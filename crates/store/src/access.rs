@@ -31,6 +31,10 @@ crate::table! {
         pub totp_pending_enc: Option<Vec<u8>>,
         /// The last TOTP time step accepted: a code is good once.
         pub totp_step: Option<i64>,
+        /// Wrong codes since the last good sign-in (migration 57).
+        pub totp_failures: i32,
+        /// Code entry paused until then after too many wrong codes.
+        pub totp_locked_until_us: Option<i64>,
     }
 }
 
@@ -249,6 +253,7 @@ pub async fn record_login_success<C: ConnectionTrait>(c: &C, id: Uuid) -> Result
     let q = Query::update()
         .table("staff")
         .value("failed_logins", 0)
+        .value("totp_failures", 0)
         .value("locked_until_us", Option::<i64>::None)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
@@ -567,4 +572,28 @@ pub async fn take_sso_attempt<C: ConnectionTrait>(
     let mut s = table::select::<SsoAttemptRow>();
     s.and_where(Expr::col("state_hash").eq(state_hash.to_vec()));
     table::one(c, &s).await
+}
+
+/// Counts a wrong second-factor code; at `max` the account's code entry pauses until `lock_until_us` and
+/// the count starts again. True when this one paused it.
+pub async fn record_totp_failure<C: ConnectionTrait>(
+    c: &C,
+    id: StaffId,
+    max: i32,
+    lock_until_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("staff")
+        .value("totp_failures", Expr::col("totp_failures").add(1))
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .to_owned();
+    c.execute(&q).await?;
+    let lock = Query::update()
+        .table("staff")
+        .value("totp_failures", 0)
+        .value("totp_locked_until_us", lock_until_us)
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .and_where(Expr::col("totp_failures").gte(max))
+        .to_owned();
+    Ok(c.execute(&lock).await?.rows_affected() == 1)
 }

@@ -38,6 +38,7 @@ mod saved;
 mod search;
 mod sso;
 mod steps;
+mod totp_lock;
 mod wealth;
 pub use audit_keyed::GUARDED as AUDIT_GUARDED;
 

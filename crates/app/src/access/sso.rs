@@ -553,6 +553,8 @@ async fn provision(
                 totp_enc: None,
                 totp_pending_enc: None,
                 totp_step: None,
+                totp_failures: 0,
+                totp_locked_until_us: None,
             };
             super::insert_account(&*tx, &row).await?;
             let entry = Entry {

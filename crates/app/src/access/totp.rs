@@ -96,6 +96,12 @@ pub(super) fn check_sign_in(app: &App, s: &StaffRow, code: Option<&str>) -> Resu
     let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(Second::Refused("totp_missing"));
     };
+    // Paused after too many wrong codes (from any address): not even a right one is tried.
+    if s.totp_locked_until_us
+        .is_some_and(|until| until > banyan_store::now_us())
+    {
+        return Ok(Second::Refused("totp_locked"));
+    }
     let secret = app.keys().decrypt_bytes(Purpose::TotpSecret, enc)?;
     Ok(
         match matching_step(&secret, code, jiff::Timestamp::now().as_second())? {

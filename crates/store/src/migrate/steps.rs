@@ -283,4 +283,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "single sign-on attempts: the nonce and PKCE verifier a sign-in through the bank's identity provider comes back to",
         run: sso::v56,
     },
+    Step {
+        version: 57,
+        name: "wrong second-factor codes counted per account, and the pause they bring",
+        run: totp_lock::v57,
+    },
 ];

@@ -175,6 +175,8 @@ pub(crate) struct ErrorPage {
 #[derive(Debug)]
 pub enum PageError {
     SignIn,
+    /// The account must set up its second factor first (the policy's `second_factor_roles`).
+    Enrol,
     App(AppError, Tr, Option<Session>),
     Csrf(Tr, Option<Session>),
 }
@@ -183,6 +185,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, key, t, s) = match self {
             PageError::SignIn => return Redirect::to("/login").into_response(),
+            PageError::Enrol => return Redirect::to("/account/security").into_response(),
             PageError::Csrf(t, s) => (StatusCode::FORBIDDEN, "error.csrf", t, s),
             PageError::App(AppError::Unauthenticated, _, _) => {
                 return Redirect::to("/login").into_response();
@@ -229,8 +232,35 @@ impl IntoResponse for PageError {
     }
 }
 
-/// The signed-in session of a page request.
+/// The signed-in session of a page request; an account that must first set up its second factor is sent
+/// to the page where it does.
 pub(crate) async fn session(s: &AppState, headers: &HeaderMap) -> Result<(Session, Tr), PageError> {
+    let (sess, t) = any_session(s, headers).await?;
+    if sess.must_enrol {
+        return Err(PageError::Enrol);
+    }
+    Ok((sess, t))
+}
+
+/// The pages an account that must set up its second factor may open: that page, signing out, the language.
+fn open_before_enrolment(path: &str) -> bool {
+    path.starts_with("/account/security") || path == "/logout" || path == "/lang"
+}
+
+/// The session of `path`'s request: for most pages [`session`], for the enrolment's own pages any.
+async fn session_for(
+    s: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+) -> Result<(Session, Tr), PageError> {
+    if open_before_enrolment(path) {
+        any_session(s, headers).await
+    } else {
+        session(s, headers).await
+    }
+}
+
+async fn any_session(s: &AppState, headers: &HeaderMap) -> Result<(Session, Tr), PageError> {
     let token = cookie(headers, SESSION_COOKIE).ok_or(PageError::SignIn)?;
     let sess = banyan_app::access::web_session(&s.app, token)
         .await
@@ -258,7 +288,7 @@ pub struct Signed {
 impl FromRequestParts<AppState> for Signed {
     type Rejection = PageError;
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, PageError> {
-        let (sess, t) = session(s, &parts.headers).await?;
+        let (sess, t) = session_for(s, &parts.headers, parts.uri.path()).await?;
         Ok(Signed { sess, t })
     }
 }
@@ -275,7 +305,7 @@ pub struct SignedForm {
 impl FromRequest<AppState> for SignedForm {
     type Rejection = PageError;
     async fn from_request(req: axum::extract::Request, s: &AppState) -> Result<Self, PageError> {
-        let (sess, t) = session(s, req.headers()).await?;
+        let (sess, t) = session_for(s, req.headers(), req.uri().path()).await?;
         let Form(f) = Form::<HashMap<String, String>>::from_request(req, s)
             .await
             .map_err(|_| {

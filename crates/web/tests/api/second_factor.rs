@@ -10,6 +10,8 @@ use serde_json::json;
 crate::tests![
     with_a_second_factor_a_sign_in_needs_a_current_code_good_once,
     an_administrator_resets_a_lost_second_factor_but_not_their_own,
+    wrong_codes_pause_code_entry_for_the_account_from_every_address,
+    a_role_that_must_have_a_second_factor_opens_only_its_enrolment,
 ];
 
 /// RFC 4648 base32 (no padding) back to bytes, as an authenticator app reads the secret.
@@ -225,4 +227,151 @@ async fn an_administrator_resets_a_lost_second_factor_but_not_their_own(app: &Te
     app.post("/api/v1/me/totp", token, json!({"password": "x"}))
         .await
         .assert_problem(409, "service_account");
+}
+
+async fn wrong_codes_pause_code_entry_for_the_account_from_every_address(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let secret = enrol(app, &rm).await;
+    let from = |addr: String, totp: String| async move {
+        app.req_h(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "rm1", "password": PASSWORD, "totp": totp})),
+            &[("x-forwarded-for", &addr)],
+        )
+        .await
+    };
+    let now = step_of(jiff::Timestamp::now().as_second());
+    let wrong = format!(
+        "{:06}",
+        (code_at_step(&secret, now).unwrap() + 500_000) % 1_000_000
+    );
+    // One wrong code from each of five addresses: no address reaches its own limit...
+    for i in 0..5 {
+        from(format!("10.0.0.{i}"), wrong.clone())
+            .await
+            .assert_problem(401, "bad_credentials");
+    }
+    // ...but the account's code entry pauses: the right code from a sixth address is refused too.
+    let good = code(&secret, now + 1);
+    from("10.0.1.1".into(), good.clone())
+        .await
+        .assert_problem(401, "bad_credentials");
+    let paused = app
+        .texts("SELECT detail FROM audit_log WHERE action = 'auth.totp_locked'")
+        .await;
+    assert_eq!(paused.len(), 1, "{paused:?}");
+    assert!(paused[0].contains("\"minutes\":15"), "{paused:?}");
+    // When the pause is over (its end moved into the past) the right code signs in.
+    app.sql("UPDATE staff SET totp_locked_until_us = 1 WHERE username = 'rm1'")
+        .await;
+    let ok = from("10.0.1.2".into(), good).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+}
+
+async fn a_role_that_must_have_a_second_factor_opens_only_its_enrolment(app: &TestApp) {
+    use banyan_domain::policy::{DEFAULT_POLICY_TOML, Policy};
+    let mut p = Policy::from_toml(DEFAULT_POLICY_TOML).unwrap();
+    p.access.second_factor_roles = vec![Role::Supervisor];
+    banyan_app::segments::apply(
+        &app.app,
+        &banyan_app::access::Actor::system_as("test", Role::Admin),
+        p,
+    )
+    .await
+    .unwrap();
+    app.staff("sup1", Role::Supervisor, Some("BR0001")).await;
+    // No API token until the second factor is set up; other roles are not asked.
+    login_with(app, "sup1", None)
+        .await
+        .assert_problem(403, "second_factor_required");
+    app.login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    // In the workbench the password opens the enrolment page only.
+    let (cookie, session) =
+        banyan_app::access::web_login(&app.app, "sup1", PASSWORD, None, "zh-CN", "127.0.0.1")
+            .await
+            .unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: &str| {
+        browser
+            .get(format!("{}{path}", app.base))
+            .header("cookie", format!("banyan_session={cookie}"))
+            .send()
+    };
+    for path in ["/", "/customers", "/cases"] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(r.headers()["location"], "/account/security", "{path}");
+    }
+    let page = get("/account/security").await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("您的岗位要求启用双重验证")
+    );
+    // Enrolling on that page (the password, then the app's first code) opens the workbench.
+    let post = |path: &str, form: Vec<(&str, String)>| {
+        browser
+            .post(format!("{}{path}", app.base))
+            .header("cookie", format!("banyan_session={cookie}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).unwrap())
+            .send()
+    };
+    let begun = post(
+        "/account/security/totp",
+        vec![
+            ("_csrf", session.csrf.clone()),
+            ("password", PASSWORD.into()),
+        ],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let shown = begun
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the secret on the page");
+    let secret = unbase32(&shown.replace(' ', ""));
+    let now = step_of(jiff::Timestamp::now().as_second());
+    let done = post(
+        "/account/security/totp/confirm",
+        vec![
+            ("_csrf", session.csrf.clone()),
+            ("code", code(&secret, now)),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(done.status().is_redirection() || done.status().is_success());
+    // Turning it on ended this session (as every enrolment does); the next sign-in, with a code, works.
+    let (cookie, _) = banyan_app::access::web_login(
+        &app.app,
+        "sup1",
+        PASSWORD,
+        Some(&code(&secret, now + 1)),
+        "zh-CN",
+        "127.0.0.1",
+    )
+    .await
+    .unwrap();
+    let home = browser
+        .get(format!("{}/", app.base))
+        .header("cookie", format!("banyan_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
 }

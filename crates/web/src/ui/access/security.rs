@@ -15,6 +15,8 @@ pub(crate) struct SecurityPage {
     c: Chrome,
     title: String,
     enabled: bool,
+    /// The policy asks this account for a second factor before anything else.
+    must: bool,
     /// A first code was refused: the confirmation form is shown again.
     confirming: bool,
     /// An enrolment just begun: (the secret in groups of four, the otpauth address).
@@ -48,6 +50,7 @@ async fn view_as(
         title: t.get("sec.title").to_owned(),
         c: chrome(t, Some(&sess), "/account/security"),
         enabled: st.enabled,
+        must: sess.must_enrol,
         confirming,
         enrolment: enrolment.map(|e| {
             let grouped = e

@@ -77,6 +77,7 @@ crate::ui::i18n::catalog! {
     "login.totp" => ["动态验证码", "動態驗證碼", "One-time code"],
     "login.totp_hint" => ["已启用双重验证的账号填写验证器 App 上显示的 6 位数字；未启用的留空。", "已啟用雙重驗證的帳號填寫驗證器 App 上顯示的 6 位數字；未啟用的留空。", "Accounts with a second factor: the six digits the authenticator app shows now. Others leave it blank."],
     "sec.title" => ["账户安全", "帳戶安全", "Account security"],
+    "sec.required" => ["您的岗位要求启用双重验证：请先在下方启用，启用后方可使用系统的其他功能。", "您的崗位要求啟用雙重驗證：請先在下方啟用，啟用後方可使用系統的其他功能。", "Your role requires a second factor: turn it on below before using the rest of Banyan."],
     "sec.totp" => ["双重验证（动态验证码）", "雙重驗證（動態驗證碼）", "Second factor (one-time codes)"],
     "sec.on" => ["已启用：登录时除密码外还需输入验证器 App 上的动态验证码。", "已啟用：登入時除密碼外還需輸入驗證器 App 上的動態驗證碼。", "On: signing in needs the authenticator app's code besides the password."],
     "sec.off" => ["未启用：登录只需密码。", "未啟用：登入只需密碼。", "Off: signing in needs the password only."],
@@ -100,5 +101,6 @@ crate::ui::i18n::catalog! {
     "sec.wrong_code" => ["动态验证码与验证器当前显示的不一致：请检查手机时间，并输入现在显示的 6 位数字。", "動態驗證碼與驗證器目前顯示的不一致：請檢查手機時間，並輸入現在顯示的 6 位數字。", "That is not the app's current code: check the phone's clock and type the six digits shown now."],
     "rule.totp" => ["不是验证器当前显示的验证码", "不是驗證器目前顯示的驗證碼", "is not the app's current code"],
     "audit.action.auth.totp_enable" => ["启用双重验证", "啟用雙重驗證", "Second factor turned on"],
+    "audit.action.auth.totp_locked" => ["动态验证码错误次数过多，暂停输入", "動態驗證碼錯誤次數過多，暫停輸入", "Code entry paused after wrong codes"],
     "audit.action.auth.totp_reset" => ["重置双重验证", "重設雙重驗證", "Second factor reset"],
 }
