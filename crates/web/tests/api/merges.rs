@@ -38,6 +38,33 @@ async fn scan(app: &TestApp) -> Value {
 }
 
 /// Every dependent row of a customer by table.
+/// The customer's id as a literal of the backend's SQL.
+fn lit(app: &TestApp, u: &str) -> String {
+    match app.backend {
+        Backend::Sqlite => format!("X'{}'", u.replace('-', "")),
+        Backend::Postgres => format!("'{u}'"),
+    }
+}
+
+/// Raises an early warning on the customer as the evaluation would (one open per indicator).
+async fn open_alert(app: &TestApp, customer: &str) {
+    app.sql(&format!(
+        "INSERT INTO alerts (id, customer_id, indicator, subject, status, reason, checks, due_on, created_at_us) \
+         VALUES ({}, {}, 'warning.balance_drop', '', 'open', '余额三个月下降', '[]', '2026-12-31', 1)",
+        lit(app, &uuid::Uuid::now_v7().to_string()),
+        lit(app, customer)
+    ))
+    .await;
+}
+
+async fn alert_states(app: &TestApp, customer: &str) -> Vec<String> {
+    app.texts(&format!(
+        "SELECT status FROM alerts WHERE customer_id = {} ORDER BY status",
+        lit(app, customer)
+    ))
+    .await
+}
+
 async fn records(app: &TestApp, id: &str) -> BTreeMap<String, u64> {
     banyan_store::customers::merge::dependent_counts(&app.app.db().conn, id.parse().unwrap())
         .await
@@ -354,6 +381,10 @@ async fn an_approved_merge_moves_every_record_loses_nothing_and_undoes_exactly(a
         .to_owned();
     holdings(app, &ops, &b_no).await;
 
+    // Both have an open early warning of the same indicator (one open per customer and indicator).
+    for c in [&a, &b] {
+        open_alert(app, c).await;
+    }
     let (ra, rb) = (records(app, &a).await, records(app, &b).await);
     let before_total = sum(&ra, &rb);
     assert!(
@@ -442,10 +473,19 @@ async fn an_approved_merge_moves_every_record_loses_nothing_and_undoes_exactly(a
     assert_eq!(sum(&ra2, &rb2), before_total);
     assert_eq!(
         rb2,
-        BTreeMap::from([("customer_contacts.customer_id".to_owned(), 1)]),
+        BTreeMap::from([
+            ("alerts.customer_id".to_owned(), 1),
+            ("customer_contacts.customer_id".to_owned(), 1)
+        ]),
         "{rb2:?}"
     );
-    assert_eq!(r.body["kept"], json!({"customer_contacts.customer_id": 1}));
+    assert_eq!(
+        r.body["kept"],
+        json!({"alerts.customer_id": 1, "customer_contacts.customer_id": 1})
+    );
+    // B's warning, a second of A's, is closed with the merge (no one could handle it on B); A's stays open.
+    assert_eq!(alert_states(app, &a).await, ["open"]);
+    assert_eq!(alert_states(app, &b).await, ["closed"]);
     assert_eq!(
         r.body["moved"]["holdings.customer_id"],
         rb["holdings.customer_id"]
@@ -579,6 +619,11 @@ async fn an_approved_merge_moves_every_record_loses_nothing_and_undoes_exactly(a
     assert_eq!(
         ra3, expected_a,
         "A keeps its own and what was written to it since"
+    );
+    assert_eq!(
+        alert_states(app, &b).await,
+        ["open"],
+        "B's warning reopened"
     );
     let va = app.get(&format!("/api/v1/customers/{a}"), &rm).await.body;
     assert_eq!(va["profile"]["occupation"], "教师", "{va}");

@@ -435,47 +435,58 @@ pub async fn move_rows<C: ConnectionTrait>(
             out.kept.insert(name, kept);
         }
     }
-    cancel_stranded_tasks(c, merge, merged).await?;
+    close_stranded(c, merge, merged).await?;
     Ok(out)
 }
 
-/// The merged record's tasks still open (a second open contact task the survivor already has one of) are
-/// cancelled: no one could complete them on a record that takes no more writes. Recorded, and reopened by an
-/// undo.
-async fn cancel_stranded_tasks<C: ConnectionTrait>(c: &C, merge: Uuid, merged: Uuid) -> Result<()> {
-    let q = Query::select()
-        .column("id")
-        .from("tasks")
-        .and_where(Expr::col("customer_id").eq(merged))
-        .and_where(Expr::col("status").eq("open"))
-        .to_owned();
-    let ids: Vec<Uuid> = c
-        .query_all(&q)
-        .await?
-        .iter()
-        .map(|r| r.try_get_by_index(0))
-        .collect::<std::result::Result<_, _>>()?;
-    for chunk in ids.chunks(CHUNK) {
-        let q = Query::update()
-            .table("tasks")
-            .value("status", "cancelled")
-            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+/// What the merged record still has open once its rows moved — a second open contact task, or a second open
+/// alert of an indicator the survivor already has one of (one open per customer and indicator) — is closed:
+/// no one could finish it on a record that takes no more writes, and the survivor's carries on. Tasks are
+/// cancelled, alerts closed with the merge as their resolution; each recorded, and reopened by an undo.
+async fn close_stranded<C: ConnectionTrait>(c: &C, merge: Uuid, merged: Uuid) -> Result<()> {
+    for (tbl, closed) in [("tasks", "cancelled"), ("alerts", "closed")] {
+        let q = Query::select()
+            .column("id")
+            .from(tbl)
+            .and_where(Expr::col("customer_id").eq(merged))
+            .and_where(Expr::col("status").eq("open"))
             .to_owned();
-        c.execute(&q).await?;
-        let rows: Vec<MoveRow> = chunk
+        let ids: Vec<Uuid> = c
+            .query_all(&q)
+            .await?
             .iter()
-            .map(|id| MoveRow {
-                merge_id: merge,
-                tbl: "tasks".to_owned(),
-                col: "status".to_owned(),
-                key1: id.to_string(),
-                key2: None,
-            })
-            .collect();
-        table::insert_many(c, &rows).await?;
+            .map(|r| r.try_get_by_index(0))
+            .collect::<std::result::Result<_, _>>()?;
+        for chunk in ids.chunks(CHUNK) {
+            let mut q = Query::update()
+                .table(tbl)
+                .value("status", closed)
+                .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+                .to_owned();
+            if tbl == "alerts" {
+                q.value("closed_at_us", crate::now_us())
+                    .value("resolution", STRANDED_ALERT_RESOLUTION);
+            }
+            c.execute(&q).await?;
+            let rows: Vec<MoveRow> = chunk
+                .iter()
+                .map(|id| MoveRow {
+                    merge_id: merge,
+                    tbl: tbl.to_owned(),
+                    col: "status".to_owned(),
+                    key1: id.to_string(),
+                    key2: None,
+                })
+                .collect();
+            table::insert_many(c, &rows).await?;
+        }
     }
     Ok(())
 }
+
+/// The resolution of an alert closed by a merge, in the bank's language as resolutions are written.
+pub const STRANDED_ALERT_RESOLUTION: &str =
+    "客户合并：存续客户已有同一指标的未结预警，本条随合并关闭";
 
 /// Moves the rows of `d` that `keys` pick from customer `from` to customer `to`; how many moved.
 async fn reassign<C: ConnectionTrait>(
@@ -571,24 +582,30 @@ pub async fn move_back<C: ConnectionTrait>(
             out.insert(name, n);
         }
     }
-    let cancelled: Vec<Uuid> = moves
-        .iter()
-        .filter(|m| m.tbl == "tasks" && m.col == "status")
-        .map(|m| {
-            m.key1
-                .parse::<Uuid>()
-                .map_err(|_| StoreError::Corrupt(format!("customer_merge_moves key {}", m.key1)))
-        })
-        .collect::<Result<_>>()?;
-    for chunk in cancelled.chunks(CHUNK) {
-        let q = Query::update()
-            .table("tasks")
-            .value("status", "open")
-            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
-            .and_where(Expr::col("status").eq("cancelled"))
-            .and_where(Expr::col("customer_id").eq(merged))
-            .to_owned();
-        c.execute(&q).await?;
+    for (tbl, closed) in [("tasks", "cancelled"), ("alerts", "closed")] {
+        let ids: Vec<Uuid> = moves
+            .iter()
+            .filter(|m| m.tbl == tbl && m.col == "status")
+            .map(|m| {
+                m.key1.parse::<Uuid>().map_err(|_| {
+                    StoreError::Corrupt(format!("customer_merge_moves key {}", m.key1))
+                })
+            })
+            .collect::<Result<_>>()?;
+        for chunk in ids.chunks(CHUNK) {
+            let mut q = Query::update()
+                .table(tbl)
+                .value("status", "open")
+                .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+                .and_where(Expr::col("status").eq(closed))
+                .and_where(Expr::col("customer_id").eq(merged))
+                .to_owned();
+            if tbl == "alerts" {
+                q.value("closed_at_us", Option::<i64>::None)
+                    .value("resolution", Option::<String>::None);
+            }
+            c.execute(&q).await?;
+        }
     }
     Ok(out)
 }
