@@ -305,7 +305,7 @@ pub async fn login(
     source: &str,
 ) -> Result<LoginResult> {
     let (s, step) = check_password_login(app, username, password, code, source).await?;
-    if must_enrol(app, &s) {
+    if must_enrol(app, &s, false) {
         return Err(AppError::Forbidden {
             code: "second_factor_required",
             message: "this account must set up a second factor in the workbench (account security) before it may use the API".into(),
@@ -348,10 +348,11 @@ pub async fn login(
 }
 
 /// Whether the account must enrol a second factor before it may work: its role is one the policy lists,
-/// it signs in with a local password (an account made by single sign-on has none: the bank's provider
-/// asks its own second factor), and it has none yet.
-pub(crate) fn must_enrol(app: &App, s: &StaffRow) -> bool {
-    s.totp_enc.is_none()
+/// it signed in with a local password (through single sign-on the bank's provider asked its own second
+/// factor; an account made by single sign-on has no password at all), and it has none yet.
+pub(crate) fn must_enrol(app: &App, s: &StaffRow, via_sso: bool) -> bool {
+    !via_sso
+        && s.totp_enc.is_none()
         && !s.password_hash.is_empty()
         && app.policy().access.second_factor_roles.contains(&s.role)
 }
@@ -408,6 +409,7 @@ pub(crate) async fn open_session(
         last_seen_us: now,
         expires_at_us: now + i64::from(app.policy().access.session_absolute_minutes) * 60_000_000,
         revoked_at_us: None,
+        via_sso: channel == "sso",
     };
     let tx = app.db.begin_write().await?;
     use_step(&*tx, s, step).await?;
@@ -430,7 +432,7 @@ pub(crate) async fn open_session(
             csrf,
             lang: lang.to_owned(),
             unread_notices: 0,
-            must_enrol: must_enrol(app, s),
+            must_enrol: must_enrol(app, s, row.via_sso),
         },
     ))
 }
@@ -459,7 +461,7 @@ pub async fn web_session(app: &App, token: &str) -> Result<Session> {
         csrf: row.csrf,
         lang: row.lang,
         unread_notices,
-        must_enrol: must_enrol(app, &s),
+        must_enrol: must_enrol(app, &s, row.via_sso),
     })
 }
 
@@ -582,6 +584,7 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         totp_step: None,
         totp_failures: 0,
         totp_locked_until_us: None,
+        sso_subject: None,
     };
     let tx = app.db.begin_write().await?;
     insert_account(&*tx, &row).await?;

@@ -35,6 +35,8 @@ crate::table! {
         pub totp_failures: i32,
         /// Code entry paused until then after too many wrong codes.
         pub totp_locked_until_us: Option<i64>,
+        /// The identity provider's `issuer|subject` the account is bound to (migration 58).
+        pub sso_subject: Option<String>,
     }
 }
 
@@ -423,6 +425,8 @@ crate::table! {
         pub last_seen_us: i64,
         pub expires_at_us: i64,
         pub revoked_at_us: Option<i64>,
+        /// Signed in through the bank's identity provider (migration 58).
+        pub via_sso: bool,
     }
 }
 
@@ -497,6 +501,32 @@ pub async fn revoke_session<C: ConnectionTrait>(c: &C, id: Uuid, at_us: i64) -> 
         .to_owned();
     c.execute(&q).await?;
     Ok(())
+}
+
+/// The account bound to the identity provider's `issuer|subject`.
+pub async fn find_staff_by_sso_subject<C: ConnectionTrait>(
+    c: &C,
+    subject: &str,
+) -> Result<Option<StaffRow>> {
+    let mut q = table::select::<StaffRow>();
+    q.and_where(Expr::col((StaffRow::NAME, "sso_subject")).eq(subject));
+    table::one(c, &q).await
+}
+
+/// Binds an account to the identity provider's `issuer|subject` (once: an account bound already keeps
+/// its binding). True when bound now.
+pub async fn bind_sso_subject<C: ConnectionTrait>(
+    c: &C,
+    id: StaffId,
+    subject: &str,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("staff")
+        .value("sso_subject", subject)
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .and_where(Expr::col("sso_subject").is_null())
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
 /// Sets a staff member's role and branch (a single sign-on that maps them from the identity provider's

@@ -157,6 +157,13 @@ fn check_signature(key: &Jwk, signed: &[u8], sig: &[u8]) -> Result<(), Invalid> 
 }
 
 fn check_claims(c: &Map<String, Value>, e: &Expect<'_>) -> Result<(), Invalid> {
+    // The subject is who the token is about: without one it names no one.
+    if c.get("sub")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err(Invalid::Malformed);
+    }
     if c.get("iss").and_then(Value::as_str) != Some(e.issuer) {
         return Err(Invalid::Issuer);
     }
@@ -286,6 +293,7 @@ mod tests {
             (with("exp", (NOW - 600).into()), Invalid::Expired),
             (with("iat", (NOW + 600).into()), Invalid::IssuedInFuture),
             (with("nonce", "replayed".into()), Invalid::Nonce),
+            (with("sub", "".into()), Invalid::Malformed),
         ];
         for (token, why) in cases {
             assert_eq!(verify(&token, &keys, &expect()), Err(why));

@@ -338,6 +338,7 @@ pub async fn create(app: &App, actor: &Actor, n: NewServiceAccount) -> Result<Is
         totp_step: None,
         totp_failures: 0,
         totp_locked_until_us: None,
+        sso_subject: None,
     };
     let (token, t) = new_token(row.id, now, life)?;
     let tx = app.db.begin_write().await?;

@@ -117,6 +117,14 @@ impl SsoConfig {
                 return Err(AppError::field(field, "required", "must be set"));
             }
         }
+        if self.roles_claim.is_none() && (!self.role_map.is_empty() || self.branch_claim.is_some())
+        {
+            return Err(AppError::field(
+                "sso_roles_claim",
+                "required",
+                "a role map or branch claim is used only with roles from the provider: set the roles claim too",
+            ));
+        }
         if self.roles_claim.is_some() && self.role_map.is_empty() {
             return Err(AppError::field(
                 "sso_role_map",
@@ -191,6 +199,12 @@ impl Provider {
             return Ok(m.clone());
         }
         let mut slot = self.meta.write().await;
+        // Another request may have fetched while this one waited for the lock.
+        if let Some(m) = slot.as_ref()
+            && (!stale_keys || m.keys_at.elapsed() < KEYS_REFRESH)
+        {
+            return Ok(m.clone());
+        }
         let d = match slot.as_ref() {
             Some(m) => m.d.clone(),
             None => {
@@ -203,7 +217,11 @@ impl Provider {
                     tracing::warn!(reason = "issuer_mismatch", "single sign-on refused");
                     return Err(refused("sso_provider"));
                 }
-                for url in [&d.authorization_endpoint, &d.token_endpoint, &d.jwks_uri] {
+                let userinfo = d.userinfo_endpoint.iter();
+                for url in [&d.authorization_endpoint, &d.token_endpoint, &d.jwks_uri]
+                    .into_iter()
+                    .chain(userinfo)
+                {
                     check_url("sso_issuer", url).map_err(|_| refused("sso_provider"))?;
                 }
                 d
@@ -437,108 +455,192 @@ fn values<'a>(claims: &'a Map<String, Value>, name: &str) -> Vec<&'a str> {
     }
 }
 
-/// Who signs in: the staff member the claims name, with the role and branch the claims give when the
-/// configuration maps them. Refusals of a known person are audited like failed local sign-ins.
+/// Who signs in. The account bound to the provider's `issuer|subject`, whatever username the provider now
+/// gives; or — the first time — the account of the username claim, which is then bound to that identity
+/// (so a username the provider later hands to someone else does not open it). Administrators' accounts are
+/// local (break-glass) and never bound by a username. With roles from the provider, their role and branch
+/// are brought in step, and a person without an account gets one. Refusals of an identified person are
+/// audited like failed local sign-ins.
 async fn resolve(
     app: &App,
     cfg: &SsoConfig,
     claims: &Map<String, Value>,
     source: &str,
 ) -> Result<StaffRow> {
+    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
+    let subject = format!("{}|{sub}", cfg.issuer);
     let username = values(claims, &cfg.username_claim)
         .first()
         .and_then(|u| super::check_username(u).ok())
         .ok_or_else(|| refused("sso_unknown_user"))?;
-    let existing = store::find_staff_by_username(&app.db.conn, &username).await?;
-    let refuse = |code: &'static str, staff: Option<&StaffRow>| {
-        let entry = Entry {
-            action: "auth.login_failed",
-            entity: "staff",
-            entity_id: staff.map(|s| s.id.to_string()),
-            customer_id: None,
-            detail: serde_json::json!({"reason": code, "channel": "sso", "source": source}),
-        };
-        (code, entry, staff.map(|s| s.id.uuid()))
+    let bound = store::find_staff_by_sso_subject(&app.db.conn, &subject).await?;
+    let existing = match bound {
+        Some(s) => Some(s),
+        None => store::find_staff_by_username(&app.db.conn, &username).await?,
     };
-    let outcome = match (&existing, &cfg.roles_claim) {
-        (Some(s), _) if s.disabled || s.role.is_service() => Err(refuse("sso_disabled", Some(s))),
-        (Some(s), None) => Ok(s.clone()),
-        (None, None) => Err(refuse("sso_unknown_user", None)),
-        (_, Some(claim)) => {
+    let refusal = match &existing {
+        Some(s) if s.disabled || s.role.is_service() => Some("sso_disabled"),
+        // Bound to another of the provider's identities: this one is someone else with the same name.
+        Some(s) if s.sso_subject.as_deref().is_some_and(|b| b != subject) => {
+            Some("sso_unknown_user")
+        }
+        Some(s) if s.sso_subject.is_none() && s.role == Role::Admin => Some("sso_local_only"),
+        None if cfg.roles_claim.is_none() => Some("sso_unknown_user"),
+        _ => None,
+    };
+    let outcome = match (refusal, &cfg.roles_claim) {
+        (Some(code), _) => Err(code),
+        (None, None) => match &existing {
+            Some(s) => Ok(bind(app, s, &subject).await?),
+            None => Err("sso_unknown_user"),
+        },
+        (None, Some(claim)) => {
             let held = values(claims, claim);
             let role = cfg
                 .role_map
                 .iter()
                 .find(|(from, _)| held.contains(&from.as_str()))
                 .map(|(_, r)| *r);
-            let branch = cfg
-                .branch_claim
-                .as_deref()
-                .and_then(|c| values(claims, c).first().map(|b| (*b).to_owned()))
-                .filter(|b| banyan_domain::customer::BranchCode::parse(b).is_ok());
+            // Without a branch claim the branch is Banyan's to keep.
+            let branch = match cfg.branch_claim.as_deref() {
+                None => existing.as_ref().and_then(|s| s.branch_code.clone()),
+                Some(c) => values(claims, c)
+                    .first()
+                    .map(|b| (*b).to_owned())
+                    .filter(|b| banyan_domain::customer::BranchCode::parse(b).is_ok()),
+            };
             match role {
-                None => Err(refuse("sso_no_role", existing.as_ref())),
+                None => Err("sso_no_role"),
                 Some(r) if matches!(r.scope(), ScopeKind::Branch) && branch.is_none() => {
-                    Err(refuse("sso_no_branch", existing.as_ref()))
+                    Err("sso_no_branch")
                 }
                 Some(r) => {
-                    Ok(provision(app, existing.as_ref(), &username, claims, r, branch).await?)
+                    let who = Who {
+                        username: &username,
+                        subject: &subject,
+                        claims,
+                    };
+                    Ok(provision(app, existing.as_ref(), &who, r, branch).await?)
                 }
             }
         }
     };
     match outcome {
         Ok(s) => Ok(s),
-        Err((code, entry, id)) => {
+        Err(code) => {
+            let staff = existing.as_ref();
+            let entry = Entry {
+                action: "auth.login_failed",
+                entity: "staff",
+                entity_id: staff.map(|s| s.id.to_string()),
+                customer_id: None,
+                detail: serde_json::json!({"reason": code, "channel": "sso", "source": source}),
+            };
             let tx = app.db.begin_write().await?;
-            audit::record_as(app, &*tx, id, &username, vec![entry]).await?;
+            audit::record_as(
+                app,
+                &*tx,
+                staff.map(|s| s.id.uuid()),
+                &username,
+                vec![entry],
+            )
+            .await?;
             tx.commit().await?;
             Err(refused(code))
         }
     }
 }
 
+fn link_entry(s: &StaffRow) -> Entry {
+    Entry {
+        action: "staff.sso_link",
+        entity: "staff",
+        entity_id: Some(s.id.to_string()),
+        customer_id: None,
+        detail: serde_json::json!({"username": s.username}),
+    }
+}
+
+/// The account, bound to the provider's identity at its first sign-in through it (audited).
+async fn bind(app: &App, s: &StaffRow, subject: &str) -> Result<StaffRow> {
+    if s.sso_subject.is_some() {
+        return Ok(s.clone());
+    }
+    let tx = app.db.begin_write().await?;
+    if !store::bind_sso_subject(&*tx, s.id, subject).await? {
+        // Bound meanwhile by a sign-in at the same moment: that one decided.
+        return Err(refused("sso_expired"));
+    }
+    audit::record_as(
+        app,
+        &*tx,
+        Some(s.id.uuid()),
+        &s.username,
+        vec![link_entry(s)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StaffRow {
+        sso_subject: Some(subject.to_owned()),
+        ..s.clone()
+    })
+}
+
+/// Whom the provider vouches for.
+struct Who<'a> {
+    username: &'a str,
+    subject: &'a str,
+    claims: &'a Map<String, Value>,
+}
+
 /// Creates the account of a person the provider vouches for, or brings an existing one's role and branch
-/// in step with the provider's claims; audited either way. An account created here has no password: it
-/// signs in only through the provider.
+/// in step with the provider's claims (binding it at its first sign-in); audited either way. An account
+/// created here has no password: it signs in only through the provider.
 async fn provision(
     app: &App,
     existing: Option<&StaffRow>,
-    username: &str,
-    claims: &Map<String, Value>,
+    who: &Who<'_>,
     role: Role,
     branch: Option<String>,
 ) -> Result<StaffRow> {
     let tx = app.db.begin_write().await?;
-    let (row, entry) = match existing {
-        Some(s) if s.role == role && s.branch_code == branch => return Ok(s.clone()),
+    let mut entries = Vec::new();
+    let row = match existing {
         Some(s) => {
-            store::set_staff_role_branch(&*tx, s.id, role, branch.as_deref()).await?;
-            let entry = Entry {
-                action: "staff.sso_sync",
-                entity: "staff",
-                entity_id: Some(s.id.to_string()),
-                customer_id: None,
-                detail: serde_json::json!({
-                    "role": role, "branch_code": branch,
-                    "was": {"role": s.role, "branch_code": s.branch_code},
-                }),
-            };
-            let row = StaffRow {
+            if s.sso_subject.is_none() {
+                if !store::bind_sso_subject(&*tx, s.id, who.subject).await? {
+                    return Err(refused("sso_expired"));
+                }
+                entries.push(link_entry(s));
+            }
+            if s.role != role || s.branch_code != branch {
+                store::set_staff_role_branch(&*tx, s.id, role, branch.as_deref()).await?;
+                entries.push(Entry {
+                    action: "staff.sso_sync",
+                    entity: "staff",
+                    entity_id: Some(s.id.to_string()),
+                    customer_id: None,
+                    detail: serde_json::json!({
+                        "role": role, "branch_code": branch,
+                        "was": {"role": s.role, "branch_code": s.branch_code},
+                    }),
+                });
+            }
+            StaffRow {
                 role,
                 branch_code: branch,
+                sso_subject: Some(who.subject.to_owned()),
                 ..s.clone()
-            };
-            (row, entry)
+            }
         }
         None => {
             let row = StaffRow {
                 id: StaffId::new(),
-                username: username.to_owned(),
-                display_name: values(claims, "name")
+                username: who.username.to_owned(),
+                display_name: values(who.claims, "name")
                     .first()
                     .map(|n| n.chars().take(64).collect())
-                    .unwrap_or_else(|| username.to_owned()),
+                    .unwrap_or_else(|| who.username.to_owned()),
                 role,
                 branch_code: branch,
                 team: None,
@@ -555,9 +657,16 @@ async fn provision(
                 totp_step: None,
                 totp_failures: 0,
                 totp_locked_until_us: None,
+                sso_subject: Some(who.subject.to_owned()),
             };
-            super::insert_account(&*tx, &row).await?;
-            let entry = Entry {
+            super::insert_account(&*tx, &row)
+                .await
+                .map_err(|e| match e {
+                    // Two first sign-ins of one person at once: the other made the account.
+                    AppError::Conflict { .. } => refused("sso_expired"),
+                    e => e,
+                })?;
+            entries.push(Entry {
                 action: "staff.create",
                 entity: "staff",
                 entity_id: Some(row.id.to_string()),
@@ -566,11 +675,13 @@ async fn provision(
                     "username": row.username, "role": row.role,
                     "branch_code": row.branch_code, "source": "sso",
                 }),
-            };
-            (row, entry)
+            });
+            row
         }
     };
-    audit::record_as(app, &*tx, Some(row.id.uuid()), &row.username, vec![entry]).await?;
+    if !entries.is_empty() {
+        audit::record_as(app, &*tx, Some(row.id.uuid()), &row.username, entries).await?;
+    }
     tx.commit().await?;
     Ok(row)
 }

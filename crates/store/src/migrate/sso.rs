@@ -31,3 +31,31 @@ pub(super) fn v56(s: &mut Vec<Stmt>, _: DbKind) {
         &["created_at_us"],
     ));
 }
+
+/// Migration 58: the provider's identity an account is bound to (`issuer|subject`), so that a username the
+/// provider later hands to someone else does not open the account; and whether a session came through the
+/// provider (its second factor then stands for Banyan's).
+pub(super) fn v58(s: &mut Vec<Stmt>, kind: DbKind) {
+    use sea_orm::sea_query::ColumnDef;
+    s.push(super::alter(
+        kind,
+        Table::alter()
+            .table("staff")
+            .add_column(ColumnDef::new("sso_subject").text().null().to_owned())
+            .to_owned(),
+    ));
+    s.push(uidx("ux_staff_sso_subject", "staff", &["sso_subject"]));
+    s.push(super::alter(
+        kind,
+        Table::alter()
+            .table("web_sessions")
+            .add_column(
+                ColumnDef::new("via_sso")
+                    .boolean()
+                    .not_null()
+                    .default(false)
+                    .to_owned(),
+            )
+            .to_owned(),
+    ));
+}

@@ -288,4 +288,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "wrong second-factor codes counted per account, and the pause they bring",
         run: totp_lock::v57,
     },
+    Step {
+        version: 58,
+        name: "single sign-on: the provider's identity an account is bound to, and sessions that came through it",
+        run: sso::v58,
+    },
 ];

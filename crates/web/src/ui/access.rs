@@ -175,7 +175,12 @@ pub(crate) async fn set_lang(
     // Only local paths: the language switch must not become an open redirect.
     let back = q
         .back
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        // A browser reads `/\host` as `//host`: no backslashes or control characters either.
+        .filter(|b| {
+            b.starts_with('/')
+                && !b.starts_with("//")
+                && !b.chars().any(|c| c == '\\' || c.is_control())
+        })
         .unwrap_or_else(|| "/".into());
     let mut r = Redirect::to(&back).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(

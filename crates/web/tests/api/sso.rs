@@ -184,6 +184,7 @@ async fn staff_sign_in_through_the_banks_identity_provider(app: &TestApp) {
         &[
             ("rm_sso", "王晓雨", &[], ""),
             ("stranger", "陌生人", &[], ""),
+            ("admin_sso", "管理员", &[], ""),
         ],
     );
     // Before it is configured there is no button and no way in.
@@ -225,6 +226,11 @@ async fn staff_sign_in_through_the_banks_identity_provider(app: &TestApp) {
     assert_eq!(audited.len(), 1);
     assert!(audited[0].contains("\"sso\""), "{audited:?}");
 
+    // The account is now bound to that identity of the provider.
+    let bound = app
+        .texts("SELECT sso_subject FROM staff WHERE username = 'rm_sso'")
+        .await;
+    assert_eq!(bound, [format!("{}|idp-0", idp.issuer)]);
     // The same return again (a replayed URL, the back button) is refused: a state is good once.
     let mut again = Browser::new();
     again.jar = b.jar.clone();
@@ -250,6 +256,22 @@ async fn staff_sign_in_through_the_banks_identity_provider(app: &TestApp) {
         failed.iter().any(|d| d.contains("sso_unknown_user")),
         "{failed:?}"
     );
+
+    // An administrator's account is local (break-glass): no one gets into it by the provider's username.
+    app.staff("admin_sso", Role::Admin, None).await;
+    let mut a = Browser::new();
+    let back = to_the_provider_and_back(&mut a, &app.base, "admin_sso").await;
+    let p = a.go(&back, None).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(p.text.contains("本地应急账号"), "{}", p.text);
+    // An account bound to another of the provider's identities is not opened by the same username.
+    app.sql("UPDATE staff SET sso_subject = 'https://idp.example|someone-else' WHERE username = 'rm_sso'")
+        .await;
+    let mut o = Browser::new();
+    let back = to_the_provider_and_back(&mut o, &app.base, "rm_sso").await;
+    let p = o.go(&back, None).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(o.cookie(&app.base, "banyan_session").is_none());
 
     // A disabled account does not come back in through the provider.
     app.sql("UPDATE staff SET disabled = TRUE WHERE username = 'rm_sso'")

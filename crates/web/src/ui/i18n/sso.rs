@@ -14,5 +14,7 @@ crate::ui::i18n::catalog! {
     "sso.sso_no_role" => ["您在行内身份目录中没有可使用本系统的岗位，请联系系统管理员。", "您在行內身分目錄中沒有可使用本系統的崗位，請聯絡系統管理員。", "The bank's directory gives you no role in Banyan; ask the administrator."],
     "sso.sso_no_branch" => ["您的岗位需要所属网点，但行内身份目录中没有您的网点，请联系系统管理员。", "您的崗位需要所屬網點，但行內身分目錄中沒有您的網點，請聯絡系統管理員。", "Your role needs a branch, and the bank's directory gives you none; ask the administrator."],
     "sso.sso_disabled" => ["您在本系统的账号已停用，请联系系统管理员。", "您在本系統的帳號已停用，請聯絡系統管理員。", "Your Banyan account is disabled; ask the administrator."],
+    "sso.sso_local_only" => ["管理员账号为本地应急账号，不能通过统一身份认证登录，请使用下方的本地账号登录。", "管理員帳號為本地應急帳號，不能透過統一身分認證登入，請使用下方的本地帳號登入。", "Administrator accounts are local (break-glass): sign in with the local form below."],
+    "audit.action.staff.sso_link" => ["账号绑定统一身份认证", "帳號綁定統一身分認證", "Account bound to the identity provider"],
     "audit.action.staff.sso_sync" => ["按统一身份认证同步岗位与网点", "按統一身分認證同步崗位與網點", "Role and branch taken from the identity provider"],
 }
