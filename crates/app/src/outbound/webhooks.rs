@@ -124,6 +124,20 @@ fn check_url(url: &str) -> Result<String> {
             "must be an http or https address, e.g. https://dw.bank.internal/banyan/events",
         ));
     };
+    // Events name customers (numbers, what happened to them): signed, but readable to anyone on the path
+    // unless the connection is encrypted. Plain http only to a receiver on this machine (a local relay).
+    let host = u.host_str().unwrap_or("").trim_matches(['[', ']']);
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+    if u.scheme() == "http" && !loopback {
+        return Err(AppError::field(
+            "url",
+            "https",
+            "must be an https address (plain http only to a receiver on this machine)",
+        ));
+    }
     // A user name or password in the address would be shown on pages and kept in the audit log: the
     // receiver checks the signature instead.
     if !u.username().is_empty() || u.password().is_some() {

@@ -228,6 +228,12 @@ async fn bad_subscriptions_are_named_and_only_administrators_subscribe(app: &Tes
             "url",
             "format",
         ),
+        // Events name customers: off this machine they travel encrypted.
+        (
+            json!({"name": "x", "url": "http://dw.bank/x", "kinds": ["case.registered"]}),
+            "url",
+            "https",
+        ),
         (
             json!({"name": "x", "url": "https://dw.bank/x", "kinds": []}),
             "kinds",

@@ -57,6 +57,7 @@ crate::ui::i18n::catalog! {
     "detail.kinds" => ["推送的事件", "推送的事件", "Events sent"],
     "detail.ok" => ["是否送达", "是否送達", "Delivered"],
     "rule.credentials" => ["不能包含用户名或密码", "不能包含使用者名稱或密碼", "must not hold a user name or password"],
+    "rule.https" => ["必须是 https 地址（仅本机接收方可用 http）", "必須是 https 位址（僅本機接收方可用 http）", "must be an https address (plain http only on this machine)"],
     "detail.replayed" => ["重复请求（按幂等键返回首次结果）", "重複請求（依冪等鍵傳回首次結果）", "Repeated request (first answer returned)"],
     "field.url" => ["推送地址", "推送位址", "Address"],
     "field.kinds" => ["推送的事件", "推送的事件", "Events sent"],
