@@ -214,3 +214,10 @@ pub(crate) async fn finish<T: Serialize>(
     tx.commit().await?;
     Ok(())
 }
+
+/// Forgets the answers kept longer than the policy's `access.idempotency_keep_hours` (the nightly job);
+/// how many. A retry after that is a new request.
+pub async fn purge(app: &App) -> Result<u64> {
+    let hours = i64::from(app.policy().access.idempotency_keep_hours);
+    Ok(misc::purge_idempotency(&app.db.conn, now_us() - hours * 3_600_000_000).await?)
+}

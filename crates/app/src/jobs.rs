@@ -345,6 +345,14 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
         Ok(n) => tracing::info!(sent = n, "care satisfaction surveys sent"),
         Err(e) => tracing::error!(error = %e, "care satisfaction surveys failed"),
     }
+    // Stored answers of idempotent requests hold what was written: kept for the retry window only.
+    match crate::idempotency::purge(app).await {
+        Ok(n) => tracing::info!(
+            forgotten = n,
+            "idempotency answers past their window forgotten"
+        ),
+        Err(e) => tracing::error!(error = %e, "idempotency purge failed"),
+    }
     // Deleting what is past its retention is the same on every node (and dropping a month twice is a no-op).
     match crate::book::activity::apply_retention(app).await {
         Ok(r) => tracing::info!(

@@ -90,6 +90,14 @@ pub struct AccessPolicy {
     /// opens only the page where they do, and no API token is issued to them.
     #[serde(default)]
     pub second_factor_roles: Vec<crate::access::Role>,
+    /// How long a retry with the same Idempotency-Key gets the first answer. The answers hold what was
+    /// written (a customer's data among it), so they are not kept for ever.
+    #[serde(default = "default_idempotency_hours")]
+    pub idempotency_keep_hours: u32,
+}
+
+fn default_idempotency_hours() -> u32 {
+    72
 }
 
 /// A policy that failed validation, with the offending key.
@@ -213,6 +221,12 @@ impl Policy {
         }
         if !(1..=100).contains(&self.access.max_failed_logins) {
             return Err(bad("access.max_failed_logins", "must be between 1 and 100"));
+        }
+        if !(24..=24 * 90).contains(&self.access.idempotency_keep_hours) {
+            return Err(bad(
+                "access.idempotency_keep_hours",
+                "must be between 24 and 2160 (90 days)",
+            ));
         }
         if !(1..=24 * 60).contains(&self.access.lockout_minutes) {
             return Err(bad(

@@ -104,6 +104,17 @@ pub async fn insert_idempotency<C: ConnectionTrait>(c: &C, r: &IdempotencyRow) -
     table::insert(c, std::slice::from_ref(r)).await
 }
 
+/// Forgets the keys claimed before `before_us` (finished ones: a claim still working is left alone);
+/// how many.
+pub async fn purge_idempotency<C: ConnectionTrait>(c: &C, before_us: i64) -> Result<u64> {
+    let q = Query::delete()
+        .from_table("idempotency_keys")
+        .and_where(Expr::col("created_at_us").lt(before_us))
+        .and_where(Expr::col("status").ne(0))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected())
+}
+
 /// Writes the answer of a claim made earlier in the same request.
 pub async fn answer_idempotency<C: ConnectionTrait>(
     c: &C,

@@ -10,7 +10,61 @@ crate::tests!(
     concurrent_retries_of_every_creating_request_write_once_and_answer_alike,
     a_key_reused_for_another_request_is_refused_and_one_in_progress_says_when_to_retry,
     a_malformed_key_is_judged_after_who_asks,
+    answers_are_forgotten_after_the_retry_window,
 );
+
+/// A stored answer holds what was written (here a customer's name and masked numbers): kept for the
+/// policy's retry window (72 hours), then forgotten by the nightly job — and a retry after that is new.
+async fn answers_are_forgotten_after_the_retry_window(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let rm = rm.as_str();
+    let create = |key: &'static str, seq: u32, mobile: &'static str| {
+        let body = individual("张三", &resident_id("19800101", seq), mobile);
+        async move {
+            app.req_h(
+                Method::POST,
+                "/api/v1/customers",
+                Some(rm),
+                Some(body),
+                &[("idempotency-key", key)],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        create("old", 123, "13812345678").await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        create("new", 345, "13812345679").await.status,
+        StatusCode::CREATED
+    );
+    let stored = app
+        .texts("SELECT response FROM idempotency_keys WHERE key = 'old'")
+        .await;
+    assert!(
+        stored[0].contains("张三"),
+        "the answer holds what was written"
+    );
+    // Three days and a minute ago.
+    let old = jiff::Timestamp::now().as_microsecond() - (72 * 60 + 1) * 60_000_000;
+    app.sql(&format!(
+        "UPDATE idempotency_keys SET created_at_us = {old} WHERE key = 'old'"
+    ))
+    .await;
+    assert_eq!(banyan_app::idempotency::purge(&app.app).await.unwrap(), 1);
+    assert_eq!(
+        app.texts("SELECT key FROM idempotency_keys ORDER BY key")
+            .await,
+        ["new"]
+    );
+    // The retry window of the recent one holds: its retry still gets the first answer.
+    let again = create("new", 345, "13812345679").await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(app.count("customers").await, 2);
+}
 
 /// Who asks comes first: without a valid token the answer is 401 whatever the key; with one, an empty key
 /// is a 400 naming the header.
