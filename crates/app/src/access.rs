@@ -566,25 +566,15 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
         .await
         .map_err(|e| AppError::internal_from("password hashing", e))??;
     let row = StaffRow {
-        id: StaffId::new(),
-        display_name: n.display_name.unwrap_or_else(|| uname.clone()),
-        username: uname,
-        role: n.role,
-        branch_code: n.branch_code,
         team,
         department,
-        password_hash: hash,
-        disabled: false,
-        failed_logins: 0,
-        locked_until_us: None,
-        created_at_us: now_us(),
-        allowed_sources: None,
-        totp_enc: None,
-        totp_pending_enc: None,
-        totp_step: None,
-        totp_failures: 0,
-        totp_locked_until_us: None,
-        sso_subject: None,
+        ..new_account(
+            n.display_name.unwrap_or_else(|| uname.clone()),
+            uname,
+            n.role,
+            n.branch_code,
+            hash,
+        )
     };
     let tx = app.db.begin_write().await?;
     insert_account(&*tx, &row).await?;
@@ -599,6 +589,37 @@ pub async fn add_staff(app: &App, actor: &Actor, n: NewStaff) -> Result<StaffVie
     let view: StaffView = row.into();
     crate::idempotency::commit(tx, actor, 201, &view).await?;
     Ok(view)
+}
+
+/// A new account's row: active, no second factor, no failures, in no team, bound to no provider.
+pub(crate) fn new_account(
+    display_name: String,
+    username: String,
+    role: Role,
+    branch_code: Option<String>,
+    password_hash: String,
+) -> StaffRow {
+    StaffRow {
+        id: StaffId::new(),
+        username,
+        display_name,
+        role,
+        branch_code,
+        team: None,
+        department: None,
+        password_hash,
+        disabled: false,
+        failed_logins: 0,
+        locked_until_us: None,
+        created_at_us: now_us(),
+        allowed_sources: None,
+        totp_enc: None,
+        totp_pending_enc: None,
+        totp_step: None,
+        totp_failures: 0,
+        totp_locked_until_us: None,
+        sso_subject: None,
+    }
 }
 
 /// Inserts a new account (a person's or a service's); a taken username is a 409 `duplicate_username`.

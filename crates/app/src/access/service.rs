@@ -319,26 +319,10 @@ pub async fn create(app: &App, actor: &Actor, n: NewServiceAccount) -> Result<Is
     let life = check_days(n.token_days)?;
     let now = now_us();
     let row = StaffRow {
-        id: StaffId::new(),
-        username,
-        display_name,
-        role: n.role,
-        branch_code,
-        team: None,
-        department: None,
-        // No password: an empty hash never verifies, and the sign-in refuses service roles anyway.
-        password_hash: String::new(),
-        disabled: false,
-        failed_logins: 0,
-        locked_until_us: None,
         created_at_us: now,
         allowed_sources: Some(sources.to_stored()),
-        totp_enc: None,
-        totp_pending_enc: None,
-        totp_step: None,
-        totp_failures: 0,
-        totp_locked_until_us: None,
-        sso_subject: None,
+        // No password: an empty hash never verifies, and the sign-in refuses service roles anyway.
+        ..super::new_account(display_name, username, n.role, branch_code, String::new())
     };
     let (token, t) = new_token(row.id, now, life)?;
     let tx = app.db.begin_write().await?;

@@ -17,7 +17,6 @@ use crate::audit::{self, Entry};
 use crate::crypto::{constant_time_eq, random_bytes, sha256};
 use crate::error::{AppError, Result};
 use banyan_domain::access::{Role, ScopeKind};
-use banyan_domain::ids::StaffId;
 use banyan_store::access::{self as store, SsoAttemptRow, StaffRow};
 use banyan_store::now_us;
 use base64::Engine;
@@ -634,30 +633,14 @@ async fn provision(
             }
         }
         None => {
+            let name = values(who.claims, "name")
+                .first()
+                .map(|n| n.chars().take(64).collect())
+                .unwrap_or_else(|| who.username.to_owned());
+            // An empty password hash never verifies: no local sign-in.
             let row = StaffRow {
-                id: StaffId::new(),
-                username: who.username.to_owned(),
-                display_name: values(who.claims, "name")
-                    .first()
-                    .map(|n| n.chars().take(64).collect())
-                    .unwrap_or_else(|| who.username.to_owned()),
-                role,
-                branch_code: branch,
-                team: None,
-                department: None,
-                // Empty never verifies: no local sign-in.
-                password_hash: String::new(),
-                disabled: false,
-                failed_logins: 0,
-                locked_until_us: None,
-                created_at_us: now_us(),
-                allowed_sources: None,
-                totp_enc: None,
-                totp_pending_enc: None,
-                totp_step: None,
-                totp_failures: 0,
-                totp_locked_until_us: None,
                 sso_subject: Some(who.subject.to_owned()),
+                ..super::new_account(name, who.username.to_owned(), role, branch, String::new())
             };
             super::insert_account(&*tx, &row)
                 .await
