@@ -112,6 +112,10 @@ pub enum Permission {
     /// Read the feed of changes other systems follow (customers created, verified, changed; cases; leads'
     /// stages; segments; alerts), in the reader's scope.
     OutboundRead,
+    /// Register a person's request to exercise their rights over their data (PIPL Art. 44-47) as it
+    /// arrives: at a branch, or through the channels the person uses (the call centre's system, online
+    /// banking), which have no other right to change a customer.
+    RightsRegister,
 }
 
 /// Which customers a role's permissions reach.
@@ -134,6 +138,7 @@ const CS: &[Permission] = &[
     P::CustomerRead,
     P::CustomerCreate,
     P::CustomerUpdate,
+    P::RightsRegister,
     P::CustomerSubmit,
     P::CaseRead,
     P::CaseWrite,
@@ -147,6 +152,7 @@ const RM: &[Permission] = &[
     P::CustomerRead,
     P::CustomerCreate,
     P::CustomerUpdate,
+    P::RightsRegister,
     P::CustomerSubmit,
     P::CustomerReveal,
     P::CaseRead,
@@ -161,6 +167,7 @@ const RM: &[Permission] = &[
 const WM: &[Permission] = &[
     P::CustomerRead,
     P::CustomerUpdate,
+    P::RightsRegister,
     P::CustomerSubmit,
     P::CaseRead,
     P::CaseWrite,
@@ -187,6 +194,7 @@ const OPS: &[Permission] = &[
     P::CustomerRead,
     P::CustomerCreate,
     P::CustomerUpdate,
+    P::RightsRegister,
     P::CustomerSubmit,
     P::CustomerImport,
     P::CustomerExport,
@@ -213,6 +221,7 @@ const SUPERVISOR: &[Permission] = &[
     P::CustomerRead,
     P::CustomerCreate,
     P::CustomerUpdate,
+    P::RightsRegister,
     P::CustomerSubmit,
     P::CustomerVerify,
     P::CustomerReveal,
@@ -247,7 +256,13 @@ const AUDITOR: &[Permission] = &[
 ];
 const ADMIN: &[Permission] = &[P::StaffManage, P::ConfigManage, P::ProductManage];
 const CORE_FEED: &[Permission] = &[P::BookLoad, P::MetricsWrite];
-const CALL_CENTRE: &[Permission] = &[P::CustomerRead, P::CaseRead, P::CaseWrite, P::OutboundRead];
+const CALL_CENTRE: &[Permission] = &[
+    P::CustomerRead,
+    P::CaseRead,
+    P::CaseWrite,
+    P::OutboundRead,
+    P::RightsRegister,
+];
 const DATA_WAREHOUSE: &[Permission] = &[
     P::CustomerRead,
     P::CustomerExport,
@@ -369,7 +384,7 @@ impl std::fmt::Display for Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 35] = [
+    pub const ALL: [Permission; 36] = [
         P::CustomerRead,
         P::CustomerCreate,
         P::CustomerUpdate,
@@ -405,6 +420,7 @@ impl Permission {
         P::PerformanceRead,
         P::PerformanceManage,
         P::OutboundRead,
+        P::RightsRegister,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -444,6 +460,7 @@ impl Permission {
             P::PerformanceRead => "performance.read",
             P::PerformanceManage => "performance.manage",
             P::OutboundRead => "outbound.read",
+            P::RightsRegister => "rights.register",
         }
     }
 }

@@ -124,7 +124,7 @@ fn received(app: &App, v: Option<&str>) -> Result<jiff::civil::Date> {
 
 /// Registers a request received from a customer in the actor's scope.
 pub async fn register(app: &App, actor: &Actor, input: RightInput) -> Result<RightView> {
-    let grant = actor.require(Permission::CustomerUpdate)?;
+    let grant = actor.require(Permission::RightsRegister)?;
     let detail = input.detail.trim();
     if detail.is_empty() || detail.chars().count() > 2000 {
         return Err(AppError::field(

@@ -9,6 +9,7 @@ use serde_json::json;
 crate::tests![
     a_request_is_answered_by_a_second_person_within_its_deadline,
     a_withdrawal_refuses_every_channel_at_once_and_a_deletion_is_refused_with_the_reason,
+    the_call_centres_system_registers_a_request_it_cannot_answer,
 ];
 
 async fn register(app: &TestApp, token: &str, customer: &str, kind: &str) -> serde_json::Value {
@@ -286,4 +287,55 @@ async fn a_withdrawal_refuses_every_channel_at_once_and_a_deletion_is_refused_wi
             "rights.refuse"
         ]
     );
+}
+
+/// A person who calls the call centre: its system (a service account with the call centre's narrow role)
+/// registers the request with the channel it came by — and can neither answer it nor change the customer.
+async fn the_call_centres_system_registers_a_request_it_cannot_answer(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let id = verified_individual(app, &rm, "13812345678", 123).await;
+    let r = app
+        .post(
+            "/api/v1/service-accounts",
+            &admin,
+            json!({"username": "cc", "display_name": "呼叫中心", "role": "call_centre",
+                   "allowed_sources": ["127.0.0.0/8", "::1"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let cc = r.body["token"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/api/v1/rights",
+            &cc,
+            json!({"customer_id": id, "kind": "correction", "channel": "phone",
+                   "detail": "来电：通讯地址已变更，要求更正"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["channel"], "phone");
+    let rid = r.body["id"].as_str().unwrap().to_owned();
+    // It shows in the branch's queue for someone to answer.
+    let queue = app.get("/api/v1/rights", &rm).await;
+    assert!(queue.text.contains(&rid), "{}", queue.text);
+    // The call centre's system does not answer it, nor edit the customer.
+    app.post(
+        &format!("/api/v1/rights/{rid}/refuse"),
+        &cc,
+        json!({"version": 1, "note": "x"}),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
+    let v = app.get(&format!("/api/v1/customers/{id}"), &rm).await.body;
+    app.patch(
+        &format!("/api/v1/customers/{id}"),
+        &cc,
+        v["version"].as_i64().unwrap(),
+        json!({"individual": {"occupation": "x"}}),
+    )
+    .await
+    .assert_problem(403, "permission_denied");
 }

@@ -57,6 +57,7 @@ crate::ui::i18n::catalog! {
     "perm.case.read" => ["查阅意见与投诉", "查閱意見與投訴", "read feedback cases"],
     "perm.case.write" => ["登记和处理意见与投诉", "登記和處理意見與投訴", "register and work feedback cases"],
     "perm.outbound.read" => ["读取变更事件流", "讀取變更事件流", "follow the feed of changes"],
+    "perm.rights.register" => ["登记个人信息权利请求", "登記個人資料權利請求", "register data rights requests"],
     "perm.lead.read" => ["查阅营销线索", "查閱行銷線索", "read leads"],
     "field.display_name" => ["名称", "名稱", "Name"],
     "field.allowed_sources" => ["允许调用的地址", "允許呼叫的位址", "Allowed addresses"],
