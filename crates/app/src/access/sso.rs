@@ -164,7 +164,7 @@ struct Meta {
 impl Provider {
     pub(crate) fn new(cfg: SsoConfig) -> Result<Provider> {
         cfg.check()?;
-        crate::notify::install_tls_provider();
+        // The TLS provider was installed when the App opened (`App::open_as`).
         let http = reqwest_tls::Client::builder()
             .timeout(Duration::from_secs(10))
             .redirect(reqwest_tls::redirect::Policy::none())
