@@ -323,34 +323,6 @@ impl Config {
         Ok(())
     }
 
-    /// Single sign-on, when an issuer is configured (checked: a bad setting stops the server at start).
-    pub fn sso(&self) -> Result<Option<banyan_app::access::sso::SsoConfig>> {
-        let some = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let Some(issuer) = some(&self.sso_issuer) else {
-            return Ok(None);
-        };
-        let role_map =
-            banyan_app::access::sso::parse_role_map(self.sso_role_map.as_deref().unwrap_or(""))
-                .map_err(crate::setup::app_err)?;
-        let cfg = banyan_app::access::sso::SsoConfig {
-            issuer,
-            client_id: some(&self.sso_client_id).unwrap_or_default(),
-            client_secret: some(&self.sso_client_secret).unwrap_or_default(),
-            redirect_url: some(&self.sso_redirect_url).unwrap_or_default(),
-            username_claim: self.sso_username_claim.trim().to_owned(),
-            roles_claim: some(&self.sso_roles_claim),
-            role_map,
-            branch_claim: some(&self.sso_branch_claim),
-        };
-        cfg.check().map_err(crate::setup::app_err)?;
-        Ok(Some(cfg))
-    }
-
     /// The master key text from `master_key` or `master_key_file`, if configured.
     pub fn resolve_master_key(&self) -> Result<Option<String>> {
         if let Some(k) = &self.master_key {

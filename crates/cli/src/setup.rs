@@ -163,6 +163,34 @@ pub(crate) fn delivery(cfg: &Config) -> Result<banyan_app::notify::Delivery> {
     .map_err(app_err)
 }
 
+/// Single sign-on, when an issuer is configured (checked: a bad setting stops the server at start).
+pub(crate) fn sso(cfg: &Config) -> Result<Option<banyan_app::access::sso::SsoConfig>> {
+    let some = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let Some(issuer) = some(&cfg.sso_issuer) else {
+        return Ok(None);
+    };
+    let role_map =
+        banyan_app::access::sso::parse_role_map(cfg.sso_role_map.as_deref().unwrap_or(""))
+            .map_err(app_err)?;
+    let cfg = banyan_app::access::sso::SsoConfig {
+        issuer,
+        client_id: some(&cfg.sso_client_id).unwrap_or_default(),
+        client_secret: some(&cfg.sso_client_secret).unwrap_or_default(),
+        redirect_url: some(&cfg.sso_redirect_url).unwrap_or_default(),
+        username_claim: cfg.sso_username_claim.trim().to_owned(),
+        roles_claim: some(&cfg.sso_roles_claim),
+        role_map,
+        branch_claim: some(&cfg.sso_branch_claim),
+    };
+    cfg.check().map_err(app_err)?;
+    Ok(Some(cfg))
+}
+
 /// The holiday list: `<data_dir>/holidays.toml` if the bank put one there, else the shipped one.
 pub(crate) fn holidays(cfg: &Config) -> Result<String> {
     let p = cfg.data_dir.join("holidays.toml");
@@ -256,7 +284,7 @@ pub(crate) async fn serve(app: Arc<App>, cfg: &Config, listen: &str) -> Result<(
             .map(str::to_ascii_lowercase),
         demo: is_demo(cfg)?.then(crate::demo::login),
     };
-    app.configure_sso(cfg.sso()?).map_err(app_err)?;
+    app.configure_sso(sso(cfg)?).map_err(app_err)?;
     let holiday_list = holidays(cfg)?;
     banyan_app::notify::check_holidays(&app, &holiday_list)
         .map_err(|e| anyhow!("holiday list: {}", app_err(e)))?;
