@@ -67,6 +67,9 @@ export async function securityTests({ test, signIn, browser, BASE, SHOTS, PASSWO
     await rm2.locator('#totp-code').fill(code(secret, step));
     await rm2.locator('#totp-confirm button[type=submit]').click();
     await rm2.waitForLoadState();
+    // The recovery codes, shown once for the person to keep.
+    assert.equal(await rm2.locator('#recovery-codes li').count(), 10);
+    await rm2.screenshot({ path: `${SHOTS}/recovery-codes.png`, fullPage: true });
     await rm2.context().close();
 
     const attempt = async (totp) => {

@@ -158,7 +158,7 @@ async fn check_password_login(
     password: &str,
     code: Option<&str>,
     source: &str,
-) -> Result<(StaffRow, Option<i64>)> {
+) -> Result<(StaffRow, Option<Proof>)> {
     let now = now_us();
     let policy = &app.policy().access;
     app.logins.check(username, source, now)?;
@@ -186,8 +186,17 @@ async fn check_password_login(
             }
             totp::Second::Good(step) => {
                 app.logins.succeeded(username, source)?;
-                return Ok((s.clone(), Some(step)));
+                return Ok((s.clone(), Some(Proof::Step(step))));
             }
+            // A recovery code is looked up before the sign-in counts as good: a wrong one is a failure
+            // like a wrong code (counted, audited, pausing code entry).
+            totp::Second::Recovery(hash)
+                if store::recovery_code_unused(&app.db.conn, s.id.uuid(), &hash).await? =>
+            {
+                app.logins.succeeded(username, source)?;
+                return Ok((s.clone(), Some(Proof::Recovery(hash))));
+            }
+            totp::Second::Recovery(_) => second_refused = Some("recovery_wrong"),
             totp::Second::Refused(why) => second_refused = Some(why),
         }
     }
@@ -213,7 +222,7 @@ async fn check_password_login(
             // (a stranger could lock its owner out): throttling is per source (`throttle`). A wrong code
             // is another matter: whoever typed it had the password, so code entry pauses for the account.
             store::record_login_failure(&*tx, s.id.uuid()).await?;
-            if reason == "totp_wrong" {
+            if reason == "totp_wrong" || reason == "recovery_wrong" {
                 let until = now + i64::from(policy.lockout_minutes) * 60_000_000;
                 let max = i32::try_from(policy.max_failed_logins).unwrap_or(i32::MAX);
                 code_paused = store::record_totp_failure(&*tx, s.id, max, until).await?;
@@ -275,12 +284,41 @@ async fn tell_admins<C: ConnectionTrait>(c: &C, source: &str, now: i64) -> Resul
     Ok(())
 }
 
-/// Records the second factor's step a sign-in used; a step another sign-in used first (the same code
-/// twice at once) refuses this one.
-async fn use_step<C: ConnectionTrait>(c: &C, s: &StaffRow, step: Option<i64>) -> Result<()> {
+/// What a sign-in's second factor was.
+#[derive(Debug, Clone)]
+pub(crate) enum Proof {
+    /// The authenticator app's code of this step.
+    Step(i64),
+    /// A recovery code, by its hash.
+    Recovery(Vec<u8>),
+}
+
+/// Uses up the second factor a sign-in gave: the app's step (a step another sign-in used first — the same
+/// code twice at once — refuses this one), or the recovery code (good once; a wrong one refuses). The
+/// audit entries it adds to the sign-in's.
+async fn use_step<C: ConnectionTrait>(
+    c: &C,
+    s: &StaffRow,
+    step: Option<Proof>,
+) -> Result<Vec<Entry>> {
     match step {
-        Some(step) if !store::use_totp_step(c, s.id, step).await? => Err(AppError::BadCredentials),
-        _ => Ok(()),
+        Some(Proof::Step(step)) if !store::use_totp_step(c, s.id, step).await? => {
+            Err(AppError::BadCredentials)
+        }
+        Some(Proof::Recovery(hash)) => {
+            if !store::use_recovery_code(c, s.id.uuid(), &hash, now_us()).await? {
+                return Err(AppError::BadCredentials);
+            }
+            let left = store::recovery_codes_left(c, s.id.uuid()).await?;
+            Ok(vec![Entry {
+                action: "auth.recovery_code_used",
+                entity: "staff",
+                entity_id: Some(s.id.to_string()),
+                customer_id: None,
+                detail: serde_json::json!({"left": left}),
+            }])
+        }
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -316,7 +354,7 @@ pub async fn login(
     let token = hex::encode(token_bytes);
     let expires = now + i64::from(app.policy().access.token_ttl_minutes) * 60_000_000;
     let tx = app.db.begin_write().await?;
-    use_step(&*tx, &s, step).await?;
+    let mut entries = use_step(&*tx, &s, step).await?;
     store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_token(
         &*tx,
@@ -331,13 +369,10 @@ pub async fn login(
         },
     )
     .await?;
-    audit::record_as(
-        app,
-        &*tx,
-        Some(s.id.uuid()),
-        &s.username,
-        vec![login_entry(&s, "api")],
-    )
+    audit::record_as(app, &*tx, Some(s.id.uuid()), &s.username, {
+        entries.push(login_entry(&s, "api"));
+        entries
+    })
     .await?;
     tx.commit().await?;
     Ok(LoginResult {
@@ -394,7 +429,7 @@ pub(crate) async fn open_session(
     s: &StaffRow,
     lang: &str,
     channel: &str,
-    step: Option<i64>,
+    step: Option<Proof>,
 ) -> Result<(String, Session)> {
     let now = now_us();
     let token = hex::encode(random_bytes::<32>()?);
@@ -412,16 +447,13 @@ pub(crate) async fn open_session(
         via_sso: channel == "sso",
     };
     let tx = app.db.begin_write().await?;
-    use_step(&*tx, s, step).await?;
+    let mut entries = use_step(&*tx, s, step).await?;
     store::record_login_success(&*tx, s.id.uuid()).await?;
     store::insert_session(&*tx, &row).await?;
-    audit::record_as(
-        app,
-        &*tx,
-        Some(s.id.uuid()),
-        &s.username,
-        vec![login_entry(s, channel)],
-    )
+    audit::record_as(app, &*tx, Some(s.id.uuid()), &s.username, {
+        entries.push(login_entry(s, channel));
+        entries
+    })
     .await?;
     tx.commit().await?;
     Ok((

@@ -627,3 +627,80 @@ pub async fn record_totp_failure<C: ConnectionTrait>(
         .to_owned();
     Ok(c.execute(&lock).await?.rows_affected() == 1)
 }
+
+crate::table! {
+    /// A single-use recovery code of a staff member's second factor, by its hash (migration 59).
+    pub struct RecoveryCodeRow in "staff_recovery_codes" {
+        pub id: Uuid,
+        pub staff_id: Uuid,
+        pub code_hash: Vec<u8>,
+        pub created_at_us: i64,
+        pub used_at_us: Option<i64>,
+    }
+}
+
+/// Replaces a staff member's recovery codes with `rows` (none: the codes are gone).
+pub async fn replace_recovery_codes<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    rows: &[RecoveryCodeRow],
+) -> Result<()> {
+    let q = Query::delete()
+        .from_table("staff_recovery_codes")
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .to_owned();
+    c.execute(&q).await?;
+    if !rows.is_empty() {
+        table::insert(c, rows).await?;
+    }
+    Ok(())
+}
+
+/// Uses the staff member's unused code with this hash; false when there is none (wrong, or used already
+/// — two sign-ins with one code cannot both pass: the update's condition decides).
+pub async fn use_recovery_code<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    code_hash: &[u8],
+    at_us: i64,
+) -> Result<bool> {
+    let q = Query::update()
+        .table("staff_recovery_codes")
+        .value("used_at_us", at_us)
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("code_hash").eq(code_hash.to_vec()))
+        .and_where(Expr::col("used_at_us").is_null())
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// How many unused recovery codes the staff member has.
+pub async fn recovery_codes_left<C: ConnectionTrait>(c: &C, staff_id: Uuid) -> Result<u64> {
+    let q = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from("staff_recovery_codes")
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("used_at_us").is_null())
+        .to_owned();
+    let n: i64 = match c.query_one(&q).await? {
+        Some(r) => r.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Whether the staff member has an unused recovery code with this hash.
+pub async fn recovery_code_unused<C: ConnectionTrait>(
+    c: &C,
+    staff_id: Uuid,
+    code_hash: &[u8],
+) -> Result<bool> {
+    let q = Query::select()
+        .column("id")
+        .from("staff_recovery_codes")
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("code_hash").eq(code_hash.to_vec()))
+        .and_where(Expr::col("used_at_us").is_null())
+        .to_owned();
+    Ok(c.query_one(&q).await?.is_some())
+}

@@ -84,6 +84,8 @@ pub(super) enum Second {
     NotEnrolled,
     /// A good code of this step.
     Good(i64),
+    /// A recovery code (its hash), to be used up in the sign-in's transaction.
+    Recovery(Vec<u8>),
     /// Missing, wrong or used already.
     Refused(&'static str),
 }
@@ -102,6 +104,9 @@ pub(super) fn check_sign_in(app: &App, s: &StaffRow, code: Option<&str>) -> Resu
     {
         return Ok(Second::Refused("totp_locked"));
     }
+    if let Some(hash) = recovery_hash(code) {
+        return Ok(Second::Recovery(hash));
+    }
     let secret = app.keys().decrypt_bytes(Purpose::TotpSecret, enc)?;
     Ok(
         match matching_step(&secret, code, jiff::Timestamp::now().as_second())? {
@@ -110,6 +115,38 @@ pub(super) fn check_sign_in(app: &App, s: &StaffRow, code: Option<&str>) -> Resu
             None => Second::Refused("totp_wrong"),
         },
     )
+}
+
+/// How many recovery codes an account gets when its second factor is turned on.
+pub const RECOVERY_CODES: usize = 10;
+/// Their letters: no 0/O or 1/I to misread.
+const RECOVERY_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// Ten new recovery codes (`XXXXX-XXXXX`, 50 random bits each) and their hashes.
+fn new_recovery_codes() -> Result<Vec<(String, Vec<u8>)>> {
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let bytes = random_bytes::<10>()?;
+            let chars: String = bytes
+                .iter()
+                .map(|b| char::from(RECOVERY_ALPHABET[usize::from(b % 32)]))
+                .collect();
+            let code = format!("{}-{}", &chars[..5], &chars[5..]);
+            let hash = recovery_hash(&code).ok_or_else(|| AppError::internal("recovery code"))?;
+            Ok((code, hash))
+        })
+        .collect()
+}
+
+/// The hash of what was typed if it reads as a recovery code (case, spaces and the dash do not matter).
+fn recovery_hash(typed: &str) -> Option<Vec<u8>> {
+    let norm: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (norm.len() == 10 && norm.bytes().all(|b| RECOVERY_ALPHABET.contains(&b)))
+        .then(|| crate::crypto::sha256(format!("banyan-recovery:{norm}").as_bytes()))
 }
 
 /// A secret to put into the authenticator app.
@@ -127,6 +164,11 @@ pub struct SecondFactor {
     pub enabled: bool,
     /// An enrolment was begun and waits for its first code.
     pub pending: bool,
+    /// Unused recovery codes left.
+    pub recovery_left: u64,
+    /// The recovery codes, shown once: only in the answer that turns the factor on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recovery_codes: Vec<String>,
 }
 
 async fn own_row(app: &App, actor: &Actor) -> Result<StaffRow> {
@@ -148,6 +190,8 @@ pub async fn status(app: &App, actor: &Actor) -> Result<SecondFactor> {
     Ok(SecondFactor {
         enabled: s.totp_enc.is_some(),
         pending: s.totp_pending_enc.is_some(),
+        recovery_left: store::recovery_codes_left(&app.db.conn, s.id.uuid()).await?,
+        recovery_codes: Vec::new(),
     })
 }
 
@@ -245,6 +289,19 @@ pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFacto
     }
     store::revoke_tokens_of(&*tx, s.id.uuid(), now).await?;
     store::revoke_sessions_of(&*tx, s.id.uuid(), now).await?;
+    // New codes with every (re-)enrolment: the old ones end with the old factor.
+    let codes = new_recovery_codes()?;
+    let rows: Vec<store::RecoveryCodeRow> = codes
+        .iter()
+        .map(|(_, hash)| store::RecoveryCodeRow {
+            id: uuid::Uuid::now_v7(),
+            staff_id: s.id.uuid(),
+            code_hash: hash.clone(),
+            created_at_us: now,
+            used_at_us: None,
+        })
+        .collect();
+    store::replace_recovery_codes(&*tx, s.id.uuid(), &rows).await?;
     audit::record_as(
         app,
         &*tx,
@@ -253,7 +310,7 @@ pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFacto
         vec![Entry::staff(
             "auth.totp_enable",
             s.id,
-            serde_json::json!({}),
+            serde_json::json!({"recovery_codes": RECOVERY_CODES}),
         )],
     )
     .await?;
@@ -261,6 +318,8 @@ pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFacto
     Ok(SecondFactor {
         enabled: true,
         pending: false,
+        recovery_left: RECOVERY_CODES as u64,
+        recovery_codes: codes.into_iter().map(|(c, _)| c).collect(),
     })
 }
 
@@ -281,6 +340,7 @@ pub async fn reset(app: &App, actor: &Actor, username: &str) -> Result<()> {
     }
     let tx = app.db.begin_write().await?;
     store::set_totp(&*tx, s.id, None, None, None).await?;
+    store::replace_recovery_codes(&*tx, s.id.uuid(), &[]).await?;
     // Whoever holds the lost phone may hold a session too: every one of the account's ends.
     let now = banyan_store::now_us();
     store::revoke_tokens_of(&*tx, s.id.uuid(), now).await?;

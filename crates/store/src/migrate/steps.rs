@@ -293,4 +293,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "single sign-on: the provider's identity an account is bound to, and sessions that came through it",
         run: sso::v58,
     },
+    Step {
+        version: 59,
+        name: "recovery codes of the second factor, kept as hashes",
+        run: totp_lock::v59,
+    },
 ];

@@ -24,3 +24,24 @@ pub(super) fn v57(s: &mut Vec<Stmt>, kind: DbKind) {
         ));
     }
 }
+
+/// Migration 59: recovery codes of the second factor — ten single-use codes given when it is turned on,
+/// for a lost phone; only their hashes are kept.
+pub(super) fn v59(s: &mut Vec<Stmt>, _: DbKind) {
+    use super::{bigint, bigint_null, blob, id, idx, uuid};
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("staff_recovery_codes")
+            .col(id("id"))
+            .col(uuid("staff_id"))
+            .col(blob("code_hash"))
+            .col(bigint("created_at_us"))
+            .col(bigint_null("used_at_us"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_staff_recovery_codes_staff",
+        "staff_recovery_codes",
+        &["staff_id"],
+    ));
+}

@@ -12,6 +12,7 @@ crate::tests![
     an_administrator_resets_a_lost_second_factor_but_not_their_own,
     wrong_codes_pause_code_entry_for_the_account_from_every_address,
     a_role_that_must_have_a_second_factor_opens_only_its_enrolment,
+    a_recovery_code_signs_in_once_in_place_of_the_apps_code,
 ];
 
 /// RFC 4648 base32 (no padding) back to bytes, as an authenticator app reads the secret.
@@ -374,4 +375,74 @@ async fn a_role_that_must_have_a_second_factor_opens_only_its_enrolment(app: &Te
         .await
         .unwrap();
     assert_eq!(home.status(), StatusCode::OK);
+}
+
+async fn a_recovery_code_signs_in_once_in_place_of_the_apps_code(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let r = app
+        .post("/api/v1/me/totp", &rm, json!({"password": PASSWORD}))
+        .await;
+    let secret = unbase32(r.body["secret"].as_str().unwrap());
+    let now = step_of(jiff::Timestamp::now().as_second());
+    let r = app
+        .post(
+            "/api/v1/me/totp/confirm",
+            &rm,
+            json!({"code": code(&secret, now)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Ten codes, shown in this answer only.
+    let codes: Vec<String> = r.body["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'),
+        "{codes:?}"
+    );
+    assert_eq!(r.body["recovery_left"], 10);
+    // In place of the app's code (as typed: lower case, without the dash) it signs in...
+    let typed = codes[0].to_lowercase().replace('-', "");
+    let ok = login_with(app, "rm1", Some(&typed)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    let token = ok.body["token"].as_str().unwrap().to_owned();
+    // ...once.
+    login_with(app, "rm1", Some(&codes[0]))
+        .await
+        .assert_problem(401, "bad_credentials");
+    // A made-up one is a failure like a wrong code, recorded with its reason.
+    login_with(app, "rm1", Some("ABCDE-FGHJK"))
+        .await
+        .assert_problem(401, "bad_credentials");
+    let failed = app
+        .texts("SELECT detail FROM audit_log WHERE action = 'auth.login_failed'")
+        .await;
+    assert!(
+        failed.iter().any(|d| d.contains("recovery_wrong")),
+        "{failed:?}"
+    );
+    let used = app
+        .texts("SELECT detail FROM audit_log WHERE action = 'auth.recovery_code_used'")
+        .await;
+    assert_eq!(used.len(), 1);
+    assert!(used[0].contains("\"left\":9"), "{used:?}");
+    // The account's page says how many are left, and never shows them again.
+    let st = app.get("/api/v1/me/totp", &token).await;
+    assert_eq!(st.body["recovery_left"], 9);
+    assert!(st.body.get("recovery_codes").is_none(), "{}", st.text);
+    // An administrator's reset ends them with the factor.
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let r = app
+        .post("/api/v1/staff/rm1/totp/reset", &admin, json!({}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    assert_eq!(app.count("staff_recovery_codes").await, 0);
 }

@@ -9,12 +9,23 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use banyan_app::access::{Session, totp};
 
+/// The recovery codes, shown once when the second factor is turned on.
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+pub(crate) struct RecoveryPage {
+    c: Chrome,
+    title: String,
+    codes: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "security.html")]
 pub(crate) struct SecurityPage {
     c: Chrome,
     title: String,
     enabled: bool,
+    /// Unused recovery codes left.
+    recovery_left: u64,
     /// The policy asks this account for a second factor before anything else.
     must: bool,
     /// A first code was refused: the confirmation form is shown again.
@@ -50,6 +61,7 @@ async fn view_as(
         title: t.get("sec.title").to_owned(),
         c: chrome(t, Some(&sess), "/account/security"),
         enabled: st.enabled,
+        recovery_left: st.recovery_left,
         must: sess.must_enrol,
         confirming,
         enrolment: enrolment.map(|e| {
@@ -108,8 +120,13 @@ pub(crate) async fn confirm(
 ) -> Result<Response, PageError> {
     let code = f.get("code").cloned().unwrap_or_default();
     match totp::confirm(&s.app, &sess.actor, &code).await {
-        // Every session of the account ended with it, this one too: sign in again, with a code.
-        Ok(_) => Ok(Redirect::to("/login").into_response()),
+        // Every session of the account ended with it, this one too: the recovery codes are shown once,
+        // then one signs in again, with a code.
+        Ok(f) => Ok(page(RecoveryPage {
+            title: t.get("sec.recovery_title").to_owned(),
+            c: chrome(t, None, "/login"),
+            codes: f.recovery_codes,
+        })),
         // The one field of the form: its refusal in the page's own words, the form shown again.
         Err(banyan_app::AppError::Validation(_)) => {
             let msg = t.get("sec.wrong_code").to_owned();
