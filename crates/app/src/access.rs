@@ -301,6 +301,9 @@ async fn use_step<C: ConnectionTrait>(
     s: &StaffRow,
     step: Option<Proof>,
 ) -> Result<Vec<Entry>> {
+    if step.is_some() && !store::code_entry_open(c, s.id, now_us()).await? {
+        return Err(AppError::BadCredentials);
+    }
     match step {
         Some(Proof::Step(step)) if !store::use_totp_step(c, s.id, step).await? => {
             Err(AppError::BadCredentials)

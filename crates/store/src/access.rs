@@ -104,6 +104,9 @@ pub async fn set_totp<C: ConnectionTrait>(
         .value("totp_enc", secret.map(<[u8]>::to_vec))
         .value("totp_pending_enc", pending.map(<[u8]>::to_vec))
         .value("totp_step", step)
+        // A new factor (or none) starts without the old one's wrong codes and pause.
+        .value("totp_failures", 0)
+        .value("totp_locked_until_us", Option::<i64>::None)
         .and_where(Expr::col("id").eq(id.uuid()))
         .to_owned();
     c.execute(&q).await?;
@@ -138,6 +141,8 @@ pub async fn confirm_totp<C: ConnectionTrait>(
         .value("totp_enc", pending.to_vec())
         .value("totp_pending_enc", Option::<Vec<u8>>::None)
         .value("totp_step", step)
+        .value("totp_failures", 0)
+        .value("totp_locked_until_us", Option::<i64>::None)
         .and_where(Expr::col("id").eq(id.uuid()))
         .and_where(Expr::col("totp_pending_enc").eq(pending.to_vec()))
         .to_owned();
@@ -172,6 +177,22 @@ pub async fn use_totp_step<C: ConnectionTrait>(c: &C, id: StaffId, step: i64) ->
             sea_orm::sea_query::Cond::any()
                 .add(Expr::col("totp_step").is_null())
                 .add(Expr::col("totp_step").lt(step)),
+        )
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected() == 1)
+}
+
+/// Whether the account's code entry is not paused, decided in the caller's transaction (the row is locked
+/// on PostgreSQL until it ends): a sign-in checked before a pause began does not pass once it has.
+pub async fn code_entry_open<C: ConnectionTrait>(c: &C, id: StaffId, now_us: i64) -> Result<bool> {
+    let q = Query::update()
+        .table("staff")
+        .value("totp_failures", Expr::col("totp_failures"))
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .cond_where(
+            sea_orm::sea_query::Cond::any()
+                .add(Expr::col("totp_locked_until_us").is_null())
+                .add(Expr::col("totp_locked_until_us").lte(now_us)),
         )
         .to_owned();
     Ok(c.execute(&q).await?.rows_affected() == 1)

@@ -15,6 +15,7 @@ use crate::audit::{self, Entry};
 use crate::crypto::{Purpose, random_bytes};
 use crate::error::{AppError, Result};
 use banyan_domain::access::Permission;
+use banyan_domain::ids::StaffId;
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -104,7 +105,7 @@ pub(super) fn check_sign_in(app: &App, s: &StaffRow, code: Option<&str>) -> Resu
     {
         return Ok(Second::Refused("totp_locked"));
     }
-    if let Some(hash) = recovery_hash(code) {
+    if let Some(hash) = recovery_hash(s.id, code) {
         return Ok(Second::Recovery(hash));
     }
     let secret = app.keys().decrypt_bytes(Purpose::TotpSecret, enc)?;
@@ -123,7 +124,7 @@ pub const RECOVERY_CODES: usize = 10;
 const RECOVERY_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 /// Ten new recovery codes (`XXXXX-XXXXX`, 50 random bits each) and their hashes.
-fn new_recovery_codes() -> Result<Vec<(String, Vec<u8>)>> {
+fn new_recovery_codes(staff: StaffId) -> Result<Vec<(String, Vec<u8>)>> {
     (0..RECOVERY_CODES)
         .map(|_| {
             let bytes = random_bytes::<10>()?;
@@ -132,21 +133,23 @@ fn new_recovery_codes() -> Result<Vec<(String, Vec<u8>)>> {
                 .map(|b| char::from(RECOVERY_ALPHABET[usize::from(b % 32)]))
                 .collect();
             let code = format!("{}-{}", &chars[..5], &chars[5..]);
-            let hash = recovery_hash(&code).ok_or_else(|| AppError::internal("recovery code"))?;
+            let hash =
+                recovery_hash(staff, &code).ok_or_else(|| AppError::internal("recovery code"))?;
             Ok((code, hash))
         })
         .collect()
 }
 
-/// The hash of what was typed if it reads as a recovery code (case, spaces and the dash do not matter).
-fn recovery_hash(typed: &str) -> Option<Vec<u8>> {
+/// The hash of what was typed if it reads as a recovery code (case, spaces and the dash do not matter),
+/// salted with the account: a copy of the database cannot be attacked for every account's codes at once.
+fn recovery_hash(staff: StaffId, typed: &str) -> Option<Vec<u8>> {
     let norm: String = typed
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .map(|c| c.to_ascii_uppercase())
         .collect();
     (norm.len() == 10 && norm.bytes().all(|b| RECOVERY_ALPHABET.contains(&b)))
-        .then(|| crate::crypto::sha256(format!("banyan-recovery:{norm}").as_bytes()))
+        .then(|| crate::crypto::sha256(format!("banyan-recovery:{staff}:{norm}").as_bytes()))
 }
 
 /// A secret to put into the authenticator app.
@@ -212,6 +215,15 @@ async fn owner_proof(app: &App, s: &StaffRow, password: &str, code: Option<&str>
         ));
     }
     if let Some(enc) = &s.totp_enc {
+        // The same pause as at sign-in: a stolen session with the password may not guess codes here.
+        let now_us = banyan_store::now_us();
+        if s.totp_locked_until_us.is_some_and(|until| until > now_us) {
+            return Err(AppError::field(
+                "current_code",
+                "paused",
+                "code entry is paused after wrong codes; try again later",
+            ));
+        }
         let secret = app.keys().decrypt_bytes(Purpose::TotpSecret, enc)?;
         let now = jiff::Timestamp::now().as_second();
         // Proof of holding the app: a code of now (a sign-in's last code counts too — this is no sign-in).
@@ -220,6 +232,26 @@ async fn owner_proof(app: &App, s: &StaffRow, password: &str, code: Option<&str>
             None => false,
         };
         if !good {
+            // Counted like a wrong code at sign-in, towards the account's pause.
+            let policy = &app.policy().access;
+            let until = now_us + i64::from(policy.lockout_minutes) * 60_000_000;
+            let max = i32::try_from(policy.max_failed_logins).unwrap_or(i32::MAX);
+            let tx = app.db.begin_write().await?;
+            if store::record_totp_failure(&*tx, s.id, max, until).await? {
+                audit::record_as(
+                    app,
+                    &*tx,
+                    Some(s.id.uuid()),
+                    &s.username,
+                    vec![Entry::staff(
+                        "auth.totp_locked",
+                        s.id,
+                        serde_json::json!({"minutes": policy.lockout_minutes, "source": "account_security"}),
+                    )],
+                )
+                .await?;
+            }
+            tx.commit().await?;
             return Err(AppError::field(
                 "current_code",
                 "totp",
@@ -290,7 +322,7 @@ pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFacto
     store::revoke_tokens_of(&*tx, s.id.uuid(), now).await?;
     store::revoke_sessions_of(&*tx, s.id.uuid(), now).await?;
     // New codes with every (re-)enrolment: the old ones end with the old factor.
-    let codes = new_recovery_codes()?;
+    let codes = new_recovery_codes(s.id)?;
     let rows: Vec<store::RecoveryCodeRow> = codes
         .iter()
         .map(|(_, hash)| store::RecoveryCodeRow {

@@ -271,6 +271,37 @@ async fn wrong_codes_pause_code_entry_for_the_account_from_every_address(app: &T
         .await;
     let ok = from("10.0.1.2".into(), good).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    // A session with the password cannot guess codes on the account's page either: the same count and pause.
+    let token = ok.body["token"].as_str().unwrap().to_owned();
+    let now = step_of(jiff::Timestamp::now().as_second());
+    let wrong = format!(
+        "{:06}",
+        (code_at_step(&secret, now).unwrap() + 500_000) % 1_000_000
+    );
+    for _ in 0..5 {
+        let r = app
+            .post(
+                "/api/v1/me/totp",
+                &token,
+                json!({"password": PASSWORD, "current_code": wrong}),
+            )
+            .await;
+        assert_eq!(
+            r.field_errors(),
+            vec![("current_code".to_owned(), "totp".to_owned())]
+        );
+    }
+    let r = app
+        .post(
+            "/api/v1/me/totp",
+            &token,
+            json!({"password": PASSWORD, "current_code": code(&secret, now)}),
+        )
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("current_code".to_owned(), "paused".to_owned())]
+    );
 }
 
 async fn a_role_that_must_have_a_second_factor_opens_only_its_enrolment(app: &TestApp) {
