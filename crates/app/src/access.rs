@@ -223,9 +223,7 @@ async fn check_password_login(
             // is another matter: whoever typed it had the password, so code entry pauses for the account.
             store::record_login_failure(&*tx, s.id.uuid()).await?;
             if reason == "totp_wrong" || reason == "recovery_wrong" {
-                let until = now + i64::from(policy.lockout_minutes) * 60_000_000;
-                let max = i32::try_from(policy.max_failed_logins).unwrap_or(i32::MAX);
-                code_paused = store::record_totp_failure(&*tx, s.id, max, until).await?;
+                code_paused = totp::count_wrong_code(app, &*tx, s.id, now).await?;
             }
             (Some(s.id.uuid()), s.username.as_str())
         }

@@ -177,11 +177,15 @@ pub(crate) fn sso(cfg: &Config) -> Result<Option<banyan_app::access::sso::SsoCon
     let role_map =
         banyan_app::access::sso::parse_role_map(cfg.sso_role_map.as_deref().unwrap_or(""))
             .map_err(app_err)?;
+    // With an issuer, the client's settings are required: a missing one stops the start, named.
+    let required = |v: &Option<String>, name: &str| {
+        some(v).ok_or_else(|| anyhow!("{name}: must be set with sso_issuer"))
+    };
     let cfg = banyan_app::access::sso::SsoConfig {
         issuer,
-        client_id: some(&cfg.sso_client_id).unwrap_or_default(),
-        client_secret: some(&cfg.sso_client_secret).unwrap_or_default(),
-        redirect_url: some(&cfg.sso_redirect_url).unwrap_or_default(),
+        client_id: required(&cfg.sso_client_id, "sso_client_id")?,
+        client_secret: required(&cfg.sso_client_secret, "sso_client_secret")?,
+        redirect_url: required(&cfg.sso_redirect_url, "sso_redirect_url")?,
         username_claim: cfg.sso_username_claim.trim().to_owned(),
         roles_claim: some(&cfg.sso_roles_claim),
         role_map,

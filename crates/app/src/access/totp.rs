@@ -118,6 +118,20 @@ pub(super) fn check_sign_in(app: &App, s: &StaffRow, code: Option<&str>) -> Resu
     )
 }
 
+/// Counts a wrong code (or recovery code) against the account; true when it paused code entry for the
+/// policy's `lockout_minutes` after `max_failed_logins` of them.
+pub(super) async fn count_wrong_code<C: banyan_store::ConnectionTrait>(
+    app: &App,
+    c: &C,
+    id: StaffId,
+    now_us: i64,
+) -> Result<bool> {
+    let policy = &app.policy().access;
+    let until = now_us + i64::from(policy.lockout_minutes) * 60_000_000;
+    let max = i32::try_from(policy.max_failed_logins).unwrap_or(i32::MAX);
+    Ok(store::record_totp_failure(c, id, max, until).await?)
+}
+
 /// How many recovery codes an account gets when its second factor is turned on.
 pub const RECOVERY_CODES: usize = 10;
 /// Their letters: no 0/O or 1/I to misread.
@@ -234,10 +248,8 @@ async fn owner_proof(app: &App, s: &StaffRow, password: &str, code: Option<&str>
         if !good {
             // Counted like a wrong code at sign-in, towards the account's pause.
             let policy = &app.policy().access;
-            let until = now_us + i64::from(policy.lockout_minutes) * 60_000_000;
-            let max = i32::try_from(policy.max_failed_logins).unwrap_or(i32::MAX);
             let tx = app.db.begin_write().await?;
-            if store::record_totp_failure(&*tx, s.id, max, until).await? {
+            if count_wrong_code(app, &*tx, s.id, now_us).await? {
                 audit::record_as(
                     app,
                     &*tx,
