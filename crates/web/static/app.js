@@ -1,11 +1,5 @@
 // Progressive enhancement only: every page works without this file.
-// Risky actions ask first: a form with data-confirm submits only once the user agrees to its words.
-// The button pressed may ask instead of the form (a form whose buttons do different things).
-document.addEventListener('submit', function (e) {
-  var words = (e.submitter && e.submitter.getAttribute('data-confirm')) ||
-    (e.target.getAttribute && e.target.getAttribute('data-confirm'));
-  if (words && !window.confirm(words)) e.preventDefault();
-});
+// Risky actions ask first: see confirm.js, loaded before the page is drawn.
 // Shows only the fields of the chosen customer kind on the create form.
 (function () {
   var kind = document.getElementById('kind');

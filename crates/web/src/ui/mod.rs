@@ -64,6 +64,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(performance::routes())
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .route("/static/confirm.js", get(confirm_js))
 }
 
 async fn css() -> Response {
@@ -78,6 +79,14 @@ async fn js() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         include_str!("../../static/app.js"),
+    )
+        .into_response()
+}
+
+async fn confirm_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../static/confirm.js"),
     )
         .into_response()
 }
