@@ -138,12 +138,13 @@ pub(crate) async fn evaluate_rows<C: ConnectionTrait>(
     hash: &str,
     mode: Mode,
 ) -> Result<Vec<Change>> {
-    // A merged record no longer stands: its figures count on the survivor, and it holds no segments.
+    // A merged record no longer stands (its figures count on the survivor), nor does a restricted or erased
+    // one (a deletion request): none holds segments.
     let live: Vec<CustomerRow>;
-    let rows = if rows.iter().any(|r| r.status == CustomerStatus::Merged) {
+    let rows = if rows.iter().any(|r| !r.status.is_processed()) {
         live = rows
             .iter()
-            .filter(|r| r.status != CustomerStatus::Merged)
+            .filter(|r| r.status.is_processed())
             .cloned()
             .collect();
         &live[..]

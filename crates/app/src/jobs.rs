@@ -368,6 +368,22 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
         Ok(n) => tracing::info!(records = n, "care records past retention purged"),
         Err(e) => tracing::error!(error = %e, "care retention failed"),
     }
+    // A restricted person whose obligations ended is erased once: a second node finds the record erased.
+    match crate::rights::erase::erase_due(app).await {
+        Ok(n) => tracing::info!(
+            customers = n,
+            "restricted customers past their obligations erased"
+        ),
+        Err(e) => tracing::error!(error = %e, "erasure of restricted customers failed"),
+    }
+    match crate::rights::erase::ledger::sync(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            records = n,
+            "erasures missing from the ledger written to it"
+        ),
+        Err(e) => tracing::error!(error = %e, "the erasure ledger could not be brought up to date"),
+    }
     // Greetings are idempotent per customer and year, so every node may run them.
     match notify::birthday_greetings(app, bank).await {
         Ok(n) => tracing::info!(queued = n, "birthday greetings queued"),

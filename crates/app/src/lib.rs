@@ -73,6 +73,8 @@ pub struct App {
     pub(crate) on_contact: ContactHook,
     /// The bank's identity provider for staff sign-in, when configured ([`App::configure_sso`]).
     pub(crate) sso: RwLock<Option<Arc<access::sso::Provider>>>,
+    /// Where the erasure ledger is kept, if anywhere ([`App::keep_erasure_ledger`]).
+    erasure_ledger: RwLock<Option<std::path::PathBuf>>,
 }
 
 /// A reaction to a contact logged with a customer (the customer's id); it handles its own failures.
@@ -183,6 +185,7 @@ impl App {
             feeds_transactions: std::sync::atomic::AtomicBool::new(false),
             on_contact: after_contact,
             sso: RwLock::new(None),
+            erasure_ledger: RwLock::new(None),
         });
         customers::search::rebuild_if_stale(&app).await?;
         // Months are made ahead; a failure here must not keep the bank from starting (a record without its
@@ -191,6 +194,22 @@ impl App {
             tracing::error!(error = %e, "preparing audit log months failed");
         }
         Ok(app)
+    }
+
+    /// Keeps the erasure ledger in `path` (outside the database, apart from the backups): every erasure is
+    /// written there, and a restore erases again whoever it names.
+    pub fn keep_erasure_ledger(&self, path: Option<std::path::PathBuf>) {
+        match self.erasure_ledger.write() {
+            Ok(mut g) => *g = path,
+            Err(p) => *p.into_inner() = path,
+        }
+    }
+
+    pub(crate) fn erasure_ledger(&self) -> Option<std::path::PathBuf> {
+        match self.erasure_ledger.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
     }
 
     /// The current key ring (cheap: an `Arc` clone).

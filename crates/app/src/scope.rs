@@ -141,6 +141,18 @@ pub(crate) async fn field_in_scope<C: ConnectionTrait>(
             "merged",
             "this customer was merged into another record; name that record",
         )),
+        Ok(r)
+            if matches!(
+                r.status,
+                CustomerStatus::Restricted | CustomerStatus::Erased
+            ) =>
+        {
+            Err(AppError::field(
+                field,
+                r.status.as_str(),
+                "this customer's data may no longer be processed (a deletion request)",
+            ))
+        }
         r => r,
     }
 }
@@ -162,13 +174,25 @@ pub(crate) async fn lock_in_scope<C: ConnectionTrait>(
 
 /// A merged record is kept for its history and points to the survivor; nothing is written to it again (the
 /// write belongs on the survivor, which the client can follow from the merged record).
+///
+/// A restricted or erased record (a deletion request) is not processed any more: nothing is written to it.
 fn refuse_merged(r: &CustomerRow) -> Result<()> {
-    if r.status == CustomerStatus::Merged {
-        return Err(AppError::conflict(
+    match r.status {
+        CustomerStatus::Merged => Err(AppError::conflict(
             "customer_merged",
             "this customer was merged into another record; write to that record",
             serde_json::json!({"customer_id": r.id, "customer_no": r.customer_no}),
-        ));
+        )),
+        CustomerStatus::Restricted => Err(AppError::conflict(
+            "customer_restricted",
+            "the person asked for deletion and the law keeps their records for now: they are stored only",
+            serde_json::json!({"customer_id": r.id, "customer_no": r.customer_no}),
+        )),
+        CustomerStatus::Erased => Err(AppError::conflict(
+            "customer_erased",
+            "the person's data were erased on their request",
+            serde_json::json!({"customer_id": r.id, "customer_no": r.customer_no}),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }

@@ -68,6 +68,14 @@ pub(crate) async fn restore_cmd(cfg: &Config, system: &Actor, from: &Path) -> Re
     banyan_app::backup::record_restore(&app, system, &r.manifest)
         .await
         .map_err(app_err)?;
+    // People erased after the backup was taken are in it again: the ledger names them, erase them again.
+    let again = banyan_app::rights::erase::reapply(&app)
+        .await
+        .map_err(app_err)?;
+    println!(
+        "erasure ledger {}: {again} customer record(s) erased again",
+        cfg.erasure_ledger().display()
+    );
     banyan_app::audit::seal_pending(&app)
         .await
         .map_err(app_err)?;

@@ -65,6 +65,10 @@ pub struct Config {
     /// records is caught); empty: `<data_dir>/audit-checkpoints.jsonl`. Keep it on another disk or ship it
     /// off the machine.
     pub audit_checkpoint_file: Option<PathBuf>,
+    /// File every erasure of a person is appended to (outside the database: a restore of an older backup
+    /// erases them again); empty: `<data_dir>/erasure-ledger.jsonl`. Holds no personal data; keep it apart
+    /// from the backups, like the master key.
+    pub erasure_ledger: Option<PathBuf>,
     /// A URL every audit checkpoint is POSTed to as JSON (a log collector or SIEM); empty: none.
     pub audit_checkpoint_url: Option<String>,
     /// Seconds between audit checkpoints (when the chain grew).
@@ -116,6 +120,7 @@ impl Default for Config {
             metrics_token: None,
             trusted_proxy_header: None,
             audit_checkpoint_file: None,
+            erasure_ledger: None,
             audit_checkpoint_url: None,
             audit_checkpoint_secs: 10,
             sso_issuer: None,
@@ -168,6 +173,7 @@ const FIELDS: &[&str] = &[
     "metrics_token",
     "trusted_proxy_header",
     "audit_checkpoint_file",
+    "erasure_ledger",
     "audit_checkpoint_url",
     "audit_checkpoint_secs",
     "sso_issuer",
@@ -362,6 +368,14 @@ impl Config {
             ),
             webhook: self.audit_checkpoint_url.clone().filter(|u| !u.is_empty()),
         }
+    }
+
+    /// Where the erasure ledger is kept.
+    pub fn erasure_ledger(&self) -> PathBuf {
+        self.erasure_ledger
+            .clone()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| self.data_dir.join("erasure-ledger.jsonl"))
     }
 
     /// The database URL in force.

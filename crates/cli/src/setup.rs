@@ -109,9 +109,11 @@ async fn open_as(
         .map_err(|e| anyhow!("database_read_url: {e}"))?;
     }
     let tz = jiff::tz::TimeZone::get(&cfg.time_zone)?;
-    App::open_as(db, key, policy, tz, cfg.audit_anchor(), starting)
+    let app = App::open_as(db, key, policy, tz, cfg.audit_anchor(), starting)
         .await
-        .map_err(|e| anyhow!("{e}"))
+        .map_err(|e| anyhow!("{e}"))?;
+    app.keep_erasure_ledger(Some(cfg.erasure_ledger()));
+    Ok(app)
 }
 
 /// Who an import is recorded under: `--as-user`, or a system import with operations' permissions.

@@ -56,6 +56,12 @@ pub enum CustomerStatus {
     Returned,
     /// Merged into another record, which it now points to; kept with its history, never edited again.
     Merged,
+    /// The person asked for deletion but the law obliges the bank to keep records for now (AML retention, an
+    /// open complaint or alert): kept and stored only, never edited, contacted or evaluated, and erased when
+    /// the obligation ends (PIPL Art. 47).
+    Restricted,
+    /// Erased on the person's request: only the number, kind, branch and the fact remain.
+    Erased,
 }
 
 /// A state transition of the four-eyes workflow.
@@ -67,12 +73,14 @@ pub enum Transition {
 }
 
 impl CustomerStatus {
-    pub const ALL: [CustomerStatus; 5] = [
+    pub const ALL: [CustomerStatus; 7] = [
         Self::Draft,
         Self::Submitted,
         Self::Verified,
         Self::Returned,
         Self::Merged,
+        Self::Restricted,
+        Self::Erased,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -81,6 +89,8 @@ impl CustomerStatus {
             Self::Verified => "verified",
             Self::Returned => "returned",
             Self::Merged => "merged",
+            Self::Restricted => "restricted",
+            Self::Erased => "erased",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -104,7 +114,16 @@ impl CustomerStatus {
 
     /// Whether makers may still edit the record. A submitted record is frozen while a checker looks at it.
     pub fn is_editable(self) -> bool {
-        !matches!(self, Self::Submitted | Self::Merged)
+        !matches!(
+            self,
+            Self::Submitted | Self::Merged | Self::Restricted | Self::Erased
+        )
+    }
+
+    /// Whether the record still stands as a customer the bank processes: a merged, restricted or erased
+    /// record holds no segments, figures or plans.
+    pub fn is_processed(self) -> bool {
+        !matches!(self, Self::Merged | Self::Restricted | Self::Erased)
     }
 }
 

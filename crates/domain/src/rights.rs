@@ -90,6 +90,103 @@ impl RightStatus {
     }
 }
 
+/// Where a person's erasure stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureState {
+    /// Kept and stored only while an obligation lasts, then erased by the nightly job.
+    Restricted,
+    Erased,
+}
+
+impl ErasureState {
+    pub const ALL: [ErasureState; 2] = [Self::Restricted, Self::Erased];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Restricted => "restricted",
+            Self::Erased => "erased",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What obliges the bank to keep a person's records after they asked for deletion (PIPL Art. 47: the
+/// retention period the law sets has not ended).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Obligation {
+    /// An account still open: the relationship has not ended.
+    OpenAccount,
+    /// Account and transaction records, kept the policy's years (AML law: at least ten) after the last.
+    AmlRecords,
+    /// An alert not yet disposed of (an investigation in progress).
+    OpenAlert,
+    /// A complaint not yet resolved (a dispute in progress).
+    OpenComplaint,
+}
+
+impl Obligation {
+    pub const ALL: [Obligation; 4] = [
+        Self::OpenAccount,
+        Self::AmlRecords,
+        Self::OpenAlert,
+        Self::OpenComplaint,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAccount => "open_account",
+            Self::AmlRecords => "aml_records",
+            Self::OpenAlert => "open_alert",
+            Self::OpenComplaint => "open_complaint",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What keeps a person's records, and the first day they may go when it is known: the AML years run from
+/// the last day the book saw an account move or stand (`last_activity`); an open account, alert or
+/// complaint keeps them with no day yet. Nothing kept: erase now.
+pub fn kept_until(
+    open_account: bool,
+    last_activity: Option<jiff::civil::Date>,
+    open_alert: bool,
+    open_complaint: bool,
+    aml_years: u32,
+) -> (Vec<Obligation>, Option<jiff::civil::Date>) {
+    let mut why = Vec::new();
+    let mut until = None;
+    if open_account {
+        why.push(Obligation::OpenAccount);
+    }
+    if let Some(last) = last_activity {
+        let end = last
+            .checked_add(jiff::Span::new().years(i64::from(aml_years)))
+            .unwrap_or(jiff::civil::Date::MAX);
+        why.push(Obligation::AmlRecords);
+        until = Some(end);
+    }
+    if open_alert {
+        why.push(Obligation::OpenAlert);
+    }
+    if open_complaint {
+        why.push(Obligation::OpenComplaint);
+    }
+    if open_account || open_alert || open_complaint {
+        until = None;
+    }
+    (why, until)
+}
+
 /// How the request reached the bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -119,6 +216,7 @@ impl RightChannel {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -134,6 +232,37 @@ mod tests {
         }
         for c in RightChannel::ALL {
             assert_eq!(RightChannel::parse(c.as_str()), Some(c));
+        }
+    }
+
+    #[test]
+    fn records_are_kept_while_the_law_obliges_and_no_longer() {
+        let day = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+        // Nothing kept: erase now.
+        assert_eq!(kept_until(false, None, false, false, 10), (vec![], None));
+        // Ten years after the last activity, to the day.
+        assert_eq!(
+            kept_until(false, Some(day("2026-03-31")), false, false, 10),
+            (vec![Obligation::AmlRecords], Some(day("2036-03-31")))
+        );
+        // An open account or complaint keeps them with no day yet.
+        let (why, until) = kept_until(true, Some(day("2026-03-31")), false, true, 10);
+        assert_eq!(
+            why,
+            vec![
+                Obligation::OpenAccount,
+                Obligation::AmlRecords,
+                Obligation::OpenComplaint
+            ]
+        );
+        assert_eq!(until, None);
+        let (why, until) = kept_until(false, None, true, false, 10);
+        assert_eq!((why, until), (vec![Obligation::OpenAlert], None));
+        for o in Obligation::ALL {
+            assert_eq!(Obligation::parse(o.as_str()), Some(o));
+        }
+        for s in ErasureState::ALL {
+            assert_eq!(ErasureState::parse(s.as_str()), Some(s));
         }
     }
 }

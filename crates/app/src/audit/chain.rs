@@ -61,7 +61,7 @@ impl std::fmt::Debug for AuditKeeper {
     }
 }
 
-fn mac_hex(key: &[u8], text: &str) -> String {
+pub(crate) fn mac_hex(key: &[u8], text: &str) -> String {
     let mut m = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key)
         .expect("HMAC takes a key of any length");
     m.update(text.as_bytes());

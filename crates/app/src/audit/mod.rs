@@ -5,7 +5,7 @@
 //! chain, its checkpoints outside the database and verification are in [`chain`].
 
 mod archive;
-mod chain;
+pub(crate) mod chain;
 
 pub use archive::{ArchivedMonth, Run, archive};
 

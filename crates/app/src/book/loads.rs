@@ -280,6 +280,8 @@ pub(super) async fn customers_named<C: banyan_store::ConnectionTrait>(
         out.insert(r.customer_no.clone(), r);
     }
     follow_merges(c, &mut out).await?;
+    // An erased person is gone for the book too: a feed still naming them is refused, not stored again.
+    out.retain(|_, r| r.status != banyan_domain::customer::CustomerStatus::Erased);
     Ok(out)
 }
 

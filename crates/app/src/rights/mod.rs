@@ -2,8 +2,8 @@
 //! [`DUE_WORKING_DAYS`] working days of the branch's calendar: a copy of everything Banyan holds on them
 //! (readable in their language and machine-readable, produced by someone allowed to reveal, audited), a
 //! correction (answered once the corrected record has passed the normal four-eyes review), a withdrawal of
-//! consent (every channel refused at once, so every sender stops), and a deletion (registered and tracked;
-//! erasure itself is not automated yet, so it is answered by hand or refused with the legal reason).
+//! consent (every channel refused at once, so every sender stops), and a deletion (carried out by
+//! [`erase`]: erased at once, or restricted while the law obliges the bank to keep records, then erased).
 //! Front-office staff register; a second person answers or refuses, never the one who registered.
 
 use crate::App;
@@ -14,7 +14,7 @@ use crate::view::CustomerSummary;
 use banyan_domain::access::Permission;
 use banyan_domain::customer::Channel;
 use banyan_domain::rights::{DUE_WORKING_DAYS, RightChannel, RightKind, RightStatus, RightStep};
-use banyan_store::customers::{self as cstore, ConsentRow, CustomerRow};
+use banyan_store::customers::{self as cstore, CustomerRow};
 use banyan_store::rights::{self as store, RightRow};
 use banyan_store::{DatabaseTransaction, now_us};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 mod copy;
+pub mod erase;
 pub use copy::{RightsCopy, copy};
+pub use erase::erase;
 
 /// A request as registered.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -46,8 +48,8 @@ pub enum Blocker {
     CopyNeeded,
     /// The record has not been corrected since the request, or the correction still waits for review.
     CorrectionUnverified,
-    /// Erasure is not automated: answer by hand, or refuse with the legal reason (AML retention, a hold).
-    DeletionManual,
+    /// A deletion is carried out with its own action (erased, or restricted while the law keeps records).
+    ErasureNeeded,
 }
 
 /// A request as the API and the workbench show it.
@@ -72,7 +74,22 @@ pub struct RightView {
     pub outcome: Option<String>,
     /// Why it cannot be answered yet (none: it can).
     pub blocker: Option<Blocker>,
+    /// A deletion carried out: erased, or restricted and why.
+    pub erasure: Option<ErasureView>,
     pub version: i32,
+}
+
+/// What a deletion did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErasureView {
+    pub state: banyan_domain::rights::ErasureState,
+    /// What obliges the bank to keep the records (restricted only).
+    pub kept_for: Vec<banyan_domain::rights::Obligation>,
+    /// The first day the records may go, when known.
+    pub erase_after: Option<String>,
+    pub erased_at: Option<String>,
+    /// Records erased (the person and any merged into them); none while restricted.
+    pub records: Option<u64>,
 }
 
 /// A page of requests with the size of the whole list.
@@ -210,7 +227,7 @@ fn blocker_of(r: &RightRow, customer: &CustomerRow, edited: bool) -> Option<Bloc
         {
             Some(Blocker::CorrectionUnverified)
         }
-        (RightStatus::Open, RightKind::Deletion) => Some(Blocker::DeletionManual),
+        (RightStatus::Open, RightKind::Deletion) => Some(Blocker::ErasureNeeded),
         _ => None,
     }
 }
@@ -222,6 +239,19 @@ async fn view_of<C: banyan_store::ConnectionTrait>(
     customer: CustomerRow,
 ) -> Result<RightView> {
     let blocker = blocker_of(&r, &customer, corrected(c, &r).await?);
+    let erasure = match r.kind {
+        RightKind::Deletion => banyan_store::rights::erase::find(c, r.customer_id)
+            .await?
+            .filter(|e| e.request_id == r.id)
+            .map(|e| ErasureView {
+                state: e.state,
+                kept_for: e.kept_for,
+                erase_after: e.erase_after,
+                erased_at: e.erased_at_us.map(crate::fmt_us),
+                records: e.counts.get("customers").copied(),
+            }),
+        _ => None,
+    };
     let summary = crate::customers::summary_of(app, c, customer).await?;
     Ok(RightView {
         overdue: r.status == RightStatus::Open && r.due_on < app.today().to_string(),
@@ -241,6 +271,7 @@ async fn view_of<C: banyan_store::ConnectionTrait>(
         decided_at: r.decided_at_us.map(crate::fmt_us),
         outcome: r.outcome,
         blocker,
+        erasure,
         version: r.version,
     })
 }
@@ -372,7 +403,7 @@ fn four_eyes(actor: &Actor, r: &RightRow) -> Result<()> {
 }
 
 /// Answers a request (a checker who did not register it): the copy produced, the correction verified.
-/// A withdrawal is answered by [`withdraw`], at once; a deletion by hand or by a refusal.
+/// A withdrawal is answered by [`withdraw`], at once; a deletion by [`erase`].
 pub async fn complete(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Result<RightView> {
     let grant = actor.require(Permission::CustomerVerify)?;
     let note = note_of(&d, false)?;
@@ -459,32 +490,7 @@ pub async fn withdraw(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> R
     }
     let customer = crate::scope::lock_in_scope(&*tx, &grant, r.customer_id).await?;
     let now = now_us();
-    let before = cstore::list_consents(&*tx, r.customer_id).await?;
-    let rows: Vec<ConsentRow> = Channel::ALL
-        .iter()
-        .map(|c| ConsentRow {
-            customer_id: r.customer_id,
-            channel: c.as_str().to_owned(),
-            granted: false,
-            source: "rights_request".to_owned(),
-            at_us: now,
-            recorded_by: actor.id.uuid(),
-        })
-        .collect();
-    let changes = rows
-        .iter()
-        .filter(|n| !before.iter().any(|b| b.channel == n.channel && !b.granted))
-        .map(|n| crate::view::FieldChange {
-            field: format!("consents.{}", n.channel),
-            old: before
-                .iter()
-                .find(|b| b.channel == n.channel)
-                .map(|b| json!({"granted": b.granted, "source": b.source}))
-                .unwrap_or(Value::Null),
-            new: json!({"granted": false, "source": "rights_request"}),
-        })
-        .collect();
-    cstore::upsert_consents(&*tx, &rows).await?;
+    let changes = erase::withdraw_consents(&*tx, r.customer_id, actor.id.uuid(), now).await?;
     let version = customer.version;
     let saved =
         crate::customers::commit_consent_withdrawal(app, &tx, &grant, customer, version, changes)

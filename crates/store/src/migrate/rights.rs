@@ -45,3 +45,27 @@ pub(super) fn v55(s: &mut Vec<Stmt>, _: DbKind) {
         &["status", "due_on"],
     ));
 }
+
+/// Migration 60: the erasure register. One row per person whose deletion was carried out: restricted while
+/// the law obliges the bank to keep their records (what obliges it, and until when as far as known), then
+/// erased. It names the customer by its key only, so it survives the erasure as the proof that it happened.
+pub(super) fn v60(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("erasures")
+            .col(id("customer_id"))
+            .col(uuid("request_id"))
+            .col(text("state"))
+            // The obligations that keep the records (JSON list of codes); empty once erased.
+            .col(text("kept_for"))
+            // The first day the records may go, when known (an open account or case has none yet).
+            .col(text_null("erase_after"))
+            .col(uuid("decided_by"))
+            .col(bigint("restricted_at_us"))
+            .col(bigint_null("erased_at_us"))
+            // Records erased with this one (merged into it), and rows removed: counts only.
+            .col(text("counts"))
+            .to_owned(),
+    )));
+    s.push(idx("ix_erasures_state", "erasures", &["state"]));
+}

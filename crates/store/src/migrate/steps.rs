@@ -298,4 +298,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "recovery codes of the second factor, kept as hashes",
         run: totp_lock::v59,
     },
+    Step {
+        version: 60,
+        name: "erasures on a person's request: restricted while the law keeps the records, then erased",
+        run: rights::v60,
+    },
 ];

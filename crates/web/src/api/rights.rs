@@ -25,6 +25,7 @@ pub fn routes(
         .route("/api/v1/rights/{id}/complete", post(complete))
         .route("/api/v1/rights/{id}/refuse", post(refuse))
         .route("/api/v1/rights/{id}/withdraw", post(withdraw))
+        .route("/api/v1/rights/{id}/erase", post(erase))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -133,5 +134,21 @@ pub async fn withdraw(
 ) -> ApiResult<axum::Json<RightView>> {
     Ok(axum::Json(
         rights::withdraw(&s.app, &auth.actor, id, body.value).await?,
+    ))
+}
+
+/// Carries out a deletion (not by whoever registered it): the person is erased at once, or restricted while
+/// the law obliges the bank to keep records (an open account, AML's years after the last activity, an open
+/// alert or complaint) and erased by the nightly job when that ends. Cannot be undone.
+#[utoipa::path(operation_id = "rights_erase", post, path = "/api/v1/rights/{id}/erase", tag = "customers", security(("bearer" = [])), request_body = RightDecision,
+    params(("id" = Uuid, Path)), responses((status = 200, body = RightView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn erase(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<RightDecision>,
+) -> ApiResult<axum::Json<RightView>> {
+    Ok(axum::Json(
+        rights::erase(&s.app, &auth.actor, id, body.value).await?,
     ))
 }

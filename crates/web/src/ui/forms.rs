@@ -183,6 +183,8 @@ pub(crate) fn status_key(s: CustomerStatus) -> &'static str {
         CustomerStatus::Verified => "status.verified",
         CustomerStatus::Returned => "status.returned",
         CustomerStatus::Merged => "status.merged",
+        CustomerStatus::Restricted => "status.restricted",
+        CustomerStatus::Erased => "status.erased",
     }
 }
 

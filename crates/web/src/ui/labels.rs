@@ -393,6 +393,7 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "period" => &["target_period"],
         "merge_status" => &["merge_status"],
         "pair_status" => &["pair_status"],
+        "kept_for" => &["obligation"],
         "metric" => &["target_metric"],
         "measure" => &["market_measure"],
         "kpi" => &["staff_kpi"],

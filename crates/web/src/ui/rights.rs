@@ -238,6 +238,10 @@ pub(crate) struct DetailPage {
     can_copy: bool,
     can_decide: bool,
     can_withdraw: bool,
+    can_complete: bool,
+    can_erase: bool,
+    /// What a deletion did, in words.
+    erasure: Option<String>,
     langs: Vec<(&'static str, &'static str)>,
     error: Option<String>,
 }
@@ -290,13 +294,37 @@ async fn detail_view(
             t.get(match b {
                 Blocker::CopyNeeded => "rights.blocker.copy_needed",
                 Blocker::CorrectionUnverified => "rights.blocker.correction_unverified",
-                Blocker::DeletionManual => "rights.blocker.deletion_manual",
+                Blocker::ErasureNeeded => "rights.blocker.erasure_needed",
             })
             .to_owned()
         }),
         open,
         can_copy: v.kind == RightKind::Access && offers.reveal,
         can_decide: open && offers.verify && !mine && v.kind != RightKind::Withdrawal,
+        can_complete: v.kind != RightKind::Deletion,
+        can_erase: open && offers.verify && !mine && v.kind == RightKind::Deletion,
+        erasure: v.erasure.as_ref().map(|e| {
+            let state = t.of("erasure_state", e.state.as_str());
+            let kept: Vec<String> = e
+                .kept_for
+                .iter()
+                .map(|o| t.of("obligation", o.as_str()))
+                .collect();
+            let mut text = state;
+            if !kept.is_empty() {
+                text.push_str(&format!("：{}", kept.join("、")));
+            }
+            match (&e.erase_after, e.state) {
+                (Some(d), banyan_domain::rights::ErasureState::Restricted) => {
+                    text.push_str(&t.get("rights.erase_after").replace("{date}", &t.date(d)))
+                }
+                (None, banyan_domain::rights::ErasureState::Restricted) => {
+                    text.push_str(t.get("rights.erase_after_unknown"))
+                }
+                _ => {}
+            }
+            text
+        }),
         can_withdraw: open && offers.update && v.kind == RightKind::Withdrawal,
         langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         v,
@@ -330,6 +358,7 @@ pub(crate) async fn decide(
         "complete" => rights::complete(&s.app, a, id, d).await,
         "refuse" => rights::refuse(&s.app, a, id, d).await,
         "withdraw" => rights::withdraw(&s.app, a, id, d).await,
+        "erase" => rights::erase(&s.app, a, id, d).await,
         _ => Err(AppError::NotFound),
     };
     let back = format!("/rights/{id}");

@@ -34,6 +34,7 @@ mod care_support;
 mod cases;
 mod customers;
 mod engagement;
+mod erasure;
 mod events;
 mod harness;
 mod idempotency;
@@ -144,6 +145,7 @@ fn main() {
     tests.extend(outbound::all());
     tests.extend(merges::all());
     tests.extend(rights::all());
+    tests.extend(erasure::all());
     tests.extend(webhooks::all());
     tests.extend(second_factor::all());
 

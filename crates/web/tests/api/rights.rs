@@ -254,7 +254,7 @@ async fn a_withdrawal_refuses_every_channel_at_once_and_a_deletion_is_refused_wi
     // A deletion: the bank keeps account records ten years under AML law; refused with that reason.
     let d = register(app, &rm, &id, "deletion").await;
     let did = d["id"].as_str().unwrap().to_owned();
-    assert_eq!(d["blocker"], "deletion_manual");
+    assert_eq!(d["blocker"], "erasure_needed");
     app.post(
         &format!("/api/v1/rights/{did}/complete"),
         &sup,

@@ -129,3 +129,5 @@ pub async fn edited_since<C: ConnectionTrait>(
         .to_owned();
     Ok(c.query_one(&q).await?.is_some())
 }
+
+pub mod erase;

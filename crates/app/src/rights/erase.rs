@@ -1,0 +1,387 @@
+//! Carrying out a deletion (PIPL Art. 47). A checker who did not register the request erases the person at
+//! once when nothing obliges the bank to keep their records: every row of theirs in every context goes or
+//! is blanked (the catalogue in `banyan_store::rights::erase`), records merged into them go with them, and
+//! their own record is reduced to its number, kind and branch with the status `erased`. When the law still
+//! obliges the bank to keep records (an account open, AML's ten years after the last activity, an alert or
+//! a complaint still open) the person is **restricted** instead: consents withdrawn, tasks cancelled,
+//! segments dropped, the record frozen, and the nightly job erases them on the first day nothing obliges
+//! any longer. The audit log keeps that it happened and by whom, never the values; the ledger kept outside
+//! the database (`ledger`) lets a restore of an older backup erase them again.
+
+use super::{RightDecision, RightView, entry, for_decision, four_eyes, note_of, save, view_of};
+use crate::App;
+use crate::actor::{Actor, Granted};
+use crate::audit::{self, Entry};
+use crate::crypto::Purpose;
+use crate::error::{AppError, Result};
+use crate::view::FieldChange;
+use banyan_domain::access::Permission;
+use banyan_domain::customer::{Channel, CustomerStatus};
+use banyan_domain::ids::StaffId;
+use banyan_domain::rights::{ErasureState, Obligation, RightKind, RightStep, kept_until};
+use banyan_store::customers::{self as cstore, ConsentRow, CustomerRow, VersionRow};
+use banyan_store::rights::erase::{self as store, ErasureRow, Holds};
+use banyan_store::{ConnectionTrait, DatabaseTransaction, now_us};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+pub mod ledger;
+
+/// What keeps the records of `ids` (a person and the records merged into them), and until when.
+async fn kept<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    ids: &[Uuid],
+) -> Result<(Vec<Obligation>, Option<jiff::civil::Date>)> {
+    let Holds {
+        open_account,
+        any_records,
+        last_activity,
+        open_alert,
+        open_complaint,
+    } = store::holds(c, ids).await?;
+    let last = match last_activity {
+        Some(d) => Some(d.parse::<jiff::civil::Date>().map_err(|e| {
+            AppError::internal(format!("a stored book day `{d}` does not parse: {e}"))
+        })?),
+        // An account without any day in the book: the years run from today at least.
+        None if any_records => Some(app.today()),
+        None => None,
+    };
+    let years = app.policy().book.retention.transactions_years;
+    Ok(kept_until(
+        open_account,
+        last,
+        open_alert,
+        open_complaint,
+        years,
+    ))
+}
+
+/// The person and every record merged into them (a merge of a merge included).
+async fn with_merged<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Vec<Uuid>> {
+    let mut ids = vec![id];
+    let mut i = 0;
+    while i < ids.len() && ids.len() < 64 {
+        for m in store::merged_into(c, ids[i]).await? {
+            if !ids.contains(&m) {
+                ids.push(m);
+            }
+        }
+        i += 1;
+    }
+    Ok(ids)
+}
+
+/// Every consent refused through the rights request, and the changes that makes to the record.
+pub(super) async fn withdraw_consents<C: ConnectionTrait>(
+    c: &C,
+    customer: Uuid,
+    by: Uuid,
+    now: i64,
+) -> Result<Vec<FieldChange>> {
+    let before = cstore::list_consents(c, customer).await?;
+    let rows: Vec<ConsentRow> = Channel::ALL
+        .iter()
+        .map(|ch| ConsentRow {
+            customer_id: customer,
+            channel: ch.as_str().to_owned(),
+            granted: false,
+            source: "rights_request".to_owned(),
+            at_us: now,
+            recorded_by: by,
+        })
+        .collect();
+    let changes = rows
+        .iter()
+        .filter(|n| !before.iter().any(|b| b.channel == n.channel && !b.granted))
+        .map(|n| FieldChange {
+            field: format!("consents.{}", n.channel),
+            old: before
+                .iter()
+                .find(|b| b.channel == n.channel)
+                .map(|b| json!({"granted": b.granted, "source": b.source}))
+                .unwrap_or(Value::Null),
+            new: json!({"granted": false, "source": "rights_request"}),
+        })
+        .collect();
+    cstore::upsert_consents(c, &rows).await?;
+    Ok(changes)
+}
+
+/// Erases `ids` in the caller's transaction: every row the catalogue names, then each record reduced to its
+/// number, kind, branch and manager, with one version that says only that it was erased. Answers the rows
+/// removed per table.
+async fn erase_now<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    ids: &[Uuid],
+    by: StaffId,
+) -> Result<BTreeMap<String, u64>> {
+    let keys = app.keys();
+    let mut counts = BTreeMap::new();
+    let now = now_us();
+    for id in ids {
+        for (t, n) in store::erase(c, *id).await? {
+            *counts.entry(t).or_insert(0) += n;
+        }
+        let old = cstore::get_customer(c, (*id).into()).await?;
+        let was = old.status;
+        let row = CustomerRow {
+            display_name: old.customer_no.clone(),
+            name_latin_lower: None,
+            birth_date: None,
+            id_enc: keys.encrypt(Purpose::Identifier, "")?,
+            // Unique like every identifier's index, and no keyed hash of a real number can equal it.
+            id_bidx: format!("erased:{id}").into_bytes(),
+            profile: "{}".to_owned(),
+            preferred_channel: None,
+            custom: "{}".to_owned(),
+            review_due: None,
+            return_note: None,
+            status: CustomerStatus::Erased,
+            version: old.version + 1,
+            updated_by: by,
+            updated_at_us: now,
+            ..old
+        };
+        if !cstore::update_customer(c, &row, row.version - 1).await? {
+            return Err(AppError::internal(
+                "an erased record changed under its lock",
+            ));
+        }
+        cstore::insert_version(
+            c,
+            &VersionRow {
+                id: Uuid::now_v7(),
+                customer_id: *id,
+                version: row.version,
+                actor_id: by.uuid(),
+                at_us: now,
+                action: "erase".to_owned(),
+                changes: serde_json::to_string(&[FieldChange {
+                    field: "status".to_owned(),
+                    old: json!(was),
+                    new: json!(CustomerStatus::Erased),
+                }])
+                .map_err(|e| AppError::internal_from("internal step", e))?,
+            },
+        )
+        .await?;
+        crate::customers::search::reindex_rows(app, c, &[&row]).await?;
+        crate::outbound::customers(c, "customer.changed", std::slice::from_ref(&row)).await?;
+    }
+    counts.insert("customers".to_owned(), ids.len() as u64);
+    Ok(counts)
+}
+
+/// Rows removed in all (the audit record holds the total; the register keeps them per table).
+fn rows_of(counts: &BTreeMap<String, u64>) -> u64 {
+    counts
+        .iter()
+        .filter(|(t, _)| t.as_str() != "customers")
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// Carries out an open deletion request (a checker who did not register it): erased now, or restricted
+/// while the law keeps the records. The request is answered either way, with what the person is told.
+pub async fn erase(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Result<RightView> {
+    let grant = actor.require(Permission::CustomerVerify)?;
+    let note = note_of(&d, false)?;
+    let tx = app.db.begin_write().await?;
+    let (mut r, _, next) = for_decision(&tx, &grant, id, d.version, RightStep::Complete).await?;
+    four_eyes(actor, &r)?;
+    if r.kind != RightKind::Deletion {
+        return Err(AppError::conflict(
+            "rights_kind",
+            "only a deletion is carried out so",
+            json!({}),
+        ));
+    }
+    let customer = crate::scope::lock_in_scope(&*tx, &grant, r.customer_id).await?;
+    let ids = with_merged(&*tx, customer.id.uuid()).await?;
+    let (why, until) = kept(app, &*tx, &ids).await?;
+    let now = now_us();
+    let mut register = ErasureRow {
+        customer_id: customer.id.uuid(),
+        request_id: r.id,
+        state: ErasureState::Restricted,
+        kept_for: why.clone(),
+        erase_after: until.map(|d| d.to_string()),
+        decided_by: actor.id.uuid(),
+        restricted_at_us: now,
+        erased_at_us: None,
+        counts: BTreeMap::new(),
+    };
+    let action = if why.is_empty() {
+        register.counts = erase_now(app, &*tx, &ids, actor.id).await?;
+        // The catalogue blanked the person's words in every request; this one is written back below.
+        r.detail = String::new();
+        register.state = ErasureState::Erased;
+        register.erased_at_us = Some(now);
+        "rights.erase"
+    } else {
+        restrict(app, &tx, &grant, customer).await?;
+        "rights.restrict"
+    };
+    store::insert(&*tx, &register).await?;
+    r.status = next;
+    r.decided_by = Some(actor.id.uuid());
+    r.decided_at_us = Some(now);
+    r.outcome = note;
+    let r = save(&tx, r).await?;
+    audit::record(
+        app,
+        &*tx,
+        &grant,
+        vec![entry(
+            action,
+            &r,
+            json!({"kept_for": why, "erase_after": register.erase_after,
+                   "records": ids.len(), "rows": rows_of(&register.counts)}),
+        )],
+    )
+    .await?;
+    let customer = cstore::get_customer(&*tx, r.customer_id.into()).await?;
+    let view = view_of(app, &*tx, r, customer).await?;
+    crate::idempotency::commit(tx, actor, 200, &view).await?;
+    if register.state == ErasureState::Erased {
+        ledger::append(app, &ids).await;
+    }
+    Ok(view)
+}
+
+/// Restricts the person: consents withdrawn, open tasks cancelled, segments dropped, the record frozen.
+async fn restrict(
+    app: &App,
+    tx: &DatabaseTransaction,
+    grant: &Granted<'_>,
+    mut customer: CustomerRow,
+) -> Result<()> {
+    let id = customer.id.uuid();
+    let mut fields = withdraw_consents(tx, id, grant.actor().id.uuid(), now_us()).await?;
+    fields.push(FieldChange {
+        field: "status".to_owned(),
+        old: json!(customer.status),
+        new: json!(CustomerStatus::Restricted),
+    });
+    store::restrict(tx, id).await?;
+    let version = customer.version;
+    customer.status = CustomerStatus::Restricted;
+    crate::customers::commit_change(
+        app,
+        tx,
+        grant,
+        customer,
+        version,
+        crate::customers::Change {
+            action: "customer.restrict",
+            fields,
+            touch_editor: false,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The nightly job: every restricted person whose obligations have ended is erased, each in its own
+/// transaction with its audit record under the job's name; the day the records may go is kept up to date
+/// for the others. Answers how many were erased.
+pub async fn erase_due(app: &App) -> Result<u64> {
+    let today = app.today();
+    let mut n = 0;
+    for mut reg in store::restricted(&app.db.conn).await? {
+        let tx = app.db.begin_write().await?;
+        let Some(locked) = cstore::lock_customer(&*tx, reg.customer_id.into()).await? else {
+            continue;
+        };
+        if locked.status != CustomerStatus::Restricted {
+            continue;
+        }
+        let ids = with_merged(&*tx, reg.customer_id).await?;
+        let (why, until) = kept(app, &*tx, &ids).await?;
+        let due = why.is_empty() || until.is_some_and(|d| d <= today);
+        if !due {
+            let after = until.map(|d| d.to_string());
+            if after != reg.erase_after || why != reg.kept_for {
+                reg.erase_after = after;
+                reg.kept_for = why;
+                store::update(&*tx, &reg).await?;
+                tx.commit().await?;
+            }
+            continue;
+        }
+        reg.counts = erase_now(app, &*tx, &ids, StaffId::nil()).await?;
+        reg.state = ErasureState::Erased;
+        reg.erased_at_us = Some(now_us());
+        reg.kept_for = Vec::new();
+        store::update(&*tx, &reg).await?;
+        audit::record_system(
+            app,
+            &*tx,
+            "rights.erasure",
+            vec![Entry {
+                action: "rights.erase",
+                entity: "customer",
+                entity_id: Some(reg.customer_id.to_string()),
+                customer_id: Some(reg.customer_id),
+                detail: json!({"records": ids.len(), "rows": rows_of(&reg.counts), "after_restriction": true}),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        ledger::append(app, &ids).await;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Erases again every person the ledger names whose record stands un-erased (a restore of a backup taken
+/// before their erasure). Answers how many.
+pub async fn reapply(app: &App) -> Result<u64> {
+    let listed = ledger::read(app)?;
+    let mut n = 0;
+    for id in listed {
+        let tx = app.db.begin_write().await?;
+        let Some(row) = cstore::lock_customer(&*tx, id.into()).await? else {
+            continue;
+        };
+        if row.status == CustomerStatus::Erased {
+            continue;
+        }
+        let counts = erase_now(app, &*tx, &[id], StaffId::nil()).await?;
+        let register = ErasureRow {
+            customer_id: id,
+            request_id: Uuid::nil(),
+            state: ErasureState::Erased,
+            kept_for: Vec::new(),
+            erase_after: None,
+            decided_by: Uuid::nil(),
+            restricted_at_us: now_us(),
+            erased_at_us: Some(now_us()),
+            counts: counts.clone(),
+        };
+        match store::find(&*tx, id).await? {
+            Some(_) => store::update(&*tx, &register).await?,
+            None => store::insert(&*tx, &register).await?,
+        }
+        audit::record_system(
+            app,
+            &*tx,
+            "rights.erasure",
+            vec![Entry {
+                action: "rights.erase",
+                entity: "customer",
+                entity_id: Some(id.to_string()),
+                customer_id: Some(id),
+                detail: json!({"records": 1, "rows": rows_of(&counts), "after_restore": true}),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        n += 1;
+    }
+    Ok(n)
+}
