@@ -8,6 +8,7 @@ import { careTests } from './care.mjs';
 import { wealthTests } from './wealth.mjs';
 import { performanceTests } from './performance.mjs';
 import { mergeTests } from './merge.mjs';
+import { rightsTests } from './rights.mjs';
 import { securityTests } from './security.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -1120,6 +1121,7 @@ await careTests({ test, signIn, BASE, SHOTS, customerUrl });
 await wealthTests({ test, signIn, BASE, SHOTS, customerUrl });
 await performanceTests({ test, signIn, BASE, SHOTS });
 await mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, residentId });
+await rightsTests({ test, signIn, BASE, SHOTS, PASSWORD, residentId });
 await securityTests({ test, signIn, browser, BASE, SHOTS, PASSWORD });
 
 await test('the language switch changes the labels', async () => {

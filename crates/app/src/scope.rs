@@ -165,7 +165,7 @@ pub(crate) async fn lock_in_scope<C: ConnectionTrait>(
 ) -> Result<CustomerRow> {
     match store::lock_customer(c, id.into()).await? {
         Some(r) if grant.can_see(&r.branch_code, r.rm_id) => {
-            refuse_merged(&r)?;
+            refuse_closed(&r)?;
             Ok(r)
         }
         _ => Err(AppError::NotFound),
@@ -176,7 +176,7 @@ pub(crate) async fn lock_in_scope<C: ConnectionTrait>(
 /// write belongs on the survivor, which the client can follow from the merged record).
 ///
 /// A restricted or erased record (a deletion request) is not processed any more: nothing is written to it.
-fn refuse_merged(r: &CustomerRow) -> Result<()> {
+pub(crate) fn refuse_closed(r: &CustomerRow) -> Result<()> {
     match r.status {
         CustomerStatus::Merged => Err(AppError::conflict(
             "customer_merged",

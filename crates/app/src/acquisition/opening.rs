@@ -99,6 +99,7 @@ pub async fn record_sale(
         return Err(refused(OpeningRefusal::NotWon, &lead, None));
     };
     let customer = crate::scope::load_in_scope(&*tx, &cgrant, cid.uuid()).await?;
+    crate::scope::refuse_closed(&customer)?;
     let has_account = has_account(&*tx, cid).await?;
     rules::may_record(
         lead.stage,

@@ -145,6 +145,7 @@ pub async fn record_sale(
     let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
     let row = crate::scope::load_in_scope(&*tx, &grant, customer).await?;
+    crate::scope::refuse_closed(&row)?;
     let v = record_in(app, &tx, &grant, &row, input).await?;
     crate::idempotency::commit(tx, actor, 201, &v).await?;
     Ok(v)

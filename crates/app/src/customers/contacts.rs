@@ -330,9 +330,11 @@ pub async fn add_relationship(
     }
     let tx = app.db.begin_write().await?;
     let from = load_in_scope(&*tx, &grant, id).await?;
+    crate::scope::refuse_closed(&from)?;
     let to = load_in_scope(&*tx, &grant, other)
         .await
         .map_err(|_| AppError::field("to_id", "exists", "no such customer in your scope"))?;
+    crate::scope::refuse_closed(&to)?;
     if !kind.allows(from.kind, to.kind) {
         return Err(AppError::field(
             "kind",

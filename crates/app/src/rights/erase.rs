@@ -286,9 +286,99 @@ async fn restrict(
     Ok(())
 }
 
-/// The nightly job: every restricted person whose obligations have ended is erased, each in its own
-/// transaction with its audit record under the job's name; the day the records may go is kept up to date
-/// for the others. Answers how many were erased.
+/// Why a job erased someone, as its audit record says.
+#[derive(Clone, Copy)]
+enum JobReason {
+    /// A restricted person whose obligations ended.
+    AfterRestriction,
+    /// A relationship that ended longer ago than the AML years, without a request.
+    RetentionEnded,
+    /// Erased before, found again after a restore of an older backup.
+    AfterRestore,
+}
+
+impl JobReason {
+    fn key(self) -> &'static str {
+        match self {
+            Self::AfterRestriction => "after_restriction",
+            Self::RetentionEnded => "retention_ended",
+            Self::AfterRestore => "after_restore",
+        }
+    }
+}
+
+/// Erases `ids` (the first is the person) in `tx` for one of the system's jobs: the register row written
+/// (`reg` when the person has one), the audit record under the job, the ledger after the commit.
+async fn job_erase(
+    app: &App,
+    tx: banyan_store::WriteTx,
+    ids: &[Uuid],
+    reg: Option<ErasureRow>,
+    why: JobReason,
+) -> Result<()> {
+    let id = ids[0];
+    let counts = erase_now(app, &*tx, ids, StaffId::nil()).await?;
+    let now = now_us();
+    let existed = reg.is_some() || store::find(&*tx, id).await?.is_some();
+    let reg = ErasureRow {
+        state: ErasureState::Erased,
+        kept_for: Vec::new(),
+        erased_at_us: Some(now),
+        counts: counts.clone(),
+        ..reg.unwrap_or(ErasureRow {
+            customer_id: id,
+            request_id: Uuid::nil(),
+            state: ErasureState::Erased,
+            kept_for: Vec::new(),
+            erase_after: None,
+            decided_by: Uuid::nil(),
+            restricted_at_us: now,
+            erased_at_us: Some(now),
+            counts: BTreeMap::new(),
+        })
+    };
+    if existed {
+        store::update(&*tx, &reg).await?;
+    } else {
+        store::insert(&*tx, &reg).await?;
+    }
+    audit::record_system(
+        app,
+        &*tx,
+        "rights.erasure",
+        vec![Entry {
+            action: "rights.erase",
+            entity: "customer",
+            entity_id: Some(id.to_string()),
+            customer_id: Some(id),
+            detail: json!({"records": ids.len(), "rows": rows_of(&counts), why.key(): true}),
+        }],
+    )
+    .await?;
+    tx.commit().await?;
+    ledger::append(app, ids).await;
+    Ok(())
+}
+
+/// Whether nothing keeps the records of `ids` on `today`.
+async fn free<C: ConnectionTrait>(
+    app: &App,
+    c: &C,
+    ids: &[Uuid],
+    today: jiff::civil::Date,
+) -> Result<(bool, Vec<Obligation>, Option<jiff::civil::Date>)> {
+    let (why, until) = kept(app, c, ids).await?;
+    let due = why.is_empty() || until.is_some_and(|d| d <= today);
+    Ok((due, why, until))
+}
+
+/// Most relationships that ended erased in one night (the rest the next).
+const ENDED_PER_NIGHT: u64 = 1000;
+
+/// The nightly job (PIPL Art. 47): every restricted person whose obligations have ended is erased, and so is
+/// every former customer whose accounts all closed longer ago than the AML years (the retention period
+/// ended: erased without a request); each in its own transaction with its audit record under the job's
+/// name. The day a restricted person's records may go is kept up to date. Answers how many were erased.
 pub async fn erase_due(app: &App) -> Result<u64> {
     let today = app.today();
     let mut n = 0;
@@ -301,8 +391,7 @@ pub async fn erase_due(app: &App) -> Result<u64> {
             continue;
         }
         let ids = with_merged(&*tx, reg.customer_id).await?;
-        let (why, until) = kept(app, &*tx, &ids).await?;
-        let due = why.is_empty() || until.is_some_and(|d| d <= today);
+        let (due, why, until) = free(app, &*tx, &ids, today).await?;
         if !due {
             let after = until.map(|d| d.to_string());
             if after != reg.erase_after || why != reg.kept_for {
@@ -313,26 +402,28 @@ pub async fn erase_due(app: &App) -> Result<u64> {
             }
             continue;
         }
-        reg.counts = erase_now(app, &*tx, &ids, StaffId::nil()).await?;
-        reg.state = ErasureState::Erased;
-        reg.erased_at_us = Some(now_us());
-        reg.kept_for = Vec::new();
-        store::update(&*tx, &reg).await?;
-        audit::record_system(
-            app,
-            &*tx,
-            "rights.erasure",
-            vec![Entry {
-                action: "rights.erase",
-                entity: "customer",
-                entity_id: Some(reg.customer_id.to_string()),
-                customer_id: Some(reg.customer_id),
-                detail: json!({"records": ids.len(), "rows": rows_of(&reg.counts), "after_restriction": true}),
-            }],
-        )
-        .await?;
-        tx.commit().await?;
-        ledger::append(app, &ids).await;
+        job_erase(app, tx, &ids, Some(reg), JobReason::AfterRestriction).await?;
+        n += 1;
+    }
+    let years = app.policy().book.retention.transactions_years;
+    let before = today
+        .checked_sub(jiff::Span::new().years(i64::from(years)))
+        .map_err(|e| AppError::internal(format!("the retention's first day: {e}")))?;
+    let ended =
+        store::relationships_ended(&app.db.conn, &before.to_string(), ENDED_PER_NIGHT).await?;
+    for id in ended {
+        let tx = app.db.begin_write().await?;
+        let Some(locked) = cstore::lock_customer(&*tx, id.into()).await? else {
+            continue;
+        };
+        if !locked.status.is_processed() {
+            continue;
+        }
+        let ids = with_merged(&*tx, id).await?;
+        if !free(app, &*tx, &ids, today).await?.0 {
+            continue;
+        }
+        job_erase(app, tx, &ids, None, JobReason::RetentionEnded).await?;
         n += 1;
     }
     Ok(n)
@@ -351,36 +442,7 @@ pub async fn reapply(app: &App) -> Result<u64> {
         if row.status == CustomerStatus::Erased {
             continue;
         }
-        let counts = erase_now(app, &*tx, &[id], StaffId::nil()).await?;
-        let register = ErasureRow {
-            customer_id: id,
-            request_id: Uuid::nil(),
-            state: ErasureState::Erased,
-            kept_for: Vec::new(),
-            erase_after: None,
-            decided_by: Uuid::nil(),
-            restricted_at_us: now_us(),
-            erased_at_us: Some(now_us()),
-            counts: counts.clone(),
-        };
-        match store::find(&*tx, id).await? {
-            Some(_) => store::update(&*tx, &register).await?,
-            None => store::insert(&*tx, &register).await?,
-        }
-        audit::record_system(
-            app,
-            &*tx,
-            "rights.erasure",
-            vec![Entry {
-                action: "rights.erase",
-                entity: "customer",
-                entity_id: Some(id.to_string()),
-                customer_id: Some(id),
-                detail: json!({"records": 1, "rows": rows_of(&counts), "after_restore": true}),
-            }],
-        )
-        .await?;
-        tx.commit().await?;
+        job_erase(app, tx, &[id], None, JobReason::AfterRestore).await?;
         n += 1;
     }
     Ok(n)

@@ -3,7 +3,7 @@
 //! began is there, the audit chain verifies against the checkpoints the copy carries, and a damaged
 //! backup or a target that already holds data is refused with nothing written.
 
-use crate::crash::{Server, body, login, ready, rm_and_runtime};
+use crate::crash::{PASSWORD, Server, body, login, login_as, ready, rm_and_runtime};
 use crate::{Env, ok, text};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -58,10 +58,57 @@ async fn acked(
     }
 }
 
+/// Erases `customer` on their request (registered by rm1, carried out by sup1): nothing keeps their
+/// records, so they are erased at once.
+async fn erase(http: &reqwest::Client, s: &Server, customer: &str) {
+    let rm = login(http, s).await;
+    let sup = login_as(http, s, "sup1").await;
+    let r = http
+        .post(format!("{}/api/v1/rights", s.base))
+        .bearer_auth(&rm)
+        .json(
+            &serde_json::json!({"customer_id": customer, "kind": "deletion", "channel": "branch",
+                                  "detail": "客户要求删除"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let r = http
+        .post(format!(
+            "{}/api/v1/rights/{}/erase",
+            s.base,
+            v["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&sup)
+        .json(&serde_json::json!({"version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["erasure"]["state"], "erased", "{v}");
+}
+
 pub(crate) fn a_backup_under_write_load_restores_every_acknowledged_write(e: &Env) {
     let rt = rm_and_runtime(e);
+    ok(&e.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "sup1",
+            "--role",
+            "supervisor",
+            "--branch",
+            "BR0001",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    ));
     let dir = e.path("backup-1");
-    let (before, all) = rt.block_on(async {
+    let (before, all, erased) = rt.block_on(async {
         let http = reqwest::Client::new();
         let s = Server::start(e);
         ready(&http, &s).await;
@@ -93,6 +140,9 @@ pub(crate) fn a_backup_under_write_load_restores_every_acknowledged_write(e: &En
         acked(&acks, n + 5, &mut writer).await;
         stop.store(true, Ordering::Relaxed);
         writer.await.unwrap();
+        // A person in the backup asks for deletion after it was taken.
+        let erased = acks.lock().unwrap()[0].1.clone();
+        erase(&http, &s, &erased).await;
         s.kill();
         let acks = acks.lock().unwrap().clone();
         let before: Vec<String> = acks
@@ -100,7 +150,7 @@ pub(crate) fn a_backup_under_write_load_restores_every_acknowledged_write(e: &En
             .filter(|(t, _)| *t < began)
             .map(|(_, id)| id.clone())
             .collect();
-        (before, acks.len())
+        (before, acks.len(), erased)
     });
     let files: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -111,9 +161,17 @@ pub(crate) fn a_backup_under_write_load_restores_every_acknowledged_write(e: &En
     }
 
     // Into a fresh data directory (SQLite) or a new, empty database (PostgreSQL).
+    // The erasure ledger is kept apart from the backups (like the master key) and put in place first.
     let fresh = e.sibling();
+    std::fs::create_dir_all(fresh.path("data")).unwrap();
+    std::fs::copy(
+        e.path("data/erasure-ledger.jsonl"),
+        fresh.path("data/erasure-ledger.jsonl"),
+    )
+    .unwrap();
     let said = ok(&fresh.run(&["restore", "--from", &dir.to_string_lossy()]));
     assert!(said.contains("audit chain OK"), "{said}");
+    assert!(said.contains("1 customer record(s) erased again"), "{said}");
     let said = ok(&fresh.run(&["audit", "verify"]));
     assert!(said.contains("audit chain OK"), "{said}");
     // A second restore onto what is now there is refused.
@@ -139,6 +197,10 @@ pub(crate) fn a_backup_under_write_load_restores_every_acknowledged_write(e: &En
                 .await
                 .unwrap();
             assert_eq!(r.status(), reqwest::StatusCode::OK, "customer {id} lost");
+            let v: serde_json::Value = r.json().await.unwrap();
+            // The restore honours the erasure made after the backup: that person is erased again.
+            let status = if *id == erased { "erased" } else { "draft" };
+            assert_eq!(v["status"], status, "customer {id}");
         }
         let r = http
             .get(format!("{}/api/v1/customers?limit=1", s.base))

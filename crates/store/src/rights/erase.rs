@@ -408,3 +408,42 @@ pub async fn restrict<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<()> {
     c.execute(&q).await?;
     Ok(())
 }
+
+/// Customers whose relationship with the bank ended before `before` (`YYYY-MM-DD`): the book holds accounts
+/// of theirs and every one closed before that day. Merged, restricted and erased records are not listed.
+pub async fn relationships_ended<C: ConnectionTrait>(
+    c: &C,
+    before: &str,
+    limit: u64,
+) -> Result<Vec<Uuid>> {
+    let any = Query::select()
+        .expr(Expr::val(1))
+        .from_as("accounts", "a")
+        .and_where(Expr::col(("a", "customer_id")).equals(("customers", "id")))
+        .to_owned();
+    let live = Query::select()
+        .expr(Expr::val(1))
+        .from_as("accounts", "a")
+        .and_where(Expr::col(("a", "customer_id")).equals(("customers", "id")))
+        .cond_where(
+            sea_orm::sea_query::Cond::any()
+                .add(Expr::col(("a", "status")).ne("closed"))
+                .add(Expr::col(("a", "closed_on")).is_null())
+                .add(Expr::col(("a", "closed_on")).gte(before)),
+        )
+        .to_owned();
+    let q = Query::select()
+        .column(("customers", "id"))
+        .from("customers")
+        .and_where(Expr::col(("customers", "status")).is_not_in(["merged", "restricted", "erased"]))
+        .and_where(Expr::exists(any))
+        .and_where(Expr::exists(live).not())
+        .order_by(("customers", "id"), sea_orm::sea_query::Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let mut out = Vec::new();
+    for r in c.query_all(&q).await? {
+        out.push(r.try_get::<Uuid>("", "id")?);
+    }
+    Ok(out)
+}

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 crate::tests![
     a_deletion_erases_the_person_from_every_table_and_leaves_only_the_number,
     a_deletion_while_the_law_keeps_records_restricts_and_the_nightly_job_erases_later,
+    a_former_customer_is_erased_when_the_retention_ends_without_a_request,
     every_table_naming_a_customer_is_in_the_erasure_catalogue,
 ];
 
@@ -236,6 +237,10 @@ async fn a_deletion_erases_the_person_from_every_table_and_leaves_only_the_numbe
 
 /// A product and a day of holdings for the customer numbered `no` (an open account in the book).
 async fn account(app: &TestApp, ops: &str, no: &str) {
+    account_no(app, ops, no, "6222000000000301").await;
+}
+
+async fn account_no(app: &TestApp, ops: &str, no: &str, account: &str) {
     let admin = app.login_as("adm", Role::Admin, None).await;
     let r = app
         .post(
@@ -244,8 +249,9 @@ async fn account(app: &TestApp, ops: &str, no: &str) {
             crate::book::product("DD-CNY", "demand_deposit", None),
         )
         .await;
+    // Made once per database; a second time its code is taken.
     assert!(
-        r.status == StatusCode::CREATED || r.status == StatusCode::CONFLICT,
+        r.status == StatusCode::CREATED || r.text.contains("\"taken\""),
         "{}",
         r.text
     );
@@ -254,11 +260,97 @@ async fn account(app: &TestApp, ops: &str, no: &str) {
             "/api/v1/book/holdings",
             ops,
             json!({"source": "core", "as_of": "2026-11-30", "items": [
-                {"account_no": "6222000000000301", "customer": no, "product": "DD-CNY", "currency": "CNY",
+                {"account_no": account, "customer": no, "product": "DD-CNY", "currency": "CNY",
                  "status": "active", "opened_on": "2020-05-01", "balance": 1_000_000}]}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+/// The customer's accounts closed on `day`, the book having seen them last that day.
+async fn closed_on(app: &TestApp, id: &str, day: &str) {
+    app.sql(&format!(
+        "DELETE FROM holdings WHERE customer_id = {}",
+        lit(app, id)
+    ))
+    .await;
+    app.sql(&format!(
+        "UPDATE accounts SET status = 'closed', closed_on = '{day}', last_as_of = '{day}' WHERE customer_id = {}",
+        lit(app, id)
+    ))
+    .await;
+}
+
+/// PIPL Art. 47(1)(ii): when the retention period ends the bank deletes on its own. A former customer whose
+/// accounts all closed longer ago than the AML years is erased by the nightly job, without a request; one
+/// whose account closed within them, or who still holds one open, is not.
+async fn a_former_customer_is_erased_when_the_retention_ends_without_a_request(app: &TestApp) {
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let (gone, gone_no) = person(
+        app,
+        &rm,
+        "上官旧户",
+        61,
+        "13800000061",
+        "old@example.cn",
+        "杭州市旧户路1号",
+    )
+    .await;
+    let (recent, recent_no) = person(
+        app,
+        &rm,
+        "东方近户",
+        62,
+        "13800000062",
+        "recent@example.cn",
+        "杭州市近户路2号",
+    )
+    .await;
+    let (open, open_no) = person(
+        app,
+        &rm,
+        "南宫现户",
+        63,
+        "13800000063",
+        "open@example.cn",
+        "杭州市现户路3号",
+    )
+    .await;
+    account_no(app, &ops, &gone_no, "6222000000000601").await;
+    account_no(app, &ops, &recent_no, "6222000000000602").await;
+    account_no(app, &ops, &open_no, "6222000000000603").await;
+    closed_on(app, &gone, "2014-03-31").await;
+    closed_on(app, &recent, "2021-03-31").await;
+    assert_eq!(erase_due(app).await, 1);
+    for (id, want) in [
+        (&gone, "erased"),
+        (&recent, "verified"),
+        (&open, "verified"),
+    ] {
+        let c = app.get(&format!("/api/v1/customers/{id}"), &rm).await;
+        assert_eq!(c.body["status"], want, "{}", c.text);
+    }
+    assert_eq!(holding(app, "上官旧户").await, Vec::<String>::new());
+    let detail = app
+        .texts(&format!(
+            "SELECT detail FROM audit_log WHERE customer_id = {} AND action = 'rights.erase'",
+            lit(app, &gone)
+        ))
+        .await;
+    assert_eq!(detail.len(), 1, "{detail:?}");
+    assert!(detail[0].contains("retention_ended"), "{detail:?}");
+    // Erased once: the next night finds nothing more to do.
+    assert_eq!(erase_due(app).await, 0);
+    let again = app
+        .texts(&format!(
+            "SELECT action FROM audit_log WHERE customer_id = {} AND action = 'rights.erase'",
+            lit(app, &gone)
+        ))
+        .await;
+    assert_eq!(again.len(), 1);
 }
 
 fn lit(app: &TestApp, u: &str) -> String {
@@ -334,6 +426,8 @@ async fn a_deletion_while_the_law_keeps_records_restricts_and_the_nightly_job_er
 
     // The nightly job: still kept while the account is open.
     assert_eq!(erase_due(app).await, 0);
+    let v = app.get(&format!("/api/v1/rights/{rr}"), &sup).await;
+    assert_eq!(v.body["erasure"]["state"], "restricted", "{}", v.text);
     // The account closes: the AML years run from the last day the book saw it.
     app.sql(&format!(
         "UPDATE accounts SET status = 'closed', closed_on = '2026-11-30' WHERE customer_id = {}",

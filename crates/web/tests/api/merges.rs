@@ -830,8 +830,10 @@ async fn a_merge_waits_for_a_second_person_and_refusals_name_the_rule(app: &Test
 /// Tables whose rows of a customer stay with the merged record on purpose: its history (versions, audit,
 /// events already sent), what is derived from it and recomputed for the survivor (figures, segments, search
 /// terms), the consents (the survivor takes the stricter, the merged record keeps its own), the wealth
-/// picture (one per customer; the survivor's stands), and the merges themselves.
+/// picture (one per customer; the survivor's stands), the merges themselves, and the erasure register (a
+/// restricted or erased record is never merged: its row stays with it).
 const STAY: &[&str] = &[
+    "erasures.customer_id",
     "audit_log.customer_id",
     "customer_versions.customer_id",
     "customer_consents.customer_id",

@@ -29,6 +29,8 @@ pub(crate) use super::lines::{CaseLine, ContactLine, EventLine, HistoryRow, Mess
 pub(crate) struct CustomerPage {
     pub(crate) c: Chrome,
     pub(crate) title: String,
+    /// Why the record is not served (a deletion request: restricted or erased), in words.
+    pub(crate) closed_note: Option<String>,
     pub(crate) v: CustomerView,
     pub(crate) kind_key: &'static str,
     pub(crate) status: &'static str,
@@ -210,9 +212,22 @@ pub(crate) async fn customer_page(
         uc::merge::links(&s.app, a, seen),
     )
     .map_err(err)?;
-    let care = crate::ui::care::banner(s, &sess, t, seen, &v.customer_no)
+    let mut care = crate::ui::care::banner(s, &sess, t, seen, &v.customer_no)
         .await
         .map_err(err)?;
+    // A merged, restricted or erased record is not served: nothing is offered on it.
+    let serving = v.status.is_processed();
+    if !serving {
+        care.links.clear();
+    }
+    let closed_note = match v.status {
+        CustomerStatus::Restricted => Some(t.get("customer.restricted_banner").to_owned()),
+        CustomerStatus::Erased => Some(
+            t.get("customer.erased_banner")
+                .replace("{at}", &t.datetime(&s.app.tz, &v.updated_at)),
+        ),
+        _ => None,
+    };
     let mine = v.created_by == a.id().uuid() || v.updated_by == a.id().uuid();
     let review_due = v
         .review_due
@@ -247,7 +262,12 @@ pub(crate) async fn customer_page(
     );
     let page_v = CustomerPage {
         care,
-        title: v.display_name.clone(),
+        title: if v.status == CustomerStatus::Erased {
+            t.get("customer.erased_title").to_owned()
+        } else {
+            v.display_name.clone()
+        },
+        closed_note,
         kind_key: kind_key(v.kind),
         status: v.status.as_str(),
         status_key: status_key(v.status),
@@ -256,10 +276,9 @@ pub(crate) async fn customer_page(
         glance,
         book,
         insights,
-        can_register_case: banyan_app::cases::may_register(a).is_ok()
-            && v.status != CustomerStatus::Merged,
-        can_reveal: a.offers().reveal,
-        can_plan: a.offers().wealth_plan,
+        can_register_case: banyan_app::cases::may_register(a).is_ok() && serving,
+        can_reveal: a.offers().reveal && v.status != CustomerStatus::Erased,
+        can_plan: a.offers().wealth_plan && serving,
         can_edit: a.offers().update && v.status.is_editable(),
         merged_into: into.as_ref().map(|l| merge_line(s, t, l)),
         merged_from: from.iter().map(|l| merge_line(s, t, l)).collect(),

@@ -6,6 +6,7 @@ crate::ui::i18n::catalog! {
     "list.sep" => ["、", "、", ", "],
     "nav.duplicates" => ["重复客户", "重複客戶", "Duplicates"],
     "status.merged" => ["已合并", "已合併", "Merged"],
+    "rule.merged" => ["该客户已合并至另一条记录，请选择保留的记录", "該客戶已合併至另一筆記錄，請選擇保留的記錄", "was merged into another record; choose the record kept"],
     "dup.title" => ["疑似重复客户", "疑似重複客戶", "Possible duplicate customers"],
     "dup.hint" => ["系统每晚比对全行客户：姓名与出生日期相同、姓名与地址相同、电子邮箱相同、企业名称与法定代表人相同的记录列入此处，按相似度排序。请核实后合并，或标记为“不是同一客户”。", "系統每晚比對全行客戶：姓名與出生日期相同、姓名與地址相同、電子郵件相同、企業名稱與法定代表人相同的記錄列入此處，按相似度排序。請核實後合併，或標記為「不是同一客戶」。", "Every night Banyan compares the bank's customers: records sharing a name and birth date, a name and address, an e-mail, or a registered name and legal representative are listed here, most alike first. Check them, then merge, or mark them as two customers."],
     "dup.count" => ["共 {n} 对", "共 {n} 對", "{n} pairs"],
