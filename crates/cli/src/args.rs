@@ -86,6 +86,9 @@ pub(crate) enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Erase again every person the erasure ledger names whose record stands un-erased (done by `restore`;
+    /// run it when the ledger was put in place after a restore).
+    ReapplyErasures,
     /// Encryption keys.
     Keys {
         #[command(subcommand)]

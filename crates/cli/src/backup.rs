@@ -69,13 +69,7 @@ pub(crate) async fn restore_cmd(cfg: &Config, system: &Actor, from: &Path) -> Re
         .await
         .map_err(app_err)?;
     // People erased after the backup was taken are in it again: the ledger names them, erase them again.
-    let again = banyan_app::rights::erase::reapply(&app)
-        .await
-        .map_err(app_err)?;
-    println!(
-        "erasure ledger {}: {again} customer record(s) erased again",
-        cfg.erasure_ledger().display()
-    );
+    reapply(cfg, &app).await?;
     banyan_app::audit::seal_pending(&app)
         .await
         .map_err(app_err)?;
@@ -91,4 +85,31 @@ pub(crate) async fn restore_cmd(cfg: &Config, system: &Actor, from: &Path) -> Re
         ),
     }
     Ok(())
+}
+
+/// Erases again whoever the ledger names, saying how many; a missing ledger is said loudly (a restore onto a
+/// new machine without it brings erased people back until it is put in place and this is run).
+async fn reapply(cfg: &Config, app: &banyan_app::App) -> Result<()> {
+    let path = cfg.erasure_ledger();
+    if !path.exists() {
+        println!(
+            "WARNING: no erasure ledger at {}: nobody was erased again. If the bank keeps one, put it there and run `banyan reapply-erasures`.",
+            path.display()
+        );
+        return Ok(());
+    }
+    let again = banyan_app::rights::erase::reapply(app)
+        .await
+        .map_err(app_err)?;
+    println!(
+        "erasure ledger {}: {again} customer record(s) erased again",
+        path.display()
+    );
+    Ok(())
+}
+
+/// `banyan reapply-erasures`.
+pub(crate) async fn reapply_cmd(cfg: &Config) -> Result<()> {
+    let app = open(cfg, false).await?;
+    reapply(cfg, &app).await
 }

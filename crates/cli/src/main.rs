@@ -87,6 +87,7 @@ async fn run() -> Result<()> {
         Command::Keys { command } => keys_cmd(&cfg, &system, command).await?,
         Command::Backup { to } => backup::backup_cmd(&cfg, &system, &to).await?,
         Command::Restore { from } => backup::restore_cmd(&cfg, &system, &from).await?,
+        Command::ReapplyErasures => backup::reapply_cmd(&cfg).await?,
     }
     Ok(())
 }

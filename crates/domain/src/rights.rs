@@ -127,16 +127,20 @@ pub enum Obligation {
     AmlRecords,
     /// An alert not yet disposed of (an investigation in progress).
     OpenAlert,
-    /// A complaint not yet resolved (a dispute in progress).
+    /// A complaint not yet resolved, or resolved and still open to be reopened (a dispute in progress).
     OpenComplaint,
+    /// The audio-video recording of a wealth product sale, kept until the day the rules set (the sale's
+    /// `recording_keep_until`).
+    SalesRecording,
 }
 
 impl Obligation {
-    pub const ALL: [Obligation; 4] = [
+    pub const ALL: [Obligation; 5] = [
         Self::OpenAccount,
         Self::AmlRecords,
         Self::OpenAlert,
         Self::OpenComplaint,
+        Self::SalesRecording,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -145,6 +149,7 @@ impl Obligation {
             Self::AmlRecords => "aml_records",
             Self::OpenAlert => "open_alert",
             Self::OpenComplaint => "open_complaint",
+            Self::SalesRecording => "sales_recording",
         }
     }
 
@@ -153,16 +158,29 @@ impl Obligation {
     }
 }
 
+/// What a person's records are held by, as the book and the open work show them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holds {
+    pub open_account: bool,
+    /// The last day the book saw an account move or stand.
+    pub last_activity: Option<jiff::civil::Date>,
+    pub open_alert: bool,
+    pub open_complaint: bool,
+    /// The last day a sale's recording must be kept.
+    pub recording_until: Option<jiff::civil::Date>,
+}
+
 /// What keeps a person's records, and the first day they may go when it is known: the AML years run from
-/// the last day the book saw an account move or stand (`last_activity`); an open account, alert or
-/// complaint keeps them with no day yet. Nothing kept: erase now.
-pub fn kept_until(
-    open_account: bool,
-    last_activity: Option<jiff::civil::Date>,
-    open_alert: bool,
-    open_complaint: bool,
-    aml_years: u32,
-) -> (Vec<Obligation>, Option<jiff::civil::Date>) {
+/// the last day the book saw an account move or stand; a sale's recording is kept to its day; an open
+/// account, alert or complaint keeps them with no day yet. Nothing kept: erase now.
+pub fn kept_until(h: Holds, aml_years: u32) -> (Vec<Obligation>, Option<jiff::civil::Date>) {
+    let Holds {
+        open_account,
+        last_activity,
+        open_alert,
+        open_complaint,
+        recording_until,
+    } = h;
     let mut why = Vec::new();
     let mut until = None;
     if open_account {
@@ -180,6 +198,10 @@ pub fn kept_until(
     }
     if open_complaint {
         why.push(Obligation::OpenComplaint);
+    }
+    if let Some(d) = recording_until {
+        why.push(Obligation::SalesRecording);
+        until = Some(until.map_or(d, |u: jiff::civil::Date| u.max(d)));
     }
     if open_account || open_alert || open_complaint {
         until = None;
@@ -238,15 +260,40 @@ mod tests {
     #[test]
     fn records_are_kept_while_the_law_obliges_and_no_longer() {
         let day = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+        let none = Holds::default();
         // Nothing kept: erase now.
-        assert_eq!(kept_until(false, None, false, false, 10), (vec![], None));
+        assert_eq!(kept_until(none, 10), (vec![], None));
         // Ten years after the last activity, to the day.
+        let aml = Holds {
+            last_activity: Some(day("2026-03-31")),
+            ..none
+        };
         assert_eq!(
-            kept_until(false, Some(day("2026-03-31")), false, false, 10),
+            kept_until(aml, 10),
             (vec![Obligation::AmlRecords], Some(day("2036-03-31")))
         );
+        // A sale's recording kept longer than that moves the day.
+        let (why, until) = kept_until(
+            Holds {
+                recording_until: Some(day("2046-01-01")),
+                ..aml
+            },
+            10,
+        );
+        assert_eq!(
+            why,
+            vec![Obligation::AmlRecords, Obligation::SalesRecording]
+        );
+        assert_eq!(until, Some(day("2046-01-01")));
         // An open account or complaint keeps them with no day yet.
-        let (why, until) = kept_until(true, Some(day("2026-03-31")), false, true, 10);
+        let (why, until) = kept_until(
+            Holds {
+                open_account: true,
+                open_complaint: true,
+                ..aml
+            },
+            10,
+        );
         assert_eq!(
             why,
             vec![
@@ -256,7 +303,13 @@ mod tests {
             ]
         );
         assert_eq!(until, None);
-        let (why, until) = kept_until(false, None, true, false, 10);
+        let (why, until) = kept_until(
+            Holds {
+                open_alert: true,
+                ..none
+            },
+            10,
+        );
         assert_eq!((why, until), (vec![Obligation::OpenAlert], None));
         for o in Obligation::ALL {
             assert_eq!(Obligation::parse(o.as_str()), Some(o));

@@ -342,7 +342,8 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
         );
         let accounts_of = super::by_customer(&accounts, |a| a.customer_id);
         let contacts_of = super::by_customer(&contacts, |i| CustomerId::from_uuid(i.customer_id));
-        for row in &rows {
+        // A merged, restricted or erased record is not processed: no insight, no notice naming it.
+        for row in rows.iter().filter(|r| r.status.is_processed()) {
             let my_tx: &[&TransactionRow] = txs_of.get(&row.id).map_or(&[], Vec::as_slice);
             let my_ev: &[&EventRow] = events_of.get(&row.id).map_or(&[], Vec::as_slice);
             let my_acc: &[&AccountRow] = accounts_of.get(&row.id).map_or(&[], Vec::as_slice);

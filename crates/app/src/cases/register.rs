@@ -421,6 +421,11 @@ async fn complainant(
             };
             match id {
                 Some(id) => match crate::scope::load_in_scope(&app.db.conn, grant, id).await {
+                    // An erased person's record holds nothing to file against; a restricted one may still
+                    // complain (handling it is what the law keeps the records for).
+                    Ok(row) if row.status == banyan_domain::customer::CustomerStatus::Erased => {
+                        errs.push("customer", "erased", "the customer's data were erased")
+                    }
                     Ok(row) => customer = Some(row),
                     Err(AppError::NotFound) => {
                         errs.push("customer", "not_found", "no such customer in your scope")

@@ -111,12 +111,13 @@ async fn find(app: &App) -> Result<Pairs> {
     for g in groups(firms) {
         add_group(&mut pairs, &g, Signal::CorporateRepresentative);
     }
-    // A record merged since its contact points were read is no candidate.
+    // A record merged (or restricted or erased on a deletion request) since its contact points were read is
+    // no candidate; nor is one sharing a contact point with such a record.
     let all: Vec<Uuid> = pairs.keys().flat_map(|(a, b)| [*a, *b]).collect();
     let merged: BTreeSet<Uuid> = store::rows_by_ids(c, &all)
         .await?
         .into_iter()
-        .filter(|r| r.status == banyan_domain::customer::CustomerStatus::Merged)
+        .filter(|r| !r.status.is_processed())
         .map(|r| r.id.uuid())
         .collect();
     pairs.retain(|(a, b), _| !merged.contains(a) && !merged.contains(b));

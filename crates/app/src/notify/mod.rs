@@ -556,6 +556,16 @@ async fn attempt(
 ) -> Result<Outcome> {
     let c = &app.db.conn;
     let policy = &app.policy().notify;
+    // A person who asked for deletion is contacted no more while their records are only stored (restricted)
+    // nor after: whatever was queued for them stays unsent, whatever its purpose.
+    if let Some(row) = cstore::find_customer(c, m.customer_id.into()).await? {
+        use banyan_domain::customer::CustomerStatus::{Erased, Restricted};
+        if matches!(row.status, Restricted | Erased) {
+            return Ok(Outcome::Suppressed(
+                "restricted: the customer asked for deletion; their records are only stored".into(),
+            ));
+        }
+    }
     if m.purpose == "marketing" {
         // A customer in the care programme gets no marketing while registered (seed 003 §五), unless the
         // registration dropped the pause at their request; decided at send time, so a registration after

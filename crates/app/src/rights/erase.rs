@@ -40,21 +40,27 @@ async fn kept<C: ConnectionTrait>(
         last_activity,
         open_alert,
         open_complaint,
+        recording_until,
     } = store::holds(c, ids).await?;
+    let day = |d: String| {
+        d.parse::<jiff::civil::Date>()
+            .map_err(|e| AppError::internal(format!("a stored day `{d}` does not parse: {e}")))
+    };
     let last = match last_activity {
-        Some(d) => Some(d.parse::<jiff::civil::Date>().map_err(|e| {
-            AppError::internal(format!("a stored book day `{d}` does not parse: {e}"))
-        })?),
+        Some(d) => Some(day(d)?),
         // An account without any day in the book: the years run from today at least.
         None if any_records => Some(app.today()),
         None => None,
     };
     let years = app.policy().book.retention.transactions_years;
     Ok(kept_until(
-        open_account,
-        last,
-        open_alert,
-        open_complaint,
+        banyan_domain::rights::Holds {
+            open_account,
+            last_activity: last,
+            open_alert,
+            open_complaint,
+            recording_until: recording_until.map(day).transpose()?,
+        },
         years,
     ))
 }
@@ -372,6 +378,35 @@ async fn free<C: ConnectionTrait>(
     Ok((due, why, until))
 }
 
+/// Erases a restricted person whose obligations ended; otherwise keeps the day they may go up to date.
+async fn erase_restricted(
+    app: &App,
+    mut reg: ErasureRow,
+    today: jiff::civil::Date,
+) -> Result<bool> {
+    let tx = app.db.begin_write().await?;
+    let Some(locked) = cstore::lock_customer(&*tx, reg.customer_id.into()).await? else {
+        return Ok(false);
+    };
+    if locked.status != CustomerStatus::Restricted {
+        return Ok(false);
+    }
+    let ids = with_merged(&*tx, reg.customer_id).await?;
+    let (due, why, until) = free(app, &*tx, &ids, today).await?;
+    if !due {
+        let after = until.map(|d| d.to_string());
+        if after != reg.erase_after || why != reg.kept_for {
+            reg.erase_after = after;
+            reg.kept_for = why;
+            store::update(&*tx, &reg).await?;
+            tx.commit().await?;
+        }
+        return Ok(false);
+    }
+    job_erase(app, tx, &ids, Some(reg), JobReason::AfterRestriction).await?;
+    Ok(true)
+}
+
 /// Most relationships that ended erased in one night (the rest the next).
 const ENDED_PER_NIGHT: u64 = 1000;
 
@@ -382,51 +417,63 @@ const ENDED_PER_NIGHT: u64 = 1000;
 pub async fn erase_due(app: &App) -> Result<u64> {
     let today = app.today();
     let mut n = 0;
-    for mut reg in store::restricted(&app.db.conn).await? {
-        let tx = app.db.begin_write().await?;
-        let Some(locked) = cstore::lock_customer(&*tx, reg.customer_id.into()).await? else {
-            continue;
-        };
-        if locked.status != CustomerStatus::Restricted {
-            continue;
-        }
-        let ids = with_merged(&*tx, reg.customer_id).await?;
-        let (due, why, until) = free(app, &*tx, &ids, today).await?;
-        if !due {
-            let after = until.map(|d| d.to_string());
-            if after != reg.erase_after || why != reg.kept_for {
-                reg.erase_after = after;
-                reg.kept_for = why;
-                store::update(&*tx, &reg).await?;
-                tx.commit().await?;
+    // One person's failure is logged and the others go on (the next night tries them again).
+    for reg in store::restricted(&app.db.conn).await? {
+        let id = reg.customer_id;
+        match erase_restricted(app, reg, today).await {
+            Ok(true) => n += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(customer = %id, error = %e, "erasing a restricted customer failed")
             }
-            continue;
         }
-        job_erase(app, tx, &ids, Some(reg), JobReason::AfterRestriction).await?;
-        n += 1;
     }
-    let years = app.policy().book.retention.transactions_years;
+    let retention = app.policy().book.retention.clone();
+    if !retention.erase_former_customers {
+        return Ok(n);
+    }
+    let years = retention.transactions_years;
     let before = today
         .checked_sub(jiff::Span::new().years(i64::from(years)))
         .map_err(|e| AppError::internal(format!("the retention's first day: {e}")))?;
-    let ended =
-        store::relationships_ended(&app.db.conn, &before.to_string(), ENDED_PER_NIGHT).await?;
+    let before_us = before
+        .to_zoned(app.tz.clone())
+        .map(|z| z.timestamp().as_microsecond())
+        .map_err(|e| AppError::internal(format!("the retention's first day: {e}")))?;
+    let ended = store::relationships_ended(
+        &app.db.conn,
+        &before.to_string(),
+        before_us,
+        ENDED_PER_NIGHT,
+    )
+    .await?;
     for id in ended {
-        let tx = app.db.begin_write().await?;
-        let Some(locked) = cstore::lock_customer(&*tx, id.into()).await? else {
-            continue;
-        };
-        if !locked.status.is_processed() {
-            continue;
+        match erase_ended(app, id, today).await {
+            Ok(true) => n += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(customer = %id, error = %e, "erasing a former customer failed")
+            }
         }
-        let ids = with_merged(&*tx, id).await?;
-        if !free(app, &*tx, &ids, today).await?.0 {
-            continue;
-        }
-        job_erase(app, tx, &ids, None, JobReason::RetentionEnded).await?;
-        n += 1;
     }
     Ok(n)
+}
+
+/// Erases a former customer whose retention ended, if nothing keeps them after all.
+async fn erase_ended(app: &App, id: Uuid, today: jiff::civil::Date) -> Result<bool> {
+    let tx = app.db.begin_write().await?;
+    let Some(locked) = cstore::lock_customer(&*tx, id.into()).await? else {
+        return Ok(false);
+    };
+    if !locked.status.is_processed() {
+        return Ok(false);
+    }
+    let ids = with_merged(&*tx, id).await?;
+    if !free(app, &*tx, &ids, today).await?.0 {
+        return Ok(false);
+    }
+    job_erase(app, tx, &ids, None, JobReason::RetentionEnded).await?;
+    Ok(true)
 }
 
 /// Erases again every person the ledger names whose record stands un-erased (a restore of a backup taken

@@ -119,7 +119,11 @@ async fn find_customer(app: &App, grant: &Granted<'_>, key: &str) -> Result<Opti
             cstore::list_customers(&app.db.conn, &f).await?.pop()
         }
     };
-    Ok(row.filter(|r| grant.can_see(&r.branch_code, r.rm_id)))
+    // An erased person is gone for figures too (a file still naming them is refused, not stored again).
+    Ok(row.filter(|r| {
+        grant.can_see(&r.branch_code, r.rm_id)
+            && r.status != banyan_domain::customer::CustomerStatus::Erased
+    }))
 }
 
 /// Money columns of a metrics file, in CNY (yuan, up to two decimals).

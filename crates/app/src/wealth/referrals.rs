@@ -48,7 +48,7 @@ pub async fn record(
     let found = banyan_store::customers::rows_by_numbers(&*tx, &[no.to_owned()])
         .await?
         .into_iter()
-        .find(|c| grant.can_see(&c.branch_code, c.rm_id));
+        .find(|c| grant.can_see(&c.branch_code, c.rm_id) && c.status.is_processed());
     let Some(new) = found.filter(|c| c.id != cust.id) else {
         return Err(AppError::field(
             "introduced",

@@ -215,6 +215,15 @@ impl ActivityFigures {
 pub struct Retention {
     pub transactions_years: u32,
     pub events_days: u32,
+    /// Whether the nightly job erases, without a request, a former customer whose accounts all closed more
+    /// than `transactions_years` ago (PIPL Art. 47(1)(ii): the retention period ended). On by default; a bank
+    /// whose records office erases by its own procedure turns it off.
+    #[serde(default = "yes")]
+    pub erase_former_customers: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Retention {
@@ -222,6 +231,7 @@ impl Default for Retention {
         Retention {
             transactions_years: 10,
             events_days: 400,
+            erase_former_customers: true,
         }
     }
 }

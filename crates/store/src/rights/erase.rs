@@ -61,16 +61,16 @@ pub async fn restricted<C: ConnectionTrait>(c: &C) -> Result<Vec<ErasureRow>> {
     table::all(c, &q).await
 }
 
-/// Every erased person (a restore applies them again).
+/// Every erased record, those merged into an erased person included (a restore erases them again).
 pub async fn erased_ids<C: ConnectionTrait>(c: &C) -> Result<Vec<Uuid>> {
     let q = Query::select()
-        .column("customer_id")
-        .from("erasures")
-        .and_where(Expr::col("state").eq(ErasureState::Erased.as_str()))
+        .column("id")
+        .from("customers")
+        .and_where(Expr::col("status").eq("erased"))
         .to_owned();
     let mut out = Vec::new();
     for r in c.query_all(&q).await? {
-        out.push(r.try_get::<Uuid>("", "customer_id")?);
+        out.push(r.try_get::<Uuid>("", "id")?);
     }
     Ok(out)
 }
@@ -86,6 +86,8 @@ pub struct Holds {
     pub last_activity: Option<String>,
     pub open_alert: bool,
     pub open_complaint: bool,
+    /// The last day a sale's recording must be kept (`YYYY-MM-DD`).
+    pub recording_until: Option<String>,
 }
 
 async fn exists<C: ConnectionTrait>(c: &C, mut q: SelectStatement) -> Result<bool> {
@@ -122,14 +124,29 @@ pub async fn holds<C: ConnectionTrait>(c: &C, customers: &[Uuid]) -> Result<Hold
             .to_owned(),
     )
     .await?;
+    // A resolved complaint still inside its reopening window is a dispute not yet over.
     let open_complaint = exists(
         c,
         of("cases")
             .and_where(Expr::col("kind").eq("complaint"))
-            .and_where(Expr::col("status").eq("open"))
+            .cond_where(
+                sea_orm::sea_query::Cond::any()
+                    .add(Expr::col("status").eq("open"))
+                    .add(
+                        sea_orm::sea_query::Cond::all()
+                            .add(Expr::col("status").eq("resolved"))
+                            .add(Expr::col("reopen_until_us").gt(crate::now_us())),
+                    ),
+            )
             .to_owned(),
     )
     .await?;
+    let q = Query::select()
+        .expr_as(Func::max(Expr::col("recording_keep_until")), "m")
+        .from("wealth_sales")
+        .and_where(Expr::col("customer_id").is_in(customers.iter().copied()))
+        .to_owned();
+    let recording_until = max_text(c, &q).await?;
     // The last day the book saw the person: a closed account's day, a holding's day, a transaction's time.
     let mut last: Option<String> = None;
     for (t, col) in [
@@ -168,6 +185,7 @@ pub async fn holds<C: ConnectionTrait>(c: &C, customers: &[Uuid]) -> Result<Hold
         last_activity: last,
         open_alert,
         open_complaint,
+        recording_until,
     })
 }
 
@@ -183,6 +201,8 @@ enum Does {
     },
     /// Keeps the rows, blanking these text columns (the record that a request was made and answered).
     Blank(&'static [&'static str]),
+    /// Deletes the notices whose text begins with the number of one of the person's leads.
+    LeadNotices,
     /// Keeps the rows as they are: they hold no personal value (ids, codes and times only).
     Keep,
 }
@@ -245,6 +265,12 @@ const HELD: &[Held] = &[
     del("holdings", "customer_id"),
     del("transactions", "customer_id"),
     del("accounts", "customer_id"),
+    // Notices about a lead name it by its number and the prospect's name, without a customer column.
+    Held {
+        table: "staff_notices",
+        col: "text",
+        does: Does::LeadNotices,
+    },
     child("lead_events", "lead_id", "leads"),
     child("lead_files", "lead_id", "leads"),
     child("lead_papers", "lead_id", "leads"),
@@ -373,6 +399,24 @@ pub async fn erase<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<BTreeMap
                 q.and_where(Expr::col(h.col).eq(customer));
                 c.execute(&q).await?.rows_affected()
             }
+            Does::LeadNotices => {
+                let q = Query::select()
+                    .column("lead_no")
+                    .from("leads")
+                    .and_where(Expr::col("customer_id").eq(customer))
+                    .to_owned();
+                let mut n = 0;
+                for r in c.query_all(&q).await? {
+                    let no: String = r.try_get("", "lead_no")?;
+                    let q = Query::delete()
+                        .from_table("staff_notices")
+                        .and_where(Expr::col("customer_id").is_null())
+                        .and_where(Expr::col("text").like(format!("{no} %")))
+                        .to_owned();
+                    n += c.execute(&q).await?.rows_affected();
+                }
+                n
+            }
             Does::Keep => 0,
         };
         if n > 0 {
@@ -391,8 +435,9 @@ pub async fn erase<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<BTreeMap
     Ok(counts)
 }
 
-/// Restricts the customer's processing: open tasks cancelled and segments dropped (nothing plans a contact
-/// or a campaign from them); the records themselves are kept.
+/// Restricts the customer's processing: open tasks cancelled, segments dropped (nothing plans a contact or a
+/// campaign from them), unanswered invitations withdrawn; the records themselves are kept. Messages already
+/// queued are held back by the sender, which checks the customer's status.
 pub async fn restrict<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<()> {
     let q = Query::update()
         .table("tasks")
@@ -406,14 +451,23 @@ pub async fn restrict<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<()> {
         .and_where(Expr::col("customer_id").eq(customer))
         .to_owned();
     c.execute(&q).await?;
+    // Invitations not yet answered and places on a waiting list: no event promotes them and writes to them.
+    let q = Query::delete()
+        .from_table("event_invitations")
+        .and_where(Expr::col("customer_id").eq(customer))
+        .and_where(Expr::col("status").is_in(["invited", "waitlisted"]))
+        .to_owned();
+    c.execute(&q).await?;
     Ok(())
 }
 
-/// Customers whose relationship with the bank ended before `before` (`YYYY-MM-DD`): the book holds accounts
-/// of theirs and every one closed before that day. Merged, restricted and erased records are not listed.
+/// Customers whose relationship with the bank ended before `before` (`YYYY-MM-DD`, the same instant as
+/// `before_us`): the book holds accounts of theirs, every one closed before that day, none seen, held or
+/// moved since, and no alert or complaint open. Merged, restricted and erased records are not listed.
 pub async fn relationships_ended<C: ConnectionTrait>(
     c: &C,
     before: &str,
+    before_us: i64,
     limit: u64,
 ) -> Result<Vec<Uuid>> {
     let any = Query::select()
@@ -432,12 +486,42 @@ pub async fn relationships_ended<C: ConnectionTrait>(
                 .add(Expr::col(("a", "closed_on")).gte(before)),
         )
         .to_owned();
+    // Whatever else keeps the records (the same as `holds`): the book seeing an account since, an alert or
+    // a complaint still open. Left out of the query, such a customer would take a place every night.
+    let of = |t: &str| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(t.to_owned(), "x")
+            .and_where(Expr::col(("x", "customer_id")).equals(("customers", "id")))
+            .to_owned()
+    };
+    let seen = of("accounts")
+        .and_where(Expr::col(("x", "last_as_of")).gte(before))
+        .to_owned();
+    let held = of("holdings")
+        .and_where(Expr::col(("x", "as_of")).gte(before))
+        .to_owned();
+    let moved = of("transactions")
+        .and_where(Expr::col(("x", "at_us")).gte(before_us))
+        .to_owned();
+    let alert = of("alerts")
+        .and_where(Expr::col(("x", "status")).eq("open"))
+        .to_owned();
+    let complaint = of("cases")
+        .and_where(Expr::col(("x", "kind")).eq("complaint"))
+        .and_where(Expr::col(("x", "status")).eq("open"))
+        .to_owned();
     let q = Query::select()
         .column(("customers", "id"))
         .from("customers")
         .and_where(Expr::col(("customers", "status")).is_not_in(["merged", "restricted", "erased"]))
         .and_where(Expr::exists(any))
         .and_where(Expr::exists(live).not())
+        .and_where(Expr::exists(seen).not())
+        .and_where(Expr::exists(held).not())
+        .and_where(Expr::exists(moved).not())
+        .and_where(Expr::exists(alert).not())
+        .and_where(Expr::exists(complaint).not())
         .order_by(("customers", "id"), sea_orm::sea_query::Order::Asc)
         .limit(limit)
         .to_owned();

@@ -229,6 +229,34 @@ async fn a_deletion_erases_the_person_from_every_table_and_leaves_only_the_numbe
         .texts("SELECT action FROM audit_log WHERE entity = 'rights_request' ORDER BY seq")
         .await;
     assert_eq!(actions, vec!["rights.register", "rights.erase"]);
+    // A company erased the same way leaves a record the nightly duplicate scan passes over (its profile is
+    // empty; the scan reads companies' registered names).
+    let firm = app
+        .create(
+            &rm,
+            json!({
+                "kind": "corporate", "branch_code": "BR0001",
+                "organization": {"registered_name": "欧阳删除贸易有限公司", "credit_code": credit_code("600037342"),
+                                 "legal_form": "limited_liability", "industry": "I", "legal_representative": "欧阳删除"},
+                "contacts": [{"kind": "address", "value": "杭州市删除路8号", "label": "registered"}]
+            }),
+        )
+        .await;
+    let firm = firm["id"].as_str().unwrap().to_owned();
+    let fr = deletion(app, &rm, &firm).await;
+    let r = app
+        .post(
+            &format!("/api/v1/rights/{fr}/erase"),
+            &sup,
+            json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(r.body["erasure"]["state"], "erased", "{}", r.text);
+    banyan_app::customers::pairs::scan(&app.app)
+        .await
+        .expect("the scan runs past erased records")
+        .expect("lease");
+    assert_eq!(holding(app, "欧阳删除").await, Vec::<String>::new());
     // The request stays as the proof it was answered; what the person said is gone.
     let v = app.get(&format!("/api/v1/rights/{rr}"), &sup).await;
     assert_eq!(v.body["detail"], "");
@@ -424,6 +452,15 @@ async fn a_deletion_while_the_law_keeps_records_restricts_and_the_nightly_job_er
         .await;
     assert!(r.status.is_client_error(), "{}", r.text);
 
+    // A restricted person keeps their rights: a copy of what is stored may still be asked for.
+    let r = app
+        .post(
+            "/api/v1/rights",
+            &rm,
+            json!({"customer_id": id, "kind": "access", "channel": "letter", "detail": "要求查阅保存的信息"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     // The nightly job: still kept while the account is open.
     assert_eq!(erase_due(app).await, 0);
     let v = app.get(&format!("/api/v1/rights/{rr}"), &sup).await;
@@ -486,7 +523,12 @@ async fn a_deletion_while_the_law_keeps_records_restricts_and_the_nightly_job_er
         .await;
     assert_eq!(
         actions,
-        vec!["rights.register", "rights.restrict", "rights.erase"]
+        vec![
+            "rights.register",
+            "rights.restrict",
+            "rights.register",
+            "rights.erase"
+        ]
     );
 }
 

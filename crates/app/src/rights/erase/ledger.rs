@@ -51,6 +51,15 @@ fn write(app: &App, ids: &[Uuid]) -> Result<()> {
     }
     let io =
         |e: std::io::Error| AppError::internal(format!("erasure ledger {}: {e}", path.display()));
+    // A line torn by a crash mid-append is closed first, so the new lines stand on their own.
+    let torn = match std::fs::read(&path) {
+        Ok(b) => b.last().is_some_and(|c| *c != b'\n'),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(io(e)),
+    };
+    if torn {
+        text.insert(0, '\n');
+    }
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -61,8 +70,9 @@ fn write(app: &App, ids: &[Uuid]) -> Result<()> {
     Ok(())
 }
 
-/// The records the ledger names (none when no ledger is kept or it does not exist yet). A line whose seal
-/// does not match is an error: someone edited the file, and a restore must not erase on its word.
+/// The records the ledger names, in the order first written (none when no ledger is kept or it does not
+/// exist yet). A line that does not parse (torn by a crash) or whose seal does not match (someone edited the
+/// file) is left out and logged: nothing is erased on its word, and the others still are.
 pub fn read(app: &App) -> Result<Vec<Uuid>> {
     let Some(path) = app.erasure_ledger() else {
         return Ok(Vec::new());
@@ -78,20 +88,24 @@ pub fn read(app: &App) -> Result<Vec<Uuid>> {
         }
     };
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (n, l) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let line: Line = serde_json::from_str(l)
-            .map_err(|e| AppError::internal(format!("erasure ledger line {}: {e}", n + 1)))?;
-        if line.mac != mac(app, line.customer_id, line.at_us) {
-            return Err(AppError::internal(format!(
-                "erasure ledger line {} is not sealed by this master key",
-                n + 1
-            )));
-        }
-        if !out.contains(&line.customer_id) {
+        let line = match serde_json::from_str::<Line>(l) {
+            Ok(line) if line.mac == mac(app, line.customer_id, line.at_us) => line,
+            Ok(_) => {
+                tracing::error!(line = n + 1, path = %path.display(), "erasure ledger line not sealed by this master key: left out");
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(line = n + 1, path = %path.display(), error = %e, "erasure ledger line does not parse: left out");
+                continue;
+            }
+        };
+        if seen.insert(line.customer_id) {
             out.push(line.customer_id);
         }
     }
@@ -104,13 +118,12 @@ pub async fn sync(app: &App) -> Result<usize> {
     if app.erasure_ledger().is_none() {
         return Ok(0);
     }
-    let known = read(app)?;
-    let mut missing = Vec::new();
-    for id in banyan_store::rights::erase::erased_ids(&app.db.conn).await? {
-        if !known.contains(&id) {
-            missing.push(id);
-        }
-    }
+    let known: std::collections::HashSet<Uuid> = read(app)?.into_iter().collect();
+    let missing: Vec<Uuid> = banyan_store::rights::erase::erased_ids(&app.db.conn)
+        .await?
+        .into_iter()
+        .filter(|id| !known.contains(id))
+        .collect();
     if !missing.is_empty() {
         write(app, &missing)?;
     }

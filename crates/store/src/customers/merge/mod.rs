@@ -195,6 +195,10 @@ fn name_key_sql(table: &str) -> Expr {
     ))
 }
 
+/// Records the duplicate scan leaves out: merged ones, and those of a deletion request (restricted: not
+/// processed; erased: nothing left to compare).
+const NOT_SCANNED: [&str; 3] = ["merged", "restricted", "erased"];
+
 /// Records sharing a display name (spacing aside) and a birth date with another record, merged records left
 /// out: id, name, birth date.
 pub async fn name_birth_groups<C: ConnectionTrait>(c: &C) -> Result<Vec<(Uuid, String, String)>> {
@@ -202,7 +206,7 @@ pub async fn name_birth_groups<C: ConnectionTrait>(c: &C) -> Result<Vec<(Uuid, S
         .expr_as(name_key_sql("customers"), "k")
         .column("birth_date")
         .from("customers")
-        .and_where(Expr::col("status").ne("merged"))
+        .and_where(Expr::col("status").is_not_in(NOT_SCANNED))
         .and_where(Expr::col("birth_date").is_not_null())
         .add_group_by([name_key_sql("customers"), Expr::col("birth_date")])
         .and_having(Expr::cust("COUNT(*) > 1"))
@@ -219,7 +223,7 @@ pub async fn name_birth_groups<C: ConnectionTrait>(c: &C) -> Result<Vec<(Uuid, S
             .add(Expr::col(("g", "k")).eq(name_key_sql("c")))
             .add(Expr::col(("g", "birth_date")).equals(("c", "birth_date"))),
     )
-    .and_where(Expr::col(("c", "status")).ne("merged"));
+    .and_where(Expr::col(("c", "status")).is_not_in(NOT_SCANNED));
     let rows = c.query_all(&q).await?;
     rows.iter()
         .map(|r| {
@@ -263,7 +267,7 @@ pub async fn organisations<C: ConnectionTrait>(c: &C) -> Result<Vec<(Uuid, Strin
         .columns(["id", "profile"])
         .from("customers")
         .and_where(Expr::col("kind").is_in(["corporate", "institution"]))
-        .and_where(Expr::col("status").ne("merged"))
+        .and_where(Expr::col("status").is_not_in(NOT_SCANNED))
         .to_owned();
     let rows = c.query_all(&q).await?;
     rows.iter()
