@@ -65,7 +65,14 @@ pub(crate) struct Failure {
 struct State {
     pairs: HashMap<(String, String), Strikes>,
     sources: HashMap<String, Strikes>,
+    /// Single sign-on attempts begun per source (each writes a row before anyone is known).
+    starts: HashMap<String, Strikes>,
 }
+
+/// Single sign-on attempts one address may begin within [`START_WINDOW_US`]: far above a person's (a
+/// cancelled or timed-out sign-in is begun again), far below a flood of rows.
+const STARTS_PER_WINDOW: u32 = 30;
+const START_WINDOW_US: i64 = 10 * 60_000_000;
 
 /// The throttle of one node.
 #[derive(Debug, Default)]
@@ -124,6 +131,22 @@ impl LoginThrottle {
         Ok(Failure { spray })
     }
 
+    /// Counts a single sign-on attempt begun from `source`; refuses (429) once the address began too many
+    /// within the window, for a window doubling with each further one.
+    pub(crate) fn started(&self, source: &str, now: i64) -> Result<()> {
+        let mut st = self.state()?;
+        if st.starts.len() > 100_000 {
+            st.starts
+                .retain(|_, s| s.blocked_until_us > now || now - s.since_us <= START_WINDOW_US);
+        }
+        let s = st.starts.entry(source.to_owned()).or_default();
+        if let Some(retry_after_s) = s.blocked(now) {
+            return Err(AppError::Throttled { retry_after_s });
+        }
+        s.fail(now, START_WINDOW_US, STARTS_PER_WINDOW);
+        Ok(())
+    }
+
     /// A successful sign-in clears this username's count from this source.
     pub(crate) fn succeeded(&self, username: &str, source: &str) -> Result<()> {
         self.state()?
@@ -137,6 +160,25 @@ impl LoginThrottle {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn one_address_beginning_single_sign_on_too_often_waits() {
+        let t = LoginThrottle::default();
+        let now = 1_000_000_000;
+        for i in 0..STARTS_PER_WINDOW - 1 {
+            t.started("10.0.0.1", now + i64::from(i)).unwrap();
+        }
+        // The 30th is counted and starts the pause; the next waits the window.
+        t.started("10.0.0.1", now + 100).unwrap();
+        match t.started("10.0.0.1", now + 200) {
+            Err(AppError::Throttled { retry_after_s }) => assert!(retry_after_s > 500),
+            other => panic!("{other:?}"),
+        }
+        // Another address is not held back, and the window passes.
+        t.started("10.0.0.2", now + 300).unwrap();
+        t.started("10.0.0.1", now + 200 + 2 * START_WINDOW_US)
+            .unwrap();
+    }
 
     const MIN: i64 = 60_000_000;
 

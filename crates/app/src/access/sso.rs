@@ -275,8 +275,10 @@ pub struct Begun {
 }
 
 /// Begins a sign-in through the provider (`lang`: the sign-in page's language, kept for the session).
-pub async fn begin(app: &App, lang: &str) -> Result<Begun> {
+pub async fn begin(app: &App, lang: &str, source: &str) -> Result<Begun> {
     let p = provider(app)?;
+    // Each attempt writes a row before anyone is known: one address may begin only so many.
+    app.logins.started(source, now_us())?;
     let meta = p.meta(false).await?;
     let state = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
     let nonce = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);

@@ -8,7 +8,7 @@
 //! any longer. The audit log keeps that it happened and by whom, never the values; the ledger kept outside
 //! the database (`ledger`) lets a restore of an older backup erase them again.
 
-use super::{RightDecision, RightView, entry, for_decision, four_eyes, note_of, save, view_of};
+use super::{RightDecision, RightView, Said, answer, for_decision, four_eyes, note_of};
 use crate::App;
 use crate::actor::{Actor, Granted};
 use crate::audit::{self, Entry};
@@ -233,26 +233,20 @@ pub async fn erase(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Resu
         "rights.restrict"
     };
     store::insert(&*tx, &register).await?;
-    r.status = next;
-    r.decided_by = Some(actor.id.uuid());
-    r.decided_at_us = Some(now);
-    r.outcome = note;
-    let r = save(&tx, r).await?;
-    audit::record(
+    let customer = cstore::get_customer(&*tx, r.customer_id.into()).await?;
+    let detail = json!({"kept_for": why,
+                        "erase_after": register.erase_after, "records": ids.len(),
+                        "rows": rows_of(&register.counts)});
+    let view = answer(
         app,
-        &*tx,
+        tx,
         &grant,
-        vec![entry(
-            action,
-            &r,
-            json!({"kept_for": why, "erase_after": register.erase_after,
-                   "records": ids.len(), "rows": rows_of(&register.counts)}),
-        )],
+        (r, customer),
+        next,
+        note,
+        Said(action, Some(detail)),
     )
     .await?;
-    let customer = cstore::get_customer(&*tx, r.customer_id.into()).await?;
-    let view = view_of(app, &*tx, r, customer).await?;
-    crate::idempotency::commit(tx, actor, 200, &view).await?;
     if register.state == ErasureState::Erased {
         ledger::append(app, &ids).await;
     }

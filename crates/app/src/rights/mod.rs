@@ -435,12 +435,16 @@ pub async fn complete(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> R
         (r, customer),
         next,
         note,
-        "rights.complete",
+        Said("rights.complete", None),
     )
     .await
 }
 
-/// Writes the answer or refusal of a request by the actor, audits it and answers with the request as now.
+/// What the request's audit record says: the action and its detail (the request's kind when `None`).
+pub(super) struct Said(&'static str, Option<Value>);
+
+/// Writes the answer or refusal of a request by the actor, audits it and answers with the request as now
+/// (`customer` as it stands after whatever the answer did to it), committing the write.
 async fn answer(
     app: &App,
     tx: banyan_store::WriteTx,
@@ -448,7 +452,7 @@ async fn answer(
     (mut r, customer): (RightRow, CustomerRow),
     next: RightStatus,
     note: Option<String>,
-    action: &'static str,
+    Said(action, detail): Said,
 ) -> Result<RightView> {
     let actor = grant.actor();
     r.status = next;
@@ -456,13 +460,8 @@ async fn answer(
     r.decided_at_us = Some(now_us());
     r.outcome = note;
     let r = save(&tx, r).await?;
-    audit::record(
-        app,
-        &*tx,
-        grant,
-        vec![entry(action, &r, json!({"kind": r.kind}))],
-    )
-    .await?;
+    let detail = detail.unwrap_or_else(|| json!({"kind": r.kind}));
+    audit::record(app, &*tx, grant, vec![entry(action, &r, detail)]).await?;
     let view = view_of(app, &*tx, r, customer).await?;
     crate::idempotency::commit(tx, actor, 200, &view).await?;
     Ok(view)
@@ -475,7 +474,16 @@ pub async fn refuse(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Res
     let tx = app.db.begin_write().await?;
     let (r, customer, next) = for_decision(&tx, &grant, id, d.version, RightStep::Refuse).await?;
     four_eyes(actor, &r)?;
-    answer(app, tx, &grant, (r, customer), next, note, "rights.refuse").await
+    answer(
+        app,
+        tx,
+        &grant,
+        (r, customer),
+        next,
+        note,
+        Said("rights.refuse", None),
+    )
+    .await
 }
 
 /// Carries out a withdrawal of consent at once (no second person: withdrawing must be as easy as giving):
@@ -484,7 +492,7 @@ pub async fn refuse(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Res
 pub async fn withdraw(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Result<RightView> {
     let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
-    let (mut r, _, next) = for_decision(&tx, &grant, id, d.version, RightStep::Complete).await?;
+    let (r, _, next) = for_decision(&tx, &grant, id, d.version, RightStep::Complete).await?;
     if r.kind != RightKind::Withdrawal {
         return Err(AppError::conflict(
             "rights_kind",
@@ -499,23 +507,10 @@ pub async fn withdraw(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> R
     let saved =
         crate::customers::commit_consent_withdrawal(app, &tx, &grant, customer, version, changes)
             .await?;
-    r.status = next;
-    r.decided_by = Some(actor.id.uuid());
-    r.decided_at_us = Some(now);
-    r.outcome = note_of(&d, false)?;
-    let r = save(&tx, r).await?;
-    audit::record(
-        app,
-        &*tx,
-        &grant,
-        vec![entry(
-            "rights.withdraw",
-            &r,
-            json!({"channels": Channel::ALL.len()}),
-        )],
-    )
-    .await?;
-    let view = view_of(app, &*tx, r, saved).await?;
-    crate::idempotency::commit(tx, actor, 200, &view).await?;
-    Ok(view)
+    let note = note_of(&d, false)?;
+    let said = Said(
+        "rights.withdraw",
+        Some(json!({"channels": Channel::ALL.len()})),
+    );
+    answer(app, tx, &grant, (r, saved), next, note, said).await
 }

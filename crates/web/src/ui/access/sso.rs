@@ -23,9 +23,13 @@ fn set_cookie(r: &mut Response, value: String) {
     }
 }
 
-async fn start(State(s): State<AppState>, headers: HeaderMap) -> Response {
+async fn start(
+    State(s): State<AppState>,
+    ClientAddr(source): ClientAddr,
+    headers: HeaderMap,
+) -> Response {
     let t = Tr::new(lang_of(&headers, None));
-    match sso::begin(&s.app, t.code()).await {
+    match sso::begin(&s.app, t.code(), &source).await {
         Ok(b) => {
             let mut r = Redirect::to(&b.url).into_response();
             set_cookie(
@@ -91,6 +95,7 @@ async fn callback(
 fn refused(s: &AppState, headers: &HeaderMap, t: Tr, e: &AppError) -> Response {
     let (key, status) = match e {
         AppError::NotFound => return StatusCode::NOT_FOUND.into_response(),
+        AppError::Throttled { .. } => ("sso.throttled".to_owned(), StatusCode::TOO_MANY_REQUESTS),
         AppError::Forbidden { code, .. } if code.starts_with("sso_") => {
             (format!("sso.{code}"), StatusCode::FORBIDDEN)
         }

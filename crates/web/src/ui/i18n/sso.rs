@@ -3,6 +3,7 @@
 use super::Lang;
 
 crate::ui::i18n::catalog! {
+    "sso.throttled" => ["登录尝试过于频繁，请稍后再试。", "登入嘗試過於頻繁，請稍後再試。", "Too many sign-in attempts from here; try again later."],
     "sso.button" => ["使用行内统一身份认证登录", "使用行內統一身分認證登入", "Sign in with the bank's identity provider"],
     "sso.hint" => ["在银行统一身份认证页面输入您的行内账号与密码（及其要求的动态验证码）后返回本系统。", "在銀行統一身分認證頁面輸入您的行內帳號與密碼（及其要求的動態驗證碼）後返回本系統。", "Enter your bank account and password (and any code it asks for) at the bank's sign-in page, then come back here."],
     "sso.done" => ["登录成功，正在进入工作台", "登入成功，正在進入工作台", "Signed in; opening the workbench"],
