@@ -396,6 +396,7 @@ pub async fn seed(app: &App, customers: usize) -> Result<()> {
         crate::demo_wealth::demo_wealth(app, &some).await?;
         crate::demo_performance::demo_performance(app).await?;
         crate::demo_merge::demo_duplicates(app).await?;
+        crate::demo_rights::demo_rights(app, &some).await?;
     }
     banyan_app::audit::seal_pending(app)
         .await

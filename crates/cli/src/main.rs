@@ -15,6 +15,7 @@ mod demo_merge;
 mod demo_papers;
 mod demo_performance;
 mod demo_plans;
+mod demo_rights;
 mod demo_risk;
 mod demo_survey;
 mod demo_training;
