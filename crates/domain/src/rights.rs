@@ -132,15 +132,18 @@ pub enum Obligation {
     /// The audio-video recording of a wealth product sale, kept until the day the rules set (the sale's
     /// `recording_keep_until`).
     SalesRecording,
+    /// A legal hold placed by hand (litigation, a regulator's inquiry), until it is lifted or its day passes.
+    LegalHold,
 }
 
 impl Obligation {
-    pub const ALL: [Obligation; 5] = [
+    pub const ALL: [Obligation; 6] = [
         Self::OpenAccount,
         Self::AmlRecords,
         Self::OpenAlert,
         Self::OpenComplaint,
         Self::SalesRecording,
+        Self::LegalHold,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +153,7 @@ impl Obligation {
             Self::OpenAlert => "open_alert",
             Self::OpenComplaint => "open_complaint",
             Self::SalesRecording => "sales_recording",
+            Self::LegalHold => "legal_hold",
         }
     }
 
@@ -168,6 +172,8 @@ pub struct Holds {
     pub open_complaint: bool,
     /// The last day a sale's recording must be kept.
     pub recording_until: Option<jiff::civil::Date>,
+    /// A legal hold stands: `Some(None)` until it is lifted, `Some(Some(day))` to its last day.
+    pub legal_hold: Option<Option<jiff::civil::Date>>,
 }
 
 /// What keeps a person's records, and the first day they may go when it is known: the AML years run from
@@ -180,6 +186,7 @@ pub fn kept_until(h: Holds, aml_years: u32) -> (Vec<Obligation>, Option<jiff::ci
         open_alert,
         open_complaint,
         recording_until,
+        legal_hold,
     } = h;
     let mut why = Vec::new();
     let mut until = None;
@@ -203,7 +210,21 @@ pub fn kept_until(h: Holds, aml_years: u32) -> (Vec<Obligation>, Option<jiff::ci
         why.push(Obligation::SalesRecording);
         until = Some(until.map_or(d, |u: jiff::civil::Date| u.max(d)));
     }
-    if open_account || open_alert || open_complaint {
+    let mut open_ended = open_account || open_alert || open_complaint;
+    match legal_hold {
+        Some(Some(d)) => {
+            why.push(Obligation::LegalHold);
+            // Erasable the day after the hold's last day.
+            let after = d.tomorrow().unwrap_or(d);
+            until = Some(until.map_or(after, |u: jiff::civil::Date| u.max(after)));
+        }
+        Some(None) => {
+            why.push(Obligation::LegalHold);
+            open_ended = true;
+        }
+        None => {}
+    }
+    if open_ended {
         until = None;
     }
     (why, until)
@@ -303,6 +324,19 @@ mod tests {
             ]
         );
         assert_eq!(until, None);
+        // A legal hold with a last day keeps them to the day after; one without, until it is lifted.
+        let held = |d| Holds {
+            legal_hold: Some(d),
+            ..none
+        };
+        assert_eq!(
+            kept_until(held(Some(day("2027-06-30"))), 10),
+            (vec![Obligation::LegalHold], Some(day("2027-07-01")))
+        );
+        assert_eq!(
+            kept_until(held(None), 10),
+            (vec![Obligation::LegalHold], None)
+        );
         let (why, until) = kept_until(
             Holds {
                 open_alert: true,

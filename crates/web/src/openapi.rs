@@ -117,7 +117,7 @@ impl Modify for Problems {
         api::audit::search, api::audit::verify,
         api::admin::list_staff, api::admin::add_staff, api::admin::disable_staff, api::admin::set_staff_org, api::admin::list_fields,
         api::admin::define_field, api::admin::policy,
-        api::rights::list, api::rights::register, api::rights::one, api::rights::copy, api::rights::complete, api::rights::refuse, api::rights::withdraw, api::rights::erase,
+        api::rights::list, api::rights::register, api::rights::one, api::rights::copy, api::rights::complete, api::rights::refuse, api::rights::withdraw, api::rights::erase, api::rights::holds, api::rights::place_hold, api::rights::lift_hold,
         api::merges::queue, api::merges::scan, api::merges::pair, api::merges::dismiss, api::merges::list, api::merges::preview, api::merges::propose, api::merges::one, api::merges::approve, api::merges::reject, api::merges::withdraw, api::merges::undo, api::merges::redirect,
         api::service_accounts::list, api::service_accounts::create, api::service_accounts::account, api::service_accounts::rotate, api::service_accounts::revoke, api::service_accounts::set_sources, api::service_accounts::disable, api::outbound::feed, api::outbound::subscriptions, api::outbound::subscribe, api::outbound::subscription, api::outbound::pause, api::outbound::resume, api::outbound::replay,
         api::segments::record, api::segments::segments, api::segments::measures,

@@ -53,6 +53,18 @@ async fn kept<C: ConnectionTrait>(
         None => None,
     };
     let years = app.policy().book.retention.transactions_years;
+    let standing = banyan_store::rights::holds::standing(c, ids, &app.today().to_string()).await?;
+    let legal_hold = match standing.iter().map(|h| h.until.clone()).collect::<Vec<_>>() {
+        held if held.is_empty() => None,
+        held if held.iter().any(Option::is_none) => Some(None),
+        held => held
+            .into_iter()
+            .flatten()
+            .max()
+            .map(day)
+            .transpose()?
+            .map(Some),
+    };
     Ok(kept_until(
         banyan_domain::rights::Holds {
             open_account,
@@ -60,6 +72,7 @@ async fn kept<C: ConnectionTrait>(
             open_alert,
             open_complaint,
             recording_until: recording_until.map(day).transpose()?,
+            legal_hold,
         },
         years,
     ))

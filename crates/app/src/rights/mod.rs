@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 mod copy;
 pub mod erase;
+pub mod holds;
 pub use copy::{RightsCopy, copy};
 pub use erase::erase;
 

@@ -69,3 +69,28 @@ pub(super) fn v60(s: &mut Vec<Stmt>, _: DbKind) {
     )));
     s.push(idx("ix_erasures_state", "erasures", &["state"]));
 }
+
+/// Migration 61: legal holds. A checker places a hold on a person's records (litigation, a regulator's
+/// inquiry) with the reason and, when known, the day it ends; a deletion meanwhile restricts instead of
+/// erasing, and the erasure follows once every hold is lifted or past its day.
+pub(super) fn v61(s: &mut Vec<Stmt>, _: DbKind) {
+    s.push(Stmt::Table(Box::new(
+        Table::create()
+            .table("legal_holds")
+            .col(id("id"))
+            .col(uuid("customer_id"))
+            .col(text("reason"))
+            .col(text_null("until"))
+            .col(uuid("placed_by"))
+            .col(bigint("placed_at_us"))
+            .col(uuid_null("lifted_by"))
+            .col(bigint_null("lifted_at_us"))
+            .col(text_null("lift_note"))
+            .to_owned(),
+    )));
+    s.push(idx(
+        "ix_legal_holds_customer",
+        "legal_holds",
+        &["customer_id"],
+    ));
+}

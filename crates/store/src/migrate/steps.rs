@@ -303,4 +303,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "erasures on a person's request: restricted while the law keeps the records, then erased",
         run: rights::v60,
     },
+    Step {
+        version: 61,
+        name: "legal holds on a person's records (litigation, a regulator's inquiry): kept from erasure while they stand",
+        run: rights::v61,
+    },
 ];

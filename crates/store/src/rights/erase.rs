@@ -318,6 +318,8 @@ const HELD: &[Held] = &[
     },
     del("customer_merges", "survivor_id"),
     del("customer_merges", "merged_id"),
+    // Holds are lifted or past before an erasure; their reasons name the person's affairs.
+    del("legal_holds", "customer_id"),
     // The request and its answer stay (they prove the bank answered); what the person said goes.
     Held {
         table: "rights_requests",

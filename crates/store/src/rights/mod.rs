@@ -131,3 +131,4 @@ pub async fn edited_since<C: ConnectionTrait>(
 }
 
 pub mod erase;
+pub mod holds;

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
+use banyan_app::rights::holds::{HoldInput, HoldView, LiftInput};
 use banyan_app::rights::{self, RightDecision, RightInput, RightPage, RightView, RightsCopy};
 use banyan_domain::rights::RightStatus;
 use serde::Deserialize;
@@ -26,6 +27,11 @@ pub fn routes(
         .route("/api/v1/rights/{id}/refuse", post(refuse))
         .route("/api/v1/rights/{id}/withdraw", post(withdraw))
         .route("/api/v1/rights/{id}/erase", post(erase))
+        .route(
+            "/api/v1/customers/{id}/legal-holds",
+            get(holds).merge(creating(post(place_hold))),
+        )
+        .route("/api/v1/legal-holds/{id}/lift", post(lift_hold))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -150,5 +156,46 @@ pub async fn erase(
 ) -> ApiResult<axum::Json<RightView>> {
     Ok(axum::Json(
         rights::erase(&s.app, &auth.actor, id, body.value).await?,
+    ))
+}
+
+/// The legal holds on a customer in your scope, newest first.
+#[utoipa::path(operation_id = "legal_holds_list", get, path = "/api/v1/customers/{id}/legal-holds", tag = "customers", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = [HoldView]), (status = 404, body = crate::error::Problem)))]
+pub async fn holds(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<HoldView>>> {
+    Ok(axum::Json(
+        rights::holds::list(&s.app, &auth.actor, id).await?,
+    ))
+}
+
+/// Places a legal hold (litigation, a regulator's inquiry): while it stands a deletion restricts instead of
+/// erasing.
+#[utoipa::path(operation_id = "legal_holds_place", post, path = "/api/v1/customers/{id}/legal-holds", tag = "customers", security(("bearer" = [])), request_body = HoldInput,
+    params(("id" = Uuid, Path)), responses((status = 201, body = HoldView), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn place_hold(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<HoldInput>,
+) -> ApiResult<Response> {
+    let v = rights::holds::place(&s.app, &auth.actor, id, body.value).await?;
+    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+}
+
+/// Lifts a legal hold, with the reason.
+#[utoipa::path(operation_id = "legal_holds_lift", post, path = "/api/v1/legal-holds/{id}/lift", tag = "customers", security(("bearer" = [])), request_body = LiftInput,
+    params(("id" = Uuid, Path)), responses((status = 200, body = HoldView), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn lift_hold(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+    body: Json<LiftInput>,
+) -> ApiResult<axum::Json<HoldView>> {
+    Ok(axum::Json(
+        rights::holds::lift(&s.app, &auth.actor, id, body.value).await?,
     ))
 }

@@ -287,6 +287,12 @@ const DEPENDENTS: &[Dependent] = &[
         stays: |s| Some(survivor_has("wealth_team", "customer_id", s, &["staff_id"])),
     },
     Dependent {
+        table: "legal_holds",
+        col: "customer_id",
+        key: Key::Uuid("id"),
+        stays: none,
+    },
+    Dependent {
         table: "rights_requests",
         col: "customer_id",
         key: Key::Uuid("id"),

@@ -114,6 +114,7 @@ crate::ui::i18n::catalog! {
     "merge_table.wealth_actions.customer_id" => ["规划行动", "規劃行動", "Plan actions"],
     "merge_table.wealth_team.customer_id" => ["服务团队", "服務團隊", "Service team"],
     "merge_table.rights_requests.customer_id" => ["个人信息权利请求", "個人資料權利請求", "Data rights requests"],
+    "merge_table.legal_holds.customer_id" => ["法律保全", "法律保全", "Legal holds"],
     "merge_table.wealth_referrals.referrer_id" => ["转介绍（推荐人）", "轉介紹（推薦人）", "Referrals made"],
     "merge_table.wealth_referrals.referred_id" => ["转介绍（被推荐人）", "轉介紹（被推薦人）", "Referred by others"],
     "merge_table.wealth_entries.customer_id" => ["服务记录", "服務記錄", "Service entries"],
