@@ -130,7 +130,20 @@ pub(crate) async fn field_in_scope<C: ConnectionTrait>(
     id: Uuid,
     field: &str,
 ) -> Result<CustomerRow> {
+    field_in_scope_as(c, grant, id, field, false).await
+}
+
+/// [`field_in_scope`] that also accepts a restricted record when `restricted_too` (a person whose records
+/// are only stored keeps their rights over them).
+pub(crate) async fn field_in_scope_as<C: ConnectionTrait>(
+    c: &C,
+    grant: &Granted<'_>,
+    id: Uuid,
+    field: &str,
+    restricted_too: bool,
+) -> Result<CustomerRow> {
     match load_in_scope(c, grant, id).await {
+        Ok(r) if restricted_too && r.status == CustomerStatus::Restricted => Ok(r),
         Err(AppError::NotFound) => Err(AppError::field(
             field,
             "not_found",

@@ -155,10 +155,9 @@ pub async fn register(app: &App, actor: &Actor, input: RightInput) -> Result<Rig
     let tx = app.db.begin_write().await?;
     // A restricted person keeps their rights (a copy of what is stored, a correction): only a merged or
     // erased record refuses.
-    let customer = match crate::scope::load_in_scope(&*tx, &grant, input.customer_id).await {
-        Ok(r) if r.status == banyan_domain::customer::CustomerStatus::Restricted => r,
-        _ => crate::scope::field_in_scope(&*tx, &grant, input.customer_id, "customer_id").await?,
-    };
+    let customer =
+        crate::scope::field_in_scope_as(&*tx, &grant, input.customer_id, "customer_id", true)
+            .await?;
     let due = due_on(app, &customer.branch_code, on)?;
     let year = on.year();
     let seq = banyan_store::misc::next_counters(&*tx, &[(format!("rights_no:{year}"), 1)])

@@ -52,8 +52,16 @@ fn write(app: &App, ids: &[Uuid]) -> Result<()> {
     let io =
         |e: std::io::Error| AppError::internal(format!("erasure ledger {}: {e}", path.display()));
     // A line torn by a crash mid-append is closed first, so the new lines stand on their own.
-    let torn = match std::fs::read(&path) {
-        Ok(b) => b.last().is_some_and(|c| *c != b'\n'),
+    // Only its last byte is read, not the whole ledger.
+    let torn = match std::fs::File::open(&path) {
+        Ok(mut f) if f.metadata().map_err(io)?.len() > 0 => {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [0u8];
+            f.seek(SeekFrom::End(-1)).map_err(io)?;
+            f.read_exact(&mut last).map_err(io)?;
+            last[0] != b'\n'
+        }
+        Ok(_) => false,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(io(e)),
     };
