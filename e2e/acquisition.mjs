@@ -6,6 +6,7 @@
 // registry verified the customer — its account and the product it signed, through the gate. A deal's high risk
 // is answered before review and the risk watch runs. Called by run.mjs
 // with its helpers.
+import { go } from './browser.mjs';
 import assert from 'node:assert/strict';
 
 export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
@@ -33,7 +34,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#lf-source').fill('人民银行征信中心');
     await rm.locator('#lf-credit-on').fill('2026-11-20');
     await rm.screenshot({ path: `${SHOTS}/lead-form.png`, fullPage: true });
-    await rm.locator('#lead-save').click();
+    await go(rm, rm.locator('#lead-save'));
     await rm.waitForURL(/\/leads\/[0-9a-f-]{36}$/);
     leadUrl = rm.url();
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '新线索');
@@ -70,7 +71,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     const rev = await signIn('rev1');
     await rev.goto(leadUrl);
     await rev.locator('#la-note').fill('资质良好，同意准入');
-    await rev.locator('#lead-accept').click();
+    await go(rev, rev.locator('#lead-accept'));
     await rev.waitForURL(leadUrl);
     assert.equal((await rev.locator('#lead-stage').textContent()).trim(), '已准入');
     await rev.context().close();
@@ -113,7 +114,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     assert.equal(await rm.locator('#lv-background').inputValue(), '社区活动中登记，关注养老规划');
     await rm.locator('#lv-competitors').fill('他行理财经理已接触');
     await rm.locator('#lv-talking').fill('养老金账户税收优惠；稳健型组合');
-    await rm.locator('#plan-visit').click();
+    await go(rm, rm.locator('#plan-visit'));
     await rm.waitForURL(/#lead-visits$/);
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '拜访中');
     const planned = await rm.locator('#visit-1').textContent();
@@ -131,7 +132,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#vr-summary-1').fill('客户关注养老金账户的税收优惠，想比较两家银行');
     await rm.locator('#vr-outcome-1').selectOption('follow_up');
     await rm.locator('#vr-next-1').fill('带理财经理再次拜访，讲解稳健型组合');
-    await rm.locator('#visit-1 .record-visit-submit').click();
+    await go(rm, rm.locator('#visit-1 .record-visit-submit'));
     await rm.waitForURL(leadUrl);
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '拜访中');
     const held = await rm.locator('#visit-1').textContent();
@@ -149,7 +150,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     // Marking it lost asks first and names the reason in words.
     await rm.goto(leadUrl);
     await rm.locator('#ll-reason').selectOption('competitor');
-    await rm.locator('#lead-lose').click();
+    await go(rm, rm.locator('#lead-lose'));
     await rm.waitForURL(leadUrl);
     assert.ok(rm.asked.some((q) => q.includes('标记为流失')), 'losing a lead asks first');
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '已流失');
@@ -181,26 +182,26 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#lf-grade').selectOption('AA');
     await rm.locator('#lf-source').fill('人民银行征信中心');
     await rm.locator('#lf-credit-on').fill('2026-11-20');
-    await rm.locator('#lead-save').click();
+    await go(rm, rm.locator('#lead-save'));
     await rm.waitForURL(/\/leads\/[0-9a-f-]{36}$/);
     const url = rm.url();
-    await rm.locator('#lead-screen').click();
+    await go(rm, rm.locator('#lead-screen'));
     await rm.waitForURL(url);
     const rev = await signIn('rev1');
     await rev.goto(url);
-    await rev.locator('#lead-accept').click();
+    await go(rev, rev.locator('#lead-accept'));
     await rev.waitForURL(url);
     // Visited: the plan moves it to 拜访中, the record (the customer wants to go on) to 方案洽谈.
     await rm.goto(url);
     await rm.locator('#lv-purpose').fill('上门拜访：确认开户与理财需求');
     await rm.locator('#lv-when').fill(new Date(Date.now() + 86400000).toISOString().slice(0, 16));
-    await rm.locator('#plan-visit').click();
+    await go(rm, rm.locator('#plan-visit'));
     await rm.waitForURL(/#lead-visits$/);
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '拜访中');
     await rm.locator('#visit-1 .record-visit summary').click();
     await rm.locator('#vr-summary-1').fill('客户确认开立养老金账户并购买稳健理财');
     await rm.locator('#vr-outcome-1').selectOption('proceed');
-    await rm.locator('#visit-1 .record-visit-submit').click();
+    await go(rm, rm.locator('#visit-1 .record-visit-submit'));
     await rm.waitForURL(url);
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '方案洽谈');
     // Moving on before the customer agreed is refused in words.
@@ -213,7 +214,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#tm-role').selectOption('operations');
     await rm.locator('#tm-staff').pressSequentially('ops', { delay: 30 });
     await rm.locator('#tm-staff-list li[role=option]', { hasText: 'ops1' }).click();
-    await rm.locator('#team-save').click();
+    await go(rm, rm.locator('#team-save'));
     await rm.waitForURL(/#lead-team$/);
     const crew = await rm.locator('#team-members').textContent();
     assert.ok(crew.includes('客户经理（负责人）') && crew.includes('运营人员') && crew.includes('ops1') && !crew.includes('operations'), crew);
@@ -221,25 +222,25 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     // Two rounds: the second starts from the first and names what changed.
     await rm.locator('#pr-content').fill('个人养老金账户与稳健理财组合');
     await rm.locator('#pr-pricing').fill('理财认购费 8 折');
-    await rm.locator('#propose').click();
+    await go(rm, rm.locator('#propose'));
     await rm.waitForURL(url);
     await rm.locator('#new-round summary').click();
     assert.equal(await rm.locator('#pr-content').inputValue(), '个人养老金账户与稳健理财组合');
     await rm.locator('#pr-pricing').fill('理财认购费 5 折');
     await rm.locator('#pr-note').fill('客户比较了他行报价');
-    await rm.locator('#propose').click();
+    await go(rm, rm.locator('#propose'));
     await rm.waitForURL(url);
     const rounds = await rm.locator('#proposal-rounds').textContent();
     assert.ok(rounds.includes('首轮方案') && rounds.includes('价格与费率') && rounds.includes('5 折'), rounds);
-    await rm.locator('#agree-2').click();
+    await go(rm, rm.locator('#agree-2'));
     await rm.waitForURL(url);
     assert.ok(rm.asked.some((q) => q.includes('客户已同意此轮方案')), 'agreeing asks first');
     assert.ok((await rm.locator('#proposal-rounds').textContent()).includes('客户已确认'));
-    await rm.locator('#lead-advance').click();
+    await go(rm, rm.locator('#lead-advance'));
     await rm.waitForURL(url);
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '合同签署');
     // The contract: the manager submits it; the owner is offered no review; the reviewer ticks every item.
-    await rm.locator('#submit-contract').click();
+    await go(rm, rm.locator('#submit-contract'));
     await rm.waitForURL(url);
     assert.equal((await rm.locator('#contract-state').textContent()).trim(), '审核中');
     assert.equal(await rm.locator('#approve-contract').count(), 0, 'the owner does not review the contract');
@@ -250,37 +251,37 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     assert.ok(list.includes('反洗钱审查已完成') && !list.includes('aml_checked'), list);
     for (let i = 0; i < 5; i++) await items.nth(i).check();
     await rev.locator('#ac-note').fill('条款合规');
-    await rev.locator('#approve-contract').click();
+    await go(rev, rev.locator('#approve-contract'));
     await rev.waitForURL(url);
     assert.equal((await rev.locator('#contract-state').textContent()).trim(), '审核通过');
     // Signing: the signed copy first, then the day and the signatories (asks first).
     await rm.goto(url);
     await rm.locator('#sg-file').setInputFiles(pdf('签署合同.pdf'));
-    await rm.locator('#upload-signed-copy').click();
+    await go(rm, rm.locator('#upload-signed-copy'));
     await rm.waitForURL(url);
     assert.equal((await rm.locator('#signed-copy').textContent()).trim(), '签署合同.pdf');
     await rm.locator('#sg-on').fill('2026-11-30');
     await rm.locator('#sg-who').fill('欧阳签约；支行行长');
-    await rm.locator('#sign-contract').click();
+    await go(rm, rm.locator('#sign-contract'));
     await rm.waitForURL(url);
     assert.equal((await rm.locator('#contract-state').textContent()).trim(), '已签署');
-    await rm.locator('#lead-advance').click();
+    await go(rm, rm.locator('#lead-advance'));
     await rm.waitForURL(url);
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '开户申请');
     // The documents of an individual's account opening, each uploaded, then reviewed by the second person.
     for (const doc of ['id_document', 'address_proof', 'application_form']) {
       await rm.locator(`#doc-${doc}`).setInputFiles(pdf(`资料${['id_document', 'address_proof', 'application_form'].indexOf(doc) + 1}.pdf`));
-      await rm.locator(`#upload-${doc}`).click();
+      await go(rm, rm.locator(`#upload-${doc}`));
       await rm.waitForURL(url);
     }
     const docs = await rm.locator('#application-docs').textContent();
     assert.ok(docs.includes('住址证明') && !docs.includes('未上传'), docs);
-    await rm.locator('#submit-application').click();
+    await go(rm, rm.locator('#submit-application'));
     await rm.waitForURL(url);
     await rev.goto(url);
     const ticks = rev.locator('#review-application input[type=checkbox]');
     for (let i = 0; i < (await ticks.count()); i++) await ticks.nth(i).check();
-    await rev.locator('#approve-application').click();
+    await go(rev, rev.locator('#approve-application'));
     await rev.waitForURL(url);
     assert.equal((await rev.locator('#application-state').textContent()).trim(), '审核通过');
     await rm.goto(url);
@@ -293,7 +294,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     assert.ok(missing.includes('客群备注') && missing.includes('必填') && !missing.includes('自定义字段'), `the bank's field is named by its label: ${missing}`);
     await rm.goto(url);
     await rm.locator('[id="custom.segment_note"]').fill('拓户转化');
-    await rm.locator('#lead-win').click();
+    await go(rm, rm.locator('#lead-win'));
     await rm.waitForURL(url);
     assert.equal((await rm.locator('#lead-stage').textContent()).trim(), '已成为客户');
     const log = await rm.locator('#lead-log').textContent();
@@ -305,7 +306,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     for (const code of ['first_service', 'follow_up', 'meeting']) assert.ok(!after.includes(code), after);
     await rm.screenshot({ path: `${SHOTS}/lead-onboarding.png`, fullPage: true });
     // The first service is carried out on the customer's page by logging the contact for it.
-    await rm.locator('#onboarding a').first().click();
+    await go(rm, rm.locator('#onboarding a').first());
     await rm.waitForURL(/\/customers\/[0-9a-f-]{36}/);
     const choices = (await rm.locator('#ix-task option').allTextContents()).join(' ');
     assert.ok(choices.includes('首次服务指导'), choices);
@@ -316,13 +317,13 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     const wait = await rm.locator('#opening-wait').textContent();
     assert.ok(wait.includes('复核尚未通过') && wait.includes('草稿') && !wait.includes('draft'), wait);
     assert.equal(await rm.locator('#open-account-form').count(), 0, 'no opening before the review');
-    await rm.locator('#opening-wait a').click();
+    await go(rm, rm.locator('#opening-wait a'));
     await rm.waitForURL(/\/customers\/[0-9a-f-]{36}/);
     const customerUrl = rm.url();
-    await rm.locator('#submit').click();
+    await go(rm, rm.locator('#submit'));
     await rm.waitForURL(customerUrl);
     await rev.goto(customerUrl);
-    await rev.locator('#verify').click();
+    await go(rev, rev.locator('#verify'));
     await rev.waitForURL(customerUrl);
     assert.equal((await rev.locator('#status').textContent()).trim(), '已核实');
     await rev.context().close();
@@ -341,7 +342,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#oa-product').selectOption('DD-E2E');
     await rm.locator('#oa-account').fill('6222080800001234');
     await rm.locator('#oa-amount').fill('50,000.00');
-    await rm.locator('#open-account-submit').click();
+    await go(rm, rm.locator('#open-account-submit'));
     await rm.waitForURL(/#lead-opening$/);
     assert.ok(rm.asked.some((q) => q.includes('确认记录该账户的开立')), 'the opening asks first');
     // A first purchase of a wealth product needs a valid risk assessment made face to face: refused in words
@@ -349,7 +350,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#sp-kind').selectOption('product_sale');
     await rm.locator('#sp-product').selectOption(product);
     await rm.locator('#sp-amount').fill('200,000.00');
-    await rm.locator('#sign-product-submit').click();
+    await go(rm, rm.locator('#sign-product-submit'));
     await rm.waitForURL(/#lead-opening$/);
     const unsuitable = await rm.locator('#opening-sales').textContent();
     assert.ok(unsuitable.includes('不符合适当性要求') && unsuitable.includes('风险测评有效') && !unsuitable.includes('suitability'), unsuitable);
@@ -360,13 +361,13 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
       await radios[Math.floor(radios.length / 2)].check();
     }
     await rm.locator('#qa-channel').selectOption('branch');
-    await rm.locator('#questionnaire button[type=submit]').click();
+    await go(rm, rm.locator('#questionnaire button[type=submit]'));
     await rm.waitForURL(/msg=saved/);
     await rm.goto(url);
     await rm.locator('#sp-kind').selectOption('product_sale');
     await rm.locator('#sp-product').selectOption(product);
     await rm.locator('#sp-amount').fill('200,000.00');
-    await rm.locator('#sign-product-submit').click();
+    await go(rm, rm.locator('#sign-product-submit'));
     await rm.waitForURL(/#lead-opening$/);
     const opening = await rm.locator('#opening-sales').textContent();
     for (const w of ['开户（账号 ****1234）', '产品销售', '¥200,000.00', '已记录']) assert.ok(opening.includes(w), `${w} missing: ${opening}`);
@@ -385,7 +386,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.locator('#tf-branch').selectOption('BR0001');
     await sup.locator('#tf-metric').selectOption('new_deposits');
     await sup.locator('#tf-value').fill('5,000,000.00');
-    await sup.locator('#target-save').click();
+    await go(sup, sup.locator('#target-save'));
     await sup.waitForURL(/\/leads\/targets\?/);
     const row = await sup.locator('#targets tr', { hasText: '新客户存款' }).textContent();
     assert.ok(row.includes('¥5,000,000.00') && row.includes('BR0001') && !row.includes('new_deposits'), row);
@@ -394,7 +395,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.locator('#tf-branch').selectOption('BR0001');
     await sup.locator('#tf-metric').selectOption('share_new_corporate');
     await sup.locator('#tf-value').fill('2.5');
-    await sup.locator('#target-save').click();
+    await go(sup, sup.locator('#target-save'));
     await sup.waitForURL(/\/leads\/targets\?/);
     let share = await sup.locator('#targets tr', { hasText: '新增对公客户市场占有率' }).textContent();
     assert.ok(share.includes('2.50 %') && share.includes('尚未录入本期市场数据'), share);
@@ -402,7 +403,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.locator('#mf-measure').selectOption('new_corporate');
     await sup.locator('#mf-value').fill('400');
     await sup.locator('#mf-source').fill('人民银行季度金融统计');
-    await sup.locator('#market-save').click();
+    await go(sup, sup.locator('#market-save'));
     await sup.waitForURL(/#market$/);
     const figures = await sup.locator('#market-figures').textContent();
     assert.ok(figures.includes('新增对公客户（全市场）') && figures.includes('400') && figures.includes('人民银行季度金融统计'), figures);
@@ -434,14 +435,14 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.locator('#mt-what0').fill('回访三位社区活动客户');
     await sup.locator('#mt-owner0').selectOption({ label: 'rm1' });
     await sup.locator('#mt-due0').fill(new Date(Date.now() + 86400000).toISOString().slice(0, 10));
-    await sup.locator('#meeting-save').click();
+    await go(sup, sup.locator('#meeting-save'));
     await sup.waitForURL(`${BASE}/leads/meetings`);
     const list = await sup.locator('main').textContent();
     assert.ok(list.includes('周例会：开户资料与对公结算') && list.includes('回访三位社区活动客户') && list.includes('待办'), list);
     await sup.context().close();
     const rm = await signIn('rm1');
     await rm.goto(`${BASE}/leads/meetings`);
-    await rm.locator('#my-actions .action-done').first().click();
+    await go(rm, rm.locator('#my-actions .action-done').first());
     await rm.waitForURL(`${BASE}/leads/meetings`);
     assert.ok(rm.asked.some((q) => q.includes('确认该事项已完成')), 'marking done asks first');
     assert.equal(await rm.locator('#my-actions').count(), 0, 'no open action left');
@@ -464,7 +465,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await sup.locator('#cp-end').fill(day(30));
     await sup.locator('#cp-leads').fill('30');
     await sup.locator('#cp-won').fill('5');
-    await sup.locator('#campaign-save').click();
+    await go(sup, sup.locator('#campaign-save'));
     await sup.waitForURL(`${BASE}/leads/campaigns`);
     const row = await sup.locator('#campaigns tr', { hasText: '社区金融服务周' }).textContent();
     for (const w of ['渠道拓展', '社区活动', '进行中', '0 / 30', '0 / 5']) assert.ok(row.includes(w), `${w} missing: ${row}`);
@@ -487,7 +488,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#lf-channel').selectOption('branch');
     await rm.locator('#lf-basis').selectOption('consent');
     await rm.locator('#lf-consent-on').fill('2026-11-28');
-    await rm.locator('#lead-save').click();
+    await go(rm, rm.locator('#lead-save'));
     await rm.waitForLoadState();
     if (!/\/leads\/[0-9a-f-]{36}$/.test(rm.url())) assert.fail(`not saved: ${await rm.locator('#lead-error').textContent()}`);
     const url = rm.url();
@@ -499,7 +500,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     await rm.locator('#rk-kind').selectOption('market');
     await rm.locator('#rk-response').selectOption('reduce');
     await rm.locator('#rk-note').fill('推荐稳健型理财组合，签署风险揭示书');
-    await rm.locator('#risk-save').click();
+    await go(rm, rm.locator('#risk-save'));
     await rm.waitForURL(`${url}#lead-risk`);
     assert.ok(rm.asked.some((q) => q.includes('规避')), 'recording a response asks first');
     const answered = await rm.locator('#risk-market').textContent();
@@ -512,7 +513,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
 
     const sup = await signIn('sup1');
     await sup.goto(`${BASE}/leads/risk`);
-    await sup.locator('#watch-run').click();
+    await go(sup, sup.locator('#watch-run'));
     await sup.waitForURL(/\/leads\/risk\?ran=/);
     assert.ok((await sup.locator('#watch-ran').textContent()).includes('风险监测已运行'));
     const links = (await sup.locator('.queue-link').allTextContents()).join(' ');
@@ -533,13 +534,13 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
     assert.ok(!ageing.includes('已成为客户'), ageing);
     await sup.locator('#effect-h').scrollIntoViewIfNeeded();
     await sup.screenshot({ path: `${SHOTS}/lead-effectiveness.png`, fullPage: true });
-    await sup.locator('#effect-new_customers a').click();
+    await go(sup, sup.locator('#effect-new_customers a'));
     await sup.waitForURL(/\/leads\?stage=won&entered_from=/);
     const total = await sup.locator('#lead-total').textContent();
     assert.ok(total.includes(`共 ${shown} 条线索`), total);
     // The same figures quarter by quarter, the current one ending today, and as a file.
     await sup.goto(`${BASE}/leads/funnel`);
-    await sup.locator('#trend-kinds a', { hasText: '按季度' }).click();
+    await go(sup, sup.locator('#trend-kinds a', { hasText: '按季度' }));
     await sup.waitForURL(/trend=quarter/);
     const rows = await sup.locator('#trend tbody tr').count();
     assert.equal(rows, 6);
@@ -555,7 +556,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
   await test('a manager imports a sheet of leads and reads why each refused row was refused', async () => {
     const rm = await signIn('rm1');
     await rm.goto(`${BASE}/leads`);
-    await rm.locator('#lead-import').click();
+    await go(rm, rm.locator('#lead-import'));
     await rm.waitForURL(/\/leads\/import$/);
     const csv = '类型,姓名/名称,手机,渠道,信息收集的合法依据,授权日期\n' +
       '个人,导入线索甲,13700001001,网点（申请表、问卷）,本人同意,2026-11-20\n' +
@@ -578,7 +579,7 @@ export async function acquisitionTests({ test, signIn, BASE, SHOTS, product }) {
   await test('an administrator previews a catalogue file, confirms, and the products are in the catalogue', async () => {
     const admin = await signIn('admin1');
     await admin.goto(`${BASE}/products`);
-    await admin.locator('#import-catalogue').click();
+    await go(admin, admin.locator('#import-catalogue'));
     await admin.waitForURL(/\/products\/import$/);
     const guide = await admin.locator('#catalogue-guide').textContent();
     assert.ok(guide.includes('产品代码') && guide.includes('在售') && !guide.includes('on_sale'), guide);

@@ -32,3 +32,10 @@ export async function accessibility(page) {
   }, AXE_TAGS);
   return violations.map((v) => `WCAG 2.2 AA ${v}`);
 }
+
+// Clicks what submits a form or follows a link and waits until the page it leads to has loaded. A form that
+// posts and comes back to its own address is the common case, where `waitForURL` returns at once and the
+// test would read the old page.
+export async function go(page, target) {
+  await Promise.all([page.waitForNavigation(), target.click()]);
+}

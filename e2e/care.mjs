@@ -6,6 +6,7 @@
 // RM breaks the glass with a reason (asked first), and the supervisor's access review counts it until reviewed;
 // the team files a document signed by remote video before a witness, and a referral picks a partner hospital.
 // Called by run.mjs with its helpers.
+import { go } from './browser.mjs';
 import assert from 'node:assert/strict';
 
 export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
@@ -13,12 +14,12 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
   await test('customer service reports a care lead from the customer page', async () => {
     const cs = await signIn('cs1');
     await cs.goto(customerUrl);
-    await cs.locator('#care-banner a', { hasText: '报告关怀线索' }).click();
+    await go(cs, cs.locator('#care-banner a', { hasText: '报告关怀线索' }));
     await cs.waitForURL(/\/care\/new\?customer=/);
     assert.ok((await cs.locator('#cr-customer').inputValue()).startsWith('P-BR0001-'));
     await cs.locator('#cr-source').selectOption('own_account');
     await cs.locator('#cr-observation').fill('客户家属来电：客户住院治疗，想了解暂停定投和紧急借款');
-    await cs.locator('#care-report-save').click();
+    await go(cs, cs.locator('#care-report-save'));
     await cs.waitForURL(/\/care\/[0-9a-f-]{36}$/);
     careUrl = cs.url();
     assert.equal((await cs.locator('#care-status').textContent()).trim(), '待核实');
@@ -31,7 +32,7 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     const sup = await signIn('sup1');
     await sup.goto(careUrl);
     await sup.locator('input[name=decision][value=verify]').check();
-    await sup.locator('#care-decide-save').click();
+    await go(sup, sup.locator('#care-decide-save'));
     await sup.waitForURL(/#care-facts$/);
     assert.ok(sup.asked.some((m) => m.includes('核实')), sup.asked.join('|'));
     assert.equal((await sup.locator('#care-status').textContent()).trim(), '已核实待登记');
@@ -40,7 +41,7 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
       await sup.locator('#ct-role').selectOption(role);
       await sup.locator('#ct-staff').pressSequentially(user, { delay: 30 });
       await sup.locator('#ct-staff-list li[role=option]', { hasText: user }).click();
-      await sup.locator('#care-team-save').click();
+      await go(sup, sup.locator('#care-team-save'));
       await sup.waitForURL(/#care-team$/);
     }
     const team = await sup.locator('#care-members').textContent();
@@ -61,7 +62,7 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     await sup.locator('#rg-consent-on').fill(new Date().toISOString().slice(0, 10));
     await sup.locator('input[name="adj.home_visits"]').check();
     await sup.locator('#rg-line').fill('400-820-1234');
-    await sup.locator('#care-register-save').click();
+    await go(sup, sup.locator('#care-register-save'));
     await sup.waitForURL(/#care-facts$/);
     assert.equal((await sup.locator('#care-status').textContent()).trim(), '已登记');
     const tasks = await sup.locator('#care-task-list').textContent();
@@ -74,16 +75,16 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     const rm2 = await signIn('rm2');
     const home = await rm2.locator('#care-tasks').textContent();
     assert.ok(home.includes('首次联系客户'), home);
-    await rm2.locator('#care-tasks a').first().click();
+    await go(rm2, rm2.locator('#care-tasks a').first());
     await rm2.waitForURL(/\/care\/[0-9a-f-]{36}#care-tasks$/);
     assert.equal(await rm2.locator('#care-open').count(), 0, 'not before the terms are confirmed');
     await rm2.locator('#care-confirm').click();
-    await rm2.locator('#care-open').click();
+    await go(rm2, rm2.locator('#care-open'));
     await rm2.waitForURL(/\/compartment$/);
     assert.ok((await rm2.locator('#care-recorded').textContent()).includes('关怀团队成员'));
     assert.equal((await rm2.locator('#care-diagnosis').textContent()).trim(), '（测试）某重大疾病');
     await rm2.locator('#cn-body').fill('约定每周三上午与家属电话联系');
-    await rm2.locator('#care-note-save').click();
+    await go(rm2, rm2.locator('#care-note-save'));
     assert.ok((await rm2.locator('#care-note-list').textContent()).includes('每周三'));
     await rm2.screenshot({ path: `${SHOTS}/care-compartment.png`, fullPage: true });
     await rm2.context().close();
@@ -111,7 +112,7 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     const witness = await rm2.locator('#cd-witness option', { hasText: 'ops1' }).getAttribute('value');
     await rm2.locator('#cd-witness').selectOption(witness);
     await rm2.locator('#cd-file').setInputFiles({ name: '还款协议.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 e2e') });
-    await rm2.locator('#care-doc-save').click();
+    await go(rm2, rm2.locator('#care-doc-save'));
     await rm2.waitForURL(/#care-documents$/);
     const docs = await rm2.locator('#care-doc-list').textContent();
     assert.ok(docs.includes('还款协议') && docs.includes('远程视频见证签署') && docs.includes('ops1') && docs.includes('VID-E2E-1'), docs);
@@ -130,7 +131,7 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     await sup.locator('#ha-name').fill('市第一人民医院');
     await sup.locator('#ha-city').fill('上海');
     await sup.locator('#ha-channel').fill('肿瘤科 张主任 021-5555-0101');
-    await sup.locator('#hospital-save').click();
+    await go(sup, sup.locator('#hospital-save'));
     await sup.waitForURL(/\/care\/hospitals$/);
     assert.ok((await sup.locator('#hospital-list').textContent()).includes('市第一人民医院'));
     assert.ok((await sup.locator('#hospital-total').textContent()).includes('1'));
@@ -143,7 +144,7 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     await rm2.locator('#cm-kind').selectOption('hospital_referral');
     await rm2.locator('#cm-what').fill('协调住院绿色通道');
     await rm2.locator('#cm-hospital').selectOption({ label: '市第一人民医院 · 上海' });
-    await rm2.locator('#care-measure-save').click();
+    await go(rm2, rm2.locator('#care-measure-save'));
     await rm2.waitForURL(/#care-measures$/);
     const measures = await rm2.locator('#care-measure-list').textContent();
     assert.ok(measures.includes('合作医院') && measures.includes('市第一人民医院'), measures);
@@ -163,7 +164,7 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
 
     const rm1 = await signIn('rm1');
     await rm1.goto(customerUrl);
-    await rm1.locator('#care-banner a', { hasText: '紧急查阅' }).click();
+    await go(rm1, rm1.locator('#care-banner a', { hasText: '紧急查阅' }));
     await rm1.locator('#cg-reason').fill('客户在柜台身体不适，需要确认紧急联系人');
     await rm1.locator('#care-glass-go').click();
     assert.ok(rm1.asked.some((m) => m.includes('通知')), rm1.asked.join('|'));
@@ -176,7 +177,7 @@ export async function careTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     assert.ok(summary.includes('紧急查阅 1 次') && summary.includes('1 次待审查'), summary);
     await sup.goto(careUrl);
     await sup.locator('#care-grants input[value=justified]').check();
-    await sup.locator('#care-grants button', { hasText: '审查' }).click();
+    await go(sup, sup.locator('#care-grants button', { hasText: '审查' }));
     await sup.waitForURL(/#care-supervise$/);
     assert.ok((await sup.locator('#care-grants').textContent()).includes('理由正当'));
     await sup.goto(`${BASE}/care/access-review`);

@@ -6,7 +6,7 @@
 // XLSX downloads are opened (a zip of XML) and their cells read like a page's text.
 // axe-core (WCAG 2.2 AA) checks each page shape once per role; serious and critical violations are findings.
 // Prints every finding with its page and role, and a closing "N pages, N findings"; exits 1 on any finding.
-import { accessibility, launch } from './browser.mjs';
+import { accessibility, launch, go } from './browser.mjs';
 import { inflateRawSync } from 'node:zlib';
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.PASSWORD;
@@ -125,7 +125,7 @@ async function crawl(user, lang) {
   await page.goto(`${BASE}/login`);
   await page.locator('input[name=username]').fill(user);
   await page.locator('input[name=password]').fill(PASSWORD);
-  await page.locator('form button[type=submit]').click();
+  await go(page, page.locator('form button[type=submit]'));
   await page.waitForURL(`${BASE}/`);
   await page.goto(`${BASE}/lang?l=${lang}&back=%2F`);
   const allowed = new Set([...USERS]);

@@ -2,6 +2,7 @@
 // field by field and proposed for a merge by the branch supervisor; the proposer cannot approve it; a reviewer
 // approves it, the merged record redirects to the one kept, and the reviewer undoes it with a reason. Every
 // step in words, every risky step asked first. Called by run.mjs with its helpers.
+import { go } from './browser.mjs';
 import assert from 'node:assert/strict';
 
 export async function mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, residentId }) {
@@ -30,7 +31,7 @@ export async function mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, resident
     // The branch supervisor scans, finds the pair and proposes the merge, keeping the second record's occupation.
     const sup = await signIn('sup1');
     await sup.goto(`${BASE}/customers/duplicates`);
-    await sup.locator('#dup-scan').click();
+    await go(sup, sup.locator('#dup-scan'));
     await sup.waitForURL(/scanned=/);
     assert.ok(sup.asked.some((q) => q.includes('立即比对全行客户')), sup.asked.join('|'));
     assert.ok((await sup.locator('p.notice').textContent()).includes('比对完成'));
@@ -38,7 +39,7 @@ export async function mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, resident
     const line = await row.textContent();
     assert.ok(line.includes('姓名及出生日期相同') && line.includes('85'), line);
     await sup.screenshot({ path: `${SHOTS}/duplicates.png`, fullPage: true });
-    await row.locator('a', { hasText: '比对并合并' }).click();
+    await go(sup, row.locator('a', { hasText: '比对并合并' }));
     await sup.waitForURL(/\/customers\/merge\?/);
     const fields = await sup.locator('#merge-fields').textContent();
     assert.ok(fields.includes('职业') && fields.includes('教师') && fields.includes('律师'), fields);
@@ -46,7 +47,7 @@ export async function mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, resident
     await sup.locator('input[name="choice.individual.occupation"][value=merged]').check();
     await sup.locator('#merge-note').fill('同一客户，第二条记录证件号末位录错');
     await sup.screenshot({ path: `${SHOTS}/merge-compare.png`, fullPage: true });
-    await sup.locator('#merge-propose').click();
+    await go(sup, sup.locator('#merge-propose'));
     await sup.waitForURL(/\/customers\/merges\/[0-9a-f-]+$/);
     assert.ok(sup.asked.some((q) => q.includes('提交合并申请')), sup.asked.join('|'));
     assert.equal((await sup.locator('#merge-status').textContent()).trim(), '待审批');
@@ -58,9 +59,9 @@ export async function mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, resident
     // A reviewer finds it waiting, approves it.
     const rev = await signIn('rev1');
     await rev.goto(`${BASE}/customers/merges?status=proposed`);
-    await rev.locator('#merges tbody a').first().click();
+    await go(rev, rev.locator('#merges tbody a').first());
     await rev.waitForURL(mergeUrl);
-    await rev.locator('#merge-approve').click();
+    await go(rev, rev.locator('#merge-approve'));
     await rev.waitForURL(mergeUrl);
     assert.ok(rev.asked.some((q) => q.includes('批准后立即合并')), rev.asked.join('|'));
     assert.equal((await rev.locator('#merge-status').textContent()).trim(), '已合并');
@@ -77,7 +78,7 @@ export async function mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, resident
     assert.ok(banner.includes('合并至'), banner);
     assert.ok((await rev.locator('main').textContent()).includes('已合并'));
     await rev.screenshot({ path: `${SHOTS}/merged-record.png`, fullPage: true });
-    await rev.locator('#merged-into a').first().click();
+    await go(rev, rev.locator('#merged-into a').first());
     await rev.waitForURL(`${BASE}${survivorHref}`);
     assert.ok((await rev.locator('#merged-from').textContent()).includes('已并入此记录的客户'));
     assert.ok((await rev.locator('main').textContent()).includes('律师'));
@@ -85,7 +86,7 @@ export async function mergeTests({ test, signIn, BASE, SHOTS, PASSWORD, resident
     // Undone, with a reason: both records stand again.
     await rev.goto(mergeUrl);
     await rev.locator('#mu-note').fill('核实后为两位客户');
-    await rev.locator('#merge-undo').click();
+    await go(rev, rev.locator('#merge-undo'));
     await rev.waitForURL(mergeUrl);
     assert.ok(rev.asked.some((q) => q.includes('撤销这次合并')), rev.asked.join('|'));
     assert.equal((await rev.locator('#merge-status').textContent()).trim(), '已撤销合并');

@@ -2,12 +2,13 @@
 // quarter ranked within the team, opens rm1's — every KPI in words with its target, attainment and the records
 // behind it — and sets rm1's own target, which the card then reads; rm1 sees only their own scorecard and
 // neither form. Called by run.mjs with its helpers.
+import { go } from './browser.mjs';
 import assert from 'node:assert/strict';
 
 export async function performanceTests({ test, signIn, BASE, SHOTS }) {
   await test('a supervisor reads the scorecards, drills into one and sets a target; a manager sees only their own', async () => {
     const sup = await signIn('sup1');
-    await sup.locator('nav a[href="/performance"]').click();
+    await go(sup, sup.locator('nav a[href="/performance"]'));
     const list = await sup.locator('#perf-cards').textContent();
     assert.ok(list.includes('客户经理') && list.includes('进行中') && list.includes('第 1 名'), list);
     assert.ok(!/[a-z]+_[a-z]+/.test(list), list);
@@ -35,7 +36,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     const branchSummary = await sup.locator('#perf-groups').textContent();
     assert.ok(branchSummary.includes('（整体目标）'), branchSummary);
     await sup.screenshot({ path: `${SHOTS}/performance.png`, fullPage: true });
-    await sup.locator('#perf-cards a', { hasText: 'rm1' }).first().click();
+    await go(sup, sup.locator('#perf-cards a', { hasText: 'rm1' }).first());
     const lines = await sup.locator('#perf-lines').textContent();
     for (const words of ['新增客户数', '线索转化率', '联系计划按时完成率', '投诉按时办结率', '客户反馈办理满意度', '逾期未处置预警数', '业务增长', '风险控制',
       '管户资产（AUM）增长率', '管户存款增长率', '管户贷款增长率', '中间业务收入', '关爱任务按时完成率', '特殊客户关爱',
@@ -49,7 +50,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     assert.equal(await sup.locator('#perf-close').count(), 0);
     await sup.locator('#t-kpi').selectOption('new_customers');
     await sup.locator('#t-target').fill('3');
-    await sup.locator('#perf-target button').click();
+    await go(sup, sup.locator('#perf-target button'));
     await sup.waitForURL(/\/performance\/[0-9a-f-]+\?period=/);
     const row = await sup.locator('#perf-lines tr', { hasText: '新增客户数' }).textContent();
     assert.ok(row.includes('本人目标') && row.includes('3'), row);
@@ -87,7 +88,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     const rm1 = await signIn('rm1');
     await rm1.goto(`${BASE}/performance`);
     assert.equal(await rm1.locator('#perf-cards tbody tr').count(), 1);
-    await rm1.locator('#perf-cards a').first().click();
+    await go(rm1, rm1.locator('#perf-cards a').first());
     assert.equal(await rm1.locator('#perf-target').count(), 0);
     await rm1.context().close();
   });
@@ -95,7 +96,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
   await test('a supervisor keeps the training catalogue, records a session and reads what each person has due', async () => {
     const sup = await signIn('sup1');
     await sup.goto(`${BASE}/performance`);
-    await sup.locator('#perf-training').click();
+    await go(sup, sup.locator('#perf-training'));
     await sup.waitForURL(/\/performance\/training$/);
     // A course mandatory for relationship managers, assessed, with a certificate valid a year.
     await sup.locator('#train-add-course summary').click();
@@ -127,7 +128,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     await sup.locator('#train-schedule label', { hasText: 'rm1' }).locator('input').check();
     await sup.locator('#train-schedule label', { hasText: 'rm2' }).locator('input').check();
     await sup.locator('#s-place').fill('BR0001 培训室');
-    await sup.locator('#train-schedule button').click();
+    await go(sup, sup.locator('#train-schedule button'));
     await sup.waitForURL(/\/performance\/training\/sessions\//);
     const rows = sup.locator('#train-attendees tbody tr');
     assert.equal(await rows.count(), 2);
@@ -158,7 +159,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     assert.ok(!/[a-z]+_[a-z]+/.test(people), people);
     await sup.screenshot({ path: `${SHOTS}/training.png`, fullPage: true });
     // The course changed from the catalogue (asked first): its code kept, its new title in the catalogue.
-    await sup.locator('#train-courses a', { hasText: 'SEC-E2E' }).click();
+    await go(sup, sup.locator('#train-courses a', { hasText: 'SEC-E2E' }));
     await sup.waitForURL(/\/performance\/training\/courses\/SEC-E2E$/);
     assert.equal(await sup.locator('#k-code').inputValue(), 'SEC-E2E');
     assert.equal(await sup.locator('#k-kind').inputValue(), await sup.locator('#k-kind option[selected]').getAttribute('value'));
@@ -172,12 +173,12 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     await sup.locator('#k-hours').fill('2.5');
     await sup.locator('#k-title').fill('信息安全年度培训（2026 版）');
     await sup.screenshot({ path: `${SHOTS}/training-course.png`, fullPage: true });
-    await sup.locator('#train-edit-course button').click();
+    await go(sup, sup.locator('#train-edit-course button'));
     await sup.waitForURL(/\/performance\/training#train-courses$/);
     assert.ok(sup.asked.some((m) => m.includes('确认保存') && m.includes('信息安全年度培训')), sup.asked.join(' | '));
     const catalogue = await sup.locator('#train-courses').textContent();
     assert.ok(catalogue.includes('信息安全年度培训（2026 版）'), catalogue);
-    await sup.locator('#train-people a', { hasText: 'rm2' }).click();
+    await go(sup, sup.locator('#train-people a', { hasText: 'rm2' }));
     await sup.locator('#e-programme').selectOption('NEW-E2E');
     await sup.locator('#train-enrol button').click();
     await sup.locator('#train-enrolments').waitFor();
@@ -190,7 +191,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     await sup.locator('#s-course').selectOption('SEC-E2E');
     await sup.locator('#s-day').fill(new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10));
     await sup.locator('#train-schedule label', { hasText: 'rm2' }).locator('input').check();
-    await sup.locator('#train-schedule button').click();
+    await go(sup, sup.locator('#train-schedule button'));
     await sup.waitForURL(/\/performance\/training\/sessions\//);
     await sup.context().close();
 
@@ -206,7 +207,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     // rm1 signs up for next week's session from their own record (asked first).
     const open = await rm1.locator('#train-open').textContent();
     assert.ok(open.includes('信息安全年度培训（2026 版）') && open.includes('报名'), open);
-    await rm1.locator('#train-open button').first().click();
+    await go(rm1, rm1.locator('#train-open button').first());
     await rm1.waitForURL(/#train-open-h$/);
     assert.ok(rm1.asked.some((m) => m.includes('确认报名')), rm1.asked.join(' | '));
     const joined = await rm1.locator('#train-open').textContent();
@@ -214,7 +215,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     await rm1.screenshot({ path: `${SHOTS}/training-signup.png`, fullPage: true });
     // A place one took oneself may be given back before the session (asked first).
     const row = rm1.locator('#train-open tr', { hasText: '信息安全年度培训（2026 版）' });
-    await row.locator('button', { hasText: '取消报名' }).click();
+    await go(rm1, row.locator('button', { hasText: '取消报名' }));
     await rm1.waitForURL(/#train-open-h$/);
     assert.ok(rm1.asked.some((m) => m.includes('确认取消报名')), rm1.asked.join(' | '));
     const back = await rm1.locator('#train-open tr', { hasText: '信息安全年度培训（2026 版）' }).textContent();
@@ -225,7 +226,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
   await test('a supervisor proposes a reward over closed scorecards; a second person approves it for payroll', async () => {
     const sup = await signIn('sup1');
     await sup.goto(`${BASE}/performance`);
-    await sup.locator('#perf-rewards').click();
+    await go(sup, sup.locator('#perf-rewards'));
     await sup.waitForURL(/\/performance\/rewards$/);
     // The running year's last quarter has no closed scorecard: refused in words.
     await sup.locator('#reward-propose summary').click();
@@ -246,7 +247,7 @@ export async function performanceTests({ test, signIn, BASE, SHOTS }) {
     await sup.locator('#r-rule').selectOption('threshold');
     await sup.locator('#r-min').fill('0');
     await sup.locator('#r-amount').fill('1000');
-    await sup.locator('#reward-propose button').click();
+    await go(sup, sup.locator('#reward-propose button'));
     await sup.waitForURL(/\/performance\/rewards\/[0-9a-f-]+$/);
     const awards = await sup.locator('#reward-awards').textContent();
     assert.ok(awards.includes('rm1') && awards.includes('¥1,000.00'), awards);

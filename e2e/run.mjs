@@ -2,7 +2,7 @@
 // banyan server (BASE_URL) whose staff rm1, rm2 (relationship managers, BR0001), sup1 (supervisor, BR0001), cs1
 // and rev1 (reviewer) share PASSWORD. Screenshots of the main pages go to SHOT_DIR.
 // Prints one line per test and a closing "N passed, N failed"; exits 1 on any failure.
-import { SHOTS, accessibility, launch } from './browser.mjs';
+import { SHOTS, accessibility, launch, go } from './browser.mjs';
 import { acquisitionTests } from './acquisition.mjs';
 import { careTests } from './care.mjs';
 import { wealthTests } from './wealth.mjs';
@@ -41,7 +41,7 @@ async function signIn(username) {
   await page.goto(`${BASE}/login`);
   await page.getByLabel(/用户名|Username/).fill(username);
   await page.getByLabel(/密码|Password/).fill(PASSWORD);
-  await page.locator('form button[type=submit]').click();
+  await go(page, page.locator('form button[type=submit]'));
   await page.waitForURL(`${BASE}/`);
   return page;
 }
@@ -94,6 +94,8 @@ async function expand(page, formSel) {
 }
 
 async function page_has(page, text) {
+  // The text may come with a page still loading: wait for it a while, then say what the page holds.
+  await page.getByText(text).first().waitFor({ timeout: 10000 }).catch(() => {});
   const body = await page.textContent('body');
   assert.ok(body.includes(text), `page lacks "${text}"`);
 }
@@ -122,7 +124,7 @@ await test('a wrong ID check digit shows the error next to the field, then the f
   assert.equal(await rm1.locator('#id_number').getAttribute('aria-invalid'), 'true');
   await rm1.screenshot({ path: `${SHOTS}/new-customer-error.png`, fullPage: true });
   await rm1.locator('#id_number').fill(GOOD_ID);
-  await rm1.locator('form.card button[type=submit]').click();
+  await go(rm1, rm1.locator('form.card button[type=submit]'));
   await rm1.waitForURL(/\/customers\/[0-9a-f-]{36}\?msg=created/);
   customerUrl = rm1.url().split('?')[0];
   // The customer at a glance and the actions sit at the top, not under 3,000 px of sections.
@@ -131,7 +133,7 @@ await test('a wrong ID check digit shows the error next to the field, then the f
   const submitBox = await rm1.locator('#submit').boundingBox();
   assert.ok(submitBox && submitBox.y < 600, `提交审核 at y=${submitBox && submitBox.y}`);
   assert.equal((await rm1.locator('#identifier').textContent()).includes(GOOD_ID), false, 'identifier must be masked');
-  await rm1.locator('#submit').click();
+  await go(rm1, rm1.locator('#submit'));
   await rm1.waitForURL(customerUrl);
   assert.equal((await rm1.locator('#status').textContent()).trim(), '待审核');
   await rm1.screenshot({ path: `${SHOTS}/customer.png`, fullPage: true });
@@ -151,12 +153,12 @@ await test('search finds the customer by name, a middle part of it, pinyin, init
   await rm1.locator('#save-note').waitFor();
   assert.equal((await rm1.locator('#save-note').textContent()).trim(), '已保存为常用查询。');
   await rm1.goto(`${BASE}/customers`);
-  await rm1.locator('#saved-searches a', { hasText: '欧阳待审' }).click();
+  await go(rm1, rm1.locator('#saved-searches a', { hasText: '欧阳待审' }));
   await rm1.waitForURL(/status=submitted/);
   await page_has(rm1, NAME);
   await rm1.screenshot({ path: `${SHOTS}/saved-search.png`, fullPage: true });
   const asked = rm1.asked.length;
-  await rm1.locator('#saved-searches button').first().click();
+  await go(rm1, rm1.locator('#saved-searches button').first());
   await rm1.waitForURL(`${BASE}/customers`);
   assert.equal(rm1.asked[asked], '删除常用查询「欧阳待审」？');
   assert.equal(await rm1.locator('#saved-searches').count(), 0);
@@ -188,10 +190,10 @@ await test('the maker cannot verify their own record', async () => {
   await sup.goto(`${BASE}/customers/new`);
   await sup.locator('#name_zh').fill('主管自建');
   await sup.locator('#id_number').fill(residentId('11010519700101456'));
-  await sup.locator('form.card button[type=submit]').click();
+  await go(sup, sup.locator('form.card button[type=submit]'));
   await sup.waitForURL(/msg=created/);
   const own = sup.url().split('?')[0];
-  await sup.locator('#submit').click();
+  await go(sup, sup.locator('#submit'));
   await sup.waitForURL(own);
   assert.equal(await sup.locator('#verify').count(), 0, 'no verify button for the maker');
   // Even a hand-made form post is refused.
@@ -216,16 +218,16 @@ await test('a reviewer in another browser verifies the record from the queue', a
   assert.ok((await mine.textContent()).includes('rm1'));
   assert.match(await mine.textContent(), /\d+ (分钟|小时|天)/);
   await rev.screenshot({ path: `${SHOTS}/review-queue.png`, fullPage: true });
-  await rev.getByRole('link', { name: /P-BR0001-/ }).first().click();
+  await go(rev, rev.getByRole('link', { name: /P-BR0001-/ }).first());
   await rev.goto(customerUrl);
-  await rev.locator('#verify').click();
+  await go(rev, rev.locator('#verify'));
   await rev.waitForURL(customerUrl);
   assert.ok(rev.asked.some((m) => m.includes('审核通过')), rev.asked.join(' | '));
   assert.equal((await rev.locator('#status').textContent()).trim(), '已核实');
   // The supervisor's own record is verified from the queue with the others ticked beside it.
   await rev.goto(`${BASE}/review`);
   await rev.getByLabel('选择 主管自建').check();
-  await rev.locator('#review-bulk button[type=submit]').click();
+  await go(rev, rev.locator('#review-bulk button[type=submit]'));
   await rev.waitForURL(/verified=1/);
   assert.ok(rev.asked.some((m) => m.includes('确定核实')), rev.asked.join(' | '));
   assert.equal((await rev.locator('#review-outcome').textContent()).trim(), '已核实 1 条记录。');
@@ -237,11 +239,11 @@ await test('the makers are told of the verdict: an unread count in the header, t
   const sup = await signIn('sup1');
   assert.equal((await sup.locator('#unread .badge').textContent()).trim(), '1');
   assert.equal((await sup.locator('#unread .sr-only').textContent()).trim(), '1 条未读通知');
-  await sup.locator('#unread').click();
+  await go(sup, sup.locator('#unread'));
   const notice = sup.locator('#notices li', { hasText: '主管自建' });
   assert.ok((await notice.textContent()).includes('客户资料已核实'));
   await sup.screenshot({ path: `${SHOTS}/notices.png`, fullPage: true });
-  await notice.locator('a').click();
+  await go(sup, notice.locator('a'));
   assert.equal((await sup.locator('#status').textContent()).trim(), '已核实');
   await sup.context().close();
   await rm1.goto(`${BASE}/`);
@@ -283,7 +285,7 @@ await test('if someone else saved first, the edit page says so, shows their chan
   await rm1.goto(`${customerUrl}/edit`);
   await sup.goto(`${customerUrl}/edit`);
   await sup.locator('#occupation').fill('医生');
-  await sup.locator('form.card button[type=submit]').click();
+  await go(sup, sup.locator('form.card button[type=submit]'));
   await sup.waitForURL(/msg=saved/);
   await rm1.locator('#occupation').fill('律师');
   await rm1.locator('#employer').fill('金杜律师事务所');
@@ -297,7 +299,7 @@ await test('if someone else saved first, the edit page says so, shows their chan
   assert.ok(await rm1.locator('#employer-kept').isVisible());
   await rm1.screenshot({ path: `${SHOTS}/edit-conflict.png`, fullPage: true });
   // The supervisor's occupation stands; the employer is saved on the second try.
-  await rm1.locator('form.card button[type=submit]').click();
+  await go(rm1, rm1.locator('form.card button[type=submit]'));
   await rm1.waitForURL(/msg=saved/);
   const facts = await rm1.locator('main').textContent();
   assert.ok(facts.includes('医生') && facts.includes('金杜律师事务所'), 'both changes are on the record');
@@ -305,7 +307,7 @@ await test('if someone else saved first, the edit page says so, shows their chan
   await sup.goto(`${customerUrl}/edit`);
   await rm1.goto(`${customerUrl}/edit`);
   await sup.locator('#occupation').fill('教师');
-  await sup.locator('form.card button[type=submit]').click();
+  await go(sup, sup.locator('form.card button[type=submit]'));
   await sup.waitForURL(/msg=saved/);
   await rm1.locator('#occupation').fill('医生（主任医师）');
   await rm1.locator('form.card button[type=submit]').click();
@@ -313,7 +315,7 @@ await test('if someone else saved first, the edit page says so, shows their chan
   await rm1.locator('#occupation-mine button').click();
   assert.equal(await rm1.locator('#occupation').inputValue(), '医生（主任医师）');
   await rm1.locator('#occupation').fill('医生');
-  await rm1.locator('form.card button[type=submit]').click();
+  await go(rm1, rm1.locator('form.card button[type=submit]'));
   await rm1.waitForURL(/msg=saved/);
   await sup.context().close();
 });
@@ -399,11 +401,11 @@ await test('administrators see staff accounts and the policy; auditors see the a
   await page_has(admin, 'rm1');
   // A list says how many, and its columns sort (a second click reverses).
   assert.match(await admin.locator('.list-total').textContent(), /共 \d+ 名员工 · 第 1 页，共 1 页/);
-  await admin.locator('#staff th a', { hasText: '角色' }).click();
+  await go(admin, admin.locator('#staff th a', { hasText: '角色' }));
   assert.equal(await admin.locator('#staff th[aria-sort=ascending]').textContent(), '角色 ▲');
   const roles = await admin.locator('#staff tbody tr td:nth-child(2)').allTextContents();
   assert.equal(roles[0], '客户服务专员', roles.join(' '));
-  await admin.locator('#staff th a', { hasText: '角色' }).click();
+  await go(admin, admin.locator('#staff th a', { hasText: '角色' }));
   assert.equal(await admin.locator('#staff th[aria-sort=descending]').textContent(), '角色 ▼');
   await admin.screenshot({ path: `${SHOTS}/admin-staff.png`, fullPage: true });
   await admin.goto(`${BASE}/admin/policy`);
@@ -420,12 +422,12 @@ await test('administrators see staff accounts and the policy; auditors see the a
   await aud.goto(`${BASE}/`);
   await aud.locator('#a-customer').fill(no);
   await aud.locator('#a-action').selectOption({ label: '审核通过' });
-  await aud.locator('#audit-search button[type=submit]').click();
+  await go(aud, aud.locator('#audit-search button[type=submit]'));
   await aud.waitForURL(/\/audit\?/);
   const rows = await aud.locator('tbody tr').allTextContents();
   assert.ok(rows.length === 1 && rows[0].includes('rev1'), rows.join(' | '));
   assert.ok((await aud.locator('#audit-total').textContent()).startsWith('共 1 条记录'));
-  await aud.locator('#audit-sort').click();
+  await go(aud, aud.locator('#audit-sort'));
   assert.ok((await aud.locator('#audit-sort').textContent()).includes('▲'), 'oldest first');
   assert.equal(await aud.locator('#a-action').inputValue(), 'customer.verify', 'the search is kept');
   await aud.locator('#a-staff').fill('nobody');
@@ -434,7 +436,7 @@ await test('administrators see staff accounts and the policy; auditors see the a
   assert.ok((await aud.locator('p.error').textContent()).includes('nobody'));
   await aud.screenshot({ path: `${SHOTS}/audit-search.png`, fullPage: true });
   // The chain, verified in words: intact, how many records, and no code or English on the page.
-  await aud.locator('#verify-chain').click();
+  await go(aud, aud.locator('#verify-chain'));
   await aud.waitForURL(/\/audit\/verify/);
   const chain = await aud.locator('#audit-chain').textContent();
   assert.ok(chain.includes('审计链完整'), chain);
@@ -475,7 +477,7 @@ await test('custom fields the bank defined appear on the create form, are valida
   assert.equal((await err.textContent()).trim(), '必填');
   assert.equal(await rm1.locator('[id="custom.income_band"]').inputValue(), 'B', 'the choice is kept');
   await rm1.locator('[id="custom.segment_note"]').fill('家庭客户');
-  await rm1.locator('form.card button[type=submit]').click();
+  await go(rm1, rm1.locator('form.card button[type=submit]'));
   await rm1.waitForURL(/msg=created/);
   await page_has(rm1, '客群备注');
   await page_has(rm1, '家庭客户');
@@ -488,7 +490,7 @@ await test('on the 360 page a manager adds a contact point, records a consent an
   await expand(rm1, '#add-contact');
   await rm1.locator('#ct-kind').selectOption('email');
   await rm1.locator('#ct-value').fill('ouyang@example.cn');
-  await rm1.locator('#add-contact button[type=submit]').click();
+  await go(rm1, rm1.locator('#add-contact button[type=submit]'));
   await rm1.waitForURL(/msg=saved/);
   assert.equal(await rm1.locator('#contacts li').count(), before + 1);
   assert.ok(!(await rm1.locator('#contacts').textContent()).includes('ouyang@example.cn'), 'contact points are masked');
@@ -503,7 +505,7 @@ await test('on the 360 page a manager adds a contact point, records a consent an
   await rm1.locator('#cs-channel').selectOption('sms');
   await rm1.locator('#cs-granted').selectOption('true');
   await rm1.locator('#cs-source').selectOption('branch_form');
-  await rm1.locator('#record-consent button[type=submit]').click();
+  await go(rm1, rm1.locator('#record-consent button[type=submit]'));
   await rm1.waitForURL(/msg=saved/);
   const consents = await rm1.locator('#consents').textContent();
   assert.ok(consents.includes('短信') && consents.includes('网点纸质授权书') && !consents.includes('branch_form'), consents);
@@ -512,7 +514,7 @@ await test('on the 360 page a manager adds a contact point, records a consent an
   await expand(rm1, '#add-relationship');
   await rm1.locator('#rel-kind').selectOption('spouse');
   await rm1.locator('#rel-other').fill('P-BR0001-99999999');
-  await rm1.locator('#add-relationship button[type=submit]').click();
+  await go(rm1, rm1.locator('#add-relationship button[type=submit]'));
   await page_has(rm1, '找不到该客户');
   await expand(rm1, '#add-relationship');
   await rm1.locator('#rel-kind').selectOption('spouse');
@@ -525,12 +527,12 @@ await test('on the 360 page a manager adds a contact point, records a consent an
   assert.equal(await rm1.locator('#rel-other').inputValue(), secondNo);
   assert.equal((await rm1.locator('#rel-other-picked').textContent()).trim(), `司马配偶 · ${secondNo}`);
   await rm1.screenshot({ path: `${SHOTS}/picker.png` });
-  await rm1.locator('#add-relationship button[type=submit]').click();
+  await go(rm1, rm1.locator('#add-relationship button[type=submit]'));
   await rm1.waitForURL(/msg=saved/);
   assert.ok((await rm1.locator('#relationships').textContent()).includes(secondNo));
   await rm1.screenshot({ path: `${SHOTS}/customer-360.png`, fullPage: true });
   // The other side shows the link back.
-  await rm1.locator('#relationships a').first().click();
+  await go(rm1, rm1.locator('#relationships a').first());
   assert.ok((await rm1.locator('#relationships').textContent()).includes('配偶'));
 });
 
@@ -540,16 +542,16 @@ await test('search sorts by a column and filters by relationship manager; home s
   await sup.goto(`${BASE}/customers`);
   const rm1Id = await sup.locator('#rm option', { hasText: 'rm1' }).getAttribute('value');
   await sup.locator('#rm').selectOption(rm1Id);
-  await sup.locator('form.search button[type=submit]').click();
+  await go(sup, sup.locator('form.search button[type=submit]'));
   await sup.waitForURL(/rm=/);
   const names = async () => sup.locator('tbody tr td:nth-child(2)').allTextContents();
   const mine = await names();
   assert.ok(mine.includes(NAME) && !mine.includes('主管自建'), mine.join(','));
-  await sup.getByRole('link', { name: /^姓名/ }).click();
+  await go(sup, sup.getByRole('link', { name: /^姓名/ }));
   assert.equal(await sup.locator('th[aria-sort=ascending]').count(), 1);
   const asc = await names();
   assert.deepEqual(asc, [...asc].sort());
-  await sup.getByRole('link', { name: /^姓名/ }).click();
+  await go(sup, sup.getByRole('link', { name: /^姓名/ }));
   assert.equal(await sup.locator('th[aria-sort=descending]').count(), 1);
   assert.deepEqual(await names(), [...asc].reverse());
   await sup.context().close();
@@ -601,13 +603,13 @@ await test('metrics push a customer to platinum: the 360 page shows the tier wit
     const radios = await fs.locator('input[type=radio]').all();
     await radios[Math.floor(radios.length / 2)].check();
   }
-  await rm1.locator('#questionnaire button[type=submit]').click();
+  await go(rm1, rm1.locator('#questionnaire button[type=submit]'));
   await rm1.waitForURL(/msg=saved/);
   assert.ok((await rm1.locator('#segments').textContent()).includes('稳健型'));
   await rm1.locator('#segments').screenshot({ path: `${SHOTS}/segments.png` });
   await rm1.goto(`${BASE}/customers`);
   await rm1.locator('#f-wealth_tier').selectOption('platinum');
-  await rm1.locator('form.search button[type=submit]').click();
+  await go(rm1, rm1.locator('form.search button[type=submit]'));
   await rm1.waitForURL(/wealth_tier=platinum/);
   const names = await rm1.locator('tbody tr td:nth-child(2)').allTextContents();
   assert.deepEqual(names, [NAME]);
@@ -622,7 +624,7 @@ await test('the platinum customer has a quarterly contact task; logging a call c
   await rm1.locator('#ix-outcome').fill('了解到年底有一笔定期到期');
   await rm1.locator('#ix-needs').fill('养老规划');
   await rm1.locator('#ix-sat').selectOption('5');
-  await rm1.locator('#log-contact button[type=submit]').click();
+  await go(rm1, rm1.locator('#log-contact button[type=submit]'));
   await rm1.waitForURL(/msg=logged/);
   const timeline = await rm1.locator('#timeline').textContent();
   assert.ok(timeline.includes('了解到年底有一笔定期到期') && timeline.includes('养老规划'), timeline);
@@ -634,7 +636,7 @@ await test('the platinum customer has a quarterly contact task; logging a call c
   await sup.locator('#log-contact summary').click();
   await sup.locator('#ix-method').selectOption('message');
   await sup.locator('#ix-outcome').fill('主管回访确认服务满意');
-  await sup.locator('#log-contact button[type=submit]').click();
+  await go(sup, sup.locator('#log-contact button[type=submit]'));
   await sup.waitForURL(/msg=logged/);
   const rows = await sup.locator('#timeline tr').allTextContents();
   assert.ok(rows.some((r) => r.includes('主管回访确认服务满意') && r.includes('sup1')), rows.join(' | '));
@@ -649,7 +651,7 @@ await test('the platinum customer has a quarterly contact task; logging a call c
   await rm1.goto(`${BASE}/`);
   assert.ok(await rm1.locator('#my-tasks').count() === 1);
   // Today / this week / overdue.
-  await rm1.locator('#task-tabs a', { hasText: '已逾期' }).click();
+  await go(rm1, rm1.locator('#task-tabs a', { hasText: '已逾期' }));
   await rm1.waitForURL(/due=overdue/);
   assert.equal((await rm1.locator('#task-tabs strong').textContent()).trim(), '已逾期');
   const due = new Date(); due.setFullYear(due.getFullYear() + 1);
@@ -677,7 +679,7 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   const goers = (await rm1.locator('#vi-staff-list li[role=option]').allTextContents()).join(' ');
   assert.ok(!goers.includes('rm2'), goers);
   await rm1.locator('#vi-staff').fill('');
-  await rm1.locator('#plan-visit button[type=submit]').click();
+  await go(rm1, rm1.locator('#plan-visit button[type=submit]'));
   await rm1.waitForURL(/msg=saved/);
   // The visit sits on its day in the week grid, with its time; the month grid shows it too.
   const visitDay = visitAt.slice(0, 10);
@@ -692,21 +694,21 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   await rm1.locator('#ev-location').fill('三楼会议室');
   await rm1.locator('#ev-when').fill(eventAt);
   await rm1.locator('#ev-capacity').fill('30');
-  await rm1.locator('#new-event button[type=submit]').click();
+  await go(rm1, rm1.locator('#new-event button[type=submit]'));
   await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
   await rm1.locator('#inv-no').fill(no);
-  await rm1.locator('#invite button[type=submit]').click();
+  await go(rm1, rm1.locator('#invite button[type=submit]'));
   await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
   assert.ok((await rm1.locator('#invitations').textContent()).includes(no));
-  await rm1.locator('#invitations button[data-response=accept]').first().click();
+  await go(rm1, rm1.locator('#invitations button[data-response=accept]').first());
   await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
   assert.equal((await rm1.locator('.inv-status').first().textContent()).trim(), '已报名');
   // After the event: attendance, then the customer's rating and comment.
-  await rm1.locator('#invitations button[data-response=attended]').first().click();
+  await go(rm1, rm1.locator('#invitations button[data-response=attended]').first());
   await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
   await rm1.locator('.feedback-form select').first().selectOption('4');
   await rm1.locator('.feedback-form input[name=comment]').first().fill('内容实用');
-  await rm1.locator('.feedback-form button[type=submit]').first().click();
+  await go(rm1, rm1.locator('.feedback-form button[type=submit]').first());
   await rm1.waitForURL(/\/events\/[0-9a-f-]{36}$/);
   assert.ok((await rm1.locator('.inv-feedback').first().textContent()).includes('4/5 · 内容实用'));
   await rm1.screenshot({ path: `${SHOTS}/event.png`, fullPage: true });
@@ -714,11 +716,11 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   const eventDay = eventAt.slice(0, 10);
   await rm1.goto(`${BASE}/calendar?view=week&at=${eventDay}`);
   assert.ok((await rm1.locator(`#cal-grid td[data-day="${eventDay}"]`).textContent()).includes('年末宏观经济讲座'));
-  await rm1.locator('#cal-prev').click();
-  await rm1.locator('#cal-next').click();
+  await go(rm1, rm1.locator('#cal-prev'));
+  await go(rm1, rm1.locator('#cal-next'));
   assert.ok((await rm1.locator(`#cal-grid td[data-day="${eventDay}"]`).textContent()).includes('年末宏观经济讲座'));
   await rm1.screenshot({ path: `${SHOTS}/calendar-week.png`, fullPage: true });
-  await rm1.locator('#cal-month').click();
+  await go(rm1, rm1.locator('#cal-month'));
   assert.equal((await rm1.locator('#cal-grid tbody td').count()) % 7, 0);
   assert.equal(await rm1.locator('#cal-grid th').first().textContent(), '周一');
   await rm1.screenshot({ path: `${SHOTS}/calendar.png`, fullPage: true });
@@ -733,7 +735,7 @@ await test('a manager plans a visit, creates an event, invites the customer and 
   await rm1.locator('#ix-task').selectOption(await visitOption.getAttribute('value'));
   await rm1.locator('#ix-method').selectOption('visit');
   await rm1.locator('#ix-outcome').fill('上门回顾资产配置，客户同意调整');
-  await rm1.locator('#log-contact button[type=submit]').click();
+  await go(rm1, rm1.locator('#log-contact button[type=submit]'));
   await rm1.waitForURL(/msg=logged/);
   const tasks = await rm1.locator('#contacts-log #tasks').textContent();
   assert.ok(tasks.includes('年度资产配置回顾') && tasks.includes('带上养老规划方案'), tasks);
@@ -747,12 +749,12 @@ await test('a manager pushes content to the platinum tier and sees it in the cam
   await rm1.locator('#camp-channel').selectOption('sms');
   // Without the zh-CN text the form comes back with what was typed and the field named.
   await rm1.locator('#camp-body-zh-CN').evaluate((e) => e.removeAttribute('required'));
-  await rm1.locator('#camp-preview').click();
+  await go(rm1, rm1.locator('#camp-preview'));
   await page_has(rm1, '正文（简体中文）');
   assert.equal(await rm1.locator('#camp-key').inputValue(), '年末利率调整说明');
   await rm1.locator('#camp-body-zh-CN').fill('{name}{honorific}您好：作为{tier}客户，年末利率调整说明请见手机银行。');
   // 预览: how many customers, in which language and channel, and the message as the first reads it.
-  await rm1.locator('#camp-preview').click();
+  await go(rm1, rm1.locator('#camp-preview'));
   const preview = await rm1.locator('#campaign-preview').textContent();
   assert.ok(preview.includes('将发送给 1 位客户') && preview.includes('简体中文 1') && preview.includes('短信 1'), preview);
   assert.ok(preview.includes('白金级客户，年末利率调整说明'), preview);
@@ -760,11 +762,11 @@ await test('a manager pushes content to the platinum tier and sees it in the cam
   await rm1.screenshot({ path: `${SHOTS}/campaign-preview.png`, fullPage: true });
   // Changed after the preview: previewed again, not sent.
   await rm1.locator('#camp-body-zh-CN').fill('{name}{honorific}您好：作为{tier}客户，年末利率调整说明请见手机银行或网点。');
-  await rm1.locator('#camp-send').click();
+  await go(rm1, rm1.locator('#camp-send'));
   assert.ok((await rm1.locator('#campaign-notice').textContent()).includes('请确认新的预览'));
   assert.equal(await rm1.locator('#campaigns').count(), 0, 'nothing sent unpreviewed');
   const asked = rm1.asked.length;
-  await rm1.locator('#camp-send').click();
+  await go(rm1, rm1.locator('#camp-send'));
   assert.equal(rm1.asked[asked], '确认向 1 位客户发送此消息？发送后无法撤回。');
   const notice = await rm1.locator('#campaign-notice').textContent();
   assert.ok(notice.includes('1 位客户') && notice.includes('1 条消息'), notice);
@@ -776,9 +778,9 @@ await test('a manager pushes content to the platinum tier and sees it in the cam
   await rm1.locator('#camp-wealth_tier').selectOption('platinum');
   await rm1.locator('#camp-body-zh-CN').fill('{name}{honorific}您好：作为{tier}客户，您可优先预约新品。');
   await rm1.locator('#camp-ask').check();
-  await rm1.locator('#camp-preview').click();
+  await go(rm1, rm1.locator('#camp-preview'));
   assert.equal(await rm1.locator('#camp-send').textContent(), '提交审批');
-  await rm1.locator('#camp-send').click();
+  await go(rm1, rm1.locator('#camp-send'));
   assert.ok(rm1.asked.at(-1).includes('须经批准后发送'), rm1.asked.at(-1));
   assert.ok((await rm1.locator('#campaign-notice').textContent()).includes('已提交审批'));
   const waiting = rm1.locator('#campaigns tr', { hasText: '贵宾客户新品预约' });
@@ -788,10 +790,10 @@ await test('a manager pushes content to the platinum tier and sees it in the cam
   // The branch supervisor is told, approves after being asked, and it goes at once.
   const sup = await signIn('sup1');
   assert.ok((await sup.locator('#home-approvals').textContent()).includes('1 项推送等待您审批'), 'told on the home page');
-  await sup.locator('#home-approvals a').click();
+  await go(sup, sup.locator('#home-approvals a'));
   assert.ok((await sup.locator('#campaigns-awaiting').textContent()).includes('1 项推送等待您审批'));
   await sup.screenshot({ path: `${SHOTS}/campaign-approval.png`, fullPage: true });
-  await sup.locator('#campaigns tr', { hasText: '贵宾客户新品预约' }).locator('.camp-approve').click();
+  await go(sup, sup.locator('#campaigns tr', { hasText: '贵宾客户新品预约' }).locator('.camp-approve'));
   assert.ok(sup.asked.at(-1).includes('批准后将向 1 位客户发送'), sup.asked.at(-1));
   assert.ok((await sup.locator('#campaign-notice').textContent()).includes('已批准推送'));
   const approved = await sup.locator('#campaigns tr', { hasText: '贵宾客户新品预约' }).textContent();
@@ -824,7 +826,7 @@ await test('customer service registers a complaint, works it to the survey, and 
   assert.ok(refusal.includes('客户: 没有找到') && !/[a-z]{3,}/.test(refusal), refusal);
   assert.equal(await cs.locator('#cn-subject').inputValue(), '柜台排队超过一小时');
   await cs.locator('#cn-customer').fill(no);
-  await cs.locator('#case-form button[type=submit]').click();
+  await go(cs, cs.locator('#case-form button[type=submit]'));
   await cs.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
   const caseUrl = cs.url();
   assert.ok((await cs.locator('#case-department').textContent()).includes('客户服务部'));
@@ -836,7 +838,7 @@ await test('customer service registers a complaint, works it to the survey, and 
   await cs.goto(caseUrl);
   await cs.locator('#act-note summary').click();
   await cs.locator('#an-text').fill('调取监控，确认叫号系统故障');
-  await cs.locator('#act-note button[type=submit]').click();
+  await go(cs, cs.locator('#act-note button[type=submit]'));
   await cs.waitForURL(caseUrl);
   // The owner is picked by name, not typed: the picker lists who may work cases, with their department.
   await cs.locator('#act-assign summary').click();
@@ -847,21 +849,21 @@ await test('customer service registers a complaint, works it to the survey, and 
   await cs.locator('#aa-owner').press('ArrowDown');
   await cs.locator('#aa-owner').press('Enter');
   assert.equal(await cs.locator('#aa-owner').inputValue(), 'cs1');
-  await cs.locator('#act-assign button[type=submit]').click();
+  await go(cs, cs.locator('#act-assign button[type=submit]'));
   await cs.waitForURL(caseUrl);
   // The complaint letter, scanned, goes with the case.
   await cs.locator('#att-file').setInputFiles({ name: '投诉信.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 scanned letter') });
-  await cs.locator('#attach-form button[type=submit]').click();
+  await go(cs, cs.locator('#attach-form button[type=submit]'));
   await cs.waitForURL(caseUrl);
   assert.ok((await cs.locator('#case-attachments').textContent()).includes('投诉信.pdf'));
   await cs.locator('#act-resolve summary').click();
   await cs.locator('#as-solution').fill('叫号系统已修复，周末增派引导员');
   await cs.locator('#as-reply').fill('您好，您反映的排队问题已处理。');
-  await cs.locator('#act-resolve button[type=submit]').click();
+  await go(cs, cs.locator('#act-resolve button[type=submit]'));
   await cs.waitForURL(caseUrl);
   assert.equal((await cs.locator('#case-status').textContent()).trim(), '已答复');
   await cs.locator('#av-sat').selectOption('5');
-  await cs.locator('#act-survey button[type=submit]').click();
+  await go(cs, cs.locator('#act-survey button[type=submit]'));
   await cs.waitForURL(caseUrl);
   assert.equal((await cs.locator('#case-status').textContent()).trim(), '已结案');
   const log = await cs.locator('#case-log').textContent();
@@ -875,10 +877,10 @@ await test('customer service registers a complaint, works it to the survey, and 
   assert.ok((await cs.locator('#cases').textContent()).includes('柜台排队超过一小时'));
   assert.match(await cs.locator('#case-total').textContent(), /^共 \d+ 件 · 第 1 页，共 1 页$/);
   // The deadline column sorts, soonest first; the filters keep the sort.
-  await cs.locator('#sort-due').click();
+  await go(cs, cs.locator('#sort-due'));
   await cs.waitForURL(/sort=due/);
   assert.ok((await cs.locator('#sort-due').textContent()).includes('↑'));
-  await cs.locator('#case-filter button[type=submit]').click();
+  await go(cs, cs.locator('#case-filter button[type=submit]'));
   await cs.waitForURL(/sort=due/);
   await cs.screenshot({ path: `${SHOTS}/cases.png`, fullPage: true });
   await cs.goto(`${BASE}/cases/analytics`);
@@ -887,7 +889,7 @@ await test('customer service registers a complaint, works it to the survey, and 
   assert.equal(await cs.locator('#heat-map rect').count(), 168);
   assert.equal(await cs.locator('#chart-kind rect').count(), 1);
   // The drill-down from the chart lists the same case.
-  await cs.locator('#chart-kind + .drill a', { hasText: '投诉' }).click();
+  await go(cs, cs.locator('#chart-kind + .drill a', { hasText: '投诉' }));
   assert.ok((await cs.locator('#cases').textContent()).includes('柜台排队超过一小时'));
   await cs.goBack();
   await cs.screenshot({ path: `${SHOTS}/case-dashboard.png`, fullPage: true });
@@ -901,7 +903,7 @@ await test('customer service registers a complaint, works it to the survey, and 
 await test('an administrator edits a working-day calendar from its file', async () => {
   const admin = await signIn('admin1');
   await admin.goto(`${BASE}/admin/calendars`);
-  await admin.locator('#calendars a', { hasText: '编辑' }).first().click();
+  await go(admin, admin.locator('#calendars a', { hasText: '编辑' }).first());
   await admin.waitForURL(/edit=CN/);
   const body = await admin.locator('#cal-body').inputValue();
   assert.ok(body.includes('"2026-10-10"'), body.slice(0, 200));
@@ -923,7 +925,7 @@ await test('on a phone: a compact header with a menu, lists as cards; the 360 an
   await page.goto(`${BASE}/login`);
   await page.getByLabel(/用户名|Username/).fill('cs1');
   await page.getByLabel(/密码|Password/).fill(PASSWORD);
-  await page.locator('form button[type=submit]').click();
+  await go(page, page.locator('form button[type=submit]'));
   await page.waitForURL(`${BASE}/`);
   const header = async () => page.evaluate(() => document.querySelector('header').getBoundingClientRect().height);
   assert.ok(await header() <= 120, `the header takes ${await header()} px at 390 px`);
@@ -932,7 +934,7 @@ await test('on a phone: a compact header with a menu, lists as cards; the 360 an
   await page.locator('.menu-toggle').click();
   assert.equal(await page.locator('.menu-toggle').getAttribute('aria-expanded'), 'true');
   await axe();
-  await page.locator('header nav a[href="/cases"]').click();
+  await go(page, page.locator('header nav a[href="/cases"]'));
   await page.waitForURL(`${BASE}/cases`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `/cases scrolls sideways by ${overflow}px at 390 px`);
@@ -945,7 +947,7 @@ await test('on a phone: a compact header with a menu, lists as cards; the 360 an
   await page.goto(`${BASE}/calendar?view=week`);
   await axe();
   await page.goBack();
-  await page.locator('#cases tbody a').first().click();
+  await go(page, page.locator('#cases tbody a').first());
   await page.waitForURL(/\/cases\/[0-9a-f-]+$/);
   await axe();
   await page.screenshot({ path: `${SHOTS}/phone-case.png`, fullPage: true });
@@ -979,12 +981,12 @@ await test("an administrator adds a product, operations load the day's holdings,
   await admin.locator('#p-kind').selectOption('wealth_product');
   await admin.locator('#p-name-zh-CN').fill('测试稳盈理财');
   await admin.locator('#p-launch').fill('2026-01-01');
-  await admin.locator('#product-save').click();
+  await go(admin, admin.locator('#product-save'));
   // An investment product without its risk level is refused, in words.
   const err = await admin.locator('#product-error').textContent();
   assert.ok(err.includes('风险等级') && !err.includes('risk_level') && !err.includes('required'), err);
   await admin.locator('#p-risk').selectOption('R2');
-  await admin.locator('#product-save').click();
+  await go(admin, admin.locator('#product-save'));
   assert.ok((await admin.locator('#product-notice').textContent()).includes('产品已新增'));
   assert.ok((await admin.locator('#product-versions').textContent()).includes('第 1 版'));
   await admin.screenshot({ path: `${SHOTS}/product.png`, fullPage: true });
@@ -1044,7 +1046,7 @@ await test("an administrator adds a product, operations load the day's holdings,
   await rm1.locator('#sale-kind').selectOption('product_sale');
   await rm1.locator('#sale-product').selectOption('WM-E2E-90D');
   await rm1.locator('#sale-amount').fill('200,000.00');
-  await rm1.locator('#sale-submit').click();
+  await go(rm1, rm1.locator('#sale-submit'));
   await rm1.waitForURL(/msg=sale/);
   assert.ok(rm1.asked.some((q) => q.includes('确认提交该业务申请')), 'a sale asks first');
   const sales = await rm1.locator('#sales').textContent();
@@ -1097,7 +1099,7 @@ await test('two cash deposits on one day raise a large-value alert the manager d
   assert.ok(await risk.locator('#ac-disposition:invalid').count() === 1);
   await risk.locator('#ac-disposition').selectOption('reported');
   await risk.locator('#ac-resolution').fill('已核实并纳入大额交易报告');
-  await risk.locator('#ac-submit').click();
+  await go(risk, risk.locator('#ac-submit'));
   await risk.waitForURL(/msg=saved/);
   assert.ok(risk.asked.some((q) => q.includes('关闭此告警')), 'closing asks first');
   assert.ok((await risk.locator('#alert-closed').textContent()).includes('已报送'));
@@ -1126,12 +1128,12 @@ await securityTests({ test, signIn, browser, BASE, SHOTS, PASSWORD });
 
 await test('the language switch changes the labels', async () => {
   await rm1.goto(`${BASE}/customers`);
-  await rm1.locator('a[data-lang=en]').click();
+  await go(rm1, rm1.locator('a[data-lang=en]'));
   await rm1.waitForURL(`${BASE}/customers`);
   await page_has(rm1, 'Customer search');
   await page_has(rm1, 'Sign out');
   await rm1.screenshot({ path: `${SHOTS}/search-en.png`, fullPage: true });
-  await rm1.locator('a[data-lang=zh-TW]').click();
+  await go(rm1, rm1.locator('a[data-lang=zh-TW]'));
   await page_has(rm1, '客戶查詢');
 });
 

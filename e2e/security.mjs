@@ -1,6 +1,7 @@
 // Browser test of the second factor (issue 21): a staff member turns it on from the account page with the
 // secret an authenticator app would read, then signing in needs the password and a current code, and a code
 // is good once. Called by run.mjs last (the account then needs codes to sign in).
+import { go } from './browser.mjs';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 
@@ -65,7 +66,7 @@ export async function securityTests({ test, signIn, browser, BASE, SHOTS, PASSWO
     await rm2.screenshot({ path: `${SHOTS}/second-factor.png`, fullPage: true });
     const step = Math.floor(Date.now() / 1000 / 30);
     await rm2.locator('#totp-code').fill(code(secret, step));
-    await rm2.locator('#totp-confirm button[type=submit]').click();
+    await go(rm2, rm2.locator('#totp-confirm button[type=submit]'));
     await rm2.waitForLoadState();
     // The recovery codes, shown once for the person to keep.
     assert.equal(await rm2.locator('#recovery-codes li').count(), 10);
@@ -79,7 +80,7 @@ export async function securityTests({ test, signIn, browser, BASE, SHOTS, PASSWO
       await page.getByLabel(/用户名|Username/).fill('rm2');
       await page.getByLabel(/密码|Password/).fill(PASSWORD);
       if (totp) await page.locator('#totp').fill(totp);
-      await page.locator('form button[type=submit]').click();
+      await go(page, page.locator('form button[type=submit]'));
       await page.waitForLoadState();
       return page;
     };

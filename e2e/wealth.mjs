@@ -4,6 +4,7 @@
 // suitability report with every check in words. The client's wealth page: the declared picture, a goal funded,
 // a plan refused above the level in words and made within it, a recommendation picked from what the gate
 // allows and the client's answer asked first, a review. Called by run.mjs with its helpers.
+import { go } from './browser.mjs';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
@@ -31,7 +32,7 @@ export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
       await rm1.locator('#sale-product').selectOption(product);
       await rm1.locator('#sale-channel').selectOption('online');
       await rm1.locator('#sale-amount').fill('100,000.00');
-      await rm1.locator('#sale-submit').click();
+      await go(rm1, rm1.locator('#sale-submit'));
       await rm1.waitForURL(/msg=sale/);
     };
     await sell('FD-E2E-R4');
@@ -43,7 +44,7 @@ export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     assert.ok(line.includes('冷静期中，至') && line.includes('私募产品冷静期'), line);
     await cooling.locator('details summary', { hasText: '客户撤销' }).click();
     await cooling.locator('input[name=reason]').fill('客户来电表示暂不需要');
-    await cooling.locator('button', { hasText: '客户撤销' }).click();
+    await go(rm1, cooling.locator('button', { hasText: '客户撤销' }));
     await rm1.waitForURL(/#sales$/);
     assert.ok(rm1.asked.some((q) => q.includes('全额退还')), rm1.asked.join('|'));
     const after = await rm1.locator('#sales tr', { hasText: '测试私募理财' }).first().textContent();
@@ -70,14 +71,14 @@ export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     const rm1 = await signIn('rm1');
     const wealthUrl = `${customerUrl}/wealth`;
     await rm1.goto(customerUrl);
-    await rm1.locator('#wealth-link a').click();
+    await go(rm1, rm1.locator('#wealth-link a'));
     await rm1.waitForURL(/\/wealth$/);
     await rm1.locator('#picture-form-wrap summary').click();
     await rm1.locator('#f-assets\\.stocks').fill('200000');
     await rm1.locator('#f-liabilities\\.mortgage').fill('500000');
     await rm1.locator('#f-income\\.salary').fill('360000');
     await rm1.locator('#f-marital').selectOption('married');
-    await rm1.locator('#picture-save').click();
+    await go(rm1, rm1.locator('#picture-save'));
     await rm1.waitForURL(/#picture$/);
     assert.ok(rm1.asked.some((q) => q.includes('保存客户申报的财务状况')), rm1.asked.join('|'));
     const facts = await rm1.locator('#wealth-facts').textContent();
@@ -86,7 +87,7 @@ export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     await rm1.locator('#g-kind').selectOption('education');
     await rm1.locator('#g-amount').fill('100000');
     await rm1.locator('#g-on').fill('2036-09-01');
-    await rm1.locator('#goal-save').click();
+    await go(rm1, rm1.locator('#goal-save'));
     await rm1.waitForURL(/#goals$/);
     const goal = await rm1.locator('#goal-list tbody tr').first().textContent();
     assert.ok(goal.includes('子女教育') && goal.includes('100%') && goal.includes('进行中'), goal);
@@ -99,7 +100,7 @@ export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     assert.ok(error.includes('权益类') && error.includes('高于客户风险测评可购买的等级'), error);
     await rm1.goto(wealthUrl);
     await rm1.locator('#plan-form-wrap summary').click();
-    await rm1.locator('#plan-save').click();
+    await go(rm1, rm1.locator('#plan-save'));
     await rm1.waitForURL(/#plan$/);
     const plan = await rm1.locator('#plan-now').textContent();
     assert.ok(plan.includes('第 1 版方案') && plan.includes('首次制定'), plan);
@@ -112,18 +113,18 @@ export async function wealthTests({ test, signIn, BASE, SHOTS, customerUrl }) {
     await rm1.locator('#a-product').selectOption('PF-E2E-R2');
     await rm1.locator('#a-amount').fill('100,000.00');
     await rm1.locator('#a-rationale').fill('补足固定收益类');
-    await rm1.locator('#action-save').click();
+    await go(rm1, rm1.locator('#action-save'));
     await rm1.waitForURL(/#actions$/, { timeout: 5000 }).catch(async (e) => {
       throw new Error(`${e.message}: ${await rm1.locator('#wealth-error').textContent().catch(() => '')}`);
     });
     const row = rm1.locator('#action-list tbody tr').first();
     await row.locator('select[name=decision]').selectOption('accepted');
-    await row.locator('button', { hasText: '记录决定' }).click();
+    await go(rm1, row.locator('button', { hasText: '记录决定' }));
     await rm1.waitForURL(/#actions$/);
     assert.ok(rm1.asked.some((q) => q.includes('记录客户的决定')), rm1.asked.join('|'));
     const answered = await rm1.locator('#action-list tbody tr').first().textContent();
     assert.ok(answered.includes('客户接受'), answered);
-    await rm1.locator('#review-save').click();
+    await go(rm1, rm1.locator('#review-save'));
     await rm1.waitForURL(/#reviews$/);
     assert.ok((await rm1.locator('#next-review').textContent()).includes('下次检视'));
     const page = await rm1.locator('main').textContent();

@@ -670,20 +670,26 @@ pub(crate) async fn insert_account<C: ConnectionTrait>(c: &C, row: &StaffRow) ->
     })
 }
 
-/// Checks a new account's username (people's and service accounts' alike): trimmed, 1-64 letters, digits,
-/// '.', '_' or '-'.
+/// Checks a new account's username (people's and service accounts' alike): trimmed, 1-128 letters, digits,
+/// '.', '_' or '-', with at most one '@' neither first nor last — a directory's user principal name
+/// (`li.wei@bank.example`, what Entra ID and Okta give as `preferred_username`). Never beginning with '@'
+/// keeps a username out of a spreadsheet's formula reading as well.
 pub(crate) fn check_username(u: &str) -> Result<String> {
     let uname = u.trim().to_owned();
+    let ats = uname.bytes().filter(|b| *b == b'@').count();
     if uname.is_empty()
-        || uname.len() > 64
+        || uname.len() > 128
+        || ats > 1
+        || uname.starts_with('@')
+        || uname.ends_with('@')
         || !uname
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-' || b == b'@')
     {
         return Err(AppError::field(
             "username",
             "format",
-            "must be 1-64 letters, digits, '.', '_' or '-'",
+            "must be 1-128 letters, digits, '.', '_' or '-', with at most one '@' inside",
         ));
     }
     Ok(uname)

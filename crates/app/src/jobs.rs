@@ -358,6 +358,7 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
         Ok(r) => tracing::info!(
             months_dropped = r.months_dropped,
             rows_deleted = r.rows_deleted,
+            rejects_deleted = r.rejects_deleted,
             "book retention applied"
         ),
         Err(e) => tracing::error!(error = %e, "book retention failed"),

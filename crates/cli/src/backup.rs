@@ -105,6 +105,26 @@ async fn reapply(cfg: &Config, app: &banyan_app::App) -> Result<()> {
         "erasure ledger {}: {again} customer record(s) erased again",
         path.display()
     );
+    // Said after the work: a broken chain does not stop the erasures the sealed lines ask for.
+    let checked = banyan_app::rights::erase::ledger::check(app).map_err(app_err)?;
+    let lines = |v: &[usize]| {
+        v.iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !checked.breaks.is_empty() {
+        println!(
+            "WARNING: erasure ledger chain broken before line(s) {}: a line was taken out of the ledger. Compare it with its copies and run `banyan reapply-erasures` with the complete one.",
+            lines(&checked.breaks)
+        );
+    }
+    if !checked.left_out.is_empty() {
+        println!(
+            "WARNING: erasure ledger line(s) {} left out: torn by a crash, edited, or sealed by another master key.",
+            lines(&checked.left_out)
+        );
+    }
     Ok(())
 }
 

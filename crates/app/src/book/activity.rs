@@ -767,10 +767,13 @@ async fn write_events<C: ConnectionTrait>(
 pub struct Retained {
     pub months_dropped: u64,
     pub rows_deleted: u64,
+    /// Rejected rows of feed loads older than the policy's `rejects_days`.
+    pub rejects_deleted: u64,
 }
 
 /// Removes transactions and channel events older than the policy's retention (whole months on
-/// PostgreSQL, then what is left before the cut-off). Safe on several nodes at once.
+/// PostgreSQL, then what is left before the cut-off), and feeds' rejected rows older than theirs. Safe on
+/// several nodes at once.
 pub async fn apply_retention(app: &App) -> Result<Retained> {
     let r = &app.policy().book.retention;
     let today = app.today();
@@ -798,6 +801,17 @@ pub async fn apply_retention(app: &App) -> Result<Retained> {
         };
         let tx = app.db.begin_write().await?;
         out.rows_deleted += astore::delete_before(&*tx, table, cut_us).await?;
+        tx.commit().await?;
+    }
+    // A feed's rejected rows serve the correction of the feed; past that they are account numbers kept for
+    // nothing (some perhaps of a person erased since).
+    if let Ok(cut_us) = today
+        .checked_sub(i64::from(r.rejects_days).days())
+        .and_then(|d| d.to_zoned(app.tz.clone()))
+        .map(|z| z.timestamp().as_microsecond())
+    {
+        let tx = app.db.begin_write().await?;
+        out.rejects_deleted += astore::delete_rejects_before(&*tx, cut_us).await?;
         tx.commit().await?;
     }
     Ok(out)

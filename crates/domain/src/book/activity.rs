@@ -220,6 +220,14 @@ pub struct Retention {
     /// whose records office erases by its own procedure turns it off.
     #[serde(default = "yes")]
     pub erase_former_customers: bool,
+    /// Days a feed's rejected rows are kept for the core system's team to correct the feed (they name
+    /// account numbers, possibly of a person erased since, whom the bank can no longer tell apart).
+    #[serde(default = "ninety")]
+    pub rejects_days: u32,
+}
+
+fn ninety() -> u32 {
+    90
 }
 
 fn yes() -> bool {
@@ -232,6 +240,7 @@ impl Default for Retention {
             transactions_years: 10,
             events_days: 400,
             erase_former_customers: true,
+            rejects_days: 90,
         }
     }
 }

@@ -499,6 +499,9 @@ impl BookPolicy {
         if !(30..=3650).contains(&self.retention.events_days) {
             return bad("retention.events_days".into(), "must be 30 to 3650");
         }
+        if !(7..=3650).contains(&self.retention.rejects_days) {
+            return bad("retention.rejects_days".into(), "must be 7 to 3650");
+        }
         for (i, r) in self.insights.iter().enumerate() {
             if let Err((k, m)) = r.validate() {
                 return Err((format!("insights[{i}].{k}"), m));

@@ -203,6 +203,9 @@ enum Does {
     Blank(&'static [&'static str]),
     /// Deletes the notices whose text begins with the number of one of the person's leads.
     LeadNotices,
+    /// Blanks the column where it holds the number of one of the person's accounts (rows a feed rejected
+    /// name an account, not a customer).
+    BlankAccountNo,
     /// Keeps the rows as they are: they hold no personal value (ids, codes and times only).
     Keep,
 }
@@ -264,6 +267,12 @@ const HELD: &[Held] = &[
     del("alerts", "customer_id"),
     del("holdings", "customer_id"),
     del("transactions", "customer_id"),
+    // The load's report keeps that a row was rejected and why, not whose account it named.
+    Held {
+        table: "book_load_rejects",
+        col: "account_no",
+        does: Does::BlankAccountNo,
+    },
     del("accounts", "customer_id"),
     // Notices about a lead name it by its number and the prospect's name, without a customer column.
     Held {
@@ -418,6 +427,19 @@ pub async fn erase<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<BTreeMap
                     n += c.execute(&q).await?.rows_affected();
                 }
                 n
+            }
+            Does::BlankAccountNo => {
+                let numbers = Query::select()
+                    .column("account_no")
+                    .from("accounts")
+                    .and_where(Expr::col("customer_id").eq(customer))
+                    .to_owned();
+                let q = Query::update()
+                    .table(h.table)
+                    .value(h.col, "")
+                    .and_where(Expr::col(h.col).in_subquery(numbers))
+                    .to_owned();
+                c.execute(&q).await?.rows_affected()
             }
             Does::Keep => 0,
         };

@@ -40,7 +40,7 @@ pub fn routes(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceAccountRequest {
-    /// 1-64 letters, digits, '.', '_' or '-'.
+    /// 1-128 letters, digits, '.', '_' or '-', with at most one '@' inside (a directory's principal name).
     pub username: String,
     /// The system's name as people read it (1-64 characters).
     pub display_name: String,

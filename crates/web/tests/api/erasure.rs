@@ -14,6 +14,7 @@ crate::tests![
     a_former_customer_is_erased_when_the_retention_ends_without_a_request,
     a_legal_hold_keeps_the_records_until_it_is_lifted,
     every_table_naming_a_customer_is_in_the_erasure_catalogue,
+    the_erasure_ledger_is_a_chain_a_missing_line_breaks,
 ];
 
 /// A verified individual with its own name, mobile, e-mail and address; its id and number.
@@ -414,6 +415,17 @@ async fn a_deletion_while_the_law_keeps_records_restricts_and_the_nightly_job_er
     )
     .await;
     account(app, &ops, &no).await;
+    // A feed row refused for its currency: the load's report names the account.
+    let r = app
+        .post(
+            "/api/v1/book/holdings",
+            &ops,
+            json!({"source": "core", "as_of": "2026-11-30", "items": [
+                {"account_no": "6222000000000301", "customer": no, "product": "DD-CNY", "currency": "XYZ",
+                 "status": "active", "opened_on": "2020-05-01", "balance": 1_000_000}]}),
+        )
+        .await;
+    assert_eq!(r.body["load"]["rejected"].as_i64(), Some(1), "{}", r.text);
     let rr = deletion(app, &rm, &id).await;
     let r = app
         .post(
@@ -515,6 +527,24 @@ async fn a_deletion_while_the_law_keeps_records_restricts_and_the_nightly_job_er
         ))
         .await,
         vec!["0"]
+    );
+    // Its rejected row names the account the feed sent; the retention of rejected rows takes it with the
+    // rest of the load's report, the load keeping its counts.
+    assert_eq!(
+        holding(app, "6222000000000301").await,
+        vec!["book_load_rejects.account_no"]
+    );
+    app.sql("UPDATE book_loads SET created_at_us = created_at_us - 91 * 86400000000")
+        .await;
+    let gone = banyan_app::book::activity::apply_retention(&app.app)
+        .await
+        .unwrap();
+    assert_eq!(gone.rejects_deleted, 2, "{gone:?}");
+    assert_eq!(holding(app, "6222000000000301").await, Vec::<String>::new());
+    assert_eq!(
+        app.texts("SELECT CAST(SUM(rejected) AS TEXT) FROM book_loads")
+            .await,
+        vec!["2"]
     );
     let actions = app
         .texts(&format!(
@@ -659,4 +689,76 @@ async fn a_legal_hold_keeps_the_records_until_it_is_lifted(app: &TestApp) {
             "rights.erase"
         ]
     );
+}
+
+/// The erasure ledger (which a restore reads to erase again) chains each line's seal to the line before:
+/// a line taken out is found, a line torn by a crash is passed over and the chain goes on past it.
+async fn the_erasure_ledger_is_a_chain_a_missing_line_breaks(app: &TestApp) {
+    use banyan_app::rights::erase::ledger;
+    let path = std::env::temp_dir().join(format!("ledger-{}.jsonl", uuid::Uuid::now_v7()));
+    app.app.keep_erasure_ledger(Some(path.clone()));
+    let rm = app
+        .login_as("rm1", Role::RelationshipManager, Some("BR0001"))
+        .await;
+    let sup = app.login_as("sup1", Role::Supervisor, Some("BR0001")).await;
+    let mut ids = Vec::new();
+    for n in 0..4u32 {
+        let (id, _) = person(
+            app,
+            &rm,
+            &format!("链条{}", ["甲", "乙", "丙", "丁"][n as usize]),
+            81 + n,
+            &format!("138000000{}", 81 + n),
+            &format!("chain{n}@example.cn"),
+            "杭州市链条路1号",
+        )
+        .await;
+        let rr = deletion(app, &rm, &id).await;
+        let r = app
+            .post(
+                &format!("/api/v1/rights/{rr}/erase"),
+                &sup,
+                json!({"version": 1}),
+            )
+            .await;
+        assert_eq!(r.body["erasure"]["state"], "erased", "{}", r.text);
+        ids.push(id.parse::<uuid::Uuid>().unwrap());
+        if n == 2 {
+            // A crash mid-append leaves half a line.
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            f.write_all(b"{\"customer_id\":\"0190").unwrap();
+        }
+    }
+    let c = ledger::check(&app.app).unwrap();
+    assert_eq!(c.erased, ids);
+    assert_eq!(c.left_out, vec![4], "the torn line");
+    assert!(c.breaks.is_empty(), "{c:?}");
+
+    // The second line taken out: the third no longer follows the first.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    let cut: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, l)| *l)
+        .collect();
+    std::fs::write(&path, cut.join("\n") + "\n").unwrap();
+    let c = ledger::check(&app.app).unwrap();
+    assert_eq!(c.erased, vec![ids[0], ids[2], ids[3]]);
+    assert_eq!(c.breaks, vec![2], "{c:?}");
+    // An edited line is not trusted, and the line after it no longer follows a sealed one.
+    let edited = text.replacen(&ids[0].to_string(), &ids[1].to_string(), 1);
+    std::fs::write(&path, edited).unwrap();
+    let c = ledger::check(&app.app).unwrap();
+    assert_eq!(c.left_out, vec![1, 4], "{c:?}");
+    assert_eq!(c.erased, vec![ids[1], ids[2], ids[3]]);
+    assert_eq!(c.breaks, vec![2], "{c:?}");
+    app.app.keep_erasure_ledger(None);
+    let _ = std::fs::remove_file(&path);
 }

@@ -317,6 +317,8 @@ async fn roles_and_branch_come_from_the_providers_claims(app: &TestApp) {
             ("promoted", "赵升", &["crm-sup"], "BR0003"),
             ("nobody", "张无", &["staff"], "BR0001"),
             ("homeless", "钱无", &["crm-sup"], ""),
+            // A directory's user principal name, as Entra ID and Okta give it.
+            ("li.xin@bank.example", "李欣", &["crm-rm"], "BR0002"),
         ],
     );
     let mut cfg = config(&idp, &app.base);
@@ -341,6 +343,9 @@ async fn roles_and_branch_come_from_the_providers_claims(app: &TestApp) {
     assert!(session.is_some());
     let (p, _) = sign_in("promoted").await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    let (p, session) = sign_in("li.xin@bank.example").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    assert!(session.is_some());
 
     let admin = app.login_as("admin_sso", Role::Admin, None).await;
     let staff = app.get("/api/v1/staff", &admin).await;
@@ -358,6 +363,9 @@ async fn roles_and_branch_come_from_the_providers_claims(app: &TestApp) {
     assert_eq!(newcomer["role"], "relationship_manager");
     assert_eq!(newcomer["branch_code"], "BR0002");
     assert_eq!(newcomer["display_name"], "李新");
+    let upn = of("li.xin@bank.example").expect("created under the principal name");
+    assert_eq!(upn["role"], "relationship_manager");
+    assert_eq!(upn["display_name"], "李欣");
     let promoted = of("promoted").unwrap();
     assert_eq!(promoted["role"], "supervisor");
     assert_eq!(promoted["branch_code"], "BR0003");

@@ -71,6 +71,8 @@ pub(crate) struct CustomerPage {
     pub(crate) can_edit: bool,
     pub(crate) can_submit: bool,
     pub(crate) can_verify: bool,
+    /// The actor may place legal holds (the page 法律保全 is linked).
+    pub(crate) can_hold: bool,
     /// The actor may register a feedback case (the action at the top links to the form).
     pub(crate) can_register_case: bool,
     /// The band of facts at the top.
@@ -285,6 +287,8 @@ pub(crate) async fn customer_page(
         can_submit: a.offers().submit
             && matches!(v.status, CustomerStatus::Draft | CustomerStatus::Returned),
         can_verify: a.offers().verify && v.status == CustomerStatus::Submitted && !mine,
+        can_hold: a.offers().verify
+            && !matches!(v.status, CustomerStatus::Merged | CustomerStatus::Erased),
         message: if reveal {
             Some(t.get("form.revealed").to_owned())
         } else {

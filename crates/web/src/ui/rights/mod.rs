@@ -2,6 +2,8 @@
 //! registers one (reached from the customer's page), one request's page with its answer or refusal, and the
 //! copy of everything held, printable in the person's language or taken away as a file.
 
+mod holds;
+
 use crate::AppState;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::labels::field_label;
@@ -242,6 +244,8 @@ pub(crate) struct DetailPage {
     can_erase: bool,
     /// What a deletion did, in words.
     erasure: Option<String>,
+    /// A deletion's page links to the customer's legal holds (for a checker).
+    holds_href: Option<String>,
     langs: Vec<(&'static str, &'static str)>,
     error: Option<String>,
 }
@@ -326,6 +330,8 @@ async fn detail_view(
             text
         }),
         can_withdraw: open && offers.update && v.kind == RightKind::Withdrawal,
+        holds_href: (v.kind == RightKind::Deletion && offers.verify)
+            .then(|| format!("/customers/{}/legal-holds", v.customer.id)),
         langs: Lang::ALL.iter().map(|l| (l.code(), l.name())).collect(),
         v,
         error,
@@ -522,4 +528,5 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/rights/{id}", get(detail))
         .route("/rights/{id}/copy", post(produce_copy))
         .route("/rights/{id}/{step}", post(decide))
+        .merge(holds::routes())
 }
