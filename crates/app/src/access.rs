@@ -162,7 +162,7 @@ async fn check_password_login(
     let now = now_us();
     let policy = &app.policy().access;
     app.logins.check(username, source, now)?;
-    let staff = store::find_staff_by_username(&app.db.conn, username).await?;
+    let staff = store::find_staff_by_username(&app.db.conn, &username_key(username)).await?;
     let hash = staff
         .as_ref()
         .map(|s| s.password_hash.clone())
@@ -670,12 +670,23 @@ pub(crate) async fn insert_account<C: ConnectionTrait>(c: &C, row: &StaffRow) ->
     })
 }
 
+/// A username as stored and looked up: trimmed; a principal name (with '@') in lower case, as directories
+/// compare them without regard to case (Entra ID may send `Li.Xin@Bank.Example` for `li.xin@bank.example`).
+pub(crate) fn username_key(u: &str) -> String {
+    let u = u.trim();
+    if u.contains('@') {
+        u.to_lowercase()
+    } else {
+        u.to_owned()
+    }
+}
+
 /// Checks a new account's username (people's and service accounts' alike): trimmed, 1-128 letters, digits,
 /// '.', '_' or '-', with at most one '@' neither first nor last — a directory's user principal name
 /// (`li.wei@bank.example`, what Entra ID and Okta give as `preferred_username`). Never beginning with '@'
 /// keeps a username out of a spreadsheet's formula reading as well.
 pub(crate) fn check_username(u: &str) -> Result<String> {
-    let uname = u.trim().to_owned();
+    let uname = username_key(u);
     let ats = uname.bytes().filter(|b| *b == b'@').count();
     if uname.is_empty()
         || uname.len() > 128
@@ -887,7 +898,7 @@ pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<S
 
 /// The actor for a staff username (CLI and jobs acting as a named staff member).
 pub async fn actor_for(app: &App, username: &str) -> Result<Actor> {
-    let s = store::find_staff_by_username(&app.db.conn, username)
+    let s = store::find_staff_by_username(&app.db.conn, &username_key(username))
         .await?
         .ok_or(AppError::NotFound)?;
     actor_of(&s)

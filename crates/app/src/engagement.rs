@@ -693,8 +693,9 @@ pub async fn coverage(
         return Err(AppError::field("to", "range", "must not be before `from`"));
     }
     let today = app.today().to_string();
+    // Lag-tolerant: the replica serves it when configured and close enough behind.
     let rows = store::coverage_rows(
-        &app.db.conn,
+        app.db.reader(),
         &from.to_string(),
         &to.to_string(),
         &grant.scope(),

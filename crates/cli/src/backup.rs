@@ -113,16 +113,17 @@ async fn reapply(cfg: &Config, app: &banyan_app::App) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if !checked.breaks.is_empty() {
-        println!(
-            "WARNING: erasure ledger chain broken before line(s) {}: a line was taken out of the ledger. Compare it with its copies and run `banyan reapply-erasures` with the complete one.",
-            lines(&checked.breaks)
-        );
-    }
     if !checked.left_out.is_empty() {
-        println!(
+        eprintln!(
             "WARNING: erasure ledger line(s) {} left out: torn by a crash, edited, or sealed by another master key.",
             lines(&checked.left_out)
+        );
+    }
+    // A script must notice: the people of the missing line(s) may be back in the database.
+    if !checked.breaks.is_empty() {
+        bail!(
+            "erasure ledger chain broken before line(s) {}: a line was taken out of the ledger (everyone the other lines name was erased again). Compare it with its copies and run `banyan reapply-erasures` with the complete one.",
+            lines(&checked.breaks)
         );
     }
     Ok(())

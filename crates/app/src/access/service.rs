@@ -250,7 +250,7 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<ServiceAccountView>> {
 
 /// The service account of this username; a person's username is not found here.
 async fn find(app: &App, username: &str) -> Result<StaffRow> {
-    store::find_staff_by_username(&app.db.conn, username.trim())
+    store::find_staff_by_username(&app.db.conn, &super::username_key(username))
         .await?
         .filter(|s| s.role.is_service())
         .ok_or(AppError::NotFound)

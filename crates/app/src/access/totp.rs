@@ -371,7 +371,7 @@ pub async fn confirm(app: &App, actor: &Actor, code: &str) -> Result<SecondFacto
 /// password alone; an administrator's act, never on their own account. Audited.
 pub async fn reset(app: &App, actor: &Actor, username: &str) -> Result<()> {
     let grant = actor.require(Permission::StaffManage)?;
-    let s = store::find_staff_by_username(&app.db.conn, username.trim())
+    let s = store::find_staff_by_username(&app.db.conn, &super::username_key(username))
         .await?
         .filter(|s| !s.role.is_service())
         .ok_or(AppError::NotFound)?;

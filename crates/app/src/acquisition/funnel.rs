@@ -160,6 +160,8 @@ pub(super) fn growth(now: i64, then: i64) -> Option<i64> {
 /// The funnel of the leads captured in the period, within the reader's scope.
 pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> {
     let grant = actor.require(Permission::LeadRead)?;
+    // Lag-tolerant: the replica serves it when configured and close enough behind.
+    let rd = app.db.reader();
     let (by, by_code) = match q.by.as_deref().map(str::trim).unwrap_or("channel") {
         "" | "channel" => (FunnelBy::Channel, "channel"),
         "partner" => (FunnelBy::Partner, "partner"),
@@ -182,9 +184,9 @@ pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> 
         after_us,
         before_us,
     } = period(app, q.from.as_deref(), q.to.as_deref())?;
-    let rows = store::funnel(&app.db.conn, &grant.scope(), by, from_us, after_us).await?;
+    let rows = store::funnel(rd, &grant.scope(), by, from_us, after_us).await?;
     let mut previous = FunnelLine::default();
-    for r in store::funnel(&app.db.conn, &grant.scope(), by, before_us, from_us).await? {
+    for r in store::funnel(rd, &grant.scope(), by, before_us, from_us).await? {
         add(&mut previous, r.reached, r.stage, r.count);
     }
     finish(&mut previous);
@@ -204,12 +206,12 @@ pub async fn funnel(app: &App, actor: &Actor, q: FunnelQuery) -> Result<Funnel> 
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
-        FunnelBy::Partner => store::list_partners(&app.db.conn)
+        FunnelBy::Partner => store::list_partners(rd)
             .await?
             .into_iter()
             .map(|p| (p.id.to_string(), p.name))
             .collect(),
-        FunnelBy::Campaign => store::campaigns::all(&app.db.conn)
+        FunnelBy::Campaign => store::campaigns::all(rd)
             .await?
             .into_iter()
             .map(|c| (c.id.to_string(), c.name))

@@ -788,6 +788,14 @@ pub async fn apply_retention(app: &App) -> Result<Retained> {
         ),
     ];
     let mut out = Retained::default();
+    // A feed's rejected rows serve the correction of the feed; past that they are account numbers kept for
+    // nothing (some perhaps of a person erased since). First, and whatever the rest does.
+    match drop_rejects(app, today, r.rejects_days).await {
+        Ok(n) => out.rejects_deleted = n,
+        Err(e) => {
+            tracing::error!(error = %e, "deleting feeds' rejected rows past their retention failed")
+        }
+    }
     for (table, cut) in cuts {
         let Ok(cut) = cut else { continue };
         let month = cut.first_of_month();
@@ -803,16 +811,27 @@ pub async fn apply_retention(app: &App) -> Result<Retained> {
         out.rows_deleted += astore::delete_before(&*tx, table, cut_us).await?;
         tx.commit().await?;
     }
-    // A feed's rejected rows serve the correction of the feed; past that they are account numbers kept for
-    // nothing (some perhaps of a person erased since).
-    if let Ok(cut_us) = today
-        .checked_sub(i64::from(r.rejects_days).days())
+    Ok(out)
+}
+
+/// Rejected rows of the loads begun longer ago than `days`, deleted a batch per transaction (the first
+/// run may find a backlog, and SQLite's writers wait for each); answers how many.
+async fn drop_rejects(app: &App, today: jiff::civil::Date, days: u32) -> Result<u64> {
+    let Ok(cut_us) = today
+        .checked_sub(i64::from(days).days())
         .and_then(|d| d.to_zoned(app.tz.clone()))
         .map(|z| z.timestamp().as_microsecond())
-    {
+    else {
+        return Ok(0);
+    };
+    let mut n = 0;
+    loop {
         let tx = app.db.begin_write().await?;
-        out.rejects_deleted += astore::delete_rejects_before(&*tx, cut_us).await?;
+        let gone = astore::delete_rejects_before(&*tx, cut_us, 5_000).await?;
         tx.commit().await?;
+        n += gone;
+        if gone < 5_000 {
+            return Ok(n);
+        }
     }
-    Ok(out)
 }

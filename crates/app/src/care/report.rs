@@ -115,7 +115,8 @@ pub async fn report(app: &App, actor: &Actor, q: ReviewQuery) -> Result<CareRepo
     let grant = actor.require(Permission::CareManage)?;
     let (from, to) = super::period(app, &q)?;
     let (from_us, to_us) = app.day_bounds(from, to)?;
-    let c = &app.db.conn;
+    // Lag-tolerant: the replica serves it when configured and close enough behind.
+    let c = app.db.reader();
     let scope = grant.scope();
     let f = CareFilter {
         staff: actor.id(),
@@ -275,7 +276,7 @@ async fn outcomes(
     to_us: i64,
     to: Date,
 ) -> Result<Vec<OutcomeGroup>> {
-    let c = &app.db.conn;
+    let c = app.db.reader();
     let care: HashSet<CustomerId> = records
         .iter()
         .filter(|r| {

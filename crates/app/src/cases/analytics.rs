@@ -102,12 +102,14 @@ pub(crate) fn counts(m: BTreeMap<String, u64>) -> Vec<Count> {
 /// The period's cases in scope (all pages), for analysis and export.
 pub(crate) async fn period_rows(app: &App, actor: &Actor, q: &CaseQuery) -> Result<Vec<CaseRow>> {
     let s = scope(actor)?;
+    // Lag-tolerant: the replica serves it when configured and close enough behind.
+    let rd = app.db.reader();
     let mut f = filter_of(app, actor, q, s, 1000)?;
     // Always the whole period: a list cursor would start it mid-way.
     f.before = None;
     let mut out = Vec::new();
     loop {
-        let page = store::list_cases(&app.db.conn, &f).await?;
+        let page = store::list_cases(rd, &f).await?;
         let Some(last) = page.last() else { break };
         f.before = Some(banyan_store::cases::CaseKey::of(last));
         let full = page.len() as u64 == f.limit;

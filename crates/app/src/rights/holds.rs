@@ -129,12 +129,22 @@ pub async fn place(app: &App, actor: &Actor, customer: Uuid, i: HoldInput) -> Re
     Ok(v)
 }
 
-/// Lifts a standing hold (a checker, with the reason).
-pub async fn lift(app: &App, actor: &Actor, id: Uuid, i: LiftInput) -> Result<HoldView> {
+/// Lifts a standing hold (a checker, with the reason). `of`: the customer the caller took it for (a page's
+/// address); a hold of another customer is not found.
+pub async fn lift(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    of: Option<Uuid>,
+    i: LiftInput,
+) -> Result<HoldView> {
     let grant = actor.require(Permission::CustomerVerify)?;
     let note = words("note", &i.note)?;
     let tx = app.db.begin_write().await?;
-    let r = store::find(&*tx, id).await?.ok_or(AppError::NotFound)?;
+    let r = store::find(&*tx, id)
+        .await?
+        .filter(|r| of.is_none_or(|c| c == r.customer_id))
+        .ok_or(AppError::NotFound)?;
     crate::scope::load_in_scope(&*tx, &grant, r.customer_id).await?;
     let now = now_us();
     if !store::lift(&*tx, id, actor.id.uuid(), now, &note).await? {

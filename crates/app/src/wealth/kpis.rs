@@ -256,10 +256,12 @@ fn period_of(app: &App, p: Option<&str>) -> Result<Period> {
 /// The KPIs of the managers in the reader's reach and of their teams.
 pub async fn report(app: &App, actor: &Actor, q: KpiQuery) -> Result<KpiReport> {
     let period = period_of(app, q.period.as_deref())?;
-    let staff = banyan_store::access::list_staff(&app.db.conn).await?;
+    // Lag-tolerant: the replica serves it when configured and close enough behind.
+    let rd = app.db.reader();
+    let staff = banyan_store::access::list_staff(rd).await?;
     let (_grant, managers) = managers_in_reach(actor, &staff)?;
     let days = period.days();
-    let r = records(app, &app.db.conn, &managers, days).await?;
+    let r = records(app, rd, &managers, days).await?;
     let names = crate::access::names_of(&staff);
     let mut out = Vec::new();
     let mut teams: BTreeMap<(Option<String>, Option<String>), Vec<StaffId>> = BTreeMap::new();
@@ -350,7 +352,9 @@ pub async fn drill(
     q: DrillQuery,
 ) -> Result<KpiDrill> {
     let period = period_of(app, q.period.as_deref())?;
-    let staff = banyan_store::access::list_staff(&app.db.conn).await?;
+    // Lag-tolerant: the replica serves it when configured and close enough behind.
+    let rd = app.db.reader();
+    let staff = banyan_store::access::list_staff(rd).await?;
     let (_grant, managers) = managers_in_reach(actor, &staff)?;
     let Some(m) = managers.into_iter().find(|m| m.id == q.staff) else {
         return Err(AppError::NotFound);
@@ -359,7 +363,7 @@ pub async fn drill(
     let Some(def) = policy.wealth.kpis.iter().find(|k| k.measure == measure) else {
         return Err(AppError::NotFound);
     };
-    let r = records(app, &app.db.conn, std::slice::from_ref(&m), period.days()).await?;
+    let r = records(app, rd, std::slice::from_ref(&m), period.days()).await?;
     let mine = |c: &Uuid| r.manager_of.get(c) == Some(&m.id);
     // Every record counted is of a client the same read named, so a number is always there; one missing is
     // an inconsistency, said rather than shown blank.
@@ -414,7 +418,7 @@ pub async fn drill(
         KpiMeasure::Referral => {
             let referred: Vec<Uuid> = r.referrals.iter().map(|x| x.referred_id.uuid()).collect();
             let numbers: HashMap<Uuid, String> =
-                banyan_store::customers::rows_by_ids(&app.db.conn, &referred)
+                banyan_store::customers::rows_by_ids(rd, &referred)
                     .await?
                     .into_iter()
                     .map(|c| (c.id.uuid(), c.customer_no))

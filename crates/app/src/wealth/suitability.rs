@@ -725,7 +725,8 @@ pub async fn report(app: &App, actor: &Actor, q: ReportQuery) -> Result<Suitabil
     }
     let page = q.page.unwrap_or(0).min(10_000);
     let (from_us, to_us) = app.day_bounds(from, to)?;
-    let c = &app.db.conn;
+    // Lag-tolerant: the replica serves it when configured and close enough behind.
+    let c = app.db.reader();
     let scope = grant.scope();
     let (rows, total) =
         store::in_period(c, &scope, from_us, to_us, page * per_page, per_page).await?;

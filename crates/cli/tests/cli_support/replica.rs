@@ -2,7 +2,8 @@
 //! lists are served by the standby while it is within `read_max_lag_ms` of the primary — a customer saved
 //! a moment ago is not listed yet, while the customer's own page (read on the primary) shows it at once —
 //! and never staler than the bound: with the standby's replay paused, the listing falls back to the
-//! primary once the bound has passed. On SQLite the setting is refused, naming it.
+//! primary once the bound has passed. Reports (here the feedback analytics) likewise. On SQLite the setting
+//! is refused, naming it.
 
 use crate::crash::{Server, body, login, ready, rm_and_runtime};
 use crate::{Env, block_on, text};
@@ -34,6 +35,19 @@ async fn listed(http: &reqwest::Client, s: &Server, token: &str, name: &str) -> 
     assert!(r.status().is_success(), "list: {}", r.status());
     let v: serde_json::Value = r.json().await.unwrap();
     v["items"].as_array().is_some_and(|a| !a.is_empty())
+}
+
+/// The feedback analytics' count of cases received in its default period.
+async fn cases_counted(http: &reqwest::Client, s: &Server, token: &str) -> u64 {
+    let r = http
+        .get(format!("{}/api/v1/cases/analytics", s.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "analytics: {}", r.status());
+    let v: serde_json::Value = r.json().await.unwrap();
+    v["total"].as_u64().unwrap()
 }
 
 async fn create(http: &reqwest::Client, s: &Server, token: &str, n: usize) -> String {
@@ -101,8 +115,20 @@ pub(crate) fn lists_come_from_a_replica_within_its_lag(e: &Env) {
     rt.block_on(async {
         let http = reqwest::Client::new();
         let token = login(&http, &s).await;
+        let counted = cases_counted(&http, &s, &token).await;
         let saved = Instant::now();
         let id = create(&http, &s, &token, 1).await;
+        let r = http
+            .post(format!("{}/api/v1/cases", s.base))
+            .bearer_auth(&token)
+            .json(
+                &serde_json::json!({"kind": "praise", "channel": "branch", "customer": id,
+                "subject": "表扬客户经理", "content": "客户经理服务耐心"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::CREATED);
         // The customer's own page reads the primary: there at once.
         let r = http
             .get(format!("{}/api/v1/customers/{id}", s.base))
@@ -117,6 +143,11 @@ pub(crate) fn lists_come_from_a_replica_within_its_lag(e: &Env) {
             saved.elapsed() >= Duration::from_millis(LAG_MS) || !early,
             "the list did not come from the standby"
         );
+        let early = cases_counted(&http, &s, &token).await;
+        assert!(
+            saved.elapsed() >= Duration::from_millis(LAG_MS) || early == counted,
+            "the report did not come from the standby"
+        );
         // Past the bound the list comes from the primary.
         tokio::time::sleep(Duration::from_millis(LAG_MS + 1_500).saturating_sub(saved.elapsed()))
             .await;
@@ -124,6 +155,11 @@ pub(crate) fn lists_come_from_a_replica_within_its_lag(e: &Env) {
             listed(&http, &s, &token, "副本乙").await,
             "a list {} ms after the save was staler than the bound ({LAG_MS} ms)",
             saved.elapsed().as_millis()
+        );
+        assert_eq!(
+            cases_counted(&http, &s, &token).await,
+            counted + 1,
+            "a report past the bound is the primary's"
         );
     });
     on(&standby.url("banyan"), "SELECT pg_wal_replay_resume()");

@@ -195,17 +195,27 @@ pub async fn delete_before<C: ConnectionTrait>(
     Ok(c.execute(&q).await?.rows_affected())
 }
 
-/// Deletes the rejected rows of loads started before `before_us`; returns how many. The load keeps its
-/// count of rejected rows.
-pub async fn delete_rejects_before<C: ConnectionTrait>(c: &C, before_us: i64) -> Result<u64> {
+/// Deletes up to `limit` rejected rows of loads started before `before_us`; returns how many. The load keeps
+/// its count of rejected rows.
+pub async fn delete_rejects_before<C: ConnectionTrait>(
+    c: &C,
+    before_us: i64,
+    limit: u64,
+) -> Result<u64> {
     let old = Query::select()
         .column("id")
         .from("book_loads")
         .and_where(Expr::col("created_at_us").lt(before_us))
         .to_owned();
+    let batch = Query::select()
+        .column("id")
+        .from("book_load_rejects")
+        .and_where(Expr::col("load_id").in_subquery(old))
+        .limit(limit)
+        .to_owned();
     let q = Query::delete()
         .from_table("book_load_rejects")
-        .and_where(Expr::col("load_id").in_subquery(old))
+        .and_where(Expr::col("id").in_subquery(batch))
         .to_owned();
     Ok(c.execute(&q).await?.rows_affected())
 }

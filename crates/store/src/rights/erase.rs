@@ -429,17 +429,32 @@ pub async fn erase<C: ConnectionTrait>(c: &C, customer: Uuid) -> Result<BTreeMap
                 n
             }
             Does::BlankAccountNo => {
-                let numbers = Query::select()
-                    .column("account_no")
+                // An account number is the source system's: only the rows of that source's accounts
+                // loads (a transactions or events load keeps its row's own id in the column).
+                let q = Query::select()
+                    .columns(["source", "account_no"])
                     .from("accounts")
                     .and_where(Expr::col("customer_id").eq(customer))
                     .to_owned();
-                let q = Query::update()
-                    .table(h.table)
-                    .value(h.col, "")
-                    .and_where(Expr::col(h.col).in_subquery(numbers))
-                    .to_owned();
-                c.execute(&q).await?.rows_affected()
+                let mut n = 0;
+                for r in c.query_all(&q).await? {
+                    let source: String = r.try_get("", "source")?;
+                    let no: String = r.try_get("", "account_no")?;
+                    let loads = Query::select()
+                        .column("id")
+                        .from("book_loads")
+                        .and_where(Expr::col("kind").eq("holdings"))
+                        .and_where(Expr::col("source").eq(source))
+                        .to_owned();
+                    let q = Query::update()
+                        .table(h.table)
+                        .value(h.col, "")
+                        .and_where(Expr::col(h.col).eq(no))
+                        .and_where(Expr::col("load_id").in_subquery(loads))
+                        .to_owned();
+                    n += c.execute(&q).await?.rows_affected();
+                }
+                n
             }
             Does::Keep => 0,
         };

@@ -196,6 +196,6 @@ pub async fn lift_hold(
     body: Json<LiftInput>,
 ) -> ApiResult<axum::Json<HoldView>> {
     Ok(axum::Json(
-        rights::holds::lift(&s.app, &auth.actor, id, body.value).await?,
+        rights::holds::lift(&s.app, &auth.actor, id, None, body.value).await?,
     ))
 }

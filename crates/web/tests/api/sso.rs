@@ -318,7 +318,7 @@ async fn roles_and_branch_come_from_the_providers_claims(app: &TestApp) {
             ("nobody", "张无", &["staff"], "BR0001"),
             ("homeless", "钱无", &["crm-sup"], ""),
             // A directory's user principal name, as Entra ID and Okta give it.
-            ("li.xin@bank.example", "李欣", &["crm-rm"], "BR0002"),
+            ("Li.Xin@Bank.Example", "李欣", &["crm-rm"], "BR0002"),
         ],
     );
     let mut cfg = config(&idp, &app.base);
@@ -343,7 +343,7 @@ async fn roles_and_branch_come_from_the_providers_claims(app: &TestApp) {
     assert!(session.is_some());
     let (p, _) = sign_in("promoted").await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.text);
-    let (p, session) = sign_in("li.xin@bank.example").await;
+    let (p, session) = sign_in("Li.Xin@Bank.Example").await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.text);
     assert!(session.is_some());
 
@@ -363,6 +363,7 @@ async fn roles_and_branch_come_from_the_providers_claims(app: &TestApp) {
     assert_eq!(newcomer["role"], "relationship_manager");
     assert_eq!(newcomer["branch_code"], "BR0002");
     assert_eq!(newcomer["display_name"], "李新");
+    // Principal names are compared without regard to case: kept in lower case.
     let upn = of("li.xin@bank.example").expect("created under the principal name");
     assert_eq!(upn["role"], "relationship_manager");
     assert_eq!(upn["display_name"], "李欣");

@@ -25,19 +25,23 @@ struct Line {
     mac: String,
 }
 
-fn mac(app: &App, id: Uuid, at_us: i64, prev: &str) -> String {
-    let key = app.master.derive(KEY_LABEL);
+/// The key the ledger's lines are sealed with.
+fn key(app: &App) -> [u8; 32] {
+    app.master.derive(KEY_LABEL)
+}
+
+fn mac(key: &[u8; 32], id: Uuid, at_us: i64, prev: &str) -> String {
     let text = if prev.is_empty() {
         format!("erased|{id}|{at_us}")
     } else {
         format!("erased|{id}|{at_us}|{prev}")
     };
-    crate::audit::chain::mac_hex(&key, &text)
+    crate::audit::chain::mac_hex(key, &text)
 }
 
 /// The line's own seal holds (written with this master key, not edited).
-fn sealed(app: &App, l: &Line) -> bool {
-    l.mac == mac(app, l.customer_id, l.at_us, &l.prev)
+fn sealed(key: &[u8; 32], l: &Line) -> bool {
+    l.mac == mac(key, l.customer_id, l.at_us, &l.prev)
 }
 
 /// Appends from one process at a time: two erasures committing together would both chain to the same line.
@@ -46,15 +50,25 @@ static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Appends `ids` to the ledger, when one is kept. A failure is logged, not returned: the erasure has
 /// committed, and the nightly [`sync`] writes what is missing.
 pub(crate) async fn append(app: &App, ids: &[Uuid]) {
-    if let Err(e) = write(app, ids) {
+    if let Err(e) = write(app, ids).await {
         tracing::error!(error = %e, "the erasure ledger could not be written; the nightly job retries");
     }
 }
 
-fn write(app: &App, ids: &[Uuid]) -> Result<()> {
+/// Appends on a blocking thread: waiting for another process's lock and for the disk must not hold up the
+/// request threads.
+async fn write(app: &App, ids: &[Uuid]) -> Result<()> {
     let Some(path) = app.erasure_ledger() else {
         return Ok(());
     };
+    let key = key(app);
+    let ids = ids.to_vec();
+    tokio::task::spawn_blocking(move || write_blocking(&key, &path, &ids))
+        .await
+        .map_err(|e| AppError::internal_from("the erasure ledger's writer", e))?
+}
+
+fn write_blocking(key: &[u8; 32], path: &std::path::Path, ids: &[Uuid]) -> Result<()> {
     let _one = WRITING.lock().unwrap_or_else(|p| p.into_inner());
     let io =
         |e: std::io::Error| AppError::internal(format!("erasure ledger {}: {e}", path.display()));
@@ -63,17 +77,17 @@ fn write(app: &App, ids: &[Uuid]) -> Result<()> {
         .create(true)
         .read(true)
         .append(true)
-        .open(&path)
+        .open(path)
         .map_err(io)?;
     f.lock().map_err(io)?;
-    let mut prev = last_seal(app, &mut f).map_err(io)?;
+    let mut prev = last_seal(key, &mut f).map_err(io)?;
     let at_us = banyan_store::now_us();
     let mut text = String::new();
     for id in ids {
         let line = Line {
             customer_id: *id,
             at_us,
-            mac: mac(app, *id, at_us, &prev),
+            mac: mac(key, *id, at_us, &prev),
             prev,
         };
         text.push_str(
@@ -107,7 +121,7 @@ fn ends_a_line(f: &mut std::fs::File) -> std::io::Result<bool> {
 
 /// The seal of the last sealed line (empty for an empty ledger), read from the file's tail: a few kB
 /// hold it unless crashes left more torn bytes than that, when a longer tail is read.
-fn last_seal(app: &App, f: &mut std::fs::File) -> std::io::Result<String> {
+fn last_seal(key: &[u8; 32], f: &mut std::fs::File) -> std::io::Result<String> {
     use std::io::{Read, Seek, SeekFrom};
     let len = f.metadata()?.len();
     let mut tail = 4096u64;
@@ -121,7 +135,7 @@ fn last_seal(app: &App, f: &mut std::fs::File) -> std::io::Result<String> {
             .lines()
             .rev()
             .filter_map(|l| serde_json::from_str::<Line>(l).ok())
-            .find(|l| sealed(app, l));
+            .find(|l| sealed(key, l));
         if let Some(l) = found {
             return Ok(l.mac);
         }
@@ -156,16 +170,19 @@ pub fn check(app: &App) -> Result<Checked> {
     let Some(path) = app.erasure_ledger() else {
         return Ok(Checked::default());
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
+    let io =
+        |e: std::io::Error| AppError::internal(format!("erasure ledger {}: {e}", path.display()));
+    let mut f = match std::fs::File::open(&path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Checked::default()),
-        Err(e) => {
-            return Err(AppError::internal(format!(
-                "erasure ledger {}: {e}",
-                path.display()
-            )));
-        }
+        Err(e) => return Err(io(e)),
     };
+    // Not mid-append: a line being written would read as torn.
+    f.lock_shared().map_err(io)?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut f, &mut text).map_err(io)?;
+    f.unlock().map_err(io)?;
+    let key = key(app);
     let mut out = Checked::default();
     let mut seen = std::collections::HashSet::new();
     let mut before = String::new();
@@ -175,7 +192,7 @@ pub fn check(app: &App) -> Result<Checked> {
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let line = match serde_json::from_str::<Line>(l) {
-            Ok(line) if sealed(app, &line) => line,
+            Ok(line) if sealed(&key, &line) => line,
             Ok(_) => {
                 tracing::error!(line = n + 1, path = %path.display(), "erasure ledger line not sealed by this master key: left out");
                 out.left_out.push(n + 1);
@@ -214,7 +231,7 @@ pub async fn sync(app: &App) -> Result<usize> {
         .filter(|id| !known.contains(id))
         .collect();
     if !missing.is_empty() {
-        write(app, &missing)?;
+        write(app, &missing).await?;
     }
     Ok(missing.len())
 }

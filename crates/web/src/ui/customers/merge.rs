@@ -544,11 +544,7 @@ async fn merge_view(
             .unwrap_or_else(|| t.get("history.unknown_staff").to_owned())
     };
     let tz = &s.app.tz;
-    let by = |id: Uuid, at: &str| {
-        t.get("merge.by")
-            .replace("{who}", &who(id))
-            .replace("{at}", &t.datetime(tz, at))
-    };
+    let by = |id: Uuid, at: &str| t.by_at(&who(id), &t.datetime(tz, at));
     let failed = error.is_some();
     let p = MergePage {
         title: t

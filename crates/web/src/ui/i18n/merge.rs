@@ -62,7 +62,6 @@ crate::ui::i18n::catalog! {
     "merge.propose_confirm" => ["提交合并申请？批准后业务记录将归入保留的记录。", "提交合併申請？批准後業務記錄將歸入保留的記錄。", "Propose this merge? Once approved, the records move to the record kept."],
     "merge.heading" => ["合并 {merged} 至 {survivor}", "合併 {merged} 至 {survivor}", "Merge of {merged} into {survivor}"],
     "merge.back" => ["返回客户合并", "返回客戶合併", "Back to merges"],
-    "merge.by" => ["{who}，{at}", "{who}，{at}", "{who}, {at}"],
     "merge.proposed_by" => ["申请人", "申請人", "Proposed by"],
     "merge.proposed_at" => ["申请时间", "申請時間", "Proposed"],
     "merge.decided_by" => ["审批人", "審批人", "Decided by"],

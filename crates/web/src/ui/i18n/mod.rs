@@ -173,6 +173,12 @@ impl Tr {
         }
     }
 
+    /// Who did something and when, punctuated in the locale's style ("王丽，2026年12月07日 13:00";
+    /// "Wang Li, 07 Dec 2026 13:00").
+    pub fn by_at(&self, who: &str, at: &str) -> String {
+        self.get("by_at").replace("{who}", who).replace("{at}", at)
+    }
+
     /// A civil date (`2027-05-23`) in the locale's style.
     pub fn date(&self, s: &str) -> String {
         match s.parse::<jiff::civil::Date>() {

@@ -269,6 +269,8 @@ crate::ui::i18n::catalog! {
     "field.label" => ["备注", "備註", "Label"],
     "field.other_customer" => ["关联客户", "關聯客戶", "Related customer"],
     "field.note" => ["说明", "說明", "Note"],
+    "by_at" => ["{who}，{at}", "{who}，{at}", "{who}, {at}"],
+    "said" => ["{head}：{words}", "{head}：{words}", "{head}: {words}"],
     "field.due_on" => ["到期日", "到期日", "Due"],
     "field.method" => ["方式", "方式", "How"],
     "field.from" => ["开始日期", "開始日期", "First day"],

@@ -21,8 +21,8 @@ pub(crate) struct Line {
     placed: String,
     state: String,
     standing: bool,
+    /// Who lifted it, when, and why.
     lifted: Option<String>,
-    lift_note: Option<String>,
 }
 
 #[derive(Template)]
@@ -77,7 +77,7 @@ async fn view(
                 .as_deref()
                 .map(|d| t.date(d))
                 .unwrap_or_else(|| t.get("hold.until_lifted").to_owned()),
-            placed: format!("{}，{}", who(h.placed_by), t.datetime(tz, &h.placed_at)),
+            placed: t.by_at(&who(h.placed_by), &t.datetime(tz, &h.placed_at)),
             state: t
                 .get(match (h.standing, h.lifted_at.is_some()) {
                     (true, _) => "hold.standing",
@@ -86,11 +86,13 @@ async fn view(
                 })
                 .to_owned(),
             standing: h.standing,
-            lifted: h
-                .lifted_by
-                .zip(h.lifted_at.as_deref())
-                .map(|(id, at)| format!("{}，{}", who(id), t.datetime(tz, at))),
-            lift_note: h.lift_note,
+            lifted: h.lifted_by.zip(h.lifted_at.as_deref()).map(|(id, at)| {
+                let by = t.by_at(&who(id), &t.datetime(tz, at));
+                match &h.lift_note {
+                    Some(n) => t.get("said").replace("{head}", &by).replace("{words}", n),
+                    None => by,
+                }
+            }),
             reason: h.reason,
         })
         .collect();
@@ -145,7 +147,7 @@ pub(crate) async fn lift(
     let input = LiftInput {
         note: f.get("note").cloned().unwrap_or_default(),
     };
-    match holds::lift(&s.app, &sess.actor, id, input).await {
+    match holds::lift(&s.app, &sess.actor, id, Some(customer), input).await {
         // The page of the hold's own customer, whatever the address said.
         Ok(h) => {
             Ok(Redirect::to(&format!("/customers/{}/legal-holds", h.customer_id)).into_response())

@@ -284,16 +284,12 @@ async fn detail_view(
         channel: t.of("right_channel", v.channel.as_str()),
         received: t.date(&v.received_on),
         due: t.date(&v.due_on),
-        registered: format!(
-            "{}，{}",
-            who(v.registered_by),
-            t.datetime(tz, &v.registered_at)
-        ),
+        registered: t.by_at(&who(v.registered_by), &t.datetime(tz, &v.registered_at)),
         copy_at: v.copy_at.as_deref().map(|a| t.datetime(tz, a)),
         decided: v
             .decided_by
             .zip(v.decided_at.as_deref())
-            .map(|(id, at)| format!("{}，{}", who(id), t.datetime(tz, at))),
+            .map(|(id, at)| t.by_at(&who(id), &t.datetime(tz, at))),
         blocker: v.blocker.map(|b| {
             t.get(match b {
                 Blocker::CopyNeeded => "rights.blocker.copy_needed",
