@@ -15,7 +15,7 @@
 //! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
-//! | `nightly` | daily at `HH:MM` | `policy.evaluate`, `engagement.plan`, `performance.training.remind`, `customers.duplicates`; greetings, the acquisition risk watch, the new customers' and the care surveys and the care retention purge are idempotent |
+//! | `nightly` | daily at `HH:MM` | `nightly:YYYY-MM-DD`: the first node to claim the day does all of it, in order (each step keeps its own lease too: `policy.evaluate`, `engagement.plan`, `performance.training.remind`, `customers.duplicates`); every node brings its own erasure ledger up to date |
 
 use crate::App;
 use crate::notify::{self, Delivery, DispatchReport};
@@ -288,7 +288,39 @@ fn until(app: &App, at: jiff::civil::Time) -> Duration {
 
 /// The nightly job: re-evaluate everyone, refresh planner statistics, plan contact tasks (after the
 /// evaluation, so the night's tier changes move due dates), queue birthday and holiday greetings.
+///
+/// Every node brings its own erasure ledger up to date; the database's work is done once a day, by the
+/// first node to claim the day (lease `nightly:YYYY-MM-DD`), all of it in order on that node. Without the
+/// claim each step's own lease kept two nodes apart but not in order: a node whose evaluation another had
+/// taken went straight on to plan contacts from tiers the evaluation had not yet moved, and the node
+/// evaluating planned again after it.
 pub async fn nightly(app: &App, bank: &str, holidays: &str) {
+    match crate::rights::erase::ledger::sync(app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            records = n,
+            "erasures missing from the ledger written to it"
+        ),
+        Err(e) => tracing::error!(error = %e, "the erasure ledger could not be brought up to date"),
+    }
+    let now = banyan_store::now_us();
+    let day = format!("nightly:{}", app.today());
+    // Held for a day and a half: tomorrow's is another name; a node restarted tonight does not run it again.
+    let until = now + 36 * 3_600 * 1_000_000;
+    match banyan_store::misc::take_lease(&app.db.conn, &day, &app.node_id, now, until).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!("nightly job run by another node");
+            return;
+        }
+        // Each step keeps its own lease: running them is safe, if perhaps twice.
+        Err(e) => tracing::error!(error = %e, "claiming the nightly job failed; running it anyway"),
+    }
+    nightly_work(app, bank, holidays).await;
+}
+
+/// The database's nightly work, on the node that claimed the day.
+async fn nightly_work(app: &App, bank: &str, holidays: &str) {
     match crate::segments::evaluate_all(app, |_, _| {}).await {
         Ok(Some(r)) => tracing::info!(
             customers = r.customers,
@@ -376,14 +408,6 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
             "restricted customers past their obligations erased"
         ),
         Err(e) => tracing::error!(error = %e, "erasure of restricted customers failed"),
-    }
-    match crate::rights::erase::ledger::sync(app).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(
-            records = n,
-            "erasures missing from the ledger written to it"
-        ),
-        Err(e) => tracing::error!(error = %e, "the erasure ledger could not be brought up to date"),
     }
     // Greetings are idempotent per customer and year, so every node may run them.
     match notify::birthday_greetings(app, bank).await {

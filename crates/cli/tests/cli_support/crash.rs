@@ -26,6 +26,20 @@ impl Server {
 
     /// A server with settings of its own besides the test's (`BANYAN_*` variables).
     pub(crate) fn start_with(e: &Env, settings: &[(&str, &str)]) -> Server {
+        Server::spawn(e, settings, Stdio::null())
+    }
+
+    /// [`Server::start_with`], its log written to `log` (for a test that reads what the jobs said).
+    pub(crate) fn start_logged(
+        e: &Env,
+        settings: &[(&str, &str)],
+        log: &std::path::Path,
+    ) -> Server {
+        let f = std::fs::File::create(log).unwrap();
+        Server::spawn(e, settings, Stdio::from(f))
+    }
+
+    fn spawn(e: &Env, settings: &[(&str, &str)], stderr: Stdio) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -36,7 +50,7 @@ impl Server {
             .env("BANYAN_NIGHTLY_EVALUATION", "")
             .envs(settings.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         Server {

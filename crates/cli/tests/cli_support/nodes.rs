@@ -324,9 +324,36 @@ async fn post(
     v
 }
 
+/// The minute (`HH:MM` in `zone`) that begins at least a minute from now: when the nodes' nightly job runs.
+fn next_minute(zone: &str) -> (String, Instant) {
+    let tz = jiff::tz::TimeZone::get(zone).unwrap();
+    let now = jiff::Timestamp::now().to_zoned(tz);
+    let at =
+        (now.timestamp() + jiff::SignedDuration::from_secs(60)).to_zoned(now.time_zone().clone());
+    let secs_left = 60 - u64::from(at.second().unsigned_abs());
+    let runs = Instant::now() + Duration::from_secs(60 + secs_left);
+    let next = (at.timestamp() + jiff::SignedDuration::from_secs(secs_left as i64))
+        .to_zoned(now.time_zone().clone());
+    (format!("{:02}:{:02}", next.hour(), next.minute()), runs)
+}
+
+/// How many of the nodes' logs say `what`, in all.
+fn said_by_nodes(logs: &[std::path::PathBuf], what: &str) -> usize {
+    logs.iter()
+        .map(|l| {
+            std::fs::read_to_string(l)
+                .unwrap_or_default()
+                .matches(what)
+                .count()
+        })
+        .sum()
+}
+
 /// The background work three nodes share: an import posted to one is followed on another and creates
 /// each row once; two campaigns scheduled through two nodes are queued once each (lease
-/// `notify.campaigns`) and every message is delivered once although all three dispatchers run; the chain
+/// `notify.campaigns`) and every message is delivered once although all three dispatchers run; a case
+/// past its deadline is escalated once though every node's escalator ticks; the nightly job, due on all
+/// three at the same minute, evaluates and plans on one while the others say another node has; the chain
 /// seals what all of them wrote.
 pub(crate) fn three_nodes_share_the_background_work(e: &Env) {
     let rt = rm_and_runtime(e);
@@ -334,15 +361,24 @@ pub(crate) fn three_nodes_share_the_background_work(e: &Env) {
     add_user(e, "ops1", "operations");
     let (gateway_url, got) = rt.block_on(gateway());
     let zone = noon_zone();
+    let (nightly_at, nightly_runs) = next_minute(&zone);
     let settings = [
         ("BANYAN_GATEWAY_URL", gateway_url.as_str()),
         ("BANYAN_GATEWAY_SECRET", "gateway-secret-for-tests"),
         ("BANYAN_TIME_ZONE", zone.as_str()),
+        ("BANYAN_NIGHTLY_EVALUATION", nightly_at.as_str()),
+        ("BANYAN_LOG_LEVEL", "info"),
     ];
-    let nodes: Vec<Server> = (0..NODES)
-        .map(|_| Server::start_with(e, &settings))
+    let logs: Vec<std::path::PathBuf> = (0..NODES)
+        .map(|n| e.dir.path().join(format!("node-{n}.log")))
+        .collect();
+    let nodes: Vec<Server> = logs
+        .iter()
+        .map(|log| Server::start_logged(e, &settings, log))
         .collect();
     let url = e.url();
+    let mut first = String::new();
+    let mut case_no = String::new();
     rt.block_on(async {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -359,6 +395,9 @@ pub(crate) fn three_nodes_share_the_background_work(e: &Env) {
             let (st, c) = create(&http, &nodes[n % NODES], &rm, &format!("mn-{n}"), 400 + n).await;
             assert_eq!(st, StatusCode::CREATED, "{c}");
             let id = c["id"].as_str().unwrap();
+            if n == 0 {
+                first = id.to_owned();
+            }
             let submit = format!("/api/v1/customers/{id}/submit");
             post(
                 &http,
@@ -420,6 +459,21 @@ pub(crate) fn three_nodes_share_the_background_work(e: &Env) {
         assert_eq!(done["status"], "done", "{done}");
         assert_eq!(done["created"], 10, "{done}");
 
+        // A complaint received 30 hours ago: past its 24-hour deadline on arrival.
+        let received = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30)).to_string();
+        let case = post(
+            &http,
+            &nodes[1],
+            &rm,
+            "/api/v1/cases",
+            serde_json::json!({"kind": "complaint", "channel": "branch", "product": "deposits",
+                "cause": "waiting_time", "severity": "high", "customer": first,
+                "subject": "排队超过一小时", "content": "客户反映在网点排队超过一小时。",
+                "received_at": received}),
+        )
+        .await;
+        case_no = case["case_no"].as_str().unwrap().to_owned();
+
         // Two campaigns, scheduled through two nodes for a moment from now.
         let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2)).to_string();
         for (k, s) in [("mn-a", &nodes[0]), ("mn-b", &nodes[1])] {
@@ -466,6 +520,40 @@ pub(crate) fn three_nodes_share_the_background_work(e: &Env) {
         "SELECT CAST(COUNT(*) AS TEXT) FROM customers".to_owned(),
     );
     assert_eq!(customers.as_deref(), Some("16"));
+
+    // The nightly job: due on every node at the same minute, run by one, in order.
+    let deadline = nightly_runs + Duration::from_secs(90);
+    while said_by_nodes(&logs, "nightly task planning done")
+        + said_by_nodes(&logs, "nightly job run by another node")
+        < NODES
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the nightly job did not run on every node by {nightly_at} ({zone})"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(said_by_nodes(&logs, "nightly evaluation done"), 1);
+    assert_eq!(said_by_nodes(&logs, "nightly task planning done"), 1);
+    assert_eq!(
+        said_by_nodes(&logs, "nightly job run by another node"),
+        NODES - 1
+    );
+    assert_eq!(said_by_nodes(&logs, "run by another node") - (NODES - 1), 0);
+    // The escalator ticks every minute on each node (the first tick came before the case): by now the
+    // lease holder has escalated it, once.
+    let escalations = format!(
+        "SELECT CAST(COUNT(*) AS TEXT) FROM case_log l JOIN cases c ON c.id = l.case_id \
+         WHERE l.action = 'escalate' AND c.case_no = '{case_no}'"
+    );
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while one_text(&url, escalations.clone()).as_deref() == Some("0") {
+        assert!(Instant::now() < deadline, "the case was never escalated");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // Every node's escalator ticks again meanwhile: nothing more.
+    std::thread::sleep(Duration::from_secs(65));
+    assert_eq!(one_text(&url, escalations).as_deref(), Some("1"));
     for s in nodes {
         s.kill();
     }
