@@ -27,13 +27,7 @@ pub struct RightsCopy {
 pub async fn copy(app: &App, actor: &Actor, id: Uuid) -> Result<RightsCopy> {
     let grant = actor.require(Permission::CustomerReveal)?;
     let (r, _) = in_scope(&app.db.conn, &grant, id).await?;
-    if r.kind != RightKind::Access {
-        return Err(AppError::conflict(
-            "rights_kind",
-            "a copy answers an access request",
-            json!({}),
-        ));
-    }
+    super::of_kind(&r, RightKind::Access, "a copy answers an access request")?;
     if r.status != RightStatus::Open {
         return Err(AppError::conflict(
             "rights_state",

@@ -212,13 +212,7 @@ pub async fn erase(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Resu
     let tx = app.db.begin_write().await?;
     let (mut r, _, next) = for_decision(&tx, &grant, id, d.version, RightStep::Complete).await?;
     four_eyes(actor, &r)?;
-    if r.kind != RightKind::Deletion {
-        return Err(AppError::conflict(
-            "rights_kind",
-            "only a deletion is carried out so",
-            json!({}),
-        ));
-    }
+    super::of_kind(&r, RightKind::Deletion, "only a deletion is carried out so")?;
     let customer = crate::scope::lock_in_scope(&*tx, &grant, r.customer_id).await?;
     let ids = with_merged(&*tx, customer.id.uuid()).await?;
     let (why, until) = kept(app, &*tx, &ids).await?;

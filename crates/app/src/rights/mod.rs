@@ -486,6 +486,14 @@ pub async fn refuse(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> Res
     .await
 }
 
+/// Refuses a step on a request of another kind (`rights_kind`, with what the step answers).
+pub(crate) fn of_kind(r: &RightRow, kind: RightKind, says: &'static str) -> Result<()> {
+    if r.kind == kind {
+        return Ok(());
+    }
+    Err(AppError::conflict("rights_kind", says, json!({})))
+}
+
 /// Carries out a withdrawal of consent at once (no second person: withdrawing must be as easy as giving):
 /// every marketing channel is refused, recorded as the customer's word through this request, and every
 /// sender checks consent when it sends, so campaigns and greetings stop.
@@ -493,13 +501,11 @@ pub async fn withdraw(app: &App, actor: &Actor, id: Uuid, d: RightDecision) -> R
     let grant = actor.require(Permission::CustomerUpdate)?;
     let tx = app.db.begin_write().await?;
     let (r, _, next) = for_decision(&tx, &grant, id, d.version, RightStep::Complete).await?;
-    if r.kind != RightKind::Withdrawal {
-        return Err(AppError::conflict(
-            "rights_kind",
-            "only a withdrawal of consent is carried out so",
-            json!({}),
-        ));
-    }
+    of_kind(
+        &r,
+        RightKind::Withdrawal,
+        "only a withdrawal of consent is carried out so",
+    )?;
     let customer = crate::scope::lock_in_scope(&*tx, &grant, r.customer_id).await?;
     let now = now_us();
     let changes = erase::withdraw_consents(&*tx, r.customer_id, actor.id.uuid(), now).await?;

@@ -346,3 +346,31 @@ where
         },
     }
 }
+
+/// The staff a page names, read in one go, and how the page says one of them: by name, or as someone no
+/// longer listed.
+pub(crate) struct StaffNames {
+    names: std::collections::HashMap<uuid::Uuid, String>,
+    t: Tr,
+}
+
+impl StaffNames {
+    pub(crate) async fn of(
+        app: &banyan_app::App,
+        actor: &banyan_app::access::Actor,
+        t: Tr,
+        ids: &[uuid::Uuid],
+    ) -> Result<StaffNames, AppError> {
+        Ok(StaffNames {
+            names: banyan_app::access::staff_names(app, actor, ids).await?,
+            t,
+        })
+    }
+
+    pub(crate) fn name(&self, id: uuid::Uuid) -> String {
+        self.names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| self.t.get("history.unknown_staff").to_owned())
+    }
+}

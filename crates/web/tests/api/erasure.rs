@@ -297,6 +297,18 @@ async fn account_no(app: &TestApp, ops: &str, no: &str, account: &str) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
 
+/// A day's holdings file of one row: account 6222000000000301 of the customer numbered `no`.
+async fn holdings_row(app: &TestApp, ops: &str, no: &str, as_of: &str, currency: &str) -> Resp {
+    app.post(
+        "/api/v1/book/holdings",
+        ops,
+        json!({"source": "core", "as_of": as_of, "items": [
+            {"account_no": "6222000000000301", "customer": no, "product": "DD-CNY", "currency": currency,
+             "status": "active", "opened_on": "2020-05-01", "balance": 1_000_000}]}),
+    )
+    .await
+}
+
 /// The customer's accounts closed on `day`, the book having seen them last that day.
 async fn closed_on(app: &TestApp, id: &str, day: &str) {
     app.sql(&format!(
@@ -416,15 +428,7 @@ async fn a_deletion_while_the_law_keeps_records_restricts_and_the_nightly_job_er
     .await;
     account(app, &ops, &no).await;
     // A feed row refused for its currency: the load's report names the account.
-    let r = app
-        .post(
-            "/api/v1/book/holdings",
-            &ops,
-            json!({"source": "core", "as_of": "2026-11-30", "items": [
-                {"account_no": "6222000000000301", "customer": no, "product": "DD-CNY", "currency": "XYZ",
-                 "status": "active", "opened_on": "2020-05-01", "balance": 1_000_000}]}),
-        )
-        .await;
+    let r = holdings_row(app, &ops, &no, "2026-11-30", "XYZ").await;
     assert_eq!(r.body["load"]["rejected"].as_i64(), Some(1), "{}", r.text);
     let rr = deletion(app, &rm, &id).await;
     let r = app
@@ -510,15 +514,7 @@ async fn a_deletion_while_the_law_keeps_records_restricts_and_the_nightly_job_er
         assert_eq!(holding(app, needle).await, Vec::<String>::new(), "{needle}");
     }
     // A feed still naming the erased person is refused, not stored again.
-    let r = app
-        .post(
-            "/api/v1/book/holdings",
-            &ops,
-            json!({"source": "core", "as_of": "2026-12-01", "items": [
-                {"account_no": "6222000000000301", "customer": no, "product": "DD-CNY", "currency": "CNY",
-                 "status": "active", "opened_on": "2020-05-01", "balance": 1_000_000}]}),
-        )
-        .await;
+    let r = holdings_row(app, &ops, &no, "2026-12-01", "CNY").await;
     assert!(!r.text.contains("司马"), "{}", r.text);
     assert_eq!(
         app.texts(&format!(

@@ -534,15 +534,10 @@ async fn merge_view(
         .into_iter()
         .flatten()
         .collect();
-    let names = banyan_app::access::staff_names(&s.app, &sess.actor, &people)
+    let names = crate::ui::page::StaffNames::of(&s.app, &sess.actor, t, &people)
         .await
         .map_err(err)?;
-    let who = |id: Uuid| {
-        names
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| t.get("history.unknown_staff").to_owned())
-    };
+    let who = |id: Uuid| names.name(id);
     let tz = &s.app.tz;
     let by = |id: Uuid, at: &str| t.by_at(&who(id), &t.datetime(tz, at));
     let failed = error.is_some();

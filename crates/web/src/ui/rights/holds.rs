@@ -58,15 +58,10 @@ async fn view(
         .flat_map(|h| [Some(h.placed_by), h.lifted_by])
         .flatten()
         .collect();
-    let names = banyan_app::access::staff_names(&s.app, &sess.actor, &people)
+    let names = crate::ui::page::StaffNames::of(&s.app, &sess.actor, t, &people)
         .await
         .map_err(err)?;
-    let who = |id: Uuid| {
-        names
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| t.get("history.unknown_staff").to_owned())
-    };
+    let who = |id: Uuid| names.name(id);
     let tz = &s.app.tz;
     let holds: Vec<Line> = list
         .into_iter()
