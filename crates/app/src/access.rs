@@ -215,7 +215,7 @@ async fn check_password_login(
         Some(_) => "bad_password",
         None => "unknown_user",
     };
-    let mut code_paused = false;
+    let mut code_paused = None;
     let (actor_id, actor) = match &staff {
         Some(s) => {
             // Counted for administrators to see; the account itself is never locked for a wrong password
@@ -237,13 +237,13 @@ async fn check_password_login(
         customer_id: None,
         detail: serde_json::json!({"reason": reason, "source": source}),
     }];
-    if code_paused {
+    if let Some(minutes) = code_paused {
         entries.push(Entry {
             action: "auth.totp_locked",
             entity: "staff",
             entity_id: staff.as_ref().map(|s| s.id.to_string()),
             customer_id: None,
-            detail: serde_json::json!({"minutes": policy.lockout_minutes, "source": source}),
+            detail: serde_json::json!({"minutes": minutes, "source": source}),
         });
     }
     if failure.spray {
@@ -650,6 +650,7 @@ pub(crate) fn new_account(
         totp_pending_enc: None,
         totp_step: None,
         totp_failures: 0,
+        totp_pauses: 0,
         totp_locked_until_us: None,
         sso_subject: None,
     }

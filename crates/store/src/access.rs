@@ -33,6 +33,8 @@ crate::table! {
         pub totp_step: Option<i64>,
         /// Wrong codes since the last good sign-in (migration 57).
         pub totp_failures: i32,
+        /// Pauses of code entry in a row (migration 62): the next lasts twice the last.
+        pub totp_pauses: i32,
         /// Code entry paused until then after too many wrong codes.
         pub totp_locked_until_us: Option<i64>,
         /// The identity provider's `issuer|subject` the account is bound to (migration 58).
@@ -104,8 +106,9 @@ pub async fn set_totp<C: ConnectionTrait>(
         .value("totp_enc", secret.map(<[u8]>::to_vec))
         .value("totp_pending_enc", pending.map(<[u8]>::to_vec))
         .value("totp_step", step)
-        // A new factor (or none) starts without the old one's wrong codes and pause.
+        // A new factor (or none) starts without the old one's wrong codes and pauses.
         .value("totp_failures", 0)
+        .value("totp_pauses", 0)
         .value("totp_locked_until_us", Option::<i64>::None)
         .and_where(Expr::col("id").eq(id.uuid()))
         .to_owned();
@@ -142,6 +145,7 @@ pub async fn confirm_totp<C: ConnectionTrait>(
         .value("totp_pending_enc", Option::<Vec<u8>>::None)
         .value("totp_step", step)
         .value("totp_failures", 0)
+        .value("totp_pauses", 0)
         .value("totp_locked_until_us", Option::<i64>::None)
         .and_where(Expr::col("id").eq(id.uuid()))
         .and_where(Expr::col("totp_pending_enc").eq(pending.to_vec()))
@@ -277,6 +281,7 @@ pub async fn record_login_success<C: ConnectionTrait>(c: &C, id: Uuid) -> Result
         .table("staff")
         .value("failed_logins", 0)
         .value("totp_failures", 0)
+        .value("totp_pauses", 0)
         .value("locked_until_us", Option::<i64>::None)
         .and_where(Expr::col("id").eq(id))
         .to_owned();
@@ -631,22 +636,36 @@ pub async fn record_totp_failure<C: ConnectionTrait>(
     c: &C,
     id: StaffId,
     max: i32,
-    lock_until_us: i64,
-) -> Result<bool> {
+    pause_until: impl Fn(i32) -> i64,
+) -> Result<Option<i64>> {
     let q = Query::update()
         .table("staff")
         .value("totp_failures", Expr::col("totp_failures").add(1))
         .and_where(Expr::col("id").eq(id.uuid()))
         .to_owned();
     c.execute(&q).await?;
-    let lock = Query::update()
-        .table("staff")
-        .value("totp_failures", 0)
-        .value("totp_locked_until_us", lock_until_us)
+    // The row is the caller's (locked by the update above on PostgreSQL, the writer's on SQLite) until
+    // its transaction ends: the pauses read here are the ones the pause below follows.
+    let q = Query::select()
+        .column("totp_pauses")
+        .from("staff")
         .and_where(Expr::col("id").eq(id.uuid()))
         .and_where(Expr::col("totp_failures").gte(max))
         .to_owned();
-    Ok(c.execute(&lock).await?.rows_affected() == 1)
+    let Some(row) = c.query_one(&q).await? else {
+        return Ok(None);
+    };
+    let pauses: i32 = row.try_get("", "totp_pauses")?;
+    let until = pause_until(pauses);
+    let lock = Query::update()
+        .table("staff")
+        .value("totp_failures", 0)
+        .value("totp_pauses", pauses.saturating_add(1))
+        .value("totp_locked_until_us", until)
+        .and_where(Expr::col("id").eq(id.uuid()))
+        .and_where(Expr::col("totp_failures").gte(max))
+        .to_owned();
+    Ok((c.execute(&lock).await?.rows_affected() == 1).then_some(until))
 }
 
 crate::table! {

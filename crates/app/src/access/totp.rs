@@ -118,18 +118,31 @@ pub(super) fn check_sign_in(app: &App, s: &StaffRow, code: Option<&str>) -> Resu
     )
 }
 
-/// Counts a wrong code (or recovery code) against the account; true when it paused code entry for the
-/// policy's `lockout_minutes` after `max_failed_logins` of them.
+/// The longest pause of code entry: a day (an owner locked out longer calls the administrator anyway).
+const LONGEST_PAUSE_MINUTES: i64 = 24 * 60;
+
+/// How long the pause after `pauses` pauses in a row lasts, in minutes: the policy's `lockout_minutes`,
+/// twice as long each time after (15, 30, 60 … up to a day).
+pub(super) fn pause_minutes(lockout_minutes: u32, pauses: i32) -> i64 {
+    let doubled = i64::from(lockout_minutes).saturating_mul(1i64 << pauses.clamp(0, 20));
+    doubled.min(LONGEST_PAUSE_MINUTES.max(i64::from(lockout_minutes)))
+}
+
+/// Counts a wrong code (or recovery code) against the account; after `max_failed_logins` of them code entry
+/// pauses — the first time for the policy's `lockout_minutes`, each pause in a row (no good code between)
+/// twice as long as the last. Answers the pause's minutes when this one began it.
 pub(super) async fn count_wrong_code<C: banyan_store::ConnectionTrait>(
     app: &App,
     c: &C,
     id: StaffId,
     now_us: i64,
-) -> Result<bool> {
+) -> Result<Option<i64>> {
     let policy = &app.policy().access;
-    let until = now_us + i64::from(policy.lockout_minutes) * 60_000_000;
     let max = i32::try_from(policy.max_failed_logins).unwrap_or(i32::MAX);
-    Ok(store::record_totp_failure(c, id, max, until).await?)
+    let minutes = |pauses| pause_minutes(policy.lockout_minutes, pauses);
+    let until =
+        store::record_totp_failure(c, id, max, |p| now_us + minutes(p) * 60_000_000).await?;
+    Ok(until.map(|u| (u - now_us) / 60_000_000))
 }
 
 /// How many recovery codes an account gets when its second factor is turned on.
@@ -247,9 +260,8 @@ async fn owner_proof(app: &App, s: &StaffRow, password: &str, code: Option<&str>
         };
         if !good {
             // Counted like a wrong code at sign-in, towards the account's pause.
-            let policy = &app.policy().access;
             let tx = app.db.begin_write().await?;
-            if count_wrong_code(app, &*tx, s.id, now_us).await? {
+            if let Some(minutes) = count_wrong_code(app, &*tx, s.id, now_us).await? {
                 audit::record_as(
                     app,
                     &*tx,
@@ -258,7 +270,7 @@ async fn owner_proof(app: &App, s: &StaffRow, password: &str, code: Option<&str>
                     vec![Entry::staff(
                         "auth.totp_locked",
                         s.id,
-                        serde_json::json!({"minutes": policy.lockout_minutes, "source": "account_security"}),
+                        serde_json::json!({"minutes": minutes, "source": "account_security"}),
                     )],
                 )
                 .await?;
@@ -402,6 +414,20 @@ pub async fn reset(app: &App, actor: &Actor, username: &str) -> Result<()> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod pause_tests {
+    use super::pause_minutes;
+
+    #[test]
+    fn each_pause_in_a_row_is_twice_the_last_up_to_a_day() {
+        let m: Vec<i64> = (0..9).map(|p| pause_minutes(15, p)).collect();
+        assert_eq!(m, vec![15, 30, 60, 120, 240, 480, 960, 1440, 1440]);
+        assert_eq!(pause_minutes(15, 1000), 1440);
+        // A bank whose policy pauses longer than a day keeps its own length.
+        assert_eq!(pause_minutes(2000, 3), 2000);
+    }
 }
 
 #[cfg(test)]

@@ -308,4 +308,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "legal holds on a person's records (litigation, a regulator's inquiry): kept from erasure while they stand",
         run: rights::v61,
     },
+    Step {
+        version: 62,
+        name: "second-factor pauses in a row: each pause of code entry twice as long as the last",
+        run: totp_lock::v62,
+    },
 ];

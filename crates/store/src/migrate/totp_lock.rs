@@ -45,3 +45,22 @@ pub(super) fn v59(s: &mut Vec<Stmt>, _: DbKind) {
         &["staff_id"],
     ));
 }
+
+/// Migration 62: how many pauses of code entry came in a row (none since a good code or a new factor). Each
+/// pause lasts twice the one before (up to a day): a thief with the password no longer gets the same number
+/// of tries every quarter of an hour for ever.
+pub(super) fn v62(s: &mut Vec<Stmt>, kind: DbKind) {
+    s.push(alter(
+        kind,
+        Table::alter()
+            .table("staff")
+            .add_column(
+                ColumnDef::new("totp_pauses")
+                    .integer()
+                    .not_null()
+                    .default(0)
+                    .to_owned(),
+            )
+            .to_owned(),
+    ));
+}

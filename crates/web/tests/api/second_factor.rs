@@ -302,6 +302,39 @@ async fn wrong_codes_pause_code_entry_for_the_account_from_every_address(app: &T
         r.field_errors(),
         vec![("current_code".to_owned(), "paused".to_owned())]
     );
+    // That pause over, five more wrong codes with no good one between: the next pause is twice as long
+    // (a good sign-in before the page's pause had started the count again).
+    app.sql("UPDATE staff SET totp_locked_until_us = 1 WHERE username = 'rm1'")
+        .await;
+    for _ in 0..5 {
+        app.post(
+            "/api/v1/me/totp",
+            &token,
+            json!({"password": PASSWORD, "current_code": wrong}),
+        )
+        .await;
+    }
+    let mut paused: Vec<String> = app
+        .texts("SELECT detail FROM audit_log WHERE action = 'auth.totp_locked'")
+        .await
+        .into_iter()
+        .map(|d| {
+            let v: serde_json::Value = serde_json::from_str(&d).unwrap();
+            v["minutes"].to_string()
+        })
+        .collect();
+    paused.sort();
+    assert_eq!(paused, vec!["15", "15", "30"]);
+    let until: i64 = app
+        .texts("SELECT CAST(totp_locked_until_us AS TEXT) FROM staff WHERE username = 'rm1'")
+        .await[0]
+        .parse()
+        .unwrap();
+    let left = until - jiff::Timestamp::now().as_microsecond();
+    assert!(
+        (29 * 60_000_000..=30 * 60_000_000).contains(&left),
+        "{left} µs left"
+    );
 }
 
 async fn a_role_that_must_have_a_second_factor_opens_only_its_enrolment(app: &TestApp) {
