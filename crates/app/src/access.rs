@@ -161,8 +161,11 @@ async fn check_password_login(
 ) -> Result<(StaffRow, Option<Proof>)> {
     let now = now_us();
     let policy = &app.policy().access;
+    // One spelling for the throttle and the lookup: a principal name's capitals are not new tries.
+    let key = username_key(username);
+    let username = key.as_str();
     app.logins.check(username, source, now)?;
-    let staff = store::find_staff_by_username(&app.db.conn, &username_key(username)).await?;
+    let staff = store::find_staff_by_username(&app.db.conn, username).await?;
     let hash = staff
         .as_ref()
         .map(|s| s.password_hash.clone())
@@ -737,12 +740,17 @@ pub async fn set_staff_org(
     let grant = actor.require(Permission::StaffManage)?;
     let (team, department) = org_names(team, department)?;
     let tx = app.db.begin_write().await?;
-    let row = store::set_staff_org(&*tx, username, team.as_deref(), department.as_deref())
-        .await
-        .map_err(|e| match e {
-            banyan_store::StoreError::NotFound => AppError::NotFound,
-            e => e.into(),
-        })?;
+    let row = store::set_staff_org(
+        &*tx,
+        &username_key(username),
+        team.as_deref(),
+        department.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        banyan_store::StoreError::NotFound => AppError::NotFound,
+        e => e.into(),
+    })?;
     audit::record(
         app,
         &*tx,
@@ -856,7 +864,9 @@ pub async fn staff_named(
 /// Disables an account and revokes its tokens.
 pub async fn disable_staff(app: &App, actor: &Actor, username: &str) -> Result<StaffView> {
     let grant = actor.require(Permission::StaffManage)?;
-    if username.trim() == actor.username {
+    let key = username_key(username);
+    let username = key.as_str();
+    if username == actor.username {
         return Err(AppError::conflict(
             "cannot_disable_self",
             "you cannot disable your own account; ask another administrator",

@@ -15,10 +15,11 @@
 //! | `book.resume` | 5 s | each load's own lease (`book::files::resume_orphaned`) |
 //! | `book.monitor` | 60 s | `book.monitor` (transactions loads whose rows monitoring has not read: `book::monitoring::sweep`) |
 //! | `notify.campaigns` | 30 s | `notify.campaigns` (scheduled campaigns whose time has come) |
-//! | `nightly` | daily at `HH:MM` | `nightly:YYYY-MM-DD`: the first node to claim the day does all of it, in order (each step keeps its own lease too: `policy.evaluate`, `engagement.plan`, `performance.training.remind`, `customers.duplicates`); every node brings its own erasure ledger up to date |
+//! | `nightly` | daily at `HH:MM` | `nightly:YYYY-MM-DD` (two hours, renewed between steps; taken over when it lapses) and `nightly-done:YYYY-MM-DD`: the node that claims the day does all of it, in order (each step keeps its own lease too: `policy.evaluate`, `engagement.plan`, `performance.training.remind`, `customers.duplicates`); every node brings its own erasure ledger up to date |
 
 use crate::App;
 use crate::notify::{self, Delivery, DispatchReport};
+use banyan_store::misc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -289,12 +290,91 @@ fn until(app: &App, at: jiff::civil::Time) -> Duration {
 /// The nightly job: re-evaluate everyone, refresh planner statistics, plan contact tasks (after the
 /// evaluation, so the night's tier changes move due dates), queue birthday and holiday greetings.
 ///
-/// Every node brings its own erasure ledger up to date; the database's work is done once a day, by the
-/// first node to claim the day (lease `nightly:YYYY-MM-DD`), all of it in order on that node. Without the
-/// claim each step's own lease kept two nodes apart but not in order: a node whose evaluation another had
-/// taken went straight on to plan contacts from tiers the evaluation had not yet moved, and the node
-/// evaluating planned again after it.
+/// Every node brings its own erasure ledger up to date; the database's work is done once a day, whole and
+/// in order, by the node that claims the day (lease `nightly:YYYY-MM-DD`, held two hours and renewed
+/// between steps; `nightly-done:YYYY-MM-DD` once it is done). The others look again every ten minutes
+/// while the day lasts: when the claiming node dies its claim lapses and another does the work; once the
+/// day is done they bring their ledgers up to date with the night's erasures. Without the claim each
+/// step's own lease kept two nodes apart but not in order: a node whose evaluation another had taken went
+/// straight on to plan contacts from tiers the evaluation had not yet moved.
 pub async fn nightly(app: &App, bank: &str, holidays: &str) {
+    sync_ledger(app).await;
+    let day = app.today();
+    let claim = format!("nightly:{day}");
+    let done = format!("nightly-done:{day}");
+    let c = &app.db.conn;
+    let mut told = false;
+    loop {
+        let now = banyan_store::now_us();
+        // Done already (by another node, or by this one before a clock stepped back): never twice.
+        match misc::lease_held(c, &done, now).await {
+            Ok(true) => {
+                if told {
+                    sync_ledger(app).await;
+                }
+                return;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "reading whether the nightly job is done failed"),
+        }
+        match misc::take_lease(c, &claim, &app.node_id, now, now + NIGHTLY_CLAIM_US).await {
+            Ok(true) => {
+                nightly_work(app, bank, holidays, &claim).await;
+                let now = banyan_store::now_us();
+                if let Err(e) =
+                    misc::take_lease(c, &done, &app.node_id, now, now + DAY_AND_A_HALF_US).await
+                {
+                    tracing::error!(error = %e, "marking the nightly job done failed");
+                }
+                if let Err(e) = misc::drop_expired_leases(c, "nightly", now).await {
+                    tracing::error!(error = %e, "dropping past nights' leases failed");
+                }
+                sync_ledger(app).await;
+                return;
+            }
+            Ok(false) if !told => {
+                tracing::info!("nightly job run by another node");
+                told = true;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "claiming the nightly job failed; trying again"),
+        }
+        if app.today() != day {
+            return;
+        }
+        tokio::time::sleep(NIGHTLY_LOOK_AGAIN).await;
+    }
+}
+
+/// How long a claim of the nightly job holds without being renewed (the longest step, the evaluation of
+/// every customer, renews its own lease and takes minutes at a million customers).
+const NIGHTLY_CLAIM_US: i64 = 2 * 3_600 * 1_000_000;
+/// How long the mark that a day's job is done is kept.
+const DAY_AND_A_HALF_US: i64 = 36 * 3_600 * 1_000_000;
+/// How often a node that did not claim the day looks whether it is done or its claim has lapsed.
+const NIGHTLY_LOOK_AGAIN: Duration = Duration::from_secs(600);
+
+/// Renews this node's claim of the night between steps; a claim lost (a step longer than the claim) is
+/// said, and the work goes on.
+async fn renew(app: &App, claim: &str) {
+    let now = banyan_store::now_us();
+    match misc::take_lease(
+        &app.db.conn,
+        claim,
+        &app.node_id,
+        now,
+        now + NIGHTLY_CLAIM_US,
+    )
+    .await
+    {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("the nightly job's claim lapsed and another node took it"),
+        Err(e) => tracing::error!(error = %e, "renewing the nightly job's claim failed"),
+    }
+}
+
+/// This node's erasure ledger brought up to date with the database's erasures.
+async fn sync_ledger(app: &App) {
     match crate::rights::erase::ledger::sync(app).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
@@ -303,24 +383,10 @@ pub async fn nightly(app: &App, bank: &str, holidays: &str) {
         ),
         Err(e) => tracing::error!(error = %e, "the erasure ledger could not be brought up to date"),
     }
-    let now = banyan_store::now_us();
-    let day = format!("nightly:{}", app.today());
-    // Held for a day and a half: tomorrow's is another name; a node restarted tonight does not run it again.
-    let until = now + 36 * 3_600 * 1_000_000;
-    match banyan_store::misc::take_lease(&app.db.conn, &day, &app.node_id, now, until).await {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::info!("nightly job run by another node");
-            return;
-        }
-        // Each step keeps its own lease: running them is safe, if perhaps twice.
-        Err(e) => tracing::error!(error = %e, "claiming the nightly job failed; running it anyway"),
-    }
-    nightly_work(app, bank, holidays).await;
 }
 
-/// The database's nightly work, on the node that claimed the day.
-async fn nightly_work(app: &App, bank: &str, holidays: &str) {
+/// The database's nightly work, on the node that claimed the day (`claim`, renewed after the long steps).
+async fn nightly_work(app: &App, bank: &str, holidays: &str, claim: &str) {
     match crate::segments::evaluate_all(app, |_, _| {}).await {
         Ok(Some(r)) => tracing::info!(
             customers = r.customers,
@@ -330,6 +396,7 @@ async fn nightly_work(app: &App, bank: &str, holidays: &str) {
         Ok(None) => tracing::info!("nightly evaluation run by another node"),
         Err(e) => tracing::error!(error = %e, "nightly evaluation failed"),
     }
+    renew(app, claim).await;
     if let Err(e) = app.db.optimize().await {
         tracing::warn!(error = %e, "refreshing planner statistics failed");
     }
@@ -343,6 +410,7 @@ async fn nightly_work(app: &App, bank: &str, holidays: &str) {
         Ok(None) => tracing::info!("nightly task planning run by another node"),
         Err(e) => tracing::error!(error = %e, "nightly task planning failed"),
     }
+    renew(app, claim).await;
     match crate::customers::pairs::scan(app).await {
         Ok(Some(r)) => tracing::info!(
             found = r.found,
@@ -353,6 +421,7 @@ async fn nightly_work(app: &App, bank: &str, holidays: &str) {
         Ok(None) => tracing::info!("duplicate customer scan run by another node"),
         Err(e) => tracing::error!(error = %e, "duplicate customer scan failed"),
     }
+    renew(app, claim).await;
     // The watch opens a warning once per customer or partner and indicator, so every node may run it.
     match crate::acquisition::risk::watch(app).await {
         Ok(r) => tracing::info!(
@@ -395,6 +464,7 @@ async fn nightly_work(app: &App, bank: &str, holidays: &str) {
         ),
         Err(e) => tracing::error!(error = %e, "book retention failed"),
     }
+    renew(app, claim).await;
     // A care record's detail past its retention is destroyed once: a second node finds it purged (its
     // versioned write loses) and does nothing.
     match crate::care::purge::run(app, app.today()).await {

@@ -636,14 +636,24 @@ pub async fn record_totp_failure<C: ConnectionTrait>(
     c: &C,
     id: StaffId,
     max: i32,
+    now_us: i64,
     pause_until: impl Fn(i32) -> i64,
 ) -> Result<Option<i64>> {
+    // A code checked before a pause began and refused during it does not count towards the next: a burst
+    // in flight would otherwise pause twice at once and double the next pause.
     let q = Query::update()
         .table("staff")
         .value("totp_failures", Expr::col("totp_failures").add(1))
         .and_where(Expr::col("id").eq(id.uuid()))
+        .cond_where(
+            sea_orm::sea_query::Cond::any()
+                .add(Expr::col("totp_locked_until_us").is_null())
+                .add(Expr::col("totp_locked_until_us").lte(now_us)),
+        )
         .to_owned();
-    c.execute(&q).await?;
+    if c.execute(&q).await?.rows_affected() == 0 {
+        return Ok(None);
+    }
     // The row is the caller's (locked by the update above on PostgreSQL, the writer's on SQLite) until
     // its transaction ends: the pauses read here are the ones the pause below follows.
     let q = Query::select()

@@ -62,6 +62,31 @@ pub async fn take_lease<C: ConnectionTrait>(
     Ok(c.execute(&q).await?.rows_affected() == 1)
 }
 
+/// Whether someone holds the lease `name` at `now_us`.
+pub async fn lease_held<C: ConnectionTrait>(c: &C, name: &str, now_us: i64) -> Result<bool> {
+    let q = Query::select()
+        .expr(Expr::val(1))
+        .from("leases")
+        .and_where(Expr::col("name").eq(name))
+        .and_where(Expr::col("expires_at_us").gte(now_us))
+        .to_owned();
+    Ok(c.query_one(&q).await?.is_some())
+}
+
+/// Deletes the expired leases whose names begin with `prefix` (leases named after a day); answers how many.
+pub async fn drop_expired_leases<C: ConnectionTrait>(
+    c: &C,
+    prefix: &str,
+    now_us: i64,
+) -> Result<u64> {
+    let q = Query::delete()
+        .from_table("leases")
+        .and_where(Expr::col("name").like(format!("{prefix}%")))
+        .and_where(Expr::col("expires_at_us").lt(now_us))
+        .to_owned();
+    Ok(c.execute(&q).await?.rows_affected())
+}
+
 pub async fn release_lease<C: ConnectionTrait>(c: &C, name: &str, holder: &str) -> Result<()> {
     let q = Query::delete()
         .from_table("leases")

@@ -141,7 +141,8 @@ pub(super) async fn count_wrong_code<C: banyan_store::ConnectionTrait>(
     let max = i32::try_from(policy.max_failed_logins).unwrap_or(i32::MAX);
     let minutes = |pauses| pause_minutes(policy.lockout_minutes, pauses);
     let until =
-        store::record_totp_failure(c, id, max, |p| now_us + minutes(p) * 60_000_000).await?;
+        store::record_totp_failure(c, id, max, now_us, |p| now_us + minutes(p) * 60_000_000)
+            .await?;
     Ok(until.map(|u| (u - now_us) / 60_000_000))
 }
 

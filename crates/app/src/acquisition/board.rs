@@ -63,8 +63,6 @@ const CARDS: u64 = 20;
 /// The pipeline's board within the caller's scope.
 pub async fn board(app: &App, actor: &Actor, q: BoardQuery) -> Result<Board> {
     let grant = actor.require(Permission::LeadRead)?;
-    // Lag-tolerant: the replica serves it when configured and close enough behind.
-    let rd = app.db.reader();
     let lq = LeadQuery {
         mine: q.mine,
         branch_code: q.branch_code.clone(),
@@ -81,7 +79,7 @@ pub async fn board(app: &App, actor: &Actor, q: BoardQuery) -> Result<Board> {
             .map(str::trim)
             .filter(|b| !b.is_empty());
         f.owners = Some(
-            banyan_store::access::list_staff(rd)
+            banyan_store::access::list_staff(&app.db.conn)
                 .await?
                 .into_iter()
                 .filter(|s| s.team.as_deref() == Some(team))
@@ -90,7 +88,7 @@ pub async fn board(app: &App, actor: &Actor, q: BoardQuery) -> Result<Board> {
                 .collect(),
         );
     }
-    let counts = store::stage_counts(rd, &f).await?;
+    let counts = store::stage_counts(&app.db.conn, &f).await?;
     let names = staff_names(app).await?;
     let count_of = |s: LeadStage| counts.iter().find(|c| c.stage == s);
     let mut columns = Vec::new();
@@ -98,7 +96,7 @@ pub async fn board(app: &App, actor: &Actor, q: BoardQuery) -> Result<Board> {
         let c = count_of(stage);
         let cards = match c {
             Some(c) if c.count > 0 && stage != LeadStage::Won => {
-                store::oldest_at_stage(rd, &f, stage, CARDS).await?
+                store::oldest_at_stage(&app.db.conn, &f, stage, CARDS).await?
             }
             _ => Vec::new(),
         };

@@ -118,10 +118,10 @@ pub async fn report(app: &App, actor: &Actor, q: EffectQuery) -> Result<Effectiv
     let before_to = from
         .yesterday()
         .map_err(|e| AppError::internal_from("the day before `from`", e))?;
-    let won = store::won_in(app.db.reader(), &scope, from_us, after_us).await?;
+    let won = store::won_in(&app.db.conn, &scope, from_us, after_us).await?;
     let mut current = figures(app, &won, to).await?;
     surveys(app, &scope, from_us, after_us, &mut current).await?;
-    let won = store::won_in(app.db.reader(), &scope, before_us, from_us).await?;
+    let won = store::won_in(&app.db.conn, &scope, before_us, from_us).await?;
     let mut previous = figures(app, &won, before_to).await?;
     surveys(app, &scope, before_us, from_us, &mut previous).await?;
     let growth = Growth {
@@ -185,7 +185,7 @@ pub(super) async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) ->
         .map(|w| w.customer_id)
         .collect();
     f.mature = mature.len() as i64;
-    for (id, m) in super::latest_figures(app.db.reader(), &ids, until).await? {
+    for (id, m) in super::latest_figures(&app.db.conn, &ids, until).await? {
         f.assets = f.assets.saturating_add(TargetMetric::NewAssets.figure(&m));
         f.deposits = f
             .deposits
@@ -198,7 +198,7 @@ pub(super) async fn figures(app: &App, won: &[Won], until: jiff::civil::Date) ->
             f.active_after_90d += 1;
         }
     }
-    f.ratings = ratings_of(app.db.reader(), &ids).await?;
+    f.ratings = ratings_of(&app.db.conn, &ids).await?;
     Ok(f)
 }
 
@@ -228,7 +228,7 @@ pub(super) async fn surveys(
     f: &mut Figures,
 ) -> Result<()> {
     let (sent, answered, sum) =
-        banyan_store::acquisition::survey::counts(app.db.reader(), scope, from_us, to_us).await?;
+        banyan_store::acquisition::survey::counts(&app.db.conn, scope, from_us, to_us).await?;
     f.surveys_sent = sent;
     f.surveys_answered = answered;
     // Rounded to the nearest tenth.
@@ -256,7 +256,7 @@ async fn ageing(
         // before the end of the day `first` days ago.
         let from = last.map(|l| today - l * 86_400_000_000);
         let to = Some(tomorrow - first * 86_400_000_000);
-        for (stage, n) in store::open_by_stage(app.db.reader(), scope, from, to).await? {
+        for (stage, n) in store::open_by_stage(&app.db.conn, scope, from, to).await? {
             if let Some(l) = lines.iter_mut().find(|l| l.stage == stage) {
                 l.counts[i] = n;
             }

@@ -397,8 +397,6 @@ pub struct TargetQuery {
 /// of them for a bank-wide reader).
 pub async fn report(app: &App, actor: &Actor, q: TargetQuery) -> Result<TargetReport> {
     actor.require(Permission::LeadRead)?;
-    // Lag-tolerant: the replica serves it when configured and close enough behind.
-    let rd = app.db.reader();
     let period = q.period.unwrap_or(TargetPeriod::Quarter);
     let mut e = FieldErrors::new();
     let starts_on = match q
@@ -415,7 +413,7 @@ pub async fn report(app: &App, actor: &Actor, q: TargetQuery) -> Result<TargetRe
     let Some((start, end)) = range else {
         return Err(AppError::internal("a checked period without its range"));
     };
-    let staff = banyan_store::access::list_staff(rd).await?;
+    let staff = banyan_store::access::list_staff(&app.db.conn).await?;
     // A target's actual counts its owner's leads: a reader sees the targets whose leads are in their scope —
     // a bank-wide reader all of them, a branch's reader those of the branch, its teams and people, a manager
     // their own.
@@ -426,7 +424,7 @@ pub async fn report(app: &App, actor: &Actor, q: TargetQuery) -> Result<TargetRe
         ScopeKind::Own => r.level == TargetLevel::Person && r.staff_id == Some(actor.id()),
         ScopeKind::None => false,
     };
-    let rows = store::targets_of(rd, period, &start.to_string()).await?;
+    let rows = store::targets_of(&app.db.conn, period, &start.to_string()).await?;
     let mut lines = Vec::new();
     for r in rows.iter().filter(|r| visible(r)) {
         let name = r
@@ -439,7 +437,7 @@ pub async fn report(app: &App, actor: &Actor, q: TargetQuery) -> Result<TargetRe
                     s.display_name.clone()
                 }
             });
-        lines.push(line_of(app, rd, r, name).await?);
+        lines.push(line_of(app, &app.db.conn, r, name).await?);
     }
     let last = end
         .yesterday()

@@ -212,7 +212,9 @@ pub(crate) fn check_department(
             "no active staff member works in this department",
         );
     } else if let Some(u) = owner
-        && !members.iter().any(|s| s.username == u)
+        && !members
+            .iter()
+            .any(|s| s.username == crate::access::username_key(u))
     {
         errs.push(
             "owner",

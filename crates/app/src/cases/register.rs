@@ -88,7 +88,7 @@ pub(crate) async fn pick_owner<C: banyan_store::ConnectionTrait>(
     if let Some(u) = named
         && let Some(s) = staff
             .values()
-            .find(|s| s.username == u && !s.disabled && sees(s, reach))
+            .find(|s| s.username == crate::access::username_key(u) && !s.disabled && sees(s, reach))
     {
         return Ok(Some(s.id.uuid()));
     }

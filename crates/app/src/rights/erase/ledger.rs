@@ -167,12 +167,16 @@ pub struct Checked {
 
 /// Reads the ledger and checks its chain; every fault is logged as well as answered.
 pub fn check(app: &App) -> Result<Checked> {
-    let Some(path) = app.erasure_ledger() else {
-        return Ok(Checked::default());
-    };
+    match app.erasure_ledger() {
+        Some(path) => check_at(&key(app), &path),
+        None => Ok(Checked::default()),
+    }
+}
+
+fn check_at(key: &[u8; 32], path: &std::path::Path) -> Result<Checked> {
     let io =
         |e: std::io::Error| AppError::internal(format!("erasure ledger {}: {e}", path.display()));
-    let mut f = match std::fs::File::open(&path) {
+    let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Checked::default()),
         Err(e) => return Err(io(e)),
@@ -182,7 +186,6 @@ pub fn check(app: &App) -> Result<Checked> {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut f, &mut text).map_err(io)?;
     f.unlock().map_err(io)?;
-    let key = key(app);
     let mut out = Checked::default();
     let mut seen = std::collections::HashSet::new();
     let mut before = String::new();
@@ -192,7 +195,7 @@ pub fn check(app: &App) -> Result<Checked> {
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let line = match serde_json::from_str::<Line>(l) {
-            Ok(line) if sealed(&key, &line) => line,
+            Ok(line) if sealed(key, &line) => line,
             Ok(_) => {
                 tracing::error!(line = n + 1, path = %path.display(), "erasure ledger line not sealed by this master key: left out");
                 out.left_out.push(n + 1);
@@ -221,10 +224,15 @@ pub fn check(app: &App) -> Result<Checked> {
 /// Writes to the ledger every erased record the database knows and the ledger lacks (an append that
 /// failed). Answers how many.
 pub async fn sync(app: &App) -> Result<usize> {
-    if app.erasure_ledger().is_none() {
+    let Some(path) = app.erasure_ledger() else {
         return Ok(0);
-    }
-    let known: std::collections::HashSet<Uuid> = read(app)?.into_iter().collect();
+    };
+    // Read off the request threads: it waits for a writer's lock and reads the whole file.
+    let key = key(app);
+    let checked = tokio::task::spawn_blocking(move || check_at(&key, &path))
+        .await
+        .map_err(|e| AppError::internal_from("the erasure ledger's reader", e))??;
+    let known: std::collections::HashSet<Uuid> = checked.erased.into_iter().collect();
     let missing: Vec<Uuid> = banyan_store::rights::erase::erased_ids(&app.db.conn)
         .await?
         .into_iter()
