@@ -34,6 +34,9 @@
 #   SEARCH_KINDS="middle pinyin initials tail4 mobile"
 #                                           after W3, the search box's other kinds of query (loadgen only;
 #                                           raw PostgreSQL runs the kinds it can express: middle, tail4)
+#   MIX_RATES="max 330"                     then (loadgen only) a mixed load — 60 % reads, 30 % searches, 10 %
+#                                           updates — as fast as answered ("max") and paced at each rate given
+#                                           in requests/s (330: a bank's busy hour, docs/scaling.md); empty: none
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,6 +51,7 @@ WARMUP=${WARMUP:-3}
 CLIENTS=${CLIENTS:-8}
 PARTS=${PARTS:-"rawpg banyan-pg rawsqlite banyan-sqlite"}
 SEARCH_KINDS=${SEARCH_KINDS-"middle pinyin initials tail4 mobile"}
+MIX_RATES=${MIX_RATES-"max 330"}
 TOOLS=${TOOLS:-"driver loadgen"}
 DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-16}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -401,6 +405,21 @@ run_banyan() { # backend tool
                 --duration "$DURATION" --warmup "$WARMUP" --seed 7 --label "$label" --results "$RESULTS" \
                 | tee -a "$LOGS/results.jsonl"
             if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-search-$kind.txt"; fi
+        done
+        local rate pace
+        for rate in $MIX_RATES; do
+            pace=()
+            if [[ "$rate" != max ]]; then pace=(--rate "$rate"); fi
+            log "banyan on $backend via loadgen: mix ($rate)"
+            local cpu0
+            cpu0=$("$PY" "$HERE/tools.py" cpu --server-pid "$BANYAN_PID" --pg-data "$WORK/pg/data")
+            ("$LOADGEN" --base-url "$BASE_URL" --username bench --password "$PASSWORD" --run-tag 3 \
+                --phase mix "${pace[@]}" --csv "$csv" --state "$state" --clients "$CLIENTS" \
+                --duration "$DURATION" --warmup "$WARMUP" --seed 11 --label "$label" --results "$RESULTS"; \
+                times >"$WORK/times") | tee -a "$LOGS/results.jsonl"
+            "$PY" "$HERE/tools.py" cpu --server-pid "$BANYAN_PID" --pg-data "$WORK/pg/data" --since "$cpu0" \
+                --client-times "$WORK/times" --label "$label" --phase "mix-$rate" --results "$LOGS/cpu.jsonl" >/dev/null
+            if [[ "$backend" == pg ]]; then pgss_dump "banyan_$tool" "$LOGS/pgss-banyan-pg-$tool-mix-$rate.txt"; fi
         done
     fi
     METRICS_TOKEN="$METRICS_TOKEN" "$PY" "$HERE/tools.py" get "$BASE_URL/metrics" >"$LOGS/metrics-banyan-$backend-$tool.txt" 2>/dev/null || true

@@ -40,12 +40,14 @@ struct Args {
     label: String,
     /// What the search phase types (see `search_term`).
     terms: String,
+    /// The mix phase's pace, requests a second over all clients (none: as fast as answered).
+    rate: Option<f64>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: banyan-loadgen --base-url URL --username U --password P --csv FILE --state FILE \
-         --phase load|read|search|update [--n N] [--clients 8] [--batch 100] [--duration 20] \
+         --phase load|read|search|update|mix [--rate R] [--n N] [--clients 8] [--batch 100] [--duration 20] \
          [--warmup 3] [--max-seconds S] [--seed 1] [--run-tag 0..99] [--threads 1] \
          [--results FILE] [--label TEXT] \
          [--terms prefix2|middle|pinyin|initials|tail4|mobile]"
@@ -104,13 +106,17 @@ fn parse_args() -> Args {
         results: m.get("results").cloned(),
         label: m.get("label").cloned().unwrap_or_default(),
         terms: m.get("terms").cloned().unwrap_or_else(|| "prefix2".into()),
+        rate: m.get("rate").map(|v| v.parse().unwrap_or_else(|_| usage())),
     };
     if !TERMS.contains(&a.terms.as_str()) {
         eprintln!("--terms must be one of {}", TERMS.join(", "));
         usage();
     }
-    if !matches!(a.phase.as_str(), "load" | "read" | "search" | "update") {
-        eprintln!("--phase must be load, read, search or update");
+    if !matches!(
+        a.phase.as_str(),
+        "load" | "read" | "search" | "update" | "mix"
+    ) {
+        eprintln!("--phase must be load, read, search, update or mix");
         usage();
     }
     a
@@ -121,6 +127,24 @@ const TERMS: [&str; 6] = ["prefix2", "middle", "pinyin", "initials", "tail4", "m
 /// What a person types to find this customer, by kind: the first two characters of the name (CRM-W1's W3),
 /// the name without its first character (a substring from the middle), the full pinyin of the name, its
 /// initials, the last four digits of the mobile, or the whole mobile.
+/// The mix phase's request kind for a draw in 0..100: 60 % reads, 30 % searches, 10 % updates — a
+/// workbench's day (pages and look-ups, one save in ten).
+fn mix_kind(draw: u32) -> &'static str {
+    match draw {
+        0..60 => "read",
+        60..90 => "search",
+        _ => "update",
+    }
+}
+
+fn op_kind(op: &str) -> &'static str {
+    match op {
+        "read" => "read",
+        "search" => "search",
+        _ => "update",
+    }
+}
+
 fn search_term(kind: &str, r: &Row) -> String {
     use pinyin::ToPinyin;
     let chars: Vec<char> = r.full_name.chars().collect();
@@ -135,7 +159,10 @@ fn search_term(kind: &str, r: &Row) -> String {
     match kind {
         "middle" => chars.iter().skip(1).collect(),
         "pinyin" => syllables().concat(),
-        "initials" => syllables().iter().filter_map(|s| s.chars().next()).collect(),
+        "initials" => syllables()
+            .iter()
+            .filter_map(|s| s.chars().next())
+            .collect(),
         "tail4" => r.mobile[r.mobile.len().saturating_sub(4)..].to_owned(),
         "mobile" => r.mobile.clone(),
         _ => chars.iter().take(2).collect(),
@@ -511,17 +538,39 @@ async fn phase_timed(a: &Args, api: Arc<Api>, rows: Arc<Vec<Row>>) -> Res<Value>
     for w in 0..a.clients {
         let (api, keys, record, stop) = (api.clone(), keys.clone(), record.clone(), stop.clone());
         let op = a.phase.clone();
+        let (pace, clients) = (a.rate, a.clients);
         let seed = a.seed * 1000 + w as u64;
         tasks.push(tokio::spawn(async move {
             let mut rnd = StdRng::seed_from_u64(seed);
             let mut counter: u64 = 0;
-            let mut lat: Vec<f64> = Vec::new();
+            let mut lat: Vec<(&'static str, f64)> = Vec::new();
             let mut hits: Vec<usize> = Vec::new();
             let mut errors = 0usize;
+            // Paced: this client's requests are due every `gap`, staggered across clients; a request's
+            // time counts from when it was due, so a slow answer that delays the next is not hidden
+            // (coordinated omission).
+            let gap = pace.map(|r| Duration::from_secs_f64(clients as f64 / r));
+            let mut due = Instant::now()
+                + gap
+                    .map(|g| g.mul_f64(w as f64 / clients as f64))
+                    .unwrap_or_default();
             while !stop.load(Ordering::Relaxed) {
                 let (id, term) = &keys[rnd.random_range(0..keys.len())];
-                let t0 = Instant::now();
-                let r: Res<usize> = match op.as_str() {
+                let kind = if op == "mix" {
+                    mix_kind(rnd.random_range(0..100))
+                } else {
+                    op_kind(&op)
+                };
+                let t0 = match gap {
+                    Some(g) => {
+                        tokio::time::sleep_until(due.into()).await;
+                        let at = due;
+                        due += g;
+                        at
+                    }
+                    None => Instant::now(),
+                };
+                let r: Res<usize> = match kind {
                     "read" => api.get(id).await.map(|_| 1),
                     "search" => api.search(term).await,
                     _ => {
@@ -534,15 +583,15 @@ async fn phase_timed(a: &Args, api: Arc<Api>, rows: Arc<Vec<Row>>) -> Res<Value>
                 if record.load(Ordering::Relaxed) {
                     match r {
                         Ok(h) => {
-                            lat.push(dt);
-                            if op == "search" {
+                            lat.push((kind, dt));
+                            if kind == "search" {
                                 hits.push(h);
                             }
                         }
                         Err(e) => {
                             errors += 1;
                             if errors <= 5 {
-                                eprintln!("{op} error: {}", &e[..e.len().min(500)]);
+                                eprintln!("{kind} error: {}", &e[..e.len().min(500)]);
                             }
                         }
                     }
@@ -558,13 +607,14 @@ async fn phase_timed(a: &Args, api: Arc<Api>, rows: Arc<Vec<Row>>) -> Res<Value>
     stop.store(true, Ordering::Relaxed);
     let measured = t0.elapsed().as_secs_f64();
     record.store(false, Ordering::Relaxed);
-    let (mut lat, mut hits, mut errors) = (Vec::new(), Vec::new(), 0);
+    let (mut all, mut hits, mut errors) = (Vec::new(), Vec::new(), 0);
     for t in tasks {
         let (l, h, e) = t.await.map_err(|e| e.to_string())?;
-        lat.extend(l);
+        all.extend(l);
         hits.extend(h);
         errors += e;
     }
+    let mut lat: Vec<f64> = all.iter().map(|(_, d)| *d).collect();
     lat.sort_by(f64::total_cmp);
     let mean = if lat.is_empty() {
         f64::NAN
@@ -585,6 +635,26 @@ async fn phase_timed(a: &Args, api: Arc<Api>, rows: Arc<Vec<Row>>) -> Res<Value>
     }
     if a.phase == "update" {
         res["requests_per_update"] = json!("GET + PATCH");
+    }
+    if a.phase == "mix" {
+        // Each kind's own share and times (an update is a GET and a PATCH, timed together).
+        for kind in ["read", "search", "update"] {
+            let mut l: Vec<f64> = all
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, d)| *d)
+                .collect();
+            l.sort_by(f64::total_cmp);
+            res[kind] = json!({
+                "requests": l.len(),
+                "p50_ms": r2(pct(&l, 50.0) * 1e3),
+                "p99_ms": r2(pct(&l, 99.0) * 1e3),
+            });
+        }
+        res["mix"] = json!("60 % read, 30 % search, 10 % update");
+        if let Some(r) = a.rate {
+            res["paced_rps"] = json!(r);
+        }
     }
     Ok(res)
 }

@@ -185,7 +185,8 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
                 }
             },
         ),
-        // The audit log's month partitions, created 400 days ahead (every node; a race skips the month).
+        // The month partitions of the audit log, the messages and the case logs, created 400 days ahead
+        // (every node; a race skips the month).
         every(
             "audit.months",
             Duration::from_secs(86_400),
@@ -193,7 +194,7 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
             |app| async move {
                 match crate::audit::prepare_months(&app).await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(months = n, "audit log months prepared"),
+                    Ok(n) => tracing::info!(months = n, "month partitions prepared"),
                     Err(e) => tracing::error!(error = %e, "preparing audit log months failed"),
                 }
             },

@@ -548,7 +548,7 @@ fn serving_without_a_master_key_is_refused_clearly(e: &Env) {
         text(&out)
     );
     // The version of the last migration step (crates/store/src/migrate.rs).
-    assert!(ok(&e.run(&["migrate"])).contains("schema version 62"));
+    assert!(ok(&e.run(&["migrate"])).contains("schema version 63"));
 }
 
 fn calendars_are_checked_loaded_and_listed(e: &Env) {

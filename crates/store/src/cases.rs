@@ -456,9 +456,17 @@ pub async fn insert_log<C: ConnectionTrait>(c: &C, rows: &[CaseLogRow]) -> Resul
     table::insert(c, rows).await
 }
 
-pub async fn log_for<C: ConnectionTrait>(c: &C, case_id: CaseId) -> Result<Vec<CaseLogRow>> {
+/// A case's log, in order. `since_us` bounds it from below (when the case was received or registered, less
+/// a margin for the clocks of several nodes): on PostgreSQL `case_log` is partitioned by month, and the bound
+/// keeps the read from probing the months before the case existed.
+pub async fn log_for<C: ConnectionTrait>(
+    c: &C,
+    case_id: CaseId,
+    since_us: i64,
+) -> Result<Vec<CaseLogRow>> {
     let q = table::select::<CaseLogRow>()
         .and_where(Expr::col("case_id").eq(case_id.uuid()))
+        .and_where(Expr::col("at_us").gte(since_us))
         .order_by("at_us", Order::Asc)
         .order_by("id", Order::Asc)
         .to_owned();

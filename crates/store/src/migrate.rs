@@ -28,6 +28,7 @@ mod insights;
 mod loadjobs;
 mod merge;
 mod monitoring;
+mod months;
 mod outbound;
 mod parts;
 mod performance;

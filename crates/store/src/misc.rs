@@ -268,3 +268,30 @@ pub async fn table_count(db: &crate::Db) -> Result<i64> {
         .await?;
     Ok(row.map_or(Ok(0), |r| r.try_get_by_index::<i64>(0))?)
 }
+
+/// The tables besides the audit log that PostgreSQL keeps in month partitions made ahead (migration 63):
+/// messages by their creation, case logs by their entry's time.
+pub const MONTHLY: [&str; 2] = ["messages", "case_log"];
+
+/// Creates the month partitions of `table` (one of [`MONTHLY`]; PostgreSQL) from `lo_us`'s month up to
+/// `hi_us`; returns how many it created. SQLite keeps one table: nothing to do.
+pub async fn add_months<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    lo_us: i64,
+    hi_us: i64,
+) -> Result<i64> {
+    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(0);
+    }
+    let r = c
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT CAST(log_add_months($1, $2, $3) AS bigint)",
+            [table.into(), lo_us.into(), hi_us.into()],
+        ))
+        .await?;
+    Ok(r.map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
+}

@@ -33,29 +33,66 @@ crate::table! {
     }
 }
 
-/// Enqueues messages; one whose `cause_key` exists already is skipped. Returns how many were new.
+/// Enqueues messages; one whose `cause_key` exists already is skipped. Returns how many were new. Run in
+/// the transaction of the messages' cause: the keys are claimed first in `message_keys` (one row per key;
+/// on PostgreSQL `messages` is partitioned by month and cannot hold a unique index of the key alone, and a
+/// second try may fall in another month), then the messages whose keys this call claimed are written.
 pub async fn enqueue<C: ConnectionTrait>(c: &C, rows: &[MessageRow]) -> Result<u64> {
     let mut n = 0;
     for chunk in rows.chunks(300) {
         let mut q = Query::insert();
+        q.into_table("message_keys")
+            .columns(["cause_key", "message_id"]);
+        for r in chunk {
+            q.values_panic([r.cause_key.clone().into(), r.id.into()]);
+        }
+        q.on_conflict(OnConflict::column("cause_key").do_nothing().to_owned())
+            .returning(Query::returning().column("message_id"));
+        let claimed = c
+            .query_all(&q)
+            .await?
+            .iter()
+            .map(|r| r.try_get_by_index::<Uuid>(0))
+            .collect::<std::result::Result<std::collections::HashSet<_>, _>>()?;
+        if claimed.is_empty() {
+            continue;
+        }
+        let mut q = Query::insert();
         q.into_table("messages")
             .columns(MessageRow::COLUMNS.iter().copied());
-        for r in chunk {
+        for r in chunk.iter().filter(|r| claimed.contains(&r.id)) {
             q.values_panic(r.values());
         }
-        q.on_conflict(OnConflict::column("cause_key").do_nothing().to_owned());
         n += c.execute(&q).await?.rows_affected();
     }
     Ok(n)
 }
 
-/// A message due for delivery: id, customer id, purpose.
-pub type Due = (Uuid, Uuid, String);
+/// Where a message is: its id and the instant its month is cut on. On PostgreSQL `messages` is partitioned
+/// by month of `created_at_us`; a statement naming both reads that month's partition alone instead of
+/// probing every month's for the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageAt {
+    pub id: Uuid,
+    pub created_at_us: i64,
+}
+
+impl MessageRow {
+    pub fn at(&self) -> MessageAt {
+        MessageAt {
+            id: self.id,
+            created_at_us: self.created_at_us,
+        }
+    }
+}
+
+/// A message due for delivery: where it is, customer id, purpose.
+pub type Due = (MessageAt, Uuid, String);
 
 /// Queued messages due now (not claimed by a live dispatcher), oldest first.
 pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<Vec<Due>> {
     let q = Query::select()
-        .columns(["id", "customer_id", "purpose"])
+        .columns(["id", "customer_id", "purpose", "created_at_us"])
         .from("messages")
         .and_where(Expr::col("status").eq("queued"))
         .and_where(Expr::col("next_attempt_at_us").lte(now_us))
@@ -72,7 +109,10 @@ pub async fn due<C: ConnectionTrait>(c: &C, now_us: i64, limit: u64) -> Result<V
     rows.iter()
         .map(|r| {
             Ok((
-                r.try_get_by_index(0)?,
+                MessageAt {
+                    id: r.try_get_by_index(0)?,
+                    created_at_us: r.try_get_by_index(3)?,
+                },
                 r.try_get_by_index(1)?,
                 r.try_get_by_index(2)?,
             ))
@@ -92,7 +132,7 @@ pub async fn find<C: ConnectionTrait>(c: &C, id: Uuid) -> Result<Option<MessageR
 /// and a read per message.
 pub async fn claim_batch<C: ConnectionTrait>(
     c: &C,
-    ids: &[Uuid],
+    ids: &[MessageAt],
     now_us: i64,
     until_us: i64,
 ) -> Result<Vec<MessageRow>> {
@@ -103,7 +143,9 @@ pub async fn claim_batch<C: ConnectionTrait>(
         .table("messages")
         .value("claimed_until_us", until_us)
         .value("attempts", Expr::col("attempts").add(1))
-        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .and_where(Expr::col("id").is_in(ids.iter().map(|m| m.id)))
+        // The months they are in (a list PostgreSQL prunes the other months' partitions by).
+        .and_where(Expr::col("created_at_us").is_in(ids.iter().map(|m| m.created_at_us)))
         .and_where(Expr::col("status").eq("queued"))
         .cond_where(
             Cond::any()
@@ -118,7 +160,7 @@ pub async fn claim_batch<C: ConnectionTrait>(
         .map(MessageRow::read)
         .collect::<Result<Vec<_>>>()?;
     // The order they were due in (RETURNING gives no order).
-    out.sort_by_key(|m| ids.iter().position(|i| *i == m.id));
+    out.sort_by_key(|m| ids.iter().position(|i| i.id == m.id));
     Ok(out)
 }
 
@@ -128,7 +170,7 @@ pub async fn claim_batch<C: ConnectionTrait>(
 /// settle. Returns whether the row was updated.
 pub async fn settle<C: ConnectionTrait>(
     c: &C,
-    id: Uuid,
+    at: MessageAt,
     claim: Option<i64>,
     status: &str,
     reason: Option<&str>,
@@ -141,7 +183,8 @@ pub async fn settle<C: ConnectionTrait>(
         .value("reason", reason)
         .value("sent_at_us", sent_at_us)
         .value("claimed_until_us", Option::<i64>::None)
-        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("id").eq(at.id))
+        .and_where(Expr::col("created_at_us").eq(at.created_at_us))
         .and_where(Expr::col("claimed_until_us").eq(claim));
     if let Some(n) = next_attempt_at_us {
         q.value("next_attempt_at_us", n);
@@ -152,7 +195,7 @@ pub async fn settle<C: ConnectionTrait>(
 /// Puts a claimed message back in the queue until `until_us` without counting the attempt.
 pub async fn defer<C: ConnectionTrait>(
     c: &C,
-    id: Uuid,
+    at: MessageAt,
     claim: Option<i64>,
     reason: &str,
     until_us: i64,
@@ -163,7 +206,8 @@ pub async fn defer<C: ConnectionTrait>(
         .value("next_attempt_at_us", until_us)
         .value("claimed_until_us", Option::<i64>::None)
         .value("attempts", Expr::col("attempts").sub(1))
-        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("id").eq(at.id))
+        .and_where(Expr::col("created_at_us").eq(at.created_at_us))
         .and_where(Expr::col("claimed_until_us").eq(claim))
         .to_owned();
     c.execute(&q).await?;

@@ -137,12 +137,18 @@ pub async fn record_backdated(app: &App, at_us: i64, entries: Vec<Entry>) -> Res
     Ok(())
 }
 
-/// Creates the audit log's month partitions (PostgreSQL) for the next 400 days: at start and daily, so
-/// a month's partition exists before its first record (one written without it lands in the default
-/// partition, which `audit archive` then refuses to leave behind). Safe on several nodes at once.
+/// Creates the month partitions (PostgreSQL) of the audit log, the messages and the case logs for the next
+/// 400 days: at start and daily, so a month's partition exists before its first row (one written without
+/// it lands in the table's default partition, which `audit archive` then refuses to leave behind). Safe on
+/// several nodes at once. Returns how many were made.
 pub async fn prepare_months(app: &App) -> Result<i64> {
     let now = now_us();
-    Ok(store::add_months(&app.db.conn, now, now + 400 * 86_400 * 1_000_000).await?)
+    let until = now + 400 * 86_400 * 1_000_000;
+    let mut made = store::add_months(&app.db.conn, now, until).await?;
+    for table in banyan_store::misc::MONTHLY {
+        made += banyan_store::misc::add_months(&app.db.conn, table, now, until).await?;
+    }
+    Ok(made)
 }
 
 /// Appends records of one of the system's own jobs (`escalation`, `book.monitor` …), under the job's name.

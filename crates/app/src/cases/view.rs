@@ -292,7 +292,11 @@ pub(crate) async fn view_on<C: ConnectionTrait>(
             result: t.result,
         })
         .collect();
-    let log = store::log_for(c, r.id)
+    // Every entry is written at or after the case was received or registered, whichever came first (the
+    // jobs act on a received time in the past at their own clock); a day's margin covers nodes whose
+    // clocks disagree.
+    let since = r.received_at_us.min(r.created_at_us) - 86_400_000_000;
+    let log = store::log_for(c, r.id, since)
         .await?
         .into_iter()
         .map(|l| {

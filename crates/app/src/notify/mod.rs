@@ -458,11 +458,11 @@ pub async fn dispatch_once(
     // two of a customer's marketing messages in flight together could both pass it. The others go in the
     // next pass; service messages are not capped.
     let mut seen = std::collections::HashSet::new();
-    let ids: Vec<Uuid> = store::due(&app.db.conn, now_us(), limit)
+    let ids: Vec<store::MessageAt> = store::due(&app.db.conn, now_us(), limit)
         .await?
         .into_iter()
         .filter(|(_, customer, purpose)| purpose != "marketing" || seen.insert(*customer))
-        .map(|(id, _, _)| id)
+        .map(|(at, _, _)| at)
         .collect();
     let mut report = DispatchReport::default();
     // Claimed a batch at a time, in one statement, when the senders run out of claimed messages: the
@@ -498,7 +498,7 @@ pub async fn dispatch_once(
 }
 
 /// Claims one batch (see `dispatch_once`).
-async fn claim_chunk(app: &App, chunk: &[Uuid]) -> Result<Vec<MessageRow>> {
+async fn claim_chunk(app: &App, chunk: &[store::MessageAt]) -> Result<Vec<MessageRow>> {
     let now = now_us();
     Ok(store::claim_batch(&app.db.conn, chunk, now, now + CLAIM_US).await?)
 }
@@ -511,7 +511,7 @@ async fn deliver(
     clock: jiff::Timestamp,
 ) -> Result<Settled> {
     let c = &app.db.conn;
-    let id = m.id;
+    let id = m.at();
     // The claim this dispatcher made: the outcome is recorded only while it still holds the message.
     let claim = m.claimed_until_us;
     let outcome = match attempt(app, d, &m, clock).await {

@@ -313,4 +313,9 @@ pub(super) const STEPS: &[Step] = &[
         name: "second-factor pauses in a row: each pause of code entry twice as long as the last",
         run: totp_lock::v62,
     },
+    Step {
+        version: 63,
+        name: "messages and case logs partitioned by month on PostgreSQL; message cause keys kept apart, one per key",
+        run: months::v63,
+    },
 ];

@@ -258,6 +258,8 @@ const HELD: &[Held] = &[
     child("case_tasks", "case_id", "cases"),
     child("case_attachments", "case_id", "cases"),
     del("cases", "customer_id"),
+    // A message's cause key names the customer's id (`event:…:<customer>`); it goes with the message.
+    child("message_keys", "message_id", "messages"),
     del("messages", "customer_id"),
     del("insights", "customer_id"),
     del("channel_events", "customer_id"),

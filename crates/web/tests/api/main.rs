@@ -42,6 +42,7 @@ mod input;
 mod insight_followups;
 mod merges;
 mod monitoring;
+mod months;
 mod notify;
 mod outbound;
 mod performance;
@@ -129,6 +130,7 @@ fn main() {
     tests.extend(book_catalogue::all());
     tests.extend(book_files::all());
     tests.extend(monitoring::all());
+    tests.extend(months::all());
     tests.extend(sales::all());
     tests.extend(insight_followups::all());
     tests.extend(events::all());

@@ -834,6 +834,11 @@ async fn a_dispatcher_whose_claim_ran_out_does_not_record_the_outcome(app: &Test
         .get(&format!("/api/v1/customers/{id}/messages"), &rm)
         .await;
     let msg: uuid::Uuid = m.body[0]["id"].as_str().unwrap().parse().unwrap();
+    let msg = banyan_store::notify::find(c, msg)
+        .await
+        .unwrap()
+        .unwrap()
+        .at();
     let mine = banyan_store::notify::claim_batch(c, &[msg], now, now + 1_000)
         .await
         .unwrap();
