@@ -136,6 +136,16 @@ def cmd_summary(a):
     print("|---|---|---|---|---|")
     for k in systems:
         print(f"| {k} | " + " | ".join(cell(k, ph) for ph in ("load", "read", "search", "update")) + " |")
+    mixes = [(k, ph) for k in systems for ph in by[k] if ph.startswith("mix")]
+    if mixes:
+        print("\nMixed load (60 % read, 30 % search, 10 % update; mix@R paced at R requests/s, times from when "
+              "each request was due): rate (p50 / p99 ms), then read / search / update p99 ms\n")
+        print("| system | phase | all | read p99 | search p99 | update p99 |")
+        print("|---|---|---|---|---|---|")
+        for k, ph in mixes:
+            r = by[k][ph]
+            kinds = " | ".join(fmt(r.get(x, {}).get("p99_ms"), 2) for x in ("read", "search", "update"))
+            print(f"| {k} | {ph} | {cell(k, ph)} | {kinds} |")
     if ref:
         print("\nRatio of the rate to raw PostgreSQL (pgbench) in the same run:\n")
         print("| system | W1 | W2 | W3 | W4 |")

@@ -107,6 +107,7 @@ SELECT {nid}, id, 'app', 'service', 'bench', 'bench:' || n, 'zh-CN', NULL,
        '尊敬的客户，您的账户服务提醒：本月对账单已生成，请登录手机银行查看。（基准测试消息 ' || n || '）',
        'queued', NULL, 0, {a.now_us} - 1000000 + n, NULL, {a.now_us} - 1000000, NULL
 FROM (SELECT id, {rn} AS n FROM customers) AS c WHERE n <= {a.m};
+INSERT INTO message_keys (cause_key, message_id) SELECT cause_key, id FROM messages WHERE cause = 'bench';
 """
     raise SystemExit(f"unknown action {action}")
 

@@ -667,6 +667,8 @@ async fn run(a: Args) -> Res<()> {
         "tool": "loadgen",
         "phase": if a.phase == "search" && a.terms != "prefix2" {
             format!("search:{}", a.terms)
+        } else if let (Some(r), "mix") = (a.rate, a.phase.as_str()) {
+            format!("mix@{r}")
         } else {
             a.phase.clone()
         },

@@ -195,7 +195,7 @@ pub fn start(app: Arc<App>, delivery: Delivery, s: Schedule) -> Jobs {
                 match crate::audit::prepare_months(&app).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(months = n, "month partitions prepared"),
-                    Err(e) => tracing::error!(error = %e, "preparing audit log months failed"),
+                    Err(e) => tracing::error!(error = %e, "preparing month partitions failed"),
                 }
             },
         ),

@@ -191,7 +191,7 @@ impl App {
         // Months are made ahead; a failure here must not keep the bank from starting (a record without its
         // month lands in the default partition, and the daily job tries again).
         if let Err(e) = audit::prepare_months(&app).await {
-            tracing::error!(error = %e, "preparing audit log months failed");
+            tracing::error!(error = %e, "preparing month partitions failed");
         }
         Ok(app)
     }

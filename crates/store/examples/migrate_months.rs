@@ -76,7 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
              SELECT gen_random_uuid(), c.id, 'sms', 'service', 'greeting.birthday', 'key:' || g, 'zh-CN', NULL, \
                '尊敬的客户，祝您生日快乐！', 'sent', NULL, 1, t, NULL, t, t \
              FROM generate_series(1, {messages}) g \
-             CROSS JOIN LATERAL (SELECT {now} - ({span}) * g / {messages} AS t) tt \
+             CROSS JOIN LATERAL (SELECT {now} - CAST(CAST({span} AS numeric) * g / {messages} AS bigint) AS t) tt \
              JOIN c ON c.k = 1 + g % {customers}"
         ),
     )
@@ -86,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &format!(
             "WITH c AS (SELECT id, row_number() OVER () AS k FROM cases) \
              INSERT INTO case_log (id, case_id, at_us, actor_id, action, note, detail) \
-             SELECT gen_random_uuid(), c.id, {now} - ({span}) * g / {logs}, NULL, 'note', '已致电客户', '{{}}' \
+             SELECT gen_random_uuid(), c.id, {now} - CAST(CAST({span} AS numeric) * g / {logs} AS bigint), NULL, 'note', '已致电客户', '{{}}' \
              FROM generate_series(1, {logs}) g JOIN c ON c.k = 1 + g % {customers}"
         ),
     )

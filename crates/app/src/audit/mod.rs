@@ -144,11 +144,27 @@ pub async fn record_backdated(app: &App, at_us: i64, entries: Vec<Entry>) -> Res
 pub async fn prepare_months(app: &App) -> Result<i64> {
     let now = now_us();
     let until = now + 400 * 86_400 * 1_000_000;
-    let mut made = store::add_months(&app.db.conn, now, until).await?;
-    for table in banyan_store::misc::MONTHLY {
-        made += banyan_store::misc::add_months(&app.db.conn, table, now, until).await?;
+    // Each table is tried whatever happened to the others (a month one cannot make — rows for it already
+    // in its default partition — must not keep the others' months from being made); the first failure is
+    // returned, naming its table.
+    let mut made = 0;
+    let mut failed = None;
+    match store::add_months(&app.db.conn, now, until).await {
+        Ok(n) => made += n,
+        Err(e) => failed = Some(AppError::internal_from("audit_log months", e)),
     }
-    Ok(made)
+    for table in banyan_store::misc::MONTHLY {
+        match banyan_store::misc::add_months(&app.db.conn, table, now, until).await {
+            Ok(n) => made += n,
+            Err(e) => {
+                failed.get_or_insert(AppError::internal_from(format!("{table} months"), e));
+            }
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(made),
+    }
 }
 
 /// Appends records of one of the system's own jobs (`escalation`, `book.monitor` …), under the job's name.

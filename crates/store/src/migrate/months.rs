@@ -10,7 +10,7 @@
 //! customer and year) moves to `message_keys`, one row per cause key, on both databases — one way of
 //! enqueueing, whatever month a second try falls in.
 
-use super::{Stmt, uuid};
+use super::{Stmt, idx, uuid};
 use crate::db::DbKind;
 use sea_orm::sea_query::{ColumnDef, Table};
 
@@ -61,6 +61,12 @@ pub(super) fn v63(s: &mut Vec<Stmt>, kind: DbKind) {
             .col(uuid("message_id"))
             .to_owned(),
     )));
+    // An erasure deletes a customer's keys by their messages' ids.
+    s.push(idx(
+        "ix_message_keys_message",
+        "message_keys",
+        &["message_id"],
+    ));
     s.push(Stmt::Raw(
         "INSERT INTO message_keys (cause_key, message_id) SELECT cause_key, id FROM messages"
             .to_owned(),
