@@ -82,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = banyan_store::now_us();
     let start = now - 10 * YEAR_US;
     let t = Instant::now();
-    let months = banyan_store::audit::add_months(conn, start, now).await?;
+    let months = banyan_store::misc::add_months(conn, "audit_log", start, now).await?;
     say(serde_json::json!({"phase": "months", "created": months, "s": t.elapsed().as_secs_f64()}));
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let customers: Vec<Uuid> = (0..ncust)

@@ -458,24 +458,6 @@ crate::table! {
     }
 }
 
-/// Creates the month partitions (PostgreSQL) from `lo_us`'s month up to `hi_us`; returns how many it
-/// created. SQLite keeps one table: nothing to do.
-pub async fn add_months<C: ConnectionTrait>(c: &C, lo_us: i64, hi_us: i64) -> Result<i64> {
-    if c.get_database_backend() != sea_orm::DbBackend::Postgres {
-        return Ok(0);
-    }
-    let r = c
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT CAST(audit_log_add_months($1, $2) AS bigint)",
-            [lo_us.into(), hi_us.into()],
-        ))
-        .await?;
-    Ok(r.map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0))
-}
-
 /// The time of the oldest record in the database, if any.
 pub async fn oldest_at<C: ConnectionTrait>(c: &C) -> Result<Option<i64>> {
     let q = Query::select()

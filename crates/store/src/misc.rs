@@ -269,12 +269,12 @@ pub async fn table_count(db: &crate::Db) -> Result<i64> {
     Ok(row.map_or(Ok(0), |r| r.try_get_by_index::<i64>(0))?)
 }
 
-/// The tables besides the audit log that PostgreSQL keeps in month partitions made ahead (migration 63):
-/// messages by their creation, case logs by their entry's time.
-pub const MONTHLY: [&str; 2] = ["messages", "case_log"];
+/// The tables PostgreSQL keeps in month partitions made ahead: the audit log (migration 47), messages by
+/// their creation and case logs by their entry's time (migration 63).
+pub const MONTHLY: [&str; 3] = ["audit_log", "messages", "case_log"];
 
 /// Creates the month partitions of `table` (one of [`MONTHLY`]; PostgreSQL) from `lo_us`'s month up to
-/// `hi_us`; returns how many it created. SQLite keeps one table: nothing to do.
+/// `hi_us`; returns how many it created. SQLite keeps one table each: nothing to do.
 pub async fn add_months<C: ConnectionTrait>(
     c: &C,
     table: &str,
@@ -284,13 +284,21 @@ pub async fn add_months<C: ConnectionTrait>(
     if c.get_database_backend() != sea_orm::DbBackend::Postgres {
         return Ok(0);
     }
-    let r = c
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+    // The audit log's function came first and takes no table; the others' names theirs.
+    let st = if table == "audit_log" {
+        sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT CAST(audit_log_add_months($1, $2) AS bigint)",
+            [lo_us.into(), hi_us.into()],
+        )
+    } else {
+        sea_orm::Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
             "SELECT CAST(log_add_months($1, $2, $3) AS bigint)",
             [table.into(), lo_us.into(), hi_us.into()],
-        ))
-        .await?;
+        )
+    };
+    let r = c.query_one_raw(st).await?;
     Ok(r.map(|r| r.try_get_by_index::<i64>(0))
         .transpose()?
         .unwrap_or(0))

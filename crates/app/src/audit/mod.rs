@@ -149,10 +149,6 @@ pub async fn prepare_months(app: &App) -> Result<i64> {
     // returned, naming its table.
     let mut made = 0;
     let mut failed = None;
-    match store::add_months(&app.db.conn, now, until).await {
-        Ok(n) => made += n,
-        Err(e) => failed = Some(AppError::internal_from("audit_log months", e)),
-    }
     for table in banyan_store::misc::MONTHLY {
         match banyan_store::misc::add_months(&app.db.conn, table, now, until).await {
             Ok(n) => made += n,

@@ -78,30 +78,12 @@ fn partition_audit_log(s: &mut Vec<Stmt>) {
 /// Now in microseconds, in SQL.
 const NOW: &str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS bigint)";
 
-/// `audit_log_add_months(lo_us, hi_us)`: creates every missing month partition from `lo_us`'s month up to
-/// `hi_us`; returns how many it created. Two nodes may call it at once: the loser of a race skips the month.
-/// SECURITY DEFINER: a server connecting as a role that does not own the schema (`banyan audit grants`)
-/// may make months, and nothing else, through it.
+/// `audit_log_add_months(lo_us, hi_us)`: creates every missing month partition of the audit log from
+/// `lo_us`'s month up to `hi_us`; returns how many it created (see `months_function`).
 fn add_months_function() -> String {
-    "CREATE FUNCTION audit_log_add_months(lo_us bigint, hi_us bigint) RETURNS integer LANGUAGE plpgsql \
-     SECURITY DEFINER SET search_path = public AS $$ \
-     DECLARE m timestamp; nxt timestamp; made integer := 0; part text; \
-     BEGIN \
-       m := date_trunc('month', to_timestamp(lo_us / 1000000.0) AT TIME ZONE 'UTC'); \
-       WHILE m < (to_timestamp(hi_us / 1000000.0) AT TIME ZONE 'UTC') LOOP \
-         nxt := m + INTERVAL '1 month'; \
-         part := 'audit_log_y' || to_char(m, 'YYYY') || 'm' || to_char(m, 'MM'); \
-         IF to_regclass(part) IS NULL THEN \
-           BEGIN \
-             EXECUTE format('CREATE TABLE %I PARTITION OF audit_log FOR VALUES FROM (%s) TO (%s)', part, \
-               CAST(EXTRACT(EPOCH FROM m) * 1000000 AS bigint), CAST(EXTRACT(EPOCH FROM nxt) * 1000000 AS bigint)); \
-             made := made + 1; \
-           EXCEPTION WHEN duplicate_table OR unique_violation THEN NULL; \
-           END; \
-         END IF; \
-         m := nxt; \
-       END LOOP; \
-       RETURN made; \
-     END $$"
-        .to_owned()
+    super::months::months_function(
+        "audit_log_add_months(lo_us bigint, hi_us bigint)",
+        "",
+        "'audit_log'",
+    )
 }

@@ -105,32 +105,46 @@ fn partition(s: &mut Vec<Stmt>, table: &str, col: &str, keys: &[&str]) {
 
 /// `log_add_months(table, lo_us, hi_us)`: creates every missing month partition of `messages` or
 /// `case_log` from `lo_us`'s month up to `hi_us` (`messages_y2026m12`, as the audit log's and the book's
-/// are named); returns how many it created. Two nodes may call it at once: the loser of a race skips the
-/// month. SECURITY DEFINER, like the audit log's: a server connecting as a role that does not own the
-/// schema may make these months, and nothing else, through it — hence the fixed list of tables.
+/// are named); returns how many it created. SECURITY DEFINER, like the audit log's — hence the fixed list
+/// of tables.
 fn add_months_function() -> String {
-    "CREATE FUNCTION log_add_months(tbl text, lo_us bigint, hi_us bigint) RETURNS integer LANGUAGE plpgsql \
-     SECURITY DEFINER SET search_path = public AS $$ \
-     DECLARE m timestamp; nxt timestamp; made integer := 0; part text; \
-     BEGIN \
-       IF tbl NOT IN ('messages', 'case_log') THEN \
-         RAISE EXCEPTION 'log_add_months: % is not a table partitioned by month here', tbl; \
-       END IF; \
-       m := date_trunc('month', to_timestamp(lo_us / 1000000.0) AT TIME ZONE 'UTC'); \
-       WHILE m < (to_timestamp(hi_us / 1000000.0) AT TIME ZONE 'UTC') LOOP \
-         nxt := m + INTERVAL '1 month'; \
-         part := tbl || '_y' || to_char(m, 'YYYY') || 'm' || to_char(m, 'MM'); \
-         IF to_regclass(part) IS NULL THEN \
-           BEGIN \
-             EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%s) TO (%s)', part, tbl, \
-               CAST(EXTRACT(EPOCH FROM m) * 1000000 AS bigint), CAST(EXTRACT(EPOCH FROM nxt) * 1000000 AS bigint)); \
-             made := made + 1; \
-           EXCEPTION WHEN duplicate_table OR unique_violation THEN NULL; \
-           END; \
-         END IF; \
-         m := nxt; \
-       END LOOP; \
-       RETURN made; \
-     END $$"
-        .to_owned()
+    months_function(
+        "log_add_months(tbl text, lo_us bigint, hi_us bigint)",
+        "IF tbl NOT IN ('messages', 'case_log') THEN \
+           RAISE EXCEPTION 'log_add_months: % is not a table partitioned by month here', tbl; \
+         END IF;",
+        "tbl",
+    )
+}
+
+/// A PL/pgSQL function `signature` that creates every missing month partition of the table named by the
+/// SQL expression `table` from `lo_us`'s month up to `hi_us` (`<table>_y2026m12`), after `guard`; returns
+/// how many it created. Two nodes may call it at once: the loser of a race skips the month. SECURITY
+/// DEFINER: a server connecting as a role that does not own the schema (`banyan audit grants`) may make
+/// months, and nothing else, through it. One body for the audit log's (migration 47) and the others'.
+pub(super) fn months_function(signature: &str, guard: &str, table: &str) -> String {
+    format!(
+        "CREATE FUNCTION {signature} RETURNS integer LANGUAGE plpgsql \
+         SECURITY DEFINER SET search_path = public AS $$ \
+         DECLARE m timestamp; nxt timestamp; made integer := 0; part text; \
+         BEGIN \
+           {guard} \
+           m := date_trunc('month', to_timestamp(lo_us / 1000000.0) AT TIME ZONE 'UTC'); \
+           WHILE m < (to_timestamp(hi_us / 1000000.0) AT TIME ZONE 'UTC') LOOP \
+             nxt := m + INTERVAL '1 month'; \
+             part := {table} || '_y' || to_char(m, 'YYYY') || 'm' || to_char(m, 'MM'); \
+             IF to_regclass(part) IS NULL THEN \
+               BEGIN \
+                 EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%s) TO (%s)', part, {table}, \
+                   CAST(EXTRACT(EPOCH FROM m) * 1000000 AS bigint), \
+                   CAST(EXTRACT(EPOCH FROM nxt) * 1000000 AS bigint)); \
+                 made := made + 1; \
+               EXCEPTION WHEN duplicate_table OR unique_violation THEN NULL; \
+               END; \
+             END IF; \
+             m := nxt; \
+           END LOOP; \
+           RETURN made; \
+         END $$"
+    )
 }

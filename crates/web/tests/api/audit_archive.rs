@@ -47,7 +47,7 @@ async fn three_months(app: &TestApp) -> (String, String, String, String) {
     let (m3, name3) = month_back(3);
     let (m2, name2) = month_back(2);
     // The months' partitions existed when they were current (the daily job makes them 400 days ahead).
-    banyan_store::audit::add_months(&app.app.db().conn, m3, m2 + DAY_US)
+    banyan_store::misc::add_months(&app.app.db().conn, "audit_log", m3, m2 + DAY_US)
         .await
         .unwrap();
     banyan_app::audit::record_backdated(&app.app, m3 + DAY_US, history(5))
