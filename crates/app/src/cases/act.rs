@@ -296,11 +296,8 @@ fn check_sees(
     named: Option<&str>,
     reach: &super::Reach,
 ) {
-    if let Some(s) = named.and_then(|u| {
-        staff
-            .values()
-            .find(|s| s.username == crate::access::username_key(u))
-    }) && !sees(s, reach)
+    if let Some(s) = named.and_then(|u| super::named(staff.values(), u, |_| true))
+        && !sees(s, reach)
     {
         errs.push(
             "owner",
@@ -507,10 +504,7 @@ async fn add_task(
     let reach = reach_of(c.tx, r).await?;
     check_sees(&mut errs, staff, named, &reach);
     let owner_id = match named {
-        Some(u) => match staff
-            .values()
-            .find(|s| s.username == crate::access::username_key(u) && !s.disabled)
-        {
+        Some(u) => match super::named(staff.values(), u, |s| !s.disabled) {
             Some(s) => Some(s.id),
             None => {
                 errs.push("owner", "not_found", "no such active staff member");

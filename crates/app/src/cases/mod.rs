@@ -212,9 +212,7 @@ pub(crate) fn check_department(
             "no active staff member works in this department",
         );
     } else if let Some(u) = owner
-        && !members
-            .iter()
-            .any(|s| s.username == crate::access::username_key(u))
+        && named(members.iter().copied(), u, |_| true).is_none()
     {
         errs.push(
             "owner",
@@ -226,6 +224,17 @@ pub(crate) fn check_department(
 
 // The service message to a case's customer is the outbox's (`notify::service`), shared with others.
 pub(crate) use crate::notify::{Content, customer_message};
+
+/// The staff member among `staff` whose user name is `username` (as typed: its key is made once, not
+/// per member) and who passes `keep`.
+pub(crate) fn named<'a>(
+    staff: impl IntoIterator<Item = &'a banyan_store::access::StaffRow>,
+    username: &str,
+    keep: impl Fn(&banyan_store::access::StaffRow) -> bool,
+) -> Option<&'a banyan_store::access::StaffRow> {
+    let key = crate::access::username_key(username);
+    staff.into_iter().find(|s| s.username == key && keep(s))
+}
 
 pub(crate) fn changed() -> AppError {
     AppError::conflict(

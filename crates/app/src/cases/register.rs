@@ -86,9 +86,7 @@ pub(crate) async fn pick_owner<C: banyan_store::ConnectionTrait>(
     branch: &str,
 ) -> Result<Option<Uuid>> {
     if let Some(u) = named
-        && let Some(s) = staff
-            .values()
-            .find(|s| s.username == crate::access::username_key(u) && !s.disabled && sees(s, reach))
+        && let Some(s) = super::named(staff.values(), u, |s| !s.disabled && sees(s, reach))
     {
         return Ok(Some(s.id.uuid()));
     }
