@@ -22,19 +22,6 @@ crate::tests![
 
 const HOUR: i64 = 3_600_000_000;
 
-async fn put_org(app: &TestApp, username: &str, department: &str) {
-    let admin = app.login_as("admin1", Role::Admin, None).await;
-    let r = app
-        .req(
-            Method::PUT,
-            &format!("/api/v1/staff/{username}/org"),
-            Some(&admin),
-            Some(json!({"department": department})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-}
-
 fn ago(hours: i64) -> String {
     jiff::Timestamp::now()
         .checked_sub(jiff::SignedDuration::from_hours(hours))

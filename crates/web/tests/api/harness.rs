@@ -516,3 +516,45 @@ pub async fn verified_individual(app: &TestApp, rm: &str, mobile: &str, seq: u32
     assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
     id
 }
+
+/// Puts staff member `username` in `department` (as an admin).
+pub async fn put_org(app: &TestApp, username: &str, department: &str) {
+    let admin = app.login_as("admin1", Role::Admin, None).await;
+    let r = app
+        .req(
+            Method::PUT,
+            &format!("/api/v1/staff/{username}/org"),
+            Some(&admin),
+            Some(serde_json::json!({"department": department})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// A queued service SMS to `customer` under `cause_key`, due when made (no consent or cap applies to
+/// service), for the store's enqueue.
+pub fn queued_message(
+    customer: uuid::Uuid,
+    cause_key: &str,
+    body: &str,
+    created_at_us: i64,
+) -> banyan_store::notify::MessageRow {
+    banyan_store::notify::MessageRow {
+        id: uuid::Uuid::now_v7(),
+        customer_id: customer,
+        channel: "sms".into(),
+        purpose: "service".into(),
+        cause: "test".into(),
+        cause_key: cause_key.into(),
+        lang: "zh-CN".into(),
+        subject: None,
+        body: body.into(),
+        status: "queued".into(),
+        reason: None,
+        attempts: 0,
+        next_attempt_at_us: created_at_us,
+        claimed_until_us: None,
+        created_at_us,
+        sent_at_us: None,
+    }
+}

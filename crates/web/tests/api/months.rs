@@ -4,7 +4,7 @@
 
 use crate::harness::*;
 use banyan_domain::access::Role;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 crate::tests![
@@ -39,24 +39,12 @@ fn message(
     key: &str,
     created_at_us: i64,
 ) -> banyan_store::notify::MessageRow {
-    banyan_store::notify::MessageRow {
-        id: uuid::Uuid::now_v7(),
-        customer_id: customer,
-        channel: "sms".into(),
-        purpose: "service".into(),
-        cause: "test".into(),
-        cause_key: key.into(),
-        lang: "zh-CN".into(),
-        subject: None,
-        body: format!("sent {created_at_us}"),
-        status: "queued".into(),
-        reason: None,
-        attempts: 0,
-        next_attempt_at_us: created_at_us,
-        claimed_until_us: None,
+    queued_message(
+        customer,
+        key,
+        &format!("sent {created_at_us}"),
         created_at_us,
-        sent_at_us: None,
-    }
+    )
 }
 
 /// The partitions of a table (PostgreSQL), by name.
@@ -151,16 +139,7 @@ async fn case_logs_and_messages_are_kept_in_months_made_ahead(app: &TestApp) {
     let cs = app
         .login_as("cs1", Role::CustomerService, Some("BR0001"))
         .await;
-    let admin = app.login_as("admin1", Role::Admin, None).await;
-    let r = app
-        .req(
-            Method::PUT,
-            "/api/v1/staff/cs1/org",
-            Some(&admin),
-            Some(json!({"department": "service"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    put_org(app, "cs1", "service").await;
     let customer = verified_individual(app, &rm, "13812345678", 123).await;
     let r = app
         .post(

@@ -606,24 +606,7 @@ async fn a_crashed_dispatcher_never_delivers_a_message_twice(app: &TestApp) {
     // Twenty service messages (no consent or cap applies to service).
     let now = banyan_store::now_us();
     let rows: Vec<_> = (0..20)
-        .map(|i| banyan_store::notify::MessageRow {
-            id: uuid::Uuid::now_v7(),
-            customer_id: id,
-            channel: "sms".into(),
-            purpose: "service".into(),
-            cause: "test".into(),
-            cause_key: format!("test:{i}"),
-            lang: "zh-CN".into(),
-            subject: None,
-            body: format!("message {i}"),
-            status: "queued".into(),
-            reason: None,
-            attempts: 0,
-            next_attempt_at_us: now,
-            claimed_until_us: None,
-            created_at_us: now,
-            sent_at_us: None,
-        })
+        .map(|i| queued_message(id, &format!("test:{i}"), &format!("message {i}"), now))
         .collect();
     banyan_store::notify::enqueue(&app.app.db().conn, &rows)
         .await
