@@ -158,7 +158,7 @@ impl Db {
             conn: standby.conn,
             fresh: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
-        crate::replica::watch(self.conn.clone(), r.clone(), max_lag);
+        crate::replica::watch(self.conn.clone(), r.clone(), max_lag).await;
         self.read = Some(r);
         Ok(self)
     }

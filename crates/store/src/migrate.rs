@@ -59,6 +59,11 @@ enum Stmt {
 
 use steps::STEPS;
 
+/// The schema version this build migrates to (its last step).
+pub fn latest() -> i64 {
+    STEPS.last().map_or(0, |s| s.version)
+}
+
 /// The first released schema. It stays one function, longer than the rule, on purpose: it is a released
 /// migration, read top to bottom against the databases it created, and it is never edited (later changes
 /// are new versions).

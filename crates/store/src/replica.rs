@@ -3,7 +3,9 @@
 //! while it has replayed everything the primary had written `max_lag` ago. Otherwise (behind, paused,
 //! unreachable, promoted) reads go to the primary. So a listing served by the standby at time T holds every
 //! write committed before T − `max_lag`; reads that must see the caller's own write do not use it at all
-//! (a record by its id, every write's own reads).
+//! (a record by its id, every write's own reads). Nor does it serve before it has replayed this build's
+//! migrations: a node starts watching before it migrates the primary, and a standby within the lag bound
+//! of the moments before the migration would otherwise answer a list from the old schema.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::collections::VecDeque;
@@ -33,12 +35,32 @@ async fn lsn(c: &DatabaseConnection, sql: &str) -> Option<u64> {
     parse_lsn(&text?)
 }
 
-/// Watches the standby's lag for as long as the process runs.
-pub(crate) fn watch(primary: DatabaseConnection, r: Replica, max_lag: Duration) {
+/// The standby's schema version (`None` while it has no ledger yet, or cannot be asked).
+async fn schema_version(c: &DatabaseConnection) -> Option<i64> {
+    let row = c
+        .query_one_raw(Statement::from_string(
+            c.get_database_backend(),
+            "SELECT MAX(version) FROM schema_migrations",
+        ))
+        .await
+        .ok()??;
+    row.try_get_by_index::<Option<i64>>(0).ok()?
+}
+
+/// Watches the standby's lag for as long as the process runs. The primary's position is sampled once
+/// before this returns (so before the node migrates it), then every 100 ms.
+pub(crate) async fn watch(primary: DatabaseConnection, r: Replica, max_lag: Duration) {
+    let want_schema = crate::migrate::latest();
+    // The primary's positions over the last `max_lag` (and one older): the oldest is where the standby
+    // must be.
+    let mut samples: VecDeque<(Instant, u64)> = VecDeque::new();
+    if let Some(p) = lsn(&primary, "SELECT pg_current_wal_lsn()::text").await {
+        samples.push_back((Instant::now(), p));
+    }
     tokio::spawn(async move {
-        // The primary's positions over the last `max_lag` (and one older): the oldest is where the
-        // standby must be.
-        let mut samples: VecDeque<(Instant, u64)> = VecDeque::new();
+        // Asked each tick until the standby has replayed this build's last migration (a version never
+        // goes back, so not after).
+        let mut schema = 0;
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -56,8 +78,11 @@ pub(crate) fn watch(primary: DatabaseConnection, r: Replica, max_lag: Duration) 
             }
             // NULL on a server that is not a standby (one promoted since): not read from.
             let replayed = lsn(&r.conn, "SELECT pg_last_wal_replay_lsn()::text").await;
-            let fresh =
-                matches!((replayed, samples.front()), (Some(at), Some((_, need))) if at >= *need);
+            if schema < want_schema {
+                schema = schema_version(&r.conn).await.unwrap_or(schema);
+            }
+            let fresh = schema >= want_schema
+                && matches!((replayed, samples.front()), (Some(at), Some((_, need))) if at >= *need);
             if r.fresh.swap(fresh, Ordering::Relaxed) != fresh {
                 if fresh {
                     tracing::info!("the read replica caught up: reads go to it again");
