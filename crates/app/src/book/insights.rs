@@ -304,14 +304,67 @@ pub(crate) async fn after_contact(app: &App, customer_id: Uuid) {
     {
         return;
     }
-    if let Err(e) = evaluate(app, &[CustomerId::from_uuid(customer_id)]).await {
+    // Only the contacts' rules, and so only the contacts are read: the other sources have not changed.
+    let policy = app.policy();
+    let rules: Vec<&InsightRule> = policy
+        .book
+        .insights
+        .iter()
+        .filter(|r| r.source == InsightSource::Interactions)
+        .collect();
+    if let Err(e) = evaluate_rules(app, &[CustomerId::from_uuid(customer_id)], &rules).await {
         tracing::warn!(error = %e, "insights over a logged contact were not read");
     }
 }
 
 /// Reads the policy's rules for these customers and makes the insights they meet; returns how many.
 pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64> {
-    let rules = &app.policy().book.insights;
+    let policy = app.policy();
+    let rules: Vec<&InsightRule> = policy.book.insights.iter().collect();
+    evaluate_rules(app, customers, &rules).await
+}
+
+/// A chunk of customers' records over the longest window, of the sources the rules read (none read for
+/// a source no rule uses).
+#[derive(Default)]
+struct Sources {
+    txs: Vec<TransactionRow>,
+    events: Vec<EventRow>,
+    contacts: Vec<InteractionRow>,
+    accounts: Vec<AccountRow>,
+}
+
+async fn read_sources(
+    app: &App,
+    rules: &[&InsightRule],
+    chunk: &[CustomerId],
+    since: i64,
+) -> Result<Sources> {
+    let c = &app.db.conn;
+    let uses = |s: InsightSource| rules.iter().any(|r| r.source == s);
+    let mut got = Sources::default();
+    if uses(InsightSource::Transactions) {
+        got.txs = astore::transactions_since(c, chunk, since).await?;
+    }
+    if uses(InsightSource::Events) {
+        got.events = astore::events_since(c, chunk, since).await?;
+    }
+    if uses(InsightSource::Interactions) {
+        let uuids: Vec<Uuid> = chunk.iter().map(|c| c.uuid()).collect();
+        got.contacts = estore::interactions_since(c, &uuids, since).await?;
+    }
+    if uses(InsightSource::Holdings) {
+        got.accounts = store::customer_accounts(c, chunk).await?;
+    }
+    Ok(got)
+}
+
+/// [`evaluate`] with these of the policy's rules.
+async fn evaluate_rules(
+    app: &App,
+    customers: &[CustomerId],
+    rules: &[&InsightRule],
+) -> Result<u64> {
     if rules.is_empty() || customers.is_empty() {
         return Ok(0);
     }
@@ -319,19 +372,26 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
     let today = app.today();
     let longest = rules.iter().map(|r| r.window_days).max().unwrap_or(0);
     let since = now - i64::from(longest) * DAY_US;
-    let products: HashMap<Uuid, ProductRow> = store::all_products(&app.db.conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    let products: HashMap<Uuid, ProductRow> =
+        if rules.iter().any(|r| r.source == InsightSource::Holdings) {
+            store::all_products(&app.db.conn)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect()
+        } else {
+            HashMap::new()
+        };
     let mut made = 0u64;
     for chunk in customers.chunks(500) {
         let c = &app.db.conn;
-        let txs = astore::transactions_since(c, chunk, since).await?;
-        let events = astore::events_since(c, chunk, since).await?;
+        let Sources {
+            txs,
+            events,
+            contacts,
+            accounts,
+        } = read_sources(app, rules, chunk, since).await?;
         let uuids: Vec<Uuid> = chunk.iter().map(|c| c.uuid()).collect();
-        let contacts = estore::interactions_since(c, &uuids, since).await?;
-        let accounts = store::customer_accounts(c, chunk).await?;
         let recent = istore::recent_insight_keys(c, chunk, since).await?;
         let rows = cstore::rows_by_ids(c, &uuids).await?;
         let mut new = Vec::new();
@@ -349,7 +409,7 @@ pub(crate) async fn evaluate(app: &App, customers: &[CustomerId]) -> Result<u64>
             let my_acc: &[&AccountRow] = accounts_of.get(&row.id).map_or(&[], Vec::as_slice);
             let my_contacts: &[&InteractionRow] =
                 contacts_of.get(&row.id).map_or(&[], Vec::as_slice);
-            for r in rules {
+            for r in rules.iter().copied() {
                 let window_start = now - i64::from(r.window_days) * DAY_US;
                 let repeated = recent.iter().any(|(cid, key, at)| {
                     *cid == row.id.uuid() && *key == r.key && *at >= window_start
