@@ -143,6 +143,24 @@ fn sql(url: &str, statement: &str) {
     });
 }
 
+/// The first column of the first row of `q` on `url`, as text (None: no row).
+fn one_text(url: &str, q: impl Into<String>) -> Option<String> {
+    block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = banyan_app::connect(url, 1).await.unwrap();
+        let row = db
+            .conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.conn.get_database_backend(),
+                q.into(),
+            ))
+            .await
+            .unwrap();
+        db.conn.close_by_ref().await.ok();
+        row.map(|r| r.try_get_by_index::<String>(0).unwrap())
+    })
+}
+
 /// Runs a statement on the audit log with its append-only guard lifted (a tamper drill).
 fn tamper(url: &str, statement: &str) {
     block_on(async {

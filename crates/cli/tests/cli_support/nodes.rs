@@ -6,7 +6,7 @@
 //! others wrote: the chain verifies with nothing left unsealed.
 
 use crate::crash::{Server, body, login, ready, rm_and_runtime};
-use crate::{Env, block_on, ok};
+use crate::{Env, ok, one_text};
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
 
@@ -29,23 +29,6 @@ fn unsealed(url: &str) -> i64 {
     )
     .and_then(|t| t.parse().ok())
     .unwrap_or(-1)
-}
-
-fn one_text(url: &str, q: String) -> Option<String> {
-    block_on(async {
-        use sea_orm::ConnectionTrait;
-        let db = banyan_app::connect(url, 1).await.unwrap();
-        let row = db
-            .conn
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.conn.get_database_backend(),
-                q,
-            ))
-            .await
-            .unwrap();
-        db.conn.close_by_ref().await.ok();
-        row.map(|r| r.try_get_by_index::<String>(0).unwrap())
-    })
 }
 
 async fn create(

@@ -7,39 +7,15 @@
 //! naming it.
 
 use crate::crash::{Server, body, login, ready, rm_and_runtime};
-use crate::{Env, block_on, text};
+use crate::{Env, block_on, one_text, sql, text};
 use banyan_testkit::Cluster;
 use std::time::{Duration, Instant};
 
 const LAG_MS: u64 = 5_000;
 
-fn on(url: &str, statement: &str) {
-    block_on(async {
-        use sea_orm::ConnectionTrait;
-        let db = banyan_app::connect(url, 1).await.unwrap();
-        db.conn.execute_unprepared(statement).await.unwrap();
-        db.conn.close_by_ref().await.ok();
-    });
-}
-
 /// A WAL position as text, asked of `url`.
 fn lsn(url: &str, sql: &str) -> String {
-    block_on(async {
-        use sea_orm::ConnectionTrait;
-        let db = banyan_app::connect(url, 1).await.unwrap();
-        let row = db
-            .conn
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.conn.get_database_backend(),
-                sql,
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        let at: String = row.try_get_by_index(0).unwrap();
-        db.conn.close_by_ref().await.ok();
-        at
-    })
+    one_text(url, sql).unwrap()
 }
 
 /// Waits until the standby has replayed everything the primary has written, then pauses its replay
@@ -54,13 +30,13 @@ fn pause_caught_up(primary: &str, standby: &str) {
             std::thread::sleep(Duration::from_millis(50));
             continue;
         }
-        on(standby, "SELECT pg_wal_replay_pause()");
+        sql(standby, "SELECT pg_wal_replay_pause()");
         if lsn(standby, "SELECT CAST(pg_last_wal_replay_lsn() AS TEXT)")
             == lsn(primary, "SELECT CAST(pg_current_wal_lsn() AS TEXT)")
         {
             return;
         }
-        on(standby, "SELECT pg_wal_replay_resume()");
+        sql(standby, "SELECT pg_wal_replay_resume()");
     }
 }
 
@@ -125,7 +101,7 @@ pub(crate) fn lists_come_from_a_replica_within_its_lag(e: &Env) {
     }
     // A primary of its own (the suite's shared cluster has every other test's databases) and its standby.
     let primary = Cluster::start().unwrap();
-    on(&primary.admin_url(), "CREATE DATABASE banyan");
+    sql(&primary.admin_url(), "CREATE DATABASE banyan");
     let e = Env {
         dir: tempfile::tempdir().unwrap(),
         db_url: Some(primary.url("banyan")),
@@ -153,9 +129,9 @@ pub(crate) fn lists_come_from_a_replica_within_its_lag(e: &Env) {
         assert_eq!(cases_counted(&http, &first, &token).await, 0);
     });
     drop(first);
-    on(&standby.url("banyan"), "SELECT pg_wal_replay_resume()");
+    sql(&standby.url("banyan"), "SELECT pg_wal_replay_resume()");
     pause_caught_up(&primary.url("banyan"), &standby.url("banyan"));
-    on(&standby.url("banyan"), "SELECT pg_wal_replay_resume()");
+    sql(&standby.url("banyan"), "SELECT pg_wal_replay_resume()");
     let lag = LAG_MS.to_string();
     let s = Server::start_with(
         &e,
@@ -177,7 +153,7 @@ pub(crate) fn lists_come_from_a_replica_within_its_lag(e: &Env) {
         }
     });
     // The standby stops replaying: it keeps serving lists while within the bound, not after.
-    on(&standby.url("banyan"), "SELECT pg_wal_replay_pause()");
+    sql(&standby.url("banyan"), "SELECT pg_wal_replay_pause()");
     rt.block_on(async {
         let http = reqwest::Client::new();
         let token = login(&http, &s).await;
@@ -228,7 +204,7 @@ pub(crate) fn lists_come_from_a_replica_within_its_lag(e: &Env) {
             "a report past the bound is the primary's"
         );
     });
-    on(&standby.url("banyan"), "SELECT pg_wal_replay_resume()");
+    sql(&standby.url("banyan"), "SELECT pg_wal_replay_resume()");
     drop(s);
     drop(standby);
 }
