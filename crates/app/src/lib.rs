@@ -70,15 +70,18 @@ pub struct App {
     pub(crate) feeds_transactions: std::sync::atomic::AtomicBool,
     /// What follows a contact once it is logged (engagement announces it; who listens is wired here, so the
     /// contacts' use case does not depend on them): the insights' rules over contacts.
-    pub(crate) on_contact: ContactHook,
+    pub(crate) on_contact: CustomerHook,
+    /// What follows a customer's risk assessment once it is recorded (the same way): the insights' rules
+    /// that weigh holdings against it.
+    pub(crate) on_assessment: CustomerHook,
     /// The bank's identity provider for staff sign-in, when configured ([`App::configure_sso`]).
     pub(crate) sso: RwLock<Option<Arc<access::sso::Provider>>>,
     /// Where the erasure ledger is kept, if anywhere ([`App::keep_erasure_ledger`]).
     erasure_ledger: RwLock<Option<std::path::PathBuf>>,
 }
 
-/// A reaction to a contact logged with a customer (the customer's id); it handles its own failures.
-pub(crate) type ContactHook =
+/// A reaction to something recorded of a customer (the customer's id); it handles its own failures.
+pub(crate) type CustomerHook =
     for<'a> fn(
         &'a App,
         uuid::Uuid,
@@ -89,6 +92,13 @@ fn after_contact(
     customer: uuid::Uuid,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
     Box::pin(crate::book::insights::after_contact(app, customer))
+}
+
+fn after_assessment(
+    app: &App,
+    customer: uuid::Uuid,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+    Box::pin(crate::book::insights::after_assessment(app, customer))
 }
 
 impl App {
@@ -184,6 +194,7 @@ impl App {
             lead_import_words: RwLock::new(Arc::new(io::ImportWords::of(imports::leads::COLUMNS))),
             feeds_transactions: std::sync::atomic::AtomicBool::new(false),
             on_contact: after_contact,
+            on_assessment: after_assessment,
             sso: RwLock::new(None),
             erasure_ledger: RwLock::new(None),
         });

@@ -14,7 +14,7 @@ use banyan_domain::book::activity::Direction;
 use banyan_domain::book::insight::{
     Evidence, InsightFacts, InsightRule, InsightSource, InsightStatus, InsightStep,
 };
-use banyan_domain::book::{AccountStatus, ProductKind};
+use banyan_domain::book::{AccountStatus, ProductKind, RiskLevel};
 use banyan_domain::ids::CustomerId;
 use banyan_store::book::activity::{self as astore, EventRow, TransactionRow};
 use banyan_store::book::insights::{self as istore, EvidenceList, InsightRow};
@@ -43,6 +43,9 @@ pub struct InsightView {
     pub key: String,
     /// What the rule read (none when the policy no longer has the rule).
     pub source: Option<InsightSource>,
+    /// A holdings rule that weighed the holdings against the customer's risk assessment (its evidence:
+    /// the products above it), not maturities.
+    pub above_risk_appetite: bool,
     pub status: InsightStatus,
     /// Open but past its expiry.
     pub expired: bool,
@@ -251,6 +254,46 @@ fn next_maturity(opened: Date, term_months: i32, today: Date) -> Option<Date> {
     }
 }
 
+/// The open accounts of products above `ceiling` (the highest level the customer's latest risk
+/// assessment allows; none: never assessed, nothing to weigh), each by its opening day and product code.
+fn above_appetite(
+    r: &InsightRule,
+    accounts: &[&AccountRow],
+    products: &HashMap<Uuid, ProductRow>,
+    ceiling: Option<RiskLevel>,
+) -> Option<Found> {
+    let ceiling = ceiling?;
+    let mut hits: Vec<(Date, String)> = accounts
+        .iter()
+        .filter(|a| a.status != AccountStatus::Closed)
+        .filter_map(|a| {
+            let p = products.get(&a.product_id)?;
+            (p.risk_level? > ceiling).then(|| (a.opened_on, p.code.clone()))
+        })
+        .collect();
+    let count = u32::try_from(hits.len()).unwrap_or(u32::MAX);
+    if count == 0 || count < r.min_count {
+        return None;
+    }
+    hits.sort_by_key(|(on, _)| std::cmp::Reverse(*on));
+    Some(Found {
+        facts: InsightFacts {
+            count,
+            total_cny: 0,
+            window_days: r.window_days,
+        },
+        evidence: hits
+            .into_iter()
+            .take(EVIDENCE)
+            .map(|(on, code)| Evidence {
+                at: on.to_string(),
+                amount_cny: None,
+                what: code,
+            })
+            .collect(),
+    })
+}
+
 fn from_holdings(
     r: &InsightRule,
     accounts: &[&AccountRow],
@@ -292,28 +335,28 @@ fn from_holdings(
 }
 
 /// The insights' rules over contacts, read for this customer once a contact is logged (wired as the app's
-/// contact hook). The contact stands whatever this finds: a failure is logged (without the customer), and the
-/// rules are read again at the customer's next contact or book load.
+/// contact hook): only those, and so only the contacts, are read — the other sources have not changed.
 pub(crate) async fn after_contact(app: &App, customer_id: Uuid) {
-    if !app
-        .policy()
-        .book
-        .insights
-        .iter()
-        .any(|r| r.source == InsightSource::Interactions)
-    {
-        return;
-    }
-    // Only the contacts' rules, and so only the contacts are read: the other sources have not changed.
+    after(app, customer_id, |r| {
+        r.source == InsightSource::Interactions
+    })
+    .await;
+}
+
+/// The rules that weigh holdings against the risk assessment, read for this customer once an assessment
+/// is recorded (wired as the app's assessment hook): a client re-assessed lower may now hold too much risk.
+pub(crate) async fn after_assessment(app: &App, customer_id: Uuid) {
+    after(app, customer_id, |r| r.above_risk_appetite).await;
+}
+
+/// The rules `which` picks, read for one customer after something was recorded of them. What was recorded
+/// stands whatever this finds: a failure is logged (without the customer), and the rules are read again at
+/// the customer's next such record or book load.
+async fn after(app: &App, customer_id: Uuid, which: fn(&InsightRule) -> bool) {
     let policy = app.policy();
-    let rules: Vec<&InsightRule> = policy
-        .book
-        .insights
-        .iter()
-        .filter(|r| r.source == InsightSource::Interactions)
-        .collect();
+    let rules: Vec<&InsightRule> = policy.book.insights.iter().filter(|r| which(r)).collect();
     if let Err(e) = evaluate_rules(app, &[CustomerId::from_uuid(customer_id)], &rules).await {
-        tracing::warn!(error = %e, "insights over a logged contact were not read");
+        tracing::warn!(error = %e, "insights after a customer's record were not read");
     }
 }
 
@@ -332,6 +375,9 @@ struct Sources {
     events: Vec<EventRow>,
     contacts: Vec<InteractionRow>,
     accounts: Vec<AccountRow>,
+    /// The highest product level each customer's latest risk assessment allows (holdings rules that weigh
+    /// holdings against it).
+    ceilings: HashMap<Uuid, RiskLevel>,
 }
 
 async fn read_sources(
@@ -355,6 +401,17 @@ async fn read_sources(
     }
     if uses(InsightSource::Holdings) {
         got.accounts = store::customer_accounts(c, chunk).await?;
+    }
+    if rules.iter().any(|r| r.above_risk_appetite) {
+        let uuids: Vec<Uuid> = chunk.iter().map(|c| c.uuid()).collect();
+        let policy = app.policy();
+        // Oldest first per customer: the last one read is the latest.
+        for a in banyan_store::segments::assessments_for(c, &uuids).await? {
+            match policy.wealth.ceiling(&a.level) {
+                Some(level) => got.ceilings.insert(a.customer_id, level),
+                None => got.ceilings.remove(&a.customer_id),
+            };
+        }
     }
     Ok(got)
 }
@@ -390,6 +447,7 @@ async fn evaluate_rules(
             events,
             contacts,
             accounts,
+            ceilings,
         } = read_sources(app, rules, chunk, since).await?;
         let uuids: Vec<Uuid> = chunk.iter().map(|c| c.uuid()).collect();
         let recent = istore::recent_insight_keys(c, chunk, since).await?;
@@ -420,6 +478,10 @@ async fn evaluate_rules(
                 let found = match r.source {
                     InsightSource::Transactions => from_transactions(r, my_tx, now),
                     InsightSource::Events => from_events(r, my_ev, now),
+                    InsightSource::Holdings if r.above_risk_appetite => {
+                        let ceiling = ceilings.get(&row.id.uuid()).copied();
+                        above_appetite(r, my_acc, &products, ceiling)
+                    }
                     InsightSource::Holdings => from_holdings(r, my_acc, &products, today),
                     InsightSource::Interactions => from_interactions(r, my_contacts, now),
                 };
@@ -473,16 +535,13 @@ fn view_of(
     task: Option<&TaskRow>,
     now: i64,
 ) -> InsightView {
+    let policy = app.policy();
+    let rule = policy.book.insights.iter().find(|x| x.key == r.key);
     InsightView {
         task: task.map(FollowUpView::from),
         id: r.id,
-        source: app
-            .policy()
-            .book
-            .insights
-            .iter()
-            .find(|x| x.key == r.key)
-            .map(|x| x.source),
+        source: rule.map(|x| x.source),
+        above_risk_appetite: rule.is_some_and(|x| x.above_risk_appetite),
         key: r.key,
         status: r.status,
         expired: r.status == InsightStatus::Open && r.expires_at_us < now,

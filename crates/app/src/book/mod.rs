@@ -372,6 +372,25 @@ pub async fn products(app: &App, actor: &Actor, q: &ProductQuery) -> Result<Vec<
     Ok(out)
 }
 
+/// The names (by language) of the products with these codes, for the codes a record keeps (an insight's
+/// evidence) shown in words; a code no longer in the catalogue is left out.
+pub async fn product_names(
+    app: &App,
+    actor: &Actor,
+    codes: &[String],
+) -> Result<std::collections::HashMap<String, std::collections::BTreeMap<String, String>>> {
+    may_read(actor)?;
+    if codes.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(store::all_products(&app.db.conn)
+        .await?
+        .into_iter()
+        .filter(|p| codes.contains(&p.code))
+        .map(|p| (p.code, p.names.0))
+        .collect())
+}
+
 /// One product.
 pub async fn product(app: &App, actor: &Actor, id: Uuid) -> Result<ProductView> {
     may_read(actor)?;

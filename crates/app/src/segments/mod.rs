@@ -310,5 +310,6 @@ pub async fn record_assessment(
         points,
     };
     crate::idempotency::commit(tx, actor, 201, &view).await?;
+    (app.on_assessment)(app, id).await;
     Ok(view)
 }

@@ -77,6 +77,10 @@ pub struct InsightRule {
     pub product_kind: Option<ProductKind>,
     #[serde(default)]
     pub matures_within_days: Option<u32>,
+    /// Holdings: accounts of products whose risk level is above what the customer's latest risk
+    /// assessment allows (a client re-assessed lower, or sold outside the gate): a suitability review.
+    #[serde(default)]
+    pub above_risk_appetite: bool,
     /// Interactions: contacts by this method only (`call`, `visit`, `meeting`, `message`).
     #[serde(default)]
     pub method: Option<String>,
@@ -172,8 +176,17 @@ impl InsightRule {
             InsightSource::Events if tx_filters || holding_filters => {
                 bad("source", "an events rule reads only the event kind")
             }
+            _ if self.above_risk_appetite && self.source != InsightSource::Holdings => bad(
+                "above_risk_appetite",
+                "only a holdings rule reads holdings against the risk assessment",
+            ),
+            InsightSource::Holdings if self.above_risk_appetite && holding_filters => bad(
+                "above_risk_appetite",
+                "a holdings rule reads either maturities or holdings above the risk appetite, not both",
+            ),
             InsightSource::Holdings
-                if self.product_kind.is_none() || self.matures_within_days.is_none() =>
+                if !self.above_risk_appetite
+                    && (self.product_kind.is_none() || self.matures_within_days.is_none()) =>
             {
                 bad(
                     "matures_within_days",
@@ -276,6 +289,7 @@ mod tests {
             event: Some(EventKind::FxRateLookup),
             product_kind: None,
             matures_within_days: None,
+            above_risk_appetite: false,
             method: None,
             max_satisfaction: None,
             needs_any: Vec::new(),
@@ -311,6 +325,25 @@ mod tests {
         assert!(r.validate().is_ok());
         r.idle_days = Some(30);
         assert_eq!(r.validate().unwrap_err().0, "idle_days");
+    }
+
+    #[test]
+    fn a_holdings_rule_reads_maturities_or_the_risk_appetite() {
+        let mut r = rule();
+        r.source = InsightSource::Holdings;
+        r.event = None;
+        r.min_count = 1;
+        r.above_risk_appetite = true;
+        assert!(r.validate().is_ok());
+        r.product_kind = Some(ProductKind::TimeDeposit);
+        assert_eq!(r.validate().unwrap_err().0, "above_risk_appetite");
+        r.matures_within_days = Some(30);
+        assert_eq!(r.validate().unwrap_err().0, "above_risk_appetite");
+        r.above_risk_appetite = false;
+        assert!(r.validate().is_ok());
+        let mut e = rule();
+        e.above_risk_appetite = true;
+        assert_eq!(e.validate().unwrap_err().0, "above_risk_appetite");
     }
 
     #[test]

@@ -196,15 +196,19 @@ pub(crate) async fn home(
         approvals = (n > 0).then(|| t.get("camp.awaiting_count").replace("{n}", &n.to_string()));
     }
     let insights = if a.offers().read {
-        banyan_app::book::insights::open_insights(&s.app, a, 10)
+        let open = banyan_app::book::insights::open_insights(&s.app, a, 10)
             .await
-            .map_err(err)?
-            .into_iter()
+            .map_err(err)?;
+        let views: Vec<_> = open.iter().map(|o| &o.insight).collect();
+        let products = crate::ui::book::insight_products(&s, a, t, &views)
+            .await
+            .map_err(err)?;
+        open.into_iter()
             .map(|o| {
                 (
                     o.customer_id,
                     format!("{} {}", o.customer_no, o.customer_name),
-                    crate::ui::book::insight_line(&s, t, o.insight),
+                    crate::ui::book::insight_line(&s, t, o.insight, &products),
                 )
             })
             .collect()

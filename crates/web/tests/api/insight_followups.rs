@@ -2,7 +2,8 @@
 //! carries it out by logging the contact, a sale the gate lets through converts it, and the insight report
 //! counts all of it within the reader's scope. An inflow that stays idle is an investment conversation; one
 //! paid straight out is not. Rows a load left unmonitored are caught up by the sweep. What the customer says
-//! at a contact is read too: two low ratings, or plans abroad in the needs recorded.
+//! at a contact is read too: two low ratings, or plans abroad in the needs recorded. Holdings are weighed
+//! against the client's latest risk assessment: a product above it is a suitability review.
 
 use crate::harness::*;
 use banyan_domain::access::Role;
@@ -14,6 +15,7 @@ crate::tests![
     a_large_inflow_that_stays_is_an_investment_conversation_and_one_paid_out_is_not,
     rows_a_load_left_unmonitored_are_caught_up_by_the_sweep,
     contacts_rated_low_or_mentioning_plans_abroad_are_insights_for_the_manager,
+    a_client_holding_products_above_the_latest_risk_assessment_is_a_suitability_review,
 ];
 
 fn ago(days: i64) -> String {
@@ -453,4 +455,86 @@ async fn contacts_rated_low_or_mentioning_plans_abroad_are_insights_for_the_mana
         .get(&format!("/api/v1/customers/{id}/insights"), &rm2)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+}
+
+/// A balanced client (up to R3) who holds an R4 product, after a holdings load: one insight naming the R4
+/// product and not the R2 one. An aggressive client holding the same product, and a client never assessed,
+/// have none. Loaded again, nothing repeats. The aggressive client re-assessed as balanced has the review at
+/// once (an assessment reads the rule for its customer).
+async fn a_client_holding_products_above_the_latest_risk_assessment_is_a_suitability_review(
+    app: &TestApp,
+) {
+    let crate::wealth::Desk { rm, .. } = crate::wealth::desk(app).await;
+    let ops = app.login_as("ops1", Role::Operations, Some("BR0001")).await;
+    let balanced = crate::wealth::client(app, &rm, "19800101", 301).await;
+    let aggressive = crate::wealth::client(app, &rm, "19800101", 302).await;
+    let never = crate::wealth::client(app, &rm, "19800101", 303).await;
+    crate::wealth::assess(app, &rm, &balanced, "balanced", "branch").await;
+    crate::wealth::assess(app, &rm, &aggressive, "aggressive", "branch").await;
+    let holding = |no: &str, customer: &str, product: &str| {
+        json!({"account_no": no, "customer": customer, "product": product, "currency": "CNY",
+               "status": "active", "opened_on": "2025-03-01", "balance": 10_000_000})
+    };
+    let load = json!({"source": "core", "as_of": "2026-11-30", "items": [
+        holding("WM0001", &balanced, "WM-R4"),
+        holding("WM0002", &balanced, "WM-R2"),
+        holding("WM0003", &aggressive, "WM-R4"),
+        holding("WM0004", &never, "WM-R4"),
+    ]});
+    let r = app.post("/api/v1/book/holdings", &ops, load.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let found = insights_of(app, &rm, &balanced).await;
+    let above: Vec<&Value> = found
+        .iter()
+        .filter(|i| i["key"] == "holding_above_appetite")
+        .collect();
+    assert_eq!(above.len(), 1, "{found:?}");
+    assert_eq!(above[0]["source"], "holdings");
+    assert_eq!(above[0]["above_risk_appetite"], true);
+    assert_eq!(above[0]["facts"]["count"], 1);
+    let what: Vec<&str> = above[0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(what, ["WM-R4"]);
+    for other in [&aggressive, &never] {
+        let found = insights_of(app, &rm, other).await;
+        assert!(
+            found.iter().all(|i| i["key"] != "holding_above_appetite"),
+            "{found:?}"
+        );
+    }
+    // The day's file again: no second insight.
+    let r = app.post("/api/v1/book/holdings", &ops, load).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let again = insights_of(app, &rm, &balanced).await;
+    assert_eq!(
+        again
+            .iter()
+            .filter(|i| i["key"] == "holding_above_appetite")
+            .count(),
+        1
+    );
+    // The aggressive client re-assessed as balanced: the R4 holding is a review at once, without a load.
+    crate::wealth::assess(app, &rm, &aggressive, "balanced", "branch").await;
+    let found = insights_of(app, &rm, &aggressive).await;
+    let above: Vec<&Value> = found
+        .iter()
+        .filter(|i| i["key"] == "holding_above_appetite")
+        .collect();
+    assert_eq!(above.len(), 1, "{found:?}");
+    assert_eq!(above[0]["evidence"][0]["what"], "WM-R4");
+    // The product names reach the words of the page: the catalogue names the evidence's code.
+    let names = banyan_app::book::product_names(
+        &app.app,
+        &banyan_app::access::actor_for(&app.app, "rm1")
+            .await
+            .unwrap(),
+        &["WM-R4".to_owned()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(names["WM-R4"]["zh-CN"], "产品WM-R4");
 }

@@ -8,6 +8,7 @@ use banyan_app::access::Session;
 use banyan_app::book::insights::{self as uc, InsightView};
 use banyan_domain::book::insight::{InsightSource, InsightStatus};
 use banyan_domain::engagement::METHODS;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// An insight as the customer's page shows it.
@@ -36,11 +37,39 @@ pub(crate) struct InsightLine {
     pub(crate) care_lead: bool,
 }
 
-pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
+/// The products a holdings insight's evidence names, by code, in the reader's language (the evidence keeps
+/// the code the catalogue knows the product by).
+pub(crate) async fn product_words(
+    s: &AppState,
+    actor: &banyan_app::actor::Actor,
+    t: Tr,
+    views: &[&InsightView],
+) -> Result<HashMap<String, String>, AppError> {
+    let codes: Vec<String> = views
+        .iter()
+        .filter(|v| v.source == Some(InsightSource::Holdings))
+        .flat_map(|v| v.evidence.iter().map(|e| e.what.clone()))
+        .collect();
+    Ok(banyan_app::book::product_names(&s.app, actor, &codes)
+        .await?
+        .into_iter()
+        .map(|(code, names)| (code, super::name_in(t, &names)))
+        .collect())
+}
+
+pub(crate) fn line(
+    s: &AppState,
+    t: Tr,
+    v: InsightView,
+    products: &HashMap<String, String>,
+) -> InsightLine {
     let f = &v.facts;
     let days = f.window_days.to_string();
     let count = f.count.to_string();
     let reason = match v.source {
+        Some(InsightSource::Holdings) if v.above_risk_appetite => {
+            t.get("insight.reason_above_appetite")
+        }
         Some(InsightSource::Events) => t.get("insight.reason_events"),
         Some(InsightSource::Holdings) => t.get("insight.reason_holdings"),
         Some(InsightSource::Interactions) => t.get("insight.reason_interactions"),
@@ -58,11 +87,14 @@ pub(crate) fn line(s: &AppState, t: Tr, v: InsightView) -> InsightLine {
             } else {
                 t.datetime(&s.app.tz, &e.at)
             };
-            let what = crate::ui::labels::code_label(
-                t,
-                &["tx_category", "direction", "event_kind", "method"],
-                &e.what,
-            );
+            let what = match products.get(&e.what) {
+                Some(name) => name.clone(),
+                None => crate::ui::labels::code_label(
+                    t,
+                    &["tx_category", "direction", "event_kind", "method"],
+                    &e.what,
+                ),
+            };
             match e.amount_cny {
                 Some(a) => format!("{when} {what} {}", t.money(a, "CNY")),
                 None => format!("{when} {what}"),
@@ -119,10 +151,11 @@ pub(crate) async fn insight_lines(
     t: Tr,
     seen: &banyan_app::scope::Seen,
 ) -> Result<Vec<InsightLine>, AppError> {
-    Ok(uc::customer_insights(&s.app, &sess.actor, seen)
-        .await?
+    let views = uc::customer_insights(&s.app, &sess.actor, seen).await?;
+    let products = product_words(s, &sess.actor, t, &views.iter().collect::<Vec<_>>()).await?;
+    Ok(views
         .into_iter()
-        .map(|v| line(s, t, v))
+        .map(|v| line(s, t, v, &products))
         .collect())
 }
 

@@ -14,7 +14,9 @@ use crate::ui::i18n::Tr;
 use std::collections::BTreeMap;
 
 pub(crate) use catalogue_import::catalogue_words;
-pub(crate) use insights::{InsightLine, insight_lines, line as insight_line};
+pub(crate) use insights::{
+    InsightLine, insight_lines, line as insight_line, product_words as insight_products,
+};
 pub(crate) use section::{BookSection, book_section};
 
 pub(crate) mod sales;
