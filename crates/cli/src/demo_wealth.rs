@@ -9,7 +9,8 @@
 //! reason, recommendations the client answered and one still open, a review, and an advisory team — wm1 as
 //! investment expert and rm3 of the other branch as tax adviser, who open the page by membership (log in
 //! as wm1 or rm3) — with notes and a task; they introduced the first client, who has a picture, a goal and a
-//! plan. The managers' KPIs (理财经理考核指标) count these for rm1.
+//! plan. The managers' KPIs (理财经理考核指标) count these for rm1. One more client, assessed balanced, already
+//! holds an R4 fund in the book: a suitability review on their page (需求洞察).
 
 use anyhow::{Result, anyhow};
 use banyan_app::App;
@@ -142,6 +143,39 @@ pub async fn demo_wealth(app: &App, customers: &[uuid::Uuid]) -> Result<()> {
         fund.client_confirmation = Some("客户签署《高风险产品购买确认书》CF-2026-0042".into());
         fund.recording_ref = Some("SZ-BR0001-2026-0817".into());
         record_sale(app, &rm, o, fund).await.map_err(err)?;
+    }
+    let picked: Vec<uuid::Uuid> = young.iter().copied().chain(old).collect();
+    held_above_appetite(app, &rm, customers, &picked).await?;
+    Ok(())
+}
+
+/// One more of rm1's verified individuals, assessed balanced (up to R3) online, who already holds an R4 or R5
+/// product in the book: the assessment reads the book's suitability rule at once, and the customer's page
+/// shows the review (持有产品风险等级高于客户风险承受能力).
+async fn held_above_appetite(
+    app: &App,
+    rm: &banyan_app::access::Actor,
+    customers: &[uuid::Uuid],
+    picked: &[uuid::Uuid],
+) -> Result<()> {
+    use banyan_domain::book::RiskLevel;
+    for id in customers.iter().filter(|c| !picked.contains(c)) {
+        let Ok(c) = banyan_app::customers::get(app, rm, *id, false).await else {
+            continue;
+        };
+        if c.kind != CustomerKind::Individual || c.status != CustomerStatus::Verified {
+            continue;
+        }
+        let book = banyan_app::book::view::customer_book(app, rm, *id)
+            .await
+            .map_err(err)?;
+        if book
+            .by_risk
+            .iter()
+            .any(|r| r.risk_level > RiskLevel::R3 && r.total_cny > 0)
+        {
+            return assess(app, rm, *id, false, "online").await;
+        }
     }
     Ok(())
 }
