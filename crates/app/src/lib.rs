@@ -344,7 +344,11 @@ pub async fn with_replica(
     max_connections: u32,
     max_lag: std::time::Duration,
 ) -> Result<Db> {
-    Ok(db.with_replica(url, max_connections, max_lag).await?)
+    // The standby serves nothing before it has replayed the migrations this build runs on the primary.
+    let schema = banyan_store::migrate::latest();
+    Ok(db
+        .with_replica(url, max_connections, max_lag, schema)
+        .await?)
 }
 
 /// Formats stored microseconds as an RFC 3339 UTC instant.

@@ -139,12 +139,14 @@ impl Db {
     }
 
     /// Adds a PostgreSQL standby (`url`) that serves the reads which may lag by up to `max_lag` (lists,
-    /// searches, reports): see `replica`. Reads go to the primary whenever the standby is further behind.
+    /// searches, reports) once it has replayed schema version `schema`: see `replica`. Reads go to the
+    /// primary whenever the standby is further behind.
     pub async fn with_replica(
         mut self,
         url: &str,
         max_connections: u32,
         max_lag: Duration,
+        schema: i64,
     ) -> Result<Db> {
         if self.kind != DbKind::Postgres || url.starts_with("sqlite:") {
             return Err(sea_orm::DbErr::Custom(
@@ -158,7 +160,7 @@ impl Db {
             conn: standby.conn,
             fresh: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
-        crate::replica::watch(self.conn.clone(), r.clone(), max_lag).await;
+        crate::replica::watch(self.conn.clone(), r.clone(), max_lag, schema).await;
         self.read = Some(r);
         Ok(self)
     }

@@ -47,10 +47,15 @@ async fn schema_version(c: &DatabaseConnection) -> Option<i64> {
     row.try_get_by_index::<Option<i64>>(0).ok()?
 }
 
-/// Watches the standby's lag for as long as the process runs. The primary's position is sampled once
-/// before this returns (so before the node migrates it), then every 100 ms.
-pub(crate) async fn watch(primary: DatabaseConnection, r: Replica, max_lag: Duration) {
-    let want_schema = crate::migrate::latest();
+/// Watches the standby's lag for as long as the process runs; it serves nothing before its schema is at
+/// `want_schema` (the node's migrations). The primary's position is sampled once before this returns (so
+/// before the node migrates it), then every 100 ms.
+pub(crate) async fn watch(
+    primary: DatabaseConnection,
+    r: Replica,
+    max_lag: Duration,
+    want_schema: i64,
+) {
     // The primary's positions over the last `max_lag` (and one older): the oldest is where the standby
     // must be.
     let mut samples: VecDeque<(Instant, u64)> = VecDeque::new();
