@@ -47,6 +47,13 @@ async fn schema_version(c: &DatabaseConnection) -> Option<i64> {
     row.try_get_by_index::<Option<i64>>(0).ok()?
 }
 
+/// Whether the standby may serve reads: it has replayed the node's migrations (`schema` at least
+/// `want_schema`; a newer node's later ones too) and everything the primary had written `max_lag` ago
+/// (`replayed` at least `need`). Unknown positions (unreachable, promoted, no sample yet): no.
+fn may_serve(schema: i64, want_schema: i64, replayed: Option<u64>, need: Option<u64>) -> bool {
+    schema >= want_schema && matches!((replayed, need), (Some(at), Some(need)) if at >= need)
+}
+
 /// Watches the standby's lag for as long as the process runs; it serves nothing before its schema is at
 /// `want_schema` (the node's migrations). The primary's position is sampled once before this returns (so
 /// before the node migrates it), then every 100 ms.
@@ -86,8 +93,8 @@ pub(crate) async fn watch(
             if schema < want_schema {
                 schema = schema_version(&r.conn).await.unwrap_or(schema);
             }
-            let fresh = schema >= want_schema
-                && matches!((replayed, samples.front()), (Some(at), Some((_, need))) if at >= *need);
+            let need = samples.front().map(|(_, p)| *p);
+            let fresh = may_serve(schema, want_schema, replayed, need);
             if r.fresh.swap(fresh, Ordering::Relaxed) != fresh {
                 if fresh {
                     tracing::info!("the read replica caught up: reads go to it again");
@@ -111,5 +118,19 @@ mod tests {
         assert_eq!(parse_lsn("0/0"), Some(0));
         assert_eq!(parse_lsn("16/B374D848"), Some((0x16 << 32) | 0xB374_D848));
         assert_eq!(parse_lsn("junk"), None);
+    }
+
+    #[test]
+    fn a_standby_serves_only_once_it_has_the_migrations_and_is_within_the_lag() {
+        // Caught up, schema current or newer (a newer node migrated further): serves.
+        assert!(may_serve(64, 64, Some(100), Some(100)));
+        assert!(may_serve(65, 64, Some(120), Some(100)));
+        // Caught up with the WAL of before the migration, not yet replayed it: does not.
+        assert!(!may_serve(63, 64, Some(100), Some(100)));
+        assert!(!may_serve(0, 64, Some(100), Some(100)));
+        // Behind the bound, or positions unknown: does not.
+        assert!(!may_serve(64, 64, Some(99), Some(100)));
+        assert!(!may_serve(64, 64, None, Some(100)));
+        assert!(!may_serve(64, 64, Some(100), None));
     }
 }

@@ -79,7 +79,9 @@ pub struct InsightRule {
     pub matures_within_days: Option<u32>,
     /// Holdings: accounts of products whose risk level is above what the customer's latest risk
     /// assessment allows (a client re-assessed lower, or sold outside the gate): a suitability review.
-    #[serde(default)]
+    /// Left out of the policy's canonical text when false, so a policy without it keeps its hash (and stays
+    /// readable to a node of the release before).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub above_risk_appetite: bool,
     /// Interactions: contacts by this method only (`call`, `visit`, `meeting`, `message`).
     #[serde(default)]
@@ -344,6 +346,13 @@ mod tests {
         let mut e = rule();
         e.above_risk_appetite = true;
         assert_eq!(e.validate().unwrap_err().0, "above_risk_appetite");
+        // A rule without it is written as before: a bank's policy keeps its hash across the upgrade.
+        assert!(
+            !toml::to_string(&rule())
+                .unwrap()
+                .contains("above_risk_appetite")
+        );
+        assert!(toml::to_string(&r).unwrap().contains("matures_within_days"));
     }
 
     #[test]

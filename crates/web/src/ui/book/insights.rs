@@ -87,7 +87,11 @@ pub(crate) fn line(
             } else {
                 t.datetime(&s.app.tz, &e.at)
             };
-            let what = match products.get(&e.what) {
+            // Only a holdings rule's evidence names products (a code of another kind could match one).
+            let product = (v.source == Some(InsightSource::Holdings))
+                .then(|| products.get(&e.what))
+                .flatten();
+            let what = match product {
                 Some(name) => name.clone(),
                 None => crate::ui::labels::code_label(
                     t,
