@@ -321,7 +321,11 @@ pub(crate) fn detail_text(t: Tr, tz: &jiff::tz::TimeZone, v: &Value) -> String {
                 }
                 _ => detail_value(t, tz, k, v)?,
             };
-            let key = format!("detail.{k}");
+            // A risk assessment's level is a rating (稳健型), a case's an escalation step (a number).
+            let key = match (k.as_str(), v) {
+                ("level", Value::String(_)) => "detail.risk_level".to_owned(),
+                _ => format!("detail.{k}"),
+            };
             let label = match t.get(&key) {
                 l if l == key => field_label(t, k),
                 l => l.to_owned(),
@@ -374,6 +378,7 @@ fn string_value(t: Tr, tz: &jiff::tz::TimeZone, key: &str, s: &str) -> Option<St
         "changes" => return Some(field_label(t, s)),
         "route_rule" | "sla_rule" => return Some(rule_ref(t, s)),
         "format" | "type" => return Some(s.to_uppercase()),
+        "level" => &["seg.risk_appetite"],
         k => families_of(k),
     };
     let s = s.strip_prefix("outbox:").unwrap_or(s);
@@ -497,6 +502,20 @@ mod tests {
             "操作: 答复并办结; 案件编号: FB1; 详情: （答复渠道: 手机银行; 内部时限内办结: 否）; \
              涉及: 证件、地址; 负责人: 王经理; 分派依据: 分派规则第5条"
         );
+    }
+
+    #[test]
+    fn a_risk_assessment_reads_its_rating_and_validity_and_a_case_its_escalation() {
+        let t = Tr::new(Lang::ZhCn);
+        let tz = jiff::tz::TimeZone::UTC;
+        let a = serde_json::json!({"score": 18, "level": "balanced", "channel": "online",
+            "expires_on": "2027-12-08"});
+        assert_eq!(
+            detail_text(t, &tz, &a),
+            "渠道: 网上银行; 有效期至: 2027年12月08日; 风险偏好: 稳健型; 得分: 18"
+        );
+        let c = serde_json::json!({"level": 2});
+        assert!(detail_text(t, &tz, &c).starts_with("升级级别: "));
     }
 
     #[test]
