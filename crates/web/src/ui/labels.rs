@@ -323,7 +323,7 @@ pub(crate) fn detail_text(t: Tr, tz: &jiff::tz::TimeZone, v: &Value) -> String {
             };
             // A risk assessment's level is a rating (稳健型), a case's an escalation step (a number).
             let key = match (k.as_str(), v) {
-                ("level", Value::String(_)) => "detail.risk_level".to_owned(),
+                ("level", Value::String(_)) => "detail.risk_appetite".to_owned(),
                 _ => format!("detail.{k}"),
             };
             let label = match t.get(&key) {

@@ -333,7 +333,7 @@ crate::ui::i18n::catalog! {
     "detail.customer_no" => ["客户号", "客戶號", "Customer no."],
     "detail.reached" => ["到达", "到達", "Reached"],
     "detail.level" => ["升级级别", "升級級別", "Level"],
-    "detail.risk_level" => ["风险偏好", "風險偏好", "Risk appetite"],
+    "detail.risk_appetite" => ["风险偏好", "風險偏好", "Risk appetite"],
     "detail.expires_on" => ["有效期至", "有效期至", "Valid until"],
     "detail.notified" => ["通知人数", "通知人數", "People told"],
     "detail.from" => ["从", "從", "From"],
