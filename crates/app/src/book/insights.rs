@@ -215,7 +215,16 @@ fn from_interactions(r: &InsightRule, contacts: &[&InteractionRow], now: i64) ->
 }
 
 /// A rule met by a count of records, each (instant, code): at least the rule's count, the newest shown.
-fn counted(r: &InsightRule, mut hits: Vec<(i64, String)>) -> Option<Found> {
+fn counted(r: &InsightRule, hits: Vec<(i64, String)>) -> Option<Found> {
+    counted_by(r, hits, crate::fmt_us)
+}
+
+/// [`counted`] for records dated by any ordered value (an instant, a day), shown by `shown`.
+fn counted_by<T: Ord + Copy>(
+    r: &InsightRule,
+    mut hits: Vec<(T, String)>,
+    shown: impl Fn(T) -> String,
+) -> Option<Found> {
     let count = u32::try_from(hits.len()).unwrap_or(u32::MAX);
     if count < r.min_count {
         return None;
@@ -231,7 +240,7 @@ fn counted(r: &InsightRule, mut hits: Vec<(i64, String)>) -> Option<Found> {
             .into_iter()
             .take(EVIDENCE)
             .map(|(at, what)| Evidence {
-                at: crate::fmt_us(at),
+                at: shown(at),
                 amount_cny: None,
                 what,
             })
@@ -263,7 +272,7 @@ fn above_appetite(
     ceiling: Option<RiskLevel>,
 ) -> Option<Found> {
     let ceiling = ceiling?;
-    let mut hits: Vec<(Date, String)> = accounts
+    let hits: Vec<(Date, String)> = accounts
         .iter()
         .filter(|a| a.status != AccountStatus::Closed)
         .filter_map(|a| {
@@ -271,27 +280,8 @@ fn above_appetite(
             (p.risk_level? > ceiling).then(|| (a.opened_on, p.code.clone()))
         })
         .collect();
-    let count = u32::try_from(hits.len()).unwrap_or(u32::MAX);
-    if count == 0 || count < r.min_count {
-        return None;
-    }
-    hits.sort_by_key(|(on, _)| std::cmp::Reverse(*on));
-    Some(Found {
-        facts: InsightFacts {
-            count,
-            total_cny: 0,
-            window_days: r.window_days,
-        },
-        evidence: hits
-            .into_iter()
-            .take(EVIDENCE)
-            .map(|(on, code)| Evidence {
-                at: on.to_string(),
-                amount_cny: None,
-                what: code,
-            })
-            .collect(),
-    })
+    // A rule asks for at least one (validated), so none found is never met.
+    counted_by(r, hits, |on| on.to_string())
 }
 
 fn from_holdings(
