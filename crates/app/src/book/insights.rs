@@ -816,10 +816,13 @@ pub struct InsightReportLine {
     /// Follow-up tasks opened from the insights, and how many were done.
     pub tasks: i64,
     pub tasks_done: i64,
-    /// Insights followed by a sale the gate let through within the conversion window.
-    pub converted: i64,
-    /// Acted on and converted as a share of those made (percent, one decimal; none when none were made).
+    /// Insights followed by a sale the gate let through within the conversion window; none for a rule that
+    /// is not a sales opportunity (`sales_opportunity = false`: a suitability review, a care lead), where a
+    /// sale is no measure of it. In the total: the converted of the rules that are.
+    pub converted: Option<i64>,
+    /// Acted on as a share of those made (percent, one decimal; none when none were made).
     pub acted_pct: Option<f64>,
+    /// Converted as a share of those made; in the total, of those made by sales opportunities.
     pub converted_pct: Option<f64>,
 }
 
@@ -841,10 +844,11 @@ fn pct(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
 }
 
-fn finish_line(mut l: InsightReportLine) -> InsightReportLine {
+/// Fills in the open count and the shares; `offered` is how many of those made were sales opportunities.
+fn finish_line(mut l: InsightReportLine, offered: i64) -> InsightReportLine {
     l.open = l.made - l.acted - l.dismissed - l.expired;
     l.acted_pct = pct(l.acted, l.made);
-    l.converted_pct = pct(l.converted, l.made);
+    l.converted_pct = l.converted.and_then(|c| pct(c, offered));
     l
 }
 
@@ -866,10 +870,21 @@ pub async fn report(app: &App, actor: &Actor, from: Date, to: Date) -> Result<In
         i64::from(days) * DAY_US,
     )
     .await?;
+    // A key no rule has any more (the policy changed since) keeps the default: a sales opportunity.
+    let policy = app.policy();
+    let sells = |key: &str| {
+        policy
+            .book
+            .insights
+            .iter()
+            .find(|r| r.key == key)
+            .is_none_or(|r| r.sales_opportunity)
+    };
     let mut total = InsightReportLine {
         key: "total".into(),
         ..Default::default()
     };
+    let (mut offered, mut converted) = (0, 0);
     let lines = rows
         .into_iter()
         .map(|r| {
@@ -879,25 +894,33 @@ pub async fn report(app: &App, actor: &Actor, from: Date, to: Date) -> Result<In
             total.expired += r.expired;
             total.tasks += r.tasks;
             total.tasks_done += r.tasks_done;
-            total.converted += r.converted;
-            finish_line(InsightReportLine {
-                key: r.key,
-                made: r.made,
-                acted: r.acted,
-                dismissed: r.dismissed,
-                expired: r.expired,
-                tasks: r.tasks,
-                tasks_done: r.tasks_done,
-                converted: r.converted,
-                ..Default::default()
-            })
+            let sale = sells(&r.key);
+            if sale {
+                offered += r.made;
+                converted += r.converted;
+            }
+            finish_line(
+                InsightReportLine {
+                    key: r.key,
+                    made: r.made,
+                    acted: r.acted,
+                    dismissed: r.dismissed,
+                    expired: r.expired,
+                    tasks: r.tasks,
+                    tasks_done: r.tasks_done,
+                    converted: sale.then_some(r.converted),
+                    ..Default::default()
+                },
+                r.made,
+            )
         })
         .collect();
+    total.converted = (offered > 0).then_some(converted);
     Ok(InsightReport {
         from,
         to,
         conversion_days: days,
         lines,
-        total: finish_line(total),
+        total: finish_line(total, offered),
     })
 }

@@ -55,6 +55,14 @@ fn twenty() -> u32 {
     20
 }
 
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
 /// One rule of the policy's `[[book.insights]]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,6 +91,12 @@ pub struct InsightRule {
     /// readable to a node of the release before).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub above_risk_appetite: bool,
+    /// Whether the insight is a sales opportunity, counted as converted in the insight report when a sale
+    /// follows (the default). A suitability review, a care lead or an unhappy customer is not: a sale after
+    /// it is no measure of it, and the report shows its conversion as not applicable. Left out of the
+    /// canonical text when true, so a policy without it keeps its hash.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub sales_opportunity: bool,
     /// Interactions: contacts by this method only (`call`, `visit`, `meeting`, `message`).
     #[serde(default)]
     pub method: Option<String>,
@@ -292,6 +306,7 @@ mod tests {
             product_kind: None,
             matures_within_days: None,
             above_risk_appetite: false,
+            sales_opportunity: true,
             method: None,
             max_satisfaction: None,
             needs_any: Vec::new(),
@@ -353,6 +368,26 @@ mod tests {
                 .contains("above_risk_appetite")
         );
         assert!(toml::to_string(&r).unwrap().contains("matures_within_days"));
+    }
+
+    #[test]
+    fn a_rule_is_a_sales_opportunity_unless_it_says_otherwise() {
+        let text = toml::to_string(&rule()).unwrap();
+        assert!(!text.contains("sales_opportunity"), "{text}");
+        assert!(
+            toml::from_str::<InsightRule>(&text)
+                .unwrap()
+                .sales_opportunity
+        );
+        let mut r = rule();
+        r.sales_opportunity = false;
+        let text = toml::to_string(&r).unwrap();
+        assert!(text.contains("sales_opportunity = false"), "{text}");
+        assert!(
+            !toml::from_str::<InsightRule>(&text)
+                .unwrap()
+                .sales_opportunity
+        );
     }
 
     #[test]

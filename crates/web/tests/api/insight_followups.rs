@@ -253,6 +253,7 @@ async fn an_insight_followed_up_is_one_task_carried_out_and_the_report_counts_it
         "{l}"
     );
     assert_eq!(r.body["total"]["made"].as_i64(), Some(1));
+    assert_eq!(r.body["total"]["converted_pct"].as_f64(), Some(100.0));
     // Another branch's manager counts none of it; a period backwards is refused naming the field.
     let r = app.get(&report_path, &rm2).await;
     assert_eq!(
@@ -526,6 +527,30 @@ async fn a_client_holding_products_above_the_latest_risk_assessment_is_a_suitabi
         .collect();
     assert_eq!(above.len(), 1, "{found:?}");
     assert_eq!(above[0]["evidence"][0]["what"], "WM-R4");
+    // A sale within the review's window is no measure of it: the report counts the two reviews made and
+    // shows no conversion for them, nor a conversion rate in a total that holds no sales opportunity.
+    let sale = crate::wealth::sell(app, &rm, &balanced, "WM-R2", json!({})).await;
+    assert_eq!(sale.body["decision"], "recorded", "{}", sale.text);
+    let today = app.app.today().to_string();
+    let r = app
+        .get(
+            &format!("/api/v1/insights/report?from={today}&to={today}"),
+            &rm,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let l = line(&r.body, "holding_above_appetite");
+    assert_eq!(l["made"], 2, "{l}");
+    assert!(
+        l["converted"].is_null() && l["converted_pct"].is_null(),
+        "{l}"
+    );
+    let total = &r.body["total"];
+    assert_eq!(total["made"], 2, "{total}");
+    assert!(
+        total["converted"].is_null() && total["converted_pct"].is_null(),
+        "{total}"
+    );
     // The product names reach the words of the page: the catalogue names the evidence's code.
     let names = banyan_app::book::product_names(
         &app.app,

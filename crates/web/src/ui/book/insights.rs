@@ -185,7 +185,9 @@ fn report_row(t: Tr, l: &uc::InsightReportLine) -> ReportRow {
             l.expired.to_string(),
             l.tasks.to_string(),
             l.tasks_done.to_string(),
-            l.converted.to_string(),
+            // Not a sales opportunity: no conversion to count.
+            l.converted
+                .map_or_else(|| "—".to_owned(), |c| c.to_string()),
             pct(l.acted_pct),
             pct(l.converted_pct),
         ],
@@ -269,13 +271,15 @@ pub(crate) async fn report_page(
         }
         (Err(e), _) | (_, Err(e)) => return Err(PageError::App(e, t, Some(sess))),
     };
-    let chart = crate::ui::forms::Chart::new(report.lines.iter().map(|l| {
+    // Only the sales opportunities have a conversion to draw.
+    let chart = crate::ui::forms::Chart::new(report.lines.iter().filter_map(|l| {
+        let converted = l.converted?;
         let pct = l.converted_pct.unwrap_or(0.0);
-        (
+        Some((
             t.of("insight", &l.key),
             (pct * 3.0).round() as u32,
-            format!("{} / {}", l.converted, l.made),
-        )
+            format!("{converted} / {}", l.made),
+        ))
     }));
     Ok(crate::ui::page::page(ReportPage {
         title: t.get("insight.report").to_owned(),

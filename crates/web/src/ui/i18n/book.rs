@@ -280,7 +280,7 @@ crate::ui::i18n::catalog! {
     "insight.follow_up_note" => ["要沟通的内容（选填）", "要溝通的內容（選填）", "What to raise (optional)"],
     "insight.task" => ["跟进任务：{method}，{due} 到期，{status}", "跟進任務：{method}，{due} 到期，{status}", "Follow-up: {method}, due {due}, {status}"],
     "insight.report" => ["需求洞察与转化", "需求洞察與轉化", "Insights and conversion"],
-    "insight.report_intro" => ["所选日期内生成的需求洞察及其跟进情况；“已转化”指洞察生成后 {days} 天内客户有通过准入检查的购买或申请。", "所選日期內產生的需求洞察及其跟進情況；「已轉化」指洞察產生後 {days} 天內客戶有通過准入檢查的購買或申請。", "Insights made on the days chosen and what became of them; converted means the customer bought or applied for a product (passing the gate) within {days} days."],
+    "insight.report_intro" => ["所选日期内生成的需求洞察及其跟进情况；“已转化”指洞察生成后 {days} 天内客户有通过准入检查的购买或申请。适当性复核、关怀线索等非销售类洞察不计转化（显示为“—”），合计的转化率只按销售机会类洞察计算。", "所選日期內產生的需求洞察及其跟進情況；「已轉化」指洞察產生後 {days} 天內客戶有通過准入檢查的購買或申請。適當性複核、關懷線索等非銷售類洞察不計轉化（顯示為「—」），合計的轉化率只按銷售機會類洞察計算。", "Insights made on the days chosen and what became of them; converted means the customer bought or applied for a product (passing the gate) within {days} days. Insights that are not sales opportunities (a suitability review, a care lead) have no conversion (shown as —), and the total's conversion rate counts only the sales opportunities."],
     "insight.from" => ["洞察生成日期自", "洞察產生日期自", "Insights made from"],
     "insight.to" => ["至", "至", "to"],
     "insight.col.rule" => ["洞察类型", "洞察類型", "Insight"],
