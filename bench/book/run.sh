@@ -381,6 +381,9 @@ for b in $BACKENDS; do
 done
 if [[ -f "$WORK/pg/postgres.log" ]]; then
     cp "$WORK/pg/postgres.log" "$LOGS/plans-pg.log"
+    # One plan per read (the slowest sampled), readable: docs/plans/ keeps the one docs/benchmarks.md cites.
+    python3 "$HERE/plans.py" "$LOGS/plans-pg.log" --title "The plans of the book load's reads ($RUN_ID)" \
+        >"$LOGS/plans-reads.md" || true
 fi
 stop_pg
 log "results: $RESULTS ($RUN_ID), logs: $LOGS"
