@@ -66,7 +66,7 @@ mkdir -p "$OUT/data" "$LOGS"
 WORK=$(mktemp -d /tmp/banyan-bench.XXXXXX)
 chmod 755 "$WORK" # the postgres user works below it
 PY=$HERE/.venv/bin/python
-BANYAN=$CARGO_TARGET_DIR/release/banyan
+BANYAN=${BANYAN:-$CARGO_TARGET_DIR/release/banyan}   # BANYAN=path: another build (with SKIP_BUILD=1)
 LOADGEN=$HERE/loadgen/target/release/banyan-loadgen
 SQLITE_CEILING=$HERE/sqlite/target/release/banyan-sqlite-ceiling
 # Each phase's JSON line is also kept in this run's log directory.

@@ -104,14 +104,19 @@ fn rating_text(t: Tr, rating: &str) -> String {
 pub(crate) type SaleChoices = (Vec<(&'static str, String)>, Vec<(String, String)>);
 
 /// The customer's sales (read with their book, [`banyan_app::book::customer_book_and_sales`]) in words, and
-/// what the sale form offers.
+/// what the sale form offers — nothing, and no read of the catalogue, when the page offers no form
+/// (`offer_sale`: a reader who cannot edit the customer, or a record no longer served).
 pub(crate) async fn sales_of(
     s: &AppState,
     sess: &Session,
     t: Tr,
     views: Vec<banyan_app::book::sales::SaleView>,
+    offer_sale: bool,
 ) -> Result<(Vec<SaleLine>, SaleChoices), AppError> {
     let lines = views.into_iter().map(|v| line(s, sess, t, v)).collect();
+    if !offer_sale {
+        return Ok((lines, (Vec::new(), Vec::new())));
+    }
     let kinds = SaleKind::ALL
         .iter()
         .map(|k| (k.as_str(), t.of("sale_kind", k.as_str())))

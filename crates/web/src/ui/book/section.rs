@@ -75,11 +75,13 @@ pub(crate) async fn book_section(
     sess: &Session,
     t: Tr,
     seen: &banyan_app::scope::Seen,
+    offer_sale: bool,
 ) -> Result<BookSection, AppError> {
     let (b, sold): (CustomerBook, _) =
         uc::customer_book_and_sales(&s.app, &sess.actor, seen).await?;
     let spark = spark(t, &b);
-    let (sales, (sale_kinds, sale_products)) = super::sales::sales_of(s, sess, t, sold).await?;
+    let (sales, (sale_kinds, sale_products)) =
+        super::sales::sales_of(s, sess, t, sold, offer_sale).await?;
     Ok(BookSection {
         sales,
         sale_kinds,

@@ -207,9 +207,10 @@ pub(crate) async fn customer_page(
         .collect();
     // The audit trail, the book and its insights are read side by side: the page waits for the slowest of
     // the three, not their sum (bench/book/page360.sh, docs/benchmarks.md).
+    let can_edit = a.offers().update && v.status.is_editable();
     let (audit, book, insights, (into, from)) = tokio::try_join!(
         customer_audit(s, a, t, id),
-        crate::ui::book::book_section(s, &sess, t, seen),
+        crate::ui::book::book_section(s, &sess, t, seen, can_edit),
         crate::ui::book::insight_lines(s, &sess, t, seen),
         uc::merge::links(&s.app, a, seen),
     )
@@ -281,7 +282,7 @@ pub(crate) async fn customer_page(
         can_register_case: banyan_app::cases::may_register(a).is_ok() && serving,
         can_reveal: a.offers().reveal && v.status != CustomerStatus::Erased,
         can_plan: a.offers().wealth_plan && serving,
-        can_edit: a.offers().update && v.status.is_editable(),
+        can_edit,
         merged_into: into.as_ref().map(|l| merge_line(s, t, l)),
         merged_from: from.iter().map(|l| merge_line(s, t, l)).collect(),
         can_submit: a.offers().submit
