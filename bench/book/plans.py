@@ -14,19 +14,25 @@ import argparse, re, sys
 
 ENTRY = re.compile(r"^\S+ \S+ \S+ \[\d+\] LOG:  duration: ([0-9.]+) ms  plan:$")
 IN_LIST = re.compile(r"IN \((\$\d+(?:, \$\d+)*)\)")
+BOUND_ARRAY = re.compile(r"ARRAY\[(\$\d+(?:, \$\d+)*)\]")
+NUMBER = re.compile(r"\b\d{6,}\b")
 ARRAY = re.compile(r"'\{[^}']*\}'")
 DOLLAR = re.compile(r"\$\d+")
 UUID = re.compile(r"'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'")
 
 
 def shape(query):
-    """The statement with its IN list of bound values written as one placeholder."""
-    return DOLLAR.sub("$n", IN_LIST.sub("IN (…)", query))
+    """The statement with its lists of bound values, literal arrays, ids and long numbers (instants the
+    SQL carries as literals) each written as one placeholder: one shape however many values it had."""
+    query = IN_LIST.sub("IN (…)", BOUND_ARRAY.sub("ARRAY[…]", query))
+    query = UUID.sub("'…'", ARRAY.sub("'{…}'", query))
+    return NUMBER.sub("N", DOLLAR.sub("$n", query))
 
 
 def tidy(line):
     """A plan line with its long IN lists and literal arrays cut to their length."""
     line = IN_LIST.sub(lambda m: "IN ($… %d values)" % (m.group(1).count("$")), line)
+    line = BOUND_ARRAY.sub(lambda m: "ARRAY[$… %d values]" % (m.group(1).count("$")), line)
     line = ARRAY.sub(lambda m: "'{… %d values}'" % (m.group(0).count(",") + 1), line)
     return UUID.sub("'…'", line)
 
@@ -69,14 +75,17 @@ def main():
         g["total"] += ms
         if ms > g["worst"][0]:
             g["worst"] = (ms, query, plan)
+    if not groups:
+        # A log_line_prefix other than PostgreSQL's default, or no auto_explain: say so rather than write nothing.
+        sys.exit("plans.py: no auto_explain plan of a read found in %s" % a.log)
     out = sys.stdout
     out.write("# %s\n\n" % a.title)
     out.write("From `%s`: %d statement shapes, sampled by `auto_explain` (`log_analyze`, timing off), the\n"
               "slowest plan of each with its real row counts; ordered by the sampled time in total.\n\n"
               % (a.log.split("/bench/out/")[-1], len(groups)))
-    for key, g in sorted(groups.items(), key=lambda kv: -kv[1]["total"]):
+    for n, (key, g) in enumerate(sorted(groups.items(), key=lambda kv: -kv[1]["total"]), 1):
         ms, query, plan = g["worst"]
-        out.write("## %s\n\n" % tidy(query)[:160].replace("\n", " "))
+        out.write("## %d. %s\n\n" % (n, tidy(query)[:160].replace("\n", " ")))
         out.write("Sampled %d times, %.1f ms in total; the slowest %.1f ms:\n\n" % (g["n"], g["total"], ms))
         out.write("```\n%s\n\n%s\n```\n\n" % (tidy(query), "\n".join(tidy(l) for l in plan)))
 

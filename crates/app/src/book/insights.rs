@@ -816,6 +816,9 @@ pub struct InsightReportLine {
     /// Follow-up tasks opened from the insights, and how many were done.
     pub tasks: i64,
     pub tasks_done: i64,
+    /// Of those made, the sales opportunities: the base of `converted_pct` (all of a sales rule's, none of
+    /// another's; in the total, the sum).
+    pub offered: i64,
     /// Insights followed by a sale the gate let through within the conversion window; none for a rule that
     /// is not a sales opportunity (`sales_opportunity = false`: a suitability review, a care lead), where a
     /// sale is no measure of it. In the total: the converted of the rules that are.
@@ -844,11 +847,11 @@ fn pct(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
 }
 
-/// Fills in the open count and the shares; `offered` is how many of those made were sales opportunities.
-fn finish_line(mut l: InsightReportLine, offered: i64) -> InsightReportLine {
+/// Fills in the open count and the shares.
+fn finish_line(mut l: InsightReportLine) -> InsightReportLine {
     l.open = l.made - l.acted - l.dismissed - l.expired;
     l.acted_pct = pct(l.acted, l.made);
-    l.converted_pct = l.converted.and_then(|c| pct(c, offered));
+    l.converted_pct = l.converted.and_then(|c| pct(c, l.offered));
     l
 }
 
@@ -859,7 +862,9 @@ pub async fn report(app: &App, actor: &Actor, from: Date, to: Date) -> Result<In
     let grant = actor.require(Permission::CustomerRead)?;
     super::report_days(from, to)?;
     let (since, until) = app.day_bounds(from, to)?;
-    let days = app.policy().book.insight_conversion_days;
+    // One policy for the window and the rules' kinds, whatever is applied meanwhile.
+    let policy = app.policy();
+    let days = policy.book.insight_conversion_days;
     // Lag-tolerant: the replica serves it when configured and close enough behind.
     let rows = istore::report(
         app.db.reader(),
@@ -870,21 +875,31 @@ pub async fn report(app: &App, actor: &Actor, from: Date, to: Date) -> Result<In
         i64::from(days) * DAY_US,
     )
     .await?;
-    // A key no rule has any more (the policy changed since) keeps the default: a sales opportunity.
-    let policy = app.policy();
-    let sells = |key: &str| {
-        policy
-            .book
+    // A key the policy in force no longer has (a bank dropped or renamed the rule) is weighed as the shipped
+    // default weighs it — a care lead stays no sale after the rule is gone — and otherwise as a sale.
+    let shipped = std::cell::OnceCell::new();
+    let kind_in = |p: &banyan_domain::policy::Policy, key: &str| {
+        p.book
             .insights
             .iter()
             .find(|r| r.key == key)
-            .is_none_or(|r| r.sales_opportunity)
+            .map(|r| r.sales_opportunity)
+    };
+    let sells = |key: &str| {
+        kind_in(&policy, key)
+            .or_else(|| {
+                kind_in(
+                    shipped.get_or_init(banyan_domain::policy::Policy::default_policy),
+                    key,
+                )
+            })
+            .unwrap_or(true)
     };
     let mut total = InsightReportLine {
         key: "total".into(),
         ..Default::default()
     };
-    let (mut offered, mut converted) = (0, 0);
+    let mut converted = 0;
     let lines = rows
         .into_iter()
         .map(|r| {
@@ -896,31 +911,29 @@ pub async fn report(app: &App, actor: &Actor, from: Date, to: Date) -> Result<In
             total.tasks_done += r.tasks_done;
             let sale = sells(&r.key);
             if sale {
-                offered += r.made;
+                total.offered += r.made;
                 converted += r.converted;
             }
-            finish_line(
-                InsightReportLine {
-                    key: r.key,
-                    made: r.made,
-                    acted: r.acted,
-                    dismissed: r.dismissed,
-                    expired: r.expired,
-                    tasks: r.tasks,
-                    tasks_done: r.tasks_done,
-                    converted: sale.then_some(r.converted),
-                    ..Default::default()
-                },
-                r.made,
-            )
+            finish_line(InsightReportLine {
+                key: r.key,
+                made: r.made,
+                offered: if sale { r.made } else { 0 },
+                acted: r.acted,
+                dismissed: r.dismissed,
+                expired: r.expired,
+                tasks: r.tasks,
+                tasks_done: r.tasks_done,
+                converted: sale.then_some(r.converted),
+                ..Default::default()
+            })
         })
         .collect();
-    total.converted = (offered > 0).then_some(converted);
+    total.converted = (total.offered > 0).then_some(converted);
     Ok(InsightReport {
         from,
         to,
         conversion_days: days,
         lines,
-        total: finish_line(total, offered),
+        total: finish_line(total),
     })
 }

@@ -254,6 +254,7 @@ async fn an_insight_followed_up_is_one_task_carried_out_and_the_report_counts_it
     );
     assert_eq!(r.body["total"]["made"].as_i64(), Some(1));
     assert_eq!(r.body["total"]["converted_pct"].as_f64(), Some(100.0));
+    assert_eq!(r.body["total"]["offered"].as_i64(), Some(1));
     // Another branch's manager counts none of it; a period backwards is refused naming the field.
     let r = app.get(&report_path, &rm2).await;
     assert_eq!(
@@ -546,7 +547,11 @@ async fn a_client_holding_products_above_the_latest_risk_assessment_is_a_suitabi
         "{l}"
     );
     let total = &r.body["total"];
-    assert_eq!(total["made"], 2, "{total}");
+    assert_eq!(
+        (&total["made"], &total["offered"]),
+        (&json!(2), &json!(0)),
+        "{total}"
+    );
     assert!(
         total["converted"].is_null() && total["converted_pct"].is_null(),
         "{total}"

@@ -105,7 +105,7 @@ pub(crate) type SaleChoices = (Vec<(&'static str, String)>, Vec<(String, String)
 
 /// The customer's sales (read with their book, [`banyan_app::book::customer_book_and_sales`]) in words, and
 /// what the sale form offers — nothing, and no read of the catalogue, when the page offers no form
-/// (`offer_sale`: a reader who cannot edit the customer, or a record no longer served).
+/// (`offer_sale`: a reader who cannot edit the customer, or a record that cannot be edited now).
 pub(crate) async fn sales_of(
     s: &AppState,
     sess: &Session,
