@@ -451,7 +451,8 @@ fn families_of(key: &str) -> &'static [&'static str] {
         "source" => &["book_source", "consent_source", "care_source"],
         "approver" => &["approver"],
         "method" => &["method", "lead_visit_method", "identity_check"],
-        "action" => &["case.act"],
+        // A case's action, or what the gate refused a sale for (`suitability.level`, `new_high_risk_business`).
+        "action" => &["case.act", "action"],
         "how" => &["policy_how"],
         _ => &[],
     }
@@ -516,6 +517,13 @@ mod tests {
         );
         let c = serde_json::json!({"level": 2});
         assert!(detail_text(t, &tz, &c).starts_with("升级级别: "));
+        // A refused sale's record names the rule that refused it in words (the crawl found it raw).
+        let r = serde_json::json!({"action": "suitability.level"});
+        assert!(
+            detail_text(t, &tz, &r).ends_with(": 产品风险等级不高于客户可购买的等级"),
+            "{}",
+            detail_text(t, &tz, &r)
+        );
     }
 
     #[test]
